@@ -1,0 +1,619 @@
+package io.mmemu.emulator.unicorn;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+
+/**
+ * One Unicorn engine: an emulated x86-64 CPU. The typed facade over {@link UnicornNative}.
+ *
+ * <p>Errors of API calls throw {@link UnicornException} with {@code uc_strerror}'s text.
+ * {@link #emuStart} is different: the reasons emulation can stop (an unmapped or refused access,
+ * an invalid instruction, an unhandled CPU exception) are outcomes, returned as the {@code uc_err}
+ * code, and only API misuse throws. A Java hook that throws never lets the exception into native
+ * code: the upcall wrapper records it and stops the engine, and {@link #emuStart} throws
+ * {@link HookFailedException} with it as the cause.
+ */
+public final class Unicorn implements AutoCloseable {
+    private static final int SCRATCH_BYTES = 64;
+    private static final int BATCH_MAX = 64;
+
+    private final long uc;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment scratch;
+    private final MemorySegment batchRegs;
+    private final MemorySegment batchPtrs;
+    private final MemorySegment batchVals;
+    private boolean closed;
+    private Throwable hookFailure;
+    private String hookFailureName;
+
+    private Unicorn(long uc) {
+        this.uc = uc;
+        this.scratch = arena.allocate(SCRATCH_BYTES, 16);
+        this.batchRegs = arena.allocate(JAVA_INT, BATCH_MAX);
+        this.batchPtrs = arena.allocate(ADDRESS, BATCH_MAX);
+        this.batchVals = arena.allocate(JAVA_LONG, BATCH_MAX);
+        for (int i = 0; i < BATCH_MAX; i++) {
+            batchPtrs.setAtIndex(ADDRESS, i, batchVals.asSlice(8L * i, 8));
+        }
+    }
+
+    /** Models uc_open(UC_ARCH_X86, UC_MODE_64): a new x86-64 engine. */
+    public static Unicorn openX86_64() {
+        checkVersion();
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment out = tmp.allocate(ADDRESS);
+            check("uc_open", (int) UnicornNative.UC_OPEN.invokeExact(Uc.ARCH_X86, Uc.MODE_64, out));
+            return new Unicorn(out.get(JAVA_LONG, 0));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("uc_open", t);
+        }
+    }
+
+    /** uc_version(): the library's version as {@code major << 24 | minor << 16 | patch << 8 | extra}. */
+    public static int version() {
+        try {
+            return (int) UnicornNative.UC_VERSION.invokeExact(MemorySegment.NULL, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw new IllegalStateException("uc_version", t);
+        }
+    }
+
+    /** The version as text, e.g. "2.1.1". */
+    public static String versionString() {
+        int v = version();
+        return (v >>> 24) + "." + ((v >>> 16) & 0xff) + "." + ((v >>> 8) & 0xff);
+    }
+
+    /** Fails unless the loaded library is Unicorn 2.1 or newer (2.0.x identity-maps guest addresses). */
+    public static void checkVersion() {
+        if (Integer.compareUnsigned(version() & 0xffff_ff00, Uc.makeVersion(2, 1, 0)) < 0) {
+            throw new UnsatisfiedLinkError("libunicorn " + versionString() + " at " + UnicornNative.LIBRARY_PATH
+                    + " is too old: mmemu needs Unicorn >= 2.1 (2.0.x ignores guest paging); fix: run bin/setup");
+        }
+    }
+
+    /** uc_strerror(): the library's text for an error code. */
+    public static String strerror(int error) {
+        try {
+            MemorySegment s = (MemorySegment) UnicornNative.UC_STRERROR.invokeExact(error);
+            return s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            return "uc_err " + error;
+        }
+    }
+
+    private static void check(String call, int err) {
+        if (err != UnicornException.UC_ERR_OK) throw new UnicornException(call, err, strerror(err));
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("the Unicorn engine is closed");
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    /** uc_mem_map_ptr(): maps host memory {@code host} at guest physical {@code address}. Unicorn keeps no copy. */
+    public void memMapPtr(long address, MemorySegment host, int perms) {
+        ensureOpen();
+        try {
+            check("uc_mem_map_ptr", (int) UnicornNative.UC_MEM_MAP_PTR.invokeExact(uc, address, host.byteSize(), perms,
+                    host.address()));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** uc_mem_unmap(). */
+    public void memUnmap(long address, long size) {
+        ensureOpen();
+        try {
+            check("uc_mem_unmap", (int) UnicornNative.UC_MEM_UNMAP.invokeExact(uc, address, size));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** uc_mem_read() into {@code dst}. */
+    public void memRead(long address, byte[] dst) {
+        ensureOpen();
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment buf = tmp.allocate(Math.max(1, dst.length));
+            check("uc_mem_read", (int) UnicornNative.UC_MEM_READ.invokeExact(uc, address, buf.address(), (long) dst.length));
+            MemorySegment.copy(buf, 0, MemorySegment.ofArray(dst), 0, dst.length);
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** uc_mem_write() of {@code src}. */
+    public void memWrite(long address, byte[] src) {
+        ensureOpen();
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment buf = tmp.allocate(Math.max(1, src.length));
+            MemorySegment.copy(MemorySegment.ofArray(src), 0, buf, 0, src.length);
+            check("uc_mem_write", (int) UnicornNative.UC_MEM_WRITE.invokeExact(uc, address, buf.address(), (long) src.length));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- registers
+
+    /** uc_reg_read() of a 64-bit (or narrower, zero-extended) register. */
+    public long regRead(int regId) {
+        ensureOpen();
+        scratch.set(JAVA_LONG, 0, 0L);
+        try {
+            check("uc_reg_read", (int) UnicornNative.UC_REG_READ.invokeExact(uc, regId, scratch.address()));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        return scratch.get(JAVA_LONG, 0);
+    }
+
+    /** uc_reg_write() of a 64-bit (or narrower) register. */
+    public void regWrite(int regId, long value) {
+        ensureOpen();
+        scratch.set(JAVA_LONG, 0, value);
+        try {
+            check("uc_reg_write", (int) UnicornNative.UC_REG_WRITE.invokeExact(uc, regId, scratch.address()));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** uc_reg_read_batch(): reads {@code regIds[i]} into {@code values[i]}. */
+    public void regReadBatch(int[] regIds, long[] values) {
+        ensureOpen();
+        int n = batchSize(regIds, values);
+        MemorySegment.copy(regIds, 0, batchRegs, JAVA_INT, 0, n);
+        batchVals.fill((byte) 0);
+        try {
+            check("uc_reg_read_batch", (int) UnicornNative.UC_REG_READ_BATCH.invokeExact(uc, batchRegs.address(),
+                    batchPtrs.address(), n));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        MemorySegment.copy(batchVals, JAVA_LONG, 0, values, 0, n);
+    }
+
+    /** uc_reg_write_batch(): writes {@code values[i]} to {@code regIds[i]}. */
+    public void regWriteBatch(int[] regIds, long[] values) {
+        ensureOpen();
+        int n = batchSize(regIds, values);
+        MemorySegment.copy(regIds, 0, batchRegs, JAVA_INT, 0, n);
+        MemorySegment.copy(values, 0, batchVals, JAVA_LONG, 0, n);
+        try {
+            check("uc_reg_write_batch", (int) UnicornNative.UC_REG_WRITE_BATCH.invokeExact(uc, batchRegs.address(),
+                    batchPtrs.address(), n));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static int batchSize(int[] regIds, long[] values) {
+        if (regIds.length != values.length || regIds.length > BATCH_MAX) {
+            throw new IllegalArgumentException("batch of " + regIds.length + " registers and " + values.length
+                    + " values (expected: equal lengths, at most " + BATCH_MAX + ")");
+        }
+        return regIds.length;
+    }
+
+    /** Reads model-specific register {@code msr} (uc_reg_read of UC_X86_REG_MSR with a uc_x86_msr). */
+    public long msrRead(int msr) {
+        ensureOpen();
+        scratch.set(JAVA_INT, 0, msr);
+        scratch.set(JAVA_LONG, 8, 0L);
+        try {
+            check("uc_reg_read(MSR)", (int) UnicornNative.UC_REG_READ.invokeExact(uc, X86Reg.MSR, scratch.address()));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        return scratch.get(JAVA_LONG, 8);
+    }
+
+    /** Writes model-specific register {@code msr}. */
+    public void msrWrite(int msr, long value) {
+        ensureOpen();
+        scratch.set(JAVA_INT, 0, msr);
+        scratch.set(JAVA_LONG, 8, value);
+        try {
+            check("uc_reg_write(MSR)", (int) UnicornNative.UC_REG_WRITE.invokeExact(uc, X86Reg.MSR, scratch.address()));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- running
+
+    /**
+     * uc_emu_start(): runs from {@code begin} until RIP reaches {@code until}, {@code timeoutMicros}
+     * pass (0: none), {@code count} instructions ran (0: no limit), a hook stops it, or the CPU stops.
+     *
+     * @return the {@code uc_err} reason it stopped: {@code UC_ERR_OK} for a normal stop, or one of
+     *     the emulation-stop codes (unmapped/protected access, invalid instruction, {@code
+     *     UC_ERR_EXCEPTION} after a refused TLB fill)
+     * @throws HookFailedException if a Java hook threw during the run
+     * @throws UnicornException for errors of the call itself (bad handle, bad argument, no memory)
+     */
+    public int emuStart(long begin, long until, long timeoutMicros, long count) {
+        ensureOpen();
+        int err;
+        try {
+            err = (int) UnicornNative.UC_EMU_START.invokeExact(uc, begin, until, timeoutMicros, count);
+        } catch (Throwable t) {
+            throw new IllegalStateException("uc_emu_start", t);
+        }
+        if (hookFailure != null) {
+            Throwable failure = hookFailure;
+            String name = hookFailureName;
+            hookFailure = null;
+            hookFailureName = null;
+            throw new HookFailedException(name, failure);
+        }
+        switch (err) {
+            case UnicornException.UC_ERR_HANDLE, UnicornException.UC_ERR_ARG, UnicornException.UC_ERR_NOMEM,
+                    UnicornException.UC_ERR_MAP -> throw new UnicornException("uc_emu_start", err, strerror(err));
+            default -> {
+                return err;
+            }
+        }
+    }
+
+    /** uc_emu_stop(): asks the engine to stop after the current instruction (callable from hooks). */
+    public void emuStop() {
+        ensureOpen();
+        try {
+            check("uc_emu_stop", (int) UnicornNative.UC_EMU_STOP.invokeExact(uc));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- hooks
+
+    /** A registered hook, for {@link #hookDel}. */
+    public record HookHandle(long handle) {}
+
+    /** Adds a {@code UC_HOOK_TLB_FILL} hook (only called in {@code UC_TLB_VIRTUAL} mode). */
+    public HookHandle hookTlbFill(Hooks.TlbFill hook) {
+        return addHook(Uc.HOOK_TLB_FILL, upcall(new TlbFillUpcall(this, hook), "invoke", UnicornNative.TLB_FILL_CB), 1, 0, -1);
+    }
+
+    /** Adds a hook on the {@code syscall} instruction. */
+    public HookHandle hookSyscall(Hooks.Syscall hook) {
+        return addHook(Uc.HOOK_INSN, upcall(new SyscallUpcall(this, hook), "invoke", UnicornNative.SYSCALL_CB), 1, 0,
+                Uc.X86_INS_SYSCALL);
+    }
+
+    /** Adds a {@code UC_HOOK_INTR} hook (interrupts and CPU exceptions). */
+    public HookHandle hookInterrupt(Hooks.Interrupt hook) {
+        return addHook(Uc.HOOK_INTR, upcall(new InterruptUpcall(this, hook), "invoke", UnicornNative.INTR_CB), 1, 0, -1);
+    }
+
+    /** Adds a {@code UC_HOOK_INSN_INVALID} hook. */
+    public HookHandle hookInvalidInstruction(Hooks.InvalidInstruction hook) {
+        return addHook(Uc.HOOK_INSN_INVALID,
+                upcall(new InvalidInsnUpcall(this, hook), "invoke", UnicornNative.INSN_INVALID_CB), 1, 0, -1);
+    }
+
+    /** Adds a {@code UC_HOOK_CODE} (or, with {@code block}, {@code UC_HOOK_BLOCK}) hook over [begin, end]; begin > end means everywhere. */
+    public HookHandle hookCode(boolean block, long begin, long end, Hooks.Code hook) {
+        return addHook(block ? Uc.HOOK_BLOCK : Uc.HOOK_CODE, upcall(new CodeUpcall(this, hook), "invoke", UnicornNative.CODE_CB),
+                begin, end, -1);
+    }
+
+    /** Adds a memory-access hook; {@code types} is an OR of {@code Uc.HOOK_MEM_READ/WRITE/FETCH}. */
+    public HookHandle hookMemory(int types, Hooks.Memory hook) {
+        if ((types & ~(Uc.HOOK_MEM_READ | Uc.HOOK_MEM_WRITE | Uc.HOOK_MEM_FETCH)) != 0 || types == 0) {
+            throw new IllegalArgumentException("memory hook types must be a non-empty OR of HOOK_MEM_READ, HOOK_MEM_WRITE, "
+                    + "HOOK_MEM_FETCH (got 0x" + Integer.toHexString(types) + ")");
+        }
+        return addHook(types, upcall(new MemUpcall(this, hook), "invoke", UnicornNative.MEM_CB), 1, 0, -1);
+    }
+
+    /** uc_hook_del(). */
+    public void hookDel(HookHandle hook) {
+        ensureOpen();
+        try {
+            check("uc_hook_del", (int) UnicornNative.UC_HOOK_DEL.invokeExact(uc, hook.handle()));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private HookHandle addHook(int type, MemorySegment callback, long begin, long end, int insn) {
+        ensureOpen();
+        MemorySegment out = arena.allocate(JAVA_LONG);
+        try {
+            int err = insn < 0
+                    ? (int) UnicornNative.UC_HOOK_ADD.invokeExact(uc, out.address(), type, callback, 0L, begin, end)
+                    : (int) UnicornNative.UC_HOOK_ADD_INSN.invokeExact(uc, out.address(), type, callback, 0L, begin, end, insn);
+            check("uc_hook_add", err);
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        return new HookHandle(out.get(JAVA_LONG, 0));
+    }
+
+    private MemorySegment upcall(Object target, String method, FunctionDescriptor fd) {
+        try {
+            MethodHandle mh = MethodHandles.lookup().findVirtual(target.getClass(), method, fd.toMethodType()).bindTo(target);
+            return UnicornNative.LINKER.upcallStub(mh, fd, arena);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("upcall " + target.getClass().getSimpleName() + "." + method, e);
+        }
+    }
+
+    /** Called by upcall wrappers: remember the first failure and stop the engine. Never throws. */
+    void hookFailed(String hook, Throwable t) {
+        if (hookFailure == null) {
+            hookFailure = t;
+            hookFailureName = hook;
+        }
+        try {
+            int ignored = (int) UnicornNative.UC_EMU_STOP.invokeExact(uc);
+        } catch (Throwable ignored) {
+            // Nothing more can be done from inside native code; emuStart reports the original failure.
+        }
+    }
+
+    // Upcall wrappers: one small class per callback shape, each catching everything.
+
+    private record TlbFillUpcall(Unicorn owner, Hooks.TlbFill hook) {
+        /** The uc_tlb_entry at {@code result}: paddr at offset 0, perms at 8. */
+        private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+        boolean invoke(long uc, long vaddr, int type, long result, long userData) {
+            try {
+                long t = hook.fill(vaddr, type);
+                if (t == Hooks.TlbFill.NO_TRANSLATION) return false;
+                ALL.set(JAVA_LONG, result, t & ~0xfffL);
+                ALL.set(JAVA_INT, result + 8, (int) (t & Uc.PROT_ALL));
+                return true;
+            } catch (Throwable e) {
+                owner.hookFailed("TLB fill", e);
+                return false;
+            }
+        }
+    }
+
+    private record SyscallUpcall(Unicorn owner, Hooks.Syscall hook) {
+        void invoke(long uc, long userData) {
+            try {
+                hook.onSyscall();
+            } catch (Throwable e) {
+                owner.hookFailed("syscall", e);
+            }
+        }
+    }
+
+    private record InterruptUpcall(Unicorn owner, Hooks.Interrupt hook) {
+        void invoke(long uc, int intno, long userData) {
+            try {
+                hook.onInterrupt(intno);
+            } catch (Throwable e) {
+                owner.hookFailed("interrupt", e);
+            }
+        }
+    }
+
+    private record InvalidInsnUpcall(Unicorn owner, Hooks.InvalidInstruction hook) {
+        boolean invoke(long uc, long userData) {
+            try {
+                return hook.onInvalidInstruction();
+            } catch (Throwable e) {
+                owner.hookFailed("invalid instruction", e);
+                return false;
+            }
+        }
+    }
+
+    private record CodeUpcall(Unicorn owner, Hooks.Code hook) {
+        void invoke(long uc, long address, int size, long userData) {
+            try {
+                hook.onCode(address, size);
+            } catch (Throwable e) {
+                owner.hookFailed("code", e);
+            }
+        }
+    }
+
+    private record MemUpcall(Unicorn owner, Hooks.Memory hook) {
+        void invoke(long uc, int type, long address, int size, long value, long userData) {
+            try {
+                hook.onAccess(type, address, size, value);
+            } catch (Throwable e) {
+                owner.hookFailed("memory", e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- uc_ctl
+
+    /** uc_ctl(UC_CTL_TLB_TYPE): {@link Uc#TLB_VIRTUAL} routes every translation through the TLB-fill hook. */
+    public void ctlTlbMode(int mode) {
+        ctlInt("uc_ctl(TLB_TYPE)", Uc.ctl(Uc.CTL_TLB_TYPE, 1, Uc.CTL_IO_WRITE), mode);
+    }
+
+    /** uc_ctl(UC_CTL_CPU_MODEL): only before the first other call after open. */
+    public void ctlCpuModel(int model) {
+        ctlInt("uc_ctl(CPU_MODEL)", Uc.ctl(Uc.CTL_CPU_MODEL, 1, Uc.CTL_IO_WRITE), model);
+    }
+
+    /** uc_ctl(UC_CTL_TLB_FLUSH): drops every entry of Unicorn's internal TLB. */
+    public void ctlFlushTlb() {
+        ctl0("uc_ctl(TLB_FLUSH)", Uc.ctl(Uc.CTL_TLB_FLUSH, 0, Uc.CTL_IO_WRITE));
+    }
+
+    /** uc_ctl(UC_CTL_TB_FLUSH): drops all translated code. */
+    public void ctlFlushTb() {
+        ctl0("uc_ctl(TB_FLUSH)", Uc.ctl(Uc.CTL_TB_FLUSH, 0, Uc.CTL_IO_WRITE));
+    }
+
+    /** uc_ctl(UC_CTL_TB_REMOVE_CACHE): drops translated code for guest virtual addresses [begin, end). */
+    public void ctlRemoveTbCache(long begin, long end) {
+        ensureOpen();
+        try {
+            check("uc_ctl(TB_REMOVE_CACHE)", (int) UnicornNative.UC_CTL_LONG_LONG.invokeExact(uc,
+                    Uc.ctl(Uc.CTL_TB_REMOVE_CACHE, 2, Uc.CTL_IO_WRITE), begin, end));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** uc_ctl(UC_CTL_UC_PAGE_SIZE) read: Unicorn's target page size. */
+    public int ctlPageSize() {
+        ensureOpen();
+        try {
+            check("uc_ctl(PAGE_SIZE)", (int) UnicornNative.UC_CTL_PTR.invokeExact(uc,
+                    Uc.ctl(Uc.CTL_UC_PAGE_SIZE, 1, Uc.CTL_IO_READ), scratch.address()));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        return scratch.get(JAVA_INT, 0);
+    }
+
+    private void ctl0(String what, int request) {
+        ensureOpen();
+        try {
+            check(what, (int) UnicornNative.UC_CTL_0.invokeExact(uc, request));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private void ctlInt(String what, int request, int arg) {
+        ensureOpen();
+        try {
+            check(what, (int) UnicornNative.UC_CTL_INT.invokeExact(uc, request, arg));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- contexts
+
+    /** A saved CPU context (registers); close it to free the native memory. */
+    public final class Context implements AutoCloseable {
+        private final long ctx;
+        private boolean freed;
+
+        private Context(long ctx) {
+            this.ctx = ctx;
+        }
+
+        /** uc_context_save(): copies the engine's registers into this context. */
+        public void save() {
+            contextCall("uc_context_save", UnicornNative.UC_CONTEXT_SAVE, ctx);
+        }
+
+        /** uc_context_restore(): copies this context back into the engine. */
+        public void restore() {
+            contextCall("uc_context_restore", UnicornNative.UC_CONTEXT_RESTORE, ctx);
+        }
+
+        @Override
+        public void close() {
+            if (freed) return;
+            freed = true;
+            try {
+                check("uc_context_free", (int) UnicornNative.UC_CONTEXT_FREE.invokeExact(ctx));
+            } catch (UnicornException e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+    }
+
+    /** uc_context_alloc() followed by uc_context_save(). */
+    public Context contextSave() {
+        ensureOpen();
+        MemorySegment out = scratch;
+        try {
+            check("uc_context_alloc", (int) UnicornNative.UC_CONTEXT_ALLOC.invokeExact(uc, out.address()));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        Context c = new Context(out.get(JAVA_LONG, 0));
+        c.save();
+        return c;
+    }
+
+    private void contextCall(String what, MethodHandle mh, long ctx) {
+        ensureOpen();
+        try {
+            check(what, (int) mh.invokeExact(uc, ctx));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** uc_close(), then frees the upcall stubs and scratch memory. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            check("uc_close", (int) UnicornNative.UC_CLOSE.invokeExact(uc));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        } finally {
+            arena.close();
+        }
+    }
+
+}

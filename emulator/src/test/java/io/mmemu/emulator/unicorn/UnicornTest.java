@@ -1,0 +1,289 @@
+package io.mmemu.emulator.unicorn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every call of the binding against the real Unicorn 2.1 library. Guest code runs in
+ * UC_TLB_VIRTUAL mode with a tiny translation: virtual page 0x400000 (code) to physical 0x1000,
+ * virtual page 0x600000 (data) to physical 0x2000; everything else is refused.
+ */
+class UnicornTest {
+    static final long CODE_VA = 0x400000, CODE_PA = 0x1000, DATA_VA = 0x600000, DATA_PA = 0x2000;
+    static final long RAM = 2L << 20;
+
+    Arena arena;
+    MemorySegment ram;
+    Unicorn uc;
+    final List<String> fills = new ArrayList<>();
+
+    @BeforeEach
+    void open() {
+        arena = Arena.ofConfined();
+        ram = arena.allocate(RAM, 4096);
+        uc = Unicorn.openX86_64();
+        uc.ctlTlbMode(Uc.TLB_VIRTUAL);
+        uc.memMapPtr(0, ram, Uc.PROT_ALL);
+    }
+
+    @AfterEach
+    void close() {
+        uc.close();
+        arena.close();
+    }
+
+    void translateCodeAndData(boolean dataWritable) {
+        uc.hookTlbFill((vaddr, type) -> {
+            fills.add(Long.toHexString(vaddr) + ":" + type);
+            if (vaddr == CODE_VA) return CODE_PA | Uc.PROT_READ | Uc.PROT_EXEC;
+            if (vaddr == DATA_VA) return DATA_PA | Uc.PROT_READ | (dataWritable ? Uc.PROT_WRITE : 0);
+            return Hooks.TlbFill.NO_TRANSLATION;
+        });
+    }
+
+    void code(int... bytes) {
+        for (int i = 0; i < bytes.length; i++) ram.set(ValueLayout.JAVA_BYTE, CODE_PA + i, (byte) bytes[i]);
+    }
+
+    // mov rax, 0x1234 ; mov [rbx], rax ; syscall ; mov rcx, [rbx] ; nop
+    static final int[] STORE_SYSCALL_LOAD = {0x48, 0xc7, 0xc0, 0x34, 0x12, 0, 0, 0x48, 0x89, 0x03, 0x0f, 0x05,
+            0x48, 0x8b, 0x0b, 0x90};
+
+    @Test
+    void versionIsAtLeast2_1() {
+        assertTrue(Integer.compareUnsigned(Unicorn.version(), Uc.makeVersion(2, 1, 0)) >= 0, Unicorn.versionString());
+        Unicorn.checkVersion();
+    }
+
+    @Test
+    void tlbFillHookTranslatesEveryPageAndTheStoreLandsInPhysicalMemory() {
+        translateCodeAndData(true);
+        int[] syscalls = {0};
+        uc.hookSyscall(() -> {
+            syscalls[0]++;
+            assertEquals(CODE_VA + 10, uc.regRead(X86Reg.RIP), "RIP at the syscall instruction");
+            uc.regWrite(X86Reg.RAX, 77);
+        });
+        code(STORE_SYSCALL_LOAD);
+        uc.regWrite(X86Reg.RBX, DATA_VA + 8);
+        int err = uc.emuStart(CODE_VA, CODE_VA + STORE_SYSCALL_LOAD.length - 1, 0, 0);
+        assertEquals(UnicornException.UC_ERR_OK, err, Unicorn.strerror(err));
+        assertEquals(0x1234, ram.get(ValueLayout.JAVA_LONG_UNALIGNED, DATA_PA + 8));
+        assertEquals(0x1234, uc.regRead(X86Reg.RCX));
+        assertEquals(77, uc.regRead(X86Reg.RAX));
+        assertEquals(1, syscalls[0]);
+        assertTrue(fills.contains("400000:" + Uc.MEM_FETCH), fills.toString());
+        assertTrue(fills.contains("600000:" + Uc.MEM_WRITE), fills.toString());
+    }
+
+    @Test
+    void refusedFillStopsWithExceptionAndRipAtTheFaultingInstruction() {
+        translateCodeAndData(true);
+        code(STORE_SYSCALL_LOAD);
+        uc.regWrite(X86Reg.RBX, 0x700000); // unmapped
+        int err = uc.emuStart(CODE_VA, CODE_VA + STORE_SYSCALL_LOAD.length - 1, 0, 0);
+        assertEquals(UnicornException.UC_ERR_EXCEPTION, err, Unicorn.strerror(err));
+        assertEquals(CODE_VA + 7, uc.regRead(X86Reg.RIP), "RIP at the faulting store");
+        assertTrue(fills.contains("700000:" + Uc.MEM_WRITE), fills.toString());
+        // Restart at the same instruction after "handling the fault" (here: pointing RBX at mapped memory).
+        uc.regWrite(X86Reg.RBX, DATA_VA);
+        uc.hookSyscall(() -> {});
+        err = uc.emuStart(CODE_VA + 7, CODE_VA + STORE_SYSCALL_LOAD.length - 1, 0, 0);
+        assertEquals(UnicornException.UC_ERR_OK, err, Unicorn.strerror(err));
+        assertEquals(0x1234, ram.get(ValueLayout.JAVA_LONG_UNALIGNED, DATA_PA));
+    }
+
+    @Test
+    void aReadOnlyEntryIsFilledAgainForAWrite() {
+        int[] writes = {0};
+        uc.hookTlbFill((vaddr, type) -> {
+            if (vaddr == CODE_VA) return CODE_PA | Uc.PROT_READ | Uc.PROT_EXEC;
+            if (vaddr == DATA_VA && type == Uc.MEM_READ) return DATA_PA | Uc.PROT_READ;
+            if (vaddr == DATA_VA && type == Uc.MEM_WRITE) {
+                writes[0]++;
+                return DATA_PA | Uc.PROT_READ | Uc.PROT_WRITE;
+            }
+            return Hooks.TlbFill.NO_TRANSLATION;
+        });
+        code(0x48, 0x8b, 0x0b, 0x48, 0x89, 0x03, 0x90); // mov rcx,[rbx] ; mov [rbx],rax ; nop
+        uc.regWrite(X86Reg.RBX, DATA_VA);
+        uc.regWrite(X86Reg.RAX, 5);
+        assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + 6, 0, 0));
+        assertEquals(1, writes[0]);
+        assertEquals(5, ram.get(ValueLayout.JAVA_LONG_UNALIGNED, DATA_PA));
+    }
+
+    @Test
+    void emuStartHonoursTheInstructionCount() {
+        translateCodeAndData(true);
+        code(0x48, 0xff, 0xc0, 0x48, 0xff, 0xc0, 0x48, 0xff, 0xc0, 0x90); // inc rax x3 ; nop
+        uc.regWrite(X86Reg.RAX, 0);
+        assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + 100, 0, 2));
+        assertEquals(2, uc.regRead(X86Reg.RAX));
+        assertEquals(CODE_VA + 6, uc.regRead(X86Reg.RIP));
+    }
+
+    @Test
+    void invalidInstructionIsReportedToTheHookAndStops() {
+        translateCodeAndData(true);
+        int[] invalid = {0};
+        List<Integer> interrupts = new ArrayList<>();
+        uc.hookInvalidInstruction(() -> {
+            invalid[0]++;
+            return false;
+        });
+        uc.hookInterrupt(interrupts::add);
+        code(0x0f, 0x0b); // ud2
+        int err = uc.emuStart(CODE_VA, CODE_VA + 2, 0, 0);
+        assertEquals(UnicornException.UC_ERR_INSN_INVALID, err, Unicorn.strerror(err) + " interrupts " + interrupts);
+        assertEquals(1, invalid[0]);
+        assertEquals(CODE_VA, uc.regRead(X86Reg.RIP));
+    }
+
+    @Test
+    void interruptHookSeesIntN() {
+        translateCodeAndData(true);
+        List<Integer> interrupts = new ArrayList<>();
+        uc.hookInterrupt(n -> {
+            interrupts.add(n);
+            uc.emuStop();
+        });
+        code(0xcd, 0x80, 0x90); // int 0x80 ; nop
+        uc.emuStart(CODE_VA, CODE_VA + 2, 0, 0);
+        assertEquals(List.of(0x80), interrupts);
+    }
+
+    @Test
+    void aThrowingHookStopsTheEngineAndIsRaisedOnTheJavaSide() {
+        translateCodeAndData(true);
+        uc.hookSyscall(() -> {
+            throw new IllegalStateException("boom in the syscall hook");
+        });
+        code(STORE_SYSCALL_LOAD);
+        uc.regWrite(X86Reg.RBX, DATA_VA);
+        HookFailedException e = assertThrows(HookFailedException.class,
+                () -> uc.emuStart(CODE_VA, CODE_VA + STORE_SYSCALL_LOAD.length - 1, 0, 0));
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+        assertTrue(e.getMessage().contains("syscall"), e.getMessage());
+        assertFalse(uc.regRead(X86Reg.RCX) == 0x1234, "stopped before the load after the syscall");
+    }
+
+    @Test
+    void aThrowingTlbFillHookIsRaisedToo() {
+        uc.hookTlbFill((vaddr, type) -> {
+            throw new ArithmeticException("fill");
+        });
+        assertThrows(HookFailedException.class, () -> uc.emuStart(CODE_VA, CODE_VA + 1, 0, 0));
+    }
+
+    @Test
+    void memoryHooksSeeEveryAccessAndCodeHooksEveryInstruction() {
+        translateCodeAndData(true);
+        uc.hookSyscall(() -> {});
+        List<String> accesses = new ArrayList<>();
+        int[] instructions = {0};
+        uc.hookMemory(Uc.HOOK_MEM_READ | Uc.HOOK_MEM_WRITE, (type, address, size, value) ->
+                accesses.add(type + "@" + Long.toHexString(address) + "/" + size));
+        Unicorn.HookHandle code = uc.hookCode(false, 1, 0, (address, size) -> instructions[0]++);
+        code(STORE_SYSCALL_LOAD);
+        uc.regWrite(X86Reg.RBX, DATA_VA);
+        assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + STORE_SYSCALL_LOAD.length - 1, 0, 0));
+        // In UC_TLB_VIRTUAL mode Unicorn reports the *physical* address to memory hooks.
+        assertEquals(List.of(Uc.MEM_WRITE + "@2000/8", Uc.MEM_READ + "@2000/8"), accesses);
+        assertEquals(4, instructions[0]);
+        uc.hookDel(code);
+        assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + STORE_SYSCALL_LOAD.length - 1, 0, 0));
+        assertEquals(4, instructions[0], "deleted hook no longer called");
+        assertThrows(IllegalArgumentException.class, () -> uc.hookMemory(Uc.HOOK_CODE, (t, a, s, v) -> {}));
+    }
+
+    @Test
+    void registersSingleBatchControlAndMsr() {
+        int[] regs = {X86Reg.RAX, X86Reg.RBX, X86Reg.R15, X86Reg.FS_BASE, X86Reg.GS_BASE};
+        long[] vals = {1, 2, 3, 0x7fff_0000_1000L, 0x5000};
+        uc.regWriteBatch(regs, vals);
+        long[] back = new long[regs.length];
+        uc.regReadBatch(regs, back);
+        assertEquals(List.of(1L, 2L, 3L, 0x7fff_0000_1000L, 0x5000L), List.of(back[0], back[1], back[2], back[3], back[4]));
+        assertEquals(0x7fff_0000_1000L, uc.msrRead(X86Reg.MSR_FS_BASE), "FS_BASE register and MSR agree");
+        uc.msrWrite(X86Reg.MSR_GS_BASE, 0x1234_5000L);
+        assertEquals(0x1234_5000L, uc.regRead(X86Reg.GS_BASE));
+        uc.regWrite(X86Reg.CR4, uc.regRead(X86Reg.CR4) | 0x600);
+        assertEquals(0x600, uc.regRead(X86Reg.CR4) & 0x600);
+        assertThrows(IllegalArgumentException.class, () -> uc.regReadBatch(new int[2], new long[1]));
+    }
+
+    @Test
+    void contextSaveAndRestore() {
+        uc.regWrite(X86Reg.RAX, 11);
+        try (Unicorn.Context ctx = uc.contextSave()) {
+            uc.regWrite(X86Reg.RAX, 22);
+            ctx.restore();
+            assertEquals(11, uc.regRead(X86Reg.RAX));
+            uc.regWrite(X86Reg.RAX, 33);
+            ctx.save();
+            uc.regWrite(X86Reg.RAX, 44);
+            ctx.restore();
+            assertEquals(33, uc.regRead(X86Reg.RAX));
+        }
+    }
+
+    @Test
+    void tlbFlushMakesTheHookRunAgainAndTbControlsWork() {
+        translateCodeAndData(true);
+        uc.hookSyscall(() -> {});
+        code(STORE_SYSCALL_LOAD);
+        uc.regWrite(X86Reg.RBX, DATA_VA);
+        assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + STORE_SYSCALL_LOAD.length - 1, 0, 0));
+        int before = fills.size();
+        assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + STORE_SYSCALL_LOAD.length - 1, 0, 0));
+        assertEquals(before, fills.size(), "second run hits Unicorn's TLB");
+        uc.ctlFlushTlb();
+        assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + STORE_SYSCALL_LOAD.length - 1, 0, 0));
+        assertTrue(fills.size() > before, "flush forced new fills");
+        // Changing code behind Unicorn's back, then dropping its translation, runs the new code.
+        code(0x48, 0xc7, 0xc0, 0x99, 0, 0, 0, 0x90); // mov rax, 0x99 ; nop
+        uc.ctlRemoveTbCache(CODE_VA, CODE_VA + 4096);
+        assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + 7, 0, 0));
+        assertEquals(0x99, uc.regRead(X86Reg.RAX));
+        code(0x48, 0xc7, 0xc0, 0x42, 0, 0, 0, 0x90);
+        uc.ctlFlushTb();
+        assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + 7, 0, 0));
+        assertEquals(0x42, uc.regRead(X86Reg.RAX));
+        assertEquals(4096, uc.ctlPageSize());
+    }
+
+    @Test
+    void memReadWriteAndUnmap() {
+        uc.memWrite(0x3000, new byte[] {1, 2, 3});
+        byte[] back = new byte[3];
+        uc.memRead(0x3000, back);
+        assertEquals(List.of((byte) 1, (byte) 2, (byte) 3), List.of(back[0], back[1], back[2]));
+        assertEquals(2, ram.get(ValueLayout.JAVA_BYTE, 0x3001));
+        UnicornException e = assertThrows(UnicornException.class, () -> uc.memMapPtr(0, ram, Uc.PROT_ALL));
+        assertEquals(UnicornException.UC_ERR_MAP, e.error());
+        assertTrue(e.getMessage().contains("uc_mem_map_ptr"), e.getMessage());
+        uc.memUnmap(0, RAM);
+    }
+
+    @Test
+    void closeIsIdempotentAndLaterCallsFailClearly() {
+        uc.close();
+        uc.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> uc.regRead(X86Reg.RAX));
+        assertTrue(e.getMessage().contains("closed"));
+        uc = Unicorn.openX86_64(); // for @AfterEach
+    }
+}

@@ -1,0 +1,106 @@
+package io.mmemu.mm.phys;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The guest's RAM: one off-heap segment, physical address 0 at its start, shared by every CPU
+ * engine (each maps it once with uc_mem_map_ptr) and by the Java kernel model.
+ *
+ * <p>It is reserved from the host with an anonymous {@code mmap(MAP_NORESERVE)}: the host kernel
+ * hands out zero pages and commits memory only where the guest (or the model) writes, so
+ * {@code --ram 16G} starts at once and costs nothing until touched. Page-table entries are read
+ * and written with 8-byte accesses that are atomic on x86-64 hosts.
+ */
+public final class PhysicalMemory implements AutoCloseable {
+    public static final int PAGE_SHIFT = 12;
+    public static final long PAGE_SIZE = 1L << PAGE_SHIFT;
+    private static final ValueLayout.OfLong LONG = JAVA_LONG_UNALIGNED;
+
+    private final long base;
+    private final long size;
+    private final MemorySegment ram;
+    private boolean closed;
+
+    private PhysicalMemory(long base, long size) {
+        this.base = base;
+        this.size = size;
+        this.ram = MemorySegment.ofAddress(base).reinterpret(size);
+    }
+
+    /** Reserves {@code bytes} of guest RAM (a positive multiple of 2 MiB). */
+    public static PhysicalMemory reserve(long bytes) {
+        if (bytes <= 0 || bytes % (2L << 20) != 0) {
+            throw new IllegalArgumentException("guest RAM size must be a positive multiple of 2 MiB (got " + bytes + ")");
+        }
+        long p = HostMemory.mmapNoReserve(bytes);
+        // Transparent huge pages on the host cut the host's own page faults by 512 for a guest that
+        // touches memory densely; still nothing is committed until touched.
+        HostMemory.madvise(p, bytes, HostMemory.MADV_HUGEPAGE);
+        return new PhysicalMemory(p, bytes);
+    }
+
+    /** The whole RAM as a segment (for uc_mem_map_ptr). */
+    public MemorySegment segment() {
+        return ram;
+    }
+
+    public long size() {
+        return size;
+    }
+
+    public long nrPages() {
+        return size >>> PAGE_SHIFT;
+    }
+
+    public long getLong(long pa) {
+        return ram.get(LONG, pa);
+    }
+
+    public void putLong(long pa, long value) {
+        ram.set(LONG, pa, value);
+    }
+
+    public byte getByte(long pa) {
+        return ram.get(JAVA_BYTE, pa);
+    }
+
+    public void putByte(long pa, byte value) {
+        ram.set(JAVA_BYTE, pa, value);
+    }
+
+    /** Copies {@code len} bytes at {@code pa} into {@code dst[off..]}. */
+    public void read(long pa, byte[] dst, int off, int len) {
+        MemorySegment.copy(ram, JAVA_BYTE, pa, dst, off, len);
+    }
+
+    /** Copies {@code src[off..off+len)} to {@code pa}. */
+    public void write(long pa, byte[] src, int off, int len) {
+        MemorySegment.copy(src, off, ram, JAVA_BYTE, pa, len);
+    }
+
+    /** Zeroes frame {@code pfn} (clear_page()). */
+    public void clearPage(long pfn) {
+        ram.asSlice(pfn << PAGE_SHIFT, PAGE_SIZE).fill((byte) 0);
+    }
+
+    /** Copies frame {@code srcPfn} to {@code dstPfn} (copy_page()). */
+    public void copyPage(long dstPfn, long srcPfn) {
+        MemorySegment.copy(ram, srcPfn << PAGE_SHIFT, ram, dstPfn << PAGE_SHIFT, PAGE_SIZE);
+    }
+
+    /** Gives the host memory behind frames [pfn, pfn + count) back; they read as zero afterwards. */
+    public void discardPages(long pfn, long count) {
+        HostMemory.madvise(base + (pfn << PAGE_SHIFT), count << PAGE_SHIFT, HostMemory.MADV_DONTNEED);
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        HostMemory.munmap(base, size);
+    }
+}
