@@ -105,7 +105,7 @@ build_one() { # source -> writes $out/NAME; log in $logs/NAME.log
   mv "$out/$name.tmp" "$out/$name"
 }
 
-logs=$(mktemp -d "${TMPDIR:-/tmp}/build-guests.XXXXXX")
+logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 max_jobs=$(nproc 2>/dev/null || echo 2)
 pie_specs_made=
