@@ -1,0 +1,28 @@
+package io.mmemu.mm.fault;
+
+/**
+ * What a user page fault came to: handled (the access can be retried), or the signal the task
+ * gets. Handled is a singleton, so the common path allocates nothing.
+ */
+public sealed interface FaultResult {
+    /** SIGSEGV = 11, SIGBUS = 7, SIGKILL = 9. */
+    int SIGBUS = 7, SIGKILL = 9, SIGSEGV = 11;
+    /** si_code values for SIGSEGV (include/uapi/asm-generic/siginfo.h). */
+    int SEGV_MAPERR = 1, SEGV_ACCERR = 2, SEGV_PKUERR = 4;
+    /** si_code for SIGBUS: BUS_ADRERR. */
+    int BUS_ADRERR = 2;
+
+    Handled HANDLED = new Handled();
+
+    /** The fault was resolved; restart the instruction. */
+    record Handled() implements FaultResult {}
+
+    /**
+     * The task gets signal {@code signo} with {@code code} and si_addr {@code addr}; {@code
+     * errorCode} is the x86 error code, {@code pkey} the protection key for SEGV_PKUERR.
+     */
+    record Signal(int signo, int code, long addr, int errorCode, int pkey, String why) implements FaultResult {}
+
+    /** No memory to resolve the fault: the OOM path decides (pagefault_out_of_memory()). */
+    record OutOfMemory(long addr) implements FaultResult {}
+}

@@ -1,0 +1,191 @@
+package io.mmemu.mm.fault;
+
+import static io.mmemu.mm.fault.FaultFlags.FAULT_FLAG_INSTRUCTION;
+import static io.mmemu.mm.fault.FaultFlags.FAULT_FLAG_WRITE;
+import static io.mmemu.mm.fault.FaultFlags.VM_FAULT_OK;
+import static io.mmemu.mm.fault.FaultFlags.VM_FAULT_OOM;
+import static io.mmemu.mm.fault.FaultFlags.VM_FAULT_SIGBUS;
+
+import io.mmemu.mm.page.FrameTable;
+import io.mmemu.mm.page.PageAllocator;
+import io.mmemu.mm.page.PageFlag;
+import io.mmemu.mm.pgtable.PageTable;
+import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.phys.PhysicalMemory;
+import io.mmemu.mm.vma.MappedFile;
+import io.mmemu.mm.vma.MmEnv;
+import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.RssStat;
+import io.mmemu.mm.vma.VmEvent;
+import io.mmemu.mm.vma.VmFlags;
+import io.mmemu.mm.vma.Vma;
+
+/**
+ * Models handle_mm_fault() and its helpers in mm/memory.c, for a fault the VMA allows.
+ *
+ * <ol>
+ *   <li>Find (allocating) the PTE slot: __handle_mm_fault → handle_pte_fault.</li>
+ *   <li>PTE not present: anonymous VMA → do_anonymous_page (the shared zero page, read-only and
+ *       special, for a read; a fresh zeroed frame for a write); file VMA → do_read_fault (map the
+ *       page-cache page, write-protected in a private mapping), do_cow_fault (a private copy for
+ *       a write) or do_shared_fault.</li>
+ *   <li>PTE present, write to a write-protected entry of a writable VMA → do_wp_page: the zero
+ *       page or a shared frame is copied (wp_page_copy); an anonymous frame no one else holds is
+ *       reused in place (wp_page_reuse).</li>
+ * </ol>
+ * Nothing here allocates Java objects; results are VM_FAULT_* bits.
+ */
+final class HandleMmFault {
+    private HandleMmFault() {}
+
+    /** Models handle_mm_fault(). */
+    static int handleMmFault(MmStruct mm, Vma vma, long address, int flags) {
+        MmEnv env = mm.env();
+        env.count(VmEvent.PGFAULT);
+        PageTable pgd = mm.pgd();
+        long slot = pgd.pteSlot(address, true);
+        if (slot == PageTable.NO_SLOT) return VM_FAULT_OOM;
+        long pte = pgd.get(slot);
+        boolean write = (flags & FAULT_FLAG_WRITE) != 0;
+        if (!Pte.present(pte)) {
+            if (vma.isAnonymous()) return doAnonymousPage(mm, vma, slot, write);
+            if (!write) return doReadFault(mm, vma, address, slot);
+            if (!vma.has(VmFlags.VM_SHARED)) return doCowFault(mm, vma, address, slot);
+            return doSharedFault(mm, vma, address, slot);
+        }
+        if (write && (pte & Pte.RW) == 0) return doWpPage(mm, vma, address, slot, pte);
+        return VM_FAULT_OK; // spurious: another path already fixed the entry (the walker sets A/D)
+    }
+
+    /** vm_get_page_prot() for a mapping the kernel makes: P US, NX unless VM_EXEC; RW only when asked. */
+    static long pageProt(Vma vma, boolean writable) {
+        long prot = Pte.P | Pte.US;
+        if (!vma.has(VmFlags.VM_EXEC)) prot |= Pte.NX;
+        if (writable) prot |= Pte.RW;
+        return prot;
+    }
+
+    private static void noteExec(FrameTable frames, Vma vma, long pfn) {
+        if (vma.has(VmFlags.VM_EXEC)) frames.setPageFlag(pfn, PageFlag.EVER_EXEC);
+    }
+
+    /** Models do_anonymous_page(). */
+    private static int doAnonymousPage(MmStruct mm, Vma vma, long slot, boolean write) {
+        MmEnv env = mm.env();
+        if (!write) {
+            mm.pgd().set(slot, Pte.make(env.zeroPfn(), pageProt(vma, false) | Pte.SPECIAL));
+            env.count(VmEvent.ZERO_PAGE_MAP);
+            return VM_FAULT_OK;
+        }
+        long pfn = env.allocZeroedUserPage();
+        if (pfn == PageAllocator.NO_PAGE) return VM_FAULT_OOM;
+        FrameTable frames = env.frames();
+        frames.setPageFlag(pfn, PageFlag.ANON);
+        frames.incMapcount(pfn);
+        noteExec(frames, vma, pfn);
+        mm.addRss(RssStat.MM_ANONPAGES, 1);
+        mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, vma.has(VmFlags.VM_WRITE)) | Pte.D));
+        return VM_FAULT_OK;
+    }
+
+    /**
+     * Models filemap_fault(): the page-cache frame holding file page {@code index}, read in on a
+     * miss (zero-filled past end of file), or NO_PAGE. The page cache keeps one reference.
+     */
+    static long filemapFault(MmEnv env, MappedFile file, long index) {
+        long pfn = file.cachedPfn(index);
+        if (pfn >= 0) return pfn;
+        if (index >= file.nrPages()) return -2; // beyond EOF: SIGBUS
+        pfn = env.allocUserPage();
+        if (pfn == PageAllocator.NO_PAGE) return PageAllocator.NO_PAGE;
+        PhysicalMemory mem = env.mem();
+        byte[] buf = new byte[(int) PhysicalMemory.PAGE_SIZE];
+        file.read(index << 12, buf, 0, buf.length);
+        mem.write(pfn << 12, buf, 0, buf.length);
+        env.count(VmEvent.PGMAJFAULT);
+        file.setCachedPfn(index, pfn);
+        return pfn;
+    }
+
+    /** Models do_read_fault() → finish_fault(): maps the page-cache page, write-protected when private. */
+    private static int doReadFault(MmStruct mm, Vma vma, long address, long slot) {
+        MmEnv env = mm.env();
+        long pfn = filemapFault(env, vma.file(), vma.pageIndex(address));
+        if (pfn == PageAllocator.NO_PAGE) return VM_FAULT_OOM;
+        if (pfn == -2) return VM_FAULT_SIGBUS;
+        FrameTable frames = env.frames();
+        frames.getPage(pfn);
+        frames.incMapcount(pfn);
+        noteExec(frames, vma, pfn);
+        mm.addRss(RssStat.MM_FILEPAGES, 1);
+        boolean writable = vma.has(VmFlags.VM_SHARED) && vma.has(VmFlags.VM_WRITE);
+        mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, writable)));
+        return VM_FAULT_OK;
+    }
+
+    /** Models do_cow_fault(): a private anonymous copy of the file page for a write. */
+    private static int doCowFault(MmStruct mm, Vma vma, long address, long slot) {
+        MmEnv env = mm.env();
+        long src = filemapFault(env, vma.file(), vma.pageIndex(address));
+        if (src == PageAllocator.NO_PAGE) return VM_FAULT_OOM;
+        if (src == -2) return VM_FAULT_SIGBUS;
+        long pfn = env.allocUserPage();
+        if (pfn == PageAllocator.NO_PAGE) return VM_FAULT_OOM;
+        env.mem().copyPage(pfn, src);
+        FrameTable frames = env.frames();
+        frames.setPageFlag(pfn, PageFlag.ANON);
+        frames.incMapcount(pfn);
+        noteExec(frames, vma, pfn);
+        mm.addRss(RssStat.MM_ANONPAGES, 1);
+        env.count(VmEvent.COW_FAULT);
+        mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, true) | Pte.D));
+        return VM_FAULT_OK;
+    }
+
+    /** Models do_shared_fault(): the page-cache page itself, writable. */
+    private static int doSharedFault(MmStruct mm, Vma vma, long address, long slot) {
+        int r = doReadFault(mm, vma, address, slot);
+        if (r == VM_FAULT_OK) mm.pgd().set(slot, mm.pgd().get(slot) | Pte.RW | Pte.D);
+        return r;
+    }
+
+    /** Models do_wp_page(): a write to a write-protected PTE of a writable VMA. */
+    private static int doWpPage(MmStruct mm, Vma vma, long address, long slot, long pte) {
+        MmEnv env = mm.env();
+        FrameTable frames = env.frames();
+        long old = Pte.pfn(pte);
+        boolean special = (pte & Pte.SPECIAL) != 0;
+        if (!special && frames.testPageFlag(old, PageFlag.ANON) && frames.pageRefCount(old) == 1) {
+            // wp_page_reuse(): nobody else holds the frame, so write to it in place.
+            mm.pgd().set(slot, pte | Pte.RW | Pte.D);
+            return VM_FAULT_OK;
+        }
+        // wp_page_copy()
+        long pfn = special ? env.allocZeroedUserPage() : env.allocUserPage();
+        if (pfn == PageAllocator.NO_PAGE) return VM_FAULT_OOM;
+        if (!special) env.mem().copyPage(pfn, old);
+        frames.setPageFlag(pfn, PageFlag.ANON);
+        frames.incMapcount(pfn);
+        noteExec(frames, vma, pfn);
+        mm.addRss(RssStat.MM_ANONPAGES, 1);
+        if (!special) {
+            mm.addRss(frames.testPageFlag(old, PageFlag.ANON) ? RssStat.MM_ANONPAGES : RssStat.MM_FILEPAGES, -1);
+            frames.decMapcount(old);
+            env.putPage(old);
+            env.count(VmEvent.COW_FAULT);
+        }
+        mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, true) | Pte.D));
+        // ptep_clear_flush(): CPUs may still hold the old read-only translation.
+        long page = address & -PhysicalMemory.PAGE_SIZE;
+        env.tlbFlush().flushTlbMmRange(mm, page, page + PhysicalMemory.PAGE_SIZE, false);
+        return VM_FAULT_OK;
+    }
+
+    static boolean isWrite(int flags) {
+        return (flags & FAULT_FLAG_WRITE) != 0;
+    }
+
+    static boolean isInstruction(int flags) {
+        return (flags & FAULT_FLAG_INSTRUCTION) != 0;
+    }
+}

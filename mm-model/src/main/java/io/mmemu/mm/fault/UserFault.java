@@ -1,0 +1,84 @@
+package io.mmemu.mm.fault;
+
+import io.mmemu.mm.pgtable.PfErr;
+import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.VmEvent;
+import io.mmemu.mm.vma.VmFlags;
+import io.mmemu.mm.vma.Vma;
+
+/**
+ * Models do_user_addr_fault(), arch/x86/mm/fault.c: the entry point for a page fault taken in
+ * user mode (or by the kernel touching user memory on its behalf, copy_from_user/copy_to_user).
+ *
+ * <ol>
+ *   <li>A reserved-bit fault means corrupted page tables: pgtable_bad() kills the task.</li>
+ *   <li>find_vma(); none, or below a VMA that does not grow down → SIGSEGV/SEGV_MAPERR.</li>
+ *   <li>Below a VM_GROWSDOWN VMA: expand_stack() within RLIMIT_STACK and stack_guard_gap, or
+ *       SEGV_MAPERR.</li>
+ *   <li>access_error(): a protection-key fault → SEGV_PKUERR; a write to a VMA without
+ *       VM_WRITE, a fetch from one without VM_EXEC, a read of a present page or of a VMA
+ *       allowing nothing → SEGV_ACCERR.</li>
+ *   <li>handle_mm_fault(); VM_FAULT_OOM → the OOM path, VM_FAULT_SIGBUS → SIGBUS/BUS_ADRERR.</li>
+ * </ol>
+ */
+public final class UserFault {
+    private UserFault() {}
+
+    /** Handles a fault at {@code address} with x86 {@code errorCode} in {@code mm}. */
+    public static FaultResult doUserAddrFault(MmStruct mm, long address, int errorCode) {
+        if ((errorCode & PfErr.RSVD) != 0) {
+            return new FaultResult.Signal(FaultResult.SIGKILL, 0, address, errorCode, 0, "corrupted page table (RSVD)");
+        }
+        Vma vma = mm.findVma(address);
+        if (vma == null) return segv(FaultResult.SEGV_MAPERR, address, errorCode, "no VMA");
+        if (vma.start() > address) {
+            if (!vma.has(VmFlags.VM_GROWSDOWN)) return segv(FaultResult.SEGV_MAPERR, address, errorCode, "no VMA");
+            if (!expandStack(mm, vma, address)) {
+                return segv(FaultResult.SEGV_MAPERR, address, errorCode, "stack cannot grow there");
+            }
+        }
+        if ((errorCode & PfErr.PK) != 0) {
+            return new FaultResult.Signal(FaultResult.SIGSEGV, FaultResult.SEGV_PKUERR, address, errorCode, -1,
+                    "protection key");
+        }
+        if (accessError(errorCode, vma)) return segv(FaultResult.SEGV_ACCERR, address, errorCode, "access error");
+        int flags = FaultFlags.FAULT_FLAG_USER | ((errorCode & PfErr.WRITE) != 0 ? FaultFlags.FAULT_FLAG_WRITE : 0)
+                | ((errorCode & PfErr.INSTR) != 0 ? FaultFlags.FAULT_FLAG_INSTRUCTION : 0);
+        int r = HandleMmFault.handleMmFault(mm, vma, address, flags);
+        if (r == FaultFlags.VM_FAULT_OK) return FaultResult.HANDLED;
+        if ((r & FaultFlags.VM_FAULT_OOM) != 0) return new FaultResult.OutOfMemory(address);
+        return new FaultResult.Signal(FaultResult.SIGBUS, FaultResult.BUS_ADRERR, address, errorCode, 0,
+                "access beyond the end of the mapped file");
+    }
+
+    private static FaultResult.Signal segv(int code, long address, int errorCode, String why) {
+        return new FaultResult.Signal(FaultResult.SIGSEGV, code, address, errorCode, 0, why);
+    }
+
+    /** Models access_error(), arch/x86/mm/fault.c. */
+    static boolean accessError(int errorCode, Vma vma) {
+        if ((errorCode & PfErr.WRITE) != 0) return !vma.has(VmFlags.VM_WRITE);
+        if ((errorCode & PfErr.INSTR) != 0 && !vma.has(VmFlags.VM_EXEC)) return true;
+        if ((errorCode & PfErr.PROT) != 0 && (errorCode & PfErr.INSTR) == 0) return true; // read of a present page
+        return (vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0;
+    }
+
+    /**
+     * Models expand_downwards(), mm/mmap.c: grows a VM_GROWSDOWN VMA down to the page holding
+     * {@code address}, refusing beyond RLIMIT_STACK or within stack_guard_gap of the VMA below.
+     */
+    static boolean expandStack(MmStruct mm, Vma vma, long address) {
+        long newStart = address & -MmStruct.PAGE_SIZE;
+        if (newStart < MmStruct.MMAP_MIN_ADDR) return false;
+        if (vma.end() - newStart > mm.rlimitStack) return false;
+        Vma prev = mm.vmaPrev(vma.start());
+        if (prev != null && !prev.has(VmFlags.VM_GROWSDOWN) && (prev.flags() & VmFlags.VM_ACCESS_FLAGS) != 0
+                && newStart - prev.end() < MmStruct.STACK_GUARD_GAP) {
+            return false;
+        }
+        if (prev != null && prev.end() > newStart) return false;
+        mm.moveVmaStart(vma, newStart);
+        mm.env().count(VmEvent.STACK_EXPAND);
+        return true;
+    }
+}

@@ -1,0 +1,181 @@
+package io.mmemu.mm.pgtable;
+
+import io.mmemu.mm.page.FrameTable;
+import io.mmemu.mm.page.PageAllocator;
+import io.mmemu.mm.page.PageFlag;
+import io.mmemu.mm.phys.PhysicalMemory;
+
+/**
+ * One address space's x86-64 page tables, as the kernel manipulates them (mm/memory.c,
+ * include/linux/pgtable.h): the PML4 (Linux's pgd) and every table below it live in frames of
+ * guest physical memory taken from the page allocator, flagged PG_pgtable and counted
+ * (mm->pgtables_bytes). Intermediate entries carry _PAGE_TABLE (P RW US A D), so that rights
+ * are decided by the leaf, as Linux does for user mappings.
+ *
+ * <p>Only user space is modelled: the kernel half of the PML4 stays empty.
+ */
+public final class PageTable {
+    /** What {@link #pteSlot} returns when a table is missing (or could not be allocated). */
+    public static final long NO_SLOT = -1;
+
+    private final PhysicalMemory mem;
+    private final PageAllocator allocator;
+    private final FrameTable frames;
+    private final long pgdPfn;
+    private long nrTables;
+
+    private PageTable(PhysicalMemory mem, PageAllocator allocator, long pgdPfn) {
+        this.mem = mem;
+        this.allocator = allocator;
+        this.frames = allocator.frames();
+        this.pgdPfn = pgdPfn;
+        this.nrTables = 1;
+    }
+
+    /** Models pgd_alloc(), arch/x86/mm/pgtable.c: a zeroed PML4, or null when memory is exhausted. */
+    public static PageTable pgdAlloc(PhysicalMemory mem, PageAllocator allocator) {
+        long pfn = allocTable(mem, allocator);
+        return pfn == PageAllocator.NO_PAGE ? null : new PageTable(mem, allocator, pfn);
+    }
+
+    private static long allocTable(PhysicalMemory mem, PageAllocator allocator) {
+        long pfn = allocator.allocPages(0);
+        if (pfn == PageAllocator.NO_PAGE) return pfn;
+        FrameTable frames = allocator.frames();
+        if (!frames.testAndClearFresh(pfn)) mem.clearPage(pfn);
+        frames.setPageFlag(pfn, PageFlag.PGTABLE);
+        return pfn;
+    }
+
+    /** The PML4's physical address: what CR3 holds (without PCID bits). */
+    public long cr3() {
+        return pgdPfn << PhysicalMemory.PAGE_SHIFT;
+    }
+
+    public long pgdPfn() {
+        return pgdPfn;
+    }
+
+    /** Page-table pages in use, the PML4 included (mm->pgtables_bytes / PAGE_SIZE). */
+    public long nrTables() {
+        return nrTables;
+    }
+
+    /**
+     * Models the walk of __pte_alloc()/pte_offset_map(): the physical address of the 4 KiB leaf
+     * slot for {@code vaddr}, allocating missing tables when {@code alloc}. Returns {@link
+     * #NO_SLOT} when a table is missing and not allocated, when allocation fails, or when a large
+     * page already maps the address (use {@link #leafSlot} for those).
+     */
+    public long pteSlot(long vaddr, boolean alloc) {
+        long tablePa = cr3();
+        for (Level level = Level.PML4; level != Level.PT; level = level.next()) {
+            long entryPa = tablePa + 8L * level.index(vaddr);
+            long entry = mem.getLong(entryPa);
+            if (!Pte.present(entry)) {
+                if (!alloc) return NO_SLOT;
+                long pfn = allocTable(mem, allocator);
+                if (pfn == PageAllocator.NO_PAGE) return NO_SLOT;
+                nrTables++;
+                entry = Pte.make(pfn, Pte.PAGE_TABLE);
+                mem.putLong(entryPa, entry);
+            } else if ((entry & Pte.PS) != 0) {
+                return NO_SLOT;
+            }
+            tablePa = entry & Pte.ADDR_MASK;
+        }
+        return tablePa + 8L * Level.PT.index(vaddr);
+    }
+
+    /** The leaf slot mapping {@code vaddr} at whatever level (4K PTE, or a 2M/1G entry with PS), or NO_SLOT. */
+    public long leafSlot(long vaddr) {
+        long tablePa = cr3();
+        for (Level level = Level.PML4; ; level = level.next()) {
+            long entryPa = tablePa + 8L * level.index(vaddr);
+            long entry = mem.getLong(entryPa);
+            if (!Pte.present(entry)) return level == Level.PT ? entryPa : NO_SLOT;
+            if (level == Level.PT || (level.canMapPage && (entry & Pte.PS) != 0)) return entryPa;
+            tablePa = entry & Pte.ADDR_MASK;
+        }
+    }
+
+    public long get(long slotPa) {
+        return mem.getLong(slotPa);
+    }
+
+    public void set(long slotPa, long pte) {
+        mem.putLong(slotPa, pte);
+    }
+
+    /** Called for each present 4 KiB PTE in a range. */
+    @FunctionalInterface
+    public interface PteVisitor {
+        void visit(long vaddr, long slotPa, long pte);
+    }
+
+    /** Visits every present leaf PTE mapping an address in [start, end), in address order. */
+    public void forEachPresentPte(long start, long end, PteVisitor visitor) {
+        visitRange(cr3(), Level.PML4, 0, start, end, visitor);
+    }
+
+    private void visitRange(long tablePa, Level level, long base, long start, long end, PteVisitor visitor) {
+        long span = level.entrySpan();
+        int first = start <= base ? 0 : (int) ((start - base) / span);
+        for (int i = first; i < 512; i++) {
+            long va = base + i * span;
+            if (va >= end || (va < base)) break;
+            long entryPa = tablePa + 8L * i;
+            long entry = mem.getLong(entryPa);
+            if (!Pte.present(entry)) continue;
+            if (level == Level.PT || (entry & Pte.PS) != 0) {
+                if (va + span > start) visitor.visit(va, entryPa, entry);
+            } else {
+                visitRange(entry & Pte.ADDR_MASK, level.next(), va, start, end, visitor);
+            }
+        }
+    }
+
+    /**
+     * Models free_pgtables(), mm/memory.c: after [start, end) was unmapped, frees every table
+     * below the PML4 that maps only addresses inside the range and holds no present entry, and
+     * clears the entry that pointed at it.
+     */
+    public void freePgtables(long start, long end) {
+        freeEmpty(cr3(), Level.PML4, 0, start, end);
+    }
+
+    /** Returns true when the table at {@code tablePa} is empty after freeing what can be freed below it. */
+    private boolean freeEmpty(long tablePa, Level level, long base, long start, long end) {
+        long span = level.entrySpan();
+        boolean empty = true;
+        for (int i = 0; i < 512; i++) {
+            long va = base + i * span;
+            long entryPa = tablePa + 8L * i;
+            long entry = mem.getLong(entryPa);
+            if (!Pte.present(entry)) continue;
+            boolean inside = va < end && va + span > start;
+            if (inside && level != Level.PT && (entry & Pte.PS) == 0) {
+                long child = entry & Pte.ADDR_MASK;
+                if (freeEmpty(child, level.next(), va, start, end)) {
+                    mem.putLong(entryPa, 0);
+                    freeTable(child >>> PhysicalMemory.PAGE_SHIFT);
+                    continue;
+                }
+            }
+            empty = false;
+        }
+        return empty;
+    }
+
+    private void freeTable(long pfn) {
+        frames.clearPageFlag(pfn, PageFlag.PGTABLE);
+        allocator.freePages(pfn, 0);
+        nrTables--;
+    }
+
+    /** Frees every table, the PML4 included; the caller has already unmapped all pages (exit_mmap). */
+    public void free() {
+        freePgtables(0, 1L << 47);
+        freeTable(pgdPfn);
+    }
+}

@@ -1,0 +1,57 @@
+package io.mmemu.mm.pgtable;
+
+/**
+ * A page walk's outcome packed in one {@code long}, so the TLB-fill path allocates nothing.
+ * <pre>
+ *   success (bit 63 clear):
+ *     bits 12..51  physical address of the 4 KiB page holding the virtual address
+ *     bits  0..2   what the translation allows: 1 read, 2 write, 4 execute (Unicorn's UC_PROT_*)
+ *     bits  3..4   page size: 0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB
+ *     bit   5      global
+ *   fault (bit 63 set):
+ *     bits  0..5   the x86 #PF error code ({@link PfErr})
+ * </pre>
+ * A write is only allowed in the result once the leaf's D bit is set, as a hardware TLB caches
+ * the dirty state: a later first write walks again to set D.
+ */
+public final class WalkResult {
+    private WalkResult() {}
+
+    public static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+    static final long FAULT = 1L << 63;
+    private static final int SIZE_SHIFT = 3;
+    static final long GLOBAL = 1L << 5;
+
+    static long ok(long pagePa, int prot, int sizeCode, boolean global) {
+        return pagePa & Pte.ADDR_MASK | prot | (long) sizeCode << SIZE_SHIFT | (global ? GLOBAL : 0);
+    }
+
+    static long fault(int errorCode) {
+        return FAULT | errorCode;
+    }
+
+    public static boolean isFault(long r) {
+        return r < 0;
+    }
+
+    public static int errorCode(long r) {
+        return (int) (r & 0x3f);
+    }
+
+    public static long pagePa(long r) {
+        return r & Pte.ADDR_MASK;
+    }
+
+    public static int prot(long r) {
+        return (int) (r & 7);
+    }
+
+    /** 0 for 4 KiB, 1 for 2 MiB, 2 for 1 GiB. */
+    public static int sizeCode(long r) {
+        return (int) ((r >>> SIZE_SHIFT) & 3);
+    }
+
+    public static boolean global(long r) {
+        return (r & GLOBAL) != 0;
+    }
+}

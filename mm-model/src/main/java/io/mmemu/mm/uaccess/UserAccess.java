@@ -1,0 +1,110 @@
+package io.mmemu.mm.uaccess;
+
+import io.mmemu.mm.fault.FaultResult;
+import io.mmemu.mm.fault.UserFault;
+import io.mmemu.mm.page.PageFlag;
+import io.mmemu.mm.pgtable.Access;
+import io.mmemu.mm.pgtable.PageWalker;
+import io.mmemu.mm.pgtable.WalkResult;
+import io.mmemu.mm.phys.PhysicalMemory;
+import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.MmEnv;
+import io.mmemu.mm.vma.MmStruct;
+import java.io.ByteArrayOutputStream;
+
+/**
+ * The kernel's accesses to user memory for syscall arguments: copy_from_user(), copy_to_user(),
+ * strncpy_from_user() (arch/x86/lib/usercopy_64.c and friends). Each page goes through the same
+ * walker as the CPU, in supervisor mode with CR0.WP; a fault is handled by do_user_addr_fault,
+ * as the kernel's exception fixup does, and an unresolvable one makes the call return -EFAULT.
+ */
+public final class UserAccess {
+    private final MmEnv env;
+    private final PageWalker walker;
+
+    public UserAccess(MmEnv env) {
+        this.env = env;
+        this.walker = new PageWalker(env.mem());
+    }
+
+    /** Physical address for {@code uaddr} after faulting it in, or -1 for EFAULT. */
+    private long translate(MmStruct mm, long uaddr, int access) {
+        if (uaddr < 0 || uaddr >= MmStruct.TASK_SIZE) return -1;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            long r = walker.walk(mm.pgd().cr3(), uaddr, access, false, env.pagingControl());
+            if (!WalkResult.isFault(r)) return WalkResult.pagePa(r) | (uaddr & 0xfff);
+            FaultResult f = UserFault.doUserAddrFault(mm, uaddr, WalkResult.errorCode(r));
+            if (f != FaultResult.HANDLED) return -1;
+        }
+        return -1;
+    }
+
+    /** Models copy_from_user(): 0, or -EFAULT when any byte is not readable. */
+    public int copyFromUser(MmStruct mm, byte[] dst, int off, long uaddr, int len) {
+        PhysicalMemory mem = env.mem();
+        int done = 0;
+        while (done < len) {
+            long va = uaddr + done;
+            long pa = translate(mm, va, Access.READ);
+            if (pa < 0) return -Errno.EFAULT;
+            int chunk = (int) Math.min(len - done, PhysicalMemory.PAGE_SIZE - (va & 0xfff));
+            mem.read(pa, dst, off + done, chunk);
+            done += chunk;
+        }
+        return 0;
+    }
+
+    /** Models copy_to_user(): 0, or -EFAULT when any byte is not writable. */
+    public int copyToUser(MmStruct mm, long uaddr, byte[] src, int off, int len) {
+        PhysicalMemory mem = env.mem();
+        int done = 0;
+        while (done < len) {
+            long va = uaddr + done;
+            long pa = translate(mm, va, Access.WRITE);
+            if (pa < 0) return -Errno.EFAULT;
+            int chunk = (int) Math.min(len - done, PhysicalMemory.PAGE_SIZE - (va & 0xfff));
+            if (env.frames().testPageFlag(pa >>> 12, PageFlag.EVER_EXEC)) env.tlbFlush().flushTranslatedCode();
+            mem.write(pa, src, off + done, chunk);
+            done += chunk;
+        }
+        return 0;
+    }
+
+    /** Models clear_user(): zeroes {@code len} bytes; 0 or -EFAULT. */
+    public int clearUser(MmStruct mm, long uaddr, int len) {
+        return copyToUser(mm, uaddr, new byte[len], 0, len);
+    }
+
+    public long getUserLong(MmStruct mm, long uaddr, long onFault) {
+        byte[] b = new byte[8];
+        if (copyFromUser(mm, b, 0, uaddr, 8) < 0) return onFault;
+        return java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    public int putUserLong(MmStruct mm, long uaddr, long value) {
+        byte[] b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(value).array();
+        return copyToUser(mm, uaddr, b, 0, 8);
+    }
+
+    /**
+     * Models strncpy_from_user(): the NUL-terminated string at {@code uaddr} of at most {@code max}
+     * bytes, or null on EFAULT or when no NUL comes within {@code max} bytes (the caller's ENAMETOOLONG).
+     */
+    public byte[] strncpyFromUser(MmStruct mm, long uaddr, int max) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PhysicalMemory mem = env.mem();
+        long va = uaddr;
+        while (out.size() < max) {
+            long pa = translate(mm, va, Access.READ);
+            if (pa < 0) return null;
+            int inPage = (int) (PhysicalMemory.PAGE_SIZE - (va & 0xfff));
+            for (int i = 0; i < inPage && out.size() < max; i++) {
+                byte b = mem.getByte(pa + i);
+                if (b == 0) return out.toByteArray();
+                out.write(b);
+            }
+            va += inPage;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,73 @@
+package io.mmemu.mm.vma;
+
+import java.nio.file.Path;
+
+/**
+ * A file that can back a mapping: its contents, read once, and its page cache (the frames that
+ * hold its pages, shared by every private mapping until one writes). The program's own file is
+ * the one mapped in this slice.
+ */
+public final class MappedFile {
+    private final Path path;
+    private final String displayPath;
+    private final byte[] contents;
+    private final long[] pageCache;
+    private final long dev;
+    private final long ino;
+
+    public MappedFile(Path path, String displayPath, byte[] contents, long dev, long ino) {
+        this.path = path;
+        this.displayPath = displayPath;
+        this.contents = contents;
+        this.pageCache = new long[(int) ((contents.length + 4095L) >>> 12)];
+        java.util.Arrays.fill(pageCache, -1L);
+        this.dev = dev;
+        this.ino = ino;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** The path as /proc/PID/maps shows it. */
+    public String displayPath() {
+        return displayPath;
+    }
+
+    public long size() {
+        return contents.length;
+    }
+
+    public long dev() {
+        return dev;
+    }
+
+    public long ino() {
+        return ino;
+    }
+
+    /** Copies up to {@code len} bytes at file offset {@code offset} (short at end of file). */
+    public int read(long offset, byte[] dst, int dstOff, int len) {
+        if (offset >= contents.length) return 0;
+        int n = (int) Math.min(len, contents.length - offset);
+        System.arraycopy(contents, (int) offset, dst, dstOff, n);
+        return n;
+    }
+
+    byte[] contents() {
+        return contents;
+    }
+
+    public int nrPages() {
+        return pageCache.length;
+    }
+
+    /** The frame caching file page {@code index}, or -1. */
+    public long cachedPfn(long index) {
+        return index < pageCache.length ? pageCache[(int) index] : -1L;
+    }
+
+    public void setCachedPfn(long index, long pfn) {
+        pageCache[(int) index] = pfn;
+    }
+}

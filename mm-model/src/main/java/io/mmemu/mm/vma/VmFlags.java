@@ -1,0 +1,21 @@
+package io.mmemu.mm.vma;
+
+/** vm_area_struct.vm_flags bits, values as include/linux/mm.h. */
+public final class VmFlags {
+    private VmFlags() {}
+
+    public static final int VM_READ = 0x1, VM_WRITE = 0x2, VM_EXEC = 0x4, VM_SHARED = 0x8;
+    public static final int VM_MAYREAD = 0x10, VM_MAYWRITE = 0x20, VM_MAYEXEC = 0x40, VM_MAYSHARE = 0x80;
+    public static final int VM_GROWSDOWN = 0x100;
+    public static final int VM_LOCKED = 0x2000;
+    public static final int VM_ACCOUNT = 0x0010_0000;
+    public static final int VM_NORESERVE = 0x0020_0000;
+
+    /** VM_ACCESS_FLAGS: any of read, write, exec. */
+    public static final int VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;
+
+    /** calc_vm_prot_bits(): PROT_READ/WRITE/EXEC (1/2/4) to VM_READ/WRITE/EXEC (same values). */
+    public static int calcVmProtBits(int prot) {
+        return prot & (VM_READ | VM_WRITE | VM_EXEC);
+    }
+}

@@ -1,0 +1,85 @@
+package io.mmemu.mm.vma;
+
+/**
+ * A vm_area_struct: one contiguous range [start, end) of an address space with one set of
+ * flags, backed either by a file ({@link #file} at page offset {@link #pgoff}) or anonymous
+ * memory. Mutable only through {@link MmStruct}, which keeps the ranges sorted and disjoint.
+ */
+public final class Vma {
+    long start;
+    long end;
+    int flags;
+    /** File page offset of {@link #start} (vm_pgoff); for anonymous memory start >> 12, as Linux. */
+    long pgoff;
+    final MappedFile file;
+    /** A name /proc/PID/maps shows for special anonymous areas: [heap], [stack]; or null. */
+    String name;
+
+    Vma(long start, long end, int flags, long pgoff, MappedFile file, String name) {
+        this.start = start;
+        this.end = end;
+        this.flags = flags;
+        this.pgoff = pgoff;
+        this.file = file;
+        this.name = name;
+    }
+
+    public long start() {
+        return start;
+    }
+
+    public long end() {
+        return end;
+    }
+
+    public int flags() {
+        return flags;
+    }
+
+    public long pgoff() {
+        return pgoff;
+    }
+
+    public MappedFile file() {
+        return file;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public boolean isAnonymous() {
+        return file == null;
+    }
+
+    public boolean has(int flag) {
+        return (flags & flag) != 0;
+    }
+
+    /** The file page index of {@code address} inside this VMA (linear_page_index()). */
+    public long pageIndex(long address) {
+        return ((address - start) >>> 12) + pgoff;
+    }
+
+    /** One /proc/PID/maps line, as show_map_vma() prints it. */
+    public String mapsLine() {
+        StringBuilder sb = new StringBuilder(96);
+        sb.append(String.format("%08x-%08x %c%c%c%c %08x %02x:%02x %d ", start, end,
+                has(VmFlags.VM_READ) ? 'r' : '-', has(VmFlags.VM_WRITE) ? 'w' : '-', has(VmFlags.VM_EXEC) ? 'x' : '-',
+                has(VmFlags.VM_MAYSHARE) ? 's' : 'p', file != null ? pgoff << 12 : 0,
+                file != null ? (file.dev() >>> 8) & 0xfff : 0, file != null ? file.dev() & 0xff : 0,
+                file != null ? file.ino() : 0));
+        String label = file != null ? file.displayPath() : name;
+        if (label != null) {
+            // seq_pad(): pad to 25 + 6 * sizeof(void *) - 1 columns, then one space.
+            while (sb.length() < 72) sb.append(' ');
+            sb.append(' ').append(label);
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return mapsLine();
+    }
+}
