@@ -178,7 +178,8 @@ public final class ElfImage {
 
     /**
      * Models maximum_alignment(), fs/binfmt_elf.c: the largest power-of-two p_align of the
-     * PT_LOADs, at least one page. Above a page, a static PIE's load bias is aligned to it.
+     * PT_LOADs rounded up to a page; 0 when none is a power of two (the kernel's "at least one
+     * page" is ELF_PAGEALIGN(0) = 0 then). Above a page, a static PIE's load bias is aligned to it.
      */
     public long maximumAlignment() {
         long alignment = 0;
