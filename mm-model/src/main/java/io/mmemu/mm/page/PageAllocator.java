@@ -662,7 +662,8 @@ public final class PageAllocator {
         return showValKb("MemTotal:", nrManagedPages()) + showValKb("MemFree:", nrFreePages);
     }
 
-    private static String showValKb(String label, long pages) {
+    /** Models show_val_kb(), fs/proc/meminfo.c. */
+    static String showValKb(String label, long pages) {
         return String.format("%-16s%8d kB\n", label, pages << PAGE_TO_KB_SHIFT);
     }
 
