@@ -19,7 +19,7 @@ import net.jqwik.api.constraints.IntRange;
 class PageAllocatorPropertyTest {
 
     private static final int[] ORDERS = {0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 4, 5, 6, 8, 10};
-    private static final int FULL_CHECK_EVERY = 16;
+    private static final int FULL_CHECK_EVERY = 40;
 
     @Provide
     Arbitrary<List<Integer>> ops() {
