@@ -169,33 +169,33 @@ public final class FrameTable {
 
     // ---------------------------------------------------------------- flags
 
-    /** Models SetPageXxx(), include/linux/page-flags.h, for the flags callers own. */
+    /** Models the SetPage*() family, include/linux/page-flags.h, for the flags callers own. */
     public void setPageFlag(long pfn, PageFlag flag) {
         int i = index(pfn);
         requireCallerOwned(flag, "set");
         flags[i] = (short) (flags[i] | flag.mask());
     }
 
-    /** Models ClearPageXxx(), include/linux/page-flags.h, for the flags callers own. */
+    /** Models the ClearPage*() family, include/linux/page-flags.h, for the flags callers own. */
     public void clearPageFlag(long pfn, PageFlag flag) {
         int i = index(pfn);
         requireCallerOwned(flag, "cleared");
         flags[i] = (short) (flags[i] & ~flag.mask());
     }
 
-    /** Models PageXxx(), include/linux/page-flags.h. */
+    /** Models the Page*() tests (PageAnon() etc.), include/linux/page-flags.h. */
     public boolean testPageFlag(long pfn, PageFlag flag) {
         return (flags[index(pfn)] & flag.mask()) != 0;
     }
 
-    /** Models TestSetPageXxx(), include/linux/page-flags.h: sets the flag, returns its old value. */
+    /** Models the TestSetPage*() family, include/linux/page-flags.h: sets the flag, returns its old value. */
     public boolean testAndSetPageFlag(long pfn, PageFlag flag) {
         boolean old = testPageFlag(pfn, flag);
         setPageFlag(pfn, flag);
         return old;
     }
 
-    /** Models TestClearPageXxx(), include/linux/page-flags.h: clears the flag, returns its old value. */
+    /** Models the TestClearPage*() family, include/linux/page-flags.h: clears the flag, returns its old value. */
     public boolean testAndClearPageFlag(long pfn, PageFlag flag) {
         boolean old = testPageFlag(pfn, flag);
         clearPageFlag(pfn, flag);
