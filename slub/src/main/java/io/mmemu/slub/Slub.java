@@ -1,0 +1,502 @@
+package io.mmemu.slub;
+
+import io.mmemu.slub.PageMap.LargeKmalloc;
+import io.mmemu.slub.SlubLog.Kind;
+import io.mmemu.slub.SlubLog.SlabError;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
+
+/**
+ * The SLUB allocator of one emulated machine: the list of caches ({@code slab_caches}
+ * under {@code slab_mutex}, mm/slab_common.c), the kmalloc size classes, and the page map
+ * that turns a physical address back into its slab.
+ *
+ * <p>Everything the allocator stores about objects lives in emulated physical memory
+ * ({@link PhysMemory}); slabs are pages from a {@link PageSource}. The allocator is used
+ * from host threads, each passing the {@link CpuBinding} of the emulated CPU it runs on.
+ *
+ * <p>Configuration is fixed at construction ({@link Config}): CPU count, slub_debug=,
+ * slub_min_objects=, slub_max_order=, CONFIG_SLAB_FREELIST_HARDENED, and the seed from
+ * which every random value (the per-cache freelist XOR keys) derives, so that two runs with
+ * the same seed lay out memory identically. Time (jiffies, for allocation tracking) comes
+ * from {@link Config#clock}, by default a logical clock that ticks on every reading.
+ *
+ * <p>Locks: {@code slabMutex} protects the cache list and refcounts; it is taken before any
+ * per-cache lock. RCU-deferred slab frees are kept under this object's monitor.
+ */
+public final class Slub {
+    /** kmalloc(0) result: a non-NULL pointer that must not be dereferenced (ZERO_SIZE_PTR). */
+    public static final long ZERO_SIZE_PTR = 16;
+    /** Largest kmalloc served by a size class (KMALLOC_MAX_CACHE_SIZE, 2 pages). */
+    public static final int KMALLOC_MAX_CACHE_SIZE = 2 * PageSource.PAGE_SIZE;
+    /** The kmalloc size classes in creation order (create_kmalloc_caches()). */
+    static final int[] KMALLOC_SIZES = {8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192};
+
+    /**
+     * Allocator configuration.
+     *
+     * @param nrCpus          emulated CPUs (nr_cpu_ids)
+     * @param slubDebug       the slub_debug= option, or null (see {@link SlabFlags.SlubDebug#parse})
+     * @param slubMinObjects  slub_min_objects= (0: from the CPU count)
+     * @param slubMaxOrder    slub_max_order= (default 3)
+     * @param slubMinOrder    slub_min_order= (default 0)
+     * @param freelistHardened CONFIG_SLAB_FREELIST_HARDENED
+     * @param seed            seed of all randomness
+     * @param clock           jiffies, or null for a logical clock
+     * @param symbolizer      turns a caller address into text for %pS, or null for hex
+     */
+    public record Config(int nrCpus, String slubDebug, int slubMinObjects, int slubMaxOrder, int slubMinOrder,
+                         boolean freelistHardened, long seed, LongSupplier clock, LongFunction<String> symbolizer) {
+        public Config {
+            if (nrCpus < 1 || nrCpus > 4096) {
+                throw new IllegalArgumentException("nrCpus out of range (expected: 1..4096, got " + nrCpus + ")");
+            }
+            if (slubMaxOrder < 0 || slubMaxOrder > CacheLayout.MAX_PAGE_ORDER || slubMinOrder < 0 || slubMinOrder > slubMaxOrder) {
+                throw new IllegalArgumentException("slub orders out of range (expected: 0 <= min <= max <= 10, got min="
+                        + slubMinOrder + " max=" + slubMaxOrder + ")");
+            }
+        }
+
+        /** Defaults for {@code nrCpus} CPUs: no debugging, not hardened, seed 0. */
+        public static Config defaults(int nrCpus) {
+            return new Config(nrCpus, null, 0, 3, 0, false, 0, null, null);
+        }
+
+        public Config withSlubDebug(String option) {
+            return new Config(nrCpus, option, slubMinObjects, slubMaxOrder, slubMinOrder, freelistHardened, seed, clock, symbolizer);
+        }
+
+        public Config withHardened(boolean on) {
+            return new Config(nrCpus, slubDebug, slubMinObjects, slubMaxOrder, slubMinOrder, on, seed, clock, symbolizer);
+        }
+
+        public Config withSeed(long s) {
+            return new Config(nrCpus, slubDebug, slubMinObjects, slubMaxOrder, slubMinOrder, freelistHardened, s, clock, symbolizer);
+        }
+
+        public Config withOrders(int minObjects, int minOrder, int maxOrder) {
+            return new Config(nrCpus, slubDebug, minObjects, maxOrder, minOrder, freelistHardened, seed, clock, symbolizer);
+        }
+
+        public Config withClock(LongSupplier c) {
+            return new Config(nrCpus, slubDebug, slubMinObjects, slubMaxOrder, slubMinOrder, freelistHardened, seed, c, symbolizer);
+        }
+
+        public Config withSymbolizer(LongFunction<String> sym) {
+            return new Config(nrCpus, slubDebug, slubMinObjects, slubMaxOrder, slubMinOrder, freelistHardened, seed, clock, sym);
+        }
+    }
+
+    /**
+     * Outcome of {@link #kmemCacheDestroy}.
+     *
+     * @param cache     the cache's name
+     * @param destroyed whether the cache is gone (false: still referenced, or objects leaked)
+     * @param leaked    physical addresses of the objects still allocated, in address order
+     */
+    public record LeakReport(String cache, boolean destroyed, List<Long> leaked) {
+    }
+
+    final PageSource pages;
+    final PhysMemory mem;
+    final int nrCpus;
+    final int nrNodes;
+    final boolean hardened;
+    final PageMap pageMap;
+    final SlubLog log = new SlubLog();
+    private final Config config;
+    private final SlabFlags.SlubDebug slubDebug;
+    private final CacheLayout.OrderTunables tunables;
+    private final SplittableRandom random;
+    private final LongSupplier clock;
+    private final AtomicLong logicalJiffies = new AtomicLong();
+    private final LongFunction<String> symbolizer;
+    private final ReentrantLock slabMutex = new ReentrantLock();
+    /** slab_caches: newest first, as list_add() leaves it. Guarded by slabMutex. */
+    private final List<KmemCache> caches = new ArrayList<>();
+    private final KmemCache[] kmallocCaches = new KmemCache[KMALLOC_SIZES.length];
+    /** Slabs of SLAB_TYPESAFE_BY_RCU caches waiting for a grace period. Guarded by this. */
+    private final List<Slab> rcuPending = new ArrayList<>();
+
+    public Slub(PageSource pages, PhysMemory mem, Config config) {
+        if (pages.physLimit() > (1L << 35)) {
+            throw new IllegalArgumentException("physical memory must end below 32 GiB (expected: physLimit <= 2^35, got "
+                    + pages.physLimit() + ")");
+        }
+        this.pages = pages;
+        this.mem = mem;
+        this.config = config;
+        this.nrCpus = config.nrCpus();
+        this.nrNodes = Math.max(1, pages.nodeCount());
+        this.hardened = config.freelistHardened();
+        this.pageMap = new PageMap(pages.physLimit());
+        this.slubDebug = SlabFlags.SlubDebug.parse(config.slubDebug());
+        this.tunables = new CacheLayout.OrderTunables(config.slubMinOrder(), config.slubMaxOrder(), config.slubMinObjects(), nrCpus);
+        this.random = new SplittableRandom(config.seed());
+        this.clock = config.clock();
+        this.symbolizer = config.symbolizer();
+        for (int i = 0; i < KMALLOC_SIZES.length; i++) {
+            kmallocCaches[i] = kmemCacheCreate(kmallocName(KMALLOC_SIZES[i]), KMALLOC_SIZES[i], 0, SlabFlags.SLAB_KMALLOC, null);
+        }
+    }
+
+    /** A binding of a task to emulated CPU {@code cpu}, with pid 0. */
+    public CpuBinding bind(int cpu) {
+        return new CpuBinding(nrCpus, cpu, 0);
+    }
+
+    /** A binding of task {@code pid} to emulated CPU {@code cpu}. */
+    public CpuBinding bind(int cpu, int pid) {
+        return new CpuBinding(nrCpus, cpu, pid);
+    }
+
+    public int nrCpus() {
+        return nrCpus;
+    }
+
+    public int nrNodes() {
+        return nrNodes;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** The kernel log: reports of every detected problem. */
+    public SlubLog log() {
+        return log;
+    }
+
+    /** The NUMA node of a CPU (cpu_to_node()): CPUs are split into equal consecutive blocks. */
+    public int cpuToNode(int cpu) {
+        return (int) ((long) cpu * nrNodes / nrCpus);
+    }
+
+    long jiffies() {
+        return clock != null ? clock.getAsLong() : logicalJiffies.incrementAndGet();
+    }
+
+    String symbolize(long addr) {
+        return symbolizer != null ? symbolizer.apply(addr) : String.format("0x%x", addr);
+    }
+
+    // ---------------------------------------------------------------- caches
+
+    /**
+     * Models kmem_cache_create(), mm/slab_common.c. Debug flags from slub_debug= are added for
+     * matching names. Names must be unique (the kernel checks this under CONFIG_DEBUG_VM).
+     */
+    public KmemCache kmemCacheCreate(String name, int size, int align, long flags, Ctor ctor) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("cache name must be non-empty");
+        }
+        slabMutex.lock();
+        try {
+            for (KmemCache c : caches) {
+                if (c.name.equals(name)) {
+                    throw new IllegalArgumentException("duplicate cache name (expected: unique, got " + name + ")");
+                }
+            }
+            long f = flags | slubDebug.flagsFor(name);
+            CacheLayout layout = CacheLayout.calculateSizes(size, align, f, ctor != null, tunables);
+            KmemCache s = new KmemCache(this, name, layout, ctor, random.nextLong());
+            caches.addFirst(s);
+            return s;
+        } finally {
+            slabMutex.unlock();
+        }
+    }
+
+    /** The live cache named {@code name}, or null (the kernel model looks caches up by name). */
+    public KmemCache findCache(String name) {
+        slabMutex.lock();
+        try {
+            for (KmemCache c : caches) {
+                if (c.name.equals(name)) {
+                    return c;
+                }
+            }
+            return null;
+        } finally {
+            slabMutex.unlock();
+        }
+    }
+
+    /** The live caches, newest first (the order of /proc/slabinfo). */
+    public List<KmemCache> caches() {
+        slabMutex.lock();
+        try {
+            return List.copyOf(caches);
+        } finally {
+            slabMutex.unlock();
+        }
+    }
+
+    /**
+     * Models kmem_cache_destroy() with __kmem_cache_shutdown(), mm/slab_common.c and mm/slub.c:
+     * flushes every CPU, frees empty slabs, and if objects remain reports each of them
+     * ("Objects remaining on __kmem_cache_shutdown()") and keeps the cache. Unlike the kernel,
+     * which only sees partial slabs, the report also names objects in full slabs, and a failed
+     * destroy leaves the refcount at 1 so that the caller may free the leaks and retry.
+     */
+    public LeakReport kmemCacheDestroy(KmemCache s, long caller) {
+        slabMutex.lock();
+        try {
+            if (!caches.contains(s)) {
+                throw new IllegalStateException("kmem_cache_destroy of a cache that is not live: " + s.name);
+            }
+            if (--s.refcount > 0) {
+                return new LeakReport(s.name, false, List.of());
+            }
+            s.flushAll();
+            List<Slab> discard = new ArrayList<>();
+            for (KmemCacheNode n : s.node) {
+                n.listLock.lock();
+                try {
+                    for (Slab slab = n.partialHead; slab != null; ) {
+                        Slab next = slab.listNext;
+                        if (slab.inuse() == 0) {
+                            n.removePartial(slab);
+                            discard.add(slab);
+                        }
+                        slab = next;
+                    }
+                } finally {
+                    n.listLock.unlock();
+                }
+            }
+            for (Slab slab : discard) {
+                s.discardSlab(slab);
+            }
+            List<Long> leaked = new ArrayList<>();
+            pageMap.forEachSlab(s, slab -> {
+                if (!isRcuPending(slab)) {
+                    listSlabObjects(s, slab, leaked);
+                }
+            });
+            if (!leaked.isEmpty()) {
+                String msg = String.format("kmem_cache_destroy %s: Slab cache still has objects when called from %s",
+                        s.name, symbolize(caller));
+                log.line(msg);
+                s.refcount = 1;
+                return new LeakReport(s.name, false, List.copyOf(leaked));
+            }
+            caches.remove(s);
+            if ((s.flags & SlabFlags.SLAB_TYPESAFE_BY_RCU) != 0) {
+                rcuBarrier();
+            }
+            return new LeakReport(s.name, true, List.of());
+        } finally {
+            slabMutex.unlock();
+        }
+    }
+
+    /** Models list_slab_objects(), mm/slub.c. */
+    private void listSlabObjects(KmemCache s, Slab slab, List<Long> leaked) {
+        java.util.BitSet free = SlubDebug.freeMap(s, slab);
+        SlubDebug.slabBug(s, "Objects remaining on __kmem_cache_shutdown()");
+        int objects = slab.objects();
+        for (int i = 0; i < objects; i++) {
+            if (!free.get(i)) {
+                long p = slab.address + s.redLeftPad + (long) i * s.size;
+                leaked.add(p);
+                String msg = String.format("Object %s @offset=%d", SlubDebug.ptr(p), p - slab.address);
+                log.error(new SlabError(Kind.LEAK, s.name, slab.address, p, 0, msg));
+                log.line(msg);
+                SlubDebug.printTracking(s, p);
+            }
+        }
+        SlubDebug.printSlabInfo(s, slab);
+    }
+
+    // ---------------------------------------------------------------- RCU
+
+    /** Models call_rcu(&slab->rcu_head, rcu_free_slab): the pages wait for a grace period. */
+    synchronized void callRcuFreeSlab(Slab slab) {
+        rcuPending.add(slab);
+    }
+
+    synchronized boolean isRcuPending(Slab slab) {
+        for (Slab s : rcuPending) {
+            if (s == slab) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Models rcu_barrier(): ends the grace period, freeing every slab of a SLAB_TYPESAFE_BY_RCU cache waiting for it. */
+    public void rcuBarrier() {
+        List<Slab> done;
+        synchronized (this) {
+            done = new ArrayList<>(rcuPending);
+            rcuPending.clear();
+        }
+        for (Slab slab : done) {
+            slab.slabCache.freeSlabPages(slab);
+        }
+    }
+
+    // ---------------------------------------------------------------- kmalloc
+
+    /** The kmalloc cache name for a size class (kmalloc-96, kmalloc-1k, kmalloc-8k). */
+    static String kmallocName(int size) {
+        return size >= 1024 ? "kmalloc-" + (size / 1024) + "k" : "kmalloc-" + size;
+    }
+
+    /** Models kmalloc_index(), include/linux/slab.h: the size class of {@code size} in {@link #KMALLOC_SIZES}. */
+    public static int kmallocIndex(long size) {
+        if (size <= 0 || size > KMALLOC_MAX_CACHE_SIZE) {
+            throw new IllegalArgumentException("size out of kmalloc cache range (expected: 1.." + KMALLOC_MAX_CACHE_SIZE + ", got " + size + ")");
+        }
+        if (size <= 8) return 0;
+        if (size <= 16) return 1;
+        if (size <= 32) return 2;
+        if (size <= 64) return 3;
+        if (size <= 96) return 4;
+        if (size <= 128) return 5;
+        if (size <= 192) return 6;
+        if (size <= 256) return 7;
+        if (size <= 512) return 8;
+        if (size <= 1024) return 9;
+        if (size <= 2048) return 10;
+        if (size <= 4096) return 11;
+        return 12;
+    }
+
+    /** The kmalloc cache serving {@code size} bytes (kmalloc_slab()). */
+    public KmemCache kmallocSlab(long size) {
+        return kmallocCaches[kmallocIndex(size)];
+    }
+
+    /** Models kmalloc(), include/linux/slab.h. Returns a physical address, {@link #ZERO_SIZE_PTR} for 0 bytes, or 0. */
+    public long kmalloc(long size, CpuBinding b) {
+        return kmallocNode(size, KmemCache.NUMA_NO_NODE, b, 0);
+    }
+
+    /** Models kmalloc_node() with the caller recorded. */
+    public long kmallocNode(long size, int nid, CpuBinding b, long caller) {
+        if (size == 0) {
+            return ZERO_SIZE_PTR;
+        }
+        if (size < 0) {
+            throw new IllegalArgumentException("size must not be negative (expected: >= 0, got " + size + ")");
+        }
+        if (size > KMALLOC_MAX_CACHE_SIZE) {
+            return kmallocLarge(size, nid, b);
+        }
+        return kmallocCaches[kmallocIndex(size)].slabAllocNode(b, nid, caller);
+    }
+
+    /** Models kzalloc(). */
+    public long kzalloc(long size, CpuBinding b) {
+        long p = kmalloc(size, b);
+        if (p > ZERO_SIZE_PTR) {
+            mem.fill(p, size, (byte) 0);
+        }
+        return p;
+    }
+
+    /** Models __kmalloc_large_node(), mm/slub.c: whole pages straight from the page allocator. */
+    private long kmallocLarge(long size, int nid, CpuBinding b) {
+        int order = CacheLayout.getOrder(size);
+        if (order > CacheLayout.MAX_PAGE_ORDER) {
+            return 0;
+        }
+        long addr = pages.allocPages(order, nid == KmemCache.NUMA_NO_NODE ? cpuToNode(b.cpu()) : nid);
+        if (addr == PageSource.NO_PAGE) {
+            return 0;
+        }
+        pageMap.set(addr, order, new LargeKmalloc(addr, order));
+        return addr;
+    }
+
+    /** Models kfree(), mm/slub.c. */
+    public void kfree(long object, CpuBinding b) {
+        kfree(object, b, 0);
+    }
+
+    /** Models kfree() with the caller recorded. */
+    public void kfree(long object, CpuBinding b, long caller) {
+        if (object <= ZERO_SIZE_PTR) {                 // ZERO_OR_NULL_PTR()
+            return;
+        }
+        Object owner = pageMap.lookup(object);
+        if (owner instanceof Slab slab) {
+            slab.slabCache.slabFree(slab, object, b, caller);
+        } else if (owner instanceof LargeKmalloc large && large.address() == object) {
+            pageMap.set(large.address(), large.order(), null);   // free_large_kmalloc()
+            pages.freePages(large.address(), large.order());
+        } else {
+            SlubDebug.freeNonSlab(this, "kfree", object);
+        }
+    }
+
+    /** Models ksize() (__ksize() and slab_ksize()), mm/slub.c: usable bytes at {@code object}. */
+    public long ksize(long object) {
+        if (object <= ZERO_SIZE_PTR) {
+            return 0;
+        }
+        Object owner = pageMap.lookup(object);
+        if (owner instanceof Slab slab) {
+            KmemCache s = slab.slabCache;
+            if ((s.flags & (SlabFlags.SLAB_RED_ZONE | SlabFlags.SLAB_POISON)) != 0) {
+                return s.objectSize;
+            }
+            if ((s.flags & (SlabFlags.SLAB_TYPESAFE_BY_RCU | SlabFlags.SLAB_STORE_USER)) != 0) {
+                return s.inuse;
+            }
+            return s.size;
+        }
+        if (owner instanceof LargeKmalloc large) {
+            return (long) PageSource.PAGE_SIZE << large.order();
+        }
+        return 0;
+    }
+
+    /** Models krealloc(), mm/slab_common.c: keeps the block when it is large enough, else moves the contents. */
+    public long krealloc(long p, long newSize, CpuBinding b) {
+        if (newSize == 0) {
+            kfree(p, b);
+            return ZERO_SIZE_PTR;
+        }
+        long ks = 0;
+        if (p > ZERO_SIZE_PTR) {
+            ks = ksize(p);
+            if (ks >= newSize) {
+                return p;
+            }
+        }
+        long ret = kmalloc(newSize, b);
+        if (ret != 0 && p > ZERO_SIZE_PTR) {
+            mem.copy(p, ret, ks);
+            kfree(p, b);
+        }
+        return ret;
+    }
+
+    /** Models virt_to_slab(): the slab holding {@code object}, or null. */
+    public Slab virtToSlab(long object) {
+        return pageMap.lookup(object) instanceof Slab s ? s : null;
+    }
+
+    /** Models kmem_cache_alloc(). */
+    public long kmemCacheAlloc(KmemCache s, CpuBinding b) {
+        return s.slabAllocNode(b, KmemCache.NUMA_NO_NODE, 0);
+    }
+
+    /** Models kmem_cache_free(). */
+    public void kmemCacheFree(KmemCache s, long object, CpuBinding b) {
+        s.free(object, b);
+    }
+
+    /** The /proc/slabinfo text. */
+    public String slabinfo() {
+        return SlabInfo.slabinfo(this);
+    }
+}

@@ -1,0 +1,578 @@
+package io.mmemu.slub;
+
+import static io.mmemu.slub.CacheLayout.TRACK_SIZE;
+import static io.mmemu.slub.SlabFlags.OBJECT_POISON;
+import static io.mmemu.slub.SlabFlags.POISON_END;
+import static io.mmemu.slub.SlabFlags.POISON_FREE;
+import static io.mmemu.slub.SlabFlags.POISON_INUSE;
+import static io.mmemu.slub.SlabFlags.SLAB_CONSISTENCY_CHECKS;
+import static io.mmemu.slub.SlabFlags.SLAB_POISON;
+import static io.mmemu.slub.SlabFlags.SLAB_RED_ZONE;
+import static io.mmemu.slub.SlabFlags.SLAB_STORE_USER;
+import static io.mmemu.slub.SlabFlags.SLUB_RED_ACTIVE;
+import static io.mmemu.slub.SlabFlags.SLUB_RED_INACTIVE;
+
+import io.mmemu.slub.SlubLog.Kind;
+import io.mmemu.slub.SlubLog.SlabError;
+import java.util.BitSet;
+
+/**
+ * slub_debug: consistency checks (F), red zones (Z), poisoning (P) and user tracking (U),
+ * and the reports they print, following the CONFIG_SLUB_DEBUG part of mm/slub.c.
+ *
+ * <p>Every check compares bytes in emulated memory with the pattern they must hold, reports
+ * the first difference with its address, offset in the slab, the wrong byte and the
+ * expected one, then restores the pattern (a FIX line), so that one corruption is reported
+ * once. Reports go to the cache's {@link SlubLog}; counts follow lib/slub_kunit.c, where
+ * each BUG and each FIX is one error.
+ *
+ * <p>All functions run in slow paths, under the node's list_lock for debug caches.
+ */
+final class SlubDebug {
+    private SlubDebug() {
+    }
+
+    private static final String RULE = "=============================================================================";
+    private static final String DASH = "-----------------------------------------------------------------------------";
+
+    static String ptr(long p) {
+        return String.format("0x%016x", p);
+    }
+
+    // ---------------------------------------------------------------- printing
+
+    /** Models slab_bug(), mm/slub.c. */
+    static void slabBug(KmemCache s, String msg) {
+        SlubLog log = s.slub.log;
+        log.line(RULE);
+        log.line("BUG " + s.name + " (" + log.taint() + "): " + msg);
+        log.line(DASH);
+        log.line("");
+    }
+
+    /** Models slab_fix(), mm/slub.c. */
+    static void slabFix(KmemCache s, Slab slab, long object, String msg) {
+        s.slub.log.line("FIX " + s.name + ": " + msg);
+        s.slub.log.error(new SlabError(Kind.FIX, s.name, slab == null ? 0 : slab.address, object, 0, msg));
+    }
+
+    /** Models print_slab_info(), mm/slub.c. */
+    static void printSlabInfo(KmemCache s, Slab slab) {
+        long fc = slab.lvFc();
+        s.slub.log.line(String.format("Slab %s objects=%d used=%d fp=%s flags=%s", ptr(slab.address),
+                Slab.objectsOf(fc), Slab.inuseOf(fc), ptr(Slab.freelistOf(fc)),
+                slab.order > 0 ? "slab|head" : "slab"));
+    }
+
+    /** Models slab_err(), mm/slub.c: a BUG about a slab. */
+    static void slabErr(KmemCache s, Slab slab, Kind kind, long object, long bad, String msg) {
+        s.slub.log.error(new SlabError(kind, s.name, slab.address, object, bad, msg));
+        slabBug(s, msg);
+        printSlabInfo(s, slab);
+    }
+
+    /** Models object_err(), mm/slub.c: a BUG about an object, with its trailer. */
+    static void objectErr(KmemCache s, Slab slab, long object, Kind kind, long bad, String reason) {
+        s.slub.log.error(new SlabError(kind, s.name, slab.address, object, bad, reason));
+        slabBug(s, reason);
+        printTrailer(s, slab, object);
+    }
+
+    /** Models print_section() (print_hex_dump() with DUMP_PREFIX_ADDRESS, 16 bytes a row). */
+    static void printSection(KmemCache s, String text, long addr, int length) {
+        for (int row = 0; row < length; row += 16) {
+            StringBuilder hex = new StringBuilder();
+            StringBuilder ascii = new StringBuilder();
+            for (int i = row; i < Math.min(length, row + 16); i++) {
+                int v = s.mem.readByte(addr + i) & 0xff;
+                if (hex.length() > 0) {
+                    hex.append(' ');
+                }
+                hex.append(String.format("%02x", v));
+                ascii.append(v >= 0x20 && v < 0x7f ? (char) v : '.');
+            }
+            s.slub.log.line(String.format("%s%016x: %-47s  %s", text, addr + row, hex, ascii));
+        }
+    }
+
+    /** Models print_tracking() and print_track(), mm/slub.c. */
+    static void printTracking(KmemCache s, long object) {
+        if ((s.flags & SLAB_STORE_USER) == 0) {
+            return;
+        }
+        long now = s.slub.jiffies();
+        printTrack(s, "Allocated", trackAddr(s, object, false), now);
+        printTrack(s, "Freed", trackAddr(s, object, true), now);
+    }
+
+    private static void printTrack(KmemCache s, String what, long t, long now) {
+        long addr = s.mem.readLong(t);
+        if (addr == 0) {
+            return;
+        }
+        int cpu = s.mem.readInt(t + 12);
+        int pid = s.mem.readInt(t + 16);
+        long when = s.mem.readLong(t + 24);
+        s.slub.log.line(String.format("%s in %s age=%d cpu=%d pid=%d", what, s.slub.symbolize(addr), now - when, cpu, pid));
+    }
+
+    /** Models print_trailer(), mm/slub.c. */
+    static void printTrailer(KmemCache s, Slab slab, long p) {
+        CacheLayout l = s.layout;
+        printTracking(s, p);
+        printSlabInfo(s, slab);
+        s.slub.log.line(String.format("Object %s @offset=%d fp=%s", ptr(p), p - slab.address, ptr(s.getFreepointer(p))));
+        s.slub.log.line("");
+        if ((s.flags & SLAB_RED_ZONE) != 0) {
+            printSection(s, "Redzone  ", p - s.redLeftPad, s.redLeftPad);
+        } else if (p > slab.address + 16) {
+            printSection(s, "Bytes b4 ", p - 16, 16);
+        }
+        printSection(s, "Object   ", p, Math.min(s.objectSize, PageSource.PAGE_SIZE));
+        if ((s.flags & SLAB_RED_ZONE) != 0) {
+            printSection(s, "Redzone  ", p + s.objectSize, s.inuse - s.objectSize);
+        }
+        int off = l.infoEnd();
+        if ((s.flags & SLAB_STORE_USER) != 0) {
+            off += 2 * TRACK_SIZE;
+        }
+        if (off != l.sizeFromObject()) {
+            printSection(s, "Padding  ", p + off, l.sizeFromObject() - off);
+        }
+    }
+
+    // ---------------------------------------------------------------- object init and tracking
+
+    /** Models init_object(), mm/slub.c. */
+    static void initObject(KmemCache s, long p, byte val) {
+        if ((s.flags & SLAB_RED_ZONE) != 0) {
+            s.mem.fill(p - s.redLeftPad, s.redLeftPad, val);
+        }
+        if ((s.flags & OBJECT_POISON) != 0) {
+            s.mem.fill(p, s.objectSize - 1, POISON_FREE);
+            s.mem.writeByte(p + s.objectSize - 1, POISON_END);
+        }
+        if ((s.flags & SLAB_RED_ZONE) != 0) {
+            s.mem.fill(p + s.objectSize, s.inuse - s.objectSize, val);
+        }
+    }
+
+    /** Where an object's alloc (or free) track lives (get_track()). */
+    static long trackAddr(KmemCache s, long object, boolean free) {
+        return object + s.layout.infoEnd() + (free ? TRACK_SIZE : 0);
+    }
+
+    /** Models init_tracking(), mm/slub.c. */
+    static void initTracking(KmemCache s, long object) {
+        if ((s.flags & SLAB_STORE_USER) != 0) {
+            s.mem.fill(trackAddr(s, object, false), 2L * TRACK_SIZE, (byte) 0);
+        }
+    }
+
+    /**
+     * Models set_track(), mm/slub.c. Track layout (struct track, 32 bytes): addr @0,
+     * stack depot handle @8 (always 0: no stack traces), cpu @12, pid @16, when (jiffies) @24.
+     */
+    static void setTrack(KmemCache s, long object, boolean free, long caller, CpuBinding b) {
+        long t = trackAddr(s, object, free);
+        s.mem.writeLong(t, caller);
+        s.mem.writeInt(t + 8, 0);
+        s.mem.writeInt(t + 12, b.cpu());
+        s.mem.writeInt(t + 16, b.pid());
+        s.mem.writeInt(t + 20, 0);
+        s.mem.writeLong(t + 24, s.slub.jiffies());
+    }
+
+    // ---------------------------------------------------------------- byte checks
+
+    /** Models memchr_inv(): the first byte of the range not equal to {@code value}, or -1. */
+    private static long memchrInv(PhysMemory mem, long start, int bytes, byte value) {
+        for (int i = 0; i < bytes; i++) {
+            if (mem.readByte(start + i) != value) {
+                return start + i;
+            }
+        }
+        return -1;
+    }
+
+    /** Models check_bytes_and_report(), mm/slub.c. {@code printObject}: print the object (first failure only). */
+    static boolean checkBytesAndReport(KmemCache s, Slab slab, long object, String what, long start,
+                                       byte value, int bytes, boolean printObject) {
+        long fault = memchrInv(s.mem, start, bytes, value);
+        if (fault < 0) {
+            return true;
+        }
+        long end = start + bytes;
+        while (end > fault && s.mem.readByte(end - 1) == value) {
+            end--;
+        }
+        int faultByte = s.mem.readByte(fault) & 0xff;
+        String msg = String.format("[%s overwritten] %s-%s @offset=%d. First byte 0x%x instead of 0x%x",
+                what, ptr(fault), ptr(end - 1), fault - slab.address, faultByte, value & 0xff);
+        s.slub.log.error(new SlabError(Kind.OVERWRITTEN, s.name, slab.address, object, faultByte, msg));
+        s.slub.log.line(msg);
+        if (printObject) {
+            slabBug(s, "Object corrupt");
+            printTrailer(s, slab, object);
+        }
+        restoreBytes(s, slab, object, what, value, fault, end);
+        return false;
+    }
+
+    /** Models restore_bytes(), mm/slub.c. */
+    private static void restoreBytes(KmemCache s, Slab slab, long object, String what, byte value, long from, long to) {
+        slabFix(s, slab, object, String.format("Restoring %s %s-%s=0x%x", what, ptr(from), ptr(to - 1), value & 0xff));
+        s.mem.fill(from, to - from, value);
+    }
+
+    /** Models check_pad_bytes(), mm/slub.c. */
+    private static boolean checkPadBytes(KmemCache s, Slab slab, long p, boolean printObject) {
+        int off = s.layout.infoEnd();
+        if ((s.flags & SLAB_STORE_USER) != 0) {
+            off += 2 * TRACK_SIZE;
+        }
+        int sizeFromObject = s.layout.sizeFromObject();
+        if (sizeFromObject == off) {
+            return true;
+        }
+        return checkBytesAndReport(s, slab, p, "Object padding", p + off, POISON_INUSE, sizeFromObject - off, printObject);
+    }
+
+    /** Models slab_pad_check(), mm/slub.c: the bytes after the last object must stay 0x5a. */
+    static void slabPadCheck(KmemCache s, Slab slab) {
+        if ((s.flags & SLAB_POISON) == 0) {
+            return;
+        }
+        long start = slab.address;
+        int length = slab.slabSize();
+        long end = start + length;
+        int remainder = length % s.size;
+        if (remainder == 0) {
+            return;
+        }
+        long pad = end - remainder;
+        long fault = memchrInv(s.mem, pad, remainder, POISON_INUSE);
+        if (fault < 0) {
+            return;
+        }
+        while (end > fault && s.mem.readByte(end - 1) == POISON_INUSE) {
+            end--;
+        }
+        slabErr(s, slab, Kind.OVERWRITTEN, 0, s.mem.readByte(fault) & 0xff, String.format(
+                "Padding overwritten. %s-%s @offset=%d", ptr(fault), ptr(end - 1), fault - start));
+        printSection(s, "Padding ", pad, remainder);
+        restoreBytes(s, slab, 0, "slab padding", POISON_INUSE, fault, end);
+    }
+
+    /** Models check_object(), mm/slub.c. {@code val} is SLUB_RED_ACTIVE for an allocated object, SLUB_RED_INACTIVE for a free one. */
+    static boolean checkObject(KmemCache s, Slab slab, long p, byte val) {
+        long endobject = p + s.objectSize;
+        boolean ret = true;
+        if ((s.flags & SLAB_RED_ZONE) != 0) {
+            if (!checkBytesAndReport(s, slab, p, "Left Redzone", p - s.redLeftPad, val, s.redLeftPad, ret)) {
+                ret = false;
+            }
+            if (!checkBytesAndReport(s, slab, p, "Right Redzone", endobject, val, s.inuse - s.objectSize, ret)) {
+                ret = false;
+            }
+        } else if ((s.flags & SLAB_POISON) != 0 && s.objectSize < s.inuse) {
+            if (!checkBytesAndReport(s, slab, p, "Alignment padding", endobject, POISON_INUSE, s.inuse - s.objectSize, ret)) {
+                ret = false;
+            }
+        }
+        if ((s.flags & SLAB_POISON) != 0) {
+            if (val != SLUB_RED_ACTIVE && (s.flags & OBJECT_POISON) != 0) {
+                if (!checkBytesAndReport(s, slab, p, "Poison", p, POISON_FREE, s.objectSize - 1, ret)) {
+                    ret = false;
+                }
+                if (!checkBytesAndReport(s, slab, p, "End Poison", p + s.objectSize - 1, POISON_END, 1, ret)) {
+                    ret = false;
+                }
+            }
+            if (!checkPadBytes(s, slab, p, ret)) {
+                ret = false;
+            }
+        }
+        // The free pointer cannot be checked while the object is allocated if they overlap.
+        if (s.layout.freeptrOutsideObject() || val != SLUB_RED_ACTIVE) {
+            long fp = s.getFreepointer(p);
+            if (!s.checkValidPointer(slab, fp, slab.objects())) {
+                objectErr(s, slab, p, Kind.FREEPOINTER_CORRUPT, fp, "Freepointer corrupt");
+                s.setFreepointer(p, 0);
+                ret = false;
+            }
+        }
+        return ret;
+    }
+
+    // ---------------------------------------------------------------- slab checks
+
+    /** Models check_slab(), mm/slub.c. */
+    static boolean checkSlab(KmemCache s, Slab slab) {
+        long fc = slab.lvFc();
+        int maxobj = CacheLayout.orderObjects(slab.order, s.size);
+        if (Slab.objectsOf(fc) > maxobj) {
+            slabErr(s, slab, Kind.WRONG_COUNT, 0, Slab.objectsOf(fc),
+                    String.format("objects %d > max %d", Slab.objectsOf(fc), maxobj));
+            return false;
+        }
+        if (Slab.inuseOf(fc) > Slab.objectsOf(fc)) {
+            slabErr(s, slab, Kind.WRONG_COUNT, 0, Slab.inuseOf(fc),
+                    String.format("inuse %d > max %d", Slab.inuseOf(fc), Slab.objectsOf(fc)));
+            return false;
+        }
+        if (s.debug && Slab.frozenOf(fc)) {
+            slabErr(s, slab, Kind.WRONG_COUNT, 0, 0, "Slab disabled since SLUB metadata consistency check failed");
+            return false;
+        }
+        slabPadCheck(s, slab);
+        return true;
+    }
+
+    /**
+     * Models on_freelist(), mm/slub.c: walks the slab's freelist looking for {@code search}
+     * (0: just check the chain), repairing a corrupt chain and wrong counters as it goes.
+     */
+    static boolean onFreelist(KmemCache s, Slab slab, long search) {
+        int nr = 0;
+        long fc = slab.lvFc();
+        long fp = Slab.freelistOf(fc);
+        long object = 0;
+        int objects = Slab.objectsOf(fc);
+        while (fp != 0 && nr <= objects) {
+            if (fp == search) {
+                return true;
+            }
+            if (!s.checkValidPointer(slab, fp, objects)) {
+                if (object != 0) {
+                    objectErr(s, slab, object, Kind.FREEPOINTER_CORRUPT, fp, "Freechain corrupt");
+                    s.setFreepointer(object, 0);
+                } else {
+                    slabErr(s, slab, Kind.FREEPOINTER_CORRUPT, 0, fp, "Freepointer corrupt");
+                    slab.soFc(Slab.withInuse(Slab.withFreelist(slab.lvFc(), 0), objects));
+                    slabFix(s, slab, 0, "Freelist cleared");
+                    return false;
+                }
+                break;
+            }
+            object = fp;
+            fp = s.getFreepointer(object);
+            nr++;
+        }
+        int maxObjects = Math.min(CacheLayout.orderObjects(slab.order, s.size), CacheLayout.MAX_OBJS_PER_PAGE);
+        if (objects != maxObjects) {
+            slabErr(s, slab, Kind.WRONG_COUNT, 0, objects,
+                    String.format("Wrong number of objects. Found %d but should be %d", objects, maxObjects));
+            slab.soFc(Slab.pack(Slab.freelistOf(slab.lvFc()), Slab.inuseOf(slab.lvFc()), maxObjects, Slab.frozenOf(slab.lvFc())));
+            objects = maxObjects;
+            slabFix(s, slab, 0, "Number of objects adjusted");
+        }
+        int inuse = Slab.inuseOf(slab.lvFc());
+        if (inuse != objects - nr) {
+            slabErr(s, slab, Kind.WRONG_COUNT, 0, inuse,
+                    String.format("Wrong object count. Counter is %d but counted were %d", inuse, objects - nr));
+            slab.soFc(Slab.withInuse(slab.lvFc(), objects - nr));
+            slabFix(s, slab, 0, "Object count adjusted");
+        }
+        return search == 0;
+    }
+
+    // ---------------------------------------------------------------- alloc and free processing
+
+    /** Models alloc_debug_processing() with alloc_consistency_checks(), mm/slub.c. */
+    static boolean allocDebugProcessing(KmemCache s, Slab slab, long object) {
+        if ((s.flags & SLAB_CONSISTENCY_CHECKS) != 0) {
+            boolean ok = checkSlab(s, slab);
+            if (ok && !s.checkValidPointer(slab, object, slab.objects())) {
+                objectErr(s, slab, object, Kind.FREEPOINTER_CORRUPT, object, "Freelist Pointer check fails");
+                ok = false;
+            }
+            if (ok && !checkObject(s, slab, object, SLUB_RED_INACTIVE)) {
+                ok = false;
+            }
+            if (!ok) {
+                // Mark the slab full so that it is never used again (leak it).
+                slabFix(s, slab, object, "Marking all objects used");
+                long fc = slab.lvFc();
+                slab.soFc(Slab.pack(0, Slab.objectsOf(fc), Slab.objectsOf(fc), true));
+                return false;
+            }
+        }
+        initObject(s, object, SLUB_RED_ACTIVE);
+        return true;
+    }
+
+    /** Models free_debug_processing() with free_consistency_checks(), mm/slub.c. */
+    static boolean freeDebugProcessing(KmemCache s, Slab slab, long head, long tail, int cnt, long caller, CpuBinding b) {
+        long object = head;
+        boolean ok = true;
+        if ((s.flags & SLAB_CONSISTENCY_CHECKS) != 0 && !checkSlab(s, slab)) {
+            ok = false;
+        }
+        if (ok && slab.inuse() < cnt) {
+            slabErr(s, slab, Kind.DOUBLE_FREE, head, slab.inuse(), String.format(
+                    "Slab has %d allocated objects but %d are to be freed", slab.inuse(), cnt));
+            ok = false;
+        }
+        if (ok && (s.flags & SLAB_CONSISTENCY_CHECKS) != 0) {
+            if (!s.checkValidPointer(slab, object, slab.objects())) {
+                slabErr(s, slab, Kind.INVALID_POINTER, object, object, "Invalid object pointer " + ptr(object));
+                ok = false;
+            } else if (onFreelist(s, slab, object)) {
+                objectErr(s, slab, object, Kind.DOUBLE_FREE, object, "Object already free");
+                ok = false;
+            } else if (!checkObject(s, slab, object, SLUB_RED_ACTIVE)) {
+                ok = false;
+            }
+        }
+        if (!ok) {
+            slabFix(s, slab, object, "Object at " + ptr(object) + " not freed");
+            return false;
+        }
+        if ((s.flags & SLAB_STORE_USER) != 0) {
+            setTrack(s, object, true, caller, b);
+        }
+        initObject(s, object, SLUB_RED_INACTIVE);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- reports outside debug caches
+
+    /** The kernel's BUG_ON(object == fp) in set_freepointer() (CONFIG_SLAB_FREELIST_HARDENED), or an inuse underflow. */
+    static void naiveDoubleFree(KmemCache s, Slab slab, long object) {
+        String msg = "kernel BUG at mm/slub.c: set_freepointer(): double free or corruption of " + ptr(object);
+        s.slub.log.error(new SlabError(Kind.DOUBLE_FREE, s.name, slab.address, object, object, msg));
+        s.slub.log.line(msg + " in " + s.name);
+    }
+
+    /** A wild pointer met on a CPU freelist while deactivating (freelist_corrupted()). */
+    static void freechainCorrupt(KmemCache s, Slab slab, long object, long nextfree) {
+        s.slub.log.error(new SlabError(Kind.FREEPOINTER_CORRUPT, s.name, slab.address, object, nextfree, "Freechain corrupt"));
+        s.slub.log.line(String.format("kmem: %s: slab: %s invalid freepointer: %s", s.name, ptr(slab.address), ptr(nextfree)));
+        slabFix(s, slab, object, "Isolate corrupted freechain");
+    }
+
+    /** Models the WARN of cache_from_obj(), mm/slub.c. */
+    static void wrongCache(KmemCache s, Slab slab, long object) {
+        String msg = String.format("%s: Wrong slab cache. %s but object is from %s", "cache_from_obj", s.name, slab.slabCache.name);
+        s.slub.log.error(new SlabError(Kind.WRONG_CACHE, s.name, slab.address, object, 0, msg));
+        s.slub.log.line(msg);
+    }
+
+    /** A free of an address that is neither a slab object nor a large kmalloc. */
+    static void freeNonSlab(Slub slub, String fn, long object) {
+        String msg = String.format("%s: object pointer %s is not in a slab or a large kmalloc", fn, ptr(object));
+        slub.log.error(new SlabError(Kind.INVALID_POINTER, "", 0, object, object, msg));
+        slub.log.line(msg);
+    }
+
+    /** Models slab_out_of_memory(), mm/slub.c. */
+    static void slabOutOfMemory(KmemCache s, int nid) {
+        SlubLog log = s.slub.log;
+        log.error(new SlabError(Kind.OOM, s.name, 0, 0, nid, "Unable to allocate memory on node " + nid));
+        log.line(String.format("SLUB: Unable to allocate memory on node %d, gfp=0x%x(GFP_KERNEL)", nid, 0xcc0));
+        log.line(String.format("  cache: %s, object size: %d, buffer size: %d, default order: %d, min order: %d",
+                s.name, s.objectSize, s.size, s.layout.order(), s.layout.minOrder()));
+        for (KmemCacheNode n : s.node) {
+            long slabs = n.nrSlabs.get();
+            long objs = n.totalObjects.get();
+            log.line(String.format("  node %d: slabs: %d, objs: %d, free: %d", n.nid, slabs, objs, countPartialFree(n)));
+        }
+    }
+
+    static long countPartialFree(KmemCacheNode n) {
+        n.listLock.lock();
+        try {
+            long free = 0;
+            for (Slab slab = n.partialHead; slab != null; slab = slab.listNext) {
+                free += slab.objects() - slab.inuse();
+            }
+            return free;
+        } finally {
+            n.listLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- validation
+
+    /** Models validate_slab(), mm/slub.c. */
+    static void validateSlab(KmemCache s, Slab slab) {
+        if (!checkSlab(s, slab) || !onFreelist(s, slab, 0)) {
+            return;
+        }
+        BitSet free = freeMap(s, slab);
+        int objects = slab.objects();
+        for (int i = 0; i < objects; i++) {
+            long p = slab.address + s.redLeftPad + (long) i * s.size;
+            byte val = free.get(i) ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE;
+            if (!checkObject(s, slab, p, val)) {
+                break;
+            }
+        }
+    }
+
+    /** Models __fill_map(), mm/slub.c: the indices of objects on the slab's freelist. */
+    static BitSet freeMap(KmemCache s, Slab slab) {
+        BitSet map = new BitSet();
+        int objects = slab.objects();
+        long p = slab.freelist();
+        for (int n = 0; p != 0 && n <= objects && s.checkValidPointer(slab, p, objects); n++) {
+            map.set((int) ((p - s.redLeftPad - slab.address) / s.size));
+            p = s.getFreepointer(p);
+        }
+        return map;
+    }
+
+    /**
+     * Models validate_slab_cache() and validate_slab_node(), mm/slub.c: flushes the CPU slabs,
+     * then checks every slab on the node lists and the list counters. Unlike the kernel, it
+     * also checks full slabs of caches that keep no full list (they are found through the
+     * page map). Call it while the cache is quiescent.
+     */
+    static int validateSlabCache(KmemCache s) {
+        s.flushAll();
+        int before = s.slub.log.kunitErrors();
+        for (KmemCacheNode n : s.node) {
+            n.listLock.lock();
+            try {
+                long count = 0;
+                for (Slab slab = n.partialHead; slab != null; slab = slab.listNext) {
+                    validateSlab(s, slab);
+                    count++;
+                }
+                if (count != n.nrPartial) {
+                    listCount(s, String.format("SLUB %s: %d partial slabs counted but counter=%d", s.name, count, n.nrPartial));
+                }
+                if ((s.flags & SLAB_STORE_USER) != 0) {
+                    for (Slab slab = n.fullHead; slab != null; slab = slab.listNext) {
+                        validateSlab(s, slab);
+                        count++;
+                    }
+                    if (count != n.nrSlabs.get()) {
+                        listCount(s, String.format("SLUB: %s %d slabs counted but counter=%d", s.name, count, n.nrSlabs.get()));
+                    }
+                }
+            } finally {
+                n.listLock.unlock();
+            }
+        }
+        s.slub.pageMap.forEachSlab(s, slab -> {
+            boolean listed = slab.onNodePartial || (slab.onFull && (s.flags & SLAB_STORE_USER) != 0);
+            if (!listed && !Slab.frozenOf(slab.lvFc()) && !s.slub.isRcuPending(slab)) {
+                KmemCacheNode n = s.node[slab.nid];
+                n.listLock.lock();
+                try {
+                    validateSlab(s, slab);
+                } finally {
+                    n.listLock.unlock();
+                }
+            }
+        });
+        return s.slub.log.kunitErrors() - before;
+    }
+
+    private static void listCount(KmemCache s, String msg) {
+        s.slub.log.error(new SlabError(Kind.LIST_COUNT, s.name, 0, 0, 0, msg));
+        s.slub.log.line(msg);
+    }
+}
