@@ -18,6 +18,6 @@ mmemu_load_settings() {
   [ -f "$MMEMU_STATE/settings" ] || return 1
   # shellcheck disable=SC1091
   . "$MMEMU_STATE/settings"
-  [ -x "$JAVA_HOME/bin/java" ] && [ -f "$MMEMU_UNICORN_LIB" ] && command -v musl-gcc >/dev/null 2>&1 \
+  [ -x "$JAVA_HOME/bin/java" ] && [ -f "$MMEMU_UNICORN_LIB" ] && [ -f "${MMEMU_NATIVE_LIB:-}" ] && command -v musl-gcc >/dev/null 2>&1 \
     && command -v mvn >/dev/null 2>&1
 }

@@ -335,6 +335,24 @@ public final class Unicorn implements AutoCloseable {
                 begin, end, -1);
     }
 
+    /**
+     * Adds a {@code UC_HOOK_CODE} hook whose callback is native code ({@code void (*)(uc_engine *,
+     * uint64_t, uint32_t, void *)}), called with {@code userData}: no Java upcall per instruction.
+     */
+    public HookHandle hookCodeNative(MemorySegment callback, MemorySegment userData) {
+        ensureOpen();
+        MemorySegment out = arena.allocate(JAVA_LONG);
+        try {
+            check("uc_hook_add", (int) UnicornNative.UC_HOOK_ADD.invokeExact(uc, out.address(), Uc.HOOK_CODE, callback,
+                    userData.address(), 1L, 0L));
+        } catch (UnicornException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        return new HookHandle(out.get(JAVA_LONG, 0));
+    }
+
     /** Adds a memory-access hook; {@code types} is an OR of {@code Uc.HOOK_MEM_READ/WRITE/FETCH}. */
     public HookHandle hookMemory(int types, Hooks.Memory hook) {
         if ((types & ~(Uc.HOOK_MEM_READ | Uc.HOOK_MEM_WRITE | Uc.HOOK_MEM_FETCH)) != 0 || types == 0) {

@@ -102,7 +102,6 @@ final class HandleMmFault {
         byte[] buf = new byte[(int) PhysicalMemory.PAGE_SIZE];
         file.read(index << 12, buf, 0, buf.length);
         mem.write(pfn << 12, buf, 0, buf.length);
-        env.count(VmEvent.PGMAJFAULT);
         file.setCachedPfn(index, pfn);
         return pfn;
     }

@@ -1,0 +1,114 @@
+package io.mmemu.emulator.cli;
+
+import io.mmemu.emulator.cpu.CpuStats;
+import io.mmemu.emulator.cpu.RunOutcome;
+import io.mmemu.emulator.elf.ElfFormatException;
+import io.mmemu.emulator.kernel.ExecFailure;
+import io.mmemu.emulator.kernel.Machine;
+import io.mmemu.mm.vma.VmEvent;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code mmemu run [options] PROGRAM [ARGS...]}: runs a static x86-64 Linux program under the emulator. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Runs a static x86-64 ELF program. Its stdout and stderr pass through unchanged; everything mmemu "
+                + "prints goes to stderr. The exit status is the program's, or 128+N when signal N killed it.")
+public final class RunCommand implements Callable<Integer> {
+    /** Exit status for a file that is not an executable this emulator runs (as a shell reports ENOEXEC). */
+    static final int EXIT_NOT_EXECUTABLE = 126;
+    static final int EXIT_NOT_FOUND = 127;
+
+    @Option(names = "--ram", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "256M",
+            description = "Guest RAM, reserved lazily from the host (default: ${DEFAULT-VALUE}); e.g. 16G.")
+    long ram;
+
+    @Option(names = "--no-aslr", description = "Linux's layout without address-space randomisation (as setarch -R).")
+    boolean noAslr;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
+            description = "Seed of the run's random choices: ASLR, AT_RANDOM (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--stats", description = "At exit, print instructions, page faults, TLB fills and wall time.")
+    boolean stats;
+
+    @Option(names = "--verbose", description = "Report each unimplemented syscall once, and how the program ended.")
+    boolean verbose;
+
+    @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Adds a variable to the program's environment "
+            + "(which is otherwise empty, so runs do not depend on the host's).")
+    List<String> env = new ArrayList<>();
+
+    @Parameters(index = "0", paramLabel = "PROGRAM", description = "A static x86-64 ELF executable.")
+    Path program;
+
+    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments for the program.")
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        return runProgram(program, args, this, System.err);
+    }
+
+    /** Runs {@code program} with the options of {@code opts}; prints mmemu's own messages on {@code log}. */
+    static int runProgram(Path program, List<String> args, RunCommand opts, PrintStream log) {
+        String name = program.toString();
+        if (!Files.exists(program)) {
+            log.println("mmemu: " + name + ": No such file or directory");
+            return EXIT_NOT_FOUND;
+        }
+        long ramBytes = (opts.ram + (2L << 20) - 1) & -(2L << 20);
+        List<String> argv = new ArrayList<>();
+        argv.add(name);
+        argv.addAll(args);
+        Machine.Options options = new Machine.Options(ramBytes, !opts.noAslr, opts.seed, opts.stats, opts.verbose,
+                new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err), log);
+        long t0 = System.nanoTime();
+        try (Machine machine = new Machine(options)) {
+            try {
+                machine.exec(program, argv, opts.env);
+            } catch (ElfFormatException e) {
+                log.println("mmemu: " + name + ": " + e.getMessage());
+                return EXIT_NOT_EXECUTABLE;
+            } catch (ExecFailure e) {
+                log.println("mmemu: " + name + ": cannot execute: " + e.getMessage());
+                return EXIT_NOT_EXECUTABLE;
+            }
+            RunOutcome outcome = machine.run();
+            long wallNanos = System.nanoTime() - t0;
+            int status = outcome.killed() ? 128 + outcome.signal() : outcome.exitCode();
+            if (outcome.killed()) {
+                log.println("mmemu: " + name + ": killed by " + SignalNames.describe(outcome));
+            } else if (opts.verbose) {
+                log.println("mmemu: " + name + ": exited with status " + outcome.exitCode());
+            }
+            if (opts.stats) printStats(machine, wallNanos, log);
+            return status;
+        }
+    }
+
+    static void printStats(Machine machine, long wallNanos, PrintStream log) {
+        CpuStats s = machine.cpu().stats();
+        long insns = machine.cpu().instructions();
+        log.println("mmemu: statistics");
+        log.printf(Locale.ROOT, "  instructions      %,15d%n", insns);
+        log.printf(Locale.ROOT, "  page faults       %,15d   (minor %,d, major %,d, COW %,d, zero-page maps %,d)%n",
+                machine.env().event(VmEvent.PGFAULT), machine.env().event(VmEvent.PGFAULT)
+                        - machine.env().event(VmEvent.PGMAJFAULT), machine.env().event(VmEvent.PGMAJFAULT),
+                machine.env().event(VmEvent.COW_FAULT), machine.env().event(VmEvent.ZERO_PAGE_MAP));
+        log.printf(Locale.ROOT, "  TLB fills         %,15d%n", s.tlbFills);
+        log.printf(Locale.ROOT, "  TLB flushes       %,15d%n", s.tlbFlushes);
+        log.printf(Locale.ROOT, "  syscalls          %,15d%n", s.syscalls);
+        log.printf(Locale.ROOT, "  wall time         %15.3f s%n", wallNanos / 1e9);
+    }
+}

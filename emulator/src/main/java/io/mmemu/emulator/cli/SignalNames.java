@@ -1,0 +1,51 @@
+package io.mmemu.emulator.cli;
+
+import io.mmemu.emulator.cpu.RunOutcome;
+import io.mmemu.mm.fault.FaultResult;
+
+/** Signal and si_code names as strsignal()/psiginfo() print them. */
+final class SignalNames {
+    private SignalNames() {}
+
+    static String name(int signo) {
+        return switch (signo) {
+            case 4 -> "SIGILL";
+            case 5 -> "SIGTRAP";
+            case 7 -> "SIGBUS";
+            case 8 -> "SIGFPE";
+            case 9 -> "SIGKILL";
+            case 11 -> "SIGSEGV";
+            default -> "signal " + signo;
+        };
+    }
+
+    static String codeName(int signo, int code) {
+        if (code == 0x80) return "SI_KERNEL";
+        return switch (signo) {
+            case 11 -> switch (code) {
+                case FaultResult.SEGV_MAPERR -> "SEGV_MAPERR";
+                case FaultResult.SEGV_ACCERR -> "SEGV_ACCERR";
+                case FaultResult.SEGV_PKUERR -> "SEGV_PKUERR";
+                default -> "code " + code;
+            };
+            case 4 -> code == 2 ? "ILL_ILLOPN" : "code " + code;
+            case 7 -> code == 2 ? "BUS_ADRERR" : code == 1 ? "BUS_ADRALN" : "code " + code;
+            case 8 -> code == 1 ? "FPE_INTDIV" : "code " + code;
+            default -> "code " + code;
+        };
+    }
+
+    /** "SIGSEGV (SEGV_MAPERR at 0x10000, ip 0x401005: no VMA)". */
+    static String describe(RunOutcome o) {
+        FaultResult.Signal s = o.info();
+        StringBuilder sb = new StringBuilder(name(o.signal()));
+        if (s != null) {
+            sb.append(" (").append(codeName(s.signo(), s.code()));
+            if (s.signo() == 11 || s.signo() == 7) sb.append(" at 0x").append(Long.toHexString(s.addr()));
+            sb.append(", ip 0x").append(Long.toHexString(o.ip()));
+            if (s.why() != null) sb.append(": ").append(s.why());
+            sb.append(')');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,242 @@
+package io.mmemu.emulator.cpu;
+
+import io.mmemu.emulator.unicorn.Hooks;
+import io.mmemu.emulator.unicorn.Uc;
+import io.mmemu.emulator.unicorn.Unicorn;
+import io.mmemu.emulator.unicorn.UnicornException;
+import io.mmemu.emulator.unicorn.X86Reg;
+import io.mmemu.mm.fault.FaultResult;
+import io.mmemu.mm.fault.UserFault;
+import io.mmemu.mm.pgtable.Access;
+import io.mmemu.mm.pgtable.PageWalker;
+import io.mmemu.mm.pgtable.PagingControl;
+import io.mmemu.mm.pgtable.WalkResult;
+import io.mmemu.mm.task.Task;
+import io.mmemu.mm.vma.MmEnv;
+import io.mmemu.mm.vma.MmStruct;
+
+/**
+ * One emulated CPU: a Unicorn engine in UC_TLB_VIRTUAL mode over the shared physical memory,
+ * whose every translation comes from the model.
+ *
+ * <p>How an access flows: Unicorn's internal TLB misses and calls {@link #tlbFill}; the page
+ * walker walks the current mm's tables; a failed walk is a page fault, handled at once by
+ * do_user_addr_fault (the instruction has not executed yet, so answering the fill with the new
+ * translation is the same as restarting it). A fault that ends in a signal refuses the fill:
+ * Unicorn stops with RIP at the faulting instruction and {@link #run} delivers the signal.
+ *
+ * <p>Invariant: Unicorn's TLB holds only translations the page tables allow: every change of a
+ * present entry of the running mm flushes it ({@link #flushTlb}).
+ */
+public final class Cpu implements AutoCloseable {
+    /** CR0: PE MP ET NE WP AM PG, as Linux runs. */
+    static final long CR0 = 0x8005_0033L;
+    /** CR4: PAE PGE OSFXSR OSXMMEXCPT (SSE enabled for user code). */
+    static final long CR4 = 0x6a0L;
+    /** EFER: SCE LME LMA NXE. */
+    static final long EFER = 0xd01L;
+
+    private final int id;
+    private final Unicorn uc;
+    private final MmEnv env;
+    private final PageWalker walker;
+    private final PagingControl control;
+    private final SyscallHandler syscalls;
+    private final CpuStats stats = new CpuStats();
+
+    private Task current;
+    private MmStruct mm;
+    private long cr3;
+    /** Set by a hook when the task must get a signal once Unicorn has stopped. */
+    private FaultResult.Signal pendingSignal;
+    private FaultResult.OutOfMemory pendingOom;
+    private boolean stopRequested;
+    private final InstructionCounter counter;
+
+    public Cpu(int id, MmEnv env, SyscallHandler syscalls, boolean countInstructions) {
+        this.id = id;
+        this.env = env;
+        this.syscalls = syscalls;
+        this.walker = new PageWalker(env.mem());
+        this.control = env.pagingControl();
+        this.uc = Unicorn.openX86_64();
+        try {
+            uc.ctlTlbMode(Uc.TLB_VIRTUAL);
+            uc.memMapPtr(0, env.mem().segment(), Uc.PROT_ALL);
+            uc.regWrite(X86Reg.CR0, CR0);
+            uc.regWrite(X86Reg.CR4, CR4);
+            uc.msrWrite(0xC0000080, EFER);
+            uc.hookTlbFill(this::tlbFill);
+            uc.hookSyscall(this::onSyscall);
+            uc.hookInterrupt(this::onInterrupt);
+            uc.hookInvalidInstruction(this::onInvalidInstruction);
+            this.counter = countInstructions ? InstructionCounter.attach(uc) : null;
+        } catch (RuntimeException e) {
+            uc.close();
+            throw e;
+        }
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public Unicorn engine() {
+        return uc;
+    }
+
+    public CpuStats stats() {
+        return stats;
+    }
+
+    public Task current() {
+        return current;
+    }
+
+    /** Instructions executed so far, or -1 when this CPU does not count them. */
+    public long instructions() {
+        return counter == null ? -1 : counter.count();
+    }
+
+    /** Makes {@code task} current: loads its mm (CR3) and drops every cached translation. */
+    public void switchTo(Task task) {
+        current = task;
+        mm = task.mm();
+        cr3 = mm.pgd().cr3();
+        uc.regWrite(X86Reg.CR3, cr3);
+        flushTlb();
+    }
+
+    /** Drops every translation in Unicorn's TLB (uc_ctl TLB_FLUSH). */
+    public void flushTlb() {
+        uc.ctlFlushTlb();
+        stats.tlbFlushes++;
+    }
+
+    /** Drops translated code (after a frame that held code gets new contents). */
+    public void flushTranslatedCode() {
+        uc.ctlFlushTb();
+    }
+
+    /** The mm whose tables this CPU walks. */
+    public MmStruct loadedMm() {
+        return mm;
+    }
+
+    // ------------------------------------------------------------------ hooks (called from native code)
+
+    /** UC_HOOK_TLB_FILL: the model's translation of {@code vaddr}, handling a page fault on the way. */
+    private long tlbFill(long vaddr, int memType) {
+        int access = memType == Uc.MEM_WRITE ? Access.WRITE : memType == Uc.MEM_FETCH ? Access.FETCH : Access.READ;
+        long r = walker.walk(cr3, vaddr, access, true, control);
+        if (WalkResult.isFault(r)) {
+            FaultResult f = UserFault.doUserAddrFault(mm, vaddr, WalkResult.errorCode(r));
+            if (f != FaultResult.HANDLED) {
+                // The first event wins: Unicorn may go on to deliver an exception through the
+                // (empty) IDT, whose pushes fault again; those are artefacts, not the guest's fault.
+                if (pendingSignal == null && pendingOom == null) {
+                    if (f instanceof FaultResult.Signal s) pendingSignal = s;
+                    else pendingOom = (FaultResult.OutOfMemory) f;
+                }
+                return Hooks.TlbFill.NO_TRANSLATION;
+            }
+            stats.pageFaults++;
+            r = walker.walk(cr3, vaddr, access, true, control);
+            if (WalkResult.isFault(r)) {
+                throw new IllegalStateException("fault at 0x" + Long.toHexString(vaddr) + " handled but the walk still faults"
+                        + " (error code 0x" + Integer.toHexString(WalkResult.errorCode(r)) + ")");
+            }
+        }
+        stats.tlbFills++;
+        return WalkResult.pagePa(r) | WalkResult.prot(r);
+    }
+
+    private void onSyscall() {
+        stats.syscalls++;
+        if (syscalls.syscall(this, current)) {
+            stopRequested = true;
+            uc.emuStop();
+        }
+    }
+
+    /** UC_HOOK_INTR: CPU exceptions and software interrupts become the signals Linux sends. */
+    private void onInterrupt(int intno) {
+        int signo;
+        int code;
+        switch (intno) {
+            case 0, 16, 19 -> { // #DE, #MF, #XM
+                signo = 8;
+                code = intno == 0 ? 1 : 0; // FPE_INTDIV
+            }
+            case 1, 3 -> { // #DB, #BP (int3)
+                signo = 5;
+                code = 0x80; // SI_KERNEL
+            }
+            case 6 -> {
+                signo = 4;
+                code = 2; // ILL_ILLOPN
+            }
+            case 17 -> {
+                signo = 7;
+                code = 1; // BUS_ADRALN
+            }
+            default -> { // #GP, #SS, #NP, int N: SIGSEGV with SI_KERNEL
+                signo = 11;
+                code = 0x80;
+            }
+        }
+        if (pendingSignal == null && pendingOom == null) {
+            pendingSignal = new FaultResult.Signal(signo, code, 0, 0, 0, "CPU exception " + intno);
+        }
+        uc.emuStop();
+    }
+
+    private boolean onInvalidInstruction() {
+        if (pendingSignal == null && pendingOom == null) {
+            pendingSignal = new FaultResult.Signal(4, 2, 0, 0, 0, "invalid opcode"); // SIGILL ILL_ILLOPN
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ running
+
+    /**
+     * Runs the current task until it exits or is killed, or until {@code maxInstructions} have run
+     * (0: no limit; only enforced when counting). Returns the outcome.
+     */
+    public RunOutcome run() {
+        Task task = current;
+        while (!task.exited()) {
+            pendingSignal = null;
+            pendingOom = null;
+            stopRequested = false;
+            long rip = uc.regRead(X86Reg.RIP);
+            int err = uc.emuStart(rip, -1L, 0, 0);
+            if (task.exited()) break;
+            // RIP is precise only now that Unicorn has stopped (inside a hook it may lag behind).
+            long faultIp = uc.regRead(X86Reg.RIP);
+            if (pendingOom != null) {
+                return RunOutcome.killed(9, faultIp, new FaultResult.Signal(9, 0, pendingOom.addr(), 0, 0,
+                        "out of memory"));
+            }
+            if (pendingSignal != null) return RunOutcome.killed(pendingSignal.signo(), faultIp, pendingSignal);
+            if (err == UnicornException.UC_ERR_INSN_INVALID) {
+                return RunOutcome.killed(4, faultIp, new FaultResult.Signal(4, 2, 0, 0, 0, "invalid opcode"));
+            }
+            if (err != UnicornException.UC_ERR_OK) {
+                return RunOutcome.killed(11, faultIp, new FaultResult.Signal(11, 0x80, 0, 0, 0,
+                        "CPU stopped: " + Unicorn.strerror(err)));
+            }
+            if (!stopRequested && faultIp == rip) {
+                // Unicorn returned without running anything and without a reason: do not spin.
+                return RunOutcome.killed(11, rip, new FaultResult.Signal(11, 0x80, 0, 0, 0, "CPU made no progress"));
+            }
+        }
+        return RunOutcome.exited(task.exitCode());
+    }
+
+    @Override
+    public void close() {
+        uc.close();
+    }
+}

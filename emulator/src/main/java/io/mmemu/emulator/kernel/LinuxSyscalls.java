@@ -1,0 +1,276 @@
+package io.mmemu.emulator.kernel;
+
+import io.mmemu.emulator.cpu.Cpu;
+import io.mmemu.emulator.cpu.SyscallHandler;
+import io.mmemu.emulator.unicorn.Unicorn;
+import io.mmemu.emulator.unicorn.X86Reg;
+import io.mmemu.mm.task.Task;
+import io.mmemu.mm.uaccess.UserAccess;
+import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.VmFlags;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
+
+/**
+ * The kernel's syscall table for this slice: the calls a static musl program needs to start,
+ * print, allocate and exit, each with Linux's return values and errno. Everything else returns
+ * -ENOSYS (named once per run with --verbose), as a kernel built without that call would.
+ *
+ * <p>Arguments arrive in RDI, RSI, RDX, R10, R8, R9 and the number in RAX; the result goes to
+ * RAX; RCX and R11 are clobbered with the return address and RFLAGS as the syscall instruction does.
+ */
+public final class LinuxSyscalls implements SyscallHandler {
+    private static final int[] ARG_REGS = {X86Reg.RAX, X86Reg.RDI, X86Reg.RSI, X86Reg.RDX, X86Reg.R10, X86Reg.R8,
+            X86Reg.R9, X86Reg.RIP, X86Reg.EFLAGS};
+    private static final int[] RESULT_REGS = {X86Reg.RAX, X86Reg.RCX, X86Reg.R11};
+
+    /** mmap flags (include/uapi/asm-generic/mman*.h). */
+    static final int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_SHARED_VALIDATE = 0x03, MAP_TYPE = 0x0f,
+            MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_GROWSDOWN = 0x0100, MAP_DENYWRITE = 0x0800,
+            MAP_EXECUTABLE = 0x1000, MAP_LOCKED = 0x2000, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
+            MAP_NONBLOCK = 0x10000, MAP_STACK = 0x20000, MAP_HUGETLB = 0x40000, MAP_SYNC = 0x80000,
+            MAP_FIXED_NOREPLACE = 0x100000;
+    static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_GROWSDOWN = 0x01000000,
+            PROT_GROWSUP = 0x02000000;
+    static final int ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
+    static final int TIOCGWINSZ = 0x5413, TCGETS = 0x5401;
+
+    private final long[] args = new long[ARG_REGS.length];
+    private final long[] results = new long[RESULT_REGS.length];
+    private final UserAccess uaccess;
+    private final OutputStream stdout;
+    private final OutputStream stderr;
+    private final PrintStream log;
+    private final boolean verbose;
+    private final BitSet reportedUnknown = new BitSet();
+    private final String nodename;
+
+    public LinuxSyscalls(UserAccess uaccess, OutputStream stdout, OutputStream stderr, PrintStream log, boolean verbose) {
+        this.uaccess = uaccess;
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.log = log;
+        this.verbose = verbose;
+        this.nodename = "mmemu";
+    }
+
+    @Override
+    public boolean syscall(Cpu cpu, Task task) {
+        Unicorn uc = cpu.engine();
+        uc.regReadBatch(ARG_REGS, args);
+        long nr = args[0];
+        long ret = dispatch(cpu, task, nr, args[1], args[2], args[3], args[4], args[5], args[6]);
+        if (task.exited()) return true;
+        results[0] = ret;
+        results[1] = args[7] + 2; // RCX: the instruction after syscall
+        results[2] = args[8];     // R11: RFLAGS
+        uc.regWriteBatch(RESULT_REGS, results);
+        return false;
+    }
+
+    private long dispatch(Cpu cpu, Task task, long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+        MmStruct mm = task.mm();
+        return switch ((int) nr) {
+            case Sysno.WRITE -> sysWrite(mm, (int) a0, a1, a2);
+            case Sysno.WRITEV -> sysWritev(mm, (int) a0, a1, a2);
+            case Sysno.EXIT, Sysno.EXIT_GROUP -> {
+                task.exit((int) a0);
+                yield 0;
+            }
+            case Sysno.BRK -> mm.sysBrk(a0);
+            case Sysno.MMAP -> sysMmap(mm, a0, a1, (int) a2, (int) a3, (int) a4, a5);
+            case Sysno.MUNMAP -> mm.doMunmap(a0, a1);
+            case Sysno.ARCH_PRCTL -> sysArchPrctl(cpu, task, (int) a0, a1);
+            case Sysno.SET_TID_ADDRESS -> {
+                task.clearChildTid = a0;
+                yield task.pid();
+            }
+            case Sysno.GETPID -> task.tgid();
+            case Sysno.GETTID -> task.pid();
+            case Sysno.UNAME -> sysUname(mm, a0);
+            case Sysno.IOCTL -> sysIoctl((int) a0, (int) a1);
+            case Sysno.RT_SIGPROCMASK -> sysRtSigprocmask(task, mm, (int) a0, a1, a2, a3);
+            case Sysno.RT_SIGACTION -> sysRtSigaction(task, mm, (int) a0, a1, a2, a3);
+            default -> {
+                if (verbose && nr >= 0 && nr < 1024 && !reportedUnknown.get((int) nr)) {
+                    reportedUnknown.set((int) nr);
+                    log.println("mmemu: " + Sysno.name(nr) + " (" + nr + ") is not implemented: -ENOSYS");
+                }
+                yield -Errno.ENOSYS;
+            }
+        };
+    }
+
+    private OutputStream stream(int fd) {
+        return fd == 1 ? stdout : fd == 2 ? stderr : null;
+    }
+
+    /** Models ksys_write(): fds 1 and 2 reach the host's stdout and stderr unchanged. */
+    private long sysWrite(MmStruct mm, int fd, long buf, long count) {
+        OutputStream out = stream(fd);
+        if (out == null) return -Errno.EBADF;
+        if (count < 0) return -Errno.EINVAL;
+        int n = (int) Math.min(count, 0x7ffff000L); // MAX_RW_COUNT
+        byte[] data = new byte[n];
+        if (uaccess.copyFromUser(mm, data, 0, buf, n) < 0) return -Errno.EFAULT;
+        try {
+            out.write(data);
+            out.flush();
+        } catch (IOException e) {
+            return -Errno.EIO;
+        }
+        return n;
+    }
+
+    /** Models do_writev(): an array of struct iovec {base, len}; IOV_MAX 1024. */
+    private long sysWritev(MmStruct mm, int fd, long iov, long iovcnt) {
+        OutputStream out = stream(fd);
+        if (out == null) return -Errno.EBADF;
+        if (iovcnt < 0 || iovcnt > 1024) return -Errno.EINVAL;
+        byte[] vec = new byte[(int) iovcnt * 16];
+        if (uaccess.copyFromUser(mm, vec, 0, iov, vec.length) < 0) return -Errno.EFAULT;
+        ByteBuffer bb = ByteBuffer.wrap(vec).order(ByteOrder.LITTLE_ENDIAN);
+        long total = 0;
+        for (int i = 0; i < iovcnt; i++) {
+            long len = bb.getLong(16 * i + 8);
+            if (len < 0 || total + len < 0) return -Errno.EINVAL;
+            total += len;
+        }
+        byte[] data = new byte[(int) Math.min(total, 0x7ffff000L)];
+        int off = 0;
+        for (int i = 0; i < iovcnt && off < data.length; i++) {
+            long base = bb.getLong(16 * i);
+            int len = (int) Math.min(bb.getLong(16 * i + 8), data.length - off);
+            if (len > 0 && uaccess.copyFromUser(mm, data, off, base, len) < 0) {
+                if (off == 0) return -Errno.EFAULT;
+                break;
+            }
+            off += len;
+        }
+        try {
+            out.write(data, 0, off);
+            out.flush();
+        } catch (IOException e) {
+            return -Errno.EIO;
+        }
+        return off;
+    }
+
+    /** Models ksys_mmap_pgoff() → do_mmap() for anonymous memory, with do_mmap's argument checks. */
+    private long sysMmap(MmStruct mm, long addr, long len, int prot, int flags, int fd, long off) {
+        if ((off & 4095) != 0) return -Errno.EINVAL;
+        if (len == 0) return -Errno.EINVAL;
+        long alignedLen = MmStruct.pageAlign(len);
+        if (alignedLen == 0 || alignedLen > MmStruct.TASK_SIZE) return -Errno.ENOMEM;
+        int type = flags & MAP_TYPE;
+        if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return -Errno.EINVAL;
+        if ((flags & MAP_ANONYMOUS) == 0) return fd < 0 ? -Errno.EBADF : -Errno.ENODEV;
+        if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) != 0) return -Errno.EINVAL;
+        boolean fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
+        if (fixed) {
+            if ((addr & 4095) != 0) return -Errno.EINVAL;
+            if (addr > MmStruct.TASK_SIZE - alignedLen) return -Errno.ENOMEM;
+            if (addr < MmStruct.MMAP_MIN_ADDR) return -Errno.EPERM;
+            if ((flags & MAP_FIXED) == 0 && !mm.isFree(addr, addr + alignedLen)) return -Errno.EEXIST;
+        } else {
+            addr = mm.getUnmappedArea(addr, alignedLen);
+            if (addr < 0) return addr;
+        }
+        int vmFlags = VmFlags.calcVmProtBits(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
+        if (type != MAP_PRIVATE) vmFlags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
+        if ((flags & MAP_GROWSDOWN) != 0) vmFlags |= VmFlags.VM_GROWSDOWN;
+        if ((flags & MAP_NORESERVE) != 0) vmFlags |= VmFlags.VM_NORESERVE;
+        else if ((vmFlags & VmFlags.VM_WRITE) != 0 && type == MAP_PRIVATE) vmFlags |= VmFlags.VM_ACCOUNT;
+        return mm.mmapRegion(addr, alignedLen, vmFlags, null, 0, null);
+    }
+
+    /** Models do_arch_prctl_64(). */
+    private long sysArchPrctl(Cpu cpu, Task task, int option, long arg) {
+        switch (option) {
+            case ARCH_SET_FS -> {
+                if (arg < 0 || arg >= MmStruct.TASK_SIZE) return -Errno.EPERM;
+                task.fsBase = arg;
+                cpu.engine().regWrite(X86Reg.FS_BASE, arg);
+                return 0;
+            }
+            case ARCH_SET_GS -> {
+                if (arg < 0 || arg >= MmStruct.TASK_SIZE) return -Errno.EPERM;
+                cpu.engine().regWrite(X86Reg.GS_BASE, arg);
+                return 0;
+            }
+            case ARCH_GET_FS -> {
+                return uaccess.putUserLong(task.mm(), arg, cpu.engine().regRead(X86Reg.FS_BASE));
+            }
+            case ARCH_GET_GS -> {
+                return uaccess.putUserLong(task.mm(), arg, cpu.engine().regRead(X86Reg.GS_BASE));
+            }
+            default -> {
+                return -Errno.EINVAL;
+            }
+        }
+    }
+
+    /** Models newuname(): struct new_utsname, six fields of 65 bytes. */
+    private long sysUname(MmStruct mm, long buf) {
+        String[] fields = {"Linux", nodename, "6.18.0-mmemu", "#1 SMP PREEMPT_DYNAMIC mmemu", "x86_64", "(none)"};
+        byte[] uts = new byte[6 * 65];
+        for (int i = 0; i < fields.length; i++) {
+            byte[] b = fields[i].getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(b, 0, uts, 65 * i, Math.min(b.length, 64));
+        }
+        return uaccess.copyToUser(mm, buf, uts, 0, uts.length) < 0 ? -Errno.EFAULT : 0;
+    }
+
+    /** fds 0-2 are not terminals here: tty ioctls return -ENOTTY, other fds -EBADF. */
+    private long sysIoctl(int fd, int cmd) {
+        if (fd < 0 || fd > 2) return -Errno.EBADF;
+        return -Errno.ENOTTY;
+    }
+
+    /** Models sigprocmask(): SIG_BLOCK 0, SIG_UNBLOCK 1, SIG_SETMASK 2; SIGKILL and SIGSTOP never blocked. */
+    private long sysRtSigprocmask(Task task, MmStruct mm, int how, long set, long oldset, long sigsetsize) {
+        if (sigsetsize != 8) return -Errno.EINVAL;
+        long old = task.blocked;
+        if (set != 0) {
+            byte[] b = new byte[8];
+            if (uaccess.copyFromUser(mm, b, 0, set, 8) < 0) return -Errno.EFAULT;
+            long s = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            s &= ~((1L << 8) | (1L << 18)); // sigmask(SIGKILL) | sigmask(SIGSTOP): bits signo-1
+            switch (how) {
+                case 0 -> task.blocked |= s;
+                case 1 -> task.blocked &= ~s;
+                case 2 -> task.blocked = s;
+                default -> {
+                    return -Errno.EINVAL;
+                }
+            }
+        }
+        if (oldset != 0 && uaccess.putUserLong(mm, oldset, old) < 0) return -Errno.EFAULT;
+        return 0;
+    }
+
+    /** Models do_sigaction(): struct kernel_sigaction {handler, flags, restorer, mask}; recorded, not yet delivered. */
+    private long sysRtSigaction(Task task, MmStruct mm, int sig, long act, long oact, long sigsetsize) {
+        if (sigsetsize != 8) return -Errno.EINVAL;
+        if (sig < 1 || sig > 64 || ((sig == 9 || sig == 19) && act != 0)) return -Errno.EINVAL;
+        byte[] old = new byte[32];
+        ByteBuffer ob = ByteBuffer.wrap(old).order(ByteOrder.LITTLE_ENDIAN);
+        ob.putLong(0, task.sigHandler[sig]).putLong(8, task.sigFlags[sig]).putLong(24, task.sigMask[sig]);
+        if (act != 0) {
+            byte[] a = new byte[32];
+            if (uaccess.copyFromUser(mm, a, 0, act, 32) < 0) return -Errno.EFAULT;
+            ByteBuffer ab = ByteBuffer.wrap(a).order(ByteOrder.LITTLE_ENDIAN);
+            task.sigHandler[sig] = ab.getLong(0);
+            task.sigFlags[sig] = ab.getLong(8);
+            task.sigMask[sig] = ab.getLong(24);
+        }
+        if (oact != 0 && uaccess.copyToUser(mm, oact, old, 0, 32) < 0) return -Errno.EFAULT;
+        return 0;
+    }
+}

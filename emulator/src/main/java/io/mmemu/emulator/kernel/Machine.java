@@ -1,0 +1,143 @@
+package io.mmemu.emulator.kernel;
+
+import io.mmemu.emulator.cpu.Cpu;
+import io.mmemu.emulator.cpu.RunOutcome;
+import io.mmemu.emulator.elf.ElfFormatException;
+import io.mmemu.emulator.elf.ElfImage;
+import io.mmemu.emulator.unicorn.X86Reg;
+import io.mmemu.mm.page.PageAllocator;
+import io.mmemu.mm.task.Task;
+import io.mmemu.mm.uaccess.UserAccess;
+import io.mmemu.mm.vma.MappedFile;
+import io.mmemu.mm.vma.MmEnv;
+import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.TlbFlush;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * One emulated machine: guest RAM, the memory model over it, one CPU, and the kernel's syscalls;
+ * {@link #exec} loads a static program as the first process and {@link #run} runs it to the end.
+ *
+ * <p>Determinism: every random choice (ASLR, AT_RANDOM) comes from one generator seeded with the
+ * run's seed; nothing reads the clock except the wall-time statistic, which never affects a run.
+ */
+public final class Machine implements AutoCloseable {
+    /** How a machine is set up. */
+    public record Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
+            OutputStream stdout, OutputStream stderr, PrintStream log) {}
+
+    /** AT_HWCAP: the CPUID.1:EDX feature bits of the emulated CPU (fpu..sse2 of QEMU's qemu64 model). */
+    static final long HWCAP = 0x0781_abfdL;
+
+    private final Options options;
+    private final MmEnv env;
+    private final UserAccess uaccess;
+    private final Cpu cpu;
+    private final SplittableRandom random;
+    private Task task;
+
+    public Machine(Options options) {
+        this.options = options;
+        this.env = MmEnv.boot(options.ramBytes());
+        this.uaccess = new UserAccess(env);
+        this.random = new SplittableRandom(options.seed());
+        LinuxSyscalls syscalls = new LinuxSyscalls(uaccess, options.stdout(), options.stderr(), options.log(),
+                options.verbose());
+        this.cpu = new Cpu(0, env, syscalls, options.countInstructions());
+        env.setTlbFlush(new TlbFlush() {
+            @Override
+            public void flushTlbMmRange(MmStruct mm, long start, long end, boolean freedTables) {
+                if (cpu.loadedMm() == mm) cpu.flushTlb();
+            }
+
+            @Override
+            public void flushTranslatedCode() {
+                cpu.flushTranslatedCode();
+            }
+        });
+    }
+
+    public MmEnv env() {
+        return env;
+    }
+
+    public Cpu cpu() {
+        return cpu;
+    }
+
+    public Task task() {
+        return task;
+    }
+
+    /**
+     * Models do_execve() of the first process: parses {@code program}, builds its address space
+     * and makes it current on the CPU with the registers start_thread() sets.
+     */
+    public void exec(Path program, List<String> argv, List<String> envp) throws ElfFormatException, ExecFailure {
+        byte[] contents;
+        try {
+            contents = Files.readAllBytes(program);
+        } catch (IOException e) {
+            throw new ExecFailure(io.mmemu.mm.vma.Errno.ENOENT, "cannot read: " + e.getMessage());
+        }
+        ElfImage image = ElfImage.parse(contents);
+        Path abs = program.toAbsolutePath().normalize();
+        MappedFile file = new MappedFile(abs, abs.toString(), contents, hostAttr(abs, "unix:dev"), hostAttr(abs, "unix:ino"));
+        byte[] random16 = new byte[16];
+        random.nextBytes(random16);
+        AddressLayout layout = new AddressLayout(options.aslr(), random);
+        BinfmtElf.Loaded loaded = BinfmtElf.load(env, uaccess, image, file, argv, envp, argv.isEmpty() ? program.toString()
+                : argv.get(0), layout, random16, HWCAP, 0x2);
+        task = new Task(1, 1, abs.getFileName().toString());
+        task.setMm(loaded.mm());
+        task.setExe(file);
+        cpu.switchTo(task);
+        startThread(loaded.entry(), loaded.sp());
+    }
+
+    /** Models start_thread(): RIP at the entry, RSP at the stack, every other register zero, IF set. */
+    private void startThread(long entry, long sp) {
+        int[] regs = {X86Reg.RAX, X86Reg.RBX, X86Reg.RCX, X86Reg.RDX, X86Reg.RSI, X86Reg.RDI, X86Reg.RBP, X86Reg.R8,
+                X86Reg.R9, X86Reg.R10, X86Reg.R11, X86Reg.R12, X86Reg.R13, X86Reg.R14, X86Reg.R15, X86Reg.FS_BASE,
+                X86Reg.GS_BASE, X86Reg.RSP, X86Reg.RIP, X86Reg.EFLAGS};
+        long[] vals = new long[regs.length];
+        vals[regs.length - 3] = sp;
+        vals[regs.length - 2] = entry;
+        vals[regs.length - 1] = 0x202;
+        cpu.engine().regWriteBatch(regs, vals);
+    }
+
+    private static long hostAttr(Path p, String attr) {
+        try {
+            Object v = Files.getAttribute(p, attr);
+            return v instanceof Number n ? n.longValue() : 0;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return 0;
+        }
+    }
+
+    /** Runs the current process to its end; a fatal signal kills it (do_exit with the signal). */
+    public RunOutcome run() {
+        RunOutcome outcome = cpu.run();
+        if (outcome.killed()) task.killBySignal(outcome.signal());
+        return outcome;
+    }
+
+    /** Frames in use that no process owns: page-cache pages of the program and the zero page excluded. */
+    public long framesInUse() {
+        PageAllocator a = env.allocator();
+        return a.nrManagedPages() - a.nrFreePages();
+    }
+
+    @Override
+    public void close() {
+        cpu.close();
+        env.mem().close();
+    }
+}

@@ -1,0 +1,48 @@
+package io.mmemu.emulator.kernel;
+
+/** x86-64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl) that the kernel model knows by name. */
+final class Sysno {
+    private Sysno() {}
+
+    static final int READ = 0, WRITE = 1, OPEN = 2, CLOSE = 3, FSTAT = 5, LSEEK = 8, MMAP = 9, MPROTECT = 10,
+            MUNMAP = 11, BRK = 12, RT_SIGACTION = 13, RT_SIGPROCMASK = 14, IOCTL = 16, PREAD64 = 17, READV = 19,
+            WRITEV = 20, MREMAP = 25, MADVISE = 28, GETPID = 39, EXIT = 60, UNAME = 63, GETUID = 102, GETGID = 104,
+            GETEUID = 107, GETEGID = 108, GETPPID = 110, ARCH_PRCTL = 158, GETTID = 186, SET_TID_ADDRESS = 218,
+            EXIT_GROUP = 231;
+
+    /** Names for --verbose reports of unknown syscalls. */
+    static String name(long nr) {
+        return switch ((int) nr) {
+            case 4 -> "stat";
+            case 6 -> "lstat";
+            case 7 -> "poll";
+            case 13 -> "rt_sigaction";
+            case 15 -> "rt_sigreturn";
+            case 21 -> "access";
+            case 24 -> "sched_yield";
+            case 27 -> "mincore";
+            case 35 -> "nanosleep";
+            case 56 -> "clone";
+            case 57 -> "fork";
+            case 59 -> "execve";
+            case 61 -> "wait4";
+            case 62 -> "kill";
+            case 72 -> "fcntl";
+            case 79 -> "getcwd";
+            case 89 -> "readlink";
+            case 96 -> "gettimeofday";
+            case 97 -> "getrlimit";
+            case 131 -> "sigaltstack";
+            case 202 -> "futex";
+            case 228 -> "clock_gettime";
+            case 257 -> "openat";
+            case 262 -> "newfstatat";
+            case 273 -> "set_robust_list";
+            case 302 -> "prlimit64";
+            case 318 -> "getrandom";
+            case 334 -> "rseq";
+            case 435 -> "clone3";
+            default -> "syscall " + nr;
+        };
+    }
+}

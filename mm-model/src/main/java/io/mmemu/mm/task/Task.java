@@ -1,0 +1,117 @@
+package io.mmemu.mm.task;
+
+import io.mmemu.mm.vma.MappedFile;
+import io.mmemu.mm.vma.MmStruct;
+
+/**
+ * A task_struct, reduced to what the memory model and the syscalls of this slice need: ids, the
+ * address space, the program file, thread-local storage base, the signal state and how it ended.
+ */
+public final class Task {
+    private final int pid;
+    private final int tgid;
+    private MmStruct mm;
+    private MappedFile exe;
+    private String comm;
+
+    /** thread.fsbase: the FS segment base (arch_prctl ARCH_SET_FS). */
+    public long fsBase;
+    /** set_tid_address(): where to clear the tid at exit. */
+    public long clearChildTid;
+    /** rt_sigprocmask's blocked set. */
+    public long blocked;
+    /** rt_sigaction's handlers (sa_handler) and flags, by signal number 1..64. */
+    public final long[] sigHandler = new long[65];
+    public final long[] sigFlags = new long[65];
+    public final long[] sigMask = new long[65];
+
+    private boolean exited;
+    private int exitCode;
+    private int termSignal;
+
+    public Task(int pid, int tgid, String comm) {
+        this.pid = pid;
+        this.tgid = tgid;
+        this.comm = comm;
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    /** The thread-group id: what getpid() returns. */
+    public int tgid() {
+        return tgid;
+    }
+
+    public MmStruct mm() {
+        return mm;
+    }
+
+    public void setMm(MmStruct mm) {
+        this.mm = mm;
+    }
+
+    public MappedFile exe() {
+        return exe;
+    }
+
+    public void setExe(MappedFile exe) {
+        this.exe = exe;
+    }
+
+    /** The command name (task->comm, 15 characters at most). */
+    public String comm() {
+        return comm;
+    }
+
+    public void setComm(String comm) {
+        this.comm = comm.length() > 15 ? comm.substring(0, 15) : comm;
+    }
+
+    public boolean exited() {
+        return exited;
+    }
+
+    /** Models do_exit() with an exit code: the mm goes away (exit_mm → mmput → exit_mmap). */
+    public void exit(int code) {
+        if (exited) return;
+        exited = true;
+        exitCode = code & 0xff;
+        releaseMm();
+    }
+
+    /** Killed by signal {@code signo} (the default action of a fatal signal). */
+    public void killBySignal(int signo) {
+        if (exited) return;
+        exited = true;
+        termSignal = signo;
+        releaseMm();
+    }
+
+    private void releaseMm() {
+        if (mm != null) {
+            mm.exitMmap();
+            mm = null;
+        }
+    }
+
+    public int exitCode() {
+        return exitCode;
+    }
+
+    /** The signal that killed the task, or 0. */
+    public int termSignal() {
+        return termSignal;
+    }
+
+    /** The wait status as wait4() encodes it: code << 8, or the signal number. */
+    public int waitStatus() {
+        return termSignal != 0 ? termSignal : exitCode << 8;
+    }
+
+    /** The status a shell reports: the exit code, or 128 + the signal. */
+    public int shellStatus() {
+        return termSignal != 0 ? 128 + termSignal : exitCode;
+    }
+}
