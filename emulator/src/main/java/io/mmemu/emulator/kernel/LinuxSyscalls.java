@@ -93,6 +93,9 @@ public final class LinuxSyscalls implements SyscallHandler {
             }
             case Sysno.GETPID -> task.tgid();
             case Sysno.GETTID -> task.pid();
+            case Sysno.GETPPID -> task.ppid();
+            // The guest runs with the credentials of root in its own namespace: uid 0 everywhere.
+            case Sysno.GETUID, Sysno.GETEUID, Sysno.GETGID, Sysno.GETEGID -> 0;
             case Sysno.UNAME -> sysUname(mm, a0);
             case Sysno.IOCTL -> sysIoctl((int) a0, (int) a1);
             case Sysno.RT_SIGPROCMASK -> sysRtSigprocmask(task, mm, (int) a0, a1, a2, a3);

@@ -35,6 +35,8 @@ public final class Machine implements AutoCloseable {
     /** AT_HWCAP: the CPUID.1:EDX feature bits of the emulated CPU (fpu..sse2 of QEMU's qemu64 model). */
     static final long HWCAP = 0x0781_abfdL;
 
+    static final int FIRST_PID = 2;
+
     private final Options options;
     private final MmEnv env;
     private final UserAccess uaccess;
@@ -94,7 +96,9 @@ public final class Machine implements AutoCloseable {
         AddressLayout layout = new AddressLayout(options.aslr(), random);
         BinfmtElf.Loaded loaded = BinfmtElf.load(env, uaccess, image, file, argv, envp, argv.isEmpty() ? program.toString()
                 : argv.get(0), layout, random16, HWCAP, 0x2);
-        task = new Task(1, 1, abs.getFileName().toString());
+        // The first program is not init: it runs as pid 2 under a notional init (pid 1), as a
+        // program started from a shell has a parent, so getppid() is positive as on the host.
+        task = new Task(FIRST_PID, FIRST_PID, 1, abs.getFileName().toString());
         task.setMm(loaded.mm());
         task.setExe(file);
         cpu.switchTo(task);

@@ -10,6 +10,7 @@ import io.mmemu.mm.vma.MmStruct;
 public final class Task {
     private final int pid;
     private final int tgid;
+    private final int ppid;
     private MmStruct mm;
     private MappedFile exe;
     private String comm;
@@ -29,9 +30,10 @@ public final class Task {
     private int exitCode;
     private int termSignal;
 
-    public Task(int pid, int tgid, String comm) {
+    public Task(int pid, int tgid, int ppid, String comm) {
         this.pid = pid;
         this.tgid = tgid;
+        this.ppid = ppid;
         this.comm = comm;
     }
 
@@ -42,6 +44,11 @@ public final class Task {
     /** The thread-group id: what getpid() returns. */
     public int tgid() {
         return tgid;
+    }
+
+    /** The parent's tgid: what getppid() returns. */
+    public int ppid() {
+        return ppid;
     }
 
     public MmStruct mm() {

@@ -1,0 +1,140 @@
+package io.mmemu.emulator.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mmemu.testprograms.GuestProgram;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command line as a user meets it, in a separate JVM: the guest's output passes through,
+ * mmemu's own messages go to stderr, exit statuses are the guest's or 128+signal, bad input is
+ * one line and status 126/127, never a stack trace.
+ */
+class CliTest {
+    record Result(int status, String stdout, String stderr) {}
+
+    static Result mmemu(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path")));
+        for (String prop : List.of("mmemu.unicorn.lib", "mmemu.native.lib")) {
+            String v = System.getProperty(prop);
+            if (v != null && !v.isBlank()) cmd.add("-D" + prop + "=" + v);
+        }
+        cmd.add(Main.class.getName());
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).start();
+        p.getOutputStream().close();
+        byte[] out = p.getInputStream().readAllBytes();
+        byte[] err = p.getErrorStream().readAllBytes();
+        int status = p.waitFor();
+        return new Result(status, new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    }
+
+    static String bin(String name) {
+        return GuestProgram.named(name).binary().toString();
+    }
+
+    static void assertNoStackTrace(Result r) {
+        assertFalse(r.stderr().contains("Exception") || r.stderr().contains("\tat "), "stack trace on stderr:\n" + r.stderr());
+    }
+
+    @Test
+    void helloPrintsExactlyItsLineAndExitsWithItsStatus() throws Exception {
+        Result r = mmemu("run", bin("hello"));
+        assertEquals("hello from guest with 1 args\n", r.stdout());
+        assertEquals(7, r.status());
+        assertEquals("", r.stderr(), "mmemu printed nothing of its own");
+    }
+
+    @Test
+    void optionsAfterTheProgramBelongToTheGuest() throws Exception {
+        Result r = mmemu("run", "--no-aslr", bin("hello"), "--stats", "x");
+        assertEquals("hello from guest with 3 args\n", r.stdout());
+        assertFalse(r.stderr().contains("statistics"), r.stderr());
+    }
+
+    @Test
+    void statsGoToStderrWithInstructionsFaultsFillsAndTime() throws Exception {
+        Result r = mmemu("run", "--stats", bin("touch-pages"), "300");
+        assertEquals(0, r.status(), r.stderr());
+        assertTrue(r.stdout().contains("touched 300 pages"), r.stdout());
+        for (String line : List.of("instructions", "page faults", "TLB fills", "wall time")) {
+            assertTrue(r.stderr().contains(line), line + " missing from\n" + r.stderr());
+        }
+        assertFalse(r.stdout().contains("statistics"));
+    }
+
+    @Test
+    void fatalSignalsGive128PlusSignalAndOneLineNoStackTrace() throws Exception {
+        for (var c : List.of(new Object[] {"bad-insn", 132, "SIGILL"}, new Object[] {"wild-jump", 139, "SIGSEGV"},
+                new Object[] {"write-rodata", 139, "SIGSEGV (SEGV_ACCERR"})) {
+            Result r = mmemu("run", bin((String) c[0]));
+            assertEquals((int) c[1], r.status(), c[0] + ": " + r.stderr());
+            assertTrue(r.stderr().contains("killed by " + c[2]), r.stderr());
+            assertEquals(1, r.stderr().lines().count(), r.stderr());
+            assertNoStackTrace(r);
+        }
+    }
+
+    @Test
+    void badExecutablesAreOneLineAndStatus126(@TempDir Path dir) throws Exception {
+        Path text = Files.writeString(dir.resolve("notes.txt"), "just text\n");
+        Result r = mmemu("run", text.toString());
+        assertEquals(126, r.status());
+        assertTrue(r.stderr().startsWith("mmemu: " + text + ": "), r.stderr());
+        assertTrue(r.stderr().contains("not an ELF"), r.stderr());
+        assertEquals(1, r.stderr().lines().count(), r.stderr());
+
+        byte[] elf = Files.readAllBytes(GuestProgram.named("hello").binary());
+        Path truncated = dir.resolve("truncated");
+        Files.write(truncated, java.util.Arrays.copyOf(elf, 100));
+        r = mmemu("run", truncated.toString());
+        assertEquals(126, r.status());
+        assertTrue(r.stderr().contains("truncated"), r.stderr());
+        assertNoStackTrace(r);
+
+        Path c = Files.writeString(dir.resolve("dyn.c"), "int main(void){return 0;}\n");
+        Path dyn = dir.resolve("dyn");
+        Process gcc = new ProcessBuilder("gcc", "-o", dyn.toString(), c.toString()).inheritIO().start();
+        assertEquals(0, gcc.waitFor(), "gcc (run bin/setup)");
+        r = mmemu("run", dyn.toString());
+        assertEquals(126, r.status());
+        assertTrue(r.stderr().contains("dynamically linked"), r.stderr());
+    }
+
+    @Test
+    void missingProgramIs127() throws Exception {
+        Result r = mmemu("run", "/nonexistent/program");
+        assertEquals(127, r.status());
+        assertEquals("mmemu: /nonexistent/program: No such file or directory\n", r.stderr());
+    }
+
+    @Test
+    void hugeRamStartsAtOnce() throws Exception {
+        Result r = mmemu("run", "--ram", "16G", bin("hello"));
+        assertEquals(7, r.status(), r.stderr());
+    }
+
+    @Test
+    void helpListsTheCommands() throws Exception {
+        Result r = mmemu("--help");
+        assertEquals(0, r.status());
+        assertTrue(r.stderr().contains("run") && r.stderr().contains("demo"), r.stderr());
+    }
+
+    @Test
+    void badRamSizeIsAUsageError() throws Exception {
+        Result r = mmemu("run", "--ram", "lots", bin("hello"));
+        assertEquals(2, r.status());
+        assertTrue(r.stderr().contains("is not a size"), r.stderr());
+    }
+}

@@ -1,0 +1,39 @@
+package io.mmemu.emulator.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import io.mmemu.emulator.unicorn.X86Reg;
+import io.mmemu.testprograms.GuestProgram;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The same seed gives the same layout; another seed moves the stack (ASLR from the run's generator). */
+class DeterminismTest {
+    static long initialSp(boolean aslr, long seed) throws Exception {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        try (Machine m = new Machine(new Machine.Options(32L << 20, aslr, seed, false, false, sink, sink,
+                new PrintStream(sink)))) {
+            GuestProgram p = GuestProgram.named("hello");
+            m.exec(p.binary(), List.of("hello"), List.of());
+            return m.cpu().engine().regRead(X86Reg.RSP);
+        }
+    }
+
+    @Test
+    void sameSeedSameLayoutOtherSeedOtherLayout() throws Exception {
+        assertEquals(initialSp(true, 7), initialSp(true, 7));
+        assertNotEquals(initialSp(true, 7), initialSp(true, 8));
+        assertEquals(initialSp(false, 7), initialSp(false, 8), "no ASLR: the layout ignores the seed");
+    }
+
+    @Test
+    void noAslrStackIsLinuxs() throws Exception {
+        long sp = initialSp(false, 1);
+        // Linux without randomisation: the stack ends at 0x7ffffffff000; a small argv keeps sp in its top page.
+        assertEquals(0x7fffffffeL, sp >>> 12, "sp 0x" + Long.toHexString(sp));
+        assertEquals(0, sp & 15);
+    }
+}

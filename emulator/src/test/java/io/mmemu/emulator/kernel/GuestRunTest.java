@@ -1,0 +1,72 @@
+package io.mmemu.emulator.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mmemu.emulator.cpu.RunOutcome;
+import io.mmemu.testprograms.GuestProgram;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Real static programs end to end under the emulator: the same stdout and exit status as the
+ * host kernel gave them (their .expected and .status files were recorded natively; test-programs'
+ * NativeRunTest re-checks them against the host on every run).
+ *
+ * <p>The programs of the foundation slice. mmap-basic and uname-and-ids exercise mremap, mprotect,
+ * madvise and more of the address-space issue; they join the differential suite with it.
+ */
+class GuestRunTest {
+    static Stream<String> programs() {
+        return Stream.of("hello", "hello-pie", "hello-asm", "touch-pages", "malloc-churn", "bad-insn", "wild-jump",
+                "write-rodata", "auxv-dump", "brk-basic", "uname-and-ids");
+    }
+
+    record Run(RunOutcome outcome, int status, String stdout, String log, long framesLeft) {}
+
+    static Run run(GuestProgram p, boolean aslr, long seed) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Machine.Options options = new Machine.Options(64L << 20, aslr, seed, true, false, out, err,
+                new PrintStream(log, true, StandardCharsets.UTF_8));
+        try (Machine m = new Machine(options)) {
+            List<String> argv = new ArrayList<>();
+            argv.add(p.binary().toString());
+            argv.addAll(p.args());
+            long freeBefore = m.env().allocator().nrFreePages();
+            m.exec(p.binary(), argv, List.of());
+            RunOutcome o = m.run();
+            int status = o.killed() ? 128 + o.signal() : o.exitCode();
+            // After exit only the program's page-cache pages stay allocated.
+            long framesLeft = freeBefore - m.env().allocator().nrFreePages();
+            return new Run(o, status, out.toString(StandardCharsets.UTF_8), log.toString(StandardCharsets.UTF_8),
+                    framesLeft - p.binary().toFile().length() / 4096 - 1);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("programs")
+    void matchesTheHostKernel(String name) throws Exception {
+        GuestProgram p = GuestProgram.named(name);
+        Run r = run(p, false, 1);
+        assertEquals(p.expectedStdoutText(), r.stdout(), name + " stdout; outcome " + r.outcome());
+        assertEquals(p.expectedStatus(), r.status(), name + " exit status; outcome " + r.outcome());
+        assertTrue(r.framesLeft() <= 0, name + ": " + r.framesLeft() + " frames beyond the page cache still allocated");
+    }
+
+    @ParameterizedTest(name = "{0} with ASLR")
+    @MethodSource("programs")
+    void behavesTheSameWithAslr(String name) throws Exception {
+        GuestProgram p = GuestProgram.named(name);
+        Run r = run(p, true, 42);
+        assertEquals(p.expectedStdoutText(), r.stdout(), name + " stdout; outcome " + r.outcome());
+        assertEquals(p.expectedStatus(), r.status(), name);
+    }
+}
