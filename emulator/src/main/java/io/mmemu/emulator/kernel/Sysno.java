@@ -13,7 +13,15 @@ final class Sysno {
     /** Names for --verbose reports of unknown syscalls. */
     static String name(long nr) {
         return switch ((int) nr) {
+            case 2 -> "open";
+            case 3 -> "close";
             case 4 -> "stat";
+            case 5 -> "fstat";
+            case 8 -> "lseek";
+            case 10 -> "mprotect";
+            case 17 -> "pread64";
+            case 25 -> "mremap";
+            case 28 -> "madvise";
             case 6 -> "lstat";
             case 7 -> "poll";
             case 13 -> "rt_sigaction";

@@ -1,0 +1,104 @@
+package io.mmemu.benchmarks;
+
+import io.mmemu.emulator.kernel.Machine;
+import io.mmemu.emulator.unicorn.Hooks;
+import io.mmemu.emulator.unicorn.Uc;
+import io.mmemu.emulator.unicorn.Unicorn;
+import io.mmemu.emulator.unicorn.X86Reg;
+import io.mmemu.mm.phys.PhysicalMemory;
+import io.mmemu.mm.vma.VmEvent;
+import io.mmemu.testprograms.GuestProgram;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Minor page faults per second, end to end and bare, in one run:
+ * <ul>
+ *   <li><b>mmemu</b>: {@code touch-pages N} under the emulator: exec, N demand-zero faults through
+ *       the TLB-fill hook, the page walker and handle_mm_fault, exit and teardown; the figure is
+ *       the faults the model counted divided by the whole run's time.</li>
+ *   <li><b>bare Unicorn</b>: the same N first touches by a 4-instruction loop on an engine whose
+ *       fill hook returns a precomputed identity-like translation: the floor the front end sets.</li>
+ * </ul>
+ * Both touch fresh host memory reserved with MAP_NORESERVE, so both pay the host's own faults.
+ * Usage: {@code FaultRate [pages] [rounds]}; prints a table.
+ */
+public final class FaultRate {
+    private FaultRate() {}
+
+    public static void main(String[] args) throws Exception {
+        int pages = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        long ram = (((long) pages * 4096 + (64L << 20)) + (2L << 20) - 1) & -(2L << 20);
+
+        double[] model = new double[rounds];
+        double[] bare = new double[rounds];
+        long faults = 0;
+        for (int r = -1; r < rounds; r++) { // round -1 warms the JIT up and is not reported
+            long[] m = runModel(pages, ram);
+            double b = runBare(pages, ram);
+            if (r >= 0) {
+                model[r] = m[0] / (m[1] / 1e9);
+                bare[r] = b;
+                faults = m[0];
+            }
+        }
+        Arrays.sort(model);
+        Arrays.sort(bare);
+        PrintStream out = System.out;
+        out.printf(Locale.ROOT, "touch-pages %d, %d rounds after one warm-up, median (min .. max)%n", pages, rounds);
+        out.printf(Locale.ROOT, "%-38s %14s %26s%n", "path", "faults/s", "range");
+        out.printf(Locale.ROOT, "%-38s %,14.0f %,12.0f .. %,12.0f%n", "mmemu end to end (model, " + faults + " faults)",
+                model[rounds / 2], model[0], model[rounds - 1]);
+        out.printf(Locale.ROOT, "%-38s %,14.0f %,12.0f .. %,12.0f%n", "bare Unicorn fill hook", bare[rounds / 2],
+                bare[0], bare[rounds - 1]);
+        out.printf(Locale.ROOT, "%-38s %14.2f%n", "ratio mmemu / bare", model[rounds / 2] / bare[rounds / 2]);
+    }
+
+    /** Returns {faults counted, nanoseconds for exec + run + exit}. */
+    static long[] runModel(int pages, long ram) throws Exception {
+        OutputStream sink = OutputStream.nullOutputStream();
+        Machine.Options o = new Machine.Options(ram, false, 1, false, false, sink, sink, new PrintStream(sink));
+        GuestProgram p = GuestProgram.named("touch-pages");
+        try (Machine m = new Machine(o)) {
+            long t0 = System.nanoTime();
+            m.exec(p.binary(), List.of("touch-pages", Integer.toString(pages)), List.of());
+            var outcome = m.run();
+            long t = System.nanoTime() - t0;
+            if (outcome.killed() || outcome.exitCode() != 0) throw new IllegalStateException("touch-pages failed: " + outcome);
+            return new long[] {m.env().event(VmEvent.PGFAULT), t};
+        }
+    }
+
+    static final long CODE_VA = 0x400000, CODE_PA = 0x1000, DATA_VA = 0x10000000, DATA_PA = 0x100000;
+
+    /** Faults per second of the bare path: one fill per fresh page, no model behind the hook. */
+    static double runBare(int pages, long ram) {
+        try (PhysicalMemory mem = PhysicalMemory.reserve(ram); Unicorn uc = Unicorn.openX86_64()) {
+            uc.ctlTlbMode(Uc.TLB_VIRTUAL);
+            uc.memMapPtr(0, mem.segment(), Uc.PROT_ALL);
+            long[] fills = {0};
+            uc.hookTlbFill((vaddr, type) -> {
+                fills[0]++;
+                if (vaddr == CODE_VA) return CODE_PA | Uc.PROT_READ | Uc.PROT_EXEC;
+                long i = (vaddr - DATA_VA) >>> 12;
+                if (i < 0 || i >= pages) return Hooks.TlbFill.NO_TRANSLATION;
+                return (DATA_PA + (i << 12)) | Uc.PROT_READ | Uc.PROT_WRITE;
+            });
+            // mov rcx, pages ; mov rdi, DATA_VA ; loop: mov byte [rdi], 1 ; add rdi, 4096 ; dec rcx ; jnz loop
+            byte[] code = {0x48, (byte) 0xc7, (byte) 0xc1, (byte) pages, (byte) (pages >> 8), (byte) (pages >> 16),
+                    (byte) (pages >> 24), 0x48, (byte) 0xc7, (byte) 0xc7, 0, 0, 0, 0x10, (byte) 0xc6, 0x07, 0x01, 0x48,
+                    (byte) 0x81, (byte) 0xc7, 0, 0x10, 0, 0, 0x48, (byte) 0xff, (byte) 0xc9, 0x75, (byte) 0xf1};
+            mem.write(CODE_PA, code, 0, code.length);
+            uc.regWrite(X86Reg.RSP, 0);
+            long t0 = System.nanoTime();
+            int err = uc.emuStart(CODE_VA, CODE_VA + code.length, 0, 0);
+            long t = System.nanoTime() - t0;
+            if (err != 0) throw new IllegalStateException("bare loop stopped: " + Unicorn.strerror(err));
+            return (fills[0] - 1) / (t / 1e9);
+        }
+    }
+}
