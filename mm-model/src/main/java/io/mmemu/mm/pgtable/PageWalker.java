@@ -40,8 +40,9 @@ public final class PageWalker {
     public long walk(long cr3, long vaddr, int access, boolean user, PagingControl ctl) {
         long reservedMask = ~((1L << ctl.maxPhysAddrBits) - 1) & 0x000F_FFFF_FFFF_FFFFL;
         if (!ctl.nxe) reservedMask |= Pte.NX;
+        // I/D is reported only when fetches can be told apart: EFER.NXE (or CR4.SMEP, not modelled), SDM 4.7.
         int accessBits = (access == Access.WRITE ? PfErr.WRITE : 0) | (user ? PfErr.USER : 0)
-                | (access == Access.FETCH ? PfErr.INSTR : 0);
+                | (access == Access.FETCH && ctl.nxe ? PfErr.INSTR : 0);
 
         long tablePa = cr3 & Pte.ADDR_MASK;
         boolean rw = true, us = true, nx = false;
