@@ -52,10 +52,8 @@ public final class Unicorn implements AutoCloseable {
             MemorySegment out = tmp.allocate(ADDRESS);
             check("uc_open", (int) UnicornNative.UC_OPEN.invokeExact(Uc.ARCH_X86, Uc.MODE_64, out));
             return new Unicorn(out.get(JAVA_LONG, 0));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException("uc_open", t);
+            throw rethrow(t);
         }
     }
 
@@ -92,6 +90,13 @@ public final class Unicorn implements AutoCloseable {
         }
     }
 
+    /** For the catch of a downcall: Unicorn's own errors as they are, anything else (a linkage failure) wrapped. */
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException(t);
+    }
+
     private static void check(String call, int err) {
         if (err != UnicornException.UC_ERR_OK) throw new UnicornException(call, err, strerror(err));
     }
@@ -108,10 +113,8 @@ public final class Unicorn implements AutoCloseable {
         try {
             check("uc_mem_map_ptr", (int) UnicornNative.UC_MEM_MAP_PTR.invokeExact(uc, address, host.byteSize(), perms,
                     host.address()));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
     }
 
@@ -120,10 +123,8 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         try {
             check("uc_mem_unmap", (int) UnicornNative.UC_MEM_UNMAP.invokeExact(uc, address, size));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
     }
 
@@ -134,10 +135,8 @@ public final class Unicorn implements AutoCloseable {
             MemorySegment buf = tmp.allocate(Math.max(1, dst.length));
             check("uc_mem_read", (int) UnicornNative.UC_MEM_READ.invokeExact(uc, address, buf.address(), (long) dst.length));
             MemorySegment.copy(buf, 0, MemorySegment.ofArray(dst), 0, dst.length);
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
     }
 
@@ -148,10 +147,8 @@ public final class Unicorn implements AutoCloseable {
             MemorySegment buf = tmp.allocate(Math.max(1, src.length));
             MemorySegment.copy(MemorySegment.ofArray(src), 0, buf, 0, src.length);
             check("uc_mem_write", (int) UnicornNative.UC_MEM_WRITE.invokeExact(uc, address, buf.address(), (long) src.length));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
     }
 
@@ -163,10 +160,8 @@ public final class Unicorn implements AutoCloseable {
         scratch.set(JAVA_LONG, 0, 0L);
         try {
             check("uc_reg_read", (int) UnicornNative.UC_REG_READ.invokeExact(uc, regId, scratch.address()));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
         return scratch.get(JAVA_LONG, 0);
     }
@@ -177,10 +172,8 @@ public final class Unicorn implements AutoCloseable {
         scratch.set(JAVA_LONG, 0, value);
         try {
             check("uc_reg_write", (int) UnicornNative.UC_REG_WRITE.invokeExact(uc, regId, scratch.address()));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
     }
 
@@ -193,10 +186,8 @@ public final class Unicorn implements AutoCloseable {
         try {
             check("uc_reg_read_batch", (int) UnicornNative.UC_REG_READ_BATCH.invokeExact(uc, batchRegs.address(),
                     batchPtrs.address(), n));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
         MemorySegment.copy(batchVals, JAVA_LONG, 0, values, 0, n);
     }
@@ -210,10 +201,8 @@ public final class Unicorn implements AutoCloseable {
         try {
             check("uc_reg_write_batch", (int) UnicornNative.UC_REG_WRITE_BATCH.invokeExact(uc, batchRegs.address(),
                     batchPtrs.address(), n));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
     }
 
@@ -232,10 +221,8 @@ public final class Unicorn implements AutoCloseable {
         scratch.set(JAVA_LONG, 8, 0L);
         try {
             check("uc_reg_read(MSR)", (int) UnicornNative.UC_REG_READ.invokeExact(uc, X86Reg.MSR, scratch.address()));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
         return scratch.get(JAVA_LONG, 8);
     }
@@ -247,10 +234,8 @@ public final class Unicorn implements AutoCloseable {
         scratch.set(JAVA_LONG, 8, value);
         try {
             check("uc_reg_write(MSR)", (int) UnicornNative.UC_REG_WRITE.invokeExact(uc, X86Reg.MSR, scratch.address()));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
     }
 
@@ -295,10 +280,8 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         try {
             check("uc_emu_stop", (int) UnicornNative.UC_EMU_STOP.invokeExact(uc));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
     }
 
@@ -345,10 +328,8 @@ public final class Unicorn implements AutoCloseable {
         try {
             check("uc_hook_add", (int) UnicornNative.UC_HOOK_ADD.invokeExact(uc, out.address(), Uc.HOOK_CODE, callback,
                     userData.address(), 1L, 0L));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
         return new HookHandle(out.get(JAVA_LONG, 0));
     }
@@ -367,10 +348,8 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         try {
             check("uc_hook_del", (int) UnicornNative.UC_HOOK_DEL.invokeExact(uc, hook.handle()));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
     }
 
@@ -382,10 +361,8 @@ public final class Unicorn implements AutoCloseable {
                     ? (int) UnicornNative.UC_HOOK_ADD.invokeExact(uc, out.address(), type, callback, 0L, begin, end)
                     : (int) UnicornNative.UC_HOOK_ADD_INSN.invokeExact(uc, out.address(), type, callback, 0L, begin, end, insn);
             check("uc_hook_add", err);
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
         return new HookHandle(out.get(JAVA_LONG, 0));
     }
@@ -511,10 +488,8 @@ public final class Unicorn implements AutoCloseable {
         try {
             check("uc_ctl(TB_REMOVE_CACHE)", (int) UnicornNative.UC_CTL_LONG_LONG.invokeExact(uc,
                     Uc.ctl(Uc.CTL_TB_REMOVE_CACHE, 2, Uc.CTL_IO_WRITE), begin, end));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
     }
 
@@ -524,10 +499,8 @@ public final class Unicorn implements AutoCloseable {
         try {
             check("uc_ctl(PAGE_SIZE)", (int) UnicornNative.UC_CTL_PTR.invokeExact(uc,
                     Uc.ctl(Uc.CTL_UC_PAGE_SIZE, 1, Uc.CTL_IO_READ), scratch.address()));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
         return scratch.get(JAVA_INT, 0);
     }
@@ -536,10 +509,8 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         try {
             check(what, (int) UnicornNative.UC_CTL_0.invokeExact(uc, request));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
     }
 
@@ -547,10 +518,8 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         try {
             check(what, (int) UnicornNative.UC_CTL_INT.invokeExact(uc, request, arg));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
     }
 
@@ -581,10 +550,8 @@ public final class Unicorn implements AutoCloseable {
             freed = true;
             try {
                 check("uc_context_free", (int) UnicornNative.UC_CONTEXT_FREE.invokeExact(ctx));
-            } catch (UnicornException e) {
-                throw e;
             } catch (Throwable t) {
-                throw new IllegalStateException(t);
+                throw rethrow(t);
             }
         }
     }
@@ -595,10 +562,8 @@ public final class Unicorn implements AutoCloseable {
         MemorySegment out = scratch;
         try {
             check("uc_context_alloc", (int) UnicornNative.UC_CONTEXT_ALLOC.invokeExact(uc, out.address()));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
         Context c = new Context(out.get(JAVA_LONG, 0));
         c.save();
@@ -609,10 +574,8 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         try {
             check(what, (int) mh.invokeExact(uc, ctx));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         }
     }
 
@@ -625,10 +588,8 @@ public final class Unicorn implements AutoCloseable {
         closed = true;
         try {
             check("uc_close", (int) UnicornNative.UC_CLOSE.invokeExact(uc));
-        } catch (UnicornException e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw rethrow(t);
         } finally {
             arena.close();
         }

@@ -79,29 +79,40 @@ final class HandleMmFault {
         }
         long pfn = env.allocZeroedUserPage();
         if (pfn == PageAllocator.NO_PAGE) return VM_FAULT_OOM;
-        FrameTable frames = env.frames();
-        frames.setPageFlag(pfn, PageFlag.ANON);
-        frames.incMapcount(pfn);
-        noteExec(frames, vma, pfn);
-        mm.addRss(RssStat.MM_ANONPAGES, 1);
+        pageAddNewAnonRmap(mm, vma, pfn);
         mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, vma.has(VmFlags.VM_WRITE)) | Pte.D));
         return VM_FAULT_OK;
     }
 
+    /** What {@link #filemapFault} returns for a page beyond the end of the file. */
+    static final long FILEMAP_BEYOND_EOF = -2;
+
+    /** VM_FAULT_* for a failed {@link #filemapFault}. */
+    private static int filemapError(long result) {
+        return result == FILEMAP_BEYOND_EOF ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+    }
+
+    /** Models folio_add_new_anon_rmap() and its accounting: a fresh private frame joins {@code mm}. */
+    private static void pageAddNewAnonRmap(MmStruct mm, Vma vma, long pfn) {
+        FrameTable frames = mm.env().frames();
+        frames.setPageFlag(pfn, PageFlag.ANON);
+        frames.incMapcount(pfn);
+        noteExec(frames, vma, pfn);
+        mm.addRss(RssStat.MM_ANONPAGES, 1);
+    }
+
     /**
      * Models filemap_fault(): the page-cache frame holding file page {@code index}, read in on a
-     * miss (zero-filled past end of file), or NO_PAGE. The page cache keeps one reference.
+     * miss (zero-filled past end of file); NO_PAGE without memory, {@link #FILEMAP_BEYOND_EOF}
+     * past the end. The page cache keeps one reference.
      */
     static long filemapFault(MmEnv env, MappedFile file, long index) {
         long pfn = file.cachedPfn(index);
         if (pfn >= 0) return pfn;
-        if (index >= file.nrPages()) return -2; // beyond EOF: SIGBUS
+        if (index >= file.nrPages()) return FILEMAP_BEYOND_EOF;
         pfn = env.allocUserPage();
         if (pfn == PageAllocator.NO_PAGE) return PageAllocator.NO_PAGE;
-        PhysicalMemory mem = env.mem();
-        byte[] buf = new byte[(int) PhysicalMemory.PAGE_SIZE];
-        file.read(index << 12, buf, 0, buf.length);
-        mem.write(pfn << 12, buf, 0, buf.length);
+        file.readPageInto(index, env.mem(), pfn);
         file.setCachedPfn(index, pfn);
         return pfn;
     }
@@ -110,8 +121,7 @@ final class HandleMmFault {
     private static int doReadFault(MmStruct mm, Vma vma, long address, long slot) {
         MmEnv env = mm.env();
         long pfn = filemapFault(env, vma.file(), vma.pageIndex(address));
-        if (pfn == PageAllocator.NO_PAGE) return VM_FAULT_OOM;
-        if (pfn == -2) return VM_FAULT_SIGBUS;
+        if (pfn < 0) return filemapError(pfn);
         FrameTable frames = env.frames();
         frames.getPage(pfn);
         frames.incMapcount(pfn);
@@ -126,16 +136,11 @@ final class HandleMmFault {
     private static int doCowFault(MmStruct mm, Vma vma, long address, long slot) {
         MmEnv env = mm.env();
         long src = filemapFault(env, vma.file(), vma.pageIndex(address));
-        if (src == PageAllocator.NO_PAGE) return VM_FAULT_OOM;
-        if (src == -2) return VM_FAULT_SIGBUS;
+        if (src < 0) return filemapError(src);
         long pfn = env.allocUserPage();
         if (pfn == PageAllocator.NO_PAGE) return VM_FAULT_OOM;
         env.mem().copyPage(pfn, src);
-        FrameTable frames = env.frames();
-        frames.setPageFlag(pfn, PageFlag.ANON);
-        frames.incMapcount(pfn);
-        noteExec(frames, vma, pfn);
-        mm.addRss(RssStat.MM_ANONPAGES, 1);
+        pageAddNewAnonRmap(mm, vma, pfn);
         env.count(VmEvent.COW_FAULT);
         mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, true) | Pte.D));
         return VM_FAULT_OK;
@@ -163,10 +168,7 @@ final class HandleMmFault {
         long pfn = special ? env.allocZeroedUserPage() : env.allocUserPage();
         if (pfn == PageAllocator.NO_PAGE) return VM_FAULT_OOM;
         if (!special) env.mem().copyPage(pfn, old);
-        frames.setPageFlag(pfn, PageFlag.ANON);
-        frames.incMapcount(pfn);
-        noteExec(frames, vma, pfn);
-        mm.addRss(RssStat.MM_ANONPAGES, 1);
+        pageAddNewAnonRmap(mm, vma, pfn);
         if (!special) {
             mm.addRss(frames.testPageFlag(old, PageFlag.ANON) ? RssStat.MM_ANONPAGES : RssStat.MM_FILEPAGES, -1);
             frames.decMapcount(old);

@@ -54,8 +54,13 @@ public final class MappedFile {
         return n;
     }
 
-    byte[] contents() {
-        return contents;
+    /** Fills frame {@code pfn} with file page {@code index}, zeros past the end of file (readahead's copy). */
+    public void readPageInto(long index, io.mmemu.mm.phys.PhysicalMemory mem, long pfn) {
+        long offset = index << 12;
+        int n = (int) Math.max(0, Math.min(io.mmemu.mm.phys.PhysicalMemory.PAGE_SIZE, contents.length - offset));
+        long pa = pfn << 12;
+        if (n > 0) mem.write(pa, contents, (int) offset, n);
+        for (long i = n; i < io.mmemu.mm.phys.PhysicalMemory.PAGE_SIZE; i += 8) mem.putLong(pa + i, 0);
     }
 
     public int nrPages() {
