@@ -19,7 +19,9 @@ import java.util.function.Consumer;
  * policy which task continues, and the policy may migrate bindings before answering. Since
  * exactly one thread runs at a time and every hand-over goes through a semaphore (which
  * orders memory), a run depends only on the policy: a seeded policy replays bit for bit.
- * The allocator holds no lock at a scheduling point, so a parked task never blocks another.
+ * The allocator holds no lock at a scheduling point, so a parked task never blocks another;
+ * task bodies must keep to the same rule and not call the allocator while holding a lock or
+ * monitor that another task may want.
  */
 public final class DeterministicScheduler {
     /** Chooses the task that runs next. */

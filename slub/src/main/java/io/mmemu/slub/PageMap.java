@@ -71,7 +71,7 @@ final class PageMap {
         }
     }
 
-    /** Calls {@code visitor} for every slab of {@code cache}, once each, in address order. */
+    /** Calls {@code visitor} for every slab of {@code cache} (of every cache if null), once each, in address order. */
     void forEachSlab(KmemCache cache, java.util.function.Consumer<Slab> visitor) {
         for (int d = 0; d < dir.length; d++) {
             Object[] leaf = lvLeafDir(d);
@@ -80,7 +80,7 @@ final class PageMap {
             }
             for (int i = 0; i < leaf.length; i++) {
                 Object o = LEAF.getAcquire(leaf, i);
-                if (o instanceof Slab s && s.slabCache == cache
+                if (o instanceof Slab s && (cache == null || s.slabCache == cache)
                         && s.address == (((long) d << LEAF_SHIFT) + i) << PageSource.PAGE_SHIFT) {
                     visitor.accept(s);
                 }
