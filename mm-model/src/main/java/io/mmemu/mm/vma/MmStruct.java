@@ -274,9 +274,12 @@ public final class MmStruct {
             brk = newBrk;
             return brk;
         }
-        // Growing: the new range must not collide with a mapping (stack_guard_gap below the next one).
+        // Growing: the new range must not collide with a mapping, and Linux keeps one free page above
+        // the new break (newbrk + PAGE_SIZE > vm_start_gap(next)), stack_guard_gap more below a stack.
         Vma next = findVma(oldEnd);
-        if (next != null && newEnd + (next.has(VmFlags.VM_GROWSDOWN) ? STACK_GUARD_GAP : 0) > next.start) return oldBrk;
+        if (next != null && newEnd + PAGE_SIZE + (next.has(VmFlags.VM_GROWSDOWN) ? STACK_GUARD_GAP : 0) > next.start) {
+            return oldBrk;
+        }
         if (vmas.size() >= MAX_MAP_COUNT) return oldBrk;
         int flags = VmFlags.VM_READ | VmFlags.VM_WRITE | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC
                 | VmFlags.VM_ACCOUNT;
