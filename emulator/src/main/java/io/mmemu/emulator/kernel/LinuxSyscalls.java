@@ -15,7 +15,8 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.BitSet;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The kernel's syscall table for this slice: the calls a static musl program needs to start,
@@ -48,7 +49,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     private final OutputStream stderr;
     private final PrintStream log;
     private final boolean verbose;
-    private final BitSet reportedUnknown = new BitSet();
+    private final Set<Long> reportedUnknown = new TreeSet<>();
     private final String nodename;
 
     public LinuxSyscalls(UserAccess uaccess, OutputStream stdout, OutputStream stderr, PrintStream log, boolean verbose) {
@@ -101,9 +102,10 @@ public final class LinuxSyscalls implements SyscallHandler {
             case Sysno.RT_SIGPROCMASK -> sysRtSigprocmask(task, mm, (int) a0, a1, a2, a3);
             case Sysno.RT_SIGACTION -> sysRtSigaction(task, mm, (int) a0, a1, a2, a3);
             default -> {
-                if (verbose && nr >= 0 && nr < 1024 && !reportedUnknown.get((int) nr)) {
-                    reportedUnknown.set((int) nr);
-                    log.println("mmemu: " + Sysno.name(nr) + " (" + nr + ") is not implemented: -ENOSYS");
+                if (verbose && reportedUnknown.add(nr)) {
+                    String name = Sysno.name(nr);
+                    log.println("mmemu: " + (name.startsWith("syscall ") ? name : name + " (" + nr + ")")
+                            + " is not implemented: -ENOSYS");
                 }
                 yield -Errno.ENOSYS;
             }

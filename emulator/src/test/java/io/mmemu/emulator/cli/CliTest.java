@@ -112,6 +112,15 @@ class CliTest {
     }
 
     @Test
+    void verboseNamesEachUnknownSyscallOnce() throws Exception {
+        Result r = mmemu("run", "--verbose", bin("unknown-syscall"));
+        assertEquals(38, r.status(), "the guest saw -ENOSYS");
+        assertEquals(1, r.stderr().lines().filter(l -> l.equals("mmemu: syscall 9999 is not implemented: -ENOSYS")).count(),
+                r.stderr());
+        assertEquals(0, mmemu("run", bin("unknown-syscall")).stderr().length(), "silent without --verbose");
+    }
+
+    @Test
     void missingProgramIs127() throws Exception {
         Result r = mmemu("run", "/nonexistent/program");
         assertEquals(127, r.status());
