@@ -173,8 +173,8 @@ final class HandleMmFault {
             mm.addRss(frames.testPageFlag(old, PageFlag.ANON) ? RssStat.MM_ANONPAGES : RssStat.MM_FILEPAGES, -1);
             frames.decMapcount(old);
             env.putPage(old);
-            env.count(VmEvent.COW_FAULT);
         }
+        env.count(VmEvent.COW_FAULT); // breaking the zero page is a copy-on-write too
         mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, true) | Pte.D));
         // ptep_clear_flush(): CPUs may still hold the old read-only translation.
         long page = address & -PhysicalMemory.PAGE_SIZE;

@@ -16,8 +16,8 @@ import io.mmemu.mm.vma.Vma;
  *   <li>Below a VM_GROWSDOWN VMA: expand_stack() within RLIMIT_STACK and stack_guard_gap, or
  *       SEGV_MAPERR.</li>
  *   <li>access_error(): a protection-key fault → SEGV_PKUERR; a write to a VMA without
- *       VM_WRITE, a fetch from one without VM_EXEC, a read of a present page or of a VMA
- *       allowing nothing → SEGV_ACCERR.</li>
+ *       VM_WRITE, a fetch from one without VM_EXEC, a read or fetch of a present page, or an
+ *       access to a VMA allowing nothing → SEGV_ACCERR.</li>
  *   <li>handle_mm_fault(); VM_FAULT_OOM → the OOM path, VM_FAULT_SIGBUS → SIGBUS/BUS_ADRERR.</li>
  * </ol>
  */
@@ -59,7 +59,9 @@ public final class UserFault {
     static boolean accessError(int errorCode, Vma vma) {
         if ((errorCode & PfErr.WRITE) != 0) return !vma.has(VmFlags.VM_WRITE);
         if ((errorCode & PfErr.INSTR) != 0 && !vma.has(VmFlags.VM_EXEC)) return true;
-        if ((errorCode & PfErr.PROT) != 0 && (errorCode & PfErr.INSTR) == 0) return true; // read of a present page
+        // Read or fetch of a present page: nothing handle_mm_fault could fix (a fetch included, or the
+        // fault would come back forever).
+        if ((errorCode & PfErr.PROT) != 0) return true;
         return (vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0;
     }
 
