@@ -7,6 +7,10 @@ import io.mmemu.emulator.unicorn.X86Reg;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.Madvise;
+import io.mmemu.mm.vma.Mincore;
+import io.mmemu.mm.vma.Mprotect;
+import io.mmemu.mm.vma.Mremap;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.VmFlags;
 import java.io.IOException;
@@ -87,6 +91,10 @@ public final class LinuxSyscalls implements SyscallHandler {
             case Sysno.BRK -> mm.sysBrk(a0);
             case Sysno.MMAP -> sysMmap(mm, a0, a1, (int) a2, (int) a3, (int) a4, a5);
             case Sysno.MUNMAP -> mm.doMunmap(a0, a1);
+            case Sysno.MPROTECT -> Mprotect.doMprotect(mm, a0, a1, (int) a2);
+            case Sysno.MADVISE -> Madvise.doMadvise(mm, a0, a1, (int) a2);
+            case Sysno.MREMAP -> Mremap.doMremap(mm, a0, a1, a2, (int) a3, a4);
+            case Sysno.MINCORE -> sysMincore(mm, a0, a1, a2);
             case Sysno.ARCH_PRCTL -> sysArchPrctl(cpu, task, (int) a0, a1);
             case Sysno.SET_TID_ADDRESS -> {
                 task.clearChildTid = a0;
@@ -193,6 +201,14 @@ public final class LinuxSyscalls implements SyscallHandler {
         if ((flags & MAP_NORESERVE) != 0) vmFlags |= VmFlags.VM_NORESERVE;
         else if ((vmFlags & VmFlags.VM_WRITE) != 0 && type == MAP_PRIVATE) vmFlags |= VmFlags.VM_ACCOUNT;
         return mm.mmapRegion(addr, alignedLen, vmFlags, null, 0, null);
+    }
+
+    /** Models the mincore() syscall: the residency vector copied to {@code vec}. */
+    private long sysMincore(MmStruct mm, long start, long len, long vec) {
+        long[] err = new long[1];
+        byte[] v = Mincore.doMincore(mm, start, len, err);
+        if (v == null) return err[0];
+        return uaccess.copyToUser(mm, vec, v, 0, v.length) < 0 ? -Errno.EFAULT : 0;
     }
 
     /** Models do_arch_prctl_64(). */

@@ -19,13 +19,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * host kernel gave them (their .expected and .status files were recorded natively; test-programs'
  * NativeRunTest re-checks them against the host on every run).
  *
- * <p>The programs of the foundation slice. mmap-basic and uname-and-ids exercise mremap, mprotect,
- * madvise and more of the address-space issue; they join the differential suite with it.
+ * <p>Every program of test-programs is listed here; the address-space issue's differential
+ * suite (same binary natively under setarch -R and under mmemu --no-aslr) grows from it.
  */
 class GuestRunTest {
     static Stream<String> programs() {
         return Stream.of("hello", "hello-pie", "hello-asm", "touch-pages", "malloc-churn", "bad-insn", "wild-jump",
-                "write-rodata", "auxv-dump", "brk-basic", "uname-and-ids", "unknown-syscall");
+                "write-rodata", "auxv-dump", "brk-basic", "uname-and-ids", "unknown-syscall", "mmap-basic");
     }
 
     record Run(RunOutcome outcome, int status, String stdout, String log, long framesLeft) {}

@@ -113,7 +113,7 @@ public final class PageTable {
         void visit(long vaddr, long slotPa, long pte);
     }
 
-    /** Visits every present leaf PTE mapping an address in [start, end), in address order. */
+    /** Visits every leaf PTE that maps a page (pte_present(): P, or PROT_NONE) in [start, end), in address order. */
     public void forEachPresentPte(long start, long end, PteVisitor visitor) {
         visitRange(cr3(), Level.PML4, 0, start, end, visitor);
     }
@@ -126,8 +126,9 @@ public final class PageTable {
             if (va >= end || (va < base)) break;
             long entryPa = tablePa + 8L * i;
             long entry = mem.getLong(entryPa);
-            if (!Pte.present(entry)) continue;
-            if (level == Level.PT || (entry & Pte.PS) != 0) {
+            boolean leaf = level == Level.PT || (entry & Pte.PS) != 0;
+            if (leaf ? !Pte.mapsPage(entry) : !Pte.present(entry)) continue;
+            if (leaf) {
                 if (va + span > start) visitor.visit(va, entryPa, entry);
             } else {
                 visitRange(entry & Pte.ADDR_MASK, level.next(), va, start, end, visitor);
@@ -152,7 +153,7 @@ public final class PageTable {
             long va = base + i * span;
             long entryPa = tablePa + 8L * i;
             long entry = mem.getLong(entryPa);
-            if (!Pte.present(entry)) continue;
+            if (level == Level.PT ? !Pte.mapsPage(entry) : !Pte.present(entry)) continue;
             boolean inside = va < end && va + span > start;
             if (inside && level != Level.PT && (entry & Pte.PS) == 0) {
                 long child = entry & Pte.ADDR_MASK;

@@ -28,6 +28,11 @@ public final class Pte {
     public static final long PAT = 1L << 7;
     /** G: global; survives CR3 writes when CR4.PGE is set. */
     public static final long G = 1L << 8;
+    /**
+     * _PAGE_PROTNONE (Linux reuses the G bit): with P clear, the entry still maps a page that
+     * PROT_NONE made inaccessible; pte_present() is true for it, the hardware sees not-present.
+     */
+    public static final long PROTNONE = 1L << 8;
     /** Linux's software bit 9, _PAGE_SPECIAL: no struct page refcounting (the zero page). */
     public static final long SPECIAL = 1L << 9;
     /** PAT bit of a 2 MiB / 1 GiB leaf. */
@@ -46,6 +51,11 @@ public final class Pte {
 
     public static boolean present(long pte) {
         return (pte & P) != 0;
+    }
+
+    /** pte_present(): the entry maps a page, accessible (P) or made PROT_NONE (PROTNONE without P). */
+    public static boolean mapsPage(long pte) {
+        return (pte & (P | PROTNONE)) != 0;
     }
 
     /** The frame number an entry points at (4 KiB granularity). */

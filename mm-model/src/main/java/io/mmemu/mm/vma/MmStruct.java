@@ -198,11 +198,13 @@ public final class MmStruct {
         }
     }
 
-    /** is_mergeable_vma() + can_vma_merge_after(): same flags, same file at contiguous offsets, same name. */
+    /** is_mergeable_vma() + can_vma_merge_after(): same flags, same file (or none), contiguous pgoff, same name. */
     private static boolean canMerge(Vma a, Vma b) {
         if (a.flags != b.flags || a.file != b.file) return false;
         if (a.name == null ? b.name != null : !a.name.equals(b.name)) return false;
-        return a.file == null || a.pgoff + ((a.end - a.start) >>> 12) == b.pgoff;
+        // Anonymous VMAs too: their pgoff is the page index the anon pages were created at, so a
+        // VMA moved by mremap (which keeps its pgoff) does not merge with a fresh neighbour.
+        return a.pgoff + ((a.end - a.start) >>> 12) == b.pgoff;
     }
 
     /**
@@ -229,6 +231,46 @@ public final class MmStruct {
         pgd.freePgtables(start, end);
         env.tlbFlush().flushTlbMmRange(this, start, end, true);
         return 0;
+    }
+
+    /** Removes a VMA from the tree (its pages are the caller's business). */
+    void removeVma(Vma vma) {
+        vmas.remove(vma.start);
+        if (mmapCache == vma) mmapCache = null;
+    }
+
+    /** Inserts a VMA over a free range, merging it with compatible neighbours. */
+    void insertVma(Vma vma) {
+        insertMerged(vma);
+    }
+
+    /**
+     * Models the merge step of vma_modify()/vma_merge() after a VMA's flags changed: joins it with
+     * its neighbours where they are compatible. Returns the VMA that now covers it.
+     */
+    Vma mergeAround(Vma vma) {
+        Vma prev = prevOf(vma.start);
+        if (prev != null && prev.end == vma.start && canMerge(prev, vma)) {
+            removeVma(vma);
+            prev.end = vma.end;
+            vma = prev;
+        }
+        Map.Entry<Long, Vma> ne = vmas.higherEntry(vma.start);
+        Vma next = ne == null ? null : ne.getValue();
+        if (next != null && next.start == vma.end && canMerge(vma, next)) {
+            removeVma(next);
+            vma.end = next.end;
+        }
+        return vma;
+    }
+
+    /** Splits so that a VMA boundary falls at {@code addr} (if a VMA straddles it); refuses past max_map_count. */
+    boolean splitAt(long addr) {
+        Vma v = vmaLookup(addr);
+        if (v == null || v.start == addr) return true;
+        if (vmas.size() >= MAX_MAP_COUNT) return false;
+        splitVma(v, addr);
+        return true;
     }
 
     /** Models __split_vma(): cuts {@code vma} at {@code addr}; the upper part becomes a new VMA. */

@@ -1,0 +1,82 @@
+package io.mmemu.mm.vma;
+
+/**
+ * Models do_madvise(), mm/madvise.c, for the advice values of include/uapi/asm-generic/mman-common.h.
+ *
+ * <p>Checks first: start page aligned, a known advice value, no wrap-around (EINVAL). Then the
+ * advice applies to every VMA in the range; a hole in the range makes the call return ENOMEM after
+ * applying it to what is mapped, as Linux does (madvise_walk_vmas()).
+ * <ul>
+ *   <li>MADV_DONTNEED: zaps the pages (zap_page_range_single); private anonymous memory reads as
+ *       zero afterwards, file pages come back from the file. EINVAL on VM_LOCKED.</li>
+ *   <li>MADV_FREE: lazy free of private anonymous pages: the model has no reclaim, so the pages
+ *       keep their contents, as on a Linux machine without memory pressure. EINVAL on file or
+ *       shared mappings.</li>
+ *   <li>MADV_WILLNEED, the access-pattern hints and the flag hints: accepted, nothing to do.</li>
+ * </ul>
+ */
+public final class Madvise {
+    private Madvise() {}
+
+    public static final int MADV_NORMAL = 0, MADV_RANDOM = 1, MADV_SEQUENTIAL = 2, MADV_WILLNEED = 3,
+            MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9, MADV_DONTFORK = 10, MADV_DOFORK = 11,
+            MADV_MERGEABLE = 12, MADV_UNMERGEABLE = 13, MADV_HUGEPAGE = 14, MADV_NOHUGEPAGE = 15,
+            MADV_DONTDUMP = 16, MADV_DODUMP = 17, MADV_WIPEONFORK = 18, MADV_KEEPONFORK = 19, MADV_COLD = 20,
+            MADV_PAGEOUT = 21, MADV_POPULATE_READ = 22, MADV_POPULATE_WRITE = 23;
+
+    /** madvise_behavior_valid(). */
+    static boolean validAdvice(int advice) {
+        return switch (advice) {
+            case MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED, MADV_FREE, MADV_REMOVE,
+                    MADV_DONTFORK, MADV_DOFORK, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_HUGEPAGE, MADV_NOHUGEPAGE,
+                    MADV_DONTDUMP, MADV_DODUMP, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT -> true;
+            default -> false;
+        };
+    }
+
+    public static long doMadvise(MmStruct mm, long start, long lenIn, int advice) {
+        if ((start & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+        if (!validAdvice(advice)) return -Errno.EINVAL;
+        long len = MmStruct.pageAlign(lenIn);
+        if (lenIn != 0 && len == 0) return -Errno.EINVAL;
+        long end = start + len;
+        if (end < start) return -Errno.EINVAL;
+        if (end == start) return 0;
+        long result = 0;
+        long addr = start;
+        while (addr < end) {
+            Vma vma = mm.findVma(addr);
+            if (vma == null || vma.start() >= end) {
+                result = -Errno.ENOMEM;
+                break;
+            }
+            if (vma.start() > addr) result = -Errno.ENOMEM; // a hole: keep going, report it at the end
+            long from = Math.max(addr, vma.start());
+            long to = Math.min(end, vma.end());
+            long r = adviseVma(mm, vma, from, to, advice);
+            if (r < 0) return r;
+            addr = to;
+        }
+        return result;
+    }
+
+    private static long adviseVma(MmStruct mm, Vma vma, long start, long end, int advice) {
+        switch (advice) {
+            case MADV_DONTNEED -> {
+                if (vma.has(VmFlags.VM_LOCKED)) return -Errno.EINVAL;
+                mm.zapPageRange(start, end);
+                mm.env().tlbFlush().flushTlbMmRange(mm, start, end, false);
+                return 0;
+            }
+            case MADV_FREE -> {
+                return vma.isAnonymous() && !vma.has(VmFlags.VM_SHARED) ? 0 : -Errno.EINVAL;
+            }
+            case MADV_REMOVE -> {
+                return vma.has(VmFlags.VM_SHARED) ? 0 : -Errno.EINVAL;
+            }
+            default -> {
+                return 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.mmemu.mm.vma;
+
+import io.mmemu.mm.pgtable.PageTable;
+import io.mmemu.mm.pgtable.Pte;
+
+/**
+ * Models do_mprotect_pkey(), mm/mprotect.c: changes the protection of [start, start + len).
+ *
+ * <ol>
+ *   <li>Checks: start page aligned (EINVAL), unknown prot bits (EINVAL), the range wrapping
+ *       (ENOMEM); every page of the range must be mapped, else ENOMEM (VMAs before the hole are
+ *       still changed, as Linux does).</li>
+ *   <li>A VMA may only gain rights its VM_MAY* flags allow, else EACCES.</li>
+ *   <li>VMAs straddling the ends are split (mprotect_fixup → vma_modify_flags), flags updated and
+ *       merged with compatible neighbours.</li>
+ *   <li>change_protection(): every mapped PTE follows the new rights: RW cleared when write is
+ *       removed (a private writable mapping keeps its PTEs write-protected until a write fault,
+ *       so COW stays correct), NX set or cleared, and PROT_NONE entries lose P and keep the page
+ *       under _PAGE_PROTNONE. Then the TLBs are flushed.</li>
+ * </ol>
+ */
+public final class Mprotect {
+    private Mprotect() {}
+
+    static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_SEM = 8, PROT_GROWSDOWN = 0x01000000,
+            PROT_GROWSUP = 0x02000000;
+
+    public static long doMprotect(MmStruct mm, long start, long len, int prot) {
+        if ((start & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+        if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP)) != 0) {
+            return -Errno.EINVAL;
+        }
+        if ((prot & (PROT_GROWSDOWN | PROT_GROWSUP)) == (PROT_GROWSDOWN | PROT_GROWSUP)) return -Errno.EINVAL;
+        if (len == 0) return 0;
+        long alignedLen = MmStruct.pageAlign(len);
+        if (alignedLen == 0) return -Errno.ENOMEM;
+        long end = start + alignedLen;
+        if (end <= start) return -Errno.ENOMEM;
+        Vma first = mm.findVma(start);
+        if (first == null) return -Errno.ENOMEM;
+        if ((prot & PROT_GROWSDOWN) != 0) {
+            if (!first.has(VmFlags.VM_GROWSDOWN)) return -Errno.EINVAL;
+            start = first.start();
+        } else if (first.start() > start) {
+            return -Errno.ENOMEM;
+        }
+        int newRights = VmFlags.calcVmProtBits(prot);
+        long nstart = start;
+        long result = 0;
+        while (nstart < end) {
+            Vma vma = mm.vmaLookup(nstart);
+            if (vma == null) {
+                result = -Errno.ENOMEM;
+                break;
+            }
+            // VM_MAY* are the VM_* bits shifted by 4.
+            if ((newRights & ~(vma.flags() >>> 4)) != 0) {
+                result = -Errno.EACCES;
+                break;
+            }
+            long tmpEnd = Math.min(vma.end(), end);
+            long r = mprotectFixup(mm, vma, nstart, tmpEnd, newRights);
+            if (r < 0) {
+                result = r;
+                break;
+            }
+            nstart = tmpEnd;
+        }
+        mm.env().tlbFlush().flushTlbMmRange(mm, start, end, false);
+        return result;
+    }
+
+    /** Models mprotect_fixup(): split, set the flags, change the PTEs, merge. */
+    private static long mprotectFixup(MmStruct mm, Vma vma, long start, long end, int newRights) {
+        int newFlags = (vma.flags() & ~VmFlags.VM_ACCESS_FLAGS) | newRights;
+        if (newFlags == vma.flags()) return 0;
+        if (!mm.splitAt(start) || !mm.splitAt(end)) return -Errno.ENOMEM;
+        Vma target = mm.vmaLookup(start);
+        target.flags = newFlags;
+        changeProtection(mm, target, start, end);
+        mm.mergeAround(target);
+        return 0;
+    }
+
+    /** Models change_protection(): rewrites every mapped PTE in [start, end) for the VMA's new flags. */
+    static void changeProtection(MmStruct mm, Vma vma, long start, long end) {
+        PageTable pgd = mm.pgd();
+        boolean none = (vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0;
+        boolean exec = vma.has(VmFlags.VM_EXEC);
+        boolean writable = vma.has(VmFlags.VM_WRITE);
+        boolean shared = vma.has(VmFlags.VM_SHARED);
+        pgd.forEachPresentPte(start, end, (va, slot, pte) -> {
+            long n = pte;
+            if (none) {
+                n = (n & ~Pte.P) | Pte.PROTNONE;
+            } else {
+                n = (n & ~Pte.PROTNONE) | Pte.P;
+                n = exec ? n & ~Pte.NX : n | Pte.NX;
+                // Write permission is granted eagerly only where no COW can be pending: shared
+                // mappings. Private pages get it back through do_wp_page on the next write.
+                if (!writable) n &= ~Pte.RW;
+                else if (shared && (n & Pte.SPECIAL) == 0) n |= Pte.RW;
+            }
+            if (n != pte) pgd.set(slot, n);
+        });
+    }
+}

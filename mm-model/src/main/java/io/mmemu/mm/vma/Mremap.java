@@ -1,0 +1,114 @@
+package io.mmemu.mm.vma;
+
+import io.mmemu.mm.pgtable.PageTable;
+
+/**
+ * Models the mremap() syscall, mm/mremap.c.
+ *
+ * <ol>
+ *   <li>Checks: unknown flags, MREMAP_FIXED or MREMAP_DONTUNMAP without MREMAP_MAYMOVE, an
+ *       unaligned old address, a zero new length → EINVAL; DONTUNMAP needs old_len == new_len
+ *       and a private anonymous mapping; the old range must lie in one VMA, else EFAULT.</li>
+ *   <li>MREMAP_FIXED: unmap whatever is at the new range, then move there.</li>
+ *   <li>Shrinking unmaps the tail and returns the old address.</li>
+ *   <li>Growing: in place when the VMA ends at the old range's end and the space after it is
+ *       free (vma_expand); else, with MREMAP_MAYMOVE, move_vma(): a new VMA below mmap_base,
+ *       the page-table entries moved (move_page_tables — the frames stay where they are), the
+ *       old range unmapped (or left empty with MREMAP_DONTUNMAP); else ENOMEM.</li>
+ * </ol>
+ */
+public final class Mremap {
+    private Mremap() {}
+
+    public static final int MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
+
+    public static long doMremap(MmStruct mm, long oldAddr, long oldLenIn, long newLenIn, int flags, long newAddr) {
+        if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0) return -Errno.EINVAL;
+        if ((flags & MREMAP_FIXED) != 0 && (flags & MREMAP_MAYMOVE) == 0) return -Errno.EINVAL;
+        if ((flags & MREMAP_DONTUNMAP) != 0 && ((flags & MREMAP_MAYMOVE) == 0 || oldLenIn != newLenIn)) {
+            return -Errno.EINVAL;
+        }
+        if ((oldAddr & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+        long oldLen = MmStruct.pageAlign(oldLenIn);
+        long newLen = MmStruct.pageAlign(newLenIn);
+        if (newLen == 0) return -Errno.EINVAL;
+        if (newLen > MmStruct.TASK_SIZE || oldLen > MmStruct.TASK_SIZE) return -Errno.EINVAL;
+
+        if ((flags & MREMAP_FIXED) != 0) return mremapTo(mm, oldAddr, oldLen, newAddr, newLen, flags);
+
+        if (oldLen >= newLen) {
+            if (oldLen > newLen) {
+                long r = mm.doMunmap(oldAddr + newLen, oldLen - newLen);
+                if (r < 0) return r;
+            }
+            return oldAddr;
+        }
+        Vma vma = mm.vmaLookup(oldAddr);
+        if (vma == null || oldAddr + oldLen > vma.end()) return -Errno.EFAULT;
+        if (oldLen == 0 && !vma.has(VmFlags.VM_SHARED)) return -Errno.EINVAL; // old_len 0 duplicates only shared mappings
+        if ((flags & MREMAP_DONTUNMAP) != 0 && (!vma.isAnonymous() || vma.has(VmFlags.VM_SHARED))) return -Errno.EINVAL;
+
+        // vma_expand(): grow in place when the VMA ends here and the space above is free.
+        long oldEnd = oldAddr + oldLen;
+        if (vma.end() == oldEnd && oldAddr + newLen <= MmStruct.TASK_SIZE && mm.isFree(oldEnd, oldAddr + newLen)) {
+            Vma next = mm.findVma(oldEnd);
+            if (next == null || next.start() >= oldAddr + newLen) {
+                vma.end = oldAddr + newLen;
+                mm.mergeAround(vma);
+                return oldAddr;
+            }
+        }
+        if ((flags & MREMAP_MAYMOVE) == 0) return -Errno.ENOMEM;
+        long dest = mm.getUnmappedArea(0, newLen);
+        if (dest < 0) return dest;
+        return moveVma(mm, vma, oldAddr, oldLen, dest, newLen, (flags & MREMAP_DONTUNMAP) != 0);
+    }
+
+    /** Models mremap_to(): MREMAP_FIXED. */
+    private static long mremapTo(MmStruct mm, long oldAddr, long oldLen, long newAddr, long newLen, int flags) {
+        if ((newAddr & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+        if (newAddr > MmStruct.TASK_SIZE - newLen) return -Errno.EINVAL;
+        // The ranges must not overlap.
+        if (newAddr < oldAddr + oldLen && oldAddr < newAddr + newLen) return -Errno.EINVAL;
+        Vma vma = mm.vmaLookup(oldAddr);
+        if (vma == null || oldAddr + Math.min(oldLen, newLen) > vma.end()) return -Errno.EFAULT;
+        long r = mm.doMunmap(newAddr, newLen);
+        if (r < 0) return r;
+        if (oldLen > newLen) {
+            r = mm.doMunmap(oldAddr + newLen, oldLen - newLen);
+            if (r < 0) return r;
+            oldLen = newLen;
+        }
+        vma = mm.vmaLookup(oldAddr);
+        return moveVma(mm, vma, oldAddr, oldLen, newAddr, newLen, (flags & MREMAP_DONTUNMAP) != 0);
+    }
+
+    /** Models move_vma(): a new VMA at {@code dest}, page-table entries moved, the old range unmapped. */
+    private static long moveVma(MmStruct mm, Vma vma, long oldAddr, long oldLen, long dest, long newLen,
+            boolean dontUnmap) {
+        PageTable pgd = mm.pgd();
+        long delta = dest - oldAddr;
+        long pgoff = vma.pgoff() + ((oldAddr - vma.start()) >>> 12);
+        // move_page_tables(): entries move, frames and their counts stay.
+        long[] failed = {0};
+        pgd.forEachPresentPte(oldAddr, oldAddr + oldLen, (va, slot, pte) -> {
+            long to = pgd.pteSlot(va + delta, true);
+            if (to == PageTable.NO_SLOT) {
+                failed[0] = 1;
+                return;
+            }
+            pgd.set(to, pte);
+            pgd.set(slot, 0);
+        });
+        if (failed[0] != 0) return -Errno.ENOMEM;
+        Vma moved = new Vma(dest, dest + newLen, vma.flags(), pgoff, vma.file(), vma.name());
+        mm.insertVma(moved);
+        if (!dontUnmap) {
+            long r = mm.doMunmap(oldAddr, oldLen); // the entries are gone already: this drops the VMA
+            if (r < 0) return r;
+        } else {
+            mm.env().tlbFlush().flushTlbMmRange(mm, oldAddr, oldAddr + oldLen, false);
+        }
+        return dest;
+    }
+}
