@@ -168,6 +168,16 @@ class UserFaultTest {
         assertEquals(1, frames.pageRefCount(env.zeroPfn()));
     }
 
+    /** Regression: wp_page_copy() of the zero page was left out of the COW counter (--stats showed COW 0). */
+    @Test
+    void zeroPageCopyIsCountedAsCowFault() {
+        map(ANON, 0x3000, RW);
+        for (long a = ANON; a < ANON + 0x3000; a += 0x1000) assertHandled(a, Access.READ);
+        for (long a = ANON; a < ANON + 0x3000; a += 0x1000) assertHandled(a, Access.WRITE);
+        assertEquals(3, env.event(VmEvent.ZERO_PAGE_MAP));
+        assertEquals(3, env.event(VmEvent.COW_FAULT), state(ANON));
+    }
+
     @Test
     void writeFaultAllocatesAPageDirectly() {
         map(ANON, 0x4000, RW);
