@@ -5,6 +5,9 @@ import io.mmemu.emulator.cpu.RunOutcome;
 import io.mmemu.emulator.elf.ElfFormatException;
 import io.mmemu.emulator.kernel.ExecFailure;
 import io.mmemu.emulator.kernel.Machine;
+import io.mmemu.mm.proc.Pmap;
+import io.mmemu.mm.proc.Vmstat;
+import io.mmemu.mm.proc.Vtop;
 import io.mmemu.mm.vma.VmEvent;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -45,6 +48,16 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Report each unimplemented syscall once, and how the program ended.")
     boolean verbose;
 
+    @Option(names = "--pmap", description = "At exit, print the address space as pmap -x does (with /proc/PID/status Rss lines).")
+    boolean pmap;
+
+    @Option(names = "--vtop", paramLabel = "ADDR", converter = HexConverter.class,
+            description = "At exit, translate ADDR (hex) as crash's vtop does: each level's entry, the page, the flags. Repeatable.")
+    List<Long> vtop = new ArrayList<>();
+
+    @Option(names = "--vmstat", description = "At exit, print the model's /proc/vmstat counters (pgfault, cow_fault, ...).")
+    boolean vmstat;
+
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Adds a variable to the program's environment "
             + "(which is otherwise empty, so runs do not depend on the host's).")
     List<String> env = new ArrayList<>();
@@ -84,6 +97,7 @@ public final class RunCommand implements Callable<Integer> {
                 log.println("mmemu: " + name + ": cannot execute: " + e.getMessage());
                 return EXIT_NOT_EXECUTABLE;
             }
+            installExitViews(machine, argv, opts, log);
             RunOutcome outcome = machine.run();
             long wallNanos = System.nanoTime() - t0;
             int status = outcome.killed() ? 128 + outcome.signal() : outcome.exitCode();
@@ -93,8 +107,22 @@ public final class RunCommand implements Callable<Integer> {
                 log.println("mmemu: " + name + ": exited with status " + outcome.exitCode());
             }
             if (opts.stats) printStats(machine, wallNanos, log);
+            if (opts.vmstat) log.print(Vmstat.vmstat(machine.env()));
             return status;
         }
+    }
+
+    /** --pmap and --vtop look at the address space at exit, before exit_mmap tears it down. */
+    private static void installExitViews(Machine machine, List<String> argv, RunCommand opts, PrintStream log) {
+        if (!opts.pmap && opts.vtop.isEmpty()) return;
+        int pid = machine.task().tgid();
+        machine.task().setBeforeExitMm(mm -> {
+            if (opts.pmap) {
+                log.print(Pmap.pmapX(mm, pid, String.join(" ", argv)));
+                log.print(Vmstat.rss(mm));
+            }
+            for (long addr : opts.vtop) log.print(Vtop.vtop(mm, addr));
+        });
     }
 
     static void printStats(Machine machine, long wallNanos, PrintStream log) {

@@ -121,6 +121,23 @@ class CliTest {
     }
 
     @Test
+    void pmapVtopAndVmstatDescribeTheAddressSpaceAtExit() throws Exception {
+        Result r = mmemu("run", "--no-aslr", "--pmap", "--vtop", "401000", "--vmstat", bin("hello"));
+        assertEquals(7, r.status(), r.stderr());
+        assertEquals("hello from guest with 1 args\n", r.stdout(), "views go to stderr only");
+        String e = r.stderr();
+        assertTrue(e.contains("Address           Kbytes     RSS   Dirty Mode  Mapping\n"), e);
+        assertTrue(e.contains("0000000000401000      16      16       0 r-x-- hello\n"), e);
+        assertTrue(e.contains("  [ stack ]\n") && e.contains("total kB "), e);
+        assertTrue(e.contains("RssAnon:") && e.contains("RssFile:") && e.contains("RssShmem:"), e);
+        for (String level : List.of("   PML4: ", "   PDPT: ", "     PD: ", "    PTE: ", "   PAGE: ")) {
+            assertTrue(e.contains(level), level + " missing:\n" + e);
+        }
+        assertTrue(e.contains("(PRESENT|USER|ACCESSED)"), "text page: present, user, accessed, executable:\n" + e);
+        assertTrue(e.contains("pgfault ") && e.contains("thp_fault_alloc 0"), e);
+    }
+
+    @Test
     void missingProgramIs127() throws Exception {
         Result r = mmemu("run", "/nonexistent/program");
         assertEquals(127, r.status());

@@ -26,6 +26,8 @@ public final class Task {
     public final long[] sigFlags = new long[65];
     public final long[] sigMask = new long[65];
 
+    /** Called with the task's mm just before exit_mmap tears it down (introspection at exit). */
+    private java.util.function.Consumer<MmStruct> beforeExitMm = mm -> {};
     private boolean exited;
     private int exitCode;
     private int termSignal;
@@ -96,8 +98,14 @@ public final class Task {
         releaseMm();
     }
 
+    /** Sets what runs with the mm just before it is torn down at exit (e.g. --pmap). */
+    public void setBeforeExitMm(java.util.function.Consumer<MmStruct> observer) {
+        this.beforeExitMm = observer;
+    }
+
     private void releaseMm() {
         if (mm != null) {
+            beforeExitMm.accept(mm);
             mm.exitMmap();
             mm = null;
         }

@@ -1,0 +1,23 @@
+package io.mmemu.mm.proc;
+
+import io.mmemu.mm.vma.MmEnv;
+import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.RssStat;
+import io.mmemu.mm.vma.VmEvent;
+
+/** /proc/vmstat lines ("name value") for the model's event counters, and /proc/PID/status's Rss lines. */
+public final class Vmstat {
+    private Vmstat() {}
+
+    public static String vmstat(MmEnv env) {
+        StringBuilder sb = new StringBuilder();
+        for (VmEvent e : VmEvent.values()) sb.append(e.procName).append(' ').append(env.event(e)).append('\n');
+        return sb.toString();
+    }
+
+    /** RssAnon, RssFile, RssShmem as /proc/PID/status prints them (task_mem()). */
+    public static String rss(MmStruct mm) {
+        return String.format("RssAnon:\t%8d kB%nRssFile:\t%8d kB%nRssShmem:\t%8d kB%n",
+                mm.rss(RssStat.MM_ANONPAGES) * 4, mm.rss(RssStat.MM_FILEPAGES) * 4, mm.rss(RssStat.MM_SHMEMPAGES) * 4);
+    }
+}
