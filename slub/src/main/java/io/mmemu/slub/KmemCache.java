@@ -954,7 +954,7 @@ public final class KmemCache {
     // ================================================================ flushing
 
     /** Models flush_slab() and put_partials_cpu() (via __flush_cpu_slab()), mm/slub.c: empties one CPU's slab and partial list. */
-    void flushCpuSlab(int cpu) {
+    public void flushCpuSlab(int cpu) {
         KmemCacheCpu c = cpuSlab[cpu];
         lockCpuSlab(c);
         Slab slab = c.slab;
