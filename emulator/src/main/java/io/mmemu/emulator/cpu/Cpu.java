@@ -129,7 +129,13 @@ public final class Cpu implements AutoCloseable {
     private long tlbFill(long vaddr, int memType) {
         int access = memType == Uc.MEM_WRITE ? Access.WRITE : memType == Uc.MEM_FETCH ? Access.FETCH : Access.READ;
         long r = walker.walk(cr3, vaddr, access, true, control);
-        if (WalkResult.isFault(r)) {
+        // A handled fault restarts the access, which may fault once more (a fetch from a non-exec
+        // VMA is mapped NX first, then refaults with PROT|INSTR); a third fault is a model bug.
+        for (int attempt = 0; WalkResult.isFault(r); attempt++) {
+            if (attempt == 2) {
+                throw new IllegalStateException("fault at 0x" + Long.toHexString(vaddr) + " handled twice but the walk "
+                        + "still faults (error code 0x" + Integer.toHexString(WalkResult.errorCode(r)) + ")");
+            }
             FaultResult f = UserFault.doUserAddrFault(mm, vaddr, WalkResult.errorCode(r));
             if (f != FaultResult.HANDLED) {
                 // The first event wins: Unicorn may go on to deliver an exception through the
@@ -142,10 +148,6 @@ public final class Cpu implements AutoCloseable {
             }
             stats.pageFaults++;
             r = walker.walk(cr3, vaddr, access, true, control);
-            if (WalkResult.isFault(r)) {
-                throw new IllegalStateException("fault at 0x" + Long.toHexString(vaddr) + " handled but the walk still faults"
-                        + " (error code 0x" + Integer.toHexString(WalkResult.errorCode(r)) + ")");
-            }
         }
         stats.tlbFills++;
         return WalkResult.pagePa(r) | WalkResult.prot(r);

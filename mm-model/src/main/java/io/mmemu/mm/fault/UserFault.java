@@ -58,9 +58,9 @@ public final class UserFault {
     /** Models access_error(), arch/x86/mm/fault.c. */
     static boolean accessError(int errorCode, Vma vma) {
         if ((errorCode & PfErr.WRITE) != 0) return !vma.has(VmFlags.VM_WRITE);
-        if ((errorCode & PfErr.INSTR) != 0 && !vma.has(VmFlags.VM_EXEC)) return true;
-        // Read or fetch of a present page: nothing handle_mm_fault could fix (a fetch included, or the
-        // fault would come back forever).
+        // Read or fetch of a present page: nothing handle_mm_fault could fix. There is no VM_EXEC
+        // check for a not-present fetch, as in Linux: the page is mapped (NX when the VMA is not
+        // executable) and the retried fetch faults again with PROT|INSTR, which lands here.
         if ((errorCode & PfErr.PROT) != 0) return true;
         return (vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0;
     }
