@@ -134,21 +134,36 @@ public final class MmStruct {
         if (len > TASK_SIZE - MMAP_MIN_ADDR) return -Errno.ENOMEM;
         if (hint != 0) {
             hint = pageAlign(hint);
-            if (hint <= TASK_SIZE - len && hint >= MMAP_MIN_ADDR && isFree(hint, hint + len)) return hint;
+            Vma next = findVma(hint);
+            if (hint <= TASK_SIZE - len && hint >= MMAP_MIN_ADDR
+                    && (next == null || hint + len <= vmStartGap(next)) && isFree(hint, hint + len)) {
+                return hint;
+            }
         }
+        // vm_unmapped_area() top-down: the highest gap [prev.end, vm_start_gap(next)) below mmap_base.
         long high = mmapBase;
-        // Walk VMAs downward from mmap_base, looking for a gap [prev.end, next.start) that fits.
-        Map.Entry<Long, Vma> e = vmas.lowerEntry(high);
-        if (e != null && e.getValue().end > high) high = e.getValue().start;
+        Vma above = findVma(high);
+        if (above != null) high = Math.min(high, vmStartGap(above));
         while (true) {
             Map.Entry<Long, Vma> below = vmas.lowerEntry(high);
-            long low = below == null ? MMAP_MIN_ADDR : below.getValue().end;
-            long gapLow = Math.max(low, MMAP_MIN_ADDR);
-            if (high - len >= gapLow && high >= len) return high - len;
+            if (below != null && below.getValue().end > high) { // a VMA straddles the limit
+                high = vmStartGap(below.getValue());
+                continue;
+            }
+            long low = below == null ? MMAP_MIN_ADDR : Math.max(below.getValue().end, MMAP_MIN_ADDR);
+            if (high >= len && high - len >= low) return high - len;
             if (below == null) return -Errno.ENOMEM;
-            high = below.getValue().start;
+            high = vmStartGap(below.getValue());
         }
     }
+
+    /** Models vm_start_gap(): a VM_GROWSDOWN VMA keeps stack_guard_gap free below it. */
+    static long vmStartGap(Vma vma) {
+        if (!vma.has(VmFlags.VM_GROWSDOWN)) return vma.start;
+        long gap = vma.start - STACK_GUARD_GAP;
+        return gap > vma.start ? 0 : gap;
+    }
+
 
     /** True when no VMA overlaps [start, end). */
     public boolean isFree(long start, long end) {

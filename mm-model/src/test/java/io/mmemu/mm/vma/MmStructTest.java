@@ -374,4 +374,18 @@ class MmStructTest {
         assertNull(MmStruct.mmAlloc(env));
         assertEquals(PageTable.NO_SLOT, mm.pgd().pteSlot(0x10000, true));
     }
+
+    @Test
+    void mmapKeepsTheStackGuardGapBelowAGrowsDownVma() {
+        MmStruct m = MmStruct.mmAlloc(env);
+        long stackEnd = 0x7ffffffff000L, stackStart = stackEnd - 0x21000;
+        m.mmapBase = stackStart; // a stack right at mmap_base: the search must stay stack_guard_gap below it
+        int stackFlags = VmFlags.VM_READ | VmFlags.VM_WRITE | VmFlags.VM_GROWSDOWN;
+        m.mmapRegion(stackStart, stackEnd - stackStart, stackFlags, null, 0, "[stack]");
+        long at = m.getUnmappedArea(0, 0x1000);
+        assertEquals(stackStart - MmStruct.STACK_GUARD_GAP - 0x1000, at, m.maps());
+        long hinted = m.getUnmappedArea(stackStart - 0x2000, 0x1000);
+        assertEquals(at, hinted, "a hint inside the guard gap is not honoured\n" + m.maps());
+        m.exitMmap();
+    }
 }
