@@ -127,6 +127,7 @@ public final class Cpu implements AutoCloseable {
 
     /** UC_HOOK_TLB_FILL: the model's translation of {@code vaddr}, handling a page fault on the way. */
     private long tlbFill(long vaddr, int memType) {
+        if (vaddr == probePage) return probeScratchPa | Uc.PROT_READ | Uc.PROT_WRITE;
         int access = memType == Uc.MEM_WRITE ? Access.WRITE : memType == Uc.MEM_FETCH ? Access.FETCH : Access.READ;
         long r = walker.walk(cr3, vaddr, access, true, control);
         // A handled fault restarts the access, which may fault once more (a fetch from a non-exec
@@ -221,7 +222,9 @@ public final class Cpu implements AutoCloseable {
                 return RunOutcome.killed(9, faultIp, new FaultResult.Signal(9, 0, pendingOom.addr(), 0, 0,
                         "out of memory"));
             }
-            if (pendingSignal != null) return RunOutcome.killed(pendingSignal.signo(), faultIp, pendingSignal);
+            if (pendingSignal != null) {
+                return RunOutcome.killed(pendingSignal.signo(), faultIp, withPreciseAddress(pendingSignal, faultIp));
+            }
             if (err == UnicornException.UC_ERR_INSN_INVALID) {
                 return RunOutcome.killed(4, faultIp, new FaultResult.Signal(4, 2, 0, 0, 0, "invalid opcode"));
             }
@@ -235,6 +238,55 @@ public final class Cpu implements AutoCloseable {
             }
         }
         return RunOutcome.exited(task.exitCode());
+    }
+
+    // ------------------------------------------------------------------ precise fault address
+
+    /** While probing: the page whose translation goes to the scratch frame, and what the probe saw. */
+    private long probePage = -1;
+    private long probeScratchPa;
+    private long probeHitPa = -1;
+
+    /**
+     * The fill hook only learns the page of a faulting access, but CR2 (si_addr) is the exact
+     * address. For a fatal data fault, re-execute the one faulting instruction with that page
+     * backed by a scratch frame and a memory hook watching (which reports physical addresses in
+     * UC_TLB_VIRTUAL mode), then restore the registers. A fetch fault's address is RIP, or the
+     * page start when the instruction runs into the page from the one before.
+     */
+    private FaultResult.Signal withPreciseAddress(FaultResult.Signal s, long rip) {
+        if (s.signo() != FaultResult.SIGSEGV && s.signo() != FaultResult.SIGBUS) return s;
+        if ((s.addr() & 0xfff) != 0 || s.errorCode() == 0) return s;
+        long page = s.addr();
+        if ((s.errorCode() & io.mmemu.mm.pgtable.PfErr.INSTR) != 0 || (rip & -4096L) == page) {
+            long precise = (rip & -4096L) == page ? rip : page;
+            return new FaultResult.Signal(s.signo(), s.code(), precise, s.errorCode(), s.pkey(), s.why());
+        }
+        long scratch = env.allocator().allocPages(0);
+        if (scratch == io.mmemu.mm.page.PageAllocator.NO_PAGE) return s;
+        Unicorn.HookHandle hook = null;
+        try (Unicorn.Context ctx = uc.contextSave()) {
+            probePage = page;
+            probeScratchPa = scratch << 12;
+            probeHitPa = -1;
+            hook = uc.hookMemory(Uc.HOOK_MEM_READ | Uc.HOOK_MEM_WRITE, (type, address, size, value) -> {
+                if (probeHitPa < 0 && address >= probeScratchPa && address < probeScratchPa + 4096) probeHitPa = address;
+            });
+            uc.ctlFlushTlb();
+            pendingSignal = null;
+            uc.emuStart(rip, -1L, 0, 1);
+            ctx.restore();
+        } catch (RuntimeException e) {
+            return s; // the page address is still right; precision is a refinement
+        } finally {
+            if (hook != null) uc.hookDel(hook);
+            probePage = -1;
+            uc.ctlFlushTlb();
+            env.frames().testAndClearFresh(scratch);
+            env.putPage(scratch);
+        }
+        long precise = probeHitPa >= 0 ? page + (probeHitPa - probeScratchPa) : page;
+        return new FaultResult.Signal(s.signo(), s.code(), precise, s.errorCode(), s.pkey(), s.why());
     }
 
     @Override

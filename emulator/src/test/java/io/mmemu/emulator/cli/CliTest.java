@@ -86,6 +86,13 @@ class CliTest {
     }
 
     @Test
+    void theFaultAddressIsExactNotJustThePage() throws Exception {
+        Result r = mmemu("run", bin("segv-at"));
+        assertEquals(139, r.status());
+        assertTrue(r.stderr().contains("killed by SIGSEGV (SEGV_MAPERR at 0x10000123, ip 0x"), r.stderr());
+    }
+
+    @Test
     void badExecutablesAreOneLineAndStatus126(@TempDir Path dir) throws Exception {
         Path text = Files.writeString(dir.resolve("notes.txt"), "just text\n");
         Result r = mmemu("run", text.toString());
