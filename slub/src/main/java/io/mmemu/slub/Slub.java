@@ -240,7 +240,8 @@ public final class Slub {
     /**
      * Models kmem_cache_destroy() with __kmem_cache_shutdown(), mm/slab_common.c and mm/slub.c:
      * flushes every CPU, frees empty slabs, and if objects remain reports each of them
-     * ("Objects remaining on __kmem_cache_shutdown()") and keeps the cache. Unlike the kernel,
+     * ("Objects remaining on __kmem_cache_shutdown()") and keeps the cache; it also fails, as
+     * the kernel's does, when a node still counts slabs (nr_partial or nr_slabs nonzero). Unlike the kernel,
      * which only sees partial slabs, the report also names objects in full slabs, and a failed
      * destroy leaves the refcount at 1 so that the caller may free the leaks and retry.
      */
@@ -279,7 +280,11 @@ public final class Slub {
                     listSlabObjects(s, slab, leaked);
                 }
             });
-            if (!leaked.isEmpty()) {
+            boolean slabsLeft = false;
+            for (KmemCacheNode n : s.node) {
+                slabsLeft |= n.nrPartial != 0 || n.nrSlabs.get() != 0;
+            }
+            if (!leaked.isEmpty() || slabsLeft) {
                 String msg = String.format("kmem_cache_destroy %s: Slab cache still has objects when called from %s",
                         s.name, symbolize(caller));
                 log.line(msg);

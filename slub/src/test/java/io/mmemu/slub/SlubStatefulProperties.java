@@ -74,7 +74,8 @@ class SlubStatefulProperties {
     @Property(tries = 1000)
     void allocatorStateAlwaysMatchesTheModel(@ForAll("ops") List<Op> ops, @ForAll boolean hardened,
                                              @ForAll("debug") String debug) {
-        Slub.Config cfg = Slub.Config.defaults(CPUS).withHardened(hardened).withSeed(ops.size())
+        // Small slabs (slub_min_objects=4, slub_max_order=1) so that slabs fill up and drain often.
+        Slub.Config cfg = Slub.Config.defaults(CPUS).withOrders(4, 0, 1).withHardened(hardened).withSeed(ops.size())
                 .withSlubDebug(debug.isEmpty() ? null : debug);
         try (Machine m = new Machine(CPUS, 2, 8L << 20, cfg)) {
             new Run(m).run(ops);
@@ -100,7 +101,7 @@ class SlubStatefulProperties {
             for (int c = 0; c < CPUS; c++) {
                 cpus[c] = slub.bind(c, 100 + c);
             }
-            custom[0] = slub.kmemCacheCreate("objA", 40, 0, 0, null);
+            custom[0] = slub.kmemCacheCreate("objA", 512, 0, 0, null);
             custom[1] = slub.kmemCacheCreate("objB", 300, 0, SlabFlags.SLAB_HWCACHE_ALIGN, null);
         }
 
@@ -284,7 +285,7 @@ class SlubStatefulProperties {
                 throw new AssertionError("slab of a destroyed cache still mapped: " + slab);
             });
             expected.remove(s);
-            custom[which] = which == 0 ? slub.kmemCacheCreate("objA", 40, 0, 0, null)
+            custom[which] = which == 0 ? slub.kmemCacheCreate("objA", 512, 0, 0, null)
                     : slub.kmemCacheCreate("objB", 300, 0, SlabFlags.SLAB_HWCACHE_ALIGN, null);
         }
 
@@ -320,6 +321,14 @@ class SlubStatefulProperties {
                 }
                 walk(s, cs, head, "cpu" + c, freeOn, when);
             }
+            // Slabs the allocator can still allocate from: CPU slabs, per-CPU partial lists, node partial lists.
+            java.util.Set<Slab> reachable = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            for (int c = 0; c < CPUS; c++) {
+                for (Slab p = s.cpuSlab[c].partial; p != null; p = p.next) {
+                    assertTrue(reachable.add(p), when + ": slab twice on per-CPU partial lists");
+                    assertTrue(!p.frozen() && !p.onNodePartial, when + ": per-CPU partial slab frozen or on a node list");
+                }
+            }
             long[] nodeSlabs = new long[s.node.length];
             long[] nodeObjs = new long[s.node.length];
             for (Slab slab : slabs) {
@@ -344,6 +353,9 @@ class SlubStatefulProperties {
                     }
                 }
                 String st = SlabInfo.slabLayout(s, slab);
+                if (!slab.frozen() && !slab.onNodePartial && !reachable.contains(slab)) {
+                    assertEquals(slab.objects(), slab.inuse(), when + ": a slab with free objects is on no list\n" + st);
+                }
                 assertEquals(slab.objects() - onSlabList, slab.inuse(), when + ": inuse\n" + st);
                 if (!slab.frozen()) {
                     assertEquals(0, onCpuList, when + ": unfrozen slab with objects on a CPU freelist\n" + st);
