@@ -1,0 +1,649 @@
+package io.mmemu.tlb;
+
+import io.mmemu.mm.pgtable.Access;
+import io.mmemu.mm.pgtable.WalkResult;
+import java.util.Arrays;
+
+/**
+ * One CPU's translation lookaside buffer (SDM vol. 3A, 4.10.2), caching the results of page
+ * walks so that a hit answers without reading the paging structures, including a hit that the
+ * paging structures no longer agree with: a stale entry stays until an invalidation removes it,
+ * and showing that is what the model is for.
+ *
+ * <h2>What it models</h2>
+ * <ul>
+ *   <li>Three arrays, one per page size (4 KiB, 2 MiB, 1 GiB), as processors keep separate
+ *       structures per page size (SDM 4.10.2.3); each set-associative with the geometry of
+ *       {@link TlbConfig}. The set is the low bits of the virtual page number.</li>
+ *   <li>Entries tagged with the 12-bit PCID current when they were filled (SDM 4.10.1). A lookup
+ *       uses an entry of its own PCID or a global one: a global entry may be used with any PCID
+ *       (SDM 4.10.2.4).</li>
+ *   <li>What an entry caches (SDM 4.10.2.2): the physical frame, the rights as the walk computed
+ *       them (R/W as the AND of the levels, XD as the OR, and, from the walker, protection keys
+ *       applied), the U/S AND, the dirty flag, and G. A write needs D in the entry: the walker only
+ *       grants W once it has set D, so a first write to a clean page misses and walks again.</li>
+ *   <li>An access the cached rights refuse is a miss: the model walks again and only the walk
+ *       can fault. Hardware walks again for a write through an entry with D clear (SDM 4.8); for
+ *       other refusals it may fault from the entry, and the fault invalidates it, so a right the
+ *       paging structures granted since shows up as a "spurious" fault (SDM 4.10.4.3) that the
+ *       handler finds nothing wrong with. The model folds that fault-and-retry into the re-walk.</li>
+ *   <li>LRU replacement within a set: a fill takes an invalid way if the set has one, otherwise the
+ *       way whose last fill or hit is oldest.</li>
+ *   <li>The invalidations of SDM 4.10.4.1: INVLPG, INVPCID types 0 to 3, MOV to CR3 with and
+ *       without NOFLUSH, MOV to CR4 changing PGE or clearing PCIDE; and Linux's choice between
+ *       per-page and full flushes ({@link #flushTlbRange}).</li>
+ * </ul>
+ *
+ * <h2>Algorithm</h2>
+ * <ol>
+ *   <li>{@link #lookup}: for each page size, index the set with {@code vaddr >>> shift}, compare
+ *       the tag and the PCID (or G) in every way. At most one entry matches (step 2 keeps it so).
+ *       If its rights allow the access, stamp it most recently used and return its translation;
+ *       otherwise, or with no match, return {@link #MISS}.</li>
+ *   <li>{@link #fill}: first drop every entry that would also translate the new entry's addresses
+ *       for the same PCID (same or other page size, its own PCID, or global on either side), so
+ *       that one address never has two translations (the SDM lets a processor invalidate more
+ *       than asked, 4.10.4.1, and this keeps hits unambiguous). A refill after a first write
+ *       replaces the read-only entry this way. Then take an invalid way, or evict the LRU way.</li>
+ *   <li>Invalidations clear the valid bit of every entry in their scope; nothing else moves.</li>
+ * </ol>
+ *
+ * <h2>Storage</h2>
+ * The three arrays are laid end to end in four primitive arrays ({@code vpn}, {@code pfn},
+ * {@code meta}, {@code lastUse}); the entries of size {@code s} start at {@code base[s]}, and
+ * entry {@code base[s] + set * ways[s] + way} is way {@code way} of set {@code set}. Lookups
+ * allocate nothing.
+ *
+ * <p>Not thread-safe: the model drives every CPU from one host thread (ARCHITECTURE.md,
+ * "Determinism"); a shootdown from another CPU is a plain call on the target's Tlb.
+ */
+public final class Tlb {
+
+    /** What {@link #lookup} and {@link #peek} return when no entry serves the access. Never a walk result. */
+    public static final long MISS = -1L;
+
+    /** Linux's TLB_FLUSH_ALL, (-1UL): as {@code end} of {@link #flushTlbRange}, flush everything. */
+    public static final long TLB_FLUSH_ALL = -1L;
+
+    /** Linux's tlb_single_page_flush_ceiling default (arch/x86/mm/tlb.c), in pages. */
+    public static final int TLB_SINGLE_PAGE_FLUSH_CEILING = 33;
+
+    /** PAGE_SHIFT: the 4 KiB stride of an ordinary range flush. */
+    public static final int PAGE_SHIFT = 12;
+
+    /** PCIDs are 12 bits (CR3 bits 11:0 with CR4.PCIDE=1). */
+    public static final int MAX_PCID = 0xFFF;
+
+    /** CR3 bit 63 on a MOV to CR3 with CR4.PCIDE=1: keep the TLB entries of the PCID being loaded. */
+    public static final long CR3_NOFLUSH = 1L << 63;
+
+    // Walk-result layout (WalkResult's Javadoc): bits 12..51 page address, 0..2 prot, 3..4 size, 5 global.
+    private static final long WALK_PA_MASK = 0x000F_FFFF_FFFF_F000L;
+    private static final int WALK_SIZE_SHIFT = 3;
+    private static final long WALK_GLOBAL = 1L << 5;
+
+    // ------------------------------------------------------------------ entry state, packed in meta[i]
+    // bits  0..11  PCID
+    // bits 12..14  rights: 1 R, 2 W, 4 X (WalkResult's prot, shifted by RIGHTS_SHIFT)
+    // bit  15      U/S
+    // bit  16      D
+    // bit  17      G
+    // bit  31      valid
+    // Read and written only through the helpers below.
+    private static final int PCID_MASK = 0xFFF;
+    private static final int RIGHTS_SHIFT = 12;
+    private static final int M_R = WalkResult.PROT_READ << RIGHTS_SHIFT;
+    private static final int M_W = WalkResult.PROT_WRITE << RIGHTS_SHIFT;
+    private static final int M_X = WalkResult.PROT_EXEC << RIGHTS_SHIFT;
+    private static final int M_U = 1 << 15;
+    private static final int M_D = 1 << 16;
+    private static final int M_G = 1 << 17;
+    private static final int M_VALID = 1 << 31;
+
+    private static int metaPcid(int m) {
+        return m & PCID_MASK;
+    }
+
+    private static int metaProt(int m) {
+        return (m >>> RIGHTS_SHIFT) & 7;
+    }
+
+    private static boolean metaGlobal(int m) {
+        return (m & M_G) != 0;
+    }
+
+    private static boolean metaValid(int m) {
+        return m < 0; // M_VALID is the sign bit
+    }
+
+    private static int makeMeta(int pcid, int prot, boolean user, boolean dirty, boolean global) {
+        return M_VALID | pcid | prot << RIGHTS_SHIFT | (user ? M_U : 0) | (dirty ? M_D : 0) | (global ? M_G : 0);
+    }
+
+    // ------------------------------------------------------------------ the entries
+    /** Virtual page number ({@code vaddr >>> shift}): the tag the hardware compares with the address being translated. */
+    private final long[] vpn;
+    /** Physical frame number of the page's first 4 KiB (page address >>> 12): where the hardware sends the access. */
+    private final long[] pfn;
+    /** PCID, rights, U/S, D, G and valid, packed as laid out above: what the hardware checks before using the entry. */
+    private final int[] meta;
+    /** The {@link #useClock} value of the entry's last fill or hit: replacement picks the smallest in a full set. */
+    private final long[] lastUse;
+
+    private static final PageSize[] SIZES = PageSize.values();
+    private final int[] base = new int[SIZES.length];
+    private final int[] ways = new int[SIZES.length];
+    private final int[] setMask = new int[SIZES.length];
+    private final int[] shift = new int[SIZES.length];
+
+    private final TlbConfig config;
+    private final long[] stats = new long[TlbStat.values().length];
+    /** Ticks once per fill or hit; orders the ways for LRU. */
+    private long useClock;
+
+    /** CR4.PCIDE: when clear, every entry is filled for PCID 0 and MOV to CR3 takes no PCID. */
+    private boolean pcide;
+    /** The PCID of the CR3 last loaded (0 while CR4.PCIDE is clear): the one INVLPG acts on. */
+    private int currentPcid;
+
+    /** An empty TLB, as after reset: CR4.PCIDE clear, current PCID 0. */
+    public Tlb(TlbConfig config) {
+        this.config = config;
+        int n = 0;
+        for (PageSize s : SIZES) {
+            int i = s.ordinal();
+            base[i] = n;
+            ways[i] = config.ways(s);
+            setMask[i] = config.sets(s) - 1;
+            shift[i] = s.shift;
+            n += config.entries(s);
+        }
+        vpn = new long[n];
+        pfn = new long[n];
+        meta = new int[n];
+        lastUse = new long[n];
+    }
+
+    public TlbConfig config() {
+        return config;
+    }
+
+    /** The value of one counter. */
+    public long stat(TlbStat s) {
+        return stats[s.ordinal()];
+    }
+
+    private void count(TlbStat s) {
+        stats[s.ordinal()]++;
+    }
+
+    private void count(TlbStat s, long n) {
+        stats[s.ordinal()] += n;
+    }
+
+    /** CR4.PCIDE as this TLB last saw it. */
+    public boolean pcide() {
+        return pcide;
+    }
+
+    /** The PCID of the last MOV to CR3 (0 while CR4.PCIDE is clear). */
+    public int currentPcid() {
+        return currentPcid;
+    }
+
+    // ------------------------------------------------------------------ translation
+
+    /**
+     * Translates {@code vaddr} for a user-mode {@code access} ({@link Access}) with {@code pcid}
+     * current: what the emulator's TLB-fill hook asks, since guest code runs at CPL 3.
+     *
+     * @return a walk result ({@link WalkResult} layout: the 4 KiB sub-page's physical address,
+     *     rights, size code, global) or {@link #MISS}
+     */
+    public long lookup(long vaddr, int pcid, int access) {
+        return lookup(vaddr, pcid, access, true);
+    }
+
+    /**
+     * Translates {@code vaddr} for {@code access} ({@link Access}) from user mode ({@code user})
+     * or supervisor mode, with {@code pcid} current. A hit needs an entry of {@code pcid} or a
+     * global one that covers the address and whose cached rights allow the access (a write also
+     * needs the cached D; a user access needs the cached U/S). Anything else is {@link #MISS}: the
+     * CPU walks the paging structures again and fills with the outcome.
+     */
+    public long lookup(long vaddr, int pcid, int access, boolean user) {
+        checkPcid(pcid);
+        int need = switch (access) {
+            case Access.READ -> M_R;
+            case Access.WRITE -> M_W | M_D;
+            case Access.FETCH -> M_X;
+            default -> throw new IllegalArgumentException(
+                    "access must be Access.READ, WRITE or FETCH (expected: 0, 1 or 2, got " + access + ")");
+        };
+        if (user) need |= M_U;
+        count(TlbStat.LOOKUP);
+        boolean refused = false;
+        for (int s = 0; s < SIZES.length; s++) {
+            int i = find(s, vaddr >>> shift[s], pcid);
+            if (i < 0) continue;
+            if ((meta[i] & need) == need) {
+                lastUse[i] = ++useClock;
+                count(TlbStat.HIT);
+                return translation(i, s, vaddr);
+            }
+            refused = true;
+        }
+        count(TlbStat.MISS);
+        if (refused) count(TlbStat.MISS_PERMISSION);
+        return MISS;
+    }
+
+    /**
+     * What this TLB holds for {@code vaddr} under {@code pcid}, whatever the access: the same
+     * result as a lookup that hits, or {@link #MISS}. Changes neither the LRU order nor the
+     * counters, so that a debugger or a test can look without disturbing.
+     */
+    public long peek(long vaddr, int pcid) {
+        checkPcid(pcid);
+        for (int s = 0; s < SIZES.length; s++) {
+            int i = find(s, vaddr >>> shift[s], pcid);
+            if (i >= 0) return translation(i, s, vaddr);
+        }
+        return MISS;
+    }
+
+    /** The entry of size index {@code s} translating page {@code v} for {@code pcid} (or a global one), or -1. */
+    private int find(int s, long v, int pcid) {
+        int w = ways[s];
+        int first = base[s] + (int) (v & setMask[s]) * w;
+        for (int i = first, end = first + w; i < end; i++) {
+            int m = meta[i];
+            if (metaValid(m) && vpn[i] == v && (metaPcid(m) == pcid || metaGlobal(m))) return i;
+        }
+        return -1;
+    }
+
+    /** Entry {@code i}'s translation of {@code vaddr} in the walk-result layout. */
+    private long translation(int i, int s, long vaddr) {
+        long subPage = vaddr & ((1L << shift[s]) - 1) & ~0xFFFL;
+        int m = meta[i];
+        return ((pfn[i] << 12) + subPage) & WALK_PA_MASK
+                | metaProt(m)
+                | (long) SIZES[s].walkCode << WALK_SIZE_SHIFT
+                | (metaGlobal(m) ? WALK_GLOBAL : 0);
+    }
+
+    // ------------------------------------------------------------------ fill
+
+    /**
+     * Caches a successful walk of {@code vaddr} by a user-mode access with {@code pcid} current:
+     * the walk only succeeded if U/S was set at every level, so the entry allows user accesses.
+     */
+    public void fill(long vaddr, int pcid, long walkResult) {
+        fill(vaddr, pcid, walkResult, true);
+    }
+
+    /**
+     * Caches a successful walk of {@code vaddr} with {@code pcid} current. A large page becomes
+     * one entry covering the whole page. {@code user}: the walk was for a user-mode access, so it
+     * proved U/S set at every level; a supervisor walk's result does not say, and the entry then
+     * serves supervisor accesses only (a later user access misses and walks, as a TLB that
+     * cached U/S=0 would make it).
+     *
+     * @throws IllegalArgumentException for a fault result, or a result whose page address does not
+     *     belong to {@code vaddr} (a large page's frame not aligned to the page size)
+     */
+    public void fill(long vaddr, int pcid, long walkResult, boolean user) {
+        checkPcid(pcid);
+        if (WalkResult.isFault(walkResult)) {
+            throw new IllegalArgumentException("fill needs a successful walk (got a fault, error code 0x"
+                    + Integer.toHexString(WalkResult.errorCode(walkResult)) + ")");
+        }
+        PageSize size = PageSize.ofWalkCode(WalkResult.sizeCode(walkResult));
+        int s = size.ordinal();
+        long subPage = vaddr & (size.bytes() - 1) & ~0xFFFL;
+        long pageBase = WalkResult.pagePa(walkResult) - subPage;
+        if ((pageBase & (size.bytes() - 1)) != 0) {
+            throw new IllegalArgumentException("walk result does not translate 0x" + Long.toHexString(vaddr)
+                    + ": its 4K sub-page 0x" + Long.toHexString(WalkResult.pagePa(walkResult)) + " puts the "
+                    + size.label + " page at 0x" + Long.toHexString(pageBase) + " (expected: a multiple of 0x"
+                    + Long.toHexString(size.bytes()) + ")");
+        }
+        int prot = WalkResult.prot(walkResult);
+        boolean global = WalkResult.global(walkResult);
+        long v = vaddr >>> shift[s];
+
+        dropOverlapping(v, s, pcid, global);
+        int i = victim(s, v);
+        if (metaValid(meta[i])) count(TlbStat.EVICTION);
+        vpn[i] = v;
+        pfn[i] = pageBase >>> 12;
+        // D is known set only when the walk granted W (WalkResult grants W only after setting D).
+        meta[i] = makeMeta(pcid, prot, user, (prot & WalkResult.PROT_WRITE) != 0, global);
+        lastUse[i] = ++useClock;
+        count(TlbStat.FILL);
+    }
+
+    /**
+     * Invalidates the entries that would translate some address of page {@code v} (size index
+     * {@code s}) for the same lookups as the entry about to be filled.
+     */
+    private void dropOverlapping(long v, int s, int pcid, boolean global) {
+        for (int a = 0; a < SIZES.length; a++) {
+            if (shift[a] >= shift[s]) {
+                // Same or larger pages: only the one containing the new page can overlap; it sits in one set.
+                long av = v >>> (shift[a] - shift[s]);
+                int first = base[a] + (int) (av & setMask[a]) * ways[a];
+                for (int i = first, end = first + ways[a]; i < end; i++) {
+                    if (vpn[i] == av && conflicts(meta[i], pcid, global)) replace(i);
+                }
+            } else {
+                // Smaller pages inside the new one may sit in any set of their array.
+                int d = shift[s] - shift[a];
+                for (int i = base[a], end = base[a] + config.entries(SIZES[a]); i < end; i++) {
+                    if ((vpn[i] >>> d) == v && conflicts(meta[i], pcid, global)) replace(i);
+                }
+            }
+        }
+    }
+
+    private static boolean conflicts(int m, int pcid, boolean global) {
+        return metaValid(m) && (global || metaGlobal(m) || metaPcid(m) == pcid);
+    }
+
+    private void replace(int i) {
+        meta[i] = 0;
+        count(TlbStat.FILL_REPLACED);
+    }
+
+    /** The way a fill of page {@code v} takes: the first invalid way of its set, else the least recently used. */
+    private int victim(int s, long v) {
+        int first = base[s] + (int) (v & setMask[s]) * ways[s];
+        int lru = first;
+        for (int i = first, end = first + ways[s]; i < end; i++) {
+            if (!metaValid(meta[i])) return i;
+            if (lastUse[i] < lastUse[lru]) lru = i;
+        }
+        return lru;
+    }
+
+    // ------------------------------------------------------------------ invalidation (SDM 4.10.4.1)
+
+    /** Scope: entries of the given PCID and global entries (INVLPG). */
+    private static final int SCOPE_PCID_OR_GLOBAL = 0;
+    /** Scope: non-global entries of the given PCID (INVPCID types 0 and 1, MOV to CR3). */
+    private static final int SCOPE_PCID_NON_GLOBAL = 1;
+    /** Scope: non-global entries of every PCID (INVPCID type 3). */
+    private static final int SCOPE_NON_GLOBAL = 2;
+    /** Scope: every entry (INVPCID type 2, CR4.PGE toggle, CR4.PCIDE 1 to 0). */
+    private static final int SCOPE_ALL = 3;
+
+    private static boolean inScope(int m, int scope, int pcid) {
+        if (!metaValid(m)) return false;
+        return switch (scope) {
+            case SCOPE_PCID_OR_GLOBAL -> metaGlobal(m) || metaPcid(m) == pcid;
+            case SCOPE_PCID_NON_GLOBAL -> !metaGlobal(m) && metaPcid(m) == pcid;
+            case SCOPE_NON_GLOBAL -> !metaGlobal(m);
+            default -> true;
+        };
+    }
+
+    /** Invalidates the entries in {@code scope} of every size that translate {@code vaddr}. */
+    private void invalidateAddress(long vaddr, int scope, int pcid) {
+        count(TlbStat.FLUSH_SINGLE);
+        for (int s = 0; s < SIZES.length; s++) {
+            long v = vaddr >>> shift[s];
+            int first = base[s] + (int) (v & setMask[s]) * ways[s];
+            for (int i = first, end = first + ways[s]; i < end; i++) {
+                if (vpn[i] == v && inScope(meta[i], scope, pcid)) invalidate(i);
+            }
+        }
+    }
+
+    /** Invalidates every entry in {@code scope}. */
+    private void invalidateContext(int scope, int pcid) {
+        count(TlbStat.FLUSH_FULL);
+        for (int i = 0; i < meta.length; i++) {
+            if (inScope(meta[i], scope, pcid)) invalidate(i);
+        }
+    }
+
+    private void invalidate(int i) {
+        meta[i] = 0;
+        count(TlbStat.ENTRIES_INVALIDATED);
+    }
+
+    /**
+     * INVLPG: invalidates the entries for the page containing {@code vaddr} that belong to the
+     * current PCID, and global entries for it whatever their PCID (SDM 4.10.4.1). A large-page
+     * entry is invalidated by any address inside it. Linux's __flush_tlb_one_user() without PTI.
+     */
+    public void invlpg(long vaddr) {
+        invalidateAddress(vaddr, SCOPE_PCID_OR_GLOBAL, currentPcid);
+    }
+
+    /**
+     * INVPCID type 0 (individual-address): invalidates the non-global entries of {@code pcid} for
+     * the page containing {@code vaddr}. Unlike INVLPG it spares global entries and takes any PCID.
+     */
+    public void invpcidAddress(int pcid, long vaddr) {
+        checkPcid(pcid);
+        invalidateAddress(vaddr, SCOPE_PCID_NON_GLOBAL, pcid);
+    }
+
+    /** INVPCID type 1 (single-context): invalidates every non-global entry of {@code pcid}. */
+    public void invpcidSingleContext(int pcid) {
+        checkPcid(pcid);
+        invalidateContext(SCOPE_PCID_NON_GLOBAL, pcid);
+    }
+
+    /** INVPCID type 3 (all-context except global): invalidates every non-global entry of every PCID. */
+    public void invpcidAllContext() {
+        invalidateContext(SCOPE_NON_GLOBAL, 0);
+    }
+
+    /**
+     * Invalidates the non-global entries of {@code pcid}: what a MOV to CR3 without NOFLUSH does
+     * to the PCID it loads (SDM 4.10.4.1). Entries of other PCIDs, including the PCID being left,
+     * stay. With CR4.PCIDE clear every entry has PCID 0, so this is the whole non-global TLB.
+     */
+    public void flushAllNonGlobal(int pcid) {
+        checkPcid(pcid);
+        invalidateContext(SCOPE_PCID_NON_GLOBAL, pcid);
+    }
+
+    /**
+     * Invalidates every entry, global ones included: a MOV to CR4 that toggles PGE (Linux's
+     * native_flush_tlb_global() without INVPCID) or INVPCID type 2.
+     */
+    public void flushAll() {
+        invalidateContext(SCOPE_ALL, 0);
+    }
+
+    /**
+     * MOV to CR3 (SDM 4.10.4.1). With CR4.PCIDE set, bits 11:0 are the new PCID and, unless bit 63
+     * (NOFLUSH) is set, that PCID's non-global entries are invalidated; bit 63 is not stored. With
+     * PCIDE clear, the PCID is 0 and the non-global entries of PCID 0 are invalidated.
+     *
+     * @throws IllegalArgumentException for NOFLUSH with PCIDE clear (the model only accepts it with PCIDE set)
+     */
+    public void movToCr3(long cr3) {
+        boolean noflush = (cr3 & CR3_NOFLUSH) != 0;
+        int pcid;
+        if (pcide) {
+            pcid = (int) (cr3 & MAX_PCID);
+        } else {
+            if (noflush) {
+                throw new IllegalArgumentException("CR3 bit 63 (NOFLUSH) is only defined with CR4.PCIDE=1 (got cr3 0x"
+                        + Long.toHexString(cr3) + " with PCIDE=0)");
+            }
+            pcid = 0; // bits 3 and 4 are PWT and PCD here, not a PCID
+        }
+        currentPcid = pcid;
+        if (!noflush) flushAllNonGlobal(pcid);
+    }
+
+    /**
+     * MOV to CR4 writing PCIDE. Clearing it invalidates every entry, global ones included
+     * (SDM 4.10.4.1), and makes PCID 0 current; setting it invalidates nothing (the CPU requires
+     * CR3[11:0] = 0 then, so the current PCID is 0 either way).
+     */
+    public void movToCr4Pcide(boolean enable) {
+        if (pcide == enable) return;
+        if (!enable) flushAll();
+        pcide = enable;
+        currentPcid = 0;
+    }
+
+    // ------------------------------------------------------------------ Linux's range flush
+
+    /** {@link #flushTlbRange(int, long, long, int)} with a 4 KiB stride (PAGE_SHIFT). */
+    public boolean flushTlbRange(int pcid, long start, long end) {
+        return flushTlbRange(pcid, start, end, PAGE_SHIFT);
+    }
+
+    /**
+     * Models the local flush of flush_tlb_mm_range() → flush_tlb_func(), arch/x86/mm/tlb.c, for
+     * the mm loaded with {@code pcid}: when {@code (end - start) >> strideShift} exceeds
+     * tlb_single_page_flush_ceiling (33), or {@code end} is {@link #TLB_FLUSH_ALL}, one full flush
+     * of the loaded PCID (local_flush_tlb(), a CR3 rewrite) counted as nr_tlb_local_flush_all;
+     * otherwise one INVLPG per stride from {@code start} below {@code end}, counted per page as
+     * nr_tlb_local_flush_one. The tlb_gen bookkeeping that can also force a full flush belongs to
+     * the caller.
+     *
+     * @return true when the full flush was chosen
+     * @throws IllegalArgumentException when {@code pcid} is not the current PCID (flush_tlb_func
+     *     only flushes the loaded mm; other ASIDs are flushed at their next switch_mm), or the
+     *     range is not stride-aligned
+     */
+    public boolean flushTlbRange(int pcid, long start, long end, int strideShift) {
+        checkPcid(pcid);
+        if (pcid != currentPcid) {
+            throw new IllegalArgumentException("flush_tlb_func flushes the loaded mm's PCID (expected: current PCID "
+                    + currentPcid + ", got " + pcid + ")");
+        }
+        if (strideShift != PAGE_SHIFT && strideShift != PageSize.SIZE_2M.shift && strideShift != PageSize.SIZE_1G.shift) {
+            throw new IllegalArgumentException("stride shift must be a page size (expected: 12, 21 or 30, got " + strideShift + ")");
+        }
+        if (end != TLB_FLUSH_ALL) {
+            long stride = 1L << strideShift;
+            if (((start | end) & (stride - 1)) != 0 || Long.compareUnsigned(start, end) > 0) {
+                throw new IllegalArgumentException("range must be stride-aligned with start <= end (expected: multiples of 0x"
+                        + Long.toHexString(stride) + ", got [0x" + Long.toHexString(start) + ", 0x"
+                        + Long.toHexString(end) + "))");
+            }
+        }
+        long nrPages = (end - start) >>> strideShift;
+        if (end == TLB_FLUSH_ALL || Long.compareUnsigned(nrPages, TLB_SINGLE_PAGE_FLUSH_CEILING) > 0) {
+            flushAllNonGlobal(currentPcid);
+            count(TlbStat.NR_TLB_LOCAL_FLUSH_ALL);
+            return true;
+        }
+        for (long addr = start; addr != end; addr += 1L << strideShift) {
+            invlpg(addr);
+        }
+        count(TlbStat.NR_TLB_LOCAL_FLUSH_ONE, nrPages);
+        return false;
+    }
+
+    // ------------------------------------------------------------------ inspection
+
+    /** Valid entries of all sizes. */
+    public int validEntries() {
+        int n = 0;
+        for (int m : meta) {
+            if (metaValid(m)) n++;
+        }
+        return n;
+    }
+
+    /** Valid entries of one page size. */
+    public int validEntries(PageSize size) {
+        int s = size.ordinal();
+        int n = 0;
+        for (int i = base[s], end = base[s] + config.entries(size); i < end; i++) {
+            if (metaValid(meta[i])) n++;
+        }
+        return n;
+    }
+
+    /**
+     * The valid entries as a table, one line each, arrays in page-size order and ways in set
+     * order. {@code lru} ranks the way within its set: 0 is the most recently used. Flags are
+     * {@code R W X} (cached rights), {@code U} (U/S), {@code D} (dirty), {@code G} (global),
+     * {@code -} where clear.
+     * <pre>
+     * size set way lru pcid virtual page        frame            flags
+     * 4K     1   0   0 0x001 0x00007f0000001000 0x0000000123000  R W - U D -
+     * </pre>
+     */
+    public String dump() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("TLB ").append(geometry()).append(", CR4.PCIDE=").append(pcide ? 1 : 0)
+                .append(", current PCID ").append(currentPcid).append(", ").append(validEntries()).append('/')
+                .append(meta.length).append(" valid\n");
+        sb.append("size  set way lru  pcid  virtual page        frame             flags\n");
+        for (int s = 0; s < SIZES.length; s++) {
+            int sets = setMask[s] + 1;
+            for (int set = 0; set < sets; set++) {
+                int first = base[s] + set * ways[s];
+                for (int way = 0; way < ways[s]; way++) {
+                    int i = first + way;
+                    int m = meta[i];
+                    if (!metaValid(m)) continue;
+                    sb.append(String.format("%-4s %4d %3d %3d  0x%03x 0x%016x  0x%013x  %s%n", SIZES[s].label, set,
+                            way, lruRank(first, ways[s], i), metaPcid(m), vpn[i] << shift[s], pfn[i] << 12, flags(m)));
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    /** How many valid ways of the set were used more recently than entry {@code i}. */
+    private int lruRank(int first, int w, int i) {
+        int rank = 0;
+        for (int j = first; j < first + w; j++) {
+            if (metaValid(meta[j]) && lastUse[j] > lastUse[i]) rank++;
+        }
+        return rank;
+    }
+
+    private static String flags(int m) {
+        return ((m & M_R) != 0 ? "R" : "-") + ((m & M_W) != 0 ? " W" : " -") + ((m & M_X) != 0 ? " X" : " -")
+                + ((m & M_U) != 0 ? " U" : " -") + ((m & M_D) != 0 ? " D" : " -") + ((m & M_G) != 0 ? " G" : " -");
+    }
+
+    private String geometry() {
+        StringBuilder sb = new StringBuilder();
+        for (PageSize s : SIZES) {
+            if (s.ordinal() > 0) sb.append(", ");
+            sb.append(s.label).append(' ').append(config.sets(s)).append('x').append(config.ways(s));
+        }
+        return sb.toString();
+    }
+
+    /** The counters, one {@code name value} per line, for a failure message or a lab's report. */
+    public String statsDump() {
+        StringBuilder sb = new StringBuilder();
+        for (TlbStat s : TlbStat.values()) {
+            sb.append(s.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(stats[s.ordinal()]).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** Zeroes every counter. */
+    public void resetStats() {
+        Arrays.fill(stats, 0);
+    }
+
+    @Override
+    public String toString() {
+        return dump();
+    }
+
+    private static void checkPcid(int pcid) {
+        if ((pcid & ~MAX_PCID) != 0) {
+            throw new IllegalArgumentException("pcid must be 12 bits (expected: 0..4095, got " + pcid + ")");
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.mmemu.tlb;
+
+/**
+ * The geometry of one CPU's TLB: sets and ways of the array for each page size. A set holds
+ * {@code ways} entries; the set an entry goes to is the low bits of its virtual page number, so
+ * {@code sets} must be a power of two. A fully associative array is one set.
+ */
+public record TlbConfig(int sets4k, int ways4k, int sets2m, int ways2m, int sets1g, int ways1g) {
+
+    /**
+     * The teaching preset: 4 sets × 2 ways of 4 KiB entries, 2 entries of 2 MiB, 1 of 1 GiB.
+     * A handful of pages already evicts, so misses and LRU order are easy to watch.
+     */
+    public static final TlbConfig TEACHING = new TlbConfig(4, 2, 1, 2, 1, 1);
+
+    /**
+     * A typical L1 dTLB: 64 entries of 4 KiB (16 sets × 4 ways), 32 of 2 MiB (8 × 4) and 4 of
+     * 1 GiB (fully associative), about what recent Intel cores have.
+     */
+    public static final TlbConfig TYPICAL = new TlbConfig(16, 4, 8, 4, 1, 4);
+
+    /** Upper bound on entries per array, so that a typo cannot allocate gigabytes. */
+    static final int MAX_ENTRIES = 1 << 16;
+
+    public TlbConfig {
+        check("4K", sets4k, ways4k);
+        check("2M", sets2m, ways2m);
+        check("1G", sets1g, ways1g);
+    }
+
+    private static void check(String size, int sets, int ways) {
+        if (sets <= 0 || Integer.bitCount(sets) != 1) {
+            throw new IllegalArgumentException(size + " sets must be a power of two (expected: 1, 2, 4, ..., got " + sets + ")");
+        }
+        if (ways <= 0) {
+            throw new IllegalArgumentException(size + " ways must be positive (expected: at least 1, got " + ways + ")");
+        }
+        if ((long) sets * ways > MAX_ENTRIES) {
+            throw new IllegalArgumentException(size + " sets × ways must be at most " + MAX_ENTRIES
+                    + " (got " + sets + " × " + ways + " = " + (long) sets * ways + ")");
+        }
+    }
+
+    /** Sets of the array for {@code size}. */
+    public int sets(PageSize size) {
+        return switch (size) {
+            case SIZE_4K -> sets4k;
+            case SIZE_2M -> sets2m;
+            case SIZE_1G -> sets1g;
+        };
+    }
+
+    /** Ways of the array for {@code size}. */
+    public int ways(PageSize size) {
+        return switch (size) {
+            case SIZE_4K -> ways4k;
+            case SIZE_2M -> ways2m;
+            case SIZE_1G -> ways1g;
+        };
+    }
+
+    /** Entries of the array for {@code size}. */
+    public int entries(PageSize size) {
+        return sets(size) * ways(size);
+    }
+
+    /** Entries of all three arrays together. */
+    public int capacity() {
+        return entries(PageSize.SIZE_4K) + entries(PageSize.SIZE_2M) + entries(PageSize.SIZE_1G);
+    }
+}
