@@ -566,13 +566,11 @@ public final class KmemCache {
     }
 
     void incSlabsNode(int nid, int objects) {
-        node[nid].nrSlabs.incrementAndGet();
-        node[nid].totalObjects.addAndGet(objects);
+        node[nid].faaSlabs(1, objects);
     }
 
     void decSlabsNode(int nid, int objects) {
-        node[nid].nrSlabs.decrementAndGet();
-        node[nid].totalObjects.addAndGet(-objects);
+        node[nid].faaSlabs(-1, -objects);
     }
 
     /** Models discard_slab(), mm/slub.c. */
@@ -1062,12 +1060,12 @@ public final class KmemCache {
 
     /** Slabs of this cache on node {@code nid} (node_nr_slabs()). */
     public long nrSlabs(int nid) {
-        return node[nid].nrSlabs.get();
+        return node[nid].lvNrSlabs();
     }
 
     /** Objects in slabs of this cache on node {@code nid} (node_nr_objs()). */
     public long totalObjects(int nid) {
-        return node[nid].totalObjects.get();
+        return node[nid].lvTotalObjects();
     }
 
     /** Slabs on the partial list of node {@code nid} (n->nr_partial). */

@@ -1,6 +1,7 @@
 package io.mmemu.slub;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -8,10 +9,23 @@ import java.util.concurrent.locks.ReentrantLock;
  * list under {@link #listLock}, and for debug caches the full list.
  *
  * <p>Lock order: a CPU's local lock, then a node's list_lock, then the page allocator.
- * {@link #nrSlabs} and {@link #totalObjects} are atomics updated without the list lock,
+ * {@code nrSlabs} and {@code totalObjects} are atomics updated without the list lock,
  * as the kernel's atomic_long_t nr_slabs and total_objects.
  */
 final class KmemCacheNode {
+    private static final VarHandle NR_SLABS;
+    private static final VarHandle TOTAL_OBJECTS;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            NR_SLABS = l.findVarHandle(KmemCacheNode.class, "nrSlabs", long.class);
+            TOTAL_OBJECTS = l.findVarHandle(KmemCacheNode.class, "totalObjects", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     final int nid;
     final ReentrantLock listLock = new ReentrantLock();
     /** Partial list head and tail (n->partial). */
@@ -23,8 +37,26 @@ final class KmemCacheNode {
     Slab fullHead;
     Slab fullTail;
     int nrFull;
-    final AtomicLong nrSlabs = new AtomicLong();
-    final AtomicLong totalObjects = new AtomicLong();
+    /** node_nr_slabs(): slabs of this node. Accessed through NR_SLABS only. */
+    @SuppressWarnings("unused")
+    private long nrSlabs;
+    /** node_nr_objs(): objects in slabs of this node. Accessed through TOTAL_OBJECTS only. */
+    @SuppressWarnings("unused")
+    private long totalObjects;
+
+    long lvNrSlabs() {
+        return (long) NR_SLABS.getVolatile(this);
+    }
+
+    long lvTotalObjects() {
+        return (long) TOTAL_OBJECTS.getVolatile(this);
+    }
+
+    /** atomic_long_add() on nr_slabs and total_objects together (inc_slabs_node()/dec_slabs_node()). */
+    void faaSlabs(long slabs, long objects) {
+        NR_SLABS.getAndAdd(this, slabs);
+        TOTAL_OBJECTS.getAndAdd(this, objects);
+    }
 
     KmemCacheNode(int nid) {
         this.nid = nid;

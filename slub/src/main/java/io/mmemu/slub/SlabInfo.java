@@ -23,8 +23,8 @@ public final class SlabInfo {
             long nrObjs = 0;
             long nrFree = 0;
             for (KmemCacheNode n : s.node) {
-                nrSlabs += n.nrSlabs.get();
-                nrObjs += n.totalObjects.get();
+                nrSlabs += n.lvNrSlabs();
+                nrObjs += n.lvTotalObjects();
                 nrFree += SlubDebug.countPartialFree(n);
             }
             sb.append(String.format("%-17s %6d %6d %6d %4d %4d", s.name, nrObjs - nrFree, nrObjs, s.size,

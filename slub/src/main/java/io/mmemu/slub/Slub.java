@@ -282,7 +282,7 @@ public final class Slub {
             });
             boolean slabsLeft = false;
             for (KmemCacheNode n : s.node) {
-                slabsLeft |= n.nrPartial != 0 || n.nrSlabs.get() != 0;
+                slabsLeft |= n.nrPartial != 0 || n.lvNrSlabs() != 0;
             }
             if (!leaked.isEmpty() || slabsLeft) {
                 String msg = String.format("kmem_cache_destroy %s: Slab cache still has objects when called from %s",

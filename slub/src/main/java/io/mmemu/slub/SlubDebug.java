@@ -474,8 +474,8 @@ final class SlubDebug {
         log.line(String.format("  cache: %s, object size: %d, buffer size: %d, default order: %d, min order: %d",
                 s.name, s.objectSize, s.size, s.layout.order(), s.layout.minOrder()));
         for (KmemCacheNode n : s.node) {
-            long slabs = n.nrSlabs.get();
-            long objs = n.totalObjects.get();
+            long slabs = n.lvNrSlabs();
+            long objs = n.lvTotalObjects();
             log.line(String.format("  node %d: slabs: %d, objs: %d, free: %d", n.nid, slabs, objs, countPartialFree(n)));
         }
     }
@@ -548,8 +548,8 @@ final class SlubDebug {
                         validateSlab(s, slab);
                         count++;
                     }
-                    if (count != n.nrSlabs.get()) {
-                        listCount(s, String.format("SLUB: %s %d slabs counted but counter=%d", s.name, count, n.nrSlabs.get()));
+                    if (count != n.lvNrSlabs()) {
+                        listCount(s, String.format("SLUB: %s %d slabs counted but counter=%d", s.name, count, n.lvNrSlabs()));
                     }
                 }
             } finally {

@@ -17,6 +17,7 @@
  *       whoever loads the stored value. Used only where no other writer can race.</li>
  *   <li>{@code cas…} — compare-and-set, volatile semantics; false on failure, never spurious.</li>
  *   <li>{@code xchg…} — atomic exchange, volatile semantics.</li>
+ *   <li>{@code faa…} — atomic fetch-and-add, volatile semantics (counters only).</li>
  * </ul>
  * The fast paths of {@link io.mmemu.slub.KmemCache} inline the same VarHandle calls on a local
  * copy of the pair array, with the access mode in a comment on the line. Plain fields
