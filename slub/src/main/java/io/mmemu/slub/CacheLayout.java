@@ -20,6 +20,7 @@ import static io.mmemu.slub.SlabFlags.SLAB_TYPESAFE_BY_RCU;
  *   [right red zone / alignment]  up to inuse: 0xbb free / 0xcc allocated (Z), else 0x5a (P)
  *   [free pointer: 8]             only when it must not overlap the object (ctor, P, RCU, tiny Z)
  *   [alloc track: 32][free track: 32]   SLAB_STORE_USER (U)
+ *   [orig_size: 4]                kmalloc caches with U: the size kmalloc() was asked for
  *   [right red zone: 8]           SLAB_RED_ZONE
  *   [padding to align]            0x5a (P)
  * </pre>
@@ -88,7 +89,7 @@ public record CacheLayout(int objectSize, int size, int align, int inuse, int of
         int inuse = size;
         int offset;
         if ((flags & SLAB_TYPESAFE_BY_RCU) != 0 || (flags & SLAB_POISON) != 0 || hasCtor
-                || ((flags & SLAB_RED_ZONE) != 0 && objectSize < WORD)) {
+                || ((flags & SLAB_RED_ZONE) != 0 && (objectSize < WORD || debugOrigSize(flags)))) {
             // The object must stay intact while free: the free pointer goes after it.
             offset = size;
             size += WORD;
@@ -97,6 +98,9 @@ public record CacheLayout(int objectSize, int size, int align, int inuse, int of
         }
         if ((flags & SLAB_STORE_USER) != 0) {
             size += 2 * TRACK_SIZE;
+            if ((flags & SLAB_KMALLOC) != 0) {
+                size += 4;                   // the original kmalloc request size
+            }
         }
         int redLeftPad = 0;
         if ((flags & SLAB_RED_ZONE) != 0) {
@@ -132,6 +136,16 @@ public record CacheLayout(int objectSize, int size, int align, int inuse, int of
         int cpuPartialSlabs = cpuPartial == 0 ? 0 : ceilDiv(cpuPartial * 2, objects);
         return new CacheLayout(objectSize, size, align, inuse, offset, redLeftPad, flags, order, objects,
                 minOrder, minObjects, minPartial, cpuPartial, cpuPartialSlabs);
+    }
+
+    /** Models slub_debug_orig_size(), mm/slub.c: kmalloc caches with U keep each object's requested size. */
+    static boolean debugOrigSize(long flags) {
+        return (flags & SLAB_STORE_USER) != 0 && (flags & SLAB_KMALLOC) != 0;
+    }
+
+    /** Where the kmalloc request size is kept, from the object (after the two tracks). */
+    public int origSizeOffset() {
+        return infoEnd() + 2 * TRACK_SIZE;
     }
 
     /** Models calculate_alignment(), mm/slab_common.c. */

@@ -221,10 +221,11 @@ public final class KmemCache {
     /**
      * Models slab_alloc_node(), mm/slub.c: the lock-free fast path. Allocates an object,
      * preferring {@code nid} (or any node for -1), and returns its physical address, or 0.
+     * {@code origSize} is the size asked for (kmalloc), which debug kmalloc caches red-zone beyond.
      */
-    long slabAllocNode(CpuBinding b, int nid, long caller) {
+    long slabAllocNode(CpuBinding b, int nid, long caller, int origSize) {
         if (debug) {
-            return slabAllocDebug(b, nid, caller);
+            return slabAllocDebug(b, nid, caller, origSize);
         }
         final long[] pairs = this.pairs;
         for (;;) {
@@ -819,11 +820,11 @@ public final class KmemCache {
     // ================================================================ debug caches
 
     /** Models ___slab_alloc() for debug caches: one object at a time from a partial or new slab, under list_lock. */
-    private long slabAllocDebug(CpuBinding b, int nid, long caller) {
+    private long slabAllocDebug(CpuBinding b, int nid, long caller, int origSize) {
         KmemCacheCpu c = cpuSlab[b.cpu()];
         stat(c, SlubStat.ALLOC_SLOWPATH);
         for (;;) {
-            long object = getPartialDebug(c, nid);
+            long object = getPartialDebug(c, nid, origSize);
             if (object == 0) {
                 Slab slab = newSlab(c, nid);
                 if (slab == null) {
@@ -831,7 +832,7 @@ public final class KmemCache {
                     return 0;
                 }
                 stat(c, SlubStat.ALLOC_SLAB);
-                object = allocSingleFromNewSlab(slab);
+                object = allocSingleFromNewSlab(slab, origSize);
                 if (object == 0) {
                     continue;
                 }
@@ -843,7 +844,7 @@ public final class KmemCache {
         }
     }
 
-    private long getPartialDebug(KmemCacheCpu c, int nid) {
+    private long getPartialDebug(KmemCacheCpu c, int nid, int origSize) {
         int search = nid == NUMA_NO_NODE ? cpuToNode(c.cpu) : nid;
         for (int i = 0; i < node.length; i++) {
             KmemCacheNode n = node[(search + i) % node.length];
@@ -855,7 +856,7 @@ public final class KmemCache {
                 Slab slab = n.partialHead;
                 while (slab != null) {
                     Slab slab2 = slab.listNext;
-                    long object = allocSingleFromPartial(n, slab);
+                    long object = allocSingleFromPartial(n, slab, origSize);
                     if (object != 0) {
                         return object;
                     }
@@ -869,13 +870,13 @@ public final class KmemCache {
     }
 
     /** Models alloc_single_from_partial(), mm/slub.c. Called with n->list_lock held. */
-    private long allocSingleFromPartial(KmemCacheNode n, Slab slab) {
+    private long allocSingleFromPartial(KmemCacheNode n, Slab slab, int origSize) {
         long fc = slab.lvFc();
         long object = Slab.freelistOf(fc);
         long next = checkValidPointer(slab, object, Slab.objectsOf(fc)) ? getFreepointer(object) : 0;
         int used = Slab.inuseOf(fc) + 1;
         slab.soFc(Slab.withInuse(Slab.withFreelist(fc, next), used));
-        if (!SlubDebug.allocDebugProcessing(this, slab, object)) {
+        if (!SlubDebug.allocDebugProcessing(this, slab, object, origSize)) {
             if (slab.onNodePartial) {
                 n.removePartial(slab);
             }
@@ -889,12 +890,12 @@ public final class KmemCache {
     }
 
     /** Models alloc_single_from_new_slab(), mm/slub.c. */
-    private long allocSingleFromNewSlab(Slab slab) {
+    private long allocSingleFromNewSlab(Slab slab, int origSize) {
         KmemCacheNode n = node[slab.nid];
         long fc = slab.lvFc();
         long object = Slab.freelistOf(fc);
         slab.soFc(Slab.withInuse(Slab.withFreelist(fc, getFreepointer(object)), 1));
-        if (!SlubDebug.allocDebugProcessing(this, slab, object)) {
+        if (!SlubDebug.allocDebugProcessing(this, slab, object, origSize)) {
             return 0;
         }
         n.listLock.lock();
@@ -982,12 +983,23 @@ public final class KmemCache {
 
     /** Models kmem_cache_alloc(), mm/slub.c. Returns the object's physical address, or 0. */
     public long alloc(CpuBinding b) {
-        return slabAllocNode(b, NUMA_NO_NODE, 0);
+        return slabAllocNode(b, NUMA_NO_NODE, 0, objectSize);
     }
 
     /** Models kmem_cache_alloc() with the caller's address recorded (_RET_IP_). */
     public long alloc(CpuBinding b, long caller) {
-        return slabAllocNode(b, NUMA_NO_NODE, caller);
+        return slabAllocNode(b, NUMA_NO_NODE, caller, objectSize);
+    }
+
+    /**
+     * Models kmalloc_trace() (__kmalloc_cache_noprof()), include/linux/slab.h: a kmalloc of
+     * {@code size} bytes served by this cache, remembered for the kmalloc red zone.
+     */
+    public long kmallocTrace(CpuBinding b, int size, long caller) {
+        if (size <= 0 || size > objectSize) {
+            throw new IllegalArgumentException("size out of range (expected: 1.." + objectSize + ", got " + size + ")");
+        }
+        return slabAllocNode(b, NUMA_NO_NODE, caller, size);
     }
 
     /** Models kmem_cache_alloc_node(), mm/slub.c. */
@@ -995,7 +1007,7 @@ public final class KmemCache {
         if (nid != NUMA_NO_NODE && (nid < 0 || nid >= node.length)) {
             throw new IllegalArgumentException("node out of range (expected: -1 or 0.." + (node.length - 1) + ", got " + nid + ")");
         }
-        return slabAllocNode(b, nid, caller);
+        return slabAllocNode(b, nid, caller, objectSize);
     }
 
     /** Models kmem_cache_free(), mm/slub.c. */

@@ -395,7 +395,7 @@ public final class Slub {
         if (size > KMALLOC_MAX_CACHE_SIZE) {
             return kmallocLarge(size, nid, b);
         }
-        return kmallocCaches[kmallocIndex(size)].slabAllocNode(b, nid, caller);
+        return kmallocCaches[kmallocIndex(size)].slabAllocNode(b, nid, caller, (int) size);
     }
 
     /** Models kzalloc(). */
@@ -474,6 +474,15 @@ public final class Slub {
         if (p > ZERO_SIZE_PTR) {
             ks = ksize(p);
             if (ks >= newSize) {
+                // Move the kmalloc red zone to the new request size.
+                Slab slab = virtToSlab(p);
+                if (slab != null && CacheLayout.debugOrigSize(slab.slabCache.flags)) {
+                    KmemCache s = slab.slabCache;
+                    SlubDebug.setOrigSize(s, p, (int) newSize);
+                    if ((s.flags & SlabFlags.SLAB_RED_ZONE) != 0 && newSize < ks) {
+                        mem.fill(p + newSize, ks - newSize, SlabFlags.SLUB_RED_ACTIVE);
+                    }
+                }
                 return p;
             }
         }
@@ -492,7 +501,7 @@ public final class Slub {
 
     /** Models kmem_cache_alloc(). */
     public long kmemCacheAlloc(KmemCache s, CpuBinding b) {
-        return s.slabAllocNode(b, KmemCache.NUMA_NO_NODE, 0);
+        return s.slabAllocNode(b, KmemCache.NUMA_NO_NODE, 0, s.objectSize);
     }
 
     /** Models kmem_cache_free(). */

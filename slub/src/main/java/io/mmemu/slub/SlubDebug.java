@@ -136,6 +136,9 @@ final class SlubDebug {
         if ((s.flags & SLAB_STORE_USER) != 0) {
             off += 2 * TRACK_SIZE;
         }
+        if (CacheLayout.debugOrigSize(s.flags)) {
+            off += 4;
+        }
         if (off != l.sizeFromObject()) {
             printSection(s, "Padding  ", p + off, l.sizeFromObject() - off);
         }
@@ -145,16 +148,37 @@ final class SlubDebug {
 
     /** Models init_object(), mm/slub.c. */
     static void initObject(KmemCache s, long p, byte val) {
+        int poisonSize = s.objectSize;
         if ((s.flags & SLAB_RED_ZONE) != 0) {
             s.mem.fill(p - s.redLeftPad, s.redLeftPad, val);
+            if (CacheLayout.debugOrigSize(s.flags) && val == SLUB_RED_ACTIVE) {
+                // Red-zone what kmalloc gave beyond the request; poison only the request.
+                poisonSize = getOrigSize(s, p);
+            }
         }
         if ((s.flags & OBJECT_POISON) != 0) {
-            s.mem.fill(p, s.objectSize - 1, POISON_FREE);
-            s.mem.writeByte(p + s.objectSize - 1, POISON_END);
+            s.mem.fill(p, poisonSize - 1, POISON_FREE);
+            s.mem.writeByte(p + poisonSize - 1, POISON_END);
         }
         if ((s.flags & SLAB_RED_ZONE) != 0) {
-            s.mem.fill(p + s.objectSize, s.inuse - s.objectSize, val);
+            s.mem.fill(p + poisonSize, s.inuse - poisonSize, val);
         }
+    }
+
+    /** Models set_orig_size(), mm/slub.c. */
+    static void setOrigSize(KmemCache s, long object, int origSize) {
+        if (CacheLayout.debugOrigSize(s.flags)) {
+            s.mem.writeInt(object + s.layout.origSizeOffset(), origSize);
+        }
+    }
+
+    /** Models get_orig_size(), mm/slub.c. */
+    static int getOrigSize(KmemCache s, long object) {
+        if (!CacheLayout.debugOrigSize(s.flags)) {
+            return s.objectSize;
+        }
+        int v = s.mem.readInt(object + s.layout.origSizeOffset());
+        return v <= 0 || v > s.objectSize ? s.objectSize : v;
     }
 
     /** Where an object's alloc (or free) track lives (get_track()). */
@@ -230,6 +254,9 @@ final class SlubDebug {
         int off = s.layout.infoEnd();
         if ((s.flags & SLAB_STORE_USER) != 0) {
             off += 2 * TRACK_SIZE;
+            if ((s.flags & SlabFlags.SLAB_KMALLOC) != 0) {
+                off += 4;
+            }
         }
         int sizeFromObject = s.layout.sizeFromObject();
         if (sizeFromObject == off) {
@@ -274,6 +301,13 @@ final class SlubDebug {
             }
             if (!checkBytesAndReport(s, slab, p, "Right Redzone", endobject, val, s.inuse - s.objectSize, ret)) {
                 ret = false;
+            }
+            if (CacheLayout.debugOrigSize(s.flags) && val == SLUB_RED_ACTIVE) {
+                int origSize = getOrigSize(s, p);
+                if (s.objectSize > origSize && !checkBytesAndReport(s, slab, p, "kmalloc Redzone", p + origSize, val,
+                        s.objectSize - origSize, ret)) {
+                    ret = false;
+                }
             }
         } else if ((s.flags & SLAB_POISON) != 0 && s.objectSize < s.inuse) {
             if (!checkBytesAndReport(s, slab, p, "Alignment padding", endobject, POISON_INUSE, s.inuse - s.objectSize, ret)) {
@@ -380,7 +414,7 @@ final class SlubDebug {
     // ---------------------------------------------------------------- alloc and free processing
 
     /** Models alloc_debug_processing() with alloc_consistency_checks(), mm/slub.c. */
-    static boolean allocDebugProcessing(KmemCache s, Slab slab, long object) {
+    static boolean allocDebugProcessing(KmemCache s, Slab slab, long object, int origSize) {
         if ((s.flags & SLAB_CONSISTENCY_CHECKS) != 0) {
             boolean ok = checkSlab(s, slab);
             if (ok && !s.checkValidPointer(slab, object, slab.objects())) {
@@ -398,6 +432,7 @@ final class SlubDebug {
                 return false;
             }
         }
+        setOrigSize(s, object, origSize);
         initObject(s, object, SLUB_RED_ACTIVE);
         return true;
     }

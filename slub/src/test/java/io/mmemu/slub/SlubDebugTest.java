@@ -126,6 +126,38 @@ class SlubDebugTest {
         }
     }
 
+    @Test
+    void testKmallocRedzoneAccess() {
+        try (Machine m = new Machine(1)) {
+            KmemCache s = m.slub.kmemCacheCreate("TestSlub_RZ_kmalloc", 32, 0,
+                    SlabFlags.SLAB_KMALLOC | SlabFlags.SLAB_STORE_USER | SlabFlags.SLAB_RED_ZONE, null);
+            CpuBinding b = m.slub.bind(0);
+            long p = s.kmallocTrace(b, 18, 0xffffffff81000018L);
+            m.mem.writeByte(p + 18, (byte) 0xab);
+            m.mem.writeByte(p + 19, (byte) 0xab);
+            assertEquals(2, s.validate(), show(m));
+            assertEquals(String.format("[kmalloc Redzone overwritten] %s-%s @offset=%d. First byte 0xab instead of 0xcc",
+                    ptr(p + 18), ptr(p + 19), p + 18 - m.slub.virtToSlab(p).address()), m.slub.log().lines().get(0));
+            s.free(p, b);
+            assertTrue(m.slub.kmemCacheDestroy(s, 0).destroyed());
+        }
+    }
+
+    @Test
+    void kmallocRedzoneFollowsKrealloc() {
+        try (Machine m = Machine.withDebug(1, "ZU,kmalloc-32")) {
+            CpuBinding b = m.slub.bind(0);
+            long p = m.slub.kmalloc(18, b);
+            assertEquals((byte) 0xcc, m.mem.readByte(p + 18), "bytes beyond the request are red zone");
+            assertEquals(p, m.slub.krealloc(p, 30, b));
+            m.mem.fill(p, 30, (byte) 1);                   // legal now
+            assertEquals(0, m.slub.kmallocSlab(32).validate(), show(m));
+            m.mem.writeByte(p + 30, (byte) 1);             // one past the new size
+            assertEquals(2, m.slub.kmallocSlab(32).validate(), show(m));
+            m.slub.kfree(p, b);
+        }
+    }
+
     // ------------------------------------------------------------ detections on alloc and free
 
     @Test
