@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * covered by the jcstress tests in src/jcstress when that harness is run.)
  */
 class ConcurrencyStressTest {
-    private static final int ITERATIONS = Integer.getInteger("mmemu.slub.stressIterations", 60_000);
+    private static final int ITERATIONS = Integer.getInteger("mmemu.slub.stressIterations", 250_000);
 
     @Test
     void threadsOnSharedCpusWithMigrationsNeverShareAnObject() throws Exception {
