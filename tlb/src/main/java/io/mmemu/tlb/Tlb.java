@@ -12,8 +12,8 @@ import java.util.Arrays;
  *
  * <h2>What it models</h2>
  * <ul>
- *   <li>Three arrays, one per page size (4 KiB, 2 MiB, 1 GiB), as processors keep separate
- *       structures per page size (SDM 4.10.2.3); each set-associative with the geometry of
+ *   <li>Three arrays, one per page size (4 KiB, 2 MiB, 1 GiB), as processors may keep separate
+ *       TLBs per page size (SDM 4.10.2.3; CPUID leaf 18H reports them); each set-associative with the geometry of
  *       {@link TlbConfig}. The set is the low bits of the virtual page number.</li>
  *   <li>Entries tagged with the 12-bit PCID current when they were filled (SDM 4.10.1). A lookup
  *       uses an entry of its own PCID or a global one: a global entry may be used with any PCID
@@ -573,8 +573,10 @@ public final class Tlb {
      * {@code R W X} (cached rights), {@code U} (U/S), {@code D} (dirty), {@code G} (global),
      * {@code -} where clear.
      * <pre>
-     * size set way lru pcid virtual page        frame            flags
-     * 4K     1   0   0 0x001 0x00007f0000001000 0x0000000123000  R W - U D -
+     * TLB 4K 4x2, 2M 1x2, 1G 1x1, CR4.PCIDE=1, current PCID 3, 2/11 valid
+     * size  set way lru  pcid  virtual page        frame             flags
+     * 4K      1   0   1  0x003 0x00007f0000005000  0x0000000123000  R W X U D -
+     * 2M      0   0   0  0x003 0xffffffff81200000  0x0000001200000  R W - - D G
      * </pre>
      */
     public String dump() {
