@@ -14,6 +14,9 @@ import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.tlb.Tlb;
+import io.mmemu.tlb.TlbConfig;
+import io.mmemu.tlb.TlbStat;
 
 /**
  * One emulated CPU: a Unicorn engine in UC_TLB_VIRTUAL mode over the shared physical memory,
@@ -25,8 +28,12 @@ import io.mmemu.mm.vma.MmStruct;
  * translation is the same as restarting it). A fault that ends in a signal refuses the fill:
  * Unicorn stops with RIP at the faulting instruction and {@link #run} delivers the signal.
  *
- * <p>Invariant: Unicorn's TLB holds only translations the page tables allow: every change of a
- * present entry of the running mm flushes it ({@link #flushTlb}).
+ * <p>Behind Unicorn's TLB sits the model of the hardware TLB ({@link Tlb}): a fill first asks it,
+ * and a hit answers with the cached translation, stale or not, exactly as hardware would.
+ *
+ * <p>Invariant: Unicorn's TLB holds only translations the page tables allow or the model TLB
+ * holds: every invalidation (munmap, mprotect, COW, CR3 load) reaches both ({@link #flushTlbRange}).
+ * Capacity evictions of the model reach Unicorn only with exactTlb (see the constructor).
  */
 public final class Cpu implements AutoCloseable {
     /** CR0: PE MP ET NE WP AM PG, as Linux runs. */
@@ -43,6 +50,10 @@ public final class Cpu implements AutoCloseable {
     private final PagingControl control;
     private final SyscallHandler syscalls;
     private final CpuStats stats = new CpuStats();
+    /** The model of this CPU's hardware TLB, consulted before any walk. */
+    private final Tlb tlb;
+    /** Propagate the model TLB's capacity evictions to Unicorn's TLB (exact miss counts). */
+    private final boolean exactTlb;
 
     private Task current;
     private MmStruct mm;
@@ -54,7 +65,21 @@ public final class Cpu implements AutoCloseable {
     private final InstructionCounter counter;
 
     public Cpu(int id, MmEnv env, SyscallHandler syscalls, boolean countInstructions) {
+        this(id, env, syscalls, countInstructions, TlbConfig.TYPICAL, false);
+    }
+
+    /**
+     * @param exactTlb when true, every entry the model TLB evicts for capacity is also dropped from
+     *     Unicorn's TLB (which can only flush everything), so every miss of the modelled TLB reaches
+     *     the model and miss counts are exact; when false, Unicorn may keep serving such entries —
+     *     still correct translations, since invalidations always propagate — and misses are
+     *     undercounted for working sets beyond the model TLB. Exact costs about 3x on streaming access.
+     */
+    public Cpu(int id, MmEnv env, SyscallHandler syscalls, boolean countInstructions, TlbConfig tlbConfig,
+            boolean exactTlb) {
         this.id = id;
+        this.tlb = new Tlb(tlbConfig);
+        this.exactTlb = exactTlb;
         this.env = env;
         this.syscalls = syscalls;
         this.walker = new PageWalker(env.mem());
@@ -98,18 +123,36 @@ public final class Cpu implements AutoCloseable {
         return counter == null ? -1 : counter.count();
     }
 
-    /** Makes {@code task} current: loads its mm (CR3) and drops every cached translation. */
+    public Tlb tlb() {
+        return tlb;
+    }
+
+    /** Makes {@code task} current: loads its mm (a CR3 write, which flushes its non-global entries). */
     public void switchTo(Task task) {
         current = task;
         mm = task.mm();
         cr3 = mm.pgd().cr3();
         uc.regWrite(X86Reg.CR3, cr3);
-        flushTlb();
+        tlb.movToCr3(cr3);
+        flushUnicornTlb();
     }
 
-    /** Drops every translation in Unicorn's TLB (uc_ctl TLB_FLUSH). */
-    public void flushTlb() {
-        uc.ctlFlushTlb();
+    /**
+     * Models the local part of flush_tlb_mm_range(): [start, end) of the loaded mm changed;
+     * the model TLB drops those pages (or everything past the 33-page ceiling) and Unicorn's TLB,
+     * which may hold only what the model holds, is flushed.
+     */
+    public void flushTlbRange(long start, long end) {
+        tlb.flushTlbRange(tlb.currentPcid(), start, end);
+        flushUnicornTlb();
+    }
+
+    /**
+     * Drops every translation in Unicorn's own TLB. Rewriting CR3 (paging on) flushes the TLB
+     * only; uc_ctl(TLB_FLUSH) would drop all translated code as well, several times dearer.
+     */
+    private void flushUnicornTlb() {
+        uc.regWrite(X86Reg.CR3, cr3);
         stats.tlbFlushes++;
     }
 
@@ -128,7 +171,16 @@ public final class Cpu implements AutoCloseable {
     /** UC_HOOK_TLB_FILL: the model's translation of {@code vaddr}, handling a page fault on the way. */
     private long tlbFill(long vaddr, int memType) {
         if (vaddr == probePage) return probeScratchPa | Uc.PROT_READ | Uc.PROT_WRITE;
+        // After exit_group the engine may still fetch ahead before it stops; the mm and its page
+        // tables are gone (their frames may be reused): answer nothing.
+        if (current.exited()) return Hooks.TlbFill.NO_TRANSLATION;
         int access = memType == Uc.MEM_WRITE ? Access.WRITE : memType == Uc.MEM_FETCH ? Access.FETCH : Access.READ;
+        int pcid = tlb.currentPcid();
+        long hit = tlb.lookup(vaddr, pcid, access);
+        if (hit != Tlb.MISS) {
+            stats.tlbFills++;
+            return WalkResult.pagePa(hit) | WalkResult.prot(hit);
+        }
         long r = walker.walk(cr3, vaddr, access, true, control);
         // A handled fault restarts the access, which may fault once more (a fetch from a non-exec
         // VMA is mapped NX first, then refaults with PROT|INSTR); a third fault is a model bug.
@@ -150,6 +202,11 @@ public final class Cpu implements AutoCloseable {
             stats.pageFaults++;
             r = walker.walk(cr3, vaddr, access, true, control);
         }
+        long evictions = tlb.stat(TlbStat.EVICTION);
+        tlb.fill(vaddr, pcid, r);
+        // With exactTlb, Unicorn's TLB holds only what the model holds: an entry the model evicted
+        // goes from Unicorn's too, which can only flush all of it.
+        if (exactTlb && tlb.stat(TlbStat.EVICTION) != evictions) flushUnicornTlb();
         stats.tlbFills++;
         return WalkResult.pagePa(r) | WalkResult.prot(r);
     }

@@ -12,6 +12,7 @@ import io.mmemu.mm.vma.MappedFile;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.TlbFlush;
+import io.mmemu.tlb.TlbConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -30,7 +31,12 @@ import java.util.SplittableRandom;
 public final class Machine implements AutoCloseable {
     /** How a machine is set up. */
     public record Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
-            OutputStream stdout, OutputStream stderr, PrintStream log) {}
+            OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb) {
+        public Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
+                OutputStream stdout, OutputStream stderr, PrintStream log) {
+            this(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, false);
+        }
+    }
 
     /** AT_HWCAP: the CPUID.1:EDX feature bits of the emulated CPU (fpu..sse2 of QEMU's qemu64 model). */
     static final long HWCAP = 0x0781_abfdL;
@@ -51,11 +57,11 @@ public final class Machine implements AutoCloseable {
         this.random = new SplittableRandom(options.seed());
         LinuxSyscalls syscalls = new LinuxSyscalls(uaccess, options.stdout(), options.stderr(), options.log(),
                 options.verbose());
-        this.cpu = new Cpu(0, env, syscalls, options.countInstructions());
+        this.cpu = new Cpu(0, env, syscalls, options.countInstructions(), TlbConfig.TYPICAL, options.exactTlb());
         env.setTlbFlush(new TlbFlush() {
             @Override
             public void flushTlbMmRange(MmStruct mm, long start, long end, boolean freedTables) {
-                if (cpu.loadedMm() == mm) cpu.flushTlb();
+                if (cpu.loadedMm() == mm) cpu.flushTlbRange(start, end);
             }
 
             @Override

@@ -1,0 +1,52 @@
+package io.mmemu.emulator.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mmemu.emulator.kernel.Machine;
+import io.mmemu.testprograms.GuestProgram;
+import io.mmemu.tlb.Tlb;
+import io.mmemu.tlb.TlbStat;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The model TLB sits on the translation path: every Unicorn TLB miss asks it before walking. */
+class TlbPathTest {
+    record Counts(String stdout, long fills, long hits, long misses, long modelFills) {}
+
+    static Counts touch(int pages, boolean exact) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        try (Machine m = new Machine(new Machine.Options(64L << 20, false, 1, false, false, out, sink,
+                new PrintStream(sink), exact))) {
+            GuestProgram p = GuestProgram.named("touch-pages");
+            m.exec(p.binary(), List.of("touch-pages", Integer.toString(pages)), List.of());
+            m.run();
+            Tlb tlb = m.cpu().tlb();
+            return new Counts(out.toString(), m.cpu().stats().tlbFills, tlb.stat(TlbStat.HIT), tlb.stat(TlbStat.MISS),
+                    tlb.stat(TlbStat.FILL));
+        }
+    }
+
+    @Test
+    void everyUnicornMissIsAnsweredByTheModelTlbOrAWalk() throws Exception {
+        for (boolean exact : new boolean[] {false, true}) {
+            Counts c = touch(3000, exact);
+            assertTrue(c.stdout().contains("touched 3000 pages"), c.stdout());
+            assertEquals(c.fills(), c.hits() + c.misses(), "fills = model hits + model misses " + c);
+            assertEquals(c.misses(), c.modelFills(), "every model miss walks and fills " + c);
+            // Each page is written then read back: at least one model miss per page.
+            assertTrue(c.misses() >= 3000, c.toString());
+        }
+    }
+
+    @Test
+    void exactModeSeesEveryMissOfTheModelledTlbAndTheSameOutput() throws Exception {
+        Counts relaxed = touch(3000, false);
+        Counts exact = touch(3000, true);
+        assertEquals(relaxed.stdout(), exact.stdout());
+        assertTrue(exact.misses() >= relaxed.misses(), "exact " + exact + " relaxed " + relaxed);
+    }
+}
