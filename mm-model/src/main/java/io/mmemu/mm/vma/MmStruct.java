@@ -34,6 +34,8 @@ public final class MmStruct {
     private final PageTable pgd;
     private final TreeMap<Long, Vma> vmas = new TreeMap<>();
     private Vma mmapCache;
+    /** vm.max_map_count for this address space: the most VMAs it may hold. */
+    private int maxMapCount = MAX_MAP_COUNT;
     private final long[] rss = new long[RssStat.values().length];
 
     public long mmapBase;
@@ -73,6 +75,19 @@ public final class MmStruct {
 
     public int mapCount() {
         return vmas.size();
+    }
+
+    /** vm.max_map_count as this address space sees it (default {@link #MAX_MAP_COUNT}). */
+    public int maxMapCount() {
+        return maxMapCount;
+    }
+
+    /** Sets vm.max_map_count for this address space (the sysctl); existing VMAs beyond it stay. */
+    public void setMaxMapCount(int maxMapCount) {
+        if (maxMapCount < 1) {
+            throw new IllegalArgumentException("max_map_count must be positive (got " + maxMapCount + ")");
+        }
+        this.maxMapCount = maxMapCount;
     }
 
     /** The VMAs in address order (a copy). */
@@ -188,7 +203,7 @@ public final class MmStruct {
             long r = doMunmap(addr, len);
             if (r < 0) return r;
         }
-        if (vmas.size() >= MAX_MAP_COUNT) return -Errno.ENOMEM;
+        if (vmas.size() >= maxMapCount) return -Errno.ENOMEM;
         if (file == null) pgoff = addr >>> 12;
         insertMerged(new Vma(addr, end, vmFlags, pgoff, file, name));
         return addr;
@@ -234,7 +249,7 @@ public final class MmStruct {
         Vma first = findVma(start);
         if (first == null || first.start >= end) return 0;
         // Splitting a VMA in the middle makes one more: refuse past max_map_count as Linux does.
-        if (first.start < start && first.end > end && vmas.size() >= MAX_MAP_COUNT) return -Errno.ENOMEM;
+        if (first.start < start && first.end > end && vmas.size() >= maxMapCount) return -Errno.ENOMEM;
         if (first.start < start) splitVma(first, start);
         Vma last = findVma(end - 1);
         if (last != null && last.start < end && last.end > end) splitVma(last, end);
@@ -283,7 +298,7 @@ public final class MmStruct {
     boolean splitAt(long addr) {
         Vma v = vmaLookup(addr);
         if (v == null || v.start == addr) return true;
-        if (vmas.size() >= MAX_MAP_COUNT) return false;
+        if (vmas.size() >= maxMapCount) return false;
         splitVma(v, addr);
         return true;
     }
@@ -337,7 +352,7 @@ public final class MmStruct {
         if (next != null && newEnd + PAGE_SIZE + (next.has(VmFlags.VM_GROWSDOWN) ? STACK_GUARD_GAP : 0) > next.start) {
             return oldBrk;
         }
-        if (vmas.size() >= MAX_MAP_COUNT) return oldBrk;
+        if (vmas.size() >= maxMapCount) return oldBrk;
         int flags = VmFlags.VM_READ | VmFlags.VM_WRITE | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC
                 | VmFlags.VM_ACCOUNT;
         insertMerged(new Vma(oldEnd, newEnd, flags, oldEnd >>> 12, null, "[heap]"));
