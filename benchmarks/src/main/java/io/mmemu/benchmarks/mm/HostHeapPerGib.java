@@ -1,0 +1,109 @@
+package io.mmemu.benchmarks.mm;
+
+import io.mmemu.emulator.kernel.Machine;
+import io.mmemu.mm.page.FrameTable;
+import io.mmemu.mm.vma.MmEnv;
+import io.mmemu.mm.vma.VmEvent;
+import io.mmemu.testprograms.GuestProgram;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.ref.Reference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Host heap per GiB of guest RAM: what the model keeps on the Java heap for each GiB it emulates.
+ *
+ * <p>Guest physical memory itself is host memory reserved with MAP_NORESERVE outside the heap, so
+ * the heap cost is the per-frame metadata (FrameTable's arrays, the page allocator) and whatever
+ * the rest of the model keeps. For each RAM size the program boots an {@link MmEnv}, measures the
+ * retained heap against a baseline taken just before (both after repeated full GCs), and prints it
+ * next to the analytical figure {@link FrameTable#BYTES_PER_FRAME} x frames. It then does the same
+ * for a whole {@link Machine} of 1 GiB: booted, and after running {@code touch-pages 20000} to its
+ * exit, to show what one emulator run adds on top. The issue's target is at most 4 MiB per GiB.
+ *
+ * <p>Usage: {@code HostHeapPerGib [GiB ...]} (default 1 4 16); run it through {@code bin/bench heap}.
+ */
+public final class HostHeapPerGib {
+    private HostHeapPerGib() {}
+
+    static final long GIB = 1L << 30;
+    static final double MIB = 1 << 20;
+    static final int TOUCH_PAGES = 20_000;
+
+    record Row(String what, long ramBytes, long frames, long analytical, long heap) {}
+
+    public static void main(String[] args) throws Exception {
+        List<Long> sizes = new ArrayList<>();
+        for (String a : args) sizes.add(Long.parseLong(a));
+        if (sizes.isEmpty()) sizes.addAll(List.of(1L, 4L, 16L));
+
+        List<Row> rows = new ArrayList<>();
+        usedAfterGc(); // settle class loading and the JIT's first allocations before any baseline
+        for (long gib : sizes) {
+            long bytes = gib * GIB;
+            long before = usedAfterGc();
+            MmEnv env = MmEnv.boot(bytes);
+            long after = usedAfterGc();
+            long frames = env.frames().nrPages();
+            rows.add(new Row("MmEnv.boot", bytes, frames, frames * FrameTable.BYTES_PER_FRAME, after - before));
+            Reference.reachabilityFence(env);
+            env.mem().close();
+        }
+
+        OutputStream sink = OutputStream.nullOutputStream();
+        Machine.Options o = new Machine.Options(GIB, false, 1, false, false, sink, sink, new PrintStream(sink));
+        GuestProgram p = GuestProgram.named("touch-pages");
+        warmUpMachine(o, p); // one untimed run so the baselines below do not count class loading
+        long before = usedAfterGc();
+        try (Machine m = new Machine(o)) {
+            long frames = m.env().frames().nrPages();
+            long analytical = frames * FrameTable.BYTES_PER_FRAME;
+            long booted = usedAfterGc();
+            rows.add(new Row("Machine booted", GIB, frames, analytical, booted - before));
+            m.exec(p.binary(), List.of("touch-pages", Integer.toString(TOUCH_PAGES)), List.of());
+            var outcome = m.run();
+            if (outcome.killed() || outcome.exitCode() != 0) throw new IllegalStateException("touch-pages failed: " + outcome);
+            long faults = m.env().event(VmEvent.PGFAULT);
+            long ran = usedAfterGc();
+            rows.add(new Row("Machine after touch-pages " + TOUCH_PAGES + " (" + faults + " faults)", GIB, frames,
+                    analytical, ran - before));
+            rows.add(new Row("  of which the run itself (after - booted)", GIB, frames, 0, ran - booted));
+        }
+
+        PrintStream out = System.out;
+        out.printf(Locale.ROOT, "host heap retained (MemoryMXBean heap used after full GCs, minus a baseline taken before)%n");
+        out.printf(Locale.ROOT, "FrameTable.BYTES_PER_FRAME = %d; analytical = BYTES_PER_FRAME x frames%n",
+                FrameTable.BYTES_PER_FRAME);
+        out.printf(Locale.ROOT, "%-58s %5s %10s %14s %14s %10s %10s%n", "what", "RAM", "frames", "analytical B",
+                "measured B", "MiB/GiB", "anl MiB/GiB");
+        for (Row r : rows) {
+            double gib = (double) r.ramBytes() / GIB;
+            out.printf(Locale.ROOT, "%-58s %4.0fG %,10d %,14d %,14d %10.3f %10.3f%n", r.what(), gib, r.frames(),
+                    r.analytical(), r.heap(), r.heap() / MIB / gib, r.analytical() / MIB / gib);
+        }
+    }
+
+    static void warmUpMachine(Machine.Options o, GuestProgram p) throws Exception {
+        try (Machine m = new Machine(o)) {
+            m.exec(p.binary(), List.of("touch-pages", Integer.toString(TOUCH_PAGES)), List.of());
+            m.run();
+        }
+    }
+
+    /** Heap in use after full collections, repeated until two readings agree (or eight rounds). */
+    static long usedAfterGc() {
+        MemoryMXBean bean = ManagementFactory.getMemoryMXBean();
+        long last = Long.MAX_VALUE;
+        for (int i = 0; i < 8; i++) {
+            System.gc();
+            long used = bean.getHeapMemoryUsage().getUsed();
+            if (used == last) return used;
+            last = used;
+        }
+        return last;
+    }
+}
