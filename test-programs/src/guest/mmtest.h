@@ -138,13 +138,16 @@ static __attribute__((unused)) void maps_range_fn(const struct mapline *m, void 
     if (m->end <= r->lo || m->start >= r->hi) return;
     r->count++;
     if (r->print) {
-        printf("  %c0x%lx 0x%lx %s%s%s\n", m->start >= r->lo ? '+' : '-',
+        printf("  %c0x%lx 0x%lx %s", m->start >= r->lo ? '+' : '-',
                m->start >= r->lo ? (unsigned long)(m->start - r->lo) : (unsigned long)(r->lo - m->start),
-               (unsigned long)(m->end - m->start), m->perms, *m->path ? " " : "", base_name(m->path));
+               (unsigned long)(m->end - m->start), m->perms);
+        if (*m->path) printf(" off=0x%lx %s", m->offset, base_name(m->path));
+        printf("\n");
     }
 }
 
-/* Prints the lines overlapping [lo, hi) as "+start-lo size perms name"; returns their count. */
+/* Prints the lines overlapping [lo, hi) as "+start-lo size perms [off=offset name]" (offset and
+   name only for lines with a path); returns their count. */
 static __attribute__((unused)) long maps_print_range(const char *what, uintptr_t lo, uintptr_t hi) {
     struct maps_range r = {lo, hi, 0, 1};
     printf("%s:\n", what);
