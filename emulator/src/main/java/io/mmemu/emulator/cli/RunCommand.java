@@ -54,6 +54,10 @@ public final class RunCommand implements Callable<Integer> {
             + "model TLB miss is seen and counted (about 3x slower on streaming access).")
     boolean exactTlb;
 
+    @Option(names = "--root", paramLabel = "DIR", description = "Files the program may open read-only, as if DIR were "
+            + "/ (default: none; the program's own file and /proc are always there).")
+    Path root;
+
     @Option(names = "--pmap", description = "At exit, print the address space as pmap -x does (with /proc/PID/status Rss lines).")
     boolean pmap;
 
@@ -86,12 +90,17 @@ public final class RunCommand implements Callable<Integer> {
             log.println("mmemu: " + name + ": No such file or directory");
             return EXIT_NOT_FOUND;
         }
+        if (opts.root != null && !Files.isDirectory(opts.root)) {
+            log.println("mmemu: --root " + opts.root + ": not a directory");
+            return 2;
+        }
         long ramBytes = (opts.ram + (2L << 20) - 1) & -(2L << 20);
         List<String> argv = new ArrayList<>();
         argv.add(name);
         argv.addAll(args);
         Machine.Options options = new Machine.Options(ramBytes, !opts.noAslr, opts.seed, opts.stats, opts.verbose,
-                new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err), log, opts.exactTlb);
+                new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err), log, opts.exactTlb,
+                opts.root, new java.io.FileInputStream(FileDescriptor.in));
         long t0 = System.nanoTime();
         try (Machine machine = new Machine(options)) {
             try {

@@ -58,6 +58,27 @@ public final class BinfmtElf {
         }
     }
 
+    /** Pages of [vvar], [vvar_vclock] and [vdso] on the 6.18 host kernel the tests compare with. */
+    static final int VVAR_PAGES = 4, VVAR_VCLOCK_PAGES = 2, VDSO_PAGES = 2;
+
+    /**
+     * Models map_vdso(), arch/x86/entry/vdso/vma.c: the vDSO's special mappings, placed like an
+     * mmap without a hint. mmemu has no vDSO code and does not advertise one (no AT_SYSINFO_EHDR),
+     * so the C library makes real syscalls; the areas are there so that the address-space layout,
+     * and so every later mmap, lands where the host kernel puts it.
+     */
+    private static void mapVdsoArea(MmStruct mm) throws ExecFailure {
+        long len = (long) (VVAR_PAGES + VVAR_VCLOCK_PAGES + VDSO_PAGES) << 12;
+        long at = mm.getUnmappedArea(0, len);
+        if (at < 0) throw new ExecFailure(Errno.ENOMEM, "no room for the vDSO area");
+        int ro = VmFlags.VM_READ | VmFlags.VM_MAYREAD;
+        mm.mmapRegion(at, VVAR_PAGES << 12, ro, null, 0, "[vvar]");
+        mm.mmapRegion(at + (VVAR_PAGES << 12), VVAR_VCLOCK_PAGES << 12, ro, null, 0, "[vvar_vclock]");
+        mm.mmapRegion(at + ((VVAR_PAGES + VVAR_VCLOCK_PAGES) << 12), VDSO_PAGES << 12,
+                VmFlags.VM_READ | VmFlags.VM_EXEC | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC, null,
+                0, "[vdso]");
+    }
+
     private static Loaded loadInto(MmStruct mm, UserAccess uaccess, ElfImage image, MappedFile file, List<String> argv,
             List<String> envp, String execfn, AddressLayout layout, byte[] random16, long hwcap, long hwcap2)
             throws ExecFailure {
@@ -129,6 +150,8 @@ public final class BinfmtElf {
             if (!brkMoved) mm.startBrk = mm.brk = mm.brk + 4096;
             mm.startBrk = mm.brk = layout.randomizeBrk(mm.brk);
         }
+
+        mapVdsoArea(mm);
 
         // The stack: strings and tables first, then the VMA around them.
         AuxVector aux = AuxVector.forImage(image, loadBias).withCpu(hwcap, hwcap2, 2048);

@@ -13,7 +13,8 @@ import io.mmemu.mm.vma.Mprotect;
 import io.mmemu.mm.vma.Mremap;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.VmFlags;
-import java.io.IOException;
+import io.mmemu.emulator.kernel.fs.Vfs;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -49,17 +50,16 @@ public final class LinuxSyscalls implements SyscallHandler {
     private final long[] args = new long[ARG_REGS.length];
     private final long[] results = new long[RESULT_REGS.length];
     private final UserAccess uaccess;
-    private final OutputStream stdout;
-    private final OutputStream stderr;
+    private final FileSyscalls files;
     private final PrintStream log;
     private final boolean verbose;
     private final Set<Long> reportedUnknown = new TreeSet<>();
     private final String nodename;
 
-    public LinuxSyscalls(UserAccess uaccess, OutputStream stdout, OutputStream stderr, PrintStream log, boolean verbose) {
+    public LinuxSyscalls(UserAccess uaccess, Vfs vfs, InputStream stdin, OutputStream stdout, OutputStream stderr,
+            PrintStream log, boolean verbose) {
         this.uaccess = uaccess;
-        this.stdout = stdout;
-        this.stderr = stderr;
+        this.files = new FileSyscalls(uaccess, vfs, stdin, stdout, stderr);
         this.log = log;
         this.verbose = verbose;
         this.nodename = "mmemu";
@@ -82,8 +82,23 @@ public final class LinuxSyscalls implements SyscallHandler {
     private long dispatch(Cpu cpu, Task task, long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
         MmStruct mm = task.mm();
         return switch ((int) nr) {
-            case Sysno.WRITE -> sysWrite(mm, (int) a0, a1, a2);
-            case Sysno.WRITEV -> sysWritev(mm, (int) a0, a1, a2);
+            case Sysno.READ -> files.read(task, a0, a1, a2);
+            case Sysno.WRITE -> files.write(task, a0, a1, a2);
+            case Sysno.READV -> files.readv(task, a0, a1, a2);
+            case Sysno.WRITEV -> sysWritev(task, a0, a1, a2);
+            case Sysno.OPEN -> files.openat(task, FileSyscalls.AT_FDCWD, a0, (int) a1);
+            case Sysno.OPENAT -> files.openat(task, (int) a0, a1, (int) a2);
+            case Sysno.CLOSE -> files.close(task, a0);
+            case Sysno.STAT -> files.newfstatat(task, FileSyscalls.AT_FDCWD, a0, a1, 0);
+            case Sysno.LSTAT -> files.newfstatat(task, FileSyscalls.AT_FDCWD, a0, a1, FileSyscalls.AT_SYMLINK_NOFOLLOW);
+            case Sysno.FSTAT -> files.fstat(task, a0, a1);
+            case Sysno.NEWFSTATAT -> files.newfstatat(task, (int) a0, a1, a2, (int) a3);
+            case Sysno.LSEEK -> files.lseek(task, a0, a1, (int) a2);
+            case Sysno.PREAD64 -> files.pread64(task, a0, a1, a2, a3);
+            case Sysno.FCNTL -> files.fcntl(task, a0, (int) a1, a2);
+            case Sysno.READLINK -> files.readlinkat(task, FileSyscalls.AT_FDCWD, a0, a1, a2);
+            case Sysno.READLINKAT -> files.readlinkat(task, (int) a0, a1, a2, a3);
+            case Sysno.GETCWD -> files.getcwd(task, a0, a1);
             case Sysno.EXIT, Sysno.EXIT_GROUP -> {
                 task.exit((int) a0);
                 yield 0;
@@ -120,31 +135,11 @@ public final class LinuxSyscalls implements SyscallHandler {
         };
     }
 
-    private OutputStream stream(int fd) {
-        return fd == 1 ? stdout : fd == 2 ? stderr : null;
-    }
-
-    /** Models ksys_write(): fds 1 and 2 reach the host's stdout and stderr unchanged. */
-    private long sysWrite(MmStruct mm, int fd, long buf, long count) {
-        OutputStream out = stream(fd);
-        if (out == null) return -Errno.EBADF;
-        if (count < 0) return -Errno.EINVAL;
-        int n = (int) Math.min(count, 0x7ffff000L); // MAX_RW_COUNT
-        byte[] data = new byte[n];
-        if (uaccess.copyFromUser(mm, data, 0, buf, n) < 0) return -Errno.EFAULT;
-        try {
-            out.write(data);
-            out.flush();
-        } catch (IOException e) {
-            return -Errno.EIO;
-        }
-        return n;
-    }
-
-    /** Models do_writev(): an array of struct iovec {base, len}; IOV_MAX 1024. */
-    private long sysWritev(MmStruct mm, int fd, long iov, long iovcnt) {
-        OutputStream out = stream(fd);
-        if (out == null) return -Errno.EBADF;
+    /** Models do_writev(): an array of struct iovec {base, len} gathered into one write; IOV_MAX 1024. */
+    private long sysWritev(Task task, long fd, long iov, long iovcnt) {
+        MmStruct mm = task.mm();
+        var f = files.writable(task, fd);
+        if (f == null) return -Errno.EBADF;
         if (iovcnt < 0 || iovcnt > 1024) return -Errno.EINVAL;
         byte[] vec = new byte[(int) iovcnt * 16];
         if (uaccess.copyFromUser(mm, vec, 0, iov, vec.length) < 0) return -Errno.EFAULT;
@@ -155,7 +150,7 @@ public final class LinuxSyscalls implements SyscallHandler {
             if (len < 0 || total + len < 0) return -Errno.EINVAL;
             total += len;
         }
-        byte[] data = new byte[(int) Math.min(total, 0x7ffff000L)];
+        byte[] data = new byte[(int) Math.min(total, FileSyscalls.MAX_RW_COUNT)];
         int off = 0;
         for (int i = 0; i < iovcnt && off < data.length; i++) {
             long base = bb.getLong(16 * i);
@@ -166,13 +161,7 @@ public final class LinuxSyscalls implements SyscallHandler {
             }
             off += len;
         }
-        try {
-            out.write(data, 0, off);
-            out.flush();
-        } catch (IOException e) {
-            return -Errno.EIO;
-        }
-        return off;
+        return files.emit(f, data, off);
     }
 
     /** Models ksys_mmap_pgoff() → do_mmap() for anonymous memory, with do_mmap's argument checks. */

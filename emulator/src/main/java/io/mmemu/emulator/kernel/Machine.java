@@ -13,7 +13,9 @@ import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.TlbFlush;
 import io.mmemu.tlb.TlbConfig;
+import io.mmemu.emulator.kernel.fs.Vfs;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -31,10 +33,16 @@ import java.util.SplittableRandom;
 public final class Machine implements AutoCloseable {
     /** How a machine is set up. */
     public record Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
-            OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb) {
+            OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb, Path root, InputStream stdin) {
         public Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
                 OutputStream stdout, OutputStream stderr, PrintStream log) {
             this(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, false);
+        }
+
+        public Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
+                OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb) {
+            this(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, null,
+                    InputStream.nullInputStream());
         }
     }
 
@@ -48,6 +56,7 @@ public final class Machine implements AutoCloseable {
     private final UserAccess uaccess;
     private final Cpu cpu;
     private final SplittableRandom random;
+    private final Vfs vfs;
     private Task task;
 
     public Machine(Options options) {
@@ -55,8 +64,9 @@ public final class Machine implements AutoCloseable {
         this.env = MmEnv.boot(options.ramBytes());
         this.uaccess = new UserAccess(env);
         this.random = new SplittableRandom(options.seed());
-        LinuxSyscalls syscalls = new LinuxSyscalls(uaccess, options.stdout(), options.stderr(), options.log(),
-                options.verbose());
+        this.vfs = new Vfs(options.root(), this::procFile);
+        LinuxSyscalls syscalls = new LinuxSyscalls(uaccess, vfs, options.stdin(), options.stdout(), options.stderr(),
+                options.log(), options.verbose());
         this.cpu = new Cpu(0, env, syscalls, options.countInstructions(), TlbConfig.TYPICAL, options.exactTlb());
         env.setTlbFlush(new TlbFlush() {
             @Override
@@ -97,6 +107,7 @@ public final class Machine implements AutoCloseable {
         ElfImage image = ElfImage.parse(contents);
         Path abs = program.toAbsolutePath().normalize();
         MappedFile file = new MappedFile(abs, abs.toString(), contents, hostAttr(abs, "unix:dev"), hostAttr(abs, "unix:ino"));
+        vfs.register(file);
         byte[] random16 = new byte[16];
         random.nextBytes(random16);
         AddressLayout layout = new AddressLayout(options.aslr(), random);
@@ -130,6 +141,21 @@ public final class Machine implements AutoCloseable {
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return 0;
         }
+    }
+
+    /** procfs: the files the model can generate, by name ("self/maps", "meminfo", ...); null if unknown. */
+    private byte[] procFile(String name, Task t) {
+        MmStruct mm = t.mm();
+        String text = switch (name) {
+            case "self/maps" -> mm == null ? "" : mm.maps();
+            case "self/status" -> mm == null ? null : "Name:\t" + t.comm() + "\nPid:\t" + t.tgid() + "\nPPid:\t" + t.ppid()
+                    + "\n" + io.mmemu.mm.proc.Vmstat.rss(mm);
+            case "meminfo" -> env.allocator().meminfo();
+            case "buddyinfo" -> env.allocator().buddyinfo();
+            case "vmstat" -> io.mmemu.mm.proc.Vmstat.vmstat(env);
+            default -> null;
+        };
+        return text == null ? null : text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Runs the current process to its end; a fatal signal kills it (do_exit with the signal). */

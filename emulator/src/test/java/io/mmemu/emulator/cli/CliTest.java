@@ -145,6 +145,25 @@ class CliTest {
     }
 
     @Test
+    void rootGivesReadOnlyFilesAndNothingOutsideIt(@TempDir Path dir) throws Exception {
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Files.writeString(root.resolve("greeting.txt"), "hello from the root\n");
+        Files.writeString(dir.resolve("secret.txt"), "outside\n");
+        Files.createSymbolicLink(root.resolve("escape"), dir.resolve("secret.txt"));
+        Result r = mmemu("run", "--root", root.toString(), bin("cat-file"), "/greeting.txt", "greeting.txt",
+                "/../secret.txt", "/escape", "/proc/self/status");
+        assertEquals(0, r.status(), r.stderr());
+        String out = r.stdout();
+        assertTrue(out.startsWith("hello from the root\nhello from the root\n"), out);
+        assertTrue(out.contains("open /../secret.txt: ENOENT\n") && out.contains("open /escape: ENOENT\n"), out);
+        assertFalse(out.contains("outside"), out);
+        assertTrue(out.contains("Name:\tcat-file\n"), "procfs is always there\n" + out);
+
+        r = mmemu("run", bin("cat-file"), "/greeting.txt");
+        assertEquals("open /greeting.txt: ENOENT\n", r.stdout(), "without --root nothing else exists");
+    }
+
+    @Test
     void missingProgramIs127() throws Exception {
         Result r = mmemu("run", "/nonexistent/program");
         assertEquals(127, r.status());

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class GuestRunTest {
     static Stream<String> programs() {
         return Stream.of("hello", "hello-pie", "hello-asm", "touch-pages", "malloc-churn", "bad-insn", "wild-jump",
-                "write-rodata", "auxv-dump", "brk-basic", "uname-and-ids", "unknown-syscall", "mmap-basic", "segv-at");
+                "write-rodata", "auxv-dump", "brk-basic", "uname-and-ids", "unknown-syscall", "mmap-basic", "segv-at", "cat-file");
     }
 
     record Run(RunOutcome outcome, int status, String stdout, String log, long framesLeft) {}

@@ -50,7 +50,7 @@ public final class Pmap {
     /** The file's base name, or "  [ anon ]" / "  [ stack ]" as pmap names anonymous memory. */
     static String mapping(MmStruct mm, Vma v) {
         if (v.file() != null) return Path.of(v.file().displayPath()).getFileName().toString();
-        if ("[stack]".equals(v.name())) return "  [ stack ]";
+        if ("[stack]".equals(mm.label(v))) return "  [ stack ]";
         return "  [ anon ]";
     }
 }

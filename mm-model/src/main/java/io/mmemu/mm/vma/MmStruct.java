@@ -6,14 +6,13 @@ import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * An address space: Linux's mm_struct with its VMAs and page tables.
  *
- * <p>VMAs are kept in a tree ordered by start (Linux uses the maple tree), so that find_vma is
- * O(log n); the last VMA found is cached (the old per-thread vmacache), so the fault path of a
+ * <p>VMAs are kept in a balanced tree ordered by start, augmented with the largest free hole of
+ * each subtree ({@link VmaTree}; Linux uses the maple tree, which keeps the same per-node gaps), so
+ * that find_vma and get_unmapped_area's gap search are both O(log n); the last VMA found is cached (the old per-thread vmacache), so the fault path of a
  * program touching one region finds its VMA without searching. Invariants: VMAs are sorted,
  * disjoint, page aligned and non-empty; every present PTE lies inside a VMA.
  *
@@ -32,7 +31,7 @@ public final class MmStruct {
 
     private final MmEnv env;
     private final PageTable pgd;
-    private final TreeMap<Long, Vma> vmas = new TreeMap<>();
+    private final VmaTree vmas = new VmaTree();
     private Vma mmapCache;
     /** vm.max_map_count for this address space: the most VMAs it may hold. */
     private int maxMapCount = MAX_MAP_COUNT;
@@ -92,7 +91,7 @@ public final class MmStruct {
 
     /** The VMAs in address order (a copy). */
     public List<Vma> vmas() {
-        return new ArrayList<>(vmas.values());
+        return vmas.values();
     }
 
     /** total_vm in pages. */
@@ -108,10 +107,9 @@ public final class MmStruct {
     public Vma findVma(long addr) {
         Vma cached = mmapCache;
         if (cached != null && cached.start <= addr && addr < cached.end) return cached;
-        Map.Entry<Long, Vma> e = vmas.floorEntry(addr);
-        if (e != null && e.getValue().end > addr) return mmapCache = e.getValue();
-        e = vmas.higherEntry(addr);
-        return e == null ? null : e.getValue();
+        Vma v = vmas.floor(addr);
+        if (v != null && v.end > addr) return mmapCache = v;
+        return vmas.higher(addr);
     }
 
     /** The VMA containing addr, or null (vma_lookup()). */
@@ -131,12 +129,11 @@ public final class MmStruct {
         if (vma.file == null) vma.pgoff = newStart >>> 12;
         else vma.pgoff -= (vma.start - newStart) >>> 12;
         vma.start = newStart;
-        vmas.put(newStart, vma);
+        vmas.put(vma);
     }
 
     private Vma prevOf(long addr) {
-        Map.Entry<Long, Vma> e = vmas.lowerEntry(addr);
-        return e == null ? null : e.getValue();
+        return vmas.lower(addr);
     }
 
     // ------------------------------------------------------------------ placement
@@ -155,21 +152,39 @@ public final class MmStruct {
                 return hint;
             }
         }
-        // vm_unmapped_area() top-down: the highest gap [prev.end, vm_start_gap(next)) below mmap_base.
-        long high = mmapBase;
-        Vma above = findVma(high);
-        if (above != null) high = Math.min(high, vmStartGap(above));
-        while (true) {
-            Map.Entry<Long, Vma> below = vmas.lowerEntry(high);
-            if (below != null && below.getValue().end > high) { // a VMA straddles the limit
-                high = vmStartGap(below.getValue());
-                continue;
+        return unmappedAreaTopdown(len, MMAP_MIN_ADDR, mmapBase);
+    }
+
+    /**
+     * Models unmapped_area_topdown(), mm/mmap.c: the highest {@code len} bytes below {@code high}
+     * and at or above {@code low} that lie in a hole between VMAs and below the vm_start_gap() of
+     * every VMA above them, or -ENOMEM.
+     *
+     * <ol>
+     *   <li>The tree finds the highest hole that holds len bytes once clipped to [low, high),
+     *       skipping subtrees whose largest hole is smaller (O(log n)); failing that, the hole
+     *       below the lowest VMA.</li>
+     *   <li>If a VM_GROWSDOWN VMA at or above the candidate's top keeps its stack_guard_gap below
+     *       that top, the search restarts with high lowered to that guard (Linux's "goto retry"),
+     *       so each stack costs at most one retry.</li>
+     * </ol>
+     */
+    private long unmappedAreaTopdown(long len, long low, long high) {
+        while (high - low >= len) {
+            VmaTree.Node hole = vmas.highestHole(len, low, high);
+            long top;
+            if (hole != null) {
+                top = Math.min(hole.nextStart, high);
+            } else {
+                Vma first = vmas.first();
+                top = first == null ? high : Math.min(first.start, high);
+                if (top - low < len) return -Errno.ENOMEM;
             }
-            long low = below == null ? MMAP_MIN_ADDR : Math.max(below.getValue().end, MMAP_MIN_ADDR);
-            if (high >= len && high - len >= low) return high - len;
-            if (below == null) return -Errno.ENOMEM;
-            high = vmStartGap(below.getValue());
+            long guard = vmas.minGuardFrom(top);
+            if (guard >= top) return top - len;
+            high = guard;
         }
+        return -Errno.ENOMEM;
     }
 
     /** Models vm_start_gap(): a VM_GROWSDOWN VMA keeps stack_guard_gap free below it. */
@@ -216,14 +231,15 @@ public final class MmStruct {
         if (prev != null && prev.end == vma.start && canMerge(prev, vma)) {
             prev.end = vma.end;
             vma = prev;
+            vmas.refresh(prev.start);
         } else {
-            vmas.put(vma.start, vma);
+            vmas.put(vma);
         }
-        Map.Entry<Long, Vma> ne = vmas.higherEntry(vma.start);
-        Vma next = ne == null ? null : ne.getValue();
+        Vma next = vmas.higher(vma.start);
         if (next != null && next.start == vma.end && canMerge(vma, next)) {
             vmas.remove(next.start);
             vma.end = next.end;
+            vmas.refresh(vma.start);
             if (mmapCache == next) mmapCache = null;
         }
     }
@@ -279,17 +295,19 @@ public final class MmStruct {
      * its neighbours where they are compatible. Returns the VMA that now covers it.
      */
     Vma mergeAround(Vma vma) {
+        vmas.refresh(vma.start); // the caller may have moved its end (vma_expand) or changed its flags
         Vma prev = prevOf(vma.start);
         if (prev != null && prev.end == vma.start && canMerge(prev, vma)) {
             removeVma(vma);
             prev.end = vma.end;
             vma = prev;
+            vmas.refresh(prev.start);
         }
-        Map.Entry<Long, Vma> ne = vmas.higherEntry(vma.start);
-        Vma next = ne == null ? null : ne.getValue();
+        Vma next = vmas.higher(vma.start);
         if (next != null && next.start == vma.end && canMerge(vma, next)) {
             removeVma(next);
             vma.end = next.end;
+            vmas.refresh(vma.start);
         }
         return vma;
     }
@@ -307,7 +325,7 @@ public final class MmStruct {
     private void splitVma(Vma vma, long addr) {
         Vma upper = new Vma(addr, vma.end, vma.flags, vma.pgoff + ((addr - vma.start) >>> 12), vma.file, vma.name);
         vma.end = addr;
-        vmas.put(upper.start, upper);
+        vmas.put(upper);
     }
 
     /** Models zap_pte_range(), mm/memory.c: drops every present PTE in [start, end) and its page reference. */
@@ -355,7 +373,7 @@ public final class MmStruct {
         if (vmas.size() >= maxMapCount) return oldBrk;
         int flags = VmFlags.VM_READ | VmFlags.VM_WRITE | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC
                 | VmFlags.VM_ACCOUNT;
-        insertMerged(new Vma(oldEnd, newEnd, flags, oldEnd >>> 12, null, "[heap]"));
+        insertMerged(new Vma(oldEnd, newEnd, flags, oldEnd >>> 12, null, null));
         brk = newBrk;
         return brk;
     }
@@ -377,12 +395,340 @@ public final class MmStruct {
     /** /proc/PID/maps. */
     public String maps() {
         StringBuilder sb = new StringBuilder();
-        for (Vma v : vmas.values()) sb.append(v.mapsLine()).append('\n');
+        for (Vma v : vmas.values()) sb.append(v.mapsLine(label(v))).append('\n');
+        // The vsyscall page is no VMA of the mm but a gate area every x86-64 maps file shows last.
+        sb.append("ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]\n");
         return sb.toString();
+    }
+
+    /**
+     * The name column of /proc/PID/maps, decided as show_map_vma() does: the file's path; [heap]
+     * for an anonymous VMA overlapping [start_brk, brk]; [stack] for the one holding start_stack;
+     * else the VMA's own name (anonymous names), or none.
+     */
+    public String label(Vma v) {
+        if (v.file != null) return v.file.displayPath();
+        if (v.start <= brk && v.end >= startBrk) return "[heap]";
+        if (v.start <= startStack && v.end >= startStack) return "[stack]";
+        return "[stack]".equals(v.name) ? null : v.name;
     }
 
     @Override
     public String toString() {
         return maps();
+    }
+
+    // ------------------------------------------------------------------ the VMA tree
+
+    /**
+     * The VMAs of one address space: an AVL tree keyed by vm_start, augmented as Linux's rb-tree of
+     * VMAs was before the maple tree (rb_subtree_gap, mm/mmap.c of v3.8..v6.0), so that find_vma()
+     * and the top-down gap search of get_unmapped_area() are both O(log n).
+     *
+     * <p>Each node keeps
+     * <ul>
+     *   <li>{@code nextStart}: the start of the next VMA, or {@link #TOP} for the highest; the hole
+     *       above the VMA is [vma.end, nextStart);</li>
+     *   <li>{@code maxGap}: the largest hole (nextStart - vma.end) in the node's subtree;</li>
+     *   <li>{@code minGuard}: the lowest vm_start_gap() of a VM_GROWSDOWN VMA in the subtree
+     *       ({@link #TOP} when none), so that the stack_guard_gap of every stack above a candidate
+     *       hole is checked without walking the VMAs in between.</li>
+     * </ul>
+     * Invariants: keys are the VMAs' starts, in order; nextStart is the successor's key; maxGap and
+     * minGuard are exact for the VMAs' current end and flags. Inserting or removing a VMA fixes its
+     * predecessor's nextStart; whoever moves a VMA's end (a merge, a split, mremap's vma_expand via
+     * {@link MmStruct#mergeAround}) calls {@link #refresh} for it. A hole that is only stale-large
+     * costs a longer search, never a wrong answer: candidates are checked against the live VMAs.
+     *
+     * <p>Lookups allocate nothing (the keys are primitive longs), so find_vma() on a cache miss
+     * allocates no more than on a hit.
+     */
+    private static final class VmaTree {
+        /** nextStart of the highest VMA, and minGuard of a subtree without stacks: nothing above. */
+        static final long TOP = Long.MAX_VALUE;
+
+        static final class Node {
+            final long key;
+            Vma vma;
+            long nextStart;
+            Node left, right;
+            int height;
+            long maxGap;
+            long minGuard;
+
+            Node(Vma vma, long nextStart) {
+                this.key = vma.start;
+                this.vma = vma;
+                this.nextStart = nextStart;
+            }
+        }
+
+        private Node root;
+        private int size;
+
+        int size() {
+            return size;
+        }
+
+        /** The VMA with the greatest start at or below {@code addr}, or null. */
+        Vma floor(long addr) {
+            Vma best = null;
+            for (Node t = root; t != null; ) {
+                if (t.key <= addr) {
+                    best = t.vma;
+                    t = t.right;
+                } else {
+                    t = t.left;
+                }
+            }
+            return best;
+        }
+
+        /** The VMA with the greatest start below {@code addr}, or null. */
+        Vma lower(long addr) {
+            Node n = lowerNode(addr);
+            return n == null ? null : n.vma;
+        }
+
+        /** The VMA with the least start above {@code addr}, or null. */
+        Vma higher(long addr) {
+            Node n = higherNode(addr);
+            return n == null ? null : n.vma;
+        }
+
+        /** The lowest VMA, or null. */
+        Vma first() {
+            Node t = root;
+            if (t == null) return null;
+            while (t.left != null) t = t.left;
+            return t.vma;
+        }
+
+        private Node lowerNode(long addr) {
+            Node best = null;
+            for (Node t = root; t != null; ) {
+                if (t.key < addr) {
+                    best = t;
+                    t = t.right;
+                } else {
+                    t = t.left;
+                }
+            }
+            return best;
+        }
+
+        private Node higherNode(long addr) {
+            Node best = null;
+            for (Node t = root; t != null; ) {
+                if (t.key > addr) {
+                    best = t;
+                    t = t.left;
+                } else {
+                    t = t.right;
+                }
+            }
+            return best;
+        }
+
+        private Node node(long key) {
+            Node t = root;
+            while (t != null && t.key != key) t = key < t.key ? t.left : t.right;
+            return t;
+        }
+
+        /** The VMAs in address order (a new list). */
+        List<Vma> values() {
+            List<Vma> out = new ArrayList<>(size);
+            Node[] stack = new Node[Math.max(1, 2 * height(root))];
+            int sp = 0;
+            Node t = root;
+            while (t != null || sp > 0) {
+                while (t != null) {
+                    stack[sp++] = t;
+                    t = t.left;
+                }
+                t = stack[--sp];
+                out.add(t.vma);
+                t = t.right;
+            }
+            return out;
+        }
+
+        /** Inserts {@code vma} under its start (replacing a VMA with the same start, as TreeMap.put). */
+        void put(Vma vma) {
+            long key = vma.start;
+            Node existing = node(key);
+            if (existing != null) {
+                existing.vma = vma;
+                refresh(key);
+                return;
+            }
+            Node succ = higherNode(key);
+            root = insert(root, new Node(vma, succ == null ? TOP : succ.key));
+            size++;
+            Node pred = lowerNode(key);
+            if (pred != null) {
+                pred.nextStart = key;
+                refresh(pred.key);
+            }
+        }
+
+        /** Removes the VMA starting at {@code key}, if any; its hole joins its predecessor's. */
+        void remove(long key) {
+            Node n = node(key);
+            if (n == null) return;
+            root = delete(root, key);
+            size--;
+            Node pred = lowerNode(key);
+            if (pred != null) {
+                pred.nextStart = n.nextStart;
+                refresh(pred.key);
+            }
+        }
+
+        void clear() {
+            root = null;
+            size = 0;
+        }
+
+        /** Recomputes the augmented values on the path to the VMA starting at {@code key} (its end or flags moved). */
+        void refresh(long key) {
+            refresh(root, key);
+        }
+
+        private static void refresh(Node t, long key) {
+            if (t == null) return;
+            if (key < t.key) refresh(t.left, key);
+            else if (key > t.key) refresh(t.right, key);
+            pull(t);
+        }
+
+        /**
+         * The highest VMA whose hole, clipped to [low, high), holds {@code len} bytes, or null
+         * (the hole below the lowest VMA is the caller's). Needs high - low &gt;= len. Subtrees
+         * whose largest hole is too small are skipped, as are VMAs ending above high - len, and
+         * everything left of a VMA that starts less than len above low.
+         */
+        Node highestHole(long len, long low, long high) {
+            return highestHole(root, len, low, high);
+        }
+
+        private static Node highestHole(Node t, long len, long low, long high) {
+            if (t == null || t.maxGap < len) return null;
+            if (t.vma.end <= high - len) {
+                Node r = highestHole(t.right, len, low, high);
+                if (r != null) return r;
+                if (Math.min(t.nextStart, high) - Math.max(t.vma.end, low) >= len) return t;
+            }
+            if (t.key - low < len) return null;
+            return highestHole(t.left, len, low, high);
+        }
+
+        /** The lowest vm_start_gap() of a VM_GROWSDOWN VMA starting at or above {@code from}, or TOP. */
+        long minGuardFrom(long from) {
+            long m = TOP;
+            for (Node t = root; t != null; ) {
+                if (t.key >= from) {
+                    m = Math.min(m, guard(t.vma));
+                    if (t.right != null) m = Math.min(m, t.right.minGuard);
+                    t = t.left;
+                } else {
+                    t = t.right;
+                }
+            }
+            return m;
+        }
+
+        private static long guard(Vma v) {
+            return v.has(VmFlags.VM_GROWSDOWN) ? vmStartGap(v) : TOP;
+        }
+
+        private static int height(Node t) {
+            return t == null ? 0 : t.height;
+        }
+
+        /** Recomputes height, maxGap and minGuard of {@code t} from its children. */
+        private static void pull(Node t) {
+            Node l = t.left, r = t.right;
+            t.height = 1 + Math.max(height(l), height(r));
+            long gap = t.nextStart - t.vma.end;
+            long g = guard(t.vma);
+            if (l != null) {
+                gap = Math.max(gap, l.maxGap);
+                g = Math.min(g, l.minGuard);
+            }
+            if (r != null) {
+                gap = Math.max(gap, r.maxGap);
+                g = Math.min(g, r.minGuard);
+            }
+            t.maxGap = gap;
+            t.minGuard = g;
+        }
+
+        private static Node insert(Node t, Node n) {
+            if (t == null) {
+                pull(n);
+                return n;
+            }
+            if (n.key < t.key) t.left = insert(t.left, n);
+            else t.right = insert(t.right, n);
+            return balance(t);
+        }
+
+        private static Node delete(Node t, long key) {
+            if (t == null) return null;
+            if (key < t.key) {
+                t.left = delete(t.left, key);
+            } else if (key > t.key) {
+                t.right = delete(t.right, key);
+            } else {
+                if (t.left == null) return t.right;
+                if (t.right == null) return t.left;
+                Node m = t.right;
+                while (m.left != null) m = m.left;
+                m.right = deleteMin(t.right);
+                m.left = t.left;
+                t = m;
+            }
+            return balance(t);
+        }
+
+        private static Node deleteMin(Node t) {
+            if (t.left == null) return t.right;
+            t.left = deleteMin(t.left);
+            return balance(t);
+        }
+
+        private static Node balance(Node t) {
+            pull(t);
+            int bf = height(t.left) - height(t.right);
+            if (bf > 1) {
+                if (height(t.left.left) < height(t.left.right)) t.left = rotateLeft(t.left);
+                return rotateRight(t);
+            }
+            if (bf < -1) {
+                if (height(t.right.right) < height(t.right.left)) t.right = rotateRight(t.right);
+                return rotateLeft(t);
+            }
+            return t;
+        }
+
+        private static Node rotateRight(Node t) {
+            Node l = t.left;
+            t.left = l.right;
+            l.right = t;
+            pull(t);
+            pull(l);
+            return l;
+        }
+
+        private static Node rotateLeft(Node t) {
+            Node r = t.right;
+            t.right = r.left;
+            r.left = t;
+            pull(t);
+            pull(r);
+            return r;
+        }
     }
 }

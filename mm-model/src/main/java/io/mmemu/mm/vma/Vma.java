@@ -61,21 +61,35 @@ public final class Vma {
         return ((address - start) >>> 12) + pgoff;
     }
 
-    /** One /proc/PID/maps line, as show_map_vma() prints it. */
+    /** One /proc/PID/maps line, as show_map_vma() prints it, labelled with this VMA's own name. */
     public String mapsLine() {
+        return mapsLine(file != null ? file.displayPath() : name);
+    }
+
+    /** One /proc/PID/maps line with {@code label} in the name column (or none when null). */
+    public String mapsLine(String label) {
         StringBuilder sb = new StringBuilder(96);
+        long dev = file != null ? file.dev() : 0;
         sb.append(String.format("%08x-%08x %c%c%c%c %08x %02x:%02x %d ", start, end,
                 has(VmFlags.VM_READ) ? 'r' : '-', has(VmFlags.VM_WRITE) ? 'w' : '-', has(VmFlags.VM_EXEC) ? 'x' : '-',
-                has(VmFlags.VM_MAYSHARE) ? 's' : 'p', file != null ? pgoff << 12 : 0,
-                file != null ? (file.dev() >>> 8) & 0xfff : 0, file != null ? file.dev() & 0xff : 0,
+                has(VmFlags.VM_MAYSHARE) ? 's' : 'p', file != null ? pgoff << 12 : 0, devMajor(dev), devMinor(dev),
                 file != null ? file.ino() : 0));
-        String label = file != null ? file.displayPath() : name;
         if (label != null) {
             // seq_pad(): pad to 25 + 6 * sizeof(void *) - 1 columns, then one space.
             while (sb.length() < 72) sb.append(' ');
             sb.append(' ').append(label);
         }
         return sb.toString();
+    }
+
+    /** gnu_dev_major() of a user-space dev_t (st_dev as stat returns it). */
+    static long devMajor(long dev) {
+        return ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+    }
+
+    /** gnu_dev_minor(). */
+    static long devMinor(long dev) {
+        return (dev & 0xff) | ((dev >>> 12) & ~0xffL);
     }
 
     @Override

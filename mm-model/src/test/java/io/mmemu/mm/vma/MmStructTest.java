@@ -273,7 +273,7 @@ class MmStructTest {
         assertEquals(START_BRK + 0x1800, mm.sysBrk(START_BRK + 0x1800));
         assertEquals(START_BRK + 0x1800, mm.brk);
         assertEquals(List.of("600000-602000"), ranges());
-        assertEquals("[heap]", mm.vmas().get(0).name());
+        assertEquals("[heap]", mm.label(mm.vmas().get(0)), "named by the brk range, as show_map_vma() does");
         // Within the same page: only brk moves.
         assertEquals(START_BRK + 0x1fff, mm.sysBrk(START_BRK + 0x1fff));
         assertEquals(List.of("600000-602000"), ranges());
@@ -355,13 +355,15 @@ class MmStructTest {
         mm.sysBrk(START_BRK + 0x21000);
         mm.mmapRegion(0x7f12_3456_7000L, 0x2000, RW, null, 0, null);
         mm.mmapRegion(0x7ffd_0000_0000L, 0x21000, RW | VM_GROWSDOWN, null, 0, "[stack]");
+        mm.startStack = 0x7ffd_0002_0f00L; // [stack] is the VMA holding start_stack
         String expected = String.join("\n",
                 "00010000-00011000 r--p 00000000 00:00 0 ",
                 "00400000-00401000 r--p 00000000 08:01 1234567                            /usr/bin/prog",
                 "00401000-00402000 r-xp 00001000 08:01 1234567                            /usr/bin/prog",
                 "00600000-00621000 rw-p 00000000 00:00 0                                  [heap]",
                 "7f1234567000-7f1234569000 rw-p 00000000 00:00 0 ",
-                "7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]") + "\n";
+                "7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]",
+                "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]") + "\n";
         assertEquals(expected, mm.maps());
     }
 

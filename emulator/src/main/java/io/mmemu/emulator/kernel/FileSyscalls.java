@@ -1,0 +1,270 @@
+package io.mmemu.emulator.kernel;
+
+import io.mmemu.emulator.kernel.fs.FdTable;
+import io.mmemu.emulator.kernel.fs.OpenFile;
+import io.mmemu.emulator.kernel.fs.Stat;
+import io.mmemu.emulator.kernel.fs.Vfs;
+import io.mmemu.mm.task.Task;
+import io.mmemu.mm.uaccess.UserAccess;
+import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.MmStruct;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The file syscalls (fs/open.c, fs/read_write.c, fs/stat.c, fs/fcntl.c, fs/namei.c) over the
+ * minimal namespace of {@link Vfs}: each process has an {@link FdTable} whose 0, 1 and 2 are the
+ * host's stdin, stdout and stderr.
+ */
+final class FileSyscalls {
+    static final int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
+    static final int SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
+    static final int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
+    static final int FD_CLOEXEC = 1;
+    /** force_o_largefile(): open() on 64-bit adds O_LARGEFILE, which F_GETFL reports. */
+    static final int O_LARGEFILE = 0x8000, O_RDWR = 2, O_WRONLY = 1;
+    static final int PATH_MAX = 4096;
+    /** MAX_RW_COUNT: the most one read or write moves. */
+    static final int MAX_RW_COUNT = 0x7ffff000;
+
+    private final UserAccess uaccess;
+    private final Vfs vfs;
+    private final InputStream stdin;
+    private final OutputStream stdout;
+    private final OutputStream stderr;
+    private final Map<Integer, FdTable> tables = new TreeMap<>();
+
+    FileSyscalls(UserAccess uaccess, Vfs vfs, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        this.uaccess = uaccess;
+        this.vfs = vfs;
+        this.stdin = stdin;
+        this.stdout = stdout;
+        this.stderr = stderr;
+    }
+
+    /** The task's descriptor table, with the console on 0, 1 and 2 for a new process. */
+    FdTable files(Task task) {
+        return tables.computeIfAbsent(task.tgid(), k -> {
+            FdTable t = new FdTable();
+            t.install(new OpenFile(new OpenFile.Console(0), "/dev/stdin", 0), false);
+            t.install(new OpenFile(new OpenFile.Console(1), "/dev/stdout", O_WRONLY), false);
+            t.install(new OpenFile(new OpenFile.Console(2), "/dev/stderr", O_WRONLY), false);
+            return t;
+        });
+    }
+
+    private String path(MmStruct mm, long uaddr) {
+        byte[] b = uaccess.strncpyFromUser(mm, uaddr, PATH_MAX);
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** Models do_sys_openat2(). */
+    long openat(Task task, int dirfd, long pathname, int flags) {
+        String p = path(task.mm(), pathname);
+        if (p == null) return -Errno.EFAULT;
+        if (!p.startsWith("/") && dirfd != AT_FDCWD) {
+            OpenFile dir = files(task).get(dirfd);
+            return dir == null ? -Errno.EBADF : -Errno.ENOTDIR;
+        }
+        Object r = vfs.open(p, flags | O_LARGEFILE, task);
+        if (r instanceof Integer e) return e;
+        return files(task).install((OpenFile) r, (flags & Vfs.O_CLOEXEC) != 0);
+    }
+
+    long close(Task task, long fd) {
+        return files(task).close(fd) ? 0 : -Errno.EBADF;
+    }
+
+    /** Models ksys_read(). */
+    long read(Task task, long fd, long buf, long count) {
+        OpenFile f = files(task).get(fd);
+        if (f == null || (f.flags() & 3) == O_WRONLY) return -Errno.EBADF;
+        if (count < 0) return -Errno.EINVAL;
+        int n = (int) Math.min(count, MAX_RW_COUNT);
+        if (f.content() instanceof OpenFile.Console c) {
+            if (c.hostFd() != 0) return -Errno.EBADF;
+            return readConsole(task.mm(), buf, n);
+        }
+        OpenFile.Readable b = (OpenFile.Readable) f.content();
+        long r = readAt(task.mm(), b, f.pos(), buf, n);
+        if (r > 0) f.setPos(f.pos() + r);
+        return r;
+    }
+
+    /** Models ksys_pread64(). */
+    long pread64(Task task, long fd, long buf, long count, long offset) {
+        OpenFile f = files(task).get(fd);
+        if (f == null || (f.flags() & 3) == O_WRONLY) return -Errno.EBADF;
+        if (offset < 0 || count < 0) return -Errno.EINVAL;
+        if (!(f.content() instanceof OpenFile.Readable b)) return -Errno.ESPIPE;
+        return readAt(task.mm(), b, offset, buf, (int) Math.min(count, MAX_RW_COUNT));
+    }
+
+    private long readAt(MmStruct mm, OpenFile.Readable b, long pos, long buf, int n) {
+        long avail = Math.max(0, b.size() - pos);
+        int len = (int) Math.min(n, avail);
+        if (len == 0) return 0;
+        byte[] data = new byte[len];
+        b.read(pos, data, 0, len);
+        return uaccess.copyToUser(mm, buf, data, 0, len) < 0 ? -Errno.EFAULT : len;
+    }
+
+    private long readConsole(MmStruct mm, long buf, int n) {
+        try {
+            byte[] data = new byte[Math.min(n, 65536)];
+            int got = stdin.read(data);
+            if (got <= 0) return 0;
+            return uaccess.copyToUser(mm, buf, data, 0, got) < 0 ? -Errno.EFAULT : got;
+        } catch (IOException e) {
+            return -Errno.EIO;
+        }
+    }
+
+    /** Models ksys_write() for the console; files here are read-only (EBADF, as for an O_RDONLY file). */
+    long write(Task task, long fd, long buf, long count) {
+        OpenFile f = writable(task, fd);
+        if (f == null) return -Errno.EBADF;
+        if (count < 0) return -Errno.EINVAL;
+        int n = (int) Math.min(count, MAX_RW_COUNT);
+        byte[] data = new byte[n];
+        if (uaccess.copyFromUser(task.mm(), data, 0, buf, n) < 0) return -Errno.EFAULT;
+        return emit(f, data, n);
+    }
+
+    /** The open file at {@code fd} if it can be written: only stdout and stderr here, the rest is read-only. */
+    OpenFile writable(Task task, long fd) {
+        OpenFile f = files(task).get(fd);
+        return f != null && f.content() instanceof OpenFile.Console c && c.hostFd() != 0 ? f : null;
+    }
+
+    /** Models do_readv(): fills the buffers in order until the file runs short. */
+    long readv(Task task, long fd, long iov, long iovcnt) {
+        if (iovcnt < 0 || iovcnt > 1024) return -Errno.EINVAL;
+        byte[] vec = new byte[(int) iovcnt * 16];
+        if (uaccess.copyFromUser(task.mm(), vec, 0, iov, vec.length) < 0) return -Errno.EFAULT;
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(vec).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long total = 0;
+        for (int i = 0; i < iovcnt; i++) {
+            long base = bb.getLong(16 * i), len = bb.getLong(16 * i + 8);
+            if (len < 0) return -Errno.EINVAL;
+            if (len == 0) continue;
+            long r = read(task, fd, base, len);
+            if (r < 0) return total > 0 ? total : r;
+            total += r;
+            if (r < len) break;
+        }
+        return total;
+    }
+
+    /** Writes gathered bytes to an open console file; -EBADF for anything else. */
+    long emit(OpenFile f, byte[] data, int n) {
+        if (!(f.content() instanceof OpenFile.Console c) || c.hostFd() == 0) return -Errno.EBADF;
+        OutputStream out = c.hostFd() == 1 ? stdout : stderr;
+        try {
+            out.write(data, 0, n);
+            out.flush();
+        } catch (IOException e) {
+            return -Errno.EIO;
+        }
+        return n;
+    }
+
+    /** Models ksys_lseek(). */
+    long lseek(Task task, long fd, long offset, int whence) {
+        OpenFile f = files(task).get(fd);
+        if (f == null) return -Errno.EBADF;
+        if (!(f.content() instanceof OpenFile.Readable b)) return -Errno.ESPIPE;
+        long base = switch (whence) {
+            case SEEK_SET -> 0;
+            case SEEK_CUR -> f.pos();
+            case SEEK_END -> b.size();
+            default -> Long.MIN_VALUE;
+        };
+        if (base == Long.MIN_VALUE) return -Errno.EINVAL;
+        long pos = base + offset;
+        if (pos < 0) return -Errno.EINVAL;
+        f.setPos(pos);
+        return pos;
+    }
+
+    private long putStat(MmStruct mm, Stat st, long statbuf) {
+        byte[] b = st.toBytes();
+        return uaccess.copyToUser(mm, statbuf, b, 0, b.length) < 0 ? -Errno.EFAULT : 0;
+    }
+
+    private static Stat statOf(OpenFile f) {
+        return switch (f.content()) {
+            case OpenFile.Readable b -> b.stat();
+            case OpenFile.Console c -> Stat.console(c.hostFd());
+        };
+    }
+
+    long fstat(Task task, long fd, long statbuf) {
+        OpenFile f = files(task).get(fd);
+        return f == null ? -Errno.EBADF : putStat(task.mm(), statOf(f), statbuf);
+    }
+
+    /** Models vfs_fstatat(): AT_EMPTY_PATH on a descriptor, else a path. */
+    long newfstatat(Task task, int dirfd, long pathname, long statbuf, int flags) {
+        String p = path(task.mm(), pathname);
+        if (p == null) return -Errno.EFAULT;
+        if (p.isEmpty()) {
+            if ((flags & AT_EMPTY_PATH) == 0) return -Errno.ENOENT;
+            return dirfd == AT_FDCWD ? putStat(task.mm(), rootStat(), statbuf) : fstat(task, dirfd, statbuf);
+        }
+        if (!p.startsWith("/") && dirfd != AT_FDCWD) return files(task).get(dirfd) == null ? -Errno.EBADF : -Errno.ENOTDIR;
+        Object r = vfs.open(p, 0, task);
+        if (r instanceof Integer e) return e == -Errno.EISDIR ? putStat(task.mm(), rootStat(), statbuf) : e;
+        return putStat(task.mm(), statOf((OpenFile) r), statbuf);
+    }
+
+    private static Stat rootStat() {
+        return new Stat(0x801, 2, 2, Stat.S_IFDIR | 0755, 0, 0, 0, 4096, 4096, 8, 0, 0, 0, 0, 0, 0);
+    }
+
+    /** Models do_fcntl() for descriptor flags, status flags and duplication. */
+    long fcntl(Task task, long fd, int cmd, long arg) {
+        FdTable t = files(task);
+        OpenFile f = t.get(fd);
+        if (f == null) return -Errno.EBADF;
+        return switch (cmd) {
+            case F_GETFD -> t.closeOnExec((int) fd) ? FD_CLOEXEC : 0;
+            case F_SETFD -> {
+                t.setCloseOnExec((int) fd, (arg & FD_CLOEXEC) != 0);
+                yield 0;
+            }
+            case F_GETFL -> f.content() instanceof OpenFile.Console c ? (c.hostFd() == 0 ? 0 : O_WRONLY) : f.flags()
+                    & ~Vfs.O_CLOEXEC & ~Vfs.O_CREAT & ~Vfs.O_TRUNC;
+            case F_SETFL -> 0;
+            case F_DUPFD, F_DUPFD_CLOEXEC -> {
+                if (arg < 0 || arg >= FdTable.NOFILE) yield -Errno.EINVAL;
+                yield t.install(f, cmd == F_DUPFD_CLOEXEC); // lowest free; a minimum above it is not modelled
+            }
+            default -> -Errno.EINVAL;
+        };
+    }
+
+    /** Models do_readlinkat(): the link's target, truncated to bufsiz, without a NUL. */
+    long readlinkat(Task task, int dirfd, long pathname, long buf, long bufsiz) {
+        if (bufsiz <= 0) return -Errno.EINVAL;
+        String p = path(task.mm(), pathname);
+        if (p == null) return -Errno.EFAULT;
+        if (!p.startsWith("/") && dirfd != AT_FDCWD) return files(task).get(dirfd) == null ? -Errno.EBADF : -Errno.ENOTDIR;
+        Object r = vfs.readlink(p, task);
+        if (r instanceof Integer e) return e;
+        byte[] target = (byte[]) r;
+        int n = (int) Math.min(target.length, bufsiz);
+        return uaccess.copyToUser(task.mm(), buf, target, 0, n) < 0 ? -Errno.EFAULT : n;
+    }
+
+    /** getcwd(): the guest always runs in "/". */
+    long getcwd(Task task, long buf, long size) {
+        byte[] cwd = {'/', 0};
+        if (size < cwd.length) return -Errno.ERANGE;
+        return uaccess.copyToUser(task.mm(), buf, cwd, 0, cwd.length) < 0 ? -Errno.EFAULT : cwd.length;
+    }
+}

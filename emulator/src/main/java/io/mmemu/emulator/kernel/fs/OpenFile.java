@@ -1,0 +1,109 @@
+package io.mmemu.emulator.kernel.fs;
+
+import io.mmemu.mm.vma.MappedFile;
+
+/**
+ * An open file description (struct file): what it reads, its position and open flags. Several
+ * descriptors may share one (dup), so the position lives here, as in Linux.
+ */
+public final class OpenFile {
+    /** What an open file reads from. */
+    public sealed interface Content permits Readable, Console {}
+
+    /** A file with a size and random access: a regular file or a procfs file. */
+    public sealed interface Readable extends Content permits Bytes, Generated {
+        long size();
+
+        /** Copies up to {@code len} bytes at {@code pos}; fewer at end of file. */
+        int read(long pos, byte[] dst, int off, int len);
+
+        Stat stat();
+    }
+
+    /**
+     * A procfs file: generated at its first read (or size query), as a seq_file is, so that a
+     * program that opens /proc/self/maps and then allocates sees its own allocation.
+     */
+    public static final class Generated implements Readable {
+        private final java.util.function.Supplier<byte[]> generator;
+        private final Stat stat;
+        private byte[] data;
+
+        public Generated(java.util.function.Supplier<byte[]> generator, Stat stat) {
+            this.generator = generator;
+            this.stat = stat;
+        }
+
+        private byte[] data() {
+            if (data == null) data = generator.get();
+            return data;
+        }
+
+        @Override
+        public long size() {
+            return data().length;
+        }
+
+        @Override
+        public int read(long pos, byte[] dst, int off, int len) {
+            byte[] d = data();
+            if (pos >= d.length) return 0;
+            int n = (int) Math.min(len, d.length - pos);
+            System.arraycopy(d, (int) pos, dst, off, n);
+            return n;
+        }
+
+        @Override
+        public Stat stat() {
+            return stat;
+        }
+    }
+
+    /** A regular file: its {@link MappedFile}, shared with its mappings and page cache. */
+    public record Bytes(MappedFile mappable, Stat stat) implements Readable {
+        @Override
+        public long size() {
+            return mappable.size();
+        }
+
+        @Override
+        public int read(long pos, byte[] dst, int off, int len) {
+            return mappable.read(pos, dst, off, len);
+        }
+    }
+
+    /** The host's stdin/stdout/stderr. */
+    public record Console(int hostFd) implements Content {}
+
+    private final Content content;
+    private final String path;
+    private final int flags;
+    private long pos;
+
+    public OpenFile(Content content, String path, int flags) {
+        this.content = content;
+        this.path = path;
+        this.flags = flags;
+    }
+
+    public Content content() {
+        return content;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    /** The O_* flags it was opened with (file->f_flags). */
+    public int flags() {
+        return flags;
+    }
+
+    public long pos() {
+        return pos;
+    }
+
+    public void setPos(long pos) {
+        this.pos = pos;
+    }
+}

@@ -1,0 +1,167 @@
+package io.mmemu.emulator.kernel.fs;
+
+import io.mmemu.mm.task.Task;
+import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.MappedFile;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BiFunction;
+
+/**
+ * The guest's view of files, minimal by design:
+ * <ul>
+ *   <li>procfs: /proc/self/... and /proc/PID/... of the running process (maps, status, exe as
+ *       a link) and the system files the model can generate (slabinfo, meminfo, buddyinfo, vmstat);
+ *       each is generated when opened, as a seq_file would be on its first read;</li>
+ *   <li>the running program's own file, by its path;</li>
+ *   <li>anything else read-only from the directory given with --root, never outside it (the
+ *       resolved real path must stay below the root: no escape by "..", absolute links or
+ *       symlinks); without --root, nothing else exists (ENOENT).</li>
+ * </ul>
+ * The guest's working directory is "/". Writes are refused: EROFS for --root files, EACCES for procfs.
+ */
+public final class Vfs {
+    public static final int O_ACCMODE = 3, O_RDONLY = 0, O_CREAT = 0x40, O_TRUNC = 0x200, O_DIRECTORY = 0x10000,
+            O_CLOEXEC = 0x80000;
+
+    private final Path root;
+    private final BiFunction<String, Task, byte[]> procfs;
+    /** Files already read, by host real path: one MappedFile (and page cache) per file, as one inode. */
+    private final Map<String, MappedFile> files = new TreeMap<>();
+
+    /**
+     * @param root   the --root directory, or null
+     * @param procfs generates a procfs file's contents: ("self/maps" or "slabinfo"..., task) → bytes, or null if unknown
+     */
+    public Vfs(Path root, BiFunction<String, Task, byte[]> procfs) {
+        this.root = root == null ? null : root.toAbsolutePath().normalize();
+        this.procfs = procfs;
+    }
+
+    /** Registers the program file (exec) so that open() of its path shares its page cache. */
+    public void register(MappedFile file) {
+        files.put(file.path().toString(), file);
+    }
+
+    /** Resolves {@code path} against the guest cwd "/": a normalized absolute path. */
+    static String absolute(String path) {
+        String p = path.startsWith("/") ? path : "/" + path;
+        return Path.of(p).normalize().toString();
+    }
+
+    /** Models do_sys_openat2() for this namespace: the open file, or a negative errno as an Integer. */
+    public Object open(String guestPath, int flags, Task task) {
+        if (guestPath.isEmpty()) return -Errno.ENOENT;
+        String path = absolute(guestPath);
+        boolean wantsWrite = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0;
+        if (path.startsWith("/proc/")) {
+            String name = procName(path, task);
+            if (name == null) return -Errno.ENOENT;
+            if (name.endsWith("/exe")) return openHost(task.exe().path(), path, flags, wantsWrite);
+            if (procfs.apply(name, task) == null) return -Errno.ENOENT;
+            if (wantsWrite) return -Errno.EACCES;
+            Stat st = Stat.proc(name.hashCode() & 0xffff);
+            return new OpenFile(new OpenFile.Generated(() -> procfs.apply(name, task), st), path, flags);
+        }
+        if (task.exe() != null && path.equals(task.exe().path().toString())) {
+            return openHost(task.exe().path(), path, flags, wantsWrite);
+        }
+        if (root == null) return -Errno.ENOENT;
+        Path host = root.resolve(path.substring(1)).normalize();
+        if (!host.startsWith(root)) return -Errno.ENOENT;
+        try {
+            if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS) && !Files.exists(host)) {
+                return (flags & O_CREAT) != 0 ? -Errno.EROFS : -Errno.ENOENT;
+            }
+            Path real = host.toRealPath();
+            if (!real.startsWith(root.toRealPath())) return -Errno.ENOENT; // a link leading out of the root
+            return openHost(real, path, flags, wantsWrite);
+        } catch (IOException e) {
+            return -Errno.EACCES;
+        }
+    }
+
+    /** "self/maps" for /proc/self/maps or /proc/PID/maps of the task, "slabinfo" for /proc/slabinfo; null if another pid. */
+    private static String procName(String path, Task task) {
+        String rest = path.substring("/proc/".length());
+        int slash = rest.indexOf('/');
+        if (slash < 0) return rest;
+        String first = rest.substring(0, slash);
+        if (first.equals("self") || first.equals(Integer.toString(task.tgid()))
+                || first.equals("thread-self")) {
+            return "self/" + rest.substring(slash + 1);
+        }
+        return null;
+    }
+
+    private Object openHost(Path real, String guestPath, int flags, boolean wantsWrite) {
+        if (Files.isDirectory(real)) {
+            if (wantsWrite) return -Errno.EISDIR;
+            return -Errno.EISDIR; // directories cannot be read here (no getdents)
+        }
+        if ((flags & O_DIRECTORY) != 0) return -Errno.ENOTDIR;
+        if (wantsWrite) return -Errno.EROFS;
+        try {
+            MappedFile mf = files.get(real.toString());
+            if (mf == null) {
+                byte[] data = Files.readAllBytes(real);
+                mf = new MappedFile(real, real.toString(), data, attr(real, "unix:dev"), attr(real, "unix:ino"));
+                files.put(real.toString(), mf);
+            }
+            return new OpenFile(new OpenFile.Bytes(mf, hostStat(real)), guestPath, flags);
+        } catch (IOException e) {
+            return -Errno.EACCES;
+        }
+    }
+
+    /** readlink(): only /proc/self/exe is a link here. */
+    public Object readlink(String guestPath, Task task) {
+        String path = absolute(guestPath);
+        if (path.startsWith("/proc/")) {
+            String name = procName(path, task);
+            if (name == null) return -Errno.ENOENT;
+            if (name.equals("self/exe")) return task.exe().displayPath().getBytes(StandardCharsets.UTF_8);
+            return procfs.apply(name, task) == null ? -Errno.ENOENT : -Errno.EINVAL;
+        }
+        Object o = open(guestPath, O_RDONLY, task);
+        return o instanceof Integer e ? e : -Errno.EINVAL;
+    }
+
+    static Stat hostStat(Path p) throws IOException {
+        Map<String, Object> a = Files.readAttributes(p, "unix:*");
+        long size = ((Number) a.get("size")).longValue();
+        var mtime = (java.nio.file.attribute.FileTime) a.get("lastModifiedTime");
+        var atime = (java.nio.file.attribute.FileTime) a.get("lastAccessTime");
+        var ctime = (java.nio.file.attribute.FileTime) a.get("ctime");
+        return new Stat(num(a, "dev"), num(a, "ino"), num(a, "nlink"), (int) num(a, "mode"), (int) num(a, "uid"),
+                (int) num(a, "gid"), num(a, "rdev"), size, 4096, (size + 511) / 512, sec(atime), nsec(atime), sec(mtime),
+                nsec(mtime), sec(ctime), nsec(ctime));
+    }
+
+    private static long num(Map<String, Object> a, String k) {
+        Object v = a.get(k);
+        return v instanceof Number n ? n.longValue() : 0;
+    }
+
+    private static long sec(java.nio.file.attribute.FileTime t) {
+        return t == null ? 0 : t.toInstant().getEpochSecond();
+    }
+
+    private static long nsec(java.nio.file.attribute.FileTime t) {
+        return t == null ? 0 : t.toInstant().getNano();
+    }
+
+    private static long attr(Path p, String attr) {
+        try {
+            Object v = Files.getAttribute(p, attr);
+            return v instanceof Number n ? n.longValue() : 0;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return 0;
+        }
+    }
+}
