@@ -15,8 +15,8 @@ import io.mmemu.mm.pgtable.Pte;
  *       merged with compatible neighbours.</li>
  *   <li>change_protection(): every mapped PTE follows the new rights: RW cleared when write is
  *       removed (a private writable mapping keeps its PTEs write-protected until a write fault,
- *       so COW stays correct), NX set or cleared, and PROT_NONE entries lose P and keep the page
- *       under _PAGE_PROTNONE. Then the TLBs are flushed.</li>
+ *       so COW stays correct), NX set or cleared, and PROT_NONE entries lose P and RW and keep
+ *       the page under _PAGE_PROTNONE. Then the TLBs are flushed.</li>
  * </ol>
  */
 public final class Mprotect {
@@ -92,7 +92,9 @@ public final class Mprotect {
         pgd.forEachPresentPte(start, end, (va, slot, pte) -> {
             long n = pte;
             if (none) {
-                n = (n & ~Pte.P) | Pte.PROTNONE;
+                // pte_modify(pte, PAGE_NONE): RW is not in _PAGE_CHG_MASK, so it goes too; keeping it
+                // left a PROT_NONE entry claiming RW under a VMA without VM_WRITE.
+                n = (n & ~(Pte.P | Pte.RW)) | Pte.PROTNONE;
             } else {
                 n = (n & ~Pte.PROTNONE) | Pte.P;
                 n = exec ? n & ~Pte.NX : n | Pte.NX;

@@ -34,7 +34,10 @@ public final class Mremap {
         if (newLen == 0) return -Errno.EINVAL;
         if (newLen > MmStruct.TASK_SIZE || oldLen > MmStruct.TASK_SIZE) return -Errno.EINVAL;
 
-        if ((flags & MREMAP_FIXED) != 0) return mremapTo(mm, oldAddr, oldLen, newAddr, newLen, flags);
+        // As Linux: MREMAP_DONTUNMAP always moves (to a new address found with new_addr as a hint),
+        // so it goes through mremap_to() as FIXED does; taking the shrink-or-grow path below made a
+        // DONTUNMAP call with old_len == new_len return the old address and move nothing.
+        if ((flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0) return mremapTo(mm, oldAddr, oldLen, newAddr, newLen, flags);
 
         if (oldLen >= newLen) {
             if (oldLen > newLen) {
@@ -46,7 +49,6 @@ public final class Mremap {
         Vma vma = mm.vmaLookup(oldAddr);
         if (vma == null || oldAddr + oldLen > vma.end()) return -Errno.EFAULT;
         if (oldLen == 0 && !vma.has(VmFlags.VM_SHARED)) return -Errno.EINVAL; // old_len 0 duplicates only shared mappings
-        if ((flags & MREMAP_DONTUNMAP) != 0 && (!vma.isAnonymous() || vma.has(VmFlags.VM_SHARED))) return -Errno.EINVAL;
 
         // vma_expand(): grow in place when the VMA ends here and the space above is free.
         long oldEnd = oldAddr + oldLen;
@@ -64,23 +66,29 @@ public final class Mremap {
         return moveVma(mm, vma, oldAddr, oldLen, dest, newLen, (flags & MREMAP_DONTUNMAP) != 0);
     }
 
-    /** Models mremap_to(): MREMAP_FIXED. */
+    /** Models mremap_to(): MREMAP_FIXED, or MREMAP_DONTUNMAP with {@code newAddr} as a hint. */
     private static long mremapTo(MmStruct mm, long oldAddr, long oldLen, long newAddr, long newLen, int flags) {
+        boolean fixed = (flags & MREMAP_FIXED) != 0;
         if ((newAddr & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
         if (newAddr > MmStruct.TASK_SIZE - newLen) return -Errno.EINVAL;
         // The ranges must not overlap.
         if (newAddr < oldAddr + oldLen && oldAddr < newAddr + newLen) return -Errno.EINVAL;
         Vma vma = mm.vmaLookup(oldAddr);
         if (vma == null || oldAddr + Math.min(oldLen, newLen) > vma.end()) return -Errno.EFAULT;
-        long r = mm.doMunmap(newAddr, newLen);
-        if (r < 0) return r;
+        if ((flags & MREMAP_DONTUNMAP) != 0 && (!vma.isAnonymous() || vma.has(VmFlags.VM_SHARED))) return -Errno.EINVAL;
+        if (fixed) {
+            long r = mm.doMunmap(newAddr, newLen);
+            if (r < 0) return r;
+        }
         if (oldLen > newLen) {
-            r = mm.doMunmap(oldAddr + newLen, oldLen - newLen);
+            long r = mm.doMunmap(oldAddr + newLen, oldLen - newLen);
             if (r < 0) return r;
             oldLen = newLen;
         }
         vma = mm.vmaLookup(oldAddr);
-        return moveVma(mm, vma, oldAddr, oldLen, newAddr, newLen, (flags & MREMAP_DONTUNMAP) != 0);
+        long dest = fixed ? newAddr : mm.getUnmappedArea(newAddr, newLen);
+        if (dest < 0) return dest;
+        return moveVma(mm, vma, oldAddr, oldLen, dest, newLen, (flags & MREMAP_DONTUNMAP) != 0);
     }
 
     /** Models move_vma(): a new VMA at {@code dest}, page-table entries moved, the old range unmapped. */

@@ -1,0 +1,340 @@
+package io.mmemu.mm.properties;
+
+import io.mmemu.mm.page.FrameTable;
+import io.mmemu.mm.page.PageFlag;
+import io.mmemu.mm.pgtable.Level;
+import io.mmemu.mm.pgtable.PageTable;
+import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.phys.PhysicalMemory;
+import io.mmemu.mm.vma.MmEnv;
+import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.RssStat;
+import io.mmemu.mm.vma.VmFlags;
+import io.mmemu.mm.vma.Vma;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The invariants of a set of live address spaces sharing one {@link MmEnv}, checked from the
+ * outside (VMA list, page tables in guest memory, frame table, allocator counters) without
+ * touching any state the model caches: no find_vma (it moves the VMA cache), no walker (it sets
+ * A/D bits).
+ *
+ * <ol>
+ *   <li>VMAs are sorted, disjoint, page aligned, non-empty and inside [mmap_min_addr, TASK_SIZE).</li>
+ *   <li>Every leaf entry that maps a page (pte_present()) lies inside a VMA and is no more
+ *       permissive than it: US set; P clear with _PAGE_PROTNONE under a PROT_NONE VMA, P set
+ *       otherwise; RW only under VM_WRITE; NX unless VM_EXEC (for present entries: Linux's
+ *       PAGE_NONE has no NX). A special entry maps the zero page, read-only; no other entry does.
+ *       A leaf slot that maps nothing is zero (the model has no swap entries).</li>
+ *   <li>RSS: MM_ANONPAGES counts the entries mapping PG_anon frames, MM_FILEPAGES the other
+ *       non-special ones; the zero page counts for nothing.</li>
+ *   <li>Every mapped frame is allocated, not a page table, and its mapcount equals the number of
+ *       entries mapping it across all live address spaces; its refcount equals the mapcount for
+ *       anonymous frames (the page cache holds one more on file frames).</li>
+ *   <li>The zero page is all zeros, mapped by no counted entry (mapcount 0), still PG_zero.</li>
+ *   <li>Page tables: every table reachable from a PML4 is PG_pgtable, reached once in all, and
+ *       their number (the PML4 included) is {@link PageTable#nrTables()}; intermediate entries
+ *       carry P RW US; no table below the PML4 lies wholly in a hole between VMAs
+ *       (free_pgtables() frees those when the range around them is unmapped).</li>
+ *   <li>No frame is leaked: free pages = free pages before any address space existed, minus the
+ *       page tables and the mapped frames. This holds only for anonymous memory (no page cache),
+ *       which is what the property drives.</li>
+ * </ol>
+ * {@link #describe} prints every VMA and every entry, for failure messages.
+ */
+final class AddressSpaceChecker {
+    private static final int MAX_ERRORS = 25;
+
+    private final MmEnv env;
+    private final FrameTable frames;
+    private final long baselineFree;
+
+    /** Call before the first address space is allocated: the free-page count it records is the leak baseline. */
+    AddressSpaceChecker(MmEnv env) {
+        this.env = env;
+        this.frames = env.frames();
+        this.baselineFree = env.allocator().nrFreePages();
+    }
+
+    long baselineFree() {
+        return baselineFree;
+    }
+
+    /** Checks every invariant over {@code live}; throws an AssertionError listing each violation and the state. */
+    void check(List<MmStruct> live) {
+        List<String> errors = collectErrors(live);
+        if (!errors.isEmpty()) throw new AssertionError(report(errors, live));
+    }
+
+    /** After the last address space is gone: every frame is back, but for the zero page. */
+    void checkNothingLeaked() {
+        long free = env.allocator().nrFreePages();
+        if (free != baselineFree) {
+            throw new AssertionError("frames leaked after the last exit_mmap: free pages " + free + " (expected: "
+                    + baselineFree + ", as before the first mm_alloc)\n" + leakedFrames());
+        }
+    }
+
+    /** The violations, empty when every invariant holds. */
+    List<String> collectErrors(List<MmStruct> live) {
+        List<String> errors = new ArrayList<>();
+        // pfn -> number of (non-special) entries mapping it, over all live address spaces
+        TreeMap<Long, Integer> mapped = new TreeMap<>();
+        Set<Long> tables = new HashSet<>();
+        long totalTables = 0;
+        for (int i = 0; i < live.size(); i++) {
+            MmStruct mm = live.get(i);
+            String who = "mm#" + i + ": ";
+            List<Vma> vmas = mm.vmas();
+            checkVmas(who, vmas, errors);
+            checkEntries(who, mm, vmas, mapped, errors);
+            long reachable = checkTables(who, mm, vmas, tables, errors);
+            if (reachable != mm.pgd().nrTables()) {
+                errors.add(who + "nrTables " + mm.pgd().nrTables() + " but " + reachable
+                        + " PG_pgtable tables are reachable from the PML4");
+            }
+            totalTables += mm.pgd().nrTables();
+        }
+        checkFrames(mapped, tables, errors);
+        checkZeroPage(errors);
+        long expectedFree = baselineFree - totalTables - mapped.size();
+        long free = env.allocator().nrFreePages();
+        if (free != expectedFree) {
+            errors.add("free pages " + free + " (expected: " + expectedFree + " = " + baselineFree + " at boot - "
+                    + totalTables + " page tables - " + mapped.size() + " mapped frames): "
+                    + (free < expectedFree ? "frames leaked" : "frames freed while in use"));
+        }
+        return errors.size() > MAX_ERRORS ? errors.subList(0, MAX_ERRORS) : errors;
+    }
+
+    private static void checkVmas(String who, List<Vma> vmas, List<String> errors) {
+        long prevEnd = MmStruct.MMAP_MIN_ADDR;
+        for (Vma v : vmas) {
+            if ((v.start() & (MmStruct.PAGE_SIZE - 1)) != 0 || (v.end() & (MmStruct.PAGE_SIZE - 1)) != 0) {
+                errors.add(who + "VMA not page aligned: " + v);
+            }
+            if (v.end() <= v.start()) errors.add(who + "empty VMA: " + v);
+            if (v.start() < prevEnd) errors.add(who + "VMA overlaps or precedes the one before it (which ends at 0x"
+                    + Long.toHexString(prevEnd) + "): " + v);
+            if (v.end() > MmStruct.TASK_SIZE) errors.add(who + "VMA beyond TASK_SIZE: " + v);
+            prevEnd = Math.max(prevEnd, v.end());
+        }
+    }
+
+    /** The VMA of a sorted list containing {@code va}, or null; a binary search, so the mm's VMA cache stays as it was. */
+    static Vma vmaAt(List<Vma> vmas, long va) {
+        int lo = 0, hi = vmas.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            Vma v = vmas.get(mid);
+            if (va < v.start()) hi = mid - 1;
+            else if (va >= v.end()) lo = mid + 1;
+            else return v;
+        }
+        return null;
+    }
+
+    /** True when some VMA overlaps [start, end). */
+    static boolean anyVmaIn(List<Vma> vmas, long start, long end) {
+        for (Vma v : vmas) {
+            if (v.start() < end && v.end() > start) return true;
+        }
+        return false;
+    }
+
+    private void checkEntries(String who, MmStruct mm, List<Vma> vmas, TreeMap<Long, Integer> mapped,
+            List<String> errors) {
+        long[] anon = {0}, file = {0};
+        long zeroPfn = env.zeroPfn();
+        long nrPages = frames.nrPages();
+        mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + MmStruct.PAGE_SIZE, (va, slot, pte) -> {
+            String at = String.format("%sPTE 0x%016x for 0x%x (%s): ", who, pte, va, pteFlags(pte));
+            Vma v = vmaAt(vmas, va);
+            if (v == null) {
+                errors.add(at + "maps a page outside every VMA");
+                return;
+            }
+            boolean protNone = (v.flags() & VmFlags.VM_ACCESS_FLAGS) == 0;
+            if ((pte & Pte.US) == 0) errors.add(at + "US clear in a user mapping");
+            if (protNone && (pte & (Pte.P | Pte.PROTNONE)) != Pte.PROTNONE) {
+                errors.add(at + "under a PROT_NONE VMA it must be PROTNONE without P: " + v);
+            }
+            if (!protNone && (pte & Pte.P) == 0) errors.add(at + "not present under an accessible VMA: " + v);
+            if ((pte & Pte.RW) != 0 && !v.has(VmFlags.VM_WRITE)) errors.add(at + "RW under a VMA without VM_WRITE: " + v);
+            if ((pte & Pte.P) != 0 && (pte & Pte.NX) == 0 && !v.has(VmFlags.VM_EXEC)) {
+                errors.add(at + "executable (no NX) under a VMA without VM_EXEC: " + v);
+            }
+            if ((pte & Pte.PS) != 0) errors.add(at + "PAT/PS set in a 4 KiB entry");
+            long pfn = Pte.pfn(pte);
+            if ((pte & Pte.SPECIAL) != 0) {
+                if (pfn != zeroPfn) errors.add(at + "special entry for a frame other than the zero page 0x"
+                        + Long.toHexString(zeroPfn));
+                if ((pte & Pte.RW) != 0) errors.add(at + "the zero page mapped writable");
+                return;
+            }
+            if (pfn == zeroPfn) {
+                errors.add(at + "the zero page mapped by a normal (refcounted) entry");
+                return;
+            }
+            if (pfn >= nrPages) {
+                errors.add(at + "frame beyond RAM");
+                return;
+            }
+            mapped.merge(pfn, 1, Integer::sum);
+            if (frames.testPageFlag(pfn, PageFlag.ANON)) anon[0]++;
+            else file[0]++;
+        });
+        if (mm.rss(RssStat.MM_ANONPAGES) != anon[0]) {
+            errors.add(who + "MM_ANONPAGES " + mm.rss(RssStat.MM_ANONPAGES) + " but " + anon[0]
+                    + " entries map anonymous frames");
+        }
+        if (mm.rss(RssStat.MM_FILEPAGES) != file[0]) {
+            errors.add(who + "MM_FILEPAGES " + mm.rss(RssStat.MM_FILEPAGES) + " but " + file[0]
+                    + " entries map file frames");
+        }
+    }
+
+    /** Counts the tables reachable from the PML4 (itself included) and checks each. */
+    private long checkTables(String who, MmStruct mm, List<Vma> vmas, Set<Long> tables, List<String> errors) {
+        long pgdPfn = mm.pgd().pgdPfn();
+        if (!tables.add(pgdPfn)) errors.add(who + "PML4 0x" + Long.toHexString(pgdPfn) + " shared with another table");
+        if (!frames.testPageFlag(pgdPfn, PageFlag.PGTABLE)) errors.add(who + "PML4 frame without PG_pgtable");
+        return 1 + walkTables(who, pgdPfn, Level.PML4, 0, vmas, tables, errors);
+    }
+
+    private long walkTables(String who, long tablePfn, Level level, long base, List<Vma> vmas, Set<Long> tables,
+            List<String> errors) {
+        PhysicalMemory mem = env.mem();
+        long span = level.entrySpan();
+        long count = 0;
+        for (int i = 0; i < 512; i++) {
+            long entry = mem.getLong((tablePfn << PhysicalMemory.PAGE_SHIFT) + 8L * i);
+            long va = base + i * span;
+            if (level == Level.PT) {
+                if (entry != 0 && !Pte.mapsPage(entry)) {
+                    errors.add(String.format("%sstray PTE 0x%016x for 0x%x: maps nothing but is not empty", who, entry, va));
+                }
+                continue;
+            }
+            if (!Pte.present(entry)) {
+                if (entry != 0) errors.add(String.format("%sstray %s entry 0x%016x for 0x%x", who, level.linuxName, entry, va));
+                continue;
+            }
+            String at = String.format("%s%s entry 0x%016x for [0x%x, 0x%x): ", who, level.linuxName, entry, va, va + span);
+            if ((entry & Pte.PS) != 0) {
+                errors.add(at + "large page where only 4 KiB pages are mapped");
+                continue;
+            }
+            if ((entry & (Pte.P | Pte.RW | Pte.US)) != (Pte.P | Pte.RW | Pte.US)) {
+                errors.add(at + "a table entry without P RW US (_PAGE_TABLE)");
+            }
+            long child = Pte.pfn(entry);
+            if (child >= frames.nrPages()) {
+                errors.add(at + "table beyond RAM");
+                continue;
+            }
+            if (!tables.add(child)) {
+                errors.add(at + "table frame reached twice");
+                continue;
+            }
+            if (!frames.testPageFlag(child, PageFlag.PGTABLE)) errors.add(at + "table frame without PG_pgtable");
+            if (!anyVmaIn(vmas, va, va + span)) errors.add(at + "a table wholly in a hole between VMAs (not freed)");
+            count += 1 + walkTables(who, child, level.next(), va, vmas, tables, errors);
+        }
+        return count;
+    }
+
+    private void checkFrames(Map<Long, Integer> mapped, Set<Long> tables, List<String> errors) {
+        for (Map.Entry<Long, Integer> e : mapped.entrySet()) {
+            long pfn = e.getKey();
+            int n = e.getValue();
+            String at = String.format("frame 0x%x (%s): ", pfn, frames.dumpPage(pfn).strip());
+            int mapcount = frames.pageMapcount(pfn);
+            int ref = frames.pageRefCount(pfn);
+            if (ref == 0) {
+                errors.add(at + "mapped by " + n + " entries but free");
+                continue;
+            }
+            if (mapcount != n) errors.add(at + "mapcount " + mapcount + " but " + n + " entries map it");
+            int expectedRef = n + (frames.testPageFlag(pfn, PageFlag.ANON) ? 0 : 1);
+            if (ref != expectedRef) errors.add(at + "refcount " + ref + " (expected: " + expectedRef + ")");
+            if (frames.testPageFlag(pfn, PageFlag.PGTABLE) || tables.contains(pfn)) {
+                errors.add(at + "a page table mapped into user space");
+            }
+        }
+    }
+
+    private void checkZeroPage(List<String> errors) {
+        long zeroPfn = env.zeroPfn();
+        long pa = zeroPfn << PhysicalMemory.PAGE_SHIFT;
+        for (int off = 0; off < PhysicalMemory.PAGE_SIZE; off += 8) {
+            long v = env.mem().getLong(pa + off);
+            if (v != 0) {
+                errors.add(String.format("the zero page (pfn 0x%x) was written: 0x%016x at offset 0x%x", zeroPfn, v, off));
+                break;
+            }
+        }
+        if (!frames.testPageFlag(zeroPfn, PageFlag.ZERO_PAGE)) errors.add("the zero page lost PG_zero (freed?)");
+        if (frames.pageMapcount(zeroPfn) != 0) errors.add("the zero page has mapcount " + frames.pageMapcount(zeroPfn));
+        if (frames.pageRefCount(zeroPfn) < 1) errors.add("the zero page has refcount " + frames.pageRefCount(zeroPfn));
+    }
+
+    /** Frames neither free nor reserved nor the zero page: what a leak report names. */
+    private String leakedFrames() {
+        StringBuilder sb = new StringBuilder("frames still allocated:\n");
+        int shown = 0;
+        for (long pfn = 0; pfn < frames.nrPages() && shown < 20; pfn++) {
+            if (pfn == env.zeroPfn() || frames.pageRefCount(pfn) == 0 || frames.testPageFlag(pfn, PageFlag.RESERVED)) {
+                continue;
+            }
+            sb.append("  ").append(frames.dumpPage(pfn).strip()).append('\n');
+            shown++;
+        }
+        return sb.toString();
+    }
+
+    /** Pte.describe(), with bit 8 named PROTNONE when P is clear (Linux's reuse of G) and SPECIAL shown. */
+    static String pteFlags(long pte) {
+        boolean protNone = (pte & Pte.P) == 0 && (pte & Pte.PROTNONE) != 0;
+        String s = Pte.describe(protNone ? pte & ~Pte.G : pte);
+        return s + (protNone ? "|PROTNONE" : "") + ((pte & Pte.SPECIAL) != 0 ? "|SPECIAL" : "");
+    }
+
+    private String report(List<String> errors, List<MmStruct> live) {
+        StringBuilder sb = new StringBuilder(errors.size() + " invariant violation(s):\n");
+        for (String e : errors) sb.append("  - ").append(e).append('\n');
+        return sb.append(describe(live)).toString();
+    }
+
+    /** Every live address space: its VMAs, counters and every entry that maps a page. */
+    String describe(List<MmStruct> live) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < live.size(); i++) sb.append(describe("mm#" + i, live.get(i)));
+        sb.append(String.format("free pages %d (baseline %d), zero page pfn 0x%x%n", env.allocator().nrFreePages(),
+                baselineFree, env.zeroPfn()));
+        return sb.toString();
+    }
+
+    /** One address space: VMAs as /proc/PID/maps, then every present PTE with its frame's counts. */
+    String describe(String name, MmStruct mm) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%s: PML4 pfn 0x%x, %d tables, rss anon %d file %d, brk [0x%x, 0x%x), mmap_base 0x%x%n",
+                name, mm.pgd().pgdPfn(), mm.pgd().nrTables(), mm.rss(RssStat.MM_ANONPAGES),
+                mm.rss(RssStat.MM_FILEPAGES), mm.startBrk, mm.brk, mm.mmapBase));
+        List<Vma> vmas = mm.vmas();
+        if (vmas.isEmpty()) sb.append("  (no VMAs)\n");
+        for (Vma v : vmas) sb.append("  ").append(v.mapsLine()).append('\n');
+        mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + MmStruct.PAGE_SIZE, (va, slot, pte) -> {
+            long pfn = Pte.pfn(pte);
+            sb.append(String.format("    0x%012x -> pfn 0x%-6x %-40s ref %d map %d%s%n", va, pfn, pteFlags(pte),
+                    frames.pageRefCount(pfn),
+                    frames.pageMapcount(pfn), frames.testPageFlag(pfn, PageFlag.ANON) ? " anon" : ""));
+        });
+        return sb.toString();
+    }
+}

@@ -1,0 +1,510 @@
+package io.mmemu.mm.properties;
+
+import static io.mmemu.mm.vma.MmStruct.PAGE_SIZE;
+
+import io.mmemu.mm.fault.FaultResult;
+import io.mmemu.mm.fault.UserFault;
+import io.mmemu.mm.pgtable.Access;
+import io.mmemu.mm.pgtable.PageTable;
+import io.mmemu.mm.pgtable.PageWalker;
+import io.mmemu.mm.pgtable.PfErr;
+import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.pgtable.WalkResult;
+import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.Madvise;
+import io.mmemu.mm.vma.MmEnv;
+import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.Mprotect;
+import io.mmemu.mm.vma.Mremap;
+import io.mmemu.mm.vma.RssStat;
+import io.mmemu.mm.vma.VmFlags;
+import io.mmemu.mm.vma.Vma;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The system the address-space property drives: one {@link MmEnv} with {@link #NR_MM} address
+ * spaces, each paired with a reference model ({@link Reference}: which pages are mapped with
+ * which rights, and the bytes user code wrote). Every step runs one {@link MmAction} against the
+ * model, checks its result against what Linux would return, updates the reference, then checks
+ * every invariant ({@link AddressSpaceChecker}) and that the model agrees with the reference.
+ *
+ * <p>All addresses fall in a 4 MiB window that straddles the 512 GiB line, so that one window
+ * crosses a PML4, a PDPT, a PD and a PT boundary, and mmap_base sits at its top so that placed
+ * mappings, moved mappings and the heap compete for the same space. Only anonymous memory is
+ * mapped, so that the free-page count accounts for every frame exactly.
+ */
+final class AddressSpaces implements AutoCloseable {
+    static final long WINDOW_BASE = 0x7F_FFE0_0000L;
+    static final int WINDOW_PAGES = 1024;
+    static final long WINDOW_END = WINDOW_BASE + WINDOW_PAGES * PAGE_SIZE;
+    static final long START_BRK = WINDOW_BASE + 64 * PAGE_SIZE;
+    static final long RAM = 64L << 20;
+    static final int NR_MM = 3;
+
+    private static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+
+    /** What Linux's semantics say one address space holds: mapped pages with their rights, bytes written, the break. */
+    static final class Reference {
+        /** Page address → PROT_READ|PROT_WRITE|PROT_EXEC of the VMA covering it. */
+        final TreeMap<Long, Integer> pages = new TreeMap<>();
+        /** Byte address → value user code wrote there; absent means zero. */
+        final TreeMap<Long, Byte> bytes = new TreeMap<>();
+        long brk = START_BRK;
+
+        boolean allFree(long start, long end) {
+            return pages.subMap(start, end).isEmpty();
+        }
+
+        /** The rights every page of [start, end) shares, or null when a page is unmapped or rights differ. */
+        Integer uniformProt(long start, long end) {
+            Map<Long, Integer> sub = pages.subMap(start, end);
+            if (sub.size() != (end - start) / PAGE_SIZE) return null;
+            Integer prot = null;
+            for (int p : sub.values()) {
+                if (prot != null && prot != p) return null;
+                prot = p;
+            }
+            return prot;
+        }
+
+        /** New anonymous memory: mapped, zero. */
+        void map(long start, long end, int prot) {
+            unmap(start, end);
+            for (long p = start; p < end; p += PAGE_SIZE) pages.put(p, prot);
+        }
+
+        void unmap(long start, long end) {
+            pages.subMap(start, end).clear();
+            bytes.subMap(start, end).clear();
+        }
+
+        /** The page with the highest address at which [a, a + len) is free and ends at or below {@code high}. */
+        long highestFit(long len, long high) {
+            long top = high;
+            while (true) {
+                Long below = pages.lowerKey(top);
+                long low = below == null ? MmStruct.MMAP_MIN_ADDR : Math.max(below + PAGE_SIZE, MmStruct.MMAP_MIN_ADDR);
+                if (top - low >= len) return top - len;
+                if (below == null) return -Errno.ENOMEM;
+                top = below;
+            }
+        }
+    }
+
+    final MmEnv env;
+    final AddressSpaceChecker checker;
+    private final PageWalker walker;
+    private final MmStruct[] mms;
+    private final Reference[] refs;
+    private final List<String> trace = new ArrayList<>();
+    /** The last successful walk of {@link #cpuAccess}. */
+    private long lastWalk;
+
+    AddressSpaces(int nrMm) {
+        env = MmEnv.boot(RAM);
+        walker = new PageWalker(env.mem());
+        checker = new AddressSpaceChecker(env);
+        mms = new MmStruct[nrMm];
+        refs = new Reference[nrMm];
+        for (int i = 0; i < nrMm; i++) {
+            mms[i] = newMm();
+            refs[i] = new Reference();
+        }
+    }
+
+    /** Runs the actions, checking after each, then exits every address space and checks that nothing leaked. */
+    static void run(List<MmAction> actions) {
+        try (AddressSpaces s = new AddressSpaces(NR_MM)) {
+            s.check("initial state");
+            for (MmAction a : actions) s.step(a);
+            s.exitAll();
+        }
+    }
+
+    private MmStruct newMm() {
+        MmStruct mm = MmStruct.mmAlloc(env);
+        if (mm == null) throw new IllegalStateException("no memory for a PML4");
+        mm.mmapBase = WINDOW_END;
+        mm.startBrk = START_BRK;
+        mm.brk = START_BRK;
+        return mm;
+    }
+
+    List<MmStruct> live() {
+        return Arrays.asList(mms);
+    }
+
+    MmStruct mm(int i) {
+        return mms[i % mms.length];
+    }
+
+    private Reference ref(int i) {
+        return refs[i % refs.length];
+    }
+
+    void step(MmAction a) {
+        trace.add("#" + trace.size() + " " + a);
+        try {
+            a.run(this);
+        } catch (AssertionError e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw failure("the model threw " + e, e);
+        }
+        check("after " + a);
+    }
+
+    private void log(String call, long result) {
+        int last = trace.size() - 1;
+        trace.set(last, trace.get(last) + "    " + call + " = " + (result < 0 && result > -4096 ? errnoName(-result)
+                : "0x" + Long.toHexString(result)));
+    }
+
+    private static String errnoName(long errno) {
+        return errno == Errno.EINVAL ? "-EINVAL" : errno == Errno.ENOMEM ? "-ENOMEM" : errno == Errno.EFAULT ? "-EFAULT"
+                : errno == Errno.EACCES ? "-EACCES" : "-" + errno;
+    }
+
+    private void logNote(String note) {
+        int last = trace.size() - 1;
+        trace.set(last, trace.get(last) + "    " + note);
+    }
+
+    AssertionError failure(String what, Throwable cause) {
+        StringBuilder sb = new StringBuilder(what).append("\n--- steps run ---\n");
+        for (String t : trace) sb.append(t).append('\n');
+        sb.append("--- state ---\n");
+        try {
+            sb.append(checker.describe(live()));
+        } catch (RuntimeException e) {
+            sb.append("(cannot describe: ").append(e).append(")\n");
+        }
+        AssertionError e = new AssertionError(sb.toString());
+        if (cause != null) e.initCause(cause);
+        return e;
+    }
+
+    private void expect(boolean ok, String what) {
+        if (!ok) throw failure(what, null);
+    }
+
+    void check(String when) {
+        List<String> errors = new ArrayList<>(checker.collectErrors(live()));
+        for (int i = 0; i < mms.length; i++) referenceErrors(i, errors);
+        if (errors.isEmpty()) return;
+        StringBuilder sb = new StringBuilder(errors.size() + " invariant violation(s) " + when + ":\n");
+        for (String e : errors.subList(0, Math.min(errors.size(), 25))) sb.append("  - ").append(e).append('\n');
+        throw failure(sb.toString(), null);
+    }
+
+    /** The model's VMAs cover exactly the reference's pages with its rights; written bytes read back; brk agrees. */
+    private void referenceErrors(int i, List<String> errors) {
+        MmStruct mm = mms[i];
+        Reference ref = refs[i];
+        String who = "mm#" + i + ": ";
+        long covered = 0;
+        int reported = 0;
+        for (Vma v : mm.vmas()) {
+            int prot = v.flags() & VmFlags.VM_ACCESS_FLAGS;
+            for (long p = v.start(); p < v.end() && reported < 5; p += PAGE_SIZE) {
+                covered++;
+                Integer want = ref.pages.get(p);
+                if (want == null) {
+                    errors.add(who + String.format("page 0x%x is in VMA %s but should not be mapped", p, v));
+                    reported++;
+                } else if (want != prot) {
+                    errors.add(who + String.format("page 0x%x has rights %s in VMA %s (expected: %s)", p,
+                            MmAction.protString(prot), v, MmAction.protString(want)));
+                    reported++;
+                }
+            }
+        }
+        if (reported == 0 && covered != ref.pages.size()) {
+            for (long p : ref.pages.keySet()) {
+                if (AddressSpaceChecker.vmaAt(mm.vmas(), p) == null) {
+                    errors.add(who + String.format("page 0x%x should be mapped %s but no VMA covers it", p,
+                            MmAction.protString(ref.pages.get(p))));
+                    break;
+                }
+            }
+        }
+        PageTable pgd = mm.pgd();
+        for (Map.Entry<Long, Byte> e : ref.bytes.entrySet()) {
+            long va = e.getKey();
+            long slot = pgd.leafSlot(va);
+            long pte = slot == PageTable.NO_SLOT ? 0 : pgd.get(slot);
+            if (!Pte.mapsPage(pte)) {
+                errors.add(who + String.format("0x%x was written (%d) but its page is no longer mapped", va, e.getValue()));
+                break;
+            }
+            byte got = env.mem().getByte((Pte.pfn(pte) << 12) + (va & (PAGE_SIZE - 1)));
+            if (got != e.getValue()) {
+                errors.add(who + String.format("0x%x holds %d (expected: %d, last written)", va, got, e.getValue()));
+                break;
+            }
+        }
+        if (mm.brk != ref.brk) errors.add(who + String.format("brk 0x%x (expected: 0x%x)", mm.brk, ref.brk));
+    }
+
+    // ------------------------------------------------------------------ actions
+
+    void mmap(MmAction.Mmap a) {
+        MmStruct mm = mm(a.mm());
+        Reference ref = ref(a.mm());
+        long len = a.pages() * PAGE_SIZE;
+        // As sys_mmap for MAP_PRIVATE | MAP_ANONYMOUS: the VM_MAY* bits, VM_ACCOUNT for writable private memory.
+        int vmFlags = VmFlags.calcVmProtBits(a.prot()) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC
+                | ((a.prot() & PROT_WRITE) != 0 ? VmFlags.VM_ACCOUNT : 0);
+        long addr;
+        switch (a.placement()) {
+            case FIXED -> {
+                addr = a.where().resolve(mm);
+                if (addr < MmStruct.MMAP_MIN_ADDR || addr > MmStruct.TASK_SIZE - len) {
+                    logNote("(address out of range, not called)");
+                    return;
+                }
+            }
+            case HINT -> {
+                long hint = a.where().resolve(mm);
+                addr = mm.getUnmappedArea(hint, len);
+                log(String.format("get_unmapped_area(0x%x, 0x%x)", hint, len), addr);
+                boolean hintFree = hint >= MmStruct.MMAP_MIN_ADDR && hint <= MmStruct.TASK_SIZE - len
+                        && ref.allFree(hint, hint + len);
+                long want = hintFree ? hint : ref.highestFit(len, mm.mmapBase);
+                expect(addr == want, String.format("get_unmapped_area(0x%x, 0x%x) = 0x%x (expected: 0x%x, %s)", hint,
+                        len, addr, want, hintFree ? "the hint is free" : "the highest free range below mmap_base"));
+            }
+            default -> {
+                addr = mm.getUnmappedArea(0, len);
+                log(String.format("get_unmapped_area(0, 0x%x)", len), addr);
+                long want = ref.highestFit(len, mm.mmapBase);
+                expect(addr == want, String.format("get_unmapped_area(0, 0x%x) = 0x%x (expected: 0x%x, the highest"
+                        + " free range below mmap_base)", len, addr, want));
+            }
+        }
+        long r = mm.mmapRegion(addr, len, vmFlags, null, 0, null);
+        log(String.format("mmap_region(0x%x, 0x%x, %s)", addr, len, MmAction.protString(a.prot())), r);
+        expect(r == addr, "mmap_region must map at the address it was given");
+        ref.map(addr, addr + len, a.prot());
+    }
+
+    void munmap(MmAction.Munmap a) {
+        MmStruct mm = mm(a.mm());
+        long addr = a.where().resolve(mm);
+        long len = a.pages() * PAGE_SIZE;
+        long r = mm.doMunmap(addr, len);
+        log(String.format("munmap(0x%x, 0x%x)", addr, len), r);
+        expect(r == 0, "munmap of a page-aligned range must succeed");
+        ref(a.mm()).unmap(addr, addr + len);
+    }
+
+    void mprotect(MmAction.Mprotect a) {
+        MmStruct mm = mm(a.mm());
+        Reference ref = ref(a.mm());
+        long addr = a.where().resolve(mm);
+        long end = addr + a.pages() * PAGE_SIZE;
+        long r = Mprotect.doMprotect(mm, addr, end - addr, a.prot());
+        log(String.format("mprotect(0x%x, 0x%x, %s)", addr, end - addr, MmAction.protString(a.prot())), r);
+        // Linux changes the VMAs up to the first hole, then fails with ENOMEM.
+        long p = addr;
+        while (p < end && ref.pages.containsKey(p)) {
+            ref.pages.put(p, a.prot());
+            p += PAGE_SIZE;
+        }
+        long want = p == end ? 0 : -Errno.ENOMEM;
+        expect(r == want, "mprotect returned " + r + " (expected: " + want + (p == end ? "" : ", a hole at 0x"
+                + Long.toHexString(p)) + ")");
+    }
+
+    void mremap(MmAction.Mremap a) {
+        MmStruct mm = mm(a.mm());
+        Reference ref = ref(a.mm());
+        MmAction.RemapMode mode = a.mode();
+        long old = a.where().resolve(mm);
+        long oldLen = a.oldPages() * PAGE_SIZE;
+        long newLen = (mode == MmAction.RemapMode.DONTUNMAP ? a.oldPages() : a.newPages()) * PAGE_SIZE;
+        long newAddr = mode == MmAction.RemapMode.FIXED ? a.dest().resolve(mm) : 0;
+        int flags = switch (mode) {
+            case IN_PLACE -> 0;
+            case MAYMOVE -> Mremap.MREMAP_MAYMOVE;
+            case FIXED -> Mremap.MREMAP_MAYMOVE | Mremap.MREMAP_FIXED;
+            case DONTUNMAP -> Mremap.MREMAP_MAYMOVE | Mremap.MREMAP_DONTUNMAP;
+        };
+        long keep = Math.min(oldLen, newLen);
+        Integer prot = ref.uniformProt(old, old + keep);
+        long fit = ref.highestFit(newLen, mm.mmapBase);
+        long r = Mremap.doMremap(mm, old, oldLen, newLen, flags, newAddr);
+        log(String.format("mremap(0x%x, 0x%x, 0x%x, %s, 0x%x)", old, oldLen, newLen, mode, newAddr), r);
+        if (r < 0) {
+            // The reference stays as it was; the check after the step verifies the model did too.
+            expect(r == -Errno.EINVAL || r == -Errno.EFAULT || r == -Errno.ENOMEM, "unexpected mremap error");
+            return;
+        }
+        expect((r & (PAGE_SIZE - 1)) == 0, "mremap returned an unaligned address");
+        boolean mayOnlyShrink = mode == MmAction.RemapMode.IN_PLACE || mode == MmAction.RemapMode.MAYMOVE;
+        if (mayOnlyShrink && newLen <= oldLen) {
+            expect(r == old, "a shrinking mremap stays in place");
+            ref.unmap(old + newLen, old + oldLen);
+            return;
+        }
+        expect(prot != null, "mremap succeeded on a range that is not one mapping with one set of rights");
+        if (mayOnlyShrink && r == old) { // vma_expand()
+            expect(ref.allFree(old + oldLen, old + newLen), "mremap grew in place over another mapping");
+            ref.map(old + oldLen, old + newLen, prot);
+            return;
+        }
+        expect(mode != MmAction.RemapMode.IN_PLACE, "mremap without MREMAP_MAYMOVE moved the mapping");
+        if (mode == MmAction.RemapMode.FIXED) {
+            expect(r == newAddr, "MREMAP_FIXED must move to the address given");
+        } else {
+            expect(r == fit, String.format("mremap moved to 0x%x (expected: 0x%x, the highest free range below mmap_base)",
+                    r, fit));
+        }
+        TreeMap<Long, Byte> moved = new TreeMap<>();
+        for (Map.Entry<Long, Byte> e : ref.bytes.subMap(old, old + keep).entrySet()) {
+            moved.put(e.getKey() - old + r, e.getValue());
+        }
+        if (mode == MmAction.RemapMode.FIXED) ref.unmap(r, r + newLen);
+        ref.unmap(old + keep, old + oldLen);
+        if (mode == MmAction.RemapMode.DONTUNMAP) {
+            ref.bytes.subMap(old, old + keep).clear(); // the old range stays mapped, empty
+        } else {
+            ref.unmap(old, old + keep);
+        }
+        ref.map(r, r + newLen, prot);
+        ref.bytes.putAll(moved);
+    }
+
+    void brk(MmAction.Brk a) {
+        MmStruct mm = mm(a.mm());
+        Reference ref = ref(a.mm());
+        long oldBrk = mm.brk;
+        long newBrk = oldBrk + a.deltaPages() * PAGE_SIZE + a.slack();
+        long r = mm.sysBrk(newBrk);
+        log(String.format("brk(0x%x)", newBrk), r);
+        long oldEnd = MmStruct.pageAlign(oldBrk), newEnd = MmStruct.pageAlign(newBrk);
+        if (newBrk < mm.startBrk) {
+            expect(r == oldBrk, "brk below start_brk must leave the break alone");
+            return;
+        }
+        // A growing break must not reach into a mapping, and keeps one free page above it.
+        boolean collides = newEnd > oldEnd && !ref.allFree(oldEnd, newEnd + PAGE_SIZE);
+        if (collides) {
+            expect(r == oldBrk, "brk grew into (or right up to) a mapping");
+            return;
+        }
+        expect(r == newBrk, "brk refused a move with room for it");
+        if (newEnd > oldEnd) ref.map(oldEnd, newEnd, PROT_READ | PROT_WRITE);
+        else ref.unmap(newEnd, oldEnd);
+        ref.brk = newBrk;
+    }
+
+    void madviseDontneed(MmAction.MadviseDontneed a) {
+        MmStruct mm = mm(a.mm());
+        Reference ref = ref(a.mm());
+        long addr = a.where().resolve(mm);
+        long end = addr + a.pages() * PAGE_SIZE;
+        long r = Madvise.doMadvise(mm, addr, end - addr, Madvise.MADV_DONTNEED);
+        log(String.format("madvise(0x%x, 0x%x, DONTNEED)", addr, end - addr), r);
+        long want = ref.pages.subMap(addr, end).size() == a.pages() ? 0 : -Errno.ENOMEM;
+        expect(r == want, "madvise returned " + r + " (expected: " + want + ")");
+        ref.bytes.subMap(addr, end).clear(); // private anonymous memory reads as zero again
+    }
+
+    void touch(MmAction.Touch a) {
+        MmStruct mm = mm(a.mm());
+        Reference ref = ref(a.mm());
+        long va = a.where().resolve(mm) + a.offset();
+        int access = a.access();
+        Integer prot = ref.pages.get(va & -PAGE_SIZE);
+        boolean allowed = prot != null && switch (access) {
+            case Access.WRITE -> (prot & PROT_WRITE) != 0;
+            case Access.FETCH -> (prot & PROT_EXEC) != 0;
+            default -> prot != 0; // x86: any present page is readable
+        };
+        FaultResult f = cpuAccess(mm, va, access);
+        logNote(String.format("%s 0x%x: %s", Access.name(access), va, f));
+        if (!allowed) {
+            int code = prot == null ? FaultResult.SEGV_MAPERR : FaultResult.SEGV_ACCERR;
+            expect(f instanceof FaultResult.Signal s && s.signo() == FaultResult.SIGSEGV && s.code() == code
+                    && s.addr() == va, "expected SIGSEGV " + (prot == null ? "SEGV_MAPERR (no VMA)"
+                    : "SEGV_ACCERR (the VMA is " + MmAction.protString(prot) + ")") + ", got " + f);
+            return;
+        }
+        expect(f == FaultResult.HANDLED, "the access is allowed (" + MmAction.protString(prot) + ") but got " + f);
+        int granted = WalkResult.prot(lastWalk);
+        expect((granted & WalkResult.PROT_WRITE) == 0 || (prot & PROT_WRITE) != 0, "the translation grants write");
+        expect((granted & WalkResult.PROT_EXEC) == 0 || (prot & PROT_EXEC) != 0, "the translation grants exec");
+        long pa = WalkResult.pagePa(lastWalk) + (va & (PAGE_SIZE - 1));
+        if (access == Access.WRITE) {
+            env.mem().putByte(pa, (byte) a.value()); // what the CPU's store does
+            ref.bytes.put(va, (byte) a.value());
+        } else {
+            byte got = env.mem().getByte(pa);
+            byte want = ref.bytes.getOrDefault(va, (byte) 0);
+            expect(got == want, String.format("%s of 0x%x read %d (expected: %d)", Access.name(access), va, got, want));
+        }
+    }
+
+    /**
+     * One user-mode access as the CPU makes it: walk; on a fault, do_user_addr_fault and walk
+     * again (a fetch from a non-exec VMA is mapped NX first and faults a second time). HANDLED also
+     * when no fault was needed.
+     */
+    FaultResult cpuAccess(MmStruct mm, long va, int access) {
+        long r = walker.walk(mm.pgd().cr3(), va, access, true, env.pagingControl());
+        if (!WalkResult.isFault(r)) {
+            lastWalk = r;
+            return FaultResult.HANDLED;
+        }
+        for (int attempt = 0; attempt < 2; attempt++) {
+            FaultResult f = UserFault.doUserAddrFault(mm, va, WalkResult.errorCode(r));
+            if (f != FaultResult.HANDLED) return f;
+            r = walker.walk(mm.pgd().cr3(), va, access, true, env.pagingControl());
+            if (!WalkResult.isFault(r)) {
+                lastWalk = r;
+                return f;
+            }
+        }
+        throw failure(Access.name(access) + " at 0x" + Long.toHexString(va) + " still faults after the fault was handled"
+                + " twice (" + PfErr.describe(WalkResult.errorCode(r)) + ")", null);
+    }
+
+    void exit(MmAction.Exit a) {
+        int i = a.mm() % mms.length;
+        exitMm(i);
+        mms[i] = newMm();
+        refs[i] = new Reference();
+    }
+
+    private void exitMm(int i) {
+        MmStruct mm = mms[i];
+        mm.exitMmap();
+        log("exit_mmap()", 0);
+        expect(mm.pgd().nrTables() == 0, "exit_mmap left " + mm.pgd().nrTables() + " page tables");
+        expect(mm.rss(RssStat.MM_ANONPAGES) == 0 && mm.rss(RssStat.MM_FILEPAGES) == 0, "exit_mmap left RSS counted");
+        expect(mm.vmas().isEmpty(), "exit_mmap left VMAs");
+    }
+
+    /** Exits every address space, then checks that every frame but the zero page is free again. */
+    void exitAll() {
+        trace.add("#" + trace.size() + " exit all");
+        for (int i = 0; i < mms.length; i++) exitMm(i);
+        try {
+            checker.checkNothingLeaked();
+        } catch (AssertionError e) {
+            throw failure(e.getMessage(), null);
+        }
+        List<String> errors = checker.collectErrors(List.of());
+        expect(errors.isEmpty(), "after the last exit: " + errors);
+    }
+
+    @Override
+    public void close() {
+        env.mem().close();
+    }
+}

@@ -1,0 +1,159 @@
+package io.mmemu.mm.properties;
+
+import io.mmemu.mm.pgtable.Access;
+import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.Vma;
+import java.util.List;
+
+/**
+ * One step of the address-space property: a system call or a user access on one of the address
+ * spaces of {@link AddressSpaces}. Parameters are chosen before the state is known; an address is
+ * a {@link Where}, resolved against the VMAs that exist when the step runs, so that steps keep
+ * their meaning while jqwik shrinks the sequence around them.
+ *
+ * <p>Adding fork later is one more record here (say {@code Fork(int mm, int child)}) and one
+ * method in {@link AddressSpaces}; the checker already counts mappings across all live address
+ * spaces.
+ */
+sealed interface MmAction {
+    /** Which address space (index into {@link AddressSpaces#live()}). */
+    int mm();
+
+    void run(AddressSpaces s);
+
+    /**
+     * An address: relative to a VMA boundary ({@code pick} chooses a VMA and its start or end,
+     * {@code delta} pages either side), or, when there are no VMAs or {@code relative} is false,
+     * page {@code pick} of the window.
+     */
+    record Where(boolean relative, int pick, int delta) {
+        long resolve(MmStruct mm) {
+            List<Vma> vmas = mm.vmas();
+            if (relative && !vmas.isEmpty()) {
+                Vma v = vmas.get((pick >>> 1) % vmas.size());
+                long boundary = (pick & 1) == 0 ? v.start() : v.end();
+                return boundary + (long) delta * MmStruct.PAGE_SIZE;
+            }
+            return AddressSpaces.WINDOW_BASE + (long) (pick % AddressSpaces.WINDOW_PAGES) * MmStruct.PAGE_SIZE;
+        }
+
+        @Override
+        public String toString() {
+            if (!relative) return "window+" + (pick % AddressSpaces.WINDOW_PAGES) + "p";
+            String d = delta == 0 ? "" : (delta > 0 ? "+" : "") + delta + "p";
+            return "vma[" + (pick >>> 1) + "]." + ((pick & 1) == 0 ? "start" : "end") + d;
+        }
+    }
+
+    enum Placement { ANYWHERE, HINT, FIXED }
+
+    enum RemapMode { IN_PLACE, MAYMOVE, FIXED, DONTUNMAP }
+
+    static String protString(int prot) {
+        return ((prot & 1) != 0 ? "r" : "-") + ((prot & 2) != 0 ? "w" : "-") + ((prot & 4) != 0 ? "x" : "-");
+    }
+
+    /** mmap(addr, pages, prot, MAP_PRIVATE | MAP_ANONYMOUS [| MAP_FIXED]). */
+    record Mmap(int mm, Placement placement, Where where, int pages, int prot) implements MmAction {
+        @Override
+        public void run(AddressSpaces s) {
+            s.mmap(this);
+        }
+
+        @Override
+        public String toString() {
+            return "mm" + mm + ".mmap(" + (placement == Placement.ANYWHERE ? "0" : where) + ", " + pages + "p, "
+                    + protString(prot) + (placement == Placement.FIXED ? ", FIXED" : placement == Placement.HINT ? ", hint" : "") + ")";
+        }
+    }
+
+    record Munmap(int mm, Where where, int pages) implements MmAction {
+        @Override
+        public void run(AddressSpaces s) {
+            s.munmap(this);
+        }
+
+        @Override
+        public String toString() {
+            return "mm" + mm + ".munmap(" + where + ", " + pages + "p)";
+        }
+    }
+
+    record Mprotect(int mm, Where where, int pages, int prot) implements MmAction {
+        @Override
+        public void run(AddressSpaces s) {
+            s.mprotect(this);
+        }
+
+        @Override
+        public String toString() {
+            return "mm" + mm + ".mprotect(" + where + ", " + pages + "p, " + protString(prot) + ")";
+        }
+    }
+
+    /** mremap(old, oldPages, newPages, flags, dest); DONTUNMAP keeps newPages == oldPages. */
+    record Mremap(int mm, Where where, int oldPages, int newPages, RemapMode mode, Where dest) implements MmAction {
+        @Override
+        public void run(AddressSpaces s) {
+            s.mremap(this);
+        }
+
+        @Override
+        public String toString() {
+            return "mm" + mm + ".mremap(" + where + ", " + oldPages + "p, " + (mode == RemapMode.DONTUNMAP ? oldPages : newPages)
+                    + "p, " + mode + (mode == RemapMode.FIXED ? " to " + dest : "") + ")";
+        }
+    }
+
+    /** brk(current break + deltaPages pages + slack bytes). */
+    record Brk(int mm, int deltaPages, int slack) implements MmAction {
+        @Override
+        public void run(AddressSpaces s) {
+            s.brk(this);
+        }
+
+        @Override
+        public String toString() {
+            return "mm" + mm + ".brk(" + (deltaPages >= 0 ? "+" : "") + deltaPages + "p" + (slack != 0 ? "+" + slack : "") + ")";
+        }
+    }
+
+    record MadviseDontneed(int mm, Where where, int pages) implements MmAction {
+        @Override
+        public void run(AddressSpaces s) {
+            s.madviseDontneed(this);
+        }
+
+        @Override
+        public String toString() {
+            return "mm" + mm + ".madvise(" + where + ", " + pages + "p, DONTNEED)";
+        }
+    }
+
+    /** A user-mode access as the CPU makes it; a write stores {@code value} (1..255) at the chosen offset. */
+    record Touch(int mm, Where where, int access, int offset, int value) implements MmAction {
+        @Override
+        public void run(AddressSpaces s) {
+            s.touch(this);
+        }
+
+        @Override
+        public String toString() {
+            return "mm" + mm + "." + Access.name(access) + "(" + where + "+0x" + Integer.toHexString(offset)
+                    + (access == Access.WRITE ? ", " + value : "") + ")";
+        }
+    }
+
+    /** exit_mmap() of one address space; a fresh one (mm_alloc) takes its place. */
+    record Exit(int mm) implements MmAction {
+        @Override
+        public void run(AddressSpaces s) {
+            s.exit(this);
+        }
+
+        @Override
+        public String toString() {
+            return "mm" + mm + ".exit()";
+        }
+    }
+}
