@@ -13,7 +13,9 @@ import io.mmemu.mm.vma.Mprotect;
 import io.mmemu.mm.vma.Mremap;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.VmFlags;
+import io.mmemu.emulator.kernel.fs.OpenFile;
 import io.mmemu.emulator.kernel.fs.Vfs;
+import io.mmemu.mm.vma.MappedFile;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -104,7 +106,7 @@ public final class LinuxSyscalls implements SyscallHandler {
                 yield 0;
             }
             case Sysno.BRK -> mm.sysBrk(a0);
-            case Sysno.MMAP -> sysMmap(mm, a0, a1, (int) a2, (int) a3, (int) a4, a5);
+            case Sysno.MMAP -> sysMmap(task, a0, a1, (int) a2, (int) a3, (int) a4, a5);
             case Sysno.MUNMAP -> mm.doMunmap(a0, a1);
             case Sysno.MPROTECT -> Mprotect.doMprotect(mm, a0, a1, (int) a2);
             case Sysno.MADVISE -> Madvise.doMadvise(mm, a0, a1, (int) a2);
@@ -165,31 +167,63 @@ public final class LinuxSyscalls implements SyscallHandler {
     }
 
     /** Models ksys_mmap_pgoff() → do_mmap() for anonymous memory, with do_mmap's argument checks. */
-    private long sysMmap(MmStruct mm, long addr, long len, int prot, int flags, int fd, long off) {
+    private long sysMmap(Task task, long addr, long len, int prot, int flags, int fd, long off) {
+        MmStruct mm = task.mm();
         if ((off & 4095) != 0) return -Errno.EINVAL;
         if (len == 0) return -Errno.EINVAL;
         long alignedLen = MmStruct.pageAlign(len);
         if (alignedLen == 0 || alignedLen > MmStruct.TASK_SIZE) return -Errno.ENOMEM;
+        if (off < 0 || off + alignedLen < off) return -Errno.EOVERFLOW;
         int type = flags & MAP_TYPE;
         if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return -Errno.EINVAL;
-        if ((flags & MAP_ANONYMOUS) == 0) return fd < 0 ? -Errno.EBADF : -Errno.ENODEV;
         if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) != 0) return -Errno.EINVAL;
+        int vmFlags = VmFlags.calcVmProtBits(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
+        MappedFile file = null;
+        if ((flags & MAP_ANONYMOUS) == 0) {
+            // do_mmap() for a file: it must be open for reading and mappable; a shared mapping of
+            // a file not open for writing may never become writable.
+            OpenFile f = files.files(task).get(fd);
+            if (f == null) return -Errno.EBADF;
+            if (!(f.content() instanceof OpenFile.Bytes b)) return -Errno.ENODEV;
+            if ((f.flags() & 3) == FileSyscalls.O_WRONLY) return -Errno.EACCES;
+            boolean fileWritable = (f.flags() & 3) == FileSyscalls.O_RDWR;
+            if (type != MAP_PRIVATE) {
+                if ((prot & PROT_WRITE) != 0 && !fileWritable) return -Errno.EACCES;
+                vmFlags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
+                if (!fileWritable) vmFlags &= ~(VmFlags.VM_MAYWRITE | VmFlags.VM_SHARED);
+            }
+            file = b.mappable();
+        } else if (type != MAP_PRIVATE) {
+            vmFlags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
+        }
         boolean fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
         if (fixed) {
             if ((addr & 4095) != 0) return -Errno.EINVAL;
             if (addr > MmStruct.TASK_SIZE - alignedLen) return -Errno.ENOMEM;
             if (addr < MmStruct.MMAP_MIN_ADDR) return -Errno.EPERM;
-            if ((flags & MAP_FIXED) == 0 && !mm.isFree(addr, addr + alignedLen)) return -Errno.EEXIST;
+            if ((flags & MAP_FIXED_NOREPLACE) != 0 && !mm.isFree(addr, addr + alignedLen)) return -Errno.EEXIST;
         } else {
             addr = mm.getUnmappedArea(addr, alignedLen);
             if (addr < 0) return addr;
         }
-        int vmFlags = VmFlags.calcVmProtBits(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
-        if (type != MAP_PRIVATE) vmFlags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
         if ((flags & MAP_GROWSDOWN) != 0) vmFlags |= VmFlags.VM_GROWSDOWN;
         if ((flags & MAP_NORESERVE) != 0) vmFlags |= VmFlags.VM_NORESERVE;
         else if ((vmFlags & VmFlags.VM_WRITE) != 0 && type == MAP_PRIVATE) vmFlags |= VmFlags.VM_ACCOUNT;
-        return mm.mmapRegion(addr, alignedLen, vmFlags, null, 0, null);
+        long r = mm.mmapRegion(addr, alignedLen, vmFlags, file, off >>> 12, null);
+        if (r >= 0 && (flags & MAP_POPULATE) != 0 && (flags & MAP_NONBLOCK) == 0) populate(mm, r, alignedLen, vmFlags);
+        return r;
+    }
+
+    /**
+     * Models mm_populate(): faults every page in now, for writing when the mapping is private and
+     * writable (so COW happens at once), for reading otherwise; failures are ignored as Linux does.
+     */
+    private void populate(MmStruct mm, long start, long len, int vmFlags) {
+        if ((vmFlags & VmFlags.VM_ACCESS_FLAGS) == 0) return;
+        boolean write = (vmFlags & (VmFlags.VM_WRITE | VmFlags.VM_SHARED)) == VmFlags.VM_WRITE;
+        for (long a = start; a < start + len; a += 4096) {
+            if (!uaccess.faultIn(mm, a, write)) break;
+        }
     }
 
     /** Models the mincore() syscall: the residency vector copied to {@code vec}. */

@@ -39,6 +39,11 @@ public final class UserAccess {
         return -1;
     }
 
+    /** Models the fault-in of get_user_pages() for one page: true when the page is now mapped for the access. */
+    public boolean faultIn(MmStruct mm, long uaddr, boolean write) {
+        return translate(mm, uaddr, write ? Access.WRITE : Access.READ) >= 0;
+    }
+
     /** Models copy_from_user(): 0, or -EFAULT when any byte is not readable. */
     public int copyFromUser(MmStruct mm, byte[] dst, int off, long uaddr, int len) {
         PhysicalMemory mem = env.mem();
