@@ -168,8 +168,8 @@ static __attribute__((unused)) void maps_all_fn(const struct mapline *m, void *c
         printf("  size=? %s %lx %s\n", m->perms, m->offset, m->path);
         return;
     }
-    printf("  size=0x%lx %s %lx %s\n", (unsigned long)(m->end - m->start), m->perms, m->offset,
-           base_name(m->path));
+    printf("  size=0x%lx %s %lx%s%s\n", (unsigned long)(m->end - m->start), m->perms, m->offset,
+           *m->path ? " " : "", base_name(m->path));
 }
 
 static __attribute__((unused)) void maps_print_all(const char *what) {
