@@ -9,7 +9,9 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.RandomDistribution;
 import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.LifecycleContext;
@@ -26,8 +28,8 @@ import net.jqwik.api.lifecycle.SkipExecutionHook;
  * <p>A failure shrinks to a minimal sequence (full shrinking) and its message lists every step
  * with the calls it made and their results, then every VMA and every present PTE.
  *
- * <p>The default run makes 1,000 tries of up to 60 steps. {@code bin/campaign}
- * ({@code -Dmmemu.campaign=true}) runs the campaign property instead: 100,000 tries of up to 400
+ * <p>The default run makes 1,000 tries of up to 100 steps. {@code bin/campaign}
+ * ({@code -Dmmemu.campaign=true}) also runs the campaign property: 100,000 tries of up to 400
  * steps. Fork is not an action yet: the model has no dup_mmap.
  */
 class AddressSpaceProperties {
@@ -35,19 +37,19 @@ class AddressSpaceProperties {
 
     @Property(tries = 1000, shrinking = ShrinkingMode.FULL)
     void randomSequencesKeepTheInvariants(@ForAll("actions") List<MmAction> actions) {
-        AddressSpaces.run(actions);
+        for (String o : AddressSpaces.run(actions)) Statistics.collect(o);
     }
 
     @Property(tries = 100_000, shrinking = ShrinkingMode.FULL)
     @AddLifecycleHook(CampaignOnly.class)
     void campaignLongSequencesKeepTheInvariants(@ForAll("campaignActions") List<MmAction> actions) {
-        AddressSpaces.run(actions);
+        for (String o : AddressSpaces.run(actions)) Statistics.collect(o);
     }
 
     // ------------------------------------------------------------------ regressions the property found
 
     private static MmAction.Where vmaStart(int vma) {
-        return new MmAction.Where(true, 2 * vma, 0);
+        return new MmAction.Where(MmAction.Anchor.BOUNDARY, 2 * vma, 0);
     }
 
     /** mremap(MREMAP_MAYMOVE | MREMAP_DONTUNMAP) with old_len == new_len returned the old address and moved nothing. */
@@ -83,12 +85,12 @@ class AddressSpaceProperties {
 
     @Provide
     Arbitrary<List<MmAction>> actions() {
-        return action().list().ofMaxSize(60);
+        return action().list().ofMaxSize(100).withSizeDistribution(RandomDistribution.uniform()).withoutEdgeCases();
     }
 
     @Provide
     Arbitrary<List<MmAction>> campaignActions() {
-        return action().list().ofMaxSize(400);
+        return action().list().ofMaxSize(400).withSizeDistribution(RandomDistribution.uniform()).withoutEdgeCases();
     }
 
     static Arbitrary<MmAction> action() {
@@ -100,26 +102,40 @@ class AddressSpaceProperties {
                 Tuple.of(8, brk()),
                 Tuple.of(6, madvise()),
                 Tuple.of(32, touch()),
-                Tuple.of(2, exit()));
+                Tuple.of(2, exit())).withoutEdgeCases(); // edge cases would flood sequences with minimal mmaps
     }
 
+    /** Mostly the first address space, so that its state builds up; the others for cross-mm frame accounting. */
     static Arbitrary<Integer> mm() {
-        return Arbitraries.integers().between(0, AddressSpaces.NR_MM - 1);
+        return Arbitraries.frequency(Tuple.of(6, 0), Tuple.of(3, 1), Tuple.of(1, 2));
     }
 
-    /** Mostly at or near a VMA boundary, so that ranges overlap existing mappings partly; sometimes anywhere in the window. */
+    /** Inside a VMA or near a VMA boundary, so that ranges overlap existing mappings partly; some anywhere. */
     static Arbitrary<MmAction.Where> where() {
-        return Combinators.combine(Arbitraries.integers().between(0, 9).map(i -> i < 7),
-                Arbitraries.integers().between(0, AddressSpaces.WINDOW_PAGES - 1),
-                Arbitraries.integers().between(-4, 4)).as(MmAction.Where::new);
+        return where(Arbitraries.frequency(Tuple.of(4, MmAction.Anchor.BOUNDARY), Tuple.of(5, MmAction.Anchor.INSIDE),
+                Tuple.of(1, MmAction.Anchor.WINDOW)));
+    }
+
+    /** Accesses land mostly inside a VMA. */
+    static Arbitrary<MmAction.Where> touchWhere() {
+        return where(Arbitraries.frequency(Tuple.of(6, MmAction.Anchor.INSIDE), Tuple.of(3, MmAction.Anchor.BOUNDARY),
+                Tuple.of(1, MmAction.Anchor.WINDOW)));
+    }
+
+    private static Arbitrary<MmAction.Where> where(Arbitrary<MmAction.Anchor> anchors) {
+        return Combinators.combine(anchors, Arbitraries.integers().between(0, AddressSpaces.WINDOW_PAGES - 1),
+                Arbitraries.integers().between(-4, 4)).as((anchor, pick, delta) ->
+                        new MmAction.Where(anchor, pick, anchor == MmAction.Anchor.INSIDE ? pick / 7 + delta : delta));
     }
 
     static Arbitrary<Integer> prot() {
         return Arbitraries.integers().between(0, 7);
     }
 
+    /** 1..max pages, mostly small, so that ranges often fall inside one mapping. */
     static Arbitrary<Integer> pages(int max) {
-        return Arbitraries.integers().between(1, max);
+        return Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.integers().between(1, 8)),
+                Tuple.of(2, Arbitraries.integers().between(1, max)));
     }
 
     static Arbitrary<MmAction> mmap() {
@@ -150,7 +166,7 @@ class AddressSpaceProperties {
     }
 
     static Arbitrary<MmAction> touch() {
-        return Combinators.combine(mm(), where(), Arbitraries.of(Access.READ, Access.WRITE, Access.WRITE, Access.FETCH),
+        return Combinators.combine(mm(), touchWhere(), Arbitraries.of(Access.READ, Access.WRITE, Access.WRITE, Access.FETCH),
                 Arbitraries.of(0, 0x7f8, 0xfff), Arbitraries.integers().between(1, 255)).as(MmAction.Touch::new);
     }
 

@@ -101,6 +101,8 @@ final class AddressSpaces implements AutoCloseable {
     private final MmStruct[] mms;
     private final Reference[] refs;
     private final List<String> trace = new ArrayList<>();
+    /** What each step came to ("write handled", "mremap move", ...), for the property's statistics and coverage. */
+    private final List<String> outcomes = new ArrayList<>();
     /** The last successful walk of {@link #cpuAccess}. */
     private long lastWalk;
 
@@ -116,13 +118,21 @@ final class AddressSpaces implements AutoCloseable {
         }
     }
 
-    /** Runs the actions, checking after each, then exits every address space and checks that nothing leaked. */
-    static void run(List<MmAction> actions) {
+    /**
+     * Runs the actions, checking after each, then exits every address space and checks that
+     * nothing leaked. Returns what each step came to.
+     */
+    static List<String> run(List<MmAction> actions) {
         try (AddressSpaces s = new AddressSpaces(NR_MM)) {
             s.check("initial state");
             for (MmAction a : actions) s.step(a);
             s.exitAll();
+            return s.outcomes;
         }
+    }
+
+    private void outcome(String what) {
+        outcomes.add(what);
     }
 
     private MmStruct newMm() {
@@ -289,6 +299,7 @@ final class AddressSpaces implements AutoCloseable {
         long r = mm.mmapRegion(addr, len, vmFlags, null, 0, null);
         log(String.format("mmap_region(0x%x, 0x%x, %s)", addr, len, MmAction.protString(a.prot())), r);
         expect(r == addr, "mmap_region must map at the address it was given");
+        outcome(ref.allFree(addr, addr + len) ? "mmap" : "mmap over a mapping");
         ref.map(addr, addr + len, a.prot());
     }
 
@@ -299,6 +310,7 @@ final class AddressSpaces implements AutoCloseable {
         long r = mm.doMunmap(addr, len);
         log(String.format("munmap(0x%x, 0x%x)", addr, len), r);
         expect(r == 0, "munmap of a page-aligned range must succeed");
+        outcome(ref(a.mm()).allFree(addr, addr + len) ? "munmap of nothing" : "munmap");
         ref(a.mm()).unmap(addr, addr + len);
     }
 
@@ -316,6 +328,7 @@ final class AddressSpaces implements AutoCloseable {
             p += PAGE_SIZE;
         }
         long want = p == end ? 0 : -Errno.ENOMEM;
+        outcome(want == 0 ? "mprotect" : "mprotect ENOMEM");
         expect(r == want, "mprotect returned " + r + " (expected: " + want + (p == end ? "" : ", a hole at 0x"
                 + Long.toHexString(p)) + ")");
     }
@@ -342,18 +355,21 @@ final class AddressSpaces implements AutoCloseable {
         if (r < 0) {
             // The reference stays as it was; the check after the step verifies the model did too.
             expect(r == -Errno.EINVAL || r == -Errno.EFAULT || r == -Errno.ENOMEM, "unexpected mremap error");
+            outcome("mremap error");
             return;
         }
         expect((r & (PAGE_SIZE - 1)) == 0, "mremap returned an unaligned address");
         boolean mayOnlyShrink = mode == MmAction.RemapMode.IN_PLACE || mode == MmAction.RemapMode.MAYMOVE;
         if (mayOnlyShrink && newLen <= oldLen) {
             expect(r == old, "a shrinking mremap stays in place");
+            outcome("mremap shrink");
             ref.unmap(old + newLen, old + oldLen);
             return;
         }
         expect(prot != null, "mremap succeeded on a range that is not one mapping with one set of rights");
         if (mayOnlyShrink && r == old) { // vma_expand()
             expect(ref.allFree(old + oldLen, old + newLen), "mremap grew in place over another mapping");
+            outcome("mremap grow in place");
             ref.map(old + oldLen, old + newLen, prot);
             return;
         }
@@ -364,6 +380,7 @@ final class AddressSpaces implements AutoCloseable {
             expect(r == fit, String.format("mremap moved to 0x%x (expected: 0x%x, the highest free range below mmap_base)",
                     r, fit));
         }
+        outcome("mremap move " + mode);
         TreeMap<Long, Byte> moved = new TreeMap<>();
         for (Map.Entry<Long, Byte> e : ref.bytes.subMap(old, old + keep).entrySet()) {
             moved.put(e.getKey() - old + r, e.getValue());
@@ -389,15 +406,18 @@ final class AddressSpaces implements AutoCloseable {
         long oldEnd = MmStruct.pageAlign(oldBrk), newEnd = MmStruct.pageAlign(newBrk);
         if (newBrk < mm.startBrk) {
             expect(r == oldBrk, "brk below start_brk must leave the break alone");
+            outcome("brk below start");
             return;
         }
         // A growing break must not reach into a mapping, and keeps one free page above it.
         boolean collides = newEnd > oldEnd && !ref.allFree(oldEnd, newEnd + PAGE_SIZE);
         if (collides) {
             expect(r == oldBrk, "brk grew into (or right up to) a mapping");
+            outcome("brk refused");
             return;
         }
         expect(r == newBrk, "brk refused a move with room for it");
+        outcome(newEnd > oldEnd ? "brk grow" : newEnd < oldEnd ? "brk shrink" : "brk same page");
         if (newEnd > oldEnd) ref.map(oldEnd, newEnd, PROT_READ | PROT_WRITE);
         else ref.unmap(newEnd, oldEnd);
         ref.brk = newBrk;
@@ -412,6 +432,7 @@ final class AddressSpaces implements AutoCloseable {
         log(String.format("madvise(0x%x, 0x%x, DONTNEED)", addr, end - addr), r);
         long want = ref.pages.subMap(addr, end).size() == a.pages() ? 0 : -Errno.ENOMEM;
         expect(r == want, "madvise returned " + r + " (expected: " + want + ")");
+        outcome(want == 0 ? "madvise" : "madvise ENOMEM");
         ref.bytes.subMap(addr, end).clear(); // private anonymous memory reads as zero again
     }
 
@@ -433,9 +454,11 @@ final class AddressSpaces implements AutoCloseable {
             expect(f instanceof FaultResult.Signal s && s.signo() == FaultResult.SIGSEGV && s.code() == code
                     && s.addr() == va, "expected SIGSEGV " + (prot == null ? "SEGV_MAPERR (no VMA)"
                     : "SEGV_ACCERR (the VMA is " + MmAction.protString(prot) + ")") + ", got " + f);
+            outcome(Access.name(access) + (prot == null ? " SEGV_MAPERR" : " SEGV_ACCERR"));
             return;
         }
         expect(f == FaultResult.HANDLED, "the access is allowed (" + MmAction.protString(prot) + ") but got " + f);
+        outcome(Access.name(access) + " ok");
         int granted = WalkResult.prot(lastWalk);
         expect((granted & WalkResult.PROT_WRITE) == 0 || (prot & PROT_WRITE) != 0, "the translation grants write");
         expect((granted & WalkResult.PROT_EXEC) == 0 || (prot & PROT_EXEC) != 0, "the translation grants exec");
@@ -477,6 +500,7 @@ final class AddressSpaces implements AutoCloseable {
     void exit(MmAction.Exit a) {
         int i = a.mm() % mms.length;
         exitMm(i);
+        outcome("exit");
         mms[i] = newMm();
         refs[i] = new Reference();
     }

@@ -21,16 +21,24 @@ sealed interface MmAction {
 
     void run(AddressSpaces s);
 
+    /** How a {@link Where} picks its address. */
+    enum Anchor { WINDOW, BOUNDARY, INSIDE }
+
     /**
-     * An address: relative to a VMA boundary ({@code pick} chooses a VMA and its start or end,
-     * {@code delta} pages either side), or, when there are no VMAs or {@code relative} is false,
-     * page {@code pick} of the window.
+     * An address, chosen by {@code anchor}: BOUNDARY is {@code delta} pages either side of a VMA's
+     * start or end ({@code pick} chooses the VMA and which end); INSIDE is a page of a VMA
+     * ({@code pick} chooses the VMA, {@code delta} the page, modulo its size); WINDOW, or any
+     * anchor when there are no VMAs, is page {@code pick} of the window.
      */
-    record Where(boolean relative, int pick, int delta) {
+    record Where(Anchor anchor, int pick, int delta) {
         long resolve(MmStruct mm) {
             List<Vma> vmas = mm.vmas();
-            if (relative && !vmas.isEmpty()) {
+            if (anchor != Anchor.WINDOW && !vmas.isEmpty()) {
                 Vma v = vmas.get((pick >>> 1) % vmas.size());
+                if (anchor == Anchor.INSIDE) {
+                    long pages = (v.end() - v.start()) / MmStruct.PAGE_SIZE;
+                    return v.start() + Math.floorMod(delta, pages) * MmStruct.PAGE_SIZE;
+                }
                 long boundary = (pick & 1) == 0 ? v.start() : v.end();
                 return boundary + (long) delta * MmStruct.PAGE_SIZE;
             }
@@ -39,9 +47,12 @@ sealed interface MmAction {
 
         @Override
         public String toString() {
-            if (!relative) return "window+" + (pick % AddressSpaces.WINDOW_PAGES) + "p";
-            String d = delta == 0 ? "" : (delta > 0 ? "+" : "") + delta + "p";
-            return "vma[" + (pick >>> 1) + "]." + ((pick & 1) == 0 ? "start" : "end") + d;
+            return switch (anchor) {
+                case WINDOW -> "window+" + (pick % AddressSpaces.WINDOW_PAGES) + "p";
+                case INSIDE -> "vma[" + (pick >>> 1) + "]+" + delta + "p";
+                case BOUNDARY -> "vma[" + (pick >>> 1) + "]." + ((pick & 1) == 0 ? "start" : "end")
+                        + (delta == 0 ? "" : (delta > 0 ? "+" : "") + delta + "p");
+            };
         }
     }
 
