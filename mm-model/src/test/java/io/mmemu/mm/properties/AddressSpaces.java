@@ -339,7 +339,11 @@ final class AddressSpaces implements AutoCloseable {
         MmAction.RemapMode mode = a.mode();
         long old = a.where().resolve(mm);
         long oldLen = a.oldPages() * PAGE_SIZE;
-        long newLen = (mode == MmAction.RemapMode.DONTUNMAP ? a.oldPages() : a.newPages()) * PAGE_SIZE;
+        if (a.oldPages() == 0) {
+            Vma at = AddressSpaceChecker.vmaAt(mm.vmas(), old);
+            oldLen = at == null ? PAGE_SIZE : at.end() - old;
+        }
+        long newLen = mode == MmAction.RemapMode.DONTUNMAP ? oldLen : a.newPages() * PAGE_SIZE;
         long newAddr = mode == MmAction.RemapMode.FIXED ? a.dest().resolve(mm) : 0;
         int flags = switch (mode) {
             case IN_PLACE -> 0;

@@ -102,7 +102,10 @@ sealed interface MmAction {
         }
     }
 
-    /** mremap(old, oldPages, newPages, flags, dest); DONTUNMAP keeps newPages == oldPages. */
+    /**
+     * mremap(old, oldPages, newPages, flags, dest); oldPages 0 stands for "to the end of the VMA at
+     * old" (so that growing in place gets tried), and DONTUNMAP keeps the new length equal to the old.
+     */
     record Mremap(int mm, Where where, int oldPages, int newPages, RemapMode mode, Where dest) implements MmAction {
         @Override
         public void run(AddressSpaces s) {
@@ -111,8 +114,9 @@ sealed interface MmAction {
 
         @Override
         public String toString() {
-            return "mm" + mm + ".mremap(" + where + ", " + oldPages + "p, " + (mode == RemapMode.DONTUNMAP ? oldPages : newPages)
-                    + "p, " + mode + (mode == RemapMode.FIXED ? " to " + dest : "") + ")";
+            String oldLen = oldPages == 0 ? "to end" : oldPages + "p";
+            return "mm" + mm + ".mremap(" + where + ", " + oldLen + ", " + (mode == RemapMode.DONTUNMAP ? oldLen
+                    : newPages + "p") + ", " + mode + (mode == RemapMode.FIXED ? " to " + dest : "") + ")";
         }
     }
 
