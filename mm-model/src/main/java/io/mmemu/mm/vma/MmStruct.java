@@ -107,9 +107,9 @@ public final class MmStruct {
     public Vma findVma(long addr) {
         Vma cached = mmapCache;
         if (cached != null && cached.start <= addr && addr < cached.end) return cached;
-        Vma v = vmas.floor(addr);
-        if (v != null && v.end > addr) return mmapCache = v;
-        return vmas.higher(addr);
+        Vma v = vmas.find(addr);
+        if (v != null && v.start <= addr) mmapCache = v;
+        return v;
     }
 
     /** The VMA containing addr, or null (vma_lookup()). */
@@ -161,9 +161,9 @@ public final class MmStruct {
      * every VMA above them, or -ENOMEM.
      *
      * <ol>
-     *   <li>The tree finds the highest hole that holds len bytes once clipped to [low, high),
-     *       skipping subtrees whose largest hole is smaller (O(log n)); failing that, the hole
-     *       below the lowest VMA.</li>
+     *   <li>The hole above the highest VMA first; then the tree finds the highest hole between
+     *       VMAs that holds len bytes once clipped to [low, high), skipping subtrees whose largest
+     *       hole is smaller (O(log n)); failing that, the hole below the lowest VMA.</li>
      *   <li>If a VM_GROWSDOWN VMA at or above the candidate's top keeps its stack_guard_gap below
      *       that top, the search restarts with high lowered to that guard (Linux's "goto retry"),
      *       so each stack costs at most one retry.</li>
@@ -171,17 +171,21 @@ public final class MmStruct {
      */
     private long unmappedAreaTopdown(long len, long low, long high) {
         while (high - low >= len) {
-            VmaTree.Node hole = vmas.highestHole(len, low, high);
             long top;
-            if (hole != null) {
-                top = Math.min(hole.nextStart, high);
+            Vma last = vmas.last();
+            if (last == null || Math.max(last.end, low) <= high - len) {
+                top = high;
             } else {
-                Vma first = vmas.first();
-                top = first == null ? high : Math.min(first.start, high);
-                if (top - low < len) return -Errno.ENOMEM;
+                VmaTree.Node hole = vmas.highestHole(len, low, high);
+                if (hole != null) {
+                    top = Math.min(hole.nextStart, high);
+                } else {
+                    top = Math.min(vmas.first().start, high);
+                    if (top - low < len) return -Errno.ENOMEM;
+                }
             }
-            long guard = vmas.minGuardFrom(top);
-            if (guard >= top) return top - len;
+            long guard = vmas.guardBelow(top);
+            if (guard == VmaTree.TOP) return top - len;
             high = guard;
         }
         return -Errno.ENOMEM;
@@ -427,18 +431,23 @@ public final class MmStruct {
      *
      * <p>Each node keeps
      * <ul>
+     *   <li>{@code end} and {@code guard}: copies of its VMA's end and vm_start_gap() (TOP unless
+     *       VM_GROWSDOWN), so that recomputing a path reads no VMA;</li>
      *   <li>{@code nextStart}: the start of the next VMA, or {@link #TOP} for the highest; the hole
-     *       above the VMA is [vma.end, nextStart);</li>
-     *   <li>{@code maxGap}: the largest hole (nextStart - vma.end) in the node's subtree;</li>
+     *       above the VMA is [end, nextStart);</li>
+     *   <li>{@code maxGap}: the largest hole (nextStart - end) in the node's subtree, leaving out the
+     *       unbounded one above the highest VMA, which the caller checks first, as it checks the
+     *       one below the lowest last;</li>
      *   <li>{@code minGuard}: the lowest vm_start_gap() of a VM_GROWSDOWN VMA in the subtree
      *       ({@link #TOP} when none), so that the stack_guard_gap of every stack above a candidate
      *       hole is checked without walking the VMAs in between.</li>
      * </ul>
      * Invariants: keys are the VMAs' starts, in order; nextStart is the successor's key; maxGap and
-     * minGuard are exact for the VMAs' current end and flags. Inserting or removing a VMA fixes its
-     * predecessor's nextStart; whoever moves a VMA's end (a merge, a split, mremap's vma_expand via
-     * {@link MmStruct#mergeAround}) calls {@link #refresh} for it. A hole that is only stale-large
-     * costs a longer search, never a wrong answer: candidates are checked against the live VMAs.
+     * minGuard are exact for the copies, and the copies equal the VMA's fields. Inserting or
+     * removing a VMA fixes its predecessor's nextStart; whoever moves a VMA's end or changes its
+     * flags (a merge, a split, mremap's vma_expand via {@link MmStruct#mergeAround}) calls
+     * {@link #refresh} for it. The hole of a candidate is checked against the live VMA, so an end
+     * that grew without a refresh costs a longer search, not an overlapping placement.
      *
      * <p>Lookups allocate nothing (the keys are primitive longs), so find_vma() on a cache miss
      * allocates no more than on a hit.
@@ -450,6 +459,8 @@ public final class MmStruct {
         static final class Node {
             final long key;
             Vma vma;
+            long end;
+            long guard;
             long nextStart;
             Node left, right;
             int height;
@@ -458,8 +469,15 @@ public final class MmStruct {
 
             Node(Vma vma, long nextStart) {
                 this.key = vma.start;
-                this.vma = vma;
                 this.nextStart = nextStart;
+                load(vma);
+            }
+
+            /** Takes the VMA's end and guard into the node (after its end or flags moved). */
+            void load(Vma v) {
+                vma = v;
+                end = v.end;
+                guard = guardOf(v);
             }
         }
 
@@ -470,18 +488,23 @@ public final class MmStruct {
             return size;
         }
 
-        /** The VMA with the greatest start at or below {@code addr}, or null. */
-        Vma floor(long addr) {
-            Vma best = null;
+        /**
+         * The first VMA with end &gt; addr (find_vma()), in one descent: the VMA starting at or below
+         * addr if it reaches past addr, else the first one starting above addr.
+         */
+        Vma find(long addr) {
+            Node floor = null, higher = null;
             for (Node t = root; t != null; ) {
                 if (t.key <= addr) {
-                    best = t.vma;
+                    floor = t;
                     t = t.right;
                 } else {
+                    higher = t;
                     t = t.left;
                 }
             }
-            return best;
+            if (floor != null && floor.vma.end > addr) return floor.vma;
+            return higher == null ? null : higher.vma;
         }
 
         /** The VMA with the greatest start below {@code addr}, or null. */
@@ -494,6 +517,14 @@ public final class MmStruct {
         Vma higher(long addr) {
             Node n = higherNode(addr);
             return n == null ? null : n.vma;
+        }
+
+        /** The highest VMA, or null. */
+        Vma last() {
+            Node t = root;
+            if (t == null) return null;
+            while (t.right != null) t = t.right;
+            return t.vma;
         }
 
         /** The lowest VMA, or null. */
@@ -530,12 +561,6 @@ public final class MmStruct {
             return best;
         }
 
-        private Node node(long key) {
-            Node t = root;
-            while (t != null && t.key != key) t = key < t.key ? t.left : t.right;
-            return t;
-        }
-
         /** The VMAs in address order (a new list). */
         List<Vma> values() {
             List<Vma> out = new ArrayList<>(size);
@@ -554,36 +579,23 @@ public final class MmStruct {
             return out;
         }
 
-        /** Inserts {@code vma} under its start (replacing a VMA with the same start, as TreeMap.put). */
+        /**
+         * Inserts {@code vma} under its start (replacing a VMA with the same start, as TreeMap.put),
+         * in one descent: the new node's predecessor and successor are ancestors on the path (the
+         * last turns right and left), so the predecessor's nextStart is set at the leaf and its
+         * aggregates are recomputed as the insertion unwinds.
+         */
         void put(Vma vma) {
-            long key = vma.start;
-            Node existing = node(key);
-            if (existing != null) {
-                existing.vma = vma;
-                refresh(key);
-                return;
-            }
-            Node succ = higherNode(key);
-            root = insert(root, new Node(vma, succ == null ? TOP : succ.key));
-            size++;
-            Node pred = lowerNode(key);
-            if (pred != null) {
-                pred.nextStart = key;
-                refresh(pred.key);
-            }
+            root = insert(root, new Node(vma, TOP), null, null);
         }
 
-        /** Removes the VMA starting at {@code key}, if any; its hole joins its predecessor's. */
+        /**
+         * Removes the VMA starting at {@code key}, if any, in one descent; its hole joins its
+         * predecessor's, which is either an ancestor (recomputed as the deletion unwinds) or the
+         * rightmost node of its left subtree (recomputed along that subtree's right spine).
+         */
         void remove(long key) {
-            Node n = node(key);
-            if (n == null) return;
-            root = delete(root, key);
-            size--;
-            Node pred = lowerNode(key);
-            if (pred != null) {
-                pred.nextStart = n.nextStart;
-                refresh(pred.key);
-            }
+            root = delete(root, key, null);
         }
 
         void clear() {
@@ -600,12 +612,14 @@ public final class MmStruct {
             if (t == null) return;
             if (key < t.key) refresh(t.left, key);
             else if (key > t.key) refresh(t.right, key);
+            else t.load(t.vma);
             pull(t);
         }
 
         /**
          * The highest VMA whose hole, clipped to [low, high), holds {@code len} bytes, or null
-         * (the hole below the lowest VMA is the caller's). Needs high - low &gt;= len. Subtrees
+         * (the holes above the highest and below the lowest VMA are the caller's). Needs
+         * high - low &gt;= len. Subtrees
          * whose largest hole is too small are skipped, as are VMAs ending above high - len, and
          * everything left of a VMA that starts less than len above low.
          */
@@ -615,7 +629,7 @@ public final class MmStruct {
 
         private static Node highestHole(Node t, long len, long low, long high) {
             if (t == null || t.maxGap < len) return null;
-            if (t.vma.end <= high - len) {
+            if (t.end <= high - len) {
                 Node r = highestHole(t.right, len, low, high);
                 if (r != null) return r;
                 if (Math.min(t.nextStart, high) - Math.max(t.vma.end, low) >= len) return t;
@@ -624,22 +638,26 @@ public final class MmStruct {
             return highestHole(t.left, len, low, high);
         }
 
-        /** The lowest vm_start_gap() of a VM_GROWSDOWN VMA starting at or above {@code from}, or TOP. */
-        long minGuardFrom(long from) {
+        /**
+         * The lowest vm_start_gap() below {@code from} of a VM_GROWSDOWN VMA starting at or above
+         * from, or TOP when there is none; O(1) when no stack's guard reaches below from at all.
+         */
+        long guardBelow(long from) {
+            if (root == null || root.minGuard >= from) return TOP;
             long m = TOP;
             for (Node t = root; t != null; ) {
                 if (t.key >= from) {
-                    m = Math.min(m, guard(t.vma));
+                    m = Math.min(m, t.guard);
                     if (t.right != null) m = Math.min(m, t.right.minGuard);
                     t = t.left;
                 } else {
                     t = t.right;
                 }
             }
-            return m;
+            return m < from ? m : TOP;
         }
 
-        private static long guard(Vma v) {
+        static long guardOf(Vma v) {
             return v.has(VmFlags.VM_GROWSDOWN) ? vmStartGap(v) : TOP;
         }
 
@@ -651,8 +669,8 @@ public final class MmStruct {
         private static void pull(Node t) {
             Node l = t.left, r = t.right;
             t.height = 1 + Math.max(height(l), height(r));
-            long gap = t.nextStart - t.vma.end;
-            long g = guard(t.vma);
+            long gap = t.nextStart == TOP ? 0 : t.nextStart - t.end; // above the highest: the caller's
+            long g = t.guard;
             if (l != null) {
                 gap = Math.max(gap, l.maxGap);
                 g = Math.min(g, l.minGuard);
@@ -665,23 +683,39 @@ public final class MmStruct {
             t.minGuard = g;
         }
 
-        private static Node insert(Node t, Node n) {
+        /** {@code pred} and {@code succ}: the last ancestors where the descent turned right and left. */
+        private Node insert(Node t, Node n, Node pred, Node succ) {
             if (t == null) {
+                n.nextStart = succ == null ? TOP : succ.key;
+                if (pred != null) {
+                    pred.nextStart = n.key;
+                    pred.load(pred.vma); // __split_vma() moved its end to n.key just before
+                }
+                size++;
                 pull(n);
                 return n;
             }
-            if (n.key < t.key) t.left = insert(t.left, n);
-            else t.right = insert(t.right, n);
+            if (n.key < t.key) {
+                t.left = insert(t.left, n, pred, t);
+            } else if (n.key > t.key) {
+                t.right = insert(t.right, n, t, succ);
+            } else {
+                t.load(n.vma);
+            }
             return balance(t);
         }
 
-        private static Node delete(Node t, long key) {
+        /** {@code pred}: the last ancestor where the descent turned right. */
+        private Node delete(Node t, long key, Node pred) {
             if (t == null) return null;
             if (key < t.key) {
-                t.left = delete(t.left, key);
+                t.left = delete(t.left, key, pred);
             } else if (key > t.key) {
-                t.right = delete(t.right, key);
+                t.right = delete(t.right, key, t);
             } else {
+                size--;
+                if (t.left != null) setLastNextStart(t.left, t.nextStart);
+                else if (pred != null) pred.nextStart = t.nextStart;
                 if (t.left == null) return t.right;
                 if (t.right == null) return t.left;
                 Node m = t.right;
@@ -691,6 +725,13 @@ public final class MmStruct {
                 t = m;
             }
             return balance(t);
+        }
+
+        /** Sets nextStart of the rightmost node of {@code t}, recomputing its right spine. */
+        private static void setLastNextStart(Node t, long nextStart) {
+            if (t.right == null) t.nextStart = nextStart;
+            else setLastNextStart(t.right, nextStart);
+            pull(t);
         }
 
         private static Node deleteMin(Node t) {
