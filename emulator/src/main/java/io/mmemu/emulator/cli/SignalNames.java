@@ -9,7 +9,16 @@ final class SignalNames {
 
     static String name(int signo) {
         return switch (signo) {
+            case 1 -> "SIGHUP";
+            case 2 -> "SIGINT";
+            case 3 -> "SIGQUIT";
             case 4 -> "SIGILL";
+            case 6 -> "SIGABRT";
+            case 10 -> "SIGUSR1";
+            case 12 -> "SIGUSR2";
+            case 13 -> "SIGPIPE";
+            case 14 -> "SIGALRM";
+            case 15 -> "SIGTERM";
             case 5 -> "SIGTRAP";
             case 7 -> "SIGBUS";
             case 8 -> "SIGFPE";
@@ -21,6 +30,8 @@ final class SignalNames {
 
     static String codeName(int signo, int code) {
         if (code == 0x80) return "SI_KERNEL";
+        if (code == 0) return "SI_USER";
+        if (code == -6) return "SI_TKILL";
         return switch (signo) {
             case 11 -> switch (code) {
                 case FaultResult.SEGV_MAPERR -> "SEGV_MAPERR";

@@ -62,6 +62,9 @@ public final class Cpu implements AutoCloseable {
     private FaultResult.Signal pendingSignal;
     private FaultResult.OutOfMemory pendingOom;
     private boolean stopRequested;
+    /** The x86 vector of the last CPU exception reported by the interrupt hook. */
+    private int trapno;
+    private FaultResult.Signal lastFault;
     private final InstructionCounter counter;
 
     public Cpu(int id, MmEnv env, SyscallHandler syscalls, boolean countInstructions) {
@@ -191,9 +194,14 @@ public final class Cpu implements AutoCloseable {
             }
             FaultResult f = UserFault.doUserAddrFault(mm, vaddr, WalkResult.errorCode(r));
             if (f != FaultResult.HANDLED) {
+                // Unicorn keeps a refused #PF pending and, at the next uc_emu_start, tries to deliver
+                // it through the empty IDT/TSS (stack and handler at 0 - n), touching this page, then
+                // gives up and runs from the start address: not an access of the guest's.
+                if (vaddr == EXCEPTION_DELIVERY_PAGE) return Hooks.TlbFill.NO_TRANSLATION;
                 // The first event wins: Unicorn may go on to deliver an exception through the
                 // (empty) IDT, whose pushes fault again; those are artefacts, not the guest's fault.
                 if (pendingSignal == null && pendingOom == null) {
+                    trapno = 14; // #PF
                     if (f instanceof FaultResult.Signal s) pendingSignal = s;
                     else pendingOom = (FaultResult.OutOfMemory) f;
                 }
@@ -220,6 +228,9 @@ public final class Cpu implements AutoCloseable {
     }
 
     /** UC_HOOK_INTR: CPU exceptions and software interrupts become the signals Linux sends. */
+    /** The page Unicorn touches when it tries to deliver an exception through the empty IDT/TSS. */
+    static final long EXCEPTION_DELIVERY_PAGE = 0xffff_ffff_ffff_f000L;
+
     private void onInterrupt(int intno) {
         int signo;
         int code;
@@ -246,6 +257,7 @@ public final class Cpu implements AutoCloseable {
             }
         }
         if (pendingSignal == null && pendingOom == null) {
+            trapno = intno;
             pendingSignal = new FaultResult.Signal(signo, code, 0, 0, 0, "CPU exception " + intno);
         }
         uc.emuStop();
@@ -253,7 +265,8 @@ public final class Cpu implements AutoCloseable {
 
     private boolean onInvalidInstruction() {
         if (pendingSignal == null && pendingOom == null) {
-            pendingSignal = new FaultResult.Signal(4, 2, 0, 0, 0, "invalid opcode"); // SIGILL ILL_ILLOPN
+            trapno = 6;
+            pendingSignal = new FaultResult.Signal(4, 2, -1, 0, 0, "invalid opcode"); // SIGILL ILL_ILLOPN at RIP
         }
         return false;
     }
@@ -274,25 +287,41 @@ public final class Cpu implements AutoCloseable {
             int err = uc.emuStart(rip, -1L, 0, 0);
             if (task.exited()) break;
             // RIP is precise only now that Unicorn has stopped (inside a hook it may lag behind).
-            long faultIp = uc.regRead(X86Reg.RIP);
+            long stopIp = uc.regRead(X86Reg.RIP);
             if (pendingOom != null) {
-                return RunOutcome.killed(9, faultIp, new FaultResult.Signal(9, 0, pendingOom.addr(), 0, 0,
+                return RunOutcome.killed(9, stopIp, new FaultResult.Signal(9, 0, pendingOom.addr(), 0, 0,
                         "out of memory"));
             }
             if (pendingSignal != null) {
-                return RunOutcome.killed(pendingSignal.signo(), faultIp, withPreciseAddress(pendingSignal, faultIp));
-            }
-            if (err == UnicornException.UC_ERR_INSN_INVALID) {
-                return RunOutcome.killed(4, faultIp, new FaultResult.Signal(4, 2, 0, 0, 0, "invalid opcode"));
-            }
-            if (err != UnicornException.UC_ERR_OK) {
-                return RunOutcome.killed(11, faultIp, new FaultResult.Signal(11, 0x80, 0, 0, 0,
-                        "CPU stopped: " + Unicorn.strerror(err)));
-            }
-            if (!stopRequested && faultIp == rip) {
+                FaultResult.Signal s = withPreciseAddress(pendingSignal, stopIp);
+                if (s.addr() == -1) s = new FaultResult.Signal(s.signo(), s.code(), stopIp, s.errorCode(), s.pkey(), s.why());
+                lastFault = s;
+                syscalls.forceSigFault(task, s, trapno, stopIp);
+            } else if (err == UnicornException.UC_ERR_INSN_INVALID) {
+                lastFault = new FaultResult.Signal(4, 2, stopIp, 0, 0, "invalid opcode");
+                syscalls.forceSigFault(task, lastFault, 6, stopIp);
+            } else if (err == UnicornException.UC_ERR_EXCEPTION) {
+                // Every fault the guest causes is recorded by a hook before Unicorn stops; an
+                // exception error without one is the abandoned stale delivery (see tlbFill), which
+                // Unicorn reports even though the run then went on and stopped normally.
+                if (!stopRequested && stopIp == rip) {
+                    return RunOutcome.killed(11, rip, new FaultResult.Signal(11, 0x80, 0, 0, 0, "CPU made no progress"));
+                }
+            } else if (err != UnicornException.UC_ERR_OK) {
+                lastFault = new FaultResult.Signal(11, 0x80, 0, 0, 0, "CPU stopped: " + Unicorn.strerror(err));
+                syscalls.forceSigFault(task, lastFault, 13, stopIp);
+            } else if (!stopRequested && stopIp == rip) {
                 // Unicorn returned without running anything and without a reason: do not spin.
                 return RunOutcome.killed(11, rip, new FaultResult.Signal(11, 0x80, 0, 0, 0, "CPU made no progress"));
             }
+            int kill = syscalls.exitToUserMode(this, task);
+            if (task.exited()) break;
+            if (kill != 0) {
+                io.mmemu.mm.task.SigInfo si = syscalls.killInfo(task, kill);
+                String why = lastFault != null && lastFault.signo() == kill ? lastFault.why() : null;
+                return RunOutcome.killed(kill, stopIp, new FaultResult.Signal(kill, si.code(), si.addr(), 0, 0, why));
+            }
+            lastFault = null;
         }
         return RunOutcome.exited(task.exitCode());
     }
@@ -315,7 +344,7 @@ public final class Cpu implements AutoCloseable {
         if (s.signo() != FaultResult.SIGSEGV && s.signo() != FaultResult.SIGBUS) return s;
         if ((s.addr() & 0xfff) != 0 || s.errorCode() == 0) return s;
         long page = s.addr();
-        if ((s.errorCode() & io.mmemu.mm.pgtable.PfErr.INSTR) != 0 || (rip & -4096L) == page) {
+        if ((s.errorCode() & io.mmemu.mm.pgtable.PfErr.INSTR) != 0) {
             long precise = (rip & -4096L) == page ? rip : page;
             return new FaultResult.Signal(s.signo(), s.code(), precise, s.errorCode(), s.pkey(), s.why());
         }

@@ -9,4 +9,20 @@ public interface SyscallHandler {
      * result to RAX. Returns true when the CPU must stop (the task exited).
      */
     boolean syscall(Cpu cpu, Task task);
+
+    /**
+     * A fault the task caused and the model could not resolve (force_sig_fault()): {@code trapno}
+     * is the x86 exception vector (14 for a page fault), {@code ip} the faulting instruction.
+     */
+    void forceSigFault(Task task, io.mmemu.mm.fault.FaultResult.Signal signal, int trapno, long ip);
+
+    /**
+     * Models exit_to_user_mode(): deferred work of the last syscall (rt_sigreturn, execve) and the
+     * delivery of pending signals, which may point the registers at a handler. Returns 0, or the
+     * signal whose default action kills the task.
+     */
+    int exitToUserMode(Cpu cpu, Task task);
+
+    /** The siginfo of the signal that killed the task, for the report. */
+    io.mmemu.mm.task.SigInfo killInfo(Task task, int signo);
 }

@@ -4,6 +4,7 @@ import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.emulator.cpu.SyscallHandler;
 import io.mmemu.emulator.unicorn.Unicorn;
 import io.mmemu.emulator.unicorn.X86Reg;
+import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
@@ -53,6 +54,9 @@ public final class LinuxSyscalls implements SyscallHandler {
     private final long[] results = new long[RESULT_REGS.length];
     private final UserAccess uaccess;
     private final FileSyscalls files;
+    private final Signals signals;
+    /** rt_sigreturn was called: restore the frame once the engine has stopped (see exitToUserMode). */
+    private boolean sigreturnPending;
     private final PrintStream log;
     private final boolean verbose;
     private final Set<Long> reportedUnknown = new TreeSet<>();
@@ -62,6 +66,7 @@ public final class LinuxSyscalls implements SyscallHandler {
             PrintStream log, boolean verbose) {
         this.uaccess = uaccess;
         this.files = new FileSyscalls(uaccess, vfs, stdin, stdout, stderr);
+        this.signals = new Signals(uaccess);
         this.log = log;
         this.verbose = verbose;
         this.nodename = "mmemu";
@@ -78,7 +83,29 @@ public final class LinuxSyscalls implements SyscallHandler {
         results[1] = args[7] + 2; // RCX: the instruction after syscall
         results[2] = args[8];     // R11: RFLAGS
         uc.regWriteBatch(RESULT_REGS, results);
-        return false;
+        // Work that rewrites RIP, and signal delivery, happen once the engine has stopped: Unicorn
+        // advances RIP past the syscall after this hook returns.
+        return sigreturnPending || (task.pending & ~(task.blocked & ~Signals.UNBLOCKABLE)) != 0;
+    }
+
+    @Override
+    public void forceSigFault(Task task, io.mmemu.mm.fault.FaultResult.Signal s, int trapno, long ip) {
+        Signals.forceSigFault(task, SigInfo.fault(s.signo(), s.code(), s.addr(), s.errorCode(), trapno));
+    }
+
+    @Override
+    public int exitToUserMode(Cpu cpu, Task task) {
+        if (sigreturnPending) {
+            sigreturnPending = false;
+            if (!signals.rtSigreturn(cpu, task)) Signals.forceSigFault(task, SigInfo.fault(Signals.SIGSEGV, SigInfo.SI_KERNEL, 0, 0, 0));
+        }
+        return signals.doSignal(cpu, task);
+    }
+
+    @Override
+    public SigInfo killInfo(Task task, int signo) {
+        SigInfo si = task.pendingInfo[signo];
+        return si != null ? si : SigInfo.user(signo, SigInfo.SI_KERNEL, 0, 0);
     }
 
     private long dispatch(Cpu cpu, Task task, long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
@@ -126,6 +153,14 @@ public final class LinuxSyscalls implements SyscallHandler {
             case Sysno.IOCTL -> sysIoctl((int) a0, (int) a1);
             case Sysno.RT_SIGPROCMASK -> sysRtSigprocmask(task, mm, (int) a0, a1, a2, a3);
             case Sysno.RT_SIGACTION -> sysRtSigaction(task, mm, (int) a0, a1, a2, a3);
+            case Sysno.RT_SIGRETURN -> {
+                sigreturnPending = true;
+                yield 0; // replaced by the restored RAX
+            }
+            case Sysno.KILL -> sysKill(task, (int) a0, (int) a1, SigInfo.SI_USER);
+            case Sysno.TKILL -> a0 == task.pid() ? sysKill(task, task.tgid(), (int) a1, SigInfo.SI_TKILL) : -Errno.ESRCH;
+            case Sysno.TGKILL -> a0 == task.tgid() && a1 == task.pid() ? sysKill(task, task.tgid(), (int) a2, SigInfo.SI_TKILL)
+                    : a0 <= 0 || a1 <= 0 ? -Errno.EINVAL : -Errno.ESRCH;
             default -> {
                 if (verbose && reportedUnknown.add(nr)) {
                     String name = Sysno.name(nr);
@@ -299,20 +334,36 @@ public final class LinuxSyscalls implements SyscallHandler {
         return 0;
     }
 
-    /** Models do_sigaction(): struct kernel_sigaction {handler, flags, restorer, mask}; recorded, not yet delivered. */
+    /** Models kill_something_info() for the processes this kernel has (only the caller here). */
+    private long sysKill(Task task, int pid, int sig, int code) {
+        if (sig < 0 || sig > 64) return -Errno.EINVAL;
+        if (pid != task.tgid() && pid != 0 && pid != -1) return -Errno.ESRCH;
+        if (sig == 0) return 0;
+        Signals.send(task, SigInfo.user(sig, code, task.tgid(), 0));
+        return 0;
+    }
+
+    /** Models do_sigaction(): struct kernel_sigaction {handler, flags, restorer, mask}. */
     private long sysRtSigaction(Task task, MmStruct mm, int sig, long act, long oact, long sigsetsize) {
         if (sigsetsize != 8) return -Errno.EINVAL;
         if (sig < 1 || sig > 64 || ((sig == 9 || sig == 19) && act != 0)) return -Errno.EINVAL;
         byte[] old = new byte[32];
         ByteBuffer ob = ByteBuffer.wrap(old).order(ByteOrder.LITTLE_ENDIAN);
-        ob.putLong(0, task.sigHandler[sig]).putLong(8, task.sigFlags[sig]).putLong(24, task.sigMask[sig]);
+        ob.putLong(0, task.sigHandler[sig]).putLong(8, task.sigFlags[sig]).putLong(16, task.sigRestorer[sig])
+                .putLong(24, task.sigMask[sig]);
         if (act != 0) {
             byte[] a = new byte[32];
             if (uaccess.copyFromUser(mm, a, 0, act, 32) < 0) return -Errno.EFAULT;
             ByteBuffer ab = ByteBuffer.wrap(a).order(ByteOrder.LITTLE_ENDIAN);
             task.sigHandler[sig] = ab.getLong(0);
             task.sigFlags[sig] = ab.getLong(8);
-            task.sigMask[sig] = ab.getLong(24);
+            task.sigRestorer[sig] = ab.getLong(16);
+            task.sigMask[sig] = ab.getLong(24) & ~Signals.UNBLOCKABLE;
+            // Setting SIG_IGN discards a pending instance (sig_handler_ignored → flush).
+            if (task.sigHandler[sig] == Signals.SIG_IGN || task.sigHandler[sig] == Signals.SIG_DFL
+                    && Signals.defaultIgnores(sig)) {
+                task.pending &= ~Signals.bit(sig);
+            }
         }
         if (oact != 0 && uaccess.copyToUser(mm, oact, old, 0, 32) < 0) return -Errno.EFAULT;
         return 0;

@@ -132,6 +132,10 @@ public final class Machine implements AutoCloseable {
         vals[regs.length - 2] = entry;
         vals[regs.length - 1] = 0x202;
         cpu.engine().regWriteBatch(regs, vals);
+        // fpstate_init(): the x87 control word of FNINIT (round to nearest, 64-bit precision,
+        // exceptions masked) and MXCSR's default; musl's printf formats through long double.
+        cpu.engine().regWrite(X86Reg.FPCW, 0x37f);
+        cpu.engine().regWrite(X86Reg.MXCSR, 0x1f80);
     }
 
     private static long hostAttr(Path p, String attr) {

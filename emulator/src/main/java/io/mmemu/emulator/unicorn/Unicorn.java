@@ -177,6 +177,32 @@ public final class Unicorn implements AutoCloseable {
         }
     }
 
+    /** uc_reg_read() of a 128-bit register (XMM): low quadword in {@code out[0]}, high in {@code out[1]}. */
+    public void regRead128(int regId, long[] out) {
+        ensureOpen();
+        scratch.set(JAVA_LONG, 0, 0L);
+        scratch.set(JAVA_LONG, 8, 0L);
+        try {
+            check("uc_reg_read", (int) UnicornNative.UC_REG_READ.invokeExact(uc, regId, scratch.address()));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        out[0] = scratch.get(JAVA_LONG, 0);
+        out[1] = scratch.get(JAVA_LONG, 8);
+    }
+
+    /** uc_reg_write() of a 128-bit register (XMM). */
+    public void regWrite128(int regId, long low, long high) {
+        ensureOpen();
+        scratch.set(JAVA_LONG, 0, low);
+        scratch.set(JAVA_LONG, 8, high);
+        try {
+            check("uc_reg_write", (int) UnicornNative.UC_REG_WRITE.invokeExact(uc, regId, scratch.address()));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /** uc_reg_read_batch(): reads {@code regIds[i]} into {@code values[i]}. */
     public void regReadBatch(int[] regIds, long[] values) {
         ensureOpen();

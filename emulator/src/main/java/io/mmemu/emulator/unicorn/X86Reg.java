@@ -12,6 +12,9 @@ public final class X86Reg {
     /** Model-specific register: read and written through {@link Unicorn#msrRead}/{@link Unicorn#msrWrite}. */
     public static final int MSR = 248;
     public static final int MXCSR = 249;
+    /** XMM0..XMM15 are consecutive: XMM0 + n. */
+    public static final int XMM0 = 122;
+    public static final int FPCW = 246, FPSW = 31, FPTAG = 247;
     public static final int FS_BASE = 250, GS_BASE = 251;
     public static final int RFLAGS = 253;
 

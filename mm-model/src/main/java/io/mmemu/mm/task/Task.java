@@ -19,12 +19,16 @@ public final class Task {
     public long fsBase;
     /** set_tid_address(): where to clear the tid at exit. */
     public long clearChildTid;
-    /** rt_sigprocmask's blocked set. */
+    /** rt_sigprocmask's blocked set: bit (signo - 1). */
     public long blocked;
+    /** Signals sent and not yet delivered (task->pending.signal), bit (signo - 1), and their siginfo. */
+    public long pending;
+    public final SigInfo[] pendingInfo = new SigInfo[65];
     /** rt_sigaction's handlers (sa_handler) and flags, by signal number 1..64. */
     public final long[] sigHandler = new long[65];
     public final long[] sigFlags = new long[65];
     public final long[] sigMask = new long[65];
+    public final long[] sigRestorer = new long[65];
 
     /** Called with the task's mm just before exit_mmap tears it down (introspection at exit). */
     private java.util.function.Consumer<MmStruct> beforeExitMm = mm -> {};
