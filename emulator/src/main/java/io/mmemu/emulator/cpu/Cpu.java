@@ -174,6 +174,14 @@ public final class Cpu implements AutoCloseable {
     /** UC_HOOK_TLB_FILL: the model's translation of {@code vaddr}, handling a page fault on the way. */
     private long tlbFill(long vaddr, int memType) {
         if (vaddr == probePage) return probeScratchPa | Uc.PROT_READ | Uc.PROT_WRITE;
+        // A non-canonical address is no page fault but a #GP: SIGSEGV with SI_KERNEL and si_addr 0.
+        if ((vaddr >> 47) != 0 && (vaddr >> 47) != -1) {
+            if (pendingSignal == null && pendingOom == null) {
+                trapno = 13;
+                pendingSignal = new FaultResult.Signal(FaultResult.SIGSEGV, 0x80, 0, 0, 0, "non-canonical address");
+            }
+            return Hooks.TlbFill.NO_TRANSLATION;
+        }
         // After exit_group the engine may still fetch ahead before it stops; the mm and its page
         // tables are gone (their frames may be reused): answer nothing.
         if (current.exited()) return Hooks.TlbFill.NO_TRANSLATION;
@@ -350,13 +358,28 @@ public final class Cpu implements AutoCloseable {
         }
         long scratch = env.allocator().allocPages(0);
         if (scratch == io.mmemu.mm.page.PageAllocator.NO_PAGE) return s;
+        // The instruction may live on the faulting page (a store to its own text): give the
+        // scratch frame the page's contents so the re-executed fetch sees the same code.
+        long slot = mm.pgd().leafSlot(page);
+        long pte = slot == io.mmemu.mm.pgtable.PageTable.NO_SLOT ? 0 : mm.pgd().get(slot);
+        if (io.mmemu.mm.pgtable.Pte.mapsPage(pte) && (pte & io.mmemu.mm.pgtable.Pte.PS) == 0) {
+            env.mem().copyPage(scratch, io.mmemu.mm.pgtable.Pte.pfn(pte));
+        } else {
+            env.mem().clearPage(scratch);
+        }
         Unicorn.HookHandle hook = null;
         try (Unicorn.Context ctx = uc.contextSave()) {
             probePage = page;
             probeScratchPa = scratch << 12;
             probeHitPa = -1;
+            // Only the access of the faulting kind counts: reads of the instruction's own bytes
+            // (the translator's, when the code is on the same page) are not the fault.
+            int wanted = (s.errorCode() & io.mmemu.mm.pgtable.PfErr.WRITE) != 0 ? Uc.MEM_WRITE : Uc.MEM_READ;
+            long ripPa = (rip & -4096L) == page ? probeScratchPa + (rip & 0xfff) : -1;
             hook = uc.hookMemory(Uc.HOOK_MEM_READ | Uc.HOOK_MEM_WRITE, (type, address, size, value) -> {
-                if (probeHitPa < 0 && address >= probeScratchPa && address < probeScratchPa + 4096) probeHitPa = address;
+                if (probeHitPa >= 0 || type != wanted) return;
+                if (address >= ripPa && address < ripPa + 16 && ripPa >= 0) return;
+                if (address >= probeScratchPa && address < probeScratchPa + 4096) probeHitPa = address;
             });
             uc.ctlFlushTlb();
             pendingSignal = null;

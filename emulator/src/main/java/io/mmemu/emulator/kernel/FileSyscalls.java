@@ -89,6 +89,7 @@ final class FileSyscalls {
             if (c.hostFd() != 0) return -Errno.EBADF;
             return readConsole(task.mm(), buf, n);
         }
+        if (f.content() instanceof OpenFile.Directory) return -Errno.EISDIR;
         OpenFile.Readable b = (OpenFile.Readable) f.content();
         long r = readAt(task.mm(), b, f.pos(), buf, n);
         if (r > 0) f.setPos(f.pos() + r);
@@ -200,6 +201,7 @@ final class FileSyscalls {
         return switch (f.content()) {
             case OpenFile.Readable b -> b.stat();
             case OpenFile.Console c -> Stat.console(c.hostFd());
+            case OpenFile.Directory d -> d.stat();
         };
     }
 
@@ -242,10 +244,22 @@ final class FileSyscalls {
             case F_SETFL -> 0;
             case F_DUPFD, F_DUPFD_CLOEXEC -> {
                 if (arg < 0 || arg >= FdTable.NOFILE) yield -Errno.EINVAL;
-                yield t.install(f, cmd == F_DUPFD_CLOEXEC); // lowest free; a minimum above it is not modelled
+                yield t.installFrom((int) arg, f, cmd == F_DUPFD_CLOEXEC);
             }
             default -> -Errno.EINVAL;
         };
+    }
+
+    /** Models ksys_dup3() (and dup2(), which allows oldfd == newfd). */
+    long dup3(Task task, long oldfd, long newfd, int flags, boolean dup2) {
+        FdTable t = files(task);
+        OpenFile f = t.get(oldfd);
+        if ((flags & ~Vfs.O_CLOEXEC) != 0) return -Errno.EINVAL;
+        if (f == null) return -Errno.EBADF;
+        if (newfd < 0 || newfd >= FdTable.NOFILE) return -Errno.EBADF;
+        if (oldfd == newfd) return dup2 ? newfd : -Errno.EINVAL;
+        t.installAt((int) newfd, f, (flags & Vfs.O_CLOEXEC) != 0);
+        return newfd;
     }
 
     /** Models do_readlinkat(): the link's target, truncated to bufsiz, without a NUL. */

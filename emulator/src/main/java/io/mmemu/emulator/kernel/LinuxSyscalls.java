@@ -55,6 +55,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     private final UserAccess uaccess;
     private final FileSyscalls files;
     private final Signals signals;
+    private final Rlimits rlimits;
     /** rt_sigreturn was called: restore the frame once the engine has stopped (see exitToUserMode). */
     private boolean sigreturnPending;
     private final PrintStream log;
@@ -67,6 +68,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.uaccess = uaccess;
         this.files = new FileSyscalls(uaccess, vfs, stdin, stdout, stderr);
         this.signals = new Signals(uaccess);
+        this.rlimits = new Rlimits(uaccess);
         this.log = log;
         this.verbose = verbose;
         this.nodename = "mmemu";
@@ -128,6 +130,14 @@ public final class LinuxSyscalls implements SyscallHandler {
             case Sysno.READLINK -> files.readlinkat(task, FileSyscalls.AT_FDCWD, a0, a1, a2);
             case Sysno.READLINKAT -> files.readlinkat(task, (int) a0, a1, a2, a3);
             case Sysno.GETCWD -> files.getcwd(task, a0, a1);
+            case Sysno.DUP -> files.fcntl(task, a0, FileSyscalls.F_DUPFD, 0);
+            case Sysno.DUP2 -> files.dup3(task, a0, a1, 0, true);
+            case Sysno.DUP3 -> files.dup3(task, a0, a1, (int) a2, false);
+            case Sysno.GETRLIMIT -> rlimits.prlimit(task, 0, (int) a0, 0, a1);
+            case Sysno.SETRLIMIT -> rlimits.prlimit(task, 0, (int) a0, a1, 0);
+            case Sysno.PRLIMIT64 -> rlimits.prlimit(task, (int) a0, (int) a1, a2, a3);
+            // The guest is root in its own namespace: dropping capabilities succeeds.
+            case Sysno.CAPSET -> 0;
             case Sysno.EXIT, Sysno.EXIT_GROUP -> {
                 task.exit((int) a0);
                 yield 0;
@@ -207,7 +217,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         if ((off & 4095) != 0) return -Errno.EINVAL;
         if (len == 0) return -Errno.EINVAL;
         long alignedLen = MmStruct.pageAlign(len);
-        if (alignedLen == 0 || alignedLen > MmStruct.TASK_SIZE) return -Errno.ENOMEM;
+        if (alignedLen == 0 || Long.compareUnsigned(alignedLen, MmStruct.TASK_SIZE) > 0) return -Errno.ENOMEM;
         if (off < 0 || off + alignedLen < off) return -Errno.EOVERFLOW;
         int type = flags & MAP_TYPE;
         if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return -Errno.EINVAL;
@@ -228,6 +238,8 @@ public final class LinuxSyscalls implements SyscallHandler {
                 if (!fileWritable) vmFlags &= ~(VmFlags.VM_MAYWRITE | VmFlags.VM_SHARED);
             }
             file = b.mappable();
+        } else if (type == MAP_SHARED_VALIDATE) {
+            return -Errno.EINVAL; // do_mmap(): anonymous memory knows MAP_SHARED and MAP_PRIVATE only
         } else if (type != MAP_PRIVATE) {
             vmFlags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
         }
@@ -244,6 +256,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         if ((flags & MAP_GROWSDOWN) != 0) vmFlags |= VmFlags.VM_GROWSDOWN;
         if ((flags & MAP_NORESERVE) != 0) vmFlags |= VmFlags.VM_NORESERVE;
         else if ((vmFlags & VmFlags.VM_WRITE) != 0 && type == MAP_PRIVATE) vmFlags |= VmFlags.VM_ACCOUNT;
+        if ((vmFlags & VmFlags.VM_ACCOUNT) != 0 && !mm.vmEnoughMemory(alignedLen >>> 12)) return -Errno.ENOMEM;
         long r = mm.mmapRegion(addr, alignedLen, vmFlags, file, off >>> 12, null);
         if (r >= 0 && (flags & MAP_POPULATE) != 0 && (flags & MAP_NONBLOCK) == 0) populate(mm, r, alignedLen, vmFlags);
         return r;

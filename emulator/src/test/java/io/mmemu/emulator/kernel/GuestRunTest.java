@@ -25,7 +25,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class GuestRunTest {
     static Stream<String> programs() {
         return Stream.of("hello", "hello-pie", "hello-asm", "touch-pages", "malloc-churn", "bad-insn", "wild-jump",
-                "write-rodata", "auxv-dump", "brk-basic", "uname-and-ids", "unknown-syscall", "mmap-basic", "segv-at", "cat-file");
+                "write-rodata", "auxv-dump", "brk-basic", "uname-and-ids", "unknown-syscall", "mmap-basic", "segv-at", "cat-file",
+                // The address-space differential suite, as the model gains what each needs:
+                "mm-brk", "mm-file-mmap", "mm-max-map-count", "mm-munmap-split", "mm-stack-growth");
     }
 
     record Run(RunOutcome outcome, int status, String stdout, String log, long framesLeft) {}

@@ -145,7 +145,7 @@ public final class MmStruct {
     public long getUnmappedArea(long hint, long len) {
         if (len > TASK_SIZE - MMAP_MIN_ADDR) return -Errno.ENOMEM;
         if (hint != 0) {
-            hint = pageAlign(hint);
+            hint &= -PAGE_SIZE; // x86's arch_get_unmapped_area_topdown() rounds the hint down
             Vma next = findVma(hint);
             if (hint <= TASK_SIZE - len && hint >= MMAP_MIN_ADDR
                     && (next == null || hint + len <= vmStartGap(next)) && isFree(hint, hint + len)) {
@@ -222,7 +222,7 @@ public final class MmStruct {
             long r = doMunmap(addr, len);
             if (r < 0) return r;
         }
-        if (vmas.size() >= maxMapCount) return -Errno.ENOMEM;
+        if (vmas.size() > maxMapCount) return -Errno.ENOMEM; // do_mmap(): map_count > max_map_count
         if (file == null) pgoff = addr >>> 12;
         insertMerged(new Vma(addr, end, vmFlags, pgoff, file, name));
         return addr;
@@ -377,9 +377,27 @@ public final class MmStruct {
         if (vmas.size() >= maxMapCount) return oldBrk;
         int flags = VmFlags.VM_READ | VmFlags.VM_WRITE | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC
                 | VmFlags.VM_ACCOUNT;
-        insertMerged(new Vma(oldEnd, newEnd, flags, oldEnd >>> 12, null, null));
+        if (!vmEnoughMemory((newEnd - oldEnd) >>> 12)) return oldBrk;
+        // do_brk_flags(): only the brk VMA itself (one starting at or above start_brk, found with
+        // vma_prev_limit()) is expanded; the program's bss just below start_brk is never merged.
+        Vma prev = prevOf(oldEnd);
+        Vma fresh = new Vma(oldEnd, newEnd, flags, oldEnd >>> 12, null, null);
+        if (prev != null && prev.end == oldEnd && prev.start >= startBrk && canMerge(prev, fresh)) {
+            prev.end = newEnd;
+            vmas.refresh(prev.start);
+        } else {
+            vmas.put(fresh);
+        }
         brk = newBrk;
         return brk;
+    }
+
+    /**
+     * Models __vm_enough_memory() under the default heuristic overcommit (OVERCOMMIT_GUESS):
+     * one request may not exceed all of RAM (there is no swap), however much is free.
+     */
+    public boolean vmEnoughMemory(long pages) {
+        return pages <= env.allocator().nrManagedPages();
     }
 
     /** stack_guard_gap: 256 pages. */
@@ -412,7 +430,7 @@ public final class MmStruct {
      */
     public String label(Vma v) {
         if (v.file != null) return v.file.displayPath();
-        if (v.start <= brk && v.end >= startBrk) return "[heap]";
+        if (v.start < brk && v.end > startBrk) return "[heap]"; // vma_is_initial_heap()
         if (v.start <= startStack && v.end >= startStack) return "[stack]";
         return "[stack]".equals(v.name) ? null : v.name;
     }

@@ -28,6 +28,27 @@ public final class FdTable {
         return files.size() - 1;
     }
 
+    /** Installs {@code f} at the lowest free descriptor not below {@code min} (F_DUPFD); -EMFILE when none. */
+    public int installFrom(int min, OpenFile f, boolean closeOnExec) {
+        for (int fd = min; fd < NOFILE; fd++) {
+            if (get(fd) == null) {
+                installAt(fd, f, closeOnExec);
+                return fd;
+            }
+        }
+        return -24; // EMFILE
+    }
+
+    /** Puts {@code f} at {@code fd}, closing what was there (dup2). */
+    public void installAt(int fd, OpenFile f, boolean closeOnExec) {
+        while (files.size() <= fd) {
+            files.add(null);
+            cloexec.add(false);
+        }
+        files.set(fd, f);
+        cloexec.set(fd, closeOnExec);
+    }
+
     /** The open file at {@code fd}, or null (EBADF). */
     public OpenFile get(long fd) {
         return fd >= 0 && fd < files.size() ? files.get((int) fd) : null;

@@ -8,7 +8,10 @@ import io.mmemu.mm.vma.MappedFile;
  */
 public final class OpenFile {
     /** What an open file reads from. */
-    public sealed interface Content permits Readable, Console {}
+    public sealed interface Content permits Readable, Console, Directory {}
+
+    /** An open directory: it can be stat'ed; read() gives EISDIR. */
+    public record Directory(Stat stat) implements Content {}
 
     /** A file with a size and random access: a regular file or a procfs file. */
     public sealed interface Readable extends Content permits Bytes, Generated {

@@ -71,6 +71,10 @@ public final class Vfs {
         if (task.exe() != null && path.equals(task.exe().path().toString())) {
             return openHost(task.exe().path(), path, flags, wantsWrite);
         }
+        if (path.equals("/")) {
+            Stat st = new Stat(0x801, 2, 2, Stat.S_IFDIR | 0755, 0, 0, 0, 4096, 4096, 8, 0, 0, 0, 0, 0, 0);
+            return wantsWrite ? -Errno.EISDIR : new OpenFile(new OpenFile.Directory(st), path, flags);
+        }
         if (root == null) return -Errno.ENOENT;
         Path host = root.resolve(path.substring(1)).normalize();
         if (!host.startsWith(root)) return -Errno.ENOENT;
@@ -102,7 +106,12 @@ public final class Vfs {
     private Object openHost(Path real, String guestPath, int flags, boolean wantsWrite) {
         if (Files.isDirectory(real)) {
             if (wantsWrite) return -Errno.EISDIR;
-            return -Errno.EISDIR; // directories cannot be read here (no getdents)
+            // A directory opens; reading it is EISDIR and listing it (getdents) is not modelled.
+            try {
+                return new OpenFile(new OpenFile.Directory(hostStat(real)), guestPath, flags);
+            } catch (IOException e) {
+                return -Errno.EACCES;
+            }
         }
         if ((flags & O_DIRECTORY) != 0) return -Errno.ENOTDIR;
         if (wantsWrite) return -Errno.EROFS;

@@ -1,0 +1,68 @@
+package io.mmemu.emulator.kernel;
+
+import io.mmemu.mm.task.Task;
+import io.mmemu.mm.uaccess.UserAccess;
+import io.mmemu.mm.vma.Errno;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Resource limits (kernel/sys.c do_prlimit()) with init's defaults (include/asm-generic/resource.h):
+ * everything unlimited but the stack (8 MiB soft), core files (0 soft), open files (1024/4096),
+ * locked memory (8 MiB) and the queue limits. RLIMIT_STACK and RLIMIT_DATA reach the memory
+ * model, which reads them when a stack grows or brk moves.
+ */
+final class Rlimits {
+    static final int RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIM_NLIMITS = 16;
+    static final long RLIM_INFINITY = -1L;
+
+    private final UserAccess uaccess;
+    private final Map<Integer, long[][]> limits = new TreeMap<>();
+
+    Rlimits(UserAccess uaccess) {
+        this.uaccess = uaccess;
+    }
+
+    private long[][] of(Task t) {
+        return limits.computeIfAbsent(t.tgid(), k -> {
+            long[][] l = new long[RLIM_NLIMITS][];
+            for (int i = 0; i < RLIM_NLIMITS; i++) l[i] = new long[] {RLIM_INFINITY, RLIM_INFINITY};
+            l[RLIMIT_STACK] = new long[] {8L << 20, RLIM_INFINITY};
+            l[4] = new long[] {0, RLIM_INFINITY};             // RLIMIT_CORE
+            l[7] = new long[] {1024, 4096};                   // RLIMIT_NOFILE
+            l[8] = new long[] {8L << 20, 8L << 20};           // RLIMIT_MEMLOCK
+            l[12] = new long[] {819200, 819200};              // RLIMIT_MSGQUEUE
+            l[13] = new long[] {0, 0};                        // RLIMIT_NICE
+            l[14] = new long[] {0, 0};                        // RLIMIT_RTPRIO
+            return l;
+        });
+    }
+
+    /** Models do_prlimit() for the calling process: old limit to {@code oldAddr}, new from {@code newAddr}. */
+    long prlimit(Task t, int pid, int resource, long newAddr, long oldAddr) {
+        if (pid != 0 && pid != t.tgid()) return -Errno.ESRCH;
+        if (resource < 0 || resource >= RLIM_NLIMITS) return -Errno.EINVAL;
+        long[] cur = of(t)[resource];
+        long[] next = null;
+        if (newAddr != 0) {
+            byte[] b = new byte[16];
+            if (uaccess.copyFromUser(t.mm(), b, 0, newAddr, 16) < 0) return -Errno.EFAULT;
+            ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+            next = new long[] {bb.getLong(0), bb.getLong(8)};
+            if (Long.compareUnsigned(next[0], next[1]) > 0) return -Errno.EINVAL;
+        }
+        if (oldAddr != 0) {
+            byte[] b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(cur[0]).putLong(cur[1]).array();
+            if (uaccess.copyToUser(t.mm(), oldAddr, b, 0, 16) < 0) return -Errno.EFAULT;
+        }
+        if (next != null) {
+            of(t)[resource] = next;
+            long soft = next[0] == RLIM_INFINITY ? Long.MAX_VALUE : next[0];
+            if (resource == RLIMIT_STACK) t.mm().rlimitStack = soft;
+            if (resource == RLIMIT_DATA) t.mm().rlimitData = soft;
+        }
+        return 0;
+    }
+}
