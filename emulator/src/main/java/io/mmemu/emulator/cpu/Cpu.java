@@ -62,6 +62,7 @@ public final class Cpu implements AutoCloseable {
     private FaultResult.Signal pendingSignal;
     private FaultResult.OutOfMemory pendingOom;
     private boolean stopRequested;
+    private boolean rescheduleRequested;
     /** The x86 vector of the last CPU exception reported by the interrupt hook. */
     private int trapno;
     private FaultResult.Signal lastFault;
@@ -228,6 +229,10 @@ public final class Cpu implements AutoCloseable {
     }
 
     private void onSyscall() {
+        if (probePage != -1) { // the fault probe never runs the program on into a syscall
+            uc.emuStop();
+            return;
+        }
         stats.syscalls++;
         if (syscalls.syscall(this, current)) {
             stopRequested = true;
@@ -285,8 +290,21 @@ public final class Cpu implements AutoCloseable {
      * Runs the current task until it exits or is killed, or until {@code maxInstructions} have run
      * (0: no limit; only enforced when counting). Returns the outcome.
      */
+    /** The current task gives up the CPU at its next return to user mode (it sleeps or yields). */
+    public void requestReschedule() {
+        rescheduleRequested = true;
+    }
+
+    public boolean rescheduleRequested() {
+        return rescheduleRequested;
+    }
+
     public RunOutcome run() {
         Task task = current;
+        rescheduleRequested = false;
+        // Signals sent while the task was off the CPU are delivered before it runs again.
+        int early = syscalls.exitToUserMode(this, task);
+        if (early != 0) return killedBy(task, early, uc.regRead(X86Reg.RIP));
         while (!task.exited()) {
             pendingSignal = null;
             pendingOom = null;
@@ -324,14 +342,20 @@ public final class Cpu implements AutoCloseable {
             }
             int kill = syscalls.exitToUserMode(this, task);
             if (task.exited()) break;
-            if (kill != 0) {
-                io.mmemu.mm.task.SigInfo si = syscalls.killInfo(task, kill);
-                String why = lastFault != null && lastFault.signo() == kill ? lastFault.why() : null;
-                return RunOutcome.killed(kill, stopIp, new FaultResult.Signal(kill, si.code(), si.addr(), 0, 0, why));
-            }
+            if (kill != 0) return killedBy(task, kill, stopIp);
             lastFault = null;
+            if (rescheduleRequested) {
+                rescheduleRequested = false;
+                return RunOutcome.yielded();
+            }
         }
         return RunOutcome.exited(task.exitCode());
+    }
+
+    private RunOutcome killedBy(Task task, int sig, long ip) {
+        io.mmemu.mm.task.SigInfo si = syscalls.killInfo(task, sig);
+        String why = lastFault != null && lastFault.signo() == sig ? lastFault.why() : null;
+        return RunOutcome.killed(sig, ip, new FaultResult.Signal(sig, si.code(), si.addr(), 0, 0, why));
     }
 
     // ------------------------------------------------------------------ precise fault address
@@ -379,7 +403,10 @@ public final class Cpu implements AutoCloseable {
             hook = uc.hookMemory(Uc.HOOK_MEM_READ | Uc.HOOK_MEM_WRITE, (type, address, size, value) -> {
                 if (probeHitPa >= 0 || type != wanted) return;
                 if (address >= ripPa && address < ripPa + 16 && ripPa >= 0) return;
-                if (address >= probeScratchPa && address < probeScratchPa + 4096) probeHitPa = address;
+                if (address >= probeScratchPa && address < probeScratchPa + 4096) {
+                    probeHitPa = address;
+                    uc.emuStop(); // the access is all the probe wanted; nothing after it may run
+                }
             });
             uc.ctlFlushTlb();
             pendingSignal = null;

@@ -37,9 +37,24 @@ final class FileSyscalls {
     private final OutputStream stdout;
     private final OutputStream stderr;
     private final Map<Integer, FdTable> tables = new TreeMap<>();
+    private final Sleeping sleeping;
 
-    FileSyscalls(UserAccess uaccess, Vfs vfs, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+    /** What blocking calls need from the scheduler. */
+    interface Sleeping {
+        /** Makes every sleeping task runnable again; each re-executes its syscall (wait queues, coarsely). */
+        void wakeAll();
+
+        /** signal_pending(): an unblocked signal waits, so a sleep ends with EINTR. */
+        boolean signalPending(Task task);
+
+        /** Sends {@code sig} to the task (SIGPIPE). */
+        void send(Task task, int sig);
+    }
+
+    FileSyscalls(UserAccess uaccess, Vfs vfs, InputStream stdin, OutputStream stdout, OutputStream stderr,
+            Sleeping sleeping) {
         this.uaccess = uaccess;
+        this.sleeping = sleeping;
         this.vfs = vfs;
         this.stdin = stdin;
         this.stdout = stdout;
@@ -49,12 +64,100 @@ final class FileSyscalls {
     /** The task's descriptor table, with the console on 0, 1 and 2 for a new process. */
     FdTable files(Task task) {
         return tables.computeIfAbsent(task.tgid(), k -> {
-            FdTable t = new FdTable();
+            FdTable t = new FdTable(this::release);
             t.install(new OpenFile(new OpenFile.Console(0), "/dev/stdin", 0), false);
             t.install(new OpenFile(new OpenFile.Console(1), "/dev/stdout", O_WRONLY), false);
             t.install(new OpenFile(new OpenFile.Console(2), "/dev/stderr", O_WRONLY), false);
             return t;
         });
+    }
+
+    /** __fput() of a pipe end: the pipe learns it has one reader or writer less, and sleepers re-check. */
+    private void release(OpenFile f) {
+        if (f.content() instanceof OpenFile.PipeEnd e) {
+            if (e.reader()) e.pipe().readers--;
+            else e.pipe().writers--;
+            sleeping.wakeAll();
+        }
+    }
+
+    /** dup_fd() at fork: the child shares the parent's open files. */
+    void forkFiles(Task parent, Task child) {
+        tables.put(child.tgid(), files(parent).copy());
+    }
+
+    /** exit_files(). */
+    void exitFiles(Task task) {
+        FdTable t = tables.remove(task.tgid());
+        if (t != null) t.closeAll();
+    }
+
+    /** do_close_on_exec(). */
+    void execFiles(Task task) {
+        files(task).closeOnExec();
+    }
+
+    /** Models do_pipe2(): two descriptors, installed only once the array could be written. */
+    long pipe2(Task task, long fdsAddr, int flags) {
+        if ((flags & ~(Vfs.O_CLOEXEC | O_NONBLOCK | O_DIRECT)) != 0) return -Errno.EINVAL;
+        OpenFile.Pipe pipe = new OpenFile.Pipe();
+        pipe.readers = 1;
+        pipe.writers = 1;
+        OpenFile r = new OpenFile(new OpenFile.PipeEnd(pipe, true), "pipe:", (flags & O_NONBLOCK));
+        OpenFile w = new OpenFile(new OpenFile.PipeEnd(pipe, false), "pipe:", O_WRONLY | (flags & O_NONBLOCK));
+        FdTable t = files(task);
+        boolean cloexec = (flags & Vfs.O_CLOEXEC) != 0;
+        int rfd = t.install(r, cloexec);
+        if (rfd < 0) return rfd;
+        int wfd = t.install(w, cloexec);
+        if (wfd < 0) {
+            t.close(rfd);
+            return wfd;
+        }
+        byte[] b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(rfd).putInt(wfd).array();
+        if (uaccess.copyToUser(task.mm(), fdsAddr, b, 0, 8) < 0) {
+            t.close(rfd);
+            t.close(wfd);
+            return -Errno.EFAULT;
+        }
+        return 0;
+    }
+
+    static final int O_NONBLOCK = 0x800, O_DIRECT = 0x4000;
+
+    /** pipe_read(): what is there, EOF with no writer left, else sleep (EAGAIN if non-blocking, EINTR on a signal). */
+    private long pipeRead(Task task, OpenFile f, OpenFile.Pipe pipe, long buf, int n) {
+        if (n == 0) return 0;
+        if (pipe.available() == 0) {
+            if (pipe.writers == 0) return 0;
+            if ((f.flags() & O_NONBLOCK) != 0) return -Errno.EAGAIN;
+            return sleeping.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
+        }
+        // Check the destination first, so that a bad buffer consumes nothing.
+        int k = Math.min(n, pipe.available());
+        byte[] probe = new byte[k];
+        if (uaccess.copyToUser(task.mm(), buf, probe, 0, k) < 0) return -Errno.EFAULT;
+        pipe.read(probe, k);
+        uaccess.copyToUser(task.mm(), buf, probe, 0, k);
+        sleeping.wakeAll();
+        return k;
+    }
+
+    /** pipe_write(): SIGPIPE/EPIPE without readers; writes of at most PIPE_BUF are atomic. */
+    private long pipeWrite(Task task, OpenFile f, OpenFile.Pipe pipe, byte[] data, int n) {
+        if (pipe.readers == 0) {
+            sleeping.send(task, Signals.SIGPIPE);
+            return -Errno.EPIPE;
+        }
+        if (n == 0) return 0;
+        boolean fits = n <= OpenFile.Pipe.PIPE_BUF ? pipe.free() >= n : pipe.free() > 0;
+        if (!fits) {
+            if ((f.flags() & O_NONBLOCK) != 0) return -Errno.EAGAIN;
+            return sleeping.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
+        }
+        int k = pipe.write(data, n);
+        sleeping.wakeAll();
+        return k;
     }
 
     private String path(MmStruct mm, long uaddr) {
@@ -90,6 +193,7 @@ final class FileSyscalls {
             return readConsole(task.mm(), buf, n);
         }
         if (f.content() instanceof OpenFile.Directory) return -Errno.EISDIR;
+        if (f.content() instanceof OpenFile.PipeEnd e) return e.reader() ? pipeRead(task, f, e.pipe(), buf, n) : -Errno.EBADF;
         OpenFile.Readable b = (OpenFile.Readable) f.content();
         long r = readAt(task.mm(), b, f.pos(), buf, n);
         if (r > 0) f.setPos(f.pos() + r);
@@ -101,6 +205,7 @@ final class FileSyscalls {
         OpenFile f = files(task).get(fd);
         if (f == null || (f.flags() & 3) == O_WRONLY) return -Errno.EBADF;
         if (offset < 0 || count < 0) return -Errno.EINVAL;
+        if (f.content() instanceof OpenFile.Directory) return -Errno.EISDIR;
         if (!(f.content() instanceof OpenFile.Readable b)) return -Errno.ESPIPE;
         return readAt(task.mm(), b, offset, buf, (int) Math.min(count, MAX_RW_COUNT));
     }
@@ -133,13 +238,15 @@ final class FileSyscalls {
         int n = (int) Math.min(count, MAX_RW_COUNT);
         byte[] data = new byte[n];
         if (uaccess.copyFromUser(task.mm(), data, 0, buf, n) < 0) return -Errno.EFAULT;
-        return emit(f, data, n);
+        return emit(task, f, data, n);
     }
 
-    /** The open file at {@code fd} if it can be written: only stdout and stderr here, the rest is read-only. */
+    /** The open file at {@code fd} if it can be written: stdout, stderr and pipe write ends; files are read-only. */
     OpenFile writable(Task task, long fd) {
         OpenFile f = files(task).get(fd);
-        return f != null && f.content() instanceof OpenFile.Console c && c.hostFd() != 0 ? f : null;
+        if (f == null) return null;
+        if (f.content() instanceof OpenFile.Console c) return c.hostFd() != 0 ? f : null;
+        return f.content() instanceof OpenFile.PipeEnd e && !e.reader() ? f : null;
     }
 
     /** Models do_readv(): fills the buffers in order until the file runs short. */
@@ -161,8 +268,9 @@ final class FileSyscalls {
         return total;
     }
 
-    /** Writes gathered bytes to an open console file; -EBADF for anything else. */
-    long emit(OpenFile f, byte[] data, int n) {
+    /** Writes gathered bytes to a writable open file (see {@link #writable}). */
+    long emit(Task task, OpenFile f, byte[] data, int n) {
+        if (f.content() instanceof OpenFile.PipeEnd e) return pipeWrite(task, f, e.pipe(), data, n);
         if (!(f.content() instanceof OpenFile.Console c) || c.hostFd() == 0) return -Errno.EBADF;
         OutputStream out = c.hostFd() == 1 ? stdout : stderr;
         try {
@@ -202,6 +310,7 @@ final class FileSyscalls {
             case OpenFile.Readable b -> b.stat();
             case OpenFile.Console c -> Stat.console(c.hostFd());
             case OpenFile.Directory d -> d.stat();
+            case OpenFile.PipeEnd p -> new Stat(0xd, 1000, 1, Stat.S_IFIFO | 0600, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
         };
     }
 
@@ -241,7 +350,10 @@ final class FileSyscalls {
             }
             case F_GETFL -> f.content() instanceof OpenFile.Console c ? (c.hostFd() == 0 ? 0 : O_WRONLY) : f.flags()
                     & ~Vfs.O_CLOEXEC & ~Vfs.O_CREAT & ~Vfs.O_TRUNC;
-            case F_SETFL -> 0;
+            case F_SETFL -> {
+                f.setStatusFlags((int) arg);
+                yield 0;
+            }
             case F_DUPFD, F_DUPFD_CLOEXEC -> {
                 if (arg < 0 || arg >= FdTable.NOFILE) yield -Errno.EINVAL;
                 yield t.installFrom((int) arg, f, cmd == F_DUPFD_CLOEXEC);

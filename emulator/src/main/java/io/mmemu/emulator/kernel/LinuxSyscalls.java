@@ -63,10 +63,47 @@ public final class LinuxSyscalls implements SyscallHandler {
     private final Set<Long> reportedUnknown = new TreeSet<>();
     private final String nodename;
 
+    /** What a syscall returns when the task must sleep: the syscall is re-executed when it is woken. */
+    static final long BLOCK = Long.MIN_VALUE;
+
+    /** execve()'s loader, owned by the machine (it knows the address-space layout and the run's generator). */
+    interface Exec {
+        /** Replaces the task's program; the registers are set by {@link #start} once the CPU stopped. Errno or 0. */
+        long execve(Task task, String path, java.util.List<String> argv, java.util.List<String> envp);
+
+        /** start_thread() for the program execve() just loaded. */
+        void start(Cpu cpu, Task task);
+    }
+
+    private final Processes procs;
+    /** Inode numbers of shmem objects, in creation order (deterministic). */
+    private long shmemIno = 1000;
+    private final Exec exec;
+    /** The last syscall slept: rewind RIP to it once the engine has stopped, and give up the CPU. */
+    private boolean restartPending;
+    private boolean execPending;
+
     public LinuxSyscalls(UserAccess uaccess, Vfs vfs, InputStream stdin, OutputStream stdout, OutputStream stderr,
-            PrintStream log, boolean verbose) {
+            PrintStream log, boolean verbose, Processes procs, Exec exec) {
         this.uaccess = uaccess;
-        this.files = new FileSyscalls(uaccess, vfs, stdin, stdout, stderr);
+        this.procs = procs;
+        this.exec = exec;
+        this.files = new FileSyscalls(uaccess, vfs, stdin, stdout, stderr, new FileSyscalls.Sleeping() {
+            @Override
+            public void wakeAll() {
+                procs.wakeAll();
+            }
+
+            @Override
+            public boolean signalPending(Task task) {
+                return LinuxSyscalls.signalPending(task);
+            }
+
+            @Override
+            public void send(Task task, int sig) {
+                Signals.send(task, SigInfo.user(sig, SigInfo.SI_USER, task.tgid(), 0));
+            }
+        });
         this.signals = new Signals(uaccess);
         this.rlimits = new Rlimits(uaccess);
         this.log = log;
@@ -81,13 +118,29 @@ public final class LinuxSyscalls implements SyscallHandler {
         long nr = args[0];
         long ret = dispatch(cpu, task, nr, args[1], args[2], args[3], args[4], args[5], args[6]);
         if (task.exited()) return true;
+        if (ret == BLOCK) {
+            // The task sleeps; RAX keeps the number so that the rewound syscall is the same call.
+            ret = nr;
+            restartPending = true;
+            procs.current().sleeping = true;
+        }
         results[0] = ret;
         results[1] = args[7] + 2; // RCX: the instruction after syscall
         results[2] = args[8];     // R11: RFLAGS
         uc.regWriteBatch(RESULT_REGS, results);
         // Work that rewrites RIP, and signal delivery, happen once the engine has stopped: Unicorn
         // advances RIP past the syscall after this hook returns.
-        return sigreturnPending || (task.pending & ~(task.blocked & ~Signals.UNBLOCKABLE)) != 0;
+        return sigreturnPending || restartPending || execPending || cpu.rescheduleRequested() || signalPending(task);
+    }
+
+    /** signal_pending(): an unblocked signal waits for delivery. */
+    static boolean signalPending(Task task) {
+        return (task.pending & ~(task.blocked & ~Signals.UNBLOCKABLE)) != 0;
+    }
+
+    /** exit_files() and the rest of a process's kernel state when it dies. */
+    void exitProcess(Task task) {
+        files.exitFiles(task);
     }
 
     @Override
@@ -97,6 +150,16 @@ public final class LinuxSyscalls implements SyscallHandler {
 
     @Override
     public int exitToUserMode(Cpu cpu, Task task) {
+        if (restartPending) {
+            restartPending = false;
+            cpu.engine().regWrite(X86Reg.RIP, cpu.engine().regRead(X86Reg.RIP) - 2);
+            cpu.requestReschedule();
+            return 0;
+        }
+        if (execPending) {
+            execPending = false;
+            exec.start(cpu, task);
+        }
         if (sigreturnPending) {
             sigreturnPending = false;
             if (!signals.rtSigreturn(cpu, task)) Signals.forceSigFault(task, SigInfo.fault(Signals.SIGSEGV, SigInfo.SI_KERNEL, 0, 0, 0));
@@ -168,6 +231,20 @@ public final class LinuxSyscalls implements SyscallHandler {
                 yield 0; // replaced by the restored RAX
             }
             case Sysno.KILL -> sysKill(task, (int) a0, (int) a1, SigInfo.SI_USER);
+            case Sysno.FORK, Sysno.VFORK -> sysFork(cpu, task);
+            case Sysno.CLONE -> (a0 & (CLONE_VM | CLONE_THREAD)) == 0 || (a0 & CLONE_VFORK) != 0 ? sysFork(cpu, task)
+                    : -Errno.ENOSYS;
+            case Sysno.WAIT4 -> procs.wait4(task, (int) a0, a1, (int) a2, a3, signalPending(task));
+            case Sysno.PAUSE -> signalPending(task) ? -Errno.EINTR : BLOCK;
+            case Sysno.SCHED_YIELD, Sysno.NANOSLEEP, Sysno.CLOCK_NANOSLEEP -> {
+                // No time passes in the model; sleeping gives the CPU to the others, as a yield.
+                cpu.requestReschedule();
+                yield 0;
+            }
+            case Sysno.GETRUSAGE -> uaccess.copyToUser(mm, a1, new byte[144], 0, 144) < 0 ? -Errno.EFAULT : 0;
+            case Sysno.PIPE -> files.pipe2(task, a0, 0);
+            case Sysno.PIPE2 -> files.pipe2(task, a0, (int) a1);
+            case Sysno.EXECVE -> sysExecve(task, a0, a1, a2);
             case Sysno.TKILL -> a0 == task.pid() ? sysKill(task, task.tgid(), (int) a1, SigInfo.SI_TKILL) : -Errno.ESRCH;
             case Sysno.TGKILL -> a0 == task.tgid() && a1 == task.pid() ? sysKill(task, task.tgid(), (int) a2, SigInfo.SI_TKILL)
                     : a0 <= 0 || a1 <= 0 ? -Errno.EINVAL : -Errno.ESRCH;
@@ -208,7 +285,7 @@ public final class LinuxSyscalls implements SyscallHandler {
             }
             off += len;
         }
-        return files.emit(f, data, off);
+        return files.emit(task, f, data, off);
     }
 
     /** Models ksys_mmap_pgoff() → do_mmap() for anonymous memory, with do_mmap's argument checks. */
@@ -221,7 +298,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         if (off < 0 || off + alignedLen < off) return -Errno.EOVERFLOW;
         int type = flags & MAP_TYPE;
         if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return -Errno.EINVAL;
-        if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) != 0) return -Errno.EINVAL;
+        // do_mmap() does not validate prot (only mprotect does): unknown bits are ignored.
         int vmFlags = VmFlags.calcVmProtBits(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
         MappedFile file = null;
         if ((flags & MAP_ANONYMOUS) == 0) {
@@ -241,7 +318,11 @@ public final class LinuxSyscalls implements SyscallHandler {
         } else if (type == MAP_SHARED_VALIDATE) {
             return -Errno.EINVAL; // do_mmap(): anonymous memory knows MAP_SHARED and MAP_PRIVATE only
         } else if (type != MAP_PRIVATE) {
+            // shmem_zero_setup(): shared anonymous memory is a deleted shmem file, so that the
+            // processes sharing it after fork see the same pages.
             vmFlags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
+            file = MappedFile.shmem(alignedLen, ++shmemIno);
+            off = 0;
         }
         boolean fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
         if (fixed) {
@@ -347,13 +428,77 @@ public final class LinuxSyscalls implements SyscallHandler {
         return 0;
     }
 
-    /** Models kill_something_info() for the processes this kernel has (only the caller here). */
+    static final long CLONE_VM = 0x100, CLONE_VFORK = 0x4000, CLONE_THREAD = 0x10000;
+
+    /** Models kill_something_info(): one process, or all of them (one process group here) for 0 and -1. */
     private long sysKill(Task task, int pid, int sig, int code) {
         if (sig < 0 || sig > 64) return -Errno.EINVAL;
-        if (pid != task.tgid() && pid != 0 && pid != -1) return -Errno.ESRCH;
+        java.util.List<Task> targets = new java.util.ArrayList<>();
+        if (pid > 0) {
+            Processes.Proc p = procs.byPid(pid);
+            if (p == null || p.zombie) return p == null ? -Errno.ESRCH : 0;
+            targets.add(p.task);
+        } else {
+            for (Processes.Proc p : procs.alive()) if (pid != -1 || p.task != task) targets.add(p.task);
+            if (targets.isEmpty()) return -Errno.ESRCH;
+        }
         if (sig == 0) return 0;
-        Signals.send(task, SigInfo.user(sig, code, task.tgid(), 0));
+        for (Task t : targets) Signals.send(t, SigInfo.user(sig, code, task.tgid(), 0));
+        procs.wakeAll();
         return 0;
+    }
+
+    /** Models kernel_clone() for fork: a copy of the process, its memory copy-on-write, sharing its open files. */
+    private long sysFork(Cpu cpu, Task parent) {
+        MmStruct childMm = parent.mm().dupMmap();
+        if (childMm == null) return -Errno.ENOMEM;
+        int pid = procs.allocPid();
+        Task child = new Task(pid, pid, parent.tgid(), parent.comm());
+        child.setMm(childMm);
+        child.setExe(parent.exe());
+        child.fsBase = parent.fsBase;
+        child.blocked = parent.blocked;
+        System.arraycopy(parent.sigHandler, 0, child.sigHandler, 0, 65);
+        System.arraycopy(parent.sigFlags, 0, child.sigFlags, 0, 65);
+        System.arraycopy(parent.sigMask, 0, child.sigMask, 0, 65);
+        System.arraycopy(parent.sigRestorer, 0, child.sigRestorer, 0, 65);
+        files.forkFiles(parent, child);
+        rlimits.fork(parent, child);
+        Processes.Proc p = procs.add(child);
+        p.ctx = cpu.engine().contextSave(); // the parent's registers at the syscall: ret_from_fork fixes RIP/RAX
+        p.forkChild = true;
+        return pid;
+    }
+
+    /** Models do_execveat_common(): reads the path, argv and envp, then the machine loads the program. */
+    private long sysExecve(Task task, long pathAddr, long argvAddr, long envpAddr) {
+        MmStruct mm = task.mm();
+        byte[] path = uaccess.strncpyFromUser(mm, pathAddr, FileSyscalls.PATH_MAX);
+        if (path == null) return -Errno.EFAULT;
+        java.util.List<String> argv = userStrings(mm, argvAddr);
+        java.util.List<String> envp = userStrings(mm, envpAddr);
+        if (argv == null || envp == null) return -Errno.EFAULT;
+        long r = exec.execve(task, new String(path, java.nio.charset.StandardCharsets.UTF_8), argv, envp);
+        if (r == 0) {
+            files.execFiles(task);
+            execPending = true;
+        }
+        return r;
+    }
+
+    /** A NULL-terminated array of string pointers from user memory, or null on EFAULT. */
+    private java.util.List<String> userStrings(MmStruct mm, long addr) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (addr == 0) return out;
+        for (int i = 0; i < 0x10000; i++) {
+            long p = uaccess.getUserLong(mm, addr + 8L * i, -1);
+            if (p == -1) return null;
+            if (p == 0) return out;
+            byte[] b = uaccess.strncpyFromUser(mm, p, 128 * 1024);
+            if (b == null) return null;
+            out.add(new String(b, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return null;
     }
 
     /** Models do_sigaction(): struct kernel_sigaction {handler, flags, restorer, mask}. */

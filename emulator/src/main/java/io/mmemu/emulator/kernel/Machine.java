@@ -14,6 +14,7 @@ import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.TlbFlush;
 import io.mmemu.tlb.TlbConfig;
 import io.mmemu.emulator.kernel.fs.Vfs;
+import io.mmemu.emulator.cpu.Cpu;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -57,6 +58,10 @@ public final class Machine implements AutoCloseable {
     private final Cpu cpu;
     private final SplittableRandom random;
     private final Vfs vfs;
+    private final Processes procs;
+    private final LinuxSyscalls syscalls;
+    /** The program execve() loaded, started at the next return to user mode. */
+    private BinfmtElf.Loaded pendingStart;
     private Task task;
 
     public Machine(Options options) {
@@ -65,8 +70,21 @@ public final class Machine implements AutoCloseable {
         this.uaccess = new UserAccess(env);
         this.random = new SplittableRandom(options.seed());
         this.vfs = new Vfs(options.root(), this::procFile);
-        LinuxSyscalls syscalls = new LinuxSyscalls(uaccess, vfs, options.stdin(), options.stdout(), options.stderr(),
-                options.log(), options.verbose());
+        this.procs = new Processes(uaccess);
+        this.syscalls = new LinuxSyscalls(uaccess, vfs, options.stdin(), options.stdout(), options.stderr(),
+                options.log(), options.verbose(), procs, new LinuxSyscalls.Exec() {
+                    @Override
+                    public long execve(Task t, String path, List<String> argv, List<String> envp) {
+                        return execveInPlace(t, path, argv, envp);
+                    }
+
+                    @Override
+                    public void start(Cpu c, Task t) {
+                        BinfmtElf.Loaded l = pendingStart;
+                        pendingStart = null;
+                        startThread(l.entry(), l.sp());
+                    }
+                });
         this.cpu = new Cpu(0, env, syscalls, options.countInstructions(), TlbConfig.TYPICAL, options.exactTlb());
         env.setTlbFlush(new TlbFlush() {
             @Override
@@ -118,8 +136,53 @@ public final class Machine implements AutoCloseable {
         task = new Task(FIRST_PID, FIRST_PID, 1, abs.getFileName().toString());
         task.setMm(loaded.mm());
         task.setExe(file);
+        procs.add(task);
         cpu.switchTo(task);
         startThread(loaded.entry(), loaded.sp());
+    }
+
+    /**
+     * execve() of a running process (the rest of do_execveat_common()): the program comes from
+     * the guest's namespace; on success the old address space is gone (exec_mmap), handled
+     * signals are reset to their default (flush_signal_handlers) and the registers are set at the
+     * next return to user mode. Returns 0 or a negative errno; on failure nothing changed.
+     */
+    private long execveInPlace(Task t, String path, List<String> argv, List<String> envp) {
+        Object o = vfs.open(path, Vfs.O_RDONLY, t);
+        if (o instanceof Integer e) return e;
+        io.mmemu.emulator.kernel.fs.OpenFile f = (io.mmemu.emulator.kernel.fs.OpenFile) o;
+        if (!(f.content() instanceof io.mmemu.emulator.kernel.fs.OpenFile.Bytes b)) return -io.mmemu.mm.vma.Errno.EACCES;
+        MappedFile file = b.mappable();
+        byte[] contents = new byte[(int) file.size()];
+        file.read(0, contents, 0, contents.length);
+        ElfImage image;
+        try {
+            image = ElfImage.parse(contents);
+        } catch (ElfFormatException e) {
+            return -io.mmemu.mm.vma.Errno.ENOEXEC;
+        }
+        byte[] random16 = new byte[16];
+        random.nextBytes(random16);
+        BinfmtElf.Loaded loaded;
+        try {
+            loaded = BinfmtElf.load(env, uaccess, image, file, argv, envp, path, new AddressLayout(options.aslr(), random),
+                    random16, HWCAP, 0x2);
+        } catch (ExecFailure e) {
+            return -e.errno();
+        }
+        MmStruct old = t.mm();
+        t.setMm(loaded.mm());
+        old.exitMmap();
+        t.setExe(file);
+        t.setComm(Path.of(path).getFileName() == null ? path : Path.of(path).getFileName().toString());
+        for (int sig = 1; sig <= 64; sig++) {
+            if (t.sigHandler[sig] != Signals.SIG_IGN) t.sigHandler[sig] = Signals.SIG_DFL;
+            t.sigFlags[sig] = 0;
+            t.sigMask[sig] = 0;
+        }
+        cpu.switchTo(t);
+        pendingStart = loaded;
+        return 0;
     }
 
     /** Models start_thread(): RIP at the entry, RSP at the stack, every other register zero, IF set. */
@@ -162,11 +225,41 @@ public final class Machine implements AutoCloseable {
         return text == null ? null : text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    /** Runs the current process to its end; a fatal signal kills it (do_exit with the signal). */
+    /**
+     * Runs the processes until none is left: the first program and whatever it forks, scheduled
+     * as {@link Processes} describes. A process killed by a signal dies with it (do_exit). When
+     * every live process sleeps and nothing can wake them, they are killed (the host would hang).
+     * Returns how the first program ended.
+     */
     public RunOutcome run() {
-        RunOutcome outcome = cpu.run();
-        if (outcome.killed()) task.killBySignal(outcome.signal());
-        return outcome;
+        Task main = task;
+        RunOutcome mainOutcome = null;
+        Processes.Proc p = procs.current();
+        while (true) {
+            RunOutcome o = cpu.run();
+            Task t = p.task;
+            if (!o.switched()) {
+                if (o.killed()) t.killBySignal(o.signal());
+                syscalls.exitProcess(t);
+                procs.exitNotify(p);
+                if (t == main) mainOutcome = o;
+            }
+            Processes.Proc next = procs.pickNext(p);
+            if (next == null) {
+                for (Processes.Proc stuck : procs.alive()) {
+                    options.log().println("mmemu: pid " + stuck.task.tgid() + " (" + stuck.task.comm()
+                            + ") sleeps forever with nothing left to wake it: killed");
+                    stuck.task.killBySignal(9);
+                    syscalls.exitProcess(stuck.task);
+                    procs.exitNotify(stuck);
+                    if (stuck.task == main) mainOutcome = RunOutcome.killed(9, 0, null);
+                }
+                break;
+            }
+            procs.switchTo(cpu, p, next);
+            p = next;
+        }
+        return mainOutcome != null ? mainOutcome : RunOutcome.exited(main.exitCode());
     }
 
     /** Frames in use that no process owns: page-cache pages of the program and the zero page excluded. */

@@ -40,6 +40,14 @@ final class Rlimits {
         });
     }
 
+    /** copy_signal() at fork: the child inherits the limits. */
+    void fork(Task parent, Task child) {
+        long[][] src = of(parent);
+        long[][] dst = new long[RLIM_NLIMITS][];
+        for (int i = 0; i < RLIM_NLIMITS; i++) dst[i] = src[i].clone();
+        limits.put(child.tgid(), dst);
+    }
+
     /** Models do_prlimit() for the calling process: old limit to {@code oldAddr}, new from {@code newAddr}. */
     long prlimit(Task t, int pid, int resource, long newAddr, long oldAddr) {
         if (pid != 0 && pid != t.tgid()) return -Errno.ESRCH;

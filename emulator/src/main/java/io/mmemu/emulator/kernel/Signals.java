@@ -30,7 +30,7 @@ import java.nio.ByteOrder;
  * A frame that cannot be written (bad stack) ends in SIGSEGV, as force_sigsegv() does.
  */
 final class Signals {
-    static final int SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11,
+    static final int SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
             SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23,
             SIGWINCH = 28, SIGSYS = 31;
     static final long SIG_DFL = 0, SIG_IGN = 1;

@@ -10,7 +10,8 @@ final class Sysno {
             GETEUID = 107, GETEGID = 108, GETPPID = 110, ARCH_PRCTL = 158, GETTID = 186, SET_TID_ADDRESS = 218,
             EXIT_GROUP = 231, STAT = 4, LSTAT = 6, FCNTL = 72, GETCWD = 79, READLINK = 89, OPENAT = 257,
             NEWFSTATAT = 262, READLINKAT = 267, RT_SIGRETURN = 15, KILL = 62, TKILL = 200, TGKILL = 234,
-            DUP = 32, DUP2 = 33, DUP3 = 292, GETRLIMIT = 97, SETRLIMIT = 160, PRLIMIT64 = 302, CAPSET = 126;
+            DUP = 32, DUP2 = 33, DUP3 = 292, FORK = 57, VFORK = 58, CLONE = 56, WAIT4 = 61, PAUSE = 34, SCHED_YIELD = 24,
+            NANOSLEEP = 35, CLOCK_NANOSLEEP = 230, GETRUSAGE = 98, PIPE = 22, PIPE2 = 293, EXECVE = 59, GETRLIMIT = 97, SETRLIMIT = 160, PRLIMIT64 = 302, CAPSET = 126;
 
     /** Names for --verbose reports of unknown syscalls. */
     static String name(long nr) {

@@ -27,7 +27,8 @@ class GuestRunTest {
         return Stream.of("hello", "hello-pie", "hello-asm", "touch-pages", "malloc-churn", "bad-insn", "wild-jump",
                 "write-rodata", "auxv-dump", "brk-basic", "uname-and-ids", "unknown-syscall", "mmap-basic", "segv-at", "cat-file",
                 // The address-space differential suite, as the model gains what each needs:
-                "mm-brk", "mm-file-mmap", "mm-max-map-count", "mm-munmap-split", "mm-stack-growth");
+                "mm-brk", "mm-file-mmap", "mm-max-map-count", "mm-munmap-split", "mm-stack-growth", "mm-mprotect",
+                "mm-fork-wait", "mm-cow-fork");
     }
 
     record Run(RunOutcome outcome, int status, String stdout, String log, long framesLeft) {}

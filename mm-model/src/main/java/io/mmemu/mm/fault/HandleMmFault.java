@@ -113,6 +113,7 @@ final class HandleMmFault {
         pfn = env.allocUserPage();
         if (pfn == PageAllocator.NO_PAGE) return PageAllocator.NO_PAGE;
         file.readPageInto(index, env.mem(), pfn);
+        if (file.isShmem()) env.frames().setPageFlag(pfn, PageFlag.SHMEM);
         file.setCachedPfn(index, pfn);
         return pfn;
     }
@@ -126,7 +127,7 @@ final class HandleMmFault {
         frames.getPage(pfn);
         frames.incMapcount(pfn);
         noteExec(frames, vma, pfn);
-        mm.addRss(RssStat.MM_FILEPAGES, 1);
+        mm.addRss(vma.file().isShmem() ? RssStat.MM_SHMEMPAGES : RssStat.MM_FILEPAGES, 1);
         boolean writable = vma.has(VmFlags.VM_SHARED) && vma.has(VmFlags.VM_WRITE);
         mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, writable)));
         return VM_FAULT_OK;

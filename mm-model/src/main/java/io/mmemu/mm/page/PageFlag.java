@@ -37,7 +37,9 @@ public enum PageFlag {
      * mmemu: the frame was ever mapped executable, so Unicorn may hold translated code for it;
      * sticky across free and reuse, cleared only by the caller after it drops that code.
      */
-    EVER_EXEC(8, false);
+    EVER_EXEC(8, false),
+    /** PG_swapbacked for shmem: a page of a shared anonymous mapping's page cache (counts as MM_SHMEMPAGES). */
+    SHMEM(10, false);
 
     private final int bit;
     private final boolean allocatorOwned;

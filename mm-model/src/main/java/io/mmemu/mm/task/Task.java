@@ -10,7 +10,7 @@ import io.mmemu.mm.vma.MmStruct;
 public final class Task {
     private final int pid;
     private final int tgid;
-    private final int ppid;
+    private int ppid;
     private MmStruct mm;
     private MappedFile exe;
     private String comm;
@@ -55,6 +55,11 @@ public final class Task {
     /** The parent's tgid: what getppid() returns. */
     public int ppid() {
         return ppid;
+    }
+
+    /** Reparenting (forget_original_parent()): orphans go to init, pid 1. */
+    public void setPpid(int ppid) {
+        this.ppid = ppid;
     }
 
     public MmStruct mm() {

@@ -74,6 +74,19 @@ public final class Madvise {
             case MADV_REMOVE -> {
                 return vma.has(VmFlags.VM_SHARED) ? 0 : -Errno.EINVAL;
             }
+            case MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK -> {
+                if (advice == MADV_WIPEONFORK && (!vma.isAnonymous() || vma.has(VmFlags.VM_SHARED))) return -Errno.EINVAL;
+                int flag = advice == MADV_DONTFORK || advice == MADV_DOFORK ? VmFlags.VM_DONTCOPY : VmFlags.VM_WIPEONFORK;
+                boolean set = advice == MADV_DONTFORK || advice == MADV_WIPEONFORK;
+                int newFlags = set ? vma.flags() | flag : vma.flags() & ~flag;
+                if (newFlags == vma.flags()) return 0;
+                // madvise_update_vma(): split to the range, set the flag, merge back where possible.
+                if (!mm.splitAt(start) || !mm.splitAt(end)) return -Errno.ENOMEM;
+                Vma target = mm.vmaLookup(start);
+                target.flags = newFlags;
+                mm.mergeAround(target);
+                return 0;
+            }
             default -> {
                 return 0;
             }

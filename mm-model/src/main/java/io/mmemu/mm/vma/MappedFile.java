@@ -15,14 +15,35 @@ public final class MappedFile {
     private final long dev;
     private final long ino;
 
+    private final long size;
+
     public MappedFile(Path path, String displayPath, byte[] contents, long dev, long ino) {
+        this(path, displayPath, contents, contents.length, dev, ino);
+    }
+
+    private MappedFile(Path path, String displayPath, byte[] contents, long size, long dev, long ino) {
         this.path = path;
         this.displayPath = displayPath;
         this.contents = contents;
-        this.pageCache = new long[(int) ((contents.length + 4095L) >>> 12)];
+        this.size = size;
+        this.pageCache = new long[(int) ((size + 4095L) >>> 12)];
         java.util.Arrays.fill(pageCache, -1L);
         this.dev = dev;
         this.ino = ino;
+    }
+
+    /**
+     * Models shmem_zero_setup(): the object behind a shared anonymous mapping, a deleted shmem
+     * file of {@code size} bytes whose pages exist only in its page cache, so that every process
+     * mapping it (after fork) sees the same frames. /proc/PID/maps names it "/dev/zero (deleted)".
+     */
+    public static MappedFile shmem(long size, long ino) {
+        return new MappedFile(Path.of("/dev/zero"), "/dev/zero (deleted)", null, size, 1, ino);
+    }
+
+    /** Whether this is shmem (its pages count as MM_SHMEMPAGES and are zero until written). */
+    public boolean isShmem() {
+        return contents == null;
     }
 
     public Path path() {
@@ -35,7 +56,7 @@ public final class MappedFile {
     }
 
     public long size() {
-        return contents.length;
+        return size;
     }
 
     public long dev() {
@@ -48,7 +69,12 @@ public final class MappedFile {
 
     /** Copies up to {@code len} bytes at file offset {@code offset} (short at end of file). */
     public int read(long offset, byte[] dst, int dstOff, int len) {
-        if (offset >= contents.length) return 0;
+        if (offset >= size) return 0;
+        if (contents == null) {
+            int n = (int) Math.min(len, size - offset);
+            java.util.Arrays.fill(dst, dstOff, dstOff + n, (byte) 0);
+            return n;
+        }
         int n = (int) Math.min(len, contents.length - offset);
         System.arraycopy(contents, (int) offset, dst, dstOff, n);
         return n;
@@ -57,7 +83,7 @@ public final class MappedFile {
     /** Fills frame {@code pfn} with file page {@code index}, zeros past the end of file (readahead's copy). */
     public void readPageInto(long index, io.mmemu.mm.phys.PhysicalMemory mem, long pfn) {
         long offset = index << 12;
-        int n = (int) Math.max(0, Math.min(io.mmemu.mm.phys.PhysicalMemory.PAGE_SIZE, contents.length - offset));
+        int n = contents == null ? 0 : (int) Math.max(0, Math.min(io.mmemu.mm.phys.PhysicalMemory.PAGE_SIZE, contents.length - offset));
         long pa = pfn << 12;
         if (n > 0) mem.write(pa, contents, (int) offset, n);
         for (long i = n; i < io.mmemu.mm.phys.PhysicalMemory.PAGE_SIZE; i += 8) mem.putLong(pa + i, 0);

@@ -93,6 +93,7 @@ public final class MmEnv {
         if (frames.testAndClearPageFlag(pfn, PageFlag.EVER_EXEC)) tlbFlush.flushTranslatedCode();
         frames.clearPageFlag(pfn, PageFlag.ANON);
         frames.clearPageFlag(pfn, PageFlag.DIRTY);
+        frames.clearPageFlag(pfn, PageFlag.SHMEM);
         allocator.freePages(pfn, 0);
     }
 }

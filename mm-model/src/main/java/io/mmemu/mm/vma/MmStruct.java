@@ -341,7 +341,8 @@ public final class MmStruct {
             long pfn = Pte.pfn(pte);
             boolean anon = frames.testPageFlag(pfn, PageFlag.ANON);
             if ((pte & Pte.D) != 0 && !anon) frames.setPageFlag(pfn, PageFlag.DIRTY);
-            addRss(anon ? RssStat.MM_ANONPAGES : RssStat.MM_FILEPAGES, -1);
+            addRss(anon ? RssStat.MM_ANONPAGES : frames.testPageFlag(pfn, PageFlag.SHMEM) ? RssStat.MM_SHMEMPAGES
+                    : RssStat.MM_FILEPAGES, -1);
             frames.decMapcount(pfn);
             env.putPage(pfn);
         });
@@ -398,6 +399,71 @@ public final class MmStruct {
      */
     public boolean vmEnoughMemory(long pages) {
         return pages <= env.allocator().nrManagedPages();
+    }
+
+    /**
+     * Models dup_mmap() with copy_page_range(), kernel/fork.c and mm/memory.c: the child's
+     * address space for fork(). Every VMA is copied but those marked VM_DONTCOPY; the child's page
+     * tables map the same frames (references and map counts taken), private writable entries are
+     * write-protected in both parent and child so that the first write copies (COW), and the
+     * child's entries start old; VM_WIPEONFORK VMAs come empty. Returns null when memory runs out
+     * (fork fails with ENOMEM), leaving the parent as it was.
+     */
+    public MmStruct dupMmap() {
+        MmStruct child = mmAlloc(env);
+        if (child == null) return null;
+        child.mmapBase = mmapBase;
+        child.startCode = startCode;
+        child.endCode = endCode;
+        child.startData = startData;
+        child.endData = endData;
+        child.startBrk = startBrk;
+        child.brk = brk;
+        child.startStack = startStack;
+        child.argStart = argStart;
+        child.argEnd = argEnd;
+        child.envStart = envStart;
+        child.envEnd = envEnd;
+        child.rlimitData = rlimitData;
+        child.rlimitStack = rlimitStack;
+        child.maxMapCount = maxMapCount;
+        FrameTable frames = env.frames();
+        boolean[] failed = {false};
+        for (Vma v : vmas()) {
+            if (v.has(VmFlags.VM_DONTCOPY)) continue;
+            child.vmas.put(new Vma(v.start, v.end, v.flags, v.pgoff, v.file, v.name));
+            if (v.has(VmFlags.VM_WIPEONFORK)) continue;
+            boolean cow = !v.has(VmFlags.VM_SHARED) && v.has(VmFlags.VM_MAYWRITE);
+            pgd.forEachPresentPte(v.start, v.end, (va, slot, pte) -> {
+                if (failed[0]) return;
+                long to = child.pgd.pteSlot(va, true);
+                if (to == PageTable.NO_SLOT) {
+                    failed[0] = true;
+                    return;
+                }
+                long childPte = pte & ~Pte.A;
+                if (cow && (pte & Pte.RW) != 0) {
+                    pgd.set(slot, pte & ~Pte.RW);
+                    childPte &= ~Pte.RW;
+                }
+                if (v.has(VmFlags.VM_SHARED)) childPte &= ~Pte.D;
+                child.pgd.set(to, childPte);
+                if ((pte & Pte.SPECIAL) != 0) return; // the zero page: no references
+                long pfn = Pte.pfn(pte);
+                frames.getPage(pfn);
+                frames.incMapcount(pfn);
+                child.addRss(frames.testPageFlag(pfn, PageFlag.ANON) ? RssStat.MM_ANONPAGES
+                        : frames.testPageFlag(pfn, PageFlag.SHMEM) ? RssStat.MM_SHMEMPAGES : RssStat.MM_FILEPAGES, 1);
+            });
+            if (failed[0]) break;
+        }
+        // The parent's write-protected entries must not stay writable in any TLB.
+        env.tlbFlush().flushTlbMmRange(this, 0, TASK_SIZE, false);
+        if (failed[0]) {
+            child.exitMmap();
+            return null;
+        }
+        return child;
     }
 
     /** stack_guard_gap: 256 pages. */

@@ -10,6 +10,10 @@ public final class VmFlags {
     public static final int VM_LOCKED = 0x2000;
     public static final int VM_ACCOUNT = 0x0010_0000;
     public static final int VM_NORESERVE = 0x0020_0000;
+    /** VM_DONTCOPY: not inherited by fork (MADV_DONTFORK). */
+    public static final int VM_DONTCOPY = 0x0002_0000;
+    /** VM_WIPEONFORK: the child gets the VMA empty (MADV_WIPEONFORK). */
+    public static final int VM_WIPEONFORK = 0x0200_0000;
 
     /** VM_ACCESS_FLAGS: any of read, write, exec. */
     public static final int VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;

@@ -12,20 +12,42 @@ public final class FdTable {
 
     private final List<OpenFile> files = new ArrayList<>();
     private final List<Boolean> cloexec = new ArrayList<>();
+    /** Called when an open file loses its last descriptor (__fput()): pipes notice closed ends. */
+    private final java.util.function.Consumer<OpenFile> onRelease;
+
+    public FdTable(java.util.function.Consumer<OpenFile> onRelease) {
+        this.onRelease = onRelease;
+    }
+
+    private void put(OpenFile f) {
+        if (f.put()) onRelease.accept(f);
+    }
 
     /** Installs {@code f} at the lowest free descriptor (fd_install()); -EMFILE when none is left. */
     public int install(OpenFile f, boolean closeOnExec) {
+        return installFrom(0, f, closeOnExec);
+    }
+
+    /** dup_fd() for fork: the same open files (shared offsets), each referenced once more. */
+    public FdTable copy() {
+        FdTable t = new FdTable(onRelease);
         for (int fd = 0; fd < files.size(); fd++) {
-            if (files.get(fd) == null) {
-                files.set(fd, f);
-                cloexec.set(fd, closeOnExec);
-                return fd;
-            }
+            OpenFile f = files.get(fd);
+            if (f != null) t.installAt(fd, f, cloexec.get(fd));
         }
-        if (files.size() >= NOFILE) return -24; // EMFILE
-        files.add(f);
-        cloexec.add(closeOnExec);
-        return files.size() - 1;
+        return t;
+    }
+
+    /** Closes every descriptor (exit_files()). */
+    public void closeAll() {
+        for (int fd = 0; fd < files.size(); fd++) close(fd);
+    }
+
+    /** Closes the close-on-exec descriptors (do_close_on_exec()). */
+    public void closeOnExec() {
+        for (int fd = 0; fd < files.size(); fd++) {
+            if (files.get(fd) != null && cloexec.get(fd)) close(fd);
+        }
     }
 
     /** Installs {@code f} at the lowest free descriptor not below {@code min} (F_DUPFD); -EMFILE when none. */
@@ -45,8 +67,11 @@ public final class FdTable {
             files.add(null);
             cloexec.add(false);
         }
+        OpenFile old = files.get(fd);
+        f.get();
         files.set(fd, f);
         cloexec.set(fd, closeOnExec);
+        if (old != null) put(old);
     }
 
     /** The open file at {@code fd}, or null (EBADF). */
@@ -54,10 +79,12 @@ public final class FdTable {
         return fd >= 0 && fd < files.size() ? files.get((int) fd) : null;
     }
 
-    /** close(): true if {@code fd} was open. */
+    /** close(): false when {@code fd} was not open (EBADF). */
     public boolean close(long fd) {
-        if (get(fd) == null) return false;
+        OpenFile f = get(fd);
+        if (f == null) return false;
         files.set((int) fd, null);
+        put(f);
         return true;
     }
 

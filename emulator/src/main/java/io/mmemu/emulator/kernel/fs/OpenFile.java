@@ -8,7 +8,43 @@ import io.mmemu.mm.vma.MappedFile;
  */
 public final class OpenFile {
     /** What an open file reads from. */
-    public sealed interface Content permits Readable, Console, Directory {}
+    public sealed interface Content permits Readable, Console, Directory, PipeEnd {}
+
+    /** One end of a pipe (fs/pipe.c). */
+    public record PipeEnd(Pipe pipe, boolean reader) implements Content {}
+
+    /** A pipe's buffer: 16 pages as Linux's default pipe size, and how many ends are open. */
+    public static final class Pipe {
+        public static final int CAPACITY = 65536, PIPE_BUF = 4096;
+        private final byte[] buf = new byte[CAPACITY];
+        private int head;
+        private int len;
+        public int readers;
+        public int writers;
+
+        public int available() {
+            return len;
+        }
+
+        public int free() {
+            return CAPACITY - len;
+        }
+
+        public int read(byte[] dst, int n) {
+            int k = Math.min(n, len);
+            for (int i = 0; i < k; i++) dst[i] = buf[(head + i) % CAPACITY];
+            head = (head + k) % CAPACITY;
+            len -= k;
+            return k;
+        }
+
+        public int write(byte[] src, int n) {
+            int k = Math.min(n, free());
+            for (int i = 0; i < k; i++) buf[(head + len + i) % CAPACITY] = src[i];
+            len += k;
+            return k;
+        }
+    }
 
     /** An open directory: it can be stat'ed; read() gives EISDIR. */
     public record Directory(Stat stat) implements Content {}
@@ -80,8 +116,10 @@ public final class OpenFile {
 
     private final Content content;
     private final String path;
-    private final int flags;
+    private int flags;
     private long pos;
+    /** Descriptors referring to this open file, across processes (f_count). */
+    private int refs;
 
     public OpenFile(Content content, String path, int flags) {
         this.content = content;
@@ -102,11 +140,27 @@ public final class OpenFile {
         return flags;
     }
 
+    /** F_SETFL: only O_APPEND, O_NONBLOCK, O_DIRECT and O_NOATIME change (SETFL_MASK). */
+    public void setStatusFlags(int newFlags) {
+        int mask = 0x400 | 0x800 | 0x4000 | 0x40000;
+        flags = (flags & ~mask) | (newFlags & mask);
+    }
+
     public long pos() {
         return pos;
     }
 
     public void setPos(long pos) {
         this.pos = pos;
+    }
+
+    /** fget(): one more descriptor refers to this file. */
+    public void get() {
+        refs++;
+    }
+
+    /** fput(): one descriptor less; true when it was the last (the file is released). */
+    public boolean put() {
+        return --refs == 0;
     }
 }
