@@ -174,7 +174,8 @@ public final class Cpu implements AutoCloseable {
 
     /** UC_HOOK_TLB_FILL: the model's translation of {@code vaddr}, handling a page fault on the way. */
     private long tlbFill(long vaddr, int memType) {
-        if (vaddr == probePage) return probeScratchPa | Uc.PROT_READ | Uc.PROT_WRITE;
+        // The probe's page allows everything: the instruction may be fetched from it too.
+        if (vaddr == probePage) return probeScratchPa | Uc.PROT_ALL;
         // A non-canonical address is no page fault but a #GP: SIGSEGV with SI_KERNEL and si_addr 0.
         if ((vaddr >> 47) != 0 && (vaddr >> 47) != -1) {
             if (pendingSignal == null && pendingOom == null) {
