@@ -1,6 +1,7 @@
 package io.mmemu.mm.phys;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
@@ -19,6 +20,7 @@ public final class PhysicalMemory implements AutoCloseable {
     public static final int PAGE_SHIFT = 12;
     public static final long PAGE_SIZE = 1L << PAGE_SHIFT;
     private static final ValueLayout.OfLong LONG = JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = JAVA_INT_UNALIGNED;
 
     private final long base;
     private final long size;
@@ -62,6 +64,14 @@ public final class PhysicalMemory implements AutoCloseable {
 
     public void putLong(long pa, long value) {
         ram.set(LONG, pa, value);
+    }
+
+    public int getInt(long pa) {
+        return ram.get(INT, pa);
+    }
+
+    public void putInt(long pa, int value) {
+        ram.set(INT, pa, value);
     }
 
     public byte getByte(long pa) {

@@ -5,11 +5,13 @@ import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.PagingControl;
 import io.mmemu.mm.phys.PhysicalMemory;
+import io.mmemu.mm.slab.KernelSlab;
 
 /**
  * What every address space shares: guest physical memory, the page allocator, the shared zero
  * page (ZERO_PAGE(0), mapped read-only for read faults on anonymous memory), the fault counters
- * (vm_event_item) and the CPUs' TLB-flush entry point.
+ * (vm_event_item), the CPUs' TLB-flush entry point, and the slab caches of the kernel objects
+ * ({@link KernelSlab}: every VMA, address space and task owns an object in emulated memory).
  */
 public final class MmEnv {
     private final PhysicalMemory mem;
@@ -19,6 +21,7 @@ public final class MmEnv {
     private final long[] events = new long[VmEvent.values().length];
     private TlbFlush tlbFlush = TlbFlush.NONE;
     private final PagingControl pagingControl = new PagingControl();
+    private final KernelSlab kernelSlab;
 
     public MmEnv(PhysicalMemory mem, PageAllocator allocator) {
         this.mem = mem;
@@ -28,6 +31,7 @@ public final class MmEnv {
         if (zeroPfn == PageAllocator.NO_PAGE) throw new IllegalStateException("no memory for the zero page");
         if (!frames.testAndClearFresh(zeroPfn)) mem.clearPage(zeroPfn);
         frames.setPageFlag(zeroPfn, PageFlag.ZERO_PAGE);
+        this.kernelSlab = new KernelSlab(mem, allocator, () -> this.tlbFlush.flushTranslatedCode());
     }
 
     /** Reserves guest RAM of {@code bytes} and builds the allocator over it (frame 0 reserved, as the BIOS page). */
@@ -46,6 +50,11 @@ public final class MmEnv {
 
     public FrameTable frames() {
         return frames;
+    }
+
+    /** The kernel's slab caches (vm_area_struct, mm_struct, task_struct, ...). */
+    public KernelSlab kernelSlab() {
+        return kernelSlab;
     }
 
     public long zeroPfn() {

@@ -4,6 +4,7 @@ import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.slab.KernelSlab;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,6 +16,15 @@ import java.util.List;
  * that find_vma and get_unmapped_area's gap search are both O(log n); the last VMA found is cached (the old per-thread vmacache), so the fault path of a
  * program touching one region finds its VMA without searching. Invariants: VMAs are sorted,
  * disjoint, page aligned and non-empty; every present PTE lies inside a VMA.
+ *
+ * <p>Kernel memory: the mm_struct itself and every VMA own an object in emulated memory, from
+ * mm_cachep and vm_area_cachep ({@link KernelSlab}). A VMA takes its vm_area_struct when it enters
+ * the tree as a new VMA ({@link #vmAreaAlloc}: mmap without a merge, a split, brk, mremap's move,
+ * fork) and gives it back when it leaves the tree for good ({@link #vmAreaFree}: munmap, a merge
+ * that swallows it, exit). A VMA that only grows, shrinks or moves its start (a merge into it,
+ * stack expansion) keeps its object, so the fault path allocates nothing. When the slab allocator
+ * has no memory the operation fails as Linux's does: ENOMEM for mmap, a splitting munmap or
+ * mprotect, mremap's move; brk leaves the break; fork and mm_alloc() fail.
  *
  * <p>Layout follows x86-64 Linux: TASK_SIZE 0x7ffffffff000, the stack at the top, mmap_base
  * below it (mmap_base()), mappings placed top-down below mmap_base (the default
@@ -36,6 +46,8 @@ public final class MmStruct {
     /** vm.max_map_count for this address space: the most VMAs it may hold. */
     private int maxMapCount = MAX_MAP_COUNT;
     private final long[] rss = new long[RssStat.values().length];
+    /** Physical address of this address space's mm_struct object in mm_cachep; 0 after exit_mmap. */
+    private long object;
 
     public long mmapBase;
     public long startCode, endCode, startData, endData;
@@ -50,10 +62,54 @@ public final class MmStruct {
         this.pgd = pgd;
     }
 
-    /** Models mm_alloc() + mm_init(): an empty address space, or null when no page is left for its PML4. */
+    /**
+     * Models mm_alloc(), kernel/fork.c: allocate_mm() takes an mm_struct from mm_cachep, then
+     * mm_init() allocates the PML4 (mm_alloc_pgd()). Returns an empty address space, or null when
+     * the slab allocator or the page allocator has no memory (mm_init()'s fail_nopgd: free_mm()).
+     */
     public static MmStruct mmAlloc(MmEnv env) {
+        KernelSlab slab = env.kernelSlab();
+        long object = slab.alloc(slab.mmCachep());
+        if (object == 0) return null;
         PageTable pgd = PageTable.pgdAlloc(env.mem(), env.allocator());
-        return pgd == null ? null : new MmStruct(env, pgd);
+        if (pgd == null) {
+            slab.free(slab.mmCachep(), object);
+            return null;
+        }
+        MmStruct mm = new MmStruct(env, pgd);
+        mm.object = object;
+        return mm;
+    }
+
+    /** Physical address of this address space's mm_struct object, or 0 once exit_mmap() freed it. */
+    public long object() {
+        return object;
+    }
+
+    /**
+     * Models vm_area_alloc(), mm/vma_init.c (kernel/fork.c before 6.15), and the allocation of
+     * vm_area_dup(): gives {@code vma} a vm_area_struct from vm_area_cachep. Returns false when
+     * the slab allocator has no memory; the VMA is then not to enter the tree.
+     */
+    private boolean vmAreaAlloc(Vma vma) {
+        KernelSlab slab = env.kernelSlab();
+        long obj = slab.alloc(slab.vmAreaCachep());
+        if (obj == 0) return false;
+        vma.object = obj;
+        return true;
+    }
+
+    /**
+     * Models vm_area_free(), mm/vma_init.c (kernel/fork.c before 6.15): the VMA has left the tree
+     * for good; its vm_area_struct goes back to vm_area_cachep.
+     */
+    private void vmAreaFree(Vma vma) {
+        if (vma.object == 0) {
+            throw new IllegalStateException("vm_area_free of a VMA without a vm_area_struct (freed twice?): " + vma);
+        }
+        KernelSlab slab = env.kernelSlab();
+        slab.free(slab.vmAreaCachep(), vma.object);
+        vma.object = 0;
     }
 
     public MmEnv env() {
@@ -224,28 +280,44 @@ public final class MmStruct {
         }
         if (vmas.size() > maxMapCount) return -Errno.ENOMEM; // do_mmap(): map_count > max_map_count
         if (file == null) pgoff = addr >>> 12;
-        insertMerged(new Vma(addr, end, vmFlags, pgoff, file, name));
+        if (!insertMerged(new Vma(addr, end, vmFlags, pgoff, file, name))) return -Errno.ENOMEM;
         return addr;
     }
 
-    /** Inserts a VMA over a free range, merging it with its neighbours when vma_merge() would. */
-    private void insertMerged(Vma vma) {
+    /**
+     * Inserts the range of {@code vma} (a candidate without a vm_area_struct, or one that has its
+     * own) over a free range as vma_merge_new_range() and then vm_area_alloc() do: expanding the
+     * previous VMA, the next one (its start moves down), or both, joining them; only when neither
+     * is compatible does the candidate become a VMA of its own, with a new vm_area_struct.
+     * Returns false (nothing changed) when that allocation fails.
+     */
+    private boolean insertMerged(Vma vma) {
         Vma prev = prevOf(vma.start + 1);
         if (prev == vma) prev = null;
-        if (prev != null && prev.end == vma.start && canMerge(prev, vma)) {
-            prev.end = vma.end;
-            vma = prev;
+        Vma next = vmas.higher(vma.start);
+        boolean mergePrev = prev != null && prev.end == vma.start && canMerge(prev, vma);
+        boolean mergeNext = next != null && next.start == vma.end && canMerge(vma, next);
+        if (mergePrev) {
+            if (mergeNext) {
+                vmas.remove(next.start);
+                if (mmapCache == next) mmapCache = null;
+                prev.end = next.end;
+                vmAreaFree(next);
+            } else {
+                prev.end = vma.end;
+            }
             vmas.refresh(prev.start);
+        } else if (mergeNext) {
+            vmas.remove(next.start);
+            next.start = vma.start;
+            next.pgoff = vma.pgoff;
+            vmas.put(next);
         } else {
+            if (vma.object == 0 && !vmAreaAlloc(vma)) return false;
             vmas.put(vma);
         }
-        Vma next = vmas.higher(vma.start);
-        if (next != null && next.start == vma.end && canMerge(vma, next)) {
-            vmas.remove(next.start);
-            vma.end = next.end;
-            vmas.refresh(vma.start);
-            if (mmapCache == next) mmapCache = null;
-        }
+        if (vma.object != 0 && (mergePrev || mergeNext)) vmAreaFree(vma); // a VMA of its own that merged away
+        return true;
     }
 
     /** is_mergeable_vma() + can_vma_merge_after(): same flags, same file (or none), contiguous pgoff, same name. */
@@ -270,12 +342,13 @@ public final class MmStruct {
         if (first == null || first.start >= end) return 0;
         // Splitting a VMA in the middle makes one more: refuse past max_map_count as Linux does.
         if (first.start < start && first.end > end && vmas.size() >= maxMapCount) return -Errno.ENOMEM;
-        if (first.start < start) splitVma(first, start);
+        if (first.start < start && !splitVma(first, start)) return -Errno.ENOMEM;
         Vma last = findVma(end - 1);
-        if (last != null && last.start < end && last.end > end) splitVma(last, end);
+        if (last != null && last.start < end && last.end > end && !splitVma(last, end)) return -Errno.ENOMEM;
         for (Vma v = findVma(start); v != null && v.start < end; v = findVma(v.end)) {
             vmas.remove(v.start);
             if (mmapCache == v) mmapCache = null;
+            vmAreaFree(v); // remove_vma()
         }
         zapPageRange(start, end);
         pgd.freePgtables(start, end);
@@ -283,15 +356,19 @@ public final class MmStruct {
         return 0;
     }
 
-    /** Removes a VMA from the tree (its pages are the caller's business). */
+    /** Removes a VMA from the tree for good and frees its vm_area_struct (its pages are the caller's business). */
     void removeVma(Vma vma) {
         vmas.remove(vma.start);
         if (mmapCache == vma) mmapCache = null;
+        vmAreaFree(vma);
     }
 
-    /** Inserts a VMA over a free range, merging it with compatible neighbours. */
-    void insertVma(Vma vma) {
-        insertMerged(vma);
+    /**
+     * Inserts a VMA over a free range, merging it with compatible neighbours, else with a new
+     * vm_area_struct (copy_vma()); false when that allocation fails and nothing changed.
+     */
+    boolean insertVma(Vma vma) {
+        return insertMerged(vma);
     }
 
     /**
@@ -321,15 +398,20 @@ public final class MmStruct {
         Vma v = vmaLookup(addr);
         if (v == null || v.start == addr) return true;
         if (vmas.size() >= maxMapCount) return false;
-        splitVma(v, addr);
-        return true;
+        return splitVma(v, addr);
     }
 
-    /** Models __split_vma(): cuts {@code vma} at {@code addr}; the upper part becomes a new VMA. */
-    private void splitVma(Vma vma, long addr) {
+    /**
+     * Models __split_vma(): cuts {@code vma} at {@code addr}; the upper part becomes a new VMA
+     * with its own vm_area_struct (vm_area_dup()). Returns false, changing nothing, when that
+     * allocation fails.
+     */
+    private boolean splitVma(Vma vma, long addr) {
         Vma upper = new Vma(addr, vma.end, vma.flags, vma.pgoff + ((addr - vma.start) >>> 12), vma.file, vma.name);
+        if (!vmAreaAlloc(upper)) return false;
         vma.end = addr;
         vmas.put(upper);
+        return true;
     }
 
     /** Models zap_pte_range(), mm/memory.c: drops every present PTE in [start, end) and its page reference. */
@@ -387,6 +469,7 @@ public final class MmStruct {
             prev.end = newEnd;
             vmas.refresh(prev.start);
         } else {
+            if (!vmAreaAlloc(fresh)) return oldBrk;
             vmas.put(fresh);
         }
         brk = newBrk;
@@ -431,7 +514,12 @@ public final class MmStruct {
         boolean[] failed = {false};
         for (Vma v : vmas()) {
             if (v.has(VmFlags.VM_DONTCOPY)) continue;
-            child.vmas.put(new Vma(v.start, v.end, v.flags, v.pgoff, v.file, v.name));
+            Vma copy = new Vma(v.start, v.end, v.flags, v.pgoff, v.file, v.name); // vm_area_dup()
+            if (!child.vmAreaAlloc(copy)) {
+                failed[0] = true;
+                break;
+            }
+            child.vmas.put(copy);
             if (v.has(VmFlags.VM_WIPEONFORK)) continue;
             boolean cow = !v.has(VmFlags.VM_SHARED) && v.has(VmFlags.VM_MAYWRITE);
             pgd.forEachPresentPte(v.start, v.end, (va, slot, pte) -> {
@@ -471,13 +559,20 @@ public final class MmStruct {
 
     // ------------------------------------------------------------------ teardown
 
-    /** Models exit_mmap(), mm/mmap.c: unmaps everything and frees the page tables. */
+    /**
+     * Models exit_mmap(), mm/mmap.c: unmaps everything, frees every VMA's vm_area_struct
+     * (remove_vma()) and the page tables; then the last mmdrop() frees the mm_struct (free_mm()).
+     */
     public void exitMmap() {
         zapPageRange(0, TASK_SIZE);
+        for (Vma v : vmas.values()) vmAreaFree(v);
         vmas.clear();
         mmapCache = null;
         pgd.free();
         env.tlbFlush().flushTlbMmRange(this, 0, TASK_SIZE, true);
+        KernelSlab slab = env.kernelSlab();
+        slab.free(slab.mmCachep(), object);
+        object = 0;
     }
 
     /** /proc/PID/maps. */

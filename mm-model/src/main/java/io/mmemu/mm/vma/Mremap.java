@@ -97,6 +97,10 @@ public final class Mremap {
         PageTable pgd = mm.pgd();
         long delta = dest - oldAddr;
         long pgoff = vma.pgoff() + ((oldAddr - vma.start()) >>> 12);
+        // copy_vma(): the new VMA first (merged with a neighbour, or with its own vm_area_struct),
+        // so that running out of slab memory fails before any entry has moved.
+        Vma moved = new Vma(dest, dest + newLen, vma.flags(), pgoff, vma.file(), vma.name());
+        if (!mm.insertVma(moved)) return -Errno.ENOMEM;
         // move_page_tables(): entries move, frames and their counts stay.
         long[] failed = {0};
         pgd.forEachPresentPte(oldAddr, oldAddr + oldLen, (va, slot, pte) -> {
@@ -109,8 +113,6 @@ public final class Mremap {
             pgd.set(slot, 0);
         });
         if (failed[0] != 0) return -Errno.ENOMEM;
-        Vma moved = new Vma(dest, dest + newLen, vma.flags(), pgoff, vma.file(), vma.name());
-        mm.insertVma(moved);
         if (!dontUnmap) {
             long r = mm.doMunmap(oldAddr, oldLen); // the entries are gone already: this drops the VMA
             if (r < 0) return r;

@@ -14,6 +14,11 @@ public final class Vma {
     final MappedFile file;
     /** A name /proc/PID/maps shows for special anonymous areas: [heap], [stack]; or null. */
     String name;
+    /**
+     * Physical address of this VMA's vm_area_struct object in vm_area_cachep (emulated memory);
+     * 0 while the VMA is only a candidate for a merge, and after vm_area_free().
+     */
+    long object;
 
     Vma(long start, long end, int flags, long pgoff, MappedFile file, String name) {
         this.start = start;
@@ -46,6 +51,11 @@ public final class Vma {
 
     public String name() {
         return name;
+    }
+
+    /** Physical address of this VMA's vm_area_struct object, or 0 when it has none. */
+    public long object() {
+        return object;
     }
 
     public boolean isAnonymous() {

@@ -18,6 +18,7 @@ import io.mmemu.mm.vma.MappedFile;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.RssStat;
+import io.mmemu.slub.KmemCache;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,6 +45,15 @@ class ExitMmapTest {
         assertSame(FaultResult.HANDLED, r, "fault at 0x" + Long.toHexString(va) + "\n" + mm.maps());
     }
 
+    /** Free frames, the slab allocator's counted as free: emptied slabs of mm_struct and vm_area_struct stay cached. */
+    long freeOrSlab() {
+        return env.allocator().nrFreePages() + env.kernelSlab().nrSlabPages();
+    }
+
+    long inUse(KmemCache s) {
+        return env.kernelSlab().activeObjects(s);
+    }
+
     int cachedPages(MappedFile f) {
         int n = 0;
         for (int i = 0; i < f.nrPages(); i++) if (f.cachedPfn(i) >= 0) n++;
@@ -52,7 +62,7 @@ class ExitMmapTest {
 
     @Test
     void exitMmapFreesEveryFrameButThePageCache() {
-        long freeBefore = env.allocator().nrFreePages();
+        long freeBefore = freeOrSlab();
         MmStruct mm = MmStruct.mmAlloc(env);
         mm.mmapBase = 0x7f00_0000_0000L;
         UserAccess ua = new UserAccess(env);
@@ -89,15 +99,19 @@ class ExitMmapTest {
 
         int cache = cachedPages(exe);
         assertEquals(5, cache, "pages 0-4 of the file were read in");
-        long used = freeBefore - env.allocator().nrFreePages();
+        assertEquals(mm.mapCount(), inUse(env.kernelSlab().vmAreaCachep()), "one vm_area_struct per VMA\n" + mm.maps());
+        long used = freeBefore - freeOrSlab();
         long pages = mm.rss(RssStat.MM_ANONPAGES) + mm.rss(RssStat.MM_FILEPAGES);
         assertTrue(used > pages + cache, "page tables are in use too");
 
         mm.exitMmap();
-        assertEquals(freeBefore - cache, env.allocator().nrFreePages(),
+        assertEquals(freeBefore - cache, freeOrSlab(),
                 "after exit_mmap only the page cache (" + cache + " pages) may hold frames; "
                         + used + " were in use\n" + env.allocator().showFreeAreas());
         assertEquals(0, mm.mapCount());
+        assertEquals(0, inUse(env.kernelSlab().vmAreaCachep()), "every vm_area_struct freed\n" + env.kernelSlab().slabinfo());
+        assertEquals(0, inUse(env.kernelSlab().mmCachep()), "the mm_struct freed");
+        assertEquals(0, mm.object());
         assertEquals(0, mm.pgd().nrTables());
         assertEquals(0, mm.rss(RssStat.MM_ANONPAGES), "rss anon");
         assertEquals(0, mm.rss(RssStat.MM_FILEPAGES), "rss file");
@@ -114,15 +128,15 @@ class ExitMmapTest {
         again.mmapRegion(0x400000, 0x2000, VM_READ | VM_MAYREAD, exe, 0, null);
         fault(again, 0x400000, false);
         again.exitMmap();
-        assertEquals(freeBefore - cache, env.allocator().nrFreePages());
+        assertEquals(freeBefore - cache, freeOrSlab());
     }
 
     @Test
     void exitMmapOfAnEmptyAddressSpaceFreesThePml4() {
-        long freeBefore = env.allocator().nrFreePages();
+        long freeBefore = freeOrSlab();
         MmStruct mm = MmStruct.mmAlloc(env);
-        assertEquals(freeBefore - 1, env.allocator().nrFreePages());
+        assertEquals(freeBefore - 1, freeOrSlab());
         mm.exitMmap();
-        assertEquals(freeBefore, env.allocator().nrFreePages());
+        assertEquals(freeBefore, freeOrSlab());
     }
 }

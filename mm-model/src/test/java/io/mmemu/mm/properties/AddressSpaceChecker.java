@@ -6,6 +6,7 @@ import io.mmemu.mm.pgtable.Level;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.phys.PhysicalMemory;
+import io.mmemu.mm.slab.KernelSlab;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.RssStat;
@@ -43,7 +44,10 @@ import java.util.TreeMap;
  *       (free_pgtables() frees those when the range around them is unmapped).</li>
  *   <li>No frame is leaked: free pages = free pages before any address space existed, minus the
  *       page tables and the mapped frames. This holds only for anonymous memory (no page cache),
- *       which is what the property drives.</li>
+ *       which is what the property drives. Slab frames (PG_slab: the caches of mm_struct and
+ *       vm_area_struct keep emptied slabs as SLUB does) count as free here, and none is mapped.</li>
+ *   <li>Kernel objects: vm_area_cachep has exactly one object in use per VMA of the live
+ *       address spaces, mm_cachep one per live address space.</li>
  * </ol>
  * {@link #describe} prints every VMA and every entry, for failure messages.
  */
@@ -58,7 +62,12 @@ final class AddressSpaceChecker {
     AddressSpaceChecker(MmEnv env) {
         this.env = env;
         this.frames = env.frames();
-        this.baselineFree = env.allocator().nrFreePages();
+        this.baselineFree = freeOrSlab();
+    }
+
+    /** Free frames, counting the slab allocator's frames as free (what it holds without users is its cache). */
+    private long freeOrSlab() {
+        return env.allocator().nrFreePages() + env.kernelSlab().nrSlabPages();
     }
 
     long baselineFree() {
@@ -73,10 +82,16 @@ final class AddressSpaceChecker {
 
     /** After the last address space is gone: every frame is back, but for the zero page. */
     void checkNothingLeaked() {
-        long free = env.allocator().nrFreePages();
+        long free = freeOrSlab();
         if (free != baselineFree) {
             throw new AssertionError("frames leaked after the last exit_mmap: free pages " + free + " (expected: "
                     + baselineFree + ", as before the first mm_alloc)\n" + leakedFrames());
+        }
+        KernelSlab slab = env.kernelSlab();
+        long vmas = slab.activeObjects(slab.vmAreaCachep()), mms = slab.activeObjects(slab.mmCachep());
+        if (vmas != 0 || mms != 0) {
+            throw new AssertionError("kernel objects leaked after the last exit_mmap: " + vmas + " vm_area_struct, "
+                    + mms + " mm_struct still in use\n" + slab.slabinfo());
         }
     }
 
@@ -103,13 +118,39 @@ final class AddressSpaceChecker {
         checkFrames(mapped, tables, errors);
         checkZeroPage(errors);
         long expectedFree = baselineFree - totalTables - mapped.size();
-        long free = env.allocator().nrFreePages();
+        long free = freeOrSlab();
         if (free != expectedFree) {
             errors.add("free pages " + free + " (expected: " + expectedFree + " = " + baselineFree + " at boot - "
                     + totalTables + " page tables - " + mapped.size() + " mapped frames): "
                     + (free < expectedFree ? "frames leaked" : "frames freed while in use"));
         }
+        checkKernelObjects(live, errors);
         return errors.size() > MAX_ERRORS ? errors.subList(0, MAX_ERRORS) : errors;
+    }
+
+    /** One vm_area_struct per VMA and one mm_struct per address space, each VMA with its own object. */
+    private void checkKernelObjects(List<MmStruct> live, List<String> errors) {
+        KernelSlab slab = env.kernelSlab();
+        long nrVmas = 0;
+        Set<Long> objects = new HashSet<>();
+        for (int i = 0; i < live.size(); i++) {
+            MmStruct mm = live.get(i);
+            if (mm.object() == 0 || !objects.add(mm.object())) errors.add("mm#" + i + ": no mm_struct of its own");
+            for (Vma v : mm.vmas()) {
+                nrVmas++;
+                if (v.object() == 0 || !objects.add(v.object())) {
+                    errors.add("mm#" + i + ": VMA without a vm_area_struct of its own (object 0x"
+                            + Long.toHexString(v.object()) + "): " + v);
+                }
+            }
+        }
+        long vmAreas = slab.activeObjects(slab.vmAreaCachep());
+        if (vmAreas != nrVmas) {
+            errors.add("vm_area_struct objects in use " + vmAreas + " (expected: " + nrVmas + ", one per VMA): "
+                    + (vmAreas > nrVmas ? "leaked" : "freed while in use"));
+        }
+        long mms = slab.activeObjects(slab.mmCachep());
+        if (mms != live.size()) errors.add("mm_struct objects in use " + mms + " (expected: " + live.size() + ")");
     }
 
     private static void checkVmas(String who, List<Vma> vmas, List<String> errors) {
@@ -266,6 +307,7 @@ final class AddressSpaceChecker {
             if (frames.testPageFlag(pfn, PageFlag.PGTABLE) || tables.contains(pfn)) {
                 errors.add(at + "a page table mapped into user space");
             }
+            if (frames.testPageFlag(pfn, PageFlag.SLAB)) errors.add(at + "a slab page mapped into user space");
         }
     }
 
@@ -289,7 +331,8 @@ final class AddressSpaceChecker {
         StringBuilder sb = new StringBuilder("frames still allocated:\n");
         int shown = 0;
         for (long pfn = 0; pfn < frames.nrPages() && shown < 20; pfn++) {
-            if (pfn == env.zeroPfn() || frames.pageRefCount(pfn) == 0 || frames.testPageFlag(pfn, PageFlag.RESERVED)) {
+            if (pfn == env.zeroPfn() || frames.pageRefCount(pfn) == 0 || frames.testPageFlag(pfn, PageFlag.RESERVED)
+                    || frames.testPageFlag(pfn, PageFlag.SLAB)) {
                 continue;
             }
             sb.append("  ").append(frames.dumpPage(pfn).strip()).append('\n');

@@ -1,0 +1,158 @@
+package io.mmemu.mm.slab;
+
+import io.mmemu.mm.page.PageAllocator;
+import io.mmemu.mm.phys.PhysicalMemory;
+import io.mmemu.slub.CpuBinding;
+import io.mmemu.slub.KmemCache;
+import io.mmemu.slub.SlabFlags;
+import io.mmemu.slub.Slub;
+
+/**
+ * The slab allocator of the kernel model and the caches of the kernel objects it keeps, created
+ * at boot in the order Linux's start_kernel() creates them: kmem_cache_init() (the kmalloc
+ * caches, made by {@link Slub}'s constructor), pid_idr_init() (pid), fork_init() (task_struct),
+ * proc_caches_init() (sighand_cache, signal_cache, files_cache, mm_struct) and vma_state_init()
+ * (vm_area_struct; proc_caches_init() in kernel/fork.c before 6.15).
+ *
+ * <p>Object sizes are the objsize column of the host's /proc/slabinfo (an x86-64 6.x kernel):
+ * what sizeof() of each structure comes to with the host's configuration, already a multiple of
+ * the cache line, so that the emulated caches lay out slabs with the same object size as the
+ * host's. Flags are Linux's as far as the slub model has them: SLAB_HWCACHE_ALIGN where Linux
+ * passes it, task_struct aligned to L1_CACHE_BYTES (64) as fork_init() asks. Not modelled:
+ * SLAB_PANIC and SLAB_ACCOUNT (no memcg), and SLAB_TYPESAFE_BY_RCU with sighand_ctor() on
+ * sighand_cache, so that every freed object's slab can go back at once.
+ *
+ * <p>The whole model runs on emulated CPU 0's binding, as the kernel model's work is done on
+ * behalf of the task that runs on that CPU.
+ */
+public final class KernelSlab {
+    /** sizeof(struct vm_area_struct). */
+    public static final int VM_AREA_STRUCT_SIZE = 192;
+    /** sizeof(struct mm_struct) + cpumask and mm_cid space (mm_cache_init()'s mm_size). */
+    public static final int MM_STRUCT_SIZE = 1600;
+    /** arch_task_struct_size: struct task_struct with the x86 FPU state behind it. */
+    public static final int TASK_STRUCT_SIZE = 4288;
+    /** sizeof(struct pid) with one upid level. */
+    public static final int PID_SIZE = 192;
+    /** sizeof(struct sighand_struct). */
+    public static final int SIGHAND_SIZE = 2112;
+    /** sizeof(struct signal_struct). */
+    public static final int SIGNAL_SIZE = 1152;
+    /** sizeof(struct files_struct). */
+    public static final int FILES_SIZE = 704;
+    /** L1_CACHE_BYTES on x86-64: fork_init()'s task_struct alignment. */
+    static final int L1_CACHE_BYTES = 64;
+
+    private final PageAllocatorPageSource pages;
+    private final Slub slub;
+    private final CpuBinding cpu;
+    private final KmemCache pidCachep;
+    private final KmemCache taskStructCachep;
+    private final KmemCache sighandCachep;
+    private final KmemCache signalCachep;
+    private final KmemCache filesCachep;
+    private final KmemCache mmCachep;
+    private final KmemCache vmAreaCachep;
+
+    /**
+     * Builds the allocator over guest RAM and creates the caches (no slab page is taken until the
+     * first allocation).
+     *
+     * @param flushTranslatedCode drops the CPUs' translated code before a frame that was ever
+     *                            executable becomes a slab
+     */
+    public KernelSlab(PhysicalMemory mem, PageAllocator allocator, Runnable flushTranslatedCode) {
+        this.pages = new PageAllocatorPageSource(allocator, mem.size(), flushTranslatedCode);
+        this.slub = new Slub(pages, new PhysicalMemoryAdapter(mem), Slub.Config.defaults(1));
+        this.cpu = slub.bind(0, 0);
+        long hw = SlabFlags.SLAB_HWCACHE_ALIGN;
+        pidCachep = slub.kmemCacheCreate("pid", PID_SIZE, 0, hw, null);
+        taskStructCachep = slub.kmemCacheCreate("task_struct", TASK_STRUCT_SIZE, L1_CACHE_BYTES, 0, null);
+        sighandCachep = slub.kmemCacheCreate("sighand_cache", SIGHAND_SIZE, 0, hw, null);
+        signalCachep = slub.kmemCacheCreate("signal_cache", SIGNAL_SIZE, 0, hw, null);
+        filesCachep = slub.kmemCacheCreate("files_cache", FILES_SIZE, 0, hw, null);
+        mmCachep = slub.kmemCacheCreate("mm_struct", MM_STRUCT_SIZE, 0, hw, null);
+        vmAreaCachep = slub.kmemCacheCreate("vm_area_struct", VM_AREA_STRUCT_SIZE, 0, hw, null);
+    }
+
+    public Slub slub() {
+        return slub;
+    }
+
+    /** The binding every allocation of the model uses (emulated CPU 0). */
+    public CpuBinding cpu() {
+        return cpu;
+    }
+
+    /** vm_area_cachep. */
+    public KmemCache vmAreaCachep() {
+        return vmAreaCachep;
+    }
+
+    /** mm_cachep. */
+    public KmemCache mmCachep() {
+        return mmCachep;
+    }
+
+    /** task_struct_cachep. */
+    public KmemCache taskStructCachep() {
+        return taskStructCachep;
+    }
+
+    /** pid_cachep (init_struct_pid's cache of one-level pids). */
+    public KmemCache pidCachep() {
+        return pidCachep;
+    }
+
+    /** sighand_cachep. */
+    public KmemCache sighandCachep() {
+        return sighandCachep;
+    }
+
+    /** signal_cachep. */
+    public KmemCache signalCachep() {
+        return signalCachep;
+    }
+
+    /** files_cachep. */
+    public KmemCache filesCachep() {
+        return filesCachep;
+    }
+
+    /** Models kmem_cache_alloc() on the model's CPU: the object's physical address, or 0. */
+    public long alloc(KmemCache s) {
+        return s.alloc(cpu);
+    }
+
+    /** Models kmem_cache_free() on the model's CPU; freeing 0 does nothing, as kmem_cache_free(s, NULL). */
+    public void free(KmemCache s, long object) {
+        if (object != 0) s.free(object, cpu);
+    }
+
+    /** Frames held by slabs. */
+    public long nrSlabPages() {
+        return pages.nrSlabPages();
+    }
+
+    /** The /proc/slabinfo text (version 2.1). */
+    public String slabinfo() {
+        return slub.slabinfo();
+    }
+
+    /**
+     * The objects of {@code s} in use, exactly: flushes the cache's CPU slabs first (flush_all(),
+     * as kmem_cache_shrink() does), because /proc/slabinfo counts the free objects of a CPU slab
+     * as active. For tests and introspection; it changes which slabs are partial.
+     */
+    public long activeObjects(KmemCache s) {
+        s.flushAll();
+        String prefix = s.name() + " ";
+        for (String line : slub.slabinfo().split("\n")) {
+            if (line.startsWith(prefix)) {
+                String[] f = line.trim().split("\\s+");
+                return Long.parseLong(f[1]);
+            }
+        }
+        throw new IllegalStateException("cache " + s.name() + " missing from /proc/slabinfo:\n" + slub.slabinfo());
+    }
+}
