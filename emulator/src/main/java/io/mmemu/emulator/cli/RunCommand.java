@@ -68,6 +68,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--vmstat", description = "At exit, print the model's /proc/vmstat counters (pgfault, cow_fault, ...).")
     boolean vmstat;
 
+    @Option(names = "--slabinfo", description = "At exit, print the kernel model's /proc/slabinfo: its slab caches "
+            + "(vm_area_struct, mm_struct, task_struct, ... and kmalloc), CPU slabs flushed first so that the active "
+            + "counts are exact: what is still allocated.")
+    boolean slabinfo;
+
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Adds a variable to the program's environment "
             + "(which is otherwise empty, so runs do not depend on the host's).")
     List<String> env = new ArrayList<>();
@@ -123,6 +128,10 @@ public final class RunCommand implements Callable<Integer> {
             }
             if (opts.stats) printStats(machine, wallNanos, log);
             if (opts.vmstat) log.print(Vmstat.vmstat(machine.env()));
+            if (opts.slabinfo) {
+                machine.env().kernelSlab().flushAll();
+                log.print(machine.env().kernelSlab().slabinfo());
+            }
             return status;
         }
     }

@@ -462,9 +462,13 @@ public final class LinuxSyscalls implements SyscallHandler {
         System.arraycopy(parent.sigFlags, 0, child.sigFlags, 0, 65);
         System.arraycopy(parent.sigMask, 0, child.sigMask, 0, 65);
         System.arraycopy(parent.sigRestorer, 0, child.sigRestorer, 0, 65);
+        Processes.Proc p = procs.add(child); // task_struct and the rest of copy_process()'s objects
+        if (p == null) {
+            childMm.exitMmap();
+            return -Errno.ENOMEM;
+        }
         files.forkFiles(parent, child);
         rlimits.fork(parent, child);
-        Processes.Proc p = procs.add(child);
         p.ctx = cpu.engine().contextSave(); // the parent's registers at the syscall: ret_from_fork fixes RIP/RAX
         p.forkChild = true;
         return pid;

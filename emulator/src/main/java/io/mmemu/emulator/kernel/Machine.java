@@ -70,7 +70,7 @@ public final class Machine implements AutoCloseable {
         this.uaccess = new UserAccess(env);
         this.random = new SplittableRandom(options.seed());
         this.vfs = new Vfs(options.root(), this::procFile);
-        this.procs = new Processes(uaccess);
+        this.procs = new Processes(uaccess, env.kernelSlab());
         this.syscalls = new LinuxSyscalls(uaccess, vfs, options.stdin(), options.stdout(), options.stderr(),
                 options.log(), options.verbose(), procs, new LinuxSyscalls.Exec() {
                     @Override
@@ -136,7 +136,10 @@ public final class Machine implements AutoCloseable {
         task = new Task(FIRST_PID, FIRST_PID, 1, abs.getFileName().toString());
         task.setMm(loaded.mm());
         task.setExe(file);
-        procs.add(task);
+        if (procs.add(task) == null) {
+            loaded.mm().exitMmap();
+            throw new ExecFailure(io.mmemu.mm.vma.Errno.ENOMEM, "no memory for the task's kernel objects (task_struct)");
+        }
         cpu.switchTo(task);
         startThread(loaded.entry(), loaded.sp());
     }
@@ -220,6 +223,7 @@ public final class Machine implements AutoCloseable {
             case "meminfo" -> env.allocator().meminfo();
             case "buddyinfo" -> env.allocator().buddyinfo();
             case "vmstat" -> io.mmemu.mm.proc.Vmstat.vmstat(env);
+            case "slabinfo" -> env.kernelSlab().slabinfo();
             default -> null;
         };
         return text == null ? null : text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -259,6 +263,7 @@ public final class Machine implements AutoCloseable {
             procs.switchTo(cpu, p, next);
             p = next;
         }
+        procs.releaseAll();
         return mainOutcome != null ? mainOutcome : RunOutcome.exited(main.exitCode());
     }
 

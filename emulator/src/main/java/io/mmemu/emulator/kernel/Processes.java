@@ -3,6 +3,7 @@ package io.mmemu.emulator.kernel;
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.emulator.unicorn.Unicorn;
 import io.mmemu.emulator.unicorn.X86Reg;
+import io.mmemu.mm.slab.KernelSlab;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
@@ -25,6 +26,12 @@ import java.util.TreeMap;
  * every sleeper, which then re-checks (a thundering herd, but exact in outcome).
  *
  * <p>Each process not on the CPU keeps its registers in a Unicorn context.
+ *
+ * <p>Each process owns its kernel objects in the slab caches of emulated memory, allocated when
+ * it is created ({@link #add}, the allocations of copy_process()) and freed as Linux frees them:
+ * the files_struct when it exits (exit_files()), the rest when it is reaped (release_task():
+ * sighand_struct, signal_struct, pid and task_struct), or at the end of the run for a process
+ * nobody reaped ({@link #releaseAll}).
  */
 final class Processes {
     /** One process: its task, saved registers while off the CPU, and its scheduling state. */
@@ -36,6 +43,8 @@ final class Processes {
         boolean forkChild;
         boolean zombie;
         boolean reaped;
+        /** Physical addresses of the process's objects in task_struct_cachep, pid_cachep, signal_cachep, sighand_cachep, files_cachep; 0 once freed. */
+        long taskStruct, pid, signal, sighand, files;
 
         Proc(Task task) {
             this.task = task;
@@ -48,18 +57,69 @@ final class Processes {
 
     private final Map<Integer, Proc> procs = new TreeMap<>();
     private final UserAccess uaccess;
+    private final KernelSlab slab;
     private int lastPid = Machine.FIRST_PID;
     private Proc current;
 
-    Processes(UserAccess uaccess) {
+    Processes(UserAccess uaccess, KernelSlab slab) {
         this.uaccess = uaccess;
+        this.slab = slab;
     }
 
+    /**
+     * Registers a new process with its kernel objects, allocated as copy_process(), kernel/fork.c,
+     * does: dup_task_struct() (task_struct), copy_files() → dup_fd() (files_cache), copy_sighand()
+     * (sighand_cache), copy_signal() (signal_cache), alloc_pid() (pid). All or nothing: null (the
+     * caller fails with ENOMEM) when one cannot be allocated, with the others given back.
+     */
     Proc add(Task t) {
         Proc p = new Proc(t);
+        p.taskStruct = slab.alloc(slab.taskStructCachep());
+        p.files = slab.alloc(slab.filesCachep());
+        p.sighand = slab.alloc(slab.sighandCachep());
+        p.signal = slab.alloc(slab.signalCachep());
+        p.pid = slab.alloc(slab.pidCachep());
+        if (p.taskStruct == 0 || p.files == 0 || p.sighand == 0 || p.signal == 0 || p.pid == 0) {
+            exitFiles(p);
+            freeTaskObjects(p);
+            return null;
+        }
         procs.put(t.tgid(), p);
         if (current == null) current = p;
         return p;
+    }
+
+    /** Models exit_files() → put_files_struct(), kernel/exit.c and fs/file.c: the files_struct goes at exit. */
+    private void exitFiles(Proc p) {
+        slab.free(slab.filesCachep(), p.files);
+        p.files = 0;
+    }
+
+    /**
+     * Models release_task(), kernel/exit.c: a reaped process gives back its sighand_struct
+     * (__exit_signal() → __cleanup_sighand()), its signal_struct (free_signal_struct()), its pid
+     * (free_pid()) and its task_struct (put_task_struct() → free_task()); Linux defers the last
+     * ones past an RCU grace period, which the model does not have.
+     */
+    private void releaseTask(Proc p) {
+        p.reaped = true;
+        freeTaskObjects(p);
+    }
+
+    private void freeTaskObjects(Proc p) {
+        slab.free(slab.sighandCachep(), p.sighand);
+        slab.free(slab.signalCachep(), p.signal);
+        slab.free(slab.pidCachep(), p.pid);
+        slab.free(slab.taskStructCachep(), p.taskStruct);
+        p.sighand = p.signal = p.pid = p.taskStruct = 0;
+    }
+
+    /** At the end of a run: frees the kernel objects of every process still holding them (zombies nobody reaped). */
+    void releaseAll() {
+        for (Proc p : procs.values()) {
+            exitFiles(p);
+            freeTaskObjects(p);
+        }
     }
 
     Proc current() {
@@ -85,16 +145,17 @@ final class Processes {
 
     /** Models forget_original_parent() and exit_notify(): the task is a zombie its parent may reap. */
     void exitNotify(Proc p) {
+        exitFiles(p); // do_exit() runs exit_files() just before exit_notify()
         p.zombie = true;
         for (Proc c : procs.values()) {
             if (!c.reaped && c.task.ppid() == p.task.tgid()) {
                 c.task.setPpid(1);
-                if (c.zombie) c.reaped = true; // init reaps it at once
+                if (c.zombie) releaseTask(c); // init reaps it at once
             }
         }
         Proc parent = procs.get(p.task.ppid());
         if (parent == null || parent.reaped || parent.zombie) {
-            p.reaped = true; // a child of init: reaped at once
+            releaseTask(p); // a child of init: reaped at once
             return;
         }
         // SIGCHLD ignored (or SA_NOCLDWAIT): the child is reaped at once (do_notify_parent).
@@ -103,7 +164,7 @@ final class Processes {
         int code = p.task.termSignal() != 0 ? CLD_KILLED : CLD_EXITED;
         int status = p.task.termSignal() != 0 ? p.task.termSignal() : p.task.exitCode();
         Signals.send(parent.task, new SigInfo(Signals.SIGCHLD, code, 0, p.task.tgid(), 0, status, 0, 0));
-        if (autoReap) p.reaped = true;
+        if (autoReap) releaseTask(p);
         wakeAll();
     }
 
@@ -131,7 +192,7 @@ final class Processes {
                 if (uaccess.copyToUser(mm, statusAddr, b, 0, 4) < 0) return -Errno.EFAULT;
             }
             if (rusageAddr != 0 && uaccess.copyToUser(mm, rusageAddr, new byte[144], 0, 144) < 0) return -Errno.EFAULT;
-            c.reaped = true;
+            releaseTask(c);
             t.pending &= ~Signals.bit(Signals.SIGCHLD);
             return c.task.tgid();
         }

@@ -31,7 +31,23 @@ class GuestRunTest {
                 "mm-fork-wait", "mm-cow-fork", "mm-fault-signals");
     }
 
-    record Run(RunOutcome outcome, int status, String stdout, String log, long framesLeft) {}
+    /**
+     * @param framesLeft  frames still allocated beyond the page cache and the zero page; slab frames
+     *                    (PG_slab) are left out: the kernel caches keep emptied slabs, as SLUB does
+     * @param objectsLeft the kernel objects still allocated after the run ("" when none), by cache
+     */
+    record Run(RunOutcome outcome, int status, String stdout, String log, long framesLeft, String objectsLeft) {}
+
+    /** Objects in use in the caches of the kernel's own objects; every process is gone, so "" is right. */
+    static String kernelObjectsLeft(io.mmemu.mm.slab.KernelSlab slab) {
+        StringBuilder sb = new StringBuilder();
+        for (io.mmemu.slub.KmemCache c : List.of(slab.vmAreaCachep(), slab.mmCachep(), slab.taskStructCachep(),
+                slab.pidCachep(), slab.signalCachep(), slab.sighandCachep(), slab.filesCachep())) {
+            long n = slab.activeObjects(c);
+            if (n != 0) sb.append(c.name()).append(' ').append(n).append('\n');
+        }
+        return sb.toString();
+    }
 
     static Run run(GuestProgram p, boolean aslr, long seed) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -48,9 +64,9 @@ class GuestRunTest {
             RunOutcome o = m.run();
             int status = o.killed() ? 128 + o.signal() : o.exitCode();
             // After exit only the program's page-cache pages stay allocated.
-            long framesLeft = freeBefore - m.env().allocator().nrFreePages();
+            long framesLeft = freeBefore - m.env().allocator().nrFreePages() - m.env().kernelSlab().nrSlabPages();
             return new Run(o, status, out.toString(StandardCharsets.UTF_8), log.toString(StandardCharsets.UTF_8),
-                    framesLeft - p.binary().toFile().length() / 4096 - 1);
+                    framesLeft - p.binary().toFile().length() / 4096 - 1, kernelObjectsLeft(m.env().kernelSlab()));
         }
     }
 
@@ -62,6 +78,7 @@ class GuestRunTest {
         assertEquals(p.expectedStdoutText(), r.stdout(), name + " stdout; outcome " + r.outcome());
         assertEquals(p.expectedStatus(), r.status(), name + " exit status; outcome " + r.outcome());
         assertTrue(r.framesLeft() <= 0, name + ": " + r.framesLeft() + " frames beyond the page cache still allocated");
+        assertEquals("", r.objectsLeft(), name + ": kernel objects (vm_area_struct, mm_struct, task_struct, ...) leaked");
     }
 
     @ParameterizedTest(name = "{0} with ASLR")

@@ -140,6 +140,15 @@ public final class KernelSlab {
     }
 
     /**
+     * Empties every cache's CPU slabs back to the node lists (flush_all() of each cache, as
+     * kmem_cache_shrink() begins), so that /proc/slabinfo's active counts become exact: it counts
+     * the free objects of a CPU slab as active.
+     */
+    public void flushAll() {
+        for (KmemCache c : slub.caches()) c.flushAll();
+    }
+
+    /**
      * The objects of {@code s} in use, exactly: flushes the cache's CPU slabs first (flush_all(),
      * as kmem_cache_shrink() does), because /proc/slabinfo counts the free objects of a CPU slab
      * as active. For tests and introspection; it changes which slabs are partial.
