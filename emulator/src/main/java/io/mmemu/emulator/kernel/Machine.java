@@ -124,7 +124,7 @@ public final class Machine implements AutoCloseable {
         }
         ElfImage image = ElfImage.parse(contents);
         Path abs = program.toAbsolutePath().normalize();
-        MappedFile file = new MappedFile(abs, abs.toString(), contents, hostAttr(abs, "unix:dev"), hostAttr(abs, "unix:ino"));
+        MappedFile file = new MappedFile(abs, abs.toString(), contents, Vfs.attr(abs, "unix:dev"), Vfs.attr(abs, "unix:ino"));
         vfs.register(file);
         byte[] random16 = new byte[16];
         random.nextBytes(random16);
@@ -204,14 +204,6 @@ public final class Machine implements AutoCloseable {
         cpu.engine().regWrite(X86Reg.MXCSR, 0x1f80);
     }
 
-    private static long hostAttr(Path p, String attr) {
-        try {
-            Object v = Files.getAttribute(p, attr);
-            return v instanceof Number n ? n.longValue() : 0;
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return 0;
-        }
-    }
 
     /** procfs: the files the model can generate, by name ("self/maps", "meminfo", ...); null if unknown. */
     private byte[] procFile(String name, Task t) {

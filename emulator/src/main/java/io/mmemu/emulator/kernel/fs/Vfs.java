@@ -165,7 +165,8 @@ public final class Vfs {
         return t == null ? 0 : t.toInstant().getNano();
     }
 
-    private static long attr(Path p, String attr) {
+    /** A numeric attribute of a host file ("unix:dev", "unix:ino"), or 0 where the host has none. */
+    public static long attr(Path p, String attr) {
         try {
             Object v = Files.getAttribute(p, attr);
             return v instanceof Number n ? n.longValue() : 0;
