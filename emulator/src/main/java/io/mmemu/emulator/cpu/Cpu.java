@@ -316,8 +316,9 @@ public final class Cpu implements AutoCloseable {
             // RIP is precise only now that Unicorn has stopped (inside a hook it may lag behind).
             long stopIp = uc.regRead(X86Reg.RIP);
             if (pendingOom != null) {
-                return RunOutcome.killed(9, stopIp, new FaultResult.Signal(9, 0, pendingOom.addr(), 0, 0,
-                        "out of memory"));
+                // The OOM killer chooses; the faulting instruction runs again once memory is back.
+                lastFault = new FaultResult.Signal(9, 0, pendingOom.addr(), 0, 0, "out of memory");
+                syscalls.outOfMemory(this, task);
             }
             if (pendingSignal != null) {
                 FaultResult.Signal s = withPreciseAddress(pendingSignal, stopIp);

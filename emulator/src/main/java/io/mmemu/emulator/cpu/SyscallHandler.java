@@ -23,6 +23,13 @@ public interface SyscallHandler {
      */
     int exitToUserMode(Cpu cpu, Task task);
 
+    /**
+     * Models pagefault_out_of_memory() → out_of_memory(): a page fault of {@code task} found no
+     * memory. The kernel picks the process with the highest badness and sends it SIGKILL; the
+     * faulting task then retries its fault (or dies, if it was the one chosen).
+     */
+    void outOfMemory(Cpu cpu, Task task);
+
     /** The siginfo of the signal that killed the task, for the report. */
     io.mmemu.mm.task.SigInfo killInfo(Task task, int signo);
 }

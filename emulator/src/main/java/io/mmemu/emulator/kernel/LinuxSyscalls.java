@@ -13,6 +13,7 @@ import io.mmemu.mm.vma.Mincore;
 import io.mmemu.mm.vma.Mprotect;
 import io.mmemu.mm.vma.Mremap;
 import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.RssStat;
 import io.mmemu.mm.vma.VmFlags;
 import io.mmemu.emulator.kernel.fs.OpenFile;
 import io.mmemu.emulator.kernel.fs.Vfs;
@@ -165,6 +166,42 @@ public final class LinuxSyscalls implements SyscallHandler {
             if (!signals.rtSigreturn(cpu, task)) Signals.forceSigFault(task, SigInfo.fault(Signals.SIGSEGV, SigInfo.SI_KERNEL, 0, 0, 0));
         }
         return signals.doSignal(cpu, task);
+    }
+
+    @Override
+    public void outOfMemory(Cpu cpu, Task task) {
+        Processes.Proc victim = null;
+        long worst = -1;
+        for (Processes.Proc p : procs.alive()) {
+            MmStruct m = p.task.mm();
+            if (m == null) continue;
+            if ((p.task.pending & Signals.bit(Signals.SIGKILL)) != 0) {
+                // A victim is already dying: let it run and free its memory (the OOM reaper's job).
+                cpu.requestReschedule();
+                return;
+            }
+            long badness = oomBadness(m);
+            if (badness > worst) {
+                worst = badness;
+                victim = p;
+            }
+        }
+        if (victim == null) victim = procs.current();
+        Task v = victim.task;
+        MmStruct m = v.mm();
+        log.printf("mmemu: Out of memory: Killed process %d (%s) total-vm:%dkB, anon-rss:%dkB, file-rss:%dkB, "
+                        + "shmem-rss:%dkB, UID:0 pgtables:%dkB oom_score_adj:0%n", v.tgid(), v.comm(), m.totalVm() * 4,
+                m.rss(RssStat.MM_ANONPAGES) * 4, m.rss(RssStat.MM_FILEPAGES) * 4, m.rss(RssStat.MM_SHMEMPAGES) * 4,
+                m.pgd().nrTables() * 4);
+        Signals.forceSigFault(v, SigInfo.user(Signals.SIGKILL, SigInfo.SI_KERNEL, 0, 0));
+        procs.wakeAll();
+        if (v != task) cpu.requestReschedule();
+    }
+
+    /** Models oom_badness(): resident pages, swap entries and page-table pages (oom_score_adj 0). */
+    static long oomBadness(MmStruct m) {
+        return m.rss(RssStat.MM_ANONPAGES) + m.rss(RssStat.MM_FILEPAGES) + m.rss(RssStat.MM_SHMEMPAGES)
+                + m.rss(RssStat.MM_SWAPENTS) + m.pgd().nrTables();
     }
 
     @Override

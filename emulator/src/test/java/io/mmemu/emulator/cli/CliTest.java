@@ -200,6 +200,16 @@ class CliTest {
     }
 
     @Test
+    void outOfMemoryKillsTheLargestProcessWithTheKernelsMessage() throws Exception {
+        // 3000 pages do not fit in 12 MiB with the page tables and kernel objects: the OOM killer acts.
+        Result r = mmemu("run", "--ram", "12M", bin("touch-pages"), "3000");
+        assertEquals(128 + 9, r.status(), r.stderr());
+        assertTrue(r.stderr().contains("mmemu: Out of memory: Killed process 2 (touch-pages) total-vm:"), r.stderr());
+        assertTrue(r.stderr().contains("killed by SIGKILL (SI_KERNEL"), r.stderr());
+        assertNoStackTrace(r);
+    }
+
+    @Test
     void missingProgramIs127() throws Exception {
         Result r = mmemu("run", "/nonexistent/program");
         assertEquals(127, r.status());
