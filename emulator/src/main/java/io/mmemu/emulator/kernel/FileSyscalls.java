@@ -194,6 +194,18 @@ final class FileSyscalls {
         }
         if (f.content() instanceof OpenFile.Directory) return -Errno.EISDIR;
         if (f.content() instanceof OpenFile.PipeEnd e) return e.reader() ? pipeRead(task, f, e.pipe(), buf, n) : -Errno.EBADF;
+        if (f.content() instanceof OpenFile.Device d) {
+            // read_zero() clears the buffer page by page and returns a short count at a bad page;
+            // EFAULT only when nothing could be written.
+            if (!d.zero() || n == 0) return 0;
+            long done = 0;
+            while (done < n) {
+                int chunk = (int) Math.min(n - done, 4096 - ((buf + done) & 4095));
+                if (uaccess.clearUser(task.mm(), buf + done, chunk) < 0) return done > 0 ? done : -Errno.EFAULT;
+                done += chunk;
+            }
+            return done;
+        }
         OpenFile.Readable b = (OpenFile.Readable) f.content();
         long r = readAt(task.mm(), b, f.pos(), buf, n);
         if (r > 0) f.setPos(f.pos() + r);
@@ -210,13 +222,20 @@ final class FileSyscalls {
         return readAt(task.mm(), b, offset, buf, (int) Math.min(count, MAX_RW_COUNT));
     }
 
+    /** Copies file bytes out page by page: a bad page ends the read with what was copied before it (a short count). */
     private long readAt(MmStruct mm, OpenFile.Readable b, long pos, long buf, int n) {
         long avail = Math.max(0, b.size() - pos);
         int len = (int) Math.min(n, avail);
         if (len == 0) return 0;
         byte[] data = new byte[len];
         b.read(pos, data, 0, len);
-        return uaccess.copyToUser(mm, buf, data, 0, len) < 0 ? -Errno.EFAULT : len;
+        int done = 0;
+        while (done < len) {
+            int chunk = (int) Math.min(len - done, 4096 - ((buf + done) & 4095));
+            if (uaccess.copyToUser(mm, buf + done, data, done, chunk) < 0) return done > 0 ? done : -Errno.EFAULT;
+            done += chunk;
+        }
+        return done;
     }
 
     private long readConsole(MmStruct mm, long buf, int n) {
@@ -245,6 +264,7 @@ final class FileSyscalls {
     OpenFile writable(Task task, long fd) {
         OpenFile f = files(task).get(fd);
         if (f == null) return null;
+        if (f.content() instanceof OpenFile.Device) return (f.flags() & 3) != 0 ? f : null;
         if (f.content() instanceof OpenFile.Console c) return c.hostFd() != 0 ? f : null;
         return f.content() instanceof OpenFile.PipeEnd e && !e.reader() ? f : null;
     }
@@ -271,6 +291,7 @@ final class FileSyscalls {
     /** Writes gathered bytes to a writable open file (see {@link #writable}). */
     long emit(Task task, OpenFile f, byte[] data, int n) {
         if (f.content() instanceof OpenFile.PipeEnd e) return pipeWrite(task, f, e.pipe(), data, n);
+        if (f.content() instanceof OpenFile.Device) return n; // write_null(), write_zero()
         if (!(f.content() instanceof OpenFile.Console c) || c.hostFd() == 0) return -Errno.EBADF;
         OutputStream out = c.hostFd() == 1 ? stdout : stderr;
         try {
@@ -310,6 +331,7 @@ final class FileSyscalls {
             case OpenFile.Readable b -> b.stat();
             case OpenFile.Console c -> Stat.console(c.hostFd());
             case OpenFile.Directory d -> d.stat();
+            case OpenFile.Device d -> d.stat();
             case OpenFile.PipeEnd p -> new Stat(0xd, 1000, 1, Stat.S_IFIFO | 0600, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
         };
     }

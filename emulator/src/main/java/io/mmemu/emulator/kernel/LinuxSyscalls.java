@@ -279,6 +279,8 @@ public final class LinuxSyscalls implements SyscallHandler {
                 yield 0;
             }
             case Sysno.GETRUSAGE -> uaccess.copyToUser(mm, a1, new byte[144], 0, 144) < 0 ? -Errno.EFAULT : 0;
+            case Sysno.CLOCK_GETTIME -> sysClockGettime(mm, (int) a0, a1);
+            case Sysno.GETTIMEOFDAY -> sysGettimeofday(mm, a0);
             case Sysno.PIPE -> files.pipe2(task, a0, 0);
             case Sysno.PIPE2 -> files.pipe2(task, a0, (int) a1);
             case Sysno.EXECVE -> sysExecve(task, a0, a1, a2);
@@ -343,8 +345,13 @@ public final class LinuxSyscalls implements SyscallHandler {
             // a file not open for writing may never become writable.
             OpenFile f = files.files(task).get(fd);
             if (f == null) return -Errno.EBADF;
-            if (!(f.content() instanceof OpenFile.Bytes b)) return -Errno.ENODEV;
             if ((f.flags() & 3) == FileSyscalls.O_WRONLY) return -Errno.EACCES;
+            if (f.content() instanceof OpenFile.Device d && d.zero()) {
+                // mmap_zero(): a private mapping is anonymous memory, a shared one shmem.
+                flags |= MAP_ANONYMOUS;
+                return sysMmap(task, addr, len, prot, flags, -1, 0);
+            }
+            if (!(f.content() instanceof OpenFile.Bytes b)) return -Errno.ENODEV;
             boolean fileWritable = (f.flags() & 3) == FileSyscalls.O_RDWR;
             if (type != MAP_PRIVATE) {
                 if ((prot & PROT_WRITE) != 0 && !fileWritable) return -Errno.EACCES;
@@ -390,6 +397,38 @@ public final class LinuxSyscalls implements SyscallHandler {
         for (long a = start; a < start + len; a += 4096) {
             if (!uaccess.faultIn(mm, a, write)) break;
         }
+    }
+
+    /**
+     * The clock the guest sees: virtual and deterministic, as everything that affects a run must
+     * be. It starts at VIRTUAL_EPOCH (for CLOCK_REALTIME; 0 for the others) and advances by one
+     * microsecond at every syscall, so time moves forward and differences are positive.
+     */
+    static final long VIRTUAL_EPOCH_SECONDS = 1_767_225_600L; // 2026-01-01T00:00:00Z
+    private long clockTicks;
+
+    private long nowNanos(int clock) {
+        clockTicks++;
+        long ns = clockTicks * 1000;
+        return clock == 0 || clock == 8 || clock == 11 ? VIRTUAL_EPOCH_SECONDS * 1_000_000_000L + ns : ns;
+    }
+
+    /** Models clock_gettime(): CLOCK_REALTIME 0, MONOTONIC 1, PROCESS/THREAD_CPUTIME 2/3, MONOTONIC_RAW 4, *_COARSE 5/6, BOOTTIME 7, TAI 11. */
+    private long sysClockGettime(MmStruct mm, int clock, long tp) {
+        if (clock < 0 || clock > 11 || clock == 8 || clock == 9 || clock == 10) return -Errno.EINVAL;
+        long ns = nowNanos(clock);
+        byte[] b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(ns / 1_000_000_000L)
+                .putLong(ns % 1_000_000_000L).array();
+        return uaccess.copyToUser(mm, tp, b, 0, 16) < 0 ? -Errno.EFAULT : 0;
+    }
+
+    /** Models gettimeofday() (the timezone argument is obsolete and ignored). */
+    private long sysGettimeofday(MmStruct mm, long tv) {
+        if (tv == 0) return 0;
+        long ns = nowNanos(0);
+        byte[] b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(ns / 1_000_000_000L)
+                .putLong(ns % 1_000_000_000L / 1000).array();
+        return uaccess.copyToUser(mm, tv, b, 0, 16) < 0 ? -Errno.EFAULT : 0;
     }
 
     /** Models the mincore() syscall: the residency vector copied to {@code vec}. */

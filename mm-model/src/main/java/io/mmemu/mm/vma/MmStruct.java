@@ -334,7 +334,11 @@ public final class MmStruct {
      * the ends, zapping the pages, freeing empty page tables and flushing the TLBs.
      */
     public long doMunmap(long start, long len) {
-        if ((start & (PAGE_SIZE - 1)) != 0 || start > TASK_SIZE || len > TASK_SIZE - start) return -Errno.EINVAL;
+        // Unsigned, as the kernel compares: a kernel address or a "negative" length is EINVAL.
+        if ((start & (PAGE_SIZE - 1)) != 0 || Long.compareUnsigned(start, TASK_SIZE) > 0
+                || Long.compareUnsigned(len, TASK_SIZE - start) > 0) {
+            return -Errno.EINVAL;
+        }
         len = pageAlign(len);
         if (len == 0) return -Errno.EINVAL;
         long end = start + len;

@@ -31,6 +31,8 @@ public final class Mprotect {
             return -Errno.EINVAL;
         }
         if ((prot & (PROT_GROWSDOWN | PROT_GROWSUP)) == (PROT_GROWSDOWN | PROT_GROWSUP)) return -Errno.EINVAL;
+        // x86 has no VM_GROWSUP VMAs: PROT_GROWSUP can only fail.
+        if ((prot & PROT_GROWSUP) != 0) return -Errno.EINVAL;
         if (len == 0) return 0;
         long alignedLen = MmStruct.pageAlign(len);
         if (alignedLen == 0) return -Errno.ENOMEM;

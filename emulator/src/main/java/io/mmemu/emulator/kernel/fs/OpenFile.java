@@ -8,7 +8,10 @@ import io.mmemu.mm.vma.MappedFile;
  */
 public final class OpenFile {
     /** What an open file reads from. */
-    public sealed interface Content permits Readable, Console, Directory, PipeEnd {}
+    public sealed interface Content permits Readable, Console, Directory, PipeEnd, Device {}
+
+    /** A memory character device (drivers/char/mem.c): /dev/null reads EOF, /dev/zero zeros; both swallow writes. */
+    public record Device(String name, boolean zero, Stat stat) implements Content {}
 
     /** One end of a pipe (fs/pipe.c). */
     public record PipeEnd(Pipe pipe, boolean reader) implements Content {}

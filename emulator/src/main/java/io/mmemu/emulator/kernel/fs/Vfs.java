@@ -71,6 +71,12 @@ public final class Vfs {
         if (task.exe() != null && path.equals(task.exe().path().toString())) {
             return openHost(task.exe().path(), path, flags, wantsWrite);
         }
+        if (path.equals("/dev/null") || path.equals("/dev/zero")) {
+            boolean zero = path.endsWith("zero");
+            Stat st = new Stat(6, zero ? 5 : 4, 1, Stat.S_IFCHR | 0666, 0, 0, zero ? 0x105 : 0x103, 0, 4096, 0, 0, 0, 0, 0,
+                    0, 0);
+            return new OpenFile(new OpenFile.Device(path.substring(5), zero, st), path, flags);
+        }
         if (path.equals("/")) {
             Stat st = new Stat(0x801, 2, 2, Stat.S_IFDIR | 0755, 0, 0, 0, 4096, 4096, 8, 0, 0, 0, 0, 0, 0);
             return wantsWrite ? -Errno.EISDIR : new OpenFile(new OpenFile.Directory(st), path, flags);
