@@ -81,8 +81,19 @@ class GuestRunTest {
         assertEquals("", r.objectsLeft(), name + ": kernel objects (vm_area_struct, mm_struct, task_struct, ...) leaked");
     }
 
+    /**
+     * Programs whose expectations depend on the address-space layout without randomisation:
+     * mm-mmap-errno maps 2^47 - 2^32 bytes, which fits below an unrandomised mmap_base only
+     * (the host kernel with ASLR on fails it with ENOMEM too, as mmemu does).
+     */
+    static final java.util.Set<String> LAYOUT_SENSITIVE = java.util.Set.of("mm-mmap-errno");
+
+    static Stream<String> layoutIndependentPrograms() {
+        return programs().filter(p -> !LAYOUT_SENSITIVE.contains(p));
+    }
+
     @ParameterizedTest(name = "{0} with ASLR")
-    @MethodSource("programs")
+    @MethodSource("layoutIndependentPrograms")
     void behavesTheSameWithAslr(String name) throws Exception {
         GuestProgram p = GuestProgram.named(name);
         Run r = run(p, true, 42);

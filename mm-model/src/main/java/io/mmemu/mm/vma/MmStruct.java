@@ -208,7 +208,24 @@ public final class MmStruct {
                 return hint;
             }
         }
-        return unmappedAreaTopdown(len, MMAP_MIN_ADDR, mmapBase);
+        long addr = unmappedAreaTopdown(len, MMAP_MIN_ADDR, mmapBase);
+        // "A failed mmap() very likely causes application failure, so fall back to the
+        // bottom-up function here" (arch_get_unmapped_area_topdown()): from TASK_UNMAPPED_BASE up.
+        return addr >= 0 ? addr : unmappedAreaBottomUp(len, TASK_UNMAPPED_BASE, TASK_SIZE);
+    }
+
+    /** TASK_UNMAPPED_BASE for 64-bit tasks: a third of the address space (mmap_legacy_base() without randomisation). */
+    public static final long TASK_UNMAPPED_BASE = pageAlign(TASK_SIZE / 3);
+
+    /** The lowest gap of {@code len} bytes in [low, high) that keeps stack guard gaps, or -ENOMEM. */
+    private long unmappedAreaBottomUp(long len, long low, long high) {
+        long at = low;
+        for (Vma v : vmas()) {
+            if (v.end <= at) continue;
+            if (vmStartGap(v) >= at + len && at + len <= high) return at;
+            at = Math.max(at, v.end);
+        }
+        return at + len <= high ? at : -Errno.ENOMEM;
     }
 
     /**
