@@ -138,11 +138,15 @@ class MmStructTest {
     }
 
     @Test
-    void unmappedAreaReturnsEnomemWhenNothingFitsBelowMmapBase() {
+    void unmappedAreaFallsBackToBottomUpWhenNothingFitsBelowMmapBase() {
         mm.mmapBase = MmStruct.MMAP_MIN_ADDR + 0x3000;
         map(MmStruct.MMAP_MIN_ADDR + 0x1000, 0x1000, RW);
-        assertEquals(-Errno.ENOMEM, mm.getUnmappedArea(0, 0x2000), mm.maps());
+        // arch_get_unmapped_area_topdown() retries bottom-up from TASK_UNMAPPED_BASE.
+        assertEquals(MmStruct.TASK_UNMAPPED_BASE, mm.getUnmappedArea(0, 0x2000), mm.maps());
         assertEquals(MmStruct.MMAP_MIN_ADDR + 0x2000, mm.getUnmappedArea(0, 0x1000), mm.maps());
+        // Nothing fits anywhere: ENOMEM.
+        assertEquals(-Errno.ENOMEM, mm.getUnmappedArea(0, MmStruct.TASK_SIZE - MmStruct.TASK_UNMAPPED_BASE + 0x1000),
+                mm.maps());
     }
 
     // ------------------------------------------------------------------ mmapRegion merging
