@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * The invariants of a set of live address spaces sharing one {@link MmEnv}, checked from the
@@ -37,6 +38,8 @@ import java.util.TreeMap;
  *   <li>Every mapped frame is allocated, not a page table, and its mapcount equals the number of
  *       entries mapping it across all live address spaces; its refcount equals the mapcount for
  *       anonymous frames (the page cache holds one more on file frames).</li>
+ *   <li>Copy-on-write: an anonymous frame that more than one entry maps (a fork shared it) is
+ *       mapped read-only by all of them, so that the first write copies it.</li>
  *   <li>The zero page is all zeros, mapped by no counted entry (mapcount 0), still PG_zero.</li>
  *   <li>Page tables: every table reachable from a PML4 is PG_pgtable, reached once in all, and
  *       their number (the PML4 included) is {@link PageTable#nrTables()}; intermediate entries
@@ -100,6 +103,8 @@ final class AddressSpaceChecker {
         List<String> errors = new ArrayList<>();
         // pfn -> number of (non-special) entries mapping it, over all live address spaces
         TreeMap<Long, Integer> mapped = new TreeMap<>();
+        // frames some entry maps with RW
+        Set<Long> writable = new HashSet<>();
         Set<Long> tables = new HashSet<>();
         long totalTables = 0;
         for (int i = 0; i < live.size(); i++) {
@@ -107,7 +112,7 @@ final class AddressSpaceChecker {
             String who = "mm#" + i + ": ";
             List<Vma> vmas = mm.vmas();
             checkVmas(who, vmas, errors);
-            checkEntries(who, mm, vmas, mapped, errors);
+            checkEntries(who, mm, vmas, mapped, writable, errors);
             long reachable = checkTables(who, mm, vmas, tables, errors);
             if (reachable != mm.pgd().nrTables()) {
                 errors.add(who + "nrTables " + mm.pgd().nrTables() + " but " + reachable
@@ -115,7 +120,7 @@ final class AddressSpaceChecker {
             }
             totalTables += mm.pgd().nrTables();
         }
-        checkFrames(mapped, tables, errors);
+        checkFrames(mapped, writable, tables, errors);
         checkZeroPage(errors);
         long expectedFree = baselineFree - totalTables - mapped.size();
         long free = freeOrSlab();
@@ -189,44 +194,46 @@ final class AddressSpaceChecker {
     }
 
     private void checkEntries(String who, MmStruct mm, List<Vma> vmas, TreeMap<Long, Integer> mapped,
-            List<String> errors) {
+            Set<Long> writable, List<String> errors) {
         long[] anon = {0}, file = {0};
         long zeroPfn = env.zeroPfn();
         long nrPages = frames.nrPages();
         mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + MmStruct.PAGE_SIZE, (va, slot, pte) -> {
-            String at = String.format("%sPTE 0x%016x for 0x%x (%s): ", who, pte, va, pteFlags(pte));
+            // formatted only for a report: this runs for every entry after every step
+            Supplier<String> at = () -> String.format("%sPTE 0x%016x for 0x%x (%s): ", who, pte, va, pteFlags(pte));
             Vma v = vmaAt(vmas, va);
             if (v == null) {
-                errors.add(at + "maps a page outside every VMA");
+                errors.add(at.get() + "maps a page outside every VMA");
                 return;
             }
             boolean protNone = (v.flags() & VmFlags.VM_ACCESS_FLAGS) == 0;
-            if ((pte & Pte.US) == 0) errors.add(at + "US clear in a user mapping");
+            if ((pte & Pte.US) == 0) errors.add(at.get() + "US clear in a user mapping");
             if (protNone && (pte & (Pte.P | Pte.PROTNONE)) != Pte.PROTNONE) {
-                errors.add(at + "under a PROT_NONE VMA it must be PROTNONE without P: " + v);
+                errors.add(at.get() + "under a PROT_NONE VMA it must be PROTNONE without P: " + v);
             }
-            if (!protNone && (pte & Pte.P) == 0) errors.add(at + "not present under an accessible VMA: " + v);
-            if ((pte & Pte.RW) != 0 && !v.has(VmFlags.VM_WRITE)) errors.add(at + "RW under a VMA without VM_WRITE: " + v);
+            if (!protNone && (pte & Pte.P) == 0) errors.add(at.get() + "not present under an accessible VMA: " + v);
+            if ((pte & Pte.RW) != 0 && !v.has(VmFlags.VM_WRITE)) errors.add(at.get() + "RW under a VMA without VM_WRITE: " + v);
             if ((pte & Pte.P) != 0 && (pte & Pte.NX) == 0 && !v.has(VmFlags.VM_EXEC)) {
-                errors.add(at + "executable (no NX) under a VMA without VM_EXEC: " + v);
+                errors.add(at.get() + "executable (no NX) under a VMA without VM_EXEC: " + v);
             }
-            if ((pte & Pte.PS) != 0) errors.add(at + "PAT/PS set in a 4 KiB entry");
+            if ((pte & Pte.PS) != 0) errors.add(at.get() + "PAT/PS set in a 4 KiB entry");
             long pfn = Pte.pfn(pte);
             if ((pte & Pte.SPECIAL) != 0) {
-                if (pfn != zeroPfn) errors.add(at + "special entry for a frame other than the zero page 0x"
+                if (pfn != zeroPfn) errors.add(at.get() + "special entry for a frame other than the zero page 0x"
                         + Long.toHexString(zeroPfn));
-                if ((pte & Pte.RW) != 0) errors.add(at + "the zero page mapped writable");
+                if ((pte & Pte.RW) != 0) errors.add(at.get() + "the zero page mapped writable");
                 return;
             }
             if (pfn == zeroPfn) {
-                errors.add(at + "the zero page mapped by a normal (refcounted) entry");
+                errors.add(at.get() + "the zero page mapped by a normal (refcounted) entry");
                 return;
             }
             if (pfn >= nrPages) {
-                errors.add(at + "frame beyond RAM");
+                errors.add(at.get() + "frame beyond RAM");
                 return;
             }
             mapped.merge(pfn, 1, Integer::sum);
+            if ((pte & Pte.RW) != 0) writable.add(pfn);
             if (frames.testPageFlag(pfn, PageFlag.ANON)) anon[0]++;
             else file[0]++;
         });
@@ -266,48 +273,52 @@ final class AddressSpaceChecker {
                 if (entry != 0) errors.add(String.format("%sstray %s entry 0x%016x for 0x%x", who, level.linuxName, entry, va));
                 continue;
             }
-            String at = String.format("%s%s entry 0x%016x for [0x%x, 0x%x): ", who, level.linuxName, entry, va, va + span);
+            Supplier<String> at = () -> String.format("%s%s entry 0x%016x for [0x%x, 0x%x): ", who, level.linuxName, entry,
+                    va, va + span);
             if ((entry & Pte.PS) != 0) {
-                errors.add(at + "large page where only 4 KiB pages are mapped");
+                errors.add(at.get() + "large page where only 4 KiB pages are mapped");
                 continue;
             }
             if ((entry & (Pte.P | Pte.RW | Pte.US)) != (Pte.P | Pte.RW | Pte.US)) {
-                errors.add(at + "a table entry without P RW US (_PAGE_TABLE)");
+                errors.add(at.get() + "a table entry without P RW US (_PAGE_TABLE)");
             }
             long child = Pte.pfn(entry);
             if (child >= frames.nrPages()) {
-                errors.add(at + "table beyond RAM");
+                errors.add(at.get() + "table beyond RAM");
                 continue;
             }
             if (!tables.add(child)) {
-                errors.add(at + "table frame reached twice");
+                errors.add(at.get() + "table frame reached twice");
                 continue;
             }
-            if (!frames.testPageFlag(child, PageFlag.PGTABLE)) errors.add(at + "table frame without PG_pgtable");
-            if (!anyVmaIn(vmas, va, va + span)) errors.add(at + "a table wholly in a hole between VMAs (not freed)");
+            if (!frames.testPageFlag(child, PageFlag.PGTABLE)) errors.add(at.get() + "table frame without PG_pgtable");
+            if (!anyVmaIn(vmas, va, va + span)) errors.add(at.get() + "a table wholly in a hole between VMAs (not freed)");
             count += 1 + walkTables(who, child, level.next(), va, vmas, tables, errors);
         }
         return count;
     }
 
-    private void checkFrames(Map<Long, Integer> mapped, Set<Long> tables, List<String> errors) {
+    private void checkFrames(Map<Long, Integer> mapped, Set<Long> writable, Set<Long> tables, List<String> errors) {
         for (Map.Entry<Long, Integer> e : mapped.entrySet()) {
             long pfn = e.getKey();
             int n = e.getValue();
-            String at = String.format("frame 0x%x (%s): ", pfn, frames.dumpPage(pfn).strip());
+            Supplier<String> at = () -> String.format("frame 0x%x (%s): ", pfn, frames.dumpPage(pfn).strip());
             int mapcount = frames.pageMapcount(pfn);
             int ref = frames.pageRefCount(pfn);
             if (ref == 0) {
-                errors.add(at + "mapped by " + n + " entries but free");
+                errors.add(at.get() + "mapped by " + n + " entries but free");
                 continue;
             }
-            if (mapcount != n) errors.add(at + "mapcount " + mapcount + " but " + n + " entries map it");
+            if (mapcount != n) errors.add(at.get() + "mapcount " + mapcount + " but " + n + " entries map it");
             int expectedRef = n + (frames.testPageFlag(pfn, PageFlag.ANON) ? 0 : 1);
-            if (ref != expectedRef) errors.add(at + "refcount " + ref + " (expected: " + expectedRef + ")");
-            if (frames.testPageFlag(pfn, PageFlag.PGTABLE) || tables.contains(pfn)) {
-                errors.add(at + "a page table mapped into user space");
+            if (ref != expectedRef) errors.add(at.get() + "refcount " + ref + " (expected: " + expectedRef + ")");
+            if (n > 1 && writable.contains(pfn) && frames.testPageFlag(pfn, PageFlag.ANON)) {
+                errors.add(at.get() + "mapped by " + n + " entries, one of them writable: a write would skip copy-on-write");
             }
-            if (frames.testPageFlag(pfn, PageFlag.SLAB)) errors.add(at + "a slab page mapped into user space");
+            if (frames.testPageFlag(pfn, PageFlag.PGTABLE) || tables.contains(pfn)) {
+                errors.add(at.get() + "a page table mapped into user space");
+            }
+            if (frames.testPageFlag(pfn, PageFlag.SLAB)) errors.add(at.get() + "a slab page mapped into user space");
         }
     }
 

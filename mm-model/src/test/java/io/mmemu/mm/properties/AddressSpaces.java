@@ -21,8 +21,10 @@ import io.mmemu.mm.vma.VmFlags;
 import io.mmemu.mm.vma.Vma;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -36,6 +38,11 @@ import java.util.TreeMap;
  * crosses a PML4, a PDPT, a PD and a PT boundary, and mmap_base sits at its top so that placed
  * mappings, moved mappings and the heap compete for the same space. Only anonymous memory is
  * mapped, so that the free-page count accounts for every frame exactly.
+ *
+ * <p>Fork (dup_mmap) puts a child in another slot with a copy of the parent's reference; from then
+ * on the two references diverge, so that a write one side makes and the other side sees is a
+ * broken copy-on-write. User code writes only at {@link #TOUCH_OFFSETS} of a page, so checking
+ * those bytes of every mapped page against the reference after each step checks whole contents.
  */
 final class AddressSpaces implements AutoCloseable {
     static final long WINDOW_BASE = 0x7F_FFE0_0000L;
@@ -46,10 +53,29 @@ final class AddressSpaces implements AutoCloseable {
     static final int NR_MM = 3;
 
     private static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+    /** The page offsets user writes go to: the first, a middle and the last byte. */
+    static final List<Integer> TOUCH_OFFSETS = List.of(0, 0x7f8, 0xfff);
+
+    /**
+     * A reference page's value: the PROT_* bits of its VMA, plus its fork advice (VM_DONTCOPY,
+     * VM_WIPEONFORK); the advice stays with the page through mprotect, mremap and growth in place.
+     */
+    static final int PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC, DONTCOPY = 8, WIPEONFORK = 16;
+
+    /** A VMA's flags as a reference page's value. */
+    static int pageBits(Vma v) {
+        return (v.flags() & VmFlags.VM_ACCESS_FLAGS) | (v.has(VmFlags.VM_DONTCOPY) ? DONTCOPY : 0)
+                | (v.has(VmFlags.VM_WIPEONFORK) ? WIPEONFORK : 0);
+    }
+
+    static String pageBitsString(int bits) {
+        return MmAction.protString(bits) + ((bits & DONTCOPY) != 0 ? " DONTFORK" : "")
+                + ((bits & WIPEONFORK) != 0 ? " WIPEONFORK" : "");
+    }
 
     /** What Linux's semantics say one address space holds: mapped pages with their rights, bytes written, the break. */
     static final class Reference {
-        /** Page address → PROT_READ|PROT_WRITE|PROT_EXEC of the VMA covering it. */
+        /** Page address → PROT_READ|PROT_WRITE|PROT_EXEC and DONTCOPY|WIPEONFORK of the VMA covering it. */
         final TreeMap<Long, Integer> pages = new TreeMap<>();
         /** Byte address → value user code wrote there; absent means zero. */
         final TreeMap<Long, Byte> bytes = new TreeMap<>();
@@ -83,6 +109,23 @@ final class AddressSpaces implements AutoCloseable {
         }
 
         /** The page with the highest address at which [a, a + len) is free and ends at or below {@code high}. */
+        /**
+         * What dup_mmap() gives the child: every page but the DONTCOPY ones, with the bytes written
+         * but those of WIPEONFORK pages (mapped, reading zero), and the same break.
+         */
+        Reference forkCopy() {
+            Reference child = new Reference();
+            for (Map.Entry<Long, Integer> e : pages.entrySet()) {
+                if ((e.getValue() & DONTCOPY) == 0) child.pages.put(e.getKey(), e.getValue());
+            }
+            for (Map.Entry<Long, Byte> e : bytes.entrySet()) {
+                Integer bits = pages.get(e.getKey() & -PAGE_SIZE);
+                if (bits != null && (bits & (DONTCOPY | WIPEONFORK)) == 0) child.bytes.put(e.getKey(), e.getValue());
+            }
+            child.brk = brk;
+            return child;
+        }
+
         long highestFit(long len, long high) {
             long top = high;
             while (true) {
@@ -103,6 +146,10 @@ final class AddressSpaces implements AutoCloseable {
     private final List<String> trace = new ArrayList<>();
     /** What each step came to ("write handled", "mremap move", ...), for the property's statistics and coverage. */
     private final List<String> outcomes = new ArrayList<>();
+    /** Frames some fork shared between parent and child, while they stay allocated (for coverage). */
+    private final Set<Long> forkShared = new HashSet<>();
+    /** Those of {@link #forkShared} that an address space mapping them left by exiting. */
+    private final Set<Long> leftByExit = new HashSet<>();
     /** The last successful walk of {@link #cpuAccess}. */
     private long lastWalk;
 
@@ -166,6 +213,8 @@ final class AddressSpaces implements AutoCloseable {
             throw failure("the model threw " + e, e);
         }
         check("after " + a);
+        forkShared.removeIf(pfn -> env.frames().pageRefCount(pfn) == 0);
+        leftByExit.removeIf(pfn -> !forkShared.contains(pfn));
     }
 
     private void log(String call, long result) {
@@ -219,16 +268,16 @@ final class AddressSpaces implements AutoCloseable {
         long covered = 0;
         int reported = 0;
         for (Vma v : mm.vmas()) {
-            int prot = v.flags() & VmFlags.VM_ACCESS_FLAGS;
+            int bits = pageBits(v);
             for (long p = v.start(); p < v.end() && reported < 5; p += PAGE_SIZE) {
                 covered++;
                 Integer want = ref.pages.get(p);
                 if (want == null) {
                     errors.add(who + String.format("page 0x%x is in VMA %s but should not be mapped", p, v));
                     reported++;
-                } else if (want != prot) {
-                    errors.add(who + String.format("page 0x%x has rights %s in VMA %s (expected: %s)", p,
-                            MmAction.protString(prot), v, MmAction.protString(want)));
+                } else if (want != bits) {
+                    errors.add(who + String.format("page 0x%x is %s in VMA %s (expected: %s)", p,
+                            pageBitsString(bits), v, pageBitsString(want)));
                     reported++;
                 }
             }
@@ -237,7 +286,7 @@ final class AddressSpaces implements AutoCloseable {
             for (long p : ref.pages.keySet()) {
                 if (AddressSpaceChecker.vmaAt(mm.vmas(), p) == null) {
                     errors.add(who + String.format("page 0x%x should be mapped %s but no VMA covers it", p,
-                            MmAction.protString(ref.pages.get(p))));
+                            pageBitsString(ref.pages.get(p))));
                     break;
                 }
             }
@@ -251,12 +300,23 @@ final class AddressSpaces implements AutoCloseable {
                 errors.add(who + String.format("0x%x was written (%d) but its page is no longer mapped", va, e.getValue()));
                 break;
             }
-            byte got = env.mem().getByte((Pte.pfn(pte) << 12) + (va & (PAGE_SIZE - 1)));
-            if (got != e.getValue()) {
-                errors.add(who + String.format("0x%x holds %d (expected: %d, last written)", va, got, e.getValue()));
-                break;
-            }
         }
+        // Every mapped page holds what this address space wrote and nothing else (zero where it
+        // wrote nothing): a write another address space made through a shared frame shows here.
+        int[] wrong = {0};
+        pgd.forEachPresentPte(0, MmStruct.TASK_SIZE + PAGE_SIZE, (va, slot, pte) -> {
+            if (wrong[0] > 0) return;
+            for (int off : TOUCH_OFFSETS) {
+                byte got = env.mem().getByte((Pte.pfn(pte) << 12) + off);
+                byte want = ref.bytes.getOrDefault(va + off, (byte) 0);
+                if (got != want) {
+                    errors.add(who + String.format("0x%x holds %d (expected: %d, %s) in frame 0x%x", va + off, got, want,
+                            ref.bytes.containsKey(va + off) ? "last written here" : "never written here", Pte.pfn(pte)));
+                    wrong[0]++;
+                    return;
+                }
+            }
+        });
         if (mm.brk != ref.brk) errors.add(who + String.format("brk 0x%x (expected: 0x%x)", mm.brk, ref.brk));
     }
 
@@ -324,7 +384,7 @@ final class AddressSpaces implements AutoCloseable {
         // Linux changes the VMAs up to the first hole, then fails with ENOMEM.
         long p = addr;
         while (p < end && ref.pages.containsKey(p)) {
-            ref.pages.put(p, a.prot());
+            ref.pages.put(p, ref.pages.get(p) & ~PROT_MASK | a.prot());
             p += PAGE_SIZE;
         }
         long want = p == end ? 0 : -Errno.ENOMEM;
@@ -427,17 +487,27 @@ final class AddressSpaces implements AutoCloseable {
         ref.brk = newBrk;
     }
 
-    void madviseDontneed(MmAction.MadviseDontneed a) {
+    void madvise(MmAction.Madvise a) {
         MmStruct mm = mm(a.mm());
         Reference ref = ref(a.mm());
         long addr = a.where().resolve(mm);
         long end = addr + a.pages() * PAGE_SIZE;
-        long r = Madvise.doMadvise(mm, addr, end - addr, Madvise.MADV_DONTNEED);
-        log(String.format("madvise(0x%x, 0x%x, DONTNEED)", addr, end - addr), r);
+        String name = MmAction.Madvise.adviceName(a.advice());
+        long r = Madvise.doMadvise(mm, addr, end - addr, a.advice());
+        log(String.format("madvise(0x%x, 0x%x, %s)", addr, end - addr, name), r);
+        // Every page here is private anonymous memory, where MADV_WIPEONFORK is allowed; a hole
+        // makes the call return ENOMEM after the advice applied to the VMAs in the range.
         long want = ref.pages.subMap(addr, end).size() == a.pages() ? 0 : -Errno.ENOMEM;
         expect(r == want, "madvise returned " + r + " (expected: " + want + ")");
-        outcome(want == 0 ? "madvise" : "madvise ENOMEM");
-        ref.bytes.subMap(addr, end).clear(); // private anonymous memory reads as zero again
+        outcome(a.advice() == Madvise.MADV_DONTNEED ? (want == 0 ? "madvise" : "madvise ENOMEM") : "madvise " + name);
+        switch (a.advice()) {
+            case Madvise.MADV_DONTNEED -> ref.bytes.subMap(addr, end).clear(); // private anonymous memory reads as zero again
+            case Madvise.MADV_DONTFORK -> ref.pages.subMap(addr, end).replaceAll((p, bits) -> bits | DONTCOPY);
+            case Madvise.MADV_DOFORK -> ref.pages.subMap(addr, end).replaceAll((p, bits) -> bits & ~DONTCOPY);
+            case Madvise.MADV_WIPEONFORK -> ref.pages.subMap(addr, end).replaceAll((p, bits) -> bits | WIPEONFORK);
+            case Madvise.MADV_KEEPONFORK -> ref.pages.subMap(addr, end).replaceAll((p, bits) -> bits & ~WIPEONFORK);
+            default -> throw new IllegalArgumentException("advice the reference does not model: " + name);
+        }
     }
 
     void touch(MmAction.Touch a) {
@@ -449,8 +519,14 @@ final class AddressSpaces implements AutoCloseable {
         boolean allowed = prot != null && switch (access) {
             case Access.WRITE -> (prot & PROT_WRITE) != 0;
             case Access.FETCH -> (prot & PROT_EXEC) != 0;
-            default -> prot != 0; // x86: any present page is readable
+            default -> (prot & PROT_MASK) != 0; // x86: any present page is readable
         };
+        // A write to a write-protected frame a fork shared: do_wp_page copies it while the other
+        // side still maps it, and reuses it once this is the only mapping left.
+        long slot = mm.pgd().leafSlot(va);
+        long before = allowed && access == Access.WRITE && slot != PageTable.NO_SLOT ? mm.pgd().get(slot) : 0;
+        boolean cow = Pte.present(before) && (before & (Pte.RW | Pte.SPECIAL)) == 0 && forkShared.contains(Pte.pfn(before));
+        boolean copies = cow && env.frames().pageRefCount(Pte.pfn(before)) > 1;
         FaultResult f = cpuAccess(mm, va, access);
         logNote(String.format("%s 0x%x: %s", Access.name(access), va, f));
         if (!allowed) {
@@ -463,6 +539,14 @@ final class AddressSpaces implements AutoCloseable {
         }
         expect(f == FaultResult.HANDLED, "the access is allowed (" + MmAction.protString(prot) + ") but got " + f);
         outcome(Access.name(access) + " ok");
+        if (cow) {
+            long pfn = WalkResult.pagePa(lastWalk) >>> 12, old = Pte.pfn(before);
+            expect(copies == (pfn != old), String.format("a write to frame 0x%x %s (expected: %s)", old,
+                    pfn == old ? "wrote it in place" : "copied it to frame 0x" + Long.toHexString(pfn),
+                    copies ? "a copy, the frame is shared" : "reuse, no one else maps the frame"));
+            outcome(copies ? "write COW copy after fork" : leftByExit.contains(old)
+                    ? "write COW reuse after the other side exited" : "write COW reuse after fork");
+        }
         int granted = WalkResult.prot(lastWalk);
         expect((granted & WalkResult.PROT_WRITE) == 0 || (prot & PROT_WRITE) != 0, "the translation grants write");
         expect((granted & WalkResult.PROT_EXEC) == 0 || (prot & PROT_EXEC) != 0, "the translation grants exec");
@@ -511,11 +595,48 @@ final class AddressSpaces implements AutoCloseable {
 
     private void exitMm(int i) {
         MmStruct mm = mms[i];
+        if (!forkShared.isEmpty()) {
+            mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + PAGE_SIZE, (va, slot, pte) -> {
+                if (forkShared.contains(Pte.pfn(pte))) leftByExit.add(Pte.pfn(pte));
+            });
+        }
         mm.exitMmap();
         log("exit_mmap()", 0);
         expect(mm.pgd().nrTables() == 0, "exit_mmap left " + mm.pgd().nrTables() + " page tables");
         expect(mm.rss(RssStat.MM_ANONPAGES) == 0 && mm.rss(RssStat.MM_FILEPAGES) == 0, "exit_mmap left RSS counted");
         expect(mm.vmas().isEmpty(), "exit_mmap left VMAs");
+    }
+
+    /**
+     * fork(): the process in the child's slot exits, then dup_mmap() of the parent takes the
+     * slot, with a copy of the parent's reference (minus DONTFORK pages, WIPEONFORK pages zero).
+     */
+    void fork(MmAction.Fork a) {
+        int p = a.parentSlot(), c = a.childSlot();
+        exitMm(c);
+        MmStruct parent = mms[p];
+        Reference ref = refs[p];
+        MmStruct child = parent.dupMmap();
+        log("dup_mmap()", child == null ? -Errno.ENOMEM : 0);
+        if (child == null) { // ENOMEM: the parent is left as it was; the slot gets an empty mm
+            outcome("fork ENOMEM");
+            mms[c] = newMm();
+            refs[c] = new Reference();
+            return;
+        }
+        mms[c] = child;
+        refs[c] = ref.forkCopy();
+        outcome("fork");
+        if (ref.pages.values().stream().anyMatch(bits -> (bits & DONTCOPY) != 0)) outcome("fork leaves out DONTFORK");
+        boolean[] wiped = {false};
+        parent.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + PAGE_SIZE, (va, slot, pte) -> wiped[0] |=
+                (ref.pages.get(va) & WIPEONFORK) != 0);
+        if (wiped[0]) outcome("fork wipes WIPEONFORK"); // the parent maps pages there, the child must not
+        int before = forkShared.size();
+        child.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + PAGE_SIZE, (va, slot, pte) -> {
+            if ((pte & Pte.SPECIAL) == 0) forkShared.add(Pte.pfn(pte));
+        });
+        if (forkShared.size() > before) outcome("fork shares frames");
     }
 
     /** Exits every address space, then checks that every frame but the zero page is free again. */

@@ -1,8 +1,10 @@
 package io.mmemu.mm.properties;
 
 import io.mmemu.mm.pgtable.Access;
+import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.Vma;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -11,9 +13,9 @@ import java.util.List;
  * a {@link Where}, resolved against the VMAs that exist when the step runs, so that steps keep
  * their meaning while jqwik shrinks the sequence around them.
  *
- * <p>Adding fork later is one more record here (say {@code Fork(int mm, int child)}) and one
- * method in {@link AddressSpaces}; the checker already counts mappings across all live address
- * spaces.
+ * <p>{@link Fork} makes a child address space with dup_mmap() in another slot, so that frames
+ * are shared copy-on-write between address spaces; the checker counts mappings across all of
+ * them.
  */
 sealed interface MmAction {
     /** Which address space (index into {@link AddressSpaces#live()}). */
@@ -22,16 +24,30 @@ sealed interface MmAction {
     void run(AddressSpaces s);
 
     /** How a {@link Where} picks its address. */
-    enum Anchor { WINDOW, BOUNDARY, INSIDE }
+    enum Anchor { WINDOW, BOUNDARY, INSIDE, MAPPED }
 
     /**
      * An address, chosen by {@code anchor}: BOUNDARY is {@code delta} pages either side of a VMA's
      * start or end ({@code pick} chooses the VMA and which end); INSIDE is a page of a VMA
-     * ({@code pick} chooses the VMA, {@code delta} the page, modulo its size); WINDOW, or any
-     * anchor when there are no VMAs, is page {@code pick} of the window.
+     * ({@code pick} chooses the VMA, {@code delta} the page, modulo its size); MAPPED is a page
+     * mapped to a frame of its own, not the zero page ({@code pick} chooses which; an even pick
+     * one whose entry is write-protected, if any), so that accesses come back to written pages
+     * and, after a fork, to the copy-on-write ones; or INSIDE when there is none; WINDOW,
+     * or any anchor when there are no VMAs, is page {@code pick} of the window.
      */
     record Where(Anchor anchor, int pick, int delta) {
         long resolve(MmStruct mm) {
+            if (anchor == Anchor.MAPPED) {
+                List<Long> mapped = new ArrayList<>(), readOnly = new ArrayList<>();
+                mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + MmStruct.PAGE_SIZE, (va, slot, pte) -> {
+                    if ((pte & Pte.SPECIAL) != 0) return;
+                    mapped.add(va);
+                    if ((pte & Pte.RW) == 0) readOnly.add(va);
+                });
+                if (!readOnly.isEmpty() && (pick & 1) == 0) return readOnly.get((pick >>> 1) % readOnly.size());
+                if (!mapped.isEmpty()) return mapped.get(pick % mapped.size());
+                return new Where(Anchor.INSIDE, pick, delta).resolve(mm);
+            }
             List<Vma> vmas = mm.vmas();
             if (anchor != Anchor.WINDOW && !vmas.isEmpty()) {
                 Vma v = vmas.get((pick >>> 1) % vmas.size());
@@ -50,6 +66,7 @@ sealed interface MmAction {
             return switch (anchor) {
                 case WINDOW -> "window+" + (pick % AddressSpaces.WINDOW_PAGES) + "p";
                 case INSIDE -> "vma[" + (pick >>> 1) + "]+" + delta + "p";
+                case MAPPED -> "mapped[" + pick + "]";
                 case BOUNDARY -> "vma[" + (pick >>> 1) + "]." + ((pick & 1) == 0 ? "start" : "end")
                         + (delta == 0 ? "" : (delta > 0 ? "+" : "") + delta + "p");
             };
@@ -133,15 +150,30 @@ sealed interface MmAction {
         }
     }
 
-    record MadviseDontneed(int mm, Where where, int pages) implements MmAction {
+    /**
+     * madvise(addr, pages, advice) for MADV_DONTNEED and the fork advice: MADV_DONTFORK,
+     * MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK.
+     */
+    record Madvise(int mm, Where where, int pages, int advice) implements MmAction {
         @Override
         public void run(AddressSpaces s) {
-            s.madviseDontneed(this);
+            s.madvise(this);
+        }
+
+        static String adviceName(int advice) {
+            return switch (advice) {
+                case io.mmemu.mm.vma.Madvise.MADV_DONTNEED -> "DONTNEED";
+                case io.mmemu.mm.vma.Madvise.MADV_DONTFORK -> "DONTFORK";
+                case io.mmemu.mm.vma.Madvise.MADV_DOFORK -> "DOFORK";
+                case io.mmemu.mm.vma.Madvise.MADV_WIPEONFORK -> "WIPEONFORK";
+                case io.mmemu.mm.vma.Madvise.MADV_KEEPONFORK -> "KEEPONFORK";
+                default -> String.valueOf(advice);
+            };
         }
 
         @Override
         public String toString() {
-            return "mm" + mm + ".madvise(" + where + ", " + pages + "p, DONTNEED)";
+            return "mm" + mm + ".madvise(" + where + ", " + pages + "p, " + adviceName(advice) + ")";
         }
     }
 
@@ -169,6 +201,31 @@ sealed interface MmAction {
         @Override
         public String toString() {
             return "mm" + mm + ".exit()";
+        }
+    }
+
+    /**
+     * fork(): dup_mmap() of address space {@code mm} into the slot {@code offset} (1 ..
+     * {@link AddressSpaces#NR_MM} - 1) places after it; the process in that slot exits first, so
+     * that the number of address spaces stays bounded.
+     */
+    record Fork(int mm, int offset) implements MmAction {
+        @Override
+        public void run(AddressSpaces s) {
+            s.fork(this);
+        }
+
+        int parentSlot() {
+            return mm % AddressSpaces.NR_MM;
+        }
+
+        int childSlot() {
+            return (parentSlot() + 1 + Math.floorMod(offset - 1, AddressSpaces.NR_MM - 1)) % AddressSpaces.NR_MM;
+        }
+
+        @Override
+        public String toString() {
+            return "mm" + mm + ".fork() -> mm" + childSlot();
         }
     }
 }
