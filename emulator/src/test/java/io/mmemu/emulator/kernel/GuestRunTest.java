@@ -28,7 +28,8 @@ class GuestRunTest {
                 "write-rodata", "auxv-dump", "brk-basic", "uname-and-ids", "unknown-syscall", "mmap-basic", "segv-at", "cat-file",
                 // The address-space differential suite, as the model gains what each needs:
                 "mm-brk", "mm-file-mmap", "mm-max-map-count", "mm-munmap-split", "mm-stack-growth", "mm-mprotect",
-                "mm-fork-wait", "mm-cow-fork", "mm-fault-signals", "mm-mmap-errno", "mm-uaccess-efault");
+                "mm-fork-wait", "mm-cow-fork", "mm-fault-signals", "mm-mmap-errno", "mm-uaccess-efault",
+                "mm-madvise-mincore", "mm-mremap");
     }
 
     /**

@@ -34,6 +34,24 @@ public final class Madvise {
         };
     }
 
+    /** madvise_behavior(): the VMA flags an advice that only marks the VMA leaves behind. */
+    static int adviceFlags(int flags, int advice) {
+        return switch (advice) {
+            case MADV_NORMAL -> flags & ~(VmFlags.VM_SEQ_READ | VmFlags.VM_RAND_READ);
+            case MADV_SEQUENTIAL -> (flags & ~VmFlags.VM_RAND_READ) | VmFlags.VM_SEQ_READ;
+            case MADV_RANDOM -> (flags & ~VmFlags.VM_SEQ_READ) | VmFlags.VM_RAND_READ;
+            case MADV_HUGEPAGE -> (flags & ~VmFlags.VM_NOHUGEPAGE) | VmFlags.VM_HUGEPAGE;
+            case MADV_NOHUGEPAGE -> (flags & ~VmFlags.VM_HUGEPAGE) | VmFlags.VM_NOHUGEPAGE;
+            case MADV_DONTDUMP -> flags | VmFlags.VM_DONTDUMP;
+            case MADV_DODUMP -> flags & ~VmFlags.VM_DONTDUMP;
+            case MADV_DONTFORK -> flags | VmFlags.VM_DONTCOPY;
+            case MADV_DOFORK -> flags & ~VmFlags.VM_DONTCOPY;
+            case MADV_WIPEONFORK -> flags | VmFlags.VM_WIPEONFORK;
+            case MADV_KEEPONFORK -> flags & ~VmFlags.VM_WIPEONFORK;
+            default -> flags;
+        };
+    }
+
     public static long doMadvise(MmStruct mm, long start, long lenIn, int advice) {
         if ((start & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
         if (!validAdvice(advice)) return -Errno.EINVAL;
@@ -72,13 +90,26 @@ public final class Madvise {
                 return vma.isAnonymous() && !vma.has(VmFlags.VM_SHARED) ? 0 : -Errno.EINVAL;
             }
             case MADV_REMOVE -> {
-                return vma.has(VmFlags.VM_SHARED) ? 0 : -Errno.EINVAL;
+                // madvise_remove(): punch a hole in the shared object (shmem_fallocate()).
+                if (!vma.has(VmFlags.VM_SHARED)) return -Errno.EINVAL;
+                if (!vma.has(VmFlags.VM_WRITE)) return -Errno.EACCES;
+                mm.zapPageRange(start, end);
+                MappedFile f = vma.file();
+                if (f != null) {
+                    for (long idx = vma.pageIndex(start); idx < vma.pageIndex(end); idx++) {
+                        long pfn = f.cachedPfn(idx);
+                        if (pfn < 0) continue;
+                        f.setCachedPfn(idx, -1);
+                        mm.env().putPage(pfn);
+                    }
+                }
+                mm.env().tlbFlush().flushTlbMmRange(mm, start, end, false);
+                return 0;
             }
-            case MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK -> {
+            case MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTDUMP, MADV_DODUMP,
+                    MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK -> {
                 if (advice == MADV_WIPEONFORK && (!vma.isAnonymous() || vma.has(VmFlags.VM_SHARED))) return -Errno.EINVAL;
-                int flag = advice == MADV_DONTFORK || advice == MADV_DOFORK ? VmFlags.VM_DONTCOPY : VmFlags.VM_WIPEONFORK;
-                boolean set = advice == MADV_DONTFORK || advice == MADV_WIPEONFORK;
-                int newFlags = set ? vma.flags() | flag : vma.flags() & ~flag;
+                int newFlags = adviceFlags(vma.flags(), advice);
                 if (newFlags == vma.flags()) return 0;
                 // madvise_update_vma(): split to the range, set the flag, merge back where possible.
                 if (!mm.splitAt(start) || !mm.splitAt(end)) return -Errno.ENOMEM;

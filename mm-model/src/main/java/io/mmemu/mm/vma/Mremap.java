@@ -48,7 +48,15 @@ public final class Mremap {
         }
         Vma vma = mm.vmaLookup(oldAddr);
         if (vma == null || oldAddr + oldLen > vma.end()) return -Errno.EFAULT;
-        if (oldLen == 0 && !vma.has(VmFlags.VM_SHARED)) return -Errno.EINVAL; // old_len 0 duplicates only shared mappings
+        if (oldLen == 0) {
+            // old_len 0: a second mapping of the same pages, for shared mappings only.
+            if (!vma.has(VmFlags.VM_SHARED) || vma.file() == null) return -Errno.EINVAL;
+            if ((flags & MREMAP_MAYMOVE) == 0) return -Errno.ENOMEM;
+            long dest = mm.getUnmappedArea(0, newLen);
+            if (dest < 0) return dest;
+            long pgoff = vma.pgoff() + ((oldAddr - vma.start()) >>> 12);
+            return mm.mmapRegion(dest, newLen, vma.flags(), vma.file(), pgoff, vma.name());
+        }
 
         // vma_expand(): grow in place when the VMA ends here and the space above is free.
         long oldEnd = oldAddr + oldLen;
@@ -76,9 +84,15 @@ public final class Mremap {
         Vma vma = mm.vmaLookup(oldAddr);
         if (vma == null || oldAddr + Math.min(oldLen, newLen) > vma.end()) return -Errno.EFAULT;
         if ((flags & MREMAP_DONTUNMAP) != 0 && (!vma.isAnonymous() || vma.has(VmFlags.VM_SHARED))) return -Errno.EINVAL;
+        if (oldLen == 0 && (!vma.has(VmFlags.VM_SHARED) || vma.file() == null)) return -Errno.EINVAL;
         if (fixed) {
             long r = mm.doMunmap(newAddr, newLen);
             if (r < 0) return r;
+        }
+        if (oldLen == 0) {
+            // A second mapping of the same shared pages at new_addr; the old one stays.
+            long pgoff = vma.pgoff() + ((oldAddr - vma.start()) >>> 12);
+            return mm.mmapRegion(newAddr, newLen, vma.flags(), vma.file(), pgoff, vma.name());
         }
         if (oldLen > newLen) {
             long r = mm.doMunmap(oldAddr + newLen, oldLen - newLen);

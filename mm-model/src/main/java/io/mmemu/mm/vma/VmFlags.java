@@ -10,6 +10,9 @@ public final class VmFlags {
     public static final int VM_LOCKED = 0x2000;
     public static final int VM_ACCOUNT = 0x0010_0000;
     public static final int VM_NORESERVE = 0x0020_0000;
+    /** Access-pattern and huge-page hints (MADV_SEQUENTIAL, MADV_RANDOM, MADV_HUGEPAGE, MADV_NOHUGEPAGE), and MADV_DONTDUMP. */
+    public static final int VM_SEQ_READ = 0x8000, VM_RAND_READ = 0x1_0000, VM_DONTDUMP = 0x0400_0000,
+            VM_HUGEPAGE = 0x2000_0000, VM_NOHUGEPAGE = 0x4000_0000;
     /** VM_DONTCOPY: not inherited by fork (MADV_DONTFORK). */
     public static final int VM_DONTCOPY = 0x0002_0000;
     /** VM_WIPEONFORK: the child gets the VMA empty (MADV_WIPEONFORK). */
