@@ -75,6 +75,13 @@ public final class Mprotect {
     /** Models mprotect_fixup(): split, set the flags, change the PTEs, merge. */
     private static long mprotectFixup(MmStruct mm, Vma vma, long start, long end, int newRights) {
         int newFlags = (vma.flags() & ~VmFlags.VM_ACCESS_FLAGS) | newRights;
+        // A private mapping becoming writable for the first time is charged (VM_ACCOUNT), so it
+        // then equals (and merges with) a mapping created writable.
+        if ((newRights & VmFlags.VM_WRITE) != 0 && (vma.flags() & (VmFlags.VM_ACCOUNT | VmFlags.VM_WRITE
+                | VmFlags.VM_SHARED | VmFlags.VM_NORESERVE)) == 0) {
+            if (!mm.vmEnoughMemory((end - start) >>> 12)) return -Errno.ENOMEM;
+            newFlags |= VmFlags.VM_ACCOUNT;
+        }
         if (newFlags == vma.flags()) return 0;
         if (!mm.splitAt(start) || !mm.splitAt(end)) return -Errno.ENOMEM;
         Vma target = mm.vmaLookup(start);

@@ -111,6 +111,13 @@ public final class Mremap {
         PageTable pgd = mm.pgd();
         long delta = dest - oldAddr;
         long pgoff = vma.pgoff() + ((oldAddr - vma.start()) >>> 12);
+        // copy_vma(): an anonymous VMA that never had a page (no anon_vma yet) takes the page
+        // offset of its new address, so it can merge there; one with pages keeps its offset.
+        if (vma.isAnonymous()) {
+            boolean[] anyPage = {false};
+            pgd.forEachPresentPte(vma.start(), vma.end(), (va, slot, pte) -> anyPage[0] = true);
+            if (!anyPage[0]) pgoff = dest >>> 12;
+        }
         // copy_vma(): the new VMA first (merged with a neighbour, or with its own vm_area_struct),
         // so that running out of slab memory fails before any entry has moved.
         Vma moved = new Vma(dest, dest + newLen, vma.flags(), pgoff, vma.file(), vma.name());

@@ -20,6 +20,7 @@ import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.Mprotect;
 import io.mmemu.mm.vma.Mremap;
 import io.mmemu.mm.vma.Vma;
+import io.mmemu.mm.vma.VmFlags;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class KernelSlabTest {
     static final long PAGE = MmStruct.PAGE_SIZE;
-    static final int RW = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+    static final int RW = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VmFlags.VM_ACCOUNT; // as mmap gives private writable memory
     static final int RO = VM_READ | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
     static final int PROT_READ = 1, PROT_WRITE = 2;
     static final long BASE = 0x7f00_0000_0000L;
