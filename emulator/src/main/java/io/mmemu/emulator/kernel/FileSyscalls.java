@@ -165,14 +165,25 @@ final class FileSyscalls {
         return b == null ? null : new String(b, StandardCharsets.UTF_8);
     }
 
+    /**
+     * The path an *at() call names: absolute paths as they are, relative ones against the cwd
+     * ("/") or the directory {@code dirfd} refers to; an Integer errno (EBADF, ENOTDIR) otherwise.
+     */
+    private Object resolveAt(Task task, int dirfd, String p) {
+        if (p.startsWith("/") || dirfd == AT_FDCWD) return p;
+        OpenFile dir = files(task).get(dirfd);
+        if (dir == null) return -Errno.EBADF;
+        if (!(dir.content() instanceof OpenFile.Directory)) return -Errno.ENOTDIR;
+        return p.isEmpty() ? dir.path() : dir.path() + "/" + p;
+    }
+
     /** Models do_sys_openat2(). */
     long openat(Task task, int dirfd, long pathname, int flags) {
-        String p = path(task.mm(), pathname);
-        if (p == null) return -Errno.EFAULT;
-        if (!p.startsWith("/") && dirfd != AT_FDCWD) {
-            OpenFile dir = files(task).get(dirfd);
-            return dir == null ? -Errno.EBADF : -Errno.ENOTDIR;
-        }
+        String raw = path(task.mm(), pathname);
+        if (raw == null) return -Errno.EFAULT;
+        Object at = resolveAt(task, dirfd, raw);
+        if (at instanceof Integer e) return e;
+        String p = (String) at;
         Object r = vfs.open(p, flags | O_LARGEFILE, task);
         if (r instanceof Integer e) return e;
         return files(task).install((OpenFile) r, (flags & Vfs.O_CLOEXEC) != 0);
@@ -343,13 +354,23 @@ final class FileSyscalls {
 
     /** Models vfs_fstatat(): AT_EMPTY_PATH on a descriptor, else a path. */
     long newfstatat(Task task, int dirfd, long pathname, long statbuf, int flags) {
-        String p = path(task.mm(), pathname);
-        if (p == null) return -Errno.EFAULT;
-        if (p.isEmpty()) {
+        String raw = path(task.mm(), pathname);
+        if (raw == null) return -Errno.EFAULT;
+        if (raw.isEmpty()) {
             if ((flags & AT_EMPTY_PATH) == 0) return -Errno.ENOENT;
             return dirfd == AT_FDCWD ? putStat(task.mm(), rootStat(), statbuf) : fstat(task, dirfd, statbuf);
         }
-        if (!p.startsWith("/") && dirfd != AT_FDCWD) return files(task).get(dirfd) == null ? -Errno.EBADF : -Errno.ENOTDIR;
+        Object at = resolveAt(task, dirfd, raw);
+        if (at instanceof Integer e) return e;
+        String p = (String) at;
+        if ((flags & AT_SYMLINK_NOFOLLOW) != 0) {
+            byte[] target = vfs.linkTarget(p, task);
+            if (target != null) {
+                Stat link = new Stat(0x16, p.hashCode() & 0xffff, 1, 0120777, 0, 0, 0, target.length, 1024, 0, 0, 0, 0,
+                        0, 0, 0);
+                return putStat(task.mm(), link, statbuf);
+            }
+        }
         Object r = vfs.open(p, 0, task);
         if (r instanceof Integer e) return e == -Errno.EISDIR ? putStat(task.mm(), rootStat(), statbuf) : e;
         return putStat(task.mm(), statOf((OpenFile) r), statbuf);
@@ -399,10 +420,11 @@ final class FileSyscalls {
     /** Models do_readlinkat(): the link's target, truncated to bufsiz, without a NUL. */
     long readlinkat(Task task, int dirfd, long pathname, long buf, long bufsiz) {
         if (bufsiz <= 0) return -Errno.EINVAL;
-        String p = path(task.mm(), pathname);
-        if (p == null) return -Errno.EFAULT;
-        if (!p.startsWith("/") && dirfd != AT_FDCWD) return files(task).get(dirfd) == null ? -Errno.EBADF : -Errno.ENOTDIR;
-        Object r = vfs.readlink(p, task);
+        String raw = path(task.mm(), pathname);
+        if (raw == null) return -Errno.EFAULT;
+        Object at = resolveAt(task, dirfd, raw);
+        if (at instanceof Integer e) return e;
+        Object r = vfs.readlink((String) at, task);
         if (r instanceof Integer e) return e;
         byte[] target = (byte[]) r;
         int n = (int) Math.min(target.length, bufsiz);

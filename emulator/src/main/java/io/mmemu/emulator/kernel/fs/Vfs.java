@@ -56,8 +56,38 @@ public final class Vfs {
 
     /** Models do_sys_openat2() for this namespace: the open file, or a negative errno as an Integer. */
     public Object open(String guestPath, int flags, Task task) {
+        Object r = lookup(guestPath, flags, task);
+        if (r instanceof Integer e && e == -Errno.ENOENT && !guestPath.isEmpty()) {
+            // link_path_walk(): a component that exists but is not a directory makes it ENOTDIR.
+            String path = absolute(guestPath);
+            int slash = path.lastIndexOf('/');
+            if (slash > 0) {
+                Object parent = lookup(path.substring(0, slash), O_RDONLY, task);
+                if (parent instanceof OpenFile pf && !(pf.content() instanceof OpenFile.Directory)) return -Errno.ENOTDIR;
+            }
+        }
+        return r;
+    }
+
+    private Object lookup(String guestPath, int flags, Task task) {
         if (guestPath.isEmpty()) return -Errno.ENOENT;
         String path = absolute(guestPath);
+        boolean mustBeDir = guestPath.endsWith("/") || (flags & O_DIRECTORY) != 0;
+        if (isProcDirectory(path, task)) {
+            Stat st = new Stat(0x16, path.hashCode() & 0xffff, 9, Stat.S_IFDIR | 0555, 0, 0, 0, 0, 1024, 0, 0, 0, 0, 0, 0, 0);
+            return new OpenFile(new OpenFile.Directory(st), path, flags);
+        }
+        if (guestPath.endsWith("/") && !path.equals("/")) {
+            // A trailing slash names a directory: on anything else the lookup fails with ENOTDIR.
+            Object o = open(path, flags & ~O_DIRECTORY, task);
+            if (o instanceof Integer e) return e;
+            return ((OpenFile) o).content() instanceof OpenFile.Directory ? o : -Errno.ENOTDIR;
+        }
+        if (mustBeDir && (flags & O_DIRECTORY) != 0) {
+            Object o = open(path, flags & ~O_DIRECTORY, task);
+            if (o instanceof Integer e) return e;
+            return ((OpenFile) o).content() instanceof OpenFile.Directory ? o : -Errno.ENOTDIR;
+        }
         boolean wantsWrite = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0;
         if (path.startsWith("/proc/")) {
             String name = procName(path, task);
@@ -94,6 +124,20 @@ public final class Vfs {
         } catch (IOException e) {
             return -Errno.EACCES;
         }
+    }
+
+    /** /proc, /proc/self, /proc/thread-self and /proc/PID of the task are directories. */
+    private static boolean isProcDirectory(String path, Task task) {
+        return path.equals("/proc") || path.equals("/proc/self") || path.equals("/proc/thread-self")
+                || path.equals("/proc/" + task.tgid());
+    }
+
+    /** The target of a symbolic link (only /proc/.../exe here), or null when {@code path} is no link. */
+    public byte[] linkTarget(String guestPath, Task task) {
+        String path = absolute(guestPath);
+        if (!path.startsWith("/proc/")) return null;
+        String name = procName(path, task);
+        return "self/exe".equals(name) ? task.exe().displayPath().getBytes(StandardCharsets.UTF_8) : null;
     }
 
     /** "self/maps" for /proc/self/maps or /proc/PID/maps of the task, "slabinfo" for /proc/slabinfo; null if another pid. */
