@@ -607,7 +607,7 @@ public final class Unicorn implements AutoCloseable {
 
     // ---------------------------------------------------------------- lifecycle
 
-    /** uc_close(), then frees the upcall stubs and scratch memory. Idempotent. */
+    /** uc_close(), then frees the generated upcall code and the scratch memory. Idempotent. */
     @Override
     public void close() {
         if (closed) return;
