@@ -46,6 +46,8 @@ public final class LinuxSyscalls implements SyscallHandler {
             MAP_EXECUTABLE = 0x1000, MAP_LOCKED = 0x2000, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
             MAP_NONBLOCK = 0x10000, MAP_STACK = 0x20000, MAP_HUGETLB = 0x40000, MAP_SYNC = 0x80000,
             MAP_FIXED_NOREPLACE = 0x100000;
+    static final long PMD_SIZE = 2L << 20;
+    static final int MAP_32BIT = 0x40;
     static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_GROWSDOWN = 0x01000000,
             PROT_GROWSUP = 0x02000000;
     static final int ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
@@ -374,6 +376,18 @@ public final class LinuxSyscalls implements SyscallHandler {
             if (addr > MmStruct.TASK_SIZE - alignedLen) return -Errno.ENOMEM;
             if (addr < MmStruct.MMAP_MIN_ADDR) return -Errno.EPERM;
             if ((flags & MAP_FIXED_NOREPLACE) != 0 && !mm.isFree(addr, addr + alignedLen)) return -Errno.EEXIST;
+        } else if ((flags & MAP_32BIT) != 0) {
+            // A usable hint still wins; otherwise the 32-bit window, bottom-up.
+            long hint = addr & -4096L;
+            addr = hint >= MmStruct.MMAP_MIN_ADDR && hint <= MmStruct.TASK_SIZE - alignedLen
+                    && mm.isFree(hint, hint + alignedLen) ? hint : mm.getUnmappedArea32Bit(alignedLen);
+            if (addr < 0) return addr;
+        } else if (file == null && addr == 0 && (alignedLen & (PMD_SIZE - 1)) == 0) {
+            // thp_get_unmapped_area(): anonymous memory a multiple of 2 MiB long is placed 2 MiB
+            // aligned, from a search padded by 2 MiB (the host runs THP "always").
+            long padded = mm.getUnmappedArea(0, alignedLen + PMD_SIZE);
+            addr = padded < 0 ? mm.getUnmappedArea(0, alignedLen) : (padded + PMD_SIZE - 1) & -PMD_SIZE;
+            if (addr < 0) return addr;
         } else {
             addr = mm.getUnmappedArea(addr, alignedLen);
             if (addr < 0) return addr;

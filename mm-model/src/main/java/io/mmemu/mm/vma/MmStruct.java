@@ -214,6 +214,14 @@ public final class MmStruct {
         return addr >= 0 ? addr : unmappedAreaBottomUp(len, TASK_UNMAPPED_BASE, TASK_SIZE);
     }
 
+    /**
+     * MAP_32BIT placement (arch/x86/kernel/sys_x86_64.c find_start_end()): bottom-up within
+     * [1 GiB, 2 GiB), the window the flag promises, or -ENOMEM.
+     */
+    public long getUnmappedArea32Bit(long len) {
+        return unmappedAreaBottomUp(len, 0x4000_0000L, 0x8000_0000L);
+    }
+
     /** TASK_UNMAPPED_BASE for 64-bit tasks: a third of the address space (mmap_legacy_base() without randomisation). */
     public static final long TASK_UNMAPPED_BASE = pageAlign(TASK_SIZE / 3);
 
