@@ -220,7 +220,7 @@ public final class Cpu implements AutoCloseable {
             stats.pageFaults++;
             r = walker.walk(cr3, vaddr, access, true, control);
         }
-        long evictions = tlb.stat(TlbStat.EVICTION);
+        long evictions = exactTlb ? tlb.stat(TlbStat.EVICTION) : 0;
         tlb.fill(vaddr, pcid, r);
         // With exactTlb, Unicorn's TLB holds only what the model holds: an entry the model evicted
         // goes from Unicorn's too, which can only flush all of it.

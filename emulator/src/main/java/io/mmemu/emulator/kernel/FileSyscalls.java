@@ -133,12 +133,11 @@ final class FileSyscalls {
             if ((f.flags() & O_NONBLOCK) != 0) return -Errno.EAGAIN;
             return sleeping.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
         }
-        // Check the destination first, so that a bad buffer consumes nothing.
-        int k = Math.min(n, pipe.available());
-        byte[] probe = new byte[k];
-        if (uaccess.copyToUser(task.mm(), buf, probe, 0, k) < 0) return -Errno.EFAULT;
-        pipe.read(probe, k);
-        uaccess.copyToUser(task.mm(), buf, probe, 0, k);
+        // Consume only once the copy succeeded, so that a bad buffer takes nothing out of the pipe.
+        byte[] data = new byte[Math.min(n, pipe.available())];
+        int k = pipe.peek(data, data.length);
+        if (uaccess.copyToUser(task.mm(), buf, data, 0, k) < 0) return -Errno.EFAULT;
+        pipe.consume(k);
         sleeping.wakeAll();
         return k;
     }

@@ -69,7 +69,7 @@ public final class Machine implements AutoCloseable {
         this.env = MmEnv.boot(options.ramBytes());
         this.uaccess = new UserAccess(env);
         this.random = new SplittableRandom(options.seed());
-        this.vfs = new Vfs(options.root(), this::procFile);
+        this.vfs = new Vfs(options.root(), procFiles());
         this.procs = new Processes(uaccess, env.kernelSlab());
         this.syscalls = new LinuxSyscalls(uaccess, vfs, options.stdin(), options.stdout(), options.stderr(),
                 options.log(), options.verbose(), procs, new LinuxSyscalls.Exec() {
@@ -205,20 +205,19 @@ public final class Machine implements AutoCloseable {
     }
 
 
-    /** procfs: the files the model can generate, by name ("self/maps", "meminfo", ...); null if unknown. */
-    private byte[] procFile(String name, Task t) {
-        MmStruct mm = t.mm();
-        String text = switch (name) {
-            case "self/maps" -> mm == null ? "" : mm.maps();
-            case "self/status" -> mm == null ? null : "Name:\t" + t.comm() + "\nPid:\t" + t.tgid() + "\nPPid:\t" + t.ppid()
-                    + "\n" + io.mmemu.mm.proc.Vmstat.rss(mm);
-            case "meminfo" -> env.allocator().meminfo();
-            case "buddyinfo" -> env.allocator().buddyinfo();
-            case "vmstat" -> io.mmemu.mm.proc.Vmstat.vmstat(env);
-            case "slabinfo" -> env.kernelSlab().slabinfo();
-            default -> null;
-        };
-        return text == null ? null : text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    /** procfs: the files the model can generate, by name, each from the reading task's state at its first read. */
+    private java.util.Map<String, java.util.function.Function<Task, byte[]>> procFiles() {
+        java.util.Map<String, java.util.function.Function<Task, String>> text = new java.util.TreeMap<>();
+        text.put("self/maps", t -> t.mm() == null ? "" : t.mm().maps());
+        text.put("self/status", t -> "Name:\t" + t.comm() + "\nPid:\t" + t.tgid() + "\nPPid:\t" + t.ppid() + "\n"
+                + (t.mm() == null ? "" : io.mmemu.mm.proc.Vmstat.rss(t.mm())));
+        text.put("meminfo", t -> env.allocator().meminfo());
+        text.put("buddyinfo", t -> env.allocator().buddyinfo());
+        text.put("vmstat", t -> io.mmemu.mm.proc.Vmstat.vmstat(env));
+        text.put("slabinfo", t -> env.kernelSlab().slabinfo());
+        java.util.Map<String, java.util.function.Function<Task, byte[]>> files = new java.util.TreeMap<>();
+        text.forEach((name, f) -> files.put(name, t -> f.apply(t).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return files;
     }
 
     /**

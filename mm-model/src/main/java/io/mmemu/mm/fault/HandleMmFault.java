@@ -1,6 +1,5 @@
 package io.mmemu.mm.fault;
 
-import static io.mmemu.mm.fault.FaultFlags.FAULT_FLAG_INSTRUCTION;
 import static io.mmemu.mm.fault.FaultFlags.FAULT_FLAG_WRITE;
 import static io.mmemu.mm.fault.FaultFlags.VM_FAULT_OK;
 import static io.mmemu.mm.fault.FaultFlags.VM_FAULT_OOM;
@@ -181,13 +180,5 @@ final class HandleMmFault {
         long page = address & -PhysicalMemory.PAGE_SIZE;
         env.tlbFlush().flushTlbMmRange(mm, page, page + PhysicalMemory.PAGE_SIZE, false);
         return VM_FAULT_OK;
-    }
-
-    static boolean isWrite(int flags) {
-        return (flags & FAULT_FLAG_WRITE) != 0;
-    }
-
-    static boolean isInstruction(int flags) {
-        return (flags & FAULT_FLAG_INSTRUCTION) != 0;
     }
 }

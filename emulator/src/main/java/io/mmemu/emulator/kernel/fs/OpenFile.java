@@ -33,12 +33,17 @@ public final class OpenFile {
             return CAPACITY - len;
         }
 
-        public int read(byte[] dst, int n) {
+        /** Copies up to {@code n} buffered bytes into {@code dst} without consuming them. */
+        public int peek(byte[] dst, int n) {
             int k = Math.min(n, len);
             for (int i = 0; i < k; i++) dst[i] = buf[(head + i) % CAPACITY];
+            return k;
+        }
+
+        /** Consumes {@code k} bytes that {@link #peek} returned. */
+        public void consume(int k) {
             head = (head + k) % CAPACITY;
             len -= k;
-            return k;
         }
 
         public int write(byte[] src, int n) {

@@ -10,7 +10,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The guest's view of files, minimal by design:
@@ -30,15 +30,15 @@ public final class Vfs {
             O_CLOEXEC = 0x80000;
 
     private final Path root;
-    private final BiFunction<String, Task, byte[]> procfs;
+    private final Map<String, Function<Task, byte[]>> procfs;
     /** Files already read, by host real path: one MappedFile (and page cache) per file, as one inode. */
     private final Map<String, MappedFile> files = new TreeMap<>();
 
     /**
      * @param root   the --root directory, or null
-     * @param procfs generates a procfs file's contents: ("self/maps" or "slabinfo"..., task) → bytes, or null if unknown
+     * @param procfs the procfs files by name ("self/maps", "slabinfo", ...), each generating its contents for a task
      */
-    public Vfs(Path root, BiFunction<String, Task, byte[]> procfs) {
+    public Vfs(Path root, Map<String, Function<Task, byte[]>> procfs) {
         this.root = root == null ? null : root.toAbsolutePath().normalize();
         this.procfs = procfs;
     }
@@ -72,7 +72,6 @@ public final class Vfs {
     private Object lookup(String guestPath, int flags, Task task) {
         if (guestPath.isEmpty()) return -Errno.ENOENT;
         String path = absolute(guestPath);
-        boolean mustBeDir = guestPath.endsWith("/") || (flags & O_DIRECTORY) != 0;
         if (isProcDirectory(path, task)) {
             Stat st = new Stat(0x16, path.hashCode() & 0xffff, 9, Stat.S_IFDIR | 0555, 0, 0, 0, 0, 1024, 0, 0, 0, 0, 0, 0, 0);
             return new OpenFile(new OpenFile.Directory(st), path, flags);
@@ -83,7 +82,7 @@ public final class Vfs {
             if (o instanceof Integer e) return e;
             return ((OpenFile) o).content() instanceof OpenFile.Directory ? o : -Errno.ENOTDIR;
         }
-        if (mustBeDir && (flags & O_DIRECTORY) != 0) {
+        if ((flags & O_DIRECTORY) != 0) {
             Object o = open(path, flags & ~O_DIRECTORY, task);
             if (o instanceof Integer e) return e;
             return ((OpenFile) o).content() instanceof OpenFile.Directory ? o : -Errno.ENOTDIR;
@@ -93,10 +92,11 @@ public final class Vfs {
             String name = procName(path, task);
             if (name == null) return -Errno.ENOENT;
             if (name.endsWith("/exe")) return openHost(task.exe().path(), path, flags, wantsWrite);
-            if (procfs.apply(name, task) == null) return -Errno.ENOENT;
+            Function<Task, byte[]> generator = procfs.get(name);
+            if (generator == null) return -Errno.ENOENT;
             if (wantsWrite) return -Errno.EACCES;
             Stat st = Stat.proc(name.hashCode() & 0xffff);
-            return new OpenFile(new OpenFile.Generated(() -> procfs.apply(name, task), st), path, flags);
+            return new OpenFile(new OpenFile.Generated(() -> generator.apply(task), st), path, flags);
         }
         if (task.exe() != null && path.equals(task.exe().path().toString())) {
             return openHost(task.exe().path(), path, flags, wantsWrite);
@@ -185,7 +185,7 @@ public final class Vfs {
             String name = procName(path, task);
             if (name == null) return -Errno.ENOENT;
             if (name.equals("self/exe")) return task.exe().displayPath().getBytes(StandardCharsets.UTF_8);
-            return procfs.apply(name, task) == null ? -Errno.ENOENT : -Errno.EINVAL;
+            return procfs.containsKey(name) ? -Errno.EINVAL : -Errno.ENOENT;
         }
         Object o = open(guestPath, O_RDONLY, task);
         return o instanceof Integer e ? e : -Errno.EINVAL;
