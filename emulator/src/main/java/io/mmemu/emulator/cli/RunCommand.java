@@ -50,6 +50,14 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Report each unimplemented syscall once, and how the program ended.")
     boolean verbose;
 
+    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1",
+            description = "Emulated CPUs sharing the memory, one Unicorn engine each (default: ${DEFAULT-VALUE}, at most 64).")
+    int cpus;
+
+    @Option(names = "--quantum", paramLabel = "N", defaultValue = "200000",
+            description = "The time slice in instructions once more than one task is runnable (default: ${DEFAULT-VALUE}).")
+    long quantum;
+
     @Option(names = "--exact-tlb", description = "Drop from Unicorn's TLB every entry the model TLB evicts, so every "
             + "model TLB miss is seen and counted (about 3x slower on streaming access).")
     boolean exactTlb;
@@ -99,13 +107,21 @@ public final class RunCommand implements Callable<Integer> {
             log.println("mmemu: --root " + opts.root + ": not a directory");
             return 2;
         }
+        if (opts.cpus < 1 || opts.cpus > Machine.MAX_CPUS) {
+            log.println("mmemu: --cpus " + opts.cpus + ": expected 1 to " + Machine.MAX_CPUS);
+            return 2;
+        }
+        if (opts.quantum < 1) {
+            log.println("mmemu: --quantum " + opts.quantum + ": expected a positive instruction count");
+            return 2;
+        }
         long ramBytes = (opts.ram + (2L << 20) - 1) & -(2L << 20);
         List<String> argv = new ArrayList<>();
         argv.add(name);
         argv.addAll(args);
         Machine.Options options = new Machine.Options(ramBytes, !opts.noAslr, opts.seed, opts.stats, opts.verbose,
                 new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err), log, opts.exactTlb,
-                opts.root, new java.io.FileInputStream(FileDescriptor.in));
+                opts.root, new java.io.FileInputStream(FileDescriptor.in), opts.cpus, opts.quantum);
         long t0 = System.nanoTime();
         try (Machine machine = new Machine(options)) {
             try {

@@ -131,14 +131,39 @@ public final class Cpu implements AutoCloseable {
         return tlb;
     }
 
-    /** Makes {@code task} current: loads its mm (a CR3 write, which flushes its non-global entries). */
+    /**
+     * Makes {@code task} current. Another mm is loaded with a CR3 write, which flushes the
+     * non-global entries; a thread of the mm already loaded needs none (switch_mm_irqs_off()
+     * keeps the TLB when prev == next).
+     */
     public void switchTo(Task task) {
         current = task;
+        if (task.mm() == mm && mm != null && mm.pgd().cr3() == cr3) return;
         mm = task.mm();
         cr3 = mm.pgd().cr3();
         uc.regWrite(X86Reg.CR3, cr3);
         tlb.movToCr3(cr3);
         flushUnicornTlb();
+    }
+
+    /** The registers a new task's first run starts from, in {@link #readStartRegs} order. */
+    public static final int[] START_REGS = {X86Reg.RAX, X86Reg.RBX, X86Reg.RCX, X86Reg.RDX, X86Reg.RSI, X86Reg.RDI,
+            X86Reg.RBP, X86Reg.RSP, X86Reg.R8, X86Reg.R9, X86Reg.R10, X86Reg.R11, X86Reg.R12, X86Reg.R13, X86Reg.R14,
+            X86Reg.R15, X86Reg.RIP, X86Reg.EFLAGS, X86Reg.FS_BASE, X86Reg.GS_BASE, X86Reg.FPCW, X86Reg.MXCSR};
+    /** Indices into a {@link #START_REGS} array. */
+    public static final int START_RAX = 0, START_RCX = 2, START_RSP = 7, START_R11 = 11, START_RIP = 16,
+            START_EFLAGS = 17, START_FS_BASE = 18;
+
+    /** This engine's registers, as a new task's start state (copy_thread() copies the parent's). */
+    public long[] readStartRegs() {
+        long[] v = new long[START_REGS.length];
+        uc.regReadBatch(START_REGS, v);
+        return v;
+    }
+
+    /** Loads a new task's start state into this engine (before its first run here). */
+    public void writeStartRegs(long[] v) {
+        uc.regWriteBatch(START_REGS, v);
     }
 
     /**
@@ -300,7 +325,18 @@ public final class Cpu implements AutoCloseable {
         return rescheduleRequested;
     }
 
+    /** Runs the current task with no time limit: until it exits, is killed or gives up the CPU. */
     public RunOutcome run() {
+        return run(0);
+    }
+
+    /**
+     * Runs the current task until it exits, is killed or gives up the CPU, or, when
+     * {@code quantum} is positive, until about that many instructions have run (the timer tick;
+     * each stop of the engine for kernel work starts a fresh count, which keeps the count
+     * deterministic without counting every instruction).
+     */
+    public RunOutcome run(long quantum) {
         Task task = current;
         rescheduleRequested = false;
         // Signals sent while the task was off the CPU are delivered before it runs again.
@@ -311,7 +347,7 @@ public final class Cpu implements AutoCloseable {
             pendingOom = null;
             stopRequested = false;
             long rip = uc.regRead(X86Reg.RIP);
-            int err = uc.emuStart(rip, -1L, 0, 0);
+            int err = uc.emuStart(rip, -1L, 0, quantum);
             if (task.exited()) break;
             // RIP is precise only now that Unicorn has stopped (inside a hook it may lag behind).
             long stopIp = uc.regRead(X86Reg.RIP);
@@ -338,10 +374,13 @@ public final class Cpu implements AutoCloseable {
             } else if (err != UnicornException.UC_ERR_OK) {
                 lastFault = new FaultResult.Signal(11, 0x80, 0, 0, 0, "CPU stopped: " + Unicorn.strerror(err));
                 syscalls.forceSigFault(task, lastFault, 13, stopIp);
-            } else if (!stopRequested && stopIp == rip) {
+            } else if (!stopRequested && stopIp == rip && quantum == 0) {
                 // Unicorn returned without running anything and without a reason: do not spin.
                 return RunOutcome.killed(11, rip, new FaultResult.Signal(11, 0x80, 0, 0, 0, "CPU made no progress"));
             }
+            // An engine that stopped on its own, with no hook asking, ran out of its instruction count.
+            boolean tick = quantum > 0 && err == UnicornException.UC_ERR_OK && !stopRequested && pendingSignal == null
+                    && pendingOom == null;
             int kill = syscalls.exitToUserMode(this, task);
             if (task.exited()) break;
             if (kill != 0) return killedBy(task, kill, stopIp);
@@ -350,6 +389,7 @@ public final class Cpu implements AutoCloseable {
                 rescheduleRequested = false;
                 return RunOutcome.yielded();
             }
+            if (tick) return RunOutcome.tick();
         }
         return RunOutcome.exited(task.exitCode());
     }

@@ -79,6 +79,9 @@ public final class LinuxSyscalls implements SyscallHandler {
     }
 
     private final Processes procs;
+    private final Futexes futexes;
+    /** Where new tasks are queued; set once the CPUs exist ({@link #setScheduler}). */
+    private Scheduler scheduler;
     /** Inode numbers of shmem objects, in creation order (deterministic). */
     private long shmemIno = 1000;
     private final Exec exec;
@@ -90,6 +93,7 @@ public final class LinuxSyscalls implements SyscallHandler {
             PrintStream log, boolean verbose, Processes procs, Exec exec) {
         this.uaccess = uaccess;
         this.procs = procs;
+        this.futexes = new Futexes(uaccess, procs);
         this.exec = exec;
         this.files = new FileSyscalls(uaccess, vfs, stdin, stdout, stderr, new FileSyscalls.Sleeping() {
             @Override
@@ -114,6 +118,14 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.nodename = "mmemu";
     }
 
+    void setScheduler(Scheduler scheduler) {
+        this.scheduler = scheduler;
+    }
+
+    Futexes futexes() {
+        return futexes;
+    }
+
     @Override
     public boolean syscall(Cpu cpu, Task task) {
         Unicorn uc = cpu.engine();
@@ -125,8 +137,10 @@ public final class LinuxSyscalls implements SyscallHandler {
             // The task sleeps; RAX keeps the number so that the rewound syscall is the same call.
             ret = nr;
             restartPending = true;
-            procs.current().sleeping = true;
+            procs.of(task).sleeping = true;
         }
+        // A task woken (or created) by this call may run: the scheduler looks again at once.
+        if (procs.takeWakeups()) cpu.requestReschedule();
         results[0] = ret;
         results[1] = args[7] + 2; // RCX: the instruction after syscall
         results[2] = args[8];     // R11: RFLAGS
@@ -188,7 +202,7 @@ public final class LinuxSyscalls implements SyscallHandler {
                 victim = p;
             }
         }
-        if (victim == null) victim = procs.current();
+        if (victim == null) victim = procs.of(task);
         Task v = victim.task;
         MmStruct m = v.mm();
         log.printf("mmemu: Out of memory: Killed process %d (%s) total-vm:%dkB, anon-rss:%dkB, file-rss:%dkB, "
@@ -240,8 +254,14 @@ public final class LinuxSyscalls implements SyscallHandler {
             case Sysno.PRLIMIT64 -> rlimits.prlimit(task, (int) a0, (int) a1, a2, a3);
             // The guest is root in its own namespace: dropping capabilities succeeds.
             case Sysno.CAPSET -> 0;
-            case Sysno.EXIT, Sysno.EXIT_GROUP -> {
+            case Sysno.EXIT -> {
+                mmRelease(task);
                 task.exit((int) a0);
+                yield 0;
+            }
+            case Sysno.EXIT_GROUP -> {
+                task.exit((int) a0);
+                procs.zapOtherThreads(task);
                 yield 0;
             }
             case Sysno.BRK -> mm.sysBrk(a0);
@@ -272,11 +292,19 @@ public final class LinuxSyscalls implements SyscallHandler {
             case Sysno.KILL -> sysKill(task, (int) a0, (int) a1, SigInfo.SI_USER);
             case Sysno.FORK, Sysno.VFORK -> sysFork(cpu, task);
             case Sysno.CLONE -> (a0 & (CLONE_VM | CLONE_THREAD)) == 0 || (a0 & CLONE_VFORK) != 0 ? sysFork(cpu, task)
-                    : -Errno.ENOSYS;
+                    : sysCloneThread(cpu, task, a0, a1, a2, a3, a4);
+            case Sysno.FUTEX -> futexes.doFutex(procs.of(task), a0, (int) a1, a2, a3, a4, a5, signalPending(task),
+                    nowNanos(1));
+            case Sysno.SET_ROBUST_LIST -> {
+                if (a1 != 24) yield -Errno.EINVAL; // sizeof(struct robust_list_head)
+                task.robustList = a0;
+                yield 0;
+            }
             case Sysno.WAIT4 -> procs.wait4(task, (int) a0, a1, (int) a2, a3, signalPending(task));
             case Sysno.PAUSE -> signalPending(task) ? -Errno.EINTR : BLOCK;
             case Sysno.SCHED_YIELD, Sysno.NANOSLEEP, Sysno.CLOCK_NANOSLEEP -> {
                 // No time passes in the model; sleeping gives the CPU to the others, as a yield.
+                procs.of(task).yielded = true;
                 cpu.requestReschedule();
                 yield 0;
             }
@@ -286,9 +314,8 @@ public final class LinuxSyscalls implements SyscallHandler {
             case Sysno.PIPE -> files.pipe2(task, a0, 0);
             case Sysno.PIPE2 -> files.pipe2(task, a0, (int) a1);
             case Sysno.EXECVE -> sysExecve(task, a0, a1, a2);
-            case Sysno.TKILL -> a0 == task.pid() ? sysKill(task, task.tgid(), (int) a1, SigInfo.SI_TKILL) : -Errno.ESRCH;
-            case Sysno.TGKILL -> a0 == task.tgid() && a1 == task.pid() ? sysKill(task, task.tgid(), (int) a2, SigInfo.SI_TKILL)
-                    : a0 <= 0 || a1 <= 0 ? -Errno.EINVAL : -Errno.ESRCH;
+            case Sysno.TKILL -> sysTgkill(task, -1, (int) a0, (int) a1);
+            case Sysno.TGKILL -> sysTgkill(task, (int) a0, (int) a1, (int) a2);
             default -> {
                 if (verbose && reportedUnknown.add(nr)) {
                     String name = Sysno.name(nr);
@@ -421,6 +448,11 @@ public final class LinuxSyscalls implements SyscallHandler {
     static final long VIRTUAL_EPOCH_SECONDS = 1_767_225_600L; // 2026-01-01T00:00:00Z
     private long clockTicks;
 
+    /** The machine's clock jumps forward to {@code monotonicNanos} (nothing could run before it). */
+    void advanceClockTo(long monotonicNanos) {
+        clockTicks = Math.max(clockTicks, (monotonicNanos + 999) / 1000);
+    }
+
     private long nowNanos(int clock) {
         clockTicks++;
         long ns = clockTicks * 1000;
@@ -518,18 +550,101 @@ public final class LinuxSyscalls implements SyscallHandler {
         return 0;
     }
 
-    static final long CLONE_VM = 0x100, CLONE_VFORK = 0x4000, CLONE_THREAD = 0x10000;
+    static final long CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800,
+            CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000, CLONE_THREAD = 0x10000, CLONE_SYSVSEM = 0x40000,
+            CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000,
+            CLONE_DETACHED = 0x400000, CLONE_CHILD_SETTID = 0x1000000;
+    /** The clone flags a thread may carry here (what musl's pthread_create passes, and a few harmless ones). */
+    private static final long THREAD_FLAGS = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD
+            | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED
+            | CLONE_CHILD_SETTID | 0xff;
+
+    /**
+     * Models kernel_clone() for a thread (copy_process() with CLONE_VM | CLONE_SIGHAND |
+     * CLONE_THREAD): a new task of the caller's group on the same mm, starting at the
+     * instruction after the syscall with RAX 0, its stack at {@code newsp} and, with
+     * CLONE_SETTLS, its FS base at {@code tls}; x86-64 passes (flags, newsp, parent_tid, child_tid, tls).
+     */
+    private long sysCloneThread(Cpu cpu, Task parent, long flags, long newsp, long parentTid, long childTid, long tls) {
+        // copy_process()'s checks: a thread needs the shared handlers, which need the shared mm.
+        if ((flags & CLONE_THREAD) != 0 && (flags & CLONE_SIGHAND) == 0) return -Errno.EINVAL;
+        if ((flags & CLONE_SIGHAND) != 0 && (flags & CLONE_VM) == 0) return -Errno.EINVAL;
+        if ((flags & ~THREAD_FLAGS) != 0 || (flags & (CLONE_THREAD | CLONE_FILES)) != (CLONE_THREAD | CLONE_FILES)) {
+            return -Errno.EINVAL; // a CLONE_VM process of its own, or a thread with its own files: not modelled
+        }
+        if ((flags & CLONE_SETTLS) != 0 && (tls < 0 || tls >= MmStruct.TASK_SIZE)) return -Errno.EPERM;
+        int tid = procs.allocPid();
+        Task child = new Task(tid, parent);
+        child.blocked = parent.blocked;
+        child.fsBase = (flags & CLONE_SETTLS) != 0 ? tls : parent.fsBase;
+        Processes.Proc p = procs.add(child);
+        if (p == null) {
+            child.exit(0); // gives the mm reference back
+            return -Errno.ENOMEM;
+        }
+        MmStruct mm = parent.mm();
+        if ((flags & CLONE_PARENT_SETTID) != 0) uaccess.putUserInt(mm, parentTid, tid);
+        if ((flags & CLONE_CHILD_SETTID) != 0) uaccess.putUserInt(mm, childTid, tid);
+        if ((flags & CLONE_CHILD_CLEARTID) != 0) child.clearChildTid = childTid;
+        long[] regs = childStartRegs(cpu);
+        if (newsp != 0) regs[Cpu.START_RSP] = newsp;
+        regs[Cpu.START_FS_BASE] = child.fsBase;
+        p.startRegs = regs;
+        scheduler.enqueueNew(p);
+        cpu.requestReschedule();
+        return tid;
+    }
+
+    /** ret_from_fork's registers: the parent's at the syscall, returning 0 at the next instruction (copy_thread()). */
+    private static long[] childStartRegs(Cpu cpu) {
+        long[] regs = cpu.readStartRegs();
+        long rip = regs[Cpu.START_RIP] + 2; // inside the hook RIP is still at the syscall instruction
+        regs[Cpu.START_RIP] = rip;
+        regs[Cpu.START_RAX] = 0;
+        regs[Cpu.START_RCX] = rip;
+        regs[Cpu.START_R11] = regs[Cpu.START_EFLAGS];
+        return regs;
+    }
+
+    /**
+     * Models mm_release(), kernel/fork.c, at a thread's exit: with CLONE_CHILD_CLEARTID, while
+     * other tasks still use the mm, the tid word is zeroed and one waiter woken (what
+     * pthread_join waits for).
+     */
+    private void mmRelease(Task task) {
+        if (task.clearChildTid == 0 || task.mm() == null || task.mm().mmUsers() <= 1) return;
+        if (uaccess.putUserInt(task.mm(), task.clearChildTid, 0) == 0) {
+            futexes.futexWake(task, task.clearChildTid, false, 1, Futexes.FUTEX_BITSET_MATCH_ANY);
+        }
+        task.clearChildTid = 0;
+    }
+
+    /** Models do_tkill() for tgkill() and, with tgid -1, tkill(): a signal to one thread. */
+    private long sysTgkill(Task task, int tgid, int tid, int sig) {
+        if (tid <= 0 || (tgid != -1 && tgid <= 0)) return -Errno.EINVAL;
+        if (sig < 0 || sig > 64) return -Errno.EINVAL;
+        Processes.Proc p = procs.byPid(tid);
+        if (p == null || !p.alive() || (tgid != -1 && p.task.tgid() != tgid)) return -Errno.ESRCH;
+        if (sig == 0) return 0;
+        Signals.send(p.task, SigInfo.user(sig, SigInfo.SI_TKILL, task.tgid(), 0));
+        procs.wakeAll();
+        return 0;
+    }
 
     /** Models kill_something_info(): one process, or all of them (one process group here) for 0 and -1. */
     private long sysKill(Task task, int pid, int sig, int code) {
         if (sig < 0 || sig > 64) return -Errno.EINVAL;
         java.util.List<Task> targets = new java.util.ArrayList<>();
         if (pid > 0) {
-            Processes.Proc p = procs.byPid(pid);
-            if (p == null || p.zombie) return p == null ? -Errno.ESRCH : 0;
-            targets.add(p.task);
+            Processes.Proc p = procs.byPid(pid); // a thread's id names its process too (find_vpid())
+            if (p == null) return -Errno.ESRCH;
+            Processes.Proc target = procs.signalTarget(p.task.tgid(), sig);
+            if (target == null) return 0; // a zombie: the signal is accepted and goes nowhere
+            targets.add(target.task);
         } else {
-            for (Processes.Proc p : procs.alive()) if (pid != -1 || p.task != task) targets.add(p.task);
+            java.util.SortedSet<Integer> groups = new java.util.TreeSet<>();
+            for (Processes.Proc p : procs.alive()) if (pid != -1 || p.task.tgid() != task.tgid()) groups.add(p.task.tgid());
+            for (int tgid : groups) targets.add(procs.signalTarget(tgid, sig).task);
             if (targets.isEmpty()) return -Errno.ESRCH;
         }
         if (sig == 0) return 0;
@@ -559,8 +674,8 @@ public final class LinuxSyscalls implements SyscallHandler {
         }
         files.forkFiles(parent, child);
         rlimits.fork(parent, child);
-        p.ctx = cpu.engine().contextSave(); // the parent's registers at the syscall: ret_from_fork fixes RIP/RAX
-        p.forkChild = true;
+        p.startRegs = childStartRegs(cpu);
+        scheduler.enqueueNew(p);
         return pid;
     }
 

@@ -14,7 +14,6 @@ import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.TlbFlush;
 import io.mmemu.tlb.TlbConfig;
 import io.mmemu.emulator.kernel.fs.Vfs;
-import io.mmemu.emulator.cpu.Cpu;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,7 +33,27 @@ import java.util.SplittableRandom;
 public final class Machine implements AutoCloseable {
     /** How a machine is set up. */
     public record Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
-            OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb, Path root, InputStream stdin) {
+            OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb, Path root, InputStream stdin,
+            int cpus, long quantum) {
+        public Options {
+            if (cpus < 1 || cpus > MAX_CPUS) {
+                throw new IllegalArgumentException("cpus must be 1.." + MAX_CPUS + " (got " + cpus + ")");
+            }
+            if (quantum < 1) throw new IllegalArgumentException("quantum must be positive (got " + quantum + ")");
+        }
+
+        public Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
+                OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb, Path root, InputStream stdin) {
+            this(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root, stdin, 1,
+                    Scheduler.DEFAULT_QUANTUM);
+        }
+
+        /** The same options on {@code n} CPUs. */
+        public Options withCpus(int n) {
+            return new Options(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
+                    stdin, n, quantum);
+        }
+
         public Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
                 OutputStream stdout, OutputStream stderr, PrintStream log) {
             this(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, false);
@@ -52,10 +71,14 @@ public final class Machine implements AutoCloseable {
 
     static final int FIRST_PID = 2;
 
+    /** The most CPUs a machine may have (one Unicorn engine each). */
+    public static final int MAX_CPUS = 64;
+
     private final Options options;
     private final MmEnv env;
     private final UserAccess uaccess;
-    private final Cpu cpu;
+    private final Cpu[] cpus;
+    private final Scheduler scheduler;
     private final SplittableRandom random;
     private final Vfs vfs;
     private final Processes procs;
@@ -82,19 +105,30 @@ public final class Machine implements AutoCloseable {
                     public void start(Cpu c, Task t) {
                         BinfmtElf.Loaded l = pendingStart;
                         pendingStart = null;
-                        startThread(l.entry(), l.sp());
+                        startThread(c, l.entry(), l.sp());
                     }
                 });
-        this.cpu = new Cpu(0, env, syscalls, options.countInstructions(), TlbConfig.TYPICAL, options.exactTlb());
+        this.cpus = new Cpu[options.cpus()];
+        try {
+            for (int i = 0; i < cpus.length; i++) {
+                cpus[i] = new Cpu(i, env, syscalls, options.countInstructions(), TlbConfig.TYPICAL, options.exactTlb());
+            }
+        } catch (RuntimeException e) {
+            for (Cpu c : cpus) if (c != null) c.close();
+            env.mem().close();
+            throw e;
+        }
+        this.scheduler = new Scheduler(cpus, procs, syscalls, options.log(), options.quantum());
+        syscalls.setScheduler(scheduler);
         env.setTlbFlush(new TlbFlush() {
             @Override
             public void flushTlbMmRange(MmStruct mm, long start, long end, boolean freedTables) {
-                if (cpu.loadedMm() == mm) cpu.flushTlbRange(start, end);
+                for (Cpu c : cpus) if (c.loadedMm() == mm) c.flushTlbRange(start, end);
             }
 
             @Override
             public void flushTranslatedCode() {
-                cpu.flushTranslatedCode();
+                for (Cpu c : cpus) c.flushTranslatedCode();
             }
         });
     }
@@ -103,8 +137,14 @@ public final class Machine implements AutoCloseable {
         return env;
     }
 
+    /** CPU 0. */
     public Cpu cpu() {
-        return cpu;
+        return cpus[0];
+    }
+
+    /** Every CPU, in id order. */
+    public List<Cpu> cpus() {
+        return List.of(cpus);
     }
 
     public Task task() {
@@ -136,12 +176,14 @@ public final class Machine implements AutoCloseable {
         task = new Task(FIRST_PID, FIRST_PID, 1, abs.getFileName().toString());
         task.setMm(loaded.mm());
         task.setExe(file);
-        if (procs.add(task) == null) {
+        Processes.Proc p = procs.add(task);
+        if (p == null) {
             loaded.mm().exitMmap();
             throw new ExecFailure(io.mmemu.mm.vma.Errno.ENOMEM, "no memory for the task's kernel objects (task_struct)");
         }
-        cpu.switchTo(task);
-        startThread(loaded.entry(), loaded.sp());
+        scheduler.startFirst(p);
+        cpus[0].switchTo(task);
+        startThread(cpus[0], loaded.entry(), loaded.sp());
     }
 
     /**
@@ -173,9 +215,11 @@ public final class Machine implements AutoCloseable {
         } catch (ExecFailure e) {
             return -e.errno();
         }
+        // de_thread(): the other threads of the group die first (their mm references go).
+        procs.zapOtherThreadsForExec(t);
         MmStruct old = t.mm();
         t.setMm(loaded.mm());
-        old.exitMmap();
+        if (old.mmput()) old.exitMmap();
         t.setExe(file);
         t.setComm(Path.of(path).getFileName() == null ? path : Path.of(path).getFileName().toString());
         for (int sig = 1; sig <= 64; sig++) {
@@ -183,13 +227,13 @@ public final class Machine implements AutoCloseable {
             t.sigFlags[sig] = 0;
             t.sigMask[sig] = 0;
         }
-        cpu.switchTo(t);
+        scheduler.cpuOf(procs.of(t)).switchTo(t);
         pendingStart = loaded;
         return 0;
     }
 
     /** Models start_thread(): RIP at the entry, RSP at the stack, every other register zero, IF set. */
-    private void startThread(long entry, long sp) {
+    private static void startThread(Cpu cpu, long entry, long sp) {
         int[] regs = {X86Reg.RAX, X86Reg.RBX, X86Reg.RCX, X86Reg.RDX, X86Reg.RSI, X86Reg.RDI, X86Reg.RBP, X86Reg.R8,
                 X86Reg.R9, X86Reg.R10, X86Reg.R11, X86Reg.R12, X86Reg.R13, X86Reg.R14, X86Reg.R15, X86Reg.FS_BASE,
                 X86Reg.GS_BASE, X86Reg.RSP, X86Reg.RIP, X86Reg.EFLAGS};
@@ -221,41 +265,11 @@ public final class Machine implements AutoCloseable {
     }
 
     /**
-     * Runs the processes until none is left: the first program and whatever it forks, scheduled
-     * as {@link Processes} describes. A process killed by a signal dies with it (do_exit). When
-     * every live process sleeps and nothing can wake them, they are killed (the host would hang).
-     * Returns how the first program ended.
+     * Runs the tasks until none is left: the first program and whatever it forks or clones,
+     * scheduled as {@link Scheduler} describes. Returns how the first program ended.
      */
     public RunOutcome run() {
-        Task main = task;
-        RunOutcome mainOutcome = null;
-        Processes.Proc p = procs.current();
-        while (true) {
-            RunOutcome o = cpu.run();
-            Task t = p.task;
-            if (!o.switched()) {
-                if (o.killed()) t.killBySignal(o.signal());
-                syscalls.exitProcess(t);
-                procs.exitNotify(p);
-                if (t == main) mainOutcome = o;
-            }
-            Processes.Proc next = procs.pickNext(p);
-            if (next == null) {
-                for (Processes.Proc stuck : procs.alive()) {
-                    options.log().println("mmemu: pid " + stuck.task.tgid() + " (" + stuck.task.comm()
-                            + ") sleeps forever with nothing left to wake it: killed");
-                    stuck.task.killBySignal(9);
-                    syscalls.exitProcess(stuck.task);
-                    procs.exitNotify(stuck);
-                    if (stuck.task == main) mainOutcome = RunOutcome.killed(9, 0, null);
-                }
-                break;
-            }
-            procs.switchTo(cpu, p, next);
-            p = next;
-        }
-        procs.releaseAll();
-        return mainOutcome != null ? mainOutcome : RunOutcome.exited(main.exitCode());
+        return scheduler.run(task);
     }
 
     /** Frames in use that no process owns: page-cache pages of the program and the zero page excluded. */
@@ -266,7 +280,7 @@ public final class Machine implements AutoCloseable {
 
     @Override
     public void close() {
-        cpu.close();
+        for (Cpu c : cpus) c.close();
         env.mem().close();
     }
 }

@@ -15,39 +15,56 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The processes of one machine and their scheduling on its CPU: fork (kernel/fork.c), exit with
- * zombies and SIGCHLD (kernel/exit.c), wait4, and the choice of what runs next.
+ * The tasks of one machine — processes and their threads — and their lifecycle: fork and clone
+ * (kernel/fork.c), exit of a thread and of a thread group with zombies and SIGCHLD
+ * (kernel/exit.c), and wait4. Which task runs where is the {@link Scheduler}'s business.
  *
- * <p>Scheduling is deterministic and cooperative: the running process keeps the CPU until it
- * exits, is killed, sleeps or yields; then the next runnable process in pid order (round robin)
- * runs. A fork's parent goes on first, as Linux's default (sched_child_runs_first = 0). Sleeping
- * is coarse: a blocking syscall ends with the task asleep and its syscall instruction re-executed
- * when it is woken; any event that may satisfy a sleeper (an exit, pipe traffic, a signal) wakes
- * every sleeper, which then re-checks (a thundering herd, but exact in outcome).
+ * <p>A process is a thread group: its leader's tid is the group's tgid, what getpid() returns.
+ * Threads share the leader's mm, signal handlers and descriptor table. A thread other than the
+ * leader is reaped at once when it exits (its exit_signal is -1); the leader stays a zombie
+ * until the last thread of its group has exited, and only then is the parent told (SIGCHLD).
  *
- * <p>Each process not on the CPU keeps its registers in a Unicorn context.
+ * <p>Sleeping is coarse: a blocking syscall ends with the task asleep and its syscall
+ * instruction re-executed when it is woken; any event that may satisfy a sleeper (an exit, pipe
+ * traffic, a signal) wakes every sleeper, which then re-checks (a thundering herd, but exact in
+ * outcome). Futex waiters re-check their own queue entry instead ({@link Futexes}).
  *
- * <p>Each process owns its kernel objects in the slab caches of emulated memory, allocated when
- * it is created ({@link #add}, the allocations of copy_process()) and freed as Linux frees them:
- * the files_struct when it exits (exit_files()), the rest when it is reaped (release_task():
- * sighand_struct, signal_struct, pid and task_struct), or at the end of the run for a process
- * nobody reaped ({@link #releaseAll}).
+ * <p>Each task's kernel objects live in the slab caches of emulated memory, allocated when it
+ * is created ({@link #add}, the allocations of copy_process()) and freed as Linux frees them:
+ * the files_struct when its process exits (exit_files()), the rest when it is reaped
+ * (release_task(): sighand_struct, signal_struct, pid and task_struct), or at the end of the
+ * run for a process nobody reaped ({@link #releaseAll}). A thread has its own task_struct and
+ * pid and shares the group's other objects.
  */
 final class Processes {
-    /** One process: its task, saved registers while off the CPU, and its scheduling state. */
+    /** One task: its saved registers while off the CPU, and its scheduling state. */
     static final class Proc {
         final Task task;
+        /** The task's registers while it is off its CPU (a context of that CPU's engine). */
         Unicorn.Context ctx;
+        /** Registers of a fork or clone child that has not run yet, loaded at its first switch ({@link Cpu#START_REGS}). */
+        long[] startRegs;
+        /** The CPU whose run queue holds the task. */
+        int cpu;
         boolean sleeping;
-        /** A fork child that has not run yet: on its first run its registers are its parent's at the fork. */
-        boolean forkChild;
+        /** It called sched_yield(): the CPU takes the next task of its queue. */
+        boolean yielded;
+        /** Its time slice ran out: the CPU takes the next task of its queue. */
+        boolean preempted;
+        /** The whole thread group has exited: the leader waits to be reaped by its parent. */
         boolean zombie;
+        /** Gone: its kernel objects freed (a reaped zombie, or a thread that exited). */
         boolean reaped;
-        /** Physical addresses of the process's objects in task_struct_cachep, pid_cachep, signal_cachep, sighand_cachep, files_cachep; 0 once freed. */
+        /** Physical addresses of the task's objects in task_struct_cachep, pid_cachep, signal_cachep, sighand_cachep, files_cachep; 0 once freed or shared. */
         long taskStruct, pid, signal, sighand, files;
 
         Proc(Task task) {
             this.task = task;
+        }
+
+        /** Runnable or asleep: neither exited nor gone. */
+        boolean alive() {
+            return !task.exited() && !reaped;
         }
     }
 
@@ -59,7 +76,7 @@ final class Processes {
     private final UserAccess uaccess;
     private final KernelSlab slab;
     private int lastPid = Machine.FIRST_PID;
-    private Proc current;
+    private int wakeups;
 
     Processes(UserAccess uaccess, KernelSlab slab) {
         this.uaccess = uaccess;
@@ -75,17 +92,20 @@ final class Processes {
     Proc add(Task t) {
         Proc p = new Proc(t);
         p.taskStruct = slab.alloc(slab.taskStructCachep());
-        p.files = slab.alloc(slab.filesCachep());
-        p.sighand = slab.alloc(slab.sighandCachep());
-        p.signal = slab.alloc(slab.signalCachep());
         p.pid = slab.alloc(slab.pidCachep());
-        if (p.taskStruct == 0 || p.files == 0 || p.sighand == 0 || p.signal == 0 || p.pid == 0) {
+        boolean failed = p.taskStruct == 0 || p.pid == 0;
+        if (t.isGroupLeader()) { // a thread shares its group's files_struct, sighand_struct and signal_struct
+            p.files = slab.alloc(slab.filesCachep());
+            p.sighand = slab.alloc(slab.sighandCachep());
+            p.signal = slab.alloc(slab.signalCachep());
+            failed |= p.files == 0 || p.sighand == 0 || p.signal == 0;
+        }
+        if (failed) {
             exitFiles(p);
             freeTaskObjects(p);
             return null;
         }
-        procs.put(t.tgid(), p);
-        if (current == null) current = p;
+        procs.put(t.pid(), p);
         return p;
     }
 
@@ -122,13 +142,39 @@ final class Processes {
         }
     }
 
-    Proc current() {
-        return current;
+    /** The task with thread id {@code tid} (a process's leader when tid is its pid), unless gone. */
+    Proc byPid(int tid) {
+        Proc p = procs.get(tid);
+        return p == null || p.reaped ? null : p;
     }
 
-    Proc byPid(int pid) {
-        Proc p = procs.get(pid);
-        return p == null || p.reaped ? null : p;
+    /** The entry of {@code t}. */
+    Proc of(Task t) {
+        return procs.get(t.pid());
+    }
+
+    /** Every task, in tid order (runnable, asleep, zombie or gone). */
+    java.util.Collection<Proc> all() {
+        return procs.values();
+    }
+
+    /** The live threads of thread group {@code tgid}, in tid order. */
+    List<Proc> threads(int tgid) {
+        List<Proc> out = new ArrayList<>();
+        for (Proc p : procs.values()) if (p.task.tgid() == tgid && p.alive()) out.add(p);
+        return out;
+    }
+
+    /**
+     * The thread of group {@code tgid} a process-directed signal goes to, as complete_signal()
+     * picks: the leader unless it blocks the signal or has exited, else the first thread that
+     * does not block it, else the leader (or first live thread) to hold it pending.
+     */
+    Proc signalTarget(int tgid, int sig) {
+        List<Proc> ts = threads(tgid);
+        if (ts.isEmpty()) return null;
+        for (Proc p : ts) if ((p.task.blocked & Signals.bit(sig)) == 0) return p;
+        return ts.get(0);
     }
 
     /** alloc_pid(): the next free pid, increasing as Linux's (no wrap in a run this short). */
@@ -139,16 +185,76 @@ final class Processes {
         return lastPid;
     }
 
+    /** Wakes every sleeper (each re-checks what it waits for). */
     void wakeAll() {
-        for (Proc p : procs.values()) p.sleeping = false;
+        for (Proc p : procs.values()) wake(p);
     }
 
-    /** Models forget_original_parent() and exit_notify(): the task is a zombie its parent may reap. */
-    void exitNotify(Proc p) {
+    /** Wakes one sleeper (try_to_wake_up()). */
+    void wake(Proc p) {
+        if (!p.sleeping) return;
+        p.sleeping = false;
+        wakeups++;
+    }
+
+    /** Whether a task was woken since the last call: the waker's CPU then lets the scheduler look again. */
+    boolean takeWakeups() {
+        boolean any = wakeups != 0;
+        wakeups = 0;
+        return any;
+    }
+
+    /**
+     * Models the end of do_exit() for a task that has exited: a thread that is not its group's
+     * last is reaped at once (release_task(); a dead leader waits for the rest of its group);
+     * the last one makes the group a zombie and tells the parent ({@link #exitNotify}). Returns
+     * true when the whole process is gone (the caller then releases its files).
+     */
+    boolean exitThread(Proc p) {
+        int tgid = p.task.tgid();
+        boolean last = threads(tgid).isEmpty();
+        if (!p.task.isGroupLeader()) releaseTask(p);
+        if (!last) return false;
+        Proc leader = procs.get(tgid);
+        exitNotify(leader);
+        return true;
+    }
+
+    /**
+     * Models zap_other_threads(), kernel/signal.c, for do_group_exit(): every other thread of
+     * {@code t}'s group exits with {@code t}'s status (an exit_group() code or a fatal signal);
+     * those that are not the leader are reaped at once. The leader takes the group's status even
+     * if it had exited before (signal->group_exit_code is what wait4() reports).
+     */
+    void zapOtherThreads(Task t) {
+        for (Proc p : procs.values()) {
+            if (p.task == t || p.reaped || p.task.tgid() != t.tgid()) continue;
+            if (!p.task.exited() || p.task.isGroupLeader()) p.task.setExitStatus(t.exitCode(), t.termSignal());
+            p.sleeping = false;
+            if (!p.task.isGroupLeader()) releaseTask(p);
+        }
+    }
+
+    /**
+     * de_thread() for execve(): the other threads of {@code t}'s group are killed and reaped
+     * before the new program replaces the mm (a dead leader is left for its parent; the model
+     * does not give its pid to an exec'ing non-leader thread).
+     */
+    void zapOtherThreadsForExec(Task t) {
+        for (Proc p : procs.values()) {
+            if (p.task == t || p.reaped || p.task.tgid() != t.tgid() || p.task.exited()) continue;
+            p.task.killBySignal(9);
+            p.sleeping = false;
+            if (!p.task.isGroupLeader()) releaseTask(p);
+        }
+    }
+
+    /** Models forget_original_parent() and exit_notify(): the group's leader is a zombie its parent may reap. */
+    private void exitNotify(Proc p) {
         exitFiles(p); // do_exit() runs exit_files() just before exit_notify()
         p.zombie = true;
         for (Proc c : procs.values()) {
-            if (!c.reaped && c.task.ppid() == p.task.tgid()) {
+            if (!c.reaped && c.task.isGroupLeader() && c.task.ppid() == p.task.tgid()) {
                 c.task.setPpid(1);
                 if (c.zombie) releaseTask(c); // init reaps it at once
             }
@@ -172,7 +278,7 @@ final class Processes {
     private List<Proc> children(Task t, int pid) {
         List<Proc> out = new ArrayList<>();
         for (Proc c : procs.values()) {
-            if (c.reaped || c.task.ppid() != t.tgid()) continue;
+            if (c.reaped || !c.task.isGroupLeader() || c.task.ppid() != t.tgid()) continue;
             if (pid > 0 && c.task.tgid() != pid) continue;
             out.add(c);
         }
@@ -200,48 +306,11 @@ final class Processes {
         return signalPending ? -Errno.EINTR : LinuxSyscalls.BLOCK;
     }
 
-    /** The next process to run after {@code from}: runnable, in pid order after it, wrapping around. */
-    Proc pickNext(Proc from) {
-        Proc first = null;
-        Proc after = null;
-        for (Proc p : procs.values()) {
-            if (p.zombie || p.reaped || p.sleeping) continue;
-            if (first == null) first = p;
-            if (after == null && p.task.tgid() > from.task.tgid()) after = p;
-        }
-        return after != null ? after : first;
-    }
-
-    /** Whether any process is alive (asleep or not). */
-    boolean anyAlive() {
-        for (Proc p : procs.values()) if (!p.zombie && !p.reaped) return true;
-        return false;
-    }
-
+    /** The live tasks (runnable or asleep), in tid order. */
     List<Proc> alive() {
         List<Proc> out = new ArrayList<>();
-        for (Proc p : procs.values()) if (!p.zombie && !p.reaped) out.add(p);
+        for (Proc p : procs.values()) if (p.alive()) out.add(p);
         return out;
     }
 
-    /** Context switch: park {@code from}'s registers (if it lives on) and load {@code to}'s. */
-    void switchTo(Cpu cpu, Proc from, Proc to) {
-        Unicorn uc = cpu.engine();
-        if (from != null && !from.zombie && !from.reaped && from != to) {
-            if (from.ctx == null) from.ctx = uc.contextSave();
-            else from.ctx.save();
-        }
-        if (to != from) {
-            to.ctx.restore();
-            if (to.forkChild) {
-                // ret_from_fork: the child returns 0 from the fork syscall, after its instruction.
-                to.forkChild = false;
-                long rip = uc.regRead(X86Reg.RIP) + 2;
-                uc.regWriteBatch(new int[] {X86Reg.RIP, X86Reg.RAX, X86Reg.RCX, X86Reg.R11},
-                        new long[] {rip, 0, rip, uc.regRead(X86Reg.EFLAGS)});
-            }
-            cpu.switchTo(to.task);
-        }
-        current = to;
-    }
 }

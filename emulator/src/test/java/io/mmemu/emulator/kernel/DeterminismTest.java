@@ -36,4 +36,32 @@ class DeterminismTest {
         assertEquals(0x7fffffffeL, sp >>> 12, "sp 0x" + Long.toHexString(sp));
         assertEquals(0, sp & 15);
     }
+
+    /** Per-CPU instruction, syscall and fill counts and the machine's fault count of a run on {@code cpus} CPUs. */
+    static String smpFingerprint(String program, int cpus) throws Exception {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        try (Machine m = new Machine(new Machine.Options(64L << 20, false, 1, true, false, sink, sink,
+                new PrintStream(sink)).withCpus(cpus))) {
+            GuestProgram p = GuestProgram.named(program);
+            m.exec(p.binary(), List.of(program), List.of());
+            m.run();
+            StringBuilder sb = new StringBuilder();
+            for (io.mmemu.emulator.cpu.Cpu c : m.cpus()) {
+                sb.append("cpu").append(c.id()).append(' ').append(c.instructions()).append(' ')
+                        .append(c.stats().syscalls).append(' ').append(c.stats().tlbFills).append('\n');
+            }
+            return sb.append("pgfault ").append(m.env().event(io.mmemu.mm.vma.VmEvent.PGFAULT)).append('\n')
+                    .append(sink.toString(java.nio.charset.StandardCharsets.UTF_8)).toString();
+        }
+    }
+
+    @Test
+    void severalCpusRunTheSameWayEveryTime() throws Exception {
+        String first = smpFingerprint("mt-mmap-touch", 4);
+        assertEquals(first, smpFingerprint("mt-mmap-touch", 4), "two runs of the same program on 4 CPUs");
+        // Every CPU took part: the threads were spread over the run queues.
+        for (String line : first.split("\n")) {
+            if (line.startsWith("cpu")) assertNotEquals("0", line.split(" ")[1], line);
+        }
+    }
 }

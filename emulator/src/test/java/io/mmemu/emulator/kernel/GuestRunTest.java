@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import java.util.stream.IntStream;
 
 /**
  * Real static programs end to end under the emulator: the same stdout and exit status as the
@@ -51,11 +53,15 @@ class GuestRunTest {
     }
 
     static Run run(GuestProgram p, boolean aslr, long seed) throws Exception {
+        return run(p, aslr, seed, 1);
+    }
+
+    static Run run(GuestProgram p, boolean aslr, long seed, int cpus) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Machine.Options options = new Machine.Options(64L << 20, aslr, seed, true, false, out, err,
-                new PrintStream(log, true, StandardCharsets.UTF_8));
+                new PrintStream(log, true, StandardCharsets.UTF_8)).withCpus(cpus);
         try (Machine m = new Machine(options)) {
             List<String> argv = new ArrayList<>();
             argv.add(p.binary().toString());
@@ -100,5 +106,23 @@ class GuestRunTest {
         Run r = run(p, true, 42);
         assertEquals(p.expectedStdoutText(), r.stdout(), name + " stdout; outcome " + r.outcome());
         assertEquals(p.expectedStatus(), r.status(), name);
+    }
+
+    /** The multithreaded programs (musl pthreads), and processes that fork: on 1, 2 and 4 CPUs. */
+    static Stream<Arguments> smpRuns() {
+        return Stream.of("mt-basic", "mt-exit", "mt-mmap-touch", "mt-munmap-shootdown", "mm-fork-wait", "mm-cow-fork")
+                .flatMap(name -> IntStream.of(1, 2, 4).mapToObj(cpus -> Arguments.of(name, cpus)));
+    }
+
+    @ParameterizedTest(name = "{0} on {1} CPUs")
+    @MethodSource("smpRuns")
+    void matchesTheHostKernelOnSeveralCpus(String name, int cpus) throws Exception {
+        GuestProgram p = GuestProgram.named(name);
+        Run r = run(p, false, 1, cpus);
+        assertEquals(p.expectedStdoutText(), r.stdout(), name + " stdout on " + cpus + " CPUs; outcome " + r.outcome()
+                + "; log " + r.log());
+        assertEquals(p.expectedStatus(), r.status(), name + " exit status on " + cpus + " CPUs; log " + r.log());
+        assertTrue(r.framesLeft() <= 0, name + ": " + r.framesLeft() + " frames beyond the page cache still allocated");
+        assertEquals("", r.objectsLeft(), name + ": kernel objects (task_struct, pid, ...) leaked");
     }
 }

@@ -19,16 +19,21 @@ public final class Task {
     public long fsBase;
     /** set_tid_address(): where to clear the tid at exit. */
     public long clearChildTid;
+    /** set_robust_list(): the head of the task's robust futex list (kept; the model does not walk it at exit). */
+    public long robustList;
     /** rt_sigprocmask's blocked set: bit (signo - 1). */
     public long blocked;
     /** Signals sent and not yet delivered (task->pending.signal), bit (signo - 1), and their siginfo. */
     public long pending;
     public final SigInfo[] pendingInfo = new SigInfo[65];
-    /** rt_sigaction's handlers (sa_handler) and flags, by signal number 1..64. */
-    public final long[] sigHandler = new long[65];
-    public final long[] sigFlags = new long[65];
-    public final long[] sigMask = new long[65];
-    public final long[] sigRestorer = new long[65];
+    /**
+     * rt_sigaction's handlers (sa_handler), flags, masks and restorers, by signal number 1..64:
+     * the sighand_struct, one object shared by the threads of a group (CLONE_SIGHAND).
+     */
+    public final long[] sigHandler;
+    public final long[] sigFlags;
+    public final long[] sigMask;
+    public final long[] sigRestorer;
 
     /** Called with the task's mm just before exit_mmap tears it down (introspection at exit). */
     private java.util.function.Consumer<MmStruct> beforeExitMm = mm -> {};
@@ -41,6 +46,35 @@ public final class Task {
         this.tgid = tgid;
         this.ppid = ppid;
         this.comm = comm;
+        this.sigHandler = new long[65];
+        this.sigFlags = new long[65];
+        this.sigMask = new long[65];
+        this.sigRestorer = new long[65];
+    }
+
+    /**
+     * A new thread of {@code parent}'s group (copy_process() with CLONE_VM | CLONE_SIGHAND |
+     * CLONE_THREAD): its own id, the group's tgid and parent, the same mm (one more mm_users)
+     * and the same signal handlers.
+     */
+    public Task(int pid, Task parent) {
+        this.pid = pid;
+        this.tgid = parent.tgid;
+        this.ppid = parent.ppid;
+        this.comm = parent.comm;
+        this.sigHandler = parent.sigHandler;
+        this.sigFlags = parent.sigFlags;
+        this.sigMask = parent.sigMask;
+        this.sigRestorer = parent.sigRestorer;
+        this.mm = parent.mm;
+        this.exe = parent.exe;
+        this.beforeExitMm = parent.beforeExitMm;
+        mm.mmget();
+    }
+
+    /** Whether this task is its thread group's leader (pid == tgid). */
+    public boolean isGroupLeader() {
+        return pid == tgid;
     }
 
     public int pid() {
@@ -107,15 +141,30 @@ public final class Task {
         releaseMm();
     }
 
+    /**
+     * Ends the task with a status it did not choose itself (do_group_exit() from another thread):
+     * exit code {@code code}, or killed by {@code termSignal} when that is not 0. Its mm is
+     * released if it still had it; a task that had already exited only takes the new status.
+     */
+    public void setExitStatus(int code, int termSignal) {
+        exitCode = code & 0xff;
+        this.termSignal = termSignal;
+        if (!exited) {
+            exited = true;
+            releaseMm();
+        }
+    }
+
     /** Sets what runs with the mm just before it is torn down at exit (e.g. --pmap). */
     public void setBeforeExitMm(java.util.function.Consumer<MmStruct> observer) {
         this.beforeExitMm = observer;
     }
 
+    /** Models exit_mm() → mmput(): the last user of the mm tears it down; other threads keep it. */
     private void releaseMm() {
         if (mm != null) {
-            beforeExitMm.accept(mm);
-            mm.exitMmap();
+            if (mm.mmUsers() == 1) beforeExitMm.accept(mm);
+            if (mm.mmput()) mm.exitMmap();
             mm = null;
         }
     }

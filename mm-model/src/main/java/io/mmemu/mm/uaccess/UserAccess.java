@@ -86,6 +86,24 @@ public final class UserAccess {
         return java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
     }
 
+    /** Models get_user() of a u32: the value zero-extended, or {@code onFault} (a value no u32 has, e.g. -1L). */
+    public long getUserInt(MmStruct mm, long uaddr, long onFault) {
+        byte[] b = new byte[4];
+        if (copyFromUser(mm, b, 0, uaddr, 4) < 0) return onFault;
+        return java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt() & 0xffff_ffffL;
+    }
+
+    /** Models put_user() of a u32: 0 or -EFAULT. */
+    public int putUserInt(MmStruct mm, long uaddr, int value) {
+        byte[] b = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(value).array();
+        return copyToUser(mm, uaddr, b, 0, 4);
+    }
+
+    /** The physical address behind {@code uaddr} after faulting it in for reading, or -1 for EFAULT (get_futex_key()'s shared key). */
+    public long physAddr(MmStruct mm, long uaddr) {
+        return translate(mm, uaddr, Access.READ);
+    }
+
     public int putUserLong(MmStruct mm, long uaddr, long value) {
         byte[] b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(value).array();
         return copyToUser(mm, uaddr, b, 0, 8);

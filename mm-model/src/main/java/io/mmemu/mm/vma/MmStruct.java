@@ -48,6 +48,8 @@ public final class MmStruct {
     private final long[] rss = new long[RssStat.values().length];
     /** Physical address of this address space's mm_struct object in mm_cachep; 0 after exit_mmap. */
     private long object;
+    /** mm_users: the tasks using this address space (threads share one); exit_mmap runs when it drops to zero. */
+    private int mmUsers = 1;
 
     public long mmapBase;
     public long startCode, endCode, startData, endData;
@@ -587,6 +589,23 @@ public final class MmStruct {
     public static final long STACK_GUARD_GAP = 256 * PAGE_SIZE;
 
     // ------------------------------------------------------------------ teardown
+
+    /** Models mmget(), include/linux/sched/mm.h: one more task (a CLONE_VM thread) uses the mm. */
+    public void mmget() {
+        if (mmUsers <= 0) throw new IllegalStateException("mmget() of an mm already torn down");
+        mmUsers++;
+    }
+
+    /** Models mmput(), kernel/fork.c: true when the caller was the last user and must tear the mm down ({@link #exitMmap}). */
+    public boolean mmput() {
+        if (mmUsers <= 0) throw new IllegalStateException("mmput() of an mm already torn down");
+        return --mmUsers == 0;
+    }
+
+    /** mm_users: the tasks sharing this mm. */
+    public int mmUsers() {
+        return mmUsers;
+    }
 
     /**
      * Models exit_mmap(), mm/mmap.c: unmaps everything, frees every VMA's vm_area_struct
