@@ -13,6 +13,10 @@ final class Sysno {
             DUP = 32, DUP2 = 33, DUP3 = 292, FORK = 57, VFORK = 58, CLONE = 56, WAIT4 = 61, PAUSE = 34, SCHED_YIELD = 24,
             NANOSLEEP = 35, CLOCK_NANOSLEEP = 230, CLOCK_GETTIME = 228, GETTIMEOFDAY = 96, GETRUSAGE = 98, PIPE = 22, PIPE2 = 293, EXECVE = 59, GETRLIMIT = 97, SETRLIMIT = 160, PRLIMIT64 = 302, CAPSET = 126;
 
+    /** The file calls of the tmpfs at /tmp. */
+    static final int PWRITE64 = 18, MSYNC = 26, FSYNC = 74, FDATASYNC = 75, TRUNCATE = 76, FTRUNCATE = 77, RMDIR = 84,
+            CREAT = 85, UNLINK = 87, CHMOD = 90, FCHMOD = 91, UNLINKAT = 263, FCHMODAT = 268;
+
     /** Names for --verbose reports of unknown syscalls. */
     static String name(long nr) {
         return switch ((int) nr) {
