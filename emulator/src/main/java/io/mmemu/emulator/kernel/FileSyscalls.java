@@ -235,17 +235,21 @@ final class FileSyscalls {
         return readAt(task.mm(), b, offset, buf, (int) Math.min(count, MAX_RW_COUNT));
     }
 
-    /** Copies file bytes out page by page: a bad page ends the read with what was copied before it (a short count). */
+    /**
+     * Copies file bytes out page by page: a bad page ends the read with what was copied before it
+     * (a short count). One page of Java buffer at a time, since a sparse tmpfs file can be far
+     * larger than the host heap.
+     */
     private long readAt(MmStruct mm, OpenFile.Readable b, long pos, long buf, int n) {
         long avail = Math.max(0, b.size() - pos);
         int len = (int) Math.min(n, avail);
         if (len == 0) return 0;
-        byte[] data = new byte[len];
-        b.read(pos, data, 0, len);
+        byte[] data = new byte[Math.min(len, 4096)];
         int done = 0;
         while (done < len) {
             int chunk = (int) Math.min(len - done, 4096 - ((buf + done) & 4095));
-            if (uaccess.copyToUser(mm, buf + done, data, done, chunk) < 0) return done > 0 ? done : -Errno.EFAULT;
+            b.read(pos + done, data, 0, chunk);
+            if (uaccess.copyToUser(mm, buf + done, data, 0, chunk) < 0) return done > 0 ? done : -Errno.EFAULT;
             done += chunk;
         }
         return done;
