@@ -3,6 +3,7 @@ package io.mmemu.emulator.kernel;
 import io.mmemu.emulator.kernel.fs.FdTable;
 import io.mmemu.emulator.kernel.fs.OpenFile;
 import io.mmemu.emulator.kernel.fs.Stat;
+import io.mmemu.emulator.kernel.fs.TmpfsInode;
 import io.mmemu.emulator.kernel.fs.Vfs;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
@@ -176,14 +177,16 @@ final class FileSyscalls {
         return p.isEmpty() ? dir.path() : dir.path() + "/" + p;
     }
 
-    /** Models do_sys_openat2(). */
-    long openat(Task task, int dirfd, long pathname, int flags) {
+    /** Models do_sys_openat2(); {@code mode} is what a file O_CREAT makes gets, before the umask. */
+    long openat(Task task, int dirfd, long pathname, int flags, int mode) {
+        // build_open_flags(): O_CREAT with O_DIRECTORY once created regular files; refused since 6.4.
+        if ((flags & (Vfs.O_CREAT | Vfs.O_DIRECTORY)) == (Vfs.O_CREAT | Vfs.O_DIRECTORY)) return -Errno.EINVAL;
         String raw = path(task.mm(), pathname);
         if (raw == null) return -Errno.EFAULT;
         Object at = resolveAt(task, dirfd, raw);
         if (at instanceof Integer e) return e;
         String p = (String) at;
-        Object r = vfs.open(p, flags | O_LARGEFILE, task);
+        Object r = vfs.open(p, flags | O_LARGEFILE, mode, task);
         if (r instanceof Integer e) return e;
         return files(task).install((OpenFile) r, (flags & Vfs.O_CLOEXEC) != 0);
     }
@@ -232,17 +235,21 @@ final class FileSyscalls {
         return readAt(task.mm(), b, offset, buf, (int) Math.min(count, MAX_RW_COUNT));
     }
 
-    /** Copies file bytes out page by page: a bad page ends the read with what was copied before it (a short count). */
+    /**
+     * Copies file bytes out page by page: a bad page ends the read with what was copied before it
+     * (a short count). One page of Java buffer at a time, since a sparse tmpfs file can be far
+     * larger than the host heap.
+     */
     private long readAt(MmStruct mm, OpenFile.Readable b, long pos, long buf, int n) {
         long avail = Math.max(0, b.size() - pos);
         int len = (int) Math.min(n, avail);
         if (len == 0) return 0;
-        byte[] data = new byte[len];
-        b.read(pos, data, 0, len);
+        byte[] data = new byte[Math.min(len, 4096)];
         int done = 0;
         while (done < len) {
             int chunk = (int) Math.min(len - done, 4096 - ((buf + done) & 4095));
-            if (uaccess.copyToUser(mm, buf + done, data, done, chunk) < 0) return done > 0 ? done : -Errno.EFAULT;
+            b.read(pos + done, data, 0, chunk);
+            if (uaccess.copyToUser(mm, buf + done, data, 0, chunk) < 0) return done > 0 ? done : -Errno.EFAULT;
             done += chunk;
         }
         return done;
@@ -259,22 +266,28 @@ final class FileSyscalls {
         }
     }
 
-    /** Models ksys_write() for the console; files here are read-only (EBADF, as for an O_RDONLY file). */
+    /** Models ksys_write(): the console, pipes, the memory devices and tmpfs files; other files are read-only (EBADF, as for an O_RDONLY file). */
     long write(Task task, long fd, long buf, long count) {
         OpenFile f = writable(task, fd);
         if (f == null) return -Errno.EBADF;
         if (count < 0) return -Errno.EINVAL;
         int n = (int) Math.min(count, MAX_RW_COUNT);
+        if (f.content() instanceof OpenFile.Shmem s) {
+            long pos = (f.flags() & O_APPEND) != 0 ? s.size() : f.pos();
+            long r = shmemWrite(task.mm(), s.inode(), pos, buf, n);
+            if (r > 0) f.setPos(pos + r);
+            return r;
+        }
         byte[] data = new byte[n];
         if (uaccess.copyFromUser(task.mm(), data, 0, buf, n) < 0) return -Errno.EFAULT;
         return emit(task, f, data, n);
     }
 
-    /** The open file at {@code fd} if it can be written: stdout, stderr and pipe write ends; files are read-only. */
+    /** The open file at {@code fd} if it can be written: stdout, stderr, pipe write ends, devices and tmpfs files opened for writing. */
     OpenFile writable(Task task, long fd) {
         OpenFile f = files(task).get(fd);
         if (f == null) return null;
-        if (f.content() instanceof OpenFile.Device) return (f.flags() & 3) != 0 ? f : null;
+        if (f.content() instanceof OpenFile.Device || f.content() instanceof OpenFile.Shmem) return (f.flags() & 3) != 0 ? f : null;
         if (f.content() instanceof OpenFile.Console c) return c.hostFd() != 0 ? f : null;
         return f.content() instanceof OpenFile.PipeEnd e && !e.reader() ? f : null;
     }
@@ -300,6 +313,12 @@ final class FileSyscalls {
 
     /** Writes gathered bytes to a writable open file (see {@link #writable}). */
     long emit(Task task, OpenFile f, byte[] data, int n) {
+        if (f.content() instanceof OpenFile.Shmem s) {
+            long pos = (f.flags() & O_APPEND) != 0 ? s.size() : f.pos();
+            long r = s.inode().write(pos, data, 0, n);
+            if (r > 0) f.setPos(pos + r);
+            return r;
+        }
         if (f.content() instanceof OpenFile.PipeEnd e) return pipeWrite(task, f, e.pipe(), data, n);
         if (f.content() instanceof OpenFile.Device) return n; // write_null(), write_zero()
         if (!(f.content() instanceof OpenFile.Console c) || c.hostFd() == 0) return -Errno.EBADF;
@@ -390,8 +409,9 @@ final class FileSyscalls {
                 t.setCloseOnExec((int) fd, (arg & FD_CLOEXEC) != 0);
                 yield 0;
             }
+            // do_dentry_open() clears the open-time flags O_CREAT, O_EXCL, O_NOCTTY and O_TRUNC.
             case F_GETFL -> f.content() instanceof OpenFile.Console c ? (c.hostFd() == 0 ? 0 : O_WRONLY) : f.flags()
-                    & ~Vfs.O_CLOEXEC & ~Vfs.O_CREAT & ~Vfs.O_TRUNC;
+                    & ~Vfs.O_CLOEXEC & ~(Vfs.O_CREAT | O_EXCL | O_NOCTTY | Vfs.O_TRUNC);
             case F_SETFL -> {
                 f.setStatusFlags((int) arg);
                 yield 0;
@@ -428,6 +448,89 @@ final class FileSyscalls {
         byte[] target = (byte[]) r;
         int n = (int) Math.min(target.length, bufsiz);
         return uaccess.copyToUser(task.mm(), buf, target, 0, n) < 0 ? -Errno.EFAULT : n;
+    }
+
+    static final int O_APPEND = 0x400, O_EXCL = 0x80, O_NOCTTY = 0x100, AT_REMOVEDIR = 0x200;
+
+    /**
+     * Copies a user buffer into a tmpfs file a page at a time (generic_perform_write()'s loop), so
+     * that no buffer larger than a page is held and a bad page ends the write with what went
+     * before it: a short count, or EFAULT when nothing was written.
+     */
+    private long shmemWrite(MmStruct mm, TmpfsInode inode, long pos, long buf, int n) {
+        if (n == 0) return 0;
+        byte[] page = new byte[4096];
+        long done = 0;
+        while (done < n) {
+            int chunk = (int) Math.min(n - done, 4096 - ((buf + done) & 4095));
+            if (uaccess.copyFromUser(mm, page, 0, buf + done, chunk) < 0) return done > 0 ? done : -Errno.EFAULT;
+            long r = inode.write(pos + done, page, 0, chunk);
+            if (r < 0) return done > 0 ? done : r;
+            done += r;
+            if (r < chunk) break;
+        }
+        return done;
+    }
+
+    /** Models ksys_pwrite64(): a write at {@code offset} that leaves the file position alone (O_APPEND still appends, as Linux does). */
+    long pwrite64(Task task, long fd, long buf, long count, long offset) {
+        OpenFile f = writable(task, fd);
+        if (f == null) return -Errno.EBADF;
+        if (offset < 0 || count < 0) return -Errno.EINVAL;
+        int n = (int) Math.min(count, MAX_RW_COUNT);
+        return switch (f.content()) {
+            case OpenFile.Shmem s -> shmemWrite(task.mm(), s.inode(), (f.flags() & O_APPEND) != 0 ? s.size() : offset, buf, n);
+            case OpenFile.Device d -> n; // write_null(), write_zero() ignore the position
+            default -> -Errno.ESPIPE; // pipes and the console (FMODE_PWRITE missing)
+        };
+    }
+
+    /** Models do_ftruncate(): EINVAL unless a regular file open for writing; EFBIG past s_maxbytes. */
+    long ftruncate(Task task, long fd, long length) {
+        OpenFile f = files(task).get(fd);
+        if (f == null) return -Errno.EBADF;
+        if (length < 0) return -Errno.EINVAL;
+        if (!(f.content() instanceof OpenFile.Shmem s) || (f.flags() & 3) == 0) return -Errno.EINVAL;
+        return s.inode().setSize(length);
+    }
+
+    /** Models do_sys_truncate(). */
+    long truncate(Task task, long pathname, long length) {
+        String p = path(task.mm(), pathname);
+        if (p == null) return -Errno.EFAULT;
+        return vfs.truncate(p, length, task);
+    }
+
+    /** Models do_unlinkat() and do_rmdir() (unlinkat with AT_REMOVEDIR); other flags are EINVAL. */
+    long unlinkat(Task task, int dirfd, long pathname, int flags) {
+        if ((flags & ~AT_REMOVEDIR) != 0) return -Errno.EINVAL;
+        String raw = path(task.mm(), pathname);
+        if (raw == null) return -Errno.EFAULT;
+        Object at = resolveAt(task, dirfd, raw);
+        if (at instanceof Integer e) return e;
+        return vfs.unlink((String) at, (flags & AT_REMOVEDIR) != 0, task);
+    }
+
+    /** Models do_fchmodat() (flags: only AT_SYMLINK_NOFOLLOW, which fchmodat2 knows; the old call has none). */
+    long fchmodat(Task task, int dirfd, long pathname, int mode) {
+        String raw = path(task.mm(), pathname);
+        if (raw == null) return -Errno.EFAULT;
+        Object at = resolveAt(task, dirfd, raw);
+        if (at instanceof Integer e) return e;
+        return vfs.chmod((String) at, mode, task);
+    }
+
+    /** Models fchmod(). */
+    long fchmod(Task task, long fd, int mode) {
+        OpenFile f = files(task).get(fd);
+        return f == null ? -Errno.EBADF : vfs.chmod(f, mode);
+    }
+
+    /** Models do_fsync(): tmpfs and the read-only files have nothing to write back (noop_fsync()); pipes and the console EINVAL. */
+    long fsync(Task task, long fd) {
+        OpenFile f = files(task).get(fd);
+        if (f == null) return -Errno.EBADF;
+        return f.content() instanceof OpenFile.PipeEnd || f.content() instanceof OpenFile.Console ? -Errno.EINVAL : 0;
     }
 
     /** getcwd(): the guest always runs in "/". */

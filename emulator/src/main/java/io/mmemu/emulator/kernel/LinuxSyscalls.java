@@ -233,8 +233,20 @@ public final class LinuxSyscalls implements SyscallHandler {
             case Sysno.WRITE -> files.write(task, a0, a1, a2);
             case Sysno.READV -> files.readv(task, a0, a1, a2);
             case Sysno.WRITEV -> sysWritev(task, a0, a1, a2);
-            case Sysno.OPEN -> files.openat(task, FileSyscalls.AT_FDCWD, a0, (int) a1);
-            case Sysno.OPENAT -> files.openat(task, (int) a0, a1, (int) a2);
+            case Sysno.OPEN -> files.openat(task, FileSyscalls.AT_FDCWD, a0, (int) a1, (int) a2);
+            case Sysno.OPENAT -> files.openat(task, (int) a0, a1, (int) a2, (int) a3);
+            case Sysno.CREAT -> files.openat(task, FileSyscalls.AT_FDCWD, a0, 0x241, (int) a1); // O_CREAT|O_WRONLY|O_TRUNC
+            case Sysno.PWRITE64 -> files.pwrite64(task, a0, a1, a2, a3);
+            case Sysno.FTRUNCATE -> files.ftruncate(task, a0, a1);
+            case Sysno.TRUNCATE -> files.truncate(task, a0, a1);
+            case Sysno.UNLINK -> files.unlinkat(task, FileSyscalls.AT_FDCWD, a0, 0);
+            case Sysno.RMDIR -> files.unlinkat(task, FileSyscalls.AT_FDCWD, a0, FileSyscalls.AT_REMOVEDIR);
+            case Sysno.UNLINKAT -> files.unlinkat(task, (int) a0, a1, (int) a2);
+            case Sysno.CHMOD -> files.fchmodat(task, FileSyscalls.AT_FDCWD, a0, (int) a1);
+            case Sysno.FCHMODAT -> files.fchmodat(task, (int) a0, a1, (int) a2);
+            case Sysno.FCHMOD -> files.fchmod(task, a0, (int) a1);
+            case Sysno.FSYNC, Sysno.FDATASYNC -> files.fsync(task, a0);
+            case Sysno.MSYNC -> io.mmemu.mm.vma.Msync.sysMsync(mm, a0, a1, (int) a2);
             case Sysno.CLOSE -> files.close(task, a0);
             case Sysno.STAT -> files.newfstatat(task, FileSyscalls.AT_FDCWD, a0, a1, 0);
             case Sysno.LSTAT -> files.newfstatat(task, FileSyscalls.AT_FDCWD, a0, a1, FileSyscalls.AT_SYMLINK_NOFOLLOW);
@@ -380,14 +392,14 @@ public final class LinuxSyscalls implements SyscallHandler {
                 flags |= MAP_ANONYMOUS;
                 return sysMmap(task, addr, len, prot, flags, -1, 0);
             }
-            if (!(f.content() instanceof OpenFile.Bytes b)) return -Errno.ENODEV;
+            if (f.mappable() == null) return -Errno.ENODEV;
             boolean fileWritable = (f.flags() & 3) == FileSyscalls.O_RDWR;
             if (type != MAP_PRIVATE) {
                 if ((prot & PROT_WRITE) != 0 && !fileWritable) return -Errno.EACCES;
                 vmFlags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
                 if (!fileWritable) vmFlags &= ~(VmFlags.VM_MAYWRITE | VmFlags.VM_SHARED);
             }
-            file = b.mappable();
+            file = f.mappable();
         } else if (type == MAP_SHARED_VALIDATE) {
             return -Errno.EINVAL; // do_mmap(): anonymous memory knows MAP_SHARED and MAP_PRIVATE only
         } else if (type != MAP_PRIVATE) {

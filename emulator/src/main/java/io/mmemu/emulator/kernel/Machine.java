@@ -92,7 +92,7 @@ public final class Machine implements AutoCloseable {
         this.env = MmEnv.boot(options.ramBytes());
         this.uaccess = new UserAccess(env);
         this.random = new SplittableRandom(options.seed());
-        this.vfs = new Vfs(options.root(), procFiles());
+        this.vfs = new Vfs(options.root(), procFiles(), env);
         this.procs = new Processes(uaccess, env.kernelSlab());
         this.syscalls = new LinuxSyscalls(uaccess, vfs, options.stdin(), options.stdout(), options.stderr(),
                 options.log(), options.verbose(), procs, new LinuxSyscalls.Exec() {
@@ -193,13 +193,12 @@ public final class Machine implements AutoCloseable {
      * next return to user mode. Returns 0 or a negative errno; on failure nothing changed.
      */
     private long execveInPlace(Task t, String path, List<String> argv, List<String> envp) {
-        Object o = vfs.open(path, Vfs.O_RDONLY, t);
+        Object o = vfs.openExec(path, t);
         if (o instanceof Integer e) return e;
         io.mmemu.emulator.kernel.fs.OpenFile f = (io.mmemu.emulator.kernel.fs.OpenFile) o;
-        if (!(f.content() instanceof io.mmemu.emulator.kernel.fs.OpenFile.Bytes b)) return -io.mmemu.mm.vma.Errno.EACCES;
-        MappedFile file = b.mappable();
-        byte[] contents = new byte[(int) file.size()];
-        file.read(0, contents, 0, contents.length);
+        MappedFile file = f.mappable();
+        byte[] contents = Vfs.execImage(f);
+        if (contents == null) return -io.mmemu.mm.vma.Errno.ENOEXEC;
         ElfImage image;
         try {
             image = ElfImage.parse(contents);
@@ -278,8 +277,14 @@ public final class Machine implements AutoCloseable {
         return a.nrManagedPages() - a.nrFreePages();
     }
 
+    /** The guest's file namespace (its tmpfs holds pages after a run). */
+    public Vfs vfs() {
+        return vfs;
+    }
+
     @Override
     public void close() {
+        vfs.tmpfs().kill(); // unmount: files still linked free their pages (while the CPUs can still drop their code)
         for (Cpu c : cpus) c.close();
         env.mem().close();
     }

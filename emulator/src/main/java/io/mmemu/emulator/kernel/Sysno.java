@@ -14,6 +14,10 @@ final class Sysno {
             NANOSLEEP = 35, CLOCK_NANOSLEEP = 230, CLOCK_GETTIME = 228, GETTIMEOFDAY = 96, GETRUSAGE = 98, PIPE = 22, PIPE2 = 293, EXECVE = 59, GETRLIMIT = 97, SETRLIMIT = 160, PRLIMIT64 = 302, CAPSET = 126,
             FUTEX = 202, SET_ROBUST_LIST = 273, GET_ROBUST_LIST = 274, CLONE3 = 435;
 
+    /** The file calls of the tmpfs at /tmp. */
+    static final int PWRITE64 = 18, MSYNC = 26, FSYNC = 74, FDATASYNC = 75, TRUNCATE = 76, FTRUNCATE = 77, RMDIR = 84,
+            CREAT = 85, UNLINK = 87, CHMOD = 90, FCHMOD = 91, UNLINKAT = 263, FCHMODAT = 268;
+
     /** Names for --verbose reports of unknown syscalls. */
     static String name(long nr) {
         return switch ((int) nr) {

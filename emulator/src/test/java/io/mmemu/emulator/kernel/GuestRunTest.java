@@ -31,11 +31,12 @@ class GuestRunTest {
                 // The address-space differential suite, as the model gains what each needs:
                 "mm-brk", "mm-file-mmap", "mm-max-map-count", "mm-munmap-split", "mm-stack-growth", "mm-mprotect",
                 "mm-fork-wait", "mm-cow-fork", "mm-fault-signals", "mm-mmap-errno", "mm-uaccess-efault",
-                "mm-madvise-mincore", "mm-mremap", "mm-merge-maps", "mm-files", "mm-mmap-flags");
+                "mm-madvise-mincore", "mm-mremap", "mm-merge-maps", "mm-files", "mm-mmap-flags", "mm-exec",
+                "mm-file-shared-write");
     }
 
     /**
-     * @param framesLeft  frames still allocated beyond the page cache and the zero page; slab frames
+     * @param framesLeft  frames still allocated beyond the page cache (the program's and tmpfs's) and the zero page; slab frames
      *                    (PG_slab) are left out: the kernel caches keep emptied slabs, as SLUB does
      * @param objectsLeft the kernel objects still allocated after the run ("" when none), by cache
      */
@@ -70,8 +71,10 @@ class GuestRunTest {
             m.exec(p.binary(), argv, List.of());
             RunOutcome o = m.run();
             int status = o.killed() ? 128 + o.signal() : o.exitCode();
-            // After exit only the program's page-cache pages stay allocated.
-            long framesLeft = freeBefore - m.env().allocator().nrFreePages() - m.env().kernelSlab().nrSlabPages();
+            // After exit only page-cache pages stay allocated: the program's, and those of files a
+            // program left in /tmp (tmpfs keeps them, as meminfo's Shmem shows, until unmounted).
+            long framesLeft = freeBefore - m.env().allocator().nrFreePages() - m.env().kernelSlab().nrSlabPages()
+                    - m.vfs().tmpfs().nrLinkedPages();
             return new Run(o, status, out.toString(StandardCharsets.UTF_8), log.toString(StandardCharsets.UTF_8),
                     framesLeft - p.binary().toFile().length() / 4096 - 1, kernelObjectsLeft(m.env().kernelSlab()));
         }

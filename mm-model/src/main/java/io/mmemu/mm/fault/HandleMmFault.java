@@ -170,7 +170,8 @@ final class HandleMmFault {
         if (!special) env.mem().copyPage(pfn, old);
         pageAddNewAnonRmap(mm, vma, pfn);
         if (!special) {
-            mm.addRss(frames.testPageFlag(old, PageFlag.ANON) ? RssStat.MM_ANONPAGES : RssStat.MM_FILEPAGES, -1);
+            mm.addRss(frames.testPageFlag(old, PageFlag.ANON) ? RssStat.MM_ANONPAGES
+                    : frames.testPageFlag(old, PageFlag.SHMEM) ? RssStat.MM_SHMEMPAGES : RssStat.MM_FILEPAGES, -1);
             frames.decMapcount(old);
             env.putPage(old);
         }

@@ -1,21 +1,37 @@
 package io.mmemu.mm.vma;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * A file that can back a mapping: its contents, read once, and its page cache (the frames that
- * hold its pages, shared by every private mapping until one writes). The program's own file is
- * the one mapped in this slice.
+ * A file that can back a mapping: an inode with its address_space. It holds the contents (a host
+ * file's, read once) or none (shmem: the pages exist only in the page cache), the page cache
+ * ({@link PageCacheXarray}, the frames that hold its pages, shared by every mapping until a
+ * private one writes), and i_mmap, the VMAs that map it, so that truncation can unmap them.
+ *
+ * <p>Lifetime: {@link #get}/{@link #iput} count what keeps the inode alive: a tmpfs directory
+ * entry, open files and mappings (each VMA with a vm_area_struct holds one, as vm_file does).
+ * When the last goes, a shmem object's pages are freed (shmem_evict_inode()); a host file's pages
+ * stay cached, as a clean page cache outlives its last close in Linux until reclaim.
+ *
+ * <p>Size: a host file's is fixed; a shmem file's changes with write and truncate
+ * ({@link #setSize}), and faults at or past it raise SIGBUS.
  */
 public final class MappedFile {
+    /** A VMA of an address space mapping this file: one entry of i_mmap. */
+    public record Mapping(MmStruct mm, Vma vma) {}
+
     private final Path path;
-    private final String displayPath;
+    private String displayPath;
     private final byte[] contents;
-    private final long[] pageCache;
+    private final PageCacheXarray pageCache = new PageCacheXarray();
+    private final List<Mapping> iMmap = new ArrayList<>();
     private final long dev;
     private final long ino;
-
-    private final long size;
+    private long size;
+    /** References keeping the inode (i_count, with the link of a tmpfs file folded in). */
+    private int refs;
 
     public MappedFile(Path path, String displayPath, byte[] contents, long dev, long ino) {
         this(path, displayPath, contents, contents.length, dev, ino);
@@ -26,8 +42,6 @@ public final class MappedFile {
         this.displayPath = displayPath;
         this.contents = contents;
         this.size = size;
-        this.pageCache = new long[(int) ((size + 4095L) >>> 12)];
-        java.util.Arrays.fill(pageCache, -1L);
         this.dev = dev;
         this.ino = ino;
     }
@@ -41,11 +55,20 @@ public final class MappedFile {
         return new MappedFile(Path.of("/dev/zero"), "/dev/zero (deleted)", null, size, 1, ino);
     }
 
+    /**
+     * Models shmem_get_inode() for a regular tmpfs file: empty, named {@code guestPath} (a path in
+     * the guest's namespace, never the host's).
+     */
+    public static MappedFile shmemFile(String guestPath, long dev, long ino) {
+        return new MappedFile(Path.of(guestPath), guestPath, null, 0, dev, ino);
+    }
+
     /** Whether this is shmem (its pages count as MM_SHMEMPAGES and are zero until written). */
     public boolean isShmem() {
         return contents == null;
     }
 
+    /** The path: the host file's, or for shmem the guest's name of it (never to be opened on the host). */
     public Path path() {
         return path;
     }
@@ -55,8 +78,20 @@ public final class MappedFile {
         return displayPath;
     }
 
+    /** d_path() of an unlinked file: " (deleted)" appended, as /proc/PID/maps and /proc/PID/exe show it. */
+    public void markDeleted() {
+        if (!displayPath.endsWith(" (deleted)")) displayPath += " (deleted)";
+    }
+
     public long size() {
         return size;
+    }
+
+    /** Models i_size_write() for shmem; truncation of the page cache is {@link Truncate}'s job. */
+    void setSize(long newSize) {
+        if (!isShmem()) throw new IllegalStateException("the size of a host file is fixed: " + displayPath);
+        if (newSize < 0) throw new IllegalArgumentException("size must be >= 0 (got " + newSize + ")");
+        size = newSize;
     }
 
     public long dev() {
@@ -67,7 +102,10 @@ public final class MappedFile {
         return ino;
     }
 
-    /** Copies up to {@code len} bytes at file offset {@code offset} (short at end of file). */
+    /**
+     * Copies up to {@code len} bytes of a host file at {@code offset} (short at end of file). A
+     * shmem file's bytes live in guest memory: read them with {@link Shmem#read}.
+     */
     public int read(long offset, byte[] dst, int dstOff, int len) {
         if (offset >= size) return 0;
         if (contents == null) {
@@ -89,16 +127,75 @@ public final class MappedFile {
         for (long i = n; i < io.mmemu.mm.phys.PhysicalMemory.PAGE_SIZE; i += 8) mem.putLong(pa + i, 0);
     }
 
-    public int nrPages() {
-        return pageCache.length;
+    /** Pages the file's size covers: a fault at or past this index is beyond end of file. */
+    public long nrPages() {
+        return (size + 4095L) >>> 12;
+    }
+
+    /** Pages in the page cache (mapping->nrpages; tmpfs's i_blocks are 8 per page). */
+    public long nrCachedPages() {
+        return pageCache.nrpages();
     }
 
     /** The frame caching file page {@code index}, or -1. */
     public long cachedPfn(long index) {
-        return index < pageCache.length ? pageCache[(int) index] : -1L;
+        return pageCache.load(index);
     }
 
+    /** Puts {@code pfn} in the page cache at {@code index}, or removes the entry with -1. */
     public void setCachedPfn(long index, long pfn) {
-        pageCache[(int) index] = pfn;
+        pageCache.store(index, pfn);
+    }
+
+    /** The first cached page index at or after {@code from}, or -1. */
+    long nextCachedIndex(long from) {
+        return pageCache.findFrom(from);
+    }
+
+    /** Models __vma_link_file() and get_file(): {@code vma} of {@code mm} maps this file. */
+    void vmaLinkFile(MmStruct mm, Vma vma) {
+        iMmap.add(new Mapping(mm, vma));
+        refs++;
+    }
+
+    /**
+     * Models remove_vma()'s part for the file: __remove_shared_vm_struct() takes the VMA out of
+     * i_mmap, fput() drops its reference.
+     */
+    void vmaUnlinkFile(MmEnv env, Vma vma) {
+        for (int i = 0; i < iMmap.size(); i++) {
+            if (iMmap.get(i).vma() == vma) {
+                iMmap.remove(i);
+                iput(env);
+                return;
+            }
+        }
+        throw new IllegalStateException("VMA not in the file's i_mmap: " + vma);
+    }
+
+    /** i_mmap: the VMAs mapping this file, in the order they were linked (a copy). */
+    public List<Mapping> mappings() {
+        return List.copyOf(iMmap);
+    }
+
+    /** ihold(): one more reference (a directory entry, an open file). */
+    public void get() {
+        refs++;
+    }
+
+    /** References held: links, open files, mappings. */
+    public int refs() {
+        return refs;
+    }
+
+    /**
+     * Models iput(): drops a reference; the last one evicts a shmem object, freeing its pages
+     * (shmem_evict_inode() → shmem_truncate_range(0, -1)). Returns whether it was the last.
+     */
+    public boolean iput(MmEnv env) {
+        if (refs <= 0) throw new IllegalStateException("iput of an unreferenced file: " + displayPath);
+        if (--refs > 0) return false;
+        if (isShmem()) Truncate.truncateInodePages(env, this, 0);
+        return true;
     }
 }

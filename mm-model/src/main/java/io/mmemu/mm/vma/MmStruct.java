@@ -98,6 +98,7 @@ public final class MmStruct {
         long obj = slab.alloc(slab.vmAreaCachep());
         if (obj == 0) return false;
         vma.object = obj;
+        if (vma.file != null) vma.file.vmaLinkFile(this, vma); // vma_link(): into i_mmap, holding the file
         return true;
     }
 
@@ -112,6 +113,7 @@ public final class MmStruct {
         KernelSlab slab = env.kernelSlab();
         slab.free(slab.vmAreaCachep(), vma.object);
         vma.object = 0;
+        if (vma.file != null) vma.file.vmaUnlinkFile(env, vma); // may free an unlinked shmem file's pages
     }
 
     public MmEnv env() {

@@ -58,7 +58,7 @@ public final class OpenFile {
     public record Directory(Stat stat) implements Content {}
 
     /** A file with a size and random access: a regular file or a procfs file. */
-    public sealed interface Readable extends Content permits Bytes, Generated {
+    public sealed interface Readable extends Content permits Bytes, Generated, Shmem {
         long size();
 
         /** Copies up to {@code len} bytes at {@code pos}; fewer at end of file. */
@@ -119,6 +119,24 @@ public final class OpenFile {
         }
     }
 
+    /** A tmpfs file: its bytes in its shmem page cache, its size and stat changing as it is written. */
+    public record Shmem(TmpfsInode inode) implements Readable {
+        @Override
+        public long size() {
+            return inode.size();
+        }
+
+        @Override
+        public int read(long pos, byte[] dst, int off, int len) {
+            return inode.read(pos, dst, off, len);
+        }
+
+        @Override
+        public Stat stat() {
+            return inode.stat();
+        }
+    }
+
     /** The host's stdin/stdout/stderr. */
     public record Console(int hostFd) implements Content {}
 
@@ -162,13 +180,28 @@ public final class OpenFile {
         this.pos = pos;
     }
 
-    /** fget(): one more descriptor refers to this file. */
-    public void get() {
-        refs++;
+    /** The object a mapping of this file maps (its inode's page cache), or null when it cannot be mapped. */
+    public MappedFile mappable() {
+        return switch (content) {
+            case Bytes b -> b.mappable();
+            case Shmem s -> s.inode().file();
+            default -> null;
+        };
     }
 
-    /** fput(): one descriptor less; true when it was the last (the file is released). */
+    /**
+     * fget(): one more descriptor refers to this file. The first one makes it an open file that
+     * holds its tmpfs inode (so an unlinked file lives on while open): only descriptors count, so
+     * that an OpenFile made for a lookup that never becomes one (stat, exec) holds nothing.
+     */
+    public void get() {
+        if (refs++ == 0 && content instanceof Shmem s) s.inode().openRef();
+    }
+
+    /** fput(): one descriptor less; true when it was the last (the file is released, __fput()). */
     public boolean put() {
-        return --refs == 0;
+        if (--refs != 0) return false;
+        if (content instanceof Shmem s) s.inode().closeRef();
+        return true;
     }
 }

@@ -3,6 +3,7 @@ package io.mmemu.emulator.kernel.fs;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.MappedFile;
+import io.mmemu.mm.vma.MmEnv;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,12 +19,13 @@ import java.util.function.Function;
  *   <li>procfs: /proc/self/... and /proc/PID/... of the running process (maps, status, exe as
  *       a link) and the system files the model can generate (slabinfo, meminfo, buddyinfo, vmstat);
  *       each is generated when opened, as a seq_file would be on its first read;</li>
+ *   <li>a tmpfs at /tmp ({@link Tmpfs}): files in guest memory, writable, mappable shared;</li>
  *   <li>the running program's own file, by its path;</li>
  *   <li>anything else read-only from the directory given with --root, never outside it (the
  *       resolved real path must stay below the root: no escape by "..", absolute links or
  *       symlinks); without --root, nothing else exists (ENOENT).</li>
  * </ul>
- * The guest's working directory is "/". Writes are refused: EROFS for --root files, EACCES for procfs.
+ * The guest's working directory is "/". Writes outside /tmp are refused: EROFS for --root files, EACCES for procfs.
  */
 public final class Vfs {
     public static final int O_ACCMODE = 3, O_RDONLY = 0, O_CREAT = 0x40, O_TRUNC = 0x200, O_DIRECTORY = 0x10000,
@@ -31,16 +33,24 @@ public final class Vfs {
 
     private final Path root;
     private final Map<String, Function<Task, byte[]>> procfs;
+    private final Tmpfs tmpfs;
     /** Files already read, by host real path: one MappedFile (and page cache) per file, as one inode. */
     private final Map<String, MappedFile> files = new TreeMap<>();
 
     /**
      * @param root   the --root directory, or null
      * @param procfs the procfs files by name ("self/maps", "slabinfo", ...), each generating its contents for a task
+     * @param env    the memory the tmpfs at /tmp keeps its files in
      */
-    public Vfs(Path root, Map<String, Function<Task, byte[]>> procfs) {
+    public Vfs(Path root, Map<String, Function<Task, byte[]>> procfs, MmEnv env) {
         this.root = root == null ? null : root.toAbsolutePath().normalize();
         this.procfs = procfs;
+        this.tmpfs = new Tmpfs(env);
+    }
+
+    /** The tmpfs mounted at /tmp. */
+    public Tmpfs tmpfs() {
+        return tmpfs;
     }
 
     /** Registers the program file (exec) so that open() of its path shares its page cache. */
@@ -56,22 +66,29 @@ public final class Vfs {
 
     /** Models do_sys_openat2() for this namespace: the open file, or a negative errno as an Integer. */
     public Object open(String guestPath, int flags, Task task) {
-        Object r = lookup(guestPath, flags, task);
+        return open(guestPath, flags, 0, task);
+    }
+
+    /** {@link #open(String, int, Task)} with the mode a file created by O_CREAT gets (before the umask). */
+    public Object open(String guestPath, int flags, int mode, Task task) {
+        Object r = lookup(guestPath, flags, mode, task);
         if (r instanceof Integer e && e == -Errno.ENOENT && !guestPath.isEmpty()) {
             // link_path_walk(): a component that exists but is not a directory makes it ENOTDIR.
             String path = absolute(guestPath);
             int slash = path.lastIndexOf('/');
             if (slash > 0) {
-                Object parent = lookup(path.substring(0, slash), O_RDONLY, task);
+                Object parent = lookup(path.substring(0, slash), O_RDONLY, 0, task);
                 if (parent instanceof OpenFile pf && !(pf.content() instanceof OpenFile.Directory)) return -Errno.ENOTDIR;
             }
         }
         return r;
     }
 
-    private Object lookup(String guestPath, int flags, Task task) {
+    private Object lookup(String guestPath, int flags, int mode, Task task) {
         if (guestPath.isEmpty()) return -Errno.ENOENT;
         String path = absolute(guestPath);
+        // The mount comes first: what lies below it (a --root's tmp, the host's /tmp) is hidden.
+        if (Tmpfs.owns(path)) return tmpfs.open(path, flags, mode, guestPath.endsWith("/"));
         if (isProcDirectory(path, task)) {
             Stat st = new Stat(0x16, path.hashCode() & 0xffff, 9, Stat.S_IFDIR | 0555, 0, 0, 0, 0, 1024, 0, 0, 0, 0, 0, 0, 0);
             return new OpenFile(new OpenFile.Directory(st), path, flags);
@@ -91,7 +108,7 @@ public final class Vfs {
         if (path.startsWith("/proc/")) {
             String name = procName(path, task);
             if (name == null) return -Errno.ENOENT;
-            if (name.endsWith("/exe")) return openHost(task.exe().path(), path, flags, wantsWrite);
+            if (name.endsWith("/exe")) return openExe(task, path, flags, wantsWrite);
             Function<Task, byte[]> generator = procfs.get(name);
             if (generator == null) return -Errno.ENOENT;
             if (wantsWrite) return -Errno.EACCES;
@@ -124,6 +141,106 @@ public final class Vfs {
         } catch (IOException e) {
             return -Errno.EACCES;
         }
+    }
+
+    /**
+     * /proc/PID/exe: the program's file, which for a program exec'd from /tmp is its tmpfs inode
+     * (even unlinked), never a host file of that name.
+     */
+    private Object openExe(Task task, String path, int flags, boolean wantsWrite) {
+        TmpfsInode inode = tmpfs.inodeOf(task.exe());
+        if (inode == null) return openHost(task.exe().path(), path, flags, wantsWrite);
+        if (wantsWrite) return -ETXTBSY; // deny_write_access() of a running program
+        return new OpenFile(new OpenFile.Shmem(inode), path, flags);
+    }
+
+    static final int ETXTBSY = 26;
+
+    /**
+     * Models do_open_execat(): the file to exec, opened for reading; EACCES unless it is a
+     * regular file with an x bit (may_open() with MAY_EXEC: root too needs one x bit).
+     */
+    public Object openExec(String guestPath, Task task) {
+        Object o = open(guestPath, O_RDONLY, task);
+        if (o instanceof Integer) return o;
+        OpenFile f = (OpenFile) o;
+        if (!(f.content() instanceof OpenFile.Readable r) || f.mappable() == null) return -Errno.EACCES;
+        return (r.stat().mode() & 0111) == 0 ? -Errno.EACCES : f;
+    }
+
+    /** The largest program image the loader reads into one array. */
+    static final long MAX_IMAGE = 1L << 30;
+
+    /**
+     * The bytes of a program file for the ELF loader, or null when it cannot be one: no ELF magic
+     * (search_binary_handler() finds no format: ENOEXEC), or too large to hold here.
+     */
+    public static byte[] execImage(OpenFile f) {
+        OpenFile.Readable r = (OpenFile.Readable) f.content();
+        byte[] magic = new byte[4];
+        if (r.read(0, magic, 0, 4) != 4 || magic[0] != 0x7f || magic[1] != 'E' || magic[2] != 'L' || magic[3] != 'F') {
+            return null;
+        }
+        if (r.size() > MAX_IMAGE) return null;
+        byte[] contents = new byte[(int) r.size()];
+        r.read(0, contents, 0, contents.length);
+        return contents;
+    }
+
+    /**
+     * Models do_unlinkat() ({@code dir} false) and do_rmdir() ({@code dir} true): tmpfs names
+     * go; everything else here is read-only (EROFS), procfs has no unlink at all (EPERM).
+     */
+    public long unlink(String guestPath, boolean dir, Task task) {
+        if (guestPath.isEmpty()) return -Errno.ENOENT;
+        String path = absolute(guestPath);
+        if (Tmpfs.owns(path)) return dir ? tmpfs.rmdir(path) : tmpfs.unlink(path, guestPath.endsWith("/"));
+        Object o = open(guestPath, O_RDONLY, task);
+        if (o instanceof Integer e) return e;
+        boolean isDir = ((OpenFile) o).content() instanceof OpenFile.Directory;
+        if (path.equals("/")) return dir ? -Errno.EBUSY : -Errno.EISDIR;
+        if (dir != isDir) return dir ? -Errno.ENOTDIR : -Errno.EISDIR;
+        return path.startsWith("/proc/") ? -Errno.EPERM : -Errno.EROFS;
+    }
+
+    /** Models do_sys_truncate() → vfs_truncate(): EISDIR, EINVAL for what is not a regular file, EROFS outside /tmp. */
+    public long truncate(String guestPath, long length, Task task) {
+        if (length < 0) return -Errno.EINVAL;
+        Object o = open(guestPath, O_RDONLY, task);
+        if (o instanceof Integer e) return e;
+        OpenFile f = (OpenFile) o;
+        return switch (f.content()) {
+            case OpenFile.Directory d -> -Errno.EISDIR;
+            case OpenFile.Shmem s -> s.inode().setSize(length);
+            case OpenFile.Bytes b -> -Errno.EROFS;
+            case OpenFile.Generated g -> -Errno.EPERM;
+            default -> -Errno.EINVAL;
+        };
+    }
+
+    /** Models chmod_common() for a path: tmpfs files and /tmp change; procfs refuses (EPERM), the rest is read-only. */
+    public long chmod(String guestPath, int mode, Task task) {
+        Object o = open(guestPath, O_RDONLY, task);
+        if (o instanceof Integer e) return e;
+        return chmod((OpenFile) o, mode);
+    }
+
+    /** Models chmod_common() for an open file (fchmod). */
+    public long chmod(OpenFile f, int mode) {
+        return switch (f.content()) {
+            case OpenFile.Shmem s -> {
+                s.inode().chmod(mode);
+                yield 0;
+            }
+            case OpenFile.Directory d when f.path().equals(Tmpfs.MOUNT) -> {
+                tmpfs.chmodDir(mode);
+                yield 0;
+            }
+            case OpenFile.Generated g -> -Errno.EPERM;
+            case OpenFile.Console c -> 0; // a pipe's inode (pipefs) takes any mode
+            case OpenFile.PipeEnd p -> 0;
+            default -> f.path().startsWith("/proc") ? -Errno.EPERM : -Errno.EROFS;
+        };
     }
 
     /** /proc, /proc/self, /proc/thread-self and /proc/PID of the task are directories. */

@@ -1,0 +1,68 @@
+package io.mmemu.mm.vma;
+
+import io.mmemu.mm.page.PageFlag;
+import io.mmemu.mm.phys.PhysicalMemory;
+
+/**
+ * Cutting a file's page cache down, after mm/truncate.c and unmap_mapping_range() of mm/memory.c.
+ *
+ * <p>Order matters, as in truncate_pagecache(): the mappings are zapped first, so that every
+ * page past the new end has only the page cache's reference left when the cache drops it (it is
+ * freed then, not leaked by a stale PTE), and a later access faults, finds the page beyond end of
+ * file and raises SIGBUS. Private COW copies of cut pages are zapped too (even_cows): a private
+ * mapping may not keep data from beyond end of file either. Linux unmaps a second time after
+ * the cache is cut, to catch pages a racing fault mapped in between; nothing runs concurrently
+ * here, so once is enough.
+ */
+public final class Truncate {
+    private Truncate() {}
+
+    /** Models truncate_pagecache(): i_size is already {@code newSize}; unmap, then drop the cut pages. */
+    public static void truncatePagecache(MmEnv env, MappedFile file, long newSize) {
+        long holeBegin = MmStruct.pageAlign(newSize);
+        unmapMappingRange(env, file, holeBegin >>> 12);
+        truncateInodePages(env, file, newSize);
+    }
+
+    /**
+     * Models unmap_mapping_range(mapping, holebegin, 0, even_cows=1): zaps, in every VMA mapping
+     * the file, the entries for file pages {@code fromIndex} and up, and flushes their TLBs.
+     */
+    public static void unmapMappingRange(MmEnv env, MappedFile file, long fromIndex) {
+        for (MappedFile.Mapping m : file.mappings()) {
+            Vma vma = m.vma();
+            long pages = (vma.end - vma.start) >>> 12;
+            if (fromIndex >= vma.pgoff + pages) continue;
+            long start = vma.start + (Math.max(0, fromIndex - vma.pgoff) << 12);
+            m.mm().zapPageRange(start, vma.end);
+            env.tlbFlush().flushTlbMmRange(m.mm(), start, vma.end, false);
+        }
+    }
+
+    /**
+     * Models truncate_inode_pages_range(mapping, lstart, -1): every cached page wholly at or past
+     * {@code lstart} leaves the page cache (and is freed unless someone else holds it), and the
+     * tail of the page holding {@code lstart} is zeroed (truncate_inode_partial_folio()), so that
+     * growing the file again reads zeros there.
+     */
+    public static void truncateInodePages(MmEnv env, MappedFile file, long lstart) {
+        int partial = (int) (lstart & (PhysicalMemory.PAGE_SIZE - 1));
+        if (partial != 0) {
+            long pfn = file.cachedPfn(lstart >>> 12);
+            if (pfn >= 0) zeroRange(env, pfn, partial, (int) PhysicalMemory.PAGE_SIZE);
+        }
+        for (long idx = file.nextCachedIndex(MmStruct.pageAlign(lstart) >>> 12); idx >= 0;
+                idx = file.nextCachedIndex(idx + 1)) {
+            long pfn = file.cachedPfn(idx);
+            file.setCachedPfn(idx, -1);
+            env.putPage(pfn);
+        }
+    }
+
+    /** folio_zero_range(): Java writes the frame, so translated code for it must go first. */
+    static void zeroRange(MmEnv env, long pfn, int from, int to) {
+        if (env.frames().testPageFlag(pfn, PageFlag.EVER_EXEC)) env.tlbFlush().flushTranslatedCode();
+        long pa = (pfn << 12) + from;
+        for (int i = from; i < to; i++, pa++) env.mem().putByte(pa, (byte) 0);
+    }
+}
