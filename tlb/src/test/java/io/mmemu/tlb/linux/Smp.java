@@ -30,8 +30,8 @@ import java.util.List;
 final class Smp implements AutoCloseable {
     static final int RW = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE;
 
-    final MmEnv env = MmEnv.boot(32L << 20);
-    final PageWalker walker = new PageWalker(env.mem());
+    final MmEnv env;
+    final PageWalker walker;
     final TlbManagement tlb;
     final MmContexts contexts;
     final StaleTranslationChecker checker;
@@ -39,6 +39,12 @@ final class Smp implements AutoCloseable {
     int currentCpu;
 
     Smp(int nrCpus, TlbPreset preset, boolean pcid) {
+        this(nrCpus, preset, pcid, 32L << 20);
+    }
+
+    Smp(int nrCpus, TlbPreset preset, boolean pcid, long ramBytes) {
+        env = MmEnv.boot(ramBytes);
+        walker = new PageWalker(env.mem());
         List<CpuTlb> hw = new ArrayList<>();
         for (int c = 0; c < nrCpus; c++) hw.add(new CpuTlb(preset, env.mem()));
         long swapperPgDir = env.allocZeroedUserPage() << 12;
