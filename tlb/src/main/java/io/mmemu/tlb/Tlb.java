@@ -309,6 +309,14 @@ public final class Tlb {
                     + size.label + " page at 0x" + Long.toHexString(pageBase) + " (expected: a multiple of 0x"
                     + Long.toHexString(size.bytes()) + ")");
         }
+        if (ways[s] == 0) {
+            // No ways for this size: cache the largest smaller page this array holds that covers
+            // vaddr (SDM 4.10.2.3). 4 KiB always has ways, so the loop ends.
+            do s--; while (ways[s] == 0);
+            subPage = vaddr & ((1L << shift[s]) - 1) & ~0xFFFL;
+            pageBase = WalkResult.pagePa(walkResult) - subPage;
+            count(TlbStat.FILL_SPLINTERED);
+        }
         int prot = WalkResult.prot(walkResult);
         boolean global = WalkResult.global(walkResult);
         long v = vaddr >>> shift[s];
@@ -547,6 +555,33 @@ public final class Tlb {
     }
 
     // ------------------------------------------------------------------ inspection
+
+    /** Receives the valid entries of a TLB, one call each ({@link #forEachEntry}). */
+    @FunctionalInterface
+    public interface EntryVisitor {
+        /**
+         * @param size the entry's page size
+         * @param pcid the PCID it was filled under (any PCID may use it when {@code global})
+         * @param vaddr the first virtual address of the page it translates
+         * @param pagePa the physical address of the page's first byte
+         * @param prot the cached rights ({@link WalkResult#PROT_READ} etc.); W only with D cached
+         * @param user the cached U/S: user-mode accesses may use it
+         * @param global G: survives CR3 writes and serves every PCID
+         */
+        void visit(PageSize size, int pcid, long vaddr, long pagePa, int prot, boolean user, boolean global);
+    }
+
+    /** Visits every valid entry, arrays in page-size order and ways in set order. Changes nothing. */
+    public void forEachEntry(EntryVisitor visitor) {
+        for (int s = 0; s < SIZES.length; s++) {
+            for (int i = base[s], end = base[s] + ways[s] * (setMask[s] + 1); i < end; i++) {
+                int m = meta[i];
+                if (!metaValid(m)) continue;
+                visitor.visit(SIZES[s], metaPcid(m), vpn[i] << shift[s], pfn[i] << 12, metaProt(m), (m & M_U) != 0,
+                        metaGlobal(m));
+            }
+        }
+    }
 
     /** Valid entries of all sizes. */
     public int validEntries() {

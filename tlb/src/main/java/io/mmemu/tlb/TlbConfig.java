@@ -1,9 +1,14 @@
 package io.mmemu.tlb;
 
 /**
- * The geometry of one CPU's TLB: sets and ways of the array for each page size. A set holds
- * {@code ways} entries; the set an entry goes to is the low bits of its virtual page number, so
- * {@code sets} must be a power of two. A fully associative array is one set.
+ * The geometry of one TLB array: sets and ways for each page size. A set holds {@code ways}
+ * entries; the set an entry goes to is the low bits of its virtual page number, so {@code sets}
+ * must be a power of two. A fully associative array is one set.
+ *
+ * <p>Zero ways of 2 MiB or 1 GiB means the array holds no pages of that size (many L1 iTLBs have
+ * no 1 GiB entries; AMD's L2 TLBs hold none either). A fill of such a page then caches a
+ * smaller page covering the address (SDM vol. 3A, 4.10.2.3, "splintering"; AMD calls it
+ * "smashing"). Every array holds 4 KiB pages.
  */
 public record TlbConfig(int sets4k, int ways4k, int sets2m, int ways2m, int sets1g, int ways1g) {
 
@@ -23,17 +28,19 @@ public record TlbConfig(int sets4k, int ways4k, int sets2m, int ways2m, int sets
     static final int MAX_ENTRIES = 1 << 16;
 
     public TlbConfig {
-        check("4K", sets4k, ways4k);
-        check("2M", sets2m, ways2m);
-        check("1G", sets1g, ways1g);
+        check("4K", sets4k, ways4k, 1);
+        check("2M", sets2m, ways2m, 0);
+        check("1G", sets1g, ways1g, 0);
     }
 
-    private static void check(String size, int sets, int ways) {
+    private static void check(String size, int sets, int ways, int minWays) {
         if (sets <= 0 || Integer.bitCount(sets) != 1) {
             throw new IllegalArgumentException(size + " sets must be a power of two (expected: 1, 2, 4, ..., got " + sets + ")");
         }
-        if (ways <= 0) {
-            throw new IllegalArgumentException(size + " ways must be positive (expected: at least 1, got " + ways + ")");
+        if (ways < minWays) {
+            throw new IllegalArgumentException(minWays == 1
+                    ? size + " ways must be positive (expected: at least 1, got " + ways + ")"
+                    : size + " ways must not be negative (expected: 0 for none, or more, got " + ways + ")");
         }
         if ((long) sets * ways > MAX_ENTRIES) {
             throw new IllegalArgumentException(size + " sets × ways must be at most " + MAX_ENTRIES
@@ -62,6 +69,11 @@ public record TlbConfig(int sets4k, int ways4k, int sets2m, int ways2m, int sets
     /** Entries of the array for {@code size}. */
     public int entries(PageSize size) {
         return sets(size) * ways(size);
+    }
+
+    /** Whether the array keeps entries of {@code size} (4 KiB always; larger sizes unless their ways are 0). */
+    public boolean holds(PageSize size) {
+        return ways(size) > 0;
     }
 
     /** Entries of all three arrays together. */

@@ -16,6 +16,11 @@ public enum TlbStat {
     MISS_PERMISSION,
     /** Entries inserted by {@link Tlb#fill}. */
     FILL,
+    /**
+     * Fills of a page size the array holds no entries for, cached as a smaller page covering the
+     * address (SDM 4.10.2.3): a 1 GiB page in an array without 1 GiB ways becomes a 2 MiB or 4 KiB entry.
+     */
+    FILL_SPLINTERED,
     /** Valid entries a fill pushed out of a full set (the set's least recently used way). */
     EVICTION,
     /** Entries a fill dropped because the new entry translates the same address for the same PCID. */

@@ -1,0 +1,40 @@
+package io.mmemu.tlb.linux;
+
+import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.TlbFlush;
+import io.mmemu.tlb.Tlb;
+import java.util.function.IntSupplier;
+
+/**
+ * The memory model's {@link TlbFlush} implemented by Linux's TLB management: mm-model calls
+ * flushTlbMmRange after zapping or changing PTEs, and this runs flush_tlb_mm_range() on the CPU
+ * that is executing the kernel operation ({@code currentCpu}).
+ */
+public final class LinuxTlbFlush implements TlbFlush {
+    private final TlbManagement tlb;
+    private final MmContexts contexts;
+    private final IntSupplier currentCpu;
+    private final Runnable flushTranslatedCode;
+
+    /**
+     * @param currentCpu the CPU executing the kernel operation that asks for the flush
+     * @param flushTranslatedCode what {@link #flushTranslatedCode()} does (the emulator drops Unicorn's translated code)
+     */
+    public LinuxTlbFlush(TlbManagement tlb, MmContexts contexts, IntSupplier currentCpu, Runnable flushTranslatedCode) {
+        this.tlb = tlb;
+        this.contexts = contexts;
+        this.currentCpu = currentCpu;
+        this.flushTranslatedCode = flushTranslatedCode;
+    }
+
+    /** Models flush_tlb_mm_range() with a 4 KiB stride, from the current CPU. */
+    @Override
+    public void flushTlbMmRange(MmStruct mm, long start, long end, boolean freedTables) {
+        tlb.flushTlbMmRange(currentCpu.getAsInt(), contexts.contextOf(mm), start, end, Tlb.PAGE_SHIFT, freedTables);
+    }
+
+    @Override
+    public void flushTranslatedCode() {
+        flushTranslatedCode.run();
+    }
+}

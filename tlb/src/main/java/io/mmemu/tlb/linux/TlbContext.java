@@ -1,0 +1,21 @@
+package io.mmemu.tlb.linux;
+
+/**
+ * One ASID slot of a CPU: Linux's struct tlb_context (arch/x86/include/asm/tlbflush.h), an
+ * element of cpu_tlbstate.ctxs[]. It says which mm's translations the hardware may hold under
+ * this ASID's PCID, and up to which tlb_gen they have been flushed.
+ */
+public final class TlbContext {
+    /** The ctx_id of the mm that last used this ASID on this CPU; 0 for none. */
+    long ctxId;
+    /** The mm's tlb_gen this CPU's entries for it are up to date with (local_tlb_gen while loaded). */
+    long tlbGen;
+
+    public long ctxId() {
+        return ctxId;
+    }
+
+    public long tlbGen() {
+        return tlbGen;
+    }
+}

@@ -1,0 +1,13 @@
+package io.mmemu.tlb.linux;
+
+/**
+ * Told when TLB management changed a CPU's hardware TLB model (a CR3 load, a flush, INVLPG), so
+ * that the emulator can drop that CPU's Unicorn TLB, which may hold only what the model holds.
+ */
+@FunctionalInterface
+public interface TlbFlushListener {
+    /** The hardware TLB model of {@code cpu} lost entries or got a new CR3. */
+    void tlbFlushed(int cpu);
+
+    TlbFlushListener NONE = cpu -> {};
+}
