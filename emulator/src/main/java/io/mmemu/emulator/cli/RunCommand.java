@@ -1,6 +1,5 @@
 package io.mmemu.emulator.cli;
 
-import io.mmemu.emulator.cpu.CpuStats;
 import io.mmemu.emulator.cpu.RunOutcome;
 import io.mmemu.emulator.elf.ElfFormatException;
 import io.mmemu.emulator.kernel.ExecFailure;
@@ -9,8 +8,12 @@ import io.mmemu.mm.proc.Pmap;
 import io.mmemu.mm.proc.Vmstat;
 import io.mmemu.mm.proc.Vtop;
 import io.mmemu.mm.vma.VmEvent;
-import io.mmemu.tlb.Tlb;
+import io.mmemu.emulator.cpu.Cpu;
+import io.mmemu.tlb.CpuTlb;
 import io.mmemu.tlb.TlbStat;
+import io.mmemu.tlb.linux.CpuTlbState;
+import io.mmemu.tlb.linux.TlbEvent;
+import io.mmemu.tlb.linux.TlbManagement;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -57,6 +60,26 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--quantum", paramLabel = "N", defaultValue = "200000",
             description = "The time slice in instructions once more than one task is runnable (default: ${DEFAULT-VALUE}).")
     long quantum;
+
+    @Option(names = "--tlb", paramLabel = "PRESET", defaultValue = "typical",
+            description = "Each CPU's TLB hierarchy: teaching (tiny, misses easy to see), typical, intel-golden-cove, "
+                    + "amd-zen4 (default: ${DEFAULT-VALUE}).")
+    String tlbPreset;
+
+    @Option(names = "--no-pcid", description = "Linux without PCIDs: every switch to another mm flushes the TLB.")
+    boolean noPcid;
+
+    @Option(names = "--check-tlb", description = "After every TLB-changing syscall, report any CPU whose TLB still "
+            + "holds a translation the page tables no longer allow (the stale-translation checker).")
+    boolean checkTlb;
+
+    @Option(names = "--drop-shootdowns", description = "Fault injection: drop every TLB shootdown IPI (other CPUs keep "
+            + "stale translations; combine with --check-tlb to see them).")
+    boolean dropShootdowns;
+
+    @Option(names = "--tlb-dump", description = "At exit, print each CPU's TLB contents (PCID, virtual page, frame, "
+            + "size, flags) and Linux's per-CPU TLB state (loaded mm, ASIDs, tlb_gen).")
+    boolean tlbDump;
 
     @Option(names = "--exact-tlb", description = "Drop from Unicorn's TLB every entry the model TLB evicts, so every "
             + "model TLB miss is seen and counted (about 3x slower on streaming access).")
@@ -115,13 +138,20 @@ public final class RunCommand implements Callable<Integer> {
             log.println("mmemu: --quantum " + opts.quantum + ": expected a positive instruction count");
             return 2;
         }
+        Machine.TlbOptions tlbOptions;
+        try {
+            tlbOptions = new Machine.TlbOptions(opts.tlbPreset, !opts.noPcid, opts.checkTlb, opts.dropShootdowns);
+        } catch (IllegalArgumentException e) {
+            log.println("mmemu: --tlb: " + e.getMessage());
+            return 2;
+        }
         long ramBytes = (opts.ram + (2L << 20) - 1) & -(2L << 20);
         List<String> argv = new ArrayList<>();
         argv.add(name);
         argv.addAll(args);
         Machine.Options options = new Machine.Options(ramBytes, !opts.noAslr, opts.seed, opts.stats, opts.verbose,
                 new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err), log, opts.exactTlb,
-                opts.root, new java.io.FileInputStream(FileDescriptor.in), opts.cpus, opts.quantum);
+                opts.root, new java.io.FileInputStream(FileDescriptor.in), opts.cpus, opts.quantum, tlbOptions);
         long t0 = System.nanoTime();
         try (Machine machine = new Machine(options)) {
             try {
@@ -143,6 +173,10 @@ public final class RunCommand implements Callable<Integer> {
                 log.println("mmemu: " + name + ": exited with status " + outcome.exitCode());
             }
             if (opts.stats) printStats(machine, wallNanos, log);
+            if (opts.tlbDump) printTlbDump(machine, log);
+            if (opts.checkTlb) {
+                log.println("mmemu: stale-translation checker: " + machine.staleTranslations().size() + " finding(s)");
+            }
             if (opts.vmstat) log.print(Vmstat.vmstat(machine.env()));
             if (opts.slabinfo) {
                 machine.env().kernelSlab().flushAll();
@@ -166,22 +200,45 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     static void printStats(Machine machine, long wallNanos, PrintStream log) {
-        CpuStats s = machine.cpu().stats();
-        long insns = machine.cpu().instructions();
         log.println("mmemu: statistics");
+        long insns = 0;
+        for (Cpu c : machine.cpus()) insns += Math.max(0, c.instructions());
         log.printf(Locale.ROOT, "  instructions      %,15d%n", insns);
         log.printf(Locale.ROOT, "  page faults       %,15d   (minor %,d, major %,d, COW %,d, zero-page maps %,d)%n",
                 machine.env().event(VmEvent.PGFAULT), machine.env().event(VmEvent.PGFAULT)
                         - machine.env().event(VmEvent.PGMAJFAULT), machine.env().event(VmEvent.PGMAJFAULT),
                 machine.env().event(VmEvent.COW_FAULT), machine.env().event(VmEvent.ZERO_PAGE_MAP));
-        Tlb tlb = machine.cpu().tlb();
-        log.printf(Locale.ROOT, "  TLB fills         %,15d   (Unicorn TLB misses answered: model TLB hits %,d, misses %,d)%n",
-                s.tlbFills, tlb.stat(TlbStat.HIT), tlb.stat(TlbStat.MISS));
-        log.printf(Locale.ROOT, "  TLB model         %,15d fills, %,d evictions, %,d single-page and %,d full flushes%n",
-                tlb.stat(TlbStat.FILL), tlb.stat(TlbStat.EVICTION), tlb.stat(TlbStat.NR_TLB_LOCAL_FLUSH_ONE),
-                tlb.stat(TlbStat.NR_TLB_LOCAL_FLUSH_ALL));
-        log.printf(Locale.ROOT, "  Unicorn flushes   %,15d%n", s.tlbFlushes);
-        log.printf(Locale.ROOT, "  syscalls          %,15d%n", s.syscalls);
+        TlbManagement m = machine.tlbManagement();
+        log.printf(Locale.ROOT, "  TLB preset        %15s   (PCID %s)%n", machine.cpu().tlb().preset().name(),
+                m.pcid() ? "on" : "off");
+        log.printf(Locale.ROOT, "  %-4s %12s %12s %12s %12s %10s %10s %10s %10s %10s%n", "cpu", "instructions",
+                "fills", "hits", "misses", "flush-one", "flush-all", "shootdown", "received", "switches");
+        for (Cpu c : machine.cpus()) {
+            CpuTlb t = c.tlb();
+            CpuTlbState st = m.cpu(c.id());
+            log.printf(Locale.ROOT, "  %-4d %,12d %,12d %,12d %,12d %,10d %,10d %,10d %,10d %,10d%n", c.id(),
+                    Math.max(0, c.instructions()), c.stats().tlbFills, t.stat(TlbStat.HIT), t.stat(TlbStat.MISS),
+                    st.event(TlbEvent.NR_TLB_LOCAL_FLUSH_ONE), st.event(TlbEvent.NR_TLB_LOCAL_FLUSH_ALL),
+                    st.event(TlbEvent.NR_TLB_REMOTE_FLUSH), st.event(TlbEvent.NR_TLB_REMOTE_FLUSH_RECEIVED),
+                    st.event(TlbEvent.TLB_FLUSH_ON_TASK_SWITCH) + st.event(TlbEvent.TLB_SWITCH_NOFLUSH));
+        }
+        long syscalls = 0;
+        long flushes = 0;
+        for (Cpu c : machine.cpus()) {
+            syscalls += c.stats().syscalls;
+            flushes += c.stats().tlbFlushes;
+        }
+        log.printf(Locale.ROOT, "  Unicorn flushes   %,15d%n", flushes);
+        log.printf(Locale.ROOT, "  syscalls          %,15d%n", syscalls);
         log.printf(Locale.ROOT, "  wall time         %15.3f s%n", wallNanos / 1e9);
+    }
+
+    /** --tlb-dump: every CPU's TLB hierarchy and Linux's per-CPU TLB state. */
+    static void printTlbDump(Machine machine, PrintStream log) {
+        for (Cpu c : machine.cpus()) {
+            log.println("mmemu: cpu " + c.id() + " TLB");
+            log.print(c.tlb().dump());
+        }
+        log.print(machine.tlbManagement().dump());
     }
 }

@@ -14,9 +14,11 @@ import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.tlb.CpuTlb;
 import io.mmemu.tlb.Tlb;
-import io.mmemu.tlb.TlbConfig;
 import io.mmemu.tlb.TlbStat;
+import io.mmemu.tlb.linux.MmContexts;
+import io.mmemu.tlb.linux.TlbManagement;
 
 /**
  * One emulated CPU: a Unicorn engine in UC_TLB_VIRTUAL mode over the shared physical memory,
@@ -28,12 +30,16 @@ import io.mmemu.tlb.TlbStat;
  * translation is the same as restarting it). A fault that ends in a signal refuses the fill:
  * Unicorn stops with RIP at the faulting instruction and {@link #run} delivers the signal.
  *
- * <p>Behind Unicorn's TLB sits the model of the hardware TLB ({@link Tlb}): a fill first asks it,
- * and a hit answers with the cached translation, stale or not, exactly as hardware would.
+ * <p>Behind Unicorn's TLB sits the model of this CPU's hardware TLB ({@link CpuTlb}: L1 iTLB and
+ * dTLB, second level, paging-structure caches): a fill first asks it, and a hit answers with the
+ * cached translation, stale or not, exactly as hardware would. Linux's TLB management
+ * ({@link TlbManagement}, arch/x86/mm/tlb.c) decides what it keeps: context switches go through
+ * switch_mm_irqs_off() with PCIDs, and flushes, local or by shootdown, reach the model first.
  *
- * <p>Invariant: Unicorn's TLB holds only translations the page tables allow or the model TLB
- * holds: every invalidation (munmap, mprotect, COW, CR3 load) reaches both ({@link #flushTlbRange}).
- * Capacity evictions of the model reach Unicorn only with exactTlb (see the constructor).
+ * <p>Invariant: Unicorn's TLB holds only translations the model TLB holds: every change of the
+ * model (a CR3 load, a flush, an INVLPG, here or by an IPI from another CPU) flushes this CPU's
+ * Unicorn TLB ({@link #flushUnicornTlb}, called by the management's listener). Capacity
+ * evictions of the model reach Unicorn only with exactTlb (see the constructor).
  */
 public final class Cpu implements AutoCloseable {
     /** CR0: PE MP ET NE WP AM PG, as Linux runs. */
@@ -51,7 +57,10 @@ public final class Cpu implements AutoCloseable {
     private final SyscallHandler syscalls;
     private final CpuStats stats = new CpuStats();
     /** The model of this CPU's hardware TLB, consulted before any walk. */
-    private final Tlb tlb;
+    private final CpuTlb tlb;
+    /** Linux's TLB management of every CPU: this CPU switches mms through it. */
+    private final TlbManagement tlbManagement;
+    private final MmContexts contexts;
     /** Propagate the model TLB's capacity evictions to Unicorn's TLB (exact miss counts). */
     private final boolean exactTlb;
 
@@ -68,10 +77,6 @@ public final class Cpu implements AutoCloseable {
     private FaultResult.Signal lastFault;
     private final InstructionCounter counter;
 
-    public Cpu(int id, MmEnv env, SyscallHandler syscalls, boolean countInstructions) {
-        this(id, env, syscalls, countInstructions, TlbConfig.TYPICAL, false);
-    }
-
     /**
      * @param exactTlb when true, every entry the model TLB evicts for capacity is also dropped from
      *     Unicorn's TLB (which can only flush everything), so every miss of the modelled TLB reaches
@@ -79,10 +84,12 @@ public final class Cpu implements AutoCloseable {
      *     still correct translations, since invalidations always propagate — and misses are
      *     undercounted for working sets beyond the model TLB. Exact costs about 3x on streaming access.
      */
-    public Cpu(int id, MmEnv env, SyscallHandler syscalls, boolean countInstructions, TlbConfig tlbConfig,
-            boolean exactTlb) {
+    public Cpu(int id, MmEnv env, SyscallHandler syscalls, boolean countInstructions, TlbManagement tlbManagement,
+            MmContexts contexts, boolean exactTlb) {
         this.id = id;
-        this.tlb = new Tlb(tlbConfig);
+        this.tlbManagement = tlbManagement;
+        this.contexts = contexts;
+        this.tlb = tlbManagement.hardware(id);
         this.exactTlb = exactTlb;
         this.env = env;
         this.syscalls = syscalls;
@@ -127,23 +134,26 @@ public final class Cpu implements AutoCloseable {
         return counter == null ? -1 : counter.count();
     }
 
-    public Tlb tlb() {
+    public CpuTlb tlb() {
         return tlb;
     }
 
     /**
-     * Makes {@code task} current. Another mm is loaded with a CR3 write, which flushes the
-     * non-global entries; a thread of the mm already loaded needs none (switch_mm_irqs_off()
-     * keeps the TLB when prev == next).
+     * Makes {@code task} current: switch_mm_irqs_off() loads its mm with a CR3 write carrying
+     * the mm's PCID (and NOFLUSH when the PCID's entries are still good), or with none when a
+     * thread of the mm already loaded follows another.
      */
     public void switchTo(Task task) {
         current = task;
-        if (task.mm() == mm && mm != null && mm.pgd().cr3() == cr3) return;
         mm = task.mm();
         cr3 = mm.pgd().cr3();
-        uc.regWrite(X86Reg.CR3, cr3);
-        tlb.movToCr3(cr3);
-        flushUnicornTlb();
+        tlbManagement.switchMmIrqsOff(id, contexts.contextOf(mm));
+    }
+
+    /** Models enter_lazy_tlb(): nothing to run; the mm last run stays loaded, lazily. */
+    public void enterLazyTlb() {
+        current = null;
+        tlbManagement.enterLazyTlb(id);
     }
 
     /** The registers a new task's first run starts from, in {@link #readStartRegs} order. */
@@ -167,20 +177,12 @@ public final class Cpu implements AutoCloseable {
     }
 
     /**
-     * Models the local part of flush_tlb_mm_range(): [start, end) of the loaded mm changed;
-     * the model TLB drops those pages (or everything past the 33-page ceiling) and Unicorn's TLB,
-     * which may hold only what the model holds, is flushed.
+     * Drops every translation in Unicorn's own TLB, after the model's changed. Rewriting CR3
+     * (paging on) flushes the TLB only; uc_ctl(TLB_FLUSH) would drop all translated code as
+     * well, several times dearer.
      */
-    public void flushTlbRange(long start, long end) {
-        tlb.flushTlbRange(tlb.currentPcid(), start, end);
-        flushUnicornTlb();
-    }
-
-    /**
-     * Drops every translation in Unicorn's own TLB. Rewriting CR3 (paging on) flushes the TLB
-     * only; uc_ctl(TLB_FLUSH) would drop all translated code as well, several times dearer.
-     */
-    private void flushUnicornTlb() {
+    public void flushUnicornTlb() {
+        if (cr3 == 0) return; // no mm loaded yet: Unicorn's TLB is empty
         uc.regWrite(X86Reg.CR3, cr3);
         stats.tlbFlushes++;
     }
@@ -246,7 +248,7 @@ public final class Cpu implements AutoCloseable {
             r = walker.walk(cr3, vaddr, access, true, control);
         }
         long evictions = exactTlb ? tlb.stat(TlbStat.EVICTION) : 0;
-        tlb.fill(vaddr, pcid, r);
+        tlb.fill(vaddr, pcid, access, r);
         // With exactTlb, Unicorn's TLB holds only what the model holds: an entry the model evicted
         // goes from Unicorn's too, which can only flush all of it.
         if (exactTlb && tlb.stat(TlbStat.EVICTION) != evictions) flushUnicornTlb();

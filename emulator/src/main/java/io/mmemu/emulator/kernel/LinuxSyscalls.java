@@ -118,6 +118,20 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.nodename = "mmemu";
     }
 
+    /** Runs the stale-translation checker after a TLB-changing syscall, named (off: does nothing). */
+    private java.util.function.Consumer<String> tlbChecker = op -> {};
+
+    void setTlbChecker(java.util.function.Consumer<String> checker) {
+        this.tlbChecker = checker;
+    }
+
+    /** The syscalls after which a CPU's TLB may hold a translation the tables no longer allow. */
+    private static boolean changesTranslations(int nr) {
+        return nr == Sysno.MUNMAP || nr == Sysno.MPROTECT || nr == Sysno.MREMAP || nr == Sysno.MADVISE || nr == Sysno.BRK
+                || nr == Sysno.MMAP || nr == Sysno.EXIT || nr == Sysno.EXIT_GROUP || nr == Sysno.EXECVE
+                || nr == Sysno.FORK || nr == Sysno.CLONE || nr == Sysno.FTRUNCATE;
+    }
+
     void setScheduler(Scheduler scheduler) {
         this.scheduler = scheduler;
     }
@@ -132,6 +146,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         uc.regReadBatch(ARG_REGS, args);
         long nr = args[0];
         long ret = dispatch(cpu, task, nr, args[1], args[2], args[3], args[4], args[5], args[6]);
+        if (changesTranslations((int) nr)) tlbChecker.accept(Sysno.name(nr));
         if (task.exited()) return true;
         if (ret == BLOCK) {
             // The task sleeps; RAX keeps the number so that the rewound syscall is the same call.

@@ -12,7 +12,14 @@ import io.mmemu.mm.vma.MappedFile;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.TlbFlush;
-import io.mmemu.tlb.TlbConfig;
+import io.mmemu.tlb.CpuTlb;
+import io.mmemu.tlb.TlbPreset;
+import io.mmemu.tlb.check.StaleTranslation;
+import io.mmemu.tlb.check.StaleTranslationChecker;
+import io.mmemu.tlb.linux.LinuxTlbFlush;
+import io.mmemu.tlb.linux.MmContexts;
+import io.mmemu.tlb.linux.TlbManagement;
+import io.mmemu.tlb.linux.TlbMm;
 import io.mmemu.emulator.kernel.fs.Vfs;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +41,7 @@ public final class Machine implements AutoCloseable {
     /** How a machine is set up. */
     public record Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
             OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb, Path root, InputStream stdin,
-            int cpus, long quantum) {
+            int cpus, long quantum, TlbOptions tlb) {
         public Options {
             if (cpus < 1 || cpus > MAX_CPUS) {
                 throw new IllegalArgumentException("cpus must be 1.." + MAX_CPUS + " (got " + cpus + ")");
@@ -45,13 +52,19 @@ public final class Machine implements AutoCloseable {
         public Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
                 OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb, Path root, InputStream stdin) {
             this(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root, stdin, 1,
-                    Scheduler.DEFAULT_QUANTUM);
+                    Scheduler.DEFAULT_QUANTUM, TlbOptions.DEFAULT);
         }
 
         /** The same options on {@code n} CPUs. */
         public Options withCpus(int n) {
             return new Options(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
-                    stdin, n, quantum);
+                    stdin, n, quantum, tlb);
+        }
+
+        /** The same options with {@code t} for the TLBs. */
+        public Options withTlb(TlbOptions t) {
+            return new Options(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
+                    stdin, cpus, quantum, t);
         }
 
         public Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
@@ -63,6 +76,27 @@ public final class Machine implements AutoCloseable {
                 OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb) {
             this(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, null,
                     InputStream.nullInputStream());
+        }
+    }
+
+    /**
+     * The TLBs: the hardware preset of every CPU ({@link TlbPreset#byName}), whether Linux uses
+     * PCIDs, whether the stale-translation checker runs after every TLB-changing syscall, and
+     * the fault injection that drops every shootdown IPI.
+     */
+    public record TlbOptions(String preset, boolean pcid, boolean checkTlb, boolean dropShootdowns) {
+        public static final TlbOptions DEFAULT = new TlbOptions("typical", true, false, false);
+
+        public TlbOptions {
+            TlbPreset.byName(preset); // an unknown name fails here, listing the known ones
+        }
+
+        public TlbOptions withCheckTlb(boolean on) {
+            return new TlbOptions(preset, pcid, on, dropShootdowns);
+        }
+
+        public TlbOptions withDropShootdowns(boolean on) {
+            return new TlbOptions(preset, pcid, checkTlb, on);
         }
     }
 
@@ -79,6 +113,11 @@ public final class Machine implements AutoCloseable {
     private final UserAccess uaccess;
     private final Cpu[] cpus;
     private final Scheduler scheduler;
+    private final TlbManagement tlbManagement;
+    private final MmContexts contexts;
+    private final StaleTranslationChecker checker;
+    /** Stale translations the checker found in this run. */
+    private final List<StaleTranslation> staleTranslations = new java.util.ArrayList<>();
     private final SplittableRandom random;
     private final Vfs vfs;
     private final Processes procs;
@@ -109,28 +148,71 @@ public final class Machine implements AutoCloseable {
                     }
                 });
         this.cpus = new Cpu[options.cpus()];
+        TlbPreset preset = TlbPreset.byName(options.tlb().preset());
+        List<CpuTlb> hardware = new java.util.ArrayList<>();
+        for (int i = 0; i < cpus.length; i++) hardware.add(new CpuTlb(preset, env.mem()));
+        this.tlbManagement = new TlbManagement(hardware, options.tlb().pcid(), env.zeroPfn() << 12);
+        tlbManagement.setDropShootdowns(options.tlb().dropShootdowns());
+        this.contexts = new MmContexts(tlbManagement);
+        this.checker = options.tlb().checkTlb() ? new StaleTranslationChecker(tlbManagement, env.mem()) : null;
         try {
             for (int i = 0; i < cpus.length; i++) {
-                cpus[i] = new Cpu(i, env, syscalls, options.countInstructions(), TlbConfig.TYPICAL, options.exactTlb());
+                cpus[i] = new Cpu(i, env, syscalls, options.countInstructions(), tlbManagement, contexts, options.exactTlb());
             }
         } catch (RuntimeException e) {
             for (Cpu c : cpus) if (c != null) c.close();
             env.mem().close();
             throw e;
         }
+        // Whatever changes a CPU's model TLB (CR3 load, flush, shootdown) empties its Unicorn TLB.
+        tlbManagement.setListener(cpu -> cpus[cpu].flushUnicornTlb());
         this.scheduler = new Scheduler(cpus, procs, syscalls, options.log(), options.quantum());
         syscalls.setScheduler(scheduler);
+        if (checker != null) syscalls.setTlbChecker(this::checkTlb);
+        LinuxTlbFlush linux = new LinuxTlbFlush(tlbManagement, contexts, scheduler::currentCpu,
+                () -> { for (Cpu c : cpus) c.flushTranslatedCode(); });
         env.setTlbFlush(new TlbFlush() {
             @Override
             public void flushTlbMmRange(MmStruct mm, long start, long end, boolean freedTables) {
-                for (Cpu c : cpus) if (c.loadedMm() == mm) c.flushTlbRange(start, end);
+                linux.flushTlbMmRange(mm, start, end, freedTables);
             }
 
             @Override
             public void flushTranslatedCode() {
-                for (Cpu c : cpus) c.flushTranslatedCode();
+                linux.flushTranslatedCode();
+            }
+
+            @Override
+            public void destroyContext(MmStruct mm) {
+                // The CPUs still on the dead mm run nothing of it any more: lazy, then off it.
+                TlbMm ctx = contexts.existing(mm);
+                if (ctx == null) return;
+                for (int i = 0; i < cpus.length; i++) {
+                    if (tlbManagement.cpu(i).loadedMm() == ctx && !tlbManagement.cpu(i).isLazy()) {
+                        tlbManagement.enterLazyTlb(i);
+                    }
+                }
+                contexts.destroyContext(mm);
             }
         });
+    }
+
+    /** The stale-translation checker's pass after {@code operation}: findings go to the log and {@link #staleTranslations}. */
+    private void checkTlb(String operation) {
+        List<StaleTranslation> found = checker.check(operation);
+        if (found.isEmpty()) return;
+        staleTranslations.addAll(found);
+        options.log().print("mmemu: stale TLB entries " + StaleTranslationChecker.describe(found));
+    }
+
+    /** What the stale-translation checker found (with TlbOptions.checkTlb). */
+    public List<StaleTranslation> staleTranslations() {
+        return staleTranslations;
+    }
+
+    /** Linux's TLB management of this machine's CPUs. */
+    public TlbManagement tlbManagement() {
+        return tlbManagement;
     }
 
     public MmEnv env() {

@@ -44,6 +44,8 @@ final class Scheduler {
     private final long quantum;
     /** Each CPU's current task (possibly exited or asleep until the CPU picks again), or null when idle. */
     private final Processes.Proc[] running;
+    /** The CPU running now (or last): where the kernel work of a syscall or fault happens. */
+    private int currentCpu;
     /** The task whose registers each CPU's engine holds (an idle CPU still holds its last task's). */
     private final Processes.Proc[] loaded;
 
@@ -73,6 +75,11 @@ final class Scheduler {
         loaded[0] = p;
     }
 
+    /** The CPU executing kernel work now: the one whose task is running, else the last one that ran. */
+    int currentCpu() {
+        return currentCpu;
+    }
+
     Cpu cpuOf(Processes.Proc p) {
         return cpus[p.cpu];
     }
@@ -90,10 +97,17 @@ final class Scheduler {
                 Processes.Proc next = runnable(cur) && !cur.yielded && !cur.preempted ? cur : pickNext(i, cur);
                 if (cur != null) cur.yielded = cur.preempted = false;
                 if (next == null) {
-                    running[i] = null; // idle: the mm stays loaded (lazy TLB)
+                    // Idle: the idle task has no mm; the last one stays loaded, lazily (enter_lazy_tlb()).
+                    if (running[i] != null) {
+                        currentCpu = i;
+                        cpus[i].enterLazyTlb();
+                    }
+                    running[i] = null;
                     continue;
                 }
+                currentCpu = i;
                 if (next != loaded[i]) contextSwitch(cpus[i], loaded[i], next);
+                else if (cpus[i].current() != next.task) cpus[i].switchTo(next.task); // back from idle
                 loaded[i] = next;
                 running[i] = next;
                 RunOutcome o = cpus[i].run(runnableCount() > 1 ? quantum : 0);

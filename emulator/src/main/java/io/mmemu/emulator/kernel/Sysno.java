@@ -37,6 +37,12 @@ final class Sysno {
             case 21 -> "access";
             case 24 -> "sched_yield";
             case 27 -> "mincore";
+            case 9 -> "mmap";
+            case 11 -> "munmap";
+            case 12 -> "brk";
+            case 60 -> "exit";
+            case 77 -> "ftruncate";
+            case 231 -> "exit_group";
             case 35 -> "nanosleep";
             case 56 -> "clone";
             case 57 -> "fork";

@@ -67,10 +67,32 @@ class CliTest {
         Result r = mmemu("run", "--stats", bin("touch-pages"), "300");
         assertEquals(0, r.status(), r.stderr());
         assertTrue(r.stdout().contains("touched 300 pages"), r.stdout());
-        for (String line : List.of("instructions", "page faults", "TLB fills", "wall time")) {
+        for (String line : List.of("instructions", "page faults", "TLB preset", "shootdown", "wall time")) {
             assertTrue(r.stderr().contains(line), line + " missing from\n" + r.stderr());
         }
         assertFalse(r.stdout().contains("statistics"));
+    }
+
+    @Test
+    void severalCpusGetOneStatisticsRowEachAndTheTlbDump() throws Exception {
+        Result r = mmemu("run", "--cpus", "2", "--tlb", "teaching", "--stats", "--tlb-dump", bin("touch-pages"), "30");
+        assertEquals(0, r.status(), r.stderr());
+        assertTrue(r.stderr().contains("teaching"), r.stderr());
+        assertTrue(r.stderr().lines().anyMatch(l -> l.trim().startsWith("0 ")), r.stderr());
+        assertTrue(r.stderr().lines().anyMatch(l -> l.trim().startsWith("1 ")), r.stderr());
+        assertTrue(r.stderr().contains("cpu 1 TLB"), r.stderr());
+    }
+
+    @Test
+    void anUnknownTlbPresetOrCpuCountIsRefusedWithTheChoices() throws Exception {
+        Result r = mmemu("run", "--tlb", "pentium", bin("hello"));
+        assertEquals(2, r.status(), r.stderr());
+        assertTrue(r.stderr().contains("intel-golden-cove") && r.stderr().contains("amd-zen4"), r.stderr());
+        Result c = mmemu("run", "--cpus", "0", bin("hello"));
+        assertEquals(2, c.status(), c.stderr());
+        assertTrue(c.stderr().contains("--cpus 0"), c.stderr());
+        assertNoStackTrace(r);
+        assertNoStackTrace(c);
     }
 
     @Test

@@ -24,7 +24,7 @@ class TlbPathTest {
             GuestProgram p = GuestProgram.named("touch-pages");
             m.exec(p.binary(), List.of("touch-pages", Integer.toString(pages)), List.of());
             m.run();
-            Tlb tlb = m.cpu().tlb();
+            io.mmemu.tlb.CpuTlb tlb = m.cpu().tlb();
             return new Counts(out.toString(), m.cpu().stats().tlbFills, tlb.stat(TlbStat.HIT), tlb.stat(TlbStat.MISS),
                     tlb.stat(TlbStat.FILL));
         }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -40,7 +41,8 @@ class GuestRunTest {
      *                    (PG_slab) are left out: the kernel caches keep emptied slabs, as SLUB does
      * @param objectsLeft the kernel objects still allocated after the run ("" when none), by cache
      */
-    record Run(RunOutcome outcome, int status, String stdout, String log, long framesLeft, String objectsLeft) {}
+    record Run(RunOutcome outcome, int status, String stdout, String log, long framesLeft, String objectsLeft,
+            List<io.mmemu.tlb.check.StaleTranslation> stale) {}
 
     /** Objects in use in the caches of the kernel's own objects; every process is gone, so "" is right. */
     static String kernelObjectsLeft(io.mmemu.mm.slab.KernelSlab slab) {
@@ -58,11 +60,16 @@ class GuestRunTest {
     }
 
     static Run run(GuestProgram p, boolean aslr, long seed, int cpus) throws Exception {
+        return run(p, aslr, seed, cpus, Machine.TlbOptions.DEFAULT.withCheckTlb(true));
+    }
+
+    /** A run with the stale-translation checker on (as in every test here) unless {@code tlb} says otherwise. */
+    static Run run(GuestProgram p, boolean aslr, long seed, int cpus, Machine.TlbOptions tlb) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Machine.Options options = new Machine.Options(64L << 20, aslr, seed, true, false, out, err,
-                new PrintStream(log, true, StandardCharsets.UTF_8)).withCpus(cpus);
+                new PrintStream(log, true, StandardCharsets.UTF_8)).withCpus(cpus).withTlb(tlb);
         try (Machine m = new Machine(options)) {
             List<String> argv = new ArrayList<>();
             argv.add(p.binary().toString());
@@ -76,7 +83,8 @@ class GuestRunTest {
             long framesLeft = freeBefore - m.env().allocator().nrFreePages() - m.env().kernelSlab().nrSlabPages()
                     - m.vfs().tmpfs().nrLinkedPages();
             return new Run(o, status, out.toString(StandardCharsets.UTF_8), log.toString(StandardCharsets.UTF_8),
-                    framesLeft - p.binary().toFile().length() / 4096 - 1, kernelObjectsLeft(m.env().kernelSlab()));
+                    framesLeft - p.binary().toFile().length() / 4096 - 1, kernelObjectsLeft(m.env().kernelSlab()),
+                    List.copyOf(m.staleTranslations()));
         }
     }
 
@@ -89,6 +97,7 @@ class GuestRunTest {
         assertEquals(p.expectedStatus(), r.status(), name + " exit status; outcome " + r.outcome());
         assertTrue(r.framesLeft() <= 0, name + ": " + r.framesLeft() + " frames beyond the page cache still allocated");
         assertEquals("", r.objectsLeft(), name + ": kernel objects (vm_area_struct, mm_struct, task_struct, ...) leaked");
+        assertEquals(List.of(), r.stale(), name + ": stale TLB entries after a TLB-changing syscall");
     }
 
     /**
@@ -127,5 +136,21 @@ class GuestRunTest {
         assertEquals(p.expectedStatus(), r.status(), name + " exit status on " + cpus + " CPUs; log " + r.log());
         assertTrue(r.framesLeft() <= 0, name + ": " + r.framesLeft() + " frames beyond the page cache still allocated");
         assertEquals("", r.objectsLeft(), name + ": kernel objects (task_struct, pid, ...) leaked");
+        assertEquals(List.of(), r.stale(), name + " on " + cpus + " CPUs: stale TLB entries after a TLB-changing syscall");
+    }
+
+    /**
+     * The checker is no test that cannot fail: with every shootdown IPI dropped on purpose, the
+     * other CPUs keep translations munmap and mprotect took away, the checker names them, and
+     * the threads spinning on those pages go on reading them where the host faults.
+     */
+    @Test
+    void droppedShootdownsLeaveStaleTranslationsTheCheckerReports() throws Exception {
+        GuestProgram p = GuestProgram.named("mt-munmap-shootdown");
+        Run r = run(p, false, 1, 2, Machine.TlbOptions.DEFAULT.withCheckTlb(true).withDropShootdowns(true));
+        assertTrue(r.stale().stream().anyMatch(f -> f.operation().equals("munmap") && f.cpu() != 0), r.stale().toString());
+        assertTrue(r.stale().stream().anyMatch(f -> f.operation().equals("mprotect")), r.stale().toString());
+        assertTrue(r.log().contains("stale TLB entries after munmap"), r.log());
+        assertTrue(!r.stdout().equals(p.expectedStdoutText()), "a worker must see the stale page: " + r.stdout());
     }
 }

@@ -620,6 +620,7 @@ public final class MmStruct {
         mmapCache = null;
         pgd.free();
         env.tlbFlush().flushTlbMmRange(this, 0, TASK_SIZE, true);
+        env.tlbFlush().destroyContext(this);
         KernelSlab slab = env.kernelSlab();
         slab.free(slab.mmCachep(), object);
         object = 0;

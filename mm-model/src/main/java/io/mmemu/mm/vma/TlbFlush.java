@@ -15,6 +15,9 @@ public interface TlbFlush {
     /** A frame that once held executable code is about to get new contents: drop translated code. */
     void flushTranslatedCode();
 
+    /** Models destroy_context(), after exit_mmap(): the mm is gone; CPUs lazily on it leave it. */
+    default void destroyContext(MmStruct mm) {}
+
     /** For models with no CPUs (unit tests): does nothing. */
     TlbFlush NONE = new TlbFlush() {
         @Override
