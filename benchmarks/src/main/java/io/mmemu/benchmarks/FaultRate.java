@@ -4,7 +4,6 @@ import io.mmemu.emulator.kernel.Machine;
 import io.mmemu.emulator.unicorn.Hooks;
 import io.mmemu.emulator.unicorn.Uc;
 import io.mmemu.emulator.unicorn.Unicorn;
-import io.mmemu.emulator.unicorn.X86Reg;
 import io.mmemu.mm.phys.PhysicalMemory;
 import io.mmemu.mm.vma.VmEvent;
 import io.mmemu.testprograms.GuestProgram;
@@ -77,9 +76,7 @@ public final class FaultRate {
 
     /** Faults per second of the bare path: one fill per fresh page, no model behind the hook. */
     static double runBare(int pages, long ram) {
-        try (PhysicalMemory mem = PhysicalMemory.reserve(ram); Unicorn uc = Unicorn.openX86_64()) {
-            uc.ctlTlbMode(Uc.TLB_VIRTUAL);
-            uc.memMapPtr(0, mem.segment(), Uc.PROT_ALL);
+        try (PhysicalMemory mem = PhysicalMemory.reserve(ram); Unicorn uc = BareUnicorn.open(mem)) {
             long[] fills = {0};
             uc.hookTlbFill((vaddr, type) -> {
                 fills[0]++;
@@ -92,12 +89,7 @@ public final class FaultRate {
             byte[] code = {0x48, (byte) 0xc7, (byte) 0xc1, (byte) pages, (byte) (pages >> 8), (byte) (pages >> 16),
                     (byte) (pages >> 24), 0x48, (byte) 0xc7, (byte) 0xc7, 0, 0, 0, 0x10, (byte) 0xc6, 0x07, 0x01, 0x48,
                     (byte) 0x81, (byte) 0xc7, 0, 0x10, 0, 0, 0x48, (byte) 0xff, (byte) 0xc9, 0x75, (byte) 0xf1};
-            mem.write(CODE_PA, code, 0, code.length);
-            uc.regWrite(X86Reg.RSP, 0);
-            long t0 = System.nanoTime();
-            int err = uc.emuStart(CODE_VA, CODE_VA + code.length, 0, 0);
-            long t = System.nanoTime() - t0;
-            if (err != 0) throw new IllegalStateException("bare loop stopped: " + Unicorn.strerror(err));
+            long t = BareUnicorn.run(uc, mem, CODE_VA, CODE_PA, code);
             return (fills[0] - 1) / (t / 1e9);
         }
     }

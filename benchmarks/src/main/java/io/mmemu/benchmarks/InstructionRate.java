@@ -4,7 +4,6 @@ import io.mmemu.emulator.kernel.Machine;
 import io.mmemu.emulator.unicorn.Hooks;
 import io.mmemu.emulator.unicorn.Uc;
 import io.mmemu.emulator.unicorn.Unicorn;
-import io.mmemu.emulator.unicorn.X86Reg;
 import io.mmemu.mm.phys.PhysicalMemory;
 import io.mmemu.testprograms.GuestProgram;
 import java.io.OutputStream;
@@ -80,9 +79,7 @@ public final class InstructionRate {
 
     /** Nanoseconds for the same loop on bare Unicorn. */
     static long runBare() {
-        try (PhysicalMemory mem = PhysicalMemory.reserve(16L << 20); Unicorn uc = Unicorn.openX86_64()) {
-            uc.ctlTlbMode(Uc.TLB_VIRTUAL);
-            uc.memMapPtr(0, mem.segment(), Uc.PROT_ALL);
+        try (PhysicalMemory mem = PhysicalMemory.reserve(16L << 20); Unicorn uc = BareUnicorn.open(mem)) {
             uc.hookTlbFill((vaddr, type) -> {
                 if (vaddr == CODE_VA) return CODE_PA | Uc.PROT_READ | Uc.PROT_EXEC;
                 long i = (vaddr - DATA_VA) >>> 12;
@@ -95,13 +92,7 @@ public final class InstructionRate {
                     0x48, (byte) 0xc7, (byte) 0xc7, 0, 0, 0, 0x10, 0x31, (byte) 0xc0,
                     0x48, (byte) 0x89, (byte) 0xca, 0x48, (byte) 0x81, (byte) 0xe2, (byte) 0xf8, 0x7f, 0, 0, 0x48, 0x03,
                     0x04, 0x17, (byte) 0x88, 0x04, 0x17, 0x48, (byte) 0xff, (byte) 0xc9, 0x75, (byte) 0xea};
-            mem.write(CODE_PA, code, 0, code.length);
-            uc.regWrite(X86Reg.RSP, 0);
-            long t0 = System.nanoTime();
-            int err = uc.emuStart(CODE_VA, CODE_VA + code.length, 0, 0);
-            long t = System.nanoTime() - t0;
-            if (err != 0) throw new IllegalStateException("bare loop stopped: " + Unicorn.strerror(err));
-            return t;
+            return BareUnicorn.run(uc, mem, CODE_VA, CODE_PA, code);
         }
     }
 }
