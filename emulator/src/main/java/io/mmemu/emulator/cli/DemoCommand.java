@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
-/** {@code mmemu demo}: runs two bundled programs and says what happened. */
+/** {@code mmemu demo}: runs three bundled programs and says what happened. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Runs bundled guest programs (hello, touch-pages) under the emulator with statistics.")
+        description = "Runs bundled guest programs (hello, touch-pages, a multithreaded one on 2 CPUs) under the emulator with statistics.")
 public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
@@ -23,15 +23,29 @@ public final class DemoCommand implements Callable<Integer> {
                 + "page fault served by the model (demand-zero), then a TLB fill");
         status = run("touch-pages", List.of("20000"));
         log.println("   exit status " + status);
+        log.println();
+        log.println("== 3. mt-munmap-shootdown on 2 CPUs: threads spin on pages while the main thread unmaps and "
+                + "mprotects them; each change sends TLB shootdown IPIs to the other CPU (see 'shootdown' and "
+                + "'received'), and the stale-translation checker finds nothing left behind");
+        RunCommand smp = options();
+        smp.cpus = 2;
+        smp.checkTlb = true;
+        status = RunCommand.runProgram(GuestProgram.named("mt-munmap-shootdown").binary(), List.of(), smp, log);
+        log.println("   exit status " + status);
         return 0;
     }
 
     private static int run(String name, List<String> args) {
+        return RunCommand.runProgram(GuestProgram.named(name).binary(), args, options(), System.err);
+    }
+
+    /** The demo's run options: no ASLR, seed 1, statistics. */
+    private static RunCommand options() {
         RunCommand opts = new RunCommand();
         opts.ram = 256L << 20;
         opts.noAslr = true;
         opts.seed = 1;
         opts.stats = true;
-        return RunCommand.runProgram(GuestProgram.named(name).binary(), args, opts, System.err);
+        return opts;
     }
 }

@@ -55,16 +55,16 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--cpus", paramLabel = "N", defaultValue = "1",
             description = "Emulated CPUs sharing the memory, one Unicorn engine each (default: ${DEFAULT-VALUE}, at most 64).")
-    int cpus;
+    int cpus = 1;
 
     @Option(names = "--quantum", paramLabel = "N", defaultValue = "200000",
             description = "The time slice in instructions once more than one task is runnable (default: ${DEFAULT-VALUE}).")
-    long quantum;
+    long quantum = 200_000;
 
     @Option(names = "--tlb", paramLabel = "PRESET", defaultValue = "typical",
             description = "Each CPU's TLB hierarchy: teaching (tiny, misses easy to see), typical, intel-golden-cove, "
                     + "amd-zen4 (default: ${DEFAULT-VALUE}).")
-    String tlbPreset;
+    String tlbPreset = "typical";
 
     @Option(names = "--no-pcid", description = "Linux without PCIDs: every switch to another mm flushes the TLB.")
     boolean noPcid;

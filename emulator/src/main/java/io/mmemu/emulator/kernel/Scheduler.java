@@ -21,9 +21,11 @@ import java.io.PrintStream;
  *
  * <h2>Time slices</h2>
  * A task alone in the machine runs without a limit (counting instructions costs time); once a
- * second task is runnable every run is limited to the quantum, the timer tick. A task that
- * wakes another asks for a reschedule, so the running task stops at its next return to user
- * mode and the limit takes effect at once.
+ * second task exists every run is limited to the quantum, the timer tick. The limit depends on
+ * the tasks that exist, not on those runnable: Unicorn counts with a code hook, and adding or
+ * removing a hook drops all translated code, which cost 4x on a program whose threads sleep and
+ * wake often. A task that creates or wakes another asks for a reschedule, so the running task
+ * stops at its next return to user mode and the scheduler looks again at once.
  *
  * <h2>Idle</h2>
  * A CPU with nothing to run is idle: its engine does not run, and it keeps the mm it last ran
@@ -110,7 +112,7 @@ final class Scheduler {
                 else if (cpus[i].current() != next.task) cpus[i].switchTo(next.task); // back from idle
                 loaded[i] = next;
                 running[i] = next;
-                RunOutcome o = cpus[i].run(runnableCount() > 1 ? quantum : 0);
+                RunOutcome o = cpus[i].run(procs.alive().size() > 1 ? quantum : 0);
                 ran = true;
                 Task t = next.task;
                 if (o.switched()) {
@@ -134,6 +136,7 @@ final class Scheduler {
                 continue;
             }
             for (Processes.Proc stuck : procs.alive()) {
+                if (!stuck.alive()) continue; // went with a thread of its group killed before it
                 log.println("mmemu: pid " + stuck.task.pid() + " (" + stuck.task.comm()
                         + ") sleeps forever with nothing left to wake it: killed");
                 stuck.task.killBySignal(9);
@@ -154,12 +157,6 @@ final class Scheduler {
 
     private static boolean runnable(Processes.Proc p) {
         return p != null && p.alive() && !p.sleeping;
-    }
-
-    private int runnableCount() {
-        int n = 0;
-        for (Processes.Proc p : procs.alive()) if (!p.sleeping) n++;
-        return n;
     }
 
     /** The next runnable task of CPU {@code cpu}'s queue after {@code from} in tid order, wrapping round (possibly {@code from} itself). */
