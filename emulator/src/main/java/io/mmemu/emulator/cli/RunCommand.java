@@ -77,6 +77,12 @@ public final class RunCommand implements Callable<Integer> {
             + "stale translations; combine with --check-tlb to see them).")
     boolean dropShootdowns;
 
+    @Option(names = "--precise", description = "Look every instruction and each page its data accesses touch up in "
+            + "the model TLB, so TLB hits, misses and LRU order are exact per access (default: only Unicorn's own TLB "
+            + "misses reach the model, so misses are exact and hits undercounted). Costs a Java call and a TLB flush per "
+            + "instruction: about 100x slower.")
+    boolean precise;
+
     @Option(names = "--tlb-dump", description = "At exit, print each CPU's TLB contents (PCID, virtual page, frame, "
             + "size, flags) and Linux's per-CPU TLB state (loaded mm, ASIDs, tlb_gen).")
     boolean tlbDump;
@@ -140,7 +146,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         Machine.TlbOptions tlbOptions;
         try {
-            tlbOptions = new Machine.TlbOptions(opts.tlbPreset, !opts.noPcid, opts.checkTlb, opts.dropShootdowns);
+            tlbOptions = new Machine.TlbOptions(opts.tlbPreset, !opts.noPcid, opts.checkTlb, opts.dropShootdowns,
+                    opts.precise);
         } catch (IllegalArgumentException e) {
             log.println("mmemu: --tlb: " + e.getMessage());
             return 2;

@@ -63,6 +63,8 @@ public final class Cpu implements AutoCloseable {
     private final MmContexts contexts;
     /** Propagate the model TLB's capacity evictions to Unicorn's TLB (exact miss counts). */
     private final boolean exactTlb;
+    /** Precise mode: every instruction is looked up in the model TLB, and so are its data accesses (see {@link #onInstructionPrecise}). */
+    private final boolean precise;
 
     private Task current;
     private MmStruct mm;
@@ -85,12 +87,13 @@ public final class Cpu implements AutoCloseable {
      *     undercounted for working sets beyond the model TLB. Exact costs about 3x on streaming access.
      */
     public Cpu(int id, MmEnv env, SyscallHandler syscalls, boolean countInstructions, TlbManagement tlbManagement,
-            MmContexts contexts, boolean exactTlb) {
+            MmContexts contexts, boolean exactTlb, boolean precise) {
         this.id = id;
         this.tlbManagement = tlbManagement;
         this.contexts = contexts;
         this.tlb = tlbManagement.hardware(id);
         this.exactTlb = exactTlb;
+        this.precise = precise;
         this.env = env;
         this.syscalls = syscalls;
         this.walker = new PageWalker(env.mem());
@@ -107,6 +110,7 @@ public final class Cpu implements AutoCloseable {
             uc.hookInterrupt(this::onInterrupt);
             uc.hookInvalidInstruction(this::onInvalidInstruction);
             this.counter = countInstructions ? InstructionCounter.attach(uc) : null;
+            if (precise) uc.hookCode(false, 1, 0, this::onInstructionPrecise);
         } catch (RuntimeException e) {
             uc.close();
             throw e;
@@ -216,7 +220,9 @@ public final class Cpu implements AutoCloseable {
         if (current.exited()) return Hooks.TlbFill.NO_TRANSLATION;
         int access = memType == Uc.MEM_WRITE ? Access.WRITE : memType == Uc.MEM_FETCH ? Access.FETCH : Access.READ;
         int pcid = tlb.currentPcid();
-        long hit = tlb.lookup(vaddr, pcid, access);
+        // In precise mode the code hook has looked the fetch up already, once per instruction.
+        boolean counted = !(precise && access == Access.FETCH);
+        long hit = counted ? tlb.lookup(vaddr, pcid, access) : Tlb.MISS;
         if (hit != Tlb.MISS) {
             stats.tlbFills++;
             return WalkResult.pagePa(hit) | WalkResult.prot(hit);
@@ -247,6 +253,7 @@ public final class Cpu implements AutoCloseable {
             stats.pageFaults++;
             r = walker.walk(cr3, vaddr, access, true, control);
         }
+        if (!counted) return WalkResult.pagePa(r) | WalkResult.prot(r);
         long evictions = exactTlb ? tlb.stat(TlbStat.EVICTION) : 0;
         tlb.fill(vaddr, pcid, access, r);
         // With exactTlb, Unicorn's TLB holds only what the model holds: an entry the model evicted
@@ -254,6 +261,24 @@ public final class Cpu implements AutoCloseable {
         if (exactTlb && tlb.stat(TlbStat.EVICTION) != evictions) flushUnicornTlb();
         stats.tlbFills++;
         return WalkResult.pagePa(r) | WalkResult.prot(r);
+    }
+
+    /**
+     * UC_HOOK_CODE in precise mode, before each instruction: one fetch lookup of its page in the
+     * model TLB (a miss walks and fills, as the hardware's would; a fault is left to the fetch
+     * itself), then Unicorn's TLB is emptied so that the instruction's data accesses reach the
+     * fill hook and are looked up too. So hits and misses are counted per instruction and per
+     * page it touches, and LRU order follows every access; the cost is a Java call and a TLB
+     * flush per instruction.
+     */
+    private void onInstructionPrecise(long address, int size) {
+        if (probePage != -1 || current == null || current.exited()) return;
+        int pcid = tlb.currentPcid();
+        if (tlb.lookup(address, pcid, Access.FETCH) == Tlb.MISS) {
+            long r = walker.walk(cr3, address, Access.FETCH, true, control);
+            if (!WalkResult.isFault(r)) tlb.fill(address, pcid, Access.FETCH, r);
+        }
+        uc.regWrite(X86Reg.CR3, cr3);
     }
 
     private void onSyscall() {

@@ -81,22 +81,27 @@ public final class Machine implements AutoCloseable {
 
     /**
      * The TLBs: the hardware preset of every CPU ({@link TlbPreset#byName}), whether Linux uses
-     * PCIDs, whether the stale-translation checker runs after every TLB-changing syscall, and
-     * the fault injection that drops every shootdown IPI.
+     * PCIDs, whether the stale-translation checker runs after every TLB-changing syscall, the
+     * fault injection that drops every shootdown IPI, and precise mode (every instruction and
+     * its data accesses looked up in the model TLB; see Cpu).
      */
-    public record TlbOptions(String preset, boolean pcid, boolean checkTlb, boolean dropShootdowns) {
-        public static final TlbOptions DEFAULT = new TlbOptions("typical", true, false, false);
+    public record TlbOptions(String preset, boolean pcid, boolean checkTlb, boolean dropShootdowns, boolean precise) {
+        public static final TlbOptions DEFAULT = new TlbOptions("typical", true, false, false, false);
 
         public TlbOptions {
             TlbPreset.byName(preset); // an unknown name fails here, listing the known ones
         }
 
         public TlbOptions withCheckTlb(boolean on) {
-            return new TlbOptions(preset, pcid, on, dropShootdowns);
+            return new TlbOptions(preset, pcid, on, dropShootdowns, precise);
         }
 
         public TlbOptions withDropShootdowns(boolean on) {
-            return new TlbOptions(preset, pcid, checkTlb, on);
+            return new TlbOptions(preset, pcid, checkTlb, on, precise);
+        }
+
+        public TlbOptions withPrecise(boolean on) {
+            return new TlbOptions(preset, pcid, checkTlb, dropShootdowns, on);
         }
     }
 
@@ -157,7 +162,8 @@ public final class Machine implements AutoCloseable {
         this.checker = options.tlb().checkTlb() ? new StaleTranslationChecker(tlbManagement, env.mem()) : null;
         try {
             for (int i = 0; i < cpus.length; i++) {
-                cpus[i] = new Cpu(i, env, syscalls, options.countInstructions(), tlbManagement, contexts, options.exactTlb());
+                cpus[i] = new Cpu(i, env, syscalls, options.countInstructions(), tlbManagement, contexts, options.exactTlb(),
+                        options.tlb().precise());
             }
         } catch (RuntimeException e) {
             for (Cpu c : cpus) if (c != null) c.close();

@@ -49,4 +49,29 @@ class TlbPathTest {
         assertEquals(relaxed.stdout(), exact.stdout());
         assertTrue(exact.misses() >= relaxed.misses(), "exact " + exact + " relaxed " + relaxed);
     }
+
+    /**
+     * Precise mode looks every instruction (and the pages its data accesses touch) up in the
+     * model TLB: at least one lookup per instruction, far more hits than the default mode sees,
+     * no fewer misses, and the program's output unchanged.
+     */
+    @Test
+    void preciseModeLooksEveryInstructionUp() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        try (Machine m = new Machine(new Machine.Options(64L << 20, false, 1, true, false, out, sink,
+                new PrintStream(sink)).withTlb(Machine.TlbOptions.DEFAULT.withPrecise(true)))) {
+            GuestProgram p = GuestProgram.named("touch-pages");
+            m.exec(p.binary(), List.of("touch-pages", "200"), List.of());
+            m.run();
+            io.mmemu.tlb.CpuTlb tlb = m.cpu().tlb();
+            Counts relaxed = touch(200, false);
+            assertEquals(relaxed.stdout(), out.toString());
+            long lookups = tlb.stat(TlbStat.HIT) + tlb.stat(TlbStat.MISS);
+            assertTrue(lookups >= m.cpu().instructions(), lookups + " lookups for " + m.cpu().instructions() + " instructions");
+            assertTrue(tlb.stat(TlbStat.HIT) > 10 * relaxed.hits() + 1000, "precise hits " + tlb.stat(TlbStat.HIT)
+                    + ", default " + relaxed);
+            assertTrue(tlb.stat(TlbStat.MISS) >= relaxed.misses(), "precise misses " + tlb.stat(TlbStat.MISS) + ", default " + relaxed);
+        }
+    }
 }
