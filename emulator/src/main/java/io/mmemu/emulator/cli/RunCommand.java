@@ -209,7 +209,13 @@ public final class RunCommand implements Callable<Integer> {
     static void printStats(Machine machine, long wallNanos, PrintStream log) {
         log.println("mmemu: statistics");
         long insns = 0;
-        for (Cpu c : machine.cpus()) insns += Math.max(0, c.instructions());
+        long syscalls = 0;
+        long flushes = 0;
+        for (Cpu c : machine.cpus()) {
+            insns += Math.max(0, c.instructions());
+            syscalls += c.stats().syscalls;
+            flushes += c.stats().tlbFlushes;
+        }
         log.printf(Locale.ROOT, "  instructions      %,15d%n", insns);
         log.printf(Locale.ROOT, "  page faults       %,15d   (minor %,d, major %,d, COW %,d, zero-page maps %,d)%n",
                 machine.env().event(VmEvent.PGFAULT), machine.env().event(VmEvent.PGFAULT)
@@ -228,12 +234,6 @@ public final class RunCommand implements Callable<Integer> {
                     st.event(TlbEvent.NR_TLB_LOCAL_FLUSH_ONE), st.event(TlbEvent.NR_TLB_LOCAL_FLUSH_ALL),
                     st.event(TlbEvent.NR_TLB_REMOTE_FLUSH), st.event(TlbEvent.NR_TLB_REMOTE_FLUSH_RECEIVED),
                     st.event(TlbEvent.TLB_FLUSH_ON_TASK_SWITCH) + st.event(TlbEvent.TLB_SWITCH_NOFLUSH));
-        }
-        long syscalls = 0;
-        long flushes = 0;
-        for (Cpu c : machine.cpus()) {
-            syscalls += c.stats().syscalls;
-            flushes += c.stats().tlbFlushes;
         }
         log.printf(Locale.ROOT, "  Unicorn flushes   %,15d%n", flushes);
         log.printf(Locale.ROOT, "  syscalls          %,15d%n", syscalls);

@@ -196,11 +196,6 @@ public final class Cpu implements AutoCloseable {
         uc.ctlFlushTb();
     }
 
-    /** The mm whose tables this CPU walks. */
-    public MmStruct loadedMm() {
-        return mm;
-    }
-
     // ------------------------------------------------------------------ hooks (called from native code)
 
     /** UC_HOOK_TLB_FILL: the model's translation of {@code vaddr}, handling a page fault on the way. */

@@ -108,9 +108,8 @@ final class Futexes {
         }
         Key key = key(mm, uaddr, priv);
         if (key == null) return -Errno.EFAULT;
-        long cur = uaccess.getUserInt(mm, uaddr, -1);
-        if (cur == -1) return -Errno.EFAULT;
-        if ((int) cur != val) return -Errno.EAGAIN;
+        long check = checkFutexWord(mm, uaddr, val);
+        if (check != 0) return check;
         if (deadline != -1 && deadline <= nowNanos) return -Errno.ETIMEDOUT;
         if (signalPending) return -Errno.EINTR;
         queue.add(new Waiter(p, key.mm(), key.addr(), bitset, deadline));
@@ -155,9 +154,8 @@ final class Futexes {
         Key key2 = key(mm, uaddr2, priv);
         if (key1 == null || key2 == null) return -Errno.EFAULT;
         if (cmp) {
-            long cur = uaccess.getUserInt(mm, uaddr, -1);
-            if (cur == -1) return -Errno.EFAULT;
-            if ((int) cur != val3) return -Errno.EAGAIN;
+            long check = checkFutexWord(mm, uaddr, val3);
+            if (check != 0) return check;
         }
         int woken = 0;
         int moved = 0;
@@ -176,6 +174,13 @@ final class Futexes {
             }
         }
         return woken + moved;
+    }
+
+    /** 0 when the futex word at {@code uaddr} holds {@code expected}, else -EAGAIN, or -EFAULT when it cannot be read. */
+    private long checkFutexWord(MmStruct mm, long uaddr, int expected) {
+        long cur = uaccess.getUserInt(mm, uaddr, -1);
+        if (cur == -1) return -Errno.EFAULT;
+        return (int) cur == expected ? 0 : -Errno.EAGAIN;
     }
 
     /** A futex key (union futex_key): the mm and virtual address, or (null, physical address) for a shared page. */

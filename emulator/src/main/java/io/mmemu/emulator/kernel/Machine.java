@@ -11,7 +11,6 @@ import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.MappedFile;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
-import io.mmemu.mm.vma.TlbFlush;
 import io.mmemu.tlb.CpuTlb;
 import io.mmemu.tlb.TlbPreset;
 import io.mmemu.tlb.check.StaleTranslation;
@@ -19,7 +18,6 @@ import io.mmemu.tlb.check.StaleTranslationChecker;
 import io.mmemu.tlb.linux.LinuxTlbFlush;
 import io.mmemu.tlb.linux.MmContexts;
 import io.mmemu.tlb.linux.TlbManagement;
-import io.mmemu.tlb.linux.TlbMm;
 import io.mmemu.emulator.kernel.fs.Vfs;
 import java.io.IOException;
 import java.io.InputStream;
@@ -175,32 +173,8 @@ public final class Machine implements AutoCloseable {
         this.scheduler = new Scheduler(cpus, procs, syscalls, options.log(), options.quantum());
         syscalls.setScheduler(scheduler);
         if (checker != null) syscalls.setTlbChecker(this::checkTlb);
-        LinuxTlbFlush linux = new LinuxTlbFlush(tlbManagement, contexts, scheduler::currentCpu,
-                () -> { for (Cpu c : cpus) c.flushTranslatedCode(); });
-        env.setTlbFlush(new TlbFlush() {
-            @Override
-            public void flushTlbMmRange(MmStruct mm, long start, long end, boolean freedTables) {
-                linux.flushTlbMmRange(mm, start, end, freedTables);
-            }
-
-            @Override
-            public void flushTranslatedCode() {
-                linux.flushTranslatedCode();
-            }
-
-            @Override
-            public void destroyContext(MmStruct mm) {
-                // The CPUs still on the dead mm run nothing of it any more: lazy, then off it.
-                TlbMm ctx = contexts.existing(mm);
-                if (ctx == null) return;
-                for (int i = 0; i < cpus.length; i++) {
-                    if (tlbManagement.cpu(i).loadedMm() == ctx && !tlbManagement.cpu(i).isLazy()) {
-                        tlbManagement.enterLazyTlb(i);
-                    }
-                }
-                contexts.destroyContext(mm);
-            }
-        });
+        env.setTlbFlush(new LinuxTlbFlush(tlbManagement, contexts, scheduler::currentCpu,
+                () -> { for (Cpu c : cpus) c.flushTranslatedCode(); }));
     }
 
     /** The stale-translation checker's pass after {@code operation}: findings go to the log and {@link #staleTranslations}. */

@@ -306,6 +306,13 @@ final class Processes {
         return signalPending ? -Errno.EINTR : LinuxSyscalls.BLOCK;
     }
 
+    /** How many tasks are alive (runnable or asleep). */
+    int aliveCount() {
+        int n = 0;
+        for (Proc p : procs.values()) if (p.alive()) n++;
+        return n;
+    }
+
     /** The live tasks (runnable or asleep), in tid order. */
     List<Proc> alive() {
         List<Proc> out = new ArrayList<>();

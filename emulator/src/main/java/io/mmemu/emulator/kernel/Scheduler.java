@@ -64,7 +64,7 @@ final class Scheduler {
     /** Puts a new task on the run queue of the CPU with the fewest live tasks. */
     void enqueueNew(Processes.Proc p) {
         int[] load = new int[cpus.length];
-        for (Processes.Proc q : procs.alive()) if (q != p) load[q.cpu]++;
+        for (Processes.Proc q : procs.all()) if (q != p && q.alive()) load[q.cpu]++;
         int best = 0;
         for (int i = 1; i < cpus.length; i++) if (load[i] < load[best]) best = i;
         p.cpu = best;
@@ -112,7 +112,7 @@ final class Scheduler {
                 else if (cpus[i].current() != next.task) cpus[i].switchTo(next.task); // back from idle
                 loaded[i] = next;
                 running[i] = next;
-                RunOutcome o = cpus[i].run(procs.alive().size() > 1 ? quantum : 0);
+                RunOutcome o = cpus[i].run(procs.aliveCount() > 1 ? quantum : 0);
                 ran = true;
                 Task t = next.task;
                 if (o.switched()) {
@@ -128,7 +128,7 @@ final class Scheduler {
             }
             syscalls.futexes().forgetExited();
             if (ran) continue;
-            if (procs.alive().isEmpty()) break;
+            if (procs.aliveCount() == 0) break;
             long deadline = syscalls.futexes().earliestDeadline();
             if (deadline >= 0) {
                 syscalls.advanceClockTo(deadline);
@@ -164,8 +164,8 @@ final class Scheduler {
         Processes.Proc first = null;
         Processes.Proc after = null;
         int fromTid = from == null ? Integer.MIN_VALUE : from.task.pid();
-        for (Processes.Proc p : procs.alive()) {
-            if (p.cpu != cpu || p.sleeping) continue;
+        for (Processes.Proc p : procs.all()) {
+            if (p.cpu != cpu || p.sleeping || !p.alive()) continue;
             if (first == null) first = p;
             if (after == null && p.task.pid() > fromTid) after = p;
         }

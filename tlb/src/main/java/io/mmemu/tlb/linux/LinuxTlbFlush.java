@@ -33,6 +33,21 @@ public final class LinuxTlbFlush implements TlbFlush {
         tlb.flushTlbMmRange(currentCpu.getAsInt(), contexts.contextOf(mm), start, end, Tlb.PAGE_SHIFT, freedTables);
     }
 
+    /**
+     * Models destroy_context() once exit_mmap() has torn {@code mm} down. Every CPU still on it
+     * runs nothing of it any more (its last task exited: exit_mm() calls enter_lazy_tlb()), so it
+     * is first made lazy; then the context goes, moving lazy CPUs to init_mm.
+     */
+    @Override
+    public void destroyContext(MmStruct mm) {
+        TlbMm ctx = contexts.existing(mm);
+        if (ctx == null) return;
+        for (int cpu = 0; cpu < tlb.nrCpus(); cpu++) {
+            if (tlb.cpu(cpu).loadedMm() == ctx && !tlb.cpu(cpu).isLazy()) tlb.enterLazyTlb(cpu);
+        }
+        contexts.destroyContext(mm);
+    }
+
     @Override
     public void flushTranslatedCode() {
         flushTranslatedCode.run();
