@@ -26,7 +26,8 @@ import java.util.Locale;
  *       (an inclusive fill; an L1 hit never refreshes the second level's LRU order).</li>
  *   <li>{@link #fill} also accounts the walk: it asks the paging-structure caches for the deepest
  *       entry the walk could have started from, counts the entry reads that saved
- *       ({@link WalkStat}), and caches the walk's upper-level entries, read from physical memory.</li>
+ *       ({@link WalkStat}), and caches the upper-level entries the walk read below that one,
+ *       read from physical memory.</li>
  * </ol>
  * An access a cached entry's rights refuse misses at that level, as in {@link Tlb}; only a walk
  * can fault.
@@ -50,6 +51,11 @@ public final class CpuTlb {
     private final PhysicalMemory mem;
     /** Whole-hierarchy LOOKUP, HIT, MISS and FILL ({@link #stat(TlbStat)}). */
     private final long[] stats = new long[TlbStat.values().length];
+    // Their indices, as constants so that counting on the lookup path is one increment.
+    private static final int LOOKUP = TlbStat.LOOKUP.ordinal();
+    private static final int HIT = TlbStat.HIT.ordinal();
+    private static final int MISS = TlbStat.MISS.ordinal();
+    private static final int FILL = TlbStat.FILL.ordinal();
     private final long[] walkStats = new long[WalkStat.values().length];
 
     private boolean pcide;
@@ -168,12 +174,12 @@ public final class CpuTlb {
      * translation in the walk-result layout, or {@link Tlb#MISS} when the CPU must walk.
      */
     public long lookup(long vaddr, int pcid, int access, boolean user) {
-        stats[TlbStat.LOOKUP.ordinal()]++;
+        stats[LOOKUP]++;
         boolean fetch = access == Access.FETCH;
         Tlb l1 = fetch ? l1i : l1d;
         long r = l1.lookup(vaddr, pcid, access, user);
         if (r != Tlb.MISS) {
-            stats[TlbStat.HIT.ordinal()]++;
+            stats[HIT]++;
             return r;
         }
         return lookupSecondLevel(fetch ? l2i : l2d, l1, vaddr, pcid, access, user);
@@ -183,13 +189,13 @@ public final class CpuTlb {
     private long lookupSecondLevel(Tlb l2, Tlb l1, long vaddr, int pcid, int access, boolean user) {
         long r = l2 == null ? Tlb.MISS : l2.lookup(vaddr, pcid, access, user);
         if (r == Tlb.MISS) {
-            stats[TlbStat.MISS.ordinal()]++;
+            stats[MISS]++;
             return r;
         }
         // The hit carries the rights the access needed, global, size and frame; U/S is only
         // known when the lookup was a user one, so a supervisor hit refills a supervisor-only entry.
         l1.fill(vaddr, pcid, r, user);
-        stats[TlbStat.HIT.ordinal()]++;
+        stats[HIT]++;
         return r;
     }
 
@@ -220,26 +226,30 @@ public final class CpuTlb {
         (fetch ? l1i : l1d).fill(vaddr, pcid, walkResult, user);
         Tlb l2 = fetch ? l2i : l2d;
         if (l2 != null) l2.fill(vaddr, pcid, walkResult, user);
-        stats[TlbStat.FILL.ordinal()]++;
+        stats[FILL]++;
         accountWalk(vaddr, pcid, WalkResult.sizeCode(walkResult));
     }
 
-    /** Counts the walk's entry reads, less those a paging-structure cache hit saves, and caches its upper levels. */
+    /** Counts the walk's entry reads, less those a paging-structure cache hit saves, and caches the upper levels it read. */
     private void accountWalk(long vaddr, int pcid, int sizeCode) {
         int levels = 4 - sizeCode; // entries read down to the leaf: PT 4, PD 3, PDPT 2
         int saved = 0;
         if (psc != null) {
             saved = psc.probe(vaddr, pcid, levels - 1);
             if (saved > 0) walkStats[WalkStat.PSC_HIT_PML4E.ordinal() + saved - 1]++;
-            if (pcid == currentPcid) fillPagingStructureCaches(vaddr, pcid, levels - 1);
+            if (pcid == currentPcid && saved < levels - 1) fillPagingStructureCaches(vaddr, pcid, saved, levels - 1);
         }
         walkStats[WalkStat.WALKS.ordinal()]++;
         walkStats[WalkStat.WALK_REFS.ordinal()] += levels - saved;
         walkStats[WalkStat.WALK_REFS_SAVED.ordinal()] += saved;
     }
 
-    /** Reads the walk's upper-level entries from CR3 down and caches those that reference a table. */
-    private void fillPagingStructureCaches(long vaddr, int pcid, int upperLevels) {
+    /**
+     * Reads the walk's upper-level entries from CR3 down and caches those below the level the walk
+     * started from ({@code fromLevel}, the paging-structure-cache hit) that reference a table: a
+     * walk that starts from a cached entry never reads, so never caches, the entries above it.
+     */
+    private void fillPagingStructureCaches(long vaddr, int pcid, int fromLevel, int upperLevels) {
         long table = cr3 & Pte.ADDR_MASK;
         Level level = Level.PML4;
         for (int l = 0; l < upperLevels; l++, level = level.next()) {
@@ -248,7 +258,7 @@ public final class CpuTlb {
             long e = mem.getLong(pa);
             if (!Pte.present(e) || (l > 0 && (e & Pte.PS) != 0)) return;
             table = e & Pte.ADDR_MASK;
-            if (psc.fill(l, vaddr, pcid, table)) walkStats[WalkStat.PSC_FILL.ordinal()]++;
+            if (l >= fromLevel && psc.fill(l, vaddr, pcid, table)) walkStats[WalkStat.PSC_FILL.ordinal()]++;
         }
     }
 

@@ -1,7 +1,5 @@
 package io.mmemu.tlb;
 
-import java.util.Arrays;
-
 /**
  * One CPU's paging-structure caches (SDM vol. 3A, 4.10.3): besides translations, a processor
  * may cache upper-level paging entries, so that a TLB miss need not read every level again.
@@ -28,8 +26,9 @@ import java.util.Arrays;
  * upper-level user entry the same permissive _PAGE_TABLE flags.
  *
  * <h2>Storage</h2>
- * Three fully associative arrays, one per level, laid end to end: entries of level {@code l}
- * start at {@code base[l]}. {@code meta} packs the PCID (bits 0..11) and the valid bit (31).
+ * One fully associative {@link TlbArray} per level, its tag the VA bits above the level's span
+ * and its "frame" the table the cached entry references: the same search, LRU replacement and
+ * invalidation bookkeeping as a TLB's.
  */
 public final class PagingStructureCache {
 
@@ -37,50 +36,23 @@ public final class PagingStructureCache {
     private static final int[] TAG_SHIFT = {39, 30, 21};
     /** Names for the dump and the checker. */
     static final String[] NAMES = {"PML4E", "PDPTE", "PDE"};
-    private static final int VALID = 1 << 31;
-    private static final long VA_MASK = (1L << 48) - 1;
 
     private final PscConfig config;
-    private final int[] base = new int[3];
-    private final int[] size = new int[3];
-    /** VA bits 47..TAG_SHIFT[level], shifted down: what a walk compares with its address. */
-    private final long[] tag;
-    /** Physical address of the table the cached entry references: where the walk continues. */
-    private final long[] table;
-    /** PCID and valid bit: an entry serves only walks under its PCID. */
-    private final int[] meta;
-    /** The {@link #clock} of the entry's last fill or use: replacement takes the smallest. */
-    private final long[] lastUse;
-    private long clock;
+    /** One fully associative array per level, tagged like a TLB entry; the "frame" is the table referenced. */
+    private final TlbArray[] levels = new TlbArray[3];
 
     public PagingStructureCache(PscConfig config) {
         this.config = config;
-        int n = 0;
-        for (int l = 0; l < 3; l++) {
-            base[l] = n;
-            size[l] = config.entries(l);
-            n += size[l];
-        }
-        tag = new long[n];
-        table = new long[n];
-        meta = new int[n];
-        lastUse = new long[n];
+        for (int l = 0; l < 3; l++) levels[l] = new TlbArray(null, TAG_SHIFT[l], 1, config.entries(l));
     }
 
     public PscConfig config() {
         return config;
     }
 
-    private static long tagOf(int level, long vaddr) {
-        return (vaddr & VA_MASK) >>> TAG_SHIFT[level];
-    }
-
-    private int find(int level, long t, int pcid) {
-        int want = VALID | pcid;
-        for (int i = base[level], end = base[level] + size[level]; i < end; i++) {
-            if (tag[i] == t && meta[i] == want) return i;
-        }
-        return -1;
+    /** The entry of {@code a} caching tag {@code t} for {@code pcid}, or -1. */
+    private static int find(TlbArray a, long t, int pcid) {
+        return a.valid == 0 ? -1 : a.find(t, TlbArray.makeKey(t, pcid, false));
     }
 
     /**
@@ -90,9 +62,11 @@ public final class PagingStructureCache {
      */
     public int probe(long vaddr, int pcid, int maxDepth) {
         for (int level = Math.min(maxDepth, 3) - 1; level >= 0; level--) {
-            int i = find(level, tagOf(level, vaddr), pcid);
+            TlbArray a = levels[level];
+            long t = a.vpn(vaddr);
+            int i = find(a, t, pcid);
             if (i >= 0) {
-                lastUse[i] = ++clock;
+                a.touch(i);
                 return level + 1;
             }
         }
@@ -101,8 +75,9 @@ public final class PagingStructureCache {
 
     /** The table address cached for {@code vaddr} at {@code level} under {@code pcid}, or -1. Changes nothing. */
     public long peek(int level, long vaddr, int pcid) {
-        int i = find(level, tagOf(level, vaddr), pcid);
-        return i < 0 ? -1 : table[i];
+        TlbArray a = levels[level];
+        int i = find(a, a.vpn(vaddr), pcid);
+        return i < 0 ? -1 : a.pfn[i] << 12;
     }
 
     /**
@@ -110,33 +85,30 @@ public final class PagingStructureCache {
      * {@code tablePa}. Returns false when that level has no cache.
      */
     public boolean fill(int level, long vaddr, int pcid, long tablePa) {
-        if (size[level] == 0) return false;
-        long t = tagOf(level, vaddr);
-        int i = find(level, t, pcid);
-        if (i < 0) {
-            i = base[level];
-            for (int j = base[level], end = base[level] + size[level]; j < end; j++) {
-                if (meta[j] == 0) {
-                    i = j;
-                    break;
-                }
-                if (lastUse[j] < lastUse[i]) i = j;
-            }
+        TlbArray a = levels[level];
+        if (a.ways == 0) return false;
+        long t = a.vpn(vaddr);
+        int i = find(a, t, pcid);
+        if (i >= 0) {
+            a.pfn[i] = tablePa >>> 12;
+            a.touch(i);
+            return true;
         }
-        tag[i] = t;
-        table[i] = tablePa;
-        meta[i] = VALID | pcid;
-        lastUse[i] = ++clock;
+        i = a.victim(t);
+        if (a.key[i] != 0) a.forget(i);
+        a.put(i, t, pcid, tablePa >>> 12, TlbArray.makeMeta(pcid, 0, false, false, false));
         return true;
     }
 
     /** Drops every entry of {@code pcid} (INVLPG, INVPCID types 0 and 1, MOV to CR3). Returns how many. */
     public int invalidatePcid(int pcid) {
         int n = 0;
-        for (int i = 0; i < meta.length; i++) {
-            if (meta[i] == (VALID | pcid)) {
-                meta[i] = 0;
-                n++;
+        for (TlbArray a : levels) {
+            for (int i = 0; a.valid != 0 && i < a.key.length; i++) {
+                if (a.key[i] != 0 && (a.meta[i] & TlbArray.PCID_MASK) == pcid) {
+                    a.forget(i);
+                    n++;
+                }
             }
         }
         return n;
@@ -145,10 +117,14 @@ public final class PagingStructureCache {
     /** Drops every entry (INVPCID types 2 and 3, CR4.PGE or PCIDE changes). Returns how many. */
     public int invalidateAll() {
         int n = 0;
-        for (int i = 0; i < meta.length; i++) {
-            if (meta[i] != 0) n++;
+        for (TlbArray a : levels) {
+            for (int i = 0; a.valid != 0 && i < a.key.length; i++) {
+                if (a.key[i] != 0) {
+                    a.forget(i);
+                    n++;
+                }
+            }
         }
-        Arrays.fill(meta, 0);
         return n;
     }
 
@@ -166,29 +142,23 @@ public final class PagingStructureCache {
     /** Visits every valid entry, level by level. */
     public void forEachEntry(EntryVisitor visitor) {
         for (int level = 0; level < 3; level++) {
-            for (int i = base[level], end = base[level] + size[level]; i < end; i++) {
-                if (meta[i] == 0) continue;
-                long va = tag[i] << TAG_SHIFT[level];
-                if ((va & (1L << 47)) != 0) va |= ~VA_MASK; // canonical form
-                visitor.visit(level, meta[i] & Tlb.MAX_PCID, va, table[i]);
+            TlbArray a = levels[level];
+            for (int i = 0; i < a.key.length; i++) {
+                if (a.key[i] != 0) visitor.visit(level, a.meta[i] & TlbArray.PCID_MASK, a.vaddrOf(i), a.pfn[i] << 12);
             }
         }
     }
 
     /** Valid entries of all three caches. */
     public int validEntries() {
-        int n = 0;
-        for (int m : meta) {
-            if (m != 0) n++;
-        }
-        return n;
+        return levels[0].valid + levels[1].valid + levels[2].valid;
     }
 
     /** The valid entries, one line each: cache, PCID, first virtual address covered, table referenced. */
     public String dump() {
         StringBuilder sb = new StringBuilder();
-        sb.append("paging-structure caches PML4E ").append(size[0]).append(", PDPTE ").append(size[1]).append(", PDE ")
-                .append(size[2]).append(", ").append(validEntries()).append(" valid\n");
+        sb.append("paging-structure caches PML4E ").append(levels[0].ways).append(", PDPTE ").append(levels[1].ways)
+                .append(", PDE ").append(levels[2].ways).append(", ").append(validEntries()).append(" valid\n");
         forEachEntry((level, pcid, va, pa) -> sb.append(String.format("%-5s  0x%03x 0x%016x  -> table 0x%013x%n",
                 NAMES[level], pcid, va, pa)));
         return sb.toString();

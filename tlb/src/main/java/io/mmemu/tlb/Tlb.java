@@ -36,23 +36,24 @@ import java.util.Arrays;
  *
  * <h2>Algorithm</h2>
  * <ol>
- *   <li>{@link #lookup}: for each page size, index the set with {@code vaddr >>> shift}, compare
- *       the tag and the PCID (or G) in every way. At most one entry matches (step 2 keeps it so).
- *       If its rights allow the access, stamp it most recently used and return its translation;
- *       otherwise, or with no match, return {@link #MISS}.</li>
+ *   <li>{@link #lookup}: for each page size, find the entry whose tag is {@code vaddr >>> shift}
+ *       and whose PCID is the current one (or that is global), as comparing every way of the set
+ *       {@code vaddr >>> shift} selects would. At most one entry matches (step 2 keeps it so).
+ *       If its rights allow the access, make it the set's most recently used and return its
+ *       translation; otherwise, or with no match, return {@link #MISS}.</li>
  *   <li>{@link #fill}: first drop every entry that would also translate the new entry's addresses
  *       for the same PCID (same or other page size, its own PCID, or global on either side), so
  *       that one address never has two translations (the SDM lets a processor invalidate more
  *       than asked, 4.10.4.1, and this keeps hits unambiguous). A refill after a first write
- *       replaces the read-only entry this way. Then take an invalid way, or evict the LRU way.</li>
+ *       replaces the read-only entry this way. Then take the set's lowest invalid way, or evict
+ *       its LRU way.</li>
  *   <li>Invalidations clear the valid bit of every entry in their scope; nothing else moves.</li>
  * </ol>
  *
  * <h2>Storage</h2>
- * The three arrays are laid end to end in four primitive arrays ({@code vpn}, {@code pfn},
- * {@code meta}, {@code lastUse}); the entries of size {@code s} start at {@code base[s]}, and
- * entry {@code base[s] + set * ways[s] + way} is way {@code way} of set {@code set}. Lookups
- * allocate nothing.
+ * One {@link TlbArray} per page size holds the entries, packed in primitive arrays, with a hash
+ * index where sets are too large to scan and the LRU order of each set. Lookups and
+ * fills allocate nothing.
  *
  * <p>Not thread-safe: the model drives every CPU from one host thread (ARCHITECTURE.md,
  * "Determinism"); a shootdown from another CPU is a plain call on the target's Tlb.
@@ -82,64 +83,29 @@ public final class Tlb {
     private static final int WALK_SIZE_SHIFT = 3;
     private static final long WALK_GLOBAL = 1L << 5;
 
-    // ------------------------------------------------------------------ entry state, packed in meta[i]
-    // bits  0..11  PCID
-    // bits 12..14  rights: 1 R, 2 W, 4 X (WalkResult's prot, shifted by RIGHTS_SHIFT)
-    // bit  15      U/S
-    // bit  16      D
-    // bit  17      G
-    // bit  31      valid
-    // Read and written only through the helpers below.
-    private static final int PCID_MASK = 0xFFF;
-    private static final int RIGHTS_SHIFT = 12;
-    private static final int M_R = WalkResult.PROT_READ << RIGHTS_SHIFT;
-    private static final int M_W = WalkResult.PROT_WRITE << RIGHTS_SHIFT;
-    private static final int M_X = WalkResult.PROT_EXEC << RIGHTS_SHIFT;
-    private static final int M_U = 1 << 15;
-    private static final int M_D = 1 << 16;
-    private static final int M_G = 1 << 17;
-    private static final int M_VALID = 1 << 31;
+    // The counters on the lookup path, as constants so that counting is one increment.
+    private static final int LOOKUP = TlbStat.LOOKUP.ordinal();
+    private static final int HIT = TlbStat.HIT.ordinal();
+    private static final int MISS_COUNT = TlbStat.MISS.ordinal();
 
     private static int metaPcid(int m) {
-        return m & PCID_MASK;
+        return m & TlbArray.PCID_MASK;
     }
 
     private static int metaProt(int m) {
-        return (m >>> RIGHTS_SHIFT) & 7;
-    }
-
-    private static boolean metaGlobal(int m) {
-        return (m & M_G) != 0;
+        return (m >>> TlbArray.RIGHTS_SHIFT) & 7;
     }
 
     private static boolean metaValid(int m) {
         return m < 0; // M_VALID is the sign bit
     }
 
-    private static int makeMeta(int pcid, int prot, boolean user, boolean dirty, boolean global) {
-        return M_VALID | pcid | prot << RIGHTS_SHIFT | (user ? M_U : 0) | (dirty ? M_D : 0) | (global ? M_G : 0);
-    }
-
-    // ------------------------------------------------------------------ the entries
-    /** Virtual page number ({@code vaddr >>> shift}): the tag the hardware compares with the address being translated. */
-    private final long[] vpn;
-    /** Physical frame number of the page's first 4 KiB (page address >>> 12): where the hardware sends the access. */
-    private final long[] pfn;
-    /** PCID, rights, U/S, D, G and valid, packed as laid out above: what the hardware checks before using the entry. */
-    private final int[] meta;
-    /** The {@link #useClock} value of the entry's last fill or hit: replacement picks the smallest in a full set. */
-    private final long[] lastUse;
-
     private static final PageSize[] SIZES = PageSize.values();
-    private final int[] base = new int[SIZES.length];
-    private final int[] ways = new int[SIZES.length];
-    private final int[] setMask = new int[SIZES.length];
-    private final int[] shift = new int[SIZES.length];
+    /** One array per page size, in {@link PageSize} order. */
+    private final TlbArray[] arrays = new TlbArray[SIZES.length];
 
     private final TlbConfig config;
     private final long[] stats = new long[TlbStat.values().length];
-    /** Ticks once per fill or hit; orders the ways for LRU. */
-    private long useClock;
 
     /** CR4.PCIDE: when clear, every entry is filled for PCID 0 and MOV to CR3 takes no PCID. */
     private boolean pcide;
@@ -149,19 +115,7 @@ public final class Tlb {
     /** An empty TLB, as after reset: CR4.PCIDE clear, current PCID 0. */
     public Tlb(TlbConfig config) {
         this.config = config;
-        int n = 0;
-        for (PageSize s : SIZES) {
-            int i = s.ordinal();
-            base[i] = n;
-            ways[i] = config.ways(s);
-            setMask[i] = config.sets(s) - 1;
-            shift[i] = s.shift;
-            n += config.entries(s);
-        }
-        vpn = new long[n];
-        pfn = new long[n];
-        meta = new int[n];
-        lastUse = new long[n];
+        for (PageSize s : SIZES) arrays[s.ordinal()] = new TlbArray(s, config.sets(s), config.ways(s));
     }
 
     public TlbConfig config() {
@@ -214,26 +168,28 @@ public final class Tlb {
     public long lookup(long vaddr, int pcid, int access, boolean user) {
         checkPcid(pcid);
         int need = switch (access) {
-            case Access.READ -> M_R;
-            case Access.WRITE -> M_W | M_D;
-            case Access.FETCH -> M_X;
+            case Access.READ -> TlbArray.M_R;
+            case Access.WRITE -> TlbArray.M_W | TlbArray.M_D;
+            case Access.FETCH -> TlbArray.M_X;
             default -> throw new IllegalArgumentException(
                     "access must be Access.READ, WRITE or FETCH (expected: 0, 1 or 2, got " + access + ")");
         };
-        if (user) need |= M_U;
-        count(TlbStat.LOOKUP);
+        if (user) need |= TlbArray.M_U;
+        stats[LOOKUP]++;
         boolean refused = false;
-        for (int s = 0; s < SIZES.length; s++) {
-            int i = find(s, vaddr >>> shift[s], pcid);
+        for (TlbArray a : arrays) {
+            if (a.valid == 0) continue;
+            long v = a.vpn(vaddr);
+            int i = a.find(v, pcid);
             if (i < 0) continue;
-            if ((meta[i] & need) == need) {
-                lastUse[i] = ++useClock;
-                count(TlbStat.HIT);
-                return translation(i, s, vaddr);
+            if ((a.meta[i] & need) == need) {
+                a.touch(i);
+                stats[HIT]++;
+                return translation(a, i, vaddr);
             }
             refused = true;
         }
-        count(TlbStat.MISS);
+        stats[MISS_COUNT]++;
         if (refused) count(TlbStat.MISS_PERMISSION);
         return MISS;
     }
@@ -245,32 +201,22 @@ public final class Tlb {
      */
     public long peek(long vaddr, int pcid) {
         checkPcid(pcid);
-        for (int s = 0; s < SIZES.length; s++) {
-            int i = find(s, vaddr >>> shift[s], pcid);
-            if (i >= 0) return translation(i, s, vaddr);
+        for (TlbArray a : arrays) {
+            if (a.valid == 0) continue;
+            int i = a.find(a.vpn(vaddr), pcid);
+            if (i >= 0) return translation(a, i, vaddr);
         }
         return MISS;
     }
 
-    /** The entry of size index {@code s} translating page {@code v} for {@code pcid} (or a global one), or -1. */
-    private int find(int s, long v, int pcid) {
-        int w = ways[s];
-        int first = base[s] + (int) (v & setMask[s]) * w;
-        for (int i = first, end = first + w; i < end; i++) {
-            int m = meta[i];
-            if (metaValid(m) && vpn[i] == v && (metaPcid(m) == pcid || metaGlobal(m))) return i;
-        }
-        return -1;
-    }
-
     /** Entry {@code i}'s translation of {@code vaddr} in the walk-result layout. */
-    private long translation(int i, int s, long vaddr) {
-        long subPage = vaddr & ((1L << shift[s]) - 1) & ~0xFFFL;
-        int m = meta[i];
-        return ((pfn[i] << 12) + subPage) & WALK_PA_MASK
+    private static long translation(TlbArray a, int i, long vaddr) {
+        long subPage = vaddr & ((1L << a.shift) - 1) & ~0xFFFL;
+        int m = a.meta[i];
+        return ((a.pfn[i] << 12) + subPage) & WALK_PA_MASK
                 | metaProt(m)
-                | (long) SIZES[s].walkCode << WALK_SIZE_SHIFT
-                | (metaGlobal(m) ? WALK_GLOBAL : 0);
+                | (long) a.size.walkCode << WALK_SIZE_SHIFT
+                | (TlbArray.metaGlobal(m) ? WALK_GLOBAL : 0);
     }
 
     // ------------------------------------------------------------------ fill
@@ -309,26 +255,27 @@ public final class Tlb {
                     + size.label + " page at 0x" + Long.toHexString(pageBase) + " (expected: a multiple of 0x"
                     + Long.toHexString(size.bytes()) + ")");
         }
-        if (ways[s] == 0) {
+        if (arrays[s].ways == 0) {
             // No ways for this size: cache the largest smaller page this array holds that covers
             // vaddr (SDM 4.10.2.3). 4 KiB always has ways, so the loop ends.
-            do s--; while (ways[s] == 0);
-            subPage = vaddr & ((1L << shift[s]) - 1) & ~0xFFFL;
+            do s--; while (arrays[s].ways == 0);
+            subPage = vaddr & ((1L << arrays[s].shift) - 1) & ~0xFFFL;
             pageBase = WalkResult.pagePa(walkResult) - subPage;
             count(TlbStat.FILL_SPLINTERED);
         }
+        TlbArray a = arrays[s];
         int prot = WalkResult.prot(walkResult);
         boolean global = WalkResult.global(walkResult);
-        long v = vaddr >>> shift[s];
+        long v = a.vpn(vaddr);
 
         dropOverlapping(v, s, pcid, global);
-        int i = victim(s, v);
-        if (metaValid(meta[i])) count(TlbStat.EVICTION);
-        vpn[i] = v;
-        pfn[i] = pageBase >>> 12;
+        int i = a.victim(v);
+        if (a.key[i] != 0) {
+            count(TlbStat.EVICTION);
+            a.forget(i);
+        }
         // D is known set only when the walk granted W (WalkResult grants W only after setting D).
-        meta[i] = makeMeta(pcid, prot, user, (prot & WalkResult.PROT_WRITE) != 0, global);
-        lastUse[i] = ++useClock;
+        a.put(i, v, pcid, pageBase >>> 12, TlbArray.makeMeta(pcid, prot, user, (prot & WalkResult.PROT_WRITE) != 0, global));
         count(TlbStat.FILL);
     }
 
@@ -337,48 +284,42 @@ public final class Tlb {
      * {@code s}) for the same lookups as the entry about to be filled.
      */
     private void dropOverlapping(long v, int s, int pcid, boolean global) {
-        for (int a = 0; a < SIZES.length; a++) {
-            if (shift[a] >= shift[s]) {
-                // Same or larger pages: only the one containing the new page can overlap; it sits in one set.
-                long av = v >>> (shift[a] - shift[s]);
-                int first = base[a] + (int) (av & setMask[a]) * ways[a];
-                for (int i = first, end = first + ways[a]; i < end; i++) {
-                    if (vpn[i] == av && conflicts(meta[i], pcid, global)) replace(i);
+        int shiftS = arrays[s].shift;
+        for (TlbArray a : arrays) {
+            if (a.valid == 0) continue; // nothing to drop
+            if (a.shift >= shiftS) {
+                // Same or larger pages: only the one containing the new page can overlap.
+                long av = v >>> (a.shift - shiftS);
+                if (!global && a.globals == 0) {
+                    // Only an entry of the same PCID can conflict, and find() knows where it would be.
+                    int i = a.find(av, TlbArray.makeKey(av, pcid, false));
+                    if (i >= 0) replace(a, i);
+                    continue;
+                }
+                for (int i = a.firstOfSet(av), end = i + a.ways; i < end; i++) {
+                    if (a.vpnOf(i) == av && conflicts(a.meta[i], pcid, global)) replace(a, i);
                 }
             } else {
                 // Smaller pages inside the new one may sit in any set of their array.
-                int d = shift[s] - shift[a];
-                for (int i = base[a], end = base[a] + config.entries(SIZES[a]); i < end; i++) {
-                    if ((vpn[i] >>> d) == v && conflicts(meta[i], pcid, global)) replace(i);
+                int d = shiftS - a.shift;
+                for (int i = 0, end = a.key.length; i < end; i++) {
+                    if ((a.vpnOf(i) >>> d) == v && conflicts(a.meta[i], pcid, global)) replace(a, i);
                 }
             }
         }
     }
 
     private static boolean conflicts(int m, int pcid, boolean global) {
-        return metaValid(m) && (global || metaGlobal(m) || metaPcid(m) == pcid);
+        return metaValid(m) && (global || TlbArray.metaGlobal(m) || metaPcid(m) == pcid);
     }
 
-    private void replace(int i) {
-        meta[i] = 0;
+    private void replace(TlbArray a, int i) {
+        a.forget(i);
         count(TlbStat.FILL_REPLACED);
-    }
-
-    /** The way a fill of page {@code v} takes: the first invalid way of its set, else the least recently used. */
-    private int victim(int s, long v) {
-        int first = base[s] + (int) (v & setMask[s]) * ways[s];
-        int lru = first;
-        for (int i = first, end = first + ways[s]; i < end; i++) {
-            if (!metaValid(meta[i])) return i;
-            if (lastUse[i] < lastUse[lru]) lru = i;
-        }
-        return lru;
     }
 
     // ------------------------------------------------------------------ invalidation (SDM 4.10.4.1)
 
-    /** Scope: entries of the given PCID and global entries (INVLPG). */
-    private static final int SCOPE_PCID_OR_GLOBAL = 0;
     /** Scope: non-global entries of the given PCID (INVPCID types 0 and 1, MOV to CR3). */
     private static final int SCOPE_PCID_NON_GLOBAL = 1;
     /** Scope: non-global entries of every PCID (INVPCID type 3). */
@@ -389,21 +330,26 @@ public final class Tlb {
     private static boolean inScope(int m, int scope, int pcid) {
         if (!metaValid(m)) return false;
         return switch (scope) {
-            case SCOPE_PCID_OR_GLOBAL -> metaGlobal(m) || metaPcid(m) == pcid;
-            case SCOPE_PCID_NON_GLOBAL -> !metaGlobal(m) && metaPcid(m) == pcid;
-            case SCOPE_NON_GLOBAL -> !metaGlobal(m);
+            case SCOPE_PCID_NON_GLOBAL -> !TlbArray.metaGlobal(m) && metaPcid(m) == pcid;
+            case SCOPE_NON_GLOBAL -> !TlbArray.metaGlobal(m);
             default -> true;
         };
     }
 
-    /** Invalidates the entries in {@code scope} of every size that translate {@code vaddr}. */
-    private void invalidateAddress(long vaddr, int scope, int pcid) {
+    /**
+     * Invalidates the entries of every size that translate {@code vaddr} for {@code pcid}, and the
+     * global ones for it when {@code withGlobal} (INVLPG's scope; INVPCID's spares them).
+     */
+    private void invalidateAddress(long vaddr, boolean withGlobal, int pcid) {
         count(TlbStat.FLUSH_SINGLE);
-        for (int s = 0; s < SIZES.length; s++) {
-            long v = vaddr >>> shift[s];
-            int first = base[s] + (int) (v & setMask[s]) * ways[s];
-            for (int i = first, end = first + ways[s]; i < end; i++) {
-                if (vpn[i] == v && inScope(meta[i], scope, pcid)) invalidate(i);
+        for (TlbArray a : arrays) {
+            if (a.valid == 0) continue;
+            long v = a.vpn(vaddr);
+            int i = a.find(v, TlbArray.makeKey(v, pcid, false));
+            if (i >= 0) invalidate(a, i);
+            if (withGlobal && a.globals != 0) {
+                i = a.find(v, TlbArray.makeKey(v, 0, true));
+                if (i >= 0) invalidate(a, i);
             }
         }
     }
@@ -411,13 +357,15 @@ public final class Tlb {
     /** Invalidates every entry in {@code scope}. */
     private void invalidateContext(int scope, int pcid) {
         count(TlbStat.FLUSH_FULL);
-        for (int i = 0; i < meta.length; i++) {
-            if (inScope(meta[i], scope, pcid)) invalidate(i);
+        for (TlbArray a : arrays) {
+            for (int i = 0, end = a.meta.length; a.valid != 0 && i < end; i++) {
+                if (inScope(a.meta[i], scope, pcid)) invalidate(a, i);
+            }
         }
     }
 
-    private void invalidate(int i) {
-        meta[i] = 0;
+    private void invalidate(TlbArray a, int i) {
+        a.forget(i);
         count(TlbStat.ENTRIES_INVALIDATED);
     }
 
@@ -427,7 +375,7 @@ public final class Tlb {
      * entry is invalidated by any address inside it. Linux's __flush_tlb_one_user() without PTI.
      */
     public void invlpg(long vaddr) {
-        invalidateAddress(vaddr, SCOPE_PCID_OR_GLOBAL, currentPcid);
+        invalidateAddress(vaddr, true, currentPcid);
     }
 
     /**
@@ -436,7 +384,7 @@ public final class Tlb {
      */
     public void invpcidAddress(int pcid, long vaddr) {
         checkPcid(pcid);
-        invalidateAddress(vaddr, SCOPE_PCID_NON_GLOBAL, pcid);
+        invalidateAddress(vaddr, false, pcid);
     }
 
     /** INVPCID type 1 (single-context): invalidates every non-global entry of {@code pcid}. */
@@ -573,12 +521,12 @@ public final class Tlb {
 
     /** Visits every valid entry, arrays in page-size order and ways in set order. Changes nothing. */
     public void forEachEntry(EntryVisitor visitor) {
-        for (int s = 0; s < SIZES.length; s++) {
-            for (int i = base[s], end = base[s] + ways[s] * (setMask[s] + 1); i < end; i++) {
-                int m = meta[i];
+        for (TlbArray a : arrays) {
+            for (int i = 0; i < a.meta.length; i++) {
+                int m = a.meta[i];
                 if (!metaValid(m)) continue;
-                visitor.visit(SIZES[s], metaPcid(m), vpn[i] << shift[s], pfn[i] << 12, metaProt(m), (m & M_U) != 0,
-                        metaGlobal(m));
+                visitor.visit(a.size, metaPcid(m), a.vaddrOf(i), a.pfn[i] << 12, metaProt(m), (m & TlbArray.M_U) != 0,
+                        TlbArray.metaGlobal(m));
             }
         }
     }
@@ -586,20 +534,13 @@ public final class Tlb {
     /** Valid entries of all sizes. */
     public int validEntries() {
         int n = 0;
-        for (int m : meta) {
-            if (metaValid(m)) n++;
-        }
+        for (TlbArray a : arrays) n += a.valid;
         return n;
     }
 
     /** Valid entries of one page size. */
     public int validEntries(PageSize size) {
-        int s = size.ordinal();
-        int n = 0;
-        for (int i = base[s], end = base[s] + config.entries(size); i < end; i++) {
-            if (metaValid(meta[i])) n++;
-        }
-        return n;
+        return arrays[size.ordinal()].valid;
     }
 
     /**
@@ -618,36 +559,23 @@ public final class Tlb {
         StringBuilder sb = new StringBuilder();
         sb.append("TLB ").append(geometry()).append(", CR4.PCIDE=").append(pcide ? 1 : 0)
                 .append(", current PCID ").append(currentPcid).append(", ").append(validEntries()).append('/')
-                .append(meta.length).append(" valid\n");
+                .append(config.capacity()).append(" valid\n");
         sb.append("size  set way lru  pcid  virtual page        frame             flags\n");
-        for (int s = 0; s < SIZES.length; s++) {
-            int sets = setMask[s] + 1;
-            for (int set = 0; set < sets; set++) {
-                int first = base[s] + set * ways[s];
-                for (int way = 0; way < ways[s]; way++) {
-                    int i = first + way;
-                    int m = meta[i];
-                    if (!metaValid(m)) continue;
-                    sb.append(String.format("%-4s %4d %3d %3d  0x%03x 0x%016x  0x%013x  %s%n", SIZES[s].label, set,
-                            way, lruRank(first, ways[s], i), metaPcid(m), vpn[i] << shift[s], pfn[i] << 12, flags(m)));
-                }
+        for (TlbArray a : arrays) {
+            for (int i = 0; i < a.meta.length; i++) {
+                int m = a.meta[i];
+                if (!metaValid(m)) continue;
+                sb.append(String.format("%-4s %4d %3d %3d  0x%03x 0x%016x  0x%013x  %s%n", a.size.label, i / a.ways,
+                        i % a.ways, a.lruRank(i), metaPcid(m), a.vaddrOf(i), a.pfn[i] << 12, flags(m)));
             }
         }
         return sb.toString();
     }
 
-    /** How many valid ways of the set were used more recently than entry {@code i}. */
-    private int lruRank(int first, int w, int i) {
-        int rank = 0;
-        for (int j = first; j < first + w; j++) {
-            if (metaValid(meta[j]) && lastUse[j] > lastUse[i]) rank++;
-        }
-        return rank;
-    }
-
     private static String flags(int m) {
-        return ((m & M_R) != 0 ? "R" : "-") + ((m & M_W) != 0 ? " W" : " -") + ((m & M_X) != 0 ? " X" : " -")
-                + ((m & M_U) != 0 ? " U" : " -") + ((m & M_D) != 0 ? " D" : " -") + ((m & M_G) != 0 ? " G" : " -");
+        return ((m & TlbArray.M_R) != 0 ? "R" : "-") + ((m & TlbArray.M_W) != 0 ? " W" : " -")
+                + ((m & TlbArray.M_X) != 0 ? " X" : " -") + ((m & TlbArray.M_U) != 0 ? " U" : " -")
+                + ((m & TlbArray.M_D) != 0 ? " D" : " -") + ((m & TlbArray.M_G) != 0 ? " G" : " -");
     }
 
     private String geometry() {

@@ -103,6 +103,12 @@ class TlbPropertyTest {
         check(new TlbConfig(4, 4, 2, 2, 1, 2), ops);
     }
 
+    /** Sets of more than {@link TlbArray#SCAN_WAYS} ways: every size is searched through its hash index. */
+    @Property(tries = 300)
+    void everyHitIsTheLastUninvalidatedFillInIndexedArrays(@ForAll("ops") List<Op> ops) {
+        check(new TlbConfig(1, TlbArray.SCAN_WAYS + 8, 1, TlbArray.SCAN_WAYS + 4, 1, TlbArray.SCAN_WAYS + 1), ops);
+    }
+
     static void check(TlbConfig config, List<Op> ops) {
         Tlb tlb = new Tlb(config);
         Reference ref = new Reference();
