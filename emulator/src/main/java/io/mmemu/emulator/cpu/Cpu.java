@@ -50,6 +50,11 @@ public final class Cpu implements AutoCloseable {
     static final long EFER = 0xd01L;
 
     private final int id;
+    private final CrossModifyingCode crossModifyingCode;
+    /** Inside uc_emu_start: hooks run on the engine's stack ({@link #flushTranslatedCode}). */
+    private boolean running;
+    /** Translated code to drop before the engine runs again. */
+    private boolean tbFlushPending;
     private final Unicorn uc;
     private final MmEnv env;
     private final PageWalker walker;
@@ -87,8 +92,9 @@ public final class Cpu implements AutoCloseable {
      *     undercounted for working sets beyond the model TLB. Exact costs about 3x on streaming access.
      */
     public Cpu(int id, MmEnv env, SyscallHandler syscalls, boolean countInstructions, TlbManagement tlbManagement,
-            MmContexts contexts, boolean exactTlb, boolean precise) {
+            MmContexts contexts, CrossModifyingCode crossModifyingCode, boolean exactTlb, boolean precise) {
         this.id = id;
+        this.crossModifyingCode = crossModifyingCode;
         this.tlbManagement = tlbManagement;
         this.contexts = contexts;
         this.tlb = tlbManagement.hardware(id);
@@ -188,11 +194,24 @@ public final class Cpu implements AutoCloseable {
     public void flushUnicornTlb() {
         if (cr3 == 0) return; // no mm loaded yet: Unicorn's TLB is empty
         uc.regWrite(X86Reg.CR3, cr3);
+        crossModifyingCode.onUnicornTlbFlush(id);
         stats.tlbFlushes++;
     }
 
-    /** Drops translated code (after a frame that held code gets new contents). */
+    /**
+     * Drops translated code (after a frame that held code gets new contents). Called from one of
+     * this engine's own hooks (a syscall freeing or writing such a frame), it only asks: the
+     * engine stops once the hook returns and the code goes before it runs again, because
+     * uc_ctl(TB_FLUSH) inside a hook frees the translation being run, and the engine would
+     * return into freed code (a JVM crash).
+     */
     public void flushTranslatedCode() {
+        if (running) {
+            tbFlushPending = true;
+            stopRequested = true;
+            uc.emuStop();
+            return;
+        }
         uc.ctlFlushTb();
     }
 
@@ -220,7 +239,7 @@ public final class Cpu implements AutoCloseable {
         long hit = counted ? tlb.lookup(vaddr, pcid, access) : Tlb.MISS;
         if (hit != Tlb.MISS) {
             stats.tlbFills++;
-            return WalkResult.pagePa(hit) | WalkResult.prot(hit);
+            return answer(hit, access);
         }
         long r = walker.walk(cr3, vaddr, access, true, control);
         // A handled fault restarts the access, which may fault once more (a fetch from a non-exec
@@ -248,14 +267,23 @@ public final class Cpu implements AutoCloseable {
             stats.pageFaults++;
             r = walker.walk(cr3, vaddr, access, true, control);
         }
-        if (!counted) return WalkResult.pagePa(r) | WalkResult.prot(r);
+        if (!counted) return answer(r, access);
         long evictions = exactTlb ? tlb.stat(TlbStat.EVICTION) : 0;
         tlb.fill(vaddr, pcid, access, r);
         // With exactTlb, Unicorn's TLB holds only what the model holds: an entry the model evicted
         // goes from Unicorn's too, which can only flush all of it.
         if (exactTlb && tlb.stat(TlbStat.EVICTION) != evictions) flushUnicornTlb();
         stats.tlbFills++;
-        return WalkResult.pagePa(r) | WalkResult.prot(r);
+        return answer(r, access);
+    }
+
+    /** What the fill hook gives Unicorn for translation {@code r}, telling {@link CrossModifyingCode} on the way. */
+    private long answer(long r, int access) {
+        long pa = WalkResult.pagePa(r);
+        int prot = WalkResult.prot(r);
+        if (access == Access.FETCH) crossModifyingCode.onFetchFill(id, pa >>> 12);
+        if ((prot & WalkResult.PROT_WRITE) != 0) crossModifyingCode.onWritableFill(id, pa >>> 12);
+        return pa | prot;
     }
 
     /**
@@ -361,6 +389,7 @@ public final class Cpu implements AutoCloseable {
     public RunOutcome run(long quantum) {
         Task task = current;
         rescheduleRequested = false;
+        crossModifyingCode.beforeRun(this);
         // Signals sent while the task was off the CPU are delivered before it runs again.
         int early = syscalls.exitToUserMode(this, task);
         if (early != 0) return killedBy(task, early, uc.regRead(X86Reg.RIP));
@@ -368,8 +397,12 @@ public final class Cpu implements AutoCloseable {
             pendingSignal = null;
             pendingOom = null;
             stopRequested = false;
+            if (tbFlushPending) {
+                tbFlushPending = false;
+                uc.ctlFlushTb();
+            }
             long rip = uc.regRead(X86Reg.RIP);
-            int err = uc.emuStart(rip, -1L, 0, quantum);
+            int err = emuStart(rip, quantum);
             if (task.exited()) break;
             // RIP is precise only now that Unicorn has stopped (inside a hook it may lag behind).
             long stopIp = uc.regRead(X86Reg.RIP);
@@ -414,6 +447,16 @@ public final class Cpu implements AutoCloseable {
             if (tick) return RunOutcome.tick();
         }
         return RunOutcome.exited(task.exitCode());
+    }
+
+    /** uc_emu_start from {@code rip} for at most {@code count} instructions (0: no limit), marked {@link #running}. */
+    private int emuStart(long rip, long count) {
+        running = true;
+        try {
+            return uc.emuStart(rip, -1L, 0, count);
+        } finally {
+            running = false;
+        }
     }
 
     private RunOutcome killedBy(Task task, int sig, long ip) {
@@ -474,7 +517,7 @@ public final class Cpu implements AutoCloseable {
             });
             uc.ctlFlushTlb();
             pendingSignal = null;
-            uc.emuStart(rip, -1L, 0, 1);
+            emuStart(rip, 1);
             ctx.restore();
         } catch (RuntimeException e) {
             return s; // the page address is still right; precision is a refinement

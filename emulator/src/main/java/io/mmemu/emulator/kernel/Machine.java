@@ -1,6 +1,7 @@
 package io.mmemu.emulator.kernel;
 
 import io.mmemu.emulator.cpu.Cpu;
+import io.mmemu.emulator.cpu.CrossModifyingCode;
 import io.mmemu.emulator.cpu.RunOutcome;
 import io.mmemu.emulator.elf.ElfFormatException;
 import io.mmemu.emulator.elf.ElfImage;
@@ -158,16 +159,18 @@ public final class Machine implements AutoCloseable {
         tlbManagement.setDropShootdowns(options.tlb().dropShootdowns());
         this.contexts = new MmContexts(tlbManagement);
         this.checker = options.tlb().checkTlb() ? new StaleTranslationChecker(tlbManagement, env.mem()) : null;
+        CrossModifyingCode crossModifyingCode = new CrossModifyingCode(env.frames());
         try {
             for (int i = 0; i < cpus.length; i++) {
-                cpus[i] = new Cpu(i, env, syscalls, options.countInstructions(), tlbManagement, contexts, options.exactTlb(),
-                        options.tlb().precise());
+                cpus[i] = new Cpu(i, env, syscalls, options.countInstructions(), tlbManagement, contexts, crossModifyingCode,
+                        options.exactTlb(), options.tlb().precise());
             }
         } catch (RuntimeException e) {
             for (Cpu c : cpus) if (c != null) c.close();
             env.mem().close();
             throw e;
         }
+        crossModifyingCode.setCpus(cpus);
         // Whatever changes a CPU's model TLB (CR3 load, flush, shootdown) empties its Unicorn TLB.
         tlbManagement.setListener(cpu -> cpus[cpu].flushUnicornTlb());
         this.scheduler = new Scheduler(cpus, procs, syscalls, options.log(), options.quantum());
