@@ -27,9 +27,10 @@ import java.util.Locale;
  * for a whole {@link Machine} of 1 GiB: booted, and after running {@code touch-pages 20000} to its
  * exit, to show what one emulator run adds on top. The issue's target is at most 4 MiB per GiB.
  *
- * <p>Under G1 an array of at least half a heap region is humongous and takes whole regions, so
- * the measured figure can exceed the arrays' own size by up to a region per array; the column
- * "G1-rounded B" is the analytical figure with that rounding, which explains the measured one.
+ * <p>Under G1 an array of at least half a heap region is humongous and takes whole regions;
+ * FrameTable keeps its arrays in chunks of {@link FrameTable#FRAMES_PER_CHUNK} frames, below that
+ * threshold, so the column "G1-rounded B" (the analytical figure with G1's placement, chunk
+ * arrays included) stays close to the analytical one.
  *
  * <p>Usage: {@code HostHeapPerGib [GiB ...]} (default 1 4 16); run it through {@code bin/bench heap}.
  */
@@ -45,9 +46,19 @@ public final class HostHeapPerGib {
     /** Array header bytes with compressed class pointers (mark word, klass, length). */
     static final long ARRAY_HEADER = 16;
 
-    /** FrameTable's arrays (two int[], one short[] of one slot per frame) as the heap places them. */
+    /**
+     * FrameTable's arrays (two int[] and one short[] per chunk of frames, and the three arrays of
+     * chunk references) as the heap places them.
+     */
     static long g1Rounded(long frames, long region) {
-        return placed(ARRAY_HEADER + 4 * frames, region) * 2 + placed(ARRAY_HEADER + 2 * frames, region);
+        long perChunk = FrameTable.FRAMES_PER_CHUNK;
+        long chunks = (frames + perChunk - 1) / perChunk;
+        long total = 3 * placed(ARRAY_HEADER + 4 * chunks, region); // compressed references
+        for (long c = 0; c < chunks; c++) {
+            long n = Math.min(perChunk, frames - c * perChunk);
+            total += placed(ARRAY_HEADER + 4 * n, region) * 2 + placed(ARRAY_HEADER + 2 * n, region);
+        }
+        return total;
     }
 
     /** Bytes an object of {@code bytes} occupies: whole regions when humongous (G1), else itself. */

@@ -74,19 +74,52 @@ public final class FrameTable {
     private static final int BUDDY = PageFlag.BUDDY.mask();
     private static final int HEAD = PageFlag.HEAD.mask();
 
+    /**
+     * Each array is split into chunks of 2^16 frames (256 KiB of ints), under half of G1's
+     * smallest region: one array per table would be a humongous object that G1 rounds up to whole
+     * regions (at 4 GiB of guest RAM, 5.0 MiB of heap per GiB instead of 2.5).
+     */
+    private static final int CHUNK_SHIFT = 16;
+    private static final int CHUNK_MASK = (1 << CHUNK_SHIFT) - 1;
+    /** Frames per chunk of each array. */
+    public static final int FRAMES_PER_CHUNK = 1 << CHUNK_SHIFT;
+
     private final int nrPages;
     /** page-&gt;_refcount; prev free-list link while PG_buddy. */
-    private final int[] refcount;
+    private final int[][] refcount;
     /** page-&gt;_mapcount + 1; next free-list link while PG_buddy. */
-    private final int[] mapcount;
+    private final int[][] mapcount;
     /** Flag word, layout in the class comment. */
-    private final short[] flags;
+    private final short[][] flags;
 
     FrameTable(int nrPages) {
         this.nrPages = nrPages;
-        this.refcount = new int[nrPages];
-        this.mapcount = new int[nrPages];
-        this.flags = new short[nrPages];
+        int chunks = (int) (((long) nrPages + CHUNK_MASK) >>> CHUNK_SHIFT);
+        this.refcount = new int[chunks][];
+        this.mapcount = new int[chunks][];
+        this.flags = new short[chunks][];
+        for (int c = 0; c < chunks; c++) {
+            int n = Math.min(CHUNK_MASK + 1, nrPages - (c << CHUNK_SHIFT));
+            refcount[c] = new int[n];
+            mapcount[c] = new int[n];
+            flags[c] = new short[n];
+        }
+    }
+
+    private int ref(int i) {
+        return refcount[i >>> CHUNK_SHIFT][i & CHUNK_MASK];
+    }
+
+    private void setRef(int i, int v) {
+        refcount[i >>> CHUNK_SHIFT][i & CHUNK_MASK] = v;
+    }
+
+    private int map(int i) {
+        return mapcount[i >>> CHUNK_SHIFT][i & CHUNK_MASK];
+    }
+
+    private void setMap(int i, int v) {
+        mapcount[i >>> CHUNK_SHIFT][i & CHUNK_MASK] = v;
     }
 
     /** Number of frames described, i.e. the pfn limit. */
@@ -99,19 +132,19 @@ public final class FrameTable {
     /** Models page_ref_count(), include/linux/page_ref.h. */
     public int pageRefCount(long pfn) {
         int i = index(pfn);
-        return isBuddyFrame(i) ? 0 : refcount[i];
+        return isBuddyFrame(i) ? 0 : ref(i);
     }
 
     /** Models get_page(), include/linux/mm.h: takes a reference on a frame that already holds one. */
     public void getPage(long pfn) {
         int i = index(pfn);
         requireNotFree(i, "get_page");
-        if (refcount[i] <= 0) {
+        if (ref(i) <= 0) {
             throw new IllegalStateException(String.format(
                     "get_page on pfn 0x%x with refcount %d (expected: at least 1, the caller's own reference)",
-                    pfn, refcount[i]));
+                    pfn, ref(i)));
         }
-        refcount[i]++;
+        setRef(i, ref(i) + 1);
     }
 
     /**
@@ -122,17 +155,18 @@ public final class FrameTable {
     public boolean putPage(long pfn) {
         int i = index(pfn);
         requireNotFree(i, "put_page");
-        if (refcount[i] <= 0) {
+        if (ref(i) <= 0) {
             throw new IllegalStateException(String.format(
                     "put_page on pfn 0x%x with refcount %d (refcount underflow: no reference left to drop)",
-                    pfn, refcount[i]));
+                    pfn, ref(i)));
         }
-        return --refcount[i] == 0;
+        setRef(i, ref(i) - 1);
+        return ref(i) == 0;
     }
 
     /** Models set_page_count(), include/linux/page_ref.h; used when the allocator hands a block out. */
     void setPageCount(int pfn, int count) {
-        refcount[pfn] = count;
+        setRef(pfn, count);
     }
 
     // ---------------------------------------------------------------- mapcount
@@ -140,7 +174,7 @@ public final class FrameTable {
     /** Models page_mapcount(), include/linux/mm.h: number of page-table entries mapping the frame. */
     public int pageMapcount(long pfn) {
         int i = index(pfn);
-        return isBuddyFrame(i) ? 0 : mapcount[i];
+        return isBuddyFrame(i) ? 0 : map(i);
     }
 
     /**
@@ -150,7 +184,8 @@ public final class FrameTable {
     public boolean incMapcount(long pfn) {
         int i = index(pfn);
         requireNotFree(i, "mapping");
-        return ++mapcount[i] == 1;
+        setMap(i, map(i) + 1);
+        return map(i) == 1;
     }
 
     /**
@@ -160,11 +195,12 @@ public final class FrameTable {
     public boolean decMapcount(long pfn) {
         int i = index(pfn);
         requireNotFree(i, "unmapping");
-        if (mapcount[i] <= 0) {
+        if (map(i) <= 0) {
             throw new IllegalStateException(String.format(
                     "unmapping pfn 0x%x which is not mapped (mapcount 0; _mapcount would drop below -1)", pfn));
         }
-        return --mapcount[i] == 0;
+        setMap(i, map(i) - 1);
+        return map(i) == 0;
     }
 
     // ---------------------------------------------------------------- flags
@@ -173,19 +209,19 @@ public final class FrameTable {
     public void setPageFlag(long pfn, PageFlag flag) {
         int i = index(pfn);
         requireCallerOwned(flag, "set");
-        flags[i] = (short) (flags[i] | flag.mask());
+        setFlagWord(i, flagWord(i) | flag.mask());
     }
 
     /** Models the ClearPage*() family, include/linux/page-flags.h, for the flags callers own. */
     public void clearPageFlag(long pfn, PageFlag flag) {
         int i = index(pfn);
         requireCallerOwned(flag, "cleared");
-        flags[i] = (short) (flags[i] & ~flag.mask());
+        setFlagWord(i, flagWord(i) & ~flag.mask());
     }
 
     /** Models the Page*() tests (PageAnon() etc.), include/linux/page-flags.h. */
     public boolean testPageFlag(long pfn, PageFlag flag) {
-        return (flags[index(pfn)] & flag.mask()) != 0;
+        return (flagWord(index(pfn)) & flag.mask()) != 0;
     }
 
     /** Models the TestSetPage*() family, include/linux/page-flags.h: sets the flag, returns its old value. */
@@ -207,7 +243,7 @@ public final class FrameTable {
      * RAM, so its contents are known to be zero.
      */
     public boolean pageFresh(long pfn) {
-        return (flags[index(pfn)] & PG_USED) == 0;
+        return (flagWord(index(pfn)) & PG_USED) == 0;
     }
 
     /**
@@ -216,8 +252,8 @@ public final class FrameTable {
      */
     public boolean testAndClearFresh(long pfn) {
         int i = index(pfn);
-        boolean fresh = (flags[i] & PG_USED) == 0;
-        flags[i] = (short) (flags[i] | PG_USED);
+        boolean fresh = (flagWord(i) & PG_USED) == 0;
+        setFlagWord(i, flagWord(i) | PG_USED);
         return fresh;
     }
 
@@ -245,22 +281,22 @@ public final class FrameTable {
 
     /** Raw flag word of {@code pfn}. */
     int flagWord(int pfn) {
-        return flags[pfn];
+        return flags[pfn >>> CHUNK_SHIFT][pfn & CHUNK_MASK];
     }
 
     /** Replaces the raw flag word of {@code pfn}. */
     void setFlagWord(int pfn, int word) {
-        flags[pfn] = (short) word;
+        flags[pfn >>> CHUNK_SHIFT][pfn & CHUNK_MASK] = (short) word;
     }
 
     /** Whether {@code pfn} is the head of a free block. */
     boolean isBuddyFrame(int pfn) {
-        return (flags[pfn] & BUDDY) != 0;
+        return (flagWord(pfn) & BUDDY) != 0;
     }
 
     /** The order field of the flag word. */
     int orderOf(int pfn) {
-        return (flags[pfn] & ORDER_MASK) >>> ORDER_SHIFT;
+        return (flagWord(pfn) & ORDER_MASK) >>> ORDER_SHIFT;
     }
 
     /** Flag word with the order field replaced. */
@@ -270,41 +306,41 @@ public final class FrameTable {
 
     /** Previous pfn on the free list of a PG_buddy head (overlays refcount). */
     int buddyPrev(int pfn) {
-        return refcount[pfn];
+        return ref(pfn);
     }
 
     /** Next pfn on the free list of a PG_buddy head (overlays mapcount). */
     int buddyNext(int pfn) {
-        return mapcount[pfn];
+        return map(pfn);
     }
 
     void setBuddyPrev(int pfn, int prev) {
-        refcount[pfn] = prev;
+        setRef(pfn, prev);
     }
 
     void setBuddyNext(int pfn, int next) {
-        mapcount[pfn] = next;
+        setMap(pfn, next);
     }
 
     /** Raw refcount slot, valid only for frames without PG_buddy. */
     int rawRefCount(int pfn) {
-        return refcount[pfn];
+        return ref(pfn);
     }
 
     /** Raw biased mapcount slot, valid only for frames without PG_buddy. */
     int rawMapcount(int pfn) {
-        return mapcount[pfn];
+        return map(pfn);
     }
 
     /** Resets both count slots to "refcount 0, unmapped" (also clears free-list links). */
     void resetCounts(int pfn) {
-        refcount[pfn] = 0;
-        mapcount[pfn] = 0;
+        setRef(pfn, 0);
+        setMap(pfn, 0);
     }
 
     /** Human-readable state of a frame, as in dump_page(): refcount, mapcount, flags. */
     String describe(int pfn) {
-        int word = flags[pfn];
+        int word = flagWord(pfn);
         boolean buddy = (word & BUDDY) != 0;
         StringJoiner names = new StringJoiner("|");
         for (PageFlag f : PageFlag.values()) {
@@ -319,7 +355,7 @@ public final class FrameTable {
             names.add("order=" + ((word & ORDER_MASK) >>> ORDER_SHIFT));
         }
         return String.format("refcount:%d mapcount:%d flags:%s",
-                buddy ? 0 : refcount[pfn], buddy ? 0 : mapcount[pfn],
+                buddy ? 0 : ref(pfn), buddy ? 0 : map(pfn),
                 names.length() == 0 ? "none" : names.toString());
     }
 
