@@ -102,24 +102,20 @@ public final class PagingStructureCache {
 
     /** Drops every entry of {@code pcid} (INVLPG, INVPCID types 0 and 1, MOV to CR3). Returns how many. */
     public int invalidatePcid(int pcid) {
-        int n = 0;
-        for (TlbArray a : levels) {
-            for (int i = 0; a.valid != 0 && i < a.key.length; i++) {
-                if (a.key[i] != 0 && (a.meta[i] & TlbArray.PCID_MASK) == pcid) {
-                    a.forget(i);
-                    n++;
-                }
-            }
-        }
-        return n;
+        return drop(pcid);
     }
 
     /** Drops every entry (INVPCID types 2 and 3, CR4.PGE or PCIDE changes). Returns how many. */
     public int invalidateAll() {
+        return drop(-1);
+    }
+
+    /** Drops the entries of {@code pcid}, or every entry for -1. Returns how many. */
+    private int drop(int pcid) {
         int n = 0;
         for (TlbArray a : levels) {
             for (int i = 0; a.valid != 0 && i < a.key.length; i++) {
-                if (a.key[i] != 0) {
+                if (a.key[i] != 0 && (pcid < 0 || (a.meta[i] & TlbArray.PCID_MASK) == pcid)) {
                     a.forget(i);
                     n++;
                 }

@@ -29,18 +29,19 @@ import io.mmemu.mm.page.PageFlag;
 public final class CrossModifyingCode {
 
     private final FrameTable frames;
+    /** The CPUs whose engines to keep coherent: the machine's, once it has made them all. */
     private Cpu[] cpus = new Cpu[0];
     /** Per CPU: its Unicorn TLB may let it write to a frame some engine translated code from. */
-    private boolean[] mayWriteCode = new boolean[0];
+    private final boolean[] mayWriteCode;
 
-    public CrossModifyingCode(FrameTable frames) {
+    public CrossModifyingCode(FrameTable frames, int nrCpus) {
         this.frames = frames;
+        this.mayWriteCode = new boolean[nrCpus];
     }
 
-    /** The CPUs whose engines to keep coherent (all of the machine's). */
+    /** The machine's CPUs, {@code nrCpus} of them, made after this object (each CPU's constructor takes it). */
     public void setCpus(Cpu[] cpus) {
         this.cpus = cpus;
-        this.mayWriteCode = new boolean[cpus.length];
     }
 
     /** A fill gave CPU {@code cpu} a fetch translation of frame {@code pfn} (step 1). Called from the fill hook. */
@@ -54,12 +55,12 @@ public final class CrossModifyingCode {
 
     /** A fill gave CPU {@code cpu} write access to frame {@code pfn} (step 2). Called from the fill hook. */
     void onWritableFill(int cpu, long pfn) {
-        if (cpus.length > 1 && frames.testPageFlag(pfn, PageFlag.EVER_EXEC)) mayWriteCode[cpu] = true;
+        if (mayWriteCode.length > 1 && frames.testPageFlag(pfn, PageFlag.EVER_EXEC)) mayWriteCode[cpu] = true;
     }
 
     /** CPU {@code cpu}'s Unicorn TLB was emptied: it writes nothing until it fills again. */
     void onUnicornTlbFlush(int cpu) {
-        if (cpu < mayWriteCode.length) mayWriteCode[cpu] = false;
+        mayWriteCode[cpu] = false;
     }
 
     /** CPU {@code cpu} is about to run (step 3). */

@@ -159,7 +159,7 @@ public final class Machine implements AutoCloseable {
         tlbManagement.setDropShootdowns(options.tlb().dropShootdowns());
         this.contexts = new MmContexts(tlbManagement);
         this.checker = options.tlb().checkTlb() ? new StaleTranslationChecker(tlbManagement, env.mem()) : null;
-        CrossModifyingCode crossModifyingCode = new CrossModifyingCode(env.frames());
+        CrossModifyingCode crossModifyingCode = new CrossModifyingCode(env.frames(), cpus.length);
         try {
             for (int i = 0; i < cpus.length; i++) {
                 cpus[i] = new Cpu(i, env, syscalls, options.countInstructions(), tlbManagement, contexts, crossModifyingCode,

@@ -160,8 +160,9 @@ public final class FrameTable {
                     "put_page on pfn 0x%x with refcount %d (refcount underflow: no reference left to drop)",
                     pfn, ref(i)));
         }
-        setRef(i, ref(i) - 1);
-        return ref(i) == 0;
+        int count = ref(i) - 1;
+        setRef(i, count);
+        return count == 0;
     }
 
     /** Models set_page_count(), include/linux/page_ref.h; used when the allocator hands a block out. */
@@ -184,8 +185,9 @@ public final class FrameTable {
     public boolean incMapcount(long pfn) {
         int i = index(pfn);
         requireNotFree(i, "mapping");
-        setMap(i, map(i) + 1);
-        return map(i) == 1;
+        int count = map(i) + 1;
+        setMap(i, count);
+        return count == 1;
     }
 
     /**
@@ -199,8 +201,9 @@ public final class FrameTable {
             throw new IllegalStateException(String.format(
                     "unmapping pfn 0x%x which is not mapped (mapcount 0; _mapcount would drop below -1)", pfn));
         }
-        setMap(i, map(i) - 1);
-        return map(i) == 0;
+        int count = map(i) - 1;
+        setMap(i, count);
+        return count == 0;
     }
 
     // ---------------------------------------------------------------- flags

@@ -20,7 +20,6 @@ import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageTable;
-import io.mmemu.mm.pgtable.PageWalker;
 import io.mmemu.mm.pgtable.PfErr;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.pgtable.WalkResult;
@@ -50,17 +49,15 @@ class UserFaultTest {
 
     MmEnv env;
     MmStruct mm;
-    PageWalker walker;
+    CpuAccess cpu;
     FrameTable frames;
-    /** The last successful walk's result, for checking the rights a TLB would cache. */
-    long lastWalk;
 
     @BeforeEach
     void setUp() {
         env = MmEnv.boot(16L << 20);
         mm = MmStruct.mmAlloc(env);
         mm.mmapBase = 0x7f00_0000_0000L;
-        walker = new PageWalker(env.mem());
+        cpu = new CpuAccess(env);
         frames = env.frames();
     }
 
@@ -86,24 +83,7 @@ class UserFaultTest {
 
     /** One user access as the CPU makes it; HANDLED also when no fault was needed. */
     FaultResult touch(long va, int access) {
-        long r = walker.walk(mm.pgd().cr3(), va, access, true, env.pagingControl());
-        if (!WalkResult.isFault(r)) {
-            lastWalk = r;
-            return FaultResult.HANDLED;
-        }
-        // As the CPU does: a handled fault restarts the access, which may fault again (a fetch from
-        // a non-exec VMA is mapped NX first); a third fault in a row would be a model bug.
-        for (int attempt = 0; attempt < 2; attempt++) {
-            FaultResult f = UserFault.doUserAddrFault(mm, va, WalkResult.errorCode(r));
-            if (f != FaultResult.HANDLED) return f;
-            r = walker.walk(mm.pgd().cr3(), va, access, true, env.pagingControl());
-            if (!WalkResult.isFault(r)) {
-                lastWalk = r;
-                return f;
-            }
-        }
-        throw new AssertionError(Access.name(access) + " still faults after the fault was handled twice ("
-                + PfErr.describe(WalkResult.errorCode(r)) + ")\n" + state(va));
+        return cpu.access(mm, va, access, stuck -> new AssertionError(stuck + "\n" + state(va)));
     }
 
     void assertHandled(long va, int access) {
@@ -138,7 +118,7 @@ class UserFaultTest {
         assertTrue((p & Pte.SPECIAL) != 0, "zero page must be mapped special\n" + state(ANON + 0x1000));
         assertEquals(0, p & Pte.RW, "zero page must be read-only\n" + state(ANON + 0x1000));
         assertTrue((p & Pte.NX) != 0, "non-exec VMA maps NX\n" + state(ANON + 0x1000));
-        assertEquals(WalkResult.PROT_READ, WalkResult.prot(lastWalk));
+        assertEquals(WalkResult.PROT_READ, WalkResult.prot(cpu.lastWalk()));
         assertEquals(0, mm.rss(RssStat.MM_ANONPAGES));
         assertEquals(1, env.event(VmEvent.ZERO_PAGE_MAP));
         assertEquals(1, env.event(VmEvent.PGFAULT));
@@ -169,7 +149,7 @@ class UserFaultTest {
         assertEquals(1, env.event(VmEvent.ZERO_PAGE_MAP));
         assertEquals(1, env.event(VmEvent.COW_FAULT), "breaking the zero page is a copy-on-write (wp_page_copy)");
         assertEquals(2, env.event(VmEvent.PGFAULT));
-        assertEquals(WalkResult.PROT_READ | WalkResult.PROT_WRITE, WalkResult.prot(lastWalk));
+        assertEquals(WalkResult.PROT_READ | WalkResult.PROT_WRITE, WalkResult.prot(cpu.lastWalk()));
         assertEquals(1, frames.pageRefCount(env.zeroPfn()));
     }
 
@@ -276,7 +256,7 @@ class UserFaultTest {
         map(ANON, 0x1000, RW | VM_EXEC);
         assertHandled(ANON, Access.FETCH);
         assertEquals(0, pte(ANON) & Pte.NX, state(ANON));
-        assertTrue((WalkResult.prot(lastWalk) & WalkResult.PROT_EXEC) != 0);
+        assertTrue((WalkResult.prot(cpu.lastWalk()) & WalkResult.PROT_EXEC) != 0);
     }
 
     /**

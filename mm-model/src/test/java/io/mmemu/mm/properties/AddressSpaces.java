@@ -2,12 +2,10 @@ package io.mmemu.mm.properties;
 
 import static io.mmemu.mm.vma.MmStruct.PAGE_SIZE;
 
+import io.mmemu.mm.fault.CpuAccess;
 import io.mmemu.mm.fault.FaultResult;
-import io.mmemu.mm.fault.UserFault;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageTable;
-import io.mmemu.mm.pgtable.PageWalker;
-import io.mmemu.mm.pgtable.PfErr;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.vma.Errno;
@@ -140,7 +138,7 @@ final class AddressSpaces implements AutoCloseable {
 
     final MmEnv env;
     final AddressSpaceChecker checker;
-    private final PageWalker walker;
+    private final CpuAccess cpu;
     private final MmStruct[] mms;
     private final Reference[] refs;
     private final List<String> trace = new ArrayList<>();
@@ -150,12 +148,10 @@ final class AddressSpaces implements AutoCloseable {
     private final Set<Long> forkShared = new HashSet<>();
     /** Those of {@link #forkShared} that an address space mapping them left by exiting. */
     private final Set<Long> leftByExit = new HashSet<>();
-    /** The last successful walk of {@link #cpuAccess}. */
-    private long lastWalk;
 
     AddressSpaces(int nrMm) {
         env = MmEnv.boot(RAM);
-        walker = new PageWalker(env.mem());
+        cpu = new CpuAccess(env);
         checker = new AddressSpaceChecker(env);
         mms = new MmStruct[nrMm];
         refs = new Reference[nrMm];
@@ -527,7 +523,7 @@ final class AddressSpaces implements AutoCloseable {
         long before = allowed && access == Access.WRITE && slot != PageTable.NO_SLOT ? mm.pgd().get(slot) : 0;
         boolean cow = Pte.present(before) && (before & (Pte.RW | Pte.SPECIAL)) == 0 && forkShared.contains(Pte.pfn(before));
         boolean copies = cow && env.frames().pageRefCount(Pte.pfn(before)) > 1;
-        FaultResult f = cpuAccess(mm, va, access);
+        FaultResult f = cpu.access(mm, va, access, stuck -> failure(stuck, null));
         logNote(String.format("%s 0x%x: %s", Access.name(access), va, f));
         if (!allowed) {
             int code = prot == null ? FaultResult.SEGV_MAPERR : FaultResult.SEGV_ACCERR;
@@ -540,17 +536,17 @@ final class AddressSpaces implements AutoCloseable {
         expect(f == FaultResult.HANDLED, "the access is allowed (" + MmAction.protString(prot) + ") but got " + f);
         outcome(Access.name(access) + " ok");
         if (cow) {
-            long pfn = WalkResult.pagePa(lastWalk) >>> 12, old = Pte.pfn(before);
+            long pfn = WalkResult.pagePa(cpu.lastWalk()) >>> 12, old = Pte.pfn(before);
             expect(copies == (pfn != old), String.format("a write to frame 0x%x %s (expected: %s)", old,
                     pfn == old ? "wrote it in place" : "copied it to frame 0x" + Long.toHexString(pfn),
                     copies ? "a copy, the frame is shared" : "reuse, no one else maps the frame"));
             outcome(copies ? "write COW copy after fork" : leftByExit.contains(old)
                     ? "write COW reuse after the other side exited" : "write COW reuse after fork");
         }
-        int granted = WalkResult.prot(lastWalk);
+        int granted = WalkResult.prot(cpu.lastWalk());
         expect((granted & WalkResult.PROT_WRITE) == 0 || (prot & PROT_WRITE) != 0, "the translation grants write");
         expect((granted & WalkResult.PROT_EXEC) == 0 || (prot & PROT_EXEC) != 0, "the translation grants exec");
-        long pa = WalkResult.pagePa(lastWalk) + (va & (PAGE_SIZE - 1));
+        long pa = WalkResult.pagePa(cpu.lastWalk()) + (va & (PAGE_SIZE - 1));
         if (access == Access.WRITE) {
             env.mem().putByte(pa, (byte) a.value()); // what the CPU's store does
             ref.bytes.put(va, (byte) a.value());
@@ -559,30 +555,6 @@ final class AddressSpaces implements AutoCloseable {
             byte want = ref.bytes.getOrDefault(va, (byte) 0);
             expect(got == want, String.format("%s of 0x%x read %d (expected: %d)", Access.name(access), va, got, want));
         }
-    }
-
-    /**
-     * One user-mode access as the CPU makes it: walk; on a fault, do_user_addr_fault and walk
-     * again (a fetch from a non-exec VMA is mapped NX first and faults a second time). HANDLED also
-     * when no fault was needed.
-     */
-    FaultResult cpuAccess(MmStruct mm, long va, int access) {
-        long r = walker.walk(mm.pgd().cr3(), va, access, true, env.pagingControl());
-        if (!WalkResult.isFault(r)) {
-            lastWalk = r;
-            return FaultResult.HANDLED;
-        }
-        for (int attempt = 0; attempt < 2; attempt++) {
-            FaultResult f = UserFault.doUserAddrFault(mm, va, WalkResult.errorCode(r));
-            if (f != FaultResult.HANDLED) return f;
-            r = walker.walk(mm.pgd().cr3(), va, access, true, env.pagingControl());
-            if (!WalkResult.isFault(r)) {
-                lastWalk = r;
-                return f;
-            }
-        }
-        throw failure(Access.name(access) + " at 0x" + Long.toHexString(va) + " still faults after the fault was handled"
-                + " twice (" + PfErr.describe(WalkResult.errorCode(r)) + ")", null);
     }
 
     void exit(MmAction.Exit a) {

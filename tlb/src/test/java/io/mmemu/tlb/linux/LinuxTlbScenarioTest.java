@@ -161,9 +161,8 @@ class LinuxTlbScenarioTest {
         m.run(0, b);
         m.write(0, b.page(0));
         long noflush = m.tlb.cpu(0).event(TlbEvent.TLB_SWITCH_NOFLUSH);
-        long cr3 = 0;
         m.run(0, a);
-        cr3 = m.tlb.cpu(0).cr3();
+        long cr3 = m.tlb.cpu(0).cr3();
         CpuTlb hw = m.tlb.hardware(0);
         assertEquals(noflush + 1, m.tlb.cpu(0).event(TlbEvent.TLB_SWITCH_NOFLUSH), "the way back is NOFLUSH\n" + m.dump());
         assertEquals(pcidA, cr3 & Tlb.MAX_PCID, m::dump);
