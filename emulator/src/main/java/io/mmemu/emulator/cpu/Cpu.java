@@ -10,6 +10,7 @@ import io.mmemu.mm.fault.UserFault;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageWalker;
 import io.mmemu.mm.pgtable.PagingControl;
+import io.mmemu.mm.pgtable.PfErr;
 import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.MmEnv;
@@ -251,10 +252,9 @@ public final class Cpu implements AutoCloseable {
             }
             FaultResult f = UserFault.doUserAddrFault(mm, vaddr, WalkResult.errorCode(r));
             if (f != FaultResult.HANDLED) {
-                // Unicorn keeps a refused #PF pending and, at the next uc_emu_start, tries to deliver
-                // it through the empty IDT/TSS (stack and handler at 0 - n), touching this page, then
-                // gives up and runs from the start address: not an access of the guest's.
-                if (vaddr == EXCEPTION_DELIVERY_PAGE) return Hooks.TlbFill.NO_TRANSLATION;
+                // Winding down a run that uc_emu_stop or its count ended, Unicorn fetches from the
+                // page below its end address: not the guest's access (see STOP_FETCH_PAGE).
+                if (vaddr == STOP_FETCH_PAGE && memType == Uc.MEM_FETCH) return Hooks.TlbFill.NO_TRANSLATION;
                 // The first event wins: Unicorn may go on to deliver an exception through the
                 // (empty) IDT, whose pushes fault again; those are artefacts, not the guest's fault.
                 if (pendingSignal == null && pendingOom == null) {
@@ -316,9 +316,18 @@ public final class Cpu implements AutoCloseable {
         }
     }
 
+    /** uc_emu_start's end address: none (every run ends by a hook, a fault or its count). */
+    static final long UNTIL = -1L;
+    /**
+     * The page of {@code UNTIL - 1}. Unicorn fetches from it while it winds down a run that
+     * uc_emu_stop or the instruction count ended, and reports the refused fill as
+     * UC_ERR_EXCEPTION: so almost every run returns that error, whatever stopped it. A data
+     * access of the guest's to this page is a fault like any other, and so is a jump there
+     * (see {@link #run}).
+     */
+    static final long STOP_FETCH_PAGE = (UNTIL - 1) & -4096L;
+
     /** UC_HOOK_INTR: CPU exceptions and software interrupts become the signals Linux sends. */
-    /** The page Unicorn touches when it tries to deliver an exception through the empty IDT/TSS. */
-    static final long EXCEPTION_DELIVERY_PAGE = 0xffff_ffff_ffff_f000L;
 
     private void onInterrupt(int intno) {
         int signo;
@@ -402,6 +411,17 @@ public final class Cpu implements AutoCloseable {
                 uc.ctlFlushTb();
             }
             long rip = uc.regRead(X86Reg.RIP);
+            if ((rip & -4096L) == STOP_FETCH_PAGE) {
+                // The guest jumped into the page whose fetches the fill hook leaves unanswered:
+                // the fault the hardware raises, SIGSEGV at the address (user-mode instruction fetch).
+                lastFault = new FaultResult.Signal(FaultResult.SIGSEGV, 1, rip, PfErr.USER | PfErr.INSTR, 0,
+                        "instruction fetch from a kernel address");
+                syscalls.forceSigFault(task, lastFault, 14, rip);
+                int kill = syscalls.exitToUserMode(this, task);
+                if (task.exited()) break;
+                if (kill != 0) return killedBy(task, kill, rip);
+                continue;
+            }
             int err = emuStart(rip, quantum);
             if (task.exited()) break;
             // RIP is precise only now that Unicorn has stopped (inside a hook it may lag behind).
@@ -420,10 +440,12 @@ public final class Cpu implements AutoCloseable {
                 lastFault = new FaultResult.Signal(4, 2, stopIp, 0, 0, "invalid opcode");
                 syscalls.forceSigFault(task, lastFault, 6, stopIp);
             } else if (err == UnicornException.UC_ERR_EXCEPTION) {
-                // Every fault the guest causes is recorded by a hook before Unicorn stops; an
-                // exception error without one is the abandoned stale delivery (see tlbFill), which
-                // Unicorn reports even though the run then went on and stopped normally.
-                if (!stopRequested && stopIp == rip) {
+                // Every fault the guest causes is recorded by a hook before Unicorn stops; this
+                // error without one is the refused fetch from STOP_FETCH_PAGE as the run wound
+                // down, whatever ended it. Only an unlimited run that stopped where it started with
+                // no hook asking ran nothing: a count-limited one may have gone round a loop back
+                // to its start, and a refused fill (pendingOom) re-runs its instruction on purpose.
+                if (!hookStopped() && quantum == 0 && stopIp == rip) {
                     return RunOutcome.killed(11, rip, new FaultResult.Signal(11, 0x80, 0, 0, 0, "CPU made no progress"));
                 }
             } else if (err != UnicornException.UC_ERR_OK) {
@@ -433,9 +455,10 @@ public final class Cpu implements AutoCloseable {
                 // Unicorn returned without running anything and without a reason: do not spin.
                 return RunOutcome.killed(11, rip, new FaultResult.Signal(11, 0x80, 0, 0, 0, "CPU made no progress"));
             }
-            // An engine that stopped on its own, with no hook asking, ran out of its instruction count.
-            boolean tick = quantum > 0 && err == UnicornException.UC_ERR_OK && !stopRequested && pendingSignal == null
-                    && pendingOom == null;
+            // An engine that stopped on its own, with no hook asking, ran out of its instruction
+            // count (its error is OK, or the refused wind-down fetch above).
+            boolean tick = quantum > 0 && !hookStopped()
+                    && (err == UnicornException.UC_ERR_OK || err == UnicornException.UC_ERR_EXCEPTION);
             int kill = syscalls.exitToUserMode(this, task);
             if (task.exited()) break;
             if (kill != 0) return killedBy(task, kill, stopIp);
@@ -449,11 +472,30 @@ public final class Cpu implements AutoCloseable {
         return RunOutcome.exited(task.exitCode());
     }
 
-    /** uc_emu_start from {@code rip} for at most {@code count} instructions (0: no limit), marked {@link #running}. */
+    /** Whether a hook stopped the engine in the last run: a syscall or flush asked, or a fault was recorded. */
+    /** A count no run reaches: the counting hook stays, the run has no limit (see {@link #emuStart}). */
+    private static final long NO_COUNT_LIMIT = Long.MAX_VALUE;
+    /** Whether Unicorn's counting hook is installed in this engine (see {@link #emuStart}). */
+    private boolean countHookInstalled;
+
+    private boolean hookStopped() {
+        return stopRequested || pendingSignal != null || pendingOom != null;
+    }
+
+    /**
+     * uc_emu_start from {@code rip} for at most {@code count} instructions (0: no limit), marked
+     * {@link #running}. Once a count has been given, every later run is given one (a count no run
+     * reaches, for no limit): uc_emu_start without a count removes its counting hook and drops
+     * all translated code, and the run that follows started from code of the task that ran
+     * before (one CPU: a parent resumed after its exec'd child died ran the child's text at the
+     * same addresses, with its own page tables: SEGV_ACCERR).
+     */
     private int emuStart(long rip, long count) {
         running = true;
         try {
-            return uc.emuStart(rip, -1L, 0, count);
+            if (count > 0) countHookInstalled = true;
+            else if (countHookInstalled) count = NO_COUNT_LIMIT;
+            return uc.emuStart(rip, UNTIL, 0, count);
         } finally {
             running = false;
         }

@@ -231,6 +231,21 @@ class CliTest {
         assertNoStackTrace(r);
     }
 
+    /**
+     * The store that finds no memory is the first instruction of its run (a sched_yield right
+     * before it): the OOM killer still acts, where a refused fill at a run's first instruction
+     * used to read as a CPU that made no progress (SIGSEGV).
+     */
+    @Test
+    void outOfMemoryAtTheFirstInstructionOfARunStillKillsWithSigkill() throws Exception {
+        Result r = mmemu("run", bin("mm-oom-touch"), "200000", "self-yield");
+        assertEquals(128 + 9, r.status(), r.stderr());
+        assertTrue(r.stderr().contains("mmemu: Out of memory: Killed process 2 (mm-oom-touch) total-vm:"), r.stderr());
+        assertTrue(r.stderr().contains("killed by SIGKILL (SI_KERNEL"), r.stderr());
+        assertFalse(r.stderr().contains("no progress"), r.stderr());
+        assertNoStackTrace(r);
+    }
+
     @Test
     void missingProgramIs127() throws Exception {
         Result r = mmemu("run", "/nonexistent/program");

@@ -55,6 +55,9 @@ class GuestRunTest {
         return sb.toString();
     }
 
+    /** Guest RAM for the programs that need more than the default 64 MiB to do what they do on the host. */
+    static final java.util.Map<String, Long> RAM_BYTES = java.util.Map.of("mm-oom-touch", 1L << 30);
+
     static Run run(GuestProgram p, boolean aslr, long seed) throws Exception {
         return run(p, aslr, seed, 1);
     }
@@ -68,7 +71,7 @@ class GuestRunTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Machine.Options options = new Machine.Options(64L << 20, aslr, seed, true, false, out, err,
+        Machine.Options options = new Machine.Options(RAM_BYTES.getOrDefault(p.name(), 64L << 20), aslr, seed, true, false, out, err,
                 new PrintStream(log, true, StandardCharsets.UTF_8)).withCpus(cpus).withTlb(tlb);
         try (Machine m = new Machine(options)) {
             List<String> argv = new ArrayList<>();
@@ -123,10 +126,15 @@ class GuestRunTest {
     /**
      * The multithreaded programs (musl pthreads), and processes that fork: on 1, 2 and 4 CPUs.
      * mt-xmodify rewrites code another CPU runs: without CrossModifyingCode its worker runs the
-     * first version forever on 2 CPUs (77 of 80 results stale).
+     * first version forever on 2 CPUs (77 of 80 results stale). The proc-* programs switch
+     * processes on one CPU: a loop that came back to where its time slice started was taken for
+     * a CPU that made no progress and killed (proc-pipe-checksum's reader), and a parent resumed
+     * after its exec'd child died of a fault ran the child's text at the same addresses
+     * (proc-exec-faults: SEGV_ACCERR at 0x400000).
      */
     static Stream<Arguments> smpRuns() {
-        return Stream.of("mt-basic", "mt-exit", "mt-mmap-touch", "mt-munmap-shootdown", "mt-xmodify", "mm-fork-wait", "mm-cow-fork")
+        return Stream.of("mt-basic", "mt-exit", "mt-mmap-touch", "mt-munmap-shootdown", "mt-xmodify", "mm-fork-wait", "mm-cow-fork",
+                        "proc-pipe-checksum", "proc-exec-faults", "proc-random-pipes", "mm-oom-touch")
                 .flatMap(name -> IntStream.of(1, 2, 4).mapToObj(cpus -> Arguments.of(name, cpus)));
     }
 
