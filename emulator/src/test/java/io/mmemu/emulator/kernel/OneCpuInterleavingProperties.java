@@ -4,13 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mmemu.emulator.cpu.RunOutcome;
 import io.mmemu.testprograms.GuestProgram;
+import io.mmemu.testprograms.HostOracle;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.LongRange;
@@ -46,19 +45,10 @@ class OneCpuInterleavingProperties {
         assertEquals(0, o.killed() ? 128 + o.signal() : o.exitCode(), context);
     }
 
-    /** The program's stdout on the host kernel (the oracle), with an empty environment. */
+    /** The program's stdout on the host kernel, the oracle. */
     private static String nativeStdout(GuestProgram p, String arg) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(p.binary().toString(), arg)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().clear();
-        Process proc = pb.start();
-        byte[] stdout = proc.getInputStream().readAllBytes();
-        if (!proc.waitFor(60, TimeUnit.SECONDS)) {
-            proc.destroyForcibly();
-            throw new AssertionError(p.name() + " " + arg + " did not finish natively within 60 s");
-        }
-        assertEquals(0, proc.exitValue(), p.name() + " " + arg + " natively");
-        return new String(stdout, StandardCharsets.UTF_8);
+        HostOracle.Result r = HostOracle.run(p.binary(), List.of(arg), 60);
+        assertEquals(0, r.status(), p.name() + " " + arg + " natively: " + r.stderr());
+        return r.stdoutText();
     }
 }

@@ -1,0 +1,69 @@
+package io.mmemu.testprograms;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a program on the host kernel, the oracle of every differential test, from the same
+ * starting state whoever starts it: through {@code .oracle-exec} (src/oracle/oracle-exec.c, built
+ * next to the guest programs), which resets what a process inherits across exec and the kernel's
+ * answers depend on: the personality (ASLR off, as {@code setarch -R}), signal dispositions and
+ * mask, resource limits (init's defaults: a JVM or CI runner with fewer open files gave pipe()
+ * EMFILE, and mm-mmap-errno's lines changed), THP and KSM prctl state, umask, open descriptors and
+ * the environment (empty, as mmemu gives its guests). Stdin is /dev/null, stdout a pipe.
+ */
+public final class HostOracle {
+    /** What one run printed and how it ended (a killing signal N reads as 128 + N). */
+    public record Result(List<String> command, byte[] stdout, String stderr, int status) {
+        public String stdoutText() {
+            return new String(stdout, StandardCharsets.UTF_8);
+        }
+    }
+
+    private HostOracle() {}
+
+    /** Runs {@code program} with {@code args} on the host, killed after {@code timeoutSeconds}. */
+    public static Result run(Path program, List<String> args, long timeoutSeconds) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(launcher().toString());
+        command.add(program.toString());
+        command.addAll(args);
+        Path stderrFile = Files.createTempFile("mmemu-oracle-", ".stderr");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectError(stderrFile.toFile());
+            pb.environment().clear(); // oracle-exec clears it too; this keeps the JVM's out of its own start
+            Process process = pb.start();
+            byte[] stdout = process.getInputStream().readAllBytes();
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " did not finish within " + timeoutSeconds + " s");
+            }
+            return new Result(command, stdout, Files.readString(stderrFile, StandardCharsets.UTF_8), process.exitValue());
+        } finally {
+            Files.deleteIfExists(stderrFile);
+        }
+    }
+
+    /** Runs a guest program with its own {@code .args}. */
+    public static Result run(GuestProgram program, long timeoutSeconds) throws IOException, InterruptedException {
+        return run(program.binary(), program.args(), timeoutSeconds);
+    }
+
+    /** The launcher built next to the guest programs. */
+    static Path launcher() {
+        Path dir = GuestProgram.named("hello").binary().getParent();
+        Path launcher = dir.resolve(".oracle-exec");
+        if (!Files.isExecutable(launcher)) {
+            throw new IllegalStateException(launcher + " is missing: the oracle runs programs through it; rebuild "
+                    + "test-programs (bin/test, or mvn -pl test-programs generate-resources)");
+        }
+        return launcher;
+    }
+}
