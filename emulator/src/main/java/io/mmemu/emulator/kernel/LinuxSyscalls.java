@@ -504,12 +504,9 @@ public final class LinuxSyscalls implements SyscallHandler {
         return uaccess.copyToUser(mm, tv, b, 0, 16) < 0 ? -Errno.EFAULT : 0;
     }
 
-    /** Models the mincore() syscall: the residency vector copied to {@code vec}. */
+    /** Models the mincore() syscall: the residency vector copied to {@code vec}, a round at a time. */
     private long sysMincore(MmStruct mm, long start, long len, long vec) {
-        long[] err = new long[1];
-        byte[] v = Mincore.doMincore(mm, start, len, err);
-        if (v == null) return err[0];
-        return uaccess.copyToUser(mm, vec, v, 0, v.length) < 0 ? -Errno.EFAULT : 0;
+        return Mincore.sysMincore(mm, start, len, vec, (uaddr, src, n) -> uaccess.copyToUser(mm, uaddr, src, 0, n));
     }
 
     /** Models do_arch_prctl_64(). */
