@@ -173,6 +173,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     /** exit_files() and the rest of a process's kernel state when it dies. */
     void exitProcess(Task task) {
         files.exitFiles(task);
+        rlimits.exit(task);
     }
 
     @Override
