@@ -370,16 +370,20 @@ public final class LinuxSyscalls implements SyscallHandler {
             if (len < 0 || total + len < 0) return -Errno.EINVAL;
             total += len;
         }
-        byte[] data = new byte[(int) Math.min(total, FileSyscalls.MAX_RW_COUNT)];
+        // The iovecs that can be read whole, in order, up to MAX_RW_COUNT; copied only as the file takes them.
+        long room = Math.min(total, FileSyscalls.MAX_RW_COUNT);
+        long[] bases = new long[(int) iovcnt], lens = new long[(int) iovcnt];
+        FileSyscalls.UserBytes data = files.new UserBytes(mm, bases, lens);
         int off = 0;
-        for (int i = 0; i < iovcnt && off < data.length; i++) {
-            long base = bb.getLong(16 * i);
-            int len = (int) Math.min(bb.getLong(16 * i + 8), data.length - off);
-            if (len > 0 && uaccess.copyFromUser(mm, data, off, base, len) < 0) {
+        for (int i = 0; i < iovcnt && off < room; i++) {
+            bases[i] = bb.getLong(16 * i);
+            lens[i] = Math.min(bb.getLong(16 * i + 8), room - off);
+            if (lens[i] > 0 && !data.readable(i)) {
+                lens[i] = 0;
                 if (off == 0) return -Errno.EFAULT;
                 break;
             }
-            off += len;
+            off += (int) lens[i];
         }
         return files.emit(task, f, data, off);
     }
