@@ -9,7 +9,8 @@
  *  3. "holding P processes and T threads" is printed, and one read of stdin waits (the
  *     benchmark measures the emulator's host RSS here, then writes a line; EOF does as well).
  *  4. The pipe's write end is closed: every child and thread reads EOF and ends; the children
- *     are reaped (each exits 0) and the threads joined, and the totals are printed. Exits 0.
+ *     are reaped (each exits 0) and the threads joined, and the totals are printed.
+ *  5. One more read of stdin waits (the benchmark reads the emulator's peak RSS here). Exits 0.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -69,5 +70,7 @@ int main(int argc, char **argv) {
         if (pthread_join(tids[i], &r) == 0 && r == (void *)1) joined++;
     }
     printf("released: %d children exited 0, %d threads joined\n", reaped, joined);
+    fflush(stdout);
+    (void)!read(0, line, sizeof line);
     return 0;
 }
