@@ -713,9 +713,10 @@ public final class LinuxSyscalls implements SyscallHandler {
         MmStruct mm = task.mm();
         byte[] path = uaccess.strncpyFromUser(mm, pathAddr, FileSyscalls.PATH_MAX);
         if (path == null) return -Errno.EFAULT;
-        java.util.List<String> argv = userStrings(mm, argvAddr);
-        java.util.List<String> envp = userStrings(mm, envpAddr);
-        if (argv == null || envp == null) return -Errno.EFAULT;
+        long[] budget = {EXEC_STRINGS_MAX};
+        java.util.List<String> argv = userStrings(mm, argvAddr, budget);
+        java.util.List<String> envp = argv == null ? null : userStrings(mm, envpAddr, budget);
+        if (argv == null || envp == null) return budget[0] < 0 ? -Errno.E2BIG : -Errno.EFAULT;
         long r = exec.execve(task, new String(path, java.nio.charset.StandardCharsets.UTF_8), argv, envp);
         if (r == 0) {
             files.execFiles(task);
@@ -724,8 +725,18 @@ public final class LinuxSyscalls implements SyscallHandler {
         return r;
     }
 
-    /** A NULL-terminated array of string pointers from user memory, or null on EFAULT. */
-    private java.util.List<String> userStrings(MmStruct mm, long addr) {
+    /**
+     * Strings and pointers of argv and envp beyond this are E2BIG whatever RLIMIT_STACK is
+     * (bprm_stack_limits() caps their room at 3/4 of _STK_LIM), so reading them stops there: the
+     * same 128 KiB string named 65,535 times would otherwise cost the host 8 GiB.
+     */
+    static final long EXEC_STRINGS_MAX = io.mmemu.emulator.elf.InitialStack.STK_LIM / 4 * 3;
+
+    /**
+     * A NULL-terminated array of string pointers from user memory, or null on EFAULT, or null
+     * with {@code budget[0]} negative once the strings and pointers read so far exceed it (E2BIG).
+     */
+    private java.util.List<String> userStrings(MmStruct mm, long addr, long[] budget) {
         java.util.List<String> out = new java.util.ArrayList<>();
         if (addr == 0) return out;
         for (int i = 0; i < 0x10000; i++) {
@@ -734,6 +745,8 @@ public final class LinuxSyscalls implements SyscallHandler {
             if (p == 0) return out;
             byte[] b = uaccess.strncpyFromUser(mm, p, 128 * 1024);
             if (b == null) return null;
+            budget[0] -= b.length + 1 + 8;
+            if (budget[0] < 0) return null;
             out.add(new String(b, java.nio.charset.StandardCharsets.UTF_8));
         }
         return null;

@@ -34,7 +34,7 @@ class GuestRunTest {
                 "mm-fork-wait", "mm-cow-fork", "mm-fault-signals", "mm-mmap-errno", "mm-uaccess-efault",
                 "mm-madvise-mincore", "mm-mremap", "mm-merge-maps", "mm-files", "mm-mmap-flags", "mm-exec",
                 "mm-file-shared-write",
-                "mm-mincore-huge", "tasks-hold", "write-huge");
+                "mm-mincore-huge", "tasks-hold", "write-huge", "exec-huge-args");
     }
 
     /**

@@ -19,11 +19,13 @@ import org.junit.jupiter.params.provider.CsvSource;
  * asks for: the Java heap a whole run allocates (the machine runs on the calling thread), for
  * programs whose calls ask for gigabytes. write-huge wrote 1 GiB to /dev/null and to a pipe
  * that takes 64 KiB, and allocated a host array of the whole count for each (4.3 GB of host
- * RSS, 24 s); mm-mincore-huge's mincore(0, 0x7f17d2de6000, ...) allocated 2 GiB for its vector.
+ * RSS, 24 s); mm-mincore-huge's mincore(0, 0x7f17d2de6000, ...) allocated 2 GiB for its vector;
+ * exec-huge-args's execve() of 65,535 pointers to one 128 KiB string read 8 GiB of arguments
+ * before the E2BIG check and ended the emulator with an OutOfMemoryError.
  */
 class HostCostTest {
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"write-huge, 16", "mm-mincore-huge, 16"})
+    @CsvSource({"write-huge, 16", "mm-mincore-huge, 16", "exec-huge-args, 64"})
     void aRunAllocatesWhatTheGuestMovesNotWhatItAsks(String name, long maxMib) throws Exception {
         GuestProgram p = GuestProgram.named(name);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
