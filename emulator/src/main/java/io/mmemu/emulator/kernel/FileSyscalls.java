@@ -144,7 +144,7 @@ final class FileSyscalls {
     }
 
     /** pipe_write(): SIGPIPE/EPIPE without readers; writes of at most PIPE_BUF are atomic. */
-    private long pipeWrite(Task task, OpenFile f, OpenFile.Pipe pipe, byte[] data, int n) {
+    private long pipeWrite(Task task, OpenFile f, OpenFile.Pipe pipe, UserBytes data, int n) {
         if (pipe.readers == 0) {
             sleeping.send(task, Signals.SIGPIPE);
             return -Errno.EPIPE;
@@ -155,7 +155,9 @@ final class FileSyscalls {
             if ((f.flags() & O_NONBLOCK) != 0) return -Errno.EAGAIN;
             return sleeping.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
         }
-        int k = pipe.write(data, n);
+        byte[] taken = new byte[Math.min(n, pipe.free())]; // what fits: at most the pipe's 64 KiB
+        if (data.copy(0, taken, taken.length) < 0) return -Errno.EFAULT;
+        int k = pipe.write(taken, taken.length);
         sleeping.wakeAll();
         return k;
     }
@@ -278,8 +280,8 @@ final class FileSyscalls {
             if (r > 0) f.setPos(pos + r);
             return r;
         }
-        byte[] data = new byte[n];
-        if (uaccess.copyFromUser(task.mm(), data, 0, buf, n) < 0) return -Errno.EFAULT;
+        UserBytes data = new UserBytes(task.mm(), new long[] {buf}, new long[] {n});
+        if (!data.readable(0)) return -Errno.EFAULT;
         return emit(task, f, data, n);
     }
 
@@ -311,20 +313,87 @@ final class FileSyscalls {
         return total;
     }
 
-    /** Writes gathered bytes to a writable open file (see {@link #writable}). */
-    long emit(Task task, OpenFile f, byte[] data, int n) {
-        if (f.content() instanceof OpenFile.Shmem s) {
-            long pos = (f.flags() & O_APPEND) != 0 ? s.size() : f.pos();
-            long r = s.inode().write(pos, data, 0, n);
-            if (r > 0) f.setPos(pos + r);
-            return r;
+    /** The most guest bytes the host holds at once while writing them to a file. */
+    static final int WRITE_PIECE = 64 << 10;
+
+    /**
+     * Guest bytes to be written: {@code lens[i]} bytes at {@code bases[i]}, in order (a write()'s
+     * buffer or a writev()'s iovecs), read from the guest only as far as the file takes them, a
+     * piece at a time, so that a huge count costs the host no more than what it moves.
+     */
+    final class UserBytes {
+        private final MmStruct mm;
+        private final long[] bases;
+        private final long[] lens;
+
+        UserBytes(MmStruct mm, long[] bases, long[] lens) {
+            this.mm = mm;
+            this.bases = bases;
+            this.lens = lens;
         }
+
+        /** Whether segment {@code i} can be read whole, faulting its pages in as copy_from_user() would, in order. */
+        boolean readable(int i) {
+            long va = bases[i];
+            for (long left = lens[i]; left > 0; ) {
+                if (!uaccess.faultIn(mm, va, false)) return false;
+                long step = 4096 - (va & 4095);
+                va += step;
+                left -= step;
+            }
+            return true;
+        }
+
+        /** Copies bytes [from, from + len) of the gathered segments into {@code dst}: 0 or -EFAULT. */
+        int copy(long from, byte[] dst, int len) {
+            int done = 0;
+            long segStart = 0;
+            for (int i = 0; i < bases.length && done < len; i++) {
+                long segEnd = segStart + lens[i];
+                long at = from + done;
+                if (at < segEnd) {
+                    int piece = (int) Math.min(len - done, segEnd - at);
+                    if (uaccess.copyFromUser(mm, dst, done, bases[i] + (at - segStart), piece) < 0) return -Errno.EFAULT;
+                    done += piece;
+                }
+                segStart = segEnd;
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * Writes the first {@code n} of {@code data}'s bytes (known to be readable) to a writable open
+     * file (see {@link #writable}): a tmpfs file and the console get them {@link #WRITE_PIECE} at a
+     * time, a pipe what fits, /dev/null and /dev/zero none.
+     */
+    long emit(Task task, OpenFile f, UserBytes data, int n) {
         if (f.content() instanceof OpenFile.PipeEnd e) return pipeWrite(task, f, e.pipe(), data, n);
         if (f.content() instanceof OpenFile.Device) return n; // write_null(), write_zero()
+        byte[] piece = new byte[Math.min(n, WRITE_PIECE)];
+        if (f.content() instanceof OpenFile.Shmem s) {
+            long pos = (f.flags() & O_APPEND) != 0 ? s.size() : f.pos();
+            if (pos + n < 0 || pos + n > TmpfsInode.MAX_LFS_FILESIZE) return -Errno.EFBIG; // as one write of all n
+            long done = 0;
+            while (done < n) {
+                int len = (int) Math.min(n - done, piece.length);
+                if (data.copy(done, piece, len) < 0) return done > 0 ? done : -Errno.EFAULT;
+                long r = s.inode().write(pos + done, piece, 0, len);
+                if (r < 0) return done > 0 ? done : r;
+                done += r;
+                if (r < len) break;
+            }
+            if (done > 0) f.setPos(pos + done);
+            return done;
+        }
         if (!(f.content() instanceof OpenFile.Console c) || c.hostFd() == 0) return -Errno.EBADF;
         OutputStream out = c.hostFd() == 1 ? stdout : stderr;
         try {
-            out.write(data, 0, n);
+            for (long done = 0; done < n; done += piece.length) {
+                int len = (int) Math.min(n - done, piece.length);
+                if (data.copy(done, piece, len) < 0) return done > 0 ? done : -Errno.EFAULT;
+                out.write(piece, 0, len);
+            }
             out.flush();
         } catch (IOException e) {
             return -Errno.EIO;

@@ -173,6 +173,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     /** exit_files() and the rest of a process's kernel state when it dies. */
     void exitProcess(Task task) {
         files.exitFiles(task);
+        rlimits.exit(task);
     }
 
     @Override
@@ -369,16 +370,20 @@ public final class LinuxSyscalls implements SyscallHandler {
             if (len < 0 || total + len < 0) return -Errno.EINVAL;
             total += len;
         }
-        byte[] data = new byte[(int) Math.min(total, FileSyscalls.MAX_RW_COUNT)];
+        // The iovecs that can be read whole, in order, up to MAX_RW_COUNT; copied only as the file takes them.
+        long room = Math.min(total, FileSyscalls.MAX_RW_COUNT);
+        long[] bases = new long[(int) iovcnt], lens = new long[(int) iovcnt];
+        FileSyscalls.UserBytes data = files.new UserBytes(mm, bases, lens);
         int off = 0;
-        for (int i = 0; i < iovcnt && off < data.length; i++) {
-            long base = bb.getLong(16 * i);
-            int len = (int) Math.min(bb.getLong(16 * i + 8), data.length - off);
-            if (len > 0 && uaccess.copyFromUser(mm, data, off, base, len) < 0) {
+        for (int i = 0; i < iovcnt && off < room; i++) {
+            bases[i] = bb.getLong(16 * i);
+            lens[i] = Math.min(bb.getLong(16 * i + 8), room - off);
+            if (lens[i] > 0 && !data.readable(i)) {
+                lens[i] = 0;
                 if (off == 0) return -Errno.EFAULT;
                 break;
             }
-            off += len;
+            off += (int) lens[i];
         }
         return files.emit(task, f, data, off);
     }
@@ -504,12 +509,9 @@ public final class LinuxSyscalls implements SyscallHandler {
         return uaccess.copyToUser(mm, tv, b, 0, 16) < 0 ? -Errno.EFAULT : 0;
     }
 
-    /** Models the mincore() syscall: the residency vector copied to {@code vec}. */
+    /** Models the mincore() syscall: the residency vector copied to {@code vec}, a round at a time. */
     private long sysMincore(MmStruct mm, long start, long len, long vec) {
-        long[] err = new long[1];
-        byte[] v = Mincore.doMincore(mm, start, len, err);
-        if (v == null) return err[0];
-        return uaccess.copyToUser(mm, vec, v, 0, v.length) < 0 ? -Errno.EFAULT : 0;
+        return Mincore.sysMincore(mm, start, len, vec, (uaddr, src, n) -> uaccess.copyToUser(mm, uaddr, src, 0, n));
     }
 
     /** Models do_arch_prctl_64(). */
@@ -711,9 +713,10 @@ public final class LinuxSyscalls implements SyscallHandler {
         MmStruct mm = task.mm();
         byte[] path = uaccess.strncpyFromUser(mm, pathAddr, FileSyscalls.PATH_MAX);
         if (path == null) return -Errno.EFAULT;
-        java.util.List<String> argv = userStrings(mm, argvAddr);
-        java.util.List<String> envp = userStrings(mm, envpAddr);
-        if (argv == null || envp == null) return -Errno.EFAULT;
+        long[] budget = {EXEC_STRINGS_MAX};
+        java.util.List<String> argv = userStrings(mm, argvAddr, budget);
+        java.util.List<String> envp = argv == null ? null : userStrings(mm, envpAddr, budget);
+        if (argv == null || envp == null) return budget[0] < 0 ? -Errno.E2BIG : -Errno.EFAULT;
         long r = exec.execve(task, new String(path, java.nio.charset.StandardCharsets.UTF_8), argv, envp);
         if (r == 0) {
             files.execFiles(task);
@@ -722,8 +725,18 @@ public final class LinuxSyscalls implements SyscallHandler {
         return r;
     }
 
-    /** A NULL-terminated array of string pointers from user memory, or null on EFAULT. */
-    private java.util.List<String> userStrings(MmStruct mm, long addr) {
+    /**
+     * Strings and pointers of argv and envp beyond this are E2BIG whatever RLIMIT_STACK is
+     * (bprm_stack_limits() caps their room at 3/4 of _STK_LIM), so reading them stops there: the
+     * same 128 KiB string named 65,535 times would otherwise cost the host 8 GiB.
+     */
+    static final long EXEC_STRINGS_MAX = io.mmemu.emulator.elf.InitialStack.STK_LIM / 4 * 3;
+
+    /**
+     * A NULL-terminated array of string pointers from user memory, or null on EFAULT, or null
+     * with {@code budget[0]} negative once the strings and pointers read so far exceed it (E2BIG).
+     */
+    private java.util.List<String> userStrings(MmStruct mm, long addr, long[] budget) {
         java.util.List<String> out = new java.util.ArrayList<>();
         if (addr == 0) return out;
         for (int i = 0; i < 0x10000; i++) {
@@ -732,6 +745,8 @@ public final class LinuxSyscalls implements SyscallHandler {
             if (p == 0) return out;
             byte[] b = uaccess.strncpyFromUser(mm, p, 128 * 1024);
             if (b == null) return null;
+            budget[0] -= b.length + 1 + 8;
+            if (budget[0] < 0) return null;
             out.add(new String(b, java.nio.charset.StandardCharsets.UTF_8));
         }
         return null;

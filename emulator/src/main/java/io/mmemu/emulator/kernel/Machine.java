@@ -342,6 +342,11 @@ public final class Machine implements AutoCloseable {
         return a.nrManagedPages() - a.nrFreePages();
     }
 
+    /** Tasks the machine keeps an entry for: live ones, zombies, and those gone since the scheduler last looked. */
+    int tasksKept() {
+        return procs.all().size();
+    }
+
     /** The guest's file namespace (its tmpfs holds pages after a run). */
     public Vfs vfs() {
         return vfs;

@@ -142,6 +142,24 @@ final class Processes {
         }
     }
 
+    /**
+     * Drops the entries of the tasks that are gone, with their saved engine context, as Linux
+     * frees a task_struct once it is released: the host then keeps nothing for a task beyond
+     * its life (and its time as a zombie), and each walk over the tasks sees only those. Called
+     * between the scheduler's rounds, when no syscall is looking at an entry.
+     */
+    void forgetReaped() {
+        for (java.util.Iterator<Proc> it = procs.values().iterator(); it.hasNext(); ) {
+            Proc p = it.next();
+            if (!p.reaped) continue;
+            if (p.ctx != null) {
+                p.ctx.close();
+                p.ctx = null;
+            }
+            it.remove();
+        }
+    }
+
     /** The task with thread id {@code tid} (a process's leader when tid is its pid), unless gone. */
     Proc byPid(int tid) {
         Proc p = procs.get(tid);

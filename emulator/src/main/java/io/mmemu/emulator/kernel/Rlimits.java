@@ -48,6 +48,11 @@ final class Rlimits {
         limits.put(child.tgid(), dst);
     }
 
+    /** The process has exited: its limits go with its signal_struct (nothing is kept per process that is gone). */
+    void exit(Task t) {
+        limits.remove(t.tgid());
+    }
+
     /** Models do_prlimit() for the calling process: old limit to {@code oldAddr}, new from {@code newAddr}. */
     long prlimit(Task t, int pid, int resource, long newAddr, long oldAddr) {
         if (pid != 0 && pid != t.tgid()) return -Errno.ESRCH;

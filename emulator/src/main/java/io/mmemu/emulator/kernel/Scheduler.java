@@ -127,6 +127,7 @@ final class Scheduler {
                 taskExited(next);
             }
             syscalls.futexes().forgetExited();
+            procs.forgetReaped();
             if (ran) continue;
             if (procs.aliveCount() == 0) break;
             long deadline = syscalls.futexes().earliestDeadline();

@@ -36,7 +36,7 @@ public final class Uc {
 
     static final int CTL_IO_WRITE = 1, CTL_IO_READ = 2;
     static final int CTL_UC_PAGE_SIZE = 1, CTL_CPU_MODEL = 7, CTL_TB_REMOVE_CACHE = 9, CTL_TB_FLUSH = 10,
-            CTL_TLB_FLUSH = 11, CTL_TLB_TYPE = 12;
+            CTL_TLB_FLUSH = 11, CTL_TLB_TYPE = 12, CTL_TCG_BUFFER_SIZE = 13;
 
     /** Packs a version as uc_version returns it: major << 24 | minor << 16 | patch << 8. */
     public static int makeVersion(int major, int minor, int patch) {

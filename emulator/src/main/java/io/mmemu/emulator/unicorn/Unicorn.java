@@ -23,6 +23,17 @@ import java.lang.invoke.MethodHandles;
 public final class Unicorn implements AutoCloseable {
     private static final int SCRATCH_BYTES = 64;
     private static final int BATCH_MAX = 64;
+    /**
+     * Each engine's translated-code buffer (QEMU's tb-size). Unicorn's default is 1 GiB, and
+     * 2.1.0-2.1.2 zero the whole buffer at every tb_flush (tcg_region_assign()): the first flush,
+     * when a task ended and Unicorn removed the instruction-count hook the time slices need (its
+     * uc_emu_start() flushes then), made 1 GiB of host memory resident per engine, and every
+     * later flush cost a 1 GiB memset. A full buffer is
+     * flushed and refilled, so the size bounds the host memory the code cache can take; 32 MiB
+     * holds the translations of far larger programs than a static test program, and zeroing it
+     * at a flush takes milliseconds.
+     */
+    static final int CODE_CACHE_BYTES = 32 << 20;
 
     private final long uc;
     private final Arena arena = Arena.ofShared();
@@ -45,16 +56,36 @@ public final class Unicorn implements AutoCloseable {
         }
     }
 
-    /** Models uc_open(UC_ARCH_X86, UC_MODE_64): a new x86-64 engine. */
+    /** Models uc_open(UC_ARCH_X86, UC_MODE_64): a new x86-64 engine, its code cache {@link #CODE_CACHE_BYTES}. */
     public static Unicorn openX86_64() {
         checkVersion();
+        Unicorn u;
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment out = tmp.allocate(ADDRESS);
             check("uc_open", (int) UnicornNative.UC_OPEN.invokeExact(Uc.ARCH_X86, Uc.MODE_64, out));
-            return new Unicorn(out.get(JAVA_LONG, 0));
+            u = new Unicorn(out.get(JAVA_LONG, 0));
         } catch (Throwable t) {
             throw rethrow(t);
         }
+        try {
+            u.ctlInt("uc_ctl(TCG_BUFFER_SIZE)", Uc.ctl(Uc.CTL_TCG_BUFFER_SIZE, 1, Uc.CTL_IO_WRITE), CODE_CACHE_BYTES);
+        } catch (RuntimeException e) {
+            u.close();
+            throw e;
+        }
+        return u;
+    }
+
+    /** Size of the translated-code buffer, uc_ctl(UC_CTL_TCG_BUFFER_SIZE) read (Unicorn may round what was asked). */
+    public long codeCacheBytes() {
+        ensureOpen();
+        try {
+            check("uc_ctl(TCG_BUFFER_SIZE)", (int) UnicornNative.UC_CTL_PTR.invokeExact(uc,
+                    Uc.ctl(Uc.CTL_TCG_BUFFER_SIZE, 1, Uc.CTL_IO_READ), scratch.address()));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        return scratch.get(JAVA_INT, 0) & 0xffff_ffffL;
     }
 
     /** uc_version(): the library's version as {@code major << 24 | minor << 16 | patch << 8 | extra}. */

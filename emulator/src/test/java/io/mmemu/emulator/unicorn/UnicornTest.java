@@ -265,6 +265,33 @@ class UnicornTest {
         assertEquals(4096, uc.ctlPageSize());
     }
 
+    /** The host's resident set of this JVM in bytes (VmRSS of /proc/self/status). */
+    static long hostRss() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) << 10;
+        }
+        throw new AssertionError("no VmRSS in /proc/self/status");
+    }
+
+    @Test
+    void flushingTranslatedCodeCostsTheHostNoMoreThanTheCodeCache() throws Exception {
+        assertEquals(Unicorn.CODE_CACHE_BYTES, uc.codeCacheBytes(), "translated-code buffer of a new engine");
+        translateCodeAndData(true);
+        uc.hookSyscall(() -> {});
+        code(STORE_SYSCALL_LOAD);
+        uc.regWrite(X86Reg.RBX, DATA_VA);
+        assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + STORE_SYSCALL_LOAD.length - 1, 0, 0));
+        long before = hostRss();
+        // Unicorn 2.1.0-2.1.2 zero the whole buffer at every flush: 1 GiB resident with the default size.
+        for (int i = 0; i < 3; i++) {
+            uc.ctlFlushTb();
+            assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + STORE_SYSCALL_LOAD.length - 1, 0, 0));
+        }
+        long grown = hostRss() - before;
+        assertTrue(grown < Unicorn.CODE_CACHE_BYTES + (64L << 20),
+                "host RSS grew by " + (grown >> 20) + " MiB over three flushes (code cache " + (Unicorn.CODE_CACHE_BYTES >> 20) + " MiB)");
+    }
+
     @Test
     void memReadWriteAndUnmap() {
         uc.memWrite(0x3000, new byte[] {1, 2, 3});

@@ -6,36 +6,78 @@ import io.mmemu.mm.pgtable.Pte;
 /**
  * Models the mincore() syscall, mm/mincore.c: one byte per page of [start, start + len), 1 when
  * the page is resident — mapped in the page tables, or for a file mapping cached in the page cache.
+ *
+ * <p>As sys_mincore() does, the arguments are checked before any page is looked at (an unaligned
+ * start is EINVAL; a range or a vector, one byte per page, that does not fit below TASK_SIZE is
+ * ENOMEM or EFAULT), and the work is done in rounds of at most {@link #ROUND_PAGES} pages, each
+ * within one VMA and copied out before the next: a hole met in a later round is ENOMEM and a
+ * vector that cannot be written is EFAULT, with the earlier rounds already copied. The host cost
+ * of one call is one round's buffer, whatever length the guest asks for, and its time follows the
+ * pages the guest has mapped and the vector it can write.
  */
 public final class Mincore {
     private Mincore() {}
 
-    /** Returns the residency vector, or null with {@code err[0]} set to the negative errno. */
-    public static byte[] doMincore(MmStruct mm, long start, long len, long[] err) {
-        if ((start & (MmStruct.PAGE_SIZE - 1)) != 0) {
-            err[0] = -Errno.EINVAL;
-            return null;
+    /** Pages per round: the kernel's temporary buffer is one page of vector, one byte per page. */
+    public static final int ROUND_PAGES = (int) MmStruct.PAGE_SIZE;
+
+    /** Where each round's vector goes: copy_to_user() of {@code len} bytes of {@code src}, 0 or -EFAULT. */
+    @FunctionalInterface
+    public interface VectorSink {
+        int copyToUser(long uaddr, byte[] src, int len);
+    }
+
+    /** Models sys_mincore(), mm/mincore.c: 0, or -EINVAL, -ENOMEM, -EFAULT in the kernel's order. */
+    public static long sysMincore(MmStruct mm, long start, long len, long vec, VectorSink sink) {
+        if ((start & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+        if (!accessOk(start, len)) return -Errno.ENOMEM;
+        // len is a size_t: pages = len >> PAGE_SHIFT, plus one for a partial page (no overflow).
+        long pages = (len >>> 12) + ((len & (MmStruct.PAGE_SIZE - 1)) != 0 ? 1 : 0);
+        if (!accessOk(vec, pages)) return -Errno.EFAULT;
+        byte[] tmp = new byte[ROUND_PAGES];
+        while (pages != 0) {
+            long done = doMincore(mm, start, Math.min(pages, ROUND_PAGES), tmp);
+            if (done <= 0) return done;
+            if (sink.copyToUser(vec, tmp, (int) done) < 0) return -Errno.EFAULT;
+            pages -= done;
+            vec += done;
+            start += done << 12;
         }
-        long pages = (len + MmStruct.PAGE_SIZE - 1) >>> 12;
-        if (len < 0 || start + len < start || start + len > MmStruct.TASK_SIZE) {
-            err[0] = -Errno.ENOMEM;
-            return null;
+        return 0;
+    }
+
+    /**
+     * Models do_mincore(), mm/mincore.c: the residency of up to {@code pages} pages from
+     * {@code addr}, stopping at the end of the VMA that holds it, into {@code vec}. Returns the
+     * number of pages done, or -ENOMEM when no VMA holds {@code addr}.
+     */
+    public static long doMincore(MmStruct mm, long addr, long pages, byte[] vec) {
+        if (pages <= 0 || pages > vec.length) {
+            throw new IllegalArgumentException("pages must be 1.." + vec.length + " (the vector's length), got " + pages);
         }
-        byte[] vec = new byte[(int) Math.min(pages, Integer.MAX_VALUE - 8)];
+        Vma vma = mm.vmaLookup(addr);
+        if (vma == null) return -Errno.ENOMEM;
+        long end = Math.min(vma.end(), addr + (pages << 12));
+        int n = (int) ((end - addr) >>> 12);
         PageTable pgd = mm.pgd();
-        for (int i = 0; i < vec.length; i++) {
-            long va = start + ((long) i << 12);
-            Vma vma = mm.vmaLookup(va);
-            if (vma == null) {
-                err[0] = -Errno.ENOMEM;
-                return null;
-            }
+        MappedFile file = vma.file();
+        for (int i = 0; i < n; i++) {
+            long va = addr + ((long) i << 12);
             long slot = pgd.leafSlot(va);
             boolean mapped = slot != PageTable.NO_SLOT && Pte.mapsPage(pgd.get(slot));
-            boolean cached = !mapped && vma.file() != null && vma.file().cachedPfn(vma.pageIndex(va)) >= 0;
+            boolean cached = !mapped && file != null && file.cachedPfn(vma.pageIndex(va)) >= 0;
             vec[i] = (byte) (mapped || cached ? 1 : 0);
         }
-        err[0] = 0;
-        return vec;
+        return n;
+    }
+
+    /**
+     * Models x86-64's access_ok() for a size not known at compile time
+     * (arch/x86/include/asm/uaccess_64.h): the range must not wrap and must end at or below
+     * TASK_SIZE_MAX (measured on the host: ending exactly there passes, one byte more fails).
+     */
+    static boolean accessOk(long addr, long size) {
+        long sum = addr + size;
+        return Long.compareUnsigned(sum, addr) >= 0 && Long.compareUnsigned(sum, MmStruct.TASK_SIZE) <= 0;
     }
 }
