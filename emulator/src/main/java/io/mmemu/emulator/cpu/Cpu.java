@@ -82,7 +82,8 @@ public final class Cpu implements AutoCloseable {
     /** The x86 vector of the last CPU exception reported by the interrupt hook. */
     private int trapno;
     private FaultResult.Signal lastFault;
-    private final InstructionCounter counter;
+    /** Exact instruction counts, once something needs them ({@link #countInstructions}). */
+    private InstructionCounter counter;
 
     /**
      * @param exactTlb when true, every entry the model TLB evicts for capacity is also dropped from
@@ -142,6 +143,16 @@ public final class Cpu implements AutoCloseable {
     /** Instructions executed so far, or -1 when this CPU does not count them. */
     public long instructions() {
         return counter == null ? -1 : counter.count();
+    }
+
+    /**
+     * Counts instructions from now on (a no-op when it already does): CPU time for RLIMIT_CPU and
+     * the run's instruction budget need it. Only between runs: adding a code hook drops translated
+     * code, which must not happen inside one of this engine's own hooks.
+     */
+    public void countInstructions() {
+        if (running) throw new IllegalStateException("cpu " + id + ": counting can only start between runs");
+        if (counter == null) counter = InstructionCounter.attach(uc);
     }
 
     public CpuTlb tlb() {
@@ -422,8 +433,10 @@ public final class Cpu implements AutoCloseable {
             } else if (err == UnicornException.UC_ERR_EXCEPTION) {
                 // Every fault the guest causes is recorded by a hook before Unicorn stops; an
                 // exception error without one is the abandoned stale delivery (see tlbFill), which
-                // Unicorn reports even though the run then went on and stopped normally.
-                if (!stopRequested && stopIp == rip) {
+                // Unicorn reports even though the run then went on and stopped normally. A run with
+                // an instruction count that ran out reports it too (measured with Unicorn 2.1.1), and
+                // may stop where it started (a loop, `jmp .`): only a run without a count made no progress.
+                if (!stopRequested && stopIp == rip && quantum == 0) {
                     return RunOutcome.killed(11, rip, new FaultResult.Signal(11, 0x80, 0, 0, 0, "CPU made no progress"));
                 }
             } else if (err != UnicornException.UC_ERR_OK) {
@@ -434,8 +447,8 @@ public final class Cpu implements AutoCloseable {
                 return RunOutcome.killed(11, rip, new FaultResult.Signal(11, 0x80, 0, 0, 0, "CPU made no progress"));
             }
             // An engine that stopped on its own, with no hook asking, ran out of its instruction count.
-            boolean tick = quantum > 0 && err == UnicornException.UC_ERR_OK && !stopRequested && pendingSignal == null
-                    && pendingOom == null;
+            boolean tick = quantum > 0 && (err == UnicornException.UC_ERR_OK || err == UnicornException.UC_ERR_EXCEPTION)
+                    && !stopRequested && pendingSignal == null && pendingOom == null;
             int kill = syscalls.exitToUserMode(this, task);
             if (task.exited()) break;
             if (kill != 0) return killedBy(task, kill, stopIp);
