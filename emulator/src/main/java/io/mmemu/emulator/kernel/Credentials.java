@@ -5,13 +5,14 @@ import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
 
 /**
- * The syscalls that change a task's {@link Cred}: setuid() and setresuid() (kernel/sys.c), with
- * the capability fix-up that follows a change of uid (cap_emulate_setxuid(),
- * security/commoncap.c), and capset() (kernel/capability.c, cap_capset()). Each builds the new
- * credentials and commits them ({@link Processes#commitCreds}), which moves the task between
- * users' RLIMIT_NPROC counts. Not modelled: group ids (root's throughout), securebits
- * (SECURE_KEEP_CAPS and friends are off), ambient capabilities, and execve()'s re-check of a
- * user over RLIMIT_NPROC after setuid() (PF_NPROC_EXCEEDED).
+ * The syscalls that read and change a task's {@link Cred}: setuid(), setresuid() and getresuid()
+ * (kernel/sys.c), with the capability fix-up that follows a change of uid
+ * (cap_emulate_setxuid(), security/commoncap.c), capget() and capset() (kernel/capability.c,
+ * cap_capset()). Each change builds new credentials and commits them
+ * ({@link Processes#commitCreds}), which moves the task between users' RLIMIT_NPROC counts. Not
+ * modelled: group ids (root's throughout), securebits (SECURE_KEEP_CAPS and the rest are off),
+ * ambient capabilities, and execve()'s re-check of a user over RLIMIT_NPROC after setuid()
+ * (PF_NPROC_EXCEEDED).
  */
 final class Credentials {
     static final int LINUX_CAPABILITY_VERSION_1 = 0x19980330, LINUX_CAPABILITY_VERSION_2 = 0x20071026,
@@ -125,6 +126,35 @@ final class Credentials {
         if (!subset(effective, permitted)) return -Errno.EPERM;
         procs.commitCreds(p, old.withCaps(inheritable, permitted, effective));
         return 0;
+    }
+
+    /**
+     * Models capget(): the header's version checked as for capset (with a NULL data pointer an
+     * unknown version is answered and 0 returned: how a program asks for the preferred version),
+     * a negative pid EINVAL, another task's sets if it exists (ESRCH), then the words copied out.
+     */
+    long capget(Task t, long header, long data) {
+        long version = uaccess.getUserInt(t.mm(), header, -1L);
+        if (version == -1L) return -Errno.EFAULT;
+        int words;
+        if (version == LINUX_CAPABILITY_VERSION_1) words = 1;
+        else if (version == LINUX_CAPABILITY_VERSION_2 || version == LINUX_CAPABILITY_VERSION_3) words = 2;
+        else {
+            if (uaccess.putUserInt(t.mm(), header, LINUX_CAPABILITY_VERSION_3) < 0) return -Errno.EFAULT;
+            return data == 0 ? 0 : -Errno.EINVAL;
+        }
+        if (data == 0) return 0;
+        long pid = uaccess.getUserInt(t.mm(), header + 4, -1L);
+        if (pid == -1L) return -Errno.EFAULT;
+        if ((int) pid < 0) return -Errno.EINVAL;
+        Processes.Proc target = pid == 0 ? procs.of(t) : procs.byPid((int) pid);
+        if (target == null || !target.alive()) return -Errno.ESRCH;
+        Cred c = target.cred;
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(24).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        bb.putInt(0, (int) c.capEffective()).putInt(4, (int) c.capPermitted()).putInt(8, (int) c.capInheritable());
+        bb.putInt(12, (int) (c.capEffective() >>> 32)).putInt(16, (int) (c.capPermitted() >>> 32))
+                .putInt(20, (int) (c.capInheritable() >>> 32));
+        return uaccess.copyToUser(t.mm(), data, bb.array(), 0, 12 * words) < 0 ? -Errno.EFAULT : 0;
     }
 
     /** mk_kernel_cap(): the low word at {@code off}, the high one 12 bytes on, within CAP_VALID_MASK. */

@@ -303,6 +303,7 @@ public final class LinuxSyscalls implements SyscallHandler {
             case Sysno.GETRLIMIT -> rlimits.getrlimit(task, (int) a0, a1);
             case Sysno.SETRLIMIT -> limitsChanged(cpu, rlimits.setrlimit(task, cred(task), (int) a0, a1));
             case Sysno.PRLIMIT64 -> limitsChanged(cpu, sysPrlimit64(task, (int) a0, (int) a1, a2, a3));
+            case Sysno.CAPGET -> credentials.capget(task, a0, a1);
             case Sysno.CAPSET -> credentials.capset(task, a0, a1);
             case Sysno.SETUID -> credentials.setuid(task, (int) a0);
             case Sysno.SETRESUID -> credentials.setresuid(task, (int) a0, (int) a1, (int) a2);
@@ -396,11 +397,12 @@ public final class LinuxSyscalls implements SyscallHandler {
     }
 
     /**
-     * After a successful setrlimit() or prlimit64(): a finite RLIMIT_CPU needs instruction counts,
-     * which the scheduler starts between runs, so this CPU gives way at once.
+     * After a successful setrlimit() or prlimit64(): while a finite RLIMIT_CPU exists the CPUs
+     * count instructions (started between runs) and every run is a time slice ending at the next
+     * limit, so this CPU gives way at once and the scheduler sets that up.
      */
     private long limitsChanged(Cpu cpu, long result) {
-        if (result == 0 && cpuTimers.armed() && cpu.instructions() < 0) cpu.requestReschedule();
+        if (result == 0 && cpuTimers.armed()) cpu.requestReschedule();
         return result;
     }
 

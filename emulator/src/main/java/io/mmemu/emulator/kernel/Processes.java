@@ -130,7 +130,9 @@ final class Processes {
      * the memory Linux counts (totalram_pages).
      */
     static int defaultMaxThreads(long ramPages) {
-        long threads = ramPages * 4096 / (THREAD_SIZE * 8);
+        // fls64(nr_pages) + fls64(PAGE_SIZE) > 64: the product would overflow, so MAX_THREADS.
+        long threads = 64 - Long.numberOfLeadingZeros(ramPages) + 13 > 64 ? MAX_THREADS
+                : ramPages * 4096 / (THREAD_SIZE * 8);
         return (int) Math.max(MIN_THREADS, Math.min(MAX_THREADS, threads));
     }
 
