@@ -67,6 +67,7 @@ static __attribute__((unused)) const char *ename(int e) {
     case ELOOP: return "ELOOP";
     case EOVERFLOW: return "EOVERFLOW";
     case EOPNOTSUPP: return "EOPNOTSUPP";
+    case EMFILE: return "EMFILE";
     default: return errname(e);
     }
 }

@@ -30,11 +30,17 @@ import picocli.CommandLine.Parameters;
 /** {@code mmemu run [options] PROGRAM [ARGS...]}: runs a static x86-64 Linux program under the emulator. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Runs a static x86-64 ELF program. Its stdout and stderr pass through unchanged; everything mmemu "
-                + "prints goes to stderr. The exit status is the program's, or 128+N when signal N killed it.")
+                + "prints goes to stderr. The exit status is the program's, or 128+N when signal N killed it; 126 "
+                + "when the file cannot be executed (not a regular file, no execute permission, not a static x86-64 "
+                + "ELF), 127 when it does not exist, 124 when --max-instructions or --timeout stopped the run.")
 public final class RunCommand implements Callable<Integer> {
     /** Exit status for a file that is not an executable this emulator runs (as a shell reports ENOEXEC). */
     static final int EXIT_NOT_EXECUTABLE = 126;
     static final int EXIT_NOT_FOUND = 127;
+    /** Exit status of a run that --max-instructions or --timeout cut short (coreutils timeout's). */
+    static final int EXIT_STOPPED = 124;
+    /** How long a run may ignore a --timeout stop (a guest blocked in a host read) before mmemu exits anyway. */
+    static final long STOP_GRACE_MILLIS = 2000;
 
     @Option(names = "--ram", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "256M",
             description = "Guest RAM, reserved lazily from the host (default: ${DEFAULT-VALUE}); e.g. 16G.")
@@ -110,6 +116,16 @@ public final class RunCommand implements Callable<Integer> {
             + "counts are exact: what is still allocated.")
     boolean slabinfo;
 
+    @Option(names = "--max-instructions", paramLabel = "N", description = "Stop the run after N instructions over all "
+            + "CPUs, counted exactly, so the same run stops at the same point every time; exit status 124 (counting "
+            + "makes a run several times slower).")
+    long maxInstructions;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Stop the run after SECONDS of wall time "
+            + "(fractions allowed); exit status 124. The cut comes between two time slices, so it never changes what "
+            + "the run did before it.")
+    double timeout;
+
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Adds a variable to the program's environment "
             + "(which is otherwise empty, so runs do not depend on the host's).")
     List<String> env = new ArrayList<>();
@@ -144,6 +160,14 @@ public final class RunCommand implements Callable<Integer> {
             log.println("mmemu: --quantum " + opts.quantum + ": expected a positive instruction count");
             return 2;
         }
+        if (opts.maxInstructions < 0) {
+            log.println("mmemu: --max-instructions " + opts.maxInstructions + ": expected a positive instruction count");
+            return 2;
+        }
+        if (!(opts.timeout >= 0) || Double.isInfinite(opts.timeout)) {
+            log.println("mmemu: --timeout " + opts.timeout + ": expected a positive number of seconds");
+            return 2;
+        }
         Machine.TlbOptions tlbOptions;
         try {
             tlbOptions = new Machine.TlbOptions(opts.tlbPreset, !opts.noPcid, opts.checkTlb, opts.dropShootdowns,
@@ -171,10 +195,20 @@ public final class RunCommand implements Callable<Integer> {
                 return EXIT_NOT_EXECUTABLE;
             }
             installExitViews(machine, argv, opts, log);
+            if (opts.maxInstructions > 0) machine.setMaxInstructions(opts.maxInstructions);
+            java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread watchdog = opts.timeout > 0 ? startWatchdog(machine, name, opts.timeout, ended, log) : null;
             RunOutcome outcome = machine.run();
+            if (!ended.compareAndSet(false, true)) {
+                while (true) Thread.onSpinWait(); // the watchdog gave up on the run and is ending the process
+            }
+            if (watchdog != null) watchdog.interrupt();
             long wallNanos = System.nanoTime() - t0;
             int status = outcome.killed() ? 128 + outcome.signal() : outcome.exitCode();
-            if (outcome.killed()) {
+            if (machine.stopCause() != null) {
+                status = EXIT_STOPPED;
+                log.println("mmemu: " + name + ": " + describeStop(machine, opts));
+            } else if (outcome.killed()) {
                 log.println("mmemu: " + name + ": killed by " + SignalNames.describe(outcome));
             } else if (opts.verbose) {
                 log.println("mmemu: " + name + ": exited with status " + outcome.exitCode());
@@ -191,6 +225,46 @@ public final class RunCommand implements Callable<Integer> {
             }
             return status;
         }
+    }
+
+    /** The one line a stopped run ends with. */
+    static String describeStop(Machine machine, RunCommand opts) {
+        return switch (machine.stopCause()) {
+            case INSTRUCTION_LIMIT -> String.format(Locale.ROOT, "stopped after %,d instructions (--max-instructions %d)",
+                    machine.instructions(), opts.maxInstructions);
+            case REQUEST -> "timed out after " + seconds(opts.timeout) + " s (--timeout " + seconds(opts.timeout) + ")";
+        };
+    }
+
+    private static String seconds(double s) {
+        return s == Math.rint(s) ? Long.toString((long) s) : Double.toString(s);
+    }
+
+    /**
+     * --timeout: a daemon thread that asks the machine to stop after {@code seconds} of wall time
+     * (the only use of wall time, which cuts a run but never steers it). A run that does not come
+     * back within {@link #STOP_GRACE_MILLIS} (a guest blocked in a read of the host's terminal)
+     * is ended there with the same line and status.
+     */
+    private static Thread startWatchdog(Machine machine, String name, double seconds,
+            java.util.concurrent.atomic.AtomicBoolean ended, PrintStream log) {
+        machine.allowStopRequests();
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        return Thread.ofPlatform().daemon().name("mmemu-timeout").start(() -> {
+            try {
+                long left;
+                while ((left = deadline - System.nanoTime()) > 0) java.util.concurrent.TimeUnit.NANOSECONDS.sleep(left);
+                machine.requestStop();
+                Thread.sleep(STOP_GRACE_MILLIS);
+            } catch (InterruptedException e) {
+                return; // the run ended first
+            }
+            if (!ended.compareAndSet(false, true)) return;
+            log.println("mmemu: " + name + ": timed out after " + seconds(seconds) + " s (--timeout " + seconds(seconds)
+                    + ")");
+            log.flush();
+            Runtime.getRuntime().halt(EXIT_STOPPED);
+        });
     }
 
     /** --pmap and --vtop look at the address space at exit, before exit_mmap tears it down. */

@@ -24,6 +24,7 @@ final class SignalNames {
             case 8 -> "SIGFPE";
             case 9 -> "SIGKILL";
             case 11 -> "SIGSEGV";
+            case 24 -> "SIGXCPU";
             default -> "signal " + signo;
         };
     }

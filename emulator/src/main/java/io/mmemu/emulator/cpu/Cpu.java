@@ -83,7 +83,8 @@ public final class Cpu implements AutoCloseable {
     /** The x86 vector of the last CPU exception reported by the interrupt hook. */
     private int trapno;
     private FaultResult.Signal lastFault;
-    private final InstructionCounter counter;
+    /** Exact instruction counts, once something needs them ({@link #countInstructions}). */
+    private InstructionCounter counter;
 
     /**
      * @param exactTlb when true, every entry the model TLB evicts for capacity is also dropped from
@@ -143,6 +144,16 @@ public final class Cpu implements AutoCloseable {
     /** Instructions executed so far, or -1 when this CPU does not count them. */
     public long instructions() {
         return counter == null ? -1 : counter.count();
+    }
+
+    /**
+     * Counts instructions from now on (a no-op when it already does): CPU time for RLIMIT_CPU and
+     * the run's instruction budget need it. Only between runs: adding a code hook drops translated
+     * code, which must not happen inside one of this engine's own hooks.
+     */
+    public void countInstructions() {
+        if (running) throw new IllegalStateException("cpu " + id + ": counting can only start between runs");
+        if (counter == null) counter = InstructionCounter.attach(uc);
     }
 
     public CpuTlb tlb() {

@@ -39,6 +39,8 @@ final class FileSyscalls {
     private final OutputStream stderr;
     private final Map<Integer, FdTable> tables = new TreeMap<>();
     private final Sleeping sleeping;
+    /** rlimit(RLIMIT_NOFILE) of a task's process: the end of its descriptor table. */
+    private final java.util.function.ToIntFunction<Task> nofile;
 
     /** What blocking calls need from the scheduler. */
     interface Sleeping {
@@ -53,8 +55,9 @@ final class FileSyscalls {
     }
 
     FileSyscalls(UserAccess uaccess, Vfs vfs, InputStream stdin, OutputStream stdout, OutputStream stderr,
-            Sleeping sleeping) {
+            Sleeping sleeping, java.util.function.ToIntFunction<Task> nofile) {
         this.uaccess = uaccess;
+        this.nofile = nofile;
         this.sleeping = sleeping;
         this.vfs = vfs;
         this.stdin = stdin;
@@ -66,9 +69,9 @@ final class FileSyscalls {
     FdTable files(Task task) {
         return tables.computeIfAbsent(task.tgid(), k -> {
             FdTable t = new FdTable(this::release);
-            t.install(new OpenFile(new OpenFile.Console(0), "/dev/stdin", 0), false);
-            t.install(new OpenFile(new OpenFile.Console(1), "/dev/stdout", O_WRONLY), false);
-            t.install(new OpenFile(new OpenFile.Console(2), "/dev/stderr", O_WRONLY), false);
+            t.install(new OpenFile(new OpenFile.Console(0), "/dev/stdin", 0), false, FdTable.NOFILE);
+            t.install(new OpenFile(new OpenFile.Console(1), "/dev/stdout", O_WRONLY), false, FdTable.NOFILE);
+            t.install(new OpenFile(new OpenFile.Console(2), "/dev/stderr", O_WRONLY), false, FdTable.NOFILE);
             return t;
         });
     }
@@ -108,9 +111,10 @@ final class FileSyscalls {
         OpenFile w = new OpenFile(new OpenFile.PipeEnd(pipe, false), "pipe:", O_WRONLY | (flags & O_NONBLOCK));
         FdTable t = files(task);
         boolean cloexec = (flags & Vfs.O_CLOEXEC) != 0;
-        int rfd = t.install(r, cloexec);
+        int end = nofile.applyAsInt(task);
+        int rfd = t.install(r, cloexec, end);
         if (rfd < 0) return rfd;
-        int wfd = t.install(w, cloexec);
+        int wfd = t.install(w, cloexec, end);
         if (wfd < 0) {
             t.close(rfd);
             return wfd;
@@ -190,7 +194,7 @@ final class FileSyscalls {
         String p = (String) at;
         Object r = vfs.open(p, flags | O_LARGEFILE, mode, task);
         if (r instanceof Integer e) return e;
-        return files(task).install((OpenFile) r, (flags & Vfs.O_CLOEXEC) != 0);
+        return files(task).install((OpenFile) r, (flags & Vfs.O_CLOEXEC) != 0, nofile.applyAsInt(task));
     }
 
     long close(Task task, long fd) {
@@ -486,8 +490,11 @@ final class FileSyscalls {
                 yield 0;
             }
             case F_DUPFD, F_DUPFD_CLOEXEC -> {
-                if (arg < 0 || arg >= FdTable.NOFILE) yield -Errno.EINVAL;
-                yield t.installFrom((int) arg, f, cmd == F_DUPFD_CLOEXEC);
+                // f_dupfd(): the start is an unsigned int, and must lie below RLIMIT_NOFILE.
+                int end = nofile.applyAsInt(task);
+                long from = arg & 0xffff_ffffL;
+                if (from >= end) yield -Errno.EINVAL;
+                yield t.installFrom((int) from, f, cmd == F_DUPFD_CLOEXEC, end);
             }
             default -> -Errno.EINVAL;
         };
@@ -499,7 +506,7 @@ final class FileSyscalls {
         OpenFile f = t.get(oldfd);
         if ((flags & ~Vfs.O_CLOEXEC) != 0) return -Errno.EINVAL;
         if (f == null) return -Errno.EBADF;
-        if (newfd < 0 || newfd >= FdTable.NOFILE) return -Errno.EBADF;
+        if (newfd < 0 || newfd >= nofile.applyAsInt(task)) return -Errno.EBADF;
         if (oldfd == newfd) return dup2 ? newfd : -Errno.EINVAL;
         t.installAt((int) newfd, f, (flags & Vfs.O_CLOEXEC) != 0);
         return newfd;

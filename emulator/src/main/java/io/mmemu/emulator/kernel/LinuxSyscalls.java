@@ -59,6 +59,10 @@ public final class LinuxSyscalls implements SyscallHandler {
     private final FileSyscalls files;
     private final Signals signals;
     private final Rlimits rlimits;
+    private final CpuTimers cpuTimers;
+    private final Credentials credentials;
+    /** The run's instruction budget and stop requests ({@link #setRunLimits}). */
+    private RunLimits runLimits;
     /** rt_sigreturn was called: restore the frame once the engine has stopped (see exitToUserMode). */
     private boolean sigreturnPending;
     private final PrintStream log;
@@ -95,6 +99,9 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.procs = procs;
         this.futexes = new Futexes(uaccess, procs);
         this.exec = exec;
+        this.cpuTimers = new CpuTimers(procs);
+        this.rlimits = new Rlimits(uaccess, procs.maxThreads(), process -> cpuTimers.arm());
+        this.credentials = new Credentials(uaccess, procs);
         this.files = new FileSyscalls(uaccess, vfs, stdin, stdout, stderr, new FileSyscalls.Sleeping() {
             @Override
             public void wakeAll() {
@@ -110,9 +117,8 @@ public final class LinuxSyscalls implements SyscallHandler {
             public void send(Task task, int sig) {
                 Signals.send(task, SigInfo.user(sig, SigInfo.SI_USER, task.tgid(), 0));
             }
-        });
+        }, rlimits::nofile);
         this.signals = new Signals(uaccess);
-        this.rlimits = new Rlimits(uaccess);
         this.log = log;
         this.verbose = verbose;
         this.nodename = "mmemu";
@@ -134,6 +140,18 @@ public final class LinuxSyscalls implements SyscallHandler {
 
     void setScheduler(Scheduler scheduler) {
         this.scheduler = scheduler;
+    }
+
+    void setRunLimits(RunLimits runLimits) {
+        this.runLimits = runLimits;
+    }
+
+    CpuTimers cpuTimers() {
+        return cpuTimers;
+    }
+
+    Rlimits rlimits() {
+        return rlimits;
     }
 
     Futexes futexes() {
@@ -170,10 +188,11 @@ public final class LinuxSyscalls implements SyscallHandler {
         return (task.pending & ~(task.blocked & ~Signals.UNBLOCKABLE)) != 0;
     }
 
-    /** exit_files() and the rest of a process's kernel state when it dies. */
+    /** exit_files() and the rest of a process's kernel state when it dies (its limits and CPU time). */
     void exitProcess(Task task) {
         files.exitFiles(task);
         rlimits.exit(task);
+        cpuTimers.exit(task);
     }
 
     @Override
@@ -183,6 +202,10 @@ public final class LinuxSyscalls implements SyscallHandler {
 
     @Override
     public int exitToUserMode(Cpu cpu, Task task) {
+        // The tick's work, done whenever the engine stops: CPU time, RLIMIT_CPU, the run's limits.
+        cpuTimers.account(cpu, task);
+        if (cpuTimers.armed()) cpuTimers.checkProcessTimers(task, rlimits);
+        if (runLimits != null && runLimits.mustStop()) cpu.requestReschedule();
         if (restartPending) {
             restartPending = false;
             cpu.engine().regWrite(X86Reg.RIP, cpu.engine().regRead(X86Reg.RIP) - 2);
@@ -277,11 +300,14 @@ public final class LinuxSyscalls implements SyscallHandler {
             case Sysno.DUP -> files.fcntl(task, a0, FileSyscalls.F_DUPFD, 0);
             case Sysno.DUP2 -> files.dup3(task, a0, a1, 0, true);
             case Sysno.DUP3 -> files.dup3(task, a0, a1, (int) a2, false);
-            case Sysno.GETRLIMIT -> rlimits.prlimit(task, 0, (int) a0, 0, a1);
-            case Sysno.SETRLIMIT -> rlimits.prlimit(task, 0, (int) a0, a1, 0);
-            case Sysno.PRLIMIT64 -> rlimits.prlimit(task, (int) a0, (int) a1, a2, a3);
-            // The guest is root in its own namespace: dropping capabilities succeeds.
-            case Sysno.CAPSET -> 0;
+            case Sysno.GETRLIMIT -> rlimits.getrlimit(task, (int) a0, a1);
+            case Sysno.SETRLIMIT -> limitsChanged(cpu, rlimits.setrlimit(task, cred(task), (int) a0, a1));
+            case Sysno.PRLIMIT64 -> limitsChanged(cpu, sysPrlimit64(task, (int) a0, (int) a1, a2, a3));
+            case Sysno.CAPGET -> credentials.capget(task, a0, a1);
+            case Sysno.CAPSET -> credentials.capset(task, a0, a1);
+            case Sysno.SETUID -> credentials.setuid(task, (int) a0);
+            case Sysno.SETRESUID -> credentials.setresuid(task, (int) a0, (int) a1, (int) a2);
+            case Sysno.GETRESUID -> credentials.getresuid(task, a0, a1, a2);
             case Sysno.EXIT -> {
                 mmRelease(task);
                 task.exit((int) a0);
@@ -307,8 +333,10 @@ public final class LinuxSyscalls implements SyscallHandler {
             case Sysno.GETPID -> task.tgid();
             case Sysno.GETTID -> task.pid();
             case Sysno.GETPPID -> task.ppid();
-            // The guest runs with the credentials of root in its own namespace: uid 0 everywhere.
-            case Sysno.GETUID, Sysno.GETEUID, Sysno.GETGID, Sysno.GETEGID -> 0;
+            case Sysno.GETUID -> cred(task).uid();
+            case Sysno.GETEUID -> cred(task).euid();
+            // Group ids stay root's (see Credentials).
+            case Sysno.GETGID, Sysno.GETEGID -> 0;
             case Sysno.UNAME -> sysUname(mm, a0);
             case Sysno.IOCTL -> sysIoctl((int) a0, (int) a1);
             case Sysno.RT_SIGPROCMASK -> sysRtSigprocmask(task, mm, (int) a0, a1, a2, a3);
@@ -353,6 +381,29 @@ public final class LinuxSyscalls implements SyscallHandler {
                 yield -Errno.ENOSYS;
             }
         };
+    }
+
+    /** The task's credentials. */
+    private Cred cred(Task task) {
+        return procs.of(task).cred;
+    }
+
+    /** Models prlimit64() for the process of {@code pid} (0: the caller); see {@link Rlimits#prlimit64}. */
+    private long sysPrlimit64(Task task, int pid, int resource, long newAddr, long oldAddr) {
+        Processes.Proc target = pid == 0 ? procs.of(task) : pid > 0 ? procs.byPid(pid) : null;
+        if (target != null && !target.alive()) target = null; // find_task_by_vpid() finds no exited task
+        return rlimits.prlimit64(task, cred(task), target == null ? null : target.task,
+                target == null ? null : target.cred, resource, newAddr, oldAddr);
+    }
+
+    /**
+     * After a successful setrlimit() or prlimit64(): while a finite RLIMIT_CPU exists the CPUs
+     * count instructions (started between runs) and every run is a time slice ending at the next
+     * limit, so this CPU gives way at once and the scheduler sets that up.
+     */
+    private long limitsChanged(Cpu cpu, long result) {
+        if (result == 0 && cpuTimers.armed()) cpu.requestReschedule();
+        return result;
     }
 
     /** Models do_writev(): an array of struct iovec {base, len} gathered into one write; IOV_MAX 1024. */
@@ -602,11 +653,15 @@ public final class LinuxSyscalls implements SyscallHandler {
             return -Errno.EINVAL; // a CLONE_VM process of its own, or a thread with its own files: not modelled
         }
         if ((flags & CLONE_SETTLS) != 0 && (tls < 0 || tls >= MmStruct.TASK_SIZE)) return -Errno.EPERM;
+        Cred cred = cred(parent);
+        long limit = procs.copyProcessLimits(cred, rlimits.cur(parent, Rlimits.RLIMIT_NPROC));
+        if (limit < 0) return limit;
         int tid = procs.allocPid();
+        if (tid < 0) return tid;
         Task child = new Task(tid, parent);
         child.blocked = parent.blocked;
         child.fsBase = (flags & CLONE_SETTLS) != 0 ? tls : parent.fsBase;
-        Processes.Proc p = procs.add(child);
+        Processes.Proc p = procs.add(child, cred);
         if (p == null) {
             child.exit(0); // gives the mm reference back
             return -Errno.ENOMEM;
@@ -684,9 +739,17 @@ public final class LinuxSyscalls implements SyscallHandler {
 
     /** Models kernel_clone() for fork: a copy of the process, its memory copy-on-write, sharing its open files. */
     private long sysFork(Cpu cpu, Task parent) {
+        // copy_process(): RLIMIT_NPROC and threads-max before anything is copied, the pid after the mm.
+        Cred cred = cred(parent);
+        long limit = procs.copyProcessLimits(cred, rlimits.cur(parent, Rlimits.RLIMIT_NPROC));
+        if (limit < 0) return limit;
         MmStruct childMm = parent.mm().dupMmap();
         if (childMm == null) return -Errno.ENOMEM;
         int pid = procs.allocPid();
+        if (pid < 0) {
+            childMm.exitMmap();
+            return pid;
+        }
         Task child = new Task(pid, pid, parent.tgid(), parent.comm());
         child.setMm(childMm);
         child.setExe(parent.exe());
@@ -696,7 +759,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         System.arraycopy(parent.sigFlags, 0, child.sigFlags, 0, 65);
         System.arraycopy(parent.sigMask, 0, child.sigMask, 0, 65);
         System.arraycopy(parent.sigRestorer, 0, child.sigRestorer, 0, 65);
-        Processes.Proc p = procs.add(child); // task_struct and the rest of copy_process()'s objects
+        Processes.Proc p = procs.add(child, cred); // task_struct and the rest of copy_process()'s objects
         if (p == null) {
             childMm.exitMmap();
             return -Errno.ENOMEM;

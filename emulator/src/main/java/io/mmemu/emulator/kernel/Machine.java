@@ -104,6 +104,14 @@ public final class Machine implements AutoCloseable {
         }
     }
 
+    /** Why a run ended before its tasks did ({@link #stopCause}). */
+    public enum StopCause {
+        /** The instruction budget ({@link #setMaxInstructions}) ran out. */
+        INSTRUCTION_LIMIT,
+        /** {@link #requestStop} was called (by --timeout's watchdog). */
+        REQUEST
+    }
+
     /** AT_HWCAP: the CPUID.1:EDX feature bits of the emulated CPU (fpu..sse2 of QEMU's qemu64 model). */
     static final long HWCAP = 0x0781_abfdL;
 
@@ -126,6 +134,7 @@ public final class Machine implements AutoCloseable {
     private final Vfs vfs;
     private final Processes procs;
     private final LinuxSyscalls syscalls;
+    private final RunLimits runLimits;
     /** The program execve() loaded, started at the next return to user mode. */
     private BinfmtElf.Loaded pendingStart;
     private Task task;
@@ -136,7 +145,8 @@ public final class Machine implements AutoCloseable {
         this.uaccess = new UserAccess(env);
         this.random = new SplittableRandom(options.seed());
         this.vfs = new Vfs(options.root(), procFiles(), env);
-        this.procs = new Processes(uaccess, env.kernelSlab());
+        this.procs = new Processes(uaccess, env.kernelSlab(), Processes.defaultPidMax(options.cpus()),
+                Processes.defaultMaxThreads(env.allocator().nrManagedPages()));
         this.syscalls = new LinuxSyscalls(uaccess, vfs, options.stdin(), options.stdout(), options.stderr(),
                 options.log(), options.verbose(), procs, new LinuxSyscalls.Exec() {
                     @Override
@@ -173,7 +183,9 @@ public final class Machine implements AutoCloseable {
         crossModifyingCode.setCpus(cpus);
         // Whatever changes a CPU's model TLB (CR3 load, flush, shootdown) empties its Unicorn TLB.
         tlbManagement.setListener(cpu -> cpus[cpu].flushUnicornTlb());
-        this.scheduler = new Scheduler(cpus, procs, syscalls, options.log(), options.quantum());
+        this.runLimits = new RunLimits(List.of(cpus));
+        syscalls.setRunLimits(runLimits);
+        this.scheduler = new Scheduler(cpus, procs, syscalls, options.log(), options.quantum(), runLimits);
         syscalls.setScheduler(scheduler);
         if (checker != null) syscalls.setTlbChecker(this::checkTlb);
         env.setTlbFlush(new LinuxTlbFlush(tlbManagement, contexts, scheduler::currentCpu,
@@ -221,6 +233,9 @@ public final class Machine implements AutoCloseable {
      * and makes it current on the CPU with the registers start_thread() sets.
      */
     public void exec(Path program, List<String> argv, List<String> envp) throws ElfFormatException, ExecFailure {
+        // do_open_execat(): the checks come before any read (reading a FIFO would block for ever).
+        String denied = io.mmemu.emulator.kernel.fs.MayExec.denied(program);
+        if (denied != null) throw new ExecFailure(io.mmemu.mm.vma.Errno.EACCES, denied);
         byte[] contents;
         try {
             contents = Files.readAllBytes(program);
@@ -323,6 +338,11 @@ public final class Machine implements AutoCloseable {
         text.put("buddyinfo", t -> env.allocator().buddyinfo());
         text.put("vmstat", t -> io.mmemu.mm.proc.Vmstat.vmstat(env));
         text.put("slabinfo", t -> env.kernelSlab().slabinfo());
+        // loadavg_proc_show(): no load averages here; running/total tasks and the last pid.
+        text.put("loadavg", t -> "0.00 0.00 0.00 " + procs.nrRunning() + "/" + procs.nrThreads() + " " + procs.lastPid()
+                + "\n");
+        text.put("sys/kernel/threads-max", t -> procs.maxThreads() + "\n");
+        text.put("sys/kernel/pid_max", t -> procs.pidMax() + "\n");
         java.util.Map<String, java.util.function.Function<Task, byte[]>> files = new java.util.TreeMap<>();
         text.forEach((name, f) -> files.put(name, t -> f.apply(t).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         return files;
@@ -334,6 +354,43 @@ public final class Machine implements AutoCloseable {
      */
     public RunOutcome run() {
         return scheduler.run(task);
+    }
+
+    /**
+     * Stops the run once {@code n} instructions (over all CPUs, counted exactly, so the same run
+     * stops at the same point every time) have executed; {@link #run} then returns with every
+     * task killed and {@link #stopCause} INSTRUCTION_LIMIT. Turns instruction counting on.
+     */
+    public void setMaxInstructions(long n) {
+        runLimits.setMaxInstructions(n);
+    }
+
+    /** Lets {@link #requestStop} act even on a task that never enters the kernel (it runs in time slices). */
+    public void allowStopRequests() {
+        runLimits.allowStopRequests();
+    }
+
+    /**
+     * Thread-safe: the run stops at its next return to user mode or time slice, as for the
+     * instruction limit, with {@link #stopCause} REQUEST. Needs {@link #allowStopRequests} first.
+     */
+    public void requestStop() {
+        runLimits.requestStop();
+    }
+
+    /** Why the run was cut short, or null when its tasks ended by themselves. */
+    public StopCause stopCause() {
+        return runLimits.cause();
+    }
+
+    /** Instructions executed on all CPUs so far, or -1 when they are not counted. */
+    public long instructions() {
+        return runLimits.instructions();
+    }
+
+    /** kernel.threads-max: the most tasks this machine holds at once. */
+    public int maxThreads() {
+        return procs.maxThreads();
     }
 
     /** Frames in use that no process owns: page-cache pages of the program and the zero page excluded. */

@@ -35,6 +35,14 @@ import java.util.TreeMap;
  * (release_task(): sighand_struct, signal_struct, pid and task_struct), or at the end of the
  * run for a process nobody reaped ({@link #releaseAll}). A thread has its own task_struct and
  * pid and shares the group's other objects.
+ *
+ * <h2>Limits</h2>
+ * copy_process() refuses a new task with EAGAIN as Linux does (kernel/fork.c, kernel/pid.c):
+ * when its user already has RLIMIT_NPROC tasks (root, INIT_USER, is exempt, as are holders of
+ * CAP_SYS_RESOURCE or CAP_SYS_ADMIN), when the machine has threads-max tasks (everyone, root
+ * included: this is what stops a root fork bomb), and when no pid below pid_max is free. Both
+ * counts are of tasks not yet released: running, asleep, or zombies nobody has reaped. Pids are
+ * handed out cyclically as alloc_pid() does, wrapping to RESERVED_PIDS (300).
  */
 final class Processes {
     /** One task: its saved registers while off the CPU, and its scheduling state. */
@@ -55,6 +63,8 @@ final class Processes {
         boolean zombie;
         /** Gone: its kernel objects freed (a reaped zombie, or a thread that exited). */
         boolean reaped;
+        /** Its credentials (task->cred): uids and capabilities. */
+        Cred cred = Cred.ROOT;
         /** Physical addresses of the task's objects in task_struct_cachep, pid_cachep, signal_cachep, sighand_cachep, files_cachep; 0 once freed or shared. */
         long taskStruct, pid, signal, sighand, files;
 
@@ -72,15 +82,120 @@ final class Processes {
             WCLONE = 0x80000000;
     static final int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
 
+    /** PID_MAX_DEFAULT, PIDS_PER_CPU_DEFAULT, PID_MAX_LIMIT (64-bit) and RESERVED_PIDS, include/linux/threads.h. */
+    static final int PID_MAX_DEFAULT = 0x8000, PIDS_PER_CPU_DEFAULT = 1024, PID_MAX_LIMIT = 4 * 1024 * 1024,
+            RESERVED_PIDS = 300;
+    /** MIN_THREADS and MAX_THREADS (FUTEX_TID_MASK), kernel/fork.c; THREAD_SIZE is 16 KiB on x86-64. */
+    static final int MIN_THREADS = 20, MAX_THREADS = 0x3fff_ffff;
+    static final long THREAD_SIZE = 16 * 1024;
+
     private final Map<Integer, Proc> procs = new TreeMap<>();
     private final UserAccess uaccess;
     private final KernelSlab slab;
+    /** kernel.pid_max: pids are below it. */
+    private final int pidMax;
+    /** kernel.threads-max: the most tasks the machine holds. */
+    private final int maxThreads;
     private int lastPid = Machine.FIRST_PID;
     private int wakeups;
+    /** nr_threads: tasks not yet released (release_task() lowers it). */
+    private int nrThreads;
+    /** The UCOUNT_RLIMIT_NPROC count of each real uid: its tasks not yet released. */
+    private final Map<Integer, Integer> userTasks = new TreeMap<>();
 
-    Processes(UserAccess uaccess, KernelSlab slab) {
+    /**
+     * @param pidMax     kernel.pid_max ({@link #defaultPidMax})
+     * @param maxThreads kernel.threads-max ({@link #defaultMaxThreads})
+     */
+    Processes(UserAccess uaccess, KernelSlab slab, int pidMax, int maxThreads) {
+        if (pidMax <= RESERVED_PIDS || pidMax > PID_MAX_LIMIT) {
+            throw new IllegalArgumentException("pid_max must be " + (RESERVED_PIDS + 1) + ".." + PID_MAX_LIMIT + " (got "
+                    + pidMax + ")");
+        }
+        if (maxThreads < 1) throw new IllegalArgumentException("threads-max must be positive (got " + maxThreads + ")");
         this.uaccess = uaccess;
         this.slab = slab;
+        this.pidMax = pidMax;
+        this.maxThreads = maxThreads;
+    }
+
+    /** Models pid_idr_init(), kernel/pid.c: pid_max grows with the CPUs, 1024 each, above 32768. */
+    static int defaultPidMax(int cpus) {
+        return Math.min(PID_MAX_LIMIT, Math.max(PID_MAX_DEFAULT, PIDS_PER_CPU_DEFAULT * cpus));
+    }
+
+    /**
+     * Models set_max_threads(), kernel/fork.c: the thread structures (THREAD_SIZE each) may take
+     * an eighth of memory at most, clamped to [MIN_THREADS, MAX_THREADS]. {@code ramPages} is
+     * the memory Linux counts (totalram_pages).
+     */
+    static int defaultMaxThreads(long ramPages) {
+        // fls64(nr_pages) + fls64(PAGE_SIZE) > 64: the product would overflow, so MAX_THREADS.
+        long threads = 64 - Long.numberOfLeadingZeros(ramPages) + 13 > 64 ? MAX_THREADS
+                : ramPages * 4096 / (THREAD_SIZE * 8);
+        return (int) Math.max(MIN_THREADS, Math.min(MAX_THREADS, threads));
+    }
+
+    int pidMax() {
+        return pidMax;
+    }
+
+    int maxThreads() {
+        return maxThreads;
+    }
+
+    /** nr_threads: tasks not yet released. */
+    int nrThreads() {
+        return nrThreads;
+    }
+
+    /** nr_running(): tasks runnable now (not asleep, not exited). */
+    int nrRunning() {
+        int n = 0;
+        for (Proc p : procs.values()) if (p.alive() && !p.sleeping) n++;
+        return n;
+    }
+
+    /** The last pid handed out (what /proc/loadavg shows last). */
+    int lastPid() {
+        return lastPid;
+    }
+
+    /**
+     * Models the checks of copy_process(), kernel/fork.c, before anything is copied: 0, or
+     * -EAGAIN when the new task would take the user of {@code cred} past {@code nproc}
+     * (RLIMIT_NPROC; not for INIT_USER or a holder of CAP_SYS_RESOURCE or CAP_SYS_ADMIN), or the
+     * machine past threads-max (for everyone: "the check is only there to stop root fork bombs").
+     */
+    long copyProcessLimits(Cred cred, long nproc) {
+        long tasks = userTasks.getOrDefault(cred.uid(), 0);
+        // is_rlimit_overlimit() counts the new task already (copy_creds() took it): over means > limit.
+        if (nproc != Rlimits.RLIM_INFINITY && Long.compareUnsigned(tasks + 1, nproc) > 0 && !cred.initUser()
+                && !cred.capable(Cred.CAP_SYS_RESOURCE) && !cred.capable(Cred.CAP_SYS_ADMIN)) {
+            return -Errno.EAGAIN;
+        }
+        if (nrThreads >= maxThreads) return -Errno.EAGAIN;
+        return 0;
+    }
+
+    /** The tasks of real uid {@code uid} not yet released (its UCOUNT_RLIMIT_NPROC count). */
+    int userTasks(int uid) {
+        return userTasks.getOrDefault(uid, 0);
+    }
+
+    /** Models commit_creds(), kernel/cred.c: a change of real uid moves the task to the new user's count. */
+    void commitCreds(Proc p, Cred next) {
+        if (next.uid() != p.cred.uid() && !p.reaped) {
+            countUserTask(p.cred.uid(), -1);
+            countUserTask(next.uid(), 1);
+        }
+        p.cred = next;
+    }
+
+    private void countUserTask(int uid, int delta) {
+        int n = userTasks.getOrDefault(uid, 0) + delta;
+        if (n == 0) userTasks.remove(uid);
+        else userTasks.put(uid, n);
     }
 
     /**
@@ -90,7 +205,13 @@ final class Processes {
      * caller fails with ENOMEM) when one cannot be allocated, with the others given back.
      */
     Proc add(Task t) {
+        return add(t, Cred.ROOT);
+    }
+
+    /** {@link #add(Task)} for a task with credentials {@code cred} (copy_creds() gives the parent's). */
+    Proc add(Task t, Cred cred) {
         Proc p = new Proc(t);
+        p.cred = cred;
         p.taskStruct = slab.alloc(slab.taskStructCachep());
         p.pid = slab.alloc(slab.pidCachep());
         boolean failed = p.taskStruct == 0 || p.pid == 0;
@@ -105,7 +226,10 @@ final class Processes {
             freeTaskObjects(p);
             return null;
         }
+        // A reaped task of the same pid (pids wrap) leaves the table here.
         procs.put(t.pid(), p);
+        nrThreads++;
+        countUserTask(cred.uid(), 1);
         return p;
     }
 
@@ -122,6 +246,10 @@ final class Processes {
      * ones past an RCU grace period, which the model does not have.
      */
     private void releaseTask(Proc p) {
+        if (!p.reaped) {
+            nrThreads--; // __unhash_process()
+            countUserTask(p.cred.uid(), -1); // dec_rlimit_ucounts(UCOUNT_RLIMIT_NPROC)
+        }
         p.reaped = true;
         freeTaskObjects(p);
     }
@@ -195,12 +323,24 @@ final class Processes {
         return ts.get(0);
     }
 
-    /** alloc_pid(): the next free pid, increasing as Linux's (no wrap in a run this short). */
+    /**
+     * Models alloc_pid(), kernel/pid.c: idr_alloc_cyclic() from the pid after the last one up to
+     * pid_max - 1, then from the bottom (RESERVED_PIDS once the cursor passed it: pid 1 is
+     * init's); a pid is free again once its task was released. -EAGAIN when none is
+     * (idr_alloc_cyclic()'s ENOSPC).
+     */
     int allocPid() {
-        do {
-            lastPid++;
-        } while (procs.containsKey(lastPid));
-        return lastPid;
+        int min = lastPid + 1 > RESERVED_PIDS ? RESERVED_PIDS : Machine.FIRST_PID;
+        int pid = lastPid;
+        for (int tries = 0; tries < pidMax; tries++) {
+            pid = pid + 1 >= pidMax ? min : pid + 1;
+            Proc holder = procs.get(pid);
+            if (holder == null || holder.reaped) {
+                lastPid = pid;
+                return pid;
+            }
+        }
+        return -Errno.EAGAIN;
     }
 
     /** Wakes every sleeper (each re-checks what it waits for). */

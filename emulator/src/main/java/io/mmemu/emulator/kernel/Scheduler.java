@@ -31,6 +31,12 @@ import java.io.PrintStream;
  * A CPU with nothing to run is idle: its engine does not run, and it keeps the mm it last ran
  * loaded, as Linux's idle task does (lazy TLB: the idle task has no mm of its own).
  *
+ * <h2>Limits</h2>
+ * While a limit needs looking at ({@link RunLimits}: an instruction budget or a stop another
+ * thread may request; {@link CpuTimers}: a finite RLIMIT_CPU), even a task alone runs in time
+ * slices, each ending no later than the next limit, and CPU time is charged to the task after
+ * every run. A run that must stop ends with every task left killed (SIGKILL, silently).
+ *
  * <h2>Deadlock</h2>
  * When no CPU has anything to run, the machine's clock jumps to the earliest futex timeout, if
  * any; otherwise every task left sleeps forever and is killed (the host would hang).
@@ -50,9 +56,13 @@ final class Scheduler {
     private int currentCpu;
     /** The task whose registers each CPU's engine holds (an idle CPU still holds its last task's). */
     private final Processes.Proc[] loaded;
+    private final RunLimits limits;
+    private final CpuTimers cpuTimers;
 
-    Scheduler(Cpu[] cpus, Processes procs, LinuxSyscalls syscalls, PrintStream log, long quantum) {
+    Scheduler(Cpu[] cpus, Processes procs, LinuxSyscalls syscalls, PrintStream log, long quantum, RunLimits limits) {
         this.cpus = cpus;
+        this.limits = limits;
+        this.cpuTimers = syscalls.cpuTimers();
         this.procs = procs;
         this.syscalls = syscalls;
         this.log = log;
@@ -94,7 +104,13 @@ final class Scheduler {
         RunOutcome firstKilled = null;
         while (true) {
             boolean ran = false;
+            if (limits.mustStop()) {
+                if (killAll(first) && firstKilled == null) firstKilled = RunOutcome.killed(Signals.SIGKILL, 0, null);
+                break;
+            }
+            if (cpuTimers.armed()) cpuTimers.startCounting(java.util.List.of(cpus));
             for (int i = 0; i < cpus.length; i++) {
+                if (limits.mustStop()) break;
                 Processes.Proc cur = running[i];
                 Processes.Proc next = runnable(cur) && !cur.yielded && !cur.preempted ? cur : pickNext(i, cur);
                 if (cur != null) cur.yielded = cur.preempted = false;
@@ -112,7 +128,8 @@ final class Scheduler {
                 else if (cpus[i].current() != next.task) cpus[i].switchTo(next.task); // back from idle
                 loaded[i] = next;
                 running[i] = next;
-                RunOutcome o = cpus[i].run(procs.aliveCount() > 1 ? quantum : 0);
+                RunOutcome o = cpus[i].run(timeSlice(next.task));
+                cpuTimers.account(cpus[i], next.task);
                 ran = true;
                 Task t = next.task;
                 if (o.switched()) {
@@ -128,7 +145,7 @@ final class Scheduler {
             }
             syscalls.futexes().forgetExited();
             procs.forgetReaped();
-            if (ran) continue;
+            if (ran || limits.mustStop()) continue;
             if (procs.aliveCount() == 0) break;
             long deadline = syscalls.futexes().earliestDeadline();
             if (deadline >= 0) {
@@ -149,6 +166,34 @@ final class Scheduler {
         }
         procs.releaseAll();
         return firstKilled != null ? firstKilled : RunOutcome.exited(first.exitCode());
+    }
+
+    /**
+     * The instructions {@code t} may run before the scheduler looks again: unlimited (0) for a
+     * task alone, else the quantum, cut at the next limit that needs a look.
+     */
+    private long timeSlice(Task t) {
+        boolean limited = limits.needsTimeSlices() || cpuTimers.armed();
+        if (procs.aliveCount() <= 1 && !limited) return 0;
+        long slice = Math.min(quantum, limits.instructionsLeft());
+        if (cpuTimers.armed()) slice = Math.min(slice, cpuTimers.untilNextLimit(t, syscalls.rlimits()));
+        return Math.max(1, slice);
+    }
+
+    /**
+     * The end of a run cut short ({@link RunLimits}): every task left is killed, as SIGKILL would.
+     * Returns whether the process of {@code first} was among them.
+     */
+    private boolean killAll(Task first) {
+        boolean firstKilled = false;
+        for (Processes.Proc p : procs.alive()) {
+            if (!p.alive()) continue; // went with its group
+            firstKilled |= p.task.tgid() == first.tgid();
+            p.task.killBySignal(Signals.SIGKILL);
+            procs.zapOtherThreads(p.task);
+            taskExited(p);
+        }
+        return firstKilled;
     }
 
     /** The rest of do_exit() once a task has exited: its group's exit and, for the last thread, the files. */

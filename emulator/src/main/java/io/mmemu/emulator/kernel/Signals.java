@@ -32,7 +32,7 @@ import java.nio.ByteOrder;
 final class Signals {
     static final int SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
             SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23,
-            SIGWINCH = 28, SIGSYS = 31;
+            SIGXCPU = 24, SIGWINCH = 28, SIGSYS = 31;
     static final long SIG_DFL = 0, SIG_IGN = 1;
     static final long SA_SIGINFO = 4, SA_RESTORER = 0x04000000, SA_ONSTACK = 0x08000000, SA_NODEFER = 0x40000000,
             SA_RESETHAND = 0x80000000L;

@@ -22,6 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 class CliTest {
     record Result(int status, String stdout, String stderr) {}
 
+    /** How long a command may take before it counts as hung (it is killed and the test fails). */
+    static final long HANG_SECONDS = 120;
+
     static Result mmemu(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path")));
@@ -31,12 +34,22 @@ class CliTest {
         }
         cmd.add(Main.class.getName());
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).start();
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        byte[] err = p.getErrorStream().readAllBytes();
-        int status = p.waitFor();
-        return new Result(status, new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+        Path out = Files.createTempFile("mmemu-out", ".txt");
+        Path err = Files.createTempFile("mmemu-err", ".txt");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            p.getOutputStream().close();
+            if (!p.waitFor(HANG_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError("mmemu " + String.join(" ", args) + " hung for " + HANG_SECONDS + " s; stderr:\n"
+                        + Files.readString(err, StandardCharsets.UTF_8));
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
     }
 
     static String bin(String name) {
@@ -116,7 +129,10 @@ class CliTest {
 
     @Test
     void badExecutablesAreOneLineAndStatus126(@TempDir Path dir) throws Exception {
+        // Executable files, so that the ELF checks are what refuses them (execve's permission check comes first).
+        var rwx = java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x");
         Path text = Files.writeString(dir.resolve("notes.txt"), "just text\n");
+        Files.setPosixFilePermissions(text, rwx);
         Result r = mmemu("run", text.toString());
         assertEquals(126, r.status());
         assertTrue(r.stderr().startsWith("mmemu: " + text + ": "), r.stderr());
@@ -126,6 +142,7 @@ class CliTest {
         byte[] elf = Files.readAllBytes(GuestProgram.named("hello").binary());
         Path truncated = dir.resolve("truncated");
         Files.write(truncated, java.util.Arrays.copyOf(elf, 100));
+        Files.setPosixFilePermissions(truncated, rwx);
         r = mmemu("run", truncated.toString());
         assertEquals(126, r.status());
         assertTrue(r.stderr().contains("truncated"), r.stderr());
@@ -138,6 +155,92 @@ class CliTest {
         r = mmemu("run", dyn.toString());
         assertEquals(126, r.status());
         assertTrue(r.stderr().contains("dynamically linked"), r.stderr());
+    }
+
+    /**
+     * do_open_execat() refuses what is not a regular file, and a file without any x bit (even to
+     * root), with EACCES before reading a byte: a FIFO given as the program used to block mmemu
+     * for ever, a file without x ran.
+     */
+    @Test
+    void aFifoADirectoryOrAFileWithoutExecutePermissionIsRefusedAsExecveDoes(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor(), "mkfifo");
+        Path noExec = dir.resolve("hello-rw");
+        Files.copy(GuestProgram.named("hello").binary(), noExec);
+        Files.setPosixFilePermissions(noExec, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        for (var c : List.of(new String[] {fifo.toString(), "a FIFO, not a regular file"},
+                new String[] {noExec.toString(), "no execute permission"},
+                new String[] {dir.toString(), "a directory, not a regular file"})) {
+            Result r = mmemu("run", c[0]);
+            assertEquals(126, r.status(), c[0] + ": " + r.stderr());
+            assertEquals("mmemu: " + c[0] + ": cannot execute: Permission denied (" + c[1] + ")\n", r.stderr());
+            assertEquals("", r.stdout());
+        }
+    }
+
+    /** execve() inside the guest of a FIFO (and other non-executables) under --root: EACCES, without blocking. */
+    @Test
+    void aGuestExecveOfAFifoUnderRootIsEaccesWithoutBlocking(@TempDir Path dir) throws Exception {
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Process mkfifo = new ProcessBuilder("mkfifo", root.resolve("fifo").toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor(), "mkfifo");
+        Files.writeString(root.resolve("text"), "not executable\n");
+        Path exec = io.mmemu.emulator.elf.Toolchain.muslStatic(dir, "exec-each", """
+                #include <errno.h>
+                #include <stdio.h>
+                #include <unistd.h>
+                int main(int argc, char **argv) {
+                    for (int i = 1; i < argc; i++) {
+                        char *args[] = {argv[i], NULL};
+                        errno = 0;
+                        execve(argv[i], args, args + 1);
+                        printf("execve %s: %s\\n", argv[i], errno == EACCES ? "EACCES" : errno == ENOENT ? "ENOENT" : "other");
+                    }
+                    return 0;
+                }
+                """);
+        Result r = mmemu("run", "--root", root.toString(), exec.toString(), "/fifo", "/text", "/", "/missing");
+        assertEquals(0, r.status(), r.stderr());
+        assertEquals("execve /fifo: EACCES\nexecve /text: EACCES\nexecve /: EACCES\nexecve /missing: ENOENT\n", r.stdout());
+    }
+
+    /** {@code jmp .} for ever: --max-instructions ends it with one line and status 124, at the same count every time. */
+    @Test
+    void maxInstructionsStopsARunawayGuestDeterministically(@TempDir Path dir) throws Exception {
+        Path loop = io.mmemu.emulator.elf.Toolchain.gccNostdlib(dir, "spin", "void _start(void) { for (;;) ; }");
+        Result a = mmemu("run", "--max-instructions", "5000000", loop.toString());
+        Result b = mmemu("run", "--max-instructions", "5000000", "--cpus", "2", loop.toString());
+        assertEquals(124, a.status(), a.stderr());
+        assertTrue(a.stderr().matches("mmemu: \\S+spin: stopped after 5,0\\d\\d,\\d\\d\\d instructions "
+                + "\\(--max-instructions 5000000\\)\n"), a.stderr());
+        assertEquals(a, b, "the same budget stops the run at the same point");
+        assertNoStackTrace(a);
+    }
+
+    @Test
+    void timeoutStopsARunawayGuestWithOneLine(@TempDir Path dir) throws Exception {
+        Path loop = io.mmemu.emulator.elf.Toolchain.gccNostdlib(dir, "spin", "void _start(void) { for (;;) ; }");
+        Result r = mmemu("run", "--timeout", "1.5", loop.toString());
+        assertEquals(124, r.status(), r.stderr());
+        assertEquals("mmemu: " + loop + ": timed out after 1.5 s (--timeout 1.5)\n", r.stderr());
+        Result quick = mmemu("run", "--timeout", "60", bin("hello"));
+        assertEquals(7, quick.status(), "a run that ends in time keeps its own status: " + quick.stderr());
+        assertEquals("", quick.stderr());
+    }
+
+    @Test
+    void badLimitsAreUsageErrorsNamingWhatWasExpected() throws Exception {
+        Result t = mmemu("run", "--timeout", "-1", bin("hello"));
+        assertEquals(2, t.status());
+        assertEquals("mmemu: --timeout -1.0: expected a positive number of seconds\n", t.stderr());
+        Result m = mmemu("run", "--max-instructions", "-5", bin("hello"));
+        assertEquals(2, m.status());
+        assertEquals("mmemu: --max-instructions -5: expected a positive instruction count\n", m.stderr());
+        Result help = mmemu("run", "--help");
+        assertTrue(help.stderr().contains("--max-instructions") && help.stderr().contains("--timeout")
+                && help.stderr().contains("124"), help.stderr());
     }
 
     @Test

@@ -17,14 +17,14 @@ import java.util.regex.Pattern;
  * Builds test fixtures with the host toolchain (musl-gcc, gcc, readelf) and runs them natively:
  * the host kernel is the oracle. A missing tool fails the test with the command that installs it.
  */
-final class Toolchain {
+public final class Toolchain {
     private static final String SETUP_HINT = "run bin/setup (or: apt-get install musl-tools gcc binutils)";
 
     private Toolchain() {
     }
 
     /** {@code musl-gcc -static}: an ET_EXEC. */
-    static Path muslStatic(Path dir, String name, String source, String... extraFlags) {
+    public static Path muslStatic(Path dir, String name, String source, String... extraFlags) {
         List<String> cmd = new ArrayList<>(List.of("musl-gcc", "-static", "-O1", "-o", dir.resolve(name).toString()));
         cmd.addAll(List.of(extraFlags));
         cmd.add(writeSource(dir, name, source).toString());
@@ -53,7 +53,7 @@ final class Toolchain {
     }
 
     /** {@code gcc -nostdlib -static -no-pie}: a libc-free ET_EXEC. */
-    static Path gccNostdlib(Path dir, String name, String source, String... extraFlags) {
+    public static Path gccNostdlib(Path dir, String name, String source, String... extraFlags) {
         List<String> cmd = new ArrayList<>(List.of("gcc", "-nostdlib", "-static", "-no-pie", "-O1",
                 "-o", dir.resolve(name).toString()));
         cmd.addAll(List.of(extraFlags));

@@ -60,7 +60,7 @@ class TmpfsSyscallsTest {
 
                     @Override
                     public void send(Task t, int sig) {}
-                });
+                }, t -> io.mmemu.emulator.kernel.fs.FdTable.NOFILE);
     }
 
     @AfterEach

@@ -26,6 +26,7 @@ import java.util.function.Function;
  *       symlinks); without --root, nothing else exists (ENOENT).</li>
  * </ul>
  * The guest's working directory is "/". Writes outside /tmp are refused: EROFS for --root files, EACCES for procfs.
+ * The host's special files under --root (FIFOs, sockets, devices) are not opened: EACCES.
  */
 public final class Vfs {
     public static final int O_ACCMODE = 3, O_RDONLY = 0, O_CREAT = 0x40, O_TRUNC = 0x200, O_DIRECTORY = 0x10000,
@@ -261,7 +262,7 @@ public final class Vfs {
     private static String procName(String path, Task task) {
         String rest = path.substring("/proc/".length());
         int slash = rest.indexOf('/');
-        if (slash < 0) return rest;
+        if (slash < 0 || rest.startsWith("sys/")) return rest; // /proc/sys/kernel/... are system files too
         String first = rest.substring(0, slash);
         if (first.equals("self") || first.equals(Integer.toString(task.tgid()))
                 || first.equals("thread-self")) {
@@ -282,6 +283,10 @@ public final class Vfs {
         }
         if ((flags & O_DIRECTORY) != 0) return -Errno.ENOTDIR;
         if (wantsWrite) return -Errno.EROFS;
+        // A host FIFO, socket or device is not opened: reading it could block mmemu for ever (a
+        // FIFO without a writer) or never end (a device). Linux would open it; here it is EACCES,
+        // which is also what execve() of such a file gives (may_open() with MAY_EXEC).
+        if (!Files.isRegularFile(real)) return -Errno.EACCES;
         try {
             MappedFile mf = files.get(real.toString());
             if (mf == null) {
