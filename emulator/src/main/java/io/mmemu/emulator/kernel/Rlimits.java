@@ -48,23 +48,39 @@ final class Rlimits {
         limits.put(child.tgid(), dst);
     }
 
-    /** Models do_prlimit() for the calling process: old limit to {@code oldAddr}, new from {@code newAddr}. */
+    /**
+     * Models sys_prlimit64() for the calling process: the new limit is copied in first (EFAULT
+     * before any other check), then the pid is looked up (ESRCH), then do_prlimit(); the old limit
+     * is copied out only when that succeeded, after the new one took effect.
+     */
     long prlimit(Task t, int pid, int resource, long newAddr, long oldAddr) {
-        if (pid != 0 && pid != t.tgid()) return -Errno.ESRCH;
-        if (resource < 0 || resource >= RLIM_NLIMITS) return -Errno.EINVAL;
-        long[] cur = of(t)[resource];
         long[] next = null;
-        if (newAddr != 0) {
-            byte[] b = new byte[16];
-            if (uaccess.copyFromUser(t.mm(), b, 0, newAddr, 16) < 0) return -Errno.EFAULT;
-            ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-            next = new long[] {bb.getLong(0), bb.getLong(8)};
-            if (Long.compareUnsigned(next[0], next[1]) > 0) return -Errno.EINVAL;
-        }
-        if (oldAddr != 0) {
-            byte[] b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(cur[0]).putLong(cur[1]).array();
-            if (uaccess.copyToUser(t.mm(), oldAddr, b, 0, 16) < 0) return -Errno.EFAULT;
-        }
+        if (newAddr != 0 && (next = copyRlimitFromUser(t, newAddr)) == null) return -Errno.EFAULT;
+        if (pid != 0 && pid != t.tgid()) return -Errno.ESRCH;
+        long[] old = oldAddr != 0 ? new long[2] : null;
+        long r = doPrlimit(t, resource, next, old);
+        return r == 0 && old != null ? copyRlimitToUser(t, oldAddr, old) : r;
+    }
+
+    /** Models sys_getrlimit(): do_prlimit() first (EINVAL), then the copy, which a NULL pointer fails too. */
+    long getrlimit(Task t, int resource, long rlim) {
+        long[] old = new long[2];
+        long r = doPrlimit(t, resource, null, old);
+        return r == 0 ? copyRlimitToUser(t, rlim, old) : r;
+    }
+
+    /** Models sys_setrlimit(): the copy first (EFAULT, NULL too), then do_prlimit(). */
+    long setrlimit(Task t, int resource, long rlim) {
+        long[] next = copyRlimitFromUser(t, rlim);
+        return next == null ? -Errno.EFAULT : doPrlimit(t, resource, next, null);
+    }
+
+    /** Models do_prlimit(): EINVAL for an unknown resource or soft > hard; the old limit to {@code old}, then the new one set. */
+    private long doPrlimit(Task t, int resource, long[] next, long[] old) {
+        if (resource < 0 || resource >= RLIM_NLIMITS) return -Errno.EINVAL;
+        if (next != null && Long.compareUnsigned(next[0], next[1]) > 0) return -Errno.EINVAL;
+        long[] cur = of(t)[resource];
+        if (old != null) System.arraycopy(cur, 0, old, 0, 2);
         if (next != null) {
             of(t)[resource] = next;
             long soft = next[0] == RLIM_INFINITY ? Long.MAX_VALUE : next[0];
@@ -72,5 +88,18 @@ final class Rlimits {
             if (resource == RLIMIT_DATA) t.mm().rlimitData = soft;
         }
         return 0;
+    }
+
+    /** A struct rlimit {cur, max} from user memory, or null on EFAULT. */
+    private long[] copyRlimitFromUser(Task t, long addr) {
+        byte[] b = new byte[16];
+        if (uaccess.copyFromUser(t.mm(), b, 0, addr, 16) < 0) return null;
+        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        return new long[] {bb.getLong(0), bb.getLong(8)};
+    }
+
+    private long copyRlimitToUser(Task t, long addr, long[] limit) {
+        byte[] b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(limit[0]).putLong(limit[1]).array();
+        return uaccess.copyToUser(t.mm(), addr, b, 0, 16) < 0 ? -Errno.EFAULT : 0;
     }
 }

@@ -34,6 +34,15 @@ public final class Task {
     public final long[] sigFlags;
     public final long[] sigMask;
     public final long[] sigRestorer;
+    /**
+     * The capability sets of the task's credentials (struct cred's cap_effective, cap_permitted,
+     * cap_inheritable; bit n is capability n): the guest runs as root, which starts with every
+     * capability permitted and effective. Credentials are per thread: a new thread or process
+     * starts with a copy of its creator's.
+     */
+    public long capEffective = CAP_FULL_SET, capPermitted = CAP_FULL_SET, capInheritable;
+    /** CAP_FULL_SET: capabilities 0 to CAP_LAST_CAP (40, CAP_CHECKPOINT_RESTORE). */
+    public static final long CAP_FULL_SET = (1L << 41) - 1;
 
     /** Called with the task's mm just before exit_mmap tears it down (introspection at exit). */
     private java.util.function.Consumer<MmStruct> beforeExitMm = mm -> {};
@@ -66,6 +75,9 @@ public final class Task {
         this.sigFlags = parent.sigFlags;
         this.sigMask = parent.sigMask;
         this.sigRestorer = parent.sigRestorer;
+        this.capEffective = parent.capEffective;
+        this.capPermitted = parent.capPermitted;
+        this.capInheritable = parent.capInheritable;
         this.mm = parent.mm;
         this.exe = parent.exe;
         this.beforeExitMm = parent.beforeExitMm;

@@ -489,7 +489,7 @@ final class AddressSpaces implements AutoCloseable {
         long addr = a.where().resolve(mm);
         long end = addr + a.pages() * PAGE_SIZE;
         String name = MmAction.Madvise.adviceName(a.advice());
-        long r = Madvise.doMadvise(mm, addr, end - addr, a.advice());
+        long r = Madvise.doMadvise(mm, addr, end - addr, a.advice(), new io.mmemu.mm.uaccess.UserAccess(mm.env())::faultIn);
         log(String.format("madvise(0x%x, 0x%x, %s)", addr, end - addr, name), r);
         // Every page here is private anonymous memory, where MADV_WIPEONFORK is allowed; a hole
         // makes the call return ENOMEM after the advice applied to the VMAs in the range.
