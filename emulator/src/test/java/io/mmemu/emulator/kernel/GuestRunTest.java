@@ -33,7 +33,9 @@ class GuestRunTest {
                 "mm-brk", "mm-file-mmap", "mm-max-map-count", "mm-munmap-split", "mm-stack-growth", "mm-mprotect",
                 "mm-fork-wait", "mm-cow-fork", "mm-fault-signals", "mm-mmap-errno", "mm-uaccess-efault",
                 "mm-madvise-mincore", "mm-mremap", "mm-merge-maps", "mm-files", "mm-mmap-flags", "mm-exec",
-                "mm-file-shared-write");
+                "mm-file-shared-write",
+                // Syscall argument checks in the kernel's order, and a fixed run of the syscall fuzzer:
+                "sys-errno-order", "sys-fuzz");
     }
 
     /**
