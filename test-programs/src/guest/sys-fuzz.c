@@ -1,26 +1,27 @@
 /*
  * sys-fuzz SEED COUNT [MAPS_EVERY]: the differential syscall fuzzer. A seeded generator
- * (splitmix64) issues COUNT random syscalls from a table of calls whose outcome depends on
- * neither pids, descriptor numbers, time nor where ASLR puts things, with arguments drawn from valid values, boundary
- * values and bad pointers (NULL, an unmapped page, a PROT_NONE page, a read-only page, a buffer
- * running into PROT_NONE, a kernel, a non-canonical and the last user address), and prints one
- * line per call: its index, the call with a compact form of its arguments, and the result or the
- * errno name, then what the call wrote where that is deterministic (capability headers and data,
- * old signal actions and masks, mincore vectors). "touch" steps read or write one byte of the
- * scratch region under a SIGSEGV/SIGBUS handler, so that what the mapping calls did shows too.
+ * (splitmix64) issues COUNT random syscalls from a table of calls whose outcome depends on no
+ * pid, descriptor number, time or ASLR placement, with arguments drawn from valid values,
+ * boundary values and bad pointers (NULL, an unmapped page, a PROT_NONE page, a read-only page,
+ * a buffer running into PROT_NONE, a kernel, a non-canonical and the first non-user address),
+ * and prints one line per call: its index, the call with a compact form of its arguments, and
+ * the result or the errno name, then what the call wrote where that is deterministic
+ * (capability headers and data, old signal actions and masks, mincore vectors). "touch" steps
+ * read or write one byte of the scratch region under a SIGSEGV/SIGBUS handler, so that what the
+ * mapping calls did shows too. At the end (and every MAPS_EVERY calls, if given) it prints the
+ * scratch region's lines of /proc/self/maps: the VMAs the calls left (splits, merges, flags).
  *
- * It never kills itself: mapping calls act only inside the scratch region (64 pages at SCRATCH),
- * or with arguments that fail whatever is mapped (a length past TASK_SIZE that every path
- * refuses); a mapping the kernel puts elsewhere is unmapped at once and printed as "elsewhere";
- * SIGSEGV and SIGBUS are never blocked, nor their actions changed; pointers given as input point
- * at contents that cannot hurt (see RO_CONTENT) and rlimits are only ever set to their current
- * values. Before the first call it makes the state it depends on its own:
- * capabilities dropped (capset to empty sets, allowed to anyone, as mmtest.h's drop_caps), every
- * signal's action SIG_DFL and the signal mask empty.
+ * It never harms itself: mapping calls act only inside the scratch region (64 pages at
+ * SCRATCH), or with arguments that fail whatever is mapped (a length past TASK_SIZE that every
+ * path refuses); a mapping the kernel puts elsewhere is unmapped at once and printed as
+ * "elsewhere"; SIGSEGV and SIGBUS are never blocked, nor their actions changed; pointers given
+ * as input point at contents that cannot hurt (see RO_CONTENT); rlimits are only ever set to
+ * their current values; nothing is created (no O_CREAT with a name that does not exist). Before
+ * the first call it makes the state it depends on its own: capabilities dropped (capset to
+ * empty sets, allowed to anyone, as mmtest.h's drop_caps), every signal's action SIG_DFL and the
+ * signal mask empty.
  *
- * Every call goes through the raw syscall instruction (no libc wrapper checks or the vDSO).
- * At the end (and every MAPS_EVERY calls, if given) it prints the scratch region's lines of
- * /proc/self/maps, so that the VMAs the calls left (splits, merges, flags) are compared too.
+ * Every call goes through the syscall instruction (no libc wrapper's checks, no vDSO).
  * bin/test compares a few seeds natively and under mmemu line by line (SyscallFuzzTest);
  * bin/campaign many long ones (SyscallFuzzCampaign). Exits 0 after printing "done".
  */
