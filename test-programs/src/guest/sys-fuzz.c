@@ -41,7 +41,9 @@
  * and the vector with access_ok() (EFAULT) first, and copies each VMA's part of the vector before
  * it looks at the next (EFAULT before ENOMEM for a hole further on).
  */
+#ifndef FUZZ_MINCORE /* musl-gcc -static -DFUZZ_MINCORE=1 ... builds a sys-fuzz with it */
 #define FUZZ_MINCORE 0
+#endif
 
 #define SCRATCH 0x200000000000UL
 #define SPAGES 64

@@ -411,8 +411,10 @@ public final class LinuxSyscalls implements SyscallHandler {
         long pgoff = off >>> 12;
         if (Long.compareUnsigned(pgoff + (alignedLen >>> 12), pgoff) < 0) return -Errno.EOVERFLOW;
         int type = flags & MAP_TYPE;
-        // Files and shared anonymous memory (shmem, any type with the MAP_SHARED bit) are never THP-aligned.
-        addr = getUnmappedArea(mm, f != null || (flags & MAP_SHARED) != 0, addr, alignedLen, flags);
+        boolean zero = f != null && f.content() instanceof OpenFile.Device d && d.zero();
+        // Shared memory (shmem: any type with the MAP_SHARED bit) and files are never THP-aligned;
+        // private /dev/zero is placed as anonymous memory is (get_unmapped_area_zero()).
+        addr = getUnmappedArea(mm, f != null && !zero || (flags & MAP_SHARED) != 0, addr, alignedLen, flags);
         if (addr < 0) return addr;
         if (addr < MmStruct.MMAP_MIN_ADDR && !Capabilities.capable(task, Capabilities.CAP_SYS_RAWIO)) {
             return -Errno.EPERM; // security_mmap_addr()
@@ -443,7 +445,6 @@ public final class LinuxSyscalls implements SyscallHandler {
                 }
             }
             if ((f.flags() & 3) == FileSyscalls.O_WRONLY) return -Errno.EACCES;
-            boolean zero = f.content() instanceof OpenFile.Device d && d.zero();
             if (!zero && f.mappable() == null) return -Errno.ENODEV;
             if ((vmFlags & VmFlags.VM_GROWSDOWN) != 0) return -Errno.EINVAL;
             // mmap_zero(): a shared mapping of /dev/zero is shmem, a private one anonymous memory.
