@@ -10,7 +10,9 @@
  * after the length), open/openat (the flags, then the name, then dirfd; EEXIST, ELOOP, ENOTDIR
  * before the access mode), readlink/readlinkat (an int bufsiz first; empty names) and
  * rt_sigaction (the action copied before the signal is checked; unknown flags dropped).
- * Capabilities are dropped first, so that the run is the same for root and other users.
+ * Capabilities are dropped first, so that the run is the same for root and other users; at the
+ * end the program execs itself, which has the capabilities it started with again (root gets the
+ * bounding set back).
  * Prints return values and errno names, never addresses. Exits 0.
  */
 #define _GNU_SOURCE
@@ -259,7 +261,41 @@ static void sigactions(void) {
     sc(SYS_rt_sigaction, SIGUSR1, (long)act, 0, 8, 0, 0);
 }
 
-int main(void) {
+/* Whether /proc/self/status says NoNewPrivs: 1. */
+static int no_new_privs(void) {
+    static char status[4096];
+    int fd = open("/proc/self/status", O_RDONLY);
+    if (fd < 0) return 0;
+    long n = read(fd, status, sizeof status - 1);
+    close(fd);
+    status[n > 0 ? n : 0] = 0;
+    return strstr(status, "NoNewPrivs:\t1") != NULL;
+}
+
+/* The caller's capability sets (version 3), as hex. */
+static void caps_hex(char *out, size_t n) {
+    struct cap_header h = {CAP_V3, 0};
+    struct cap_data d[2];
+    memset(d, 0, sizeof d);
+    syscall(SYS_capget, &h, d);
+    snprintf(out, n, "%x.%x.%x.%x.%x.%x", d[0].effective, d[0].permitted, d[0].inheritable, d[1].effective,
+             d[1].permitted, d[1].inheritable);
+}
+
+int main(int argc, char **argv) {
+    char caps[128];
+    if (argc == 3 && !strcmp(argv[1], "after-execve")) {
+        /*
+         * execve() gives root the bounding set back, others keep none: either way what the first
+         * program started with; under no_new_privs nothing comes back (mmemu has no such flag).
+         */
+        caps_hex(caps, sizeof caps);
+        const char *want = no_new_privs() ? "0.0.0.0.0.0" : argv[2];
+        printf("execve after dropping capabilities: the capabilities it started with: %s\n",
+               !strcmp(caps, want) ? "yes" : "no");
+        return 0;
+    }
+    caps_hex(caps, sizeof caps);
     if (drop_caps() != 0) return 1;
     unsigned char *ro = sys_mmap((void *)(BASE + 62 * PAGE), PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     capabilities(ro);
@@ -268,5 +304,9 @@ int main(void) {
     mappings();
     paths();
     sigactions();
-    return 0;
+    fflush(stdout);
+    char *args[] = {argv[0], "after-execve", caps, NULL};
+    execve("/proc/self/exe", args, environ);
+    printf("execve: %s\n", ename(errno));
+    return 1;
 }

@@ -201,9 +201,10 @@ final class FileSyscalls {
      * Models build_open_how() and build_open_flags() for open() and openat(): unknown flags are
      * dropped, O_PATH keeps only O_PATH_FLAGS, and what cannot be is EINVAL: O_CREAT with
      * O_DIRECTORY (it once created regular files), O_TMPFILE without O_DIRECTORY (__O_TMPFILE
-     * alone) or with O_CREAT, or without write access. The flags to open with, or an Integer errno.
+     * alone) or with O_CREAT, or without write access. The flags to open with (never negative), or
+     * a negative errno.
      */
-    static Object buildOpenFlags(int flags) {
+    static int buildOpenFlags(int flags) {
         flags &= VALID_OPEN_FLAGS;
         if ((flags & O_PATH) != 0) flags &= O_PATH_FLAGS;
         if ((flags & (Vfs.O_CREAT | Vfs.O_DIRECTORY)) == (Vfs.O_CREAT | Vfs.O_DIRECTORY)) return -Errno.EINVAL;
@@ -221,9 +222,8 @@ final class FileSyscalls {
      * {@code mode} is what a file O_CREAT makes gets, before the umask.
      */
     long openat(Task task, int dirfd, long pathname, int flags, int mode) {
-        Object checked = buildOpenFlags(flags);
-        if (checked instanceof Integer e && e < 0) return e;
-        flags = (Integer) checked;
+        flags = buildOpenFlags(flags);
+        if (flags < 0) return flags;
         Object name = getname(task.mm(), pathname, false);
         if (name instanceof Integer e) return e;
         String raw = (String) name;

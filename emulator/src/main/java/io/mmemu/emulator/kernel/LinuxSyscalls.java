@@ -422,7 +422,9 @@ public final class LinuxSyscalls implements SyscallHandler {
         if ((flags & MAP_FIXED_NOREPLACE) != 0 && !mm.isFree(addr, addr + alignedLen)) return -Errno.EEXIST;
         // do_mmap() does not validate prot (only mprotect does): unknown bits are ignored.
         int vmFlags = VmFlags.calcVmProtBits(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
+        // calc_vm_flag_bits(): MAP_GROWSDOWN grows down; MAP_STACK asks for no huge pages (6.7+).
         if ((flags & MAP_GROWSDOWN) != 0) vmFlags |= VmFlags.VM_GROWSDOWN;
+        if ((flags & MAP_STACK) != 0) vmFlags |= VmFlags.VM_NOHUGEPAGE;
         boolean shmem;
         MappedFile file = null;
         if (f != null) {

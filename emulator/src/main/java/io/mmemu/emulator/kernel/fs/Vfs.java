@@ -102,10 +102,12 @@ public final class Vfs {
                 flags &= ~O_CREAT;
             }
         }
-        // O_NOFOLLOW: a symbolic link as the last component is ELOOP, unless O_PATH opens the link
-        // itself; a trailing slash follows it anyway.
-        if ((flags & (O_NOFOLLOW | O_PATH)) == O_NOFOLLOW && !trailingSlash && linkTarget(path, task) != null) {
-            return -Errno.ELOOP;
+        // O_NOFOLLOW: a symbolic link as the last component is not followed (a trailing slash
+        // follows it anyway): it is no directory (ENOTDIR with O_DIRECTORY), and may_open() refuses
+        // to open it (ELOOP) unless O_PATH opens the link itself.
+        if ((flags & O_NOFOLLOW) != 0 && !trailingSlash && linkTarget(path, task) != null) {
+            if ((flags & O_DIRECTORY) != 0) return -Errno.ENOTDIR;
+            if ((flags & O_PATH) == 0) return -Errno.ELOOP;
         }
         if (isProcDirectory(path, task)) {
             Stat st = new Stat(0x16, path.hashCode() & 0xffff, 9, Stat.S_IFDIR | 0555, 0, 0, 0, 0, 1024, 0, 0, 0, 0, 0, 0, 0);
