@@ -180,6 +180,13 @@ static void mappings(void) {
                 BASE + 48 * PAGE, 0), BASE + 48 * PAGE);
     sys_munmap((void *)BASE, 64 * PAGE);
 
+    /* MAP_STACK means VM_NOHUGEPAGE (6.7+): such a mapping does not merge with a plain neighbour. */
+    sys_mmap((void *)BASE, 2 * PAGE, prw, pa | MAP_FIXED, -1, 0);
+    sys_mmap((void *)(BASE + 2 * PAGE), 2 * PAGE, prw, pa | MAP_FIXED | MAP_STACK, -1, 0);
+    sys_mmap((void *)(BASE + 4 * PAGE), 2 * PAGE, prw, pa | MAP_FIXED, -1, 0);
+    printf("mmap(plain, MAP_STACK, plain side by side): %ld VMAs\n", maps_count_range(BASE, BASE + 6 * PAGE));
+    sys_munmap((void *)BASE, 64 * PAGE);
+
     void *sh = sys_mmap((void *)BASE, 4 * PAGE, PROT_READ, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     line("madvise(MADV_REMOVE, read-only shared memory)", sc(SYS_madvise, (long)sh, PAGE, MADV_REMOVE, 0, 0, 0));
     map_line("mremap(DONTUNMAP of shared memory)",
@@ -218,6 +225,7 @@ static void paths(void) {
     long_path[0] = '/';
     OPENED("open(kernel address, __O_TMPFILE without O_DIRECTORY)", sc(SYS_open, KERNEL_ADDR, 020000000 | O_RDWR, 0, 0, 0, 0));
     OPENED("open(kernel address, O_TMPFILE read-only)", sc(SYS_open, KERNEL_ADDR, O_TMPFILE, 0, 0, 0, 0));
+    OPENED("open(kernel address, O_TMPFILE|O_TRUNC read-only)", sc(SYS_open, KERNEL_ADDR, O_TMPFILE | O_TRUNC, 0, 0, 0, 0));
     OPENED("open(kernel address, O_CREAT|O_DIRECTORY)", sc(SYS_open, KERNEL_ADDR, O_CREAT | O_DIRECTORY, 0, 0, 0, 0));
     OPENED("open(kernel address, 0)", sc(SYS_open, KERNEL_ADDR, 0, 0, 0, 0, 0));
     OPENED("open(a name of PATH_MAX bytes)", sc(SYS_open, (long)long_path, 0, 0, 0, 0, 0));
@@ -232,6 +240,8 @@ static void paths(void) {
     OPENED("open(\"/proc/self/exe\", O_CREAT) (it exists)", sc(SYS_open, (long)"/proc/self/exe", O_CREAT, 0644, 0, 0, 0));
     OPENED("open(\"/proc/self/exe/\", O_WRONLY)", sc(SYS_open, (long)"/proc/self/exe/", O_WRONLY, 0, 0, 0, 0));
     OPENED("open(\"/proc/self/exe\", O_NOFOLLOW)", sc(SYS_open, (long)"/proc/self/exe", O_NOFOLLOW, 0, 0, 0, 0));
+    OPENED("open(\"/proc/self/exe\", O_NOFOLLOW|O_DIRECTORY)",
+           sc(SYS_open, (long)"/proc/self/exe", O_NOFOLLOW | O_DIRECTORY, 0, 0, 0, 0));
     OPENED("open(\"/proc/self/exe\", O_PATH|O_NOFOLLOW)", sc(SYS_open, (long)"/proc/self/exe", O_PATH | O_NOFOLLOW, 0, 0, 0, 0));
     OPENED("open(\"/\", O_CREAT)", sc(SYS_open, (long)"/", O_CREAT, 0644, 0, 0, 0));
     OPENED("open(\"/nonexistent-dir/\", O_CREAT)", sc(SYS_open, (long)"/nonexistent-dir/", O_CREAT, 0644, 0, 0, 0));

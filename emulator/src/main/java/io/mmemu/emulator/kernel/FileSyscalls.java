@@ -201,7 +201,7 @@ final class FileSyscalls {
      * Models build_open_how() and build_open_flags() for open() and openat(): unknown flags are
      * dropped, O_PATH keeps only O_PATH_FLAGS, and what cannot be is EINVAL: O_CREAT with
      * O_DIRECTORY (it once created regular files), O_TMPFILE without O_DIRECTORY (__O_TMPFILE
-     * alone) or with O_CREAT, or without write access. The flags to open with (never negative), or
+     * alone) or with O_CREAT, or with a read-only access mode. The flags to open with (never negative), or
      * a negative errno.
      */
     static int buildOpenFlags(int flags) {
@@ -210,8 +210,8 @@ final class FileSyscalls {
         if ((flags & (Vfs.O_CREAT | Vfs.O_DIRECTORY)) == (Vfs.O_CREAT | Vfs.O_DIRECTORY)) return -Errno.EINVAL;
         if ((flags & O_TMPFILE_BIT) != 0) {
             if ((flags & (O_TMPFILE_BIT | Vfs.O_DIRECTORY | Vfs.O_CREAT)) != (O_TMPFILE_BIT | Vfs.O_DIRECTORY)) return -Errno.EINVAL;
-            boolean mayWrite = (flags & Vfs.O_ACCMODE) != Vfs.O_RDONLY || (flags & Vfs.O_TRUNC) != 0;
-            if (!mayWrite) return -Errno.EINVAL;
+            // The access mode must write; O_TRUNC, which asks for write permission too, does not count.
+            if ((flags & Vfs.O_ACCMODE) == Vfs.O_RDONLY) return -Errno.EINVAL;
         }
         return flags;
     }
