@@ -174,7 +174,8 @@ final class FileSyscalls {
         String p = path(mm, uaddr);
         if (p == null) {
             // strncpy_from_user() stopped at a fault, or read PATH_MAX bytes without finding the end.
-            return uaccess.copyFromUser(mm, new byte[PATH_MAX], 0, uaddr, PATH_MAX) == 0 ? -Errno.ENAMETOOLONG : -Errno.EFAULT;
+            boolean readable = uaccess.copyFromUser(mm, new byte[PATH_MAX], 0, uaddr, PATH_MAX) == 0;
+            return readable ? -Errno.ENAMETOOLONG : -Errno.EFAULT;
         }
         return p.isEmpty() && !emptyOk ? (Object) (-Errno.ENOENT) : p;
     }
@@ -209,7 +210,8 @@ final class FileSyscalls {
         if ((flags & O_PATH) != 0) flags &= O_PATH_FLAGS;
         if ((flags & (Vfs.O_CREAT | Vfs.O_DIRECTORY)) == (Vfs.O_CREAT | Vfs.O_DIRECTORY)) return -Errno.EINVAL;
         if ((flags & O_TMPFILE_BIT) != 0) {
-            if ((flags & (O_TMPFILE_BIT | Vfs.O_DIRECTORY | Vfs.O_CREAT)) != (O_TMPFILE_BIT | Vfs.O_DIRECTORY)) return -Errno.EINVAL;
+            int mask = O_TMPFILE_BIT | Vfs.O_DIRECTORY | Vfs.O_CREAT; // O_TMPFILE_MASK
+            if ((flags & mask) != (O_TMPFILE_BIT | Vfs.O_DIRECTORY)) return -Errno.EINVAL;
             // The access mode must write; O_TRUNC, which asks for write permission too, does not count.
             if ((flags & Vfs.O_ACCMODE) == Vfs.O_RDONLY) return -Errno.EINVAL;
         }

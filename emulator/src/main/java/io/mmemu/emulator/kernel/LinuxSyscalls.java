@@ -481,7 +481,7 @@ public final class LinuxSyscalls implements SyscallHandler {
 
     static final int EOPNOTSUPP = 95;
 
-    /** The flags MAP_SHARED_VALIDATE accepts for a file without MAP_SYNC support (LEGACY_MAP_MASK, include/linux/mman.h). */
+    /** The flags MAP_SHARED_VALIDATE accepts for a file without MAP_SYNC (LEGACY_MAP_MASK, include/linux/mman.h). */
     static final int LEGACY_MAP_MASK = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE
             | MAP_EXECUTABLE | 0x4000000 /* MAP_UNINITIALIZED */ | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE
             | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_32BIT | 0x80 /* MAP_ABOVE4G */
@@ -599,7 +599,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         return uaccess.copyToUser(task.mm(), tp, b, 0, 16) < 0 ? -Errno.EFAULT : 0;
     }
 
-    /** Models gettimeofday(): the time to {@code tv} (when not NULL), then sys_tz (zeros) to {@code tz} (when not NULL). */
+    /** Models gettimeofday(): the time to {@code tv}, then sys_tz (zeros) to {@code tz}, each unless NULL. */
     private long sysGettimeofday(MmStruct mm, long tv, long tz) {
         if (tv != 0) {
             long ns = nowNanos(0);
@@ -615,7 +615,10 @@ public final class LinuxSyscalls implements SyscallHandler {
 
     static final int RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
 
-    /** Models sys_getrusage(): EINVAL for an unknown {@code who} before anything is copied; the usage (all zeros here) is copied even to NULL. */
+    /**
+     * Models sys_getrusage(): EINVAL for an unknown {@code who} before anything is copied; the
+     * usage (all zeros here) is copied even to NULL.
+     */
     private long sysGetrusage(MmStruct mm, int who, long ru) {
         if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD) return -Errno.EINVAL;
         return uaccess.copyToUser(mm, ru, new byte[144], 0, 144) < 0 ? -Errno.EFAULT : 0;

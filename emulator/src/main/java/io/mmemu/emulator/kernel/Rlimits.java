@@ -75,7 +75,7 @@ final class Rlimits {
         return next == null ? -Errno.EFAULT : doPrlimit(t, resource, next, null);
     }
 
-    /** Models do_prlimit(): EINVAL for an unknown resource or soft > hard; the old limit to {@code old}, then the new one set. */
+    /** Models do_prlimit(): EINVAL for an unknown resource or soft > hard; the old limit out, then the new one set. */
     private long doPrlimit(Task t, int resource, long[] next, long[] old) {
         if (resource < 0 || resource >= RLIM_NLIMITS) return -Errno.EINVAL;
         if (next != null && Long.compareUnsigned(next[0], next[1]) > 0) return -Errno.EINVAL;
