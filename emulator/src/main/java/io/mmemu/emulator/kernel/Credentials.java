@@ -166,4 +166,17 @@ final class Credentials {
     private static boolean subset(long a, long b) {
         return (a & ~b) == 0;
     }
+
+    /**
+     * Models cap_bprm_creds_from_file() for a file without file capabilities, as execve() commits
+     * it: root (real or effective uid 0) gets the bounding set plus its inheritable set, all of it
+     * effective, so a root program that dropped capabilities has them again; any other user keeps
+     * none (no ambient set is modelled).
+     */
+    void execve(Task t) {
+        Processes.Proc p = procs.of(t);
+        Cred old = p.cred;
+        long permitted = old.uid() == 0 || old.euid() == 0 ? old.capBset() | old.capInheritable() : 0;
+        procs.commitCreds(p, old.withCaps(old.capInheritable(), permitted, permitted));
+    }
 }

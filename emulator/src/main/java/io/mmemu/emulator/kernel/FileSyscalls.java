@@ -172,6 +172,21 @@ final class FileSyscalls {
     }
 
     /**
+     * Models getname_flags(): the name at {@code uaddr}, or an Integer errno: EFAULT, ENAMETOOLONG
+     * when PATH_MAX bytes hold no NUL, and ENOENT for an empty name unless {@code emptyOk}
+     * (LOOKUP_EMPTY).
+     */
+    private Object getname(MmStruct mm, long uaddr, boolean emptyOk) {
+        String p = path(mm, uaddr);
+        if (p == null) {
+            // strncpy_from_user() stopped at a fault, or read PATH_MAX bytes without finding the end.
+            boolean readable = uaccess.copyFromUser(mm, new byte[PATH_MAX], 0, uaddr, PATH_MAX) == 0;
+            return readable ? -Errno.ENAMETOOLONG : -Errno.EFAULT;
+        }
+        return p.isEmpty() && !emptyOk ? (Object) (-Errno.ENOENT) : p;
+    }
+
+    /**
      * The path an *at() call names: absolute paths as they are, relative ones against the cwd
      * ("/") or the directory {@code dirfd} refers to; an Integer errno (EBADF, ENOTDIR) otherwise.
      */
@@ -183,12 +198,43 @@ final class FileSyscalls {
         return p.isEmpty() ? dir.path() : dir.path() + "/" + p;
     }
 
-    /** Models do_sys_openat2(); {@code mode} is what a file O_CREAT makes gets, before the umask. */
-    long openat(Task task, int dirfd, long pathname, int flags, int mode) {
-        // build_open_flags(): O_CREAT with O_DIRECTORY once created regular files; refused since 6.4.
+    /** The flags open() and openat() know (VALID_OPEN_FLAGS); others are dropped, never refused. */
+    static final int VALID_OPEN_FLAGS = 0x7fffc3;
+    /** O_PATH keeps only these (O_PATH_FLAGS). */
+    static final int O_PATH = 0x200000, O_NOFOLLOW = 0x20000, O_TMPFILE_BIT = 0x400000,
+            O_PATH_FLAGS = Vfs.O_DIRECTORY | O_NOFOLLOW | O_PATH | Vfs.O_CLOEXEC;
+
+    /**
+     * Models build_open_how() and build_open_flags() for open() and openat(): unknown flags are
+     * dropped, O_PATH keeps only O_PATH_FLAGS, and what cannot be is EINVAL: O_CREAT with
+     * O_DIRECTORY (it once created regular files), O_TMPFILE without O_DIRECTORY (__O_TMPFILE
+     * alone) or with O_CREAT, or with a read-only access mode. The flags to open with (never negative), or
+     * a negative errno.
+     */
+    static int buildOpenFlags(int flags) {
+        flags &= VALID_OPEN_FLAGS;
+        if ((flags & O_PATH) != 0) flags &= O_PATH_FLAGS;
         if ((flags & (Vfs.O_CREAT | Vfs.O_DIRECTORY)) == (Vfs.O_CREAT | Vfs.O_DIRECTORY)) return -Errno.EINVAL;
-        String raw = path(task.mm(), pathname);
-        if (raw == null) return -Errno.EFAULT;
+        if ((flags & O_TMPFILE_BIT) != 0) {
+            int mask = O_TMPFILE_BIT | Vfs.O_DIRECTORY | Vfs.O_CREAT; // O_TMPFILE_MASK
+            if ((flags & mask) != (O_TMPFILE_BIT | Vfs.O_DIRECTORY)) return -Errno.EINVAL;
+            // The access mode must write; O_TRUNC, which asks for write permission too, does not count.
+            if ((flags & Vfs.O_ACCMODE) == Vfs.O_RDONLY) return -Errno.EINVAL;
+        }
+        return flags;
+    }
+
+    /**
+     * Models do_sys_openat2(): the flags first (build_open_flags()), then the name (getname():
+     * EFAULT, ENAMETOOLONG, ENOENT when empty), and only then {@code dirfd} and the lookup;
+     * {@code mode} is what a file O_CREAT makes gets, before the umask.
+     */
+    long openat(Task task, int dirfd, long pathname, int flags, int mode) {
+        flags = buildOpenFlags(flags);
+        if (flags < 0) return flags;
+        Object name = getname(task.mm(), pathname, false);
+        if (name instanceof Integer e) return e;
+        String raw = (String) name;
         Object at = resolveAt(task, dirfd, raw);
         if (at instanceof Integer e) return e;
         String p = (String) at;
@@ -512,11 +558,18 @@ final class FileSyscalls {
         return newfd;
     }
 
-    /** Models do_readlinkat(): the link's target, truncated to bufsiz, without a NUL. */
-    long readlinkat(Task task, int dirfd, long pathname, long buf, long bufsiz) {
+    /**
+     * Models do_readlinkat(): {@code bufsiz} (an int) must be positive before anything else; the
+     * name may be empty (LOOKUP_EMPTY: then {@code dirfd} itself is looked at, EBADF if it is no
+     * descriptor, else ENOENT as it is no symlink); the link's target is copied truncated to
+     * bufsiz, without a NUL.
+     */
+    long readlinkat(Task task, int dirfd, long pathname, long buf, int bufsiz) {
         if (bufsiz <= 0) return -Errno.EINVAL;
-        String raw = path(task.mm(), pathname);
-        if (raw == null) return -Errno.EFAULT;
+        Object name = getname(task.mm(), pathname, true);
+        if (name instanceof Integer e) return e;
+        String raw = (String) name;
+        if (raw.isEmpty()) return dirfd != AT_FDCWD && files(task).get(dirfd) == null ? -Errno.EBADF : -Errno.ENOENT;
         Object at = resolveAt(task, dirfd, raw);
         if (at instanceof Integer e) return e;
         Object r = vfs.readlink((String) at, task);

@@ -294,8 +294,8 @@ public final class LinuxSyscalls implements SyscallHandler {
             case Sysno.LSEEK -> files.lseek(task, a0, a1, (int) a2);
             case Sysno.PREAD64 -> files.pread64(task, a0, a1, a2, a3);
             case Sysno.FCNTL -> files.fcntl(task, a0, (int) a1, a2);
-            case Sysno.READLINK -> files.readlinkat(task, FileSyscalls.AT_FDCWD, a0, a1, a2);
-            case Sysno.READLINKAT -> files.readlinkat(task, (int) a0, a1, a2, a3);
+            case Sysno.READLINK -> files.readlinkat(task, FileSyscalls.AT_FDCWD, a0, a1, (int) a2);
+            case Sysno.READLINKAT -> files.readlinkat(task, (int) a0, a1, a2, (int) a3);
             case Sysno.GETCWD -> files.getcwd(task, a0, a1);
             case Sysno.DUP -> files.fcntl(task, a0, FileSyscalls.F_DUPFD, 0);
             case Sysno.DUP2 -> files.dup3(task, a0, a1, 0, true);
@@ -322,7 +322,7 @@ public final class LinuxSyscalls implements SyscallHandler {
             case Sysno.MMAP -> sysMmap(task, a0, a1, (int) a2, (int) a3, (int) a4, a5);
             case Sysno.MUNMAP -> mm.doMunmap(a0, a1);
             case Sysno.MPROTECT -> Mprotect.doMprotect(mm, a0, a1, (int) a2);
-            case Sysno.MADVISE -> Madvise.doMadvise(mm, a0, a1, (int) a2);
+            case Sysno.MADVISE -> Madvise.doMadvise(mm, a0, a1, (int) a2, uaccess::faultIn);
             case Sysno.MREMAP -> Mremap.doMremap(mm, a0, a1, a2, (int) a3, a4);
             case Sysno.MINCORE -> sysMincore(mm, a0, a1, a2);
             case Sysno.ARCH_PRCTL -> sysArchPrctl(cpu, task, (int) a0, a1);
@@ -364,9 +364,10 @@ public final class LinuxSyscalls implements SyscallHandler {
                 cpu.requestReschedule();
                 yield 0;
             }
-            case Sysno.GETRUSAGE -> uaccess.copyToUser(mm, a1, new byte[144], 0, 144) < 0 ? -Errno.EFAULT : 0;
-            case Sysno.CLOCK_GETTIME -> sysClockGettime(mm, (int) a0, a1);
-            case Sysno.GETTIMEOFDAY -> sysGettimeofday(mm, a0);
+            case Sysno.GETRUSAGE -> sysGetrusage(mm, (int) a0, a1);
+            case Sysno.CLOCK_GETTIME -> sysClockGettime(task, (int) a0, a1, false);
+            case Sysno.CLOCK_GETRES -> sysClockGettime(task, (int) a0, a1, true);
+            case Sysno.GETTIMEOFDAY -> sysGettimeofday(mm, a0, a1);
             case Sysno.PIPE -> files.pipe2(task, a0, 0);
             case Sysno.PIPE2 -> files.pipe2(task, a0, (int) a1);
             case Sysno.EXECVE -> sysExecve(task, a0, a1, a2);
@@ -439,76 +440,140 @@ public final class LinuxSyscalls implements SyscallHandler {
         return files.emit(task, f, data, off);
     }
 
-    /** Models ksys_mmap_pgoff() → do_mmap() for anonymous memory, with do_mmap's argument checks. */
+    /**
+     * Models x86's sys_mmap() → ksys_mmap_pgoff() → do_mmap() → __get_unmapped_area(), with their
+     * checks in the kernel's order: the offset's alignment; the descriptor (EBADF before any
+     * length is looked at); the length (EINVAL for 0, ENOMEM when it wraps or passes TASK_SIZE);
+     * the address (ENOMEM past TASK_SIZE, EINVAL unaligned, EPERM below mmap_min_addr);
+     * MAP_FIXED_NOREPLACE's EEXIST; and only then the mapping type and what the file allows.
+     */
     private long sysMmap(Task task, long addr, long len, int prot, int flags, int fd, long off) {
         MmStruct mm = task.mm();
         if ((off & 4095) != 0) return -Errno.EINVAL;
+        OpenFile f = null;
+        if ((flags & MAP_ANONYMOUS) == 0) {
+            f = files.files(task).get(fd);
+            if (f == null) return -Errno.EBADF;
+            if ((flags & MAP_HUGETLB) != 0) return -Errno.EINVAL; // no file here is on hugetlbfs
+        }
         if (len == 0) return -Errno.EINVAL;
+        if ((flags & MAP_FIXED_NOREPLACE) != 0) flags |= MAP_FIXED;
+        boolean fixed = (flags & MAP_FIXED) != 0;
+        if (!fixed) addr = roundHintToMin(addr);
         long alignedLen = MmStruct.pageAlign(len);
-        if (alignedLen == 0 || Long.compareUnsigned(alignedLen, MmStruct.TASK_SIZE) > 0) return -Errno.ENOMEM;
-        if (off < 0 || off + alignedLen < off) return -Errno.EOVERFLOW;
+        if (alignedLen == 0) return -Errno.ENOMEM;
+        long pgoff = off >>> 12;
+        if (Long.compareUnsigned(pgoff + (alignedLen >>> 12), pgoff) < 0) return -Errno.EOVERFLOW;
         int type = flags & MAP_TYPE;
-        if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return -Errno.EINVAL;
+        boolean zero = f != null && f.content() instanceof OpenFile.Device d && d.zero();
+        // Shared memory (shmem: any type with the MAP_SHARED bit) and files are never THP-aligned;
+        // private /dev/zero is placed as anonymous memory is (get_unmapped_area_zero()).
+        addr = getUnmappedArea(mm, f != null && !zero || (flags & MAP_SHARED) != 0, addr, alignedLen, flags);
+        if (addr < 0) return addr;
+        if (addr < MmStruct.MMAP_MIN_ADDR && !cred(task).capable(Cred.CAP_SYS_RAWIO)) {
+            return -Errno.EPERM; // security_mmap_addr()
+        }
+        if ((flags & MAP_FIXED_NOREPLACE) != 0 && !mm.isFree(addr, addr + alignedLen)) return -Errno.EEXIST;
         // do_mmap() does not validate prot (only mprotect does): unknown bits are ignored.
         int vmFlags = VmFlags.calcVmProtBits(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
+        // calc_vm_flag_bits(): MAP_GROWSDOWN grows down; MAP_STACK asks for no huge pages (6.7+).
+        if ((flags & MAP_GROWSDOWN) != 0) vmFlags |= VmFlags.VM_GROWSDOWN;
+        if ((flags & MAP_STACK) != 0) vmFlags |= VmFlags.VM_NOHUGEPAGE;
+        boolean shmem;
         MappedFile file = null;
-        if ((flags & MAP_ANONYMOUS) == 0) {
-            // do_mmap() for a file: it must be open for reading and mappable; a shared mapping of
-            // a file not open for writing may never become writable.
-            OpenFile f = files.files(task).get(fd);
-            if (f == null) return -Errno.EBADF;
-            if ((f.flags() & 3) == FileSyscalls.O_WRONLY) return -Errno.EACCES;
-            if (f.content() instanceof OpenFile.Device d && d.zero()) {
-                // mmap_zero(): a private mapping is anonymous memory, a shared one shmem.
-                flags |= MAP_ANONYMOUS;
-                return sysMmap(task, addr, len, prot, flags, -1, 0);
-            }
-            if (f.mappable() == null) return -Errno.ENODEV;
+        if (f != null) {
+            // file_mmap_ok(): regular files end at MAX_LFS_FILESIZE, devices at ULONG_MAX.
+            long maxsize = f.content() instanceof OpenFile.Device ? -1L : Long.MAX_VALUE;
+            if (Long.compareUnsigned(pgoff, (maxsize - alignedLen) >>> 12) > 0) return -Errno.EOVERFLOW;
             boolean fileWritable = (f.flags() & 3) == FileSyscalls.O_RDWR;
-            if (type != MAP_PRIVATE) {
-                if ((prot & PROT_WRITE) != 0 && !fileWritable) return -Errno.EACCES;
-                vmFlags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
-                if (!fileWritable) vmFlags &= ~(VmFlags.VM_MAYWRITE | VmFlags.VM_SHARED);
+            switch (type) {
+                case MAP_SHARED, MAP_SHARED_VALIDATE -> {
+                    // MAP_SHARED ignores flags it does not know; MAP_SHARED_VALIDATE refuses them (no MAP_SYNC here).
+                    if (type == MAP_SHARED_VALIDATE && (flags & ~LEGACY_MAP_MASK) != 0) return -EOPNOTSUPP;
+                    // A shared mapping of a file not open for writing may never become writable.
+                    if ((prot & PROT_WRITE) != 0 && !fileWritable) return -Errno.EACCES;
+                    vmFlags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
+                    if (!fileWritable) vmFlags &= ~(VmFlags.VM_MAYWRITE | VmFlags.VM_SHARED);
+                }
+                case MAP_PRIVATE -> {}
+                default -> {
+                    return -Errno.EINVAL;
+                }
             }
-            file = f.mappable();
-        } else if (type == MAP_SHARED_VALIDATE) {
-            return -Errno.EINVAL; // do_mmap(): anonymous memory knows MAP_SHARED and MAP_PRIVATE only
-        } else if (type != MAP_PRIVATE) {
+            if ((f.flags() & 3) == FileSyscalls.O_WRONLY) return -Errno.EACCES;
+            if (!zero && f.mappable() == null) return -Errno.ENODEV;
+            if ((vmFlags & VmFlags.VM_GROWSDOWN) != 0) return -Errno.EINVAL;
+            // mmap_zero(): a shared mapping of /dev/zero is shmem, a private one anonymous memory.
+            shmem = zero && (vmFlags & VmFlags.VM_SHARED) != 0;
+            if (!zero) file = f.mappable();
+        } else {
+            switch (type) {
+                case MAP_SHARED -> {
+                    if ((vmFlags & VmFlags.VM_GROWSDOWN) != 0) return -Errno.EINVAL;
+                    vmFlags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
+                }
+                case MAP_PRIVATE -> {}
+                default -> {
+                    return -Errno.EINVAL; // anonymous memory knows MAP_SHARED and MAP_PRIVATE only
+                }
+            }
+            shmem = type == MAP_SHARED;
+        }
+        if (shmem) {
             // shmem_zero_setup(): shared anonymous memory is a deleted shmem file, so that the
             // processes sharing it after fork see the same pages.
-            vmFlags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
             file = MappedFile.shmem(alignedLen, ++shmemIno);
-            off = 0;
+            pgoff = 0;
         }
-        boolean fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
-        if (fixed) {
-            if ((addr & 4095) != 0) return -Errno.EINVAL;
-            if (addr > MmStruct.TASK_SIZE - alignedLen) return -Errno.ENOMEM;
-            if (addr < MmStruct.MMAP_MIN_ADDR) return -Errno.EPERM;
-            if ((flags & MAP_FIXED_NOREPLACE) != 0 && !mm.isFree(addr, addr + alignedLen)) return -Errno.EEXIST;
-        } else if ((flags & MAP_32BIT) != 0) {
-            // A usable hint still wins; otherwise the 32-bit window, bottom-up.
-            long hint = addr & -4096L;
-            addr = hint >= MmStruct.MMAP_MIN_ADDR && hint <= MmStruct.TASK_SIZE - alignedLen
-                    && mm.isFree(hint, hint + alignedLen) ? hint : mm.getUnmappedArea32Bit(alignedLen);
-            if (addr < 0) return addr;
-        } else if (file == null && addr == 0 && (alignedLen & (PMD_SIZE - 1)) == 0) {
-            // thp_get_unmapped_area(): anonymous memory a multiple of 2 MiB long is placed 2 MiB
-            // aligned, from a search padded by 2 MiB (the host runs THP "always").
-            long padded = mm.getUnmappedArea(0, alignedLen + PMD_SIZE);
-            addr = padded < 0 ? mm.getUnmappedArea(0, alignedLen) : (padded + PMD_SIZE - 1) & -PMD_SIZE;
-            if (addr < 0) return addr;
-        } else {
-            addr = mm.getUnmappedArea(addr, alignedLen);
-            if (addr < 0) return addr;
-        }
-        if ((flags & MAP_GROWSDOWN) != 0) vmFlags |= VmFlags.VM_GROWSDOWN;
         if ((flags & MAP_NORESERVE) != 0) vmFlags |= VmFlags.VM_NORESERVE;
-        else if ((vmFlags & VmFlags.VM_WRITE) != 0 && type == MAP_PRIVATE) vmFlags |= VmFlags.VM_ACCOUNT;
+        else if ((vmFlags & VmFlags.VM_WRITE) != 0 && (vmFlags & VmFlags.VM_SHARED) == 0) vmFlags |= VmFlags.VM_ACCOUNT;
         if ((vmFlags & VmFlags.VM_ACCOUNT) != 0 && !mm.vmEnoughMemory(alignedLen >>> 12)) return -Errno.ENOMEM;
-        long r = mm.mmapRegion(addr, alignedLen, vmFlags, file, off >>> 12, null);
+        long r = mm.mmapRegion(addr, alignedLen, vmFlags, file, pgoff, null);
         if (r >= 0 && (flags & MAP_POPULATE) != 0 && (flags & MAP_NONBLOCK) == 0) populate(mm, r, alignedLen, vmFlags);
         return r;
+    }
+
+    static final int EOPNOTSUPP = 95;
+
+    /** The flags MAP_SHARED_VALIDATE accepts for a file without MAP_SYNC (LEGACY_MAP_MASK, include/linux/mman.h). */
+    static final int LEGACY_MAP_MASK = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE
+            | MAP_EXECUTABLE | 0x4000000 /* MAP_UNINITIALIZED */ | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE
+            | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_32BIT | 0x80 /* MAP_ABOVE4G */
+            | 0xfc000000 /* MAP_HUGE_MASK << MAP_HUGE_SHIFT */;
+
+    /** Models round_hint_to_min(): a hint below mmap_min_addr is raised to it (NULL stays "no hint"). */
+    static long roundHintToMin(long hint) {
+        hint &= -4096L;
+        return hint != 0 && Long.compareUnsigned(hint, MmStruct.MMAP_MIN_ADDR) < 0 ? MmStruct.MMAP_MIN_ADDR : hint;
+    }
+
+    /**
+     * Models __get_unmapped_area() with x86's arch_get_unmapped_area{,_topdown}(): a length past
+     * TASK_SIZE is ENOMEM; MAP_FIXED takes the address as it is, then it must leave room for the
+     * length (ENOMEM) and be page aligned (EINVAL); MAP_32BIT searches bottom-up below 2 GiB,
+     * where a hint is used only if it fits there; private anonymous memory a multiple of 2 MiB long
+     * is THP-aligned (thp_get_unmapped_area()); the rest is top-down below mmap_base.
+     */
+    private static long getUnmappedArea(MmStruct mm, boolean fileBacked, long addr, long len, int flags) {
+        if (Long.compareUnsigned(len, MmStruct.TASK_SIZE) > 0) return -Errno.ENOMEM;
+        if ((flags & MAP_FIXED) == 0) {
+            if ((flags & MAP_32BIT) != 0) {
+                long hint = MmStruct.pageAlign(addr); // the bottom-up search rounds a hint up
+                boolean fits = hint != 0 && len <= 0x8000_0000L && Long.compareUnsigned(hint, 0x8000_0000L - len) <= 0;
+                addr = fits && mm.isFree(hint, hint + len) ? hint : mm.getUnmappedArea32Bit(len);
+            } else if (!fileBacked && addr == 0 && (len & (PMD_SIZE - 1)) == 0) {
+                // thp_get_unmapped_area(): anonymous memory a multiple of 2 MiB long is placed 2 MiB
+                // aligned, from a search padded by 2 MiB (the host runs THP "always").
+                long padded = mm.getUnmappedArea(0, len + PMD_SIZE);
+                addr = padded < 0 ? mm.getUnmappedArea(0, len) : (padded + PMD_SIZE - 1) & -PMD_SIZE;
+            } else {
+                addr = mm.getUnmappedArea(addr, len);
+            }
+            if (addr < 0) return addr;
+        }
+        if (Long.compareUnsigned(addr, MmStruct.TASK_SIZE - len) > 0) return -Errno.ENOMEM;
+        if ((addr & 4095) != 0) return -Errno.EINVAL;
+        return addr;
     }
 
     /**
@@ -542,22 +607,75 @@ public final class LinuxSyscalls implements SyscallHandler {
         return clock == 0 || clock == 8 || clock == 11 ? VIRTUAL_EPOCH_SECONDS * 1_000_000_000L + ns : ns;
     }
 
-    /** Models clock_gettime(): CLOCK_REALTIME 0, MONOTONIC 1, PROCESS/THREAD_CPUTIME 2/3, MONOTONIC_RAW 4, *_COARSE 5/6, BOOTTIME 7, TAI 11. */
-    private long sysClockGettime(MmStruct mm, int clock, long tp) {
-        if (clock < 0 || clock > 11 || clock == 8 || clock == 9 || clock == 10) return -Errno.EINVAL;
-        long ns = nowNanos(clock);
-        byte[] b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(ns / 1_000_000_000L)
-                .putLong(ns % 1_000_000_000L).array();
-        return uaccess.copyToUser(mm, tp, b, 0, 16) < 0 ? -Errno.EFAULT : 0;
+    /** CPUCLOCK_* of a CPU clock id (include/linux/posix-timers.h): the low two bits, then PERTHREAD. */
+    private static final int CPUCLOCK_MAX = 3, CPUCLOCK_PERTHREAD_MASK = 4, CLOCKFD = 3, CLOCKFD_MASK = 7;
+
+    /**
+     * Models posix_cpu_clock_get()'s validation (pid_for_clock()) of a negative clock id: ~pid
+     * above the low three bits, which name PROF, VIRT or SCHED (3 is none) of a process or, with
+     * the PERTHREAD bit, of a thread; pid 0 is the caller. A thread's clock must be one of the
+     * caller's threads; a process's, a process (the caller's own tid names its process too).
+     * False for ids that name no clock, and for the descriptor-based ids (CLOCKFD), as no file
+     * here is a posix clock.
+     */
+    private boolean validCpuClock(Task task, int clock) {
+        if ((clock & CLOCKFD_MASK) == CLOCKFD) return false;
+        if ((clock & 3) >= CPUCLOCK_MAX) return false;
+        int pid = ~clock >> 3;
+        if (pid == 0) return true;
+        Processes.Proc p = procs.byPid(pid);
+        if (p == null) return false;
+        if ((clock & CPUCLOCK_PERTHREAD_MASK) != 0) return p.task.tgid() == task.tgid();
+        return pid == task.pid() || p.task.isGroupLeader();
     }
 
-    /** Models gettimeofday() (the timezone argument is obsolete and ignored). */
-    private long sysGettimeofday(MmStruct mm, long tv) {
-        if (tv == 0) return 0;
-        long ns = nowNanos(0);
+    /**
+     * Models clock_gettime() and clock_getres(): clockid_to_kclock() first (EINVAL for an id that
+     * names no clock: 8 to 10 are the alarm clocks, which need an RTC, and the removed SGI cycle
+     * counter; 12 and up are none), then the clock's own checks (a CPU clock's pid), then the
+     * copy (EFAULT; clock_getres() copies nothing to NULL). Static ids: REALTIME 0, MONOTONIC 1,
+     * PROCESS/THREAD_CPUTIME 2/3, MONOTONIC_RAW 4, *_COARSE 5/6, BOOTTIME 7, TAI 11. Resolutions
+     * are 1 ns, and a jiffy (4 ms, CONFIG_HZ 250) for the coarse clocks.
+     */
+    private long sysClockGettime(Task task, int clock, long tp, boolean getres) {
+        if (clock < 0 ? !validCpuClock(task, clock) : clock > 11 || clock == 8 || clock == 9 || clock == 10) {
+            return -Errno.EINVAL;
+        }
+        long ns;
+        if (getres) {
+            if (tp == 0) return 0;
+            ns = clock == 5 || clock == 6 ? 4_000_000 : 1;
+        } else {
+            ns = nowNanos(clock < 0 ? 2 : clock);
+        }
         byte[] b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(ns / 1_000_000_000L)
-                .putLong(ns % 1_000_000_000L / 1000).array();
-        return uaccess.copyToUser(mm, tv, b, 0, 16) < 0 ? -Errno.EFAULT : 0;
+                .putLong(ns % 1_000_000_000L).array();
+        return uaccess.copyToUser(task.mm(), tp, b, 0, 16) < 0 ? -Errno.EFAULT : 0;
+    }
+
+    /** Models gettimeofday(): the time to {@code tv}, then sys_tz (zeros) to {@code tz}, each unless NULL. */
+    private long sysGettimeofday(MmStruct mm, long tv, long tz) {
+        if (tv != 0) {
+            long ns = nowNanos(0);
+            // Two put_user()s: the seconds may be written when the microseconds cannot.
+            if (uaccess.putUserLong(mm, tv, ns / 1_000_000_000L) < 0
+                    || uaccess.putUserLong(mm, tv + 8, ns % 1_000_000_000L / 1000) < 0) {
+                return -Errno.EFAULT;
+            }
+        }
+        if (tz != 0 && uaccess.copyToUser(mm, tz, new byte[8], 0, 8) < 0) return -Errno.EFAULT;
+        return 0;
+    }
+
+    static final int RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
+
+    /**
+     * Models sys_getrusage(): EINVAL for an unknown {@code who} before anything is copied; the
+     * usage (all zeros here) is copied even to NULL.
+     */
+    private long sysGetrusage(MmStruct mm, int who, long ru) {
+        if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD) return -Errno.EINVAL;
+        return uaccess.copyToUser(mm, ru, new byte[144], 0, 144) < 0 ? -Errno.EFAULT : 0;
     }
 
     /** Models the mincore() syscall: the residency vector copied to {@code vec}, a round at a time. */
@@ -783,6 +901,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         long r = exec.execve(task, new String(path, java.nio.charset.StandardCharsets.UTF_8), argv, envp);
         if (r == 0) {
             files.execFiles(task);
+            credentials.execve(task);
             execPending = true;
         }
         return r;
@@ -815,20 +934,35 @@ public final class LinuxSyscalls implements SyscallHandler {
         return null;
     }
 
-    /** Models do_sigaction(): struct kernel_sigaction {handler, flags, restorer, mask}. */
+    /**
+     * The sa_flags the kernel knows (UAPI_SA_FLAGS: SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO,
+     * SA_EXPOSE_TAGBITS, SA_RESTORER, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND); others are
+     * cleared, so that a program can see which flags are supported.
+     */
+    static final long UAPI_SA_FLAGS = 0xdc000807L;
+
+    /**
+     * Models sys_rt_sigaction() and do_sigaction(): struct kernel_sigaction {handler, flags,
+     * restorer, mask}. The sigset size first, then the new action is copied in (EFAULT before
+     * the signal number is looked at), then the signal number (EINVAL; SIGKILL and SIGSTOP only
+     * without a new action); unknown flags are dropped; the old action is copied out last.
+     */
     private long sysRtSigaction(Task task, MmStruct mm, int sig, long act, long oact, long sigsetsize) {
         if (sigsetsize != 8) return -Errno.EINVAL;
+        byte[] a = null;
+        if (act != 0) {
+            a = new byte[32];
+            if (uaccess.copyFromUser(mm, a, 0, act, 32) < 0) return -Errno.EFAULT;
+        }
         if (sig < 1 || sig > 64 || ((sig == 9 || sig == 19) && act != 0)) return -Errno.EINVAL;
         byte[] old = new byte[32];
         ByteBuffer ob = ByteBuffer.wrap(old).order(ByteOrder.LITTLE_ENDIAN);
-        ob.putLong(0, task.sigHandler[sig]).putLong(8, task.sigFlags[sig]).putLong(16, task.sigRestorer[sig])
-                .putLong(24, task.sigMask[sig]);
-        if (act != 0) {
-            byte[] a = new byte[32];
-            if (uaccess.copyFromUser(mm, a, 0, act, 32) < 0) return -Errno.EFAULT;
+        ob.putLong(0, task.sigHandler[sig]).putLong(8, task.sigFlags[sig] & UAPI_SA_FLAGS)
+                .putLong(16, task.sigRestorer[sig]).putLong(24, task.sigMask[sig]);
+        if (a != null) {
             ByteBuffer ab = ByteBuffer.wrap(a).order(ByteOrder.LITTLE_ENDIAN);
             task.sigHandler[sig] = ab.getLong(0);
-            task.sigFlags[sig] = ab.getLong(8);
+            task.sigFlags[sig] = ab.getLong(8) & UAPI_SA_FLAGS;
             task.sigRestorer[sig] = ab.getLong(16);
             task.sigMask[sig] = ab.getLong(24) & ~Signals.UNBLOCKABLE;
             // Setting SIG_IGN discards a pending instance (sig_handler_ignored → flush).

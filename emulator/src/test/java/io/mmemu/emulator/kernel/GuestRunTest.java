@@ -36,7 +36,9 @@ class GuestRunTest {
                 "mm-file-shared-write",
                 "mm-mincore-huge", "tasks-hold", "write-huge", "exec-huge-args",
                 // Limits: what setrlimit() accepts takes effect, RLIMIT_CPU on the virtual clock.
-                "rlimit-nofile", "rlimit-cpu");
+                "rlimit-nofile", "rlimit-cpu",
+                // Syscall argument checks in the kernel's order, and a fixed run of the syscall fuzzer:
+                "sys-errno-order", "sys-fuzz");
     }
 
     /**

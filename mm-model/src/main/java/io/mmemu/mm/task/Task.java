@@ -34,7 +34,7 @@ public final class Task {
     public final long[] sigFlags;
     public final long[] sigMask;
     public final long[] sigRestorer;
-
+    
     /** Called with the task's mm just before exit_mmap tears it down (introspection at exit). */
     private java.util.function.Consumer<MmStruct> beforeExitMm = mm -> {};
     private boolean exited;

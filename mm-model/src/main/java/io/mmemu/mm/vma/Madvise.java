@@ -12,6 +12,11 @@ package io.mmemu.mm.vma;
  *   <li>MADV_FREE: lazy free of private anonymous pages: the model has no reclaim, so the pages
  *       keep their contents, as on a Linux machine without memory pressure. EINVAL on file or
  *       shared mappings.</li>
+ *   <li>MADV_DONTNEED_LOCKED: MADV_DONTNEED that also zaps VM_LOCKED mappings.</li>
+ *   <li>MADV_POPULATE_READ and MADV_POPULATE_WRITE: madvise_populate() faults the range in, page
+ *       by page, for reading or writing, through the caller's {@link FaultIn}: a hole is ENOMEM,
+ *       a VMA that does not allow the access EINVAL, a fault that fails (SIGBUS, SIGSEGV) EFAULT;
+ *       the pages before the failing one stay populated.</li>
  *   <li>MADV_WILLNEED, the access-pattern hints and the flag hints: accepted, nothing to do.</li>
  * </ul>
  */
@@ -22,14 +27,21 @@ public final class Madvise {
             MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9, MADV_DONTFORK = 10, MADV_DOFORK = 11,
             MADV_MERGEABLE = 12, MADV_UNMERGEABLE = 13, MADV_HUGEPAGE = 14, MADV_NOHUGEPAGE = 15,
             MADV_DONTDUMP = 16, MADV_DODUMP = 17, MADV_WIPEONFORK = 18, MADV_KEEPONFORK = 19, MADV_COLD = 20,
-            MADV_PAGEOUT = 21, MADV_POPULATE_READ = 22, MADV_POPULATE_WRITE = 23;
+            MADV_PAGEOUT = 21, MADV_POPULATE_READ = 22, MADV_POPULATE_WRITE = 23, MADV_DONTNEED_LOCKED = 24;
+
+    /** Faults one page in for reading or writing as a user access would (get_user_pages()); false when the fault fails. */
+    @FunctionalInterface
+    public interface FaultIn {
+        boolean faultIn(MmStruct mm, long addr, boolean write);
+    }
 
     /** madvise_behavior_valid(). */
     static boolean validAdvice(int advice) {
         return switch (advice) {
             case MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED, MADV_FREE, MADV_REMOVE,
                     MADV_DONTFORK, MADV_DOFORK, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_HUGEPAGE, MADV_NOHUGEPAGE,
-                    MADV_DONTDUMP, MADV_DODUMP, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT -> true;
+                    MADV_DONTDUMP, MADV_DODUMP, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT,
+                    MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_DONTNEED_LOCKED -> true;
             default -> false;
         };
     }
@@ -52,25 +64,29 @@ public final class Madvise {
         };
     }
 
-    public static long doMadvise(MmStruct mm, long start, long lenIn, int advice) {
+    public static long doMadvise(MmStruct mm, long start, long lenIn, int advice, FaultIn faultIn) {
         if ((start & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
         if (!validAdvice(advice)) return -Errno.EINVAL;
         long len = MmStruct.pageAlign(lenIn);
         if (lenIn != 0 && len == 0) return -Errno.EINVAL;
         long end = start + len;
-        if (end < start) return -Errno.EINVAL;
+        if (Long.compareUnsigned(end, start) < 0) return -Errno.EINVAL;
         if (end == start) return 0;
+        if (advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE) {
+            return populate(mm, start, end, advice == MADV_POPULATE_WRITE, faultIn);
+        }
         long result = 0;
         long addr = start;
-        while (addr < end) {
-            Vma vma = mm.findVma(addr);
-            if (vma == null || vma.start() >= end) {
+        while (Long.compareUnsigned(addr, end) < 0) {
+            // Nothing is mapped at or above TASK_SIZE (findVma() compares signed).
+            Vma vma = Long.compareUnsigned(addr, MmStruct.TASK_SIZE) >= 0 ? null : mm.findVma(addr);
+            if (vma == null || Long.compareUnsigned(vma.start(), end) >= 0) {
                 result = -Errno.ENOMEM;
                 break;
             }
             if (vma.start() > addr) result = -Errno.ENOMEM; // a hole: keep going, report it at the end
             long from = Math.max(addr, vma.start());
-            long to = Math.min(end, vma.end());
+            long to = Long.compareUnsigned(vma.end(), end) < 0 ? vma.end() : end;
             long r = adviseVma(mm, vma, from, to, advice);
             if (r < 0) return r;
             addr = to;
@@ -78,10 +94,25 @@ public final class Madvise {
         return result;
     }
 
+    /**
+     * Models madvise_populate() → faultin_page_range() with FOLL_MADV_POPULATE: no VMA is ENOMEM,
+     * one that does not allow the access (check_vma_flags(), no FOLL_FORCE) EINVAL, a failed
+     * fault EFAULT.
+     */
+    private static long populate(MmStruct mm, long start, long end, boolean write, FaultIn faultIn) {
+        for (long addr = start; Long.compareUnsigned(addr, end) < 0; addr += MmStruct.PAGE_SIZE) {
+            Vma vma = mm.vmaLookup(addr);
+            if (vma == null) return -Errno.ENOMEM;
+            if (!vma.has(write ? VmFlags.VM_WRITE : VmFlags.VM_READ)) return -Errno.EINVAL;
+            if (!faultIn.faultIn(mm, addr, write)) return -Errno.EFAULT;
+        }
+        return 0;
+    }
+
     private static long adviseVma(MmStruct mm, Vma vma, long start, long end, int advice) {
         switch (advice) {
-            case MADV_DONTNEED -> {
-                if (vma.has(VmFlags.VM_LOCKED)) return -Errno.EINVAL;
+            case MADV_DONTNEED, MADV_DONTNEED_LOCKED -> {
+                if (advice == MADV_DONTNEED && vma.has(VmFlags.VM_LOCKED)) return -Errno.EINVAL;
                 mm.zapPageRange(start, end);
                 mm.env().tlbFlush().flushTlbMmRange(mm, start, end, false);
                 return 0;
@@ -90,9 +121,10 @@ public final class Madvise {
                 return vma.isAnonymous() && !vma.has(VmFlags.VM_SHARED) ? 0 : -Errno.EINVAL;
             }
             case MADV_REMOVE -> {
-                // madvise_remove(): punch a hole in the shared object (shmem_fallocate()).
-                if (!vma.has(VmFlags.VM_SHARED)) return -Errno.EINVAL;
-                if (!vma.has(VmFlags.VM_WRITE)) return -Errno.EACCES;
+                // madvise_remove(): punch a hole in the shared object (shmem_fallocate()); only a
+                // file mapping has one (EINVAL), and only a shared one that may write (EACCES).
+                if (vma.has(VmFlags.VM_LOCKED) || vma.file() == null) return -Errno.EINVAL;
+                if (!vma.has(VmFlags.VM_SHARED) || !vma.has(VmFlags.VM_MAYWRITE)) return -Errno.EACCES;
                 mm.zapPageRange(start, end);
                 MappedFile f = vma.file();
                 if (f != null) {

@@ -7,9 +7,12 @@ import io.mmemu.mm.pgtable.Pte;
  * Models do_mprotect_pkey(), mm/mprotect.c: changes the protection of [start, start + len).
  *
  * <ol>
- *   <li>Checks: start page aligned (EINVAL), unknown prot bits (EINVAL), the range wrapping
- *       (ENOMEM); every page of the range must be mapped, else ENOMEM (VMAs before the hole are
- *       still changed, as Linux does).</li>
+ *   <li>Checks, in the kernel's order: PROT_GROWSDOWN with PROT_GROWSUP, an unaligned start
+ *       (EINVAL); a zero length succeeds; the range wrapping (ENOMEM); unknown prot bits
+ *       (EINVAL); no VMA at the start (ENOMEM, PROT_GROWSDOWN: a VMA that does not grow down is
+ *       EINVAL; PROT_GROWSUP is EINVAL once a VMA is found, x86 has none that grows up); every
+ *       page of the range must be mapped, else ENOMEM (VMAs before the hole are still changed,
+ *       as Linux does).</li>
  *   <li>A VMA may only gain rights its VM_MAY* flags allow, else EACCES.</li>
  *   <li>VMAs straddling the ends are split (mprotect_fixup → vma_modify_flags), flags updated and
  *       merged with compatible neighbours.</li>
@@ -26,30 +29,30 @@ public final class Mprotect {
             PROT_GROWSUP = 0x02000000;
 
     public static long doMprotect(MmStruct mm, long start, long len, int prot) {
+        int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+        prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
+        if (grows == (PROT_GROWSDOWN | PROT_GROWSUP)) return -Errno.EINVAL;
         if ((start & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
-        if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP)) != 0) {
-            return -Errno.EINVAL;
-        }
-        if ((prot & (PROT_GROWSDOWN | PROT_GROWSUP)) == (PROT_GROWSDOWN | PROT_GROWSUP)) return -Errno.EINVAL;
-        // x86 has no VM_GROWSUP VMAs: PROT_GROWSUP can only fail.
-        if ((prot & PROT_GROWSUP) != 0) return -Errno.EINVAL;
         if (len == 0) return 0;
         long alignedLen = MmStruct.pageAlign(len);
-        if (alignedLen == 0) return -Errno.ENOMEM;
         long end = start + alignedLen;
-        if (end <= start) return -Errno.ENOMEM;
-        Vma first = mm.findVma(start);
-        if (first == null) return -Errno.ENOMEM;
-        if ((prot & PROT_GROWSDOWN) != 0) {
+        if (Long.compareUnsigned(end, start) <= 0) return -Errno.ENOMEM;
+        if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) != 0) return -Errno.EINVAL; // arch_validate_prot()
+        // vma_find(start, end): the first VMA that overlaps the range.
+        Vma first = Long.compareUnsigned(start, MmStruct.TASK_SIZE) >= 0 ? null : mm.findVma(start);
+        if (first == null || Long.compareUnsigned(first.start(), end) >= 0) return -Errno.ENOMEM;
+        if (grows == PROT_GROWSDOWN) {
             if (!first.has(VmFlags.VM_GROWSDOWN)) return -Errno.EINVAL;
             start = first.start();
-        } else if (first.start() > start) {
-            return -Errno.ENOMEM;
+        } else {
+            if (first.start() > start) return -Errno.ENOMEM;
+            // x86 has no VM_GROWSUP VMAs: PROT_GROWSUP fails once the range is found mapped.
+            if (grows == PROT_GROWSUP) return -Errno.EINVAL;
         }
         int newRights = VmFlags.calcVmProtBits(prot);
         long nstart = start;
         long result = 0;
-        while (nstart < end) {
+        while (Long.compareUnsigned(nstart, end) < 0) {
             Vma vma = mm.vmaLookup(nstart);
             if (vma == null) {
                 result = -Errno.ENOMEM;
@@ -60,7 +63,7 @@ public final class Mprotect {
                 result = -Errno.EACCES;
                 break;
             }
-            long tmpEnd = Math.min(vma.end(), end);
+            long tmpEnd = Long.compareUnsigned(vma.end(), end) < 0 ? vma.end() : end;
             long r = mprotectFixup(mm, vma, nstart, tmpEnd, newRights);
             if (r < 0) {
                 result = r;
@@ -68,7 +71,7 @@ public final class Mprotect {
             }
             nstart = tmpEnd;
         }
-        mm.env().tlbFlush().flushTlbMmRange(mm, start, end, false);
+        mm.env().tlbFlush().flushTlbMmRange(mm, start, nstart, false); // what changed
         return result;
     }
 

@@ -3,18 +3,31 @@ package io.mmemu.mm.vma;
 import io.mmemu.mm.pgtable.PageTable;
 
 /**
- * Models the mremap() syscall, mm/mremap.c.
+ * Models the mremap() syscall, mm/mremap.c (6.18's do_mremap()), with its checks in the kernel's
+ * order. Lengths are unsigned, as the kernel compares them.
  *
  * <ol>
- *   <li>Checks: unknown flags, MREMAP_FIXED or MREMAP_DONTUNMAP without MREMAP_MAYMOVE, an
- *       unaligned old address, a zero new length → EINVAL; DONTUNMAP needs old_len == new_len
- *       and a private anonymous mapping; the old range must lie in one VMA, else EFAULT.</li>
- *   <li>MREMAP_FIXED: unmap whatever is at the new range, then move there.</li>
- *   <li>Shrinking unmaps the tail and returns the old address.</li>
- *   <li>Growing: in place when the VMA ends at the old range's end and the space after it is
- *       free (vma_expand); else, with MREMAP_MAYMOVE, move_vma(): a new VMA below mmap_base,
- *       the page-table entries moved (move_page_tables — the frames stay where they are), the
- *       old range unmapped (or left empty with MREMAP_DONTUNMAP); else ENOMEM.</li>
+ *   <li>check_mremap_params(): unknown flags, an unaligned old address, a new length that is 0
+ *       once page aligned or past TASK_SIZE → EINVAL; with MREMAP_FIXED or MREMAP_DONTUNMAP also
+ *       a new range past TASK_SIZE, an unaligned new address, no MREMAP_MAYMOVE, (DONTUNMAP) old_len != new_len,
+ *       or new and old ranges that overlap → EINVAL, and ENOMEM when the move could pass
+ *       max_map_count.</li>
+ *   <li>A move without resize (MREMAP_FIXED, old_len == new_len) is remap_move(): every VMA in
+ *       the old range moves, split at the range's ends, the gaps between them kept; the range
+ *       must start in a VMA (EFAULT).</li>
+ *   <li>Otherwise the old address must lie in a VMA (vma_lookup(), else EFAULT) and, when the
+ *       call maps something new (it grows or moves), check_prep_vma(): old_len 0 duplicates a
+ *       mapping, which only a shared one can be (EINVAL); the old range (cut to new_len when
+ *       shrinking) must not cross the VMA's end (EFAULT); a growing range must not wrap the file
+ *       offset (EINVAL).</li>
+ *   <li>mremap_to() (FIXED or DONTUNMAP): with FIXED whatever is at the new range is unmapped
+ *       first; a shrink unmaps the tail; then the new address (FIXED: EPERM below
+ *       mmap_min_addr; DONTUNMAP alone: {@code newAddr} is a hint) and move_vma().</li>
+ *   <li>mremap_at(): the same length returns the address; shrinking unmaps the tail; growing
+ *       is in place when the VMA ends at the old range's end and the space after it is free
+ *       (vma_expand), else, with MREMAP_MAYMOVE, move_vma(): a new VMA below mmap_base, the
+ *       page-table entries moved (move_page_tables — the frames stay where they are), the old
+ *       range unmapped (or left empty with MREMAP_DONTUNMAP); else ENOMEM.</li>
  * </ol>
  */
 public final class Mremap {
@@ -22,87 +35,141 @@ public final class Mremap {
 
     public static final int MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
 
-    public static long doMremap(MmStruct mm, long oldAddr, long oldLenIn, long newLenIn, int flags, long newAddr) {
+    public static long doMremap(MmStruct mm, long addr, long oldLenIn, long newLenIn, int flags, long newAddr) {
+        // check_mremap_params()
         if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0) return -Errno.EINVAL;
-        if ((flags & MREMAP_FIXED) != 0 && (flags & MREMAP_MAYMOVE) == 0) return -Errno.EINVAL;
-        if ((flags & MREMAP_DONTUNMAP) != 0 && ((flags & MREMAP_MAYMOVE) == 0 || oldLenIn != newLenIn)) {
-            return -Errno.EINVAL;
-        }
-        if ((oldAddr & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+        if ((addr & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
         long oldLen = MmStruct.pageAlign(oldLenIn);
         long newLen = MmStruct.pageAlign(newLenIn);
         if (newLen == 0) return -Errno.EINVAL;
-        if (newLen > MmStruct.TASK_SIZE || oldLen > MmStruct.TASK_SIZE) return -Errno.EINVAL;
-
-        // As Linux: MREMAP_DONTUNMAP always moves (to a new address found with new_addr as a hint),
-        // so it goes through mremap_to() as FIXED does; taking the shrink-or-grow path below made a
-        // DONTUNMAP call with old_len == new_len return the old address and move nothing.
-        if ((flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0) return mremapTo(mm, oldAddr, oldLen, newAddr, newLen, flags);
-
-        if (oldLen >= newLen) {
-            if (oldLen > newLen) {
-                long r = mm.doMunmap(oldAddr + newLen, oldLen - newLen);
-                if (r < 0) return r;
+        if (Long.compareUnsigned(newLen, MmStruct.TASK_SIZE) > 0) return -Errno.EINVAL;
+        boolean impliesNewAddr = (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0;
+        if (impliesNewAddr) {
+            if (Long.compareUnsigned(newAddr, MmStruct.TASK_SIZE - newLen) > 0) return -Errno.EINVAL;
+            if ((newAddr & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+            if ((flags & MREMAP_MAYMOVE) == 0) return -Errno.EINVAL;
+            if ((flags & MREMAP_DONTUNMAP) != 0 && oldLen != newLen) return -Errno.EINVAL; // once page aligned
+            // vrm_overlaps(): the old and new ranges must not overlap.
+            if (Long.compareUnsigned(addr + oldLen, newAddr) > 0 && Long.compareUnsigned(newAddr + newLen, addr) > 0) {
+                return -Errno.EINVAL;
             }
-            return oldAddr;
+            // Both VMAs may split in three before anything is unmapped: refuse what could pass the limit.
+            if (mm.mapCount() + 2 >= mm.maxMapCount() - 3) return -Errno.ENOMEM;
         }
-        Vma vma = mm.vmaLookup(oldAddr);
-        if (vma == null || oldAddr + oldLen > vma.end()) return -Errno.EFAULT;
-        if (oldLen == 0) {
-            // old_len 0: a second mapping of the same pages, for shared mappings only.
-            if (!vma.has(VmFlags.VM_SHARED) || vma.file() == null) return -Errno.EINVAL;
-            if ((flags & MREMAP_MAYMOVE) == 0) return -Errno.ENOMEM;
-            long dest = mm.getUnmappedArea(0, newLen);
-            if (dest < 0) return dest;
-            long pgoff = vma.pgoff() + ((oldAddr - vma.start()) >>> 12);
-            return mm.mmapRegion(dest, newLen, vma.flags(), vma.file(), pgoff, vma.name());
+        if ((flags & MREMAP_FIXED) != 0 && oldLen == newLen) return remapMove(mm, addr, oldLen, newAddr, flags);
+        Vma vma = mm.vmaLookup(addr);
+        if (vma == null) return -Errno.EFAULT;
+        boolean grows = Long.compareUnsigned(newLen, oldLen) > 0;
+        if (grows || impliesNewAddr) {
+            long err = checkPrepVma(vma, addr, oldLen, newLen);
+            if (err != 0) return err;
         }
+        return impliesNewAddr ? mremapTo(mm, addr, oldLen, newAddr, newLen, flags)
+                : mremapAt(mm, vma, addr, oldLen, newLen, flags);
+    }
 
-        // vma_expand(): grow in place when the VMA ends here and the space above is free.
-        long oldEnd = oldAddr + oldLen;
-        if (vma.end() == oldEnd && oldAddr + newLen <= MmStruct.TASK_SIZE && mm.isFree(oldEnd, oldAddr + newLen)) {
+    /**
+     * Models remap_move(): each VMA in [addr, addr + len) moves by itself (check_prep_vma() and
+     * mremap_to() for its part of the range), the first to {@code newAddr}, each next one after
+     * the previous one's new end plus the gap that separated them; no VMA at {@code addr} is
+     * EFAULT. The first VMA's new address, or the first error (earlier VMAs stay moved).
+     */
+    private static long remapMove(MmStruct mm, long addr, long len, long newAddr, int flags) {
+        long end = addr + len;
+        long result = -Errno.EFAULT;
+        boolean seen = false;
+        long target = newAddr, lastEnd = addr, cursor = addr;
+        while (true) {
+            Vma vma = mm.findVma(cursor);
+            if (vma == null || Long.compareUnsigned(vma.start(), end) >= 0) break;
+            if (!seen && addr < vma.start()) return -Errno.EFAULT; // no gap at the start of the range
+            long from = Math.max(vma.start(), addr);
+            long to = Long.compareUnsigned(vma.end(), end) < 0 ? vma.end() : end;
+            long offset = seen ? vma.start() - lastEnd : 0;
+            lastEnd = vma.end();
+            cursor = vma.end();
+            long r = checkPrepVma(vma, from, to - from, to - from);
+            if (r == 0) r = mremapTo(mm, from, to - from, target + offset, to - from, flags);
+            if (r < 0) return r;
+            if (!seen) result = r;
+            seen = true;
+            target = r + (to - from);
+        }
+        return result;
+    }
+
+    /** Models mremap_at(): resize in place, or move (MREMAP_MAYMOVE) to wherever there is room. */
+    private static long mremapAt(MmStruct mm, Vma vma, long addr, long oldLen, long newLen, int flags) {
+        int cmp = Long.compareUnsigned(oldLen, newLen);
+        if (cmp == 0) return addr;
+        if (cmp > 0) {
+            long r = mm.doMunmap(addr + newLen, oldLen - newLen);
+            return r < 0 ? r : addr;
+        }
+        // vma_expand(): grow in place when the VMA ends at the old range's end and the space above is free.
+        long oldEnd = addr + oldLen;
+        if (vma.end() == oldEnd && Long.compareUnsigned(newLen, MmStruct.TASK_SIZE - addr) <= 0
+                && mm.isFree(oldEnd, addr + newLen)) {
             Vma next = mm.findVma(oldEnd);
-            if (next == null || next.start() >= oldAddr + newLen) {
-                vma.end = oldAddr + newLen;
+            if (next == null || next.start() >= addr + newLen) {
+                vma.end = addr + newLen;
                 mm.mergeAround(vma);
-                return oldAddr;
+                return addr;
             }
         }
         if ((flags & MREMAP_MAYMOVE) == 0) return -Errno.ENOMEM;
         long dest = mm.getUnmappedArea(0, newLen);
         if (dest < 0) return dest;
-        return moveVma(mm, vma, oldAddr, oldLen, dest, newLen, (flags & MREMAP_DONTUNMAP) != 0);
+        if (oldLen == 0) return duplicate(mm, vma, addr, dest, newLen);
+        return moveVma(mm, vma, addr, oldLen, dest, newLen, false);
     }
 
     /** Models mremap_to(): MREMAP_FIXED, or MREMAP_DONTUNMAP with {@code newAddr} as a hint. */
-    private static long mremapTo(MmStruct mm, long oldAddr, long oldLen, long newAddr, long newLen, int flags) {
+    private static long mremapTo(MmStruct mm, long addr, long oldLen, long newAddr, long newLen, int flags) {
         boolean fixed = (flags & MREMAP_FIXED) != 0;
-        if ((newAddr & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
-        if (newAddr > MmStruct.TASK_SIZE - newLen) return -Errno.EINVAL;
-        // The ranges must not overlap.
-        if (newAddr < oldAddr + oldLen && oldAddr < newAddr + newLen) return -Errno.EINVAL;
-        Vma vma = mm.vmaLookup(oldAddr);
-        if (vma == null || oldAddr + Math.min(oldLen, newLen) > vma.end()) return -Errno.EFAULT;
-        if ((flags & MREMAP_DONTUNMAP) != 0 && (!vma.isAnonymous() || vma.has(VmFlags.VM_SHARED))) return -Errno.EINVAL;
-        if (oldLen == 0 && (!vma.has(VmFlags.VM_SHARED) || vma.file() == null)) return -Errno.EINVAL;
         if (fixed) {
             long r = mm.doMunmap(newAddr, newLen);
             if (r < 0) return r;
         }
-        if (oldLen == 0) {
-            // A second mapping of the same shared pages at new_addr; the old one stays.
-            long pgoff = vma.pgoff() + ((oldAddr - vma.start()) >>> 12);
-            return mm.mmapRegion(newAddr, newLen, vma.flags(), vma.file(), pgoff, vma.name());
-        }
-        if (oldLen > newLen) {
-            long r = mm.doMunmap(oldAddr + newLen, oldLen - newLen);
+        if (Long.compareUnsigned(oldLen, newLen) > 0) {
+            long r = mm.doMunmap(addr + newLen, oldLen - newLen);
             if (r < 0) return r;
             oldLen = newLen;
         }
-        vma = mm.vmaLookup(oldAddr);
-        long dest = fixed ? newAddr : mm.getUnmappedArea(newAddr, newLen);
-        if (dest < 0) return dest;
-        return moveVma(mm, vma, oldAddr, oldLen, dest, newLen, (flags & MREMAP_DONTUNMAP) != 0);
+        Vma vma = mm.vmaLookup(addr);
+        if (vma == null) return -Errno.EFAULT;
+        // vrm_set_new_addr(): get_unmapped_area() with MAP_FIXED, or with the new address as a hint.
+        long dest;
+        if (fixed) {
+            dest = newAddr;
+            if (dest < MmStruct.MMAP_MIN_ADDR) return -Errno.EPERM; // security_mmap_addr()
+        } else {
+            dest = mm.getUnmappedArea(newAddr, newLen);
+            if (dest < 0) return dest;
+        }
+        if (oldLen == 0) return duplicate(mm, vma, addr, dest, newLen);
+        return moveVma(mm, vma, addr, oldLen, dest, newLen, (flags & MREMAP_DONTUNMAP) != 0);
+    }
+
+    /**
+     * Models check_prep_vma() for a call that grows or moves: old_len 0 duplicates a mapping,
+     * which only a shared one can be (EINVAL); the old range, cut to new_len when shrinking, must
+     * not cross the VMA's end (EFAULT); a growing range must not wrap the file offset (EINVAL).
+     */
+    private static long checkPrepVma(Vma vma, long addr, long oldLen, long newLen) {
+        if (oldLen == 0 && !vma.has(VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE)) return -Errno.EINVAL;
+        long kept = Long.compareUnsigned(oldLen, newLen) > 0 ? newLen : oldLen;
+        if (Long.compareUnsigned(kept, vma.end() - addr) > 0) return -Errno.EFAULT;
+        if (newLen == oldLen) return 0;
+        long pgoff = vma.pgoff() + ((addr - vma.start()) >>> 12);
+        if (Long.compareUnsigned(pgoff + (newLen >>> 12), pgoff) < 0) return -Errno.EINVAL;
+        return 0;
+    }
+
+    /** old_len 0: a second mapping of the same shared pages at {@code dest}; the old one stays. */
+    private static long duplicate(MmStruct mm, Vma vma, long addr, long dest, long newLen) {
+        long pgoff = vma.pgoff() + ((addr - vma.start()) >>> 12);
+        return mm.mmapRegion(dest, newLen, vma.flags(), vma.file(), pgoff, vma.name());
     }
 
     /** Models move_vma(): a new VMA at {@code dest}, page-table entries moved, the old range unmapped. */

@@ -419,6 +419,26 @@ final class AddressSpaces implements AutoCloseable {
             return;
         }
         expect((r & (PAGE_SIZE - 1)) == 0, "mremap returned an unaligned address");
+        if (mode == MmAction.RemapMode.FIXED && oldLen == newLen) {
+            // remap_move() (6.17+): every mapping in the old range moves by the same distance, the
+            // holes between them kept; the new range's pages across those holes stay as they were.
+            expect(r == newAddr, "MREMAP_FIXED must move to the address given");
+            expect(ref.pages.containsKey(old), "mremap moved a range that does not start in a mapping");
+            outcome(prot != null ? "mremap move FIXED" : "mremap move FIXED, several VMAs");
+            TreeMap<Long, Integer> movedPages = new TreeMap<>();
+            for (Map.Entry<Long, Integer> e : ref.pages.subMap(old, old + oldLen).entrySet()) {
+                movedPages.put(e.getKey() - old + r, e.getValue());
+            }
+            TreeMap<Long, Byte> movedBytes = new TreeMap<>();
+            for (Map.Entry<Long, Byte> e : ref.bytes.subMap(old, old + oldLen).entrySet()) {
+                movedBytes.put(e.getKey() - old + r, e.getValue());
+            }
+            for (long p : movedPages.keySet()) ref.unmap(p, p + PAGE_SIZE);
+            ref.unmap(old, old + oldLen);
+            ref.pages.putAll(movedPages);
+            ref.bytes.putAll(movedBytes);
+            return;
+        }
         boolean mayOnlyShrink = mode == MmAction.RemapMode.IN_PLACE || mode == MmAction.RemapMode.MAYMOVE;
         if (mayOnlyShrink && newLen <= oldLen) {
             expect(r == old, "a shrinking mremap stays in place");
@@ -489,7 +509,7 @@ final class AddressSpaces implements AutoCloseable {
         long addr = a.where().resolve(mm);
         long end = addr + a.pages() * PAGE_SIZE;
         String name = MmAction.Madvise.adviceName(a.advice());
-        long r = Madvise.doMadvise(mm, addr, end - addr, a.advice());
+        long r = Madvise.doMadvise(mm, addr, end - addr, a.advice(), new io.mmemu.mm.uaccess.UserAccess(mm.env())::faultIn);
         log(String.format("madvise(0x%x, 0x%x, %s)", addr, end - addr, name), r);
         // Every page here is private anonymous memory, where MADV_WIPEONFORK is allowed; a hole
         // makes the call return ENOMEM after the advice applied to the VMAs in the range.

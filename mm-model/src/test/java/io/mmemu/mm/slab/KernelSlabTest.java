@@ -114,7 +114,8 @@ class KernelSlabTest {
         assertEquals(0, Mprotect.doMprotect(mm, b + 8 * PAGE, 2 * PAGE, PROT_READ | PROT_WRITE));
         assertEquals(2, mm.mapCount(), mm.maps());
         checkObjects("mprotect merges back");
-        assertEquals(0, Madvise.doMadvise(mm, b + 10 * PAGE, 2 * PAGE, Madvise.MADV_DONTFORK));
+        assertEquals(0, Madvise.doMadvise(mm, b + 10 * PAGE, 2 * PAGE, Madvise.MADV_DONTFORK,
+                new io.mmemu.mm.uaccess.UserAccess(mm.env())::faultIn));
         assertEquals(4, mm.mapCount());
         checkObjects("madvise DONTFORK split");
         long moved = Mremap.doMremap(mm, b + 16 * PAGE, 2 * PAGE, 8 * PAGE, Mremap.MREMAP_MAYMOVE, 0);

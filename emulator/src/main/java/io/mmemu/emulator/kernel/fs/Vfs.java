@@ -29,8 +29,8 @@ import java.util.function.Function;
  * The host's special files under --root (FIFOs, sockets, devices) are not opened: EACCES.
  */
 public final class Vfs {
-    public static final int O_ACCMODE = 3, O_RDONLY = 0, O_CREAT = 0x40, O_TRUNC = 0x200, O_DIRECTORY = 0x10000,
-            O_CLOEXEC = 0x80000;
+    public static final int O_ACCMODE = 3, O_RDONLY = 0, O_CREAT = 0x40, O_EXCL = 0x80, O_TRUNC = 0x200,
+            O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
 
     private final Path root;
     private final Map<String, Function<Task, byte[]>> procfs;
@@ -90,20 +90,37 @@ public final class Vfs {
         String path = absolute(guestPath);
         // The mount comes first: what lies below it (a --root's tmp, the host's /tmp) is hidden.
         if (Tmpfs.owns(path)) return tmpfs.open(path, flags, mode, guestPath.endsWith("/"));
+        boolean trailingSlash = guestPath.endsWith("/") && !path.equals("/");
+        if ((flags & O_CREAT) != 0) {
+            // open_last_lookups(): a name to create cannot end in a slash. do_open(): an existing
+            // file is EEXIST with O_EXCL and EISDIR if a directory, before any permission check,
+            // and otherwise opened as it is (O_CREAT creates nothing then).
+            if (trailingSlash) return -Errno.EISDIR;
+            Object existing = lookup(path, O_RDONLY, 0, task);
+            if (existing instanceof OpenFile f) {
+                if ((flags & O_EXCL) != 0) return -Errno.EEXIST;
+                if (f.content() instanceof OpenFile.Directory) return -Errno.EISDIR;
+                flags &= ~O_CREAT;
+            }
+        }
+        // O_NOFOLLOW: a symbolic link as the last component is not followed (a trailing slash
+        // follows it anyway): it is no directory (ENOTDIR with O_DIRECTORY), and may_open() refuses
+        // to open it (ELOOP) unless O_PATH opens the link itself.
+        if ((flags & O_NOFOLLOW) != 0 && !trailingSlash && linkTarget(path, task) != null) {
+            if ((flags & O_DIRECTORY) != 0) return -Errno.ENOTDIR;
+            if ((flags & O_PATH) == 0) return -Errno.ELOOP;
+        }
         if (isProcDirectory(path, task)) {
             Stat st = new Stat(0x16, path.hashCode() & 0xffff, 9, Stat.S_IFDIR | 0555, 0, 0, 0, 0, 1024, 0, 0, 0, 0, 0, 0, 0);
             return new OpenFile(new OpenFile.Directory(st), path, flags);
         }
-        if (guestPath.endsWith("/") && !path.equals("/")) {
-            // A trailing slash names a directory: on anything else the lookup fails with ENOTDIR.
-            Object o = open(path, flags & ~O_DIRECTORY, task);
+        if (trailingSlash || (flags & O_DIRECTORY) != 0) {
+            // A trailing slash or O_DIRECTORY names a directory: on anything else the lookup fails
+            // with ENOTDIR, before the access mode is checked.
+            Object o = open(path, O_RDONLY, task);
             if (o instanceof Integer e) return e;
-            return ((OpenFile) o).content() instanceof OpenFile.Directory ? o : -Errno.ENOTDIR;
-        }
-        if ((flags & O_DIRECTORY) != 0) {
-            Object o = open(path, flags & ~O_DIRECTORY, task);
-            if (o instanceof Integer e) return e;
-            return ((OpenFile) o).content() instanceof OpenFile.Directory ? o : -Errno.ENOTDIR;
+            if (!(((OpenFile) o).content() instanceof OpenFile.Directory)) return -Errno.ENOTDIR;
+            return open(path, flags & ~O_DIRECTORY, task);
         }
         boolean wantsWrite = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0;
         if (path.startsWith("/proc/")) {
@@ -300,9 +317,13 @@ public final class Vfs {
         }
     }
 
-    /** readlink(): only /proc/self/exe is a link here. */
+    /** readlink(): only /proc/self/exe is a link here; a trailing slash follows it (ENOTDIR, or EINVAL for a directory). */
     public Object readlink(String guestPath, Task task) {
         String path = absolute(guestPath);
+        if (guestPath.endsWith("/") && !path.equals("/")) {
+            Object o = open(guestPath, O_RDONLY, task);
+            return o instanceof Integer e ? e : -Errno.EINVAL;
+        }
         if (path.startsWith("/proc/")) {
             String name = procName(path, task);
             if (name == null) return -Errno.ENOENT;
