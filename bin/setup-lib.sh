@@ -21,3 +21,138 @@ mmemu_load_settings() {
   [ -x "$JAVA_HOME/bin/java" ] && [ -f "$MMEMU_UNICORN_LIB" ] && [ -f "${MMEMU_NATIVE_LIB:-}" ] && command -v musl-gcc >/dev/null 2>&1 \
     && command -v mvn >/dev/null 2>&1
 }
+
+# --- one Maven build at a time ------------------------------------------------------------
+# Every script that runs Maven in this checkout (bin/mmemu, bin/test, bin/bench, bin/campaign) holds
+# .mmemu/build.lock while it does: two builds writing the same target/ directories break each
+# other ("zip file is empty", missing classes). The lock is on fd 8, so Maven and the JVMs it
+# forks hold it too; it goes when the last of them exits, or with mmemu_build_unlock.
+mmemu_build_lock() {
+  mkdir -p "$MMEMU_STATE"
+  exec 8>>"$MMEMU_STATE/build.lock"
+  if ! flock -n 8; then
+    printf 'mmemu: waiting for the build another bin/test, bin/bench, bin/campaign or bin/mmemu is running in this checkout...\n' >&2
+    flock 8
+  fi
+}
+
+mmemu_build_unlock() {
+  exec 8>&-
+}
+
+# --- the launcher's runtime ---------------------------------------------------------------
+# bin/mmemu never runs java from target/, which any build rewrites under a starting or running
+# JVM. It runs from .mmemu/runtime, a symlink to a copy of one complete build that nothing
+# changes afterwards: .mmemu/runtime.XXXXXX with lib/ (the jars), guest/ (the built guest
+# programs), classpath, mmemu.aot (the JDK's AOT cache, made by a training run) and stamp (its
+# time is when the build started; it is written last). A new build goes to a fresh directory and
+# is swapped in by renaming the symlink, which is atomic. A running launcher holds a shared flock
+# on its runtime's stamp (fd 9, inherited by java), and a directory is removed only by the next
+# build and only when nobody holds it.
+
+MMEMU_MAIN=io.mmemu.emulator.cli.Main
+# The launcher's JVM options. The AOT cache is used only by a JVM started with the same ones, so
+# the training run gets them too. aot/cds logging is off: a stale or unreadable cache must not
+# print on the guest's stdout (the JVM then starts without it, only slower).
+MMEMU_JAVA_OPTS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xss8m -XX:-UsePerfData '-Xlog:aot*=off' '-Xlog:cds*=off')
+
+# What the launcher's build reads: a change to any of these (by mtime) makes the runtime stale.
+mmemu_runtime_inputs() {
+  MMEMU_INPUTS=("$MMEMU_ROOT/pom.xml" "$MMEMU_ROOT/bin/setup-lib.sh" "$MMEMU_ROOT/test-programs/build-guests.sh"
+                "$MMEMU_STATE/settings")
+  local module
+  for module in slub mm-model tlb test-programs emulator; do
+    MMEMU_INPUTS+=("$MMEMU_ROOT/$module/pom.xml" "$MMEMU_ROOT/$module/src")
+  done
+}
+
+# The current runtime directory, or nothing (status 1) when there is none.
+mmemu_current_runtime() {
+  local target
+  target=$(readlink "$MMEMU_STATE/runtime" 2>/dev/null) || return 1
+  [ -f "$MMEMU_STATE/$target/stamp" ] || return 1
+  printf '%s\n' "$MMEMU_STATE/$target"
+}
+
+# True when there is no runtime or an input is newer than its build: one find that stops at the
+# first newer file (a few milliseconds).
+mmemu_runtime_stale() {
+  local rt
+  rt=$(mmemu_current_runtime) || return 0
+  mmemu_runtime_inputs
+  [ -n "$(find "${MMEMU_INPUTS[@]}" -newer "$rt/stamp" -print -quit 2>/dev/null)" ]
+}
+
+# Builds what the launcher runs and publishes it as the new runtime. The caller holds the build lock.
+mmemu_build_runtime() {
+  local log="$MMEMU_STATE/build.log" started="$MMEMU_STATE/build.started" rt jars=() entries=() entry i=0
+  touch "$started"
+  if ! (cd "$MMEMU_ROOT" && mvn -q -B -ntp package -pl emulator -am -Dmaven.test.skip=true) >"$log" 2>&1 </dev/null; then
+    tail -n 30 "$log" >&2
+    mmemu_die "the build failed (full log: .mmemu/build.log)" \
+      "cd $MMEMU_ROOT && mvn package -pl emulator -am -Dmaven.test.skip=true"
+  fi
+  rt=$(mktemp -d "$MMEMU_STATE/runtime.XXXXXX")
+  mkdir "$rt/lib"
+  IFS=: read -r -a entries < "$MMEMU_ROOT/emulator/target/runtime.classpath" || true   # no final newline
+  local own=""   # the emulator's own jar: the newest, should an older version's still lie there
+  for entry in "$MMEMU_ROOT"/emulator/target/emulator-*.jar; do
+    if [ -z "$own" ] || [ "$entry" -nt "$own" ]; then own=$entry; fi
+  done
+  for entry in "$own" "${entries[@]}"; do
+    [ -f "$entry" ] || mmemu_die "the build left no $entry" "cd $MMEMU_ROOT && mvn package -pl emulator -am -Dmaven.test.skip=true"
+    i=$((i + 1))
+    cp "$entry" "$rt/lib/$i-${entry##*/}"   # numbered: jars of different groups may share a name
+    jars+=("$rt/lib/$i-${entry##*/}")
+  done
+  (IFS=:; printf '%s\n' "${jars[*]}") > "$rt/classpath"
+  cp -R "$MMEMU_ROOT/test-programs/target/guest" "$rt/guest"
+  mmemu_train_aot_cache "$rt" >>"$log" 2>&1 </dev/null
+  touch -r "$started" "$rt/stamp"
+  ln -s "${rt##*/}" "$MMEMU_STATE/next-runtime"
+  mv -T "$MMEMU_STATE/next-runtime" "$MMEMU_STATE/runtime"
+  mmemu_remove_unused_runtimes "$rt"
+}
+
+# The AOT cache (JEP 483/515): a training run of a small program records which classes load and
+# how methods behave, and the JVM writes them to RUNTIME/mmemu.aot, which later runs map at
+# start-up instead of loading, verifying and linking those classes again. Without it (the
+# training failed) the launcher still works, only slower to start.
+mmemu_train_aot_cache() {
+  local rt=$1 cp
+  read -r cp < "$rt/classpath"
+  # The training program exits with its own status (hello: 7); what counts is that a cache was written.
+  "$JAVA_HOME/bin/java" "${MMEMU_JAVA_OPTS[@]}" -XX:AOTCacheOutput="$rt/mmemu.aot" \
+    -Dmmemu.unicorn.lib="$MMEMU_UNICORN_LIB" -Dmmemu.native.lib="$MMEMU_NATIVE_LIB" -Dmmemu.guest.dir="$rt/guest" \
+    -cp "$cp" "$MMEMU_MAIN" run "$rt/guest/hello" || true
+  [ -f "$rt/mmemu.aot" ] || echo "mmemu: no AOT cache was written; the launcher runs without it" >&2
+}
+
+# Removes every runtime directory but CURRENT that no launcher holds. The caller holds the build lock.
+mmemu_remove_unused_runtimes() {
+  local current=$1 dir
+  for dir in "$MMEMU_STATE"/runtime.*; do
+    [ -d "$dir" ] && [ "$dir" != "$current" ] || continue
+    if [ -f "$dir/stamp" ]; then
+      # Unlink the stamp under an exclusive lock: a launcher that opened it before sees it gone and
+      # looks up the runtime again.
+      (exec 7<"$dir/stamp" && flock -n -x 7 && rm -f "$dir/stamp") 2>/dev/null || continue
+    fi
+    rm -rf "$dir"
+  done
+}
+
+# Sets MMEMU_RUNTIME to the current runtime and holds it (a shared lock on fd 9, which the exec'd
+# java inherits) so that no build removes it while it is in use.
+mmemu_hold_runtime() {
+  local try rt
+  for try in 1 2 3 4 5 6 7 8; do
+    rt=$(mmemu_current_runtime) || break
+    if { exec 9<"$rt/stamp"; } 2>/dev/null; then
+      flock -s 9
+      if [ -f "$rt/stamp" ]; then MMEMU_RUNTIME=$rt; return 0; fi
+      exec 9<&-
+    fi
+  done
+  mmemu_die "no complete runtime in .mmemu/runtime" "remove .mmemu/runtime* and run bin/mmemu again"
+}
