@@ -1,6 +1,10 @@
 # Shared by bin/setup, bin/mmemu, bin/test and bin/bench: where things live, and how to say
 # what is wrong. Sourced, not run.
-MMEMU_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# (Parameter expansion, not dirname: bin/mmemu sources this on every run, and each program it
+# starts costs milliseconds; see bin/bench startup.)
+mmemu_lib_dir=${BASH_SOURCE[0]%/*}
+[ "$mmemu_lib_dir" != "${BASH_SOURCE[0]}" ] || mmemu_lib_dir=.
+MMEMU_ROOT=$(cd "$mmemu_lib_dir/.." && pwd)
 MMEMU_STATE="$MMEMU_ROOT/.mmemu"          # git-ignored: fetched packages, chosen JDK, library path
 
 mmemu_die() {   # mmemu_die WHAT FIX
@@ -42,13 +46,14 @@ mmemu_build_unlock() {
 
 # --- the launcher's runtime ---------------------------------------------------------------
 # bin/mmemu never runs java from target/, which any build rewrites under a starting or running
-# JVM. It runs from .mmemu/runtime, a symlink to a copy of one complete build that nothing
-# changes afterwards: .mmemu/runtime.XXXXXX with lib/ (the jars), guest/ (the built guest
-# programs), classpath, mmemu.aot (the JDK's AOT cache, made by a training run) and stamp (its
-# time is when the build started; it is written last). A new build goes to a fresh directory and
-# is swapped in by renaming the symlink, which is atomic. A running launcher holds a shared flock
-# on its runtime's stamp (fd 9, inherited by java), and a directory is removed only by the next
-# build and only when nobody holds it.
+# JVM. It runs from a copy of one complete build that nothing changes afterwards:
+# .mmemu/runtime.XXXXXX with lib/ (the jars), guest/ (the built guest programs), classpath,
+# mmemu.aot (the JDK's AOT cache, made by a training run) and stamp (its time is when the build
+# started; it is written last). .mmemu/current-runtime names the one in use; a new build goes to a
+# fresh directory and is swapped in by renaming a new current-runtime over the old, which is
+# atomic (and a file, unlike a symlink, is read without starting a program). A running launcher
+# holds a shared flock on its runtime's stamp (fd 9, inherited by java), and a directory is
+# removed only by the next build and only when nobody holds it.
 
 MMEMU_MAIN=io.mmemu.emulator.cli.Main
 # The launcher's JVM options. The AOT cache is used only by a JVM started with the same ones, so
@@ -66,21 +71,21 @@ mmemu_runtime_inputs() {
   done
 }
 
-# The current runtime directory, or nothing (status 1) when there is none.
+# Sets MMEMU_RUNTIME to the current runtime directory; status 1 (and no MMEMU_RUNTIME) when there is none.
 mmemu_current_runtime() {
-  local target
-  target=$(readlink "$MMEMU_STATE/runtime" 2>/dev/null) || return 1
-  [ -f "$MMEMU_STATE/$target/stamp" ] || return 1
-  printf '%s\n' "$MMEMU_STATE/$target"
+  local name
+  MMEMU_RUNTIME=
+  { read -r name < "$MMEMU_STATE/current-runtime"; } 2>/dev/null || return 1
+  [ -n "$name" ] && [ -f "$MMEMU_STATE/$name/stamp" ] || return 1
+  MMEMU_RUNTIME=$MMEMU_STATE/$name
 }
 
 # True when there is no runtime or an input is newer than its build: one find that stops at the
 # first newer file (a few milliseconds).
 mmemu_runtime_stale() {
-  local rt
-  rt=$(mmemu_current_runtime) || return 0
+  mmemu_current_runtime || return 0
   mmemu_runtime_inputs
-  [ -n "$(find "${MMEMU_INPUTS[@]}" -newer "$rt/stamp" -print -quit 2>/dev/null)" ]
+  [ -n "$(find "${MMEMU_INPUTS[@]}" -newer "$MMEMU_RUNTIME/stamp" -print -quit 2>/dev/null)" ]
 }
 
 # Builds what the launcher runs and publishes it as the new runtime. The caller holds the build lock.
@@ -109,8 +114,8 @@ mmemu_build_runtime() {
   cp -R "$MMEMU_ROOT/test-programs/target/guest" "$rt/guest"
   mmemu_train_aot_cache "$rt" >>"$log" 2>&1 </dev/null
   touch -r "$started" "$rt/stamp"
-  ln -s "${rt##*/}" "$MMEMU_STATE/next-runtime"
-  mv -T "$MMEMU_STATE/next-runtime" "$MMEMU_STATE/runtime"
+  printf '%s\n' "${rt##*/}" > "$MMEMU_STATE/current-runtime.new"
+  mv -f "$MMEMU_STATE/current-runtime.new" "$MMEMU_STATE/current-runtime"
   mmemu_remove_unused_runtimes "$rt"
 }
 
@@ -145,14 +150,14 @@ mmemu_remove_unused_runtimes() {
 # Sets MMEMU_RUNTIME to the current runtime and holds it (a shared lock on fd 9, which the exec'd
 # java inherits) so that no build removes it while it is in use.
 mmemu_hold_runtime() {
-  local try rt
+  local try
   for try in 1 2 3 4 5 6 7 8; do
-    rt=$(mmemu_current_runtime) || break
-    if { exec 9<"$rt/stamp"; } 2>/dev/null; then
+    mmemu_current_runtime || break
+    if { exec 9<"$MMEMU_RUNTIME/stamp"; } 2>/dev/null; then
       flock -s 9
-      if [ -f "$rt/stamp" ]; then MMEMU_RUNTIME=$rt; return 0; fi
+      [ -f "$MMEMU_RUNTIME/stamp" ] && return 0
       exec 9<&-
     fi
   done
-  mmemu_die "no complete runtime in .mmemu/runtime" "remove .mmemu/runtime* and run bin/mmemu again"
+  mmemu_die "no complete runtime in .mmemu (current-runtime names none)" "remove .mmemu/runtime.* and .mmemu/current-runtime, and run bin/mmemu again"
 }
