@@ -59,7 +59,13 @@ MMEMU_MAIN=io.mmemu.emulator.cli.Main
 # The launcher's JVM options. The AOT cache is used only by a JVM started with the same ones, so
 # the training run gets them too. aot/cds logging is off: a stale or unreadable cache must not
 # print on the guest's stdout (the JVM then starts without it, only slower).
-MMEMU_JAVA_OPTS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xss8m -XX:-UsePerfData '-Xlog:aot*=off' '-Xlog:cds*=off')
+# CompileThresholdScaling=10: the JIT compiles a method after 10 times as many calls or loop
+# iterations. A short run's start-up code (picocli, the linker's generated classes) was hot enough
+# to keep both compiler threads busy for ~250 ms of CPU that the run never got back: bin/mmemu
+# run hello took 420 ms with the default and 260-340 ms with 5-20 (bin/bench startup); a long
+# run reaches compiled code a little later (touch-pages 800000: within the noise of ~2.5 s runs).
+MMEMU_JAVA_OPTS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xss8m -XX:-UsePerfData -XX:CompileThresholdScaling=10
+                 '-Xlog:aot*=off' '-Xlog:cds*=off')
 
 # What the launcher's build reads: a change to any of these (by mtime) makes the runtime stale.
 mmemu_runtime_inputs() {

@@ -415,74 +415,80 @@ public final class Unicorn implements AutoCloseable {
         }
     }
 
-    // Upcall wrappers: one small class per callback shape, each catching everything.
+    // Upcall wrappers: one small class per callback, each catching everything; the shapes are
+    // UnicornNative's (every argument and the result a long).
 
     private record TlbFillUpcall(Unicorn owner, Hooks.TlbFill hook) {
         /** The uc_tlb_entry at {@code result}: paddr at offset 0, perms at 8. */
         private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
-        boolean invoke(long uc, long vaddr, int type, long result, long userData) {
+        /** bool (*)(uc_engine *, uint64_t vaddr, uc_mem_type type, uc_tlb_entry *result, void *user_data); 1 is true. */
+        long invoke(long uc, long vaddr, long type, long result, long userData) {
             try {
-                long t = hook.fill(vaddr, type);
-                if (t == Hooks.TlbFill.NO_TRANSLATION) return false;
+                long t = hook.fill(vaddr, (int) type);
+                if (t == Hooks.TlbFill.NO_TRANSLATION) return 0;
                 ALL.set(JAVA_LONG, result, t & ~0xfffL);
                 ALL.set(JAVA_INT, result + 8, (int) (t & Uc.PROT_ALL));
-                return true;
+                return 1;
             } catch (Throwable e) {
                 owner.hookFailed("TLB fill", e);
-                return false;
+                return 0;
             }
         }
     }
 
     private record SyscallUpcall(Unicorn owner, Hooks.Syscall hook) {
-        void invoke(long uc, long userData) {
+        long invoke(long uc, long userData) {
             try {
                 hook.onSyscall();
             } catch (Throwable e) {
                 owner.hookFailed("syscall", e);
             }
+            return 0;
         }
     }
 
     private record InterruptUpcall(Unicorn owner, Hooks.Interrupt hook) {
-        void invoke(long uc, int intno, long userData) {
+        long invoke(long uc, long intno, long userData) {
             try {
-                hook.onInterrupt(intno);
+                hook.onInterrupt((int) intno);
             } catch (Throwable e) {
                 owner.hookFailed("interrupt", e);
             }
+            return 0;
         }
     }
 
     private record InvalidInsnUpcall(Unicorn owner, Hooks.InvalidInstruction hook) {
-        boolean invoke(long uc, long userData) {
+        long invoke(long uc, long userData) {
             try {
-                return hook.onInvalidInstruction();
+                return hook.onInvalidInstruction() ? 1 : 0;
             } catch (Throwable e) {
                 owner.hookFailed("invalid instruction", e);
-                return false;
+                return 0;
             }
         }
     }
 
     private record CodeUpcall(Unicorn owner, Hooks.Code hook) {
-        void invoke(long uc, long address, int size, long userData) {
+        long invoke(long uc, long address, long size, long userData) {
             try {
-                hook.onCode(address, size);
+                hook.onCode(address, (int) size);
             } catch (Throwable e) {
                 owner.hookFailed("code", e);
             }
+            return 0;
         }
     }
 
     private record MemUpcall(Unicorn owner, Hooks.Memory hook) {
-        void invoke(long uc, int type, long address, int size, long value, long userData) {
+        long invoke(long uc, long type, long address, long size, long value, long userData) {
             try {
-                hook.onAccess(type, address, size, value);
+                hook.onAccess((int) type, address, (int) size, value);
             } catch (Throwable e) {
                 owner.hookFailed("memory", e);
             }
+            return 0;
         }
     }
 

@@ -1,7 +1,5 @@
 package io.mmemu.emulator.unicorn;
 
-import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.io.IOException;
@@ -98,15 +96,19 @@ final class UnicornNative {
     static final MethodHandle UC_CONTEXT_RESTORE = fn("uc_context_restore", L2);
     static final MethodHandle UC_CONTEXT_FREE = fn("uc_context_free", L1);
 
-    /** Upcall shapes (pointers as long, see package-info). */
-    static final FunctionDescriptor TLB_FILL_CB =
-            FunctionDescriptor.of(JAVA_BOOLEAN, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    static final FunctionDescriptor SYSCALL_CB = FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG);
-    static final FunctionDescriptor INTR_CB = FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_INT, JAVA_LONG);
-    static final FunctionDescriptor INSN_INVALID_CB = FunctionDescriptor.of(JAVA_BOOLEAN, JAVA_LONG, JAVA_LONG);
-    static final FunctionDescriptor CODE_CB = FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG);
+    /**
+     * Upcall shapes, in the same form: every argument and the result a long. A C int argument is
+     * the low half of its long (the upper half is undefined, so the callee casts it to int); a
+     * long returned where C expects bool or nothing leaves 1 or 0 in RAX, of which C reads AL or
+     * nothing. The TLB fill shares its shape with the 5-argument downcalls' erased type.
+     */
+    static final FunctionDescriptor TLB_FILL_CB = L5;
+    static final FunctionDescriptor SYSCALL_CB = L2;
+    static final FunctionDescriptor INTR_CB = L3;
+    static final FunctionDescriptor INSN_INVALID_CB = L2;
+    static final FunctionDescriptor CODE_CB = L4;
     static final FunctionDescriptor MEM_CB =
-            FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
 
     private static MethodHandle fn(String name, FunctionDescriptor fd, Linker.Option... options) {
         MemorySegment symbol = LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError(
