@@ -1,7 +1,8 @@
-# Shared by bin/setup, bin/mmemu, bin/test and bin/bench: where things live, and how to say
-# what is wrong. Sourced, not run.
-# (Parameter expansion, not dirname: bin/mmemu sources this on every run, and each program it
-# starts costs milliseconds; see bin/bench startup.)
+# Shared by bin/setup, bin/mmemu, bin/test, bin/bench and bin/campaign: where things live, how
+# builds take turns, the launcher's runtime, and how to say what is wrong. Sourced, not run.
+
+# Parameter expansion, not dirname: bin/mmemu sources this on every run, and each program it
+# starts costs milliseconds (bin/bench startup).
 mmemu_lib_dir=${BASH_SOURCE[0]%/*}
 [ "$mmemu_lib_dir" != "${BASH_SOURCE[0]}" ] || mmemu_lib_dir=.
 MMEMU_ROOT=$(cd "$mmemu_lib_dir/.." && pwd)
