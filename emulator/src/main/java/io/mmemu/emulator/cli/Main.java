@@ -1,20 +1,32 @@
 package io.mmemu.emulator.cli;
 
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code mmemu} command line: {@code run}, {@code demo}. */
 @Command(name = "mmemu", mixinStandardHelpOptions = true, version = "mmemu 0.1.0",
         description = "An instruction-level x86-64 MMU and memory-management emulator: runs static Linux programs on "
-                + "an emulated CPU whose every translation goes through a model of Linux x86-64 memory management.",
-        subcommands = {RunCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+                + "an emulated CPU whose every translation goes through a model of Linux x86-64 memory management.")
 public final class Main implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    /**
+     * The subcommands, in the order the usage lists them. A command line that starts with one of
+     * them other than help gets only that one: picocli reads a command's annotations when it is
+     * added, by reflection that every cold start pays for (bin/bench startup), while only the
+     * usage and help need them all.
+     */
+    private static final List<Map.Entry<String, Supplier<Object>>> SUBCOMMANDS = List.of(
+            Map.entry("run", RunCommand::new), Map.entry("demo", DemoCommand::new),
+            Map.entry("help", CommandLine.HelpCommand::new));
+
+    /** The command line this is the top of (a field, not picocli's @Spec: one annotation type fewer to read at start-up). */
+    private CommandLine commandLine;
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.err);
+        commandLine.usage(System.err);
     }
 
     public static void main(String[] args) {
@@ -23,9 +35,26 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit status (the guest's, for run). */
     public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        // Two optional lookups of picocli that every cold start paid for and no option uses: its
+        // Groovy closure support looks for groovy.lang.Closure on the class path (opening every jar,
+        // fastutil's 12,901 entries included), and its java.sql and java.time converters load
+        // those classes reflectively.
+        setIfAbsent("picocli.disable.closures", "true");
+        setIfAbsent("picocli.converters.excludes", "java\\.sql\\..*,java\\.time\\..*");
+        Main main = new Main();
+        CommandLine cl = new CommandLine(main);
+        main.commandLine = cl;
+        String first = args.length == 0 ? "" : args[0];
+        boolean onlyFirst = false;
+        for (Map.Entry<String, Supplier<Object>> sub : SUBCOMMANDS) {
+            onlyFirst |= sub.getKey().equals(first) && !first.equals("help");
+        }
+        for (Map.Entry<String, Supplier<Object>> sub : SUBCOMMANDS) {
+            if (!onlyFirst || sub.getKey().equals(first)) cl.addSubcommand(sub.getKey(), sub.getValue().get());
+        }
         // Everything after PROGRAM belongs to the guest, options included.
-        cl.getSubcommands().get("run").setStopAtPositional(true);
+        CommandLine run = cl.getSubcommands().get("run");
+        if (run != null) run.setStopAtPositional(true);
         cl.setOut(new java.io.PrintWriter(System.err, true));
         cl.setErr(new java.io.PrintWriter(System.err, true));
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -34,5 +63,9 @@ public final class Main implements Runnable {
             return 70; // EX_SOFTWARE
         });
         return cl.execute(args);
+    }
+
+    private static void setIfAbsent(String property, String value) {
+        if (System.getProperty(property) == null) System.setProperty(property, value);
     }
 }

@@ -62,7 +62,7 @@ public final class Unicorn implements AutoCloseable {
         Unicorn u;
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment out = tmp.allocate(ADDRESS);
-            check("uc_open", (int) UnicornNative.UC_OPEN.invokeExact(Uc.ARCH_X86, Uc.MODE_64, out));
+            check("uc_open", (long) UnicornNative.UC_OPEN.invokeExact((long) Uc.ARCH_X86, (long) Uc.MODE_64, out.address()));
             u = new Unicorn(out.get(JAVA_LONG, 0));
         } catch (Throwable t) {
             throw rethrow(t);
@@ -80,8 +80,8 @@ public final class Unicorn implements AutoCloseable {
     public long codeCacheBytes() {
         ensureOpen();
         try {
-            check("uc_ctl(TCG_BUFFER_SIZE)", (int) UnicornNative.UC_CTL_PTR.invokeExact(uc,
-                    Uc.ctl(Uc.CTL_TCG_BUFFER_SIZE, 1, Uc.CTL_IO_READ), scratch.address()));
+            check("uc_ctl(TCG_BUFFER_SIZE)", (long) UnicornNative.UC_CTL.invokeExact(uc,
+                    (long) Uc.ctl(Uc.CTL_TCG_BUFFER_SIZE, 1, Uc.CTL_IO_READ), scratch.address(), 0L));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -91,7 +91,7 @@ public final class Unicorn implements AutoCloseable {
     /** uc_version(): the library's version as {@code major << 24 | minor << 16 | patch << 8 | extra}. */
     public static int version() {
         try {
-            return (int) UnicornNative.UC_VERSION.invokeExact(MemorySegment.NULL, MemorySegment.NULL);
+            return (int) (long) UnicornNative.UC_VERSION.invokeExact(0L, 0L);
         } catch (Throwable t) {
             throw new IllegalStateException("uc_version", t);
         }
@@ -114,8 +114,8 @@ public final class Unicorn implements AutoCloseable {
     /** uc_strerror(): the library's text for an error code. */
     public static String strerror(int error) {
         try {
-            MemorySegment s = (MemorySegment) UnicornNative.UC_STRERROR.invokeExact(error);
-            return s.reinterpret(256).getString(0);
+            long s = (long) UnicornNative.UC_STRERROR.invokeExact((long) error);
+            return MemorySegment.ofAddress(s).reinterpret(256).getString(0);
         } catch (Throwable t) {
             return "uc_err " + error;
         }
@@ -128,7 +128,9 @@ public final class Unicorn implements AutoCloseable {
         return new IllegalStateException(t);
     }
 
-    private static void check(String call, int err) {
+    /** Throws unless {@code result}, a uc_err in the low half (see UnicornNative), is UC_ERR_OK. */
+    private static void check(String call, long result) {
+        int err = (int) result;
         if (err != UnicornException.UC_ERR_OK) throw new UnicornException(call, err, strerror(err));
     }
 
@@ -142,7 +144,7 @@ public final class Unicorn implements AutoCloseable {
     public void memMapPtr(long address, MemorySegment host, int perms) {
         ensureOpen();
         try {
-            check("uc_mem_map_ptr", (int) UnicornNative.UC_MEM_MAP_PTR.invokeExact(uc, address, host.byteSize(), perms,
+            check("uc_mem_map_ptr", (long) UnicornNative.UC_MEM_MAP_PTR.invokeExact(uc, address, host.byteSize(), (long) perms,
                     host.address()));
         } catch (Throwable t) {
             throw rethrow(t);
@@ -153,7 +155,7 @@ public final class Unicorn implements AutoCloseable {
     public void memUnmap(long address, long size) {
         ensureOpen();
         try {
-            check("uc_mem_unmap", (int) UnicornNative.UC_MEM_UNMAP.invokeExact(uc, address, size));
+            check("uc_mem_unmap", (long) UnicornNative.UC_MEM_UNMAP.invokeExact(uc, address, size));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -164,7 +166,7 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment buf = tmp.allocate(Math.max(1, dst.length));
-            check("uc_mem_read", (int) UnicornNative.UC_MEM_READ.invokeExact(uc, address, buf.address(), (long) dst.length));
+            check("uc_mem_read", (long) UnicornNative.UC_MEM_READ.invokeExact(uc, address, buf.address(), (long) dst.length));
             MemorySegment.copy(buf, 0, MemorySegment.ofArray(dst), 0, dst.length);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -177,7 +179,7 @@ public final class Unicorn implements AutoCloseable {
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment buf = tmp.allocate(Math.max(1, src.length));
             MemorySegment.copy(MemorySegment.ofArray(src), 0, buf, 0, src.length);
-            check("uc_mem_write", (int) UnicornNative.UC_MEM_WRITE.invokeExact(uc, address, buf.address(), (long) src.length));
+            check("uc_mem_write", (long) UnicornNative.UC_MEM_WRITE.invokeExact(uc, address, buf.address(), (long) src.length));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -190,7 +192,7 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         scratch.set(JAVA_LONG, 0, 0L);
         try {
-            check("uc_reg_read", (int) UnicornNative.UC_REG_READ.invokeExact(uc, regId, scratch.address()));
+            check("uc_reg_read", (long) UnicornNative.UC_REG_READ.invokeExact(uc, (long) regId, scratch.address()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -202,7 +204,7 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         scratch.set(JAVA_LONG, 0, value);
         try {
-            check("uc_reg_write", (int) UnicornNative.UC_REG_WRITE.invokeExact(uc, regId, scratch.address()));
+            check("uc_reg_write", (long) UnicornNative.UC_REG_WRITE.invokeExact(uc, (long) regId, scratch.address()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -214,7 +216,7 @@ public final class Unicorn implements AutoCloseable {
         scratch.set(JAVA_LONG, 0, 0L);
         scratch.set(JAVA_LONG, 8, 0L);
         try {
-            check("uc_reg_read", (int) UnicornNative.UC_REG_READ.invokeExact(uc, regId, scratch.address()));
+            check("uc_reg_read", (long) UnicornNative.UC_REG_READ.invokeExact(uc, (long) regId, scratch.address()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -228,7 +230,7 @@ public final class Unicorn implements AutoCloseable {
         scratch.set(JAVA_LONG, 0, low);
         scratch.set(JAVA_LONG, 8, high);
         try {
-            check("uc_reg_write", (int) UnicornNative.UC_REG_WRITE.invokeExact(uc, regId, scratch.address()));
+            check("uc_reg_write", (long) UnicornNative.UC_REG_WRITE.invokeExact(uc, (long) regId, scratch.address()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -241,8 +243,8 @@ public final class Unicorn implements AutoCloseable {
         MemorySegment.copy(regIds, 0, batchRegs, JAVA_INT, 0, n);
         batchVals.fill((byte) 0);
         try {
-            check("uc_reg_read_batch", (int) UnicornNative.UC_REG_READ_BATCH.invokeExact(uc, batchRegs.address(),
-                    batchPtrs.address(), n));
+            check("uc_reg_read_batch", (long) UnicornNative.UC_REG_READ_BATCH.invokeExact(uc, batchRegs.address(),
+                    batchPtrs.address(), (long) n));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -256,8 +258,8 @@ public final class Unicorn implements AutoCloseable {
         MemorySegment.copy(regIds, 0, batchRegs, JAVA_INT, 0, n);
         MemorySegment.copy(values, 0, batchVals, JAVA_LONG, 0, n);
         try {
-            check("uc_reg_write_batch", (int) UnicornNative.UC_REG_WRITE_BATCH.invokeExact(uc, batchRegs.address(),
-                    batchPtrs.address(), n));
+            check("uc_reg_write_batch", (long) UnicornNative.UC_REG_WRITE_BATCH.invokeExact(uc, batchRegs.address(),
+                    batchPtrs.address(), (long) n));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -277,7 +279,7 @@ public final class Unicorn implements AutoCloseable {
         scratch.set(JAVA_INT, 0, msr);
         scratch.set(JAVA_LONG, 8, 0L);
         try {
-            check("uc_reg_read(MSR)", (int) UnicornNative.UC_REG_READ.invokeExact(uc, X86Reg.MSR, scratch.address()));
+            check("uc_reg_read(MSR)", (long) UnicornNative.UC_REG_READ.invokeExact(uc, (long) X86Reg.MSR, scratch.address()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -290,7 +292,7 @@ public final class Unicorn implements AutoCloseable {
         scratch.set(JAVA_INT, 0, msr);
         scratch.set(JAVA_LONG, 8, value);
         try {
-            check("uc_reg_write(MSR)", (int) UnicornNative.UC_REG_WRITE.invokeExact(uc, X86Reg.MSR, scratch.address()));
+            check("uc_reg_write(MSR)", (long) UnicornNative.UC_REG_WRITE.invokeExact(uc, (long) X86Reg.MSR, scratch.address()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -312,7 +314,7 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         int err;
         try {
-            err = (int) UnicornNative.UC_EMU_START.invokeExact(uc, begin, until, timeoutMicros, count);
+            err = (int) (long) UnicornNative.UC_EMU_START.invokeExact(uc, begin, until, timeoutMicros, count);
         } catch (Throwable t) {
             throw new IllegalStateException("uc_emu_start", t);
         }
@@ -336,7 +338,7 @@ public final class Unicorn implements AutoCloseable {
     public void emuStop() {
         ensureOpen();
         try {
-            check("uc_emu_stop", (int) UnicornNative.UC_EMU_STOP.invokeExact(uc));
+            check("uc_emu_stop", (long) UnicornNative.UC_EMU_STOP.invokeExact(uc));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -383,8 +385,8 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         MemorySegment out = arena.allocate(JAVA_LONG);
         try {
-            check("uc_hook_add", (int) UnicornNative.UC_HOOK_ADD.invokeExact(uc, out.address(), Uc.HOOK_CODE, callback,
-                    userData.address(), 1L, 0L));
+            check("uc_hook_add", (long) UnicornNative.UC_HOOK_ADD.invokeExact(uc, out.address(), (long) Uc.HOOK_CODE,
+                    callback.address(), userData.address(), 1L, 0L, 0L));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -404,7 +406,7 @@ public final class Unicorn implements AutoCloseable {
     public void hookDel(HookHandle hook) {
         ensureOpen();
         try {
-            check("uc_hook_del", (int) UnicornNative.UC_HOOK_DEL.invokeExact(uc, hook.handle()));
+            check("uc_hook_del", (long) UnicornNative.UC_HOOK_DEL.invokeExact(uc, hook.handle()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -414,10 +416,8 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         MemorySegment out = arena.allocate(JAVA_LONG);
         try {
-            int err = insn < 0
-                    ? (int) UnicornNative.UC_HOOK_ADD.invokeExact(uc, out.address(), type, callback, 0L, begin, end)
-                    : (int) UnicornNative.UC_HOOK_ADD_INSN.invokeExact(uc, out.address(), type, callback, 0L, begin, end, insn);
-            check("uc_hook_add", err);
+            check("uc_hook_add", (long) UnicornNative.UC_HOOK_ADD.invokeExact(uc, out.address(), (long) type,
+                    callback.address(), 0L, begin, end, insn < 0 ? 0L : insn));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -440,80 +440,86 @@ public final class Unicorn implements AutoCloseable {
             hookFailureName = hook;
         }
         try {
-            int ignored = (int) UnicornNative.UC_EMU_STOP.invokeExact(uc);
+            long ignored = (long) UnicornNative.UC_EMU_STOP.invokeExact(uc);
         } catch (Throwable ignored) {
             // Nothing more can be done from inside native code; emuStart reports the original failure.
         }
     }
 
-    // Upcall wrappers: one small class per callback shape, each catching everything.
+    // Upcall wrappers: one small class per callback, each catching everything; the shapes are
+    // UnicornNative's (every argument and the result a long).
 
     private record TlbFillUpcall(Unicorn owner, Hooks.TlbFill hook) {
         /** The uc_tlb_entry at {@code result}: paddr at offset 0, perms at 8. */
         private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
-        boolean invoke(long uc, long vaddr, int type, long result, long userData) {
+        /** bool (*)(uc_engine *, uint64_t vaddr, uc_mem_type type, uc_tlb_entry *result, void *user_data); 1 is true. */
+        long invoke(long uc, long vaddr, long type, long result, long userData) {
             try {
-                long t = hook.fill(vaddr, type);
-                if (t == Hooks.TlbFill.NO_TRANSLATION) return false;
+                long t = hook.fill(vaddr, (int) type);
+                if (t == Hooks.TlbFill.NO_TRANSLATION) return 0;
                 ALL.set(JAVA_LONG, result, t & ~0xfffL);
                 ALL.set(JAVA_INT, result + 8, (int) (t & Uc.PROT_ALL));
-                return true;
+                return 1;
             } catch (Throwable e) {
                 owner.hookFailed("TLB fill", e);
-                return false;
+                return 0;
             }
         }
     }
 
     private record SyscallUpcall(Unicorn owner, Hooks.Syscall hook) {
-        void invoke(long uc, long userData) {
+        long invoke(long uc, long userData) {
             try {
                 hook.onSyscall();
             } catch (Throwable e) {
                 owner.hookFailed("syscall", e);
             }
+            return 0;
         }
     }
 
     private record InterruptUpcall(Unicorn owner, Hooks.Interrupt hook) {
-        void invoke(long uc, int intno, long userData) {
+        long invoke(long uc, long intno, long userData) {
             try {
-                hook.onInterrupt(intno);
+                hook.onInterrupt((int) intno);
             } catch (Throwable e) {
                 owner.hookFailed("interrupt", e);
             }
+            return 0;
         }
     }
 
     private record InvalidInsnUpcall(Unicorn owner, Hooks.InvalidInstruction hook) {
-        boolean invoke(long uc, long userData) {
+        long invoke(long uc, long userData) {
             try {
-                return hook.onInvalidInstruction();
+                return hook.onInvalidInstruction() ? 1 : 0;
             } catch (Throwable e) {
                 owner.hookFailed("invalid instruction", e);
-                return false;
+                return 0;
             }
         }
     }
 
     private record CodeUpcall(Unicorn owner, Hooks.Code hook) {
-        void invoke(long uc, long address, int size, long userData) {
+        long invoke(long uc, long address, long size, long userData) {
             try {
-                hook.onCode(address, size);
+                hook.onCode(address, (int) size);
             } catch (Throwable e) {
                 owner.hookFailed("code", e);
             }
+            return 0;
         }
     }
 
     private record MemUpcall(Unicorn owner, Hooks.Memory hook) {
-        void invoke(long uc, int type, long address, int size, long value, long userData) {
+        long invoke(long uc, long type, long address, long size, long value, long userData) {
             try {
-                hook.onAccess(type, address, size, value);
+                hook.onAccess((int) type, address, (int) size, value);
             } catch (Throwable e) {
                 owner.hookFailed("memory", e);
             }
+            return 0;
         }
     }
 
@@ -543,8 +549,8 @@ public final class Unicorn implements AutoCloseable {
     public void ctlRemoveTbCache(long begin, long end) {
         ensureOpen();
         try {
-            check("uc_ctl(TB_REMOVE_CACHE)", (int) UnicornNative.UC_CTL_LONG_LONG.invokeExact(uc,
-                    Uc.ctl(Uc.CTL_TB_REMOVE_CACHE, 2, Uc.CTL_IO_WRITE), begin, end));
+            check("uc_ctl(TB_REMOVE_CACHE)", (long) UnicornNative.UC_CTL.invokeExact(uc,
+                    (long) Uc.ctl(Uc.CTL_TB_REMOVE_CACHE, 2, Uc.CTL_IO_WRITE), begin, end));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -554,8 +560,8 @@ public final class Unicorn implements AutoCloseable {
     public int ctlPageSize() {
         ensureOpen();
         try {
-            check("uc_ctl(PAGE_SIZE)", (int) UnicornNative.UC_CTL_PTR.invokeExact(uc,
-                    Uc.ctl(Uc.CTL_UC_PAGE_SIZE, 1, Uc.CTL_IO_READ), scratch.address()));
+            check("uc_ctl(PAGE_SIZE)", (long) UnicornNative.UC_CTL.invokeExact(uc,
+                    (long) Uc.ctl(Uc.CTL_UC_PAGE_SIZE, 1, Uc.CTL_IO_READ), scratch.address(), 0L));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -565,7 +571,7 @@ public final class Unicorn implements AutoCloseable {
     private void ctl0(String what, int request) {
         ensureOpen();
         try {
-            check(what, (int) UnicornNative.UC_CTL_0.invokeExact(uc, request));
+            check(what, (long) UnicornNative.UC_CTL.invokeExact(uc, (long) request, 0L, 0L));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -574,7 +580,7 @@ public final class Unicorn implements AutoCloseable {
     private void ctlInt(String what, int request, int arg) {
         ensureOpen();
         try {
-            check(what, (int) UnicornNative.UC_CTL_INT.invokeExact(uc, request, arg));
+            check(what, (long) UnicornNative.UC_CTL.invokeExact(uc, (long) request, (long) arg, 0L));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -606,7 +612,7 @@ public final class Unicorn implements AutoCloseable {
             if (freed) return;
             freed = true;
             try {
-                check("uc_context_free", (int) UnicornNative.UC_CONTEXT_FREE.invokeExact(ctx));
+                check("uc_context_free", (long) UnicornNative.UC_CONTEXT_FREE.invokeExact(ctx));
             } catch (Throwable t) {
                 throw rethrow(t);
             }
@@ -618,7 +624,7 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         MemorySegment out = scratch;
         try {
-            check("uc_context_alloc", (int) UnicornNative.UC_CONTEXT_ALLOC.invokeExact(uc, out.address()));
+            check("uc_context_alloc", (long) UnicornNative.UC_CONTEXT_ALLOC.invokeExact(uc, out.address()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -630,7 +636,7 @@ public final class Unicorn implements AutoCloseable {
     private void contextCall(String what, MethodHandle mh, long ctx) {
         ensureOpen();
         try {
-            check(what, (int) mh.invokeExact(uc, ctx));
+            check(what, (long) mh.invokeExact(uc, ctx));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -644,7 +650,7 @@ public final class Unicorn implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
-            check("uc_close", (int) UnicornNative.UC_CLOSE.invokeExact(uc));
+            check("uc_close", (long) UnicornNative.UC_CLOSE.invokeExact(uc));
         } catch (Throwable t) {
             throw rethrow(t);
         } finally {

@@ -1,8 +1,5 @@
 package io.mmemu.emulator.unicorn;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.io.IOException;
@@ -46,59 +43,72 @@ final class UnicornNative {
         }
     }
 
-    // uc_err uc_open(uc_arch, uc_mode, uc_engine **)
-    static final MethodHandle UC_OPEN = fn("uc_open", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    static final MethodHandle UC_CLOSE = fn("uc_close", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
-    static final MethodHandle UC_VERSION = fn("uc_version", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    static final MethodHandle UC_STRERROR = fn("uc_strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    static final MethodHandle UC_ERRNO = fn("uc_errno", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
-    static final MethodHandle UC_REG_READ = fn("uc_reg_read", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG));
-    static final MethodHandle UC_REG_WRITE = fn("uc_reg_write", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG));
-    // uc_err uc_reg_read_batch(uc_engine *, int *regs, void **vals, int count)
-    static final MethodHandle UC_REG_READ_BATCH = fn("uc_reg_read_batch",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT));
-    static final MethodHandle UC_REG_WRITE_BATCH = fn("uc_reg_write_batch",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT));
-    static final MethodHandle UC_MEM_MAP_PTR = fn("uc_mem_map_ptr",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG));
-    static final MethodHandle UC_MEM_UNMAP = fn("uc_mem_unmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
-    static final MethodHandle UC_MEM_READ = fn("uc_mem_read", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
-    static final MethodHandle UC_MEM_WRITE = fn("uc_mem_write", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
-    // uc_err uc_emu_start(uc_engine *, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)
-    static final MethodHandle UC_EMU_START = fn("uc_emu_start",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
-    static final MethodHandle UC_EMU_STOP = fn("uc_emu_stop", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
-    // uc_err uc_hook_add(uc_engine *, uc_hook *hh, int type, void *callback, void *user_data, uint64_t begin, uint64_t end, ...)
-    static final MethodHandle UC_HOOK_ADD = fn("uc_hook_add",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-            Linker.Option.firstVariadicArg(7));
-    static final MethodHandle UC_HOOK_ADD_INSN = fn("uc_hook_add",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT),
-            Linker.Option.firstVariadicArg(7));
-    static final MethodHandle UC_HOOK_DEL = fn("uc_hook_del", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-    // uc_err uc_ctl(uc_engine *, uc_control_type, ...): one descriptor per argument shape used.
-    static final MethodHandle UC_CTL_0 = fn("uc_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
-    static final MethodHandle UC_CTL_INT = fn("uc_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
-    static final MethodHandle UC_CTL_LONG_LONG = fn("uc_ctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
-    static final MethodHandle UC_CTL_PTR = fn("uc_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG),
-            Linker.Option.firstVariadicArg(2));
-    static final MethodHandle UC_CONTEXT_ALLOC = fn("uc_context_alloc", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-    static final MethodHandle UC_CONTEXT_SAVE = fn("uc_context_save", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-    static final MethodHandle UC_CONTEXT_RESTORE = fn("uc_context_restore", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-    static final MethodHandle UC_CONTEXT_FREE = fn("uc_context_free", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    /*
+     * Every argument and result is declared as a 64-bit integer, pointers and C ints alike: on
+     * x86-64 SysV both travel in the same register (or 8-byte stack slot), of which the callee
+     * reads the low half for an int, and an int result is the low half of RAX, which the caller's
+     * (int) cast keeps. So the handles share few descriptors, and the linker generates code once
+     * per descriptor: about 5-10 ms each at start-up, when the 23 handles had 20 shapes. Variadic
+     * functions get one shape each, with enough trailing arguments for every use (C ignores
+     * variadic arguments the function does not read).
+     */
+    private static final FunctionDescriptor L1 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG);
+    private static final FunctionDescriptor L2 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    private static final FunctionDescriptor L3 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    private static final FunctionDescriptor L4 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    private static final FunctionDescriptor L5 =
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
 
-    /** Upcall shapes (pointers as long, see package-info). */
-    static final FunctionDescriptor TLB_FILL_CB =
-            FunctionDescriptor.of(JAVA_BOOLEAN, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    static final FunctionDescriptor SYSCALL_CB = FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG);
-    static final FunctionDescriptor INTR_CB = FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_INT, JAVA_LONG);
-    static final FunctionDescriptor INSN_INVALID_CB = FunctionDescriptor.of(JAVA_BOOLEAN, JAVA_LONG, JAVA_LONG);
-    static final FunctionDescriptor CODE_CB = FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG);
+    // uc_err uc_open(uc_arch, uc_mode, uc_engine **)
+    static final MethodHandle UC_OPEN = fn("uc_open", L3);
+    static final MethodHandle UC_CLOSE = fn("uc_close", L1);
+    // unsigned int uc_version(unsigned int *major, unsigned int *minor)
+    static final MethodHandle UC_VERSION = fn("uc_version", L2);
+    // const char *uc_strerror(uc_err)
+    static final MethodHandle UC_STRERROR = fn("uc_strerror", L1);
+    static final MethodHandle UC_ERRNO = fn("uc_errno", L1);
+    // uc_err uc_reg_read(uc_engine *, int regid, void *value)
+    static final MethodHandle UC_REG_READ = fn("uc_reg_read", L3);
+    static final MethodHandle UC_REG_WRITE = fn("uc_reg_write", L3);
+    // uc_err uc_reg_read_batch(uc_engine *, int *regs, void **vals, int count)
+    static final MethodHandle UC_REG_READ_BATCH = fn("uc_reg_read_batch", L4);
+    static final MethodHandle UC_REG_WRITE_BATCH = fn("uc_reg_write_batch", L4);
+    // uc_err uc_mem_map_ptr(uc_engine *, uint64_t address, size_t size, uint32_t perms, void *ptr)
+    static final MethodHandle UC_MEM_MAP_PTR = fn("uc_mem_map_ptr", L5);
+    static final MethodHandle UC_MEM_UNMAP = fn("uc_mem_unmap", L3);
+    // uc_err uc_mem_read(uc_engine *, uint64_t address, void *bytes, uint64_t size)
+    static final MethodHandle UC_MEM_READ = fn("uc_mem_read", L4);
+    static final MethodHandle UC_MEM_WRITE = fn("uc_mem_write", L4);
+    // uc_err uc_emu_start(uc_engine *, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)
+    static final MethodHandle UC_EMU_START = fn("uc_emu_start", L5);
+    static final MethodHandle UC_EMU_STOP = fn("uc_emu_stop", L1);
+    // uc_err uc_hook_add(uc_engine *, uc_hook *hh, int type, void *callback, void *user_data, uint64_t begin,
+    // uint64_t end, ...): the one variadic argument used is UC_HOOK_INSN's instruction id.
+    static final MethodHandle UC_HOOK_ADD = fn("uc_hook_add",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                    JAVA_LONG), Linker.Option.firstVariadicArg(7));
+    static final MethodHandle UC_HOOK_DEL = fn("uc_hook_del", L2);
+    // uc_err uc_ctl(uc_engine *, uc_control_type, ...): requests take up to two arguments.
+    static final MethodHandle UC_CTL = fn("uc_ctl", L4, Linker.Option.firstVariadicArg(2));
+    // uc_err uc_context_alloc(uc_engine *, uc_context **)
+    static final MethodHandle UC_CONTEXT_ALLOC = fn("uc_context_alloc", L2);
+    static final MethodHandle UC_CONTEXT_SAVE = fn("uc_context_save", L2);
+    static final MethodHandle UC_CONTEXT_RESTORE = fn("uc_context_restore", L2);
+    static final MethodHandle UC_CONTEXT_FREE = fn("uc_context_free", L1);
+
+    /**
+     * Upcall shapes, in the same form: every argument and the result a long. A C int argument is
+     * the low half of its long (the upper half is undefined, so the callee casts it to int); a
+     * long returned where C expects bool or nothing leaves 1 or 0 in RAX, of which C reads AL or
+     * nothing. The TLB fill shares its shape with the 5-argument downcalls' erased type.
+     */
+    static final FunctionDescriptor TLB_FILL_CB = L5;
+    static final FunctionDescriptor SYSCALL_CB = L2;
+    static final FunctionDescriptor INTR_CB = L3;
+    static final FunctionDescriptor INSN_INVALID_CB = L2;
+    static final FunctionDescriptor CODE_CB = L4;
     static final FunctionDescriptor MEM_CB =
-            FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
 
     private static MethodHandle fn(String name, FunctionDescriptor fd, Linker.Option... options) {
         MemorySegment symbol = LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError(

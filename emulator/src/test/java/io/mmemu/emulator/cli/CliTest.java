@@ -369,6 +369,23 @@ class CliTest {
         assertTrue(r.stderr().contains("run") && r.stderr().contains("demo"), r.stderr());
     }
 
+    /** A command line that names a command builds only that one (start-up time); help still knows them all. */
+    @Test
+    void eachCommandsHelpAndTheUsageWithoutACommand() throws Exception {
+        for (String[] args : List.of(new String[] {"run", "--help"}, new String[] {"help", "run"})) {
+            Result r = mmemu(args);
+            assertEquals(0, r.status(), r.stderr());
+            assertTrue(r.stderr().startsWith("Usage: mmemu run ") && r.stderr().contains("--ram=SIZE"), r.stderr());
+        }
+        Result demo = mmemu("help", "demo");
+        assertTrue(demo.stderr().startsWith("Usage: mmemu demo"), demo.stderr());
+        Result none = mmemu();
+        assertEquals(0, none.status(), none.stderr());
+        for (String command : List.of("run", "demo", "help")) {
+            assertTrue(none.stderr().lines().anyMatch(l -> l.trim().startsWith(command + " ")), command + " in\n" + none.stderr());
+        }
+    }
+
     @Test
     void badRamSizeIsAUsageError() throws Exception {
         Result r = mmemu("run", "--ram", "lots", bin("hello"));

@@ -1,6 +1,5 @@
 package io.mmemu.mm.phys;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
@@ -12,7 +11,12 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
-/** The host's mmap, munmap and madvise, called through java.lang.foreign with errno captured. */
+/**
+ * The host's mmap, munmap and madvise, called through java.lang.foreign; mmap with errno captured.
+ * Arguments and results are declared as 64-bit integers, C ints too (x86-64 SysV passes both in
+ * the same registers): the linker generates code per distinct descriptor, a few milliseconds each
+ * at start-up, and munmap's and madvise's are then those of the Unicorn binding's calls.
+ */
 final class HostMemory {
     private HostMemory() {}
 
@@ -28,18 +32,20 @@ final class HostMemory {
 
     // void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
     private static final MethodHandle MMAP = LINKER.downcallHandle(LINKER.defaultLookup().find("mmap").orElseThrow(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    // int munmap(void *addr, size_t length)
     private static final MethodHandle MUNMAP = LINKER.downcallHandle(LINKER.defaultLookup().find("munmap").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    // int madvise(void *addr, size_t length, int advice)
     private static final MethodHandle MADVISE = LINKER.downcallHandle(LINKER.defaultLookup().find("madvise").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
 
     /** Reserves {@code bytes} of zero-filled anonymous memory that costs nothing until touched. */
     static long mmapNoReserve(long bytes) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = a.allocate(CAPTURE);
-            long p = (long) MMAP.invokeExact(state, 0L, bytes, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
+            long p = (long) MMAP.invokeExact(state, 0L, bytes, (long) (PROT_READ | PROT_WRITE),
+                    (long) (MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE), -1L, 0L);
             if (p == MAP_FAILED) {
                 throw new OutOfMemoryError("host mmap of " + bytes + " bytes of guest RAM failed: errno "
                         + (int) ERRNO.get(state, 0L) + " (try a smaller --ram)");
@@ -53,21 +59,19 @@ final class HostMemory {
     }
 
     static void munmap(long address, long bytes) {
-        call(MUNMAP, "munmap", address, bytes, -1);
+        try {
+            long ignored = (long) MUNMAP.invokeExact(address, bytes);
+        } catch (Throwable t) {
+            throw new IllegalStateException("munmap", t);
+        }
     }
 
     /** madvise(); failures are reported as false (advice is optional). */
     static boolean madvise(long address, long bytes, int advice) {
-        return call(MADVISE, "madvise", address, bytes, advice);
-    }
-
-    private static boolean call(MethodHandle mh, String name, long address, long bytes, int advice) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = a.allocate(CAPTURE);
-            int r = advice < 0 ? (int) mh.invokeExact(state, address, bytes) : (int) mh.invokeExact(state, address, bytes, advice);
-            return r == 0;
+        try {
+            return (int) (long) MADVISE.invokeExact(address, bytes, (long) advice) == 0;
         } catch (Throwable t) {
-            throw new IllegalStateException(name, t);
+            throw new IllegalStateException("madvise", t);
         }
     }
 }
