@@ -100,15 +100,8 @@ final class Credentials {
      * and bounding sets (and, without CAP_SETPCAP, within the old inheritable and permitted).
      */
     long capset(Task t, long header, long data) {
-        long version = uaccess.getUserInt(t.mm(), header, -1L);
-        if (version == -1L) return -Errno.EFAULT;
-        int words;
-        if (version == LINUX_CAPABILITY_VERSION_1) words = 1;
-        else if (version == LINUX_CAPABILITY_VERSION_2 || version == LINUX_CAPABILITY_VERSION_3) words = 2;
-        else {
-            if (uaccess.putUserInt(t.mm(), header, LINUX_CAPABILITY_VERSION_3) < 0) return -Errno.EFAULT;
-            return -Errno.EINVAL;
-        }
+        int words = capValidateMagic(t, header);
+        if (words < 0) return words;
         long pid = uaccess.getUserInt(t.mm(), header + 4, -1L);
         if (pid == -1L) return -Errno.EFAULT;
         if (pid != 0 && (int) pid != t.pid()) return -Errno.EPERM; // task_pid_vnr(current)
@@ -134,15 +127,9 @@ final class Credentials {
      * a negative pid EINVAL, another task's sets if it exists (ESRCH), then the words copied out.
      */
     long capget(Task t, long header, long data) {
-        long version = uaccess.getUserInt(t.mm(), header, -1L);
-        if (version == -1L) return -Errno.EFAULT;
-        int words;
-        if (version == LINUX_CAPABILITY_VERSION_1) words = 1;
-        else if (version == LINUX_CAPABILITY_VERSION_2 || version == LINUX_CAPABILITY_VERSION_3) words = 2;
-        else {
-            if (uaccess.putUserInt(t.mm(), header, LINUX_CAPABILITY_VERSION_3) < 0) return -Errno.EFAULT;
-            return data == 0 ? 0 : -Errno.EINVAL;
-        }
+        int words = capValidateMagic(t, header);
+        if (words == -Errno.EINVAL && data == 0) return 0;
+        if (words < 0) return words;
         if (data == 0) return 0;
         long pid = uaccess.getUserInt(t.mm(), header + 4, -1L);
         if (pid == -1L) return -Errno.EFAULT;
@@ -155,6 +142,20 @@ final class Credentials {
         bb.putInt(12, (int) (c.capEffective() >>> 32)).putInt(16, (int) (c.capPermitted() >>> 32))
                 .putInt(20, (int) (c.capInheritable() >>> 32));
         return uaccess.copyToUser(t.mm(), data, bb.array(), 0, 12 * words) < 0 ? -Errno.EFAULT : 0;
+    }
+
+    /**
+     * Models cap_validate_magic(), kernel/capability.c: the u32 words per set the header's version
+     * asks for (1 for version 1, 2 for versions 2 and 3), or EFAULT when the version cannot be
+     * read, or EINVAL for an unknown version once the preferred one has been written back (EFAULT
+     * when that write fails).
+     */
+    private int capValidateMagic(Task t, long header) {
+        long version = uaccess.getUserInt(t.mm(), header, -1L);
+        if (version == -1L) return -Errno.EFAULT;
+        if (version == LINUX_CAPABILITY_VERSION_1) return 1;
+        if (version == LINUX_CAPABILITY_VERSION_2 || version == LINUX_CAPABILITY_VERSION_3) return 2;
+        return uaccess.putUserInt(t.mm(), header, LINUX_CAPABILITY_VERSION_3) < 0 ? -Errno.EFAULT : -Errno.EINVAL;
     }
 
     /** mk_kernel_cap(): the low word at {@code off}, the high one 12 bytes on, within CAP_VALID_MASK. */
