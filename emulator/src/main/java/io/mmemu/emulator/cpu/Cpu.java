@@ -244,6 +244,9 @@ public final class Cpu implements AutoCloseable {
         // After exit_group the engine may still fetch ahead before it stops; the mm and its page
         // tables are gone (their frames may be reused): answer nothing.
         if (current.exited()) return Hooks.TlbFill.NO_TRANSLATION;
+        // Winding down a run that uc_emu_stop or its count ended, Unicorn fetches from the page
+        // below its end address: not the guest's access, so no lookup, walk or fault (see STOP_FETCH_PAGE).
+        if (vaddr == STOP_FETCH_PAGE && memType == Uc.MEM_FETCH) return Hooks.TlbFill.NO_TRANSLATION;
         int access = memType == Uc.MEM_WRITE ? Access.WRITE : memType == Uc.MEM_FETCH ? Access.FETCH : Access.READ;
         int pcid = tlb.currentPcid();
         // In precise mode the code hook has looked the fetch up already, once per instruction.
@@ -263,9 +266,6 @@ public final class Cpu implements AutoCloseable {
             }
             FaultResult f = UserFault.doUserAddrFault(mm, vaddr, WalkResult.errorCode(r));
             if (f != FaultResult.HANDLED) {
-                // Winding down a run that uc_emu_stop or its count ended, Unicorn fetches from the
-                // page below its end address: not the guest's access (see STOP_FETCH_PAGE).
-                if (vaddr == STOP_FETCH_PAGE && memType == Uc.MEM_FETCH) return Hooks.TlbFill.NO_TRANSLATION;
                 // The first event wins: Unicorn may go on to deliver an exception through the
                 // (empty) IDT, whose pushes fault again; those are artefacts, not the guest's fault.
                 if (pendingSignal == null && pendingOom == null) {
@@ -422,18 +422,17 @@ public final class Cpu implements AutoCloseable {
                 uc.ctlFlushTb();
             }
             long rip = uc.regRead(X86Reg.RIP);
+            int err;
             if ((rip & -4096L) == STOP_FETCH_PAGE) {
-                // The guest jumped into the page whose fetches the fill hook leaves unanswered:
-                // the fault the hardware raises, SIGSEGV at the address (user-mode instruction fetch).
-                lastFault = new FaultResult.Signal(FaultResult.SIGSEGV, 1, rip, PfErr.USER | PfErr.INSTR, 0,
-                        "instruction fetch from a kernel address");
-                syscalls.forceSigFault(task, lastFault, 14, rip);
-                int kill = syscalls.exitToUserMode(this, task);
-                if (task.exited()) break;
-                if (kill != 0) return killedBy(task, kill, rip);
-                continue;
+                // The guest jumped into the page whose fetches the fill hook leaves unanswered: the
+                // fetch fault the hook would have recorded (SIGSEGV at the address), without a run.
+                trapno = 14;
+                pendingSignal = new FaultResult.Signal(FaultResult.SIGSEGV, FaultResult.SEGV_MAPERR, rip,
+                        PfErr.USER | PfErr.INSTR, 0, "instruction fetch from a kernel address");
+                err = UnicornException.UC_ERR_EXCEPTION;
+            } else {
+                err = emuStart(rip, quantum);
             }
-            int err = emuStart(rip, quantum);
             if (task.exited()) break;
             // RIP is precise only now that Unicorn has stopped (inside a hook it may lag behind).
             long stopIp = uc.regRead(X86Reg.RIP);
@@ -483,12 +482,12 @@ public final class Cpu implements AutoCloseable {
         return RunOutcome.exited(task.exitCode());
     }
 
-    /** Whether a hook stopped the engine in the last run: a syscall or flush asked, or a fault was recorded. */
     /** A count no run reaches: the counting hook stays, the run has no limit (see {@link #emuStart}). */
     private static final long NO_COUNT_LIMIT = Long.MAX_VALUE;
     /** Whether Unicorn's counting hook is installed in this engine (see {@link #emuStart}). */
     private boolean countHookInstalled;
 
+    /** Whether a hook stopped the engine in the last run: a syscall or flush asked, or a fault was recorded. */
     private boolean hookStopped() {
         return stopRequested || pendingSignal != null || pendingOom != null;
     }

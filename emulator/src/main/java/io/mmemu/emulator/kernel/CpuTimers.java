@@ -3,7 +3,6 @@ package io.mmemu.emulator.kernel;
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -56,7 +55,7 @@ final class CpuTimers {
     }
 
     /** Makes every CPU count instructions (between runs: adding a hook inside one would drop the code it runs). */
-    void startCounting(List<Cpu> cpus) {
+    void startCounting(Cpu[] cpus) {
         for (Cpu c : cpus) {
             if (c.instructions() >= 0) continue;
             c.countInstructions();

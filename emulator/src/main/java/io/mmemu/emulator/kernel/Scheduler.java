@@ -108,7 +108,7 @@ final class Scheduler {
                 if (killAll(first) && firstKilled == null) firstKilled = RunOutcome.killed(Signals.SIGKILL, 0, null);
                 break;
             }
-            if (cpuTimers.armed()) cpuTimers.startCounting(java.util.List.of(cpus));
+            if (cpuTimers.armed()) cpuTimers.startCounting(cpus);
             for (int i = 0; i < cpus.length; i++) {
                 if (limits.mustStop()) break;
                 Processes.Proc cur = running[i];
