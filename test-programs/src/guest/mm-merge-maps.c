@@ -81,9 +81,11 @@ int main(void) {
     at(CASE(8), 2, prw, 0);
     touch(CASE(8), 2);
     at(CASE(8) + 2 * PAGE, 2, PROT_READ, 0);
-    (void)*(volatile unsigned char *)(CASE(8) + 2 * PAGE);
+    /* Not read: whether a read fault gives the neighbour anonymous pages of its own depends on
+     * the host (most map the shared zero page, some kernels of this machine kind allocate a
+     * page), and with one it no longer merges. The oracle's answer must not depend on that. */
     mprotect((void *)(CASE(8) + 2 * PAGE), 2 * PAGE, prw);
-    show("8 read-only neighbour (only read) made rw- next to a written one", CASE(8));
+    show("8 untouched read-only neighbour made rw- next to a written one", CASE(8));
 
     mmap((void *)CASE(9), PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
     mmap((void *)(CASE(9) + PAGE), PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, PAGE);
