@@ -30,8 +30,9 @@ import io.mmemu.tlb.mmu.Mmu;
  * is a page fault, handled at once by do_user_addr_fault (the instruction has not executed yet, so
  * answering the fill with the new translation is the same as restarting it). A fault that ends in
  * a signal refuses the fill: Unicorn stops with RIP at the faulting instruction and {@link #run}
- * delivers the signal. The fill hook keeps only what is Unicorn's: addresses the model must not
- * see, the answer's format, and the exceptions the engine raises ({@link TrapSignals}).
+ * delivers the signal. The fill hook keeps only what is Unicorn's: the addresses the model must
+ * not see, the answer's format, and the evictions Unicorn must hear of. CPU exceptions the engine
+ * raises become the signals Linux sends through {@link TrapSignals}.
  *
  * <p>Linux's TLB management
  * ({@link TlbManagement}, arch/x86/mm/tlb.c) decides what it keeps: context switches go through
@@ -327,8 +328,7 @@ public final class Cpu implements AutoCloseable {
      */
     static final long STOP_FETCH_PAGE = (UNTIL - 1) & -4096L;
 
-    /** UC_HOOK_INTR: CPU exceptions and software interrupts become the signals Linux sends. */
-
+    /** UC_HOOK_INTR: CPU exceptions and software interrupts become the signals Linux sends ({@link TrapSignals}). */
     private void onInterrupt(int intno) {
         if (pendingSignal == null && pendingOom == null) {
             trapno = intno;
