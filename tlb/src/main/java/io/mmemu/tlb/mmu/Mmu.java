@@ -71,10 +71,6 @@ public final class Mmu {
         this.watchEvictions = watchEvictions;
     }
 
-    public CpuTlb tlb() {
-        return tlb;
-    }
-
     /**
      * Makes {@code mm} the address space that misses walk and faults are handled in, with its
      * page-table root as CR3: the walker's half of a context switch (the TLB's half, the PCID and
