@@ -53,7 +53,7 @@ import java.util.Arrays;
  * <h2>Storage</h2>
  * One {@link TlbArray} per page size holds the entries, packed in primitive arrays, with a hash
  * index where sets are too large to scan and the LRU order of each set. Lookups and
- * fills allocate nothing.
+ * fills allocate nothing. {@link TlbDump} renders the entries as text.
  *
  * <p>Not thread-safe: the model drives every CPU from one host thread (ARCHITECTURE.md,
  * "Determinism"); a shootdown from another CPU is a plain call on the target's Tlb.
@@ -88,15 +88,15 @@ public final class Tlb {
     private static final int HIT = TlbStat.HIT.ordinal();
     private static final int MISS_COUNT = TlbStat.MISS.ordinal();
 
-    private static int metaPcid(int m) {
+    static int metaPcid(int m) {
         return m & TlbArray.PCID_MASK;
     }
 
-    private static int metaProt(int m) {
+    static int metaProt(int m) {
         return (m >>> TlbArray.RIGHTS_SHIFT) & 7;
     }
 
-    private static boolean metaValid(int m) {
+    static boolean metaValid(int m) {
         return m < 0; // M_VALID is the sign bit
     }
 
@@ -545,46 +545,10 @@ public final class Tlb {
 
     /**
      * The valid entries as a table, one line each, arrays in page-size order and ways in set
-     * order. {@code lru} ranks the way within its set: 0 is the most recently used. Flags are
-     * {@code R W X} (cached rights), {@code U} (U/S), {@code D} (dirty), {@code G} (global),
-     * {@code -} where clear.
-     * <pre>
-     * TLB 4K 4x2, 2M 1x2, 1G 1x1, CR4.PCIDE=1, current PCID 3, 2/11 valid
-     * size  set way lru  pcid  virtual page        frame             flags
-     * 4K      1   0   1  0x003 0x00007f0000005000  0x0000000123000  R W X U D -
-     * 2M      0   0   0  0x003 0xffffffff81200000  0x0000001200000  R W - - D G
-     * </pre>
+     * order ({@link TlbDump} has the format).
      */
     public String dump() {
-        StringBuilder sb = new StringBuilder();
-        sb.append("TLB ").append(geometry()).append(", CR4.PCIDE=").append(pcide ? 1 : 0)
-                .append(", current PCID ").append(currentPcid).append(", ").append(validEntries()).append('/')
-                .append(config.capacity()).append(" valid\n");
-        sb.append("size  set way lru  pcid  virtual page        frame             flags\n");
-        for (TlbArray a : arrays) {
-            for (int i = 0; i < a.meta.length; i++) {
-                int m = a.meta[i];
-                if (!metaValid(m)) continue;
-                sb.append(String.format("%-4s %4d %3d %3d  0x%03x 0x%016x  0x%013x  %s%n", a.size.label, i / a.ways,
-                        i % a.ways, a.lruRank(i), metaPcid(m), a.vaddrOf(i), a.pfn[i] << 12, flags(m)));
-            }
-        }
-        return sb.toString();
-    }
-
-    private static String flags(int m) {
-        return ((m & TlbArray.M_R) != 0 ? "R" : "-") + ((m & TlbArray.M_W) != 0 ? " W" : " -")
-                + ((m & TlbArray.M_X) != 0 ? " X" : " -") + ((m & TlbArray.M_U) != 0 ? " U" : " -")
-                + ((m & TlbArray.M_D) != 0 ? " D" : " -") + ((m & TlbArray.M_G) != 0 ? " G" : " -");
-    }
-
-    private String geometry() {
-        StringBuilder sb = new StringBuilder();
-        for (PageSize s : SIZES) {
-            if (s.ordinal() > 0) sb.append(", ");
-            sb.append(s.label).append(' ').append(config.sets(s)).append('x').append(config.ways(s));
-        }
-        return sb.toString();
+        return TlbDump.dump(this, arrays);
     }
 
     /** The counters, one {@code name value} per line, for a failure message or a lab's report. */

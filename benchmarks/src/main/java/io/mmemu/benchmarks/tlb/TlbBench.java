@@ -5,12 +5,12 @@ import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.PageWalker;
 import io.mmemu.mm.pgtable.PagingControl;
 import io.mmemu.mm.pgtable.Pte;
-import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.tlb.CpuTlb;
 import io.mmemu.tlb.Tlb;
 import io.mmemu.tlb.TlbPreset;
+import io.mmemu.tlb.mmu.Mmu;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -54,6 +54,8 @@ public class TlbBench {
         PageWalker walker;
         PagingControl ctl;
         CpuTlb tlb;
+        /** The fill hook's path: the TLB, else walk (and fault) and fill. */
+        Mmu mmu;
         long cr3;
         long fixed;
         int i;
@@ -75,22 +77,15 @@ public class TlbBench {
             tlb.movToCr4Pcide(true);
             cr3 = pgd.cr3() | 1;
             tlb.movToCr3(cr3);
-            for (int p = 0; p < HOT_PAGES; p++) translate(BASE + p * 4096L);
+            mmu = new Mmu(tlb, walker, ctl, false);
+            mmu.switchMm(mm);
+            for (int p = 0; p < HOT_PAGES; p++) mmu.translate(BASE + p * 4096L, Access.READ);
             fixed = walker.walk(cr3, BASE, Access.READ, true, ctl);
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
             env.mem().close();
-        }
-
-        /** The fill hook's path: the TLB, else walk and fill. */
-        long translate(long va) {
-            long r = tlb.lookup(va, Access.READ);
-            if (r != Tlb.MISS) return r;
-            r = walker.walk(cr3, va, Access.READ, true, ctl);
-            if (!WalkResult.isFault(r)) tlb.fill(va, tlb.currentPcid(), Access.READ, r);
-            return r;
         }
     }
 
@@ -107,7 +102,7 @@ public class TlbBench {
     @Benchmark
     public long missWalkFill(Machine m) {
         int p = (m.i++ * 1031) & (COLD_PAGES - 1); // odd stride: every page once per cycle, far apart in time
-        return m.translate(BASE + p * 4096L);
+        return m.mmu.translate(BASE + p * 4096L, Access.READ);
     }
 
     /** Baseline for {@link #missWalkFill}: the same page sequence through the page walker alone, no TLB. */

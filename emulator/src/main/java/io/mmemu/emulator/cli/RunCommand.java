@@ -9,6 +9,7 @@ import io.mmemu.mm.proc.Vmstat;
 import io.mmemu.mm.proc.Vtop;
 import io.mmemu.mm.vma.VmEvent;
 import io.mmemu.emulator.cpu.Cpu;
+import io.mmemu.emulator.cpu.CpuStat;
 import io.mmemu.tlb.CpuTlb;
 import io.mmemu.tlb.TlbStat;
 import io.mmemu.tlb.linux.CpuTlbState;
@@ -287,8 +288,8 @@ public final class RunCommand implements Callable<Integer> {
         long flushes = 0;
         for (Cpu c : machine.cpus()) {
             insns += Math.max(0, c.instructions());
-            syscalls += c.stats().syscalls;
-            flushes += c.stats().tlbFlushes;
+            syscalls += c.stats().get(CpuStat.SYSCALLS);
+            flushes += c.stats().get(CpuStat.TLB_FLUSHES);
         }
         log.printf(Locale.ROOT, "  instructions      %,15d%n", insns);
         log.printf(Locale.ROOT, "  page faults       %,15d   (minor %,d, major %,d, COW %,d, zero-page maps %,d)%n",
@@ -304,7 +305,7 @@ public final class RunCommand implements Callable<Integer> {
             CpuTlb t = c.tlb();
             CpuTlbState st = m.cpu(c.id());
             log.printf(Locale.ROOT, "  %-4d %,12d %,12d %,12d %,12d %,10d %,10d %,10d %,10d %,10d%n", c.id(),
-                    Math.max(0, c.instructions()), c.stats().tlbFills, t.stat(TlbStat.HIT), t.stat(TlbStat.MISS),
+                    Math.max(0, c.instructions()), c.stats().get(CpuStat.TLB_FILLS), t.stat(TlbStat.HIT), t.stat(TlbStat.MISS),
                     st.event(TlbEvent.NR_TLB_LOCAL_FLUSH_ONE), st.event(TlbEvent.NR_TLB_LOCAL_FLUSH_ALL),
                     st.event(TlbEvent.NR_TLB_REMOTE_FLUSH), st.event(TlbEvent.NR_TLB_REMOTE_FLUSH_RECEIVED),
                     st.event(TlbEvent.TLB_FLUSH_ON_TASK_SWITCH) + st.event(TlbEvent.TLB_SWITCH_NOFLUSH));

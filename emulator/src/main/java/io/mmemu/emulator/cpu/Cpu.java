@@ -6,34 +6,35 @@ import io.mmemu.emulator.unicorn.Unicorn;
 import io.mmemu.emulator.unicorn.UnicornException;
 import io.mmemu.emulator.unicorn.X86Reg;
 import io.mmemu.mm.fault.FaultResult;
-import io.mmemu.mm.fault.UserFault;
+import io.mmemu.mm.fault.TrapSignals;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageWalker;
-import io.mmemu.mm.pgtable.PagingControl;
 import io.mmemu.mm.pgtable.PfErr;
 import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.tlb.CpuTlb;
-import io.mmemu.tlb.Tlb;
-import io.mmemu.tlb.TlbStat;
 import io.mmemu.tlb.linux.MmContexts;
 import io.mmemu.tlb.linux.TlbManagement;
+import io.mmemu.tlb.mmu.Mmu;
 
 /**
  * One emulated CPU: a Unicorn engine in UC_TLB_VIRTUAL mode over the shared physical memory,
  * whose every translation comes from the model.
  *
- * <p>How an access flows: Unicorn's internal TLB misses and calls {@link #tlbFill}; the page
- * walker walks the current mm's tables; a failed walk is a page fault, handled at once by
- * do_user_addr_fault (the instruction has not executed yet, so answering the fill with the new
- * translation is the same as restarting it). A fault that ends in a signal refuses the fill:
- * Unicorn stops with RIP at the faulting instruction and {@link #run} delivers the signal.
+ * <p>How an access flows: Unicorn's internal TLB misses and calls {@link #tlbFill}, which asks
+ * this CPU's {@link Mmu}: the model of the hardware TLB ({@link CpuTlb}: L1 iTLB and dTLB, second
+ * level, paging-structure caches), whose hit answers with the cached translation, stale or not,
+ * exactly as hardware would; on a miss the page walk over the current mm's tables; a failed walk
+ * is a page fault, handled at once by do_user_addr_fault (the instruction has not executed yet, so
+ * answering the fill with the new translation is the same as restarting it). A fault that ends in
+ * a signal refuses the fill: Unicorn stops with RIP at the faulting instruction and {@link #run}
+ * delivers the signal. The fill hook keeps only what is Unicorn's: the addresses the model must
+ * not see, the answer's format, and the evictions Unicorn must hear of. CPU exceptions the engine
+ * raises become the signals Linux sends through {@link TrapSignals}.
  *
- * <p>Behind Unicorn's TLB sits the model of this CPU's hardware TLB ({@link CpuTlb}: L1 iTLB and
- * dTLB, second level, paging-structure caches): a fill first asks it, and a hit answers with the
- * cached translation, stale or not, exactly as hardware would. Linux's TLB management
+ * <p>Linux's TLB management
  * ({@link TlbManagement}, arch/x86/mm/tlb.c) decides what it keeps: context switches go through
  * switch_mm_irqs_off() with PCIDs, and flushes, local or by shootdown, reach the model first.
  *
@@ -58,8 +59,8 @@ public final class Cpu implements AutoCloseable {
     private boolean tbFlushPending;
     private final Unicorn uc;
     private final MmEnv env;
-    private final PageWalker walker;
-    private final PagingControl control;
+    /** TLB lookup, page walk, page fault, TLB fill: every translation Unicorn asks for. */
+    private final Mmu mmu;
     private final SyscallHandler syscalls;
     private final CpuStats stats = new CpuStats();
     /** The model of this CPU's hardware TLB, consulted before any walk. */
@@ -104,8 +105,7 @@ public final class Cpu implements AutoCloseable {
         this.precise = precise;
         this.env = env;
         this.syscalls = syscalls;
-        this.walker = new PageWalker(env.mem());
-        this.control = env.pagingControl();
+        this.mmu = new Mmu(tlb, new PageWalker(env.mem()), env.pagingControl(), exactTlb);
         this.uc = Unicorn.openX86_64();
         try {
             uc.ctlTlbMode(Uc.TLB_VIRTUAL);
@@ -160,6 +160,11 @@ public final class Cpu implements AutoCloseable {
         return tlb;
     }
 
+    /** This CPU's translation loop (its counters: {@link io.mmemu.tlb.mmu.MmuStat}). */
+    public Mmu mmu() {
+        return mmu;
+    }
+
     /**
      * Makes {@code task} current: switch_mm_irqs_off() loads its mm with a CR3 write carrying
      * the mm's PCID (and NOFLUSH when the PCID's entries are still good), or with none when a
@@ -169,6 +174,7 @@ public final class Cpu implements AutoCloseable {
         current = task;
         mm = task.mm();
         cr3 = mm.pgd().cr3();
+        mmu.switchMm(mm);
         tlbManagement.switchMmIrqsOff(id, contexts.contextOf(mm));
     }
 
@@ -207,7 +213,7 @@ public final class Cpu implements AutoCloseable {
         if (cr3 == 0) return; // no mm loaded yet: Unicorn's TLB is empty
         uc.regWrite(X86Reg.CR3, cr3);
         crossModifyingCode.onUnicornTlbFlush(id);
-        stats.tlbFlushes++;
+        stats.count(CpuStat.TLB_FLUSHES);
     }
 
     /**
@@ -236,8 +242,8 @@ public final class Cpu implements AutoCloseable {
         // A non-canonical address is no page fault but a #GP: SIGSEGV with SI_KERNEL and si_addr 0.
         if ((vaddr >> 47) != 0 && (vaddr >> 47) != -1) {
             if (pendingSignal == null && pendingOom == null) {
-                trapno = 13;
-                pendingSignal = new FaultResult.Signal(FaultResult.SIGSEGV, 0x80, 0, 0, 0, "non-canonical address");
+                trapno = TrapSignals.X86_TRAP_GP;
+                pendingSignal = TrapSignals.signal(TrapSignals.X86_TRAP_GP, 0, "non-canonical address");
             }
             return Hooks.TlbFill.NO_TRANSLATION;
         }
@@ -248,44 +254,32 @@ public final class Cpu implements AutoCloseable {
         // below its end address: not the guest's access, so no lookup, walk or fault (see STOP_FETCH_PAGE).
         if (vaddr == STOP_FETCH_PAGE && memType == Uc.MEM_FETCH) return Hooks.TlbFill.NO_TRANSLATION;
         int access = memType == Uc.MEM_WRITE ? Access.WRITE : memType == Uc.MEM_FETCH ? Access.FETCH : Access.READ;
-        int pcid = tlb.currentPcid();
-        // In precise mode the code hook has looked the fetch up already, once per instruction.
-        boolean counted = !(precise && access == Access.FETCH);
-        long hit = counted ? tlb.lookup(vaddr, pcid, access) : Tlb.MISS;
-        if (hit != Tlb.MISS) {
-            stats.tlbFills++;
-            return answer(hit, access);
+        if (precise && access == Access.FETCH) {
+            // The code hook has looked the fetch up in the model TLB already, once per instruction.
+            long r = mmu.walkResolvingFaults(vaddr, access);
+            return r == Mmu.FAULT ? refuseFaultingFill() : answer(r, access);
         }
-        long r = walker.walk(cr3, vaddr, access, true, control);
-        // A handled fault restarts the access, which may fault once more (a fetch from a non-exec
-        // VMA is mapped NX first, then refaults with PROT|INSTR); a third fault is a model bug.
-        for (int attempt = 0; WalkResult.isFault(r); attempt++) {
-            if (attempt == 2) {
-                throw new IllegalStateException("fault at 0x" + Long.toHexString(vaddr) + " handled twice but the walk "
-                        + "still faults (error code 0x" + Integer.toHexString(WalkResult.errorCode(r)) + ")");
-            }
-            FaultResult f = UserFault.doUserAddrFault(mm, vaddr, WalkResult.errorCode(r));
-            if (f != FaultResult.HANDLED) {
-                // The first event wins: Unicorn may go on to deliver an exception through the
-                // (empty) IDT, whose pushes fault again; those are artefacts, not the guest's fault.
-                if (pendingSignal == null && pendingOom == null) {
-                    trapno = 14; // #PF
-                    if (f instanceof FaultResult.Signal s) pendingSignal = s;
-                    else pendingOom = (FaultResult.OutOfMemory) f;
-                }
-                return Hooks.TlbFill.NO_TRANSLATION;
-            }
-            stats.pageFaults++;
-            r = walker.walk(cr3, vaddr, access, true, control);
-        }
-        if (!counted) return answer(r, access);
-        long evictions = exactTlb ? tlb.stat(TlbStat.EVICTION) : 0;
-        tlb.fill(vaddr, pcid, access, r);
+        long r = mmu.translate(vaddr, access);
+        if (r == Mmu.FAULT) return refuseFaultingFill();
         // With exactTlb, Unicorn's TLB holds only what the model holds: an entry the model evicted
         // goes from Unicorn's too, which can only flush all of it.
-        if (exactTlb && tlb.stat(TlbStat.EVICTION) != evictions) flushUnicornTlb();
-        stats.tlbFills++;
+        if (exactTlb && mmu.takeFillEviction()) flushUnicornTlb();
+        stats.countTlbFill();
         return answer(r, access);
+    }
+
+    /**
+     * The MMU refused the access (a signal or the OOM path): record it for {@link #run} and refuse
+     * the fill. The first event wins: Unicorn may go on to deliver an exception through the (empty)
+     * IDT, whose pushes fault again; those are artefacts, not the guest's fault.
+     */
+    private long refuseFaultingFill() {
+        if (pendingSignal == null && pendingOom == null) {
+            trapno = TrapSignals.X86_TRAP_PF;
+            if (mmu.fault() instanceof FaultResult.Signal s) pendingSignal = s;
+            else pendingOom = (FaultResult.OutOfMemory) mmu.fault();
+        }
+        return Hooks.TlbFill.NO_TRANSLATION;
     }
 
     /** What the fill hook gives Unicorn for translation {@code r}, telling {@link CrossModifyingCode} on the way. */
@@ -307,11 +301,7 @@ public final class Cpu implements AutoCloseable {
      */
     private void onInstructionPrecise(long address, int size) {
         if (probePage != -1 || current == null || current.exited()) return;
-        int pcid = tlb.currentPcid();
-        if (tlb.lookup(address, pcid, Access.FETCH) == Tlb.MISS) {
-            long r = walker.walk(cr3, address, Access.FETCH, true, control);
-            if (!WalkResult.isFault(r)) tlb.fill(address, pcid, Access.FETCH, r);
-        }
+        mmu.lookupOrWalk(address, Access.FETCH);
         uc.regWrite(X86Reg.CR3, cr3);
     }
 
@@ -320,7 +310,7 @@ public final class Cpu implements AutoCloseable {
             uc.emuStop();
             return;
         }
-        stats.syscalls++;
+        stats.count(CpuStat.SYSCALLS);
         if (syscalls.syscall(this, current)) {
             stopRequested = true;
             uc.emuStop();
@@ -338,44 +328,19 @@ public final class Cpu implements AutoCloseable {
      */
     static final long STOP_FETCH_PAGE = (UNTIL - 1) & -4096L;
 
-    /** UC_HOOK_INTR: CPU exceptions and software interrupts become the signals Linux sends. */
-
+    /** UC_HOOK_INTR: CPU exceptions and software interrupts become the signals Linux sends ({@link TrapSignals}). */
     private void onInterrupt(int intno) {
-        int signo;
-        int code;
-        switch (intno) {
-            case 0, 16, 19 -> { // #DE, #MF, #XM
-                signo = 8;
-                code = intno == 0 ? 1 : 0; // FPE_INTDIV
-            }
-            case 1, 3 -> { // #DB, #BP (int3)
-                signo = 5;
-                code = 0x80; // SI_KERNEL
-            }
-            case 6 -> {
-                signo = 4;
-                code = 2; // ILL_ILLOPN
-            }
-            case 17 -> {
-                signo = 7;
-                code = 1; // BUS_ADRALN
-            }
-            default -> { // #GP, #SS, #NP, int N: SIGSEGV with SI_KERNEL
-                signo = 11;
-                code = 0x80;
-            }
-        }
         if (pendingSignal == null && pendingOom == null) {
             trapno = intno;
-            pendingSignal = new FaultResult.Signal(signo, code, 0, 0, 0, "CPU exception " + intno);
+            pendingSignal = TrapSignals.signal(intno, 0, "CPU exception " + intno);
         }
         uc.emuStop();
     }
 
     private boolean onInvalidInstruction() {
         if (pendingSignal == null && pendingOom == null) {
-            trapno = 6;
-            pendingSignal = new FaultResult.Signal(4, 2, -1, 0, 0, "invalid opcode"); // SIGILL ILL_ILLOPN at RIP
+            trapno = TrapSignals.X86_TRAP_UD;
+            pendingSignal = TrapSignals.signal(TrapSignals.X86_TRAP_UD, -1, "invalid opcode"); // si_addr: RIP
         }
         return false;
     }
@@ -426,7 +391,7 @@ public final class Cpu implements AutoCloseable {
             if ((rip & -4096L) == STOP_FETCH_PAGE) {
                 // The guest jumped into the page whose fetches the fill hook leaves unanswered: the
                 // fetch fault the hook would have recorded (SIGSEGV at the address), without a run.
-                trapno = 14;
+                trapno = TrapSignals.X86_TRAP_PF;
                 pendingSignal = new FaultResult.Signal(FaultResult.SIGSEGV, FaultResult.SEGV_MAPERR, rip,
                         PfErr.USER | PfErr.INSTR, 0, "instruction fetch from a kernel address");
                 err = UnicornException.UC_ERR_EXCEPTION;
@@ -438,7 +403,7 @@ public final class Cpu implements AutoCloseable {
             long stopIp = uc.regRead(X86Reg.RIP);
             if (pendingOom != null) {
                 // The OOM killer chooses; the faulting instruction runs again once memory is back.
-                lastFault = new FaultResult.Signal(9, 0, pendingOom.addr(), 0, 0, "out of memory");
+                lastFault = new FaultResult.Signal(FaultResult.SIGKILL, 0, pendingOom.addr(), 0, 0, "out of memory");
                 syscalls.outOfMemory(this, task);
             }
             if (pendingSignal != null) {
@@ -447,8 +412,8 @@ public final class Cpu implements AutoCloseable {
                 lastFault = s;
                 syscalls.forceSigFault(task, s, trapno, stopIp);
             } else if (err == UnicornException.UC_ERR_INSN_INVALID) {
-                lastFault = new FaultResult.Signal(4, 2, stopIp, 0, 0, "invalid opcode");
-                syscalls.forceSigFault(task, lastFault, 6, stopIp);
+                lastFault = TrapSignals.signal(TrapSignals.X86_TRAP_UD, stopIp, "invalid opcode");
+                syscalls.forceSigFault(task, lastFault, TrapSignals.X86_TRAP_UD, stopIp);
             } else if (err == UnicornException.UC_ERR_EXCEPTION) {
                 // Every fault the guest causes is recorded by a hook before Unicorn stops; this
                 // error without one is the refused fetch from STOP_FETCH_PAGE as the run wound
@@ -456,14 +421,14 @@ public final class Cpu implements AutoCloseable {
                 // no hook asking ran nothing: a count-limited one may have gone round a loop back
                 // to its start, and a refused fill (pendingOom) re-runs its instruction on purpose.
                 if (!hookStopped() && quantum == 0 && stopIp == rip) {
-                    return RunOutcome.killed(11, rip, new FaultResult.Signal(11, 0x80, 0, 0, 0, "CPU made no progress"));
+                    return madeNoProgress(rip);
                 }
             } else if (err != UnicornException.UC_ERR_OK) {
-                lastFault = new FaultResult.Signal(11, 0x80, 0, 0, 0, "CPU stopped: " + Unicorn.strerror(err));
-                syscalls.forceSigFault(task, lastFault, 13, stopIp);
+                lastFault = TrapSignals.signal(TrapSignals.X86_TRAP_GP, 0, "CPU stopped: " + Unicorn.strerror(err));
+                syscalls.forceSigFault(task, lastFault, TrapSignals.X86_TRAP_GP, stopIp);
             } else if (!stopRequested && stopIp == rip && quantum == 0) {
                 // Unicorn returned without running anything and without a reason: do not spin.
-                return RunOutcome.killed(11, rip, new FaultResult.Signal(11, 0x80, 0, 0, 0, "CPU made no progress"));
+                return madeNoProgress(rip);
             }
             // An engine that stopped on its own, with no hook asking, ran out of its instruction
             // count (its error is OK, or the refused wind-down fetch above).
@@ -509,6 +474,12 @@ public final class Cpu implements AutoCloseable {
         } finally {
             running = false;
         }
+    }
+
+    /** Unicorn returned without running anything and without a reason: SIGSEGV rather than spin. */
+    private static RunOutcome madeNoProgress(long rip) {
+        return RunOutcome.killed(FaultResult.SIGSEGV, rip,
+                new FaultResult.Signal(FaultResult.SIGSEGV, FaultResult.SI_KERNEL, 0, 0, 0, "CPU made no progress"));
     }
 
     private RunOutcome killedBy(Task task, int sig, long ip) {

@@ -1,12 +1,41 @@
 package io.mmemu.emulator.cpu;
 
-/** Per-CPU counters shown by --stats. Plain fields: one host thread drives each CPU. */
+import java.util.Locale;
+
+/**
+ * Per-CPU counters shown by --stats: one enum-indexed array ({@link CpuStat}), not a field per
+ * counter. Plain longs: one host thread drives each CPU. The page faults a CPU resolved are its
+ * MMU's to count ({@link io.mmemu.tlb.mmu.MmuStat}).
+ */
 public final class CpuStats {
-    /** Translations handed to Unicorn's TLB (UC_HOOK_TLB_FILL calls answered). */
-    public long tlbFills;
-    /** Page faults resolved by the model on this CPU. */
-    public long pageFaults;
-    /** Full flushes of Unicorn's TLB. */
-    public long tlbFlushes;
-    public long syscalls;
+    /** The fill hook's counter, as a constant index so that counting it is one increment (as CpuTlb's are). */
+    private static final int TLB_FILLS = CpuStat.TLB_FILLS.ordinal();
+
+    private final long[] counts = new long[CpuStat.values().length];
+
+    /** The value of one counter. */
+    public long get(CpuStat s) {
+        return counts[s.ordinal()];
+    }
+
+    /** Adds one to {@code s}. */
+    void count(CpuStat s) {
+        counts[s.ordinal()]++;
+    }
+
+    /** Adds one to {@link CpuStat#TLB_FILLS}: the fill hook's path. */
+    void countTlbFill() {
+        counts[TLB_FILLS]++;
+    }
+
+    /** The counters as {@code name value} pairs, for a failure message. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        for (CpuStat s : CpuStat.values()) {
+            if (!sb.isEmpty()) sb.append(", ");
+            sb.append(s.name().toLowerCase(Locale.ROOT)).append(' ').append(counts[s.ordinal()]);
+        }
+        return sb.toString();
+    }
 }

@@ -17,7 +17,7 @@ import java.lang.invoke.MethodHandles;
  * {@link #emuStart} is different: the reasons emulation can stop (an unmapped or refused access,
  * an invalid instruction, an unhandled CPU exception) are outcomes, returned as the {@code uc_err}
  * code, and only API misuse throws. A Java hook that throws never lets the exception into native
- * code: the upcall wrapper records it and stops the engine, and {@link #emuStart} throws
+ * code: the upcall wrapper ({@link Upcalls}) records it and stops the engine, and {@link #emuStart} throws
  * {@link HookFailedException} with it as the cause.
  */
 public final class Unicorn implements AutoCloseable {
@@ -351,29 +351,29 @@ public final class Unicorn implements AutoCloseable {
 
     /** Adds a {@code UC_HOOK_TLB_FILL} hook (only called in {@code UC_TLB_VIRTUAL} mode). */
     public HookHandle hookTlbFill(Hooks.TlbFill hook) {
-        return addHook(Uc.HOOK_TLB_FILL, upcall(new TlbFillUpcall(this, hook), "invoke", UnicornNative.TLB_FILL_CB), 1, 0, -1);
+        return addHook(Uc.HOOK_TLB_FILL, upcall(new Upcalls.TlbFill(this, hook), "invoke", UnicornNative.TLB_FILL_CB), 1, 0, -1);
     }
 
     /** Adds a hook on the {@code syscall} instruction. */
     public HookHandle hookSyscall(Hooks.Syscall hook) {
-        return addHook(Uc.HOOK_INSN, upcall(new SyscallUpcall(this, hook), "invoke", UnicornNative.SYSCALL_CB), 1, 0,
+        return addHook(Uc.HOOK_INSN, upcall(new Upcalls.Syscall(this, hook), "invoke", UnicornNative.SYSCALL_CB), 1, 0,
                 Uc.X86_INS_SYSCALL);
     }
 
     /** Adds a {@code UC_HOOK_INTR} hook (interrupts and CPU exceptions). */
     public HookHandle hookInterrupt(Hooks.Interrupt hook) {
-        return addHook(Uc.HOOK_INTR, upcall(new InterruptUpcall(this, hook), "invoke", UnicornNative.INTR_CB), 1, 0, -1);
+        return addHook(Uc.HOOK_INTR, upcall(new Upcalls.Interrupt(this, hook), "invoke", UnicornNative.INTR_CB), 1, 0, -1);
     }
 
     /** Adds a {@code UC_HOOK_INSN_INVALID} hook. */
     public HookHandle hookInvalidInstruction(Hooks.InvalidInstruction hook) {
         return addHook(Uc.HOOK_INSN_INVALID,
-                upcall(new InvalidInsnUpcall(this, hook), "invoke", UnicornNative.INSN_INVALID_CB), 1, 0, -1);
+                upcall(new Upcalls.InvalidInstruction(this, hook), "invoke", UnicornNative.INSN_INVALID_CB), 1, 0, -1);
     }
 
     /** Adds a {@code UC_HOOK_CODE} (or, with {@code block}, {@code UC_HOOK_BLOCK}) hook over [begin, end]; begin > end means everywhere. */
     public HookHandle hookCode(boolean block, long begin, long end, Hooks.Code hook) {
-        return addHook(block ? Uc.HOOK_BLOCK : Uc.HOOK_CODE, upcall(new CodeUpcall(this, hook), "invoke", UnicornNative.CODE_CB),
+        return addHook(block ? Uc.HOOK_BLOCK : Uc.HOOK_CODE, upcall(new Upcalls.Code(this, hook), "invoke", UnicornNative.CODE_CB),
                 begin, end, -1);
     }
 
@@ -399,7 +399,7 @@ public final class Unicorn implements AutoCloseable {
             throw new IllegalArgumentException("memory hook types must be a non-empty OR of HOOK_MEM_READ, HOOK_MEM_WRITE, "
                     + "HOOK_MEM_FETCH (got 0x" + Integer.toHexString(types) + ")");
         }
-        return addHook(types, upcall(new MemUpcall(this, hook), "invoke", UnicornNative.MEM_CB), 1, 0, -1);
+        return addHook(types, upcall(new Upcalls.Memory(this, hook), "invoke", UnicornNative.MEM_CB), 1, 0, -1);
     }
 
     /** uc_hook_del(). */
@@ -443,83 +443,6 @@ public final class Unicorn implements AutoCloseable {
             long ignored = (long) UnicornNative.UC_EMU_STOP.invokeExact(uc);
         } catch (Throwable ignored) {
             // Nothing more can be done from inside native code; emuStart reports the original failure.
-        }
-    }
-
-    // Upcall wrappers: one small class per callback, each catching everything; the shapes are
-    // UnicornNative's (every argument and the result a long).
-
-    private record TlbFillUpcall(Unicorn owner, Hooks.TlbFill hook) {
-        /** The uc_tlb_entry at {@code result}: paddr at offset 0, perms at 8. */
-        private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
-
-        /** bool (*)(uc_engine *, uint64_t vaddr, uc_mem_type type, uc_tlb_entry *result, void *user_data); 1 is true. */
-        long invoke(long uc, long vaddr, long type, long result, long userData) {
-            try {
-                long t = hook.fill(vaddr, (int) type);
-                if (t == Hooks.TlbFill.NO_TRANSLATION) return 0;
-                ALL.set(JAVA_LONG, result, t & ~0xfffL);
-                ALL.set(JAVA_INT, result + 8, (int) (t & Uc.PROT_ALL));
-                return 1;
-            } catch (Throwable e) {
-                owner.hookFailed("TLB fill", e);
-                return 0;
-            }
-        }
-    }
-
-    private record SyscallUpcall(Unicorn owner, Hooks.Syscall hook) {
-        long invoke(long uc, long userData) {
-            try {
-                hook.onSyscall();
-            } catch (Throwable e) {
-                owner.hookFailed("syscall", e);
-            }
-            return 0;
-        }
-    }
-
-    private record InterruptUpcall(Unicorn owner, Hooks.Interrupt hook) {
-        long invoke(long uc, long intno, long userData) {
-            try {
-                hook.onInterrupt((int) intno);
-            } catch (Throwable e) {
-                owner.hookFailed("interrupt", e);
-            }
-            return 0;
-        }
-    }
-
-    private record InvalidInsnUpcall(Unicorn owner, Hooks.InvalidInstruction hook) {
-        long invoke(long uc, long userData) {
-            try {
-                return hook.onInvalidInstruction() ? 1 : 0;
-            } catch (Throwable e) {
-                owner.hookFailed("invalid instruction", e);
-                return 0;
-            }
-        }
-    }
-
-    private record CodeUpcall(Unicorn owner, Hooks.Code hook) {
-        long invoke(long uc, long address, long size, long userData) {
-            try {
-                hook.onCode(address, (int) size);
-            } catch (Throwable e) {
-                owner.hookFailed("code", e);
-            }
-            return 0;
-        }
-    }
-
-    private record MemUpcall(Unicorn owner, Hooks.Memory hook) {
-        long invoke(long uc, long type, long address, long size, long value, long userData) {
-            try {
-                hook.onAccess((int) type, address, (int) size, value);
-            } catch (Throwable e) {
-                owner.hookFailed("memory", e);
-            }
-            return 0;
         }
     }
 

@@ -25,8 +25,8 @@ class TlbPathTest {
             m.exec(p.binary(), List.of("touch-pages", Integer.toString(pages)), List.of());
             m.run();
             io.mmemu.tlb.CpuTlb tlb = m.cpu().tlb();
-            return new Counts(out.toString(), m.cpu().stats().tlbFills, tlb.stat(TlbStat.HIT), tlb.stat(TlbStat.MISS),
-                    tlb.stat(TlbStat.FILL));
+            return new Counts(out.toString(), m.cpu().stats().get(CpuStat.TLB_FILLS), tlb.stat(TlbStat.HIT),
+                    tlb.stat(TlbStat.MISS), tlb.stat(TlbStat.FILL));
         }
     }
 

@@ -53,7 +53,7 @@ class DeterminismTest {
             StringBuilder sb = new StringBuilder();
             for (io.mmemu.emulator.cpu.Cpu c : m.cpus()) {
                 sb.append("cpu").append(c.id()).append(' ').append(c.instructions()).append(' ')
-                        .append(c.stats().syscalls).append('\n');
+                        .append(c.stats().get(io.mmemu.emulator.cpu.CpuStat.SYSCALLS)).append('\n');
             }
             return sb.append("pgfault ").append(m.env().event(io.mmemu.mm.vma.VmEvent.PGFAULT)).append('\n')
                     .append(sink.toString(java.nio.charset.StandardCharsets.UTF_8)).toString();
