@@ -272,7 +272,7 @@ public final class Slub {
                 }
             }
             for (Slab slab : discard) {
-                s.discardSlab(slab);
+                SlabPages.discardSlab(s, slab);
             }
             List<Long> leaked = new ArrayList<>();
             pageMap.forEachSlab(s, slab -> {
@@ -343,7 +343,7 @@ public final class Slub {
             rcuPending.clear();
         }
         for (Slab slab : done) {
-            slab.slabCache.freeSlabPages(slab);
+            SlabPages.freeSlabPages(slab.slabCache, slab);
         }
     }
 
