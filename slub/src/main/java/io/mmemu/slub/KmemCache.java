@@ -311,7 +311,7 @@ public final class KmemCache {
                 b.hook.at(SchedPoint.FREE_AFTER_FREELIST, this, b);
             }
             if (hardened && freelist == head) {
-                SlubDebug.naiveDoubleFree(this, slab, head);
+                SlubReport.naiveDoubleFree(this, slab, head);
                 return;
             }
             setFreepointer(tail, freelist);
@@ -407,11 +407,11 @@ public final class KmemCache {
         }
         Slab slab = slub.virtToSlab(object);
         if (slab == null) {
-            SlubDebug.freeNonSlab(slub, "kmem_cache_free", object);
+            SlubReport.freeNonSlab(slub, "kmem_cache_free", object);
             return;
         }
         if (slab.slabCache != this) {        // cache_from_obj()
-            SlubDebug.wrongCache(this, slab, object);
+            SlubReport.wrongCache(this, slab, object);
             slab.slabCache.slabFree(slab, object, b, caller);
             return;
         }

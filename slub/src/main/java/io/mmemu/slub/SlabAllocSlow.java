@@ -86,7 +86,7 @@ final class SlabAllocSlow {
         }
         slab = SlabPages.newSlab(s, c, nid);
         if (slab == null) {
-            SlubDebug.slabOutOfMemory(s, nid);
+            SlubReport.slabOutOfMemory(s, nid);
             return 0;
         }
         s.stat(c, SlubStat.ALLOC_SLAB);

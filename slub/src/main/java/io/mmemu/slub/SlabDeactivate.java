@@ -35,7 +35,7 @@ final class SlabDeactivate {
             long nextfree = s.getFreepointer(iter);
             if (!s.checkValidPointer(slab, nextfree, limit) || freeDelta >= limit) {
                 // freelist_corrupted(): isolate the rest rather than follow a wild pointer.
-                SlubDebug.freechainCorrupt(s, slab, iter, nextfree);
+                SlubReport.freechainCorrupt(s, slab, iter, nextfree);
                 s.setFreepointer(iter, 0);
                 freelistTail = iter;
                 freeDelta++;

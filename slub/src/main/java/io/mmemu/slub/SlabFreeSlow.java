@@ -51,7 +51,7 @@ final class SlabFreeSlow {
             prior = Slab.freelistOf(old);
             if (Slab.inuseOf(old) < cnt || (s.hardened && prior == head)) {
                 // The kernel would underflow inuse or BUG_ON(object == fp); the model reports and drops the free.
-                SlubDebug.naiveDoubleFree(s, slab, head);
+                SlubReport.naiveDoubleFree(s, slab, head);
                 return;
             }
             s.setFreepointer(tail, prior);

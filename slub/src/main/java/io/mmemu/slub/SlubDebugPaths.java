@@ -23,7 +23,7 @@ final class SlubDebugPaths {
             if (object == 0) {
                 Slab slab = SlabPages.newSlab(s, c, nid);
                 if (slab == null) {
-                    SlubDebug.slabOutOfMemory(s, nid);
+                    SlubReport.slabOutOfMemory(s, nid);
                     return 0;
                 }
                 s.stat(c, SlubStat.ALLOC_SLAB);
