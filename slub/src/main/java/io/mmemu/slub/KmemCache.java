@@ -418,6 +418,14 @@ public final class KmemCache {
         slabFree(slab, object, b, caller);
     }
 
+    /**
+     * A copy of this cache's structure (CPU slabs and freelists, partial lists, counters, every
+     * slab's freelist) for checkers and views; changes nothing. Take it while the cache is quiescent.
+     */
+    public CacheSnapshot snapshot() {
+        return CacheSnapshot.take(this);
+    }
+
     /** Models validate_slab_cache(), mm/slub.c. Returns the number of errors it reported (kunit count). */
     public int validate() {
         return SlubDebug.validateSlabCache(this);

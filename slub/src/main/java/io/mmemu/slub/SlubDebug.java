@@ -23,6 +23,7 @@ import static io.mmemu.slub.SlubReport.slabFix;
 import io.mmemu.slub.SlubLog.Kind;
 import io.mmemu.slub.SlubLog.SlabError;
 import java.util.BitSet;
+import java.util.List;
 
 /**
  * slub_debug: consistency checks (F), red zones (Z), poisoning (P) and user tracking (U),
@@ -115,6 +116,14 @@ final class SlubDebug {
         return -1;
     }
 
+    /** The end of the damaged range that starts at {@code fault}: trailing bytes that hold {@code value} again are not part of it. */
+    private static long damageEnd(PhysMemory mem, long fault, long end, byte value) {
+        while (end > fault && mem.readByte(end - 1) == value) {
+            end--;
+        }
+        return end;
+    }
+
     /** Models check_bytes_and_report(), mm/slub.c. {@code printObject}: print the object (first failure only). */
     static boolean checkBytesAndReport(KmemCache s, Slab slab, long object, String what, long start,
                                        byte value, int bytes, boolean printObject) {
@@ -122,13 +131,9 @@ final class SlubDebug {
         if (fault < 0) {
             return true;
         }
-        long end = start + bytes;
-        while (end > fault && s.mem.readByte(end - 1) == value) {
-            end--;
-        }
+        long end = damageEnd(s.mem, fault, start + bytes, value);
         int faultByte = s.mem.readByte(fault) & 0xff;
-        String msg = String.format("[%s overwritten] %s-%s @offset=%d. First byte 0x%x instead of 0x%x",
-                what, ptr(fault), ptr(end - 1), fault - slab.address, faultByte, value & 0xff);
+        String msg = SlubReport.overwritten(what, fault, end - 1, fault - slab.address, faultByte, value & 0xff);
         s.slub.log.error(new SlabError(Kind.OVERWRITTEN, s.name, slab.address, object, faultByte, msg));
         s.slub.log.line(msg);
         if (printObject) {
@@ -145,8 +150,8 @@ final class SlubDebug {
         s.mem.fill(from, to - from, value);
     }
 
-    /** Models check_pad_bytes(), mm/slub.c. */
-    private static boolean checkPadBytes(KmemCache s, Slab slab, long p, boolean printObject) {
+    /** Where check_pad_bytes(), mm/slub.c, starts: after the metadata behind the object. */
+    private static int padBytesOffset(KmemCache s) {
         int off = s.layout.infoEnd();
         if ((s.flags & SLAB_STORE_USER) != 0) {
             off += 2 * TRACK_SIZE;
@@ -154,75 +159,89 @@ final class SlubDebug {
                 off += 4;
             }
         }
-        int sizeFromObject = s.layout.sizeFromObject();
-        if (sizeFromObject == off) {
-            return true;
-        }
-        return checkBytesAndReport(s, slab, p, "Object padding", p + off, POISON_INUSE, sizeFromObject - off, printObject);
+        return off;
+    }
+
+    /** The leftover after the last object that slab_pad_check() watches (slab_size % size), or 0 without poisoning. */
+    private static int slabPadRemainder(KmemCache s, Slab slab) {
+        return (s.flags & SLAB_POISON) == 0 ? 0 : slab.slabSize() % s.size;
     }
 
     /** Models slab_pad_check(), mm/slub.c: the bytes after the last object must stay 0x5a. */
     static void slabPadCheck(KmemCache s, Slab slab) {
-        if ((s.flags & SLAB_POISON) == 0) {
-            return;
-        }
-        long start = slab.address;
-        int length = slab.slabSize();
-        long end = start + length;
-        int remainder = length % s.size;
+        int remainder = slabPadRemainder(s, slab);
         if (remainder == 0) {
             return;
         }
+        long start = slab.address;
+        long end = start + slab.slabSize();
         long pad = end - remainder;
         long fault = memchrInv(s.mem, pad, remainder, POISON_INUSE);
         if (fault < 0) {
             return;
         }
-        while (end > fault && s.mem.readByte(end - 1) == POISON_INUSE) {
-            end--;
-        }
+        end = damageEnd(s.mem, fault, end, POISON_INUSE);
         slabErr(s, slab, Kind.OVERWRITTEN, 0, s.mem.readByte(fault) & 0xff, String.format(
                 "Padding overwritten. %s-%s @offset=%d", ptr(fault), ptr(end - 1), fault - start));
         printSection(s, "Padding ", pad, remainder);
         restoreBytes(s, slab, 0, "slab padding", POISON_INUSE, fault, end);
     }
 
-    /** Models check_object(), mm/slub.c. {@code val} is SLUB_RED_ACTIVE for an allocated object, SLUB_RED_INACTIVE for a free one. */
-    static boolean checkObject(KmemCache s, Slab slab, long p, byte val) {
+    /** One byte range of an object that check_object() expects to hold a single value. */
+    @FunctionalInterface
+    interface PatternCheck {
+        /** @param first whether no earlier range of the object failed (check_object() prints the object only then) */
+        boolean check(String what, long start, byte value, int bytes, boolean first);
+    }
+
+    /**
+     * The byte ranges check_object(), mm/slub.c, checks (red zones, kmalloc red zone, alignment
+     * padding, poison, padding), in its order, each handed to {@code c}; false if any failed.
+     * The one place that says which bytes of an object hold which pattern.
+     */
+    static boolean checkObjectPatterns(KmemCache s, long p, byte val, PatternCheck c) {
         long endobject = p + s.objectSize;
         boolean ret = true;
         if ((s.flags & SLAB_RED_ZONE) != 0) {
-            if (!checkBytesAndReport(s, slab, p, "Left Redzone", p - s.redLeftPad, val, s.redLeftPad, ret)) {
+            if (!c.check("Left Redzone", p - s.redLeftPad, val, s.redLeftPad, ret)) {
                 ret = false;
             }
-            if (!checkBytesAndReport(s, slab, p, "Right Redzone", endobject, val, s.inuse - s.objectSize, ret)) {
+            if (!c.check("Right Redzone", endobject, val, s.inuse - s.objectSize, ret)) {
                 ret = false;
             }
             if (CacheLayout.debugOrigSize(s.flags) && val == SLUB_RED_ACTIVE) {
                 int origSize = getOrigSize(s, p);
-                if (s.objectSize > origSize && !checkBytesAndReport(s, slab, p, "kmalloc Redzone", p + origSize, val,
-                        s.objectSize - origSize, ret)) {
+                if (s.objectSize > origSize && !c.check("kmalloc Redzone", p + origSize, val, s.objectSize - origSize, ret)) {
                     ret = false;
                 }
             }
         } else if ((s.flags & SLAB_POISON) != 0 && s.objectSize < s.inuse) {
-            if (!checkBytesAndReport(s, slab, p, "Alignment padding", endobject, POISON_INUSE, s.inuse - s.objectSize, ret)) {
+            if (!c.check("Alignment padding", endobject, POISON_INUSE, s.inuse - s.objectSize, ret)) {
                 ret = false;
             }
         }
         if ((s.flags & SLAB_POISON) != 0) {
             if (val != SLUB_RED_ACTIVE && (s.flags & OBJECT_POISON) != 0) {
-                if (!checkBytesAndReport(s, slab, p, "Poison", p, POISON_FREE, s.objectSize - 1, ret)) {
+                if (!c.check("Poison", p, POISON_FREE, s.objectSize - 1, ret)) {
                     ret = false;
                 }
-                if (!checkBytesAndReport(s, slab, p, "End Poison", p + s.objectSize - 1, POISON_END, 1, ret)) {
+                if (!c.check("End Poison", p + s.objectSize - 1, POISON_END, 1, ret)) {
                     ret = false;
                 }
             }
-            if (!checkPadBytes(s, slab, p, ret)) {
+            int off = padBytesOffset(s);                       // check_pad_bytes()
+            int sizeFromObject = s.layout.sizeFromObject();
+            if (sizeFromObject != off && !c.check("Object padding", p + off, POISON_INUSE, sizeFromObject - off, ret)) {
                 ret = false;
             }
         }
+        return ret;
+    }
+
+    /** Models check_object(), mm/slub.c. {@code val} is SLUB_RED_ACTIVE for an allocated object, SLUB_RED_INACTIVE for a free one. */
+    static boolean checkObject(KmemCache s, Slab slab, long p, byte val) {
+        boolean ret = checkObjectPatterns(s, p, val,
+                (what, start, value, bytes, first) -> checkBytesAndReport(s, slab, p, what, start, value, bytes, first));
         // The free pointer cannot be checked while the object is allocated if they overlap.
         if (s.layout.freeptrOutsideObject() || val != SLUB_RED_ACTIVE) {
             long fp = s.getFreepointer(p);
@@ -233,6 +252,36 @@ final class SlubDebug {
             }
         }
         return ret;
+    }
+
+    /**
+     * Read-only check_object() and slab_pad_check() for a checker: adds one {@link CacheSnapshot.Damage}
+     * per damaged range of the slab's padding and of each object, nothing reported or repaired.
+     * {@code free} holds the indices of the objects on a freelist (checked as free), the others as allocated.
+     */
+    static void findDamage(KmemCache s, Slab slab, BitSet free, List<CacheSnapshot.Damage> out) {
+        int remainder = slabPadRemainder(s, slab);
+        if (remainder > 0) {
+            long end = slab.address + slab.slabSize();
+            findDamage(s, slab, 0, "Padding", end - remainder, POISON_INUSE, remainder, out);
+        }
+        int objects = slab.objects();
+        for (int i = 0; i < objects; i++) {
+            long p = slab.address + s.redLeftPad + (long) i * s.size;
+            checkObjectPatterns(s, p, free.get(i) ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE,
+                    (what, start, value, bytes, first) -> findDamage(s, slab, p, what, start, value, bytes, out));
+        }
+    }
+
+    private static boolean findDamage(KmemCache s, Slab slab, long object, String what, long start, byte value, int bytes,
+                                      List<CacheSnapshot.Damage> out) {
+        long fault = memchrInv(s.mem, start, bytes, value);
+        if (fault < 0) {
+            return true;
+        }
+        long end = damageEnd(s.mem, fault, start + bytes, value);
+        out.add(new CacheSnapshot.Damage(slab.address, object, what, fault, end - 1, s.mem.readByte(fault) & 0xff, value & 0xff));
+        return false;
     }
 
     // ---------------------------------------------------------------- slab checks

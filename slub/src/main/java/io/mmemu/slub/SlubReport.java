@@ -28,6 +28,12 @@ final class SlubReport {
         return String.format("0x%016x", p);
     }
 
+    /** The headline of check_bytes_and_report(), mm/slub.c. */
+    static String overwritten(String what, long first, long last, long offset, int found, int expected) {
+        return String.format("[%s overwritten] %s-%s @offset=%d. First byte 0x%x instead of 0x%x",
+                what, ptr(first), ptr(last), offset, found, expected);
+    }
+
     /** Models slab_bug(), mm/slub.c. */
     static void slabBug(KmemCache s, String msg) {
         SlubLog log = s.slub.log;
