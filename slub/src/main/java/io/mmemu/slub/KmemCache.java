@@ -426,7 +426,7 @@ public final class KmemCache {
         return CacheSnapshot.take(this);
     }
 
-    /** Models validate_slab_cache(), mm/slub.c. Returns the number of errors it reported (kunit count). */
+    /** Models validate_slab_cache(), mm/slub.c. Returns the number of errors it reported (kunit count), its flush's included. */
     public int validate() {
         return SlubDebug.validateSlabCache(this);
     }

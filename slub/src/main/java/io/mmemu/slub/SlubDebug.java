@@ -450,11 +450,12 @@ final class SlubDebug {
      * Models validate_slab_cache() and validate_slab_node(), mm/slub.c: flushes the CPU slabs,
      * then checks every slab on the node lists and the list counters. Unlike the kernel, it
      * also checks full slabs of caches that keep no full list (they are found through the
-     * page map). Call it while the cache is quiescent.
+     * page map). Call it while the cache is quiescent. Returns the errors reported, those of
+     * the flush included.
      */
     static int validateSlabCache(KmemCache s) {
+        int before = s.slub.log.kunitErrors();          // counts what the flush reports too (a corrupt CPU freelist)
         s.flushAll();
-        int before = s.slub.log.kunitErrors();
         for (KmemCacheNode n : s.node) {
             n.listLock.lock();
             try {

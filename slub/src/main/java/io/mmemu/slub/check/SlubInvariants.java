@@ -255,8 +255,7 @@ public final class SlubInvariants {
 
         void checkSlab(SlabState s) {
             long a = s.address();
-            walk(s, s.freelist(), "slab");
-            int onList = Math.min(s.freelist().size(), s.objects());
+            int onList = walk(s, s.freelist(), "slab");
             if (s.inuse() != s.objects() - onList) {
                 add(Rule.INUSE, a, 0, String.format("slab 0x%x: inuse %d but %d objects - %d on its freelist = %d",
                         a, s.inuse(), s.objects(), onList, s.objects() - onList));
@@ -289,8 +288,9 @@ public final class SlubInvariants {
             }
         }
 
-        /** Checks a freelist within {@code slab} and records where its objects are. */
-        void walk(SlabState slab, List<Long> freelist, String where) {
+        /** Checks a freelist within {@code slab}, records where its objects are, and returns how many objects it holds up to the first bad pointer. */
+        int walk(SlabState slab, List<Long> freelist, String where) {
+            int n = 0;
             long prev = 0;
             for (long p : freelist) {
                 if (objectIndex(slab, p) < 0) {
@@ -298,19 +298,21 @@ public final class SlubInvariants {
                             ? String.format("%s freelist of slab 0x%x: head 0x%x is not an object of the slab", where, slab.address(), p)
                             : String.format("%s freelist of slab 0x%x: free pointer 0x%x in object 0x%x is not an object of the slab",
                                     where, slab.address(), p, prev));
-                    return;
+                    return n;
                 }
                 String before = freeOn.put(p, where);
                 if (where.equals(before)) {
                     add(Rule.FREE_POINTER, slab.address(), p, String.format("%s freelist of slab 0x%x meets object 0x%x twice (a cycle)",
                             where, slab.address(), p));
-                    return;
+                    return n;
                 }
                 if (before != null) {
                     add(Rule.TWO_FREELISTS, slab.address(), p, String.format("object 0x%x is on two freelists: %s and %s", p, before, where));
                 }
                 prev = p;
+                n++;
             }
+            return n;
         }
 
         void checkObjects(SlabState s) {
