@@ -10,7 +10,7 @@ package io.mmemu.slub;
  * on at that instant: a task that migrated in between exchanges on the new CPU's pair, whose
  * tid carries a different CPU number, so the exchange fails and the fast path starts over.
  * {@link #migrate} may be called by the owning thread or, under the
- * {@link DeterministicScheduler}, by the scheduler while the task is parked.
+ * {@link io.mmemu.slub.testing.DeterministicScheduler}, by the scheduler while the task is parked.
  *
  * <p>The binding also carries what SLAB_STORE_USER records (pid) and an optional
  * {@link SchedHook} called at every {@link SchedPoint} of the fast paths.

@@ -63,6 +63,16 @@ import java.lang.invoke.VarHandle;
  *
  * <h2>Allocation failure</h2>
  * Returns 0, the NULL physical address: the page source never hands out page 0.
+ *
+ * <h2>Where the code lives</h2>
+ * This class holds the cache's fields, the pair and its local lock, free pointers, and the
+ * two lock-free fast paths, {@link #slabAllocNode} (slab_alloc_node()) and
+ * {@link #doSlabFree} (do_slab_free()), which read on their own. Everything else is in
+ * static functions over a cache, split as mm/slub.c's own sections are:
+ * {@link SlabAllocSlow} (___slab_alloc(), get_partial()), {@link SlabFreeSlow} (__slab_free(),
+ * the per-CPU partial list), {@link SlabDeactivate} (deactivate_slab(), flushing),
+ * {@link SlabPages} (new and discarded slabs), {@link SlubDebugPaths} (allocation and free of
+ * debug caches) and {@link SlubDebug} (the checks and reports of slub_debug).
  */
 public final class KmemCache {
     static final VarHandle PAIR = MethodHandles.arrayElementVarHandle(long[].class);
@@ -225,7 +235,7 @@ public final class KmemCache {
      */
     long slabAllocNode(CpuBinding b, int nid, long caller, int origSize) {
         if (debug) {
-            return slabAllocDebug(b, nid, caller, origSize);
+            return SlubDebugPaths.slabAllocDebug(this, b, nid, caller, origSize);
         }
         final long[] pairs = this.pairs;
         for (;;) {
@@ -237,7 +247,7 @@ public final class KmemCache {
             }
             long object = freelistOfPair((long) PAIR.getVolatile(pairs, idx));  // object = c->freelist
             if (object == 0 || (nid != NUMA_NO_NODE && !nodeMatch(cpuSlab[cpu].slab, nid))) {
-                return slabAllocSlow(b, nid, caller);
+                return SlabAllocSlow.slabAllocSlow(this, b, nid, caller);
             }
             if (SCHED_POINTS && b.hook != null) {
                 b.hook.at(SchedPoint.ALLOC_AFTER_FREELIST, this, b);
@@ -272,7 +282,7 @@ public final class KmemCache {
     /** Models slab_free(), mm/slub.c: frees {@code object} of {@code slab}. */
     void slabFree(Slab slab, long object, CpuBinding b, long caller) {
         if (debug) {
-            slabFreeSlow(slab, object, object, 1, b, caller);
+            SlabFreeSlow.slabFreeSlow(this, slab, object, object, 1, b, caller);
             return;
         }
         doSlabFree(slab, object, object, 1, b, caller);
@@ -293,7 +303,7 @@ public final class KmemCache {
                 b.hook.at(SchedPoint.FREE_AFTER_TID, this, b);
             }
             if (slab != cpuSlab[cpu].slab || (tid & tidBusy) != 0) {
-                slabFreeSlow(slab, head, tail, cnt, b, caller);
+                SlabFreeSlow.slabFreeSlow(this, slab, head, tail, cnt, b, caller);
                 return;
             }
             long freelist = freelistOfPair((long) PAIR.getVolatile(pairs, idx));
@@ -301,7 +311,7 @@ public final class KmemCache {
                 b.hook.at(SchedPoint.FREE_AFTER_FREELIST, this, b);
             }
             if (hardened && freelist == head) {
-                SlubDebug.naiveDoubleFree(this, slab, head);
+                SlubReport.naiveDoubleFree(this, slab, head);
                 return;
             }
             setFreepointer(tail, freelist);
@@ -323,7 +333,7 @@ public final class KmemCache {
      * local_lock_irqsave(&s->cpu_slab->lock) before changing c->slab or c->freelist: takes the
      * lock, then marks the pair BUSY and moves c->freelist into {@link KmemCacheCpu#lockedFreelist}.
      */
-    private void lockCpuSlab(KmemCacheCpu c) {
+    void lockCpuSlab(KmemCacheCpu c) {
         c.lock.lock();
         int idx = c.cpu << PAIR_SHIFT;
         long old;
@@ -334,7 +344,7 @@ public final class KmemCache {
     }
 
     /** local_unlock_irqrestore(): publishes (c->freelist, next_tid(tid)) and releases the lock. */
-    private void unlockCpuSlab(KmemCacheCpu c) {
+    void unlockCpuSlab(KmemCacheCpu c) {
         int idx = c.cpu << PAIR_SHIFT;
         long busyTid = tidOfPair(lvPair(idx));
         soPair(idx, pairOf(c.lockedFreelist, nextTid(busyTid & ~tidBusy)));   // release: publishes c->slab and the freelist
@@ -342,641 +352,16 @@ public final class KmemCache {
         c.lock.unlock();
     }
 
-    // ================================================================ allocation slow path
-
-    /** Enters ___slab_alloc() on the task's current CPU; from here on the task does not migrate. */
-    private long slabAllocSlow(CpuBinding b, int nid, long caller) {
-        KmemCacheCpu c = cpuSlab[b.cpu()];
-        stat(c, SlubStat.ALLOC_SLOWPATH);
-        lockCpuSlab(c);
-        try {
-            return slabAllocLocked(c, nid);
-        } finally {
-            unlockCpuSlab(c);
-        }
-    }
-
-    /**
-     * Models ___slab_alloc(), mm/slub.c, for non-debug caches. Called with the CPU's local lock
-     * held and the pair BUSY for the whole slow path: the kernel drops the lock around the page
-     * allocator because that may sleep; this model's page allocator does not.
-     */
-    private long slabAllocLocked(KmemCacheCpu c, int nid) {
-        Slab slab = c.slab;
-        if (slab != null) {
-            if (nid != NUMA_NO_NODE && slab.nid != nid) {
-                stat(c, SlubStat.ALLOC_NODE_MISMATCH);
-                long freelist = c.lockedFreelist;                 // deactivate_slab:
-                c.slab = null;
-                c.lockedFreelist = 0;
-                deactivateSlab(c, slab, freelist);
-            } else {
-                long freelist = c.lockedFreelist;
-                if (freelist != 0) {
-                    return loadFreelist(c, freelist);
-                }
-                freelist = getFreelist(slab);
-                if (freelist == 0) {
-                    c.slab = null;
-                    stat(c, SlubStat.DEACTIVATE_BYPASS);
-                } else {
-                    stat(c, SlubStat.ALLOC_REFILL);
-                    return loadFreelist(c, freelist);
-                }
-            }
-        }
-        // new_slab: the per-CPU partial list first.
-        while (c.partial != null) {
-            Slab p = c.partial;
-            c.partial = p.next;                                   // slub_set_percpu_partial()
-            p.next = null;
-            if (nid == NUMA_NO_NODE || p.nid == nid) {
-                c.slab = p;
-                long freelist = getFreelist(p);
-                stat(c, SlubStat.CPU_PARTIAL_ALLOC);
-                return loadFreelist(c, freelist);
-            }
-            putPartials(c, p);
-        }
-        // new_objects: the node partial lists.
-        slab = getPartial(c, nid);
-        if (slab != null) {
-            long freelist = freezeSlab(slab);
-            c.slab = slab;                                        // retry_load_slab: c->slab is NULL here
-            return loadFreelist(c, freelist);
-        }
-        slab = newSlab(c, nid);
-        if (slab == null) {
-            SlubDebug.slabOutOfMemory(this, nid);
-            return 0;
-        }
-        stat(c, SlubStat.ALLOC_SLAB);
-        long fc = slab.lvFc();
-        long freelist = Slab.freelistOf(fc);
-        // No other reference to the slab yet: muck around with it freely.
-        slab.soFc(Slab.pack(0, Slab.objectsOf(fc), Slab.objectsOf(fc), true));
-        incSlabsNode(slab.nid, Slab.objectsOf(fc));
-        c.slab = slab;
-        return loadFreelist(c, freelist);
-    }
-
-    /** load_freelist: hands out the first object; the rest becomes c->freelist. */
-    private long loadFreelist(KmemCacheCpu c, long freelist) {
-        c.lockedFreelist = getFreepointer(freelist);
-        return freelist;
-    }
-
-    /** Models get_freelist(), mm/slub.c: takes the CPU slab's whole freelist; an empty slab is unfrozen. */
-    private long getFreelist(Slab slab) {
-        for (;;) {
-            long old = slab.lvFc();
-            long freelist = Slab.freelistOf(old);
-            long neu = Slab.pack(0, Slab.objectsOf(old), Slab.objectsOf(old), freelist != 0);
-            if (slab.casFc(old, neu)) {
-                return freelist;
-            }
-        }
-    }
-
-    /** Models freeze_slab(), mm/slub.c. */
-    private long freezeSlab(Slab slab) {
-        for (;;) {
-            long old = slab.lvFc();
-            long neu = Slab.pack(0, Slab.objectsOf(old), Slab.objectsOf(old), true);
-            if (slab.casFc(old, neu)) {
-                return Slab.freelistOf(old);
-            }
-        }
-    }
-
-    /** Models get_partial(), mm/slub.c: this node first, then get_any_partial(). */
-    private Slab getPartial(KmemCacheCpu c, int nid) {
-        int search = nid == NUMA_NO_NODE ? cpuToNode(c.cpu) : nid;
-        Slab slab = getPartialNode(c, node[search]);
-        if (slab != null || nid != NUMA_NO_NODE) {
-            return slab;
-        }
-        return getAnyPartial(c, search);
-    }
-
-    /**
-     * Models get_any_partial(), mm/slub.c: other nodes in order, only those with more than
-     * min_partial partial slabs. The kernel also skips the search at random
-     * (remote_node_defrag_ratio against get_cycles()); this model always searches, to stay
-     * deterministic.
-     */
-    private Slab getAnyPartial(KmemCacheCpu c, int skip) {
-        for (int i = 1; i < node.length; i++) {
-            KmemCacheNode n = node[(skip + i) % node.length];
-            if (n.nrPartial > minPartial) {
-                Slab slab = getPartialNode(c, n);
-                if (slab != null) {
-                    return slab;
-                }
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Models get_partial_node(), mm/slub.c: takes the first partial slab for the CPU and moves
-     * up to half of cpu_partial_slabs more onto the per-CPU partial list (put_cpu_partial()
-     * without drain; the caller already holds the local lock).
-     */
-    private Slab getPartialNode(KmemCacheCpu c, KmemCacheNode n) {
-        if (n.nrPartial == 0) {
-            return null;
-        }
-        Slab partial = null;
-        int partialSlabs = 0;
-        n.listLock.lock();
-        try {
-            Slab slab = n.partialHead;
-            while (slab != null) {
-                Slab slab2 = slab.listNext;
-                n.removePartial(slab);
-                if (partial == null) {
-                    partial = slab;
-                    stat(c, SlubStat.ALLOC_FROM_PARTIAL);
-                    if (cpuPartialSlabs == 0) {
-                        break;
-                    }
-                } else {
-                    Slab old = c.partial;
-                    slab.slabs = (old == null ? 0 : old.slabs) + 1;
-                    slab.next = old;
-                    c.partial = slab;
-                    stat(c, SlubStat.CPU_PARTIAL_NODE);
-                    if (++partialSlabs > cpuPartialSlabs / 2) {
-                        break;
-                    }
-                }
-                slab = slab2;
-            }
-        } finally {
-            n.listLock.unlock();
-        }
-        return partial;
-    }
-
-    // ================================================================ new and discarded slabs
-
-    /** Models allocate_slab() and new_slab(), mm/slub.c. Returns null when the page allocator fails. */
-    Slab newSlab(KmemCacheCpu c, int nid) {
-        int order = layout.order();
-        int objects = layout.objects();
-        int want = nid == NUMA_NO_NODE ? cpuToNode(c.cpu) : nid;
-        long addr = slub.pages.allocPages(order, want);
-        if (addr == PageSource.NO_PAGE) {
-            order = layout.minOrder();
-            objects = layout.minObjects();
-            addr = slub.pages.allocPages(order, want);
-            if (addr == PageSource.NO_PAGE) {
-                return null;
-            }
-            stat(c, SlubStat.ORDER_FALLBACK);
-        }
-        Slab slab = new Slab(this, addr, order, slub.pages.pageToNid(addr));
-        if ((flags & SlabFlags.SLAB_POISON) != 0) {
-            mem.fill(addr, PageSource.PAGE_SIZE << order, SlabFlags.POISON_INUSE);   // setup_slab_debug()
-        }
-        long start = addr + redLeftPad;                                            // fixup_red_left()
-        setupObject(start);
-        long p = start;
-        for (int idx = 0; idx < objects - 1; idx++) {
-            long next = p + size;
-            setupObject(next);
-            setFreepointer(p, next);
-            p = next;
-        }
-        setFreepointer(p, 0);
-        slab.soFc(Slab.pack(start, 0, objects, false));
-        slub.pageMap.set(addr, order, slab);
-        return slab;
-    }
-
-    /** Models setup_object(), mm/slub.c. */
-    private void setupObject(long object) {
-        if (debug) {
-            SlubDebug.initObject(this, object, SlabFlags.SLUB_RED_INACTIVE);
-            SlubDebug.initTracking(this, object);
-        }
-        if (ctor != null) {
-            ctor.construct(mem, object);
-        }
-    }
-
-    void incSlabsNode(int nid, int objects) {
-        node[nid].faaSlabs(1, objects);
-    }
-
-    void decSlabsNode(int nid, int objects) {
-        node[nid].faaSlabs(-1, -objects);
-    }
-
-    /** Models discard_slab(), mm/slub.c. */
-    void discardSlab(Slab slab) {
-        decSlabsNode(slab.nid, slab.objects());
-        freeSlab(slab);
-    }
-
-    /** Models free_slab(), mm/slub.c: checks a debug slab one last time, then frees it (after a grace period for RCU caches). */
-    void freeSlab(Slab slab) {
-        if ((flags & SlabFlags.SLAB_CONSISTENCY_CHECKS) != 0) {
-            SlubDebug.slabPadCheck(this, slab);
-            int objects = slab.objects();
-            for (int i = 0; i < objects; i++) {
-                SlubDebug.checkObject(this, slab, slab.address + redLeftPad + (long) i * size, SlabFlags.SLUB_RED_INACTIVE);
-            }
-        }
-        if ((flags & SlabFlags.SLAB_TYPESAFE_BY_RCU) != 0) {
-            slub.callRcuFreeSlab(slab);
-        } else {
-            freeSlabPages(slab);
-        }
-    }
-
-    /** Models __free_slab(), mm/slub.c. */
-    void freeSlabPages(Slab slab) {
-        slub.pageMap.set(slab.address, slab.order, null);
-        slub.pages.freePages(slab.address, slab.order);
-    }
-
-    // ================================================================ deactivation and partial lists
-
-    /**
-     * Models deactivate_slab(), mm/slub.c: unfreezes a former CPU slab, splicing the CPU's
-     * leftover freelist onto the slab's own, and puts the slab where it belongs now.
-     */
-    void deactivateSlab(KmemCacheCpu c, Slab slab, long freelist) {
-        KmemCacheNode n = node[slab.nid];
-        boolean tail = false;
-        if (slab.freelist() != 0) {
-            stat(c, SlubStat.DEACTIVATE_REMOTE_FREES);
-            tail = true;
-        }
-        // Stage one: count the CPU freelist and find its tail.
-        int freeDelta = 0;
-        long freelistTail = 0;
-        long iter = freelist;
-        int limit = slab.objects();
-        while (iter != 0) {
-            long nextfree = getFreepointer(iter);
-            if (!checkValidPointer(slab, nextfree, limit) || freeDelta >= limit) {
-                // freelist_corrupted(): isolate the rest rather than follow a wild pointer.
-                SlubDebug.freechainCorrupt(this, slab, iter, nextfree);
-                setFreepointer(iter, 0);
-                freelistTail = iter;
-                freeDelta++;
-                break;
-            }
-            freelistTail = iter;
-            freeDelta++;
-            iter = nextfree;
-        }
-        // Stage two: unfreeze while splicing the CPU freelist to the head of the slab's.
-        long old;
-        long neu;
-        do {
-            old = slab.lvFc();
-            neu = Slab.withFrozen(old, false);
-            if (freelistTail != 0) {
-                neu = Slab.withInuse(neu, Slab.inuseOf(old) - freeDelta);
-                setFreepointer(freelistTail, Slab.freelistOf(old));
-                neu = Slab.withFreelist(neu, freelist);
-            }
-        } while (!slab.casFc(old, neu));
-        // Stage three: list manipulation.
-        if (Slab.inuseOf(neu) == 0 && n.nrPartial >= minPartial) {
-            stat(c, SlubStat.DEACTIVATE_EMPTY);
-            discardSlab(slab);
-            stat(c, SlubStat.FREE_SLAB);
-        } else if (Slab.freelistOf(neu) != 0) {
-            n.listLock.lock();
-            try {
-                n.addPartial(slab, tail);
-            } finally {
-                n.listLock.unlock();
-            }
-            stat(c, tail ? SlubStat.DEACTIVATE_TO_TAIL : SlubStat.DEACTIVATE_TO_HEAD);
-        } else {
-            stat(c, SlubStat.DEACTIVATE_FULL);
-        }
-    }
-
-    /** Models __put_partials(), mm/slub.c: moves a per-CPU partial chain to the node lists, discarding surplus empty slabs. */
-    void putPartials(KmemCacheCpu c, Slab partialSlab) {
-        KmemCacheNode n = null;
-        Slab toDiscard = null;
-        try {
-            while (partialSlab != null) {
-                Slab slab = partialSlab;
-                partialSlab = slab.next;
-                slab.next = null;
-                KmemCacheNode n2 = node[slab.nid];
-                if (n != n2) {
-                    if (n != null) {
-                        n.listLock.unlock();
-                    }
-                    n = n2;
-                    n.listLock.lock();
-                }
-                if (slab.inuse() == 0 && n.nrPartial >= minPartial) {
-                    slab.next = toDiscard;
-                    toDiscard = slab;
-                } else {
-                    n.addPartial(slab, true);
-                    stat(c, SlubStat.FREE_ADD_PARTIAL);
-                }
-            }
-        } finally {
-            if (n != null) {
-                n.listLock.unlock();
-            }
-        }
-        while (toDiscard != null) {
-            Slab slab = toDiscard;
-            toDiscard = slab.next;
-            slab.next = null;
-            stat(c, SlubStat.DEACTIVATE_EMPTY);
-            discardSlab(slab);
-            stat(c, SlubStat.FREE_SLAB);
-        }
-    }
-
-    /** Models put_cpu_partial(), mm/slub.c: puts a slab that just stopped being full on this CPU's partial list. */
-    private void putCpuPartial(KmemCacheCpu c, Slab slab, boolean drain) {
-        Slab toPut = null;
-        c.lock.lock();
-        try {
-            Slab old = c.partial;
-            int slabs = 0;
-            if (old != null) {
-                if (drain && old.slabs >= cpuPartialSlabs) {
-                    toPut = old;       // full: move the existing set to the node, outside the lock
-                    old = null;
-                } else {
-                    slabs = old.slabs;
-                }
-            }
-            slab.slabs = slabs + 1;
-            slab.next = old;
-            c.partial = slab;
-        } finally {
-            c.lock.unlock();
-        }
-        if (toPut != null) {
-            putPartials(c, toPut);
-            stat(c, SlubStat.CPU_PARTIAL_DRAIN);
-        }
-    }
-
-    // ================================================================ free slow path
-
-    /**
-     * Models __slab_free(), mm/slub.c: frees to the slab's own freelist with the slab pair
-     * exchange, and moves the slab between full, per-CPU partial, node partial and discarded.
-     */
-    void slabFreeSlow(Slab slab, long head, long tail, int cnt, CpuBinding b, long caller) {
-        KmemCacheCpu c = cpuSlab[b.cpu()];
-        stat(c, SlubStat.FREE_SLOWPATH);
-        if (debug) {
-            freeToPartialList(c, slab, head, tail, cnt, b, caller);
-            return;
-        }
-        KmemCacheNode n = null;
-        boolean onNodePartial = false;
-        long old;
-        long neu;
-        long prior;
-        boolean wasFrozen;
-        int newInuse;
-        for (;;) {
-            if (n != null) {
-                n.listLock.unlock();
-                n = null;
-            }
-            old = slab.lvFc();
-            prior = Slab.freelistOf(old);
-            if (Slab.inuseOf(old) < cnt || (hardened && prior == head)) {
-                // The kernel would underflow inuse or BUG_ON(object == fp); the model reports and drops the free.
-                SlubDebug.naiveDoubleFree(this, slab, head);
-                return;
-            }
-            setFreepointer(tail, prior);
-            newInuse = Slab.inuseOf(old) - cnt;
-            wasFrozen = Slab.frozenOf(old);
-            neu = Slab.withInuse(Slab.withFreelist(old, head), newInuse);
-            if ((newInuse == 0 || prior == 0) && !wasFrozen) {
-                if (!hasCpuPartial || prior != 0) {
-                    n = node[slab.nid];
-                    n.listLock.lock();        // speculatively: keeps list state stable across the exchange
-                    onNodePartial = slab.onNodePartial;
-                }
-            }
-            if (SCHED_POINTS && n == null && b.hook != null) {
-                b.hook.at(SchedPoint.SLAB_FREE_BEFORE_CMPXCHG, this, b);
-            }
-            if (slab.casFc(old, neu)) {
-                break;
-            }
-            stat(c, SlubStat.CMPXCHG_DOUBLE_FAIL);
-        }
-        if (n == null) {
-            if (wasFrozen) {
-                stat(c, SlubStat.FREE_FROZEN);
-            } else if (hasCpuPartial && prior == 0) {
-                putCpuPartial(c, slab, true);
-                stat(c, SlubStat.CPU_PARTIAL_FREE);
-            }
-            return;
-        }
-        boolean discard = false;
-        try {
-            if (prior != 0 && !onNodePartial) {
-                return;                         // on a per-CPU partial list: leave it there
-            }
-            if (newInuse == 0 && n.nrPartial >= minPartial) {
-                if (prior != 0) {
-                    n.removePartial(slab);
-                    stat(c, SlubStat.FREE_REMOVE_PARTIAL);
-                }
-                discard = true;
-                return;
-            }
-            if (!hasCpuPartial && prior == 0) {
-                n.addPartial(slab, true);
-                stat(c, SlubStat.FREE_ADD_PARTIAL);
-            }
-        } finally {
-            n.listLock.unlock();
-            if (discard) {
-                stat(c, SlubStat.FREE_SLAB);
-                discardSlab(slab);
-            }
-        }
-    }
-
-    // ================================================================ debug caches
-
-    /** Models ___slab_alloc() for debug caches: one object at a time from a partial or new slab, under list_lock. */
-    private long slabAllocDebug(CpuBinding b, int nid, long caller, int origSize) {
-        KmemCacheCpu c = cpuSlab[b.cpu()];
-        stat(c, SlubStat.ALLOC_SLOWPATH);
-        for (;;) {
-            long object = getPartialDebug(c, nid, origSize);
-            if (object == 0) {
-                Slab slab = newSlab(c, nid);
-                if (slab == null) {
-                    SlubDebug.slabOutOfMemory(this, nid);
-                    return 0;
-                }
-                stat(c, SlubStat.ALLOC_SLAB);
-                object = allocSingleFromNewSlab(slab, origSize);
-                if (object == 0) {
-                    continue;
-                }
-            }
-            if ((flags & SlabFlags.SLAB_STORE_USER) != 0) {
-                SlubDebug.setTrack(this, object, false, caller, b);
-            }
-            return object;
-        }
-    }
-
-    private long getPartialDebug(KmemCacheCpu c, int nid, int origSize) {
-        int search = nid == NUMA_NO_NODE ? cpuToNode(c.cpu) : nid;
-        for (int i = 0; i < node.length; i++) {
-            KmemCacheNode n = node[(search + i) % node.length];
-            if (i > 0 && (nid != NUMA_NO_NODE || n.nrPartial <= minPartial)) {
-                continue;
-            }
-            n.listLock.lock();
-            try {
-                Slab slab = n.partialHead;
-                while (slab != null) {
-                    Slab slab2 = slab.listNext;
-                    long object = allocSingleFromPartial(n, slab, origSize);
-                    if (object != 0) {
-                        return object;
-                    }
-                    slab = slab2;
-                }
-            } finally {
-                n.listLock.unlock();
-            }
-        }
-        return 0;
-    }
-
-    /** Models alloc_single_from_partial(), mm/slub.c. Called with n->list_lock held. */
-    private long allocSingleFromPartial(KmemCacheNode n, Slab slab, int origSize) {
-        long fc = slab.lvFc();
-        long object = Slab.freelistOf(fc);
-        long next = checkValidPointer(slab, object, Slab.objectsOf(fc)) ? getFreepointer(object) : 0;
-        int used = Slab.inuseOf(fc) + 1;
-        slab.soFc(Slab.withInuse(Slab.withFreelist(fc, next), used));
-        if (!SlubDebug.allocDebugProcessing(this, slab, object, origSize)) {
-            if (slab.onNodePartial) {
-                n.removePartial(slab);
-            }
-            return 0;
-        }
-        if (used == Slab.objectsOf(fc)) {
-            n.removePartial(slab);
-            n.addFull(slab);
-        }
-        return object;
-    }
-
-    /** Models alloc_single_from_new_slab(), mm/slub.c. */
-    private long allocSingleFromNewSlab(Slab slab, int origSize) {
-        KmemCacheNode n = node[slab.nid];
-        long fc = slab.lvFc();
-        long object = Slab.freelistOf(fc);
-        slab.soFc(Slab.withInuse(Slab.withFreelist(fc, getFreepointer(object)), 1));
-        if (!SlubDebug.allocDebugProcessing(this, slab, object, origSize)) {
-            return 0;
-        }
-        n.listLock.lock();
-        try {
-            if (Slab.objectsOf(fc) == 1) {
-                n.addFull(slab);
-            } else {
-                n.addPartial(slab, false);
-            }
-            incSlabsNode(slab.nid, Slab.objectsOf(fc));
-        } finally {
-            n.listLock.unlock();
-        }
-        return object;
-    }
-
-    /** Models free_to_partial_list(), mm/slub.c. */
-    private void freeToPartialList(KmemCacheCpu c, Slab slab, long head, long tail, int cnt, CpuBinding b, long caller) {
-        KmemCacheNode n = node[slab.nid];
-        boolean free = false;
-        n.listLock.lock();
-        try {
-            if (SlubDebug.freeDebugProcessing(this, slab, head, tail, cnt, caller, b)) {
-                long fc = slab.lvFc();
-                long prior = Slab.freelistOf(fc);
-                int used = Slab.inuseOf(fc) - cnt;
-                setFreepointer(tail, prior);
-                slab.soFc(Slab.withInuse(Slab.withFreelist(fc, head), used));
-                if (used == 0 && n.nrPartial >= minPartial) {
-                    free = true;
-                }
-                if (prior == 0) {
-                    n.removeFull(slab);
-                    if (!free) {
-                        n.addPartial(slab, true);
-                        stat(c, SlubStat.FREE_ADD_PARTIAL);
-                    }
-                } else if (free) {
-                    n.removePartial(slab);
-                    stat(c, SlubStat.FREE_REMOVE_PARTIAL);
-                }
-            }
-            if (free) {
-                decSlabsNode(slab.nid, slab.objects());
-            }
-        } finally {
-            n.listLock.unlock();
-        }
-        if (free) {
-            stat(c, SlubStat.FREE_SLAB);
-            freeSlab(slab);
-        }
-    }
-
     // ================================================================ flushing
 
     /** Models flush_slab() and put_partials_cpu() (via __flush_cpu_slab()), mm/slub.c: empties one CPU's slab and partial list. */
     public void flushCpuSlab(int cpu) {
-        KmemCacheCpu c = cpuSlab[cpu];
-        lockCpuSlab(c);
-        Slab slab = c.slab;
-        long freelist = c.lockedFreelist;
-        c.slab = null;
-        c.lockedFreelist = 0;
-        Slab partial = c.partial;
-        c.partial = null;
-        unlockCpuSlab(c);
-        if (slab != null) {
-            deactivateSlab(c, slab, freelist);
-            stat(c, SlubStat.CPUSLAB_FLUSH);
-        }
-        if (partial != null) {
-            putPartials(c, partial);
-        }
+        SlabDeactivate.flushCpuSlab(this, cpu);
     }
 
     /** Models flush_all(), mm/slub.c. */
     public void flushAll() {
-        for (int cpu = 0; cpu < cpuSlab.length; cpu++) {
-            flushCpuSlab(cpu);
-        }
+        SlabDeactivate.flushAll(this);
     }
 
     // ================================================================ public surface
@@ -1022,18 +407,26 @@ public final class KmemCache {
         }
         Slab slab = slub.virtToSlab(object);
         if (slab == null) {
-            SlubDebug.freeNonSlab(slub, "kmem_cache_free", object);
+            SlubReport.freeNonSlab(slub, "kmem_cache_free", object);
             return;
         }
         if (slab.slabCache != this) {        // cache_from_obj()
-            SlubDebug.wrongCache(this, slab, object);
+            SlubReport.wrongCache(this, slab, object);
             slab.slabCache.slabFree(slab, object, b, caller);
             return;
         }
         slabFree(slab, object, b, caller);
     }
 
-    /** Models validate_slab_cache(), mm/slub.c. Returns the number of errors it reported (kunit count). */
+    /**
+     * A copy of this cache's structure (CPU slabs and freelists, partial lists, counters, every
+     * slab's freelist) for checkers and views; changes nothing. Take it while the cache is quiescent.
+     */
+    public CacheSnapshot snapshot() {
+        return CacheSnapshot.take(this);
+    }
+
+    /** Models validate_slab_cache(), mm/slub.c. Returns the number of errors it reported (kunit count), its flush's included. */
     public int validate() {
         return SlubDebug.validateSlabCache(this);
     }

@@ -5,7 +5,7 @@ package io.mmemu.slub;
  *
  * <p>The slub module owns this interface so that it depends on nothing else of the project;
  * the project's buddy allocator implements it over emulated physical memory, and
- * {@link ArenaPhysMemory} implements it for tests and benchmarks.
+ * {@link io.mmemu.slub.testing.ArenaPhysMemory} implements it for tests and benchmarks.
  *
  * <p>Contract:
  * <ul>

@@ -4,7 +4,7 @@ package io.mmemu.slub;
  * Called by the allocator at each {@link SchedPoint} of a task whose {@link CpuBinding}
  * carries it. A hook may migrate the binding, run other allocator operations (as an
  * interrupt or a preempting task on the same CPU would), or hand control to another task
- * ({@link DeterministicScheduler}). It runs with no allocator lock held.
+ * ({@link io.mmemu.slub.testing.DeterministicScheduler}). It runs with no allocator lock held.
  */
 @FunctionalInterface
 public interface SchedHook {

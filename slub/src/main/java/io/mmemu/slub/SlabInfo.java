@@ -25,7 +25,7 @@ public final class SlabInfo {
             for (KmemCacheNode n : s.node) {
                 nrSlabs += n.lvNrSlabs();
                 nrObjs += n.lvTotalObjects();
-                nrFree += SlubDebug.countPartialFree(n);
+                nrFree += SlubReport.countPartialFree(n);
             }
             sb.append(String.format("%-17s %6d %6d %6d %4d %4d", s.name, nrObjs - nrFree, nrObjs, s.size,
                     s.layout.objects(), 1 << s.layout.order()));

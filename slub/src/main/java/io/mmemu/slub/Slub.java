@@ -272,7 +272,7 @@ public final class Slub {
                 }
             }
             for (Slab slab : discard) {
-                s.discardSlab(slab);
+                SlabPages.discardSlab(s, slab);
             }
             List<Long> leaked = new ArrayList<>();
             pageMap.forEachSlab(s, slab -> {
@@ -304,19 +304,19 @@ public final class Slub {
     /** Models list_slab_objects(), mm/slub.c. */
     private void listSlabObjects(KmemCache s, Slab slab, List<Long> leaked) {
         java.util.BitSet free = SlubDebug.freeMap(s, slab);
-        SlubDebug.slabBug(s, "Objects remaining on __kmem_cache_shutdown()");
+        SlubReport.slabBug(s, "Objects remaining on __kmem_cache_shutdown()");
         int objects = slab.objects();
         for (int i = 0; i < objects; i++) {
             if (!free.get(i)) {
                 long p = slab.address + s.redLeftPad + (long) i * s.size;
                 leaked.add(p);
-                String msg = String.format("Object %s @offset=%d", SlubDebug.ptr(p), p - slab.address);
+                String msg = String.format("Object %s @offset=%d", SlubReport.ptr(p), p - slab.address);
                 log.error(new SlabError(Kind.LEAK, s.name, slab.address, p, 0, msg));
                 log.line(msg);
-                SlubDebug.printTracking(s, p);
+                SlubReport.printTracking(s, p);
             }
         }
-        SlubDebug.printSlabInfo(s, slab);
+        SlubReport.printSlabInfo(s, slab);
     }
 
     // ---------------------------------------------------------------- RCU
@@ -343,7 +343,7 @@ public final class Slub {
             rcuPending.clear();
         }
         for (Slab slab : done) {
-            slab.slabCache.freeSlabPages(slab);
+            SlabPages.freeSlabPages(slab.slabCache, slab);
         }
     }
 
@@ -438,7 +438,7 @@ public final class Slub {
             pageMap.set(large.address(), large.order(), null);   // free_large_kmalloc()
             pages.freePages(large.address(), large.order());
         } else {
-            SlubDebug.freeNonSlab(this, "kfree", object);
+            SlubReport.freeNonSlab(this, "kfree", object);
         }
     }
 

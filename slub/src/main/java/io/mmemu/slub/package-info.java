@@ -5,7 +5,9 @@
  * <p>Entry points: {@link io.mmemu.slub.Slub} (caches, kmalloc), {@link io.mmemu.slub.KmemCache}
  * (alloc/free/validate), {@link io.mmemu.slub.CpuBinding} (the CPU a task runs on),
  * {@link io.mmemu.slub.PageSource} and {@link io.mmemu.slub.PhysMemory} (what the rest of the
- * project provides), {@link io.mmemu.slub.SlabInfo} (views), {@link io.mmemu.slub.DeterministicScheduler}.
+ * project provides), {@link io.mmemu.slub.SlabInfo} and {@link io.mmemu.slub.CacheSnapshot} (views).
+ * The invariant checker is in {@link io.mmemu.slub.check}; test machinery (the arena memory, the
+ * deterministic scheduler) in {@link io.mmemu.slub.testing}.
  *
  * <h2>Atomic field access contract</h2>
  * Every field or array element that more than one thread may access without a lock has

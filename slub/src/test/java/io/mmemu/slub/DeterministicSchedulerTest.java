@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mmemu.slub.testing.DeterministicScheduler;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;

@@ -1,5 +1,7 @@
 package io.mmemu.slub;
 
+import io.mmemu.slub.testing.ArenaPhysMemory;
+
 /** A small emulated machine for tests: physical memory, a page source and a SLUB allocator. */
 final class Machine implements AutoCloseable {
     final ArenaPhysMemory mem;

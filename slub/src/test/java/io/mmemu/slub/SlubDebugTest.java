@@ -1,6 +1,6 @@
 package io.mmemu.slub;
 
-import static io.mmemu.slub.SlubDebug.ptr;
+import static io.mmemu.slub.SlubReport.ptr;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -2,12 +2,11 @@ package io.mmemu.slub;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mmemu.slub.check.SlubInvariants;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,10 +25,10 @@ import net.jqwik.api.Provide;
  * checked against the model:
  * <ul>
  *   <li>no object is handed out twice (and every live object keeps its tag);</li>
- *   <li>every object of every slab is allocated or on exactly one freelist (a CPU freelist or
- *       its slab's), and each slab's inuse agrees;</li>
- *   <li>node counters (nr_slabs, total_objects, nr_partial) and SLUB_STATS alloc/free
- *       counters agree with what happened;</li>
+ *   <li>every invariant of {@link SlubInvariants} holds, given the objects the model holds:
+ *       every object of every slab is allocated or on exactly one freelist, inuse, list
+ *       membership and node counters agree, no red zone or poison is damaged;</li>
+ *   <li>SLUB_STATS alloc/free counters agree with what happened;</li>
  *   <li>pages in use are exactly the slabs' pages plus large kmallocs, and after destroying
  *       everything no page is left.</li>
  * </ul>
@@ -289,17 +288,19 @@ class SlubStatefulProperties {
                     : slub.kmemCacheCreate("objB", 300, 0, SlabFlags.SLAB_HWCACHE_ALIGN, null);
         }
 
-        /** Checks every invariant over the whole allocator. */
+        /** Checks every invariant over the whole allocator ({@link SlubInvariants}), then what only the model knows. */
         void checkAll(String when) {
+            SlubInvariants.check(slub, live::containsKey).requireOk(when);
             Map<KmemCache, List<Slab>> slabs = new IdentityHashMap<>();
             slub.pageMap.forEachSlab(null, slab -> slabs.computeIfAbsent(slab.cache(), k -> new ArrayList<>()).add(slab));
             long slabPages = 0;
             for (KmemCache s : slub.caches()) {
-                List<Slab> list = slabs.getOrDefault(s, List.of());
-                checkCache(s, list, when);
-                for (Slab slab : list) {
+                for (Slab slab : slabs.getOrDefault(s, List.of())) {
                     slabPages += 1L << slab.order();
                 }
+                long[] exp = expected.getOrDefault(s, new long[2]);
+                assertEquals(exp[0], s.stat(SlubStat.ALLOC_FASTPATH) + s.stat(SlubStat.ALLOC_SLOWPATH), when + ": alloc stats of " + s.name());
+                assertEquals(exp[1], s.stat(SlubStat.FREE_FASTPATH) + s.stat(SlubStat.FREE_SLOWPATH), when + ": free stats of " + s.name());
             }
             long largePages = 0;
             for (Map.Entry<Long, Live> e : live.entrySet()) {
@@ -308,86 +309,6 @@ class SlubStatefulProperties {
                 }
             }
             assertEquals(slabPages + largePages, m.mem.pagesInUse(), when + ": pages in use are slab pages plus large kmallocs");
-        }
-
-        private void checkCache(KmemCache s, List<Slab> slabs, String when) {
-            // Where each free object is: on a CPU freelist (which CPU) or on its slab's freelist.
-            Map<Long, String> freeOn = new HashMap<>();
-            for (int c = 0; c < CPUS; c++) {
-                long head = KmemCache.freelistOfPair((long) KmemCache.PAIR.getVolatile(s.pairs, c << SlubSwitches.PAIR_SHIFT));
-                Slab cs = s.cpuSlab[c].slab;
-                if (cs == null) {
-                    assertEquals(0, head, when + ": CPU freelist without CPU slab in " + s.name());
-                }
-                walk(s, cs, head, "cpu" + c, freeOn, when);
-            }
-            // Slabs the allocator can still allocate from: CPU slabs, per-CPU partial lists, node partial lists.
-            java.util.Set<Slab> reachable = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-            for (int c = 0; c < CPUS; c++) {
-                for (Slab p = s.cpuSlab[c].partial; p != null; p = p.next) {
-                    assertTrue(reachable.add(p), when + ": slab twice on per-CPU partial lists");
-                    assertTrue(!p.frozen() && !p.onNodePartial, when + ": per-CPU partial slab frozen or on a node list");
-                }
-            }
-            long[] nodeSlabs = new long[s.node.length];
-            long[] nodeObjs = new long[s.node.length];
-            for (Slab slab : slabs) {
-                nodeSlabs[slab.nid()]++;
-                nodeObjs[slab.nid()] += slab.objects();
-                walk(s, slab, slab.freelist(), "slab", freeOn, when);
-                int liveHere = 0;
-                int onSlabList = 0;
-                int onCpuList = 0;
-                for (int i = 0; i < slab.objects(); i++) {
-                    long p = slab.address() + s.redLeftPad + (long) i * s.size;
-                    String where = freeOn.get(p);
-                    boolean isLive = live.containsKey(p) && (live.get(p).cache() == s || live.get(p).cache() == null);
-                    assertTrue(isLive ^ (where != null), () -> String.format("%s: object 0x%x of %s is %s and %s", when, p, s.name(),
-                            isLive ? "allocated" : "not allocated", where == null ? "on no freelist" : "on " + where));
-                    if (isLive) {
-                        liveHere++;
-                    } else if (where.equals("slab")) {
-                        onSlabList++;
-                    } else {
-                        onCpuList++;
-                    }
-                }
-                String st = SlabInfo.slabLayout(s, slab);
-                if (!slab.frozen() && !slab.onNodePartial && !reachable.contains(slab)) {
-                    assertEquals(slab.objects(), slab.inuse(), when + ": a slab with free objects is on no list\n" + st);
-                }
-                assertEquals(slab.objects() - onSlabList, slab.inuse(), when + ": inuse\n" + st);
-                if (!slab.frozen()) {
-                    assertEquals(0, onCpuList, when + ": unfrozen slab with objects on a CPU freelist\n" + st);
-                }
-                assertEquals(liveHere + onCpuList, slab.inuse(), when + ": inuse counts live and CPU-cached objects\n" + st);
-            }
-            for (int n = 0; n < s.node.length; n++) {
-                assertEquals(nodeSlabs[n], s.nrSlabs(n), when + ": nr_slabs of " + s.name() + " node " + n);
-                assertEquals(nodeObjs[n], s.totalObjects(n), when + ": total_objects of " + s.name() + " node " + n);
-                int count = 0;
-                for (Slab sl = s.node[n].partialHead; sl != null; sl = sl.listNext) {
-                    assertEquals(n, sl.nid());
-                    assertTrue(sl.onNodePartial && !sl.frozen() && sl.freelist() != 0, when + ": bad partial slab " + sl);
-                    count++;
-                }
-                assertEquals(count, s.nrPartial(n), when + ": nr_partial");
-            }
-            long[] exp = expected.getOrDefault(s, new long[2]);
-            assertEquals(exp[0], s.stat(SlubStat.ALLOC_FASTPATH) + s.stat(SlubStat.ALLOC_SLOWPATH), when + ": alloc stats of " + s.name());
-            assertEquals(exp[1], s.stat(SlubStat.FREE_FASTPATH) + s.stat(SlubStat.FREE_SLOWPATH), when + ": free stats of " + s.name());
-        }
-
-        private void walk(KmemCache s, Slab slab, long head, String where, Map<Long, String> freeOn, String when) {
-            int n = 0;
-            for (long p = head; p != 0; p = s.getFreepointer(p)) {
-                assertNotNull(slab);
-                assertTrue(s.checkValidPointer(slab, p, slab.objects()), when + ": wild pointer on " + where);
-                String prev = freeOn.put(p, where);
-                long obj = p;
-                assertEquals(null, prev, () -> String.format("%s: object 0x%x on two freelists: %s and %s", when, obj, prev, where));
-                assertTrue(++n <= slab.objects(), when + ": cyclic freelist");
-            }
         }
     }
 }

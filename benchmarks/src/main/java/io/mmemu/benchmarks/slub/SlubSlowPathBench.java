@@ -1,9 +1,9 @@
 package io.mmemu.benchmarks.slub;
 
-import io.mmemu.slub.ArenaPhysMemory;
 import io.mmemu.slub.CpuBinding;
 import io.mmemu.slub.KmemCache;
 import io.mmemu.slub.Slub;
+import io.mmemu.slub.testing.ArenaPhysMemory;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,9 +1,9 @@
 package io.mmemu.slub.jcstress;
 
-import io.mmemu.slub.ArenaPhysMemory;
 import io.mmemu.slub.CpuBinding;
 import io.mmemu.slub.KmemCache;
 import io.mmemu.slub.Slub;
+import io.mmemu.slub.testing.ArenaPhysMemory;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Expect;

@@ -1,5 +1,8 @@
-package io.mmemu.slub;
+package io.mmemu.slub.testing;
 
+import io.mmemu.slub.CpuBinding;
+import io.mmemu.slub.SchedHook;
+import io.mmemu.slub.SchedPoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

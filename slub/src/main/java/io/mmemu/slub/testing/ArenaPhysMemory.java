@@ -1,5 +1,7 @@
-package io.mmemu.slub;
+package io.mmemu.slub.testing;
 
+import io.mmemu.slub.PageSource;
+import io.mmemu.slub.PhysMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
