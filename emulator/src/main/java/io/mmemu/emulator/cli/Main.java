@@ -42,7 +42,12 @@ public final class Main implements Runnable {
         System.exit(execute(args));
     }
 
-    /** Runs the command line and returns the exit status (the guest's, for run). */
+    /**
+     * Runs the command line.
+     *
+     * @param args the arguments
+     * @return the exit status (the guest's, for run)
+     */
     public static int execute(String... args) {
         // Two optional lookups of picocli that every cold start paid for and no option uses: its
         // Groovy closure support looks for groovy.lang.Closure on the class path (opening every jar),
