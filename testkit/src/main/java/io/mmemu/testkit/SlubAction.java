@@ -58,46 +58,27 @@ public sealed interface SlubAction extends Action<SlubSandbox> {
     }
 
     /**
-     * Frees live object number {@code pick} as it was allocated (kmem_cache_free() or kfree()).
+     * Frees live object number {@code pick}: as it was allocated (kmem_cache_free() or kfree()),
+     * or with {@code kfree} set by kfree() whichever way it was allocated.
      *
      * @param pick the object's index among the live ones, modulo their number
      * @param cpu the CPU
      * @param migration a migration inside the call, or null
+     * @param kfree free with kfree()
      */
-    record Free(int pick, int cpu, Migration migration) implements SlubAction {
+    record Free(int pick, int cpu, Migration migration, boolean kfree) implements SlubAction {
         @Override
         public String applyTo(SlubSandbox s) {
             SlubSandbox.LiveObject o = s.pick(pick);
             if (o == null) return "nothing live";
-            s.free(o.address(), cpu, migration);
+            if (kfree) s.kfree(o.address(), cpu, migration);
+            else s.free(o.address(), cpu, migration);
             return "freed " + o;
         }
 
         @Override
         public String toString() {
-            return "cpu" + cpu + ".free(live[" + pick + "])" + migrating(migration);
-        }
-    }
-
-    /**
-     * kfree() of live object number {@code pick}, whichever way it was allocated.
-     *
-     * @param pick the object's index among the live ones, modulo their number
-     * @param cpu the CPU
-     * @param migration a migration inside the call, or null
-     */
-    record Kfree(int pick, int cpu, Migration migration) implements SlubAction {
-        @Override
-        public String applyTo(SlubSandbox s) {
-            SlubSandbox.LiveObject o = s.pick(pick);
-            if (o == null) return "nothing live";
-            s.kfree(o.address(), cpu, migration);
-            return "freed " + o;
-        }
-
-        @Override
-        public String toString() {
-            return "cpu" + cpu + ".kfree(live[" + pick + "])" + migrating(migration);
+            return "cpu" + cpu + (kfree ? ".kfree" : ".free") + "(live[" + pick + "])" + migrating(migration);
         }
     }
 

@@ -44,9 +44,9 @@ public final class SlubActions {
         Arbitrary<Migration> migration = migration(cpus).injectNull(0.5);
         return Arbitraries.frequencyOf(
                 Tuple.of(30, Combinators.combine(Arbitraries.integers().between(0, 1), cpu, migration).as(SlubAction.Alloc::new)),
-                Tuple.of(22, Combinators.combine(pick, cpu, migration).as(SlubAction.Free::new)),
+                Tuple.of(22, Combinators.combine(pick, cpu, migration).as((p, c, m) -> new SlubAction.Free(p, c, m, false))),
                 Tuple.of(15, Combinators.combine(size(), cpu, migration).as(SlubAction.Kmalloc::new)),
-                Tuple.of(10, Combinators.combine(pick, cpu, migration).as(SlubAction.Kfree::new)),
+                Tuple.of(10, Combinators.combine(pick, cpu, migration).as((p, c, m) -> new SlubAction.Free(p, c, m, true))),
                 Tuple.of(5, cpu.map(SlubAction.Flush::new)));
     }
 
