@@ -214,7 +214,7 @@ public record CacheLayout(int objectSize, int size, int align, int inuse, int of
         return order;
     }
 
-    /** Slab bytes (PAGE_SIZE << order). */
+    /** Slab bytes (PAGE_SIZE &lt;&lt; order). */
     public int slabSize() {
         return PAGE_SIZE << order;
     }

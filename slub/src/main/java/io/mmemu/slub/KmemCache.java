@@ -25,7 +25,7 @@ import java.lang.invoke.VarHandle;
  *   bits 31..0   tid       [sequence | BUSY | cpu]:
  *                            bits 0 .. cpuBits-1  the CPU number (init_tid(cpu) = cpu)
  *                            bit  cpuBits         BUSY: the CPU's local lock holds the pair
- *                            bits above           a sequence; next_tid() adds tidStep = 2 << cpuBits
+ *                            bits above           a sequence; next_tid() adds tidStep = 2 &lt;&lt; cpuBits
  * </pre>
  * Objects are 8-byte aligned and physical memory ends below 2^35, so address / 8 fits in
  * 32 bits. The fast paths read tid, read the freelist, compute the new head and install

@@ -1,6 +1,5 @@
 package io.mmemu.emulator.cli;
 
-import io.mmemu.testprograms.GuestProgram;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -9,6 +8,9 @@ import picocli.CommandLine.Command;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Runs bundled guest programs (hello, touch-pages, a multithreaded one on 2 CPUs) under the emulator with statistics.")
 public final class DemoCommand implements Callable<Integer> {
+    /** The command; picocli calls {@link #call()}. */
+    public DemoCommand() {}
+
     @Override
     public Integer call() {
         var log = System.err;
@@ -30,13 +32,13 @@ public final class DemoCommand implements Callable<Integer> {
         RunCommand smp = options();
         smp.cpus = 2;
         smp.checkTlb = true;
-        status = RunCommand.runProgram(GuestProgram.named("mt-munmap-shootdown").binary(), List.of(), smp, log);
+        status = RunCommand.runProgram(DemoPrograms.binary("mt-munmap-shootdown"), List.of(), smp, log);
         log.println("   exit status " + status);
         return 0;
     }
 
     private static int run(String name, List<String> args) {
-        return RunCommand.runProgram(GuestProgram.named(name).binary(), args, options(), System.err);
+        return RunCommand.runProgram(DemoPrograms.binary(name), args, options(), System.err);
     }
 
     /** The demo's run options: no ASLR, seed 1, statistics. */

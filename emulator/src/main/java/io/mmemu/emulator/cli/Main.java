@@ -24,21 +24,34 @@ public final class Main implements Runnable {
     /** The command line this is the top of (a field, not picocli's @Spec: one annotation type fewer to read at start-up). */
     private CommandLine commandLine;
 
+    /** The top-level command; {@link #execute} builds it with its subcommands. */
+    public Main() {}
+
+    /** With no subcommand: prints the usage. */
     @Override
     public void run() {
         commandLine.usage(System.err);
     }
 
+    /**
+     * The {@code mmemu} command line; exits with {@link #execute}'s status.
+     *
+     * @param args the arguments
+     */
     public static void main(String[] args) {
         System.exit(execute(args));
     }
 
-    /** Runs the command line and returns the exit status (the guest's, for run). */
+    /**
+     * Runs the command line.
+     *
+     * @param args the arguments
+     * @return the exit status (the guest's, for run)
+     */
     public static int execute(String... args) {
         // Two optional lookups of picocli that every cold start paid for and no option uses: its
-        // Groovy closure support looks for groovy.lang.Closure on the class path (opening every jar,
-        // fastutil's 12,901 entries included), and its java.sql and java.time converters load
-        // those classes reflectively.
+        // Groovy closure support looks for groovy.lang.Closure on the class path (opening every jar),
+        // and its java.sql and java.time converters load those classes reflectively.
         setIfAbsent("picocli.disable.closures", "true");
         setIfAbsent("picocli.converters.excludes", "java\\.sql\\..*,java\\.time\\..*");
         Main main = new Main();

@@ -137,6 +137,10 @@ public final class RunCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments for the program.")
     List<String> args = new ArrayList<>();
 
+    /** The command with every option at its default; picocli sets the options given. */
+    public RunCommand() {}
+
+    /** Runs the program; returns its exit status as a shell reports it. */
     @Override
     public Integer call() {
         return runProgram(program, args, this, System.err);

@@ -15,4 +15,7 @@ public final class PagingControl {
     public int pkru;
     /** MAXPHYADDR: physical-address bits above it are reserved in entries. */
     public int maxPhysAddrBits = 46;
+
+    /** Linux's settings: WP, NXE and PKE on, PKRU 0 (every key allows everything), 46 physical-address bits. */
+    public PagingControl() {}
 }

@@ -178,7 +178,7 @@ public final class Task {
         return termSignal;
     }
 
-    /** The wait status as wait4() encodes it: code << 8, or the signal number. */
+    /** The wait status as wait4() encodes it: code &lt;&lt; 8, or the signal number. */
     public int waitStatus() {
         return termSignal != 0 ? termSignal : exitCode << 8;
     }

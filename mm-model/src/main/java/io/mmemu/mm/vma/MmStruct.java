@@ -32,7 +32,7 @@ import java.util.List;
  */
 public final class MmStruct {
     public static final long PAGE_SIZE = 4096;
-    /** TASK_SIZE_MAX for 4-level paging: (1 << 47) - PAGE_SIZE. */
+    /** TASK_SIZE_MAX for 4-level paging: (1 &lt;&lt; 47) - PAGE_SIZE. */
     public static final long TASK_SIZE = (1L << 47) - PAGE_SIZE;
     /** mmap_min_addr default (vm.mmap_min_addr = 65536). */
     public static final long MMAP_MIN_ADDR = 65536;

@@ -11,6 +11,9 @@ public final class TlbContext {
     /** The mm's tlb_gen this CPU's entries for it are up to date with (local_tlb_gen while loaded). */
     long tlbGen;
 
+    /** An unused slot: no mm, generation 0. */
+    public TlbContext() {}
+
     public long ctxId() {
         return ctxId;
     }

@@ -71,7 +71,7 @@ public final class TlbMm {
         cpumask[cpu >>> 6] &= ~(1L << cpu);
     }
 
-    /** Whether some CPU other than {@code cpu} is in the mask: cpumask_any_but(mm_cpumask(mm), cpu) < nr_cpu_ids. */
+    /** Whether some CPU other than {@code cpu} is in the mask: cpumask_any_but(mm_cpumask(mm), cpu) &lt; nr_cpu_ids. */
     public boolean cpumaskAnyBut(int cpu) {
         for (int w = 0; w < cpumask.length; w++) {
             long bits = cpumask[w];
