@@ -1,8 +1,12 @@
 /**
  * The SLUB allocator: kmem_cache, per-CPU freelists, partial lists, debugging (mm/slub.c), over
  * a {@link io.mmemu.slub.PageSource} and a {@link io.mmemu.slub.PhysMemory} of its user's choice.
- * One package, all of it API: its package-private classes are the internals.
+ * The allocator's package is its API (its package-private classes are the internals); the
+ * invariant checker ({@code check}) and the test memory and deterministic scheduler
+ * ({@code testing}) are API for the user's own tests.
  */
 module io.mmemu.slub {
     exports io.mmemu.slub;
+    exports io.mmemu.slub.check;
+    exports io.mmemu.slub.testing;
 }

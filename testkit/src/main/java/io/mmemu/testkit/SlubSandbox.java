@@ -1,6 +1,6 @@
 package io.mmemu.testkit;
 
-import io.mmemu.slub.ArenaPhysMemory;
+import io.mmemu.slub.testing.ArenaPhysMemory;
 import io.mmemu.slub.CpuBinding;
 import io.mmemu.slub.KmemCache;
 import io.mmemu.slub.SlabFlags;
