@@ -64,10 +64,6 @@ final class HandleMmFault {
         return prot;
     }
 
-    private static void noteExec(FrameTable frames, Vma vma, long pfn) {
-        if (vma.has(VmFlags.VM_EXEC)) frames.setPageFlag(pfn, PageFlag.EVER_EXEC);
-    }
-
     /** Models do_anonymous_page(). */
     private static int doAnonymousPage(MmStruct mm, Vma vma, long slot, boolean write) {
         MmEnv env = mm.env();
@@ -96,7 +92,6 @@ final class HandleMmFault {
         FrameTable frames = mm.env().frames();
         frames.setPageFlag(pfn, PageFlag.ANON);
         frames.incMapcount(pfn);
-        noteExec(frames, vma, pfn);
         mm.addRss(RssStat.MM_ANONPAGES, 1);
     }
 
@@ -125,7 +120,6 @@ final class HandleMmFault {
         FrameTable frames = env.frames();
         frames.getPage(pfn);
         frames.incMapcount(pfn);
-        noteExec(frames, vma, pfn);
         mm.addRss(vma.file().isShmem() ? RssStat.MM_SHMEMPAGES : RssStat.MM_FILEPAGES, 1);
         boolean writable = vma.has(VmFlags.VM_SHARED) && vma.has(VmFlags.VM_WRITE);
         mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, writable)));

@@ -119,8 +119,8 @@ public final class PageAllocator {
     private static final int PG_RESERVED = PageFlag.RESERVED.mask();
     private static final int PG_BUDDY = PageFlag.BUDDY.mask();
     private static final int PG_HEAD = PageFlag.HEAD.mask();
-    /** Flags a frame keeps across free and reuse: ever-exec and "no longer fresh". */
-    private static final int KEPT_ACROSS_FREE = PageFlag.EVER_EXEC.mask() | FrameTable.PG_USED;
+    /** Flags a frame keeps across free and reuse: "no longer fresh". */
+    private static final int KEPT_ACROSS_FREE = FrameTable.PG_USED;
 
     private final int nrPages;
     private final int reservedPages;
@@ -185,7 +185,7 @@ public final class PageAllocator {
      * Models __alloc_pages(), mm/page_alloc.c: allocates 2^order contiguous frames aligned to
      * 2^order and returns the first pfn, or {@link #NO_PAGE} when the watermark for these flags
      * or the free lists do not allow it. The head frame gets refcount 1 and PG_head; the
-     * frames' PG_fresh and PG_ever_exec are left for the caller to consult.
+     * frames' PG_fresh is left for the caller to consult.
      *
      * @param order 0..{@link #MAX_ORDER}
      * @param gfp   a combination of {@link Gfp} bits
@@ -332,7 +332,7 @@ public final class PageAllocator {
      * that {@link #allocPages} handed out with this order. The head may hold 1 reference (the
      * allocation's, dropped here as put_page_testzero() does) or 0 (the caller dropped it through
      * {@link FrameTable#putPage}). PG_anon, PG_dirty, PG_pgtable and PG_slab are cleared, as
-     * free_pages_prepare() resets page-&gt;mapping and the page type; PG_ever_exec stays; every
+     * free_pages_prepare() resets page-&gt;mapping and the page type; every
      * frame of the block stops being fresh.
      *
      * @throws IllegalArgumentException order outside 0..10, pfn outside the frames or misaligned

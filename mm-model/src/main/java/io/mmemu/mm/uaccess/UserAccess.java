@@ -2,7 +2,6 @@ package io.mmemu.mm.uaccess;
 
 import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.UserFault;
-import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageWalker;
 import io.mmemu.mm.pgtable.WalkResult;
@@ -68,7 +67,7 @@ public final class UserAccess {
             long pa = translate(mm, va, Access.WRITE);
             if (pa < 0) return -Errno.EFAULT;
             int chunk = (int) Math.min(len - done, PhysicalMemory.PAGE_SIZE - (va & 0xfff));
-            if (env.frames().testPageFlag(pa >>> 12, PageFlag.EVER_EXEC)) env.tlbFlush().flushTranslatedCode();
+            env.frameWrites().beforeFrameWrite(pa >>> 12);
             mem.write(pa, src, off + done, chunk);
             done += chunk;
         }

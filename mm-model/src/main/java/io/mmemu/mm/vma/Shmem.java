@@ -62,8 +62,7 @@ public final class Shmem {
             int chunk = (int) Math.min(len - done, PhysicalMemory.PAGE_SIZE - inPage);
             long pfn = shmemGetPage(env, file, at >>> 12);
             if (pfn == PageAllocator.NO_PAGE) break;
-            // Java writes the frame: Unicorn may hold translated code for it (an executable mapping).
-            if (env.frames().testPageFlag(pfn, PageFlag.EVER_EXEC)) env.tlbFlush().flushTranslatedCode();
+            env.frameWrites().beforeFrameWrite(pfn); // Java writes the frame
             env.mem().write((pfn << 12) + inPage, src, off + done, chunk);
             done += chunk;
             if (at + chunk > file.size()) file.setSize(at + chunk);

@@ -1,6 +1,5 @@
 package io.mmemu.mm.vma;
 
-import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.phys.PhysicalMemory;
 
 /**
@@ -59,9 +58,9 @@ public final class Truncate {
         }
     }
 
-    /** folio_zero_range(): Java writes the frame, so translated code for it must go first. */
+    /** folio_zero_range(): Java writes the frame, so the frame-write hook hears of it first. */
     static void zeroRange(MmEnv env, long pfn, int from, int to) {
-        if (env.frames().testPageFlag(pfn, PageFlag.EVER_EXEC)) env.tlbFlush().flushTranslatedCode();
+        env.frameWrites().beforeFrameWrite(pfn);
         long pa = (pfn << 12) + from;
         for (int i = from; i < to; i++, pa++) env.mem().putByte(pa, (byte) 0);
     }

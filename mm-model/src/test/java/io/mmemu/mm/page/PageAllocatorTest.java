@@ -491,18 +491,16 @@ class PageAllocatorTest {
     }
 
     @Test
-    void freeResetsCallerFlagsButKeepsEverExecAndConsumesFreshness() {
+    void freeResetsCallerFlagsAndConsumesFreshness() {
         PageAllocator a = small();
         long p = a.allocPages(0);
         FrameTable f = a.frames();
         assertTrue(f.pageFresh(p));
-        for (PageFlag flag : List.of(PageFlag.ANON, PageFlag.DIRTY, PageFlag.PGTABLE, PageFlag.SLAB,
-                PageFlag.EVER_EXEC)) {
+        for (PageFlag flag : List.of(PageFlag.ANON, PageFlag.DIRTY, PageFlag.PGTABLE, PageFlag.SLAB)) {
             f.setPageFlag(p, flag);
         }
         a.freePages(p, 0);
         assertEquals(p, a.allocPages(0));
-        assertTrue(f.testPageFlag(p, PageFlag.EVER_EXEC));
         assertTrue(f.testPageFlag(p, PageFlag.HEAD));
         for (PageFlag flag : List.of(PageFlag.ANON, PageFlag.DIRTY, PageFlag.PGTABLE, PageFlag.SLAB)) {
             assertFalse(f.testPageFlag(p, flag), flag.name());
