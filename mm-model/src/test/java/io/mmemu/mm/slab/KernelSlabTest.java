@@ -243,10 +243,13 @@ class KernelSlabTest {
 
     @Test
     void slabPagesAreMarkedAndReturnedThroughThePageAllocator() {
-        PageAllocatorPageSource pages = new PageAllocatorPageSource(env.allocator(), env.mem().size(), () -> {});
+        List<Long> told = new ArrayList<>();
+        PageAllocatorPageSource pages = new PageAllocatorPageSource(env.allocator(), env.mem().size(), told::add);
         long free = env.allocator().nrFreePages();
         long phys = pages.allocPages(2, 0);
         assertNotEquals(PageAllocatorPageSource.NO_PAGE, phys);
+        long first = phys >>> 12;
+        assertEquals(List.of(first, first + 1, first + 2, first + 3), told, "the frame-write hook hears of every frame");
         assertEquals(0, phys & (4 * PAGE - 1), "an order-2 block is aligned to 16 KiB");
         for (long p = phys >>> 12; p < (phys >>> 12) + 4; p++) assertTrue(env.frames().testPageFlag(p, PageFlag.SLAB));
         assertEquals(4, pages.nrSlabPages());
