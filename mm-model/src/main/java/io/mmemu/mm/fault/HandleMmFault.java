@@ -10,6 +10,7 @@ import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.phys.PhysicalMemory;
 import io.mmemu.mm.vma.MappedFile;
 import io.mmemu.mm.vma.MmEnv;
@@ -172,8 +173,8 @@ final class HandleMmFault {
         env.count(VmEvent.COW_FAULT); // breaking the zero page is a copy-on-write too
         mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, true) | Pte.D));
         // ptep_clear_flush(): CPUs may still hold the old read-only translation.
-        long page = address & -PhysicalMemory.PAGE_SIZE;
-        env.tlbFlush().flushTlbMmRange(mm, page, page + PhysicalMemory.PAGE_SIZE, false);
+        long page = address & -PageTypes.PAGE_SIZE;
+        env.tlbFlush().flushTlbMmRange(mm, page, page + PageTypes.PAGE_SIZE, false);
         return VM_FAULT_OK;
     }
 }

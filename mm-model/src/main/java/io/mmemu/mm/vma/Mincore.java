@@ -2,6 +2,7 @@ package io.mmemu.mm.vma;
 
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.phys.PageTypes;
 
 /**
  * Models the mincore() syscall, mm/mincore.c: one byte per page of [start, start + len), 1 when
@@ -19,7 +20,7 @@ public final class Mincore {
     private Mincore() {}
 
     /** Pages per round: the kernel's temporary buffer is one page of vector, one byte per page. */
-    public static final int ROUND_PAGES = (int) MmStruct.PAGE_SIZE;
+    public static final int ROUND_PAGES = (int) PageTypes.PAGE_SIZE;
 
     /** Where each round's vector goes: copy_to_user() of {@code len} bytes of {@code src}, 0 or -EFAULT. */
     @FunctionalInterface
@@ -29,10 +30,10 @@ public final class Mincore {
 
     /** Models sys_mincore(), mm/mincore.c: 0, or -EINVAL, -ENOMEM, -EFAULT in the kernel's order. */
     public static long sysMincore(MmStruct mm, long start, long len, long vec, VectorSink sink) {
-        if ((start & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+        if ((start & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
         if (!accessOk(start, len)) return -Errno.ENOMEM;
         // len is a size_t: pages = len >> PAGE_SHIFT, plus one for a partial page (no overflow).
-        long pages = (len >>> 12) + ((len & (MmStruct.PAGE_SIZE - 1)) != 0 ? 1 : 0);
+        long pages = (len >>> 12) + ((len & (PageTypes.PAGE_SIZE - 1)) != 0 ? 1 : 0);
         if (!accessOk(vec, pages)) return -Errno.EFAULT;
         byte[] tmp = new byte[ROUND_PAGES];
         while (pages != 0) {

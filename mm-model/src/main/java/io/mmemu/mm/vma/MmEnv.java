@@ -30,6 +30,8 @@ public final class MmEnv {
     private final FrameWriteHook frameWrites;
     private final PagingControl pagingControl = new PagingControl();
     private final KernelSlab kernelSlab;
+    /** Inode numbers of shmem objects, in creation order (deterministic). */
+    private long shmemIno = 1000;
 
     /**
      * Guest RAM at boot: physical memory, its buddy allocator (frame 0 reserved, as the BIOS
@@ -100,6 +102,11 @@ public final class MmEnv {
     /** Told before a frame's contents change outside the guest's own execution. */
     public FrameWriteHook frameWrites() {
         return frameWrites;
+    }
+
+    /** The next inode number for a shmem object (shmem_zero_setup() of a shared anonymous mapping): 1001, 1002, ... */
+    public long nextShmemIno() {
+        return ++shmemIno;
     }
 
     public void count(VmEvent event) {

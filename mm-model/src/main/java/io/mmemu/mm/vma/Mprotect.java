@@ -2,6 +2,7 @@ package io.mmemu.mm.vma;
 
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.phys.PageTypes;
 
 /**
  * Models do_mprotect_pkey(), mm/mprotect.c: changes the protection of [start, start + len).
@@ -32,7 +33,7 @@ public final class Mprotect {
         int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
         prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
         if (grows == (PROT_GROWSDOWN | PROT_GROWSUP)) return -Errno.EINVAL;
-        if ((start & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+        if ((start & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
         if (len == 0) return 0;
         long alignedLen = MmStruct.pageAlign(len);
         long end = start + alignedLen;

@@ -1,6 +1,7 @@
 package io.mmemu.mm.vma;
 
 import io.mmemu.mm.pgtable.PageTable;
+import io.mmemu.mm.phys.PageTypes;
 
 /**
  * Models the mremap() syscall, mm/mremap.c (6.18's do_mremap()), with its checks in the kernel's
@@ -38,7 +39,7 @@ public final class Mremap {
     public static long doMremap(MmStruct mm, long addr, long oldLenIn, long newLenIn, int flags, long newAddr) {
         // check_mremap_params()
         if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0) return -Errno.EINVAL;
-        if ((addr & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+        if ((addr & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
         long oldLen = MmStruct.pageAlign(oldLenIn);
         long newLen = MmStruct.pageAlign(newLenIn);
         if (newLen == 0) return -Errno.EINVAL;
@@ -46,7 +47,7 @@ public final class Mremap {
         boolean impliesNewAddr = (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0;
         if (impliesNewAddr) {
             if (Long.compareUnsigned(newAddr, MmStruct.TASK_SIZE - newLen) > 0) return -Errno.EINVAL;
-            if ((newAddr & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+            if ((newAddr & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
             if ((flags & MREMAP_MAYMOVE) == 0) return -Errno.EINVAL;
             if ((flags & MREMAP_DONTUNMAP) != 0 && oldLen != newLen) return -Errno.EINVAL; // once page aligned
             // vrm_overlaps(): the old and new ranges must not overlap.

@@ -2,6 +2,7 @@ package io.mmemu.mm.vma;
 
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.page.PageFlag;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.phys.PhysicalMemory;
 
 /**
@@ -36,8 +37,8 @@ public final class Shmem {
         int done = 0;
         while (done < n) {
             long at = pos + done;
-            int inPage = (int) (at & (PhysicalMemory.PAGE_SIZE - 1));
-            int chunk = (int) Math.min(n - done, PhysicalMemory.PAGE_SIZE - inPage);
+            int inPage = (int) (at & (PageTypes.PAGE_SIZE - 1));
+            int chunk = (int) Math.min(n - done, PageTypes.PAGE_SIZE - inPage);
             long pfn = file.cachedPfn(at >>> 12);
             if (pfn >= 0) env.mem().read((pfn << 12) + inPage, dst, off + done, chunk);
             else java.util.Arrays.fill(dst, off + done, off + done + chunk, (byte) 0);
@@ -58,8 +59,8 @@ public final class Shmem {
         int done = 0;
         while (done < len) {
             long at = pos + done;
-            int inPage = (int) (at & (PhysicalMemory.PAGE_SIZE - 1));
-            int chunk = (int) Math.min(len - done, PhysicalMemory.PAGE_SIZE - inPage);
+            int inPage = (int) (at & (PageTypes.PAGE_SIZE - 1));
+            int chunk = (int) Math.min(len - done, PageTypes.PAGE_SIZE - inPage);
             long pfn = shmemGetPage(env, file, at >>> 12);
             if (pfn == PageAllocator.NO_PAGE) break;
             env.frameWrites().beforeFrameWrite(pfn); // Java writes the frame

@@ -1,5 +1,6 @@
 package io.mmemu.mm.vma;
 
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.phys.PhysicalMemory;
 
 /**
@@ -45,10 +46,10 @@ public final class Truncate {
      * growing the file again reads zeros there.
      */
     public static void truncateInodePages(MmEnv env, MappedFile file, long lstart) {
-        int partial = (int) (lstart & (PhysicalMemory.PAGE_SIZE - 1));
+        int partial = (int) (lstart & (PageTypes.PAGE_SIZE - 1));
         if (partial != 0) {
             long pfn = file.cachedPfn(lstart >>> 12);
-            if (pfn >= 0) zeroRange(env, pfn, partial, (int) PhysicalMemory.PAGE_SIZE);
+            if (pfn >= 0) zeroRange(env, pfn, partial, (int) PageTypes.PAGE_SIZE);
         }
         for (long idx = file.nextCachedIndex(MmStruct.pageAlign(lstart) >>> 12); idx >= 0;
                 idx = file.nextCachedIndex(idx + 1)) {

@@ -5,6 +5,7 @@ import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.Level;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.phys.PhysicalMemory;
 import io.mmemu.mm.slab.KernelSlab;
 import io.mmemu.mm.vma.MmEnv;
@@ -161,7 +162,7 @@ final class AddressSpaceChecker {
     private static void checkVmas(String who, List<Vma> vmas, List<String> errors) {
         long prevEnd = MmStruct.MMAP_MIN_ADDR;
         for (Vma v : vmas) {
-            if ((v.start() & (MmStruct.PAGE_SIZE - 1)) != 0 || (v.end() & (MmStruct.PAGE_SIZE - 1)) != 0) {
+            if ((v.start() & (PageTypes.PAGE_SIZE - 1)) != 0 || (v.end() & (PageTypes.PAGE_SIZE - 1)) != 0) {
                 errors.add(who + "VMA not page aligned: " + v);
             }
             if (v.end() <= v.start()) errors.add(who + "empty VMA: " + v);
@@ -198,7 +199,7 @@ final class AddressSpaceChecker {
         long[] anon = {0}, file = {0};
         long zeroPfn = env.zeroPfn();
         long nrPages = frames.nrPages();
-        mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + MmStruct.PAGE_SIZE, (va, slot, pte) -> {
+        mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + PageTypes.PAGE_SIZE, (va, slot, pte) -> {
             // formatted only for a report: this runs for every entry after every step
             Supplier<String> at = () -> String.format("%sPTE 0x%016x for 0x%x (%s): ", who, pte, va, pteFlags(pte));
             Vma v = vmaAt(vmas, va);
@@ -261,7 +262,7 @@ final class AddressSpaceChecker {
         long span = level.entrySpan();
         long count = 0;
         for (int i = 0; i < 512; i++) {
-            long entry = mem.getLong((tablePfn << PhysicalMemory.PAGE_SHIFT) + 8L * i);
+            long entry = mem.getLong((tablePfn << PageTypes.PAGE_SHIFT) + 8L * i);
             long va = base + i * span;
             if (level == Level.PT) {
                 if (entry != 0 && !Pte.mapsPage(entry)) {
@@ -324,8 +325,8 @@ final class AddressSpaceChecker {
 
     private void checkZeroPage(List<String> errors) {
         long zeroPfn = env.zeroPfn();
-        long pa = zeroPfn << PhysicalMemory.PAGE_SHIFT;
-        for (int off = 0; off < PhysicalMemory.PAGE_SIZE; off += 8) {
+        long pa = zeroPfn << PageTypes.PAGE_SHIFT;
+        for (int off = 0; off < PageTypes.PAGE_SIZE; off += 8) {
             long v = env.mem().getLong(pa + off);
             if (v != 0) {
                 errors.add(String.format("the zero page (pfn 0x%x) was written: 0x%016x at offset 0x%x", zeroPfn, v, off));
@@ -383,7 +384,7 @@ final class AddressSpaceChecker {
         List<Vma> vmas = mm.vmas();
         if (vmas.isEmpty()) sb.append("  (no VMAs)\n");
         for (Vma v : vmas) sb.append("  ").append(v.mapsLine()).append('\n');
-        mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + MmStruct.PAGE_SIZE, (va, slot, pte) -> {
+        mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + PageTypes.PAGE_SIZE, (va, slot, pte) -> {
             long pfn = Pte.pfn(pte);
             sb.append(String.format("    0x%012x -> pfn 0x%-6x %-40s ref %d map %d%s%n", va, pfn, pteFlags(pte),
                     frames.pageRefCount(pfn),

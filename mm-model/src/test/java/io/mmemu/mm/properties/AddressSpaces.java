@@ -1,6 +1,6 @@
 package io.mmemu.mm.properties;
 
-import static io.mmemu.mm.vma.MmStruct.PAGE_SIZE;
+import static io.mmemu.mm.phys.PageTypes.PAGE_SIZE;
 
 import io.mmemu.mm.fault.CpuAccess;
 import io.mmemu.mm.fault.FaultResult;
@@ -8,6 +8,7 @@ import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.pgtable.WalkResult;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.Madvise;
 import io.mmemu.mm.vma.MmEnv;

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.page.PageFlag;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.Madvise;
 import io.mmemu.mm.vma.MmEnv;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * (munmap, merge, exit), one mm_struct per address space, and ENOMEM when the slab cannot grow.
  */
 class KernelSlabTest {
-    static final long PAGE = MmStruct.PAGE_SIZE;
+    static final long PAGE = PageTypes.PAGE_SIZE;
     static final int RW = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VmFlags.VM_ACCOUNT; // as mmap gives private writable memory
     static final int RO = VM_READ | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
     static final int PROT_READ = 1, PROT_WRITE = 2;
