@@ -35,7 +35,7 @@ public final class PhysicalMemory implements AutoCloseable {
 
     /** Reserves {@code bytes} of guest RAM (a positive multiple of 2 MiB). */
     public static PhysicalMemory reserve(long bytes) {
-        if (bytes <= 0 || bytes % (2L << 20) != 0) {
+        if (bytes <= 0 || bytes % PageTypes.PMD_SIZE != 0) {
             throw new IllegalArgumentException("guest RAM size must be a positive multiple of 2 MiB (got " + bytes + ")");
         }
         long p = HostMemory.mmapNoReserve(bytes);

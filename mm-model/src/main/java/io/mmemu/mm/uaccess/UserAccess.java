@@ -34,7 +34,7 @@ public final class UserAccess {
         if (uaddr < 0 || uaddr >= MmStruct.TASK_SIZE) return -1;
         for (int attempt = 0; attempt < 3; attempt++) {
             long r = walker.walk(mm.pgd().cr3(), uaddr, access, false, env.pagingControl());
-            if (!WalkResult.isFault(r)) return WalkResult.pagePa(r) | (uaddr & 0xfff);
+            if (!WalkResult.isFault(r)) return WalkResult.pagePa(r) | PageTypes.offsetInPage(uaddr);
             FaultResult f = UserFault.doUserAddrFault(mm, uaddr, WalkResult.errorCode(r));
             if (f != FaultResult.HANDLED) return -1;
         }
@@ -68,7 +68,7 @@ public final class UserAccess {
             long va = uaddr + done;
             long pa = translate(mm, va, Access.READ);
             if (pa < 0) return -Errno.EFAULT;
-            int chunk = (int) Math.min(len - done, PageTypes.PAGE_SIZE - (va & 0xfff));
+            int chunk = (int) Math.min(len - done, PageTypes.PAGE_SIZE - PageTypes.offsetInPage(va));
             mem.read(pa, dst, off + done, chunk);
             done += chunk;
         }
@@ -83,8 +83,8 @@ public final class UserAccess {
             long va = uaddr + done;
             long pa = translate(mm, va, Access.WRITE);
             if (pa < 0) return -Errno.EFAULT;
-            int chunk = (int) Math.min(len - done, PageTypes.PAGE_SIZE - (va & 0xfff));
-            env.frameWrites().beforeFrameWrite(pa >>> 12);
+            int chunk = (int) Math.min(len - done, PageTypes.PAGE_SIZE - PageTypes.offsetInPage(va));
+            env.frameWrites().beforeFrameWrite(pa >>> PageTypes.PAGE_SHIFT);
             mem.write(pa, src, off + done, chunk);
             done += chunk;
         }
@@ -136,7 +136,7 @@ public final class UserAccess {
         while (out.size() < max) {
             long pa = translate(mm, va, Access.READ);
             if (pa < 0) return null;
-            int inPage = (int) (PageTypes.PAGE_SIZE - (va & 0xfff));
+            int inPage = (int) (PageTypes.PAGE_SIZE - PageTypes.offsetInPage(va));
             for (int i = 0; i < inPage && out.size() < max; i++) {
                 byte b = mem.getByte(pa + i);
                 if (b == 0) return out.toByteArray();

@@ -1,5 +1,7 @@
 package io.mmemu.mm.vma;
 
+import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
+
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.phys.PageTypes;
@@ -33,7 +35,7 @@ public final class Mincore {
         if ((start & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
         if (!accessOk(start, len)) return -Errno.ENOMEM;
         // len is a size_t: pages = len >> PAGE_SHIFT, plus one for a partial page (no overflow).
-        long pages = (len >>> 12) + ((len & (PageTypes.PAGE_SIZE - 1)) != 0 ? 1 : 0);
+        long pages = (len >>> PAGE_SHIFT) + ((len & (PageTypes.PAGE_SIZE - 1)) != 0 ? 1 : 0);
         if (!accessOk(vec, pages)) return -Errno.EFAULT;
         byte[] tmp = new byte[ROUND_PAGES];
         while (pages != 0) {
@@ -42,7 +44,7 @@ public final class Mincore {
             if (sink.copyToUser(vec, tmp, (int) done) < 0) return -Errno.EFAULT;
             pages -= done;
             vec += done;
-            start += done << 12;
+            start += done << PAGE_SHIFT;
         }
         return 0;
     }
@@ -58,12 +60,12 @@ public final class Mincore {
         }
         Vma vma = mm.vmaLookup(addr);
         if (vma == null) return -Errno.ENOMEM;
-        long end = Math.min(vma.end(), addr + (pages << 12));
-        int n = (int) ((end - addr) >>> 12);
+        long end = Math.min(vma.end(), addr + (pages << PAGE_SHIFT));
+        int n = (int) ((end - addr) >>> PAGE_SHIFT);
         PageTable pgd = mm.pgd();
         MappedFile file = vma.file();
         for (int i = 0; i < n; i++) {
-            long va = addr + ((long) i << 12);
+            long va = addr + ((long) i << PAGE_SHIFT);
             long slot = pgd.leafSlot(va);
             boolean mapped = slot != PageTable.NO_SLOT && Pte.mapsPage(pgd.get(slot));
             boolean cached = !mapped && file != null && file.cachedPfn(vma.pageIndex(va)) >= 0;

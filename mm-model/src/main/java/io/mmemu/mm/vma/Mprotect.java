@@ -1,5 +1,7 @@
 package io.mmemu.mm.vma;
 
+import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
+
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.phys.PageTypes;
@@ -83,7 +85,7 @@ public final class Mprotect {
         // then equals (and merges with) a mapping created writable.
         if ((newRights & VmFlags.VM_WRITE) != 0 && (vma.flags() & (VmFlags.VM_ACCOUNT | VmFlags.VM_WRITE
                 | VmFlags.VM_SHARED | VmFlags.VM_NORESERVE)) == 0) {
-            if (!mm.vmEnoughMemory((end - start) >>> 12)) return -Errno.ENOMEM;
+            if (!mm.vmEnoughMemory((end - start) >>> PAGE_SHIFT)) return -Errno.ENOMEM;
             newFlags |= VmFlags.VM_ACCOUNT;
         }
         if (newFlags == vma.flags()) return 0;
