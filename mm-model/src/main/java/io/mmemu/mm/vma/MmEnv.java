@@ -65,7 +65,7 @@ public final class MmEnv {
         this.kernelSlab = new KernelSlab(mem, allocator, frameWrites);
     }
 
-    /** Guest RAM of {@code bytes} with no CPUs: no TLB to flush, no translated code to drop. */
+    /** Guest RAM of {@code bytes} with no CPUs: no TLB to flush, nothing caching frame contents. */
     public static MmEnv boot(long bytes) {
         return new MmEnv(Ram.reserve(bytes), TlbFlush.NONE, FrameWriteHook.NONE);
     }
