@@ -10,6 +10,7 @@
 module io.mmemu.mm {
     requires transitive io.mmemu.slub; // KernelSlab hands out KmemCache
 
+    exports io.mmemu.mm.check;
     exports io.mmemu.mm.fault;
     exports io.mmemu.mm.page;
     exports io.mmemu.mm.pgtable;

@@ -1,5 +1,6 @@
 package io.mmemu.testkit;
 
+import io.mmemu.mm.check.AddressSpaceInvariants;
 import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.UserFault;
 import io.mmemu.mm.page.FrameTable;
@@ -9,6 +10,7 @@ import io.mmemu.mm.pgtable.PageWalker;
 import io.mmemu.mm.pgtable.PfErr;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.pgtable.WalkResult;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
@@ -47,7 +49,7 @@ public final class MmSandbox implements Sandbox {
     /** Address spaces of {@link #boot()}. */
     public static final int DEFAULT_SLOTS = 3;
     /** The page size, 4 KiB. */
-    public static final long PAGE_SIZE = MmStruct.PAGE_SIZE;
+    public static final long PAGE_SIZE = PageTypes.PAGE_SIZE;
     /** The window's first address: 2 MiB below 512 GiB. */
     public static final long WINDOW_BASE = 0x7F_FFE0_0000L;
     /** The window's size in pages (4 MiB). */
@@ -60,6 +62,8 @@ public final class MmSandbox implements Sandbox {
     public static final int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
 
     private final MmEnv env;
+    /** Built before the first address space, so its leak baseline is the empty machine. */
+    private final AddressSpaceInvariants invariants;
     private final PageWalker walker;
     private final MmStruct[] mms;
     private long lastWalk;
@@ -67,6 +71,7 @@ public final class MmSandbox implements Sandbox {
     private MmSandbox(long ramBytes, int slots) {
         if (slots < 1) throw new IllegalArgumentException("slots must be positive (got " + slots + ")");
         env = MmEnv.boot(ramBytes);
+        invariants = new AddressSpaceInvariants(env);
         walker = new PageWalker(env.mem());
         mms = new MmStruct[slots];
         for (int i = 0; i < slots; i++) mms[i] = newMm();
@@ -109,6 +114,16 @@ public final class MmSandbox implements Sandbox {
      */
     public MmEnv env() {
         return env;
+    }
+
+    /**
+     * mm-model's checker of this machine, whose leak baseline is the machine before the
+     * sandbox's first address space ({@link StandardInvariants#addressSpace()} calls it).
+     *
+     * @return the checker
+     */
+    public AddressSpaceInvariants invariants() {
+        return invariants;
     }
 
     /**

@@ -1,49 +1,35 @@
 package io.mmemu.testkit;
 
-import io.mmemu.mm.vma.MmStruct;
-import io.mmemu.mm.vma.Vma;
-import io.mmemu.slub.KmemCache;
 import io.mmemu.slub.SlubLog;
+import io.mmemu.slub.check.SlubInvariants;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The invariants every script should keep, whatever property a test adds: the one call a
  * property makes to check the model as a whole ({@code Scripts.run(s, script,
- * StandardInvariants.addressSpace().and(mine))}).
+ * StandardInvariants.addressSpace().and(mine))}). Both delegate to the modules' own public
+ * checkers, {@link io.mmemu.mm.check.AddressSpaceInvariants} and {@link SlubInvariants}.
  */
 public final class StandardInvariants {
     private StandardInvariants() {}
 
     /**
-     * The address-space invariants: in every live address space, VMAs are sorted, disjoint,
-     * page aligned, non-empty and inside [mmap_min_addr, TASK_SIZE).
+     * mm-model's address-space invariants over every live address space of the sandbox: VMAs
+     * sorted, disjoint, aligned, inside [mmap_min_addr, TASK_SIZE) with coherent flags; every
+     * present entry inside a VMA and no more permissive than it; page-table pages, frame map
+     * counts and RSS counters agreeing with the page tables.
      *
      * @return the invariant
      */
     public static Invariant<MmSandbox> addressSpace() {
-        return s -> {
-            List<String> errors = new ArrayList<>();
-            List<MmStruct> live = s.live();
-            for (int i = 0; i < live.size(); i++) {
-                long prevEnd = MmStruct.MMAP_MIN_ADDR;
-                for (Vma v : live.get(i).vmas()) {
-                    if (((v.start() | v.end()) & (MmStruct.PAGE_SIZE - 1)) != 0) errors.add("mm" + i + ": VMA not page aligned: " + v);
-                    if (v.end() <= v.start()) errors.add("mm" + i + ": empty VMA: " + v);
-                    if (v.start() < prevEnd) errors.add(String.format("mm%d: VMA overlaps or precedes the one before it"
-                            + " (which ends at 0x%x): %s", i, prevEnd, v));
-                    if (v.end() > MmStruct.TASK_SIZE) errors.add("mm" + i + ": VMA beyond TASK_SIZE: " + v);
-                    prevEnd = Math.max(prevEnd, v.end());
-                }
-            }
-            return errors;
-        };
+        return s -> s.invariants().violations(s.live());
     }
 
     /**
      * The allocator's invariants: SLUB reported no error (its debug checks, when slub_debug
-     * enables them, found nothing), and validate_slab_cache() finds nothing wrong in the
-     * sandbox's caches.
+     * enables them, found nothing), and slub's checker finds every cache sound, with the
+     * sandbox's live objects as the ones handed out (none of them on a freelist, none lost).
      *
      * @return the invariant
      */
@@ -51,10 +37,11 @@ public final class StandardInvariants {
         return s -> {
             List<String> errors = new ArrayList<>();
             for (SlubLog.SlabError e : s.slub().log().errors()) errors.add("SLUB reported: " + e.message());
-            for (KmemCache c : s.caches()) {
-                int bad = c.validate();
-                if (bad != 0) errors.add("validate(" + c.name() + ") found " + bad + " errors");
-            }
+            java.util.Set<Long> held = new java.util.HashSet<>();
+            for (SlubSandbox.LiveObject o : s.live()) held.add(o.address());
+            SlubInvariants.Report r = SlubInvariants.check(s.slub(), held::contains);
+            for (SlubInvariants.Violation v : r.violations()) errors.add(v.toString());
+            if (!r.ok()) errors.add(r.state());
             return errors;
         };
     }

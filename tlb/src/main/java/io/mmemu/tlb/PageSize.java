@@ -1,5 +1,7 @@
 package io.mmemu.tlb;
 
+import io.mmemu.mm.phys.PageTypes;
+
 /**
  * The three page sizes of 4-level paging (SDM vol. 3A, 4.5). The TLB keeps a separate array
  * for each, as processors keep separate structures per page size (SDM vol. 3A, 4.10.2.3).
@@ -7,11 +9,11 @@ package io.mmemu.tlb;
  */
 public enum PageSize {
     /** A PT entry maps 4 KiB. */
-    SIZE_4K(12, 0, "4K"),
+    SIZE_4K(PageTypes.PAGE_SHIFT, 0, "4K"),
     /** A PD entry with PS maps 2 MiB. */
-    SIZE_2M(21, 1, "2M"),
+    SIZE_2M(PageTypes.PMD_SHIFT, 1, "2M"),
     /** A PDPT entry with PS maps 1 GiB. */
-    SIZE_1G(30, 2, "1G");
+    SIZE_1G(PageTypes.PUD_SHIFT, 2, "1G");
 
     /** log2 of the page size: the virtual page number is {@code vaddr >>> shift}. */
     public final int shift;

@@ -1,5 +1,7 @@
 package io.mmemu.tlb;
 
+import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
+
 /**
  * One CPU's paging-structure caches (SDM vol. 3A, 4.10.3): besides translations, a processor
  * may cache upper-level paging entries, so that a TLB miss need not read every level again.
@@ -77,7 +79,7 @@ public final class PagingStructureCache {
     public long peek(int level, long vaddr, int pcid) {
         TlbArray a = levels[level];
         int i = find(a, a.vpn(vaddr), pcid);
-        return i < 0 ? -1 : a.pfn[i] << 12;
+        return i < 0 ? -1 : a.pfn[i] << PAGE_SHIFT;
     }
 
     /**
@@ -90,13 +92,13 @@ public final class PagingStructureCache {
         long t = a.vpn(vaddr);
         int i = find(a, t, pcid);
         if (i >= 0) {
-            a.pfn[i] = tablePa >>> 12;
+            a.pfn[i] = tablePa >>> PAGE_SHIFT;
             a.touch(i);
             return true;
         }
         i = a.victim(t);
         if (a.key[i] != 0) a.forget(i);
-        a.put(i, t, pcid, tablePa >>> 12, TlbArray.makeMeta(pcid, 0, false, false, false));
+        a.put(i, t, pcid, tablePa >>> PAGE_SHIFT, TlbArray.makeMeta(pcid, 0, false, false, false));
         return true;
     }
 
@@ -140,7 +142,7 @@ public final class PagingStructureCache {
         for (int level = 0; level < 3; level++) {
             TlbArray a = levels[level];
             for (int i = 0; i < a.key.length; i++) {
-                if (a.key[i] != 0) visitor.visit(level, a.meta[i] & TlbArray.PCID_MASK, a.vaddrOf(i), a.pfn[i] << 12);
+                if (a.key[i] != 0) visitor.visit(level, a.meta[i] & TlbArray.PCID_MASK, a.vaddrOf(i), a.pfn[i] << PAGE_SHIFT);
             }
         }
     }

@@ -2,6 +2,7 @@ package io.mmemu.tlb;
 
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.WalkResult;
+import io.mmemu.mm.phys.PageTypes;
 import java.util.Arrays;
 
 /**
@@ -70,7 +71,7 @@ public final class Tlb {
     public static final int TLB_SINGLE_PAGE_FLUSH_CEILING = 33;
 
     /** PAGE_SHIFT: the 4 KiB stride of an ordinary range flush. */
-    public static final int PAGE_SHIFT = 12;
+    public static final int PAGE_SHIFT = PageTypes.PAGE_SHIFT;
 
     /** PCIDs are 12 bits (CR3 bits 11:0 with CR4.PCIDE=1). */
     public static final int MAX_PCID = 0xFFF;
@@ -213,7 +214,7 @@ public final class Tlb {
     private static long translation(TlbArray a, int i, long vaddr) {
         long subPage = vaddr & ((1L << a.shift) - 1) & ~0xFFFL;
         int m = a.meta[i];
-        return ((a.pfn[i] << 12) + subPage) & WALK_PA_MASK
+        return ((a.pfn[i] << PAGE_SHIFT) + subPage) & WALK_PA_MASK
                 | metaProt(m)
                 | (long) a.size.walkCode << WALK_SIZE_SHIFT
                 | (TlbArray.metaGlobal(m) ? WALK_GLOBAL : 0);
@@ -275,7 +276,7 @@ public final class Tlb {
             a.forget(i);
         }
         // D is known set only when the walk granted W (WalkResult grants W only after setting D).
-        a.put(i, v, pcid, pageBase >>> 12, TlbArray.makeMeta(pcid, prot, user, (prot & WalkResult.PROT_WRITE) != 0, global));
+        a.put(i, v, pcid, pageBase >>> PAGE_SHIFT, TlbArray.makeMeta(pcid, prot, user, (prot & WalkResult.PROT_WRITE) != 0, global));
         count(TlbStat.FILL);
     }
 
@@ -525,7 +526,7 @@ public final class Tlb {
             for (int i = 0; i < a.meta.length; i++) {
                 int m = a.meta[i];
                 if (!metaValid(m)) continue;
-                visitor.visit(a.size, metaPcid(m), a.vaddrOf(i), a.pfn[i] << 12, metaProt(m), (m & TlbArray.M_U) != 0,
+                visitor.visit(a.size, metaPcid(m), a.vaddrOf(i), a.pfn[i] << PAGE_SHIFT, metaProt(m), (m & TlbArray.M_U) != 0,
                         TlbArray.metaGlobal(m));
             }
         }

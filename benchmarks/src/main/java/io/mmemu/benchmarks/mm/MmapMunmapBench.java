@@ -1,5 +1,6 @@
 package io.mmemu.benchmarks.mm;
 
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.VmFlags;
@@ -38,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 @State(Scope.Thread)
 public class MmapMunmapBench {
-    static final long PAGE = MmStruct.PAGE_SIZE;
+    static final long PAGE = PageTypes.PAGE_SIZE;
     static final long MMAP_BASE = 0x7ffff7fff000L;
     static final int RO = VmFlags.VM_READ | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
     static final int RX = RO | VmFlags.VM_EXEC;

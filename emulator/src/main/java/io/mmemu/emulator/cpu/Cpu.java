@@ -286,7 +286,7 @@ public final class Cpu implements AutoCloseable {
     private long answer(long r, int access) {
         long pa = WalkResult.pagePa(r);
         int prot = WalkResult.prot(r);
-        if (access == Access.FETCH) crossModifyingCode.onFetchFill(id, pa >>> 12);
+        if ((prot & WalkResult.PROT_EXEC) != 0) crossModifyingCode.onExecutableFill(id, pa >>> 12);
         if ((prot & WalkResult.PROT_WRITE) != 0) crossModifyingCode.onWritableFill(id, pa >>> 12);
         return pa | prot;
     }

@@ -1,41 +1,55 @@
 package io.mmemu.emulator.cpu;
 
 import io.mmemu.mm.page.FrameTable;
-import io.mmemu.mm.page.PageFlag;
+import io.mmemu.mm.page.FrameWriteHook;
 
 /**
- * Keeps translated code coherent across the CPUs' engines (ARCHITECTURE.md, "translated code
- * stays coherent"). An engine notices the writes it makes itself to a page it translated code
- * from (QEMU's self-modifying-code detection), but not another engine's writes to the shared
- * physical memory: one thread rewriting code that a thread on another CPU runs (SDM vol. 3A,
- * "Handling Self- and Cross-Modifying Code") would leave the other engine running the old
- * translation.
+ * Keeps translated code coherent (ARCHITECTURE.md, "translated code stays coherent"). Unicorn
+ * caches translated code by physical page and notices only the writes its own engine makes to
+ * such a page (QEMU's self-modifying-code detection). Two kinds of write escape it: Java writing
+ * a frame (copy_to_user(), a shmem write, a frame freed and handed to a new owner), which the
+ * memory model announces through {@link FrameWriteHook#beforeFrameWrite}; and another engine's
+ * writes to the shared physical memory, one thread rewriting code that a thread on another CPU
+ * runs (SDM vol. 3A, "Handling Self- and Cross-Modifying Code").
  *
- * <p>The protocol, with PG_ever_exec as "some engine may hold translated code from this frame"
- * (the page allocator clears it, dropping translated code everywhere, when the frame is reused):
+ * <p>This class alone knows which frames may hold translated code: a bitmap by frame,
+ * {@code mayHoldCode}. Unicorn can translate code from a frame only through a TLB entry that
+ * allows execution, and every such entry comes from a fill that granted execute (a fetch, or a
+ * read or write of an executable page: QEMU keeps the code permission of any fill), so the fill
+ * hook's {@link #onExecutableFill} sees every frame before code is translated from it.
+ *
+ * <p>The protocol:
  * <ol>
- *   <li>A fetch marks its frame ever-executable. The first mark also empties every other
+ *   <li>A fill granting execute marks its frame. The first mark also empties every other
  *       engine's Unicorn TLB, so that a writable translation of the frame cached before it held
  *       code is filled again and seen by step 2.</li>
- *   <li>A fill that lets an engine write to an ever-executable frame records that the engine
- *       may write code, until its Unicorn TLB is emptied.</li>
+ *   <li>A fill that lets an engine write to a marked frame records that the engine may write
+ *       code, until its Unicorn TLB is emptied.</li>
  *   <li>Before an engine runs, if another engine may write code, its translated code is
  *       dropped: whatever it runs next is translated from memory as it is now.</li>
+ *   <li>Before Java writes a marked frame, every engine's translated code is dropped. A frame
+ *       mapped nowhere (being freed or reused) loses its mark then: no engine can translate from
+ *       it again before a new mapping's fill marks it anew. A mapped frame keeps it, since an
+ *       engine may still hold an executable TLB entry for it and translate again without a fill.</li>
  * </ol>
  * Engines run one at a time (ARCHITECTURE.md, "Determinism"), so a write made while one engine
  * runs is visible to every other engine's next translation. Programs that never write to
- * their code cost one frame-flag test per writable fill and per fetch fill.
+ * their code cost one bitmap test per executable fill, per writable fill and per frame write.
  */
-public final class CrossModifyingCode {
+public final class CrossModifyingCode implements FrameWriteHook {
 
     private final FrameTable frames;
+    /** Bit {@code pfn}: some engine may hold translated code from frame pfn. */
+    private final long[] mayHoldCode;
     /** The CPUs whose engines to keep coherent: the machine's, once it has made them all. */
     private Cpu[] cpus = new Cpu[0];
     /** Per CPU: its Unicorn TLB may let it write to a frame some engine translated code from. */
     private final boolean[] mayWriteCode;
 
+    /** @param frames the frames of guest RAM (their map counts tell a frame being freed from one written in place) */
     public CrossModifyingCode(FrameTable frames, int nrCpus) {
         this.frames = frames;
+        this.mayHoldCode = new long[(int) ((frames.nrPages() + 63) >>> 6)];
         this.mayWriteCode = new boolean[nrCpus];
     }
 
@@ -44,10 +58,17 @@ public final class CrossModifyingCode {
         this.cpus = cpus;
     }
 
-    /** A fill gave CPU {@code cpu} a fetch translation of frame {@code pfn} (step 1). Called from the fill hook. */
-    void onFetchFill(int cpu, long pfn) {
-        if (frames.testPageFlag(pfn, PageFlag.EVER_EXEC)) return;
-        frames.setPageFlag(pfn, PageFlag.EVER_EXEC);
+    /** Whether some engine may hold translated code from frame {@code pfn}. */
+    public boolean mayHoldCode(long pfn) {
+        return (mayHoldCode[(int) (pfn >>> 6)] & 1L << pfn) != 0;
+    }
+
+    /** A fill gave CPU {@code cpu} an executable translation of frame {@code pfn} (step 1). Called from the fill hook. */
+    void onExecutableFill(int cpu, long pfn) {
+        int i = (int) (pfn >>> 6);
+        long bit = 1L << pfn;
+        if ((mayHoldCode[i] & bit) != 0) return;
+        mayHoldCode[i] |= bit;
         for (Cpu other : cpus) {
             if (other.id() != cpu) other.flushUnicornTlb();
         }
@@ -55,7 +76,7 @@ public final class CrossModifyingCode {
 
     /** A fill gave CPU {@code cpu} write access to frame {@code pfn} (step 2). Called from the fill hook. */
     void onWritableFill(int cpu, long pfn) {
-        if (mayWriteCode.length > 1 && frames.testPageFlag(pfn, PageFlag.EVER_EXEC)) mayWriteCode[cpu] = true;
+        if (mayWriteCode.length > 1 && mayHoldCode(pfn)) mayWriteCode[cpu] = true;
     }
 
     /** CPU {@code cpu}'s Unicorn TLB was emptied: it writes nothing until it fills again. */
@@ -71,5 +92,15 @@ public final class CrossModifyingCode {
                 return;
             }
         }
+    }
+
+    /** Java is about to write frame {@code pfn} (step 4). */
+    @Override
+    public void beforeFrameWrite(long pfn) {
+        int i = (int) (pfn >>> 6);
+        long bit = 1L << pfn;
+        if ((mayHoldCode[i] & bit) == 0) return;
+        if (frames.pageMapcount(pfn) == 0) mayHoldCode[i] &= ~bit;
+        for (Cpu c : cpus) c.flushTranslatedCode();
     }
 }

@@ -10,6 +10,7 @@ import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.Madvise;
 import io.mmemu.mm.vma.Mincore;
+import io.mmemu.mm.vma.Mmap;
 import io.mmemu.mm.vma.Mprotect;
 import io.mmemu.mm.vma.Mremap;
 import io.mmemu.mm.vma.MmStruct;
@@ -40,16 +41,6 @@ public final class LinuxSyscalls implements SyscallHandler {
             X86Reg.R9, X86Reg.RIP, X86Reg.EFLAGS};
     private static final int[] RESULT_REGS = {X86Reg.RAX, X86Reg.RCX, X86Reg.R11};
 
-    /** mmap flags (include/uapi/asm-generic/mman*.h). */
-    static final int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_SHARED_VALIDATE = 0x03, MAP_TYPE = 0x0f,
-            MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_GROWSDOWN = 0x0100, MAP_DENYWRITE = 0x0800,
-            MAP_EXECUTABLE = 0x1000, MAP_LOCKED = 0x2000, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
-            MAP_NONBLOCK = 0x10000, MAP_STACK = 0x20000, MAP_HUGETLB = 0x40000, MAP_SYNC = 0x80000,
-            MAP_FIXED_NOREPLACE = 0x100000;
-    static final long PMD_SIZE = 2L << 20;
-    static final int MAP_32BIT = 0x40;
-    static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_GROWSDOWN = 0x01000000,
-            PROT_GROWSUP = 0x02000000;
     static final int ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
     static final int TIOCGWINSZ = 0x5413, TCGETS = 0x5401;
 
@@ -86,8 +77,6 @@ public final class LinuxSyscalls implements SyscallHandler {
     private final Futexes futexes;
     /** Where new tasks are queued; set once the CPUs exist ({@link #setScheduler}). */
     private Scheduler scheduler;
-    /** Inode numbers of shmem objects, in creation order (deterministic). */
-    private long shmemIno = 1000;
     private final Exec exec;
     /** The last syscall slept: rewind RIP to it once the engine has stopped, and give up the CPU. */
     private boolean restartPending;
@@ -441,151 +430,24 @@ public final class LinuxSyscalls implements SyscallHandler {
     }
 
     /**
-     * Models x86's sys_mmap() → ksys_mmap_pgoff() → do_mmap() → __get_unmapped_area(), with their
-     * checks in the kernel's order: the offset's alignment; the descriptor (EBADF before any
-     * length is looked at); the length (EINVAL for 0, ENOMEM when it wraps or passes TASK_SIZE);
-     * the address (ENOMEM past TASK_SIZE, EINVAL unaligned, EPERM below mmap_min_addr);
-     * MAP_FIXED_NOREPLACE's EEXIST; and only then the mapping type and what the file allows.
+     * Models x86's sys_mmap() → ksys_mmap_pgoff() → vm_mmap_pgoff(): the offset's alignment, the
+     * descriptor (EBADF before any length is looked at), then {@link Mmap#doMmap} with what the
+     * open file allows, and mm_populate() when asked.
      */
     private long sysMmap(Task task, long addr, long len, int prot, int flags, int fd, long off) {
         MmStruct mm = task.mm();
         if ((off & 4095) != 0) return -Errno.EINVAL;
-        OpenFile f = null;
-        if ((flags & MAP_ANONYMOUS) == 0) {
-            f = files.files(task).get(fd);
+        Mmap.MapFile file = null;
+        if ((flags & Mmap.MAP_ANONYMOUS) == 0) {
+            OpenFile f = files.files(task).get(fd);
             if (f == null) return -Errno.EBADF;
-            if ((flags & MAP_HUGETLB) != 0) return -Errno.EINVAL; // no file here is on hugetlbfs
+            int accMode = f.flags() & 3;
+            file = new Mmap.MapFile(accMode != FileSyscalls.O_WRONLY, accMode == FileSyscalls.O_RDWR,
+                    f.content() instanceof OpenFile.Device, f.content() instanceof OpenFile.Device d && d.zero(), f.mappable());
         }
-        if (len == 0) return -Errno.EINVAL;
-        if ((flags & MAP_FIXED_NOREPLACE) != 0) flags |= MAP_FIXED;
-        boolean fixed = (flags & MAP_FIXED) != 0;
-        if (!fixed) addr = roundHintToMin(addr);
-        long alignedLen = MmStruct.pageAlign(len);
-        if (alignedLen == 0) return -Errno.ENOMEM;
-        long pgoff = off >>> 12;
-        if (Long.compareUnsigned(pgoff + (alignedLen >>> 12), pgoff) < 0) return -Errno.EOVERFLOW;
-        int type = flags & MAP_TYPE;
-        boolean zero = f != null && f.content() instanceof OpenFile.Device d && d.zero();
-        // Shared memory (shmem: any type with the MAP_SHARED bit) and files are never THP-aligned;
-        // private /dev/zero is placed as anonymous memory is (get_unmapped_area_zero()).
-        addr = getUnmappedArea(mm, f != null && !zero || (flags & MAP_SHARED) != 0, addr, alignedLen, flags);
-        if (addr < 0) return addr;
-        if (addr < MmStruct.MMAP_MIN_ADDR && !cred(task).capable(Cred.CAP_SYS_RAWIO)) {
-            return -Errno.EPERM; // security_mmap_addr()
-        }
-        if ((flags & MAP_FIXED_NOREPLACE) != 0 && !mm.isFree(addr, addr + alignedLen)) return -Errno.EEXIST;
-        // do_mmap() does not validate prot (only mprotect does): unknown bits are ignored.
-        int vmFlags = VmFlags.calcVmProtBits(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
-        // calc_vm_flag_bits(): MAP_GROWSDOWN grows down; MAP_STACK asks for no huge pages (6.7+).
-        if ((flags & MAP_GROWSDOWN) != 0) vmFlags |= VmFlags.VM_GROWSDOWN;
-        if ((flags & MAP_STACK) != 0) vmFlags |= VmFlags.VM_NOHUGEPAGE;
-        boolean shmem;
-        MappedFile file = null;
-        if (f != null) {
-            // file_mmap_ok(): regular files end at MAX_LFS_FILESIZE, devices at ULONG_MAX.
-            long maxsize = f.content() instanceof OpenFile.Device ? -1L : Long.MAX_VALUE;
-            if (Long.compareUnsigned(pgoff, (maxsize - alignedLen) >>> 12) > 0) return -Errno.EOVERFLOW;
-            boolean fileWritable = (f.flags() & 3) == FileSyscalls.O_RDWR;
-            switch (type) {
-                case MAP_SHARED, MAP_SHARED_VALIDATE -> {
-                    // MAP_SHARED ignores flags it does not know; MAP_SHARED_VALIDATE refuses them (no MAP_SYNC here).
-                    if (type == MAP_SHARED_VALIDATE && (flags & ~LEGACY_MAP_MASK) != 0) return -EOPNOTSUPP;
-                    // A shared mapping of a file not open for writing may never become writable.
-                    if ((prot & PROT_WRITE) != 0 && !fileWritable) return -Errno.EACCES;
-                    vmFlags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
-                    if (!fileWritable) vmFlags &= ~(VmFlags.VM_MAYWRITE | VmFlags.VM_SHARED);
-                }
-                case MAP_PRIVATE -> {}
-                default -> {
-                    return -Errno.EINVAL;
-                }
-            }
-            if ((f.flags() & 3) == FileSyscalls.O_WRONLY) return -Errno.EACCES;
-            if (!zero && f.mappable() == null) return -Errno.ENODEV;
-            if ((vmFlags & VmFlags.VM_GROWSDOWN) != 0) return -Errno.EINVAL;
-            // mmap_zero(): a shared mapping of /dev/zero is shmem, a private one anonymous memory.
-            shmem = zero && (vmFlags & VmFlags.VM_SHARED) != 0;
-            if (!zero) file = f.mappable();
-        } else {
-            switch (type) {
-                case MAP_SHARED -> {
-                    if ((vmFlags & VmFlags.VM_GROWSDOWN) != 0) return -Errno.EINVAL;
-                    vmFlags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
-                }
-                case MAP_PRIVATE -> {}
-                default -> {
-                    return -Errno.EINVAL; // anonymous memory knows MAP_SHARED and MAP_PRIVATE only
-                }
-            }
-            shmem = type == MAP_SHARED;
-        }
-        if (shmem) {
-            // shmem_zero_setup(): shared anonymous memory is a deleted shmem file, so that the
-            // processes sharing it after fork see the same pages.
-            file = MappedFile.shmem(alignedLen, ++shmemIno);
-            pgoff = 0;
-        }
-        if ((flags & MAP_NORESERVE) != 0) vmFlags |= VmFlags.VM_NORESERVE;
-        else if ((vmFlags & VmFlags.VM_WRITE) != 0 && (vmFlags & VmFlags.VM_SHARED) == 0) vmFlags |= VmFlags.VM_ACCOUNT;
-        if ((vmFlags & VmFlags.VM_ACCOUNT) != 0 && !mm.vmEnoughMemory(alignedLen >>> 12)) return -Errno.ENOMEM;
-        long r = mm.mmapRegion(addr, alignedLen, vmFlags, file, pgoff, null);
-        if (r >= 0 && (flags & MAP_POPULATE) != 0 && (flags & MAP_NONBLOCK) == 0) populate(mm, r, alignedLen, vmFlags);
+        long r = Mmap.doMmap(mm, file, addr, len, prot, flags, off >>> 12, cred(task).capable(Cred.CAP_SYS_RAWIO));
+        if (r >= 0 && Mmap.populates(flags)) uaccess.mmPopulate(mm, r, MmStruct.pageAlign(len));
         return r;
-    }
-
-    static final int EOPNOTSUPP = 95;
-
-    /** The flags MAP_SHARED_VALIDATE accepts for a file without MAP_SYNC (LEGACY_MAP_MASK, include/linux/mman.h). */
-    static final int LEGACY_MAP_MASK = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE
-            | MAP_EXECUTABLE | 0x4000000 /* MAP_UNINITIALIZED */ | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE
-            | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_32BIT | 0x80 /* MAP_ABOVE4G */
-            | 0xfc000000 /* MAP_HUGE_MASK << MAP_HUGE_SHIFT */;
-
-    /** Models round_hint_to_min(): a hint below mmap_min_addr is raised to it (NULL stays "no hint"). */
-    static long roundHintToMin(long hint) {
-        hint &= -4096L;
-        return hint != 0 && Long.compareUnsigned(hint, MmStruct.MMAP_MIN_ADDR) < 0 ? MmStruct.MMAP_MIN_ADDR : hint;
-    }
-
-    /**
-     * Models __get_unmapped_area() with x86's arch_get_unmapped_area{,_topdown}(): a length past
-     * TASK_SIZE is ENOMEM; MAP_FIXED takes the address as it is, then it must leave room for the
-     * length (ENOMEM) and be page aligned (EINVAL); MAP_32BIT searches bottom-up below 2 GiB,
-     * where a hint is used only if it fits there; private anonymous memory a multiple of 2 MiB long
-     * is THP-aligned (thp_get_unmapped_area()); the rest is top-down below mmap_base.
-     */
-    private static long getUnmappedArea(MmStruct mm, boolean fileBacked, long addr, long len, int flags) {
-        if (Long.compareUnsigned(len, MmStruct.TASK_SIZE) > 0) return -Errno.ENOMEM;
-        if ((flags & MAP_FIXED) == 0) {
-            if ((flags & MAP_32BIT) != 0) {
-                long hint = MmStruct.pageAlign(addr); // the bottom-up search rounds a hint up
-                boolean fits = hint != 0 && len <= 0x8000_0000L && Long.compareUnsigned(hint, 0x8000_0000L - len) <= 0;
-                addr = fits && mm.isFree(hint, hint + len) ? hint : mm.getUnmappedArea32Bit(len);
-            } else if (!fileBacked && addr == 0 && (len & (PMD_SIZE - 1)) == 0) {
-                // thp_get_unmapped_area(): anonymous memory a multiple of 2 MiB long is placed 2 MiB
-                // aligned, from a search padded by 2 MiB (the host runs THP "always").
-                long padded = mm.getUnmappedArea(0, len + PMD_SIZE);
-                addr = padded < 0 ? mm.getUnmappedArea(0, len) : (padded + PMD_SIZE - 1) & -PMD_SIZE;
-            } else {
-                addr = mm.getUnmappedArea(addr, len);
-            }
-            if (addr < 0) return addr;
-        }
-        if (Long.compareUnsigned(addr, MmStruct.TASK_SIZE - len) > 0) return -Errno.ENOMEM;
-        if ((addr & 4095) != 0) return -Errno.EINVAL;
-        return addr;
-    }
-
-    /**
-     * Models mm_populate(): faults every page in now, for writing when the mapping is private and
-     * writable (so COW happens at once), for reading otherwise; failures are ignored as Linux does.
-     */
-    private void populate(MmStruct mm, long start, long len, int vmFlags) {
-        if ((vmFlags & VmFlags.VM_ACCESS_FLAGS) == 0) return;
-        boolean write = (vmFlags & (VmFlags.VM_WRITE | VmFlags.VM_SHARED)) == VmFlags.VM_WRITE;
-        for (long a = start; a < start + len; a += 4096) {
-            if (!uaccess.faultIn(mm, a, write)) break;
-        }
     }
 
     /**

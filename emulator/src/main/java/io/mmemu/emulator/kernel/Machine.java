@@ -141,7 +141,17 @@ public final class Machine implements AutoCloseable {
 
     public Machine(Options options) {
         this.options = options;
-        this.env = MmEnv.boot(options.ramBytes());
+        // Boot order: RAM and the zero page, then the TLB management (init_mm's PGD is the zero
+        // page) and the code-coherence logic, then the memory model with both as its hooks.
+        MmEnv.Ram ram = MmEnv.Ram.reserve(options.ramBytes());
+        TlbPreset preset = TlbPreset.byName(options.tlb().preset());
+        List<CpuTlb> hardware = new java.util.ArrayList<>();
+        for (int i = 0; i < options.cpus(); i++) hardware.add(new CpuTlb(preset, ram.mem()));
+        this.tlbManagement = new TlbManagement(hardware, options.tlb().pcid(), ram.zeroPfn() << 12);
+        tlbManagement.setDropShootdowns(options.tlb().dropShootdowns());
+        this.contexts = new MmContexts(tlbManagement);
+        CrossModifyingCode crossModifyingCode = new CrossModifyingCode(ram.allocator().frames(), options.cpus());
+        this.env = new MmEnv(ram, new LinuxTlbFlush(tlbManagement, contexts, this::currentCpu), crossModifyingCode);
         this.uaccess = new UserAccess(env);
         this.random = new SplittableRandom(options.seed());
         this.vfs = new Vfs(options.root(), procFiles(), env);
@@ -162,14 +172,7 @@ public final class Machine implements AutoCloseable {
                     }
                 });
         this.cpus = new Cpu[options.cpus()];
-        TlbPreset preset = TlbPreset.byName(options.tlb().preset());
-        List<CpuTlb> hardware = new java.util.ArrayList<>();
-        for (int i = 0; i < cpus.length; i++) hardware.add(new CpuTlb(preset, env.mem()));
-        this.tlbManagement = new TlbManagement(hardware, options.tlb().pcid(), env.zeroPfn() << 12);
-        tlbManagement.setDropShootdowns(options.tlb().dropShootdowns());
-        this.contexts = new MmContexts(tlbManagement);
         this.checker = options.tlb().checkTlb() ? new StaleTranslationChecker(tlbManagement, env.mem()) : null;
-        CrossModifyingCode crossModifyingCode = new CrossModifyingCode(env.frames(), cpus.length);
         try {
             for (int i = 0; i < cpus.length; i++) {
                 cpus[i] = new Cpu(i, env, syscalls, options.countInstructions(), tlbManagement, contexts, crossModifyingCode,
@@ -188,8 +191,11 @@ public final class Machine implements AutoCloseable {
         this.scheduler = new Scheduler(cpus, procs, syscalls, options.log(), options.quantum(), runLimits);
         syscalls.setScheduler(scheduler);
         if (checker != null) syscalls.setTlbChecker(this::checkTlb);
-        env.setTlbFlush(new LinuxTlbFlush(tlbManagement, contexts, scheduler::currentCpu,
-                () -> { for (Cpu c : cpus) c.flushTranslatedCode(); }));
+    }
+
+    /** The CPU running kernel code, for the TLB flushes mm-model asks for (the scheduler comes after the memory model). */
+    private int currentCpu() {
+        return scheduler.currentCpu();
     }
 
     /** The stale-translation checker's pass after {@code operation}: findings go to the log and {@link #staleTranslations}. */

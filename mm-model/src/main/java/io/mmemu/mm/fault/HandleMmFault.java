@@ -10,6 +10,7 @@ import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.phys.PhysicalMemory;
 import io.mmemu.mm.vma.MappedFile;
 import io.mmemu.mm.vma.MmEnv;
@@ -64,10 +65,6 @@ final class HandleMmFault {
         return prot;
     }
 
-    private static void noteExec(FrameTable frames, Vma vma, long pfn) {
-        if (vma.has(VmFlags.VM_EXEC)) frames.setPageFlag(pfn, PageFlag.EVER_EXEC);
-    }
-
     /** Models do_anonymous_page(). */
     private static int doAnonymousPage(MmStruct mm, Vma vma, long slot, boolean write) {
         MmEnv env = mm.env();
@@ -96,7 +93,6 @@ final class HandleMmFault {
         FrameTable frames = mm.env().frames();
         frames.setPageFlag(pfn, PageFlag.ANON);
         frames.incMapcount(pfn);
-        noteExec(frames, vma, pfn);
         mm.addRss(RssStat.MM_ANONPAGES, 1);
     }
 
@@ -125,7 +121,6 @@ final class HandleMmFault {
         FrameTable frames = env.frames();
         frames.getPage(pfn);
         frames.incMapcount(pfn);
-        noteExec(frames, vma, pfn);
         mm.addRss(vma.file().isShmem() ? RssStat.MM_SHMEMPAGES : RssStat.MM_FILEPAGES, 1);
         boolean writable = vma.has(VmFlags.VM_SHARED) && vma.has(VmFlags.VM_WRITE);
         mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, writable)));
@@ -178,8 +173,8 @@ final class HandleMmFault {
         env.count(VmEvent.COW_FAULT); // breaking the zero page is a copy-on-write too
         mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, true) | Pte.D));
         // ptep_clear_flush(): CPUs may still hold the old read-only translation.
-        long page = address & -PhysicalMemory.PAGE_SIZE;
-        env.tlbFlush().flushTlbMmRange(mm, page, page + PhysicalMemory.PAGE_SIZE, false);
+        long page = address & -PageTypes.PAGE_SIZE;
+        env.tlbFlush().flushTlbMmRange(mm, page, page + PageTypes.PAGE_SIZE, false);
         return VM_FAULT_OK;
     }
 }

@@ -1,6 +1,7 @@
 package io.mmemu.mm.fault;
 
 import io.mmemu.mm.pgtable.PfErr;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.VmEvent;
 import io.mmemu.mm.vma.VmFlags;
@@ -70,7 +71,7 @@ public final class UserFault {
      * {@code address}, refusing beyond RLIMIT_STACK or within stack_guard_gap of the VMA below.
      */
     static boolean expandStack(MmStruct mm, Vma vma, long address) {
-        long newStart = address & -MmStruct.PAGE_SIZE;
+        long newStart = address & -PageTypes.PAGE_SIZE;
         if (newStart < MmStruct.MMAP_MIN_ADDR) return false;
         if (vma.end() - newStart > mm.rlimitStack) return false;
         Vma prev = mm.vmaPrev(vma.start());

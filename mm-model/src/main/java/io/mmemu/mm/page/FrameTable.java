@@ -29,10 +29,11 @@ import java.util.StringJoiner;
  *   bit  5  PG_dirty
  *   bit  6  PG_pgtable    page-table page
  *   bit  7  PG_slab       slab page
- *   bit  8  PG_ever_exec  ever mapped executable (translated-code coherence)
+ *   bit  8                unused
  *   bit  9  PG_used       NOT PG_fresh: the frame has been handed out and freed, or its
  *                         freshness was consumed by testAndClearFresh()
- *   bits 10-11            unused
+ *   bit 10  PG_swapbacked page of a shared anonymous mapping's page cache (shmem)
+ *   bit 11                unused
  *   bits 12-15 order      block order 0..10, meaningful only with PG_buddy or PG_head
  * </pre>
  * PG_fresh is stored inverted (as PG_used) so that a newly allocated, zero-filled array means

@@ -10,7 +10,7 @@ import java.util.Arrays;
  * 6.4 spells it MAX_PAGE_ORDER, and NR_PAGE_ORDERS = 11), {@code nr_free} per order, the three
  * watermarks, and the allocation and free paths by their Linux names: {@code __alloc_pages()}
  * &rarr; {@code get_page_from_freelist()} (fast path, low watermark) &rarr;
- * {@code __alloc_pages_slowpath()} (min watermark and reserves) &rarr; {@code __rmqueue_smallest()}
+ * {@code __alloc_pages_slowpath()} (min watermark and reserves, {@link ZoneWatermarks}) &rarr; {@code __rmqueue_smallest()}
  * &rarr; {@code expand()} &rarr; {@code prep_new_page()}; and {@code __free_pages()} &rarr;
  * {@code free_pages_prepare()} &rarr; {@code __free_one_page()}. Not modelled: per-CPU page
  * lists, migrate types and pageblocks, compaction, reclaim and kswapd (the slow path counts
@@ -47,25 +47,6 @@ import java.util.Arrays;
  *       (buddy_merge_likely(): it will probably merge soon, so do not hand it out first).</li>
  * </ol>
  *
- * <h2>Watermarks</h2>
- * As init_per_zone_wmark_min() / calculate_min_free_kbytes() and __setup_per_zone_wmarks() do
- * for a single zone, with PAGE_SIZE 4 KiB:
- * <pre>
- *   min_free_kbytes = clamp(int_sqrt(managed_kbytes * 16), 128, 262144)
- *   WMARK_MIN  = min_free_kbytes / 4                     (pages)
- *   delta      = max(WMARK_MIN / 4, managed * watermark_scale_factor / 10000), factor 10
- *   WMARK_LOW  = WMARK_MIN + delta
- *   WMARK_HIGH = WMARK_MIN + 2 * delta
- * </pre>
- * (Linux takes managed_kbytes from nr_free_buffer_pages(), which at boot, before any watermark
- * exists, is the managed page count.) {@link #setMinFreeKbytes} is the vm.min_free_kbytes sysctl.
- * An allocation first tries with the low watermark; failing that (Linux: wake kswapd) it tries
- * with the min watermark reduced per __zone_watermark_ok(): {@link Gfp#HIGH} halves it, a
- * non-blocking caller (no {@link Gfp#DIRECT_RECLAIM}, e.g. {@link Gfp#ATOMIC}) with HIGH takes
- * another quarter off; {@link Gfp#MEMALLOC} ignores watermarks. The check passes if
- * {@code free - (2^order - 1) > mark} and, for order &gt; 0, some list of order &ge; the request
- * is non-empty.
- *
  * <h2>bad_page() cases</h2>
  * {@link #freePages} throws {@link IllegalArgumentException} for an order outside 0..10, a pfn
  * outside the frame range or not aligned to the order; and {@link IllegalStateException} naming
@@ -87,10 +68,6 @@ public final class PageAllocator {
     public static final long NO_PAGE = -1;
     /** Largest supported frame count: array indices are ints and pfn -1 marks an empty list. */
     public static final long MAX_NR_PAGES = Integer.MAX_VALUE & ~((1L << MAX_ORDER) - 1);
-    /** PAGE_SHIFT - 10: pages to kB. */
-    private static final int PAGE_TO_KB_SHIFT = 2;
-    /** watermark_scale_factor default, in 1/10000 of managed pages. */
-    static final int WATERMARK_SCALE_FACTOR = 10;
 
     /** Checks of new and freed blocks in every frame (Linux: is_check_pages_enabled()). */
     static final boolean CHECK_PAGES = true;
@@ -98,9 +75,8 @@ public final class PageAllocator {
     static final boolean STATS = true;
 
     /** Watermark indices, enum zone_watermarks. */
-    static final int WMARK_MIN = 0;
-    static final int WMARK_LOW = 1;
-    static final int WMARK_HIGH = 2;
+    static final int WMARK_MIN = ZoneWatermarks.WMARK_MIN;
+    static final int WMARK_LOW = ZoneWatermarks.WMARK_LOW;
 
     /*
      * alloc_flags, packed int, values as in mm/internal.h:
@@ -119,8 +95,8 @@ public final class PageAllocator {
     private static final int PG_RESERVED = PageFlag.RESERVED.mask();
     private static final int PG_BUDDY = PageFlag.BUDDY.mask();
     private static final int PG_HEAD = PageFlag.HEAD.mask();
-    /** Flags a frame keeps across free and reuse: ever-exec and "no longer fresh". */
-    private static final int KEPT_ACROSS_FREE = PageFlag.EVER_EXEC.mask() | FrameTable.PG_USED;
+    /** Flags a frame keeps across free and reuse: "no longer fresh". */
+    private static final int KEPT_ACROSS_FREE = FrameTable.PG_USED;
 
     private final int nrPages;
     private final int reservedPages;
@@ -133,9 +109,7 @@ public final class PageAllocator {
     /** NR_FREE_PAGES. */
     private long nrFreePages;
 
-    /** _watermark[WMARK_MIN..WMARK_HIGH], in pages. */
-    private final long[] watermark = new long[3];
-    private int minFreeKbytes;
+    private final ZoneWatermarks watermarks;
 
     /** Event counters indexed by {@link PageAllocStat#ordinal()}. */
     private final long[] stats = new long[PageAllocStat.values().length];
@@ -165,8 +139,7 @@ public final class PageAllocator {
             frames.setPageCount(pfn, 1);
         }
         memblockFreeAll(this.reservedPages, this.nrPages);
-        this.minFreeKbytes = calculateMinFreeKbytes(nrManagedPages());
-        setupPerZoneWmarks();
+        this.watermarks = new ZoneWatermarks(nrManagedPages());
     }
 
     /** The per-frame metadata this allocator keeps its free lists in. */
@@ -185,7 +158,7 @@ public final class PageAllocator {
      * Models __alloc_pages(), mm/page_alloc.c: allocates 2^order contiguous frames aligned to
      * 2^order and returns the first pfn, or {@link #NO_PAGE} when the watermark for these flags
      * or the free lists do not allow it. The head frame gets refcount 1 and PG_head; the
-     * frames' PG_fresh and PG_ever_exec are left for the caller to consult.
+     * frames' PG_fresh is left for the caller to consult.
      *
      * @param order 0..{@link #MAX_ORDER}
      * @param gfp   a combination of {@link Gfp} bits
@@ -203,7 +176,7 @@ public final class PageAllocator {
         }
         stat(PageAllocStat.ALLOC_SUCCESS, 1);
         stat(PageAllocStat.PGALLOC, 1L << order);
-        if (nrFreePages < watermark[WMARK_MIN]) {
+        if (nrFreePages < watermarks.get(WMARK_MIN)) {
             stat(PageAllocStat.RESERVE_USED, 1);
         }
         return page;
@@ -243,7 +216,7 @@ public final class PageAllocator {
     /** Models get_page_from_freelist(), mm/page_alloc.c, for one zone. */
     private int getPageFromFreelist(int order, int allocFlags) {
         if ((allocFlags & ALLOC_NO_WATERMARKS) == 0
-                && !zoneWatermarkOk(order, watermark[allocFlags & ALLOC_WMARK_MASK], allocFlags)) {
+                && !zoneWatermarkOk(order, watermarks.get(allocFlags & ALLOC_WMARK_MASK), allocFlags)) {
             return -1;
         }
         int page = rmqueueSmallest(order);
@@ -332,7 +305,7 @@ public final class PageAllocator {
      * that {@link #allocPages} handed out with this order. The head may hold 1 reference (the
      * allocation's, dropped here as put_page_testzero() does) or 0 (the caller dropped it through
      * {@link FrameTable#putPage}). PG_anon, PG_dirty, PG_pgtable and PG_slab are cleared, as
-     * free_pages_prepare() resets page-&gt;mapping and the page type; PG_ever_exec stays; every
+     * free_pages_prepare() resets page-&gt;mapping and the page type; every
      * frame of the block stops being fresh.
      *
      * @throws IllegalArgumentException order outside 0..10, pfn outside the frames or misaligned
@@ -374,7 +347,7 @@ public final class PageAllocator {
                     page, frames.orderOf(page)));
         }
         if ((word & PG_HEAD) == 0) {
-            throw badPage(page, order, page, describeNonHead(page));
+            throw badPage(page, order, page, BadPage.describeNonHead(frames, page));
         }
         int allocatedOrder = frames.orderOf(page);
         if (allocatedOrder != order) {
@@ -410,29 +383,8 @@ public final class PageAllocator {
         frames.setPageCount(page, 0);
     }
 
-    /** Explains why a frame that is neither reserved, a free head nor an allocated head was freed. */
-    private String describeNonHead(int pfn) {
-        for (int o = 1; o <= MAX_ORDER; o++) {
-            int ancestor = pfn & ~((1 << o) - 1);
-            int word = frames.flagWord(ancestor);
-            int blockOrder = frames.orderOf(ancestor);
-            if ((word & (PG_BUDDY | PG_HEAD)) == 0 || pfn >= ancestor + (1 << blockOrder)) {
-                continue;
-            }
-            if ((word & PG_BUDDY) != 0) {
-                return String.format("double free: pfn 0x%x lies inside the free order-%d block at pfn 0x%x",
-                        pfn, blockOrder, ancestor);
-            }
-            return String.format("pfn 0x%x is a tail frame of the order-%d block allocated at pfn 0x%x",
-                    pfn, blockOrder, ancestor);
-        }
-        return String.format("pfn 0x%x was not handed out by the page allocator", pfn);
-    }
-
     private IllegalStateException badPage(int page, int order, int culprit, String reason) {
-        return new IllegalStateException(String.format(
-                "freePages(pfn 0x%x, order %d): %s (page dumped: %s)",
-                page, order, reason, frames.dumpPage(culprit)));
+        return BadPage.report(frames, page, order, culprit, reason);
     }
 
     /** Models __free_one_page(), mm/page_alloc.c: merges with free buddies, then lists the block. */
@@ -535,73 +487,52 @@ public final class PageAllocator {
         return out;
     }
 
-    // =================================================================== watermarks
+    // =================================================================== watermarks and views
 
-    /**
-     * Models calculate_min_free_kbytes(), mm/page_alloc.c: 4 * sqrt(managed kB), clamped to
-     * 128..262144 kB.
-     */
-    static int calculateMinFreeKbytes(long managedPages) {
-        long lowmemKbytes = managedPages << PAGE_TO_KB_SHIFT;
-        long v = intSqrt(lowmemKbytes * 16);
-        return (int) Math.clamp(v, 128, 262144);
-    }
-
-    /** Models int_sqrt(), lib/math/int_sqrt.c: floor of the square root. */
-    static long intSqrt(long x) {
-        long r = (long) Math.sqrt((double) x);
-        while (r * r > x) {
-            r--;
-        }
-        while ((r + 1) * (r + 1) <= x) {
-            r++;
-        }
-        return r;
-    }
-
-    /** Models __setup_per_zone_wmarks(), mm/page_alloc.c, for the single zone. */
-    private void setupPerZoneWmarks() {
-        long managed = nrManagedPages();
-        long pagesMin = managed == 0 ? 0 : (long) minFreeKbytes >> PAGE_TO_KB_SHIFT;
-        long delta = Math.max(pagesMin >> 2, managed * WATERMARK_SCALE_FACTOR / 10000);
-        watermark[WMARK_MIN] = pagesMin;
-        watermark[WMARK_LOW] = pagesMin + delta;
-        watermark[WMARK_HIGH] = pagesMin + 2 * delta;
-    }
-
-    /**
-     * Models writing vm.min_free_kbytes (min_free_kbytes_sysctl_handler(), mm/page_alloc.c):
-     * sets the reserve and recomputes the watermarks. 0 turns the reserve off.
-     */
+    /** The vm.min_free_kbytes sysctl: sets the reserve and recomputes the watermarks ({@link ZoneWatermarks}). */
     public void setMinFreeKbytes(int kbytes) {
-        if (kbytes < 0) {
-            throw new IllegalArgumentException("min_free_kbytes must be >= 0 (got " + kbytes + ")");
-        }
-        this.minFreeKbytes = kbytes;
-        setupPerZoneWmarks();
+        watermarks.setMinFreeKbytes(kbytes);
     }
 
     /** vm.min_free_kbytes. */
     public int minFreeKbytes() {
-        return minFreeKbytes;
+        return watermarks.minFreeKbytes();
     }
 
     /** Models min_wmark_pages(), include/linux/mmzone.h. */
     public long minWmarkPages() {
-        return watermark[WMARK_MIN];
+        return watermarks.get(WMARK_MIN);
     }
 
     /** Models low_wmark_pages(), include/linux/mmzone.h. */
     public long lowWmarkPages() {
-        return watermark[WMARK_LOW];
+        return watermarks.get(WMARK_LOW);
     }
 
     /** Models high_wmark_pages(), include/linux/mmzone.h. */
     public long highWmarkPages() {
-        return watermark[WMARK_HIGH];
+        return watermarks.get(ZoneWatermarks.WMARK_HIGH);
     }
 
-    // =================================================================== counts and views
+    /** This zone's line of /proc/buddyinfo ({@link PageAllocatorText#buddyinfo}). */
+    public String buddyinfo() {
+        return PageAllocatorText.buddyinfo(this);
+    }
+
+    /** MemTotal and MemFree of /proc/meminfo ({@link PageAllocatorText#meminfo}). */
+    public String meminfo() {
+        return PageAllocatorText.meminfo(this);
+    }
+
+    /** The free-area line of show_free_areas() ({@link PageAllocatorText#showFreeAreas}). */
+    public String showFreeAreas() {
+        return PageAllocatorText.showFreeAreas(this);
+    }
+
+    /** The free lists with their pfns, for failure messages ({@link PageAllocatorText#dumpFreeLists}). */
+    public String dumpFreeLists() {
+        return PageAllocatorText.dumpFreeLists(this);
+    }
 
     /** NR_FREE_PAGES: frames on the free lists. */
     public long nrFreePages() {
@@ -638,68 +569,6 @@ public final class PageAllocator {
         if (STATS) {
             stats[item.ordinal()] += delta;
         }
-    }
-
-    /**
-     * Models frag_show_print(), mm/vmstat.c: this zone's line of /proc/buddyinfo,
-     * {@code "Node %d, zone %8s "} then {@code "%6lu "} per order, then a newline.
-     */
-    public String buddyinfo() {
-        StringBuilder sb = new StringBuilder(16 + 7 * NR_PAGE_ORDERS);
-        sb.append(String.format("Node %d, zone %8s ", 0, "Normal"));
-        for (int order = 0; order <= MAX_ORDER; order++) {
-            sb.append(String.format("%6d ", nrFree[order]));
-        }
-        return sb.append('\n').toString();
-    }
-
-    /**
-     * Models the first lines of meminfo_proc_show(), fs/proc/meminfo.c: show_val_kb() writes the
-     * 16-character label, the value in kB right-aligned in 8 columns, then " kB". MemTotal is
-     * totalram_pages (managed, reserved frames excluded), MemFree is NR_FREE_PAGES.
-     */
-    public String meminfo() {
-        return showValKb("MemTotal:", nrManagedPages()) + showValKb("MemFree:", nrFreePages);
-    }
-
-    /** Models show_val_kb(), fs/proc/meminfo.c. */
-    static String showValKb(String label, long pages) {
-        return String.format("%-16s%8d kB\n", label, pages << PAGE_TO_KB_SHIFT);
-    }
-
-    /**
-     * Models the free-area line of show_free_areas(), mm/show_mem.c:
-     * {@code "Normal: 1*4kB 0*8kB ... = 4kB"} (counts per order, kB per block, total).
-     */
-    public String showFreeAreas() {
-        StringBuilder sb = new StringBuilder("Normal: ");
-        long total = 0;
-        for (int order = 0; order <= MAX_ORDER; order++) {
-            sb.append(nrFree[order]).append('*').append(4L << order).append("kB ");
-            total += nrFree[order] << order;
-        }
-        return sb.append("= ").append(total << PAGE_TO_KB_SHIFT).append("kB\n").toString();
-    }
-
-    /** The free lists with their pfns, for failure messages: one line per non-empty order. */
-    public String dumpFreeLists() {
-        StringBuilder sb = new StringBuilder(showFreeAreas());
-        for (int order = 0; order <= MAX_ORDER; order++) {
-            if (nrFree[order] == 0) {
-                continue;
-            }
-            sb.append("  order ").append(order).append(':');
-            long[] pfns = freeListPfns(order);
-            int shown = Math.min(pfns.length, 64);
-            for (int i = 0; i < shown; i++) {
-                sb.append(String.format(" 0x%x", pfns[i]));
-            }
-            if (shown < pfns.length) {
-                sb.append(" ... (").append(pfns.length - shown).append(" more)");
-            }
-            sb.append('\n');
-        }
-        return sb.toString();
     }
 
     private static void checkOrder(int order) {

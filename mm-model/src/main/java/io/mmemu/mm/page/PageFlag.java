@@ -33,11 +33,6 @@ public enum PageFlag {
     PGTABLE(6, false),
     /** PG_slab (page type PGTY_slab in Linux): the frame belongs to a slab. */
     SLAB(7, false),
-    /**
-     * mmemu: the frame was ever mapped executable, so Unicorn may hold translated code for it;
-     * sticky across free and reuse, cleared only by the caller after it drops that code.
-     */
-    EVER_EXEC(8, false),
     /** PG_swapbacked for shmem: a page of a shared anonymous mapping's page cache (counts as MM_SHMEMPAGES). */
     SHMEM(10, false);
 
@@ -64,7 +59,7 @@ public enum PageFlag {
         return allocatorOwned;
     }
 
-    /** Linux-style lower-case name used in dumps, e.g. {@code ever_exec}. */
+    /** Linux-style lower-case name used in dumps, e.g. {@code zero_page}. */
     public String linuxName() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -3,6 +3,7 @@ package io.mmemu.mm.pgtable;
 import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.page.PageFlag;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.phys.PhysicalMemory;
 
 /**
@@ -49,7 +50,7 @@ public final class PageTable {
 
     /** The PML4's physical address: what CR3 holds (without PCID bits). */
     public long cr3() {
-        return pgdPfn << PhysicalMemory.PAGE_SHIFT;
+        return pgdPfn << PageTypes.PAGE_SHIFT;
     }
 
     public long pgdPfn() {
@@ -159,7 +160,7 @@ public final class PageTable {
                 long child = entry & Pte.ADDR_MASK;
                 if (freeEmpty(child, level.next(), va, start, end)) {
                     mem.putLong(entryPa, 0);
-                    freeTable(child >>> PhysicalMemory.PAGE_SHIFT);
+                    freeTable(child >>> PageTypes.PAGE_SHIFT);
                     continue;
                 }
             }

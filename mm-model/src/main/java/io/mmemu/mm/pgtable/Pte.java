@@ -1,5 +1,7 @@
 package io.mmemu.mm.pgtable;
 
+import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
+
 /**
  * The x86-64 page-table entry format (Intel SDM vol. 3A, 4.5; arch/x86/include/asm/pgtable_types.h).
  * The same layout serves PML4, PDPT, PD and PT entries; {@link #PS} makes a PDPT or PD entry a
@@ -60,11 +62,11 @@ public final class Pte {
 
     /** The frame number an entry points at (4 KiB granularity). */
     public static long pfn(long pte) {
-        return (pte & ADDR_MASK) >>> 12;
+        return (pte & ADDR_MASK) >>> PAGE_SHIFT;
     }
 
     public static long make(long pfn, long flags) {
-        return (pfn << 12) & ADDR_MASK | flags;
+        return (pfn << PAGE_SHIFT) & ADDR_MASK | flags;
     }
 
     public static int pkey(long pte) {

@@ -5,7 +5,7 @@ package io.mmemu.mm.pgtable;
  * <pre>
  *   success (bit 63 clear):
  *     bits 12..51  physical address of the 4 KiB page holding the virtual address
- *     bits  0..2   what the translation allows: 1 read, 2 write, 4 execute (Unicorn's UC_PROT_*)
+ *     bits  0..2   the translation's permissions: 1 read, 2 write, 4 execute (mmap's PROT_* values)
  *     bits  3..4   page size: 0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB
  *     bit   5      global
  *   fault (bit 63 set):
@@ -17,6 +17,7 @@ package io.mmemu.mm.pgtable;
 public final class WalkResult {
     private WalkResult() {}
 
+    /** The permission bits of a translation ({@link #prot}): the values of mmap's PROT_READ, PROT_WRITE, PROT_EXEC. */
     public static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
     static final long FAULT = 1L << 63;
     private static final int SIZE_SHIFT = 3;

@@ -1,5 +1,7 @@
 package io.mmemu.mm.phys;
 
+import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
+import static io.mmemu.mm.phys.PageTypes.PAGE_SIZE;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
@@ -17,8 +19,6 @@ import java.lang.foreign.ValueLayout;
  * and written with 8-byte accesses that are atomic on x86-64 hosts.
  */
 public final class PhysicalMemory implements AutoCloseable {
-    public static final int PAGE_SHIFT = 12;
-    public static final long PAGE_SIZE = 1L << PAGE_SHIFT;
     private static final ValueLayout.OfLong LONG = JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = JAVA_INT_UNALIGNED;
 
@@ -35,7 +35,7 @@ public final class PhysicalMemory implements AutoCloseable {
 
     /** Reserves {@code bytes} of guest RAM (a positive multiple of 2 MiB). */
     public static PhysicalMemory reserve(long bytes) {
-        if (bytes <= 0 || bytes % (2L << 20) != 0) {
+        if (bytes <= 0 || bytes % PageTypes.PMD_SIZE != 0) {
             throw new IllegalArgumentException("guest RAM size must be a positive multiple of 2 MiB (got " + bytes + ")");
         }
         long p = HostMemory.mmapNoReserve(bytes);

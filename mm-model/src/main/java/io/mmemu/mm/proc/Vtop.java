@@ -1,7 +1,10 @@
 package io.mmemu.mm.proc;
 
+import static io.mmemu.mm.phys.PageTypes.PAGE_MASK;
+
 import io.mmemu.mm.pgtable.Level;
 import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.phys.PhysicalMemory;
 import io.mmemu.mm.vma.MmStruct;
 import java.util.Locale;
@@ -29,7 +32,7 @@ public final class Vtop {
             if (level == Level.PT || (level != Level.PML4 && (entry & Pte.PS) != 0)) {
                 leaf = entry;
                 long span = level.entrySpan();
-                pagePa = (entry & Pte.ADDR_MASK & ~(span - 1)) + (vaddr & (span - 1) & ~0xfffL);
+                pagePa = (entry & Pte.ADDR_MASK & ~(span - 1)) + (vaddr & (span - 1) & PAGE_MASK);
                 break;
             }
             tablePa = entry & Pte.ADDR_MASK;
@@ -42,7 +45,7 @@ public final class Vtop {
                     Pte.describe(leaf)));
             return sb.toString();
         }
-        sb.append(String.format(Locale.ROOT, "%-17x %x%n%n", vaddr, pagePa | (vaddr & 0xfff)));
+        sb.append(String.format(Locale.ROOT, "%-17x %x%n%n", vaddr, pagePa | PageTypes.offsetInPage(vaddr)));
         sb.append(levels);
         sb.append(String.format(Locale.ROOT, "%7s: %x%n%n", "PAGE", pagePa));
         sb.append(String.format(Locale.ROOT, "%16s  %-10s %s%n", "PTE", "PHYSICAL", "FLAGS"));

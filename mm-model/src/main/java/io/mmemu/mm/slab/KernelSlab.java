@@ -1,5 +1,6 @@
 package io.mmemu.mm.slab;
 
+import io.mmemu.mm.page.FrameWriteHook;
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.phys.PhysicalMemory;
 import io.mmemu.slub.CpuBinding;
@@ -58,11 +59,10 @@ public final class KernelSlab {
      * Builds the allocator over guest RAM and creates the caches (no slab page is taken until the
      * first allocation).
      *
-     * @param flushTranslatedCode drops the CPUs' translated code before a frame that was ever
-     *                            executable becomes a slab
+     * @param frameWrites told before a frame becomes a slab (Java writes slab memory)
      */
-    public KernelSlab(PhysicalMemory mem, PageAllocator allocator, Runnable flushTranslatedCode) {
-        this.pages = new PageAllocatorPageSource(allocator, mem.size(), flushTranslatedCode);
+    public KernelSlab(PhysicalMemory mem, PageAllocator allocator, FrameWriteHook frameWrites) {
+        this.pages = new PageAllocatorPageSource(allocator, mem.size(), frameWrites);
         this.slub = new Slub(pages, new PhysicalMemoryAdapter(mem), Slub.Config.defaults(1));
         this.cpu = slub.bind(0, 0);
         long hw = SlabFlags.SLAB_HWCACHE_ALIGN;

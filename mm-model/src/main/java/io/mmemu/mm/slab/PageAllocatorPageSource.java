@@ -1,6 +1,7 @@
 package io.mmemu.mm.slab;
 
 import io.mmemu.mm.page.FrameTable;
+import io.mmemu.mm.page.FrameWriteHook;
 import io.mmemu.mm.page.Gfp;
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.page.PageFlag;
@@ -14,9 +15,9 @@ import io.mmemu.slub.PageSource;
  * on the folio; mmemu marks each frame so that a frame-by-frame count finds them), and the
  * number of such frames is kept as NR_SLAB_UNRECLAIMABLE would be ({@link #nrSlabPages()}).
  *
- * <p>Slab memory is written from Java, so a frame that was ever mapped executable must have its
- * translated code dropped before it becomes a slab ({@code flushTranslatedCode}); its PG_fresh
- * goes as well, because its contents stop being known zero.
+ * <p>Slab memory is written from Java, so whoever caches frame contents is told before a frame
+ * becomes a slab ({@link FrameWriteHook}); its PG_fresh goes as well, because its contents stop
+ * being known zero.
  *
  * <p>One node. {@link #physLimit()} is the RAM size capped at 2^35 (the per-CPU freelist handle
  * keeps address / 8 in 32 bits); a block the buddy allocator hands out above that limit goes back
@@ -29,20 +30,19 @@ public final class PageAllocatorPageSource implements PageSource {
     private final PageAllocator allocator;
     private final FrameTable frames;
     private final long physLimit;
-    private final Runnable flushTranslatedCode;
+    private final FrameWriteHook frameWrites;
     private long nrSlabPages;
 
     /**
      * @param allocator           the buddy allocator slabs come from
      * @param ramBytes            bytes of guest RAM (the physical limit before the 2^35 cap)
-     * @param flushTranslatedCode drops the CPUs' translated code (called before a frame that was
-     *                            ever executable is reused as a slab)
+     * @param frameWrites told before each frame of a new slab gets its contents
      */
-    public PageAllocatorPageSource(PageAllocator allocator, long ramBytes, Runnable flushTranslatedCode) {
+    public PageAllocatorPageSource(PageAllocator allocator, long ramBytes, FrameWriteHook frameWrites) {
         this.allocator = allocator;
         this.frames = allocator.frames();
         this.physLimit = Math.min(ramBytes, MAX_PHYS_LIMIT);
-        this.flushTranslatedCode = flushTranslatedCode;
+        this.frameWrites = frameWrites;
     }
 
     /** Models alloc_slab_page(), mm/slub.c, with GFP_KERNEL. */
@@ -55,13 +55,11 @@ public final class PageAllocatorPageSource implements PageSource {
             allocator.freePages(pfn, order);
             return NO_PAGE;
         }
-        boolean everExec = false;
         for (long p = pfn; p < pfn + n; p++) {
-            everExec |= frames.testAndClearPageFlag(p, PageFlag.EVER_EXEC);
+            frameWrites.beforeFrameWrite(p);
             frames.testAndClearFresh(p);
             frames.setPageFlag(p, PageFlag.SLAB);
         }
-        if (everExec) flushTranslatedCode.run();
         nrSlabPages += n;
         return pfn << PAGE_SHIFT;
     }

@@ -2,14 +2,16 @@ package io.mmemu.mm.uaccess;
 
 import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.UserFault;
-import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageWalker;
 import io.mmemu.mm.pgtable.WalkResult;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.phys.PhysicalMemory;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.VmFlags;
+import io.mmemu.mm.vma.Vma;
 import java.io.ByteArrayOutputStream;
 
 /**
@@ -32,7 +34,7 @@ public final class UserAccess {
         if (uaddr < 0 || uaddr >= MmStruct.TASK_SIZE) return -1;
         for (int attempt = 0; attempt < 3; attempt++) {
             long r = walker.walk(mm.pgd().cr3(), uaddr, access, false, env.pagingControl());
-            if (!WalkResult.isFault(r)) return WalkResult.pagePa(r) | (uaddr & 0xfff);
+            if (!WalkResult.isFault(r)) return WalkResult.pagePa(r) | PageTypes.offsetInPage(uaddr);
             FaultResult f = UserFault.doUserAddrFault(mm, uaddr, WalkResult.errorCode(r));
             if (f != FaultResult.HANDLED) return -1;
         }
@@ -44,6 +46,20 @@ public final class UserAccess {
         return translate(mm, uaddr, write ? Access.WRITE : Access.READ) >= 0;
     }
 
+    /**
+     * Models mm_populate(), mm/gup.c, over a range one mapping created: faults every page in now,
+     * for writing when the mapping is private and writable (so COW happens at once), for reading
+     * otherwise; failures are ignored as Linux does.
+     */
+    public void mmPopulate(MmStruct mm, long start, long len) {
+        Vma vma = mm.vmaLookup(start);
+        if (vma == null || (vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0) return;
+        boolean write = (vma.flags() & (VmFlags.VM_WRITE | VmFlags.VM_SHARED)) == VmFlags.VM_WRITE;
+        for (long a = start; a < start + len; a += PageTypes.PAGE_SIZE) {
+            if (!faultIn(mm, a, write)) break;
+        }
+    }
+
     /** Models copy_from_user(): 0, or -EFAULT when any byte is not readable. */
     public int copyFromUser(MmStruct mm, byte[] dst, int off, long uaddr, int len) {
         PhysicalMemory mem = env.mem();
@@ -52,7 +68,7 @@ public final class UserAccess {
             long va = uaddr + done;
             long pa = translate(mm, va, Access.READ);
             if (pa < 0) return -Errno.EFAULT;
-            int chunk = (int) Math.min(len - done, PhysicalMemory.PAGE_SIZE - (va & 0xfff));
+            int chunk = (int) Math.min(len - done, PageTypes.PAGE_SIZE - PageTypes.offsetInPage(va));
             mem.read(pa, dst, off + done, chunk);
             done += chunk;
         }
@@ -67,8 +83,8 @@ public final class UserAccess {
             long va = uaddr + done;
             long pa = translate(mm, va, Access.WRITE);
             if (pa < 0) return -Errno.EFAULT;
-            int chunk = (int) Math.min(len - done, PhysicalMemory.PAGE_SIZE - (va & 0xfff));
-            if (env.frames().testPageFlag(pa >>> 12, PageFlag.EVER_EXEC)) env.tlbFlush().flushTranslatedCode();
+            int chunk = (int) Math.min(len - done, PageTypes.PAGE_SIZE - PageTypes.offsetInPage(va));
+            env.frameWrites().beforeFrameWrite(pa >>> PageTypes.PAGE_SHIFT);
             mem.write(pa, src, off + done, chunk);
             done += chunk;
         }
@@ -120,7 +136,7 @@ public final class UserAccess {
         while (out.size() < max) {
             long pa = translate(mm, va, Access.READ);
             if (pa < 0) return null;
-            int inPage = (int) (PhysicalMemory.PAGE_SIZE - (va & 0xfff));
+            int inPage = (int) (PageTypes.PAGE_SIZE - PageTypes.offsetInPage(va));
             for (int i = 0; i < inPage && out.size() < max; i++) {
                 byte b = mem.getByte(pa + i);
                 if (b == 0) return out.toByteArray();

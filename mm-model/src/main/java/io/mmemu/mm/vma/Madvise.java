@@ -1,5 +1,6 @@
 package io.mmemu.mm.vma;
 
+import io.mmemu.mm.phys.PageTypes;
 /**
  * Models do_madvise(), mm/madvise.c, for the advice values of include/uapi/asm-generic/mman-common.h.
  *
@@ -65,7 +66,7 @@ public final class Madvise {
     }
 
     public static long doMadvise(MmStruct mm, long start, long lenIn, int advice, FaultIn faultIn) {
-        if ((start & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+        if ((start & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
         if (!validAdvice(advice)) return -Errno.EINVAL;
         long len = MmStruct.pageAlign(lenIn);
         if (lenIn != 0 && len == 0) return -Errno.EINVAL;
@@ -100,7 +101,7 @@ public final class Madvise {
      * fault EFAULT.
      */
     private static long populate(MmStruct mm, long start, long end, boolean write, FaultIn faultIn) {
-        for (long addr = start; Long.compareUnsigned(addr, end) < 0; addr += MmStruct.PAGE_SIZE) {
+        for (long addr = start; Long.compareUnsigned(addr, end) < 0; addr += PageTypes.PAGE_SIZE) {
             Vma vma = mm.vmaLookup(addr);
             if (vma == null) return -Errno.ENOMEM;
             if (!vma.has(write ? VmFlags.VM_WRITE : VmFlags.VM_READ)) return -Errno.EINVAL;

@@ -1,5 +1,8 @@
 package io.mmemu.mm.vma;
 
+import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
+
+import io.mmemu.mm.phys.PageTypes;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -120,16 +123,16 @@ public final class MappedFile {
 
     /** Fills frame {@code pfn} with file page {@code index}, zeros past the end of file (readahead's copy). */
     public void readPageInto(long index, io.mmemu.mm.phys.PhysicalMemory mem, long pfn) {
-        long offset = index << 12;
-        int n = contents == null ? 0 : (int) Math.max(0, Math.min(io.mmemu.mm.phys.PhysicalMemory.PAGE_SIZE, contents.length - offset));
-        long pa = pfn << 12;
+        long offset = index << PAGE_SHIFT;
+        int n = contents == null ? 0 : (int) Math.max(0, Math.min(io.mmemu.mm.phys.PageTypes.PAGE_SIZE, contents.length - offset));
+        long pa = pfn << PAGE_SHIFT;
         if (n > 0) mem.write(pa, contents, (int) offset, n);
-        for (long i = n; i < io.mmemu.mm.phys.PhysicalMemory.PAGE_SIZE; i += 8) mem.putLong(pa + i, 0);
+        for (long i = n; i < io.mmemu.mm.phys.PageTypes.PAGE_SIZE; i += 8) mem.putLong(pa + i, 0);
     }
 
     /** Pages the file's size covers: a fault at or past this index is beyond end of file. */
     public long nrPages() {
-        return (size + 4095L) >>> 12;
+        return PageTypes.pageAlign(size) >>> PAGE_SHIFT;
     }
 
     /** Pages in the page cache (mapping->nrpages; tmpfs's i_blocks are 8 per page). */

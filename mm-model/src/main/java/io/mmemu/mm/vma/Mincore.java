@@ -1,7 +1,10 @@
 package io.mmemu.mm.vma;
 
+import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
+
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.phys.PageTypes;
 
 /**
  * Models the mincore() syscall, mm/mincore.c: one byte per page of [start, start + len), 1 when
@@ -19,7 +22,7 @@ public final class Mincore {
     private Mincore() {}
 
     /** Pages per round: the kernel's temporary buffer is one page of vector, one byte per page. */
-    public static final int ROUND_PAGES = (int) MmStruct.PAGE_SIZE;
+    public static final int ROUND_PAGES = (int) PageTypes.PAGE_SIZE;
 
     /** Where each round's vector goes: copy_to_user() of {@code len} bytes of {@code src}, 0 or -EFAULT. */
     @FunctionalInterface
@@ -29,10 +32,10 @@ public final class Mincore {
 
     /** Models sys_mincore(), mm/mincore.c: 0, or -EINVAL, -ENOMEM, -EFAULT in the kernel's order. */
     public static long sysMincore(MmStruct mm, long start, long len, long vec, VectorSink sink) {
-        if ((start & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+        if ((start & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
         if (!accessOk(start, len)) return -Errno.ENOMEM;
         // len is a size_t: pages = len >> PAGE_SHIFT, plus one for a partial page (no overflow).
-        long pages = (len >>> 12) + ((len & (MmStruct.PAGE_SIZE - 1)) != 0 ? 1 : 0);
+        long pages = (len >>> PAGE_SHIFT) + ((len & (PageTypes.PAGE_SIZE - 1)) != 0 ? 1 : 0);
         if (!accessOk(vec, pages)) return -Errno.EFAULT;
         byte[] tmp = new byte[ROUND_PAGES];
         while (pages != 0) {
@@ -41,7 +44,7 @@ public final class Mincore {
             if (sink.copyToUser(vec, tmp, (int) done) < 0) return -Errno.EFAULT;
             pages -= done;
             vec += done;
-            start += done << 12;
+            start += done << PAGE_SHIFT;
         }
         return 0;
     }
@@ -57,12 +60,12 @@ public final class Mincore {
         }
         Vma vma = mm.vmaLookup(addr);
         if (vma == null) return -Errno.ENOMEM;
-        long end = Math.min(vma.end(), addr + (pages << 12));
-        int n = (int) ((end - addr) >>> 12);
+        long end = Math.min(vma.end(), addr + (pages << PAGE_SHIFT));
+        int n = (int) ((end - addr) >>> PAGE_SHIFT);
         PageTable pgd = mm.pgd();
         MappedFile file = vma.file();
         for (int i = 0; i < n; i++) {
-            long va = addr + ((long) i << 12);
+            long va = addr + ((long) i << PAGE_SHIFT);
             long slot = pgd.leafSlot(va);
             boolean mapped = slot != PageTable.NO_SLOT && Pte.mapsPage(pgd.get(slot));
             boolean cached = !mapped && file != null && file.cachedPfn(vma.pageIndex(va)) >= 0;

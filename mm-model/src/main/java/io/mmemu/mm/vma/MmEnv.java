@@ -1,6 +1,7 @@
 package io.mmemu.mm.vma;
 
 import io.mmemu.mm.page.FrameTable;
+import io.mmemu.mm.page.FrameWriteHook;
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.PagingControl;
@@ -10,8 +11,14 @@ import io.mmemu.mm.slab.KernelSlab;
 /**
  * What every address space shares: guest physical memory, the page allocator, the shared zero
  * page (ZERO_PAGE(0), mapped read-only for read faults on anonymous memory), the fault counters
- * (vm_event_item), the CPUs' TLB-flush entry point, and the slab caches of the kernel objects
- * ({@link KernelSlab}: every VMA, address space and task owns an object in emulated memory).
+ * (vm_event_item), the slab caches of the kernel objects ({@link KernelSlab}: every VMA, address
+ * space and task owns an object in emulated memory), and the two hooks through which the model
+ * reaches the layers above it: the CPUs' TLB flush ({@link TlbFlush}) and the warning that a
+ * frame's contents are about to change ({@link FrameWriteHook}).
+ *
+ * <p>Construction follows boot: {@link Ram#reserve} makes RAM, the buddy allocator and the zero
+ * page (what the TLB management needs for init_mm); then whoever owns the CPUs builds its hooks
+ * over them; then the MmEnv, with the hooks given once and for all.
  */
 public final class MmEnv {
     private final PhysicalMemory mem;
@@ -19,25 +26,48 @@ public final class MmEnv {
     private final FrameTable frames;
     private final long zeroPfn;
     private final long[] events = new long[VmEvent.values().length];
-    private TlbFlush tlbFlush = TlbFlush.NONE;
+    private final TlbFlush tlbFlush;
+    private final FrameWriteHook frameWrites;
     private final PagingControl pagingControl = new PagingControl();
     private final KernelSlab kernelSlab;
+    /** Inode numbers of shmem objects, in creation order (deterministic). */
+    private long shmemIno = 1000;
 
-    public MmEnv(PhysicalMemory mem, PageAllocator allocator) {
-        this.mem = mem;
-        this.allocator = allocator;
-        this.frames = allocator.frames();
-        this.zeroPfn = allocator.allocPages(0);
-        if (zeroPfn == PageAllocator.NO_PAGE) throw new IllegalStateException("no memory for the zero page");
-        if (!frames.testAndClearFresh(zeroPfn)) mem.clearPage(zeroPfn);
-        frames.setPageFlag(zeroPfn, PageFlag.ZERO_PAGE);
-        this.kernelSlab = new KernelSlab(mem, allocator, () -> this.tlbFlush.flushTranslatedCode());
+    /**
+     * Guest RAM at boot: physical memory, its buddy allocator (frame 0 reserved, as the BIOS
+     * page) and the zero page, the allocator's first frame.
+     */
+    public record Ram(PhysicalMemory mem, PageAllocator allocator, long zeroPfn) {
+        /** Reserves {@code bytes} of guest RAM, builds the allocator over it and allocates ZERO_PAGE(0). */
+        public static Ram reserve(long bytes) {
+            PhysicalMemory mem = PhysicalMemory.reserve(bytes);
+            PageAllocator allocator = new PageAllocator(mem.nrPages(), 1);
+            long zeroPfn = allocator.allocPages(0);
+            if (zeroPfn == PageAllocator.NO_PAGE) throw new IllegalStateException("no memory for the zero page");
+            FrameTable frames = allocator.frames();
+            if (!frames.testAndClearFresh(zeroPfn)) mem.clearPage(zeroPfn);
+            frames.setPageFlag(zeroPfn, PageFlag.ZERO_PAGE);
+            return new Ram(mem, allocator, zeroPfn);
+        }
     }
 
-    /** Reserves guest RAM of {@code bytes} and builds the allocator over it (frame 0 reserved, as the BIOS page). */
+    /**
+     * @param tlbFlush    how the CPUs drop translations of an address space
+     * @param frameWrites told before a frame's contents change behind the guest's back
+     */
+    public MmEnv(Ram ram, TlbFlush tlbFlush, FrameWriteHook frameWrites) {
+        this.mem = ram.mem();
+        this.allocator = ram.allocator();
+        this.frames = allocator.frames();
+        this.zeroPfn = ram.zeroPfn();
+        this.tlbFlush = tlbFlush;
+        this.frameWrites = frameWrites;
+        this.kernelSlab = new KernelSlab(mem, allocator, frameWrites);
+    }
+
+    /** Guest RAM of {@code bytes} with no CPUs: no TLB to flush, nothing caching frame contents. */
     public static MmEnv boot(long bytes) {
-        PhysicalMemory mem = PhysicalMemory.reserve(bytes);
-        return new MmEnv(mem, new PageAllocator(mem.nrPages(), 1));
+        return new MmEnv(Ram.reserve(bytes), TlbFlush.NONE, FrameWriteHook.NONE);
     }
 
     public PhysicalMemory mem() {
@@ -69,8 +99,14 @@ public final class MmEnv {
         return tlbFlush;
     }
 
-    public void setTlbFlush(TlbFlush tlbFlush) {
-        this.tlbFlush = tlbFlush;
+    /** Told before a frame's contents change outside the guest's own execution. */
+    public FrameWriteHook frameWrites() {
+        return frameWrites;
+    }
+
+    /** The next inode number for a shmem object (shmem_zero_setup() of a shared anonymous mapping): 1001, 1002, ... */
+    public long nextShmemIno() {
+        return ++shmemIno;
     }
 
     public void count(VmEvent event) {
@@ -99,7 +135,7 @@ public final class MmEnv {
     /** Drops a reference to a user page, freeing it on the last (put_page()). */
     public void putPage(long pfn) {
         if (!frames.putPage(pfn)) return;
-        if (frames.testAndClearPageFlag(pfn, PageFlag.EVER_EXEC)) tlbFlush.flushTranslatedCode();
+        frameWrites.beforeFrameWrite(pfn); // its next owner writes it
         frames.clearPageFlag(pfn, PageFlag.ANON);
         frames.clearPageFlag(pfn, PageFlag.DIRTY);
         frames.clearPageFlag(pfn, PageFlag.SHMEM);

@@ -1,7 +1,10 @@
 package io.mmemu.mm.vma;
 
+import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
+
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.phys.PageTypes;
 
 /**
  * Models do_mprotect_pkey(), mm/mprotect.c: changes the protection of [start, start + len).
@@ -32,7 +35,7 @@ public final class Mprotect {
         int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
         prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
         if (grows == (PROT_GROWSDOWN | PROT_GROWSUP)) return -Errno.EINVAL;
-        if ((start & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+        if ((start & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
         if (len == 0) return 0;
         long alignedLen = MmStruct.pageAlign(len);
         long end = start + alignedLen;
@@ -82,7 +85,7 @@ public final class Mprotect {
         // then equals (and merges with) a mapping created writable.
         if ((newRights & VmFlags.VM_WRITE) != 0 && (vma.flags() & (VmFlags.VM_ACCOUNT | VmFlags.VM_WRITE
                 | VmFlags.VM_SHARED | VmFlags.VM_NORESERVE)) == 0) {
-            if (!mm.vmEnoughMemory((end - start) >>> 12)) return -Errno.ENOMEM;
+            if (!mm.vmEnoughMemory((end - start) >>> PAGE_SHIFT)) return -Errno.ENOMEM;
             newFlags |= VmFlags.VM_ACCOUNT;
         }
         if (newFlags == vma.flags()) return 0;

@@ -1,6 +1,9 @@
 package io.mmemu.mm.vma;
 
+import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
+
 import io.mmemu.mm.pgtable.PageTable;
+import io.mmemu.mm.phys.PageTypes;
 
 /**
  * Models the mremap() syscall, mm/mremap.c (6.18's do_mremap()), with its checks in the kernel's
@@ -38,7 +41,7 @@ public final class Mremap {
     public static long doMremap(MmStruct mm, long addr, long oldLenIn, long newLenIn, int flags, long newAddr) {
         // check_mremap_params()
         if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0) return -Errno.EINVAL;
-        if ((addr & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+        if ((addr & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
         long oldLen = MmStruct.pageAlign(oldLenIn);
         long newLen = MmStruct.pageAlign(newLenIn);
         if (newLen == 0) return -Errno.EINVAL;
@@ -46,7 +49,7 @@ public final class Mremap {
         boolean impliesNewAddr = (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0;
         if (impliesNewAddr) {
             if (Long.compareUnsigned(newAddr, MmStruct.TASK_SIZE - newLen) > 0) return -Errno.EINVAL;
-            if ((newAddr & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+            if ((newAddr & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
             if ((flags & MREMAP_MAYMOVE) == 0) return -Errno.EINVAL;
             if ((flags & MREMAP_DONTUNMAP) != 0 && oldLen != newLen) return -Errno.EINVAL; // once page aligned
             // vrm_overlaps(): the old and new ranges must not overlap.
@@ -161,14 +164,14 @@ public final class Mremap {
         long kept = Long.compareUnsigned(oldLen, newLen) > 0 ? newLen : oldLen;
         if (Long.compareUnsigned(kept, vma.end() - addr) > 0) return -Errno.EFAULT;
         if (newLen == oldLen) return 0;
-        long pgoff = vma.pgoff() + ((addr - vma.start()) >>> 12);
-        if (Long.compareUnsigned(pgoff + (newLen >>> 12), pgoff) < 0) return -Errno.EINVAL;
+        long pgoff = vma.pgoff() + ((addr - vma.start()) >>> PAGE_SHIFT);
+        if (Long.compareUnsigned(pgoff + (newLen >>> PAGE_SHIFT), pgoff) < 0) return -Errno.EINVAL;
         return 0;
     }
 
     /** old_len 0: a second mapping of the same shared pages at {@code dest}; the old one stays. */
     private static long duplicate(MmStruct mm, Vma vma, long addr, long dest, long newLen) {
-        long pgoff = vma.pgoff() + ((addr - vma.start()) >>> 12);
+        long pgoff = vma.pgoff() + ((addr - vma.start()) >>> PAGE_SHIFT);
         return mm.mmapRegion(dest, newLen, vma.flags(), vma.file(), pgoff, vma.name());
     }
 
@@ -177,13 +180,13 @@ public final class Mremap {
             boolean dontUnmap) {
         PageTable pgd = mm.pgd();
         long delta = dest - oldAddr;
-        long pgoff = vma.pgoff() + ((oldAddr - vma.start()) >>> 12);
+        long pgoff = vma.pgoff() + ((oldAddr - vma.start()) >>> PAGE_SHIFT);
         // copy_vma(): an anonymous VMA that never had a page (no anon_vma yet) takes the page
         // offset of its new address, so it can merge there; one with pages keeps its offset.
         if (vma.isAnonymous()) {
             boolean[] anyPage = {false};
             pgd.forEachPresentPte(vma.start(), vma.end(), (va, slot, pte) -> anyPage[0] = true);
-            if (!anyPage[0]) pgoff = dest >>> 12;
+            if (!anyPage[0]) pgoff = dest >>> PAGE_SHIFT;
         }
         // copy_vma(): the new VMA first (merged with a neighbour, or with its own vm_area_struct),
         // so that running out of slab memory fails before any entry has moved.

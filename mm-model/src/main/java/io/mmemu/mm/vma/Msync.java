@@ -1,5 +1,6 @@
 package io.mmemu.mm.vma;
 
+import io.mmemu.mm.phys.PageTypes;
 /**
  * The msync() syscall, mm/msync.c. Nothing is ever written back here (the page cache is the
  * only copy of a shmem file, and host files are read-only), so msync only validates and walks
@@ -15,9 +16,9 @@ public final class Msync {
     /** Models sys_msync(). */
     public static long sysMsync(MmStruct mm, long start, long len, int flags) {
         if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) != 0) return -Errno.EINVAL;
-        if ((start & (MmStruct.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
+        if ((start & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
         if ((flags & MS_ASYNC) != 0 && (flags & MS_SYNC) != 0) return -Errno.EINVAL;
-        len = (len + MmStruct.PAGE_SIZE - 1) & -MmStruct.PAGE_SIZE;
+        len = (len + PageTypes.PAGE_SIZE - 1) & -PageTypes.PAGE_SIZE;
         long end = start + len;
         if (Long.compareUnsigned(end, start) < 0) return -Errno.ENOMEM;
         if (end == start) return 0;

@@ -1,7 +1,10 @@
 package io.mmemu.mm.vma;
 
+import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
+
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.page.PageFlag;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.phys.PhysicalMemory;
 
 /**
@@ -36,10 +39,10 @@ public final class Shmem {
         int done = 0;
         while (done < n) {
             long at = pos + done;
-            int inPage = (int) (at & (PhysicalMemory.PAGE_SIZE - 1));
-            int chunk = (int) Math.min(n - done, PhysicalMemory.PAGE_SIZE - inPage);
-            long pfn = file.cachedPfn(at >>> 12);
-            if (pfn >= 0) env.mem().read((pfn << 12) + inPage, dst, off + done, chunk);
+            int inPage = (int) (at & (PageTypes.PAGE_SIZE - 1));
+            int chunk = (int) Math.min(n - done, PageTypes.PAGE_SIZE - inPage);
+            long pfn = file.cachedPfn(at >>> PAGE_SHIFT);
+            if (pfn >= 0) env.mem().read((pfn << PAGE_SHIFT) + inPage, dst, off + done, chunk);
             else java.util.Arrays.fill(dst, off + done, off + done + chunk, (byte) 0);
             done += chunk;
         }
@@ -58,13 +61,12 @@ public final class Shmem {
         int done = 0;
         while (done < len) {
             long at = pos + done;
-            int inPage = (int) (at & (PhysicalMemory.PAGE_SIZE - 1));
-            int chunk = (int) Math.min(len - done, PhysicalMemory.PAGE_SIZE - inPage);
-            long pfn = shmemGetPage(env, file, at >>> 12);
+            int inPage = (int) (at & (PageTypes.PAGE_SIZE - 1));
+            int chunk = (int) Math.min(len - done, PageTypes.PAGE_SIZE - inPage);
+            long pfn = shmemGetPage(env, file, at >>> PAGE_SHIFT);
             if (pfn == PageAllocator.NO_PAGE) break;
-            // Java writes the frame: Unicorn may hold translated code for it (an executable mapping).
-            if (env.frames().testPageFlag(pfn, PageFlag.EVER_EXEC)) env.tlbFlush().flushTranslatedCode();
-            env.mem().write((pfn << 12) + inPage, src, off + done, chunk);
+            env.frameWrites().beforeFrameWrite(pfn); // Java writes the frame
+            env.mem().write((pfn << PAGE_SHIFT) + inPage, src, off + done, chunk);
             done += chunk;
             if (at + chunk > file.size()) file.setSize(at + chunk);
         }

@@ -1,6 +1,8 @@
 package io.mmemu.mm.vma;
 
-import io.mmemu.mm.page.PageFlag;
+import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
+
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.phys.PhysicalMemory;
 
 /**
@@ -20,7 +22,7 @@ public final class Truncate {
     /** Models truncate_pagecache(): i_size is already {@code newSize}; unmap, then drop the cut pages. */
     public static void truncatePagecache(MmEnv env, MappedFile file, long newSize) {
         long holeBegin = MmStruct.pageAlign(newSize);
-        unmapMappingRange(env, file, holeBegin >>> 12);
+        unmapMappingRange(env, file, holeBegin >>> PAGE_SHIFT);
         truncateInodePages(env, file, newSize);
     }
 
@@ -31,9 +33,9 @@ public final class Truncate {
     public static void unmapMappingRange(MmEnv env, MappedFile file, long fromIndex) {
         for (MappedFile.Mapping m : file.mappings()) {
             Vma vma = m.vma();
-            long pages = (vma.end - vma.start) >>> 12;
+            long pages = (vma.end - vma.start) >>> PAGE_SHIFT;
             if (fromIndex >= vma.pgoff + pages) continue;
-            long start = vma.start + (Math.max(0, fromIndex - vma.pgoff) << 12);
+            long start = vma.start + (Math.max(0, fromIndex - vma.pgoff) << PAGE_SHIFT);
             m.mm().zapPageRange(start, vma.end);
             env.tlbFlush().flushTlbMmRange(m.mm(), start, vma.end, false);
         }
@@ -46,12 +48,12 @@ public final class Truncate {
      * growing the file again reads zeros there.
      */
     public static void truncateInodePages(MmEnv env, MappedFile file, long lstart) {
-        int partial = (int) (lstart & (PhysicalMemory.PAGE_SIZE - 1));
+        int partial = (int) (lstart & (PageTypes.PAGE_SIZE - 1));
         if (partial != 0) {
-            long pfn = file.cachedPfn(lstart >>> 12);
-            if (pfn >= 0) zeroRange(env, pfn, partial, (int) PhysicalMemory.PAGE_SIZE);
+            long pfn = file.cachedPfn(lstart >>> PAGE_SHIFT);
+            if (pfn >= 0) zeroRange(env, pfn, partial, (int) PageTypes.PAGE_SIZE);
         }
-        for (long idx = file.nextCachedIndex(MmStruct.pageAlign(lstart) >>> 12); idx >= 0;
+        for (long idx = file.nextCachedIndex(MmStruct.pageAlign(lstart) >>> PAGE_SHIFT); idx >= 0;
                 idx = file.nextCachedIndex(idx + 1)) {
             long pfn = file.cachedPfn(idx);
             file.setCachedPfn(idx, -1);
@@ -59,10 +61,10 @@ public final class Truncate {
         }
     }
 
-    /** folio_zero_range(): Java writes the frame, so translated code for it must go first. */
+    /** folio_zero_range(): Java writes the frame, so the frame-write hook hears of it first. */
     static void zeroRange(MmEnv env, long pfn, int from, int to) {
-        if (env.frames().testPageFlag(pfn, PageFlag.EVER_EXEC)) env.tlbFlush().flushTranslatedCode();
-        long pa = (pfn << 12) + from;
+        env.frameWrites().beforeFrameWrite(pfn);
+        long pa = (pfn << PAGE_SHIFT) + from;
         for (int i = from; i < to; i++, pa++) env.mem().putByte(pa, (byte) 0);
     }
 }

@@ -1,5 +1,7 @@
 package io.mmemu.mm.vma;
 
+import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
+
 /**
  * A vm_area_struct: one contiguous range [start, end) of an address space with one set of
  * flags, backed either by a file ({@link #file} at page offset {@link #pgoff}) or anonymous
@@ -9,7 +11,7 @@ public final class Vma {
     long start;
     long end;
     int flags;
-    /** File page offset of {@link #start} (vm_pgoff); for anonymous memory start >> 12, as Linux. */
+    /** File page offset of {@link #start} (vm_pgoff); for anonymous memory start >> PAGE_SHIFT, as Linux. */
     long pgoff;
     final MappedFile file;
     /** A name /proc/PID/maps shows for special anonymous areas: [heap], [stack]; or null. */
@@ -68,7 +70,7 @@ public final class Vma {
 
     /** The file page index of {@code address} inside this VMA (linear_page_index()). */
     public long pageIndex(long address) {
-        return ((address - start) >>> 12) + pgoff;
+        return ((address - start) >>> PAGE_SHIFT) + pgoff;
     }
 
     /** One /proc/PID/maps line, as show_map_vma() prints it, labelled with this VMA's own name. */
@@ -82,7 +84,7 @@ public final class Vma {
         long dev = file != null ? file.dev() : 0;
         sb.append(String.format("%08x-%08x %c%c%c%c %08x %02x:%02x %d ", start, end,
                 has(VmFlags.VM_READ) ? 'r' : '-', has(VmFlags.VM_WRITE) ? 'w' : '-', has(VmFlags.VM_EXEC) ? 'x' : '-',
-                has(VmFlags.VM_MAYSHARE) ? 's' : 'p', file != null ? pgoff << 12 : 0, devMajor(dev), devMinor(dev),
+                has(VmFlags.VM_MAYSHARE) ? 's' : 'p', file != null ? pgoff << PAGE_SHIFT : 0, devMajor(dev), devMinor(dev),
                 file != null ? file.ino() : 0));
         if (label != null) {
             // seq_pad(): pad to 25 + 6 * sizeof(void *) - 1 columns, then one space.

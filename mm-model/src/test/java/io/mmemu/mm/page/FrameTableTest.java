@@ -76,7 +76,7 @@ class FrameTableTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = PageFlag.class, names = {"ANON", "ZERO_PAGE", "DIRTY", "PGTABLE", "SLAB", "EVER_EXEC"})
+    @EnumSource(value = PageFlag.class, names = {"ANON", "ZERO_PAGE", "DIRTY", "PGTABLE", "SLAB", "SHMEM"})
     void callerFlagsSetTestClear(PageFlag flag) {
         PageAllocator a = allocator();
         FrameTable f = a.frames();
@@ -124,10 +124,10 @@ class FrameTableTest {
         FrameTable f = a.frames();
         long p = a.allocPages(1);
         f.setPageFlag(p, PageFlag.ANON);
-        f.setPageFlag(p, PageFlag.EVER_EXEC);
+        f.setPageFlag(p, PageFlag.DIRTY);
         f.incMapcount(p);
         f.testAndClearFresh(p);
-        assertEquals("pfn:0x4 refcount:1 mapcount:1 flags:head|anon|ever_exec|order=1", f.dumpPage(p));
+        assertEquals("pfn:0x4 refcount:1 mapcount:1 flags:head|anon|dirty|order=1", f.dumpPage(p));
         assertEquals("pfn:0x0 refcount:1 mapcount:0 flags:reserved|fresh", f.dumpPage(0));
     }
 

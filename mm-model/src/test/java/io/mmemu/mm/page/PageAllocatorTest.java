@@ -270,7 +270,7 @@ class PageAllocatorTest {
             "2147482624, 262144"  // clamped down
     })
     void calculateMinFreeKbytes(long managed, int expected) {
-        assertEquals(expected, PageAllocator.calculateMinFreeKbytes(managed));
+        assertEquals(expected, ZoneWatermarks.calculateMinFreeKbytes(managed));
     }
 
     @Test
@@ -491,18 +491,16 @@ class PageAllocatorTest {
     }
 
     @Test
-    void freeResetsCallerFlagsButKeepsEverExecAndConsumesFreshness() {
+    void freeResetsCallerFlagsAndConsumesFreshness() {
         PageAllocator a = small();
         long p = a.allocPages(0);
         FrameTable f = a.frames();
         assertTrue(f.pageFresh(p));
-        for (PageFlag flag : List.of(PageFlag.ANON, PageFlag.DIRTY, PageFlag.PGTABLE, PageFlag.SLAB,
-                PageFlag.EVER_EXEC)) {
+        for (PageFlag flag : List.of(PageFlag.ANON, PageFlag.DIRTY, PageFlag.PGTABLE, PageFlag.SLAB)) {
             f.setPageFlag(p, flag);
         }
         a.freePages(p, 0);
         assertEquals(p, a.allocPages(0));
-        assertTrue(f.testPageFlag(p, PageFlag.EVER_EXEC));
         assertTrue(f.testPageFlag(p, PageFlag.HEAD));
         for (PageFlag flag : List.of(PageFlag.ANON, PageFlag.DIRTY, PageFlag.PGTABLE, PageFlag.SLAB)) {
             assertFalse(f.testPageFlag(p, flag), flag.name());
@@ -568,7 +566,7 @@ class PageAllocatorTest {
         a.allocPages(3);
         assertEquals("MemTotal:        1047552 kB\nMemFree:         1047520 kB\n", a.meminfo());
         // show_val_kb() widens past 8 digits (256 GiB) instead of truncating
-        assertEquals("MemTotal:       268435456 kB\n", PageAllocator.showValKb("MemTotal:", 64L << 20));
+        assertEquals("MemTotal:       268435456 kB\n", PageAllocatorText.showValKb("MemTotal:", 64L << 20));
     }
 
     @Test

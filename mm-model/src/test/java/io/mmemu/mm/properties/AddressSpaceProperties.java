@@ -20,7 +20,7 @@ import net.jqwik.api.Tuple;
  * advice DONTFORK, DOFORK, WIPEONFORK, KEEPONFORK), user accesses (read, write, fetch, through
  * the page walker and do_user_addr_fault as the CPU makes them), fork (dup_mmap into another
  * slot) and exit_mmap over three address spaces sharing one machine keep the address-space
- * invariants ({@link AddressSpaceChecker}) after every step, agree with a page-granular
+ * invariants ({@link io.mmemu.mm.check.AddressSpaceInvariants}) after every step, agree with a page-granular
  * reference model of Linux's semantics ({@link AddressSpaces}), and leave no frame allocated
  * after the last exit. After a fork, parent and child each have their own reference, so that a
  * write that one of them sees through the other's store is a broken copy-on-write.

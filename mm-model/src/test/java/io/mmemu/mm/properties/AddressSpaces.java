@@ -1,13 +1,15 @@
 package io.mmemu.mm.properties;
 
-import static io.mmemu.mm.vma.MmStruct.PAGE_SIZE;
+import static io.mmemu.mm.phys.PageTypes.PAGE_SIZE;
 
+import io.mmemu.mm.check.AddressSpaceInvariants;
 import io.mmemu.mm.fault.CpuAccess;
 import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.pgtable.WalkResult;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.Madvise;
 import io.mmemu.mm.vma.MmEnv;
@@ -30,7 +32,7 @@ import java.util.TreeMap;
  * spaces, each paired with a reference model ({@link Reference}: which pages are mapped with
  * which rights, and the bytes user code wrote). Every step runs one {@link MmAction} against the
  * model, checks its result against what Linux would return, updates the reference, then checks
- * every invariant ({@link AddressSpaceChecker}) and that the model agrees with the reference.
+ * every invariant ({@link AddressSpaceInvariants}) and that the model agrees with the reference.
  *
  * <p>All addresses fall in a 4 MiB window that straddles the 512 GiB line, so that one window
  * crosses a PML4, a PDPT, a PD and a PT boundary, and mmap_base sits at its top so that placed
@@ -137,7 +139,7 @@ final class AddressSpaces implements AutoCloseable {
     }
 
     final MmEnv env;
-    final AddressSpaceChecker checker;
+    final AddressSpaceInvariants checker;
     private final CpuAccess cpu;
     private final MmStruct[] mms;
     private final Reference[] refs;
@@ -152,7 +154,7 @@ final class AddressSpaces implements AutoCloseable {
     AddressSpaces(int nrMm) {
         env = MmEnv.boot(RAM);
         cpu = new CpuAccess(env);
-        checker = new AddressSpaceChecker(env);
+        checker = new AddressSpaceInvariants(env);
         mms = new MmStruct[nrMm];
         refs = new Reference[nrMm];
         for (int i = 0; i < nrMm; i++) {
@@ -248,7 +250,7 @@ final class AddressSpaces implements AutoCloseable {
     }
 
     void check(String when) {
-        List<String> errors = new ArrayList<>(checker.collectErrors(live()));
+        List<String> errors = new ArrayList<>(checker.violations(live()));
         for (int i = 0; i < mms.length; i++) referenceErrors(i, errors);
         if (errors.isEmpty()) return;
         StringBuilder sb = new StringBuilder(errors.size() + " invariant violation(s) " + when + ":\n");
@@ -280,7 +282,7 @@ final class AddressSpaces implements AutoCloseable {
         }
         if (reported == 0 && covered != ref.pages.size()) {
             for (long p : ref.pages.keySet()) {
-                if (AddressSpaceChecker.vmaAt(mm.vmas(), p) == null) {
+                if (AddressSpaceInvariants.vmaAt(mm.vmas(), p) == null) {
                     errors.add(who + String.format("page 0x%x should be mapped %s but no VMA covers it", p,
                             pageBitsString(ref.pages.get(p))));
                     break;
@@ -396,7 +398,7 @@ final class AddressSpaces implements AutoCloseable {
         long old = a.where().resolve(mm);
         long oldLen = a.oldPages() * PAGE_SIZE;
         if (a.oldPages() == 0) {
-            Vma at = AddressSpaceChecker.vmaAt(mm.vmas(), old);
+            Vma at = AddressSpaceInvariants.vmaAt(mm.vmas(), old);
             oldLen = at == null ? PAGE_SIZE : at.end() - old;
         }
         long newLen = mode == MmAction.RemapMode.DONTUNMAP ? oldLen : a.newPages() * PAGE_SIZE;
@@ -635,12 +637,9 @@ final class AddressSpaces implements AutoCloseable {
     void exitAll() {
         trace.add("#" + trace.size() + " exit all");
         for (int i = 0; i < mms.length; i++) exitMm(i);
-        try {
-            checker.checkNothingLeaked();
-        } catch (AssertionError e) {
-            throw failure(e.getMessage(), null);
-        }
-        List<String> errors = checker.collectErrors(List.of());
+        List<String> leaks = checker.leaks();
+        if (!leaks.isEmpty()) throw failure(String.join("\n", leaks), null);
+        List<String> errors = checker.violations(List.of());
         expect(errors.isEmpty(), "after the last exit: " + errors);
     }
 

@@ -2,6 +2,7 @@ package io.mmemu.mm.properties;
 
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.Vma;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ sealed interface MmAction {
         long resolve(MmStruct mm) {
             if (anchor == Anchor.MAPPED) {
                 List<Long> mapped = new ArrayList<>(), readOnly = new ArrayList<>();
-                mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + MmStruct.PAGE_SIZE, (va, slot, pte) -> {
+                mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + PageTypes.PAGE_SIZE, (va, slot, pte) -> {
                     if ((pte & Pte.SPECIAL) != 0) return;
                     mapped.add(va);
                     if ((pte & Pte.RW) == 0) readOnly.add(va);
@@ -52,13 +53,13 @@ sealed interface MmAction {
             if (anchor != Anchor.WINDOW && !vmas.isEmpty()) {
                 Vma v = vmas.get((pick >>> 1) % vmas.size());
                 if (anchor == Anchor.INSIDE) {
-                    long pages = (v.end() - v.start()) / MmStruct.PAGE_SIZE;
-                    return v.start() + Math.floorMod(delta, pages) * MmStruct.PAGE_SIZE;
+                    long pages = (v.end() - v.start()) / PageTypes.PAGE_SIZE;
+                    return v.start() + Math.floorMod(delta, pages) * PageTypes.PAGE_SIZE;
                 }
                 long boundary = (pick & 1) == 0 ? v.start() : v.end();
-                return boundary + (long) delta * MmStruct.PAGE_SIZE;
+                return boundary + (long) delta * PageTypes.PAGE_SIZE;
             }
-            return AddressSpaces.WINDOW_BASE + (long) (pick % AddressSpaces.WINDOW_PAGES) * MmStruct.PAGE_SIZE;
+            return AddressSpaces.WINDOW_BASE + (long) (pick % AddressSpaces.WINDOW_PAGES) * PageTypes.PAGE_SIZE;
         }
 
         @Override

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.page.PageFlag;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.Madvise;
 import io.mmemu.mm.vma.MmEnv;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * (munmap, merge, exit), one mm_struct per address space, and ENOMEM when the slab cannot grow.
  */
 class KernelSlabTest {
-    static final long PAGE = MmStruct.PAGE_SIZE;
+    static final long PAGE = PageTypes.PAGE_SIZE;
     static final int RW = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VmFlags.VM_ACCOUNT; // as mmap gives private writable memory
     static final int RO = VM_READ | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
     static final int PROT_READ = 1, PROT_WRITE = 2;
@@ -243,10 +244,13 @@ class KernelSlabTest {
 
     @Test
     void slabPagesAreMarkedAndReturnedThroughThePageAllocator() {
-        PageAllocatorPageSource pages = new PageAllocatorPageSource(env.allocator(), env.mem().size(), () -> {});
+        List<Long> told = new ArrayList<>();
+        PageAllocatorPageSource pages = new PageAllocatorPageSource(env.allocator(), env.mem().size(), told::add);
         long free = env.allocator().nrFreePages();
         long phys = pages.allocPages(2, 0);
         assertNotEquals(PageAllocatorPageSource.NO_PAGE, phys);
+        long first = phys >>> 12;
+        assertEquals(List.of(first, first + 1, first + 2, first + 3), told, "the frame-write hook hears of every frame");
         assertEquals(0, phys & (4 * PAGE - 1), "an order-2 block is aligned to 16 KiB");
         for (long p = phys >>> 12; p < (phys >>> 12) + 4; p++) assertTrue(env.frames().testPageFlag(p, PageFlag.SLAB));
         assertEquals(4, pages.nrSlabPages());

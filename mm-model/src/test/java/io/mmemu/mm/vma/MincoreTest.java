@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.uaccess.UserAccess;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * recording vector sink; the expected results are the host's (test-programs' mm-mincore-huge).
  */
 class MincoreTest {
-    static final long PAGE = MmStruct.PAGE_SIZE;
+    static final long PAGE = PageTypes.PAGE_SIZE;
     static final int RW = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
     static final int NONE = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
     /** Four read-write pages, then a hole. */

@@ -17,6 +17,7 @@ import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.UserFault;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.PfErr;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.uaccess.UserAccess;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,7 +31,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class MmStructTest {
-    static final long PAGE = MmStruct.PAGE_SIZE;
+    static final long PAGE = PageTypes.PAGE_SIZE;
     static final int RW = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
     static final int RO = VM_READ | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
     static final long BASE = 0x7f00_0000_0000L;
@@ -142,10 +143,10 @@ class MmStructTest {
         mm.mmapBase = MmStruct.MMAP_MIN_ADDR + 0x3000;
         map(MmStruct.MMAP_MIN_ADDR + 0x1000, 0x1000, RW);
         // arch_get_unmapped_area_topdown() retries bottom-up from TASK_UNMAPPED_BASE.
-        assertEquals(MmStruct.TASK_UNMAPPED_BASE, mm.getUnmappedArea(0, 0x2000), mm.maps());
+        assertEquals(Mmap.TASK_UNMAPPED_BASE, mm.getUnmappedArea(0, 0x2000), mm.maps());
         assertEquals(MmStruct.MMAP_MIN_ADDR + 0x2000, mm.getUnmappedArea(0, 0x1000), mm.maps());
         // Nothing fits anywhere: ENOMEM.
-        assertEquals(-Errno.ENOMEM, mm.getUnmappedArea(0, MmStruct.TASK_SIZE - MmStruct.TASK_UNMAPPED_BASE + 0x1000),
+        assertEquals(-Errno.ENOMEM, mm.getUnmappedArea(0, MmStruct.TASK_SIZE - Mmap.TASK_UNMAPPED_BASE + 0x1000),
                 mm.maps());
     }
 

@@ -14,17 +14,15 @@ public final class LinuxTlbFlush implements TlbFlush {
     private final TlbManagement tlb;
     private final MmContexts contexts;
     private final IntSupplier currentCpu;
-    private final Runnable flushTranslatedCode;
 
     /**
-     * @param currentCpu the CPU executing the kernel operation that asks for the flush
-     * @param flushTranslatedCode what {@link #flushTranslatedCode()} does (the emulator drops Unicorn's translated code)
+     * @param currentCpu the CPU executing the kernel operation that asks for the flush (the
+     *     scheduler's, which may not exist yet when this is built: it is asked at each flush)
      */
-    public LinuxTlbFlush(TlbManagement tlb, MmContexts contexts, IntSupplier currentCpu, Runnable flushTranslatedCode) {
+    public LinuxTlbFlush(TlbManagement tlb, MmContexts contexts, IntSupplier currentCpu) {
         this.tlb = tlb;
         this.contexts = contexts;
         this.currentCpu = currentCpu;
-        this.flushTranslatedCode = flushTranslatedCode;
     }
 
     /** Models flush_tlb_mm_range() with a 4 KiB stride, from the current CPU. */
@@ -46,10 +44,5 @@ public final class LinuxTlbFlush implements TlbFlush {
             if (tlb.cpu(cpu).loadedMm() == ctx && !tlb.cpu(cpu).isLazy()) tlb.enterLazyTlb(cpu);
         }
         contexts.destroyContext(mm);
-    }
-
-    @Override
-    public void flushTranslatedCode() {
-        flushTranslatedCode.run();
     }
 }

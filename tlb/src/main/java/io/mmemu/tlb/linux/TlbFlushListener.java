@@ -2,7 +2,8 @@ package io.mmemu.tlb.linux;
 
 /**
  * Told when TLB management changed a CPU's hardware TLB model (a CR3 load, a flush, INVLPG), so
- * that the emulator can drop that CPU's Unicorn TLB, which may hold only what the model holds.
+ * that whoever caches translations beside the model (the emulator's engines) can drop that CPU's
+ * copy, which may hold only what the model holds.
  */
 @FunctionalInterface
 public interface TlbFlushListener {

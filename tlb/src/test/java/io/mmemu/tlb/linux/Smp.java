@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.UserFault;
+import io.mmemu.mm.page.FrameWriteHook;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageWalker;
 import io.mmemu.mm.pgtable.WalkResult;
@@ -43,14 +44,15 @@ final class Smp implements AutoCloseable {
     }
 
     Smp(int nrCpus, TlbPreset preset, boolean pcid, long ramBytes) {
-        env = MmEnv.boot(ramBytes);
-        walker = new PageWalker(env.mem());
+        MmEnv.Ram ram = MmEnv.Ram.reserve(ramBytes);
+        walker = new PageWalker(ram.mem());
         List<CpuTlb> hw = new ArrayList<>();
-        for (int c = 0; c < nrCpus; c++) hw.add(new CpuTlb(preset, env.mem()));
-        long swapperPgDir = env.allocZeroedUserPage() << 12;
+        for (int c = 0; c < nrCpus; c++) hw.add(new CpuTlb(preset, ram.mem()));
+        long swapperPgDir = ram.allocator().allocPages(0) << 12; // a fresh frame: zero
+        ram.allocator().frames().testAndClearFresh(swapperPgDir >>> 12);
         tlb = new TlbManagement(hw, pcid, swapperPgDir);
         contexts = new MmContexts(tlb);
-        env.setTlbFlush(new LinuxTlbFlush(tlb, contexts, () -> currentCpu, () -> {}));
+        env = new MmEnv(ram, new LinuxTlbFlush(tlb, contexts, () -> currentCpu), FrameWriteHook.NONE);
         checker = new StaleTranslationChecker(tlb, env.mem());
     }
 

@@ -1,10 +1,11 @@
-package io.mmemu.mm.properties;
+package io.mmemu.mm.check;
 
 import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.Level;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.phys.PhysicalMemory;
 import io.mmemu.mm.slab.KernelSlab;
 import io.mmemu.mm.vma.MmEnv;
@@ -24,17 +25,27 @@ import java.util.function.Supplier;
  * The invariants of a set of live address spaces sharing one {@link MmEnv}, checked from the
  * outside (VMA list, page tables in guest memory, frame table, allocator counters) without
  * touching any state the model caches: no find_vma (it moves the VMA cache), no walker (it sets
- * A/D bits).
+ * A/D bits). Each violation is one line naming the address space ({@code mm#i}, its index in the
+ * list given), the VMA or entry and what is wrong; {@link #report} adds the state that explains
+ * it: every VMA as /proc/PID/maps shows it and every entry with its frame's counts.
+ *
+ * <p>Two scopes. Built with {@link #AddressSpaceInvariants(MmEnv)} before the first address
+ * space exists, it checks a whole machine: the list given must hold every live address space
+ * (map counts are summed over them), and rules 8 and 9 (leaks, kernel objects) apply.
+ * {@link #check(MmEnv, MmStruct)} checks one address space among others it does not know: map
+ * and reference counts are then lower bounds, and rules 8 and 9 are skipped.
  *
  * <ol>
- *   <li>VMAs are sorted, disjoint, page aligned, non-empty and inside [mmap_min_addr, TASK_SIZE).</li>
+ *   <li>VMAs are sorted, disjoint, page aligned, non-empty and inside [mmap_min_addr, TASK_SIZE);
+ *       their flags are coherent: each of VM_READ, VM_WRITE, VM_EXEC, VM_SHARED only with its
+ *       VM_MAY* bit, VM_GROWSDOWN never with VM_SHARED.</li>
  *   <li>Every leaf entry that maps a page (pte_present()) lies inside a VMA and is no more
  *       permissive than it: US set; P clear with _PAGE_PROTNONE under a PROT_NONE VMA, P set
  *       otherwise; RW only under VM_WRITE; NX unless VM_EXEC (for present entries: Linux's
  *       PAGE_NONE has no NX). A special entry maps the zero page, read-only; no other entry does.
  *       A leaf slot that maps nothing is zero (the model has no swap entries).</li>
- *   <li>RSS: MM_ANONPAGES counts the entries mapping PG_anon frames, MM_FILEPAGES the other
- *       non-special ones; the zero page counts for nothing.</li>
+ *   <li>RSS: MM_ANONPAGES counts the entries mapping PG_anon frames, MM_SHMEMPAGES those mapping
+ *       shmem frames, MM_FILEPAGES the other non-special ones; the zero page counts for nothing.</li>
  *   <li>Every mapped frame is allocated, not a page table, and its mapcount equals the number of
  *       entries mapping it across all live address spaces; its refcount equals the mapcount for
  *       anonymous frames (the page cache holds one more on file frames).</li>
@@ -46,26 +57,45 @@ import java.util.function.Supplier;
  *       carry P RW US; no table below the PML4 lies wholly in a hole between VMAs
  *       (free_pgtables() frees those when the range around them is unmapped).</li>
  *   <li>No frame is leaked: free pages = free pages before any address space existed, minus the
- *       page tables and the mapped frames. This holds only for anonymous memory (no page cache),
- *       which is what the property drives. Slab frames (PG_slab: the caches of mm_struct and
+ *       page tables and the mapped frames. This holds only for anonymous memory (no page cache).
+ *       Slab frames (PG_slab: the caches of mm_struct and
  *       vm_area_struct keep emptied slabs as SLUB does) count as free here, and none is mapped.</li>
  *   <li>Kernel objects: vm_area_cachep has exactly one object in use per VMA of the live
  *       address spaces, mm_cachep one per live address space.</li>
  * </ol>
  * {@link #describe} prints every VMA and every entry, for failure messages.
  */
-final class AddressSpaceChecker {
+public final class AddressSpaceInvariants {
+    /** At most this many violations are listed (a broken page table repeats one error per entry). */
     private static final int MAX_ERRORS = 25;
+    /** {@link #baselineFree} when the checker does not know the whole machine. */
+    private static final long NO_BASELINE = -1;
 
     private final MmEnv env;
     private final FrameTable frames;
     private final long baselineFree;
 
     /** Call before the first address space is allocated: the free-page count it records is the leak baseline. */
-    AddressSpaceChecker(MmEnv env) {
+    public AddressSpaceInvariants(MmEnv env) {
+        this(env, -2);
+    }
+
+    private AddressSpaceInvariants(MmEnv env, long baselineFree) {
         this.env = env;
         this.frames = env.frames();
-        this.baselineFree = freeOrSlab();
+        this.baselineFree = baselineFree == -2 ? freeOrSlab() : baselineFree;
+    }
+
+    /**
+     * The violations of rules 1 to 7 by {@code mm} alone, which may share frames with address
+     * spaces not given (a forked parent, the page cache's other users): empty when it is sound.
+     */
+    public static List<String> check(MmEnv env, MmStruct mm) {
+        return new AddressSpaceInvariants(env, NO_BASELINE).violations(List.of(mm));
+    }
+
+    private boolean wholeMachine() {
+        return baselineFree != NO_BASELINE;
     }
 
     /** Free frames, counting the slab allocator's frames as free (what it holds without users is its cache). */
@@ -73,33 +103,30 @@ final class AddressSpaceChecker {
         return env.allocator().nrFreePages() + env.kernelSlab().nrSlabPages();
     }
 
-    long baselineFree() {
+    /** The free-page count before the first address space (the leak baseline). */
+    public long baselineFree() {
         return baselineFree;
     }
 
-    /** Checks every invariant over {@code live}; throws an AssertionError listing each violation and the state. */
-    void check(List<MmStruct> live) {
-        List<String> errors = collectErrors(live);
-        if (!errors.isEmpty()) throw new AssertionError(report(errors, live));
-    }
-
-    /** After the last address space is gone: every frame is back, but for the zero page. */
-    void checkNothingLeaked() {
+    /** After the last address space is gone: what leaked (frames other than the zero page, kernel objects), or nothing. */
+    public List<String> leaks() {
+        List<String> errors = new ArrayList<>();
         long free = freeOrSlab();
         if (free != baselineFree) {
-            throw new AssertionError("frames leaked after the last exit_mmap: free pages " + free + " (expected: "
+            errors.add("frames leaked after the last exit_mmap: free pages " + free + " (expected: "
                     + baselineFree + ", as before the first mm_alloc)\n" + leakedFrames());
         }
         KernelSlab slab = env.kernelSlab();
         long vmas = slab.activeObjects(slab.vmAreaCachep()), mms = slab.activeObjects(slab.mmCachep());
         if (vmas != 0 || mms != 0) {
-            throw new AssertionError("kernel objects leaked after the last exit_mmap: " + vmas + " vm_area_struct, "
+            errors.add("kernel objects leaked after the last exit_mmap: " + vmas + " vm_area_struct, "
                     + mms + " mm_struct still in use\n" + slab.slabinfo());
         }
+        return errors;
     }
 
-    /** The violations, empty when every invariant holds. */
-    List<String> collectErrors(List<MmStruct> live) {
+    /** The violations over every live address space of the machine, empty when every invariant holds. */
+    public List<String> violations(List<MmStruct> live) {
         List<String> errors = new ArrayList<>();
         // pfn -> number of (non-special) entries mapping it, over all live address spaces
         TreeMap<Long, Integer> mapped = new TreeMap<>();
@@ -122,6 +149,7 @@ final class AddressSpaceChecker {
         }
         checkFrames(mapped, writable, tables, errors);
         checkZeroPage(errors);
+        if (!wholeMachine()) return cap(errors);
         long expectedFree = baselineFree - totalTables - mapped.size();
         long free = freeOrSlab();
         if (free != expectedFree) {
@@ -130,7 +158,11 @@ final class AddressSpaceChecker {
                     + (free < expectedFree ? "frames leaked" : "frames freed while in use"));
         }
         checkKernelObjects(live, errors);
-        return errors.size() > MAX_ERRORS ? errors.subList(0, MAX_ERRORS) : errors;
+        return cap(errors);
+    }
+
+    private static List<String> cap(List<String> errors) {
+        return errors.size() > MAX_ERRORS ? List.copyOf(errors.subList(0, MAX_ERRORS)) : errors;
     }
 
     /** One vm_area_struct per VMA and one mm_struct per address space, each VMA with its own object. */
@@ -158,22 +190,36 @@ final class AddressSpaceChecker {
         if (mms != live.size()) errors.add("mm_struct objects in use " + mms + " (expected: " + live.size() + ")");
     }
 
+    /** A right and the VM_MAY* bit without which a VMA may not have it (mprotect() checks the same). */
+    private static final int[][] MAY_BITS = {{VmFlags.VM_READ, VmFlags.VM_MAYREAD},
+            {VmFlags.VM_WRITE, VmFlags.VM_MAYWRITE}, {VmFlags.VM_EXEC, VmFlags.VM_MAYEXEC},
+            {VmFlags.VM_SHARED, VmFlags.VM_MAYSHARE}};
+    private static final Map<Integer, String> VM_NAMES = Map.of(VmFlags.VM_READ, "VM_READ", VmFlags.VM_MAYREAD,
+            "VM_MAYREAD", VmFlags.VM_WRITE, "VM_WRITE", VmFlags.VM_MAYWRITE, "VM_MAYWRITE", VmFlags.VM_EXEC, "VM_EXEC",
+            VmFlags.VM_MAYEXEC, "VM_MAYEXEC", VmFlags.VM_SHARED, "VM_SHARED", VmFlags.VM_MAYSHARE, "VM_MAYSHARE");
+
     private static void checkVmas(String who, List<Vma> vmas, List<String> errors) {
         long prevEnd = MmStruct.MMAP_MIN_ADDR;
         for (Vma v : vmas) {
-            if ((v.start() & (MmStruct.PAGE_SIZE - 1)) != 0 || (v.end() & (MmStruct.PAGE_SIZE - 1)) != 0) {
+            if ((v.start() & (PageTypes.PAGE_SIZE - 1)) != 0 || (v.end() & (PageTypes.PAGE_SIZE - 1)) != 0) {
                 errors.add(who + "VMA not page aligned: " + v);
             }
             if (v.end() <= v.start()) errors.add(who + "empty VMA: " + v);
             if (v.start() < prevEnd) errors.add(who + "VMA overlaps or precedes the one before it (which ends at 0x"
                     + Long.toHexString(prevEnd) + "): " + v);
             if (v.end() > MmStruct.TASK_SIZE) errors.add(who + "VMA beyond TASK_SIZE: " + v);
+            for (int[] pair : MAY_BITS) {
+                if (v.has(pair[0]) && !v.has(pair[1])) {
+                    errors.add(who + "VMA with " + VM_NAMES.get(pair[0]) + " but not " + VM_NAMES.get(pair[1]) + ": " + v);
+                }
+            }
+            if (v.has(VmFlags.VM_GROWSDOWN) && v.has(VmFlags.VM_SHARED)) errors.add(who + "shared VMA that grows down: " + v);
             prevEnd = Math.max(prevEnd, v.end());
         }
     }
 
     /** The VMA of a sorted list containing {@code va}, or null; a binary search, so the mm's VMA cache stays as it was. */
-    static Vma vmaAt(List<Vma> vmas, long va) {
+    public static Vma vmaAt(List<Vma> vmas, long va) {
         int lo = 0, hi = vmas.size() - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
@@ -195,10 +241,10 @@ final class AddressSpaceChecker {
 
     private void checkEntries(String who, MmStruct mm, List<Vma> vmas, TreeMap<Long, Integer> mapped,
             Set<Long> writable, List<String> errors) {
-        long[] anon = {0}, file = {0};
+        long[] anon = {0}, shmem = {0}, file = {0};
         long zeroPfn = env.zeroPfn();
         long nrPages = frames.nrPages();
-        mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + MmStruct.PAGE_SIZE, (va, slot, pte) -> {
+        mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + PageTypes.PAGE_SIZE, (va, slot, pte) -> {
             // formatted only for a report: this runs for every entry after every step
             Supplier<String> at = () -> String.format("%sPTE 0x%016x for 0x%x (%s): ", who, pte, va, pteFlags(pte));
             Vma v = vmaAt(vmas, va);
@@ -235,11 +281,16 @@ final class AddressSpaceChecker {
             mapped.merge(pfn, 1, Integer::sum);
             if ((pte & Pte.RW) != 0) writable.add(pfn);
             if (frames.testPageFlag(pfn, PageFlag.ANON)) anon[0]++;
+            else if (frames.testPageFlag(pfn, PageFlag.SHMEM)) shmem[0]++;
             else file[0]++;
         });
         if (mm.rss(RssStat.MM_ANONPAGES) != anon[0]) {
             errors.add(who + "MM_ANONPAGES " + mm.rss(RssStat.MM_ANONPAGES) + " but " + anon[0]
                     + " entries map anonymous frames");
+        }
+        if (mm.rss(RssStat.MM_SHMEMPAGES) != shmem[0]) {
+            errors.add(who + "MM_SHMEMPAGES " + mm.rss(RssStat.MM_SHMEMPAGES) + " but " + shmem[0]
+                    + " entries map shmem frames");
         }
         if (mm.rss(RssStat.MM_FILEPAGES) != file[0]) {
             errors.add(who + "MM_FILEPAGES " + mm.rss(RssStat.MM_FILEPAGES) + " but " + file[0]
@@ -261,7 +312,7 @@ final class AddressSpaceChecker {
         long span = level.entrySpan();
         long count = 0;
         for (int i = 0; i < 512; i++) {
-            long entry = mem.getLong((tablePfn << PhysicalMemory.PAGE_SHIFT) + 8L * i);
+            long entry = mem.getLong((tablePfn << PageTypes.PAGE_SHIFT) + 8L * i);
             long va = base + i * span;
             if (level == Level.PT) {
                 if (entry != 0 && !Pte.mapsPage(entry)) {
@@ -309,9 +360,15 @@ final class AddressSpaceChecker {
                 errors.add(at.get() + "mapped by " + n + " entries but free");
                 continue;
             }
-            if (mapcount != n) errors.add(at.get() + "mapcount " + mapcount + " but " + n + " entries map it");
             int expectedRef = n + (frames.testPageFlag(pfn, PageFlag.ANON) ? 0 : 1);
-            if (ref != expectedRef) errors.add(at.get() + "refcount " + ref + " (expected: " + expectedRef + ")");
+            if (wholeMachine()) {
+                if (mapcount != n) errors.add(at.get() + "mapcount " + mapcount + " but " + n + " entries map it");
+                if (ref != expectedRef) errors.add(at.get() + "refcount " + ref + " (expected: " + expectedRef + ")");
+            } else {
+                // Other address spaces may map it too: the counts are at least this one's.
+                if (mapcount < n) errors.add(at.get() + "mapcount " + mapcount + " but " + n + " entries map it");
+                if (ref < expectedRef) errors.add(at.get() + "refcount " + ref + " (expected: at least " + expectedRef + ")");
+            }
             if (n > 1 && writable.contains(pfn) && frames.testPageFlag(pfn, PageFlag.ANON)) {
                 errors.add(at.get() + "mapped by " + n + " entries, one of them writable: a write would skip copy-on-write");
             }
@@ -324,8 +381,8 @@ final class AddressSpaceChecker {
 
     private void checkZeroPage(List<String> errors) {
         long zeroPfn = env.zeroPfn();
-        long pa = zeroPfn << PhysicalMemory.PAGE_SHIFT;
-        for (int off = 0; off < PhysicalMemory.PAGE_SIZE; off += 8) {
+        long pa = zeroPfn << PageTypes.PAGE_SHIFT;
+        for (int off = 0; off < PageTypes.PAGE_SIZE; off += 8) {
             long v = env.mem().getLong(pa + off);
             if (v != 0) {
                 errors.add(String.format("the zero page (pfn 0x%x) was written: 0x%016x at offset 0x%x", zeroPfn, v, off));
@@ -353,29 +410,31 @@ final class AddressSpaceChecker {
     }
 
     /** Pte.describe(), with bit 8 named PROTNONE when P is clear (Linux's reuse of G) and SPECIAL shown. */
-    static String pteFlags(long pte) {
+    public static String pteFlags(long pte) {
         boolean protNone = (pte & Pte.P) == 0 && (pte & Pte.PROTNONE) != 0;
         String s = Pte.describe(protNone ? pte & ~Pte.G : pte);
         return s + (protNone ? "|PROTNONE" : "") + ((pte & Pte.SPECIAL) != 0 ? "|SPECIAL" : "");
     }
 
-    private String report(List<String> errors, List<MmStruct> live) {
+    /** The violations, one per line, then the state of every address space in {@code live} ({@link #describe}). */
+    public String report(List<String> errors, List<MmStruct> live) {
         StringBuilder sb = new StringBuilder(errors.size() + " invariant violation(s):\n");
         for (String e : errors) sb.append("  - ").append(e).append('\n');
         return sb.append(describe(live)).toString();
     }
 
     /** Every live address space: its VMAs, counters and every entry that maps a page. */
-    String describe(List<MmStruct> live) {
+    public String describe(List<MmStruct> live) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < live.size(); i++) sb.append(describe("mm#" + i, live.get(i)));
-        sb.append(String.format("free pages %d (baseline %d), zero page pfn 0x%x%n", env.allocator().nrFreePages(),
-                baselineFree, env.zeroPfn()));
+        sb.append(wholeMachine() ? String.format("free pages %d (baseline %d), zero page pfn 0x%x%n",
+                env.allocator().nrFreePages(), baselineFree, env.zeroPfn())
+                : String.format("free pages %d, zero page pfn 0x%x%n", env.allocator().nrFreePages(), env.zeroPfn()));
         return sb.toString();
     }
 
     /** One address space: VMAs as /proc/PID/maps, then every present PTE with its frame's counts. */
-    String describe(String name, MmStruct mm) {
+    public String describe(String name, MmStruct mm) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%s: PML4 pfn 0x%x, %d tables, rss anon %d file %d, brk [0x%x, 0x%x), mmap_base 0x%x%n",
                 name, mm.pgd().pgdPfn(), mm.pgd().nrTables(), mm.rss(RssStat.MM_ANONPAGES),
@@ -383,7 +442,7 @@ final class AddressSpaceChecker {
         List<Vma> vmas = mm.vmas();
         if (vmas.isEmpty()) sb.append("  (no VMAs)\n");
         for (Vma v : vmas) sb.append("  ").append(v.mapsLine()).append('\n');
-        mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + MmStruct.PAGE_SIZE, (va, slot, pte) -> {
+        mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + PageTypes.PAGE_SIZE, (va, slot, pte) -> {
             long pfn = Pte.pfn(pte);
             sb.append(String.format("    0x%012x -> pfn 0x%-6x %-40s ref %d map %d%s%n", va, pfn, pteFlags(pte),
                     frames.pageRefCount(pfn),
