@@ -1,6 +1,6 @@
 package io.mmemu.benchmarks;
 
-import io.mmemu.emulator.kernel.Machine;
+import io.mmemu.kernel.Machine;
 import io.mmemu.emulator.unicorn.Hooks;
 import io.mmemu.emulator.unicorn.Uc;
 import io.mmemu.emulator.unicorn.Unicorn;

@@ -1,6 +1,6 @@
 package io.mmemu.benchmarks.mm;
 
-import io.mmemu.emulator.kernel.Machine;
+import io.mmemu.kernel.Machine;
 import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.VmEvent;

@@ -1,9 +1,9 @@
 package io.mmemu.emulator.cli;
 
-import io.mmemu.emulator.cpu.RunOutcome;
-import io.mmemu.emulator.elf.ElfFormatException;
-import io.mmemu.emulator.kernel.ExecFailure;
-import io.mmemu.emulator.kernel.Machine;
+import io.mmemu.kernel.RunOutcome;
+import io.mmemu.kernel.elf.ElfFormatException;
+import io.mmemu.kernel.ExecFailure;
+import io.mmemu.kernel.Machine;
 import io.mmemu.mm.proc.Pmap;
 import io.mmemu.mm.proc.Vmstat;
 import io.mmemu.mm.proc.Vtop;

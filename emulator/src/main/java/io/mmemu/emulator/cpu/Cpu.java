@@ -5,6 +5,8 @@ import io.mmemu.emulator.unicorn.Uc;
 import io.mmemu.emulator.unicorn.Unicorn;
 import io.mmemu.emulator.unicorn.UnicornException;
 import io.mmemu.emulator.unicorn.X86Reg;
+import io.mmemu.kernel.RunOutcome;
+import io.mmemu.kernel.SyscallHandler;
 import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.UserFault;
 import io.mmemu.mm.pgtable.Access;

@@ -3,7 +3,7 @@ package io.mmemu.emulator.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmemu.emulator.kernel.Machine;
+import io.mmemu.kernel.Machine;
 import io.mmemu.testprograms.GuestProgram;
 import io.mmemu.tlb.Tlb;
 import io.mmemu.tlb.TlbStat;
