@@ -1,6 +1,6 @@
 package io.mmemu.kernel;
 
-import io.mmemu.emulator.cpu.Cpu;
+import io.mmemu.kernel.arch.ArchCpu;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import java.util.Map;
@@ -36,7 +36,7 @@ final class CpuTimers {
     /** Instructions executed by each process (thread group), by tgid: its CPUCLOCK_PROF sample. */
     private final Map<Integer, Long> used = new TreeMap<>();
     /** Each CPU's instruction count when it was last accounted. */
-    private final long[] lastCount = new long[Machine.MAX_CPUS];
+    private final long[] lastCount = new long[Kernel.MAX_CPUS];
     /** A process has set a finite RLIMIT_CPU: the CPUs must count. */
     private boolean armed;
 
@@ -55,8 +55,8 @@ final class CpuTimers {
     }
 
     /** Makes every CPU count instructions (between runs: adding a hook inside one would drop the code it runs). */
-    void startCounting(Cpu[] cpus) {
-        for (Cpu c : cpus) {
+    void startCounting(ArchCpu[] cpus) {
+        for (ArchCpu c : cpus) {
             if (c.instructions() >= 0) continue;
             c.countInstructions();
             lastCount[c.id()] = c.instructions();
@@ -64,7 +64,7 @@ final class CpuTimers {
     }
 
     /** Charges the instructions {@code cpu} ran since it was last accounted to {@code t}'s process (account_exec_runtime). */
-    void account(Cpu cpu, Task t) {
+    void account(ArchCpu cpu, Task t) {
         long now = cpu.instructions();
         if (now < 0) return;
         long delta = now - lastCount[cpu.id()];

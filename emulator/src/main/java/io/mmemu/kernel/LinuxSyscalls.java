@@ -1,9 +1,9 @@
 package io.mmemu.kernel;
 
-import io.mmemu.emulator.cpu.Cpu;
-import io.mmemu.kernel.SyscallHandler;
-import io.mmemu.emulator.unicorn.Unicorn;
-import io.mmemu.emulator.unicorn.X86Reg;
+import io.mmemu.kernel.arch.ArchCpu;
+import io.mmemu.kernel.arch.FpuState;
+import io.mmemu.kernel.arch.PtRegs;
+import io.mmemu.kernel.arch.SyscallHandler;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
@@ -32,13 +32,11 @@ import java.util.TreeSet;
  * print, allocate and exit, each with Linux's return values and errno. Everything else returns
  * -ENOSYS (named once per run with --verbose), as a kernel built without that call would.
  *
- * <p>Arguments arrive in RDI, RSI, RDX, R10, R8, R9 and the number in RAX; the result goes to
- * RAX; RCX and R11 are clobbered with the return address and RFLAGS as the syscall instruction does.
+ * <p>Arguments arrive in the {@link PtRegs} the CPU filled: RDI, RSI, RDX, R10, R8, R9, and the
+ * number in orig_rax; the result goes to RAX (the CPU has set RCX and R11 to the return address
+ * and RFLAGS, as the syscall instruction does).
  */
 public final class LinuxSyscalls implements SyscallHandler {
-    private static final int[] ARG_REGS = {X86Reg.RAX, X86Reg.RDI, X86Reg.RSI, X86Reg.RDX, X86Reg.R10, X86Reg.R8,
-            X86Reg.R9, X86Reg.RIP, X86Reg.EFLAGS};
-    private static final int[] RESULT_REGS = {X86Reg.RAX, X86Reg.RCX, X86Reg.R11};
 
     /** mmap flags (include/uapi/asm-generic/mman*.h). */
     static final int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_SHARED_VALIDATE = 0x03, MAP_TYPE = 0x0f,
@@ -53,8 +51,6 @@ public final class LinuxSyscalls implements SyscallHandler {
     static final int ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
     static final int TIOCGWINSZ = 0x5413, TCGETS = 0x5401;
 
-    private final long[] args = new long[ARG_REGS.length];
-    private final long[] results = new long[RESULT_REGS.length];
     private final UserAccess uaccess;
     private final FileSyscalls files;
     private final Signals signals;
@@ -79,7 +75,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         long execve(Task task, String path, java.util.List<String> argv, java.util.List<String> envp);
 
         /** start_thread() for the program execve() just loaded. */
-        void start(Cpu cpu, Task task);
+        void start(ArchCpu cpu, Task task);
     }
 
     private final Processes procs;
@@ -89,6 +85,8 @@ public final class LinuxSyscalls implements SyscallHandler {
     /** Inode numbers of shmem objects, in creation order (deterministic). */
     private long shmemIno = 1000;
     private final Exec exec;
+    /** The registers of the task returning to user mode, for work that moves its RIP (preallocated). */
+    private final PtRegs user = new PtRegs();
     /** The last syscall slept: rewind RIP to it once the engine has stopped, and give up the CPU. */
     private boolean restartPending;
     private boolean execPending;
@@ -159,11 +157,9 @@ public final class LinuxSyscalls implements SyscallHandler {
     }
 
     @Override
-    public boolean syscall(Cpu cpu, Task task) {
-        Unicorn uc = cpu.engine();
-        uc.regReadBatch(ARG_REGS, args);
-        long nr = args[0];
-        long ret = dispatch(cpu, task, nr, args[1], args[2], args[3], args[4], args[5], args[6]);
+    public boolean syscall(ArchCpu cpu, Task task, PtRegs regs) {
+        long nr = regs.origRax;
+        long ret = dispatch(cpu, task, regs, nr, regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9);
         if (changesTranslations((int) nr)) tlbChecker.accept(Sysno.name(nr));
         if (task.exited()) return true;
         if (ret == BLOCK) {
@@ -174,12 +170,9 @@ public final class LinuxSyscalls implements SyscallHandler {
         }
         // A task woken (or created) by this call may run: the scheduler looks again at once.
         if (procs.takeWakeups()) cpu.requestReschedule();
-        results[0] = ret;
-        results[1] = args[7] + 2; // RCX: the instruction after syscall
-        results[2] = args[8];     // R11: RFLAGS
-        uc.regWriteBatch(RESULT_REGS, results);
-        // Work that rewrites RIP, and signal delivery, happen once the engine has stopped: Unicorn
-        // advances RIP past the syscall after this hook returns.
+        regs.rax = ret;
+        // Work that rewrites RIP, and signal delivery, happen once the CPU has stopped
+        // (exitToUserMode): the CPU loads back only the result registers from here.
         return sigreturnPending || restartPending || execPending || cpu.rescheduleRequested() || signalPending(task);
     }
 
@@ -201,14 +194,18 @@ public final class LinuxSyscalls implements SyscallHandler {
     }
 
     @Override
-    public int exitToUserMode(Cpu cpu, Task task) {
+    public int exitToUserMode(ArchCpu cpu, Task task) {
         // The tick's work, done whenever the engine stops: CPU time, RLIMIT_CPU, the run's limits.
         cpuTimers.account(cpu, task);
         if (cpuTimers.armed()) cpuTimers.checkProcessTimers(task, rlimits);
         if (runLimits != null && runLimits.mustStop()) cpu.requestReschedule();
         if (restartPending) {
             restartPending = false;
-            cpu.engine().regWrite(X86Reg.RIP, cpu.engine().regRead(X86Reg.RIP) - 2);
+            // The syscall instruction runs again (RAX holds its number again): as the kernel's
+            // restart does with regs->ip -= 2.
+            cpu.regs().get(user);
+            user.rip -= 2;
+            cpu.regs().set(user);
             cpu.requestReschedule();
             return 0;
         }
@@ -224,7 +221,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     }
 
     @Override
-    public void outOfMemory(Cpu cpu, Task task) {
+    public void outOfMemory(ArchCpu cpu, Task task) {
         Processes.Proc victim = null;
         long worst = -1;
         for (Processes.Proc p : procs.alive()) {
@@ -265,7 +262,8 @@ public final class LinuxSyscalls implements SyscallHandler {
         return si != null ? si : SigInfo.user(signo, SigInfo.SI_KERNEL, 0, 0);
     }
 
-    private long dispatch(Cpu cpu, Task task, long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+    private long dispatch(ArchCpu cpu, Task task, PtRegs regs, long nr, long a0, long a1, long a2, long a3, long a4,
+            long a5) {
         MmStruct mm = task.mm();
         return switch ((int) nr) {
             case Sysno.READ -> files.read(task, a0, a1, a2);
@@ -325,7 +323,7 @@ public final class LinuxSyscalls implements SyscallHandler {
             case Sysno.MADVISE -> Madvise.doMadvise(mm, a0, a1, (int) a2, uaccess::faultIn);
             case Sysno.MREMAP -> Mremap.doMremap(mm, a0, a1, a2, (int) a3, a4);
             case Sysno.MINCORE -> sysMincore(mm, a0, a1, a2);
-            case Sysno.ARCH_PRCTL -> sysArchPrctl(cpu, task, (int) a0, a1);
+            case Sysno.ARCH_PRCTL -> sysArchPrctl(regs, task, (int) a0, a1);
             case Sysno.SET_TID_ADDRESS -> {
                 task.clearChildTid = a0;
                 yield task.pid();
@@ -346,9 +344,9 @@ public final class LinuxSyscalls implements SyscallHandler {
                 yield 0; // replaced by the restored RAX
             }
             case Sysno.KILL -> sysKill(task, (int) a0, (int) a1, SigInfo.SI_USER);
-            case Sysno.FORK, Sysno.VFORK -> sysFork(cpu, task);
-            case Sysno.CLONE -> (a0 & (CLONE_VM | CLONE_THREAD)) == 0 || (a0 & CLONE_VFORK) != 0 ? sysFork(cpu, task)
-                    : sysCloneThread(cpu, task, a0, a1, a2, a3, a4);
+            case Sysno.FORK, Sysno.VFORK -> sysFork(cpu, regs, task);
+            case Sysno.CLONE -> (a0 & (CLONE_VM | CLONE_THREAD)) == 0 || (a0 & CLONE_VFORK) != 0
+                    ? sysFork(cpu, regs, task) : sysCloneThread(cpu, regs, task, a0, a1, a2, a3, a4);
             case Sysno.FUTEX -> futexes.doFutex(procs.of(task), a0, (int) a1, a2, a3, a4, a5, signalPending(task),
                     nowNanos(1));
             case Sysno.SET_ROBUST_LIST -> {
@@ -402,7 +400,7 @@ public final class LinuxSyscalls implements SyscallHandler {
      * count instructions (started between runs) and every run is a time slice ending at the next
      * limit, so this CPU gives way at once and the scheduler sets that up.
      */
-    private long limitsChanged(Cpu cpu, long result) {
+    private long limitsChanged(ArchCpu cpu, long result) {
         if (result == 0 && cpuTimers.armed()) cpu.requestReschedule();
         return result;
     }
@@ -683,25 +681,25 @@ public final class LinuxSyscalls implements SyscallHandler {
         return Mincore.sysMincore(mm, start, len, vec, (uaddr, src, n) -> uaccess.copyToUser(mm, uaddr, src, 0, n));
     }
 
-    /** Models do_arch_prctl_64(). */
-    private long sysArchPrctl(Cpu cpu, Task task, int option, long arg) {
+    /** Models do_arch_prctl_64(): the bases go to the CPU with the syscall's result. */
+    private long sysArchPrctl(PtRegs regs, Task task, int option, long arg) {
         switch (option) {
             case ARCH_SET_FS -> {
                 if (arg < 0 || arg >= MmStruct.TASK_SIZE) return -Errno.EPERM;
                 task.fsBase = arg;
-                cpu.engine().regWrite(X86Reg.FS_BASE, arg);
+                regs.fsBase = arg;
                 return 0;
             }
             case ARCH_SET_GS -> {
                 if (arg < 0 || arg >= MmStruct.TASK_SIZE) return -Errno.EPERM;
-                cpu.engine().regWrite(X86Reg.GS_BASE, arg);
+                regs.gsBase = arg;
                 return 0;
             }
             case ARCH_GET_FS -> {
-                return uaccess.putUserLong(task.mm(), arg, cpu.engine().regRead(X86Reg.FS_BASE));
+                return uaccess.putUserLong(task.mm(), arg, regs.fsBase);
             }
             case ARCH_GET_GS -> {
-                return uaccess.putUserLong(task.mm(), arg, cpu.engine().regRead(X86Reg.GS_BASE));
+                return uaccess.putUserLong(task.mm(), arg, regs.gsBase);
             }
             default -> {
                 return -Errno.EINVAL;
@@ -763,7 +761,8 @@ public final class LinuxSyscalls implements SyscallHandler {
      * instruction after the syscall with RAX 0, its stack at {@code newsp} and, with
      * CLONE_SETTLS, its FS base at {@code tls}; x86-64 passes (flags, newsp, parent_tid, child_tid, tls).
      */
-    private long sysCloneThread(Cpu cpu, Task parent, long flags, long newsp, long parentTid, long childTid, long tls) {
+    private long sysCloneThread(ArchCpu cpu, PtRegs regs, Task parent, long flags, long newsp, long parentTid,
+            long childTid, long tls) {
         // copy_process()'s checks: a thread needs the shared handlers, which need the shared mm.
         if ((flags & CLONE_THREAD) != 0 && (flags & CLONE_SIGHAND) == 0) return -Errno.EINVAL;
         if ((flags & CLONE_SIGHAND) != 0 && (flags & CLONE_VM) == 0) return -Errno.EINVAL;
@@ -788,24 +787,27 @@ public final class LinuxSyscalls implements SyscallHandler {
         if ((flags & CLONE_PARENT_SETTID) != 0) uaccess.putUserInt(mm, parentTid, tid);
         if ((flags & CLONE_CHILD_SETTID) != 0) uaccess.putUserInt(mm, childTid, tid);
         if ((flags & CLONE_CHILD_CLEARTID) != 0) child.clearChildTid = childTid;
-        long[] regs = childStartRegs(cpu);
-        if (newsp != 0) regs[Cpu.START_RSP] = newsp;
-        regs[Cpu.START_FS_BASE] = child.fsBase;
-        p.startRegs = regs;
+        copyThread(cpu, regs, p);
+        if (newsp != 0) p.startRegs.rsp = newsp;
+        p.startRegs.fsBase = child.fsBase;
         scheduler.enqueueNew(p);
         cpu.requestReschedule();
         return tid;
     }
 
-    /** ret_from_fork's registers: the parent's at the syscall, returning 0 at the next instruction (copy_thread()). */
-    private static long[] childStartRegs(Cpu cpu) {
-        long[] regs = cpu.readStartRegs();
-        long rip = regs[Cpu.START_RIP] + 2; // inside the hook RIP is still at the syscall instruction
-        regs[Cpu.START_RIP] = rip;
-        regs[Cpu.START_RAX] = 0;
-        regs[Cpu.START_RCX] = rip;
-        regs[Cpu.START_R11] = regs[Cpu.START_EFLAGS];
-        return regs;
+    /**
+     * Models copy_thread(), arch/x86/kernel/process.c, with fpu_clone(): the child starts from
+     * ret_from_fork with the parent's registers at the syscall (its return address in RIP and
+     * RCX, RFLAGS in R11) and RAX 0, and with a copy of the parent's FPU state; they are loaded
+     * at its first switch. The caller adjusts the stack and TLS for clone().
+     */
+    private static void copyThread(ArchCpu cpu, PtRegs regs, Processes.Proc child) {
+        PtRegs childRegs = regs.copy();
+        childRegs.rax = 0;
+        FpuState fpu = new FpuState();
+        cpu.regs().getFpu(fpu);
+        child.startRegs = childRegs;
+        child.startFpu = fpu;
     }
 
     /**
@@ -856,7 +858,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     }
 
     /** Models kernel_clone() for fork: a copy of the process, its memory copy-on-write, sharing its open files. */
-    private long sysFork(Cpu cpu, Task parent) {
+    private long sysFork(ArchCpu cpu, PtRegs regs, Task parent) {
         // copy_process(): RLIMIT_NPROC and threads-max before anything is copied, the pid after the mm.
         Cred cred = cred(parent);
         long limit = procs.copyProcessLimits(cred, rlimits.cur(parent, Rlimits.RLIMIT_NPROC));
@@ -884,7 +886,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         }
         files.forkFiles(parent, child);
         rlimits.fork(parent, child);
-        p.startRegs = childStartRegs(cpu);
+        copyThread(cpu, regs, p);
         scheduler.enqueueNew(p);
         return pid;
     }

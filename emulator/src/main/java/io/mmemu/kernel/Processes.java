@@ -1,8 +1,8 @@
 package io.mmemu.kernel;
 
-import io.mmemu.emulator.cpu.Cpu;
-import io.mmemu.emulator.unicorn.Unicorn;
-import io.mmemu.emulator.unicorn.X86Reg;
+import io.mmemu.kernel.arch.ArchRegs;
+import io.mmemu.kernel.arch.FpuState;
+import io.mmemu.kernel.arch.PtRegs;
 import io.mmemu.mm.slab.KernelSlab;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
@@ -48,10 +48,11 @@ final class Processes {
     /** One task: its saved registers while off the CPU, and its scheduling state. */
     static final class Proc {
         final Task task;
-        /** The task's registers while it is off its CPU (a context of that CPU's engine). */
-        Unicorn.Context ctx;
-        /** Registers of a fork or clone child that has not run yet, loaded at its first switch ({@link Cpu#START_REGS}). */
-        long[] startRegs;
+        /** The task's registers while it is off its CPU (a context of that CPU). */
+        ArchRegs.Context ctx;
+        /** Registers and FPU state of a fork or clone child that has not run yet, loaded at its first switch (copy_thread()). */
+        PtRegs startRegs;
+        FpuState startFpu;
         /** The CPU whose run queue holds the task. */
         int cpu;
         boolean sleeping;
@@ -96,7 +97,7 @@ final class Processes {
     private final int pidMax;
     /** kernel.threads-max: the most tasks the machine holds. */
     private final int maxThreads;
-    private int lastPid = Machine.FIRST_PID;
+    private int lastPid = Kernel.FIRST_PID;
     private int wakeups;
     /** nr_threads: tasks not yet released (release_task() lowers it). */
     private int nrThreads;
@@ -330,7 +331,7 @@ final class Processes {
      * (idr_alloc_cyclic()'s ENOSPC).
      */
     int allocPid() {
-        int min = lastPid + 1 > RESERVED_PIDS ? RESERVED_PIDS : Machine.FIRST_PID;
+        int min = lastPid + 1 > RESERVED_PIDS ? RESERVED_PIDS : Kernel.FIRST_PID;
         int pid = lastPid;
         for (int tries = 0; tries < pidMax; tries++) {
             pid = pid + 1 >= pidMax ? min : pid + 1;

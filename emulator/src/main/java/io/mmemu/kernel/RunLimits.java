@@ -1,6 +1,6 @@
 package io.mmemu.kernel;
 
-import io.mmemu.emulator.cpu.Cpu;
+import io.mmemu.kernel.arch.ArchCpu;
 import java.util.List;
 
 /**
@@ -15,23 +15,23 @@ import java.util.List;
  * still comes back to be stopped.
  */
 final class RunLimits {
-    private final List<Cpu> cpus;
+    private final List<ArchCpu> cpus;
     /** The most instructions the run may execute, 0 for no limit. */
     private long maxInstructions;
     /** Another thread may request a stop: time slices are needed. */
     private boolean stoppable;
     /** Written by the requesting thread, read by the one running the machine. */
     private volatile boolean stopRequested;
-    private Machine.StopCause cause;
+    private StopCause cause;
 
-    RunLimits(List<Cpu> cpus) {
+    RunLimits(List<ArchCpu> cpus) {
         this.cpus = cpus;
     }
 
     void setMaxInstructions(long n) {
         if (n < 1) throw new IllegalArgumentException("the instruction limit must be positive (got " + n + ")");
         maxInstructions = n;
-        for (Cpu c : cpus) c.countInstructions();
+        for (ArchCpu c : cpus) c.countInstructions();
     }
 
     long maxInstructions() {
@@ -55,7 +55,7 @@ final class RunLimits {
     /** Instructions counted on every CPU so far, or -1 when they are not counted. */
     long instructions() {
         long total = 0;
-        for (Cpu c : cpus) {
+        for (ArchCpu c : cpus) {
             long n = c.instructions();
             if (n < 0) return -1;
             total += n;
@@ -72,13 +72,13 @@ final class RunLimits {
     /** Whether the run must end now; the first reason found is kept ({@link #cause}). */
     boolean mustStop() {
         if (cause != null) return true;
-        if (stopRequested) cause = Machine.StopCause.REQUEST;
-        else if (maxInstructions > 0 && instructions() >= maxInstructions) cause = Machine.StopCause.INSTRUCTION_LIMIT;
+        if (stopRequested) cause = StopCause.REQUEST;
+        else if (maxInstructions > 0 && instructions() >= maxInstructions) cause = StopCause.INSTRUCTION_LIMIT;
         return cause != null;
     }
 
     /** Why the run was stopped, or null when it ran to its end. */
-    Machine.StopCause cause() {
+    StopCause cause() {
         return cause;
     }
 }

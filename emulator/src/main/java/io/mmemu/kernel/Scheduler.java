@@ -1,7 +1,7 @@
 package io.mmemu.kernel;
 
-import io.mmemu.emulator.cpu.Cpu;
-import io.mmemu.kernel.RunOutcome;
+import io.mmemu.kernel.arch.ArchCpu;
+import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.mm.task.Task;
 import java.io.PrintStream;
 
@@ -45,7 +45,7 @@ final class Scheduler {
     /** The default time slice in instructions. */
     static final long DEFAULT_QUANTUM = 200_000;
 
-    private final Cpu[] cpus;
+    private final ArchCpu[] cpus;
     private final Processes procs;
     private final LinuxSyscalls syscalls;
     private final PrintStream log;
@@ -59,7 +59,7 @@ final class Scheduler {
     private final RunLimits limits;
     private final CpuTimers cpuTimers;
 
-    Scheduler(Cpu[] cpus, Processes procs, LinuxSyscalls syscalls, PrintStream log, long quantum, RunLimits limits) {
+    Scheduler(ArchCpu[] cpus, Processes procs, LinuxSyscalls syscalls, PrintStream log, long quantum, RunLimits limits) {
         this.cpus = cpus;
         this.limits = limits;
         this.cpuTimers = syscalls.cpuTimers();
@@ -92,7 +92,7 @@ final class Scheduler {
         return currentCpu;
     }
 
-    Cpu cpuOf(Processes.Proc p) {
+    ArchCpu cpuOf(Processes.Proc p) {
         return cpus[p.cpu];
     }
 
@@ -219,14 +219,16 @@ final class Scheduler {
     }
 
     /** Models context_switch(), kernel/sched/core.c: park {@code from}'s registers (if it lives on), load {@code to}'s and its mm. */
-    private static void contextSwitch(Cpu cpu, Processes.Proc from, Processes.Proc to) {
+    private static void contextSwitch(ArchCpu cpu, Processes.Proc from, Processes.Proc to) {
         if (from != null && from.alive()) {
-            if (from.ctx == null) from.ctx = cpu.engine().contextSave();
+            if (from.ctx == null) from.ctx = cpu.regs().saveContext();
             else from.ctx.save();
         }
         if (to.startRegs != null) {
-            cpu.writeStartRegs(to.startRegs);
+            cpu.regs().set(to.startRegs);
+            cpu.regs().setFpu(to.startFpu);
             to.startRegs = null;
+            to.startFpu = null;
         } else {
             to.ctx.restore();
         }

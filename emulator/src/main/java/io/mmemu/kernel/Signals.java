@@ -1,8 +1,8 @@
 package io.mmemu.kernel;
 
-import io.mmemu.emulator.cpu.Cpu;
-import io.mmemu.emulator.unicorn.Unicorn;
-import io.mmemu.emulator.unicorn.X86Reg;
+import io.mmemu.kernel.arch.ArchCpu;
+import io.mmemu.kernel.arch.FpuState;
+import io.mmemu.kernel.arch.PtRegs;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
@@ -47,14 +47,15 @@ final class Signals {
     static final long UC_FLAGS = 0x2 | 0x4;
     static final int SS_DISABLE = 2;
 
-    /** sigcontext order: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, then eflags. */
-    private static final int[] SIGCONTEXT_REGS = {X86Reg.R8, X86Reg.R9, X86Reg.R10, X86Reg.R11, X86Reg.R12, X86Reg.R13,
-            X86Reg.R14, X86Reg.R15, X86Reg.RDI, X86Reg.RSI, X86Reg.RBP, X86Reg.RBX, X86Reg.RDX, X86Reg.RAX, X86Reg.RCX,
-            X86Reg.RSP, X86Reg.RIP, X86Reg.EFLAGS};
+    /** struct sigcontext_64: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, then eflags, 8 bytes each. */
+    static final int SIGCONTEXT_REGS = 18;
     /** The eflags bits sigreturn may restore (FIX_EFLAGS): AC OF DF TF SF ZF AF PF CF RF. */
     private static final long FIX_EFLAGS = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000;
 
     private final UserAccess uaccess;
+    /** The registers of the task a signal is delivered to or returns from (one thread drives the machine). */
+    private final PtRegs regs = new PtRegs();
+    private final FpuState fpu = new FpuState();
 
     Signals(UserAccess uaccess) {
         this.uaccess = uaccess;
@@ -94,7 +95,7 @@ final class Signals {
      * Models exit_to_user_mode_loop()'s signal part: delivers every pending unblocked signal.
      * Returns 0, or the signal whose default action kills the task (its siginfo stays in pendingInfo).
      */
-    int doSignal(Cpu cpu, Task t) {
+    int doSignal(ArchCpu cpu, Task t) {
         while (true) {
             long deliverable = t.pending & ~(t.blocked & ~UNBLOCKABLE);
             if (deliverable == 0) return 0;
@@ -122,12 +123,9 @@ final class Signals {
     }
 
     /** Models setup_rt_frame() / x64_setup_rt_frame(); false when the frame cannot be written. */
-    private boolean setupRtFrame(Cpu cpu, Task t, int sig, SigInfo info, long handler) {
-        Unicorn uc = cpu.engine();
-        long[] regs = new long[SIGCONTEXT_REGS.length];
-        uc.regReadBatch(SIGCONTEXT_REGS, regs);
-        long rsp = regs[15];
-        long sp = rsp - 128; // the red zone
+    private boolean setupRtFrame(ArchCpu cpu, Task t, int sig, SigInfo info, long handler) {
+        cpu.regs().get(regs);
+        long sp = regs.rsp - 128; // the red zone
         sp -= FXSAVE_SIZE;
         long fpstate = sp & ~63L;
         sp = fpstate - FRAME_SIZE;
@@ -140,7 +138,7 @@ final class Signals {
         f.putLong(UC_OFFSET + 8, 0); // uc_link
         f.putLong(UC_OFFSET + 16, 0).putInt(UC_OFFSET + 24, SS_DISABLE).putLong(UC_OFFSET + 32, 0); // uc_stack
         int mc = UC_OFFSET + UC_MCONTEXT;
-        for (int i = 0; i < regs.length; i++) f.putLong(mc + 8 * i, regs[i]);
+        putSigcontext(f, mc, regs);
         f.putShort(mc + 144, (short) 0x33).putShort(mc + 146, (short) 0).putShort(mc + 148, (short) 0)
                 .putShort(mc + 150, (short) 0x2b); // cs gs fs ss
         f.putLong(mc + 152, info.isFault() ? info.errorCode() : 0);
@@ -151,7 +149,8 @@ final class Signals {
         f.putLong(UC_OFFSET + UC_SIGMASK, t.blocked);
         writeSiginfo(f, INFO_OFFSET, info);
 
-        byte[] fx = saveFpstate(uc);
+        cpu.regs().getFpu(fpu);
+        byte[] fx = saveFpstate(fpu);
         if (uaccess.copyToUser(t.mm(), fpstate, fx, 0, fx.length) < 0) return false;
         if (uaccess.copyToUser(t.mm(), frame, f.array(), 0, FRAME_SIZE) < 0) return false;
 
@@ -160,10 +159,44 @@ final class Signals {
         t.blocked &= ~UNBLOCKABLE;
         if ((flags & SA_RESETHAND) != 0) t.sigHandler[sig] = SIG_DFL;
 
-        int[] ids = {X86Reg.RDI, X86Reg.RSI, X86Reg.RDX, X86Reg.RAX, X86Reg.RSP, X86Reg.RIP, X86Reg.EFLAGS};
-        long eflags = regs[17] & ~(0x400L | 0x100L | 0x10000L); // clear DF TF RF
-        uc.regWriteBatch(ids, new long[] {sig, frame + INFO_OFFSET, frame + UC_OFFSET, 0, frame, handler, eflags});
+        regs.rdi = sig;
+        regs.rsi = frame + INFO_OFFSET;
+        regs.rdx = frame + UC_OFFSET;
+        regs.rax = 0;
+        regs.rsp = frame;
+        regs.rip = handler;
+        regs.eflags &= ~(0x400L | 0x100L | 0x10000L); // clear DF TF RF
+        cpu.regs().set(regs);
         return true;
+    }
+
+    /** Writes the registers of struct sigcontext_64 (in its order) at {@code at}. */
+    private static void putSigcontext(ByteBuffer f, int at, PtRegs r) {
+        long[] v = {r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.rdi, r.rsi, r.rbp, r.rbx, r.rdx, r.rax, r.rcx,
+                r.rsp, r.rip, r.eflags};
+        for (int i = 0; i < SIGCONTEXT_REGS; i++) f.putLong(at + 8 * i, v[i]);
+    }
+
+    /** Reads the registers of struct sigcontext_64 at {@code at} into {@code r}, eflags as saved. */
+    private static void getSigcontext(ByteBuffer f, int at, PtRegs r) {
+        r.r8 = f.getLong(at);
+        r.r9 = f.getLong(at + 8);
+        r.r10 = f.getLong(at + 16);
+        r.r11 = f.getLong(at + 24);
+        r.r12 = f.getLong(at + 32);
+        r.r13 = f.getLong(at + 40);
+        r.r14 = f.getLong(at + 48);
+        r.r15 = f.getLong(at + 56);
+        r.rdi = f.getLong(at + 64);
+        r.rsi = f.getLong(at + 72);
+        r.rbp = f.getLong(at + 80);
+        r.rbx = f.getLong(at + 88);
+        r.rdx = f.getLong(at + 96);
+        r.rax = f.getLong(at + 104);
+        r.rcx = f.getLong(at + 112);
+        r.rsp = f.getLong(at + 120);
+        r.rip = f.getLong(at + 128);
+        r.eflags = f.getLong(at + 136);
     }
 
     /** struct siginfo: signo, errno, code, then the union (si_addr, or si_pid/si_uid, or SIGCHLD's status). */
@@ -177,18 +210,14 @@ final class Signals {
         }
     }
 
-    /** The fxsave image of the SSE state (x87 state left at its reset values). */
-    private static byte[] saveFpstate(Unicorn uc) {
+    /** The fxsave image (struct fxregs_state) of {@code fpu} (x87 registers left at their reset values). */
+    private static byte[] saveFpstate(FpuState fpu) {
         ByteBuffer b = ByteBuffer.allocate(FXSAVE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        b.putShort(0, (short) uc.regRead(X86Reg.FPCW));
-        b.putShort(2, (short) uc.regRead(X86Reg.FPSW));
-        b.putInt(24, (int) uc.regRead(X86Reg.MXCSR));
+        b.putShort(0, (short) fpu.fpcw);
+        b.putShort(2, (short) fpu.fpsw);
+        b.putInt(24, fpu.mxcsr);
         b.putInt(28, 0xffff); // MXCSR_MASK
-        long[] x = new long[2];
-        for (int i = 0; i < 16; i++) {
-            uc.regRead128(X86Reg.XMM0 + i, x);
-            b.putLong(160 + 16 * i, x[0]).putLong(168 + 16 * i, x[1]);
-        }
+        for (int i = 0; i < 16; i++) b.putLong(160 + 16 * i, fpu.xmm[2 * i]).putLong(168 + 16 * i, fpu.xmm[2 * i + 1]);
         return b.array();
     }
 
@@ -197,26 +226,32 @@ final class Signals {
      * the SSE state and the blocked set saved in the frame. False when the frame is unreadable
      * (the task then gets SIGSEGV).
      */
-    boolean rtSigreturn(Cpu cpu, Task t) {
-        Unicorn uc = cpu.engine();
-        long frame = uc.regRead(X86Reg.RSP) - 8;
+    boolean rtSigreturn(ArchCpu cpu, Task t) {
+        cpu.regs().get(regs);
+        long frame = regs.rsp - 8;
         byte[] raw = new byte[FRAME_SIZE];
         if (uaccess.copyFromUser(t.mm(), raw, 0, frame, FRAME_SIZE) < 0) return false;
         ByteBuffer f = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
         int mc = UC_OFFSET + UC_MCONTEXT;
-        long[] regs = new long[SIGCONTEXT_REGS.length];
-        for (int i = 0; i < regs.length; i++) regs[i] = f.getLong(mc + 8 * i);
-        long current = uc.regRead(X86Reg.EFLAGS);
-        regs[17] = (current & ~FIX_EFLAGS) | (regs[17] & FIX_EFLAGS);
+        long current = regs.eflags;
+        getSigcontext(f, mc, regs);
+        regs.eflags = (current & ~FIX_EFLAGS) | (regs.eflags & FIX_EFLAGS);
         long fpstate = f.getLong(mc + 184);
         if (fpstate != 0) {
             byte[] fx = new byte[FXSAVE_SIZE];
             if (uaccess.copyFromUser(t.mm(), fx, 0, fpstate, FXSAVE_SIZE) < 0) return false;
             ByteBuffer b = ByteBuffer.wrap(fx).order(ByteOrder.LITTLE_ENDIAN);
-            uc.regWrite(X86Reg.MXCSR, b.getInt(24) & 0xffff);
-            for (int i = 0; i < 16; i++) uc.regWrite128(X86Reg.XMM0 + i, b.getLong(160 + 16 * i), b.getLong(168 + 16 * i));
+            // MXCSR and XMM0-15 come back from the image; the x87 control and status words stay
+            // as the handler left them (Linux's fxrstor would restore them as well).
+            cpu.regs().getFpu(fpu);
+            fpu.mxcsr = b.getInt(24) & 0xffff;
+            for (int i = 0; i < 16; i++) {
+                fpu.xmm[2 * i] = b.getLong(160 + 16 * i);
+                fpu.xmm[2 * i + 1] = b.getLong(168 + 16 * i);
+            }
+            cpu.regs().setFpu(fpu);
         }
-        uc.regWriteBatch(SIGCONTEXT_REGS, regs);
+        cpu.regs().set(regs);
         t.blocked = f.getLong(UC_OFFSET + UC_SIGMASK) & ~UNBLOCKABLE;
         return true;
     }

@@ -1,4 +1,4 @@
-package io.mmemu.kernel;
+package io.mmemu.kernel.arch;
 
 import io.mmemu.mm.fault.FaultResult;
 

@@ -1,8 +1,9 @@
-package io.mmemu.kernel;
+package io.mmemu.emulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import io.mmemu.kernel.MachineOptions;
 import io.mmemu.emulator.unicorn.X86Reg;
 import io.mmemu.testprograms.GuestProgram;
 import java.io.ByteArrayOutputStream;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class DeterminismTest {
     static long initialSp(boolean aslr, long seed) throws Exception {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        try (Machine m = new Machine(new Machine.Options(32L << 20, aslr, seed, false, false, sink, sink,
+        try (Machine m = new Machine(new MachineOptions(32L << 20, aslr, seed, false, false, sink, sink,
                 new PrintStream(sink)))) {
             GuestProgram p = GuestProgram.named("hello");
             m.exec(p.binary(), List.of("hello"), List.of());
@@ -45,7 +46,7 @@ class DeterminismTest {
      */
     static String smpFingerprint(String program, int cpus) throws Exception {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        try (Machine m = new Machine(new Machine.Options(64L << 20, false, 1, true, false, sink, sink,
+        try (Machine m = new Machine(new MachineOptions(64L << 20, false, 1, true, false, sink, sink,
                 new PrintStream(sink)).withCpus(cpus))) {
             GuestProgram p = GuestProgram.named(program);
             m.exec(p.binary(), List.of(program), List.of());

@@ -1,10 +1,12 @@
-package io.mmemu.kernel;
+package io.mmemu.emulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmemu.kernel.RunOutcome;
+import io.mmemu.kernel.StopCause;
+import io.mmemu.kernel.MachineOptions;
+import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.kernel.elf.Toolchain;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -34,7 +36,7 @@ class LimitsTest {
     static Run run(Path binary, long ram, int cpus) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Machine.Options options = new Machine.Options(ram, false, 1, false, false, out, new ByteArrayOutputStream(),
+        MachineOptions options = new MachineOptions(ram, false, 1, false, false, out, new ByteArrayOutputStream(),
                 new PrintStream(log, true, StandardCharsets.UTF_8)).withCpus(cpus);
         try (Machine m = new Machine(options)) {
             m.exec(binary, List.of(binary.toString()), List.of());
@@ -283,13 +285,13 @@ class LimitsTest {
         Path loop = Toolchain.gccNostdlib(dir, "loop", "void _start(void) { for (;;) ; }");
         long[] counts = new long[2];
         for (int i = 0; i < 2; i++) {
-            Machine.Options options = new Machine.Options(16L << 20, false, 1, false, false, new ByteArrayOutputStream(),
+            MachineOptions options = new MachineOptions(16L << 20, false, 1, false, false, new ByteArrayOutputStream(),
                     new ByteArrayOutputStream(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
             try (Machine m = new Machine(options)) {
                 m.exec(loop, List.of("loop"), List.of());
                 m.setMaxInstructions(1_234_567);
                 RunOutcome o = m.run();
-                assertEquals(Machine.StopCause.INSTRUCTION_LIMIT, m.stopCause());
+                assertEquals(StopCause.INSTRUCTION_LIMIT, m.stopCause());
                 assertTrue(o.killed() && o.signal() == 9, "the task left is killed: " + o);
                 counts[i] = m.instructions();
             }
@@ -302,7 +304,7 @@ class LimitsTest {
     void aRunThatEndsByItselfHasNoStopCause(@TempDir Path dir) throws Exception {
         Path exit = Toolchain.gccNostdlib(dir, "exit7",
                 "void _start(void) { __asm__ volatile(\"mov $60, %eax; mov $7, %edi; syscall\"); }");
-        Machine.Options options = new Machine.Options(16L << 20, false, 1, false, false, new ByteArrayOutputStream(),
+        MachineOptions options = new MachineOptions(16L << 20, false, 1, false, false, new ByteArrayOutputStream(),
                 new ByteArrayOutputStream(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         try (Machine m = new Machine(options)) {
             m.exec(exit, List.of("exit7"), List.of());

@@ -1,8 +1,9 @@
-package io.mmemu.kernel;
+package io.mmemu.emulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.mmemu.kernel.RunOutcome;
+import io.mmemu.kernel.MachineOptions;
+import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.testprograms.GuestProgram;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -39,7 +40,7 @@ class TaskLifetimeTest {
                 return read();
             }
         };
-        Machine.Options o = new Machine.Options(64L << 20, false, 1, false, false, out, sink, new PrintStream(sink),
+        MachineOptions o = new MachineOptions(64L << 20, false, 1, false, false, out, sink, new PrintStream(sink),
                 false, null, stdin);
         try (Machine m = new Machine(o)) {
             machine[0] = m;

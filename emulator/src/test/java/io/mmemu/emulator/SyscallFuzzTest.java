@@ -1,4 +1,4 @@
-package io.mmemu.kernel;
+package io.mmemu.emulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,9 +1,11 @@
-package io.mmemu.kernel;
+package io.mmemu.emulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmemu.kernel.RunOutcome;
+import io.mmemu.kernel.TlbOptions;
+import io.mmemu.kernel.MachineOptions;
+import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.testprograms.GuestProgram;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -68,15 +70,15 @@ class GuestRunTest {
     }
 
     static Run run(GuestProgram p, boolean aslr, long seed, int cpus) throws Exception {
-        return run(p, aslr, seed, cpus, Machine.TlbOptions.DEFAULT.withCheckTlb(true));
+        return run(p, aslr, seed, cpus, TlbOptions.DEFAULT.withCheckTlb(true));
     }
 
     /** A run with the stale-translation checker on (as in every test here) unless {@code tlb} says otherwise. */
-    static Run run(GuestProgram p, boolean aslr, long seed, int cpus, Machine.TlbOptions tlb) throws Exception {
+    static Run run(GuestProgram p, boolean aslr, long seed, int cpus, TlbOptions tlb) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Machine.Options options = new Machine.Options(RAM_BYTES.getOrDefault(p.name(), 64L << 20), aslr, seed, true, false, out, err,
+        MachineOptions options = new MachineOptions(RAM_BYTES.getOrDefault(p.name(), 64L << 20), aslr, seed, true, false, out, err,
                 new PrintStream(log, true, StandardCharsets.UTF_8)).withCpus(cpus).withTlb(tlb);
         try (Machine m = new Machine(options)) {
             List<String> argv = new ArrayList<>();
@@ -164,7 +166,7 @@ class GuestRunTest {
     @Test
     void droppedShootdownsLeaveStaleTranslationsTheCheckerReports() throws Exception {
         GuestProgram p = GuestProgram.named("mt-munmap-shootdown");
-        Run r = run(p, false, 1, 2, Machine.TlbOptions.DEFAULT.withCheckTlb(true).withDropShootdowns(true));
+        Run r = run(p, false, 1, 2, TlbOptions.DEFAULT.withCheckTlb(true).withDropShootdowns(true));
         assertTrue(r.stale().stream().anyMatch(f -> f.operation().equals("munmap") && f.cpu() != 0), r.stale().toString());
         assertTrue(r.stale().stream().anyMatch(f -> f.operation().equals("mprotect")), r.stale().toString());
         assertTrue(r.log().contains("stale TLB entries after munmap"), r.log());

@@ -1,6 +1,7 @@
-package io.mmemu.kernel;
+package io.mmemu.emulator;
 
-import io.mmemu.kernel.RunOutcome;
+import io.mmemu.kernel.MachineOptions;
+import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.testprograms.GuestProgram;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -66,7 +67,7 @@ final class SyscallFuzz {
     static Run mmemu(long seed, int count) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Machine.Options options = new Machine.Options(64L << 20, false, 1, false, false, out, log,
+        MachineOptions options = new MachineOptions(64L << 20, false, 1, false, false, out, log,
                 new PrintStream(log, true, StandardCharsets.UTF_8));
         try (Machine m = new Machine(options)) {
             Path binary = program().binary();

@@ -1,9 +1,10 @@
-package io.mmemu.kernel;
+package io.mmemu.emulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmemu.kernel.RunOutcome;
+import io.mmemu.kernel.MachineOptions;
+import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.testprograms.GuestProgram;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -30,7 +31,7 @@ class HostCostTest {
         GuestProgram p = GuestProgram.named(name);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         OutputStream sink = OutputStream.nullOutputStream();
-        Machine.Options o = new Machine.Options(64L << 20, false, 1, false, false, out, sink, new PrintStream(sink));
+        MachineOptions o = new MachineOptions(64L << 20, false, 1, false, false, out, sink, new PrintStream(sink));
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (Machine m = new Machine(o)) {
             m.exec(p.binary(), List.of(name), List.of());

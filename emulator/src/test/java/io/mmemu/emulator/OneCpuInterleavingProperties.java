@@ -1,8 +1,10 @@
-package io.mmemu.kernel;
+package io.mmemu.emulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.mmemu.kernel.RunOutcome;
+import io.mmemu.kernel.TlbOptions;
+import io.mmemu.kernel.MachineOptions;
+import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.testprograms.GuestProgram;
 import io.mmemu.testprograms.HostOracle;
 import java.io.ByteArrayOutputStream;
@@ -31,9 +33,9 @@ class OneCpuInterleavingProperties {
         String expected = nativeStdout(p, Long.toString(programSeed));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Machine.Options options = new Machine.Options(64L << 20, true, machineSeed, false, false, out,
+        MachineOptions options = new MachineOptions(64L << 20, true, machineSeed, false, false, out,
                 new ByteArrayOutputStream(), new PrintStream(log, true, StandardCharsets.UTF_8), false, null,
-                InputStream.nullInputStream(), 1, quantum, Machine.TlbOptions.DEFAULT);
+                InputStream.nullInputStream(), 1, quantum, TlbOptions.DEFAULT);
         RunOutcome o;
         try (Machine m = new Machine(options)) {
             m.exec(p.binary(), List.of(p.binary().toString(), Long.toString(programSeed)), List.of());

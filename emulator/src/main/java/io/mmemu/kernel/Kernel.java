@@ -1,11 +1,12 @@
 package io.mmemu.kernel;
 
-import io.mmemu.emulator.cpu.Cpu;
-import io.mmemu.emulator.cpu.CrossModifyingCode;
-import io.mmemu.kernel.RunOutcome;
+import io.mmemu.kernel.arch.ArchCpu;
+import io.mmemu.kernel.arch.CpuFactory;
+import io.mmemu.kernel.arch.FpuState;
+import io.mmemu.kernel.arch.PtRegs;
+import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.kernel.elf.ElfFormatException;
 import io.mmemu.kernel.elf.ElfImage;
-import io.mmemu.emulator.unicorn.X86Reg;
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
@@ -21,97 +22,27 @@ import io.mmemu.tlb.linux.MmContexts;
 import io.mmemu.tlb.linux.TlbManagement;
 import io.mmemu.kernel.fs.Vfs;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * One emulated machine: guest RAM, the memory model over it, one CPU, and the kernel's syscalls;
- * {@link #exec} loads a static program as the first process and {@link #run} runs it to the end.
+ * The kernel of one machine: guest RAM and the memory model over it, Linux's TLB management of
+ * the CPUs, the tasks and their scheduler, the file namespace and the syscalls. {@link #exec}
+ * loads a static program as the first process and {@link #run} runs it and whatever it starts to
+ * the end.
+ *
+ * <p>The kernel owns everything but how instructions execute: the CPUs come from a
+ * {@link CpuFactory} and are seen only as {@link ArchCpu}s, so the kernel runs the same over the
+ * emulator's Unicorn engines and over the in-memory CPUs of its own tests. The emulator's
+ * {@code Machine} is this kernel built with Unicorn CPUs; it adds what concerns the engines only
+ * (keeping their TLBs and translated code coherent with the model).
  *
  * <p>Determinism: every random choice (ASLR, AT_RANDOM) comes from one generator seeded with the
- * run's seed; nothing reads the clock except the wall-time statistic, which never affects a run.
+ * run's seed; nothing reads the clock.
  */
-public final class Machine implements AutoCloseable {
-    /** How a machine is set up. */
-    public record Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
-            OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb, Path root, InputStream stdin,
-            int cpus, long quantum, TlbOptions tlb) {
-        public Options {
-            if (cpus < 1 || cpus > MAX_CPUS) {
-                throw new IllegalArgumentException("cpus must be 1.." + MAX_CPUS + " (got " + cpus + ")");
-            }
-            if (quantum < 1) throw new IllegalArgumentException("quantum must be positive (got " + quantum + ")");
-        }
-
-        public Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
-                OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb, Path root, InputStream stdin) {
-            this(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root, stdin, 1,
-                    Scheduler.DEFAULT_QUANTUM, TlbOptions.DEFAULT);
-        }
-
-        /** The same options on {@code n} CPUs. */
-        public Options withCpus(int n) {
-            return new Options(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
-                    stdin, n, quantum, tlb);
-        }
-
-        /** The same options with {@code t} for the TLBs. */
-        public Options withTlb(TlbOptions t) {
-            return new Options(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
-                    stdin, cpus, quantum, t);
-        }
-
-        public Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
-                OutputStream stdout, OutputStream stderr, PrintStream log) {
-            this(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, false);
-        }
-
-        public Options(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
-                OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb) {
-            this(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, null,
-                    InputStream.nullInputStream());
-        }
-    }
-
-    /**
-     * The TLBs: the hardware preset of every CPU ({@link TlbPreset#byName}), whether Linux uses
-     * PCIDs, whether the stale-translation checker runs after every TLB-changing syscall, the
-     * fault injection that drops every shootdown IPI, and precise mode (every instruction and
-     * its data accesses looked up in the model TLB; see Cpu).
-     */
-    public record TlbOptions(String preset, boolean pcid, boolean checkTlb, boolean dropShootdowns, boolean precise) {
-        public static final TlbOptions DEFAULT = new TlbOptions("typical", true, false, false, false);
-
-        public TlbOptions {
-            TlbPreset.byName(preset); // an unknown name fails here, listing the known ones
-        }
-
-        public TlbOptions withCheckTlb(boolean on) {
-            return new TlbOptions(preset, pcid, on, dropShootdowns, precise);
-        }
-
-        public TlbOptions withDropShootdowns(boolean on) {
-            return new TlbOptions(preset, pcid, checkTlb, on, precise);
-        }
-
-        public TlbOptions withPrecise(boolean on) {
-            return new TlbOptions(preset, pcid, checkTlb, dropShootdowns, on);
-        }
-    }
-
-    /** Why a run ended before its tasks did ({@link #stopCause}). */
-    public enum StopCause {
-        /** The instruction budget ({@link #setMaxInstructions}) ran out. */
-        INSTRUCTION_LIMIT,
-        /** {@link #requestStop} was called (by --timeout's watchdog). */
-        REQUEST
-    }
-
+public final class Kernel implements AutoCloseable {
     /** AT_HWCAP: the CPUID.1:EDX feature bits of the emulated CPU (fpu..sse2 of QEMU's qemu64 model). */
     static final long HWCAP = 0x0781_abfdL;
 
@@ -120,10 +51,10 @@ public final class Machine implements AutoCloseable {
     /** The most CPUs a machine may have (one Unicorn engine each). */
     public static final int MAX_CPUS = 64;
 
-    private final Options options;
+    private final MachineOptions options;
     private final MmEnv env;
     private final UserAccess uaccess;
-    private final Cpu[] cpus;
+    private final ArchCpu[] cpus;
     private final Scheduler scheduler;
     private final TlbManagement tlbManagement;
     private final MmContexts contexts;
@@ -139,7 +70,8 @@ public final class Machine implements AutoCloseable {
     private BinfmtElf.Loaded pendingStart;
     private Task task;
 
-    public Machine(Options options) {
+    /** The kernel of a machine set up as {@code options} says, on CPUs that {@code cpuFactory} makes. */
+    public Kernel(MachineOptions options, CpuFactory cpuFactory) {
         this.options = options;
         this.env = MmEnv.boot(options.ramBytes());
         this.uaccess = new UserAccess(env);
@@ -155,13 +87,13 @@ public final class Machine implements AutoCloseable {
                     }
 
                     @Override
-                    public void start(Cpu c, Task t) {
+                    public void start(ArchCpu c, Task t) {
                         BinfmtElf.Loaded l = pendingStart;
                         pendingStart = null;
                         startThread(c, l.entry(), l.sp());
                     }
                 });
-        this.cpus = new Cpu[options.cpus()];
+        this.cpus = new ArchCpu[options.cpus()];
         TlbPreset preset = TlbPreset.byName(options.tlb().preset());
         List<CpuTlb> hardware = new java.util.ArrayList<>();
         for (int i = 0; i < cpus.length; i++) hardware.add(new CpuTlb(preset, env.mem()));
@@ -169,27 +101,20 @@ public final class Machine implements AutoCloseable {
         tlbManagement.setDropShootdowns(options.tlb().dropShootdowns());
         this.contexts = new MmContexts(tlbManagement);
         this.checker = options.tlb().checkTlb() ? new StaleTranslationChecker(tlbManagement, env.mem()) : null;
-        CrossModifyingCode crossModifyingCode = new CrossModifyingCode(env.frames(), cpus.length);
         try {
-            for (int i = 0; i < cpus.length; i++) {
-                cpus[i] = new Cpu(i, env, syscalls, options.countInstructions(), tlbManagement, contexts, crossModifyingCode,
-                        options.exactTlb(), options.tlb().precise());
-            }
+            for (int i = 0; i < cpus.length; i++) cpus[i] = cpuFactory.create(i, env, syscalls, tlbManagement, contexts);
         } catch (RuntimeException e) {
-            for (Cpu c : cpus) if (c != null) c.close();
+            for (ArchCpu c : cpus) if (c != null) c.close();
             env.mem().close();
             throw e;
         }
-        crossModifyingCode.setCpus(cpus);
-        // Whatever changes a CPU's model TLB (CR3 load, flush, shootdown) empties its Unicorn TLB.
-        tlbManagement.setListener(cpu -> cpus[cpu].flushUnicornTlb());
         this.runLimits = new RunLimits(List.of(cpus));
         syscalls.setRunLimits(runLimits);
         this.scheduler = new Scheduler(cpus, procs, syscalls, options.log(), options.quantum(), runLimits);
         syscalls.setScheduler(scheduler);
         if (checker != null) syscalls.setTlbChecker(this::checkTlb);
         env.setTlbFlush(new LinuxTlbFlush(tlbManagement, contexts, scheduler::currentCpu,
-                () -> { for (Cpu c : cpus) c.flushTranslatedCode(); }));
+                () -> { for (ArchCpu c : cpus) c.flushTranslatedCode(); }));
     }
 
     /** The stale-translation checker's pass after {@code operation}: findings go to the log and {@link #staleTranslations}. */
@@ -214,14 +139,14 @@ public final class Machine implements AutoCloseable {
         return env;
     }
 
-    /** CPU 0. */
-    public Cpu cpu() {
-        return cpus[0];
+    /** Every CPU, in id order. */
+    public List<ArchCpu> cpus() {
+        return List.of(cpus);
     }
 
-    /** Every CPU, in id order. */
-    public List<Cpu> cpus() {
-        return List.of(cpus);
+    /** The machine's set-up. */
+    public MachineOptions options() {
+        return options;
     }
 
     public Task task() {
@@ -311,20 +236,20 @@ public final class Machine implements AutoCloseable {
         return 0;
     }
 
-    /** Models start_thread(): RIP at the entry, RSP at the stack, every other register zero, IF set. */
-    private static void startThread(Cpu cpu, long entry, long sp) {
-        int[] regs = {X86Reg.RAX, X86Reg.RBX, X86Reg.RCX, X86Reg.RDX, X86Reg.RSI, X86Reg.RDI, X86Reg.RBP, X86Reg.R8,
-                X86Reg.R9, X86Reg.R10, X86Reg.R11, X86Reg.R12, X86Reg.R13, X86Reg.R14, X86Reg.R15, X86Reg.FS_BASE,
-                X86Reg.GS_BASE, X86Reg.RSP, X86Reg.RIP, X86Reg.EFLAGS};
-        long[] vals = new long[regs.length];
-        vals[regs.length - 3] = sp;
-        vals[regs.length - 2] = entry;
-        vals[regs.length - 1] = 0x202;
-        cpu.engine().regWriteBatch(regs, vals);
-        // fpstate_init(): the x87 control word of FNINIT (round to nearest, 64-bit precision,
-        // exceptions masked) and MXCSR's default; musl's printf formats through long double.
-        cpu.engine().regWrite(X86Reg.FPCW, 0x37f);
-        cpu.engine().regWrite(X86Reg.MXCSR, 0x1f80);
+    /**
+     * Models start_thread(), arch/x86/kernel/process_64.c: RIP at the entry, RSP at the stack,
+     * every other register and the FS and GS bases zero, IF set (with EFLAGS' always-one bit 1);
+     * fpu_flush_thread() gives the task the initial FPU state ({@link FpuState#init}).
+     */
+    private static void startThread(ArchCpu cpu, long entry, long sp) {
+        PtRegs regs = new PtRegs();
+        regs.rip = entry;
+        regs.rsp = sp;
+        regs.eflags = 0x202;
+        cpu.regs().set(regs);
+        FpuState fpu = new FpuState();
+        fpu.init();
+        cpu.regs().setFpu(fpu);
     }
 
 
@@ -400,7 +325,7 @@ public final class Machine implements AutoCloseable {
     }
 
     /** Tasks the machine keeps an entry for: live ones, zombies, and those gone since the scheduler last looked. */
-    int tasksKept() {
+    public int tasksKept() {
         return procs.all().size();
     }
 
@@ -412,7 +337,7 @@ public final class Machine implements AutoCloseable {
     @Override
     public void close() {
         vfs.tmpfs().kill(); // unmount: files still linked free their pages (while the CPUs can still drop their code)
-        for (Cpu c : cpus) c.close();
+        for (ArchCpu c : cpus) c.close();
         env.mem().close();
     }
 }
