@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mmemu.kernel.StopCause;
 import io.mmemu.kernel.MachineOptions;
 import io.mmemu.kernel.arch.RunOutcome;
-import io.mmemu.kernel.elf.Toolchain;
+import io.mmemu.testprograms.Toolchain;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -2,6 +2,7 @@ package io.mmemu.kernel.elf;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.mmemu.testprograms.Toolchain;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,4 @@
-package io.mmemu.kernel.elf;
-
-import static org.junit.jupiter.api.Assertions.fail;
+package io.mmemu.testprograms;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +14,7 @@ import java.util.regex.Pattern;
 /**
  * Builds test fixtures with the host toolchain (musl-gcc, gcc, readelf) and runs them natively:
  * the host kernel is the oracle. A missing tool fails the test with the command that installs it.
+ * Shared by the kernel's and the emulator's tests, hence here beside {@link HostOracle}.
  */
 public final class Toolchain {
     private static final String SETUP_HINT = "run bin/setup (or: apt-get install musl-tools gcc binutils)";
@@ -36,7 +35,7 @@ public final class Toolchain {
      * A musl static PIE: ET_DYN without PT_INTERP, started by musl's self-relocating rcrt1.o.
      * ({@code musl-gcc -static-pie} cannot do this: its spec file always passes -dynamic-linker.)
      */
-    static Path muslStaticPie(Path dir, String name, String source) {
+    public static Path muslStaticPie(Path dir, String name, String source) {
         Path lib = muslLibDir();
         run(List.of("musl-gcc", "-O1", "-fPIE", "-static", "-nostartfiles",
                 "-Wl,-pie,--no-dynamic-linker,-z,text", "-o", dir.resolve(name).toString(),
@@ -46,7 +45,7 @@ public final class Toolchain {
     }
 
     /** Plain {@code gcc}: a dynamically linked glibc PIE with PT_INTERP. */
-    static Path gccDynamic(Path dir, String name, String source) {
+    public static Path gccDynamic(Path dir, String name, String source) {
         run(List.of("gcc", "-O1", "-o", dir.resolve(name).toString(), writeSource(dir, name, source).toString()),
                 Map.of());
         return dir.resolve(name);
@@ -63,7 +62,7 @@ public final class Toolchain {
     }
 
     /** Runs a command with exactly {@code env} as its environment; returns stdout, failing on a non-zero exit. */
-    static byte[] run(List<String> command, Map<String, String> env) {
+    public static byte[] run(List<String> command, Map<String, String> env) {
         try {
             ProcessBuilder pb = new ProcessBuilder(command);
             pb.environment().clear();
@@ -96,7 +95,7 @@ public final class Toolchain {
         }
     }
 
-    static String runText(List<String> command) {
+    public static String runText(List<String> command) {
         return new String(run(command, Map.of()), StandardCharsets.UTF_8);
     }
 
@@ -127,5 +126,10 @@ public final class Toolchain {
             fail("writing " + file + ": " + e);
         }
         return file;
+    }
+
+    /** Fails the calling test (as JUnit's fail() does: this module does not depend on JUnit). */
+    private static <T> T fail(String message) {
+        throw new AssertionError(message);
     }
 }

@@ -1,5 +1,6 @@
 package io.mmemu.kernel.elf;
 
+import io.mmemu.testprograms.Toolchain;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
