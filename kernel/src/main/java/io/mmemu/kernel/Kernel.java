@@ -48,7 +48,7 @@ public final class Kernel implements AutoCloseable {
 
     static final int FIRST_PID = 2;
 
-    /** The most CPUs a machine may have (one Unicorn engine each). */
+    /** The most CPUs a machine may have (the emulator runs one Unicorn engine for each). */
     public static final int MAX_CPUS = 64;
 
     private final MachineOptions options;
