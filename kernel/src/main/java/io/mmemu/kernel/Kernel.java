@@ -144,11 +144,6 @@ public final class Kernel implements AutoCloseable {
         return List.of(cpus);
     }
 
-    /** The machine's set-up. */
-    public MachineOptions options() {
-        return options;
-    }
-
     public Task task() {
         return task;
     }

@@ -59,13 +59,6 @@ public final class PtRegs {
         return c;
     }
 
-    /** Every register zero, origRax {@link #NO_SYSCALL}: start_thread()'s starting point. */
-    public void clear() {
-        copyFrom(ZERO);
-    }
-
-    private static final PtRegs ZERO = new PtRegs();
-
     @Override
     public String toString() {
         return "rax=%x rbx=%x rcx=%x rdx=%x rsi=%x rdi=%x rbp=%x rsp=%x r8=%x r9=%x r10=%x r11=%x r12=%x r13=%x r14=%x r15=%x rip=%x eflags=%x orig_rax=%d fs_base=%x gs_base=%x"
