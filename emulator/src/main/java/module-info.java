@@ -1,18 +1,16 @@
 /**
- * The CPU front end (Unicorn bound through java.lang.foreign), the kernel model (processes,
- * syscalls, the ELF loader, files) and the command line.
+ * The CPU front end: Unicorn bound through java.lang.foreign, one engine per emulated CPU, the
+ * {@code Machine} that runs the kernel model on them, and the command line.
  *
- * <p>Exported: the command line, the one interface the module ships. The kernel model
- * ({@code Machine} and the syscalls), the Unicorn binding, the CPUs, the ELF loader and the file
- * systems are its internals: {@code Machine}'s methods hand out CPUs, tasks and file systems,
- * types no other module is meant to build on yet (the benchmarks use them from the class path).
- * picocli is compiled into this module from its source (see the pom), so its reflection on the
- * commands stays inside the module.
+ * <p>Exported: {@code Machine} (a whole machine in a few lines: options, exec, run), the CPUs it
+ * hands out with their statistics, and the command line. The Unicorn binding is internal: the
+ * rest of the code reaches Unicorn only through the CPUs. picocli is compiled into this module
+ * from its source (see the pom), so its reflection on the commands stays inside the module.
  */
 module io.mmemu.emulator {
-    requires io.mmemu.mm;
-    requires io.mmemu.slub;
-    requires io.mmemu.tlb;
+    requires transitive io.mmemu.kernel;
 
+    exports io.mmemu.emulator;
     exports io.mmemu.emulator.cli;
+    exports io.mmemu.emulator.cpu;
 }

@@ -4,7 +4,7 @@
  *
  * <p>What an address-space user (the kernel model, the TLB model, property tests) drives is
  * exported to everyone. The task, user-access and /proc packages serve only the kernel model,
- * so they are exported to the emulator alone.
+ * so they are exported to the kernel model and the emulator alone.
  */
 @SuppressWarnings("module") // the qualified exports name a module built after this one
 module io.mmemu.mm {
@@ -17,7 +17,7 @@ module io.mmemu.mm {
     exports io.mmemu.mm.phys;
     exports io.mmemu.mm.slab;
     exports io.mmemu.mm.vma;
-    exports io.mmemu.mm.proc to io.mmemu.emulator;
-    exports io.mmemu.mm.task to io.mmemu.emulator;
-    exports io.mmemu.mm.uaccess to io.mmemu.emulator;
+    exports io.mmemu.mm.proc to io.mmemu.kernel, io.mmemu.emulator;
+    exports io.mmemu.mm.task to io.mmemu.kernel, io.mmemu.emulator;
+    exports io.mmemu.mm.uaccess to io.mmemu.kernel, io.mmemu.emulator;
 }

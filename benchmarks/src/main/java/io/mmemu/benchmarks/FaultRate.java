@@ -1,6 +1,7 @@
 package io.mmemu.benchmarks;
 
-import io.mmemu.emulator.kernel.Machine;
+import io.mmemu.kernel.MachineOptions;
+import io.mmemu.emulator.Machine;
 import io.mmemu.emulator.unicorn.Hooks;
 import io.mmemu.emulator.unicorn.Uc;
 import io.mmemu.emulator.unicorn.Unicorn;
@@ -60,7 +61,7 @@ public final class FaultRate {
     /** Returns {faults counted, nanoseconds for exec + run + exit}. */
     static long[] runModel(int pages, long ram) throws Exception {
         OutputStream sink = OutputStream.nullOutputStream();
-        Machine.Options o = new Machine.Options(ram, false, 1, false, false, sink, sink, new PrintStream(sink));
+        MachineOptions o = new MachineOptions(ram, false, 1, false, false, sink, sink, new PrintStream(sink));
         GuestProgram p = GuestProgram.named("touch-pages");
         try (Machine m = new Machine(o)) {
             long t0 = System.nanoTime();

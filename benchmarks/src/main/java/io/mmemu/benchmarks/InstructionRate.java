@@ -1,6 +1,7 @@
 package io.mmemu.benchmarks;
 
-import io.mmemu.emulator.kernel.Machine;
+import io.mmemu.kernel.MachineOptions;
+import io.mmemu.emulator.Machine;
 import io.mmemu.emulator.unicorn.Hooks;
 import io.mmemu.emulator.unicorn.Uc;
 import io.mmemu.emulator.unicorn.Unicorn;
@@ -62,7 +63,7 @@ public final class InstructionRate {
     /** Nanoseconds for exec + run + exit of tlb-loop. */
     static long runModel(int cpus) throws Exception {
         OutputStream sink = OutputStream.nullOutputStream();
-        Machine.Options o = new Machine.Options(64L << 20, false, 1, false, false, sink, sink, new PrintStream(sink))
+        MachineOptions o = new MachineOptions(64L << 20, false, 1, false, false, sink, sink, new PrintStream(sink))
                 .withCpus(cpus);
         GuestProgram p = GuestProgram.named("tlb-loop");
         try (Machine m = new Machine(o)) {

@@ -1,6 +1,7 @@
 package io.mmemu.benchmarks.mm;
 
-import io.mmemu.emulator.kernel.Machine;
+import io.mmemu.kernel.MachineOptions;
+import io.mmemu.emulator.Machine;
 import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.VmEvent;
@@ -97,7 +98,7 @@ public final class HostHeapPerGib {
         }
 
         OutputStream sink = OutputStream.nullOutputStream();
-        Machine.Options o = new Machine.Options(GIB, false, 1, false, false, sink, sink, new PrintStream(sink));
+        MachineOptions o = new MachineOptions(GIB, false, 1, false, false, sink, sink, new PrintStream(sink));
         GuestProgram p = GuestProgram.named("touch-pages");
         warmUpMachine(o, p); // one untimed run so the baselines below do not count class loading
         long before = usedAfterGc();
@@ -133,7 +134,7 @@ public final class HostHeapPerGib {
         }
     }
 
-    static void warmUpMachine(Machine.Options o, GuestProgram p) throws Exception {
+    static void warmUpMachine(MachineOptions o, GuestProgram p) throws Exception {
         try (Machine m = new Machine(o)) {
             m.exec(p.binary(), List.of("touch-pages", Integer.toString(TOUCH_PAGES)), List.of());
             m.run();

@@ -1,9 +1,12 @@
 package io.mmemu.emulator.cli;
 
-import io.mmemu.emulator.cpu.RunOutcome;
-import io.mmemu.emulator.elf.ElfFormatException;
-import io.mmemu.emulator.kernel.ExecFailure;
-import io.mmemu.emulator.kernel.Machine;
+import io.mmemu.kernel.TlbOptions;
+import io.mmemu.kernel.MachineOptions;
+import io.mmemu.kernel.Kernel;
+import io.mmemu.kernel.arch.RunOutcome;
+import io.mmemu.kernel.elf.ElfFormatException;
+import io.mmemu.kernel.ExecFailure;
+import io.mmemu.emulator.Machine;
 import io.mmemu.mm.proc.Pmap;
 import io.mmemu.mm.proc.Vmstat;
 import io.mmemu.mm.proc.Vtop;
@@ -157,8 +160,8 @@ public final class RunCommand implements Callable<Integer> {
             log.println("mmemu: --root " + opts.root + ": not a directory");
             return 2;
         }
-        if (opts.cpus < 1 || opts.cpus > Machine.MAX_CPUS) {
-            log.println("mmemu: --cpus " + opts.cpus + ": expected 1 to " + Machine.MAX_CPUS);
+        if (opts.cpus < 1 || opts.cpus > Kernel.MAX_CPUS) {
+            log.println("mmemu: --cpus " + opts.cpus + ": expected 1 to " + Kernel.MAX_CPUS);
             return 2;
         }
         if (opts.quantum < 1) {
@@ -173,9 +176,9 @@ public final class RunCommand implements Callable<Integer> {
             log.println("mmemu: --timeout " + opts.timeout + ": expected a positive number of seconds");
             return 2;
         }
-        Machine.TlbOptions tlbOptions;
+        TlbOptions tlbOptions;
         try {
-            tlbOptions = new Machine.TlbOptions(opts.tlbPreset, !opts.noPcid, opts.checkTlb, opts.dropShootdowns,
+            tlbOptions = new TlbOptions(opts.tlbPreset, !opts.noPcid, opts.checkTlb, opts.dropShootdowns,
                     opts.precise);
         } catch (IllegalArgumentException e) {
             log.println("mmemu: --tlb: " + e.getMessage());
@@ -185,7 +188,7 @@ public final class RunCommand implements Callable<Integer> {
         List<String> argv = new ArrayList<>();
         argv.add(name);
         argv.addAll(args);
-        Machine.Options options = new Machine.Options(ramBytes, !opts.noAslr, opts.seed, opts.stats, opts.verbose,
+        MachineOptions options = new MachineOptions(ramBytes, !opts.noAslr, opts.seed, opts.stats, opts.verbose,
                 new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err), log, opts.exactTlb,
                 opts.root, new java.io.FileInputStream(FileDescriptor.in), opts.cpus, opts.quantum, tlbOptions);
         long t0 = System.nanoTime();

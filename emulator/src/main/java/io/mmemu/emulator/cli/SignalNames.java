@@ -1,6 +1,6 @@
 package io.mmemu.emulator.cli;
 
-import io.mmemu.emulator.cpu.RunOutcome;
+import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.mm.fault.FaultResult;
 
 /** Signal and si_code names as strsignal()/psiginfo() print them. */

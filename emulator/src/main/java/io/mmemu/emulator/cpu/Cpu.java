@@ -5,6 +5,11 @@ import io.mmemu.emulator.unicorn.Uc;
 import io.mmemu.emulator.unicorn.Unicorn;
 import io.mmemu.emulator.unicorn.UnicornException;
 import io.mmemu.emulator.unicorn.X86Reg;
+import io.mmemu.kernel.arch.ArchCpu;
+import io.mmemu.kernel.arch.ArchRegs;
+import io.mmemu.kernel.arch.PtRegs;
+import io.mmemu.kernel.arch.RunOutcome;
+import io.mmemu.kernel.arch.SyscallHandler;
 import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.TrapSignals;
 import io.mmemu.mm.pgtable.Access;
@@ -42,8 +47,11 @@ import io.mmemu.tlb.mmu.Mmu;
  * model (a CR3 load, a flush, an INVLPG, here or by an IPI from another CPU) flushes this CPU's
  * Unicorn TLB ({@link #flushUnicornTlb}, called by the management's listener). Capacity
  * evictions of the model reach Unicorn only with exactTlb (see the constructor).
+ *
+ * <p>To the kernel this is an {@link ArchCpu}: registers cross as values ({@link EngineRegs}), a
+ * syscall's too ({@link #onSyscall}).
  */
-public final class Cpu implements AutoCloseable {
+public final class Cpu implements ArchCpu {
     /** CR0: PE MP ET NE WP AM PG, as Linux runs. */
     static final long CR0 = 0x8005_0033L;
     /** CR4: PAE PGE OSFXSR OSXMMEXCPT (SSE enabled for user code). */
@@ -86,6 +94,8 @@ public final class Cpu implements AutoCloseable {
     private FaultResult.Signal lastFault;
     /** Exact instruction counts, once something needs them ({@link #countInstructions}). */
     private InstructionCounter counter;
+    /** This engine's registers as the kernel's values. */
+    private final EngineRegs regs;
 
     /**
      * @param exactTlb when true, every entry the model TLB evicts for capacity is also dropped from
@@ -107,6 +117,7 @@ public final class Cpu implements AutoCloseable {
         this.syscalls = syscalls;
         this.mmu = new Mmu(tlb, new PageWalker(env.mem()), env.pagingControl(), exactTlb);
         this.uc = Unicorn.openX86_64();
+        this.regs = new EngineRegs(uc, id, () -> running);
         try {
             uc.ctlTlbMode(Uc.TLB_VIRTUAL);
             uc.memMapPtr(0, env.mem().segment(), Uc.PROT_ALL);
@@ -125,6 +136,7 @@ public final class Cpu implements AutoCloseable {
         }
     }
 
+    @Override
     public int id() {
         return id;
     }
@@ -137,11 +149,12 @@ public final class Cpu implements AutoCloseable {
         return stats;
     }
 
+    @Override
     public Task current() {
         return current;
     }
 
-    /** Instructions executed so far, or -1 when this CPU does not count them. */
+    @Override
     public long instructions() {
         return counter == null ? -1 : counter.count();
     }
@@ -151,6 +164,7 @@ public final class Cpu implements AutoCloseable {
      * the run's instruction budget need it. Only between runs: adding a code hook drops translated
      * code, which must not happen inside one of this engine's own hooks.
      */
+    @Override
     public void countInstructions() {
         if (running) throw new IllegalStateException("cpu " + id + ": counting can only start between runs");
         if (counter == null) counter = InstructionCounter.attach(uc);
@@ -170,6 +184,7 @@ public final class Cpu implements AutoCloseable {
      * the mm's PCID (and NOFLUSH when the PCID's entries are still good), or with none when a
      * thread of the mm already loaded follows another.
      */
+    @Override
     public void switchTo(Task task) {
         current = task;
         mm = task.mm();
@@ -179,29 +194,15 @@ public final class Cpu implements AutoCloseable {
     }
 
     /** Models enter_lazy_tlb(): nothing to run; the mm last run stays loaded, lazily. */
+    @Override
     public void enterLazyTlb() {
         current = null;
         tlbManagement.enterLazyTlb(id);
     }
 
-    /** The registers a new task's first run starts from, in {@link #readStartRegs} order. */
-    public static final int[] START_REGS = {X86Reg.RAX, X86Reg.RBX, X86Reg.RCX, X86Reg.RDX, X86Reg.RSI, X86Reg.RDI,
-            X86Reg.RBP, X86Reg.RSP, X86Reg.R8, X86Reg.R9, X86Reg.R10, X86Reg.R11, X86Reg.R12, X86Reg.R13, X86Reg.R14,
-            X86Reg.R15, X86Reg.RIP, X86Reg.EFLAGS, X86Reg.FS_BASE, X86Reg.GS_BASE, X86Reg.FPCW, X86Reg.MXCSR};
-    /** Indices into a {@link #START_REGS} array. */
-    public static final int START_RAX = 0, START_RCX = 2, START_RSP = 7, START_R11 = 11, START_RIP = 16,
-            START_EFLAGS = 17, START_FS_BASE = 18;
-
-    /** This engine's registers, as a new task's start state (copy_thread() copies the parent's). */
-    public long[] readStartRegs() {
-        long[] v = new long[START_REGS.length];
-        uc.regReadBatch(START_REGS, v);
-        return v;
-    }
-
-    /** Loads a new task's start state into this engine (before its first run here). */
-    public void writeStartRegs(long[] v) {
-        uc.regWriteBatch(START_REGS, v);
+    @Override
+    public ArchRegs regs() {
+        return regs;
     }
 
     /**
@@ -305,13 +306,17 @@ public final class Cpu implements AutoCloseable {
         uc.regWrite(X86Reg.CR3, cr3);
     }
 
+    /** UC_HOOK_INSN (syscall): the instruction's work ({@link EngineRegs#enterSyscall}), then the kernel's. */
     private void onSyscall() {
         if (probePage != -1) { // the fault probe never runs the program on into a syscall
             uc.emuStop();
             return;
         }
         stats.count(CpuStat.SYSCALLS);
-        if (syscalls.syscall(this, current)) {
+        PtRegs entry = regs.enterSyscall();
+        boolean stop = syscalls.syscall(this, current, entry);
+        regs.exitSyscall();
+        if (stop) {
             stopRequested = true;
             uc.emuStop();
         }
@@ -347,22 +352,14 @@ public final class Cpu implements AutoCloseable {
 
     // ------------------------------------------------------------------ running
 
-    /**
-     * Runs the current task until it exits or is killed, or until {@code maxInstructions} have run
-     * (0: no limit; only enforced when counting). Returns the outcome.
-     */
-    /** The current task gives up the CPU at its next return to user mode (it sleeps or yields). */
+    @Override
     public void requestReschedule() {
         rescheduleRequested = true;
     }
 
+    @Override
     public boolean rescheduleRequested() {
         return rescheduleRequested;
-    }
-
-    /** Runs the current task with no time limit: until it exits, is killed or gives up the CPU. */
-    public RunOutcome run() {
-        return run(0);
     }
 
     /**
@@ -371,6 +368,7 @@ public final class Cpu implements AutoCloseable {
      * each stop of the engine for kernel work starts a fresh count, which keeps the count
      * deterministic without counting every instruction).
      */
+    @Override
     public RunOutcome run(long quantum) {
         Task task = current;
         rescheduleRequested = false;

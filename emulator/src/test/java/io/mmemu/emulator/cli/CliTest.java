@@ -187,7 +187,7 @@ class CliTest {
         Process mkfifo = new ProcessBuilder("mkfifo", root.resolve("fifo").toString()).inheritIO().start();
         assertEquals(0, mkfifo.waitFor(), "mkfifo");
         Files.writeString(root.resolve("text"), "not executable\n");
-        Path exec = io.mmemu.emulator.elf.Toolchain.muslStatic(dir, "exec-each", """
+        Path exec = io.mmemu.testprograms.Toolchain.muslStatic(dir, "exec-each", """
                 #include <errno.h>
                 #include <stdio.h>
                 #include <unistd.h>
@@ -209,7 +209,7 @@ class CliTest {
     /** {@code jmp .} for ever: --max-instructions ends it with one line and status 124, at the same count every time. */
     @Test
     void maxInstructionsStopsARunawayGuestDeterministically(@TempDir Path dir) throws Exception {
-        Path loop = io.mmemu.emulator.elf.Toolchain.gccNostdlib(dir, "spin", "void _start(void) { for (;;) ; }");
+        Path loop = io.mmemu.testprograms.Toolchain.gccNostdlib(dir, "spin", "void _start(void) { for (;;) ; }");
         Result a = mmemu("run", "--max-instructions", "5000000", loop.toString());
         Result b = mmemu("run", "--max-instructions", "5000000", "--cpus", "2", loop.toString());
         assertEquals(124, a.status(), a.stderr());
@@ -221,7 +221,7 @@ class CliTest {
 
     @Test
     void timeoutStopsARunawayGuestWithOneLine(@TempDir Path dir) throws Exception {
-        Path loop = io.mmemu.emulator.elf.Toolchain.gccNostdlib(dir, "spin", "void _start(void) { for (;;) ; }");
+        Path loop = io.mmemu.testprograms.Toolchain.gccNostdlib(dir, "spin", "void _start(void) { for (;;) ; }");
         Result r = mmemu("run", "--timeout", "1.5", loop.toString());
         assertEquals(124, r.status(), r.stderr());
         assertEquals("mmemu: " + loop + ": timed out after 1.5 s (--timeout 1.5)\n", r.stderr());

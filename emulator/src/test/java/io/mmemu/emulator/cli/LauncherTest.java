@@ -58,7 +58,7 @@ class LauncherTest {
             executable(Files.copy(repo.resolve("bin").resolve(script), mkdirs(root.resolve("bin")).resolve(script)));
         }
         Files.writeString(root.resolve("pom.xml"), "<project/>\n");
-        for (String module : List.of("slub", "mm-model", "tlb", "test-programs", "emulator")) {
+        for (String module : List.of("slub", "mm-model", "tlb", "kernel", "test-programs", "emulator")) {
             Files.writeString(mkdirs(root.resolve(module)).resolve("pom.xml"), "<project/>\n");
             Files.writeString(mkdirs(root.resolve(module).resolve("src")).resolve("Source.java"), "class Source {}\n");
         }

@@ -3,7 +3,9 @@ package io.mmemu.emulator.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmemu.emulator.kernel.Machine;
+import io.mmemu.kernel.TlbOptions;
+import io.mmemu.kernel.MachineOptions;
+import io.mmemu.emulator.Machine;
 import io.mmemu.testprograms.GuestProgram;
 import io.mmemu.tlb.Tlb;
 import io.mmemu.tlb.TlbStat;
@@ -19,7 +21,7 @@ class TlbPathTest {
     static Counts touch(int pages, boolean exact) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        try (Machine m = new Machine(new Machine.Options(64L << 20, false, 1, false, false, out, sink,
+        try (Machine m = new Machine(new MachineOptions(64L << 20, false, 1, false, false, out, sink,
                 new PrintStream(sink), exact))) {
             GuestProgram p = GuestProgram.named("touch-pages");
             m.exec(p.binary(), List.of("touch-pages", Integer.toString(pages)), List.of());
@@ -59,8 +61,8 @@ class TlbPathTest {
     void preciseModeLooksEveryInstructionUp() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        try (Machine m = new Machine(new Machine.Options(64L << 20, false, 1, true, false, out, sink,
-                new PrintStream(sink)).withTlb(Machine.TlbOptions.DEFAULT.withPrecise(true)))) {
+        try (Machine m = new Machine(new MachineOptions(64L << 20, false, 1, true, false, out, sink,
+                new PrintStream(sink)).withTlb(TlbOptions.DEFAULT.withPrecise(true)))) {
             GuestProgram p = GuestProgram.named("touch-pages");
             m.exec(p.binary(), List.of("touch-pages", "200"), List.of());
             m.run();

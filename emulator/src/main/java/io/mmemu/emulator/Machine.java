@@ -1,0 +1,169 @@
+package io.mmemu.emulator;
+
+import io.mmemu.emulator.cpu.Cpu;
+import io.mmemu.emulator.cpu.CrossModifyingCode;
+import io.mmemu.kernel.ExecFailure;
+import io.mmemu.kernel.Kernel;
+import io.mmemu.kernel.MachineOptions;
+import io.mmemu.kernel.StopCause;
+import io.mmemu.kernel.arch.CpuFactory;
+import io.mmemu.kernel.arch.RunOutcome;
+import io.mmemu.kernel.arch.SyscallHandler;
+import io.mmemu.kernel.elf.ElfFormatException;
+import io.mmemu.kernel.fs.Vfs;
+import io.mmemu.mm.page.FrameTable;
+import io.mmemu.mm.page.FrameWriteHook;
+import io.mmemu.mm.task.Task;
+import io.mmemu.mm.vma.MmEnv;
+import io.mmemu.tlb.check.StaleTranslation;
+import io.mmemu.tlb.linux.MmContexts;
+import io.mmemu.tlb.linux.TlbManagement;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One emulated machine: the {@link Kernel} (guest RAM, the memory model, the tasks and the
+ * syscalls) on CPUs that are Unicorn engines. {@link #exec} loads a static program as the first
+ * process and {@link #run} runs it to the end.
+ *
+ * <p>Why a facade over the kernel rather than the kernel itself: the kernel module knows CPUs only
+ * as {@code ArchCpu}s (so it is tested without Unicorn), and what ties the engines to the model
+ * belongs here, with the engines: each engine's own TLB must hold only what its model TLB holds
+ * (the TLB management's listener empties it on every change), and translated code must stay
+ * coherent across engines ({@link CrossModifyingCode}). Composition rather than a subclass, as
+ * the kernel is final and its API is the kernel's; this class adds the engines' view ({@link
+ * #cpu}, {@link #cpus} as {@link Cpu}s, with their statistics) and otherwise forwards.
+ */
+public final class Machine implements AutoCloseable {
+    private final Kernel kernel;
+    /** The engines, in id order: the same objects as the kernel's CPUs. */
+    private final Cpu[] cpus;
+
+    public Machine(MachineOptions options) {
+        UnicornCpus factory = new UnicornCpus(options);
+        this.kernel = new Kernel(options, factory);
+        this.cpus = factory.cpus;
+        factory.crossModifyingCode.setCpus(cpus);
+        // Whatever changes a CPU's model TLB (CR3 load, flush, shootdown) empties its Unicorn TLB.
+        kernel.tlbManagement().setListener(cpu -> cpus[cpu].flushUnicornTlb());
+    }
+
+    /** Makes the machine's CPUs: one Unicorn engine each, over the kernel's memory. */
+    private static final class UnicornCpus implements CpuFactory {
+        private final MachineOptions options;
+        private final Cpu[] cpus;
+        private CrossModifyingCode crossModifyingCode;
+
+        UnicornCpus(MachineOptions options) {
+            this.options = options;
+            this.cpus = new Cpu[options.cpus()];
+        }
+
+        /** The engines' code coherence, built first: the memory model tells it of every frame about to change. */
+        @Override
+        public FrameWriteHook frameWriteHook(FrameTable frames) {
+            crossModifyingCode = new CrossModifyingCode(frames, cpus.length);
+            return crossModifyingCode;
+        }
+
+        @Override
+        public Cpu create(int id, MmEnv env, SyscallHandler kernel, TlbManagement tlbManagement, MmContexts contexts) {
+            cpus[id] = new Cpu(id, env, kernel, options.countInstructions(), tlbManagement, contexts, crossModifyingCode,
+                    options.exactTlb(), options.tlb().precise());
+            return cpus[id];
+        }
+    }
+
+    /** The kernel this machine runs. */
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    /** What the stale-translation checker found (with TlbOptions.checkTlb). */
+    public List<StaleTranslation> staleTranslations() {
+        return kernel.staleTranslations();
+    }
+
+    /** Linux's TLB management of this machine's CPUs. */
+    public TlbManagement tlbManagement() {
+        return kernel.tlbManagement();
+    }
+
+    public MmEnv env() {
+        return kernel.env();
+    }
+
+    /** CPU 0. */
+    public Cpu cpu() {
+        return cpus[0];
+    }
+
+    /** Every CPU, in id order. */
+    public List<Cpu> cpus() {
+        return List.of(cpus);
+    }
+
+    public Task task() {
+        return kernel.task();
+    }
+
+    /** See {@link Kernel#exec}. */
+    public void exec(Path program, List<String> argv, List<String> envp) throws ElfFormatException, ExecFailure {
+        kernel.exec(program, argv, envp);
+    }
+
+    /** See {@link Kernel#run}. */
+    public RunOutcome run() {
+        return kernel.run();
+    }
+
+    /** See {@link Kernel#setMaxInstructions}. */
+    public void setMaxInstructions(long n) {
+        kernel.setMaxInstructions(n);
+    }
+
+    /** See {@link Kernel#allowStopRequests}. */
+    public void allowStopRequests() {
+        kernel.allowStopRequests();
+    }
+
+    /** Thread-safe; see {@link Kernel#requestStop}. */
+    public void requestStop() {
+        kernel.requestStop();
+    }
+
+    /** Why the run was cut short, or null when its tasks ended by themselves. */
+    public StopCause stopCause() {
+        return kernel.stopCause();
+    }
+
+    /** Instructions executed on all CPUs so far, or -1 when they are not counted. */
+    public long instructions() {
+        return kernel.instructions();
+    }
+
+    /** kernel.threads-max: the most tasks this machine holds at once. */
+    public int maxThreads() {
+        return kernel.maxThreads();
+    }
+
+    /** Frames in use that no process owns: page-cache pages of the program and the zero page excluded. */
+    public long framesInUse() {
+        return kernel.framesInUse();
+    }
+
+    /** Tasks the machine keeps an entry for: live ones, zombies, and those gone since the scheduler last looked. */
+    int tasksKept() {
+        return kernel.tasksKept();
+    }
+
+    /** The guest's file namespace (its tmpfs holds pages after a run). */
+    public Vfs vfs() {
+        return kernel.vfs();
+    }
+
+    @Override
+    public void close() {
+        kernel.close();
+    }
+}

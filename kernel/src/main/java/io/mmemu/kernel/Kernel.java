@@ -1,0 +1,345 @@
+package io.mmemu.kernel;
+
+import io.mmemu.kernel.arch.ArchCpu;
+import io.mmemu.kernel.arch.CpuFactory;
+import io.mmemu.kernel.arch.FpuState;
+import io.mmemu.kernel.arch.PtRegs;
+import io.mmemu.kernel.arch.RunOutcome;
+import io.mmemu.kernel.elf.ElfFormatException;
+import io.mmemu.kernel.elf.ElfImage;
+import io.mmemu.mm.page.PageAllocator;
+import io.mmemu.mm.task.Task;
+import io.mmemu.mm.uaccess.UserAccess;
+import io.mmemu.mm.vma.MappedFile;
+import io.mmemu.mm.vma.MmEnv;
+import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.tlb.CpuTlb;
+import io.mmemu.tlb.TlbPreset;
+import io.mmemu.tlb.check.StaleTranslation;
+import io.mmemu.tlb.check.StaleTranslationChecker;
+import io.mmemu.tlb.linux.LinuxTlbFlush;
+import io.mmemu.tlb.linux.MmContexts;
+import io.mmemu.tlb.linux.TlbManagement;
+import io.mmemu.kernel.fs.Vfs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The kernel of one machine: guest RAM and the memory model over it, Linux's TLB management of
+ * the CPUs, the tasks and their scheduler, the file namespace and the syscalls. {@link #exec}
+ * loads a static program as the first process and {@link #run} runs it and whatever it starts to
+ * the end.
+ *
+ * <p>The kernel owns everything but how instructions execute: the CPUs come from a
+ * {@link CpuFactory} and are seen only as {@link ArchCpu}s, so the kernel runs the same over the
+ * emulator's Unicorn engines and over the in-memory CPUs of its own tests. The emulator's
+ * {@code Machine} is this kernel built with Unicorn CPUs; it adds what concerns the engines only
+ * (keeping their TLBs and translated code coherent with the model).
+ *
+ * <p>Determinism: every random choice (ASLR, AT_RANDOM) comes from one generator seeded with the
+ * run's seed; nothing reads the clock.
+ */
+public final class Kernel implements AutoCloseable {
+    /** AT_HWCAP: the CPUID.1:EDX feature bits of the emulated CPU (fpu..sse2 of QEMU's qemu64 model). */
+    static final long HWCAP = 0x0781_abfdL;
+
+    static final int FIRST_PID = 2;
+
+    /** The most CPUs a machine may have (the emulator runs one Unicorn engine for each). */
+    public static final int MAX_CPUS = 64;
+
+    private final MachineOptions options;
+    private final MmEnv env;
+    private final UserAccess uaccess;
+    private final ArchCpu[] cpus;
+    private final Scheduler scheduler;
+    private final TlbManagement tlbManagement;
+    private final MmContexts contexts;
+    private final StaleTranslationChecker checker;
+    /** Stale translations the checker found in this run. */
+    private final List<StaleTranslation> staleTranslations = new java.util.ArrayList<>();
+    private final SplittableRandom random;
+    private final Vfs vfs;
+    private final Processes procs;
+    private final LinuxSyscalls syscalls;
+    private final RunLimits runLimits;
+    /** The program execve() loaded, started at the next return to user mode. */
+    private BinfmtElf.Loaded pendingStart;
+    private Task task;
+
+    /** The kernel of a machine set up as {@code options} says, on CPUs that {@code cpuFactory} makes. */
+    public Kernel(MachineOptions options, CpuFactory cpuFactory) {
+        this.options = options;
+        // Boot order: RAM and the zero page, then the TLB management (init_mm's PGD is the zero
+        // page) and the CPUs' code-coherence hook, then the memory model with both as its hooks.
+        MmEnv.Ram ram = MmEnv.Ram.reserve(options.ramBytes());
+        TlbPreset preset = TlbPreset.byName(options.tlb().preset());
+        List<CpuTlb> hardware = new java.util.ArrayList<>();
+        for (int i = 0; i < options.cpus(); i++) hardware.add(new CpuTlb(preset, ram.mem()));
+        this.tlbManagement = new TlbManagement(hardware, options.tlb().pcid(), ram.zeroPfn() << 12);
+        tlbManagement.setDropShootdowns(options.tlb().dropShootdowns());
+        this.contexts = new MmContexts(tlbManagement);
+        this.env = new MmEnv(ram, new LinuxTlbFlush(tlbManagement, contexts, this::currentCpu),
+                cpuFactory.frameWriteHook(ram.allocator().frames()));
+        this.uaccess = new UserAccess(env);
+        this.random = new SplittableRandom(options.seed());
+        this.vfs = new Vfs(options.root(), procFiles(), env);
+        this.procs = new Processes(uaccess, env.kernelSlab(), Processes.defaultPidMax(options.cpus()),
+                Processes.defaultMaxThreads(env.allocator().nrManagedPages()));
+        this.syscalls = new LinuxSyscalls(uaccess, vfs, options.stdin(), options.stdout(), options.stderr(),
+                options.log(), options.verbose(), procs, new LinuxSyscalls.Exec() {
+                    @Override
+                    public long execve(Task t, String path, List<String> argv, List<String> envp) {
+                        return execveInPlace(t, path, argv, envp);
+                    }
+
+                    @Override
+                    public void start(ArchCpu c, Task t) {
+                        BinfmtElf.Loaded l = pendingStart;
+                        pendingStart = null;
+                        startThread(c, l.entry(), l.sp());
+                    }
+                });
+        this.cpus = new ArchCpu[options.cpus()];
+        this.checker = options.tlb().checkTlb() ? new StaleTranslationChecker(tlbManagement, env.mem()) : null;
+        try {
+            for (int i = 0; i < cpus.length; i++) cpus[i] = cpuFactory.create(i, env, syscalls, tlbManagement, contexts);
+        } catch (RuntimeException e) {
+            for (ArchCpu c : cpus) if (c != null) c.close();
+            env.mem().close();
+            throw e;
+        }
+        this.runLimits = new RunLimits(List.of(cpus));
+        syscalls.setRunLimits(runLimits);
+        this.scheduler = new Scheduler(cpus, procs, syscalls, options.log(), options.quantum(), runLimits);
+        syscalls.setScheduler(scheduler);
+        if (checker != null) syscalls.setTlbChecker(this::checkTlb);
+    }
+
+    /** The CPU running kernel code, for the TLB flushes mm-model asks for (the scheduler comes after the memory model). */
+    private int currentCpu() {
+        return scheduler.currentCpu();
+    }
+
+    /** The stale-translation checker's pass after {@code operation}: findings go to the log and {@link #staleTranslations}. */
+    private void checkTlb(String operation) {
+        List<StaleTranslation> found = checker.check(operation);
+        if (found.isEmpty()) return;
+        staleTranslations.addAll(found);
+        options.log().print("mmemu: stale TLB entries " + StaleTranslationChecker.describe(found));
+    }
+
+    /** What the stale-translation checker found (with TlbOptions.checkTlb). */
+    public List<StaleTranslation> staleTranslations() {
+        return staleTranslations;
+    }
+
+    /** Linux's TLB management of this machine's CPUs. */
+    public TlbManagement tlbManagement() {
+        return tlbManagement;
+    }
+
+    public MmEnv env() {
+        return env;
+    }
+
+    /** Every CPU, in id order. */
+    public List<ArchCpu> cpus() {
+        return List.of(cpus);
+    }
+
+    public Task task() {
+        return task;
+    }
+
+    /**
+     * Models do_execve() of the first process: parses {@code program}, builds its address space
+     * and makes it current on the CPU with the registers start_thread() sets.
+     */
+    public void exec(Path program, List<String> argv, List<String> envp) throws ElfFormatException, ExecFailure {
+        // do_open_execat(): the checks come before any read (reading a FIFO would block for ever).
+        String denied = io.mmemu.kernel.fs.MayExec.denied(program);
+        if (denied != null) throw new ExecFailure(io.mmemu.mm.vma.Errno.EACCES, denied);
+        byte[] contents;
+        try {
+            contents = Files.readAllBytes(program);
+        } catch (IOException e) {
+            throw new ExecFailure(io.mmemu.mm.vma.Errno.ENOENT, "cannot read: " + e.getMessage());
+        }
+        ElfImage image = ElfImage.parse(contents);
+        Path abs = program.toAbsolutePath().normalize();
+        MappedFile file = new MappedFile(abs, abs.toString(), contents, Vfs.attr(abs, "unix:dev"), Vfs.attr(abs, "unix:ino"));
+        vfs.register(file);
+        byte[] random16 = new byte[16];
+        random.nextBytes(random16);
+        AddressLayout layout = new AddressLayout(options.aslr(), random);
+        BinfmtElf.Loaded loaded = BinfmtElf.load(env, uaccess, image, file, argv, envp, argv.isEmpty() ? program.toString()
+                : argv.get(0), layout, random16, HWCAP, 0x2);
+        // The first program is not init: it runs as pid 2 under a notional init (pid 1), as a
+        // program started from a shell has a parent, so getppid() is positive as on the host.
+        task = new Task(FIRST_PID, FIRST_PID, 1, abs.getFileName().toString());
+        task.setMm(loaded.mm());
+        task.setExe(file);
+        Processes.Proc p = procs.add(task);
+        if (p == null) {
+            loaded.mm().exitMmap();
+            throw new ExecFailure(io.mmemu.mm.vma.Errno.ENOMEM, "no memory for the task's kernel objects (task_struct)");
+        }
+        scheduler.startFirst(p);
+        cpus[0].switchTo(task);
+        startThread(cpus[0], loaded.entry(), loaded.sp());
+    }
+
+    /**
+     * execve() of a running process (the rest of do_execveat_common()): the program comes from
+     * the guest's namespace; on success the old address space is gone (exec_mmap), handled
+     * signals are reset to their default (flush_signal_handlers) and the registers are set at the
+     * next return to user mode. Returns 0 or a negative errno; on failure nothing changed.
+     */
+    private long execveInPlace(Task t, String path, List<String> argv, List<String> envp) {
+        Object o = vfs.openExec(path, t);
+        if (o instanceof Integer e) return e;
+        io.mmemu.kernel.fs.OpenFile f = (io.mmemu.kernel.fs.OpenFile) o;
+        MappedFile file = f.mappable();
+        byte[] contents = Vfs.execImage(f);
+        if (contents == null) return -io.mmemu.mm.vma.Errno.ENOEXEC;
+        ElfImage image;
+        try {
+            image = ElfImage.parse(contents);
+        } catch (ElfFormatException e) {
+            return -io.mmemu.mm.vma.Errno.ENOEXEC;
+        }
+        byte[] random16 = new byte[16];
+        random.nextBytes(random16);
+        BinfmtElf.Loaded loaded;
+        try {
+            loaded = BinfmtElf.load(env, uaccess, image, file, argv, envp, path, new AddressLayout(options.aslr(), random),
+                    random16, HWCAP, 0x2);
+        } catch (ExecFailure e) {
+            return -e.errno();
+        }
+        // de_thread(): the other threads of the group die first (their mm references go).
+        procs.zapOtherThreadsForExec(t);
+        MmStruct old = t.mm();
+        t.setMm(loaded.mm());
+        if (old.mmput()) old.exitMmap();
+        t.setExe(file);
+        t.setComm(Path.of(path).getFileName() == null ? path : Path.of(path).getFileName().toString());
+        for (int sig = 1; sig <= 64; sig++) {
+            if (t.sigHandler[sig] != Signals.SIG_IGN) t.sigHandler[sig] = Signals.SIG_DFL;
+            t.sigFlags[sig] = 0;
+            t.sigMask[sig] = 0;
+        }
+        scheduler.cpuOf(procs.of(t)).switchTo(t);
+        pendingStart = loaded;
+        return 0;
+    }
+
+    /**
+     * Models start_thread(), arch/x86/kernel/process_64.c: RIP at the entry, RSP at the stack,
+     * every other register and the FS and GS bases zero, IF set (with EFLAGS' always-one bit 1);
+     * fpu_flush_thread() gives the task the initial FPU state ({@link FpuState#init}).
+     */
+    private static void startThread(ArchCpu cpu, long entry, long sp) {
+        PtRegs regs = new PtRegs();
+        regs.rip = entry;
+        regs.rsp = sp;
+        regs.eflags = 0x202;
+        cpu.regs().set(regs);
+        FpuState fpu = new FpuState();
+        fpu.init();
+        cpu.regs().setFpu(fpu);
+    }
+
+
+    /** procfs: the files the model can generate, by name, each from the reading task's state at its first read. */
+    private java.util.Map<String, java.util.function.Function<Task, byte[]>> procFiles() {
+        java.util.Map<String, java.util.function.Function<Task, String>> text = new java.util.TreeMap<>();
+        text.put("self/maps", t -> t.mm() == null ? "" : t.mm().maps());
+        text.put("self/status", t -> "Name:\t" + t.comm() + "\nPid:\t" + t.tgid() + "\nPPid:\t" + t.ppid() + "\n"
+                + (t.mm() == null ? "" : io.mmemu.mm.proc.Vmstat.rss(t.mm())));
+        text.put("meminfo", t -> env.allocator().meminfo());
+        text.put("buddyinfo", t -> env.allocator().buddyinfo());
+        text.put("vmstat", t -> io.mmemu.mm.proc.Vmstat.vmstat(env));
+        text.put("slabinfo", t -> env.kernelSlab().slabinfo());
+        // loadavg_proc_show(): no load averages here; running/total tasks and the last pid.
+        text.put("loadavg", t -> "0.00 0.00 0.00 " + procs.nrRunning() + "/" + procs.nrThreads() + " " + procs.lastPid()
+                + "\n");
+        text.put("sys/kernel/threads-max", t -> procs.maxThreads() + "\n");
+        text.put("sys/kernel/pid_max", t -> procs.pidMax() + "\n");
+        java.util.Map<String, java.util.function.Function<Task, byte[]>> files = new java.util.TreeMap<>();
+        text.forEach((name, f) -> files.put(name, t -> f.apply(t).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return files;
+    }
+
+    /**
+     * Runs the tasks until none is left: the first program and whatever it forks or clones,
+     * scheduled as {@link Scheduler} describes. Returns how the first program ended.
+     */
+    public RunOutcome run() {
+        return scheduler.run(task);
+    }
+
+    /**
+     * Stops the run once {@code n} instructions (over all CPUs, counted exactly, so the same run
+     * stops at the same point every time) have executed; {@link #run} then returns with every
+     * task killed and {@link #stopCause} INSTRUCTION_LIMIT. Turns instruction counting on.
+     */
+    public void setMaxInstructions(long n) {
+        runLimits.setMaxInstructions(n);
+    }
+
+    /** Lets {@link #requestStop} act even on a task that never enters the kernel (it runs in time slices). */
+    public void allowStopRequests() {
+        runLimits.allowStopRequests();
+    }
+
+    /**
+     * Thread-safe: the run stops at its next return to user mode or time slice, as for the
+     * instruction limit, with {@link #stopCause} REQUEST. Needs {@link #allowStopRequests} first.
+     */
+    public void requestStop() {
+        runLimits.requestStop();
+    }
+
+    /** Why the run was cut short, or null when its tasks ended by themselves. */
+    public StopCause stopCause() {
+        return runLimits.cause();
+    }
+
+    /** Instructions executed on all CPUs so far, or -1 when they are not counted. */
+    public long instructions() {
+        return runLimits.instructions();
+    }
+
+    /** kernel.threads-max: the most tasks this machine holds at once. */
+    public int maxThreads() {
+        return procs.maxThreads();
+    }
+
+    /** Frames in use that no process owns: page-cache pages of the program and the zero page excluded. */
+    public long framesInUse() {
+        PageAllocator a = env.allocator();
+        return a.nrManagedPages() - a.nrFreePages();
+    }
+
+    /** Tasks the machine keeps an entry for: live ones, zombies, and those gone since the scheduler last looked. */
+    public int tasksKept() {
+        return procs.all().size();
+    }
+
+    /** The guest's file namespace (its tmpfs holds pages after a run). */
+    public Vfs vfs() {
+        return vfs;
+    }
+
+    @Override
+    public void close() {
+        vfs.tmpfs().kill(); // unmount: files still linked free their pages (while the CPUs can still drop their code)
+        for (ArchCpu c : cpus) c.close();
+        env.mem().close();
+    }
+}

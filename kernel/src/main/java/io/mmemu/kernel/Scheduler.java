@@ -1,0 +1,237 @@
+package io.mmemu.kernel;
+
+import io.mmemu.kernel.arch.ArchCpu;
+import io.mmemu.kernel.arch.RunOutcome;
+import io.mmemu.mm.task.Task;
+import java.io.PrintStream;
+
+/**
+ * Which task runs on which CPU, and when: per-CPU run queues, time slices counted in
+ * instructions, and the context switch.
+ *
+ * <h2>Determinism</h2>
+ * One host thread drives every CPU in a fixed order: CPU 0 runs its current task for one time
+ * slice (or until it sleeps, yields or exits), then CPU 1, and so on round the CPUs. A time slice
+ * is a count of instructions ({@link #quantum}), never wall time, so a run is the same every time.
+ *
+ * <h2>Run queues</h2>
+ * A task joins a CPU's run queue when it is created (the CPU with the fewest live tasks, the
+ * lowest-numbered on a tie) and stays there: there is no load balancing, so a task's registers
+ * live in its own CPU's engine. Each CPU takes its tasks round robin in tid order.
+ *
+ * <h2>Time slices</h2>
+ * A task alone in the machine runs without a limit (counting instructions costs time); once a
+ * second task exists every run is limited to the quantum, the timer tick. The limit depends on
+ * the tasks that exist, not on those runnable: Unicorn counts with a code hook, and adding or
+ * removing a hook drops all translated code, which cost 4x on a program whose threads sleep and
+ * wake often. A task that creates or wakes another asks for a reschedule, so the running task
+ * stops at its next return to user mode and the scheduler looks again at once.
+ *
+ * <h2>Idle</h2>
+ * A CPU with nothing to run is idle: its engine does not run, and it keeps the mm it last ran
+ * loaded, as Linux's idle task does (lazy TLB: the idle task has no mm of its own).
+ *
+ * <h2>Limits</h2>
+ * While a limit needs looking at ({@link RunLimits}: an instruction budget or a stop another
+ * thread may request; {@link CpuTimers}: a finite RLIMIT_CPU), even a task alone runs in time
+ * slices, each ending no later than the next limit, and CPU time is charged to the task after
+ * every run. A run that must stop ends with every task left killed (SIGKILL, silently).
+ *
+ * <h2>Deadlock</h2>
+ * When no CPU has anything to run, the machine's clock jumps to the earliest futex timeout, if
+ * any; otherwise every task left sleeps forever and is killed (the host would hang).
+ */
+final class Scheduler {
+    /** The default time slice in instructions. */
+    static final long DEFAULT_QUANTUM = 200_000;
+
+    private final ArchCpu[] cpus;
+    private final Processes procs;
+    private final LinuxSyscalls syscalls;
+    private final PrintStream log;
+    private final long quantum;
+    /** Each CPU's current task (possibly exited or asleep until the CPU picks again), or null when idle. */
+    private final Processes.Proc[] running;
+    /** The CPU running now (or last): where the kernel work of a syscall or fault happens. */
+    private int currentCpu;
+    /** The task whose registers each CPU's engine holds (an idle CPU still holds its last task's). */
+    private final Processes.Proc[] loaded;
+    private final RunLimits limits;
+    private final CpuTimers cpuTimers;
+
+    Scheduler(ArchCpu[] cpus, Processes procs, LinuxSyscalls syscalls, PrintStream log, long quantum, RunLimits limits) {
+        this.cpus = cpus;
+        this.limits = limits;
+        this.cpuTimers = syscalls.cpuTimers();
+        this.procs = procs;
+        this.syscalls = syscalls;
+        this.log = log;
+        this.quantum = quantum;
+        this.running = new Processes.Proc[cpus.length];
+        this.loaded = new Processes.Proc[cpus.length];
+    }
+
+    /** Puts a new task on the run queue of the CPU with the fewest live tasks. */
+    void enqueueNew(Processes.Proc p) {
+        int[] load = new int[cpus.length];
+        for (Processes.Proc q : procs.all()) if (q != p && q.alive()) load[q.cpu]++;
+        int best = 0;
+        for (int i = 1; i < cpus.length; i++) if (load[i] < load[best]) best = i;
+        p.cpu = best;
+    }
+
+    /** The first task, already loaded on CPU 0 by exec. */
+    void startFirst(Processes.Proc p) {
+        p.cpu = 0;
+        running[0] = p;
+        loaded[0] = p;
+    }
+
+    /** The CPU executing kernel work now: the one whose task is running, else the last one that ran. */
+    int currentCpu() {
+        return currentCpu;
+    }
+
+    ArchCpu cpuOf(Processes.Proc p) {
+        return cpus[p.cpu];
+    }
+
+    /**
+     * Runs every task until none is left. Returns how the process of {@code first} ended: its
+     * exit status, or the fatal signal and where it struck.
+     */
+    RunOutcome run(Task first) {
+        RunOutcome firstKilled = null;
+        while (true) {
+            boolean ran = false;
+            if (limits.mustStop()) {
+                if (killAll(first) && firstKilled == null) firstKilled = RunOutcome.killed(Signals.SIGKILL, 0, null);
+                break;
+            }
+            if (cpuTimers.armed()) cpuTimers.startCounting(cpus);
+            for (int i = 0; i < cpus.length; i++) {
+                if (limits.mustStop()) break;
+                Processes.Proc cur = running[i];
+                Processes.Proc next = runnable(cur) && !cur.yielded && !cur.preempted ? cur : pickNext(i, cur);
+                if (cur != null) cur.yielded = cur.preempted = false;
+                if (next == null) {
+                    // Idle: the idle task has no mm; the last one stays loaded, lazily (enter_lazy_tlb()).
+                    if (running[i] != null) {
+                        currentCpu = i;
+                        cpus[i].enterLazyTlb();
+                    }
+                    running[i] = null;
+                    continue;
+                }
+                currentCpu = i;
+                if (next != loaded[i]) contextSwitch(cpus[i], loaded[i], next);
+                else if (cpus[i].current() != next.task) cpus[i].switchTo(next.task); // back from idle
+                loaded[i] = next;
+                running[i] = next;
+                RunOutcome o = cpus[i].run(timeSlice(next.task));
+                cpuTimers.account(cpus[i], next.task);
+                ran = true;
+                Task t = next.task;
+                if (o.switched()) {
+                    next.preempted = o.preempted();
+                    continue;
+                }
+                if (o.killed()) {
+                    t.killBySignal(o.signal());
+                    procs.zapOtherThreads(t); // a fatal signal kills the whole group (do_group_exit)
+                    if (t.tgid() == first.tgid()) firstKilled = o;
+                }
+                taskExited(next);
+            }
+            syscalls.futexes().forgetExited();
+            procs.forgetReaped();
+            if (ran || limits.mustStop()) continue;
+            if (procs.aliveCount() == 0) break;
+            long deadline = syscalls.futexes().earliestDeadline();
+            if (deadline >= 0) {
+                syscalls.advanceClockTo(deadline);
+                syscalls.futexes().expire(deadline);
+                continue;
+            }
+            for (Processes.Proc stuck : procs.alive()) {
+                if (!stuck.alive()) continue; // went with a thread of its group killed before it
+                log.println("mmemu: pid " + stuck.task.pid() + " (" + stuck.task.comm()
+                        + ") sleeps forever with nothing left to wake it: killed");
+                stuck.task.killBySignal(9);
+                procs.zapOtherThreads(stuck.task);
+                if (stuck.task.tgid() == first.tgid() && firstKilled == null) firstKilled = RunOutcome.killed(9, 0, null);
+                taskExited(stuck);
+            }
+            break;
+        }
+        procs.releaseAll();
+        return firstKilled != null ? firstKilled : RunOutcome.exited(first.exitCode());
+    }
+
+    /**
+     * The instructions {@code t} may run before the scheduler looks again: unlimited (0) for a
+     * task alone, else the quantum, cut at the next limit that needs a look.
+     */
+    private long timeSlice(Task t) {
+        boolean limited = limits.needsTimeSlices() || cpuTimers.armed();
+        if (procs.aliveCount() <= 1 && !limited) return 0;
+        long slice = Math.min(quantum, limits.instructionsLeft());
+        if (cpuTimers.armed()) slice = Math.min(slice, cpuTimers.untilNextLimit(t, syscalls.rlimits()));
+        return Math.max(1, slice);
+    }
+
+    /**
+     * The end of a run cut short ({@link RunLimits}): every task left is killed, as SIGKILL would.
+     * Returns whether the process of {@code first} was among them.
+     */
+    private boolean killAll(Task first) {
+        boolean firstKilled = false;
+        for (Processes.Proc p : procs.alive()) {
+            if (!p.alive()) continue; // went with its group
+            firstKilled |= p.task.tgid() == first.tgid();
+            p.task.killBySignal(Signals.SIGKILL);
+            procs.zapOtherThreads(p.task);
+            taskExited(p);
+        }
+        return firstKilled;
+    }
+
+    /** The rest of do_exit() once a task has exited: its group's exit and, for the last thread, the files. */
+    private void taskExited(Processes.Proc p) {
+        if (procs.exitThread(p)) syscalls.exitProcess(p.task);
+    }
+
+    private static boolean runnable(Processes.Proc p) {
+        return p != null && p.alive() && !p.sleeping;
+    }
+
+    /** The next runnable task of CPU {@code cpu}'s queue after {@code from} in tid order, wrapping round (possibly {@code from} itself). */
+    private Processes.Proc pickNext(int cpu, Processes.Proc from) {
+        Processes.Proc first = null;
+        Processes.Proc after = null;
+        int fromTid = from == null ? Integer.MIN_VALUE : from.task.pid();
+        for (Processes.Proc p : procs.all()) {
+            if (p.cpu != cpu || p.sleeping || !p.alive()) continue;
+            if (first == null) first = p;
+            if (after == null && p.task.pid() > fromTid) after = p;
+        }
+        return after != null ? after : first;
+    }
+
+    /** Models context_switch(), kernel/sched/core.c: park {@code from}'s registers (if it lives on), load {@code to}'s and its mm. */
+    private static void contextSwitch(ArchCpu cpu, Processes.Proc from, Processes.Proc to) {
+        if (from != null && from.alive()) {
+            if (from.ctx == null) from.ctx = cpu.regs().saveContext();
+            else from.ctx.save();
+        }
+        if (to.startRegs != null) {
+            cpu.regs().set(to.startRegs);
+            cpu.regs().setFpu(to.startFpu);
+            to.startRegs = null;
+            to.startFpu = null;
+        } else {
+            to.ctx.restore();
+        }
+        cpu.switchTo(to.task);
+    }
+}

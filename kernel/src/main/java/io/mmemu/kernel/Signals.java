@@ -1,0 +1,258 @@
+package io.mmemu.kernel;
+
+import io.mmemu.kernel.arch.ArchCpu;
+import io.mmemu.kernel.arch.FpuState;
+import io.mmemu.kernel.arch.PtRegs;
+import io.mmemu.mm.task.SigInfo;
+import io.mmemu.mm.task.Task;
+import io.mmemu.mm.uaccess.UserAccess;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Signals as x86-64 Linux delivers them (kernel/signal.c, arch/x86/kernel/signal.c, signal_64.c).
+ *
+ * <ol>
+ *   <li>Sending sets the signal pending (standard signals do not queue: a second one while the
+ *       first is pending is merged). force_sig_fault(), for a fault the task caused, first resets
+ *       the handler to the default and unblocks the signal when it is blocked or ignored.</li>
+ *   <li>At each return to user mode (exit_to_user_mode), get_signal() takes pending, unblocked
+ *       signals, synchronous ones (the faults) first, then the lowest number; the default action
+ *       kills, ignores (SIGCHLD, SIGURG, SIGWINCH, SIGCONT) or, for stop signals, is treated as
+ *       ignored (no job control here).</li>
+ *   <li>handle_signal() → setup_rt_frame(): below the red zone, the fxsave area (64-byte
+ *       aligned), then struct rt_sigframe {pretcode, ucontext, siginfo} aligned so that RSP+8 is
+ *       16-byte aligned at the handler; RDI = signo, RSI = &info, RDX = &uc, RAX = 0, RIP = the
+ *       handler; the blocked set grows by sa_mask and the signal (unless SA_NODEFER);
+ *       SA_RESETHAND resets the handler.</li>
+ *   <li>rt_sigreturn restores the registers, the SSE state and the blocked set from the frame.</li>
+ * </ol>
+ * A frame that cannot be written (bad stack) ends in SIGSEGV, as force_sigsegv() does.
+ */
+final class Signals {
+    static final int SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
+            SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23,
+            SIGXCPU = 24, SIGWINCH = 28, SIGSYS = 31;
+    static final long SIG_DFL = 0, SIG_IGN = 1;
+    static final long SA_SIGINFO = 4, SA_RESTORER = 0x04000000, SA_ONSTACK = 0x08000000, SA_NODEFER = 0x40000000,
+            SA_RESETHAND = 0x80000000L;
+    /** Signals handled before others when several are pending (SYNCHRONOUS_MASK). */
+    static final long SYNCHRONOUS_MASK = bit(SIGSEGV) | bit(SIGBUS) | bit(SIGILL) | bit(SIGTRAP) | bit(SIGFPE) | bit(SIGSYS);
+    static final long UNBLOCKABLE = bit(SIGKILL) | bit(SIGSTOP);
+
+    /** struct rt_sigframe layout: pretcode, then struct ucontext (304 bytes), then siginfo (128). */
+    static final int UC_OFFSET = 8, UC_MCONTEXT = 40, UC_SIGMASK = 296, INFO_OFFSET = 312, FRAME_SIZE = 440;
+    static final int FXSAVE_SIZE = 512;
+    /** uc_flags for 64-bit frames without XSAVE: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS. */
+    static final long UC_FLAGS = 0x2 | 0x4;
+    static final int SS_DISABLE = 2;
+
+    /** struct sigcontext_64: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, then eflags, 8 bytes each. */
+    static final int SIGCONTEXT_REGS = 18;
+    /** The eflags bits sigreturn may restore (FIX_EFLAGS): AC OF DF TF SF ZF AF PF CF RF. */
+    private static final long FIX_EFLAGS = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000;
+
+    private final UserAccess uaccess;
+    /** The registers of the task a signal is delivered to or returns from (one thread drives the machine). */
+    private final PtRegs regs = new PtRegs();
+    private final FpuState fpu = new FpuState();
+
+    Signals(UserAccess uaccess) {
+        this.uaccess = uaccess;
+    }
+
+    static long bit(int sig) {
+        return 1L << (sig - 1);
+    }
+
+    /** Models send_signal_locked() for one task: pending unless ignored; a pending standard signal is not queued twice. */
+    static void send(Task t, SigInfo info) {
+        int sig = info.signo();
+        if (sig == SIGKILL || sig == SIGSTOP || t.sigHandler[sig] != SIG_IGN || (t.blocked & bit(sig)) != 0) {
+            if ((t.pending & bit(sig)) == 0) t.pendingInfo[sig] = info;
+            t.pending |= bit(sig);
+        }
+    }
+
+    /** Models force_sig_fault(): a signal the task cannot block or ignore away. */
+    static void forceSigFault(Task t, SigInfo info) {
+        int sig = info.signo();
+        if (t.sigHandler[sig] == SIG_IGN || (t.blocked & bit(sig)) != 0) {
+            t.sigHandler[sig] = SIG_DFL;
+            t.blocked &= ~bit(sig);
+        }
+        t.pendingInfo[sig] = info; // a fault's own siginfo wins over an earlier kill()
+        t.pending |= bit(sig);
+    }
+
+    /** Whether a default action is to ignore (sig_kernel_ignore) — or stop, which is treated as ignore here. */
+    static boolean defaultIgnores(int sig) {
+        return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT || sig == SIGSTOP || sig == SIGTSTP
+                || sig == SIGTTIN || sig == SIGTTOU;
+    }
+
+    /**
+     * Models exit_to_user_mode_loop()'s signal part: delivers every pending unblocked signal.
+     * Returns 0, or the signal whose default action kills the task (its siginfo stays in pendingInfo).
+     */
+    int doSignal(ArchCpu cpu, Task t) {
+        while (true) {
+            long deliverable = t.pending & ~(t.blocked & ~UNBLOCKABLE);
+            if (deliverable == 0) return 0;
+            long sync = deliverable & SYNCHRONOUS_MASK;
+            int sig = Long.numberOfTrailingZeros(sync != 0 ? sync : deliverable) + 1;
+            t.pending &= ~bit(sig);
+            SigInfo info = t.pendingInfo[sig];
+            if (info == null) info = SigInfo.user(sig, SigInfo.SI_KERNEL, 0, 0);
+            long handler = sig == SIGKILL || sig == SIGSTOP ? SIG_DFL : t.sigHandler[sig];
+            if (handler == SIG_IGN) continue;
+            if (handler == SIG_DFL) {
+                if (defaultIgnores(sig)) continue;
+                t.pendingInfo[sig] = info;
+                return sig;
+            }
+            if (!setupRtFrame(cpu, t, sig, info, handler)) {
+                forceSigFault(t, SigInfo.fault(SIGSEGV, SigInfo.SI_KERNEL, 0, 0, 0));
+                if (t.sigHandler[SIGSEGV] != SIG_DFL && sig != SIGSEGV) continue;
+                t.pending &= ~bit(SIGSEGV);
+                t.pendingInfo[SIGSEGV] = SigInfo.fault(SIGSEGV, SigInfo.SI_KERNEL, 0, 0, 0);
+                return SIGSEGV;
+            }
+            t.pendingInfo[sig] = null;
+        }
+    }
+
+    /** Models setup_rt_frame() / x64_setup_rt_frame(); false when the frame cannot be written. */
+    private boolean setupRtFrame(ArchCpu cpu, Task t, int sig, SigInfo info, long handler) {
+        cpu.regs().get(regs);
+        long sp = regs.rsp - 128; // the red zone
+        sp -= FXSAVE_SIZE;
+        long fpstate = sp & ~63L;
+        sp = fpstate - FRAME_SIZE;
+        long frame = (sp & ~15L) - 8;
+
+        long flags = t.sigFlags[sig];
+        ByteBuffer f = ByteBuffer.allocate(FRAME_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        f.putLong(0, (flags & SA_RESTORER) != 0 ? t.sigRestorer[sig] : 0);
+        f.putLong(UC_OFFSET, UC_FLAGS);
+        f.putLong(UC_OFFSET + 8, 0); // uc_link
+        f.putLong(UC_OFFSET + 16, 0).putInt(UC_OFFSET + 24, SS_DISABLE).putLong(UC_OFFSET + 32, 0); // uc_stack
+        int mc = UC_OFFSET + UC_MCONTEXT;
+        putSigcontext(f, mc, regs);
+        f.putShort(mc + 144, (short) 0x33).putShort(mc + 146, (short) 0).putShort(mc + 148, (short) 0)
+                .putShort(mc + 150, (short) 0x2b); // cs gs fs ss
+        f.putLong(mc + 152, info.isFault() ? info.errorCode() : 0);
+        f.putLong(mc + 160, info.isFault() ? info.trapno() : 0);
+        f.putLong(mc + 168, t.blocked); // oldmask
+        f.putLong(mc + 176, info.signo() == SIGSEGV || info.signo() == SIGBUS ? info.addr() : 0); // cr2
+        f.putLong(mc + 184, fpstate);
+        f.putLong(UC_OFFSET + UC_SIGMASK, t.blocked);
+        writeSiginfo(f, INFO_OFFSET, info);
+
+        cpu.regs().getFpu(fpu);
+        byte[] fx = saveFpstate(fpu);
+        if (uaccess.copyToUser(t.mm(), fpstate, fx, 0, fx.length) < 0) return false;
+        if (uaccess.copyToUser(t.mm(), frame, f.array(), 0, FRAME_SIZE) < 0) return false;
+
+        // signal_setup_done(): block sa_mask and, unless SA_NODEFER, the signal itself.
+        t.blocked |= t.sigMask[sig] | ((flags & SA_NODEFER) != 0 ? 0 : bit(sig));
+        t.blocked &= ~UNBLOCKABLE;
+        if ((flags & SA_RESETHAND) != 0) t.sigHandler[sig] = SIG_DFL;
+
+        regs.rdi = sig;
+        regs.rsi = frame + INFO_OFFSET;
+        regs.rdx = frame + UC_OFFSET;
+        regs.rax = 0;
+        regs.rsp = frame;
+        regs.rip = handler;
+        regs.eflags &= ~(0x400L | 0x100L | 0x10000L); // clear DF TF RF
+        cpu.regs().set(regs);
+        return true;
+    }
+
+    /** Writes the registers of struct sigcontext_64 (in its order) at {@code at}. */
+    private static void putSigcontext(ByteBuffer f, int at, PtRegs r) {
+        long[] v = {r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.rdi, r.rsi, r.rbp, r.rbx, r.rdx, r.rax, r.rcx,
+                r.rsp, r.rip, r.eflags};
+        for (int i = 0; i < SIGCONTEXT_REGS; i++) f.putLong(at + 8 * i, v[i]);
+    }
+
+    /** Reads the registers of struct sigcontext_64 at {@code at} into {@code r}, eflags as saved. */
+    private static void getSigcontext(ByteBuffer f, int at, PtRegs r) {
+        r.r8 = f.getLong(at);
+        r.r9 = f.getLong(at + 8);
+        r.r10 = f.getLong(at + 16);
+        r.r11 = f.getLong(at + 24);
+        r.r12 = f.getLong(at + 32);
+        r.r13 = f.getLong(at + 40);
+        r.r14 = f.getLong(at + 48);
+        r.r15 = f.getLong(at + 56);
+        r.rdi = f.getLong(at + 64);
+        r.rsi = f.getLong(at + 72);
+        r.rbp = f.getLong(at + 80);
+        r.rbx = f.getLong(at + 88);
+        r.rdx = f.getLong(at + 96);
+        r.rax = f.getLong(at + 104);
+        r.rcx = f.getLong(at + 112);
+        r.rsp = f.getLong(at + 120);
+        r.rip = f.getLong(at + 128);
+        r.eflags = f.getLong(at + 136);
+    }
+
+    /** struct siginfo: signo, errno, code, then the union (si_addr, or si_pid/si_uid, or SIGCHLD's status). */
+    private static void writeSiginfo(ByteBuffer f, int at, SigInfo info) {
+        f.putInt(at, info.signo()).putInt(at + 4, 0).putInt(at + 8, info.code());
+        if (info.isFault()) {
+            f.putLong(at + 16, info.addr());
+        } else {
+            f.putInt(at + 16, info.pid()).putInt(at + 20, info.uid());
+            if (info.signo() == SIGCHLD) f.putInt(at + 24, info.status());
+        }
+    }
+
+    /** The fxsave image (struct fxregs_state) of {@code fpu} (x87 registers left at their reset values). */
+    private static byte[] saveFpstate(FpuState fpu) {
+        ByteBuffer b = ByteBuffer.allocate(FXSAVE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        b.putShort(0, (short) fpu.fpcw);
+        b.putShort(2, (short) fpu.fpsw);
+        b.putInt(24, fpu.mxcsr);
+        b.putInt(28, 0xffff); // MXCSR_MASK
+        for (int i = 0; i < 16; i++) b.putLong(160 + 16 * i, fpu.xmm[2 * i]).putLong(168 + 16 * i, fpu.xmm[2 * i + 1]);
+        return b.array();
+    }
+
+    /**
+     * Models SYSCALL_DEFINE0(rt_sigreturn): RSP points just past pretcode; restore the registers,
+     * the SSE state and the blocked set saved in the frame. False when the frame is unreadable
+     * (the task then gets SIGSEGV).
+     */
+    boolean rtSigreturn(ArchCpu cpu, Task t) {
+        cpu.regs().get(regs);
+        long frame = regs.rsp - 8;
+        byte[] raw = new byte[FRAME_SIZE];
+        if (uaccess.copyFromUser(t.mm(), raw, 0, frame, FRAME_SIZE) < 0) return false;
+        ByteBuffer f = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        int mc = UC_OFFSET + UC_MCONTEXT;
+        long current = regs.eflags;
+        getSigcontext(f, mc, regs);
+        regs.eflags = (current & ~FIX_EFLAGS) | (regs.eflags & FIX_EFLAGS);
+        long fpstate = f.getLong(mc + 184);
+        if (fpstate != 0) {
+            byte[] fx = new byte[FXSAVE_SIZE];
+            if (uaccess.copyFromUser(t.mm(), fx, 0, fpstate, FXSAVE_SIZE) < 0) return false;
+            ByteBuffer b = ByteBuffer.wrap(fx).order(ByteOrder.LITTLE_ENDIAN);
+            // MXCSR and XMM0-15 come back from the image; the x87 control and status words stay
+            // as the handler left them (Linux's fxrstor would restore them as well).
+            cpu.regs().getFpu(fpu);
+            fpu.mxcsr = b.getInt(24) & 0xffff;
+            for (int i = 0; i < 16; i++) {
+                fpu.xmm[2 * i] = b.getLong(160 + 16 * i);
+                fpu.xmm[2 * i + 1] = b.getLong(168 + 16 * i);
+            }
+            cpu.regs().setFpu(fpu);
+        }
+        cpu.regs().set(regs);
+        t.blocked = f.getLong(UC_OFFSET + UC_SIGMASK) & ~UNBLOCKABLE;
+        return true;
+    }
+}

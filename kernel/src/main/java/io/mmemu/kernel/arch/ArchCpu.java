@@ -1,0 +1,62 @@
+package io.mmemu.kernel.arch;
+
+import io.mmemu.mm.task.Task;
+
+/**
+ * One CPU as the kernel sees it: everything the kernel model asks of a CPU, and nothing of how
+ * the CPU executes (the emulator's is a Unicorn engine; the kernel's tests use one that holds its
+ * registers in memory). The other half of the boundary is {@link SyscallHandler}, the kernel as the
+ * CPU sees it.
+ *
+ * <p>Registers cross the boundary only through {@link #regs}, as values: {@link PtRegs} (the
+ * user registers) and {@link FpuState} (the FPU/SSE state), read and written whole, and the
+ * opaque {@link ArchRegs.Context} that parks a task's registers while it is off the CPU. The
+ * kernel writes registers only between runs ({@link SyscallHandler#exitToUserMode}): a syscall's
+ * result goes back through the {@code PtRegs} the CPU passed to {@link SyscallHandler#syscall},
+ * which the CPU loads itself.
+ *
+ * <p>Every call comes from the one thread that drives the machine.
+ */
+public interface ArchCpu extends AutoCloseable {
+    /** The CPU's number, 0 to the machine's CPU count - 1. */
+    int id();
+
+    /** The task running here, or null when the CPU is idle. */
+    Task current();
+
+    /**
+     * Makes {@code task} current and loads its mm (switch_mm_irqs_off()); its registers are
+     * loaded separately ({@link ArchRegs#set} or {@link ArchRegs.Context#restore}).
+     */
+    void switchTo(Task task);
+
+    /** Models enter_lazy_tlb(): nothing to run; the mm last run stays loaded, lazily. */
+    void enterLazyTlb();
+
+    /**
+     * Runs the current task until it exits, is killed or gives up the CPU, or, when
+     * {@code quantum} is positive, until about that many instructions have run (0: no limit).
+     * The CPU calls the kernel ({@link SyscallHandler}) for syscalls, faults and every return to
+     * user mode on the way.
+     */
+    RunOutcome run(long quantum);
+
+    /** The current task gives up the CPU at its next return to user mode (it sleeps or yields). */
+    void requestReschedule();
+
+    /** Whether {@link #requestReschedule} was called since the current run began. */
+    boolean rescheduleRequested();
+
+    /** Instructions executed so far, or -1 when this CPU does not count them. */
+    long instructions();
+
+    /** Counts instructions from now on (a no-op when it already does); only between runs. */
+    void countInstructions();
+
+    /** The registers of the task running here (or last run here). */
+    ArchRegs regs();
+
+    /** Frees the CPU. */
+    @Override
+    void close();
+}

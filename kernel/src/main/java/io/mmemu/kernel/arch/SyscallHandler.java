@@ -1,0 +1,42 @@
+package io.mmemu.kernel.arch;
+
+import io.mmemu.mm.task.Task;
+
+/** The kernel as a CPU sees it: the syscall entry, faults, and the return to user mode. */
+public interface SyscallHandler {
+    /**
+     * Models do_syscall_64(): handles the syscall whose number ({@code origRax}) and arguments
+     * ({@code rdi rsi rdx r10 r8 r9}) are in {@code regs}, filled by the CPU as {@link PtRegs}
+     * says, and leaves the result in {@code regs.rax}. Called from inside the CPU's run (the
+     * {@code syscall} instruction's hook), so the CPU loads back only {@code rax}, {@code rcx},
+     * {@code r11} and, when they changed, {@code fsBase} and {@code gsBase}: work that moves
+     * {@code rip} (restart, sigreturn, execve, signal delivery) waits for {@link #exitToUserMode}.
+     * Must not allocate on its common paths. Returns true when the CPU must stop its run so that
+     * the kernel gets there (the task exited, sleeps, or has work pending).
+     */
+    boolean syscall(ArchCpu cpu, Task task, PtRegs regs);
+
+    /**
+     * A fault the task caused and the model could not resolve (force_sig_fault()): {@code trapno}
+     * is the x86 exception vector (14 for a page fault), {@code ip} the faulting instruction.
+     */
+    void forceSigFault(Task task, io.mmemu.mm.fault.FaultResult.Signal signal, int trapno, long ip);
+
+    /**
+     * Models exit_to_user_mode(), called by the CPU whenever its run stopped and before it runs
+     * the task again: deferred work of the last syscall (restart, rt_sigreturn, execve) and the
+     * delivery of pending signals, which may point the registers at a handler. Returns 0, or the
+     * signal whose default action kills the task.
+     */
+    int exitToUserMode(ArchCpu cpu, Task task);
+
+    /**
+     * Models pagefault_out_of_memory() → out_of_memory(): a page fault of {@code task} found no
+     * memory. The kernel picks the process with the highest badness and sends it SIGKILL; the
+     * faulting task then retries its fault (or dies, if it was the one chosen).
+     */
+    void outOfMemory(ArchCpu cpu, Task task);
+
+    /** The siginfo of the signal that killed the task, for the report. */
+    io.mmemu.mm.task.SigInfo killInfo(Task task, int signo);
+}

@@ -1,0 +1,114 @@
+package io.mmemu.kernel.fs;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * A process's file-descriptor table (struct files_struct): descriptors are the lowest free
+ * numbers (alloc_fd()), each with its close-on-exec flag. The caller passes the end, the
+ * process's RLIMIT_NOFILE soft limit, so that a raised limit lets more descriptors be opened
+ * and a lowered one refuses new ones above it (EMFILE) while those already open stay.
+ *
+ * <p>As in fs/file.c, the open descriptors are a bitmap searched from {@code nextFd}, the lowest
+ * descriptor that may be free, so that opening a million descriptors in a row is linear.
+ */
+public final class FdTable {
+    /** RLIMIT_NOFILE's default soft limit (INR_OPEN_CUR). */
+    public static final int NOFILE = 1024;
+    static final int EMFILE = 24;
+
+    private final List<OpenFile> files = new ArrayList<>();
+    private final List<Boolean> cloexec = new ArrayList<>();
+    /** open_fds: which descriptors are in use. */
+    private final BitSet openFds = new BitSet();
+    /** files->next_fd: no descriptor below it is free. */
+    private int nextFd;
+    /** Called when an open file loses its last descriptor (__fput()): pipes notice closed ends. */
+    private final java.util.function.Consumer<OpenFile> onRelease;
+
+    public FdTable(java.util.function.Consumer<OpenFile> onRelease) {
+        this.onRelease = onRelease;
+    }
+
+    private void put(OpenFile f) {
+        if (f.put()) onRelease.accept(f);
+    }
+
+    /** Installs {@code f} at the lowest free descriptor below {@code end} (alloc_fd(), fd_install()); -EMFILE when none is left. */
+    public int install(OpenFile f, boolean closeOnExec, int end) {
+        return installFrom(0, f, closeOnExec, end);
+    }
+
+    /** dup_fd() for fork: the same open files (shared offsets), each referenced once more. */
+    public FdTable copy() {
+        FdTable t = new FdTable(onRelease);
+        for (int fd = openFds.nextSetBit(0); fd >= 0; fd = openFds.nextSetBit(fd + 1)) {
+            t.installAt(fd, files.get(fd), cloexec.get(fd));
+        }
+        t.nextFd = nextFd;
+        return t;
+    }
+
+    /** Closes every descriptor (exit_files()). */
+    public void closeAll() {
+        for (int fd = openFds.nextSetBit(0); fd >= 0; fd = openFds.nextSetBit(fd + 1)) close(fd);
+    }
+
+    /** Closes the close-on-exec descriptors (do_close_on_exec()). */
+    public void closeOnExec() {
+        for (int fd = openFds.nextSetBit(0); fd >= 0; fd = openFds.nextSetBit(fd + 1)) {
+            if (cloexec.get(fd)) close(fd);
+        }
+    }
+
+    /**
+     * Models alloc_fd(start, end): installs {@code f} at the lowest free descriptor not below
+     * {@code min} and below {@code end} (F_DUPFD); -EMFILE when there is none.
+     */
+    public int installFrom(int min, OpenFile f, boolean closeOnExec, int end) {
+        int fd = openFds.nextClearBit(Math.max(min, nextFd));
+        if (fd >= end) return -EMFILE;
+        installAt(fd, f, closeOnExec);
+        if (min <= nextFd) nextFd = fd + 1;
+        return fd;
+    }
+
+    /** Puts {@code f} at {@code fd}, closing what was there (dup2). */
+    public void installAt(int fd, OpenFile f, boolean closeOnExec) {
+        while (files.size() <= fd) {
+            files.add(null);
+            cloexec.add(false);
+        }
+        OpenFile old = files.get(fd);
+        f.get();
+        files.set(fd, f);
+        cloexec.set(fd, closeOnExec);
+        openFds.set(fd);
+        if (old != null) put(old);
+    }
+
+    /** The open file at {@code fd}, or null (EBADF). */
+    public OpenFile get(long fd) {
+        return fd >= 0 && fd < files.size() ? files.get((int) fd) : null;
+    }
+
+    /** close(): false when {@code fd} was not open (EBADF). */
+    public boolean close(long fd) {
+        OpenFile f = get(fd);
+        if (f == null) return false;
+        files.set((int) fd, null);
+        openFds.clear((int) fd);
+        if (fd < nextFd) nextFd = (int) fd; // __put_unused_fd()
+        put(f);
+        return true;
+    }
+
+    public boolean closeOnExec(int fd) {
+        return cloexec.get(fd);
+    }
+
+    public void setCloseOnExec(int fd, boolean value) {
+        cloexec.set(fd, value);
+    }
+}

@@ -1,0 +1,98 @@
+package io.mmemu.kernel.fs;
+
+import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.MappedFile;
+import io.mmemu.mm.vma.Shmem;
+
+/**
+ * A regular file of the {@link Tmpfs} (an inode with its shmem_inode_info): its mode and link
+ * count here, its bytes in the page cache of its {@link MappedFile}, which its mappings share.
+ * The MappedFile's reference count keeps it: one for the directory entry while linked, one per
+ * open file, one per mapping; the last one frees its pages.
+ */
+public final class TmpfsInode {
+    /** MAX_LFS_FILESIZE: tmpfs's s_maxbytes. */
+    public static final long MAX_LFS_FILESIZE = Long.MAX_VALUE;
+
+    private final Tmpfs sb;
+    private final MappedFile file;
+    private int mode;
+    private int nlink;
+
+    TmpfsInode(Tmpfs sb, MappedFile file, int mode) {
+        this.sb = sb;
+        this.file = file;
+        this.mode = mode;
+    }
+
+    /** The object its mappings map and its page cache. */
+    public MappedFile file() {
+        return file;
+    }
+
+    /** st_mode: S_IFREG and the permission bits. */
+    public int mode() {
+        return mode;
+    }
+
+    /** Models shmem_getattr() → generic_fillattr(): st_blocks counts the pages in the page cache, 8 sectors each. */
+    public Stat stat() {
+        return new Stat(Tmpfs.DEV, file.ino(), nlink, mode, 0, 0, 0, file.size(), 4096, file.nrCachedPages() * 8,
+                Tmpfs.EPOCH, 0, Tmpfs.EPOCH, 0, Tmpfs.EPOCH, 0);
+    }
+
+    public long size() {
+        return file.size();
+    }
+
+    /** Models shmem_file_read_iter(). */
+    public int read(long pos, byte[] dst, int off, int len) {
+        return Shmem.read(sb.env(), file, pos, dst, off, len);
+    }
+
+    /** Models shmem_file_write_iter() for bytes already copied from the user: the count written or -errno. */
+    public long write(long pos, byte[] src, int off, int len) {
+        if (pos + len < 0 || pos + len > MAX_LFS_FILESIZE) return -Errno.EFBIG;
+        return Shmem.write(sb.env(), file, pos, src, off, len);
+    }
+
+    /** Models shmem_setattr() with ATTR_SIZE (after do_truncate()'s checks): 0 or -errno. */
+    public long setSize(long length) {
+        if (length < 0) return -Errno.EINVAL;
+        if (length > MAX_LFS_FILESIZE) return -Errno.EFBIG;
+        Shmem.setSize(sb.env(), file, length);
+        return 0;
+    }
+
+    /** Models shmem_setattr() with ATTR_MODE (chmod_common()): the file type stays, the permission bits change. */
+    public void chmod(int newMode) {
+        mode = Stat.S_IFREG | (newMode & 07777);
+    }
+
+    int nlink() {
+        return nlink;
+    }
+
+    /** d_instantiate() of a new entry or link(): one more name, which holds a reference. */
+    void link() {
+        nlink++;
+        file.get();
+    }
+
+    /** Models shmem_unlink() → drop_nlink(), then the dentry's iput(): unlinked while open, it lives on nameless. */
+    void unlink() {
+        nlink--;
+        if (nlink == 0) file.markDeleted();
+        if (file.iput(sb.env())) sb.evicted(this);
+    }
+
+    /** An open file takes the inode (its first descriptor, in {@link OpenFile#get}). */
+    void openRef() {
+        file.get();
+    }
+
+    /** __fput() of an open file: its reference goes, and with the last one the pages. */
+    void closeRef() {
+        if (file.iput(sb.env())) sb.evicted(this);
+    }
+}

@@ -1,0 +1,370 @@
+package io.mmemu.kernel.fs;
+
+import io.mmemu.mm.task.Task;
+import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.MappedFile;
+import io.mmemu.mm.vma.MmEnv;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * The guest's view of files, minimal by design:
+ * <ul>
+ *   <li>procfs: /proc/self/... and /proc/PID/... of the running process (maps, status, exe as
+ *       a link) and the system files the model can generate (slabinfo, meminfo, buddyinfo, vmstat);
+ *       each is generated when opened, as a seq_file would be on its first read;</li>
+ *   <li>a tmpfs at /tmp ({@link Tmpfs}): files in guest memory, writable, mappable shared;</li>
+ *   <li>the running program's own file, by its path;</li>
+ *   <li>anything else read-only from the directory given with --root, never outside it (the
+ *       resolved real path must stay below the root: no escape by "..", absolute links or
+ *       symlinks); without --root, nothing else exists (ENOENT).</li>
+ * </ul>
+ * The guest's working directory is "/". Writes outside /tmp are refused: EROFS for --root files, EACCES for procfs.
+ * The host's special files under --root (FIFOs, sockets, devices) are not opened: EACCES.
+ */
+public final class Vfs {
+    public static final int O_ACCMODE = 3, O_RDONLY = 0, O_CREAT = 0x40, O_EXCL = 0x80, O_TRUNC = 0x200,
+            O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
+
+    private final Path root;
+    private final Map<String, Function<Task, byte[]>> procfs;
+    private final Tmpfs tmpfs;
+    /** Files already read, by host real path: one MappedFile (and page cache) per file, as one inode. */
+    private final Map<String, MappedFile> files = new TreeMap<>();
+
+    /**
+     * @param root   the --root directory, or null
+     * @param procfs the procfs files by name ("self/maps", "slabinfo", ...), each generating its contents for a task
+     * @param env    the memory the tmpfs at /tmp keeps its files in
+     */
+    public Vfs(Path root, Map<String, Function<Task, byte[]>> procfs, MmEnv env) {
+        this.root = root == null ? null : root.toAbsolutePath().normalize();
+        this.procfs = procfs;
+        this.tmpfs = new Tmpfs(env);
+    }
+
+    /** The tmpfs mounted at /tmp. */
+    public Tmpfs tmpfs() {
+        return tmpfs;
+    }
+
+    /** Registers the program file (exec) so that open() of its path shares its page cache. */
+    public void register(MappedFile file) {
+        files.put(file.path().toString(), file);
+    }
+
+    /** Resolves {@code path} against the guest cwd "/": a normalized absolute path. */
+    static String absolute(String path) {
+        String p = path.startsWith("/") ? path : "/" + path;
+        return Path.of(p).normalize().toString();
+    }
+
+    /** Models do_sys_openat2() for this namespace: the open file, or a negative errno as an Integer. */
+    public Object open(String guestPath, int flags, Task task) {
+        return open(guestPath, flags, 0, task);
+    }
+
+    /** {@link #open(String, int, Task)} with the mode a file created by O_CREAT gets (before the umask). */
+    public Object open(String guestPath, int flags, int mode, Task task) {
+        Object r = lookup(guestPath, flags, mode, task);
+        if (r instanceof Integer e && e == -Errno.ENOENT && !guestPath.isEmpty()) {
+            // link_path_walk(): a component that exists but is not a directory makes it ENOTDIR.
+            String path = absolute(guestPath);
+            int slash = path.lastIndexOf('/');
+            if (slash > 0) {
+                Object parent = lookup(path.substring(0, slash), O_RDONLY, 0, task);
+                if (parent instanceof OpenFile pf && !(pf.content() instanceof OpenFile.Directory)) return -Errno.ENOTDIR;
+            }
+        }
+        return r;
+    }
+
+    private Object lookup(String guestPath, int flags, int mode, Task task) {
+        if (guestPath.isEmpty()) return -Errno.ENOENT;
+        String path = absolute(guestPath);
+        // The mount comes first: what lies below it (a --root's tmp, the host's /tmp) is hidden.
+        if (Tmpfs.owns(path)) return tmpfs.open(path, flags, mode, guestPath.endsWith("/"));
+        boolean trailingSlash = guestPath.endsWith("/") && !path.equals("/");
+        if ((flags & O_CREAT) != 0) {
+            // open_last_lookups(): a name to create cannot end in a slash. do_open(): an existing
+            // file is EEXIST with O_EXCL and EISDIR if a directory, before any permission check,
+            // and otherwise opened as it is (O_CREAT creates nothing then).
+            if (trailingSlash) return -Errno.EISDIR;
+            Object existing = lookup(path, O_RDONLY, 0, task);
+            if (existing instanceof OpenFile f) {
+                if ((flags & O_EXCL) != 0) return -Errno.EEXIST;
+                if (f.content() instanceof OpenFile.Directory) return -Errno.EISDIR;
+                flags &= ~O_CREAT;
+            }
+        }
+        // O_NOFOLLOW: a symbolic link as the last component is not followed (a trailing slash
+        // follows it anyway): it is no directory (ENOTDIR with O_DIRECTORY), and may_open() refuses
+        // to open it (ELOOP) unless O_PATH opens the link itself.
+        if ((flags & O_NOFOLLOW) != 0 && !trailingSlash && linkTarget(path, task) != null) {
+            if ((flags & O_DIRECTORY) != 0) return -Errno.ENOTDIR;
+            if ((flags & O_PATH) == 0) return -Errno.ELOOP;
+        }
+        if (isProcDirectory(path, task)) {
+            Stat st = new Stat(0x16, path.hashCode() & 0xffff, 9, Stat.S_IFDIR | 0555, 0, 0, 0, 0, 1024, 0, 0, 0, 0, 0, 0, 0);
+            return new OpenFile(new OpenFile.Directory(st), path, flags);
+        }
+        if (trailingSlash || (flags & O_DIRECTORY) != 0) {
+            // A trailing slash or O_DIRECTORY names a directory: on anything else the lookup fails
+            // with ENOTDIR, before the access mode is checked.
+            Object o = open(path, O_RDONLY, task);
+            if (o instanceof Integer e) return e;
+            if (!(((OpenFile) o).content() instanceof OpenFile.Directory)) return -Errno.ENOTDIR;
+            return open(path, flags & ~O_DIRECTORY, task);
+        }
+        boolean wantsWrite = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0;
+        if (path.startsWith("/proc/")) {
+            String name = procName(path, task);
+            if (name == null) return -Errno.ENOENT;
+            if (name.endsWith("/exe")) return openExe(task, path, flags, wantsWrite);
+            Function<Task, byte[]> generator = procfs.get(name);
+            if (generator == null) return -Errno.ENOENT;
+            if (wantsWrite) return -Errno.EACCES;
+            Stat st = Stat.proc(name.hashCode() & 0xffff);
+            return new OpenFile(new OpenFile.Generated(() -> generator.apply(task), st), path, flags);
+        }
+        if (task.exe() != null && path.equals(task.exe().path().toString())) {
+            return openHost(task.exe().path(), path, flags, wantsWrite);
+        }
+        if (path.equals("/dev/null") || path.equals("/dev/zero")) {
+            boolean zero = path.endsWith("zero");
+            Stat st = new Stat(6, zero ? 5 : 4, 1, Stat.S_IFCHR | 0666, 0, 0, zero ? 0x105 : 0x103, 0, 4096, 0, 0, 0, 0, 0,
+                    0, 0);
+            return new OpenFile(new OpenFile.Device(path.substring(5), zero, st), path, flags);
+        }
+        if (path.equals("/")) {
+            Stat st = new Stat(0x801, 2, 2, Stat.S_IFDIR | 0755, 0, 0, 0, 4096, 4096, 8, 0, 0, 0, 0, 0, 0);
+            return wantsWrite ? -Errno.EISDIR : new OpenFile(new OpenFile.Directory(st), path, flags);
+        }
+        if (root == null) return -Errno.ENOENT;
+        Path host = root.resolve(path.substring(1)).normalize();
+        if (!host.startsWith(root)) return -Errno.ENOENT;
+        try {
+            if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS) && !Files.exists(host)) {
+                return (flags & O_CREAT) != 0 ? -Errno.EROFS : -Errno.ENOENT;
+            }
+            Path real = host.toRealPath();
+            if (!real.startsWith(root.toRealPath())) return -Errno.ENOENT; // a link leading out of the root
+            return openHost(real, path, flags, wantsWrite);
+        } catch (IOException e) {
+            return -Errno.EACCES;
+        }
+    }
+
+    /**
+     * /proc/PID/exe: the program's file, which for a program exec'd from /tmp is its tmpfs inode
+     * (even unlinked), never a host file of that name.
+     */
+    private Object openExe(Task task, String path, int flags, boolean wantsWrite) {
+        TmpfsInode inode = tmpfs.inodeOf(task.exe());
+        if (inode == null) return openHost(task.exe().path(), path, flags, wantsWrite);
+        if (wantsWrite) return -ETXTBSY; // deny_write_access() of a running program
+        return new OpenFile(new OpenFile.Shmem(inode), path, flags);
+    }
+
+    static final int ETXTBSY = 26;
+
+    /**
+     * Models do_open_execat(): the file to exec, opened for reading; EACCES unless it is a
+     * regular file with an x bit (may_open() with MAY_EXEC: root too needs one x bit).
+     */
+    public Object openExec(String guestPath, Task task) {
+        Object o = open(guestPath, O_RDONLY, task);
+        if (o instanceof Integer) return o;
+        OpenFile f = (OpenFile) o;
+        if (!(f.content() instanceof OpenFile.Readable r) || f.mappable() == null) return -Errno.EACCES;
+        return (r.stat().mode() & 0111) == 0 ? -Errno.EACCES : f;
+    }
+
+    /** The largest program image the loader reads into one array. */
+    static final long MAX_IMAGE = 1L << 30;
+
+    /**
+     * The bytes of a program file for the ELF loader, or null when it cannot be one: no ELF magic
+     * (search_binary_handler() finds no format: ENOEXEC), or too large to hold here.
+     */
+    public static byte[] execImage(OpenFile f) {
+        OpenFile.Readable r = (OpenFile.Readable) f.content();
+        byte[] magic = new byte[4];
+        if (r.read(0, magic, 0, 4) != 4 || magic[0] != 0x7f || magic[1] != 'E' || magic[2] != 'L' || magic[3] != 'F') {
+            return null;
+        }
+        if (r.size() > MAX_IMAGE) return null;
+        byte[] contents = new byte[(int) r.size()];
+        r.read(0, contents, 0, contents.length);
+        return contents;
+    }
+
+    /**
+     * Models do_unlinkat() ({@code dir} false) and do_rmdir() ({@code dir} true): tmpfs names
+     * go; everything else here is read-only (EROFS), procfs has no unlink at all (EPERM).
+     */
+    public long unlink(String guestPath, boolean dir, Task task) {
+        if (guestPath.isEmpty()) return -Errno.ENOENT;
+        String path = absolute(guestPath);
+        if (Tmpfs.owns(path)) return dir ? tmpfs.rmdir(path) : tmpfs.unlink(path, guestPath.endsWith("/"));
+        Object o = open(guestPath, O_RDONLY, task);
+        if (o instanceof Integer e) return e;
+        boolean isDir = ((OpenFile) o).content() instanceof OpenFile.Directory;
+        if (path.equals("/")) return dir ? -Errno.EBUSY : -Errno.EISDIR;
+        if (dir != isDir) return dir ? -Errno.ENOTDIR : -Errno.EISDIR;
+        return path.startsWith("/proc/") ? -Errno.EPERM : -Errno.EROFS;
+    }
+
+    /** Models do_sys_truncate() → vfs_truncate(): EISDIR, EINVAL for what is not a regular file, EROFS outside /tmp. */
+    public long truncate(String guestPath, long length, Task task) {
+        if (length < 0) return -Errno.EINVAL;
+        Object o = open(guestPath, O_RDONLY, task);
+        if (o instanceof Integer e) return e;
+        OpenFile f = (OpenFile) o;
+        return switch (f.content()) {
+            case OpenFile.Directory d -> -Errno.EISDIR;
+            case OpenFile.Shmem s -> s.inode().setSize(length);
+            case OpenFile.Bytes b -> -Errno.EROFS;
+            case OpenFile.Generated g -> -Errno.EPERM;
+            default -> -Errno.EINVAL;
+        };
+    }
+
+    /** Models chmod_common() for a path: tmpfs files and /tmp change; procfs refuses (EPERM), the rest is read-only. */
+    public long chmod(String guestPath, int mode, Task task) {
+        Object o = open(guestPath, O_RDONLY, task);
+        if (o instanceof Integer e) return e;
+        return chmod((OpenFile) o, mode);
+    }
+
+    /** Models chmod_common() for an open file (fchmod). */
+    public long chmod(OpenFile f, int mode) {
+        return switch (f.content()) {
+            case OpenFile.Shmem s -> {
+                s.inode().chmod(mode);
+                yield 0;
+            }
+            case OpenFile.Directory d when f.path().equals(Tmpfs.MOUNT) -> {
+                tmpfs.chmodDir(mode);
+                yield 0;
+            }
+            case OpenFile.Generated g -> -Errno.EPERM;
+            case OpenFile.Console c -> 0; // a pipe's inode (pipefs) takes any mode
+            case OpenFile.PipeEnd p -> 0;
+            default -> f.path().startsWith("/proc") ? -Errno.EPERM : -Errno.EROFS;
+        };
+    }
+
+    /** /proc, /proc/self, /proc/thread-self and /proc/PID of the task are directories. */
+    private static boolean isProcDirectory(String path, Task task) {
+        return path.equals("/proc") || path.equals("/proc/self") || path.equals("/proc/thread-self")
+                || path.equals("/proc/" + task.tgid());
+    }
+
+    /** The target of a symbolic link (only /proc/.../exe here), or null when {@code path} is no link. */
+    public byte[] linkTarget(String guestPath, Task task) {
+        String path = absolute(guestPath);
+        if (!path.startsWith("/proc/")) return null;
+        String name = procName(path, task);
+        return "self/exe".equals(name) ? task.exe().displayPath().getBytes(StandardCharsets.UTF_8) : null;
+    }
+
+    /** "self/maps" for /proc/self/maps or /proc/PID/maps of the task, "slabinfo" for /proc/slabinfo; null if another pid. */
+    private static String procName(String path, Task task) {
+        String rest = path.substring("/proc/".length());
+        int slash = rest.indexOf('/');
+        if (slash < 0 || rest.startsWith("sys/")) return rest; // /proc/sys/kernel/... are system files too
+        String first = rest.substring(0, slash);
+        if (first.equals("self") || first.equals(Integer.toString(task.tgid()))
+                || first.equals("thread-self")) {
+            return "self/" + rest.substring(slash + 1);
+        }
+        return null;
+    }
+
+    private Object openHost(Path real, String guestPath, int flags, boolean wantsWrite) {
+        if (Files.isDirectory(real)) {
+            if (wantsWrite) return -Errno.EISDIR;
+            // A directory opens; reading it is EISDIR and listing it (getdents) is not modelled.
+            try {
+                return new OpenFile(new OpenFile.Directory(hostStat(real)), guestPath, flags);
+            } catch (IOException e) {
+                return -Errno.EACCES;
+            }
+        }
+        if ((flags & O_DIRECTORY) != 0) return -Errno.ENOTDIR;
+        if (wantsWrite) return -Errno.EROFS;
+        // A host FIFO, socket or device is not opened: reading it could block mmemu for ever (a
+        // FIFO without a writer) or never end (a device). Linux would open it; here it is EACCES,
+        // which is also what execve() of such a file gives (may_open() with MAY_EXEC).
+        if (!Files.isRegularFile(real)) return -Errno.EACCES;
+        try {
+            MappedFile mf = files.get(real.toString());
+            if (mf == null) {
+                byte[] data = Files.readAllBytes(real);
+                mf = new MappedFile(real, real.toString(), data, attr(real, "unix:dev"), attr(real, "unix:ino"));
+                files.put(real.toString(), mf);
+            }
+            return new OpenFile(new OpenFile.Bytes(mf, hostStat(real)), guestPath, flags);
+        } catch (IOException e) {
+            return -Errno.EACCES;
+        }
+    }
+
+    /** readlink(): only /proc/self/exe is a link here; a trailing slash follows it (ENOTDIR, or EINVAL for a directory). */
+    public Object readlink(String guestPath, Task task) {
+        String path = absolute(guestPath);
+        if (guestPath.endsWith("/") && !path.equals("/")) {
+            Object o = open(guestPath, O_RDONLY, task);
+            return o instanceof Integer e ? e : -Errno.EINVAL;
+        }
+        if (path.startsWith("/proc/")) {
+            String name = procName(path, task);
+            if (name == null) return -Errno.ENOENT;
+            if (name.equals("self/exe")) return task.exe().displayPath().getBytes(StandardCharsets.UTF_8);
+            return procfs.containsKey(name) ? -Errno.EINVAL : -Errno.ENOENT;
+        }
+        Object o = open(guestPath, O_RDONLY, task);
+        return o instanceof Integer e ? e : -Errno.EINVAL;
+    }
+
+    static Stat hostStat(Path p) throws IOException {
+        Map<String, Object> a = Files.readAttributes(p, "unix:*");
+        long size = ((Number) a.get("size")).longValue();
+        var mtime = (java.nio.file.attribute.FileTime) a.get("lastModifiedTime");
+        var atime = (java.nio.file.attribute.FileTime) a.get("lastAccessTime");
+        var ctime = (java.nio.file.attribute.FileTime) a.get("ctime");
+        return new Stat(num(a, "dev"), num(a, "ino"), num(a, "nlink"), (int) num(a, "mode"), (int) num(a, "uid"),
+                (int) num(a, "gid"), num(a, "rdev"), size, 4096, (size + 511) / 512, sec(atime), nsec(atime), sec(mtime),
+                nsec(mtime), sec(ctime), nsec(ctime));
+    }
+
+    private static long num(Map<String, Object> a, String k) {
+        Object v = a.get(k);
+        return v instanceof Number n ? n.longValue() : 0;
+    }
+
+    private static long sec(java.nio.file.attribute.FileTime t) {
+        return t == null ? 0 : t.toInstant().getEpochSecond();
+    }
+
+    private static long nsec(java.nio.file.attribute.FileTime t) {
+        return t == null ? 0 : t.toInstant().getNano();
+    }
+
+    /** A numeric attribute of a host file ("unix:dev", "unix:ino"), or 0 where the host has none. */
+    public static long attr(Path p, String attr) {
+        try {
+            Object v = Files.getAttribute(p, attr);
+            return v instanceof Number n ? n.longValue() : 0;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return 0;
+        }
+    }
+}
