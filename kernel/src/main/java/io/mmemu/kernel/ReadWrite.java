@@ -49,7 +49,7 @@ final class ReadWrite {
     long read(Task task, long fd, long buf, long count) {
         OpenFile f = files.files(task).get(fd);
         if (f == null || (f.flags() & FileSyscalls.O_ACCMODE) == FileSyscalls.O_WRONLY) return -Errno.EBADF;
-        if (count < 0) return -Errno.EINVAL;
+        if (!accessOk(buf, count)) return -Errno.EFAULT;
         int n = (int) Math.min(count, MAX_RW_COUNT);
         if (f.content() instanceof OpenFile.Console c) {
             if (c.hostFd() != 0) return -Errno.EBADF;
@@ -75,14 +75,29 @@ final class ReadWrite {
         return r;
     }
 
-    /** Models ksys_pread64(). */
+    /**
+     * Models ksys_pread64(): the position (EINVAL, before the descriptor), the descriptor (EBADF),
+     * FMODE_PREAD (ESPIPE: pipes, the console and the devices have no position here), then
+     * vfs_read()'s checks (EBADF, EFAULT), then the read (EISDIR for a directory).
+     */
     long pread64(Task task, long fd, long buf, long count, long offset) {
+        if (offset < 0) return -Errno.EINVAL;
         OpenFile f = files.files(task).get(fd);
-        if (f == null || (f.flags() & FileSyscalls.O_ACCMODE) == FileSyscalls.O_WRONLY) return -Errno.EBADF;
-        if (offset < 0 || count < 0) return -Errno.EINVAL;
-        if (f.content() instanceof OpenFile.Directory) return -Errno.EISDIR;
-        if (!(f.content() instanceof OpenFile.Readable b)) return -Errno.ESPIPE;
-        return readAt(task.mm(), b, offset, buf, (int) Math.min(count, MAX_RW_COUNT));
+        if (f == null) return -Errno.EBADF;
+        boolean dir = f.content() instanceof OpenFile.Directory;
+        if (!dir && !(f.content() instanceof OpenFile.Readable)) return -Errno.ESPIPE;
+        if ((f.flags() & FileSyscalls.O_ACCMODE) == FileSyscalls.O_WRONLY) return -Errno.EBADF;
+        if (!accessOk(buf, count)) return -Errno.EFAULT;
+        if (dir) return -Errno.EISDIR;
+        return readAt(task.mm(), (OpenFile.Readable) f.content(), offset, buf, (int) Math.min(count, MAX_RW_COUNT));
+    }
+
+    /**
+     * Models access_ok(): {@code count} bytes at {@code buf} lie below TASK_SIZE_MAX (a negative
+     * count, a huge size_t, never does). vfs_read() and vfs_write() check it before anything moves.
+     */
+    static boolean accessOk(long buf, long count) {
+        return Long.compareUnsigned(count, MmStruct.TASK_SIZE) <= 0 && Long.compareUnsigned(buf, MmStruct.TASK_SIZE - count) <= 0;
     }
 
     /**
@@ -120,7 +135,7 @@ final class ReadWrite {
     long write(Task task, long fd, long buf, long count) {
         OpenFile f = writable(task, fd);
         if (f == null) return -Errno.EBADF;
-        if (count < 0) return -Errno.EINVAL;
+        if (!accessOk(buf, count)) return -Errno.EFAULT;
         int n = (int) Math.min(count, MAX_RW_COUNT);
         if (f.content() instanceof OpenFile.Shmem s) {
             long pos = (f.flags() & FileSyscalls.O_APPEND) != 0 ? s.size() : f.pos();
@@ -144,6 +159,9 @@ final class ReadWrite {
 
     /** Models do_readv(): fills the buffers in order until the file runs short. */
     long readv(Task task, long fd, long iov, long iovcnt) {
+        // vfs_readv(): the descriptor's mode before the iovecs are imported.
+        OpenFile f = files.files(task).get(fd);
+        if (f == null || (f.flags() & FileSyscalls.O_ACCMODE) == FileSyscalls.O_WRONLY) return -Errno.EBADF;
         if (iovcnt < 0 || iovcnt > UIO_MAXIOV) return -Errno.EINVAL;
         byte[] vec = new byte[(int) iovcnt * 16];
         if (uaccess.copyFromUser(task.mm(), vec, 0, iov, vec.length) < 0) return -Errno.EFAULT;
@@ -320,11 +338,19 @@ final class ReadWrite {
         return done;
     }
 
-    /** Models ksys_pwrite64(): a write at {@code offset} that leaves the file position alone (FileSyscalls.O_APPEND still appends, as Linux does). */
+    /**
+     * Models ksys_pwrite64(): a write at {@code offset} that leaves the file position alone (O_APPEND
+     * still appends, as Linux does). The position (EINVAL) first, the descriptor (EBADF),
+     * FMODE_PWRITE (ESPIPE: pipes and the console), then vfs_write()'s checks (EBADF, EFAULT).
+     */
     long pwrite64(Task task, long fd, long buf, long count, long offset) {
+        if (offset < 0) return -Errno.EINVAL;
+        OpenFile g = files.files(task).get(fd);
+        if (g == null) return -Errno.EBADF;
+        if (g.content() instanceof OpenFile.PipeEnd || g.content() instanceof OpenFile.Console) return -Errno.ESPIPE;
         OpenFile f = writable(task, fd);
         if (f == null) return -Errno.EBADF;
-        if (offset < 0 || count < 0) return -Errno.EINVAL;
+        if (!accessOk(buf, count)) return -Errno.EFAULT;
         int n = (int) Math.min(count, MAX_RW_COUNT);
         return switch (f.content()) {
             case OpenFile.Shmem s -> shmemWrite(task.mm(), s.inode(), (f.flags() & FileSyscalls.O_APPEND) != 0 ? s.size() : offset, buf, n);

@@ -134,6 +134,6 @@ class SignalFrameTest {
         sigaction(SIGUSR1, HANDLER, Signals.SA_SIGINFO | Signals.SA_RESTORER, 0);
         h.cpu.regs.rsp = 0x1000; // nothing mapped below
         h.syscall(Syscall.KILL, h.task().tgid(), SIGUSR1);
-        assertEquals(Signals.SIGSEGV, h.cpu.killedBy, "force_sigsegv() when the frame cannot be written" + h.failure());
+        assertEquals(Signo.SIGSEGV, h.cpu.killedBy, "force_sigsegv() when the frame cannot be written" + h.failure());
     }
 }
