@@ -3,6 +3,7 @@ package io.mmemu.kernel;
 import io.mmemu.kernel.arch.ArchCpu;
 import io.mmemu.kernel.arch.FpuState;
 import io.mmemu.kernel.arch.PtRegs;
+import io.mmemu.kernel.elf.InitialStack;
 import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
@@ -35,9 +36,7 @@ final class ProcessSyscalls {
      * (bprm_stack_limits() caps their room at 3/4 of _STK_LIM), so reading them stops there: the
      * same 128 KiB string named 65,535 times would otherwise cost the host 8 GiB.
      */
-    static final long EXEC_STRINGS_MAX = io.mmemu.kernel.elf.InitialStack.STK_LIM / 4 * 3;
-    /** MAX_ARG_STRLEN: the longest one argument or environment string may be. */
-    static final int MAX_ARG_STRLEN = 128 * 1024;
+    static final long EXEC_STRINGS_MAX = InitialStack.STK_LIM / 4 * 3;
     /** MAX_ARG_STRINGS here: how many pointers one array may hold before it is refused. */
     static final int MAX_ARG_STRINGS = 0x10000;
 
@@ -236,7 +235,7 @@ final class ProcessSyscalls {
             long p = uaccess.getUserLong(mm, addr + 8L * i, -1);
             if (p == -1) return null;
             if (p == 0) return out;
-            byte[] b = uaccess.strncpyFromUser(mm, p, MAX_ARG_STRLEN);
+            byte[] b = uaccess.strncpyFromUser(mm, p, InitialStack.MAX_ARG_STRLEN);
             if (b == null) return null;
             budget[0] -= b.length + 1 + 8;
             if (budget[0] < 0) return null;

@@ -4,6 +4,7 @@ import io.mmemu.kernel.arch.ArchRegs;
 import io.mmemu.kernel.arch.FpuState;
 import io.mmemu.kernel.arch.PtRegs;
 import io.mmemu.mm.fault.Signo;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.slab.KernelSlab;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
@@ -134,7 +135,7 @@ final class Processes {
     static int defaultMaxThreads(long ramPages) {
         // fls64(nr_pages) + fls64(PAGE_SIZE) > 64: the product would overflow, so MAX_THREADS.
         long threads = 64 - Long.numberOfLeadingZeros(ramPages) + 13 > 64 ? MAX_THREADS
-                : ramPages * 4096 / (THREAD_SIZE * 8);
+                : ramPages * PageTypes.PAGE_SIZE / (THREAD_SIZE * 8);
         return (int) Math.max(MIN_THREADS, Math.min(MAX_THREADS, threads));
     }
 
@@ -426,7 +427,7 @@ final class Processes {
         }
         // SIGCHLD ignored (or SA_NOCLDWAIT): the child is reaped at once (do_notify_parent).
         long handler = parent.task.sigHandler[Signo.SIGCHLD];
-        boolean autoReap = handler == Signals.SIG_IGN || (parent.task.sigFlags[Signo.SIGCHLD] & 2) != 0;
+        boolean autoReap = handler == Signals.SIG_IGN || (parent.task.sigFlags[Signo.SIGCHLD] & Signals.SA_NOCLDWAIT) != 0;
         int code = p.task.termSignal() != 0 ? CLD_KILLED : CLD_EXITED;
         int status = p.task.termSignal() != 0 ? p.task.termSignal() : p.task.exitCode();
         Signals.send(parent.task, new SigInfo(Signo.SIGCHLD, code, 0, p.task.tgid(), 0, status, 0, 0));
