@@ -427,7 +427,8 @@ final class Processes {
         }
         // SIGCHLD ignored (or SA_NOCLDWAIT): the child is reaped at once (do_notify_parent).
         long handler = parent.task.sigHandler[Signo.SIGCHLD];
-        boolean autoReap = handler == Signals.SIG_IGN || (parent.task.sigFlags[Signo.SIGCHLD] & Signals.SA_NOCLDWAIT) != 0;
+        boolean autoReap = handler == Signals.SIG_IGN
+                || (parent.task.sigFlags[Signo.SIGCHLD] & Signals.SA_NOCLDWAIT) != 0;
         int code = p.task.termSignal() != 0 ? CLD_KILLED : CLD_EXITED;
         int status = p.task.termSignal() != 0 ? p.task.termSignal() : p.task.exitCode();
         Signals.send(parent.task, new SigInfo(Signo.SIGCHLD, code, 0, p.task.tgid(), 0, status, 0, 0));

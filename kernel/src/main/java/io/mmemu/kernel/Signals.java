@@ -33,8 +33,8 @@ import java.nio.ByteOrder;
  */
 final class Signals {
     static final long SIG_DFL = 0, SIG_IGN = 1;
-    static final long SA_NOCLDWAIT = 2, SA_SIGINFO = 4, SA_RESTORER = 0x04000000, SA_ONSTACK = 0x08000000, SA_NODEFER = 0x40000000,
-            SA_RESETHAND = 0x80000000L;
+    static final long SA_NOCLDWAIT = 2, SA_SIGINFO = 4, SA_RESTORER = 0x04000000, SA_ONSTACK = 0x08000000,
+            SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000L;
     /** Signals handled before others when several are pending (SYNCHRONOUS_MASK). */
     static final long SYNCHRONOUS_MASK = Signo.sigmask(Signo.SIGSEGV) | Signo.sigmask(Signo.SIGBUS)
             | Signo.sigmask(Signo.SIGILL) | Signo.sigmask(Signo.SIGTRAP) | Signo.sigmask(Signo.SIGFPE)
