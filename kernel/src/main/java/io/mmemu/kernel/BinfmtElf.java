@@ -6,6 +6,7 @@ import io.mmemu.kernel.elf.ElfImage;
 import io.mmemu.kernel.elf.ElfType;
 import io.mmemu.kernel.elf.InitialStack;
 import io.mmemu.kernel.elf.LoadSegment;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.MappedFile;
@@ -68,13 +69,13 @@ public final class BinfmtElf {
      * and so every later mmap, lands where the host kernel puts it.
      */
     private static void mapVdsoArea(MmStruct mm) throws ExecFailure {
-        long len = (long) (VVAR_PAGES + VVAR_VCLOCK_PAGES + VDSO_PAGES) << 12;
+        long len = (long) (VVAR_PAGES + VVAR_VCLOCK_PAGES + VDSO_PAGES) << PageTypes.PAGE_SHIFT;
         long at = mm.getUnmappedArea(0, len);
         if (at < 0) throw new ExecFailure(Errno.ENOMEM, "no room for the vDSO area");
         int ro = VmFlags.VM_READ | VmFlags.VM_MAYREAD;
-        mm.mmapRegion(at, VVAR_PAGES << 12, ro, null, 0, "[vvar]");
-        mm.mmapRegion(at + (VVAR_PAGES << 12), VVAR_VCLOCK_PAGES << 12, ro, null, 0, "[vvar_vclock]");
-        mm.mmapRegion(at + ((VVAR_PAGES + VVAR_VCLOCK_PAGES) << 12), VDSO_PAGES << 12,
+        mm.mmapRegion(at, VVAR_PAGES << PageTypes.PAGE_SHIFT, ro, null, 0, "[vvar]");
+        mm.mmapRegion(at + (VVAR_PAGES << PageTypes.PAGE_SHIFT), VVAR_VCLOCK_PAGES << PageTypes.PAGE_SHIFT, ro, null, 0, "[vvar_vclock]");
+        mm.mmapRegion(at + ((VVAR_PAGES + VVAR_VCLOCK_PAGES) << PageTypes.PAGE_SHIFT), VDSO_PAGES << PageTypes.PAGE_SHIFT,
                 VmFlags.VM_READ | VmFlags.VM_EXEC | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC, null,
                 0, "[vdso]");
     }
@@ -90,20 +91,20 @@ public final class BinfmtElf {
             long span = image.mappingEnd() - image.mappingStart(); // page-rounded total_mapping_size()
             long at = mm.getUnmappedArea(0, span);
             if (at < 0) throw new ExecFailure(Errno.ENOMEM, "no room for the program's " + span + " bytes");
-            loadBias = at - (image.mappingStart() & -4096L);
+            loadBias = at - (image.mappingStart() & PageTypes.PAGE_MASK);
         }
 
         long elfBss = 0, elfBrk = 0;
         long startCode = Long.MAX_VALUE, endCode = 0, startData = 0, endData = 0;
         for (LoadSegment seg : image.loadSegments()) {
             long vaddr = seg.vaddr() + loadBias;
-            long pageStart = vaddr & -4096L;
-            long pageOff = vaddr & 4095;
+            long pageStart = vaddr & PageTypes.PAGE_MASK;
+            long pageOff = PageTypes.offsetInPage(vaddr);
             int vmFlags = VmFlags.calcVmProtBits(seg.prot()) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE
                     | VmFlags.VM_MAYEXEC;
             if (seg.filesz() > 0) {
                 long len = MmStruct.pageAlign(seg.filesz() + pageOff);
-                long r = mm.mmapRegion(pageStart, len, vmFlags, file, (seg.fileOffset() - pageOff) >>> 12, null);
+                long r = mm.mmapRegion(pageStart, len, vmFlags, file, (seg.fileOffset() - pageOff) >>> PageTypes.PAGE_SHIFT, null);
                 if (r < 0) throw new ExecFailure((int) -r, "cannot map segment " + seg);
             }
             long fileEnd = vaddr + seg.filesz();
@@ -147,7 +148,7 @@ public final class BinfmtElf {
         }
         mm.startBrk = mm.brk = MmStruct.pageAlign(elfBrk);
         if (layout.randomize()) {
-            if (!brkMoved) mm.startBrk = mm.brk = mm.brk + 4096;
+            if (!brkMoved) mm.startBrk = mm.brk = mm.brk + PageTypes.PAGE_SIZE;
             mm.startBrk = mm.brk = layout.randomizeBrk(mm.brk);
         }
 
@@ -161,7 +162,7 @@ public final class BinfmtElf {
         } catch (ArgumentListTooLongException e) {
             throw new ExecFailure(Errno.E2BIG, e.getMessage());
         }
-        long stackVmaStart = (stack.argStart() & -4096L) - STACK_EXPAND;
+        long stackVmaStart = (stack.argStart() & PageTypes.PAGE_MASK) - STACK_EXPAND;
         int stackFlags = VmFlags.VM_GROWSDOWN | VmFlags.VM_READ | VmFlags.VM_WRITE | VmFlags.VM_MAYREAD
                 | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC | VmFlags.VM_ACCOUNT
                 | (image.stackExecutable() ? VmFlags.VM_EXEC : 0);

@@ -1,6 +1,8 @@
 package io.mmemu.kernel;
 
 import io.mmemu.kernel.arch.ArchCpu;
+import io.mmemu.mm.fault.SiCode;
+import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import java.util.Map;
@@ -88,11 +90,11 @@ final class CpuTimers {
         long hard = rlimits.max(t, Rlimits.RLIMIT_CPU);
         long ptime = cputimeNs(t);
         if (hard != Rlimits.RLIM_INFINITY && ptime >= seconds(hard)) {
-            send(t, Signals.SIGKILL);
+            send(t, Signo.SIGKILL);
             return;
         }
         if (ptime >= seconds(soft)) {
-            send(t, Signals.SIGXCPU);
+            send(t, Signo.SIGXCPU);
             rlimits.setCur(t, Rlimits.RLIMIT_CPU, soft + 1);
         }
     }
@@ -116,7 +118,7 @@ final class CpuTimers {
     private void send(Task t, int sig) {
         Processes.Proc target = procs.signalTarget(t.tgid(), sig);
         if (target == null) return;
-        Signals.send(target.task, SigInfo.user(sig, SigInfo.SI_KERNEL, 0, 0));
+        Signals.send(target.task, SigInfo.user(sig, SiCode.SI_KERNEL, 0, 0));
         procs.wakeAll();
     }
 

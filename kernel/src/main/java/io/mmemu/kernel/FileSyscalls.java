@@ -3,40 +3,33 @@ package io.mmemu.kernel;
 import io.mmemu.kernel.fs.FdTable;
 import io.mmemu.kernel.fs.OpenFile;
 import io.mmemu.kernel.fs.Stat;
-import io.mmemu.kernel.fs.TmpfsInode;
 import io.mmemu.kernel.fs.Vfs;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.MmStruct;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The file syscalls (fs/open.c, fs/read_write.c, fs/stat.c, fs/fcntl.c, fs/namei.c) over the
- * minimal namespace of {@link Vfs}: each process has an {@link FdTable} whose 0, 1 and 2 are the
- * host's stdin, stdout and stderr.
+ * The file syscalls of fs/open.c, fs/stat.c, fs/fcntl.c, fs/namei.c, fs/file.c and fs/ioctl.c
+ * over the minimal namespace of {@link Vfs}: each process has an {@link FdTable} whose 0, 1 and 2
+ * are the host's stdin, stdout and stderr. Reading and writing are {@link ReadWrite}'s, pipes
+ * {@link Pipes}'.
  */
 final class FileSyscalls {
     static final int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
-    static final int SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
     static final int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
     static final int FD_CLOEXEC = 1;
     /** force_o_largefile(): open() on 64-bit adds O_LARGEFILE, which F_GETFL reports. */
-    static final int O_LARGEFILE = 0x8000, O_RDWR = 2, O_WRONLY = 1;
+    static final int O_LARGEFILE = 0x8000, O_RDWR = 2, O_WRONLY = 1, O_ACCMODE = 3;
+    /** What creat() opens with: O_CREAT | O_WRONLY | O_TRUNC. */
+    static final int CREAT_FLAGS = 0x241;
     static final int PATH_MAX = 4096;
-    /** MAX_RW_COUNT: the most one read or write moves. */
-    static final int MAX_RW_COUNT = 0x7ffff000;
 
     private final UserAccess uaccess;
     private final Vfs vfs;
-    private final InputStream stdin;
-    private final OutputStream stdout;
-    private final OutputStream stderr;
     private final Map<Integer, FdTable> tables = new TreeMap<>();
     private final Sleeping sleeping;
     /** rlimit(RLIMIT_NOFILE) of a task's process: the end of its descriptor table. */
@@ -54,35 +47,22 @@ final class FileSyscalls {
         void send(Task task, int sig);
     }
 
-    FileSyscalls(UserAccess uaccess, Vfs vfs, InputStream stdin, OutputStream stdout, OutputStream stderr,
-            Sleeping sleeping, java.util.function.ToIntFunction<Task> nofile) {
+    FileSyscalls(UserAccess uaccess, Vfs vfs, Sleeping sleeping, java.util.function.ToIntFunction<Task> nofile) {
         this.uaccess = uaccess;
         this.nofile = nofile;
         this.sleeping = sleeping;
         this.vfs = vfs;
-        this.stdin = stdin;
-        this.stdout = stdout;
-        this.stderr = stderr;
     }
 
     /** The task's descriptor table, with the console on 0, 1 and 2 for a new process. */
     FdTable files(Task task) {
         return tables.computeIfAbsent(task.tgid(), k -> {
-            FdTable t = new FdTable(this::release);
+            FdTable t = new FdTable(file -> Pipes.release(file, sleeping));
             t.install(new OpenFile(new OpenFile.Console(0), "/dev/stdin", 0), false, FdTable.NOFILE);
             t.install(new OpenFile(new OpenFile.Console(1), "/dev/stdout", O_WRONLY), false, FdTable.NOFILE);
             t.install(new OpenFile(new OpenFile.Console(2), "/dev/stderr", O_WRONLY), false, FdTable.NOFILE);
             return t;
         });
-    }
-
-    /** __fput() of a pipe end: the pipe learns it has one reader or writer less, and sleepers re-check. */
-    private void release(OpenFile f) {
-        if (f.content() instanceof OpenFile.PipeEnd e) {
-            if (e.reader()) e.pipe().readers--;
-            else e.pipe().writers--;
-            sleeping.wakeAll();
-        }
     }
 
     /** dup_fd() at fork: the child shares the parent's open files. */
@@ -99,71 +79,6 @@ final class FileSyscalls {
     /** do_close_on_exec(). */
     void execFiles(Task task) {
         files(task).closeOnExec();
-    }
-
-    /** Models do_pipe2(): two descriptors, installed only once the array could be written. */
-    long pipe2(Task task, long fdsAddr, int flags) {
-        if ((flags & ~(Vfs.O_CLOEXEC | O_NONBLOCK | O_DIRECT)) != 0) return -Errno.EINVAL;
-        OpenFile.Pipe pipe = new OpenFile.Pipe();
-        pipe.readers = 1;
-        pipe.writers = 1;
-        OpenFile r = new OpenFile(new OpenFile.PipeEnd(pipe, true), "pipe:", (flags & O_NONBLOCK));
-        OpenFile w = new OpenFile(new OpenFile.PipeEnd(pipe, false), "pipe:", O_WRONLY | (flags & O_NONBLOCK));
-        FdTable t = files(task);
-        boolean cloexec = (flags & Vfs.O_CLOEXEC) != 0;
-        int end = nofile.applyAsInt(task);
-        int rfd = t.install(r, cloexec, end);
-        if (rfd < 0) return rfd;
-        int wfd = t.install(w, cloexec, end);
-        if (wfd < 0) {
-            t.close(rfd);
-            return wfd;
-        }
-        byte[] b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(rfd).putInt(wfd).array();
-        if (uaccess.copyToUser(task.mm(), fdsAddr, b, 0, 8) < 0) {
-            t.close(rfd);
-            t.close(wfd);
-            return -Errno.EFAULT;
-        }
-        return 0;
-    }
-
-    static final int O_NONBLOCK = 0x800, O_DIRECT = 0x4000;
-
-    /** pipe_read(): what is there, EOF with no writer left, else sleep (EAGAIN if non-blocking, EINTR on a signal). */
-    private long pipeRead(Task task, OpenFile f, OpenFile.Pipe pipe, long buf, int n) {
-        if (n == 0) return 0;
-        if (pipe.available() == 0) {
-            if (pipe.writers == 0) return 0;
-            if ((f.flags() & O_NONBLOCK) != 0) return -Errno.EAGAIN;
-            return sleeping.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
-        }
-        // Consume only once the copy succeeded, so that a bad buffer takes nothing out of the pipe.
-        byte[] data = new byte[Math.min(n, pipe.available())];
-        int k = pipe.peek(data, data.length);
-        if (uaccess.copyToUser(task.mm(), buf, data, 0, k) < 0) return -Errno.EFAULT;
-        pipe.consume(k);
-        sleeping.wakeAll();
-        return k;
-    }
-
-    /** pipe_write(): SIGPIPE/EPIPE without readers; writes of at most PIPE_BUF are atomic. */
-    private long pipeWrite(Task task, OpenFile f, OpenFile.Pipe pipe, UserBytes data, int n) {
-        if (pipe.readers == 0) {
-            sleeping.send(task, Signals.SIGPIPE);
-            return -Errno.EPIPE;
-        }
-        if (n == 0) return 0;
-        boolean fits = n <= OpenFile.Pipe.PIPE_BUF ? pipe.free() >= n : pipe.free() > 0;
-        if (!fits) {
-            if ((f.flags() & O_NONBLOCK) != 0) return -Errno.EAGAIN;
-            return sleeping.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
-        }
-        byte[] taken = new byte[Math.min(n, pipe.free())]; // what fits: at most the pipe's 64 KiB
-        if (data.copy(0, taken, taken.length) < 0) return -Errno.EFAULT;
-        int k = pipe.write(taken, taken.length);
-        sleeping.wakeAll();
-        return k;
     }
 
     private String path(MmStruct mm, long uaddr) {
@@ -245,228 +160,6 @@ final class FileSyscalls {
 
     long close(Task task, long fd) {
         return files(task).close(fd) ? 0 : -Errno.EBADF;
-    }
-
-    /** Models ksys_read(). */
-    long read(Task task, long fd, long buf, long count) {
-        OpenFile f = files(task).get(fd);
-        if (f == null || (f.flags() & 3) == O_WRONLY) return -Errno.EBADF;
-        if (count < 0) return -Errno.EINVAL;
-        int n = (int) Math.min(count, MAX_RW_COUNT);
-        if (f.content() instanceof OpenFile.Console c) {
-            if (c.hostFd() != 0) return -Errno.EBADF;
-            return readConsole(task.mm(), buf, n);
-        }
-        if (f.content() instanceof OpenFile.Directory) return -Errno.EISDIR;
-        if (f.content() instanceof OpenFile.PipeEnd e) return e.reader() ? pipeRead(task, f, e.pipe(), buf, n) : -Errno.EBADF;
-        if (f.content() instanceof OpenFile.Device d) {
-            // read_zero() clears the buffer page by page and returns a short count at a bad page;
-            // EFAULT only when nothing could be written.
-            if (!d.zero() || n == 0) return 0;
-            long done = 0;
-            while (done < n) {
-                int chunk = (int) Math.min(n - done, 4096 - ((buf + done) & 4095));
-                if (uaccess.clearUser(task.mm(), buf + done, chunk) < 0) return done > 0 ? done : -Errno.EFAULT;
-                done += chunk;
-            }
-            return done;
-        }
-        OpenFile.Readable b = (OpenFile.Readable) f.content();
-        long r = readAt(task.mm(), b, f.pos(), buf, n);
-        if (r > 0) f.setPos(f.pos() + r);
-        return r;
-    }
-
-    /** Models ksys_pread64(). */
-    long pread64(Task task, long fd, long buf, long count, long offset) {
-        OpenFile f = files(task).get(fd);
-        if (f == null || (f.flags() & 3) == O_WRONLY) return -Errno.EBADF;
-        if (offset < 0 || count < 0) return -Errno.EINVAL;
-        if (f.content() instanceof OpenFile.Directory) return -Errno.EISDIR;
-        if (!(f.content() instanceof OpenFile.Readable b)) return -Errno.ESPIPE;
-        return readAt(task.mm(), b, offset, buf, (int) Math.min(count, MAX_RW_COUNT));
-    }
-
-    /**
-     * Copies file bytes out page by page: a bad page ends the read with what was copied before it
-     * (a short count). One page of Java buffer at a time, since a sparse tmpfs file can be far
-     * larger than the host heap.
-     */
-    private long readAt(MmStruct mm, OpenFile.Readable b, long pos, long buf, int n) {
-        long avail = Math.max(0, b.size() - pos);
-        int len = (int) Math.min(n, avail);
-        if (len == 0) return 0;
-        byte[] data = new byte[Math.min(len, 4096)];
-        int done = 0;
-        while (done < len) {
-            int chunk = (int) Math.min(len - done, 4096 - ((buf + done) & 4095));
-            b.read(pos + done, data, 0, chunk);
-            if (uaccess.copyToUser(mm, buf + done, data, 0, chunk) < 0) return done > 0 ? done : -Errno.EFAULT;
-            done += chunk;
-        }
-        return done;
-    }
-
-    private long readConsole(MmStruct mm, long buf, int n) {
-        try {
-            byte[] data = new byte[Math.min(n, 65536)];
-            int got = stdin.read(data);
-            if (got <= 0) return 0;
-            return uaccess.copyToUser(mm, buf, data, 0, got) < 0 ? -Errno.EFAULT : got;
-        } catch (IOException e) {
-            return -Errno.EIO;
-        }
-    }
-
-    /** Models ksys_write(): the console, pipes, the memory devices and tmpfs files; other files are read-only (EBADF, as for an O_RDONLY file). */
-    long write(Task task, long fd, long buf, long count) {
-        OpenFile f = writable(task, fd);
-        if (f == null) return -Errno.EBADF;
-        if (count < 0) return -Errno.EINVAL;
-        int n = (int) Math.min(count, MAX_RW_COUNT);
-        if (f.content() instanceof OpenFile.Shmem s) {
-            long pos = (f.flags() & O_APPEND) != 0 ? s.size() : f.pos();
-            long r = shmemWrite(task.mm(), s.inode(), pos, buf, n);
-            if (r > 0) f.setPos(pos + r);
-            return r;
-        }
-        UserBytes data = new UserBytes(task.mm(), new long[] {buf}, new long[] {n});
-        if (!data.readable(0)) return -Errno.EFAULT;
-        return emit(task, f, data, n);
-    }
-
-    /** The open file at {@code fd} if it can be written: stdout, stderr, pipe write ends, devices and tmpfs files opened for writing. */
-    OpenFile writable(Task task, long fd) {
-        OpenFile f = files(task).get(fd);
-        if (f == null) return null;
-        if (f.content() instanceof OpenFile.Device || f.content() instanceof OpenFile.Shmem) return (f.flags() & 3) != 0 ? f : null;
-        if (f.content() instanceof OpenFile.Console c) return c.hostFd() != 0 ? f : null;
-        return f.content() instanceof OpenFile.PipeEnd e && !e.reader() ? f : null;
-    }
-
-    /** Models do_readv(): fills the buffers in order until the file runs short. */
-    long readv(Task task, long fd, long iov, long iovcnt) {
-        if (iovcnt < 0 || iovcnt > 1024) return -Errno.EINVAL;
-        byte[] vec = new byte[(int) iovcnt * 16];
-        if (uaccess.copyFromUser(task.mm(), vec, 0, iov, vec.length) < 0) return -Errno.EFAULT;
-        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(vec).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        long total = 0;
-        for (int i = 0; i < iovcnt; i++) {
-            long base = bb.getLong(16 * i), len = bb.getLong(16 * i + 8);
-            if (len < 0) return -Errno.EINVAL;
-            if (len == 0) continue;
-            long r = read(task, fd, base, len);
-            if (r < 0) return total > 0 ? total : r;
-            total += r;
-            if (r < len) break;
-        }
-        return total;
-    }
-
-    /** The most guest bytes the host holds at once while writing them to a file. */
-    static final int WRITE_PIECE = 64 << 10;
-
-    /**
-     * Guest bytes to be written: {@code lens[i]} bytes at {@code bases[i]}, in order (a write()'s
-     * buffer or a writev()'s iovecs), read from the guest only as far as the file takes them, a
-     * piece at a time, so that a huge count costs the host no more than what it moves.
-     */
-    final class UserBytes {
-        private final MmStruct mm;
-        private final long[] bases;
-        private final long[] lens;
-
-        UserBytes(MmStruct mm, long[] bases, long[] lens) {
-            this.mm = mm;
-            this.bases = bases;
-            this.lens = lens;
-        }
-
-        /** Whether segment {@code i} can be read whole, faulting its pages in as copy_from_user() would, in order. */
-        boolean readable(int i) {
-            long va = bases[i];
-            for (long left = lens[i]; left > 0; ) {
-                if (!uaccess.faultIn(mm, va, false)) return false;
-                long step = 4096 - (va & 4095);
-                va += step;
-                left -= step;
-            }
-            return true;
-        }
-
-        /** Copies bytes [from, from + len) of the gathered segments into {@code dst}: 0 or -EFAULT. */
-        int copy(long from, byte[] dst, int len) {
-            int done = 0;
-            long segStart = 0;
-            for (int i = 0; i < bases.length && done < len; i++) {
-                long segEnd = segStart + lens[i];
-                long at = from + done;
-                if (at < segEnd) {
-                    int piece = (int) Math.min(len - done, segEnd - at);
-                    if (uaccess.copyFromUser(mm, dst, done, bases[i] + (at - segStart), piece) < 0) return -Errno.EFAULT;
-                    done += piece;
-                }
-                segStart = segEnd;
-            }
-            return 0;
-        }
-    }
-
-    /**
-     * Writes the first {@code n} of {@code data}'s bytes (known to be readable) to a writable open
-     * file (see {@link #writable}): a tmpfs file and the console get them {@link #WRITE_PIECE} at a
-     * time, a pipe what fits, /dev/null and /dev/zero none.
-     */
-    long emit(Task task, OpenFile f, UserBytes data, int n) {
-        if (f.content() instanceof OpenFile.PipeEnd e) return pipeWrite(task, f, e.pipe(), data, n);
-        if (f.content() instanceof OpenFile.Device) return n; // write_null(), write_zero()
-        byte[] piece = new byte[Math.min(n, WRITE_PIECE)];
-        if (f.content() instanceof OpenFile.Shmem s) {
-            long pos = (f.flags() & O_APPEND) != 0 ? s.size() : f.pos();
-            if (pos + n < 0 || pos + n > TmpfsInode.MAX_LFS_FILESIZE) return -Errno.EFBIG; // as one write of all n
-            long done = 0;
-            while (done < n) {
-                int len = (int) Math.min(n - done, piece.length);
-                if (data.copy(done, piece, len) < 0) return done > 0 ? done : -Errno.EFAULT;
-                long r = s.inode().write(pos + done, piece, 0, len);
-                if (r < 0) return done > 0 ? done : r;
-                done += r;
-                if (r < len) break;
-            }
-            if (done > 0) f.setPos(pos + done);
-            return done;
-        }
-        if (!(f.content() instanceof OpenFile.Console c) || c.hostFd() == 0) return -Errno.EBADF;
-        OutputStream out = c.hostFd() == 1 ? stdout : stderr;
-        try {
-            for (long done = 0; done < n; done += piece.length) {
-                int len = (int) Math.min(n - done, piece.length);
-                if (data.copy(done, piece, len) < 0) return done > 0 ? done : -Errno.EFAULT;
-                out.write(piece, 0, len);
-            }
-            out.flush();
-        } catch (IOException e) {
-            return -Errno.EIO;
-        }
-        return n;
-    }
-
-    /** Models ksys_lseek(). */
-    long lseek(Task task, long fd, long offset, int whence) {
-        OpenFile f = files(task).get(fd);
-        if (f == null) return -Errno.EBADF;
-        if (!(f.content() instanceof OpenFile.Readable b)) return -Errno.ESPIPE;
-        long base = switch (whence) {
-            case SEEK_SET -> 0;
-            case SEEK_CUR -> f.pos();
-            case SEEK_END -> b.size();
-            default -> Long.MIN_VALUE;
-        };
-        if (base == Long.MIN_VALUE) return -Errno.EINVAL;
-        long pos = base + offset;
-        if (pos < 0) return -Errno.EINVAL;
-        f.setPos(pos);
-        return pos;
     }
 
     private long putStat(MmStruct mm, Stat st, long statbuf) {
@@ -581,45 +274,12 @@ final class FileSyscalls {
 
     static final int O_APPEND = 0x400, O_EXCL = 0x80, O_NOCTTY = 0x100, AT_REMOVEDIR = 0x200;
 
-    /**
-     * Copies a user buffer into a tmpfs file a page at a time (generic_perform_write()'s loop), so
-     * that no buffer larger than a page is held and a bad page ends the write with what went
-     * before it: a short count, or EFAULT when nothing was written.
-     */
-    private long shmemWrite(MmStruct mm, TmpfsInode inode, long pos, long buf, int n) {
-        if (n == 0) return 0;
-        byte[] page = new byte[4096];
-        long done = 0;
-        while (done < n) {
-            int chunk = (int) Math.min(n - done, 4096 - ((buf + done) & 4095));
-            if (uaccess.copyFromUser(mm, page, 0, buf + done, chunk) < 0) return done > 0 ? done : -Errno.EFAULT;
-            long r = inode.write(pos + done, page, 0, chunk);
-            if (r < 0) return done > 0 ? done : r;
-            done += r;
-            if (r < chunk) break;
-        }
-        return done;
-    }
-
-    /** Models ksys_pwrite64(): a write at {@code offset} that leaves the file position alone (O_APPEND still appends, as Linux does). */
-    long pwrite64(Task task, long fd, long buf, long count, long offset) {
-        OpenFile f = writable(task, fd);
-        if (f == null) return -Errno.EBADF;
-        if (offset < 0 || count < 0) return -Errno.EINVAL;
-        int n = (int) Math.min(count, MAX_RW_COUNT);
-        return switch (f.content()) {
-            case OpenFile.Shmem s -> shmemWrite(task.mm(), s.inode(), (f.flags() & O_APPEND) != 0 ? s.size() : offset, buf, n);
-            case OpenFile.Device d -> n; // write_null(), write_zero() ignore the position
-            default -> -Errno.ESPIPE; // pipes and the console (FMODE_PWRITE missing)
-        };
-    }
-
     /** Models do_ftruncate(): EINVAL unless a regular file open for writing; EFBIG past s_maxbytes. */
     long ftruncate(Task task, long fd, long length) {
         OpenFile f = files(task).get(fd);
         if (f == null) return -Errno.EBADF;
         if (length < 0) return -Errno.EINVAL;
-        if (!(f.content() instanceof OpenFile.Shmem s) || (f.flags() & 3) == 0) return -Errno.EINVAL;
+        if (!(f.content() instanceof OpenFile.Shmem s) || (f.flags() & O_ACCMODE) == 0) return -Errno.EINVAL;
         return s.inode().setSize(length);
     }
 
@@ -667,5 +327,10 @@ final class FileSyscalls {
         byte[] cwd = {'/', 0};
         if (size < cwd.length) return -Errno.ERANGE;
         return uaccess.copyToUser(task.mm(), buf, cwd, 0, cwd.length) < 0 ? -Errno.EFAULT : cwd.length;
+    }
+
+    /** Models vfs_ioctl() for the tty ioctls: no open file is a terminal here (ENOTTY); a descriptor that is not open is EBADF. */
+    long ioctl(Task task, int fd, int cmd) {
+        return files(task).get(fd) == null ? -Errno.EBADF : -Errno.ENOTTY;
     }
 }

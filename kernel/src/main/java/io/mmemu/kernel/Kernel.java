@@ -7,7 +7,10 @@ import io.mmemu.kernel.arch.PtRegs;
 import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.kernel.elf.ElfFormatException;
 import io.mmemu.kernel.elf.ElfImage;
+import io.mmemu.kernel.fs.Vfs;
+import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.page.PageAllocator;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.MappedFile;
@@ -20,7 +23,6 @@ import io.mmemu.tlb.check.StaleTranslationChecker;
 import io.mmemu.tlb.linux.LinuxTlbFlush;
 import io.mmemu.tlb.linux.MmContexts;
 import io.mmemu.tlb.linux.TlbManagement;
-import io.mmemu.kernel.fs.Vfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +81,7 @@ public final class Kernel implements AutoCloseable {
         TlbPreset preset = TlbPreset.byName(options.tlb().preset());
         List<CpuTlb> hardware = new java.util.ArrayList<>();
         for (int i = 0; i < options.cpus(); i++) hardware.add(new CpuTlb(preset, ram.mem()));
-        this.tlbManagement = new TlbManagement(hardware, options.tlb().pcid(), ram.zeroPfn() << 12);
+        this.tlbManagement = new TlbManagement(hardware, options.tlb().pcid(), ram.zeroPfn() << PageTypes.PAGE_SHIFT);
         tlbManagement.setDropShootdowns(options.tlb().dropShootdowns());
         this.contexts = new MmContexts(tlbManagement);
         this.env = new MmEnv(ram, new LinuxTlbFlush(tlbManagement, contexts, this::currentCpu),
@@ -228,7 +230,7 @@ public final class Kernel implements AutoCloseable {
         if (old.mmput()) old.exitMmap();
         t.setExe(file);
         t.setComm(Path.of(path).getFileName() == null ? path : Path.of(path).getFileName().toString());
-        for (int sig = 1; sig <= 64; sig++) {
+        for (int sig = 1; sig <= Signo._NSIG; sig++) {
             if (t.sigHandler[sig] != Signals.SIG_IGN) t.sigHandler[sig] = Signals.SIG_DFL;
             t.sigFlags[sig] = 0;
             t.sigMask[sig] = 0;

@@ -3,6 +3,8 @@ package io.mmemu.kernel;
 import io.mmemu.kernel.arch.ArchRegs;
 import io.mmemu.kernel.arch.FpuState;
 import io.mmemu.kernel.arch.PtRegs;
+import io.mmemu.mm.fault.Signo;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.slab.KernelSlab;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
@@ -133,7 +135,7 @@ final class Processes {
     static int defaultMaxThreads(long ramPages) {
         // fls64(nr_pages) + fls64(PAGE_SIZE) > 64: the product would overflow, so MAX_THREADS.
         long threads = 64 - Long.numberOfLeadingZeros(ramPages) + 13 > 64 ? MAX_THREADS
-                : ramPages * 4096 / (THREAD_SIZE * 8);
+                : ramPages * PageTypes.PAGE_SIZE / (THREAD_SIZE * 8);
         return (int) Math.max(MIN_THREADS, Math.min(MAX_THREADS, threads));
     }
 
@@ -320,7 +322,7 @@ final class Processes {
     Proc signalTarget(int tgid, int sig) {
         List<Proc> ts = threads(tgid);
         if (ts.isEmpty()) return null;
-        for (Proc p : ts) if ((p.task.blocked & Signals.bit(sig)) == 0) return p;
+        for (Proc p : ts) if ((p.task.blocked & Signo.sigmask(sig)) == 0) return p;
         return ts.get(0);
     }
 
@@ -424,11 +426,12 @@ final class Processes {
             return;
         }
         // SIGCHLD ignored (or SA_NOCLDWAIT): the child is reaped at once (do_notify_parent).
-        long handler = parent.task.sigHandler[Signals.SIGCHLD];
-        boolean autoReap = handler == Signals.SIG_IGN || (parent.task.sigFlags[Signals.SIGCHLD] & 2) != 0;
+        long handler = parent.task.sigHandler[Signo.SIGCHLD];
+        boolean autoReap = handler == Signals.SIG_IGN
+                || (parent.task.sigFlags[Signo.SIGCHLD] & Signals.SA_NOCLDWAIT) != 0;
         int code = p.task.termSignal() != 0 ? CLD_KILLED : CLD_EXITED;
         int status = p.task.termSignal() != 0 ? p.task.termSignal() : p.task.exitCode();
-        Signals.send(parent.task, new SigInfo(Signals.SIGCHLD, code, 0, p.task.tgid(), 0, status, 0, 0));
+        Signals.send(parent.task, new SigInfo(Signo.SIGCHLD, code, 0, p.task.tgid(), 0, status, 0, 0));
         if (autoReap) releaseTask(p);
         wakeAll();
     }
@@ -458,7 +461,7 @@ final class Processes {
             }
             if (rusageAddr != 0 && uaccess.copyToUser(mm, rusageAddr, new byte[144], 0, 144) < 0) return -Errno.EFAULT;
             releaseTask(c);
-            t.pending &= ~Signals.bit(Signals.SIGCHLD);
+            t.pending &= ~Signo.sigmask(Signo.SIGCHLD);
             return c.task.tgid();
         }
         if ((options & WNOHANG) != 0) return 0;

@@ -2,6 +2,7 @@ package io.mmemu.kernel;
 
 import io.mmemu.kernel.arch.ArchCpu;
 import io.mmemu.kernel.arch.RunOutcome;
+import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.task.Task;
 import java.io.PrintStream;
 
@@ -105,7 +106,7 @@ final class Scheduler {
         while (true) {
             boolean ran = false;
             if (limits.mustStop()) {
-                if (killAll(first) && firstKilled == null) firstKilled = RunOutcome.killed(Signals.SIGKILL, 0, null);
+                if (killAll(first) && firstKilled == null) firstKilled = RunOutcome.killed(Signo.SIGKILL, 0, null);
                 break;
             }
             if (cpuTimers.armed()) cpuTimers.startCounting(cpus);
@@ -189,7 +190,7 @@ final class Scheduler {
         for (Processes.Proc p : procs.alive()) {
             if (!p.alive()) continue; // went with its group
             firstKilled |= p.task.tgid() == first.tgid();
-            p.task.killBySignal(Signals.SIGKILL);
+            p.task.killBySignal(Signo.SIGKILL);
             procs.zapOtherThreads(p.task);
             taskExited(p);
         }

@@ -3,6 +3,8 @@ package io.mmemu.kernel;
 import io.mmemu.kernel.arch.ArchCpu;
 import io.mmemu.kernel.arch.FpuState;
 import io.mmemu.kernel.arch.PtRegs;
+import io.mmemu.mm.fault.SiCode;
+import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
@@ -30,15 +32,14 @@ import java.nio.ByteOrder;
  * A frame that cannot be written (bad stack) ends in SIGSEGV, as force_sigsegv() does.
  */
 final class Signals {
-    static final int SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13,
-            SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23,
-            SIGXCPU = 24, SIGWINCH = 28, SIGSYS = 31;
     static final long SIG_DFL = 0, SIG_IGN = 1;
-    static final long SA_SIGINFO = 4, SA_RESTORER = 0x04000000, SA_ONSTACK = 0x08000000, SA_NODEFER = 0x40000000,
-            SA_RESETHAND = 0x80000000L;
+    static final long SA_NOCLDWAIT = 2, SA_SIGINFO = 4, SA_RESTORER = 0x04000000, SA_ONSTACK = 0x08000000,
+            SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000L;
     /** Signals handled before others when several are pending (SYNCHRONOUS_MASK). */
-    static final long SYNCHRONOUS_MASK = bit(SIGSEGV) | bit(SIGBUS) | bit(SIGILL) | bit(SIGTRAP) | bit(SIGFPE) | bit(SIGSYS);
-    static final long UNBLOCKABLE = bit(SIGKILL) | bit(SIGSTOP);
+    static final long SYNCHRONOUS_MASK = Signo.sigmask(Signo.SIGSEGV) | Signo.sigmask(Signo.SIGBUS)
+            | Signo.sigmask(Signo.SIGILL) | Signo.sigmask(Signo.SIGTRAP) | Signo.sigmask(Signo.SIGFPE)
+            | Signo.sigmask(Signo.SIGSYS);
+    static final long UNBLOCKABLE = Signo.sigmask(Signo.SIGKILL) | Signo.sigmask(Signo.SIGSTOP);
 
     /** struct rt_sigframe layout: pretcode, then struct ucontext (304 bytes), then siginfo (128). */
     static final int UC_OFFSET = 8, UC_MCONTEXT = 40, UC_SIGMASK = 296, INFO_OFFSET = 312, FRAME_SIZE = 440;
@@ -61,34 +62,31 @@ final class Signals {
         this.uaccess = uaccess;
     }
 
-    static long bit(int sig) {
-        return 1L << (sig - 1);
-    }
-
     /** Models send_signal_locked() for one task: pending unless ignored; a pending standard signal is not queued twice. */
     static void send(Task t, SigInfo info) {
         int sig = info.signo();
-        if (sig == SIGKILL || sig == SIGSTOP || t.sigHandler[sig] != SIG_IGN || (t.blocked & bit(sig)) != 0) {
-            if ((t.pending & bit(sig)) == 0) t.pendingInfo[sig] = info;
-            t.pending |= bit(sig);
+        if (sig == Signo.SIGKILL || sig == Signo.SIGSTOP || t.sigHandler[sig] != SIG_IGN
+                || (t.blocked & Signo.sigmask(sig)) != 0) {
+            if ((t.pending & Signo.sigmask(sig)) == 0) t.pendingInfo[sig] = info;
+            t.pending |= Signo.sigmask(sig);
         }
     }
 
     /** Models force_sig_fault(): a signal the task cannot block or ignore away. */
     static void forceSigFault(Task t, SigInfo info) {
         int sig = info.signo();
-        if (t.sigHandler[sig] == SIG_IGN || (t.blocked & bit(sig)) != 0) {
+        if (t.sigHandler[sig] == SIG_IGN || (t.blocked & Signo.sigmask(sig)) != 0) {
             t.sigHandler[sig] = SIG_DFL;
-            t.blocked &= ~bit(sig);
+            t.blocked &= ~Signo.sigmask(sig);
         }
         t.pendingInfo[sig] = info; // a fault's own siginfo wins over an earlier kill()
-        t.pending |= bit(sig);
+        t.pending |= Signo.sigmask(sig);
     }
 
     /** Whether a default action is to ignore (sig_kernel_ignore) — or stop, which is treated as ignore here. */
     static boolean defaultIgnores(int sig) {
-        return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT || sig == SIGSTOP || sig == SIGTSTP
-                || sig == SIGTTIN || sig == SIGTTOU;
+        return sig == Signo.SIGCHLD || sig == Signo.SIGURG || sig == Signo.SIGWINCH || sig == Signo.SIGCONT || sig == Signo.SIGSTOP || sig == Signo.SIGTSTP
+                || sig == Signo.SIGTTIN || sig == Signo.SIGTTOU;
     }
 
     /**
@@ -101,10 +99,10 @@ final class Signals {
             if (deliverable == 0) return 0;
             long sync = deliverable & SYNCHRONOUS_MASK;
             int sig = Long.numberOfTrailingZeros(sync != 0 ? sync : deliverable) + 1;
-            t.pending &= ~bit(sig);
+            t.pending &= ~Signo.sigmask(sig);
             SigInfo info = t.pendingInfo[sig];
-            if (info == null) info = SigInfo.user(sig, SigInfo.SI_KERNEL, 0, 0);
-            long handler = sig == SIGKILL || sig == SIGSTOP ? SIG_DFL : t.sigHandler[sig];
+            if (info == null) info = SigInfo.user(sig, SiCode.SI_KERNEL, 0, 0);
+            long handler = sig == Signo.SIGKILL || sig == Signo.SIGSTOP ? SIG_DFL : t.sigHandler[sig];
             if (handler == SIG_IGN) continue;
             if (handler == SIG_DFL) {
                 if (defaultIgnores(sig)) continue;
@@ -112,11 +110,11 @@ final class Signals {
                 return sig;
             }
             if (!setupRtFrame(cpu, t, sig, info, handler)) {
-                forceSigFault(t, SigInfo.fault(SIGSEGV, SigInfo.SI_KERNEL, 0, 0, 0));
-                if (t.sigHandler[SIGSEGV] != SIG_DFL && sig != SIGSEGV) continue;
-                t.pending &= ~bit(SIGSEGV);
-                t.pendingInfo[SIGSEGV] = SigInfo.fault(SIGSEGV, SigInfo.SI_KERNEL, 0, 0, 0);
-                return SIGSEGV;
+                forceSigFault(t, SigInfo.fault(Signo.SIGSEGV, SiCode.SI_KERNEL, 0, 0, 0));
+                if (t.sigHandler[Signo.SIGSEGV] != SIG_DFL && sig != Signo.SIGSEGV) continue;
+                t.pending &= ~Signo.sigmask(Signo.SIGSEGV);
+                t.pendingInfo[Signo.SIGSEGV] = SigInfo.fault(Signo.SIGSEGV, SiCode.SI_KERNEL, 0, 0, 0);
+                return Signo.SIGSEGV;
             }
             t.pendingInfo[sig] = null;
         }
@@ -144,7 +142,7 @@ final class Signals {
         f.putLong(mc + 152, info.isFault() ? info.errorCode() : 0);
         f.putLong(mc + 160, info.isFault() ? info.trapno() : 0);
         f.putLong(mc + 168, t.blocked); // oldmask
-        f.putLong(mc + 176, info.signo() == SIGSEGV || info.signo() == SIGBUS ? info.addr() : 0); // cr2
+        f.putLong(mc + 176, info.signo() == Signo.SIGSEGV || info.signo() == Signo.SIGBUS ? info.addr() : 0); // cr2
         f.putLong(mc + 184, fpstate);
         f.putLong(UC_OFFSET + UC_SIGMASK, t.blocked);
         writeSiginfo(f, INFO_OFFSET, info);
@@ -155,7 +153,7 @@ final class Signals {
         if (uaccess.copyToUser(t.mm(), frame, f.array(), 0, FRAME_SIZE) < 0) return false;
 
         // signal_setup_done(): block sa_mask and, unless SA_NODEFER, the signal itself.
-        t.blocked |= t.sigMask[sig] | ((flags & SA_NODEFER) != 0 ? 0 : bit(sig));
+        t.blocked |= t.sigMask[sig] | ((flags & SA_NODEFER) != 0 ? 0 : Signo.sigmask(sig));
         t.blocked &= ~UNBLOCKABLE;
         if ((flags & SA_RESETHAND) != 0) t.sigHandler[sig] = SIG_DFL;
 
@@ -199,14 +197,14 @@ final class Signals {
         r.eflags = f.getLong(at + 136);
     }
 
-    /** struct siginfo: signo, errno, code, then the union (si_addr, or si_pid/si_uid, or SIGCHLD's status). */
+    /** struct siginfo: signo, errno, code, then the union (si_addr, or si_pid/si_uid, or Signo.SIGCHLD's status). */
     private static void writeSiginfo(ByteBuffer f, int at, SigInfo info) {
         f.putInt(at, info.signo()).putInt(at + 4, 0).putInt(at + 8, info.code());
         if (info.isFault()) {
             f.putLong(at + 16, info.addr());
         } else {
             f.putInt(at + 16, info.pid()).putInt(at + 20, info.uid());
-            if (info.signo() == SIGCHLD) f.putInt(at + 24, info.status());
+            if (info.signo() == Signo.SIGCHLD) f.putInt(at + 24, info.status());
         }
     }
 

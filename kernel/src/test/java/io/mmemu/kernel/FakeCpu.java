@@ -56,6 +56,11 @@ final class FakeCpu implements ArchCpu, ArchRegs {
      * current RIP; returns the syscall's result (what RAX held when the kernel returned, before
      * exit_to_user_mode's work such as a signal frame or sigreturn).
      */
+    long syscall(Syscall call, long... args) {
+        return syscall(call.nr, args);
+    }
+
+    /** The {@code syscall} instruction with a number that need not be in the table. */
     long syscall(long nr, long... args) {
         if (args.length > 6) throw new IllegalArgumentException("a syscall takes at most 6 arguments (got " + args.length + ")");
         regs.rax = nr;

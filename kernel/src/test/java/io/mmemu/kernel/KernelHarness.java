@@ -19,7 +19,7 @@ import java.util.List;
  * written and read with {@link #write} and {@link #read}. The guest programs' directory is the
  * guest's root, so {@code "/hello"} names the hello program (for execve).
  *
- * <p>A syscall test is then a few lines: {@code h.syscall(Sysno.MUNMAP, addr, 0)} returns what
+ * <p>A syscall test is then a few lines: {@code h.syscall(Syscall.MUNMAP, addr, 0)} returns what
  * the kernel put in RAX, and {@link #failure} prints the state that explains a wrong result.
  */
 final class KernelHarness implements AutoCloseable {
@@ -62,9 +62,14 @@ final class KernelHarness implements AutoCloseable {
         return cpu.syscall(nr, args);
     }
 
+    /** The syscall instruction for the table's entry {@code call}. */
+    long syscall(Syscall call, long... args) {
+        return cpu.syscall(call.nr, args);
+    }
+
     /** Fresh private anonymous read-write memory of {@code len} bytes (mmap, asserted to succeed). */
     long mmap(long len) {
-        long addr = syscall(Sysno.MMAP, 0, len, PROT_RW, MAP_PRIVATE_ANONYMOUS, -1, 0);
+        long addr = syscall(Syscall.MMAP, 0, len, PROT_RW, MAP_PRIVATE_ANONYMOUS, -1, 0);
         if (addr < 0) throw new AssertionError("mmap of " + len + " bytes failed: " + addr + "\n" + mm().maps());
         return addr;
     }

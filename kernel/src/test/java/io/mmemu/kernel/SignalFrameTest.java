@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mmemu.kernel.arch.FpuState;
 import io.mmemu.kernel.arch.PtRegs;
+import io.mmemu.mm.fault.Signo;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.AfterEach;
@@ -38,7 +39,7 @@ class SignalFrameTest {
         byte[] a = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putLong(handler).putLong(flags)
                 .putLong(RESTORER).putLong(mask).array();
         h.write(act, a);
-        assertEquals(0, h.syscall(Sysno.RT_SIGACTION, sig, act, 0, 8), h.failure());
+        assertEquals(0, h.syscall(Syscall.RT_SIGACTION, sig, act, 0, 8), h.failure());
     }
 
     /** Registers and FPU state no two of which are alike, so that a swapped slot shows. */
@@ -70,8 +71,8 @@ class SignalFrameTest {
 
     @Test
     void sigreturnRestoresEveryRegisterTheFpuStateAndTheMask() {
-        sigaction(SIGUSR1, HANDLER, Signals.SA_SIGINFO | Signals.SA_RESTORER, Signals.bit(SIGUSR2));
-        h.task().blocked = Signals.bit(3); // SIGQUIT blocked before the signal
+        sigaction(SIGUSR1, HANDLER, Signals.SA_SIGINFO | Signals.SA_RESTORER, Signo.sigmask(SIGUSR2));
+        h.task().blocked = Signo.sigmask(3); // SIGQUIT blocked before the signal
         fillRegisters();
         long pid = h.task().tgid();
         long sp = h.cpu.regs.rsp;
@@ -85,7 +86,7 @@ class SignalFrameTest {
         interrupted.r11 = interrupted.eflags;
         FpuState fpuBefore = h.cpu.fpu.copy();
 
-        assertEquals(0, h.syscall(Sysno.KILL, pid, SIGUSR1), h.failure());
+        assertEquals(0, h.syscall(Syscall.KILL, pid, SIGUSR1), h.failure());
 
         // The handler's entry: its arguments, a 16-byte aligned stack after the return address, the mask.
         PtRegs r = h.cpu.regs;
@@ -95,11 +96,11 @@ class SignalFrameTest {
         assertEquals(true, r.rsp < sp - 128, "the frame is below the red zone" + h.failure());
         assertEquals(RESTORER, h.readLong(r.rsp), "pretcode" + h.failure());
         assertEquals(SIGUSR1, (int) h.readLong(r.rsi), "siginfo.si_signo" + h.failure());
-        assertEquals(Signals.bit(3) | Signals.bit(SIGUSR1) | Signals.bit(SIGUSR2), h.task().blocked, h.failure());
+        assertEquals(Signo.sigmask(3) | Signo.sigmask(SIGUSR1) | Signo.sigmask(SIGUSR2), h.task().blocked, h.failure());
         long mcontext = r.rdx + Signals.UC_MCONTEXT;
         assertEquals(interrupted.r8, h.readLong(mcontext), "sigcontext.r8" + h.failure());
         assertEquals(interrupted.rip, h.readLong(mcontext + 128), "sigcontext.rip" + h.failure());
-        assertEquals(Signals.bit(3), h.readLong(r.rdx + Signals.UC_SIGMASK), "uc_sigmask" + h.failure());
+        assertEquals(Signo.sigmask(3), h.readLong(r.rdx + Signals.UC_SIGMASK), "uc_sigmask" + h.failure());
 
         // The handler clobbers everything, then returns to the restorer, which calls rt_sigreturn.
         long frameSp = r.rsp;
@@ -114,17 +115,17 @@ class SignalFrameTest {
         h.cpu.regs.copyFrom(junk);
         h.cpu.fpu.mxcsr = 0x1f80;
         java.util.Arrays.fill(h.cpu.fpu.xmm, -1);
-        h.syscall(Sysno.RT_SIGRETURN);
+        h.syscall(Syscall.RT_SIGRETURN);
 
         assertEquals(interrupted.toString(), h.cpu.regs.toString(), "registers after rt_sigreturn" + h.failure());
         assertEquals(fpuBefore.toString(), h.cpu.fpu.toString(), "FPU state after rt_sigreturn" + h.failure());
-        assertEquals(Signals.bit(3), h.task().blocked, "the mask after rt_sigreturn" + h.failure());
+        assertEquals(Signo.sigmask(3), h.task().blocked, "the mask after rt_sigreturn" + h.failure());
     }
 
     @Test
     void aSignalWithoutAHandlerKillsAtTheReturnToUserMode() {
         long pid = h.task().tgid();
-        h.syscall(Sysno.KILL, pid, SIGUSR1);
+        h.syscall(Syscall.KILL, pid, SIGUSR1);
         assertEquals(SIGUSR1, h.cpu.killedBy, "SIGUSR1's default action terminates" + h.failure());
     }
 
@@ -132,7 +133,7 @@ class SignalFrameTest {
     void anUnwritableStackMeansSigsegv() {
         sigaction(SIGUSR1, HANDLER, Signals.SA_SIGINFO | Signals.SA_RESTORER, 0);
         h.cpu.regs.rsp = 0x1000; // nothing mapped below
-        h.syscall(Sysno.KILL, h.task().tgid(), SIGUSR1);
-        assertEquals(Signals.SIGSEGV, h.cpu.killedBy, "force_sigsegv() when the frame cannot be written" + h.failure());
+        h.syscall(Syscall.KILL, h.task().tgid(), SIGUSR1);
+        assertEquals(Signo.SIGSEGV, h.cpu.killedBy, "force_sigsegv() when the frame cannot be written" + h.failure());
     }
 }

@@ -67,7 +67,7 @@ class TaskStartRegistersTest {
         h.cpu.regs.fsBase = 0x7000_0000;
         java.util.Arrays.fill(h.cpu.fpu.xmm, 7);
         h.cpu.fpu.mxcsr = 0x1fa0;
-        assertEquals(0, h.syscall(Sysno.EXECVE, mem, mem + 128, mem + 136), h.failure());
+        assertEquals(0, h.syscall(Syscall.EXECVE, mem, mem + 128, mem + 136), h.failure());
         assertStartThread(h, "hello");
     }
 
@@ -78,7 +78,7 @@ class TaskStartRegistersTest {
         h.writeLong(mem + 8, 0);
         h.cpu.regs.rbx = 0x1234;
         long rip = h.cpu.regs.rip;
-        assertEquals(-2, h.syscall(Sysno.EXECVE, mem, mem + 8, mem + 8), "ENOENT" + h.failure());
+        assertEquals(-2, h.syscall(Syscall.EXECVE, mem, mem + 8, mem + 8), "ENOENT" + h.failure());
         assertEquals(0x1234, h.cpu.regs.rbx, h.failure());
         assertEquals(rip + 2, h.cpu.regs.rip, "execution goes on after the syscall" + h.failure());
     }
@@ -102,9 +102,9 @@ class TaskStartRegistersTest {
                 cpu.fpu.xmm[3] = 0x33;
                 atFork.copyFrom(cpu.regs);
                 fpuAtFork.copyFrom(cpu.fpu);
-                childPid[0] = cpu.syscall(Sysno.FORK);
+                childPid[0] = cpu.syscall(Syscall.FORK);
                 seen.add("parent rax " + cpu.regs.rax);
-                cpu.syscall(Sysno.EXIT_GROUP, 0);
+                cpu.syscall(Syscall.EXIT_GROUP, 0);
             } else {
                 PtRegs expected = atFork.copy();
                 expected.rip += 2;
@@ -114,7 +114,7 @@ class TaskStartRegistersTest {
                 assertEquals(expected.toString(), cpu.regs.toString(), "the child's registers" + h.failure());
                 assertEquals(fpuAtFork.toString(), cpu.fpu.toString(), "the child's FPU state" + h.failure());
                 seen.add("child " + cpu.current().pid());
-                cpu.syscall(Sysno.EXIT_GROUP, 0);
+                cpu.syscall(Syscall.EXIT_GROUP, 0);
             }
         };
         RunOutcome o = h.kernel.run();
@@ -126,20 +126,20 @@ class TaskStartRegistersTest {
     /** clone() of a thread: the child's stack and TLS come from the arguments, the rest from the parent. */
     @Test
     void aThreadStartsOnItsOwnStackWithItsOwnTls() {
-        long flags = LinuxSyscalls.CLONE_VM | LinuxSyscalls.CLONE_FS | LinuxSyscalls.CLONE_FILES
-                | LinuxSyscalls.CLONE_SIGHAND | LinuxSyscalls.CLONE_THREAD | LinuxSyscalls.CLONE_SETTLS;
+        long flags = ProcessSyscalls.CLONE_VM | ProcessSyscalls.CLONE_FS | ProcessSyscalls.CLONE_FILES
+                | ProcessSyscalls.CLONE_SIGHAND | ProcessSyscalls.CLONE_THREAD | ProcessSyscalls.CLONE_SETTLS;
         long[] got = new long[4];
         h.cpu.program = cpu -> {
             if (cpu.current().pid() == Kernel.FIRST_PID) {
                 cpu.regs.rbx = 0xb0b0;
-                long tid = cpu.syscall(Sysno.CLONE, flags, 0x7100_0000, 0, 0, 0x7200_0000);
+                long tid = cpu.syscall(Syscall.CLONE, flags, 0x7100_0000, 0, 0, 0x7200_0000);
                 got[0] = tid;
-                cpu.syscall(Sysno.EXIT, 0); // the leader exits; the thread runs on
+                cpu.syscall(Syscall.EXIT, 0); // the leader exits; the thread runs on
             } else {
                 got[1] = cpu.regs.rsp;
                 got[2] = cpu.regs.fsBase;
                 got[3] = cpu.regs.rax == 0 && cpu.regs.rbx == 0xb0b0 ? 1 : 0;
-                cpu.syscall(Sysno.EXIT_GROUP, 0);
+                cpu.syscall(Syscall.EXIT_GROUP, 0);
             }
         };
         h.kernel.run();
@@ -155,21 +155,21 @@ class TaskStartRegistersTest {
             @Override
             public void accept(FakeCpu cpu) {
                 if (cpu.current().pid() != Kernel.FIRST_PID) {
-                    cpu.syscall(Sysno.EXIT_GROUP, 5);
+                    cpu.syscall(Syscall.EXIT_GROUP, 5);
                     return;
                 }
                 if (parentRuns++ == 0) {
-                    assertTrue(cpu.syscall(Sysno.FORK) > 0, h.failure());
+                    assertTrue(cpu.syscall(Syscall.FORK) > 0, h.failure());
                     long rip = cpu.regs.rip;
-                    cpu.syscall(Sysno.WAIT4, -1, 0, 0, 0);
+                    cpu.syscall(Syscall.WAIT4, -1, 0, 0, 0);
                     assertEquals(rip, cpu.regs.rip, "RIP back on the syscall instruction" + h.failure());
-                    assertEquals(Sysno.WAIT4, cpu.regs.rax, "RAX holds the number again" + h.failure());
+                    assertEquals(Syscall.WAIT4.nr, cpu.regs.rax, "RAX holds the number again" + h.failure());
                     assertTrue(cpu.rescheduleRequested(), "the sleeper gives up the CPU");
                     return;
                 }
                 // Woken by the child's exit: the same wait4 runs again and reaps it.
-                assertTrue(cpu.syscall(Sysno.WAIT4, -1, 0, 0, 0) > Kernel.FIRST_PID, h.failure());
-                cpu.syscall(Sysno.EXIT_GROUP, 0);
+                assertTrue(cpu.syscall(Syscall.WAIT4, -1, 0, 0, 0) > Kernel.FIRST_PID, h.failure());
+                cpu.syscall(Syscall.EXIT_GROUP, 0);
             }
         };
         assertEquals(0, h.kernel.run().exitCode(), h.failure());

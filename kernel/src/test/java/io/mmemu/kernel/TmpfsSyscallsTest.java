@@ -36,6 +36,7 @@ class TmpfsSyscallsTest {
     UserAccess ua;
     Task task;
     FileSyscalls files;
+    ReadWrite rw;
 
     @BeforeEach
     void setUp() {
@@ -48,19 +49,22 @@ class TmpfsSyscallsTest {
         task = new Task(2, 2, 1, "t");
         task.setMm(mm);
         assertEquals(0, ua.clearUser(mm, U, 0x4000)); // fault the buffer in now: frame counts below see files only
-        files = new FileSyscalls(ua, new Vfs(null, Map.of(), env), InputStream.nullInputStream(),
-                new ByteArrayOutputStream(), new ByteArrayOutputStream(), new FileSyscalls.Sleeping() {
-                    @Override
-                    public void wakeAll() {}
+        FileSyscalls.Sleeping sleeping = new FileSyscalls.Sleeping() {
+            @Override
+            public void wakeAll() {}
 
-                    @Override
-                    public boolean signalPending(Task t) {
-                        return false;
-                    }
+            @Override
+            public boolean signalPending(Task t) {
+                return false;
+            }
 
-                    @Override
-                    public void send(Task t, int sig) {}
-                }, t -> io.mmemu.kernel.fs.FdTable.NOFILE);
+            @Override
+            public void send(Task t, int sig) {}
+        };
+        java.util.function.ToIntFunction<Task> nofile = t -> io.mmemu.kernel.fs.FdTable.NOFILE;
+        files = new FileSyscalls(ua, new Vfs(null, Map.of(), env), sleeping, nofile);
+        this.rw = new ReadWrite(ua, files, new Pipes(ua, files, sleeping, nofile), InputStream.nullInputStream(),
+                new ByteArrayOutputStream(), new ByteArrayOutputStream());
     }
 
     @AfterEach
@@ -77,11 +81,11 @@ class TmpfsSyscallsTest {
     long write(long fd, String s) {
         byte[] b = s.getBytes(StandardCharsets.US_ASCII);
         assertEquals(0, ua.copyToUser(task.mm(), U, b, 0, b.length));
-        return files.write(task, fd, U, b.length);
+        return rw.write(task, fd, U, b.length);
     }
 
     String pread(long fd, int n, long offset) {
-        long r = files.pread64(task, fd, U + 0x1000, n, offset);
+        long r = rw.pread64(task, fd, U + 0x1000, n, offset);
         assertTrue(r >= 0, "pread64: " + r);
         byte[] b = new byte[(int) r];
         assertEquals(0, ua.copyFromUser(task.mm(), b, 0, U + 0x1000, b.length));
@@ -100,13 +104,13 @@ class TmpfsSyscallsTest {
         long fd = open("/tmp/f", O_CREAT | O_RDWR, 0600);
         assertEquals(3, fd);
         assertEquals(5, write(fd, "hello"));
-        assertEquals(5, files.lseek(task, fd, 0, FileSyscalls.SEEK_CUR));
+        assertEquals(5, rw.lseek(task, fd, 0, ReadWrite.SEEK_CUR));
         byte[] w = "XY".getBytes(StandardCharsets.US_ASCII);
         ua.copyToUser(task.mm(), U, w, 0, 2);
-        assertEquals(2, files.pwrite64(task, fd, U, 2, 1));
-        assertEquals(5, files.lseek(task, fd, 0, FileSyscalls.SEEK_CUR), "pwrite leaves the position");
+        assertEquals(2, rw.pwrite64(task, fd, U, 2, 1));
+        assertEquals(5, rw.lseek(task, fd, 0, ReadWrite.SEEK_CUR), "pwrite leaves the position");
         assertEquals("hXYlo", pread(fd, 16, 0));
-        assertEquals(10, files.lseek(task, fd, 5, FileSyscalls.SEEK_END));
+        assertEquals(10, rw.lseek(task, fd, 5, ReadWrite.SEEK_END));
         assertEquals(1, write(fd, "!"));
         assertEquals(11, size(fd));
         assertEquals("\0\0\0\0\0!", pread(fd, 16, 5), "the gap reads as zeros");
@@ -116,7 +120,7 @@ class TmpfsSyscallsTest {
     void oAppendWritesAtTheEndWhereverThePosition() {
         long fd = open("/tmp/f", O_CREAT | O_WRONLY | O_APPEND, 0600);
         write(fd, "ab");
-        files.lseek(task, fd, 0, FileSyscalls.SEEK_SET);
+        rw.lseek(task, fd, 0, ReadWrite.SEEK_SET);
         write(fd, "cd");
         long rd = open("/tmp/f", O_RDONLY, 0);
         assertEquals("abcd", pread(rd, 8, 0));
@@ -131,16 +135,16 @@ class TmpfsSyscallsTest {
         assertEquals(-Errno.EEXIST, open("/tmp/f", O_CREAT | O_EXCL | O_RDWR, 0600));
         assertEquals(-Errno.EINVAL, open("/tmp/g", O_CREAT | O_DIRECTORY, 0600), "O_CREAT|O_DIRECTORY");
         assertEquals(-Errno.EBADF, write(ro, "x"), "write to O_RDONLY");
-        assertEquals(-Errno.EBADF, files.read(task, wo, U, 1), "read from O_WRONLY");
+        assertEquals(-Errno.EBADF, rw.read(task, wo, U, 1), "read from O_WRONLY");
         assertEquals(-Errno.EINVAL, files.ftruncate(task, ro, 0), "ftruncate of O_RDONLY");
         assertEquals(-Errno.EINVAL, files.ftruncate(task, wo, -1));
         assertEquals(-Errno.EBADF, files.ftruncate(task, 99, 0));
         assertEquals(-Errno.EINVAL, files.ftruncate(task, 1, 0), "stdout is no regular file");
-        assertEquals(-Errno.EINVAL, files.pwrite64(task, wo, U, 1, -1));
-        assertEquals(-Errno.ESPIPE, files.pwrite64(task, 1, U, 1, 0), "the console has no position");
-        assertEquals(-Errno.EFAULT, files.write(task, wo, BAD, 10));
-        assertEquals(0x1000, files.write(task, wo, BAD - 0x1000, 0x2000), "a short count up to the bad page");
-        assertEquals(-Errno.EFBIG, files.pwrite64(task, wo, U, 2, Long.MAX_VALUE - 1));
+        assertEquals(-Errno.EINVAL, rw.pwrite64(task, wo, U, 1, -1));
+        assertEquals(-Errno.ESPIPE, rw.pwrite64(task, 1, U, 1, 0), "the console has no position");
+        assertEquals(-Errno.EFAULT, rw.write(task, wo, BAD, 10));
+        assertEquals(0x1000, rw.write(task, wo, BAD - 0x1000, 0x2000), "a short count up to the bad page");
+        assertEquals(-Errno.EFBIG, rw.pwrite64(task, wo, U, 2, Long.MAX_VALUE - 1));
         assertEquals(-Errno.EINVAL, files.unlinkat(task, FileSyscalls.AT_FDCWD, PATH, 0x1));
         assertEquals(-Errno.EFAULT, files.unlinkat(task, FileSyscalls.AT_FDCWD, BAD, 0));
         assertEquals(0, files.fsync(task, wo));
@@ -153,7 +157,7 @@ class TmpfsSyscallsTest {
         long fd = open("/tmp/f", O_CREAT | O_RDWR | O_TRUNC, 0600);
         assertEquals(0, files.ftruncate(task, fd, 3 * 4096));
         long dup = files.dup3(task, fd, 10, 0, true);
-        assertEquals(3, files.pwrite64(task, fd, U, 3, 2 * 4096));
+        assertEquals(3, rw.pwrite64(task, fd, U, 3, 2 * 4096));
         assertEquals(-Errno.ENOENT, files.unlinkat(task, FileSyscalls.AT_FDCWD, PATH + 100, 0));
         assertEquals(0, files.unlinkat(task, FileSyscalls.AT_FDCWD, PATH, 0));
         assertEquals(free - 1, env.allocator().nrFreePages(), "one page written, the rest a hole");
@@ -170,8 +174,8 @@ class TmpfsSyscallsTest {
         byte[] page = new byte[4096];
         java.util.Arrays.fill(page, (byte) 'a');
         ua.copyToUser(task.mm(), U, page, 0, 4096);
-        assertEquals(4096, files.pwrite64(task, fd, U, 4096, 0));
-        assertEquals(4096, files.pwrite64(task, fd, U, 4096, 4096));
+        assertEquals(4096, rw.pwrite64(task, fd, U, 4096, 0));
+        assertEquals(4096, rw.pwrite64(task, fd, U, 4096, 4096));
         assertEquals(0, files.ftruncate(task, fd, 10));
         assertEquals(0, files.ftruncate(task, fd, 8192));
         String back = pread(fd, 8192, 0);

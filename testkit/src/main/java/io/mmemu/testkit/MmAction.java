@@ -1,6 +1,8 @@
 package io.mmemu.testkit;
 
 import io.mmemu.mm.fault.FaultResult;
+import io.mmemu.mm.fault.SiCode;
+import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.vma.Errno;
 
@@ -147,8 +149,8 @@ public sealed interface MmAction extends Action<MmSandbox> {
         private static String describe(FaultResult f) {
             return switch (f) {
                 case FaultResult.Handled h -> "ok";
-                case FaultResult.Signal sig -> (sig.signo() == FaultResult.SIGSEGV ? "SIGSEGV " : "signal " + sig.signo() + " ")
-                        + (sig.code() == FaultResult.SEGV_MAPERR ? "SEGV_MAPERR" : sig.code() == FaultResult.SEGV_ACCERR
+                case FaultResult.Signal sig -> (sig.signo() == Signo.SIGSEGV ? "SIGSEGV " : "signal " + sig.signo() + " ")
+                        + (sig.code() == SiCode.SEGV_MAPERR ? "SEGV_MAPERR" : sig.code() == SiCode.SEGV_ACCERR
                         ? "SEGV_ACCERR" : "code " + sig.code());
                 case FaultResult.OutOfMemory oom -> "out of memory";
             };

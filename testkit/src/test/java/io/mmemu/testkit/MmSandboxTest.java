@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmemu.mm.fault.FaultResult;
+import io.mmemu.mm.fault.SiCode;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.vma.Errno;
@@ -34,10 +35,10 @@ class MmSandboxTest {
         try (MmSandbox s = MmSandbox.boot()) {
             long a = s.mmap(0, 0, PAGE_SIZE, PROT_READ, false);
             FaultResult write = s.touch(0, a, Access.WRITE);
-            assertTrue(write instanceof FaultResult.Signal sig && sig.code() == FaultResult.SEGV_ACCERR, write::toString);
+            assertTrue(write instanceof FaultResult.Signal sig && sig.code() == SiCode.SEGV_ACCERR, write::toString);
             assertEquals(0, s.munmap(0, a, PAGE_SIZE));
             FaultResult read = s.touch(0, a, Access.READ);
-            assertTrue(read instanceof FaultResult.Signal sig && sig.code() == FaultResult.SEGV_MAPERR, read::toString);
+            assertTrue(read instanceof FaultResult.Signal sig && sig.code() == SiCode.SEGV_MAPERR, read::toString);
             assertEquals(-1, s.load(0, a));
         }
     }

@@ -2,6 +2,7 @@ package io.mmemu.emulator.cli;
 
 import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.mm.fault.FaultResult;
+import io.mmemu.mm.fault.SiCode;
 
 /** Signal and si_code names as strsignal()/psiginfo() print them. */
 final class SignalNames {
@@ -35,9 +36,9 @@ final class SignalNames {
         if (code == -6) return "SI_TKILL";
         return switch (signo) {
             case 11 -> switch (code) {
-                case FaultResult.SEGV_MAPERR -> "SEGV_MAPERR";
-                case FaultResult.SEGV_ACCERR -> "SEGV_ACCERR";
-                case FaultResult.SEGV_PKUERR -> "SEGV_PKUERR";
+                case SiCode.SEGV_MAPERR -> "SEGV_MAPERR";
+                case SiCode.SEGV_ACCERR -> "SEGV_ACCERR";
+                case SiCode.SEGV_PKUERR -> "SEGV_PKUERR";
                 default -> "code " + code;
             };
             case 4 -> code == 2 ? "ILL_ILLOPN" : "code " + code;

@@ -11,11 +11,14 @@ import io.mmemu.kernel.arch.PtRegs;
 import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.kernel.arch.SyscallHandler;
 import io.mmemu.mm.fault.FaultResult;
+import io.mmemu.mm.fault.SiCode;
+import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.fault.TrapSignals;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageWalker;
 import io.mmemu.mm.pgtable.PfErr;
 import io.mmemu.mm.pgtable.WalkResult;
+import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
@@ -390,7 +393,7 @@ public final class Cpu implements ArchCpu {
                 // The guest jumped into the page whose fetches the fill hook leaves unanswered: the
                 // fetch fault the hook would have recorded (SIGSEGV at the address), without a run.
                 trapno = TrapSignals.X86_TRAP_PF;
-                pendingSignal = new FaultResult.Signal(FaultResult.SIGSEGV, FaultResult.SEGV_MAPERR, rip,
+                pendingSignal = new FaultResult.Signal(Signo.SIGSEGV, SiCode.SEGV_MAPERR, rip,
                         PfErr.USER | PfErr.INSTR, 0, "instruction fetch from a kernel address");
                 err = UnicornException.UC_ERR_EXCEPTION;
             } else {
@@ -401,7 +404,7 @@ public final class Cpu implements ArchCpu {
             long stopIp = uc.regRead(X86Reg.RIP);
             if (pendingOom != null) {
                 // The OOM killer chooses; the faulting instruction runs again once memory is back.
-                lastFault = new FaultResult.Signal(FaultResult.SIGKILL, 0, pendingOom.addr(), 0, 0, "out of memory");
+                lastFault = new FaultResult.Signal(Signo.SIGKILL, 0, pendingOom.addr(), 0, 0, "out of memory");
                 syscalls.outOfMemory(this, task);
             }
             if (pendingSignal != null) {
@@ -476,8 +479,8 @@ public final class Cpu implements ArchCpu {
 
     /** Unicorn returned without running anything and without a reason: SIGSEGV rather than spin. */
     private static RunOutcome madeNoProgress(long rip) {
-        return RunOutcome.killed(FaultResult.SIGSEGV, rip,
-                new FaultResult.Signal(FaultResult.SIGSEGV, FaultResult.SI_KERNEL, 0, 0, 0, "CPU made no progress"));
+        return RunOutcome.killed(Signo.SIGSEGV, rip,
+                new FaultResult.Signal(Signo.SIGSEGV, SiCode.SI_KERNEL, 0, 0, 0, "CPU made no progress"));
     }
 
     private RunOutcome killedBy(Task task, int sig, long ip) {
@@ -501,7 +504,7 @@ public final class Cpu implements ArchCpu {
      * page start when the instruction runs into the page from the one before.
      */
     private FaultResult.Signal withPreciseAddress(FaultResult.Signal s, long rip) {
-        if (s.signo() != FaultResult.SIGSEGV && s.signo() != FaultResult.SIGBUS) return s;
+        if (s.signo() != Signo.SIGSEGV && s.signo() != Signo.SIGBUS) return s;
         if ((s.addr() & 0xfff) != 0 || s.errorCode() == 0) return s;
         long page = s.addr();
         if ((s.errorCode() & io.mmemu.mm.pgtable.PfErr.INSTR) != 0) {

@@ -1,5 +1,6 @@
 package io.mmemu.kernel.elf;
 
+import io.mmemu.mm.phys.PageTypes;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,8 +34,6 @@ public record AuxVector(long sysinfoEhdr, long minsigstksz, long hwcap, long pag
         long phent, long phnum, long base, long flags, long entry, long uid, long euid, long gid, long egid,
         long secure, long hwcap2, long rseqFeatureSize, long rseqAlign) {
 
-    /** ELF_EXEC_PAGESIZE on x86-64. */
-    public static final long PAGE_SIZE = 4096;
     /** CLOCKS_PER_SEC, that is USER_HZ, on x86. */
     public static final long CLOCKS_PER_SEC = 100;
     /** offsetof(struct rseq, end) since Linux 6.3, as the 6.18 host reports it. */
@@ -47,7 +46,7 @@ public record AuxVector(long sysinfoEhdr, long minsigstksz, long hwcap, long pag
      * root with no vDSO, no CPU features declared and no rseq; refine with the with-methods.
      */
     public static AuxVector forImage(ElfImage image, long loadBias) {
-        return new AuxVector(0, 0, 0, PAGE_SIZE, CLOCKS_PER_SEC, image.phdrVaddr() + loadBias, image.phent(),
+        return new AuxVector(0, 0, 0, PageTypes.PAGE_SIZE /* ELF_EXEC_PAGESIZE */, CLOCKS_PER_SEC, image.phdrVaddr() + loadBias, image.phent(),
                 image.phnum(), 0, 0, image.entry() + loadBias, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 

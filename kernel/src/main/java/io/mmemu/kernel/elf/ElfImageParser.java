@@ -11,6 +11,8 @@ import static io.mmemu.kernel.elf.ElfFormatException.Reason.NO_LOAD_SEGMENTS;
 import static io.mmemu.kernel.elf.ElfFormatException.Reason.TRUNCATED;
 import static io.mmemu.kernel.elf.ElfFormatException.Reason.WRONG_MACHINE;
 
+import io.mmemu.mm.phys.PageTypes;
+import io.mmemu.mm.vma.MmStruct;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -39,9 +41,9 @@ import java.util.List;
  */
 final class ElfImageParser {
     /** ELF_MIN_ALIGN on x86-64: PAGE_SIZE. */
-    static final long ELF_MIN_ALIGN = 4096;
+    static final long ELF_MIN_ALIGN = PageTypes.PAGE_SIZE;
     /** TASK_SIZE_MAX with 4-level paging: (1 &lt;&lt; 47) - PAGE_SIZE, arch/x86/include/asm/page_64_types.h. */
-    static final long TASK_SIZE = (1L << 47) - 4096;
+    static final long TASK_SIZE = MmStruct.TASK_SIZE;
     /** PATH_MAX, include/uapi/linux/limits.h: the longest interpreter path the kernel reads. */
     static final int PATH_MAX = 4096;
 

@@ -1,5 +1,6 @@
 package io.mmemu.kernel.elf;
 
+import io.mmemu.mm.phys.PageTypes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -36,12 +37,11 @@ public final class InitialStack {
     /** _STK_LIM, include/uapi/linux/resource.h: the default RLIMIT_STACK. */
     public static final long STK_LIM = 8L << 20;
     /** MAX_ARG_STRLEN, include/uapi/linux/binfmts.h: 32 pages. */
-    public static final int MAX_ARG_STRLEN = 32 * 4096;
+    public static final int MAX_ARG_STRLEN = 32 * (int) PageTypes.PAGE_SIZE;
     /** ARG_MAX, include/uapi/linux/limits.h: the floor of the strings limit. */
-    public static final long ARG_MAX = 32 * 4096;
+    public static final long ARG_MAX = 131072;
     /** ELF_PLATFORM on x86-64: utsname()->machine. */
     static final String ELF_PLATFORM = "x86_64";
-    private static final long PAGE_SIZE = 4096;
     private static final int POINTER = 8;
 
     private final long stackTop;
@@ -91,7 +91,7 @@ public final class InitialStack {
      */
     public static InitialStack build(long stackTop, List<String> argv, List<String> envp, String execfn,
             byte[] random16, AuxVector aux, long stackRlimit) throws ArgumentListTooLongException {
-        if (stackTop == 0 || (stackTop & (PAGE_SIZE - 1)) != 0) {
+        if (stackTop == 0 || (stackTop & (PageTypes.PAGE_SIZE - 1)) != 0) {
             throw new IllegalArgumentException(
                     "stackTop must be page aligned and non-zero (expected: non-zero multiple of 4096, got 0x%x)"
                             .formatted(stackTop));

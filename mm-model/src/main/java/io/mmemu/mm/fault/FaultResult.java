@@ -2,20 +2,10 @@ package io.mmemu.mm.fault;
 
 /**
  * What a user page fault came to: handled (the access can be retried), or the signal the task
- * gets. Handled is a singleton, so the common path allocates nothing.
+ * gets. Handled is a singleton, so the common path allocates nothing. Signal numbers are
+ * {@link Signo}'s, si_codes {@link SiCode}'s.
  */
 public sealed interface FaultResult {
-    /** Signal numbers (x86-64, include/uapi/asm-generic/signal.h). */
-    int SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11;
-    /** si_code values for SIGSEGV (include/uapi/asm-generic/siginfo.h). */
-    int SEGV_MAPERR = 1, SEGV_ACCERR = 2, SEGV_PKUERR = 4;
-    /** si_code values for SIGBUS: BUS_ADRALN (alignment), BUS_ADRERR (no such physical address). */
-    int BUS_ADRALN = 1, BUS_ADRERR = 2;
-    /** si_code for SIGILL: ILL_ILLOPN (illegal operand); for SIGFPE: FPE_INTDIV (integer divide by zero). */
-    int ILL_ILLOPN = 2, FPE_INTDIV = 1;
-    /** si_code of a signal the kernel sends with force_sig(): SI_KERNEL. */
-    int SI_KERNEL = 0x80;
-
     Handled HANDLED = new Handled();
 
     /** The fault was resolved; restart the instruction. */

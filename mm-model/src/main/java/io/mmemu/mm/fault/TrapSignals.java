@@ -1,5 +1,6 @@
 package io.mmemu.mm.fault;
 
+
 /**
  * Models the signal each x86 exception vector sends a user task, arch/x86/kernel/traps.c: one
  * table from vector (Linux's X86_TRAP_* numbers, arch/x86/include/asm/trapnr.h) to signal and
@@ -25,13 +26,13 @@ public final class TrapSignals {
 
     /** The rows that are not #GP's answer: vector, signal, si_code. */
     private static final int[][] ROWS = {
-        {X86_TRAP_DE, FaultResult.SIGFPE, FaultResult.FPE_INTDIV},
-        {X86_TRAP_DB, FaultResult.SIGTRAP, FaultResult.SI_KERNEL},
-        {X86_TRAP_BP, FaultResult.SIGTRAP, FaultResult.SI_KERNEL},
-        {X86_TRAP_UD, FaultResult.SIGILL, FaultResult.ILL_ILLOPN},
-        {X86_TRAP_MF, FaultResult.SIGFPE, 0},
-        {X86_TRAP_AC, FaultResult.SIGBUS, FaultResult.BUS_ADRALN},
-        {X86_TRAP_XF, FaultResult.SIGFPE, 0},
+        {X86_TRAP_DE, Signo.SIGFPE, SiCode.FPE_INTDIV},
+        {X86_TRAP_DB, Signo.SIGTRAP, SiCode.SI_KERNEL},
+        {X86_TRAP_BP, Signo.SIGTRAP, SiCode.SI_KERNEL},
+        {X86_TRAP_UD, Signo.SIGILL, SiCode.ILL_ILLOPN},
+        {X86_TRAP_MF, Signo.SIGFPE, 0},
+        {X86_TRAP_AC, Signo.SIGBUS, SiCode.BUS_ADRALN},
+        {X86_TRAP_XF, Signo.SIGFPE, 0},
     };
 
     /** Vectors 0 to 31 are exceptions; from 32 on, interrupts (and the rows' default). */
@@ -40,8 +41,8 @@ public final class TrapSignals {
     private static final int[] CODE = new int[EXCEPTION_VECTORS];
 
     static {
-        java.util.Arrays.fill(SIGNO, FaultResult.SIGSEGV);
-        java.util.Arrays.fill(CODE, FaultResult.SI_KERNEL);
+        java.util.Arrays.fill(SIGNO, Signo.SIGSEGV);
+        java.util.Arrays.fill(CODE, SiCode.SI_KERNEL);
         for (int[] row : ROWS) {
             SIGNO[row[0]] = row[1];
             CODE[row[0]] = row[2];
@@ -50,12 +51,12 @@ public final class TrapSignals {
 
     /** The signal vector {@code trapnr} sends a user task. */
     public static int signo(int trapnr) {
-        return trapnr >= 0 && trapnr < EXCEPTION_VECTORS ? SIGNO[trapnr] : FaultResult.SIGSEGV;
+        return trapnr >= 0 && trapnr < EXCEPTION_VECTORS ? SIGNO[trapnr] : Signo.SIGSEGV;
     }
 
     /** The si_code it sends with it. */
     public static int code(int trapnr) {
-        return trapnr >= 0 && trapnr < EXCEPTION_VECTORS ? CODE[trapnr] : FaultResult.SI_KERNEL;
+        return trapnr >= 0 && trapnr < EXCEPTION_VECTORS ? CODE[trapnr] : SiCode.SI_KERNEL;
     }
 
     /** The signal of vector {@code trapnr} with si_addr {@code addr} (no error code, no pkey). */

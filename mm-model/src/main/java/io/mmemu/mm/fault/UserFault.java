@@ -28,32 +28,32 @@ public final class UserFault {
     /** Handles a fault at {@code address} with x86 {@code errorCode} in {@code mm}. */
     public static FaultResult doUserAddrFault(MmStruct mm, long address, int errorCode) {
         if ((errorCode & PfErr.RSVD) != 0) {
-            return new FaultResult.Signal(FaultResult.SIGKILL, 0, address, errorCode, 0, "corrupted page table (RSVD)");
+            return new FaultResult.Signal(Signo.SIGKILL, 0, address, errorCode, 0, "corrupted page table (RSVD)");
         }
         Vma vma = mm.findVma(address);
-        if (vma == null) return segv(FaultResult.SEGV_MAPERR, address, errorCode, "no VMA");
+        if (vma == null) return segv(SiCode.SEGV_MAPERR, address, errorCode, "no VMA");
         if (vma.start() > address) {
-            if (!vma.has(VmFlags.VM_GROWSDOWN)) return segv(FaultResult.SEGV_MAPERR, address, errorCode, "no VMA");
+            if (!vma.has(VmFlags.VM_GROWSDOWN)) return segv(SiCode.SEGV_MAPERR, address, errorCode, "no VMA");
             if (!expandStack(mm, vma, address)) {
-                return segv(FaultResult.SEGV_MAPERR, address, errorCode, "stack cannot grow there");
+                return segv(SiCode.SEGV_MAPERR, address, errorCode, "stack cannot grow there");
             }
         }
         if ((errorCode & PfErr.PK) != 0) {
-            return new FaultResult.Signal(FaultResult.SIGSEGV, FaultResult.SEGV_PKUERR, address, errorCode, -1,
+            return new FaultResult.Signal(Signo.SIGSEGV, SiCode.SEGV_PKUERR, address, errorCode, -1,
                     "protection key");
         }
-        if (accessError(errorCode, vma)) return segv(FaultResult.SEGV_ACCERR, address, errorCode, "access error");
+        if (accessError(errorCode, vma)) return segv(SiCode.SEGV_ACCERR, address, errorCode, "access error");
         int flags = FaultFlags.FAULT_FLAG_USER | ((errorCode & PfErr.WRITE) != 0 ? FaultFlags.FAULT_FLAG_WRITE : 0)
                 | ((errorCode & PfErr.INSTR) != 0 ? FaultFlags.FAULT_FLAG_INSTRUCTION : 0);
         int r = HandleMmFault.handleMmFault(mm, vma, address, flags);
         if (r == FaultFlags.VM_FAULT_OK) return FaultResult.HANDLED;
         if ((r & FaultFlags.VM_FAULT_OOM) != 0) return new FaultResult.OutOfMemory(address);
-        return new FaultResult.Signal(FaultResult.SIGBUS, FaultResult.BUS_ADRERR, address, errorCode, 0,
+        return new FaultResult.Signal(Signo.SIGBUS, SiCode.BUS_ADRERR, address, errorCode, 0,
                 "access beyond the end of the mapped file");
     }
 
     private static FaultResult.Signal segv(int code, long address, int errorCode, String why) {
-        return new FaultResult.Signal(FaultResult.SIGSEGV, code, address, errorCode, 0, why);
+        return new FaultResult.Signal(Signo.SIGSEGV, code, address, errorCode, 0, why);
     }
 
     /** Models access_error(), arch/x86/mm/fault.c. */

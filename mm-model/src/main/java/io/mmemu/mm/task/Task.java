@@ -1,5 +1,6 @@
 package io.mmemu.mm.task;
 
+import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.vma.MappedFile;
 import io.mmemu.mm.vma.MmStruct;
 
@@ -25,7 +26,7 @@ public final class Task {
     public long blocked;
     /** Signals sent and not yet delivered (task->pending.signal), bit (signo - 1), and their siginfo. */
     public long pending;
-    public final SigInfo[] pendingInfo = new SigInfo[65];
+    public final SigInfo[] pendingInfo = new SigInfo[Signo._NSIG + 1];
     /**
      * rt_sigaction's handlers (sa_handler), flags, masks and restorers, by signal number 1..64:
      * the sighand_struct, one object shared by the threads of a group (CLONE_SIGHAND).
@@ -46,10 +47,10 @@ public final class Task {
         this.tgid = tgid;
         this.ppid = ppid;
         this.comm = comm;
-        this.sigHandler = new long[65];
-        this.sigFlags = new long[65];
-        this.sigMask = new long[65];
-        this.sigRestorer = new long[65];
+        this.sigHandler = new long[Signo._NSIG + 1];
+        this.sigFlags = new long[Signo._NSIG + 1];
+        this.sigMask = new long[Signo._NSIG + 1];
+        this.sigRestorer = new long[Signo._NSIG + 1];
     }
 
     /**

@@ -216,10 +216,10 @@ class UserFaultTest {
     @Test
     void writeToReadOnlyVmaIsAccerr() {
         map(ANON, 0x2000, RO);
-        assertSignal(ANON, Access.WRITE, FaultResult.SIGSEGV, FaultResult.SEGV_ACCERR);
+        assertSignal(ANON, Access.WRITE, Signo.SIGSEGV, SiCode.SEGV_ACCERR);
         // Reading it is fine (the zero page), and a write after that is still refused.
         assertHandled(ANON, Access.READ);
-        FaultResult.Signal s = assertSignal(ANON, Access.WRITE, FaultResult.SIGSEGV, FaultResult.SEGV_ACCERR);
+        FaultResult.Signal s = assertSignal(ANON, Access.WRITE, Signo.SIGSEGV, SiCode.SEGV_ACCERR);
         assertEquals(PfErr.PROT | PfErr.WRITE | PfErr.USER, s.errorCode());
         assertEquals(0, mm.rss(RssStat.MM_ANONPAGES));
     }
@@ -227,27 +227,27 @@ class UserFaultTest {
     @Test
     void accessWithoutVmaIsMaperr() {
         map(ANON, 0x2000, RW);
-        assertSignal(ANON - 0x1000, Access.READ, FaultResult.SIGSEGV, FaultResult.SEGV_MAPERR);
-        assertSignal(ANON + 0x2000, Access.WRITE, FaultResult.SIGSEGV, FaultResult.SEGV_MAPERR);
-        assertSignal(0, Access.READ, FaultResult.SIGSEGV, FaultResult.SEGV_MAPERR);
-        assertSignal(0x7fff_ffff_f000L, Access.FETCH, FaultResult.SIGSEGV, FaultResult.SEGV_MAPERR);
+        assertSignal(ANON - 0x1000, Access.READ, Signo.SIGSEGV, SiCode.SEGV_MAPERR);
+        assertSignal(ANON + 0x2000, Access.WRITE, Signo.SIGSEGV, SiCode.SEGV_MAPERR);
+        assertSignal(0, Access.READ, Signo.SIGSEGV, SiCode.SEGV_MAPERR);
+        assertSignal(0x7fff_ffff_f000L, Access.FETCH, Signo.SIGSEGV, SiCode.SEGV_MAPERR);
     }
 
     @Test
     void vmaWithoutAnyAccessIsAccerr() {
         map(ANON, 0x1000, VM_MAYREAD | VM_MAYWRITE); // PROT_NONE
-        assertSignal(ANON, Access.READ, FaultResult.SIGSEGV, FaultResult.SEGV_ACCERR);
+        assertSignal(ANON, Access.READ, Signo.SIGSEGV, SiCode.SEGV_ACCERR);
     }
 
     @Test
     void fetchFromNonExecVmaIsAccerr() {
         map(ANON, 0x1000, RW);
-        FaultResult.Signal first = assertSignal(ANON, Access.FETCH, FaultResult.SIGSEGV, FaultResult.SEGV_ACCERR);
+        FaultResult.Signal first = assertSignal(ANON, Access.FETCH, Signo.SIGSEGV, SiCode.SEGV_ACCERR);
         assertEquals(PfErr.PROT | PfErr.USER | PfErr.INSTR, first.errorCode(), "the retried fetch's fault");
         assertTrue(Pte.present(pte(ANON)) && (pte(ANON) & Pte.NX) != 0,
                 "as Linux: the page was mapped NX before the fetch faulted again\n" + state(ANON));
         assertHandled(ANON, Access.WRITE);
-        FaultResult.Signal s = assertSignal(ANON, Access.FETCH, FaultResult.SIGSEGV, FaultResult.SEGV_ACCERR);
+        FaultResult.Signal s = assertSignal(ANON, Access.FETCH, Signo.SIGSEGV, SiCode.SEGV_ACCERR);
         assertEquals(PfErr.PROT | PfErr.USER | PfErr.INSTR, s.errorCode());
     }
 
@@ -270,7 +270,7 @@ class UserFaultTest {
         assertHandled(ANON, Access.WRITE);
         long slot = mm.pgd().leafSlot(ANON);
         mm.pgd().set(slot, mm.pgd().get(slot) | Pte.NX); // tables disagreeing with the VMA
-        assertSignal(ANON, Access.FETCH, FaultResult.SIGSEGV, FaultResult.SEGV_ACCERR);
+        assertSignal(ANON, Access.FETCH, Signo.SIGSEGV, SiCode.SEGV_ACCERR);
     }
 
     @Test
@@ -279,7 +279,7 @@ class UserFaultTest {
         assertHandled(ANON, Access.WRITE);
         long slot = mm.pgd().leafSlot(ANON);
         mm.pgd().set(slot, mm.pgd().get(slot) | (1L << 50));
-        assertSignal(ANON, Access.READ, FaultResult.SIGKILL, 0);
+        assertSignal(ANON, Access.READ, Signo.SIGKILL, 0);
     }
 
     @Test
@@ -289,7 +289,7 @@ class UserFaultTest {
         long slot = mm.pgd().leafSlot(ANON);
         mm.pgd().set(slot, mm.pgd().get(slot) | (3L << Pte.PKEY_SHIFT));
         env.pagingControl().pkru = 1 << 6; // AD for key 3
-        FaultResult.Signal s = assertSignal(ANON, Access.READ, FaultResult.SIGSEGV, FaultResult.SEGV_PKUERR);
+        FaultResult.Signal s = assertSignal(ANON, Access.READ, Signo.SIGSEGV, SiCode.SEGV_PKUERR);
         assertTrue((s.errorCode() & PfErr.PK) != 0);
         env.pagingControl().pkru = 0;
         assertHandled(ANON, Access.READ);
@@ -324,7 +324,7 @@ class UserFaultTest {
         mapStack();
         mm.rlimitStack = 0x40000;
         long end = STACK + 0x21000;
-        assertSignal(end - 0x40000 - 1, Access.WRITE, FaultResult.SIGSEGV, FaultResult.SEGV_MAPERR);
+        assertSignal(end - 0x40000 - 1, Access.WRITE, Signo.SIGSEGV, SiCode.SEGV_MAPERR);
         assertEquals(STACK, stackVma().start(), "a refused expansion leaves the VMA alone\n" + mm.maps());
         assertHandled(end - 0x40000, Access.WRITE);
         assertEquals(end - 0x40000, stackVma().start(), mm.maps());
@@ -335,8 +335,8 @@ class UserFaultTest {
         long prevEnd = STACK - MmStruct.STACK_GUARD_GAP - 0x10000;
         map(prevEnd - 0x1000, 0x1000, RW);
         mapStack();
-        assertSignal(prevEnd + MmStruct.STACK_GUARD_GAP - 0x1000, Access.WRITE, FaultResult.SIGSEGV,
-                FaultResult.SEGV_MAPERR);
+        assertSignal(prevEnd + MmStruct.STACK_GUARD_GAP - 0x1000, Access.WRITE, Signo.SIGSEGV,
+                SiCode.SEGV_MAPERR);
         assertEquals(STACK, stackVma().start(), mm.maps());
         assertHandled(prevEnd + MmStruct.STACK_GUARD_GAP, Access.WRITE);
         assertEquals(prevEnd + MmStruct.STACK_GUARD_GAP, stackVma().start(), mm.maps());
@@ -355,7 +355,7 @@ class UserFaultTest {
     @Test
     void belowANonGrowsDownVmaIsMaperr() {
         map(STACK, 0x1000, RW);
-        assertSignal(STACK - 8, Access.WRITE, FaultResult.SIGSEGV, FaultResult.SEGV_MAPERR);
+        assertSignal(STACK - 8, Access.WRITE, Signo.SIGSEGV, SiCode.SEGV_MAPERR);
         assertEquals(0, env.event(VmEvent.STACK_EXPAND));
     }
 
@@ -438,8 +438,8 @@ class UserFaultTest {
         byte[] expected = new byte[4096];
         System.arraycopy(fileContents(), 8192, expected, 0, 2048);
         assertArrayEquals(expected, page);
-        assertSignal(FILE_VA + 0x3000, Access.READ, FaultResult.SIGBUS, FaultResult.BUS_ADRERR);
-        assertSignal(FILE_VA + 0x3ff8, Access.WRITE, FaultResult.SIGBUS, FaultResult.BUS_ADRERR);
+        assertSignal(FILE_VA + 0x3000, Access.READ, Signo.SIGBUS, SiCode.BUS_ADRERR);
+        assertSignal(FILE_VA + 0x3ff8, Access.WRITE, Signo.SIGBUS, SiCode.BUS_ADRERR);
         assertEquals(1, mm.rss(RssStat.MM_FILEPAGES));
         assertEquals(0, mm.rss(RssStat.MM_ANONPAGES));
     }

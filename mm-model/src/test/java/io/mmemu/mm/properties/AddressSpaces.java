@@ -5,6 +5,8 @@ import static io.mmemu.mm.phys.PageTypes.PAGE_SIZE;
 import io.mmemu.mm.check.AddressSpaceInvariants;
 import io.mmemu.mm.fault.CpuAccess;
 import io.mmemu.mm.fault.FaultResult;
+import io.mmemu.mm.fault.SiCode;
+import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
@@ -548,8 +550,8 @@ final class AddressSpaces implements AutoCloseable {
         FaultResult f = cpu.access(mm, va, access, stuck -> failure(stuck, null));
         logNote(String.format("%s 0x%x: %s", Access.name(access), va, f));
         if (!allowed) {
-            int code = prot == null ? FaultResult.SEGV_MAPERR : FaultResult.SEGV_ACCERR;
-            expect(f instanceof FaultResult.Signal s && s.signo() == FaultResult.SIGSEGV && s.code() == code
+            int code = prot == null ? SiCode.SEGV_MAPERR : SiCode.SEGV_ACCERR;
+            expect(f instanceof FaultResult.Signal s && s.signo() == Signo.SIGSEGV && s.code() == code
                     && s.addr() == va, "expected SIGSEGV " + (prot == null ? "SEGV_MAPERR (no VMA)"
                     : "SEGV_ACCERR (the VMA is " + MmAction.protString(prot) + ")") + ", got " + f);
             outcome(Access.name(access) + (prot == null ? " SEGV_MAPERR" : " SEGV_ACCERR"));

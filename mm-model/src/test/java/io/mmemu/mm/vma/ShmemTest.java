@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmemu.mm.fault.FaultResult;
+import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.fault.UserFault;
 import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.PfErr;
@@ -181,15 +182,15 @@ class ShmemTest {
         }
         assertEquals(3, f.nrCachedPages());
         FaultResult pastEof = touch(A + 3 * 4096, false);
-        assertEquals(FaultResult.SIGBUS, assertInstanceOf(FaultResult.Signal.class, pastEof).signo());
+        assertEquals(Signo.SIGBUS, assertInstanceOf(FaultResult.Signal.class, pastEof).signo());
 
         Shmem.setSize(env, f, 4096 + 100);
         assertEquals(2, f.nrCachedPages(), "page 2 left the page cache");
         assertEquals(-1, f.cachedPfn(2));
         FaultResult cut = touch(A + 2 * 4096 + 5, false);
-        assertEquals(FaultResult.SIGBUS, assertInstanceOf(FaultResult.Signal.class, cut).signo(), mm.maps());
+        assertEquals(Signo.SIGBUS, assertInstanceOf(FaultResult.Signal.class, cut).signo(), mm.maps());
         FaultResult cutCow = touch(P + 2 * 4096, false);
-        assertEquals(FaultResult.SIGBUS, assertInstanceOf(FaultResult.Signal.class, cutCow).signo(),
+        assertEquals(Signo.SIGBUS, assertInstanceOf(FaultResult.Signal.class, cutCow).signo(),
                 "a private COW copy of a cut page goes too (even_cows)");
         assertSame(FaultResult.HANDLED, touch(A + 4096, false), "page 1 holds the new end of file");
 

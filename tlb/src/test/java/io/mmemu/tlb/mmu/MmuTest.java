@@ -14,6 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmemu.mm.fault.FaultResult;
+import io.mmemu.mm.fault.SiCode;
+import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.Level;
 import io.mmemu.mm.pgtable.PageTable;
@@ -133,8 +135,8 @@ class MmuTest {
         map(ANON, 0x1000, RO);
         translate(ANON, Access.READ); // the zero page, read-only
         FaultResult.Signal s = refused(ANON + 0x18, Access.WRITE);
-        assertEquals(FaultResult.SIGSEGV, s.signo(), state(ANON));
-        assertEquals(FaultResult.SEGV_ACCERR, s.code(), state(ANON));
+        assertEquals(Signo.SIGSEGV, s.signo(), state(ANON));
+        assertEquals(SiCode.SEGV_ACCERR, s.code(), state(ANON));
         assertEquals(ANON + 0x18, s.addr(), state(ANON));
         assertEquals(1, mmu.stat(MmuStat.FAULTS_NOT_RESOLVED), state(ANON));
         assertEquals(1, tlb.stat(TlbStat.FILL), "only the read was cached\n" + state(ANON));
@@ -143,8 +145,8 @@ class MmuTest {
     @Test
     void anAccessOutsideEveryVmaIsRefusedWithSegvMaperr() {
         FaultResult.Signal s = refused(ANON, Access.READ);
-        assertEquals(FaultResult.SIGSEGV, s.signo(), state(ANON));
-        assertEquals(FaultResult.SEGV_MAPERR, s.code(), state(ANON));
+        assertEquals(Signo.SIGSEGV, s.signo(), state(ANON));
+        assertEquals(SiCode.SEGV_MAPERR, s.code(), state(ANON));
         assertEquals(0, tlb.stat(TlbStat.FILL), state(ANON));
     }
 
@@ -153,7 +155,7 @@ class MmuTest {
     void aFetchFromANonExecutableVmaIsResolvedOnceThenRefused() {
         map(ANON, 0x1000, RW);
         FaultResult.Signal s = refused(ANON, Access.FETCH);
-        assertEquals(FaultResult.SEGV_ACCERR, s.code(), state(ANON));
+        assertEquals(SiCode.SEGV_ACCERR, s.code(), state(ANON));
         assertEquals(1, mmu.stat(MmuStat.PAGE_FAULTS), state(ANON));
         assertEquals(1, mmu.stat(MmuStat.FAULTS_NOT_RESOLVED), state(ANON));
 

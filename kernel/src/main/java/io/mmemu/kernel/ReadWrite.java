@@ -1,0 +1,361 @@
+package io.mmemu.kernel;
+
+import io.mmemu.kernel.fs.OpenFile;
+import io.mmemu.kernel.fs.TmpfsInode;
+import io.mmemu.mm.phys.PageTypes;
+import io.mmemu.mm.task.Task;
+import io.mmemu.mm.uaccess.UserAccess;
+import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.MmStruct;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Reading and writing, fs/read_write.c: read, write, pread64, pwrite64, readv, writev and lseek
+ * over the open files of {@link FileSyscalls}: the console (the host's stdin, stdout and stderr),
+ * {@link Pipes}, /dev/null and /dev/zero, the read-only files of the guest's root and tmpfs files.
+ * User memory is copied a page, or {@link #WRITE_PIECE}, at a time, so that a huge count costs
+ * the host no more than what it moves, and a bad page ends a transfer with what went before it
+ * (a short count, or EFAULT when nothing moved).
+ */
+final class ReadWrite {
+    static final int SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
+    /** MAX_RW_COUNT: the most one read or write moves. */
+    static final int MAX_RW_COUNT = 0x7ffff000;
+    /** IOV_MAX (UIO_MAXIOV): the most iovecs one readv or writev takes. */
+    static final int UIO_MAXIOV = 1024;
+
+    private final UserAccess uaccess;
+    private final FileSyscalls files;
+    private final Pipes pipes;
+    private final InputStream stdin;
+    private final OutputStream stdout;
+    private final OutputStream stderr;
+
+    ReadWrite(UserAccess uaccess, FileSyscalls files, Pipes pipes, InputStream stdin, OutputStream stdout,
+            OutputStream stderr) {
+        this.uaccess = uaccess;
+        this.files = files;
+        this.pipes = pipes;
+        this.stdin = stdin;
+        this.stdout = stdout;
+        this.stderr = stderr;
+    }
+
+    /** Models ksys_read(). */
+    long read(Task task, long fd, long buf, long count) {
+        OpenFile f = files.files(task).get(fd);
+        if (f == null || (f.flags() & FileSyscalls.O_ACCMODE) == FileSyscalls.O_WRONLY) return -Errno.EBADF;
+        if (!accessOk(buf, count)) return -Errno.EFAULT;
+        int n = (int) Math.min(count, MAX_RW_COUNT);
+        if (f.content() instanceof OpenFile.Console c) {
+            if (c.hostFd() != 0) return -Errno.EBADF;
+            return readConsole(task.mm(), buf, n);
+        }
+        if (f.content() instanceof OpenFile.Directory) return -Errno.EISDIR;
+        if (f.content() instanceof OpenFile.PipeEnd e) return e.reader() ? pipes.pipeRead(task, f, e.pipe(), buf, n) : -Errno.EBADF;
+        if (f.content() instanceof OpenFile.Device d) {
+            // read_zero() clears the buffer page by page and returns a short count at a bad page;
+            // EFAULT only when nothing could be written.
+            if (!d.zero() || n == 0) return 0;
+            long done = 0;
+            while (done < n) {
+                int chunk = (int) Math.min(n - done, PageTypes.PAGE_SIZE - PageTypes.offsetInPage(buf + done));
+                if (uaccess.clearUser(task.mm(), buf + done, chunk) < 0) return done > 0 ? done : -Errno.EFAULT;
+                done += chunk;
+            }
+            return done;
+        }
+        OpenFile.Readable b = (OpenFile.Readable) f.content();
+        long r = readAt(task.mm(), b, f.pos(), buf, n);
+        if (r > 0) f.setPos(f.pos() + r);
+        return r;
+    }
+
+    /**
+     * Models ksys_pread64(): the position (EINVAL, before the descriptor), the descriptor (EBADF),
+     * FMODE_PREAD (ESPIPE: pipes, the console and the devices have no position here), then
+     * vfs_read()'s checks (EBADF, EFAULT), then the read (EISDIR for a directory).
+     */
+    long pread64(Task task, long fd, long buf, long count, long offset) {
+        if (offset < 0) return -Errno.EINVAL;
+        OpenFile f = files.files(task).get(fd);
+        if (f == null) return -Errno.EBADF;
+        boolean dir = f.content() instanceof OpenFile.Directory;
+        if (!dir && !(f.content() instanceof OpenFile.Readable)) return -Errno.ESPIPE;
+        if ((f.flags() & FileSyscalls.O_ACCMODE) == FileSyscalls.O_WRONLY) return -Errno.EBADF;
+        if (!accessOk(buf, count)) return -Errno.EFAULT;
+        if (dir) return -Errno.EISDIR;
+        return readAt(task.mm(), (OpenFile.Readable) f.content(), offset, buf, (int) Math.min(count, MAX_RW_COUNT));
+    }
+
+    /**
+     * Models access_ok(): {@code count} bytes at {@code buf} lie below TASK_SIZE_MAX (a negative
+     * count, a huge size_t, never does). vfs_read() and vfs_write() check it before anything moves.
+     */
+    static boolean accessOk(long buf, long count) {
+        return Long.compareUnsigned(count, MmStruct.TASK_SIZE) <= 0 && Long.compareUnsigned(buf, MmStruct.TASK_SIZE - count) <= 0;
+    }
+
+    /**
+     * Copies file bytes out page by page: a bad page ends the read with what was copied before it
+     * (a short count). One page of Java buffer at a time, since a sparse tmpfs file can be far
+     * larger than the host heap.
+     */
+    private long readAt(MmStruct mm, OpenFile.Readable b, long pos, long buf, int n) {
+        long avail = Math.max(0, b.size() - pos);
+        int len = (int) Math.min(n, avail);
+        if (len == 0) return 0;
+        byte[] data = new byte[(int) Math.min(len, PageTypes.PAGE_SIZE)];
+        int done = 0;
+        while (done < len) {
+            int chunk = (int) Math.min(len - done, PageTypes.PAGE_SIZE - PageTypes.offsetInPage(buf + done));
+            b.read(pos + done, data, 0, chunk);
+            if (uaccess.copyToUser(mm, buf + done, data, 0, chunk) < 0) return done > 0 ? done : -Errno.EFAULT;
+            done += chunk;
+        }
+        return done;
+    }
+
+    private long readConsole(MmStruct mm, long buf, int n) {
+        try {
+            byte[] data = new byte[Math.min(n, 65536)];
+            int got = stdin.read(data);
+            if (got <= 0) return 0;
+            return uaccess.copyToUser(mm, buf, data, 0, got) < 0 ? -Errno.EFAULT : got;
+        } catch (IOException e) {
+            return -Errno.EIO;
+        }
+    }
+
+    /** Models ksys_write(): the console, pipes, the memory devices and tmpfs files; other files are read-only (EBADF, as for an O_RDONLY file). */
+    long write(Task task, long fd, long buf, long count) {
+        OpenFile f = writable(task, fd);
+        if (f == null) return -Errno.EBADF;
+        if (!accessOk(buf, count)) return -Errno.EFAULT;
+        int n = (int) Math.min(count, MAX_RW_COUNT);
+        if (f.content() instanceof OpenFile.Shmem s) {
+            long pos = (f.flags() & FileSyscalls.O_APPEND) != 0 ? s.size() : f.pos();
+            long r = shmemWrite(task.mm(), s.inode(), pos, buf, n);
+            if (r > 0) f.setPos(pos + r);
+            return r;
+        }
+        UserBytes data = new UserBytes(task.mm(), new long[] {buf}, new long[] {n});
+        if (!data.readable(0)) return -Errno.EFAULT;
+        return emit(task, f, data, n);
+    }
+
+    /** The open file at {@code fd} if it can be written: stdout, stderr, pipe write ends, devices and tmpfs files opened for writing. */
+    OpenFile writable(Task task, long fd) {
+        OpenFile f = files.files(task).get(fd);
+        if (f == null) return null;
+        if (f.content() instanceof OpenFile.Device || f.content() instanceof OpenFile.Shmem) return (f.flags() & FileSyscalls.O_ACCMODE) != 0 ? f : null;
+        if (f.content() instanceof OpenFile.Console c) return c.hostFd() != 0 ? f : null;
+        return f.content() instanceof OpenFile.PipeEnd e && !e.reader() ? f : null;
+    }
+
+    /** Models do_readv(): fills the buffers in order until the file runs short. */
+    long readv(Task task, long fd, long iov, long iovcnt) {
+        // vfs_readv(): the descriptor's mode before the iovecs are imported.
+        OpenFile f = files.files(task).get(fd);
+        if (f == null || (f.flags() & FileSyscalls.O_ACCMODE) == FileSyscalls.O_WRONLY) return -Errno.EBADF;
+        if (iovcnt < 0 || iovcnt > UIO_MAXIOV) return -Errno.EINVAL;
+        byte[] vec = new byte[(int) iovcnt * 16];
+        if (uaccess.copyFromUser(task.mm(), vec, 0, iov, vec.length) < 0) return -Errno.EFAULT;
+        ByteBuffer bb = ByteBuffer.wrap(vec).order(ByteOrder.LITTLE_ENDIAN);
+        long total = 0;
+        for (int i = 0; i < iovcnt; i++) {
+            long base = bb.getLong(16 * i), len = bb.getLong(16 * i + 8);
+            if (len < 0) return -Errno.EINVAL;
+            if (len == 0) continue;
+            long r = read(task, fd, base, len);
+            if (r < 0) return total > 0 ? total : r;
+            total += r;
+            if (r < len) break;
+        }
+        return total;
+    }
+
+    /** Models do_writev(): an array of struct iovec {base, len} gathered into one write; IOV_MAX 1024. */
+    long writev(Task task, long fd, long iov, long iovcnt) {
+        MmStruct mm = task.mm();
+        var f = writable(task, fd);
+        if (f == null) return -Errno.EBADF;
+        if (iovcnt < 0 || iovcnt > UIO_MAXIOV) return -Errno.EINVAL;
+        byte[] vec = new byte[(int) iovcnt * 16];
+        if (uaccess.copyFromUser(mm, vec, 0, iov, vec.length) < 0) return -Errno.EFAULT;
+        ByteBuffer bb = ByteBuffer.wrap(vec).order(ByteOrder.LITTLE_ENDIAN);
+        long total = 0;
+        for (int i = 0; i < iovcnt; i++) {
+            long len = bb.getLong(16 * i + 8);
+            if (len < 0 || total + len < 0) return -Errno.EINVAL;
+            total += len;
+        }
+        // The iovecs that can be read whole, in order, up to MAX_RW_COUNT; copied only as the file takes them.
+        long room = Math.min(total, MAX_RW_COUNT);
+        long[] bases = new long[(int) iovcnt], lens = new long[(int) iovcnt];
+        UserBytes data = new UserBytes(mm, bases, lens);
+        int off = 0;
+        for (int i = 0; i < iovcnt && off < room; i++) {
+            bases[i] = bb.getLong(16 * i);
+            lens[i] = Math.min(bb.getLong(16 * i + 8), room - off);
+            if (lens[i] > 0 && !data.readable(i)) {
+                lens[i] = 0;
+                if (off == 0) return -Errno.EFAULT;
+                break;
+            }
+            off += (int) lens[i];
+        }
+        return emit(task, f, data, off);
+    }
+
+    /** The most guest bytes the host holds at once while writing them to a file. */
+    static final int WRITE_PIECE = 64 << 10;
+
+    /**
+     * Guest bytes to be written: {@code lens[i]} bytes at {@code bases[i]}, in order (a write()'s
+     * buffer or a writev()'s iovecs), read from the guest only as far as the file takes them, a
+     * piece at a time, so that a huge count costs the host no more than what it moves.
+     */
+    final class UserBytes {
+        private final MmStruct mm;
+        private final long[] bases;
+        private final long[] lens;
+
+        UserBytes(MmStruct mm, long[] bases, long[] lens) {
+            this.mm = mm;
+            this.bases = bases;
+            this.lens = lens;
+        }
+
+        /** Whether segment {@code i} can be read whole, faulting its pages in as copy_from_user() would, in order. */
+        boolean readable(int i) {
+            long va = bases[i];
+            for (long left = lens[i]; left > 0; ) {
+                if (!uaccess.faultIn(mm, va, false)) return false;
+                long step = PageTypes.PAGE_SIZE - PageTypes.offsetInPage(va);
+                va += step;
+                left -= step;
+            }
+            return true;
+        }
+
+        /** Copies bytes [from, from + len) of the gathered segments into {@code dst}: 0 or -EFAULT. */
+        int copy(long from, byte[] dst, int len) {
+            int done = 0;
+            long segStart = 0;
+            for (int i = 0; i < bases.length && done < len; i++) {
+                long segEnd = segStart + lens[i];
+                long at = from + done;
+                if (at < segEnd) {
+                    int piece = (int) Math.min(len - done, segEnd - at);
+                    if (uaccess.copyFromUser(mm, dst, done, bases[i] + (at - segStart), piece) < 0) return -Errno.EFAULT;
+                    done += piece;
+                }
+                segStart = segEnd;
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * Writes the first {@code n} of {@code data}'s bytes (known to be readable) to a writable open
+     * file (see {@link #writable}): a tmpfs file and the console get them {@link #WRITE_PIECE} at a
+     * time, a pipe what fits, /dev/null and /dev/zero none.
+     */
+    long emit(Task task, OpenFile f, UserBytes data, int n) {
+        if (f.content() instanceof OpenFile.PipeEnd e) return pipes.pipeWrite(task, f, e.pipe(), data, n);
+        if (f.content() instanceof OpenFile.Device) return n; // write_null(), write_zero()
+        byte[] piece = new byte[Math.min(n, WRITE_PIECE)];
+        if (f.content() instanceof OpenFile.Shmem s) {
+            long pos = (f.flags() & FileSyscalls.O_APPEND) != 0 ? s.size() : f.pos();
+            if (pos + n < 0 || pos + n > TmpfsInode.MAX_LFS_FILESIZE) return -Errno.EFBIG; // as one write of all n
+            long done = 0;
+            while (done < n) {
+                int len = (int) Math.min(n - done, piece.length);
+                if (data.copy(done, piece, len) < 0) return done > 0 ? done : -Errno.EFAULT;
+                long r = s.inode().write(pos + done, piece, 0, len);
+                if (r < 0) return done > 0 ? done : r;
+                done += r;
+                if (r < len) break;
+            }
+            if (done > 0) f.setPos(pos + done);
+            return done;
+        }
+        if (!(f.content() instanceof OpenFile.Console c) || c.hostFd() == 0) return -Errno.EBADF;
+        OutputStream out = c.hostFd() == 1 ? stdout : stderr;
+        try {
+            for (long done = 0; done < n; done += piece.length) {
+                int len = (int) Math.min(n - done, piece.length);
+                if (data.copy(done, piece, len) < 0) return done > 0 ? done : -Errno.EFAULT;
+                out.write(piece, 0, len);
+            }
+            out.flush();
+        } catch (IOException e) {
+            return -Errno.EIO;
+        }
+        return n;
+    }
+
+    /** Models ksys_lseek(). */
+    long lseek(Task task, long fd, long offset, int whence) {
+        OpenFile f = files.files(task).get(fd);
+        if (f == null) return -Errno.EBADF;
+        if (!(f.content() instanceof OpenFile.Readable b)) return -Errno.ESPIPE;
+        long base = switch (whence) {
+            case SEEK_SET -> 0;
+            case SEEK_CUR -> f.pos();
+            case SEEK_END -> b.size();
+            default -> Long.MIN_VALUE;
+        };
+        if (base == Long.MIN_VALUE) return -Errno.EINVAL;
+        long pos = base + offset;
+        if (pos < 0) return -Errno.EINVAL;
+        f.setPos(pos);
+        return pos;
+    }
+
+    /**
+     * Copies a user buffer into a tmpfs file a page at a time (generic_perform_write()'s loop), so
+     * that no buffer larger than a page is held and a bad page ends the write with what went
+     * before it: a short count, or EFAULT when nothing was written.
+     */
+    private long shmemWrite(MmStruct mm, TmpfsInode inode, long pos, long buf, int n) {
+        if (n == 0) return 0;
+        byte[] page = new byte[(int) PageTypes.PAGE_SIZE];
+        long done = 0;
+        while (done < n) {
+            int chunk = (int) Math.min(n - done, PageTypes.PAGE_SIZE - PageTypes.offsetInPage(buf + done));
+            if (uaccess.copyFromUser(mm, page, 0, buf + done, chunk) < 0) return done > 0 ? done : -Errno.EFAULT;
+            long r = inode.write(pos + done, page, 0, chunk);
+            if (r < 0) return done > 0 ? done : r;
+            done += r;
+            if (r < chunk) break;
+        }
+        return done;
+    }
+
+    /**
+     * Models ksys_pwrite64(): a write at {@code offset} that leaves the file position alone (O_APPEND
+     * still appends, as Linux does). The position (EINVAL) first, the descriptor (EBADF),
+     * FMODE_PWRITE (ESPIPE: pipes and the console), then vfs_write()'s checks (EBADF, EFAULT).
+     */
+    long pwrite64(Task task, long fd, long buf, long count, long offset) {
+        if (offset < 0) return -Errno.EINVAL;
+        OpenFile g = files.files(task).get(fd);
+        if (g == null) return -Errno.EBADF;
+        if (g.content() instanceof OpenFile.PipeEnd || g.content() instanceof OpenFile.Console) return -Errno.ESPIPE;
+        OpenFile f = writable(task, fd);
+        if (f == null) return -Errno.EBADF;
+        if (!accessOk(buf, count)) return -Errno.EFAULT;
+        int n = (int) Math.min(count, MAX_RW_COUNT);
+        return switch (f.content()) {
+            case OpenFile.Shmem s -> shmemWrite(task.mm(), s.inode(), (f.flags() & FileSyscalls.O_APPEND) != 0 ? s.size() : offset, buf, n);
+            case OpenFile.Device d -> n; // write_null(), write_zero() ignore the position
+            default -> -Errno.ESPIPE; // pipes and the console (FMODE_PWRITE missing)
+        };
+    }
+}

@@ -1,0 +1,73 @@
+package io.mmemu.kernel;
+
+import io.mmemu.kernel.arch.ArchCpu;
+import io.mmemu.mm.task.Task;
+import io.mmemu.mm.uaccess.UserAccess;
+import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.MmStruct;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The syscalls of kernel/sys.c the model implements beyond the one-liners of the table (getpid
+ * and the ids): uname, getrusage, and prlimit64's lookup of its target. The limits themselves are
+ * {@link Rlimits}', the credentials {@link Credentials}'.
+ */
+final class SysSyscalls {
+    static final int RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
+    /** sizeof(struct rusage). */
+    static final int RUSAGE_SIZE = 144;
+    /** __NEW_UTS_LEN + 1: each of struct new_utsname's six fields. */
+    static final int UTS_FIELD = 65;
+    /** The machine's uname fields: sysname, nodename, release, version, machine, domainname. */
+    private static final String[] UTSNAME = {"Linux", "mmemu", "6.18.0-mmemu", "#1 SMP PREEMPT_DYNAMIC mmemu", "x86_64",
+        "(none)"};
+
+    private final UserAccess uaccess;
+    private final Processes procs;
+    private final Rlimits rlimits;
+    private final CpuTimers cpuTimers;
+
+    SysSyscalls(UserAccess uaccess, Processes procs, Rlimits rlimits, CpuTimers cpuTimers) {
+        this.uaccess = uaccess;
+        this.procs = procs;
+        this.rlimits = rlimits;
+        this.cpuTimers = cpuTimers;
+    }
+
+    /** Models newuname(): struct new_utsname, six fields of 65 bytes. */
+    long newuname(MmStruct mm, long buf) {
+        byte[] uts = new byte[UTSNAME.length * UTS_FIELD];
+        for (int i = 0; i < UTSNAME.length; i++) {
+            byte[] b = UTSNAME[i].getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(b, 0, uts, UTS_FIELD * i, Math.min(b.length, UTS_FIELD - 1));
+        }
+        return uaccess.copyToUser(mm, buf, uts, 0, uts.length) < 0 ? -Errno.EFAULT : 0;
+    }
+
+    /**
+     * Models sys_getrusage(): EINVAL for an unknown {@code who} before anything is copied; the
+     * usage (all zeros here) is copied even to NULL.
+     */
+    long getrusage(MmStruct mm, int who, long ru) {
+        if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD) return -Errno.EINVAL;
+        return uaccess.copyToUser(mm, ru, new byte[RUSAGE_SIZE], 0, RUSAGE_SIZE) < 0 ? -Errno.EFAULT : 0;
+    }
+
+    /** Models prlimit64() for the process of {@code pid} (0: the caller); see {@link Rlimits#prlimit64}. */
+    long prlimit64(Task task, int pid, int resource, long newAddr, long oldAddr) {
+        Processes.Proc target = pid == 0 ? procs.of(task) : pid > 0 ? procs.byPid(pid) : null;
+        if (target != null && !target.alive()) target = null; // find_task_by_vpid() finds no exited task
+        return rlimits.prlimit64(task, procs.of(task).cred, target == null ? null : target.task,
+                target == null ? null : target.cred, resource, newAddr, oldAddr);
+    }
+
+    /**
+     * After a successful setrlimit() or prlimit64(): while a finite RLIMIT_CPU exists the CPUs
+     * count instructions (started between runs) and every run is a time slice ending at the next
+     * limit, so this CPU gives way at once and the scheduler sets that up.
+     */
+    long limitsChanged(ArchCpu cpu, long result) {
+        if (result == 0 && cpuTimers.armed()) cpu.requestReschedule();
+        return result;
+    }
+}

@@ -1,0 +1,388 @@
+package io.mmemu.kernel;
+
+import static io.mmemu.kernel.Syscall.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mmemu.mm.fault.Signo;
+import io.mmemu.mm.vma.Errno;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every syscall handler's argument checks and errno paths, driven through the CPU boundary without
+ * Unicorn: one row per (syscall, bad argument, expected errno), named after the Linux 6.x function
+ * and condition that returns it. When several arguments are bad, the row says which check Linux
+ * makes first. {@link #everyImplementedSyscallHasItsErrnoPathsTested} fails for a table entry that
+ * has neither a row nor a place in {@link #NO_ERRNO_PATH}.
+ *
+ * <p>Arguments that must point to user memory use stand-ins resolved per test: {@code BUF}, a page
+ * of fresh anonymous memory; {@code UNMAPPED}, an address nothing maps; strings ({@code S_TMPF}
+ * "/tmp/f", which exists, {@code S_NOENT}, {@code S_EMPTY}, {@code S_REL} a relative name,
+ * {@code S_HELLO} a guest program, {@code S_LONG} with no NUL in PATH_MAX bytes); descriptors ({@code FD_RO}, {@code FD_WO} on /tmp/f, {@code FD_PIPE_R},
+ * {@code FD_PIPE_W}).
+ */
+class SyscallErrnoTest {
+    static final long BUF = -0x1000_0001L, UNMAPPED = -0x1000_0002L, S_TMPF = -0x1000_0003L, S_NOENT = -0x1000_0004L,
+            S_EMPTY = -0x1000_0005L, S_LONG = -0x1000_0006L, FD_RO = -0x1000_0007L, FD_WO = -0x1000_0008L,
+            FD_PIPE_R = -0x1000_0009L, FD_PIPE_W = -0x1000_000aL, SELF = -0x1000_000bL, S_HELLO = -0x1000_000cL,
+            BUF_ODD = -0x1000_000dL, S_REL = -0x1000_000fL;
+
+    /** Calls that return no errno whatever their arguments (ids, yields, exits, brk's "current break", rt_sigreturn's SIGSEGV). */
+    static final Set<Syscall> NO_ERRNO_PATH = EnumSet.of(GETPID, GETTID, GETPPID, GETUID, GETEUID, GETGID, GETEGID,
+            SCHED_YIELD, NANOSLEEP, CLOCK_NANOSLEEP, SET_TID_ADDRESS, EXIT, EXIT_GROUP, RT_SIGRETURN, BRK);
+
+    record Row(Syscall call, String linux, long expected, long[] args, Consumer<KernelHarness> setup) {
+        @Override
+        public String toString() {
+            return call.linuxName + ": " + linux;
+        }
+    }
+
+    static Row row(Syscall call, String linux, long expected, long... args) {
+        return new Row(call, linux, expected, args, h -> {});
+    }
+
+    static Row row(Consumer<KernelHarness> setup, Syscall call, String linux, long expected, long... args) {
+        return new Row(call, linux, expected, args, setup);
+    }
+
+    static final long EINVAL = -Errno.EINVAL, EBADF = -Errno.EBADF, EFAULT = -Errno.EFAULT, ENOENT = -Errno.ENOENT,
+            ESRCH = -Errno.ESRCH, ENOMEM = -Errno.ENOMEM, EPERM = -Errno.EPERM, ESPIPE = -Errno.ESPIPE;
+    static final int ANON = KernelHarness.MAP_PRIVATE_ANONYMOUS, RW = KernelHarness.PROT_RW;
+
+    static Stream<Row> rows() {
+        List<Row> r = new ArrayList<>();
+        // fs/read_write.c
+        r.add(row(READ, "ksys_read: fdget_pos() finds no file", EBADF, 99, BUF, 1));
+        r.add(row(READ, "vfs_read: no FMODE_READ (O_WRONLY)", EBADF, FD_WO, BUF, 1));
+        r.add(row(READ, "vfs_read: access_ok() of a negative count", EFAULT, FD_RO, BUF, -1));
+        r.add(row(READ, "vfs_read: access_ok() past TASK_SIZE", EFAULT, FD_RO, 0x7fff_ffff_f000L, 0x2000));
+        r.add(row(h -> h.syscall(PWRITE64, FD_WO_VALUE, h.mmap(4096), 16, 0), READ, "copy_to_user() fails: nothing read",
+                EFAULT, FD_RO, UNMAPPED, 16));
+        r.add(row(WRITE, "ksys_write: fdget_pos() finds no file", EBADF, 99, BUF, 1));
+        r.add(row(WRITE, "vfs_write: no FMODE_WRITE (O_RDONLY)", EBADF, FD_RO, BUF, 1));
+        r.add(row(WRITE, "vfs_write: no FMODE_WRITE (stdin)", EBADF, 0, BUF, 1));
+        r.add(row(WRITE, "vfs_write: access_ok() of a negative count", EFAULT, FD_WO, BUF, -1));
+        r.add(row(WRITE, "copy_from_user() fails: nothing written", EFAULT, FD_WO, UNMAPPED, 8));
+        r.add(row(h -> h.syscall(CLOSE, FD_PIPE_R_VALUE), WRITE, "pipe_write: no reader left (EPIPE, and SIGPIPE)",
+                -Errno.EPIPE, FD_PIPE_W, BUF, 1));
+        r.add(row(PREAD64, "ksys_pread64: pos < 0, before the descriptor", EINVAL, 99, BUF, 1, -1));
+        r.add(row(PREAD64, "ksys_pread64: fdget() finds no file", EBADF, 99, BUF, 1, 0));
+        r.add(row(PREAD64, "ksys_pread64: no FMODE_PREAD (a pipe)", ESPIPE, FD_PIPE_R, BUF, 1, 0));
+        r.add(row(PREAD64, "vfs_read: no FMODE_READ", EBADF, FD_WO, BUF, 1, 0));
+        r.add(row(PREAD64, "vfs_read: access_ok() of a negative count", EFAULT, FD_RO, BUF, -1, 0));
+        r.add(row(PWRITE64, "ksys_pwrite64: pos < 0, before the descriptor", EINVAL, 99, BUF, 1, -1));
+        r.add(row(PWRITE64, "ksys_pwrite64: fdget() finds no file", EBADF, 99, BUF, 1, 0));
+        r.add(row(PWRITE64, "ksys_pwrite64: no FMODE_PWRITE (a pipe)", ESPIPE, FD_PIPE_W, BUF, 1, 0));
+        r.add(row(PWRITE64, "vfs_write: no FMODE_WRITE", EBADF, FD_RO, BUF, 1, 0));
+        r.add(row(PWRITE64, "vfs_write: access_ok() of a negative count", EFAULT, FD_WO, BUF, -1, 0));
+        r.add(row(PWRITE64, "generic_write_check_limits: past s_maxbytes", -Errno.EFBIG, FD_WO, BUF, 2, Long.MAX_VALUE - 1));
+        r.add(row(READV, "vfs_readv: no FMODE_READ, before the iovecs", EBADF, 99, UNMAPPED, 1));
+        r.add(row(READV, "import_iovec: nr_segs > UIO_MAXIOV", EINVAL, FD_RO, BUF, 1025));
+        r.add(row(READV, "import_iovec: a negative nr_segs is > UIO_MAXIOV", EINVAL, FD_RO, BUF, -1));
+        r.add(row(READV, "import_iovec: copy_from_user() of the iovecs", EFAULT, FD_RO, UNMAPPED, 1));
+        r.add(row(WRITEV, "vfs_writev: no FMODE_WRITE", EBADF, FD_RO, BUF, 1));
+        r.add(row(WRITEV, "import_iovec: nr_segs > UIO_MAXIOV", EINVAL, FD_WO, BUF, 1025));
+        r.add(row(WRITEV, "import_iovec: copy_from_user() of the iovecs", EFAULT, FD_WO, UNMAPPED, 1));
+        r.add(row(LSEEK, "ksys_lseek: fdget_pos() finds no file", EBADF, 99, 0, 0));
+        r.add(row(LSEEK, "no_llseek: a pipe", ESPIPE, FD_PIPE_R, 0, 0));
+        r.add(row(LSEEK, "generic_file_llseek_size: whence 3 (SEEK_DATA unsupported here) and up", EINVAL, FD_RO, 0, 7));
+        r.add(row(LSEEK, "vfs_setpos: a negative position", EINVAL, FD_RO, -1, 0));
+        // fs/open.c, fs/namei.c, fs/stat.c, fs/fcntl.c, fs/file.c, fs/ioctl.c, fs/pipe.c
+        r.add(row(OPEN, "getname: an empty name", ENOENT, S_EMPTY, 0, 0));
+        r.add(row(OPEN, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, 0, 0));
+        r.add(row(OPEN, "getname: no NUL within PATH_MAX", -Errno.ENAMETOOLONG, S_LONG, 0, 0));
+        r.add(row(OPEN, "path_openat: no such file", ENOENT, S_NOENT, 0, 0));
+        r.add(row(OPEN, "build_open_flags: O_CREAT | O_DIRECTORY", EINVAL, S_TMPF, 0x10040, 0600));
+        r.add(row(OPEN, "build_open_flags: O_TMPFILE read-only", EINVAL, S_TMPF, 0x410000, 0));
+        r.add(row(OPEN, "do_open: O_CREAT | O_EXCL of an existing file", -Errno.EEXIST, S_TMPF, 0xc2, 0600));
+        r.add(row(OPENAT, "path_init: a relative name and a dirfd that is no file", EBADF, 99, S_REL, 0, 0));
+        r.add(row(OPENAT, "path_init: a relative name and a dirfd that is no directory", -Errno.ENOTDIR, 1, S_REL, 0, 0));
+        r.add(row(CREAT, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, 0600));
+        r.add(row(CREAT, "may_open: outside /tmp the namespace is read-only", -Errno.EROFS, S_HELLO, 0600));
+        r.add(row(CLOSE, "close_fd: not open", EBADF, 99));
+        r.add(row(STAT, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, BUF));
+        r.add(row(STAT, "filename_lookup: no such file", ENOENT, S_NOENT, BUF));
+        r.add(row(STAT, "cp_new_stat: copy_to_user() faults", EFAULT, S_TMPF, UNMAPPED));
+        r.add(row(LSTAT, "filename_lookup: no such file", ENOENT, S_NOENT, BUF));
+        r.add(row(FSTAT, "vfs_fstat: fdget_raw() finds no file", EBADF, 99, BUF));
+        r.add(row(FSTAT, "cp_new_stat: copy_to_user() faults", EFAULT, 1, UNMAPPED));
+        r.add(row(NEWFSTATAT, "vfs_fstatat: an empty name without AT_EMPTY_PATH", ENOENT, -100, S_EMPTY, BUF, 0));
+        r.add(row(NEWFSTATAT, "getname: strncpy_from_user() faults", EFAULT, -100, UNMAPPED, BUF, 0));
+        r.add(row(NEWFSTATAT, "path_init: a relative name and a bad dirfd", EBADF, 99, S_REL, BUF, 0));
+        r.add(row(FCNTL, "fcntl: fdget_raw() finds no file", EBADF, 99, 1, 0));
+        r.add(row(FCNTL, "do_fcntl: an unknown command", EINVAL, 1, 0x7777, 0));
+        r.add(row(FCNTL, "f_dupfd: from >= RLIMIT_NOFILE", EINVAL, 1, 0, 1 << 20));
+        r.add(row(DUP, "ksys_dup: fget_raw() finds no file", EBADF, 99));
+        r.add(row(DUP2, "ksys_dup2: oldfd not open", EBADF, 99, 5));
+        r.add(row(DUP2, "do_dup2: newfd >= RLIMIT_NOFILE", EBADF, 1, 1 << 20));
+        r.add(row(DUP3, "ksys_dup3: flags other than O_CLOEXEC", EINVAL, 1, 5, 1));
+        r.add(row(DUP3, "ksys_dup3: oldfd == newfd", EINVAL, 1, 1, 0));
+        r.add(row(DUP3, "ksys_dup3: oldfd not open", EBADF, 99, 5, 0));
+        r.add(row(IOCTL, "ksys_ioctl: fdget() finds no file", EBADF, 99, 0x5401));
+        r.add(row(IOCTL, "vfs_ioctl: a tmpfs file is no terminal", -Errno.ENOTTY, FD_RO, 0x5401));
+        r.add(row(IOCTL, "vfs_ioctl: the console is no terminal here", -Errno.ENOTTY, 1, 0x5413));
+        r.add(row(PIPE, "do_pipe2: copy_to_user() of the fds faults", EFAULT, UNMAPPED));
+        r.add(row(PIPE2, "do_pipe2: flags other than O_CLOEXEC, O_NONBLOCK, O_DIRECT", EINVAL, BUF, 1));
+        r.add(row(PIPE2, "do_pipe2: copy_to_user() of the fds faults", EFAULT, UNMAPPED, 0));
+        r.add(row(FSYNC, "do_fsync: fdget() finds no file", EBADF, 99));
+        r.add(row(FSYNC, "vfs_fsync_range: a pipe has no fsync", EINVAL, FD_PIPE_R));
+        r.add(row(FDATASYNC, "do_fsync: fdget() finds no file", EBADF, 99));
+        r.add(row(TRUNCATE, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, 0));
+        r.add(row(TRUNCATE, "do_sys_truncate: no such file", ENOENT, S_NOENT, 0));
+        r.add(row(FTRUNCATE, "do_sys_ftruncate: fdget() finds no file", EBADF, 99, 0));
+        r.add(row(FTRUNCATE, "do_sys_ftruncate: a negative length", EINVAL, FD_WO, -1));
+        r.add(row(FTRUNCATE, "do_sys_ftruncate: not open for writing", EINVAL, FD_RO, 0));
+        r.add(row(GETCWD, "getcwd: the buffer is shorter than \"/\"", -Errno.ERANGE, BUF, 1));
+        r.add(row(GETCWD, "getcwd: copy_to_user() faults", EFAULT, UNMAPPED, 64));
+        r.add(row(RMDIR, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED));
+        r.add(row(RMDIR, "do_rmdir: no such directory", ENOENT, S_NOENT));
+        r.add(row(UNLINK, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED));
+        r.add(row(UNLINK, "do_unlinkat: no such file", ENOENT, S_NOENT));
+        r.add(row(UNLINKAT, "unlinkat: flags other than AT_REMOVEDIR", EINVAL, -100, S_TMPF, 1));
+        r.add(row(READLINK, "do_readlinkat: bufsiz <= 0, before the name", EINVAL, UNMAPPED, BUF, 0));
+        r.add(row(READLINK, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, BUF, 64));
+        r.add(row(READLINK, "do_readlinkat: no such file", ENOENT, S_NOENT, BUF, 64));
+        r.add(row(READLINK, "do_readlinkat: not a symbolic link", EINVAL, S_TMPF, BUF, 64));
+        r.add(row(READLINKAT, "do_readlinkat: an empty name on a dirfd that is no file", EBADF, 99, S_EMPTY, BUF, 64));
+        r.add(row(CHMOD, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, 0600));
+        r.add(row(CHMOD, "do_fchmodat: no such file", ENOENT, S_NOENT, 0600));
+        r.add(row(FCHMODAT, "getname: strncpy_from_user() faults", EFAULT, -100, UNMAPPED, 0600));
+        r.add(row(FCHMOD, "fchmod: fdget() finds no file", EBADF, 99, 0600));
+        // mm/
+        r.add(row(MMAP, "ksys_mmap_pgoff (x86 sys_mmap): an offset not page aligned", EINVAL, 0, 4096, RW, 0x02, 3, 100));
+        r.add(row(MMAP, "do_mmap: length 0", EINVAL, 0, 0, RW, ANON, -1, 0));
+        r.add(row(MMAP, "ksys_mmap_pgoff: a bad descriptor before the length", EBADF, 0, 0, RW, 0x02, 99, 0));
+        r.add(row(MMAP, "do_mmap: neither MAP_SHARED nor MAP_PRIVATE", EINVAL, 0, 4096, RW, 0x20, -1, 0));
+        r.add(row(h -> h.syscall(SETUID, 1000), MMAP, "security_mmap_addr: MAP_FIXED below mmap_min_addr without CAP_SYS_RAWIO",
+                EPERM, 0, 4096, RW, ANON | 0x10, -1, 0));
+        r.add(row(MMAP, "do_mmap: a length that overflows PAGE_ALIGN", ENOMEM, 0, -4096, RW, ANON, -1, 0));
+        r.add(row(MMAP, "do_mmap: PROT_WRITE of a file opened read-only, shared", -Errno.EACCES, 0, 4096, RW, 0x01, FD_RO, 0));
+        r.add(row(MPROTECT, "do_mprotect_pkey: start not page aligned", EINVAL, BUF_ODD, 4096, 1));
+        r.add(row(MPROTECT, "do_mprotect_pkey: unknown prot bits", EINVAL, BUF, 4096, 0x100));
+        r.add(row(MPROTECT, "do_mprotect_pkey: no VMA at start", ENOMEM, UNMAPPED, 4096, 1));
+        r.add(row(MUNMAP, "__do_munmap: length 0", EINVAL, BUF, 0));
+        r.add(row(MUNMAP, "__do_munmap: an unaligned address", EINVAL, BUF_ODD, 4096));
+        r.add(row(MREMAP, "do_mremap: addr not page aligned", EINVAL, BUF_ODD, 4096, 8192, 1, 0));
+        r.add(row(MREMAP, "do_mremap: new_len 0", EINVAL, BUF, 4096, 0, 1, 0));
+        r.add(row(MREMAP, "do_mremap: unknown flags", EINVAL, BUF, 4096, 8192, 0x80, 0));
+        r.add(row(MREMAP, "do_mremap: MREMAP_FIXED without MREMAP_MAYMOVE", EINVAL, BUF, 4096, 8192, 2, 0x4000_0000));
+        r.add(row(MREMAP, "vma_to_resize: no VMA at addr", -Errno.EFAULT, UNMAPPED, 4096, 8192, 1, 0));
+        r.add(row(MSYNC, "msync: unknown flags", EINVAL, BUF, 4096, 8));
+        r.add(row(MSYNC, "msync: start not page aligned", EINVAL, BUF_ODD, 4096, 1));
+        r.add(row(MSYNC, "msync: MS_ASYNC and MS_SYNC", EINVAL, BUF, 4096, 5));
+        r.add(row(MSYNC, "msync: part of the range unmapped", ENOMEM, UNMAPPED, 4096, 4));
+        r.add(row(MINCORE, "do_mincore: start not page aligned", EINVAL, BUF_ODD, 4096, BUF));
+        r.add(row(MINCORE, "do_mincore: no VMA at start", ENOMEM, UNMAPPED, 4096, BUF));
+        r.add(row(MINCORE, "mincore: copy_to_user() of the vector faults", EFAULT, BUF, 4096, UNMAPPED));
+        r.add(row(MADVISE, "madvise_should_skip: start not page aligned", EINVAL, BUF_ODD, 4096, 4));
+        r.add(row(MADVISE, "madvise_valid_behavior: an unknown advice", EINVAL, BUF, 4096, 999));
+        r.add(row(MADVISE, "madvise_walk_vmas: part of the range unmapped", ENOMEM, UNMAPPED, 4096, 4));
+        // kernel/signal.c, arch/x86/kernel/process_64.c
+        r.add(row(RT_SIGACTION, "do_sigaction: a new action for SIGKILL", EINVAL, 9, BUF, 0, 8));
+        r.add(row(RT_SIGACTION, "do_sigaction: a new action for SIGSTOP", EINVAL, 19, BUF, 0, 8));
+        r.add(row(RT_SIGACTION, "do_sigaction: SIGKILL's action may be read", 0, 9, 0, BUF, 8));
+        r.add(row(RT_SIGACTION, "do_sigaction: !valid_signal(65)", EINVAL, 65, 0, BUF, 8));
+        r.add(row(RT_SIGACTION, "do_sigaction: signal 0", EINVAL, 0, 0, BUF, 8));
+        r.add(row(RT_SIGACTION, "rt_sigaction: sigsetsize != sizeof(sigset_t)", EINVAL, 10, 0, BUF, 4));
+        r.add(row(RT_SIGACTION, "rt_sigaction: the action copied in before the number is checked", EFAULT, 65, UNMAPPED, 0, 8));
+        r.add(row(RT_SIGACTION, "rt_sigaction: copy_to_user() of the old action", EFAULT, 10, 0, UNMAPPED, 8));
+        r.add(row(RT_SIGPROCMASK, "sigprocmask: an unknown how", EINVAL, 3, BUF, 0, 8));
+        r.add(row(RT_SIGPROCMASK, "rt_sigprocmask: sigsetsize != sizeof(sigset_t)", EINVAL, 0, BUF, 0, 4));
+        r.add(row(RT_SIGPROCMASK, "rt_sigprocmask: copy_from_user() of the set", EFAULT, 0, UNMAPPED, 0, 8));
+        r.add(row(RT_SIGPROCMASK, "rt_sigprocmask: copy_to_user() of the old set", EFAULT, 0, 0, UNMAPPED, 8));
+        r.add(row(KILL, "check_kill_permission: !valid_signal(65)", EINVAL, SELF, 65));
+        r.add(row(KILL, "kill_proc_info: no such process, whatever the signal", ESRCH, 4000, 65));
+        r.add(row(KILL, "kill_proc_info: no such process", ESRCH, 4000, 0));
+        r.add(row(KILL, "kill_something_info: pid INT_MIN", ESRCH, Integer.MIN_VALUE, 0));
+        r.add(row(KILL, "kill_something_info: -1 with no other process", ESRCH, -1, 0));
+        r.add(row(TKILL, "tkill: pid <= 0", EINVAL, 0, 0));
+        r.add(row(TKILL, "do_send_specific: no such thread, whatever the signal", ESRCH, 4000, 65));
+        r.add(row(TKILL, "check_kill_permission: !valid_signal(65)", EINVAL, SELF, 65));
+        r.add(row(TGKILL, "tgkill: tgid <= 0", EINVAL, 0, SELF, 0));
+        r.add(row(TGKILL, "do_send_specific: the thread is not in that group", ESRCH, 4000, SELF, 0));
+        r.add(row(TGKILL, "check_kill_permission: !valid_signal(-1)", EINVAL, SELF, SELF, -1));
+        r.add(row(h -> h.task().pending |= Signo.sigmask(Signo.SIGCHLD), PAUSE, "pause: a signal is pending", -Errno.EINTR));
+        r.add(row(ARCH_PRCTL, "do_arch_prctl_64: an FS base past TASK_SIZE_MAX", EPERM, 0x1002, -4096L));
+        r.add(row(ARCH_PRCTL, "do_arch_prctl_64: a GS base past TASK_SIZE_MAX", EPERM, 0x1001, 1L << 47));
+        r.add(row(ARCH_PRCTL, "do_arch_prctl_64: an unknown option", EINVAL, 0x1005, 0));
+        r.add(row(ARCH_PRCTL, "do_arch_prctl_64: put_user() of ARCH_GET_FS faults", EFAULT, 0x1003, UNMAPPED));
+        r.add(row(ARCH_PRCTL, "do_arch_prctl_64: put_user() of ARCH_GET_GS faults", EFAULT, 0x1004, UNMAPPED));
+        // kernel/fork.c, kernel/exit.c, fs/exec.c, kernel/futex/
+        r.add(row(WAIT4, "do_wait: no child", -Errno.ECHILD, -1, 0, 0, 0));
+        r.add(row(WAIT4, "kernel_wait4: unknown options", EINVAL, -1, 0, 0x1000, 0));
+        r.add(row(CLONE, "copy_process: CLONE_THREAD without CLONE_SIGHAND", EINVAL, 0x10100, 0, 0, 0, 0));
+        r.add(row(CLONE, "copy_process: CLONE_SIGHAND without CLONE_VM", EINVAL, 0x10800, 0, 0, 0, 0));
+        r.add(row(CLONE, "do_arch_prctl_64 via copy_thread: CLONE_SETTLS past TASK_SIZE_MAX", EPERM, 0x90f00, 0, 0, 0,
+                -4096L));
+        r.add(row(h -> setNproc(h), FORK, "copy_process: RLIMIT_NPROC reached (uid 1000)", -Errno.EAGAIN));
+        r.add(row(h -> setNproc(h), VFORK, "copy_process: RLIMIT_NPROC reached (uid 1000)", -Errno.EAGAIN));
+        r.add(row(EXECVE, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, 0, 0));
+        r.add(row(EXECVE, "do_open_execat: no such file", ENOENT, S_NOENT, 0, 0));
+        r.add(row(EXECVE, "get_user_arg_ptr: argv unreadable", EFAULT, S_HELLO, UNMAPPED, 0));
+        r.add(row(EXECVE, "do_open_execat: a tmpfs file is not executable", -Errno.EACCES, S_TMPF, 0, 0));
+        r.add(row(SET_ROBUST_LIST, "set_robust_list: len != sizeof(*head)", EINVAL, BUF, 23));
+        r.add(row(FUTEX, "get_futex_key: uaddr not 4-byte aligned", EINVAL, BUF_ODD, 0x80 | 1, 1, 0, 0, 0));
+        r.add(row(FUTEX, "do_futex: an unknown op", -Errno.ENOSYS, BUF, 0x80 | 99, 0, 0, 0, 0));
+        r.add(row(FUTEX, "futex_wait_setup: the word differs from val", -Errno.EAGAIN, BUF, 0x80, 1, 0, 0, 0));
+        r.add(row(FUTEX, "get_futex_key: a shared word that is not mapped", EFAULT, UNMAPPED, 1, 1, 0, 0, 0));
+        r.add(row(FUTEX, "futex_wait_setup: get_futex_value_locked() faults", EFAULT, UNMAPPED, 0x80, 0, 0, 0, 0));
+        r.add(row(FUTEX, "futex_cmd_has_timeout: FUTEX_CLOCK_REALTIME on FUTEX_WAKE", -Errno.ENOSYS, BUF, 0x181, 1, 0, 0, 0));
+        r.add(row(FUTEX, "do_futex: FUTEX_WAIT_BITSET with a bitset of 0", EINVAL, BUF, 0x89, 0, 0, 0, 0));
+        // kernel/sys.c, kernel/time/, kernel/capability.c
+        r.add(row(UNAME, "newuname: copy_to_user() faults", EFAULT, UNMAPPED));
+        r.add(row(GETRUSAGE, "getrusage: an unknown who", EINVAL, 5, BUF));
+        r.add(row(GETRUSAGE, "getrusage: copy_to_user() faults", EFAULT, 0, UNMAPPED));
+        r.add(row(GETRLIMIT, "do_prlimit: resource >= RLIM_NLIMITS", EINVAL, 99, BUF));
+        r.add(row(GETRLIMIT, "getrlimit: copy_to_user() faults", EFAULT, 0, UNMAPPED));
+        r.add(row(SETRLIMIT, "setrlimit: copy_from_user() faults", EFAULT, 0, UNMAPPED));
+        r.add(row(SETRLIMIT, "do_prlimit: resource >= RLIM_NLIMITS", EINVAL, 99, BUF));
+        r.add(row(SETRLIMIT, "do_prlimit: rlim_cur > rlim_max", EINVAL, 0, BUF_CUR_GT_MAX));
+        r.add(row(PRLIMIT64, "prlimit64: no such process", ESRCH, 4000, 0, 0, BUF));
+        r.add(row(PRLIMIT64, "do_prlimit: resource >= RLIM_NLIMITS", EINVAL, 0, 99, 0, BUF));
+        r.add(row(SETUID, "__sys_setuid: uid -1 is invalid", EINVAL, -1));
+        r.add(row(h -> h.syscall(SETUID, 1000), SETUID, "__sys_setuid: without CAP_SETUID, another uid", EPERM, 0));
+        r.add(row(h -> h.syscall(SETUID, 1000), SETRESUID, "__sys_setresuid: without CAP_SETUID, another uid", EPERM, 0, 0, 0));
+        r.add(row(GETRESUID, "getresuid: put_user() faults", EFAULT, UNMAPPED, BUF, BUF));
+        r.add(row(CAPGET, "cap_validate_magic: get_user() of the header faults", EFAULT, UNMAPPED, BUF));
+        r.add(row(CAPSET, "cap_validate_magic: get_user() of the header faults", EFAULT, UNMAPPED, BUF));
+        r.add(row(GETTIMEOFDAY, "gettimeofday: put_user() of tv faults", EFAULT, UNMAPPED, 0));
+        r.add(row(GETTIMEOFDAY, "gettimeofday: copy_to_user() of tz faults", EFAULT, 0, UNMAPPED));
+        r.add(row(CLOCK_GETTIME, "clockid_to_kclock: clock 12 names nothing", EINVAL, 12, BUF));
+        r.add(row(CLOCK_GETTIME, "clockid_to_kclock: the alarm clocks need an RTC", EINVAL, 8, BUF));
+        r.add(row(CLOCK_GETTIME, "put_timespec64: copy_to_user() faults", EFAULT, 1, UNMAPPED));
+        r.add(row(CLOCK_GETTIME, "pid_for_clock: a CPU clock of no process", EINVAL, ~(4000 << 3), BUF));
+        r.add(row(CLOCK_GETRES, "clockid_to_kclock: clock 12 names nothing", EINVAL, 12, BUF));
+        r.add(row(CLOCK_GETRES, "put_timespec64: copy_to_user() faults", EFAULT, 1, UNMAPPED));
+        return r.stream();
+    }
+
+    /** The descriptors the fixture opens, in order after 0-2: what FD_RO, FD_WO and the pipe become. */
+    static final int FD_RW_VALUE = 3, FD_RO_VALUE = 4, FD_WO_VALUE = 5, FD_PIPE_R_VALUE = 6, FD_PIPE_W_VALUE = 7;
+    /** A struct rlimit {cur 2, max 1} the fixture writes into BUF + 0x100. */
+    static final long BUF_CUR_GT_MAX = -0x1000_000eL;
+
+    static void setNproc(KernelHarness h) {
+        long rl = h.mmap(4096);
+        h.writeLong(rl, 0);
+        h.writeLong(rl + 8, 0);
+        assertEquals(0, h.syscall(SETRLIMIT, Rlimits.RLIMIT_NPROC, rl), h.failure());
+        assertEquals(0, h.syscall(SETUID, 1000), h.failure());
+    }
+
+    KernelHarness h;
+    long buf, strings, longName;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        h = new KernelHarness("hello");
+        buf = h.mmap(4096);
+        strings = h.mmap(4096);
+        // A name of PATH_MAX bytes and more without a NUL, the page after it unmapped.
+        longName = h.mmap(3 * 4096);
+        h.write(longName, "a".repeat(2 * 4096).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        h.syscall(MUNMAP, longName + 2 * 4096, 4096);
+        h.writeString(strings, "/tmp/f");
+        h.writeString(strings + 0x100, "/nonexistent");
+        h.writeString(strings + 0x200, "");
+        h.writeString(strings + 0x300, "/hello");
+        h.writeString(strings + 0x400, "x"); // a relative name
+        h.writeLong(buf + 0x100, 2);
+        h.writeLong(buf + 0x108, 1);
+        assertEquals(FD_RW_VALUE, h.syscall(OPEN, strings, 0x42, 0600), h.failure());
+        assertEquals(FD_RO_VALUE, h.syscall(OPEN, strings, 0, 0), h.failure());
+        assertEquals(FD_WO_VALUE, h.syscall(OPEN, strings, 1, 0), h.failure());
+        assertEquals(0, h.syscall(PIPE, buf + 0x200), h.failure());
+        assertEquals(FD_PIPE_R_VALUE, h.read(buf + 0x200, 1)[0], h.failure());
+        h.write(buf + 0x200, new byte[8]);
+    }
+
+    @AfterEach
+    void tearDown() {
+        h.close();
+    }
+
+    long resolve(long arg) {
+        if (arg == BUF) return buf;
+        if (arg == BUF_ODD) return buf + 1;
+        if (arg == UNMAPPED) return 0x10_0000; // below the program: nothing there
+        if (arg == S_TMPF) return strings;
+        if (arg == S_NOENT) return strings + 0x100;
+        if (arg == S_EMPTY) return strings + 0x200;
+        if (arg == S_HELLO) return strings + 0x300;
+        if (arg == S_LONG) return longName;
+        if (arg == S_REL) return strings + 0x400;
+        if (arg == FD_RO) return FD_RO_VALUE;
+        if (arg == FD_WO) return FD_WO_VALUE;
+        if (arg == FD_PIPE_R) return FD_PIPE_R_VALUE;
+        if (arg == FD_PIPE_W) return FD_PIPE_W_VALUE;
+        if (arg == SELF) return h.task().pid();
+        if (arg == BUF_CUR_GT_MAX) return buf + 0x100;
+        return arg;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rows")
+    void errno(Row row) {
+        row.setup().accept(h);
+        long[] args = Arrays.stream(row.args()).map(this::resolve).toArray();
+        assertEquals(row.expected(), h.syscall(row.call(), args), row + " " + row.call().linuxName
+                + Arrays.toString(args) + h.failure());
+    }
+
+    /** Every implemented entry of the table has its errno paths here, or none at all. */
+    @Test
+    void everyImplementedSyscallHasItsErrnoPathsTested() {
+        Set<Syscall> tested = EnumSet.copyOf(NO_ERRNO_PATH);
+        rows().forEach(r -> tested.add(r.call()));
+        Set<String> missing = new TreeSet<>();
+        for (Syscall s : Syscall.values()) if (s.implemented() && !tested.contains(s)) missing.add(s.linuxName);
+        assertTrue(missing.isEmpty(), "syscalls without errno rows (add rows, or list them in NO_ERRNO_PATH): " + missing);
+        for (Syscall s : NO_ERRNO_PATH) assertTrue(s.implemented(), s.linuxName + " is listed but not implemented");
+    }
+
+    /** A number the table does not implement is -ENOSYS, named in the --verbose log once (Linux's name if the table has it). */
+    @Test
+    void unknownSyscallsAreEnosys() {
+        assertEquals(-Errno.ENOSYS, h.syscall(POLL, 0, 0, 0), h.failure());
+        assertEquals(-Errno.ENOSYS, h.syscall(999), h.failure());
+        assertEquals(-Errno.ENOSYS, h.syscall(-1L), h.failure());
+    }
+
+    /** arch_prctl(ARCH_SET_FS) reaches the CPU's FS base with the result; ARCH_GET_FS reads it back. */
+    @Test
+    void archPrctlSetsTheFsBaseOfTheCpu() {
+        assertEquals(0, h.syscall(ARCH_PRCTL, 0x1002, 0x7000_1234), h.failure());
+        assertEquals(0x7000_1234, h.cpu.regs.fsBase, h.failure());
+        assertEquals(0x7000_1234, h.task().fsBase, "thread_struct.fsbase" + h.failure());
+        assertEquals(0, h.syscall(ARCH_PRCTL, 0x1001, 0x7000_5678), h.failure());
+        assertEquals(0x7000_5678, h.cpu.regs.gsBase, h.failure());
+        assertEquals(0, h.syscall(ARCH_PRCTL, 0x1003, buf), h.failure());
+        assertEquals(0x7000_1234, h.readLong(buf), "ARCH_GET_FS" + h.failure());
+    }
+
+    /** The syscall instruction's own clobbers: RCX the return address, R11 the flags; the other registers kept. */
+    @Test
+    void aSyscallClobbersRcxAndR11Only() {
+        h.cpu.regs.rbx = 0xb0b0;
+        h.cpu.regs.eflags = 0x283;
+        long rip = h.cpu.regs.rip;
+        long pid = h.syscall(GETPID);
+        assertEquals(Kernel.FIRST_PID, pid, h.failure());
+        assertEquals(rip + 2, h.cpu.regs.rcx, h.failure());
+        assertEquals(0x283, h.cpu.regs.r11, h.failure());
+        assertEquals(0xb0b0, h.cpu.regs.rbx, h.failure());
+    }
+}
