@@ -4,20 +4,48 @@ package io.mmemu.mm.task;
  * A kernel_siginfo, reduced to the fields the delivered signals use: the fault address for
  * SIGSEGV/SIGBUS/SIGILL/SIGFPE (with the x86 error code and trap number that go into the
  * signal frame's sigcontext), the sender for kill(), the child's status for SIGCHLD.
+ *
+ * @param signo     si_signo: the signal number
+ * @param code      si_code
+ * @param addr      si_addr, for the fault signals
+ * @param pid       si_pid: the sender, or the child for SIGCHLD
+ * @param uid       si_uid: the sender's user id
+ * @param status    si_status: the child's exit code or signal, for SIGCHLD
+ * @param errorCode the x86 error code, for the signal frame's sigcontext
+ * @param trapno    the x86 trap number, for the signal frame's sigcontext
  */
 public record SigInfo(int signo, int code, long addr, int pid, int uid, int status, long errorCode, int trapno) {
     /** si_code values (include/uapi/asm-generic/siginfo.h). */
     public static final int SI_USER = 0, SI_KERNEL = 0x80, SI_TKILL = -6;
 
+    /**
+     * The siginfo of a fault signal (force_sig_fault()).
+     *
+     * @param signo     the signal number
+     * @param code      the si_code
+     * @param addr      the faulting address
+     * @param errorCode the x86 error code
+     * @param trapno    the x86 trap number
+     * @return the siginfo
+     */
     public static SigInfo fault(int signo, int code, long addr, long errorCode, int trapno) {
         return new SigInfo(signo, code, addr, 0, 0, 0, errorCode, trapno);
     }
 
+    /**
+     * The siginfo of a signal a task sent (kill(), tgkill()).
+     *
+     * @param signo the signal number
+     * @param code  the si_code: {@link #SI_USER} or {@link #SI_TKILL}
+     * @param pid   the sender's tgid
+     * @param uid   the sender's user id
+     * @return the siginfo
+     */
     public static SigInfo user(int signo, int code, int pid, int uid) {
         return new SigInfo(signo, code, 0, pid, uid, 0, 0, 0);
     }
 
-    /** Whether the siginfo carries si_addr (the fault signals) rather than a sender. */
+    /** {@return whether the siginfo carries si_addr (the fault signals) rather than a sender} */
     public boolean isFault() {
         return signo == 4 || signo == 5 || signo == 7 || signo == 8 || signo == 11;
     }
