@@ -39,6 +39,11 @@ public final class Machine implements AutoCloseable {
     /** The engines, in id order: the same objects as the kernel's CPUs. */
     private final Cpu[] cpus;
 
+    /**
+     * Builds a machine: the kernel model and one Unicorn engine per CPU, ready to {@link #exec}.
+     *
+     * @param options the memory, CPUs, TLBs and the rest of the machine's setup
+     */
     public Machine(MachineOptions options) {
         UnicornCpus factory = new UnicornCpus(options);
         this.kernel = new Kernel(options, factory);
@@ -74,50 +79,68 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    /** The kernel this machine runs. */
+    /** {@return the kernel this machine runs} */
     public Kernel kernel() {
         return kernel;
     }
 
-    /** What the stale-translation checker found (with TlbOptions.checkTlb). */
+    /** {@return what the stale-translation checker found (with TlbOptions.checkTlb)} */
     public List<StaleTranslation> staleTranslations() {
         return kernel.staleTranslations();
     }
 
-    /** Linux's TLB management of this machine's CPUs. */
+    /** {@return Linux's TLB management of this machine's CPUs} */
     public TlbManagement tlbManagement() {
         return kernel.tlbManagement();
     }
 
+    /** {@return the memory model: physical memory, the page allocator and the hooks the CPUs installed} */
     public MmEnv env() {
         return kernel.env();
     }
 
-    /** CPU 0. */
+    /** {@return CPU 0} */
     public Cpu cpu() {
         return cpus[0];
     }
 
-    /** Every CPU, in id order. */
+    /** {@return every CPU, in id order} */
     public List<Cpu> cpus() {
         return List.of(cpus);
     }
 
+    /** {@return the first task: the one {@link #exec} loads the program into} */
     public Task task() {
         return kernel.task();
     }
 
-    /** See {@link Kernel#exec}. */
+    /**
+     * See {@link Kernel#exec}.
+     *
+     * @param program the static x86-64 ELF binary
+     * @param argv    its argument vector, argv[0] included
+     * @param envp    its environment, {@code NAME=value} strings
+     * @throws ElfFormatException when the file is not a loadable x86-64 ELF
+     * @throws ExecFailure        when loading fails as execve() would (an errno)
+     */
     public void exec(Path program, List<String> argv, List<String> envp) throws ElfFormatException, ExecFailure {
         kernel.exec(program, argv, envp);
     }
 
-    /** See {@link Kernel#run}. */
+    /**
+     * See {@link Kernel#run}.
+     *
+     * @return how the run ended
+     */
     public RunOutcome run() {
         return kernel.run();
     }
 
-    /** See {@link Kernel#setMaxInstructions}. */
+    /**
+     * See {@link Kernel#setMaxInstructions}.
+     *
+     * @param n the budget of instructions over all CPUs
+     */
     public void setMaxInstructions(long n) {
         kernel.setMaxInstructions(n);
     }
@@ -132,22 +155,24 @@ public final class Machine implements AutoCloseable {
         kernel.requestStop();
     }
 
-    /** Why the run was cut short, or null when its tasks ended by themselves. */
+    /** {@return why the run was cut short, or null when its tasks ended by themselves} */
     public StopCause stopCause() {
         return kernel.stopCause();
     }
 
-    /** Instructions executed on all CPUs so far, or -1 when they are not counted. */
+    /** {@return the instructions executed on all CPUs so far, or -1 when they are not counted} */
     public long instructions() {
         return kernel.instructions();
     }
 
-    /** kernel.threads-max: the most tasks this machine holds at once. */
+    /** {@return kernel.threads-max: the most tasks this machine holds at once} */
     public int maxThreads() {
         return kernel.maxThreads();
     }
 
-    /** Frames in use that no process owns: page-cache pages of the program and the zero page excluded. */
+    /**
+     * {@return the frames in use that no process owns: page-cache pages of the program and the zero page excluded}
+     */
     public long framesInUse() {
         return kernel.framesInUse();
     }
@@ -157,7 +182,7 @@ public final class Machine implements AutoCloseable {
         return kernel.tasksKept();
     }
 
-    /** The guest's file namespace (its tmpfs holds pages after a run). */
+    /** {@return the guest's file namespace (its tmpfs holds pages after a run)} */
     public Vfs vfs() {
         return kernel.vfs();
     }

@@ -61,15 +61,36 @@ public record CacheLayout(int objectSize, int size, int align, int inuse, int of
     /** Largest slab order the page allocator can satisfy (MAX_PAGE_ORDER). */
     public static final int MAX_PAGE_ORDER = 10;
 
-    /** Tunables of calculate_order() (slub_min_order=, slub_max_order=, slub_min_objects=). */
+    /**
+     * Tunables of calculate_order() (slub_min_order=, slub_max_order=, slub_min_objects=).
+     *
+     * @param slubMinOrder   slub_min_order=: the smallest slab order tried
+     * @param slubMaxOrder   slub_max_order=: the largest slab order tried
+     * @param slubMinObjects slub_min_objects= (0: from the CPU count)
+     * @param nrCpus         emulated CPUs, from which the default minimum object count follows
+     */
     public record OrderTunables(int slubMinOrder, int slubMaxOrder, int slubMinObjects, int nrCpus) {
-        /** Defaults: min order 0, max order PAGE_ALLOC_COSTLY_ORDER (3), min objects from the CPU count. */
+        /**
+         * Defaults: min order 0, max order PAGE_ALLOC_COSTLY_ORDER (3), min objects from the CPU count.
+         *
+         * @param nrCpus emulated CPUs (nr_cpu_ids)
+         * @return the default tunables
+         */
         public static OrderTunables defaults(int nrCpus) {
             return new OrderTunables(0, 3, 0, nrCpus);
         }
     }
 
-    /** Models calculate_sizes(), mm/slub.c, with calculate_alignment() and the order and partial tunables. */
+    /**
+     * Models calculate_sizes(), mm/slub.c, with calculate_alignment() and the order and partial tunables.
+     *
+     * @param objectSize the object size in bytes (s->object_size)
+     * @param alignArg   the requested alignment in bytes (0: the default)
+     * @param flags      the cache's SLAB_* flags
+     * @param hasCtor    whether the cache has a constructor (then poison cannot overlay the free pointer)
+     * @param t          the order tunables
+     * @return the cache's layout
+     */
     public static CacheLayout calculateSizes(int objectSize, int alignArg, long flags, boolean hasCtor, OrderTunables t) {
         if (objectSize <= 0) {
             throw new IllegalArgumentException("object size must be positive (expected: > 0, got " + objectSize + ")");
@@ -143,12 +164,21 @@ public record CacheLayout(int objectSize, int size, int align, int inuse, int of
         return (flags & SLAB_STORE_USER) != 0 && (flags & SLAB_KMALLOC) != 0;
     }
 
-    /** Where the kmalloc request size is kept, from the object (after the two tracks). */
+    /**
+     * {@return where the kmalloc request size is kept, as an offset from the object (after the two tracks)}
+     */
     public int origSizeOffset() {
         return infoEnd() + 2 * TRACK_SIZE;
     }
 
-    /** Models calculate_alignment(), mm/slab_common.c. */
+    /**
+     * Models calculate_alignment(), mm/slab_common.c.
+     *
+     * @param flags the cache's SLAB_* flags (SLAB_HWCACHE_ALIGN widens the alignment)
+     * @param align the requested alignment in bytes
+     * @param size  the object size in bytes
+     * @return the alignment in bytes
+     */
     public static int calculateAlignment(long flags, int align, int size) {
         if (align != 0 && Integer.bitCount(align) != 1) {
             throw new IllegalArgumentException("align must be a power of two (expected: 0 or 2^k, got " + align + ")");
@@ -164,7 +194,13 @@ public record CacheLayout(int objectSize, int size, int align, int inuse, int of
         return alignUp(align, WORD);
     }
 
-    /** Models calculate_order(), mm/slub.c. Returns -1 when no order fits. */
+    /**
+     * Models calculate_order(), mm/slub.c. Returns -1 when no order fits.
+     *
+     * @param size the slot size in bytes (s->size)
+     * @param t    the order tunables
+     * @return the slab order, or -1 when no order fits
+     */
     public static int calculateOrder(int size, OrderTunables t) {
         int minObjects = t.slubMinObjects();
         if (minObjects == 0) {
@@ -187,7 +223,15 @@ public record CacheLayout(int objectSize, int size, int align, int inuse, int of
         return order <= MAX_PAGE_ORDER ? order : -1;
     }
 
-    /** Models calc_slab_order(), mm/slub.c: the first order whose leftover is at most 1/fraction. */
+    /**
+     * Models calc_slab_order(), mm/slub.c: the first order whose leftover is at most 1/fraction.
+     *
+     * @param size     the slot size in bytes
+     * @param minOrder the smallest order to try
+     * @param maxOrder the largest order to try
+     * @param fraction the leftover allowed: at most 1/fraction of the slab
+     * @return the order found, or {@code maxOrder + 1} when none fits
+     */
     public static int calcSlabOrder(int size, int minOrder, int maxOrder, int fraction) {
         int order;
         for (order = minOrder; order <= maxOrder; order++) {
@@ -200,12 +244,23 @@ public record CacheLayout(int objectSize, int size, int align, int inuse, int of
         return order;
     }
 
-    /** Models order_objects(), mm/slub.c. */
+    /**
+     * Models order_objects(), mm/slub.c.
+     *
+     * @param order the slab order
+     * @param size  the slot size in bytes
+     * @return the number of slots in a slab of that order
+     */
     public static int orderObjects(int order, int size) {
         return (int) (((long) PAGE_SIZE << order) / size);
     }
 
-    /** Models get_order(), include/asm-generic/getorder.h. */
+    /**
+     * Models get_order(), include/asm-generic/getorder.h.
+     *
+     * @param size a size in bytes
+     * @return the smallest order whose block (PAGE_SIZE &lt;&lt; order) holds {@code size}
+     */
     public static int getOrder(long size) {
         int order = 0;
         while (((long) PAGE_SIZE << order) < size) {
@@ -214,27 +269,35 @@ public record CacheLayout(int objectSize, int size, int align, int inuse, int of
         return order;
     }
 
-    /** Slab bytes (PAGE_SIZE &lt;&lt; order). */
+    /** {@return the slab size in bytes (PAGE_SIZE &lt;&lt; order)} */
     public int slabSize() {
         return PAGE_SIZE << order;
     }
 
-    /** Whether the free pointer lies after the object (freeptr_outside_object()). */
+    /** {@return whether the free pointer lies after the object (freeptr_outside_object())} */
     public boolean freeptrOutsideObject() {
         return offset >= inuse;
     }
 
-    /** Models get_info_end(), mm/slub.c: where tracking data starts. */
+    /**
+     * Models get_info_end(), mm/slub.c.
+     *
+     * @return the offset from the object at which tracking data starts
+     */
     public int infoEnd() {
         return freeptrOutsideObject() ? inuse + WORD : inuse;
     }
 
-    /** Models size_from_object(), mm/slub.c. */
+    /**
+     * Models size_from_object(), mm/slub.c.
+     *
+     * @return the slot size measured from the object (without the left red zone)
+     */
     public int sizeFromObject() {
         return (flags & SLAB_RED_ZONE) != 0 ? size - redLeftPad : size;
     }
 
-    /** Whether kmalloc() may use this layout as a size class. */
+    /** {@return whether kmalloc() may use this layout as a size class} */
     public boolean isKmalloc() {
         return (flags & SLAB_KMALLOC) != 0;
     }

@@ -86,7 +86,9 @@ public record CacheSnapshot(String cache, CacheLayout layout, List<Cpu> cpus, Li
      * @param expected the pattern's value
      */
     public record Damage(long slab, long object, String what, long first, long last, int found, int expected) {
-        /** The kernel's headline for it (check_bytes_and_report(), or slab_pad_check() for the leftover). */
+        /**
+         * {@return the kernel's headline for it (check_bytes_and_report(), or slab_pad_check() for the leftover)}
+         */
         public String message() {
             if (object == 0) {
                 return String.format("Padding overwritten. %s-%s @offset=%d", SlubReport.ptr(first), SlubReport.ptr(last), first - slab);

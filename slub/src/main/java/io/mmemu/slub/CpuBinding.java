@@ -30,31 +30,45 @@ public final class CpuBinding {
         this.pid = pid;
     }
 
-    /** The CPU the task is on now (smp_processor_id()). */
+    /** {@return the CPU the task is on now (smp_processor_id())} */
     public int cpu() {
         return cpu;
     }
 
-    /** Moves the task to another CPU; takes effect at the allocator's next read of the CPU. */
+    /**
+     * Moves the task to another CPU; takes effect at the allocator's next read of the CPU.
+     *
+     * @param newCpu the CPU to move to, 0 to {@code nrCpus - 1}
+     */
     public void migrate(int newCpu) {
         checkCpu(newCpu);
         this.cpu = newCpu;
     }
 
-    /** Task id recorded in allocation and free tracks. */
+    /** {@return the task id recorded in allocation and free tracks} */
     public int pid() {
         return pid;
     }
 
+    /**
+     * Sets the task id recorded in allocation and free tracks.
+     *
+     * @param pid the task id
+     */
     public void setPid(int pid) {
         this.pid = pid;
     }
 
-    /** Installs (or with null removes) the hook called at every fast-path {@link SchedPoint}. */
+    /**
+     * Installs (or with null removes) the hook called at every fast-path {@link SchedPoint}.
+     *
+     * @param hook the hook, or null for none
+     */
     public void setHook(SchedHook hook) {
         this.hook = hook;
     }
 
+    /** {@return the hook called at every fast-path scheduling point, or null} */
     public SchedHook hook() {
         return hook;
     }

@@ -354,7 +354,11 @@ public final class KmemCache {
 
     // ================================================================ flushing
 
-    /** Models flush_slab() and put_partials_cpu() (via __flush_cpu_slab()), mm/slub.c: empties one CPU's slab and partial list. */
+    /**
+     * Models flush_slab() and put_partials_cpu() (via __flush_cpu_slab()), mm/slub.c: empties one CPU's slab and partial list.
+     *
+     * @param cpu the CPU whose slab and partial list are flushed
+     */
     public void flushCpuSlab(int cpu) {
         SlabDeactivate.flushCpuSlab(this, cpu);
     }
@@ -366,12 +370,23 @@ public final class KmemCache {
 
     // ================================================================ public surface
 
-    /** Models kmem_cache_alloc(), mm/slub.c. Returns the object's physical address, or 0. */
+    /**
+     * Models kmem_cache_alloc(), mm/slub.c. Returns the object's physical address, or 0.
+     *
+     * @param b the task and CPU allocating
+     * @return the object's physical address, or 0 on failure
+     */
     public long alloc(CpuBinding b) {
         return slabAllocNode(b, NUMA_NO_NODE, 0, objectSize);
     }
 
-    /** Models kmem_cache_alloc() with the caller's address recorded (_RET_IP_). */
+    /**
+     * Models kmem_cache_alloc() with the caller's address recorded (_RET_IP_).
+     *
+     * @param b      the task and CPU allocating
+     * @param caller the caller's address, recorded by debug tracking
+     * @return the object's physical address, or 0 on failure
+     */
     public long alloc(CpuBinding b, long caller) {
         return slabAllocNode(b, NUMA_NO_NODE, caller, objectSize);
     }
@@ -379,6 +394,11 @@ public final class KmemCache {
     /**
      * Models kmalloc_trace() (__kmalloc_cache_noprof()), include/linux/slab.h: a kmalloc of
      * {@code size} bytes served by this cache, remembered for the kmalloc red zone.
+     *
+     * @param b      the task and CPU allocating
+     * @param size   the kmalloc request size in bytes, at most the object size
+     * @param caller the caller's address, recorded by debug tracking
+     * @return the object's physical address, or 0 on failure
      */
     public long kmallocTrace(CpuBinding b, int size, long caller) {
         if (size <= 0 || size > objectSize) {
@@ -387,7 +407,14 @@ public final class KmemCache {
         return slabAllocNode(b, NUMA_NO_NODE, caller, size);
     }
 
-    /** Models kmem_cache_alloc_node(), mm/slub.c. */
+    /**
+     * Models kmem_cache_alloc_node(), mm/slub.c.
+     *
+     * @param b      the task and CPU allocating
+     * @param nid    the NUMA node to allocate from, or -1 (NUMA_NO_NODE) for any
+     * @param caller the caller's address, recorded by debug tracking
+     * @return the object's physical address, or 0 on failure
+     */
     public long allocNode(CpuBinding b, int nid, long caller) {
         if (nid != NUMA_NO_NODE && (nid < 0 || nid >= node.length)) {
             throw new IllegalArgumentException("node out of range (expected: -1 or 0.." + (node.length - 1) + ", got " + nid + ")");
@@ -395,12 +422,23 @@ public final class KmemCache {
         return slabAllocNode(b, nid, caller, objectSize);
     }
 
-    /** Models kmem_cache_free(), mm/slub.c. */
+    /**
+     * Models kmem_cache_free(), mm/slub.c.
+     *
+     * @param object the object's physical address
+     * @param b      the task and CPU freeing
+     */
     public void free(long object, CpuBinding b) {
         free(object, b, 0);
     }
 
-    /** Models kmem_cache_free() with the caller's address recorded. */
+    /**
+     * Models kmem_cache_free() with the caller's address recorded.
+     *
+     * @param object the object's physical address
+     * @param b      the task and CPU freeing
+     * @param caller the caller's address, recorded by debug tracking
+     */
     public void free(long object, CpuBinding b, long caller) {
         if (object == 0) {
             return;
@@ -421,35 +459,48 @@ public final class KmemCache {
     /**
      * A copy of this cache's structure (CPU slabs and freelists, partial lists, counters, every
      * slab's freelist) for checkers and views; changes nothing. Take it while the cache is quiescent.
+     *
+     * @return the snapshot
      */
     public CacheSnapshot snapshot() {
         return CacheSnapshot.take(this);
     }
 
-    /** Models validate_slab_cache(), mm/slub.c. Returns the number of errors it reported (kunit count), its flush's included. */
+    /**
+     * Models validate_slab_cache(), mm/slub.c. Returns the number of errors it reported (kunit count), its flush's included.
+     *
+     * @return the number of errors reported
+     */
     public int validate() {
         return SlubDebug.validateSlabCache(this);
     }
 
+    /** {@return the cache's name, as /proc/slabinfo shows it} */
     public String name() {
         return name;
     }
 
-    /** The cache geometry (object_size, size, offset, order …). */
+    /** {@return the cache geometry (object_size, size, offset, order …)} */
     public CacheLayout layout() {
         return layout;
     }
 
+    /** {@return the cache's SLAB_* flags, slub_debug= flags included} */
     public long flags() {
         return flags;
     }
 
-    /** Whether this cache bypasses the per-CPU freelists for debugging (kmem_cache_debug()). */
+    /** {@return whether this cache bypasses the per-CPU freelists for debugging (kmem_cache_debug())} */
     public boolean isDebug() {
         return debug;
     }
 
-    /** SLUB_STATS counter summed over CPUs. */
+    /**
+     * SLUB_STATS counter summed over CPUs.
+     *
+     * @param item the counter
+     * @return its value summed over CPUs
+     */
     public long stat(SlubStat item) {
         long sum = 0;
         for (KmemCacheCpu c : cpuSlab) {
@@ -458,22 +509,43 @@ public final class KmemCache {
         return sum;
     }
 
-    /** SLUB_STATS counter of one CPU. */
+    /**
+     * SLUB_STATS counter of one CPU.
+     *
+     * @param item the counter
+     * @param cpu  the CPU
+     * @return its value on that CPU
+     */
     public long stat(SlubStat item, int cpu) {
         return cpuSlab[cpu].stat[item.ordinal()];
     }
 
-    /** Slabs of this cache on node {@code nid} (node_nr_slabs()). */
+    /**
+     * Slabs of this cache on node {@code nid} (node_nr_slabs()).
+     *
+     * @param nid a NUMA node
+     * @return the number of slabs
+     */
     public long nrSlabs(int nid) {
         return node[nid].lvNrSlabs();
     }
 
-    /** Objects in slabs of this cache on node {@code nid} (node_nr_objs()). */
+    /**
+     * Objects in slabs of this cache on node {@code nid} (node_nr_objs()).
+     *
+     * @param nid a NUMA node
+     * @return the number of objects, free and allocated
+     */
     public long totalObjects(int nid) {
         return node[nid].lvTotalObjects();
     }
 
-    /** Slabs on the partial list of node {@code nid} (n->nr_partial). */
+    /**
+     * Slabs on the partial list of node {@code nid} (n->nr_partial).
+     *
+     * @param nid a NUMA node
+     * @return the number of partial slabs
+     */
     public int nrPartial(int nid) {
         node[nid].listLock.lock();
         try {

@@ -32,18 +32,30 @@ public interface PageSource {
      * other nodes as the zonelist would.
      *
      * @return the physical address of the first page, or {@link #NO_PAGE}
+     * @param order the block's order: 2^order pages
+     * @param nid   the preferred NUMA node
      */
     long allocPages(int order, int nid);
 
-    /** Frees a block returned by {@link #allocPages} with the same order. */
+    /**
+     * Frees a block returned by {@link #allocPages} with the same order.
+     *
+     * @param phys  the block's physical address, as {@link #allocPages} returned it
+     * @param order the order it was allocated with
+     */
     void freePages(long phys, int order);
 
-    /** The NUMA node that holds the page at {@code phys} (page_to_nid()). */
+    /**
+     * The NUMA node that holds the page at {@code phys} (page_to_nid()).
+     *
+     * @param phys a physical address this source handed out
+     * @return its node, 0 to {@code nodeCount() - 1}
+     */
     int pageToNid(long phys);
 
-    /** Number of NUMA nodes, at least 1. */
+    /** {@return the number of NUMA nodes, at least 1} */
     int nodeCount();
 
-    /** Exclusive upper bound of every physical address this source hands out. */
+    /** {@return the exclusive upper bound of every physical address this source hands out} */
     long physLimit();
 }

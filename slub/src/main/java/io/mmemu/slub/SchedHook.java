@@ -8,5 +8,12 @@ package io.mmemu.slub;
  */
 @FunctionalInterface
 public interface SchedHook {
+    /**
+     * Called when a task reaches a scheduling point.
+     *
+     * @param point   where the task is
+     * @param cache   the cache it is working on
+     * @param binding the task's binding (the hook may migrate it)
+     */
     void at(SchedPoint point, KmemCache cache, CpuBinding binding);
 }

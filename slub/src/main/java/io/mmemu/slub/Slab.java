@@ -115,43 +115,47 @@ public final class Slab {
         return frozen ? fc | FROZEN_BIT : fc & ~FROZEN_BIT;
     }
 
-    /** The cache this slab belongs to (slab->slab_cache). */
+    /** {@return the cache this slab belongs to (slab->slab_cache)} */
     public KmemCache cache() {
         return slabCache;
     }
 
-    /** Physical address of the first page (slab_address()). */
+    /** {@return the physical address of the first page (slab_address())} */
     public long address() {
         return address;
     }
 
+    /** {@return the slab's order: it spans 2^order pages (slab_order())} */
     public int order() {
         return order;
     }
 
-    /** NUMA node of the pages (slab_nid()). */
+    /** {@return the NUMA node of the pages (slab_nid())} */
     public int nid() {
         return nid;
     }
 
-    /** Bytes of the slab (slab_size()). */
+    /** {@return the slab's size in bytes (slab_size())} */
     public int slabSize() {
         return PageSource.PAGE_SIZE << order;
     }
 
-    /** First free object on the slab's own freelist, 0 if none. */
+    /** {@return the first free object on the slab's own freelist, 0 if none} */
     public long freelist() {
         return freelistOf(lvFc());
     }
 
+    /** {@return the objects in use (slab->inuse): all but those on the slab's own freelist} */
     public int inuse() {
         return inuseOf(lvFc());
     }
 
+    /** {@return the number of object slots (slab->objects)} */
     public int objects() {
         return objectsOf(lvFc());
     }
 
+    /** {@return whether the slab is frozen: a CPU slab, whose freelist only its CPU takes from} */
     public boolean frozen() {
         return frozenOf(lvFc());
     }

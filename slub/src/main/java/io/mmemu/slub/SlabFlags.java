@@ -42,7 +42,12 @@ public final class SlabFlags {
     /** Poison of a free object's last byte. */
     public static final byte POISON_END = (byte) 0xa5;
 
-    /** Flags for debug letters F, Z, P, U, e.g. "FZ" gives CONSISTENCY_CHECKS | RED_ZONE. */
+    /**
+     * Flags for debug letters F, Z, P, U, e.g. "FZ" gives CONSISTENCY_CHECKS | RED_ZONE.
+     *
+     * @param letters debug letters from F, Z, P, U
+     * @return the SLAB_* debug flags they stand for
+     */
     public static long parseLetters(String letters) {
         long f = 0;
         for (int i = 0; i < letters.length(); i++) {
@@ -60,7 +65,12 @@ public final class SlabFlags {
         return f;
     }
 
-    /** The debug letters of {@code flags}, e.g. "FZPU". */
+    /**
+     * The debug letters of {@code flags}, e.g. "FZPU".
+     *
+     * @param flags SLAB_* flags
+     * @return the debug letters of the debug flags among them, in the order F, Z, P, U
+     */
     public static String letters(long flags) {
         StringBuilder sb = new StringBuilder();
         if ((flags & SLAB_CONSISTENCY_CHECKS) != 0) sb.append('F');
@@ -75,15 +85,28 @@ public final class SlabFlags {
      * {@code <letters>[,<cache>[,<cache>…]]}. A block without cache names applies to every
      * cache; an empty letter string means all of F, Z, P, U; a name ending in '*' is a prefix.
      * Models setup_slub_debug() and kmem_cache_flags(), mm/slub.c.
+     *
+     * @param globalFlags the flags of blocks without cache names (they apply to every cache)
+     * @param blocks      the blocks that name caches, in option order
      */
     public record SlubDebug(long globalFlags, List<Block> blocks) {
-        /** One block: flags for caches whose names match. */
+        /**
+         * One block: flags for caches whose names match.
+         *
+         * @param flags the SLAB_* debug flags of the block
+         * @param names the cache names it applies to; a name ending in '*' is a prefix
+         */
         public record Block(long flags, List<String> names) {
         }
 
         public static final SlubDebug NONE = new SlubDebug(0, List.of());
 
-        /** Models setup_slub_debug(), mm/slub.c. */
+        /**
+         * Models setup_slub_debug(), mm/slub.c.
+         *
+         * @param option the slub_debug= option, or null or empty for none
+         * @return the parsed option
+         */
         public static SlubDebug parse(String option) {
             if (option == null) {
                 return NONE;
@@ -109,7 +132,12 @@ public final class SlabFlags {
             return new SlubDebug(global, List.copyOf(blocks));
         }
 
-        /** Models kmem_cache_flags(), mm/slub.c: the debug flags that apply to cache {@code name}. */
+        /**
+         * Models kmem_cache_flags(), mm/slub.c: the debug flags that apply to cache {@code name}.
+         *
+         * @param name a cache name
+         * @return the debug flags of every block that applies to it (0: none)
+         */
         public long flagsFor(String name) {
             for (Block b : blocks) {
                 for (String n : b.names()) {

@@ -11,7 +11,12 @@ public final class SlabInfo {
     private SlabInfo() {
     }
 
-    /** Models slabinfo_show() and cache_show(), mm/slab_common.c, with get_slabinfo(), mm/slub.c. */
+    /**
+     * Models slabinfo_show() and cache_show(), mm/slab_common.c, with get_slabinfo(), mm/slub.c.
+     *
+     * @param slub the allocator
+     * @return the /proc/slabinfo text, one line per live cache
+     */
     public static String slabinfo(Slub slub) {
         StringBuilder sb = new StringBuilder();
         sb.append("slabinfo - version: 2.1\n");
@@ -36,7 +41,12 @@ public final class SlabInfo {
         return sb.toString();
     }
 
-    /** The SLUB_STATS files of one cache, as /sys/kernel/slab/&lt;cache&gt;/&lt;stat&gt; shows them: total, then " C&lt;cpu&gt;=&lt;n&gt;" for nonzero CPUs. */
+    /**
+     * The SLUB_STATS files of one cache, as /sys/kernel/slab/&lt;cache&gt;/&lt;stat&gt; shows them: total, then " C&lt;cpu&gt;=&lt;n&gt;" for nonzero CPUs.
+     *
+     * @param s the cache
+     * @return one line per counter, in {@link SlubStat} order
+     */
     public static String stats(KmemCache s) {
         StringBuilder sb = new StringBuilder();
         for (SlubStat item : SlubStat.values()) {
@@ -58,6 +68,9 @@ public final class SlabInfo {
      * pointer that does not point into its slab is reported as crash reports it:
      * {@code kmem: <cache>: slab: <slab> invalid freepointer: <value>}.
      * Call it while the cache is quiescent.
+     *
+     * @param s the cache
+     * @return the walk as text, one line per slab and object list
      */
     public static String kmemS(KmemCache s) {
         StringBuilder sb = new StringBuilder();
@@ -110,7 +123,12 @@ public final class SlabInfo {
         }
     }
 
-    /** The geometry of a cache: where each part of an object slot lies. */
+    /**
+     * The geometry of a cache: where each part of an object slot lies.
+     *
+     * @param s the cache
+     * @return the layout as text
+     */
     public static String cacheLayout(KmemCache s) {
         CacheLayout l = s.layout;
         StringBuilder sb = new StringBuilder();
@@ -151,6 +169,10 @@ public final class SlabInfo {
     /**
      * Every object of one slab with its state: "cpu-free" (on its CPU's freelist), "free"
      * (on the slab's freelist) or "allocated", its address and the decoded free pointer.
+     *
+     * @param s    the cache
+     * @param slab one of its slabs
+     * @return the dump as text, one line per object
      */
     public static String slabLayout(KmemCache s, Slab slab) {
         StringBuilder sb = new StringBuilder();
@@ -188,7 +210,12 @@ public final class SlabInfo {
         return sb.toString();
     }
 
-    /** Layout dumps of every slab of the cache, in address order. */
+    /**
+     * Layout dumps of every slab of the cache, in address order.
+     *
+     * @param s the cache
+     * @return the dumps as text
+     */
     public static String slabsLayout(KmemCache s) {
         StringBuilder sb = new StringBuilder(cacheLayout(s));
         s.slub.pageMap.forEachSlab(s, slab -> sb.append(slabLayout(s, slab)));

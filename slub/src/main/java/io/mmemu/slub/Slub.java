@@ -52,6 +52,12 @@ public final class Slub {
      */
     public record Config(int nrCpus, String slubDebug, int slubMinObjects, int slubMaxOrder, int slubMinOrder,
                          boolean freelistHardened, long seed, LongSupplier clock, LongFunction<String> symbolizer) {
+        /**
+         * Checks the CPU count and the slab orders.
+         *
+         * @throws IllegalArgumentException if {@code nrCpus} is outside 1..4096 or the orders are not
+         *         {@code 0 <= slubMinOrder <= slubMaxOrder <= 10}
+         */
         public Config {
             if (nrCpus < 1 || nrCpus > 4096) {
                 throw new IllegalArgumentException("nrCpus out of range (expected: 1..4096, got " + nrCpus + ")");
@@ -62,31 +68,74 @@ public final class Slub {
             }
         }
 
-        /** Defaults for {@code nrCpus} CPUs: no debugging, not hardened, seed 0. */
+        /**
+         * Defaults for {@code nrCpus} CPUs: no debugging, not hardened, seed 0.
+         *
+         * @param nrCpus emulated CPUs (nr_cpu_ids)
+         * @return the default configuration
+         */
         public static Config defaults(int nrCpus) {
             return new Config(nrCpus, null, 0, 3, 0, false, 0, null, null);
         }
 
+        /**
+         * A copy with another slub_debug= option.
+         *
+         * @param option the slub_debug= option, or null for no debugging
+         * @return the new configuration
+         */
         public Config withSlubDebug(String option) {
             return new Config(nrCpus, option, slubMinObjects, slubMaxOrder, slubMinOrder, freelistHardened, seed, clock, symbolizer);
         }
 
+        /**
+         * A copy with CONFIG_SLAB_FREELIST_HARDENED on or off.
+         *
+         * @param on whether free pointers are hardened
+         * @return the new configuration
+         */
         public Config withHardened(boolean on) {
             return new Config(nrCpus, slubDebug, slubMinObjects, slubMaxOrder, slubMinOrder, on, seed, clock, symbolizer);
         }
 
+        /**
+         * A copy with another seed.
+         *
+         * @param s the seed of all randomness
+         * @return the new configuration
+         */
         public Config withSeed(long s) {
             return new Config(nrCpus, slubDebug, slubMinObjects, slubMaxOrder, slubMinOrder, freelistHardened, s, clock, symbolizer);
         }
 
+        /**
+         * A copy with other slab-order tunables.
+         *
+         * @param minObjects slub_min_objects= (0: from the CPU count)
+         * @param minOrder   slub_min_order=
+         * @param maxOrder   slub_max_order=
+         * @return the new configuration
+         */
         public Config withOrders(int minObjects, int minOrder, int maxOrder) {
             return new Config(nrCpus, slubDebug, minObjects, maxOrder, minOrder, freelistHardened, seed, clock, symbolizer);
         }
 
+        /**
+         * A copy with another jiffies clock.
+         *
+         * @param c jiffies, or null for a logical clock
+         * @return the new configuration
+         */
         public Config withClock(LongSupplier c) {
             return new Config(nrCpus, slubDebug, slubMinObjects, slubMaxOrder, slubMinOrder, freelistHardened, seed, c, symbolizer);
         }
 
+        /**
+         * A copy with another symbolizer.
+         *
+         * @param sym turns a caller address into text for %pS, or null for hex
+         * @return the new configuration
+         */
         public Config withSymbolizer(LongFunction<String> sym) {
             return new Config(nrCpus, slubDebug, slubMinObjects, slubMaxOrder, slubMinOrder, freelistHardened, seed, clock, sym);
         }
@@ -123,6 +172,14 @@ public final class Slub {
     /** Slabs of SLAB_TYPESAFE_BY_RCU caches waiting for a grace period. Guarded by this. */
     private final List<Slab> rcuPending = new ArrayList<>();
 
+    /**
+     * Creates the allocator and its kmalloc caches (create_kmalloc_caches()), taking slabs from
+     * {@code pages} and reading and writing objects in {@code mem}.
+     *
+     * @param pages  the page allocator that backs the slabs; its physical limit must be below 32 GiB
+     * @param mem    the physical memory holding the objects and their metadata
+     * @param config the allocator's configuration
+     */
     public Slub(PageSource pages, PhysMemory mem, Config config) {
         if (pages.physLimit() > (1L << 35)) {
             throw new IllegalArgumentException("physical memory must end below 32 GiB (expected: physLimit <= 2^35, got "
@@ -145,34 +202,53 @@ public final class Slub {
         }
     }
 
-    /** A binding of a task to emulated CPU {@code cpu}, with pid 0. */
+    /**
+     * A binding of a task to emulated CPU {@code cpu}, with pid 0.
+     *
+     * @param cpu the emulated CPU, 0 to {@code nrCpus() - 1}
+     * @return the binding to pass to the allocation and free calls
+     */
     public CpuBinding bind(int cpu) {
         return new CpuBinding(nrCpus, cpu, 0);
     }
 
-    /** A binding of task {@code pid} to emulated CPU {@code cpu}. */
+    /**
+     * A binding of task {@code pid} to emulated CPU {@code cpu}.
+     *
+     * @param cpu the emulated CPU, 0 to {@code nrCpus() - 1}
+     * @param pid the task's pid, as debug tracking records it
+     * @return the binding to pass to the allocation and free calls
+     */
     public CpuBinding bind(int cpu, int pid) {
         return new CpuBinding(nrCpus, cpu, pid);
     }
 
+    /** {@return the number of emulated CPUs (nr_cpu_ids)} */
     public int nrCpus() {
         return nrCpus;
     }
 
+    /** {@return the number of NUMA nodes: the page source's, at least 1} */
     public int nrNodes() {
         return nrNodes;
     }
 
+    /** {@return the configuration this allocator was created with} */
     public Config config() {
         return config;
     }
 
-    /** The kernel log: reports of every detected problem. */
+    /** {@return the kernel log: reports of every detected problem} */
     public SlubLog log() {
         return log;
     }
 
-    /** The NUMA node of a CPU (cpu_to_node()): CPUs are split into equal consecutive blocks. */
+    /**
+     * The NUMA node of a CPU (cpu_to_node()): CPUs are split into equal consecutive blocks.
+     *
+     * @param cpu the CPU, 0 to {@code nrCpus() - 1}
+     * @return its node, 0 to {@code nrNodes() - 1}
+     */
     public int cpuToNode(int cpu) {
         return (int) ((long) cpu * nrNodes / nrCpus);
     }
@@ -190,6 +266,13 @@ public final class Slub {
     /**
      * Models kmem_cache_create(), mm/slab_common.c. Debug flags from slub_debug= are added for
      * matching names. Names must be unique (the kernel checks this under CONFIG_DEBUG_VM).
+     *
+     * @param name  the cache's name, unique among live caches
+     * @param size  the object size in bytes
+     * @param align the minimum alignment in bytes (0: the default)
+     * @param flags SLAB_* flags ({@link SlabFlags})
+     * @param ctor  the constructor run on each object when a slab is allocated, or null
+     * @return the new cache
      */
     public KmemCache kmemCacheCreate(String name, int size, int align, long flags, Ctor ctor) {
         if (name == null || name.isEmpty()) {
@@ -212,7 +295,12 @@ public final class Slub {
         }
     }
 
-    /** The live cache named {@code name}, or null (the kernel model looks caches up by name). */
+    /**
+     * The live cache named {@code name}, or null (the kernel model looks caches up by name).
+     *
+     * @param name the cache's name
+     * @return the live cache of that name, or null
+     */
     public KmemCache findCache(String name) {
         slabMutex.lock();
         try {
@@ -227,7 +315,7 @@ public final class Slub {
         }
     }
 
-    /** The live caches, newest first (the order of /proc/slabinfo). */
+    /** {@return the live caches, newest first (the order of /proc/slabinfo)} */
     public List<KmemCache> caches() {
         slabMutex.lock();
         try {
@@ -244,6 +332,10 @@ public final class Slub {
      * the kernel's does, when a node still counts slabs (nr_partial or nr_slabs nonzero). Unlike the kernel,
      * which only sees partial slabs, the report also names objects in full slabs, and a failed
      * destroy leaves the refcount at 1 so that the caller may free the leaks and retry.
+     *
+     * @param s      the cache to destroy
+     * @param caller the caller's address, recorded in the report
+     * @return what was left behind: nothing when the cache is gone, else the leaked objects
      */
     public LeakReport kmemCacheDestroy(KmemCache s, long caller) {
         slabMutex.lock();
@@ -354,7 +446,12 @@ public final class Slub {
         return size >= 1024 ? "kmalloc-" + (size / 1024) + "k" : "kmalloc-" + size;
     }
 
-    /** Models kmalloc_index(), include/linux/slab.h: the size class of {@code size} in {@link #KMALLOC_SIZES}. */
+    /**
+     * Models kmalloc_index(), include/linux/slab.h: the size class of {@code size} in {@link #KMALLOC_SIZES}.
+     *
+     * @param size a request size in bytes, 1 to {@link #KMALLOC_MAX_CACHE_SIZE}
+     * @return the index of the smallest size class that fits it
+     */
     public static int kmallocIndex(long size) {
         if (size <= 0 || size > KMALLOC_MAX_CACHE_SIZE) {
             throw new IllegalArgumentException("size out of kmalloc cache range (expected: 1.." + KMALLOC_MAX_CACHE_SIZE + ", got " + size + ")");
@@ -374,17 +471,36 @@ public final class Slub {
         return 12;
     }
 
-    /** The kmalloc cache serving {@code size} bytes (kmalloc_slab()). */
+    /**
+     * The kmalloc cache serving {@code size} bytes (kmalloc_slab()).
+     *
+     * @param size a request size in bytes, 1 to {@link #KMALLOC_MAX_CACHE_SIZE}
+     * @return the cache of the smallest size class that fits it
+     */
     public KmemCache kmallocSlab(long size) {
         return kmallocCaches[kmallocIndex(size)];
     }
 
-    /** Models kmalloc(), include/linux/slab.h. Returns a physical address, {@link #ZERO_SIZE_PTR} for 0 bytes, or 0. */
+    /**
+     * Models kmalloc(), include/linux/slab.h. Returns a physical address, {@link #ZERO_SIZE_PTR} for 0 bytes, or 0.
+     *
+     * @param size the request size in bytes
+     * @param b    the task and CPU allocating
+     * @return the object's physical address, {@link #ZERO_SIZE_PTR} for 0 bytes, or 0 on failure
+     */
     public long kmalloc(long size, CpuBinding b) {
         return kmallocNode(size, KmemCache.NUMA_NO_NODE, b, 0);
     }
 
-    /** Models kmalloc_node() with the caller recorded. */
+    /**
+     * Models kmalloc_node() with the caller recorded.
+     *
+     * @param size   the request size in bytes
+     * @param nid    the preferred NUMA node, or -1 (NUMA_NO_NODE) for any
+     * @param b      the task and CPU allocating
+     * @param caller the caller's address, recorded by debug tracking
+     * @return the object's physical address, {@link #ZERO_SIZE_PTR} for 0 bytes, or 0 on failure
+     */
     public long kmallocNode(long size, int nid, CpuBinding b, long caller) {
         if (size == 0) {
             return ZERO_SIZE_PTR;
@@ -398,7 +514,13 @@ public final class Slub {
         return kmallocCaches[kmallocIndex(size)].slabAllocNode(b, nid, caller, (int) size);
     }
 
-    /** Models kzalloc(). */
+    /**
+     * Models kzalloc().
+     *
+     * @param size the request size in bytes
+     * @param b    the task and CPU allocating
+     * @return the zeroed object's physical address, {@link #ZERO_SIZE_PTR} for 0 bytes, or 0 on failure
+     */
     public long kzalloc(long size, CpuBinding b) {
         long p = kmalloc(size, b);
         if (p > ZERO_SIZE_PTR) {
@@ -421,12 +543,23 @@ public final class Slub {
         return addr;
     }
 
-    /** Models kfree(), mm/slub.c. */
+    /**
+     * Models kfree(), mm/slub.c.
+     *
+     * @param object the object's physical address; 0 and {@link #ZERO_SIZE_PTR} are ignored
+     * @param b      the task and CPU freeing
+     */
     public void kfree(long object, CpuBinding b) {
         kfree(object, b, 0);
     }
 
-    /** Models kfree() with the caller recorded. */
+    /**
+     * Models kfree() with the caller recorded.
+     *
+     * @param object the object's physical address; 0 and {@link #ZERO_SIZE_PTR} are ignored
+     * @param b      the task and CPU freeing
+     * @param caller the caller's address, recorded by debug tracking
+     */
     public void kfree(long object, CpuBinding b, long caller) {
         if (object <= ZERO_SIZE_PTR) {                 // ZERO_OR_NULL_PTR()
             return;
@@ -442,7 +575,12 @@ public final class Slub {
         }
     }
 
-    /** Models ksize() (__ksize() and slab_ksize()), mm/slub.c: usable bytes at {@code object}. */
+    /**
+     * Models ksize() (__ksize() and slab_ksize()), mm/slub.c: usable bytes at {@code object}.
+     *
+     * @param object an object's physical address
+     * @return the bytes usable at {@code object}, or 0 if no slab or large kmalloc holds it
+     */
     public long ksize(long object) {
         if (object <= ZERO_SIZE_PTR) {
             return 0;
@@ -464,7 +602,14 @@ public final class Slub {
         return 0;
     }
 
-    /** Models krealloc(), mm/slab_common.c: keeps the block when it is large enough, else moves the contents. */
+    /**
+     * Models krealloc(), mm/slab_common.c: keeps the block when it is large enough, else moves the contents.
+     *
+     * @param p       the old object's physical address, or 0 (then like kmalloc())
+     * @param newSize the new size in bytes; 0 frees {@code p} and returns {@link #ZERO_SIZE_PTR}
+     * @param b       the task and CPU allocating
+     * @return the new object's physical address, or 0 on failure (the old object stays)
+     */
     public long krealloc(long p, long newSize, CpuBinding b) {
         if (newSize == 0) {
             kfree(p, b);
@@ -494,22 +639,39 @@ public final class Slub {
         return ret;
     }
 
-    /** Models virt_to_slab(): the slab holding {@code object}, or null. */
+    /**
+     * Models virt_to_slab(): the slab holding {@code object}, or null.
+     *
+     * @param object a physical address
+     * @return the slab holding it, or null
+     */
     public Slab virtToSlab(long object) {
         return pageMap.lookup(object) instanceof Slab s ? s : null;
     }
 
-    /** Models kmem_cache_alloc(). */
+    /**
+     * Models kmem_cache_alloc().
+     *
+     * @param s the cache to allocate from
+     * @param b the task and CPU allocating
+     * @return the object's physical address, or 0 on failure
+     */
     public long kmemCacheAlloc(KmemCache s, CpuBinding b) {
         return s.slabAllocNode(b, KmemCache.NUMA_NO_NODE, 0, s.objectSize);
     }
 
-    /** Models kmem_cache_free(). */
+    /**
+     * Models kmem_cache_free().
+     *
+     * @param s      the cache the object belongs to
+     * @param object the object's physical address
+     * @param b      the task and CPU freeing
+     */
     public void kmemCacheFree(KmemCache s, long object, CpuBinding b) {
         s.free(object, b);
     }
 
-    /** The /proc/slabinfo text. */
+    /** {@return the /proc/slabinfo text} */
     public String slabinfo() {
         return SlabInfo.slabinfo(this);
     }

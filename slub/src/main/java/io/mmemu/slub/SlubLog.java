@@ -54,6 +54,10 @@ public final class SlubLog {
     private int kunitErrors;
     private boolean tainted;
 
+    /** Only the allocator keeps a log: one per {@link Slub}. */
+    SlubLog() {
+    }
+
     synchronized void line(String s) {
         lines.add(s);
     }
@@ -69,17 +73,17 @@ public final class SlubLog {
         return t;
     }
 
-    /** All lines printed so far. */
+    /** {@return all lines printed so far} */
     public synchronized List<String> lines() {
         return List.copyOf(lines);
     }
 
-    /** All errors reported so far. */
+    /** {@return all errors reported so far} */
     public synchronized List<SlabError> errors() {
         return List.copyOf(errors);
     }
 
-    /** Errors as lib/slub_kunit.c counts them (BUG and FIX messages). */
+    /** {@return the errors as lib/slub_kunit.c counts them (BUG and FIX messages)} */
     public synchronized int kunitErrors() {
         return kunitErrors;
     }
@@ -91,7 +95,7 @@ public final class SlubLog {
         kunitErrors = 0;
     }
 
-    /** The log as text, one line each. */
+    /** {@return the log as text, one line each} */
     public synchronized String text() {
         return String.join("\n", lines);
     }

@@ -68,7 +68,7 @@ public enum SlubStat {
         return VALUES[ordinal];
     }
 
-    /** The sysfs file name: the constant in lower case. */
+    /** {@return the sysfs file name: the constant in lower case} */
     public String sysfsName() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

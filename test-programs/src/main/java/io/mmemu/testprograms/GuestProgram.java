@@ -41,7 +41,7 @@ public final class GuestProgram {
         this.expectedStatus = expectedStatus;
     }
 
-    /** Every built guest program, sorted by name. */
+    /** {@return every built guest program, sorted by name} */
     public static List<GuestProgram> all() {
         return Catalog.PROGRAMS;
     }
@@ -49,7 +49,9 @@ public final class GuestProgram {
     /**
      * The guest program called {@code name} (the source file name without {@code .c}/{@code .S}).
      *
+     * @param name the program's name
      * @throws IllegalArgumentException if there is none; the message lists the known names
+     * @return the program
      */
     public static GuestProgram named(String name) {
         Objects.requireNonNull(name, "name");
@@ -62,7 +64,7 @@ public final class GuestProgram {
                 + " (expected one of: " + all().stream().map(GuestProgram::name).toList() + ")");
     }
 
-    /** The directory holding the built binaries and their expectation files. */
+    /** {@return the directory holding the built binaries and their expectation files} */
     public static Path directory() {
         return Catalog.DIRECTORY;
     }
@@ -112,22 +114,24 @@ public final class GuestProgram {
         return new GuestProgram(name, binary.toAbsolutePath(), args, stdout, status);
     }
 
-    /** The program's name: its source file name without the extension. */
+    /** {@return the program's name: its source file name without the extension} */
     public String name() {
         return name;
     }
 
-    /** The absolute path of the static ELF binary. */
+    /** {@return the absolute path of the static ELF binary} */
     public Path binary() {
         return binary;
     }
 
-    /** The arguments after argv[0] ({@code NAME.args}, one per line); empty when there is no such file. */
+    /**
+     * {@return the arguments after argv[0] ({@code NAME.args}, one per line); empty when there is no such file}
+     */
     public List<String> args() {
         return args;
     }
 
-    /** The binary followed by {@link #args()}: a command line for {@link ProcessBuilder}. */
+    /** {@return the binary followed by {@link #args()}: a command line for {@link ProcessBuilder}} */
     public List<String> command() {
         List<String> command = new ArrayList<>(args.size() + 1);
         command.add(binary.toString());
@@ -135,22 +139,24 @@ public final class GuestProgram {
         return List.copyOf(command);
     }
 
-    /** The exact bytes the program writes to stdout (a fresh copy). */
+    /** {@return the exact bytes the program writes to stdout (a fresh copy)} */
     public byte[] expectedStdout() {
         return expectedStdout.clone();
     }
 
-    /** {@link #expectedStdout()} decoded as UTF-8, for messages and assertions on text. */
+    /** {@return {@link #expectedStdout()} decoded as UTF-8, for messages and assertions on text} */
     public String expectedStdoutText() {
         return new String(expectedStdout, StandardCharsets.UTF_8);
     }
 
-    /** The exit status as a shell reports it: the exit code, or 128 + signal number if a signal killed it. */
+    /**
+     * {@return the exit status as a shell reports it: the exit code, or 128 + signal number if a signal killed it}
+     */
     public int expectedStatus() {
         return expectedStatus;
     }
 
-    /** The signal that kills the program (status above 128), or empty when it exits by itself. */
+    /** {@return the signal that kills the program (status above 128), or empty when it exits by itself} */
     public OptionalInt expectedSignal() {
         return expectedStatus > 128 ? OptionalInt.of(expectedStatus - 128) : OptionalInt.empty();
     }

@@ -18,8 +18,16 @@ import java.util.concurrent.TimeUnit;
  * the environment (empty, as mmemu gives its guests). Stdin is /dev/null, stdout a pipe.
  */
 public final class HostOracle {
-    /** What one run printed and how it ended (a killing signal N reads as 128 + N). */
+    /**
+     * What one run printed and how it ended (a killing signal N reads as 128 + N).
+     *
+     * @param command the command line that ran: the launcher, the program, its arguments
+     * @param stdout  the bytes written to stdout
+     * @param stderr  what was written to stderr, decoded as UTF-8
+     * @param status  the exit status: the exit code, or 128 + N for signal N
+     */
     public record Result(List<String> command, byte[] stdout, String stderr, int status) {
+        /** {@return {@link #stdout()} decoded as UTF-8} */
         public String stdoutText() {
             return new String(stdout, StandardCharsets.UTF_8);
         }
@@ -27,7 +35,16 @@ public final class HostOracle {
 
     private HostOracle() {}
 
-    /** Runs {@code program} with {@code args} on the host, killed after {@code timeoutSeconds}. */
+    /**
+     * Runs {@code program} with {@code args} on the host, killed after {@code timeoutSeconds}.
+     *
+     * @param program        the static ELF binary
+     * @param args           the arguments after argv[0]
+     * @param timeoutSeconds how long it may run
+     * @return what it printed and how it ended
+     * @throws IOException          when it cannot start or does not finish in time
+     * @throws InterruptedException when this thread is interrupted while waiting
+     */
     public static Result run(Path program, List<String> args, long timeoutSeconds) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(launcher().toString());
@@ -51,7 +68,15 @@ public final class HostOracle {
         }
     }
 
-    /** Runs a guest program with its own {@code .args}. */
+    /**
+     * Runs a guest program with its own {@code .args}.
+     *
+     * @param program        the guest program
+     * @param timeoutSeconds how long it may run
+     * @return what it printed and how it ended
+     * @throws IOException          when it cannot start or does not finish in time
+     * @throws InterruptedException when this thread is interrupted while waiting
+     */
     public static Result run(GuestProgram program, long timeoutSeconds) throws IOException, InterruptedException {
         return run(program.binary(), program.args(), timeoutSeconds);
     }

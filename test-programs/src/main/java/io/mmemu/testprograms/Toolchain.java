@@ -22,7 +22,15 @@ public final class Toolchain {
     private Toolchain() {
     }
 
-    /** {@code musl-gcc -static}: an ET_EXEC. */
+    /**
+     * {@code musl-gcc -static}: an ET_EXEC.
+     *
+     * @param dir        the output directory
+     * @param name       the binary's file name
+     * @param source     the C source
+     * @param extraFlags further compiler flags
+     * @return the binary's path
+     */
     public static Path muslStatic(Path dir, String name, String source, String... extraFlags) {
         List<String> cmd = new ArrayList<>(List.of("musl-gcc", "-static", "-O1", "-o", dir.resolve(name).toString()));
         cmd.addAll(List.of(extraFlags));
@@ -34,6 +42,11 @@ public final class Toolchain {
     /**
      * A musl static PIE: ET_DYN without PT_INTERP, started by musl's self-relocating rcrt1.o.
      * ({@code musl-gcc -static-pie} cannot do this: its spec file always passes -dynamic-linker.)
+     *
+     * @param dir    the output directory
+     * @param name   the binary's file name
+     * @param source the C source
+     * @return the binary's path
      */
     public static Path muslStaticPie(Path dir, String name, String source) {
         Path lib = muslLibDir();
@@ -44,14 +57,29 @@ public final class Toolchain {
         return dir.resolve(name);
     }
 
-    /** Plain {@code gcc}: a dynamically linked glibc PIE with PT_INTERP. */
+    /**
+     * Plain {@code gcc}: a dynamically linked glibc PIE with PT_INTERP.
+     *
+     * @param dir    the output directory
+     * @param name   the binary's file name
+     * @param source the C source
+     * @return the binary's path
+     */
     public static Path gccDynamic(Path dir, String name, String source) {
         run(List.of("gcc", "-O1", "-o", dir.resolve(name).toString(), writeSource(dir, name, source).toString()),
                 Map.of());
         return dir.resolve(name);
     }
 
-    /** {@code gcc -nostdlib -static -no-pie}: a libc-free ET_EXEC. */
+    /**
+     * {@code gcc -nostdlib -static -no-pie}: a libc-free ET_EXEC.
+     *
+     * @param dir        the output directory
+     * @param name       the binary's file name
+     * @param source     the C or assembly source
+     * @param extraFlags further compiler flags
+     * @return the binary's path
+     */
     public static Path gccNostdlib(Path dir, String name, String source, String... extraFlags) {
         List<String> cmd = new ArrayList<>(List.of("gcc", "-nostdlib", "-static", "-no-pie", "-O1",
                 "-o", dir.resolve(name).toString()));
@@ -61,7 +89,13 @@ public final class Toolchain {
         return dir.resolve(name);
     }
 
-    /** Runs a command with exactly {@code env} as its environment; returns stdout, failing on a non-zero exit. */
+    /**
+     * Runs a command with exactly {@code env} as its environment; returns stdout, failing on a non-zero exit.
+     *
+     * @param command the command and its arguments
+     * @param env     the whole environment
+     * @return the bytes it wrote to stdout
+     */
     public static byte[] run(List<String> command, Map<String, String> env) {
         try {
             ProcessBuilder pb = new ProcessBuilder(command);
@@ -95,6 +129,12 @@ public final class Toolchain {
         }
     }
 
+    /**
+     * Runs a command with an empty environment, failing on a non-zero exit.
+     *
+     * @param command the command and its arguments
+     * @return its stdout, decoded as UTF-8
+     */
     public static String runText(List<String> command) {
         return new String(run(command, Map.of()), StandardCharsets.UTF_8);
     }

@@ -66,6 +66,9 @@ public final class CpuTlb {
     /**
      * An empty hierarchy, as after reset (CR4.PCIDE clear, CR3 0). {@code mem} is where the
      * paging-structure caches read upper-level entries from on a fill; null leaves them out.
+     *
+     * @param preset the CPU model: its arrays, their geometry and its paging-structure caches
+     * @param mem    the physical memory holding the page tables, or null
      */
     public CpuTlb(TlbPreset preset, PhysicalMemory mem) {
         this.preset = preset;
@@ -104,16 +107,26 @@ public final class CpuTlb {
         psc = preset.psc().any() && mem != null ? new PagingStructureCache(preset.psc()) : null;
     }
 
-    /** A hierarchy without paging-structure caches (or whose preset has none). */
+    /**
+     * A hierarchy without paging-structure caches (or whose preset has none).
+     *
+     * @param preset the CPU model: its arrays and their geometry
+     */
     public CpuTlb(TlbPreset preset) {
         this(preset, null);
     }
 
+    /** {@return the CPU model this hierarchy was built from} */
     public TlbPreset preset() {
         return preset;
     }
 
-    /** The array at {@code level}, or null when the preset has no second level. */
+    /**
+     * The array at {@code level}, or null when the preset has no second level.
+     *
+     * @param level a level of the hierarchy
+     * @return its array, or null
+     */
     public Tlb level(TlbLevel level) {
         return switch (level) {
             case L1I -> l1i;
@@ -123,47 +136,72 @@ public final class CpuTlb {
         };
     }
 
-    /** The paging-structure caches, or null when there are none. */
+    /** {@return the paging-structure caches, or null when there are none} */
     public PagingStructureCache pagingStructureCache() {
         return psc;
     }
 
-    /** Number of distinct arrays (2 to 4). */
+    /** {@return the number of distinct arrays (2 to 4)} */
     public int arrayCount() {
         return arrays.length;
     }
 
-    /** Distinct array {@code i} (L1 first). */
+    /**
+     * Distinct array {@code i} (L1 first).
+     *
+     * @param i an array index, 0 to {@code arrayCount() - 1}
+     * @return that array
+     */
     public Tlb array(int i) {
         return arrays[i];
     }
 
-    /** Name of distinct array {@code i}: "L1 iTLB", "L1 dTLB", "L1 TLB", "STLB", "L2 iTLB", "L2 dTLB". */
+    /**
+     * Name of distinct array {@code i}: "L1 iTLB", "L1 dTLB", "L1 TLB", "STLB", "L2 iTLB", "L2 dTLB".
+     *
+     * @param i an array index, 0 to {@code arrayCount() - 1}
+     * @return its name
+     */
     public String arrayName(int i) {
         return names[i];
     }
 
+    /** {@return CR4.PCIDE as this hierarchy last saw it} */
     public boolean pcide() {
         return pcide;
     }
 
+    /** {@return the PCID of the last MOV to CR3 (0 while CR4.PCIDE is clear)} */
     public int currentPcid() {
         return currentPcid;
     }
 
-    /** The last CR3 loaded, without bit 63. */
+    /** {@return the last CR3 loaded, without bit 63 (NOFLUSH)} */
     public long cr3() {
         return cr3;
     }
 
     // ------------------------------------------------------------------ translation
 
-    /** {@link #lookup(long, int, int, boolean)} for a user-mode access. */
+    /**
+     * {@link #lookup(long, int, int, boolean)} for a user-mode access.
+     *
+     * @param vaddr  the virtual address
+     * @param pcid   the current PCID
+     * @param access the access type ({@link Access})
+     * @return a walk result ({@link WalkResult} layout), or {@link Tlb#MISS}
+     */
     public long lookup(long vaddr, int pcid, int access) {
         return lookup(vaddr, pcid, access, true);
     }
 
-    /** {@link #lookup(long, int, int, boolean)} for a user-mode access under the current PCID. */
+    /**
+     * {@link #lookup(long, int, int, boolean)} for a user-mode access under the current PCID.
+     *
+     * @param vaddr  the virtual address
+     * @param access the access type ({@link Access})
+     * @return a walk result ({@link WalkResult} layout), or {@link Tlb#MISS}
+     */
     public long lookup(long vaddr, int access) {
         return lookup(vaddr, currentPcid, access, true);
     }
@@ -172,6 +210,12 @@ public final class CpuTlb {
      * Translates {@code vaddr} for {@code access} ({@link Access}) under {@code pcid}: the L1 array
      * of the access's side, then the second level, whose hit is copied into L1. Returns the
      * translation in the walk-result layout, or {@link Tlb#MISS} when the CPU must walk.
+     *
+     * @param vaddr  the virtual address
+     * @param pcid   the current PCID
+     * @param access the access type ({@link Access})
+     * @param user   whether the access is from user mode (CPL 3)
+     * @return a walk result ({@link WalkResult} layout), or {@link Tlb#MISS}
      */
     public long lookup(long vaddr, int pcid, int access, boolean user) {
         stats[LOOKUP]++;
@@ -202,6 +246,10 @@ public final class CpuTlb {
     /**
      * What the hierarchy holds for {@code vaddr} under {@code pcid}, from the first array that has
      * it (L1 data, L1 instruction, then the second level), or {@link Tlb#MISS}. Changes nothing.
+     *
+     * @param vaddr the virtual address
+     * @param pcid  the PCID to look under
+     * @return a walk result ({@link WalkResult} layout), or {@link Tlb#MISS}
      */
     public long peek(long vaddr, int pcid) {
         for (Tlb t : arrays) {
@@ -211,7 +259,14 @@ public final class CpuTlb {
         return Tlb.MISS;
     }
 
-    /** {@link #fill(long, int, int, long, boolean)} for a user-mode walk. */
+    /**
+     * {@link #fill(long, int, int, long, boolean)} for a user-mode walk.
+     *
+     * @param vaddr      the virtual address walked
+     * @param pcid       the current PCID
+     * @param access     the access type that walked ({@link Access})
+     * @param walkResult the successful walk's result ({@link WalkResult} layout)
+     */
     public void fill(long vaddr, int pcid, int access, long walkResult) {
         fill(vaddr, pcid, access, walkResult, true);
     }
@@ -220,6 +275,12 @@ public final class CpuTlb {
      * Caches a successful walk of {@code vaddr} for {@code access} under {@code pcid} in the L1
      * array of the access's side and in the second level, and accounts the walk against the
      * paging-structure caches (see the class comment).
+     *
+     * @param vaddr      the virtual address walked
+     * @param pcid       the current PCID
+     * @param access     the access type that walked ({@link Access})
+     * @param walkResult the successful walk's result ({@link WalkResult} layout)
+     * @param user       whether the walk was for a user-mode access
      */
     public void fill(long vaddr, int pcid, int access, long walkResult, boolean user) {
         boolean fetch = access == Access.FETCH;
@@ -272,19 +333,32 @@ public final class CpuTlb {
         if (psc != null) walkStats[WalkStat.PSC_INVALIDATED.ordinal()] += psc.invalidateAll();
     }
 
-    /** INVLPG in every array ({@link Tlb#invlpg}); also drops the paging-structure-cache entries of the current PCID. */
+    /**
+     * INVLPG in every array ({@link Tlb#invlpg}); also drops the paging-structure-cache entries of the current PCID.
+     *
+     * @param vaddr an address in the page to invalidate
+     */
     public void invlpg(long vaddr) {
         for (Tlb t : arrays) t.invlpg(vaddr);
         pscDropPcid(currentPcid);
     }
 
-    /** INVPCID type 0 in every array; also drops the paging-structure-cache entries of {@code pcid}. */
+    /**
+     * INVPCID type 0 in every array; also drops the paging-structure-cache entries of {@code pcid}.
+     *
+     * @param pcid  the PCID whose entries go
+     * @param vaddr an address in the page to invalidate
+     */
     public void invpcidAddress(int pcid, long vaddr) {
         for (Tlb t : arrays) t.invpcidAddress(pcid, vaddr);
         pscDropPcid(pcid);
     }
 
-    /** INVPCID type 1 in every array and the paging-structure caches. */
+    /**
+     * INVPCID type 1 in every array and the paging-structure caches.
+     *
+     * @param pcid the PCID whose non-global entries go
+     */
     public void invpcidSingleContext(int pcid) {
         for (Tlb t : arrays) t.invpcidSingleContext(pcid);
         pscDropPcid(pcid);
@@ -296,7 +370,11 @@ public final class CpuTlb {
         pscDropAll();
     }
 
-    /** The non-global entries of {@code pcid}, everywhere ({@link Tlb#flushAllNonGlobal}). */
+    /**
+     * The non-global entries of {@code pcid}, everywhere ({@link Tlb#flushAllNonGlobal}).
+     *
+     * @param pcid the PCID whose non-global entries go
+     */
     public void flushAllNonGlobal(int pcid) {
         for (Tlb t : arrays) t.flushAllNonGlobal(pcid);
         pscDropPcid(pcid);
@@ -308,7 +386,11 @@ public final class CpuTlb {
         pscDropAll();
     }
 
-    /** MOV to CR3 ({@link Tlb#movToCr3}) on every array; without NOFLUSH the new PCID's cached paging entries go too. */
+    /**
+     * MOV to CR3 ({@link Tlb#movToCr3}) on every array; without NOFLUSH the new PCID's cached paging entries go too.
+     *
+     * @param newCr3 the value written: page-table base, PCID in bits 11:0, NOFLUSH in bit 63
+     */
     public void movToCr3(long newCr3) {
         for (Tlb t : arrays) t.movToCr3(newCr3);
         currentPcid = l1i.currentPcid();
@@ -316,7 +398,11 @@ public final class CpuTlb {
         if ((newCr3 & Tlb.CR3_NOFLUSH) == 0) pscDropPcid(currentPcid);
     }
 
-    /** MOV to CR4 writing PCIDE ({@link Tlb#movToCr4Pcide}); clearing it empties the paging-structure caches too. */
+    /**
+     * MOV to CR4 writing PCIDE ({@link Tlb#movToCr4Pcide}); clearing it empties the paging-structure caches too.
+     *
+     * @param enable the new value of CR4.PCIDE
+     */
     public void movToCr4Pcide(boolean enable) {
         if (pcide == enable) return;
         for (Tlb t : arrays) t.movToCr4Pcide(enable);
@@ -325,7 +411,14 @@ public final class CpuTlb {
         currentPcid = 0;
     }
 
-    /** {@link Tlb#flushTlbRange(int, long, long)} on every array: the existing single-array API, for the whole hierarchy. */
+    /**
+     * {@link Tlb#flushTlbRange(int, long, long)} on every array: the existing single-array API, for the whole hierarchy.
+     *
+     * @param pcid  the PCID of the mm being flushed
+     * @param start the first address of the range
+     * @param end   the end of the range, exclusive, or {@link Tlb#TLB_FLUSH_ALL}
+     * @return true when the full flush was chosen (see {@link Tlb#flushTlbRange(int, long, long, int)})
+     */
     public boolean flushTlbRange(int pcid, long start, long end) {
         boolean full = false;
         for (Tlb t : arrays) full = t.flushTlbRange(pcid, start, end);
@@ -339,6 +432,9 @@ public final class CpuTlb {
      * A counter of the whole hierarchy. LOOKUP, HIT (served by any level), MISS (the CPU had to
      * walk) and FILL (walk results cached) count accesses to the hierarchy; every other counter
      * is the sum over the distinct arrays. Per-level counters: {@link #stat(TlbLevel, TlbStat)}.
+     *
+     * @param s the counter
+     * @return its value
      */
     public long stat(TlbStat s) {
         return switch (s) {
@@ -351,12 +447,24 @@ public final class CpuTlb {
         };
     }
 
-    /** A counter of one level's array (0 when the preset has no such level). */
+    /**
+     * A counter of one level's array (0 when the preset has no such level).
+     *
+     * @param level a level of the hierarchy
+     * @param s     the counter
+     * @return its value
+     */
     public long stat(TlbLevel level, TlbStat s) {
         Tlb t = level(level);
         return t == null ? 0 : t.stat(s);
     }
 
+    /**
+     * A counter of the walks accounted against the paging-structure caches.
+     *
+     * @param s the counter
+     * @return its value
+     */
     public long stat(WalkStat s) {
         return walkStats[s.ordinal()];
     }
@@ -368,14 +476,18 @@ public final class CpuTlb {
         for (Tlb t : arrays) t.resetStats();
     }
 
-    /** Valid entries over all arrays (an entry held in L1 and L2 counts twice). */
+    /** {@return the number of valid entries over all arrays (an entry held in L1 and L2 counts twice)} */
     public int validEntries() {
         int n = 0;
         for (Tlb t : arrays) n += t.validEntries();
         return n;
     }
 
-    /** Visits every valid entry of every array; {@code arrayIndex} names it through {@link #arrayName}. */
+    /**
+     * Visits every valid entry of every array; {@code arrayIndex} names it through {@link #arrayName}.
+     *
+     * @param visitor receives each entry
+     */
     public void forEachEntry(HierarchyVisitor visitor) {
         for (int i = 0; i < arrays.length; i++) {
             int a = i;
@@ -387,6 +499,18 @@ public final class CpuTlb {
     /** {@link Tlb.EntryVisitor} with the array the entry sits in. */
     @FunctionalInterface
     public interface HierarchyVisitor {
+        /**
+         * Receives one valid entry.
+         *
+         * @param arrayIndex the array holding it, 0 to {@code arrayCount() - 1}
+         * @param size       the entry's page size
+         * @param pcid       the PCID it was filled under
+         * @param vaddr      the first virtual address of the page it translates
+         * @param pagePa     the physical address of the page's first byte
+         * @param prot       the cached rights ({@link WalkResult#PROT_READ} etc.)
+         * @param user       the cached U/S: user-mode accesses may use it
+         * @param global     G: survives CR3 writes and serves every PCID
+         */
         void visit(int arrayIndex, PageSize size, int pcid, long vaddr, long pagePa, int prot, boolean user, boolean global);
     }
 
@@ -394,6 +518,8 @@ public final class CpuTlb {
      * The contents for {@code --tlb-dump}: a header with the preset and CR3, then each array's
      * table ({@link Tlb#dump}: size, set, way, LRU rank, PCID, virtual page, frame, flags) and the
      * paging-structure caches.
+     *
+     * @return the dump as text
      */
     public String dump() {
         StringBuilder sb = new StringBuilder();
@@ -406,7 +532,7 @@ public final class CpuTlb {
         return sb.toString();
     }
 
-    /** The counters: one column per array, then the walk counters. */
+    /** {@return the counters as text: one column per array, then the walk counters} */
     public String statsDump() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%-22s", "counter"));

@@ -30,12 +30,17 @@ public enum PageSize {
         this.label = label;
     }
 
-    /** Bytes covered by one page of this size. */
+    /** {@return the bytes covered by one page of this size} */
     public long bytes() {
         return 1L << shift;
     }
 
-    /** The size a walk result's size code names. */
+    /**
+     * The size a walk result's size code names.
+     *
+     * @param code a walk result's size code ({@link io.mmemu.mm.pgtable.WalkResult})
+     * @return the page size
+     */
     public static PageSize ofWalkCode(int code) {
         if (code < 0 || code >= BY_WALK_CODE.length) {
             throw new IllegalArgumentException("walk size code must be 0 (4K), 1 (2M) or 2 (1G) (got " + code + ")");

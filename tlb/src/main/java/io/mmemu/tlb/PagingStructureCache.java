@@ -43,11 +43,17 @@ public final class PagingStructureCache {
     /** One fully associative array per level, tagged like a TLB entry; the "frame" is the table referenced. */
     private final TlbArray[] levels = new TlbArray[3];
 
+    /**
+     * Empty caches of the sizes {@code config} gives.
+     *
+     * @param config the entries of each cache
+     */
     public PagingStructureCache(PscConfig config) {
         this.config = config;
         for (int l = 0; l < 3; l++) levels[l] = new TlbArray(null, TAG_SHIFT[l], 1, config.entries(l));
     }
 
+    /** {@return the entries of each cache} */
     public PscConfig config() {
         return config;
     }
@@ -61,6 +67,11 @@ public final class PagingStructureCache {
      * The deepest cached level a walk of {@code vaddr} under {@code pcid} can start from, at most
      * {@code maxDepth}: 0 when nothing matches, 1 from a PML4E, 2 from a PDPTE, 3 from a PDE. This
      * is also the number of entry reads saved. Marks the entry used.
+     *
+     * @param vaddr    the virtual address walked
+     * @param pcid     the current PCID
+     * @param maxDepth the deepest level wanted (above 3 counts as 3)
+     * @return the level to start from: 0 to {@code maxDepth}
      */
     public int probe(long vaddr, int pcid, int maxDepth) {
         for (int level = Math.min(maxDepth, 3) - 1; level >= 0; level--) {
@@ -75,7 +86,14 @@ public final class PagingStructureCache {
         return 0;
     }
 
-    /** The table address cached for {@code vaddr} at {@code level} under {@code pcid}, or -1. Changes nothing. */
+    /**
+     * The table address cached for {@code vaddr} at {@code level} under {@code pcid}, or -1. Changes nothing.
+     *
+     * @param level the paging level: 0 PML4E, 1 PDPTE, 2 PDE
+     * @param vaddr the virtual address
+     * @param pcid  the PCID
+     * @return the table's physical address, or -1
+     */
     public long peek(int level, long vaddr, int pcid) {
         TlbArray a = levels[level];
         int i = find(a, a.vpn(vaddr), pcid);
@@ -85,6 +103,12 @@ public final class PagingStructureCache {
     /**
      * Caches that the entry of {@code level} for {@code vaddr} references the table at
      * {@code tablePa}. Returns false when that level has no cache.
+     *
+     * @param level   the paging level: 0 PML4E, 1 PDPTE, 2 PDE
+     * @param vaddr   the virtual address walked
+     * @param pcid    the current PCID
+     * @param tablePa the table the entry references
+     * @return whether the entry was cached
      */
     public boolean fill(int level, long vaddr, int pcid, long tablePa) {
         TlbArray a = levels[level];
@@ -102,12 +126,21 @@ public final class PagingStructureCache {
         return true;
     }
 
-    /** Drops every entry of {@code pcid} (INVLPG, INVPCID types 0 and 1, MOV to CR3). Returns how many. */
+    /**
+     * Drops every entry of {@code pcid} (INVLPG, INVPCID types 0 and 1, MOV to CR3). Returns how many.
+     *
+     * @param pcid the PCID
+     * @return the number of entries dropped
+     */
     public int invalidatePcid(int pcid) {
         return drop(pcid);
     }
 
-    /** Drops every entry (INVPCID types 2 and 3, CR4.PGE or PCIDE changes). Returns how many. */
+    /**
+     * Drops every entry (INVPCID types 2 and 3, CR4.PGE or PCIDE changes). Returns how many.
+     *
+     * @return the number of entries dropped
+     */
     public int invalidateAll() {
         return drop(-1);
     }
@@ -130,6 +163,9 @@ public final class PagingStructureCache {
     @FunctionalInterface
     public interface EntryVisitor {
         /**
+         * Receives one valid entry.
+         *
+         * @param pcid the PCID it was cached under
          * @param level 0 PML4E, 1 PDPTE, 2 PDE
          * @param vaddr the first virtual address the cached entry covers
          * @param tablePa the table it references
@@ -137,7 +173,11 @@ public final class PagingStructureCache {
         void visit(int level, int pcid, long vaddr, long tablePa);
     }
 
-    /** Visits every valid entry, level by level. */
+    /**
+     * Visits every valid entry, level by level.
+     *
+     * @param visitor receives each entry
+     */
     public void forEachEntry(EntryVisitor visitor) {
         for (int level = 0; level < 3; level++) {
             TlbArray a = levels[level];
@@ -147,12 +187,16 @@ public final class PagingStructureCache {
         }
     }
 
-    /** Valid entries of all three caches. */
+    /** {@return the number of valid entries of all three caches} */
     public int validEntries() {
         return levels[0].valid + levels[1].valid + levels[2].valid;
     }
 
-    /** The valid entries, one line each: cache, PCID, first virtual address covered, table referenced. */
+    /**
+     * The valid entries, one line each: cache, PCID, first virtual address covered, table referenced.
+     *
+     * @return the dump as text
+     */
     public String dump() {
         StringBuilder sb = new StringBuilder();
         sb.append("paging-structure caches PML4E ").append(levels[0].ways).append(", PDPTE ").append(levels[1].ways)

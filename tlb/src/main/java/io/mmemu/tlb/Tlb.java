@@ -113,17 +113,27 @@ public final class Tlb {
     /** The PCID of the CR3 last loaded (0 while CR4.PCIDE is clear): the one INVLPG acts on. */
     private int currentPcid;
 
-    /** An empty TLB, as after reset: CR4.PCIDE clear, current PCID 0. */
+    /**
+     * An empty TLB, as after reset: CR4.PCIDE clear, current PCID 0.
+     *
+     * @param config the array's geometry and replacement policy
+     */
     public Tlb(TlbConfig config) {
         this.config = config;
         for (PageSize s : SIZES) arrays[s.ordinal()] = new TlbArray(s, config.sets(s), config.ways(s));
     }
 
+    /** {@return the array's geometry and replacement policy} */
     public TlbConfig config() {
         return config;
     }
 
-    /** The value of one counter. */
+    /**
+     * The value of one counter.
+     *
+     * @param s the counter
+     * @return its value
+     */
     public long stat(TlbStat s) {
         return stats[s.ordinal()];
     }
@@ -136,12 +146,12 @@ public final class Tlb {
         stats[s.ordinal()] += n;
     }
 
-    /** CR4.PCIDE as this TLB last saw it. */
+    /** {@return CR4.PCIDE as this TLB last saw it} */
     public boolean pcide() {
         return pcide;
     }
 
-    /** The PCID of the last MOV to CR3 (0 while CR4.PCIDE is clear). */
+    /** {@return the PCID of the last MOV to CR3 (0 while CR4.PCIDE is clear)} */
     public int currentPcid() {
         return currentPcid;
     }
@@ -152,6 +162,9 @@ public final class Tlb {
      * Translates {@code vaddr} for a user-mode {@code access} ({@link Access}) with {@code pcid}
      * current: what the emulator's TLB-fill hook asks, since guest code runs at CPL 3.
      *
+     * @param vaddr  the virtual address
+     * @param pcid   the current PCID
+     * @param access the access type ({@link Access})
      * @return a walk result ({@link WalkResult} layout: the 4 KiB sub-page's physical address,
      *     rights, size code, global) or {@link #MISS}
      */
@@ -165,6 +178,12 @@ public final class Tlb {
      * global one that covers the address and whose cached rights allow the access (a write also
      * needs the cached D; a user access needs the cached U/S). Anything else is {@link #MISS}: the
      * CPU walks the paging structures again and fills with the outcome.
+     *
+     * @param vaddr  the virtual address
+     * @param pcid   the current PCID
+     * @param access the access type ({@link Access})
+     * @param user   whether the access is from user mode (CPL 3)
+     * @return a walk result ({@link WalkResult} layout), or {@link #MISS}
      */
     public long lookup(long vaddr, int pcid, int access, boolean user) {
         checkPcid(pcid);
@@ -199,6 +218,10 @@ public final class Tlb {
      * What this TLB holds for {@code vaddr} under {@code pcid}, whatever the access: the same
      * result as a lookup that hits, or {@link #MISS}. Changes neither the LRU order nor the
      * counters, so that a debugger or a test can look without disturbing.
+     *
+     * @param vaddr the virtual address
+     * @param pcid  the PCID to look under
+     * @return a walk result ({@link WalkResult} layout), or {@link #MISS}
      */
     public long peek(long vaddr, int pcid) {
         checkPcid(pcid);
@@ -225,6 +248,10 @@ public final class Tlb {
     /**
      * Caches a successful walk of {@code vaddr} by a user-mode access with {@code pcid} current:
      * the walk only succeeded if U/S was set at every level, so the entry allows user accesses.
+     *
+     * @param vaddr      the virtual address walked
+     * @param pcid       the current PCID
+     * @param walkResult the successful walk's result ({@link WalkResult} layout)
      */
     public void fill(long vaddr, int pcid, long walkResult) {
         fill(vaddr, pcid, walkResult, true);
@@ -237,6 +264,10 @@ public final class Tlb {
      * serves supervisor accesses only (a later user access misses and walks, as a TLB that
      * cached U/S=0 would make it).
      *
+     * @param vaddr      the virtual address walked
+     * @param pcid       the current PCID
+     * @param walkResult the successful walk's result ({@link WalkResult} layout)
+     * @param user       whether the entry allows user-mode accesses
      * @throws IllegalArgumentException for a fault result, or a result whose page address does not
      *     belong to {@code vaddr} (a large page's frame not aligned to the page size)
      */
@@ -374,6 +405,8 @@ public final class Tlb {
      * INVLPG: invalidates the entries for the page containing {@code vaddr} that belong to the
      * current PCID, and global entries for it whatever their PCID (SDM 4.10.4.1). A large-page
      * entry is invalidated by any address inside it. Linux's __flush_tlb_one_user() without PTI.
+     *
+     * @param vaddr an address in the page to invalidate
      */
     public void invlpg(long vaddr) {
         invalidateAddress(vaddr, true, currentPcid);
@@ -382,13 +415,20 @@ public final class Tlb {
     /**
      * INVPCID type 0 (individual-address): invalidates the non-global entries of {@code pcid} for
      * the page containing {@code vaddr}. Unlike INVLPG it spares global entries and takes any PCID.
+     *
+     * @param pcid  the PCID whose entry goes
+     * @param vaddr an address in the page to invalidate
      */
     public void invpcidAddress(int pcid, long vaddr) {
         checkPcid(pcid);
         invalidateAddress(vaddr, false, pcid);
     }
 
-    /** INVPCID type 1 (single-context): invalidates every non-global entry of {@code pcid}. */
+    /**
+     * INVPCID type 1 (single-context): invalidates every non-global entry of {@code pcid}.
+     *
+     * @param pcid the PCID whose non-global entries go
+     */
     public void invpcidSingleContext(int pcid) {
         checkPcid(pcid);
         invalidateContext(SCOPE_PCID_NON_GLOBAL, pcid);
@@ -403,6 +443,8 @@ public final class Tlb {
      * Invalidates the non-global entries of {@code pcid}: what a MOV to CR3 without NOFLUSH does
      * to the PCID it loads (SDM 4.10.4.1). Entries of other PCIDs, including the PCID being left,
      * stay. With CR4.PCIDE clear every entry has PCID 0, so this is the whole non-global TLB.
+     *
+     * @param pcid the PCID whose non-global entries go
      */
     public void flushAllNonGlobal(int pcid) {
         checkPcid(pcid);
@@ -422,6 +464,7 @@ public final class Tlb {
      * (NOFLUSH) is set, that PCID's non-global entries are invalidated; bit 63 is not stored. With
      * PCIDE clear, the PCID is 0 and the non-global entries of PCID 0 are invalidated.
      *
+     * @param cr3 the value written: page-table base, PCID in bits 11:0, NOFLUSH in bit 63
      * @throws IllegalArgumentException for NOFLUSH with PCIDE clear (the model only accepts it with PCIDE set)
      */
     public void movToCr3(long cr3) {
@@ -444,6 +487,8 @@ public final class Tlb {
      * MOV to CR4 writing PCIDE. Clearing it invalidates every entry, global ones included
      * (SDM 4.10.4.1), and makes PCID 0 current; setting it invalidates nothing (the CPU requires
      * CR3[11:0] = 0 then, so the current PCID is 0 either way).
+     *
+     * @param enable the new value of CR4.PCIDE
      */
     public void movToCr4Pcide(boolean enable) {
         if (pcide == enable) return;
@@ -454,7 +499,14 @@ public final class Tlb {
 
     // ------------------------------------------------------------------ Linux's range flush
 
-    /** {@link #flushTlbRange(int, long, long, int)} with a 4 KiB stride (PAGE_SHIFT). */
+    /**
+     * {@link #flushTlbRange(int, long, long, int)} with a 4 KiB stride (PAGE_SHIFT).
+     *
+     * @param pcid  the PCID of the mm being flushed
+     * @param start the first address of the range
+     * @param end   the end of the range, exclusive, or {@link Tlb#TLB_FLUSH_ALL}
+     * @return true when the full flush was chosen
+     */
     public boolean flushTlbRange(int pcid, long start, long end) {
         return flushTlbRange(pcid, start, end, PAGE_SHIFT);
     }
@@ -468,6 +520,10 @@ public final class Tlb {
      * nr_tlb_local_flush_one. The tlb_gen bookkeeping that can also force a full flush belongs to
      * the caller.
      *
+     * @param pcid        the PCID of the mm being flushed
+     * @param start       the first address of the range
+     * @param end         the end of the range, exclusive, or {@link #TLB_FLUSH_ALL}
+     * @param strideShift log2 of the stride: 12, 21 or 30 (4 KiB, 2 MiB or 1 GiB pages)
      * @return true when the full flush was chosen
      * @throws IllegalArgumentException when {@code pcid} is not the current PCID (flush_tlb_func
      *     only flushes the loaded mm; other ASIDs are flushed at their next switch_mm), or the
@@ -509,6 +565,8 @@ public final class Tlb {
     @FunctionalInterface
     public interface EntryVisitor {
         /**
+         * Receives one valid entry.
+         *
          * @param size the entry's page size
          * @param pcid the PCID it was filled under (any PCID may use it when {@code global})
          * @param vaddr the first virtual address of the page it translates
@@ -520,7 +578,11 @@ public final class Tlb {
         void visit(PageSize size, int pcid, long vaddr, long pagePa, int prot, boolean user, boolean global);
     }
 
-    /** Visits every valid entry, arrays in page-size order and ways in set order. Changes nothing. */
+    /**
+     * Visits every valid entry, arrays in page-size order and ways in set order. Changes nothing.
+     *
+     * @param visitor receives each entry
+     */
     public void forEachEntry(EntryVisitor visitor) {
         for (TlbArray a : arrays) {
             for (int i = 0; i < a.meta.length; i++) {
@@ -532,14 +594,19 @@ public final class Tlb {
         }
     }
 
-    /** Valid entries of all sizes. */
+    /** {@return the number of valid entries of all sizes} */
     public int validEntries() {
         int n = 0;
         for (TlbArray a : arrays) n += a.valid;
         return n;
     }
 
-    /** Valid entries of one page size. */
+    /**
+     * Valid entries of one page size.
+     *
+     * @param size a page size
+     * @return the number of valid entries of that size
+     */
     public int validEntries(PageSize size) {
         return arrays[size.ordinal()].valid;
     }
@@ -547,12 +614,14 @@ public final class Tlb {
     /**
      * The valid entries as a table, one line each, arrays in page-size order and ways in set
      * order ({@link TlbDump} has the format).
+     *
+     * @return the table as text
      */
     public String dump() {
         return TlbDump.dump(this, arrays);
     }
 
-    /** The counters, one {@code name value} per line, for a failure message or a lab's report. */
+    /** {@return the counters, one {@code name value} per line, for a failure message or a lab's report} */
     public String statsDump() {
         StringBuilder sb = new StringBuilder();
         for (TlbStat s : TlbStat.values()) {

@@ -9,6 +9,13 @@ package io.mmemu.tlb;
  * no 1 GiB entries; AMD's L2 TLBs hold none either). A fill of such a page then caches a
  * smaller page covering the address (SDM vol. 3A, 4.10.2.3, "splintering"; AMD calls it
  * "smashing"). Every array holds 4 KiB pages.
+ *
+ * @param sets4k sets of the 4 KiB array, a power of two
+ * @param ways4k ways of the 4 KiB array, at least 1
+ * @param sets2m sets of the 2 MiB array, a power of two
+ * @param ways2m ways of the 2 MiB array; 0 for none
+ * @param sets1g sets of the 1 GiB array, a power of two
+ * @param ways1g ways of the 1 GiB array; 0 for none
  */
 public record TlbConfig(int sets4k, int ways4k, int sets2m, int ways2m, int sets1g, int ways1g) {
 
@@ -27,6 +34,12 @@ public record TlbConfig(int sets4k, int ways4k, int sets2m, int ways2m, int sets
     /** Upper bound on entries per array, so that a typo cannot allocate gigabytes. */
     static final int MAX_ENTRIES = 1 << 16;
 
+    /**
+     * Checks the geometry.
+     *
+     * @throws IllegalArgumentException when a set count is not a power of two, a way count is
+     *     negative (or 0 for 4 KiB), or an array would exceed 65536 entries
+     */
     public TlbConfig {
         check("4K", sets4k, ways4k, 1);
         check("2M", sets2m, ways2m, 0);
@@ -48,7 +61,12 @@ public record TlbConfig(int sets4k, int ways4k, int sets2m, int ways2m, int sets
         }
     }
 
-    /** Sets of the array for {@code size}. */
+    /**
+     * Sets of the array for {@code size}.
+     *
+     * @param size a page size
+     * @return the number of sets of its array
+     */
     public int sets(PageSize size) {
         return switch (size) {
             case SIZE_4K -> sets4k;
@@ -57,7 +75,12 @@ public record TlbConfig(int sets4k, int ways4k, int sets2m, int ways2m, int sets
         };
     }
 
-    /** Ways of the array for {@code size}. */
+    /**
+     * Ways of the array for {@code size}.
+     *
+     * @param size a page size
+     * @return the number of ways of its array
+     */
     public int ways(PageSize size) {
         return switch (size) {
             case SIZE_4K -> ways4k;
@@ -66,17 +89,27 @@ public record TlbConfig(int sets4k, int ways4k, int sets2m, int ways2m, int sets
         };
     }
 
-    /** Entries of the array for {@code size}. */
+    /**
+     * Entries of the array for {@code size}.
+     *
+     * @param size a page size
+     * @return the number of entries of its array (sets × ways)
+     */
     public int entries(PageSize size) {
         return sets(size) * ways(size);
     }
 
-    /** Whether the array keeps entries of {@code size} (4 KiB always; larger sizes unless their ways are 0). */
+    /**
+     * Whether the array keeps entries of {@code size} (4 KiB always; larger sizes unless their ways are 0).
+     *
+     * @param size a page size
+     * @return whether its array holds entries
+     */
     public boolean holds(PageSize size) {
         return ways(size) > 0;
     }
 
-    /** Entries of all three arrays together. */
+    /** {@return the number of entries of all three arrays together} */
     public int capacity() {
         return entries(PageSize.SIZE_4K) + entries(PageSize.SIZE_2M) + entries(PageSize.SIZE_1G);
     }

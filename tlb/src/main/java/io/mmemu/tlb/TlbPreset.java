@@ -11,6 +11,10 @@ import java.util.Locale;
  * the full published figure: capacity is overstated when sizes mix, exact when one size dominates.
  * Vendors do not publish paging-structure cache sizes; where a preset has them, they are assumed.
  *
+ * @param description one line for {@code --tlb help}
+ * @param unifiedL1   whether the L1 is one array for instructions and data
+ * @param unifiedL2   whether the second level is one array for instructions and data
+ * @param psc         the paging-structure caches ({@link PscConfig#NONE} for none)
  * @param name what {@link #byName} accepts
  * @param l1i the first-level instruction TLB
  * @param l1d the first-level data TLB (the same array as l1i when {@code unifiedL1})
@@ -20,6 +24,12 @@ import java.util.Locale;
 public record TlbPreset(String name, String description, TlbConfig l1i, TlbConfig l1d, boolean unifiedL1,
         TlbConfig l2i, TlbConfig l2d, boolean unifiedL2, PscConfig psc) {
 
+    /**
+     * Checks that the levels fit together.
+     *
+     * @throws IllegalArgumentException when only one side has a second level, or a unified level
+     *     has two geometries
+     */
     public TlbPreset {
         if ((l2i == null) != (l2d == null)) {
             throw new IllegalArgumentException("a second level needs both sides or neither (got l2i " + l2i + ", l2d " + l2d + ")");
@@ -90,12 +100,12 @@ public record TlbPreset(String name, String description, TlbConfig l1i, TlbConfi
 
     private static final List<TlbPreset> ALL = List.of(TEACHING, TYPICAL, INTEL_GOLDEN_COVE, AMD_ZEN4);
 
-    /** Every preset, in the order {@link #names()} lists them. */
+    /** {@return every preset, in the order {@link #names()} lists them} */
     public static List<TlbPreset> all() {
         return ALL;
     }
 
-    /** The preset names, comma separated, for a usage message. */
+    /** {@return the preset names, comma separated, for a usage message} */
     public static String names() {
         StringBuilder sb = new StringBuilder();
         for (TlbPreset p : ALL) {
@@ -108,7 +118,9 @@ public record TlbPreset(String name, String description, TlbConfig l1i, TlbConfi
     /**
      * The preset called {@code name} (case-insensitive).
      *
+     * @param name a preset name, in any case
      * @throws IllegalArgumentException naming the presets there are
+     * @return the preset
      */
     public static TlbPreset byName(String name) {
         String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
@@ -118,7 +130,7 @@ public record TlbPreset(String name, String description, TlbConfig l1i, TlbConfi
         throw new IllegalArgumentException("unknown TLB preset '" + name + "' (expected one of: " + names() + ")");
     }
 
-    /** Whether there is a second level. */
+    /** {@return whether there is a second level} */
     public boolean hasL2() {
         return l2i != null;
     }

@@ -101,6 +101,18 @@ public final class Cpu implements ArchCpu {
     private final EngineRegs regs;
 
     /**
+     * A CPU: one Unicorn engine in UC_TLB_VIRTUAL mode over the whole of physical memory, whose
+     * TLB-fill hook asks this CPU's model TLB through its {@link Mmu}.
+     *
+     * @param id                 the CPU number
+     * @param env                the memory model the CPU translates through
+     * @param syscalls           the kernel: syscalls, faults and the return to user mode
+     * @param countInstructions  whether to count instructions from the start
+     * @param tlbManagement      Linux's TLB management; it holds this CPU's model TLB
+     * @param contexts           the TLB contexts of the address spaces
+     * @param crossModifyingCode drops translated code of frames written behind the engines' backs
+     * @param precise            precise mode: every instruction and its data accesses are looked up
+     *     in the model TLB (see {@code onInstructionPrecise})
      * @param exactTlb when true, every entry the model TLB evicts for capacity is also dropped from
      *     Unicorn's TLB (which can only flush everything), so every miss of the modelled TLB reaches
      *     the model and miss counts are exact; when false, Unicorn may keep serving such entries —
@@ -144,10 +156,12 @@ public final class Cpu implements ArchCpu {
         return id;
     }
 
+    /** {@return this CPU's Unicorn engine} */
     public Unicorn engine() {
         return uc;
     }
 
+    /** {@return this CPU's counters} */
     public CpuStats stats() {
         return stats;
     }
@@ -173,11 +187,12 @@ public final class Cpu implements ArchCpu {
         if (counter == null) counter = InstructionCounter.attach(uc);
     }
 
+    /** {@return this CPU's model TLB hierarchy} */
     public CpuTlb tlb() {
         return tlb;
     }
 
-    /** This CPU's translation loop (its counters: {@link io.mmemu.tlb.mmu.MmuStat}). */
+    /** {@return this CPU's translation loop (its counters: {@link io.mmemu.tlb.mmu.MmuStat})} */
     public Mmu mmu() {
         return mmu;
     }

@@ -13,7 +13,16 @@ public final class CpuStats {
 
     private final long[] counts = new long[CpuStat.values().length];
 
-    /** The value of one counter. */
+    /** Only a {@link Cpu} keeps counters: one set each. */
+    CpuStats() {
+    }
+
+    /**
+     * The value of one counter.
+     *
+     * @param s the counter
+     * @return its value
+     */
     public long get(CpuStat s) {
         return counts[s.ordinal()];
     }

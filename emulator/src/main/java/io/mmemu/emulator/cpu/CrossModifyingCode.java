@@ -46,19 +46,33 @@ public final class CrossModifyingCode implements FrameWriteHook {
     /** Per CPU: its Unicorn TLB may let it write to a frame some engine translated code from. */
     private final boolean[] mayWriteCode;
 
-    /** @param frames the frames of guest RAM (their map counts tell a frame being freed from one written in place) */
+    /**
+     * Tracking for {@code nrCpus} engines over the frames of guest RAM.
+     *
+     * @param frames the frames of guest RAM (their map counts tell a frame being freed from one written in place)
+     * @param nrCpus the number of CPUs
+     */
     public CrossModifyingCode(FrameTable frames, int nrCpus) {
         this.frames = frames;
         this.mayHoldCode = new long[(int) ((frames.nrPages() + 63) >>> 6)];
         this.mayWriteCode = new boolean[nrCpus];
     }
 
-    /** The machine's CPUs, {@code nrCpus} of them, made after this object (each CPU's constructor takes it). */
+    /**
+     * The machine's CPUs, {@code nrCpus} of them, made after this object (each CPU's constructor takes it).
+     *
+     * @param cpus the CPUs, indexed by id
+     */
     public void setCpus(Cpu[] cpus) {
         this.cpus = cpus;
     }
 
-    /** Whether some engine may hold translated code from frame {@code pfn}. */
+    /**
+     * Whether some engine may hold translated code from frame {@code pfn}.
+     *
+     * @param pfn a page frame number
+     * @return whether some engine may hold translated code from that frame
+     */
     public boolean mayHoldCode(long pfn) {
         return (mayHoldCode[(int) (pfn >>> 6)] & 1L << pfn) != 0;
     }

@@ -75,7 +75,11 @@ public final class AddressSpaceInvariants {
     private final FrameTable frames;
     private final long baselineFree;
 
-    /** Call before the first address space is allocated: the free-page count it records is the leak baseline. */
+    /**
+     * Call before the first address space is allocated: the free-page count it records is the leak baseline.
+     *
+     * @param env the memory model to check
+     */
     public AddressSpaceInvariants(MmEnv env) {
         this(env, -2);
     }
@@ -89,6 +93,10 @@ public final class AddressSpaceInvariants {
     /**
      * The violations of rules 1 to 7 by {@code mm} alone, which may share frames with address
      * spaces not given (a forked parent, the page cache's other users): empty when it is sound.
+     *
+     * @param env the memory model
+     * @param mm  the address space
+     * @return the violations, one line each
      */
     public static List<String> check(MmEnv env, MmStruct mm) {
         return new AddressSpaceInvariants(env, NO_BASELINE).violations(List.of(mm));
@@ -103,12 +111,16 @@ public final class AddressSpaceInvariants {
         return env.allocator().nrFreePages() + env.kernelSlab().nrSlabPages();
     }
 
-    /** The free-page count before the first address space (the leak baseline). */
+    /** {@return the free-page count before the first address space (the leak baseline)} */
     public long baselineFree() {
         return baselineFree;
     }
 
-    /** After the last address space is gone: what leaked (frames other than the zero page, kernel objects), or nothing. */
+    /**
+     * After the last address space is gone: what leaked (frames other than the zero page, kernel objects), or nothing.
+     *
+     * @return the leaks, one line each
+     */
     public List<String> leaks() {
         List<String> errors = new ArrayList<>();
         long free = freeOrSlab();
@@ -125,7 +137,12 @@ public final class AddressSpaceInvariants {
         return errors;
     }
 
-    /** The violations over every live address space of the machine, empty when every invariant holds. */
+    /**
+     * The violations over every live address space of the machine, empty when every invariant holds.
+     *
+     * @param live every live address space
+     * @return the violations, one line each
+     */
     public List<String> violations(List<MmStruct> live) {
         List<String> errors = new ArrayList<>();
         // pfn -> number of (non-special) entries mapping it, over all live address spaces
@@ -218,7 +235,13 @@ public final class AddressSpaceInvariants {
         }
     }
 
-    /** The VMA of a sorted list containing {@code va}, or null; a binary search, so the mm's VMA cache stays as it was. */
+    /**
+     * The VMA of a sorted list containing {@code va}, or null; a binary search, so the mm's VMA cache stays as it was.
+     *
+     * @param vmas VMAs sorted by start
+     * @param va   a virtual address
+     * @return the VMA containing it, or null
+     */
     public static Vma vmaAt(List<Vma> vmas, long va) {
         int lo = 0, hi = vmas.size() - 1;
         while (lo <= hi) {
@@ -409,21 +432,37 @@ public final class AddressSpaceInvariants {
         return sb.toString();
     }
 
-    /** Pte.describe(), with bit 8 named PROTNONE when P is clear (Linux's reuse of G) and SPECIAL shown. */
+    /**
+     * Pte.describe(), with bit 8 named PROTNONE when P is clear (Linux's reuse of G) and SPECIAL shown.
+     *
+     * @param pte an entry
+     * @return the flag names
+     */
     public static String pteFlags(long pte) {
         boolean protNone = (pte & Pte.P) == 0 && (pte & Pte.PROTNONE) != 0;
         String s = Pte.describe(protNone ? pte & ~Pte.G : pte);
         return s + (protNone ? "|PROTNONE" : "") + ((pte & Pte.SPECIAL) != 0 ? "|SPECIAL" : "");
     }
 
-    /** The violations, one per line, then the state of every address space in {@code live} ({@link #describe}). */
+    /**
+     * The violations, one per line, then the state of every address space in {@code live} ({@link #describe}).
+     *
+     * @param errors the violations
+     * @param live   every live address space
+     * @return the report as text
+     */
     public String report(List<String> errors, List<MmStruct> live) {
         StringBuilder sb = new StringBuilder(errors.size() + " invariant violation(s):\n");
         for (String e : errors) sb.append("  - ").append(e).append('\n');
         return sb.append(describe(live)).toString();
     }
 
-    /** Every live address space: its VMAs, counters and every entry that maps a page. */
+    /**
+     * Every live address space: its VMAs, counters and every entry that maps a page.
+     *
+     * @param live every live address space
+     * @return the description as text
+     */
     public String describe(List<MmStruct> live) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < live.size(); i++) sb.append(describe("mm#" + i, live.get(i)));
@@ -433,7 +472,13 @@ public final class AddressSpaceInvariants {
         return sb.toString();
     }
 
-    /** One address space: VMAs as /proc/PID/maps, then every present PTE with its frame's counts. */
+    /**
+     * One address space: VMAs as /proc/PID/maps, then every present PTE with its frame's counts.
+     *
+     * @param name the name to print for it
+     * @param mm   the address space
+     * @return the description as text
+     */
     public String describe(String name, MmStruct mm) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%s: PML4 pfn 0x%x, %d tables, rss anon %d file %d, brk [0x%x, 0x%x), mmap_base 0x%x%n",

@@ -6,6 +6,7 @@ package io.mmemu.mm.fault;
  * {@link Signo}'s, si_codes {@link SiCode}'s.
  */
 public sealed interface FaultResult {
+    /** The one {@link Handled} value. */
     Handled HANDLED = new Handled();
 
     /** The fault was resolved; restart the instruction. */
@@ -14,9 +15,20 @@ public sealed interface FaultResult {
     /**
      * The task gets signal {@code signo} with {@code code} and si_addr {@code addr}; {@code
      * errorCode} is the x86 error code, {@code pkey} the protection key for SEGV_PKUERR.
+     *
+     * @param signo     the signal number (SIGSEGV, SIGBUS, ...)
+     * @param code      the si_code
+     * @param addr      the si_addr: the faulting address
+     * @param errorCode the x86 #PF error code ({@link io.mmemu.mm.pgtable.PfErr}), or 0
+     * @param pkey      the protection key, for SEGV_PKUERR
+     * @param why       what went wrong, for people
      */
     record Signal(int signo, int code, long addr, int errorCode, int pkey, String why) implements FaultResult {}
 
-    /** No memory to resolve the fault: the OOM path decides (pagefault_out_of_memory()). */
+    /**
+     * No memory to resolve the fault: the OOM path decides (pagefault_out_of_memory()).
+     *
+     * @param addr the faulting address
+     */
     record OutOfMemory(long addr) implements FaultResult {}
 }

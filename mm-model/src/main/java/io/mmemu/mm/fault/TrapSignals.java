@@ -49,17 +49,34 @@ public final class TrapSignals {
         }
     }
 
-    /** The signal vector {@code trapnr} sends a user task. */
+    /**
+     * The signal vector {@code trapnr} sends a user task.
+     *
+     * @param trapnr an x86 exception vector
+     * @return the signal number
+     */
     public static int signo(int trapnr) {
         return trapnr >= 0 && trapnr < EXCEPTION_VECTORS ? SIGNO[trapnr] : Signo.SIGSEGV;
     }
 
-    /** The si_code it sends with it. */
+    /**
+     * The si_code it sends with it.
+     *
+     * @param trapnr an x86 exception vector
+     * @return the si_code
+     */
     public static int code(int trapnr) {
         return trapnr >= 0 && trapnr < EXCEPTION_VECTORS ? CODE[trapnr] : SiCode.SI_KERNEL;
     }
 
-    /** The signal of vector {@code trapnr} with si_addr {@code addr} (no error code, no pkey). */
+    /**
+     * The signal of vector {@code trapnr} with si_addr {@code addr} (no error code, no pkey).
+     *
+     * @param trapnr an x86 exception vector
+     * @param addr   the si_addr
+     * @param why    what went wrong, for people
+     * @return the signal
+     */
     public static FaultResult.Signal signal(int trapnr, long addr, String why) {
         return new FaultResult.Signal(signo(trapnr), code(trapnr), addr, 0, 0, why);
     }

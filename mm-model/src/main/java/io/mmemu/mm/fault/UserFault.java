@@ -25,7 +25,14 @@ import io.mmemu.mm.vma.Vma;
 public final class UserFault {
     private UserFault() {}
 
-    /** Handles a fault at {@code address} with x86 {@code errorCode} in {@code mm}. */
+    /**
+     * Handles a fault at {@code address} with x86 {@code errorCode} in {@code mm}.
+     *
+     * @param mm        the faulting task's address space
+     * @param address   the faulting address (CR2)
+     * @param errorCode the x86 #PF error code ({@link io.mmemu.mm.pgtable.PfErr})
+     * @return the outcome: handled, a signal, or out of memory
+     */
     public static FaultResult doUserAddrFault(MmStruct mm, long address, int errorCode) {
         if ((errorCode & PfErr.RSVD) != 0) {
             return new FaultResult.Signal(Signo.SIGKILL, 0, address, errorCode, 0, "corrupted page table (RSVD)");

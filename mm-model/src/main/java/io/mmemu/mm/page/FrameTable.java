@@ -123,20 +123,29 @@ public final class FrameTable {
         mapcount[i >>> CHUNK_SHIFT][i & CHUNK_MASK] = v;
     }
 
-    /** Number of frames described, i.e. the pfn limit. */
+    /** {@return the number of frames described, i.e. the pfn limit} */
     public long nrPages() {
         return nrPages;
     }
 
     // ---------------------------------------------------------------- refcount
 
-    /** Models page_ref_count(), include/linux/page_ref.h. */
+    /**
+     * Models page_ref_count(), include/linux/page_ref.h.
+     *
+     * @param pfn a frame number
+     * @return the frame's reference count (0: free)
+     */
     public int pageRefCount(long pfn) {
         int i = index(pfn);
         return isBuddyFrame(i) ? 0 : ref(i);
     }
 
-    /** Models get_page(), include/linux/mm.h: takes a reference on a frame that already holds one. */
+    /**
+     * Models get_page(), include/linux/mm.h: takes a reference on a frame that already holds one.
+     *
+     * @param pfn a frame number
+     */
     public void getPage(long pfn) {
         int i = index(pfn);
         requireNotFree(i, "get_page");
@@ -152,6 +161,9 @@ public final class FrameTable {
      * Models put_page_testzero(), include/linux/mm.h: drops a reference and says whether it was
      * the last. It does not free the frame; a caller that gets {@code true} passes the frame to
      * {@link PageAllocator#freePages}.
+     *
+     * @param pfn a frame number
+     * @return whether the reference dropped was the last
      */
     public boolean putPage(long pfn) {
         int i = index(pfn);
@@ -173,7 +185,12 @@ public final class FrameTable {
 
     // ---------------------------------------------------------------- mapcount
 
-    /** Models page_mapcount(), include/linux/mm.h: number of page-table entries mapping the frame. */
+    /**
+     * Models page_mapcount(), include/linux/mm.h: number of page-table entries mapping the frame.
+     *
+     * @param pfn a frame number
+     * @return the number of mappings
+     */
     public int pageMapcount(long pfn) {
         int i = index(pfn);
         return isBuddyFrame(i) ? 0 : map(i);
@@ -182,6 +199,9 @@ public final class FrameTable {
     /**
      * Models atomic_inc_and_test(&amp;page-&gt;_mapcount) in the rmap add paths, mm/rmap.c:
      * counts one more mapping and returns true if it is the first.
+     *
+     * @param pfn a frame number
+     * @return whether it is the first mapping
      */
     public boolean incMapcount(long pfn) {
         int i = index(pfn);
@@ -194,6 +214,9 @@ public final class FrameTable {
     /**
      * Models atomic_add_negative(-1, &amp;page-&gt;_mapcount) in the rmap remove paths, mm/rmap.c:
      * drops one mapping and returns true if it was the last.
+     *
+     * @param pfn a frame number
+     * @return whether it was the last mapping
      */
     public boolean decMapcount(long pfn) {
         int i = index(pfn);
@@ -209,33 +232,61 @@ public final class FrameTable {
 
     // ---------------------------------------------------------------- flags
 
-    /** Models the SetPage*() family, include/linux/page-flags.h, for the flags callers own. */
+    /**
+     * Models the SetPage*() family, include/linux/page-flags.h, for the flags callers own.
+     *
+     * @param pfn  a frame number
+     * @param flag the flag to set
+     */
     public void setPageFlag(long pfn, PageFlag flag) {
         int i = index(pfn);
         requireCallerOwned(flag, "set");
         setFlagWord(i, flagWord(i) | flag.mask());
     }
 
-    /** Models the ClearPage*() family, include/linux/page-flags.h, for the flags callers own. */
+    /**
+     * Models the ClearPage*() family, include/linux/page-flags.h, for the flags callers own.
+     *
+     * @param pfn  a frame number
+     * @param flag the flag to clear
+     */
     public void clearPageFlag(long pfn, PageFlag flag) {
         int i = index(pfn);
         requireCallerOwned(flag, "cleared");
         setFlagWord(i, flagWord(i) & ~flag.mask());
     }
 
-    /** Models the Page*() tests (PageAnon() etc.), include/linux/page-flags.h. */
+    /**
+     * Models the Page*() tests (PageAnon() etc.), include/linux/page-flags.h.
+     *
+     * @param pfn  a frame number
+     * @param flag the flag to test
+     * @return whether it is set
+     */
     public boolean testPageFlag(long pfn, PageFlag flag) {
         return (flagWord(index(pfn)) & flag.mask()) != 0;
     }
 
-    /** Models the TestSetPage*() family, include/linux/page-flags.h: sets the flag, returns its old value. */
+    /**
+     * Models the TestSetPage*() family, include/linux/page-flags.h: sets the flag, returns its old value.
+     *
+     * @param pfn  a frame number
+     * @param flag the flag to set
+     * @return whether it was set before
+     */
     public boolean testAndSetPageFlag(long pfn, PageFlag flag) {
         boolean old = testPageFlag(pfn, flag);
         setPageFlag(pfn, flag);
         return old;
     }
 
-    /** Models the TestClearPage*() family, include/linux/page-flags.h: clears the flag, returns its old value. */
+    /**
+     * Models the TestClearPage*() family, include/linux/page-flags.h: clears the flag, returns its old value.
+     *
+     * @param pfn  a frame number
+     * @param flag the flag to clear
+     * @return whether it was set before
+     */
     public boolean testAndClearPageFlag(long pfn, PageFlag flag) {
         boolean old = testPageFlag(pfn, flag);
         clearPageFlag(pfn, flag);
@@ -245,6 +296,9 @@ public final class FrameTable {
     /**
      * PG_fresh (mmemu): the frame has never been handed out and freed since the host mapped the
      * RAM, so its contents are known to be zero.
+     *
+     * @param pfn a frame number
+     * @return whether it is fresh
      */
     public boolean pageFresh(long pfn) {
         return (flagWord(index(pfn)) & PG_USED) == 0;
@@ -253,6 +307,9 @@ public final class FrameTable {
     /**
      * Consumes PG_fresh: returns whether the frame's contents are known zero (the caller may skip
      * zeroing it) and marks it no longer fresh, because the caller is about to write it.
+     *
+     * @param pfn a frame number
+     * @return whether its contents are known zero
      */
     public boolean testAndClearFresh(long pfn) {
         int i = index(pfn);
@@ -264,7 +321,9 @@ public final class FrameTable {
     /**
      * Models buddy_order(), mm/internal.h: the order of the free block whose head is {@code pfn}.
      *
+     * @param pfn a frame number
      * @throws IllegalStateException if the frame is not the head of a free block
+     * @return the block's order
      */
     public int buddyOrder(long pfn) {
         int i = index(pfn);
@@ -275,7 +334,12 @@ public final class FrameTable {
         return orderOf(i);
     }
 
-    /** Models dump_page(), mm/debug.c: one line with the frame's refcount, mapcount and flags. */
+    /**
+     * Models dump_page(), mm/debug.c: one line with the frame's refcount, mapcount and flags.
+     *
+     * @param pfn a frame number
+     * @return the line
+     */
     public String dumpPage(long pfn) {
         int i = index(pfn);
         return String.format("pfn:0x%x %s", pfn, describe(i));

@@ -15,7 +15,11 @@ package io.mmemu.mm.page;
  */
 @FunctionalInterface
 public interface FrameWriteHook {
-    /** Frame {@code pfn} is about to get new contents. */
+    /**
+     * Frame {@code pfn} is about to get new contents.
+     *
+     * @param pfn the frame's number
+     */
     void beforeFrameWrite(long pfn);
 
     /** For models with no engines (unit tests): nothing caches frame contents. */

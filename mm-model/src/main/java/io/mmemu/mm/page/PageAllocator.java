@@ -142,14 +142,19 @@ public final class PageAllocator {
         this.watermarks = new ZoneWatermarks(nrManagedPages());
     }
 
-    /** The per-frame metadata this allocator keeps its free lists in. */
+    /** {@return the per-frame metadata this allocator keeps its free lists in} */
     public FrameTable frames() {
         return frames;
     }
 
     // =================================================================== allocation
 
-    /** Allocates 2^order frames with {@link Gfp#KERNEL}; see {@link #allocPages(int, int)}. */
+    /**
+     * Allocates 2^order frames with {@link Gfp#KERNEL}; see {@link #allocPages(int, int)}.
+     *
+     * @param order 0..{@link #MAX_ORDER}
+     * @return the first pfn, or {@link #NO_PAGE}
+     */
     public long allocPages(int order) {
         return allocPages(order, Gfp.KERNEL);
     }
@@ -162,6 +167,7 @@ public final class PageAllocator {
      *
      * @param order 0..{@link #MAX_ORDER}
      * @param gfp   a combination of {@link Gfp} bits
+     * @return the first pfn, or {@link #NO_PAGE}
      */
     public long allocPages(int order, int gfp) {
         checkOrder(order);
@@ -308,6 +314,8 @@ public final class PageAllocator {
      * free_pages_prepare() resets page-&gt;mapping and the page type; every
      * frame of the block stops being fresh.
      *
+     * @param pfn   the block's first frame
+     * @param order the order it was allocated with
      * @throws IllegalArgumentException order outside 0..10, pfn outside the frames or misaligned
      * @throws IllegalStateException    a bad_page() case (see the class comment); nothing changed
      */
@@ -489,78 +497,110 @@ public final class PageAllocator {
 
     // =================================================================== watermarks and views
 
-    /** The vm.min_free_kbytes sysctl: sets the reserve and recomputes the watermarks ({@link ZoneWatermarks}). */
+    /**
+     * The vm.min_free_kbytes sysctl: sets the reserve and recomputes the watermarks ({@link ZoneWatermarks}).
+     *
+     * @param kbytes the reserve in KiB
+     */
     public void setMinFreeKbytes(int kbytes) {
         watermarks.setMinFreeKbytes(kbytes);
     }
 
-    /** vm.min_free_kbytes. */
+    /** {@return vm.min_free_kbytes, in KiB} */
     public int minFreeKbytes() {
         return watermarks.minFreeKbytes();
     }
 
-    /** Models min_wmark_pages(), include/linux/mmzone.h. */
+    /**
+     * Models min_wmark_pages(), include/linux/mmzone.h.
+     *
+     * @return the min watermark, in pages
+     */
     public long minWmarkPages() {
         return watermarks.get(WMARK_MIN);
     }
 
-    /** Models low_wmark_pages(), include/linux/mmzone.h. */
+    /**
+     * Models low_wmark_pages(), include/linux/mmzone.h.
+     *
+     * @return the low watermark, in pages
+     */
     public long lowWmarkPages() {
         return watermarks.get(WMARK_LOW);
     }
 
-    /** Models high_wmark_pages(), include/linux/mmzone.h. */
+    /**
+     * Models high_wmark_pages(), include/linux/mmzone.h.
+     *
+     * @return the high watermark, in pages
+     */
     public long highWmarkPages() {
         return watermarks.get(ZoneWatermarks.WMARK_HIGH);
     }
 
-    /** This zone's line of /proc/buddyinfo ({@link PageAllocatorText#buddyinfo}). */
+    /** {@return this zone's line of /proc/buddyinfo ({@link PageAllocatorText#buddyinfo})} */
     public String buddyinfo() {
         return PageAllocatorText.buddyinfo(this);
     }
 
-    /** MemTotal and MemFree of /proc/meminfo ({@link PageAllocatorText#meminfo}). */
+    /** {@return MemTotal and MemFree of /proc/meminfo ({@link PageAllocatorText#meminfo})} */
     public String meminfo() {
         return PageAllocatorText.meminfo(this);
     }
 
-    /** The free-area line of show_free_areas() ({@link PageAllocatorText#showFreeAreas}). */
+    /** {@return the free-area line of show_free_areas() ({@link PageAllocatorText#showFreeAreas})} */
     public String showFreeAreas() {
         return PageAllocatorText.showFreeAreas(this);
     }
 
-    /** The free lists with their pfns, for failure messages ({@link PageAllocatorText#dumpFreeLists}). */
+    /**
+     * {@return the free lists with their pfns, for failure messages ({@link PageAllocatorText#dumpFreeLists})}
+     */
     public String dumpFreeLists() {
         return PageAllocatorText.dumpFreeLists(this);
     }
 
-    /** NR_FREE_PAGES: frames on the free lists. */
+    /** {@return NR_FREE_PAGES: frames on the free lists} */
     public long nrFreePages() {
         return nrFreePages;
     }
 
-    /** Models zone_managed_pages(), include/linux/mmzone.h: frames the allocator owns. */
+    /**
+     * Models zone_managed_pages(), include/linux/mmzone.h.
+     *
+     * @return the frames the allocator owns
+     */
     public long nrManagedPages() {
         return (long) nrPages - reservedPages;
     }
 
-    /** All frames, reserved ones included (the zone's present_pages). */
+    /** {@return all frames, reserved ones included (the zone's present_pages)} */
     public long nrPages() {
         return nrPages;
     }
 
-    /** Frames {@code [0, reservedPages)} kept out of the allocator. */
+    /** {@return the frames {@code [0, reservedPages)} kept out of the allocator} */
     public long nrReservedPages() {
         return reservedPages;
     }
 
-    /** free_area[order].nr_free: free blocks of this order. */
+    /**
+     * free_area[order].nr_free: free blocks of this order.
+     *
+     * @param order a block order
+     * @return free_area[order].nr_free: the free blocks of that order
+     */
     public long nrFree(int order) {
         checkOrder(order);
         return nrFree[order];
     }
 
-    /** The value of one event counter. */
+    /**
+     * The value of one event counter.
+     *
+     * @param item the counter
+     * @return its value
+     */
     public long stat(PageAllocStat item) {
         return stats[item.ordinal()];
     }

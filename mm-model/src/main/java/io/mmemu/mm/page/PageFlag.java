@@ -44,7 +44,7 @@ public enum PageFlag {
         this.allocatorOwned = allocatorOwned;
     }
 
-    /** Bit number in the flag word. */
+    /** {@return the bit number in the flag word} */
     public int bit() {
         return bit;
     }
@@ -54,12 +54,12 @@ public enum PageFlag {
         return 1 << bit;
     }
 
-    /** Whether only the page allocator may set or clear this flag. */
+    /** {@return whether only the page allocator may set or clear this flag} */
     public boolean allocatorOwned() {
         return allocatorOwned;
     }
 
-    /** Linux-style lower-case name used in dumps, e.g. {@code zero_page}. */
+    /** {@return the Linux-style lower-case name used in dumps, e.g. {@code zero_page}} */
     public String linuxName() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

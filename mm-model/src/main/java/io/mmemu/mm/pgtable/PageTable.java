@@ -33,7 +33,13 @@ public final class PageTable {
         this.nrTables = 1;
     }
 
-    /** Models pgd_alloc(), arch/x86/mm/pgtable.c: a zeroed PML4, or null when memory is exhausted. */
+    /**
+     * Models pgd_alloc(), arch/x86/mm/pgtable.c: a zeroed PML4, or null when memory is exhausted.
+     *
+     * @param mem       the physical memory the tables live in
+     * @param allocator the allocator of the table pages
+     * @return the page table, or null
+     */
     public static PageTable pgdAlloc(PhysicalMemory mem, PageAllocator allocator) {
         long pfn = allocTable(mem, allocator);
         return pfn == PageAllocator.NO_PAGE ? null : new PageTable(mem, allocator, pfn);
@@ -48,16 +54,17 @@ public final class PageTable {
         return pfn;
     }
 
-    /** The PML4's physical address: what CR3 holds (without PCID bits). */
+    /** {@return the PML4's physical address: what CR3 holds (without PCID bits)} */
     public long cr3() {
         return pgdPfn << PageTypes.PAGE_SHIFT;
     }
 
+    /** {@return the PML4's frame number} */
     public long pgdPfn() {
         return pgdPfn;
     }
 
-    /** Page-table pages in use, the PML4 included (mm->pgtables_bytes / PAGE_SIZE). */
+    /** {@return the page-table pages in use, the PML4 included (mm->pgtables_bytes / PAGE_SIZE)} */
     public long nrTables() {
         return nrTables;
     }
@@ -67,6 +74,10 @@ public final class PageTable {
      * slot for {@code vaddr}, allocating missing tables when {@code alloc}. Returns {@link
      * #NO_SLOT} when a table is missing and not allocated, when allocation fails, or when a large
      * page already maps the address (use {@link #leafSlot} for those).
+     *
+     * @param vaddr a user address
+     * @param alloc whether to allocate missing tables
+     * @return the slot's physical address, or {@code NO_SLOT}
      */
     public long pteSlot(long vaddr, boolean alloc) {
         long tablePa = cr3();
@@ -88,7 +99,12 @@ public final class PageTable {
         return tablePa + 8L * Level.PT.index(vaddr);
     }
 
-    /** The leaf slot mapping {@code vaddr} at whatever level (4K PTE, or a 2M/1G entry with PS), or NO_SLOT. */
+    /**
+     * The leaf slot mapping {@code vaddr} at whatever level (4K PTE, or a 2M/1G entry with PS), or NO_SLOT.
+     *
+     * @param vaddr a user address
+     * @return the slot's physical address, or {@code NO_SLOT}
+     */
     public long leafSlot(long vaddr) {
         long tablePa = cr3();
         for (Level level = Level.PML4; ; level = level.next()) {
@@ -100,10 +116,22 @@ public final class PageTable {
         }
     }
 
+    /**
+     * Reads a page-table entry.
+     *
+     * @param slotPa the entry's physical address
+     * @return the entry
+     */
     public long get(long slotPa) {
         return mem.getLong(slotPa);
     }
 
+    /**
+     * Writes a page-table entry.
+     *
+     * @param slotPa the entry's physical address
+     * @param pte    the new entry
+     */
     public void set(long slotPa, long pte) {
         mem.putLong(slotPa, pte);
     }
@@ -111,10 +139,23 @@ public final class PageTable {
     /** Called for each present 4 KiB PTE in a range. */
     @FunctionalInterface
     public interface PteVisitor {
+        /**
+         * Receives one present PTE.
+         *
+         * @param vaddr  the address it maps
+         * @param slotPa the entry's physical address
+         * @param pte    the entry
+         */
         void visit(long vaddr, long slotPa, long pte);
     }
 
-    /** Visits every leaf PTE that maps a page (pte_present(): P, or PROT_NONE) in [start, end), in address order. */
+    /**
+     * Visits every leaf PTE that maps a page (pte_present(): P, or PROT_NONE) in [start, end), in address order.
+     *
+     * @param start   the start of the range
+     * @param end     the end of the range, exclusive
+     * @param visitor receives each entry
+     */
     public void forEachPresentPte(long start, long end, PteVisitor visitor) {
         visitRange(cr3(), Level.PML4, 0, start, end, visitor);
     }
@@ -141,6 +182,9 @@ public final class PageTable {
      * Models free_pgtables(), mm/memory.c: after [start, end) was unmapped, frees every table
      * below the PML4 that maps only addresses inside the range and holds no present entry, and
      * clears the entry that pointed at it.
+     *
+     * @param start the start of the unmapped range
+     * @param end   the end of the unmapped range, exclusive
      */
     public void freePgtables(long start, long end) {
         freeEmpty(cr3(), Level.PML4, 0, start, end);

@@ -24,6 +24,11 @@ public final class PageWalker {
     private final PhysicalMemory mem;
     private final long ramSize;
 
+    /**
+     * A walker reading the paging structures from {@code mem}.
+     *
+     * @param mem the physical memory holding the page tables
+     */
     public PageWalker(PhysicalMemory mem) {
         this.mem = mem;
         this.ramSize = mem.size();
@@ -36,6 +41,13 @@ public final class PageWalker {
     /**
      * Walks {@code vaddr} for {@code access} ({@link Access}) from user mode ({@code user}) or
      * kernel mode, starting at the PML4 whose physical address is {@code cr3} (low 12 bits ignored).
+     *
+     * @param cr3    the PML4's physical address, as CR3 holds it
+     * @param vaddr  the virtual address
+     * @param access the access type ({@link Access})
+     * @param user   whether the access is from user mode
+     * @param ctl    the control-register state the walk obeys
+     * @return the outcome, a {@link WalkResult}
      */
     public long walk(long cr3, long vaddr, int access, boolean user, PagingControl ctl) {
         long reservedMask = ~((1L << ctl.maxPhysAddrBits) - 1) & 0x000F_FFFF_FFFF_FFFFL;

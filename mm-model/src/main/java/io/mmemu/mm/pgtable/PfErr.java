@@ -17,7 +17,12 @@ public final class PfErr {
     /** X86_PF_PK: protection-key violation. */
     public static final int PK = 1 << 5;
 
-    /** The error code as Linux's show_fault_oops prints its parts. */
+    /**
+     * The error code as Linux's show_fault_oops prints its parts.
+     *
+     * @param code a #PF error code
+     * @return its parts joined by '|', e.g. "PROT|WRITE|USER"
+     */
     public static String describe(int code) {
         return ((code & PROT) != 0 ? "PROT" : "NOT-PRESENT") + ((code & WRITE) != 0 ? "|WRITE" : "|READ")
                 + ((code & USER) != 0 ? "|USER" : "|KERNEL") + ((code & RSVD) != 0 ? "|RSVD" : "")

@@ -41,6 +41,7 @@ public final class Pte {
     public static final long PAT_LARGE = 1L << 12;
     /** Protection key, bits 59..62 of a leaf: an index into PKRU. */
     public static final int PKEY_SHIFT = 59;
+    /** The protection-key field of a leaf, bits 59..62. */
     public static final long PKEY_MASK = 0xFL << PKEY_SHIFT;
     /** NX (XD): instruction fetches forbidden when EFER.NXE is set; reserved otherwise. */
     public static final long NX = 1L << 63;
@@ -51,29 +52,63 @@ public final class Pte {
     /** The flags Linux gives user page-table pages (_PAGE_TABLE): P RW US A D. */
     public static final long PAGE_TABLE = P | RW | US | A | D;
 
+    /**
+     * Whether P is set: the hardware may use the entry.
+     *
+     * @param pte an entry
+     * @return whether it is present
+     */
     public static boolean present(long pte) {
         return (pte & P) != 0;
     }
 
-    /** pte_present(): the entry maps a page, accessible (P) or made PROT_NONE (PROTNONE without P). */
+    /**
+     * pte_present(): the entry maps a page, accessible (P) or made PROT_NONE (PROTNONE without P).
+     *
+     * @param pte an entry
+     * @return whether it maps a page
+     */
     public static boolean mapsPage(long pte) {
         return (pte & (P | PROTNONE)) != 0;
     }
 
-    /** The frame number an entry points at (4 KiB granularity). */
+    /**
+     * The frame number an entry points at (4 KiB granularity).
+     *
+     * @param pte an entry
+     * @return its frame number
+     */
     public static long pfn(long pte) {
         return (pte & ADDR_MASK) >>> PAGE_SHIFT;
     }
 
+    /**
+     * Builds an entry.
+     *
+     * @param pfn   the frame it points at
+     * @param flags the flag bits
+     * @return the entry
+     */
     public static long make(long pfn, long flags) {
         return (pfn << PAGE_SHIFT) & ADDR_MASK | flags;
     }
 
+    /**
+     * The protection key of a leaf.
+     *
+     * @param pte a leaf entry
+     * @return its key, 0..15
+     */
     public static int pkey(long pte) {
         return (int) ((pte & PKEY_MASK) >>> PKEY_SHIFT);
     }
 
-    /** The flags as crash's vtop prints them: PRESENT|RW|USER|ACCESSED|DIRTY|PSE|GLOBAL|NX. */
+    /**
+     * The flags as crash's vtop prints them: PRESENT|RW|USER|ACCESSED|DIRTY|PSE|GLOBAL|NX.
+     *
+     * @param pte an entry
+     * @return the flag names joined by '|', or "(none)"
+     */
     public static String describe(long pte) {
         StringBuilder sb = new StringBuilder();
         if ((pte & P) != 0) sb.append("PRESENT|");

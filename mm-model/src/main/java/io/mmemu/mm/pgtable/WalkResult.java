@@ -31,27 +31,62 @@ public final class WalkResult {
         return FAULT | errorCode;
     }
 
+    /**
+     * Whether a walk failed.
+     *
+     * @param r a walk result
+     * @return whether it is a fault
+     */
     public static boolean isFault(long r) {
         return r < 0;
     }
 
+    /**
+     * The #PF error code of a failed walk.
+     *
+     * @param r a fault result
+     * @return the error code ({@link PfErr})
+     */
     public static int errorCode(long r) {
         return (int) (r & 0x3f);
     }
 
+    /**
+     * The physical address of the 4 KiB page holding the virtual address.
+     *
+     * @param r a successful result
+     * @return the page's physical address
+     */
     public static long pagePa(long r) {
         return r & Pte.ADDR_MASK;
     }
 
+    /**
+     * The rights of a successful walk.
+     *
+     * @param r a successful result
+     * @return {@link #PROT_READ}, {@link #PROT_WRITE} and {@link #PROT_EXEC} bits
+     */
     public static int prot(long r) {
         return (int) (r & 7);
     }
 
-    /** 0 for 4 KiB, 1 for 2 MiB, 2 for 1 GiB. */
+    /**
+     * The page size of a successful walk.
+     *
+     * @param r a successful result
+     * @return 0 for 4 KiB, 1 for 2 MiB, 2 for 1 GiB
+     */
     public static int sizeCode(long r) {
         return (int) ((r >>> SIZE_SHIFT) & 3);
     }
 
+    /**
+     * Whether a successful walk's leaf is global (G).
+     *
+     * @param r a successful result
+     * @return whether the translation is global
+     */
     public static boolean global(long r) {
         return (r & GLOBAL) != 0;
     }

@@ -16,6 +16,14 @@ import java.util.Locale;
 public final class Pmap {
     private Pmap() {}
 
+    /**
+     * The output of {@code pmap -x PID}.
+     *
+     * @param mm      the address space
+     * @param pid     the process id, for the header
+     * @param cmdline the command line, for the header
+     * @return the text
+     */
     public static String pmapX(MmStruct mm, int pid, String cmdline) {
         StringBuilder sb = new StringBuilder();
         sb.append(pid).append(":   ").append(cmdline).append('\n');

@@ -9,13 +9,24 @@ import io.mmemu.mm.vma.VmEvent;
 public final class Vmstat {
     private Vmstat() {}
 
+    /**
+     * The /proc/vmstat text of the model's event counters.
+     *
+     * @param env the memory model
+     * @return one "name value" line per {@link VmEvent}
+     */
     public static String vmstat(MmEnv env) {
         StringBuilder sb = new StringBuilder();
         for (VmEvent e : VmEvent.values()) sb.append(e.procName).append(' ').append(env.event(e)).append('\n');
         return sb.toString();
     }
 
-    /** RssAnon, RssFile, RssShmem as /proc/PID/status prints them (task_mem()). */
+    /**
+     * RssAnon, RssFile, RssShmem as /proc/PID/status prints them (task_mem()).
+     *
+     * @param mm the address space
+     * @return the three lines
+     */
     public static String rss(MmStruct mm) {
         return String.format("RssAnon:\t%8d kB%nRssFile:\t%8d kB%nRssShmem:\t%8d kB%n",
                 mm.rss(RssStat.MM_ANONPAGES) * 4, mm.rss(RssStat.MM_FILEPAGES) * 4, mm.rss(RssStat.MM_SHMEMPAGES) * 4);

@@ -17,6 +17,13 @@ import java.util.Locale;
 public final class Vtop {
     private Vtop() {}
 
+    /**
+     * The output of crash's {@code vtop} for {@code vaddr}.
+     *
+     * @param mm    the address space
+     * @param vaddr a user address
+     * @return the text
+     */
     public static String vtop(MmStruct mm, long vaddr) {
         PhysicalMemory mem = mm.env().mem();
         StringBuilder levels = new StringBuilder();

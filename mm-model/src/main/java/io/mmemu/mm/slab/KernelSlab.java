@@ -59,6 +59,8 @@ public final class KernelSlab {
      * Builds the allocator over guest RAM and creates the caches (no slab page is taken until the
      * first allocation).
      *
+     * @param mem       guest physical memory
+     * @param allocator the buddy allocator slabs come from
      * @param frameWrites told before a frame becomes a slab (Java writes slab memory)
      */
     public KernelSlab(PhysicalMemory mem, PageAllocator allocator, FrameWriteHook frameWrites) {
@@ -75,66 +77,77 @@ public final class KernelSlab {
         vmAreaCachep = slub.kmemCacheCreate("vm_area_struct", VM_AREA_STRUCT_SIZE, 0, hw, null);
     }
 
+    /** {@return the SLUB allocator behind the caches} */
     public Slub slub() {
         return slub;
     }
 
-    /** The binding every allocation of the model uses (emulated CPU 0). */
+    /** {@return the binding every allocation of the model uses (emulated CPU 0)} */
     public CpuBinding cpu() {
         return cpu;
     }
 
-    /** vm_area_cachep. */
+    /** {@return vm_area_cachep: the vm_area_struct cache} */
     public KmemCache vmAreaCachep() {
         return vmAreaCachep;
     }
 
-    /** mm_cachep. */
+    /** {@return mm_cachep: the mm_struct cache} */
     public KmemCache mmCachep() {
         return mmCachep;
     }
 
-    /** task_struct_cachep. */
+    /** {@return task_struct_cachep: the task_struct cache} */
     public KmemCache taskStructCachep() {
         return taskStructCachep;
     }
 
-    /** pid_cachep (init_struct_pid's cache of one-level pids). */
+    /** {@return pid_cachep (init_struct_pid's cache of one-level pids)} */
     public KmemCache pidCachep() {
         return pidCachep;
     }
 
-    /** sighand_cachep. */
+    /** {@return sighand_cachep: the sighand_struct cache} */
     public KmemCache sighandCachep() {
         return sighandCachep;
     }
 
-    /** signal_cachep. */
+    /** {@return signal_cachep: the signal_struct cache} */
     public KmemCache signalCachep() {
         return signalCachep;
     }
 
-    /** files_cachep. */
+    /** {@return files_cachep: the files_struct cache} */
     public KmemCache filesCachep() {
         return filesCachep;
     }
 
-    /** Models kmem_cache_alloc() on the model's CPU: the object's physical address, or 0. */
+    /**
+     * Models kmem_cache_alloc() on the model's CPU: the object's physical address, or 0.
+     *
+     * @param s the cache
+     * @return the object's physical address, or 0
+     */
     public long alloc(KmemCache s) {
         return s.alloc(cpu);
     }
 
-    /** Models kmem_cache_free() on the model's CPU; freeing 0 does nothing, as kmem_cache_free(s, NULL). */
+    /**
+     * Models kmem_cache_free() on the model's CPU; freeing 0 does nothing, as kmem_cache_free(s, NULL).
+     *
+     * @param s      the cache
+     * @param object the object's physical address, or 0
+     */
     public void free(KmemCache s, long object) {
         if (object != 0) s.free(object, cpu);
     }
 
-    /** Frames held by slabs. */
+    /** {@return the frames held by slabs} */
     public long nrSlabPages() {
         return pages.nrSlabPages();
     }
 
-    /** The /proc/slabinfo text (version 2.1). */
+    /** {@return the /proc/slabinfo text (version 2.1)} */
     public String slabinfo() {
         return slub.slabinfo();
     }
@@ -152,6 +165,9 @@ public final class KernelSlab {
      * The objects of {@code s} in use, exactly: flushes the cache's CPU slabs first (flush_all(),
      * as kmem_cache_shrink() does), because /proc/slabinfo counts the free objects of a CPU slab
      * as active. For tests and introspection; it changes which slabs are partial.
+     *
+     * @param s the cache
+     * @return the number of objects in use
      */
     public long activeObjects(KmemCache s) {
         s.flushAll();

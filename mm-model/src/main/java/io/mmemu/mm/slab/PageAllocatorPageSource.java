@@ -34,6 +34,8 @@ public final class PageAllocatorPageSource implements PageSource {
     private long nrSlabPages;
 
     /**
+     * SLUB's page source over the buddy allocator.
+     *
      * @param allocator           the buddy allocator slabs come from
      * @param ramBytes            bytes of guest RAM (the physical limit before the 2^35 cap)
      * @param frameWrites told before each frame of a new slab gets its contents
@@ -96,7 +98,7 @@ public final class PageAllocatorPageSource implements PageSource {
         return physLimit;
     }
 
-    /** Frames currently held by slabs (/proc/meminfo's Slab, in pages). */
+    /** {@return the frames currently held by slabs (/proc/meminfo's Slab, in pages)} */
     public long nrSlabPages() {
         return nrSlabPages;
     }

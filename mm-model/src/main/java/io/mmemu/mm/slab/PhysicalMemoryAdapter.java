@@ -7,6 +7,11 @@ import io.mmemu.slub.PhysMemory;
 public final class PhysicalMemoryAdapter implements PhysMemory {
     private final PhysicalMemory mem;
 
+    /**
+     * SLUB's view of {@code mem}.
+     *
+     * @param mem guest physical memory
+     */
     public PhysicalMemoryAdapter(PhysicalMemory mem) {
         this.mem = mem;
     }

@@ -26,14 +26,18 @@ public final class Task {
     public long blocked;
     /** Signals sent and not yet delivered (task->pending.signal), bit (signo - 1), and their siginfo. */
     public long pending;
+    /** The siginfo of each pending signal, by signal number 1.._NSIG (null when none). */
     public final SigInfo[] pendingInfo = new SigInfo[Signo._NSIG + 1];
     /**
      * rt_sigaction's handlers (sa_handler), flags, masks and restorers, by signal number 1..64:
      * the sighand_struct, one object shared by the threads of a group (CLONE_SIGHAND).
      */
     public final long[] sigHandler;
+    /** The sa_flags of each signal's action, by signal number (part of the shared sighand_struct). */
     public final long[] sigFlags;
+    /** The sa_mask of each signal's action, by signal number (part of the shared sighand_struct). */
     public final long[] sigMask;
+    /** The sa_restorer of each signal's action, by signal number (part of the shared sighand_struct). */
     public final long[] sigRestorer;
     
     /** Called with the task's mm just before exit_mmap tears it down (introspection at exit). */
@@ -42,6 +46,14 @@ public final class Task {
     private int exitCode;
     private int termSignal;
 
+    /**
+     * A new thread-group leader with default signal actions and no address space yet.
+     *
+     * @param pid  the task's id
+     * @param tgid the thread-group id (the pid for a leader)
+     * @param ppid the parent's tgid
+     * @param comm the command name
+     */
     public Task(int pid, int tgid, int ppid, String comm) {
         this.pid = pid;
         this.tgid = tgid;
@@ -57,6 +69,9 @@ public final class Task {
      * A new thread of {@code parent}'s group (copy_process() with CLONE_VM | CLONE_SIGHAND |
      * CLONE_THREAD): its own id, the group's tgid and parent, the same mm (one more mm_users)
      * and the same signal handlers.
+     *
+     * @param pid    the new thread's id
+     * @param parent a thread of the group
      */
     public Task(int pid, Task parent) {
         this.pid = pid;
@@ -73,60 +88,87 @@ public final class Task {
         mm.mmget();
     }
 
-    /** Whether this task is its thread group's leader (pid == tgid). */
+    /** {@return whether this task is its thread group's leader (pid == tgid)} */
     public boolean isGroupLeader() {
         return pid == tgid;
     }
 
+    /** {@return the task's id: what gettid() returns} */
     public int pid() {
         return pid;
     }
 
-    /** The thread-group id: what getpid() returns. */
+    /** {@return the thread-group id: what getpid() returns} */
     public int tgid() {
         return tgid;
     }
 
-    /** The parent's tgid: what getppid() returns. */
+    /** {@return the parent's tgid: what getppid() returns} */
     public int ppid() {
         return ppid;
     }
 
-    /** Reparenting (forget_original_parent()): orphans go to init, pid 1. */
+    /**
+     * Reparenting (forget_original_parent()): orphans go to init, pid 1.
+     *
+     * @param ppid the new parent's tgid
+     */
     public void setPpid(int ppid) {
         this.ppid = ppid;
     }
 
+    /** {@return the task's address space, or null after exit} */
     public MmStruct mm() {
         return mm;
     }
 
+    /**
+     * Sets the task's address space (exec, fork).
+     *
+     * @param mm the address space
+     */
     public void setMm(MmStruct mm) {
         this.mm = mm;
     }
 
+    /** {@return the program file (/proc/PID/exe), or null} */
     public MappedFile exe() {
         return exe;
     }
 
+    /**
+     * Sets the program file (exec).
+     *
+     * @param exe the program file
+     */
     public void setExe(MappedFile exe) {
         this.exe = exe;
     }
 
-    /** The command name (task->comm, 15 characters at most). */
+    /** {@return the command name (task->comm, 15 characters at most)} */
     public String comm() {
         return comm;
     }
 
+    /**
+     * Sets the command name.
+     *
+     * @param comm the name
+     */
     public void setComm(String comm) {
         this.comm = comm.length() > 15 ? comm.substring(0, 15) : comm;
     }
 
+    /** {@return whether the task has exited} */
     public boolean exited() {
         return exited;
     }
 
-    /** Models do_exit() with an exit code: the mm goes away (exit_mm → mmput → exit_mmap). */
+    /**
+     * Models do_exit() with an exit code: the mm goes away (exit_mm → mmput → exit_mmap).
+     *
+     * @param code the exit code
+     */
     public void exit(int code) {
         if (exited) return;
         exited = true;
@@ -134,7 +176,11 @@ public final class Task {
         releaseMm();
     }
 
-    /** Killed by signal {@code signo} (the default action of a fatal signal). */
+    /**
+     * Killed by signal {@code signo} (the default action of a fatal signal).
+     *
+     * @param signo the signal number
+     */
     public void killBySignal(int signo) {
         if (exited) return;
         exited = true;
@@ -146,6 +192,9 @@ public final class Task {
      * Ends the task with a status it did not choose itself (do_group_exit() from another thread):
      * exit code {@code code}, or killed by {@code termSignal} when that is not 0. Its mm is
      * released if it still had it; a task that had already exited only takes the new status.
+     *
+     * @param code       the exit code
+     * @param termSignal the killing signal, or 0
      */
     public void setExitStatus(int code, int termSignal) {
         exitCode = code & 0xff;
@@ -156,7 +205,11 @@ public final class Task {
         }
     }
 
-    /** Sets what runs with the mm just before it is torn down at exit (e.g. --pmap). */
+    /**
+     * Sets what runs with the mm just before it is torn down at exit (e.g. --pmap).
+     *
+     * @param observer called with the mm, or a no-op
+     */
     public void setBeforeExitMm(java.util.function.Consumer<MmStruct> observer) {
         this.beforeExitMm = observer;
     }
@@ -170,21 +223,22 @@ public final class Task {
         }
     }
 
+    /** {@return the exit code (meaningful once the task exited by itself)} */
     public int exitCode() {
         return exitCode;
     }
 
-    /** The signal that killed the task, or 0. */
+    /** {@return the signal that killed the task, or 0} */
     public int termSignal() {
         return termSignal;
     }
 
-    /** The wait status as wait4() encodes it: code &lt;&lt; 8, or the signal number. */
+    /** {@return the wait status as wait4() encodes it: code &lt;&lt; 8, or the signal number} */
     public int waitStatus() {
         return termSignal != 0 ? termSignal : exitCode << 8;
     }
 
-    /** The status a shell reports: the exit code, or 128 + the signal. */
+    /** {@return the status a shell reports: the exit code, or 128 + the signal} */
     public int shellStatus() {
         return termSignal != 0 ? 128 + termSignal : exitCode;
     }

@@ -24,6 +24,11 @@ public final class UserAccess {
     private final MmEnv env;
     private final PageWalker walker;
 
+    /**
+     * User-memory access for the address spaces of {@code env}.
+     *
+     * @param env the memory model
+     */
     public UserAccess(MmEnv env) {
         this.env = env;
         this.walker = new PageWalker(env.mem());
@@ -41,7 +46,14 @@ public final class UserAccess {
         return -1;
     }
 
-    /** Models the fault-in of get_user_pages() for one page: true when the page is now mapped for the access. */
+    /**
+     * Models the fault-in of get_user_pages() for one page: true when the page is now mapped for the access.
+     *
+     * @param mm    the address space
+     * @param uaddr a user address
+     * @param write whether the access writes
+     * @return whether the page is now mapped for it
+     */
     public boolean faultIn(MmStruct mm, long uaddr, boolean write) {
         return translate(mm, uaddr, write ? Access.WRITE : Access.READ) >= 0;
     }
@@ -50,6 +62,10 @@ public final class UserAccess {
      * Models mm_populate(), mm/gup.c, over a range one mapping created: faults every page in now,
      * for writing when the mapping is private and writable (so COW happens at once), for reading
      * otherwise; failures are ignored as Linux does.
+     *
+     * @param mm    the address space
+     * @param start the mapping's start
+     * @param len   the mapping's length in bytes
      */
     public void mmPopulate(MmStruct mm, long start, long len) {
         Vma vma = mm.vmaLookup(start);
@@ -60,7 +76,16 @@ public final class UserAccess {
         }
     }
 
-    /** Models copy_from_user(): 0, or -EFAULT when any byte is not readable. */
+    /**
+     * Models copy_from_user(): 0, or -EFAULT when any byte is not readable.
+     *
+     * @param mm    the address space
+     * @param dst   where to copy to
+     * @param off   the offset in {@code dst}
+     * @param uaddr the user address to copy from
+     * @param len   the number of bytes
+     * @return 0, or -EFAULT
+     */
     public int copyFromUser(MmStruct mm, byte[] dst, int off, long uaddr, int len) {
         PhysicalMemory mem = env.mem();
         int done = 0;
@@ -75,7 +100,16 @@ public final class UserAccess {
         return 0;
     }
 
-    /** Models copy_to_user(): 0, or -EFAULT when any byte is not writable. */
+    /**
+     * Models copy_to_user(): 0, or -EFAULT when any byte is not writable.
+     *
+     * @param mm    the address space
+     * @param uaddr the user address to copy to
+     * @param src   where to copy from
+     * @param off   the offset in {@code src}
+     * @param len   the number of bytes
+     * @return 0, or -EFAULT
+     */
     public int copyToUser(MmStruct mm, long uaddr, byte[] src, int off, int len) {
         PhysicalMemory mem = env.mem();
         int done = 0;
@@ -91,35 +125,78 @@ public final class UserAccess {
         return 0;
     }
 
-    /** Models clear_user(): zeroes {@code len} bytes; 0 or -EFAULT. */
+    /**
+     * Models clear_user(): zeroes {@code len} bytes; 0 or -EFAULT.
+     *
+     * @param mm    the address space
+     * @param uaddr the user address
+     * @param len   the number of bytes
+     * @return 0, or -EFAULT
+     */
     public int clearUser(MmStruct mm, long uaddr, int len) {
         return copyToUser(mm, uaddr, new byte[len], 0, len);
     }
 
+    /**
+     * Models get_user() of a u64.
+     *
+     * @param mm      the address space
+     * @param uaddr   the user address
+     * @param onFault what to return when the read faults
+     * @return the value, or {@code onFault}
+     */
     public long getUserLong(MmStruct mm, long uaddr, long onFault) {
         byte[] b = new byte[8];
         if (copyFromUser(mm, b, 0, uaddr, 8) < 0) return onFault;
         return java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
     }
 
-    /** Models get_user() of a u32: the value zero-extended, or {@code onFault} (a value no u32 has, e.g. -1L). */
+    /**
+     * Models get_user() of a u32: the value zero-extended, or {@code onFault} (a value no u32 has, e.g. -1L).
+     *
+     * @param mm      the address space
+     * @param uaddr   the user address
+     * @param onFault what to return when the read faults
+     * @return the value, or {@code onFault}
+     */
     public long getUserInt(MmStruct mm, long uaddr, long onFault) {
         byte[] b = new byte[4];
         if (copyFromUser(mm, b, 0, uaddr, 4) < 0) return onFault;
         return java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt() & 0xffff_ffffL;
     }
 
-    /** Models put_user() of a u32: 0 or -EFAULT. */
+    /**
+     * Models put_user() of a u32: 0 or -EFAULT.
+     *
+     * @param mm    the address space
+     * @param uaddr the user address
+     * @param value the value
+     * @return 0, or -EFAULT
+     */
     public int putUserInt(MmStruct mm, long uaddr, int value) {
         byte[] b = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(value).array();
         return copyToUser(mm, uaddr, b, 0, 4);
     }
 
-    /** The physical address behind {@code uaddr} after faulting it in for reading, or -1 for EFAULT (get_futex_key()'s shared key). */
+    /**
+     * The physical address behind {@code uaddr} after faulting it in for reading, or -1 for EFAULT (get_futex_key()'s shared key).
+     *
+     * @param mm    the address space
+     * @param uaddr a user address
+     * @return its physical address, or -1
+     */
     public long physAddr(MmStruct mm, long uaddr) {
         return translate(mm, uaddr, Access.READ);
     }
 
+    /**
+     * Models put_user() of a u64.
+     *
+     * @param mm    the address space
+     * @param uaddr the user address
+     * @param value the value
+     * @return 0, or -EFAULT
+     */
     public int putUserLong(MmStruct mm, long uaddr, long value) {
         byte[] b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(value).array();
         return copyToUser(mm, uaddr, b, 0, 8);
@@ -128,6 +205,11 @@ public final class UserAccess {
     /**
      * Models strncpy_from_user(): the NUL-terminated string at {@code uaddr} of at most {@code max}
      * bytes, or null on EFAULT or when no NUL comes within {@code max} bytes (the caller's ENAMETOOLONG).
+     *
+     * @param mm    the address space
+     * @param uaddr the string's user address
+     * @param max   the most bytes to read, the NUL included
+     * @return the string's bytes without the NUL, or null
      */
     public byte[] strncpyFromUser(MmStruct mm, long uaddr, int max) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

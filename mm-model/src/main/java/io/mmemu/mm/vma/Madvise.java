@@ -24,6 +24,7 @@ import io.mmemu.mm.phys.PageTypes;
 public final class Madvise {
     private Madvise() {}
 
+    /** The advice values, include/uapi/asm-generic/mman-common.h. */
     public static final int MADV_NORMAL = 0, MADV_RANDOM = 1, MADV_SEQUENTIAL = 2, MADV_WILLNEED = 3,
             MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9, MADV_DONTFORK = 10, MADV_DOFORK = 11,
             MADV_MERGEABLE = 12, MADV_UNMERGEABLE = 13, MADV_HUGEPAGE = 14, MADV_NOHUGEPAGE = 15,
@@ -33,6 +34,14 @@ public final class Madvise {
     /** Faults one page in for reading or writing as a user access would (get_user_pages()); false when the fault fails. */
     @FunctionalInterface
     public interface FaultIn {
+        /**
+         * Faults in the page at {@code addr}.
+         *
+         * @param mm    the address space
+         * @param addr  the user address
+         * @param write whether to fault it in for writing
+         * @return whether the fault succeeded
+         */
         boolean faultIn(MmStruct mm, long addr, boolean write);
     }
 
@@ -65,6 +74,16 @@ public final class Madvise {
         };
     }
 
+    /**
+     * Models do_madvise(), mm/madvise.c: applies {@code advice} to [start, start + len).
+     *
+     * @param mm      the address space
+     * @param start   the start, page aligned
+     * @param lenIn   the length in bytes, rounded up to pages
+     * @param advice  an MADV_* value
+     * @param faultIn faults pages in for MADV_POPULATE_READ and MADV_POPULATE_WRITE
+     * @return 0, or a negative errno
+     */
     public static long doMadvise(MmStruct mm, long start, long lenIn, int advice, FaultIn faultIn) {
         if ((start & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
         if (!validAdvice(advice)) return -Errno.EINVAL;

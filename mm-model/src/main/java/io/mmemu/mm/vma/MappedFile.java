@@ -22,7 +22,12 @@ import java.util.List;
  * ({@link #setSize}), and faults at or past it raise SIGBUS.
  */
 public final class MappedFile {
-    /** A VMA of an address space mapping this file: one entry of i_mmap. */
+    /**
+     * A VMA of an address space mapping this file: one entry of i_mmap.
+     *
+     * @param mm  the address space
+     * @param vma its VMA that maps the file
+     */
     public record Mapping(MmStruct mm, Vma vma) {}
 
     private final Path path;
@@ -36,6 +41,15 @@ public final class MappedFile {
     /** References keeping the inode (i_count, with the link of a tmpfs file folded in). */
     private int refs;
 
+    /**
+     * A host file read into memory, mapped read-only from its contents.
+     *
+     * @param path        the host file's path
+     * @param displayPath the path as /proc/PID/maps shows it
+     * @param contents    the file's bytes
+     * @param dev         the device number stat() reports
+     * @param ino         the inode number stat() reports
+     */
     public MappedFile(Path path, String displayPath, byte[] contents, long dev, long ino) {
         this(path, displayPath, contents, contents.length, dev, ino);
     }
@@ -53,6 +67,10 @@ public final class MappedFile {
      * Models shmem_zero_setup(): the object behind a shared anonymous mapping, a deleted shmem
      * file of {@code size} bytes whose pages exist only in its page cache, so that every process
      * mapping it (after fork) sees the same frames. /proc/PID/maps names it "/dev/zero (deleted)".
+     *
+     * @param size the mapping's size in bytes
+     * @param ino  the inode number
+     * @return the shmem object
      */
     public static MappedFile shmem(long size, long ino) {
         return new MappedFile(Path.of("/dev/zero"), "/dev/zero (deleted)", null, size, 1, ino);
@@ -61,22 +79,29 @@ public final class MappedFile {
     /**
      * Models shmem_get_inode() for a regular tmpfs file: empty, named {@code guestPath} (a path in
      * the guest's namespace, never the host's).
+     *
+     * @param guestPath the file's path in the guest
+     * @param dev       the tmpfs device number
+     * @param ino       the inode number
+     * @return the empty file
      */
     public static MappedFile shmemFile(String guestPath, long dev, long ino) {
         return new MappedFile(Path.of(guestPath), guestPath, null, 0, dev, ino);
     }
 
-    /** Whether this is shmem (its pages count as MM_SHMEMPAGES and are zero until written). */
+    /** {@return whether this is shmem (its pages count as MM_SHMEMPAGES and are zero until written)} */
     public boolean isShmem() {
         return contents == null;
     }
 
-    /** The path: the host file's, or for shmem the guest's name of it (never to be opened on the host). */
+    /**
+     * {@return the path: the host file's, or for shmem the guest's name of it (never to be opened on the host)}
+     */
     public Path path() {
         return path;
     }
 
-    /** The path as /proc/PID/maps shows it. */
+    /** {@return the path as /proc/PID/maps shows it} */
     public String displayPath() {
         return displayPath;
     }
@@ -86,6 +111,7 @@ public final class MappedFile {
         if (!displayPath.endsWith(" (deleted)")) displayPath += " (deleted)";
     }
 
+    /** {@return i_size: the file's size in bytes} */
     public long size() {
         return size;
     }
@@ -97,10 +123,12 @@ public final class MappedFile {
         size = newSize;
     }
 
+    /** {@return the device number stat() reports} */
     public long dev() {
         return dev;
     }
 
+    /** {@return the inode number stat() reports} */
     public long ino() {
         return ino;
     }
@@ -108,6 +136,12 @@ public final class MappedFile {
     /**
      * Copies up to {@code len} bytes of a host file at {@code offset} (short at end of file). A
      * shmem file's bytes live in guest memory: read them with {@link Shmem#read}.
+     *
+     * @param offset the file offset
+     * @param dst    where to copy to
+     * @param dstOff the offset in {@code dst}
+     * @param len    the most bytes to copy
+     * @return the bytes copied; 0 at or past end of file
      */
     public int read(long offset, byte[] dst, int dstOff, int len) {
         if (offset >= size) return 0;
@@ -121,7 +155,13 @@ public final class MappedFile {
         return n;
     }
 
-    /** Fills frame {@code pfn} with file page {@code index}, zeros past the end of file (readahead's copy). */
+    /**
+     * Fills frame {@code pfn} with file page {@code index}, zeros past the end of file (readahead's copy).
+     *
+     * @param index the file page index
+     * @param mem   the physical memory holding the frame
+     * @param pfn   the frame to fill
+     */
     public void readPageInto(long index, io.mmemu.mm.phys.PhysicalMemory mem, long pfn) {
         long offset = index << PAGE_SHIFT;
         int n = contents == null ? 0 : (int) Math.max(0, Math.min(io.mmemu.mm.phys.PageTypes.PAGE_SIZE, contents.length - offset));
@@ -130,22 +170,32 @@ public final class MappedFile {
         for (long i = n; i < io.mmemu.mm.phys.PageTypes.PAGE_SIZE; i += 8) mem.putLong(pa + i, 0);
     }
 
-    /** Pages the file's size covers: a fault at or past this index is beyond end of file. */
+    /** {@return the pages the file's size covers: a fault at or past this index is beyond end of file} */
     public long nrPages() {
         return PageTypes.pageAlign(size) >>> PAGE_SHIFT;
     }
 
-    /** Pages in the page cache (mapping->nrpages; tmpfs's i_blocks are 8 per page). */
+    /** {@return the pages in the page cache (mapping->nrpages; tmpfs's i_blocks are 8 per page)} */
     public long nrCachedPages() {
         return pageCache.nrpages();
     }
 
-    /** The frame caching file page {@code index}, or -1. */
+    /**
+     * The frame caching file page {@code index}, or -1.
+     *
+     * @param index a file page index
+     * @return its frame, or -1
+     */
     public long cachedPfn(long index) {
         return pageCache.load(index);
     }
 
-    /** Puts {@code pfn} in the page cache at {@code index}, or removes the entry with -1. */
+    /**
+     * Puts {@code pfn} in the page cache at {@code index}, or removes the entry with -1.
+     *
+     * @param index a file page index
+     * @param pfn   the frame, or -1 to remove the entry
+     */
     public void setCachedPfn(long index, long pfn) {
         pageCache.store(index, pfn);
     }
@@ -176,7 +226,7 @@ public final class MappedFile {
         throw new IllegalStateException("VMA not in the file's i_mmap: " + vma);
     }
 
-    /** i_mmap: the VMAs mapping this file, in the order they were linked (a copy). */
+    /** {@return i_mmap: the VMAs mapping this file, in the order they were linked (a copy)} */
     public List<Mapping> mappings() {
         return List.copyOf(iMmap);
     }
@@ -186,7 +236,7 @@ public final class MappedFile {
         refs++;
     }
 
-    /** References held: links, open files, mappings. */
+    /** {@return the references held: links, open files, mappings} */
     public int refs() {
         return refs;
     }
@@ -194,6 +244,9 @@ public final class MappedFile {
     /**
      * Models iput(): drops a reference; the last one evicts a shmem object, freeing its pages
      * (shmem_evict_inode() → shmem_truncate_range(0, -1)). Returns whether it was the last.
+     *
+     * @param env the memory model, whose allocator gets the pages back
+     * @return whether it was the last reference
      */
     public boolean iput(MmEnv env) {
         if (refs <= 0) throw new IllegalStateException("iput of an unreferenced file: " + displayPath);

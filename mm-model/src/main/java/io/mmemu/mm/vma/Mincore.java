@@ -27,10 +27,27 @@ public final class Mincore {
     /** Where each round's vector goes: copy_to_user() of {@code len} bytes of {@code src}, 0 or -EFAULT. */
     @FunctionalInterface
     public interface VectorSink {
+        /**
+         * Copies one round's vector to user memory.
+         *
+         * @param uaddr the user address
+         * @param src   the vector
+         * @param len   the bytes of {@code src} to copy
+         * @return 0, or -EFAULT
+         */
         int copyToUser(long uaddr, byte[] src, int len);
     }
 
-    /** Models sys_mincore(), mm/mincore.c: 0, or -EINVAL, -ENOMEM, -EFAULT in the kernel's order. */
+    /**
+     * Models sys_mincore(), mm/mincore.c: 0, or -EINVAL, -ENOMEM, -EFAULT in the kernel's order.
+     *
+     * @param mm    the address space
+     * @param start the start, page aligned
+     * @param len   the length in bytes
+     * @param vec   the user address of the vector, one byte per page
+     * @param sink  copies each round's vector to {@code vec}
+     * @return 0, or a negative errno
+     */
     public static long sysMincore(MmStruct mm, long start, long len, long vec, VectorSink sink) {
         if ((start & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
         if (!accessOk(start, len)) return -Errno.ENOMEM;
@@ -53,6 +70,12 @@ public final class Mincore {
      * Models do_mincore(), mm/mincore.c: the residency of up to {@code pages} pages from
      * {@code addr}, stopping at the end of the VMA that holds it, into {@code vec}. Returns the
      * number of pages done, or -ENOMEM when no VMA holds {@code addr}.
+     *
+     * @param mm    the address space
+     * @param addr  the first address, page aligned
+     * @param pages the most pages to report
+     * @param vec   receives one byte per page: 1 resident, 0 not
+     * @return the number of pages done, or -ENOMEM
      */
     public static long doMincore(MmStruct mm, long addr, long pages, byte[] vec) {
         if (pages <= 0 || pages > vec.length) {

@@ -36,9 +36,18 @@ public final class MmEnv {
     /**
      * Guest RAM at boot: physical memory, its buddy allocator (frame 0 reserved, as the BIOS
      * page) and the zero page, the allocator's first frame.
+     *
+     * @param mem       guest physical memory
+     * @param allocator the buddy allocator over its frames
+     * @param zeroPfn   the frame of ZERO_PAGE(0)
      */
     public record Ram(PhysicalMemory mem, PageAllocator allocator, long zeroPfn) {
-        /** Reserves {@code bytes} of guest RAM, builds the allocator over it and allocates ZERO_PAGE(0). */
+        /**
+         * Reserves {@code bytes} of guest RAM, builds the allocator over it and allocates ZERO_PAGE(0).
+         *
+         * @param bytes the size of guest RAM, a multiple of the page size
+         * @return the RAM
+         */
         public static Ram reserve(long bytes) {
             PhysicalMemory mem = PhysicalMemory.reserve(bytes);
             PageAllocator allocator = new PageAllocator(mem.nrPages(), 1);
@@ -52,6 +61,9 @@ public final class MmEnv {
     }
 
     /**
+     * The memory model of one machine over {@code ram}, with the hooks of the CPUs that run on it.
+     *
+     * @param ram the guest RAM, from {@link Ram#reserve}
      * @param tlbFlush    how the CPUs drop translations of an address space
      * @param frameWrites told before a frame's contents change behind the guest's back
      */
@@ -65,59 +77,85 @@ public final class MmEnv {
         this.kernelSlab = new KernelSlab(mem, allocator, frameWrites);
     }
 
-    /** Guest RAM of {@code bytes} with no CPUs: no TLB to flush, nothing caching frame contents. */
+    /**
+     * Guest RAM of {@code bytes} with no CPUs: no TLB to flush, nothing caching frame contents.
+     *
+     * @param bytes the size of guest RAM, a multiple of the page size
+     * @return the environment
+     */
     public static MmEnv boot(long bytes) {
         return new MmEnv(Ram.reserve(bytes), TlbFlush.NONE, FrameWriteHook.NONE);
     }
 
+    /** {@return guest physical memory} */
     public PhysicalMemory mem() {
         return mem;
     }
 
+    /** {@return the buddy allocator over guest RAM} */
     public PageAllocator allocator() {
         return allocator;
     }
 
+    /** {@return the frame table: struct page of every frame} */
     public FrameTable frames() {
         return frames;
     }
 
-    /** The kernel's slab caches (vm_area_struct, mm_struct, task_struct, ...). */
+    /** {@return the kernel's slab caches (vm_area_struct, mm_struct, task_struct, ...)} */
     public KernelSlab kernelSlab() {
         return kernelSlab;
     }
 
+    /** {@return the frame of ZERO_PAGE(0), which read faults on anonymous memory map} */
     public long zeroPfn() {
         return zeroPfn;
     }
 
+    /** {@return the control-register state page walks depend on (CR0.WP, EFER.NXE, CR4.PKE, PKRU)} */
     public PagingControl pagingControl() {
         return pagingControl;
     }
 
+    /** {@return how the CPUs drop translations of an address space} */
     public TlbFlush tlbFlush() {
         return tlbFlush;
     }
 
-    /** Told before a frame's contents change outside the guest's own execution. */
+    /** {@return the hook told before a frame's contents change outside the guest's own execution} */
     public FrameWriteHook frameWrites() {
         return frameWrites;
     }
 
-    /** The next inode number for a shmem object (shmem_zero_setup() of a shared anonymous mapping): 1001, 1002, ... */
+    /**
+     * {@return the next inode number for a shmem object (shmem_zero_setup() of a shared anonymous mapping): 1001, 1002, ...}
+     */
     public long nextShmemIno() {
         return ++shmemIno;
     }
 
+    /**
+     * Counts one occurrence of a /proc/vmstat event (count_vm_event()).
+     *
+     * @param event the event
+     */
     public void count(VmEvent event) {
         events[event.ordinal()]++;
     }
 
+    /**
+     * The count of a /proc/vmstat event.
+     *
+     * @param event the event
+     * @return how often it happened
+     */
     public long event(VmEvent event) {
         return events[event.ordinal()];
     }
 
-    /** A zeroed page for user memory (refcount 1), or NO_PAGE. Fresh frames are known zero and not cleared. */
+    /**
+     * {@return a zeroed page for user memory (refcount 1), or NO_PAGE; fresh frames are known zero and not cleared}
+     */
     public long allocZeroedUserPage() {
         long pfn = allocator.allocPages(0);
         if (pfn == PageAllocator.NO_PAGE) return pfn;
@@ -125,14 +163,20 @@ public final class MmEnv {
         return pfn;
     }
 
-    /** A page for user memory whose contents the caller overwrites at once (refcount 1), or NO_PAGE. */
+    /**
+     * {@return a page for user memory whose contents the caller overwrites at once (refcount 1), or NO_PAGE}
+     */
     public long allocUserPage() {
         long pfn = allocator.allocPages(0);
         if (pfn != PageAllocator.NO_PAGE) frames.testAndClearFresh(pfn);
         return pfn;
     }
 
-    /** Drops a reference to a user page, freeing it on the last (put_page()). */
+    /**
+     * Drops a reference to a user page, freeing it on the last (put_page()).
+     *
+     * @param pfn the page's frame number
+     */
     public void putPage(long pfn) {
         if (!frames.putPage(pfn)) return;
         frameWrites.beforeFrameWrite(pfn); // its next owner writes it

@@ -58,10 +58,15 @@ public final class MmStruct {
     /** mm_users: the tasks using this address space (threads share one); exit_mmap runs when it drops to zero. */
     private int mmUsers = 1;
 
+    /** mm->mmap_base: top-down mmap placement searches below it. */
     public long mmapBase;
+    /** mm->start_code .. end_data: the program's text and data, as the ELF loader mapped them. */
     public long startCode, endCode, startData, endData;
+    /** mm->start_brk and mm->brk: the heap's start and the current program break. */
     public long startBrk, brk;
+    /** mm->start_stack: the initial stack pointer; the VMA holding it is [stack]. */
     public long startStack;
+    /** mm->arg_start .. env_end: the argument and environment strings on the initial stack. */
     public long argStart, argEnd, envStart, envEnd;
     /** RLIMIT_DATA and RLIMIT_STACK (soft), bytes. */
     public long rlimitData = Long.MAX_VALUE, rlimitStack = 8L << 20;
@@ -75,6 +80,9 @@ public final class MmStruct {
      * Models mm_alloc(), kernel/fork.c: allocate_mm() takes an mm_struct from mm_cachep, then
      * mm_init() allocates the PML4 (mm_alloc_pgd()). Returns an empty address space, or null when
      * the slab allocator or the page allocator has no memory (mm_init()'s fail_nopgd: free_mm()).
+     *
+     * @param env the memory model
+     * @return the new address space, or null
      */
     public static MmStruct mmAlloc(MmEnv env) {
         KernelSlab slab = env.kernelSlab();
@@ -90,7 +98,9 @@ public final class MmStruct {
         return mm;
     }
 
-    /** Physical address of this address space's mm_struct object, or 0 once exit_mmap() freed it. */
+    /**
+     * {@return the physical address of this address space's mm_struct object, or 0 once exit_mmap() freed it}
+     */
     public long object() {
         return object;
     }
@@ -123,18 +133,32 @@ public final class MmStruct {
         if (vma.file != null) vma.file.vmaUnlinkFile(env, vma); // may free an unlinked shmem file's pages
     }
 
+    /** {@return the memory model this address space lives in} */
     public MmEnv env() {
         return env;
     }
 
+    /** {@return the PML4: the page table CR3 points at while this address space runs} */
     public PageTable pgd() {
         return pgd;
     }
 
+    /**
+     * The RSS counter get_mm_counter() reads.
+     *
+     * @param item the counter: file, anonymous or shmem pages
+     * @return the pages counted
+     */
     public long rss(RssStat item) {
         return rss[item.ordinal()];
     }
 
+    /**
+     * Adds to an RSS counter (add_mm_counter()).
+     *
+     * @param item  the counter: file, anonymous or shmem pages
+     * @param delta the pages to add, negative to subtract
+     */
     public void addRss(RssStat item, long delta) {
         rss[item.ordinal()] += delta;
     }
@@ -144,16 +168,21 @@ public final class MmStruct {
         return vmas;
     }
 
+    /** {@return mm->map_count: the number of VMAs} */
     public int mapCount() {
         return vmas.size();
     }
 
-    /** vm.max_map_count as this address space sees it (default {@link #MAX_MAP_COUNT}). */
+    /** {@return vm.max_map_count as this address space sees it (default {@link #MAX_MAP_COUNT})} */
     public int maxMapCount() {
         return maxMapCount;
     }
 
-    /** Sets vm.max_map_count for this address space (the sysctl); existing VMAs beyond it stay. */
+    /**
+     * Sets vm.max_map_count for this address space (the sysctl); existing VMAs beyond it stay.
+     *
+     * @param maxMapCount the most VMAs the address space may hold
+     */
     public void setMaxMapCount(int maxMapCount) {
         if (maxMapCount < 1) {
             throw new IllegalArgumentException("max_map_count must be positive (got " + maxMapCount + ")");
@@ -161,12 +190,12 @@ public final class MmStruct {
         this.maxMapCount = maxMapCount;
     }
 
-    /** The VMAs in address order (a copy). */
+    /** {@return the VMAs in address order (a copy)} */
     public List<Vma> vmas() {
         return vmas.values();
     }
 
-    /** total_vm in pages. */
+    /** {@return total_vm: the pages mapped, in all VMAs} */
     public long totalVm() {
         long pages = 0;
         for (Vma v : vmas.values()) pages += (v.end - v.start) >>> PAGE_SHIFT;
@@ -175,7 +204,12 @@ public final class MmStruct {
 
     // ------------------------------------------------------------------ lookup
 
-    /** Models find_vma(), mm/mmap.c: the first VMA with end > addr, or null. */
+    /**
+     * Models find_vma(), mm/mmap.c: the first VMA with end > addr, or null.
+     *
+     * @param addr a user address
+     * @return the first VMA that ends above it, or null
+     */
     public Vma findVma(long addr) {
         Vma cached = mmapCache;
         if (cached != null && cached.start <= addr && addr < cached.end) return cached;
@@ -184,18 +218,33 @@ public final class MmStruct {
         return v;
     }
 
-    /** The VMA containing addr, or null (vma_lookup()). */
+    /**
+     * The VMA containing addr, or null (vma_lookup()).
+     *
+     * @param addr a user address
+     * @return the VMA containing it, or null
+     */
     public Vma vmaLookup(long addr) {
         Vma v = findVma(addr);
         return v != null && v.start <= addr ? v : null;
     }
 
-    /** The VMA that starts below {@code addr} and is nearest to it (vma_prev()), or null. */
+    /**
+     * The VMA that starts below {@code addr} and is nearest to it (vma_prev()), or null.
+     *
+     * @param addr a user address
+     * @return that VMA, or null
+     */
     public Vma vmaPrev(long addr) {
         return prevOf(addr);
     }
 
-    /** Moves a VMA's start (stack expansion), keeping the tree keyed by start; anonymous pgoff follows. */
+    /**
+     * Moves a VMA's start (stack expansion), keeping the tree keyed by start; anonymous pgoff follows.
+     *
+     * @param vma      the VMA, in this address space
+     * @param newStart its new start, page aligned
+     */
     public void moveVmaStart(Vma vma, long newStart) {
         vmas.remove(vma.start);
         if (vma.file == null) vma.pgoff = newStart >>> PAGE_SHIFT;
@@ -210,33 +259,70 @@ public final class MmStruct {
 
     // ------------------------------------------------------------------ placement and mapping (mm/mmap.c: Mmap)
 
-    /** This address space's get_unmapped_area (mm->get_unmapped_area): {@link Mmap#getUnmappedArea}. */
+    /**
+     * This address space's get_unmapped_area (mm->get_unmapped_area): {@link Mmap#getUnmappedArea}.
+     *
+     * @param hint the address hint, or 0
+     * @param len  the length in bytes, page aligned
+     * @return the address found, or -ENOMEM
+     */
     public long getUnmappedArea(long hint, long len) {
         return Mmap.getUnmappedArea(this, hint, len);
     }
 
-    /** MAP_32BIT placement: {@link Mmap#getUnmappedArea32Bit}. */
+    /**
+     * MAP_32BIT placement: {@link Mmap#getUnmappedArea32Bit}.
+     *
+     * @param len the length in bytes, page aligned
+     * @return the address found, or -ENOMEM
+     */
     public long getUnmappedArea32Bit(long len) {
         return Mmap.getUnmappedArea32Bit(this, len);
     }
 
-    /** Maps a range over whatever was there: {@link Mmap#mmapRegion}. */
+    /**
+     * Maps a range over whatever was there: {@link Mmap#mmapRegion}.
+     *
+     * @param addr    the start, page aligned
+     * @param len     the length in bytes, page aligned
+     * @param vmFlags the VMA's VM_* flags ({@link VmFlags})
+     * @param file    the mapped file, or null for anonymous memory
+     * @param pgoff   the file offset in pages
+     * @param name    the VMA's name for /proc/PID/maps, or null
+     * @return {@code addr}, or a negative errno
+     */
     public long mmapRegion(long addr, long len, int vmFlags, MappedFile file, long pgoff, String name) {
         return Mmap.mmapRegion(this, addr, len, vmFlags, file, pgoff, name);
     }
 
-    /** The brk() syscall: {@link Mmap#brk}. */
+    /**
+     * The brk() syscall: {@link Mmap#brk}.
+     *
+     * @param newBrk the requested break
+     * @return the break after the call
+     */
     public long sysBrk(long newBrk) {
         return Mmap.brk(this, newBrk);
     }
 
-    /** True when no VMA overlaps [start, end). */
+    /**
+     * True when no VMA overlaps [start, end).
+     *
+     * @param start the start of the range
+     * @param end   the end of the range, exclusive
+     * @return whether no VMA overlaps it
+     */
     public boolean isFree(long start, long end) {
         Vma v = findVma(start);
         return v == null || v.start >= end;
     }
 
-    /** PAGE_ALIGN(): {@link PageTypes#pageAlign}. */
+    /**
+     * PAGE_ALIGN(): {@link PageTypes#pageAlign}.
+     *
+     * @param x an address or a length
+     * @return {@code x} rounded up to a page boundary
+     */
     public static long pageAlign(long x) {
         return PageTypes.pageAlign(x);
     }
@@ -291,6 +377,10 @@ public final class MmStruct {
     /**
      * Models do_vmi_munmap(), mm/mmap.c: unmaps [start, start + len), splitting VMAs that straddle
      * the ends, zapping the pages, freeing empty page tables and flushing the TLBs.
+     *
+     * @param start the start, page aligned
+     * @param len   the length in bytes
+     * @return 0, or a negative errno
      */
     public long doMunmap(long start, long len) {
         // Unsigned, as the kernel compares: a kernel address or a "negative" length is EINVAL.
@@ -377,7 +467,12 @@ public final class MmStruct {
         return true;
     }
 
-    /** Models zap_pte_range(), mm/memory.c: drops every present PTE in [start, end) and its page reference. */
+    /**
+     * Models zap_pte_range(), mm/memory.c: drops every present PTE in [start, end) and its page reference.
+     *
+     * @param start the start of the range, page aligned
+     * @param end   the end of the range, exclusive
+     */
     public void zapPageRange(long start, long end) {
         FrameTable frames = env.frames();
         pgd.forEachPresentPte(start, end, (va, slot, pte) -> {
@@ -396,6 +491,9 @@ public final class MmStruct {
     /**
      * Models __vm_enough_memory() under the default heuristic overcommit (OVERCOMMIT_GUESS):
      * one request may not exceed all of RAM (there is no swap), however much is free.
+     *
+     * @param pages the pages asked for
+     * @return whether the request may go ahead
      */
     public boolean vmEnoughMemory(long pages) {
         return pages <= env.allocator().nrManagedPages();
@@ -408,6 +506,8 @@ public final class MmStruct {
      * write-protected in both parent and child so that the first write copies (COW), and the
      * child's entries start old; VM_WIPEONFORK VMAs come empty. Returns null when memory runs out
      * (fork fails with ENOMEM), leaving the parent as it was.
+     *
+     * @return the child's address space, or null
      */
     public MmStruct dupMmap() {
         MmStruct child = mmAlloc(env);
@@ -482,13 +582,17 @@ public final class MmStruct {
         mmUsers++;
     }
 
-    /** Models mmput(), kernel/fork.c: true when the caller was the last user and must tear the mm down ({@link #exitMmap}). */
+    /**
+     * Models mmput(), kernel/fork.c: true when the caller was the last user and must tear the mm down ({@link #exitMmap}).
+     *
+     * @return whether the caller must call {@link #exitMmap}
+     */
     public boolean mmput() {
         if (mmUsers <= 0) throw new IllegalStateException("mmput() of an mm already torn down");
         return --mmUsers == 0;
     }
 
-    /** mm_users: the tasks sharing this mm. */
+    /** {@return mm_users: the tasks sharing this mm} */
     public int mmUsers() {
         return mmUsers;
     }
@@ -510,7 +614,7 @@ public final class MmStruct {
         object = 0;
     }
 
-    /** /proc/PID/maps. */
+    /** {@return the text of /proc/PID/maps} */
     public String maps() {
         StringBuilder sb = new StringBuilder();
         for (Vma v : vmas.values()) sb.append(v.mapsLine(label(v))).append('\n');
@@ -523,6 +627,9 @@ public final class MmStruct {
      * The name column of /proc/PID/maps, decided as show_map_vma() does: the file's path; [heap]
      * for an anonymous VMA overlapping [start_brk, brk]; [stack] for the one holding start_stack;
      * else the VMA's own name (anonymous names), or none.
+     *
+     * @param v a VMA of this address space
+     * @return the name, or null for none
      */
     public String label(Vma v) {
         if (v.file != null) return v.file.displayPath();

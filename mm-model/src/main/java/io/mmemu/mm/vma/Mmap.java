@@ -23,11 +23,13 @@ import io.mmemu.mm.phys.PageTypes;
 public final class Mmap {
     private Mmap() {}
 
+    /** mmap() flags, include/uapi/linux/mman.h and asm-generic/mman-common.h (x86-64 values). */
     public static final int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_SHARED_VALIDATE = 0x03, MAP_TYPE = 0x0f,
             MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_32BIT = 0x40, MAP_GROWSDOWN = 0x0100, MAP_DENYWRITE = 0x0800,
             MAP_EXECUTABLE = 0x1000, MAP_LOCKED = 0x2000, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
             MAP_NONBLOCK = 0x10000, MAP_STACK = 0x20000, MAP_HUGETLB = 0x40000, MAP_SYNC = 0x80000,
             MAP_FIXED_NOREPLACE = 0x100000;
+    /** mmap() and mprotect() protection bits, asm-generic/mman-common.h. */
     public static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
 
     /** EOPNOTSUPP: MAP_SHARED_VALIDATE with a flag the file does not support. */
@@ -63,6 +65,16 @@ public final class Mmap {
      * TASK_SIZE, EINVAL unaligned, EPERM below mmap_min_addr without CAP_SYS_RAWIO);
      * MAP_FIXED_NOREPLACE's EEXIST; and only then the mapping type and what the file allows.
      * Returns the address or a negative errno; the caller populates ({@link #populates}).
+     *
+     * @param mm          the address space
+     * @param f           what the file descriptor allows, or null for MAP_ANONYMOUS
+     * @param addr        the address hint, or the address with MAP_FIXED
+     * @param len         the length in bytes
+     * @param prot        PROT_* bits
+     * @param flags       MAP_* flags
+     * @param pgoff       the file offset in pages
+     * @param capSysRawio whether the caller may map below mmap_min_addr (CAP_SYS_RAWIO)
+     * @return the mapping's address, or a negative errno
      */
     public static long doMmap(MmStruct mm, MapFile f, long addr, long len, int prot, int flags, long pgoff,
             boolean capSysRawio) {
@@ -139,7 +151,12 @@ public final class Mmap {
         return mmapRegion(mm, addr, alignedLen, vmFlags, file, pgoff, null);
     }
 
-    /** Whether do_mmap() asks its caller to mm_populate() the new mapping: MAP_POPULATE without MAP_NONBLOCK. */
+    /**
+     * Whether do_mmap() asks its caller to mm_populate() the new mapping: MAP_POPULATE without MAP_NONBLOCK.
+     *
+     * @param flags MAP_* flags
+     * @return whether the caller must populate the mapping
+     */
     public static boolean populates(int flags) {
         return (flags & MAP_POPULATE) != 0 && (flags & MAP_NONBLOCK) == 0;
     }
@@ -184,6 +201,11 @@ public final class Mmap {
     /**
      * Models arch_get_unmapped_area_topdown() over vm_unmapped_area(): the highest gap of
      * {@code len} bytes below mmap_base (honouring a free, page-aligned hint first), or -ENOMEM.
+     *
+     * @param mm   the address space
+     * @param hint the address hint, or 0
+     * @param len  the length in bytes, page aligned
+     * @return the address found, or -ENOMEM
      */
     public static long getUnmappedArea(MmStruct mm, long hint, long len) {
         if (len > MmStruct.TASK_SIZE - MmStruct.MMAP_MIN_ADDR) return -Errno.ENOMEM;
@@ -204,6 +226,10 @@ public final class Mmap {
     /**
      * MAP_32BIT placement (arch/x86/kernel/sys_x86_64.c find_start_end()): bottom-up within
      * [1 GiB, 2 GiB), the window the flag promises, or -ENOMEM.
+     *
+     * @param mm  the address space
+     * @param len the length in bytes, page aligned
+     * @return the address found, or -ENOMEM
      */
     public static long getUnmappedArea32Bit(MmStruct mm, long len) {
         return unmappedAreaBottomUp(mm, len, 0x4000_0000L, 0x8000_0000L);
@@ -269,6 +295,15 @@ public final class Mmap {
      * Models mmap_region(), mm/mmap.c: maps [addr, addr + len) with {@code vmFlags}, first
      * unmapping whatever was there (MAP_FIXED semantics), merging with an adjacent compatible VMA
      * as vma_merge() does. Returns addr or a negative errno.
+     *
+     * @param mm      the address space
+     * @param addr    the start, page aligned
+     * @param len     the length in bytes, page aligned
+     * @param vmFlags the VMA's VM_* flags ({@link VmFlags})
+     * @param file    the mapped file, or null for anonymous memory
+     * @param pgoff   the file offset in pages (for anonymous memory, the address in pages)
+     * @param name    the VMA's name for /proc/PID/maps, or null
+     * @return {@code addr}, or a negative errno
      */
     public static long mmapRegion(MmStruct mm, long addr, long len, int vmFlags, MappedFile file, long pgoff, String name) {
         long end = addr + len;
@@ -288,6 +323,10 @@ public final class Mmap {
      * Models the brk() syscall, mm/mmap.c: moves the break within [start_brk, ...), growing the
      * [heap] VMA (do_brk_flags) or shrinking it (do_vmi_munmap); returns the new break, or the
      * old one when the request is refused.
+     *
+     * @param mm     the address space
+     * @param newBrk the requested break (below start_brk: refused, so 0 asks for the current one)
+     * @return the break after the call
      */
     public static long brk(MmStruct mm, long newBrk) {
         long oldBrk = mm.brk;

@@ -31,6 +31,15 @@ public final class Mprotect {
     static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_SEM = 8, PROT_GROWSDOWN = 0x01000000,
             PROT_GROWSUP = 0x02000000;
 
+    /**
+     * Models do_mprotect_pkey() without a key (see the class comment).
+     *
+     * @param mm    the address space
+     * @param start the start, page aligned
+     * @param len   the length in bytes, rounded up to pages
+     * @param prot  PROT_* bits, PROT_GROWSDOWN or PROT_GROWSUP included
+     * @return 0, or a negative errno
+     */
     public static long doMprotect(MmStruct mm, long start, long len, int prot) {
         int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
         prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);

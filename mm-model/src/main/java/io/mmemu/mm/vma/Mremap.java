@@ -36,8 +36,20 @@ import io.mmemu.mm.phys.PageTypes;
 public final class Mremap {
     private Mremap() {}
 
+    /** The mremap() flags, include/uapi/linux/mman.h. */
     public static final int MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
 
+    /**
+     * Models do_mremap() (see the class comment).
+     *
+     * @param mm       the address space
+     * @param addr     the old range's start, page aligned
+     * @param oldLenIn the old length in bytes (0: duplicate a shared mapping)
+     * @param newLenIn the new length in bytes
+     * @param flags    MREMAP_* flags
+     * @param newAddr  the new address, with MREMAP_FIXED
+     * @return the range's address after the call, or a negative errno
+     */
     public static long doMremap(MmStruct mm, long addr, long oldLenIn, long newLenIn, int flags, long newAddr) {
         // check_mremap_params()
         if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0) return -Errno.EINVAL;

@@ -9,11 +9,20 @@ import io.mmemu.mm.phys.PageTypes;
  * (after syncing the mapped rest, which MS_ASYNC alone does not even wait for).
  */
 public final class Msync {
+    /** The msync() flags, include/uapi/asm-generic/mman-common.h. */
     public static final int MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
 
     private Msync() {}
 
-    /** Models sys_msync(). */
+    /**
+     * Models sys_msync().
+     *
+     * @param mm    the address space
+     * @param start the start, page aligned
+     * @param len   the length in bytes
+     * @param flags MS_* flags
+     * @return 0, or a negative errno
+     */
     public static long sysMsync(MmStruct mm, long start, long len, int flags) {
         if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) != 0) return -Errno.EINVAL;
         if ((start & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;

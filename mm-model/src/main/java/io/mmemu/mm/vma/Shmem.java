@@ -30,7 +30,17 @@ public final class Shmem {
         return pfn;
     }
 
-    /** Models shmem_file_read_iter(): up to {@code len} bytes at {@code pos}, short at end of file; holes read as zeros. */
+    /**
+     * Models shmem_file_read_iter(): up to {@code len} bytes at {@code pos}, short at end of file; holes read as zeros.
+     *
+     * @param env  the memory model
+     * @param file the shmem file
+     * @param pos  the file offset
+     * @param dst  where to copy to
+     * @param off  the offset in {@code dst}
+     * @param len  the most bytes to read
+     * @return the bytes read; 0 at or past end of file
+     */
     public static int read(MmEnv env, MappedFile file, long pos, byte[] dst, int off, int len) {
         requireShmem(file);
         if (pos < 0 || len < 0) throw new IllegalArgumentException("pos and len must be >= 0 (got " + pos + ", " + len + ")");
@@ -54,6 +64,14 @@ public final class Shmem {
      * {@code len} bytes to {@code pos}, page by page, growing i_size past the last byte written.
      * Returns the bytes written, or -ENOMEM when not even the first page could be allocated (a
      * short count when a later one could not).
+     *
+     * @param env  the memory model
+     * @param file the shmem file
+     * @param pos  the file offset
+     * @param src  the bytes to write
+     * @param off  the offset in {@code src}
+     * @param len  the number of bytes
+     * @return the bytes written, or -ENOMEM
      */
     public static long write(MmEnv env, MappedFile file, long pos, byte[] src, int off, int len) {
         requireShmem(file);
@@ -79,6 +97,10 @@ public final class Shmem {
      * pages freed, the partial page's tail zeroed, even at an unchanged size: stores through a
      * mapping past end of file do not survive it). Growing allocates nothing: the new range is a
      * hole that reads as zeros.
+     *
+     * @param env     the memory model
+     * @param file    the shmem file
+     * @param newSize the new size in bytes
      */
     public static void setSize(MmEnv env, MappedFile file, long newSize) {
         requireShmem(file);

@@ -19,7 +19,13 @@ import io.mmemu.mm.phys.PhysicalMemory;
 public final class Truncate {
     private Truncate() {}
 
-    /** Models truncate_pagecache(): i_size is already {@code newSize}; unmap, then drop the cut pages. */
+    /**
+     * Models truncate_pagecache(): i_size is already {@code newSize}; unmap, then drop the cut pages.
+     *
+     * @param env     the memory model
+     * @param file    the file
+     * @param newSize the new i_size in bytes
+     */
     public static void truncatePagecache(MmEnv env, MappedFile file, long newSize) {
         long holeBegin = MmStruct.pageAlign(newSize);
         unmapMappingRange(env, file, holeBegin >>> PAGE_SHIFT);
@@ -29,6 +35,10 @@ public final class Truncate {
     /**
      * Models unmap_mapping_range(mapping, holebegin, 0, even_cows=1): zaps, in every VMA mapping
      * the file, the entries for file pages {@code fromIndex} and up, and flushes their TLBs.
+     *
+     * @param env       the memory model
+     * @param file      the file
+     * @param fromIndex the first file page index to unmap
      */
     public static void unmapMappingRange(MmEnv env, MappedFile file, long fromIndex) {
         for (MappedFile.Mapping m : file.mappings()) {
@@ -46,6 +56,10 @@ public final class Truncate {
      * {@code lstart} leaves the page cache (and is freed unless someone else holds it), and the
      * tail of the page holding {@code lstart} is zeroed (truncate_inode_partial_folio()), so that
      * growing the file again reads zeros there.
+     *
+     * @param env    the memory model
+     * @param file   the file
+     * @param lstart the first byte to drop
      */
     public static void truncateInodePages(MmEnv env, MappedFile file, long lstart) {
         int partial = (int) (lstart & (PageTypes.PAGE_SIZE - 1));

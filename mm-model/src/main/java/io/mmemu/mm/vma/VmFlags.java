@@ -4,11 +4,17 @@ package io.mmemu.mm.vma;
 public final class VmFlags {
     private VmFlags() {}
 
+    /** Access rights: VM_READ, VM_WRITE and VM_EXEC equal PROT_READ/WRITE/EXEC; VM_SHARED for MAP_SHARED. */
     public static final int VM_READ = 0x1, VM_WRITE = 0x2, VM_EXEC = 0x4, VM_SHARED = 0x8;
+    /** The rights mprotect() may grant later (VM_MAY*), and VM_MAYSHARE for a shared mapping. */
     public static final int VM_MAYREAD = 0x10, VM_MAYWRITE = 0x20, VM_MAYEXEC = 0x40, VM_MAYSHARE = 0x80;
+    /** A stack that grows down by faults below its start. */
     public static final int VM_GROWSDOWN = 0x100;
+    /** mlock()ed pages (MAP_LOCKED): populated at once. */
     public static final int VM_LOCKED = 0x2000;
+    /** Memory charged against the overcommit limit. */
     public static final int VM_ACCOUNT = 0x0010_0000;
+    /** MAP_NORESERVE: not charged against the overcommit limit. */
     public static final int VM_NORESERVE = 0x0020_0000;
     /** Access-pattern and huge-page hints (MADV_SEQUENTIAL, MADV_RANDOM, MADV_HUGEPAGE, MADV_NOHUGEPAGE), and MADV_DONTDUMP. */
     public static final int VM_SEQ_READ = 0x8000, VM_RAND_READ = 0x1_0000, VM_DONTDUMP = 0x0400_0000,
@@ -21,7 +27,12 @@ public final class VmFlags {
     /** VM_ACCESS_FLAGS: any of read, write, exec. */
     public static final int VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;
 
-    /** calc_vm_prot_bits(): PROT_READ/WRITE/EXEC (1/2/4) to VM_READ/WRITE/EXEC (same values). */
+    /**
+     * calc_vm_prot_bits(): PROT_READ/WRITE/EXEC (1/2/4) to VM_READ/WRITE/EXEC (same values).
+     *
+     * @param prot PROT_* bits
+     * @return the VM_* bits
+     */
     public static int calcVmProtBits(int prot) {
         return prot & (VM_READ | VM_WRITE | VM_EXEC);
     }

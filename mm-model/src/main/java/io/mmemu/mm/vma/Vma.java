@@ -31,54 +31,81 @@ public final class Vma {
         this.name = name;
     }
 
+    /** {@return vm_start: the first address} */
     public long start() {
         return start;
     }
 
+    /** {@return vm_end: the first address past the VMA} */
     public long end() {
         return end;
     }
 
+    /** {@return vm_flags: VM_* bits ({@link VmFlags})} */
     public int flags() {
         return flags;
     }
 
+    /** {@return vm_pgoff: the file offset of vm_start, in pages (for anonymous memory, vm_start in pages)} */
     public long pgoff() {
         return pgoff;
     }
 
+    /** {@return vm_file: the mapped file, or null for anonymous memory} */
     public MappedFile file() {
         return file;
     }
 
+    /** {@return the VMA's name (anon_vma_name, or "[stack]"), or null} */
     public String name() {
         return name;
     }
 
-    /** Physical address of this VMA's vm_area_struct object, or 0 when it has none. */
+    /** {@return the physical address of this VMA's vm_area_struct object, or 0 when it has none} */
     public long object() {
         return object;
     }
 
+    /** {@return whether no file is mapped (vma_is_anonymous())} */
     public boolean isAnonymous() {
         return file == null;
     }
 
+    /**
+     * Whether a VM_* flag is set.
+     *
+     * @param flag VM_* bits
+     * @return whether any of them is set
+     */
     public boolean has(int flag) {
         return (flags & flag) != 0;
     }
 
-    /** The file page index of {@code address} inside this VMA (linear_page_index()). */
+    /**
+     * The file page index of {@code address} inside this VMA (linear_page_index()).
+     *
+     * @param address an address inside the VMA
+     * @return its file page index
+     */
     public long pageIndex(long address) {
         return ((address - start) >>> PAGE_SHIFT) + pgoff;
     }
 
-    /** One /proc/PID/maps line, as show_map_vma() prints it, labelled with this VMA's own name. */
+    /**
+     * One /proc/PID/maps line, as show_map_vma() prints it, labelled with this VMA's own name.
+     *
+     * @return the line
+     */
     public String mapsLine() {
         return mapsLine(file != null ? file.displayPath() : name);
     }
 
-    /** One /proc/PID/maps line with {@code label} in the name column (or none when null). */
+    /**
+     * One /proc/PID/maps line with {@code label} in the name column (or none when null).
+     *
+     * @param label the name column, or null
+     * @return the line
+     */
     public String mapsLine(String label) {
         StringBuilder sb = new StringBuilder(96);
         long dev = file != null ? file.dev() : 0;

@@ -57,7 +57,24 @@ public final class SlubInvariants {
     }
 
     /** The invariant a {@link Violation} breaks; see the class comment. */
-    public enum Rule { FREE_POINTER, INUSE, TWO_FREELISTS, LISTS, COUNTERS, PATTERN, ALLOCATED_FREE, LOST }
+    public enum Rule {
+        /** A free pointer outside its slab's objects, or a freelist cycle. */
+        FREE_POINTER,
+        /** A slab's inuse disagrees with its freelist. */
+        INUSE,
+        /** An object on two freelists. */
+        TWO_FREELISTS,
+        /** A slab in two places, or frozen, flagged or listed where it is not. */
+        LISTS,
+        /** A node's or a per-CPU partial chain's counts disagree with its slabs. */
+        COUNTERS,
+        /** A red zone, poison or padding byte that lost its pattern. */
+        PATTERN,
+        /** An object the caller holds is on a freelist. */
+        ALLOCATED_FREE,
+        /** An object neither held by the caller nor on a freelist. */
+        LOST
+    }
 
     /**
      * One broken invariant.
@@ -82,11 +99,12 @@ public final class SlubInvariants {
      * @param state      the slabs the violations name and the CPU and node lists, as text, or "" if none
      */
     public record Report(List<Violation> violations, String state) {
+        /** {@return whether no invariant is broken} */
         public boolean ok() {
             return violations.isEmpty();
         }
 
-        /** One line per violation. */
+        /** {@return one line per violation} */
         public String text() {
             StringBuilder sb = new StringBuilder();
             for (Violation v : violations) {
@@ -95,7 +113,11 @@ public final class SlubInvariants {
             return sb.toString();
         }
 
-        /** Throws an AssertionError with every violation and the state behind them, unless {@link #ok()}. */
+        /**
+         * Throws an AssertionError with every violation and the state behind them, unless {@link #ok()}.
+         *
+         * @param when what the caller was doing, for the message
+         */
         public void requireOk(String when) {
             if (!ok()) {
                 throw new AssertionError(violations.size() + " SLUB invariant violation(s) " + when + ":\n" + text() + state);
@@ -108,22 +130,44 @@ public final class SlubInvariants {
         }
     }
 
-    /** Checks one cache's structure. */
+    /**
+     * Checks one cache's structure.
+     *
+     * @param cache the cache, quiescent
+     * @return the violations found
+     */
     public static Report check(KmemCache cache) {
         return check(cache.snapshot(), null);
     }
 
-    /** Checks one cache; {@code allocated} says which object addresses the caller holds. */
+    /**
+     * Checks one cache; {@code allocated} says which object addresses the caller holds.
+     *
+     * @param cache     the cache, quiescent
+     * @param allocated true for each object address the caller holds
+     * @return the violations found
+     */
     public static Report check(KmemCache cache, LongPredicate allocated) {
         return check(cache.snapshot(), allocated);
     }
 
-    /** Checks every live cache of {@code slub}, newest first. */
+    /**
+     * Checks every live cache of {@code slub}, newest first.
+     *
+     * @param slub the allocator, quiescent
+     * @return the violations found
+     */
     public static Report check(Slub slub) {
         return check(slub, null);
     }
 
-    /** Checks every live cache of {@code slub}; {@code allocated} says which object addresses the caller holds. */
+    /**
+     * Checks every live cache of {@code slub}; {@code allocated} says which object addresses the caller holds.
+     *
+     * @param slub      the allocator, quiescent
+     * @param allocated true for each object address the caller holds
+     * @return the violations found
+     */
     public static Report check(Slub slub, LongPredicate allocated) {
         List<Violation> all = new ArrayList<>();
         StringBuilder state = new StringBuilder();
@@ -135,7 +179,13 @@ public final class SlubInvariants {
         return new Report(List.copyOf(all), state.toString());
     }
 
-    /** Checks a snapshot; {@code allocated} (or null) says which object addresses the caller holds. */
+    /**
+     * Checks a snapshot; {@code allocated} (or null) says which object addresses the caller holds.
+     *
+     * @param snap      a cache's snapshot
+     * @param allocated true for each object address the caller holds, or null if unknown
+     * @return the violations found
+     */
     public static Report check(CacheSnapshot snap, LongPredicate allocated) {
         Checker c = new Checker(snap, allocated);
         c.run();

@@ -49,6 +49,8 @@ public final class ArenaPhysMemory implements PhysMemory, PageSource, AutoClosea
     private long pagesInUse;
 
     /**
+     * A memory of {@code size} bytes at {@code base}, split evenly into {@code nodes} NUMA nodes.
+     *
      * @param base  physical address of the first byte; page aligned and at least 4096
      * @param size  bytes; a multiple of {@code nodes × 4 MiB} (one max-order block per node at least)
      * @param nodes NUMA nodes, each owning an equal contiguous span
@@ -87,7 +89,11 @@ public final class ArenaPhysMemory implements PhysMemory, PageSource, AutoClosea
         }
     }
 
-    /** A single-node memory of {@code size} bytes starting at 1 MiB. */
+    /**
+     * A single-node memory of {@code size} bytes starting at 1 MiB.
+     *
+     * @param size bytes; a multiple of 4 MiB
+     */
     public ArenaPhysMemory(long size) {
         this(1L << 20, size, 1);
     }
@@ -168,12 +174,12 @@ public final class ArenaPhysMemory implements PhysMemory, PageSource, AutoClosea
         return base + size;
     }
 
-    /** Pages currently allocated from this source. */
+    /** {@return the number of pages currently allocated from this source} */
     public synchronized long pagesInUse() {
         return pagesInUse;
     }
 
-    /** Physical address of the first byte. */
+    /** {@return the physical address of the first byte} */
     public long base() {
         return base;
     }

@@ -31,6 +31,8 @@ public final class DeterministicScheduler {
     @FunctionalInterface
     public interface Policy {
         /**
+         * Chooses the next task to run.
+         *
          * @param step     hand-overs so far
          * @param current  the task that just stopped, or -1 at the start
          * @param point    where it stopped, or null if it finished (or at the start)
@@ -40,13 +42,18 @@ public final class DeterministicScheduler {
         int next(int step, int current, SchedPoint point, int[] runnable);
     }
 
-    /** Picks uniformly among runnable tasks with a generator seeded by {@code seed}. */
+    /**
+     * Picks uniformly among runnable tasks with a generator seeded by {@code seed}.
+     *
+     * @param seed the generator's seed
+     * @return the policy
+     */
     public static Policy random(long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         return (step, current, point, runnable) -> runnable[rnd.nextInt(runnable.length)];
     }
 
-    /** Keeps the current task running until it finishes (no interleaving). */
+    /** {@return a policy that keeps the current task running until it finishes (no interleaving)} */
     public static Policy runToCompletion() {
         return (step, current, point, runnable) -> {
             for (int r : runnable) {
@@ -82,11 +89,16 @@ public final class DeterministicScheduler {
     private final List<String> trace = new ArrayList<>();
     private final long stepTimeoutSeconds;
 
+    /** A scheduler that declares a task stuck after it runs 60 seconds without handing over. */
     public DeterministicScheduler() {
         this(60);
     }
 
-    /** @param stepTimeoutSeconds how long one task may run before it is declared stuck */
+    /**
+     * A scheduler with a given timeout per step.
+     *
+     * @param stepTimeoutSeconds how long one task may run before it is declared stuck
+     */
     public DeterministicScheduler(long stepTimeoutSeconds) {
         this.stepTimeoutSeconds = stepTimeoutSeconds;
     }
@@ -94,6 +106,11 @@ public final class DeterministicScheduler {
     /**
      * Adds a task running {@code body} on {@code binding}; returns its index. The scheduler
      * owns the binding's hook from now on.
+     *
+     * @param name    the task's name, in the trace
+     * @param binding the task's CPU binding
+     * @param body    the task's code
+     * @return the task's index, from 0 in spawn order
      */
     public int spawn(String name, CpuBinding binding, Consumer<CpuBinding> body) {
         Task t = new Task(tasks.size(), name, binding, body);
@@ -109,12 +126,17 @@ public final class DeterministicScheduler {
         return t.id;
     }
 
-    /** The binding of task {@code i}, e.g. to migrate it from a policy. */
+    /**
+     * The binding of task {@code i}, e.g. to migrate it from a policy.
+     *
+     * @param i a task index
+     * @return its binding
+     */
     public CpuBinding binding(int i) {
         return tasks.get(i).binding;
     }
 
-    /** Every scheduling point reached so far: "task@cpuN POINT cache". */
+    /** {@return every scheduling point reached so far, in order: "task@cpuN POINT cache"} */
     public List<String> trace() {
         synchronized (trace) {
             return List.copyOf(trace);
@@ -124,6 +146,8 @@ public final class DeterministicScheduler {
     /**
      * Runs all tasks to completion under {@code policy}. A task's exception is rethrown
      * (wrapped in an {@link AssertionError} if checked) after all tasks have stopped.
+     *
+     * @param policy chooses the task that runs at each scheduling point
      */
     public void run(Policy policy) {
         for (Task t : tasks) {

@@ -25,7 +25,14 @@ public final class PageTablePeek {
     /** Bit 6 of a result: user-mode accesses allowed (U/S at every level). */
     public static final long USER = 1L << 6;
 
-    /** What the tables under the PML4 at {@code pgdPa} allow for {@code vaddr}. */
+    /**
+     * What the tables under the PML4 at {@code pgdPa} allow for {@code vaddr}.
+     *
+     * @param mem   the physical memory holding the tables
+     * @param pgdPa the PML4's physical address
+     * @param vaddr the virtual address
+     * @return the result (see the class comment), or {@link #NOT_MAPPED}
+     */
     public static long walk(PhysicalMemory mem, long pgdPa, long vaddr) {
         long table = pgdPa & Pte.ADDR_MASK;
         boolean rw = true, us = true, nx = false;
@@ -55,6 +62,12 @@ public final class PageTablePeek {
     /**
      * The table address the entry of paging level {@code level} (0 PML4E, 1 PDPTE, 2 PDE) for
      * {@code vaddr} references, or -1 when that entry, or one above it, is not present or maps a page.
+     *
+     * @param mem   the physical memory holding the tables
+     * @param pgdPa the PML4's physical address
+     * @param vaddr the virtual address
+     * @param level the paging level: 0 PML4E, 1 PDPTE, 2 PDE
+     * @return the table's physical address, or -1
      */
     public static long tableAt(PhysicalMemory mem, long pgdPa, long vaddr, int level) {
         long table = pgdPa & Pte.ADDR_MASK;
@@ -69,7 +82,13 @@ public final class PageTablePeek {
         return table;
     }
 
-    /** The rights of a result as {@code R W X U}, {@code -} where absent. */
+    /**
+     * The rights of a result as {@code R W X U}, {@code -} where absent.
+     *
+     * @param prot the rights ({@link io.mmemu.mm.pgtable.WalkResult#PROT_READ} etc.)
+     * @param user whether user-mode accesses are allowed
+     * @return four characters, e.g. {@code RW-U}
+     */
     public static String rights(int prot, boolean user) {
         return ((prot & WalkResult.PROT_READ) != 0 ? "R" : "-") + ((prot & WalkResult.PROT_WRITE) != 0 ? " W" : " -")
                 + ((prot & WalkResult.PROT_EXEC) != 0 ? " X" : " -") + (user ? " U" : " -");

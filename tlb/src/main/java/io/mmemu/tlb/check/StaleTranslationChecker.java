@@ -37,19 +37,35 @@ public final class StaleTranslationChecker {
     private final TlbManagement tlb;
     private final PhysicalMemory mem;
 
+    /**
+     * A checker over every CPU of {@code tlb}, reading the paging structures from {@code mem}.
+     *
+     * @param tlb the TLB management of every CPU
+     * @param mem the physical memory holding the page tables
+     */
     public StaleTranslationChecker(TlbManagement tlb, PhysicalMemory mem) {
         this.tlb = tlb;
         this.mem = mem;
     }
 
-    /** Every usable stale translation on every CPU, in CPU then structure order, named after {@code operation}. */
+    /**
+     * Every usable stale translation on every CPU, in CPU then structure order, named after {@code operation}.
+     *
+     * @param operation what just ran, named in each finding
+     * @return the findings, empty when there are none
+     */
     public List<StaleTranslation> check(String operation) {
         List<StaleTranslation> out = new ArrayList<>();
         for (int c = 0; c < tlb.nrCpus(); c++) checkCpu(tlb.cpu(c), operation, out);
         return out;
     }
 
-    /** The findings as lines, or "no stale translations". */
+    /**
+     * The findings as lines, or "no stale translations".
+     *
+     * @param findings the findings of {@link #check}
+     * @return the lines as text
+     */
     public static String describe(List<StaleTranslation> findings) {
         if (findings.isEmpty()) return "no stale translations\n";
         StringBuilder sb = new StringBuilder();

@@ -48,57 +48,78 @@ public final class CpuTlbState {
         events[e.ordinal()] += n;
     }
 
+    /** {@return the CPU number this state belongs to} */
     public int cpu() {
         return cpu;
     }
 
-    /** The CPU's hardware TLB model. */
+    /** {@return the CPU's hardware TLB model} */
     public CpuTlb hardware() {
         return hw;
     }
 
+    /** {@return cpu_tlbstate.loaded_mm: the mm whose page tables CR3 points at} */
     public TlbMm loadedMm() {
         return loadedMm;
     }
 
+    /** {@return cpu_tlbstate.loaded_mm_asid: the ASID slot the loaded mm runs under} */
     public int loadedMmAsid() {
         return loadedMmAsid;
     }
 
+    /** {@return cpu_tlbstate_shared.is_lazy: a kernel thread borrows the loaded mm} */
     public boolean isLazy() {
         return isLazy;
     }
 
+    /** {@return cpu_tlbstate.next_asid: the slot choose_new_asid() takes next when no slot holds the mm} */
     public int nextAsid() {
         return nextAsid;
     }
 
-    /** cpu_tlbstate.ctxs[asid]. */
+    /**
+     * Models cpu_tlbstate.ctxs[asid].
+     *
+     * @param asid an ASID slot, 0 to {@code nrAsids() - 1}
+     * @return the slot
+     */
     public TlbContext ctx(int asid) {
         return ctxs[asid];
     }
 
-    /** TLB_NR_DYN_ASIDS. */
+    /** {@return the number of ASID slots (TLB_NR_DYN_ASIDS)} */
     public int nrAsids() {
         return ctxs.length;
     }
 
-    /** The CR3 value last written, without NOFLUSH: the PGD address and, with PCID, kern_pcid(loadedMmAsid). */
+    /**
+     * {@return the CR3 value last written, without NOFLUSH: the PGD address and, with PCID, kern_pcid(loadedMmAsid)}
+     */
     public long cr3() {
         return cr3;
     }
 
-    /** Flush IPIs waiting for this CPU. */
+    /** {@return the number of flush IPIs waiting for this CPU} */
     public int pendingIpis() {
         return ipiQueue.size();
     }
 
-    /** This CPU's count of {@code e}. */
+    /**
+     * This CPU's count of {@code e}.
+     *
+     * @param e an event
+     * @return how often it happened on this CPU
+     */
     public long event(TlbEvent e) {
         return events[e.ordinal()];
     }
 
-    /** The bookkeeping as lines: loaded mm, ASID, lazy, next ASID, each slot, pending IPIs. */
+    /**
+     * The bookkeeping as lines: loaded mm, ASID, lazy, next ASID, each slot, pending IPIs.
+     *
+     * @return the dump as text
+     */
     public String dump() {
         StringBuilder sb = new StringBuilder();
         sb.append("cpu ").append(cpu).append(": loaded_mm ").append(loadedMm.label()).append(", loaded_mm_asid ")

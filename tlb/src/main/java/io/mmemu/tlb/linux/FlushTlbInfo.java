@@ -15,7 +15,7 @@ package io.mmemu.tlb.linux;
 public record FlushTlbInfo(TlbMm mm, long start, long end, int strideShift, boolean freedTables, long newTlbGen,
         int initiatingCpu) {
 
-    /** Whether this asks for a full flush (end == TLB_FLUSH_ALL). */
+    /** {@return whether this asks for a full flush (end == TLB_FLUSH_ALL)} */
     public boolean full() {
         return end == io.mmemu.tlb.Tlb.TLB_FLUSH_ALL;
     }

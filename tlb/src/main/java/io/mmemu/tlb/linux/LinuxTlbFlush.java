@@ -16,6 +16,10 @@ public final class LinuxTlbFlush implements TlbFlush {
     private final IntSupplier currentCpu;
 
     /**
+     * TLB flushes of the memory model, turned into flush_tlb_mm_range() on the current CPU.
+     *
+     * @param tlb      the TLB management of every CPU
+     * @param contexts the TLB contexts of the address spaces
      * @param currentCpu the CPU executing the kernel operation that asks for the flush (the
      *     scheduler's, which may not exist yet when this is built: it is asked at each flush)
      */

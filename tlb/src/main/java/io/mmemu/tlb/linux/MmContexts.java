@@ -14,11 +14,21 @@ public final class MmContexts {
     private final TlbManagement tlb;
     private final IdentityHashMap<MmStruct, TlbMm> byMm = new IdentityHashMap<>();
 
+    /**
+     * An empty table over {@code tlb}, which creates and destroys the contexts.
+     *
+     * @param tlb the TLB management
+     */
     public MmContexts(TlbManagement tlb) {
         this.tlb = tlb;
     }
 
-    /** The context of {@code mm}, created with its PML4 address on first use. */
+    /**
+     * The context of {@code mm}, created with its PML4 address on first use.
+     *
+     * @param mm an address space
+     * @return its context
+     */
     public TlbMm contextOf(MmStruct mm) {
         TlbMm c = byMm.get(mm);
         if (c == null) {
@@ -28,12 +38,21 @@ public final class MmContexts {
         return c;
     }
 
-    /** The context of {@code mm} if it has one, else null. */
+    /**
+     * The context of {@code mm} if it has one, else null.
+     *
+     * @param mm an address space
+     * @return its context, or null
+     */
     public TlbMm existing(MmStruct mm) {
         return byMm.get(mm);
     }
 
-    /** Models destroy_context() for {@code mm}, after exit_mmap(); nothing if it never had a context. */
+    /**
+     * Models destroy_context() for {@code mm}, after exit_mmap(); nothing if it never had a context.
+     *
+     * @param mm the address space, torn down
+     */
     public void destroyContext(MmStruct mm) {
         TlbMm c = byMm.remove(mm);
         if (c != null) tlb.destroyContext(c);

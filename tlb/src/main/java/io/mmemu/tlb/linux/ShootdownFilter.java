@@ -8,7 +8,14 @@ package io.mmemu.tlb.linux;
  */
 @FunctionalInterface
 public interface ShootdownFilter {
-    /** Whether the IPI from {@code fromCpu} to {@code toCpu} carrying {@code info} is dropped. */
+    /**
+     * Whether the IPI from {@code fromCpu} to {@code toCpu} carrying {@code info} is dropped.
+     *
+     * @param fromCpu the CPU sending the IPI
+     * @param toCpu   the target CPU
+     * @param info    the flush the IPI asks for
+     * @return true to drop it
+     */
     boolean drop(int fromCpu, int toCpu, FlushTlbInfo info);
 
     /** Every IPI arrives: normal operation. */

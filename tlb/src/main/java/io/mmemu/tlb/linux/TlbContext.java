@@ -14,10 +14,12 @@ public final class TlbContext {
     /** An unused slot: no mm, generation 0. */
     public TlbContext() {}
 
+    /** {@return the ctx_id of the mm that last used this ASID on this CPU; 0 for none} */
     public long ctxId() {
         return ctxId;
     }
 
+    /** {@return the tlb_gen this CPU's entries for that mm are up to date with} */
     public long tlbGen() {
         return tlbGen;
     }

@@ -7,8 +7,13 @@ package io.mmemu.tlb.linux;
  */
 @FunctionalInterface
 public interface TlbFlushListener {
-    /** The hardware TLB model of {@code cpu} lost entries or got a new CR3. */
+    /**
+     * The hardware TLB model of {@code cpu} lost entries or got a new CR3.
+     *
+     * @param cpu the CPU whose TLB model changed
+     */
     void tlbFlushed(int cpu);
 
+    /** A listener that ignores every change. */
     TlbFlushListener NONE = cpu -> {};
 }

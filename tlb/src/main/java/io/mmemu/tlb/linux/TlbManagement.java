@@ -79,6 +79,10 @@ public final class TlbManagement {
      * Boots TLB management over {@code hardware} (one per CPU, index = CPU number): with
      * {@code pcid}, CR4.PCIDE is set; every CPU then loads init_mm (PGD at {@code initMmPgdPa},
      * the swapper_pg_dir) into ASID 0 with a flush, as initialize_tlbstate_and_flush() does.
+     *
+     * @param hardware    the hardware TLB model of each CPU
+     * @param pcid        whether PCIDs are in use (X86_FEATURE_PCID)
+     * @param initMmPgdPa the physical address of init_mm's PML4
      */
     public TlbManagement(List<CpuTlb> hardware, boolean pcid, long initMmPgdPa) {
         if (hardware.isEmpty()) throw new IllegalArgumentException("TLB management needs at least one CPU (got 0)");
@@ -110,11 +114,17 @@ public final class TlbManagement {
 
     // ------------------------------------------------------------------ configuration and inspection
 
+    /** {@return the number of CPUs} */
     public int nrCpus() {
         return cpus.length;
     }
 
-    /** cpu_tlbstate of {@code cpu}. */
+    /**
+     * Models per_cpu(cpu_tlbstate, cpu).
+     *
+     * @param cpu a CPU, 0 to {@code nrCpus() - 1}
+     * @return its TLB state
+     */
     public CpuTlbState cpu(int cpu) {
         if (cpu < 0 || cpu >= cpus.length) {
             throw new IllegalArgumentException("cpu must be 0.." + (cpus.length - 1) + " (got " + cpu + ")");
@@ -122,89 +132,153 @@ public final class TlbManagement {
         return cpus[cpu];
     }
 
-    /** The hardware TLB model of {@code cpu}. */
+    /**
+     * The hardware TLB model of {@code cpu}.
+     *
+     * @param cpu a CPU, 0 to {@code nrCpus() - 1}
+     * @return its hardware TLB model
+     */
     public CpuTlb hardware(int cpu) {
         return cpu(cpu).hw;
     }
 
-    /** Whether PCIDs are in use (X86_FEATURE_PCID). */
+    /** {@return whether PCIDs are in use (X86_FEATURE_PCID)} */
     public boolean pcid() {
         return pcid;
     }
 
+    /** {@return init_mm: the kernel's address space, which idle CPUs and kernel threads load} */
     public TlbMm initMm() {
         return initMm;
     }
 
-    /** The live address space with {@code ctxId}, or null (a dead mm's ctx_id names nothing). */
+    /**
+     * The live address space with {@code ctxId}, or null (a dead mm's ctx_id names nothing).
+     *
+     * @param ctxId a ctx_id
+     * @return the live address space with it, or null
+     */
     public TlbMm liveContext(long ctxId) {
         return live.get(ctxId);
     }
 
-    /** Live address spaces in ctx_id order, init_mm first. */
+    /** {@return the live address spaces in ctx_id order, init_mm first} */
     public List<TlbMm> liveContexts() {
         return Collections.unmodifiableList(new ArrayList<>(live.values()));
     }
 
+    /**
+     * {@return tlb_single_page_flush_ceiling: the most pages a range flush invalidates one by one (33 by default)}
+     */
     public int tlbSinglePageFlushCeiling() {
         return tlbSinglePageFlushCeiling;
     }
 
-    /** Sets tlb_single_page_flush_ceiling, as writing /sys/kernel/debug/x86/tlb_single_page_flush_ceiling does. */
+    /**
+     * Sets tlb_single_page_flush_ceiling, as writing /sys/kernel/debug/x86/tlb_single_page_flush_ceiling does.
+     *
+     * @param pages the new ceiling, in pages; not negative
+     */
     public void setTlbSinglePageFlushCeiling(int pages) {
         if (pages < 0) throw new IllegalArgumentException("ceiling must not be negative (got " + pages + ")");
         this.tlbSinglePageFlushCeiling = pages;
     }
 
+    /** {@return when queued flush IPIs run on their targets} */
     public IpiDelivery ipiDelivery() {
         return delivery;
     }
 
+    /**
+     * Sets when queued flush IPIs run on their targets.
+     *
+     * @param delivery the delivery mode
+     */
     public void setIpiDelivery(IpiDelivery delivery) {
         this.delivery = delivery;
     }
 
-    /** Fault injection: which IPIs are lost ({@link ShootdownFilter#NONE} by default). */
+    /**
+     * Fault injection: which IPIs are lost ({@link ShootdownFilter#NONE} by default).
+     *
+     * @param filter decides which IPIs are lost; null for none
+     */
     public void setShootdownFilter(ShootdownFilter filter) {
         this.shootdownFilter = filter == null ? ShootdownFilter.NONE : filter;
     }
 
-    /** Fault injection: drop every flush IPI ({@code true}) or none. */
+    /**
+     * Fault injection: drop every flush IPI ({@code true}) or none.
+     *
+     * @param drop whether every flush IPI is lost
+     */
     public void setDropShootdowns(boolean drop) {
         setShootdownFilter(drop ? ShootdownFilter.ALL : ShootdownFilter.NONE);
     }
 
+    /**
+     * Sets who is told when a CPU's hardware TLB model changes.
+     *
+     * @param listener the listener, or null for none
+     */
     public void setListener(TlbFlushListener listener) {
         this.listener = listener == null ? TlbFlushListener.NONE : listener;
     }
 
-    /** The system-wide count of {@code e}: the sum over CPUs, as /proc/vmstat shows it. */
+    /**
+     * The system-wide count of {@code e}: the sum over CPUs, as /proc/vmstat shows it.
+     *
+     * @param e an event
+     * @return its count over all CPUs
+     */
     public long event(TlbEvent e) {
         long n = 0;
         for (CpuTlbState s : cpus) n += s.events[e.ordinal()];
         return n;
     }
 
-    /** kern_pcid(): the hardware PCID of ASID slot {@code asid}. */
+    /**
+     * kern_pcid(): the hardware PCID of ASID slot {@code asid}.
+     *
+     * @param asid an ASID slot
+     * @return its PCID: {@code asid + 1}
+     */
     public static int kernPcid(int asid) {
         return asid + 1;
     }
 
-    /** The ASID slot whose entries carry hardware PCID {@code pcid}, or -1 when none does. */
+    /**
+     * The ASID slot whose entries carry hardware PCID {@code pcid}, or -1 when none does.
+     *
+     * @param pcid a hardware PCID
+     * @return its ASID slot, or -1
+     */
     public int asidOfPcid(int pcid) {
         if (!this.pcid) return pcid == 0 ? 0 : -1;
         int asid = pcid - 1;
         return asid >= 0 && asid < TLB_NR_DYN_ASIDS ? asid : -1;
     }
 
-    /** Models build_cr3(), arch/x86/mm/tlb.c: the PGD address with kern_pcid(asid) when PCIDs are on. */
+    /**
+     * Models build_cr3(), arch/x86/mm/tlb.c: the PGD address with kern_pcid(asid) when PCIDs are on.
+     *
+     * @param pgdPa the PML4's physical address
+     * @param asid  the ASID slot
+     * @return the CR3 value
+     */
     public long buildCr3(long pgdPa, int asid) {
         if (pcid) return pgdPa | kernPcid(asid);
         if (asid != 0) throw new IllegalStateException("without PCID only ASID 0 exists (got " + asid + ")");
         return pgdPa;
     }
 
-    /** Models build_cr3_noflush(), arch/x86/mm/tlb.c: build_cr3() with CR3_NOFLUSH (bit 63). */
+    /**
+     * Models build_cr3_noflush(), arch/x86/mm/tlb.c: build_cr3() with CR3_NOFLUSH (bit 63).
+     *
+     * @param pgdPa the PML4's physical address
+     * @param asid  the ASID slot
+     * @return the CR3 value, NOFLUSH set
+     */
     public long buildCr3Noflush(long pgdPa, int asid) {
         if (!pcid) throw new IllegalStateException("CR3_NOFLUSH needs PCID");
         return buildCr3(pgdPa, asid) | Tlb.CR3_NOFLUSH;
@@ -215,6 +289,10 @@ public final class TlbManagement {
     /**
      * Models init_new_context(), arch/x86/include/asm/mmu_context.h: a new address space whose
      * ctx_id comes from last_mm_ctx_id and whose tlb_gen starts at 0. {@code pgdPa} is its PML4.
+     *
+     * @param pgdPa the PML4's physical address
+     * @param label a name for dumps and findings, or null for "mm N"
+     * @return the new address space's TLB context
      */
     public TlbMm initNewContext(long pgdPa, String label) {
         long ctxId = ++lastMmCtxId;
@@ -227,6 +305,8 @@ public final class TlbManagement {
      * Models destroy_context(): the address space is gone and its ctx_id names nothing any more.
      * A CPU still lazily on it first switches to init_mm (what dropping the last lazy reference
      * amounts to); a CPU running it non-lazily is a caller bug.
+     *
+     * @param mm the address space
      */
     public void destroyContext(TlbMm mm) {
         if (mm == initMm) throw new IllegalArgumentException("init_mm is never destroyed");
@@ -248,6 +328,8 @@ public final class TlbManagement {
      * {@link IpiDelivery#DEFERRED} mode, IPIs pending for the CPU are handled first: they arrived
      * while interrupts were still enabled, before the scheduler got here.
      *
+     * @param cpu  the CPU switching
+     * @param next the mm it runs next
      * @return whether CR3 was written (not when a thread of the loaded mm follows another one)
      */
     public boolean switchMmIrqsOff(int cpu, TlbMm next) {
@@ -328,6 +410,8 @@ public final class TlbManagement {
      * Models enter_lazy_tlb(), arch/x86/mm/tlb.c, which tlb.c says should be called
      * switch_to_kernel_thread(): a kernel thread runs next, so keep the loaded mm (no CR3 write)
      * and mark the CPU lazy. On init_mm there is nothing to be lazy about.
+     *
+     * @param cpu the CPU that runs a kernel thread next
      */
     public void enterLazyTlb(int cpu) {
         CpuTlbState s = cpu(cpu);
@@ -335,7 +419,11 @@ public final class TlbManagement {
         s.isLazy = true;
     }
 
-    /** Models leave_mm(), arch/x86/mm/tlb.c: a lazy CPU lets go of its mm by switching to init_mm. */
+    /**
+     * Models leave_mm(), arch/x86/mm/tlb.c: a lazy CPU lets go of its mm by switching to init_mm.
+     *
+     * @param cpu the lazy CPU
+     */
     public void leaveMm(int cpu) {
         CpuTlbState s = cpu(cpu);
         if (s.loadedMm == initMm) return;
@@ -345,7 +433,15 @@ public final class TlbManagement {
 
     // ------------------------------------------------------------------ flushes
 
-    /** {@link #flushTlbMmRange(int, TlbMm, long, long, int, boolean)} with a 4 KiB stride. */
+    /**
+     * {@link #flushTlbMmRange(int, TlbMm, long, long, int, boolean)} with a 4 KiB stride.
+     *
+     * @param cpu         the CPU that changed the page tables
+     * @param mm          the address space whose page tables changed
+     * @param start       the first address of the range
+     * @param end         the end of the range, exclusive, or {@link io.mmemu.tlb.Tlb#TLB_FLUSH_ALL}
+     * @param freedTables whether page tables were freed (then lazy CPUs must flush too)
+     */
     public void flushTlbMmRange(int cpu, TlbMm mm, long start, long end, boolean freedTables) {
         flushTlbMmRange(cpu, mm, start, end, Tlb.PAGE_SHIFT, freedTables);
     }
@@ -361,6 +457,13 @@ public final class TlbManagement {
      *       if it is in the mask); else if {@code mm} is loaded here, flush_tlb_func() locally.</li>
      *   <li>With {@link IpiDelivery#IMMEDIATE}, the targets handle their IPIs before this returns.</li>
      * </ol>
+     *
+     * @param cpu         the CPU that changed the page tables
+     * @param mm          the address space whose page tables changed
+     * @param start       the first address of the range
+     * @param end         the end of the range, exclusive, or {@link io.mmemu.tlb.Tlb#TLB_FLUSH_ALL}
+     * @param strideShift log2 of the stride: 12, 21 or 30 (4 KiB, 2 MiB or 1 GiB pages)
+     * @param freedTables whether page tables were freed (then lazy CPUs must flush too)
      */
     public void flushTlbMmRange(int cpu, TlbMm mm, long start, long end, int strideShift, boolean freedTables) {
         CpuTlbState s = cpu(cpu);
@@ -420,6 +523,9 @@ public final class TlbManagement {
      * Handles the flush IPIs queued for {@code cpu}, oldest first: flush_tlb_func() for each.
      * The emulator calls this at the CPU's scheduling points in {@link IpiDelivery#DEFERRED}
      * mode. Returns how many were handled.
+     *
+     * @param cpu the CPU taking its IPIs
+     * @return how many were handled
      */
     public int deliverIpis(int cpu) {
         CpuTlbState s = cpu(cpu);
@@ -428,7 +534,11 @@ public final class TlbManagement {
         return n;
     }
 
-    /** {@link #deliverIpis} for every CPU in order. Returns how many were handled. */
+    /**
+     * {@link #deliverIpis} for every CPU in order. Returns how many were handled.
+     *
+     * @return how many were handled
+     */
     public int deliverAllIpis() {
         int n = 0;
         for (int c = 0; c < cpus.length; c++) n += deliverIpis(c);
@@ -489,7 +599,11 @@ public final class TlbManagement {
 
     // ------------------------------------------------------------------ dump
 
-    /** Every CPU's bookkeeping and the live address spaces. */
+    /**
+     * Every CPU's bookkeeping and the live address spaces.
+     *
+     * @return the dump as text
+     */
     public String dump() {
         StringBuilder sb = new StringBuilder();
         sb.append("TLB management: ").append(cpus.length).append(" cpus, PCID ").append(pcid ? "on" : "off")
@@ -500,7 +614,11 @@ public final class TlbManagement {
         return sb.toString();
     }
 
-    /** The counters, system-wide then per CPU, one {@code name total cpu0 cpu1 ...} line each. */
+    /**
+     * The counters, system-wide then per CPU, one {@code name total cpu0 cpu1 ...} line each.
+     *
+     * @return the counters as text
+     */
     public String eventsDump() {
         StringBuilder sb = new StringBuilder();
         for (TlbEvent e : TlbEvent.values()) {

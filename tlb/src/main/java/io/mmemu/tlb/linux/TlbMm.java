@@ -33,12 +33,12 @@ public final class TlbMm {
         this.cpumask = new long[(nrCpus + 63) >>> 6];
     }
 
-    /** mm->context.ctx_id. */
+    /** {@return mm->context.ctx_id} */
     public long ctxId() {
         return ctxId;
     }
 
-    /** mm->context.tlb_gen: the latest generation (mm_tlb_gen in flush_tlb_func()). */
+    /** {@return mm->context.tlb_gen: the latest generation (mm_tlb_gen in flush_tlb_func())} */
     public long tlbGen() {
         return tlbGen;
     }
@@ -48,17 +48,22 @@ public final class TlbMm {
         return ++tlbGen;
     }
 
-    /** The PML4's physical address (__pa(mm->pgd)), without PCID bits. */
+    /** {@return the PML4's physical address (__pa(mm->pgd)), without PCID bits} */
     public long pgdPa() {
         return pgdPa;
     }
 
-    /** A name for dumps and findings ("init_mm", "mm 3", or what the caller gave). */
+    /** {@return a name for dumps and findings ("init_mm", "mm 3", or what the caller gave)} */
     public String label() {
         return label;
     }
 
-    /** cpumask_test_cpu(cpu, mm_cpumask(mm)). */
+    /**
+     * Models cpumask_test_cpu(cpu, mm_cpumask(mm)).
+     *
+     * @param cpu a CPU
+     * @return whether it is in the mask
+     */
     public boolean cpumaskTest(int cpu) {
         return (cpumask[cpu >>> 6] & 1L << cpu) != 0;
     }
@@ -71,7 +76,12 @@ public final class TlbMm {
         cpumask[cpu >>> 6] &= ~(1L << cpu);
     }
 
-    /** Whether some CPU other than {@code cpu} is in the mask: cpumask_any_but(mm_cpumask(mm), cpu) &lt; nr_cpu_ids. */
+    /**
+     * Whether some CPU other than {@code cpu} is in the mask: cpumask_any_but(mm_cpumask(mm), cpu) &lt; nr_cpu_ids.
+     *
+     * @param cpu a CPU
+     * @return whether another CPU is in the mask
+     */
     public boolean cpumaskAnyBut(int cpu) {
         for (int w = 0; w < cpumask.length; w++) {
             long bits = cpumask[w];
@@ -81,7 +91,7 @@ public final class TlbMm {
         return false;
     }
 
-    /** The CPUs in mm_cpumask, as Linux prints a cpulist ("0-1,3"; "" when empty). */
+    /** {@return the CPUs in mm_cpumask, as Linux prints a cpulist ("0-1,3"; "" when empty)} */
     public String cpumaskList() {
         StringBuilder sb = new StringBuilder();
         int n = cpumask.length * 64;

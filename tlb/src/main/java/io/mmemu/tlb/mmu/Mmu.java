@@ -61,6 +61,12 @@ public final class Mmu {
     private boolean fillEvicted;
 
     /**
+     * An MMU over one CPU's TLB, walking with {@code walker} and resolving faults through the
+     * address space's fault handler.
+     *
+     * @param tlb     the CPU's TLB hierarchy
+     * @param walker  the page walker
+     * @param control the paging controls the walks obey
      * @param watchEvictions remember whether a fill evicts a valid entry ({@link #takeFillEviction}):
      *     a front end that caches translations itself must then forget the evicted one too
      */
@@ -75,6 +81,8 @@ public final class Mmu {
      * Makes {@code mm} the address space that misses walk and faults are handled in, with its
      * page-table root as CR3: the walker's half of a context switch (the TLB's half, the PCID and
      * what it flushes, is switch_mm_irqs_off()'s, in {@link io.mmemu.tlb.linux.TlbManagement}).
+     *
+     * @param mm the address space to run
      */
     public void switchMm(MmStruct mm) {
         this.mm = mm;
@@ -85,6 +93,8 @@ public final class Mmu {
      * Translates a user-mode {@code access} ({@link io.mmemu.mm.pgtable.Access}) to {@code vaddr}:
      * TLB lookup, walk, page fault, walk again, TLB fill (see the class comment).
      *
+     * @param vaddr  the virtual address
+     * @param access the access type ({@link io.mmemu.mm.pgtable.Access})
      * @return the translation in the {@link WalkResult} layout, or {@link #FAULT} with the
      *     outcome in {@link #fault()}
      * @throws IllegalStateException when a handled fault still faults a third time (a model bug)
@@ -104,6 +114,8 @@ public final class Mmu {
      * whose lookup and fill the caller has already made (a front end that looks each instruction's
      * fetch up once, before it runs).
      *
+     * @param vaddr  the virtual address
+     * @param access the access type ({@link io.mmemu.mm.pgtable.Access})
      * @return the translation, or {@link #FAULT} with the outcome in {@link #fault()}
      */
     public long walkResolvingFaults(long vaddr, int access) {
@@ -115,6 +127,10 @@ public final class Mmu {
      * The hardware half alone: the TLB, on a miss a walk and the fill of a successful one. A fault
      * is not handled but returned as the walk's result ({@link WalkResult#isFault}), left to the
      * access itself; nothing is counted here.
+     *
+     * @param vaddr  the virtual address
+     * @param access the access type ({@link io.mmemu.mm.pgtable.Access})
+     * @return the translation or the walk's fault, as a walk result ({@link WalkResult} layout)
      */
     public long lookupOrWalk(long vaddr, int access) {
         int pcid = tlb.currentPcid();
@@ -160,6 +176,8 @@ public final class Mmu {
     /**
      * The outcome of the last access answered with {@link #FAULT}: a {@link FaultResult.Signal} or
      * {@link FaultResult.OutOfMemory}. Meaningless after an access that succeeded.
+     *
+     * @return the fault's outcome
      */
     public FaultResult fault() {
         return fault;
@@ -168,6 +186,8 @@ public final class Mmu {
     /**
      * Whether a fill by {@link #translate} evicted a valid entry (for capacity) since the last
      * call, and forgets it. Always false unless the MMU was built to watch evictions.
+     *
+     * @return whether a fill evicted a valid entry
      */
     public boolean takeFillEviction() {
         boolean evicted = fillEvicted;
@@ -175,7 +195,12 @@ public final class Mmu {
         return evicted;
     }
 
-    /** The value of one counter. */
+    /**
+     * The value of one counter.
+     *
+     * @param s the counter
+     * @return its value
+     */
     public long stat(MmuStat s) {
         return stats[s.ordinal()];
     }
