@@ -20,7 +20,7 @@ public final class PtRegs {
     /** orig_rax outside a syscall: entries that are not syscalls store -1 (so no restart happens). */
     public static final long NO_SYSCALL = -1;
 
-    /** General register r15, callee-saved in the C ABI; no syscall reads it. */
+    /** General register r15, callee-saved in the C ABI; not a syscall argument. */
     public long r15;
     /** General register r14, callee-saved. */
     public long r14;
