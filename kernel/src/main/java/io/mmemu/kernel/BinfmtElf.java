@@ -37,8 +37,14 @@ public final class BinfmtElf {
     /** setup_arg_pages()'s stack_expand. */
     static final long STACK_EXPAND = 131072;
 
-    /** The entry state of the new program. */
-    public record Loaded(MmStruct mm, long entry, long sp) {}
+    /**
+     * The entry state of the new program.
+     *
+     * @param mm    the new address space, not yet installed
+     * @param entry the relocated entry point, where start_thread() points rip
+     * @param sp    the initial stack pointer, pointing at argc
+     */
+    record Loaded(MmStruct mm, long entry, long sp) {}
 
     private BinfmtElf() {}
 

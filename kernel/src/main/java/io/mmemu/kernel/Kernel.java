@@ -72,7 +72,13 @@ public final class Kernel implements AutoCloseable {
     private BinfmtElf.Loaded pendingStart;
     private Task task;
 
-    /** The kernel of a machine set up as {@code options} says, on CPUs that {@code cpuFactory} makes. */
+    /**
+     * The kernel of a machine set up as {@code options} says, on CPUs that {@code cpuFactory} makes:
+     * reserves the RAM and boots the memory model, the TLB management and the CPUs, all idle.
+     *
+     * @param options    the machine's memory, seed, streams, CPUs and TLBs
+     * @param cpuFactory makes each CPU (Unicorn engines in the emulator, in-memory CPUs in tests)
+     */
     public Kernel(MachineOptions options, CpuFactory cpuFactory) {
         this.options = options;
         // Boot order: RAM and the zero page, then the TLB management (init_mm's PGD is the zero
@@ -134,25 +140,47 @@ public final class Kernel implements AutoCloseable {
         options.log().print("mmemu: stale TLB entries " + StaleTranslationChecker.describe(found));
     }
 
-    /** What the stale-translation checker found (with TlbOptions.checkTlb). */
+    /**
+     * What the stale-translation checker found (with TlbOptions.checkTlb).
+     *
+     * @return the stale translations found so far in this run, in the order found; empty without the checker
+     */
     public List<StaleTranslation> staleTranslations() {
         return staleTranslations;
     }
 
-    /** Linux's TLB management of this machine's CPUs. */
+    /**
+     * Linux's TLB management of this machine's CPUs.
+     *
+     * @return the machine's TLB management, which holds each CPU's TLB model
+     */
     public TlbManagement tlbManagement() {
         return tlbManagement;
     }
 
+    /**
+     * The machine's memory: physical memory, the page allocator, the SLUB caches and page tables.
+     *
+     * @return the memory model this kernel runs on
+     */
     public MmEnv env() {
         return env;
     }
 
-    /** Every CPU, in id order. */
+    /**
+     * Every CPU, in id order.
+     *
+     * @return the CPUs, unmodifiable
+     */
     public List<ArchCpu> cpus() {
         return List.of(cpus);
     }
 
+    /**
+     * The first program's task, as {@link #exec} made it.
+     *
+     * @return the task, or null before {@link #exec}
+     */
     public Task task() {
         return task;
     }
@@ -160,6 +188,12 @@ public final class Kernel implements AutoCloseable {
     /**
      * Models do_execve() of the first process: parses {@code program}, builds its address space
      * and makes it current on the CPU with the registers start_thread() sets.
+     *
+     * @param program the executable on the host
+     * @param argv    the arguments, argv[0] first (empty: argv[0] and AT_EXECFN become the program's path)
+     * @param envp    the environment, "NAME=value" strings
+     * @throws ElfFormatException when the file is not a static x86-64 executable mmemu can load
+     * @throws ExecFailure when execve() would fail: EACCES, ENOENT, ENOMEM, E2BIG, EFAULT
      */
     public void exec(Path program, List<String> argv, List<String> envp) throws ElfFormatException, ExecFailure {
         // do_open_execat(): the checks come before any read (reading a FIFO would block for ever).
@@ -279,7 +313,9 @@ public final class Kernel implements AutoCloseable {
 
     /**
      * Runs the tasks until none is left: the first program and whatever it forks or clones,
-     * scheduled as {@link Scheduler} describes. Returns how the first program ended.
+     * scheduled as the scheduler's design essay describes.
+     *
+     * @return how the first program ended
      */
     public RunOutcome run() {
         return scheduler.run(task);
@@ -289,6 +325,8 @@ public final class Kernel implements AutoCloseable {
      * Stops the run once {@code n} instructions (over all CPUs, counted exactly, so the same run
      * stops at the same point every time) have executed; {@link #run} then returns with every
      * task killed and {@link #stopCause} INSTRUCTION_LIMIT. Turns instruction counting on.
+     *
+     * @param n the instruction budget of the whole run
      */
     public void setMaxInstructions(long n) {
         runLimits.setMaxInstructions(n);
@@ -307,33 +345,57 @@ public final class Kernel implements AutoCloseable {
         runLimits.requestStop();
     }
 
-    /** Why the run was cut short, or null when its tasks ended by themselves. */
+    /**
+     * Why the run was cut short.
+     *
+     * @return the cause, or null when its tasks ended by themselves
+     */
     public StopCause stopCause() {
         return runLimits.cause();
     }
 
-    /** Instructions executed on all CPUs so far, or -1 when they are not counted. */
+    /**
+     * Instructions executed on all CPUs so far.
+     *
+     * @return the count, or -1 when they are not counted
+     */
     public long instructions() {
         return runLimits.instructions();
     }
 
-    /** kernel.threads-max: the most tasks this machine holds at once. */
+    /**
+     * kernel.threads-max: the most tasks this machine holds at once.
+     *
+     * @return the limit, derived from the machine's RAM as set_max_threads() does
+     */
     public int maxThreads() {
         return procs.maxThreads();
     }
 
-    /** Frames in use that no process owns: page-cache pages of the program and the zero page excluded. */
+    /**
+     * Frames in use that no process owns: page-cache pages of the program and the zero page excluded.
+     *
+     * @return the page allocator's managed pages minus its free pages, in 4 KiB frames
+     */
     public long framesInUse() {
         PageAllocator a = env.allocator();
         return a.nrManagedPages() - a.nrFreePages();
     }
 
-    /** Tasks the machine keeps an entry for: live ones, zombies, and those gone since the scheduler last looked. */
+    /**
+     * Tasks the machine keeps an entry for: live ones, zombies, and those gone since the scheduler last looked.
+     *
+     * @return the number of entries
+     */
     public int tasksKept() {
         return procs.all().size();
     }
 
-    /** The guest's file namespace (its tmpfs holds pages after a run). */
+    /**
+     * The guest's file namespace (its tmpfs holds pages after a run).
+     *
+     * @return the namespace, the same for the machine's whole life
+     */
     public Vfs vfs() {
         return vfs;
     }

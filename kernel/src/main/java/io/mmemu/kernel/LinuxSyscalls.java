@@ -82,7 +82,8 @@ public final class LinuxSyscalls implements SyscallHandler {
     /** Runs the stale-translation checker after a TLB-changing syscall, named (off: does nothing). */
     private Consumer<String> tlbChecker = op -> {};
 
-    public LinuxSyscalls(UserAccess uaccess, Vfs vfs, InputStream stdin, OutputStream stdout, OutputStream stderr,
+    /** The syscall layer of a {@link Kernel}, over its processes, its file namespace and the guest's streams. */
+    LinuxSyscalls(UserAccess uaccess, Vfs vfs, InputStream stdin, OutputStream stdout, OutputStream stderr,
             PrintStream log, boolean verbose, Processes procs, Exec exec) {
         this.uaccess = uaccess;
         this.procs = procs;

@@ -18,15 +18,25 @@ import io.mmemu.mm.task.Task;
  * <p>Every call comes from the one thread that drives the machine.
  */
 public interface ArchCpu extends AutoCloseable {
-    /** The CPU's number, 0 to the machine's CPU count - 1. */
+    /**
+     * The CPU's number (smp_processor_id()).
+     *
+     * @return 0 to the machine's CPU count - 1
+     */
     int id();
 
-    /** The task running here, or null when the CPU is idle. */
+    /**
+     * The task running here (the CPU's {@code current}).
+     *
+     * @return the task, or null when the CPU is idle
+     */
     Task current();
 
     /**
      * Makes {@code task} current and loads its mm (switch_mm_irqs_off()); its registers are
      * loaded separately ({@link ArchRegs#set} or {@link ArchRegs.Context#restore}).
+     *
+     * @param task the task to run next on this CPU
      */
     void switchTo(Task task);
 
@@ -38,22 +48,37 @@ public interface ArchCpu extends AutoCloseable {
      * {@code quantum} is positive, until about that many instructions have run (0: no limit).
      * The CPU calls the kernel ({@link SyscallHandler}) for syscalls, faults and every return to
      * user mode on the way.
+     *
+     * @param quantum about how many instructions to run before a timer tick preempts the task; 0 for no limit
+     * @return how the run ended
      */
     RunOutcome run(long quantum);
 
     /** The current task gives up the CPU at its next return to user mode (it sleeps or yields). */
     void requestReschedule();
 
-    /** Whether {@link #requestReschedule} was called since the current run began. */
+    /**
+     * Whether {@link #requestReschedule} was called since the current run began (TIF_NEED_RESCHED).
+     *
+     * @return true when the current task is to give up the CPU
+     */
     boolean rescheduleRequested();
 
-    /** Instructions executed so far, or -1 when this CPU does not count them. */
+    /**
+     * Instructions executed so far, over all runs of this CPU.
+     *
+     * @return the count, or -1 when this CPU does not count them
+     */
     long instructions();
 
     /** Counts instructions from now on (a no-op when it already does); only between runs. */
     void countInstructions();
 
-    /** The registers of the task running here (or last run here). */
+    /**
+     * The registers of the task running here (or last run here).
+     *
+     * @return this CPU's register access, the same object every time
+     */
     ArchRegs regs();
 
     /** Frees the CPU. */

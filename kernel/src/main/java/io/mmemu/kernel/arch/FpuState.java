@@ -15,9 +15,17 @@ public final class FpuState {
     /** MXCSR_DEFAULT: round to nearest, every SSE exception masked. */
     public static final int MXCSR_INIT = 0x1f80;
 
-    public int fpcw, fpsw, mxcsr;
+    /** The x87 control word (FCW): rounding, precision and exception masks. */
+    public int fpcw;
+    /** The x87 status word (FSW): exception flags and the top-of-stack pointer. */
+    public int fpsw;
+    /** The SSE control and status register: rounding, masks and sticky exception flags. */
+    public int mxcsr;
     /** XMM0-15, low quadword then high: XMMn is {@code xmm[2n]} (bits 0-63) and {@code xmm[2n + 1]}. */
     public final long[] xmm = new long[32];
+
+    /** A state all zero (not even a valid FCW): {@link #init()} or a CPU fills it. */
+    public FpuState() {}
 
     /**
      * Models fpstate_init_fx() for a task that starts afresh (execve's fpu_flush_thread()): FCW
@@ -31,7 +39,11 @@ public final class FpuState {
         Arrays.fill(xmm, 0);
     }
 
-    /** Copies every field of {@code o} (fpu_clone(): a child starts with its parent's state). */
+    /**
+     * Copies every field of {@code o} (fpu_clone(): a child starts with its parent's state).
+     *
+     * @param o the state to copy
+     */
     public void copyFrom(FpuState o) {
         fpcw = o.fpcw;
         fpsw = o.fpsw;
@@ -39,7 +51,11 @@ public final class FpuState {
         System.arraycopy(o.xmm, 0, xmm, 0, xmm.length);
     }
 
-    /** A copy of this state. */
+    /**
+     * A copy of this state.
+     *
+     * @return a new, independent instance with every field equal
+     */
     public FpuState copy() {
         FpuState c = new FpuState();
         c.copyFrom(this);

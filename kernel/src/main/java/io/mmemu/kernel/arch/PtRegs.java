@@ -20,14 +20,57 @@ public final class PtRegs {
     /** orig_rax outside a syscall: entries that are not syscalls store -1 (so no restart happens). */
     public static final long NO_SYSCALL = -1;
 
-    public long r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi;
+    /** General register r15, callee-saved in the C ABI; not a syscall argument. */
+    public long r15;
+    /** General register r14, callee-saved. */
+    public long r14;
+    /** General register r13, callee-saved. */
+    public long r13;
+    /** General register r12, callee-saved. */
+    public long r12;
+    /** The frame pointer (a general register), callee-saved. */
+    public long rbp;
+    /** General register rbx, callee-saved. */
+    public long rbx;
+    /** At a syscall, the RFLAGS the {@code syscall} instruction saved (sysretq restores them from it). */
+    public long r11;
+    /** A syscall's fourth argument (rcx is taken by the {@code syscall} instruction). */
+    public long r10;
+    /** A syscall's sixth argument. */
+    public long r9;
+    /** A syscall's fifth argument. */
+    public long r8;
+    /** General register rax: where a syscall's result (a value or -errno) goes; {@link #origRax} keeps the number. */
+    public long rax;
+    /** At a syscall, the return address the {@code syscall} instruction saved (equal to {@link #rip}). */
+    public long rcx;
+    /** A syscall's third argument. */
+    public long rdx;
+    /** A syscall's second argument. */
+    public long rsi;
+    /** A syscall's first argument. */
+    public long rdi;
     /** The syscall number at a syscall entry (rax then takes the return value), else {@link #NO_SYSCALL}. */
     public long origRax = NO_SYSCALL;
-    public long rip, eflags, rsp;
-    /** thread_struct.fsbase and gsbase: the FS and GS segment bases (TLS). */
-    public long fsBase, gsBase;
+    /** The user instruction pointer: where the task resumes (after the syscall instruction, at a syscall). */
+    public long rip;
+    /** RFLAGS of the user context (pt_regs->flags). */
+    public long eflags;
+    /** The user stack pointer. */
+    public long rsp;
+    /** thread_struct.fsbase: the FS segment base, the thread pointer of x86-64 TLS (arch_prctl(ARCH_SET_FS)). */
+    public long fsBase;
+    /** thread_struct.gsbase: the GS segment base (arch_prctl(ARCH_SET_GS)); 0 for most programs. */
+    public long gsBase;
 
-    /** Copies every field of {@code o} (copy_thread() starts a child from its parent's registers). */
+    /** Registers all zero, with {@link #origRax} {@link #NO_SYSCALL}: a CPU fills them. */
+    public PtRegs() {}
+
+    /**
+     * Copies every field of {@code o} (copy_thread() starts a child from its parent's registers).
+     *
+     * @param o the registers to copy
+     */
     public void copyFrom(PtRegs o) {
         r15 = o.r15;
         r14 = o.r14;
@@ -52,7 +95,11 @@ public final class PtRegs {
         gsBase = o.gsBase;
     }
 
-    /** A copy of these registers. */
+    /**
+     * A copy of these registers.
+     *
+     * @return a new, independent instance with every field equal
+     */
     public PtRegs copy() {
         PtRegs c = new PtRegs();
         c.copyFrom(this);

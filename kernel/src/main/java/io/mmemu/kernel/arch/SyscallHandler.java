@@ -11,22 +11,35 @@ public interface SyscallHandler {
      * {@code syscall} instruction's hook), so the CPU loads back only {@code rax}, {@code rcx},
      * {@code r11} and, when they changed, {@code fsBase} and {@code gsBase}: work that moves
      * {@code rip} (restart, sigreturn, execve, signal delivery) waits for {@link #exitToUserMode}.
-     * Must not allocate on its common paths. Returns true when the CPU must stop its run so that
-     * the kernel gets there (the task exited, sleeps, or has work pending).
+     * Must not allocate on its common paths.
+     *
+     * @param cpu  the CPU the syscall runs on
+     * @param task the calling task, current on {@code cpu}
+     * @param regs the task's registers at the syscall, which the kernel changes in place
+     * @return true when the CPU must stop its run so that the kernel gets to {@link #exitToUserMode} (the task
+     *         exited, sleeps, or has work pending)
      */
     boolean syscall(ArchCpu cpu, Task task, PtRegs regs);
 
     /**
      * A fault the task caused and the model could not resolve (force_sig_fault()): {@code trapno}
      * is the x86 exception vector (14 for a page fault), {@code ip} the faulting instruction.
+     *
+     * @param task   the faulting task
+     * @param signal the signal the fault raises, with its si_code and address
+     * @param trapno the x86 exception vector
+     * @param ip     the address of the faulting instruction
      */
     void forceSigFault(Task task, io.mmemu.mm.fault.FaultResult.Signal signal, int trapno, long ip);
 
     /**
      * Models exit_to_user_mode(), called by the CPU whenever its run stopped and before it runs
      * the task again: deferred work of the last syscall (restart, rt_sigreturn, execve) and the
-     * delivery of pending signals, which may point the registers at a handler. Returns 0, or the
-     * signal whose default action kills the task.
+     * delivery of pending signals, which may point the registers at a handler.
+     *
+     * @param cpu  the CPU about to run the task
+     * @param task the task, current on {@code cpu}
+     * @return 0, or the signal whose default action kills the task
      */
     int exitToUserMode(ArchCpu cpu, Task task);
 
@@ -34,9 +47,18 @@ public interface SyscallHandler {
      * Models pagefault_out_of_memory() → out_of_memory(): a page fault of {@code task} found no
      * memory. The kernel picks the process with the highest badness and sends it SIGKILL; the
      * faulting task then retries its fault (or dies, if it was the one chosen).
+     *
+     * @param cpu  the CPU of the fault
+     * @param task the task whose page fault found no memory
      */
     void outOfMemory(ArchCpu cpu, Task task);
 
-    /** The siginfo of the signal that killed the task, for the report. */
+    /**
+     * The siginfo of the signal that killed the task, for the report.
+     *
+     * @param task  the killed task
+     * @param signo the fatal signal's number
+     * @return the signal's siginfo as it was queued, or an SI_KERNEL one when none was
+     */
     io.mmemu.mm.task.SigInfo killInfo(Task task, int signo);
 }

@@ -4,6 +4,12 @@ package io.mmemu.kernel.elf;
 public final class ArgumentListTooLongException extends Exception {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * The failure, with which limit the strings broke.
+     *
+     * @param message names the limit exceeded (MAX_ARG_STRLEN for one string, bprm_stack_limits()'s for all) and by
+     *                what
+     */
     public ArgumentListTooLongException(String message) {
         super(message);
     }

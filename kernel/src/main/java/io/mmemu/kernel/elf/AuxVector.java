@@ -44,31 +44,62 @@ public record AuxVector(long sysinfoEhdr, long minsigstksz, long hwcap, long pag
     /**
      * The vector for a static executable loaded with {@code loadBias} (0 for ET_EXEC), running as
      * root with no vDSO, no CPU features declared and no rseq; refine with the with-methods.
+     *
+     * @param image    the parsed executable
+     * @param loadBias what the loader added to its addresses: 0 for ET_EXEC, the ET_DYN base otherwise
+     * @return the vector with AT_PHDR and AT_ENTRY relocated
      */
     public static AuxVector forImage(ElfImage image, long loadBias) {
         return new AuxVector(0, 0, 0, PageTypes.PAGE_SIZE /* ELF_EXEC_PAGESIZE */, CLOCKS_PER_SEC, image.phdrVaddr() + loadBias, image.phent(),
                 image.phnum(), 0, 0, image.entry() + loadBias, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
-    /** A copy with the emulated CPU's AT_HWCAP, AT_HWCAP2 and AT_MINSIGSTKSZ. */
+    /**
+     * A copy with the emulated CPU's AT_HWCAP, AT_HWCAP2 and AT_MINSIGSTKSZ.
+     *
+     * @param newHwcap       AT_HWCAP: CPUID.1:EDX
+     * @param newHwcap2      AT_HWCAP2: elf_hwcap2's bits
+     * @param newMinsigstksz AT_MINSIGSTKSZ in bytes
+     * @return the new vector
+     */
     public AuxVector withCpu(long newHwcap, long newHwcap2, long newMinsigstksz) {
         return new AuxVector(sysinfoEhdr, newMinsigstksz, newHwcap, pagesz, clktck, phdr, phent, phnum, base, flags,
                 entry, uid, euid, gid, egid, secure, newHwcap2, rseqFeatureSize, rseqAlign);
     }
 
-    /** A copy with the process credentials. */
+    /**
+     * A copy with the process credentials.
+     *
+     * @param newUid  AT_UID
+     * @param newEuid AT_EUID
+     * @param newGid  AT_GID
+     * @param newEgid AT_EGID
+     * @return the new vector
+     */
     public AuxVector withCredentials(long newUid, long newEuid, long newGid, long newEgid) {
         return new AuxVector(sysinfoEhdr, minsigstksz, hwcap, pagesz, clktck, phdr, phent, phnum, base, flags,
                 entry, newUid, newEuid, newGid, newEgid, secure, hwcap2, rseqFeatureSize, rseqAlign);
     }
 
-    /** A copy with a vDSO at {@code newSysinfoEhdr} (0: none). */
+    /**
+     * A copy with a vDSO.
+     *
+     * @param newSysinfoEhdr the vDSO's address, or 0 for none (the entry is then left out)
+     * @return the new vector
+     */
     public AuxVector withSysinfoEhdr(long newSysinfoEhdr) {
         return new AuxVector(newSysinfoEhdr, minsigstksz, hwcap, pagesz, clktck, phdr, phent, phnum, base, flags,
                 entry, uid, euid, gid, egid, secure, hwcap2, rseqFeatureSize, rseqAlign);
     }
 
-    /** A copy announcing rseq(2) support (0, 0: none); only once the emulator implements rseq. */
+    /**
+     * A copy announcing rseq(2) support; only once the emulator implements rseq.
+     *
+     * @param newFeatureSize AT_RSEQ_FEATURE_SIZE, or 0 for no rseq
+     * @param newAlign       AT_RSEQ_ALIGN, 0 exactly when {@code newFeatureSize} is
+     * @return the new vector
+     * @throws IllegalArgumentException when one of the two is 0 and the other is not
+     */
     public AuxVector withRseq(long newFeatureSize, long newAlign) {
         if ((newFeatureSize == 0) != (newAlign == 0)) {
             throw new IllegalArgumentException("rseq feature size and alignment go together "
@@ -83,6 +114,11 @@ public record AuxVector(long sysinfoEhdr, long minsigstksz, long hwcap, long pag
      * (AT_SYSINFO_EHDR if there is a vDSO, AT_MINSIGSTKSZ), then the generic ones, ending with
      * AT_NULL. x86 defines ELF_PLATFORM ("x86_64") and ELF_HWCAP2 but no ELF_BASE_PLATFORM and
      * no AT_HWCAP3/4; AT_EXECFD only appears for binfmt_misc, which mmemu does not model.
+     *
+     * @param randomAddr   AT_RANDOM: where the 16 random bytes lie on the stack
+     * @param execfnAddr   AT_EXECFN: where the file name string lies on the stack
+     * @param platformAddr AT_PLATFORM: where the "x86_64" string lies on the stack
+     * @return the entries, AT_NULL last, unmodifiable
      */
     public List<AuxEntry> entries(long randomAddr, long execfnAddr, long platformAddr) {
         List<AuxEntry> e = new ArrayList<>(24);

@@ -36,18 +36,37 @@ public final class ElfFormatException extends Exception {
         MALFORMED
     }
 
+    /** The family of the problem, for callers that react to it. */
     private final Reason reason;
 
+    /**
+     * A file rejected for {@code reason}.
+     *
+     * @param reason  the family of the problem
+     * @param message one line naming the problem, for people
+     */
     public ElfFormatException(Reason reason, String message) {
         super(message);
         this.reason = reason;
     }
 
+    /**
+     * A file rejected for {@code reason}, with the exception that revealed it.
+     *
+     * @param reason  the family of the problem
+     * @param message one line naming the problem, for people
+     * @param cause   the I/O error or parser failure behind it
+     */
     public ElfFormatException(Reason reason, String message, Throwable cause) {
         super(message, cause);
         this.reason = reason;
     }
 
+    /**
+     * What is wrong with the file.
+     *
+     * @return the family of the problem, never null
+     */
     public Reason reason() {
         return reason;
     }

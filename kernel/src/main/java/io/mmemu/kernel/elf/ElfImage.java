@@ -50,7 +50,13 @@ public final class ElfImage {
         this.hasTls = hasTls;
     }
 
-    /** Reads and parses {@code file}; every problem, I/O included, is an ElfFormatException. */
+    /**
+     * Reads and parses {@code file}; every problem, I/O included, is an ElfFormatException.
+     *
+     * @param file the executable on the host
+     * @return the parsed image, holding a snapshot of the file
+     * @throws ElfFormatException when the file cannot be read or is not a static x86-64 executable mmemu can load
+     */
     public static ElfImage parse(Path file) throws ElfFormatException {
         Objects.requireNonNull(file, "file");
         byte[] contents;
@@ -72,7 +78,13 @@ public final class ElfImage {
         return ElfImageParser.parse(contents, file);
     }
 
-    /** Parses an executable held in memory (the array is copied). */
+    /**
+     * Parses an executable held in memory (the array is copied).
+     *
+     * @param contents the whole file
+     * @return the parsed image, with no {@link #path()}
+     * @throws ElfFormatException when the bytes are not a static x86-64 executable mmemu can load
+     */
     public static ElfImage parse(byte[] contents) throws ElfFormatException {
         Objects.requireNonNull(contents, "contents");
         return ElfImageParser.parse(contents.clone(), null);
@@ -82,21 +94,38 @@ public final class ElfImage {
         return new ElfFormatException(ElfFormatException.Reason.UNREADABLE, "cannot read file: " + why, cause);
     }
 
-    /** The file this image was read from; empty for {@link #parse(byte[])}. */
+    /**
+     * The file this image was read from.
+     *
+     * @return the host path, or empty for {@link #parse(byte[])}
+     */
     public Optional<Path> path() {
         return Optional.ofNullable(path);
     }
 
+    /**
+     * e_type: whether the loader maps the image where it says or at a load bias.
+     *
+     * @return {@link ElfType#EXEC} or {@link ElfType#DYN} (a static PIE)
+     */
     public ElfType type() {
         return type;
     }
 
-    /** e_entry, unrelocated. */
+    /**
+     * e_entry, unrelocated.
+     *
+     * @return the entry point's address as the file gives it
+     */
     public long entry() {
         return entry;
     }
 
-    /** The PT_LOAD segments in file order (never empty). */
+    /**
+     * The PT_LOAD segments in file order.
+     *
+     * @return the segments, never empty, unmodifiable
+     */
     public List<LoadSegment> loadSegments() {
         return loadSegments;
     }
@@ -106,32 +135,54 @@ public final class ElfImage {
      * kernel computes it since 5.18: e_phoff translated through the (last) PT_LOAD whose file bytes
      * contain it; PT_PHDR is not consulted. 0 when no PT_LOAD contains the table, which is what the
      * kernel passes then.
+     *
+     * @return the table's unrelocated address, or 0
      */
     public long phdrVaddr() {
         return phdrVaddr;
     }
 
-    /** e_phentsize (always 56 once parsed). */
+    /**
+     * e_phentsize.
+     *
+     * @return the size of one program header in bytes: always 56 once parsed
+     */
     public int phent() {
         return phent;
     }
 
-    /** e_phnum. */
+    /**
+     * e_phnum.
+     *
+     * @return the number of program headers, PT_LOAD or not
+     */
     public int phnum() {
         return phnum;
     }
 
-    /** PT_GNU_STACK as the kernel reads it. */
+    /**
+     * PT_GNU_STACK as the kernel reads it.
+     *
+     * @return what the program asks of its stack's execute permission
+     */
     public ExecutableStack executableStack() {
         return executableStack;
     }
 
-    /** Whether the stack must be mapped executable: only with PT_GNU_STACK PF_X on x86-64. */
+    /**
+     * Whether the stack must be mapped executable.
+     *
+     * @return true only with PT_GNU_STACK PF_X, as on x86-64
+     */
     public boolean stackExecutable() {
         return executableStack == ExecutableStack.ENABLE_X;
     }
 
-    /** Whether there is a PT_TLS segment. */
+    /**
+     * Whether there is a PT_TLS segment.
+     *
+     * @return true when the program has thread-local storage to set up
+     */
     public boolean hasTls() {
         return hasTls;
     }
@@ -139,12 +190,18 @@ public final class ElfImage {
     /**
      * Models total_mapping_size(), fs/binfmt_elf.c: highest p_vaddr + p_memsz minus the lowest
      * page-aligned p_vaddr over all PT_LOADs (not page-aligned at the top; elf_map() does that).
+     *
+     * @return the size in bytes of the range the image's mappings span
      */
     public long totalMappingSize() {
         return elfBrk() - mappingStart();
     }
 
-    /** The lowest PT_LOAD p_vaddr, rounded down to a page (ELF_PAGESTART). */
+    /**
+     * The lowest PT_LOAD p_vaddr, rounded down to a page (ELF_PAGESTART).
+     *
+     * @return the start of the image's mappings, unrelocated
+     */
     public long mappingStart() {
         long min = -1L;
         for (LoadSegment s : loadSegments) {
@@ -156,7 +213,11 @@ public final class ElfImage {
         return min;
     }
 
-    /** {@link #elfBrk()} rounded up to a page (ELF_PAGEALIGN): the end of the image's mappings. */
+    /**
+     * {@link #elfBrk()} rounded up to a page (ELF_PAGEALIGN).
+     *
+     * @return the end of the image's mappings, unrelocated
+     */
     public long mappingEnd() {
         return (elfBrk() + ElfImageParser.ELF_MIN_ALIGN - 1) & -ElfImageParser.ELF_MIN_ALIGN;
     }
@@ -165,6 +226,8 @@ public final class ElfImage {
      * The kernel's elf_brk before page alignment: the highest p_vaddr + p_memsz of any PT_LOAD,
      * unrelocated. mm->start_brk is ELF_PAGEALIGN(elf_brk + load_bias) for ET_EXEC; see the
      * package documentation for static PIE.
+     *
+     * @return the end of the highest segment in memory, unrelocated
      */
     public long elfBrk() {
         long max = 0;
@@ -180,6 +243,8 @@ public final class ElfImage {
      * Models maximum_alignment(), fs/binfmt_elf.c: the largest power-of-two p_align of the
      * PT_LOADs rounded up to a page; 0 when none is a power of two (the kernel's "at least one
      * page" is ELF_PAGEALIGN(0) = 0 then). Above a page, a static PIE's load bias is aligned to it.
+     *
+     * @return the alignment in bytes, a multiple of the page size, or 0
      */
     public long maximumAlignment() {
         long alignment = 0;
@@ -192,12 +257,22 @@ public final class ElfImage {
         return (alignment + ElfImageParser.ELF_MIN_ALIGN - 1) & -ElfImageParser.ELF_MIN_ALIGN;
     }
 
-    /** The size of the file in bytes. */
+    /**
+     * The size of the file.
+     *
+     * @return the file's length in bytes
+     */
     public long fileSize() {
         return file.length;
     }
 
-    /** A read-only little-endian view of a segment's p_filesz file bytes. */
+    /**
+     * A read-only little-endian view of a segment's p_filesz file bytes.
+     *
+     * @param segment one of {@link #loadSegments()}
+     * @return a buffer over the snapshot, positioned at the segment's first byte
+     * @throws IllegalArgumentException when the segment is not one of this image's
+     */
     public ByteBuffer contents(LoadSegment segment) {
         if (!loadSegments.contains(segment)) {
             throw new IllegalArgumentException(
@@ -211,6 +286,13 @@ public final class ElfImage {
     /**
      * Copies {@code length} file bytes starting at {@code fileOffset} into {@code dst}, reading
      * zeros past the end of the file, as a page-cache read of a file's last page does.
+     *
+     * @param fileOffset the offset in the file of the first byte, not negative
+     * @param dst        the destination array
+     * @param dstOffset  the index in {@code dst} of the first byte
+     * @param length     the number of bytes to fill in {@code dst}
+     * @throws IllegalArgumentException when {@code fileOffset} is negative
+     * @throws IndexOutOfBoundsException when the range does not fit in {@code dst}
      */
     public void readFile(long fileOffset, byte[] dst, int dstOffset, int length) {
         if (fileOffset < 0) {

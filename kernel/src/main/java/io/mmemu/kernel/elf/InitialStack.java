@@ -71,7 +71,18 @@ public final class InitialStack {
         this.auxv = auxv;
     }
 
-    /** {@link #build(long, List, List, String, byte[], AuxVector, long)} with the default 8 MiB stack rlimit. */
+    /**
+     * {@link #build(long, List, List, String, byte[], AuxVector, long)} with the default 8 MiB stack rlimit.
+     *
+     * @param stackTop the page-aligned top of the stack VMA
+     * @param argv     the arguments, argv[0] first; strings must not contain NUL
+     * @param envp     the environment, "NAME=value" strings
+     * @param execfn   bprm->filename, the path given to execve(); AT_EXECFN points at it
+     * @param random16 the 16 AT_RANDOM bytes, from the run's seeded generator
+     * @param aux      the auxiliary vector's values
+     * @return the laid-out stack
+     * @throws ArgumentListTooLongException where execve() would fail with E2BIG
+     */
     public static InitialStack build(long stackTop, List<String> argv, List<String> envp, String execfn,
             byte[] random16, AuxVector aux) throws ArgumentListTooLongException {
         return build(stackTop, argv, envp, execfn, random16, aux, STK_LIM);
@@ -87,6 +98,7 @@ public final class InitialStack {
      * @param random16   the 16 AT_RANDOM bytes, from the run's seeded generator
      * @param aux        the auxiliary vector's values
      * @param stackRlimit RLIMIT_STACK's soft limit, which bounds the strings
+     * @return the laid-out stack
      * @throws ArgumentListTooLongException where execve() would fail with E2BIG
      */
     public static InitialStack build(long stackTop, List<String> argv, List<String> envp, String execfn,
@@ -235,66 +247,119 @@ public final class InitialStack {
         return p;
     }
 
-    /** The initial stack pointer (rsp at the entry point), 16-byte aligned; it points at argc. */
+    /**
+     * The initial stack pointer (rsp at the entry point).
+     *
+     * @return the address of argc, 16-byte aligned
+     */
     public long sp() {
         return sp;
     }
 
-    /** The lowest address {@link #bytes()} covers: {@link #sp()}. */
+    /**
+     * The lowest address {@link #bytes()} covers.
+     *
+     * @return {@link #sp()}
+     */
     public long low() {
         return sp;
     }
 
+    /**
+     * The top of the stack VMA, as {@code build} got it.
+     *
+     * @return the first address above the stack, page aligned
+     */
     public long stackTop() {
         return stackTop;
     }
 
-    /** The stack's contents for [low(), stackTop()), a copy. */
+    /**
+     * The stack's contents, to copy into the guest's stack pages.
+     *
+     * @return a copy of the bytes of [low(), stackTop())
+     */
     public byte[] bytes() {
         return bytes.clone();
     }
 
-    /** argc as written (1 for an empty argv). */
+    /**
+     * argc as written.
+     *
+     * @return the number of arguments: 1 for an empty argv
+     */
     public int argc() {
         return argc;
     }
 
-    /** mm->arg_start: argv[0]'s string. */
+    /**
+     * mm->arg_start, for /proc/PID/cmdline.
+     *
+     * @return the address of argv[0]'s string
+     */
     public long argStart() {
         return argStart;
     }
 
-    /** mm->arg_end, which is also mm->env_start. */
+    /**
+     * mm->arg_end, which is also mm->env_start.
+     *
+     * @return the address just past the last argument's NUL
+     */
     public long argEnd() {
         return argEnd;
     }
 
-    /** mm->env_start. */
+    /**
+     * mm->env_start, for /proc/PID/environ.
+     *
+     * @return the address of envp[0]'s string: {@link #argEnd()}
+     */
     public long envStart() {
         return argEnd;
     }
 
-    /** mm->env_end. */
+    /**
+     * mm->env_end.
+     *
+     * @return the address just past the last environment string's NUL
+     */
     public long envEnd() {
         return envEnd;
     }
 
-    /** AT_EXECFN: the address of the execfn string. */
+    /**
+     * AT_EXECFN.
+     *
+     * @return the address of the execfn string
+     */
     public long execfn() {
         return execfn;
     }
 
-    /** AT_PLATFORM: the address of "x86_64". */
+    /**
+     * AT_PLATFORM.
+     *
+     * @return the address of the string "x86_64"
+     */
     public long platform() {
         return platform;
     }
 
-    /** AT_RANDOM: the address of the 16 random bytes. */
+    /**
+     * AT_RANDOM.
+     *
+     * @return the address of the 16 random bytes
+     */
     public long random() {
         return random;
     }
 
-    /** The auxiliary vector as written, AT_NULL last: mm->saved_auxv, for /proc/pid/auxv. */
+    /**
+     * The auxiliary vector as written: mm->saved_auxv, for /proc/pid/auxv.
+     *
+     * @return the entries, AT_NULL last
+     */
     public List<AuxEntry> auxv() {
         return auxv;
     }

@@ -12,23 +12,45 @@ package io.mmemu.kernel.elf;
  * @param prot       PROT_READ | PROT_WRITE | PROT_EXEC from PF_R, PF_W, PF_X
  */
 public record LoadSegment(int index, long vaddr, long memsz, long fileOffset, long filesz, long align, int prot) {
+    /** mmap()'s PROT_READ: the segment may be read (from PF_R). */
     public static final int PROT_READ = 1;
+    /** mmap()'s PROT_WRITE: the segment may be written (from PF_W). */
     public static final int PROT_WRITE = 2;
+    /** mmap()'s PROT_EXEC: the segment may be executed (from PF_X). */
     public static final int PROT_EXEC = 4;
 
+    /**
+     * Whether the segment is mapped readable.
+     *
+     * @return whether {@code prot} has {@link #PROT_READ}
+     */
     public boolean read() {
         return (prot & PROT_READ) != 0;
     }
 
+    /**
+     * Whether the segment is mapped writable.
+     *
+     * @return whether {@code prot} has {@link #PROT_WRITE}
+     */
     public boolean write() {
         return (prot & PROT_WRITE) != 0;
     }
 
+    /**
+     * Whether the segment is mapped executable.
+     *
+     * @return whether {@code prot} has {@link #PROT_EXEC}
+     */
     public boolean exec() {
         return (prot & PROT_EXEC) != 0;
     }
 
-    /** The first address after the segment in memory: vaddr + memsz. */
+    /**
+     * The first address after the segment in memory.
+     *
+     * @return vaddr + memsz, unrelocated
+     */
     public long end() {
         return vaddr + memsz;
     }

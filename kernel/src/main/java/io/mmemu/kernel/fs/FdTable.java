@@ -27,6 +27,11 @@ public final class FdTable {
     /** Called when an open file loses its last descriptor (__fput()): pipes notice closed ends. */
     private final java.util.function.Consumer<OpenFile> onRelease;
 
+    /**
+     * An empty table, as a new process's before it opens its standard streams.
+     *
+     * @param onRelease called with an open file when its last descriptor closes (__fput())
+     */
     public FdTable(java.util.function.Consumer<OpenFile> onRelease) {
         this.onRelease = onRelease;
     }
@@ -35,12 +40,23 @@ public final class FdTable {
         if (f.put()) onRelease.accept(f);
     }
 
-    /** Installs {@code f} at the lowest free descriptor below {@code end} (alloc_fd(), fd_install()); -EMFILE when none is left. */
+    /**
+     * Installs {@code f} at the lowest free descriptor below {@code end} (alloc_fd(), fd_install()).
+     *
+     * @param f           the open file, referenced once more
+     * @param closeOnExec the descriptor's FD_CLOEXEC flag
+     * @param end         one past the highest descriptor allowed: RLIMIT_NOFILE's soft limit
+     * @return the new descriptor, or -EMFILE when none is left below {@code end}
+     */
     public int install(OpenFile f, boolean closeOnExec, int end) {
         return installFrom(0, f, closeOnExec, end);
     }
 
-    /** dup_fd() for fork: the same open files (shared offsets), each referenced once more. */
+    /**
+     * Models dup_fd() for fork: the same open files (shared offsets), each referenced once more.
+     *
+     * @return the child's table, with the same descriptors and close-on-exec flags
+     */
     public FdTable copy() {
         FdTable t = new FdTable(onRelease);
         for (int fd = openFds.nextSetBit(0); fd >= 0; fd = openFds.nextSetBit(fd + 1)) {
@@ -64,7 +80,13 @@ public final class FdTable {
 
     /**
      * Models alloc_fd(start, end): installs {@code f} at the lowest free descriptor not below
-     * {@code min} and below {@code end} (F_DUPFD); -EMFILE when there is none.
+     * {@code min} and below {@code end} (F_DUPFD).
+     *
+     * @param min         the lowest descriptor to consider
+     * @param f           the open file, referenced once more
+     * @param closeOnExec the descriptor's FD_CLOEXEC flag
+     * @param end         one past the highest descriptor allowed: RLIMIT_NOFILE's soft limit
+     * @return the new descriptor, or -EMFILE when there is none in [min, end)
      */
     public int installFrom(int min, OpenFile f, boolean closeOnExec, int end) {
         int fd = openFds.nextClearBit(Math.max(min, nextFd));
@@ -74,7 +96,13 @@ public final class FdTable {
         return fd;
     }
 
-    /** Puts {@code f} at {@code fd}, closing what was there (dup2). */
+    /**
+     * Puts {@code f} at {@code fd}, closing what was there (dup2()'s do_dup2()).
+     *
+     * @param fd          the descriptor, which need not be free; the caller checks it against the limit
+     * @param f           the open file, referenced once more
+     * @param closeOnExec the descriptor's FD_CLOEXEC flag
+     */
     public void installAt(int fd, OpenFile f, boolean closeOnExec) {
         while (files.size() <= fd) {
             files.add(null);
@@ -88,12 +116,22 @@ public final class FdTable {
         if (old != null) put(old);
     }
 
-    /** The open file at {@code fd}, or null (EBADF). */
+    /**
+     * The open file at a descriptor (fget()).
+     *
+     * @param fd the descriptor as the guest passed it, any value
+     * @return the open file, or null when {@code fd} is not open (EBADF)
+     */
     public OpenFile get(long fd) {
         return fd >= 0 && fd < files.size() ? files.get((int) fd) : null;
     }
 
-    /** close(): false when {@code fd} was not open (EBADF). */
+    /**
+     * Models close_fd(): frees the descriptor and drops its reference to the open file.
+     *
+     * @param fd the descriptor as the guest passed it, any value
+     * @return false when {@code fd} was not open (EBADF)
+     */
     public boolean close(long fd) {
         OpenFile f = get(fd);
         if (f == null) return false;
@@ -104,10 +142,22 @@ public final class FdTable {
         return true;
     }
 
+    /**
+     * The close-on-exec flag of a descriptor (F_GETFD).
+     *
+     * @param fd an open descriptor
+     * @return whether execve() closes it
+     */
     public boolean closeOnExec(int fd) {
         return cloexec.get(fd);
     }
 
+    /**
+     * Sets the close-on-exec flag of a descriptor (F_SETFD).
+     *
+     * @param fd    an open descriptor
+     * @param value whether execve() closes it
+     */
     public void setCloseOnExec(int fd, boolean value) {
         cloexec.set(fd, value);
     }

@@ -18,7 +18,12 @@ public final class MayExec {
 
     private MayExec() {}
 
-    /** Models may_open(MAY_EXEC) on {@code p} (links followed): null when it may run, else why not (EACCES). */
+    /**
+     * Models may_open(MAY_EXEC) on a host file, links followed.
+     *
+     * @param p the host file to run
+     * @return null when it may run, else why not, as the message of an EACCES
+     */
     public static String denied(Path p) {
         int mode;
         try {

@@ -10,42 +10,91 @@ public final class OpenFile {
     /** What an open file reads from. */
     public sealed interface Content permits Readable, Console, Directory, PipeEnd, Device {}
 
-    /** A memory character device (drivers/char/mem.c): /dev/null reads EOF, /dev/zero zeros; both swallow writes. */
+    /**
+     * A memory character device (drivers/char/mem.c): /dev/null reads EOF, /dev/zero zeros; both swallow writes.
+     *
+     * @param name the device's name under /dev: "null" or "zero"
+     * @param zero true for /dev/zero (reads give zeros), false for /dev/null (reads give EOF)
+     * @param stat the device node's status
+     */
     public record Device(String name, boolean zero, Stat stat) implements Content {}
 
-    /** One end of a pipe (fs/pipe.c). */
+    /**
+     * One end of a pipe (fs/pipe.c).
+     *
+     * @param pipe   the pipe both ends share
+     * @param reader true for the read end, false for the write end
+     */
     public record PipeEnd(Pipe pipe, boolean reader) implements Content {}
 
-    /** A pipe's buffer: 16 pages as Linux's default pipe size, and how many ends are open. */
+    /**
+     * A pipe's buffer (struct pipe_inode_info): 16 pages as Linux's default pipe size, a ring of bytes,
+     * and how many ends are open.
+     */
     public static final class Pipe {
-        public static final int CAPACITY = 65536, PIPE_BUF = 4096;
+        /** The buffer's size in bytes: PIPE_DEF_BUFFERS (16) pages. */
+        public static final int CAPACITY = 65536;
+        /** The largest write that is atomic (include/uapi/linux/limits.h): it goes in whole or waits. */
+        public static final int PIPE_BUF = 4096;
         private final byte[] buf = new byte[CAPACITY];
         private int head;
         private int len;
+        /** Open read ends across all processes (pipe->readers); 0 makes a write EPIPE. */
         public int readers;
+        /** Open write ends across all processes (pipe->writers); 0 makes a read of an empty pipe EOF. */
         public int writers;
 
+        /** An empty pipe with no ends open; the caller counts the ends it makes. */
+        public Pipe() {}
+
+        /**
+         * The bytes buffered and not yet read.
+         *
+         * @return a count in [0, {@link #CAPACITY}]
+         */
         public int available() {
             return len;
         }
 
+        /**
+         * The room left for writers.
+         *
+         * @return a count in [0, {@link #CAPACITY}] bytes
+         */
         public int free() {
             return CAPACITY - len;
         }
 
-        /** Copies up to {@code n} buffered bytes into {@code dst} without consuming them. */
+        /**
+         * Copies up to {@code n} buffered bytes into {@code dst} without consuming them.
+         *
+         * @param dst the destination, from index 0
+         * @param n   the most bytes to copy
+         * @return the bytes copied: {@code min(n, available())}
+         */
         public int peek(byte[] dst, int n) {
             int k = Math.min(n, len);
             for (int i = 0; i < k; i++) dst[i] = buf[(head + i) % CAPACITY];
             return k;
         }
 
-        /** Consumes {@code k} bytes that {@link #peek} returned. */
+        /**
+         * Consumes {@code k} bytes that {@link #peek} returned.
+         *
+         * @param k the bytes the reader took, at most what {@link #peek} returned
+         */
         public void consume(int k) {
             head = (head + k) % CAPACITY;
             len -= k;
         }
 
+        /**
+         * Appends up to {@code n} bytes of {@code src}, as many as fit.
+         *
+         * @param src the bytes to write, from index 0
+         * @param n   the most bytes to write
+         * @return the bytes written: {@code min(n, free())}
+         */
         public int write(byte[] src, int n) {
             int k = Math.min(n, free());
             for (int i = 0; i < k; i++) buf[(head + len + i) % CAPACITY] = src[i];
@@ -54,16 +103,38 @@ public final class OpenFile {
         }
     }
 
-    /** An open directory: it can be stat'ed; read() gives EISDIR. */
+    /**
+     * An open directory: it can be stat'ed; read() gives EISDIR.
+     *
+     * @param stat the directory's status
+     */
     public record Directory(Stat stat) implements Content {}
 
     /** A file with a size and random access: a regular file or a procfs file. */
     public sealed interface Readable extends Content permits Bytes, Generated, Shmem {
+        /**
+         * The file's size now (i_size).
+         *
+         * @return the size in bytes
+         */
         long size();
 
-        /** Copies up to {@code len} bytes at {@code pos}; fewer at end of file. */
+        /**
+         * Copies up to {@code len} bytes at {@code pos}; fewer at end of file.
+         *
+         * @param pos the file offset to read from
+         * @param dst the destination array
+         * @param off the index in {@code dst} of the first byte
+         * @param len the most bytes to read
+         * @return the bytes read, 0 at or past end of file
+         */
         int read(long pos, byte[] dst, int off, int len);
 
+        /**
+         * The file's status, as fstat() reports it.
+         *
+         * @return its struct stat
+         */
         Stat stat();
     }
 
@@ -76,6 +147,12 @@ public final class OpenFile {
         private final Stat stat;
         private byte[] data;
 
+        /**
+         * A procfs file not yet generated.
+         *
+         * @param generator makes the file's contents, called once at the first read or size query
+         * @param stat      the file's status
+         */
         public Generated(java.util.function.Supplier<byte[]> generator, Stat stat) {
             this.generator = generator;
             this.stat = stat;
@@ -106,7 +183,12 @@ public final class OpenFile {
         }
     }
 
-    /** A regular file: its {@link MappedFile}, shared with its mappings and page cache. */
+    /**
+     * A regular file: its {@link MappedFile}, shared with its mappings and page cache.
+     *
+     * @param mappable the file's contents and page cache, as mmap() maps it
+     * @param stat     the host file's status
+     */
     public record Bytes(MappedFile mappable, Stat stat) implements Readable {
         @Override
         public long size() {
@@ -119,7 +201,11 @@ public final class OpenFile {
         }
     }
 
-    /** A tmpfs file: its bytes in its shmem page cache, its size and stat changing as it is written. */
+    /**
+     * A tmpfs file: its bytes in its shmem page cache, its size and stat changing as it is written.
+     *
+     * @param inode the tmpfs inode, which may be unlinked while open
+     */
     public record Shmem(TmpfsInode inode) implements Readable {
         @Override
         public long size() {
@@ -137,7 +223,11 @@ public final class OpenFile {
         }
     }
 
-    /** The host's stdin/stdout/stderr. */
+    /**
+     * The host's stdin/stdout/stderr.
+     *
+     * @param hostFd the host's descriptor it reads or writes: 0, 1 or 2
+     */
     public record Console(int hostFd) implements Content {}
 
     private final Content content;
@@ -147,40 +237,79 @@ public final class OpenFile {
     /** Descriptors referring to this open file, across processes (f_count). */
     private int refs;
 
+    /**
+     * A new open file description at position 0 with no descriptor yet (alloc_file()).
+     *
+     * @param content what it reads and writes
+     * @param path    the absolute guest path it was opened by
+     * @param flags   the open() flags ({@code O_*})
+     */
     public OpenFile(Content content, String path, int flags) {
         this.content = content;
         this.path = path;
         this.flags = flags;
     }
 
+    /**
+     * What this open file reads and writes.
+     *
+     * @return its content, fixed at open
+     */
     public Content content() {
         return content;
     }
 
+    /**
+     * The path it was opened by.
+     *
+     * @return the absolute, normalized guest path
+     */
     public String path() {
         return path;
     }
 
-    /** The O_* flags it was opened with (file->f_flags). */
+    /**
+     * The O_* flags it was opened with (file->f_flags), as {@link #setStatusFlags} changed them.
+     *
+     * @return the flags
+     */
     public int flags() {
         return flags;
     }
 
-    /** F_SETFL: only O_APPEND, O_NONBLOCK, O_DIRECT and O_NOATIME change (SETFL_MASK). */
+    /**
+     * Models setfl() for F_SETFL: only O_APPEND, O_NONBLOCK, O_DIRECT and O_NOATIME change (SETFL_MASK).
+     *
+     * @param newFlags the flags as fcntl() got them; the bits outside SETFL_MASK are ignored
+     */
     public void setStatusFlags(int newFlags) {
         int mask = 0x400 | 0x800 | 0x4000 | 0x40000;
         flags = (flags & ~mask) | (newFlags & mask);
     }
 
+    /**
+     * The file position (f_pos), shared by every descriptor of this open file.
+     *
+     * @return the offset in bytes of the next read or write
+     */
     public long pos() {
         return pos;
     }
 
+    /**
+     * Moves the file position (lseek(), or after a read or write).
+     *
+     * @param pos the new offset in bytes
+     */
     public void setPos(long pos) {
         this.pos = pos;
     }
 
-    /** The object a mapping of this file maps (its inode's page cache), or null when it cannot be mapped. */
+    /**
+     * The object a mapping of this file maps (its inode's page cache).
+     *
+     * @return the mappable file, or null when this file cannot be mapped (ENODEV)
+     */
     public MappedFile mappable() {
         return switch (content) {
             case Bytes b -> b.mappable();
@@ -194,12 +323,16 @@ public final class OpenFile {
      * holds its tmpfs inode (so an unlinked file lives on while open): only descriptors count, so
      * that an OpenFile made for a lookup that never becomes one (stat, exec) holds nothing.
      */
-    public void get() {
+    void get() {
         if (refs++ == 0 && content instanceof Shmem s) s.inode().openRef();
     }
 
-    /** fput(): one descriptor less; true when it was the last (the file is released, __fput()). */
-    public boolean put() {
+    /**
+     * fput(): one descriptor less.
+     *
+     * @return true when it was the last (the file is released, __fput())
+     */
+    boolean put() {
         if (--refs != 0) return false;
         if (content instanceof Shmem s) s.inode().closeRef();
         return true;

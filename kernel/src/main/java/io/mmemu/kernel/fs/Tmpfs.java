@@ -47,7 +47,8 @@ public final class Tmpfs {
      */
     private final Map<MappedFile, TmpfsInode> inodes = new IdentityHashMap<>();
 
-    public Tmpfs(MmEnv env) {
+    /** An empty tmpfs, as mounted (shmem_fill_super()), whose pages come from {@code env}. */
+    Tmpfs(MmEnv env) {
         this.env = env;
     }
 
@@ -56,7 +57,7 @@ public final class Tmpfs {
     }
 
     /** Whether {@code path} (absolute, normalized) lies in this file system. */
-    public static boolean owns(String path) {
+    static boolean owns(String path) {
         return path.equals(MOUNT) || path.startsWith(MOUNT + "/");
     }
 
@@ -66,7 +67,7 @@ public final class Tmpfs {
     }
 
     /** Models shmem_getattr() of the root directory. */
-    public Stat dirStat() {
+    Stat dirStat() {
         return new Stat(DEV, 1, 2, dirMode, 0, 0, 0, (2 + dir.size()) * BOGO_DIRENT_SIZE, 4096, 0, EPOCH, 0, EPOCH, 0,
                 EPOCH, 0);
     }
@@ -168,7 +169,11 @@ public final class Tmpfs {
         dirMode = Stat.S_IFDIR | (mode & 07777);
     }
 
-    /** Pages in the page cache of the files still linked: tmpfs's share of meminfo's Shmem. */
+    /**
+     * Pages in the page cache of the files still linked: tmpfs's share of meminfo's Shmem.
+     *
+     * @return a count of 4 KiB pages
+     */
     public long nrLinkedPages() {
         long n = 0;
         for (TmpfsInode i : dir.values()) n += i.file().nrCachedPages();

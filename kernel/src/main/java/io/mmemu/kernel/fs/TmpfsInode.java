@@ -25,38 +25,77 @@ public final class TmpfsInode {
         this.mode = mode;
     }
 
-    /** The object its mappings map and its page cache. */
+    /**
+     * The object its mappings map and its page cache.
+     *
+     * @return the inode's file, the same for its whole life
+     */
     public MappedFile file() {
         return file;
     }
 
-    /** st_mode: S_IFREG and the permission bits. */
+    /**
+     * st_mode: S_IFREG and the permission bits.
+     *
+     * @return the mode as stat() reports it
+     */
     public int mode() {
         return mode;
     }
 
-    /** Models shmem_getattr() → generic_fillattr(): st_blocks counts the pages in the page cache, 8 sectors each. */
+    /**
+     * Models shmem_getattr() → generic_fillattr(): st_blocks counts the pages in the page cache, 8 sectors each.
+     *
+     * @return the inode's status now
+     */
     public Stat stat() {
         return new Stat(Tmpfs.DEV, file.ino(), nlink, mode, 0, 0, 0, file.size(), 4096, file.nrCachedPages() * 8,
                 Tmpfs.EPOCH, 0, Tmpfs.EPOCH, 0, Tmpfs.EPOCH, 0);
     }
 
+    /**
+     * i_size: the file's length, which writes past the end and truncation change.
+     *
+     * @return the size in bytes
+     */
     public long size() {
         return file.size();
     }
 
-    /** Models shmem_file_read_iter(). */
+    /**
+     * Models shmem_file_read_iter(): a hole or a page not yet written reads as zeros.
+     *
+     * @param pos the file offset to read from
+     * @param dst the destination array
+     * @param off the index in {@code dst} of the first byte
+     * @param len the most bytes to read
+     * @return the bytes read, 0 at or past end of file
+     */
     public int read(long pos, byte[] dst, int off, int len) {
         return Shmem.read(sb.env(), file, pos, dst, off, len);
     }
 
-    /** Models shmem_file_write_iter() for bytes already copied from the user: the count written or -errno. */
+    /**
+     * Models shmem_file_write_iter() for bytes already copied from the user.
+     *
+     * @param pos the file offset to write at; the file grows to {@code pos + len} if shorter
+     * @param src the bytes to write
+     * @param off the index in {@code src} of the first byte
+     * @param len the number of bytes
+     * @return the count written (short when memory ran out part way), -EFBIG past {@link #MAX_LFS_FILESIZE},
+     *         or -ENOMEM when not even the first page could be allocated
+     */
     public long write(long pos, byte[] src, int off, int len) {
         if (pos + len < 0 || pos + len > MAX_LFS_FILESIZE) return -Errno.EFBIG;
         return Shmem.write(sb.env(), file, pos, src, off, len);
     }
 
-    /** Models shmem_setattr() with ATTR_SIZE (after do_truncate()'s checks): 0 or -errno. */
+    /**
+     * Models shmem_setattr() with ATTR_SIZE (after do_truncate()'s checks): pages past the end are freed.
+     *
+     * @param length the new size in bytes
+     * @return 0, or -EINVAL for a negative length, -EFBIG past {@link #MAX_LFS_FILESIZE}
+     */
     public long setSize(long length) {
         if (length < 0) return -Errno.EINVAL;
         if (length > MAX_LFS_FILESIZE) return -Errno.EFBIG;
@@ -64,7 +103,11 @@ public final class TmpfsInode {
         return 0;
     }
 
-    /** Models shmem_setattr() with ATTR_MODE (chmod_common()): the file type stays, the permission bits change. */
+    /**
+     * Models shmem_setattr() with ATTR_MODE (chmod_common()): the file type stays, the permission bits change.
+     *
+     * @param newMode the mode chmod() got; only its permission bits (07777) are used
+     */
     public void chmod(int newMode) {
         mode = Stat.S_IFREG | (newMode & 07777);
     }

@@ -29,8 +29,24 @@ import java.util.function.Function;
  * The host's special files under --root (FIFOs, sockets, devices) are not opened: EACCES.
  */
 public final class Vfs {
-    public static final int O_ACCMODE = 3, O_RDONLY = 0, O_CREAT = 0x40, O_EXCL = 0x80, O_TRUNC = 0x200,
-            O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
+    /** open()'s flags as x86-64 Linux numbers them (include/uapi/asm-generic/fcntl.h): the access-mode mask. */
+    public static final int O_ACCMODE = 3;
+    /** Access mode 0: open for reading only (the mode {@link #O_ACCMODE} extracts). */
+    public static final int O_RDONLY = 0;
+    /** Create the file if it does not exist, with the mode argument (less the umask). */
+    public static final int O_CREAT = 0x40;
+    /** With {@link #O_CREAT}: fail with EEXIST if the name exists. */
+    public static final int O_EXCL = 0x80;
+    /** Truncate an existing regular file to length 0 when opened for writing (handle_truncate()). */
+    public static final int O_TRUNC = 0x200;
+    /** Fail with ENOTDIR unless the path names a directory. */
+    public static final int O_DIRECTORY = 0x10000;
+    /** Do not follow a symbolic link in the last component (ELOOP, unless with {@link #O_PATH}). */
+    public static final int O_NOFOLLOW = 0x20000;
+    /** Set the new descriptor's close-on-exec flag (FD_CLOEXEC). */
+    public static final int O_CLOEXEC = 0x80000;
+    /** Open a location only, not its contents: no read or write through the descriptor. */
+    public static final int O_PATH = 0x200000;
 
     private final Path root;
     private final Map<String, Function<Task, byte[]>> procfs;
@@ -39,6 +55,8 @@ public final class Vfs {
     private final Map<String, MappedFile> files = new TreeMap<>();
 
     /**
+     * A namespace over a host directory, a procfs and a fresh, empty tmpfs at /tmp.
+     *
      * @param root   the --root directory, or null
      * @param procfs the procfs files by name ("self/maps", "slabinfo", ...), each generating its contents for a task
      * @param env    the memory the tmpfs at /tmp keeps its files in
@@ -49,12 +67,20 @@ public final class Vfs {
         this.tmpfs = new Tmpfs(env);
     }
 
-    /** The tmpfs mounted at /tmp. */
+    /**
+     * The tmpfs mounted at /tmp.
+     *
+     * @return this namespace's tmpfs, the same for its whole life
+     */
     public Tmpfs tmpfs() {
         return tmpfs;
     }
 
-    /** Registers the program file (exec) so that open() of its path shares its page cache. */
+    /**
+     * Registers the program file (exec) so that open() of its path shares its page cache.
+     *
+     * @param file the program's file as the loader mapped it, keyed by its host path
+     */
     public void register(MappedFile file) {
         files.put(file.path().toString(), file);
     }
@@ -65,12 +91,27 @@ public final class Vfs {
         return Path.of(p).normalize().toString();
     }
 
-    /** Models do_sys_openat2() for this namespace: the open file, or a negative errno as an Integer. */
+    /**
+     * Models do_sys_openat2() for this namespace (fs/open.c).
+     *
+     * @param guestPath the path as the guest gave it, relative paths against "/"
+     * @param flags     open()'s flags ({@code O_*})
+     * @param task      the opening task: /proc/self and /proc/PID name its process
+     * @return the new {@link OpenFile}, or a negative errno as an {@link Integer}
+     */
     public Object open(String guestPath, int flags, Task task) {
         return open(guestPath, flags, 0, task);
     }
 
-    /** {@link #open(String, int, Task)} with the mode a file created by O_CREAT gets (before the umask). */
+    /**
+     * {@link #open(String, int, Task)} with the mode a file created by O_CREAT gets.
+     *
+     * @param guestPath the path as the guest gave it, relative paths against "/"
+     * @param flags     open()'s flags ({@code O_*})
+     * @param mode      the permission bits of a file that O_CREAT creates, before the umask
+     * @param task      the opening task
+     * @return the new {@link OpenFile}, or a negative errno as an {@link Integer}
+     */
     public Object open(String guestPath, int flags, int mode, Task task) {
         Object r = lookup(guestPath, flags, mode, task);
         if (r instanceof Integer e && e == -Errno.ENOENT && !guestPath.isEmpty()) {
@@ -177,6 +218,10 @@ public final class Vfs {
     /**
      * Models do_open_execat(): the file to exec, opened for reading; EACCES unless it is a
      * regular file with an x bit (may_open() with MAY_EXEC: root too needs one x bit).
+     *
+     * @param guestPath the program's path as execve() got it
+     * @param task      the task that execs
+     * @return the program's {@link OpenFile}, or a negative errno as an {@link Integer}
      */
     public Object openExec(String guestPath, Task task) {
         Object o = open(guestPath, O_RDONLY, task);
@@ -192,6 +237,9 @@ public final class Vfs {
     /**
      * The bytes of a program file for the ELF loader, or null when it cannot be one: no ELF magic
      * (search_binary_handler() finds no format: ENOEXEC), or too large to hold here.
+     *
+     * @param f a readable file that {@link #openExec} opened
+     * @return the file's whole contents, or null (ENOEXEC)
      */
     public static byte[] execImage(OpenFile f) {
         OpenFile.Readable r = (OpenFile.Readable) f.content();
@@ -208,6 +256,11 @@ public final class Vfs {
     /**
      * Models do_unlinkat() ({@code dir} false) and do_rmdir() ({@code dir} true): tmpfs names
      * go; everything else here is read-only (EROFS), procfs has no unlink at all (EPERM).
+     *
+     * @param guestPath the name to remove
+     * @param dir       true for rmdir() (a directory only), false for unlink() (anything else)
+     * @param task      the calling task
+     * @return 0, or a negative errno
      */
     public long unlink(String guestPath, boolean dir, Task task) {
         if (guestPath.isEmpty()) return -Errno.ENOENT;
@@ -221,7 +274,14 @@ public final class Vfs {
         return path.startsWith("/proc/") ? -Errno.EPERM : -Errno.EROFS;
     }
 
-    /** Models do_sys_truncate() → vfs_truncate(): EISDIR, EINVAL for what is not a regular file, EROFS outside /tmp. */
+    /**
+     * Models do_sys_truncate() → vfs_truncate(): EISDIR, EINVAL for what is not a regular file, EROFS outside /tmp.
+     *
+     * @param guestPath the file to resize
+     * @param length    the new size in bytes
+     * @param task      the calling task
+     * @return 0, or a negative errno
+     */
     public long truncate(String guestPath, long length, Task task) {
         if (length < 0) return -Errno.EINVAL;
         Object o = open(guestPath, O_RDONLY, task);
@@ -236,14 +296,27 @@ public final class Vfs {
         };
     }
 
-    /** Models chmod_common() for a path: tmpfs files and /tmp change; procfs refuses (EPERM), the rest is read-only. */
+    /**
+     * Models chmod_common() for a path: tmpfs files and /tmp change; procfs refuses (EPERM), the rest is read-only.
+     *
+     * @param guestPath the file whose mode changes
+     * @param mode      the new permission bits (07777)
+     * @param task      the calling task
+     * @return 0, or a negative errno
+     */
     public long chmod(String guestPath, int mode, Task task) {
         Object o = open(guestPath, O_RDONLY, task);
         if (o instanceof Integer e) return e;
         return chmod((OpenFile) o, mode);
     }
 
-    /** Models chmod_common() for an open file (fchmod). */
+    /**
+     * Models chmod_common() for an open file (fchmod).
+     *
+     * @param f    the open file whose inode's mode changes
+     * @param mode the new permission bits (07777)
+     * @return 0, or a negative errno
+     */
     public long chmod(OpenFile f, int mode) {
         return switch (f.content()) {
             case OpenFile.Shmem s -> {
@@ -267,7 +340,13 @@ public final class Vfs {
                 || path.equals("/proc/" + task.tgid());
     }
 
-    /** The target of a symbolic link (only /proc/.../exe here), or null when {@code path} is no link. */
+    /**
+     * The target of a symbolic link (only /proc/.../exe here).
+     *
+     * @param guestPath the path whose last component may be a link
+     * @param task      the calling task, whose program /proc/self/exe names
+     * @return the link's target as bytes, or null when the path is no link
+     */
     public byte[] linkTarget(String guestPath, Task task) {
         String path = absolute(guestPath);
         if (!path.startsWith("/proc/")) return null;
@@ -317,7 +396,14 @@ public final class Vfs {
         }
     }
 
-    /** readlink(): only /proc/self/exe is a link here; a trailing slash follows it (ENOTDIR, or EINVAL for a directory). */
+    /**
+     * Models do_readlinkat(): only /proc/self/exe is a link here; a trailing slash follows it (ENOTDIR, or EINVAL
+     * for a directory).
+     *
+     * @param guestPath the link's path
+     * @param task      the calling task, whose program /proc/self/exe names
+     * @return the target as a {@code byte[]}, or a negative errno as an {@link Integer}
+     */
     public Object readlink(String guestPath, Task task) {
         String path = absolute(guestPath);
         if (guestPath.endsWith("/") && !path.equals("/")) {
@@ -358,7 +444,13 @@ public final class Vfs {
         return t == null ? 0 : t.toInstant().getNano();
     }
 
-    /** A numeric attribute of a host file ("unix:dev", "unix:ino"), or 0 where the host has none. */
+    /**
+     * A numeric attribute of a host file.
+     *
+     * @param p    the host file
+     * @param attr the attribute's name in {@link Files#getAttribute} form ("unix:dev", "unix:ino")
+     * @return its value, or 0 where the host has none
+     */
     public static long attr(Path p, String attr) {
         try {
             Object v = Files.getAttribute(p, attr);
