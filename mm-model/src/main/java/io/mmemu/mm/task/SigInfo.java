@@ -36,7 +36,7 @@ public record SigInfo(int signo, int code, long addr, int pid, int uid, int stat
      * The siginfo of a signal a task sent (kill(), tgkill()).
      *
      * @param signo the signal number
-     * @param code  the si_code: {@link #SI_USER} or {@link #SI_TKILL}
+     * @param code  the si_code: {@link io.mmemu.mm.fault.SiCode#SI_USER} or {@link io.mmemu.mm.fault.SiCode#SI_TKILL}
      * @param pid   the sender's tgid
      * @param uid   the sender's user id
      * @return the siginfo
