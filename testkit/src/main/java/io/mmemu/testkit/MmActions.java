@@ -196,8 +196,11 @@ public final class MmActions {
         return Combinators.combine(slot(slots), where(), pages(96), advice).as(MmAction.Madvise::new);
     }
 
-    /** The page offsets accesses go to: the first, a middle and the last byte. */
-    private static final List<Integer> TOUCH_OFFSETS = List.of(0, 0x7f8, 0xfff);
+    /**
+     * The page offsets accesses go to: the first, a middle and the last byte (a checker that
+     * compares these bytes of every page with what was written compares whole contents).
+     */
+    public static final List<Integer> TOUCH_OFFSETS = List.of(0, 0x7f8, 0xfff);
 
     /**
      * A read, write (twice as often) or fetch at the first, a middle or the last byte of a page.
