@@ -4,7 +4,8 @@
  *
  * <p>What an address-space user (the kernel model, the TLB model, property tests) drives is
  * exported to everyone. The task, user-access and /proc packages serve only the kernel model,
- * so they are exported to the kernel model and the emulator alone.
+ * so they are exported to the kernel model and the emulator alone (user access also to the
+ * testkit, whose madvise() faults pages in as the kernel does).
  */
 @SuppressWarnings("module") // the qualified exports name a module built after this one
 module io.mmemu.mm {
@@ -19,5 +20,5 @@ module io.mmemu.mm {
     exports io.mmemu.mm.vma;
     exports io.mmemu.mm.proc to io.mmemu.kernel, io.mmemu.emulator;
     exports io.mmemu.mm.task to io.mmemu.kernel, io.mmemu.emulator;
-    exports io.mmemu.mm.uaccess to io.mmemu.kernel, io.mmemu.emulator;
+    exports io.mmemu.mm.uaccess to io.mmemu.kernel, io.mmemu.emulator, io.mmemu.testkit;
 }

@@ -16,8 +16,8 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /**
- * My property of address spaces: through mmap, munmap, mprotect, faults, fork and exit, a
- * process never has more pages resident than it has mapped.
+ * My property of address spaces: through mmap, munmap, mprotect, mremap, brk, madvise, faults,
+ * fork and exit, a process never has more pages resident than it has mapped.
  */
 class AddressSpaceProperties {
 

@@ -1,10 +1,13 @@
 package io.mmemu.testkit;
 
+import io.mmemu.mm.check.AddressSpaceInvariants;
 import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.SiCode;
 import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.Vma;
 
 /**
  * One step of an address-space script: a system call or a user access made in one slot of an
@@ -123,6 +126,151 @@ public sealed interface MmAction extends Action<MmSandbox> {
         @Override
         public String toString() {
             return "mm" + slot + ".mprotect(" + where + ", " + pages + "p, " + protString(prot) + ")";
+        }
+    }
+
+    /** How an {@link Mremap} may move the mapping: the flags it passes. */
+    enum RemapMode {
+        /** No flags: shrink, or grow in place. */
+        IN_PLACE,
+        /** MREMAP_MAYMOVE: grow in place, or move below mmap_base. */
+        MAYMOVE,
+        /** MREMAP_MAYMOVE | MREMAP_FIXED: move to the destination given. */
+        FIXED,
+        /** MREMAP_MAYMOVE | MREMAP_DONTUNMAP: move, leaving the old range mapped and empty. */
+        DONTUNMAP
+    }
+
+    /**
+     * mremap(where, oldPages, newPages, flags, dest). {@code oldPages} 0 stands for "to the end
+     * of the VMA at {@code where}" (so that growing in place gets tried), and DONTUNMAP keeps the
+     * new length equal to the old, as Linux requires.
+     *
+     * @param slot the address space
+     * @param where the old range's start
+     * @param oldPages the old length in pages, 0 for the rest of the VMA
+     * @param newPages the new length in pages (unused for DONTUNMAP)
+     * @param mode the flags
+     * @param dest the destination (used for FIXED only)
+     */
+    record Mremap(int slot, Where where, int oldPages, int newPages, RemapMode mode, Where dest) implements MmAction {
+        @Override
+        public String applyTo(MmSandbox s) {
+            MmStruct mm = s.mm(slot);
+            long old = where.resolve(mm), oldLen = oldLength(mm, old);
+            return result(s.mremap(slot, old, oldLen, newLength(oldLen), flags(),
+                    mode == RemapMode.FIXED ? dest.resolve(mm) : 0));
+        }
+
+        /**
+         * The old length in bytes the call passes.
+         *
+         * @param mm the address space
+         * @param old the old range's start, {@code where} resolved
+         * @return {@code oldPages} pages; for 0, up to the end of the VMA at {@code old} (a page if none)
+         */
+        public long oldLength(MmStruct mm, long old) {
+            if (oldPages != 0) return oldPages * MmSandbox.PAGE_SIZE;
+            Vma at = AddressSpaceInvariants.vmaAt(mm.vmas(), old); // not findVma(), which would move mmap_cache
+            return at == null ? MmSandbox.PAGE_SIZE : at.end() - old;
+        }
+
+        /**
+         * The new length in bytes the call passes.
+         *
+         * @param oldLen the old length, from {@link #oldLength}
+         * @return {@code newPages} pages, or {@code oldLen} for DONTUNMAP
+         */
+        public long newLength(long oldLen) {
+            return mode == RemapMode.DONTUNMAP ? oldLen : newPages * MmSandbox.PAGE_SIZE;
+        }
+
+        /**
+         * The flags the call passes.
+         *
+         * @return the MREMAP_* bits of {@code mode}
+         */
+        public int flags() {
+            return switch (mode) {
+                case IN_PLACE -> 0;
+                case MAYMOVE -> io.mmemu.mm.vma.Mremap.MREMAP_MAYMOVE;
+                case FIXED -> io.mmemu.mm.vma.Mremap.MREMAP_MAYMOVE | io.mmemu.mm.vma.Mremap.MREMAP_FIXED;
+                case DONTUNMAP -> io.mmemu.mm.vma.Mremap.MREMAP_MAYMOVE | io.mmemu.mm.vma.Mremap.MREMAP_DONTUNMAP;
+            };
+        }
+
+        @Override
+        public String toString() {
+            String oldLen = oldPages == 0 ? "to end" : oldPages + "p";
+            return "mm" + slot + ".mremap(" + where + ", " + oldLen + ", " + (mode == RemapMode.DONTUNMAP ? oldLen
+                    : newPages + "p") + ", " + mode + (mode == RemapMode.FIXED ? " to " + dest : "") + ")";
+        }
+    }
+
+    /**
+     * brk(current break + deltaPages pages + slack bytes).
+     *
+     * @param slot the address space
+     * @param deltaPages how many pages the break moves (negative: down)
+     * @param slack bytes added, so that the break need not be page aligned
+     */
+    record Brk(int slot, int deltaPages, int slack) implements MmAction {
+        @Override
+        public String applyTo(MmSandbox s) {
+            return result(s.brk(slot, newBrk(s.mm(slot))));
+        }
+
+        /**
+         * The break the call asks for.
+         *
+         * @param mm the address space
+         * @return its break moved by {@code deltaPages} pages and {@code slack} bytes
+         */
+        public long newBrk(MmStruct mm) {
+            return mm.brk + deltaPages * MmSandbox.PAGE_SIZE + slack;
+        }
+
+        @Override
+        public String toString() {
+            return "mm" + slot + ".brk(" + (deltaPages >= 0 ? "+" : "") + deltaPages + "p" + (slack != 0 ? "+" + slack : "")
+                    + ")";
+        }
+    }
+
+    /**
+     * madvise(where, pages, advice).
+     *
+     * @param slot the address space
+     * @param where the start
+     * @param pages the length in pages
+     * @param advice a {@link io.mmemu.mm.vma.Madvise} MADV_* constant
+     */
+    record Madvise(int slot, Where where, int pages, int advice) implements MmAction {
+        @Override
+        public String applyTo(MmSandbox s) {
+            return result(s.madvise(slot, where.resolve(s.mm(slot)), pages * MmSandbox.PAGE_SIZE, advice));
+        }
+
+        /**
+         * The advice as a script shows it, without its MADV_ prefix.
+         *
+         * @param advice a MADV_* constant
+         * @return {@code "DONTNEED"}, {@code "WIPEONFORK"}, ...; the number for advice without a name here
+         */
+        public static String adviceName(int advice) {
+            return switch (advice) {
+                case io.mmemu.mm.vma.Madvise.MADV_DONTNEED -> "DONTNEED";
+                case io.mmemu.mm.vma.Madvise.MADV_DONTFORK -> "DONTFORK";
+                case io.mmemu.mm.vma.Madvise.MADV_DOFORK -> "DOFORK";
+                case io.mmemu.mm.vma.Madvise.MADV_WIPEONFORK -> "WIPEONFORK";
+                case io.mmemu.mm.vma.Madvise.MADV_KEEPONFORK -> "KEEPONFORK";
+                default -> String.valueOf(advice);
+            };
+        }
+
+        @Override
+        public String toString() {
+            return "mm" + slot + ".madvise(" + where + ", " + pages + "p, " + adviceName(advice) + ")";
         }
     }
 

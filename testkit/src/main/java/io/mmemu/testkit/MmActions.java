@@ -1,6 +1,7 @@
 package io.mmemu.testkit;
 
 import io.mmemu.mm.pgtable.Access;
+import io.mmemu.mm.vma.Madvise;
 import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -27,11 +28,11 @@ import net.jqwik.api.arbitraries.ListArbitrary;
  * }
  * }</pre>
  *
- * <p>The weights are those of mm-model's own address-space property, tuned there so that every
- * outcome (faults of each kind, mappings over mappings, partial munmap and mprotect, copy-on-write
- * after fork) is reached hundreds of times in 1,000 tries: accesses are 40% of the steps, and
- * addresses are mostly inside or next to an existing VMA ({@link Where}). Edge cases are off: they
- * would flood scripts with minimal mmaps.
+ * <p>The weights are those of the address-space property in testkit's tests, tuned there so that
+ * every outcome (faults of each kind, mappings over mappings, partial munmap and mprotect, each way
+ * mremap and brk can go, fork advice, copy-on-write after fork) is reached at least tens of times
+ * in 1,000 tries: accesses are a third of the steps, and addresses are mostly inside or next to
+ * an existing VMA ({@link Where}). Edge cases are off: they would flood scripts with minimal mmaps.
  */
 public final class MmActions {
     private MmActions() {}
@@ -47,8 +48,8 @@ public final class MmActions {
     }
 
     /**
-     * One step: mmap 20, munmap 10, mprotect 12, access 40, exit 3, fork 5 (relative weights;
-     * fork only with two slots or more).
+     * One step: mmap 20, munmap 10, mprotect 12, mremap 10, brk 8, madvise 8, access 40, fork 5,
+     * exit 3 (relative weights; fork only with two slots or more).
      *
      * @param slots the sandbox's slots
      * @return the arbitrary
@@ -58,9 +59,12 @@ public final class MmActions {
                 Tuple.of(20, mmap(slots)),
                 Tuple.of(10, munmap(slots)),
                 Tuple.of(12, mprotect(slots)),
-                Tuple.of(40, touch(slots)),
-                Tuple.of(3, exit(slots))));
+                Tuple.of(10, mremap(slots)),
+                Tuple.of(8, brk(slots)),
+                Tuple.of(8, madvise(slots)),
+                Tuple.of(40, touch(slots))));
         if (slots > 1) steps.add(Tuple.of(5, fork(slots)));
+        steps.add(Tuple.of(3, exit(slots)));
         return Arbitraries.frequencyOf(steps).withoutEdgeCases();
     }
 
@@ -154,8 +158,49 @@ public final class MmActions {
         return Combinators.combine(slot(slots), where(), pages(96), prot()).as(MmAction.Mprotect::new);
     }
 
-    /** The page offsets accesses go to: the first, a middle and the last byte. */
-    private static final List<Integer> TOUCH_OFFSETS = List.of(0, 0x7f8, 0xfff);
+    /**
+     * mremap of 1 to 32 pages (a third of the time: to the end of the VMA) to 1 to 64 pages, in
+     * any {@link MmAction.RemapMode}, a FIXED one to a second place.
+     *
+     * @param slots the sandbox's slots
+     * @return the arbitrary
+     */
+    public static Arbitrary<MmAction> mremap(int slots) {
+        Arbitrary<Integer> oldPages = Arbitraries.frequencyOf(Tuple.of(1, Arbitraries.just(0)), Tuple.of(2, pages(32)));
+        return Combinators.combine(slot(slots), where(), oldPages, pages(64), Arbitraries.of(MmAction.RemapMode.class),
+                where()).as(MmAction.Mremap::new);
+    }
+
+    /**
+     * brk moving the break up to 32 pages either way, a third of the time to an unaligned address.
+     *
+     * @param slots the sandbox's slots
+     * @return the arbitrary
+     */
+    public static Arbitrary<MmAction> brk(int slots) {
+        return Combinators.combine(slot(slots), Arbitraries.integers().between(-32, 32), Arbitraries.of(0, 0, 100))
+                .as(MmAction.Brk::new);
+    }
+
+    /**
+     * madvise of 1 to 96 pages: MADV_DONTNEED 4, MADV_DONTFORK 2, MADV_DOFORK 1, MADV_WIPEONFORK 2,
+     * MADV_KEEPONFORK 1 (relative weights).
+     *
+     * @param slots the sandbox's slots
+     * @return the arbitrary
+     */
+    public static Arbitrary<MmAction> madvise(int slots) {
+        Arbitrary<Integer> advice = Arbitraries.frequency(Tuple.of(4, Madvise.MADV_DONTNEED),
+                Tuple.of(2, Madvise.MADV_DONTFORK), Tuple.of(1, Madvise.MADV_DOFORK),
+                Tuple.of(2, Madvise.MADV_WIPEONFORK), Tuple.of(1, Madvise.MADV_KEEPONFORK));
+        return Combinators.combine(slot(slots), where(), pages(96), advice).as(MmAction.Madvise::new);
+    }
+
+    /**
+     * The page offsets accesses go to: the first, a middle and the last byte (a checker that
+     * compares these bytes of every page with what was written compares whole contents).
+     */
+    public static final List<Integer> TOUCH_OFFSETS = List.of(0, 0x7f8, 0xfff);
 
     /**
      * A read, write (twice as often) or fetch at the first, a middle or the last byte of a page.

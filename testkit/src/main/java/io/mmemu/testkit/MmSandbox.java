@@ -11,10 +11,13 @@ import io.mmemu.mm.pgtable.PfErr;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.phys.PageTypes;
+import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.Madvise;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.Mprotect;
+import io.mmemu.mm.vma.Mremap;
 import io.mmemu.mm.vma.RssStat;
 import io.mmemu.mm.vma.VmFlags;
 import io.mmemu.mm.vma.Vma;
@@ -65,6 +68,8 @@ public final class MmSandbox implements Sandbox {
     /** Built before the first address space, so its leak baseline is the empty machine. */
     private final AddressSpaceInvariants invariants;
     private final PageWalker walker;
+    /** get_user_pages()'s fault-in, for the madvise() advice that populates pages. */
+    private final UserAccess userAccess;
     private final MmStruct[] mms;
     private long lastWalk;
 
@@ -73,6 +78,7 @@ public final class MmSandbox implements Sandbox {
         env = MmEnv.boot(ramBytes);
         invariants = new AddressSpaceInvariants(env);
         walker = new PageWalker(env.mem());
+        userAccess = new UserAccess(env);
         mms = new MmStruct[slots];
         for (int i = 0; i < slots; i++) mms[i] = newMm();
     }
@@ -206,6 +212,49 @@ public final class MmSandbox implements Sandbox {
      */
     public long mprotect(int slot, long addr, long len, int prot) {
         return Mprotect.doMprotect(mm(slot), addr, len, prot);
+    }
+
+    /**
+     * mremap(oldAddr, oldLen, newLen, flags, newAddr): shrinks, grows in place or (with
+     * MREMAP_MAYMOVE) moves a mapping; MREMAP_FIXED moves it to {@code newAddr}, MREMAP_DONTUNMAP
+     * leaves the old range mapped and empty.
+     *
+     * @param slot the address space
+     * @param oldAddr the mapping's start, page aligned
+     * @param oldLen its length in bytes
+     * @param newLen the new length in bytes
+     * @param flags {@link Mremap#MREMAP_MAYMOVE}, {@link Mremap#MREMAP_FIXED}, {@link Mremap#MREMAP_DONTUNMAP}
+     * @param newAddr the destination for MREMAP_FIXED, else ignored
+     * @return the mapping's new address, or -EINVAL, -EFAULT or -ENOMEM as Linux returns them
+     */
+    public long mremap(int slot, long oldAddr, long oldLen, long newLen, int flags, long newAddr) {
+        return Mremap.doMremap(mm(slot), oldAddr, oldLen, newLen, flags, newAddr);
+    }
+
+    /**
+     * brk(newBrk): moves the program break, mapping or unmapping the heap's pages.
+     *
+     * @param slot the address space
+     * @param newBrk the break asked for
+     * @return the break afterwards: {@code newBrk}, or the old break when the move was refused
+     */
+    public long brk(int slot, long newBrk) {
+        return mm(slot).sysBrk(newBrk);
+    }
+
+    /**
+     * madvise(addr, len, advice): MADV_DONTNEED drops the pages (private anonymous memory reads
+     * zero again); MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK mark the VMAs for
+     * fork; the other advice as mm-model models it.
+     *
+     * @param slot the address space
+     * @param addr the start, page aligned
+     * @param len the length in bytes
+     * @param advice a {@link Madvise} MADV_* constant
+     * @return 0, or a negative errno (-ENOMEM when part of the range is unmapped, after advising the rest)
+     */
+    public long madvise(int slot, long addr, long len, int advice) {
+        return Madvise.doMadvise(mm(slot), addr, len, advice, userAccess::faultIn);
     }
 
     /**

@@ -6,8 +6,8 @@
  * <h2>The pieces</h2>
  * <ul>
  *   <li>Sandboxes: {@link io.mmemu.testkit.MmSandbox} (address spaces over guest RAM, no CPU
- *       emulator: mmap, munmap, mprotect, user accesses that fault pages in as a CPU would,
- *       fork, exit) and {@link io.mmemu.testkit.SlubSandbox} (a SLUB allocator on several CPUs
+ *       emulator: mmap, munmap, mprotect, mremap, brk, madvise, user accesses that fault pages
+ *       in as a CPU would, fork, exit) and {@link io.mmemu.testkit.SlubSandbox} (a SLUB allocator on several CPUs
  *       and nodes: kmem_cache_alloc/free, kmalloc/kfree, with a {@link io.mmemu.testkit.Migration}
  *       forced inside a call).</li>
  *   <li>Actions: {@link io.mmemu.testkit.MmAction} and {@link io.mmemu.testkit.SlubAction},

@@ -43,7 +43,7 @@ class ScriptProperties {
     @Property(tries = 50)
     void everyActionPrintsAsAScriptLine(@ForAll("mmScripts") List<MmAction> mm, @ForAll("slubScripts") List<SlubAction> slub) {
         for (MmAction a : mm) {
-            assertTrue(a.toString().matches("mm[0-2]\\.(mmap|munmap|mprotect|read|write|fetch|fork|exit)\\(.*"), a::toString);
+            assertTrue(a.toString().matches("mm[0-2]\\.(mmap|munmap|mprotect|mremap|brk|madvise|read|write|fetch|fork|exit)\\(.*"), a::toString);
         }
         for (SlubAction a : slub) {
             assertTrue(a.toString().matches("cpu[0-3]\\.(alloc|kmalloc|free|kfree|flush)\\([^)]*\\)( migrating at [A-Z_]+ to cpu[0-3])?"),

@@ -10,8 +10,8 @@ import java.util.function.Function;
 
 /**
  * One user-mode access as the CPU makes it, for tests: walk; on a fault, do_user_addr_fault and
- * walk again (a fetch from a non-exec VMA is mapped NX first and faults a second time). Shared by
- * UserFaultTest and the address-space property suite.
+ * walk again (a fetch from a non-exec VMA is mapped NX first and faults a second time), as
+ * testkit's MmSandbox.touch() does for the address-space properties.
  */
 public final class CpuAccess {
 

@@ -1,5 +1,8 @@
-package io.mmemu.mm.properties;
+package io.mmemu.testkit.properties;
 
+import io.mmemu.testkit.MmAction;
+import io.mmemu.testkit.MmActions;
+import io.mmemu.testkit.MmSandbox;
 import java.util.List;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -18,12 +21,12 @@ import net.jqwik.api.statistics.Statistics;
 class AddressSpaceCampaign {
     @Property(tries = 100_000, shrinking = ShrinkingMode.FULL)
     void longSequencesKeepTheInvariants(@ForAll("campaignActions") List<MmAction> actions) {
-        for (String o : AddressSpaces.run(actions)) Statistics.collect(o);
+        for (String o : ReferenceModel.run(actions)) Statistics.collect(o);
     }
 
     @Provide
     Arbitrary<List<MmAction>> campaignActions() {
-        return AddressSpaceProperties.action().list().ofMaxSize(400).withSizeDistribution(RandomDistribution.uniform())
-                .withoutEdgeCases();
+        return MmActions.action(MmSandbox.DEFAULT_SLOTS).list().ofMaxSize(400)
+                .withSizeDistribution(RandomDistribution.uniform()).withoutEdgeCases();
     }
 }

@@ -1,9 +1,11 @@
-package io.mmemu.mm.properties;
+package io.mmemu.testkit.properties;
 
-import static io.mmemu.mm.phys.PageTypes.PAGE_SIZE;
+import static io.mmemu.testkit.MmSandbox.PAGE_SIZE;
+import static io.mmemu.testkit.MmSandbox.PROT_EXEC;
+import static io.mmemu.testkit.MmSandbox.PROT_READ;
+import static io.mmemu.testkit.MmSandbox.PROT_WRITE;
 
 import io.mmemu.mm.check.AddressSpaceInvariants;
-import io.mmemu.mm.fault.CpuAccess;
 import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.SiCode;
 import io.mmemu.mm.fault.Signo;
@@ -11,18 +13,20 @@ import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.pgtable.WalkResult;
-import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.Madvise;
-import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
-import io.mmemu.mm.vma.Mprotect;
-import io.mmemu.mm.vma.Mremap;
 import io.mmemu.mm.vma.RssStat;
 import io.mmemu.mm.vma.VmFlags;
 import io.mmemu.mm.vma.Vma;
+import io.mmemu.testkit.Action;
+import io.mmemu.testkit.Invariant;
+import io.mmemu.testkit.MmAction;
+import io.mmemu.testkit.MmActions;
+import io.mmemu.testkit.MmSandbox;
+import io.mmemu.testkit.Scripts;
+import io.mmemu.testkit.StandardInvariants;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,34 +34,28 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The system the address-space property drives: one {@link MmEnv} with {@link #NR_MM} address
- * spaces, each paired with a reference model ({@link Reference}: which pages are mapped with
- * which rights, and the bytes user code wrote). Every step runs one {@link MmAction} against the
- * model, checks its result against what Linux would return, updates the reference, then checks
- * every invariant ({@link AddressSpaceInvariants}) and that the model agrees with the reference.
+ * A page-granular reference model of Linux's semantics for the address spaces of an
+ * {@link MmSandbox}: for each slot, which pages are mapped with which rights, the bytes user code
+ * wrote and the break ({@link Space}). Each step of a script runs through {@link #checked}: the
+ * model says what the call must return, the sandbox makes the call, the model checks the result
+ * and updates itself. After every step, as an {@link Invariant}, it checks that the sandbox agrees
+ * with it (VMAs, contents, break), next to the model's own invariants
+ * ({@link StandardInvariants#addressSpace()}); at the end every process exits and nothing may leak.
  *
- * <p>All addresses fall in a 4 MiB window that straddles the 512 GiB line, so that one window
- * crosses a PML4, a PDPT, a PD and a PT boundary, and mmap_base sits at its top so that placed
- * mappings, moved mappings and the heap compete for the same space. Only anonymous memory is
- * mapped, so that the free-page count accounts for every frame exactly.
+ * <p>Addresses fall in the sandbox's 4 MiB window that straddles the 512 GiB line, so that one
+ * window crosses a PML4, a PDPT, a PD and a PT boundary, and mmap_base sits at its top so that
+ * placed mappings, moved mappings and the heap compete for the same space. Only anonymous memory
+ * is mapped, so that the free-page count accounts for every frame exactly.
  *
- * <p>Fork (dup_mmap) puts a child in another slot with a copy of the parent's reference; from then
- * on the two references diverge, so that a write one side makes and the other side sees is a
- * broken copy-on-write. User code writes only at {@link #TOUCH_OFFSETS} of a page, so checking
- * those bytes of every mapped page against the reference after each step checks whole contents.
+ * <p>Fork (dup_mmap) gives the child a copy of the parent's reference; from then on the two
+ * diverge, so that a write one side makes and the other side sees is a broken copy-on-write.
+ * User code writes only at {@link MmActions#TOUCH_OFFSETS} of a page, so checking those bytes of
+ * every mapped page against the reference after each step checks whole contents.
+ *
+ * <p>What each step came to ("write COW copy after fork", "mremap move FIXED", ...) is kept as
+ * outcomes, for the property's statistics and its coverage check.
  */
-final class AddressSpaces implements AutoCloseable {
-    static final long WINDOW_BASE = 0x7F_FFE0_0000L;
-    static final int WINDOW_PAGES = 1024;
-    static final long WINDOW_END = WINDOW_BASE + WINDOW_PAGES * PAGE_SIZE;
-    static final long START_BRK = WINDOW_BASE + 64 * PAGE_SIZE;
-    static final long RAM = 64L << 20;
-    static final int NR_MM = 3;
-
-    private static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
-    /** The page offsets user writes go to: the first, a middle and the last byte. */
-    static final List<Integer> TOUCH_OFFSETS = List.of(0, 0x7f8, 0xfff);
-
+final class ReferenceModel implements Invariant<MmSandbox> {
     /**
      * A reference page's value: the PROT_* bits of its VMA, plus its fork advice (VM_DONTCOPY,
      * VM_WIPEONFORK); the advice stays with the page through mprotect, mremap and growth in place.
@@ -76,12 +74,12 @@ final class AddressSpaces implements AutoCloseable {
     }
 
     /** What Linux's semantics say one address space holds: mapped pages with their rights, bytes written, the break. */
-    static final class Reference {
+    static final class Space {
         /** Page address → PROT_READ|PROT_WRITE|PROT_EXEC and DONTCOPY|WIPEONFORK of the VMA covering it. */
         final TreeMap<Long, Integer> pages = new TreeMap<>();
         /** Byte address → value user code wrote there; absent means zero. */
         final TreeMap<Long, Byte> bytes = new TreeMap<>();
-        long brk = START_BRK;
+        long brk = MmSandbox.START_BRK;
 
         boolean allFree(long start, long end) {
             return pages.subMap(start, end).isEmpty();
@@ -110,13 +108,12 @@ final class AddressSpaces implements AutoCloseable {
             bytes.subMap(start, end).clear();
         }
 
-        /** The page with the highest address at which [a, a + len) is free and ends at or below {@code high}. */
         /**
          * What dup_mmap() gives the child: every page but the DONTCOPY ones, with the bytes written
          * but those of WIPEONFORK pages (mapped, reading zero), and the same break.
          */
-        Reference forkCopy() {
-            Reference child = new Reference();
+        Space forkCopy() {
+            Space child = new Space();
             for (Map.Entry<Long, Integer> e : pages.entrySet()) {
                 if ((e.getValue() & DONTCOPY) == 0) child.pages.put(e.getKey(), e.getValue());
             }
@@ -128,6 +125,7 @@ final class AddressSpaces implements AutoCloseable {
             return child;
         }
 
+        /** The highest address at which [a, a + len) is free and ends at or below {@code high}; -ENOMEM if none. */
         long highestFit(long len, long high) {
             long top = high;
             while (true) {
@@ -140,130 +138,114 @@ final class AddressSpaces implements AutoCloseable {
         }
     }
 
-    final MmEnv env;
-    final AddressSpaceInvariants checker;
-    private final CpuAccess cpu;
-    private final MmStruct[] mms;
-    private final Reference[] refs;
-    private final List<String> trace = new ArrayList<>();
-    /** What each step came to ("write handled", "mremap move", ...), for the property's statistics and coverage. */
+    private final MmSandbox s;
+    private final Space[] spaces;
+    /** Every step run, with the calls it made and their results: the trace of a failure at the end. */
+    private final List<String> steps = new ArrayList<>();
+    /** The calls the current step made, with their results, for its failure messages and its trace line. */
+    private final List<String> calls = new ArrayList<>();
+    /** What each step came to, in order, for the property's statistics and coverage. */
     private final List<String> outcomes = new ArrayList<>();
     /** Frames some fork shared between parent and child, while they stay allocated (for coverage). */
     private final Set<Long> forkShared = new HashSet<>();
     /** Those of {@link #forkShared} that an address space mapping them left by exiting. */
     private final Set<Long> leftByExit = new HashSet<>();
 
-    AddressSpaces(int nrMm) {
-        env = MmEnv.boot(RAM);
-        cpu = new CpuAccess(env);
-        checker = new AddressSpaceInvariants(env);
-        mms = new MmStruct[nrMm];
-        refs = new Reference[nrMm];
-        for (int i = 0; i < nrMm; i++) {
-            mms[i] = newMm();
-            refs[i] = new Reference();
-        }
+    ReferenceModel(MmSandbox sandbox) {
+        s = sandbox;
+        spaces = new Space[sandbox.slots()];
+        for (int i = 0; i < spaces.length; i++) spaces[i] = new Space();
     }
 
     /**
-     * Runs the actions, checking after each, then exits every address space and checks that
-     * nothing leaked. Returns what each step came to.
+     * Runs the script on a fresh {@link MmSandbox#boot()} against the reference, checking the
+     * standard invariants and the reference after every step, then exits every address space and
+     * checks that nothing leaked. Returns what each step came to.
      */
-    static List<String> run(List<MmAction> actions) {
-        try (AddressSpaces s = new AddressSpaces(NR_MM)) {
-            s.check("initial state");
-            for (MmAction a : actions) s.step(a);
-            s.exitAll();
-            return s.outcomes;
+    static List<String> run(List<MmAction> script) {
+        try (MmSandbox s = MmSandbox.boot()) {
+            ReferenceModel ref = new ReferenceModel(s);
+            Scripts.run(s, ref.checked(script), StandardInvariants.addressSpace().and(ref));
+            ref.exitAll();
+            return ref.outcomes;
         }
+    }
+
+    /** The script's steps, each checked against this reference as it runs. */
+    List<Action<MmSandbox>> checked(List<MmAction> script) {
+        List<Action<MmSandbox>> checked = new ArrayList<>(script.size());
+        for (MmAction a : script) checked.add(new Checked(a));
+        return checked;
+    }
+
+    /** One step: reads as its action; returns the calls it made with their results, and what it came to. */
+    private final class Checked implements Action<MmSandbox> {
+        private final MmAction action;
+
+        Checked(MmAction action) {
+            this.action = action;
+        }
+
+        @Override
+        public String applyTo(MmSandbox sandbox) {
+            calls.clear();
+            int from = outcomes.size();
+            switch (action) {
+                case MmAction.Mmap a -> mmap(a);
+                case MmAction.Munmap a -> munmap(a);
+                case MmAction.Mprotect a -> mprotect(a);
+                case MmAction.Mremap a -> mremap(a);
+                case MmAction.Brk a -> brk(a);
+                case MmAction.Madvise a -> madvise(a);
+                case MmAction.Touch a -> touch(a);
+                case MmAction.Fork a -> fork(a);
+                case MmAction.Exit a -> exit(a);
+            }
+            forkShared.removeIf(pfn -> s.env().frames().pageRefCount(pfn) == 0);
+            leftByExit.removeIf(pfn -> !forkShared.contains(pfn));
+            String line = String.join("; ", calls) + " -> " + String.join(", ", outcomes.subList(from, outcomes.size()));
+            steps.add("#" + steps.size() + " " + action + "    " + line);
+            return line;
+        }
+
+        @Override
+        public String toString() {
+            return action.toString();
+        }
+    }
+
+    private Space space(int slot) {
+        return spaces[Math.floorMod(slot, spaces.length)];
     }
 
     private void outcome(String what) {
         outcomes.add(what);
     }
 
-    private MmStruct newMm() {
-        MmStruct mm = MmStruct.mmAlloc(env);
-        if (mm == null) throw new IllegalStateException("no memory for a PML4");
-        mm.mmapBase = WINDOW_END;
-        mm.startBrk = START_BRK;
-        mm.brk = START_BRK;
-        return mm;
-    }
-
-    List<MmStruct> live() {
-        return Arrays.asList(mms);
-    }
-
-    MmStruct mm(int i) {
-        return mms[i % mms.length];
-    }
-
-    private Reference ref(int i) {
-        return refs[i % refs.length];
-    }
-
-    void step(MmAction a) {
-        trace.add("#" + trace.size() + " " + a);
-        try {
-            a.run(this);
-        } catch (AssertionError e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw failure("the model threw " + e, e);
-        }
-        check("after " + a);
-        forkShared.removeIf(pfn -> env.frames().pageRefCount(pfn) == 0);
-        leftByExit.removeIf(pfn -> !forkShared.contains(pfn));
-    }
-
     private void log(String call, long result) {
-        int last = trace.size() - 1;
-        trace.set(last, trace.get(last) + "    " + call + " = " + (result < 0 && result > -4096 ? errnoName(-result)
-                : "0x" + Long.toHexString(result)));
-    }
-
-    private static String errnoName(long errno) {
-        return errno == Errno.EINVAL ? "-EINVAL" : errno == Errno.ENOMEM ? "-ENOMEM" : errno == Errno.EFAULT ? "-EFAULT"
-                : errno == Errno.EACCES ? "-EACCES" : "-" + errno;
+        calls.add(call + " = " + MmAction.result(result));
     }
 
     private void logNote(String note) {
-        int last = trace.size() - 1;
-        trace.set(last, trace.get(last) + "    " + note);
+        calls.add(note);
     }
 
-    AssertionError failure(String what, Throwable cause) {
-        StringBuilder sb = new StringBuilder(what).append("\n--- steps run ---\n");
-        for (String t : trace) sb.append(t).append('\n');
-        sb.append("--- state ---\n");
-        try {
-            sb.append(checker.describe(live()));
-        } catch (RuntimeException e) {
-            sb.append("(cannot describe: ").append(e).append(")\n");
-        }
-        AssertionError e = new AssertionError(sb.toString());
-        if (cause != null) e.initCause(cause);
-        return e;
-    }
-
+    /** Fails the step with what went wrong and the calls it made (Scripts adds the steps before it and the state). */
     private void expect(boolean ok, String what) {
-        if (!ok) throw failure(what, null);
+        if (!ok) throw new AssertionError(what + (calls.isEmpty() ? "" : "\n  calls: " + String.join("; ", calls)));
     }
 
-    void check(String when) {
-        List<String> errors = new ArrayList<>(checker.violations(live()));
-        for (int i = 0; i < mms.length; i++) referenceErrors(i, errors);
-        if (errors.isEmpty()) return;
-        StringBuilder sb = new StringBuilder(errors.size() + " invariant violation(s) " + when + ":\n");
-        for (String e : errors.subList(0, Math.min(errors.size(), 25))) sb.append("  - ").append(e).append('\n');
-        throw failure(sb.toString(), null);
+    /** The sandbox's VMAs cover exactly each reference's pages with its rights; written bytes read back; brk agrees. */
+    @Override
+    public List<String> violations(MmSandbox sandbox) {
+        List<String> errors = new ArrayList<>();
+        for (int i = 0; i < spaces.length; i++) referenceErrors(i, errors);
+        return errors;
     }
 
-    /** The model's VMAs cover exactly the reference's pages with its rights; written bytes read back; brk agrees. */
     private void referenceErrors(int i, List<String> errors) {
-        MmStruct mm = mms[i];
-        Reference ref = refs[i];
+        MmStruct mm = s.mm(i);
+        Space ref = spaces[i];
         String who = "mm#" + i + ": ";
         long covered = 0;
         int reported = 0;
@@ -306,8 +288,8 @@ final class AddressSpaces implements AutoCloseable {
         int[] wrong = {0};
         pgd.forEachPresentPte(0, MmStruct.TASK_SIZE + PAGE_SIZE, (va, slot, pte) -> {
             if (wrong[0] > 0) return;
-            for (int off : TOUCH_OFFSETS) {
-                byte got = env.mem().getByte((Pte.pfn(pte) << 12) + off);
+            for (int off : MmActions.TOUCH_OFFSETS) {
+                byte got = s.env().mem().getByte((Pte.pfn(pte) << 12) + off);
                 byte want = ref.bytes.getOrDefault(va + off, (byte) 0);
                 if (got != want) {
                     errors.add(who + String.format("0x%x holds %d (expected: %d, %s) in frame 0x%x", va + off, got, want,
@@ -320,66 +302,60 @@ final class AddressSpaces implements AutoCloseable {
         if (mm.brk != ref.brk) errors.add(who + String.format("brk 0x%x (expected: 0x%x)", mm.brk, ref.brk));
     }
 
+
     // ------------------------------------------------------------------ actions
 
-    void mmap(MmAction.Mmap a) {
-        MmStruct mm = mm(a.mm());
-        Reference ref = ref(a.mm());
+    private void mmap(MmAction.Mmap a) {
+        MmStruct mm = s.mm(a.slot());
+        Space ref = space(a.slot());
         long len = a.pages() * PAGE_SIZE;
-        // As sys_mmap for MAP_PRIVATE | MAP_ANONYMOUS: the VM_MAY* bits, VM_ACCOUNT for writable private memory.
-        int vmFlags = VmFlags.calcVmProtBits(a.prot()) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC
-                | ((a.prot() & PROT_WRITE) != 0 ? VmFlags.VM_ACCOUNT : 0);
-        long addr;
+        long addr = a.placement() == MmAction.Placement.ANYWHERE ? 0 : a.where().resolve(mm);
+        long want;
+        String why;
         switch (a.placement()) {
             case FIXED -> {
-                addr = a.where().resolve(mm);
-                if (addr < MmStruct.MMAP_MIN_ADDR || addr > MmStruct.TASK_SIZE - len) {
-                    logNote("(address out of range, not called)");
-                    return;
-                }
+                want = addr > MmStruct.TASK_SIZE - len ? -Errno.ENOMEM : addr < MmStruct.MMAP_MIN_ADDR ? -Errno.EPERM : addr;
+                why = want == addr ? "MAP_FIXED maps at the address given" : "out of range";
             }
             case HINT -> {
-                long hint = a.where().resolve(mm);
-                addr = mm.getUnmappedArea(hint, len);
-                log(String.format("get_unmapped_area(0x%x, 0x%x)", hint, len), addr);
-                boolean hintFree = hint >= MmStruct.MMAP_MIN_ADDR && hint <= MmStruct.TASK_SIZE - len
-                        && ref.allFree(hint, hint + len);
-                long want = hintFree ? hint : ref.highestFit(len, mm.mmapBase);
-                expect(addr == want, String.format("get_unmapped_area(0x%x, 0x%x) = 0x%x (expected: 0x%x, %s)", hint,
-                        len, addr, want, hintFree ? "the hint is free" : "the highest free range below mmap_base"));
+                boolean hintFree = addr >= MmStruct.MMAP_MIN_ADDR && addr <= MmStruct.TASK_SIZE - len
+                        && ref.allFree(addr, addr + len);
+                want = hintFree ? addr : ref.highestFit(len, mm.mmapBase);
+                why = hintFree ? "the hint is free" : "the highest free range below mmap_base";
             }
             default -> {
-                addr = mm.getUnmappedArea(0, len);
-                log(String.format("get_unmapped_area(0, 0x%x)", len), addr);
-                long want = ref.highestFit(len, mm.mmapBase);
-                expect(addr == want, String.format("get_unmapped_area(0, 0x%x) = 0x%x (expected: 0x%x, the highest"
-                        + " free range below mmap_base)", len, addr, want));
+                want = ref.highestFit(len, mm.mmapBase);
+                why = "the highest free range below mmap_base";
             }
         }
-        long r = mm.mmapRegion(addr, len, vmFlags, null, 0, null);
-        log(String.format("mmap_region(0x%x, 0x%x, %s)", addr, len, MmAction.protString(a.prot())), r);
-        expect(r == addr, "mmap_region must map at the address it was given");
-        outcome(ref.allFree(addr, addr + len) ? "mmap" : "mmap over a mapping");
-        ref.map(addr, addr + len, a.prot());
+        long r = s.mmap(a.slot(), addr, len, a.prot(), a.placement() == MmAction.Placement.FIXED);
+        log(String.format("mmap(0x%x, 0x%x, %s%s)", addr, len, MmAction.protString(a.prot()),
+                a.placement() == MmAction.Placement.FIXED ? ", MAP_FIXED" : ""), r);
+        expect(r == want, String.format("mmap returned %s (expected: %s, %s)", MmAction.result(r), MmAction.result(want), why));
+        if (r < 0) {
+            outcome("mmap refused");
+            return;
+        }
+        outcome(ref.allFree(r, r + len) ? "mmap" : "mmap over a mapping");
+        ref.map(r, r + len, a.prot());
     }
 
-    void munmap(MmAction.Munmap a) {
-        MmStruct mm = mm(a.mm());
-        long addr = a.where().resolve(mm);
+    private void munmap(MmAction.Munmap a) {
+        Space ref = space(a.slot());
+        long addr = a.where().resolve(s.mm(a.slot()));
         long len = a.pages() * PAGE_SIZE;
-        long r = mm.doMunmap(addr, len);
+        long r = s.munmap(a.slot(), addr, len);
         log(String.format("munmap(0x%x, 0x%x)", addr, len), r);
         expect(r == 0, "munmap of a page-aligned range must succeed");
-        outcome(ref(a.mm()).allFree(addr, addr + len) ? "munmap of nothing" : "munmap");
-        ref(a.mm()).unmap(addr, addr + len);
+        outcome(ref.allFree(addr, addr + len) ? "munmap of nothing" : "munmap");
+        ref.unmap(addr, addr + len);
     }
 
-    void mprotect(MmAction.Mprotect a) {
-        MmStruct mm = mm(a.mm());
-        Reference ref = ref(a.mm());
-        long addr = a.where().resolve(mm);
+    private void mprotect(MmAction.Mprotect a) {
+        Space ref = space(a.slot());
+        long addr = a.where().resolve(s.mm(a.slot()));
         long end = addr + a.pages() * PAGE_SIZE;
-        long r = Mprotect.doMprotect(mm, addr, end - addr, a.prot());
+        long r = s.mprotect(a.slot(), addr, end - addr, a.prot());
         log(String.format("mprotect(0x%x, 0x%x, %s)", addr, end - addr, MmAction.protString(a.prot())), r);
         // Linux changes the VMAs up to the first hole, then fails with ENOMEM.
         long p = addr;
@@ -393,28 +369,18 @@ final class AddressSpaces implements AutoCloseable {
                 + Long.toHexString(p)) + ")");
     }
 
-    void mremap(MmAction.Mremap a) {
-        MmStruct mm = mm(a.mm());
-        Reference ref = ref(a.mm());
+    private void mremap(MmAction.Mremap a) {
+        MmStruct mm = s.mm(a.slot());
+        Space ref = space(a.slot());
         MmAction.RemapMode mode = a.mode();
         long old = a.where().resolve(mm);
-        long oldLen = a.oldPages() * PAGE_SIZE;
-        if (a.oldPages() == 0) {
-            Vma at = AddressSpaceInvariants.vmaAt(mm.vmas(), old);
-            oldLen = at == null ? PAGE_SIZE : at.end() - old;
-        }
-        long newLen = mode == MmAction.RemapMode.DONTUNMAP ? oldLen : a.newPages() * PAGE_SIZE;
+        long oldLen = a.oldLength(mm, old);
+        long newLen = a.newLength(oldLen);
         long newAddr = mode == MmAction.RemapMode.FIXED ? a.dest().resolve(mm) : 0;
-        int flags = switch (mode) {
-            case IN_PLACE -> 0;
-            case MAYMOVE -> Mremap.MREMAP_MAYMOVE;
-            case FIXED -> Mremap.MREMAP_MAYMOVE | Mremap.MREMAP_FIXED;
-            case DONTUNMAP -> Mremap.MREMAP_MAYMOVE | Mremap.MREMAP_DONTUNMAP;
-        };
         long keep = Math.min(oldLen, newLen);
         Integer prot = ref.uniformProt(old, old + keep);
         long fit = ref.highestFit(newLen, mm.mmapBase);
-        long r = Mremap.doMremap(mm, old, oldLen, newLen, flags, newAddr);
+        long r = s.mremap(a.slot(), old, oldLen, newLen, a.flags(), newAddr);
         log(String.format("mremap(0x%x, 0x%x, 0x%x, %s, 0x%x)", old, oldLen, newLen, mode, newAddr), r);
         if (r < 0) {
             // The reference stays as it was; the check after the step verifies the model did too.
@@ -480,12 +446,12 @@ final class AddressSpaces implements AutoCloseable {
         ref.bytes.putAll(moved);
     }
 
-    void brk(MmAction.Brk a) {
-        MmStruct mm = mm(a.mm());
-        Reference ref = ref(a.mm());
+    private void brk(MmAction.Brk a) {
+        MmStruct mm = s.mm(a.slot());
+        Space ref = space(a.slot());
         long oldBrk = mm.brk;
-        long newBrk = oldBrk + a.deltaPages() * PAGE_SIZE + a.slack();
-        long r = mm.sysBrk(newBrk);
+        long newBrk = a.newBrk(mm);
+        long r = s.brk(a.slot(), newBrk);
         log(String.format("brk(0x%x)", newBrk), r);
         long oldEnd = MmStruct.pageAlign(oldBrk), newEnd = MmStruct.pageAlign(newBrk);
         if (newBrk < mm.startBrk) {
@@ -507,13 +473,12 @@ final class AddressSpaces implements AutoCloseable {
         ref.brk = newBrk;
     }
 
-    void madvise(MmAction.Madvise a) {
-        MmStruct mm = mm(a.mm());
-        Reference ref = ref(a.mm());
-        long addr = a.where().resolve(mm);
+    private void madvise(MmAction.Madvise a) {
+        Space ref = space(a.slot());
+        long addr = a.where().resolve(s.mm(a.slot()));
         long end = addr + a.pages() * PAGE_SIZE;
         String name = MmAction.Madvise.adviceName(a.advice());
-        long r = Madvise.doMadvise(mm, addr, end - addr, a.advice(), new io.mmemu.mm.uaccess.UserAccess(mm.env())::faultIn);
+        long r = s.madvise(a.slot(), addr, end - addr, a.advice());
         log(String.format("madvise(0x%x, 0x%x, %s)", addr, end - addr, name), r);
         // Every page here is private anonymous memory, where MADV_WIPEONFORK is allowed; a hole
         // makes the call return ENOMEM after the advice applied to the VMAs in the range.
@@ -530,9 +495,9 @@ final class AddressSpaces implements AutoCloseable {
         }
     }
 
-    void touch(MmAction.Touch a) {
-        MmStruct mm = mm(a.mm());
-        Reference ref = ref(a.mm());
+    private void touch(MmAction.Touch a) {
+        MmStruct mm = s.mm(a.slot());
+        Space ref = space(a.slot());
         long va = a.where().resolve(mm) + a.offset();
         int access = a.access();
         Integer prot = ref.pages.get(va & -PAGE_SIZE);
@@ -546,57 +511,61 @@ final class AddressSpaces implements AutoCloseable {
         long slot = mm.pgd().leafSlot(va);
         long before = allowed && access == Access.WRITE && slot != PageTable.NO_SLOT ? mm.pgd().get(slot) : 0;
         boolean cow = Pte.present(before) && (before & (Pte.RW | Pte.SPECIAL)) == 0 && forkShared.contains(Pte.pfn(before));
-        boolean copies = cow && env.frames().pageRefCount(Pte.pfn(before)) > 1;
-        FaultResult f = cpu.access(mm, va, access, stuck -> failure(stuck, null));
+        boolean copies = cow && s.env().frames().pageRefCount(Pte.pfn(before)) > 1;
+        // A write stores its byte once the access went through, as the CPU's store does.
+        FaultResult f = access == Access.WRITE ? s.store(a.slot(), va, (byte) a.value()) : s.touch(a.slot(), va, access);
         logNote(String.format("%s 0x%x: %s", Access.name(access), va, f));
         if (!allowed) {
             int code = prot == null ? SiCode.SEGV_MAPERR : SiCode.SEGV_ACCERR;
-            expect(f instanceof FaultResult.Signal s && s.signo() == Signo.SIGSEGV && s.code() == code
-                    && s.addr() == va, "expected SIGSEGV " + (prot == null ? "SEGV_MAPERR (no VMA)"
+            expect(f instanceof FaultResult.Signal sig && sig.signo() == Signo.SIGSEGV && sig.code() == code
+                    && sig.addr() == va, "expected SIGSEGV " + (prot == null ? "SEGV_MAPERR (no VMA)"
                     : "SEGV_ACCERR (the VMA is " + MmAction.protString(prot) + ")") + ", got " + f);
             outcome(Access.name(access) + (prot == null ? " SEGV_MAPERR" : " SEGV_ACCERR"));
             return;
         }
         expect(f == FaultResult.HANDLED, "the access is allowed (" + MmAction.protString(prot) + ") but got " + f);
         outcome(Access.name(access) + " ok");
+        long walk = s.lastWalk();
         if (cow) {
-            long pfn = WalkResult.pagePa(cpu.lastWalk()) >>> 12, old = Pte.pfn(before);
+            long pfn = WalkResult.pagePa(walk) >>> 12, old = Pte.pfn(before);
             expect(copies == (pfn != old), String.format("a write to frame 0x%x %s (expected: %s)", old,
                     pfn == old ? "wrote it in place" : "copied it to frame 0x" + Long.toHexString(pfn),
                     copies ? "a copy, the frame is shared" : "reuse, no one else maps the frame"));
             outcome(copies ? "write COW copy after fork" : leftByExit.contains(old)
                     ? "write COW reuse after the other side exited" : "write COW reuse after fork");
         }
-        int granted = WalkResult.prot(cpu.lastWalk());
+        int granted = WalkResult.prot(walk);
         expect((granted & WalkResult.PROT_WRITE) == 0 || (prot & PROT_WRITE) != 0, "the translation grants write");
         expect((granted & WalkResult.PROT_EXEC) == 0 || (prot & PROT_EXEC) != 0, "the translation grants exec");
-        long pa = WalkResult.pagePa(cpu.lastWalk()) + (va & (PAGE_SIZE - 1));
         if (access == Access.WRITE) {
-            env.mem().putByte(pa, (byte) a.value()); // what the CPU's store does
             ref.bytes.put(va, (byte) a.value());
         } else {
-            byte got = env.mem().getByte(pa);
+            byte got = s.env().mem().getByte(WalkResult.pagePa(walk) + (va & (PAGE_SIZE - 1)));
             byte want = ref.bytes.getOrDefault(va, (byte) 0);
             expect(got == want, String.format("%s of 0x%x read %d (expected: %d)", Access.name(access), va, got, want));
         }
     }
 
-    void exit(MmAction.Exit a) {
-        int i = a.mm() % mms.length;
-        exitMm(i);
+    private void exit(MmAction.Exit a) {
+        int i = Math.floorMod(a.slot(), spaces.length);
+        MmStruct gone = s.mm(i);
+        noteFramesLeft(gone);
+        s.exit(i);
+        expectTornDown(gone);
         outcome("exit");
-        mms[i] = newMm();
-        refs[i] = new Reference();
+        spaces[i] = new Space();
     }
 
-    private void exitMm(int i) {
-        MmStruct mm = mms[i];
-        if (!forkShared.isEmpty()) {
-            mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + PAGE_SIZE, (va, slot, pte) -> {
-                if (forkShared.contains(Pte.pfn(pte))) leftByExit.add(Pte.pfn(pte));
-            });
-        }
-        mm.exitMmap();
+    /** Before {@code mm} exits: the frames a fork shared that it leaves (for coverage). */
+    private void noteFramesLeft(MmStruct mm) {
+        if (forkShared.isEmpty()) return;
+        mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + PAGE_SIZE, (va, slot, pte) -> {
+            if (forkShared.contains(Pte.pfn(pte))) leftByExit.add(Pte.pfn(pte));
+        });
+    }
+
+    /** After exit_mmap(): no page table, no RSS, no VMA left. */
+    private void expectTornDown(MmStruct mm) {
         log("exit_mmap()", 0);
         expect(mm.pgd().nrTables() == 0, "exit_mmap left " + mm.pgd().nrTables() + " page tables");
         expect(mm.rss(RssStat.MM_ANONPAGES) == 0 && mm.rss(RssStat.MM_FILEPAGES) == 0, "exit_mmap left RSS counted");
@@ -607,21 +576,23 @@ final class AddressSpaces implements AutoCloseable {
      * fork(): the process in the child's slot exits, then dup_mmap() of the parent takes the
      * slot, with a copy of the parent's reference (minus DONTFORK pages, WIPEONFORK pages zero).
      */
-    void fork(MmAction.Fork a) {
-        int p = a.parentSlot(), c = a.childSlot();
-        exitMm(c);
-        MmStruct parent = mms[p];
-        Reference ref = refs[p];
-        MmStruct child = parent.dupMmap();
-        log("dup_mmap()", child == null ? -Errno.ENOMEM : 0);
-        if (child == null) { // ENOMEM: the parent is left as it was; the slot gets an empty mm
+    private void fork(MmAction.Fork a) {
+        int n = spaces.length, p = Math.floorMod(a.slot(), n), c = Math.floorMod(a.child(), n);
+        if (c == p) c = (p + 1) % n; // as MmSandbox.fork()
+        MmStruct gone = s.mm(c);
+        noteFramesLeft(gone);
+        Space ref = spaces[p];
+        long r = s.fork(p, c);
+        expectTornDown(gone);
+        log("dup_mmap()", r);
+        if (r < 0) { // ENOMEM: the parent is left as it was; the slot gets an empty mm
+            expect(r == -Errno.ENOMEM, "fork failed with another error than ENOMEM");
             outcome("fork ENOMEM");
-            mms[c] = newMm();
-            refs[c] = new Reference();
+            spaces[c] = new Space();
             return;
         }
-        mms[c] = child;
-        refs[c] = ref.forkCopy();
+        MmStruct parent = s.mm(p), child = s.mm(c);
+        spaces[c] = ref.forkCopy();
         outcome("fork");
         if (ref.pages.values().stream().anyMatch(bits -> (bits & DONTCOPY) != 0)) outcome("fork leaves out DONTFORK");
         boolean[] wiped = {false};
@@ -635,18 +606,21 @@ final class AddressSpaces implements AutoCloseable {
         if (forkShared.size() > before) outcome("fork shares frames");
     }
 
-    /** Exits every address space, then checks that every frame but the zero page is free again. */
+    /**
+     * After the script: exits every address space (exit_mmap(), no new one in its place), then
+     * checks that every frame but the zero page is free again.
+     */
     void exitAll() {
-        trace.add("#" + trace.size() + " exit all");
-        for (int i = 0; i < mms.length; i++) exitMm(i);
-        List<String> leaks = checker.leaks();
-        if (!leaks.isEmpty()) throw failure(String.join("\n", leaks), null);
-        List<String> errors = checker.violations(List.of());
-        expect(errors.isEmpty(), "after the last exit: " + errors);
-    }
-
-    @Override
-    public void close() {
-        env.mem().close();
+        calls.clear();
+        for (int i = 0; i < spaces.length; i++) {
+            MmStruct mm = s.mm(i);
+            mm.exitMmap();
+            expectTornDown(mm);
+        }
+        List<String> errors = new ArrayList<>(s.invariants().leaks());
+        errors.addAll(s.invariants().violations(List.of()));
+        if (errors.isEmpty()) return;
+        throw new AssertionError("after every process exited:\n" + String.join("\n", errors) + "\n--- steps run ---\n"
+                + String.join("\n", steps));
     }
 }
