@@ -1,6 +1,5 @@
 package io.mmemu.slub;
 
-import io.mmemu.slub.PageMap.LargeKmalloc;
 import io.mmemu.slub.SlubLog.Kind;
 import io.mmemu.slub.SlubLog.SlabError;
 import java.util.ArrayList;
@@ -13,8 +12,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The SLUB allocator of one emulated machine: the list of caches ({@code slab_caches}
- * under {@code slab_mutex}, mm/slab_common.c), the kmalloc size classes, and the page map
- * that turns a physical address back into its slab.
+ * under {@code slab_mutex}, mm/slab_common.c), the kmalloc size classes ({@link Kmalloc}), and
+ * the page map that turns a physical address back into its slab.
  *
  * <p>Everything the allocator stores about objects lives in emulated physical memory
  * ({@link PhysMemory}); slabs are pages from a {@link PageSource}. The allocator is used
@@ -34,8 +33,6 @@ public final class Slub {
     public static final long ZERO_SIZE_PTR = 16;
     /** Largest kmalloc served by a size class (KMALLOC_MAX_CACHE_SIZE, 2 pages). */
     public static final int KMALLOC_MAX_CACHE_SIZE = 2 * PageSource.PAGE_SIZE;
-    /** The kmalloc size classes in creation order (create_kmalloc_caches()). */
-    static final int[] KMALLOC_SIZES = {8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192};
 
     /**
      * Allocator configuration.
@@ -168,9 +165,10 @@ public final class Slub {
     private final ReentrantLock slabMutex = new ReentrantLock();
     /** slab_caches: newest first, as list_add() leaves it. Guarded by slabMutex. */
     private final List<KmemCache> caches = new ArrayList<>();
-    private final KmemCache[] kmallocCaches = new KmemCache[KMALLOC_SIZES.length];
     /** Slabs of SLAB_TYPESAFE_BY_RCU caches waiting for a grace period. Guarded by this. */
     private final List<Slab> rcuPending = new ArrayList<>();
+    /** The kmalloc size classes and the calls on their objects. */
+    private final Kmalloc kmalloc;
 
     /**
      * Creates the allocator and its kmalloc caches (create_kmalloc_caches()), taking slabs from
@@ -197,9 +195,7 @@ public final class Slub {
         this.random = new SplittableRandom(config.seed());
         this.clock = config.clock();
         this.symbolizer = config.symbolizer();
-        for (int i = 0; i < KMALLOC_SIZES.length; i++) {
-            kmallocCaches[i] = kmemCacheCreate(kmallocName(KMALLOC_SIZES[i]), KMALLOC_SIZES[i], 0, SlabFlags.SLAB_KMALLOC, null);
-        }
+        this.kmalloc = new Kmalloc(this);
     }
 
     /**
@@ -441,34 +437,14 @@ public final class Slub {
 
     // ---------------------------------------------------------------- kmalloc
 
-    /** The kmalloc cache name for a size class (kmalloc-96, kmalloc-1k, kmalloc-8k). */
-    static String kmallocName(int size) {
-        return size >= 1024 ? "kmalloc-" + (size / 1024) + "k" : "kmalloc-" + size;
-    }
-
     /**
-     * Models kmalloc_index(), include/linux/slab.h: the size class of {@code size} in {@link #KMALLOC_SIZES}.
+     * Models kmalloc_index(), include/linux/slab.h: the index of {@code size}'s size class.
      *
      * @param size a request size in bytes, 1 to {@link #KMALLOC_MAX_CACHE_SIZE}
      * @return the index of the smallest size class that fits it
      */
     public static int kmallocIndex(long size) {
-        if (size <= 0 || size > KMALLOC_MAX_CACHE_SIZE) {
-            throw new IllegalArgumentException("size out of kmalloc cache range (expected: 1.." + KMALLOC_MAX_CACHE_SIZE + ", got " + size + ")");
-        }
-        if (size <= 8) return 0;
-        if (size <= 16) return 1;
-        if (size <= 32) return 2;
-        if (size <= 64) return 3;
-        if (size <= 96) return 4;
-        if (size <= 128) return 5;
-        if (size <= 192) return 6;
-        if (size <= 256) return 7;
-        if (size <= 512) return 8;
-        if (size <= 1024) return 9;
-        if (size <= 2048) return 10;
-        if (size <= 4096) return 11;
-        return 12;
+        return Kmalloc.kmallocIndex(size);
     }
 
     /**
@@ -478,7 +454,7 @@ public final class Slub {
      * @return the cache of the smallest size class that fits it
      */
     public KmemCache kmallocSlab(long size) {
-        return kmallocCaches[kmallocIndex(size)];
+        return kmalloc.kmallocSlab(size);
     }
 
     /**
@@ -502,16 +478,7 @@ public final class Slub {
      * @return the object's physical address, {@link #ZERO_SIZE_PTR} for 0 bytes, or 0 on failure
      */
     public long kmallocNode(long size, int nid, CpuBinding b, long caller) {
-        if (size == 0) {
-            return ZERO_SIZE_PTR;
-        }
-        if (size < 0) {
-            throw new IllegalArgumentException("size must not be negative (expected: >= 0, got " + size + ")");
-        }
-        if (size > KMALLOC_MAX_CACHE_SIZE) {
-            return kmallocLarge(size, nid, b);
-        }
-        return kmallocCaches[kmallocIndex(size)].slabAllocNode(b, nid, caller, (int) size);
+        return kmalloc.kmallocNode(size, nid, b, caller);
     }
 
     /**
@@ -522,25 +489,7 @@ public final class Slub {
      * @return the zeroed object's physical address, {@link #ZERO_SIZE_PTR} for 0 bytes, or 0 on failure
      */
     public long kzalloc(long size, CpuBinding b) {
-        long p = kmalloc(size, b);
-        if (p > ZERO_SIZE_PTR) {
-            mem.fill(p, size, (byte) 0);
-        }
-        return p;
-    }
-
-    /** Models __kmalloc_large_node(), mm/slub.c: whole pages straight from the page allocator. */
-    private long kmallocLarge(long size, int nid, CpuBinding b) {
-        int order = CacheLayout.getOrder(size);
-        if (order > CacheLayout.MAX_PAGE_ORDER) {
-            return 0;
-        }
-        long addr = pages.allocPages(order, nid == KmemCache.NUMA_NO_NODE ? cpuToNode(b.cpu()) : nid);
-        if (addr == PageSource.NO_PAGE) {
-            return 0;
-        }
-        pageMap.set(addr, order, new LargeKmalloc(addr, order));
-        return addr;
+        return kmalloc.kzalloc(size, b);
     }
 
     /**
@@ -561,18 +510,7 @@ public final class Slub {
      * @param caller the caller's address, recorded by debug tracking
      */
     public void kfree(long object, CpuBinding b, long caller) {
-        if (object <= ZERO_SIZE_PTR) {                 // ZERO_OR_NULL_PTR()
-            return;
-        }
-        Object owner = pageMap.lookup(object);
-        if (owner instanceof Slab slab) {
-            slab.slabCache.slabFree(slab, object, b, caller);
-        } else if (owner instanceof LargeKmalloc large && large.address() == object) {
-            pageMap.set(large.address(), large.order(), null);   // free_large_kmalloc()
-            pages.freePages(large.address(), large.order());
-        } else {
-            SlubReport.freeNonSlab(this, "kfree", object);
-        }
+        kmalloc.kfree(object, b, caller);
     }
 
     /**
@@ -582,24 +520,7 @@ public final class Slub {
      * @return the bytes usable at {@code object}, or 0 if no slab or large kmalloc holds it
      */
     public long ksize(long object) {
-        if (object <= ZERO_SIZE_PTR) {
-            return 0;
-        }
-        Object owner = pageMap.lookup(object);
-        if (owner instanceof Slab slab) {
-            KmemCache s = slab.slabCache;
-            if ((s.flags & (SlabFlags.SLAB_RED_ZONE | SlabFlags.SLAB_POISON)) != 0) {
-                return s.objectSize;
-            }
-            if ((s.flags & (SlabFlags.SLAB_TYPESAFE_BY_RCU | SlabFlags.SLAB_STORE_USER)) != 0) {
-                return s.inuse;
-            }
-            return s.size;
-        }
-        if (owner instanceof LargeKmalloc large) {
-            return (long) PageSource.PAGE_SIZE << large.order();
-        }
-        return 0;
+        return kmalloc.ksize(object);
     }
 
     /**
@@ -611,32 +532,7 @@ public final class Slub {
      * @return the new object's physical address, or 0 on failure (the old object stays)
      */
     public long krealloc(long p, long newSize, CpuBinding b) {
-        if (newSize == 0) {
-            kfree(p, b);
-            return ZERO_SIZE_PTR;
-        }
-        long ks = 0;
-        if (p > ZERO_SIZE_PTR) {
-            ks = ksize(p);
-            if (ks >= newSize) {
-                // Move the kmalloc red zone to the new request size.
-                Slab slab = virtToSlab(p);
-                if (slab != null && CacheLayout.debugOrigSize(slab.slabCache.flags)) {
-                    KmemCache s = slab.slabCache;
-                    SlubDebug.setOrigSize(s, p, (int) newSize);
-                    if ((s.flags & SlabFlags.SLAB_RED_ZONE) != 0 && newSize < ks) {
-                        mem.fill(p + newSize, ks - newSize, SlabFlags.SLUB_RED_ACTIVE);
-                    }
-                }
-                return p;
-            }
-        }
-        long ret = kmalloc(newSize, b);
-        if (ret != 0 && p > ZERO_SIZE_PTR) {
-            mem.copy(p, ret, ks);
-            kfree(p, b);
-        }
-        return ret;
+        return kmalloc.krealloc(p, newSize, b);
     }
 
     /**

@@ -55,13 +55,13 @@ class CacheLayoutTest {
             "193,7", "256,7", "257,8", "1024,9", "2048,10", "4096,11", "4097,12", "8192,12"})
     void kmallocIndexPicksTheSmallestFittingClass(long size, int index) {
         assertEquals(index, Slub.kmallocIndex(size));
-        assertEquals(true, Slub.KMALLOC_SIZES[index] >= size);
+        assertEquals(true, Kmalloc.KMALLOC_SIZES[index] >= size);
     }
 
     @ParameterizedTest
     @CsvSource({"8,kmalloc-8", "96,kmalloc-96", "1024,kmalloc-1k", "8192,kmalloc-8k"})
     void kmallocNames(int size, String name) {
-        assertEquals(name, Slub.kmallocName(size));
+        assertEquals(name, Kmalloc.kmallocName(size));
     }
 
     @ParameterizedTest

@@ -54,7 +54,8 @@ import java.util.Arrays;
  * <h2>Storage</h2>
  * One {@link TlbArray} per page size holds the entries, packed in primitive arrays, with a hash
  * index where sets are too large to scan and the LRU order of each set. Lookups and
- * fills allocate nothing. {@link TlbDump} renders the entries as text.
+ * fills allocate nothing. {@link TlbInvalidation} picks and clears the entries each invalidation
+ * (and a fill's overlap check) removes; {@link TlbDump} renders the entries as text.
  *
  * <p>Not thread-safe: the model drives every CPU from one host thread (ARCHITECTURE.md,
  * "Determinism"); a shootdown from another CPU is a plain call on the target's Tlb.
@@ -300,7 +301,7 @@ public final class Tlb {
         boolean global = WalkResult.global(walkResult);
         long v = a.vpn(vaddr);
 
-        dropOverlapping(v, s, pcid, global);
+        count(TlbStat.FILL_REPLACED, TlbInvalidation.dropOverlapping(arrays, v, s, pcid, global));
         int i = a.victim(v);
         if (a.key[i] != 0) {
             count(TlbStat.EVICTION);
@@ -311,94 +312,18 @@ public final class Tlb {
         count(TlbStat.FILL);
     }
 
-    /**
-     * Invalidates the entries that would translate some address of page {@code v} (size index
-     * {@code s}) for the same lookups as the entry about to be filled.
-     */
-    private void dropOverlapping(long v, int s, int pcid, boolean global) {
-        int shiftS = arrays[s].shift;
-        for (TlbArray a : arrays) {
-            if (a.valid == 0) continue; // nothing to drop
-            if (a.shift >= shiftS) {
-                // Same or larger pages: only the one containing the new page can overlap.
-                long av = v >>> (a.shift - shiftS);
-                if (!global && a.globals == 0) {
-                    // Only an entry of the same PCID can conflict, and find() knows where it would be.
-                    int i = a.find(av, TlbArray.makeKey(av, pcid, false));
-                    if (i >= 0) replace(a, i);
-                    continue;
-                }
-                for (int i = a.firstOfSet(av), end = i + a.ways; i < end; i++) {
-                    if (a.vpnOf(i) == av && conflicts(a.meta[i], pcid, global)) replace(a, i);
-                }
-            } else {
-                // Smaller pages inside the new one may sit in any set of their array.
-                int d = shiftS - a.shift;
-                for (int i = 0, end = a.key.length; i < end; i++) {
-                    if ((a.vpnOf(i) >>> d) == v && conflicts(a.meta[i], pcid, global)) replace(a, i);
-                }
-            }
-        }
-    }
-
-    private static boolean conflicts(int m, int pcid, boolean global) {
-        return metaValid(m) && (global || TlbArray.metaGlobal(m) || metaPcid(m) == pcid);
-    }
-
-    private void replace(TlbArray a, int i) {
-        a.forget(i);
-        count(TlbStat.FILL_REPLACED);
-    }
-
     // ------------------------------------------------------------------ invalidation (SDM 4.10.4.1)
 
-    /** Scope: non-global entries of the given PCID (INVPCID types 0 and 1, MOV to CR3). */
-    private static final int SCOPE_PCID_NON_GLOBAL = 1;
-    /** Scope: non-global entries of every PCID (INVPCID type 3). */
-    private static final int SCOPE_NON_GLOBAL = 2;
-    /** Scope: every entry (INVPCID type 2, CR4.PGE toggle, CR4.PCIDE 1 to 0). */
-    private static final int SCOPE_ALL = 3;
-
-    private static boolean inScope(int m, int scope, int pcid) {
-        if (!metaValid(m)) return false;
-        return switch (scope) {
-            case SCOPE_PCID_NON_GLOBAL -> !TlbArray.metaGlobal(m) && metaPcid(m) == pcid;
-            case SCOPE_NON_GLOBAL -> !TlbArray.metaGlobal(m);
-            default -> true;
-        };
-    }
-
-    /**
-     * Invalidates the entries of every size that translate {@code vaddr} for {@code pcid}, and the
-     * global ones for it when {@code withGlobal} (INVLPG's scope; INVPCID's spares them).
-     */
+    /** Invalidates {@code vaddr}'s entries for {@code pcid} ({@link TlbInvalidation#invalidateAddress}), counted. */
     private void invalidateAddress(long vaddr, boolean withGlobal, int pcid) {
         count(TlbStat.FLUSH_SINGLE);
-        for (TlbArray a : arrays) {
-            if (a.valid == 0) continue;
-            long v = a.vpn(vaddr);
-            int i = a.find(v, TlbArray.makeKey(v, pcid, false));
-            if (i >= 0) invalidate(a, i);
-            if (withGlobal && a.globals != 0) {
-                i = a.find(v, TlbArray.makeKey(v, 0, true));
-                if (i >= 0) invalidate(a, i);
-            }
-        }
+        count(TlbStat.ENTRIES_INVALIDATED, TlbInvalidation.invalidateAddress(arrays, vaddr, withGlobal, pcid));
     }
 
-    /** Invalidates every entry in {@code scope}. */
+    /** Invalidates every entry in {@code scope} ({@link TlbInvalidation#invalidateContext}), counted. */
     private void invalidateContext(int scope, int pcid) {
         count(TlbStat.FLUSH_FULL);
-        for (TlbArray a : arrays) {
-            for (int i = 0, end = a.meta.length; a.valid != 0 && i < end; i++) {
-                if (inScope(a.meta[i], scope, pcid)) invalidate(a, i);
-            }
-        }
-    }
-
-    private void invalidate(TlbArray a, int i) {
-        a.forget(i);
-        count(TlbStat.ENTRIES_INVALIDATED);
+        count(TlbStat.ENTRIES_INVALIDATED, TlbInvalidation.invalidateContext(arrays, scope, pcid));
     }
 
     /**
@@ -431,12 +356,12 @@ public final class Tlb {
      */
     public void invpcidSingleContext(int pcid) {
         checkPcid(pcid);
-        invalidateContext(SCOPE_PCID_NON_GLOBAL, pcid);
+        invalidateContext(TlbInvalidation.SCOPE_PCID_NON_GLOBAL, pcid);
     }
 
     /** INVPCID type 3 (all-context except global): invalidates every non-global entry of every PCID. */
     public void invpcidAllContext() {
-        invalidateContext(SCOPE_NON_GLOBAL, 0);
+        invalidateContext(TlbInvalidation.SCOPE_NON_GLOBAL, 0);
     }
 
     /**
@@ -448,7 +373,7 @@ public final class Tlb {
      */
     public void flushAllNonGlobal(int pcid) {
         checkPcid(pcid);
-        invalidateContext(SCOPE_PCID_NON_GLOBAL, pcid);
+        invalidateContext(TlbInvalidation.SCOPE_PCID_NON_GLOBAL, pcid);
     }
 
     /**
@@ -456,7 +381,7 @@ public final class Tlb {
      * native_flush_tlb_global() without INVPCID) or INVPCID type 2.
      */
     public void flushAll() {
-        invalidateContext(SCOPE_ALL, 0);
+        invalidateContext(TlbInvalidation.SCOPE_ALL, 0);
     }
 
     /**

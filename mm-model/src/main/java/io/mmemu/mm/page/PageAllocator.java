@@ -1,7 +1,5 @@
 package io.mmemu.mm.page;
 
-import java.util.Arrays;
-
 /**
  * The buddy page allocator of one zone ("Node 0, zone Normal") over frames {@code [0, nrPages)}.
  *
@@ -15,6 +13,7 @@ import java.util.Arrays;
  * {@code free_pages_prepare()} &rarr; {@code __free_one_page()}. Not modelled: per-CPU page
  * lists, migrate types and pageblocks, compaction, reclaim and kswapd (the slow path counts
  * where Linux would wake kswapd, then succeeds or fails at once), free-page shuffling.
+ * The lists themselves, with their O(1) link and unlink, are {@link FreeArea}.
  *
  * <h2>Invariants</h2>
  * <ol>
@@ -23,7 +22,7 @@ import java.util.Arrays;
  *   <li>A block of order k starts at a pfn that is a multiple of 2^k and lies inside
  *       {@code [reservedPages, nrPages)}.</li>
  *   <li>Exactly the heads of free blocks carry PG_buddy, with the block's order in the flag word,
- *       and each is on the free list of that order; {@code nrFree[k]} is that list's length.</li>
+ *       and each is on the free list of that order; {@code nrFree(k)} is that list's length.</li>
  *   <li>Exactly the heads of handed-out blocks carry PG_head with the order they were allocated
  *       with; the head holds the allocation's reference (refcount 1 when handed out).</li>
  *   <li>Fully merged: no free block of order k &lt; MAX_ORDER has its buddy
@@ -102,12 +101,8 @@ public final class PageAllocator {
     private final int reservedPages;
     private final FrameTable frames;
 
-    /** free_area[order]: first pfn of the circular free list, -1 when empty. */
-    private final int[] freeHead = new int[NR_PAGE_ORDERS];
-    /** free_area[order].nr_free: blocks on each list. */
-    private final long[] nrFree = new long[NR_PAGE_ORDERS];
-    /** NR_FREE_PAGES. */
-    private long nrFreePages;
+    /** free_area[]: the per-order free lists, nr_free and NR_FREE_PAGES. */
+    private final FreeArea freeArea;
 
     private final ZoneWatermarks watermarks;
 
@@ -133,7 +128,7 @@ public final class PageAllocator {
         this.nrPages = (int) nrPages;
         this.reservedPages = (int) reservedPages;
         this.frames = new FrameTable(this.nrPages);
-        Arrays.fill(freeHead, -1);
+        this.freeArea = new FreeArea(frames);
         for (int pfn = 0; pfn < this.reservedPages; pfn++) {
             frames.setFlagWord(pfn, PG_RESERVED);
             frames.setPageCount(pfn, 1);
@@ -182,7 +177,7 @@ public final class PageAllocator {
         }
         stat(PageAllocStat.ALLOC_SUCCESS, 1);
         stat(PageAllocStat.PGALLOC, 1L << order);
-        if (nrFreePages < watermarks.get(WMARK_MIN)) {
+        if (freeArea.nrFreePages() < watermarks.get(WMARK_MIN)) {
             stat(PageAllocStat.RESERVE_USED, 1);
         }
         return page;
@@ -235,7 +230,7 @@ public final class PageAllocator {
     /** Models __zone_watermark_ok(), mm/page_alloc.c (no highatomic, CMA or lowmem_reserve). */
     boolean zoneWatermarkOk(int order, long mark, int allocFlags) {
         long min = mark;
-        long freePages = nrFreePages - ((1L << order) - 1); // __zone_watermark_unusable_free()
+        long freePages = freeArea.nrFreePages() - ((1L << order) - 1); // __zone_watermark_unusable_free()
         if ((allocFlags & ALLOC_MIN_RESERVE) != 0) {
             min -= min / 2;
             if ((allocFlags & ALLOC_NON_BLOCK) != 0) {
@@ -249,7 +244,7 @@ public final class PageAllocator {
             return true;
         }
         for (int o = order; o <= MAX_ORDER; o++) {
-            if (nrFree[o] != 0) {
+            if (freeArea.nrFree(o) != 0) {
                 return true;
             }
         }
@@ -259,11 +254,11 @@ public final class PageAllocator {
     /** Models __rmqueue_smallest(), mm/page_alloc.c: first block of the smallest order that fits. */
     private int rmqueueSmallest(int order) {
         for (int current = order; current <= MAX_ORDER; current++) {
-            int page = freeHead[current];
+            int page = freeArea.first(current);
             if (page < 0) {
                 continue;
             }
-            delFromFreeList(page, current);
+            freeArea.delFromFreeList(page, current);
             expand(page, order, current);
             return page;
         }
@@ -276,7 +271,7 @@ public final class PageAllocator {
         while (high > low) {
             high--;
             size >>= 1;
-            addToFreeList(page + size, high, false);
+            freeArea.addToFreeList(page + size, high, false);
             stat(PageAllocStat.SPLIT, 1);
         }
     }
@@ -402,12 +397,12 @@ public final class PageAllocator {
             if (!pageIsBuddy(buddy, order)) {
                 break;
             }
-            delFromFreeList(buddy, order);
+            freeArea.delFromFreeList(buddy, order);
             stat(PageAllocStat.MERGE, 1);
             pfn &= buddy; // combined_pfn
             order++;
         }
-        addToFreeList(pfn, order, buddyMergeLikely(pfn, order));
+        freeArea.addToFreeList(pfn, order, buddyMergeLikely(pfn, order));
     }
 
     /** Models page_is_buddy(), mm/internal.h: {@code buddy} heads a free block of this order. */
@@ -435,64 +430,17 @@ public final class PageAllocator {
             while (pfn + (1L << order) > end) {
                 order--;
             }
-            addToFreeList(pfn, order, true); // FPI_TO_TAIL
+            freeArea.addToFreeList(pfn, order, true); // FPI_TO_TAIL
             pfn += 1 << order;
         }
     }
 
-    // =================================================================== free lists
-
-    /** Models __add_to_free_list() with set_buddy_order(), mm/page_alloc.c. */
-    private void addToFreeList(int pfn, int order, boolean tail) {
-        frames.setFlagWord(pfn, FrameTable.withOrder(frames.flagWord(pfn) | PG_BUDDY, order));
-        int head = freeHead[order];
-        if (head < 0) {
-            frames.setBuddyPrev(pfn, pfn);
-            frames.setBuddyNext(pfn, pfn);
-            freeHead[order] = pfn;
-        } else {
-            int last = frames.buddyPrev(head);
-            frames.setBuddyNext(last, pfn);
-            frames.setBuddyPrev(pfn, last);
-            frames.setBuddyNext(pfn, head);
-            frames.setBuddyPrev(head, pfn);
-            if (!tail) {
-                freeHead[order] = pfn;
-            }
-        }
-        nrFree[order]++;
-        nrFreePages += 1L << order;
-    }
-
-    /** Models del_page_from_free_list() with __ClearPageBuddy(), mm/page_alloc.c: O(1) unlink. */
-    private void delFromFreeList(int pfn, int order) {
-        int next = frames.buddyNext(pfn);
-        if (next == pfn) {
-            freeHead[order] = -1;
-        } else {
-            int prev = frames.buddyPrev(pfn);
-            frames.setBuddyNext(prev, next);
-            frames.setBuddyPrev(next, prev);
-            if (freeHead[order] == pfn) {
-                freeHead[order] = next;
-            }
-        }
-        frames.resetCounts(pfn);
-        frames.setFlagWord(pfn, FrameTable.withOrder(frames.flagWord(pfn) & ~PG_BUDDY, 0));
-        nrFree[order]--;
-        nrFreePages -= 1L << order;
-    }
+    // =================================================================== free lists (FreeArea)
 
     /** The pfns on the free list of {@code order}, in list order (head first). */
     long[] freeListPfns(int order) {
         checkOrder(order);
-        long[] out = new long[(int) nrFree[order]];
-        int pfn = freeHead[order];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = pfn;
-            pfn = frames.buddyNext(pfn);
-        }
-        return out;
+        return freeArea.freeListPfns(order);
     }
 
     // =================================================================== watermarks and views
@@ -562,7 +510,7 @@ public final class PageAllocator {
 
     /** {@return NR_FREE_PAGES: frames on the free lists} */
     public long nrFreePages() {
-        return nrFreePages;
+        return freeArea.nrFreePages();
     }
 
     /**
@@ -592,7 +540,7 @@ public final class PageAllocator {
      */
     public long nrFree(int order) {
         checkOrder(order);
-        return nrFree[order];
+        return freeArea.nrFree(order);
     }
 
     /**

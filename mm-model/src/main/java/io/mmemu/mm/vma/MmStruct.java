@@ -14,10 +14,10 @@ import java.util.List;
 /**
  * An address space: Linux's mm_struct with its VMAs and page tables.
  *
- * <p>This class is the state and the VMA-level primitives (lookup, insert with merging, split,
- * munmap, fork's copy, teardown); the operations live beside it as in the kernel's files:
- * {@link Mmap} (mm/mmap.c: placement, do_mmap, mmap_region, brk), {@link Mprotect}, {@link Mremap},
- * {@link Madvise}. {@code io.mmemu.mm.check.AddressSpaceInvariants} checks what the state promises.
+ * <p>This class is the state and the VMA-level primitives (lookup, insert, munmap, fork's copy,
+ * teardown); the operations live beside it as in the kernel's files: {@link VmaMerge} (mm/vma.c:
+ * merging and splitting), {@link Mmap} (mm/mmap.c: placement, do_mmap, mmap_region, brk),
+ * {@link Mprotect}, {@link Mremap}, {@link Madvise}. {@code io.mmemu.mm.check.AddressSpaceInvariants} checks what the state promises.
  *
  * <p>VMAs are kept in a balanced tree ordered by start, augmented with the largest free hole of
  * each subtree ({@link VmaTree}; Linux uses the maple tree, which keeps the same per-node gaps), so
@@ -123,7 +123,7 @@ public final class MmStruct {
      * Models vm_area_free(), mm/vma_init.c (kernel/fork.c before 6.15): the VMA has left the tree
      * for good; its vm_area_struct goes back to vm_area_cachep.
      */
-    private void vmAreaFree(Vma vma) {
+    void vmAreaFree(Vma vma) {
         if (vma.object == 0) {
             throw new IllegalStateException("vm_area_free of a VMA without a vm_area_struct (freed twice?): " + vma);
         }
@@ -253,8 +253,13 @@ public final class MmStruct {
         vmas.put(vma);
     }
 
-    private Vma prevOf(long addr) {
+    Vma prevOf(long addr) {
         return vmas.lower(addr);
+    }
+
+    /** Forgets {@code vma} as the last VMA found, when it leaves the tree (the vmacache's invalidation). */
+    void vmacacheInvalidate(Vma vma) {
+        if (mmapCache == vma) mmapCache = null;
     }
 
     // ------------------------------------------------------------------ placement and mapping (mm/mmap.c: Mmap)
@@ -330,51 +335,6 @@ public final class MmStruct {
     // ------------------------------------------------------------------ mapping
 
     /**
-     * Inserts the range of {@code vma} (a candidate without a vm_area_struct, or one that has its
-     * own) over a free range as vma_merge_new_range() and then vm_area_alloc() do: expanding the
-     * previous VMA, the next one (its start moves down), or both, joining them; only when neither
-     * is compatible does the candidate become a VMA of its own, with a new vm_area_struct.
-     * Returns false (nothing changed) when that allocation fails.
-     */
-    private boolean insertMerged(Vma vma) {
-        Vma prev = prevOf(vma.start + 1);
-        if (prev == vma) prev = null;
-        Vma next = vmas.higher(vma.start);
-        boolean mergePrev = prev != null && prev.end == vma.start && canMerge(prev, vma);
-        boolean mergeNext = next != null && next.start == vma.end && canMerge(vma, next);
-        if (mergePrev) {
-            if (mergeNext) {
-                vmas.remove(next.start);
-                if (mmapCache == next) mmapCache = null;
-                prev.end = next.end;
-                vmAreaFree(next);
-            } else {
-                prev.end = vma.end;
-            }
-            vmas.refresh(prev.start);
-        } else if (mergeNext) {
-            vmas.remove(next.start);
-            next.start = vma.start;
-            next.pgoff = vma.pgoff;
-            vmas.put(next);
-        } else {
-            if (vma.object == 0 && !vmAreaAlloc(vma)) return false;
-            vmas.put(vma);
-        }
-        if (vma.object != 0 && (mergePrev || mergeNext)) vmAreaFree(vma); // a VMA of its own that merged away
-        return true;
-    }
-
-    /** is_mergeable_vma() + can_vma_merge_after(): same flags, same file (or none), contiguous pgoff, same name. */
-    static boolean canMerge(Vma a, Vma b) {
-        if (a.flags != b.flags || a.file != b.file) return false;
-        if (a.name == null ? b.name != null : !a.name.equals(b.name)) return false;
-        // Anonymous VMAs too: their pgoff is the page index the anon pages were created at, so a
-        // VMA moved by mremap (which keeps its pgoff) does not merge with a fresh neighbour.
-        return a.pgoff + ((a.end - a.start) >>> PAGE_SHIFT) == b.pgoff;
-    }
-
-    /**
      * Models do_vmi_munmap(), mm/mmap.c: unmaps [start, start + len), splitting VMAs that straddle
      * the ends, zapping the pages, freeing empty page tables and flushing the TLBs.
      *
@@ -395,9 +355,9 @@ public final class MmStruct {
         if (first == null || first.start >= end) return 0;
         // Splitting a VMA in the middle makes one more: refuse past max_map_count as Linux does.
         if (first.start < start && first.end > end && vmas.size() >= maxMapCount) return -Errno.ENOMEM;
-        if (first.start < start && !splitVma(first, start)) return -Errno.ENOMEM;
+        if (first.start < start && !VmaMerge.splitVma(this, first, start)) return -Errno.ENOMEM;
         Vma last = findVma(end - 1);
-        if (last != null && last.start < end && last.end > end && !splitVma(last, end)) return -Errno.ENOMEM;
+        if (last != null && last.start < end && last.end > end && !VmaMerge.splitVma(this, last, end)) return -Errno.ENOMEM;
         for (Vma v = findVma(start); v != null && v.start < end; v = findVma(v.end)) {
             vmas.remove(v.start);
             if (mmapCache == v) mmapCache = null;
@@ -421,50 +381,17 @@ public final class MmStruct {
      * vm_area_struct (copy_vma()); false when that allocation fails and nothing changed.
      */
     boolean insertVma(Vma vma) {
-        return insertMerged(vma);
+        return VmaMerge.insertMerged(this, vma);
     }
 
-    /**
-     * Models the merge step of vma_modify()/vma_merge() after a VMA's flags changed: joins it with
-     * its neighbours where they are compatible. Returns the VMA that now covers it.
-     */
+    /** Merges {@code vma} with compatible neighbours: {@link VmaMerge#mergeAround}. */
     Vma mergeAround(Vma vma) {
-        vmas.refresh(vma.start); // the caller may have moved its end (vma_expand) or changed its flags
-        Vma prev = prevOf(vma.start);
-        if (prev != null && prev.end == vma.start && canMerge(prev, vma)) {
-            removeVma(vma);
-            prev.end = vma.end;
-            vma = prev;
-            vmas.refresh(prev.start);
-        }
-        Vma next = vmas.higher(vma.start);
-        if (next != null && next.start == vma.end && canMerge(vma, next)) {
-            removeVma(next);
-            vma.end = next.end;
-            vmas.refresh(vma.start);
-        }
-        return vma;
+        return VmaMerge.mergeAround(this, vma);
     }
 
-    /** Splits so that a VMA boundary falls at {@code addr} (if a VMA straddles it); refuses past max_map_count. */
+    /** Splits so that a VMA boundary falls at {@code addr}: {@link VmaMerge#splitAt}. */
     boolean splitAt(long addr) {
-        Vma v = vmaLookup(addr);
-        if (v == null || v.start == addr) return true;
-        if (vmas.size() >= maxMapCount) return false;
-        return splitVma(v, addr);
-    }
-
-    /**
-     * Models __split_vma(): cuts {@code vma} at {@code addr}; the upper part becomes a new VMA
-     * with its own vm_area_struct (vm_area_dup()). Returns false, changing nothing, when that
-     * allocation fails.
-     */
-    private boolean splitVma(Vma vma, long addr) {
-        Vma upper = new Vma(addr, vma.end, vma.flags, vma.pgoff + ((addr - vma.start) >>> PAGE_SHIFT), vma.file, vma.name);
-        if (!vmAreaAlloc(upper)) return false;
-        vma.end = addr;
-        vmas.put(upper);
-        return true;
+        return VmaMerge.splitAt(this, addr);
     }
 
     /**

@@ -357,7 +357,7 @@ public final class Mmap {
         // vma_prev_limit()) is expanded; the program's bss just below start_brk is never merged.
         Vma prev = mm.vmaPrev(oldEnd);
         Vma fresh = new Vma(oldEnd, newEnd, flags, oldEnd >>> PAGE_SHIFT, null, null);
-        if (prev != null && prev.end == oldEnd && prev.start >= mm.startBrk && MmStruct.canMerge(prev, fresh)) {
+        if (prev != null && prev.end == oldEnd && prev.start >= mm.startBrk && VmaMerge.canMerge(prev, fresh)) {
             prev.end = newEnd;
             mm.tree().refresh(prev.start);
         } else {

@@ -45,6 +45,7 @@ import java.util.TreeMap;
  * before the call returns; with {@link IpiDelivery#DEFERRED} the emulator delivers them with
  * {@link #deliverIpis} at the target's next scheduling point. A {@link ShootdownFilter} can drop
  * IPIs on purpose. Nothing iterates a hash: CPUs in index order, queues FIFO, live mms by ctx_id.
+ * The IPI side (native_flush_tlb_multi(), the queues, flush_tlb_func()) is {@link TlbShootdown}.
  *
  * <p>Not modelled: PTI (user PCIDs, invalidate_user_asid), global ASIDs and INVLPGB (6.15),
  * LAM, IBPB on switch, the 6.13 change that leaves CPUs in mm_cpumask after a switch and trims
@@ -74,6 +75,8 @@ public final class TlbManagement {
     private IpiDelivery delivery = IpiDelivery.IMMEDIATE;
     private ShootdownFilter shootdownFilter = ShootdownFilter.NONE;
     private TlbFlushListener listener = TlbFlushListener.NONE;
+    /** The shootdown side: native_flush_tlb_multi(), the IPI queues, flush_tlb_func(). */
+    private final TlbShootdown shootdown;
 
     /**
      * Boots TLB management over {@code hardware} (one per CPU, index = CPU number): with
@@ -90,6 +93,7 @@ public final class TlbManagement {
         this.cpus = new CpuTlbState[hardware.size()];
         this.initMm = new TlbMm(INIT_MM_CTX_ID, initMmPgdPa, hardware.size(), "init_mm");
         live.put(INIT_MM_CTX_ID, initMm);
+        this.shootdown = new TlbShootdown(this, cpus, initMm);
         for (int c = 0; c < cpus.length; c++) {
             CpuTlbState s = new CpuTlbState(c, hardware.get(c), TLB_NR_DYN_ASIDS);
             cpus[c] = s;
@@ -225,6 +229,16 @@ public final class TlbManagement {
         this.listener = listener == null ? TlbFlushListener.NONE : listener;
     }
 
+    /** {@return the fault injection deciding which IPIs are lost} */
+    ShootdownFilter shootdownFilter() {
+        return shootdownFilter;
+    }
+
+    /** {@return who is told when a CPU's hardware TLB model changes} */
+    TlbFlushListener listener() {
+        return listener;
+    }
+
     /**
      * The system-wide count of {@code e}: the sum over CPUs, as /proc/vmstat shows it.
      *
@@ -338,7 +352,7 @@ public final class TlbManagement {
         return switchMm(s, next);
     }
 
-    private boolean switchMm(CpuTlbState s, TlbMm next) {
+    boolean switchMm(CpuTlbState s, TlbMm next) {
         if (next == null) throw new IllegalArgumentException("next mm must not be null (use initMm() for kernel threads)");
         TlbMm prev = s.loadedMm;
         int prevAsid = s.loadedMmAsid;
@@ -479,43 +493,9 @@ public final class TlbManagement {
         long newTlbGen = mm.incTlbGen();
         FlushTlbInfo info = new FlushTlbInfo(mm, start, end, strideShift, freedTables, newTlbGen, cpu);
         if (mm.cpumaskAnyBut(cpu)) {
-            nativeFlushTlbMulti(s, info);
+            shootdown.nativeFlushTlbMulti(s, info);
         } else if (mm == s.loadedMm) {
-            flushTlbFunc(s, info);
-        }
-    }
-
-    /**
-     * Models native_flush_tlb_multi(), arch/x86/mm/tlb.c (flush_tlb_others() before 5.8): every
-     * CPU in mm_cpumask gets flush_tlb_func(), except lazy ones when no page tables were freed
-     * (on_each_cpu_cond_mask() with tlb_is_not_lazy()); they catch up when they switch back. The
-     * initiator in the mask runs it directly; the others get an IPI, in CPU order, unless the
-     * fault injection drops it.
-     */
-    private void nativeFlushTlbMulti(CpuTlbState initiator, FlushTlbInfo info) {
-        initiator.count(TlbEvent.NR_TLB_REMOTE_FLUSH);
-        TlbMm mm = info.mm();
-        for (int t = 0; t < cpus.length; t++) {
-            if (t == initiator.cpu || !mm.cpumaskTest(t)) continue;
-            CpuTlbState target = cpus[t];
-            if (!info.freedTables() && target.isLazy) {
-                initiator.count(TlbEvent.LAZY_CPU_SKIPPED);
-                continue;
-            }
-            if (shootdownFilter.drop(initiator.cpu, t, info)) {
-                initiator.count(TlbEvent.IPI_DROPPED);
-                continue;
-            }
-            target.ipiQueue.addLast(info);
-            initiator.count(TlbEvent.IPI_SENT);
-        }
-        // smp_call_function_many_cond() runs the local call after sending the IPIs.
-        if (mm.cpumaskTest(initiator.cpu) && (info.freedTables() || !initiator.isLazy)) flushTlbFunc(initiator, info);
-        if (delivery == IpiDelivery.IMMEDIATE) {
-            // The initiator waits for every target; deliver in CPU order.
-            for (int t = 0; t < cpus.length; t++) {
-                if (t != initiator.cpu && !cpus[t].ipiQueue.isEmpty()) deliverIpis(t);
-            }
+            shootdown.flushTlbFunc(s, info);
         }
     }
 
@@ -528,10 +508,7 @@ public final class TlbManagement {
      * @return how many were handled
      */
     public int deliverIpis(int cpu) {
-        CpuTlbState s = cpu(cpu);
-        int n = 0;
-        for (FlushTlbInfo f; (f = s.ipiQueue.pollFirst()) != null; n++) flushTlbFunc(s, f);
-        return n;
+        return shootdown.deliverIpis(cpu(cpu));
     }
 
     /**
@@ -543,58 +520,6 @@ public final class TlbManagement {
         int n = 0;
         for (int c = 0; c < cpus.length; c++) n += deliverIpis(c);
         return n;
-    }
-
-    /**
-     * Models flush_tlb_func(), arch/x86/mm/tlb.c: brings this CPU's TLB up to date for the loaded
-     * mm. Three generations decide how (see the class comment): {@code mmTlbGen}, the latest;
-     * {@code localTlbGen}, what this CPU has caught up with; {@code f.newTlbGen()}, what the
-     * requester needs.
-     */
-    private void flushTlbFunc(CpuTlbState s, FlushTlbInfo f) {
-        boolean local = f.initiatingCpu() == s.cpu;
-        TlbMm loadedMm = s.loadedMm;
-        int loadedMmAsid = s.loadedMmAsid;
-        if (!local) {
-            s.count(TlbEvent.NR_TLB_REMOTE_FLUSH_RECEIVED);
-            // The CPU switched to another mm since the IPI was sent: that switch did the work.
-            if (f.mm() != null && f.mm() != loadedMm) return;
-        }
-        if (loadedMm == initMm) return;
-        if (s.isLazy) {
-            // Flushing the paging-structure caches is the least a lazy CPU must do, and switching
-            // to init_mm costs little more: do that, and catch up when the mm comes back.
-            s.count(TlbEvent.LAZY_SWITCH_TO_INIT_MM);
-            switchMm(s, initMm);
-            return;
-        }
-        long localTlbGen = s.ctxs[loadedMmAsid].tlbGen;
-        if (f.newTlbGen() <= localTlbGen) return; // already up to date with respect to this request
-        long mmTlbGen = loadedMm.tlbGen();
-        if (localTlbGen == mmTlbGen) return; // an earlier flush caught up all the way
-        // A partial flush is enough only if this request is the one step between localTlbGen and
-        // the latest: skipping a generation would skip that generation's (maybe full) flush.
-        if (!f.full() && f.newTlbGen() == localTlbGen + 1 && f.newTlbGen() == mmTlbGen) {
-            long nrInvalidate = (f.end() - f.start()) >>> f.strideShift();
-            long stride = 1L << f.strideShift();
-            for (long addr = f.start(); Long.compareUnsigned(addr, f.end()) < 0; addr += stride) {
-                s.hw.invlpg(addr); // flush_tlb_one_user()
-            }
-            if (local) s.count(TlbEvent.NR_TLB_LOCAL_FLUSH_ONE, nrInvalidate);
-        } else {
-            flushTlbLocal(s);
-            if (local) s.count(TlbEvent.NR_TLB_LOCAL_FLUSH_ALL);
-        }
-        s.ctxs[loadedMmAsid].tlbGen = mmTlbGen;
-        listener.tlbFlushed(s.cpu);
-    }
-
-    /**
-     * Models flush_tlb_local() → native_flush_tlb_local(), arch/x86/mm/tlb.c: rewrite CR3 with its
-     * own value (no NOFLUSH), dropping the loaded PCID's non-global entries.
-     */
-    private void flushTlbLocal(CpuTlbState s) {
-        s.hw.movToCr3(s.cr3);
     }
 
     // ------------------------------------------------------------------ dump
