@@ -57,7 +57,7 @@ import java.util.Arrays;
  * fills allocate nothing. {@link TlbInvalidation} picks and clears the entries each invalidation
  * (and a fill's overlap check) removes; {@link TlbDump} renders the entries as text.
  *
- * <p>Not thread-safe: the model drives every CPU from one host thread (ARCHITECTURE.md,
+ * <p>Not thread-safe: the model drives every CPU from one host thread (docs/architecture.md,
  * "Determinism"); a shootdown from another CPU is a plain call on the target's Tlb.
  */
 public final class Tlb {

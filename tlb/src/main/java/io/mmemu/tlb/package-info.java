@@ -8,7 +8,7 @@
  * {@code io.mmemu.tlb.linux}; the stale-translation checker in {@code io.mmemu.tlb.check}.
  *
  * <p>Concurrency contract: nothing here is thread-safe and nothing uses atomics. Every emulated
- * CPU runs on one host thread (ARCHITECTURE.md, "Determinism"), so a TLB shootdown is an ordinary
+ * CPU runs on one host thread (docs/architecture.md, "Determinism"), so a TLB shootdown is an ordinary
  * call on the target CPU's {@code Tlb}. Misuse (a fault result filled, a PCID wider than 12 bits,
  * a misaligned flush range) throws with the expected and the actual value.
  */

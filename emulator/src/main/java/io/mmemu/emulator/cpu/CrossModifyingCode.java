@@ -4,7 +4,7 @@ import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.page.FrameWriteHook;
 
 /**
- * Keeps translated code coherent (ARCHITECTURE.md, "translated code stays coherent"). Unicorn
+ * Keeps translated code coherent (docs/architecture.md, "translated code stays coherent"). Unicorn
  * caches translated code by physical page and notices only the writes its own engine makes to
  * such a page (QEMU's self-modifying-code detection). Two kinds of write escape it: Java writing
  * a frame (copy_to_user(), a shmem write, a frame freed and handed to a new owner), which the
@@ -32,7 +32,7 @@ import io.mmemu.mm.page.FrameWriteHook;
  *       it again before a new mapping's fill marks it anew. A mapped frame keeps it, since an
  *       engine may still hold an executable TLB entry for it and translate again without a fill.</li>
  * </ol>
- * Engines run one at a time (ARCHITECTURE.md, "Determinism"), so a write made while one engine
+ * Engines run one at a time (docs/architecture.md, "Determinism"), so a write made while one engine
  * runs is visible to every other engine's next translation. Programs that never write to
  * their code cost one bitmap test per executable fill, per writable fill and per frame write.
  */

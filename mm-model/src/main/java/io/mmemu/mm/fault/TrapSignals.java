@@ -12,7 +12,7 @@ package io.mmemu.mm.fault;
  * model does not decode (0). Every other vector, and every software interrupt ({@code int N}
  * through a gate user mode may not use), is SIGSEGV with SI_KERNEL as #GP sends it. Two rows
  * differ from Linux on purpose, kept as mmemu has always answered them: #NP and #SS send SIGBUS
- * there (Unicorn raises neither for 64-bit user code; a non-canonical stack access is a #GP here).
+ * there (the emulated CPU raises neither for 64-bit user code; a non-canonical stack access is a #GP here).
  * #PF is not in the table: do_user_addr_fault() chooses its signal ({@link UserFault}).
  */
 public final class TrapSignals {

@@ -57,7 +57,7 @@ import java.util.StringJoiner;
  *
  * <h2>Concurrency</h2>
  * Not thread-safe. The page allocator and its callers run on the model's single host thread
- * (ARCHITECTURE.md, "Determinism"); the caller's serialization stands in for zone-&gt;lock.
+ * (docs/architecture.md, "Determinism"); the caller's serialization stands in for zone-&gt;lock.
  */
 public final class FrameTable {
 

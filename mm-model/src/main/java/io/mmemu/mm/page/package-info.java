@@ -8,7 +8,7 @@
  * tells it when zeroing can be skipped.
  *
  * <p>Concurrency contract: nothing here is thread-safe and nothing uses atomics. The model runs
- * every CPU on one host thread (ARCHITECTURE.md, "Determinism"), and the caller's serialization
+ * every CPU on one host thread (docs/architecture.md, "Determinism"), and the caller's serialization
  * plays the part of zone-&gt;lock. Exhaustion is an ordinary outcome ({@code NO_PAGE}); misuse
  * (double free, freeing a reserved frame, a wrong order) throws with the frame's state, as
  * Linux's bad_page() reports it.

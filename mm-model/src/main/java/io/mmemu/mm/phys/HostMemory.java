@@ -15,7 +15,7 @@ import java.lang.invoke.VarHandle;
  * The host's mmap, munmap and madvise, called through java.lang.foreign; mmap with errno captured.
  * Arguments and results are declared as 64-bit integers, C ints too (x86-64 SysV passes both in
  * the same registers): the linker generates code per distinct descriptor, a few milliseconds each
- * at start-up, and munmap's and madvise's are then those of the Unicorn binding's calls.
+ * at start-up, and munmap's and madvise's are then those of the emulator's native calls.
  */
 final class HostMemory {
     private HostMemory() {}

@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * The guest's RAM: one off-heap segment, physical address 0 at its start, shared by every CPU
- * engine (each maps it once with uc_mem_map_ptr) and by the Java kernel model.
+ * (a CPU front end maps it once per engine) and by the Java kernel model.
  *
  * <p>It is reserved from the host with an anonymous {@code mmap(MAP_NORESERVE)}: the host kernel
  * hands out zero pages and commits memory only where the guest (or the model) writes, so
@@ -50,7 +50,7 @@ public final class PhysicalMemory implements AutoCloseable {
         return new PhysicalMemory(p, bytes);
     }
 
-    /** {@return the whole RAM as a segment (for uc_mem_map_ptr)} */
+    /** {@return the whole RAM as a segment (for a CPU front end to map)} */
     public MemorySegment segment() {
         return ram;
     }
