@@ -297,6 +297,34 @@ public record CacheLayout(int objectSize, int size, int align, int inuse, int of
         return (flags & SLAB_RED_ZONE) != 0 ? size - redLeftPad : size;
     }
 
+    /**
+     * The address of object {@code i} of a slab: fixup_red_left() of the slot's start, mm/slub.c.
+     *
+     * @param slabAddress the slab's first byte
+     * @param i           the object's index, 0 to objects - 1
+     * @return the object's address
+     */
+    public long objectAddress(long slabAddress, int i) {
+        return slabAddress + redLeftPad + (long) i * size;
+    }
+
+    /**
+     * Models obj_to_index() with check_valid_pointer()'s test, mm/slub.c: the index of the object
+     * starting at {@code p} in a slab of {@code objects} objects, or -1 if no object starts there.
+     *
+     * @param slabAddress the slab's first byte
+     * @param objects     the slab's object count
+     * @param p           an address
+     * @return the object's index, or -1
+     */
+    public int objectIndex(long slabAddress, int objects, long p) {
+        long off = p - redLeftPad - slabAddress;
+        if (off < 0 || off >= (long) objects * size || off % size != 0) {
+            return -1;
+        }
+        return (int) (off / size);
+    }
+
     /** {@return whether kmalloc() may use this layout as a size class} */
     public boolean isKmalloc() {
         return (flags & SLAB_KMALLOC) != 0;

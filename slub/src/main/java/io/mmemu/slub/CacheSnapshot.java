@@ -91,7 +91,7 @@ public record CacheSnapshot(String cache, CacheLayout layout, List<Cpu> cpus, Li
          */
         public String message() {
             if (object == 0) {
-                return String.format("Padding overwritten. %s-%s @offset=%d", SlubReport.ptr(first), SlubReport.ptr(last), first - slab);
+                return SlubReport.paddingOverwritten(first, last, first - slab);
             }
             return SlubReport.overwritten(what, first, last, first - slab, found, expected);
         }
@@ -137,8 +137,9 @@ public record CacheSnapshot(String cache, CacheLayout layout, List<Cpu> cpus, Li
             if (patterns) {
                 BitSet free = new BitSet();
                 for (long p : freelist) {
-                    if (s.checkValidPointer(slab, p, Slab.objectsOf(fc))) {
-                        free.set((int) ((p - s.redLeftPad - slab.address) / s.size));
+                    int i = s.layout.objectIndex(slab.address, Slab.objectsOf(fc), p);
+                    if (i >= 0) {
+                        free.set(i);
                     }
                 }
                 List<Damage> found = new ArrayList<>();

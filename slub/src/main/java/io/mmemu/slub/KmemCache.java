@@ -201,11 +201,7 @@ public final class KmemCache {
 
     /** Models check_valid_pointer(), mm/slub.c: NULL or the start of an object of the slab. */
     boolean checkValidPointer(Slab slab, long object, int objects) {
-        if (object == 0) {
-            return true;
-        }
-        long p = object - redLeftPad;
-        return p >= slab.address && p < slab.address + (long) objects * size && (p - slab.address) % size == 0;
+        return object == 0 || layout.objectIndex(slab.address, objects, object) >= 0;
     }
 
     // ---------------------------------------------------------------- stats

@@ -184,15 +184,15 @@ public final class SlabInfo {
         for (int cpu = 0; cpu < s.cpuSlab.length; cpu++) {
             if (s.cpuSlab[cpu].slab == slab) {
                 long p = KmemCache.freelistOfPair((long) KmemCache.PAIR.getVolatile(s.pairs, cpu << SlubSwitches.PAIR_SHIFT));
-                for (int n = 0; p != 0 && n <= slab.objects() && s.checkValidPointer(slab, p, slab.objects()); n++) {
-                    cpuFree.set((int) ((p - s.redLeftPad - slab.address) / s.size));
+                for (int n = 0, i; p != 0 && n <= slab.objects() && (i = s.layout.objectIndex(slab.address, slab.objects(), p)) >= 0; n++) {
+                    cpuFree.set(i);
                     p = s.getFreepointer(p);
                 }
             }
         }
         int objects = Slab.objectsOf(fc);
         for (int i = 0; i < objects; i++) {
-            long p = slab.address + s.redLeftPad + (long) i * s.size;
+            long p = s.layout.objectAddress(slab.address, i);
             String state = cpuFree.get(i) ? "cpu-free" : slabFree.get(i) ? "free" : "allocated";
             sb.append(String.format("  [%3d] 0x%x %-9s", i, p, state));
             if (!state.equals("allocated")) {

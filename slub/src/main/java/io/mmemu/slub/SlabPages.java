@@ -82,7 +82,7 @@ final class SlabPages {
             SlubDebug.slabPadCheck(s, slab);
             int objects = slab.objects();
             for (int i = 0; i < objects; i++) {
-                SlubDebug.checkObject(s, slab, slab.address + s.redLeftPad + (long) i * s.size, SlabFlags.SLUB_RED_INACTIVE);
+                SlubDebug.checkObject(s, slab, s.layout.objectAddress(slab.address, i), SlabFlags.SLUB_RED_INACTIVE);
             }
         }
         if ((s.flags & SlabFlags.SLAB_TYPESAFE_BY_RCU) != 0) {

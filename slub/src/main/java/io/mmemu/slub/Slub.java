@@ -396,7 +396,7 @@ public final class Slub {
         int objects = slab.objects();
         for (int i = 0; i < objects; i++) {
             if (!free.get(i)) {
-                long p = slab.address + s.redLeftPad + (long) i * s.size;
+                long p = s.layout.objectAddress(slab.address, i);
                 leaked.add(p);
                 String msg = String.format("Object %s @offset=%d", SlubReport.ptr(p), p - slab.address);
                 log.error(new SlabError(Kind.LEAK, s.name, slab.address, p, 0, msg));

@@ -181,8 +181,8 @@ final class SlubDebug {
             return;
         }
         end = damageEnd(s.mem, fault, end, POISON_INUSE);
-        slabErr(s, slab, Kind.OVERWRITTEN, 0, s.mem.readByte(fault) & 0xff, String.format(
-                "Padding overwritten. %s-%s @offset=%d", ptr(fault), ptr(end - 1), fault - start));
+        slabErr(s, slab, Kind.OVERWRITTEN, 0, s.mem.readByte(fault) & 0xff,
+                SlubReport.paddingOverwritten(fault, end - 1, fault - start));
         printSection(s, "Padding ", pad, remainder);
         restoreBytes(s, slab, 0, "slab padding", POISON_INUSE, fault, end);
     }
@@ -267,7 +267,7 @@ final class SlubDebug {
         }
         int objects = slab.objects();
         for (int i = 0; i < objects; i++) {
-            long p = slab.address + s.redLeftPad + (long) i * s.size;
+            long p = s.layout.objectAddress(slab.address, i);
             checkObjectPatterns(s, p, free.get(i) ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE,
                     (what, start, value, bytes, first) -> findDamage(s, slab, p, what, start, value, bytes, out));
         }
@@ -426,7 +426,7 @@ final class SlubDebug {
         BitSet free = freeMap(s, slab);
         int objects = slab.objects();
         for (int i = 0; i < objects; i++) {
-            long p = slab.address + s.redLeftPad + (long) i * s.size;
+            long p = s.layout.objectAddress(slab.address, i);
             byte val = free.get(i) ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE;
             if (!checkObject(s, slab, p, val)) {
                 break;
@@ -439,8 +439,8 @@ final class SlubDebug {
         BitSet map = new BitSet();
         int objects = slab.objects();
         long p = slab.freelist();
-        for (int n = 0; p != 0 && n <= objects && s.checkValidPointer(slab, p, objects); n++) {
-            map.set((int) ((p - s.redLeftPad - slab.address) / s.size));
+        for (int n = 0, i; p != 0 && n <= objects && (i = s.layout.objectIndex(slab.address, objects, p)) >= 0; n++) {
+            map.set(i);
             p = s.getFreepointer(p);
         }
         return map;

@@ -34,6 +34,11 @@ final class SlubReport {
                 what, ptr(first), ptr(last), offset, found, expected);
     }
 
+    /** The headline of slab_pad_check(), mm/slub.c. */
+    static String paddingOverwritten(long first, long last, long offset) {
+        return String.format("Padding overwritten. %s-%s @offset=%d", ptr(first), ptr(last), offset);
+    }
+
     /** Models slab_bug(), mm/slub.c. */
     static void slabBug(KmemCache s, String msg) {
         SlubLog log = s.slub.log;

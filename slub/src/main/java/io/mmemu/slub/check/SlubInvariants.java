@@ -343,7 +343,7 @@ public final class SlubInvariants {
             int n = 0;
             long prev = 0;
             for (long p : freelist) {
-                if (objectIndex(slab, p) < 0) {
+                if (l.objectIndex(slab.address(), slab.objects(), p) < 0) {
                     add(Rule.FREE_POINTER, slab.address(), prev, prev == 0
                             ? String.format("%s freelist of slab 0x%x: head 0x%x is not an object of the slab", where, slab.address(), p)
                             : String.format("%s freelist of slab 0x%x: free pointer 0x%x in object 0x%x is not an object of the slab",
@@ -370,7 +370,7 @@ public final class SlubInvariants {
                 return;
             }
             for (int i = 0; i < s.objects(); i++) {
-                long p = s.address() + l.redLeftPad() + (long) i * l.size();
+                long p = l.objectAddress(s.address(), i);
                 String where = freeOn.get(p);
                 boolean held = allocated.test(p);
                 if (held && where != null) {
@@ -379,15 +379,6 @@ public final class SlubInvariants {
                     add(Rule.LOST, s.address(), p, String.format("object 0x%x is neither allocated nor on a freelist", p));
                 }
             }
-        }
-
-        /** The index of the object starting at {@code p} in {@code slab} (check_valid_pointer()), or -1. */
-        int objectIndex(SlabState slab, long p) {
-            long off = p - l.redLeftPad() - slab.address();
-            if (off < 0 || off >= (long) slab.objects() * l.size() || off % l.size() != 0) {
-                return -1;
-            }
-            return (int) (off / l.size());
         }
 
         /** The CPUs, the node lists and the slabs the violations name. */
