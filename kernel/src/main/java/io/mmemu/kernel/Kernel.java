@@ -7,12 +7,16 @@ import io.mmemu.kernel.arch.PtRegs;
 import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.kernel.elf.ElfFormatException;
 import io.mmemu.kernel.elf.ElfImage;
+import io.mmemu.kernel.fs.MayExec;
+import io.mmemu.kernel.fs.OpenFile;
 import io.mmemu.kernel.fs.Vfs;
 import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.phys.PageTypes;
+import io.mmemu.mm.proc.Vmstat;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
+import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.MappedFile;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
@@ -24,10 +28,15 @@ import io.mmemu.tlb.linux.LinuxTlbFlush;
 import io.mmemu.tlb.linux.MmContexts;
 import io.mmemu.tlb.linux.TlbManagement;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * The kernel of one machine: guest RAM and the memory model over it, Linux's TLB management of
@@ -47,6 +56,8 @@ import java.util.SplittableRandom;
 public final class Kernel implements AutoCloseable {
     /** AT_HWCAP: the CPUID.1:EDX feature bits of the emulated CPU (fpu..sse2 of QEMU's qemu64 model). */
     static final long HWCAP = 0x0781_abfdL;
+    /** AT_HWCAP2: HWCAP2_FSGSBASE (bit 1), the FS/GS base instructions user mode may use. */
+    static final long HWCAP2 = 0x2;
 
     static final int FIRST_PID = 2;
 
@@ -62,7 +73,7 @@ public final class Kernel implements AutoCloseable {
     private final MmContexts contexts;
     private final StaleTranslationChecker checker;
     /** Stale translations the checker found in this run. */
-    private final List<StaleTranslation> staleTranslations = new java.util.ArrayList<>();
+    private final List<StaleTranslation> staleTranslations = new ArrayList<>();
     private final SplittableRandom random;
     private final Vfs vfs;
     private final Processes procs;
@@ -85,7 +96,7 @@ public final class Kernel implements AutoCloseable {
         // page) and the CPUs' code-coherence hook, then the memory model with both as its hooks.
         MmEnv.Ram ram = MmEnv.Ram.reserve(options.ramBytes());
         TlbPreset preset = TlbPreset.byName(options.tlb().preset());
-        List<CpuTlb> hardware = new java.util.ArrayList<>();
+        List<CpuTlb> hardware = new ArrayList<>();
         for (int i = 0; i < options.cpus(); i++) hardware.add(new CpuTlb(preset, ram.mem()));
         this.tlbManagement = new TlbManagement(hardware, options.tlb().pcid(), ram.zeroPfn() << PageTypes.PAGE_SHIFT);
         tlbManagement.setDropShootdowns(options.tlb().dropShootdowns());
@@ -197,23 +208,19 @@ public final class Kernel implements AutoCloseable {
      */
     public void exec(Path program, List<String> argv, List<String> envp) throws ElfFormatException, ExecFailure {
         // do_open_execat(): the checks come before any read (reading a FIFO would block for ever).
-        String denied = io.mmemu.kernel.fs.MayExec.denied(program);
-        if (denied != null) throw new ExecFailure(io.mmemu.mm.vma.Errno.EACCES, denied);
+        String denied = MayExec.denied(program);
+        if (denied != null) throw new ExecFailure(Errno.EACCES, denied);
         byte[] contents;
         try {
             contents = Files.readAllBytes(program);
         } catch (IOException e) {
-            throw new ExecFailure(io.mmemu.mm.vma.Errno.ENOENT, "cannot read: " + e.getMessage());
+            throw new ExecFailure(Errno.ENOENT, "cannot read: " + e.getMessage());
         }
         ElfImage image = ElfImage.parse(contents);
         Path abs = program.toAbsolutePath().normalize();
         MappedFile file = new MappedFile(abs, abs.toString(), contents, Vfs.attr(abs, "unix:dev"), Vfs.attr(abs, "unix:ino"));
         vfs.register(file);
-        byte[] random16 = new byte[16];
-        random.nextBytes(random16);
-        AddressLayout layout = new AddressLayout(options.aslr(), random);
-        BinfmtElf.Loaded loaded = BinfmtElf.load(env, uaccess, image, file, argv, envp, argv.isEmpty() ? program.toString()
-                : argv.get(0), layout, random16, HWCAP, 0x2);
+        BinfmtElf.Loaded loaded = loadBinary(image, file, argv, envp, argv.isEmpty() ? program.toString() : argv.get(0));
         // The first program is not init: it runs as pid 2 under a notional init (pid 1), as a
         // program started from a shell has a parent, so getppid() is positive as on the host.
         task = new Task(FIRST_PID, FIRST_PID, 1, abs.getFileName().toString());
@@ -222,7 +229,7 @@ public final class Kernel implements AutoCloseable {
         Processes.Proc p = procs.add(task);
         if (p == null) {
             loaded.mm().exitMmap();
-            throw new ExecFailure(io.mmemu.mm.vma.Errno.ENOMEM, "no memory for the task's kernel objects (task_struct)");
+            throw new ExecFailure(Errno.ENOMEM, "no memory for the task's kernel objects (task_struct)");
         }
         scheduler.startFirst(p);
         cpus[0].switchTo(task);
@@ -238,22 +245,19 @@ public final class Kernel implements AutoCloseable {
     private long execveInPlace(Task t, String path, List<String> argv, List<String> envp) {
         Object o = vfs.openExec(path, t);
         if (o instanceof Integer e) return e;
-        io.mmemu.kernel.fs.OpenFile f = (io.mmemu.kernel.fs.OpenFile) o;
+        OpenFile f = (OpenFile) o;
         MappedFile file = f.mappable();
         byte[] contents = Vfs.execImage(f);
-        if (contents == null) return -io.mmemu.mm.vma.Errno.ENOEXEC;
+        if (contents == null) return -Errno.ENOEXEC;
         ElfImage image;
         try {
             image = ElfImage.parse(contents);
         } catch (ElfFormatException e) {
-            return -io.mmemu.mm.vma.Errno.ENOEXEC;
+            return -Errno.ENOEXEC;
         }
-        byte[] random16 = new byte[16];
-        random.nextBytes(random16);
         BinfmtElf.Loaded loaded;
         try {
-            loaded = BinfmtElf.load(env, uaccess, image, file, argv, envp, path, new AddressLayout(options.aslr(), random),
-                    random16, HWCAP, 0x2);
+            loaded = loadBinary(image, file, argv, envp, path);
         } catch (ExecFailure e) {
             return -e.errno();
         }
@@ -275,6 +279,18 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
+     * load_elf_binary() for both execs: AT_RANDOM's 16 bytes, then the layout's ASLR draws, from
+     * the run's generator in that order.
+     */
+    private BinfmtElf.Loaded loadBinary(ElfImage image, MappedFile file, List<String> argv, List<String> envp,
+            String execfn) throws ExecFailure {
+        byte[] random16 = new byte[16];
+        random.nextBytes(random16);
+        return BinfmtElf.load(env, uaccess, image, file, argv, envp, execfn, new AddressLayout(options.aslr(), random),
+                random16, HWCAP, HWCAP2);
+    }
+
+    /**
      * Models start_thread(), arch/x86/kernel/process_64.c: RIP at the entry, RSP at the stack,
      * every other register and the FS and GS bases zero, IF set (with EFLAGS' always-one bit 1);
      * fpu_flush_thread() gives the task the initial FPU state ({@link FpuState#init}).
@@ -292,22 +308,22 @@ public final class Kernel implements AutoCloseable {
 
 
     /** procfs: the files the model can generate, by name, each from the reading task's state at its first read. */
-    private java.util.Map<String, java.util.function.Function<Task, byte[]>> procFiles() {
-        java.util.Map<String, java.util.function.Function<Task, String>> text = new java.util.TreeMap<>();
+    private Map<String, Function<Task, byte[]>> procFiles() {
+        Map<String, Function<Task, String>> text = new TreeMap<>();
         text.put("self/maps", t -> t.mm() == null ? "" : t.mm().maps());
         text.put("self/status", t -> "Name:\t" + t.comm() + "\nPid:\t" + t.tgid() + "\nPPid:\t" + t.ppid() + "\n"
-                + (t.mm() == null ? "" : io.mmemu.mm.proc.Vmstat.rss(t.mm())));
+                + (t.mm() == null ? "" : Vmstat.rss(t.mm())));
         text.put("meminfo", t -> env.allocator().meminfo());
         text.put("buddyinfo", t -> env.allocator().buddyinfo());
-        text.put("vmstat", t -> io.mmemu.mm.proc.Vmstat.vmstat(env));
+        text.put("vmstat", t -> Vmstat.vmstat(env));
         text.put("slabinfo", t -> env.kernelSlab().slabinfo());
         // loadavg_proc_show(): no load averages here; running/total tasks and the last pid.
         text.put("loadavg", t -> "0.00 0.00 0.00 " + procs.nrRunning() + "/" + procs.nrThreads() + " " + procs.lastPid()
                 + "\n");
         text.put("sys/kernel/threads-max", t -> procs.maxThreads() + "\n");
         text.put("sys/kernel/pid_max", t -> procs.pidMax() + "\n");
-        java.util.Map<String, java.util.function.Function<Task, byte[]>> files = new java.util.TreeMap<>();
-        text.forEach((name, f) -> files.put(name, t -> f.apply(t).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Map<String, Function<Task, byte[]>> files = new TreeMap<>();
+        text.forEach((name, f) -> files.put(name, t -> f.apply(t).getBytes(StandardCharsets.UTF_8)));
         return files;
     }
 

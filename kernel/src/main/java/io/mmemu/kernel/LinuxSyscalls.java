@@ -14,6 +14,7 @@ import io.mmemu.mm.vma.Errno;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -40,13 +41,13 @@ public final class LinuxSyscalls implements SyscallHandler {
     /** execve()'s loader, owned by the machine (it knows the address-space layout and the run's generator). */
     interface Exec {
         /** Replaces the task's program; the registers are set by {@link #start} once the CPU stopped. Errno or 0. */
-        long execve(Task task, String path, java.util.List<String> argv, java.util.List<String> envp);
+        long execve(Task task, String path, List<String> argv, List<String> envp);
 
         /** start_thread() for the program execve() just loaded. */
         void start(ArchCpu cpu, Task task);
     }
 
-    // The state the table's handlers reach (package-private for Syscall's lambdas).
+    // The state the table's handlers and the scheduler reach (package-private for Syscall's lambdas).
     final UserAccess uaccess;
     final Processes procs;
     final FileSyscalls files;
@@ -132,23 +133,6 @@ public final class LinuxSyscalls implements SyscallHandler {
 
     void setRunLimits(RunLimits runLimits) {
         this.runLimits = runLimits;
-    }
-
-    CpuTimers cpuTimers() {
-        return cpuTimers;
-    }
-
-    Rlimits rlimits() {
-        return rlimits;
-    }
-
-    Futexes futexes() {
-        return futexes;
-    }
-
-    /** The machine's clock jumps forward to {@code monotonicNanos} (nothing could run before it). */
-    void advanceClockTo(long monotonicNanos) {
-        time.advanceClockTo(monotonicNanos);
     }
 
     /** Models do_syscall_64(): the table's entry for orig_rax, or -ENOSYS. */

@@ -3,6 +3,7 @@ package io.mmemu.kernel;
 import io.mmemu.kernel.arch.ArchCpu;
 import io.mmemu.mm.fault.SiCode;
 import io.mmemu.mm.fault.Signo;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.MmStruct;
@@ -63,6 +64,6 @@ final class OomKiller {
 
     /** K(x), mm/oom_kill.c: pages in kB. */
     private static long kb(long pages) {
-        return pages << (io.mmemu.mm.phys.PageTypes.PAGE_SHIFT - 10);
+        return pages << (PageTypes.PAGE_SHIFT - 10);
     }
 }

@@ -63,7 +63,7 @@ final class Scheduler {
     Scheduler(ArchCpu[] cpus, Processes procs, LinuxSyscalls syscalls, PrintStream log, long quantum, RunLimits limits) {
         this.cpus = cpus;
         this.limits = limits;
-        this.cpuTimers = syscalls.cpuTimers();
+        this.cpuTimers = syscalls.cpuTimers;
         this.procs = procs;
         this.syscalls = syscalls;
         this.log = log;
@@ -144,14 +144,14 @@ final class Scheduler {
                 }
                 taskExited(next);
             }
-            syscalls.futexes().forgetExited();
+            syscalls.futexes.forgetExited();
             procs.forgetReaped();
             if (ran || limits.mustStop()) continue;
             if (procs.aliveCount() == 0) break;
-            long deadline = syscalls.futexes().earliestDeadline();
+            long deadline = syscalls.futexes.earliestDeadline();
             if (deadline >= 0) {
-                syscalls.advanceClockTo(deadline);
-                syscalls.futexes().expire(deadline);
+                syscalls.time.advanceClockTo(deadline);
+                syscalls.futexes.expire(deadline);
                 continue;
             }
             for (Processes.Proc stuck : procs.alive()) {
@@ -177,7 +177,7 @@ final class Scheduler {
         boolean limited = limits.needsTimeSlices() || cpuTimers.armed();
         if (procs.aliveCount() <= 1 && !limited) return 0;
         long slice = Math.min(quantum, limits.instructionsLeft());
-        if (cpuTimers.armed()) slice = Math.min(slice, cpuTimers.untilNextLimit(t, syscalls.rlimits()));
+        if (cpuTimers.armed()) slice = Math.min(slice, cpuTimers.untilNextLimit(t, syscalls.rlimits));
         return Math.max(1, slice);
     }
 
