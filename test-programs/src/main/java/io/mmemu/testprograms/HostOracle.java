@@ -50,20 +50,25 @@ public final class HostOracle {
         command.add(launcher().toString());
         command.add(program.toString());
         command.addAll(args);
+        // Both outputs go to files, so the timeout holds even for a program that hangs with its
+        // stdout open (reading a pipe first would wait for it for ever).
+        Path stdoutFile = Files.createTempFile("mmemu-oracle-", ".stdout");
         Path stderrFile = Files.createTempFile("mmemu-oracle-", ".stderr");
         try {
             ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(stdoutFile.toFile())
                     .redirectError(stderrFile.toFile());
             pb.environment().clear(); // oracle-exec clears it too; this keeps the JVM's out of its own start
             Process process = pb.start();
-            byte[] stdout = process.getInputStream().readAllBytes();
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new IOException(String.join(" ", command) + " did not finish within " + timeoutSeconds + " s");
             }
-            return new Result(command, stdout, Files.readString(stderrFile, StandardCharsets.UTF_8), process.exitValue());
+            return new Result(command, Files.readAllBytes(stdoutFile), Files.readString(stderrFile, StandardCharsets.UTF_8),
+                    process.exitValue());
         } finally {
+            Files.deleteIfExists(stdoutFile);
             Files.deleteIfExists(stderrFile);
         }
     }
