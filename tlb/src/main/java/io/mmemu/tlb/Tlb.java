@@ -253,9 +253,10 @@ public final class Tlb {
      * @param vaddr      the virtual address walked
      * @param pcid       the current PCID
      * @param walkResult the successful walk's result ({@link WalkResult} layout)
+     * @return whether the fill evicted a valid entry for capacity ({@link TlbStat#EVICTION})
      */
-    public void fill(long vaddr, int pcid, long walkResult) {
-        fill(vaddr, pcid, walkResult, true);
+    public boolean fill(long vaddr, int pcid, long walkResult) {
+        return fill(vaddr, pcid, walkResult, true);
     }
 
     /**
@@ -269,10 +270,11 @@ public final class Tlb {
      * @param pcid       the current PCID
      * @param walkResult the successful walk's result ({@link WalkResult} layout)
      * @param user       whether the entry allows user-mode accesses
+     * @return whether the fill evicted a valid entry for capacity ({@link TlbStat#EVICTION})
      * @throws IllegalArgumentException for a fault result, or a result whose page address does not
      *     belong to {@code vaddr} (a large page's frame not aligned to the page size)
      */
-    public void fill(long vaddr, int pcid, long walkResult, boolean user) {
+    public boolean fill(long vaddr, int pcid, long walkResult, boolean user) {
         checkPcid(pcid);
         if (WalkResult.isFault(walkResult)) {
             throw new IllegalArgumentException("fill needs a successful walk (got a fault, error code 0x"
@@ -303,13 +305,15 @@ public final class Tlb {
 
         count(TlbStat.FILL_REPLACED, TlbInvalidation.dropOverlapping(arrays, v, s, pcid, global));
         int i = a.victim(v);
-        if (a.key[i] != 0) {
+        boolean evicted = a.key[i] != 0;
+        if (evicted) {
             count(TlbStat.EVICTION);
             a.forget(i);
         }
         // D is known set only when the walk granted W (WalkResult grants W only after setting D).
         a.put(i, v, pcid, pageBase >>> PAGE_SHIFT, TlbArray.makeMeta(pcid, prot, user, (prot & WalkResult.PROT_WRITE) != 0, global));
         count(TlbStat.FILL);
+        return evicted;
     }
 
     // ------------------------------------------------------------------ invalidation (SDM 4.10.4.1)
