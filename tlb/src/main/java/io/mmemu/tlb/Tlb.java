@@ -90,18 +90,6 @@ public final class Tlb {
     private static final int HIT = TlbStat.HIT.ordinal();
     private static final int MISS_COUNT = TlbStat.MISS.ordinal();
 
-    static int metaPcid(int m) {
-        return m & TlbArray.PCID_MASK;
-    }
-
-    static int metaProt(int m) {
-        return (m >>> TlbArray.RIGHTS_SHIFT) & 7;
-    }
-
-    static boolean metaValid(int m) {
-        return m < 0; // M_VALID is the sign bit
-    }
-
     private static final PageSize[] SIZES = PageSize.values();
     /** One array per page size, in {@link PageSize} order. */
     private final TlbArray[] arrays = new TlbArray[SIZES.length];
@@ -239,7 +227,7 @@ public final class Tlb {
         long subPage = vaddr & ((1L << a.shift) - 1) & ~0xFFFL;
         int m = a.meta[i];
         return ((a.pfn[i] << PAGE_SHIFT) + subPage) & WALK_PA_MASK
-                | metaProt(m)
+                | TlbArray.metaProt(m)
                 | (long) a.size.walkCode << WALK_SIZE_SHIFT
                 | (TlbArray.metaGlobal(m) ? WALK_GLOBAL : 0);
     }
@@ -516,8 +504,8 @@ public final class Tlb {
         for (TlbArray a : arrays) {
             for (int i = 0; i < a.meta.length; i++) {
                 int m = a.meta[i];
-                if (!metaValid(m)) continue;
-                visitor.visit(a.size, metaPcid(m), a.vaddrOf(i), a.pfn[i] << PAGE_SHIFT, metaProt(m), (m & TlbArray.M_U) != 0,
+                if (!TlbArray.metaValid(m)) continue;
+                visitor.visit(a.size, TlbArray.metaPcid(m), a.vaddrOf(i), a.pfn[i] << PAGE_SHIFT, TlbArray.metaProt(m), (m & TlbArray.M_U) != 0,
                         TlbArray.metaGlobal(m));
             }
         }
