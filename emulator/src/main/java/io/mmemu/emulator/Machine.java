@@ -48,7 +48,6 @@ public final class Machine implements AutoCloseable {
         UnicornCpus factory = new UnicornCpus(options);
         this.kernel = new Kernel(options, factory);
         this.cpus = factory.cpus;
-        factory.crossModifyingCode.setCpus(cpus);
         // Whatever changes a CPU's model TLB (CR3 load, flush, shootdown) empties its Unicorn TLB.
         kernel.tlbManagement().setListener(cpu -> cpus[cpu].flushUnicornTlb());
     }
@@ -67,7 +66,7 @@ public final class Machine implements AutoCloseable {
         /** The engines' code coherence, built first: the memory model tells it of every frame about to change. */
         @Override
         public FrameWriteHook frameWriteHook(FrameTable frames) {
-            crossModifyingCode = new CrossModifyingCode(frames, cpus.length);
+            crossModifyingCode = new CrossModifyingCode(frames, cpus);
             return crossModifyingCode;
         }
 

@@ -266,9 +266,10 @@ public final class CpuTlb {
      * @param pcid       the current PCID
      * @param access     the access type that walked ({@link Access})
      * @param walkResult the successful walk's result ({@link WalkResult} layout)
+     * @return whether an array evicted a valid entry for capacity to make room
      */
-    public void fill(long vaddr, int pcid, int access, long walkResult) {
-        fill(vaddr, pcid, access, walkResult, true);
+    public boolean fill(long vaddr, int pcid, int access, long walkResult) {
+        return fill(vaddr, pcid, access, walkResult, true);
     }
 
     /**
@@ -281,14 +282,17 @@ public final class CpuTlb {
      * @param access     the access type that walked ({@link Access})
      * @param walkResult the successful walk's result ({@link WalkResult} layout)
      * @param user       whether the walk was for a user-mode access
+     * @return whether an array evicted a valid entry for capacity to make room (a front end that
+     *     caches translations itself must then forget the evicted one too)
      */
-    public void fill(long vaddr, int pcid, int access, long walkResult, boolean user) {
+    public boolean fill(long vaddr, int pcid, int access, long walkResult, boolean user) {
         boolean fetch = access == Access.FETCH;
-        (fetch ? l1i : l1d).fill(vaddr, pcid, walkResult, user);
+        boolean evicted = (fetch ? l1i : l1d).fill(vaddr, pcid, walkResult, user);
         Tlb l2 = fetch ? l2i : l2d;
-        if (l2 != null) l2.fill(vaddr, pcid, walkResult, user);
+        if (l2 != null) evicted |= l2.fill(vaddr, pcid, walkResult, user);
         stats[FILL]++;
         accountWalk(vaddr, pcid, WalkResult.sizeCode(walkResult));
+        return evicted;
     }
 
     /** Counts the walk's entry reads, less those a paging-structure cache hit saves, and caches the upper levels it read. */

@@ -150,7 +150,7 @@ public final class PagingStructureCache {
         int n = 0;
         for (TlbArray a : levels) {
             for (int i = 0; a.valid != 0 && i < a.key.length; i++) {
-                if (a.key[i] != 0 && (pcid < 0 || (a.meta[i] & TlbArray.PCID_MASK) == pcid)) {
+                if (a.key[i] != 0 && (pcid < 0 || TlbArray.metaPcid(a.meta[i]) == pcid)) {
                     a.forget(i);
                     n++;
                 }
@@ -182,7 +182,7 @@ public final class PagingStructureCache {
         for (int level = 0; level < 3; level++) {
             TlbArray a = levels[level];
             for (int i = 0; i < a.key.length; i++) {
-                if (a.key[i] != 0) visitor.visit(level, a.meta[i] & TlbArray.PCID_MASK, a.vaddrOf(i), a.pfn[i] << PAGE_SHIFT);
+                if (a.key[i] != 0) visitor.visit(level, TlbArray.metaPcid(a.meta[i]), a.vaddrOf(i), a.pfn[i] << PAGE_SHIFT);
             }
         }
     }

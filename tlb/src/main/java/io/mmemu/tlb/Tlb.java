@@ -90,18 +90,6 @@ public final class Tlb {
     private static final int HIT = TlbStat.HIT.ordinal();
     private static final int MISS_COUNT = TlbStat.MISS.ordinal();
 
-    static int metaPcid(int m) {
-        return m & TlbArray.PCID_MASK;
-    }
-
-    static int metaProt(int m) {
-        return (m >>> TlbArray.RIGHTS_SHIFT) & 7;
-    }
-
-    static boolean metaValid(int m) {
-        return m < 0; // M_VALID is the sign bit
-    }
-
     private static final PageSize[] SIZES = PageSize.values();
     /** One array per page size, in {@link PageSize} order. */
     private final TlbArray[] arrays = new TlbArray[SIZES.length];
@@ -239,7 +227,7 @@ public final class Tlb {
         long subPage = vaddr & ((1L << a.shift) - 1) & ~0xFFFL;
         int m = a.meta[i];
         return ((a.pfn[i] << PAGE_SHIFT) + subPage) & WALK_PA_MASK
-                | metaProt(m)
+                | TlbArray.metaProt(m)
                 | (long) a.size.walkCode << WALK_SIZE_SHIFT
                 | (TlbArray.metaGlobal(m) ? WALK_GLOBAL : 0);
     }
@@ -253,9 +241,10 @@ public final class Tlb {
      * @param vaddr      the virtual address walked
      * @param pcid       the current PCID
      * @param walkResult the successful walk's result ({@link WalkResult} layout)
+     * @return whether the fill evicted a valid entry for capacity ({@link TlbStat#EVICTION})
      */
-    public void fill(long vaddr, int pcid, long walkResult) {
-        fill(vaddr, pcid, walkResult, true);
+    public boolean fill(long vaddr, int pcid, long walkResult) {
+        return fill(vaddr, pcid, walkResult, true);
     }
 
     /**
@@ -269,10 +258,11 @@ public final class Tlb {
      * @param pcid       the current PCID
      * @param walkResult the successful walk's result ({@link WalkResult} layout)
      * @param user       whether the entry allows user-mode accesses
+     * @return whether the fill evicted a valid entry for capacity ({@link TlbStat#EVICTION})
      * @throws IllegalArgumentException for a fault result, or a result whose page address does not
      *     belong to {@code vaddr} (a large page's frame not aligned to the page size)
      */
-    public void fill(long vaddr, int pcid, long walkResult, boolean user) {
+    public boolean fill(long vaddr, int pcid, long walkResult, boolean user) {
         checkPcid(pcid);
         if (WalkResult.isFault(walkResult)) {
             throw new IllegalArgumentException("fill needs a successful walk (got a fault, error code 0x"
@@ -303,13 +293,15 @@ public final class Tlb {
 
         count(TlbStat.FILL_REPLACED, TlbInvalidation.dropOverlapping(arrays, v, s, pcid, global));
         int i = a.victim(v);
-        if (a.key[i] != 0) {
+        boolean evicted = a.key[i] != 0;
+        if (evicted) {
             count(TlbStat.EVICTION);
             a.forget(i);
         }
         // D is known set only when the walk granted W (WalkResult grants W only after setting D).
         a.put(i, v, pcid, pageBase >>> PAGE_SHIFT, TlbArray.makeMeta(pcid, prot, user, (prot & WalkResult.PROT_WRITE) != 0, global));
         count(TlbStat.FILL);
+        return evicted;
     }
 
     // ------------------------------------------------------------------ invalidation (SDM 4.10.4.1)
@@ -512,8 +504,8 @@ public final class Tlb {
         for (TlbArray a : arrays) {
             for (int i = 0; i < a.meta.length; i++) {
                 int m = a.meta[i];
-                if (!metaValid(m)) continue;
-                visitor.visit(a.size, metaPcid(m), a.vaddrOf(i), a.pfn[i] << PAGE_SHIFT, metaProt(m), (m & TlbArray.M_U) != 0,
+                if (!TlbArray.metaValid(m)) continue;
+                visitor.visit(a.size, TlbArray.metaPcid(m), a.vaddrOf(i), a.pfn[i] << PAGE_SHIFT, TlbArray.metaProt(m), (m & TlbArray.M_U) != 0,
                         TlbArray.metaGlobal(m));
             }
         }

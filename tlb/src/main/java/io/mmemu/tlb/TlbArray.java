@@ -115,6 +115,18 @@ final class TlbArray {
         return (m & M_G) != 0;
     }
 
+    static int metaPcid(int m) {
+        return m & PCID_MASK;
+    }
+
+    static int metaProt(int m) {
+        return (m >>> RIGHTS_SHIFT) & 7;
+    }
+
+    static boolean metaValid(int m) {
+        return m < 0; // M_VALID is the sign bit
+    }
+
     /** The virtual page number of {@code vaddr} in this array. */
     long vpn(long vaddr) {
         return (vaddr & VA_MASK) >>> shift;

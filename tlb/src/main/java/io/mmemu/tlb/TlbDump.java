@@ -26,9 +26,9 @@ final class TlbDump {
         for (TlbArray a : arrays) {
             for (int i = 0; i < a.meta.length; i++) {
                 int m = a.meta[i];
-                if (!Tlb.metaValid(m)) continue;
+                if (!TlbArray.metaValid(m)) continue;
                 sb.append(String.format("%-4s %4d %3d %3d  0x%03x 0x%016x  0x%013x  %s%n", a.size.label, i / a.ways,
-                        i % a.ways, a.lruRank(i), Tlb.metaPcid(m), a.vaddrOf(i), a.pfn[i] << Tlb.PAGE_SHIFT, flags(m)));
+                        i % a.ways, a.lruRank(i), TlbArray.metaPcid(m), a.vaddrOf(i), a.pfn[i] << Tlb.PAGE_SHIFT, flags(m)));
             }
         }
         return sb.toString();

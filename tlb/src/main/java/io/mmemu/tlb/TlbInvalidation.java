@@ -24,9 +24,9 @@ final class TlbInvalidation {
     static final int SCOPE_ALL = 3;
 
     private static boolean inScope(int m, int scope, int pcid) {
-        if (!Tlb.metaValid(m)) return false;
+        if (!TlbArray.metaValid(m)) return false;
         return switch (scope) {
-            case SCOPE_PCID_NON_GLOBAL -> !TlbArray.metaGlobal(m) && Tlb.metaPcid(m) == pcid;
+            case SCOPE_PCID_NON_GLOBAL -> !TlbArray.metaGlobal(m) && TlbArray.metaPcid(m) == pcid;
             case SCOPE_NON_GLOBAL -> !TlbArray.metaGlobal(m);
             default -> true;
         };
@@ -114,6 +114,6 @@ final class TlbInvalidation {
     }
 
     private static boolean conflicts(int m, int pcid, boolean global) {
-        return Tlb.metaValid(m) && (global || TlbArray.metaGlobal(m) || Tlb.metaPcid(m) == pcid);
+        return TlbArray.metaValid(m) && (global || TlbArray.metaGlobal(m) || TlbArray.metaPcid(m) == pcid);
     }
 }

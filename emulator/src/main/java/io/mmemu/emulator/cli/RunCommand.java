@@ -1,24 +1,25 @@
 package io.mmemu.emulator.cli;
 
-import io.mmemu.kernel.TlbOptions;
-import io.mmemu.kernel.MachineOptions;
+import io.mmemu.emulator.Machine;
+import io.mmemu.emulator.cpu.Cpu;
+import io.mmemu.emulator.cpu.CpuStat;
+import io.mmemu.kernel.ExecFailure;
 import io.mmemu.kernel.Kernel;
+import io.mmemu.kernel.MachineOptions;
+import io.mmemu.kernel.TlbOptions;
 import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.kernel.elf.ElfFormatException;
-import io.mmemu.kernel.ExecFailure;
-import io.mmemu.emulator.Machine;
 import io.mmemu.mm.proc.Pmap;
 import io.mmemu.mm.proc.Vmstat;
 import io.mmemu.mm.proc.Vtop;
 import io.mmemu.mm.vma.VmEvent;
-import io.mmemu.emulator.cpu.Cpu;
-import io.mmemu.emulator.cpu.CpuStat;
 import io.mmemu.tlb.CpuTlb;
 import io.mmemu.tlb.TlbStat;
 import io.mmemu.tlb.linux.CpuTlbState;
 import io.mmemu.tlb.linux.TlbEvent;
 import io.mmemu.tlb.linux.TlbManagement;
 import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -27,6 +28,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -190,7 +193,7 @@ public final class RunCommand implements Callable<Integer> {
         argv.addAll(args);
         MachineOptions options = new MachineOptions(ramBytes, !opts.noAslr, opts.seed, opts.stats, opts.verbose,
                 new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err), log, opts.exactTlb,
-                opts.root, new java.io.FileInputStream(FileDescriptor.in), opts.cpus, opts.quantum, tlbOptions);
+                opts.root, new FileInputStream(FileDescriptor.in), opts.cpus, opts.quantum, tlbOptions);
         long t0 = System.nanoTime();
         try (Machine machine = new Machine(options)) {
             try {
@@ -204,7 +207,7 @@ public final class RunCommand implements Callable<Integer> {
             }
             installExitViews(machine, argv, opts, log);
             if (opts.maxInstructions > 0) machine.setMaxInstructions(opts.maxInstructions);
-            java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean ended = new AtomicBoolean();
             Thread watchdog = opts.timeout > 0 ? startWatchdog(machine, name, opts.timeout, ended, log) : null;
             RunOutcome outcome = machine.run();
             if (!ended.compareAndSet(false, true)) {
@@ -255,13 +258,13 @@ public final class RunCommand implements Callable<Integer> {
      * is ended there with the same line and status.
      */
     private static Thread startWatchdog(Machine machine, String name, double seconds,
-            java.util.concurrent.atomic.AtomicBoolean ended, PrintStream log) {
+            AtomicBoolean ended, PrintStream log) {
         machine.allowStopRequests();
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         return Thread.ofPlatform().daemon().name("mmemu-timeout").start(() -> {
             try {
                 long left;
-                while ((left = deadline - System.nanoTime()) > 0) java.util.concurrent.TimeUnit.NANOSECONDS.sleep(left);
+                while ((left = deadline - System.nanoTime()) > 0) TimeUnit.NANOSECONDS.sleep(left);
                 machine.requestStop();
                 Thread.sleep(STOP_GRACE_MILLIS);
             } catch (InterruptedException e) {

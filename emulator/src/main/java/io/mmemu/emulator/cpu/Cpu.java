@@ -14,9 +14,12 @@ import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.SiCode;
 import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.fault.TrapSignals;
+import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.pgtable.Access;
+import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.PageWalker;
 import io.mmemu.mm.pgtable.PfErr;
+import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
@@ -499,7 +502,7 @@ public final class Cpu implements ArchCpu {
     }
 
     private RunOutcome killedBy(Task task, int sig, long ip) {
-        io.mmemu.mm.task.SigInfo si = syscalls.killInfo(task, sig);
+        SigInfo si = syscalls.killInfo(task, sig);
         String why = lastFault != null && lastFault.signo() == sig ? lastFault.why() : null;
         return RunOutcome.killed(sig, ip, new FaultResult.Signal(sig, si.code(), si.addr(), 0, 0, why));
     }
@@ -522,18 +525,18 @@ public final class Cpu implements ArchCpu {
         if (s.signo() != Signo.SIGSEGV && s.signo() != Signo.SIGBUS) return s;
         if ((s.addr() & 0xfff) != 0 || s.errorCode() == 0) return s;
         long page = s.addr();
-        if ((s.errorCode() & io.mmemu.mm.pgtable.PfErr.INSTR) != 0) {
+        if ((s.errorCode() & PfErr.INSTR) != 0) {
             long precise = (rip & -4096L) == page ? rip : page;
             return new FaultResult.Signal(s.signo(), s.code(), precise, s.errorCode(), s.pkey(), s.why());
         }
         long scratch = env.allocator().allocPages(0);
-        if (scratch == io.mmemu.mm.page.PageAllocator.NO_PAGE) return s;
+        if (scratch == PageAllocator.NO_PAGE) return s;
         // The instruction may live on the faulting page (a store to its own text): give the
         // scratch frame the page's contents so the re-executed fetch sees the same code.
         long slot = mm.pgd().leafSlot(page);
-        long pte = slot == io.mmemu.mm.pgtable.PageTable.NO_SLOT ? 0 : mm.pgd().get(slot);
-        if (io.mmemu.mm.pgtable.Pte.mapsPage(pte) && (pte & io.mmemu.mm.pgtable.Pte.PS) == 0) {
-            env.mem().copyPage(scratch, io.mmemu.mm.pgtable.Pte.pfn(pte));
+        long pte = slot == PageTable.NO_SLOT ? 0 : mm.pgd().get(slot);
+        if (Pte.mapsPage(pte) && (pte & Pte.PS) == 0) {
+            env.mem().copyPage(scratch, Pte.pfn(pte));
         } else {
             env.mem().clearPage(scratch);
         }
@@ -544,7 +547,7 @@ public final class Cpu implements ArchCpu {
             probeHitPa = -1;
             // Only the access of the faulting kind counts: reads of the instruction's own bytes
             // (the translator's, when the code is on the same page) are not the fault.
-            int wanted = (s.errorCode() & io.mmemu.mm.pgtable.PfErr.WRITE) != 0 ? Uc.MEM_WRITE : Uc.MEM_READ;
+            int wanted = (s.errorCode() & PfErr.WRITE) != 0 ? Uc.MEM_WRITE : Uc.MEM_READ;
             long ripPa = (rip & -4096L) == page ? probeScratchPa + (rip & 0xfff) : -1;
             hook = uc.hookMemory(Uc.HOOK_MEM_READ | Uc.HOOK_MEM_WRITE, (type, address, size, value) -> {
                 if (probeHitPa >= 0 || type != wanted) return;

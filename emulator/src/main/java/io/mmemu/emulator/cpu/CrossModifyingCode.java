@@ -41,30 +41,25 @@ public final class CrossModifyingCode implements FrameWriteHook {
     private final FrameTable frames;
     /** Bit {@code pfn}: some engine may hold translated code from frame pfn. */
     private final long[] mayHoldCode;
-    /** The CPUs whose engines to keep coherent: the machine's, once it has made them all. */
-    private Cpu[] cpus = new Cpu[0];
+    /** The CPUs whose engines to keep coherent, indexed by id. */
+    private final Cpu[] cpus;
     /** Per CPU: its Unicorn TLB may let it write to a frame some engine translated code from. */
     private final boolean[] mayWriteCode;
 
     /**
-     * Tracking for {@code nrCpus} engines over the frames of guest RAM.
+     * Tracking for the engines of {@code cpus} over the frames of guest RAM. Each CPU's constructor
+     * takes this object, so the array is filled in after it is built (it is kept, not copied): no
+     * fill and no write of a marked frame can come before every CPU exists, since a frame is only
+     * marked by a fill of a running engine.
      *
      * @param frames the frames of guest RAM (their map counts tell a frame being freed from one written in place)
-     * @param nrCpus the number of CPUs
+     * @param cpus   the machine's CPUs, indexed by id, made after this object
      */
-    public CrossModifyingCode(FrameTable frames, int nrCpus) {
+    public CrossModifyingCode(FrameTable frames, Cpu[] cpus) {
         this.frames = frames;
         this.mayHoldCode = new long[(int) ((frames.nrPages() + 63) >>> 6)];
-        this.mayWriteCode = new boolean[nrCpus];
-    }
-
-    /**
-     * The machine's CPUs, {@code nrCpus} of them, made after this object (each CPU's constructor takes it).
-     *
-     * @param cpus the CPUs, indexed by id
-     */
-    public void setCpus(Cpu[] cpus) {
         this.cpus = cpus;
+        this.mayWriteCode = new boolean[cpus.length];
     }
 
     /**

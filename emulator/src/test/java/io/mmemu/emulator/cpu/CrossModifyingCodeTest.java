@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** Which frames the code-coherence logic believes may hold translated code, without engines. */
 class CrossModifyingCodeTest {
     private final PageAllocator allocator = new PageAllocator(256, 1);
-    private final CrossModifyingCode cmc = new CrossModifyingCode(allocator.frames(), 1);
+    private final CrossModifyingCode cmc = new CrossModifyingCode(allocator.frames(), new Cpu[0]); // no engines: the marks alone
 
     /** The fill hook hands a walk's permission bits to Unicorn unchanged: they must be UC_PROT_*. */
     @Test

@@ -8,7 +8,6 @@ import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.tlb.CpuTlb;
 import io.mmemu.tlb.Tlb;
-import io.mmemu.tlb.TlbStat;
 
 /**
  * One CPU's memory-management unit with Linux's page-fault handler behind it: the one loop every
@@ -105,7 +104,7 @@ public final class Mmu {
         if (r != Tlb.MISS) return r;
         r = walkResolvingFaults(vaddr, access);
         if (r == FAULT) return FAULT;
-        fill(vaddr, pcid, access, r);
+        if (tlb.fill(vaddr, pcid, access, r) && watchEvictions) fillEvicted = true;
         return r;
     }
 
@@ -163,15 +162,6 @@ public final class Mmu {
         }
     }
 
-    private void fill(long vaddr, int pcid, int access, long r) {
-        if (!watchEvictions) {
-            tlb.fill(vaddr, pcid, access, r);
-            return;
-        }
-        long evictions = tlb.stat(TlbStat.EVICTION);
-        tlb.fill(vaddr, pcid, access, r);
-        if (tlb.stat(TlbStat.EVICTION) != evictions) fillEvicted = true;
-    }
 
     /**
      * The outcome of the last access answered with {@link #FAULT}: a {@link FaultResult.Signal} or
