@@ -24,7 +24,6 @@ import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.MmEnv;
-import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.tlb.CpuTlb;
 import io.mmemu.tlb.linux.MmContexts;
 import io.mmemu.tlb.linux.TlbManagement;
@@ -88,8 +87,6 @@ public final class Cpu implements ArchCpu {
     private final boolean precise;
 
     private Task current;
-    private MmStruct mm;
-    private long cr3;
     /** Set by a hook when the task must get a signal once Unicorn has stopped. */
     private FaultResult.Signal pendingSignal;
     private FaultResult.OutOfMemory pendingOom;
@@ -208,10 +205,8 @@ public final class Cpu implements ArchCpu {
     @Override
     public void switchTo(Task task) {
         current = task;
-        mm = task.mm();
-        cr3 = mm.pgd().cr3();
-        mmu.switchMm(mm);
-        tlbManagement.switchMmIrqsOff(id, contexts.contextOf(mm));
+        mmu.switchMm(task.mm());
+        tlbManagement.switchMmIrqsOff(id, contexts.contextOf(task.mm()));
     }
 
     /** Models enter_lazy_tlb(): nothing to run; the mm last run stays loaded, lazily. */
@@ -232,6 +227,7 @@ public final class Cpu implements ArchCpu {
      * well, several times dearer.
      */
     public void flushUnicornTlb() {
+        long cr3 = mmu.cr3();
         if (cr3 == 0) return; // no mm loaded yet: Unicorn's TLB is empty
         uc.regWrite(X86Reg.CR3, cr3);
         crossModifyingCode.onUnicornTlbFlush(id);
@@ -324,7 +320,7 @@ public final class Cpu implements ArchCpu {
     private void onInstructionPrecise(long address, int size) {
         if (probePage != -1 || current == null || current.exited()) return;
         mmu.lookupOrWalk(address, Access.FETCH);
-        uc.regWrite(X86Reg.CR3, cr3);
+        uc.regWrite(X86Reg.CR3, mmu.cr3());
     }
 
     /** UC_HOOK_INSN (syscall): the instruction's work ({@link EngineRegs#enterSyscall}), then the kernel's. */
@@ -533,8 +529,9 @@ public final class Cpu implements ArchCpu {
         if (scratch == PageAllocator.NO_PAGE) return s;
         // The instruction may live on the faulting page (a store to its own text): give the
         // scratch frame the page's contents so the re-executed fetch sees the same code.
-        long slot = mm.pgd().leafSlot(page);
-        long pte = slot == PageTable.NO_SLOT ? 0 : mm.pgd().get(slot);
+        PageTable pgd = mmu.mm().pgd();
+        long slot = pgd.leafSlot(page);
+        long pte = slot == PageTable.NO_SLOT ? 0 : pgd.get(slot);
         if (Pte.mapsPage(pte) && (pte & Pte.PS) == 0) {
             env.mem().copyPage(scratch, Pte.pfn(pte));
         } else {

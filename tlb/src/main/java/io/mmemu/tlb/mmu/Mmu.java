@@ -88,6 +88,16 @@ public final class Mmu {
         this.cr3 = mm.pgd().cr3();
     }
 
+    /** {@return the address space loaded by the last {@link #switchMm}, or null before the first} */
+    public MmStruct mm() {
+        return mm;
+    }
+
+    /** {@return the CR3 value of that address space's page tables, or 0 before the first switch} */
+    public long cr3() {
+        return cr3;
+    }
+
     /**
      * Translates a user-mode {@code access} ({@link io.mmemu.mm.pgtable.Access}) to {@code vaddr}:
      * TLB lookup, walk, page fault, walk again, TLB fill (see the class comment).
