@@ -9,6 +9,7 @@
  */
 @SuppressWarnings("module") // the qualified exports name a module built after this one
 module io.mmemu.mm {
+    requires transitive io.mmemu.fault; // MmEnv hands out the machine's FaultInjector; Task is a FaultTask
     requires transitive io.mmemu.slub; // KernelSlab hands out KmemCache
 
     exports io.mmemu.mm.check;

@@ -1,5 +1,6 @@
 package io.mmemu.kernel;
 
+import io.mmemu.fault.FaultInjector;
 import io.mmemu.kernel.arch.ArchCpu;
 import io.mmemu.kernel.arch.CpuFactory;
 import io.mmemu.kernel.arch.FpuState;
@@ -101,8 +102,10 @@ public final class Kernel implements AutoCloseable {
         this.tlbManagement = new TlbManagement(hardware, options.tlb().pcid(), ram.zeroPfn() << PageTypes.PAGE_SHIFT);
         tlbManagement.setDropShootdowns(options.tlb().dropShootdowns());
         this.contexts = new MmContexts(tlbManagement);
+        FaultInjector faults = new FaultInjector(options.seed());
+        faults.setLog(options.log());
         this.env = new MmEnv(ram, new LinuxTlbFlush(tlbManagement, contexts, this::currentCpu),
-                cpuFactory.frameWriteHook(ram.allocator().frames()));
+                cpuFactory.frameWriteHook(ram.allocator().frames()), faults);
         this.uaccess = new UserAccess(env);
         this.random = new SplittableRandom(options.seed());
         this.vfs = new Vfs(options.root(), procFiles(), env);
@@ -135,6 +138,7 @@ public final class Kernel implements AutoCloseable {
         syscalls.setRunLimits(runLimits);
         this.scheduler = new Scheduler(cpus, procs, syscalls, options.log(), options.quantum(), runLimits);
         syscalls.setScheduler(scheduler);
+        faults.setContext(new KernelFaultContext(scheduler, runLimits, syscalls));
         if (checker != null) syscalls.setTlbChecker(this::checkTlb);
     }
 
@@ -158,6 +162,16 @@ public final class Kernel implements AutoCloseable {
      */
     public List<StaleTranslation> staleTranslations() {
         return staleTranslations;
+    }
+
+    /**
+     * The machine's fault injection: every point's attributes (set them before {@link #run}, as
+     * {@code --fail} does), the injections so far, and the replay of a schedule.
+     *
+     * @return the injector, the same for the machine's life
+     */
+    public FaultInjector faults() {
+        return env.faults();
     }
 
     /**

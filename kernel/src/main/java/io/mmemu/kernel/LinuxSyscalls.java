@@ -71,6 +71,8 @@ public final class LinuxSyscalls implements SyscallHandler {
     /** Unknown syscall numbers already reported (--verbose names each once). */
     private final Set<Long> reportedUnknown = new TreeSet<>();
     /** The run's instruction budget and stop requests ({@link #setRunLimits}). */
+    /** Syscalls and returns to user mode so far ({@link #kernelEntries()}). */
+    private long kernelEntries;
     private RunLimits runLimits;
     /** The registers of the task returning to user mode, for work that moves its RIP (preallocated). */
     private final PtRegs user = new PtRegs();
@@ -131,6 +133,14 @@ public final class LinuxSyscalls implements SyscallHandler {
         proc.setScheduler(scheduler);
     }
 
+    /**
+     * Kernel entries so far: syscalls and returns to user mode (after each syscall, page fault and
+     * time slice). A position in the run that costs nothing to keep, for fault records.
+     */
+    long kernelEntries() {
+        return kernelEntries;
+    }
+
     void setRunLimits(RunLimits runLimits) {
         this.runLimits = runLimits;
     }
@@ -138,6 +148,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     /** Models do_syscall_64(): the table's entry for orig_rax, or -ENOSYS. */
     @Override
     public boolean syscall(ArchCpu cpu, Task task, PtRegs regs) {
+        kernelEntries++;
         long nr = regs.origRax;
         Syscall call = Syscall.byNumber((int) nr);
         long ret = call != null && call.implemented() ? call.handler.call(this, cpu, task, regs) : niSyscall(nr, call);
@@ -203,6 +214,7 @@ public final class LinuxSyscalls implements SyscallHandler {
 
     @Override
     public int exitToUserMode(ArchCpu cpu, Task task) {
+        kernelEntries++;
         // The tick's work, done whenever the engine stops: CPU time, RLIMIT_CPU, the run's limits.
         cpuTimers.account(cpu, task);
         if (cpuTimers.armed()) cpuTimers.checkProcessTimers(task, rlimits);

@@ -93,6 +93,12 @@ final class Scheduler {
         return currentCpu;
     }
 
+    /** The task the current CPU runs (or ran last), or null when it has run none. */
+    Task currentTask() {
+        Processes.Proc p = running[currentCpu] != null ? running[currentCpu] : loaded[currentCpu];
+        return p == null ? null : p.task;
+    }
+
     ArchCpu cpuOf(Processes.Proc p) {
         return cpus[p.cpu];
     }

@@ -3,6 +3,7 @@ package io.mmemu.emulator.cli;
 import io.mmemu.emulator.Machine;
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.emulator.cpu.CpuStat;
+import io.mmemu.fault.FaultSpec;
 import io.mmemu.kernel.ExecFailure;
 import io.mmemu.kernel.Kernel;
 import io.mmemu.kernel.MachineOptions;
@@ -133,6 +134,14 @@ public final class RunCommand implements Callable<Integer> {
             + "the run did before it.")
     double timeout;
 
+    @Option(names = "--fail", paramLabel = "POINT[:NAME=VALUE,...]", description = "Fault injection, repeatable: arm "
+            + "POINT (failslab, fail_page_alloc, fail_futex, fail_ipi, preempt, slub_corrupt, bitflip) with Linux's "
+            + "fault_attr attributes (probability, interval, times, space, verbose, task-filter) and the point's own "
+            + "(e.g. cache-filter=vm_area_struct, min-order=0). From the command line a point fails without limit "
+            + "(times=-1), reports each injection (verbose=1) and fails allocations that may sleep "
+            + "(ignore-gfp-wait=N); the guest sees and changes the same attributes in /sys/kernel/debug/POINT/.")
+    List<String> fail = new ArrayList<>();
+
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Adds a variable to the program's environment "
             + "(which is otherwise empty, so runs do not depend on the host's).")
     List<String> env = new ArrayList<>();
@@ -179,6 +188,13 @@ public final class RunCommand implements Callable<Integer> {
             log.println("mmemu: --timeout " + opts.timeout + ": expected a positive number of seconds");
             return 2;
         }
+        List<FaultSpec> faultSpecs = new ArrayList<>();
+        try {
+            for (String f : opts.fail) faultSpecs.add(FaultSpec.parse(f));
+        } catch (IllegalArgumentException e) {
+            log.println("mmemu: --fail: " + e.getMessage());
+            return 2;
+        }
         TlbOptions tlbOptions;
         try {
             tlbOptions = new TlbOptions(opts.tlbPreset, !opts.noPcid, opts.checkTlb, opts.dropShootdowns,
@@ -196,6 +212,7 @@ public final class RunCommand implements Callable<Integer> {
                 opts.root, new FileInputStream(FileDescriptor.in), opts.cpus, opts.quantum, tlbOptions);
         long t0 = System.nanoTime();
         try (Machine machine = new Machine(options)) {
+            for (FaultSpec f : faultSpecs) f.applyTo(machine.kernel().faults());
             try {
                 machine.exec(program, argv, opts.env);
             } catch (ElfFormatException e) {

@@ -1,5 +1,6 @@
 package io.mmemu.mm.task;
 
+import io.mmemu.fault.FaultTask;
 import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.vma.MappedFile;
 import io.mmemu.mm.vma.MmStruct;
@@ -8,7 +9,7 @@ import io.mmemu.mm.vma.MmStruct;
  * A task_struct, reduced to what the memory model and the syscalls of this slice need: ids, the
  * address space, the program file, thread-local storage base, the signal state and how it ended.
  */
-public final class Task {
+public final class Task implements FaultTask {
     private final int pid;
     private final int tgid;
     private int ppid;
@@ -43,6 +44,10 @@ public final class Task {
     /** Called with the task's mm just before exit_mmap tears it down (introspection at exit). */
     private java.util.function.Consumer<MmStruct> beforeExitMm = mm -> {};
     private boolean exited;
+    /** /proc/PID/make-it-fail: this task may fail where a fault point's task-filter is on (inherited by fork). */
+    private boolean makeItFail;
+    /** /proc/PID/fail-nth: the countdown to the call that fails, 0 for none (not inherited: dup_task_struct() clears it). */
+    private int failNth;
     private int exitCode;
     private int termSignal;
 
@@ -85,7 +90,32 @@ public final class Task {
         this.mm = parent.mm;
         this.exe = parent.exe;
         this.beforeExitMm = parent.beforeExitMm;
+        this.makeItFail = parent.makeItFail;
         mm.mmget();
+    }
+
+    @Override
+    public boolean makeItFail() {
+        return makeItFail;
+    }
+
+    /**
+     * Sets /proc/PID/make-it-fail.
+     *
+     * @param on whether task-filtered fault points may fail this task
+     */
+    public void setMakeItFail(boolean on) {
+        makeItFail = on;
+    }
+
+    @Override
+    public int failNth() {
+        return failNth;
+    }
+
+    @Override
+    public void setFailNth(int n) {
+        failNth = n;
     }
 
     /** {@return whether this task is its thread group's leader (pid == tgid)} */

@@ -1,5 +1,6 @@
 package io.mmemu.mm.vma;
 
+import io.mmemu.fault.FaultInjector;
 import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.page.FrameWriteHook;
 import io.mmemu.mm.page.PageAllocator;
@@ -19,6 +20,9 @@ import io.mmemu.mm.slab.KernelSlab;
  * <p>Construction follows boot: {@link Ram#reserve} makes RAM, the buddy allocator and the zero
  * page (what the TLB management needs for init_mm); then whoever owns the CPUs builds its hooks
  * over them; then the MmEnv, with the hooks given once and for all.
+ *
+ * <p>The machine's fault injection ({@link FaultInjector}) lives here too, as the memory model
+ * holds most of its points (failslab, fail_page_alloc).
  */
 public final class MmEnv {
     private final PhysicalMemory mem;
@@ -30,6 +34,7 @@ public final class MmEnv {
     private final FrameWriteHook frameWrites;
     private final PagingControl pagingControl = new PagingControl();
     private final KernelSlab kernelSlab;
+    private final FaultInjector faults;
     /** Inode numbers of shmem objects, in creation order (deterministic). */
     private long shmemIno = 1000;
 
@@ -68,6 +73,20 @@ public final class MmEnv {
      * @param frameWrites told before a frame's contents change behind the guest's back
      */
     public MmEnv(Ram ram, TlbFlush tlbFlush, FrameWriteHook frameWrites) {
+        this(ram, tlbFlush, frameWrites, new FaultInjector(0));
+    }
+
+    /**
+     * The memory model of one machine over {@code ram}, with the hooks of the CPUs that run on it
+     * and the machine's fault injection.
+     *
+     * @param ram         the guest RAM, from {@link Ram#reserve}
+     * @param tlbFlush    how the CPUs drop translations of an address space
+     * @param frameWrites told before a frame's contents change behind the guest's back
+     * @param faults      the machine's fault injection
+     */
+    public MmEnv(Ram ram, TlbFlush tlbFlush, FrameWriteHook frameWrites, FaultInjector faults) {
+        this.faults = faults;
         this.mem = ram.mem();
         this.allocator = ram.allocator();
         this.frames = allocator.frames();
@@ -100,6 +119,11 @@ public final class MmEnv {
     /** {@return the frame table: struct page of every frame} */
     public FrameTable frames() {
         return frames;
+    }
+
+    /** {@return the machine's fault injection: its points' attributes, decisions and record} */
+    public FaultInjector faults() {
+        return faults;
     }
 
     /** {@return the kernel's slab caches (vm_area_struct, mm_struct, task_struct, ...)} */
