@@ -9,8 +9,10 @@
  */
 module io.mmemu.emulator {
     requires transitive io.mmemu.kernel;
+    requires com.google.gson;
 
     exports io.mmemu.emulator;
+    exports io.mmemu.emulator.campaign;
     exports io.mmemu.emulator.cli;
     exports io.mmemu.emulator.cpu;
 }
