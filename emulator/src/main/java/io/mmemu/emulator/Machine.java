@@ -2,6 +2,7 @@ package io.mmemu.emulator;
 
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.emulator.cpu.CrossModifyingCode;
+import io.mmemu.emulator.cpu.WrittenFrames;
 import io.mmemu.kernel.ExecFailure;
 import io.mmemu.kernel.Kernel;
 import io.mmemu.kernel.MachineOptions;
@@ -38,6 +39,7 @@ public final class Machine implements AutoCloseable {
     private final Kernel kernel;
     /** The engines, in id order: the same objects as the kernel's CPUs. */
     private final Cpu[] cpus;
+    private final UnicornCpus factory;
 
     /**
      * Builds a machine: the kernel model and one Unicorn engine per CPU, ready to {@link #exec}.
@@ -48,6 +50,7 @@ public final class Machine implements AutoCloseable {
         UnicornCpus factory = new UnicornCpus(options);
         this.kernel = new Kernel(options, factory);
         this.cpus = factory.cpus;
+        this.factory = factory;
         // Whatever changes a CPU's model TLB (CR3 load, flush, shootdown) empties its Unicorn TLB.
         kernel.tlbManagement().setListener(cpu -> cpus[cpu].flushUnicornTlb());
     }
@@ -57,6 +60,8 @@ public final class Machine implements AutoCloseable {
         private final MachineOptions options;
         private final Cpu[] cpus;
         private CrossModifyingCode crossModifyingCode;
+        /** Frames the memory model writes, marked while a recorder watches ({@link #trackWrittenFrames}); else null. */
+        private WrittenFrames writtenFrames;
 
         UnicornCpus(MachineOptions options) {
             this.options = options;
@@ -67,7 +72,11 @@ public final class Machine implements AutoCloseable {
         @Override
         public FrameWriteHook frameWriteHook(FrameTable frames) {
             crossModifyingCode = new CrossModifyingCode(frames, cpus);
-            return crossModifyingCode;
+            return pfn -> {
+                crossModifyingCode.beforeFrameWrite(pfn);
+                WrittenFrames w = writtenFrames;
+                if (w != null) w.mark(pfn);
+            };
         }
 
         @Override
@@ -75,6 +84,22 @@ public final class Machine implements AutoCloseable {
             cpus[id] = new Cpu(id, env, kernel, options.countInstructions(), tlbManagement, contexts, crossModifyingCode,
                     options.exactTlb(), options.tlb().precise());
             return cpus[id];
+        }
+    }
+
+    /**
+     * Marks in {@code frames} every frame whose contents may change from now on: each frame a TLB
+     * fill lets an engine write, and each frame the memory model writes. Empties every engine's
+     * TLB, so that stores through translations filled before are seen too; call it again (with
+     * the same set, cleared) to start a new interval.
+     *
+     * @param frames the set to mark, or null to stop tracking
+     */
+    public void trackWrittenFrames(WrittenFrames frames) {
+        factory.writtenFrames = frames;
+        for (Cpu c : cpus) {
+            c.trackWrittenFrames(frames);
+            c.flushUnicornTlb();
         }
     }
 

@@ -76,6 +76,10 @@ public final class Kernel implements AutoCloseable {
     /** Stale translations the checker found in this run. */
     private final List<StaleTranslation> staleTranslations = new ArrayList<>();
     private final SplittableRandom random;
+    /** ASLR's draws from {@link #random}, each told to {@link #events} (RandomGenerator's one abstract method). */
+    private final java.util.random.RandomGenerator aslrDraws;
+    /** The run's recorder or replayer, or null. */
+    private RunEvents events;
     private final Vfs vfs;
     private final Processes procs;
     private final LinuxSyscalls syscalls;
@@ -108,6 +112,11 @@ public final class Kernel implements AutoCloseable {
                 cpuFactory.frameWriteHook(ram.allocator().frames()), faults);
         this.uaccess = new UserAccess(env);
         this.random = new SplittableRandom(options.seed());
+        this.aslrDraws = () -> {
+            long v = random.nextLong();
+            if (events != null) events.aslr(v);
+            return v;
+        };
         this.vfs = new Vfs(options.root(), procFiles(), env);
         this.procs = new Processes(uaccess, env.kernelSlab(), Processes.defaultPidMax(options.cpus()),
                 Processes.defaultMaxThreads(env.allocator().nrManagedPages()));
@@ -124,7 +133,7 @@ public final class Kernel implements AutoCloseable {
                         pendingStart = null;
                         startThread(c, l.entry(), l.sp());
                     }
-                });
+                }, options.seed());
         this.cpus = new ArchCpu[options.cpus()];
         this.checker = options.tlb().checkTlb() ? new StaleTranslationChecker(tlbManagement, env.mem()) : null;
         try {
@@ -142,8 +151,13 @@ public final class Kernel implements AutoCloseable {
         if (checker != null) syscalls.setTlbChecker(this::checkTlb);
     }
 
-    /** The CPU running kernel code, for the TLB flushes mm-model asks for (the scheduler comes after the memory model). */
-    private int currentCpu() {
+    /**
+     * The CPU running kernel code (or that ran last): for the TLB flushes mm-model asks for (the
+     * scheduler comes after the memory model) and for the position of recorded events.
+     *
+     * @return its id
+     */
+    public int currentCpu() {
         return scheduler.currentCpu();
     }
 
@@ -172,6 +186,41 @@ public final class Kernel implements AutoCloseable {
      */
     public FaultInjector faults() {
         return env.faults();
+    }
+
+    /**
+     * Tells {@code events} of every source of non-determinism the run draws on (ASLR and AT_RANDOM
+     * at exec, getrandom(), clock readings, scheduling decisions, wake-ups) and of every kernel
+     * entry, from now on. Set it before {@link #exec} to see the first program's draws.
+     *
+     * @param events the recorder or replayer, or null for none
+     */
+    public void setRunEvents(RunEvents events) {
+        this.events = events;
+        syscalls.setRunEvents(events);
+        scheduler.events = events;
+    }
+
+    /**
+     * Kernel entries so far: syscalls and returns to user mode. A position in the run that costs
+     * nothing to keep and is the same in every run of the same configuration.
+     *
+     * @return the count
+     */
+    public long kernelEntries() {
+        return syscalls.kernelEntries();
+    }
+
+    /**
+     * The tasks alive now, in pid order (for checkpoints of their address spaces).
+     *
+     * @return the live tasks
+     */
+    public List<Task> liveTasks() {
+        List<Task> out = new ArrayList<>();
+        for (Processes.Proc p : procs.all()) if (p.alive()) out.add(p.task);
+        out.sort(java.util.Comparator.comparingInt(Task::pid));
+        return out;
     }
 
     /**
@@ -300,7 +349,8 @@ public final class Kernel implements AutoCloseable {
             String execfn) throws ExecFailure {
         byte[] random16 = new byte[16];
         random.nextBytes(random16);
-        return BinfmtElf.load(env, uaccess, image, file, argv, envp, execfn, new AddressLayout(options.aslr(), random),
+        if (events != null) events.random(RunEvents.RANDOM_AT_RANDOM, random16, random16.length);
+        return BinfmtElf.load(env, uaccess, image, file, argv, envp, execfn, new AddressLayout(options.aslr(), aslrDraws),
                 random16, HWCAP, HWCAP2);
     }
 

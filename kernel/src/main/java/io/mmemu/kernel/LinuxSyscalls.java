@@ -62,6 +62,9 @@ public final class LinuxSyscalls implements SyscallHandler {
     final CpuTimers cpuTimers;
     final Credentials credentials;
     final Futexes futexes;
+    final RandomSyscalls random;
+    /** The run's recorder or replayer, or null (the usual case: one null check per kernel entry). */
+    RunEvents events;
 
     private final Signals signals;
     private final OomKiller oomKiller;
@@ -87,7 +90,7 @@ public final class LinuxSyscalls implements SyscallHandler {
 
     /** The syscall layer of a {@link Kernel}, over its processes, its file namespace and the guest's streams. */
     LinuxSyscalls(UserAccess uaccess, Vfs vfs, InputStream stdin, OutputStream stdout, OutputStream stderr,
-            PrintStream log, boolean verbose, Processes procs, Exec exec) {
+            PrintStream log, boolean verbose, Processes procs, Exec exec, long seed) {
         this.uaccess = uaccess;
         this.procs = procs;
         this.exec = exec;
@@ -120,6 +123,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.signal = new SignalSyscalls(uaccess, procs);
         this.proc = new ProcessSyscalls(uaccess, procs, files, rlimits, futexes);
         this.time = new TimeSyscalls(uaccess, procs);
+        this.random = new RandomSyscalls(uaccess, seed);
         this.sys = new SysSyscalls(uaccess, procs, rlimits, cpuTimers);
         this.mem = new MmSyscalls(uaccess, files, procs);
         this.oomKiller = new OomKiller(procs, log);
@@ -127,6 +131,14 @@ public final class LinuxSyscalls implements SyscallHandler {
 
     void setTlbChecker(Consumer<String> checker) {
         this.tlbChecker = checker;
+    }
+
+    /** Tells {@code events} (or nobody, when null) of every kernel entry, clock reading and getrandom() from now on. */
+    void setRunEvents(RunEvents events) {
+        this.events = events;
+        time.setRunEvents(events);
+        random.setRunEvents(events);
+        procs.setRunEvents(events);
     }
 
     void setScheduler(Scheduler scheduler) {
@@ -149,6 +161,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     @Override
     public boolean syscall(ArchCpu cpu, Task task, PtRegs regs) {
         kernelEntries++;
+        if (events != null) events.kernelEntry(cpu, regs);
         long nr = regs.origRax;
         Syscall call = Syscall.byNumber((int) nr);
         long ret = call != null && call.implemented() ? call.handler.call(this, cpu, task, regs) : niSyscall(nr, call);
@@ -215,6 +228,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     @Override
     public int exitToUserMode(ArchCpu cpu, Task task) {
         kernelEntries++;
+        if (events != null) events.kernelEntry(cpu, null);
         // The tick's work, done whenever the engine stops: CPU time, RLIMIT_CPU, the run's limits.
         cpuTimers.account(cpu, task);
         if (cpuTimers.armed()) cpuTimers.checkProcessTimers(task, rlimits);

@@ -101,6 +101,8 @@ final class Processes {
     private final int maxThreads;
     private int lastPid = Kernel.FIRST_PID;
     private int wakeups;
+    /** The run's recorder or replayer, or null. */
+    private RunEvents events;
     /** nr_threads: tasks not yet released (release_task() lowers it). */
     private int nrThreads;
     /** The UCOUNT_RLIMIT_NPROC count of each real uid: its tasks not yet released. */
@@ -356,6 +358,12 @@ final class Processes {
         if (!p.sleeping) return;
         p.sleeping = false;
         wakeups++;
+        if (events != null) events.wake(p.task.pid());
+    }
+
+    /** Tells {@code events} of every wake-up from now on (null: nobody). */
+    void setRunEvents(RunEvents events) {
+        this.events = events;
     }
 
     /** Whether a task was woken since the last call: the waker's CPU then lets the scheduler look again. */

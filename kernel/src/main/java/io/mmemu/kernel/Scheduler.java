@@ -59,6 +59,8 @@ final class Scheduler {
     private final Processes.Proc[] loaded;
     private final RunLimits limits;
     private final CpuTimers cpuTimers;
+    /** The run's recorder or replayer, told of each decision, or null. */
+    RunEvents events;
 
     Scheduler(ArchCpu[] cpus, Processes procs, LinuxSyscalls syscalls, PrintStream log, long quantum, RunLimits limits) {
         this.cpus = cpus;
@@ -125,12 +127,14 @@ final class Scheduler {
                     // Idle: the idle task has no mm; the last one stays loaded, lazily (enter_lazy_tlb()).
                     if (running[i] != null) {
                         currentCpu = i;
+                        if (events != null) events.schedule(i, 0, RunEvents.SCHED_IDLE);
                         cpus[i].enterLazyTlb();
                     }
                     running[i] = null;
                     continue;
                 }
                 currentCpu = i;
+                if (events != null && next != running[i]) events.schedule(i, next.task.pid(), RunEvents.SCHED_SWITCH);
                 if (next != loaded[i]) contextSwitch(cpus[i], loaded[i], next);
                 else if (cpus[i].current() != next.task) cpus[i].switchTo(next.task); // back from idle
                 loaded[i] = next;
@@ -140,6 +144,9 @@ final class Scheduler {
                 ran = true;
                 Task t = next.task;
                 if (o.switched()) {
+                    if (events != null) {
+                        events.schedule(i, t.pid(), o.preempted() ? RunEvents.SCHED_TICK : RunEvents.SCHED_YIELD);
+                    }
                     next.preempted = o.preempted();
                     continue;
                 }

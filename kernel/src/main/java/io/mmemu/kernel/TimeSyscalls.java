@@ -39,23 +39,32 @@ final class TimeSyscalls {
     private final Processes procs;
     /** Microseconds since the clock started. */
     private long clockTicks;
+    /** Told of every reading and jump, or null. */
+    private RunEvents events;
 
     TimeSyscalls(UserAccess uaccess, Processes procs) {
         this.uaccess = uaccess;
         this.procs = procs;
     }
 
+    void setRunEvents(RunEvents events) {
+        this.events = events;
+    }
+
     /** The machine's clock jumps forward to {@code monotonicNanos} (nothing could run before it). */
     void advanceClockTo(long monotonicNanos) {
         clockTicks = Math.max(clockTicks, (monotonicNanos + NSEC_PER_USEC - 1) / NSEC_PER_USEC);
+        if (events != null) events.clock(-1, clockTicks * NSEC_PER_USEC);
     }
 
     /** Reads clock {@code clock} (a static id), advancing the virtual clock by a microsecond. */
     long nowNanos(int clock) {
         clockTicks++;
         long ns = clockTicks * NSEC_PER_USEC;
-        return clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_ALARM || clock == CLOCK_TAI
+        long now = clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_ALARM || clock == CLOCK_TAI
                 ? VIRTUAL_EPOCH_SECONDS * NSEC_PER_SEC + ns : ns;
+        if (events != null) events.clock(clock, now);
+        return now;
     }
 
     /** Models do_sched_yield() (and a sleep, which takes no time here): the CPU goes to the next task of its queue. */

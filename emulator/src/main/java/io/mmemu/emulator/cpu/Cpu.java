@@ -99,6 +99,8 @@ public final class Cpu implements ArchCpu {
     private InstructionCounter counter;
     /** This engine's registers as the kernel's values. */
     private final EngineRegs regs;
+    /** Frames this engine may write, marked at each writable fill while a recorder watches; null otherwise. */
+    private WrittenFrames writtenFrames;
 
     /**
      * A CPU: one Unicorn engine in UC_TLB_VIRTUAL mode over the whole of physical memory, whose
@@ -185,6 +187,16 @@ public final class Cpu implements ArchCpu {
     public void countInstructions() {
         if (running) throw new IllegalStateException("cpu " + id + ": counting can only start between runs");
         if (counter == null) counter = InstructionCounter.attach(uc);
+    }
+
+    /**
+     * Marks in {@code frames} each frame a fill lets this engine write, from now on (the recorder's
+     * checkpoints hash the frames written since the last one).
+     *
+     * @param frames the set to mark, or null to stop
+     */
+    public void trackWrittenFrames(WrittenFrames frames) {
+        this.writtenFrames = frames;
     }
 
     /** {@return this CPU's model TLB hierarchy} */
@@ -305,7 +317,10 @@ public final class Cpu implements ArchCpu {
         long pa = WalkResult.pagePa(r);
         int prot = WalkResult.prot(r);
         if ((prot & WalkResult.PROT_EXEC) != 0) crossModifyingCode.onExecutableFill(id, pa >>> 12);
-        if ((prot & WalkResult.PROT_WRITE) != 0) crossModifyingCode.onWritableFill(id, pa >>> 12);
+        if ((prot & WalkResult.PROT_WRITE) != 0) {
+            crossModifyingCode.onWritableFill(id, pa >>> 12);
+            if (writtenFrames != null) writtenFrames.mark(pa >>> 12);
+        }
         return pa | prot;
     }
 
