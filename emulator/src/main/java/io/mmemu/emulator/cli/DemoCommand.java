@@ -1,5 +1,6 @@
 package io.mmemu.emulator.cli;
 
+import io.mmemu.emulator.run.RunConfig;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,25 +30,24 @@ public final class DemoCommand implements Callable<Integer> {
         log.println("== 3. mt-munmap-shootdown on 2 CPUs: threads spin on pages while the main thread unmaps and "
                 + "mprotects them; each change sends TLB shootdown IPIs to the other CPU (see 'shootdown' and "
                 + "'received'), and the stale-translation checker finds nothing left behind");
-        RunCommand smp = options();
-        smp.cpus = 2;
-        smp.checkTlb = true;
-        status = RunCommand.runProgram(DemoPrograms.binary("mt-munmap-shootdown"), List.of(), smp, log);
+        RunConfig smp = config("mt-munmap-shootdown", List.of());
+        smp = new RunConfig(smp.program(), smp.args(), smp.env(), smp.ramBytes(), smp.aslr(), smp.seed(), 2,
+                smp.quantum(), smp.tlbPreset(), smp.pcid(), true, smp.dropShootdowns(), smp.precise(), smp.exactTlb(),
+                smp.countInstructions(), smp.verbose(), smp.root(), smp.maxInstructions(), smp.fail());
+        status = RunCommand.runProgram(smp, new RunCommand(), log);
         log.println("   exit status " + status);
         return 0;
     }
 
     private static int run(String name, List<String> args) {
-        return RunCommand.runProgram(DemoPrograms.binary(name), args, options(), System.err);
+        return RunCommand.runProgram(config(name, args), new RunCommand(), System.err);
     }
 
-    /** The demo's run options: no ASLR, seed 1, statistics. */
-    private static RunCommand options() {
-        RunCommand opts = new RunCommand();
-        opts.ram = 256L << 20;
-        opts.noAslr = true;
-        opts.seed = 1;
-        opts.stats = true;
-        return opts;
+    /** The demo's run: no ASLR, seed 1, statistics. */
+    private static RunConfig config(String name, List<String> args) {
+        RunConfig c = RunConfig.defaults(DemoPrograms.binary(name), args).withCountInstructions(true);
+        return new RunConfig(c.program(), c.args(), c.env(), c.ramBytes(), false, 1, c.cpus(), c.quantum(),
+                c.tlbPreset(), c.pcid(), c.checkTlb(), c.dropShootdowns(), c.precise(), c.exactTlb(),
+                c.countInstructions(), c.verbose(), c.root(), c.maxInstructions(), c.fail());
     }
 }

@@ -6,7 +6,7 @@ import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code mmemu} command line: {@code run}, {@code demo}. */
+/** The {@code mmemu} command line: {@code run}, {@code campaign}, {@code demo}. */
 @Command(name = "mmemu", mixinStandardHelpOptions = true, version = "mmemu 0.1.0",
         description = "An instruction-level x86-64 MMU and memory-management emulator: runs static Linux programs on "
                 + "an emulated CPU whose every translation goes through a model of Linux x86-64 memory management.")
@@ -18,7 +18,8 @@ public final class Main implements Runnable {
      * usage and help need them all.
      */
     private static final List<Map.Entry<String, Supplier<Object>>> SUBCOMMANDS = List.of(
-            Map.entry("run", RunCommand::new), Map.entry("demo", DemoCommand::new),
+            Map.entry("run", RunCommand::new), Map.entry("campaign", CampaignCommand::new),
+            Map.entry("demo", DemoCommand::new),
             Map.entry("help", CommandLine.HelpCommand::new));
 
     /** The command line this is the top of (a field, not picocli's @Spec: one annotation type fewer to read at start-up). */
@@ -66,8 +67,10 @@ public final class Main implements Runnable {
             if (!onlyFirst || sub.getKey().equals(first)) cl.addSubcommand(sub.getKey(), sub.getValue().get());
         }
         // Everything after PROGRAM belongs to the guest, options included.
-        CommandLine run = cl.getSubcommands().get("run");
-        if (run != null) run.setStopAtPositional(true);
+        for (String guestRunning : List.of("run", "campaign")) {
+            CommandLine c = cl.getSubcommands().get(guestRunning);
+            if (c != null) c.setStopAtPositional(true);
+        }
         cl.setOut(new java.io.PrintWriter(System.err, true));
         cl.setErr(new java.io.PrintWriter(System.err, true));
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

@@ -3,13 +3,10 @@ package io.mmemu.emulator.cli;
 import io.mmemu.emulator.Machine;
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.emulator.cpu.CpuStat;
-import io.mmemu.fault.FaultSpec;
-import io.mmemu.kernel.ExecFailure;
-import io.mmemu.kernel.Kernel;
-import io.mmemu.kernel.MachineOptions;
-import io.mmemu.kernel.TlbOptions;
-import io.mmemu.kernel.arch.RunOutcome;
-import io.mmemu.kernel.elf.ElfFormatException;
+import io.mmemu.emulator.run.GuestIo;
+import io.mmemu.emulator.run.GuestRun;
+import io.mmemu.emulator.run.RunConfig;
+import io.mmemu.emulator.run.RunResult;
 import io.mmemu.mm.proc.Pmap;
 import io.mmemu.mm.proc.Vmstat;
 import io.mmemu.mm.proc.Vtop;
@@ -19,19 +16,14 @@ import io.mmemu.tlb.TlbStat;
 import io.mmemu.tlb.linux.CpuTlbState;
 import io.mmemu.tlb.linux.TlbEvent;
 import io.mmemu.tlb.linux.TlbManagement;
-import java.io.FileDescriptor;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -42,72 +34,12 @@ import picocli.CommandLine.Parameters;
                 + "when the file cannot be executed (not a regular file, no execute permission, not a static x86-64 "
                 + "ELF), 127 when it does not exist, 124 when --max-instructions or --timeout stopped the run.")
 public final class RunCommand implements Callable<Integer> {
-    /** Exit status for a file that is not an executable this emulator runs (as a shell reports ENOEXEC). */
-    static final int EXIT_NOT_EXECUTABLE = 126;
-    static final int EXIT_NOT_FOUND = 127;
-    /** Exit status of a run that --max-instructions or --timeout cut short (coreutils timeout's). */
-    static final int EXIT_STOPPED = 124;
-    /** How long a run may ignore a --timeout stop (a guest blocked in a host read) before mmemu exits anyway. */
-    static final long STOP_GRACE_MILLIS = 2000;
-
-    @Option(names = "--ram", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "256M",
-            description = "Guest RAM, reserved lazily from the host (default: ${DEFAULT-VALUE}); e.g. 16G.")
-    long ram;
-
-    @Option(names = "--no-aslr", description = "Linux's layout without address-space randomisation (as setarch -R).")
-    boolean noAslr;
-
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
-            description = "Seed of the run's random choices: ASLR, AT_RANDOM (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--stats", description = "At exit, print instructions, page faults, TLB fills and wall time.")
-    boolean stats;
-
-    @Option(names = "--verbose", description = "Report each unimplemented syscall once, and how the program ended.")
-    boolean verbose;
-
-    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1",
-            description = "Emulated CPUs sharing the memory, one Unicorn engine each (default: ${DEFAULT-VALUE}, at most 64).")
-    int cpus = 1;
-
-    @Option(names = "--quantum", paramLabel = "N", defaultValue = "200000",
-            description = "The time slice in instructions once more than one task is runnable (default: ${DEFAULT-VALUE}).")
-    long quantum = 200_000;
-
-    @Option(names = "--tlb", paramLabel = "PRESET", defaultValue = "typical",
-            description = "Each CPU's TLB hierarchy: teaching (tiny, misses easy to see), typical, intel-golden-cove, "
-                    + "amd-zen4 (default: ${DEFAULT-VALUE}).")
-    String tlbPreset = "typical";
-
-    @Option(names = "--no-pcid", description = "Linux without PCIDs: every switch to another mm flushes the TLB.")
-    boolean noPcid;
-
-    @Option(names = "--check-tlb", description = "After every TLB-changing syscall, report any CPU whose TLB still "
-            + "holds a translation the page tables no longer allow (the stale-translation checker).")
-    boolean checkTlb;
-
-    @Option(names = "--drop-shootdowns", description = "Fault injection: drop every TLB shootdown IPI (other CPUs keep "
-            + "stale translations; combine with --check-tlb to see them).")
-    boolean dropShootdowns;
-
-    @Option(names = "--precise", description = "Look every instruction and each page its data accesses touch up in "
-            + "the model TLB, so TLB hits, misses and LRU order are exact per access (default: only Unicorn's own TLB "
-            + "misses reach the model, so misses are exact and hits undercounted). Costs a Java call and a TLB flush per "
-            + "instruction: about 100x slower.")
-    boolean precise;
+    @Mixin
+    RunOptions run = new RunOptions();
 
     @Option(names = "--tlb-dump", description = "At exit, print each CPU's TLB contents (PCID, virtual page, frame, "
             + "size, flags) and Linux's per-CPU TLB state (loaded mm, ASIDs, tlb_gen).")
     boolean tlbDump;
-
-    @Option(names = "--exact-tlb", description = "Drop from Unicorn's TLB every entry the model TLB evicts, so every "
-            + "model TLB miss is seen and counted (about 3x slower on streaming access).")
-    boolean exactTlb;
-
-    @Option(names = "--root", paramLabel = "DIR", description = "Files the program may open read-only, as if DIR were "
-            + "/ (default: none; the program's own file and /proc are always there).")
-    Path root;
 
     @Option(names = "--pmap", description = "At exit, print the address space as pmap -x does (with /proc/PID/status Rss lines).")
     boolean pmap;
@@ -124,27 +56,10 @@ public final class RunCommand implements Callable<Integer> {
             + "counts are exact: what is still allocated.")
     boolean slabinfo;
 
-    @Option(names = "--max-instructions", paramLabel = "N", description = "Stop the run after N instructions over all "
-            + "CPUs, counted exactly, so the same run stops at the same point every time; exit status 124 (counting "
-            + "makes a run several times slower).")
-    long maxInstructions;
-
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Stop the run after SECONDS of wall time "
             + "(fractions allowed); exit status 124. The cut comes between two time slices, so it never changes what "
             + "the run did before it.")
     double timeout;
-
-    @Option(names = "--fail", paramLabel = "POINT[:NAME=VALUE,...]", description = "Fault injection, repeatable: arm "
-            + "POINT (failslab, fail_page_alloc, fail_futex, fail_ipi, preempt, slub_corrupt, bitflip) with Linux's "
-            + "fault_attr attributes (probability, interval, times, space, verbose, task-filter) and the point's own "
-            + "(e.g. cache-filter=vm_area_struct, min-order=0). From the command line a point fails without limit "
-            + "(times=-1), reports each injection (verbose=1) and fails allocations that may sleep "
-            + "(ignore-gfp-wait=N); the guest sees and changes the same attributes in /sys/kernel/debug/POINT/.")
-    List<String> fail = new ArrayList<>();
-
-    @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Adds a variable to the program's environment "
-            + "(which is otherwise empty, so runs do not depend on the host's).")
-    List<String> env = new ArrayList<>();
 
     @Parameters(index = "0", paramLabel = "PROGRAM", description = "A static x86-64 ELF executable.")
     Path program;
@@ -158,153 +73,57 @@ public final class RunCommand implements Callable<Integer> {
     /** Runs the program; returns its exit status as a shell reports it. */
     @Override
     public Integer call() {
-        return runProgram(program, args, this, System.err);
+        return runProgram(run.config(program, args), this, System.err);
     }
 
-    /** Runs {@code program} with the options of {@code opts}; prints mmemu's own messages on {@code log}. */
-    static int runProgram(Path program, List<String> args, RunCommand opts, PrintStream log) {
-        String name = program.toString();
-        if (!Files.exists(program)) {
-            log.println("mmemu: " + name + ": No such file or directory");
-            return EXIT_NOT_FOUND;
-        }
-        if (opts.root != null && !Files.isDirectory(opts.root)) {
-            log.println("mmemu: --root " + opts.root + ": not a directory");
-            return 2;
-        }
-        if (opts.cpus < 1 || opts.cpus > Kernel.MAX_CPUS) {
-            log.println("mmemu: --cpus " + opts.cpus + ": expected 1 to " + Kernel.MAX_CPUS);
-            return 2;
-        }
-        if (opts.quantum < 1) {
-            log.println("mmemu: --quantum " + opts.quantum + ": expected a positive instruction count");
-            return 2;
-        }
-        if (opts.maxInstructions < 0) {
-            log.println("mmemu: --max-instructions " + opts.maxInstructions + ": expected a positive instruction count");
-            return 2;
-        }
+    /** Runs {@code config} with the views of {@code opts}; prints mmemu's own messages on {@code log}. */
+    static int runProgram(RunConfig config, RunCommand opts, PrintStream log) {
         if (!(opts.timeout >= 0) || Double.isInfinite(opts.timeout)) {
             log.println("mmemu: --timeout " + opts.timeout + ": expected a positive number of seconds");
             return 2;
         }
-        List<FaultSpec> faultSpecs = new ArrayList<>();
         try {
-            for (String f : opts.fail) faultSpecs.add(FaultSpec.parse(f));
+            return GuestRun.run(config, GuestIo.standard(log), opts.timeout, opts.views(config, log)).status();
         } catch (IllegalArgumentException e) {
-            log.println("mmemu: --fail: " + e.getMessage());
+            log.println("mmemu: " + e.getMessage());
             return 2;
-        }
-        TlbOptions tlbOptions;
-        try {
-            tlbOptions = new TlbOptions(opts.tlbPreset, !opts.noPcid, opts.checkTlb, opts.dropShootdowns,
-                    opts.precise);
-        } catch (IllegalArgumentException e) {
-            log.println("mmemu: --tlb: " + e.getMessage());
-            return 2;
-        }
-        long ramBytes = (opts.ram + (2L << 20) - 1) & -(2L << 20);
-        List<String> argv = new ArrayList<>();
-        argv.add(name);
-        argv.addAll(args);
-        MachineOptions options = new MachineOptions(ramBytes, !opts.noAslr, opts.seed, opts.stats, opts.verbose,
-                new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err), log, opts.exactTlb,
-                opts.root, new FileInputStream(FileDescriptor.in), opts.cpus, opts.quantum, tlbOptions);
-        long t0 = System.nanoTime();
-        try (Machine machine = new Machine(options)) {
-            for (FaultSpec f : faultSpecs) f.applyTo(machine.kernel().faults());
-            try {
-                machine.exec(program, argv, opts.env);
-            } catch (ElfFormatException e) {
-                log.println("mmemu: " + name + ": " + e.getMessage());
-                return EXIT_NOT_EXECUTABLE;
-            } catch (ExecFailure e) {
-                log.println("mmemu: " + name + ": cannot execute: " + e.getMessage());
-                return EXIT_NOT_EXECUTABLE;
-            }
-            installExitViews(machine, argv, opts, log);
-            if (opts.maxInstructions > 0) machine.setMaxInstructions(opts.maxInstructions);
-            AtomicBoolean ended = new AtomicBoolean();
-            Thread watchdog = opts.timeout > 0 ? startWatchdog(machine, name, opts.timeout, ended, log) : null;
-            RunOutcome outcome = machine.run();
-            if (!ended.compareAndSet(false, true)) {
-                while (true) Thread.onSpinWait(); // the watchdog gave up on the run and is ending the process
-            }
-            if (watchdog != null) watchdog.interrupt();
-            long wallNanos = System.nanoTime() - t0;
-            int status = outcome.killed() ? 128 + outcome.signal() : outcome.exitCode();
-            if (machine.stopCause() != null) {
-                status = EXIT_STOPPED;
-                log.println("mmemu: " + name + ": " + describeStop(machine, opts));
-            } else if (outcome.killed()) {
-                log.println("mmemu: " + name + ": killed by " + SignalNames.describe(outcome));
-            } else if (opts.verbose) {
-                log.println("mmemu: " + name + ": exited with status " + outcome.exitCode());
-            }
-            if (opts.stats) printStats(machine, wallNanos, log);
-            if (opts.tlbDump) printTlbDump(machine, log);
-            if (opts.checkTlb) {
-                log.println("mmemu: stale-translation checker: " + machine.staleTranslations().size() + " finding(s)");
-            }
-            if (opts.vmstat) log.print(Vmstat.vmstat(machine.env()));
-            if (opts.slabinfo) {
-                machine.env().kernelSlab().flushAll();
-                log.print(machine.env().kernelSlab().slabinfo());
-            }
-            return status;
         }
     }
 
-    /** The one line a stopped run ends with. */
-    static String describeStop(Machine machine, RunCommand opts) {
-        return switch (machine.stopCause()) {
-            case INSTRUCTION_LIMIT -> String.format(Locale.ROOT, "stopped after %,d instructions (--max-instructions %d)",
-                    machine.instructions(), opts.maxInstructions);
-            case REQUEST -> "timed out after " + seconds(opts.timeout) + " s (--timeout " + seconds(opts.timeout) + ")";
+    /** What this command shows of a run: --pmap and --vtop before exit_mmap, the rest at the end. */
+    private GuestRun.Observer views(RunConfig config, PrintStream log) {
+        return new GuestRun.Observer() {
+            @Override
+            public void started(Machine machine) {
+                installExitViews(machine, config.argv(), log);
+            }
+
+            @Override
+            public void ended(Machine machine, RunResult result) {
+                if (config.countInstructions()) printStats(machine, result.wallNanos(), log);
+                if (tlbDump) printTlbDump(machine, log);
+                if (config.checkTlb()) {
+                    log.println("mmemu: stale-translation checker: " + result.staleTranslations() + " finding(s)");
+                }
+                if (vmstat) log.print(Vmstat.vmstat(machine.env()));
+                if (slabinfo) {
+                    machine.env().kernelSlab().flushAll();
+                    log.print(machine.env().kernelSlab().slabinfo());
+                }
+            }
         };
     }
 
-    private static String seconds(double s) {
-        return s == Math.rint(s) ? Long.toString((long) s) : Double.toString(s);
-    }
-
-    /**
-     * --timeout: a daemon thread that asks the machine to stop after {@code seconds} of wall time
-     * (the only use of wall time, which cuts a run but never steers it). A run that does not come
-     * back within {@link #STOP_GRACE_MILLIS} (a guest blocked in a read of the host's terminal)
-     * is ended there with the same line and status.
-     */
-    private static Thread startWatchdog(Machine machine, String name, double seconds,
-            AtomicBoolean ended, PrintStream log) {
-        machine.allowStopRequests();
-        long deadline = System.nanoTime() + (long) (seconds * 1e9);
-        return Thread.ofPlatform().daemon().name("mmemu-timeout").start(() -> {
-            try {
-                long left;
-                while ((left = deadline - System.nanoTime()) > 0) TimeUnit.NANOSECONDS.sleep(left);
-                machine.requestStop();
-                Thread.sleep(STOP_GRACE_MILLIS);
-            } catch (InterruptedException e) {
-                return; // the run ended first
-            }
-            if (!ended.compareAndSet(false, true)) return;
-            log.println("mmemu: " + name + ": timed out after " + seconds(seconds) + " s (--timeout " + seconds(seconds)
-                    + ")");
-            log.flush();
-            Runtime.getRuntime().halt(EXIT_STOPPED);
-        });
-    }
-
     /** --pmap and --vtop look at the address space at exit, before exit_mmap tears it down. */
-    private static void installExitViews(Machine machine, List<String> argv, RunCommand opts, PrintStream log) {
-        if (!opts.pmap && opts.vtop.isEmpty()) return;
+    private void installExitViews(Machine machine, List<String> argv, PrintStream log) {
+        if (!pmap && vtop.isEmpty()) return;
         int pid = machine.task().tgid();
         machine.task().setBeforeExitMm(mm -> {
-            if (opts.pmap) {
+            if (pmap) {
                 log.print(Pmap.pmapX(mm, pid, String.join(" ", argv)));
                 log.print(Vmstat.rss(mm));
             }
-            for (long addr : opts.vtop) log.print(Vtop.vtop(mm, addr));
+            for (long addr : vtop) log.print(Vtop.vtop(mm, addr));
         });
     }
 

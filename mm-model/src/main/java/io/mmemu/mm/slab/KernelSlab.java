@@ -162,6 +162,19 @@ public final class KernelSlab {
     }
 
     /**
+     * validate_slab_cache() of every cache (what writing 1 to /sys/kernel/slab/CACHE/validate
+     * does for each): the problems found, reported on the SLUB log as Linux reports them. It
+     * flushes the CPU slabs first, so call it when the run is over or quiescent.
+     *
+     * @return the number of problems found over all caches
+     */
+    public int validate() {
+        int problems = 0;
+        for (KmemCache c : slub.caches()) problems += c.validate();
+        return problems;
+    }
+
+    /**
      * The objects of {@code s} in use, exactly: flushes the cache's CPU slabs first (flush_all(),
      * as kmem_cache_shrink() does), because /proc/slabinfo counts the free objects of a CPU slab
      * as active. For tests and introspection; it changes which slabs are partial.

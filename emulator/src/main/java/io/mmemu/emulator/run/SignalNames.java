@@ -1,14 +1,20 @@
-package io.mmemu.emulator.cli;
+package io.mmemu.emulator.run;
 
 import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.SiCode;
 
 /** Signal and si_code names as strsignal()/psiginfo() print them. */
-final class SignalNames {
+public final class SignalNames {
     private SignalNames() {}
 
-    static String name(int signo) {
+    /**
+     * A signal's name.
+     *
+     * @param signo the signal number
+     * @return e.g. "SIGSEGV", or "signal N" for one without a name here
+     */
+    public static String name(int signo) {
         return switch (signo) {
             case 1 -> "SIGHUP";
             case 2 -> "SIGINT";
@@ -30,7 +36,14 @@ final class SignalNames {
         };
     }
 
-    static String codeName(int signo, int code) {
+    /**
+     * An si_code's name.
+     *
+     * @param signo the signal
+     * @param code  its si_code
+     * @return e.g. "SEGV_MAPERR"
+     */
+    public static String codeName(int signo, int code) {
         if (code == 0x80) return "SI_KERNEL";
         if (code == 0) return "SI_USER";
         if (code == -6) return "SI_TKILL";
@@ -48,8 +61,13 @@ final class SignalNames {
         };
     }
 
-    /** "SIGSEGV (SEGV_MAPERR at 0x10000, ip 0x401005: no VMA)". */
-    static String describe(RunOutcome o) {
+    /**
+     * How a killed run ended, in one phrase.
+     *
+     * @param o the outcome
+     * @return "SIGSEGV (SEGV_MAPERR at 0x10000, ip 0x401005: no VMA)"
+     */
+    public static String describe(RunOutcome o) {
         FaultResult.Signal s = o.info();
         StringBuilder sb = new StringBuilder(name(o.signal()));
         if (s != null) {
