@@ -15,5 +15,6 @@ module io.mmemu.emulator {
     exports io.mmemu.emulator.campaign;
     exports io.mmemu.emulator.cli;
     exports io.mmemu.emulator.cpu;
+    exports io.mmemu.emulator.record;
     exports io.mmemu.emulator.run;
 }

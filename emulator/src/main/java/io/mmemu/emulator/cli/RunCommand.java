@@ -3,6 +3,7 @@ package io.mmemu.emulator.cli;
 import io.mmemu.emulator.Machine;
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.emulator.cpu.CpuStat;
+import io.mmemu.emulator.record.RecordedRun;
 import io.mmemu.emulator.run.GuestIo;
 import io.mmemu.emulator.run.GuestRun;
 import io.mmemu.emulator.run.RunConfig;
@@ -16,7 +17,9 @@ import io.mmemu.tlb.TlbStat;
 import io.mmemu.tlb.linux.CpuTlbState;
 import io.mmemu.tlb.linux.TlbEvent;
 import io.mmemu.tlb.linux.TlbManagement;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +64,17 @@ public final class RunCommand implements Callable<Integer> {
             + "the run did before it.")
     double timeout;
 
+    @Option(names = "--record", paramLabel = "FILE", description = "Record the run to FILE (docs/record-format.md): "
+            + "its configuration, every source of non-determinism (ASLR and AT_RANDOM draws, getrandom bytes, clock "
+            + "readings, scheduling decisions, injected faults), its output, and state hashes at checkpoints; "
+            + "mmemu replay FILE re-runs it and checks it, mmemu shrink FILE minimises its faults.")
+    Path record;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "1000", description = "With --record: a "
+            + "state checkpoint every N kernel entries (syscalls and returns to user mode; default: ${DEFAULT-VALUE}), "
+            + "and one at the end.")
+    long checkpointEvery = 1000;
+
     @Parameters(index = "0", paramLabel = "PROGRAM", description = "A static x86-64 ELF executable.")
     Path program;
 
@@ -83,9 +97,16 @@ public final class RunCommand implements Callable<Integer> {
             return 2;
         }
         try {
+            if (opts.record != null) {
+                return RecordedRun.run(config, GuestIo.standard(log), opts.record, opts.timeout, opts.views(config, log),
+                        opts.checkpointEvery).status();
+            }
             return GuestRun.run(config, GuestIo.standard(log), opts.timeout, opts.views(config, log)).status();
         } catch (IllegalArgumentException e) {
             log.println("mmemu: " + e.getMessage());
+            return 2;
+        } catch (IOException | UncheckedIOException e) {
+            log.println("mmemu: --record " + opts.record + ": " + e.getMessage());
             return 2;
         }
     }

@@ -107,29 +107,35 @@ abstract sealed class EventTap implements RunEvents, FaultInjector.Listener perm
     }
 
     /**
-     * {@code inner} with every write told to this tap as output of {@code fd}.
-     *
-     * @param fd    1 for stdout, 2 for stderr
-     * @param inner where the bytes go
-     * @return the stream to give the guest
+     * The guest's output streams, told to a tap once there is one (the streams are made before
+     * the machine, the tap with it).
      */
-    OutputStream tap(int fd, OutputStream inner) {
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
+    static final class Streams {
+        private EventTap tap;
 
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                if (len > 0) output(fd, b, off, len);
-                inner.write(b, off, len);
-            }
+        void to(EventTap t) {
+            this.tap = t;
+        }
 
-            @Override
-            public void flush() throws IOException {
-                inner.flush();
-            }
-        };
+        /** {@code inner} with every write told to the tap as output of {@code fd} (1 stdout, 2 stderr). */
+        OutputStream tap(int fd, OutputStream inner) {
+            return new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    if (len > 0 && tap != null) tap.output(fd, b, off, len);
+                    inner.write(b, off, len);
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    inner.flush();
+                }
+            };
+        }
     }
 }

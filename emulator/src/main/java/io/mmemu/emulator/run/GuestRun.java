@@ -23,6 +23,14 @@ public final class GuestRun {
     /** Looks at the machine of a run as it goes (the recorder, the command line's views at exit). */
     public interface Observer {
         /**
+         * The machine was built and its faults armed; the program is not loaded yet (a recorder
+         * attaches here, to see the first execve()'s ASLR and AT_RANDOM draws).
+         *
+         * @param machine the machine
+         */
+        default void created(Machine machine) {}
+
+        /**
          * The program was loaded and is about to run.
          *
          * @param machine the machine
@@ -67,6 +75,7 @@ public final class GuestRun {
         long t0 = System.nanoTime();
         try (Machine machine = new Machine(config.machineOptions(io))) {
             for (FaultSpec f : faults) f.applyTo(machine.kernel().faults());
+            observer.created(machine);
             try {
                 machine.exec(config.program(), config.argv(), config.env());
             } catch (ElfFormatException e) {
