@@ -266,6 +266,9 @@ class SyscallErrnoTest {
         r.add(row(CLOCK_GETTIME, "pid_for_clock: a CPU clock of no process", EINVAL, ~(4000 << 3), BUF));
         r.add(row(CLOCK_GETRES, "clockid_to_kclock: clock 12 names nothing", EINVAL, 12, BUF));
         r.add(row(CLOCK_GETRES, "put_timespec64: copy_to_user() faults", EFAULT, 1, UNMAPPED));
+        r.add(row(GETRANDOM, "sys_getrandom: a flag beyond NONBLOCK|RANDOM|INSECURE", EINVAL, BUF, 16, 8));
+        r.add(row(GETRANDOM, "sys_getrandom: GRND_INSECURE with GRND_RANDOM", EINVAL, BUF, 16, 6));
+        r.add(row(GETRANDOM, "get_random_bytes_user: nothing copied before the fault", EFAULT, UNMAPPED, 16, 0));
         return r.stream();
     }
 
