@@ -2,6 +2,7 @@ package io.mmemu.emulator.cli;
 
 import io.mmemu.emulator.record.LogFormatException;
 import io.mmemu.emulator.record.LogReader;
+import io.mmemu.emulator.record.LogRecord;
 import io.mmemu.emulator.record.Replay;
 import io.mmemu.emulator.record.ReplayResult;
 import io.mmemu.emulator.run.GuestIo;
@@ -33,6 +34,10 @@ public final class ReplayCommand implements Callable<Integer> {
             + "stdout and stderr as mmemu run's would; later ones are discarded).")
     boolean quiet;
 
+    @Option(names = "--list", description = "Print the log instead of replaying it: its header (the run's "
+            + "configuration) and each record, numbered as divergence reports number them.")
+    boolean list;
+
     @Parameters(index = "0", paramLabel = "FILE", description = "A run log written by mmemu run --record.")
     Path file;
 
@@ -41,7 +46,23 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (list) return list(file, System.out, System.err);
         return replay(file, times, quiet, System.err);
+    }
+
+    static int list(Path file, PrintStream out, PrintStream log) {
+        LogReader.RunLog runLog;
+        try {
+            runLog = LogReader.read(file);
+        } catch (IOException | LogFormatException e) {
+            log.println("mmemu: replay: " + e.getMessage());
+            return 2;
+        }
+        out.println("header " + runLog.configJson());
+        int n = 1;
+        for (LogRecord r : runLog.records()) out.println("#" + n++ + " " + r.describe() + " at " + r.pos());
+        if (runLog.truncated()) out.println("(the log stops here: the recording was cut short)");
+        return 0;
     }
 
     static int replay(Path file, int times, boolean quiet, PrintStream log) {

@@ -45,6 +45,7 @@ public final class LogReader {
         }
         List<LogRecord> records = new ArrayList<>();
         boolean truncated = false;
+        RecordFormat.Deltas deltas = new RecordFormat.Deltas();
         int at = in.offset();
         while (at < b.length) {
             RecordFormat.In h = new RecordFormat.In(b, at, b.length);
@@ -65,7 +66,7 @@ public final class LogReader {
             RecordFormat.In payload = new RecordFormat.In(b, start, start + len);
             LogRecord r;
             try {
-                r = RecordFormat.decode(tag, payload);
+                r = RecordFormat.decode(tag, payload, deltas);
             } catch (LogFormatException e) {
                 throw new LogFormatException(file + ": record " + (records.size() + 1) + " (byte " + at + "): "
                         + e.getMessage());

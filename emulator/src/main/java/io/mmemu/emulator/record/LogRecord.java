@@ -196,6 +196,18 @@ public sealed interface LogRecord {
             return "checkpoint";
         }
 
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Checkpoint c && c.pos.equals(pos) && Arrays.deepEquals(c.regs, regs)
+                    && Arrays.equals(c.frames, frames) && Arrays.equals(c.mms, mms) && Arrays.equals(c.refcounts, refcounts)
+                    && c.slabs.equals(slabs) && Arrays.equals(c.slabHashes, slabHashes);
+        }
+
+        @Override
+        public int hashCode() {
+            return pos.hashCode() ^ Arrays.deepHashCode(regs) ^ Arrays.hashCode(frames);
+        }
+
         public String describe() {
             return "checkpoint: " + regs.length + " CPUs, " + frames.length / 2 + " frames written, "
                     + slabs.size() + " slab caches";

@@ -17,6 +17,7 @@ public final class LogWriter implements AutoCloseable {
     private final OutputStream out;
     private final RecordFormat.Out payload = new RecordFormat.Out();
     private final RecordFormat.Out head = new RecordFormat.Out();
+    private final RecordFormat.Deltas deltas = new RecordFormat.Deltas();
     private final Thread flusher;
     private IOException failure;
     private long records;
@@ -48,7 +49,7 @@ public final class LogWriter implements AutoCloseable {
      */
     public synchronized void append(LogRecord r) {
         if (closed || failure != null) return;
-        int tag = RecordFormat.encode(r, payload);
+        int tag = RecordFormat.encode(r, payload, deltas);
         head.reset();
         head.put(tag);
         head.varint(payload.len);

@@ -10,7 +10,8 @@ import java.util.List;
  * The binary form of a run log, version {@link #VERSION} (docs/record-format.md): the magic
  * {@code MMEMUREC}, a version byte, the run's configuration as one length-prefixed JSON text, then
  * records, each a tag byte, a varint payload length and the payload. Integers are LEB128 varints
- * (signed ones zigzag-encoded); hashes are 8 little-endian bytes. The length prefix lets a reader
+ * (signed ones zigzag-encoded); hashes are 8 little-endian bytes. Positions and clock readings are
+ * differences from the previous ones ({@link Deltas}). The length prefix lets a reader
  * stop cleanly at a record cut short (a killed run) and skip tags it does not know.
  */
 final class RecordFormat {
@@ -22,6 +23,22 @@ final class RecordFormat {
             END = 9;
 
     private RecordFormat() {}
+
+    /**
+     * What a stream of records is encoded relative to: the previous record's position and each
+     * clock's previous reading. Positions and clock values are written as differences from these
+     * (a clock reading takes two or three bytes instead of eight), so a log is read from its start.
+     */
+    static final class Deltas {
+        long entry;
+        long instructions = -1;
+        /** The last value of clock id c at index c + 1 (index 0: the scheduler's jumps). */
+        final long[] clocks = new long[16];
+
+        static int slot(int clock) {
+            return clock + 1 >= 0 && clock + 1 < 16 ? clock + 1 : 15;
+        }
+    }
 
     /** A growable byte buffer with the format's encoders. */
     static final class Out {
@@ -65,10 +82,12 @@ final class RecordFormat {
             bytes(b, 0, b.length);
         }
 
-        void position(Position p) {
-            varint(p.entry());
-            zigzag(p.instructions());
+        void position(Position p, Deltas d) {
+            zigzag(p.entry() - d.entry);
+            zigzag(p.instructions() - d.instructions);
             varint(p.cpu());
+            d.entry = p.entry();
+            d.instructions = p.instructions();
         }
     }
 
@@ -135,15 +154,20 @@ final class RecordFormat {
             return new String(bytes(varint32()), StandardCharsets.UTF_8);
         }
 
-        Position runPosition() throws LogFormatException {
-            return new Position(varint(), zigzag(), varint32());
+        Position runPosition(Deltas d) throws LogFormatException {
+            long entry = d.entry + zigzag();
+            long instructions = d.instructions + zigzag();
+            int cpu = varint32();
+            d.entry = entry;
+            d.instructions = instructions;
+            return new Position(entry, instructions, cpu);
         }
     }
 
     /** Encodes {@code r}'s payload into {@code out} (cleared first); returns its tag. */
-    static int encode(LogRecord r, Out out) {
+    static int encode(LogRecord r, Out out, Deltas d) {
         out.reset();
-        out.position(r.pos());
+        out.position(r.pos(), d);
         switch (r) {
             case LogRecord.Aslr a -> {
                 out.varint(a.value());
@@ -158,7 +182,9 @@ final class RecordFormat {
             }
             case LogRecord.Clock c -> {
                 out.zigzag(c.clock());
-                out.zigzag(c.nanos());
+                int slot = Deltas.slot(c.clock());
+                out.zigzag(c.nanos() - d.clocks[slot]);
+                d.clocks[slot] = c.nanos();
                 return CLOCK;
             }
             case LogRecord.Sched s -> {
@@ -218,8 +244,8 @@ final class RecordFormat {
     }
 
     /** Decodes the payload of a record with {@code tag}; null for a tag this version does not know. */
-    static LogRecord decode(int tag, In in) throws LogFormatException {
-        Position p = in.runPosition();
+    static LogRecord decode(int tag, In in, Deltas d) throws LogFormatException {
+        Position p = in.runPosition(d);
         return switch (tag) {
             case ASLR -> new LogRecord.Aslr(p, in.varint());
             case RANDOM -> {
@@ -228,7 +254,12 @@ final class RecordFormat {
                 yield length <= LogRecord.RandomBytes.INLINE ? new LogRecord.RandomBytes(p, source, length, in.bytes(length), 0)
                         : new LogRecord.RandomBytes(p, source, length, null, in.fixed64());
             }
-            case CLOCK -> new LogRecord.Clock(p, (int) in.zigzag(), in.zigzag());
+            case CLOCK -> {
+                int clock = (int) in.zigzag();
+                int slot = Deltas.slot(clock);
+                d.clocks[slot] += in.zigzag();
+                yield new LogRecord.Clock(p, clock, d.clocks[slot]);
+            }
             case SCHED -> new LogRecord.Sched(p, in.varint32(), in.varint32(), in.varint32());
             case WAKE -> new LogRecord.Wake(p, in.varint32());
             case INJECT -> new LogRecord.Inject(p, in.string(), in.varint(), in.varint32(), in.string());

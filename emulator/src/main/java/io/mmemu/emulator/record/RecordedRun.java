@@ -6,6 +6,7 @@ import io.mmemu.emulator.run.GuestIo;
 import io.mmemu.emulator.run.GuestRun;
 import io.mmemu.emulator.run.RunConfig;
 import io.mmemu.emulator.run.RunResult;
+import io.mmemu.fault.FaultSchedule;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -46,6 +47,12 @@ public final class RecordedRun {
      */
     public static RunResult run(RunConfig config, GuestIo io, Path log, double timeoutSeconds, GuestRun.Observer also,
             long checkpointInterval) throws IOException {
+        return run(config, io, log, timeoutSeconds, also, checkpointInterval, null);
+    }
+
+    /** {@link #run(RunConfig, GuestIo, Path, double, GuestRun.Observer, long)} injecting exactly {@code schedule}'s faults (shrink). */
+    static RunResult run(RunConfig config, GuestIo io, Path log, double timeoutSeconds, GuestRun.Observer also,
+            long checkpointInterval, FaultSchedule schedule) throws IOException {
         if (checkpointInterval < 1) {
             throw new IllegalArgumentException("--checkpoint-every " + checkpointInterval + ": expected a positive count");
         }
@@ -74,7 +81,7 @@ public final class RecordedRun {
                     recorder[0].detach();
                     also.ended(machine, result);
                 }
-            });
+            }, schedule);
         }
     }
 

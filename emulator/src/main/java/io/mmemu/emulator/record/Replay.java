@@ -57,7 +57,6 @@ public final class Replay {
         RunResult run = GuestRun.run(config, tapped, 0, new GuestRun.Observer() {
             @Override
             public void created(Machine machine) {
-                machine.kernel().faults().replay(schedule);
                 replayer[0] = new Replayer(machine, log.records());
                 streams.to(replayer[0]);
                 replayer[0].attach();
@@ -69,7 +68,7 @@ public final class Replay {
                 replayer[0].endedEarly();
                 replayer[0].detach();
             }
-        });
+        }, schedule);
         Replayer r = replayer[0];
         if (r == null) {
             Divergence d = new Divergence(1, log.records().isEmpty() ? null : log.records().getFirst(), null,

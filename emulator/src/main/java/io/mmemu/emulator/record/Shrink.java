@@ -1,6 +1,5 @@
 package io.mmemu.emulator.record;
 
-import io.mmemu.emulator.Machine;
 import io.mmemu.emulator.run.GuestIo;
 import io.mmemu.emulator.run.GuestRun;
 import io.mmemu.emulator.run.RunConfig;
@@ -155,12 +154,7 @@ public final class Shrink {
             PrintStream mmemuLog = new PrintStream(OutputStream.nullOutputStream());
             GuestIo io = new GuestIo(InputStream.nullInputStream(), out, err, mmemuLog);
             FaultSchedule schedule = new FaultSchedule(faults);
-            RunResult r = RecordedRun.run(config, io, log, 0, new GuestRun.Observer() {
-                @Override
-                public void created(Machine machine) {
-                    machine.kernel().faults().replay(schedule);
-                }
-            }, Recorder.DEFAULT_INTERVAL);
+            RunResult r = RecordedRun.run(config, io, log, 0, GuestRun.NONE, Recorder.DEFAULT_INTERVAL, schedule);
             boolean holds = condition.holds(r, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
             lastDetail = "status " + r.status() + (r.detail().isEmpty() ? "" : ", " + r.detail());
             if (progress != null) {

@@ -1,6 +1,7 @@
 package io.mmemu.emulator.run;
 
 import io.mmemu.emulator.Machine;
+import io.mmemu.fault.FaultSchedule;
 import io.mmemu.fault.FaultSpec;
 import io.mmemu.kernel.ExecFailure;
 import io.mmemu.kernel.arch.RunOutcome;
@@ -63,6 +64,24 @@ public final class GuestRun {
      * @throws IllegalArgumentException when the configuration is invalid ({@link RunConfig#validate})
      */
     public static RunResult run(RunConfig config, GuestIo io, double timeoutSeconds, Observer observer) {
+        return run(config, io, timeoutSeconds, observer, null);
+    }
+
+    /**
+     * Runs {@code config}'s program to its end, injecting exactly the faults of {@code replay}
+     * (replay and shrink): the schedule takes over from the --fail specs at the moment they are
+     * armed, so that the points' calls are numbered from the same moment as in the recorded run.
+     *
+     * @param config         what to run
+     * @param io             the streams; mmemu's own lines ("killed by ...") go to its log
+     * @param timeoutSeconds wall-time limit (the cut comes between two time slices), 0 for none
+     * @param observer       what looks at the machine
+     * @param replay         the faults to inject by (point, call number), or null for the specs' own decisions
+     * @return how the run ended
+     * @throws IllegalArgumentException when the configuration is invalid ({@link RunConfig#validate})
+     */
+    public static RunResult run(RunConfig config, GuestIo io, double timeoutSeconds, Observer observer,
+            FaultSchedule replay) {
         config.validate();
         String name = config.program().toString();
         if (!Files.exists(config.program())) {
@@ -75,6 +94,7 @@ public final class GuestRun {
         long t0 = System.nanoTime();
         try (Machine machine = new Machine(config.machineOptions(io))) {
             for (FaultSpec f : faults) f.applyTo(machine.kernel().faults());
+            if (replay != null) machine.kernel().faults().replay(replay); // with the specs: calls numbered from here
             observer.created(machine);
             try {
                 machine.exec(config.program(), config.argv(), config.env());
