@@ -139,7 +139,8 @@ public final class RunCommand implements Callable<Integer> {
             + "fault_attr attributes (probability, interval, times, space, verbose, task-filter) and the point's own "
             + "(e.g. cache-filter=vm_area_struct, min-order=0). From the command line a point fails without limit "
             + "(times=-1), reports each injection (verbose=1) and fails allocations that may sleep "
-            + "(ignore-gfp-wait=N); the guest sees and changes the same attributes in /sys/kernel/debug/POINT/.")
+            + "(ignore-gfp-wait=N); the guest sees and changes the same attributes in /sys/kernel/debug/POINT/. Faults are "
+            + "armed once the program is loaded (docs/fault-injection.md).")
     List<String> fail = new ArrayList<>();
 
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Adds a variable to the program's environment "
@@ -212,7 +213,6 @@ public final class RunCommand implements Callable<Integer> {
                 opts.root, new FileInputStream(FileDescriptor.in), opts.cpus, opts.quantum, tlbOptions);
         long t0 = System.nanoTime();
         try (Machine machine = new Machine(options)) {
-            for (FaultSpec f : faultSpecs) f.applyTo(machine.kernel().faults());
             try {
                 machine.exec(program, argv, opts.env);
             } catch (ElfFormatException e) {
@@ -222,6 +222,9 @@ public final class RunCommand implements Callable<Integer> {
                 log.println("mmemu: " + name + ": cannot execute: " + e.getMessage());
                 return EXIT_NOT_EXECUTABLE;
             }
+            // Armed once the program is loaded: loading it stands for what started it, so that a
+            // campaign's faults land in the program's own run (its execve()s included), not in mmemu's.
+            for (FaultSpec f : faultSpecs) f.applyTo(machine.kernel().faults());
             installExitViews(machine, argv, opts, log);
             if (opts.maxInstructions > 0) machine.setMaxInstructions(opts.maxInstructions);
             AtomicBoolean ended = new AtomicBoolean();
