@@ -139,6 +139,7 @@ public final class Kernel implements AutoCloseable {
         this.scheduler = new Scheduler(cpus, procs, syscalls, options.log(), options.quantum(), runLimits);
         syscalls.setScheduler(scheduler);
         faults.setContext(new KernelFaultContext(scheduler, runLimits, syscalls));
+        scheduler.setInstructionFaults(new InstructionFaults(faults, cpus, runLimits, env, uaccess, options.log(), scheduler));
         if (checker != null) syscalls.setTlbChecker(this::checkTlb);
     }
 
