@@ -155,6 +155,7 @@ public final class Kernel implements AutoCloseable {
         Set<String> caches = new TreeSet<>();
         for (KmemCache c : env.kernelSlab().slub().caches()) caches.add(c.name());
         vfs.setSpecialFiles(new FaultInjectionFiles(faults, procs, env.kernelSlab().failslab(), caches));
+        scheduler.setInstructionFaults(new InstructionFaults(faults, cpus, runLimits, env, uaccess, options.log(), scheduler));
         if (checker != null) syscalls.setTlbChecker(this::checkTlb);
     }
 
