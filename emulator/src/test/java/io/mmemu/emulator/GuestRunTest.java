@@ -40,7 +40,9 @@ class GuestRunTest {
                 // Limits: what setrlimit() accepts takes effect, RLIMIT_CPU on the virtual clock.
                 "rlimit-nofile", "rlimit-cpu",
                 // Syscall argument checks in the kernel's order, and a fixed run of the syscall fuzzer:
-                "sys-errno-order", "sys-fuzz");
+                "sys-errno-order", "sys-fuzz",
+                // Fault injection's guests, run without faults (FaultInjectionTest injects them):
+                "planted-enomem", "fail-nth-self", "failslab-debugfs");
     }
 
     /**

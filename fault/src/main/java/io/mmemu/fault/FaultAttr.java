@@ -86,6 +86,7 @@ public final class FaultAttr {
                 boolean names = name.equals("cache-filter") && !isBool(v);
                 if (!names && (old.equals("Y") || old.equals("N"))) v = parseBool(name, v) ? "Y" : "N";
                 else if (!old.isEmpty() && isNumber(old)) v = Long.toString(parseLong(name, v));
+                else checkKnob(name, v);
                 knobs.put(name, v);
             }
         }
@@ -232,6 +233,43 @@ public final class FaultAttr {
         return "FAULT_INJECTION: forcing a failure.\nname " + point.linuxName() + ", interval " + interval
                 + ", probability " + probability + ", space " + space + ", times " + timesBeforeFailure;
     }
+
+    /** The words of mmemu's own text knobs (at, addr, action, target, sched-point), checked as they are written. */
+    private static void checkKnob(String name, String v) {
+        switch (name) {
+            case "at" -> InstructionList.parse(v);
+            case "addr" -> {
+                if (!v.isEmpty() && !v.matches("(0[xX])?[0-9a-fA-F]{1,16}")) {
+                    throw new IllegalArgumentException("addr takes a user address in hex (got '" + v + "')");
+                }
+            }
+            case "action" -> {
+                if (!v.equals("drop") && !v.equals("delay")) {
+                    throw new IllegalArgumentException("action takes drop or delay (got '" + v + "')");
+                }
+            }
+            case "target" -> {
+                if (!v.equals("freeptr") && !v.equals("redzone")) {
+                    throw new IllegalArgumentException("target takes freeptr or redzone (got '" + v + "')");
+                }
+            }
+            case "sched-point" -> {
+                for (String p : v.split("\\+")) {
+                    String n = p.strip().toLowerCase(java.util.Locale.ROOT).replace('-', '_');
+                    if (!v.isEmpty() && !n.equals("all") && !SCHED_POINTS.contains(n)) {
+                        throw new IllegalArgumentException("sched-point takes all or names of SLUB scheduling points joined by '+' ("
+                                + String.join(", ", SCHED_POINTS) + "), got '" + v + "'");
+                    }
+                }
+            }
+            default -> { }
+        }
+    }
+
+    /** io.mmemu.slub.SchedPoint's constants in lower case (this module depends on none). */
+    static final java.util.List<String> SCHED_POINTS = java.util.List.of("alloc_after_tid", "alloc_after_freelist",
+            "alloc_before_cmpxchg", "free_after_tid", "free_after_freelist", "free_before_cmpxchg",
+            "slab_free_before_cmpxchg");
 
     private static long parseLong(String name, String v) {
         try {

@@ -25,16 +25,33 @@ public enum FaultPoint {
             knobs("times", "-1", "verbose", "1", "ignore-gfp-wait", "N", "ignore-gfp-highmem", "N", "min-order", "0")),
     /** Failing futex operations (should_fail_futex(), kernel/futex/core.c). */
     FAIL_FUTEX("fail_futex", true, knobs("ignore-private", "N"), knobs("times", "-1", "verbose", "1")),
-    /** mmemu: a TLB-shootdown IPI dropped or delayed (flush_tlb_multi(), arch/x86/mm/tlb.c). */
-    FAIL_IPI("fail_ipi", false, knobs("action", "drop", "delay", "0"), knobs("times", "-1", "verbose", "1")),
-    /** mmemu: a forced context switch or CPU migration, at instruction counts or SLUB scheduling points. */
+    /**
+     * mmemu: a TLB-shootdown IPI dropped or delayed (flush_tlb_multi(), arch/x86/mm/tlb.c). {@code
+     * action=drop} loses it; {@code action=delay} makes it reach its target only at that CPU's
+     * {@code delay}-th kernel entry from now (0: its next one).
+     */
+    FAIL_IPI("fail_ipi", false, knobs("action", "drop", "delay", "0"),
+            knobs("probability", "100", "times", "-1", "verbose", "1")),
+    /**
+     * mmemu: a forced context switch or CPU migration, at instruction counts ({@code at}, an
+     * {@link InstructionList}) or at SLUB scheduling points ({@code sched-point}, '+' between names
+     * of io.mmemu.slub.SchedPoint, or {@code all}); {@code migrate=Y} moves the task to the next CPU.
+     */
     PREEMPT("preempt", false, knobs("at", "", "migrate", "N", "sched-point", ""),
             knobs("probability", "100", "times", "-1", "verbose", "1")),
-    /** mmemu: a flipped bit in a free pointer or a red zone of a slab object. */
+    /**
+     * mmemu: a flipped bit in a free pointer ({@code target=freeptr}, at a free) or a red-zone byte
+     * ({@code target=redzone}, at an allocation) of an object of the kernel's cache {@code cache}
+     * (empty: any cache); {@code bit} is the bit of the 64-bit free pointer, or of the byte.
+     */
     SLUB_CORRUPT("slub_corrupt", false, knobs("cache", "", "target", "freeptr", "bit", "0"),
-            knobs("times", "1", "verbose", "1")),
-    /** mmemu: a flipped bit of a guest physical frame at an instruction count. */
-    BITFLIP("bitflip", false, knobs("at", "", "pfn", "-1", "bit", "-1"),
+            knobs("probability", "100", "times", "1", "verbose", "1")),
+    /**
+     * mmemu: bit {@code bit} (0 to 32767) of guest physical frame {@code pfn}, or of the frame
+     * behind the user address {@code addr} of the task running then, flipped at the instruction
+     * counts {@code at} ({@code bit} counts from the frame's first byte, or from {@code addr}).
+     */
+    BITFLIP("bitflip", false, knobs("at", "", "pfn", "-1", "addr", "", "bit", "0"),
             knobs("probability", "100", "times", "-1", "verbose", "1"));
 
     private final String linuxName;

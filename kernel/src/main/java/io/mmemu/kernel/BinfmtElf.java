@@ -79,11 +79,20 @@ public final class BinfmtElf {
         long at = mm.getUnmappedArea(0, len);
         if (at < 0) throw new ExecFailure(Errno.ENOMEM, "no room for the vDSO area");
         int ro = VmFlags.VM_READ | VmFlags.VM_MAYREAD;
-        mm.mmapRegion(at, VVAR_PAGES << PageTypes.PAGE_SHIFT, ro, null, 0, "[vvar]");
-        mm.mmapRegion(at + (VVAR_PAGES << PageTypes.PAGE_SHIFT), VVAR_VCLOCK_PAGES << PageTypes.PAGE_SHIFT, ro, null, 0, "[vvar_vclock]");
-        mm.mmapRegion(at + ((VVAR_PAGES + VVAR_VCLOCK_PAGES) << PageTypes.PAGE_SHIFT), VDSO_PAGES << PageTypes.PAGE_SHIFT,
-                VmFlags.VM_READ | VmFlags.VM_EXEC | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC, null,
-                0, "[vdso]");
+        // _install_special_mapping() fails when its vm_area_struct cannot be allocated; map_vdso()
+        // gives the error back and load_elf_binary() fails with it.
+        long r = mm.mmapRegion(at, VVAR_PAGES << PageTypes.PAGE_SHIFT, ro, null, 0, "[vvar]");
+        if (r >= 0) {
+            r = mm.mmapRegion(at + (VVAR_PAGES << PageTypes.PAGE_SHIFT), VVAR_VCLOCK_PAGES << PageTypes.PAGE_SHIFT, ro,
+                    null, 0, "[vvar_vclock]");
+        }
+        if (r >= 0) {
+            r = mm.mmapRegion(at + ((VVAR_PAGES + VVAR_VCLOCK_PAGES) << PageTypes.PAGE_SHIFT),
+                    VDSO_PAGES << PageTypes.PAGE_SHIFT,
+                    VmFlags.VM_READ | VmFlags.VM_EXEC | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC,
+                    null, 0, "[vdso]");
+        }
+        if (r < 0) throw new ExecFailure((int) -r, "cannot map the vDSO area");
     }
 
     private static Loaded loadInto(MmStruct mm, UserAccess uaccess, ElfImage image, MappedFile file, List<String> argv,

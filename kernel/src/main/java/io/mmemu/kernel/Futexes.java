@@ -1,5 +1,8 @@
 package io.mmemu.kernel;
 
+import io.mmemu.fault.FaultAttr;
+import io.mmemu.fault.FaultInjector;
+import io.mmemu.fault.FaultPoint;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
@@ -23,6 +26,12 @@ import java.util.List;
  * took it, the wait returns 0; if a signal is pending, -EINTR; a timeout that expired,
  * -ETIMEDOUT; otherwise the task sleeps again without re-reading the word (a real waiter does
  * not notice that the word changed, only that it was woken).
+ *
+ * <p>fail_futex: get_futex_key() asks should_fail_futex() where Linux does, and the operation
+ * fails with EFAULT: once for every key (after the alignment check), and for a shared key
+ * (no FUTEX_PRIVATE_FLAG) once more before the page is looked up, and a third time when the word
+ * lies in an anonymous page. A re-executed wait finds its queue entry and takes no key, so
+ * sleeping and waking add no calls.
  */
 final class Futexes {
     static final int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAIT_BITSET = 9,
@@ -57,10 +66,27 @@ final class Futexes {
     private final UserAccess uaccess;
     private final Processes procs;
     private final List<Waiter> queue = new ArrayList<>();
+    /** The machine's fault injection ({@link #setFaults}); a Futexes without one fails nothing. */
+    private FaultInjector faults = new FaultInjector(0);
 
     Futexes(UserAccess uaccess, Processes procs) {
         this.uaccess = uaccess;
         this.procs = procs;
+    }
+
+    void setFaults(FaultInjector faults) {
+        this.faults = faults;
+    }
+
+    /**
+     * Models should_fail_futex(), kernel/futex/core.c: with ignore-private set, private futexes
+     * never fail; otherwise should_fail() decides (size 1).
+     */
+    private boolean shouldFailFutex(boolean fshared) {
+        if (!faults.armed(FaultPoint.FAIL_FUTEX)) return false;
+        FaultAttr attr = faults.attr(FaultPoint.FAIL_FUTEX);
+        if (attr.flag("ignore-private") && !fshared) return false;
+        return faults.shouldFail(FaultPoint.FAIL_FUTEX, 1, fshared ? "get_futex_key shared" : "get_futex_key private");
     }
 
     /**
@@ -192,10 +218,12 @@ final class Futexes {
      * its physical address), so that every process mapping it meets on it. Null for EFAULT.
      */
     private Key key(MmStruct mm, long uaddr, boolean priv) {
+        if (shouldFailFutex(!priv)) return null;
         if (priv) return new Key(mm, uaddr);
+        if (shouldFailFutex(true)) return null; // again: before get_user_pages_fast()
         io.mmemu.mm.vma.Vma v = mm.findVma(uaddr);
         if (v == null || v.start() > uaddr) return null;
-        if (!v.has(io.mmemu.mm.vma.VmFlags.VM_SHARED)) return new Key(mm, uaddr);
+        if (!v.has(io.mmemu.mm.vma.VmFlags.VM_SHARED)) return shouldFailFutex(true) ? null : new Key(mm, uaddr); // PageAnon()
         long pa = uaccess.physAddr(mm, uaddr);
         return pa < 0 ? null : new Key(null, pa);
     }

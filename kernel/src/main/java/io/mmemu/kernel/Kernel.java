@@ -21,6 +21,7 @@ import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.MappedFile;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.slub.KmemCache;
 import io.mmemu.tlb.CpuTlb;
 import io.mmemu.tlb.TlbPreset;
 import io.mmemu.tlb.check.StaleTranslation;
@@ -35,8 +36,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -148,6 +151,11 @@ public final class Kernel implements AutoCloseable {
         this.scheduler = new Scheduler(cpus, procs, syscalls, options.log(), options.quantum(), runLimits);
         syscalls.setScheduler(scheduler);
         faults.setContext(new KernelFaultContext(scheduler, runLimits, syscalls));
+        syscalls.setFaults(faults, env.allocator());
+        Set<String> caches = new TreeSet<>();
+        for (KmemCache c : env.kernelSlab().slub().caches()) caches.add(c.name());
+        vfs.setSpecialFiles(new FaultInjectionFiles(faults, procs, env.kernelSlab().failslab(), caches));
+        scheduler.setInstructionFaults(new InstructionFaults(faults, cpus, runLimits, env, uaccess, options.log(), scheduler));
         if (checker != null) syscalls.setTlbChecker(this::checkTlb);
     }
 

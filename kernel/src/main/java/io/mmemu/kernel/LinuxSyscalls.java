@@ -1,5 +1,6 @@
 package io.mmemu.kernel;
 
+import io.mmemu.fault.FaultInjector;
 import io.mmemu.kernel.arch.ArchCpu;
 import io.mmemu.kernel.arch.PtRegs;
 import io.mmemu.kernel.arch.SyscallHandler;
@@ -7,6 +8,7 @@ import io.mmemu.kernel.fs.Vfs;
 import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.SiCode;
 import io.mmemu.mm.fault.Signo;
+import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
@@ -256,7 +258,16 @@ public final class LinuxSyscalls implements SyscallHandler {
 
     @Override
     public void outOfMemory(ArchCpu cpu, Task task) {
-        oomKiller.outOfMemory(cpu, task);
+        oomKiller.pagefaultOutOfMemory(cpu, task);
+    }
+
+    /**
+     * Gives the syscalls the machine's fault injection: fail_futex for the futexes, and the page
+     * allocator whose injected failures the #PF OOM path tells from exhaustion.
+     */
+    void setFaults(FaultInjector faults, PageAllocator allocator) {
+        futexes.setFaults(faults);
+        oomKiller.setAllocator(allocator);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.mmemu.kernel;
 import io.mmemu.kernel.arch.ArchCpu;
 import io.mmemu.mm.fault.SiCode;
 import io.mmemu.mm.fault.Signo;
+import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
@@ -18,12 +19,43 @@ import java.io.PrintStream;
  * and page counts are reported in kB (a page is 4 kB).
  */
 final class OomKiller {
+    /** DEFAULT_RATELIMIT_BURST: pagefault_out_of_memory()'s warning is printed this often (here: per run, not per 5 s). */
+    static final int HUH_BURST = 10;
+
     private final Processes procs;
     private final PrintStream log;
+    /** Tells an injected page-allocation failure from exhaustion (null: every failure is exhaustion). */
+    private PageAllocator allocator;
+    private int huhPrinted;
 
     OomKiller(Processes procs, PrintStream log) {
         this.procs = procs;
         this.log = log;
+    }
+
+    void setAllocator(PageAllocator allocator) {
+        this.allocator = allocator;
+    }
+
+    /**
+     * Models pagefault_out_of_memory(), mm/oom_kill.c: a user fault came back with VM_FAULT_OOM.
+     * When memory really ran out, the model kills here what Linux's allocator would have killed on
+     * the way (__alloc_pages_may_oom() → out_of_memory()). A failure that fail_page_alloc injected
+     * never reached that slow path, so nobody was killed: Linux 5.16 and later then only warn
+     * ("Huh VM_FAULT_OOM leaked out to the #PF handler. Retrying PF", rate-limited) and return to
+     * user mode, where the faulting instruction runs again. A fatal signal already pending keeps
+     * it quiet.
+     */
+    void pagefaultOutOfMemory(ArchCpu cpu, Task task) {
+        if (allocator == null || !allocator.lastFailureInjected()) {
+            outOfMemory(cpu, task);
+            return;
+        }
+        if ((task.pending & Signo.sigmask(Signo.SIGKILL)) != 0) return;
+        if (huhPrinted < HUH_BURST) {
+            huhPrinted++;
+            log.println("mmemu: Huh VM_FAULT_OOM leaked out to the #PF handler. Retrying PF");
+        }
     }
 
     /** Models out_of_memory() with select_bad_process() and oom_kill_process(); {@code task} faulted on {@code cpu}. */

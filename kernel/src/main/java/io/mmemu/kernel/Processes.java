@@ -217,15 +217,17 @@ final class Processes {
     Proc add(Task t, Cred cred) {
         Proc p = new Proc(t);
         p.cred = cred;
+        // copy_process()'s order, stopping at the first failure as its bad_fork_* labels do (so
+        // that failslab's call numbers are Linux's): dup_task_struct(), copy_files(),
+        // copy_sighand(), copy_signal(), alloc_pid().
         p.taskStruct = slab.alloc(slab.taskStructCachep());
-        p.pid = slab.alloc(slab.pidCachep());
-        boolean failed = p.taskStruct == 0 || p.pid == 0;
+        boolean failed = p.taskStruct == 0;
         if (t.isGroupLeader()) { // a thread shares its group's files_struct, sighand_struct and signal_struct
-            p.files = slab.alloc(slab.filesCachep());
-            p.sighand = slab.alloc(slab.sighandCachep());
-            p.signal = slab.alloc(slab.signalCachep());
-            failed |= p.files == 0 || p.sighand == 0 || p.signal == 0;
+            if (!failed) failed = (p.files = slab.alloc(slab.filesCachep())) == 0;
+            if (!failed) failed = (p.sighand = slab.alloc(slab.sighandCachep())) == 0;
+            if (!failed) failed = (p.signal = slab.alloc(slab.signalCachep())) == 0;
         }
+        if (!failed) failed = (p.pid = slab.alloc(slab.pidCachep())) == 0;
         if (failed) {
             exitFiles(p);
             freeTaskObjects(p);

@@ -152,7 +152,8 @@ final class ReadWrite {
     OpenFile writable(Task task, long fd) {
         OpenFile f = files.files(task).get(fd);
         if (f == null) return null;
-        if (f.content() instanceof OpenFile.Device || f.content() instanceof OpenFile.Shmem) return (f.flags() & FileSyscalls.O_ACCMODE) != 0 ? f : null;
+        if (f.content() instanceof OpenFile.Device || f.content() instanceof OpenFile.Shmem
+                || f.content() instanceof OpenFile.Attribute) return (f.flags() & FileSyscalls.O_ACCMODE) != 0 ? f : null;
         if (f.content() instanceof OpenFile.Console c) return c.hostFd() != 0 ? f : null;
         return f.content() instanceof OpenFile.PipeEnd e && !e.reader() ? f : null;
     }
@@ -267,6 +268,7 @@ final class ReadWrite {
      * time, a pipe what fits, /dev/null and /dev/zero none.
      */
     long emit(Task task, OpenFile f, UserBytes data, int n) {
+        if (f.content() instanceof OpenFile.Attribute a) return attributeWrite(a, data, n);
         if (f.content() instanceof OpenFile.PipeEnd e) return pipes.pipeWrite(task, f, e.pipe(), data, n);
         if (f.content() instanceof OpenFile.Device) return n; // write_null(), write_zero()
         byte[] piece = new byte[Math.min(n, WRITE_PIECE)];
@@ -339,6 +341,16 @@ final class ReadWrite {
     }
 
     /**
+     * A write to a kernel attribute file: its handler copies in what its buffer holds (EFAULT when
+     * that cannot be read) and parses it; the position stays (simple_attr_write(), the proc handlers).
+     */
+    private static long attributeWrite(OpenFile.Attribute a, UserBytes data, int n) {
+        byte[] head = new byte[Math.min(n, OpenFile.Attribute.STORE_MAX)];
+        if (data.copy(0, head, head.length) < 0) return -Errno.EFAULT;
+        return a.store(head, n);
+    }
+
+    /**
      * Models ksys_pwrite64(): a write at {@code offset} that leaves the file position alone (O_APPEND
      * still appends, as Linux does). The position (EINVAL) first, the descriptor (EBADF),
      * FMODE_PWRITE (ESPIPE: pipes and the console), then vfs_write()'s checks (EBADF, EFAULT).
@@ -355,6 +367,7 @@ final class ReadWrite {
         return switch (f.content()) {
             case OpenFile.Shmem s -> shmemWrite(task.mm(), s.inode(), (f.flags() & FileSyscalls.O_APPEND) != 0 ? s.size() : offset, buf, n);
             case OpenFile.Device d -> n; // write_null(), write_zero() ignore the position
+            case OpenFile.Attribute a -> attributeWrite(a, new UserBytes(task.mm(), new long[] {buf}, new long[] {n}), n);
             default -> -Errno.ESPIPE; // pipes and the console (FMODE_PWRITE missing)
         };
     }

@@ -1,6 +1,8 @@
 package io.mmemu.kernel;
 
 import io.mmemu.kernel.arch.ArchCpu;
+import io.mmemu.kernel.arch.FpuState;
+import io.mmemu.kernel.arch.PtRegs;
 import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.task.Task;
@@ -61,6 +63,8 @@ final class Scheduler {
     private final CpuTimers cpuTimers;
     /** The run's recorder or replayer, told of each decision, or null. */
     RunEvents events;
+    /** Fault injection's preempt and bitflip points, or null (set once, before the run). */
+    private InstructionFaults instructionFaults;
 
     Scheduler(ArchCpu[] cpus, Processes procs, LinuxSyscalls syscalls, PrintStream log, long quantum, RunLimits limits) {
         this.cpus = cpus;
@@ -72,6 +76,11 @@ final class Scheduler {
         this.quantum = quantum;
         this.running = new Processes.Proc[cpus.length];
         this.loaded = new Processes.Proc[cpus.length];
+    }
+
+    /** Sets fault injection's preempt and bitflip points (before the run). */
+    void setInstructionFaults(InstructionFaults f) {
+        this.instructionFaults = f;
     }
 
     /** Puts a new task on the run queue of the CPU with the fewest live tasks. */
@@ -139,15 +148,23 @@ final class Scheduler {
                 else if (cpus[i].current() != next.task) cpus[i].switchTo(next.task); // back from idle
                 loaded[i] = next;
                 running[i] = next;
-                RunOutcome o = cpus[i].run(timeSlice(next.task));
-                cpuTimers.account(cpus[i], next.task);
+                RunOutcome o;
+                InstructionFaults.Action injected = InstructionFaults.Action.NONE;
+                do {
+                    if (instructionFaults != null) instructionFaults.beforeRun(cpus[i]);
+                    o = cpus[i].run(timeSlice(next.task));
+                    cpuTimers.account(cpus[i], next.task);
+                    if (instructionFaults != null) injected = instructionFaults.afterRun(cpus[i], next.task, o);
+                } while (injected == InstructionFaults.Action.RUN_ON && !limits.mustStop());
                 ran = true;
                 Task t = next.task;
                 if (o.switched()) {
+                    boolean preempted = o.preempted() || injected == InstructionFaults.Action.PREEMPT;
                     if (events != null) {
-                        events.schedule(i, t.pid(), o.preempted() ? RunEvents.SCHED_TICK : RunEvents.SCHED_YIELD);
+                        events.schedule(i, t.pid(), preempted ? RunEvents.SCHED_TICK : RunEvents.SCHED_YIELD);
                     }
-                    next.preempted = o.preempted();
+                    next.preempted = preempted;
+                    if (injected == InstructionFaults.Action.MIGRATE) migrate(i, next);
                     continue;
                 }
                 if (o.killed()) {
@@ -230,6 +247,31 @@ final class Scheduler {
             if (after == null && p.task.pid() > fromTid) after = p;
         }
         return after != null ? after : first;
+    }
+
+    /**
+     * Moves {@code p}, just switched out on CPU {@code from}, to the next CPU's run queue (fault
+     * injection's preempt with migrate=Y): its registers and FPU state leave the engine as values
+     * and load on the new CPU at its next switch, as a new thread's do; the old CPU keeps the mm
+     * loaded lazily, as Linux's idle task would.
+     */
+    private void migrate(int from, Processes.Proc p) {
+        int to = (from + 1) % cpus.length;
+        PtRegs regs = new PtRegs();
+        FpuState fpu = new FpuState();
+        cpus[from].regs().get(regs);
+        cpus[from].regs().getFpu(fpu);
+        if (p.ctx != null) {
+            p.ctx.close();
+            p.ctx = null;
+        }
+        p.startRegs = regs;
+        p.startFpu = fpu;
+        p.cpu = to;
+        p.preempted = false;
+        loaded[from] = null;
+        running[from] = null;
+        cpus[from].enterLazyTlb();
     }
 
     /** Models context_switch(), kernel/sched/core.c: park {@code from}'s registers (if it lives on), load {@code to}'s and its mm. */

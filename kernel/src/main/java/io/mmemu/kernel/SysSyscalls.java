@@ -34,6 +34,16 @@ final class SysSyscalls {
         this.cpuTimers = cpuTimers;
     }
 
+    /**
+     * Models getcpu(), kernel/sys.c: the CPU the caller runs on to {@code cpup} and its NUMA node
+     * (0: one node) to {@code nodep}, each unless NULL; EFAULT when a copy fails.
+     */
+    long getcpu(ArchCpu cpu, Task t, long cpup, long nodep) {
+        if (cpup != 0 && uaccess.putUserInt(t.mm(), cpup, cpu.id()) < 0) return -Errno.EFAULT;
+        if (nodep != 0 && uaccess.putUserInt(t.mm(), nodep, 0) < 0) return -Errno.EFAULT;
+        return 0;
+    }
+
     /** Models newuname(): struct new_utsname, six fields of 65 bytes. */
     long newuname(MmStruct mm, long buf) {
         byte[] uts = new byte[UTSNAME.length * UTS_FIELD];

@@ -140,6 +140,7 @@ enum Syscall {
     DUP3(292, KEPT, (k, c, t, r) -> k.files.dup3(t, r.rdi, r.rsi, (int) r.rdx, false)),
     PIPE2(293, KEPT, (k, c, t, r) -> k.pipes.pipe2(t, r.rdi, (int) r.rsi)),
     PRLIMIT64(302, KEPT, (k, c, t, r) -> k.sys.limitsChanged(c, k.sys.prlimit64(t, (int) r.rdi, (int) r.rsi, r.rdx, r.r10))),
+    GETCPU(309, KEPT, (k, c, t, r) -> k.sys.getcpu(c, t, r.rdi, r.rsi)),
     GETRANDOM(318, KEPT, (k, c, t, r) -> k.random.getrandom(t, r.rdi, r.rsi, (int) r.rdx)),
     RSEQ(334),
     CLONE3(435);

@@ -243,6 +243,8 @@ class SyscallErrnoTest {
         r.add(row(FUTEX, "do_futex: FUTEX_WAIT_BITSET with a bitset of 0", EINVAL, BUF, 0x89, 0, 0, 0, 0));
         // kernel/sys.c, kernel/time/, kernel/capability.c
         r.add(row(UNAME, "newuname: copy_to_user() faults", EFAULT, UNMAPPED));
+        r.add(row(GETCPU, "getcpu: put_user(cpu) faults", EFAULT, UNMAPPED, 0));
+        r.add(row(GETCPU, "getcpu: put_user(node) faults", EFAULT, BUF, UNMAPPED));
         r.add(row(GETRUSAGE, "getrusage: an unknown who", EINVAL, 5, BUF));
         r.add(row(GETRUSAGE, "getrusage: copy_to_user() faults", EFAULT, 0, UNMAPPED));
         r.add(row(GETRLIMIT, "do_prlimit: resource >= RLIM_NLIMITS", EINVAL, 99, BUF));

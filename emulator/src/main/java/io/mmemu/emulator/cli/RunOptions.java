@@ -76,7 +76,8 @@ public final class RunOptions {
             + "fault_attr attributes (probability, interval, times, space, verbose, task-filter) and the point's own "
             + "(e.g. cache-filter=vm_area_struct, min-order=0). From the command line a point fails without limit "
             + "(times=-1), reports each injection (verbose=1) and fails allocations that may sleep "
-            + "(ignore-gfp-wait=N); the guest sees and changes the same attributes in /sys/kernel/debug/POINT/.")
+            + "(ignore-gfp-wait=N); the guest sees and changes the same attributes in /sys/kernel/debug/POINT/. Faults are "
+            + "armed once the program is loaded (docs/fault-injection.md).")
     List<String> fail = new ArrayList<>();
 
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Adds a variable to the program's environment "

@@ -97,6 +97,8 @@ public final class Cpu implements ArchCpu {
     private FaultResult.Signal lastFault;
     /** Exact instruction counts, once something needs them ({@link #countInstructions}). */
     private InstructionCounter counter;
+    /** The count at which runs end ({@link #stopAt}), or Long.MAX_VALUE. */
+    private long stopAt = Long.MAX_VALUE;
     /** This engine's registers as the kernel's values. */
     private final EngineRegs regs;
     /** Frames this engine may write, marked at each writable fill while a recorder watches; null otherwise. */
@@ -197,6 +199,22 @@ public final class Cpu implements ArchCpu {
      */
     public void trackWrittenFrames(WrittenFrames frames) {
         this.writtenFrames = frames;
+    }
+
+    /**
+     * Ends runs exactly at {@code count} instructions: each engine start is given at most the
+     * instructions left before it (Unicorn's count stops before the instruction after the last one
+     * counted), so the run ends right after the {@code count}-th whatever stops it on the way.
+     */
+    @Override
+    public void stopAt(long count) {
+        if (count != Long.MAX_VALUE && counter == null) throw new IllegalStateException("cpu " + id + ": stopAt needs counting");
+        stopAt = count;
+    }
+
+    /** Whether the run got to {@link #stopAt}. */
+    private boolean atStop() {
+        return stopAt != Long.MAX_VALUE && counter.count() >= stopAt;
     }
 
     /** {@return this CPU's model TLB hierarchy} */
@@ -429,6 +447,7 @@ public final class Cpu implements ArchCpu {
                 err = emuStart(rip, quantum);
             }
             if (task.exited()) break;
+            boolean atStop = atStop();
             // RIP is precise only now that Unicorn has stopped (inside a hook it may lag behind).
             long stopIp = uc.regRead(X86Reg.RIP);
             if (pendingOom != null) {
@@ -450,13 +469,13 @@ public final class Cpu implements ArchCpu {
                 // down, whatever ended it. Only an unlimited run that stopped where it started with
                 // no hook asking ran nothing: a count-limited one may have gone round a loop back
                 // to its start, and a refused fill (pendingOom) re-runs its instruction on purpose.
-                if (!hookStopped() && quantum == 0 && stopIp == rip) {
+                if (!hookStopped() && quantum == 0 && stopIp == rip && !atStop) {
                     return madeNoProgress(rip);
                 }
             } else if (err != UnicornException.UC_ERR_OK) {
                 lastFault = TrapSignals.signal(TrapSignals.X86_TRAP_GP, 0, "CPU stopped: " + Unicorn.strerror(err));
                 syscalls.forceSigFault(task, lastFault, TrapSignals.X86_TRAP_GP, stopIp);
-            } else if (!stopRequested && stopIp == rip && quantum == 0) {
+            } else if (!stopRequested && stopIp == rip && quantum == 0 && !atStop) {
                 // Unicorn returned without running anything and without a reason: do not spin.
                 return madeNoProgress(rip);
             }
@@ -472,7 +491,7 @@ public final class Cpu implements ArchCpu {
                 rescheduleRequested = false;
                 return RunOutcome.yielded();
             }
-            if (tick) return RunOutcome.tick();
+            if (tick || atStop) return RunOutcome.tick();
         }
         return RunOutcome.exited(task.exitCode());
     }
@@ -498,6 +517,10 @@ public final class Cpu implements ArchCpu {
     private int emuStart(long rip, long count) {
         running = true;
         try {
+            if (stopAt != Long.MAX_VALUE) {
+                long left = Math.max(1, stopAt - counter.count());
+                if (count <= 0 || count > left) count = left;
+            }
             if (count > 0) countHookInstalled = true;
             else if (countHookInstalled) count = NO_COUNT_LIMIT;
             return uc.emuStart(rip, UNTIL, 0, count);

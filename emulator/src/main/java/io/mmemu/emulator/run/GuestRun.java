@@ -93,8 +93,6 @@ public final class GuestRun {
         List<FaultSpec> faults = config.faultSpecs();
         long t0 = System.nanoTime();
         try (Machine machine = new Machine(config.machineOptions(io))) {
-            for (FaultSpec f : faults) f.applyTo(machine.kernel().faults());
-            if (replay != null) machine.kernel().faults().replay(replay); // with the specs: calls numbered from here
             observer.created(machine);
             try {
                 machine.exec(config.program(), config.argv(), config.env());
@@ -103,6 +101,10 @@ public final class GuestRun {
             } catch (ExecFailure e) {
                 return failed(io, RunResult.EXIT_NOT_EXECUTABLE, name + ": cannot execute: " + e.getMessage());
             }
+            // Armed once the program is loaded: loading it stands for what started it, so that a
+            // campaign's faults land in the program's own run (its execve()s included), not in mmemu's.
+            for (FaultSpec f : faults) f.applyTo(machine.kernel().faults());
+            if (replay != null) machine.kernel().faults().replay(replay); // with the specs: calls numbered from here
             if (config.maxInstructions() > 0) machine.setMaxInstructions(config.maxInstructions());
             observer.started(machine);
             AtomicBoolean ended = new AtomicBoolean();

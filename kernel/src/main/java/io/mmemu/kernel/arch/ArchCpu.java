@@ -75,6 +75,19 @@ public interface ArchCpu extends AutoCloseable {
     void countInstructions();
 
     /**
+     * Ends runs exactly when this CPU's {@link #instructions} reach {@code count}: a run that gets
+     * there stops right after that instruction and returns as a timer tick does, whatever its
+     * quantum (fault injection's instruction points: a forced preemption, a flipped bit). Needs
+     * counting ({@link #countInstructions}); only between runs.
+     *
+     * @param count the instruction count to stop at, or {@link Long#MAX_VALUE} for none
+     * @throws UnsupportedOperationException when this CPU cannot stop at a count
+     */
+    default void stopAt(long count) {
+        if (count != Long.MAX_VALUE) throw new UnsupportedOperationException("cpu " + id() + " cannot stop at a count");
+    }
+
+    /**
      * The registers of the task running here (or last run here).
      *
      * @return this CPU's register access, the same object every time

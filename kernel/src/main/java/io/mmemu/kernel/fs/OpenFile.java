@@ -111,7 +111,7 @@ public final class OpenFile {
     public record Directory(Stat stat) implements Content {}
 
     /** A file with a size and random access: a regular file or a procfs file. */
-    public sealed interface Readable extends Content permits Bytes, Generated, Shmem {
+    public sealed interface Readable extends Content permits Bytes, Generated, Shmem, Attribute {
         /**
          * The file's size now (i_size).
          *
@@ -171,6 +171,77 @@ public final class OpenFile {
         @Override
         public int read(long pos, byte[] dst, int off, int len) {
             byte[] d = data();
+            if (pos >= d.length) return 0;
+            int n = (int) Math.min(len, d.length - pos);
+            System.arraycopy(d, (int) pos, dst, off, n);
+            return n;
+        }
+
+        @Override
+        public Stat stat() {
+            return stat;
+        }
+    }
+
+    /**
+     * A kernel attribute file the guest may read and write (a procfs file with a write handler,
+     * a debugfs or sysfs attribute): every read shows the value as it is now (simple_read_from_buffer()
+     * over a freshly printed buffer), and a write hands the bytes to the attribute's store handler,
+     * which parses them and answers the count or an errno. A write leaves the position where it is,
+     * as simple_attr_write() and the proc handlers do.
+     */
+    public static final class Attribute implements Readable {
+        /** What an attribute shows and how it takes a write. */
+        public interface Ops {
+            /** {@return the file's contents now, newline included} */
+            byte[] show();
+
+            /**
+             * Takes a write.
+             *
+             * @param data  the first bytes written (as many as the handler's buffer reads)
+             * @param count the byte count the caller asked to write
+             * @return {@code count} on success, or a negative errno
+             */
+            long store(byte[] data, long count);
+        }
+
+        /** The most bytes a store handler reads of a write (its buffer: debugfs' set_buf is 24, kstrtox' 35). */
+        public static final int STORE_MAX = 64;
+
+        private final Ops ops;
+        private final Stat stat;
+
+        /**
+         * An attribute file.
+         *
+         * @param ops  its show and store handlers
+         * @param stat the file's status (size 0, as procfs, debugfs and sysfs report)
+         */
+        public Attribute(Ops ops, Stat stat) {
+            this.ops = ops;
+            this.stat = stat;
+        }
+
+        /**
+         * Hands a write to the store handler.
+         *
+         * @param data  the first bytes written, at most {@link #STORE_MAX}
+         * @param count the byte count of the write
+         * @return {@code count}, or a negative errno
+         */
+        public long store(byte[] data, long count) {
+            return ops.store(data, count);
+        }
+
+        @Override
+        public long size() {
+            return ops.show().length;
+        }
+
+        @Override
+        public int read(long pos, byte[] dst, int off, int len) {
+            byte[] d = ops.show();
             if (pos >= d.length) return 0;
             int n = (int) Math.min(len, d.length - pos);
             System.arraycopy(d, (int) pos, dst, off, n);

@@ -51,6 +51,8 @@ public final class Vfs {
     private final Path root;
     private final Map<String, Function<Task, byte[]>> procfs;
     private final Tmpfs tmpfs;
+    /** Kernel attribute files under /proc and /sys that are more than generated text ({@link #setSpecialFiles}). */
+    private SpecialFiles specialFiles;
     /** Files already read, by host real path: one MappedFile (and page cache) per file, as one inode. */
     private final Map<String, MappedFile> files = new TreeMap<>();
 
@@ -74,6 +76,16 @@ public final class Vfs {
      */
     public Tmpfs tmpfs() {
         return tmpfs;
+    }
+
+    /**
+     * Adds the kernel's attribute files (fault injection's /proc/PID/fail-nth, /sys/kernel/debug,
+     * ...): they are looked up before procfs' generated files.
+     *
+     * @param files the files, or null for none
+     */
+    public void setSpecialFiles(SpecialFiles files) {
+        this.specialFiles = files;
     }
 
     /**
@@ -150,6 +162,10 @@ public final class Vfs {
         if ((flags & O_NOFOLLOW) != 0 && !trailingSlash && linkTarget(path, task) != null) {
             if ((flags & O_DIRECTORY) != 0) return -Errno.ENOTDIR;
             if ((flags & O_PATH) == 0) return -Errno.ELOOP;
+        }
+        if (specialFiles != null && (path.startsWith("/proc/") || path.startsWith("/sys"))) {
+            Object special = specialFiles.open(path, flags, trailingSlash, task);
+            if (special != null) return special;
         }
         if (isProcDirectory(path, task)) {
             Stat st = new Stat(0x16, path.hashCode() & 0xffff, 9, Stat.S_IFDIR | 0555, 0, 0, 0, 0, 1024, 0, 0, 0, 0, 0, 0, 0);

@@ -14,6 +14,8 @@ package io.mmemu.mm.page;
  *   bit 2  KSWAPD_RECLAIM  __GFP_KSWAPD_RECLAIM: the caller may wake kswapd
  *   bit 3  MEMALLOC        __GFP_MEMALLOC: ignore watermarks entirely (PF_MEMALLOC-like)
  *   bit 4  NOMEMALLOC      __GFP_NOMEMALLOC: never use the reserves, overrides MEMALLOC
+ *   bit 5  HIGHMEM         __GFP_HIGHMEM: user memory (no zone of its own on x86-64; fail_page_alloc's
+ *                          ignore-gfp-highmem tells user pages apart by it)
  * </pre>
  */
 public final class Gfp {
@@ -31,11 +33,16 @@ public final class Gfp {
     /** __GFP_NOMEMALLOC: never use emergency reserves; wins over MEMALLOC. */
     public static final int NOMEMALLOC = 1 << 4;
 
+    /** __GFP_HIGHMEM: the page may come from high memory; on x86-64 it only marks user pages. */
+    public static final int HIGHMEM = 1 << 5;
+
     /** All defined bits. */
-    static final int VALID = HIGH | DIRECT_RECLAIM | KSWAPD_RECLAIM | MEMALLOC | NOMEMALLOC;
+    static final int VALID = HIGH | DIRECT_RECLAIM | KSWAPD_RECLAIM | MEMALLOC | NOMEMALLOC | HIGHMEM;
 
     /** GFP_KERNEL: ordinary blocking allocation, stops at the min watermark. */
     public static final int KERNEL = DIRECT_RECLAIM | KSWAPD_RECLAIM;
+    /** GFP_HIGHUSER_MOVABLE (less __GFP_MOVABLE, which the model has no zone for): user pages of faults and the page cache. */
+    public static final int HIGHUSER_MOVABLE = KERNEL | HIGHMEM;
     /** GFP_ATOMIC: cannot block, high priority: min watermark cut by half, then by a quarter. */
     public static final int ATOMIC = HIGH | KSWAPD_RECLAIM;
     /** GFP_NOWAIT: cannot block, ordinary priority: no access to the min reserve. */

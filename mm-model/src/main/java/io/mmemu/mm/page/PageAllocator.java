@@ -1,5 +1,8 @@
 package io.mmemu.mm.page;
 
+import io.mmemu.fault.FaultInjector;
+import io.mmemu.fault.FaultPoint;
+
 /**
  * The buddy page allocator of one zone ("Node 0, zone Normal") over frames {@code [0, nrPages)}.
  *
@@ -106,6 +109,12 @@ public final class PageAllocator {
 
     private final ZoneWatermarks watermarks;
 
+    /** fail_page_alloc, once {@link #setFaults} gave the machine's fault injection. */
+    private FaultInjector faults;
+    private FailPageAlloc failPageAlloc;
+    /** Whether the last allocation that failed was failed by fail_page_alloc (it skipped the OOM killer). */
+    private boolean lastFailureInjected;
+
     /** Event counters indexed by {@link PageAllocStat#ordinal()}. */
     private final long[] stats = new long[PageAllocStat.values().length];
 
@@ -135,6 +144,27 @@ public final class PageAllocator {
         }
         memblockFreeAll(this.reservedPages, this.nrPages);
         this.watermarks = new ZoneWatermarks(nrManagedPages());
+    }
+
+    /**
+     * Lets fail_page_alloc fail allocations: from now on every allocation asks
+     * should_fail_alloc_page() first when the point is armed.
+     *
+     * @param faults the machine's fault injection
+     */
+    public void setFaults(FaultInjector faults) {
+        this.faults = faults;
+        this.failPageAlloc = new FailPageAlloc(faults);
+    }
+
+    /**
+     * Whether the last allocation that failed was an injected failure: it returned before the
+     * slow path, so no OOM kill happened on its behalf (what pagefault_out_of_memory() then sees).
+     *
+     * @return true when fail_page_alloc failed the last failed allocation
+     */
+    public boolean lastFailureInjected() {
+        return lastFailureInjected;
     }
 
     /** {@return the per-frame metadata this allocator keeps its free lists in} */
@@ -167,12 +197,18 @@ public final class PageAllocator {
     public long allocPages(int order, int gfp) {
         checkOrder(order);
         Gfp.check(gfp);
+        // prepare_alloc_pages(): an injected failure returns NULL before any free list is looked at.
+        if (faults != null && faults.armed(FaultPoint.FAIL_PAGE_ALLOC) && failPageAlloc.shouldFailAllocPage(gfp, order)) {
+            lastFailureInjected = true;
+            return NO_PAGE;
+        }
         int page = getPageFromFreelist(order, ALLOC_WMARK_LOW);
         if (page < 0) {
             page = allocPagesSlowpath(order, gfp);
         }
         if (page < 0) {
             stat(PageAllocStat.ALLOC_FAIL, 1);
+            lastFailureInjected = false;
             return NO_PAGE;
         }
         stat(PageAllocStat.ALLOC_SUCCESS, 1);

@@ -1,6 +1,9 @@
 package io.mmemu.mm.slab;
 
+import io.mmemu.fault.FaultInjector;
+import io.mmemu.fault.FaultPoint;
 import io.mmemu.mm.page.FrameWriteHook;
+import io.mmemu.mm.page.Gfp;
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.phys.PhysicalMemory;
 import io.mmemu.slub.CpuBinding;
@@ -25,6 +28,10 @@ import io.mmemu.slub.Slub;
  *
  * <p>The whole model runs on emulated CPU 0's binding, as the kernel model's work is done on
  * behalf of the task that runs on that CPU.
+ *
+ * <p>Every allocation of the model goes through {@link #alloc}, which is where slab_pre_alloc_hook()
+ * asks should_failslab() ({@link Failslab}); the SLUB fast path itself stays untouched, and an
+ * unarmed failslab costs {@link FaultInjector#armed} per kernel object allocated.
  */
 public final class KernelSlab {
     /** sizeof(struct vm_area_struct). */
@@ -54,6 +61,8 @@ public final class KernelSlab {
     private final KmemCache filesCachep;
     private final KmemCache mmCachep;
     private final KmemCache vmAreaCachep;
+    private final FaultInjector faults;
+    private final Failslab failslab;
 
     /**
      * Builds the allocator over guest RAM and creates the caches (no slab page is taken until the
@@ -64,6 +73,21 @@ public final class KernelSlab {
      * @param frameWrites told before a frame becomes a slab (Java writes slab memory)
      */
     public KernelSlab(PhysicalMemory mem, PageAllocator allocator, FrameWriteHook frameWrites) {
+        this(mem, allocator, frameWrites, new FaultInjector(0));
+    }
+
+    /**
+     * Builds the allocator over guest RAM and creates the caches, with the machine's fault
+     * injection consulted by every allocation (failslab).
+     *
+     * @param mem         guest physical memory
+     * @param allocator   the buddy allocator slabs come from
+     * @param frameWrites told before a frame becomes a slab (Java writes slab memory)
+     * @param faults      the machine's fault injection
+     */
+    public KernelSlab(PhysicalMemory mem, PageAllocator allocator, FrameWriteHook frameWrites, FaultInjector faults) {
+        this.faults = faults;
+        this.failslab = new Failslab(faults);
         this.pages = new PageAllocatorPageSource(allocator, mem.size(), frameWrites);
         this.slub = new Slub(pages, new PhysicalMemoryAdapter(mem), Slub.Config.defaults(1));
         this.cpu = slub.bind(0, 0);
@@ -122,13 +146,21 @@ public final class KernelSlab {
         return filesCachep;
     }
 
+    /** {@return failslab's filters of this allocator (SLAB_FAILSLAB marks of /sys/kernel/slab/CACHE/failslab)} */
+    public Failslab failslab() {
+        return failslab;
+    }
+
     /**
-     * Models kmem_cache_alloc() on the model's CPU: the object's physical address, or 0.
+     * Models kmem_cache_alloc(s, GFP_KERNEL) on the model's CPU: the object's physical address,
+     * or 0. slab_pre_alloc_hook() asks should_failslab() first: an injected failure returns 0
+     * before SLUB is entered, as in Linux.
      *
      * @param s the cache
      * @return the object's physical address, or 0
      */
     public long alloc(KmemCache s) {
+        if (faults.armed(FaultPoint.FAILSLAB) && failslab.shouldFailslab(s, Gfp.KERNEL)) return 0;
         return s.alloc(cpu);
     }
 

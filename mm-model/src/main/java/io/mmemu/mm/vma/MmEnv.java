@@ -3,6 +3,7 @@ package io.mmemu.mm.vma;
 import io.mmemu.fault.FaultInjector;
 import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.page.FrameWriteHook;
+import io.mmemu.mm.page.Gfp;
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.PagingControl;
@@ -93,7 +94,8 @@ public final class MmEnv {
         this.zeroPfn = ram.zeroPfn();
         this.tlbFlush = tlbFlush;
         this.frameWrites = frameWrites;
-        this.kernelSlab = new KernelSlab(mem, allocator, frameWrites);
+        this.kernelSlab = new KernelSlab(mem, allocator, frameWrites, faults);
+        allocator.setFaults(faults);
     }
 
     /**
@@ -181,7 +183,7 @@ public final class MmEnv {
      * {@return a zeroed page for user memory (refcount 1), or NO_PAGE; fresh frames are known zero and not cleared}
      */
     public long allocZeroedUserPage() {
-        long pfn = allocator.allocPages(0);
+        long pfn = allocator.allocPages(0, Gfp.HIGHUSER_MOVABLE);
         if (pfn == PageAllocator.NO_PAGE) return pfn;
         if (!frames.testAndClearFresh(pfn)) mem.clearPage(pfn);
         return pfn;
@@ -191,7 +193,7 @@ public final class MmEnv {
      * {@return a page for user memory whose contents the caller overwrites at once (refcount 1), or NO_PAGE}
      */
     public long allocUserPage() {
-        long pfn = allocator.allocPages(0);
+        long pfn = allocator.allocPages(0, Gfp.HIGHUSER_MOVABLE);
         if (pfn != PageAllocator.NO_PAGE) frames.testAndClearFresh(pfn);
         return pfn;
     }
