@@ -10,8 +10,8 @@ import io.mmemu.emulator.campaign.SeedOutcome;
 import io.mmemu.emulator.campaign.SeedRange;
 import io.mmemu.emulator.campaign.SeedRunner;
 import io.mmemu.emulator.campaign.Shard;
+import io.mmemu.emulator.record.RecordedRun;
 import io.mmemu.emulator.run.GuestIo;
-import io.mmemu.emulator.run.GuestRun;
 import io.mmemu.emulator.run.RunConfig;
 import io.mmemu.emulator.run.RunResult;
 import io.mmemu.emulator.run.SignalNames;
@@ -123,8 +123,9 @@ public final class CampaignCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs one seed of {@code base} on a fresh machine, its output discarded and mmemu's own lines
-     * kept for the result's detail; a run is OK when it exits with {@code expectStatus} and no
+     * Runs one seed of {@code base} on a fresh machine, recorded to the path the campaign gives (it
+     * keeps the log of a failing run), its output discarded and mmemu's own lines kept for the
+     * result's detail; a run is OK when it exits with {@code expectStatus} and no
      * checker found anything.
      *
      * @param base         the campaign's run
@@ -136,7 +137,12 @@ public final class CampaignCommand implements Callable<Integer> {
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             GuestIo io = new GuestIo(new ByteArrayInputStream(new byte[0]), OutputStream.nullOutputStream(),
                     OutputStream.nullOutputStream(), new PrintStream(log, true, StandardCharsets.UTF_8));
-            RunResult r = GuestRun.run(base.withSeed(seed), io, 0, GuestRun.NONE);
+            RunResult r;
+            try {
+                r = RecordedRun.run(base.withSeed(seed), io, recordTo);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             return outcome(seed, r, expectStatus, lastLine(log.toString(StandardCharsets.UTF_8)));
         };
     }
