@@ -53,6 +53,10 @@ public final class LogReader {
             int len;
             try {
                 tag = h.u8();
+                if (tag == 0) { // the zeros past the last record of a run killed while writing (LogWriter)
+                    truncated = true;
+                    break;
+                }
                 len = h.varint32();
             } catch (LogFormatException e) {
                 truncated = true;

@@ -236,6 +236,44 @@ class RecordReplayTest {
         }
     }
 
+    /**
+     * A recording killed outright (SIGKILL) while its guest waits on stdin: the log holds every
+     * record appended before the kill (the output line the test waited for included), reads as cut
+     * short, and replays up to its end.
+     */
+    @Test
+    void aRecordingKilledOutrightLeavesEveryRecordItWrote(@TempDir Path tmp) throws Exception {
+        Path log = tmp.resolve("killed.mmlog");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path")));
+        for (String p : List.of("mmemu.unicorn.lib", "mmemu.native.lib")) {
+            if (System.getProperty(p) != null) cmd.add("-D" + p + "=" + System.getProperty(p));
+        }
+        cmd.addAll(List.of(Main.class.getName(), "run", "--record", log.toString(),
+                GuestProgram.named("tasks-hold").binary().toString(), "2", "2", "3"));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith("holding")) {
+                // the guest's lines before it blocks on stdin
+            }
+            assertNotNull(line, "the guest reached its read of stdin");
+        } finally {
+            p.destroyForcibly(); // SIGKILL: no shutdown hook, no close
+            p.waitFor();
+        }
+        LogReader.RunLog l = LogReader.read(log);
+        assertTrue(l.truncated());
+        assertNull(l.end());
+        List<LogRecord> outputs = l.records().stream().filter(r -> r instanceof LogRecord.Output o && o.fd() == 1).toList();
+        assertFalse(outputs.isEmpty(), "the output the test saw is in the log");
+        assertTrue(l.records().stream().anyMatch(r -> r instanceof LogRecord.Sched), "the forks' scheduling is in the log");
+        ReplayResult r = Replay.replay(l, capture(new ByteArrayOutputStream()));
+        assertEquals(ReplayResult.EXIT_TRUNCATED, r.exitStatus(), r.summary());
+        assertEquals(l.records().size(), r.matched());
+    }
+
     @Test
     void whatIsNotALogIsAOneLineErrorWithStatus2(@TempDir Path tmp) throws IOException {
         Path junk = tmp.resolve("junk");
