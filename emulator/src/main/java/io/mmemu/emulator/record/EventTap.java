@@ -8,6 +8,7 @@ import io.mmemu.kernel.RunEvents;
 import io.mmemu.kernel.arch.ArchCpu;
 import io.mmemu.kernel.arch.PtRegs;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
 
@@ -99,6 +100,11 @@ abstract sealed class EventTap implements RunEvents, FaultInjector.Listener perm
         emit(new LogRecord.Output(pos(), fd, len, Hashes.bytes(b, off, len)));
     }
 
+    /** The guest read {@code n} bytes of stdin ({@code -1}: end of file). */
+    void input(byte[] b, int off, int n) {
+        emit(new LogRecord.Input(pos(), n, n <= 0 ? new byte[0] : Arrays.copyOfRange(b, off, off + n)));
+    }
+
     /** The run ended: a last checkpoint (every engine stopped), then the end record. */
     void ended(int status, int signal) {
         LogRecord.Position p = pos();
@@ -115,6 +121,24 @@ abstract sealed class EventTap implements RunEvents, FaultInjector.Listener perm
 
         void to(EventTap t) {
             this.tap = t;
+        }
+
+        /** {@code inner} with every read told to the tap as input. */
+        InputStream tapInput(InputStream inner) {
+            return new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = inner.read(b, off, len);
+                    if (tap != null && len > 0) tap.input(b, off, n < 0 ? -1 : n);
+                    return n;
+                }
+            };
         }
 
         /** {@code inner} with every write told to the tap as output of {@code fd} (1 stdout, 2 stderr). */

@@ -215,6 +215,34 @@ public sealed interface LogRecord {
     }
 
     /**
+     * A read of the guest's stdin: what the host gave it (input is no part of the configuration,
+     * so a replay and a shrink feed the recorded bytes back).
+     *
+     * @param pos    where
+     * @param length the bytes read, or -1 for end of file
+     * @param bytes  the bytes (empty at end of file)
+     */
+    record Input(Position pos, int length, byte[] bytes) implements LogRecord {
+        public String kind() {
+            return "input";
+        }
+
+        public String describe() {
+            return length < 0 ? "stdin end of file" : "stdin " + length + " bytes";
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Input i && i.pos.equals(pos) && i.length == length && Arrays.equals(i.bytes, bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes) ^ length;
+        }
+    }
+
+    /**
      * How the run ended.
      *
      * @param pos    where

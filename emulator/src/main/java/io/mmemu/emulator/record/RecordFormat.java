@@ -20,7 +20,7 @@ final class RecordFormat {
     static final int VERSION = 1;
 
     static final int ASLR = 1, RANDOM = 2, CLOCK = 3, SCHED = 4, WAKE = 5, INJECT = 6, OUTPUT = 7, CHECKPOINT = 8,
-            END = 9;
+            END = 9, INPUT = 10;
 
     private RecordFormat() {}
 
@@ -235,6 +235,11 @@ final class RecordFormat {
                 }
                 return CHECKPOINT;
             }
+            case LogRecord.Input i -> {
+                out.zigzag(i.length());
+                out.bytes(i.bytes(), 0, i.bytes().length);
+                return INPUT;
+            }
             case LogRecord.End e -> {
                 out.varint(e.status());
                 out.varint(e.signal());
@@ -291,6 +296,10 @@ final class RecordFormat {
                 yield new LogRecord.Checkpoint(p, regs, frames, mms, refcounts, slabs, slabHashes);
             }
             case END -> new LogRecord.End(p, in.varint32(), in.varint32());
+            case INPUT -> {
+                int n = (int) in.zigzag();
+                yield new LogRecord.Input(p, n, in.bytes(Math.max(0, n)));
+            }
             default -> null;
         };
     }

@@ -60,7 +60,8 @@ public final class RecordedRun {
         try (LogWriter writer = new LogWriter(log, header(config, checkpointInterval))) {
             Recorder[] recorder = {null};
             EventTap.Streams streams = new EventTap.Streams();
-            GuestIo tapped = io.withOutput(streams.tap(1, io.stdout()), streams.tap(2, io.stderr()));
+            GuestIo tapped = new GuestIo(streams.tapInput(io.stdin()), streams.tap(1, io.stdout()),
+                    streams.tap(2, io.stderr()), io.log());
             return GuestRun.run(config, tapped, timeoutSeconds, new GuestRun.Observer() {
                 @Override
                 public void created(Machine machine) {

@@ -13,6 +13,7 @@ import io.mmemu.fault.FaultPoint;
 import io.mmemu.fault.FaultSchedule;
 import io.mmemu.fault.Injection;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +54,9 @@ public final class Replay {
         FaultSchedule schedule = new FaultSchedule(injections(log.injections()));
         Replayer[] replayer = {null};
         EventTap.Streams streams = new EventTap.Streams();
-        GuestIo tapped = io.withOutput(streams.tap(1, io.stdout()), streams.tap(2, io.stderr()));
+        // The guest reads what the recorded run read, chunk by chunk, whatever io's stdin holds.
+        GuestIo tapped = new GuestIo(streams.tapInput(recordedInput(log)), streams.tap(1, io.stdout()),
+                streams.tap(2, io.stderr()), io.log());
         RunResult run = GuestRun.run(config, tapped, 0, new GuestRun.Observer() {
             @Override
             public void created(Machine machine) {
@@ -94,6 +97,38 @@ public final class Replay {
         } catch (JsonParseException | IllegalStateException | ClassCastException e) {
             throw new LogFormatException("the log's header holds no run configuration: " + e.getMessage());
         }
+    }
+
+    /**
+     * The guest's stdin as the log recorded it: each read returns the next recorded chunk (the same
+     * read() calls come in the same order), then end of file.
+     *
+     * @param log the log
+     * @return the input
+     */
+    static InputStream recordedInput(LogReader.RunLog log) {
+        List<LogRecord.Input> chunks = new ArrayList<>();
+        for (LogRecord r : log.records()) if (r instanceof LogRecord.Input i) chunks.add(i);
+        return new InputStream() {
+            private int next;
+
+            @Override
+            public int read() {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (len == 0) return 0;
+                if (next >= chunks.size()) return -1;
+                LogRecord.Input i = chunks.get(next++);
+                if (i.length() < 0) return -1;
+                int n = Math.min(len, i.length());
+                System.arraycopy(i.bytes(), 0, b, off, n);
+                return n;
+            }
+        };
     }
 
     /** The log's injections as the fault module's values (the schedule keys on point and call number). */

@@ -8,7 +8,6 @@ import io.mmemu.fault.FaultSchedule;
 import io.mmemu.fault.Injection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -59,7 +58,7 @@ public final class Shrink {
         RunConfig config = Replay.config(recorded);
         List<Injection> all = Replay.injections(recorded.injections());
         Path dir = Files.createTempDirectory("mmemu-shrink");
-        Tester t = new Tester(config, condition, dir, progress);
+        Tester t = new Tester(config, condition, dir, progress, recorded);
         try {
             Path best = t.test(all);
             if (best == null) {
@@ -138,7 +137,10 @@ public final class Shrink {
         int runs;
         String lastDetail = "";
 
-        Tester(RunConfig config, ShrinkCondition condition, Path dir, PrintStream progress) {
+        private final LogReader.RunLog recorded;
+
+        Tester(RunConfig config, ShrinkCondition condition, Path dir, PrintStream progress, LogReader.RunLog recorded) {
+            this.recorded = recorded;
             this.config = config;
             this.condition = condition;
             this.dir = dir;
@@ -152,7 +154,7 @@ public final class Shrink {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             PrintStream mmemuLog = new PrintStream(OutputStream.nullOutputStream());
-            GuestIo io = new GuestIo(InputStream.nullInputStream(), out, err, mmemuLog);
+            GuestIo io = new GuestIo(Replay.recordedInput(recorded), out, err, mmemuLog); // the recorded stdin
             FaultSchedule schedule = new FaultSchedule(faults);
             RunResult r = RecordedRun.run(config, io, log, 0, GuestRun.NONE, Recorder.DEFAULT_INTERVAL, schedule);
             boolean holds = condition.holds(r, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

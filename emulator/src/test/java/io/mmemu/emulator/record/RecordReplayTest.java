@@ -68,6 +68,18 @@ class RecordReplayTest {
     }
 
     @Test
+    void whatTheGuestReadOnStdinIsRecordedAndFedBackToTheReplay(@TempDir Path tmp) throws Exception {
+        Path log = tmp.resolve("hold.mmlog");
+        GuestIo io = new GuestIo(new java.io.ByteArrayInputStream("go\n".getBytes(StandardCharsets.UTF_8)),
+                OutputStream.nullOutputStream(), OutputStream.nullOutputStream(), new PrintStream(OutputStream.nullOutputStream()));
+        assertEquals(0, RecordedRun.run(config("tasks-hold", "1", "1", "2"), io, log).status());
+        List<LogRecord> inputs = kinds(log, LogRecord.Input.class);
+        assertEquals(3, ((LogRecord.Input) inputs.getFirst()).length(), "the line the guest read: " + inputs);
+        ReplayResult p = replay(log); // its own stdin is empty: the recorded line is read again
+        assertTrue(p.identical(), p.summary());
+    }
+
+    @Test
     void aThreadedRunOnFourCpusReplaysIdenticallyTenTimes(@TempDir Path tmp) throws Exception {
         RunConfig c = config("mt-basic");
         c = new RunConfig(c.program(), c.args(), c.env(), c.ramBytes(), c.aslr(), 7, 4, 20_000, c.tlbPreset(), c.pcid(),
