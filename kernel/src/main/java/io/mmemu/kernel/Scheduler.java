@@ -161,7 +161,8 @@ final class Scheduler {
                 if (o.switched()) {
                     boolean preempted = o.preempted() || injected == InstructionFaults.Action.PREEMPT;
                     if (events != null) {
-                        events.schedule(i, t.pid(), preempted ? RunEvents.SCHED_TICK : RunEvents.SCHED_YIELD);
+                        events.schedule(i, t.pid(), injected != InstructionFaults.Action.NONE ? RunEvents.SCHED_PREEMPT
+                                : preempted ? RunEvents.SCHED_TICK : RunEvents.SCHED_YIELD);
                     }
                     next.preempted = preempted;
                     if (injected == InstructionFaults.Action.MIGRATE) migrate(i, next);

@@ -73,10 +73,17 @@ final class Checkpoints {
             p.rsi, p.rdi, p.origRax, p.rip, p.eflags, p.rsp, p.fsBase, p.gsBase, h};
     }
 
+    /**
+     * pfn, hash, pfn, hash... of the frames written since the last checkpoint that are in use now.
+     * A frame freed since (refcount 0: back in the buddy allocator) is no part of the state: its
+     * next owner zeroes or overwrites it, which marks it again.
+     */
     private long[] frameHashes(MemorySegment mem) {
+        FrameTable table = machine.env().frames();
         long[][] out = {new long[64]};
         int[] n = {0};
         written.forEach(pfn -> {
+            if (table.pageRefCount(pfn) == 0) return;
             if (n[0] + 2 > out[0].length) out[0] = java.util.Arrays.copyOf(out[0], out[0].length * 2);
             out[0][n[0]++] = pfn;
             out[0][n[0]++] = Hashes.frame(mem, pfn << 12);

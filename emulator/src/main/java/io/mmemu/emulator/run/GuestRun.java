@@ -145,7 +145,8 @@ public final class GuestRun {
         return switch (machine.stopCause()) {
             case INSTRUCTION_LIMIT -> String.format(Locale.ROOT, "stopped after %,d instructions (--max-instructions %d)",
                     machine.instructions(), config.maxInstructions());
-            case REQUEST -> timedOut(timeoutSeconds);
+            // Without a timeout, the stop came from the program's observer (a replay that diverged).
+            case REQUEST -> timeoutSeconds > 0 ? timedOut(timeoutSeconds) : "stopped on request";
         };
     }
 

@@ -145,6 +145,22 @@ class RecordReplayTest {
     }
 
     @Test
+    void anEditedGetrandomByteIsTheFirstDivergence(@TempDir Path tmp) throws Exception {
+        Path log = tmp.resolve("getrandom.mmlog");
+        record(config("getrandom"), log, new ByteArrayOutputStream());
+        int i = indexOf(log, LogRecord.RandomBytes.class, 3); // AT_RANDOM, then the guest's draws
+        LogRecord.RandomBytes b = (LogRecord.RandomBytes) LogReader.read(log).records().get(i);
+        assertEquals(1, b.source(), "a getrandom draw");
+        Path edited = tmp.resolve("edited.mmlog");
+        edit(log, edited, i, r -> {
+            byte[] bytes = b.bytes().clone();
+            bytes[bytes.length - 1] ^= (byte) 0x80;
+            return new LogRecord.RandomBytes(b.pos(), b.source(), b.length(), bytes, b.hash());
+        });
+        divergesAtTheEdit(log, edited, i, "getrandom event fields");
+    }
+
+    @Test
     void anEditedSchedulingDecisionIsTheFirstDivergence(@TempDir Path tmp) throws Exception {
         Path log = tmp.resolve("mt.mmlog");
         record(config("mt-basic"), log, new ByteArrayOutputStream());
