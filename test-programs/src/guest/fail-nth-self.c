@@ -9,7 +9,10 @@
  *   - writes what proc_fail_nth_write() refuses: "abc" (EINVAL), "-1" (EINVAL), 2^32 (ERANGE);
  *   - fails the i-th slab allocation of fork() for i = 1, 2, ... until fork() succeeds, one line
  *     per i, through /proc/self/task/TID/fail-nth; the last line tells how many allocations
- *     fork() makes.
+ *     fork() makes;
+ *   - arms another process: the parent writes 1 to /proc/CHILD/fail-nth while the child waits
+ *     on a pipe; the child's next mmap() fails (it exits with the errno), its own fail-nth having
+ *     started at 0 (fork() does not pass it on).
  * Exits 0.
  */
 #define _GNU_SOURCE
@@ -101,5 +104,29 @@ int main(int argc, char **argv) {
             break;
         }
     }
+    close(fd);
+
+    int go[2], ready[2];
+    if (pipe(go) != 0 || pipe(ready) != 0) return 1;
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        char c;
+        int own = open("/proc/self/fail-nth", O_RDONLY);
+        long inherited = readback(own);
+        if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1) _exit(99);
+        void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        _exit(inherited != 0 ? 98 : p == MAP_FAILED ? errno : 0);
+    }
+    char c;
+    if (read(ready[0], &c, 1) != 1) return 1;
+    snprintf(path, sizeof path, "/proc/%d/fail-nth", (int)child);
+    fd = open(path, O_RDWR);
+    printf("parent arms the child: %s\n", fd >= 0 && put(fd, "1") > 0 ? "ok" : ename(errno));
+    if (write(go[1], "x", 1) != 1) return 1;
+    int status = 0;
+    waitpid(child, &status, 0);
+    if (WIFEXITED(status) && WEXITSTATUS(status) > 90) printf("child: fail-nth inherited or no pipe (%d)\n", WEXITSTATUS(status));
+    else printf("child's mmap: %s\n", WIFEXITED(status) ? (WEXITSTATUS(status) ? ename(WEXITSTATUS(status)) : "ok") : "killed");
     return 0;
 }

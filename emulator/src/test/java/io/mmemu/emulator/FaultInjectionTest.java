@@ -100,15 +100,21 @@ class FaultInjectionTest {
         Matcher m = Pattern.compile("fork made (\\d+) failable allocations").matcher(out);
         assertTrue(m.find(), out);
         int n = Integer.parseInt(m.group(1));
-        assertTrue(n >= 7, "mm_struct, VMAs, task_struct, files, sighand, signal, pid: " + out);
+        assertTrue(n >= 7, "task_struct, files, sighand, signal, mm_struct, VMAs, pid: " + out);
         for (int i = 1; i <= n; i++) assertTrue(out.contains(i + "-th fault Y: fork ENOMEM\n"), out);
         assertTrue(out.contains((n + 1) + "-th fault N: fork succeeded\n"), out);
-        // copy_process()'s objects in Linux's order, each the last object fork() asks for before it fails.
+        // /proc/PID/fail-nth of another process: its next fault-injectable call fails.
+        assertTrue(out.endsWith("parent arms the child: ok\nchild's mmap: ENOMEM\n"), out);
+        // copy_process()'s objects in Linux's order: dup_task_struct(), copy_files(), copy_sighand(),
+        // copy_signal(), copy_mm() (the mm_struct, then dup_mmap()'s VMAs), alloc_pid().
         List<String> sites = new ArrayList<>();
         Matcher s = Pattern.compile("injected failslab call \\d+ \\((\\w+)\\)").matcher(r.log());
         while (s.find()) sites.add(s.group(1));
-        assertEquals(List.of("task_struct", "files_cache", "sighand_cache", "signal_cache", "pid"),
-                sites.subList(sites.size() - 5, sites.size()), r.log());
+        List<String> walk = sites.subList(1, 1 + n); // after fail-nth 1's mmap, before the child's
+        assertEquals(List.of("task_struct", "files_cache", "sighand_cache", "signal_cache", "mm_struct"),
+                walk.subList(0, 5), r.log());
+        assertEquals("pid", walk.get(n - 1), r.log());
+        for (String vma : walk.subList(5, n - 1)) assertEquals("vm_area_struct", vma, r.log());
     }
 
     /** fail_dump() at verbose 2 (fail-nth's attributes are Linux's defaults): the header, the task, a call trace. */

@@ -115,19 +115,14 @@ final class ProcessSyscalls {
 
     /** Models kernel_clone() for fork: a copy of the process, its memory copy-on-write, sharing its open files. */
     long sysFork(ArchCpu cpu, PtRegs regs, Task parent) {
-        // copy_process(): RLIMIT_NPROC and threads-max before anything is copied, the pid after the mm.
+        // copy_process(): RLIMIT_NPROC and threads-max before anything is copied; the kernel
+        // objects in its order, the mm (dup_mmap()) between the signal_struct and the pid.
         Cred cred = cred(parent);
         long limit = procs.copyProcessLimits(cred, rlimits.cur(parent, Rlimits.RLIMIT_NPROC));
         if (limit < 0) return limit;
-        MmStruct childMm = parent.mm().dupMmap();
-        if (childMm == null) return -Errno.ENOMEM;
         int pid = procs.allocPid();
-        if (pid < 0) {
-            childMm.exitMmap();
-            return pid;
-        }
+        if (pid < 0) return pid;
         Task child = new Task(pid, pid, parent.tgid(), parent.comm());
-        child.setMm(childMm);
         child.setExe(parent.exe());
         child.fsBase = parent.fsBase;
         child.blocked = parent.blocked;
@@ -135,11 +130,13 @@ final class ProcessSyscalls {
         System.arraycopy(parent.sigFlags, 0, child.sigFlags, 0, Signo._NSIG + 1);
         System.arraycopy(parent.sigMask, 0, child.sigMask, 0, Signo._NSIG + 1);
         System.arraycopy(parent.sigRestorer, 0, child.sigRestorer, 0, Signo._NSIG + 1);
-        Processes.Proc p = procs.add(child, cred); // task_struct and the rest of copy_process()'s objects
+        MmStruct[] childMm = new MmStruct[1];
+        Processes.Proc p = procs.add(child, cred, () -> (childMm[0] = parent.mm().dupMmap()) != null);
         if (p == null) {
-            childMm.exitMmap();
+            if (childMm[0] != null) childMm[0].exitMmap();
             return -Errno.ENOMEM;
         }
+        child.setMm(childMm[0]);
         files.forkFiles(parent, child);
         rlimits.fork(parent, child);
         copyThread(cpu, regs, p);

@@ -215,11 +215,20 @@ final class Processes {
 
     /** {@link #add(Task)} for a task with credentials {@code cred} (copy_creds() gives the parent's). */
     Proc add(Task t, Cred cred) {
+        return add(t, cred, () -> true);
+    }
+
+    /**
+     * {@link #add(Task, Cred)} with copy_mm() in its place: {@code copyMm} runs after the task's
+     * signal_struct and before its pid are allocated, as in copy_process(), and returning false
+     * fails the whole (the caller frees what it made).
+     */
+    Proc add(Task t, Cred cred, java.util.function.BooleanSupplier copyMm) {
         Proc p = new Proc(t);
         p.cred = cred;
         // copy_process()'s order, stopping at the first failure as its bad_fork_* labels do (so
         // that failslab's call numbers are Linux's): dup_task_struct(), copy_files(),
-        // copy_sighand(), copy_signal(), alloc_pid().
+        // copy_sighand(), copy_signal(), copy_mm(), alloc_pid().
         p.taskStruct = slab.alloc(slab.taskStructCachep());
         boolean failed = p.taskStruct == 0;
         if (t.isGroupLeader()) { // a thread shares its group's files_struct, sighand_struct and signal_struct
@@ -227,6 +236,7 @@ final class Processes {
             if (!failed) failed = (p.sighand = slab.alloc(slab.sighandCachep())) == 0;
             if (!failed) failed = (p.signal = slab.alloc(slab.signalCachep())) == 0;
         }
+        if (!failed) failed = !copyMm.getAsBoolean();
         if (!failed) failed = (p.pid = slab.alloc(slab.pidCachep())) == 0;
         if (failed) {
             exitFiles(p);

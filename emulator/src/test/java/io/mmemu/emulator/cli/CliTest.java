@@ -349,6 +349,23 @@ class CliTest {
         assertNoStackTrace(r);
     }
 
+    /**
+     * --fail arms its points once the program is loaded: loading it makes several slab
+     * allocations, yet the 9th call numbered is the program's own 9th mmap() (its unchecked one).
+     */
+    @Test
+    void failArmsItsPointOnceTheProgramIsLoaded() throws Exception {
+        Result r = mmemu("run", "--fail", "failslab:probability=100,interval=9,times=1", bin("planted-enomem"));
+        assertEquals(128 + 11, r.status(), r.stderr());
+        assertTrue(r.stderr().startsWith("FAULT_INJECTION: forcing a failure.\n"
+                + "name failslab, interval 9, probability 100, space 0, times 1\n"
+                + "mmemu: injected failslab call 9 (vm_area_struct) on CPU 0 pid 2\n"), r.stderr());
+        Result bad = mmemu("run", "--fail", "failslab:probability=101", bin("hello"));
+        assertEquals(2, bad.status());
+        assertEquals("mmemu: --fail: probability must be 0..100 (got 101)\n", bad.stderr());
+        assertNoStackTrace(bad);
+    }
+
     @Test
     void missingProgramIs127() throws Exception {
         Result r = mmemu("run", "/nonexistent/program");

@@ -19,13 +19,16 @@ import java.util.function.Function;
  *   <li>procfs: /proc/self/... and /proc/PID/... of the running process (maps, status, exe as
  *       a link) and the system files the model can generate (slabinfo, meminfo, buddyinfo, vmstat);
  *       each is generated when opened, as a seq_file would be on its first read;</li>
+ *   <li>the kernel's attribute files ({@link SpecialFiles}): /proc/PID/fail-nth and make-it-fail,
+ *       /sys/kernel/debug/POINT/*, /sys/kernel/slab/CACHE/failslab, which a write changes;</li>
  *   <li>a tmpfs at /tmp ({@link Tmpfs}): files in guest memory, writable, mappable shared;</li>
  *   <li>the running program's own file, by its path;</li>
  *   <li>anything else read-only from the directory given with --root, never outside it (the
  *       resolved real path must stay below the root: no escape by "..", absolute links or
  *       symlinks); without --root, nothing else exists (ENOENT).</li>
  * </ul>
- * The guest's working directory is "/". Writes outside /tmp are refused: EROFS for --root files, EACCES for procfs.
+ * The guest's working directory is "/". Writes outside /tmp and the attribute files are refused: EROFS for --root
+ * files, EACCES for procfs.
  * The host's special files under --root (FIFOs, sockets, devices) are not opened: EACCES.
  */
 public final class Vfs {
