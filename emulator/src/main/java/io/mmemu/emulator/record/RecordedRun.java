@@ -47,17 +47,21 @@ public final class RecordedRun {
      */
     public static RunResult run(RunConfig config, GuestIo io, Path log, double timeoutSeconds, GuestRun.Observer also,
             long checkpointInterval) throws IOException {
-        return run(config, io, log, timeoutSeconds, also, checkpointInterval, null);
+        return run(config, io, log, timeoutSeconds, also, checkpointInterval, null, false);
     }
 
-    /** {@link #run(RunConfig, GuestIo, Path, double, GuestRun.Observer, long)} injecting exactly {@code schedule}'s faults (shrink). */
+    /**
+     * {@link #run(RunConfig, GuestIo, Path, double, GuestRun.Observer, long)} injecting exactly
+     * {@code schedule}'s faults, and in time slices even for a lone task when {@code stoppable}
+     * (shrink, re-running a recording made with a timeout).
+     */
     static RunResult run(RunConfig config, GuestIo io, Path log, double timeoutSeconds, GuestRun.Observer also,
-            long checkpointInterval, FaultSchedule schedule) throws IOException {
+            long checkpointInterval, FaultSchedule schedule, boolean stoppable) throws IOException {
         if (checkpointInterval < 1) {
             throw new IllegalArgumentException("--checkpoint-every " + checkpointInterval + ": expected a positive count");
         }
         config.validate();
-        try (LogWriter writer = new LogWriter(log, header(config, checkpointInterval))) {
+        try (LogWriter writer = new LogWriter(log, header(config, checkpointInterval, timeoutSeconds, stoppable || timeoutSeconds > 0))) {
             Recorder[] recorder = {null};
             EventTap.Streams streams = new EventTap.Streams();
             GuestIo tapped = new GuestIo(streams.tapInput(io.stdin()), streams.tap(1, io.stdout()),
@@ -65,6 +69,7 @@ public final class RecordedRun {
             return GuestRun.run(config, tapped, timeoutSeconds, new GuestRun.Observer() {
                 @Override
                 public void created(Machine machine) {
+                    if (stoppable) machine.allowStopRequests();
                     recorder[0] = new Recorder(machine, writer, checkpointInterval);
                     streams.to(recorder[0]);
                     recorder[0].attach();
@@ -86,11 +91,14 @@ public final class RecordedRun {
         }
     }
 
-    /** The log's header: the configuration as RunConfig's JSON form, with the checkpoint interval. */
-    static String header(RunConfig config, long checkpointInterval) {
+    /** The log's header: the configuration as RunConfig's JSON form, the checkpoint interval, the timeout if any. */
+    static String header(RunConfig config, long checkpointInterval, double timeoutSeconds, boolean stoppable) {
         JsonObject o = new JsonObject();
         o.add("config", config.toJson());
         o.addProperty("checkpointEvery", checkpointInterval);
+        if (timeoutSeconds > 0) o.addProperty("timeoutSeconds", timeoutSeconds);
+        // A run that may be stopped from outside runs even a lone task in time slices (RunLimits): a replay must too.
+        if (stoppable) o.addProperty("timeSlices", true);
         return o.toString();
     }
 }

@@ -51,16 +51,29 @@ public final class Replay {
      */
     public static ReplayResult replay(LogReader.RunLog log, GuestIo io) throws LogFormatException {
         RunConfig config = config(log);
-        FaultSchedule schedule = new FaultSchedule(injections(log.injections()));
+        boolean timedOut = timeout(log) > 0;
+        LogReader.RunLog whole = log;
+        if (timedOut && log.end() != null && log.end().status() == RunResult.EXIT_STOPPED && config.maxInstructions() == 0) {
+            // Wall time cut the recording: where is no part of the run, so the log is checked up
+            // to the kernel entry of the cut (what happened there, the stop's own reschedule, the
+            // last checkpoint and the end, goes) and reads as cut short.
+            long cut = log.end().pos().entry();
+            List<LogRecord> rs = new ArrayList<>(log.records());
+            while (!rs.isEmpty() && rs.getLast().pos().entry() >= cut) rs.removeLast();
+            log = new LogReader.RunLog(log.configJson(), rs, true);
+        }
+        LogReader.RunLog checked = log;
+        FaultSchedule schedule = new FaultSchedule(injections(whole.injections()));
         Replayer[] replayer = {null};
         EventTap.Streams streams = new EventTap.Streams();
         // The guest reads what the recorded run read, chunk by chunk, whatever io's stdin holds.
-        GuestIo tapped = new GuestIo(streams.tapInput(recordedInput(log)), streams.tap(1, io.stdout()),
+        GuestIo tapped = new GuestIo(streams.tapInput(recordedInput(whole)), streams.tap(1, io.stdout()),
                 streams.tap(2, io.stderr()), io.log());
         RunResult run = GuestRun.run(config, tapped, 0, new GuestRun.Observer() {
             @Override
             public void created(Machine machine) {
-                replayer[0] = new Replayer(machine, log.records());
+                if (timeSlices(checked)) machine.allowStopRequests(); // time slices as in the recorded run
+                replayer[0] = new Replayer(machine, checked.records());
                 streams.to(replayer[0]);
                 replayer[0].attach();
             }
@@ -79,6 +92,26 @@ public final class Replay {
             return new ReplayResult(d, log.truncated(), 0, log.records().size(), 0, run);
         }
         return new ReplayResult(r.divergence(), log.truncated(), r.matched(), log.records().size(), r.checkpoints(), run);
+    }
+
+    /** Whether the recorded run ran a lone task in time slices (it could be stopped from outside), from the header. */
+    static boolean timeSlices(LogReader.RunLog log) {
+        try {
+            JsonObject o = JsonParser.parseString(log.configJson()).getAsJsonObject();
+            return o.has("timeSlices") && o.get("timeSlices").getAsBoolean();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The wall-time limit the recording ran under (0: none), from the header. */
+    static double timeout(LogReader.RunLog log) {
+        try {
+            JsonObject o = JsonParser.parseString(log.configJson()).getAsJsonObject();
+            return o.has("timeoutSeconds") ? o.get("timeoutSeconds").getAsDouble() : 0;
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     /**

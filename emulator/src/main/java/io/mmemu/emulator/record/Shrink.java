@@ -156,7 +156,8 @@ public final class Shrink {
             PrintStream mmemuLog = new PrintStream(OutputStream.nullOutputStream());
             GuestIo io = new GuestIo(Replay.recordedInput(recorded), out, err, mmemuLog); // the recorded stdin
             FaultSchedule schedule = new FaultSchedule(faults);
-            RunResult r = RecordedRun.run(config, io, log, 0, GuestRun.NONE, Recorder.DEFAULT_INTERVAL, schedule);
+            RunResult r = RecordedRun.run(config, io, log, 0, GuestRun.NONE, Recorder.DEFAULT_INTERVAL, schedule,
+                    Replay.timeSlices(recorded));
             boolean holds = condition.holds(r, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
             lastDetail = "status " + r.status() + (r.detail().isEmpty() ? "" : ", " + r.detail());
             if (progress != null) {

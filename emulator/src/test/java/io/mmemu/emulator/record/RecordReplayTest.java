@@ -79,6 +79,17 @@ class RecordReplayTest {
         assertTrue(p.identical(), p.summary());
     }
 
+    /** A timeout, even one that never fires, runs a lone task in time slices: the replay does too. */
+    @Test
+    void aRunRecordedUnderATimeoutReplaysItsTimeSlices(@TempDir Path tmp) throws Exception {
+        Path log = tmp.resolve("churn.mmlog");
+        RecordedRun.run(config("malloc-churn"), capture(new ByteArrayOutputStream()), log, 3600,
+                io.mmemu.emulator.run.GuestRun.NONE, 1000);
+        assertFalse(kinds(log, LogRecord.Sched.class).isEmpty(), "quantum ends of the lone task recorded");
+        ReplayResult p = replay(log);
+        assertTrue(p.identical(), p.summary());
+    }
+
     @Test
     void aThreadedRunOnFourCpusReplaysIdenticallyTenTimes(@TempDir Path tmp) throws Exception {
         RunConfig c = config("mt-basic");
