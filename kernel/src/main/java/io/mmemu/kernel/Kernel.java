@@ -34,6 +34,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,6 +42,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.random.RandomGenerator;
 
 /**
  * The kernel of one machine: guest RAM and the memory model over it, Linux's TLB management of
@@ -80,7 +82,7 @@ public final class Kernel implements AutoCloseable {
     private final List<StaleTranslation> staleTranslations = new ArrayList<>();
     private final SplittableRandom random;
     /** ASLR's draws from {@link #random}, each told to {@link #events} (RandomGenerator's one abstract method). */
-    private final java.util.random.RandomGenerator aslrDraws;
+    private final RandomGenerator aslrDraws;
     /** The run's recorder or replayer, or null. */
     private RunEvents events;
     private final Vfs vfs;
@@ -227,7 +229,7 @@ public final class Kernel implements AutoCloseable {
     public List<Task> liveTasks() {
         List<Task> out = new ArrayList<>();
         for (Processes.Proc p : procs.all()) if (p.alive()) out.add(p.task);
-        out.sort(java.util.Comparator.comparingInt(Task::pid));
+        out.sort(Comparator.comparingInt(Task::pid));
         return out;
     }
 

@@ -20,6 +20,8 @@ import io.mmemu.tlb.linux.TlbManagement;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,7 +107,11 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             log.println("mmemu: " + e.getMessage());
             return 2;
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException e) {
+            log.println("mmemu: --record " + opts.record + ": cannot write: " + (e instanceof NoSuchFileException
+                    ? "no such directory" : e instanceof AccessDeniedException ? "permission denied" : e.getMessage()));
+            return 2;
+        } catch (UncheckedIOException e) {
             log.println("mmemu: --record " + opts.record + ": " + e.getMessage());
             return 2;
         }

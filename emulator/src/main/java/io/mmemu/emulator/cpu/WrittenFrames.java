@@ -1,5 +1,6 @@
 package io.mmemu.emulator.cpu;
 
+import java.util.Arrays;
 import java.util.function.LongConsumer;
 
 /**
@@ -56,6 +57,6 @@ public final class WrittenFrames {
 
     /** Forgets every mark. */
     public void clear() {
-        java.util.Arrays.fill(bits, 0);
+        Arrays.fill(bits, 0);
     }
 }

@@ -15,6 +15,7 @@ import io.mmemu.slub.KmemCache;
 import io.mmemu.slub.SlubStat;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -84,11 +85,11 @@ final class Checkpoints {
         int[] n = {0};
         written.forEach(pfn -> {
             if (table.pageRefCount(pfn) == 0) return;
-            if (n[0] + 2 > out[0].length) out[0] = java.util.Arrays.copyOf(out[0], out[0].length * 2);
+            if (n[0] + 2 > out[0].length) out[0] = Arrays.copyOf(out[0], out[0].length * 2);
             out[0][n[0]++] = pfn;
             out[0][n[0]++] = Hashes.frame(mem, pfn << 12);
         });
-        return java.util.Arrays.copyOf(out[0], n[0]);
+        return Arrays.copyOf(out[0], n[0]);
     }
 
     /** Per address space, by its lowest pid: pid, page-table digest, VMA count, then start, end, flags, pgoff per VMA. */

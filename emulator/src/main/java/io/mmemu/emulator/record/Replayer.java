@@ -1,9 +1,11 @@
 package io.mmemu.emulator.record;
 
 import io.mmemu.emulator.Machine;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
@@ -90,7 +92,30 @@ final class Replayer extends EventTap {
         if (e.getClass() != a.getClass()) return "a " + a.kind() + " event where the recording has a " + e.kind() + " event";
         if (!e.pos().equals(a.pos())) return "position: recorded " + e.pos() + ", replayed " + a.pos();
         if (e instanceof LogRecord.Checkpoint ce) return compareCheckpoints(ce, (LogRecord.Checkpoint) a);
-        return e.equals(a) ? null : a.kind() + " event fields";
+        return e.equals(a) ? null : fieldsThatDiffer(e, a);
+    }
+
+    /** The fields of two records of one kind that differ, named as the record declares them. */
+    static String fieldsThatDiffer(LogRecord e, LogRecord a) {
+        StringBuilder b = new StringBuilder();
+        try {
+            for (RecordComponent c : e.getClass().getRecordComponents()) {
+                Object x = c.getAccessor().invoke(e);
+                Object y = c.getAccessor().invoke(a);
+                if (Arrays.deepEquals(new Object[] {x}, new Object[] {y})) continue;
+                b.append(b.isEmpty() ? "" : "; ").append(c.getName()).append(": recorded ").append(show(x))
+                        .append(", replayed ").append(show(y));
+            }
+        } catch (ReflectiveOperationException | RuntimeException ex) {
+            return a.kind() + " event fields";
+        }
+        return a.kind() + " event, " + b;
+    }
+
+    private static String show(Object o) {
+        if (o instanceof byte[] bytes) return HexFormat.of().formatHex(bytes);
+        if (o instanceof Long l) return l + " (0x" + Long.toHexString(l) + ")";
+        return String.valueOf(o);
     }
 
     private static String compareCheckpoints(LogRecord.Checkpoint e, LogRecord.Checkpoint a) {

@@ -15,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Minimises the injected faults of a recorded failing run ({@code mmemu shrink}) with Zeller and
@@ -133,7 +135,7 @@ public final class Shrink {
         private final ShrinkCondition condition;
         private final Path dir;
         private final PrintStream progress;
-        private final java.util.Map<Path, RunResult> results = new java.util.HashMap<>();
+        private final Map<Path, RunResult> results = new HashMap<>();
         int runs;
         String lastDetail = "";
 

@@ -149,7 +149,7 @@ class RecordReplayTest {
             LogRecord.Clock c = (LogRecord.Clock) r;
             return new LogRecord.Clock(c.pos(), c.clock(), c.nanos() + 1);
         });
-        divergesAtTheEdit(log, edited, i, "clock event fields");
+        divergesAtTheEdit(log, edited, i, "clock event, nanos: recorded");
     }
 
     @Test
@@ -164,7 +164,7 @@ class RecordReplayTest {
             bytes[3] ^= 1;
             return new LogRecord.RandomBytes(b.pos(), b.source(), b.length(), bytes, b.hash());
         });
-        divergesAtTheEdit(log, edited, i, "at_random event fields");
+        divergesAtTheEdit(log, edited, i, "at_random event, bytes: recorded");
     }
 
     @Test
@@ -180,7 +180,7 @@ class RecordReplayTest {
             bytes[bytes.length - 1] ^= (byte) 0x80;
             return new LogRecord.RandomBytes(b.pos(), b.source(), b.length(), bytes, b.hash());
         });
-        divergesAtTheEdit(log, edited, i, "getrandom event fields");
+        divergesAtTheEdit(log, edited, i, "getrandom event, bytes: recorded");
     }
 
     @Test
