@@ -53,11 +53,20 @@ public final class RecordedRun {
     /** {@link #run(RunConfig, GuestIo, Path, double, GuestRun.Observer, long)} injecting exactly {@code schedule}'s faults (shrink). */
     static RunResult run(RunConfig config, GuestIo io, Path log, double timeoutSeconds, GuestRun.Observer also,
             long checkpointInterval, FaultSchedule schedule) throws IOException {
+        return run(config, io, log, timeoutSeconds, also, checkpointInterval, schedule, Path.of("").toAbsolutePath());
+    }
+
+    /**
+     * {@link #run(RunConfig, GuestIo, Path, double, GuestRun.Observer, long)} injecting exactly
+     * {@code schedule}'s faults, as if started in {@code cwd} (shrink re-records a run recorded elsewhere).
+     */
+    static RunResult run(RunConfig config, GuestIo io, Path log, double timeoutSeconds, GuestRun.Observer also,
+            long checkpointInterval, FaultSchedule schedule, Path cwd) throws IOException {
         if (checkpointInterval < 1) {
             throw new IllegalArgumentException("--checkpoint-every " + checkpointInterval + ": expected a positive count");
         }
         config.validate();
-        try (LogWriter writer = new LogWriter(log, header(config, checkpointInterval))) {
+        try (LogWriter writer = new LogWriter(log, header(config, checkpointInterval, cwd))) {
             Recorder[] recorder = {null};
             EventTap.Streams streams = new EventTap.Streams();
             GuestIo tapped = io.withOutput(streams.tap(1, io.stdout()), streams.tap(2, io.stderr()));
@@ -81,14 +90,18 @@ public final class RecordedRun {
                     recorder[0].detach();
                     also.ended(machine, result);
                 }
-            }, schedule);
+            }, schedule, cwd.resolve(config.program()));
         }
     }
 
-    /** The log's header: the configuration as RunConfig's JSON form, with the checkpoint interval. */
-    static String header(RunConfig config, long checkpointInterval) {
+    /**
+     * The log's header: the configuration as RunConfig's JSON form, the checkpoint interval, and
+     * where the program was and what it held ({@link RecordedProgram}).
+     */
+    static String header(RunConfig config, long checkpointInterval, Path cwd) {
         JsonObject o = new JsonObject();
         o.add("config", config.toJson());
+        o.add("programFile", RecordedProgram.describe(config.program(), cwd));
         o.addProperty("checkpointEvery", checkpointInterval);
         return o.toString();
     }

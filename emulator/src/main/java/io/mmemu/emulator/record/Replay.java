@@ -50,6 +50,7 @@ public final class Replay {
      */
     public static ReplayResult replay(LogReader.RunLog log, GuestIo io) throws LogFormatException {
         RunConfig config = config(log);
+        Path file = RecordedProgram.locate(log, config.program()).resolve(config.program());
         FaultSchedule schedule = new FaultSchedule(injections(log.injections()));
         Replayer[] replayer = {null};
         EventTap.Streams streams = new EventTap.Streams();
@@ -68,7 +69,7 @@ public final class Replay {
                 replayer[0].endedEarly();
                 replayer[0].detach();
             }
-        }, schedule);
+        }, schedule, file);
         Replayer r = replayer[0];
         if (r == null) {
             Divergence d = new Divergence(1, log.records().isEmpty() ? null : log.records().getFirst(), null,

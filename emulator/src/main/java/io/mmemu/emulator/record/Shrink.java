@@ -59,7 +59,7 @@ public final class Shrink {
         RunConfig config = Replay.config(recorded);
         List<Injection> all = Replay.injections(recorded.injections());
         Path dir = Files.createTempDirectory("mmemu-shrink");
-        Tester t = new Tester(config, condition, dir, progress);
+        Tester t = new Tester(config, RecordedProgram.locate(recorded, config.program()), condition, dir, progress);
         try {
             Path best = t.test(all);
             if (best == null) {
@@ -131,6 +131,8 @@ public final class Shrink {
     /** Runs a subset of the faults, recorded, and judges it by the condition. */
     private static final class Tester {
         private final RunConfig config;
+        /** The directory the run starts in (where the program was found). */
+        private final Path cwd;
         private final ShrinkCondition condition;
         private final Path dir;
         private final PrintStream progress;
@@ -138,8 +140,9 @@ public final class Shrink {
         int runs;
         String lastDetail = "";
 
-        Tester(RunConfig config, ShrinkCondition condition, Path dir, PrintStream progress) {
+        Tester(RunConfig config, Path cwd, ShrinkCondition condition, Path dir, PrintStream progress) {
             this.config = config;
+            this.cwd = cwd;
             this.condition = condition;
             this.dir = dir;
             this.progress = progress;
@@ -154,7 +157,7 @@ public final class Shrink {
             PrintStream mmemuLog = new PrintStream(OutputStream.nullOutputStream());
             GuestIo io = new GuestIo(InputStream.nullInputStream(), out, err, mmemuLog);
             FaultSchedule schedule = new FaultSchedule(faults);
-            RunResult r = RecordedRun.run(config, io, log, 0, GuestRun.NONE, Recorder.DEFAULT_INTERVAL, schedule);
+            RunResult r = RecordedRun.run(config, io, log, 0, GuestRun.NONE, Recorder.DEFAULT_INTERVAL, schedule, cwd);
             boolean holds = condition.holds(r, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
             lastDetail = "status " + r.status() + (r.detail().isEmpty() ? "" : ", " + r.detail());
             if (progress != null) {
