@@ -88,8 +88,13 @@ public final class RunCommand implements Callable<Integer> {
     boolean checkTlb;
 
     @Option(names = "--drop-shootdowns", description = "Fault injection: drop every TLB shootdown IPI (other CPUs keep "
-            + "stale translations; combine with --check-tlb to see them).")
+            + "stale translations; combine with --check-tlb to see them). The same as --fail fail_ipi:action=drop,verbose=0.")
     boolean dropShootdowns;
+
+    @Option(names = "--slub-debug", paramLabel = "FLAGS", description = "The kernel's slub_debug= option, in Linux's "
+            + "syntax: F (consistency checks), Z (red zones), P (poisoning), U (user tracking), optionally for some "
+            + "caches only (e.g. FZP, or F,vm_area_struct;Z,mm_struct). Reports go to stderr as Linux's SLUB BUG reports.")
+    String slubDebug;
 
     @Option(names = "--precise", description = "Look every instruction and each page its data accesses touch up in "
             + "the model TLB, so TLB hits, misses and LRU order are exact per access (default: only Unicorn's own TLB "
@@ -203,13 +208,22 @@ public final class RunCommand implements Callable<Integer> {
             log.println("mmemu: --tlb: " + e.getMessage());
             return 2;
         }
+        if (opts.slubDebug != null) {
+            try {
+                io.mmemu.slub.SlabFlags.SlubDebug.parse(opts.slubDebug);
+            } catch (IllegalArgumentException e) {
+                log.println("mmemu: --slub-debug " + opts.slubDebug + ": " + e.getMessage());
+                return 2;
+            }
+        }
         long ramBytes = (opts.ram + (2L << 20) - 1) & -(2L << 20);
         List<String> argv = new ArrayList<>();
         argv.add(name);
         argv.addAll(args);
         MachineOptions options = new MachineOptions(ramBytes, !opts.noAslr, opts.seed, opts.stats, opts.verbose,
                 new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err), log, opts.exactTlb,
-                opts.root, new FileInputStream(FileDescriptor.in), opts.cpus, opts.quantum, tlbOptions);
+                opts.root, new FileInputStream(FileDescriptor.in), opts.cpus, opts.quantum, tlbOptions)
+                .withSlubDebug(opts.slubDebug);
         long t0 = System.nanoTime();
         try (Machine machine = new Machine(options)) {
             for (FaultSpec f : faultSpecs) f.applyTo(machine.kernel().faults());

@@ -1,5 +1,6 @@
 package io.mmemu.mm.slab;
 
+import io.mmemu.fault.FaultInjector;
 import io.mmemu.mm.page.FrameWriteHook;
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.phys.PhysicalMemory;
@@ -54,6 +55,8 @@ public final class KernelSlab {
     private final KmemCache filesCachep;
     private final KmemCache mmCachep;
     private final KmemCache vmAreaCachep;
+    /** fail: slub_corrupt's flipped bits. */
+    private final SlubCorruption corruption;
 
     /**
      * Builds the allocator over guest RAM and creates the caches (no slab page is taken until the
@@ -64,8 +67,25 @@ public final class KernelSlab {
      * @param frameWrites told before a frame becomes a slab (Java writes slab memory)
      */
     public KernelSlab(PhysicalMemory mem, PageAllocator allocator, FrameWriteHook frameWrites) {
+        this(mem, allocator, frameWrites, new FaultInjector(0), null);
+    }
+
+    /**
+     * Builds the allocator over guest RAM with the machine's fault injection (slub_corrupt) and
+     * slub_debug= option, and creates the caches.
+     *
+     * @param mem         guest physical memory
+     * @param allocator   the buddy allocator slabs come from
+     * @param frameWrites told before a frame becomes a slab (Java writes slab memory)
+     * @param faults      the machine's fault injection
+     * @param slubDebug   slub_debug= (Linux's syntax: {@code FZPU}, {@code F,vm_area_struct}, ...), or null for none
+     * @throws IllegalArgumentException when {@code slubDebug} does not parse
+     */
+    public KernelSlab(PhysicalMemory mem, PageAllocator allocator, FrameWriteHook frameWrites, FaultInjector faults,
+            String slubDebug) {
         this.pages = new PageAllocatorPageSource(allocator, mem.size(), frameWrites);
-        this.slub = new Slub(pages, new PhysicalMemoryAdapter(mem), Slub.Config.defaults(1));
+        this.slub = new Slub(pages, new PhysicalMemoryAdapter(mem), Slub.Config.defaults(1).withSlubDebug(slubDebug));
+        this.corruption = new SlubCorruption(faults, mem);
         this.cpu = slub.bind(0, 0);
         long hw = SlabFlags.SLAB_HWCACHE_ALIGN;
         pidCachep = slub.kmemCacheCreate("pid", PID_SIZE, 0, hw, null);
@@ -129,7 +149,17 @@ public final class KernelSlab {
      * @return the object's physical address, or 0
      */
     public long alloc(KmemCache s) {
-        return s.alloc(cpu);
+        long object;
+        try {
+            object = s.alloc(cpu);
+        } catch (IndexOutOfBoundsException e) {
+            // The fast path followed a free pointer out of guest memory.
+            throw KernelOops.wildObject(s, -1);
+        }
+        if (object == 0) return 0;
+        if (!s.isObject(object)) throw KernelOops.wildObject(s, object);
+        if (corruption.armed()) corruption.afterAlloc(s, object);
+        return object;
     }
 
     /**
@@ -139,7 +169,9 @@ public final class KernelSlab {
      * @param object the object's physical address, or 0
      */
     public void free(KmemCache s, long object) {
-        if (object != 0) s.free(object, cpu);
+        if (object == 0) return;
+        s.free(object, cpu);
+        if (corruption.armed()) corruption.afterFree(s, object);
     }
 
     /** {@return the frames held by slabs} */
