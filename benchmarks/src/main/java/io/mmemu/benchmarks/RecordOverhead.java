@@ -39,9 +39,7 @@ public final class RecordOverhead {
                 "record", "replay/rec", "log");
         for (List<String> guest : List.of(List.of("touch-pages", "200000"), List.of("malloc-churn"))) {
             RunConfig c = RunConfig.defaults(GuestProgram.named(guest.get(0)).binary(), guest.subList(1, guest.size()));
-            c = new RunConfig(c.program(), c.args(), c.env(), 1L << 30, c.aslr(), c.seed(), c.cpus(), c.quantum(),
-                    c.tlbPreset(), c.pcid(), c.checkTlb(), c.dropShootdowns(), c.precise(), c.exactTlb(),
-                    c.countInstructions(), c.verbose(), c.root(), c.maxInstructions(), c.fail());
+            c = c.withMachine(1L << 30, c.cpus(), c.quantum());
             Path log = dir.resolve(guest.get(0) + ".mmlog");
             double[] plain = new double[rounds];
             double[] rec = new double[rounds];
