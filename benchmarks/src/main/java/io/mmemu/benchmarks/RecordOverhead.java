@@ -50,9 +50,7 @@ public final class RecordOverhead {
             if (every != 1000) guest = guest.subList(0, guest.size() - 1);
             String name = String.join(" ", guest) + (every != 1000 ? " ckpt/2" : "");
             RunConfig c = RunConfig.defaults(GuestProgram.named(guest.get(0)).binary(), guest.subList(1, guest.size()));
-            c = new RunConfig(c.program(), c.args(), c.env(), 1L << 30, c.aslr(), c.seed(), c.cpus(), c.quantum(),
-                    c.tlbPreset(), c.pcid(), c.checkTlb(), c.dropShootdowns(), c.precise(), c.exactTlb(),
-                    c.countInstructions(), c.verbose(), c.root(), c.maxInstructions(), c.fail());
+            c = c.withMachine(1L << 30, c.cpus(), c.quantum());
             Path log = dir.resolve(guest.get(0) + ".mmlog");
             double[] plain = new double[rounds];
             double[] rec = new double[rounds];

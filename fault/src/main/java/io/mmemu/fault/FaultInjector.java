@@ -141,14 +141,16 @@ public final class FaultInjector {
 
     /**
      * Whether {@code point} can fail at all now, for code that would otherwise do work to ask: its
-     * probability is positive, a replayed schedule has it, or (for Linux's points) the current task
-     * counts fail-nth down.
+     * probability is positive or (for Linux's points) the current task counts fail-nth down.
+     * Calls are numbered only while a point is armed, so a replay arms points exactly when the
+     * recorded run did (the --fail specs, and what the guest writes to debugfs and fail-nth, are
+     * the same) whatever its schedule holds: a guest that arms a point halfway numbers its calls
+     * from there in both.
      *
      * @param point the point
      * @return false when {@link #shouldFail} would certainly say no without counting anything
      */
     public boolean armed(FaultPoint point) {
-        if (schedule != null) return schedule.arms(point) || failNthPending(point);
         return attrs.get(point).probability() > 0 || failNthPending(point);
     }
 

@@ -44,7 +44,7 @@ public enum FaultPoint {
      * ({@code target=redzone}, at an allocation) of an object of the kernel's cache {@code cache}
      * (empty: any cache); {@code bit} is the bit of the 64-bit free pointer, or of the byte.
      */
-    SLUB_CORRUPT("slub_corrupt", false, knobs("cache", "", "target", "freeptr", "bit", "0"),
+    SLUB_CORRUPT("slub_corrupt", false, knobs("cache", "", "target", "freeptr", "bit", "3"),
             knobs("probability", "100", "times", "1", "verbose", "1")),
     /**
      * mmemu: bit {@code bit} (0 to 32767) of guest physical frame {@code pfn}, or of the frame

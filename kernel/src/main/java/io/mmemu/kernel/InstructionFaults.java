@@ -154,7 +154,9 @@ final class InstructionFaults {
 
     /** SchedHook: a SLUB scheduling point of the kernel's allocator (see the class comment). */
     private void atSchedPoint(SchedPoint point, KmemCache cache, CpuBinding b) {
-        if (inSchedPoint || !faults.armed(FaultPoint.PREEMPT) || !schedPointNamed(point)) return;
+        // One preemption per kernel entry: the preempted task has yet to give up its CPU, and its
+        // fast path, retrying, must get past the point (else it would be preempted there for ever).
+        if (inSchedPoint || schedPointPreempted || !faults.armed(FaultPoint.PREEMPT) || !schedPointNamed(point)) return;
         if (!faults.shouldFail(FaultPoint.PREEMPT, 0, "sched-point " + point.name().toLowerCase(Locale.ROOT)
                 + " in " + cache.name())) {
             return;

@@ -1,6 +1,7 @@
 package io.mmemu.kernel;
 
 import io.mmemu.fault.FaultInjector;
+import io.mmemu.fault.FaultSpec;
 import io.mmemu.kernel.arch.ArchCpu;
 import io.mmemu.kernel.arch.CpuFactory;
 import io.mmemu.kernel.arch.FpuState;
@@ -109,12 +110,16 @@ public final class Kernel implements AutoCloseable {
         List<CpuTlb> hardware = new ArrayList<>();
         for (int i = 0; i < options.cpus(); i++) hardware.add(new CpuTlb(preset, ram.mem()));
         this.tlbManagement = new TlbManagement(hardware, options.tlb().pcid(), ram.zeroPfn() << PageTypes.PAGE_SHIFT);
-        tlbManagement.setDropShootdowns(options.tlb().dropShootdowns());
         this.contexts = new MmContexts(tlbManagement);
         FaultInjector faults = new FaultInjector(options.seed());
         faults.setLog(options.log());
+        tlbManagement.setFaultInjector(faults);
+        // --drop-shootdowns is fail_ipi dropping every flush IPI, silently as it always did.
+        if (options.tlb().dropShootdowns()) FaultSpec.parse("fail_ipi:action=drop,verbose=0").applyTo(faults);
         this.env = new MmEnv(ram, new LinuxTlbFlush(tlbManagement, contexts, this::currentCpu),
-                cpuFactory.frameWriteHook(ram.allocator().frames()), faults);
+                cpuFactory.frameWriteHook(ram.allocator().frames()), faults, options.slubDebug());
+        // SLUB's reports (slub_debug, a corrupted freelist) reach the machine's log as printk reaches the console.
+        env.kernelSlab().slub().log().setEcho(options.log()::println);
         this.uaccess = new UserAccess(env);
         this.random = new SplittableRandom(options.seed());
         this.aslrDraws = () -> {
@@ -159,6 +164,7 @@ public final class Kernel implements AutoCloseable {
         vfs.setSpecialFiles(new FaultInjectionFiles(faults, procs, env.kernelSlab().failslab(), caches));
         scheduler.setInstructionFaults(new InstructionFaults(faults, cpus, runLimits, env, uaccess, options.log(), scheduler));
         if (checker != null) syscalls.setTlbChecker(this::checkTlb);
+        syscalls.setKernelEntryHook(tlbManagement::enterKernel);
     }
 
     /**

@@ -11,6 +11,7 @@ import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
+import io.mmemu.mm.slab.KernelOops;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
 import java.io.InputStream;
@@ -155,6 +156,13 @@ public final class LinuxSyscalls implements SyscallHandler {
         return kernelEntries;
     }
 
+    /** Told of each kernel entry by the CPU's number (fail_ipi's delayed flush IPIs wait for them). */
+    private java.util.function.IntConsumer kernelEntryHook = cpu -> { };
+
+    void setKernelEntryHook(java.util.function.IntConsumer hook) {
+        this.kernelEntryHook = hook;
+    }
+
     void setRunLimits(RunLimits runLimits) {
         this.runLimits = runLimits;
     }
@@ -164,9 +172,20 @@ public final class LinuxSyscalls implements SyscallHandler {
     public boolean syscall(ArchCpu cpu, Task task, PtRegs regs) {
         kernelEntries++;
         if (events != null) events.kernelEntry(cpu, regs);
+        kernelEntryHook.accept(cpu.id());
         long nr = regs.origRax;
         Syscall call = Syscall.byNumber((int) nr);
-        long ret = call != null && call.implemented() ? call.handler.call(this, cpu, task, regs) : niSyscall(nr, call);
+        long ret;
+        try {
+            ret = call != null && call.implemented() ? call.handler.call(this, cpu, task, regs) : niSyscall(nr, call);
+        } catch (KernelOops oops) {
+            // die() then make_task_dead(SIGSEGV): the oops is printed and the task goes.
+            log.println("mmemu: Oops: " + oops.getMessage() + " in " + (call == null ? "syscall " + nr : call.linuxName)
+                    + ", pid " + task.pid() + " (" + task.comm() + ") killed");
+            task.sigHandler[Signo.SIGSEGV] = Signals.SIG_DFL;
+            Signals.forceSigFault(task, SigInfo.fault(Signo.SIGSEGV, SiCode.SI_KERNEL, 0, 0, 0));
+            return true;
+        }
         if (call != null && call.changesTranslations) tlbChecker.accept(call.linuxName);
         if (task.exited()) return true;
         if (ret == BLOCK) {
@@ -231,6 +250,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     public int exitToUserMode(ArchCpu cpu, Task task) {
         kernelEntries++;
         if (events != null) events.kernelEntry(cpu, null);
+        kernelEntryHook.accept(cpu.id());
         // The tick's work, done whenever the engine stops: CPU time, RLIMIT_CPU, the run's limits.
         cpuTimers.account(cpu, task);
         if (cpuTimers.armed()) cpuTimers.checkProcessTimers(task, rlimits);

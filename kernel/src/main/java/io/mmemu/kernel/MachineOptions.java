@@ -25,10 +25,12 @@ import java.nio.file.Path;
  * @param cpus              the number of CPUs, 1 to {@link Kernel#MAX_CPUS}
  * @param quantum           the time slice in instructions once more than one task is runnable, positive
  * @param tlb               the CPUs' TLB hierarchy and Linux's TLB options
+ * @param slubDebug         the kernel's slub_debug= option (Linux's syntax, e.g. {@code FZP} or
+ *                          {@code F,vm_area_struct}), or null for none
  */
 public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
         OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb, Path root, InputStream stdin,
-        int cpus, long quantum, TlbOptions tlb) {
+        int cpus, long quantum, TlbOptions tlb, String slubDebug) {
     /**
      * Checks the CPU count and the quantum.
      *
@@ -40,6 +42,42 @@ public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean cou
             throw new IllegalArgumentException("cpus must be 1.." + Kernel.MAX_CPUS + " (got " + cpus + ")");
         }
         if (quantum < 1) throw new IllegalArgumentException("quantum must be positive (got " + quantum + ")");
+    }
+
+    /**
+     * Options without slub_debug.
+     *
+     * @param ramBytes          the machine's physical memory in bytes
+     * @param aslr              whether addresses are randomised
+     * @param seed              the seed of every random choice of the run
+     * @param countInstructions whether the CPUs count instructions from the start
+     * @param verbose           whether unimplemented syscalls are reported to {@code log}
+     * @param stdout            where the guest's descriptor 1 writes
+     * @param stderr            where the guest's descriptor 2 writes
+     * @param log               where mmemu's own reports go
+     * @param exactTlb          whether every model TLB eviction also drops the engine's entry
+     * @param root              the directory the guest sees read-only as "/", or null for none
+     * @param stdin             what the guest's descriptor 0 reads
+     * @param cpus              the number of CPUs
+     * @param quantum           the time slice in instructions
+     * @param tlb               the CPUs' TLB hierarchy and Linux's TLB options
+     */
+    public MachineOptions(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
+            OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb, Path root, InputStream stdin,
+            int cpus, long quantum, TlbOptions tlb) {
+        this(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root, stdin, cpus, quantum,
+                tlb, null);
+    }
+
+    /**
+     * The same options with the kernel's slub_debug= option.
+     *
+     * @param option Linux's slub_debug= syntax, or null for none
+     * @return the new options
+     */
+    public MachineOptions withSlubDebug(String option) {
+        return new MachineOptions(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
+                stdin, cpus, quantum, tlb, option);
     }
 
     /**
@@ -71,7 +109,7 @@ public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean cou
      */
     public MachineOptions withCpus(int n) {
         return new MachineOptions(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
-                stdin, n, quantum, tlb);
+                stdin, n, quantum, tlb, slubDebug);
     }
 
     /**
@@ -82,7 +120,7 @@ public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean cou
      */
     public MachineOptions withTlb(TlbOptions t) {
         return new MachineOptions(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
-                stdin, cpus, quantum, t);
+                stdin, cpus, quantum, t, slubDebug);
     }
 
     /**

@@ -471,6 +471,18 @@ public final class KmemCache {
         return SlubDebug.validateSlabCache(this);
     }
 
+    /**
+     * Whether {@code address} is the start of an object slot of a slab of this cache (what the
+     * kernel model checks before it uses an object the fast path handed out).
+     *
+     * @param address a physical address
+     * @return true for an object of this cache, allocated or not
+     */
+    public boolean isObject(long address) {
+        Slab slab = slub.virtToSlab(address);
+        return slab != null && slab.slabCache == this && layout.objectIndex(slab.address, slab.objects(), address) >= 0;
+    }
+
     /** {@return the cache's name, as /proc/slabinfo shows it} */
     public String name() {
         return name;

@@ -60,6 +60,19 @@ public final class SlubLog {
 
     synchronized void line(String s) {
         lines.add(s);
+        if (echo != null) echo.accept(s);
+    }
+
+    /** Where each line also goes as it is printed (the machine's log, as printk reaches the console), or null. */
+    private java.util.function.Consumer<String> echo;
+
+    /**
+     * Sends every line from now on to {@code echo} too, as it is printed.
+     *
+     * @param echo told of each line, or null for none
+     */
+    public synchronized void setEcho(java.util.function.Consumer<String> echo) {
+        this.echo = echo;
     }
 
     synchronized void error(SlabError e) {

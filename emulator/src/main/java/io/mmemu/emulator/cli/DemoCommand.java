@@ -31,9 +31,7 @@ public final class DemoCommand implements Callable<Integer> {
                 + "mprotects them; each change sends TLB shootdown IPIs to the other CPU (see 'shootdown' and "
                 + "'received'), and the stale-translation checker finds nothing left behind");
         RunConfig smp = config("mt-munmap-shootdown", List.of());
-        smp = new RunConfig(smp.program(), smp.args(), smp.env(), smp.ramBytes(), smp.aslr(), smp.seed(), 2,
-                smp.quantum(), smp.tlbPreset(), smp.pcid(), true, smp.dropShootdowns(), smp.precise(), smp.exactTlb(),
-                smp.countInstructions(), smp.verbose(), smp.root(), smp.maxInstructions(), smp.fail());
+        smp = smp.withMachine(smp.ramBytes(), 2, smp.quantum()).withAslrAndCheckTlb(false, true);
         status = RunCommand.runProgram(smp, new RunCommand(), log);
         log.println("   exit status " + status);
         return 0;
@@ -45,9 +43,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** The demo's run: no ASLR, seed 1, statistics. */
     private static RunConfig config(String name, List<String> args) {
-        RunConfig c = RunConfig.defaults(DemoPrograms.binary(name), args).withCountInstructions(true);
-        return new RunConfig(c.program(), c.args(), c.env(), c.ramBytes(), false, 1, c.cpus(), c.quantum(),
-                c.tlbPreset(), c.pcid(), c.checkTlb(), c.dropShootdowns(), c.precise(), c.exactTlb(),
-                c.countInstructions(), c.verbose(), c.root(), c.maxInstructions(), c.fail());
+        return RunConfig.defaults(DemoPrograms.binary(name), args).withCountInstructions(true)
+                .withAslrAndCheckTlb(false, false);
     }
 }

@@ -49,8 +49,13 @@ public final class RunOptions {
     boolean checkTlb;
 
     @Option(names = "--drop-shootdowns", description = "Fault injection: drop every TLB shootdown IPI (other CPUs keep "
-            + "stale translations; combine with --check-tlb to see them).")
+            + "stale translations; combine with --check-tlb to see them). The same as --fail fail_ipi:action=drop,verbose=0.")
     boolean dropShootdowns;
+
+    @Option(names = "--slub-debug", paramLabel = "FLAGS", description = "The kernel's slub_debug= option, in Linux's "
+            + "syntax: F (consistency checks), Z (red zones), P (poisoning), U (user tracking), optionally for some "
+            + "caches only (e.g. FZP, or F,vm_area_struct;Z,mm_struct). Reports go to stderr as Linux's SLUB BUG reports.")
+    String slubDebug;
 
     @Option(names = "--precise", description = "Look every instruction and each page its data accesses touch up in "
             + "the model TLB, so TLB hits, misses and LRU order are exact per access (default: only Unicorn's own TLB "
@@ -97,6 +102,6 @@ public final class RunOptions {
     public RunConfig config(Path program, List<String> args) {
         long ramBytes = (ram + (2L << 20) - 1) & -(2L << 20);
         return new RunConfig(program, args, env, ramBytes, !noAslr, seed, cpus, quantum, tlbPreset, !noPcid, checkTlb,
-                dropShootdowns, precise, exactTlb, stats, verbose, root, maxInstructions, fail);
+                dropShootdowns, precise, exactTlb, stats, verbose, root, maxInstructions, fail, slubDebug);
     }
 }

@@ -47,21 +47,31 @@ public final class RecordedRun {
      */
     public static RunResult run(RunConfig config, GuestIo io, Path log, double timeoutSeconds, GuestRun.Observer also,
             long checkpointInterval) throws IOException {
-        return run(config, io, log, timeoutSeconds, also, checkpointInterval, null, false);
+        return run(config, io, log, timeoutSeconds, also, checkpointInterval, null, false, Path.of("").toAbsolutePath());
     }
 
     /**
      * {@link #run(RunConfig, GuestIo, Path, double, GuestRun.Observer, long)} injecting exactly
-     * {@code schedule}'s faults, and in time slices even for a lone task when {@code stoppable}
-     * (shrink, re-running a recording made with a timeout).
+     * {@code schedule}'s faults, as if started in {@code cwd}.
      */
     static RunResult run(RunConfig config, GuestIo io, Path log, double timeoutSeconds, GuestRun.Observer also,
-            long checkpointInterval, FaultSchedule schedule, boolean stoppable) throws IOException {
+            long checkpointInterval, FaultSchedule schedule, Path cwd) throws IOException {
+        return run(config, io, log, timeoutSeconds, also, checkpointInterval, schedule, false, cwd);
+    }
+
+    /**
+     * {@link #run(RunConfig, GuestIo, Path, double, GuestRun.Observer, long)} injecting exactly
+     * {@code schedule}'s faults, in time slices even for a lone task when {@code stoppable}, as if
+     * started in {@code cwd} (shrink re-records a run recorded elsewhere, perhaps under a timeout).
+     */
+    static RunResult run(RunConfig config, GuestIo io, Path log, double timeoutSeconds, GuestRun.Observer also,
+            long checkpointInterval, FaultSchedule schedule, boolean stoppable, Path cwd) throws IOException {
         if (checkpointInterval < 1) {
             throw new IllegalArgumentException("--checkpoint-every " + checkpointInterval + ": expected a positive count");
         }
         config.validate();
-        try (LogWriter writer = new LogWriter(log, header(config, checkpointInterval, timeoutSeconds, stoppable || timeoutSeconds > 0))) {
+        try (LogWriter writer = new LogWriter(log, header(config, checkpointInterval, cwd, timeoutSeconds,
+                stoppable || timeoutSeconds > 0))) {
             Recorder[] recorder = {null};
             EventTap.Streams streams = new EventTap.Streams();
             GuestIo tapped = new GuestIo(streams.tapInput(io.stdin()), streams.tap(1, io.stdout()),
@@ -87,14 +97,19 @@ public final class RecordedRun {
                     recorder[0].detach();
                     also.ended(machine, result);
                 }
-            }, schedule);
+            }, schedule, cwd.resolve(config.program()));
         }
     }
 
-    /** The log's header: the configuration as RunConfig's JSON form, the checkpoint interval, the timeout if any. */
-    static String header(RunConfig config, long checkpointInterval, double timeoutSeconds, boolean stoppable) {
+    /**
+     * The log's header: the configuration as RunConfig's JSON form, the checkpoint interval, where
+     * the program was and what it held ({@link RecordedProgram}), the timeout if any and whether a
+     * lone task ran in time slices.
+     */
+    static String header(RunConfig config, long checkpointInterval, Path cwd, double timeoutSeconds, boolean stoppable) {
         JsonObject o = new JsonObject();
         o.add("config", config.toJson());
+        o.add("programFile", RecordedProgram.describe(config.program(), cwd));
         o.addProperty("checkpointEvery", checkpointInterval);
         if (timeoutSeconds > 0) o.addProperty("timeoutSeconds", timeoutSeconds);
         // A run that may be stopped from outside runs even a lone task in time slices (RunLimits): a replay must too.

@@ -51,6 +51,7 @@ public final class Replay {
      */
     public static ReplayResult replay(LogReader.RunLog log, GuestIo io) throws LogFormatException {
         RunConfig config = config(log);
+        Path file = RecordedProgram.locate(log, config.program()).resolve(config.program());
         boolean timedOut = timeout(log) > 0;
         LogReader.RunLog whole = log;
         if (timedOut && log.end() != null && log.end().status() == RunResult.EXIT_STOPPED && config.maxInstructions() == 0) {
@@ -84,7 +85,7 @@ public final class Replay {
                 replayer[0].endedEarly();
                 replayer[0].detach();
             }
-        }, schedule);
+        }, schedule, file);
         Replayer r = replayer[0];
         if (r == null) {
             Divergence d = new Divergence(1, log.records().isEmpty() ? null : log.records().getFirst(), null,

@@ -60,7 +60,8 @@ public final class Shrink {
         RunConfig config = Replay.config(recorded);
         List<Injection> all = Replay.injections(recorded.injections());
         Path dir = Files.createTempDirectory("mmemu-shrink");
-        Tester t = new Tester(config, condition, dir, progress, recorded);
+        Tester t = new Tester(config, RecordedProgram.locate(recorded, config.program()), condition, dir, progress,
+                recorded);
         try {
             Path best = t.test(all);
             if (best == null) {
@@ -132,6 +133,8 @@ public final class Shrink {
     /** Runs a subset of the faults, recorded, and judges it by the condition. */
     private static final class Tester {
         private final RunConfig config;
+        /** The directory the run starts in (where the program was found). */
+        private final Path cwd;
         private final ShrinkCondition condition;
         private final Path dir;
         private final PrintStream progress;
@@ -141,9 +144,11 @@ public final class Shrink {
 
         private final LogReader.RunLog recorded;
 
-        Tester(RunConfig config, ShrinkCondition condition, Path dir, PrintStream progress, LogReader.RunLog recorded) {
+        Tester(RunConfig config, Path cwd, ShrinkCondition condition, Path dir, PrintStream progress,
+                LogReader.RunLog recorded) {
             this.recorded = recorded;
             this.config = config;
+            this.cwd = cwd;
             this.condition = condition;
             this.dir = dir;
             this.progress = progress;
@@ -159,7 +164,7 @@ public final class Shrink {
             GuestIo io = new GuestIo(Replay.recordedInput(recorded), out, err, mmemuLog); // the recorded stdin
             FaultSchedule schedule = new FaultSchedule(faults);
             RunResult r = RecordedRun.run(config, io, log, 0, GuestRun.NONE, Recorder.DEFAULT_INTERVAL, schedule,
-                    Replay.timeSlices(recorded));
+                    Replay.timeSlices(recorded), cwd);
             boolean holds = condition.holds(r, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
             lastDetail = "status " + r.status() + (r.detail().isEmpty() ? "" : ", " + r.detail());
             if (progress != null) {

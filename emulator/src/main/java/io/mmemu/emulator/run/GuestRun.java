@@ -7,6 +7,7 @@ import io.mmemu.kernel.ExecFailure;
 import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.kernel.elf.ElfFormatException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -82,9 +83,28 @@ public final class GuestRun {
      */
     public static RunResult run(RunConfig config, GuestIo io, double timeoutSeconds, Observer observer,
             FaultSchedule replay) {
+        return run(config, io, timeoutSeconds, observer, replay, config.program());
+    }
+
+    /**
+     * Runs {@code config}'s program, read from {@code file} (a replay in another directory than the
+     * recording's: argv[0] stays the path the program was given as, so the guest sees the same
+     * stack), injecting exactly the faults of {@code replay} when not null.
+     *
+     * @param config         what to run
+     * @param io             the streams; mmemu's own lines ("killed by ...") go to its log
+     * @param timeoutSeconds wall-time limit (the cut comes between two time slices), 0 for none
+     * @param observer       what looks at the machine
+     * @param replay         the faults to inject by (point, call number), or null for the specs' own decisions
+     * @param file           where the program's file is
+     * @return how the run ended
+     * @throws IllegalArgumentException when the configuration is invalid ({@link RunConfig#validate})
+     */
+    public static RunResult run(RunConfig config, GuestIo io, double timeoutSeconds, Observer observer,
+            FaultSchedule replay, Path file) {
         config.validate();
         String name = config.program().toString();
-        if (!Files.exists(config.program())) {
+        if (!Files.exists(file)) {
             return failed(io, RunResult.EXIT_NOT_FOUND, name + ": No such file or directory");
         }
         if (config.root() != null && !Files.isDirectory(config.root())) {
@@ -95,7 +115,7 @@ public final class GuestRun {
         try (Machine machine = new Machine(config.machineOptions(io))) {
             observer.created(machine);
             try {
-                machine.exec(config.program(), config.argv(), config.env());
+                machine.exec(file, config.argv(), config.env());
             } catch (ElfFormatException e) {
                 return failed(io, RunResult.EXIT_NOT_EXECUTABLE, name + ": " + e.getMessage());
             } catch (ExecFailure e) {

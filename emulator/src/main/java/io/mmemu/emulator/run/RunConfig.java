@@ -9,6 +9,7 @@ import io.mmemu.fault.FaultSpec;
 import io.mmemu.kernel.Kernel;
 import io.mmemu.kernel.MachineOptions;
 import io.mmemu.kernel.TlbOptions;
+import io.mmemu.slub.SlabFlags;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,11 +40,12 @@ import java.util.List;
  * @param root              the directory the guest sees read-only as "/", or null
  * @param maxInstructions   stop after this many instructions over all CPUs, 0 for no limit
  * @param fail              the --fail specifications, in order
+ * @param slubDebug         the kernel's slub_debug= option (Linux's syntax, e.g. FZP or F,vm_area_struct), or null
  */
 public record RunConfig(Path program, List<String> args, List<String> env, long ramBytes, boolean aslr, long seed,
         int cpus, long quantum, String tlbPreset, boolean pcid, boolean checkTlb, boolean dropShootdowns,
         boolean precise, boolean exactTlb, boolean countInstructions, boolean verbose, Path root, long maxInstructions,
-        List<String> fail) {
+        List<String> fail, String slubDebug) {
     /** The version of {@link #toJson}'s form; {@link #fromJson} reads this one. */
     public static final int JSON_VERSION = 1;
 
@@ -63,7 +65,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public static RunConfig defaults(Path program, List<String> args) {
         return new RunConfig(program, args, List.of(), 256L << 20, true, 1, 1, 200_000, "typical", true, false, false,
-                false, false, false, false, null, 0, List.of());
+                false, false, false, false, null, 0, List.of(), null);
     }
 
     /**
@@ -85,6 +87,13 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
             throw new IllegalArgumentException("--tlb: " + e.getMessage(), e);
         }
         faultSpecs();
+        if (slubDebug != null) {
+            try {
+                SlabFlags.SlubDebug.parse(slubDebug);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--slub-debug " + slubDebug + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /**
@@ -118,7 +127,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public MachineOptions machineOptions(GuestIo io) {
         return new MachineOptions(ramBytes, aslr, seed, countInstructions, verbose, io.stdout(), io.stderr(), io.log(),
-                exactTlb, root, io.stdin(), cpus, quantum, tlbOptions());
+                exactTlb, root, io.stdin(), cpus, quantum, tlbOptions(), slubDebug);
     }
 
     /** {@return argv: the program's path as given, then the arguments} */
@@ -137,7 +146,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public RunConfig withSeed(long s) {
         return new RunConfig(program, args, env, ramBytes, aslr, s, cpus, quantum, tlbPreset, pcid, checkTlb,
-                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail);
+                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug);
     }
 
     /**
@@ -148,7 +157,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public RunConfig withFail(List<String> specs) {
         return new RunConfig(program, args, env, ramBytes, aslr, seed, cpus, quantum, tlbPreset, pcid, checkTlb,
-                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, specs);
+                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, specs, slubDebug);
     }
 
     /**
@@ -159,7 +168,43 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public RunConfig withCountInstructions(boolean on) {
         return new RunConfig(program, args, env, ramBytes, aslr, seed, cpus, quantum, tlbPreset, pcid, checkTlb,
-                dropShootdowns, precise, exactTlb, on, verbose, root, maxInstructions, fail);
+                dropShootdowns, precise, exactTlb, on, verbose, root, maxInstructions, fail, slubDebug);
+    }
+
+    /**
+     * The same run on another machine: its RAM, CPUs and time slice.
+     *
+     * @param ram the guest RAM in bytes
+     * @param n   the CPUs
+     * @param q   the time slice in instructions
+     * @return the configuration
+     */
+    public RunConfig withMachine(long ram, int n, long q) {
+        return new RunConfig(program, args, env, ram, aslr, seed, n, q, tlbPreset, pcid, checkTlb, dropShootdowns,
+                precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug);
+    }
+
+    /**
+     * The same run with ASLR on or off and the stale-translation checker on or off.
+     *
+     * @param randomise whether addresses are randomised
+     * @param check     whether the stale-translation checker runs
+     * @return the configuration
+     */
+    public RunConfig withAslrAndCheckTlb(boolean randomise, boolean check) {
+        return new RunConfig(program, args, env, ramBytes, randomise, seed, cpus, quantum, tlbPreset, pcid, check,
+                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug);
+    }
+
+    /**
+     * The same run with another slub_debug= option.
+     *
+     * @param option Linux's slub_debug= syntax, or null for none
+     * @return the configuration
+     */
+    public RunConfig withSlubDebug(String option) {
+        return new RunConfig(program, args, env, ramBytes, aslr, seed, cpus, quantum, tlbPreset, pcid, checkTlb,
+                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, option);
     }
 
     /**
@@ -187,6 +232,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
         if (root != null) a.addAll(List.of("--root", root.toString()));
         if (maxInstructions != 0) a.addAll(List.of("--max-instructions", Long.toString(maxInstructions)));
         for (String f : fail) a.addAll(List.of("--fail", f));
+        if (slubDebug != null) a.addAll(List.of("--slub-debug", slubDebug));
         for (String e : env) a.addAll(List.of("--env", e));
         return a;
     }
@@ -214,6 +260,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
         if (root != null) o.addProperty("root", root.toString());
         o.addProperty("maxInstructions", maxInstructions);
         o.add("fail", strings(fail));
+        if (slubDebug != null) o.addProperty("slubDebug", slubDebug);
         return o;
     }
 
@@ -237,7 +284,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
                     o.get("precise").getAsBoolean(), o.get("exactTlb").getAsBoolean(),
                     o.get("countInstructions").getAsBoolean(), o.get("verbose").getAsBoolean(),
                     o.has("root") ? Path.of(o.get("root").getAsString()) : null, o.get("maxInstructions").getAsLong(),
-                    list(o, "fail"));
+                    list(o, "fail"), o.has("slubDebug") ? o.get("slubDebug").getAsString() : null);
         } catch (NullPointerException | IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
             throw new JsonParseException("malformed run configuration: " + e.getMessage(), e);
         }

@@ -93,9 +93,7 @@ class RecordReplayTest {
     @Test
     void aThreadedRunOnFourCpusReplaysIdenticallyTenTimes(@TempDir Path tmp) throws Exception {
         RunConfig c = config("mt-basic");
-        c = new RunConfig(c.program(), c.args(), c.env(), c.ramBytes(), c.aslr(), 7, 4, 20_000, c.tlbPreset(), c.pcid(),
-                c.checkTlb(), c.dropShootdowns(), c.precise(), c.exactTlb(), c.countInstructions(), c.verbose(), c.root(),
-                c.maxInstructions(), c.fail());
+        c = c.withSeed(7).withMachine(c.ramBytes(), 4, 20_000);
         Path log = tmp.resolve("mt.mmlog");
         assertEquals(0, record(c, log, new ByteArrayOutputStream()).status());
         LogReader.RunLog l = LogReader.read(log);

@@ -25,9 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ShrinkTest {
     static RunConfig on4Cpus(RunConfig c) {
-        return new RunConfig(c.program(), c.args(), c.env(), c.ramBytes(), c.aslr(), c.seed(), 4, c.quantum(), c.tlbPreset(),
-                c.pcid(), c.checkTlb(), c.dropShootdowns(), c.precise(), c.exactTlb(), c.countInstructions(), c.verbose(),
-                c.root(), c.maxInstructions(), c.fail());
+        return c.withMachine(c.ramBytes(), 4, c.quantum());
     }
 
     static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());

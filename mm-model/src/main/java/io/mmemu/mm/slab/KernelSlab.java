@@ -63,6 +63,8 @@ public final class KernelSlab {
     private final KmemCache vmAreaCachep;
     private final FaultInjector faults;
     private final Failslab failslab;
+    /** fail: slub_corrupt's flipped bits. */
+    private final SlubCorruption corruption;
 
     /**
      * Builds the allocator over guest RAM and creates the caches (no slab page is taken until the
@@ -73,12 +75,12 @@ public final class KernelSlab {
      * @param frameWrites told before a frame becomes a slab (Java writes slab memory)
      */
     public KernelSlab(PhysicalMemory mem, PageAllocator allocator, FrameWriteHook frameWrites) {
-        this(mem, allocator, frameWrites, new FaultInjector(0));
+        this(mem, allocator, frameWrites, new FaultInjector(0), null);
     }
 
     /**
      * Builds the allocator over guest RAM and creates the caches, with the machine's fault
-     * injection consulted by every allocation (failslab).
+     * injection consulted by every allocation (failslab) and no slub_debug.
      *
      * @param mem         guest physical memory
      * @param allocator   the buddy allocator slabs come from
@@ -86,10 +88,27 @@ public final class KernelSlab {
      * @param faults      the machine's fault injection
      */
     public KernelSlab(PhysicalMemory mem, PageAllocator allocator, FrameWriteHook frameWrites, FaultInjector faults) {
+        this(mem, allocator, frameWrites, faults, null);
+    }
+
+    /**
+     * Builds the allocator over guest RAM with the machine's fault injection (failslab,
+     * slub_corrupt) and slub_debug= option, and creates the caches.
+     *
+     * @param mem         guest physical memory
+     * @param allocator   the buddy allocator slabs come from
+     * @param frameWrites told before a frame becomes a slab (Java writes slab memory)
+     * @param faults      the machine's fault injection
+     * @param slubDebug   slub_debug= (Linux's syntax: {@code FZPU}, {@code F,vm_area_struct}, ...), or null for none
+     * @throws IllegalArgumentException when {@code slubDebug} does not parse
+     */
+    public KernelSlab(PhysicalMemory mem, PageAllocator allocator, FrameWriteHook frameWrites, FaultInjector faults,
+            String slubDebug) {
         this.faults = faults;
         this.failslab = new Failslab(faults);
         this.pages = new PageAllocatorPageSource(allocator, mem.size(), frameWrites);
-        this.slub = new Slub(pages, new PhysicalMemoryAdapter(mem), Slub.Config.defaults(1));
+        this.slub = new Slub(pages, new PhysicalMemoryAdapter(mem), Slub.Config.defaults(1).withSlubDebug(slubDebug));
+        this.corruption = new SlubCorruption(faults, mem);
         this.cpu = slub.bind(0, 0);
         long hw = SlabFlags.SLAB_HWCACHE_ALIGN;
         pidCachep = slub.kmemCacheCreate("pid", PID_SIZE, 0, hw, null);
@@ -161,7 +180,17 @@ public final class KernelSlab {
      */
     public long alloc(KmemCache s) {
         if (faults.armed(FaultPoint.FAILSLAB) && failslab.shouldFailslab(s, Gfp.KERNEL)) return 0;
-        return s.alloc(cpu);
+        long object;
+        try {
+            object = s.alloc(cpu);
+        } catch (IndexOutOfBoundsException e) {
+            // The fast path followed a free pointer out of guest memory.
+            throw KernelOops.wildObject(s, -1);
+        }
+        if (object == 0) return 0;
+        if (!s.isObject(object)) throw KernelOops.wildObject(s, object);
+        if (corruption.armed()) corruption.afterAlloc(s, object);
+        return object;
     }
 
     /**
@@ -171,7 +200,9 @@ public final class KernelSlab {
      * @param object the object's physical address, or 0
      */
     public void free(KmemCache s, long object) {
-        if (object != 0) s.free(object, cpu);
+        if (object == 0) return;
+        s.free(object, cpu);
+        if (corruption.armed()) corruption.afterFree(s, object);
     }
 
     /** {@return the frames held by slabs} */

@@ -87,6 +87,20 @@ public final class MmEnv {
      * @param faults      the machine's fault injection
      */
     public MmEnv(Ram ram, TlbFlush tlbFlush, FrameWriteHook frameWrites, FaultInjector faults) {
+        this(ram, tlbFlush, frameWrites, faults, null);
+    }
+
+    /**
+     * The memory model of one machine over {@code ram}, with the hooks of the CPUs that run on it,
+     * the machine's fault injection and the kernel's slub_debug= option.
+     *
+     * @param ram         the guest RAM, from {@link Ram#reserve}
+     * @param tlbFlush    how the CPUs drop translations of an address space
+     * @param frameWrites told before a frame's contents change behind the guest's back
+     * @param faults      the machine's fault injection
+     * @param slubDebug   slub_debug= for the kernel's caches (Linux's syntax), or null for none
+     */
+    public MmEnv(Ram ram, TlbFlush tlbFlush, FrameWriteHook frameWrites, FaultInjector faults, String slubDebug) {
         this.faults = faults;
         this.mem = ram.mem();
         this.allocator = ram.allocator();
@@ -94,7 +108,7 @@ public final class MmEnv {
         this.zeroPfn = ram.zeroPfn();
         this.tlbFlush = tlbFlush;
         this.frameWrites = frameWrites;
-        this.kernelSlab = new KernelSlab(mem, allocator, frameWrites, faults);
+        this.kernelSlab = new KernelSlab(mem, allocator, frameWrites, faults, slubDebug);
         allocator.setFaults(faults);
     }
 

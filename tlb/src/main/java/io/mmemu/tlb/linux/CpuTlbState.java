@@ -32,6 +32,13 @@ public final class CpuTlbState {
     /** Flush IPIs sent to this CPU and not yet handled, oldest first. */
     final ArrayDeque<FlushTlbInfo> ipiQueue = new ArrayDeque<>();
     final long[] events = new long[TlbEvent.values().length];
+    /** Flush IPIs fault injection holds back (fail_ipi action=delay), oldest first, each with the kernel entry it is due at. */
+    final ArrayDeque<DelayedIpi> delayedIpis = new ArrayDeque<>();
+    /** This CPU's kernel entries so far ({@link TlbManagement#enterKernel}): what a delayed IPI waits for. */
+    long kernelEntries;
+
+    /** A flush IPI held back until this CPU's {@code due}-th kernel entry. */
+    record DelayedIpi(FlushTlbInfo info, long due) {}
 
     CpuTlbState(int cpu, CpuTlb hw, int nrAsids) {
         this.cpu = cpu;

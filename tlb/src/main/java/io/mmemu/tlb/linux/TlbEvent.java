@@ -25,6 +25,8 @@ public enum TlbEvent {
     IPI_SENT,
     /** Model: flush IPIs the fault injection dropped, counted on the initiating CPU. */
     IPI_DROPPED,
+    /** Model: flush IPIs the fault injection delayed to a later kernel entry of their target, counted on the initiating CPU. */
+    IPI_DELAYED,
     /** Model: CPUs in mm_cpumask that native_flush_tlb_multi() skipped because they were lazy and no tables were freed. */
     LAZY_CPU_SKIPPED,
     /** Model: flush_tlb_func() found a lazy CPU and switched it to init_mm instead of flushing. */

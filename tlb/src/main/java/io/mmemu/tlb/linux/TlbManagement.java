@@ -1,5 +1,6 @@
 package io.mmemu.tlb.linux;
 
+import io.mmemu.fault.FaultInjector;
 import io.mmemu.tlb.CpuTlb;
 import io.mmemu.tlb.PageSize;
 import io.mmemu.tlb.Tlb;
@@ -75,6 +76,8 @@ public final class TlbManagement {
     private IpiDelivery delivery = IpiDelivery.IMMEDIATE;
     private ShootdownFilter shootdownFilter = ShootdownFilter.NONE;
     private TlbFlushListener listener = TlbFlushListener.NONE;
+    /** The machine's fault injection (fail_ipi), or null. */
+    private FaultInjector faults;
     /** The shootdown side: native_flush_tlb_multi(), the IPI queues, flush_tlb_func(). */
     private final TlbShootdown shootdown;
 
@@ -209,6 +212,36 @@ public final class TlbManagement {
      */
     public void setShootdownFilter(ShootdownFilter filter) {
         this.shootdownFilter = filter == null ? ShootdownFilter.NONE : filter;
+    }
+
+    /**
+     * Fault injection: the machine's points, of which flush IPIs consult fail_ipi (drop or delay).
+     *
+     * @param faults the machine's fault injection, or null for none
+     */
+    public void setFaultInjector(FaultInjector faults) {
+        this.faults = faults;
+    }
+
+    /** {@return the machine's fault injection, or null} */
+    FaultInjector faults() {
+        return faults;
+    }
+
+    /**
+     * A kernel entry of {@code cpu} (a syscall, a return to user mode): flush IPIs that fail_ipi
+     * delayed and that are now due run flush_tlb_func() there. Returns how many.
+     *
+     * @param cpu the CPU entering the kernel
+     * @return how many delayed IPIs were handled
+     */
+    public int enterKernel(int cpu) {
+        CpuTlbState s = cpus[cpu];
+        if (s.delayedIpis.isEmpty()) {
+            s.kernelEntries++;
+            return 0;
+        }
+        return shootdown.enterKernel(s);
     }
 
     /**

@@ -1,5 +1,9 @@
 package io.mmemu.tlb.linux;
 
+import io.mmemu.fault.FaultAttr;
+import io.mmemu.fault.FaultInjector;
+import io.mmemu.fault.FaultPoint;
+
 /**
  * The shootdown side of Linux's x86 TLB management, arch/x86/mm/tlb.c: native_flush_tlb_multi()
  * sending flush IPIs to the CPUs in an mm's mm_cpumask, the per-CPU IPI queues, and
@@ -44,6 +48,8 @@ final class TlbShootdown {
                 initiator.count(TlbEvent.IPI_DROPPED);
                 continue;
             }
+            FaultInjector faults = tm.faults();
+            if (faults != null && faults.armed(FaultPoint.FAIL_IPI) && failIpi(faults, initiator, target, info)) continue;
             target.ipiQueue.addLast(info);
             initiator.count(TlbEvent.IPI_SENT);
         }
@@ -55,6 +61,36 @@ final class TlbShootdown {
                 if (t != initiator.cpu && !cpus[t].ipiQueue.isEmpty()) deliverIpis(cpus[t]);
             }
         }
+    }
+
+    /**
+     * fail_ipi: whether the IPI to {@code target} is lost ({@code action=drop}) or held back until
+     * the target's {@code delay}+1-th kernel entry from now ({@code action=delay}).
+     */
+    private static boolean failIpi(FaultInjector faults, CpuTlbState initiator, CpuTlbState target, FlushTlbInfo info) {
+        if (!faults.shouldFail(FaultPoint.FAIL_IPI, 0, "flush IPI from cpu " + initiator.cpu + " to cpu " + target.cpu
+                + ": " + info)) {
+            return false;
+        }
+        FaultAttr attr = faults.attr(FaultPoint.FAIL_IPI);
+        if (attr.text("action").equals("delay")) {
+            target.delayedIpis.addLast(new CpuTlbState.DelayedIpi(info, target.kernelEntries + 1 + Math.max(0, attr.number("delay"))));
+            initiator.count(TlbEvent.IPI_DELAYED);
+        } else {
+            initiator.count(TlbEvent.IPI_DROPPED);
+        }
+        return true;
+    }
+
+    /** A kernel entry of {@code s}: the delayed IPIs now due run flush_tlb_func(), oldest first; returns how many. */
+    int enterKernel(CpuTlbState s) {
+        s.kernelEntries++;
+        int n = 0;
+        for (CpuTlbState.DelayedIpi d; (d = s.delayedIpis.peekFirst()) != null && d.due() <= s.kernelEntries; n++) {
+            s.delayedIpis.pollFirst();
+            flushTlbFunc(s, d.info());
+        }
+        return n;
     }
 
     /** Handles the flush IPIs queued for {@code s}, oldest first (see {@link TlbManagement#deliverIpis}); returns how many. */
