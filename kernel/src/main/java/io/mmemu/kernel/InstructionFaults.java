@@ -90,12 +90,14 @@ final class InstructionFaults {
     void beforeRun(ArchCpu cpu) {
         refresh();
         long next = Long.MAX_VALUE;
-        boolean any = !preemptAt.isEmpty() || !bitflipAt.isEmpty();
+        boolean preempt = !preemptAt.isEmpty() && faults.armed(FaultPoint.PREEMPT);
+        boolean bitflip = !bitflipAt.isEmpty() && faults.armed(FaultPoint.BITFLIP);
+        boolean any = preempt || bitflip;
         if (any) {
             for (ArchCpu c : cpus) c.countInstructions(); // a no-op once they count
             long total = limits.instructions();
-            if (!preemptAt.isEmpty() && faults.armed(FaultPoint.PREEMPT)) next = preemptAt.next(total);
-            if (!bitflipAt.isEmpty() && faults.armed(FaultPoint.BITFLIP)) next = Math.min(next, bitflipAt.next(total));
+            if (preempt) next = preemptAt.next(total);
+            if (bitflip) next = Math.min(next, bitflipAt.next(total));
             if (next != Long.MAX_VALUE) next = cpu.instructions() + (next - total);
         }
         if (any || cpu.instructions() >= 0) cpu.stopAt(next);
