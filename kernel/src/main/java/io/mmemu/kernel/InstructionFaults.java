@@ -126,6 +126,7 @@ final class InstructionFaults {
      * count reached, a bit flipped first, then whether to preempt.
      */
     Action afterRun(ArchCpu cpu, Task task, RunOutcome o) {
+        if (preemptAt.isEmpty() && bitflipAt.isEmpty() && !schedPointPreempted) return Action.NONE;
         Action a = Action.NONE;
         long total = cpu.instructions() < 0 ? -1 : limits.instructions();
         if (total > 0 && total != handled && (preemptAt.contains(total) || bitflipAt.contains(total))) {
