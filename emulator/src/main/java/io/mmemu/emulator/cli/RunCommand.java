@@ -3,6 +3,7 @@ package io.mmemu.emulator.cli;
 import io.mmemu.emulator.Machine;
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.emulator.cpu.CpuStat;
+import io.mmemu.emulator.unicorn.Unicorn;
 import io.mmemu.fault.FaultSpec;
 import io.mmemu.kernel.ExecFailure;
 import io.mmemu.kernel.Kernel;
@@ -202,6 +203,11 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             log.println("mmemu: --tlb: " + e.getMessage());
             return 2;
+        }
+        var libraryProblem = Unicorn.libraryProblem();
+        if (libraryProblem.isPresent()) {
+            log.println("mmemu: " + libraryProblem.get());
+            return 1;
         }
         long ramBytes = (opts.ram + (2L << 20) - 1) & -(2L << 20);
         List<String> argv = new ArrayList<>();
