@@ -18,13 +18,25 @@ java_major() {
   "$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}' | cut -d. -f1
 }
 
-# Loads the settings bin/setup recorded; returns non-zero when setup has not completed.
+# Loads the settings bin/setup recorded; returns non-zero when setup has not completed, or when
+# native/*.c changed since it built the native library (bin/setup then rebuilds it).
 mmemu_load_settings() {
   [ -f "$MMEMU_STATE/settings" ] || return 1
   # shellcheck disable=SC1091
   . "$MMEMU_STATE/settings"
   [ -x "$JAVA_HOME/bin/java" ] && [ -f "$MMEMU_UNICORN_LIB" ] && [ -f "${MMEMU_NATIVE_LIB:-}" ] && command -v musl-gcc >/dev/null 2>&1 \
-    && command -v mvn >/dev/null 2>&1
+    && command -v mvn >/dev/null 2>&1 && ! mmemu_native_stale "$MMEMU_NATIVE_LIB"
+}
+
+# True when the native library $1 is missing or older than a file of native/ (bash tests only: no
+# program is started, as bin/mmemu runs this on every launch). A checkout without native/ has none.
+mmemu_native_stale() {
+  local src
+  [ -f "$1" ] || return 0
+  for src in "$MMEMU_ROOT"/native/*.c; do
+    [ "$src" -nt "$1" ] && return 0
+  done
+  return 1
 }
 
 # --- one Maven build at a time ------------------------------------------------------------

@@ -3,6 +3,7 @@ package io.mmemu.emulator;
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.emulator.cpu.CrossModifyingCode;
 import io.mmemu.emulator.cpu.WrittenFrames;
+import io.mmemu.emulator.unicorn.DeterministicClock;
 import io.mmemu.kernel.ExecFailure;
 import io.mmemu.kernel.Kernel;
 import io.mmemu.kernel.MachineOptions;
@@ -47,6 +48,8 @@ public final class Machine implements AutoCloseable {
      * @param options the memory, CPUs, TLBs and the rest of the machine's setup
      */
     public Machine(MachineOptions options) {
+        // libunicorn's clock, which sizes each engine's TLB, starts afresh for every machine.
+        DeterministicClock.reset();
         UnicornCpus factory = new UnicornCpus(options);
         this.kernel = new Kernel(options, factory);
         this.cpus = factory.cpus;
@@ -157,6 +160,8 @@ public final class Machine implements AutoCloseable {
      * @return how the run ended
      */
     public RunOutcome run() {
+        // Again here: the thread that runs the machine need not be the one that built it.
+        DeterministicClock.reset();
         return kernel.run();
     }
 

@@ -90,12 +90,14 @@ final class InstructionFaults {
     void beforeRun(ArchCpu cpu) {
         refresh();
         long next = Long.MAX_VALUE;
-        boolean any = !preemptAt.isEmpty() || !bitflipAt.isEmpty();
+        boolean preempt = !preemptAt.isEmpty() && faults.armed(FaultPoint.PREEMPT);
+        boolean bitflip = !bitflipAt.isEmpty() && faults.armed(FaultPoint.BITFLIP);
+        boolean any = preempt || bitflip;
         if (any) {
             for (ArchCpu c : cpus) c.countInstructions(); // a no-op once they count
             long total = limits.instructions();
-            if (!preemptAt.isEmpty() && faults.armed(FaultPoint.PREEMPT)) next = preemptAt.next(total);
-            if (!bitflipAt.isEmpty() && faults.armed(FaultPoint.BITFLIP)) next = Math.min(next, bitflipAt.next(total));
+            if (preempt) next = preemptAt.next(total);
+            if (bitflip) next = Math.min(next, bitflipAt.next(total));
             if (next != Long.MAX_VALUE) next = cpu.instructions() + (next - total);
         }
         if (any || cpu.instructions() >= 0) cpu.stopAt(next);
@@ -124,6 +126,7 @@ final class InstructionFaults {
      * count reached, a bit flipped first, then whether to preempt.
      */
     Action afterRun(ArchCpu cpu, Task task, RunOutcome o) {
+        if (preemptAt.isEmpty() && bitflipAt.isEmpty() && !schedPointPreempted) return Action.NONE;
         Action a = Action.NONE;
         long total = cpu.instructions() < 0 ? -1 : limits.instructions();
         if (total > 0 && total != handled && (preemptAt.contains(total) || bitflipAt.contains(total))) {

@@ -20,7 +20,9 @@ import java.io.PrintStream;
  * <h2>Run queues</h2>
  * A task joins a CPU's run queue when it is created (the CPU with the fewest live tasks, the
  * lowest-numbered on a tie) and stays there: there is no load balancing, so a task's registers
- * live in its own CPU's engine. Each CPU takes its tasks round robin in tid order.
+ * live in its own CPU's engine. Each CPU takes its tasks round robin in tid order. Only fault
+ * injection moves a task ({@link InstructionFaults}: preempt with migrate=Y), its registers and FPU
+ * state carried over as values, as a new thread's first ones are.
  *
  * <h2>Time slices</h2>
  * A task alone in the machine runs without a limit (counting instructions costs time); once a

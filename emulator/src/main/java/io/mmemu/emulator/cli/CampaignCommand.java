@@ -85,6 +85,7 @@ public final class CampaignCommand implements Callable<Integer> {
             err.println("mmemu campaign: --seeds A..B, --out DIR and PROGRAM are required (mmemu campaign --help)");
             return 2;
         }
+        if (RunCommand.libraryMissing(err)) return 1;
         CampaignPlan plan;
         RunConfig base;
         try {

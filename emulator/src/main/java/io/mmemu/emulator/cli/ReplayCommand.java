@@ -47,6 +47,7 @@ public final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (list) return list(file, System.out, System.err);
+        if (RunCommand.libraryMissing(System.err)) return 1;
         return replay(file, times, quiet, System.err);
     }
 

@@ -8,6 +8,7 @@ import io.mmemu.emulator.run.GuestIo;
 import io.mmemu.emulator.run.GuestRun;
 import io.mmemu.emulator.run.RunConfig;
 import io.mmemu.emulator.run.RunResult;
+import io.mmemu.emulator.unicorn.Unicorn;
 import io.mmemu.mm.proc.Pmap;
 import io.mmemu.mm.proc.Vmstat;
 import io.mmemu.mm.proc.Vtop;
@@ -98,6 +99,7 @@ public final class RunCommand implements Callable<Integer> {
             log.println("mmemu: --timeout " + opts.timeout + ": expected a positive number of seconds");
             return 2;
         }
+        if (libraryMissing(log)) return 1;
         try {
             if (opts.record != null) {
                 return RecordedRun.run(config, GuestIo.standard(log), opts.record, opts.timeout, opts.views(config, log),
@@ -115,6 +117,16 @@ public final class RunCommand implements Callable<Integer> {
             log.println("mmemu: --record " + opts.record + ": " + e.getMessage());
             return 2;
         }
+    }
+
+    /**
+     * Whether Unicorn or mmemu's native library is missing or outdated, said in one line with the
+     * fix (bin/setup), for every command that runs guests.
+     */
+    static boolean libraryMissing(PrintStream log) {
+        var problem = Unicorn.libraryProblem();
+        problem.ifPresent(p -> log.println("mmemu: " + p));
+        return problem.isPresent();
     }
 
     /** What this command shows of a run: --pmap and --vtop before exit_mmap, the rest at the end. */

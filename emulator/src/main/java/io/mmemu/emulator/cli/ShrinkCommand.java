@@ -41,6 +41,7 @@ public final class ShrinkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (RunCommand.libraryMissing(System.err)) return 1;
         return shrink(file, until, out, verbose, System.out, System.err);
     }
 

@@ -111,6 +111,24 @@ public final class Unicorn implements AutoCloseable {
         }
     }
 
+    /**
+     * {@return what keeps engines from being opened, in one line ending with the fix: libunicorn
+     * missing or older than 2.1, mmemu's native library missing or built from older sources; empty
+     * when nothing does}
+     */
+    public static java.util.Optional<String> libraryProblem() {
+        java.util.Optional<String> nativeProblem = NativeLibrary.problem();
+        if (nativeProblem.isPresent()) return nativeProblem;
+        try {
+            checkVersion();
+        } catch (LinkageError | IllegalStateException e) {
+            Throwable t = e;
+            while (t.getCause() != null && !(t instanceof UnsatisfiedLinkError)) t = t.getCause();
+            return java.util.Optional.of(String.valueOf(t.getMessage()));
+        }
+        return java.util.Optional.empty();
+    }
+
     /** uc_strerror(): the library's text for an error code. */
     public static String strerror(int error) {
         try {

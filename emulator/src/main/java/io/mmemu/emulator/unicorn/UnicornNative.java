@@ -96,6 +96,11 @@ final class UnicornNative {
     static final MethodHandle UC_CONTEXT_RESTORE = fn("uc_context_restore", L2);
     static final MethodHandle UC_CONTEXT_FREE = fn("uc_context_free", L1);
 
+    static {
+        // Before any engine exists: libunicorn's host-clock reads go to the virtual clock.
+        DeterministicClock.install(LOOKUP.find("uc_open").orElseThrow());
+    }
+
     /**
      * Upcall shapes, in the same form: every argument and the result a long. A C int argument is
      * the low half of its long (the upper half is undefined, so the callee casts it to int); a

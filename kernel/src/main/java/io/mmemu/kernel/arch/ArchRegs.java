@@ -38,7 +38,8 @@ public interface ArchRegs {
     /**
      * A new context holding every register of the CPU now: what a task leaves behind when it is
      * switched out (context_switch(): its pt_regs, thread_struct and fpu together). Close it when
-     * the task is gone. A context belongs to the CPU it came from (a task never leaves its CPU).
+     * the task is gone. A context belongs to the CPU it came from (a task that moves to another CPU,
+     * which only fault injection does, carries its registers over as values instead).
      *
      * @return the saved context, owned by the caller
      */

@@ -319,6 +319,43 @@ class LinuxTlbScenarioTest {
     }
 
     @Test
+    void failIpiDelayKeepsTheTargetStaleUntilItsKernelEntryAfterTheDelay() {
+        Smp m = machine(2, true);
+        io.mmemu.fault.FaultInjector faults = new io.mmemu.fault.FaultInjector(1);
+        io.mmemu.fault.FaultSpec.parse("fail_ipi:action=delay,delay=1,verbose=0").applyTo(faults);
+        m.tlb.setFaultInjector(faults);
+        Smp.Process p = m.spawn(8);
+        m.run(0, p);
+        m.run(1, p);
+        m.write(1, p.page(3));
+        m.munmap(0, p, p.page(3), 1);
+        assertEquals(1, m.tlb.cpu(0).event(TlbEvent.IPI_DELAYED), m::dump);
+        assertEquals(1, faults.injected().size());
+        assertFalse(m.check("munmap, IPI delayed").isEmpty(), m::dump);
+        assertEquals(0, m.tlb.enterKernel(1), "delay=1: not at the first kernel entry");
+        assertFalse(m.check("munmap, one kernel entry later").isEmpty(), m::dump);
+        assertEquals(1, m.tlb.enterKernel(1), "the second kernel entry handles it");
+        assertClean("munmap, delayed IPI handled");
+    }
+
+    @Test
+    void failIpiDropIsWhatSetDropShootdownsDoes() {
+        Smp m = machine(2, true);
+        io.mmemu.fault.FaultInjector faults = new io.mmemu.fault.FaultInjector(1);
+        io.mmemu.fault.FaultSpec.parse("fail_ipi:verbose=0").applyTo(faults);
+        m.tlb.setFaultInjector(faults);
+        Smp.Process p = m.spawn(8);
+        m.run(0, p);
+        m.run(1, p);
+        m.write(1, p.page(3));
+        m.munmap(0, p, p.page(3), 1);
+        assertEquals(1, m.tlb.cpu(0).event(TlbEvent.IPI_DROPPED), m::dump);
+        assertFalse(m.check("munmap").isEmpty(), m::dump);
+        assertEquals(0, m.tlb.enterKernel(1), "a dropped IPI never comes");
+        assertFalse(m.check("munmap, later").isEmpty(), m::dump);
+    }
+
+    @Test
     void aDroppedShootdownToALazyCpuLeavesItsPagingStructureCachePointingAtAFreedTable() {
         Smp m = machine(2, true);
         Smp.Process p = m.spawn(8);

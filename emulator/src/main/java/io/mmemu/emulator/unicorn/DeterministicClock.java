@@ -1,0 +1,99 @@
+package io.mmemu.emulator.unicorn;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * The virtual clock libunicorn reads instead of the host's (native/mmemu_clock.c). QEMU resizes
+ * each engine's softmmu TLB at a flush from what it saw over 100 ms of host time
+ * (tlb_mmu_resize_locked() in accel/tcg/cputlb.c), so the misses that reach the TLB fill hook,
+ * and every TLB figure of {@code --stats}, depended on the host's speed and load; RDTSC read the
+ * host's TSC. Once installed, libunicorn's gettimeofday, clock_gettime and cpu_get_tsc advance by
+ * a fixed step per reading, on a clock of the calling host thread.
+ *
+ * <p>A machine is driven by one thread at a time, which {@link #reset}s the clock when the machine
+ * is built and when it starts running, so its readings are the same in every run whatever other
+ * threads do. Without mmemu's native library (a project that uses the testkit outside this
+ * checkout) libunicorn keeps the host clock: runs are correct, only their TLB counts vary.
+ */
+public final class DeterministicClock {
+    private DeterministicClock() {}
+
+    private static final MethodHandle RESET;
+    private static final MethodHandle READINGS;
+    /** Which of libunicorn's entries point at the virtual clock: the bits of mmemu_clock_install. */
+    private static int patched;
+
+    static {
+        if (NativeLibrary.loaded()) {
+            Linker linker = Linker.nativeLinker();
+            RESET = linker.downcallHandle(NativeLibrary.symbol("mmemu_clock_reset"), FunctionDescriptor.ofVoid());
+            READINGS = linker.downcallHandle(NativeLibrary.symbol("mmemu_clock_readings"),
+                    FunctionDescriptor.of(JAVA_LONG));
+        } else {
+            RESET = null;
+            READINGS = null;
+        }
+    }
+
+    /** The bit of mmemu_clock_install's result for gettimeofday, which the TLB resizing reads. */
+    static final int GETTIMEOFDAY = 1;
+
+    /**
+     * Points libunicorn's clock at the virtual one; called once, when libunicorn is loaded and
+     * before any engine is opened.
+     *
+     * @param insideUnicorn the address of a function of libunicorn (which library to patch)
+     * @throws UnsatisfiedLinkError when mmemu's native library is out of date, or libunicorn
+     *                              does not read gettimeofday through its GOT as Unicorn 2.1 does
+     */
+    static void install(MemorySegment insideUnicorn) {
+        if (!NativeLibrary.loaded()) return;
+        MethodHandle install = Linker.nativeLinker().downcallHandle(NativeLibrary.symbol("mmemu_clock_install"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+        int bits;
+        try {
+            bits = (int) install.invokeExact(insideUnicorn.address());
+        } catch (Throwable t) {
+            throw new IllegalStateException("mmemu_clock_install", t);
+        }
+        if (bits < 0 || (bits & GETTIMEOFDAY) == 0) {
+            throw new UnsatisfiedLinkError("cannot give libunicorn a deterministic clock (mmemu_clock_install: " + bits
+                    + "): its gettimeofday is not an imported symbol");
+        }
+        patched = bits;
+    }
+
+    /** {@return whether libunicorn reads the virtual clock} */
+    public static boolean installed() {
+        return patched != 0;
+    }
+
+    /**
+     * mmemu_clock_reset(): starts the calling thread's clock afresh, so the readings that follow
+     * are those of a new process. A machine calls it when it is built and when it starts to run.
+     */
+    public static void reset() {
+        if (RESET == null) return;
+        try {
+            RESET.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException("mmemu_clock_reset", t);
+        }
+    }
+
+    /** {@return how often libunicorn read the clock on this thread since its last reset (0 without the shim)} */
+    public static long readings() {
+        if (READINGS == null) return 0;
+        try {
+            return (long) READINGS.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException("mmemu_clock_readings", t);
+        }
+    }
+}
