@@ -163,7 +163,9 @@ final class Scheduler {
                 if (o.switched()) {
                     boolean preempted = o.preempted() || injected == InstructionFaults.Action.PREEMPT;
                     if (events != null) {
-                        events.schedule(i, t.pid(), injected != InstructionFaults.Action.NONE ? RunEvents.SCHED_PREEMPT
+                        boolean forced = injected == InstructionFaults.Action.PREEMPT
+                                || injected == InstructionFaults.Action.MIGRATE;
+                        events.schedule(i, t.pid(), forced ? RunEvents.SCHED_PREEMPT
                                 : preempted ? RunEvents.SCHED_TICK : RunEvents.SCHED_YIELD);
                     }
                     next.preempted = preempted;
