@@ -39,10 +39,9 @@ class DeterminismTest {
     }
 
     /**
-     * Per-CPU instruction and syscall counts and the machine's fault count of a run on {@code cpus}
-     * CPUs. Not the fill counts: Unicorn sizes its own TLB by host time (a resize window of 100 ms
-     * of wall time), so how often it misses depends on the host's load; on a loaded machine two
-     * runs differed only there (cpu2: 271 and 253 fills), also before the limits were added.
+     * Per-CPU instruction, syscall and TLB fill counts and the machine's fault count of a run on
+     * {@code cpus} CPUs. The fill counts too: Unicorn sizes its own TLB over windows of its clock,
+     * which is virtual (DeterministicClock), not the host's.
      */
     static String smpFingerprint(String program, int cpus) throws Exception {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
@@ -54,7 +53,8 @@ class DeterminismTest {
             StringBuilder sb = new StringBuilder();
             for (io.mmemu.emulator.cpu.Cpu c : m.cpus()) {
                 sb.append("cpu").append(c.id()).append(' ').append(c.instructions()).append(' ')
-                        .append(c.stats().get(io.mmemu.emulator.cpu.CpuStat.SYSCALLS)).append('\n');
+                        .append(c.stats().get(io.mmemu.emulator.cpu.CpuStat.SYSCALLS)).append(' ')
+                        .append(c.stats().get(io.mmemu.emulator.cpu.CpuStat.TLB_FILLS)).append('\n');
             }
             return sb.append("pgfault ").append(m.env().event(io.mmemu.mm.vma.VmEvent.PGFAULT)).append('\n')
                     .append(sink.toString(java.nio.charset.StandardCharsets.UTF_8)).toString();

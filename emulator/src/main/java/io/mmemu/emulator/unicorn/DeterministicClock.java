@@ -69,8 +69,9 @@ public final class DeterministicClock {
         patched = bits;
     }
 
-    /** {@return whether libunicorn reads the virtual clock} */
+    /** {@return whether libunicorn reads the virtual clock (loading libunicorn first if need be)} */
     public static boolean installed() {
+        UnicornNative.load();
         return patched != 0;
     }
 

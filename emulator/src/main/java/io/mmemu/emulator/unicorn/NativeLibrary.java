@@ -38,6 +38,7 @@ public final class NativeLibrary {
      */
     public static Optional<String> problem() {
         if (PATH == null) return Optional.of("libmmemu_native.so not found (it is built by bin/setup): run bin/setup");
+        if (!Files.isRegularFile(PATH)) return Optional.of(PATH + " not found (it is built by bin/setup): run bin/setup");
         if (LOOKUP == null) return Optional.of("cannot load " + PATH + ": run bin/setup");
         for (String s : SYMBOLS) {
             if (LOOKUP.find(s).isEmpty()) {

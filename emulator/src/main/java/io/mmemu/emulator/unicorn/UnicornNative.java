@@ -115,6 +115,9 @@ final class UnicornNative {
     static final FunctionDescriptor MEM_CB =
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
 
+    /** Loads libunicorn, if this class has not yet (its static initialiser does). */
+    static void load() {}
+
     private static MethodHandle fn(String name, FunctionDescriptor fd, Linker.Option... options) {
         MemorySegment symbol = LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError(
                 "libunicorn at " + (LIBRARY_PATH != null ? LIBRARY_PATH : "libunicorn.so.2") + " has no symbol " + name
