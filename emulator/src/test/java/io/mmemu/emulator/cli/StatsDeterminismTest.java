@@ -132,7 +132,8 @@ class StatsDeterminismTest {
         RunCommand opts = new RunCommand();
         new CommandLine(opts).setStopAtPositional(true).parseArgs(args.toArray(String[]::new));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        RunCommand.runProgram(opts.program, opts.args, opts, new PrintStream(log, true, StandardCharsets.UTF_8));
+        RunCommand.runProgram(opts.run.config(opts.program, opts.args), opts,
+                new PrintStream(log, true, StandardCharsets.UTF_8));
         return figures(log.toString(StandardCharsets.UTF_8));
     }
 
