@@ -20,7 +20,10 @@ import java.util.Optional;
 public final class NativeLibrary {
     private NativeLibrary() {}
 
-    /** Every symbol the current sources define; a library without one of them is out of date. */
+    /**
+     * Every symbol the current sources define; a library without one of them is out of date. A
+     * function added to native/*.c and used from Java goes here too.
+     */
     static final List<String> SYMBOLS = List.of("mmemu_count_insn", "mmemu_clock_install", "mmemu_clock_reset",
             "mmemu_clock_readings");
 

@@ -9,6 +9,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.util.Optional;
 
 /**
  * One Unicorn engine: an emulated x86-64 CPU. The typed facade over {@link UnicornNative}.
@@ -116,17 +117,17 @@ public final class Unicorn implements AutoCloseable {
      * missing or older than 2.1, mmemu's native library missing or built from older sources; empty
      * when nothing does}
      */
-    public static java.util.Optional<String> libraryProblem() {
-        java.util.Optional<String> nativeProblem = NativeLibrary.problem();
+    public static Optional<String> libraryProblem() {
+        Optional<String> nativeProblem = NativeLibrary.problem();
         if (nativeProblem.isPresent()) return nativeProblem;
         try {
             checkVersion();
         } catch (LinkageError | IllegalStateException e) {
             Throwable t = e;
             while (t.getCause() != null && !(t instanceof UnsatisfiedLinkError)) t = t.getCause();
-            return java.util.Optional.of(String.valueOf(t.getMessage()));
+            return Optional.of(String.valueOf(t.getMessage()));
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /** uc_strerror(): the library's text for an error code. */
