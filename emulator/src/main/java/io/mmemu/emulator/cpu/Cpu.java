@@ -457,7 +457,11 @@ public final class Cpu implements ArchCpu {
             }
             if (pendingSignal != null) {
                 FaultResult.Signal s = withPreciseAddress(pendingSignal, stopIp);
-                if (s.addr() == -1) s = new FaultResult.Signal(s.signo(), s.code(), stopIp, s.errorCode(), s.pkey(), s.why());
+                // -1 is the invalid-opcode hook's "si_addr is RIP"; for a page fault it is the last
+                // byte of the address space, a real address (a store to MAP_FAILED).
+                if (s.addr() == -1 && s.signo() == Signo.SIGILL) {
+                    s = new FaultResult.Signal(s.signo(), s.code(), stopIp, s.errorCode(), s.pkey(), s.why());
+                }
                 lastFault = s;
                 syscalls.forceSigFault(task, s, trapno, stopIp);
             } else if (err == UnicornException.UC_ERR_INSN_INVALID) {
