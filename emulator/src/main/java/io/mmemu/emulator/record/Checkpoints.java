@@ -130,13 +130,8 @@ final class Checkpoints {
         long n = frames.nrPages();
         long[] out = new long[(int) ((n + REFCOUNT_GROUP - 1) / REFCOUNT_GROUP)];
         for (int g = 0; g < out.length; g++) {
-            long h = g;
             long end = Math.min(n, (long) (g + 1) * REFCOUNT_GROUP);
-            for (long pfn = (long) g * REFCOUNT_GROUP; pfn < end; pfn++) {
-                h = h * 31 + frames.pageRefCount(pfn);
-                h = h * 31 + frames.pageMapcount(pfn);
-            }
-            out[g] = Hashes.mix(h);
+            out[g] = Hashes.mix(frames.countsDigest((long) g * REFCOUNT_GROUP, end) + g);
         }
         return out;
     }

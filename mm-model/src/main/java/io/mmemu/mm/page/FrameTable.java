@@ -142,6 +142,40 @@ public final class FrameTable {
     }
 
     /**
+     * A digest of the reference and map counts of frames {@code from} to {@code to - 1}: the sum,
+     * over the frames that are not free and have a count, of a hash of (pfn, page_ref_count(),
+     * mapcount). What a recorded run's checkpoints compare; it covers all of RAM at every
+     * checkpoint, so it is one pass over the arrays in which a frame with nothing to count costs a
+     * test (most of a large RAM is free).
+     *
+     * @param from the first frame
+     * @param to   the frame after the last
+     * @return the digest, 0 when every frame is free or unused
+     */
+    public long countsDigest(long from, long to) {
+        if (from < 0 || to > nrPages || from > to) {
+            throw new IllegalArgumentException("frames " + from + ".." + to + " outside 0.." + nrPages);
+        }
+        long h = 0;
+        for (int i = (int) from; i < to; ) {
+            int c = i >>> CHUNK_SHIFT;
+            int[] refs = refcount[c];
+            int[] maps = mapcount[c];
+            short[] fl = flags[c];
+            int end = (int) Math.min(to, (long) (c + 1) << CHUNK_SHIFT);
+            for (int k = i & CHUNK_MASK; i < end; i++, k++) {
+                int r = refs[k];
+                int m = maps[k];
+                if ((r | m) == 0 || (fl[k] & BUDDY) != 0) continue;
+                long x = ((long) i * 0x9e37_79b9_7f4a_7c15L) ^ (((long) r << 32) | (m & 0xffff_ffffL));
+                x *= 0xbf58_476d_1ce4_e5b9L;
+                h += x ^ (x >>> 31);
+            }
+        }
+        return h;
+    }
+
+    /**
      * Models get_page(), include/linux/mm.h: takes a reference on a frame that already holds one.
      *
      * @param pfn a frame number

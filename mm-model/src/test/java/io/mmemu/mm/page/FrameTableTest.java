@@ -1,6 +1,7 @@
 package io.mmemu.mm.page;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,6 +55,25 @@ class FrameTableTest {
         var e = assertThrows(IllegalStateException.class, () -> f.decMapcount(p));
         assertEquals("unmapping pfn 0x4 which is not mapped (mapcount 0; _mapcount would drop below -1)",
                 e.getMessage());
+    }
+
+    /** The digest a recorded run's checkpoints compare: free blocks' list links do not count, every count does. */
+    @Test
+    void countsDigestFollowsEveryCountAndIgnoresFreeLists() {
+        PageAllocator a = allocator();
+        FrameTable f = a.frames();
+        long empty = f.countsDigest(0, 64);
+        assertEquals(f.countsDigest(0, 64), empty, "the same state, the same digest");
+        long p = a.allocPages(0);
+        long one = f.countsDigest(0, 64);
+        assertNotEquals(empty, one, "an allocated frame counts");
+        f.getPage(p);
+        long two = f.countsDigest(0, 64);
+        assertNotEquals(one, two, "its reference count counts");
+        f.incMapcount(p);
+        assertNotEquals(two, f.countsDigest(0, 64), "its map count counts");
+        assertEquals(f.countsDigest(0, p) + f.countsDigest(p, 64), f.countsDigest(0, 64), "ranges add up");
+        assertThrows(IllegalArgumentException.class, () -> f.countsDigest(0, 65));
     }
 
     @Test
