@@ -68,8 +68,8 @@ final class TlbShootdown {
      * the target's {@code delay}+1-th kernel entry from now ({@code action=delay}).
      */
     private static boolean failIpi(FaultInjector faults, CpuTlbState initiator, CpuTlbState target, FlushTlbInfo info) {
-        if (!faults.shouldFail(FaultPoint.FAIL_IPI, 0, "flush IPI from cpu " + initiator.cpu + " to cpu " + target.cpu
-                + ": " + info)) {
+        if (!faults.shouldFail(FaultPoint.FAIL_IPI, 0, "flush IPI cpu " + initiator.cpu + " -> cpu " + target.cpu
+                + ", " + info.mm().label() + " new_tlb_gen " + info.newTlbGen())) {
             return false;
         }
         FaultAttr attr = faults.attr(FaultPoint.FAIL_IPI);
