@@ -68,6 +68,12 @@ public final class CampaignCommand implements Callable<Integer> {
             description = "The exit status of a run that did not fail (default: ${DEFAULT-VALUE}).")
     int expectStatus;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "0", description = "Stop each seed's run "
+            + "after SECONDS of wall time (outcome stopped, status 124), so that a seed whose program never ends "
+            + "does not stop the campaign; 0 (the default) for no limit. Also --max-instructions N, which stops at the "
+            + "same instruction every time.")
+    double timeout;
+
     @Parameters(index = "0", paramLabel = "PROGRAM", arity = "0..1", description = "A static x86-64 ELF executable.")
     Path program;
 
@@ -85,6 +91,10 @@ public final class CampaignCommand implements Callable<Integer> {
             err.println("mmemu campaign: --seeds A..B, --out DIR and PROGRAM are required (mmemu campaign --help)");
             return 2;
         }
+        if (!(timeout >= 0) || Double.isInfinite(timeout)) {
+            err.println("mmemu campaign: --timeout " + timeout + ": expected a positive number of seconds");
+            return 2;
+        }
         if (RunCommand.libraryMissing(err)) return 1;
         CampaignPlan plan;
         RunConfig base;
@@ -93,13 +103,13 @@ public final class CampaignCommand implements Callable<Integer> {
             base.validate();
             SeedRange range = SeedRange.parse(seeds);
             Shard s = shard != null ? Shard.parse(shard) : Shard.fromEnvironment(System.getenv(), shards);
-            plan = new CampaignPlan(program.toString(), args, planOptions(base, expectStatus), range, s);
+            plan = new CampaignPlan(program.toString(), args, planOptions(base, expectStatus, timeout), range, s);
         } catch (IllegalArgumentException e) {
             err.println("mmemu campaign: " + e.getMessage());
             return 2;
         }
         try {
-            List<SeedOutcome> results = Campaign.run(plan, runner(base, expectStatus), out,
+            List<SeedOutcome> results = Campaign.run(plan, runner(base, expectStatus, timeout), out,
                     new ProgressBar(err, System.console() != null));
             CampaignSummary summary = new CampaignSummary(results);
             err.print(summary.text(plan.shard().size(plan.seeds()) - results.size()));
@@ -113,13 +123,14 @@ public final class CampaignCommand implements Callable<Integer> {
         }
     }
 
-    /** The options of the plan: the configuration's without the seed (which each run sets), and what counts as OK. */
-    private static List<String> planOptions(RunConfig c, int expectStatus) {
+    /** The options of the plan: the configuration's without the seed (which each run sets), what counts as OK, the timeout. */
+    private static List<String> planOptions(RunConfig c, int expectStatus, double timeout) {
         List<String> a = new ArrayList<>(c.toArguments());
         int i = a.indexOf("--seed");
         a.remove(i + 1);
         a.remove(i);
         if (expectStatus != 0) a.addAll(List.of("--expect-status", Integer.toString(expectStatus)));
+        if (timeout != 0) a.addAll(List.of("--timeout", Double.toString(timeout)));
         return a;
     }
 
@@ -131,16 +142,17 @@ public final class CampaignCommand implements Callable<Integer> {
      *
      * @param base         the campaign's run
      * @param expectStatus the exit status of a run that did not fail
+     * @param timeout      each run's wall-time limit in seconds, 0 for none
      * @return the runner
      */
-    static SeedRunner runner(RunConfig base, int expectStatus) {
+    static SeedRunner runner(RunConfig base, int expectStatus, double timeout) {
         return (seed, recordTo) -> {
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             GuestIo io = new GuestIo(new ByteArrayInputStream(new byte[0]), OutputStream.nullOutputStream(),
                     OutputStream.nullOutputStream(), new PrintStream(log, true, StandardCharsets.UTF_8));
             RunResult r;
             try {
-                r = RecordedRun.run(base.withSeed(seed), io, recordTo);
+                r = RecordedRun.run(base.withSeed(seed), io, recordTo, timeout);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -156,7 +168,7 @@ public final class CampaignCommand implements Callable<Integer> {
         else if (r.killed()) o = Outcome.SIGNAL;
         else if (r.status() != expectStatus) o = Outcome.EXIT;
         else o = Outcome.OK;
-        return new SeedOutcome(seed, o, r.status(), r.killed() ? SignalNames.name(r.signal()) : null,
+        return new SeedOutcome(seed, o, r.status(), o == Outcome.SIGNAL ? SignalNames.name(r.signal()) : null,
                 r.staleTranslations(), r.slubProblems(), r.injections().size(), r.wallNanos() / 1e6, detail, null);
     }
 

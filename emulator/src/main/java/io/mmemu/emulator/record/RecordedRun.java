@@ -29,7 +29,24 @@ public final class RecordedRun {
      * @throws IllegalArgumentException when the configuration is invalid
      */
     public static RunResult run(RunConfig config, GuestIo io, Path log) throws IOException {
-        return run(config, io, log, 0, GuestRun.NONE, Recorder.DEFAULT_INTERVAL);
+        return run(config, io, log, 0);
+    }
+
+    /**
+     * Runs {@code config} and records it to {@code log}, stopped after {@code timeoutSeconds} of
+     * wall time (a campaign's seeds: a seed whose program never ends costs that much, not the
+     * campaign).
+     *
+     * @param config         what to run
+     * @param io             the streams
+     * @param log            the log to write (created or truncated)
+     * @param timeoutSeconds wall-time limit, 0 for none (a run cut by it replays only up to the cut)
+     * @return how the run ended
+     * @throws IOException when the log cannot be written
+     * @throws IllegalArgumentException when the configuration is invalid
+     */
+    public static RunResult run(RunConfig config, GuestIo io, Path log, double timeoutSeconds) throws IOException {
+        return run(config, io, log, timeoutSeconds, GuestRun.NONE, Recorder.DEFAULT_INTERVAL);
     }
 
     /**

@@ -64,6 +64,20 @@ class CampaignCommandTest {
         assertEquals("exit 7", o.signature());
     }
 
+    /** A seed whose program would run for seconds (rlimit-cpu spins until RLIMIT_CPU kills it) is cut by --timeout. */
+    @Test
+    void aSeedThatRunsTooLongIsStoppedAndTheCampaignGoesOn(@TempDir Path tmp) throws IOException {
+        Path dir = tmp.resolve("c");
+        assertEquals(CampaignCommand.EXIT_FAILING, Main.execute("campaign", "--seeds", "1..2", "--timeout", "0.2",
+                "--out", dir.toString(), bin("rlimit-cpu")));
+        for (SeedOutcome o : Campaign.readResults(dir).values()) {
+            assertEquals(Outcome.STOPPED, o.outcome(), o.toJson());
+            assertEquals(124, o.status());
+            assertEquals(null, o.signal(), "a stopped run has no fatal signal of its own");
+            assertTrue(o.detail().contains("timed out after 0.2 s"), o.detail());
+        }
+    }
+
     @Test
     void badOptionsAreOneLineAndStatus2(@TempDir Path tmp) {
         assertEquals(2, Main.execute("campaign", "--seeds", "9..1", "--out", tmp.toString(), bin("hello")));
@@ -71,6 +85,7 @@ class CampaignCommandTest {
         assertEquals(2, Main.execute("campaign", "--seeds", "1..2", "--fail", "nosuchpoint", "--out", tmp.toString(),
                 bin("hello")));
         assertEquals(2, Main.execute("campaign", "merge", tmp.resolve("none").toString()));
+        assertEquals(2, Main.execute("campaign", "--seeds", "1", "--timeout", "-1", "--out", tmp.toString(), bin("hello")));
     }
 
     /** The command line of the docs' Slurm array script parses, and each array task gets its own slice. */
