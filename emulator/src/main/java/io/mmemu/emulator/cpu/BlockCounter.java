@@ -47,10 +47,12 @@ final class BlockCounter {
 
     private final Unicorn uc;
     private final GuestCode code;
+    /** Stops the engine from inside its hook, as a hook's request (see {@link #miss}). */
+    private final Runnable stop;
     private final MemorySegment state;
     private Unicorn.HookHandle hook;
     private boolean perInstruction;
-    /** Blocks or instructions the decoder could not walk exactly (0 in every run the tests know). */
+    /** Blocks the decoder could not walk exactly to their end (none in any program the tests run). */
     private long decodeFailures;
 
     /** Guest code by virtual address, remembering the last page's translation until {@link #forget}. */
@@ -59,8 +61,9 @@ final class BlockCounter {
         void forget();
     }
 
-    private BlockCounter(Unicorn uc, GuestCode code, Arena arena) {
+    private BlockCounter(Unicorn uc, GuestCode code, Runnable stop, Arena arena) {
         this.uc = uc;
+        this.stop = stop;
         this.code = code;
         this.state = arena.allocate(CACHE + (long) CACHE_ENTRIES * ENTRY, 8);
         state.fill((byte) 0);
@@ -82,10 +85,11 @@ final class BlockCounter {
      *
      * @param uc   the engine
      * @param code the guest's code bytes, as the current page tables map them
+     * @param stop stops the engine from inside a hook, as a hook's request
      * @return the counter
      */
-    static BlockCounter attach(Unicorn uc, GuestCode code) {
-        BlockCounter c = new BlockCounter(uc, code, Arena.ofAuto());
+    static BlockCounter attach(Unicorn uc, GuestCode code, Runnable stop) {
+        BlockCounter c = new BlockCounter(uc, code, stop, Arena.ofAuto());
         if ("insn".equals(System.getProperty("mmemu.count"))) c.countEachInstruction();
         else c.hook = uc.hookNative(true, BLOCK_CALLBACK, c.state);
         return c;
@@ -99,11 +103,6 @@ final class BlockCounter {
     /** Sets the count (the fault probe re-runs an instruction that is not the guest's). */
     void setCount(long count) {
         state.set(JAVA_LONG, COUNT, count);
-    }
-
-    /** {@return whether every block was counted exactly (the decoder walked it to its end)} */
-    boolean exact() {
-        return decodeFailures == 0;
     }
 
     /** {@return whether the counter calls back per instruction} */
@@ -203,15 +202,31 @@ final class BlockCounter {
         return (int) (((vpage >>> 12) * 0x9e3779b97f4a7c15L) >>> (64 - 10));
     }
 
-    /** The native cache's miss: the instructions of the block [addr, addr + size). Never throws. */
+    /**
+     * The native cache's miss: the instructions of the block [addr, addr + size). A block the
+     * decoder cannot walk to its end is not run: the engine stops before it (the block hook comes
+     * before the block's exit check), counting nothing, and the counter goes over to a callback
+     * per instruction before the next run ({@link #needsEachInstruction}). Never throws.
+     */
     private int miss(long addr, int size) {
+        long failures = decodeFailures;
+        int n;
         try {
             code.forget();
-            return instructions(addr, addr + size);
+            n = instructions(addr, addr + size);
         } catch (Throwable t) {
             decodeFailures++;
-            return 1;
+            n = 0;
         }
+        if (decodeFailures == failures) return n;
+        stop.run();
+        stopping();
+        return 0;
+    }
+
+    /** {@return whether a block could not be decoded, so counting must go on per instruction} */
+    boolean needsEachInstruction() {
+        return decodeFailures > 0 && !perInstruction;
     }
 
     /** The instructions from {@code from} to {@code to}, which must end one. */

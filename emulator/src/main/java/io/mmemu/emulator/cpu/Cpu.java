@@ -147,7 +147,7 @@ public final class Cpu implements ArchCpu {
             uc.hookSyscall(this::onSyscall);
             uc.hookInterrupt(this::onInterrupt);
             uc.hookInvalidInstruction(this::onInvalidInstruction);
-            this.counter = countInstructions ? BlockCounter.attach(uc, new CodeReader()) : null;
+            this.counter = countInstructions ? BlockCounter.attach(uc, new CodeReader(), this::stopForCounter) : null;
             if (precise) {
                 uc.hookCode(false, 1, 0, this::onInstructionPrecise);
                 // A code hook lets a stop asked mid-block end the block there: count per instruction.
@@ -193,7 +193,7 @@ public final class Cpu implements ArchCpu {
     public void countInstructions() {
         if (running) throw new IllegalStateException("cpu " + id + ": counting can only start between runs");
         if (counter == null) {
-            counter = BlockCounter.attach(uc, new CodeReader());
+            counter = BlockCounter.attach(uc, new CodeReader(), this::stopForCounter);
             if (precise) counter.countEachInstruction();
             uc.ctlFlushTb();
         }
@@ -416,6 +416,12 @@ public final class Cpu implements ArchCpu {
         uc.emuStop();
     }
 
+    /** The instruction counter met a block it cannot count: the run ends before it, as a hook asked. */
+    private void stopForCounter() {
+        stopRequested = true;
+        uc.emuStop();
+    }
+
     /** UC_HOOK_INSN (syscall): the instruction's work ({@link EngineRegs#enterSyscall}), then the kernel's. */
     private void onSyscall() {
         if (probePage != -1) { // the fault probe never runs the program on into a syscall
@@ -599,7 +605,7 @@ public final class Cpu implements ArchCpu {
             else if (countHookInstalled) count = NO_COUNT_LIMIT;
             if (counter != null) {
                 // Unicorn's count hook calls back per instruction anyway: count there too.
-                if (countHookInstalled) counter.countEachInstruction();
+                if (countHookInstalled || counter.needsEachInstruction()) counter.countEachInstruction();
                 counter.beforeRun();
             }
             return uc.emuStart(rip, UNTIL, 0, count);
