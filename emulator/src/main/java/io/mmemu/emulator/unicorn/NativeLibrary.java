@@ -24,8 +24,8 @@ public final class NativeLibrary {
      * Every symbol the current sources define; a library without one of them is out of date. A
      * function added to native/*.c and used from Java goes here too.
      */
-    static final List<String> SYMBOLS = List.of("mmemu_count_insn", "mmemu_count_block", "mmemu_clock_install", "mmemu_clock_reset",
-            "mmemu_clock_readings");
+    static final List<String> SYMBOLS = List.of("mmemu_count_insn", "mmemu_clock_install", "mmemu_clock_reset",
+            "mmemu_clock_readings", "mmemu_count_block");
 
     private static final Path PATH = locate();
     private static final SymbolLookup LOOKUP = load(PATH);
