@@ -23,6 +23,7 @@ void mmemu_count_insn(void *uc, uint64_t address, uint32_t size, void *counter) 
 }
 
 #define MMEMU_BLOCK_CACHE 16384 /* entries, a power of two */
+#define MMEMU_DO_NOT_CACHE 0x80000000u /* in a miss's answer: count this once, keep nothing */
 
 struct mmemu_block_entry {
     uint64_t addr;
@@ -53,11 +54,22 @@ void mmemu_count_block(void *uc, uint64_t address, uint32_t size, void *user) {
     uint64_t h = (address ^ ((uint64_t) size << 20)) * 0x9e3779b97f4a7c15ull;
     struct mmemu_block_entry *e = &b->cache[h >> (64 - 14)];
     if (e->addr != address || e->size != size || e->generation != b->generation) {
-        e->icount = b->miss(address, size);
+        uint32_t n = b->miss(address, size);
+        ++b->misses;
+        if (n & MMEMU_DO_NOT_CACHE) {
+            /* Code on a writable page: the engine may rewrite it, and retranslate at the same
+             * address and size without anything Java sees. */
+            n &= ~MMEMU_DO_NOT_CACHE;
+            b->count += n;
+            b->last_addr = address;
+            b->last_size = size;
+            b->last_icount = n;
+            return;
+        }
+        e->icount = n;
         e->addr = address;
         e->size = size;
         e->generation = b->generation;
-        ++b->misses;
     }
     b->count += e->icount;
     b->last_addr = address;

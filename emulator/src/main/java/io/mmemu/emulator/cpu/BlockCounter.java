@@ -28,8 +28,10 @@ import java.lang.invoke.MethodType;
  * as started, as a hook before each instruction would. The cache is valid for one generation: a
  * new one starts at every run, every flush of translated code (a frame that held code changed)
  * and every fill that maps a page code was decoded from to another frame (the model's mapping
- * changed, which always flushes Unicorn's TLB first), so a count is never taken from other code
- * at the same address.
+ * changed, which always flushes Unicorn's TLB first, or made writable), so a count is never
+ * taken from other code at the same address. Code on a writable page is never cached: the engine
+ * itself may rewrite it and retranslate it at the same address and size (QEMU's self-modifying
+ * code detection), which Java does not see.
  *
  * <p>While Unicorn's own instruction-count hook is installed (time slices on several CPUs, runs
  * that end at an exact count) every instruction pays a callback anyway; then, and when asked
@@ -57,9 +59,15 @@ final class BlockCounter {
 
     /** Guest code by virtual address, remembering the last page's translation until {@link #forget}. */
     interface GuestCode extends X86InsnLength.Code {
-        /** Forgets remembered translations (the page tables may have changed since). */
+        /** Forgets remembered translations (the page tables may have changed since), and {@link #sawWritable}. */
         void forget();
+
+        /** {@return whether a byte read since {@link #forget} was on a page the guest may write} */
+        boolean sawWritable();
     }
+
+    /** In a miss's answer: count the block this once, cache nothing (MMEMU_DO_NOT_CACHE). */
+    private static final int DO_NOT_CACHE = 0x8000_0000;
 
     private BlockCounter(Unicorn uc, GuestCode code, Runnable stop, Arena arena) {
         this.uc = uc;
@@ -184,14 +192,16 @@ final class BlockCounter {
 
     /**
      * Unicorn was given the translation of {@code vpage} to frame {@code pa}: when code was decoded
-     * from that page in another frame, every block's count is forgotten. Allocates nothing.
+     * from that page in another frame, or the page is now writable, every block's count is
+     * forgotten. Allocates nothing.
      */
-    void filled(long vpage, long pa) {
+    void filled(long vpage, long pa, boolean writable) {
         if (decodedPages == 0) return;
         int i = slot(vpage);
         while (decodedPage[i] != 0) {
             if (decodedPage[i] == vpage + 1) {
-                if (decodedPa[i] != pa) newGeneration();
+                // Another frame, or the code may now be rewritten (see miss).
+                if (decodedPa[i] != pa || writable) newGeneration();
                 return;
             }
             i = (i + 1) & (PAGES - 1);
@@ -218,7 +228,9 @@ final class BlockCounter {
             decodeFailures++;
             n = 0;
         }
-        if (decodeFailures == failures) return n;
+        // Code the engine may rewrite is retranslated at the same address and size without a
+        // flush Java sees (QEMU's own self-modifying-code detection): count it every time.
+        if (decodeFailures == failures) return code.sawWritable() ? n | DO_NOT_CACHE : n;
         stop.run();
         stopping();
         return 0;

@@ -206,10 +206,18 @@ public final class Cpu implements ArchCpu {
     private final class CodeReader implements BlockCounter.GuestCode {
         private long page = -1;
         private long pagePa;
+        private boolean writable;
+        private boolean sawWritable;
 
         @Override
         public void forget() {
             page = -1;
+            sawWritable = false;
+        }
+
+        @Override
+        public boolean sawWritable() {
+            return sawWritable;
         }
 
         @Override
@@ -221,9 +229,11 @@ public final class Cpu implements ArchCpu {
                 pagePa = pa;
                 counter.decodedFrom(page, pa);
             }
+            sawWritable |= writable;
             return env.mem().getByte(pagePa | (vaddr & 4095)) & 0xff;
         }
 
+        /** The frame address of {@code vaddr}, or -1; sets {@link #writable} from the leaf entry. */
         private long physical(long vaddr) {
             if (current == null || mmu.mm() == null) return -1;
             long table = mmu.mm().pgd().cr3();
@@ -231,6 +241,7 @@ public final class Cpu implements ArchCpu {
                 long e = env.mem().getLong(table + 8 * ((vaddr >>> shift) & 511));
                 if ((e & Pte.P) == 0) return -1;
                 if (shift == 12 || (shift < 39 && (e & Pte.PS) != 0)) {
+                    writable = (e & Pte.RW) != 0;
                     long mask = (1L << shift) - 1;
                     return (e & Pte.ADDR_MASK & ~mask) | (vaddr & mask);
                 }
@@ -384,7 +395,7 @@ public final class Cpu implements ArchCpu {
         long pa = WalkResult.pagePa(r);
         int prot = WalkResult.prot(r);
         // The instruction counter forgets block counts decoded from this page in another frame.
-        if (counter != null) counter.filled(vaddr & -4096L, pa);
+        if (counter != null) counter.filled(vaddr & -4096L, pa, (prot & WalkResult.PROT_WRITE) != 0);
         if ((prot & WalkResult.PROT_EXEC) != 0) crossModifyingCode.onExecutableFill(id, pa >>> 12);
         if ((prot & WalkResult.PROT_WRITE) != 0) {
             crossModifyingCode.onWritableFill(id, pa >>> 12);

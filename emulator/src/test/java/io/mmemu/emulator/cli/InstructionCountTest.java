@@ -19,13 +19,14 @@ import picocli.CommandLine;
  * each program runs with the block counter and with the per-instruction reference
  * ({@code -Dmmemu.count=insn}), and the instruction counts are equal. The programs cover plain
  * runs, many syscalls and munmaps, page faults that end in signals and handlers that return, an
- * invalid opcode, a fault at the top of the address space, exec, and two CPUs in time slices.
+ * invalid opcode, a fault at the top of the address space, code rewritten in place, exec, and
+ * two CPUs in time slices.
  */
 class InstructionCountTest {
     @ParameterizedTest(name = "{0} on {1} CPU(s)")
     @CsvSource({"hello, 1", "malloc-churn, 1", "touch-pages, 1", "mm-fault-signals, 1", "segv-top-of-space, 1",
-            "bad-insn, 1", "fault-probe, 1", "wild-jump, 1", "write-rodata, 1", "mm-exec, 1", "mm-cow-fork, 1",
-            "mt-basic, 2"})
+            "bad-insn, 1", "fault-probe, 1", "smc-count, 1", "wild-jump, 1", "write-rodata, 1", "mm-exec, 1",
+            "mm-cow-fork, 1", "mt-basic, 2"})
     void blockCountsEqualTheCountOfACallbackPerInstruction(String name, int cpus) {
         GuestProgram program = GuestProgram.named(name);
         List<String> command = new ArrayList<>(List.of("--stats", "--cpus", Integer.toString(cpus),
