@@ -1,7 +1,17 @@
 /*
- * A UC_HOOK_CODE callback that counts executed instructions in native code, so --stats can
- * report exact instruction counts without a Java upcall per instruction. Built by bin/setup
- * into .mmemu/lib/libmmemu_native.so and bound through java.lang.foreign (InstructionCounter).
+ * Instruction counting for --stats, in native code so that no Java upcall runs per instruction
+ * or per block. Built by bin/setup into .mmemu/lib/libmmemu_native.so and bound through
+ * java.lang.foreign (io.mmemu.emulator.cpu.BlockCounter).
+ *
+ * Two callbacks:
+ *  - mmemu_count_insn, a UC_HOOK_CODE callback: one call per instruction (exact by construction;
+ *    used while Unicorn's own instruction-count hook is installed anyway, and as the reference);
+ *  - mmemu_count_block, a UC_HOOK_BLOCK callback: adds the instructions of the translated block
+ *    about to run. A block's instruction count comes from a small cache keyed by the block's
+ *    address and size, valid for one generation (the Java side starts a new one whenever the
+ *    code at an address may have changed: every run, TLB flush and TB flush); a miss asks Java,
+ *    which decodes the block's instruction lengths. The block's address and size are kept so
+ *    that Java can take back the instructions a fault kept from running.
  */
 #include <stdint.h>
 
@@ -10,4 +20,59 @@ void mmemu_count_insn(void *uc, uint64_t address, uint32_t size, void *counter) 
     (void) address;
     (void) size;
     ++*(uint64_t *) counter;
+}
+
+#define MMEMU_BLOCK_CACHE 16384 /* entries, a power of two */
+#define MMEMU_DO_NOT_CACHE 0x80000000u /* in a miss's answer: count this once, keep nothing */
+
+struct mmemu_block_entry {
+    uint64_t addr;
+    uint32_t size;
+    uint32_t icount;
+    uint64_t generation;
+};
+
+/* Layout shared with BlockCounter.java: keep the offsets in step. */
+struct mmemu_blocks {
+    uint64_t count;                                   /* 0 */
+    uint64_t last_addr;                               /* 8 */
+    uint32_t last_size;                               /* 16 */
+    uint32_t last_icount;                             /* 20 */
+    uint64_t generation;                              /* 24: never 0 */
+    uint32_t (*miss)(uint64_t addr, uint32_t size);   /* 32 */
+    uint64_t misses;                                  /* 40 */
+    uint64_t stopping;                                /* 48: a stop was asked; count no more blocks */
+    struct mmemu_block_entry cache[MMEMU_BLOCK_CACHE]; /* 56 */
+};
+
+void mmemu_count_block(void *uc, uint64_t address, uint32_t size, void *user) {
+    (void) uc;
+    struct mmemu_blocks *b = user;
+    /* Unicorn calls a lone block hook directly, ahead of the block's exit check: a block entered
+     * after uc_emu_stop does not run. (Its helper, used with several hooks, skips them then.) */
+    if (b->stopping) return;
+    uint64_t h = (address ^ ((uint64_t) size << 20)) * 0x9e3779b97f4a7c15ull;
+    struct mmemu_block_entry *e = &b->cache[h >> (64 - 14)];
+    if (e->addr != address || e->size != size || e->generation != b->generation) {
+        uint32_t n = b->miss(address, size);
+        ++b->misses;
+        if (n & MMEMU_DO_NOT_CACHE) {
+            /* Code on a writable page: the engine may rewrite it, and retranslate at the same
+             * address and size without anything Java sees. */
+            n &= ~MMEMU_DO_NOT_CACHE;
+            b->count += n;
+            b->last_addr = address;
+            b->last_size = size;
+            b->last_icount = n;
+            return;
+        }
+        e->icount = n;
+        e->addr = address;
+        e->size = size;
+        e->generation = b->generation;
+    }
+    b->count += e->icount;
+    b->last_addr = address;
+    b->last_size = size;
+    b->last_icount = e->icount;
 }

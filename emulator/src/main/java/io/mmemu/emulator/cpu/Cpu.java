@@ -96,7 +96,7 @@ public final class Cpu implements ArchCpu {
     private int trapno;
     private FaultResult.Signal lastFault;
     /** Exact instruction counts, once something needs them ({@link #countInstructions}). */
-    private InstructionCounter counter;
+    private BlockCounter counter;
     /** The count at which runs end ({@link #stopAt}), or Long.MAX_VALUE. */
     private long stopAt = Long.MAX_VALUE;
     /** This engine's registers as the kernel's values. */
@@ -147,8 +147,12 @@ public final class Cpu implements ArchCpu {
             uc.hookSyscall(this::onSyscall);
             uc.hookInterrupt(this::onInterrupt);
             uc.hookInvalidInstruction(this::onInvalidInstruction);
-            this.counter = countInstructions ? InstructionCounter.attach(uc) : null;
-            if (precise) uc.hookCode(false, 1, 0, this::onInstructionPrecise);
+            this.counter = countInstructions ? BlockCounter.attach(uc, new CodeReader(), this::stopForCounter) : null;
+            if (precise) {
+                uc.hookCode(false, 1, 0, this::onInstructionPrecise);
+                // A code hook lets a stop asked mid-block end the block there: count per instruction.
+                if (counter != null) counter.countEachInstruction();
+            }
         } catch (RuntimeException e) {
             uc.close();
             throw e;
@@ -182,13 +186,68 @@ public final class Cpu implements ArchCpu {
 
     /**
      * Counts instructions from now on (a no-op when it already does): CPU time for RLIMIT_CPU and
-     * the run's instruction budget need it. Only between runs: adding a code hook drops translated
-     * code, which must not happen inside one of this engine's own hooks.
+     * the run's instruction budget need it. Only between runs: code translated before has no
+     * counting hook, so it is dropped, which must not happen inside one of this engine's own hooks.
      */
     @Override
     public void countInstructions() {
         if (running) throw new IllegalStateException("cpu " + id + ": counting can only start between runs");
-        if (counter == null) counter = InstructionCounter.attach(uc);
+        if (counter == null) {
+            counter = BlockCounter.attach(uc, new CodeReader(), this::stopForCounter);
+            if (precise) counter.countEachInstruction();
+            uc.ctlFlushTb();
+        }
+    }
+
+    /**
+     * Guest code as the current page tables map it, for the instruction counter: a walk that reads
+     * the tables only (no accessed bits, no model TLB), remembering the last page's frame.
+     */
+    private final class CodeReader implements BlockCounter.GuestCode {
+        private long page = -1;
+        private long pagePa;
+        private boolean writable;
+        private boolean sawWritable;
+
+        @Override
+        public void forget() {
+            page = -1;
+            sawWritable = false;
+        }
+
+        @Override
+        public boolean sawWritable() {
+            return sawWritable;
+        }
+
+        @Override
+        public int byteAt(long vaddr) {
+            if ((vaddr & -4096L) != page) {
+                long pa = physical(vaddr & -4096L);
+                if (pa < 0) return -1;
+                page = vaddr & -4096L;
+                pagePa = pa;
+                counter.decodedFrom(page, pa);
+            }
+            sawWritable |= writable;
+            return env.mem().getByte(pagePa | (vaddr & 4095)) & 0xff;
+        }
+
+        /** The frame address of {@code vaddr}, or -1; sets {@link #writable} from the leaf entry. */
+        private long physical(long vaddr) {
+            if (current == null || mmu.mm() == null) return -1;
+            long table = mmu.mm().pgd().cr3();
+            for (int shift = 39; ; shift -= 9) {
+                long e = env.mem().getLong(table + 8 * ((vaddr >>> shift) & 511));
+                if ((e & Pte.P) == 0) return -1;
+                if (shift == 12 || (shift < 39 && (e & Pte.PS) != 0)) {
+                    writable = (e & Pte.RW) != 0;
+                    long mask = (1L << shift) - 1;
+                    return (e & Pte.ADDR_MASK & ~mask) | (vaddr & mask);
+                }
+                table = e & Pte.ADDR_MASK;
+            }
+        }
     }
 
     /**
@@ -275,10 +334,11 @@ public final class Cpu implements ArchCpu {
         if (running) {
             tbFlushPending = true;
             stopRequested = true;
-            uc.emuStop();
+            stopEngine();
             return;
         }
         uc.ctlFlushTb();
+        if (counter != null) counter.newGeneration();
     }
 
     // ------------------------------------------------------------------ hooks (called from native code)
@@ -305,7 +365,7 @@ public final class Cpu implements ArchCpu {
         if (precise && access == Access.FETCH) {
             // The code hook has looked the fetch up in the model TLB already, once per instruction.
             long r = mmu.walkResolvingFaults(vaddr, access);
-            return r == Mmu.FAULT ? refuseFaultingFill() : answer(r, access);
+            return r == Mmu.FAULT ? refuseFaultingFill() : answer(vaddr, r, access);
         }
         long r = mmu.translate(vaddr, access);
         if (r == Mmu.FAULT) return refuseFaultingFill();
@@ -313,7 +373,7 @@ public final class Cpu implements ArchCpu {
         // goes from Unicorn's too, which can only flush all of it.
         if (exactTlb && mmu.takeFillEviction()) flushUnicornTlb();
         stats.countTlbFill();
-        return answer(r, access);
+        return answer(vaddr, r, access);
     }
 
     /**
@@ -330,10 +390,12 @@ public final class Cpu implements ArchCpu {
         return Hooks.TlbFill.NO_TRANSLATION;
     }
 
-    /** What the fill hook gives Unicorn for translation {@code r}, telling {@link CrossModifyingCode} on the way. */
-    private long answer(long r, int access) {
+    /** What the fill hook gives Unicorn for translation {@code r} of {@code vaddr}, telling {@link CrossModifyingCode} on the way. */
+    private long answer(long vaddr, long r, int access) {
         long pa = WalkResult.pagePa(r);
         int prot = WalkResult.prot(r);
+        // The instruction counter forgets block counts decoded from this page in another frame.
+        if (counter != null) counter.filled(vaddr & -4096L, pa, (prot & WalkResult.PROT_WRITE) != 0);
         if ((prot & WalkResult.PROT_EXEC) != 0) crossModifyingCode.onExecutableFill(id, pa >>> 12);
         if ((prot & WalkResult.PROT_WRITE) != 0) {
             crossModifyingCode.onWritableFill(id, pa >>> 12);
@@ -356,10 +418,25 @@ public final class Cpu implements ArchCpu {
         uc.regWrite(X86Reg.CR3, mmu.cr3());
     }
 
+    /**
+     * uc_emu_stop from a hook, telling the instruction counter first: Unicorn calls a lone block
+     * hook directly, before the check that ends the run, so the block after the stop would be counted.
+     */
+    private void stopEngine() {
+        if (counter != null) counter.stopping();
+        uc.emuStop();
+    }
+
+    /** The instruction counter met a block it cannot count: the run ends before it, as a hook asked. */
+    private void stopForCounter() {
+        stopRequested = true;
+        uc.emuStop();
+    }
+
     /** UC_HOOK_INSN (syscall): the instruction's work ({@link EngineRegs#enterSyscall}), then the kernel's. */
     private void onSyscall() {
         if (probePage != -1) { // the fault probe never runs the program on into a syscall
-            uc.emuStop();
+            stopEngine();
             return;
         }
         stats.count(CpuStat.SYSCALLS);
@@ -368,7 +445,7 @@ public final class Cpu implements ArchCpu {
         regs.exitSyscall();
         if (stop) {
             stopRequested = true;
-            uc.emuStop();
+            stopEngine();
         }
     }
 
@@ -389,7 +466,7 @@ public final class Cpu implements ArchCpu {
             trapno = intno;
             pendingSignal = TrapSignals.signal(intno, 0, "CPU exception " + intno);
         }
-        uc.emuStop();
+        stopEngine();
     }
 
     private boolean onInvalidInstruction() {
@@ -447,9 +524,10 @@ public final class Cpu implements ArchCpu {
                 err = emuStart(rip, quantum);
             }
             if (task.exited()) break;
-            boolean atStop = atStop();
             // RIP is precise only now that Unicorn has stopped (inside a hook it may lag behind).
             long stopIp = uc.regRead(X86Reg.RIP);
+            if (counter != null && stoppedByFault(err)) counter.afterFault(stopIp);
+            boolean atStop = atStop();
             if (pendingOom != null) {
                 // The OOM killer chooses; the faulting instruction runs again once memory is back.
                 lastFault = new FaultResult.Signal(Signo.SIGKILL, 0, pendingOom.addr(), 0, 0, "out of memory");
@@ -505,6 +583,15 @@ public final class Cpu implements ArchCpu {
     /** Whether Unicorn's counting hook is installed in this engine (see {@link #emuStart}). */
     private boolean countHookInstalled;
 
+    /**
+     * Whether the last run ended at a faulting instruction that started (a data access, an
+     * exception, an invalid opcode): not at a failed fetch, which translated nothing.
+     */
+    private boolean stoppedByFault(int err) {
+        if (pendingOom != null || err == UnicornException.UC_ERR_INSN_INVALID) return true;
+        return pendingSignal != null && (pendingSignal.errorCode() & PfErr.INSTR) == 0;
+    }
+
     /** Whether a hook stopped the engine in the last run: a syscall or flush asked, or a fault was recorded. */
     private boolean hookStopped() {
         return stopRequested || pendingSignal != null || pendingOom != null;
@@ -527,6 +614,11 @@ public final class Cpu implements ArchCpu {
             }
             if (count > 0) countHookInstalled = true;
             else if (countHookInstalled) count = NO_COUNT_LIMIT;
+            if (counter != null) {
+                // Unicorn's count hook calls back per instruction anyway: count there too.
+                if (countHookInstalled || counter.needsEachInstruction()) counter.countEachInstruction();
+                counter.beforeRun();
+            }
             return uc.emuStart(rip, UNTIL, 0, count);
         } finally {
             running = false;
@@ -593,12 +685,14 @@ public final class Cpu implements ArchCpu {
                 if (address >= ripPa && address < ripPa + 16 && ripPa >= 0) return;
                 if (address >= probeScratchPa && address < probeScratchPa + 4096) {
                     probeHitPa = address;
-                    uc.emuStop(); // the access is all the probe wanted; nothing after it may run
+                    stopEngine(); // the access is all the probe wanted; nothing after it may run
                 }
             });
             uc.ctlFlushTlb();
             pendingSignal = null;
+            long counted = counter == null ? 0 : counter.count();
             emuStart(rip, 1);
+            if (counter != null) counter.setCount(counted); // the probe's instruction is not the guest's
             ctx.restore();
         } catch (RuntimeException e) {
             return s; // the page address is still right; precision is a refinement

@@ -25,7 +25,7 @@ public final class NativeLibrary {
      * function added to native/*.c and used from Java goes here too.
      */
     static final List<String> SYMBOLS = List.of("mmemu_count_insn", "mmemu_clock_install", "mmemu_clock_reset",
-            "mmemu_clock_readings");
+            "mmemu_clock_readings", "mmemu_count_block");
 
     private static final Path PATH = locate();
     private static final SymbolLookup LOOKUP = load(PATH);

@@ -401,10 +401,19 @@ public final class Unicorn implements AutoCloseable {
      * uint64_t, uint32_t, void *)}), called with {@code userData}: no Java upcall per instruction.
      */
     public HookHandle hookCodeNative(MemorySegment callback, MemorySegment userData) {
+        return hookNative(false, callback, userData);
+    }
+
+    /**
+     * Adds a {@code UC_HOOK_CODE} (or, with {@code block}, {@code UC_HOOK_BLOCK}) hook everywhere
+     * whose callback is native code, called with {@code userData}.
+     */
+    public HookHandle hookNative(boolean block, MemorySegment callback, MemorySegment userData) {
         ensureOpen();
         MemorySegment out = arena.allocate(JAVA_LONG);
         try {
-            check("uc_hook_add", (long) UnicornNative.UC_HOOK_ADD.invokeExact(uc, out.address(), (long) Uc.HOOK_CODE,
+            check("uc_hook_add", (long) UnicornNative.UC_HOOK_ADD.invokeExact(uc, out.address(),
+                    (long) (block ? Uc.HOOK_BLOCK : Uc.HOOK_CODE),
                     callback.address(), userData.address(), 1L, 0L, 0L));
         } catch (Throwable t) {
             throw rethrow(t);

@@ -1,0 +1,59 @@
+package io.mmemu.emulator.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mmemu.testprograms.GuestProgram;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+/**
+ * {@code --stats} counts instructions per translated block (with the instructions a fault kept
+ * from running taken back), and counts exactly what a callback before every instruction counts:
+ * each program runs with the block counter and with the per-instruction reference
+ * ({@code -Dmmemu.count=insn}), and the instruction counts are equal. The programs cover plain
+ * runs, many syscalls and munmaps, page faults that end in signals and handlers that return, an
+ * invalid opcode, a fault at the top of the address space, code rewritten in place, exec, and
+ * two CPUs in time slices.
+ */
+class InstructionCountTest {
+    @ParameterizedTest(name = "{0} on {1} CPU(s)")
+    @CsvSource({"hello, 1", "malloc-churn, 1", "touch-pages, 1", "mm-fault-signals, 1", "segv-top-of-space, 1",
+            "bad-insn, 1", "fault-probe, 1", "smc-count, 1", "wild-jump, 1", "write-rodata, 1", "mm-exec, 1",
+            "mm-cow-fork, 1", "mt-basic, 2"})
+    void blockCountsEqualTheCountOfACallbackPerInstruction(String name, int cpus) {
+        GuestProgram program = GuestProgram.named(name);
+        List<String> command = new ArrayList<>(List.of("--stats", "--cpus", Integer.toString(cpus),
+                program.binary().toString()));
+        command.addAll(program.args());
+        long blocks = instructions(command);
+        long reference;
+        System.setProperty("mmemu.count", "insn");
+        try {
+            reference = instructions(command);
+        } finally {
+            System.clearProperty("mmemu.count");
+        }
+        assertTrue(reference > 0, name + ": no instructions counted");
+        assertEquals(reference, blocks, name + ": block count vs a callback per instruction");
+    }
+
+    /** The instructions {@code --stats} reports for one in-process run. */
+    private static long instructions(List<String> args) {
+        RunCommand opts = new RunCommand();
+        new CommandLine(opts).setStopAtPositional(true).parseArgs(args.toArray(String[]::new));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        RunCommand.runProgram(opts.run.config(opts.program, opts.args), opts,
+                new PrintStream(log, true, StandardCharsets.UTF_8));
+        String messages = log.toString(StandardCharsets.UTF_8);
+        return messages.lines().map(String::trim).filter(l -> l.startsWith("instructions "))
+                .map(l -> Long.parseLong(l.substring("instructions".length()).trim().split("\\s+")[0].replace(",", "")))
+                .findFirst().orElseThrow(() -> new AssertionError("no instruction count in:\n" + messages));
+    }
+}
