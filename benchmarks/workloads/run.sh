@@ -25,21 +25,25 @@ for c in "$src"/*.c; do
   fi
 done
 
-# Inputs, generated deterministically by the benchmarks game's fasta: ~20 MB for k-nucleotide
-# and gzip, ~100 kB for their --precise runs.
+# Inputs, generated deterministically by the benchmarks game's fasta: 10 MB for k-nucleotide and
+# gzip, 100 kB for their --precise runs.
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmemu-workloads.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-"$out/fasta" 2000000 > "$tmp/big.fa"
+"$out/fasta" 1000000 > "$tmp/big.fa"
 "$out/fasta" 10000 > "$tmp/small.fa"
 
 # One row per program invocation: name|program and arguments|stdin|threads|--precise arguments|--precise stdin
+# Sizes: 0.2-1.5 s natively, so that the --stats runs (3-5x slower than qemu-user today) keep the
+# whole benchmark within ~10 minutes; --precise (~4 million instructions/s) runs 10-40 million
+# instructions. gzip -n: no timestamp in the header (under mmemu, fstat of the redirected stdin
+# reports mtime 0, which gzip would copy into its output).
 rows=(
-  "binary-trees|$out/binary-trees 17|/dev/null|1|$out/binary-trees 9|/dev/null"
-  "fannkuch-redux|$out/fannkuch-redux 10|/dev/null|1|$out/fannkuch-redux 8|/dev/null"
-  "spectral-norm|$out/spectral-norm 4000|/dev/null|1|$out/spectral-norm 250|/dev/null"
-  "spectral-norm 2 threads|$out/spectral-norm 4000 2|/dev/null|2|$out/spectral-norm 250 2|/dev/null"
-  "k-nucleotide|$out/k-nucleotide|$tmp/big.fa|1|$out/k-nucleotide|$tmp/small.fa"
-  "gzip -6 (Debian 1.13)|$gzip -6 -c|$tmp/big.fa|1|$gzip -6 -c|$tmp/small.fa"
+  "binary-trees 16|$out/binary-trees 16|/dev/null|1|$out/binary-trees 9|/dev/null"
+  "fannkuch-redux 10|$out/fannkuch-redux 10|/dev/null|1|$out/fannkuch-redux 8|/dev/null"
+  "spectral-norm 2000|$out/spectral-norm 2000|/dev/null|1|$out/spectral-norm 250|/dev/null"
+  "spectral-norm 1000 2thr|$out/spectral-norm 1000 2|/dev/null|2|$out/spectral-norm 250 2|/dev/null"
+  "k-nucleotide 10MB|$out/k-nucleotide|$tmp/big.fa|1|$out/k-nucleotide|$tmp/small.fa"
+  "gzip -6 10MB|$gzip -6 -n -c|$tmp/big.fa|1|$gzip -6 -n -c|$tmp/small.fa"
 )
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -91,7 +95,7 @@ printf "$fmt" workload native qemu mmemu stats cpus2 mmemu/qemu stats/mmemu "mme
 geo_log=0 geo_n=0
 for row in "${rows[@]}"; do
   IFS='|' read -r name cmd in threads pcmd pin <<< "$row"
-  key=$(echo "$name" | tr -c 'a-z0-9\n' '-')
+  key=$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-')
   read -r -a argv <<< "$cmd"
   read -r -a pargv <<< "$pcmd"
   # The reference outputs, not timed: the native run of each input.
@@ -111,7 +115,8 @@ done
 awk -v g="$geo_log" -v n="$geo_n" 'BEGIN { printf "\ngeometric mean of mmemu/qemu over the %d rows: %.2f\n", n, exp(g / n) }'
 cat <<EOF
 mmemu* and precise*: default mode and --precise on the shorter input (binary-trees 9, fannkuch-redux 8,
-spectral-norm 250, k-nucleotide and gzip on fasta 10000 = 100 kB instead of fasta 2000000 = 20 MB).
+spectral-norm 250 (2 threads in the 2thr row), k-nucleotide and gzip on fasta 10000 = 100 kB instead of
+fasta 1000000 = 10 MB). gzip is Debian's 1.13 built with musl-gcc -static (bin/setup gzip).
 EOF
 if [ -s "$tmp/mismatches" ]; then
   echo "*** $(wc -l < "$tmp/mismatches") MISMATCH(ES): some run's output or exit status differs from the native run (see above) ***" >&2
