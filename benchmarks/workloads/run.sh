@@ -35,8 +35,8 @@ trap 'rm -rf "$tmp"' EXIT
 # One row per program invocation: name|program and arguments|stdin|threads|--precise arguments|--precise stdin
 # Sizes: 0.2-1.5 s natively, so that the --stats runs (3-5x slower than qemu-user today) keep the
 # whole benchmark within ~10 minutes; --precise (~4 million instructions/s) runs 10-40 million
-# instructions. gzip -n: no timestamp in the header (under mmemu, fstat of the redirected stdin
-# reports mtime 0, which gzip would copy into its output).
+# instructions. gzip -n: no timestamp in the header (under mmemu, fstat of a stdin redirected from
+# a file reports a FIFO with mtime 0, so gzip's header would differ from the native one).
 rows=(
   "binary-trees 16|$out/binary-trees 16|/dev/null|1|$out/binary-trees 9|/dev/null"
   "fannkuch-redux 10|$out/fannkuch-redux 10|/dev/null|1|$out/fannkuch-redux 8|/dev/null"
