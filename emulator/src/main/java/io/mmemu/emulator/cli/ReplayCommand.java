@@ -51,14 +51,19 @@ public final class ReplayCommand implements Callable<Integer> {
         return replay(file, times, quiet, System.err);
     }
 
-    static int list(Path file, PrintStream out, PrintStream log) {
-        LogReader.RunLog runLog;
+    /** The log at {@code file}, or null after one line on {@code log} saying why it cannot be read. */
+    private static LogReader.RunLog read(Path file, PrintStream log) {
         try {
-            runLog = LogReader.read(file);
+            return LogReader.read(file);
         } catch (IOException | LogFormatException e) {
             log.println("mmemu: replay: " + e.getMessage());
-            return 2;
+            return null;
         }
+    }
+
+    static int list(Path file, PrintStream out, PrintStream log) {
+        LogReader.RunLog runLog = read(file, log);
+        if (runLog == null) return 2;
         out.println("header " + runLog.configJson());
         int n = 1;
         for (LogRecord r : runLog.records()) out.println("#" + n++ + " " + r.describe() + " at " + r.pos());
@@ -71,13 +76,8 @@ public final class ReplayCommand implements Callable<Integer> {
             log.println("mmemu: --times " + times + ": expected a positive count");
             return 2;
         }
-        LogReader.RunLog runLog;
-        try {
-            runLog = LogReader.read(file);
-        } catch (IOException | LogFormatException e) {
-            log.println("mmemu: replay: " + e.getMessage());
-            return 2;
-        }
+        LogReader.RunLog runLog = read(file, log);
+        if (runLog == null) return 2;
         for (int i = 1; i <= times; i++) {
             GuestIo io = GuestIo.standard(log);
             if (quiet || i > 1) io = io.withOutput(OutputStream.nullOutputStream(), OutputStream.nullOutputStream());

@@ -12,6 +12,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.Arrays;
 
 /**
  * Exact instruction counts without a callback per instruction: a UC_HOOK_BLOCK hook whose
@@ -57,6 +58,13 @@ final class BlockCounter {
     /** Blocks the decoder could not walk exactly to their end (none in any program the tests run). */
     private long decodeFailures;
 
+    // The pages decoded in this generation and their frames: a fill that maps one of them to
+    // another frame means the code at those addresses may be other code (open addressing, by page).
+    private static final int PAGES = 1024;
+    private final long[] decodedPage = new long[PAGES];
+    private final long[] decodedPa = new long[PAGES];
+    private int decodedPages;
+
     /** Guest code by virtual address, remembering the last page's translation until {@link #forget}. */
     interface GuestCode extends X86InsnLength.Code {
         /** Forgets remembered translations (the page tables may have changed since), and {@link #sawWritable}. */
@@ -79,9 +87,9 @@ final class BlockCounter {
         try {
             var mh = MethodHandles.lookup().findVirtual(BlockCounter.class, "miss",
                     MethodType.methodType(int.class, long.class, int.class)).bindTo(this);
-            MemorySegment stub = Linker.nativeLinker().upcallStub(mh, FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT),
-                    arena);
-            state.set(ADDRESS, MISS, stub);
+            MemorySegment onMiss = Linker.nativeLinker().upcallStub(mh,
+                    FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT), arena);
+            state.set(ADDRESS, MISS, onMiss);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
@@ -136,7 +144,7 @@ final class BlockCounter {
     void newGeneration() {
         state.set(JAVA_LONG, GENERATION, state.get(JAVA_LONG, GENERATION) + 1);
         if (decodedPages > 0) {
-            java.util.Arrays.fill(decodedPage, 0);
+            Arrays.fill(decodedPage, 0);
             decodedPages = 0;
         }
     }
@@ -172,13 +180,6 @@ final class BlockCounter {
         state.set(JAVA_LONG, COUNT, count() - counted + ran);
         state.set(JAVA_INT, LAST_SIZE, 0);
     }
-
-    // The pages decoded in this generation and their frames: a fill that maps one of them to
-    // another frame means the code at those addresses may be other code (open addressing, by page).
-    private static final int PAGES = 1024;
-    private final long[] decodedPage = new long[PAGES];
-    private final long[] decodedPa = new long[PAGES];
-    private int decodedPages;
 
     /** The decoder read code from virtual page {@code vpage}, in frame {@code pa}. */
     void decodedFrom(long vpage, long pa) {

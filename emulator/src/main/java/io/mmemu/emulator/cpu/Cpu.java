@@ -28,6 +28,7 @@ import io.mmemu.tlb.CpuTlb;
 import io.mmemu.tlb.linux.MmContexts;
 import io.mmemu.tlb.linux.TlbManagement;
 import io.mmemu.tlb.mmu.Mmu;
+import io.mmemu.tlb.check.PageTablePeek;
 
 /**
  * One emulated CPU: a Unicorn engine in UC_TLB_VIRTUAL mode over the shared physical memory,
@@ -201,7 +202,9 @@ public final class Cpu implements ArchCpu {
 
     /**
      * Guest code as the current page tables map it, for the instruction counter: a walk that reads
-     * the tables only (no accessed bits, no model TLB), remembering the last page's frame.
+     * the tables only ({@link PageTablePeek}: no accessed bits, no model TLB), remembering the
+     * last page's frame. A page counts as writable as the TLB would cache it (RW with D): a clean
+     * page gets a writable translation only through a fill, which tells the counter.
      */
     private final class CodeReader implements BlockCounter.GuestCode {
         private long page = -1;
@@ -233,20 +236,13 @@ public final class Cpu implements ArchCpu {
             return env.mem().getByte(pagePa | (vaddr & 4095)) & 0xff;
         }
 
-        /** The frame address of {@code vaddr}, or -1; sets {@link #writable} from the leaf entry. */
-        private long physical(long vaddr) {
+        /** The frame address of page {@code vpage}, or -1; sets {@link #writable}. */
+        private long physical(long vpage) {
             if (current == null || mmu.mm() == null) return -1;
-            long table = mmu.mm().pgd().cr3();
-            for (int shift = 39; ; shift -= 9) {
-                long e = env.mem().getLong(table + 8 * ((vaddr >>> shift) & 511));
-                if ((e & Pte.P) == 0) return -1;
-                if (shift == 12 || (shift < 39 && (e & Pte.PS) != 0)) {
-                    writable = (e & Pte.RW) != 0;
-                    long mask = (1L << shift) - 1;
-                    return (e & Pte.ADDR_MASK & ~mask) | (vaddr & mask);
-                }
-                table = e & Pte.ADDR_MASK;
-            }
+            long r = PageTablePeek.walk(env.mem(), mmu.mm().pgd().cr3(), vpage);
+            if (r == PageTablePeek.NOT_MAPPED) return -1;
+            writable = (WalkResult.prot(r) & WalkResult.PROT_WRITE) != 0;
+            return WalkResult.pagePa(r);
         }
     }
 
@@ -472,7 +468,8 @@ public final class Cpu implements ArchCpu {
     private boolean onInvalidInstruction() {
         if (pendingSignal == null && pendingOom == null) {
             trapno = TrapSignals.X86_TRAP_UD;
-            pendingSignal = TrapSignals.signal(TrapSignals.X86_TRAP_UD, -1, "invalid opcode"); // si_addr: RIP
+            // si_addr is RIP, precise only once the engine has stopped (run() sets it).
+            pendingSignal = TrapSignals.signal(TrapSignals.X86_TRAP_UD, 0, "invalid opcode");
         }
         return false;
     }
@@ -535,9 +532,8 @@ public final class Cpu implements ArchCpu {
             }
             if (pendingSignal != null) {
                 FaultResult.Signal s = withPreciseAddress(pendingSignal, stopIp);
-                // -1 is the invalid-opcode hook's "si_addr is RIP"; for a page fault it is the last
-                // byte of the address space, a real address (a store to MAP_FAILED).
-                if (s.addr() == -1 && s.signo() == Signo.SIGILL) {
+                // An invalid opcode's si_addr is the instruction itself.
+                if (trapno == TrapSignals.X86_TRAP_UD) {
                     s = new FaultResult.Signal(s.signo(), s.code(), stopIp, s.errorCode(), s.pkey(), s.why());
                 }
                 lastFault = s;
