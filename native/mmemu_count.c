@@ -11,7 +11,10 @@
  *    address and size, valid for one generation (the Java side starts a new one whenever the
  *    code at an address may have changed: every run, TLB flush and TB flush); a miss asks Java,
  *    which decodes the block's instruction lengths. The block's address and size are kept so
- *    that Java can take back the instructions a fault kept from running.
+ *    that Java can take back the instructions a fault kept from running. It also ends time
+ *    slices: once the count reaches the deadline Java set for the run, it stops the engine before
+ *    the next block (uc_emu_stop, given by Java), so a slice ends at the first block boundary at
+ *    or after its length, with no callback per instruction.
  */
 #include <stdint.h>
 
@@ -42,7 +45,9 @@ struct mmemu_blocks {
     uint32_t (*miss)(uint64_t addr, uint32_t size);   /* 32 */
     uint64_t misses;                                  /* 40 */
     uint64_t stopping;                                /* 48: a stop was asked; count no more blocks */
-    struct mmemu_block_entry cache[MMEMU_BLOCK_CACHE]; /* 56 */
+    uint64_t deadline;                                /* 56: stop before a block once count reaches it */
+    int (*emu_stop)(void *uc);                        /* 64: libunicorn's uc_emu_stop */
+    struct mmemu_block_entry cache[MMEMU_BLOCK_CACHE]; /* 72 */
 };
 
 void mmemu_count_block(void *uc, uint64_t address, uint32_t size, void *user) {
@@ -51,6 +56,13 @@ void mmemu_count_block(void *uc, uint64_t address, uint32_t size, void *user) {
     /* Unicorn calls a lone block hook directly, ahead of the block's exit check: a block entered
      * after uc_emu_stop does not run. (Its helper, used with several hooks, skips them then.) */
     if (b->stopping) return;
+    if (b->count >= b->deadline) {
+        /* The time slice is over: this block does not run (the exit check after this hook sees the
+         * stop request), and nothing of it is counted. */
+        b->stopping = 1;
+        b->emu_stop(uc);
+        return;
+    }
     uint64_t h = (address ^ ((uint64_t) size << 20)) * 0x9e3779b97f4a7c15ull;
     struct mmemu_block_entry *e = &b->cache[h >> (64 - 14)];
     if (e->addr != address || e->size != size || e->generation != b->generation) {

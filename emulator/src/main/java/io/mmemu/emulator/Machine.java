@@ -1,6 +1,7 @@
 package io.mmemu.emulator;
 
 import io.mmemu.emulator.cpu.Cpu;
+import io.mmemu.tlb.linux.TlbFlushListener;
 import io.mmemu.emulator.cpu.CrossModifyingCode;
 import io.mmemu.emulator.cpu.WrittenFrames;
 import io.mmemu.emulator.unicorn.DeterministicClock;
@@ -55,7 +56,17 @@ public final class Machine implements AutoCloseable {
         this.cpus = factory.cpus;
         this.factory = factory;
         // Whatever changes a CPU's model TLB (CR3 load, flush, shootdown) empties its Unicorn TLB.
-        kernel.tlbManagement().setListener(cpu -> cpus[cpu].flushUnicornTlb());
+        kernel.tlbManagement().setListener(new TlbFlushListener() {
+            @Override
+            public void tlbFlushed(int cpu) {
+                cpus[cpu].flushUnicornTlb();
+            }
+
+            @Override
+            public void tlbFlushedRange(int cpu, long start, long end) {
+                cpus[cpu].flushUnicornTlbRange(start, end);
+            }
+        });
     }
 
     /** Makes the machine's CPUs: one Unicorn engine each, over the kernel's memory. */

@@ -154,7 +154,8 @@ final class Scheduler {
                 InstructionFaults.Action injected = InstructionFaults.Action.NONE;
                 do {
                     if (instructionFaults != null) instructionFaults.beforeRun(cpus[i]);
-                    o = cpus[i].run(timeSlice(next.task));
+                    long slice = timeSlice(next.task);
+                    o = cpus[i].run(slice, sliceExact);
                     cpuTimers.account(cpus[i], next.task);
                     if (instructionFaults != null) injected = instructionFaults.afterRun(cpus[i], next.task, o);
                 } while (injected == InstructionFaults.Action.RUN_ON && !limits.mustStop());
@@ -204,15 +205,32 @@ final class Scheduler {
         return firstKilled != null ? firstKilled : RunOutcome.exited(first.exitCode());
     }
 
+    /** Whether the last {@link #timeSlice} was cut at a limit, so the run must end exactly there. */
+    private boolean sliceExact;
+
     /**
      * The instructions {@code t} may run before the scheduler looks again: unlimited (0) for a
-     * task alone, else the quantum, cut at the next limit that needs a look.
+     * task alone, else the quantum, cut at the next limit that needs a look. A slice cut at a
+     * limit (the instruction budget, an RLIMIT_CPU check) is exact ({@link #sliceExact}); the
+     * quantum alone is the timer tick, which may end at the next basic block.
      */
     private long timeSlice(Task t) {
         boolean limited = limits.needsTimeSlices() || cpuTimers.armed();
+        sliceExact = false;
         if (procs.aliveCount() <= 1 && !limited) return 0;
-        long slice = Math.min(quantum, limits.instructionsLeft());
-        if (cpuTimers.armed()) slice = Math.min(slice, cpuTimers.untilNextLimit(t, syscalls.rlimits));
+        long slice = quantum;
+        long left = limits.instructionsLeft();
+        if (left <= slice) {
+            slice = left;
+            sliceExact = true;
+        }
+        if (cpuTimers.armed()) {
+            long untilCheck = cpuTimers.untilNextLimit(t, syscalls.rlimits);
+            if (untilCheck <= slice) {
+                slice = untilCheck;
+                sliceExact = true;
+            }
+        }
         return Math.max(1, slice);
     }
 

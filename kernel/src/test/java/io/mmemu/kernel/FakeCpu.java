@@ -120,7 +120,7 @@ final class FakeCpu implements ArchCpu, ArchRegs {
 
     /** As the emulator's CPU: signals first, then the program, then how the task ended up. */
     @Override
-    public RunOutcome run(long quantum) {
+    public RunOutcome run(long quantum, boolean exact) {
         Task task = current;
         rescheduleRequested = false;
         int early = kernel.exitToUserMode(this, task);

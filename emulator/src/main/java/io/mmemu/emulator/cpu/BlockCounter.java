@@ -46,7 +46,9 @@ final class BlockCounter {
     private static final int CACHE_ENTRIES = 16384;
     // Offsets of struct mmemu_blocks (native/mmemu_count.c).
     private static final long COUNT = 0, LAST_ADDR = 8, LAST_SIZE = 16, LAST_ICOUNT = 20, GENERATION = 24,
-            MISS = 32, MISSES = 40, STOPPING = 48, CACHE = 56, ENTRY = 24;
+            MISS = 32, MISSES = 40, STOPPING = 48, DEADLINE = 56, EMU_STOP = 64, CACHE = 72, ENTRY = 24;
+    /** No deadline: a count no run reaches (UINT64_MAX in the native struct). */
+    private static final long NO_DEADLINE = -1L;
 
     private final Unicorn uc;
     private final GuestCode code;
@@ -84,6 +86,8 @@ final class BlockCounter {
         this.state = arena.allocate(CACHE + (long) CACHE_ENTRIES * ENTRY, 8);
         state.fill((byte) 0);
         state.set(JAVA_LONG, GENERATION, 1);
+        state.set(JAVA_LONG, DEADLINE, NO_DEADLINE);
+        state.set(ADDRESS, EMU_STOP, Unicorn.emuStopFunction());
         try {
             var mh = MethodHandles.lookup().findVirtual(BlockCounter.class, "miss",
                     MethodType.methodType(int.class, long.class, int.class)).bindTo(this);
@@ -149,11 +153,28 @@ final class BlockCounter {
         }
     }
 
-    /** Before a run: no block has run in it yet, and blocks are decoded afresh. */
+    /** Before a run: no block has run in it yet, blocks are decoded afresh, and no time slice is set. */
     void beforeRun() {
         newGeneration();
         state.set(JAVA_INT, LAST_SIZE, 0);
         state.set(JAVA_LONG, STOPPING, 0);
+        state.set(JAVA_LONG, DEADLINE, NO_DEADLINE);
+    }
+
+    /** {@return whether time slices can end at block boundaries ({@link #sliceFor}): not while counting per instruction} */
+    boolean slicesByBlock() {
+        return !perInstruction && !needsEachInstruction();
+    }
+
+    /**
+     * Ends the coming run (after {@link #beforeRun}) at the first block boundary once {@code
+     * instructions} more have run: the native callback stops the engine before the next block,
+     * without a hook asking (the run's end looks like the end of a count-limited run).
+     *
+     * @param instructions the slice's length, at least 1
+     */
+    void sliceFor(long instructions) {
+        state.set(JAVA_LONG, DEADLINE, count() + instructions);
     }
 
     /** A hook asked the engine to stop: blocks entered from now on do not run (see mmemu_count_block). */

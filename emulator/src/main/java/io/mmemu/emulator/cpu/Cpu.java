@@ -51,7 +51,8 @@ import io.mmemu.tlb.check.PageTablePeek;
  *
  * <p>Invariant: Unicorn's TLB holds only translations the model TLB holds: every change of the
  * model (a CR3 load, a flush, an INVLPG, here or by an IPI from another CPU) flushes this CPU's
- * Unicorn TLB ({@link #flushUnicornTlb}, called by the management's listener). Capacity
+ * Unicorn TLB ({@link #flushUnicornTlb}, called by the management's listener), except the one
+ * page the fill hook is answering for ({@link #flushUnicornTlbRange}). Capacity
  * evictions of the model reach Unicorn only with exactTlb (see the constructor).
  *
  * <p>To the kernel this is an {@link ArchCpu}: registers cross as values ({@link EngineRegs}), a
@@ -320,6 +321,26 @@ public final class Cpu implements ArchCpu {
     }
 
     /**
+     * Drops the translations of [{@code start}, {@code end}) from Unicorn's TLB, after the model's
+     * lost them. Unicorn can only flush everything, with one exception: inside the fill hook, a
+     * flush of just the page being filled (a COW break, a write-protect upgrade: the fault the
+     * fill resolves) needs nothing, because the answer replaces Unicorn's entry for that page
+     * (tlb_set_page_with_attrs() drops the page's old entry, victim TLB included, for the one
+     * MMU index the guest's accesses use: CPL 0 without SMAP). Programs that fault a page in
+     * at a time (a zero-page read, then the COW on write) keep their TLB warm that way.
+     *
+     * @param start the first address flushed, page aligned
+     * @param end   the end of the range, exclusive
+     */
+    public void flushUnicornTlbRange(long start, long end) {
+        if (fillingPage != -1 && start == fillingPage && end == fillingPage + 4096) {
+            fillingPageFlushed = true;
+            return;
+        }
+        flushUnicornTlb();
+    }
+
+    /**
      * Drops translated code (after a frame that held code gets new contents). Called from one of
      * this engine's own hooks (a syscall freeing or writing such a frame), it only asks: the
      * engine stops once the hook returns and the code goes before it runs again, because
@@ -338,6 +359,11 @@ public final class Cpu implements ArchCpu {
     }
 
     // ------------------------------------------------------------------ hooks (called from native code)
+
+    /** The page {@link #tlbFill} is translating (its flush needs nothing: {@link #flushUnicornTlbRange}), or -1. */
+    private long fillingPage = -1;
+    /** Whether a flush of {@link #fillingPage} was left to the fill's answer. */
+    private boolean fillingPageFlushed;
 
     /** UC_HOOK_TLB_FILL: the model's translation of {@code vaddr}, handling a page fault on the way. */
     private long tlbFill(long vaddr, int memType) {
@@ -363,8 +389,15 @@ public final class Cpu implements ArchCpu {
             long r = mmu.walkResolvingFaults(vaddr, access);
             return r == Mmu.FAULT ? refuseFaultingFill() : answer(vaddr, r, access);
         }
+        fillingPage = vaddr & -4096L;
+        fillingPageFlushed = false;
         long r = mmu.translate(vaddr, access);
-        if (r == Mmu.FAULT) return refuseFaultingFill();
+        fillingPage = -1;
+        if (r == Mmu.FAULT) {
+            // No answer replaces the page's entry: the flush the fault asked for must happen.
+            if (fillingPageFlushed) flushUnicornTlb();
+            return refuseFaultingFill();
+        }
         // With exactTlb, Unicorn's TLB holds only what the model holds: an entry the model evicted
         // goes from Unicorn's too, which can only flush all of it.
         if (exactTlb && mmu.takeFillEviction()) flushUnicornTlb();
@@ -493,7 +526,7 @@ public final class Cpu implements ArchCpu {
      * deterministic without counting every instruction).
      */
     @Override
-    public RunOutcome run(long quantum) {
+    public RunOutcome run(long quantum, boolean exact) {
         Task task = current;
         rescheduleRequested = false;
         crossModifyingCode.beforeRun(this);
@@ -501,6 +534,7 @@ public final class Cpu implements ArchCpu {
         int early = syscalls.exitToUserMode(this, task);
         if (early != 0) return killedBy(task, early, uc.regRead(X86Reg.RIP));
         while (!task.exited()) {
+            fillingPage = -1; // a fill hook that failed (an exception) left it set
             pendingSignal = null;
             pendingOom = null;
             stopRequested = false;
@@ -518,7 +552,7 @@ public final class Cpu implements ArchCpu {
                         PfErr.USER | PfErr.INSTR, 0, "instruction fetch from a kernel address");
                 err = UnicornException.UC_ERR_EXCEPTION;
             } else {
-                err = emuStart(rip, quantum);
+                err = emuStart(rip, quantum, exact);
             }
             if (task.exited()) break;
             // RIP is precise only now that Unicorn has stopped (inside a hook it may lag behind).
@@ -595,18 +629,31 @@ public final class Cpu implements ArchCpu {
 
     /**
      * uc_emu_start from {@code rip} for at most {@code count} instructions (0: no limit), marked
-     * {@link #running}. Once a count has been given, every later run is given one (a count no run
-     * reaches, for no limit): uc_emu_start without a count removes its counting hook and drops
-     * all translated code, and the run that follows started from code of the task that ran
-     * before (one CPU: a parent resumed after its exec'd child died ran the child's text at the
-     * same addresses, with its own page tables: SEGV_ACCERR).
+     * {@link #running}. An inexact count (the timer tick) is ended by the block counter at the
+     * first block boundary once {@code count} have run ({@link BlockCounter#sliceFor}: no callback
+     * per instruction), unless the counter counts per instruction anyway. An exact count goes to
+     * Unicorn, whose count hook calls back per instruction; once it has been given, every later
+     * run is given one (a count no run reaches, for no limit): uc_emu_start without a count
+     * removes its counting hook and drops all translated code, and the run that follows started
+     * from code of the task that ran before (one CPU: a parent resumed after its exec'd child
+     * died ran the child's text at the same addresses, with its own page tables: SEGV_ACCERR).
      */
-    private int emuStart(long rip, long count) {
+    private int emuStart(long rip, long count, boolean exact) {
+        // The first time slice on a CPU that does not count yet: the block counter ends slices.
+        if (count > 0 && !exact && counter == null && !precise) countInstructions();
         running = true;
         try {
             if (stopAt != Long.MAX_VALUE) {
                 long left = Math.max(1, stopAt - counter.count());
-                if (count <= 0 || count > left) count = left;
+                if (count <= 0 || count > left) {
+                    count = left;
+                    exact = true;
+                }
+            }
+            long slice = 0;
+            if (count > 0 && !exact && !countHookInstalled && !precise && counter.slicesByBlock()) {
+                slice = count;
+                count = 0;
             }
             if (count > 0) countHookInstalled = true;
             else if (countHookInstalled) count = NO_COUNT_LIMIT;
@@ -614,6 +661,7 @@ public final class Cpu implements ArchCpu {
                 // Unicorn's count hook calls back per instruction anyway: count there too.
                 if (countHookInstalled || counter.needsEachInstruction()) counter.countEachInstruction();
                 counter.beforeRun();
+                if (slice > 0) counter.sliceFor(slice);
             }
             return uc.emuStart(rip, UNTIL, 0, count);
         } finally {
@@ -687,7 +735,7 @@ public final class Cpu implements ArchCpu {
             uc.ctlFlushTlb();
             pendingSignal = null;
             long counted = counter == null ? 0 : counter.count();
-            emuStart(rip, 1);
+            emuStart(rip, 1, true);
             if (counter != null) counter.setCount(counted); // the probe's instruction is not the guest's
             ctx.restore();
         } catch (RuntimeException e) {

@@ -353,6 +353,11 @@ public final class Unicorn implements AutoCloseable {
         }
     }
 
+    /** {@return uc_emu_stop's address, for native hooks that stop the engine themselves} */
+    public static MemorySegment emuStopFunction() {
+        return UnicornNative.symbol("uc_emu_stop");
+    }
+
     /** uc_emu_stop(): asks the engine to stop after the current instruction (callable from hooks). */
     public void emuStop() {
         ensureOpen();

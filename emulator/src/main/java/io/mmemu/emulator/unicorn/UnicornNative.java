@@ -119,10 +119,14 @@ final class UnicornNative {
     static void load() {}
 
     private static MethodHandle fn(String name, FunctionDescriptor fd, Linker.Option... options) {
-        MemorySegment symbol = LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError(
+        return LINKER.downcallHandle(symbol(name), fd, options);
+    }
+
+    /** {@return the address of libunicorn's function {@code name}, for native code to call} */
+    static MemorySegment symbol(String name) {
+        return LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError(
                 "libunicorn at " + (LIBRARY_PATH != null ? LIBRARY_PATH : "libunicorn.so.2") + " has no symbol " + name
                         + " (Unicorn >= 2.1 is required); fix: run bin/setup"));
-        return LINKER.downcallHandle(symbol, fd, options);
     }
 
     private static Path locate() {

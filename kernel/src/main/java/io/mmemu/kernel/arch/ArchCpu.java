@@ -50,9 +50,12 @@ public interface ArchCpu extends AutoCloseable {
      * user mode on the way.
      *
      * @param quantum about how many instructions to run before a timer tick preempts the task; 0 for no limit
+     * @param exact   whether the run must end right after {@code quantum} instructions (a limit:
+     *     the instruction budget, a CPU-time check) rather than about there (the timer tick, which
+     *     may end at the next basic block)
      * @return how the run ended
      */
-    RunOutcome run(long quantum);
+    RunOutcome run(long quantum, boolean exact);
 
     /** The current task gives up the CPU at its next return to user mode (it sleeps or yields). */
     void requestReschedule();

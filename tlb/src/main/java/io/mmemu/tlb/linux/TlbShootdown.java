@@ -136,12 +136,14 @@ final class TlbShootdown {
                 s.hw.invlpg(addr); // flush_tlb_one_user()
             }
             if (local) s.count(TlbEvent.NR_TLB_LOCAL_FLUSH_ONE, nrInvalidate);
+            s.ctxs[loadedMmAsid].tlbGen = mmTlbGen;
+            tm.listener().tlbFlushedRange(s.cpu, f.start(), f.end());
         } else {
             flushTlbLocal(s);
             if (local) s.count(TlbEvent.NR_TLB_LOCAL_FLUSH_ALL);
+            s.ctxs[loadedMmAsid].tlbGen = mmTlbGen;
+            tm.listener().tlbFlushed(s.cpu);
         }
-        s.ctxs[loadedMmAsid].tlbGen = mmTlbGen;
-        tm.listener().tlbFlushed(s.cpu);
     }
 
     /**
