@@ -27,7 +27,7 @@ import java.util.Arrays;
  * fault (or an invalid instruction) at RIP inside the last block counted, where the instructions
  * after RIP did not run. {@link #afterFault} takes them back, counting the faulting instruction
  * as started, as a hook before each instruction would. The cache is valid for one generation: a
- * new one starts at every run, every flush of translated code (a frame that held code changed)
+ * new one starts at every flush of translated code (a frame that held code changed)
  * and every fill that maps a page code was decoded from to another frame (the model's mapping
  * changed, which always flushes Unicorn's TLB first, or made writable), so a count is never
  * taken from other code at the same address. Code on a writable page is never cached: the engine
@@ -45,8 +45,8 @@ final class BlockCounter {
     /** Entries of the native block cache (MMEMU_BLOCK_CACHE). */
     private static final int CACHE_ENTRIES = 16384;
     // Offsets of struct mmemu_blocks (native/mmemu_count.c).
-    private static final long COUNT = 0, LAST_ADDR = 8, LAST_SIZE = 16, LAST_ICOUNT = 20, GENERATION = 24,
-            MISS = 32, MISSES = 40, STOPPING = 48, DEADLINE = 56, EMU_STOP = 64, CACHE = 72, ENTRY = 24;
+    private static final long COUNT = 0, DEADLINE = 8, LAST_ADDR = 16, LAST_SIZE = 24, LAST_ICOUNT = 28,
+            GENERATION = 32, STOPPING = 36, MISS = 40, MISSES = 48, EMU_STOP = 56, CACHE = 64, ENTRY = 16;
     /** No deadline: a count no run reaches (UINT64_MAX in the native struct). */
     private static final long NO_DEADLINE = -1L;
 
@@ -85,7 +85,7 @@ final class BlockCounter {
         this.code = code;
         this.state = arena.allocate(CACHE + (long) CACHE_ENTRIES * ENTRY, 8);
         state.fill((byte) 0);
-        state.set(JAVA_LONG, GENERATION, 1);
+        state.set(JAVA_INT, GENERATION, 1);
         state.set(JAVA_LONG, DEADLINE, NO_DEADLINE);
         state.set(ADDRESS, EMU_STOP, Unicorn.emuStopFunction());
         try {
@@ -146,18 +146,27 @@ final class BlockCounter {
      * Forgets every block's count (the code at an address may have changed). Cheap: a new generation.
      */
     void newGeneration() {
-        state.set(JAVA_LONG, GENERATION, state.get(JAVA_LONG, GENERATION) + 1);
+        int next = state.get(JAVA_INT, GENERATION) + 1;
+        if (next == 0) { // 2^32 generations: entries of the first may look current again
+            state.asSlice(CACHE).fill((byte) 0);
+            next = 1;
+        }
+        state.set(JAVA_INT, GENERATION, next);
         if (decodedPages > 0) {
             Arrays.fill(decodedPage, 0);
             decodedPages = 0;
         }
     }
 
-    /** Before a run: no block has run in it yet, blocks are decoded afresh, and no time slice is set. */
+    /**
+     * Before a run: no block has run in it yet, and no time slice is set. Block counts stay: code
+     * at a counted address changes only through what starts a new generation (a flush of
+     * translated code, a fill of a decoded page with another frame or with write access), and a
+     * run of another address space refills its pages first (every CR3 change empties Unicorn's TLB).
+     */
     void beforeRun() {
-        newGeneration();
         state.set(JAVA_INT, LAST_SIZE, 0);
-        state.set(JAVA_LONG, STOPPING, 0);
+        state.set(JAVA_INT, STOPPING, 0);
         state.set(JAVA_LONG, DEADLINE, NO_DEADLINE);
     }
 
@@ -179,7 +188,8 @@ final class BlockCounter {
 
     /** A hook asked the engine to stop: blocks entered from now on do not run (see mmemu_count_block). */
     void stopping() {
-        state.set(JAVA_LONG, STOPPING, 1);
+        state.set(JAVA_INT, STOPPING, 1);
+        state.set(JAVA_LONG, DEADLINE, 0); // one test in the callback covers both
     }
 
     /**
