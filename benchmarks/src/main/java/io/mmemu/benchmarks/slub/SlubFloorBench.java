@@ -79,33 +79,30 @@ public class SlubFloorBench {
 
     @Benchmark
     public long casPair(Cpu c) {
-        long[] pairs = c.pairs;
-        long pair = (long) PAIR.getVolatile(pairs, 0);
-        long tid = pair & 0xffffffffL;
-        long object = (pair >>> 32) << 3;
-        if (!PAIR.compareAndSet(pairs, 0, pair, pairOf(B, tid + 2))) {
-            throw new IllegalStateException();
-        }
-        long pair2 = (long) PAIR.getVolatile(pairs, 0);
-        if (!PAIR.compareAndSet(pairs, 0, pair2, pairOf(object, (pair2 + 2) & 0xffffffffL))) {
-            throw new IllegalStateException();
-        }
-        return object;
+        return popPush(c.pairs, null);
     }
 
     @Benchmark
     public long casPairMem(Cpu c) {
-        long[] pairs = c.pairs;
-        MemorySegment seg = c.seg;
-        long pair = (long) PAIR.getVolatile(pairs, 0);
-        long tid = pair & 0xffffffffL;
+        return popPush(c.pairs, c.seg);
+    }
+
+    /**
+     * Pops the head off the pair and pushes it back, each with one acquire read and one
+     * compareAndSet of the pair, as slab_alloc_node() and do_slab_free() do; with {@code seg}
+     * the free pointer is read from and written to it, else the next object is a constant.
+     */
+    private static long popPush(long[] pairs, MemorySegment seg) {
+        long pair = (long) PAIR.getAcquire(pairs, 0);
         long object = (pair >>> 32) << 3;
-        long next = seg.get(LONG, object);
-        if (!PAIR.compareAndSet(pairs, 0, pair, pairOf(next, tid + 2))) {
+        long next = seg == null ? B : seg.get(LONG, object);
+        if (!PAIR.compareAndSet(pairs, 0, pair, pairOf(next, (pair + 2) & 0xffffffffL))) {
             throw new IllegalStateException();
         }
-        long pair2 = (long) PAIR.getVolatile(pairs, 0);
-        seg.set(LONG, object, (pair2 >>> 32) << 3);
+        long pair2 = (long) PAIR.getAcquire(pairs, 0);
+        if (seg != null) {
+            seg.set(LONG, object, (pair2 >>> 32) << 3);
+        }
         if (!PAIR.compareAndSet(pairs, 0, pair2, pairOf(object, (pair2 + 2) & 0xffffffffL))) {
             throw new IllegalStateException();
         }
