@@ -149,6 +149,19 @@ public final class KmemCache {
         return (long) PAIR.getVolatile(pairs, idx);
     }
 
+    /**
+     * The fast paths' read of a pair: tid and freelist in one load, with acquire. Acquire is
+     * all the exchange needs: the read must see what the lock holder published with its
+     * release store (c->slab, the freelist's objects), and needs no order against other
+     * variables, because the compare-and-exchange checks the whole (freelist, tid) word again.
+     * One read for both halves is the interleaving of the kernel's two reads (c->tid, then
+     * c->freelist) in which nothing runs between them; with a {@link SchedHook} installed the
+     * fast paths read again after the scheduling point, so the hook still sees the two reads.
+     */
+    private static long lvPairFast(long[] pairs, int idx) {
+        return (long) PAIR.getAcquire(pairs, idx);
+    }
+
     private void soPair(int idx, long v) {
         PAIR.setRelease(pairs, idx, v);
     }
@@ -237,11 +250,13 @@ public final class KmemCache {
         for (;;) {
             int cpu = b.cpu();
             int idx = cpu << PAIR_SHIFT;
-            long tid = tidOfPair((long) PAIR.getVolatile(pairs, idx));          // tid = READ_ONCE(c->tid)
+            long pair = lvPairFast(pairs, idx);                                 // tid = READ_ONCE(c->tid)
+            long tid = tidOfPair(pair);
             if (SCHED_POINTS && b.hook != null) {
                 b.hook.at(SchedPoint.ALLOC_AFTER_TID, this, b);
+                pair = lvPairFast(pairs, idx);                                  // c->freelist, read after the preemption point
             }
-            long object = freelistOfPair((long) PAIR.getVolatile(pairs, idx));  // object = c->freelist
+            long object = freelistOfPair(pair);                                 // object = c->freelist
             if (object == 0 || (nid != NUMA_NO_NODE && !nodeMatch(cpuSlab[cpu].slab, nid))) {
                 return SlabAllocSlow.slabAllocSlow(this, b, nid, caller);
             }
@@ -294,7 +309,8 @@ public final class KmemCache {
         for (;;) {
             int cpu = b.cpu();
             int idx = cpu << PAIR_SHIFT;
-            long tid = tidOfPair((long) PAIR.getVolatile(pairs, idx));          // acquire: c->slab below is at least this new
+            long pair = lvPairFast(pairs, idx);                                 // acquire: c->slab below is at least this new
+            long tid = tidOfPair(pair);
             if (SCHED_POINTS && b.hook != null) {
                 b.hook.at(SchedPoint.FREE_AFTER_TID, this, b);
             }
@@ -302,7 +318,10 @@ public final class KmemCache {
                 SlabFreeSlow.slabFreeSlow(this, slab, head, tail, cnt, b, caller);
                 return;
             }
-            long freelist = freelistOfPair((long) PAIR.getVolatile(pairs, idx));
+            if (SCHED_POINTS && b.hook != null) {
+                pair = lvPairFast(pairs, idx);                                  // c->freelist, read after the preemption point
+            }
+            long freelist = freelistOfPair(pair);
             if (SCHED_POINTS && b.hook != null) {
                 b.hook.at(SchedPoint.FREE_AFTER_FREELIST, this, b);
             }
