@@ -316,6 +316,7 @@ public final class Cpu implements ArchCpu {
         long cr3 = mmu.cr3();
         if (cr3 == 0) return; // no mm loaded yet: Unicorn's TLB is empty
         uc.regWrite(X86Reg.CR3, cr3);
+        unicornTlbFilled = false;
         crossModifyingCode.onUnicornTlbFlush(id);
         stats.count(CpuStat.TLB_FLUSHES);
     }
@@ -360,6 +361,10 @@ public final class Cpu implements ArchCpu {
 
     // ------------------------------------------------------------------ hooks (called from native code)
 
+    /** Whether a fill answered since Unicorn's TLB was last emptied (precise mode's code hook skips emptying an empty TLB). */
+    private boolean unicornTlbFilled = true;
+    /** Precise mode's reference: empty Unicorn's TLB before every instruction, filled or not ({@code -Dmmemu.precise.flushEachInstruction=true}). */
+    private final boolean flushEachInstruction = Boolean.getBoolean("mmemu.precise.flushEachInstruction");
     /** The page {@link #tlbFill} is translating (its flush needs nothing: {@link #flushUnicornTlbRange}), or -1. */
     private long fillingPage = -1;
     /** Whether a flush of {@link #fillingPage} was left to the fill's answer. */
@@ -367,6 +372,7 @@ public final class Cpu implements ArchCpu {
 
     /** UC_HOOK_TLB_FILL: the model's translation of {@code vaddr}, handling a page fault on the way. */
     private long tlbFill(long vaddr, int memType) {
+        unicornTlbFilled = true; // whatever the answer: the probe's page is an entry too
         // The probe's page allows everything: the instruction may be fetched from it too.
         if (vaddr == probePage) return probeScratchPa | Uc.PROT_ALL;
         // A non-canonical address is no page fault but a #GP: SIGSEGV with SI_KERNEL and si_addr 0.
@@ -444,7 +450,13 @@ public final class Cpu implements ArchCpu {
     private void onInstructionPrecise(long address, int size) {
         if (probePage != -1 || current == null || current.exited()) return;
         mmu.lookupOrWalk(address, Access.FETCH);
-        uc.regWrite(X86Reg.CR3, mmu.cr3());
+        // Unicorn's TLB holds only what fills put there since it was last emptied: when none came,
+        // it is empty already (register-only instructions inside a block), and emptying it (a
+        // memset of every MMU index's table) would be the dearest part of the instruction.
+        if (unicornTlbFilled || flushEachInstruction) {
+            uc.regWrite(X86Reg.CR3, mmu.cr3());
+            unicornTlbFilled = false;
+        }
     }
 
     /**

@@ -52,6 +52,40 @@ class TlbPathTest {
         assertTrue(exact.misses() >= relaxed.misses(), "exact " + exact + " relaxed " + relaxed);
     }
 
+    /** Precise mode's model-TLB counts of {@code program}: hits, misses, fills, instructions and the output. */
+    static List<Object> precise(String program, List<String> args) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        try (Machine m = new Machine(new MachineOptions(64L << 20, false, 1, true, false, out, sink,
+                new PrintStream(sink)).withTlb(TlbOptions.DEFAULT.withPrecise(true)))) {
+            GuestProgram p = GuestProgram.named(program);
+            m.exec(p.binary(), args, List.of());
+            m.run();
+            io.mmemu.tlb.CpuTlb tlb = m.cpu().tlb();
+            return List.of(tlb.stat(TlbStat.HIT), tlb.stat(TlbStat.MISS), tlb.stat(TlbStat.FILL),
+                    m.cpu().instructions(), out.toString());
+        }
+    }
+
+    /**
+     * Precise mode empties Unicorn's TLB before an instruction only when a fill put something in
+     * it: every lookup, hit, miss and fill is the same as when it empties it before every one.
+     */
+    @Test
+    void preciseModeSkipsOnlyFlushesOfAnEmptyUnicornTlb() throws Exception {
+        for (List<String> run : List.of(List.of("touch-pages", "300"), List.of("mm-cow-fork"),
+                List.of("mm-mprotect"), List.of("mm-fault-signals"), List.of("smc-count"))) {
+            List<Object> skipping = precise(run.get(0), run);
+            String key = "mmemu.precise.flushEachInstruction";
+            System.setProperty(key, "true");
+            try {
+                assertEquals(precise(run.get(0), run), skipping, run.toString());
+            } finally {
+                System.clearProperty(key);
+            }
+        }
+    }
+
     /**
      * Precise mode looks every instruction (and the pages its data accesses touch) up in the
      * model TLB: at least one lookup per instruction, far more hits than the default mode sees,
