@@ -14,17 +14,8 @@ mmemu=$MMEMU_ROOT/bin/mmemu
 qemu=$("$MMEMU_ROOT/bin/setup" qemu-user) || exit 1
 gzip=$("$MMEMU_ROOT/bin/setup" gzip) || exit 1
 
-# The C workloads, static with musl like the test guests; rebuilt when their source is newer.
-src=$MMEMU_ROOT/benchmarks/workloads out=$MMEMU_STATE/workloads
-mkdir -p "$out"
-for c in "$src"/*.c; do
-  name=${c##*/}; name=${name%.c}
-  if [ ! -x "$out/$name" ] || [ "$c" -nt "$out/$name" ]; then
-    musl-gcc -static -O2 -Wall -Werror -o "$out/$name" "$c" -lm -lpthread \
-      || mmemu_die "cannot build $c with musl-gcc" "apt-get install musl-tools, then run bin/bench workloads again"
-  fi
-done
-
+. "$(dirname "$0")/build.sh"
+out=$(mmemu_build_workloads)
 # Inputs, generated deterministically by the benchmarks game's fasta: 10 MB for k-nucleotide and
 # gzip, 100 kB for their --precise runs.
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmemu-workloads.XXXXXX")

@@ -356,6 +356,7 @@ public final class Cpu implements ArchCpu {
             return;
         }
         uc.ctlFlushTb();
+        stats.count(CpuStat.TB_FLUSHES);
         if (counter != null) counter.newGeneration();
     }
 
@@ -553,6 +554,7 @@ public final class Cpu implements ArchCpu {
             if (tbFlushPending) {
                 tbFlushPending = false;
                 uc.ctlFlushTb();
+                stats.count(CpuStat.TB_FLUSHES);
             }
             long rip = uc.regRead(X86Reg.RIP);
             int err;
