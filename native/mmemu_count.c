@@ -38,63 +38,72 @@ struct mmemu_block_entry {
     uint32_t generation;
 };
 
-/* Layout shared with BlockCounter.java: keep the offsets in step. */
+/* Layout shared with BlockCounter.java: keep the offsets in step. The fields the callback reads
+ * and writes on every block share the first cache line. */
 struct mmemu_blocks {
     uint64_t count;                                   /* 0 */
     uint64_t deadline;                                /* 8: stop before a block once count reaches it (0: stopping) */
-    uint64_t last_addr;                               /* 16 */
-    uint32_t last_size;                               /* 24 */
-    uint32_t last_icount;                             /* 28 */
-    uint32_t generation;                              /* 32: never 0 */
-    uint32_t stopping;                                /* 36: a stop was asked; count no more blocks */
-    uint32_t (*miss)(uint64_t addr, uint32_t size);   /* 40 */
-    uint64_t misses;                                  /* 48 */
-    int (*emu_stop)(void *uc);                        /* 56: libunicorn's uc_emu_stop */
-    struct mmemu_block_entry cache[MMEMU_BLOCK_CACHE]; /* 64 */
+    uint32_t generation;                              /* 16: never 0 */
+    uint32_t last;                                    /* 20: the entry of the last block counted, or MMEMU_NO_LAST */
+    uint32_t stopping;                                /* 24: a stop was asked; count no more blocks */
+    uint32_t unused;                                  /* 28 */
+    uint32_t (*miss)(uint64_t addr, uint32_t size);   /* 32 */
+    uint64_t misses;                                  /* 40 */
+    int (*emu_stop)(void *uc);                        /* 48: libunicorn's uc_emu_stop */
+    uint64_t unused2;                                 /* 56 */
+    /* 64; the one after the cache describes a block counted without caching it */
+    struct mmemu_block_entry cache[MMEMU_BLOCK_CACHE + 1];
 };
 
-/* The block is not in the cache: ask Java (which decodes it) and keep the answer. */
-static __attribute__((noinline)) uint32_t mmemu_block_miss(struct mmemu_blocks *b, struct mmemu_block_entry *e,
-                                                           uint64_t address, uint32_t size) {
+#define MMEMU_NO_LAST 0xffffffffu
+#define MMEMU_UNCACHED MMEMU_BLOCK_CACHE
+
+/* The block is not in the cache: ask Java (which decodes it), keep the answer in entry i, count it. */
+static __attribute__((noinline)) void mmemu_block_miss(struct mmemu_blocks *b, uint32_t i, uint64_t address,
+                                                       uint32_t size) {
     uint32_t n = b->miss(address, size);
     ++b->misses;
     if (n & MMEMU_DO_NOT_CACHE) {
         /* Code on a writable page: the engine may rewrite it, and retranslate at the same
          * address and size without anything Java sees. */
-        return n & ~MMEMU_DO_NOT_CACHE;
+        n &= ~MMEMU_DO_NOT_CACHE;
+        i = MMEMU_UNCACHED;
     }
+    struct mmemu_block_entry *e = &b->cache[i];
     e->addr = address;
     e->size = (uint16_t) size;
     e->icount = (uint16_t) n;
     /* A size beyond 16 bits never matches again: such a block is counted by a miss each time. */
-    e->generation = size <= 0xffff ? b->generation : 0;
-    return n;
+    e->generation = i != MMEMU_UNCACHED && size <= 0xffff ? b->generation : 0;
+    b->last = i;
+    b->count += n;
 }
 
+/* The count reached the deadline, or a stop was asked: this block does not run (the exit check
+ * after this hook sees the stop request), and nothing of it is counted. */
+static __attribute__((noinline)) void mmemu_block_stop(void *uc, struct mmemu_blocks *b) {
+    if (b->stopping) return;
+    b->stopping = 1;
+    b->deadline = 0;
+    b->emu_stop(uc);
+}
+
+/* The fast path is a leaf: its two rare cases are tail calls, so it needs no stack frame. */
 void mmemu_count_block(void *uc, uint64_t address, uint32_t size, void *user) {
     struct mmemu_blocks *b = user;
     uint64_t count = b->count;
     /* Unicorn calls a lone block hook directly, ahead of the block's exit check: a block entered
      * after uc_emu_stop does not run. (Its helper, used with several hooks, skips them then.) */
     if (__builtin_expect(count >= b->deadline, 0)) {
-        if (!b->stopping) {
-            /* The time slice is over: this block does not run (the exit check after this hook
-             * sees the stop request), and nothing of it is counted. */
-            b->stopping = 1;
-            b->deadline = 0;
-            b->emu_stop(uc);
-        }
+        mmemu_block_stop(uc, b);
         return;
     }
-    struct mmemu_block_entry *e = &b->cache[((address ^ (uint64_t) size << 48) * 0x9e3779b97f4a7c15ull) >> (64 - MMEMU_BLOCK_CACHE_BITS)];
-    uint32_t n;
+    uint32_t i = (uint32_t) (((address ^ (uint64_t) size << 48) * 0x9e3779b97f4a7c15ull) >> (64 - MMEMU_BLOCK_CACHE_BITS));
+    struct mmemu_block_entry *e = &b->cache[i];
     if (__builtin_expect(e->addr == address && e->size == size && e->generation == b->generation, 1)) {
-        n = e->icount;
-    } else {
-        n = mmemu_block_miss(b, e, address, size);
+        b->count = count + e->icount;
+        b->last = i;
+        return;
     }
-    b->count = count + n;
-    b->last_addr = address;
-    b->last_size = size;
-    b->last_icount = n;
+    mmemu_block_miss(b, i, address, size);
 }

@@ -3,6 +3,7 @@ package io.mmemu.emulator.cpu;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.mmemu.emulator.unicorn.NativeLibrary;
 import io.mmemu.emulator.unicorn.Unicorn;
@@ -45,8 +46,12 @@ final class BlockCounter {
     /** Entries of the native block cache (MMEMU_BLOCK_CACHE). */
     private static final int CACHE_ENTRIES = 16384;
     // Offsets of struct mmemu_blocks (native/mmemu_count.c).
-    private static final long COUNT = 0, DEADLINE = 8, LAST_ADDR = 16, LAST_SIZE = 24, LAST_ICOUNT = 28,
-            GENERATION = 32, STOPPING = 36, MISS = 40, MISSES = 48, EMU_STOP = 56, CACHE = 64, ENTRY = 16;
+    private static final long COUNT = 0, DEADLINE = 8, GENERATION = 16, LAST = 20, STOPPING = 24, MISS = 32,
+            MISSES = 40, EMU_STOP = 48, CACHE = 64, ENTRY = 16;
+    // Offsets in an entry (struct mmemu_block_entry).
+    private static final long ENTRY_ADDR = 0, ENTRY_SIZE = 8, ENTRY_ICOUNT = 10;
+    /** {@code last} when no block was counted in this run (MMEMU_NO_LAST). */
+    private static final int NO_LAST = -1;
     /** No deadline: a count no run reaches (UINT64_MAX in the native struct). */
     private static final long NO_DEADLINE = -1L;
 
@@ -83,10 +88,11 @@ final class BlockCounter {
         this.uc = uc;
         this.stop = stop;
         this.code = code;
-        this.state = arena.allocate(CACHE + (long) CACHE_ENTRIES * ENTRY, 8);
+        this.state = arena.allocate(CACHE + (CACHE_ENTRIES + 1L) * ENTRY, 64);
         state.fill((byte) 0);
         state.set(JAVA_INT, GENERATION, 1);
         state.set(JAVA_LONG, DEADLINE, NO_DEADLINE);
+        state.set(JAVA_INT, LAST, NO_LAST);
         state.set(ADDRESS, EMU_STOP, Unicorn.emuStopFunction());
         try {
             var mh = MethodHandles.lookup().findVirtual(BlockCounter.class, "miss",
@@ -165,7 +171,7 @@ final class BlockCounter {
      * run of another address space refills its pages first (every CR3 change empties Unicorn's TLB).
      */
     void beforeRun() {
-        state.set(JAVA_INT, LAST_SIZE, 0);
+        state.set(JAVA_INT, LAST, NO_LAST);
         state.set(JAVA_INT, STOPPING, 0);
         state.set(JAVA_LONG, DEADLINE, NO_DEADLINE);
     }
@@ -201,15 +207,18 @@ final class BlockCounter {
      */
     void afterFault(long rip) {
         if (perInstruction) return;
-        long start = state.get(JAVA_LONG, LAST_ADDR);
-        int size = state.get(JAVA_INT, LAST_SIZE);
-        if (size == 0 || Long.compareUnsigned(rip - start, size) >= 0) return;
+        int last = state.get(JAVA_INT, LAST);
+        if (last == NO_LAST) return;
+        long entry = CACHE + last * ENTRY;
+        long start = state.get(JAVA_LONG, entry + ENTRY_ADDR);
+        int size = Short.toUnsignedInt(state.get(JAVA_SHORT, entry + ENTRY_SIZE));
+        if (Long.compareUnsigned(rip - start, size) >= 0) return;
         code.forget();
         int before = instructions(start, rip);
         int ran = before + 1; // the faulting instruction started, as a hook before each would have counted
-        int counted = state.get(JAVA_INT, LAST_ICOUNT);
+        int counted = Short.toUnsignedInt(state.get(JAVA_SHORT, entry + ENTRY_ICOUNT));
         state.set(JAVA_LONG, COUNT, count() - counted + ran);
-        state.set(JAVA_INT, LAST_SIZE, 0);
+        state.set(JAVA_INT, LAST, NO_LAST);
     }
 
     /** The decoder read code from virtual page {@code vpage}, in frame {@code pa}. */
