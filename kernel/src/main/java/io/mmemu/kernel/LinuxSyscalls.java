@@ -128,7 +128,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.time = new TimeSyscalls(uaccess, procs);
         this.random = new RandomSyscalls(uaccess, seed);
         this.sys = new SysSyscalls(uaccess, procs, rlimits, cpuTimers);
-        this.mem = new MmSyscalls(uaccess, files, procs);
+        this.mem = new MmSyscalls(uaccess, files, procs, rlimits);
         this.oomKiller = new OomKiller(procs, log);
     }
 
