@@ -66,6 +66,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     final Credentials credentials;
     final Futexes futexes;
     final RandomSyscalls random;
+    final Memfd memfd;
     /** The run's recorder or replayer, or null (the usual case: one null check per kernel entry). */
     RunEvents events;
 
@@ -129,6 +130,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.random = new RandomSyscalls(uaccess, seed);
         this.sys = new SysSyscalls(uaccess, procs, rlimits, cpuTimers);
         this.mem = new MmSyscalls(uaccess, files, procs, rlimits);
+        this.memfd = new Memfd(uaccess, files, vfs.tmpfs());
         this.oomKiller = new OomKiller(procs, log);
     }
 

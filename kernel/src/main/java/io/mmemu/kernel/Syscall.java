@@ -146,6 +146,7 @@ enum Syscall {
     PRLIMIT64(302, KEPT, (k, c, t, r) -> k.sys.limitsChanged(c, k.sys.prlimit64(t, (int) r.rdi, (int) r.rsi, r.rdx, r.r10))),
     GETCPU(309, KEPT, (k, c, t, r) -> k.sys.getcpu(c, t, r.rdi, r.rsi)),
     GETRANDOM(318, KEPT, (k, c, t, r) -> k.random.getrandom(t, r.rdi, r.rsi, (int) r.rdx)),
+    MEMFD_CREATE(319, KEPT, (k, c, t, r) -> k.memfd.sysMemfdCreate(t, r.rdi, (int) r.rsi)),
     MLOCK2(325, KEPT, (k, c, t, r) -> k.mem.sysMlock2(t, r.rdi, r.rsi, (int) r.rdx)),
     RSEQ(334),
     CLONE3(435);

@@ -125,6 +125,16 @@ class SyscallErrnoTest {
         r.add(row(FCNTL, "fcntl: fdget_raw() finds no file", EBADF, 99, 1, 0));
         r.add(row(FCNTL, "do_fcntl: an unknown command", EINVAL, 1, 0x7777, 0));
         r.add(row(FCNTL, "f_dupfd: from >= RLIMIT_NOFILE", EINVAL, 1, 0, 1 << 20));
+        r.add(row(FCNTL, "memfd_add_seals: no FMODE_WRITE", EPERM, FD_RO, 1033, 1));
+        r.add(row(FCNTL, "memfd_add_seals: a seal beyond F_ALL_SEALS", EINVAL, FD_WO, 1033, 0x40));
+        r.add(row(FCNTL, "memfd_add_seals: a pipe has no seals", EINVAL, FD_PIPE_W, 1033, 1));
+        r.add(row(FCNTL, "memfd_add_seals: a /tmp file is born F_SEAL_SEAL", EPERM, FD_WO, 1033, 2));
+        r.add(row(FCNTL, "memfd_get_seals: a pipe has no seals", EINVAL, FD_PIPE_R, 1034, 0));
+        // mm/memfd.c
+        r.add(row(MEMFD_CREATE, "sanitize_flags: an unknown flag", EINVAL, S_TMPF, 0x100));
+        r.add(row(MEMFD_CREATE, "sanitize_flags: MFD_EXEC with MFD_NOEXEC_SEAL", EINVAL, S_TMPF, 0x18));
+        r.add(row(MEMFD_CREATE, "alloc_name: strncpy_from_user() faults", EFAULT, UNMAPPED, 0));
+        r.add(row(MEMFD_CREATE, "alloc_name: a name longer than MFD_NAME_MAX_LEN", EINVAL, S_LONG, 0));
         r.add(row(DUP, "ksys_dup: fget_raw() finds no file", EBADF, 99));
         r.add(row(DUP2, "ksys_dup2: oldfd not open", EBADF, 99, 5));
         r.add(row(DUP2, "do_dup2: newfd >= RLIMIT_NOFILE", EBADF, 1, 1 << 20));

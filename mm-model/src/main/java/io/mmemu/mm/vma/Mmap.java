@@ -51,9 +51,11 @@ public final class Mmap {
      * @param writable  opened with FMODE_WRITE
      * @param device    a character device (its offsets run to ULONG_MAX, not MAX_LFS_FILESIZE)
      * @param devZero   /dev/zero, whose mappings are anonymous memory or shmem (mmap_zero())
-     * @param mappable  the page cache the mapping reads, or null when the file has no mmap operation
+     * @param mappable    the page cache the mapping reads, or null when the file has no mmap operation
+     * @param writeSealed a memfd sealed with F_SEAL_WRITE or F_SEAL_FUTURE_WRITE (is_write_sealed())
      */
-    public record MapFile(boolean readable, boolean writable, boolean device, boolean devZero, MappedFile mappable) {}
+    public record MapFile(boolean readable, boolean writable, boolean device, boolean devZero, MappedFile mappable,
+            boolean writeSealed) {}
 
     // ------------------------------------------------------------------ do_mmap
 
@@ -127,6 +129,12 @@ public final class Mmap {
             if (!f.readable()) return -Errno.EACCES;
             if (!zero && f.mappable() == null) return -Errno.ENODEV;
             if ((vmFlags & VmFlags.VM_GROWSDOWN) != 0) return -Errno.EINVAL;
+            // memfd_check_seals_mmap(): a write-sealed file may not gain a shared writable mapping,
+            // now (EPERM) or later through mprotect() (VM_MAYWRITE cleared).
+            if (f.writeSealed() && (vmFlags & VmFlags.VM_SHARED) != 0) {
+                if ((vmFlags & VmFlags.VM_WRITE) != 0) return -Errno.EPERM;
+                vmFlags &= ~VmFlags.VM_MAYWRITE;
+            }
             // mmap_zero(): a shared mapping of /dev/zero is shmem, a private one anonymous memory.
             shmem = zero && (vmFlags & VmFlags.VM_SHARED) != 0;
             if (!zero) file = f.mappable();
