@@ -118,7 +118,7 @@ enum Syscall {
     GETRESUID(118, KEPT, (k, c, t, r) -> k.credentials.getresuid(t, r.rdi, r.rsi, r.rdx)),
     CAPGET(125, KEPT, (k, c, t, r) -> k.credentials.capget(t, r.rdi, r.rsi)),
     CAPSET(126, KEPT, (k, c, t, r) -> k.credentials.capset(t, r.rdi, r.rsi)),
-    SIGALTSTACK(131),
+    SIGALTSTACK(131, KEPT, (k, c, t, r) -> k.altStacks.sysSigaltstack(t, r.rdi, r.rsi, r.rsp)),
     MLOCK(149, KEPT, (k, c, t, r) -> k.mem.sysMlock2(t, r.rdi, r.rsi, 0)),
     MUNLOCK(150, KEPT, (k, c, t, r) -> k.mem.sysMunlock(t, r.rdi, r.rsi)),
     MLOCKALL(151, KEPT, (k, c, t, r) -> k.mem.sysMlockall(t, (int) r.rdi)),

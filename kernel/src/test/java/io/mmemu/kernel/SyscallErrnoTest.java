@@ -238,6 +238,9 @@ class SyscallErrnoTest {
         r.add(row(TGKILL, "tgkill: tgid <= 0", EINVAL, 0, SELF, 0));
         r.add(row(TGKILL, "do_send_specific: the thread is not in that group", ESRCH, 4000, SELF, 0));
         r.add(row(TGKILL, "check_kill_permission: !valid_signal(-1)", EINVAL, SELF, SELF, -1));
+        r.add(row(SIGALTSTACK, "sigaltstack: copy_from_user() of the new stack faults", EFAULT, UNMAPPED, 0));
+        r.add(row(SIGALTSTACK, "do_sigaltstack: ss_size 0 is below MINSIGSTKSZ", ENOMEM, BUF, 0));
+        r.add(row(SIGALTSTACK, "sigaltstack: copy_to_user() of the old stack faults", EFAULT, 0, UNMAPPED));
         r.add(row(h -> h.task().pending |= Signo.sigmask(Signo.SIGCHLD), PAUSE, "pause: a signal is pending", -Errno.EINTR));
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: an FS base past TASK_SIZE_MAX", EPERM, 0x1002, -4096L));
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: a GS base past TASK_SIZE_MAX", EPERM, 0x1001, 1L << 47));
