@@ -87,9 +87,11 @@ static void on_nested(int sig, siginfo_t *si, void *uc) {
            on(altstack, sizeof altstack, &local) ? "yes" : "no", &local < outer_local ? "yes" : "no");
 }
 
-static void on_autodisarm(int sig) {
+static void on_autodisarm(int sig, siginfo_t *si, void *uc) {
     char local;
     (void)sig;
+    (void)si;
+    (void)uc;
     stack_t o;
     sas(NULL, &o);
     stack_t none = {.ss_flags = SS_DISABLE};
@@ -167,11 +169,7 @@ int main(void) {
     ss.ss_flags = SS_AUTODISARM;
     R("set with SS_AUTODISARM", sas(&ss, NULL));
     show("armed");
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_autodisarm;
-    sa.sa_flags = SA_ONSTACK;
-    sigaction(SIGUSR2, &sa, NULL);
+    handle(SIGUSR2, on_autodisarm, SA_ONSTACK);
     printf("raise SIGUSR2 (SA_ONSTACK):\n");
     raise(SIGUSR2);
     show("after the handler (rt_sigreturn restored it)");

@@ -10,6 +10,7 @@ import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.Mprotect;
 import io.mmemu.mm.vma.Mlock;
+import io.mmemu.mm.vma.Mseal;
 import io.mmemu.mm.vma.Msync;
 import java.util.Locale;
 
@@ -149,7 +150,8 @@ enum Syscall {
     MEMFD_CREATE(319, KEPT, (k, c, t, r) -> k.memfd.sysMemfdCreate(t, r.rdi, (int) r.rsi)),
     MLOCK2(325, KEPT, (k, c, t, r) -> k.mem.sysMlock2(t, r.rdi, r.rsi, (int) r.rdx)),
     RSEQ(334),
-    CLONE3(435);
+    CLONE3(435),
+    MSEAL(462, KEPT, (k, c, t, r) -> Mseal.doMseal(t.mm(), r.rdi, r.rsi, r.rdx));
 
     /** Whether a call can leave a CPU's TLB holding a translation the page tables no longer allow. */
     enum Translations {

@@ -214,6 +214,11 @@ class SyscallErrnoTest {
         r.add(row(MLOCKALL, "mlockall: an unknown flag", EINVAL, 8));
         r.add(row(h -> setMemlock(h, 0), MLOCKALL, "can_do_mlock: RLIMIT_MEMLOCK 0 without CAP_IPC_LOCK", EPERM, 2));
         r.add(row(h -> setMemlock(h, 4096), MLOCKALL, "mlockall: total_vm above RLIMIT_MEMLOCK with MCL_CURRENT", ENOMEM, 1));
+        // mm/mseal.c
+        r.add(row(MSEAL, "can_do_mseal: flags", EINVAL, BUF, 4096, 1));
+        r.add(row(MSEAL, "do_mseal: start not page aligned", EINVAL, BUF_ODD, 4096, 0));
+        r.add(row(MSEAL, "do_mseal: start + len wraps", EINVAL, BUF, -8192, 0));
+        r.add(row(MSEAL, "check_mm_seal: no VMA at start", ENOMEM, UNMAPPED, 4096, 0));
         // kernel/signal.c, arch/x86/kernel/process_64.c
         r.add(row(RT_SIGACTION, "do_sigaction: a new action for SIGKILL", EINVAL, 9, BUF, 0, 8));
         r.add(row(RT_SIGACTION, "do_sigaction: a new action for SIGSTOP", EINVAL, 19, BUF, 0, 8));

@@ -369,6 +369,10 @@ public final class MmStruct {
         if (first == null || first.start >= end) return 0;
         // Splitting a VMA in the middle makes one more: refuse past max_map_count as Linux does.
         if (first.start < start && first.end > end && vmas.size() >= maxMapCount) return -Errno.ENOMEM;
+        // vms_gather_munmap_vmas(): a sealed VMA anywhere in the range refuses the whole unmap.
+        for (Vma v = first; v != null && v.start < end; v = findVma(v.end)) {
+            if (!v.canModifyVma()) return -Errno.EPERM;
+        }
         if (first.start < start && !VmaMerge.splitVma(this, first, start)) return -Errno.ENOMEM;
         Vma last = findVma(end - 1);
         if (last != null && last.start < end && last.end > end && !VmaMerge.splitVma(this, last, end)) return -Errno.ENOMEM;
@@ -501,6 +505,7 @@ public final class MmStruct {
             if (v.has(VmFlags.VM_DONTCOPY)) continue;
             // vm_area_dup(), then dup_mmap() clears VM_LOCKED_MASK: the child's memory is not locked.
             Vma copy = new Vma(v.start, v.end, v.flags & ~VmFlags.VM_LOCKED_MASK, v.pgoff, v.file, v.name);
+            copy.sealed = v.sealed; // the seal is inherited
             if (!child.vmAreaAlloc(copy)) {
                 failed[0] = true;
                 break;

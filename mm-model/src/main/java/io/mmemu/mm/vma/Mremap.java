@@ -74,6 +74,7 @@ public final class Mremap {
         if ((flags & MREMAP_FIXED) != 0 && oldLen == newLen) return remapMove(mm, addr, oldLen, newAddr, flags);
         Vma vma = mm.vmaLookup(addr);
         if (vma == null) return -Errno.EFAULT;
+        if (!vma.canModifyVma()) return -Errno.EPERM; // a sealed VMA is not remapped
         boolean grows = Long.compareUnsigned(newLen, oldLen) > 0;
         if (grows || impliesNewAddr) {
             long err = checkPrepVma(mm, vma, addr, oldLen, newLen);
@@ -103,7 +104,7 @@ public final class Mremap {
             long offset = seen ? vma.start() - lastEnd : 0;
             lastEnd = vma.end();
             cursor = vma.end();
-            long r = checkPrepVma(mm, vma, from, to - from, to - from);
+            long r = vma.canModifyVma() ? checkPrepVma(mm, vma, from, to - from, to - from) : -Errno.EPERM;
             if (r == 0) r = mremapTo(mm, from, to - from, target + offset, to - from, flags);
             if (r < 0) return r;
             if (!seen) result = r;
