@@ -235,8 +235,14 @@ final class FileSyscalls {
                 if (from >= end) yield -Errno.EINVAL;
                 yield t.installFrom((int) from, f, cmd == F_DUPFD_CLOEXEC, end);
             }
+            case Memfd.F_ADD_SEALS, Memfd.F_GET_SEALS -> Memfd.memfdFcntl(f, cmd, arg);
             default -> -Errno.EINVAL;
         };
+    }
+
+    /** fd_install() of a new open file at the lowest free descriptor below RLIMIT_NOFILE; -EMFILE when none. */
+    long installNew(Task task, OpenFile f, boolean closeOnExec) {
+        return files(task).install(f, closeOnExec, nofile.applyAsInt(task));
     }
 
     /** Models ksys_dup3() (and dup2(), which allows oldfd == newfd). */

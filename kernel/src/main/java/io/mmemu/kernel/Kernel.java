@@ -392,7 +392,7 @@ public final class Kernel implements AutoCloseable {
         Map<String, Function<Task, String>> text = new TreeMap<>();
         text.put("self/maps", t -> t.mm() == null ? "" : t.mm().maps());
         text.put("self/status", t -> "Name:\t" + t.comm() + "\nPid:\t" + t.tgid() + "\nPPid:\t" + t.ppid() + "\n"
-                + (t.mm() == null ? "" : Vmstat.rss(t.mm())));
+                + (t.mm() == null ? "" : Vmstat.vmLck(t.mm()) + Vmstat.rss(t.mm())));
         text.put("meminfo", t -> env.allocator().meminfo());
         text.put("buddyinfo", t -> env.allocator().buddyinfo());
         text.put("vmstat", t -> Vmstat.vmstat(env));

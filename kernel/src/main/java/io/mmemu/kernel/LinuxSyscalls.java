@@ -66,6 +66,8 @@ public final class LinuxSyscalls implements SyscallHandler {
     final Credentials credentials;
     final Futexes futexes;
     final RandomSyscalls random;
+    final Memfd memfd;
+    final SigAltStacks altStacks;
     /** The run's recorder or replayer, or null (the usual case: one null check per kernel entry). */
     RunEvents events;
 
@@ -122,13 +124,15 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.files = new FileSyscalls(uaccess, vfs, sleeping, rlimits::nofile);
         this.pipes = new Pipes(uaccess, files, sleeping, rlimits::nofile);
         this.rw = new ReadWrite(uaccess, files, pipes, stdin, stdout, stderr);
-        this.signals = new Signals(uaccess);
+        this.altStacks = new SigAltStacks(uaccess);
+        this.signals = new Signals(uaccess, altStacks);
         this.signal = new SignalSyscalls(uaccess, procs);
-        this.proc = new ProcessSyscalls(uaccess, procs, files, rlimits, futexes);
+        this.proc = new ProcessSyscalls(uaccess, procs, files, rlimits, futexes, altStacks);
         this.time = new TimeSyscalls(uaccess, procs);
         this.random = new RandomSyscalls(uaccess, seed);
         this.sys = new SysSyscalls(uaccess, procs, rlimits, cpuTimers);
-        this.mem = new MmSyscalls(uaccess, files, procs);
+        this.mem = new MmSyscalls(uaccess, files, procs, rlimits);
+        this.memfd = new Memfd(uaccess, files, vfs.tmpfs());
         this.oomKiller = new OomKiller(procs, log);
     }
 

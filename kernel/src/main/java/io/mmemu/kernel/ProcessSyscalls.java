@@ -48,7 +48,12 @@ final class ProcessSyscalls {
     /** Where new tasks are queued; set once the CPUs exist ({@link #setScheduler}). */
     private Scheduler scheduler;
 
-    ProcessSyscalls(UserAccess uaccess, Processes procs, FileSyscalls files, Rlimits rlimits, Futexes futexes) {
+    /** The tasks' alternate signal stacks: fork copies them, execve forgets them. */
+    private final SigAltStacks altStacks;
+
+    ProcessSyscalls(UserAccess uaccess, Processes procs, FileSyscalls files, Rlimits rlimits, Futexes futexes,
+            SigAltStacks altStacks) {
+        this.altStacks = altStacks;
         this.uaccess = uaccess;
         this.procs = procs;
         this.files = files;
@@ -139,6 +144,7 @@ final class ProcessSyscalls {
         child.setMm(childMm[0]);
         files.forkFiles(parent, child);
         rlimits.fork(parent, child);
+        altStacks.fork(parent, child);
         copyThread(cpu, regs, p);
         scheduler.enqueueNew(p);
         return pid;
@@ -217,6 +223,7 @@ final class ProcessSyscalls {
         if (r == 0) {
             files.execFiles(task);
             credentials.execve(task);
+            altStacks.exec(task);
         }
         return r;
     }

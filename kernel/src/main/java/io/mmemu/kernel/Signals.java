@@ -22,14 +22,18 @@ import java.nio.ByteOrder;
  *       signals, synchronous ones (the faults) first, then the lowest number; the default action
  *       kills, ignores (SIGCHLD, SIGURG, SIGWINCH, SIGCONT) or, for stop signals, is treated as
  *       ignored (no job control here).</li>
- *   <li>handle_signal() → setup_rt_frame(): below the red zone, the fxsave area (64-byte
+ *   <li>handle_signal() → setup_rt_frame(): below the red zone (or, for an SA_ONSTACK action
+ *       when the task has an alternate stack and is not on it, at the top of that stack), the fxsave area (64-byte
  *       aligned), then struct rt_sigframe {pretcode, ucontext, siginfo} aligned so that RSP+8 is
  *       16-byte aligned at the handler; RDI = signo, RSI = &info, RDX = &uc, RAX = 0, RIP = the
  *       handler; the blocked set grows by sa_mask and the signal (unless SA_NODEFER);
- *       SA_RESETHAND resets the handler.</li>
- *   <li>rt_sigreturn restores the registers, the SSE state and the blocked set from the frame.</li>
+ *       SA_RESETHAND resets the handler; SS_AUTODISARM disarms the alternate stack
+ *       (signal_delivered()), whose settings the frame's uc_stack keeps.</li>
+ *   <li>rt_sigreturn restores the registers, the SSE state and the blocked set from the frame, and
+ *       the alternate stack from uc_stack (restore_altstack()).</li>
  * </ol>
- * A frame that cannot be written (bad stack) ends in SIGSEGV, as force_sigsegv() does.
+ * A frame that cannot be written (bad stack), or that would overflow the alternate stack it is
+ * on or enters (get_sigframe()'s "always-bogus address"), ends in SIGSEGV, as force_sigsegv() does.
  */
 final class Signals {
     static final long SIG_DFL = 0, SIG_IGN = 1;
@@ -46,7 +50,6 @@ final class Signals {
     static final int FXSAVE_SIZE = 512;
     /** uc_flags for 64-bit frames without XSAVE: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS. */
     static final long UC_FLAGS = 0x2 | 0x4;
-    static final int SS_DISABLE = 2;
 
     /** struct sigcontext_64: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, then eflags, 8 bytes each. */
     static final int SIGCONTEXT_REGS = 18;
@@ -58,8 +61,11 @@ final class Signals {
     private final PtRegs regs = new PtRegs();
     private final FpuState fpu = new FpuState();
 
-    Signals(UserAccess uaccess) {
+    private final SigAltStacks altStacks;
+
+    Signals(UserAccess uaccess, SigAltStacks altStacks) {
         this.uaccess = uaccess;
+        this.altStacks = altStacks;
     }
 
     /** Models send_signal_locked() for one task: pending unless ignored; a pending standard signal is not queued twice. */
@@ -120,21 +126,35 @@ final class Signals {
         }
     }
 
-    /** Models setup_rt_frame() / x64_setup_rt_frame(); false when the frame cannot be written. */
+    /**
+     * Models setup_rt_frame() / x64_setup_rt_frame() with get_sigframe()'s placement; false when
+     * the frame cannot be written.
+     */
     private boolean setupRtFrame(ArchCpu cpu, Task t, int sig, SigInfo info, long handler) {
         cpu.regs().get(regs);
+        long flags = t.sigFlags[sig];
+        boolean nestedAltstack = altStacks.onSigStack(t, regs.rsp);
+        boolean enteringAltstack = false;
         long sp = regs.rsp - 128; // the red zone
+        // The X/Open sanctioned signal stack switching.
+        if ((flags & SA_ONSTACK) != 0 && altStacks.sasSsFlags(t, sp) == 0) {
+            sp = altStacks.sp(t) + altStacks.size(t);
+            enteringAltstack = true;
+        }
         sp -= FXSAVE_SIZE;
         long fpstate = sp & ~63L;
         sp = fpstate - FRAME_SIZE;
         long frame = (sp & ~15L) - 8;
+        // A frame that would overflow the alternate stack is not written there: SIGSEGV.
+        if ((nestedAltstack || enteringAltstack) && !altStacks.onSigStackRaw(t, frame)) return false;
 
-        long flags = t.sigFlags[sig];
         ByteBuffer f = ByteBuffer.allocate(FRAME_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         f.putLong(0, (flags & SA_RESTORER) != 0 ? t.sigRestorer[sig] : 0);
         f.putLong(UC_OFFSET, UC_FLAGS);
         f.putLong(UC_OFFSET + 8, 0); // uc_link
-        f.putLong(UC_OFFSET + 16, 0).putInt(UC_OFFSET + 24, SS_DISABLE).putLong(UC_OFFSET + 32, 0); // uc_stack
+        // unsafe_save_altstack(): the stack as the task set it, for rt_sigreturn to restore.
+        f.putLong(UC_OFFSET + 16, altStacks.sp(t)).putInt(UC_OFFSET + 24, altStacks.flags(t))
+                .putLong(UC_OFFSET + 32, altStacks.size(t));
         int mc = UC_OFFSET + UC_MCONTEXT;
         putSigcontext(f, mc, regs);
         f.putShort(mc + 144, (short) 0x33).putShort(mc + 146, (short) 0).putShort(mc + 148, (short) 0)
@@ -156,6 +176,7 @@ final class Signals {
         t.blocked |= t.sigMask[sig] | ((flags & SA_NODEFER) != 0 ? 0 : Signo.sigmask(sig));
         t.blocked &= ~UNBLOCKABLE;
         if ((flags & SA_RESETHAND) != 0) t.sigHandler[sig] = SIG_DFL;
+        if ((altStacks.flags(t) & SigAltStacks.SS_AUTODISARM) != 0) altStacks.sasSsReset(t); // signal_delivered()
 
         regs.rdi = sig;
         regs.rsi = frame + INFO_OFFSET;
@@ -251,6 +272,8 @@ final class Signals {
         }
         cpu.regs().set(regs);
         t.blocked = f.getLong(UC_OFFSET + UC_SIGMASK) & ~UNBLOCKABLE;
+        // restore_altstack(): do_sigaltstack() with the saved stack and the restored RSP; its errors are ignored.
+        altStacks.doSigaltstack(t, f.getLong(UC_OFFSET + 16), f.getInt(UC_OFFSET + 24), f.getLong(UC_OFFSET + 32), regs.rsp);
         return true;
     }
 }

@@ -9,7 +9,8 @@ import io.mmemu.mm.fault.SiCode;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.Mprotect;
-import io.mmemu.mm.vma.Mremap;
+import io.mmemu.mm.vma.Mlock;
+import io.mmemu.mm.vma.Mseal;
 import io.mmemu.mm.vma.Msync;
 import java.util.Locale;
 
@@ -62,7 +63,7 @@ enum Syscall {
     MMAP(9, CHANGED, (k, c, t, r) -> k.mem.sysMmap(t, r.rdi, r.rsi, (int) r.rdx, (int) r.r10, (int) r.r8, r.r9)),
     MPROTECT(10, CHANGED, (k, c, t, r) -> Mprotect.doMprotect(t.mm(), r.rdi, r.rsi, (int) r.rdx)),
     MUNMAP(11, CHANGED, (k, c, t, r) -> t.mm().doMunmap(r.rdi, r.rsi)),
-    BRK(12, CHANGED, (k, c, t, r) -> t.mm().sysBrk(r.rdi)),
+    BRK(12, CHANGED, (k, c, t, r) -> k.mem.sysBrk(t, r.rdi)),
     RT_SIGACTION(13, KEPT, (k, c, t, r) -> k.signal.rtSigaction(t, (int) r.rdi, r.rsi, r.rdx, r.r10)),
     RT_SIGPROCMASK(14, KEPT, (k, c, t, r) -> k.signal.rtSigprocmask(t, (int) r.rdi, r.rsi, r.rdx, r.r10)),
     RT_SIGRETURN(15, KEPT, (k, c, t, r) -> k.rtSigreturn()),
@@ -74,7 +75,7 @@ enum Syscall {
     ACCESS(21),
     PIPE(22, KEPT, (k, c, t, r) -> k.pipes.pipe2(t, r.rdi, 0)),
     SCHED_YIELD(24, KEPT, (k, c, t, r) -> k.time.schedYield(c, t)),
-    MREMAP(25, CHANGED, (k, c, t, r) -> Mremap.doMremap(t.mm(), r.rdi, r.rsi, r.rdx, (int) r.r10, r.r8)),
+    MREMAP(25, CHANGED, (k, c, t, r) -> k.mem.sysMremap(t, r.rdi, r.rsi, r.rdx, (int) r.r10, r.r8)),
     MSYNC(26, KEPT, (k, c, t, r) -> Msync.sysMsync(t.mm(), r.rdi, r.rsi, (int) r.rdx)),
     MINCORE(27, KEPT, (k, c, t, r) -> k.mem.sysMincore(t.mm(), r.rdi, r.rsi, r.rdx)),
     MADVISE(28, CHANGED, (k, c, t, r) -> k.mem.doMadvise(t.mm(), r.rdi, r.rsi, (int) r.rdx)),
@@ -118,7 +119,11 @@ enum Syscall {
     GETRESUID(118, KEPT, (k, c, t, r) -> k.credentials.getresuid(t, r.rdi, r.rsi, r.rdx)),
     CAPGET(125, KEPT, (k, c, t, r) -> k.credentials.capget(t, r.rdi, r.rsi)),
     CAPSET(126, KEPT, (k, c, t, r) -> k.credentials.capset(t, r.rdi, r.rsi)),
-    SIGALTSTACK(131),
+    SIGALTSTACK(131, KEPT, (k, c, t, r) -> k.altStacks.sysSigaltstack(t, r.rdi, r.rsi, r.rsp)),
+    MLOCK(149, KEPT, (k, c, t, r) -> k.mem.sysMlock2(t, r.rdi, r.rsi, 0)),
+    MUNLOCK(150, KEPT, (k, c, t, r) -> k.mem.sysMunlock(t, r.rdi, r.rsi)),
+    MLOCKALL(151, KEPT, (k, c, t, r) -> k.mem.sysMlockall(t, (int) r.rdi)),
+    MUNLOCKALL(152, KEPT, (k, c, t, r) -> Mlock.sysMunlockall(t.mm())),
     ARCH_PRCTL(158, KEPT, (k, c, t, r) -> ArchPrctl.doArchPrctl64(k.uaccess, r, t, (int) r.rdi, r.rsi)),
     SETRLIMIT(160, KEPT, (k, c, t, r) -> k.sys.limitsChanged(c, k.rlimits.setrlimit(t, k.cred(t), (int) r.rdi, r.rsi))),
     GETTID(186, KEPT, (k, c, t, r) -> t.pid()),
@@ -142,8 +147,11 @@ enum Syscall {
     PRLIMIT64(302, KEPT, (k, c, t, r) -> k.sys.limitsChanged(c, k.sys.prlimit64(t, (int) r.rdi, (int) r.rsi, r.rdx, r.r10))),
     GETCPU(309, KEPT, (k, c, t, r) -> k.sys.getcpu(c, t, r.rdi, r.rsi)),
     GETRANDOM(318, KEPT, (k, c, t, r) -> k.random.getrandom(t, r.rdi, r.rsi, (int) r.rdx)),
+    MEMFD_CREATE(319, KEPT, (k, c, t, r) -> k.memfd.sysMemfdCreate(t, r.rdi, (int) r.rsi)),
+    MLOCK2(325, KEPT, (k, c, t, r) -> k.mem.sysMlock2(t, r.rdi, r.rsi, (int) r.rdx)),
     RSEQ(334),
-    CLONE3(435);
+    CLONE3(435),
+    MSEAL(462, KEPT, (k, c, t, r) -> Mseal.doMseal(t.mm(), r.rdi, r.rsi, r.rdx));
 
     /** Whether a call can leave a CPU's TLB holding a translation the page tables no longer allow. */
     enum Translations {

@@ -39,9 +39,9 @@ class SyscallErrnoTest {
             FD_PIPE_R = -0x1000_0009L, FD_PIPE_W = -0x1000_000aL, SELF = -0x1000_000bL, S_HELLO = -0x1000_000cL,
             BUF_ODD = -0x1000_000dL, S_REL = -0x1000_000fL;
 
-    /** Calls that return no errno whatever their arguments (ids, yields, exits, brk's "current break", rt_sigreturn's SIGSEGV). */
+    /** Calls that return no errno whatever their arguments (ids, yields, exits, brk's "current break", rt_sigreturn's SIGSEGV, munlockall). */
     static final Set<Syscall> NO_ERRNO_PATH = EnumSet.of(GETPID, GETTID, GETPPID, GETUID, GETEUID, GETGID, GETEGID,
-            SCHED_YIELD, NANOSLEEP, CLOCK_NANOSLEEP, SET_TID_ADDRESS, EXIT, EXIT_GROUP, RT_SIGRETURN, BRK);
+            SCHED_YIELD, NANOSLEEP, CLOCK_NANOSLEEP, SET_TID_ADDRESS, EXIT, EXIT_GROUP, RT_SIGRETURN, BRK, MUNLOCKALL);
 
     record Row(Syscall call, String linux, long expected, long[] args, Consumer<KernelHarness> setup) {
         @Override
@@ -125,6 +125,16 @@ class SyscallErrnoTest {
         r.add(row(FCNTL, "fcntl: fdget_raw() finds no file", EBADF, 99, 1, 0));
         r.add(row(FCNTL, "do_fcntl: an unknown command", EINVAL, 1, 0x7777, 0));
         r.add(row(FCNTL, "f_dupfd: from >= RLIMIT_NOFILE", EINVAL, 1, 0, 1 << 20));
+        r.add(row(FCNTL, "memfd_add_seals: no FMODE_WRITE", EPERM, FD_RO, 1033, 1));
+        r.add(row(FCNTL, "memfd_add_seals: a seal beyond F_ALL_SEALS", EINVAL, FD_WO, 1033, 0x40));
+        r.add(row(FCNTL, "memfd_add_seals: a pipe has no seals", EINVAL, FD_PIPE_W, 1033, 1));
+        r.add(row(FCNTL, "memfd_add_seals: a /tmp file is born F_SEAL_SEAL", EPERM, FD_WO, 1033, 2));
+        r.add(row(FCNTL, "memfd_get_seals: a pipe has no seals", EINVAL, FD_PIPE_R, 1034, 0));
+        // mm/memfd.c
+        r.add(row(MEMFD_CREATE, "sanitize_flags: an unknown flag", EINVAL, S_TMPF, 0x100));
+        r.add(row(MEMFD_CREATE, "sanitize_flags: MFD_EXEC with MFD_NOEXEC_SEAL", EINVAL, S_TMPF, 0x18));
+        r.add(row(MEMFD_CREATE, "alloc_name: strncpy_from_user() faults", EFAULT, UNMAPPED, 0));
+        r.add(row(MEMFD_CREATE, "alloc_name: a name longer than MFD_NAME_MAX_LEN", EINVAL, S_LONG, 0));
         r.add(row(DUP, "ksys_dup: fget_raw() finds no file", EBADF, 99));
         r.add(row(DUP2, "ksys_dup2: oldfd not open", EBADF, 99, 5));
         r.add(row(DUP2, "do_dup2: newfd >= RLIMIT_NOFILE", EBADF, 1, 1 << 20));
@@ -190,6 +200,25 @@ class SyscallErrnoTest {
         r.add(row(MADVISE, "madvise_should_skip: start not page aligned", EINVAL, BUF_ODD, 4096, 4));
         r.add(row(MADVISE, "madvise_valid_behavior: an unknown advice", EINVAL, BUF, 4096, 999));
         r.add(row(MADVISE, "madvise_walk_vmas: part of the range unmapped", ENOMEM, UNMAPPED, 4096, 4));
+        // mm/mlock.c (the fixture is root with CAP_IPC_LOCK; setuid(1000) drops it)
+        r.add(row(MLOCK, "apply_vma_lock_flags: no VMA at start", ENOMEM, UNMAPPED, 4096));
+        r.add(row(MLOCK, "apply_vma_lock_flags: a hole after the first VMA", ENOMEM, BUF, 0x10_0000));
+        r.add(row(h -> setMemlock(h, 0), MLOCK, "can_do_mlock: RLIMIT_MEMLOCK 0 without CAP_IPC_LOCK", EPERM, BUF, 4096));
+        r.add(row(h -> setMemlock(h, 4096), MLOCK, "do_mlock: two pages above a one-page RLIMIT_MEMLOCK", ENOMEM, BUF, 8192));
+        r.add(row(MLOCK2, "mlock2: flags beyond MLOCK_ONFAULT", EINVAL, BUF, 4096, 2));
+        r.add(row(h -> setMemlock(h, 0), MLOCK2, "can_do_mlock: RLIMIT_MEMLOCK 0 without CAP_IPC_LOCK", EPERM, BUF, 4096, 1));
+        r.add(row(MUNLOCK, "apply_vma_lock_flags: start + len wraps", EINVAL, BUF, -4096));
+        r.add(row(MUNLOCK, "apply_vma_lock_flags: no VMA at start", ENOMEM, UNMAPPED, 4096));
+        r.add(row(MLOCKALL, "mlockall: no flags", EINVAL, 0));
+        r.add(row(MLOCKALL, "mlockall: MCL_ONFAULT alone", EINVAL, 4));
+        r.add(row(MLOCKALL, "mlockall: an unknown flag", EINVAL, 8));
+        r.add(row(h -> setMemlock(h, 0), MLOCKALL, "can_do_mlock: RLIMIT_MEMLOCK 0 without CAP_IPC_LOCK", EPERM, 2));
+        r.add(row(h -> setMemlock(h, 4096), MLOCKALL, "mlockall: total_vm above RLIMIT_MEMLOCK with MCL_CURRENT", ENOMEM, 1));
+        // mm/mseal.c
+        r.add(row(MSEAL, "can_do_mseal: flags", EINVAL, BUF, 4096, 1));
+        r.add(row(MSEAL, "do_mseal: start not page aligned", EINVAL, BUF_ODD, 4096, 0));
+        r.add(row(MSEAL, "do_mseal: start + len wraps", EINVAL, BUF, -8192, 0));
+        r.add(row(MSEAL, "check_mm_seal: no VMA at start", ENOMEM, UNMAPPED, 4096, 0));
         // kernel/signal.c, arch/x86/kernel/process_64.c
         r.add(row(RT_SIGACTION, "do_sigaction: a new action for SIGKILL", EINVAL, 9, BUF, 0, 8));
         r.add(row(RT_SIGACTION, "do_sigaction: a new action for SIGSTOP", EINVAL, 19, BUF, 0, 8));
@@ -214,6 +243,9 @@ class SyscallErrnoTest {
         r.add(row(TGKILL, "tgkill: tgid <= 0", EINVAL, 0, SELF, 0));
         r.add(row(TGKILL, "do_send_specific: the thread is not in that group", ESRCH, 4000, SELF, 0));
         r.add(row(TGKILL, "check_kill_permission: !valid_signal(-1)", EINVAL, SELF, SELF, -1));
+        r.add(row(SIGALTSTACK, "sigaltstack: copy_from_user() of the new stack faults", EFAULT, UNMAPPED, 0));
+        r.add(row(SIGALTSTACK, "do_sigaltstack: ss_size 0 is below MINSIGSTKSZ", ENOMEM, BUF, 0));
+        r.add(row(SIGALTSTACK, "sigaltstack: copy_to_user() of the old stack faults", EFAULT, 0, UNMAPPED));
         r.add(row(h -> h.task().pending |= Signo.sigmask(Signo.SIGCHLD), PAUSE, "pause: a signal is pending", -Errno.EINTR));
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: an FS base past TASK_SIZE_MAX", EPERM, 0x1002, -4096L));
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: a GS base past TASK_SIZE_MAX", EPERM, 0x1001, 1L << 47));
@@ -284,6 +316,15 @@ class SyscallErrnoTest {
         h.writeLong(rl, 0);
         h.writeLong(rl + 8, 0);
         assertEquals(0, h.syscall(SETRLIMIT, Rlimits.RLIMIT_NPROC, rl), h.failure());
+        assertEquals(0, h.syscall(SETUID, 1000), h.failure());
+    }
+
+    /** RLIMIT_MEMLOCK set to {@code bytes}, then uid 1000, which loses CAP_IPC_LOCK (cap_emulate_setxuid()). */
+    static void setMemlock(KernelHarness h, long bytes) {
+        long rl = h.mmap(4096);
+        h.writeLong(rl, bytes);
+        h.writeLong(rl + 8, bytes);
+        assertEquals(0, h.syscall(SETRLIMIT, Rlimits.RLIMIT_MEMLOCK, rl), h.failure());
         assertEquals(0, h.syscall(SETUID, 1000), h.failure());
     }
 

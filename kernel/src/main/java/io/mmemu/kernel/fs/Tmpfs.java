@@ -32,7 +32,7 @@ public final class Tmpfs {
     static final long BOGO_DIRENT_SIZE = 20;
     /** The umask of init, which every guest process inherits (there is no umask() here yet). */
     static final int UMASK = 022;
-    static final int O_EXCL = 0x80, NAME_MAX = 255;
+    static final int O_EXCL = 0x80, NAME_MAX = 255, O_RDWR = 2, O_LARGEFILE = 0x8000;
     /** O_TMPFILE is __O_TMPFILE with O_DIRECTORY: either alone is invalid with the other missing. */
     static final int O_TMPFILE_BIT = 0x400000, O_TMPFILE = O_TMPFILE_BIT | Vfs.O_DIRECTORY;
 
@@ -115,6 +115,36 @@ public final class Tmpfs {
         TmpfsInode inode = create(MOUNT + "/#" + nextIno, mode);
         inode.file().markDeleted();
         return new OpenFile(new OpenFile.Shmem(inode), MOUNT + "/#" + inode.file().ino(), flags);
+    }
+
+    /**
+     * Models shmem_file_setup() as memfd_create() calls it, then its sealing setup: an inode of
+     * the kernel's internal shm mount, never linked (named "memfd:NAME", shown as "/memfd:NAME
+     * (deleted)" in /proc/PID/maps), mode 0777 whatever the umask (0666 with MFD_NOEXEC_SEAL),
+     * open O_RDWR | O_LARGEFILE. It lives while open or mapped.
+     *
+     * @param name         the name after "memfd:"
+     * @param noexecSeal   MFD_NOEXEC_SEAL
+     * @param allowSealing MFD_ALLOW_SEALING
+     * @return the open file, not yet in a descriptor table
+     */
+    public OpenFile memfdFile(String name, boolean noexecSeal, boolean allowSealing) {
+        String path = "/memfd:" + name;
+        MappedFile file = MappedFile.shmemFile(path, DEV, nextIno++);
+        file.markDeleted();
+        TmpfsInode inode = new TmpfsInode(this, file, Stat.S_IFREG | 0777);
+        inode.memfdSeals(noexecSeal, allowSealing);
+        inodes.put(file, inode);
+        return new OpenFile(new OpenFile.Shmem(inode), path, O_RDWR | O_LARGEFILE);
+    }
+
+    /**
+     * Forgets a file from {@link #memfdFile} that never got a descriptor (EMFILE): nothing holds it.
+     *
+     * @param f the open file
+     */
+    public void discard(OpenFile f) {
+        if (f.content() instanceof OpenFile.Shmem s) evicted(s.inode());
     }
 
     /** Models shmem_get_inode(): a new regular file, its mode masked by the umask. */

@@ -1,5 +1,6 @@
 package io.mmemu.kernel.fs;
 
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.MappedFile;
 import io.mmemu.mm.vma.Shmem;
@@ -13,11 +14,22 @@ import io.mmemu.mm.vma.Shmem;
 public final class TmpfsInode {
     /** MAX_LFS_FILESIZE: tmpfs's s_maxbytes. */
     public static final long MAX_LFS_FILESIZE = Long.MAX_VALUE;
+    /** File seals, include/uapi/linux/fcntl.h: what fcntl(F_ADD_SEALS) may forbid from then on. */
+    public static final int F_SEAL_SEAL = 0x01, F_SEAL_SHRINK = 0x02, F_SEAL_GROW = 0x04, F_SEAL_WRITE = 0x08,
+            F_SEAL_FUTURE_WRITE = 0x10, F_SEAL_EXEC = 0x20;
+    /** F_ALL_SEALS, mm/memfd.c. */
+    public static final int F_ALL_SEALS = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE
+            | F_SEAL_EXEC;
 
     private final Tmpfs sb;
     private final MappedFile file;
     private int mode;
     private int nlink;
+    /**
+     * shmem_inode_info->seals: F_SEAL_SEAL from shmem_get_inode(), so that only a memfd made with
+     * MFD_ALLOW_SEALING (or MFD_NOEXEC_SEAL) can ever be sealed.
+     */
+    private int seals = F_SEAL_SEAL;
 
     TmpfsInode(Tmpfs sb, MappedFile file, int mode) {
         this.sb = sb;
@@ -87,6 +99,20 @@ public final class TmpfsInode {
      */
     public long write(long pos, byte[] src, int off, int len) {
         if (pos + len < 0 || pos + len > MAX_LFS_FILESIZE) return -Errno.EFBIG;
+        if (len > 0 && writeSealed()) return -Errno.EPERM; // shmem_write_begin()
+        if ((seals & F_SEAL_GROW) != 0) {
+            // shmem_write_begin() refuses each page's piece that would pass i_size: the pieces
+            // before it are written, a short count.
+            int allowed = 0;
+            while (allowed < len) {
+                long at = pos + allowed;
+                int chunk = (int) Math.min(len - allowed, PageTypes.PAGE_SIZE - PageTypes.offsetInPage(at));
+                if (at + chunk > file.size()) break;
+                allowed += chunk;
+            }
+            if (allowed == 0 && len > 0) return -Errno.EPERM;
+            len = allowed;
+        }
         return Shmem.write(sb.env(), file, pos, src, off, len);
     }
 
@@ -94,11 +120,14 @@ public final class TmpfsInode {
      * Models shmem_setattr() with ATTR_SIZE (after do_truncate()'s checks): pages past the end are freed.
      *
      * @param length the new size in bytes
-     * @return 0, or -EINVAL for a negative length, -EFBIG past {@link #MAX_LFS_FILESIZE}
+     * @return 0, or -EINVAL for a negative length, -EFBIG past {@link #MAX_LFS_FILESIZE}, -EPERM
+     *         when F_SEAL_SHRINK or F_SEAL_GROW forbids the change
      */
     public long setSize(long length) {
         if (length < 0) return -Errno.EINVAL;
         if (length > MAX_LFS_FILESIZE) return -Errno.EFBIG;
+        long old = file.size();
+        if (length < old && (seals & F_SEAL_SHRINK) != 0 || length > old && (seals & F_SEAL_GROW) != 0) return -Errno.EPERM;
         Shmem.setSize(sb.env(), file, length);
         return 0;
     }
@@ -107,9 +136,47 @@ public final class TmpfsInode {
      * Models shmem_setattr() with ATTR_MODE (chmod_common()): the file type stays, the permission bits change.
      *
      * @param newMode the mode chmod() got; only its permission bits (07777) are used
+     * @return 0, or -EPERM when F_SEAL_EXEC forbids changing an execute bit
      */
-    public void chmod(int newMode) {
+    public long chmod(int newMode) {
+        if ((seals & F_SEAL_EXEC) != 0 && ((mode ^ newMode) & 0111) != 0) return -Errno.EPERM;
         mode = Stat.S_IFREG | (newMode & 07777);
+        return 0;
+    }
+
+    /** {@return shmem_inode_info->seals: the F_SEAL_* bits in force} */
+    public int seals() {
+        return seals;
+    }
+
+    /**
+     * Adds seals (memfd_add_seals() has checked that it may).
+     *
+     * @param more F_SEAL_* bits
+     */
+    public void addSeals(int more) {
+        seals |= more;
+    }
+
+    /** {@return whether writes are sealed (F_SEAL_WRITE or F_SEAL_FUTURE_WRITE): is_write_sealed()} */
+    public boolean writeSealed() {
+        return (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) != 0;
+    }
+
+    /**
+     * Models memfd_create()'s sealing setup after shmem_file_setup(): MFD_NOEXEC_SEAL clears the
+     * execute bits and seals them (sealing then allowed); MFD_ALLOW_SEALING lifts F_SEAL_SEAL.
+     *
+     * @param noexecSeal   MFD_NOEXEC_SEAL
+     * @param allowSealing MFD_ALLOW_SEALING
+     */
+    void memfdSeals(boolean noexecSeal, boolean allowSealing) {
+        if (noexecSeal) {
+            mode &= ~0111;
+            seals = (seals & ~F_SEAL_SEAL) | F_SEAL_EXEC;
+        } else if (allowSealing) {
+            seals &= ~F_SEAL_SEAL;
+        }
     }
 
     int nlink() {

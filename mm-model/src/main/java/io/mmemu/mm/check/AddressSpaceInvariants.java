@@ -45,7 +45,8 @@ import java.util.function.Supplier;
  *       PAGE_NONE has no NX). A special entry maps the zero page, read-only; no other entry does.
  *       A leaf slot that maps nothing is zero (the model has no swap entries).</li>
  *   <li>RSS: MM_ANONPAGES counts the entries mapping PG_anon frames, MM_SHMEMPAGES those mapping
- *       shmem frames, MM_FILEPAGES the other non-special ones; the zero page counts for nothing.</li>
+ *       shmem frames, MM_FILEPAGES the other non-special ones; the zero page counts for nothing.
+ *       locked_vm counts the pages of the VM_LOCKED VMAs, and VM_LOCKONFAULT comes only with VM_LOCKED.</li>
  *   <li>Every mapped frame is allocated, not a page table, and its mapcount equals the number of
  *       entries mapping it across all live address spaces; its refcount equals the mapcount for
  *       anonymous frames (the page cache holds one more on file frames).</li>
@@ -318,6 +319,14 @@ public final class AddressSpaceInvariants {
         if (mm.rss(RssStat.MM_FILEPAGES) != file[0]) {
             errors.add(who + "MM_FILEPAGES " + mm.rss(RssStat.MM_FILEPAGES) + " but " + file[0]
                     + " entries map file frames");
+        }
+        long locked = 0;
+        for (Vma v : mm.vmas()) {
+            if (v.has(VmFlags.VM_LOCKED)) locked += (v.end() - v.start()) >>> PageTypes.PAGE_SHIFT;
+            else if (v.has(VmFlags.VM_LOCKONFAULT)) errors.add(who + v + ": VM_LOCKONFAULT without VM_LOCKED");
+        }
+        if (mm.lockedVm != locked) {
+            errors.add(who + "locked_vm " + mm.lockedVm + " but the VM_LOCKED VMAs hold " + locked + " pages");
         }
     }
 

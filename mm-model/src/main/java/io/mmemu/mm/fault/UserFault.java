@@ -87,6 +87,10 @@ public final class UserFault {
             return false;
         }
         if (prev != null && prev.end() > newStart) return false;
+        // acct_stack_growth(): a locked stack grows only within the memory-lock limit, and counts.
+        long grow = vma.start() - newStart;
+        if (!mm.mlockFutureOk(vma.flags(), grow)) return false;
+        if (vma.has(VmFlags.VM_LOCKED)) mm.lockedVm += grow >>> PageTypes.PAGE_SHIFT;
         mm.moveVmaStart(vma, newStart);
         mm.env().count(VmEvent.STACK_EXPAND);
         return true;

@@ -5,7 +5,7 @@ import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.RssStat;
 import io.mmemu.mm.vma.VmEvent;
 
-/** /proc/vmstat lines ("name value") for the model's event counters, and /proc/PID/status's Rss lines. */
+/** /proc/vmstat lines ("name value") for the model's event counters, and /proc/PID/status's VmLck and Rss lines. */
 public final class Vmstat {
     private Vmstat() {}
 
@@ -19,6 +19,16 @@ public final class Vmstat {
         StringBuilder sb = new StringBuilder();
         for (VmEvent e : VmEvent.values()) sb.append(e.procName).append(' ').append(env.event(e)).append('\n');
         return sb.toString();
+    }
+
+    /**
+     * VmLck as /proc/PID/status prints it (task_mem(): mm->locked_vm in kB, 8 columns), before the Rss lines.
+     *
+     * @param mm the address space
+     * @return the line
+     */
+    public static String vmLck(MmStruct mm) {
+        return String.format("VmLck:\t%8d kB%n", mm.lockedVm * 4);
     }
 
     /**

@@ -59,21 +59,55 @@ public final class UserAccess {
     }
 
     /**
-     * Models mm_populate(), mm/gup.c, over a range one mapping created: faults every page in now,
-     * for writing when the mapping is private and writable (so COW happens at once), for reading
-     * otherwise; failures are ignored as Linux does.
+     * Models mm_populate(), mm/gup.c, over a range one mapping created: {@link #mmPopulate(MmStruct,
+     * long, long, boolean)} with errors ignored, as Linux does.
      *
      * @param mm    the address space
      * @param start the mapping's start
      * @param len   the mapping's length in bytes
      */
     public void mmPopulate(MmStruct mm, long start, long len) {
-        Vma vma = mm.vmaLookup(start);
-        if (vma == null || (vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0) return;
-        boolean write = (vma.flags() & (VmFlags.VM_WRITE | VmFlags.VM_SHARED)) == VmFlags.VM_WRITE;
-        for (long a = start; a < start + len; a += PageTypes.PAGE_SIZE) {
-            if (!faultIn(mm, a, write)) break;
+        mmPopulate(mm, start, len, true);
+    }
+
+    /**
+     * Models __mm_populate(), mm/gup.c: every VMA overlapping [start, start + len) is faulted in
+     * by populate_vma_page_range() — for writing when it is private and writable (so COW happens
+     * at once), for reading otherwise; nothing for a VM_LOCKONFAULT VMA, which locks pages as they
+     * are faulted; EFAULT for a PROT_NONE VMA (no FOLL_FORCE for an inaccessible VMA) or a page
+     * that cannot be faulted in (past the end of a file). With {@code ignoreErrors} a failing VMA
+     * is skipped and the call succeeds.
+     *
+     * @param mm           the address space
+     * @param start        the range's start, page aligned
+     * @param len          its length in bytes
+     * @param ignoreErrors whether failures are ignored (mm_populate()) or returned (mlock())
+     * @return 0, or -EFAULT
+     */
+    public long mmPopulate(MmStruct mm, long start, long len, boolean ignoreErrors) {
+        long end = start + len;
+        long nstart = start;
+        while (Long.compareUnsigned(nstart, end) < 0) {
+            Vma vma = mm.findVma(nstart); // find_vma_intersection(nstart, end)
+            if (vma == null || Long.compareUnsigned(vma.start(), end) >= 0) break;
+            long nend = Long.compareUnsigned(vma.end(), end) < 0 ? vma.end() : end;
+            if (Long.compareUnsigned(nstart, vma.start()) < 0) nstart = vma.start();
+            if (!populateVmaPageRange(mm, vma, nstart, nend) && !ignoreErrors) return -Errno.EFAULT;
+            nstart = nend;
         }
+        return 0;
+    }
+
+    /** Models populate_vma_page_range(), mm/gup.c: false when a page could not be faulted in. */
+    private boolean populateVmaPageRange(MmStruct mm, Vma vma, long start, long end) {
+        // "Rightly or wrongly, the VM_LOCKONFAULT case has never used faultin_page() to break COW".
+        if ((vma.flags() & VmFlags.VM_LOCKONFAULT) != 0) return true;
+        if ((vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0) return false; // check_vma_flags()
+        boolean write = (vma.flags() & (VmFlags.VM_WRITE | VmFlags.VM_SHARED)) == VmFlags.VM_WRITE;
+        for (long a = start; a < end; a += PageTypes.PAGE_SIZE) {
+            if (!faultIn(mm, a, write)) return false;
+        }
+        return true;
     }
 
     /**

@@ -129,7 +129,23 @@ public final class Madvise {
         return 0;
     }
 
+    /**
+     * Models can_modify_vma_madv(), mm/mseal.c: discarding advice (is_madv_discard()) is refused on
+     * a sealed VMA of read-only private anonymous memory (is_ro_anon()), whose contents it would
+     * change; everything else is allowed.
+     */
+    static boolean canModifyVmaMadv(Vma vma, int advice) {
+        boolean discard = switch (advice) {
+            case MADV_FREE, MADV_DONTNEED, MADV_DONTNEED_LOCKED, MADV_REMOVE, MADV_DONTFORK, MADV_WIPEONFORK -> true;
+            default -> false;
+        };
+        if (!discard || vma.canModifyVma()) return true;
+        boolean roAnon = vma.file() == null && !vma.has(VmFlags.VM_SHARED) && !vma.has(VmFlags.VM_WRITE);
+        return !roAnon;
+    }
+
     private static long adviseVma(MmStruct mm, Vma vma, long start, long end, int advice) {
+        if (!canModifyVmaMadv(vma, advice)) return -Errno.EPERM;
         switch (advice) {
             case MADV_DONTNEED, MADV_DONTNEED_LOCKED -> {
                 if (advice == MADV_DONTNEED && vma.has(VmFlags.VM_LOCKED)) return -Errno.EINVAL;

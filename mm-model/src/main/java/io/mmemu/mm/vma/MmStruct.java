@@ -70,6 +70,20 @@ public final class MmStruct {
     public long argStart, argEnd, envStart, envEnd;
     /** RLIMIT_DATA and RLIMIT_STACK (soft), bytes. */
     public long rlimitData = Long.MAX_VALUE, rlimitStack = 8L << 20;
+    /**
+     * mm->locked_vm: pages in VM_LOCKED VMAs (mlock()ed ranges, MAP_LOCKED mappings, and what
+     * mlockall(MCL_FUTURE) locks as it is mapped); /proc/PID/status shows it as VmLck.
+     */
+    public long lockedVm;
+    /** mm->def_flags: VM_* bits every new VMA takes (VM_LOCKED, VM_LOCKONFAULT after mlockall(MCL_FUTURE)). */
+    public int defFlags;
+    /**
+     * The memory-lock limit in bytes that mlock_future_ok() applies to mappings made without an
+     * mlock call (MAP_LOCKED, mlockall(MCL_FUTURE)'s new VMAs, mremap, stack growth): RLIMIT_MEMLOCK
+     * of the task that last changed the address space, or {@link Long#MAX_VALUE} when it had
+     * CAP_IPC_LOCK (or no limit). The kernel sets it before each mapping call, from the caller's credentials.
+     */
+    public long mlockLimit = Long.MAX_VALUE;
 
     private MmStruct(MmEnv env, PageTable pgd) {
         this.env = env;
@@ -355,10 +369,15 @@ public final class MmStruct {
         if (first == null || first.start >= end) return 0;
         // Splitting a VMA in the middle makes one more: refuse past max_map_count as Linux does.
         if (first.start < start && first.end > end && vmas.size() >= maxMapCount) return -Errno.ENOMEM;
+        // vms_gather_munmap_vmas(): a sealed VMA anywhere in the range refuses the whole unmap.
+        for (Vma v = first; v != null && v.start < end; v = findVma(v.end)) {
+            if (!v.canModifyVma()) return -Errno.EPERM;
+        }
         if (first.start < start && !VmaMerge.splitVma(this, first, start)) return -Errno.ENOMEM;
         Vma last = findVma(end - 1);
         if (last != null && last.start < end && last.end > end && !VmaMerge.splitVma(this, last, end)) return -Errno.ENOMEM;
         for (Vma v = findVma(start); v != null && v.start < end; v = findVma(v.end)) {
+            if (v.has(VmFlags.VM_LOCKED)) lockedVm -= (v.end - v.start) >>> PAGE_SHIFT; // vms_gather_munmap_vmas()
             vmas.remove(v.start);
             if (mmapCache == v) mmapCache = null;
             vmAreaFree(v); // remove_vma()
@@ -416,6 +435,30 @@ public final class MmStruct {
     }
 
     /**
+     * Models mlock_future_ok(), mm/mmap.c: whether {@code bytes} more of a mapping with
+     * {@code vmFlags} stay within the memory-lock limit ({@link #mlockLimit}); always true when
+     * the mapping is not VM_LOCKED.
+     *
+     * @param vmFlags the mapping's VM_* flags
+     * @param bytes   the bytes it would add
+     * @return whether the mapping may be made
+     */
+    public boolean mlockFutureOk(int vmFlags, long bytes) {
+        if ((vmFlags & VmFlags.VM_LOCKED) == 0 || mlockLimit == Long.MAX_VALUE) return true;
+        long lockedPages = (bytes >>> PAGE_SHIFT) + lockedVm;
+        return Long.compareUnsigned(lockedPages, mlockLimit >>> PAGE_SHIFT) <= 0;
+    }
+
+    /**
+     * Models can_do_mlock(), mm/mlock.c, for {@link #mlockLimit}: a non-zero RLIMIT_MEMLOCK or CAP_IPC_LOCK.
+     *
+     * @return whether the task may lock memory at all
+     */
+    public boolean canDoMlock() {
+        return mlockLimit != 0;
+    }
+
+    /**
      * Models __vm_enough_memory() under the default heuristic overcommit (OVERCOMMIT_GUESS):
      * one request may not exceed all of RAM (there is no swap), however much is free.
      *
@@ -454,11 +497,15 @@ public final class MmStruct {
         child.rlimitData = rlimitData;
         child.rlimitStack = rlimitStack;
         child.maxMapCount = maxMapCount;
+        child.mlockLimit = mlockLimit;
+        // mm_init(): def_flags keep only VM_INIT_DEF_MASK, and locked_vm starts at 0: locks are not inherited.
         FrameTable frames = env.frames();
         boolean[] failed = {false};
         for (Vma v : vmas()) {
             if (v.has(VmFlags.VM_DONTCOPY)) continue;
-            Vma copy = new Vma(v.start, v.end, v.flags, v.pgoff, v.file, v.name); // vm_area_dup()
+            // vm_area_dup(), then dup_mmap() clears VM_LOCKED_MASK: the child's memory is not locked.
+            Vma copy = new Vma(v.start, v.end, v.flags & ~VmFlags.VM_LOCKED_MASK, v.pgoff, v.file, v.name);
+            copy.sealed = v.sealed; // the seal is inherited
             if (!child.vmAreaAlloc(copy)) {
                 failed[0] = true;
                 break;

@@ -51,9 +51,11 @@ public final class Mmap {
      * @param writable  opened with FMODE_WRITE
      * @param device    a character device (its offsets run to ULONG_MAX, not MAX_LFS_FILESIZE)
      * @param devZero   /dev/zero, whose mappings are anonymous memory or shmem (mmap_zero())
-     * @param mappable  the page cache the mapping reads, or null when the file has no mmap operation
+     * @param mappable    the page cache the mapping reads, or null when the file has no mmap operation
+     * @param writeSealed a memfd sealed with F_SEAL_WRITE or F_SEAL_FUTURE_WRITE (is_write_sealed())
      */
-    public record MapFile(boolean readable, boolean writable, boolean device, boolean devZero, MappedFile mappable) {}
+    public record MapFile(boolean readable, boolean writable, boolean device, boolean devZero, MappedFile mappable,
+            boolean writeSealed) {}
 
     // ------------------------------------------------------------------ do_mmap
 
@@ -99,6 +101,10 @@ public final class Mmap {
         // calc_vm_flag_bits(): MAP_GROWSDOWN grows down; MAP_STACK asks for no huge pages (6.7+).
         if ((flags & MAP_GROWSDOWN) != 0) vmFlags |= VmFlags.VM_GROWSDOWN;
         if ((flags & MAP_STACK) != 0) vmFlags |= VmFlags.VM_NOHUGEPAGE;
+        if ((flags & MAP_LOCKED) != 0) vmFlags |= VmFlags.VM_LOCKED;
+        vmFlags |= mm.defFlags; // mlockall(MCL_FUTURE) locks every new mapping
+        if ((flags & MAP_LOCKED) != 0 && !mm.canDoMlock()) return -Errno.EPERM;
+        if (!mm.mlockFutureOk(vmFlags, alignedLen)) return -Errno.EAGAIN;
         boolean shmem;
         MappedFile file = null;
         if (f != null) {
@@ -123,6 +129,12 @@ public final class Mmap {
             if (!f.readable()) return -Errno.EACCES;
             if (!zero && f.mappable() == null) return -Errno.ENODEV;
             if ((vmFlags & VmFlags.VM_GROWSDOWN) != 0) return -Errno.EINVAL;
+            // memfd_check_seals_mmap(): a write-sealed file may not gain a shared writable mapping,
+            // now (EPERM) or later through mprotect() (VM_MAYWRITE cleared).
+            if (f.writeSealed() && (vmFlags & VmFlags.VM_SHARED) != 0) {
+                if ((vmFlags & VmFlags.VM_WRITE) != 0) return -Errno.EPERM;
+                vmFlags &= ~VmFlags.VM_MAYWRITE;
+            }
             // mmap_zero(): a shared mapping of /dev/zero is shmem, a private one anonymous memory.
             shmem = zero && (vmFlags & VmFlags.VM_SHARED) != 0;
             if (!zero) file = f.mappable();
@@ -152,13 +164,16 @@ public final class Mmap {
     }
 
     /**
-     * Whether do_mmap() asks its caller to mm_populate() the new mapping: MAP_POPULATE without MAP_NONBLOCK.
+     * Whether do_mmap() asks its caller to mm_populate() the new mapping: MAP_POPULATE without
+     * MAP_NONBLOCK, or a VM_LOCKED mapping (MAP_LOCKED, or mlockall(MCL_FUTURE) in force).
      *
+     * @param mm    the address space
      * @param flags MAP_* flags
      * @return whether the caller must populate the mapping
      */
-    public static boolean populates(int flags) {
-        return (flags & MAP_POPULATE) != 0 && (flags & MAP_NONBLOCK) == 0;
+    public static boolean populates(MmStruct mm, int flags) {
+        return (flags & MAP_POPULATE) != 0 && (flags & MAP_NONBLOCK) == 0
+                || ((flags & MAP_LOCKED) != 0 || (mm.defFlags & VmFlags.VM_LOCKED) != 0);
     }
 
     /** Models round_hint_to_min(): a hint below mmap_min_addr is raised to it (NULL stays "no hint"). */
@@ -314,6 +329,7 @@ public final class Mmap {
         if (mm.mapCount() > mm.maxMapCount()) return -Errno.ENOMEM; // do_mmap(): map_count > max_map_count
         if (file == null) pgoff = addr >>> PAGE_SHIFT;
         if (!mm.insertVma(new Vma(addr, end, vmFlags, pgoff, file, name))) return -Errno.ENOMEM;
+        if ((vmFlags & VmFlags.VM_LOCKED) != 0) mm.lockedVm += len >>> PAGE_SHIFT;
         return addr;
     }
 
@@ -351,7 +367,7 @@ public final class Mmap {
         }
         if (mm.mapCount() >= mm.maxMapCount()) return oldBrk;
         int flags = VmFlags.VM_READ | VmFlags.VM_WRITE | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC
-                | VmFlags.VM_ACCOUNT;
+                | VmFlags.VM_ACCOUNT | mm.defFlags;
         if (!mm.vmEnoughMemory((newEnd - oldEnd) >>> PAGE_SHIFT)) return oldBrk;
         // do_brk_flags(): only the brk VMA itself (one starting at or above start_brk, found with
         // vma_prev_limit()) is expanded; the program's bss just below start_brk is never merged.
@@ -364,6 +380,7 @@ public final class Mmap {
             if (!mm.vmAreaAlloc(fresh)) return oldBrk;
             mm.tree().put(fresh);
         }
+        if ((flags & VmFlags.VM_LOCKED) != 0) mm.lockedVm += (newEnd - oldEnd) >>> PAGE_SHIFT; // do_brk_flags()
         mm.brk = newBrk;
         return mm.brk;
     }

@@ -89,6 +89,7 @@ public final class Mprotect {
 
     /** Models mprotect_fixup(): split, set the flags, change the PTEs, merge. */
     private static long mprotectFixup(MmStruct mm, Vma vma, long start, long end, int newRights) {
+        if (!vma.canModifyVma()) return -Errno.EPERM;
         int newFlags = (vma.flags() & ~VmFlags.VM_ACCESS_FLAGS) | newRights;
         // A private mapping becoming writable for the first time is charged (VM_ACCOUNT), so it
         // then equals (and merges with) a mapping created writable.

@@ -74,9 +74,10 @@ public final class Mremap {
         if ((flags & MREMAP_FIXED) != 0 && oldLen == newLen) return remapMove(mm, addr, oldLen, newAddr, flags);
         Vma vma = mm.vmaLookup(addr);
         if (vma == null) return -Errno.EFAULT;
+        if (!vma.canModifyVma()) return -Errno.EPERM; // a sealed VMA is not remapped
         boolean grows = Long.compareUnsigned(newLen, oldLen) > 0;
         if (grows || impliesNewAddr) {
-            long err = checkPrepVma(vma, addr, oldLen, newLen);
+            long err = checkPrepVma(mm, vma, addr, oldLen, newLen);
             if (err != 0) return err;
         }
         return impliesNewAddr ? mremapTo(mm, addr, oldLen, newAddr, newLen, flags)
@@ -103,7 +104,7 @@ public final class Mremap {
             long offset = seen ? vma.start() - lastEnd : 0;
             lastEnd = vma.end();
             cursor = vma.end();
-            long r = checkPrepVma(vma, from, to - from, to - from);
+            long r = vma.canModifyVma() ? checkPrepVma(mm, vma, from, to - from, to - from) : -Errno.EPERM;
             if (r == 0) r = mremapTo(mm, from, to - from, target + offset, to - from, flags);
             if (r < 0) return r;
             if (!seen) result = r;
@@ -128,6 +129,7 @@ public final class Mremap {
             Vma next = mm.findVma(oldEnd);
             if (next == null || next.start() >= addr + newLen) {
                 vma.end = addr + newLen;
+                if (vma.has(VmFlags.VM_LOCKED)) mm.lockedVm += (newLen - oldLen) >>> PAGE_SHIFT;
                 mm.mergeAround(vma);
                 return addr;
             }
@@ -171,13 +173,17 @@ public final class Mremap {
      * which only a shared one can be (EINVAL); the old range, cut to new_len when shrinking, must
      * not cross the VMA's end (EFAULT); a growing range must not wrap the file offset (EINVAL).
      */
-    private static long checkPrepVma(Vma vma, long addr, long oldLen, long newLen) {
+    private static long checkPrepVma(MmStruct mm, Vma vma, long addr, long oldLen, long newLen) {
         if (oldLen == 0 && !vma.has(VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE)) return -Errno.EINVAL;
         long kept = Long.compareUnsigned(oldLen, newLen) > 0 ? newLen : oldLen;
         if (Long.compareUnsigned(kept, vma.end() - addr) > 0) return -Errno.EFAULT;
         if (newLen == oldLen) return 0;
         long pgoff = vma.pgoff() + ((addr - vma.start()) >>> PAGE_SHIFT);
         if (Long.compareUnsigned(pgoff + (newLen >>> PAGE_SHIFT), pgoff) < 0) return -Errno.EINVAL;
+        // vma_to_resize(): a locked mapping grows only within the memory-lock limit.
+        if (Long.compareUnsigned(newLen, oldLen) > 0 && !mm.mlockFutureOk(vma.flags(), newLen - oldLen)) {
+            return -Errno.EAGAIN;
+        }
         return 0;
     }
 
@@ -216,11 +222,19 @@ public final class Mremap {
             pgd.set(slot, 0);
         });
         if (failed[0] != 0) return -Errno.ENOMEM;
+        boolean locked = moved.has(VmFlags.VM_LOCKED);
         if (!dontUnmap) {
             long r = mm.doMunmap(oldAddr, oldLen); // the entries are gone already: this drops the VMA
             if (r < 0) return r;
+            if (locked) mm.lockedVm += newLen >>> PAGE_SHIFT; // the unmap took the old length off
         } else {
             mm.env().tlbFlush().flushTlbMmRange(mm, oldAddr, oldAddr + oldLen, false);
+            // The emptied old range is never locked; the lock moved with the pages, so locked_vm stays.
+            if (locked && mm.splitAt(oldAddr) && mm.splitAt(oldAddr + oldLen)) {
+                Vma old = mm.vmaLookup(oldAddr);
+                old.flags &= ~VmFlags.VM_LOCKED_MASK;
+                mm.mergeAround(old);
+            }
         }
         return dest;
     }

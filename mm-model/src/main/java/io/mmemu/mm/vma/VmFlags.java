@@ -10,8 +10,12 @@ public final class VmFlags {
     public static final int VM_MAYREAD = 0x10, VM_MAYWRITE = 0x20, VM_MAYEXEC = 0x40, VM_MAYSHARE = 0x80;
     /** A stack that grows down by faults below its start. */
     public static final int VM_GROWSDOWN = 0x100;
-    /** mlock()ed pages (MAP_LOCKED): populated at once. */
+    /** mlock()ed pages (mlock(), mlockall(), MAP_LOCKED): populated at once, counted in mm->locked_vm. */
     public static final int VM_LOCKED = 0x2000;
+    /** With VM_LOCKED: lock pages as they are faulted in, populate nothing now (MLOCK_ONFAULT, MCL_ONFAULT). */
+    public static final int VM_LOCKONFAULT = 0x0008_0000;
+    /** VM_LOCKED_MASK: the bits mlock()'s family sets and clears together. */
+    public static final int VM_LOCKED_MASK = VM_LOCKED | VM_LOCKONFAULT;
     /** Memory charged against the overcommit limit. */
     public static final int VM_ACCOUNT = 0x0010_0000;
     /** MAP_NORESERVE: not charged against the overcommit limit. */

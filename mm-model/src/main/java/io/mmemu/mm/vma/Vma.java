@@ -21,6 +21,12 @@ public final class Vma {
      * 0 while the VMA is only a candidate for a merge, and after vm_area_free().
      */
     long object;
+    /**
+     * VM_SEALED (mm/mseal.c): the VMA may not be unmapped, moved, resized, re-protected or, when it
+     * is read-only private anonymous memory, discarded. Linux keeps it in vm_flags bit 63, beyond
+     * this model's 32-bit flags, so it is a field of its own; it counts as a flag for merging.
+     */
+    boolean sealed;
 
     Vma(long start, long end, int flags, long pgoff, MappedFile file, String name) {
         this.start = start;
@@ -29,6 +35,16 @@ public final class Vma {
         this.pgoff = pgoff;
         this.file = file;
         this.name = name;
+    }
+
+    /** {@return whether the VMA is sealed (VM_SEALED)} */
+    public boolean sealed() {
+        return sealed;
+    }
+
+    /** Models can_modify_vma(), mm/vma.h: a sealed VMA may not be changed. */
+    boolean canModifyVma() {
+        return !sealed;
     }
 
     /** {@return vm_start: the first address} */
