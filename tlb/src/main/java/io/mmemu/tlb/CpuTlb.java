@@ -313,6 +313,8 @@ public final class CpuTlb {
      * Reads the walk's upper-level entries from CR3 down and caches those below the level the walk
      * started from ({@code fromLevel}, the paging-structure-cache hit) that reference a table: a
      * walk that starts from a cached entry never reads, so never caches, the entries above it.
+     * {@link PagingStructureCache#probe} has just found those levels without an entry for
+     * {@code vaddr} and {@code pcid}, so they are filled without searching again.
      */
     private void fillPagingStructureCaches(long vaddr, int pcid, int fromLevel, int upperLevels) {
         long table = cr3 & Pte.ADDR_MASK;
@@ -323,7 +325,7 @@ public final class CpuTlb {
             long e = mem.getLong(pa);
             if (!Pte.present(e) || (l > 0 && (e & Pte.PS) != 0)) return;
             table = e & Pte.ADDR_MASK;
-            if (l >= fromLevel && psc.fill(l, vaddr, pcid, table)) walkStats[WalkStat.PSC_FILL.ordinal()]++;
+            if (l >= fromLevel && psc.fillAfterProbeMiss(l, vaddr, pcid, table)) walkStats[WalkStat.PSC_FILL.ordinal()]++;
         }
     }
 

@@ -79,7 +79,7 @@ public final class PagingStructureCache {
             long t = a.vpn(vaddr);
             int i = find(a, t, pcid);
             if (i >= 0) {
-                a.touch(i);
+                a.touch(i, t);
                 return level + 1;
             }
         }
@@ -117,13 +117,30 @@ public final class PagingStructureCache {
         int i = find(a, t, pcid);
         if (i >= 0) {
             a.pfn[i] = tablePa >>> PAGE_SHIFT;
-            a.touch(i);
+            a.touch(i, t);
             return true;
         }
-        i = a.victim(t);
+        insert(a, t, pcid, tablePa);
+        return true;
+    }
+
+    /**
+     * {@link #fill} of a level that {@link #probe} has just searched for {@code vaddr} under
+     * {@code pcid} and found without an entry (a level deeper than the one it returned), with no
+     * fill in between: the entry is known to be absent, so the search fill starts with is skipped.
+     */
+    boolean fillAfterProbeMiss(int level, long vaddr, int pcid, long tablePa) {
+        TlbArray a = levels[level];
+        if (a.ways == 0) return false;
+        insert(a, a.vpn(vaddr), pcid, tablePa);
+        return true;
+    }
+
+    /** Puts the absent entry for tag {@code t} and {@code pcid} into {@code a}, evicting its LRU entry if full. */
+    private static void insert(TlbArray a, long t, int pcid, long tablePa) {
+        int i = a.victim(t);
         if (a.key[i] != 0) a.forget(i);
         a.put(i, t, pcid, tablePa >>> PAGE_SHIFT, TlbArray.makeMeta(pcid, 0, false, false, false));
-        return true;
     }
 
     /**

@@ -103,6 +103,16 @@ public final class Tlb {
     private int currentPcid;
 
     /**
+     * {@link #missTag} of the last lookup that found no entry at all for its address and PCID
+     * (not even one whose rights refused the access), or -1 once a fill has put an entry since.
+     * Invalidations only remove entries, so until the next put no array holds an entry that
+     * covers that address for that PCID, nor a global one: a fill of that address right after
+     * (the fill after the walk, or L1's refill from a second-level hit) has no entry of its own
+     * page size or a larger one to drop, and skips searching for it.
+     */
+    private long cleanMissTag = -1;
+
+    /**
      * An empty TLB, as after reset: CR4.PCIDE clear, current PCID 0.
      *
      * @param config the array's geometry and replacement policy
@@ -192,15 +202,24 @@ public final class Tlb {
             int i = a.find(v, pcid);
             if (i < 0) continue;
             if ((a.meta[i] & need) == need) {
-                a.touch(i);
+                a.touch(i, v);
                 stats[HIT]++;
                 return translation(a, i, vaddr);
             }
             refused = true;
         }
         stats[MISS_COUNT]++;
-        if (refused) count(TlbStat.MISS_PERMISSION);
+        if (refused) {
+            count(TlbStat.MISS_PERMISSION);
+        } else {
+            cleanMissTag = missTag(vaddr, pcid);
+        }
         return MISS;
+    }
+
+    /** The 4 KiB page of {@code vaddr} (48 bits, as the arrays compare it) and {@code pcid} in one long, never -1. */
+    private static long missTag(long vaddr, int pcid) {
+        return vaddr & TlbArray.VA_MASK & ~0xFFFL | pcid;
     }
 
     /**
@@ -291,7 +310,11 @@ public final class Tlb {
         boolean global = WalkResult.global(walkResult);
         long v = a.vpn(vaddr);
 
-        count(TlbStat.FILL_REPLACED, TlbInvalidation.dropOverlapping(arrays, v, s, pcid, global));
+        // A non-global entry after a lookup of the same page that found nothing: only entries
+        // of smaller pages inside the new one can overlap it (cleanMissTag's comment).
+        boolean noneAtOrAbove = !global && cleanMissTag == missTag(vaddr, pcid);
+        count(TlbStat.FILL_REPLACED, TlbInvalidation.dropOverlapping(arrays, v, s, pcid, global, noneAtOrAbove));
+        cleanMissTag = -1; // the put below adds an entry
         int i = a.victim(v);
         boolean evicted = a.key[i] != 0;
         if (evicted) {

@@ -75,13 +75,16 @@ final class TlbInvalidation {
     /**
      * Invalidates the entries that would translate some address of page {@code v} (size index
      * {@code s}) for the same lookups as the entry about to be filled; returns how many went.
+     * {@code noneAtOrAbove}: the caller knows that no array of page size {@code s} or larger holds
+     * such an entry (a lookup of the page just found none), so only smaller pages are searched.
      */
-    static int dropOverlapping(TlbArray[] arrays, long v, int s, int pcid, boolean global) {
+    static int dropOverlapping(TlbArray[] arrays, long v, int s, int pcid, boolean global, boolean noneAtOrAbove) {
         int replaced = 0;
         int shiftS = arrays[s].shift;
         for (TlbArray a : arrays) {
             if (a.valid == 0) continue; // nothing to drop
             if (a.shift >= shiftS) {
+                if (noneAtOrAbove) continue;
                 // Same or larger pages: only the one containing the new page can overlap.
                 long av = v >>> (a.shift - shiftS);
                 if (!global && a.globals == 0) {
