@@ -4,9 +4,10 @@
 # linux-source-6.12, and linux-libc-dev of the same version for the uapi headers):
 #   selftests/build.sh DIR      -> DIR/musl/NAME, DIR/glibc/NAME, DIR/build.log
 # The tree is copied to DIR/work and selftests/patches/*.patch are applied there (build fixes for
-# musl and static linking; each patch says why). Nothing is rebuilt when neither this script nor a
-# patch changed since the last build (DIR/build.stamp). A target that does not build with one libc
-# is listed in DIR/LIBC/NOT-BUILT with the compiler's first error; the runner reports it.
+# musl and static linking; each patch says why). Nothing is rebuilt when neither this script, a
+# patch nor selftests/targets.txt changed since the last build (DIR/build.stamp). A target that
+# does not build with one libc is listed in DIR/LIBC/NOT-BUILT with the compiler's first error; the
+# runner reports it.
 # Compiled as the selftests' Makefile does (-Wall -O2 -U_FORTIFY_SOURCE, the kernel's uapi headers
 # then tools/include/uapi as -isystem, vm_util.c and thp_settings.c linked into each test,
 # -lrt -lpthread -lm), without the Makefile itself: it needs the rest of the kernel tree (lib.mk,
@@ -14,12 +15,10 @@
 set -euo pipefail
 dir=$(cd "${1:?usage: selftests/build.sh DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-targets=(map_fixed_noreplace mremap_dontunmap mremap_test map_populate mlock2-tests mlock-random-test
-         on-fault-limit mdwe_test mseal_test seal_elf madv_populate droppable soft-dirty mkdirty cow
-         mrelease_test memfd_secret virtual_address_range va_high_addr_switch protection_keys)
+mapfile -t targets < <(grep -v '^#' "$here/targets.txt")
 log="$dir/build.log"
 
-stamp=$(cat "$0" "$dir/VERSION" $(ls "$here"/patches/*.patch 2>/dev/null) | sha256sum | cut -d' ' -f1)
+stamp=$(cat "$0" "$here/targets.txt" "$dir/VERSION" $(ls "$here"/patches/*.patch 2>/dev/null) | sha256sum | cut -d' ' -f1)
 if [ -f "$dir/build.stamp" ] && [ "$(cat "$dir/build.stamp")" = "$stamp" ]; then exit 0; fi
 rm -f "$dir/build.stamp"
 
