@@ -207,6 +207,30 @@ public final class CpuTlb {
     }
 
     /**
+     * Whether a user-mode instruction fetch lookup of {@code vaddr} under the current PCID now
+     * would change nothing but counters: a hit in the L1 iTLB on an entry already the most recently
+     * used of its set ({@link Tlb#lookupOnlyCounts}). Changes nothing itself.
+     *
+     * @param vaddr the virtual address
+     * @return whether repeating that lookup only counts a hit ({@link #countRepeatedFetchHits})
+     */
+    public boolean fetchLookupOnlyCounts(long vaddr) {
+        return l1i.lookupOnlyCounts(vaddr, currentPcid, Access.FETCH);
+    }
+
+    /**
+     * Counts {@code n} fetch lookups that each hit as {@link #fetchLookupOnlyCounts} said, with
+     * nothing else reaching this TLB in between (precise mode counts them natively).
+     *
+     * @param n the repeated hits
+     */
+    public void countRepeatedFetchHits(long n) {
+        stats[LOOKUP] += n;
+        stats[HIT] += n;
+        l1i.countRepeatedHits(n);
+    }
+
+    /**
      * Translates {@code vaddr} for {@code access} ({@link Access}) under {@code pcid}: the L1 array
      * of the access's side, then the second level, whose hit is copied into L1. Returns the
      * translation in the walk-result layout, or {@link Tlb#MISS} when the CPU must walk.

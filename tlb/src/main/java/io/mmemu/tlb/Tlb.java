@@ -158,6 +158,41 @@ public final class Tlb {
     // ------------------------------------------------------------------ translation
 
     /**
+     * Counts {@code n} lookups that repeated the last one, a hit, with nothing else reaching this
+     * TLB in between: each would have found the same entry, already the most recently used of its
+     * set, so only the lookup and hit counters move (precise mode counts such repeats natively).
+     *
+     * @param n the repeated hits
+     */
+    public void countRepeatedHits(long n) {
+        stats[LOOKUP] += n;
+        stats[HIT] += n;
+    }
+
+    /**
+     * Whether a {@link #lookup} of {@code vaddr} now would change nothing but the lookup and hit
+     * counters: its first matching entry allows the access and is already the most recently used
+     * of its set. Changes nothing itself.
+     *
+     * @param vaddr  the virtual address
+     * @param pcid   the current PCID
+     * @param access the access type ({@link Access})
+     * @return whether repeating that lookup only counts a hit ({@link #countRepeatedHits})
+     */
+    public boolean lookupOnlyCounts(long vaddr, int pcid, int access) {
+        int need = (access == Access.READ ? TlbArray.M_R : access == Access.WRITE ? TlbArray.M_W | TlbArray.M_D
+                : TlbArray.M_X) | TlbArray.M_U;
+        for (TlbArray a : arrays) {
+            if (a.valid == 0) continue;
+            long v = a.vpn(vaddr);
+            int i = a.find(v, pcid);
+            if (i < 0) continue;
+            return (a.meta[i] & need) == need && a.mostRecent(i, v);
+        }
+        return false;
+    }
+
+    /**
      * Translates {@code vaddr} for a user-mode {@code access} ({@link Access}) with {@code pcid}
      * current: what the emulator's TLB-fill hook asks, since guest code runs at CPL 3.
      *

@@ -151,7 +151,7 @@ public final class Cpu implements ArchCpu {
             uc.hookInvalidInstruction(this::onInvalidInstruction);
             this.counter = countInstructions ? BlockCounter.attach(uc, new CodeReader(), this::stopForCounter) : null;
             if (precise) {
-                uc.hookCode(false, 1, 0, this::onInstructionPrecise);
+                preciseFetch = PreciseFetch.attach(uc, this::onInstructionPrecise);
                 // A code hook lets a stop asked mid-block end the block there: count per instruction.
                 if (counter != null) counter.countEachInstruction();
             }
@@ -316,7 +316,10 @@ public final class Cpu implements ArchCpu {
         long cr3 = mmu.cr3();
         if (cr3 == 0) return; // no mm loaded yet: Unicorn's TLB is empty
         uc.regWrite(X86Reg.CR3, cr3);
-        unicornTlbFilled = false;
+        if (preciseFetch != null) {
+            preciseFetch.tlbFilled(false);
+            forgetPreciseFetch(); // the model TLB changed
+        }
         crossModifyingCode.onUnicornTlbFlush(id);
         stats.count(CpuStat.TLB_FLUSHES);
     }
@@ -362,9 +365,14 @@ public final class Cpu implements ArchCpu {
 
     // ------------------------------------------------------------------ hooks (called from native code)
 
-    /** Whether a fill answered since Unicorn's TLB was last emptied (precise mode's code hook skips emptying an empty TLB). */
-    private boolean unicornTlbFilled = true;
-    /** Precise mode's reference: empty Unicorn's TLB before every instruction, filled or not ({@code -Dmmemu.precise.flushEachInstruction=true}). */
+    /** Precise mode's code hook (native, with the Java lookup for other pages), or null. */
+    private PreciseFetch preciseFetch;
+    /** The page of precise mode's last fetch lookup, whose repeats the native hook may count, or -1. */
+    private long preciseFetchPage = -1;
+    /**
+     * Precise mode's reference: every instruction's lookup in Java, and Unicorn's TLB emptied
+     * before every instruction, filled or not ({@code -Dmmemu.precise.flushEachInstruction=true}).
+     */
     private final boolean flushEachInstruction = Boolean.getBoolean("mmemu.precise.flushEachInstruction");
     /** The page {@link #tlbFill} is translating (its flush needs nothing: {@link #flushUnicornTlbRange}), or -1. */
     private long fillingPage = -1;
@@ -373,7 +381,27 @@ public final class Cpu implements ArchCpu {
 
     /** UC_HOOK_TLB_FILL: the model's translation of {@code vaddr}, handling a page fault on the way. */
     private long tlbFill(long vaddr, int memType) {
-        unicornTlbFilled = true; // whatever the answer: the probe's page is an entry too
+        if (preciseFetch != null) {
+            long r = preciseTlbFill(vaddr, memType);
+            // Whatever the answer (the probe's page is an entry too), except an execute-only one.
+            if (memType != Uc.MEM_FETCH || vaddr == probePage) preciseFetch.tlbFilled(true);
+            // The fill's lookups may have made the fetch page's repeat more than a counted hit.
+            if (preciseFetchPage != -1 && !tlb.fetchLookupOnlyCounts(preciseFetchPage)) {
+                forgetPreciseFetch();
+            }
+            return r;
+        }
+        return fill(vaddr, memType);
+    }
+
+    /** Precise mode's fill: the native hook's repeated hits are counted first, so the model's counters stay in order. */
+    private long preciseTlbFill(long vaddr, int memType) {
+        takePreciseRepeats();
+        return fill(vaddr, memType);
+    }
+
+    /** The fill hook's work: the model's translation of {@code vaddr}, a page fault handled on the way. */
+    private long fill(long vaddr, int memType) {
         // The probe's page allows everything: the instruction may be fetched from it too.
         if (vaddr == probePage) return probeScratchPa | Uc.PROT_ALL;
         // A non-canonical address is no page fault but a #GP: SIGSEGV with SI_KERNEL and si_addr 0.
@@ -393,8 +421,11 @@ public final class Cpu implements ArchCpu {
         int access = memType == Uc.MEM_WRITE ? Access.WRITE : memType == Uc.MEM_FETCH ? Access.FETCH : Access.READ;
         if (precise && access == Access.FETCH) {
             // The code hook has looked the fetch up in the model TLB already, once per instruction.
+            // The answer is execute-only: a data access to the page still reaches this hook (and
+            // the model TLB), so a fetch fill leaves nothing that needs emptying before the next
+            // instruction (an empty jump cache makes the next block fetch-fill again).
             long r = mmu.walkResolvingFaults(vaddr, access);
-            return r == Mmu.FAULT ? refuseFaultingFill() : answer(vaddr, r, access);
+            return r == Mmu.FAULT ? refuseFaultingFill() : answer(vaddr, r, access) & ~(long) (Uc.PROT_READ | Uc.PROT_WRITE);
         }
         fillingPage = vaddr & -4096L;
         fillingPageFlushed = false;
@@ -445,19 +476,40 @@ public final class Cpu implements ArchCpu {
      * model TLB (a miss walks and fills, as the hardware's would; a fault is left to the fetch
      * itself), then Unicorn's TLB is emptied so that the instruction's data accesses reach the
      * fill hook and are looked up too. So hits and misses are counted per instruction and per
-     * page it touches, and LRU order follows every access; the cost is a Java call and a TLB
-     * flush per instruction.
+     * page it touches, and LRU order follows every access. The native side of the hook
+     * ({@link PreciseFetch}) counts a repeat of the last lookup itself when it would change nothing
+     * but the counters; this is the rest.
      */
     private void onInstructionPrecise(long address, int size) {
+        takePreciseRepeats();
+        forgetPreciseFetch();
         if (probePage != -1 || current == null || current.exited()) return;
         mmu.lookupOrWalk(address, Access.FETCH);
         // Unicorn's TLB holds only what fills put there since it was last emptied: when none came,
         // it is empty already (register-only instructions inside a block), and emptying it (a
-        // memset of every MMU index's table) would be the dearest part of the instruction.
-        if (unicornTlbFilled || flushEachInstruction) {
+        // memset of every MMU index's table and of the jump cache) would be the dearest part.
+        if (preciseFetch.tlbFilled() || flushEachInstruction) {
             uc.regWrite(X86Reg.CR3, mmu.cr3());
-            unicornTlbFilled = false;
+            preciseFetch.tlbFilled(false);
         }
+        long page = address & -4096L;
+        if (!flushEachInstruction && tlb.fetchLookupOnlyCounts(page)) {
+            preciseFetchPage = page;
+            preciseFetch.hit(page, mmu.cr3());
+        }
+    }
+
+    /** Hands the hits precise mode's native hook counted to the model TLB's counters. */
+    private void takePreciseRepeats() {
+        long n = preciseFetch.takeRepeats();
+        if (n != 0) tlb.countRepeatedFetchHits(n);
+    }
+
+    /** The next instruction's lookup goes to Java (something else reached the model TLB). */
+    private void forgetPreciseFetch() {
+        if (preciseFetchPage == -1) return;
+        preciseFetchPage = -1;
+        preciseFetch.forget();
     }
 
     /**
@@ -477,6 +529,10 @@ public final class Cpu implements ArchCpu {
 
     /** UC_HOOK_INSN (syscall): the instruction's work ({@link EngineRegs#enterSyscall}), then the kernel's. */
     private void onSyscall() {
+        if (preciseFetch != null) {
+            takePreciseRepeats();
+            forgetPreciseFetch();
+        }
         if (probePage != -1) { // the fault probe never runs the program on into a syscall
             stopEngine();
             return;
@@ -677,9 +733,11 @@ public final class Cpu implements ArchCpu {
                 counter.beforeRun();
                 if (slice > 0) counter.sliceFor(slice);
             }
+            if (preciseFetch != null) forgetPreciseFetch(); // a run (or the probe) starts with a lookup in Java
             return uc.emuStart(rip, UNTIL, 0, count);
         } finally {
             running = false;
+            if (preciseFetch != null) takePreciseRepeats();
         }
     }
 

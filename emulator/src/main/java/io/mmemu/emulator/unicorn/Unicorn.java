@@ -358,6 +358,22 @@ public final class Unicorn implements AutoCloseable {
         return UnicornNative.symbol("uc_emu_stop");
     }
 
+    /** {@return uc_reg_write's address, for native hooks that write a register themselves} */
+    public static MemorySegment regWriteFunction() {
+        return UnicornNative.symbol("uc_reg_write");
+    }
+
+    /**
+     * A native function with a code hook's shape ({@code void (*)(uc_engine *, uint64_t address,
+     * uint32_t size, void *user_data)}) that calls {@code hook}, for native hooks to call on: like
+     * every upcall of this engine, it never throws (a failure stops the engine and
+     * {@link #emuStart} raises it). It lives as long as the engine.
+     */
+    public MemorySegment codeCallback(Hooks.Code hook) {
+        ensureOpen();
+        return upcall(new Upcalls.Code(this, hook), "invoke", UnicornNative.CODE_CB);
+    }
+
     /** uc_emu_stop(): asks the engine to stop after the current instruction (callable from hooks). */
     public void emuStop() {
         ensureOpen();

@@ -1,0 +1,38 @@
+/*
+ * Precise mode's per-instruction fetch lookup, with its commonest case in native code. Built by
+ * bin/setup into .mmemu/lib/libmmemu_native.so; bound through java.lang.foreign
+ * (io.mmemu.emulator.cpu.PreciseFetch).
+ *
+ * Before each instruction precise mode looks the instruction's page up in the model TLB (Java)
+ * and empties Unicorn's TLB when a fill put anything in it, so that the instruction's data
+ * accesses reach the fill hook too. Most instructions follow one on the same page: when the last
+ * lookup was a hit on this page and the model TLB has not been touched since (Java forgets the
+ * page at every fill, flush and stop), the repeat would find the same entry, already the most
+ * recently used, and change nothing but two counters. Those repeats are counted here, and Java
+ * adds them to the model's counters before anything reads them.
+ */
+#include <stdint.h>
+
+/* Layout shared with PreciseFetch.java: keep the offsets in step. */
+struct mmemu_precise {
+    uint64_t last_page;                                           /* 0: the page of the last lookup that hit, or 1 */
+    uint64_t repeats;                                             /* 8: repeated hits not yet handed to Java */
+    uint32_t tlb_filled;                                          /* 16: a fill came since Unicorn's TLB was emptied */
+    int32_t cr3_reg;                                              /* 20: UC_X86_REG_CR3 */
+    uint64_t cr3;                                                 /* 24: the value that empties Unicorn's TLB */
+    void (*lookup)(void *uc, uint64_t address, uint32_t size, void *user); /* 32: Java's lookup, a code hook's shape */
+    int (*reg_write)(void *uc, int regid, const void *value);     /* 40: libunicorn's uc_reg_write */
+};
+
+void mmemu_precise_insn(void *uc, uint64_t address, uint32_t size, void *user) {
+    struct mmemu_precise *p = user;
+    if ((address & ~0xfffull) != p->last_page) {
+        p->lookup(uc, address, size, user);
+        return;
+    }
+    p->repeats++;
+    if (p->tlb_filled) {
+        p->reg_write(uc, p->cr3_reg, &p->cr3);
+        p->tlb_filled = 0;
+    }
+}
