@@ -72,10 +72,10 @@ for row in "${rows[@]}"; do
     | grep -E '^ *[0-9.]+%' | classify
   awk '/instructions  / && !i++ { print "  instructions  " $2 }
        /^  [0-9]+ / { n = $3; gsub(/,/, "", n); f += n }
-       /Unicorn flushes/ { tlb = $3; code = $NF; sub(/\)/, "", code) }
+       /Unicorn flushes/ { tlb = $3; pages = $8; sub(/;/, "", pages); code = $NF; sub(/\)/, "", code) }
        /syscalls/ { sc = $2 }
        /wall time/ { w = $3 }
-       END { gsub(/,/, "", tlb); gsub(/,/, "", code); gsub(/,/, "", sc)
-             printf "  per second: %.0f fills, %.0f Unicorn TLB flushes, %.0f code flushes, %.0f syscalls (wall %s s)\n",
-                    f / w, tlb / w, code / w, sc / w, w }' "$tmp/stats"
+       END { gsub(/,/, "", tlb); gsub(/,/, "", pages); gsub(/,/, "", code); gsub(/,/, "", sc)
+             printf "  per second: %.0f fills, %.0f whole and %.0f page-range Unicorn TLB flushes, %.0f code flushes, %.0f syscalls (wall %s s)\n",
+                    f / w, tlb / w, pages / w, code / w, sc / w, w }' "$tmp/stats"
 done

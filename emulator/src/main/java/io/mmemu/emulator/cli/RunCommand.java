@@ -172,8 +172,10 @@ public final class RunCommand implements Callable<Integer> {
         long syscalls = 0;
         long flushes = 0;
         long codeFlushes = 0;
+        long pageFlushes = 0;
         for (Cpu c : machine.cpus()) {
             codeFlushes += c.stats().get(CpuStat.TB_FLUSHES);
+            pageFlushes += c.stats().get(CpuStat.TLB_PAGE_FLUSHES);
             insns += Math.max(0, c.instructions());
             syscalls += c.stats().get(CpuStat.SYSCALLS);
             flushes += c.stats().get(CpuStat.TLB_FLUSHES);
@@ -197,7 +199,8 @@ public final class RunCommand implements Callable<Integer> {
                     st.event(TlbEvent.NR_TLB_REMOTE_FLUSH), st.event(TlbEvent.NR_TLB_REMOTE_FLUSH_RECEIVED),
                     st.event(TlbEvent.TLB_FLUSH_ON_TASK_SWITCH) + st.event(TlbEvent.TLB_SWITCH_NOFLUSH));
         }
-        log.printf(Locale.ROOT, "  Unicorn flushes   %,15d   (TLB; translated code: %,d)%n", flushes, codeFlushes);
+        log.printf(Locale.ROOT, "  Unicorn flushes   %,15d   (whole TLB; page ranges: %,d; translated code: %,d)%n", flushes,
+                pageFlushes, codeFlushes);
         log.printf(Locale.ROOT, "  syscalls          %,15d%n", syscalls);
         log.printf(Locale.ROOT, "  wall time         %15.3f s%n", wallNanos / 1e9);
     }

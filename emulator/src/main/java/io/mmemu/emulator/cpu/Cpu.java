@@ -317,7 +317,7 @@ public final class Cpu implements ArchCpu {
         if (cr3 == 0) return; // no mm loaded yet: Unicorn's TLB is empty
         uc.regWrite(X86Reg.CR3, cr3);
         if (preciseFetch != null) {
-            preciseFetch.tlbFilled(false);
+            preciseFetch.emptied();
             forgetPreciseFetch(); // the model TLB changed
         }
         crossModifyingCode.onUnicornTlbFlush(id);
@@ -326,12 +326,14 @@ public final class Cpu implements ArchCpu {
 
     /**
      * Drops the translations of [{@code start}, {@code end}) from Unicorn's TLB, after the model's
-     * lost them. Unicorn can only flush everything, with one exception: inside the fill hook, a
+     * lost them: page by page as INVLPG would (QEMU's tlb_flush_page(), {@link Unicorn#flushTlbPages})
+     * up to Linux's tlb_single_page_flush_ceiling, else the whole TLB. Inside the fill hook, a
      * flush of just the page being filled (a COW break, a write-protect upgrade: the fault the
      * fill resolves) needs nothing, because the answer replaces Unicorn's entry for that page
      * (tlb_set_page_with_attrs() drops the page's old entry, victim TLB included, for the one
      * MMU index the guest's accesses use: CPL 0 without SMAP). Programs that fault a page in
-     * at a time (a zero-page read, then the COW on write) keep their TLB warm that way.
+     * at a time (a zero-page read, then the COW on write) or unmap a few pages keep their TLB
+     * warm that way.
      *
      * @param start the first address flushed, page aligned
      * @param end   the end of the range, exclusive
@@ -341,8 +343,18 @@ public final class Cpu implements ArchCpu {
             fillingPageFlushed = true;
             return;
         }
+        if (PAGE_FLUSHES && Long.compareUnsigned(end - start, SINGLE_PAGE_FLUSH_CEILING * 4096L) <= 0) {
+            uc.flushTlbPages(start, end);
+            stats.count(CpuStat.TLB_PAGE_FLUSHES);
+            return;
+        }
         flushUnicornTlb();
     }
+
+    /** Linux's tlb_single_page_flush_ceiling: beyond this many pages a range flush empties the whole TLB. */
+    private static final long SINGLE_PAGE_FLUSH_CEILING = 33;
+    /** Whether Unicorn's TLB can be flushed page by page here ({@code -Dmmemu.unicorn.noPageFlush=true}: never). */
+    private static final boolean PAGE_FLUSHES = Unicorn.pageFlushes();
 
     /**
      * Drops translated code (after a frame that held code gets new contents). Called from one of
@@ -384,7 +396,7 @@ public final class Cpu implements ArchCpu {
         if (preciseFetch != null) {
             long r = preciseTlbFill(vaddr, memType);
             // Whatever the answer (the probe's page is an entry too), except an execute-only one.
-            if (memType != Uc.MEM_FETCH || vaddr == probePage) preciseFetch.tlbFilled(true);
+            if (memType != Uc.MEM_FETCH || vaddr == probePage) preciseFetch.filled(vaddr & -4096L);
             // The fill's lookups may have made the fetch page's repeat more than a counted hit.
             if (preciseFetchPage != -1 && !tlb.fetchLookupOnlyCounts(preciseFetchPage)) {
                 forgetPreciseFetch();
@@ -485,12 +497,13 @@ public final class Cpu implements ArchCpu {
         forgetPreciseFetch();
         if (probePage != -1 || current == null || current.exited()) return;
         mmu.lookupOrWalk(address, Access.FETCH);
-        // Unicorn's TLB holds only what fills put there since it was last emptied: when none came,
-        // it is empty already (register-only instructions inside a block), and emptying it (a
-        // memset of every MMU index's table and of the jump cache) would be the dearest part.
-        if (preciseFetch.tlbFilled() || flushEachInstruction) {
+        // Unicorn's TLB holds only what fills put there since it was last emptied: those pages go
+        // (none after register-only instructions); emptying all of it clears the jump cache too.
+        if (flushEachInstruction) {
             uc.regWrite(X86Reg.CR3, mmu.cr3());
-            preciseFetch.tlbFilled(false);
+            preciseFetch.emptied();
+        } else {
+            preciseFetch.flush(mmu.cr3());
         }
         long page = address & -4096L;
         if (!flushEachInstruction && tlb.fetchLookupOnlyCounts(page)) {

@@ -6,6 +6,8 @@ public enum CpuStat {
     TLB_FILLS,
     /** Full flushes of Unicorn's TLB ({@link Cpu#flushUnicornTlb}). */
     TLB_FLUSHES,
+    /** Range flushes of Unicorn's TLB done page by page ({@link Cpu#flushUnicornTlbRange}). */
+    TLB_PAGE_FLUSHES,
     /** Flushes of Unicorn's translated code between runs (cross-modifying code, a frame that held code rewritten). */
     TB_FLUSHES,
     /** syscall instructions the CPU took. */

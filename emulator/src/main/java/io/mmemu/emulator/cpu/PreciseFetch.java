@@ -16,8 +16,9 @@ import java.lang.foreign.MemorySegment;
  * page in the model TLB, in Java ({@code lookup}), except a repeat of the last lookup's hit on
  * the same page while nothing touched the model TLB since, which the native callback counts
  * itself (it would find the same entry, already the most recently used: only the lookup and hit
- * counters change). The native side also empties Unicorn's TLB before a repeated instruction when
- * a fill came since it was last emptied, as the Java side does for the others.
+ * counters change). Before each instruction, the pages fills put in Unicorn's TLB since the last
+ * one are flushed ({@link #filled}, {@link #flush}): the native side does it for repeats, Java
+ * for the others.
  *
  * <p>The owner must {@link #forget} the page whenever anything else reaches the model TLB (every
  * fill hook, every flush, every stop of the engine) and hand {@link #takeRepeats} to the TLB's
@@ -25,19 +26,26 @@ import java.lang.foreign.MemorySegment;
  */
 final class PreciseFetch {
     private static final MemorySegment CALLBACK = NativeLibrary.symbol("mmemu_precise_insn");
+    private static final MemorySegment FLUSH = NativeLibrary.symbol("mmemu_precise_flush");
     // Offsets of struct mmemu_precise (native/mmemu_precise.c).
-    private static final long LAST_PAGE = 0, REPEATS = 8, TLB_FILLED = 16, CR3_REG = 20, CR3 = 24, LOOKUP = 32,
-            REG_WRITE = 40, SIZE = 48;
+    private static final long LAST_PAGE = 0, REPEATS = 8, NFILLED = 16, CR3_REG = 20, CR3 = 24, LOOKUP = 32,
+            REG_WRITE = 40, PAGE_FLUSHES = 48, FILLED = 56;
+    /** Pages listed for flushing one by one (MMEMU_PRECISE_PAGES); beyond that the whole TLB goes. */
+    private static final int PAGES = 8;
+    private static final long SIZE = FILLED + PAGES * 8L;
     /** LAST_PAGE when no repeat may be counted natively: never a page address. */
     private static final long NO_PAGE = 1;
 
+    private final Unicorn uc;
     private final MemorySegment state;
 
     private PreciseFetch(Unicorn uc, Hooks.Code lookup) {
+        this.uc = uc;
         state = Arena.ofAuto().allocate(SIZE, 8);
         state.set(JAVA_LONG, LAST_PAGE, NO_PAGE);
         state.set(JAVA_LONG, REPEATS, 0);
-        state.set(JAVA_INT, TLB_FILLED, 1);
+        state.set(JAVA_INT, NFILLED, PAGES + 1); // unknown: the first flush empties everything
+        state.set(JAVA_INT, PAGE_FLUSHES, Unicorn.pageFlushes() ? 1 : 0);
         state.set(JAVA_INT, CR3_REG, X86Reg.CR3);
         state.set(ADDRESS, LOOKUP, uc.codeCallback(lookup));
         state.set(ADDRESS, REG_WRITE, Unicorn.regWriteFunction());
@@ -74,13 +82,26 @@ final class PreciseFetch {
         return n;
     }
 
-    /** {@return whether a fill came since Unicorn's TLB was last emptied} */
-    boolean tlbFilled() {
-        return state.get(JAVA_INT, TLB_FILLED) != 0;
+    /** A fill may have put page {@code page} in Unicorn's TLB. */
+    void filled(long page) {
+        int n = state.get(JAVA_INT, NFILLED);
+        if (n > PAGES) return; // too many to list already
+        if (n < PAGES) state.set(JAVA_LONG, FILLED + n * 8L, page);
+        state.set(JAVA_INT, NFILLED, n + 1);
     }
 
-    /** Sets whether a fill came since Unicorn's TLB was last emptied. */
-    void tlbFilled(boolean filled) {
-        state.set(JAVA_INT, TLB_FILLED, filled ? 1 : 0);
+    /** Unicorn's TLB was emptied: no page to flush. */
+    void emptied() {
+        state.set(JAVA_INT, NFILLED, 0);
+    }
+
+    /**
+     * Empties Unicorn's TLB of what fills put there since the last time: those pages one by one,
+     * or everything (a write of {@code cr3}) when there were too many or page flushes do not work.
+     */
+    void flush(long cr3) {
+        if (state.get(JAVA_INT, NFILLED) == 0) return;
+        state.set(JAVA_LONG, CR3, cr3);
+        uc.callNative(FLUSH, state);
     }
 }

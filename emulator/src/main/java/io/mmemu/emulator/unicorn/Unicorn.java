@@ -374,6 +374,44 @@ public final class Unicorn implements AutoCloseable {
         return upcall(new Upcalls.Code(this, hook), "invoke", UnicornNative.CODE_CB);
     }
 
+    /**
+     * Calls native {@code function(uc_engine *, void *data)} with this engine, for native helpers
+     * that act on it (callable from hooks).
+     *
+     * @param function a native function of that shape
+     * @param data     its second argument
+     */
+    public void callNative(MemorySegment function, MemorySegment data) {
+        ensureOpen();
+        try {
+            CALL_NATIVE.invokeExact(function, uc, data.address());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static final MethodHandle CALL_NATIVE = UnicornNative.LINKER.downcallHandle(
+            FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG));
+
+    /** {@return whether {@link #flushTlbPages} works with this libunicorn (else only whole flushes do)} */
+    public static boolean pageFlushes() {
+        return PageFlush.AVAILABLE;
+    }
+
+    /**
+     * Drops the translations of the pages in [{@code start}, {@code end}) from the engine's TLB,
+     * and the jump-cache entries of blocks on them, as an INVLPG of each would (QEMU's
+     * tlb_flush_page()); translated code stays. Callable from hooks. Only when {@link #pageFlushes}.
+     *
+     * @param start the first page, page aligned
+     * @param end   the end of the range, exclusive
+     */
+    public void flushTlbPages(long start, long end) {
+        ensureOpen();
+        if (!PageFlush.AVAILABLE) throw new IllegalStateException("page flushes are not available with this libunicorn");
+        PageFlush.flushRange(uc, start, end);
+    }
+
     /** uc_emu_stop(): asks the engine to stop after the current instruction (callable from hooks). */
     public void emuStop() {
         ensureOpen();

@@ -125,6 +125,27 @@ class UnicornTest {
         assertEquals(5, ram.get(ValueLayout.JAVA_LONG_UNALIGNED, DATA_PA));
     }
 
+    /** A page flush (tlb_flush_page(), as INVLPG) drops that page's translation and leaves the others cached. */
+    @Test
+    void aPageFlushDropsThatPageOnly() {
+        assertTrue(Unicorn.pageFlushes(), "page flushes with the provisioned libunicorn 2.1");
+        translateCodeAndData(true);
+        code(0x48, 0x8b, 0x0b, 0x90); // mov rcx,[rbx] ; nop
+        uc.regWrite(X86Reg.RBX, DATA_VA);
+        assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + 3, 0, 0));
+        assertEquals(List.of("400000:" + Uc.MEM_FETCH, "600000:" + Uc.MEM_READ), fills);
+        fills.clear();
+        assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + 3, 0, 0));
+        assertEquals(List.of(), fills, "both pages cached");
+        uc.flushTlbPages(DATA_VA, DATA_VA + 4096);
+        assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + 3, 0, 0));
+        assertEquals(List.of("600000:" + Uc.MEM_READ), fills, "the data page only");
+        fills.clear();
+        uc.flushTlbPages(CODE_VA, CODE_VA + 4096);
+        assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + 3, 0, 0));
+        assertEquals(List.of("400000:" + Uc.MEM_FETCH), fills, "the code page only");
+    }
+
     @Test
     void emuStartHonoursTheInstructionCount() {
         translateCodeAndData(true);

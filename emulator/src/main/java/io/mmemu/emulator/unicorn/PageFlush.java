@@ -1,0 +1,49 @@
+package io.mmemu.emulator.unicorn;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Page-granular flushes of an engine's TLB (native/mmemu_tlb.c): QEMU's tlb_flush_page(), the
+ * work of an INVLPG, which libunicorn exports but reaches only through the engine's CPUState.
+ * The native side finds where the uc_struct keeps it from uc_emu_stop()'s code, once; when it
+ * cannot ({@link #AVAILABLE} false), callers empty the whole TLB instead.
+ */
+final class PageFlush {
+    private PageFlush() {}
+
+    /** Whether page flushes work with this libunicorn. */
+    static final boolean AVAILABLE;
+    private static final MethodHandle FLUSH_RANGE;
+
+    static {
+        boolean ok = false;
+        MethodHandle range = null;
+        try {
+            MethodHandle init = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_page_flush_init"),
+                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
+            long offset = (long) init.invokeExact(UnicornNative.symbol("uc_emu_stop").address(),
+                    UnicornNative.symbol("tlb_flush_page_x86_64").address());
+            if (offset > 0) {
+                range = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_flush_range"),
+                        FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_LONG));
+                ok = true;
+            }
+        } catch (Throwable t) {
+            ok = false; // an older native library or another Unicorn build: whole-TLB flushes only
+        }
+        AVAILABLE = ok && !Boolean.getBoolean("mmemu.unicorn.noPageFlush");
+        FLUSH_RANGE = range;
+    }
+
+    /** Flushes the pages of [{@code start}, {@code end}) from engine {@code uc}'s TLB and jump cache. */
+    static void flushRange(long uc, long start, long end) {
+        try {
+            FLUSH_RANGE.invokeExact(uc, start, end);
+        } catch (Throwable t) {
+            throw new IllegalStateException("mmemu_flush_range", t);
+        }
+    }
+}
