@@ -15,6 +15,7 @@ import io.mmemu.kernel.fs.Vfs;
 import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.phys.PageTypes;
+import io.mmemu.mm.proc.Smaps;
 import io.mmemu.mm.proc.Vmstat;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
@@ -391,6 +392,8 @@ public final class Kernel implements AutoCloseable {
     private Map<String, Function<Task, byte[]>> procFiles() {
         Map<String, Function<Task, String>> text = new TreeMap<>();
         text.put("self/maps", t -> t.mm() == null ? "" : t.mm().maps());
+        text.put("self/smaps", t -> t.mm() == null ? "" : Smaps.smaps(t.mm()));
+        text.put("self/smaps_rollup", t -> t.mm() == null ? "" : Smaps.smapsRollup(t.mm()));
         text.put("self/status", t -> "Name:\t" + t.comm() + "\nPid:\t" + t.tgid() + "\nPPid:\t" + t.ppid() + "\n"
                 + (t.mm() == null ? "" : Vmstat.vmLck(t.mm()) + Vmstat.rss(t.mm())));
         text.put("meminfo", t -> env.allocator().meminfo());
