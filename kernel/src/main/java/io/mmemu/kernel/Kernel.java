@@ -405,6 +405,12 @@ public final class Kernel implements AutoCloseable {
                 + "\n");
         text.put("sys/kernel/threads-max", t -> procs.maxThreads() + "\n");
         text.put("sys/kernel/pid_max", t -> procs.pidMax() + "\n");
+        // The vm sysctls the model obeys (read-only here): the lowest mmap address, the VMA limit,
+        // and the heuristic overcommit (OVERCOMMIT_GUESS) with its unused ratio's default.
+        text.put("sys/vm/mmap_min_addr", t -> MmStruct.MMAP_MIN_ADDR + "\n");
+        text.put("sys/vm/max_map_count", t -> (t.mm() != null ? t.mm().maxMapCount() : MmStruct.MAX_MAP_COUNT) + "\n");
+        text.put("sys/vm/overcommit_memory", t -> "0\n");
+        text.put("sys/vm/overcommit_ratio", t -> "50\n");
         Map<String, Function<Task, byte[]>> files = new TreeMap<>();
         text.forEach((name, f) -> files.put(name, t -> f.apply(t).getBytes(StandardCharsets.UTF_8)));
         return files;
