@@ -15,6 +15,7 @@ import io.mmemu.kernel.fs.Vfs;
 import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.phys.PageTypes;
+import io.mmemu.mm.proc.Pagemap;
 import io.mmemu.mm.proc.Smaps;
 import io.mmemu.mm.proc.Vmstat;
 import io.mmemu.mm.task.Task;
@@ -129,6 +130,7 @@ public final class Kernel implements AutoCloseable {
             return v;
         };
         this.vfs = new Vfs(options.root(), procFiles(), env);
+        vfs.setPositionalProcFiles(Map.of("self/pagemap", this::pagemapReader));
         this.procs = new Processes(uaccess, env.kernelSlab(), Processes.defaultPidMax(options.cpus()),
                 Processes.defaultMaxThreads(env.allocator().nrManagedPages()));
         this.syscalls = new LinuxSyscalls(uaccess, vfs, options.stdin(), options.stdout(), options.stderr(),
@@ -387,6 +389,33 @@ public final class Kernel implements AutoCloseable {
         cpu.regs().setFpu(fpu);
     }
 
+
+    /**
+     * Models pagemap_read(): entries of the opening task's address space at the position read, which
+     * must be a multiple of the entry size, as must the count (EINVAL); PFNs only for a reader with
+     * CAP_SYS_ADMIN at open (pm.show_pfn). The file ends at TASK_SIZE.
+     */
+    private OpenFile.Positional.Reader pagemapReader(Task task) {
+        boolean showPfn = procs.of(task).cred.capable(Cred.CAP_SYS_ADMIN);
+        return new OpenFile.Positional.Reader() {
+            @Override
+            public int read(long pos, byte[] dst, int off, int len) {
+                if (pos % Pagemap.ENTRY_BYTES != 0 || len % Pagemap.ENTRY_BYTES != 0) return -Errno.EINVAL;
+                MmStruct mm = task.mm();
+                int n = (int) Math.min(len, Math.max(0, end() - pos));
+                for (int i = 0; i < n; i += Pagemap.ENTRY_BYTES) {
+                    long e = mm == null ? 0 : Pagemap.entry(mm, (pos + i) / Pagemap.ENTRY_BYTES * 4096, showPfn);
+                    for (int b = 0; b < 8; b++) dst[off + i + b] = (byte) (e >>> (8 * b));
+                }
+                return n;
+            }
+
+            @Override
+            public long end() {
+                return MmStruct.TASK_SIZE / 4096 * Pagemap.ENTRY_BYTES;
+            }
+        };
+    }
 
     /** procfs: the files the model can generate, by name, each from the reading task's state at its first read. */
     private Map<String, Function<Task, byte[]>> procFiles() {

@@ -113,9 +113,11 @@ final class ReadWrite {
         int done = 0;
         while (done < len) {
             int chunk = (int) Math.min(len - done, PageTypes.PAGE_SIZE - PageTypes.offsetInPage(buf + done));
-            b.read(pos + done, data, 0, chunk);
-            if (uaccess.copyToUser(mm, buf + done, data, 0, chunk) < 0) return done > 0 ? done : -Errno.EFAULT;
-            done += chunk;
+            int got = b.read(pos + done, data, 0, chunk);
+            if (got < 0) return done > 0 ? done : got; // a positional file refused the read
+            if (uaccess.copyToUser(mm, buf + done, data, 0, got) < 0) return done > 0 ? done : -Errno.EFAULT;
+            done += got;
+            if (got < chunk) break;
         }
         return done;
     }

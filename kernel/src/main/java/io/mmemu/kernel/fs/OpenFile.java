@@ -111,7 +111,7 @@ public final class OpenFile {
     public record Directory(Stat stat) implements Content {}
 
     /** A file with a size and random access: a regular file or a procfs file. */
-    public sealed interface Readable extends Content permits Bytes, Generated, Shmem, Attribute {
+    public sealed interface Readable extends Content permits Bytes, Generated, Shmem, Attribute, Positional {
         /**
          * The file's size now (i_size).
          *
@@ -180,6 +180,42 @@ public final class OpenFile {
         @Override
         public Stat stat() {
             return stat;
+        }
+    }
+
+    /**
+     * A procfs file read at positions, entry by entry, never generated whole (/proc/PID/pagemap:
+     * an entry for every page of the address space). fstat() shows size 0, as procfs does.
+     *
+     * @param reader reads entries at a position
+     * @param stat   the file's status
+     */
+    public record Positional(Reader reader, Stat stat) implements Readable {
+        /** How a positional file reads. */
+        public interface Reader {
+            /**
+             * Copies up to {@code len} bytes at {@code pos}; fewer at the end of what there is.
+             *
+             * @param pos the file offset
+             * @param dst the destination array
+             * @param off the index in {@code dst} of the first byte
+             * @param len the most bytes to read
+             * @return the bytes read, 0 past the end, or a negative errno (an unaligned read)
+             */
+            int read(long pos, byte[] dst, int off, int len);
+
+            /** {@return the end of what can be read, in bytes} */
+            long end();
+        }
+
+        @Override
+        public long size() {
+            return reader.end();
+        }
+
+        @Override
+        public int read(long pos, byte[] dst, int off, int len) {
+            return reader.read(pos, dst, off, len);
         }
     }
 

@@ -53,6 +53,7 @@ public final class Vfs {
 
     private final Path root;
     private final Map<String, Function<Task, byte[]>> procfs;
+    private Map<String, Function<Task, OpenFile.Positional.Reader>> positionalProcfs = Map.of();
     private final Tmpfs tmpfs;
     /** Kernel attribute files under /proc and /sys that are more than generated text ({@link #setSpecialFiles}). */
     private SpecialFiles specialFiles;
@@ -79,6 +80,16 @@ public final class Vfs {
      */
     public Tmpfs tmpfs() {
         return tmpfs;
+    }
+
+    /**
+     * Adds procfs files read at positions rather than generated whole (/proc/PID/pagemap), by name
+     * as for the generated ones ("self/pagemap"), each making a reader for the opening task.
+     *
+     * @param files the files
+     */
+    public void setPositionalProcFiles(Map<String, Function<Task, OpenFile.Positional.Reader>> files) {
+        this.positionalProcfs = Map.copyOf(files);
     }
 
     /**
@@ -187,6 +198,12 @@ public final class Vfs {
             String name = procName(path, task);
             if (name == null) return -Errno.ENOENT;
             if (name.endsWith("/exe")) return openExe(task, path, flags, wantsWrite);
+            Function<Task, OpenFile.Positional.Reader> positional = positionalProcfs.get(name);
+            if (positional != null) {
+                if (wantsWrite) return -Errno.EACCES;
+                return new OpenFile(new OpenFile.Positional(positional.apply(task), Stat.proc(name.hashCode() & 0xffff)),
+                        path, flags);
+            }
             Function<Task, byte[]> generator = procfs.get(name);
             if (generator == null) return -Errno.ENOENT;
             if (wantsWrite) return -Errno.EACCES;
