@@ -48,6 +48,9 @@ filters=()
 # drawn from --seed). 7 to 14 hex digits are user addresses; MAP_FAILED (16 f's) and small values
 # (sizes, flags, masks) stay as they are.
 filters+=(-e 's/0x[0-9a-fA-F]{7,14}\b/0xADDR/g')
+# seal_elf prints the VMAs it sealed as /proc/self/maps shows them (START-END without 0x): the
+# [vvar] and [vdso] pages land at a random place natively and at mmemu's own.
+filters+=(-e 's/^(# sealed: )[0-9a-f]{7,14}-[0-9a-f]{7,14}( .*\[(vvar|vdso|vvar_vclock)\])$/\1ADDR-ADDR\2/')
 # pids differ between any two runs (mrelease_test and the harness name their children).
 filters+=(-e 's/\b(pid|PID|child|Child)([ =:]+)[0-9]+/\1\2PID/g')
 # mremap_test prints the seed of its random pattern, time(NULL) unless given with -p.
