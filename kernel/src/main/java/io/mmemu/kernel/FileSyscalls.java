@@ -289,6 +289,35 @@ final class FileSyscalls {
         return s.inode().setSize(length);
     }
 
+    /** fallocate(2) modes: keep the size; punch a hole (which shmem supports and the model does not). */
+    static final int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
+    /** FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE: every mode bit vfs_fallocate() knows. */
+    private static final int FALLOC_FL_KNOWN = 0x7f;
+
+    /**
+     * Models ksys_fallocate() → vfs_fallocate() → shmem_fallocate() for mode 0 and
+     * FALLOC_FL_KEEP_SIZE: the checks in vfs_fallocate()'s order, then (without KEEP_SIZE) i_size
+     * grown to {@code offset + len} as shmem does, refused under F_SEAL_GROW (EPERM); pages stay
+     * allocated on demand. Only tmpfs files (memfd, /tmp) have a fallocate operation here; hole
+     * punching and the other modes are EOPNOTSUPP, as on a filesystem without them.
+     */
+    long fallocate(Task task, long fd, int mode, long offset, long len) {
+        OpenFile f = files(task).get(fd);
+        if (f == null) return -Errno.EBADF;
+        if (offset < 0 || len <= 0) return -Errno.EINVAL;
+        if ((mode & ~FALLOC_FL_KNOWN) != 0) return -Errno.EOPNOTSUPP;
+        if ((mode & FALLOC_FL_PUNCH_HOLE) != 0 && (mode & FALLOC_FL_KEEP_SIZE) == 0) return -Errno.EOPNOTSUPP;
+        if ((f.flags() & O_ACCMODE) == 0) return -Errno.EBADF;
+        if (f.content() instanceof OpenFile.PipeEnd || f.content() instanceof OpenFile.Console) return -Errno.ESPIPE;
+        if (f.content() instanceof OpenFile.Directory) return -Errno.EISDIR;
+        if (!(f.content() instanceof OpenFile.Shmem s)) return -Errno.ENODEV;
+        if (offset + len < 0) return -Errno.EFBIG;
+        if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) return -Errno.EOPNOTSUPP;
+        if ((mode & FALLOC_FL_KEEP_SIZE) != 0 || offset + len <= s.inode().size()) return 0;
+        long r = s.inode().setSize(offset + len);
+        return r < 0 ? r : 0;
+    }
+
     /** Models do_sys_truncate(). */
     long truncate(Task task, long pathname, long length) {
         String p = path(task.mm(), pathname);

@@ -99,7 +99,7 @@ final class MmSyscalls {
     /** Models the mremap() syscall: {@link Mremap#doMremap}, then mm_populate() of what a locked mapping gained. */
     long sysMremap(Task task, long addr, long oldLen, long newLen, int flags, long newAddr) {
         MmStruct mm = lockingMm(task);
-        long r = Mremap.doMremap(mm, addr, oldLen, newLen, flags, newAddr);
+        long r = Mremap.doMremap(mm, addr, oldLen, newLen, flags, newAddr, procs.of(task).cred.capable(Cred.CAP_SYS_RAWIO));
         long oldAligned = MmStruct.pageAlign(oldLen), newAligned = MmStruct.pageAlign(newLen);
         if (r >= 0 && Long.compareUnsigned(newAligned, oldAligned) > 0) {
             Vma vma = mm.vmaLookup(r);

@@ -142,6 +142,7 @@ enum Syscall {
     READLINKAT(267, KEPT, (k, c, t, r) -> k.files.readlinkat(t, (int) r.rdi, r.rsi, r.rdx, (int) r.r10)),
     FCHMODAT(268, KEPT, (k, c, t, r) -> k.files.fchmodat(t, (int) r.rdi, r.rsi, (int) r.rdx)),
     SET_ROBUST_LIST(273, KEPT, (k, c, t, r) -> k.proc.setRobustList(t, r.rdi, r.rsi)),
+    FALLOCATE(285, KEPT, (k, c, t, r) -> k.files.fallocate(t, r.rdi, (int) r.rsi, r.rdx, r.r10)),
     DUP3(292, KEPT, (k, c, t, r) -> k.files.dup3(t, r.rdi, r.rsi, (int) r.rdx, false)),
     PIPE2(293, KEPT, (k, c, t, r) -> k.pipes.pipe2(t, r.rdi, (int) r.rsi)),
     PRLIMIT64(302, KEPT, (k, c, t, r) -> k.sys.limitsChanged(c, k.sys.prlimit64(t, (int) r.rdi, (int) r.rsi, r.rdx, r.r10))),

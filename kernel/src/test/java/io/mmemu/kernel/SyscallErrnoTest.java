@@ -155,6 +155,13 @@ class SyscallErrnoTest {
         r.add(row(FTRUNCATE, "do_sys_ftruncate: fdget() finds no file", EBADF, 99, 0));
         r.add(row(FTRUNCATE, "do_sys_ftruncate: a negative length", EINVAL, FD_WO, -1));
         r.add(row(FTRUNCATE, "do_sys_ftruncate: not open for writing", EINVAL, FD_RO, 0));
+        r.add(row(FALLOCATE, "ksys_fallocate: fdget() finds no file", EBADF, 99, 0, 0, 4096));
+        r.add(row(FALLOCATE, "vfs_fallocate: a negative offset", EINVAL, FD_WO, 0, -1, 4096));
+        r.add(row(FALLOCATE, "vfs_fallocate: a length of 0", EINVAL, FD_WO, 0, 0, 0));
+        r.add(row(FALLOCATE, "vfs_fallocate: an unknown mode bit", -Errno.EOPNOTSUPP, FD_WO, 0x100, 0, 4096));
+        r.add(row(FALLOCATE, "vfs_fallocate: PUNCH_HOLE without KEEP_SIZE", -Errno.EOPNOTSUPP, FD_WO, 2, 0, 4096));
+        r.add(row(FALLOCATE, "vfs_fallocate: no FMODE_WRITE", EBADF, FD_RO, 0, 0, 4096));
+        r.add(row(FALLOCATE, "vfs_fallocate: a pipe", ESPIPE, FD_PIPE_W, 0, 0, 4096));
         r.add(row(GETCWD, "getcwd: the buffer is shorter than \"/\"", -Errno.ERANGE, BUF, 1));
         r.add(row(GETCWD, "getcwd: copy_to_user() faults", EFAULT, UNMAPPED, 64));
         r.add(row(RMDIR, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED));

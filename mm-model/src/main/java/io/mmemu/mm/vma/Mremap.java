@@ -38,9 +38,11 @@ public final class Mremap {
 
     /** The mremap() flags, include/uapi/linux/mman.h. */
     public static final int MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
+    /** Not a flag of the syscall's: marks, inside this class, a caller that may map below mmap_min_addr. */
+    private static final int CAP_SYS_RAWIO = 1 << 30;
 
     /**
-     * Models do_mremap() (see the class comment).
+     * Models do_mremap() (see the class comment) for a caller without CAP_SYS_RAWIO.
      *
      * @param mm       the address space
      * @param addr     the old range's start, page aligned
@@ -51,6 +53,23 @@ public final class Mremap {
      * @return the range's address after the call, or a negative errno
      */
     public static long doMremap(MmStruct mm, long addr, long oldLenIn, long newLenIn, int flags, long newAddr) {
+        return doMremap(mm, addr, oldLenIn, newLenIn, flags, newAddr, false);
+    }
+
+    /**
+     * Models do_mremap() for a caller that may or may not map below mmap_min_addr.
+     *
+     * @param mm          the address space
+     * @param addr        the old range's start, page aligned
+     * @param oldLenIn    the old length in bytes (0: duplicate a shared mapping)
+     * @param newLenIn    the new length in bytes
+     * @param flags       MREMAP_* flags
+     * @param newAddr     the new address, with MREMAP_FIXED
+     * @param capSysRawio whether the caller may map below mmap_min_addr (CAP_SYS_RAWIO, as cap_mmap_addr() checks)
+     * @return the range's address after the call, or a negative errno
+     */
+    public static long doMremap(MmStruct mm, long addr, long oldLenIn, long newLenIn, int flags, long newAddr,
+            boolean capSysRawio) {
         // check_mremap_params()
         if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0) return -Errno.EINVAL;
         if ((addr & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
@@ -71,6 +90,8 @@ public final class Mremap {
             // Both VMAs may split in three before anything is unmapped: refuse what could pass the limit.
             if (mm.mapCount() + 2 >= mm.maxMapCount() - 3) return -Errno.ENOMEM;
         }
+        // The caller's CAP_SYS_RAWIO travels with the flags to the destination check (mremapTo).
+        if (capSysRawio) flags |= CAP_SYS_RAWIO;
         if ((flags & MREMAP_FIXED) != 0 && oldLen == newLen) return remapMove(mm, addr, oldLen, newAddr, flags);
         Vma vma = mm.vmaLookup(addr);
         if (vma == null) return -Errno.EFAULT;
@@ -159,7 +180,7 @@ public final class Mremap {
         long dest;
         if (fixed) {
             dest = newAddr;
-            if (dest < MmStruct.MMAP_MIN_ADDR) return -Errno.EPERM; // security_mmap_addr()
+            if (dest < MmStruct.MMAP_MIN_ADDR && (flags & CAP_SYS_RAWIO) == 0) return -Errno.EPERM; // security_mmap_addr()
         } else {
             dest = mm.getUnmappedArea(newAddr, newLen);
             if (dest < 0) return dest;
