@@ -36,6 +36,8 @@ class GuestRunTest {
                 "mm-fork-wait", "mm-cow-fork", "mm-fault-signals", "mm-mmap-errno", "mm-uaccess-efault",
                 "mm-madvise-mincore", "mm-mremap", "mm-merge-maps", "mm-files", "mm-mmap-flags", "mm-exec",
                 "mm-file-shared-write",
+                // Transparent huge pages (mmemu's default --thp madvise; the host's always or madvise):
+                "mm-thp-fault",
                 "mm-mincore-huge", "tasks-hold", "write-huge", "exec-huge-args",
                 // Limits: what setrlimit() accepts takes effect, RLIMIT_CPU on the virtual clock.
                 "rlimit-nofile", "rlimit-cpu",

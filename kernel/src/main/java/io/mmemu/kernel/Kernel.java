@@ -118,6 +118,7 @@ public final class Kernel implements AutoCloseable {
         if (options.tlb().dropShootdowns()) FaultSpec.parse("fail_ipi:action=drop,verbose=0").applyTo(faults);
         this.env = new MmEnv(ram, new LinuxTlbFlush(tlbManagement, contexts, this::currentCpu),
                 cpuFactory.frameWriteHook(ram.allocator().frames()), faults, options.slubDebug());
+        env.thp().setEnabled(options.thp());
         // SLUB's reports (slub_debug, a corrupted freelist) reach the machine's log as printk reaches the console.
         env.kernelSlab().slub().log().setEcho(options.log()::println);
         this.uaccess = new UserAccess(env);
@@ -393,7 +394,7 @@ public final class Kernel implements AutoCloseable {
         text.put("self/maps", t -> t.mm() == null ? "" : t.mm().maps());
         text.put("self/status", t -> "Name:\t" + t.comm() + "\nPid:\t" + t.tgid() + "\nPPid:\t" + t.ppid() + "\n"
                 + (t.mm() == null ? "" : Vmstat.rss(t.mm())));
-        text.put("meminfo", t -> env.allocator().meminfo());
+        text.put("meminfo", t -> env.allocator().meminfo() + Vmstat.anonHugePages(env));
         text.put("buddyinfo", t -> env.allocator().buddyinfo());
         text.put("vmstat", t -> Vmstat.vmstat(env));
         text.put("slabinfo", t -> env.kernelSlab().slabinfo());

@@ -1,6 +1,7 @@
 package io.mmemu.emulator.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -267,6 +268,27 @@ class CliTest {
         }
         assertTrue(e.contains("(PRESENT|USER|ACCESSED)"), "text page: present, user, accessed, executable:\n" + e);
         assertTrue(e.contains("pgfault ") && e.contains("thp_fault_alloc 0"), e);
+    }
+
+    /**
+     * --thp sets the policy: never refuses the MADV_HUGEPAGE range its huge pages (mm-thp-fault then
+     * prints 0 faults and 0 kB), always gives them as madvise does, and --stats shows the faults;
+     * an unknown policy is refused with what was expected.
+     */
+    @Test
+    void thpPolicyDecidesWhetherTheMadvisedRangeTakesHugePages() throws Exception {
+        Result never = mmemu("run", "--no-aslr", "--thp", "never", "--vmstat", bin("mm-thp-fault"));
+        assertEquals(0, never.status(), never.stderr());
+        assertTrue(never.stdout().contains("huge-page faults: 0\nAnonHugePages: 0 kB\n"), never.stdout());
+        assertTrue(never.stderr().contains("thp_fault_alloc 0\n"), never.stderr());
+        Result always = mmemu("run", "--no-aslr", "--thp", "always", "--stats", bin("mm-thp-fault"));
+        assertEquals(0, always.status(), always.stderr());
+        assertTrue(always.stdout().contains("huge-page faults: 4\nAnonHugePages: 8192 kB\n"), always.stdout());
+        assertTrue(always.stderr().matches("(?s).*huge pages +4 +\\(THP faults; fallbacks 0, PMD splits 1; THP always\\).*"),
+                always.stderr());
+        Result bad = mmemu("run", "--thp", "sometimes", bin("hello"));
+        assertNotEquals(0, bad.status());
+        assertTrue(bad.stderr().contains("--thp: THP policy must be always, madvise or never (got sometimes)"), bad.stderr());
     }
 
     /** The slabinfo line of {@code cache}: name, active_objs, num_objs, objsize, ...; fails when missing. */

@@ -1,5 +1,6 @@
 package io.mmemu.mm.proc;
 
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.RssStat;
@@ -19,6 +20,17 @@ public final class Vmstat {
         StringBuilder sb = new StringBuilder();
         for (VmEvent e : VmEvent.values()) sb.append(e.procName).append(' ').append(env.event(e)).append('\n');
         return sb.toString();
+    }
+
+    /**
+     * /proc/meminfo's AnonHugePages line (meminfo_proc_show(): NR_ANON_THPS in kB, as show_val_kb() prints it):
+     * the huge folios that a PMD maps.
+     *
+     * @param env the memory model
+     * @return the line
+     */
+    public static String anonHugePages(MmEnv env) {
+        return String.format("%-16s%8d kB%n", "AnonHugePages:", env.thp().nrAnonThps() * (PageTypes.PMD_SIZE >>> 10));
     }
 
     /**

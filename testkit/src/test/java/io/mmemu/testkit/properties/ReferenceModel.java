@@ -9,6 +9,7 @@ import io.mmemu.mm.check.AddressSpaceInvariants;
 import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.SiCode;
 import io.mmemu.mm.fault.Signo;
+import io.mmemu.mm.huge.ThpPolicy;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
@@ -17,6 +18,7 @@ import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.Madvise;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.RssStat;
+import io.mmemu.mm.vma.VmEvent;
 import io.mmemu.mm.vma.VmFlags;
 import io.mmemu.mm.vma.Vma;
 import io.mmemu.testkit.Action;
@@ -163,11 +165,27 @@ final class ReferenceModel implements Invariant<MmSandbox> {
      * checks that nothing leaked. Returns what each step came to.
      */
     static List<String> run(List<MmAction> script) {
+        return run(script, ThpPolicy.MADVISE);
+    }
+
+    /**
+     * {@link #run(List)} with another transparent-huge-page policy: under {@code always} every
+     * fault in an aligned 2 MiB of the sandbox's window takes a huge page, so the steps split,
+     * zap, fork and copy huge PMDs.
+     */
+    static List<String> run(List<MmAction> script, ThpPolicy thp) {
         try (MmSandbox s = MmSandbox.boot()) {
+            s.env().thp().setEnabled(thp);
             ReferenceModel ref = new ReferenceModel(s);
             Scripts.run(s, ref.checked(script), StandardInvariants.addressSpace().and(ref));
             ref.exitAll();
-            return ref.outcomes;
+            if (thp == ThpPolicy.MADVISE) return ref.outcomes;
+            // What the huge-page paths came to over the whole script (they are no step's own outcome).
+            List<String> outcomes = new ArrayList<>(ref.outcomes);
+            for (VmEvent e : List.of(VmEvent.THP_FAULT_ALLOC, VmEvent.THP_SPLIT_PMD, VmEvent.THP_FAULT_FALLBACK)) {
+                if (s.env().event(e) > 0) outcomes.add(e.procName);
+            }
+            return outcomes;
         }
     }
 
