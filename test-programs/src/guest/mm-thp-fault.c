@@ -6,7 +6,11 @@
  * thp_fault_alloc) and is mapped by 4 PMDs (AnonHugePages: 8192 kB). Then: munmap of one
  * 4 KiB page splits its PMD (6144 kB still PMD-mapped) and leaves the other pages' contents;
  * mprotect of a whole aligned 2 MiB keeps that PMD (6144 kB); a mapping advised
- * MADV_NOHUGEPAGE takes no huge page (0 kB). Exits 0.
+ * MADV_NOHUGEPAGE takes no huge page (0 kB). Read first, a MADV_HUGEPAGE range maps the huge
+ * zero page (use_zero_page, the default): it reads as zeros and is no anonymous huge page
+ * (0 kB); a write then replaces that 2 MiB with a huge page (2048 kB: do_huge_zero_wp_pmd()
+ * since Linux 6.16; older kernels split the zero PMD and copy 4 KiB, which would print 0 kB).
+ * Exits 0.
  *
  * The output is the same with the host's THP "always" and "madvise" (both give huge pages to
  * MADV_HUGEPAGE ranges and none to MADV_NOHUGEPAGE ones); with "never" it differs, and
@@ -121,6 +125,16 @@ int main(void) {
     }
     printf("pages with wrong contents: %ld\n", bad);
     munmap(a, LEN);
+
+    char *z = map_aligned();
+    printf("madvise(MADV_HUGEPAGE): %d\n", madvise(z, LEN, MADV_HUGEPAGE));
+    long sum = 0;
+    for (size_t off = 0; off < LEN; off += PAGE) sum += z[off] + z[off + PAGE - 1];
+    printf("read-touched 8 MiB: sum %ld, AnonHugePages: %ld kB\n", sum, anon_huge_kb((uintptr_t)z, (uintptr_t)z + LEN));
+    z[HPAGE + 7] = 7;
+    printf("one write into the second 2 MiB: AnonHugePages: %ld kB, it reads %d, its neighbour %d\n",
+           anon_huge_kb((uintptr_t)z, (uintptr_t)z + LEN), z[HPAGE + 7], z[HPAGE + PAGE + 7]);
+    munmap(z, LEN);
 
     char *n = map_aligned();
     printf("madvise(MADV_NOHUGEPAGE): %d\n", madvise(n, LEN, MADV_NOHUGEPAGE));

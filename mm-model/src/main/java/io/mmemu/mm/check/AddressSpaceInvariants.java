@@ -47,7 +47,8 @@ import java.util.function.Supplier;
  *       A leaf slot that maps nothing is zero (the model has no swap entries). A 2 MiB leaf (a
  *       transparent huge page) lies wholly inside a private anonymous VMA, maps a 2 MiB-aligned
  *       folio that the THP state knows PMD-mapped, and counts as one mapping of each of its
- *       512 frames in the rules below.</li>
+ *       512 frames in the rules below; or, special and read-only, the huge zero page, which
+ *       counts for nothing and (once allocated) is no leak.</li>
  *   <li>RSS: MM_ANONPAGES counts the entries mapping PG_anon frames, MM_SHMEMPAGES those mapping
  *       shmem frames, MM_FILEPAGES the other non-special ones; the zero page counts for nothing.</li>
  *   <li>Every mapped frame is allocated, not a page table, and its mapcount equals the number of
@@ -110,9 +111,13 @@ public final class AddressSpaceInvariants {
         return baselineFree != NO_BASELINE;
     }
 
-    /** Free frames, counting the slab allocator's frames as free (what it holds without users is its cache). */
+    /**
+     * Free frames, counting the slab allocator's frames as free (what it holds without users is its
+     * cache), and the huge zero page's (kept once allocated, as the zero page is).
+     */
     private long freeOrSlab() {
-        return env.allocator().nrFreePages() + env.kernelSlab().nrSlabPages();
+        long hugeZero = env.thp().hugeZeroPfn() >= 0 ? HugeMemory.HPAGE_PMD_NR : 0;
+        return env.allocator().nrFreePages() + env.kernelSlab().nrSlabPages() + hugeZero;
     }
 
     /** {@return the free-page count before the first address space (the leak baseline)} */
@@ -298,8 +303,13 @@ public final class AddressSpaceInvariants {
                 if ((va & ~PageTypes.PMD_MASK) != 0 || va + PageTypes.PMD_SIZE > v.end()) {
                     errors.add(at.get() + "huge PMD not wholly inside its VMA: " + v);
                 }
-                if (!v.isAnonymous() || (pte & Pte.SPECIAL) != 0) errors.add(at.get() + "huge PMD outside private anonymous memory");
+                if (!v.isAnonymous()) errors.add(at.get() + "huge PMD outside private anonymous memory");
                 if ((pfn & (pages - 1)) != 0) errors.add(at.get() + "huge PMD of a frame not aligned to 2 MiB");
+                if (HugeMemory.isHugeZeroPmd(pte)) {
+                    if (pfn != env.thp().hugeZeroPfn()) errors.add(at.get() + "special huge PMD for a frame other than the huge zero page");
+                    if ((pte & Pte.RW) != 0) errors.add(at.get() + "the huge zero page mapped writable");
+                    return;
+                }
                 if (env.thp().entireMapcount(pfn) < 1) errors.add(at.get() + "huge PMD of a folio with entire mapcount 0");
             }
             if ((pte & Pte.SPECIAL) != 0) {

@@ -53,7 +53,7 @@ final class HandleMmFault {
             long pmdSlot = pgd.pmdSlot(address, true);
             if (pmdSlot == PageTable.NO_SLOT) return VM_FAULT_OOM;
             if (pgd.get(pmdSlot) == 0) { // pmd_none() → create_huge_pmd()
-                int r = HugeMemory.doHugePmdAnonymousPage(mm, vma, address, pmdSlot);
+                int r = HugeMemory.doHugePmdAnonymousPage(mm, vma, address, pmdSlot, write);
                 if (r != HugeMemory.VM_FAULT_FALLBACK) return r;
             }
         }
@@ -63,7 +63,7 @@ final class HandleMmFault {
             if (pmdSlot == PageTable.NO_SLOT) return VM_FAULT_OOM;
             long pmd = pgd.get(pmdSlot);
             if (!write || (pmd & Pte.RW) != 0) return VM_FAULT_OK; // huge_pmd_set_accessed(): the walker sets A/D
-            if (HugeMemory.doHugePmdWpPage(mm, address, pmdSlot, pmd) != HugeMemory.VM_FAULT_FALLBACK) return VM_FAULT_OK;
+            if (HugeMemory.doHugePmdWpPage(mm, vma, address, pmdSlot, pmd) != HugeMemory.VM_FAULT_FALLBACK) return VM_FAULT_OK;
             slot = pgd.pteSlot(address, true); // split: the fault goes on at the PTE level
             if (slot == PageTable.NO_SLOT) return VM_FAULT_OOM;
         }

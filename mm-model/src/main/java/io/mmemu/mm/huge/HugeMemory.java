@@ -37,8 +37,12 @@ import java.util.Arrays;
  * <p>Page tables: each huge PMD has a page table deposited beside it
  * (pgtable_trans_huge_deposit()), so a split never needs memory.
  *
- * <p>Not modelled: the huge zero page (read faults take a huge page, as with
- * use_zero_page = 0), khugepaged's collapse, mTHP orders, deferred splitting of partly
+ * <p>The huge zero page: a read fault maps it read-only (a special PMD, counted nowhere); a
+ * write to it replaces it with a fresh huge page (do_huge_zero_wp_pmd(), Linux 6.16 and later,
+ * measured on the host's 6.18: thp_fault_alloc counts it, no PMD is split), or, when no order-9
+ * block is free, splits it into 512 PTEs of the 4 KiB zero page and copies one page.
+ *
+ * <p>Not modelled: khugepaged's collapse, mTHP orders, deferred splitting of partly
  * unmapped folios (their frames are already order-0 pages here), mremap's move_huge_pmd (a
  * moved range is split first).
  */
@@ -90,59 +94,150 @@ public final class HugeMemory {
     }
 
     /**
-     * Models do_huge_pmd_anonymous_page() → __do_huge_pmd_anonymous_page(), mm/huge_memory.c: an
-     * order-9 folio (vma_alloc_folio(); none free counts thp_fault_fallback and falls back),
-     * zeroed (clear_huge_page()), mapped by a dirty PMD leaf, writable under VM_WRITE; counts
-     * thp_fault_alloc and 512 pages of MM_ANONPAGES.
+     * Models mm_get_huge_zero_folio() → get_huge_zero_folio(), mm/huge_memory.c: the huge zero
+     * folio, allocated and zeroed at its first use (thp_zero_page_alloc), or NO_PAGE when no
+     * order-9 block is free (thp_zero_page_alloc_failed).
+     *
+     * @param env the memory model
+     * @return the folio's first frame, or NO_PAGE
+     */
+    public static long getHugeZeroFolio(MmEnv env) {
+        TransparentHugepage thp = env.thp();
+        if (thp.hugeZeroPfn() >= 0) return thp.hugeZeroPfn();
+        long head = env.allocator().allocPages(HPAGE_PMD_ORDER, Gfp.HIGHUSER_MOVABLE);
+        if (head == PageAllocator.NO_PAGE) {
+            env.count(VmEvent.THP_ZERO_PAGE_ALLOC_FAILED);
+            return head;
+        }
+        clearHugePage(env, head);
+        env.frames().setPageFlag(head, PageFlag.ZERO_PAGE);
+        thp.setHugeZeroPfn(head);
+        env.count(VmEvent.THP_ZERO_PAGE_ALLOC);
+        return head;
+    }
+
+    /**
+     * Models is_huge_zero_pmd(): whether a huge PMD maps the huge zero page (the model marks it special).
+     *
+     * @param pmd a huge PMD leaf
+     * @return whether it maps the huge zero page
+     */
+    public static boolean isHugeZeroPmd(long pmd) {
+        return (pmd & Pte.SPECIAL) != 0;
+    }
+
+    /**
+     * Models do_huge_pmd_anonymous_page() → __do_huge_pmd_anonymous_page(), mm/huge_memory.c: a
+     * read fault with use_zero_page maps the huge zero page read-only (set_huge_zero_folio());
+     * otherwise a zeroed order-9 folio ({@link #vmaAllocAnonFolioPmd}; none free falls back) is
+     * mapped by a dirty PMD leaf ({@link #mapAnonFolioPmd}).
      *
      * @param mm      the address space
      * @param vma     the VMA, {@link #thpVmaAllowable eligible} at {@code addr}
      * @param addr    the faulting address
      * @param pmdSlot the empty PD entry for {@code addr}
+     * @param write   whether the fault is a write
      * @return 0, VM_FAULT_OOM (no page table to deposit) or {@link #VM_FAULT_FALLBACK}
      */
-    public static int doHugePmdAnonymousPage(MmStruct mm, Vma vma, long addr, long pmdSlot) {
+    public static int doHugePmdAnonymousPage(MmStruct mm, Vma vma, long addr, long pmdSlot, boolean write) {
         MmEnv env = mm.env();
+        if (!write && env.thp().useZeroPage()) return setHugeZeroFolio(mm, vma, pmdSlot);
+        long head = vmaAllocAnonFolioPmd(env);
+        if (head == PageAllocator.NO_PAGE) return VM_FAULT_FALLBACK;
+        if (!mm.pgd().depositTable(pmdSlot)) {
+            env.allocator().freePages(head, HPAGE_PMD_ORDER);
+            return VM_FAULT_OOM;
+        }
+        mapAnonFolioPmd(mm, vma, pmdSlot, head);
+        return 0;
+    }
+
+    /**
+     * Models vma_alloc_anon_folio_pmd(), mm/huge_memory.c: an order-9 block, zeroed
+     * (folio_zero_user()) and cut into 512 order-0 pages (see the class comment), or NO_PAGE
+     * counting thp_fault_fallback.
+     */
+    private static long vmaAllocAnonFolioPmd(MmEnv env) {
         PageAllocator allocator = env.allocator();
         long head = allocator.allocPages(HPAGE_PMD_ORDER, Gfp.HIGHUSER_MOVABLE);
         if (head == PageAllocator.NO_PAGE) {
             env.count(VmEvent.THP_FAULT_FALLBACK);
-            return VM_FAULT_FALLBACK;
-        }
-        PageTable pgd = mm.pgd();
-        if (!pgd.depositTable(pmdSlot)) {
-            allocator.freePages(head, HPAGE_PMD_ORDER);
-            return VM_FAULT_OOM;
+            return head;
         }
         allocator.splitPage(head, HPAGE_PMD_ORDER);
+        clearHugePage(env, head);
+        return head;
+    }
+
+    /** Models clear_huge_page() / folio_zero_user(): zeroes the 512 frames, but those known fresh (still zero). */
+    private static void clearHugePage(MmEnv env, long head) {
         FrameTable frames = env.frames();
         PhysicalMemory mem = env.mem();
         for (long pfn = head; pfn < head + HPAGE_PMD_NR; pfn++) {
-            if (!frames.testAndClearFresh(pfn)) mem.clearPage(pfn); // clear_huge_page()
+            if (!frames.testAndClearFresh(pfn)) mem.clearPage(pfn);
+        }
+    }
+
+    /**
+     * Models map_anon_folio_pmd(), mm/huge_memory.c: the new folio joins the mm (rmap, 512 pages
+     * of MM_ANONPAGES, thp_fault_alloc) under a dirty PMD leaf, writable under VM_WRITE
+     * (maybe_pmd_mkwrite()); the PMD's table is already deposited.
+     */
+    private static void mapAnonFolioPmd(MmStruct mm, Vma vma, long pmdSlot, long head) {
+        MmEnv env = mm.env();
+        FrameTable frames = env.frames();
+        for (long pfn = head; pfn < head + HPAGE_PMD_NR; pfn++) {
             frames.setPageFlag(pfn, PageFlag.ANON);
             frames.incMapcount(pfn);
         }
         env.thp().entireMap(head);
         mm.addRss(RssStat.MM_ANONPAGES, HPAGE_PMD_NR);
-        pgd.set(pmdSlot, Pte.make(head, pmdProt(vma, vma.has(VmFlags.VM_WRITE)) | Pte.A | Pte.D));
+        mm.pgd().set(pmdSlot, Pte.make(head, pmdProt(vma, vma.has(VmFlags.VM_WRITE)) | Pte.A | Pte.D));
         env.count(VmEvent.THP_FAULT_ALLOC);
+    }
+
+    /** The read-fault half of do_huge_pmd_anonymous_page(): the huge zero page, read-only (set_huge_zero_folio()). */
+    private static int setHugeZeroFolio(MmStruct mm, Vma vma, long pmdSlot) {
+        MmEnv env = mm.env();
+        long zero = getHugeZeroFolio(env);
+        if (zero == PageAllocator.NO_PAGE) {
+            env.count(VmEvent.THP_FAULT_FALLBACK);
+            return VM_FAULT_FALLBACK;
+        }
+        if (!mm.pgd().depositTable(pmdSlot)) return VM_FAULT_OOM;
+        mm.pgd().set(pmdSlot, Pte.make(zero, pmdProt(vma, false) | Pte.SPECIAL));
         return 0;
     }
 
     /**
      * Models do_huge_pmd_wp_page(), mm/huge_memory.c (Linux 6.x): a write to a write-protected
      * huge PMD of a writable VMA. A folio nobody else holds is reused in place; a shared one
-     * (after fork) has its PMD split, and the fault falls back to a 4 KiB copy-on-write.
+     * (after fork) has its PMD split, and the fault falls back to a 4 KiB copy-on-write. The
+     * huge zero page is replaced by a new huge page (do_huge_zero_wp_pmd()), or split when none
+     * can be allocated.
      *
      * @param mm      the address space
+     * @param vma     the VMA, writable
      * @param addr    the faulting address
      * @param pmdSlot the PD entry, a huge leaf
      * @param pmd     its value
      * @return 0, or {@link #VM_FAULT_FALLBACK} after splitting
      */
-    public static int doHugePmdWpPage(MmStruct mm, long addr, long pmdSlot, long pmd) {
-        FrameTable frames = mm.env().frames();
+    public static int doHugePmdWpPage(MmStruct mm, Vma vma, long addr, long pmdSlot, long pmd) {
+        MmEnv env = mm.env();
+        FrameTable frames = env.frames();
         long head = Pte.pfn(pmd);
+        if (isHugeZeroPmd(pmd)) {
+            long folio = vmaAllocAnonFolioPmd(env); // do_huge_zero_wp_pmd()
+            if (folio != PageAllocator.NO_PAGE) {
+                mm.pgd().set(pmdSlot, 0); // pmdp_huge_clear_flush()
+                env.tlbFlush().flushTlbMmRange(mm, addr & PMD_MASK, (addr & PMD_MASK) + PMD_SIZE, false);
+                mapAnonFolioPmd(mm, vma, pmdSlot, folio);
+                return 0;
+            }
+            splitHugePmd(mm, pmdSlot, addr & PMD_MASK);
+            return VM_FAULT_FALLBACK;
+        }
         boolean exclusive = true; // folio_ref_count(folio) == 1, over the 512 pages this model keeps apart
         for (long pfn = head; pfn < head + HPAGE_PMD_NR && exclusive; pfn++) exclusive = frames.pageRefCount(pfn) == 1;
         if (exclusive) {
@@ -166,6 +261,7 @@ public final class HugeMemory {
         PageTable pgd = mm.pgd();
         pgd.set(pmdSlot, 0);
         pgd.zapDepositedTable(pmdSlot);
+        if (isHugeZeroPmd(pmd)) return; // no reference, no RSS
         long head = Pte.pfn(pmd);
         env.thp().entireUnmap(head);
         mm.addRss(RssStat.MM_ANONPAGES, -HPAGE_PMD_NR);
@@ -180,7 +276,8 @@ public final class HugeMemory {
      * Models __split_huge_pmd() → __split_huge_pmd_locked(), mm/huge_memory.c: the huge PMD at
      * {@code pmdSlot} becomes its deposited page table filled with 512 PTEs mapping the same
      * frames with the same rights, accessed and dirty bits; counts thp_split_pmd and flushes the
-     * range (pmdp_invalidate()).
+     * range (pmdp_invalidate()). The huge zero page becomes 512 PTEs of the 4 KiB zero page
+     * (__split_huge_zero_page_pmd()).
      *
      * @param mm      the address space
      * @param pmdSlot the PD entry, a huge leaf
@@ -194,9 +291,12 @@ public final class HugeMemory {
         long head = Pte.pfn(pmd);
         long flags = pmd & PTE_FROM_PMD;
         long tablePa = table << PAGE_SHIFT;
-        for (int i = 0; i < HPAGE_PMD_NR; i++) pgd.set(tablePa + 8L * i, Pte.make(head + i, flags));
+        boolean zero = isHugeZeroPmd(pmd);
+        for (int i = 0; i < HPAGE_PMD_NR; i++) {
+            pgd.set(tablePa + 8L * i, zero ? Pte.make(env.zeroPfn(), flags | Pte.SPECIAL) : Pte.make(head + i, flags));
+        }
         pgd.set(pmdSlot, Pte.make(table, Pte.PAGE_TABLE));
-        env.thp().entireUnmap(head);
+        if (!zero) env.thp().entireUnmap(head);
         env.count(VmEvent.THP_SPLIT_PMD);
         env.tlbFlush().flushTlbMmRange(mm, haddr, haddr + PMD_SIZE, false);
     }
@@ -256,12 +356,14 @@ public final class HugeMemory {
         MmEnv env = src.env();
         FrameTable frames = env.frames();
         long head = Pte.pfn(pmd);
-        for (long pfn = head; pfn < head + HPAGE_PMD_NR; pfn++) {
-            frames.getPage(pfn);
-            frames.incMapcount(pfn);
+        if (!isHugeZeroPmd(pmd)) {
+            for (long pfn = head; pfn < head + HPAGE_PMD_NR; pfn++) {
+                frames.getPage(pfn);
+                frames.incMapcount(pfn);
+            }
+            env.thp().entireMap(head);
+            dst.addRss(RssStat.MM_ANONPAGES, HPAGE_PMD_NR);
         }
-        env.thp().entireMap(head);
-        dst.addRss(RssStat.MM_ANONPAGES, HPAGE_PMD_NR);
         src.pgd().set(srcSlot, pmd & ~Pte.RW); // pmdp_set_wrprotect()
         to.set(dstSlot, pmd & ~(Pte.RW | Pte.A)); // pmd_mkold(pmd_wrprotect(pmd))
         return true;

@@ -6,13 +6,22 @@ import io.mmemu.mm.page.LongMap;
  * The machine-wide state of transparent huge pages: the policy of
  * /sys/kernel/mm/transparent_hugepage/enabled (transparent_hugepage_flags, mm/huge_memory.c) and
  * how many PMDs map each huge folio (folio-&gt;_entire_mapcount), whose count of folios mapped at
- * least once is NR_ANON_THPS, /proc/meminfo's AnonHugePages.
+ * least once is NR_ANON_THPS, /proc/meminfo's AnonHugePages; and the huge zero page
+ * (huge_zero_folio), which read faults map when use_zero_page is set (the default).
  *
  * <p>The map is keyed by head frame and never iterated, so hash order cannot reach a run; it does
  * not box, so the fault path allocates nothing.
  */
 public final class TransparentHugepage {
     private ThpPolicy enabled = ThpPolicy.MADVISE;
+    /** /sys/kernel/mm/transparent_hugepage/use_zero_page. */
+    private boolean useZeroPage = true;
+    /**
+     * The huge zero folio's first frame, or -1 before the first read fault needs it. Once
+     * allocated it stays (Linux's shrinker frees it when no mm uses it; the model keeps it, as a
+     * machine under no memory pressure does).
+     */
+    private long hugeZeroPfn = -1;
     /** folio-&gt;_entire_mapcount of each PMD-mapped huge folio, by head frame; absent when 0. */
     private final LongMap entireMapcount = new LongMap();
 
@@ -32,6 +41,30 @@ public final class TransparentHugepage {
     public void setEnabled(ThpPolicy policy) {
         if (policy == null) throw new IllegalArgumentException("THP policy must not be null");
         this.enabled = policy;
+    }
+
+    /** {@return use_zero_page: whether a read fault maps the huge zero page instead of allocating a huge page} */
+    public boolean useZeroPage() {
+        return useZeroPage;
+    }
+
+    /**
+     * Sets use_zero_page (use_zero_page_store()).
+     *
+     * @param use whether read faults map the huge zero page
+     */
+    public void setUseZeroPage(boolean use) {
+        this.useZeroPage = use;
+    }
+
+    /** {@return the huge zero folio's first frame, or -1 while it has not been allocated} */
+    public long hugeZeroPfn() {
+        return hugeZeroPfn;
+    }
+
+    /** Records the huge zero folio, allocated by {@link HugeMemory}. */
+    void setHugeZeroPfn(long pfn) {
+        this.hugeZeroPfn = pfn;
     }
 
     /** {@return NR_ANON_THPS: huge folios that at least one PMD maps} */

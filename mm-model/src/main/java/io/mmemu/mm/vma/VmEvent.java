@@ -22,7 +22,11 @@ public enum VmEvent {
      */
     THP_SPLIT_PAGE("thp_split_page"),
     /** Huge PMDs split into page tables of 512 PTEs (__split_huge_pmd()). */
-    THP_SPLIT_PMD("thp_split_pmd");
+    THP_SPLIT_PMD("thp_split_pmd"),
+    /** The huge zero page allocated, at the first read fault that maps it (get_huge_zero_folio()). */
+    THP_ZERO_PAGE_ALLOC("thp_zero_page_alloc"),
+    /** The huge zero page wanted but no order-9 block free. */
+    THP_ZERO_PAGE_ALLOC_FAILED("thp_zero_page_alloc_failed");
 
     /** The counter's name in /proc/vmstat. */
     public final String procName;

@@ -338,4 +338,71 @@ class HugeMemoryTest {
         assertEquals(0, env.event(VmEvent.THP_SPLIT_PMD));
         checkInvariants();
     }
+
+    @Test
+    void aReadFaultMapsTheHugeZeroPageAndAWriteReplacesItWithAHugePage() {
+        mapHuge(mm, BASE, 2 * PMD);
+        assertEquals(0, read(mm, BASE + 0x1238));
+        assertTrue(hugeAt(mm, BASE));
+        long zero = env.thp().hugeZeroPfn();
+        assertEquals(zero, Pte.pfn(pmd(mm, BASE)));
+        assertEquals(0, pmd(mm, BASE) & Pte.RW, "read-only");
+        assertEquals(0, read(mm, BASE + PMD));
+        assertEquals(zero, Pte.pfn(pmd(mm, BASE + PMD)), "one huge zero page for every read fault");
+        assertEquals(1, env.event(VmEvent.THP_ZERO_PAGE_ALLOC));
+        assertEquals(0, env.event(VmEvent.THP_FAULT_ALLOC));
+        assertEquals(0, env.thp().nrAnonThps(), "the huge zero page is no anonymous huge page");
+        assertEquals(0, mm.rss(RssStat.MM_ANONPAGES));
+        checkInvariants();
+
+        write(mm, BASE + 3 * PageTypes.PAGE_SIZE, 9);
+        assertTrue(hugeAt(mm, BASE), "a write replaces the huge zero page with a huge page (do_huge_zero_wp_pmd)");
+        assertNotEquals(zero, Pte.pfn(pmd(mm, BASE)));
+        assertNotEquals(0, pmd(mm, BASE) & Pte.RW);
+        assertEquals(1, env.event(VmEvent.THP_FAULT_ALLOC));
+        assertEquals(0, env.event(VmEvent.THP_SPLIT_PMD));
+        assertEquals(HugeMemory.HPAGE_PMD_NR, mm.rss(RssStat.MM_ANONPAGES));
+        assertEquals(1, env.thp().nrAnonThps());
+        assertEquals(9, read(mm, BASE + 3 * PageTypes.PAGE_SIZE));
+        assertEquals(0, read(mm, BASE + 4 * PageTypes.PAGE_SIZE));
+        checkInvariants();
+
+        MmStruct child = mm.dupMmap();
+        assertNotNull(child);
+        live.add(child);
+        assertEquals(zero, Pte.pfn(pmd(child, BASE + PMD)), "fork shares the huge zero PMD");
+        checkInvariants();
+        assertEquals(0, child.doMunmap(BASE + PMD, PMD));
+        checkInvariants();
+    }
+
+    @Test
+    void aWriteToTheHugeZeroPageWithNoFreeHugePageSplitsItAndCopiesOnePage() {
+        mapHuge(mm, BASE, PMD);
+        assertEquals(0, read(mm, BASE));
+        List<Long> held = new ArrayList<>();
+        for (long pfn; (pfn = env.allocator().allocPages(HugeMemory.HPAGE_PMD_ORDER)) != PageAllocator.NO_PAGE; ) held.add(pfn);
+        write(mm, BASE + 3 * PageTypes.PAGE_SIZE, 9);
+        assertFalse(hugeAt(mm, BASE), "no huge page to replace it: split (do_huge_pmd_wp_page's fallback)");
+        assertEquals(1, env.event(VmEvent.THP_FAULT_FALLBACK));
+        assertEquals(1, env.event(VmEvent.THP_SPLIT_PMD));
+        assertEquals(1, mm.rss(RssStat.MM_ANONPAGES));
+        long other = mm.pgd().get(mm.pgd().leafSlot(BASE));
+        assertEquals(env.zeroPfn(), Pte.pfn(other), "the other pages map the 4 KiB zero page: " + Pte.describe(other));
+        assertEquals(9, read(mm, BASE + 3 * PageTypes.PAGE_SIZE));
+        assertEquals(0, read(mm, BASE + 4 * PageTypes.PAGE_SIZE));
+        checkInvariantsWithout(held);
+    }
+
+    @Test
+    void withoutUseZeroPageAReadFaultTakesAHugePage() {
+        env.thp().setUseZeroPage(false);
+        mapHuge(mm, BASE, PMD);
+        assertEquals(0, read(mm, BASE));
+        assertTrue(hugeAt(mm, BASE));
+        assertEquals(1, env.event(VmEvent.THP_FAULT_ALLOC));
+        assertEquals(-1, env.thp().hugeZeroPfn());
+        assertEquals(Pte.RW | Pte.D, pmd(mm, BASE) & (Pte.RW | Pte.D), "writable and dirty at once (maybe_pmd_mkwrite(pmd_mkdirty()))");
+        checkInvariants();
+    }
 }
