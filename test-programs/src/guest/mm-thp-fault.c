@@ -16,6 +16,11 @@
  * MADV_HUGEPAGE ranges and none to MADV_NOHUGEPAGE ones); with "never" it differs, and
  * NativeRunTest skips this program, saying so.
  *
+ * With the argument "sysfs" (mmemu only: on the host it would change the machine's settings)
+ * the program drives /sys/kernel/mm/transparent_hugepage instead: enabled set to never keeps
+ * MADV_HUGEPAGE memory small, always makes memory without advice huge, use_zero_page 0 makes a
+ * read fault take a huge page; bad values are EINVAL, hpage_pmd_size is read-only (EACCES).
+ *
  * AnonHugePages comes from /proc/self/smaps (the VMAs inside the 8 MiB). mmemu has no smaps
  * yet (issue 14, item 3): where it cannot be opened, the program takes the change of the
  * machine-wide AnonHugePages in /proc/meminfo since it started, which only this program moves
@@ -90,8 +95,73 @@ static char *map_aligned(void) {
     return a;
 }
 
-int main(void) {
+#define SYSFS "/sys/kernel/mm/transparent_hugepage/"
+
+/* The first line of a sysfs file, or the errno name. */
+static const char *sysfs_read(const char *name) {
+    char path[128];
+    snprintf(path, sizeof path, SYSFS "%s", name);
+    if (slurp(path) < 0) return ename(errno);
+    char *nl = strchr(buf, '\n');
+    if (nl) *nl = 0;
+    return buf;
+}
+
+/* Writes text to a sysfs file: "ok" or the errno name. */
+static const char *sysfs_write(const char *name, const char *text) {
+    char path[128];
+    snprintf(path, sizeof path, SYSFS "%s", name);
+    int fd = open(path, O_WRONLY);
+    if (fd < 0) return ename(errno);
+    long n = write(fd, text, strlen(text));
+    int e = errno;
+    close(fd);
+    return n == (long)strlen(text) ? "ok" : ename(e);
+}
+
+/* AnonHugePages of an aligned 2 MiB, madvised or not, after one read or write fault. */
+static long one_fault(int advice, int write_it) {
+    char *a = map_aligned();
+    if (advice >= 0) madvise(a, HPAGE, advice);
+    if (write_it) a[0] = 1;
+    else if (*(volatile char *)a != 0) return -1;
+    long kb = anon_huge_kb((uintptr_t)a, (uintptr_t)a + LEN);
+    munmap(a, LEN);
+    return kb;
+}
+
+/* Writes text to a sysfs file, then prints what the write answered and what the file shows. */
+static void set(const char *name, const char *text, const char *label) {
+    const char *r = sysfs_write(name, text);
+    printf("%s: %s, %s now %s\n", label, r, name, sysfs_read(name));
+}
+
+static int sysfs_run(void) {
+    printf("enabled: %s\n", sysfs_read("enabled"));
+    printf("use_zero_page: %s\n", sysfs_read("use_zero_page"));
+    printf("hpage_pmd_size: %s\n", sysfs_read("hpage_pmd_size"));
+    set("enabled", "never\n", "write never");
+    printf("MADV_HUGEPAGE, written: %ld kB\n", one_fault(MADV_HUGEPAGE, 1));
+    set("enabled", "always", "write always");
+    printf("no advice, written: %ld kB\n", one_fault(-1, 1));
+    printf("MADV_NOHUGEPAGE, written: %ld kB\n", one_fault(MADV_NOHUGEPAGE, 1));
+    set("enabled", "sometimes", "write sometimes");
+    set("enabled", "madvise", "write madvise");
+    printf("no advice, written: %ld kB\n", one_fault(-1, 1));
+    printf("MADV_HUGEPAGE, read: %ld kB\n", one_fault(MADV_HUGEPAGE, 0));
+    set("use_zero_page", "0", "write 0");
+    printf("MADV_HUGEPAGE, read: %ld kB\n", one_fault(MADV_HUGEPAGE, 0));
+    set("use_zero_page", "2", "write 2");
+    set("use_zero_page", "0x1", "write 0x1");
+    set("use_zero_page", "1\n", "write 1");
+    printf("hpage_pmd_size for writing: %s\n", sysfs_write("hpage_pmd_size", "4096"));
+    return 0;
+}
+
+int main(int argc, char **argv) {
     meminfo_start = meminfo_huge_kb();
+    if (argc > 1 && strcmp(argv[1], "sysfs") == 0) return sysfs_run();
+    printf("hpage_pmd_size: %s\n", sysfs_read("hpage_pmd_size"));
     char *a = NULL;
     long faults = -1, kb = -1;
     int rc = -1;

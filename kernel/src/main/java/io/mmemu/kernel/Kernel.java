@@ -11,6 +11,7 @@ import io.mmemu.kernel.elf.ElfFormatException;
 import io.mmemu.kernel.elf.ElfImage;
 import io.mmemu.kernel.fs.MayExec;
 import io.mmemu.kernel.fs.OpenFile;
+import io.mmemu.kernel.fs.SpecialFiles;
 import io.mmemu.kernel.fs.Vfs;
 import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.page.PageAllocator;
@@ -162,7 +163,12 @@ public final class Kernel implements AutoCloseable {
         syscalls.setFaults(faults, env.allocator());
         Set<String> caches = new TreeSet<>();
         for (KmemCache c : env.kernelSlab().slub().caches()) caches.add(c.name());
-        vfs.setSpecialFiles(new FaultInjectionFiles(faults, procs, env.kernelSlab().failslab(), caches));
+        SpecialFiles faultFiles = new FaultInjectionFiles(faults, procs, env.kernelSlab().failslab(), caches);
+        SpecialFiles thpFiles = new ThpSysfsFiles(env.thp());
+        vfs.setSpecialFiles((path, flags, trailingSlash, t) -> {
+            Object f = faultFiles.open(path, flags, trailingSlash, t);
+            return f != null ? f : thpFiles.open(path, flags, trailingSlash, t);
+        });
         scheduler.setInstructionFaults(new InstructionFaults(faults, cpus, runLimits, env, uaccess, options.log(), scheduler));
         if (checker != null) syscalls.setTlbChecker(this::checkTlb);
         syscalls.setKernelEntryHook(tlbManagement::enterKernel);

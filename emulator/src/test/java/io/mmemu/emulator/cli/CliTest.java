@@ -292,6 +292,37 @@ class CliTest {
         assertTrue(bad.stderr().contains("--thp: THP policy must be always, madvise or never (got sometimes)"), bad.stderr());
     }
 
+    /**
+     * mm-thp-fault sysfs (mmemu only): the guest sets /sys/kernel/mm/transparent_hugepage/enabled
+     * and use_zero_page and later faults follow; bad values are EINVAL as enabled_store() and
+     * single_hugepage_flag_store() answer, hpage_pmd_size cannot be opened for writing.
+     */
+    @Test
+    void theGuestSetsThePolicyThroughSysfs() throws Exception {
+        Result r = mmemu("run", "--no-aslr", bin("mm-thp-fault"), "sysfs");
+        assertEquals(0, r.status(), r.stderr());
+        assertEquals("""
+                enabled: always [madvise] never
+                use_zero_page: 1
+                hpage_pmd_size: 2097152
+                write never: ok, enabled now always madvise [never]
+                MADV_HUGEPAGE, written: 0 kB
+                write always: ok, enabled now [always] madvise never
+                no advice, written: 2048 kB
+                MADV_NOHUGEPAGE, written: 0 kB
+                write sometimes: EINVAL, enabled now [always] madvise never
+                write madvise: ok, enabled now always [madvise] never
+                no advice, written: 0 kB
+                MADV_HUGEPAGE, read: 0 kB
+                write 0: ok, use_zero_page now 0
+                MADV_HUGEPAGE, read: 2048 kB
+                write 2: EINVAL, use_zero_page now 0
+                write 0x1: EINVAL, use_zero_page now 0
+                write 1: ok, use_zero_page now 1
+                hpage_pmd_size for writing: EACCES
+                """, r.stdout());
+    }
+
     /** The slabinfo line of {@code cache}: name, active_objs, num_objs, objsize, ...; fails when missing. */
     static String[] slabinfoLine(String text, String cache) {
         return text.lines().filter(l -> l.startsWith(cache + " ")).findFirst()
