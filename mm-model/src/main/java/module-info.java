@@ -14,6 +14,7 @@ module io.mmemu.mm {
 
     exports io.mmemu.mm.check;
     exports io.mmemu.mm.fault;
+    exports io.mmemu.mm.huge;
     exports io.mmemu.mm.page;
     exports io.mmemu.mm.pgtable;
     exports io.mmemu.mm.phys;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mmemu.kernel.TlbOptions;
 import io.mmemu.kernel.MachineOptions;
 import io.mmemu.kernel.arch.RunOutcome;
+import io.mmemu.mm.huge.HugeMemory;
 import io.mmemu.testprograms.GuestProgram;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -36,6 +37,8 @@ class GuestRunTest {
                 "mm-fork-wait", "mm-cow-fork", "mm-fault-signals", "mm-mmap-errno", "mm-uaccess-efault",
                 "mm-madvise-mincore", "mm-mremap", "mm-merge-maps", "mm-files", "mm-mmap-flags", "mm-exec",
                 "mm-file-shared-write", "mm-mlock", "mm-memfd", "mm-mseal", "mm-smaps", "mm-pagemap", "mm-fallocate", "sig-altstack",
+                // Transparent huge pages (mmemu's default --thp madvise; the host's always or madvise):
+                "mm-thp-fault",
                 "mm-mincore-huge", "tasks-hold", "write-huge", "exec-huge-args",
                 // Limits: what setrlimit() accepts takes effect, RLIMIT_CPU on the virtual clock.
                 "rlimit-nofile", "rlimit-cpu",
@@ -48,8 +51,9 @@ class GuestRunTest {
     }
 
     /**
-     * @param framesLeft  frames still allocated beyond the page cache (the program's and tmpfs's) and the zero page; slab frames
-     *                    (PG_slab) are left out: the kernel caches keep emptied slabs, as SLUB does
+     * @param framesLeft  frames still allocated beyond the page cache (the program's and tmpfs's), the zero page and the
+     *                    huge zero page; slab frames (PG_slab) are left out: the kernel caches keep emptied slabs, as
+     *                    SLUB does
      * @param objectsLeft the kernel objects still allocated after the run ("" when none), by cache
      */
     record Run(RunOutcome outcome, int status, String stdout, String log, long framesLeft, String objectsLeft,
@@ -93,9 +97,11 @@ class GuestRunTest {
             RunOutcome o = m.run();
             int status = o.killed() ? 128 + o.signal() : o.exitCode();
             // After exit only page-cache pages stay allocated: the program's, and those of files a
-            // program left in /tmp (tmpfs keeps them, as meminfo's Shmem shows, until unmounted).
+            // program left in /tmp (tmpfs keeps them, as meminfo's Shmem shows, until unmounted);
+            // and the huge zero page, kept once a read fault allocated it.
+            long hugeZero = m.env().thp().hugeZeroPfn() >= 0 ? HugeMemory.HPAGE_PMD_NR : 0;
             long framesLeft = freeBefore - m.env().allocator().nrFreePages() - m.env().kernelSlab().nrSlabPages()
-                    - m.vfs().tmpfs().nrLinkedPages();
+                    - m.vfs().tmpfs().nrLinkedPages() - hugeZero;
             return new Run(o, status, out.toString(StandardCharsets.UTF_8), log.toString(StandardCharsets.UTF_8),
                     framesLeft - p.binary().toFile().length() / 4096 - 1, kernelObjectsLeft(m.env().kernelSlab()),
                     List.copyOf(m.staleTranslations()));

@@ -35,7 +35,7 @@ import java.util.TreeMap;
 final class FaultInjectionFiles implements SpecialFiles {
     /** debugfs' superblock magic, reported as the files' st_dev (any constant would do; this one is recognisable). */
     private static final long DEBUGFS_DEV = 0x14;
-    private static final long SYSFS_DEV = 0x15;
+    static final long SYSFS_DEV = 0x15;
     private static final long PROC_DEV = 0x16;
     static final String DEBUGFS = "/sys/kernel/debug";
     static final String SYSFS_SLAB = "/sys/kernel/slab";
@@ -299,21 +299,21 @@ final class FaultInjectionFiles implements SpecialFiles {
 
     // ================================================================ helpers
 
-    private static Object directory(String path, int flags, int mode, long dev) {
+    static Object directory(String path, int flags, int mode, long dev) {
         boolean wantsWrite = (flags & 3) != 0 || (flags & 0x240) != 0; // O_WRONLY/O_RDWR, O_CREAT/O_TRUNC
         if (wantsWrite) return -Errno.EISDIR;
         Stat st = new Stat(dev, path.hashCode() & 0xffff, 2, Stat.S_IFDIR | mode, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
         return new OpenFile(new OpenFile.Directory(st), path, flags);
     }
 
-    private static Object file(OpenFile.Attribute.Ops ops, String path, int flags, boolean trailingSlash, int mode,
+    static Object file(OpenFile.Attribute.Ops ops, String path, int flags, boolean trailingSlash, int mode,
             long dev) {
         if (trailingSlash || (flags & 0x10000) != 0) return -Errno.ENOTDIR; // O_DIRECTORY
         Stat st = new Stat(dev, path.hashCode() & 0xffff, 1, Stat.S_IFREG | mode, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
         return new OpenFile(new OpenFile.Attribute(ops, st), path, flags);
     }
 
-    private static byte[] bytes(String s) {
+    static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -11,6 +11,7 @@ import io.mmemu.kernel.elf.ElfFormatException;
 import io.mmemu.kernel.elf.ElfImage;
 import io.mmemu.kernel.fs.MayExec;
 import io.mmemu.kernel.fs.OpenFile;
+import io.mmemu.kernel.fs.SpecialFiles;
 import io.mmemu.kernel.fs.Vfs;
 import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.page.PageAllocator;
@@ -120,6 +121,7 @@ public final class Kernel implements AutoCloseable {
         if (options.tlb().dropShootdowns()) FaultSpec.parse("fail_ipi:action=drop,verbose=0").applyTo(faults);
         this.env = new MmEnv(ram, new LinuxTlbFlush(tlbManagement, contexts, this::currentCpu),
                 cpuFactory.frameWriteHook(ram.allocator().frames()), faults, options.slubDebug());
+        env.thp().setEnabled(options.thp());
         // SLUB's reports (slub_debug, a corrupted freelist) reach the machine's log as printk reaches the console.
         env.kernelSlab().slub().log().setEcho(options.log()::println);
         this.uaccess = new UserAccess(env);
@@ -164,7 +166,12 @@ public final class Kernel implements AutoCloseable {
         syscalls.setFaults(faults, env.allocator());
         Set<String> caches = new TreeSet<>();
         for (KmemCache c : env.kernelSlab().slub().caches()) caches.add(c.name());
-        vfs.setSpecialFiles(new FaultInjectionFiles(faults, procs, env.kernelSlab().failslab(), caches));
+        SpecialFiles faultFiles = new FaultInjectionFiles(faults, procs, env.kernelSlab().failslab(), caches);
+        SpecialFiles thpFiles = new ThpSysfsFiles(env.thp());
+        vfs.setSpecialFiles((path, flags, trailingSlash, t) -> {
+            Object f = faultFiles.open(path, flags, trailingSlash, t);
+            return f != null ? f : thpFiles.open(path, flags, trailingSlash, t);
+        });
         scheduler.setInstructionFaults(new InstructionFaults(faults, cpus, runLimits, env, uaccess, options.log(), scheduler));
         if (checker != null) syscalls.setTlbChecker(this::checkTlb);
         syscalls.setKernelEntryHook(tlbManagement::enterKernel);
@@ -425,7 +432,7 @@ public final class Kernel implements AutoCloseable {
         text.put("self/smaps_rollup", t -> t.mm() == null ? "" : Smaps.smapsRollup(t.mm()));
         text.put("self/status", t -> "Name:\t" + t.comm() + "\nPid:\t" + t.tgid() + "\nPPid:\t" + t.ppid() + "\n"
                 + (t.mm() == null ? "" : Vmstat.vmLck(t.mm()) + Vmstat.rss(t.mm())));
-        text.put("meminfo", t -> env.allocator().meminfo());
+        text.put("meminfo", t -> env.allocator().meminfo() + Vmstat.anonHugePages(env));
         text.put("buddyinfo", t -> env.allocator().buddyinfo());
         text.put("vmstat", t -> Vmstat.vmstat(env));
         text.put("slabinfo", t -> env.kernelSlab().slabinfo());

@@ -1,5 +1,6 @@
 package io.mmemu.kernel;
 
+import io.mmemu.mm.huge.ThpPolicy;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -27,10 +28,11 @@ import java.nio.file.Path;
  * @param tlb               the CPUs' TLB hierarchy and Linux's TLB options
  * @param slubDebug         the kernel's slub_debug= option (Linux's syntax, e.g. {@code FZP} or
  *                          {@code F,vm_area_struct}), or null for none
+ * @param thp               the transparent-huge-page policy at boot (/sys/kernel/mm/transparent_hugepage/enabled)
  */
 public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
         OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb, Path root, InputStream stdin,
-        int cpus, long quantum, TlbOptions tlb, String slubDebug) {
+        int cpus, long quantum, TlbOptions tlb, String slubDebug, ThpPolicy thp) {
     /**
      * Checks the CPU count and the quantum.
      *
@@ -42,6 +44,33 @@ public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean cou
             throw new IllegalArgumentException("cpus must be 1.." + Kernel.MAX_CPUS + " (got " + cpus + ")");
         }
         if (quantum < 1) throw new IllegalArgumentException("quantum must be positive (got " + quantum + ")");
+        if (thp == null) throw new IllegalArgumentException("thp must be always, madvise or never (got null)");
+    }
+
+    /**
+     * Options with the default THP policy, madvise.
+     *
+     * @param ramBytes          the machine's physical memory in bytes
+     * @param aslr              whether addresses are randomised
+     * @param seed              the seed of every random choice of the run
+     * @param countInstructions whether the CPUs count instructions from the start
+     * @param verbose           whether unimplemented syscalls are reported to {@code log}
+     * @param stdout            where the guest's descriptor 1 writes
+     * @param stderr            where the guest's descriptor 2 writes
+     * @param log               where mmemu's own reports go
+     * @param exactTlb          whether every model TLB eviction also drops the engine's entry
+     * @param root              the directory the guest sees read-only as "/", or null for none
+     * @param stdin             what the guest's descriptor 0 reads
+     * @param cpus              the number of CPUs
+     * @param quantum           the time slice in instructions
+     * @param tlb               the CPUs' TLB hierarchy and Linux's TLB options
+     * @param slubDebug         the kernel's slub_debug= option, or null for none
+     */
+    public MachineOptions(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
+            OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb, Path root, InputStream stdin,
+            int cpus, long quantum, TlbOptions tlb, String slubDebug) {
+        this(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root, stdin, cpus, quantum,
+                tlb, slubDebug, ThpPolicy.MADVISE);
     }
 
     /**
@@ -77,7 +106,7 @@ public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean cou
      */
     public MachineOptions withSlubDebug(String option) {
         return new MachineOptions(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
-                stdin, cpus, quantum, tlb, option);
+                stdin, cpus, quantum, tlb, option, thp);
     }
 
     /**
@@ -109,7 +138,18 @@ public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean cou
      */
     public MachineOptions withCpus(int n) {
         return new MachineOptions(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
-                stdin, n, quantum, tlb, slubDebug);
+                stdin, n, quantum, tlb, slubDebug, thp);
+    }
+
+    /**
+     * The same options with another transparent-huge-page policy.
+     *
+     * @param policy the policy at boot
+     * @return the new options
+     */
+    public MachineOptions withThp(ThpPolicy policy) {
+        return new MachineOptions(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
+                stdin, cpus, quantum, tlb, slubDebug, policy);
     }
 
     /**
@@ -120,7 +160,7 @@ public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean cou
      */
     public MachineOptions withTlb(TlbOptions t) {
         return new MachineOptions(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
-                stdin, cpus, quantum, t, slubDebug);
+                stdin, cpus, quantum, t, slubDebug, thp);
     }
 
     /**

@@ -185,6 +185,9 @@ public final class RunCommand implements Callable<Integer> {
                 machine.env().event(VmEvent.PGFAULT), machine.env().event(VmEvent.PGFAULT)
                         - machine.env().event(VmEvent.PGMAJFAULT), machine.env().event(VmEvent.PGMAJFAULT),
                 machine.env().event(VmEvent.COW_FAULT), machine.env().event(VmEvent.ZERO_PAGE_MAP));
+        log.printf(Locale.ROOT, "  huge pages        %,15d   (THP faults; fallbacks %,d, PMD splits %,d; THP %s)%n",
+                machine.env().event(VmEvent.THP_FAULT_ALLOC), machine.env().event(VmEvent.THP_FAULT_FALLBACK),
+                machine.env().event(VmEvent.THP_SPLIT_PMD), machine.env().thp().enabled().sysfsName());
         TlbManagement m = machine.tlbManagement();
         log.printf(Locale.ROOT, "  TLB preset        %15s   (PCID %s)%n", machine.cpu().tlb().preset().name(),
                 m.pcid() ? "on" : "off");

@@ -85,6 +85,13 @@ public final class RunOptions {
             + "armed once the program is loaded (docs/fault-injection.md).")
     List<String> fail = new ArrayList<>();
 
+    @Option(names = "--thp", paramLabel = "POLICY", defaultValue = RunConfig.DEFAULT_THP,
+            description = "Transparent huge pages for anonymous memory, as /sys/kernel/mm/transparent_hugepage/enabled: "
+                    + "always, madvise (only ranges given MADV_HUGEPAGE) or never (default: ${DEFAULT-VALUE}, as most "
+                    + "distributions ship Linux). An aligned 2 MiB of an eligible VMA is mapped by one huge PMD at its "
+                    + "first fault.")
+    String thp = RunConfig.DEFAULT_THP;
+
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Adds a variable to the program's environment "
             + "(which is otherwise empty, so runs do not depend on the host's).")
     List<String> env = new ArrayList<>();
@@ -102,6 +109,6 @@ public final class RunOptions {
     public RunConfig config(Path program, List<String> args) {
         long ramBytes = (ram + (2L << 20) - 1) & -(2L << 20);
         return new RunConfig(program, args, env, ramBytes, !noAslr, seed, cpus, quantum, tlbPreset, !noPcid, checkTlb,
-                dropShootdowns, precise, exactTlb, stats, verbose, root, maxInstructions, fail, slubDebug);
+                dropShootdowns, precise, exactTlb, stats, verbose, root, maxInstructions, fail, slubDebug, thp);
     }
 }

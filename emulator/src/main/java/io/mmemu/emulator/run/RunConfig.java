@@ -9,6 +9,7 @@ import io.mmemu.fault.FaultSpec;
 import io.mmemu.kernel.Kernel;
 import io.mmemu.kernel.MachineOptions;
 import io.mmemu.kernel.TlbOptions;
+import io.mmemu.mm.huge.ThpPolicy;
 import io.mmemu.slub.SlabFlags;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,11 +42,15 @@ import java.util.List;
  * @param maxInstructions   stop after this many instructions over all CPUs, 0 for no limit
  * @param fail              the --fail specifications, in order
  * @param slubDebug         the kernel's slub_debug= option (Linux's syntax, e.g. FZP or F,vm_area_struct), or null
+ * @param thp               the transparent-huge-page policy: always, madvise (the default) or never
  */
 public record RunConfig(Path program, List<String> args, List<String> env, long ramBytes, boolean aslr, long seed,
         int cpus, long quantum, String tlbPreset, boolean pcid, boolean checkTlb, boolean dropShootdowns,
         boolean precise, boolean exactTlb, boolean countInstructions, boolean verbose, Path root, long maxInstructions,
-        List<String> fail, String slubDebug) {
+        List<String> fail, String slubDebug, String thp) {
+    /** The default of {@code --thp}, as most distributions configure Linux. */
+    public static final String DEFAULT_THP = "madvise";
+
     /** The version of {@link #toJson}'s form; {@link #fromJson} reads this one. */
     public static final int JSON_VERSION = 1;
 
@@ -54,6 +59,38 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
         args = List.copyOf(args);
         env = List.copyOf(env);
         fail = List.copyOf(fail);
+    }
+
+    /**
+     * A configuration with the default THP policy ({@link #DEFAULT_THP}).
+     *
+     * @param program           the static x86-64 ELF to run
+     * @param args              its arguments after argv[0]
+     * @param env               its environment
+     * @param ramBytes          guest RAM in bytes
+     * @param aslr              whether addresses are randomised
+     * @param seed              the seed of the run's random choices
+     * @param cpus              CPUs
+     * @param quantum           the time slice in instructions
+     * @param tlbPreset         the TLB hierarchy preset
+     * @param pcid              whether Linux uses PCIDs
+     * @param checkTlb          whether the stale-translation checker runs
+     * @param dropShootdowns    whether every TLB-shootdown IPI is dropped
+     * @param precise           whether every access goes through the model TLB
+     * @param exactTlb          whether model TLB evictions also drop the engine's entries
+     * @param countInstructions whether instructions are counted from the start
+     * @param verbose           whether unimplemented syscalls and the end of the run are reported
+     * @param root              the directory the guest sees read-only as "/", or null
+     * @param maxInstructions   stop after this many instructions, 0 for no limit
+     * @param fail              the --fail specifications
+     * @param slubDebug         the kernel's slub_debug= option, or null
+     */
+    public RunConfig(Path program, List<String> args, List<String> env, long ramBytes, boolean aslr, long seed,
+            int cpus, long quantum, String tlbPreset, boolean pcid, boolean checkTlb, boolean dropShootdowns,
+            boolean precise, boolean exactTlb, boolean countInstructions, boolean verbose, Path root, long maxInstructions,
+            List<String> fail, String slubDebug) {
+        this(program, args, env, ramBytes, aslr, seed, cpus, quantum, tlbPreset, pcid, checkTlb, dropShootdowns, precise,
+                exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug, DEFAULT_THP);
     }
 
     /**
@@ -85,6 +122,11 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
             tlbOptions();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--tlb: " + e.getMessage(), e);
+        }
+        try {
+            ThpPolicy.parse(thp);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--thp: " + e.getMessage(), e);
         }
         faultSpecs();
         if (slubDebug != null) {
@@ -127,7 +169,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public MachineOptions machineOptions(GuestIo io) {
         return new MachineOptions(ramBytes, aslr, seed, countInstructions, verbose, io.stdout(), io.stderr(), io.log(),
-                exactTlb, root, io.stdin(), cpus, quantum, tlbOptions(), slubDebug);
+                exactTlb, root, io.stdin(), cpus, quantum, tlbOptions(), slubDebug, ThpPolicy.parse(thp));
     }
 
     /** {@return argv: the program's path as given, then the arguments} */
@@ -146,7 +188,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public RunConfig withSeed(long s) {
         return new RunConfig(program, args, env, ramBytes, aslr, s, cpus, quantum, tlbPreset, pcid, checkTlb,
-                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug);
+                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug, thp);
     }
 
     /**
@@ -157,7 +199,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public RunConfig withFail(List<String> specs) {
         return new RunConfig(program, args, env, ramBytes, aslr, seed, cpus, quantum, tlbPreset, pcid, checkTlb,
-                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, specs, slubDebug);
+                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, specs, slubDebug, thp);
     }
 
     /**
@@ -168,7 +210,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public RunConfig withCountInstructions(boolean on) {
         return new RunConfig(program, args, env, ramBytes, aslr, seed, cpus, quantum, tlbPreset, pcid, checkTlb,
-                dropShootdowns, precise, exactTlb, on, verbose, root, maxInstructions, fail, slubDebug);
+                dropShootdowns, precise, exactTlb, on, verbose, root, maxInstructions, fail, slubDebug, thp);
     }
 
     /**
@@ -181,7 +223,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public RunConfig withMachine(long ram, int n, long q) {
         return new RunConfig(program, args, env, ram, aslr, seed, n, q, tlbPreset, pcid, checkTlb, dropShootdowns,
-                precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug);
+                precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug, thp);
     }
 
     /**
@@ -193,7 +235,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public RunConfig withAslrAndCheckTlb(boolean randomise, boolean check) {
         return new RunConfig(program, args, env, ramBytes, randomise, seed, cpus, quantum, tlbPreset, pcid, check,
-                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug);
+                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug, thp);
     }
 
     /**
@@ -204,7 +246,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public RunConfig withSlubDebug(String option) {
         return new RunConfig(program, args, env, ramBytes, aslr, seed, cpus, quantum, tlbPreset, pcid, checkTlb,
-                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, option);
+                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, option, thp);
     }
 
     /**
@@ -233,6 +275,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
         if (maxInstructions != 0) a.addAll(List.of("--max-instructions", Long.toString(maxInstructions)));
         for (String f : fail) a.addAll(List.of("--fail", f));
         if (slubDebug != null) a.addAll(List.of("--slub-debug", slubDebug));
+        if (!thp.equals(DEFAULT_THP)) a.addAll(List.of("--thp", thp));
         for (String e : env) a.addAll(List.of("--env", e));
         return a;
     }
@@ -261,6 +304,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
         o.addProperty("maxInstructions", maxInstructions);
         o.add("fail", strings(fail));
         if (slubDebug != null) o.addProperty("slubDebug", slubDebug);
+        o.addProperty("thp", thp);
         return o;
     }
 
@@ -284,7 +328,8 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
                     o.get("precise").getAsBoolean(), o.get("exactTlb").getAsBoolean(),
                     o.get("countInstructions").getAsBoolean(), o.get("verbose").getAsBoolean(),
                     o.has("root") ? Path.of(o.get("root").getAsString()) : null, o.get("maxInstructions").getAsLong(),
-                    list(o, "fail"), o.has("slubDebug") ? o.get("slubDebug").getAsString() : null);
+                    list(o, "fail"), o.has("slubDebug") ? o.get("slubDebug").getAsString() : null,
+                    o.has("thp") ? o.get("thp").getAsString() : DEFAULT_THP); // logs from before --thp ran with madvise
         } catch (NullPointerException | IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
             throw new JsonParseException("malformed run configuration: " + e.getMessage(), e);
         }

@@ -1,6 +1,7 @@
 package io.mmemu.emulator.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -267,6 +268,59 @@ class CliTest {
         }
         assertTrue(e.contains("(PRESENT|USER|ACCESSED)"), "text page: present, user, accessed, executable:\n" + e);
         assertTrue(e.contains("pgfault ") && e.contains("thp_fault_alloc 0"), e);
+    }
+
+    /**
+     * --thp sets the policy: never refuses the MADV_HUGEPAGE range its huge pages (mm-thp-fault then
+     * prints 0 faults and 0 kB), always gives them as madvise does, and --stats shows the faults (5: the
+     * program's 4, and the write that replaces a read-faulted huge zero page);
+     * an unknown policy is refused with what was expected.
+     */
+    @Test
+    void thpPolicyDecidesWhetherTheMadvisedRangeTakesHugePages() throws Exception {
+        Result never = mmemu("run", "--no-aslr", "--thp", "never", "--vmstat", bin("mm-thp-fault"));
+        assertEquals(0, never.status(), never.stderr());
+        assertTrue(never.stdout().contains("huge-page faults: 0\nAnonHugePages: 0 kB\n"), never.stdout());
+        assertTrue(never.stderr().contains("thp_fault_alloc 0\n"), never.stderr());
+        Result always = mmemu("run", "--no-aslr", "--thp", "always", "--stats", bin("mm-thp-fault"));
+        assertEquals(0, always.status(), always.stderr());
+        assertTrue(always.stdout().contains("huge-page faults: 4\nAnonHugePages: 8192 kB\n"), always.stdout());
+        assertTrue(always.stderr().matches("(?s).*huge pages +5 +\\(THP faults; fallbacks 0, PMD splits 1; THP always\\).*"),
+                always.stderr());
+        Result bad = mmemu("run", "--thp", "sometimes", bin("hello"));
+        assertNotEquals(0, bad.status());
+        assertTrue(bad.stderr().contains("--thp: THP policy must be always, madvise or never (got sometimes)"), bad.stderr());
+    }
+
+    /**
+     * mm-thp-fault sysfs (mmemu only): the guest sets /sys/kernel/mm/transparent_hugepage/enabled
+     * and use_zero_page and later faults follow; bad values are EINVAL as enabled_store() and
+     * single_hugepage_flag_store() answer, hpage_pmd_size cannot be opened for writing.
+     */
+    @Test
+    void theGuestSetsThePolicyThroughSysfs() throws Exception {
+        Result r = mmemu("run", "--no-aslr", bin("mm-thp-fault"), "sysfs");
+        assertEquals(0, r.status(), r.stderr());
+        assertEquals("""
+                enabled: always [madvise] never
+                use_zero_page: 1
+                hpage_pmd_size: 2097152
+                write never: ok, enabled now always madvise [never]
+                MADV_HUGEPAGE, written: 0 kB
+                write always: ok, enabled now [always] madvise never
+                no advice, written: 2048 kB
+                MADV_NOHUGEPAGE, written: 0 kB
+                write sometimes: EINVAL, enabled now [always] madvise never
+                write madvise: ok, enabled now always [madvise] never
+                no advice, written: 0 kB
+                MADV_HUGEPAGE, read: 0 kB
+                write 0: ok, use_zero_page now 0
+                MADV_HUGEPAGE, read: 2048 kB
+                write 2: EINVAL, use_zero_page now 0
+                write 0x1: EINVAL, use_zero_page now 0
+                write 1: ok, use_zero_page now 1
+                hpage_pmd_size for writing: EACCES
+                """, r.stdout());
     }
 
     /** The slabinfo line of {@code cache}: name, active_objs, num_objs, objsize, ...; fails when missing. */

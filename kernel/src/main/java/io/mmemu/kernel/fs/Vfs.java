@@ -20,7 +20,8 @@ import java.util.function.Function;
  *       a link) and the system files the model can generate (slabinfo, meminfo, buddyinfo, vmstat);
  *       each is generated when opened, as a seq_file would be on its first read;</li>
  *   <li>the kernel's attribute files ({@link SpecialFiles}): /proc/PID/fail-nth and make-it-fail,
- *       /sys/kernel/debug/POINT/*, /sys/kernel/slab/CACHE/failslab, which a write changes;</li>
+ *       /sys/kernel/debug/POINT/*, /sys/kernel/slab/CACHE/failslab,
+ *       /sys/kernel/mm/transparent_hugepage/{enabled,use_zero_page}, which a write changes;</li>
  *   <li>a tmpfs at /tmp ({@link Tmpfs}): files in guest memory, writable, mappable shared;</li>
  *   <li>the running program's own file, by its path;</li>
  *   <li>anything else read-only from the directory given with --root, never outside it (the

@@ -1,5 +1,6 @@
 package io.mmemu.mm.check;
 
+import io.mmemu.mm.huge.HugeMemory;
 import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.Level;
@@ -43,7 +44,11 @@ import java.util.function.Supplier;
  *       permissive than it: US set; P clear with _PAGE_PROTNONE under a PROT_NONE VMA, P set
  *       otherwise; RW only under VM_WRITE; NX unless VM_EXEC (for present entries: Linux's
  *       PAGE_NONE has no NX). A special entry maps the zero page, read-only; no other entry does.
- *       A leaf slot that maps nothing is zero (the model has no swap entries).</li>
+ *       A leaf slot that maps nothing is zero (the model has no swap entries). A 2 MiB leaf (a
+ *       transparent huge page) lies wholly inside a private anonymous VMA, maps a 2 MiB-aligned
+ *       folio that the THP state knows PMD-mapped, and counts as one mapping of each of its
+ *       512 frames in the rules below; or, special and read-only, the huge zero page, which
+ *       counts for nothing and (once allocated) is no leak.</li>
  *   <li>RSS: MM_ANONPAGES counts the entries mapping PG_anon frames, MM_SHMEMPAGES those mapping
  *       shmem frames, MM_FILEPAGES the other non-special ones; the zero page counts for nothing.
  *       locked_vm counts the pages of the VM_LOCKED VMAs, and VM_LOCKONFAULT comes only with VM_LOCKED.</li>
@@ -54,7 +59,7 @@ import java.util.function.Supplier;
  *       mapped read-only by all of them, so that the first write copies it.</li>
  *   <li>The zero page is all zeros, mapped by no counted entry (mapcount 0), still PG_zero.</li>
  *   <li>Page tables: every table reachable from a PML4 is PG_pgtable, reached once in all, and
- *       their number (the PML4 included) is {@link PageTable#nrTables()}; intermediate entries
+ *       their number (the PML4 included), with the tables deposited for huge PMDs, is {@link PageTable#nrTables()}; intermediate entries
  *       carry P RW US; no table below the PML4 lies wholly in a hole between VMAs
  *       (free_pgtables() frees those when the range around them is unmapped).</li>
  *   <li>No frame is leaked: free pages = free pages before any address space existed, minus the
@@ -107,9 +112,13 @@ public final class AddressSpaceInvariants {
         return baselineFree != NO_BASELINE;
     }
 
-    /** Free frames, counting the slab allocator's frames as free (what it holds without users is its cache). */
+    /**
+     * Free frames, counting the slab allocator's frames as free (what it holds without users is its
+     * cache), and the huge zero page's (kept once allocated, as the zero page is).
+     */
     private long freeOrSlab() {
-        return env.allocator().nrFreePages() + env.kernelSlab().nrSlabPages();
+        long hugeZero = env.thp().hugeZeroPfn() >= 0 ? HugeMemory.HPAGE_PMD_NR : 0;
+        return env.allocator().nrFreePages() + env.kernelSlab().nrSlabPages() + hugeZero;
     }
 
     /** {@return the free-page count before the first address space (the leak baseline)} */
@@ -159,7 +168,7 @@ public final class AddressSpaceInvariants {
             checkVmas(who, vmas, errors);
             checkEntries(who, mm, vmas, mapped, writable, errors);
             long reachable = checkTables(who, mm, vmas, tables, errors);
-            if (reachable != mm.pgd().nrTables()) {
+            if (reachable + mm.pgd().nrDeposited() != mm.pgd().nrTables()) {
                 errors.add(who + "nrTables " + mm.pgd().nrTables() + " but " + reachable
                         + " PG_pgtable tables are reachable from the PML4");
             }
@@ -286,8 +295,24 @@ public final class AddressSpaceInvariants {
             if ((pte & Pte.P) != 0 && (pte & Pte.NX) == 0 && !v.has(VmFlags.VM_EXEC)) {
                 errors.add(at.get() + "executable (no NX) under a VMA without VM_EXEC: " + v);
             }
-            if ((pte & Pte.PS) != 0) errors.add(at.get() + "PAT/PS set in a 4 KiB entry");
             long pfn = Pte.pfn(pte);
+            int pages = 1;
+            if ((pte & Pte.PS) != 0 && mm.pgd().hugePmdSlot(va) != slot) {
+                errors.add(at.get() + "PAT/PS set in a 4 KiB entry");
+            } else if ((pte & Pte.PS) != 0) {
+                pages = HugeMemory.HPAGE_PMD_NR;
+                if ((va & ~PageTypes.PMD_MASK) != 0 || va + PageTypes.PMD_SIZE > v.end()) {
+                    errors.add(at.get() + "huge PMD not wholly inside its VMA: " + v);
+                }
+                if (!v.isAnonymous()) errors.add(at.get() + "huge PMD outside private anonymous memory");
+                if ((pfn & (pages - 1)) != 0) errors.add(at.get() + "huge PMD of a frame not aligned to 2 MiB");
+                if (HugeMemory.isHugeZeroPmd(pte)) {
+                    if (pfn != env.thp().hugeZeroPfn()) errors.add(at.get() + "special huge PMD for a frame other than the huge zero page");
+                    if ((pte & Pte.RW) != 0) errors.add(at.get() + "the huge zero page mapped writable");
+                    return;
+                }
+                if (env.thp().entireMapcount(pfn) < 1) errors.add(at.get() + "huge PMD of a folio with entire mapcount 0");
+            }
             if ((pte & Pte.SPECIAL) != 0) {
                 if (pfn != zeroPfn) errors.add(at.get() + "special entry for a frame other than the zero page 0x"
                         + Long.toHexString(zeroPfn));
@@ -298,15 +323,17 @@ public final class AddressSpaceInvariants {
                 errors.add(at.get() + "the zero page mapped by a normal (refcounted) entry");
                 return;
             }
-            if (pfn >= nrPages) {
+            if (pfn + pages > nrPages) {
                 errors.add(at.get() + "frame beyond RAM");
                 return;
             }
-            mapped.merge(pfn, 1, Integer::sum);
-            if ((pte & Pte.RW) != 0) writable.add(pfn);
-            if (frames.testPageFlag(pfn, PageFlag.ANON)) anon[0]++;
-            else if (frames.testPageFlag(pfn, PageFlag.SHMEM)) shmem[0]++;
-            else file[0]++;
+            for (long p = pfn; p < pfn + pages; p++) {
+                mapped.merge(p, 1, Integer::sum);
+                if ((pte & Pte.RW) != 0) writable.add(p);
+                if (frames.testPageFlag(p, PageFlag.ANON)) anon[0]++;
+                else if (frames.testPageFlag(p, PageFlag.SHMEM)) shmem[0]++;
+                else file[0]++;
+            }
         });
         if (mm.rss(RssStat.MM_ANONPAGES) != anon[0]) {
             errors.add(who + "MM_ANONPAGES " + mm.rss(RssStat.MM_ANONPAGES) + " but " + anon[0]
@@ -359,7 +386,8 @@ public final class AddressSpaceInvariants {
             Supplier<String> at = () -> String.format("%s%s entry 0x%016x for [0x%x, 0x%x): ", who, level.linuxName, entry,
                     va, va + span);
             if ((entry & Pte.PS) != 0) {
-                errors.add(at.get() + "large page where only 4 KiB pages are mapped");
+                // A huge PMD is a leaf, checked with the others; only 2 MiB pages exist.
+                if (level != Level.PD) errors.add(at.get() + "a 1 GiB page, which only 2 MiB THP leaves may be");
                 continue;
             }
             if ((entry & (Pte.P | Pte.RW | Pte.US)) != (Pte.P | Pte.RW | Pte.US)) {

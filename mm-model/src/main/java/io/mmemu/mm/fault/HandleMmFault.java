@@ -5,6 +5,7 @@ import static io.mmemu.mm.fault.FaultFlags.VM_FAULT_OK;
 import static io.mmemu.mm.fault.FaultFlags.VM_FAULT_OOM;
 import static io.mmemu.mm.fault.FaultFlags.VM_FAULT_SIGBUS;
 
+import io.mmemu.mm.huge.HugeMemory;
 import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.page.PageFlag;
@@ -33,6 +34,10 @@ import io.mmemu.mm.vma.Vma;
  *       page or a shared frame is copied (wp_page_copy); an anonymous frame no one else holds is
  *       reused in place (wp_page_reuse).</li>
  * </ol>
+ * Before the PTE level, __handle_mm_fault's PMD level: an empty PMD in a range where a huge page
+ * is allowed takes one (do_huge_pmd_anonymous_page); a write to a write-protected huge PMD is
+ * do_huge_pmd_wp_page, which reuses the huge page or splits the PMD and goes on at the PTE level
+ * ({@link HugeMemory}).
  * Nothing here allocates Java objects; results are VM_FAULT_* bits.
  */
 final class HandleMmFault {
@@ -43,10 +48,26 @@ final class HandleMmFault {
         MmEnv env = mm.env();
         env.count(VmEvent.PGFAULT);
         PageTable pgd = mm.pgd();
-        long slot = pgd.pteSlot(address, true);
-        if (slot == PageTable.NO_SLOT) return VM_FAULT_OOM;
-        long pte = pgd.get(slot);
         boolean write = (flags & FAULT_FLAG_WRITE) != 0;
+        if (HugeMemory.thpVmaAllowable(mm, vma, address)) {
+            long pmdSlot = pgd.pmdSlot(address, true);
+            if (pmdSlot == PageTable.NO_SLOT) return VM_FAULT_OOM;
+            if (pgd.get(pmdSlot) == 0) { // pmd_none() → create_huge_pmd()
+                int r = HugeMemory.doHugePmdAnonymousPage(mm, vma, address, pmdSlot, write);
+                if (r != HugeMemory.VM_FAULT_FALLBACK) return r;
+            }
+        }
+        long slot = pgd.pteSlot(address, true);
+        if (slot == PageTable.NO_SLOT) {
+            long pmdSlot = pgd.hugePmdSlot(address); // pmd_trans_huge(): the PTE level is not there
+            if (pmdSlot == PageTable.NO_SLOT) return VM_FAULT_OOM;
+            long pmd = pgd.get(pmdSlot);
+            if (!write || (pmd & Pte.RW) != 0) return VM_FAULT_OK; // huge_pmd_set_accessed(): the walker sets A/D
+            if (HugeMemory.doHugePmdWpPage(mm, vma, address, pmdSlot, pmd) != HugeMemory.VM_FAULT_FALLBACK) return VM_FAULT_OK;
+            slot = pgd.pteSlot(address, true); // split: the fault goes on at the PTE level
+            if (slot == PageTable.NO_SLOT) return VM_FAULT_OOM;
+        }
+        long pte = pgd.get(slot);
         if (!Pte.present(pte)) {
             if (vma.isAnonymous()) return doAnonymousPage(mm, vma, slot, write);
             if (!write) return doReadFault(mm, vma, address, slot);

@@ -335,6 +335,30 @@ public final class PageAllocator {
         frames.setPageCount(page, 1); // set_page_refcounted()
     }
 
+    /**
+     * Models split_page(), mm/page_alloc.c: turns a handed-out block of 2^order frames into 2^order
+     * order-0 blocks, each with PG_head and refcount 1, so that each can be freed on its own. The
+     * transparent huge pages of this model take this form once allocated (see {@code io.mmemu.mm.huge}).
+     *
+     * @param pfn   the block's first frame, as {@link #allocPages} returned it
+     * @param order the order it was allocated with
+     * @throws IllegalStateException when {@code pfn} is not the head of a handed-out block of that order
+     */
+    public void splitPage(long pfn, int order) {
+        checkOrder(order);
+        int page = (int) pfn;
+        int word = frames.flagWord(page);
+        if ((word & PG_HEAD) == 0 || (word & PG_BUDDY) != 0 || frames.orderOf(page) != order) {
+            throw badPage(page, order, page, "split_page of a frame that is not the head of a handed-out order-"
+                    + order + " block");
+        }
+        int count = frames.rawRefCount(page);
+        for (int p = page; p < page + (1 << order); p++) {
+            frames.setFlagWord(p, FrameTable.withOrder(frames.flagWord(p) | PG_HEAD, 0));
+            frames.setPageCount(p, p == page ? count : 1);
+        }
+    }
+
     // =================================================================== free
 
     /**

@@ -1,6 +1,7 @@
 package io.mmemu.mm.pgtable;
 
 import io.mmemu.mm.page.FrameTable;
+import io.mmemu.mm.page.LongMap;
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.phys.PageTypes;
@@ -24,6 +25,11 @@ public final class PageTable {
     private final FrameTable frames;
     private final long pgdPfn;
     private long nrTables;
+    /**
+     * pgtable_trans_huge_deposit(): the page table set aside for each huge PMD, by the PMD's
+     * physical address, so that splitting it never needs memory.
+     */
+    private final LongMap deposited = new LongMap();
 
     private PageTable(PhysicalMemory mem, PageAllocator allocator, long pgdPfn) {
         this.mem = mem;
@@ -80,8 +86,17 @@ public final class PageTable {
      * @return the slot's physical address, or {@code NO_SLOT}
      */
     public long pteSlot(long vaddr, boolean alloc) {
+        return slotAt(vaddr, Level.PT, alloc);
+    }
+
+    /**
+     * The walk of pteSlot and pmdSlot: the physical address of the entry for {@code vaddr} in the
+     * table at {@code leafLevel}, allocating the tables above it when {@code alloc}; NO_SLOT when
+     * one is missing and not allocated, allocation fails, or a large page ends the walk above it.
+     */
+    private long slotAt(long vaddr, Level leafLevel, boolean alloc) {
         long tablePa = cr3();
-        for (Level level = Level.PML4; level != Level.PT; level = level.next()) {
+        for (Level level = Level.PML4; level != leafLevel; level = level.next()) {
             long entryPa = tablePa + 8L * level.index(vaddr);
             long entry = mem.getLong(entryPa);
             if (!Pte.present(entry)) {
@@ -96,7 +111,79 @@ public final class PageTable {
             }
             tablePa = entry & Pte.ADDR_MASK;
         }
-        return tablePa + 8L * Level.PT.index(vaddr);
+        return tablePa + 8L * leafLevel.index(vaddr);
+    }
+
+    /**
+     * Models pmd_alloc() after pud_alloc(): the physical address of the PD entry (Linux's pmd)
+     * for {@code vaddr}, allocating the PDPT and PD when {@code alloc}; {@link #NO_SLOT} when a
+     * table is missing and not allocated, allocation fails, or a 1 GiB page maps the address.
+     *
+     * @param vaddr a user address
+     * @param alloc whether to allocate missing tables
+     * @return the PD entry's physical address, or {@code NO_SLOT}
+     */
+    public long pmdSlot(long vaddr, boolean alloc) {
+        return slotAt(vaddr, Level.PD, alloc);
+    }
+
+    /**
+     * The PD entry mapping {@code vaddr} when it is a 2 MiB leaf (pmd_trans_huge()), else {@link #NO_SLOT}.
+     *
+     * @param vaddr a user address
+     * @return the PD entry's physical address, or {@code NO_SLOT}
+     */
+    public long hugePmdSlot(long vaddr) {
+        long slot = pmdSlot(vaddr, false);
+        if (slot == NO_SLOT) return NO_SLOT;
+        long pmd = mem.getLong(slot);
+        return Pte.mapsPage(pmd) && (pmd & Pte.PS) != 0 ? slot : NO_SLOT;
+    }
+
+    /**
+     * Models pte_alloc_one() + pgtable_trans_huge_deposit(), mm/pgtable-generic.c: sets a zeroed
+     * page table aside for the huge PMD at {@code pmdSlot}; false when there is no memory.
+     *
+     * @param pmdSlot the PD entry's physical address
+     * @return whether the table was deposited
+     */
+    public boolean depositTable(long pmdSlot) {
+        long pfn = allocTable(mem, allocator);
+        if (pfn == PageAllocator.NO_PAGE) return false;
+        nrTables++;
+        deposited.put(pmdSlot, pfn);
+        return true;
+    }
+
+    /**
+     * Models pgtable_trans_huge_withdraw(), mm/pgtable-generic.c: takes back the table deposited
+     * for {@code pmdSlot} (still counted in {@link #nrTables}), for a split to fill.
+     *
+     * @param pmdSlot the PD entry's physical address
+     * @return the table's frame
+     * @throws IllegalStateException when nothing was deposited there
+     */
+    public long withdrawTable(long pmdSlot) {
+        long pfn = deposited.get(pmdSlot, PageAllocator.NO_PAGE);
+        if (pfn == PageAllocator.NO_PAGE) {
+            throw new IllegalStateException(String.format("no page table deposited for the huge PMD at 0x%x", pmdSlot));
+        }
+        deposited.remove(pmdSlot);
+        return pfn;
+    }
+
+    /**
+     * Models zap_deposited_table(), mm/huge_memory.c: frees the table deposited for a huge PMD that goes away.
+     *
+     * @param pmdSlot the PD entry's physical address
+     */
+    public void zapDepositedTable(long pmdSlot) {
+        freeTable(withdrawTable(pmdSlot));
+    }
+
+    /** {@return the page tables deposited for huge PMDs (counted in {@link #nrTables}, reachable from no entry)} */
+    public int nrDeposited() {
+        return deposited.size();
     }
 
     /**
@@ -221,6 +308,9 @@ public final class PageTable {
 
     /** Frees every table, the PML4 included; the caller has already unmapped all pages (exit_mmap). */
     public void free() {
+        if (deposited.size() != 0) {
+            throw new IllegalStateException(deposited.size() + " page tables still deposited for huge PMDs at free_pgd");
+        }
         freePgtables(0, 1L << 47);
         freeTable(pgdPfn);
     }

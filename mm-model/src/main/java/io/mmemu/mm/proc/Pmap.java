@@ -2,6 +2,7 @@ package io.mmemu.mm.proc;
 
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.VmFlags;
 import io.mmemu.mm.vma.Vma;
@@ -33,8 +34,9 @@ public final class Pmap {
         for (Vma v : mm.vmas()) {
             long[] rssDirty = new long[2];
             pgd.forEachPresentPte(v.start(), v.end(), (va, slot, pte) -> {
-                rssDirty[0] += 4;
-                if ((pte & Pte.D) != 0) rssDirty[1] += 4;
+                long kb = (pte & Pte.PS) != 0 ? PageTypes.PMD_SIZE >>> 10 : 4; // a huge PMD maps 2 MiB
+                rssDirty[0] += kb;
+                if ((pte & Pte.D) != 0) rssDirty[1] += kb;
             });
             long kb = (v.end() - v.start()) >>> 10;
             sb.append(String.format(Locale.ROOT, "%016x %7d %7d %7d %s %s%n", v.start(), kb, rssDirty[0], rssDirty[1],

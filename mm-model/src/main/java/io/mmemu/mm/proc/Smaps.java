@@ -1,8 +1,10 @@
 package io.mmemu.mm.proc;
 
+import io.mmemu.mm.huge.HugeMemory;
 import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.VmFlags;
 import io.mmemu.mm.vma.Vma;
@@ -10,14 +12,14 @@ import io.mmemu.mm.vma.Vma;
 /**
  * /proc/PID/smaps and /proc/PID/smaps_rollup, as fs/proc/task_mmu.c writes them (Linux 6.12):
  * each VMA's maps line, then the memory it has resident by kind, gathered page by page from the
- * page tables and each frame's counts, then its flags.
+ * page tables (4 KiB PTEs and huge PMDs) and each frame's counts, then its flags.
  */
 public final class Smaps {
     private Smaps() {}
 
     /** Models struct mem_size_stats; pss values in bytes shifted left by PSS_SHIFT, as Linux keeps them. */
     private static final class MemSizeStats {
-        long resident, sharedClean, sharedDirty, privateClean, privateDirty, referenced, anonymous;
+        long resident, sharedClean, sharedDirty, privateClean, privateDirty, referenced, anonymous, anonymousThp;
         long pss, pssDirty, pssAnon, pssFile, pssShmem, pssLocked;
     }
 
@@ -40,7 +42,7 @@ public final class Smaps {
             kb(sb, "KernelPageSize: ", PAGE_SIZE);
             kb(sb, "MMUPageSize:    ", PAGE_SIZE);
             showSmap(sb, mss, false);
-            sb.append(String.format("THPeligible:    %8d\n", 0));
+            sb.append(String.format("THPeligible:    %8d\n", thpEligible(mm, v) ? 1 : 0));
             showSmapVmaFlags(sb, v);
         }
         return sb.toString();
@@ -78,18 +80,38 @@ public final class Smaps {
         boolean locked = v.has(VmFlags.VM_LOCKED);
         mm.pgd().forEachPresentPte(v.start(), v.end(), (va, slot, pte) -> {
             long pfn = Pte.pfn(pte);
+            if ((pte & Pte.PS) != 0) {
+                // smaps_pmd_entry(): a huge PMD; the huge zero page is no normal page.
+                if (HugeMemory.isHugeZeroPmd(pte)) return;
+                if (frames.testPageFlag(pfn, PageFlag.ANON)) mss.anonymousThp += PageTypes.PMD_SIZE;
+                for (int i = 0; i < PageTypes.PMD_SIZE / PAGE_SIZE; i++) smapsAccount(frames, mss, pfn + i, pte, locked);
+                return;
+            }
             if (pfn == zeroPfn) return; // vm_normal_page(): the zero page is no normal page
-            boolean anon = frames.testPageFlag(pfn, PageFlag.ANON);
-            boolean dirty = (pte & Pte.D) != 0 || frames.testPageFlag(pfn, PageFlag.DIRTY);
-            if (anon) mss.anonymous += PAGE_SIZE;
-            mss.resident += PAGE_SIZE;
-            if ((pte & Pte.A) != 0) mss.referenced += PAGE_SIZE;
-            // refcount 1: mapped exactly once; otherwise per page by its map count.
-            int mapcount = frames.pageRefCount(pfn) == 1 ? 1 : frames.pageMapcount(pfn);
-            long pss = PAGE_SIZE << PSS_SHIFT;
-            if (mapcount >= 2) pss /= mapcount;
-            smapsPageAccumulate(mss, anon, frames.testPageFlag(pfn, PageFlag.SHMEM), pss, dirty, locked, mapcount < 2);
+            smapsAccount(frames, mss, pfn, pte, locked);
         });
+    }
+
+    /** Models smaps_account() for one 4 KiB page mapped by {@code entry} (a PTE, or a huge PMD's page). */
+    private static void smapsAccount(FrameTable frames, MemSizeStats mss, long pfn, long entry, boolean locked) {
+        boolean anon = frames.testPageFlag(pfn, PageFlag.ANON);
+        boolean dirty = (entry & Pte.D) != 0 || frames.testPageFlag(pfn, PageFlag.DIRTY);
+        if (anon) mss.anonymous += PAGE_SIZE;
+        mss.resident += PAGE_SIZE;
+        if ((entry & Pte.A) != 0) mss.referenced += PAGE_SIZE;
+        // refcount 1: mapped exactly once; otherwise per page by its map count.
+        int mapcount = frames.pageRefCount(pfn) == 1 ? 1 : frames.pageMapcount(pfn);
+        long pss = PAGE_SIZE << PSS_SHIFT;
+        if (mapcount >= 2) pss /= mapcount;
+        smapsPageAccumulate(mss, anon, frames.testPageFlag(pfn, PageFlag.SHMEM), pss, dirty, locked, mapcount < 2);
+    }
+
+    /**
+     * Models thp_vma_allowable_orders() with TVA_SMAPS for the PMD order: the policy and the VMA
+     * allow huge pages, and the last huge page that ends by the VMA's end lies wholly inside it.
+     */
+    private static boolean thpEligible(MmStruct mm, Vma v) {
+        return v.end() - v.start() >= PageTypes.PMD_SIZE && HugeMemory.thpVmaAllowable(mm, v, v.end() - PageTypes.PMD_SIZE);
     }
 
     /** Models smaps_page_accumulate(). */
@@ -129,7 +151,7 @@ public final class Smaps {
         kb(sb, "Anonymous:      ", mss.anonymous);
         kb(sb, "KSM:            ", 0);
         kb(sb, "LazyFree:       ", 0);
-        kb(sb, "AnonHugePages:  ", 0);
+        kb(sb, "AnonHugePages:  ", mss.anonymousThp);
         kb(sb, "ShmemPmdMapped: ", 0);
         kb(sb, "FilePmdMapped:  ", 0);
         kb(sb, "Shared_Hugetlb: ", 0);

@@ -1,5 +1,6 @@
 package io.mmemu.mm.proc;
 
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.RssStat;
@@ -29,6 +30,17 @@ public final class Vmstat {
      */
     public static String vmLck(MmStruct mm) {
         return String.format("VmLck:\t%8d kB%n", mm.lockedVm * 4);
+    }
+
+    /**
+     * /proc/meminfo's AnonHugePages line (meminfo_proc_show(): NR_ANON_THPS in kB, as show_val_kb() prints it):
+     * the huge folios that a PMD maps.
+     *
+     * @param env the memory model
+     * @return the line
+     */
+    public static String anonHugePages(MmEnv env) {
+        return String.format("%-16s%8d kB%n", "AnonHugePages:", env.thp().nrAnonThps() * (PageTypes.PMD_SIZE >>> 10));
     }
 
     /**

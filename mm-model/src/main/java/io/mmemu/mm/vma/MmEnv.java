@@ -1,6 +1,7 @@
 package io.mmemu.mm.vma;
 
 import io.mmemu.fault.FaultInjector;
+import io.mmemu.mm.huge.TransparentHugepage;
 import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.page.FrameWriteHook;
 import io.mmemu.mm.page.Gfp;
@@ -36,6 +37,8 @@ public final class MmEnv {
     private final PagingControl pagingControl = new PagingControl();
     private final KernelSlab kernelSlab;
     private final FaultInjector faults;
+    /** Transparent huge pages: the policy and the huge folios' PMD mappings. */
+    private final TransparentHugepage thp = new TransparentHugepage();
     /** Inode numbers of shmem objects, in creation order (deterministic). */
     private long shmemIno = 1000;
 
@@ -150,6 +153,11 @@ public final class MmEnv {
     /** {@return the frame of ZERO_PAGE(0), which read faults on anonymous memory map} */
     public long zeroPfn() {
         return zeroPfn;
+    }
+
+    /** {@return the machine's transparent-huge-page state: policy (default madvise) and PMD-mapped folios} */
+    public TransparentHugepage thp() {
+        return thp;
     }
 
     /** {@return the control-register state page walks depend on (CR0.WP, EFER.NXE, CR4.PKE, PKRU)} */

@@ -3,6 +3,7 @@ package io.mmemu.mm.vma;
 import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
 import static io.mmemu.mm.phys.PageTypes.PAGE_SIZE;
 
+import io.mmemu.mm.huge.HugeMemory;
 import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.PageTable;
@@ -57,6 +58,8 @@ public final class MmStruct {
     private long object;
     /** mm_users: the tasks using this address space (threads share one); exit_mmap runs when it drops to zero. */
     private int mmUsers = 1;
+    /** MMF_DISABLE_THP: prctl(PR_SET_THP_DISABLE) forbids huge pages in this address space; fork inherits it. */
+    private boolean mmfDisableThp;
 
     /** mm->mmap_base: top-down mmap placement searches below it. */
     public long mmapBase;
@@ -145,6 +148,20 @@ public final class MmStruct {
         slab.free(slab.vmAreaCachep(), vma.object);
         vma.object = 0;
         if (vma.file != null) vma.file.vmaUnlinkFile(env, vma); // may free an unlinked shmem file's pages
+    }
+
+    /** {@return MMF_DISABLE_THP: whether huge pages are refused to this address space (PR_GET_THP_DISABLE)} */
+    public boolean mmfDisableThp() {
+        return mmfDisableThp;
+    }
+
+    /**
+     * Sets or clears MMF_DISABLE_THP, as prctl(PR_SET_THP_DISABLE) does: later faults take small pages.
+     *
+     * @param disable whether to refuse huge pages
+     */
+    public void setMmfDisableThp(boolean disable) {
+        this.mmfDisableThp = disable;
     }
 
     /** {@return the memory model this address space lives in} */
@@ -414,14 +431,22 @@ public final class MmStruct {
     }
 
     /**
-     * Models zap_pte_range(), mm/memory.c: drops every present PTE in [start, end) and its page reference.
+     * Models zap_pmd_range() → zap_pte_range(), mm/memory.c: drops every present PTE in [start, end)
+     * and its page reference; a huge PMD wholly inside goes at once (zap_huge_pmd()), one the range
+     * only cuts is split first.
      *
      * @param start the start of the range, page aligned
      * @param end   the end of the range, exclusive
      */
     public void zapPageRange(long start, long end) {
         FrameTable frames = env.frames();
+        HugeMemory.splitHugePmdAddress(this, start);
+        HugeMemory.splitHugePmdAddress(this, end);
         pgd.forEachPresentPte(start, end, (va, slot, pte) -> {
+            if ((pte & Pte.PS) != 0) {
+                HugeMemory.zapHugePmd(this, slot, pte);
+                return;
+            }
             pgd.set(slot, 0);
             if ((pte & Pte.SPECIAL) != 0) return; // the zero page: no refcount, no rss
             long pfn = Pte.pfn(pte);
@@ -497,6 +522,7 @@ public final class MmStruct {
         child.rlimitData = rlimitData;
         child.rlimitStack = rlimitStack;
         child.maxMapCount = maxMapCount;
+        child.mmfDisableThp = mmfDisableThp; // MMF_INIT_MASK
         child.mlockLimit = mlockLimit;
         // mm_init(): def_flags keep only VM_INIT_DEF_MASK, and locked_vm starts at 0: locks are not inherited.
         FrameTable frames = env.frames();
@@ -515,6 +541,10 @@ public final class MmStruct {
             boolean cow = !v.has(VmFlags.VM_SHARED) && v.has(VmFlags.VM_MAYWRITE);
             pgd.forEachPresentPte(v.start, v.end, (va, slot, pte) -> {
                 if (failed[0]) return;
+                if ((pte & Pte.PS) != 0) {
+                    failed[0] = !HugeMemory.copyHugePmd(child, this, va, slot, pte);
+                    return;
+                }
                 long to = child.pgd.pteSlot(va, true);
                 if (to == PageTable.NO_SLOT) {
                     failed[0] = true;

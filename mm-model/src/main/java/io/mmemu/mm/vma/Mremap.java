@@ -2,6 +2,7 @@ package io.mmemu.mm.vma;
 
 import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
 
+import io.mmemu.mm.huge.HugeMemory;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.phys.PageTypes;
 
@@ -231,7 +232,9 @@ public final class Mremap {
         // so that running out of slab memory fails before any entry has moved.
         Vma moved = new Vma(dest, dest + newLen, vma.flags(), pgoff, vma.file(), vma.name());
         if (!mm.insertVma(moved)) return -Errno.ENOMEM;
-        // move_page_tables(): entries move, frames and their counts stay.
+        // move_page_tables(): entries move, frames and their counts stay; huge PMDs are split
+        // first (Linux moves an aligned one whole with move_huge_pmd(), not modelled).
+        HugeMemory.splitHugePmdRange(mm, oldAddr, oldAddr + oldLen);
         long[] failed = {0};
         pgd.forEachPresentPte(oldAddr, oldAddr + oldLen, (va, slot, pte) -> {
             long to = pgd.pteSlot(va + delta, true);

@@ -2,6 +2,8 @@ package io.mmemu.mm.vma;
 
 import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
 
+import io.mmemu.mm.huge.HugeMemory;
+
 /**
  * VMA merging and splitting, mm/vma.c: the steps that change how an {@link MmStruct}'s ranges
  * are cut into VMAs without changing what is mapped. A new range joins a compatible neighbour
@@ -107,6 +109,7 @@ final class VmaMerge {
         if (!mm.vmAreaAlloc(upper)) return false;
         vma.end = addr;
         mm.tree().put(upper);
+        HugeMemory.splitHugePmdAddress(mm, addr); // vma_adjust_trans_huge()
         return true;
     }
 }

@@ -9,14 +9,17 @@ import io.mmemu.mm.check.AddressSpaceInvariants;
 import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.SiCode;
 import io.mmemu.mm.fault.Signo;
+import io.mmemu.mm.huge.ThpPolicy;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.pgtable.WalkResult;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.Madvise;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.RssStat;
+import io.mmemu.mm.vma.VmEvent;
 import io.mmemu.mm.vma.VmFlags;
 import io.mmemu.mm.vma.Vma;
 import io.mmemu.testkit.Action;
@@ -163,11 +166,28 @@ final class ReferenceModel implements Invariant<MmSandbox> {
      * checks that nothing leaked. Returns what each step came to.
      */
     static List<String> run(List<MmAction> script) {
+        return run(script, ThpPolicy.MADVISE);
+    }
+
+    /**
+     * {@link #run(List)} with another transparent-huge-page policy: under {@code always} every
+     * fault in an aligned 2 MiB of the sandbox's window takes a huge page, so the steps split,
+     * zap, fork and copy huge PMDs.
+     */
+    static List<String> run(List<MmAction> script, ThpPolicy thp) {
         try (MmSandbox s = MmSandbox.boot()) {
+            s.env().thp().setEnabled(thp);
             ReferenceModel ref = new ReferenceModel(s);
             Scripts.run(s, ref.checked(script), StandardInvariants.addressSpace().and(ref));
             ref.exitAll();
-            return ref.outcomes;
+            if (thp == ThpPolicy.MADVISE) return ref.outcomes;
+            // What the huge-page paths came to over the whole script (they are no step's own outcome).
+            List<String> outcomes = new ArrayList<>(ref.outcomes);
+            for (VmEvent e : List.of(VmEvent.THP_FAULT_ALLOC, VmEvent.THP_ZERO_PAGE_ALLOC, VmEvent.THP_SPLIT_PMD,
+                    VmEvent.THP_FAULT_FALLBACK)) {
+                if (s.env().event(e) > 0) outcomes.add(e.procName);
+            }
+            return outcomes;
         }
     }
 
@@ -510,8 +530,10 @@ final class ReferenceModel implements Invariant<MmSandbox> {
         // side still maps it, and reuses it once this is the only mapping left.
         long slot = mm.pgd().leafSlot(va);
         long before = allowed && access == Access.WRITE && slot != PageTable.NO_SLOT ? mm.pgd().get(slot) : 0;
-        boolean cow = Pte.present(before) && (before & (Pte.RW | Pte.SPECIAL)) == 0 && forkShared.contains(Pte.pfn(before));
-        boolean copies = cow && s.env().frames().pageRefCount(Pte.pfn(before)) > 1;
+        // The frame of va itself: under a huge PMD (PS), the page of the 2 MiB folio va falls in.
+        long beforePfn = Pte.pfn(before) + ((before & Pte.PS) != 0 ? (va & (PageTypes.PMD_SIZE - 1)) >>> 12 : 0);
+        boolean cow = Pte.present(before) && (before & (Pte.RW | Pte.SPECIAL)) == 0 && forkShared.contains(beforePfn);
+        boolean copies = cow && s.env().frames().pageRefCount(beforePfn) > 1;
         // A write stores its byte once the access went through, as the CPU's store does.
         FaultResult f = access == Access.WRITE ? s.store(a.slot(), va, (byte) a.value()) : s.touch(a.slot(), va, access);
         logNote(String.format("%s 0x%x: %s", Access.name(access), va, f));
@@ -527,7 +549,7 @@ final class ReferenceModel implements Invariant<MmSandbox> {
         outcome(Access.name(access) + " ok");
         long walk = s.lastWalk();
         if (cow) {
-            long pfn = WalkResult.pagePa(walk) >>> 12, old = Pte.pfn(before);
+            long pfn = WalkResult.pagePa(walk) >>> 12, old = beforePfn;
             expect(copies == (pfn != old), String.format("a write to frame 0x%x %s (expected: %s)", old,
                     pfn == old ? "wrote it in place" : "copied it to frame 0x" + Long.toHexString(pfn),
                     copies ? "a copy, the frame is shared" : "reuse, no one else maps the frame"));
@@ -556,11 +578,18 @@ final class ReferenceModel implements Invariant<MmSandbox> {
         spaces[i] = new Space();
     }
 
+    /** The frames a leaf entry maps: 512 for a huge PMD (PS), else one. */
+    private static long framesOf(long pte) {
+        return (pte & Pte.PS) != 0 ? PageTypes.PMD_SIZE / PAGE_SIZE : 1;
+    }
+
     /** Before {@code mm} exits: the frames a fork shared that it leaves (for coverage). */
     private void noteFramesLeft(MmStruct mm) {
         if (forkShared.isEmpty()) return;
         mm.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + PAGE_SIZE, (va, slot, pte) -> {
-            if (forkShared.contains(Pte.pfn(pte))) leftByExit.add(Pte.pfn(pte));
+            for (long pfn = Pte.pfn(pte); pfn < Pte.pfn(pte) + framesOf(pte); pfn++) {
+                if (forkShared.contains(pfn)) leftByExit.add(pfn);
+            }
         });
     }
 
@@ -601,7 +630,8 @@ final class ReferenceModel implements Invariant<MmSandbox> {
         if (wiped[0]) outcome("fork wipes WIPEONFORK"); // the parent maps pages there, the child must not
         int before = forkShared.size();
         child.pgd().forEachPresentPte(0, MmStruct.TASK_SIZE + PAGE_SIZE, (va, slot, pte) -> {
-            if ((pte & Pte.SPECIAL) == 0) forkShared.add(Pte.pfn(pte));
+            if ((pte & Pte.SPECIAL) != 0) return;
+            for (long pfn = Pte.pfn(pte); pfn < Pte.pfn(pte) + framesOf(pte); pfn++) forkShared.add(pfn);
         });
         if (forkShared.size() > before) outcome("fork shares frames");
     }

@@ -1,0 +1,49 @@
+package io.mmemu.mm.huge;
+
+import java.util.Locale;
+
+/**
+ * /sys/kernel/mm/transparent_hugepage/enabled: when an anonymous fault may take a huge page
+ * (TRANSPARENT_HUGEPAGE_FLAG and TRANSPARENT_HUGEPAGE_REQ_MADV_FLAG of mm/huge_memory.c).
+ */
+public enum ThpPolicy {
+    /** Every eligible VMA but those marked VM_NOHUGEPAGE. */
+    ALWAYS,
+    /** Only VMAs marked VM_HUGEPAGE by madvise(MADV_HUGEPAGE); the default of mmemu and of most distributions. */
+    MADVISE,
+    /** No transparent huge pages at fault time. */
+    NEVER;
+
+    /** {@return the name as the sysfs file and {@code --thp} spell it: always, madvise, never} */
+    public String sysfsName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Models enabled_show(), mm/huge_memory.c: every choice, the current one in brackets.
+     *
+     * @return e.g. {@code "always [madvise] never\n"}
+     */
+    public String enabledShow() {
+        StringBuilder sb = new StringBuilder();
+        for (ThpPolicy p : values()) {
+            if (sb.length() > 0) sb.append(' ');
+            sb.append(p == this ? "[" + p.sysfsName() + "]" : p.sysfsName());
+        }
+        return sb.append('\n').toString();
+    }
+
+    /**
+     * Parses a policy as {@code --thp} and enabled_store() take it.
+     *
+     * @param name always, madvise or never
+     * @return the policy
+     * @throws IllegalArgumentException naming what was expected
+     */
+    public static ThpPolicy parse(String name) {
+        for (ThpPolicy p : values()) {
+            if (p.sysfsName().equals(name)) return p;
+        }
+        throw new IllegalArgumentException("THP policy must be always, madvise or never (got " + name + ")");
+    }
+}
