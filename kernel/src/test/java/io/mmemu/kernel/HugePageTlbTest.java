@@ -50,6 +50,7 @@ class HugePageTlbTest {
             int twoMib = 0;
             for (int i = 0; i < tlb.arrayCount(); i++) twoMib += tlb.array(i).validEntries(PageSize.SIZE_2M);
             assertTrue(twoMib >= 1, "a 2 MiB entry was filled:\n" + tlb.dump());
+            assertEquals(twoMib, tlb.stat(TlbStat.FILL_2M), "each 2 MiB entry is counted as such (--stats shows the sum)");
             long head = WalkResult.pagePa(r);
             for (long off = 0; off < PageTypes.PMD_SIZE; off += PageTypes.PAGE_SIZE) {
                 long hit = tlb.lookup(BASE + off, 0, Access.READ);

@@ -359,6 +359,7 @@ public final class Tlb {
         // D is known set only when the walk granted W (WalkResult grants W only after setting D).
         a.put(i, v, pcid, pageBase >>> PAGE_SHIFT, TlbArray.makeMeta(pcid, prot, user, (prot & WalkResult.PROT_WRITE) != 0, global));
         count(TlbStat.FILL);
+        if (a.shift == PageTypes.PMD_SHIFT) count(TlbStat.FILL_2M);
         return evicted;
     }
 

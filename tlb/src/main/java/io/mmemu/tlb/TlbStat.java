@@ -16,6 +16,8 @@ public enum TlbStat {
     MISS_PERMISSION,
     /** Entries inserted by {@link Tlb#fill}. */
     FILL,
+    /** Of those, entries for a 2 MiB page (a huge PMD's translation, kept whole). */
+    FILL_2M,
     /**
      * Fills of a page size the array holds no entries for, cached as a smaller page covering the
      * address (SDM 4.10.2.3): a 1 GiB page in an array without 1 GiB ways becomes a 2 MiB or 4 KiB entry.

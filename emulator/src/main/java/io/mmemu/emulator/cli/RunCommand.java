@@ -189,8 +189,10 @@ public final class RunCommand implements Callable<Integer> {
                 machine.env().event(VmEvent.THP_FAULT_ALLOC), machine.env().event(VmEvent.THP_FAULT_FALLBACK),
                 machine.env().event(VmEvent.THP_SPLIT_PMD), machine.env().thp().enabled().sysfsName());
         TlbManagement m = machine.tlbManagement();
-        log.printf(Locale.ROOT, "  TLB preset        %15s   (PCID %s)%n", machine.cpu().tlb().preset().name(),
-                m.pcid() ? "on" : "off");
+        long fills2m = 0;
+        for (Cpu c : machine.cpus()) fills2m += c.tlb().stat(TlbStat.FILL_2M);
+        log.printf(Locale.ROOT, "  TLB preset        %15s   (PCID %s; model TLB entries of 2 MiB pages filled: %,d)%n",
+                machine.cpu().tlb().preset().name(), m.pcid() ? "on" : "off", fills2m);
         log.printf(Locale.ROOT, "  %-4s %12s %12s %12s %12s %10s %10s %10s %10s %10s%n", "cpu", "instructions",
                 "fills", "hits", "misses", "flush-one", "flush-all", "shootdown", "received", "switches");
         for (Cpu c : machine.cpus()) {

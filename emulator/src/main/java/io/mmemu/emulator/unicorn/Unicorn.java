@@ -384,14 +384,11 @@ public final class Unicorn implements AutoCloseable {
     public void callNative(MemorySegment function, MemorySegment data) {
         ensureOpen();
         try {
-            CALL_NATIVE.invokeExact(function, uc, data.address());
+            UnicornNative.CALL_NATIVE.invokeExact(function, uc, data.address());
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
-
-    private static final MethodHandle CALL_NATIVE = UnicornNative.LINKER.downcallHandle(
-            FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG));
 
     /** {@return whether {@link #flushTlbPages} works with this libunicorn (else only whole flushes do)} */
     public static boolean pageFlushes() {

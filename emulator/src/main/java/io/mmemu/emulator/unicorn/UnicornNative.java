@@ -112,6 +112,8 @@ final class UnicornNative {
     static final FunctionDescriptor INTR_CB = L3;
     static final FunctionDescriptor INSN_INVALID_CB = L2;
     static final FunctionDescriptor CODE_CB = L4;
+    /** {@code void f(uc_engine *, void *)} of any address: native helpers acting on an engine (Unicorn.callNative). */
+    static final MethodHandle CALL_NATIVE = LINKER.downcallHandle(FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG));
     static final FunctionDescriptor MEM_CB =
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
 
