@@ -70,12 +70,33 @@ final class ProcessSyscalls {
     }
 
     /**
-     * clone(): a process (no CLONE_VM and no CLONE_THREAD, or CLONE_VFORK) as fork; a thread
-     * otherwise. x86-64 passes (flags, newsp, parent_tid, child_tid, tls).
+     * Models the clone() syscall, kernel/fork.c: copy_process()'s flag checks, then a thread
+     * (CLONE_THREAD) or a process ({@link #copyProcess}). x86-64 passes (flags, newsp,
+     * parent_tid, child_tid, tls). A caller asleep in wait_for_vfork_done() re-enters here.
      */
     long sysClone(ArchCpu cpu, PtRegs regs, Task task, long flags, long newsp, long parentTid, long childTid, long tls) {
-        if ((flags & (CLONE_VM | CLONE_THREAD)) == 0 || (flags & CLONE_VFORK) != 0) return sysFork(cpu, regs, task);
-        return cloneThread(cpu, regs, task, flags, newsp, parentTid, childTid, tls);
+        Processes.Proc self = procs.of(task);
+        if (self.vforkChild != 0) return waitForVforkDone(task, self);
+        // copy_process(): a thread needs the shared handlers, which need the shared mm.
+        if ((flags & CLONE_THREAD) != 0 && (flags & CLONE_SIGHAND) == 0) return -Errno.EINVAL;
+        if ((flags & CLONE_SIGHAND) != 0 && (flags & CLONE_VM) == 0) return -Errno.EINVAL;
+        if ((flags & CLONE_THREAD) != 0) return cloneThread(cpu, regs, task, flags, newsp, parentTid, childTid, tls);
+        return copyProcess(cpu, regs, task, flags, newsp, parentTid, childTid, tls);
+    }
+
+    /** Models the fork() syscall: kernel_clone() with SIGCHLD alone. */
+    long sysFork(ArchCpu cpu, PtRegs regs, Task parent) {
+        return copyProcess(cpu, regs, parent, Signo.SIGCHLD, 0, 0, 0, 0);
+    }
+
+    /**
+     * Models the vfork() syscall: kernel_clone() with CLONE_VFORK | CLONE_VM | SIGCHLD, the child
+     * on the parent's stack; the parent sleeps until the child execs or exits.
+     */
+    long sysVfork(ArchCpu cpu, PtRegs regs, Task parent) {
+        Processes.Proc self = procs.of(parent);
+        if (self.vforkChild != 0) return waitForVforkDone(parent, self);
+        return copyProcess(cpu, regs, parent, CLONE_VFORK | CLONE_VM | Signo.SIGCHLD, 0, 0, 0, 0);
     }
 
     /**
@@ -86,9 +107,6 @@ final class ProcessSyscalls {
      */
     private long cloneThread(ArchCpu cpu, PtRegs regs, Task parent, long flags, long newsp, long parentTid,
             long childTid, long tls) {
-        // copy_process()'s checks: a thread needs the shared handlers, which need the shared mm.
-        if ((flags & CLONE_THREAD) != 0 && (flags & CLONE_SIGHAND) == 0) return -Errno.EINVAL;
-        if ((flags & CLONE_SIGHAND) != 0 && (flags & CLONE_VM) == 0) return -Errno.EINVAL;
         if ((flags & ~THREAD_FLAGS) != 0 || (flags & (CLONE_THREAD | CLONE_FILES)) != (CLONE_THREAD | CLONE_FILES)) {
             return -Errno.EINVAL; // a CLONE_VM process of its own, or a thread with its own files: not modelled
         }
@@ -118,10 +136,23 @@ final class ProcessSyscalls {
         return tid;
     }
 
-    /** Models kernel_clone() for fork: a copy of the process, its memory copy-on-write, sharing its open files. */
-    long sysFork(ArchCpu cpu, PtRegs regs, Task parent) {
+    /**
+     * Models kernel_clone() for a new process (copy_process() without CLONE_THREAD): its own
+     * pid, signal handlers, descriptors (a copy) and limits; its memory a copy-on-write copy
+     * (dup_mmap()), or with CLONE_VM the parent's own mm (one more mm_users). copy_thread()
+     * starts it at the instruction after the syscall with RAX 0, on {@code newsp} when not 0,
+     * with FS base {@code tls} under CLONE_SETTLS. CLONE_PARENT_SETTID stores the pid in the
+     * parent, CLONE_CHILD_SETTID in the child (schedule_tail()), CLONE_CHILD_CLEARTID makes
+     * the child's mm_release() clear that word. With CLONE_VFORK the parent then sleeps in
+     * {@link #waitForVforkDone} until the child execs or exits. Other flags (CLONE_FILES,
+     * CLONE_FS, namespaces, the exit signal in CSIGNAL: SIGCHLD is always sent) are not modelled
+     * for a process and change nothing.
+     */
+    private long copyProcess(ArchCpu cpu, PtRegs regs, Task parent, long flags, long newsp, long parentTid,
+            long childTid, long tls) {
+        if ((flags & CLONE_SETTLS) != 0 && (tls < 0 || tls >= MmStruct.TASK_SIZE)) return -Errno.EPERM;
         // copy_process(): RLIMIT_NPROC and threads-max before anything is copied; the kernel
-        // objects in its order, the mm (dup_mmap()) between the signal_struct and the pid.
+        // objects in its order, the mm (copy_mm()) between the signal_struct and the pid.
         Cred cred = cred(parent);
         long limit = procs.copyProcessLimits(cred, rlimits.cur(parent, Rlimits.RLIMIT_NPROC));
         if (limit < 0) return limit;
@@ -129,24 +160,60 @@ final class ProcessSyscalls {
         if (pid < 0) return pid;
         Task child = new Task(pid, pid, parent.tgid(), parent.comm());
         child.setExe(parent.exe());
-        child.fsBase = parent.fsBase;
+        child.fsBase = (flags & CLONE_SETTLS) != 0 ? tls : parent.fsBase;
         child.blocked = parent.blocked;
         System.arraycopy(parent.sigHandler, 0, child.sigHandler, 0, Signo._NSIG + 1);
         System.arraycopy(parent.sigFlags, 0, child.sigFlags, 0, Signo._NSIG + 1);
         System.arraycopy(parent.sigMask, 0, child.sigMask, 0, Signo._NSIG + 1);
         System.arraycopy(parent.sigRestorer, 0, child.sigRestorer, 0, Signo._NSIG + 1);
+        boolean shareMm = (flags & CLONE_VM) != 0;
         MmStruct[] childMm = new MmStruct[1];
-        Processes.Proc p = procs.add(child, cred, () -> (childMm[0] = parent.mm().dupMmap()) != null);
+        Processes.Proc p = procs.add(child, cred, () -> (childMm[0] = copyMm(parent.mm(), shareMm)) != null);
         if (p == null) {
-            if (childMm[0] != null) childMm[0].exitMmap();
+            if (childMm[0] != null && childMm[0].mmput()) childMm[0].exitMmap();
             return -Errno.ENOMEM;
         }
         child.setMm(childMm[0]);
         files.forkFiles(parent, child);
         rlimits.fork(parent, child);
-        altStacks.fork(parent, child);
+        // copy_process(): a CLONE_VM child that does not suspend its parent gets no alternate signal stack.
+        if ((flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM) altStacks.fork(parent, child);
+        if ((flags & CLONE_PARENT_SETTID) != 0) uaccess.putUserInt(parent.mm(), parentTid, pid);
+        if ((flags & CLONE_CHILD_SETTID) != 0) uaccess.putUserInt(child.mm(), childTid, pid);
+        if ((flags & CLONE_CHILD_CLEARTID) != 0) child.clearChildTid = childTid;
         copyThread(cpu, regs, p);
+        if (newsp != 0) p.startRegs.rsp = newsp;
+        if ((flags & CLONE_SETTLS) != 0) p.startRegs.fsBase = tls;
         scheduler.enqueueNew(p);
+        if ((flags & CLONE_VFORK) == 0) return pid;
+        // kernel_clone(): p->vfork_done is set before the child can run, then the parent waits.
+        Processes.Proc self = procs.of(parent);
+        p.vforkParent = self;
+        self.vforkChild = pid;
+        return waitForVforkDone(parent, self);
+    }
+
+    /** Models copy_mm(), kernel/fork.c: the parent's mm shared (CLONE_VM: mmget()) or duplicated (dup_mm()); null for ENOMEM. */
+    private static MmStruct copyMm(MmStruct mm, boolean shareMm) {
+        if (!shareMm) return mm.dupMmap();
+        mm.mmget();
+        return mm;
+    }
+
+    /**
+     * Models wait_for_vfork_done(), kernel/fork.c, in the model's way of sleeping: the clone or
+     * vfork syscall sleeps (and is re-executed when woken) until the child's mm_release() at
+     * exec or exit completed its vfork_done ({@link Processes#completeVforkDone}); then it
+     * returns the child's pid. The sleep is killable only: a pending SIGKILL ends it (with
+     * vfork_done forgotten), other signals wait for the syscall's return.
+     */
+    private long waitForVforkDone(Task parent, Processes.Proc self) {
+        Processes.Proc child = procs.byPid(self.vforkChild);
+        boolean waiting = child != null && child.vforkParent == self && child.alive();
+        if (waiting && (parent.pending & Signo.sigmask(Signo.SIGKILL)) == 0) return LinuxSyscalls.BLOCK;
+        if (waiting) child.vforkParent = null;
+        int pid = self.vforkChild;
+        self.vforkChild = 0;
         return pid;
     }
 
@@ -174,22 +241,26 @@ final class ProcessSyscalls {
 
     /** Models exit_group(): do_group_exit(), the other threads of the group die too. */
     long sysExitGroup(Task task, int code) {
+        mmRelease(task);
         task.exit(code);
         procs.zapOtherThreads(task);
         return 0;
     }
 
     /**
-     * Models mm_release(), kernel/fork.c, at a thread's exit: with CLONE_CHILD_CLEARTID, while
-     * other tasks still use the mm, the tid word is zeroed and one waiter woken (what
-     * pthread_join waits for).
+     * Models mm_release(), kernel/fork.c, at a task's exit (exit_mm_release()) and exec
+     * (exec_mm_release()), while it still has its mm: with CLONE_CHILD_CLEARTID, while other
+     * tasks still use the mm, the tid word is zeroed and one waiter woken (what pthread_join
+     * waits for); then a vfork parent waiting for this child is woken (complete_vfork_done()).
      */
-    private void mmRelease(Task task) {
-        if (task.clearChildTid == 0 || task.mm() == null || task.mm().mmUsers() <= 1) return;
-        if (uaccess.putUserInt(task.mm(), task.clearChildTid, 0) == 0) {
-            futexes.futexWake(task, task.clearChildTid, false, 1, Futexes.FUTEX_BITSET_MATCH_ANY);
-        }
+    void mmRelease(Task task) {
+        long tidptr = task.clearChildTid;
         task.clearChildTid = 0;
+        MmStruct mm = task.mm();
+        if (tidptr != 0 && mm != null && mm.mmUsers() > 1 && uaccess.putUserInt(mm, tidptr, 0) == 0) {
+            futexes.futexWake(task, tidptr, false, 1, Futexes.FUTEX_BITSET_MATCH_ANY);
+        }
+        procs.completeVforkDone(procs.of(task));
     }
 
     /** Models set_tid_address(), kernel/fork.c: remembers the word to clear at exit; returns the caller's tid. */

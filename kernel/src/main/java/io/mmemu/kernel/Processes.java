@@ -68,6 +68,10 @@ final class Processes {
         boolean reaped;
         /** Its credentials (task->cred): uids and capabilities. */
         Cred cred = Cred.ROOT;
+        /** A CLONE_VFORK child's parent, asleep until this task's mm_release() (task->vfork_done); null otherwise. */
+        Proc vforkParent;
+        /** The pid of the CLONE_VFORK child this task waits for in wait_for_vfork_done(), or 0. */
+        int vforkChild;
         /** Physical addresses of the task's objects in task_struct_cachep, pid_cachep, signal_cachep, sighand_cachep, files_cachep; 0 once freed or shared. */
         long taskStruct, pid, signal, sighand, files;
 
@@ -392,6 +396,7 @@ final class Processes {
      * true when the whole process is gone (the caller then releases its files).
      */
     boolean exitThread(Proc p) {
+        completeVforkDone(p); // mm_release() at exit, whichever way the task died
         int tgid = p.task.tgid();
         boolean last = threads(tgid).isEmpty();
         if (!p.task.isGroupLeader()) releaseTask(p);
@@ -399,6 +404,17 @@ final class Processes {
         Proc leader = procs.get(tgid);
         exitNotify(leader);
         return true;
+    }
+
+    /**
+     * Models complete_vfork_done(), kernel/fork.c: a CLONE_VFORK child's mm_release() (at exec or
+     * exit) wakes the parent waiting for it, which then returns from clone() or vfork().
+     */
+    void completeVforkDone(Proc child) {
+        Proc parent = child.vforkParent;
+        if (parent == null) return;
+        child.vforkParent = null;
+        wake(parent);
     }
 
     /**
