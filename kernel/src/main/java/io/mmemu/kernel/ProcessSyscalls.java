@@ -205,13 +205,13 @@ final class ProcessSyscalls {
      * vfork syscall sleeps (and is re-executed when woken) until the child's mm_release() at
      * exec or exit completed its vfork_done ({@link Processes#completeVforkDone}); then it
      * returns the child's pid. The sleep is killable only: a pending SIGKILL ends it (with
-     * vfork_done forgotten), other signals wait for the syscall's return.
+     * vfork_done forgotten), other signals neither wake it nor are delivered before the return
+     * ({@link Processes#wake}).
      */
     private long waitForVforkDone(Task parent, Processes.Proc self) {
+        if (procs.inVforkWait(self)) return LinuxSyscalls.BLOCK;
         Processes.Proc child = procs.byPid(self.vforkChild);
-        boolean waiting = child != null && child.vforkParent == self && child.alive();
-        if (waiting && (parent.pending & Signo.sigmask(Signo.SIGKILL)) == 0) return LinuxSyscalls.BLOCK;
-        if (waiting) child.vforkParent = null;
+        if (child != null && child.vforkParent == self) child.vforkParent = null; // killed: vfork_done forgotten
         int pid = self.vforkChild;
         self.vforkChild = 0;
         return pid;

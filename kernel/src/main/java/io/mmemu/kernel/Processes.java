@@ -369,9 +369,13 @@ final class Processes {
         for (Proc p : procs.values()) wake(p);
     }
 
-    /** Wakes one sleeper (try_to_wake_up()). */
+    /**
+     * Wakes one sleeper (try_to_wake_up()). A parent in wait_for_vfork_done() sleeps killable:
+     * only the child's mm_release() or SIGKILL wakes it, so no signal handler of the parent runs
+     * on the memory (and, after vfork(), the stack) the child is still using.
+     */
     void wake(Proc p) {
-        if (!p.sleeping) return;
+        if (!p.sleeping || inVforkWait(p)) return;
         p.sleeping = false;
         wakeups++;
         if (events != null) events.wake(p.task.pid());
@@ -404,6 +408,17 @@ final class Processes {
         Proc leader = procs.get(tgid);
         exitNotify(leader);
         return true;
+    }
+
+    /**
+     * Whether {@code p} still waits in wait_for_vfork_done(): its CLONE_VFORK child lives and has
+     * not passed mm_release(), and no SIGKILL is pending for {@code p} (the wait is killable).
+     */
+    boolean inVforkWait(Proc p) {
+        if (p.vforkChild == 0) return false;
+        Proc child = byPid(p.vforkChild);
+        return child != null && child.vforkParent == p && child.alive()
+                && (p.task.pending & Signo.sigmask(Signo.SIGKILL)) == 0;
     }
 
     /**

@@ -151,6 +151,51 @@ class CloneVforkTest {
                 "parent back: tid word is pid true, child word 0"), seen, h.failure());
     }
 
+    /**
+     * wait_for_vfork_done() sleeps killable: a signal with a handler, sent to the parent by its
+     * vfork child, neither wakes it nor runs its handler (on the stack the child uses) before
+     * the child has exited; the parent's next run starts in the handler.
+     */
+    @Test
+    void aSignalDoesNotWakeTheParentOutOfItsVforkWait() {
+        long mem = h.mmap(4096);
+        long handler = 0x401000; // any address: the fake CPU runs no instruction
+        h.writeLong(mem, handler); // struct sigaction: handler, flags, restorer, mask
+        h.writeLong(mem + 8, Signals.SA_RESTORER);
+        h.writeLong(mem + 16, handler);
+        h.writeLong(mem + 24, 0);
+        assertEquals(0, h.syscall(Syscall.RT_SIGACTION, 10, mem, 0, 8), h.failure());
+        List<String> seen = new ArrayList<>();
+        h.cpu.program = new java.util.function.Consumer<>() {
+            int parentRuns, childRuns;
+
+            @Override
+            public void accept(FakeCpu cpu) {
+                if (cpu.current().pid() != Kernel.FIRST_PID) {
+                    if (childRuns++ == 0) {
+                        assertEquals(0, cpu.syscall(Syscall.KILL, Kernel.FIRST_PID, 10), h.failure());
+                        seen.add("child sent SIGUSR1");
+                        cpu.syscall(Syscall.SCHED_YIELD);
+                        return;
+                    }
+                    seen.add("child runs on");
+                    cpu.syscall(Syscall.EXIT_GROUP, 0);
+                    return;
+                }
+                if (parentRuns++ == 0) {
+                    cpu.syscall(Syscall.VFORK);
+                    seen.add("parent asleep");
+                    return;
+                }
+                seen.add("parent at 0x" + Long.toHexString(cpu.regs.rip));
+                cpu.syscall(Syscall.EXIT_GROUP, 0);
+            }
+        };
+        assertEquals(0, h.kernel.run().exitCode(), h.failure());
+        assertEquals(List.of("parent asleep", "child sent SIGUSR1", "child runs on", "parent at 0x401000"), seen,
+                h.failure());
+    }
+
     /** wait4() for {@code pid} (a sleep returns, to be run again once woken), its exit status checked, then exit_group(0). */
     private void reapAndExit(FakeCpu cpu, long pid, int code) {
         long st = h.mmap(4096);
