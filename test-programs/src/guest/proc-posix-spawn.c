@@ -10,7 +10,10 @@
  * stack of its own: the child runs the function on that stack, its store is seen, the parent's
  * tid word holds the pid and the child's is cleared at its exit; status 5; (6) clone(SIGCHLD)
  * on a stack of its own, without CLONE_VM: a copy, whose store the parent does not see;
- * status 4. No shell is needed (the run under mmemu has no /bin/sh). Exits 0.
+ * status 4; (7) clone3() without a stack as fork (status 6), and its argument checks: a struct
+ * below CLONE_ARGS_SIZE_VER0 (EINVAL), above a page (E2BIG), with a non-zero byte past the
+ * struct the kernel knows (E2BIG), an exit signal above _NSIG (EINVAL), a stack without a size
+ * (EINVAL). No shell is needed (the run under mmemu has no /bin/sh). Exits 0.
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -41,6 +44,24 @@ static int child_vm(void *arg) {
 static int child_copy(void *arg) {
     shared = *(int *)arg;
     return 4;
+}
+
+/* struct clone_args, include/uapi/linux/sched.h (musl 1.2.3 has no <linux/sched.h> clone_args). */
+struct clone_args_v2 {
+    unsigned long long flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+        set_tid_size, cgroup;
+};
+
+static unsigned char clone_args_page[4096 + 8] __attribute__((aligned(4096)));
+
+static void clone3_line(const char *what, const struct clone_args_v2 *a, size_t size) {
+    memcpy(clone_args_page, a, sizeof *a);
+    errno = 0;
+    long r = syscall(435, clone_args_page, size);
+    if (r == 0) _exit(6);
+    if (r < 0) printf("%s: %s\n", what, ename(errno));
+    else status_line(what, r);
+    memset(clone_args_page, 0, sizeof clone_args_page);
 }
 
 static char stack_vm[64 * 1024] __attribute__((aligned(16)));
@@ -94,6 +115,23 @@ int main(int argc, char **argv) {
     pid = clone(child_copy, stack_copy + sizeof stack_copy, SIGCHLD, &value);
     status_line("clone copy", pid);
     printf("clone copy: parent sees the child's store: %d\n", shared);
+
+    struct clone_args_v2 a = {.exit_signal = SIGCHLD};
+    clone3_line("clone3 as fork", &a, sizeof a);
+    clone3_line("clone3 size 63", &a, 63);
+    clone3_line("clone3 size 4097", &a, 4097);
+    clone_args_page[sizeof a + 2] = 1;
+    memcpy(clone_args_page, &a, sizeof a);
+    errno = 0;
+    long r = syscall(435, clone_args_page, sizeof a + 8);
+    if (r == 0) _exit(6);
+    printf("clone3 non-zero byte past the struct: %s\n", r < 0 ? ename(errno) : "created");
+    memset(clone_args_page, 0, sizeof clone_args_page);
+    a.exit_signal = 65;
+    clone3_line("clone3 exit_signal 65", &a, sizeof a);
+    a.exit_signal = SIGCHLD;
+    a.stack = (unsigned long long)(uintptr_t)stack_copy;
+    clone3_line("clone3 stack without a size", &a, sizeof a);
 
     printf("end\n");
     return 0;

@@ -25,6 +25,13 @@ final class ProcessSyscalls {
             CLONE_DETACHED = 0x400000, CLONE_CHILD_SETTID = 0x1000000;
     /** CSIGNAL: the low byte of clone's flags is the exit signal. */
     static final long CSIGNAL = 0xff;
+    /** clone3()'s flags beyond clone()'s 32 (CLONE_LEGACY_FLAGS), and CLONE_NEWTIME, CLONE_PIDFD. */
+    static final long CLONE_LEGACY_FLAGS = 0xffff_ffffL, CLONE_CLEAR_SIGHAND = 0x1_0000_0000L,
+            CLONE_INTO_CGROUP = 0x2_0000_0000L, CLONE_NEWTIME = 0x80, CLONE_PIDFD = 0x1000;
+    /** sizeof(struct clone_args): CLONE_ARGS_SIZE_VER0 (the first 8 fields) and VER2 (all 11, with cgroup). */
+    static final int CLONE_ARGS_SIZE_VER0 = 64, CLONE_ARGS_SIZE_VER2 = 88;
+    /** MAX_PID_NS_LEVEL: the most entries clone3()'s set_tid may have. */
+    static final int MAX_PID_NS_LEVEL = 32;
     /** The clone flags a thread may carry here (what musl's pthread_create passes, and a few harmless ones). */
     private static final long THREAD_FLAGS = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD
             | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED
@@ -78,10 +85,74 @@ final class ProcessSyscalls {
         Processes.Proc self = procs.of(task);
         if (self.vforkChild != 0) return waitForVforkDone(task, self);
         // copy_process(): a thread needs the shared handlers, which need the shared mm.
+        return kernelClone(cpu, regs, task, flags, newsp, parentTid, childTid, tls);
+    }
+
+    /** Models kernel_clone(): copy_process()'s first flag checks, then a thread or a process. */
+    private long kernelClone(ArchCpu cpu, PtRegs regs, Task task, long flags, long newsp, long parentTid, long childTid,
+            long tls) {
         if ((flags & CLONE_THREAD) != 0 && (flags & CLONE_SIGHAND) == 0) return -Errno.EINVAL;
         if ((flags & CLONE_SIGHAND) != 0 && (flags & CLONE_VM) == 0) return -Errno.EINVAL;
         if ((flags & CLONE_THREAD) != 0) return cloneThread(cpu, regs, task, flags, newsp, parentTid, childTid, tls);
         return copyProcess(cpu, regs, task, flags, newsp, parentTid, childTid, tls);
+    }
+
+    /**
+     * Models the clone3() syscall, kernel/fork.c: copy_clone_args_from_user() (E2BIG above a
+     * page or for non-zero bytes past the struct this kernel knows, EINVAL below
+     * CLONE_ARGS_SIZE_VER0, EFAULT, then set_tid's and exit_signal's checks), clone3_args_valid()
+     * (unknown flags, CLONE_DETACHED and the CSIGNAL bits, CLONE_SIGHAND with
+     * CLONE_CLEAR_SIGHAND, an exit signal for CLONE_THREAD or CLONE_PARENT, the stack: its
+     * size, access_ok(), the child's RSP at its top), then kernel_clone(). A specific pid
+     * (set_tid), CLONE_INTO_CGROUP and CLONE_PIDFD are not modelled: EINVAL.
+     */
+    long sysClone3(ArchCpu cpu, PtRegs regs, Task task, long uargs, long usize) {
+        Processes.Proc self = procs.of(task);
+        if (self.vforkChild != 0) return waitForVforkDone(task, self);
+        if (Long.compareUnsigned(usize, io.mmemu.mm.phys.PageTypes.PAGE_SIZE) > 0) return -Errno.E2BIG;
+        if (usize < CLONE_ARGS_SIZE_VER0) return -Errno.EINVAL;
+        MmStruct mm = task.mm();
+        // copy_struct_from_user(): what lies past the kernel's struct must be zero.
+        if (usize > CLONE_ARGS_SIZE_VER2) {
+            byte[] rest = new byte[(int) usize - CLONE_ARGS_SIZE_VER2];
+            if (uaccess.copyFromUser(mm, rest, 0, uargs + CLONE_ARGS_SIZE_VER2, rest.length) < 0) return -Errno.EFAULT;
+            for (byte b : rest) if (b != 0) return -Errno.E2BIG;
+        }
+        byte[] raw = new byte[CLONE_ARGS_SIZE_VER2];
+        if (uaccess.copyFromUser(mm, raw, 0, uargs, (int) Math.min(usize, CLONE_ARGS_SIZE_VER2)) < 0) return -Errno.EFAULT;
+        java.nio.ByteBuffer a = java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long flags = a.getLong(0), childTid = a.getLong(16), parentTid = a.getLong(24);
+        long exitSignal = a.getLong(32), stack = a.getLong(40), stackSize = a.getLong(48), tls = a.getLong(56);
+        long setTid = a.getLong(64), setTidSize = a.getLong(72), cgroup = a.getLong(80);
+        if (Long.compareUnsigned(setTidSize, MAX_PID_NS_LEVEL) > 0) return -Errno.EINVAL;
+        if ((setTid == 0) != (setTidSize == 0)) return -Errno.EINVAL;
+        if ((exitSignal & ~CSIGNAL) != 0 || exitSignal > Signo._NSIG) return -Errno.EINVAL;
+        if ((flags & CLONE_INTO_CGROUP) != 0 && (Long.compareUnsigned(cgroup, Integer.MAX_VALUE) > 0
+                || usize < CLONE_ARGS_SIZE_VER2)) {
+            return -Errno.EINVAL;
+        }
+        if (setTid != 0 && uaccess.copyFromUser(mm, new byte[(int) setTidSize * 4], 0, setTid, (int) setTidSize * 4) < 0) {
+            return -Errno.EFAULT;
+        }
+        // clone3_args_valid()
+        if ((flags & ~(CLONE_LEGACY_FLAGS | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP)) != 0) return -Errno.EINVAL;
+        if ((flags & (CLONE_DETACHED | (CSIGNAL & ~CLONE_NEWTIME))) != 0) return -Errno.EINVAL;
+        if ((flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND)) == (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND)) return -Errno.EINVAL;
+        if ((flags & (CLONE_THREAD | CLONE_PARENT)) != 0 && exitSignal != 0) return -Errno.EINVAL;
+        // clone3_stack_valid(): the child's stack pointer is the top of [stack, stack + stack_size).
+        if (stack == 0) {
+            if (stackSize != 0) return -Errno.EINVAL;
+        } else {
+            long top = stack + stackSize;
+            if (stackSize == 0 || Long.compareUnsigned(top, stack) < 0 || Long.compareUnsigned(top, MmStruct.TASK_SIZE) > 0) {
+                return -Errno.EINVAL;
+            }
+            stack = top;
+        }
+        if (setTid != 0 || (flags & (CLONE_INTO_CGROUP | CLONE_PIDFD)) != 0) {
+            return -Errno.EINVAL; // not modelled
+        }
+        return kernelClone(cpu, regs, task, flags, stack, parentTid, childTid, tls);
     }
 
     /** Models the fork() syscall: kernel_clone() with SIGCHLD alone. */
@@ -166,6 +237,14 @@ final class ProcessSyscalls {
         System.arraycopy(parent.sigFlags, 0, child.sigFlags, 0, Signo._NSIG + 1);
         System.arraycopy(parent.sigMask, 0, child.sigMask, 0, Signo._NSIG + 1);
         System.arraycopy(parent.sigRestorer, 0, child.sigRestorer, 0, Signo._NSIG + 1);
+        // copy_sighand(): CLONE_CLEAR_SIGHAND resets the handled signals (flush_signal_handlers(p, 0)).
+        if ((flags & CLONE_CLEAR_SIGHAND) != 0) {
+            for (int sig = 1; sig <= Signo._NSIG; sig++) {
+                if (child.sigHandler[sig] != Signals.SIG_IGN) child.sigHandler[sig] = Signals.SIG_DFL;
+                child.sigFlags[sig] = 0;
+                child.sigMask[sig] = 0;
+            }
+        }
         boolean shareMm = (flags & CLONE_VM) != 0;
         MmStruct[] childMm = new MmStruct[1];
         Processes.Proc p = procs.add(child, cred, () -> (childMm[0] = copyMm(parent.mm(), shareMm)) != null);

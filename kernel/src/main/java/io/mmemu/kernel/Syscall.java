@@ -150,7 +150,7 @@ enum Syscall {
     MEMFD_CREATE(319, KEPT, (k, c, t, r) -> k.memfd.sysMemfdCreate(t, r.rdi, (int) r.rsi)),
     MLOCK2(325, KEPT, (k, c, t, r) -> k.mem.sysMlock2(t, r.rdi, r.rsi, (int) r.rdx)),
     RSEQ(334),
-    CLONE3(435),
+    CLONE3(435, CHANGED, (k, c, t, r) -> k.proc.sysClone3(c, r, t, r.rdi, r.rsi)),
     MSEAL(462, KEPT, (k, c, t, r) -> Mseal.doMseal(t.mm(), r.rdi, r.rsi, r.rdx));
 
     /** Whether a call can leave a CPU's TLB holding a translation the page tables no longer allow. */

@@ -196,6 +196,41 @@ class CloneVforkTest {
                 h.failure());
     }
 
+    /**
+     * clone3() with CLONE_VM | CLONE_VFORK, as glibc's posix_spawn() calls it: the child's RSP is
+     * the top of [stack, stack + stack_size) (clone3_stack_valid()), the parent sleeps until the
+     * child exits, then clone3() returns the pid.
+     */
+    @Test
+    void clone3StartsTheChildAtTheTopOfItsStackAndSuspendsTheParent() {
+        long args = h.mmap(4096);
+        h.writeLong(args, ProcessSyscalls.CLONE_VM | ProcessSyscalls.CLONE_VFORK); // flags
+        h.writeLong(args + 32, SIGCHLD); // exit_signal
+        h.writeLong(args + 40, 0x7100_0000L); // stack
+        h.writeLong(args + 48, 0x1000); // stack_size
+        List<String> seen = new ArrayList<>();
+        long[] pid = {0};
+        h.cpu.program = cpu -> {
+            if (cpu.current().pid() != Kernel.FIRST_PID) {
+                seen.add("child rsp 0x" + Long.toHexString(cpu.regs.rsp) + " rax " + cpu.regs.rax);
+                cpu.syscall(Syscall.EXIT_GROUP, 8);
+                return;
+            }
+            if (pid[0] == 0) {
+                long r = cpu.syscall(Syscall.CLONE3, args, 88);
+                if (r == Syscall.CLONE3.nr) {
+                    seen.add("parent asleep");
+                    return;
+                }
+                pid[0] = r;
+                seen.add("parent back");
+            }
+            reapAndExit(cpu, pid[0], 8);
+        };
+        assertEquals(0, h.kernel.run().exitCode(), h.failure());
+        assertEquals(List.of("parent asleep", "child rsp 0x71001000 rax 0", "parent back"), seen, h.failure());
+    }
+
     /** wait4() for {@code pid} (a sleep returns, to be run again once woken), its exit status checked, then exit_group(0). */
     private void reapAndExit(FakeCpu cpu, long pid, int code) {
         long st = h.mmap(4096);
