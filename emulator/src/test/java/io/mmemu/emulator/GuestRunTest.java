@@ -147,11 +147,12 @@ class GuestRunTest {
      * processes on one CPU: a loop that came back to where its time slice started was taken for
      * a CPU that made no progress and killed (proc-pipe-checksum's reader), and a parent resumed
      * after its exec'd child died of a fault ran the child's text at the same addresses
-     * (proc-exec-faults: SEGV_ACCERR at 0x400000).
+     * (proc-exec-faults: SEGV_ACCERR at 0x400000). proc-posix-spawn's children share their
+     * parent's mm (CLONE_VM | CLONE_VFORK) while the parent sleeps, on whichever CPU.
      */
     static Stream<Arguments> smpRuns() {
         return Stream.of("mt-basic", "mt-exit", "mt-mmap-touch", "mt-munmap-shootdown", "mt-xmodify", "mm-fork-wait", "mm-cow-fork",
-                        "proc-pipe-checksum", "proc-exec-faults", "proc-random-pipes", "mm-oom-touch")
+                        "proc-pipe-checksum", "proc-exec-faults", "proc-random-pipes", "proc-posix-spawn", "mm-oom-touch")
                 .flatMap(name -> IntStream.of(1, 2, 4).mapToObj(cpus -> Arguments.of(name, cpus)));
     }
 

@@ -352,6 +352,8 @@ public final class Kernel implements AutoCloseable {
         }
         // de_thread(): the other threads of the group die first (their mm references go).
         procs.zapOtherThreadsForExec(t);
+        // exec_mmap(): exec_mm_release() on the old mm (a CLONE_CHILD_CLEARTID word, a vfork parent) before it goes.
+        syscalls.proc.mmRelease(t);
         MmStruct old = t.mm();
         t.setMm(loaded.mm());
         if (old.mmput()) old.exitMmap();

@@ -25,6 +25,13 @@ final class ProcessSyscalls {
             CLONE_DETACHED = 0x400000, CLONE_CHILD_SETTID = 0x1000000;
     /** CSIGNAL: the low byte of clone's flags is the exit signal. */
     static final long CSIGNAL = 0xff;
+    /** clone3()'s flags beyond clone()'s 32 (CLONE_LEGACY_FLAGS), and CLONE_NEWTIME, CLONE_PIDFD. */
+    static final long CLONE_LEGACY_FLAGS = 0xffff_ffffL, CLONE_CLEAR_SIGHAND = 0x1_0000_0000L,
+            CLONE_INTO_CGROUP = 0x2_0000_0000L, CLONE_NEWTIME = 0x80, CLONE_PIDFD = 0x1000;
+    /** sizeof(struct clone_args): CLONE_ARGS_SIZE_VER0 (the first 8 fields) and VER2 (all 11, with cgroup). */
+    static final int CLONE_ARGS_SIZE_VER0 = 64, CLONE_ARGS_SIZE_VER2 = 88;
+    /** MAX_PID_NS_LEVEL: the most entries clone3()'s set_tid may have. */
+    static final int MAX_PID_NS_LEVEL = 32;
     /** The clone flags a thread may carry here (what musl's pthread_create passes, and a few harmless ones). */
     private static final long THREAD_FLAGS = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD
             | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED
@@ -70,12 +77,97 @@ final class ProcessSyscalls {
     }
 
     /**
-     * clone(): a process (no CLONE_VM and no CLONE_THREAD, or CLONE_VFORK) as fork; a thread
-     * otherwise. x86-64 passes (flags, newsp, parent_tid, child_tid, tls).
+     * Models the clone() syscall, kernel/fork.c: copy_process()'s flag checks, then a thread
+     * (CLONE_THREAD) or a process ({@link #copyProcess}). x86-64 passes (flags, newsp,
+     * parent_tid, child_tid, tls). A caller asleep in wait_for_vfork_done() re-enters here.
      */
     long sysClone(ArchCpu cpu, PtRegs regs, Task task, long flags, long newsp, long parentTid, long childTid, long tls) {
-        if ((flags & (CLONE_VM | CLONE_THREAD)) == 0 || (flags & CLONE_VFORK) != 0) return sysFork(cpu, regs, task);
-        return cloneThread(cpu, regs, task, flags, newsp, parentTid, childTid, tls);
+        Processes.Proc self = procs.of(task);
+        if (self.vforkChild != 0) return waitForVforkDone(task, self);
+        // copy_process(): a thread needs the shared handlers, which need the shared mm.
+        return kernelClone(cpu, regs, task, flags, newsp, parentTid, childTid, tls);
+    }
+
+    /** Models kernel_clone(): copy_process()'s first flag checks, then a thread or a process. */
+    private long kernelClone(ArchCpu cpu, PtRegs regs, Task task, long flags, long newsp, long parentTid, long childTid,
+            long tls) {
+        if ((flags & CLONE_THREAD) != 0 && (flags & CLONE_SIGHAND) == 0) return -Errno.EINVAL;
+        if ((flags & CLONE_SIGHAND) != 0 && (flags & CLONE_VM) == 0) return -Errno.EINVAL;
+        if ((flags & CLONE_THREAD) != 0) return cloneThread(cpu, regs, task, flags, newsp, parentTid, childTid, tls);
+        return copyProcess(cpu, regs, task, flags, newsp, parentTid, childTid, tls);
+    }
+
+    /**
+     * Models the clone3() syscall, kernel/fork.c: copy_clone_args_from_user() (E2BIG above a
+     * page or for non-zero bytes past the struct this kernel knows, EINVAL below
+     * CLONE_ARGS_SIZE_VER0, EFAULT, then set_tid's and exit_signal's checks), clone3_args_valid()
+     * (unknown flags, CLONE_DETACHED and the CSIGNAL bits, CLONE_SIGHAND with
+     * CLONE_CLEAR_SIGHAND, an exit signal for CLONE_THREAD or CLONE_PARENT, the stack: its
+     * size, access_ok(), the child's RSP at its top), then kernel_clone(). A specific pid
+     * (set_tid), CLONE_INTO_CGROUP and CLONE_PIDFD are not modelled: EINVAL.
+     */
+    long sysClone3(ArchCpu cpu, PtRegs regs, Task task, long uargs, long usize) {
+        Processes.Proc self = procs.of(task);
+        if (self.vforkChild != 0) return waitForVforkDone(task, self);
+        if (Long.compareUnsigned(usize, io.mmemu.mm.phys.PageTypes.PAGE_SIZE) > 0) return -Errno.E2BIG;
+        if (usize < CLONE_ARGS_SIZE_VER0) return -Errno.EINVAL;
+        MmStruct mm = task.mm();
+        // copy_struct_from_user(): what lies past the kernel's struct must be zero.
+        if (usize > CLONE_ARGS_SIZE_VER2) {
+            byte[] rest = new byte[(int) usize - CLONE_ARGS_SIZE_VER2];
+            if (uaccess.copyFromUser(mm, rest, 0, uargs + CLONE_ARGS_SIZE_VER2, rest.length) < 0) return -Errno.EFAULT;
+            for (byte b : rest) if (b != 0) return -Errno.E2BIG;
+        }
+        byte[] raw = new byte[CLONE_ARGS_SIZE_VER2];
+        if (uaccess.copyFromUser(mm, raw, 0, uargs, (int) Math.min(usize, CLONE_ARGS_SIZE_VER2)) < 0) return -Errno.EFAULT;
+        java.nio.ByteBuffer a = java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long flags = a.getLong(0), childTid = a.getLong(16), parentTid = a.getLong(24);
+        long exitSignal = a.getLong(32), stack = a.getLong(40), stackSize = a.getLong(48), tls = a.getLong(56);
+        long setTid = a.getLong(64), setTidSize = a.getLong(72), cgroup = a.getLong(80);
+        if (Long.compareUnsigned(setTidSize, MAX_PID_NS_LEVEL) > 0) return -Errno.EINVAL;
+        if ((setTid == 0) != (setTidSize == 0)) return -Errno.EINVAL;
+        if ((exitSignal & ~CSIGNAL) != 0 || exitSignal > Signo._NSIG) return -Errno.EINVAL;
+        if ((flags & CLONE_INTO_CGROUP) != 0 && (Long.compareUnsigned(cgroup, Integer.MAX_VALUE) > 0
+                || usize < CLONE_ARGS_SIZE_VER2)) {
+            return -Errno.EINVAL;
+        }
+        if (setTid != 0 && uaccess.copyFromUser(mm, new byte[(int) setTidSize * 4], 0, setTid, (int) setTidSize * 4) < 0) {
+            return -Errno.EFAULT;
+        }
+        // clone3_args_valid()
+        if ((flags & ~(CLONE_LEGACY_FLAGS | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP)) != 0) return -Errno.EINVAL;
+        if ((flags & (CLONE_DETACHED | (CSIGNAL & ~CLONE_NEWTIME))) != 0) return -Errno.EINVAL;
+        if ((flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND)) == (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND)) return -Errno.EINVAL;
+        if ((flags & (CLONE_THREAD | CLONE_PARENT)) != 0 && exitSignal != 0) return -Errno.EINVAL;
+        // clone3_stack_valid(): the child's stack pointer is the top of [stack, stack + stack_size).
+        if (stack == 0) {
+            if (stackSize != 0) return -Errno.EINVAL;
+        } else {
+            long top = stack + stackSize;
+            if (stackSize == 0 || Long.compareUnsigned(top, stack) < 0 || Long.compareUnsigned(top, MmStruct.TASK_SIZE) > 0) {
+                return -Errno.EINVAL;
+            }
+            stack = top;
+        }
+        if (setTid != 0 || (flags & (CLONE_INTO_CGROUP | CLONE_PIDFD)) != 0) {
+            return -Errno.EINVAL; // not modelled
+        }
+        return kernelClone(cpu, regs, task, flags, stack, parentTid, childTid, tls);
+    }
+
+    /** Models the fork() syscall: kernel_clone() with SIGCHLD alone. */
+    long sysFork(ArchCpu cpu, PtRegs regs, Task parent) {
+        return copyProcess(cpu, regs, parent, Signo.SIGCHLD, 0, 0, 0, 0);
+    }
+
+    /**
+     * Models the vfork() syscall: kernel_clone() with CLONE_VFORK | CLONE_VM | SIGCHLD, the child
+     * on the parent's stack; the parent sleeps until the child execs or exits.
+     */
+    long sysVfork(ArchCpu cpu, PtRegs regs, Task parent) {
+        Processes.Proc self = procs.of(parent);
+        if (self.vforkChild != 0) return waitForVforkDone(parent, self);
+        return copyProcess(cpu, regs, parent, CLONE_VFORK | CLONE_VM | Signo.SIGCHLD, 0, 0, 0, 0);
     }
 
     /**
@@ -86,9 +178,6 @@ final class ProcessSyscalls {
      */
     private long cloneThread(ArchCpu cpu, PtRegs regs, Task parent, long flags, long newsp, long parentTid,
             long childTid, long tls) {
-        // copy_process()'s checks: a thread needs the shared handlers, which need the shared mm.
-        if ((flags & CLONE_THREAD) != 0 && (flags & CLONE_SIGHAND) == 0) return -Errno.EINVAL;
-        if ((flags & CLONE_SIGHAND) != 0 && (flags & CLONE_VM) == 0) return -Errno.EINVAL;
         if ((flags & ~THREAD_FLAGS) != 0 || (flags & (CLONE_THREAD | CLONE_FILES)) != (CLONE_THREAD | CLONE_FILES)) {
             return -Errno.EINVAL; // a CLONE_VM process of its own, or a thread with its own files: not modelled
         }
@@ -118,10 +207,23 @@ final class ProcessSyscalls {
         return tid;
     }
 
-    /** Models kernel_clone() for fork: a copy of the process, its memory copy-on-write, sharing its open files. */
-    long sysFork(ArchCpu cpu, PtRegs regs, Task parent) {
+    /**
+     * Models kernel_clone() for a new process (copy_process() without CLONE_THREAD): its own
+     * pid, signal handlers, descriptors (a copy) and limits; its memory a copy-on-write copy
+     * (dup_mmap()), or with CLONE_VM the parent's own mm (one more mm_users). copy_thread()
+     * starts it at the instruction after the syscall with RAX 0, on {@code newsp} when not 0,
+     * with FS base {@code tls} under CLONE_SETTLS. CLONE_PARENT_SETTID stores the pid in the
+     * parent, CLONE_CHILD_SETTID in the child (schedule_tail()), CLONE_CHILD_CLEARTID makes
+     * the child's mm_release() clear that word. With CLONE_VFORK the parent then sleeps in
+     * {@link #waitForVforkDone} until the child execs or exits. Other flags (CLONE_FILES,
+     * CLONE_FS, namespaces, the exit signal in CSIGNAL: SIGCHLD is always sent) are not modelled
+     * for a process and change nothing.
+     */
+    private long copyProcess(ArchCpu cpu, PtRegs regs, Task parent, long flags, long newsp, long parentTid,
+            long childTid, long tls) {
+        if ((flags & CLONE_SETTLS) != 0 && (tls < 0 || tls >= MmStruct.TASK_SIZE)) return -Errno.EPERM;
         // copy_process(): RLIMIT_NPROC and threads-max before anything is copied; the kernel
-        // objects in its order, the mm (dup_mmap()) between the signal_struct and the pid.
+        // objects in its order, the mm (copy_mm()) between the signal_struct and the pid.
         Cred cred = cred(parent);
         long limit = procs.copyProcessLimits(cred, rlimits.cur(parent, Rlimits.RLIMIT_NPROC));
         if (limit < 0) return limit;
@@ -129,24 +231,68 @@ final class ProcessSyscalls {
         if (pid < 0) return pid;
         Task child = new Task(pid, pid, parent.tgid(), parent.comm());
         child.setExe(parent.exe());
-        child.fsBase = parent.fsBase;
+        child.fsBase = (flags & CLONE_SETTLS) != 0 ? tls : parent.fsBase;
         child.blocked = parent.blocked;
         System.arraycopy(parent.sigHandler, 0, child.sigHandler, 0, Signo._NSIG + 1);
         System.arraycopy(parent.sigFlags, 0, child.sigFlags, 0, Signo._NSIG + 1);
         System.arraycopy(parent.sigMask, 0, child.sigMask, 0, Signo._NSIG + 1);
         System.arraycopy(parent.sigRestorer, 0, child.sigRestorer, 0, Signo._NSIG + 1);
+        // copy_sighand(): CLONE_CLEAR_SIGHAND resets the handled signals (flush_signal_handlers(p, 0)).
+        if ((flags & CLONE_CLEAR_SIGHAND) != 0) {
+            for (int sig = 1; sig <= Signo._NSIG; sig++) {
+                if (child.sigHandler[sig] != Signals.SIG_IGN) child.sigHandler[sig] = Signals.SIG_DFL;
+                child.sigFlags[sig] = 0;
+                child.sigMask[sig] = 0;
+            }
+        }
+        boolean shareMm = (flags & CLONE_VM) != 0;
         MmStruct[] childMm = new MmStruct[1];
-        Processes.Proc p = procs.add(child, cred, () -> (childMm[0] = parent.mm().dupMmap()) != null);
+        Processes.Proc p = procs.add(child, cred, () -> (childMm[0] = copyMm(parent.mm(), shareMm)) != null);
         if (p == null) {
-            if (childMm[0] != null) childMm[0].exitMmap();
+            if (childMm[0] != null && childMm[0].mmput()) childMm[0].exitMmap();
             return -Errno.ENOMEM;
         }
         child.setMm(childMm[0]);
         files.forkFiles(parent, child);
         rlimits.fork(parent, child);
-        altStacks.fork(parent, child);
+        // copy_process(): a CLONE_VM child that does not suspend its parent gets no alternate signal stack.
+        if ((flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM) altStacks.fork(parent, child);
+        if ((flags & CLONE_PARENT_SETTID) != 0) uaccess.putUserInt(parent.mm(), parentTid, pid);
+        if ((flags & CLONE_CHILD_SETTID) != 0) uaccess.putUserInt(child.mm(), childTid, pid);
+        if ((flags & CLONE_CHILD_CLEARTID) != 0) child.clearChildTid = childTid;
         copyThread(cpu, regs, p);
+        if (newsp != 0) p.startRegs.rsp = newsp;
+        if ((flags & CLONE_SETTLS) != 0) p.startRegs.fsBase = tls;
         scheduler.enqueueNew(p);
+        if ((flags & CLONE_VFORK) == 0) return pid;
+        // kernel_clone(): p->vfork_done is set before the child can run, then the parent waits.
+        Processes.Proc self = procs.of(parent);
+        p.vforkParent = self;
+        self.vforkChild = pid;
+        return waitForVforkDone(parent, self);
+    }
+
+    /** Models copy_mm(), kernel/fork.c: the parent's mm shared (CLONE_VM: mmget()) or duplicated (dup_mm()); null for ENOMEM. */
+    private static MmStruct copyMm(MmStruct mm, boolean shareMm) {
+        if (!shareMm) return mm.dupMmap();
+        mm.mmget();
+        return mm;
+    }
+
+    /**
+     * Models wait_for_vfork_done(), kernel/fork.c, in the model's way of sleeping: the clone or
+     * vfork syscall sleeps (and is re-executed when woken) until the child's mm_release() at
+     * exec or exit completed its vfork_done ({@link Processes#completeVforkDone}); then it
+     * returns the child's pid. The sleep is killable only: a pending SIGKILL ends it (with
+     * vfork_done forgotten), other signals neither wake it nor are delivered before the return
+     * ({@link Processes#wake}).
+     */
+    private long waitForVforkDone(Task parent, Processes.Proc self) {
+        if (procs.inVforkWait(self)) return LinuxSyscalls.BLOCK;
+        Processes.Proc child = procs.byPid(self.vforkChild);
+        if (child != null && child.vforkParent == self) child.vforkParent = null; // killed: vfork_done forgotten
+        int pid = self.vforkChild;
+        self.vforkChild = 0;
         return pid;
     }
 
@@ -174,22 +320,26 @@ final class ProcessSyscalls {
 
     /** Models exit_group(): do_group_exit(), the other threads of the group die too. */
     long sysExitGroup(Task task, int code) {
+        mmRelease(task);
         task.exit(code);
         procs.zapOtherThreads(task);
         return 0;
     }
 
     /**
-     * Models mm_release(), kernel/fork.c, at a thread's exit: with CLONE_CHILD_CLEARTID, while
-     * other tasks still use the mm, the tid word is zeroed and one waiter woken (what
-     * pthread_join waits for).
+     * Models mm_release(), kernel/fork.c, at a task's exit (exit_mm_release()) and exec
+     * (exec_mm_release()), while it still has its mm: with CLONE_CHILD_CLEARTID, while other
+     * tasks still use the mm, the tid word is zeroed and one waiter woken (what pthread_join
+     * waits for); then a vfork parent waiting for this child is woken (complete_vfork_done()).
      */
-    private void mmRelease(Task task) {
-        if (task.clearChildTid == 0 || task.mm() == null || task.mm().mmUsers() <= 1) return;
-        if (uaccess.putUserInt(task.mm(), task.clearChildTid, 0) == 0) {
-            futexes.futexWake(task, task.clearChildTid, false, 1, Futexes.FUTEX_BITSET_MATCH_ANY);
-        }
+    void mmRelease(Task task) {
+        long tidptr = task.clearChildTid;
         task.clearChildTid = 0;
+        MmStruct mm = task.mm();
+        if (tidptr != 0 && mm != null && mm.mmUsers() > 1 && uaccess.putUserInt(mm, tidptr, 0) == 0) {
+            futexes.futexWake(task, tidptr, false, 1, Futexes.FUTEX_BITSET_MATCH_ANY);
+        }
+        procs.completeVforkDone(procs.of(task));
     }
 
     /** Models set_tid_address(), kernel/fork.c: remembers the word to clear at exit; returns the caller's tid. */

@@ -68,6 +68,10 @@ final class Processes {
         boolean reaped;
         /** Its credentials (task->cred): uids and capabilities. */
         Cred cred = Cred.ROOT;
+        /** A CLONE_VFORK child's parent, asleep until this task's mm_release() (task->vfork_done); null otherwise. */
+        Proc vforkParent;
+        /** The pid of the CLONE_VFORK child this task waits for in wait_for_vfork_done(), or 0. */
+        int vforkChild;
         /** Physical addresses of the task's objects in task_struct_cachep, pid_cachep, signal_cachep, sighand_cachep, files_cachep; 0 once freed or shared. */
         long taskStruct, pid, signal, sighand, files;
 
@@ -365,9 +369,13 @@ final class Processes {
         for (Proc p : procs.values()) wake(p);
     }
 
-    /** Wakes one sleeper (try_to_wake_up()). */
+    /**
+     * Wakes one sleeper (try_to_wake_up()). A parent in wait_for_vfork_done() sleeps killable:
+     * only the child's mm_release() or SIGKILL wakes it, so no signal handler of the parent runs
+     * on the memory (and, after vfork(), the stack) the child is still using.
+     */
     void wake(Proc p) {
-        if (!p.sleeping) return;
+        if (!p.sleeping || inVforkWait(p)) return;
         p.sleeping = false;
         wakeups++;
         if (events != null) events.wake(p.task.pid());
@@ -392,6 +400,7 @@ final class Processes {
      * true when the whole process is gone (the caller then releases its files).
      */
     boolean exitThread(Proc p) {
+        completeVforkDone(p); // mm_release() at exit, whichever way the task died
         int tgid = p.task.tgid();
         boolean last = threads(tgid).isEmpty();
         if (!p.task.isGroupLeader()) releaseTask(p);
@@ -399,6 +408,28 @@ final class Processes {
         Proc leader = procs.get(tgid);
         exitNotify(leader);
         return true;
+    }
+
+    /**
+     * Whether {@code p} still waits in wait_for_vfork_done(): its CLONE_VFORK child lives and has
+     * not passed mm_release(), and no SIGKILL is pending for {@code p} (the wait is killable).
+     */
+    boolean inVforkWait(Proc p) {
+        if (p.vforkChild == 0) return false;
+        Proc child = byPid(p.vforkChild);
+        return child != null && child.vforkParent == p && child.alive()
+                && (p.task.pending & Signo.sigmask(Signo.SIGKILL)) == 0;
+    }
+
+    /**
+     * Models complete_vfork_done(), kernel/fork.c: a CLONE_VFORK child's mm_release() (at exec or
+     * exit) wakes the parent waiting for it, which then returns from clone() or vfork().
+     */
+    void completeVforkDone(Proc child) {
+        Proc parent = child.vforkParent;
+        if (parent == null) return;
+        child.vforkParent = null;
+        wake(parent);
     }
 
     /**

@@ -86,7 +86,7 @@ enum Syscall {
     GETPID(39, KEPT, (k, c, t, r) -> t.tgid()),
     CLONE(56, CHANGED, (k, c, t, r) -> k.proc.sysClone(c, r, t, r.rdi, r.rsi, r.rdx, r.r10, r.r8)),
     FORK(57, CHANGED, (k, c, t, r) -> k.proc.sysFork(c, r, t)),
-    VFORK(58, CHANGED, (k, c, t, r) -> k.proc.sysFork(c, r, t)),
+    VFORK(58, CHANGED, (k, c, t, r) -> k.proc.sysVfork(c, r, t)),
     EXECVE(59, CHANGED, (k, c, t, r) -> k.execve(t, r.rdi, r.rsi, r.rdx)),
     EXIT(60, CHANGED, (k, c, t, r) -> k.proc.sysExit(t, (int) r.rdi)),
     WAIT4(61, KEPT, (k, c, t, r) -> k.procs.wait4(t, (int) r.rdi, r.rsi, (int) r.rdx, r.r10, LinuxSyscalls.signalPending(t))),
@@ -151,7 +151,7 @@ enum Syscall {
     MEMFD_CREATE(319, KEPT, (k, c, t, r) -> k.memfd.sysMemfdCreate(t, r.rdi, (int) r.rsi)),
     MLOCK2(325, KEPT, (k, c, t, r) -> k.mem.sysMlock2(t, r.rdi, r.rsi, (int) r.rdx)),
     RSEQ(334),
-    CLONE3(435),
+    CLONE3(435, CHANGED, (k, c, t, r) -> k.proc.sysClone3(c, r, t, r.rdi, r.rsi)),
     MSEAL(462, KEPT, (k, c, t, r) -> Mseal.doMseal(t.mm(), r.rdi, r.rsi, r.rdx));
 
     /** Whether a call can leave a CPU's TLB holding a translation the page tables no longer allow. */

@@ -266,6 +266,29 @@ class SyscallErrnoTest {
         r.add(row(CLONE, "copy_process: CLONE_SIGHAND without CLONE_VM", EINVAL, 0x10800, 0, 0, 0, 0));
         r.add(row(CLONE, "do_arch_prctl_64 via copy_thread: CLONE_SETTLS past TASK_SIZE_MAX", EPERM, 0x90f00, 0, 0, 0,
                 -4096L));
+        r.add(row(CLONE3, "copy_clone_args_from_user: usize > PAGE_SIZE, before reading", -Errno.E2BIG, UNMAPPED, 4097));
+        r.add(row(CLONE3, "copy_clone_args_from_user: usize < CLONE_ARGS_SIZE_VER0", EINVAL, BUF, 63));
+        r.add(row(CLONE3, "copy_struct_from_user: the args fault", EFAULT, UNMAPPED, 88));
+        r.add(row(cloneArgs(0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 1L << 16), CLONE3,
+                "copy_struct_from_user: a non-zero byte past struct clone_args", -Errno.E2BIG, CLONE_ARGS_AT, 96));
+        r.add(row(cloneArgs(0, 0, 0, 0, 17, 0, 0, 0, 1, 33), CLONE3,
+                "copy_clone_args_from_user: set_tid_size > MAX_PID_NS_LEVEL", EINVAL, CLONE_ARGS_AT, 88));
+        r.add(row(cloneArgs(0, 0, 0, 0, 17, 0, 0, 0, 0, 1), CLONE3, "copy_clone_args_from_user: set_tid_size without set_tid",
+                EINVAL, CLONE_ARGS_AT, 88));
+        r.add(row(cloneArgs(0, 0, 0, 0, 65), CLONE3, "copy_clone_args_from_user: exit_signal not valid_signal()", EINVAL,
+                CLONE_ARGS_AT, 88));
+        r.add(row(cloneArgs(17, 0, 0, 0, 17), CLONE3, "clone3_args_valid: CSIGNAL bits in flags", EINVAL, CLONE_ARGS_AT, 88));
+        r.add(row(cloneArgs(1L << 40, 0, 0, 0, 17), CLONE3, "clone3_args_valid: an unknown flag", EINVAL, CLONE_ARGS_AT, 88));
+        r.add(row(cloneArgs(0x1_0000_0900L, 0, 0, 0, 17), CLONE3, "clone3_args_valid: CLONE_SIGHAND with CLONE_CLEAR_SIGHAND",
+                EINVAL, CLONE_ARGS_AT, 88));
+        r.add(row(cloneArgs(0x10900, 0, 0, 0, 17), CLONE3, "clone3_args_valid: CLONE_THREAD with an exit signal", EINVAL,
+                CLONE_ARGS_AT, 88));
+        r.add(row(cloneArgs(0, 0, 0, 0, 17, CLONE_ARGS_AT, 0), CLONE3, "clone3_stack_valid: a stack without a size",
+                EINVAL, CLONE_ARGS_AT, 88));
+        r.add(row(cloneArgs(0, 0, 0, 0, 17, 0x7fff_ffff_e000L, 0x2000 + 0x1000), CLONE3,
+                "clone3_stack_valid: access_ok() of a stack past TASK_SIZE_MAX", EINVAL, CLONE_ARGS_AT, 88));
+        r.add(row(cloneArgs(0x800, 0, 0, 0, 17), CLONE3, "copy_process: CLONE_SIGHAND without CLONE_VM", EINVAL,
+                CLONE_ARGS_AT, 88));
         r.add(row(h -> setNproc(h), FORK, "copy_process: RLIMIT_NPROC reached (uid 1000)", -Errno.EAGAIN));
         r.add(row(h -> setNproc(h), VFORK, "copy_process: RLIMIT_NPROC reached (uid 1000)", -Errno.EAGAIN));
         r.add(row(EXECVE, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, 0, 0));
@@ -317,6 +340,17 @@ class SyscallErrnoTest {
     static final int FD_RW_VALUE = 3, FD_RO_VALUE = 4, FD_WO_VALUE = 5, FD_PIPE_R_VALUE = 6, FD_PIPE_W_VALUE = 7;
     /** A struct rlimit {cur 2, max 1} the fixture writes into BUF + 0x100. */
     static final long BUF_CUR_GT_MAX = -0x1000_000eL;
+
+    /** Where {@link #cloneArgs} puts clone3()'s struct clone_args. */
+    static final long CLONE_ARGS_AT = 0x6000_0000L;
+
+    /** A setup that maps a page at {@link #CLONE_ARGS_AT} holding {@code fields}, the u64s of a struct clone_args (the rest zero). */
+    static Consumer<KernelHarness> cloneArgs(long... fields) {
+        return h -> {
+            assertEquals(CLONE_ARGS_AT, h.syscall(MMAP, CLONE_ARGS_AT, 4096, 3, 0x32, -1, 0), h.failure());
+            for (int i = 0; i < fields.length; i++) h.writeLong(CLONE_ARGS_AT + 8L * i, fields[i]);
+        };
+    }
 
     static void setNproc(KernelHarness h) {
         long rl = h.mmap(4096);
