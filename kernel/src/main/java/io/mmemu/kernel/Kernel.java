@@ -20,6 +20,7 @@ import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.MappedFile;
+import io.mmemu.mm.vma.Mdwe;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.slub.KmemCache;
@@ -343,6 +344,8 @@ public final class Kernel implements AutoCloseable {
         // de_thread(): the other threads of the group die first (their mm references go).
         procs.zapOtherThreadsForExec(t);
         MmStruct old = t.mm();
+        // mm_alloc() → mm_init(): the new program's mm keeps current->mm's MDWE unless NO_INHERIT.
+        loaded.mm().mdwe = Mdwe.mmfInitFlags(old.mdwe);
         t.setMm(loaded.mm());
         if (old.mmput()) old.exitMmap();
         t.setExe(file);
@@ -391,7 +394,7 @@ public final class Kernel implements AutoCloseable {
     private Map<String, Function<Task, byte[]>> procFiles() {
         Map<String, Function<Task, String>> text = new TreeMap<>();
         text.put("self/maps", t -> t.mm() == null ? "" : t.mm().maps());
-        text.put("self/status", t -> "Name:\t" + t.comm() + "\nPid:\t" + t.tgid() + "\nPPid:\t" + t.ppid() + "\n"
+        text.put("self/status", t -> "Name:\t" + Prctl.escapedComm(t.comm()) + "\nPid:\t" + t.tgid() + "\nPPid:\t" + t.ppid() + "\n"
                 + (t.mm() == null ? "" : Vmstat.vmLck(t.mm()) + Vmstat.rss(t.mm())));
         text.put("meminfo", t -> env.allocator().meminfo());
         text.put("buddyinfo", t -> env.allocator().buddyinfo());
@@ -404,6 +407,8 @@ public final class Kernel implements AutoCloseable {
         text.put("sys/kernel/pid_max", t -> procs.pidMax() + "\n");
         Map<String, Function<Task, byte[]>> files = new TreeMap<>();
         text.forEach((name, f) -> files.put(name, t -> f.apply(t).getBytes(StandardCharsets.UTF_8)));
+        // comm_show(): the name's bytes as PR_SET_NAME gave them.
+        files.put("self/comm", t -> (t.comm() + "\n").getBytes(StandardCharsets.ISO_8859_1));
         return files;
     }
 

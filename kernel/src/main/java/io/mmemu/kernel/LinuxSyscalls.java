@@ -59,6 +59,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     final SignalSyscalls signal;
     final ProcessSyscalls proc;
     final TimeSyscalls time;
+    final Prctl prctl;
     final SysSyscalls sys;
     final MmSyscalls mem;
     final Rlimits rlimits;
@@ -129,6 +130,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.signal = new SignalSyscalls(uaccess, procs);
         this.proc = new ProcessSyscalls(uaccess, procs, files, rlimits, futexes, altStacks);
         this.time = new TimeSyscalls(uaccess, procs);
+        this.prctl = new Prctl(uaccess);
         this.random = new RandomSyscalls(uaccess, seed);
         this.sys = new SysSyscalls(uaccess, procs, rlimits, cpuTimers);
         this.mem = new MmSyscalls(uaccess, files, procs, rlimits);

@@ -124,6 +124,7 @@ enum Syscall {
     MUNLOCK(150, KEPT, (k, c, t, r) -> k.mem.sysMunlock(t, r.rdi, r.rsi)),
     MLOCKALL(151, KEPT, (k, c, t, r) -> k.mem.sysMlockall(t, (int) r.rdi)),
     MUNLOCKALL(152, KEPT, (k, c, t, r) -> Mlock.sysMunlockall(t.mm())),
+    PRCTL(157, KEPT, (k, c, t, r) -> k.prctl.sysPrctl(t, (int) r.rdi, r.rsi, r.rdx, r.r10, r.r8)),
     ARCH_PRCTL(158, KEPT, (k, c, t, r) -> ArchPrctl.doArchPrctl64(k.uaccess, r, t, (int) r.rdi, r.rsi)),
     SETRLIMIT(160, KEPT, (k, c, t, r) -> k.sys.limitsChanged(c, k.rlimits.setrlimit(t, k.cred(t), (int) r.rdi, r.rsi))),
     GETTID(186, KEPT, (k, c, t, r) -> t.pid()),

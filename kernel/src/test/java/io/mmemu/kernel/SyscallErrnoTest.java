@@ -180,6 +180,10 @@ class SyscallErrnoTest {
                 EPERM, 0, 4096, RW, ANON | 0x10, -1, 0));
         r.add(row(MMAP, "do_mmap: a length that overflows PAGE_ALIGN", ENOMEM, 0, -4096, RW, ANON, -1, 0));
         r.add(row(MMAP, "do_mmap: PROT_WRITE of a file opened read-only, shared", -Errno.EACCES, 0, 4096, RW, 0x01, FD_RO, 0));
+        r.add(row(h -> h.mm().mdwe = 1, MMAP, "mmap_region: map_deny_write_exec() of a writable executable mapping",
+                -Errno.EACCES, 0, 4096, 7, ANON, -1, 0));
+        r.add(row(h -> h.mm().mdwe = 1, MPROTECT, "do_mprotect_pkey: map_deny_write_exec() of an exec gain", -Errno.EACCES,
+                BUF, 4096, 5));
         r.add(row(MPROTECT, "do_mprotect_pkey: start not page aligned", EINVAL, BUF_ODD, 4096, 1));
         r.add(row(MPROTECT, "do_mprotect_pkey: unknown prot bits", EINVAL, BUF, 4096, 0x100));
         r.add(row(MPROTECT, "do_mprotect_pkey: no VMA at start", ENOMEM, UNMAPPED, 4096, 1));
@@ -252,6 +256,16 @@ class SyscallErrnoTest {
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: an unknown option", EINVAL, 0x1005, 0));
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: put_user() of ARCH_GET_FS faults", EFAULT, 0x1003, UNMAPPED));
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: put_user() of ARCH_GET_GS faults", EFAULT, 0x1004, UNMAPPED));
+        // kernel/sys.c prctl()
+        r.add(row(PRCTL, "sys_prctl: an unknown option", EINVAL, 1000, 0, 0, 0, 0));
+        r.add(row(PRCTL, "PR_SET_NAME: strncpy_from_user() faults", EFAULT, 15, UNMAPPED, 0, 0, 0));
+        r.add(row(PRCTL, "PR_GET_NAME: copy_to_user() faults", EFAULT, 16, UNMAPPED, 0, 0, 0));
+        r.add(row(PRCTL, "prctl_set_mdwe: an unknown bit", EINVAL, 65, 4, 0, 0, 0));
+        r.add(row(PRCTL, "prctl_set_mdwe: NO_INHERIT without REFUSE_EXEC_GAIN", EINVAL, 65, 2, 0, 0, 0));
+        r.add(row(PRCTL, "prctl_set_mdwe: arg3 not 0", EINVAL, 65, 1, 1, 0, 0));
+        r.add(row(h -> h.mm().mdwe = 1, PRCTL, "prctl_set_mdwe: set bits cannot be cleared", EPERM, 65, 0, 0, 0, 0));
+        r.add(row(PRCTL, "prctl_get_mdwe: arg2 not 0", EINVAL, 66, 1, 0, 0, 0));
+        r.add(row(PRCTL, "prctl_set_vma without CONFIG_ANON_VMA_NAME", EINVAL, 0x53564d41, 0, BUF, 4096, S_HELLO));
         // kernel/fork.c, kernel/exit.c, fs/exec.c, kernel/futex/
         r.add(row(WAIT4, "do_wait: no child", -Errno.ECHILD, -1, 0, 0, 0));
         r.add(row(WAIT4, "kernel_wait4: unknown options", EINVAL, -1, 0, 0x1000, 0));

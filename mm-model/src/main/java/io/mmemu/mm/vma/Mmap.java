@@ -157,6 +157,8 @@ public final class Mmap {
             file = MappedFile.shmem(alignedLen, mm.env().nextShmemIno());
             pgoff = 0;
         }
+        // mmap_region(): MDWE refuses a writable executable mapping before anything is unmapped.
+        if (Mdwe.mapDenyWriteExec(mm, vmFlags, vmFlags)) return -Errno.EACCES;
         if ((flags & MAP_NORESERVE) != 0) vmFlags |= VmFlags.VM_NORESERVE;
         else if ((vmFlags & VmFlags.VM_WRITE) != 0 && (vmFlags & VmFlags.VM_SHARED) == 0) vmFlags |= VmFlags.VM_ACCOUNT;
         if ((vmFlags & VmFlags.VM_ACCOUNT) != 0 && !mm.vmEnoughMemory(alignedLen >>> PAGE_SHIFT)) return -Errno.ENOMEM;
