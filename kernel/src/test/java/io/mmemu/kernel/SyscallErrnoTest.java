@@ -184,6 +184,13 @@ class SyscallErrnoTest {
                 -Errno.EACCES, 0, 4096, 7, ANON, -1, 0));
         r.add(row(h -> h.mm().mdwe = 1, MPROTECT, "do_mprotect_pkey: map_deny_write_exec() of an exec gain", -Errno.EACCES,
                 BUF, 4096, 5));
+        r.add(row(MMAP, "do_mmap: MAP_DROPPABLE of a file", EINVAL, 0, 4096, 1, 0x08, FD_RO, 0));
+        r.add(row(MMAP, "do_mmap: MAP_DROPPABLE with MAP_LOCKED", EINVAL, 0, 4096, RW, 0x2028, -1, 0));
+        r.add(row(MMAP, "do_mmap: MAP_DROPPABLE with MAP_GROWSDOWN", EINVAL, 0, 4096, RW, 0x128, -1, 0));
+        r.add(row(MMAP, "do_mmap: MAP_SHARED_VALIDATE with MAP_SYNC on a file without FOP_MMAP_SYNC", -95, 0, 4096, 1,
+                0x80003, FD_RO, 0));
+        r.add(row(h -> h.syscall(MMAP, 0x2_0000_0000L, 4096, RW, 0x38, -1, 0), MADVISE,
+                "madvise_vma_behavior: MADV_KEEPONFORK on a VM_DROPPABLE VMA", EINVAL, 0x2_0000_0000L, 4096, 19));
         r.add(row(MPROTECT, "do_mprotect_pkey: start not page aligned", EINVAL, BUF_ODD, 4096, 1));
         r.add(row(MPROTECT, "do_mprotect_pkey: unknown prot bits", EINVAL, BUF, 4096, 0x100));
         r.add(row(MPROTECT, "do_mprotect_pkey: no VMA at start", ENOMEM, UNMAPPED, 4096, 1));

@@ -313,7 +313,7 @@ public final class MmStruct {
      * @return {@code addr}, or a negative errno
      */
     public long mmapRegion(long addr, long len, int vmFlags, MappedFile file, long pgoff, String name) {
-        return Mmap.mmapRegion(this, addr, len, vmFlags, file, pgoff, name);
+        return Mmap.mmapRegion(this, addr, len, vmFlags, file, pgoff, name, false);
     }
 
     /**
@@ -509,6 +509,7 @@ public final class MmStruct {
             // vm_area_dup(), then dup_mmap() clears VM_LOCKED_MASK: the child's memory is not locked.
             Vma copy = new Vma(v.start, v.end, v.flags & ~VmFlags.VM_LOCKED_MASK, v.pgoff, v.file, v.name);
             copy.sealed = v.sealed; // the seal is inherited
+            copy.droppable = v.droppable; // as VM_DROPPABLE is (VM_WIPEONFORK empties it)
             if (!child.vmAreaAlloc(copy)) {
                 failed[0] = true;
                 break;

@@ -27,6 +27,13 @@ public final class Vma {
      * this model's 32-bit flags, so it is a field of its own; it counts as a flag for merging.
      */
     boolean sealed;
+    /**
+     * VM_DROPPABLE (MAP_DROPPABLE, Linux 6.11+): anonymous memory the kernel may drop under memory
+     * pressure instead of swapping it. The model never drops it (a host without memory pressure);
+     * it is never locked, never accounted, and empty in a fork child. Bit 40 of vm_flags in Linux,
+     * so a field of its own like {@link #sealed}; it counts as a flag for merging.
+     */
+    boolean droppable;
 
     Vma(long start, long end, int flags, long pgoff, MappedFile file, String name) {
         this.start = start;
@@ -40,6 +47,11 @@ public final class Vma {
     /** {@return whether the VMA is sealed (VM_SEALED)} */
     public boolean sealed() {
         return sealed;
+    }
+
+    /** {@return whether the VMA is droppable (VM_DROPPABLE)} */
+    public boolean droppable() {
+        return droppable;
     }
 
     /** Models can_modify_vma(), mm/vma.h: a sealed VMA may not be changed. */
