@@ -142,6 +142,10 @@ final class ProcessSyscalls {
             return -Errno.ENOMEM;
         }
         child.setMm(childMm[0]);
+        // copy_process(): the child joins the parent's process group and session, leading neither.
+        Processes.Proc parentLeader = procs.leaderOf(parent);
+        p.pgid = parentLeader.pgid;
+        p.sid = parentLeader.sid;
         files.forkFiles(parent, child);
         rlimits.fork(parent, child);
         altStacks.fork(parent, child);

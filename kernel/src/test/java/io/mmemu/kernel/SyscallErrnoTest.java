@@ -39,9 +39,9 @@ class SyscallErrnoTest {
             FD_PIPE_R = -0x1000_0009L, FD_PIPE_W = -0x1000_000aL, SELF = -0x1000_000bL, S_HELLO = -0x1000_000cL,
             BUF_ODD = -0x1000_000dL, S_REL = -0x1000_000fL;
 
-    /** Calls that return no errno whatever their arguments (ids, yields, exits, brk's "current break", rt_sigreturn's SIGSEGV, munlockall). */
+    /** Calls that return no errno whatever their arguments (ids, getpgrp, yields, exits, brk's "current break", rt_sigreturn's SIGSEGV, munlockall). */
     static final Set<Syscall> NO_ERRNO_PATH = EnumSet.of(GETPID, GETTID, GETPPID, GETUID, GETEUID, GETGID, GETEGID,
-            SCHED_YIELD, NANOSLEEP, CLOCK_NANOSLEEP, SET_TID_ADDRESS, EXIT, EXIT_GROUP, RT_SIGRETURN, BRK, MUNLOCKALL);
+            SCHED_YIELD, NANOSLEEP, CLOCK_NANOSLEEP, SET_TID_ADDRESS, EXIT, EXIT_GROUP, RT_SIGRETURN, BRK, MUNLOCKALL, GETPGRP);
 
     record Row(Syscall call, String linux, long expected, long[] args, Consumer<KernelHarness> setup) {
         @Override
@@ -263,6 +263,14 @@ class SyscallErrnoTest {
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: an unknown option", EINVAL, 0x1005, 0));
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: put_user() of ARCH_GET_FS faults", EFAULT, 0x1003, UNMAPPED));
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: put_user() of ARCH_GET_GS faults", EFAULT, 0x1004, UNMAPPED));
+        // kernel/sys.c process groups and sessions
+        r.add(row(SETPGID, "setpgid: pgid < 0", EINVAL, 0, -1));
+        r.add(row(SETPGID, "setpgid: find_task_by_vpid() finds no task", ESRCH, 4000, 0));
+        r.add(row(SETPGID, "setpgid: no process group pgid in the session", EPERM, 0, 4000));
+        r.add(row(h -> h.syscall(SETSID), SETPGID, "setpgid: p->signal->leader (a session leader)", EPERM, 0, 0));
+        r.add(row(GETPGID, "do_getpgid: find_task_by_vpid() finds no task", ESRCH, 4000));
+        r.add(row(GETSID, "getsid: find_task_by_vpid() finds no task", ESRCH, 4000));
+        r.add(row(h -> h.syscall(SETSID), SETSID, "ksys_setsid: already a session leader", EPERM));
         // kernel/sys.c prctl()
         r.add(row(PRCTL, "sys_prctl: an unknown option", EINVAL, 1000, 0, 0, 0, 0));
         r.add(row(PRCTL, "PR_SET_NAME: strncpy_from_user() faults", EFAULT, 15, UNMAPPED, 0, 0, 0));
