@@ -133,6 +133,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.prctl = new Prctl(uaccess);
         this.random = new RandomSyscalls(uaccess, seed);
         this.sys = new SysSyscalls(uaccess, procs, rlimits, cpuTimers);
+        sys.setShmemPages(vfs.tmpfs()::nrLinkedPages);
         this.mem = new MmSyscalls(uaccess, files, procs, rlimits);
         this.memfd = new Memfd(uaccess, files, vfs.tmpfs());
         this.oomKiller = new OomKiller(procs, log);
@@ -294,6 +295,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     void setFaults(FaultInjector faults, PageAllocator allocator) {
         futexes.setFaults(faults);
         oomKiller.setAllocator(allocator);
+        sys.setAllocator(allocator);
     }
 
     @Override

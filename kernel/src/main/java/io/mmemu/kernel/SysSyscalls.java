@@ -1,11 +1,16 @@
 package io.mmemu.kernel;
 
 import io.mmemu.kernel.arch.ArchCpu;
+import io.mmemu.mm.page.PageAllocator;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.MmStruct;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.function.LongSupplier;
 
 /**
  * The syscalls of kernel/sys.c the model implements beyond the one-liners of the table (getpid
@@ -111,6 +116,42 @@ final class SysSyscalls {
         groupLeader.sid = sid;
         groupLeader.pgid = sid;
         return sid;
+    }
+
+    /** sizeof(struct sysinfo) on x86-64. */
+    static final int SYSINFO_SIZE = 112;
+
+    private PageAllocator allocator;
+    private LongSupplier shmemPages = () -> 0;
+
+    /** Gives sysinfo() the page allocator. */
+    void setAllocator(PageAllocator allocator) {
+        this.allocator = allocator;
+    }
+
+    /** Gives sysinfo() the count of shared memory (tmpfs) pages. */
+    void setShmemPages(LongSupplier shmemPages) {
+        this.shmemPages = shmemPages;
+    }
+
+    /**
+     * Models do_sysinfo(), kernel/sys.c, and its copy to {@code info} (EFAULT): uptime in seconds
+     * of CLOCK_BOOTTIME rounded up, load averages (none here, as /proc/loadavg), the tasks, and
+     * si_meminfo()'s totalram (managed pages), freeram, sharedram (tmpfs's pages; shared anonymous
+     * memory is not counted) and bufferram (no block devices), no swap, no high memory; on 64-bit the
+     * sizes are scaled to bytes and mem_unit is 1.
+     */
+    long sysinfo(Task t, long info, long boottimeNs) {
+        long uptime = boottimeNs / 1_000_000_000L + (boottimeNs % 1_000_000_000L != 0 ? 1 : 0);
+        ByteBuffer b = ByteBuffer.allocate(SYSINFO_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, uptime);
+        long page = PageTypes.PAGE_SIZE;
+        b.putLong(32, allocator == null ? 0 : allocator.nrManagedPages() * page);
+        b.putLong(40, allocator == null ? 0 : allocator.nrFreePages() * page);
+        b.putLong(48, shmemPages.getAsLong() * page);
+        b.putShort(80, (short) procs.nrThreads());
+        b.putInt(104, 1);
+        return uaccess.copyToUser(t.mm(), info, b.array(), 0, SYSINFO_SIZE) < 0 ? -Errno.EFAULT : 0;
     }
 
     /** Models newuname(): struct new_utsname, six fields of 65 bytes. */

@@ -108,6 +108,8 @@ enum Syscall {
     GETTIMEOFDAY(96, KEPT, (k, c, t, r) -> k.time.gettimeofday(t.mm(), r.rdi, r.rsi)),
     GETRLIMIT(97, KEPT, (k, c, t, r) -> k.rlimits.getrlimit(t, (int) r.rdi, r.rsi)),
     GETRUSAGE(98, KEPT, (k, c, t, r) -> k.sys.getrusage(t.mm(), (int) r.rdi, r.rsi)),
+    SYSINFO(99, KEPT, (k, c, t, r) -> k.sys.sysinfo(t, r.rdi, k.time.nowNanos(TimeSyscalls.CLOCK_BOOTTIME))),
+    TIMES(100, KEPT, (k, c, t, r) -> k.time.times(t.mm(), r.rdi, k.cpuTimers.cputimeNs(t))),
     GETUID(102, KEPT, (k, c, t, r) -> k.cred(t).uid()),
     // Group ids stay root's (see Credentials).
     GETGID(104, KEPT, (k, c, t, r) -> 0),
@@ -134,6 +136,7 @@ enum Syscall {
     SETRLIMIT(160, KEPT, (k, c, t, r) -> k.sys.limitsChanged(c, k.rlimits.setrlimit(t, k.cred(t), (int) r.rdi, r.rsi))),
     GETTID(186, KEPT, (k, c, t, r) -> t.pid()),
     TKILL(200, KEPT, (k, c, t, r) -> k.signal.doTkill(t, -1, (int) r.rdi, (int) r.rsi)),
+    TIME(201, KEPT, (k, c, t, r) -> k.time.time(t.mm(), r.rdi)),
     FUTEX(202, KEPT, (k, c, t, r) -> k.futexes.doFutex(k.procs.of(t), r.rdi, (int) r.rsi, r.rdx, r.r10, r.r8, r.r9,
             LinuxSyscalls.signalPending(t), k.time.nowNanos(TimeSyscalls.CLOCK_MONOTONIC))),
     SET_TID_ADDRESS(218, KEPT, (k, c, t, r) -> k.proc.setTidAddress(t, r.rdi)),

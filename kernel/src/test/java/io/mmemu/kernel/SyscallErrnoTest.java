@@ -263,6 +263,9 @@ class SyscallErrnoTest {
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: an unknown option", EINVAL, 0x1005, 0));
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: put_user() of ARCH_GET_FS faults", EFAULT, 0x1003, UNMAPPED));
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: put_user() of ARCH_GET_GS faults", EFAULT, 0x1004, UNMAPPED));
+        r.add(row(TIME, "sys_time: put_user() of the seconds faults", EFAULT, UNMAPPED));
+        r.add(row(TIMES, "sys_times: copy_to_user() of struct tms faults", EFAULT, UNMAPPED));
+        r.add(row(SYSINFO, "sysinfo: copy_to_user() of struct sysinfo faults", EFAULT, UNMAPPED));
         // kernel/sys.c process groups and sessions
         r.add(row(SETPGID, "setpgid: pgid < 0", EINVAL, 0, -1));
         r.add(row(SETPGID, "setpgid: find_task_by_vpid() finds no task", ESRCH, 4000, 0));
