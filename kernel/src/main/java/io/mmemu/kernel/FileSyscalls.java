@@ -3,6 +3,7 @@ package io.mmemu.kernel;
 import io.mmemu.kernel.fs.FdTable;
 import io.mmemu.kernel.fs.OpenFile;
 import io.mmemu.kernel.fs.Stat;
+import io.mmemu.kernel.fs.Tmpfs;
 import io.mmemu.kernel.fs.Vfs;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
@@ -204,6 +205,85 @@ final class FileSyscalls {
         Object r = vfs.open(p, 0, task);
         if (r instanceof Integer e) return e == -Errno.EISDIR ? putStat(task.mm(), rootStat(), statbuf) : e;
         return putStat(task.mm(), statOf((OpenFile) r), statbuf);
+    }
+
+    static final int F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4, AT_EACCESS = 0x200;
+    static final int CAP_DAC_OVERRIDE = 1, CAP_DAC_READ_SEARCH = 2;
+
+    /**
+     * Models do_faccessat(), fs/open.c (access, faccessat, faccessat2): EINVAL for mode bits beyond
+     * R_OK|W_OK|X_OK or unknown flags; without AT_EACCESS the check runs with the real uid, and
+     * with no capabilities unless that uid is root (access_override_creds()); the name as
+     * getname() takes it (AT_EMPTY_PATH allows an empty one: the descriptor's file); then
+     * inode_permission(): EROFS for writing a regular file, directory or link of a read-only
+     * mount (here everything but /tmp, /proc and devices), generic_permission()'s owner, group and
+     * other bits with CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (root needs an x bit to execute a
+     * regular file). The group is always root's (see Credentials).
+     */
+    long faccessat(Task task, Cred cred, int dfd, long pathname, int mode, int flags) {
+        if ((mode & ~(R_OK | W_OK | X_OK)) != 0) return -Errno.EINVAL;
+        if ((flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
+        int fsuid = cred.fsuid();
+        long caps = cred.capEffective();
+        if ((flags & AT_EACCESS) == 0) {
+            fsuid = cred.uid();
+            caps = cred.uid() == 0 ? cred.capPermitted() : 0;
+        }
+        Object name = getname(task.mm(), pathname, (flags & AT_EMPTY_PATH) != 0);
+        if (name instanceof Integer e) return e;
+        String raw = (String) name;
+        Stat st;
+        boolean readOnly;
+        if (raw.isEmpty() && dfd != AT_FDCWD) {
+            OpenFile f = files(task).get(dfd);
+            if (f == null) return -Errno.EBADF;
+            st = statOf(f);
+            readOnly = onReadOnlyMount(f);
+        } else {
+            Object at = resolveAt(task, dfd, raw.isEmpty() ? "/" : raw);
+            if (at instanceof Integer e) return e;
+            String p = (String) at;
+            if ((flags & AT_SYMLINK_NOFOLLOW) != 0 && vfs.linkTarget(p, task) != null) {
+                st = new Stat(0x16, 0, 1, 0120777, 0, 0, 0, 0, 1024, 0, 0, 0, 0, 0, 0, 0); // proc's links: lrwxrwxrwx
+                readOnly = false;
+            } else {
+                Object r = vfs.open(p, 0, task);
+                if (r instanceof Integer e && e != -Errno.EISDIR) return e;
+                OpenFile f = r instanceof OpenFile o ? o : null;
+                st = f == null ? rootStat() : statOf(f);
+                readOnly = f == null || onReadOnlyMount(f);
+            }
+        }
+        int type = st.mode() & 0170000;
+        boolean regDirLnk = type == Stat.S_IFREG || type == Stat.S_IFDIR || type == 0120000;
+        if ((mode & W_OK) != 0 && readOnly && regDirLnk) return -Errno.EROFS; // sb_permission()
+        return genericPermission(st, fsuid, caps, mode);
+    }
+
+    /** Models generic_permission() for {@code mask} (MAY_READ 4, MAY_WRITE 2, MAY_EXEC 1) with the given fsuid and capabilities. */
+    private static long genericPermission(Stat st, int fsuid, long caps, int mask) {
+        int mode = st.mode();
+        int bits = fsuid == st.uid() ? mode >> 6 : st.gid() == 0 ? mode >> 3 : mode; // acl_permission_check(); fsgid 0
+        if ((mask & ~bits & 7) == 0) return 0;
+        boolean dacOverride = (caps & (1L << CAP_DAC_OVERRIDE)) != 0, readSearch = (caps & (1L << CAP_DAC_READ_SEARCH)) != 0;
+        if ((mode & 0170000) == Stat.S_IFDIR) {
+            if ((mask & W_OK) == 0 && readSearch) return 0;
+            return dacOverride ? 0 : -Errno.EACCES;
+        }
+        if (((mask & X_OK) == 0 || (mode & 0111) != 0) && dacOverride) return 0;
+        if ((mask & 7) == R_OK && readSearch) return 0;
+        return -Errno.EACCES;
+    }
+
+    /** Whether {@code f} lies on a read-only mount: the guest's root (host files and directories); not /tmp, /proc, /sys or devices. */
+    private static boolean onReadOnlyMount(OpenFile f) {
+        String p = f.path();
+        if (p.startsWith("/proc") || p.startsWith("/sys") || p.equals(Tmpfs.MOUNT) || p.startsWith(Tmpfs.MOUNT + "/")) return false;
+        return switch (f.content()) {
+            case OpenFile.Bytes b -> true;
+            case OpenFile.Directory d -> true;
+            default -> false;
+        };
     }
 
     private static Stat rootStat() {

@@ -72,7 +72,7 @@ enum Syscall {
     PWRITE64(18, KEPT, (k, c, t, r) -> k.rw.pwrite64(t, r.rdi, r.rsi, r.rdx, r.r10)),
     READV(19, KEPT, (k, c, t, r) -> k.rw.readv(t, r.rdi, r.rsi, r.rdx)),
     WRITEV(20, KEPT, (k, c, t, r) -> k.rw.writev(t, r.rdi, r.rsi, r.rdx)),
-    ACCESS(21),
+    ACCESS(21, KEPT, (k, c, t, r) -> k.files.faccessat(t, k.cred(t), FileSyscalls.AT_FDCWD, r.rdi, (int) r.rsi, 0)),
     PIPE(22, KEPT, (k, c, t, r) -> k.pipes.pipe2(t, r.rdi, 0)),
     SCHED_YIELD(24, KEPT, (k, c, t, r) -> k.time.schedYield(c, t)),
     MREMAP(25, CHANGED, (k, c, t, r) -> k.mem.sysMremap(t, r.rdi, r.rsi, r.rdx, (int) r.r10, r.r8)),
@@ -150,6 +150,7 @@ enum Syscall {
     UNLINKAT(263, KEPT, (k, c, t, r) -> k.files.unlinkat(t, (int) r.rdi, r.rsi, (int) r.rdx)),
     READLINKAT(267, KEPT, (k, c, t, r) -> k.files.readlinkat(t, (int) r.rdi, r.rsi, r.rdx, (int) r.r10)),
     FCHMODAT(268, KEPT, (k, c, t, r) -> k.files.fchmodat(t, (int) r.rdi, r.rsi, (int) r.rdx)),
+    FACCESSAT(269, KEPT, (k, c, t, r) -> k.files.faccessat(t, k.cred(t), (int) r.rdi, r.rsi, (int) r.rdx, 0)),
     SET_ROBUST_LIST(273, KEPT, (k, c, t, r) -> k.proc.setRobustList(t, r.rdi, r.rsi)),
     DUP3(292, KEPT, (k, c, t, r) -> k.files.dup3(t, r.rdi, r.rsi, (int) r.rdx, false)),
     PIPE2(293, KEPT, (k, c, t, r) -> k.pipes.pipe2(t, r.rdi, (int) r.rsi)),
@@ -160,6 +161,7 @@ enum Syscall {
     MLOCK2(325, KEPT, (k, c, t, r) -> k.mem.sysMlock2(t, r.rdi, r.rsi, (int) r.rdx)),
     RSEQ(334),
     CLONE3(435),
+    FACCESSAT2(439, KEPT, (k, c, t, r) -> k.files.faccessat(t, k.cred(t), (int) r.rdi, r.rsi, (int) r.rdx, (int) r.r10)),
     MSEAL(462, KEPT, (k, c, t, r) -> Mseal.doMseal(t.mm(), r.rdi, r.rsi, r.rdx));
 
     /** Whether a call can leave a CPU's TLB holding a translation the page tables no longer allow. */

@@ -115,6 +115,18 @@ class SyscallErrnoTest {
         r.add(row(CLOSE, "close_fd: not open", EBADF, 99));
         r.add(row(STAT, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, BUF));
         r.add(row(STAT, "filename_lookup: no such file", ENOENT, S_NOENT, BUF));
+        r.add(row(ACCESS, "do_faccessat: mode beyond S_IRWXO, before the name", EINVAL, UNMAPPED, 8));
+        r.add(row(ACCESS, "getname: the name faults", EFAULT, UNMAPPED, 0));
+        r.add(row(ACCESS, "getname: an empty name", ENOENT, S_EMPTY, 0));
+        r.add(row(ACCESS, "getname: no NUL within PATH_MAX", -Errno.ENAMETOOLONG, S_LONG, 0));
+        r.add(row(ACCESS, "user_path_at: no such file", ENOENT, S_NOENT, 0));
+        r.add(row(ACCESS, "generic_permission: root executes only with an x bit", -Errno.EACCES, S_TMPF, 1));
+        r.add(row(h -> h.syscall(SETUID, 1000), ACCESS, "generic_permission: write to a root file without w for others",
+                -Errno.EACCES, S_TMPF, 2));
+        r.add(row(FACCESSAT, "user_path_at: a bad dirfd for a relative name", EBADF, 99, S_REL, 0));
+        r.add(row(FACCESSAT, "do_faccessat: mode beyond S_IRWXO", EINVAL, -100, S_TMPF, 8));
+        r.add(row(FACCESSAT2, "do_faccessat: an unknown flag", EINVAL, -100, S_TMPF, 0, 4));
+        r.add(row(FACCESSAT2, "user_path_at: AT_EMPTY_PATH on a bad descriptor", EBADF, 99, S_EMPTY, 0, 0x1000));
         r.add(row(STAT, "cp_new_stat: copy_to_user() faults", EFAULT, S_TMPF, UNMAPPED));
         r.add(row(LSTAT, "filename_lookup: no such file", ENOENT, S_NOENT, BUF));
         r.add(row(FSTAT, "vfs_fstat: fdget_raw() finds no file", EBADF, 99, BUF));
