@@ -350,6 +350,7 @@ public final class Kernel implements AutoCloseable {
         if (old.mmput()) old.exitMmap();
         t.setExe(file);
         procs.leaderOf(t).execed = true; // begin_new_exec() clears PF_FORKNOEXEC
+        Rseq.execve(t);
         t.setComm(Path.of(path).getFileName() == null ? path : Path.of(path).getFileName().toString());
         for (int sig = 1; sig <= Signo._NSIG; sig++) {
             if (t.sigHandler[sig] != Signals.SIG_IGN) t.sigHandler[sig] = Signals.SIG_DFL;

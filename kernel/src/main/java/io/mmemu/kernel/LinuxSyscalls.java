@@ -60,6 +60,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     final ProcessSyscalls proc;
     final TimeSyscalls time;
     final Prctl prctl;
+    final Rseq rseq;
     final SysSyscalls sys;
     final MmSyscalls mem;
     final Rlimits rlimits;
@@ -131,6 +132,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.proc = new ProcessSyscalls(uaccess, procs, files, rlimits, futexes, altStacks);
         this.time = new TimeSyscalls(uaccess, procs);
         this.prctl = new Prctl(uaccess);
+        this.rseq = new Rseq(uaccess, procs);
         this.random = new RandomSyscalls(uaccess, seed);
         this.sys = new SysSyscalls(uaccess, procs, rlimits, cpuTimers);
         sys.setShmemPages(vfs.tmpfs()::nrLinkedPages);
@@ -279,6 +281,12 @@ public final class LinuxSyscalls implements SyscallHandler {
         if (sigreturnPending) {
             sigreturnPending = false;
             if (!signals.rtSigreturn(cpu, task)) Signals.forceSigFault(task, SigInfo.fault(Signo.SIGSEGV, SiCode.SI_KERNEL, 0, 0, 0));
+        }
+        // rseq_signal_deliver() before a frame is set up, rseq_handle_notify_resume() after a switch.
+        boolean signal = signalPending(task);
+        if (rseq.needsResume(cpu, task, signal)) {
+            cpu.regs().get(user);
+            if (rseq.handleNotifyResume(cpu, task, signal, user) > 0) cpu.regs().set(user);
         }
         return signals.doSignal(cpu, task);
     }

@@ -158,8 +158,9 @@ enum Syscall {
     GETCPU(309, KEPT, (k, c, t, r) -> k.sys.getcpu(c, t, r.rdi, r.rsi)),
     GETRANDOM(318, KEPT, (k, c, t, r) -> k.random.getrandom(t, r.rdi, r.rsi, (int) r.rdx)),
     MEMFD_CREATE(319, KEPT, (k, c, t, r) -> k.memfd.sysMemfdCreate(t, r.rdi, (int) r.rsi)),
+    MEMBARRIER(324, KEPT, (k, c, t, r) -> Membarrier.sysMembarrier(t.mm(), (int) r.rdi, (int) r.rsi)),
     MLOCK2(325, KEPT, (k, c, t, r) -> k.mem.sysMlock2(t, r.rdi, r.rsi, (int) r.rdx)),
-    RSEQ(334),
+    RSEQ(334, KEPT, (k, c, t, r) -> k.rseq.sysRseq(c, t, r.rdi, (int) r.rsi, (int) r.rdx, (int) r.r10)),
     CLONE3(435),
     FACCESSAT2(439, KEPT, (k, c, t, r) -> k.files.faccessat(t, k.cred(t), (int) r.rdi, r.rsi, (int) r.rdx, (int) r.r10)),
     MSEAL(462, KEPT, (k, c, t, r) -> Mseal.doMseal(t.mm(), r.rdi, r.rsi, r.rdx));

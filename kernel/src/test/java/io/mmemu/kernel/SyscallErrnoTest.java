@@ -62,6 +62,12 @@ class SyscallErrnoTest {
             ESRCH = -Errno.ESRCH, ENOMEM = -Errno.ENOMEM, EPERM = -Errno.EPERM, ESPIPE = -Errno.ESPIPE;
     static final int ANON = KernelHarness.MAP_PRIVATE_ANONYMOUS, RW = KernelHarness.PROT_RW;
 
+    /** Maps a page at 0x2_0000_0000 and registers it as the task's rseq area with signature 7. */
+    static void registerRseq(KernelHarness h) {
+        h.syscall(MMAP, 0x2_0000_0000L, 4096, RW, 0x32, -1, 0);
+        assertEquals(0, h.syscall(RSEQ, 0x2_0000_0000L, 32, 0, 7));
+    }
+
     static Stream<Row> rows() {
         List<Row> r = new ArrayList<>();
         // fs/read_write.c
@@ -278,6 +284,22 @@ class SyscallErrnoTest {
         r.add(row(TIME, "sys_time: put_user() of the seconds faults", EFAULT, UNMAPPED));
         r.add(row(TIMES, "sys_times: copy_to_user() of struct tms faults", EFAULT, UNMAPPED));
         r.add(row(SYSINFO, "sysinfo: copy_to_user() of struct sysinfo faults", EFAULT, UNMAPPED));
+        // kernel/sched/membarrier.c, kernel/rseq.c
+        r.add(row(MEMBARRIER, "sys_membarrier: flags on a command other than PRIVATE_EXPEDITED_RSEQ", EINVAL, 8, 1, 0));
+        r.add(row(MEMBARRIER, "sys_membarrier: an unknown command", EINVAL, 3, 0, 0));
+        r.add(row(MEMBARRIER, "membarrier_private_expedited: not registered", EPERM, 8, 0, 0));
+        r.add(row(MEMBARRIER, "membarrier_private_expedited: RSEQ not registered", EPERM, 128, 1, 0));
+        r.add(row(RSEQ, "sys_rseq: unknown flags", EINVAL, BUF, 32, 2, 0));
+        r.add(row(RSEQ, "sys_rseq: rseq_len below ORIG_RSEQ_SIZE", EINVAL, BUF, 16, 0, 0));
+        r.add(row(RSEQ, "sys_rseq: an area not aligned to 32", EINVAL, BUF_ODD, 32, 0, 0));
+        r.add(row(RSEQ, "sys_rseq: unregister with nothing registered", EINVAL, BUF, 32, 1, 0));
+        r.add(row(RSEQ, "rseq_get_rseq_cs_ptr_val: the area faults", EFAULT, UNMAPPED, 32, 0, 0));
+        r.add(row(SyscallErrnoTest::registerRseq, RSEQ, "sys_rseq: registered again", -Errno.EBUSY,
+                0x2_0000_0000L, 32, 0, 7));
+        r.add(row(SyscallErrnoTest::registerRseq, RSEQ, "sys_rseq: registered again, another signature",
+                EPERM, 0x2_0000_0000L, 32, 0, 8));
+        r.add(row(SyscallErrnoTest::registerRseq, RSEQ, "sys_rseq: unregister with another signature",
+                EPERM, 0x2_0000_0000L, 32, 1, 8));
         // kernel/sys.c process groups and sessions
         r.add(row(SETPGID, "setpgid: pgid < 0", EINVAL, 0, -1));
         r.add(row(SETPGID, "setpgid: find_task_by_vpid() finds no task", ESRCH, 4000, 0));

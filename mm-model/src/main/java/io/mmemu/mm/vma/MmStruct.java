@@ -84,6 +84,8 @@ public final class MmStruct {
      * CAP_IPC_LOCK (or no limit). The kernel sets it before each mapping call, from the caller's credentials.
      */
     public long mlockLimit = Long.MAX_VALUE;
+    /** mm->membarrier_state: MEMBARRIER_STATE_* bits of the registrations (kernel/sched/membarrier.c); fork copies them. */
+    public int membarrierState;
     /** MMF_HAS_MDWE and MMF_HAS_MDWE_NO_INHERIT of mm->flags, as PR_GET_MDWE reports them ({@link Mdwe}). */
     public int mdwe;
 
@@ -501,6 +503,7 @@ public final class MmStruct {
         child.maxMapCount = maxMapCount;
         child.mlockLimit = mlockLimit;
         child.mdwe = Mdwe.mmfInitFlags(mdwe);
+        child.membarrierState = membarrierState; // dup_mm()'s copy keeps it; exec's new mm starts at 0
         // mm_init(): def_flags keep only VM_INIT_DEF_MASK, and locked_vm starts at 0: locks are not inherited.
         FrameTable frames = env.frames();
         boolean[] failed = {false};
