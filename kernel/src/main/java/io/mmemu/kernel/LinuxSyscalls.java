@@ -61,6 +61,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     final TimeSyscalls time;
     final Prctl prctl;
     final Rseq rseq;
+    final MempolicySyscalls mempolicy;
     final SysSyscalls sys;
     final MmSyscalls mem;
     final Rlimits rlimits;
@@ -133,6 +134,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.time = new TimeSyscalls(uaccess, procs);
         this.prctl = new Prctl(uaccess);
         this.rseq = new Rseq(uaccess, procs);
+        this.mempolicy = new MempolicySyscalls(uaccess);
         this.random = new RandomSyscalls(uaccess, seed);
         this.sys = new SysSyscalls(uaccess, procs, rlimits, cpuTimers);
         sys.setShmemPages(vfs.tmpfs()::nrLinkedPages);

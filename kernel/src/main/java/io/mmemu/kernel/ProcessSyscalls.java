@@ -136,6 +136,7 @@ final class ProcessSyscalls {
         System.arraycopy(parent.sigMask, 0, child.sigMask, 0, Signo._NSIG + 1);
         System.arraycopy(parent.sigRestorer, 0, child.sigRestorer, 0, Signo._NSIG + 1);
         Rseq.fork(parent, child, false);
+        child.mempolicy = parent.mempolicy; // copy_process(): mpol_dup()
         MmStruct[] childMm = new MmStruct[1];
         Processes.Proc p = procs.add(child, cred, () -> (childMm[0] = parent.mm().dupMmap()) != null);
         if (p == null) {

@@ -284,6 +284,23 @@ class SyscallErrnoTest {
         r.add(row(TIME, "sys_time: put_user() of the seconds faults", EFAULT, UNMAPPED));
         r.add(row(TIMES, "sys_times: copy_to_user() of struct tms faults", EFAULT, UNMAPPED));
         r.add(row(SYSINFO, "sysinfo: copy_to_user() of struct sysinfo faults", EFAULT, UNMAPPED));
+        // mm/mempolicy.c
+        r.add(row(SET_MEMPOLICY, "sanitize_mpol_flags: mode >= MPOL_MAX", EINVAL, 7, BUF, 64));
+        r.add(row(SET_MEMPOLICY, "sanitize_mpol_flags: STATIC and RELATIVE together", EINVAL, 2 | 0xc000, BUF, 64));
+        r.add(row(SET_MEMPOLICY, "get_nodes: maxnode beyond a page of bits", EINVAL, 2, BUF, 40000));
+        r.add(row(SET_MEMPOLICY, "get_bitmap: the mask faults", EFAULT, 2, UNMAPPED, 64));
+        r.add(row(SET_MEMPOLICY, "mpol_new: BIND with an empty mask", EINVAL, 2, 0, 0));
+        r.add(row(GET_MEMPOLICY, "kernel_get_mempolicy: maxnode below nr_node_ids", EINVAL, 0, BUF, 0, 0, 0));
+        r.add(row(GET_MEMPOLICY, "do_get_mempolicy: unknown flags", EINVAL, 0, 0, 0, 0, 8));
+        r.add(row(GET_MEMPOLICY, "do_get_mempolicy: MPOL_F_ADDR on no VMA", EFAULT, 0, 0, 0, UNMAPPED, 2));
+        r.add(row(GET_MEMPOLICY, "do_get_mempolicy: addr without MPOL_F_ADDR", EINVAL, 0, 0, 0, BUF, 0));
+        r.add(row(GET_MEMPOLICY, "do_get_mempolicy: MPOL_F_NODE without an interleave policy", EINVAL, BUF, 0, 0, 0, 1));
+        r.add(row(GET_MEMPOLICY, "kernel_get_mempolicy: put_user() of the mode faults", EFAULT, UNMAPPED, 0, 0, 0, 0));
+        r.add(row(MBIND, "do_mbind: unknown flags", EINVAL, BUF, 4096, 0, 0, 0, 8));
+        r.add(row(h -> h.syscall(SETUID, 1000), MBIND, "do_mbind: MPOL_MF_MOVE_ALL without CAP_SYS_NICE", EPERM, BUF, 4096,
+                0, 0, 0, 4));
+        r.add(row(MBIND, "do_mbind: start not page aligned", EINVAL, BUF_ODD, 4096, 0, 0, 0, 0));
+        r.add(row(MBIND, "queue_pages_range: the whole range in a hole", EFAULT, UNMAPPED, 4096, 0, 0, 0, 0));
         // kernel/sched/membarrier.c, kernel/rseq.c
         r.add(row(MEMBARRIER, "sys_membarrier: flags on a command other than PRIVATE_EXPEDITED_RSEQ", EINVAL, 8, 1, 0));
         r.add(row(MEMBARRIER, "sys_membarrier: an unknown command", EINVAL, 3, 0, 0));

@@ -315,7 +315,7 @@ public final class MmStruct {
      * @return {@code addr}, or a negative errno
      */
     public long mmapRegion(long addr, long len, int vmFlags, MappedFile file, long pgoff, String name) {
-        return Mmap.mmapRegion(this, addr, len, vmFlags, file, pgoff, name, false);
+        return Mmap.mmapRegion(this, addr, len, vmFlags, file, pgoff, name, false, null);
     }
 
     /**
@@ -410,6 +410,20 @@ public final class MmStruct {
     /** Merges {@code vma} with compatible neighbours: {@link VmaMerge#mergeAround}. */
     Vma mergeAround(Vma vma) {
         return VmaMerge.mergeAround(this, vma);
+    }
+
+    /**
+     * Models vma_modify() for a range inside one VMA: splits so that [start, end) is a VMA of its
+     * own, applies {@code change} to it, and merges it with compatible neighbours.
+     *
+     * @return false, with nothing changed but a split, when a split is refused (ENOMEM)
+     */
+    boolean modifyVma(long start, long end, java.util.function.Consumer<Vma> change) {
+        if (!splitAt(start) || !splitAt(end)) return false;
+        Vma target = vmaLookup(start);
+        change.accept(target);
+        mergeAround(target);
+        return true;
     }
 
     /** Splits so that a VMA boundary falls at {@code addr}: {@link VmaMerge#splitAt}. */
@@ -513,6 +527,7 @@ public final class MmStruct {
             Vma copy = new Vma(v.start, v.end, v.flags & ~VmFlags.VM_LOCKED_MASK, v.pgoff, v.file, v.name);
             copy.sealed = v.sealed; // the seal is inherited
             copy.droppable = v.droppable; // as VM_DROPPABLE is (VM_WIPEONFORK empties it)
+            copy.policy = v.policy; // vma_dup_policy()
             if (!child.vmAreaAlloc(copy)) {
                 failed[0] = true;
                 break;

@@ -173,7 +173,7 @@ public final class Mmap {
             vmFlags |= VmFlags.VM_ACCOUNT; // accountable_mapping()
         }
         if ((vmFlags & VmFlags.VM_ACCOUNT) != 0 && !mm.vmEnoughMemory(alignedLen >>> PAGE_SHIFT)) return -Errno.ENOMEM;
-        return mmapRegion(mm, addr, alignedLen, vmFlags, file, pgoff, null, droppable);
+        return mmapRegion(mm, addr, alignedLen, vmFlags, file, pgoff, null, droppable, null);
     }
 
     /**
@@ -334,12 +334,12 @@ public final class Mmap {
      * @return {@code addr}, or a negative errno
      */
     public static long mmapRegion(MmStruct mm, long addr, long len, int vmFlags, MappedFile file, long pgoff, String name) {
-        return mmapRegion(mm, addr, len, vmFlags, file, pgoff, name, false);
+        return mmapRegion(mm, addr, len, vmFlags, file, pgoff, name, false, null);
     }
 
-    /** {@link #mmapRegion(MmStruct, long, long, int, MappedFile, long, String)} of a VMA that is VM_DROPPABLE or not. */
+    /** {@link #mmapRegion(MmStruct, long, long, int, MappedFile, long, String)} of a VMA that is VM_DROPPABLE or not, with a policy or none. */
     static long mmapRegion(MmStruct mm, long addr, long len, int vmFlags, MappedFile file, long pgoff, String name,
-            boolean droppable) {
+            boolean droppable, MemPolicy policy) {
         long end = addr + len;
         if (!mm.isFree(addr, end)) {
             long r = mm.doMunmap(addr, len);
@@ -349,6 +349,7 @@ public final class Mmap {
         if (file == null) pgoff = addr >>> PAGE_SHIFT;
         Vma vma = new Vma(addr, end, vmFlags, pgoff, file, name);
         vma.droppable = droppable;
+        vma.policy = policy;
         if (!mm.insertVma(vma)) return -Errno.ENOMEM;
         if ((vmFlags & VmFlags.VM_LOCKED) != 0) mm.lockedVm += len >>> PAGE_SHIFT;
         return addr;

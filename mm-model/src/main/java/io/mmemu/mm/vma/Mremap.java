@@ -190,7 +190,7 @@ public final class Mremap {
     /** old_len 0: a second mapping of the same shared pages at {@code dest}; the old one stays. */
     private static long duplicate(MmStruct mm, Vma vma, long addr, long dest, long newLen) {
         long pgoff = vma.pgoff() + ((addr - vma.start()) >>> PAGE_SHIFT);
-        return Mmap.mmapRegion(mm, dest, newLen, vma.flags(), vma.file(), pgoff, vma.name(), vma.droppable);
+        return Mmap.mmapRegion(mm, dest, newLen, vma.flags(), vma.file(), pgoff, vma.name(), vma.droppable, vma.policy);
     }
 
     /** Models move_vma(): a new VMA at {@code dest}, page-table entries moved, the old range unmapped. */
@@ -210,6 +210,7 @@ public final class Mremap {
         // so that running out of slab memory fails before any entry has moved.
         Vma moved = new Vma(dest, dest + newLen, vma.flags(), pgoff, vma.file(), vma.name());
         moved.droppable = vma.droppable;
+        moved.policy = vma.policy;
         if (!mm.insertVma(moved)) return -Errno.ENOMEM;
         // move_page_tables(): entries move, frames and their counts stay.
         long[] failed = {0};

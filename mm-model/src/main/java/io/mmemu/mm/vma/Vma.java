@@ -34,6 +34,8 @@ public final class Vma {
      * so a field of its own like {@link #sealed}; it counts as a flag for merging.
      */
     boolean droppable;
+    /** vm_policy (mbind()): null for none, the task's policy then applying. Merging compares it (mpol_equal()). */
+    MemPolicy policy;
 
     Vma(long start, long end, int flags, long pgoff, MappedFile file, String name) {
         this.start = start;
@@ -52,6 +54,11 @@ public final class Vma {
     /** {@return whether the VMA is droppable (VM_DROPPABLE)} */
     public boolean droppable() {
         return droppable;
+    }
+
+    /** {@return vm_policy, or null} */
+    public MemPolicy policy() {
+        return policy;
     }
 
     /** Models can_modify_vma(), mm/vma.h: a sealed VMA may not be changed. */
