@@ -66,13 +66,31 @@ final class FileSyscalls {
         });
     }
 
-    /** dup_fd() at fork: the child shares the parent's open files. */
+    /** Each process's working directory (fs_struct's pwd), by tgid; "/" until chdir(). */
+    private final Map<Integer, String> cwds = new TreeMap<>();
+
+    /** The working directory of {@code task}'s process. */
+    String cwd(Task task) {
+        return cwds.getOrDefault(task.tgid(), "/");
+    }
+
+    /** A name as the kernel walks it from the working directory: absolute names as they are. */
+    String fromCwd(Task task, String p) {
+        if (p.startsWith("/")) return p;
+        String cwd = cwd(task);
+        return cwd.equals("/") ? "/" + p : cwd + "/" + p;
+    }
+
+    /** dup_fd() and copy_fs() at fork: the child shares the parent's open files and starts in its directory. */
     void forkFiles(Task parent, Task child) {
+        String cwd = cwds.get(parent.tgid());
+        if (cwd != null) cwds.put(child.tgid(), cwd);
         tables.put(child.tgid(), files(parent).copy());
     }
 
-    /** exit_files(). */
+    /** exit_files() and exit_fs(). */
     void exitFiles(Task task) {
+        cwds.remove(task.tgid());
         FdTable t = tables.remove(task.tgid());
         if (t != null) t.closeAll();
     }
@@ -103,11 +121,12 @@ final class FileSyscalls {
     }
 
     /**
-     * The path an *at() call names: absolute paths as they are, relative ones against the cwd
-     * ("/") or the directory {@code dirfd} refers to; an Integer errno (EBADF, ENOTDIR) otherwise.
+     * The path an *at() call names: absolute paths as they are, relative ones against the working
+     * directory or the directory {@code dirfd} refers to; an Integer errno (EBADF, ENOTDIR) otherwise.
      */
     private Object resolveAt(Task task, int dirfd, String p) {
-        if (p.startsWith("/") || dirfd == AT_FDCWD) return p;
+        if (p.startsWith("/")) return p;
+        if (dirfd == AT_FDCWD) return fromCwd(task, p);
         OpenFile dir = files(task).get(dirfd);
         if (dir == null) return -Errno.EBADF;
         if (!(dir.content() instanceof OpenFile.Directory)) return -Errno.ENOTDIR;
@@ -373,7 +392,7 @@ final class FileSyscalls {
     long truncate(Task task, long pathname, long length) {
         String p = path(task.mm(), pathname);
         if (p == null) return -Errno.EFAULT;
-        return vfs.truncate(p, length, task);
+        return vfs.truncate(fromCwd(task, p), length, task);
     }
 
     /** Models do_unlinkat() and do_rmdir() (unlinkat with AT_REMOVEDIR); other flags are EINVAL. */
@@ -408,12 +427,48 @@ final class FileSyscalls {
         return f.content() instanceof OpenFile.PipeEnd || f.content() instanceof OpenFile.Console ? -Errno.EINVAL : 0;
     }
 
-    /** getcwd(): the guest always runs in "/". */
+    /**
+     * Models getcwd(), fs/d_path.c: the working directory's path with its NUL to {@code buf};
+     * ERANGE when {@code size} cannot hold it, EFAULT; the length copied.
+     */
     long getcwd(Task task, long buf, long size) {
-        byte[] cwd = {'/', 0};
-        if (size < cwd.length) return -Errno.ERANGE;
+        byte[] path = cwd(task).getBytes(StandardCharsets.UTF_8);
+        byte[] cwd = java.util.Arrays.copyOf(path, path.length + 1);
+        if (Long.compareUnsigned(size, cwd.length) < 0) return -Errno.ERANGE;
         return uaccess.copyToUser(task.mm(), buf, cwd, 0, cwd.length) < 0 ? -Errno.EFAULT : cwd.length;
     }
+
+    /**
+     * Models chdir(), fs/open.c: the name (getname()'s EFAULT, ENAMETOOLONG, ENOENT), looked up
+     * from the working directory; ENOENT, ENOTDIR for what is not a directory, then
+     * path_permission(MAY_EXEC | MAY_CHDIR) (EACCES); the process then works there.
+     */
+    long chdir(Task task, Cred cred, long pathname) {
+        Object name = getname(task.mm(), pathname, false);
+        if (name instanceof Integer e) return e;
+        String p = fromCwd(task, (String) name);
+        Object r = vfs.open(p, Vfs.O_DIRECTORY, task);
+        if (r instanceof Integer e) return e;
+        return setPwd(task, cred, (OpenFile) r);
+    }
+
+    /** Models fchdir(): EBADF, ENOTDIR unless the descriptor is a directory, then the permission to search it. */
+    long fchdir(Task task, Cred cred, long fd) {
+        OpenFile f = files(task).get(fd);
+        if (f == null) return -Errno.EBADF;
+        if (!(f.content() instanceof OpenFile.Directory)) return -Errno.ENOTDIR;
+        return setPwd(task, cred, f);
+    }
+
+    /** set_fs_pwd() after path_permission(MAY_EXEC | MAY_CHDIR) with the caller's fsuid and capabilities. */
+    private long setPwd(Task task, Cred cred, OpenFile dir) {
+        long r = genericPermission(statOf(dir), cred.fsuid(), cred.capEffective(), X_OK);
+        if (r != 0) return r;
+        String path = java.nio.file.Path.of(dir.path()).normalize().toString();
+        cwds.put(task.tgid(), path);
+        return 0;
+    }
+
 
     /** Models vfs_ioctl() for the tty ioctls: no open file is a terminal here (ENOTTY); a descriptor that is not open is EBADF. */
     long ioctl(Task task, int fd, int cmd) {

@@ -225,7 +225,9 @@ final class ProcessSyscalls {
         List<String> argv = userStrings(mm, argvAddr, budget);
         List<String> envp = argv == null ? null : userStrings(mm, envpAddr, budget);
         if (argv == null || envp == null) return budget[0] < 0 ? -Errno.E2BIG : -Errno.EFAULT;
-        long r = exec.execve(task, new String(path, StandardCharsets.UTF_8), argv, envp);
+        // A relative name is looked up from the working directory (the new program's AT_EXECFN then
+        // shows the joined path where Linux keeps the name as given).
+        long r = exec.execve(task, files.fromCwd(task, new String(path, StandardCharsets.UTF_8)), argv, envp);
         if (r == 0) {
             files.execFiles(task);
             credentials.execve(task);

@@ -98,6 +98,8 @@ enum Syscall {
     TRUNCATE(76, CHANGED, (k, c, t, r) -> k.files.truncate(t, r.rdi, r.rsi)),
     FTRUNCATE(77, CHANGED, (k, c, t, r) -> k.files.ftruncate(t, r.rdi, r.rsi)),
     GETCWD(79, KEPT, (k, c, t, r) -> k.files.getcwd(t, r.rdi, r.rsi)),
+    CHDIR(80, KEPT, (k, c, t, r) -> k.files.chdir(t, k.cred(t), r.rdi)),
+    FCHDIR(81, KEPT, (k, c, t, r) -> k.files.fchdir(t, k.cred(t), r.rdi)),
     RMDIR(84, KEPT, (k, c, t, r) -> k.files.unlinkat(t, FileSyscalls.AT_FDCWD, r.rdi, FileSyscalls.AT_REMOVEDIR)),
     CREAT(85, KEPT, (k, c, t, r) -> k.files.openat(t, FileSyscalls.AT_FDCWD, r.rdi, FileSyscalls.CREAT_FLAGS,
             (int) r.rsi)),

@@ -121,6 +121,12 @@ class SyscallErrnoTest {
         r.add(row(CLOSE, "close_fd: not open", EBADF, 99));
         r.add(row(STAT, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, BUF));
         r.add(row(STAT, "filename_lookup: no such file", ENOENT, S_NOENT, BUF));
+        r.add(row(CHDIR, "getname: the name faults", EFAULT, UNMAPPED));
+        r.add(row(CHDIR, "getname: an empty name", ENOENT, S_EMPTY));
+        r.add(row(CHDIR, "user_path_at: no such directory", ENOENT, S_NOENT));
+        r.add(row(CHDIR, "user_path_at: a regular file with LOOKUP_DIRECTORY", -Errno.ENOTDIR, S_TMPF));
+        r.add(row(FCHDIR, "fchdir: no such descriptor", EBADF, 99));
+        r.add(row(FCHDIR, "fchdir: not a directory", -Errno.ENOTDIR, FD_RO));
         r.add(row(ACCESS, "do_faccessat: mode beyond S_IRWXO, before the name", EINVAL, UNMAPPED, 8));
         r.add(row(ACCESS, "getname: the name faults", EFAULT, UNMAPPED, 0));
         r.add(row(ACCESS, "getname: an empty name", ENOENT, S_EMPTY, 0));
