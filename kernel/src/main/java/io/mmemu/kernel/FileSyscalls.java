@@ -294,6 +294,64 @@ final class FileSyscalls {
         return -Errno.EACCES;
     }
 
+    /** sizeof(struct statfs) on x86-64. */
+    static final int STATFS_SIZE = 120;
+    static final long PROC_SUPER_MAGIC = 0x9fa0, SYSFS_MAGIC = 0x62656572, TMPFS_MAGIC = 0x01021994,
+            PIPEFS_MAGIC = 0x50495045, EXT4_SUPER_MAGIC = 0xef53;
+    static final int ST_RDONLY = 1, ST_VALID = 0x20, NAME_MAX = 255;
+
+    /** Models user_statfs(), fs/statfs.c: the name's lookup (getname()'s errors, ENOENT, ENOTDIR), then {@link #putStatfs}. */
+    long statfs(Task task, long pathname, long buf) {
+        Object name = getname(task.mm(), pathname, false);
+        if (name instanceof Integer e) return e;
+        String p = fromCwd(task, (String) name);
+        Object r = vfs.open(p, 0, task);
+        if (r instanceof Integer e && e != -Errno.EISDIR) return e;
+        return putStatfs(task.mm(), buf, r instanceof OpenFile f ? f : null, p);
+    }
+
+    /** Models fd_statfs(): EBADF, then {@link #putStatfs}. */
+    long fstatfs(Task task, long fd, long buf) {
+        OpenFile f = files(task).get(fd);
+        if (f == null) return -Errno.EBADF;
+        return putStatfs(task.mm(), buf, f, f.path());
+    }
+
+    /**
+     * Models vfs_statfs() and do_statfs_native()'s copy (EFAULT): the file system's magic (procfs,
+     * sysfs, tmpfs for /tmp, memfds and the devices of devtmpfs, pipefs for pipes and the console,
+     * and ext4's for the read-only root: the model does not ask the host which file system it
+     * has), 4 KiB blocks and 255-byte
+     * names. No block or inode counts: the model's tmpfs has no size limit (as a tmpfs mounted
+     * with size=0 reports none) and it does not account the host's disks, whose free space would
+     * make runs differ; ST_RDONLY marks the root.
+     */
+    private long putStatfs(MmStruct mm, long buf, OpenFile f, String path) {
+        long type;
+        boolean rdonly = false;
+        if (path.startsWith("/proc")) {
+            type = PROC_SUPER_MAGIC;
+        } else if (path.startsWith("/sys")) {
+            type = SYSFS_MAGIC;
+        } else if (f == null) {
+            type = EXT4_SUPER_MAGIC;
+            rdonly = true;
+        } else {
+            type = switch (f.content()) {
+                case OpenFile.Shmem s -> TMPFS_MAGIC;
+                case OpenFile.Device d -> TMPFS_MAGIC;
+                case OpenFile.PipeEnd pe -> PIPEFS_MAGIC;
+                case OpenFile.Console c -> PIPEFS_MAGIC;
+                default -> f.path().equals(Tmpfs.MOUNT) ? TMPFS_MAGIC : EXT4_SUPER_MAGIC;
+            };
+            rdonly = onReadOnlyMount(f);
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(STATFS_SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, type).putLong(8, 4096).putLong(64, NAME_MAX).putLong(72, 4096)
+                .putLong(80, ST_VALID | (rdonly ? ST_RDONLY : 0));
+        return uaccess.copyToUser(mm, buf, b.array(), 0, STATFS_SIZE) < 0 ? -Errno.EFAULT : 0;
+    }
+
     /** Whether {@code f} lies on a read-only mount: the guest's root (host files and directories); not /tmp, /proc, /sys or devices. */
     private static boolean onReadOnlyMount(OpenFile f) {
         String p = f.path();

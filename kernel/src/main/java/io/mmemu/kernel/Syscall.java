@@ -129,6 +129,8 @@ enum Syscall {
     CAPGET(125, KEPT, (k, c, t, r) -> k.credentials.capget(t, r.rdi, r.rsi)),
     CAPSET(126, KEPT, (k, c, t, r) -> k.credentials.capset(t, r.rdi, r.rsi)),
     SIGALTSTACK(131, KEPT, (k, c, t, r) -> k.altStacks.sysSigaltstack(t, r.rdi, r.rsi, r.rsp)),
+    STATFS(137, KEPT, (k, c, t, r) -> k.files.statfs(t, r.rdi, r.rsi)),
+    FSTATFS(138, KEPT, (k, c, t, r) -> k.files.fstatfs(t, r.rdi, r.rsi)),
     MLOCK(149, KEPT, (k, c, t, r) -> k.mem.sysMlock2(t, r.rdi, r.rsi, 0)),
     MUNLOCK(150, KEPT, (k, c, t, r) -> k.mem.sysMunlock(t, r.rdi, r.rsi)),
     MLOCKALL(151, KEPT, (k, c, t, r) -> k.mem.sysMlockall(t, (int) r.rdi)),

@@ -121,6 +121,11 @@ class SyscallErrnoTest {
         r.add(row(CLOSE, "close_fd: not open", EBADF, 99));
         r.add(row(STAT, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, BUF));
         r.add(row(STAT, "filename_lookup: no such file", ENOENT, S_NOENT, BUF));
+        r.add(row(STATFS, "user_statfs: getname() faults", EFAULT, UNMAPPED, BUF));
+        r.add(row(STATFS, "user_statfs: no such file", ENOENT, S_NOENT, BUF));
+        r.add(row(STATFS, "do_statfs_native: copy_to_user() faults", EFAULT, S_TMPF, UNMAPPED));
+        r.add(row(FSTATFS, "fd_statfs: no such descriptor", EBADF, 99, BUF));
+        r.add(row(FSTATFS, "do_statfs_native: copy_to_user() faults", EFAULT, FD_RO, UNMAPPED));
         r.add(row(CHDIR, "getname: the name faults", EFAULT, UNMAPPED));
         r.add(row(CHDIR, "getname: an empty name", ENOENT, S_EMPTY));
         r.add(row(CHDIR, "user_path_at: no such directory", ENOENT, S_NOENT));
