@@ -74,9 +74,9 @@ final class FileSyscalls {
         return cwds.getOrDefault(task.tgid(), "/");
     }
 
-    /** A name as the kernel walks it from the working directory: absolute names as they are. */
+    /** A name as the kernel walks it from the working directory: absolute (and empty, refused later) names as they are. */
     String fromCwd(Task task, String p) {
-        if (p.startsWith("/")) return p;
+        if (p.startsWith("/") || p.isEmpty()) return p;
         String cwd = cwd(task);
         return cwd.equals("/") ? "/" + p : cwd + "/" + p;
     }
@@ -259,7 +259,7 @@ final class FileSyscalls {
             st = statOf(f);
             readOnly = onReadOnlyMount(f);
         } else {
-            Object at = resolveAt(task, dfd, raw.isEmpty() ? "/" : raw);
+            Object at = resolveAt(task, dfd, raw.isEmpty() ? cwd(task) : raw); // AT_EMPTY_PATH on AT_FDCWD: the directory
             if (at instanceof Integer e) return e;
             String p = (String) at;
             if ((flags & AT_SYMLINK_NOFOLLOW) != 0 && vfs.linkTarget(p, task) != null) {
