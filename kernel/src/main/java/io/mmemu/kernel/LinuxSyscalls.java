@@ -132,7 +132,8 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.signal = new SignalSyscalls(uaccess, procs);
         this.proc = new ProcessSyscalls(uaccess, procs, files, rlimits, futexes, altStacks);
         this.time = new TimeSyscalls(uaccess, procs);
-        this.prctl = new Prctl(uaccess);
+        // Built without CONFIG_ANON_VMA_NAME, as the reference host's kernel that the differential suite compares with.
+        this.prctl = new Prctl(uaccess, false);
         this.rseq = new Rseq(uaccess, procs);
         this.mempolicy = new MempolicySyscalls(uaccess);
         this.random = new RandomSyscalls(uaccess, seed);

@@ -2,6 +2,7 @@ package io.mmemu.kernel;
 
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
+import io.mmemu.mm.vma.AnonVmaName;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.Mdwe;
 import io.mmemu.mm.vma.MmStruct;
@@ -9,9 +10,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * prctl(), kernel/sys.c, for the options the model knows: PR_SET_NAME/PR_GET_NAME (task->comm,
- * shown in /proc/PID/comm and status), PR_SET_MDWE/PR_GET_MDWE ({@link Mdwe}) and PR_SET_VMA as
- * a kernel built without CONFIG_ANON_VMA_NAME answers it (EINVAL, as the reference host's kernel
- * does). Every other option is EINVAL, as sys_prctl()'s default case.
+ * shown in /proc/PID/comm and status), PR_SET_MDWE/PR_GET_MDWE ({@link Mdwe}) and PR_SET_VMA:
+ * anonymous VMA names ({@link AnonVmaName}) on a kernel built with CONFIG_ANON_VMA_NAME, else
+ * EINVAL, as the reference host's kernel answers (machines are built that way by default). Every other option is EINVAL, as sys_prctl()'s default case.
  */
 final class Prctl {
     static final int PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_MDWE = 65, PR_GET_MDWE = 66;
@@ -19,10 +20,19 @@ final class Prctl {
     /** TASK_COMM_LEN: sizeof(task->comm), the NUL included. */
     static final int TASK_COMM_LEN = 16;
 
-    private final UserAccess uaccess;
+    static final int PR_SET_VMA_ANON_NAME = 0;
 
-    Prctl(UserAccess uaccess) {
+    private final UserAccess uaccess;
+    /** CONFIG_ANON_VMA_NAME: whether PR_SET_VMA names anonymous memory or is EINVAL. */
+    private final boolean anonVmaName;
+
+    /**
+     * @param uaccess     user memory access
+     * @param anonVmaName whether the kernel is built with CONFIG_ANON_VMA_NAME
+     */
+    Prctl(UserAccess uaccess, boolean anonVmaName) {
         this.uaccess = uaccess;
+        this.anonVmaName = anonVmaName;
     }
 
     /** Models sys_prctl(): the option's handler, or EINVAL for an option the kernel does not know. */
@@ -32,8 +42,7 @@ final class Prctl {
             case PR_GET_NAME -> getName(t, arg2);
             case PR_SET_MDWE -> prctlSetMdwe(t.mm(), arg2, arg3, arg4, arg5);
             case PR_GET_MDWE -> arg2 != 0 || arg3 != 0 || arg4 != 0 || arg5 != 0 ? -Errno.EINVAL : t.mm().mdwe;
-            // prctl_set_vma() without CONFIG_ANON_VMA_NAME.
-            case PR_SET_VMA -> -Errno.EINVAL;
+            case PR_SET_VMA -> anonVmaName ? prctlSetVma(t, arg2, arg3, arg4, arg5) : -Errno.EINVAL;
             default -> -Errno.EINVAL;
         };
     }
@@ -60,6 +69,26 @@ final class Prctl {
         byte[] b = t.comm().getBytes(StandardCharsets.ISO_8859_1);
         System.arraycopy(b, 0, comm, 0, Math.min(b.length, TASK_COMM_LEN - 1));
         return uaccess.copyToUser(t.mm(), uname, comm, 0, comm.length) < 0 ? -Errno.EFAULT : 0;
+    }
+
+    /**
+     * Models prctl_set_vma() with CONFIG_ANON_VMA_NAME: PR_SET_VMA_ANON_NAME only (EINVAL); the name
+     * copied by strndup_user() (EFAULT, EINVAL when 80 bytes hold no NUL), each byte a valid name
+     * character (EINVAL), then {@link AnonVmaName#madviseSetAnonName}; a NULL name removes it.
+     */
+    private long prctlSetVma(Task t, long opt, long addr, long size, long uname) {
+        if (opt != PR_SET_VMA_ANON_NAME) return -Errno.EINVAL;
+        String name = null;
+        if (uname != 0) {
+            byte[] b = uaccess.strncpyFromUser(t.mm(), uname, AnonVmaName.ANON_VMA_NAME_MAX_LEN);
+            if (b == null) {
+                byte[] probe = new byte[AnonVmaName.ANON_VMA_NAME_MAX_LEN];
+                return uaccess.copyFromUser(t.mm(), probe, 0, uname, probe.length) == 0 ? -Errno.EINVAL : -Errno.EFAULT;
+            }
+            for (byte c : b) if (!AnonVmaName.isValidNameChar(c)) return -Errno.EINVAL;
+            name = new String(b, StandardCharsets.US_ASCII);
+        }
+        return AnonVmaName.madviseSetAnonName(t.mm(), addr, size, name);
     }
 
     /** Models prctl_set_mdwe(), kernel/sys.c: set bits cannot be changed or cleared (EPERM). */

@@ -525,9 +525,7 @@ public final class MmStruct {
             if (v.has(VmFlags.VM_DONTCOPY)) continue;
             // vm_area_dup(), then dup_mmap() clears VM_LOCKED_MASK: the child's memory is not locked.
             Vma copy = new Vma(v.start, v.end, v.flags & ~VmFlags.VM_LOCKED_MASK, v.pgoff, v.file, v.name);
-            copy.sealed = v.sealed; // the seal is inherited
-            copy.droppable = v.droppable; // as VM_DROPPABLE is (VM_WIPEONFORK empties it)
-            copy.policy = v.policy; // vma_dup_policy()
+            copy.copyAttributes(v); // seal, VM_DROPPABLE (VM_WIPEONFORK empties it), vma_dup_policy(), the name
             if (!child.vmAreaAlloc(copy)) {
                 failed[0] = true;
                 break;
@@ -620,18 +618,20 @@ public final class MmStruct {
     }
 
     /**
-     * The name column of /proc/PID/maps, decided as show_map_vma() does: the file's path; [heap]
-     * for an anonymous VMA overlapping [start_brk, brk]; [stack] for the one holding start_stack;
-     * else the VMA's own name (anonymous names), or none.
+     * The name column of /proc/PID/maps, decided as get_vma_name() does: the file's path (or
+     * [anon_shmem:NAME] for named shared anonymous memory); a special mapping's name ([vvar]);
+     * [heap] for an anonymous VMA overlapping [start_brk, brk]; [stack] for the one holding
+     * start_stack; [anon:NAME] for a named anonymous VMA; else none.
      *
      * @param v a VMA of this address space
      * @return the name, or null for none
      */
     public String label(Vma v) {
-        if (v.file != null) return v.file.displayPath();
+        if (v.file != null) return v.anonName != null ? "[anon_shmem:" + v.anonName + "]" : v.file.displayPath();
+        if (v.name != null && !"[stack]".equals(v.name)) return v.name; // a special mapping's vm_ops->name
         if (v.start < brk && v.end > startBrk) return "[heap]"; // vma_is_initial_heap()
         if (v.start <= startStack && v.end >= startStack) return "[stack]";
-        return "[stack]".equals(v.name) ? null : v.name;
+        return v.anonName != null ? "[anon:" + v.anonName + "]" : null;
     }
 
     @Override

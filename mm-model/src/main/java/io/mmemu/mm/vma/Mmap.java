@@ -337,9 +337,12 @@ public final class Mmap {
         return mmapRegion(mm, addr, len, vmFlags, file, pgoff, name, false, null);
     }
 
-    /** {@link #mmapRegion(MmStruct, long, long, int, MappedFile, long, String)} of a VMA that is VM_DROPPABLE or not, with a policy or none. */
+    /**
+     * {@link #mmapRegion(MmStruct, long, long, int, MappedFile, long, String)} of a VMA that is
+     * VM_DROPPABLE or not, taking the seal, policy and name of {@code like} (mremap's copy), if any.
+     */
     static long mmapRegion(MmStruct mm, long addr, long len, int vmFlags, MappedFile file, long pgoff, String name,
-            boolean droppable, MemPolicy policy) {
+            boolean droppable, Vma like) {
         long end = addr + len;
         if (!mm.isFree(addr, end)) {
             long r = mm.doMunmap(addr, len);
@@ -348,8 +351,8 @@ public final class Mmap {
         if (mm.mapCount() > mm.maxMapCount()) return -Errno.ENOMEM; // do_mmap(): map_count > max_map_count
         if (file == null) pgoff = addr >>> PAGE_SHIFT;
         Vma vma = new Vma(addr, end, vmFlags, pgoff, file, name);
-        vma.droppable = droppable;
-        vma.policy = policy;
+        if (like != null) vma.copyAttributes(like);
+        vma.droppable |= droppable;
         if (!mm.insertVma(vma)) return -Errno.ENOMEM;
         if ((vmFlags & VmFlags.VM_LOCKED) != 0) mm.lockedVm += len >>> PAGE_SHIFT;
         return addr;

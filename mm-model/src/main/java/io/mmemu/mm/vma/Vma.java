@@ -34,6 +34,8 @@ public final class Vma {
      * so a field of its own like {@link #sealed}; it counts as a flag for merging.
      */
     boolean droppable;
+    /** anon_name (PR_SET_VMA_ANON_NAME): the name of anonymous memory, or null; merging compares it. */
+    String anonName;
     /** vm_policy (mbind()): null for none, the task's policy then applying. Merging compares it (mpol_equal()). */
     MemPolicy policy;
 
@@ -54,6 +56,19 @@ public final class Vma {
     /** {@return whether the VMA is droppable (VM_DROPPABLE)} */
     public boolean droppable() {
         return droppable;
+    }
+
+    /** {@return the anonymous VMA's name (anon_vma_name()), or null} */
+    public String anonName() {
+        return anonName;
+    }
+
+    /** vm_area_dup()'s copy of what a VMA carries beyond its range, flags and file: seal, VM_DROPPABLE, policy, name. */
+    void copyAttributes(Vma from) {
+        sealed = from.sealed;
+        droppable = from.droppable;
+        policy = from.policy;
+        anonName = from.anonName;
     }
 
     /** {@return vm_policy, or null} */

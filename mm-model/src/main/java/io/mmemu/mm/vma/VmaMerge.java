@@ -60,6 +60,7 @@ final class VmaMerge {
     static boolean canMerge(Vma a, Vma b) {
         if (a.flags != b.flags || a.sealed != b.sealed || a.droppable != b.droppable || a.file != b.file) return false;
         if (!java.util.Objects.equals(a.policy, b.policy)) return false; // mpol_equal()
+        if (!java.util.Objects.equals(a.anonName, b.anonName)) return false; // anon_vma_name_eq()
         if (a.name == null ? b.name != null : !a.name.equals(b.name)) return false;
         // Anonymous VMAs too: their pgoff is the page index the anon pages were created at, so a
         // VMA moved by mremap (which keeps its pgoff) does not merge with a fresh neighbour.
@@ -104,9 +105,7 @@ final class VmaMerge {
      */
     static boolean splitVma(MmStruct mm, Vma vma, long addr) {
         Vma upper = new Vma(addr, vma.end, vma.flags, vma.pgoff + ((addr - vma.start) >>> PAGE_SHIFT), vma.file, vma.name);
-        upper.sealed = vma.sealed;
-        upper.droppable = vma.droppable;
-        upper.policy = vma.policy;
+        upper.copyAttributes(vma);
         if (!mm.vmAreaAlloc(upper)) return false;
         vma.end = addr;
         mm.tree().put(upper);
