@@ -4,34 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmemu.mm.check.AddressSpaceInvariants;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** map_deny_write_exec() (PR_SET_MDWE) in mmap and mprotect, and MAP_DROPPABLE's VMAs, over one address space. */
-class MdweDroppableTest {
-    static final long P = 4096;
-    static final int ANON = Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS, DROPPABLE = Mmap.MAP_DROPPABLE | Mmap.MAP_ANONYMOUS;
+class MdweDroppableTest extends AddressSpaceFixture {
+    static final int DROPPABLE = Mmap.MAP_DROPPABLE | Mmap.MAP_ANONYMOUS;
     static final int R = 1, W = 2, X = 4;
-
-    MmEnv env;
-    MmStruct mm;
-
-    @BeforeEach
-    void setUp() {
-        env = MmEnv.boot(8L << 20);
-        mm = MmStruct.mmAlloc(env);
-        mm.mmapBase = 0x7000_0000_0000L;
-    }
-
-    @AfterEach
-    void tearDown() {
-        assertEquals(List.of(), AddressSpaceInvariants.check(env, mm), mm.maps());
-        mm.exitMmap();
-        env.mem().close();
-    }
 
     long map(int pages, int prot, int flags) {
         return Mmap.doMmap(mm, null, 0, pages * P, prot, flags, 0, false);
