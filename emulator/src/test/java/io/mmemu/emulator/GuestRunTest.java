@@ -36,7 +36,9 @@ class GuestRunTest {
                 "mm-brk", "mm-file-mmap", "mm-max-map-count", "mm-munmap-split", "mm-stack-growth", "mm-mprotect",
                 "mm-fork-wait", "mm-cow-fork", "mm-fault-signals", "mm-mmap-errno", "mm-uaccess-efault",
                 "mm-madvise-mincore", "mm-mremap", "mm-merge-maps", "mm-files", "mm-mmap-flags", "mm-exec",
-                "mm-file-shared-write", "mm-mlock", "mm-memfd", "mm-mseal", "mm-smaps", "mm-pagemap", "mm-fallocate", "sig-altstack",
+                "mm-file-shared-write", "mm-mlock", "mm-memfd", "mm-mseal", "mm-smaps", "mm-pagemap", "mm-fallocate",
+                "mm-droppable", "mm-mempolicy", "sig-altstack", "sys-prctl", "sys-pgrp", "sys-time-info", "sys-access",
+                "sys-chdir", "sys-statfs", "sys-rseq",
                 // Transparent huge pages (mmemu's default --thp madvise; the host's always or madvise):
                 "mm-thp-fault",
                 "mm-mincore-huge", "tasks-hold", "write-huge", "exec-huge-args",

@@ -3,6 +3,7 @@ package io.mmemu.kernel;
 import io.mmemu.kernel.fs.FdTable;
 import io.mmemu.kernel.fs.OpenFile;
 import io.mmemu.kernel.fs.Stat;
+import io.mmemu.kernel.fs.Tmpfs;
 import io.mmemu.kernel.fs.Vfs;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
@@ -65,13 +66,31 @@ final class FileSyscalls {
         });
     }
 
-    /** dup_fd() at fork: the child shares the parent's open files. */
+    /** Each process's working directory (fs_struct's pwd), by tgid; "/" until chdir(). */
+    private final Map<Integer, String> cwds = new TreeMap<>();
+
+    /** The working directory of {@code task}'s process. */
+    String cwd(Task task) {
+        return cwds.getOrDefault(task.tgid(), "/");
+    }
+
+    /** A name as the kernel walks it from the working directory: absolute (and empty, refused later) names as they are. */
+    String fromCwd(Task task, String p) {
+        if (p.startsWith("/") || p.isEmpty()) return p;
+        String cwd = cwd(task);
+        return cwd.equals("/") ? "/" + p : cwd + "/" + p;
+    }
+
+    /** dup_fd() and copy_fs() at fork: the child shares the parent's open files and starts in its directory. */
     void forkFiles(Task parent, Task child) {
+        String cwd = cwds.get(parent.tgid());
+        if (cwd != null) cwds.put(child.tgid(), cwd);
         tables.put(child.tgid(), files(parent).copy());
     }
 
-    /** exit_files(). */
+    /** exit_files() and exit_fs(). */
     void exitFiles(Task task) {
+        cwds.remove(task.tgid());
         FdTable t = tables.remove(task.tgid());
         if (t != null) t.closeAll();
     }
@@ -102,11 +121,12 @@ final class FileSyscalls {
     }
 
     /**
-     * The path an *at() call names: absolute paths as they are, relative ones against the cwd
-     * ("/") or the directory {@code dirfd} refers to; an Integer errno (EBADF, ENOTDIR) otherwise.
+     * The path an *at() call names: absolute paths as they are, relative ones against the working
+     * directory or the directory {@code dirfd} refers to; an Integer errno (EBADF, ENOTDIR) otherwise.
      */
     private Object resolveAt(Task task, int dirfd, String p) {
-        if (p.startsWith("/") || dirfd == AT_FDCWD) return p;
+        if (p.startsWith("/")) return p;
+        if (dirfd == AT_FDCWD) return fromCwd(task, p);
         OpenFile dir = files(task).get(dirfd);
         if (dir == null) return -Errno.EBADF;
         if (!(dir.content() instanceof OpenFile.Directory)) return -Errno.ENOTDIR;
@@ -204,6 +224,143 @@ final class FileSyscalls {
         Object r = vfs.open(p, 0, task);
         if (r instanceof Integer e) return e == -Errno.EISDIR ? putStat(task.mm(), rootStat(), statbuf) : e;
         return putStat(task.mm(), statOf((OpenFile) r), statbuf);
+    }
+
+    static final int F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4, AT_EACCESS = 0x200;
+    static final int CAP_DAC_OVERRIDE = 1, CAP_DAC_READ_SEARCH = 2;
+
+    /**
+     * Models do_faccessat(), fs/open.c (access, faccessat, faccessat2): EINVAL for mode bits beyond
+     * R_OK|W_OK|X_OK or unknown flags; without AT_EACCESS the check runs with the real uid, and
+     * with no capabilities unless that uid is root (access_override_creds()); the name as
+     * getname() takes it (AT_EMPTY_PATH allows an empty one: the descriptor's file); then
+     * inode_permission(): EROFS for writing a regular file, directory or link of a read-only
+     * mount (here everything but /tmp, /proc and devices), generic_permission()'s owner, group and
+     * other bits with CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (root needs an x bit to execute a
+     * regular file). The group is always root's (see Credentials).
+     */
+    long faccessat(Task task, Cred cred, int dfd, long pathname, int mode, int flags) {
+        if ((mode & ~(R_OK | W_OK | X_OK)) != 0) return -Errno.EINVAL;
+        if ((flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
+        int fsuid = cred.fsuid();
+        long caps = cred.capEffective();
+        if ((flags & AT_EACCESS) == 0) {
+            fsuid = cred.uid();
+            caps = cred.uid() == 0 ? cred.capPermitted() : 0;
+        }
+        Object name = getname(task.mm(), pathname, (flags & AT_EMPTY_PATH) != 0);
+        if (name instanceof Integer e) return e;
+        String raw = (String) name;
+        Stat st;
+        boolean readOnly;
+        if (raw.isEmpty() && dfd != AT_FDCWD) {
+            OpenFile f = files(task).get(dfd);
+            if (f == null) return -Errno.EBADF;
+            st = statOf(f);
+            readOnly = onReadOnlyMount(f);
+        } else {
+            Object at = resolveAt(task, dfd, raw.isEmpty() ? cwd(task) : raw); // AT_EMPTY_PATH on AT_FDCWD: the directory
+            if (at instanceof Integer e) return e;
+            String p = (String) at;
+            if ((flags & AT_SYMLINK_NOFOLLOW) != 0 && vfs.linkTarget(p, task) != null) {
+                st = new Stat(0x16, 0, 1, 0120777, 0, 0, 0, 0, 1024, 0, 0, 0, 0, 0, 0, 0); // proc's links: lrwxrwxrwx
+                readOnly = false;
+            } else {
+                Object r = vfs.open(p, 0, task);
+                if (r instanceof Integer e && e != -Errno.EISDIR) return e;
+                OpenFile f = r instanceof OpenFile o ? o : null;
+                st = f == null ? rootStat() : statOf(f);
+                readOnly = f == null || onReadOnlyMount(f);
+            }
+        }
+        int type = st.mode() & 0170000;
+        boolean regDirLnk = type == Stat.S_IFREG || type == Stat.S_IFDIR || type == 0120000;
+        if ((mode & W_OK) != 0 && readOnly && regDirLnk) return -Errno.EROFS; // sb_permission()
+        return genericPermission(st, fsuid, caps, mode);
+    }
+
+    /** Models generic_permission() for {@code mask} (MAY_READ 4, MAY_WRITE 2, MAY_EXEC 1) with the given fsuid and capabilities. */
+    private static long genericPermission(Stat st, int fsuid, long caps, int mask) {
+        int mode = st.mode();
+        int bits = fsuid == st.uid() ? mode >> 6 : st.gid() == 0 ? mode >> 3 : mode; // acl_permission_check(); fsgid 0
+        if ((mask & ~bits & 7) == 0) return 0;
+        boolean dacOverride = (caps & (1L << CAP_DAC_OVERRIDE)) != 0, readSearch = (caps & (1L << CAP_DAC_READ_SEARCH)) != 0;
+        if ((mode & 0170000) == Stat.S_IFDIR) {
+            if ((mask & W_OK) == 0 && readSearch) return 0;
+            return dacOverride ? 0 : -Errno.EACCES;
+        }
+        if (((mask & X_OK) == 0 || (mode & 0111) != 0) && dacOverride) return 0;
+        if ((mask & 7) == R_OK && readSearch) return 0;
+        return -Errno.EACCES;
+    }
+
+    /** sizeof(struct statfs) on x86-64. */
+    static final int STATFS_SIZE = 120;
+    static final long PROC_SUPER_MAGIC = 0x9fa0, SYSFS_MAGIC = 0x62656572, TMPFS_MAGIC = 0x01021994,
+            PIPEFS_MAGIC = 0x50495045, EXT4_SUPER_MAGIC = 0xef53;
+    static final int ST_RDONLY = 1, ST_VALID = 0x20, NAME_MAX = 255;
+
+    /** Models user_statfs(), fs/statfs.c: the name's lookup (getname()'s errors, ENOENT, ENOTDIR), then {@link #putStatfs}. */
+    long statfs(Task task, long pathname, long buf) {
+        Object name = getname(task.mm(), pathname, false);
+        if (name instanceof Integer e) return e;
+        String p = fromCwd(task, (String) name);
+        Object r = vfs.open(p, 0, task);
+        if (r instanceof Integer e && e != -Errno.EISDIR) return e;
+        return putStatfs(task.mm(), buf, r instanceof OpenFile f ? f : null, p);
+    }
+
+    /** Models fd_statfs(): EBADF, then {@link #putStatfs}. */
+    long fstatfs(Task task, long fd, long buf) {
+        OpenFile f = files(task).get(fd);
+        if (f == null) return -Errno.EBADF;
+        return putStatfs(task.mm(), buf, f, f.path());
+    }
+
+    /**
+     * Models vfs_statfs() and do_statfs_native()'s copy (EFAULT): the file system's magic (procfs,
+     * sysfs, tmpfs for /tmp, memfds and the devices of devtmpfs, pipefs for pipes and the console,
+     * and ext4's for the read-only root: the model does not ask the host which file system it
+     * has), 4 KiB blocks and 255-byte
+     * names. No block or inode counts: the model's tmpfs has no size limit (as a tmpfs mounted
+     * with size=0 reports none) and it does not account the host's disks, whose free space would
+     * make runs differ; ST_RDONLY marks the root.
+     */
+    private long putStatfs(MmStruct mm, long buf, OpenFile f, String path) {
+        long type;
+        boolean rdonly = false;
+        if (path.startsWith("/proc")) {
+            type = PROC_SUPER_MAGIC;
+        } else if (path.startsWith("/sys")) {
+            type = SYSFS_MAGIC;
+        } else if (f == null) {
+            type = EXT4_SUPER_MAGIC;
+            rdonly = true;
+        } else {
+            type = switch (f.content()) {
+                case OpenFile.Shmem s -> TMPFS_MAGIC;
+                case OpenFile.Device d -> TMPFS_MAGIC;
+                case OpenFile.PipeEnd pe -> PIPEFS_MAGIC;
+                case OpenFile.Console c -> PIPEFS_MAGIC;
+                default -> f.path().equals(Tmpfs.MOUNT) ? TMPFS_MAGIC : EXT4_SUPER_MAGIC;
+            };
+            rdonly = onReadOnlyMount(f);
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(STATFS_SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, type).putLong(8, 4096).putLong(64, NAME_MAX).putLong(72, 4096)
+                .putLong(80, ST_VALID | (rdonly ? ST_RDONLY : 0));
+        return uaccess.copyToUser(mm, buf, b.array(), 0, STATFS_SIZE) < 0 ? -Errno.EFAULT : 0;
+    }
+
+    /** Whether {@code f} lies on a read-only mount: the guest's root (host files and directories); not /tmp, /proc, /sys or devices. */
+    private static boolean onReadOnlyMount(OpenFile f) {
+        String p = f.path();
+        if (p.startsWith("/proc") || p.startsWith("/sys") || p.equals(Tmpfs.MOUNT) || p.startsWith(Tmpfs.MOUNT + "/")) return false;
+        return switch (f.content()) {
+            case OpenFile.Bytes b -> true;
+            case OpenFile.Directory d -> true;
+            default -> false;
+        };
     }
 
     private static Stat rootStat() {
@@ -322,7 +479,7 @@ final class FileSyscalls {
     long truncate(Task task, long pathname, long length) {
         String p = path(task.mm(), pathname);
         if (p == null) return -Errno.EFAULT;
-        return vfs.truncate(p, length, task);
+        return vfs.truncate(fromCwd(task, p), length, task);
     }
 
     /** Models do_unlinkat() and do_rmdir() (unlinkat with AT_REMOVEDIR); other flags are EINVAL. */
@@ -357,12 +514,48 @@ final class FileSyscalls {
         return f.content() instanceof OpenFile.PipeEnd || f.content() instanceof OpenFile.Console ? -Errno.EINVAL : 0;
     }
 
-    /** getcwd(): the guest always runs in "/". */
+    /**
+     * Models getcwd(), fs/d_path.c: the working directory's path with its NUL to {@code buf};
+     * ERANGE when {@code size} cannot hold it, EFAULT; the length copied.
+     */
     long getcwd(Task task, long buf, long size) {
-        byte[] cwd = {'/', 0};
-        if (size < cwd.length) return -Errno.ERANGE;
+        byte[] path = cwd(task).getBytes(StandardCharsets.UTF_8);
+        byte[] cwd = java.util.Arrays.copyOf(path, path.length + 1);
+        if (Long.compareUnsigned(size, cwd.length) < 0) return -Errno.ERANGE;
         return uaccess.copyToUser(task.mm(), buf, cwd, 0, cwd.length) < 0 ? -Errno.EFAULT : cwd.length;
     }
+
+    /**
+     * Models chdir(), fs/open.c: the name (getname()'s EFAULT, ENAMETOOLONG, ENOENT), looked up
+     * from the working directory; ENOENT, ENOTDIR for what is not a directory, then
+     * path_permission(MAY_EXEC | MAY_CHDIR) (EACCES); the process then works there.
+     */
+    long chdir(Task task, Cred cred, long pathname) {
+        Object name = getname(task.mm(), pathname, false);
+        if (name instanceof Integer e) return e;
+        String p = fromCwd(task, (String) name);
+        Object r = vfs.open(p, Vfs.O_DIRECTORY, task);
+        if (r instanceof Integer e) return e;
+        return setPwd(task, cred, (OpenFile) r);
+    }
+
+    /** Models fchdir(): EBADF, ENOTDIR unless the descriptor is a directory, then the permission to search it. */
+    long fchdir(Task task, Cred cred, long fd) {
+        OpenFile f = files(task).get(fd);
+        if (f == null) return -Errno.EBADF;
+        if (!(f.content() instanceof OpenFile.Directory)) return -Errno.ENOTDIR;
+        return setPwd(task, cred, f);
+    }
+
+    /** set_fs_pwd() after path_permission(MAY_EXEC | MAY_CHDIR) with the caller's fsuid and capabilities. */
+    private long setPwd(Task task, Cred cred, OpenFile dir) {
+        long r = genericPermission(statOf(dir), cred.fsuid(), cred.capEffective(), X_OK);
+        if (r != 0) return r;
+        String path = java.nio.file.Path.of(dir.path()).normalize().toString();
+        cwds.put(task.tgid(), path);
+        return 0;
+    }
+
 
     /** Models vfs_ioctl() for the tty ioctls: no open file is a terminal here (ENOTTY); a descriptor that is not open is EBADF. */
     long ioctl(Task task, int fd, int cmd) {

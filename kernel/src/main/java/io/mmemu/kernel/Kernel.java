@@ -23,6 +23,7 @@ import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.MappedFile;
+import io.mmemu.mm.vma.Mdwe;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.slub.KmemCache;
@@ -355,9 +356,13 @@ public final class Kernel implements AutoCloseable {
         // exec_mmap(): exec_mm_release() on the old mm (a CLONE_CHILD_CLEARTID word, a vfork parent) before it goes.
         syscalls.proc.mmRelease(t);
         MmStruct old = t.mm();
+        // mm_alloc() → mm_init(): the new program's mm keeps current->mm's MDWE unless NO_INHERIT.
+        loaded.mm().mdwe = Mdwe.mmfInitFlags(old.mdwe);
         t.setMm(loaded.mm());
         if (old.mmput()) old.exitMmap();
         t.setExe(file);
+        procs.leaderOf(t).execed = true; // begin_new_exec() clears PF_FORKNOEXEC
+        Rseq.execve(t);
         t.setComm(Path.of(path).getFileName() == null ? path : Path.of(path).getFileName().toString());
         for (int sig = 1; sig <= Signo._NSIG; sig++) {
             if (t.sigHandler[sig] != Signals.SIG_IGN) t.sigHandler[sig] = Signals.SIG_DFL;
@@ -432,7 +437,7 @@ public final class Kernel implements AutoCloseable {
         text.put("self/maps", t -> t.mm() == null ? "" : t.mm().maps());
         text.put("self/smaps", t -> t.mm() == null ? "" : Smaps.smaps(t.mm()));
         text.put("self/smaps_rollup", t -> t.mm() == null ? "" : Smaps.smapsRollup(t.mm()));
-        text.put("self/status", t -> "Name:\t" + t.comm() + "\nPid:\t" + t.tgid() + "\nPPid:\t" + t.ppid() + "\n"
+        text.put("self/status", t -> "Name:\t" + Prctl.escapedComm(t.comm()) + "\nPid:\t" + t.tgid() + "\nPPid:\t" + t.ppid() + "\n"
                 + (t.mm() == null ? "" : Vmstat.vmLck(t.mm()) + Vmstat.rss(t.mm())));
         text.put("meminfo", t -> env.allocator().meminfo() + Vmstat.anonHugePages(env));
         text.put("buddyinfo", t -> env.allocator().buddyinfo());
@@ -451,6 +456,8 @@ public final class Kernel implements AutoCloseable {
         text.put("sys/vm/overcommit_ratio", t -> "50\n");
         Map<String, Function<Task, byte[]>> files = new TreeMap<>();
         text.forEach((name, f) -> files.put(name, t -> f.apply(t).getBytes(StandardCharsets.UTF_8)));
+        // comm_show(): the name's bytes as PR_SET_NAME gave them.
+        files.put("self/comm", t -> (t.comm() + "\n").getBytes(StandardCharsets.ISO_8859_1));
         return files;
     }
 

@@ -59,6 +59,9 @@ public final class LinuxSyscalls implements SyscallHandler {
     final SignalSyscalls signal;
     final ProcessSyscalls proc;
     final TimeSyscalls time;
+    final Prctl prctl;
+    final Rseq rseq;
+    final MempolicySyscalls mempolicy;
     final SysSyscalls sys;
     final MmSyscalls mem;
     final Rlimits rlimits;
@@ -129,8 +132,13 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.signal = new SignalSyscalls(uaccess, procs);
         this.proc = new ProcessSyscalls(uaccess, procs, files, rlimits, futexes, altStacks);
         this.time = new TimeSyscalls(uaccess, procs);
+        // Built without CONFIG_ANON_VMA_NAME, as the reference host's kernel that the differential suite compares with.
+        this.prctl = new Prctl(uaccess, false);
+        this.rseq = new Rseq(uaccess, procs);
+        this.mempolicy = new MempolicySyscalls(uaccess);
         this.random = new RandomSyscalls(uaccess, seed);
         this.sys = new SysSyscalls(uaccess, procs, rlimits, cpuTimers);
+        sys.setShmemPages(vfs.tmpfs()::nrLinkedPages);
         this.mem = new MmSyscalls(uaccess, files, procs, rlimits);
         this.memfd = new Memfd(uaccess, files, vfs.tmpfs());
         this.oomKiller = new OomKiller(procs, log);
@@ -277,6 +285,12 @@ public final class LinuxSyscalls implements SyscallHandler {
             sigreturnPending = false;
             if (!signals.rtSigreturn(cpu, task)) Signals.forceSigFault(task, SigInfo.fault(Signo.SIGSEGV, SiCode.SI_KERNEL, 0, 0, 0));
         }
+        // rseq_signal_deliver() before a frame is set up, rseq_handle_notify_resume() after a switch.
+        boolean signal = signalPending(task);
+        if (rseq.needsResume(cpu, task, signal)) {
+            cpu.regs().get(user);
+            if (rseq.handleNotifyResume(cpu, task, signal, user) > 0) cpu.regs().set(user);
+        }
         return signals.doSignal(cpu, task);
     }
 
@@ -292,6 +306,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     void setFaults(FaultInjector faults, PageAllocator allocator) {
         futexes.setFaults(faults);
         oomKiller.setAllocator(allocator);
+        sys.setAllocator(allocator);
     }
 
     @Override

@@ -237,6 +237,8 @@ final class ProcessSyscalls {
         System.arraycopy(parent.sigFlags, 0, child.sigFlags, 0, Signo._NSIG + 1);
         System.arraycopy(parent.sigMask, 0, child.sigMask, 0, Signo._NSIG + 1);
         System.arraycopy(parent.sigRestorer, 0, child.sigRestorer, 0, Signo._NSIG + 1);
+        Rseq.fork(parent, child, false);
+        child.mempolicy = parent.mempolicy; // copy_process(): mpol_dup()
         // copy_sighand(): CLONE_CLEAR_SIGHAND resets the handled signals (flush_signal_handlers(p, 0)).
         if ((flags & CLONE_CLEAR_SIGHAND) != 0) {
             for (int sig = 1; sig <= Signo._NSIG; sig++) {
@@ -253,6 +255,10 @@ final class ProcessSyscalls {
             return -Errno.ENOMEM;
         }
         child.setMm(childMm[0]);
+        // copy_process(): the child joins the parent's process group and session, leading neither.
+        Processes.Proc parentLeader = procs.leaderOf(parent);
+        p.pgid = parentLeader.pgid;
+        p.sid = parentLeader.sid;
         files.forkFiles(parent, child);
         rlimits.fork(parent, child);
         // copy_process(): a CLONE_VM child that does not suspend its parent gets no alternate signal stack.
@@ -369,7 +375,9 @@ final class ProcessSyscalls {
         List<String> argv = userStrings(mm, argvAddr, budget);
         List<String> envp = argv == null ? null : userStrings(mm, envpAddr, budget);
         if (argv == null || envp == null) return budget[0] < 0 ? -Errno.E2BIG : -Errno.EFAULT;
-        long r = exec.execve(task, new String(path, StandardCharsets.UTF_8), argv, envp);
+        // A relative name is looked up from the working directory (the new program's AT_EXECFN then
+        // shows the joined path where Linux keeps the name as given).
+        long r = exec.execve(task, files.fromCwd(task, new String(path, StandardCharsets.UTF_8)), argv, envp);
         if (r == 0) {
             files.execFiles(task);
             credentials.execve(task);

@@ -72,6 +72,16 @@ final class Processes {
         Proc vforkParent;
         /** The pid of the CLONE_VFORK child this task waits for in wait_for_vfork_done(), or 0. */
         int vforkChild;
+        /**
+         * The process group and session (signal->pids[PIDTYPE_PGID], [PIDTYPE_SID]), kept in the
+         * group leader's entry. The first program starts in the notional init's (1), so that,
+         * like a program a shell or a test runner started, it leads neither.
+         */
+        int pgid = 1, sid = 1;
+        /** signal->leader: the process made its session with setsid(). */
+        boolean sessionLeader;
+        /** PF_FORKNOEXEC cleared: the process has run execve() since it was forked. */
+        boolean execed;
         /** Physical addresses of the task's objects in task_struct_cachep, pid_cachep, signal_cachep, sighand_cachep, files_cachep; 0 once freed or shared. */
         long taskStruct, pid, signal, sighand, files;
 
@@ -315,6 +325,17 @@ final class Processes {
         return p == null || p.reaped ? null : p;
     }
 
+    /** The entry of {@code t}'s thread-group leader (task->group_leader), which holds the process's group and session. */
+    Proc leaderOf(Task t) {
+        return procs.get(t.tgid());
+    }
+
+    /** Models pid_task(pid, PIDTYPE_PGID) != NULL: some process not yet reaped is in process group {@code pgid}. */
+    boolean pgrpExists(int pgid) {
+        for (Proc p : procs.values()) if (!p.reaped && p.task.isGroupLeader() && p.pgid == pgid) return true;
+        return false;
+    }
+
     /** The entry of {@code t}. */
     Proc of(Task t) {
         return procs.get(t.pid());
@@ -493,6 +514,8 @@ final class Processes {
         for (Proc c : procs.values()) {
             if (c.reaped || !c.task.isGroupLeader() || c.task.ppid() != t.tgid()) continue;
             if (pid > 0 && c.task.tgid() != pid) continue;
+            // 0: the caller's process group; below -1: the group -pid.
+            if (pid == 0 && c.pgid != leaderOf(t).pgid || pid < -1 && c.pgid != -pid) continue;
             out.add(c);
         }
         return out;

@@ -123,9 +123,10 @@ final class SignalSyscalls {
     }
 
     /**
-     * Models kill_something_info(): one process, or all of them (one process group here) for 0
-     * and negative pids, -1 sparing the caller's. A pid that names nothing is ESRCH before the
-     * signal is looked at (group_send_sig_info() checks it, per target); INT_MIN is ESRCH.
+     * Models kill_something_info(): one process; the caller's process group for 0, the group -pid
+     * below -1 (__kill_pgrp_info()); every process but the caller's for -1. A pid that names
+     * nothing is ESRCH before the signal is looked at (group_send_sig_info() checks it, per
+     * target); INT_MIN is ESRCH.
      */
     long sysKill(Task task, int pid, int sig, int code) {
         List<Task> targets = new ArrayList<>();
@@ -139,7 +140,10 @@ final class SignalSyscalls {
         } else {
             if (pid == Integer.MIN_VALUE) return -Errno.ESRCH; // -INT_MIN is undefined
             SortedSet<Integer> groups = new TreeSet<>();
-            for (Processes.Proc p : procs.alive()) if (pid != -1 || p.task.tgid() != task.tgid()) groups.add(p.task.tgid());
+            int pgrp = pid == 0 ? procs.leaderOf(task).pgid : -pid;
+            for (Processes.Proc p : procs.alive()) {
+                if (pid == -1 ? p.task.tgid() != task.tgid() : procs.leaderOf(p.task).pgid == pgrp) groups.add(p.task.tgid());
+            }
             if (groups.isEmpty()) return -Errno.ESRCH;
             if (!Signo.validSignal(sig)) return -Errno.EINVAL;
             for (int tgid : groups) targets.add(procs.signalTarget(tgid, sig).task);

@@ -118,6 +118,42 @@ final class TimeSyscalls {
         return uaccess.copyToUser(task.mm(), tp, b, 0, TIMESPEC_SIZE) < 0 ? -Errno.EFAULT : 0;
     }
 
+    /** Models sys_time(), kernel/time/time.c: the seconds of CLOCK_REALTIME, also stored to {@code tloc} unless NULL. */
+    long time(MmStruct mm, long tloc) {
+        long s = nowNanos(CLOCK_REALTIME) / NSEC_PER_SEC;
+        if (tloc != 0 && uaccess.putUserLong(mm, tloc, s) < 0) return -Errno.EFAULT;
+        return s;
+    }
+
+    /** CONFIG_HZ of the modelled kernel (Debian's and Fedora's x86-64 builds use 1000 or 250; this is 250). */
+    static final long HZ = 250;
+    /** USER_HZ: the clock_t unit of times() and /proc. */
+    static final long USER_HZ = 100;
+    /** INITIAL_JIFFIES: jiffies start 300 s before their 32-bit wrap, so that wrap bugs show early. */
+    static final long INITIAL_JIFFIES = (1L << 32) - 300 * HZ;
+    /** sizeof(struct tms): four clock_t. */
+    static final int TMS_SIZE = 32;
+
+    /**
+     * Models sys_times(), kernel/sys.c: the process's user and system CPU time and its waited-for
+     * children's (do_sys_times(), in clock ticks) to {@code tbuf} unless NULL (EFAULT), and returns
+     * jiffies_64_to_clock_t(get_jiffies_64()): the ticks since boot, counted from INITIAL_JIFFIES.
+     * The model's CPU time is all user time (no time is charged to the kernel), and children's
+     * CPU time is not summed into their parent at wait (cutime and cstime stay 0).
+     *
+     * @param cputimeNs the caller's process CPU time in nanoseconds
+     */
+    long times(MmStruct mm, long tbuf, long cputimeNs) {
+        if (tbuf != 0) {
+            byte[] b = ByteBuffer.allocate(TMS_SIZE).order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(0, cputimeNs / (NSEC_PER_SEC / USER_HZ)).array();
+            if (uaccess.copyToUser(mm, tbuf, b, 0, TMS_SIZE) < 0) return -Errno.EFAULT;
+        }
+        long jiffies = INITIAL_JIFFIES + nowNanos(CLOCK_BOOTTIME) / (NSEC_PER_SEC / HZ);
+        // jiffies_64_to_clock_t() when TICK_NSEC is no multiple of a clock tick (HZ 250): x * TICK_NSEC / (NSEC_PER_SEC / USER_HZ).
+        return jiffies * (NSEC_PER_SEC / HZ) / (NSEC_PER_SEC / USER_HZ);
+    }
+
     /** Models gettimeofday(): the time to {@code tv}, then sys_tz (zeros) to {@code tz}, each unless NULL. */
     long gettimeofday(MmStruct mm, long tv, long tz) {
         if (tv != 0) {

@@ -39,9 +39,9 @@ class SyscallErrnoTest {
             FD_PIPE_R = -0x1000_0009L, FD_PIPE_W = -0x1000_000aL, SELF = -0x1000_000bL, S_HELLO = -0x1000_000cL,
             BUF_ODD = -0x1000_000dL, S_REL = -0x1000_000fL;
 
-    /** Calls that return no errno whatever their arguments (ids, yields, exits, brk's "current break", rt_sigreturn's SIGSEGV, munlockall). */
+    /** Calls that return no errno whatever their arguments (ids, getpgrp, yields, exits, brk's "current break", rt_sigreturn's SIGSEGV, munlockall). */
     static final Set<Syscall> NO_ERRNO_PATH = EnumSet.of(GETPID, GETTID, GETPPID, GETUID, GETEUID, GETGID, GETEGID,
-            SCHED_YIELD, NANOSLEEP, CLOCK_NANOSLEEP, SET_TID_ADDRESS, EXIT, EXIT_GROUP, RT_SIGRETURN, BRK, MUNLOCKALL);
+            SCHED_YIELD, NANOSLEEP, CLOCK_NANOSLEEP, SET_TID_ADDRESS, EXIT, EXIT_GROUP, RT_SIGRETURN, BRK, MUNLOCKALL, GETPGRP);
 
     record Row(Syscall call, String linux, long expected, long[] args, Consumer<KernelHarness> setup) {
         @Override
@@ -61,6 +61,12 @@ class SyscallErrnoTest {
     static final long EINVAL = -Errno.EINVAL, EBADF = -Errno.EBADF, EFAULT = -Errno.EFAULT, ENOENT = -Errno.ENOENT,
             ESRCH = -Errno.ESRCH, ENOMEM = -Errno.ENOMEM, EPERM = -Errno.EPERM, ESPIPE = -Errno.ESPIPE;
     static final int ANON = KernelHarness.MAP_PRIVATE_ANONYMOUS, RW = KernelHarness.PROT_RW;
+
+    /** Maps a page at 0x2_0000_0000 and registers it as the task's rseq area with signature 7. */
+    static void registerRseq(KernelHarness h) {
+        h.syscall(MMAP, 0x2_0000_0000L, 4096, RW, 0x32, -1, 0);
+        assertEquals(0, h.syscall(RSEQ, 0x2_0000_0000L, 32, 0, 7));
+    }
 
     static Stream<Row> rows() {
         List<Row> r = new ArrayList<>();
@@ -115,6 +121,29 @@ class SyscallErrnoTest {
         r.add(row(CLOSE, "close_fd: not open", EBADF, 99));
         r.add(row(STAT, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, BUF));
         r.add(row(STAT, "filename_lookup: no such file", ENOENT, S_NOENT, BUF));
+        r.add(row(STATFS, "user_statfs: getname() faults", EFAULT, UNMAPPED, BUF));
+        r.add(row(STATFS, "user_statfs: no such file", ENOENT, S_NOENT, BUF));
+        r.add(row(STATFS, "do_statfs_native: copy_to_user() faults", EFAULT, S_TMPF, UNMAPPED));
+        r.add(row(FSTATFS, "fd_statfs: no such descriptor", EBADF, 99, BUF));
+        r.add(row(FSTATFS, "do_statfs_native: copy_to_user() faults", EFAULT, FD_RO, UNMAPPED));
+        r.add(row(CHDIR, "getname: the name faults", EFAULT, UNMAPPED));
+        r.add(row(CHDIR, "getname: an empty name", ENOENT, S_EMPTY));
+        r.add(row(CHDIR, "user_path_at: no such directory", ENOENT, S_NOENT));
+        r.add(row(CHDIR, "user_path_at: a regular file with LOOKUP_DIRECTORY", -Errno.ENOTDIR, S_TMPF));
+        r.add(row(FCHDIR, "fchdir: no such descriptor", EBADF, 99));
+        r.add(row(FCHDIR, "fchdir: not a directory", -Errno.ENOTDIR, FD_RO));
+        r.add(row(ACCESS, "do_faccessat: mode beyond S_IRWXO, before the name", EINVAL, UNMAPPED, 8));
+        r.add(row(ACCESS, "getname: the name faults", EFAULT, UNMAPPED, 0));
+        r.add(row(ACCESS, "getname: an empty name", ENOENT, S_EMPTY, 0));
+        r.add(row(ACCESS, "getname: no NUL within PATH_MAX", -Errno.ENAMETOOLONG, S_LONG, 0));
+        r.add(row(ACCESS, "user_path_at: no such file", ENOENT, S_NOENT, 0));
+        r.add(row(ACCESS, "generic_permission: root executes only with an x bit", -Errno.EACCES, S_TMPF, 1));
+        r.add(row(h -> h.syscall(SETUID, 1000), ACCESS, "generic_permission: write to a root file without w for others",
+                -Errno.EACCES, S_TMPF, 2));
+        r.add(row(FACCESSAT, "user_path_at: a bad dirfd for a relative name", EBADF, 99, S_REL, 0));
+        r.add(row(FACCESSAT, "do_faccessat: mode beyond S_IRWXO", EINVAL, -100, S_TMPF, 8));
+        r.add(row(FACCESSAT2, "do_faccessat: an unknown flag", EINVAL, -100, S_TMPF, 0, 4));
+        r.add(row(FACCESSAT2, "user_path_at: AT_EMPTY_PATH on a bad descriptor", EBADF, 99, S_EMPTY, 0, 0x1000));
         r.add(row(STAT, "cp_new_stat: copy_to_user() faults", EFAULT, S_TMPF, UNMAPPED));
         r.add(row(LSTAT, "filename_lookup: no such file", ENOENT, S_NOENT, BUF));
         r.add(row(FSTAT, "vfs_fstat: fdget_raw() finds no file", EBADF, 99, BUF));
@@ -187,6 +216,17 @@ class SyscallErrnoTest {
                 EPERM, 0, 4096, RW, ANON | 0x10, -1, 0));
         r.add(row(MMAP, "do_mmap: a length that overflows PAGE_ALIGN", ENOMEM, 0, -4096, RW, ANON, -1, 0));
         r.add(row(MMAP, "do_mmap: PROT_WRITE of a file opened read-only, shared", -Errno.EACCES, 0, 4096, RW, 0x01, FD_RO, 0));
+        r.add(row(h -> h.mm().mdwe = 1, MMAP, "mmap_region: map_deny_write_exec() of a writable executable mapping",
+                -Errno.EACCES, 0, 4096, 7, ANON, -1, 0));
+        r.add(row(h -> h.mm().mdwe = 1, MPROTECT, "do_mprotect_pkey: map_deny_write_exec() of an exec gain", -Errno.EACCES,
+                BUF, 4096, 5));
+        r.add(row(MMAP, "do_mmap: MAP_DROPPABLE of a file", EINVAL, 0, 4096, 1, 0x08, FD_RO, 0));
+        r.add(row(MMAP, "do_mmap: MAP_DROPPABLE with MAP_LOCKED", EINVAL, 0, 4096, RW, 0x2028, -1, 0));
+        r.add(row(MMAP, "do_mmap: MAP_DROPPABLE with MAP_GROWSDOWN", EINVAL, 0, 4096, RW, 0x128, -1, 0));
+        r.add(row(MMAP, "do_mmap: MAP_SHARED_VALIDATE with MAP_SYNC on a file without FOP_MMAP_SYNC", -95, 0, 4096, 1,
+                0x80003, FD_RO, 0));
+        r.add(row(h -> h.syscall(MMAP, 0x2_0000_0000L, 4096, RW, 0x38, -1, 0), MADVISE,
+                "madvise_vma_behavior: MADV_KEEPONFORK on a VM_DROPPABLE VMA", EINVAL, 0x2_0000_0000L, 4096, 19));
         r.add(row(MPROTECT, "do_mprotect_pkey: start not page aligned", EINVAL, BUF_ODD, 4096, 1));
         r.add(row(MPROTECT, "do_mprotect_pkey: unknown prot bits", EINVAL, BUF, 4096, 0x100));
         r.add(row(MPROTECT, "do_mprotect_pkey: no VMA at start", ENOMEM, UNMAPPED, 4096, 1));
@@ -259,6 +299,60 @@ class SyscallErrnoTest {
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: an unknown option", EINVAL, 0x1005, 0));
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: put_user() of ARCH_GET_FS faults", EFAULT, 0x1003, UNMAPPED));
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: put_user() of ARCH_GET_GS faults", EFAULT, 0x1004, UNMAPPED));
+        r.add(row(TIME, "sys_time: put_user() of the seconds faults", EFAULT, UNMAPPED));
+        r.add(row(TIMES, "sys_times: copy_to_user() of struct tms faults", EFAULT, UNMAPPED));
+        r.add(row(SYSINFO, "sysinfo: copy_to_user() of struct sysinfo faults", EFAULT, UNMAPPED));
+        // mm/mempolicy.c
+        r.add(row(SET_MEMPOLICY, "sanitize_mpol_flags: mode >= MPOL_MAX", EINVAL, 7, BUF, 64));
+        r.add(row(SET_MEMPOLICY, "sanitize_mpol_flags: STATIC and RELATIVE together", EINVAL, 2 | 0xc000, BUF, 64));
+        r.add(row(SET_MEMPOLICY, "get_nodes: maxnode beyond a page of bits", EINVAL, 2, BUF, 40000));
+        r.add(row(SET_MEMPOLICY, "get_bitmap: the mask faults", EFAULT, 2, UNMAPPED, 64));
+        r.add(row(SET_MEMPOLICY, "mpol_new: BIND with an empty mask", EINVAL, 2, 0, 0));
+        r.add(row(GET_MEMPOLICY, "kernel_get_mempolicy: maxnode below nr_node_ids", EINVAL, 0, BUF, 0, 0, 0));
+        r.add(row(GET_MEMPOLICY, "do_get_mempolicy: unknown flags", EINVAL, 0, 0, 0, 0, 8));
+        r.add(row(GET_MEMPOLICY, "do_get_mempolicy: MPOL_F_ADDR on no VMA", EFAULT, 0, 0, 0, UNMAPPED, 2));
+        r.add(row(GET_MEMPOLICY, "do_get_mempolicy: addr without MPOL_F_ADDR", EINVAL, 0, 0, 0, BUF, 0));
+        r.add(row(GET_MEMPOLICY, "do_get_mempolicy: MPOL_F_NODE without an interleave policy", EINVAL, BUF, 0, 0, 0, 1));
+        r.add(row(GET_MEMPOLICY, "kernel_get_mempolicy: put_user() of the mode faults", EFAULT, UNMAPPED, 0, 0, 0, 0));
+        r.add(row(MBIND, "do_mbind: unknown flags", EINVAL, BUF, 4096, 0, 0, 0, 8));
+        r.add(row(h -> h.syscall(SETUID, 1000), MBIND, "do_mbind: MPOL_MF_MOVE_ALL without CAP_SYS_NICE", EPERM, BUF, 4096,
+                0, 0, 0, 4));
+        r.add(row(MBIND, "do_mbind: start not page aligned", EINVAL, BUF_ODD, 4096, 0, 0, 0, 0));
+        r.add(row(MBIND, "queue_pages_range: the whole range in a hole", EFAULT, UNMAPPED, 4096, 0, 0, 0, 0));
+        // kernel/sched/membarrier.c, kernel/rseq.c
+        r.add(row(MEMBARRIER, "sys_membarrier: flags on a command other than PRIVATE_EXPEDITED_RSEQ", EINVAL, 8, 1, 0));
+        r.add(row(MEMBARRIER, "sys_membarrier: an unknown command", EINVAL, 3, 0, 0));
+        r.add(row(MEMBARRIER, "membarrier_private_expedited: not registered", EPERM, 8, 0, 0));
+        r.add(row(MEMBARRIER, "membarrier_private_expedited: RSEQ not registered", EPERM, 128, 1, 0));
+        r.add(row(RSEQ, "sys_rseq: unknown flags", EINVAL, BUF, 32, 2, 0));
+        r.add(row(RSEQ, "sys_rseq: rseq_len below ORIG_RSEQ_SIZE", EINVAL, BUF, 16, 0, 0));
+        r.add(row(RSEQ, "sys_rseq: an area not aligned to 32", EINVAL, BUF_ODD, 32, 0, 0));
+        r.add(row(RSEQ, "sys_rseq: unregister with nothing registered", EINVAL, BUF, 32, 1, 0));
+        r.add(row(RSEQ, "rseq_get_rseq_cs_ptr_val: the area faults", EFAULT, UNMAPPED, 32, 0, 0));
+        r.add(row(SyscallErrnoTest::registerRseq, RSEQ, "sys_rseq: registered again", -Errno.EBUSY,
+                0x2_0000_0000L, 32, 0, 7));
+        r.add(row(SyscallErrnoTest::registerRseq, RSEQ, "sys_rseq: registered again, another signature",
+                EPERM, 0x2_0000_0000L, 32, 0, 8));
+        r.add(row(SyscallErrnoTest::registerRseq, RSEQ, "sys_rseq: unregister with another signature",
+                EPERM, 0x2_0000_0000L, 32, 1, 8));
+        // kernel/sys.c process groups and sessions
+        r.add(row(SETPGID, "setpgid: pgid < 0", EINVAL, 0, -1));
+        r.add(row(SETPGID, "setpgid: find_task_by_vpid() finds no task", ESRCH, 4000, 0));
+        r.add(row(SETPGID, "setpgid: no process group pgid in the session", EPERM, 0, 4000));
+        r.add(row(h -> h.syscall(SETSID), SETPGID, "setpgid: p->signal->leader (a session leader)", EPERM, 0, 0));
+        r.add(row(GETPGID, "do_getpgid: find_task_by_vpid() finds no task", ESRCH, 4000));
+        r.add(row(GETSID, "getsid: find_task_by_vpid() finds no task", ESRCH, 4000));
+        r.add(row(h -> h.syscall(SETSID), SETSID, "ksys_setsid: already a session leader", EPERM));
+        // kernel/sys.c prctl()
+        r.add(row(PRCTL, "sys_prctl: an unknown option", EINVAL, 1000, 0, 0, 0, 0));
+        r.add(row(PRCTL, "PR_SET_NAME: strncpy_from_user() faults", EFAULT, 15, UNMAPPED, 0, 0, 0));
+        r.add(row(PRCTL, "PR_GET_NAME: copy_to_user() faults", EFAULT, 16, UNMAPPED, 0, 0, 0));
+        r.add(row(PRCTL, "prctl_set_mdwe: an unknown bit", EINVAL, 65, 4, 0, 0, 0));
+        r.add(row(PRCTL, "prctl_set_mdwe: NO_INHERIT without REFUSE_EXEC_GAIN", EINVAL, 65, 2, 0, 0, 0));
+        r.add(row(PRCTL, "prctl_set_mdwe: arg3 not 0", EINVAL, 65, 1, 1, 0, 0));
+        r.add(row(h -> h.mm().mdwe = 1, PRCTL, "prctl_set_mdwe: set bits cannot be cleared", EPERM, 65, 0, 0, 0, 0));
+        r.add(row(PRCTL, "prctl_get_mdwe: arg2 not 0", EINVAL, 66, 1, 0, 0, 0));
+        r.add(row(PRCTL, "prctl_set_vma without CONFIG_ANON_VMA_NAME", EINVAL, 0x53564d41, 0, BUF, 4096, S_HELLO));
         // kernel/fork.c, kernel/exit.c, fs/exec.c, kernel/futex/
         r.add(row(WAIT4, "do_wait: no child", -Errno.ECHILD, -1, 0, 0, 0));
         r.add(row(WAIT4, "kernel_wait4: unknown options", EINVAL, -1, 0, 0x1000, 0));

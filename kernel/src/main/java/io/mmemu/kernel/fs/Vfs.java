@@ -28,7 +28,8 @@ import java.util.function.Function;
  *       resolved real path must stay below the root: no escape by "..", absolute links or
  *       symlinks); without --root, nothing else exists (ENOENT).</li>
  * </ul>
- * The guest's working directory is "/". Writes outside /tmp and the attribute files are refused: EROFS for --root
+ * Relative names reach it already joined to the process's working directory (FileSyscalls keeps
+ * it); a name still relative here is taken from "/". Writes outside /tmp and the attribute files are refused: EROFS for --root
  * files, EACCES for procfs.
  * The host's special files under --root (FIFOs, sockets, devices) are not opened: EACCES.
  */
@@ -112,7 +113,7 @@ public final class Vfs {
         files.put(file.path().toString(), file);
     }
 
-    /** Resolves {@code path} against the guest cwd "/": a normalized absolute path. */
+    /** Resolves {@code path} against "/" (callers join relative names to the working directory first): a normalized absolute path. */
     static String absolute(String path) {
         String p = path.startsWith("/") ? path : "/" + path;
         return Path.of(p).normalize().toString();

@@ -41,6 +41,15 @@ public final class Task implements FaultTask {
     /** The sa_restorer of each signal's action, by signal number (part of the shared sighand_struct). */
     public final long[] sigRestorer;
     
+    /** task->mempolicy (set_mempolicy()): null for the default policy; fork and clone copy it, exec keeps it. */
+    public io.mmemu.mm.vma.MemPolicy mempolicy;
+    /** task->rseq: the registered struct rseq's user address, 0 for none (kernel/rseq.c). */
+    public long rseq;
+    /** task->rseq_len and task->rseq_sig: the registered area's length and abort signature. */
+    public int rseqLen, rseqSig;
+    /** task->rseq_event_mask != 0: preempted, migrated or signalled since the area was last updated. */
+    public boolean rseqEvent;
+
     /** Called with the task's mm just before exit_mmap tears it down (introspection at exit). */
     private java.util.function.Consumer<MmStruct> beforeExitMm = mm -> {};
     private boolean exited;
@@ -91,6 +100,7 @@ public final class Task implements FaultTask {
         this.exe = parent.exe;
         this.beforeExitMm = parent.beforeExitMm;
         this.makeItFail = parent.makeItFail;
+        this.mempolicy = parent.mempolicy; // copy_process(): mpol_dup()
         mm.mmget();
     }
 

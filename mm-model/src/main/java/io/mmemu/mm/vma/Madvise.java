@@ -177,6 +177,7 @@ public final class Madvise {
             case MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTDUMP, MADV_DODUMP,
                     MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK -> {
                 if (advice == MADV_WIPEONFORK && (!vma.isAnonymous() || vma.has(VmFlags.VM_SHARED))) return -Errno.EINVAL;
+                if (advice == MADV_KEEPONFORK && vma.droppable) return -Errno.EINVAL; // it must stay wiped on fork
                 int newFlags = adviceFlags(vma.flags(), advice);
                 if (newFlags == vma.flags()) return 0;
                 // madvise_update_vma(): split to the range, set the flag, merge back where possible.

@@ -40,6 +40,8 @@ public final class MappedFile {
     private long size;
     /** References keeping the inode (i_count, with the link of a tmpfs file folded in). */
     private int refs;
+    /** Made by shmem_zero_setup(): shared anonymous memory (vma_is_anon_shmem()), which PR_SET_VMA may name. */
+    private boolean anonShmem;
 
     /**
      * A host file read into memory, mapped read-only from its contents.
@@ -73,7 +75,9 @@ public final class MappedFile {
      * @return the shmem object
      */
     public static MappedFile shmem(long size, long ino) {
-        return new MappedFile(Path.of("/dev/zero"), "/dev/zero (deleted)", null, size, 1, ino);
+        MappedFile f = new MappedFile(Path.of("/dev/zero"), "/dev/zero (deleted)", null, size, 1, ino);
+        f.anonShmem = true;
+        return f;
     }
 
     /**
@@ -99,6 +103,11 @@ public final class MappedFile {
      */
     public Path path() {
         return path;
+    }
+
+    /** {@return whether this is shared anonymous memory (vma_is_anon_shmem()), which PR_SET_VMA may name} */
+    public boolean isAnonShmem() {
+        return anonShmem;
     }
 
     /** {@return the path as /proc/PID/maps shows it} */

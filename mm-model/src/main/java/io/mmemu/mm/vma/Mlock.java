@@ -155,7 +155,8 @@ public final class Mlock {
      */
     private static long mlockFixup(MmStruct mm, Vma vma, long start, long end, int newFlags) {
         int oldFlags = vma.flags;
-        if (newFlags == oldFlags) return 0; // nothing to do, nothing to count
+        // Nothing to do, nothing to count; droppable memory is never locked (VM_DROPPABLE).
+        if (newFlags == oldFlags || vma.droppable) return 0;
         if (!mm.splitAt(start) || !mm.splitAt(end)) return -Errno.ENOMEM;
         Vma target = mm.vmaLookup(start);
         long nrPages = (end - start) >>> PAGE_SHIFT;

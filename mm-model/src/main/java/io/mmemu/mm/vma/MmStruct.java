@@ -87,6 +87,10 @@ public final class MmStruct {
      * CAP_IPC_LOCK (or no limit). The kernel sets it before each mapping call, from the caller's credentials.
      */
     public long mlockLimit = Long.MAX_VALUE;
+    /** mm->membarrier_state: MEMBARRIER_STATE_* bits of the registrations (kernel/sched/membarrier.c); fork copies them. */
+    public int membarrierState;
+    /** MMF_HAS_MDWE and MMF_HAS_MDWE_NO_INHERIT of mm->flags, as PR_GET_MDWE reports them ({@link Mdwe}). */
+    public int mdwe;
 
     private MmStruct(MmEnv env, PageTable pgd) {
         this.env = env;
@@ -328,7 +332,7 @@ public final class MmStruct {
      * @return {@code addr}, or a negative errno
      */
     public long mmapRegion(long addr, long len, int vmFlags, MappedFile file, long pgoff, String name) {
-        return Mmap.mmapRegion(this, addr, len, vmFlags, file, pgoff, name);
+        return Mmap.mmapRegion(this, addr, len, vmFlags, file, pgoff, name, false, null);
     }
 
     /**
@@ -423,6 +427,20 @@ public final class MmStruct {
     /** Merges {@code vma} with compatible neighbours: {@link VmaMerge#mergeAround}. */
     Vma mergeAround(Vma vma) {
         return VmaMerge.mergeAround(this, vma);
+    }
+
+    /**
+     * Models vma_modify() for a range inside one VMA: splits so that [start, end) is a VMA of its
+     * own, applies {@code change} to it, and merges it with compatible neighbours.
+     *
+     * @return false, with nothing changed but a split, when a split is refused (ENOMEM)
+     */
+    boolean modifyVma(long start, long end, java.util.function.Consumer<Vma> change) {
+        if (!splitAt(start) || !splitAt(end)) return false;
+        Vma target = vmaLookup(start);
+        change.accept(target);
+        mergeAround(target);
+        return true;
     }
 
     /** Splits so that a VMA boundary falls at {@code addr}: {@link VmaMerge#splitAt}. */
@@ -524,6 +542,8 @@ public final class MmStruct {
         child.maxMapCount = maxMapCount;
         child.mmfDisableThp = mmfDisableThp; // MMF_INIT_MASK
         child.mlockLimit = mlockLimit;
+        child.mdwe = Mdwe.mmfInitFlags(mdwe);
+        child.membarrierState = membarrierState; // dup_mm()'s copy keeps it; exec's new mm starts at 0
         // mm_init(): def_flags keep only VM_INIT_DEF_MASK, and locked_vm starts at 0: locks are not inherited.
         FrameTable frames = env.frames();
         boolean[] failed = {false};
@@ -531,7 +551,7 @@ public final class MmStruct {
             if (v.has(VmFlags.VM_DONTCOPY)) continue;
             // vm_area_dup(), then dup_mmap() clears VM_LOCKED_MASK: the child's memory is not locked.
             Vma copy = new Vma(v.start, v.end, v.flags & ~VmFlags.VM_LOCKED_MASK, v.pgoff, v.file, v.name);
-            copy.sealed = v.sealed; // the seal is inherited
+            copy.copyAttributes(v); // seal, VM_DROPPABLE (VM_WIPEONFORK empties it), vma_dup_policy(), the name
             if (!child.vmAreaAlloc(copy)) {
                 failed[0] = true;
                 break;
@@ -628,18 +648,20 @@ public final class MmStruct {
     }
 
     /**
-     * The name column of /proc/PID/maps, decided as show_map_vma() does: the file's path; [heap]
-     * for an anonymous VMA overlapping [start_brk, brk]; [stack] for the one holding start_stack;
-     * else the VMA's own name (anonymous names), or none.
+     * The name column of /proc/PID/maps, decided as get_vma_name() does: the file's path (or
+     * [anon_shmem:NAME] for named shared anonymous memory); a special mapping's name ([vvar]);
+     * [heap] for an anonymous VMA overlapping [start_brk, brk]; [stack] for the one holding
+     * start_stack; [anon:NAME] for a named anonymous VMA; else none.
      *
      * @param v a VMA of this address space
      * @return the name, or null for none
      */
     public String label(Vma v) {
-        if (v.file != null) return v.file.displayPath();
+        if (v.file != null) return v.anonName != null ? "[anon_shmem:" + v.anonName + "]" : v.file.displayPath();
+        if (v.name != null && !"[stack]".equals(v.name)) return v.name; // a special mapping's vm_ops->name
         if (v.start < brk && v.end > startBrk) return "[heap]"; // vma_is_initial_heap()
         if (v.start <= startStack && v.end >= startStack) return "[stack]";
-        return "[stack]".equals(v.name) ? null : v.name;
+        return v.anonName != null ? "[anon:" + v.anonName + "]" : null;
     }
 
     @Override

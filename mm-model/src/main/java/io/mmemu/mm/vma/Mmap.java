@@ -28,7 +28,7 @@ public final class Mmap {
             MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_32BIT = 0x40, MAP_GROWSDOWN = 0x0100, MAP_DENYWRITE = 0x0800,
             MAP_EXECUTABLE = 0x1000, MAP_LOCKED = 0x2000, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000,
             MAP_NONBLOCK = 0x10000, MAP_STACK = 0x20000, MAP_HUGETLB = 0x40000, MAP_SYNC = 0x80000,
-            MAP_FIXED_NOREPLACE = 0x100000;
+            MAP_FIXED_NOREPLACE = 0x100000, MAP_DROPPABLE = 0x08;
     /** mmap() and mprotect() protection bits, asm-generic/mman-common.h. */
     public static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
 
@@ -106,6 +106,7 @@ public final class Mmap {
         if ((flags & MAP_LOCKED) != 0 && !mm.canDoMlock()) return -Errno.EPERM;
         if (!mm.mlockFutureOk(vmFlags, alignedLen)) return -Errno.EAGAIN;
         boolean shmem;
+        boolean droppable = false;
         MappedFile file = null;
         if (f != null) {
             // file_mmap_ok(): regular files end at MAX_LFS_FILESIZE, devices at ULONG_MAX.
@@ -144,9 +145,17 @@ public final class Mmap {
                     if ((vmFlags & VmFlags.VM_GROWSDOWN) != 0) return -Errno.EINVAL;
                     vmFlags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
                 }
+                case MAP_DROPPABLE -> {
+                    // Neither locked, stack nor hugetlb memory makes sense droppable.
+                    if ((flags & (MAP_LOCKED | MAP_HUGETLB)) != 0) return -Errno.EINVAL;
+                    if ((vmFlags & VmFlags.VM_GROWSDOWN) != 0) return -Errno.EINVAL;
+                    droppable = true;
+                    // Pages that may go are not reserved, nor copied by fork, nor dumped.
+                    vmFlags |= VmFlags.VM_NORESERVE | VmFlags.VM_WIPEONFORK | VmFlags.VM_DONTDUMP;
+                }
                 case MAP_PRIVATE -> {}
                 default -> {
-                    return -Errno.EINVAL; // anonymous memory knows MAP_SHARED and MAP_PRIVATE only
+                    return -Errno.EINVAL; // anonymous memory knows MAP_SHARED, MAP_DROPPABLE and MAP_PRIVATE only
                 }
             }
             shmem = type == MAP_SHARED;
@@ -157,10 +166,14 @@ public final class Mmap {
             file = MappedFile.shmem(alignedLen, mm.env().nextShmemIno());
             pgoff = 0;
         }
+        // mmap_region(): MDWE refuses a writable executable mapping before anything is unmapped.
+        if (Mdwe.mapDenyWriteExec(mm, vmFlags, vmFlags)) return -Errno.EACCES;
         if ((flags & MAP_NORESERVE) != 0) vmFlags |= VmFlags.VM_NORESERVE;
-        else if ((vmFlags & VmFlags.VM_WRITE) != 0 && (vmFlags & VmFlags.VM_SHARED) == 0) vmFlags |= VmFlags.VM_ACCOUNT;
+        else if ((vmFlags & (VmFlags.VM_NORESERVE | VmFlags.VM_SHARED | VmFlags.VM_WRITE)) == VmFlags.VM_WRITE) {
+            vmFlags |= VmFlags.VM_ACCOUNT; // accountable_mapping()
+        }
         if ((vmFlags & VmFlags.VM_ACCOUNT) != 0 && !mm.vmEnoughMemory(alignedLen >>> PAGE_SHIFT)) return -Errno.ENOMEM;
-        return mmapRegion(mm, addr, alignedLen, vmFlags, file, pgoff, null);
+        return mmapRegion(mm, addr, alignedLen, vmFlags, file, pgoff, null, droppable, null);
     }
 
     /**
@@ -321,6 +334,15 @@ public final class Mmap {
      * @return {@code addr}, or a negative errno
      */
     public static long mmapRegion(MmStruct mm, long addr, long len, int vmFlags, MappedFile file, long pgoff, String name) {
+        return mmapRegion(mm, addr, len, vmFlags, file, pgoff, name, false, null);
+    }
+
+    /**
+     * {@link #mmapRegion(MmStruct, long, long, int, MappedFile, long, String)} of a VMA that is
+     * VM_DROPPABLE or not, taking the seal, policy and name of {@code like} (mremap's copy), if any.
+     */
+    static long mmapRegion(MmStruct mm, long addr, long len, int vmFlags, MappedFile file, long pgoff, String name,
+            boolean droppable, Vma like) {
         long end = addr + len;
         if (!mm.isFree(addr, end)) {
             long r = mm.doMunmap(addr, len);
@@ -328,7 +350,10 @@ public final class Mmap {
         }
         if (mm.mapCount() > mm.maxMapCount()) return -Errno.ENOMEM; // do_mmap(): map_count > max_map_count
         if (file == null) pgoff = addr >>> PAGE_SHIFT;
-        if (!mm.insertVma(new Vma(addr, end, vmFlags, pgoff, file, name))) return -Errno.ENOMEM;
+        Vma vma = new Vma(addr, end, vmFlags, pgoff, file, name);
+        if (like != null) vma.copyAttributes(like);
+        vma.droppable |= droppable;
+        if (!mm.insertVma(vma)) return -Errno.ENOMEM;
         if ((vmFlags & VmFlags.VM_LOCKED) != 0) mm.lockedVm += len >>> PAGE_SHIFT;
         return addr;
     }

@@ -16,7 +16,8 @@ import io.mmemu.mm.phys.PageTypes;
  *       EINVAL; PROT_GROWSUP is EINVAL once a VMA is found, x86 has none that grows up); every
  *       page of the range must be mapped, else ENOMEM (VMAs before the hole are still changed,
  *       as Linux does).</li>
- *   <li>A VMA may only gain rights its VM_MAY* flags allow, else EACCES.</li>
+ *   <li>A VMA may only gain rights its VM_MAY* flags allow, else EACCES; under MDWE it may not
+ *       become writable and executable, nor executable when it was not ({@link Mdwe}), else EACCES.</li>
  *   <li>VMAs straddling the ends are split (mprotect_fixup → vma_modify_flags), flags updated and
  *       merged with compatible neighbours.</li>
  *   <li>change_protection(): every mapped PTE follows the new rights: RW cleared when write is
@@ -72,6 +73,10 @@ public final class Mprotect {
             }
             // VM_MAY* are the VM_* bits shifted by 4.
             if ((newRights & ~(vma.flags() >>> 4)) != 0) {
+                result = -Errno.EACCES;
+                break;
+            }
+            if (Mdwe.mapDenyWriteExec(mm, vma.flags(), (vma.flags() & ~VmFlags.VM_ACCESS_FLAGS) | newRights)) {
                 result = -Errno.EACCES;
                 break;
             }

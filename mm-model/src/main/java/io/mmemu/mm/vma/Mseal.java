@@ -62,12 +62,7 @@ public final class Mseal {
         while (Long.compareUnsigned(nstart, end) < 0) {
             Vma vma = mm.vmaLookup(nstart);
             long tmp = Long.compareUnsigned(vma.end, end) < 0 ? vma.end : end;
-            if (!vma.sealed) {
-                if (!mm.splitAt(nstart) || !mm.splitAt(tmp)) return -Errno.ENOMEM;
-                Vma target = mm.vmaLookup(nstart);
-                target.sealed = true;
-                mm.mergeAround(target);
-            }
+            if (!vma.sealed && !mm.modifyVma(nstart, tmp, v -> v.sealed = true)) return -Errno.ENOMEM;
             nstart = tmp;
         }
         return 0;

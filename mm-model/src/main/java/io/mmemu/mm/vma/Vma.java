@@ -27,6 +27,17 @@ public final class Vma {
      * this model's 32-bit flags, so it is a field of its own; it counts as a flag for merging.
      */
     boolean sealed;
+    /**
+     * VM_DROPPABLE (MAP_DROPPABLE, Linux 6.11+): anonymous memory the kernel may drop under memory
+     * pressure instead of swapping it. The model never drops it (a host without memory pressure);
+     * it is never locked, never accounted, and empty in a fork child. Bit 40 of vm_flags in Linux,
+     * so a field of its own like {@link #sealed}; it counts as a flag for merging.
+     */
+    boolean droppable;
+    /** anon_name (PR_SET_VMA_ANON_NAME): the name of anonymous memory, or null; merging compares it. */
+    String anonName;
+    /** vm_policy (mbind()): null for none, the task's policy then applying. Merging compares it (mpol_equal()). */
+    MemPolicy policy;
 
     Vma(long start, long end, int flags, long pgoff, MappedFile file, String name) {
         this.start = start;
@@ -40,6 +51,29 @@ public final class Vma {
     /** {@return whether the VMA is sealed (VM_SEALED)} */
     public boolean sealed() {
         return sealed;
+    }
+
+    /** {@return whether the VMA is droppable (VM_DROPPABLE)} */
+    public boolean droppable() {
+        return droppable;
+    }
+
+    /** {@return the anonymous VMA's name (anon_vma_name()), or null} */
+    public String anonName() {
+        return anonName;
+    }
+
+    /** vm_area_dup()'s copy of what a VMA carries beyond its range, flags and file: seal, VM_DROPPABLE, policy, name. */
+    void copyAttributes(Vma from) {
+        sealed = from.sealed;
+        droppable = from.droppable;
+        policy = from.policy;
+        anonName = from.anonName;
+    }
+
+    /** {@return vm_policy, or null} */
+    public MemPolicy policy() {
+        return policy;
     }
 
     /** Models can_modify_vma(), mm/vma.h: a sealed VMA may not be changed. */

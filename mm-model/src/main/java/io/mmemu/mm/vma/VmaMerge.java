@@ -60,7 +60,9 @@ final class VmaMerge {
 
     /** is_mergeable_vma() + can_vma_merge_after(): same flags, same file (or none), contiguous pgoff, same name. */
     static boolean canMerge(Vma a, Vma b) {
-        if (a.flags != b.flags || a.sealed != b.sealed || a.file != b.file) return false;
+        if (a.flags != b.flags || a.sealed != b.sealed || a.droppable != b.droppable || a.file != b.file) return false;
+        if (!java.util.Objects.equals(a.policy, b.policy)) return false; // mpol_equal()
+        if (!java.util.Objects.equals(a.anonName, b.anonName)) return false; // anon_vma_name_eq()
         if (a.name == null ? b.name != null : !a.name.equals(b.name)) return false;
         // Anonymous VMAs too: their pgoff is the page index the anon pages were created at, so a
         // VMA moved by mremap (which keeps its pgoff) does not merge with a fresh neighbour.
@@ -105,7 +107,7 @@ final class VmaMerge {
      */
     static boolean splitVma(MmStruct mm, Vma vma, long addr) {
         Vma upper = new Vma(addr, vma.end, vma.flags, vma.pgoff + ((addr - vma.start) >>> PAGE_SHIFT), vma.file, vma.name);
-        upper.sealed = vma.sealed;
+        upper.copyAttributes(vma);
         if (!mm.vmAreaAlloc(upper)) return false;
         vma.end = addr;
         mm.tree().put(upper);

@@ -3,35 +3,17 @@ package io.mmemu.mm.vma;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmemu.mm.check.AddressSpaceInvariants;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** mm/mseal.c over one address space: sealing splits and merges, and every call that would change a sealed VMA refuses. */
-class MsealTest {
-    static final long P = 4096;
-    static final int ANON = Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS;
-
-    MmEnv env;
-    MmStruct mm;
+class MsealTest extends AddressSpaceFixture {
     long a;
 
     @BeforeEach
-    void setUp() {
-        env = MmEnv.boot(8L << 20);
-        mm = MmStruct.mmAlloc(env);
-        mm.mmapBase = 0x7000_0000_0000L;
+    void mapEightPages() {
         a = Mmap.doMmap(mm, null, 0, 8 * P, 3, ANON, 0, false);
         assertTrue(a > 0);
-    }
-
-    @AfterEach
-    void tearDown() {
-        assertEquals(List.of(), AddressSpaceInvariants.check(env, mm), mm.maps());
-        mm.exitMmap();
-        env.mem().close();
     }
 
     @Test
