@@ -394,7 +394,8 @@ public final class Cpu implements ArchCpu {
     /** UC_HOOK_TLB_FILL: the model's translation of {@code vaddr}, handling a page fault on the way. */
     private long tlbFill(long vaddr, int memType) {
         if (preciseFetch != null) {
-            long r = preciseTlbFill(vaddr, memType);
+            takePreciseRepeats(); // the model's counters in the order the accesses came
+            long r = fill(vaddr, memType);
             // Whatever the answer (the probe's page is an entry too), except an execute-only one.
             if (memType != Uc.MEM_FETCH || vaddr == probePage) preciseFetch.filled(vaddr & -4096L);
             // The fill's lookups may have made the fetch page's repeat more than a counted hit.
@@ -403,12 +404,6 @@ public final class Cpu implements ArchCpu {
             }
             return r;
         }
-        return fill(vaddr, memType);
-    }
-
-    /** Precise mode's fill: the native hook's repeated hits are counted first, so the model's counters stay in order. */
-    private long preciseTlbFill(long vaddr, int memType) {
-        takePreciseRepeats();
         return fill(vaddr, memType);
     }
 
