@@ -1,8 +1,5 @@
 package io.mmemu.emulator.unicorn;
 
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.invoke.MethodHandle;
 
 /**
@@ -22,13 +19,14 @@ final class PageFlush {
         boolean ok = false;
         MethodHandle range = null;
         try {
+            // The shapes of UnicornNative's handles (void results read as ignored longs): no new
+            // linker code at start-up.
             MethodHandle init = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_page_flush_init"),
-                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
+                    UnicornNative.L2);
             long offset = (long) init.invokeExact(UnicornNative.symbol("uc_emu_stop").address(),
                     UnicornNative.symbol("tlb_flush_page_x86_64").address());
             if (offset > 0) {
-                range = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_flush_range"),
-                        FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_LONG));
+                range = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_flush_range"), UnicornNative.L3);
                 ok = true;
             }
         } catch (Throwable t) {
@@ -41,7 +39,7 @@ final class PageFlush {
     /** Flushes the pages of [{@code start}, {@code end}) from engine {@code uc}'s TLB and jump cache. */
     static void flushRange(long uc, long start, long end) {
         try {
-            FLUSH_RANGE.invokeExact(uc, start, end);
+            long ignored = (long) FLUSH_RANGE.invokeExact(uc, start, end);
         } catch (Throwable t) {
             throw new IllegalStateException("mmemu_flush_range", t);
         }

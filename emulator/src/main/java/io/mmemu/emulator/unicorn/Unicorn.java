@@ -384,7 +384,7 @@ public final class Unicorn implements AutoCloseable {
     public void callNative(MemorySegment function, MemorySegment data) {
         ensureOpen();
         try {
-            UnicornNative.CALL_NATIVE.invokeExact(function, uc, data.address());
+            long ignored = (long) UnicornNative.CALL_NATIVE.invokeExact(function, uc, data.address());
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -52,10 +52,10 @@ final class UnicornNative {
      * functions get one shape each, with enough trailing arguments for every use (C ignores
      * variadic arguments the function does not read).
      */
-    private static final FunctionDescriptor L1 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG);
-    private static final FunctionDescriptor L2 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG);
-    private static final FunctionDescriptor L3 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
-    private static final FunctionDescriptor L4 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    static final FunctionDescriptor L1 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG);
+    static final FunctionDescriptor L2 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    static final FunctionDescriptor L3 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    static final FunctionDescriptor L4 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
     private static final FunctionDescriptor L5 =
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
 
@@ -112,8 +112,12 @@ final class UnicornNative {
     static final FunctionDescriptor INTR_CB = L3;
     static final FunctionDescriptor INSN_INVALID_CB = L2;
     static final FunctionDescriptor CODE_CB = L4;
-    /** {@code void f(uc_engine *, void *)} of any address: native helpers acting on an engine (Unicorn.callNative). */
-    static final MethodHandle CALL_NATIVE = LINKER.downcallHandle(FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG));
+    /**
+     * {@code void f(uc_engine *, void *)} of any address: native helpers acting on an engine
+     * (Unicorn.callNative), declared in the L2 shape (the result is ignored) so that the linker
+     * makes no code for a new shape at start-up.
+     */
+    static final MethodHandle CALL_NATIVE = LINKER.downcallHandle(L2);
     static final FunctionDescriptor MEM_CB =
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
 
