@@ -11,6 +11,7 @@ import io.mmemu.mm.phys.PageTypes;
 public final class Mbind {
     private Mbind() {}
 
+    /** mbind()'s flags (include/uapi/linux/mempolicy.h), and every flag it accepts. */
     public static final int MPOL_MF_STRICT = 1, MPOL_MF_MOVE = 2, MPOL_MF_MOVE_ALL = 4,
             MPOL_MF_VALID = MPOL_MF_STRICT | MPOL_MF_MOVE | MPOL_MF_MOVE_ALL;
 
