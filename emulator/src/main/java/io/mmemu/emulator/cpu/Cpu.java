@@ -318,7 +318,7 @@ public final class Cpu implements ArchCpu {
         uc.regWrite(X86Reg.CR3, cr3);
         if (preciseFetch != null) {
             preciseFetch.emptied();
-            forgetPreciseFetch(); // the model TLB changed
+            preciseFetch.forget(); // the model TLB changed
         }
         crossModifyingCode.onUnicornTlbFlush(id);
         stats.count(CpuStat.TLB_FLUSHES);
@@ -381,8 +381,6 @@ public final class Cpu implements ArchCpu {
 
     /** Precise mode's code hook (native, with the Java lookup for other pages), or null. */
     private PreciseFetch preciseFetch;
-    /** The page of precise mode's last fetch lookup, whose repeats the native hook may count, or -1. */
-    private long preciseFetchPage = -1;
     /**
      * Precise mode's reference: every instruction's lookup in Java, and Unicorn's TLB emptied
      * before every instruction, filled or not ({@code -Dmmemu.precise.flushEachInstruction=true}).
@@ -401,8 +399,9 @@ public final class Cpu implements ArchCpu {
             // Whatever the answer (the probe's page is an entry too), except an execute-only one.
             if (memType != Uc.MEM_FETCH || vaddr == probePage) preciseFetch.filled(vaddr & -4096L);
             // The fill's lookups may have made the fetch page's repeat more than a counted hit.
-            if (preciseFetchPage != -1 && !tlb.fetchLookupOnlyCounts(preciseFetchPage)) {
-                forgetPreciseFetch();
+            long page = preciseFetch.page();
+            if (page != -1 && !tlb.fetchLookupOnlyCounts(page)) {
+                preciseFetch.forget();
             }
             return r;
         }
@@ -491,7 +490,7 @@ public final class Cpu implements ArchCpu {
      */
     private void onInstructionPrecise(long address, int size) {
         takePreciseRepeats();
-        forgetPreciseFetch();
+        preciseFetch.forget();
         if (probePage != -1 || current == null || current.exited()) return;
         mmu.lookupOrWalk(address, Access.FETCH);
         // Unicorn's TLB holds only what fills put there since it was last emptied: those pages go
@@ -504,7 +503,6 @@ public final class Cpu implements ArchCpu {
         }
         long page = address & -4096L;
         if (!flushEachInstruction && tlb.fetchLookupOnlyCounts(page)) {
-            preciseFetchPage = page;
             preciseFetch.hit(page, mmu.cr3());
         }
     }
@@ -515,12 +513,6 @@ public final class Cpu implements ArchCpu {
         if (n != 0) tlb.countRepeatedFetchHits(n);
     }
 
-    /** The next instruction's lookup goes to Java (something else reached the model TLB). */
-    private void forgetPreciseFetch() {
-        if (preciseFetchPage == -1) return;
-        preciseFetchPage = -1;
-        preciseFetch.forget();
-    }
 
     /**
      * uc_emu_stop from a hook, telling the instruction counter first: Unicorn calls a lone block
@@ -541,7 +533,7 @@ public final class Cpu implements ArchCpu {
     private void onSyscall() {
         if (preciseFetch != null) {
             takePreciseRepeats();
-            forgetPreciseFetch();
+            preciseFetch.forget();
         }
         if (probePage != -1) { // the fault probe never runs the program on into a syscall
             stopEngine();
@@ -743,7 +735,7 @@ public final class Cpu implements ArchCpu {
                 counter.beforeRun();
                 if (slice > 0) counter.sliceFor(slice);
             }
-            if (preciseFetch != null) forgetPreciseFetch(); // a run (or the probe) starts with a lookup in Java
+            if (preciseFetch != null) preciseFetch.forget(); // a run (or the probe) starts with a lookup in Java
             return uc.emuStart(rip, UNTIL, 0, count);
         } finally {
             running = false;

@@ -70,6 +70,12 @@ final class PreciseFetch {
         state.set(JAVA_LONG, LAST_PAGE, page);
     }
 
+    /** {@return the page whose repeated lookups the native side counts, or -1} */
+    long page() {
+        long p = state.get(JAVA_LONG, LAST_PAGE);
+        return p == NO_PAGE ? -1 : p;
+    }
+
     /** Something else reached the model TLB: the next lookup goes to Java. */
     void forget() {
         state.set(JAVA_LONG, LAST_PAGE, NO_PAGE);

@@ -1,6 +1,5 @@
 package io.mmemu.mm.vma;
 
-import io.mmemu.mm.phys.PageTypes;
 
 /**
  * Models madvise_set_anon_name(), mm/madvise.c (6.12), behind prctl(PR_SET_VMA,
@@ -38,11 +37,8 @@ public final class AnonVmaName {
      *         are named); EAGAIN when a split finds no memory
      */
     public static long madviseSetAnonName(MmStruct mm, long start, long lenIn, String name) {
-        if ((start & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
-        long len = PageTypes.pageAlign(lenIn);
-        if (lenIn != 0 && len == 0) return -Errno.EINVAL;
-        long end = start + len;
-        if (Long.compareUnsigned(end, start) < 0) return -Errno.EINVAL;
+        if (MmStruct.invalidRange(start, lenIn)) return -Errno.EINVAL;
+        long end = start + MmStruct.pageAlign(lenIn);
         if (end == start) return 0;
         long unmappedError = 0;
         Vma vma = Long.compareUnsigned(start, MmStruct.TASK_SIZE) >= 0 ? null : mm.findVma(start);

@@ -85,12 +85,8 @@ public final class Madvise {
      * @return 0, or a negative errno
      */
     public static long doMadvise(MmStruct mm, long start, long lenIn, int advice, FaultIn faultIn) {
-        if ((start & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
-        if (!validAdvice(advice)) return -Errno.EINVAL;
-        long len = MmStruct.pageAlign(lenIn);
-        if (lenIn != 0 && len == 0) return -Errno.EINVAL;
-        long end = start + len;
-        if (Long.compareUnsigned(end, start) < 0) return -Errno.EINVAL;
+        if (!validAdvice(advice) || MmStruct.invalidRange(start, lenIn)) return -Errno.EINVAL;
+        long end = start + MmStruct.pageAlign(lenIn);
         if (end == start) return 0;
         if (advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE) {
             return populate(mm, start, end, advice == MADV_POPULATE_WRITE, faultIn);

@@ -358,6 +358,21 @@ public final class MmStruct {
     }
 
     /**
+     * The EINVAL checks do_madvise(), do_mseal() and madvise_set_anon_name() make of a user range
+     * before anything else: {@code start} page aligned, its length page aligned without overflowing
+     * to 0, and the end not wrapping round the address space.
+     *
+     * @param start the range's start
+     * @param lenIn its length in bytes, rounded up to pages
+     * @return whether the range is EINVAL
+     */
+    public static boolean invalidRange(long start, long lenIn) {
+        if ((start & (PageTypes.PAGE_SIZE - 1)) != 0) return true;
+        long len = pageAlign(lenIn);
+        return lenIn != 0 && len == 0 || Long.compareUnsigned(start + len, start) < 0;
+    }
+
+    /**
      * PAGE_ALIGN(): {@link PageTypes#pageAlign}.
      *
      * @param x an address or a length

@@ -1,6 +1,5 @@
 package io.mmemu.mm.vma;
 
-import io.mmemu.mm.phys.PageTypes;
 
 /**
  * Models mm/mseal.c (Linux 6.12): mseal() seals the VMAs of a range, after which the calls that
@@ -32,11 +31,8 @@ public final class Mseal {
      */
     public static long doMseal(MmStruct mm, long start, long lenIn, long flags) {
         if (flags != 0) return -Errno.EINVAL; // can_do_mseal()
-        if ((start & (PageTypes.PAGE_SIZE - 1)) != 0) return -Errno.EINVAL;
-        long len = PageTypes.pageAlign(lenIn);
-        if (lenIn != 0 && len == 0) return -Errno.EINVAL;
-        long end = start + len;
-        if (Long.compareUnsigned(end, start) < 0) return -Errno.EINVAL;
+        if (MmStruct.invalidRange(start, lenIn)) return -Errno.EINVAL;
+        long end = start + MmStruct.pageAlign(lenIn);
         if (end == start) return 0;
         long r = checkMmSeal(mm, start, end);
         if (r != 0) return r;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mmemu.mm.check.AddressSpaceInvariants;
 import io.mmemu.mm.uaccess.UserAccess;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -14,37 +13,20 @@ import org.junit.jupiter.api.Test;
  * mm/mlock.c over one address space: VM_LOCKED and VM_LOCKONFAULT split and merge VMAs, locked_vm
  * follows every change of a locked VMA (mlock, munlock, munmap, mremap, fork, brk under
  * mlockall(MCL_FUTURE)), population happens unless on fault, and the limit's errors. Every test
- * ends with the address-space invariants, which include locked_vm's.
+ * ends with the address-space invariants ({@link AddressSpaceFixture}), which include locked_vm's.
  */
-class MlockTest {
-    static final long P = 4096;
+class MlockTest extends AddressSpaceFixture {
     static final int RW = VmFlags.VM_READ | VmFlags.VM_WRITE | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE
             | VmFlags.VM_MAYEXEC;
-    /** A private anonymous mapping, read-write (MAP_PRIVATE | MAP_ANONYMOUS, PROT_READ | PROT_WRITE). */
-    static final int ANON = Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS;
-
-    MmEnv env;
-    MmStruct mm;
     UserAccess uaccess;
     Mlock.Populate populate;
     long a;
 
     @BeforeEach
     void setUp() {
-        env = MmEnv.boot(8L << 20);
-        mm = MmStruct.mmAlloc(env);
-        mm.mmapBase = 0x7000_0000_0000L;
         uaccess = new UserAccess(env);
         populate = uaccess::mmPopulate;
         a = map(8);
-    }
-
-    @AfterEach
-    void tearDown() {
-        List<String> errors = AddressSpaceInvariants.check(env, mm);
-        assertEquals(List.of(), errors, mm.maps());
-        mm.exitMmap();
-        env.mem().close();
     }
 
     long map(int pages) {
