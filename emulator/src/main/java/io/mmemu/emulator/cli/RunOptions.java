@@ -59,8 +59,9 @@ public final class RunOptions {
 
     @Option(names = "--precise", description = "Look every instruction and each page its data accesses touch up in "
             + "the model TLB, so TLB hits, misses and LRU order are exact per access (default: only Unicorn's own TLB "
-            + "misses reach the model, so misses are exact and hits undercounted). Costs a Java call and a TLB flush per "
-            + "instruction: about 100x slower.")
+            + "misses reach the model, so misses are exact and hits undercounted). Costs a native call per instruction, a "
+            + "Java call when its page's lookup is not a plain repeat, and a page flush after each data page filled: "
+            + "3-8x the default mode on bin/bench workloads.")
     boolean precise;
 
     @Option(names = "--exact-tlb", description = "Drop from Unicorn's TLB every entry the model TLB evicts, so every "
