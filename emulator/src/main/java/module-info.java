@@ -17,4 +17,5 @@ module io.mmemu.emulator {
     exports io.mmemu.emulator.cpu;
     exports io.mmemu.emulator.record;
     exports io.mmemu.emulator.run;
+    exports io.mmemu.emulator.trace;
 }

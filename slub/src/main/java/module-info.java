@@ -6,6 +6,8 @@
  * ({@code testing}) are API for the user's own tests.
  */
 module io.mmemu.slub {
+    requires transitive io.mmemu.trace; // Slub.setTracer takes the machine's Tracer
+
     exports io.mmemu.slub;
     exports io.mmemu.slub.check;
     exports io.mmemu.slub.testing;

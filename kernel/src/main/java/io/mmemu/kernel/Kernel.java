@@ -34,6 +34,7 @@ import io.mmemu.tlb.check.StaleTranslationChecker;
 import io.mmemu.tlb.linux.LinuxTlbFlush;
 import io.mmemu.tlb.linux.MmContexts;
 import io.mmemu.tlb.linux.TlbManagement;
+import io.mmemu.trace.Tracer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -216,6 +217,22 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
+     * Sends the machine's events to {@code tracer} from now on (faults, TLB, shootdowns, syscalls,
+     * slab and page allocations, scheduling, signals), timed by {@link #instructions}: the CPUs
+     * must count instructions. Set it before {@link #exec} to see the program load.
+     *
+     * @param tracer the tracer
+     */
+    public void setTracer(Tracer tracer) {
+        for (ArchCpu c : cpus) c.countInstructions();
+        tracer.start(this::instructions);
+        env.setTracer(tracer);
+        tlbManagement.setTracer(tracer);
+        syscalls.setTracer(tracer);
+        scheduler.tracer = tracer;
+    }
+
+    /**
      * Tells {@code events} of every source of non-determinism the run draws on (ASLR and AT_RANDOM
      * at exec, getrandom(), clock readings, scheduling decisions, wake-ups) and of every kernel
      * entry, from now on. Set it before {@link #exec} to see the first program's draws.
@@ -364,6 +381,8 @@ public final class Kernel implements AutoCloseable {
         procs.leaderOf(t).execed = true; // begin_new_exec() clears PF_FORKNOEXEC
         Rseq.execve(t);
         t.setComm(Path.of(path).getFileName() == null ? path : Path.of(path).getFileName().toString());
+        env.tracer().setComm(t.tgid(), t.comm());
+        env.tracer().setTask(procs.of(t).cpu, t.tgid(), t.pid()); // the first program: before the scheduler runs it
         for (int sig = 1; sig <= Signo._NSIG; sig++) {
             if (t.sigHandler[sig] != Signals.SIG_IGN) t.sigHandler[sig] = Signals.SIG_DFL;
             t.sigFlags[sig] = 0;

@@ -14,6 +14,7 @@ import io.mmemu.mm.task.Task;
 import io.mmemu.mm.slab.KernelOops;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
+import io.mmemu.trace.Tracer;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -149,6 +150,14 @@ public final class LinuxSyscalls implements SyscallHandler {
     }
 
     /** Tells {@code events} (or nobody, when null) of every kernel entry, clock reading and getrandom() from now on. */
+    /** The machine's event stream. */
+    Tracer tracer = Tracer.OFF;
+
+    void setTracer(Tracer tracer) {
+        this.tracer = tracer;
+        signals.tracer = tracer;
+    }
+
     void setRunEvents(RunEvents events) {
         this.events = events;
         time.setRunEvents(events);
@@ -187,6 +196,11 @@ public final class LinuxSyscalls implements SyscallHandler {
         kernelEntryHook.accept(cpu.id());
         long nr = regs.origRax;
         Syscall call = Syscall.byNumber((int) nr);
+        Tracer tracer = this.tracer;
+        if (tracer.enabled()) {
+            tracer.syscallEnter((int) nr, call == null ? null : call.linuxName, regs.rdi, regs.rsi, regs.rdx, regs.r10,
+                    regs.r8, regs.r9);
+        }
         long ret;
         try {
             ret = call != null && call.implemented() ? call.handler.call(this, cpu, task, regs) : niSyscall(nr, call);
@@ -199,6 +213,7 @@ public final class LinuxSyscalls implements SyscallHandler {
             return true;
         }
         if (call != null && call.changesTranslations) tlbChecker.accept(call.linuxName);
+        if (tracer.enabled()) tracer.syscallExit(ret == BLOCK ? nr : ret, ret == BLOCK && !task.exited());
         if (task.exited()) return true;
         if (ret == BLOCK) {
             // The task sleeps; RAX keeps the number so that the rewound syscall is the same call.

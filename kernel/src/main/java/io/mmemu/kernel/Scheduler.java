@@ -6,6 +6,7 @@ import io.mmemu.kernel.arch.PtRegs;
 import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.task.Task;
+import io.mmemu.trace.Tracer;
 import java.io.PrintStream;
 
 /**
@@ -65,6 +66,8 @@ final class Scheduler {
     private final CpuTimers cpuTimers;
     /** The run's recorder or replayer, told of each decision, or null. */
     RunEvents events;
+    /** The machine's event stream: told which CPU runs which task. */
+    Tracer tracer = Tracer.OFF;
     /** Fault injection's preempt and bitflip points, or null (set once, before the run). */
     private InstructionFaults instructionFaults;
 
@@ -138,6 +141,8 @@ final class Scheduler {
                     // Idle: the idle task has no mm; the last one stays loaded, lazily (enter_lazy_tlb()).
                     if (running[i] != null) {
                         currentCpu = i;
+                        tracer.setCpu(i);
+                        tracer.setTask(i, 0, 0);
                         if (events != null) events.schedule(i, 0, RunEvents.SCHED_IDLE);
                         cpus[i].enterLazyTlb();
                     }
@@ -145,6 +150,11 @@ final class Scheduler {
                     continue;
                 }
                 currentCpu = i;
+                if (tracer.enabled()) {
+                    tracer.setCpu(i);
+                    tracer.setComm(next.task.tgid(), next.task.comm());
+                    tracer.setTask(i, next.task.tgid(), next.task.pid());
+                }
                 if (events != null && next != running[i]) events.schedule(i, next.task.pid(), RunEvents.SCHED_SWITCH);
                 if (next != loaded[i]) contextSwitch(cpus[i], loaded[i], next);
                 else if (cpus[i].current() != next.task) cpus[i].switchTo(next.task); // back from idle
@@ -280,6 +290,7 @@ final class Scheduler {
      */
     private void migrate(int from, Processes.Proc p) {
         int to = (from + 1) % cpus.length;
+        if (tracer.on(Tracer.SCHED)) tracer.migrate(p.task.pid(), from, to);
         PtRegs regs = new PtRegs();
         FpuState fpu = new FpuState();
         cpus[from].regs().get(regs);

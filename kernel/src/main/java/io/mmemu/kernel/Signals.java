@@ -8,6 +8,7 @@ import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
+import io.mmemu.trace.Tracer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -63,6 +64,9 @@ final class Signals {
 
     private final SigAltStacks altStacks;
 
+    /** The machine's event stream. */
+    Tracer tracer = Tracer.OFF;
+
     Signals(UserAccess uaccess, SigAltStacks altStacks) {
         this.uaccess = uaccess;
         this.altStacks = altStacks;
@@ -113,6 +117,7 @@ final class Signals {
             if (handler == SIG_DFL) {
                 if (defaultIgnores(sig)) continue;
                 t.pendingInfo[sig] = info;
+                if (tracer.on(Tracer.SIGNAL)) tracer.signal(t.pid(), sig, info.code(), info.addr());
                 return sig;
             }
             if (!setupRtFrame(cpu, t, sig, info, handler)) {
@@ -123,6 +128,7 @@ final class Signals {
                 return Signo.SIGSEGV;
             }
             t.pendingInfo[sig] = null;
+            if (tracer.on(Tracer.SIGNAL)) tracer.signal(t.pid(), sig, info.code(), info.addr());
         }
     }
 

@@ -4,6 +4,7 @@ import static io.mmemu.slub.SlubSwitches.PAIR_SHIFT;
 import static io.mmemu.slub.SlubSwitches.SCHED_POINTS;
 import static io.mmemu.slub.SlubSwitches.STATS;
 
+import io.mmemu.trace.Tracer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -392,7 +393,7 @@ public final class KmemCache {
      * @return the object's physical address, or 0 on failure
      */
     public long alloc(CpuBinding b) {
-        return slabAllocNode(b, NUMA_NO_NODE, 0, objectSize);
+        return alloc(b, 0);
     }
 
     /**
@@ -403,7 +404,18 @@ public final class KmemCache {
      * @return the object's physical address, or 0 on failure
      */
     public long alloc(CpuBinding b, long caller) {
+        if (slub.tracer.on(Tracer.SLAB)) return tracedAlloc(b, NUMA_NO_NODE, caller, objectSize);
         return slabAllocNode(b, NUMA_NO_NODE, caller, objectSize);
+    }
+
+    /** An allocation with its event: fast or slow path and cmpxchg failures, read from the counters around it. */
+    private long tracedAlloc(CpuBinding b, int nid, long caller, int size) {
+        long fast = stat(SlubStat.ALLOC_FASTPATH);
+        long fails = stat(SlubStat.CMPXCHG_DOUBLE_FAIL) + stat(SlubStat.CMPXCHG_DOUBLE_CPU_FAIL);
+        long object = slabAllocNode(b, nid, caller, size);
+        slub.tracer.slab(name, object, true, stat(SlubStat.ALLOC_FASTPATH) != fast,
+                (int) (stat(SlubStat.CMPXCHG_DOUBLE_FAIL) + stat(SlubStat.CMPXCHG_DOUBLE_CPU_FAIL) - fails));
+        return object;
     }
 
     /**
@@ -419,6 +431,7 @@ public final class KmemCache {
         if (size <= 0 || size > objectSize) {
             throw new IllegalArgumentException("size out of range (expected: 1.." + objectSize + ", got " + size + ")");
         }
+        if (slub.tracer.on(Tracer.SLAB)) return tracedAlloc(b, NUMA_NO_NODE, caller, size);
         return slabAllocNode(b, NUMA_NO_NODE, caller, size);
     }
 
@@ -434,6 +447,7 @@ public final class KmemCache {
         if (nid != NUMA_NO_NODE && (nid < 0 || nid >= node.length)) {
             throw new IllegalArgumentException("node out of range (expected: -1 or 0.." + (node.length - 1) + ", got " + nid + ")");
         }
+        if (slub.tracer.on(Tracer.SLAB)) return tracedAlloc(b, nid, caller, objectSize);
         return slabAllocNode(b, nid, caller, objectSize);
     }
 
@@ -458,6 +472,19 @@ public final class KmemCache {
         if (object == 0) {
             return;
         }
+        if (slub.tracer.on(Tracer.SLAB)) {
+            long fast = stat(SlubStat.FREE_FASTPATH);
+            long fails = stat(SlubStat.CMPXCHG_DOUBLE_FAIL) + stat(SlubStat.CMPXCHG_DOUBLE_CPU_FAIL);
+            kmemCacheFree(object, b, caller);
+            slub.tracer.slab(name, object, false, stat(SlubStat.FREE_FASTPATH) != fast,
+                    (int) (stat(SlubStat.CMPXCHG_DOUBLE_FAIL) + stat(SlubStat.CMPXCHG_DOUBLE_CPU_FAIL) - fails));
+            return;
+        }
+        kmemCacheFree(object, b, caller);
+    }
+
+    /** Models kmem_cache_free()'s body, after the NULL check. */
+    private void kmemCacheFree(long object, CpuBinding b, long caller) {
         Slab slab = slub.virtToSlab(object);
         if (slab == null) {
             SlubReport.freeNonSlab(slub, "kmem_cache_free", object);

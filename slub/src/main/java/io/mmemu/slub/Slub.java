@@ -2,6 +2,7 @@ package io.mmemu.slub;
 
 import io.mmemu.slub.SlubLog.Kind;
 import io.mmemu.slub.SlubLog.SlabError;
+import io.mmemu.trace.Tracer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -255,6 +256,18 @@ public final class Slub {
 
     String symbolize(long addr) {
         return symbolizer != null ? symbolizer.apply(addr) : String.format("0x%x", addr);
+    }
+
+    /** The machine's event stream; set before the caches are used from more than one thread. */
+    Tracer tracer = Tracer.OFF;
+
+    /**
+     * Traces every cache's allocations and frees to {@code tracer}.
+     *
+     * @param tracer the machine's tracer
+     */
+    public void setTracer(Tracer tracer) {
+        this.tracer = tracer;
     }
 
     // ---------------------------------------------------------------- caches

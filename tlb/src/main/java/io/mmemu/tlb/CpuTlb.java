@@ -5,6 +5,7 @@ import io.mmemu.mm.pgtable.Level;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.phys.PhysicalMemory;
+import io.mmemu.trace.Tracer;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -60,6 +61,9 @@ public final class CpuTlb {
 
     private boolean pcide;
     private int currentPcid;
+    /** Where misses and fills are traced, and as which CPU. */
+    private Tracer tracer = Tracer.OFF;
+    private int cpuId;
     /** The last CR3 loaded, without the NOFLUSH bit: the PML4 address and, with PCIDE, the PCID. */
     private long cr3;
 
@@ -105,6 +109,17 @@ public final class CpuTlb {
         arrays = Arrays.copyOf(a, k);
         names = Arrays.copyOf(n, k);
         psc = preset.psc().any() && mem != null ? new PagingStructureCache(preset.psc()) : null;
+    }
+
+    /**
+     * Traces this hierarchy's misses and fills to {@code tracer} as those of CPU {@code cpu}.
+     *
+     * @param tracer the machine's tracer
+     * @param cpu    the CPU this hierarchy belongs to
+     */
+    public void setTracer(Tracer tracer, int cpu) {
+        this.tracer = tracer;
+        this.cpuId = cpu;
     }
 
     /**
@@ -258,6 +273,7 @@ public final class CpuTlb {
         long r = l2 == null ? Tlb.MISS : l2.lookup(vaddr, pcid, access, user);
         if (r == Tlb.MISS) {
             stats[MISS]++;
+            if (tracer.on(Tracer.TLB)) tracer.tlbMiss(cpuId, pcid, vaddr, peek(vaddr, pcid) != Tlb.MISS);
             return r;
         }
         // The hit carries the rights the access needed, global, size and frame; U/S is only
@@ -315,7 +331,12 @@ public final class CpuTlb {
         Tlb l2 = fetch ? l2i : l2d;
         if (l2 != null) evicted |= l2.fill(vaddr, pcid, walkResult, user);
         stats[FILL]++;
-        accountWalk(vaddr, pcid, WalkResult.sizeCode(walkResult));
+        int sizeCode = WalkResult.sizeCode(walkResult);
+        if (tracer.on(Tracer.TLB)) {
+            long size = PageSize.ofWalkCode(sizeCode).bytes();
+            tracer.tlbFill(cpuId, pcid, vaddr & -size, sizeCode + 1, size);
+        }
+        accountWalk(vaddr, pcid, sizeCode);
         return evicted;
     }
 

@@ -8,6 +8,7 @@ import io.mmemu.emulator.run.GuestIo;
 import io.mmemu.emulator.run.GuestRun;
 import io.mmemu.emulator.run.RunConfig;
 import io.mmemu.emulator.run.RunResult;
+import io.mmemu.emulator.trace.TraceSession;
 import io.mmemu.emulator.unicorn.Unicorn;
 import io.mmemu.mm.proc.Pmap;
 import io.mmemu.mm.proc.Vmstat;
@@ -18,6 +19,7 @@ import io.mmemu.tlb.TlbStat;
 import io.mmemu.tlb.linux.CpuTlbState;
 import io.mmemu.tlb.linux.TlbEvent;
 import io.mmemu.tlb.linux.TlbManagement;
+import io.mmemu.trace.TraceFilter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -78,6 +80,18 @@ public final class RunCommand implements Callable<Integer> {
             + "and one at the end.")
     long checkpointEvery = 1000;
 
+    @Option(names = "--trace-summary", description = "At exit, print how many events of each kind (faults, TLB misses "
+            + "and fills, flushes, shootdowns, IPIs, switches, syscalls, slab and page allocations, context switches, "
+            + "signals) happened in each address space (CR3 page-table base and PCID, with the pid and program), as "
+            + "--trace-filter selects them; unfiltered, each column's total equals --stats' count.")
+    boolean traceSummary;
+
+    @Option(names = "--trace-filter", paramLabel = "KEY=VALUE", description = "Keep only some events in --trace and "
+            + "--trace-summary, repeatable (all must hold): cr3=0x... (the CPU runs that page-table base), pcid=N, "
+            + "pid=N, cpu=N, events=fault,tlb,ipi,syscall,slab,page,sched,signal, addr=LO-HI (events about user "
+            + "addresses touching it), insns=FROM-TO (an instruction-count window). docs/tracing.md.")
+    List<String> traceFilter = new ArrayList<>();
+
     @Parameters(index = "0", paramLabel = "PROGRAM", description = "A static x86-64 ELF executable.")
     Path program;
 
@@ -101,11 +115,12 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (libraryMissing(log)) return 1;
         try {
+            TraceSession trace = opts.traceSession();
             if (opts.record != null) {
-                return RecordedRun.run(config, GuestIo.standard(log), opts.record, opts.timeout, opts.views(config, log),
-                        opts.checkpointEvery).status();
+                return RecordedRun.run(config, GuestIo.standard(log), opts.record, opts.timeout,
+                        opts.views(config, trace, log), opts.checkpointEvery).status();
             }
-            return GuestRun.run(config, GuestIo.standard(log), opts.timeout, opts.views(config, log)).status();
+            return GuestRun.run(config, GuestIo.standard(log), opts.timeout, opts.views(config, trace, log)).status();
         } catch (IllegalArgumentException e) {
             log.println("mmemu: " + e.getMessage());
             return 2;
@@ -129,9 +144,23 @@ public final class RunCommand implements Callable<Integer> {
         return problem.isPresent();
     }
 
+    /** The tracing the options ask for, or null for none. */
+    private TraceSession traceSession() {
+        TraceFilter filter = TraceFilter.parse(traceFilter);
+        if (!traceFilter.isEmpty() && !traceSummary) {
+            throw new IllegalArgumentException("--trace-filter: nothing to filter (add --trace-summary)");
+        }
+        return TraceSession.of(filter, traceSummary, List.of(), List.of());
+    }
+
     /** What this command shows of a run: --pmap and --vtop before exit_mmap, the rest at the end. */
-    private GuestRun.Observer views(RunConfig config, PrintStream log) {
+    private GuestRun.Observer views(RunConfig config, TraceSession trace, PrintStream log) {
         return new GuestRun.Observer() {
+            @Override
+            public void created(Machine machine) {
+                if (trace != null) trace.attach(machine);
+            }
+
             @Override
             public void started(Machine machine) {
                 installExitViews(machine, config.argv(), log);
@@ -140,6 +169,7 @@ public final class RunCommand implements Callable<Integer> {
             @Override
             public void ended(Machine machine, RunResult result) {
                 if (config.countInstructions()) printStats(machine, result.wallNanos(), log);
+                if (trace != null) trace.finish(log);
                 if (tlbDump) printTlbDump(machine, log);
                 if (config.checkTlb()) {
                     log.println("mmemu: stale-translation checker: " + result.staleTranslations() + " finding(s)");

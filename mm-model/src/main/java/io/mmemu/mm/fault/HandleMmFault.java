@@ -20,6 +20,7 @@ import io.mmemu.mm.vma.RssStat;
 import io.mmemu.mm.vma.VmEvent;
 import io.mmemu.mm.vma.VmFlags;
 import io.mmemu.mm.vma.Vma;
+import io.mmemu.trace.FaultOutcome;
 
 /**
  * Models handle_mm_fault() and its helpers in mm/memory.c, for a fault the VMA allows.
@@ -54,7 +55,10 @@ final class HandleMmFault {
             if (pmdSlot == PageTable.NO_SLOT) return VM_FAULT_OOM;
             if (pgd.get(pmdSlot) == 0) { // pmd_none() → create_huge_pmd()
                 int r = HugeMemory.doHugePmdAnonymousPage(mm, vma, address, pmdSlot, write);
-                if (r != HugeMemory.VM_FAULT_FALLBACK) return r;
+                if (r != HugeMemory.VM_FAULT_FALLBACK) {
+                    env.setFaultOutcome(FaultOutcome.HUGE_PAGE);
+                    return r;
+                }
             }
         }
         long slot = pgd.pteSlot(address, true);
@@ -62,8 +66,14 @@ final class HandleMmFault {
             long pmdSlot = pgd.hugePmdSlot(address); // pmd_trans_huge(): the PTE level is not there
             if (pmdSlot == PageTable.NO_SLOT) return VM_FAULT_OOM;
             long pmd = pgd.get(pmdSlot);
-            if (!write || (pmd & Pte.RW) != 0) return VM_FAULT_OK; // huge_pmd_set_accessed(): the walker sets A/D
-            if (HugeMemory.doHugePmdWpPage(mm, vma, address, pmdSlot, pmd) != HugeMemory.VM_FAULT_FALLBACK) return VM_FAULT_OK;
+            if (!write || (pmd & Pte.RW) != 0) { // huge_pmd_set_accessed(): the walker sets A/D
+                env.setFaultOutcome(FaultOutcome.SPURIOUS);
+                return VM_FAULT_OK;
+            }
+            if (HugeMemory.doHugePmdWpPage(mm, vma, address, pmdSlot, pmd) != HugeMemory.VM_FAULT_FALLBACK) {
+                env.setFaultOutcome(FaultOutcome.COW_REUSE);
+                return VM_FAULT_OK;
+            }
             slot = pgd.pteSlot(address, true); // split: the fault goes on at the PTE level
             if (slot == PageTable.NO_SLOT) return VM_FAULT_OOM;
         }
@@ -75,6 +85,7 @@ final class HandleMmFault {
             return doSharedFault(mm, vma, address, slot);
         }
         if (write && (pte & Pte.RW) == 0) return doWpPage(mm, vma, address, slot, pte);
+        env.setFaultOutcome(FaultOutcome.SPURIOUS);
         return VM_FAULT_OK; // spurious: another path already fixed the entry (the walker sets A/D)
     }
 
@@ -92,10 +103,12 @@ final class HandleMmFault {
         if (!write) {
             mm.pgd().set(slot, Pte.make(env.zeroPfn(), pageProt(vma, false) | Pte.SPECIAL));
             env.count(VmEvent.ZERO_PAGE_MAP);
+            env.setFaultOutcome(FaultOutcome.ZERO_PAGE);
             return VM_FAULT_OK;
         }
         long pfn = env.allocZeroedUserPage();
         if (pfn == PageAllocator.NO_PAGE) return VM_FAULT_OOM;
+        env.setFaultOutcome(FaultOutcome.ANON_NEW);
         pageAddNewAnonRmap(mm, vma, pfn);
         mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, vma.has(VmFlags.VM_WRITE)) | Pte.D));
         return VM_FAULT_OK;
@@ -145,6 +158,7 @@ final class HandleMmFault {
         mm.addRss(vma.file().isShmem() ? RssStat.MM_SHMEMPAGES : RssStat.MM_FILEPAGES, 1);
         boolean writable = vma.has(VmFlags.VM_SHARED) && vma.has(VmFlags.VM_WRITE);
         mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, writable)));
+        env.setFaultOutcome(FaultOutcome.FILE_PAGE);
         return VM_FAULT_OK;
     }
 
@@ -158,6 +172,7 @@ final class HandleMmFault {
         env.mem().copyPage(pfn, src);
         pageAddNewAnonRmap(mm, vma, pfn);
         env.count(VmEvent.COW_FAULT);
+        env.setFaultOutcome(FaultOutcome.COW_COPY);
         mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, true) | Pte.D));
         return VM_FAULT_OK;
     }
@@ -178,6 +193,7 @@ final class HandleMmFault {
         if (!special && frames.testPageFlag(old, PageFlag.ANON) && frames.pageRefCount(old) == 1) {
             // wp_page_reuse(): nobody else holds the frame, so write to it in place.
             mm.pgd().set(slot, pte | Pte.RW | Pte.D);
+            env.setFaultOutcome(FaultOutcome.COW_REUSE);
             return VM_FAULT_OK;
         }
         // wp_page_copy()
@@ -192,6 +208,7 @@ final class HandleMmFault {
             env.putPage(old);
         }
         env.count(VmEvent.COW_FAULT); // breaking the zero page is a copy-on-write too
+        env.setFaultOutcome(FaultOutcome.COW_COPY);
         mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, true) | Pte.D));
         // ptep_clear_flush(): CPUs may still hold the old read-only translation.
         long page = address & -PageTypes.PAGE_SIZE;

@@ -2,10 +2,13 @@ package io.mmemu.mm.fault;
 
 import io.mmemu.mm.pgtable.PfErr;
 import io.mmemu.mm.phys.PageTypes;
+import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.VmEvent;
 import io.mmemu.mm.vma.VmFlags;
 import io.mmemu.mm.vma.Vma;
+import io.mmemu.trace.FaultOutcome;
+import io.mmemu.trace.Tracer;
 
 /**
  * Models do_user_addr_fault(), arch/x86/mm/fault.c: the entry point for a page fault taken in
@@ -34,6 +37,33 @@ public final class UserFault {
      * @return the outcome: handled, a signal, or out of memory
      */
     public static FaultResult doUserAddrFault(MmStruct mm, long address, int errorCode) {
+        Tracer tracer = mm.env().tracer();
+        if (!tracer.enabled()) return handleUserFault(mm, address, errorCode);
+        return tracedUserFault(mm, address, errorCode, tracer);
+    }
+
+    /** {@link #doUserAddrFault} when tracing: the fault's outcome goes to the trace; flushes inside are COW's. */
+    private static FaultResult tracedUserFault(MmStruct mm, long address, int errorCode, Tracer tracer) {
+        MmEnv env = mm.env();
+        int cpu = tracer.cpu();
+        long stackExpands = env.event(VmEvent.STACK_EXPAND);
+        long pgfaults = env.event(VmEvent.PGFAULT);
+        tracer.setInFault(cpu, true);
+        FaultResult r = handleUserFault(mm, address, errorCode);
+        tracer.setInFault(cpu, false);
+        if (!tracer.on(Tracer.FAULT)) return r;
+        FaultOutcome outcome;
+        if (env.event(VmEvent.PGFAULT) == pgfaults) outcome = FaultOutcome.SIGNAL;
+        else if (r instanceof FaultResult.OutOfMemory) outcome = FaultOutcome.OOM;
+        else if (r instanceof FaultResult.Signal) outcome = FaultOutcome.SIGBUS;
+        else outcome = env.faultOutcome();
+        Vma vma = mm.findVma(address);
+        long vmaStart = vma != null && vma.start() <= address ? vma.start() : -1;
+        tracer.fault(address, errorCode, vmaStart, outcome, env.event(VmEvent.STACK_EXPAND) != stackExpands);
+        return r;
+    }
+
+    private static FaultResult handleUserFault(MmStruct mm, long address, int errorCode) {
         if ((errorCode & PfErr.RSVD) != 0) {
             return new FaultResult.Signal(Signo.SIGKILL, 0, address, errorCode, 0, "corrupted page table (RSVD)");
         }

@@ -2,6 +2,7 @@ package io.mmemu.mm.page;
 
 import io.mmemu.fault.FaultInjector;
 import io.mmemu.fault.FaultPoint;
+import io.mmemu.trace.Tracer;
 
 /**
  * The buddy page allocator of one zone ("Node 0, zone Normal") over frames {@code [0, nrPages)}.
@@ -111,6 +112,8 @@ public final class PageAllocator {
 
     /** fail_page_alloc, once {@link #setFaults} gave the machine's fault injection. */
     private FaultInjector faults;
+    /** The machine's event stream ({@link Tracer#OFF} until a traced run sets one). */
+    private Tracer tracer = Tracer.OFF;
     private FailPageAlloc failPageAlloc;
     /** Whether the last allocation that failed was failed by fail_page_alloc (it skipped the OOM killer). */
     private boolean lastFailureInjected;
@@ -175,6 +178,15 @@ public final class PageAllocator {
     // =================================================================== allocation
 
     /**
+     * Traces allocations and frees to {@code tracer}.
+     *
+     * @param tracer the machine's tracer
+     */
+    public void setTracer(Tracer tracer) {
+        this.tracer = tracer;
+    }
+
+    /**
      * Allocates 2^order frames with {@link Gfp#KERNEL}; see {@link #allocPages(int, int)}.
      *
      * @param order 0..{@link #MAX_ORDER}
@@ -213,6 +225,8 @@ public final class PageAllocator {
         }
         stat(PageAllocStat.ALLOC_SUCCESS, 1);
         stat(PageAllocStat.PGALLOC, 1L << order);
+        // gfp_migratetype(): the model's one user-page flag set, GFP_HIGHUSER_MOVABLE, is the movable one.
+        if (tracer.on(Tracer.PAGE)) tracer.page(page, order, (gfp & Gfp.HIGHMEM) != 0 ? 1 : 0, true);
         if (freeArea.nrFreePages() < watermarks.get(WMARK_MIN)) {
             stat(PageAllocStat.RESERVE_USED, 1);
         }
@@ -376,6 +390,7 @@ public final class PageAllocator {
      */
     public void freePages(long pfn, int order) {
         checkOrder(order);
+        if (tracer.on(Tracer.PAGE)) tracer.page(pfn, order, -1, false);
         if (pfn < 0 || pfn + (1L << order) > nrPages) {
             throw new IllegalArgumentException(String.format(
                     "freePages(pfn 0x%x, order %d): block must lie inside frames 0x0..0x%x"

@@ -10,6 +10,7 @@ import io.mmemu.slub.CpuBinding;
 import io.mmemu.slub.KmemCache;
 import io.mmemu.slub.SlabFlags;
 import io.mmemu.slub.Slub;
+import io.mmemu.trace.Tracer;
 
 /**
  * The slab allocator of the kernel model and the caches of the kernel objects it keeps, created
@@ -118,6 +119,15 @@ public final class KernelSlab {
         filesCachep = slub.kmemCacheCreate("files_cache", FILES_SIZE, 0, hw, null);
         mmCachep = slub.kmemCacheCreate("mm_struct", MM_STRUCT_SIZE, 0, hw, null);
         vmAreaCachep = slub.kmemCacheCreate("vm_area_struct", VM_AREA_STRUCT_SIZE, 0, hw, null);
+    }
+
+    /**
+     * Traces the kernel caches' allocations and frees to {@code tracer}.
+     *
+     * @param tracer the machine's tracer
+     */
+    public void setTracer(Tracer tracer) {
+        slub.setTracer(tracer);
     }
 
     /** {@return the SLUB allocator behind the caches} */

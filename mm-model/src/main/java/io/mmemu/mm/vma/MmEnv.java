@@ -1,5 +1,7 @@
 package io.mmemu.mm.vma;
 
+import io.mmemu.trace.FaultOutcome;
+import io.mmemu.trace.Tracer;
 import io.mmemu.fault.FaultInjector;
 import io.mmemu.mm.huge.TransparentHugepage;
 import io.mmemu.mm.page.FrameTable;
@@ -39,6 +41,10 @@ public final class MmEnv {
     private final FaultInjector faults;
     /** Transparent huge pages: the policy and the huge folios' PMD mappings. */
     private final TransparentHugepage thp = new TransparentHugepage();
+    /** The machine's event stream; {@link Tracer#OFF} until a traced run sets one. */
+    private Tracer tracer = Tracer.OFF;
+    /** How the fault handle_mm_fault() is handling now ends, for the trace. */
+    private FaultOutcome faultOutcome = FaultOutcome.SPURIOUS;
     /** Inode numbers of shmem objects, in creation order (deterministic). */
     private long shmemIno = 1000;
 
@@ -189,6 +195,37 @@ public final class MmEnv {
      */
     public void count(VmEvent event) {
         events[event.ordinal()]++;
+    }
+
+    /** {@return the machine's event stream} */
+    public Tracer tracer() {
+        return tracer;
+    }
+
+    /**
+     * Traces this memory model's faults, page allocations and kernel slab caches to {@code tracer}.
+     *
+     * @param tracer the machine's tracer
+     */
+    public void setTracer(Tracer tracer) {
+        this.tracer = tracer;
+        allocator.setTracer(tracer);
+        kernelSlab.setTracer(tracer);
+    }
+
+    /**
+     * The path handle_mm_fault() took for the fault in progress (a field store: it costs nothing
+     * when nobody traces).
+     *
+     * @param outcome the path
+     */
+    public void setFaultOutcome(FaultOutcome outcome) {
+        this.faultOutcome = outcome;
+    }
+
+    /** {@return the path the last fault took} */
+    public FaultOutcome faultOutcome() {
+        return faultOutcome;
     }
 
     /**

@@ -11,9 +11,31 @@ package io.mmemu.tlb.linux;
  * @param freedTables page-table pages were freed: lazy CPUs must be flushed too
  * @param newTlbGen the mm's tlb_gen after the change: a CPU at this generation is up to date
  * @param initiatingCpu the CPU that asked; flush_tlb_func() counts vmstat events only there ("local")
+ * @param flowId the IPI's id in a trace (links the sender's shootdown to this receiver), 0 untraced
  */
 public record FlushTlbInfo(TlbMm mm, long start, long end, int strideShift, boolean freedTables, long newTlbGen,
-        int initiatingCpu) {
+        int initiatingCpu, long flowId) {
+
+    /**
+     * A request not traced (flow id 0).
+     *
+     * @param mm            the address space
+     * @param start         the range's start
+     * @param end           the range's end, or TLB_FLUSH_ALL
+     * @param strideShift   log2 of the stride
+     * @param freedTables   whether page tables were freed
+     * @param newTlbGen     the generation the request brings the CPUs to
+     * @param initiatingCpu the CPU that asked
+     */
+    public FlushTlbInfo(TlbMm mm, long start, long end, int strideShift, boolean freedTables, long newTlbGen,
+            int initiatingCpu) {
+        this(mm, start, end, strideShift, freedTables, newTlbGen, initiatingCpu, 0);
+    }
+
+    /** {@return the same request as one IPI of a traced shootdown} @param id the IPI's flow id */
+    FlushTlbInfo withFlowId(long id) {
+        return id == 0 ? this : new FlushTlbInfo(mm, start, end, strideShift, freedTables, newTlbGen, initiatingCpu, id);
+    }
 
     /** {@return whether this asks for a full flush (end == TLB_FLUSH_ALL)} */
     public boolean full() {

@@ -4,6 +4,7 @@ import io.mmemu.fault.FaultInjector;
 import io.mmemu.tlb.CpuTlb;
 import io.mmemu.tlb.PageSize;
 import io.mmemu.tlb.Tlb;
+import io.mmemu.trace.Tracer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -76,6 +77,7 @@ public final class TlbManagement {
     private IpiDelivery delivery = IpiDelivery.IMMEDIATE;
     private ShootdownFilter shootdownFilter = ShootdownFilter.NONE;
     private TlbFlushListener listener = TlbFlushListener.NONE;
+    private Tracer tracer = Tracer.OFF;
     /** The machine's fault injection (fail_ipi), or null. */
     private FaultInjector faults;
     /** The shootdown side: native_flush_tlb_multi(), the IPI queues, flush_tlb_func(). */
@@ -273,6 +275,24 @@ public final class TlbManagement {
     }
 
     /**
+     * Traces switches, lazy-TLB transitions, ASID choices, flushes and shootdowns to {@code tracer},
+     * and each CPU's TLB hierarchy's misses and fills; tells it every CPU's CR3 now.
+     *
+     * @param tracer the machine's tracer
+     */
+    public void setTracer(Tracer tracer) {
+        this.tracer = tracer;
+        for (CpuTlbState s : cpus) {
+            s.hw.setTracer(tracer, s.cpu);
+            tracer.initCr3(s.cpu, s.cr3);
+        }
+    }
+
+    Tracer tracer() {
+        return tracer;
+    }
+
+    /**
      * The system-wide count of {@code e}: the sum over CPUs, as /proc/vmstat shows it.
      *
      * @param e an event
@@ -391,6 +411,7 @@ public final class TlbManagement {
         int prevAsid = s.loadedMmAsid;
         boolean wasLazy = s.isLazy;
         s.isLazy = false;
+        if (wasLazy && tracer.on(Tracer.TLB)) tracer.lazyTlb(s.cpu, false);
         long nextTlbGen;
         int newAsid;
         boolean needFlush;
@@ -442,6 +463,7 @@ public final class TlbManagement {
             s.nextAsid = 1;
         }
         if (s.ctxs[asid].ctxId != 0) s.count(TlbEvent.ASID_REUSED);
+        if (tracer.on(Tracer.TLB)) tracer.asid(s.cpu, asid, next.ctxId(), s.ctxs[asid].ctxId != 0);
         return asid | NEED_FLUSH;
     }
 
@@ -450,6 +472,7 @@ public final class TlbManagement {
         long cr3 = needFlush ? buildCr3(pgdPa, asid) : buildCr3Noflush(pgdPa, asid);
         s.hw.movToCr3(cr3);
         s.cr3 = cr3 & ~Tlb.CR3_NOFLUSH;
+        tracer.loadCr3(s.cpu, s.cr3, needFlush);
         listener.tlbFlushed(s.cpu);
     }
 
@@ -463,6 +486,7 @@ public final class TlbManagement {
     public void enterLazyTlb(int cpu) {
         CpuTlbState s = cpu(cpu);
         if (s.loadedMm == initMm) return;
+        if (!s.isLazy && tracer.on(Tracer.TLB)) tracer.lazyTlb(cpu, true);
         s.isLazy = true;
     }
 

@@ -3,6 +3,8 @@ package io.mmemu.tlb.linux;
 import io.mmemu.fault.FaultAttr;
 import io.mmemu.fault.FaultInjector;
 import io.mmemu.fault.FaultPoint;
+import io.mmemu.trace.FlushKind;
+import io.mmemu.trace.Tracer;
 
 /**
  * The shootdown side of Linux's x86 TLB management, arch/x86/mm/tlb.c: native_flush_tlb_multi()
@@ -36,6 +38,9 @@ final class TlbShootdown {
      */
     void nativeFlushTlbMulti(CpuTlbState initiator, FlushTlbInfo info) {
         initiator.count(TlbEvent.NR_TLB_REMOTE_FLUSH);
+        Tracer tracer = tm.tracer();
+        boolean traced = tracer.on(Tracer.IPI);
+        if (traced) tracer.shootdownBegin(initiator.cpu, info.start(), info.end(), info.freedTables());
         TlbMm mm = info.mm();
         for (int t = 0; t < cpus.length; t++) {
             if (t == initiator.cpu || !mm.cpumaskTest(t)) continue;
@@ -50,7 +55,7 @@ final class TlbShootdown {
             }
             FaultInjector faults = tm.faults();
             if (faults != null && faults.armed(FaultPoint.FAIL_IPI) && failIpi(faults, initiator, target, info)) continue;
-            target.ipiQueue.addLast(info);
+            target.ipiQueue.addLast(traced ? info.withFlowId(tracer.ipiSent(initiator.cpu, t)) : info);
             initiator.count(TlbEvent.IPI_SENT);
         }
         // smp_call_function_many_cond() runs the local call after sending the IPIs.
@@ -61,6 +66,7 @@ final class TlbShootdown {
                 if (t != initiator.cpu && !cpus[t].ipiQueue.isEmpty()) deliverIpis(cpus[t]);
             }
         }
+        if (traced) tracer.shootdownEnd(initiator.cpu);
     }
 
     /**
@@ -110,8 +116,10 @@ final class TlbShootdown {
         boolean local = f.initiatingCpu() == s.cpu;
         TlbMm loadedMm = s.loadedMm;
         int loadedMmAsid = s.loadedMmAsid;
+        Tracer tracer = tm.tracer();
         if (!local) {
             s.count(TlbEvent.NR_TLB_REMOTE_FLUSH_RECEIVED);
+            if (tracer.on(Tracer.IPI)) tracer.ipiReceived(s.cpu, f.initiatingCpu(), f.flowId());
             // The CPU switched to another mm since the IPI was sent: that switch did the work.
             if (f.mm() != null && f.mm() != loadedMm) return;
         }
@@ -136,11 +144,16 @@ final class TlbShootdown {
                 s.hw.invlpg(addr); // flush_tlb_one_user()
             }
             if (local) s.count(TlbEvent.NR_TLB_LOCAL_FLUSH_ONE, nrInvalidate);
+            if (tracer.on(Tracer.TLB)) {
+                tracer.tlbFlush(s.cpu, f.initiatingCpu(), nrInvalidate == 1 ? FlushKind.ONE : FlushKind.RANGE, f.start(),
+                        f.end(), nrInvalidate);
+            }
             s.ctxs[loadedMmAsid].tlbGen = mmTlbGen;
             tm.listener().tlbFlushedRange(s.cpu, f.start(), f.end());
         } else {
             flushTlbLocal(s);
             if (local) s.count(TlbEvent.NR_TLB_LOCAL_FLUSH_ALL);
+            if (tracer.on(Tracer.TLB)) tracer.tlbFlush(s.cpu, f.initiatingCpu(), FlushKind.FULL, 0, 0, 0);
             s.ctxs[loadedMmAsid].tlbGen = mmTlbGen;
             tm.listener().tlbFlushed(s.cpu);
         }
