@@ -28,6 +28,11 @@ public record GuestIo(InputStream stdin, OutputStream stdout, OutputStream stder
                 new FileOutputStream(FileDescriptor.err), log);
     }
 
+    /** {@return whether a run shows its progress: mmemu's messages go to the process's stderr, a terminal} */
+    public boolean progress() {
+        return log == System.err && RunProgress.stderrIsTerminal();
+    }
+
     /**
      * The same streams with the guest's output going to {@code out} and {@code err} instead.
      *

@@ -112,6 +112,8 @@ public final class GuestRun {
         }
         List<FaultSpec> faults = config.faultSpecs();
         long t0 = System.nanoTime();
+        RunProgress progress = io.progress() ? new RunProgress(io.log()) : null;
+        if (progress != null) io = io.withOutput(progress.guard(io.stdout()), progress.guard(io.stderr()));
         try (Machine machine = new Machine(config.machineOptions(io))) {
             observer.created(machine);
             try {
@@ -129,7 +131,9 @@ public final class GuestRun {
             observer.started(machine);
             AtomicBoolean ended = new AtomicBoolean();
             Thread watchdog = timeoutSeconds > 0 ? startWatchdog(machine, name, timeoutSeconds, ended, io) : null;
+            if (progress != null) progress.start(machine);
             RunOutcome outcome = machine.run();
+            if (progress != null) progress.stop();
             if (!ended.compareAndSet(false, true)) {
                 while (true) Thread.onSpinWait(); // the watchdog gave up on the run and is ending the process
             }
