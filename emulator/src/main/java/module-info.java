@@ -9,6 +9,7 @@
  */
 module io.mmemu.emulator {
     requires transitive io.mmemu.kernel;
+    requires io.mmemu.perfetto;
     requires com.google.gson;
 
     exports io.mmemu.emulator;

@@ -21,9 +21,11 @@ import io.mmemu.tlb.linux.TlbEvent;
 import io.mmemu.tlb.linux.TlbManagement;
 import io.mmemu.trace.TraceFilter;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,6 +81,14 @@ public final class RunCommand implements Callable<Integer> {
             + "state checkpoint every N kernel entries (syscalls and returns to user mode; default: ${DEFAULT-VALUE}), "
             + "and one at the end.")
     long checkpointEvery = 1000;
+
+    @Option(names = "--trace", paramLabel = "FILE", description = "Write the run's events to FILE as a Perfetto "
+            + "trace (open it at ui.perfetto.dev: it runs in the browser, the file is not uploaded): a track per CPU "
+            + "(TLB misses and fills, flushes, switch_mm, shootdowns with flow arrows to each IPI's receiver), per "
+            + "process and thread (syscalls, faults, signals), counters (RSS, free pages, slab objects, TLB "
+            + "entries). Time is instructions: 1 ns in the UI is one instruction. --trace-filter selects events; "
+            + "docs/tracing.md.")
+    Path trace;
 
     @Option(names = "--trace-summary", description = "At exit, print how many events of each kind (faults, TLB misses "
             + "and fills, flushes, shootdowns, IPIs, switches, syscalls, slab and page allocations, context switches, "
@@ -147,10 +157,19 @@ public final class RunCommand implements Callable<Integer> {
     /** The tracing the options ask for, or null for none. */
     private TraceSession traceSession() {
         TraceFilter filter = TraceFilter.parse(traceFilter);
-        if (!traceFilter.isEmpty() && !traceSummary) {
-            throw new IllegalArgumentException("--trace-filter: nothing to filter (add --trace-summary)");
+        if (!traceFilter.isEmpty() && !traceSummary && trace == null) {
+            throw new IllegalArgumentException("--trace-filter: nothing to filter (add --trace FILE or --trace-summary)");
         }
-        return TraceSession.of(filter, traceSummary, List.of(), List.of());
+        OutputStream out = null;
+        if (trace != null) {
+            try {
+                out = Files.newOutputStream(trace);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--trace " + trace + ": cannot write: " + (e instanceof NoSuchFileException
+                        ? "no such directory" : e instanceof AccessDeniedException ? "permission denied" : e.getMessage()));
+            }
+        }
+        return TraceSession.of(filter, traceSummary, out, program.getFileName().toString(), List.of());
     }
 
     /** What this command shows of a run: --pmap and --vtop before exit_mmap, the rest at the end. */

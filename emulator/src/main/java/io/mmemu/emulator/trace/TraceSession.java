@@ -6,7 +6,9 @@ import io.mmemu.trace.TraceSink;
 import io.mmemu.trace.TraceSinks;
 import io.mmemu.trace.TraceSummary;
 import io.mmemu.trace.Tracer;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,30 +20,33 @@ import java.util.List;
 public final class TraceSession {
     private final Tracer tracer;
     private final TraceSummary summary;
-    private final List<AutoCloseable> closeables;
+    private final PerfettoSink perfetto;
 
-    private TraceSession(Tracer tracer, TraceSummary summary, List<AutoCloseable> closeables) {
+    private TraceSession(Tracer tracer, TraceSummary summary, PerfettoSink perfetto) {
         this.tracer = tracer;
         this.summary = summary;
-        this.closeables = closeables;
+        this.perfetto = perfetto;
     }
 
     /**
-     * A session sending what {@code filter} keeps to {@code sinks}, plus a summary when asked.
+     * A session sending what {@code filter} keeps to a Perfetto trace, a summary and other sinks.
      *
      * @param filter      what to keep
      * @param withSummary whether to count events for {@code --trace-summary}
-     * @param sinks       other sinks (a Perfetto writer, a report timeline)
-     * @param closeables  what to close after the last event (files behind the sinks)
+     * @param perfettoOut where {@code --trace} writes (closed at {@link #finish}), or null
+     * @param name        the trace's title (the program)
+     * @param sinks       other sinks (the report's timeline)
      * @return the session, or null when nothing is traced
      */
-    public static TraceSession of(TraceFilter filter, boolean withSummary, List<TraceSink> sinks,
-            List<AutoCloseable> closeables) {
+    public static TraceSession of(TraceFilter filter, boolean withSummary, OutputStream perfettoOut, String name,
+            List<TraceSink> sinks) {
         List<TraceSink> all = new ArrayList<>(sinks);
         TraceSummary summary = withSummary ? new TraceSummary() : null;
         if (summary != null) all.add(summary);
+        PerfettoSink perfetto = perfettoOut == null ? null : new PerfettoSink(perfettoOut, name);
+        if (perfetto != null) all.add(perfetto);
         if (all.isEmpty()) return null;
-        return new TraceSession(new Tracer(filter, TraceSinks.tee(all)), summary, closeables);
+        return new TraceSession(new Tracer(filter, TraceSinks.tee(all)), summary, perfetto);
     }
 
     /** {@return the tracer} */
@@ -61,6 +66,7 @@ public final class TraceSession {
      * @param machine the machine
      */
     public void attach(Machine machine) {
+        if (perfetto != null) perfetto.bind(machine);
         machine.kernel().setTracer(tracer);
     }
 
@@ -71,13 +77,10 @@ public final class TraceSession {
      * @param log where mmemu's own output goes
      */
     public void finish(PrintStream log) {
-        tracer.finish();
-        for (AutoCloseable c : closeables) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                log.println("mmemu: trace: " + e.getMessage());
-            }
+        try {
+            tracer.finish();
+        } catch (UncheckedIOException e) {
+            log.println("mmemu: --trace: cannot write: " + e.getCause().getMessage());
         }
         if (summary != null) log.print(summary.format());
     }

@@ -52,6 +52,11 @@ class TraceSummaryTest {
         return rows;
     }
 
+    /** The summary's total line, by column heading. */
+    static Map<String, Long> summaryTotals(String log) {
+        return summaryRows(log).getLast();
+    }
+
     /** One --stats figure: the sum of a per-CPU column, or a number after a label. */
     private static long statsColumn(String log, String heading) {
         String[] lines = log.split("\n");
