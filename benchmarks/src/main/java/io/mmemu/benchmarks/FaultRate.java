@@ -2,12 +2,14 @@ package io.mmemu.benchmarks;
 
 import io.mmemu.kernel.MachineOptions;
 import io.mmemu.emulator.Machine;
+import io.mmemu.emulator.trace.TraceSession;
 import io.mmemu.emulator.unicorn.Hooks;
 import io.mmemu.emulator.unicorn.Uc;
 import io.mmemu.emulator.unicorn.Unicorn;
 import io.mmemu.mm.phys.PhysicalMemory;
 import io.mmemu.mm.vma.VmEvent;
 import io.mmemu.testprograms.GuestProgram;
+import io.mmemu.trace.TraceFilter;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -20,6 +22,8 @@ import java.util.Locale;
  *   <li><b>mmemu</b>: {@code touch-pages N} under the emulator: exec, N demand-zero faults through
  *       the TLB-fill hook, the page walker and handle_mm_fault, exit and teardown; the figure is
  *       the faults the model counted divided by the whole run's time.</li>
+ *   <li><b>mmemu, tracing everything</b>: the same run with every event kind traced to a
+ *       Perfetto trace (written to a null stream) and counted for the summary: what --trace costs.</li>
  *   <li><b>bare Unicorn</b>: the same N first touches by a 4-instruction loop on an engine whose
  *       fill hook returns a precomputed identity-like translation: the floor the front end sets.</li>
  * </ul>
@@ -35,38 +39,48 @@ public final class FaultRate {
         long ram = (((long) pages * 4096 + (64L << 20)) + (2L << 20) - 1) & -(2L << 20);
 
         double[] model = new double[rounds];
+        double[] traced = new double[rounds];
         double[] bare = new double[rounds];
         long faults = 0;
         for (int r = -1; r < rounds; r++) { // round -1 warms the JIT up and is not reported
-            long[] m = runModel(pages, ram);
+            long[] m = runModel(pages, ram, false);
+            long[] t = runModel(pages, ram, true);
             double b = runBare(pages, ram);
             if (r >= 0) {
                 model[r] = m[0] / (m[1] / 1e9);
+                traced[r] = t[0] / (t[1] / 1e9);
                 bare[r] = b;
                 faults = m[0];
             }
         }
         Arrays.sort(model);
+        Arrays.sort(traced);
         Arrays.sort(bare);
         PrintStream out = System.out;
         out.printf(Locale.ROOT, "touch-pages %d, %d rounds after one warm-up, median (min .. max)%n", pages, rounds);
         out.printf(Locale.ROOT, "%-38s %14s %26s%n", "path", "faults/s", "range");
         out.printf(Locale.ROOT, "%-38s %,14.0f %,12.0f .. %,12.0f%n", "mmemu end to end (model, " + faults + " faults)",
                 model[rounds / 2], model[0], model[rounds - 1]);
+        out.printf(Locale.ROOT, "%-38s %,14.0f %,12.0f .. %,12.0f%n", "mmemu tracing every event", traced[rounds / 2],
+                traced[0], traced[rounds - 1]);
         out.printf(Locale.ROOT, "%-38s %,14.0f %,12.0f .. %,12.0f%n", "bare Unicorn fill hook", bare[rounds / 2],
                 bare[0], bare[rounds - 1]);
         out.printf(Locale.ROOT, "%-38s %14.2f%n", "ratio mmemu / bare", model[rounds / 2] / bare[rounds / 2]);
+        out.printf(Locale.ROOT, "%-38s %14.2f%n", "cost of tracing (untraced / traced)", model[rounds / 2] / traced[rounds / 2]);
     }
 
-    /** Returns {faults counted, nanoseconds for exec + run + exit}. */
-    static long[] runModel(int pages, long ram) throws Exception {
+    /** Returns {faults counted, nanoseconds for exec + run + exit}; {@code trace}: every event to a Perfetto trace and a summary. */
+    static long[] runModel(int pages, long ram, boolean trace) throws Exception {
         OutputStream sink = OutputStream.nullOutputStream();
         MachineOptions o = new MachineOptions(ram, false, 1, false, false, sink, sink, new PrintStream(sink));
         GuestProgram p = GuestProgram.named("touch-pages");
         try (Machine m = new Machine(o)) {
             long t0 = System.nanoTime();
+            TraceSession session = trace ? TraceSession.of(TraceFilter.ALL, true, sink, "touch-pages", List.of()) : null;
+            if (session != null) session.attach(m);
             m.exec(p.binary(), List.of("touch-pages", Integer.toString(pages)), List.of());
             var outcome = m.run();
+            if (session != null) session.tracer().finish();
             long t = System.nanoTime() - t0;
             if (outcome.killed() || outcome.exitCode() != 0) throw new IllegalStateException("touch-pages failed: " + outcome);
             return new long[] {m.env().event(VmEvent.PGFAULT), t};

@@ -64,6 +64,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     final Rseq rseq;
     final MempolicySyscalls mempolicy;
     final SysSyscalls sys;
+    private final Vsyscall vsyscall;
     final MmSyscalls mem;
     final Rlimits rlimits;
     final CpuTimers cpuTimers;
@@ -139,6 +140,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.mempolicy = new MempolicySyscalls(uaccess);
         this.random = new RandomSyscalls(uaccess, seed);
         this.sys = new SysSyscalls(uaccess, procs, rlimits, cpuTimers);
+        this.vsyscall = new Vsyscall(uaccess, time, sys);
         sys.setShmemPages(vfs.tmpfs()::nrLinkedPages);
         this.mem = new MmSyscalls(uaccess, files, procs, rlimits);
         this.memfd = new Memfd(uaccess, files, vfs.tmpfs());
@@ -266,6 +268,11 @@ public final class LinuxSyscalls implements SyscallHandler {
         files.exitFiles(task);
         rlimits.exit(task);
         cpuTimers.exit(task);
+    }
+
+    @Override
+    public boolean emulateVsyscall(ArchCpu cpu, Task task, long address, int errorCode) {
+        return vsyscall.emulateVsyscall(cpu, task, address, errorCode);
     }
 
     @Override

@@ -636,8 +636,13 @@ public final class Cpu implements ArchCpu {
                 lastFault = new FaultResult.Signal(Signo.SIGKILL, 0, pendingOom.addr(), 0, 0, "out of memory");
                 syscalls.outOfMemory(this, task);
             }
+            if (pendingSignal != null) pendingSignal = withPreciseAddress(pendingSignal, stopIp);
+            if (pendingSignal != null && trapno == TrapSignals.X86_TRAP_PF
+                    && syscalls.emulateVsyscall(this, task, pendingSignal.addr(), pendingSignal.errorCode())) {
+                pendingSignal = null; // a call into the vsyscall page, emulated (or its own signal sent)
+            }
             if (pendingSignal != null) {
-                FaultResult.Signal s = withPreciseAddress(pendingSignal, stopIp);
+                FaultResult.Signal s = pendingSignal;
                 // An invalid opcode's si_addr is the instruction itself.
                 if (trapno == TrapSignals.X86_TRAP_UD) {
                     s = new FaultResult.Signal(s.signo(), s.code(), stopIp, s.errorCode(), s.pkey(), s.why());

@@ -140,7 +140,7 @@ final class PerfettoSink implements TraceSink {
         if (track == null) {
             int pid = tracer.pid(cpu);
             processTrack(pid);
-            track = w.threadTrack(pid, tid, tid == pid ? tracer.comm(pid) : null);
+            track = w.threadTrack(pid, tid, tracer.comm(pid)); // threads share their process's comm unless renamed
             threadTracks.put(tid, track);
         }
         return track;

@@ -33,6 +33,20 @@ public interface SyscallHandler {
     void forceSigFault(Task task, io.mmemu.mm.fault.FaultResult.Signal signal, int trapno, long ip);
 
     /**
+     * Models emulate_vsyscall(), which do_user_addr_fault() asks first about a fault in the
+     * vsyscall page: a call into it runs the legacy syscall and returns to the caller.
+     *
+     * @param cpu       the CPU, stopped at the faulting fetch
+     * @param task      the faulting task
+     * @param address   the faulting address
+     * @param errorCode the #PF error code
+     * @return whether the fault was handled (the call emulated or its signal sent): no other signal then
+     */
+    default boolean emulateVsyscall(ArchCpu cpu, Task task, long address, int errorCode) {
+        return false;
+    }
+
+    /**
      * Models exit_to_user_mode(), called by the CPU whenever its run stopped and before it runs
      * the task again: deferred work of the last syscall (restart, rt_sigreturn, execve) and the
      * delivery of pending signals, which may point the registers at a handler.
