@@ -10,8 +10,9 @@ import java.nio.charset.StandardCharsets;
  * <p>Layout: the low 3 bits say the kind of track, the bits above are its identity, so that the
  * uuids every event carries (a varint) stay short: a CPU's takes 1 or 2 bytes, a process's 2 or
  * 3. A thread's identity is its pid and tid side by side (Linux keeps both below PID_MAX_LIMIT,
- * 2^22); a counter's is a 61-bit hash (FNV-1a) of its name and its parent track, the only kind
- * where two identities could meet at one uuid, which the writer checks.
+ * 2^22); a counter's is a 32-bit hash (FNV-1a, folded) of its name and its parent track (5 bytes
+ * where 64 bits would take 10, in every value written), the only kind where two identities could
+ * meet at one uuid, which the writer checks.
  */
 final class TrackUuids {
     private static final int KIND_BITS = 3;
@@ -49,7 +50,7 @@ final class TrackUuids {
         for (int i = 0; i < Long.BYTES; i++) {
             h = (h ^ ((parentTrack >>> (8 * i)) & 0xff)) * 0x0000_0100_0000_01B3L;
         }
-        return of(COUNTER, h >>> KIND_BITS);
+        return of(COUNTER, (h ^ (h >>> 32)) & 0xffff_ffffL);
     }
 
     private static long of(long kind, long id) {
