@@ -58,7 +58,10 @@ final class FileSyscalls {
     /** The task's descriptor table, with the console on 0, 1 and 2 for a new process. */
     FdTable files(Task task) {
         return tables.computeIfAbsent(task.tgid(), k -> {
-            FdTable t = new FdTable(file -> Pipes.release(file, sleeping));
+            FdTable t = new FdTable(file -> {
+                Pipes.release(file, sleeping);
+                UnixSockets.release(file, sleeping);
+            });
             t.install(new OpenFile(new OpenFile.Console(0), "/dev/stdin", 0), false, FdTable.NOFILE);
             t.install(new OpenFile(new OpenFile.Console(1), "/dev/stdout", O_WRONLY), false, FdTable.NOFILE);
             t.install(new OpenFile(new OpenFile.Console(2), "/dev/stderr", O_WRONLY), false, FdTable.NOFILE);
@@ -194,6 +197,8 @@ final class FileSyscalls {
             case OpenFile.Directory d -> d.stat();
             case OpenFile.Device d -> d.stat();
             case OpenFile.PipeEnd p -> new Stat(0xd, 1000, 1, Stat.S_IFIFO | 0600, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
+            // sockfs' inode: S_IFSOCK with every permission bit (sock_alloc()), size 0.
+            case OpenFile.Socket s -> new Stat(0x8, s.sock().ino(), 1, Stat.S_IFSOCK | 0777, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
         };
     }
 
@@ -297,7 +302,7 @@ final class FileSyscalls {
     /** sizeof(struct statfs) on x86-64. */
     static final int STATFS_SIZE = 120;
     static final long PROC_SUPER_MAGIC = 0x9fa0, SYSFS_MAGIC = 0x62656572, TMPFS_MAGIC = 0x01021994,
-            PIPEFS_MAGIC = 0x50495045, EXT4_SUPER_MAGIC = 0xef53;
+            PIPEFS_MAGIC = 0x50495045, SOCKFS_MAGIC = 0x534f434b, EXT4_SUPER_MAGIC = 0xef53;
     static final int ST_RDONLY = 1, ST_VALID = 0x20, NAME_MAX = 255;
 
     /** Models user_statfs(), fs/statfs.c: the name's lookup (getname()'s errors, ENOENT, ENOTDIR), then {@link #putStatfs}. */
@@ -342,6 +347,7 @@ final class FileSyscalls {
                 case OpenFile.Device d -> TMPFS_MAGIC;
                 case OpenFile.PipeEnd pe -> PIPEFS_MAGIC;
                 case OpenFile.Console c -> PIPEFS_MAGIC;
+                case OpenFile.Socket s -> SOCKFS_MAGIC;
                 default -> f.path().equals(Tmpfs.MOUNT) ? TMPFS_MAGIC : EXT4_SUPER_MAGIC;
             };
             rdonly = onReadOnlyMount(f);
@@ -507,11 +513,12 @@ final class FileSyscalls {
         return f == null ? -Errno.EBADF : vfs.chmod(f, mode);
     }
 
-    /** Models do_fsync(): tmpfs and the read-only files have nothing to write back (noop_fsync()); pipes and the console EINVAL. */
+    /** Models do_fsync(): tmpfs and the read-only files have nothing to write back (noop_fsync()); pipes, sockets and the console EINVAL. */
     long fsync(Task task, long fd) {
         OpenFile f = files(task).get(fd);
         if (f == null) return -Errno.EBADF;
-        return f.content() instanceof OpenFile.PipeEnd || f.content() instanceof OpenFile.Console ? -Errno.EINVAL : 0;
+        return f.content() instanceof OpenFile.PipeEnd || f.content() instanceof OpenFile.Console
+                || f.content() instanceof OpenFile.Socket ? -Errno.EINVAL : 0;
     }
 
     /**

@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  * The kernel's side of the CPU boundary: syscall entry (do_syscall_64()), the return to user mode
  * (exit_to_user_mode()) and the faults and OOM kills a CPU reports. The calls themselves are the
  * {@link Syscall} table's; their implementations sit in one class per Linux file ({@link
- * FileSyscalls}, {@link ReadWrite}, {@link Pipes}, {@link SignalSyscalls}, {@link
+ * FileSyscalls}, {@link ReadWrite}, {@link Pipes}, {@link UnixSockets}, {@link SignalSyscalls}, {@link
  * ProcessSyscalls}, {@link TimeSyscalls}, {@link SysSyscalls}, {@link MmSyscalls}, {@link
  * ArchPrctl}), which this class owns and the table's handlers reach through it. A call the model
  * does not implement returns -ENOSYS, named once per run with --verbose.
@@ -57,6 +57,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     final FileSyscalls files;
     final ReadWrite rw;
     final Pipes pipes;
+    final UnixSockets sockets;
     final SignalSyscalls signal;
     final ProcessSyscalls proc;
     final TimeSyscalls time;
@@ -128,7 +129,8 @@ public final class LinuxSyscalls implements SyscallHandler {
         };
         this.files = new FileSyscalls(uaccess, vfs, sleeping, rlimits::nofile);
         this.pipes = new Pipes(uaccess, files, sleeping, rlimits::nofile);
-        this.rw = new ReadWrite(uaccess, files, pipes, stdin, stdout, stderr);
+        this.sockets = new UnixSockets(uaccess, files, sleeping, rlimits::nofile);
+        this.rw = new ReadWrite(uaccess, files, pipes, sockets, stdin, stdout, stderr);
         this.altStacks = new SigAltStacks(uaccess);
         this.signals = new Signals(uaccess, altStacks);
         this.signal = new SignalSyscalls(uaccess, procs);

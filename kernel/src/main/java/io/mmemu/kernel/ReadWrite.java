@@ -31,15 +31,17 @@ final class ReadWrite {
     private final UserAccess uaccess;
     private final FileSyscalls files;
     private final Pipes pipes;
+    private final UnixSockets sockets;
     private final InputStream stdin;
     private final OutputStream stdout;
     private final OutputStream stderr;
 
-    ReadWrite(UserAccess uaccess, FileSyscalls files, Pipes pipes, InputStream stdin, OutputStream stdout,
-            OutputStream stderr) {
+    ReadWrite(UserAccess uaccess, FileSyscalls files, Pipes pipes, UnixSockets sockets, InputStream stdin,
+            OutputStream stdout, OutputStream stderr) {
         this.uaccess = uaccess;
         this.files = files;
         this.pipes = pipes;
+        this.sockets = sockets;
         this.stdin = stdin;
         this.stdout = stdout;
         this.stderr = stderr;
@@ -57,6 +59,7 @@ final class ReadWrite {
         }
         if (f.content() instanceof OpenFile.Directory) return -Errno.EISDIR;
         if (f.content() instanceof OpenFile.PipeEnd e) return e.reader() ? pipes.pipeRead(task, f, e.pipe(), buf, n) : -Errno.EBADF;
+        if (f.content() instanceof OpenFile.Socket) return sockRead(task, f, new long[] {buf}, new long[] {n});
         if (f.content() instanceof OpenFile.Device d) {
             // read_zero() clears the buffer page by page and returns a short count at a bad page;
             // EFAULT only when nothing could be written.
@@ -133,6 +136,13 @@ final class ReadWrite {
         }
     }
 
+    /** Models sock_read_iter(): nothing to receive into returns 0 at once, else a receive (O_NONBLOCK as MSG_DONTWAIT). */
+    private long sockRead(Task task, OpenFile f, long[] bases, long[] lens) {
+        UnixSockets.Iov iov = new UnixSockets.Iov(task.mm(), bases, lens);
+        if (iov.total() == 0) return 0;
+        return sockets.recvmsg(task, f, iov, 0, new int[1]);
+    }
+
     /** Models ksys_write(): the console, pipes, the memory devices and tmpfs files; other files are read-only (EBADF, as for an O_RDONLY file). */
     long write(Task task, long fd, long buf, long count) {
         OpenFile f = writable(task, fd);
@@ -157,6 +167,7 @@ final class ReadWrite {
         if (f.content() instanceof OpenFile.Device || f.content() instanceof OpenFile.Shmem
                 || f.content() instanceof OpenFile.Attribute) return (f.flags() & FileSyscalls.O_ACCMODE) != 0 ? f : null;
         if (f.content() instanceof OpenFile.Console c) return c.hostFd() != 0 ? f : null;
+        if (f.content() instanceof OpenFile.Socket) return f;
         return f.content() instanceof OpenFile.PipeEnd e && !e.reader() ? f : null;
     }
 
@@ -169,6 +180,19 @@ final class ReadWrite {
         byte[] vec = new byte[(int) iovcnt * 16];
         if (uaccess.copyFromUser(task.mm(), vec, 0, iov, vec.length) < 0) return -Errno.EFAULT;
         ByteBuffer bb = ByteBuffer.wrap(vec).order(ByteOrder.LITTLE_ENDIAN);
+        if (f.content() instanceof OpenFile.Socket) {
+            // One receive scattered over the buffers: a datagram is not split into one per iovec.
+            long[] bases = new long[(int) iovcnt], lens = new long[(int) iovcnt];
+            long room = 0;
+            for (int i = 0; i < iovcnt; i++) {
+                bases[i] = bb.getLong(16 * i);
+                lens[i] = Math.min(bb.getLong(16 * i + 8), MAX_RW_COUNT - room);
+                if (lens[i] < 0) return -Errno.EINVAL;
+                if (!accessOk(bases[i], lens[i])) return -Errno.EFAULT;
+                room += lens[i];
+            }
+            return sockRead(task, f, bases, lens);
+        }
         long total = 0;
         for (int i = 0; i < iovcnt; i++) {
             long base = bb.getLong(16 * i), len = bb.getLong(16 * i + 8);
@@ -272,6 +296,8 @@ final class ReadWrite {
     long emit(Task task, OpenFile f, UserBytes data, int n) {
         if (f.content() instanceof OpenFile.Attribute a) return attributeWrite(a, data, n);
         if (f.content() instanceof OpenFile.PipeEnd e) return pipes.pipeWrite(task, f, e.pipe(), data, n);
+        // sock_write_iter(): a send (MSG_EOR on a seqpacket socket, which changes nothing here).
+        if (f.content() instanceof OpenFile.Socket) return sockets.sendmsg(task, f, data::copy, n, 0, false, null);
         if (f.content() instanceof OpenFile.Device) return n; // write_null(), write_zero()
         byte[] piece = new byte[Math.min(n, WRITE_PIECE)];
         if (f.content() instanceof OpenFile.Shmem s) {

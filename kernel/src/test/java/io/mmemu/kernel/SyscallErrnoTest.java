@@ -176,6 +176,25 @@ class SyscallErrnoTest {
         r.add(row(PIPE, "do_pipe2: copy_to_user() of the fds faults", EFAULT, UNMAPPED));
         r.add(row(PIPE2, "do_pipe2: flags other than O_CLOEXEC, O_NONBLOCK, O_DIRECT", EINVAL, BUF, 1));
         r.add(row(PIPE2, "do_pipe2: copy_to_user() of the fds faults", EFAULT, UNMAPPED, 0));
+        // net/socket.c, net/unix/af_unix.c (FD_PIPE_R stands for a file that is no socket)
+        r.add(row(SOCKETPAIR, "__sys_socketpair: type flags other than SOCK_CLOEXEC, SOCK_NONBLOCK", EINVAL, 1, 0x1001, 0, BUF));
+        r.add(row(SOCKETPAIR, "__sys_socketpair: put_user() of the fds, before the family", EFAULT, 200, 1, 0, UNMAPPED));
+        r.add(row(SOCKETPAIR, "__sock_create: family >= NPROTO", -UnixSockets.EAFNOSUPPORT, 200, 1, 0, BUF));
+        r.add(row(SOCKETPAIR, "__sock_create: type >= SOCK_MAX", EINVAL, 1, 11, 0, BUF));
+        r.add(row(SOCKETPAIR, "sock_no_socketpair: AF_INET pairs nothing", -Errno.EOPNOTSUPP, 2, 1, 0, BUF));
+        r.add(row(SOCKETPAIR, "unix_create: a protocol other than 0 or PF_UNIX", -UnixSockets.EPROTONOSUPPORT, 1, 1, 2, BUF));
+        r.add(row(SOCKETPAIR, "unix_create: SOCK_RDM", -UnixSockets.ESOCKTNOSUPPORT, 1, 4, 0, BUF));
+        r.add(row(SENDTO, "import_ubuf: access_ok() fails, before the descriptor", EFAULT, 99, 0x7fff_ffff_f000L, 0x2000, 0, 0, 0));
+        r.add(row(SENDTO, "sockfd_lookup_light: no file", EBADF, 99, BUF, 1, 0, 0, 0));
+        r.add(row(SENDTO, "sockfd_lookup_light: not a socket", -UnixSockets.ENOTSOCK, FD_PIPE_W, BUF, 1, 0, 0, 0));
+        r.add(row(RECVFROM, "sockfd_lookup_light: no file", EBADF, 99, BUF, 1, 0, 0, 0));
+        r.add(row(RECVFROM, "sockfd_lookup_light: not a socket", -UnixSockets.ENOTSOCK, FD_PIPE_R, BUF, 1, 0, 0, 0));
+        r.add(row(SENDMSG, "sockfd_lookup_light: no file", EBADF, 99, BUF, 0));
+        r.add(row(SENDMSG, "sockfd_lookup_light: not a socket", -UnixSockets.ENOTSOCK, FD_PIPE_W, BUF, 0));
+        r.add(row(RECVMSG, "sockfd_lookup_light: no file", EBADF, 99, BUF, 0));
+        r.add(row(RECVMSG, "sockfd_lookup_light: not a socket", -UnixSockets.ENOTSOCK, FD_PIPE_R, BUF, 0));
+        r.add(row(SHUTDOWN, "sockfd_lookup_light: no file", EBADF, 99, 0));
+        r.add(row(SHUTDOWN, "sockfd_lookup_light: not a socket", -UnixSockets.ENOTSOCK, FD_PIPE_R, 0));
         r.add(row(FSYNC, "do_fsync: fdget() finds no file", EBADF, 99));
         r.add(row(FSYNC, "vfs_fsync_range: a pipe has no fsync", EINVAL, FD_PIPE_R));
         r.add(row(FDATASYNC, "do_fsync: fdget() finds no file", EBADF, 99));

@@ -63,7 +63,8 @@ class TmpfsSyscallsTest {
         };
         java.util.function.ToIntFunction<Task> nofile = t -> io.mmemu.kernel.fs.FdTable.NOFILE;
         files = new FileSyscalls(ua, new Vfs(null, Map.of(), env), sleeping, nofile);
-        this.rw = new ReadWrite(ua, files, new Pipes(ua, files, sleeping, nofile), InputStream.nullInputStream(),
+        this.rw = new ReadWrite(ua, files, new Pipes(ua, files, sleeping, nofile), new UnixSockets(ua, files, sleeping, nofile),
+                InputStream.nullInputStream(),
                 new ByteArrayOutputStream(), new ByteArrayOutputStream());
     }
 

@@ -97,6 +97,19 @@ public final class FdTable {
     }
 
     /**
+     * The descriptor alloc_fd() would give now, without taking it (get_unused_fd_flags() reserves
+     * it; the caller installs it with {@link #installAt} once the file exists).
+     *
+     * @param min the lowest descriptor to consider
+     * @param end one past the highest descriptor allowed: RLIMIT_NOFILE's soft limit
+     * @return the lowest free descriptor in [min, end), or -EMFILE
+     */
+    public int lowestFree(int min, int end) {
+        int fd = openFds.nextClearBit(Math.max(min, nextFd));
+        return fd >= end ? -EMFILE : fd;
+    }
+
+    /**
      * Puts {@code f} at {@code fd}, closing what was there (dup2()'s do_dup2()).
      *
      * @param fd          the descriptor, which need not be free; the caller checks it against the limit

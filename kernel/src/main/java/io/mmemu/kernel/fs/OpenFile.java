@@ -8,7 +8,7 @@ import io.mmemu.mm.vma.MappedFile;
  */
 public final class OpenFile {
     /** What an open file reads from. */
-    public sealed interface Content permits Readable, Console, Directory, PipeEnd, Device {}
+    public sealed interface Content permits Readable, Console, Directory, PipeEnd, Device, Socket {}
 
     /**
      * A memory character device (drivers/char/mem.c): /dev/null reads EOF, /dev/zero zeros; both swallow writes.
@@ -18,6 +18,13 @@ public final class OpenFile {
      * @param stat the device node's status
      */
     public record Device(String name, boolean zero, Stat stat) implements Content {}
+
+    /**
+     * A socket's file (sockfs): an AF_UNIX socket of a pair that socketpair() made.
+     *
+     * @param sock the socket
+     */
+    public record Socket(UnixSock sock) implements Content {}
 
     /**
      * One end of a pipe (fs/pipe.c).

@@ -34,6 +34,8 @@ public record Stat(long dev, long ino, long nlink, int mode, int uid, int gid, l
     public static final int S_IFDIR = 0040000;
     /** st_mode's file type of a FIFO (a pipe). */
     public static final int S_IFIFO = 0010000;
+    /** File type: a socket. */
+    public static final int S_IFSOCK = 0140000;
 
     /**
      * A procfs file: regular, 0444, size 0 (as /proc reports it), no times to speak of.

@@ -365,6 +365,7 @@ public final class Vfs {
             case OpenFile.Generated g -> -Errno.EPERM;
             case OpenFile.Console c -> 0; // a pipe's inode (pipefs) takes any mode
             case OpenFile.PipeEnd p -> 0;
+            case OpenFile.Socket s -> 0; // sockfs_setattr()
             default -> f.path().startsWith("/proc") ? -Errno.EPERM : -Errno.EROFS;
         };
     }
