@@ -14,6 +14,8 @@ static const char *errname(int e) {
     case 0: return "0";
     case EPERM: return "EPERM";
     case ENOENT: return "ENOENT";
+    case ESRCH: return "ESRCH";
+    case EIO: return "EIO";
     case EBADF: return "EBADF";
     case EAGAIN: return "EAGAIN";
     case ENOMEM: return "ENOMEM";
@@ -23,6 +25,7 @@ static const char *errname(int e) {
     case EINVAL: return "EINVAL";
     case ENOTTY: return "ENOTTY";
     case ENOSYS: return "ENOSYS";
+    case EOVERFLOW: return "EOVERFLOW";
     default: return "E?";
     }
 }

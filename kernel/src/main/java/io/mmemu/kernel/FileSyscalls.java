@@ -193,6 +193,7 @@ final class FileSyscalls {
             case OpenFile.Console c -> Stat.console(c.hostFd());
             case OpenFile.Directory d -> d.stat();
             case OpenFile.Device d -> d.stat();
+            case OpenFile.ProcMem m -> m.stat();
             case OpenFile.PipeEnd p -> new Stat(0xd, 1000, 1, Stat.S_IFIFO | 0600, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
         };
     }
