@@ -25,6 +25,7 @@ static const char *errname(int e) {
     case EINVAL: return "EINVAL";
     case ENOTTY: return "ENOTTY";
     case ENOSYS: return "ENOSYS";
+    case ERANGE: return "ERANGE";
     case EOVERFLOW: return "EOVERFLOW";
     default: return "E?";
     }
