@@ -24,6 +24,7 @@ static const char *errname(int e) {
     case EEXIST: return "EEXIST";
     case EINVAL: return "EINVAL";
     case ENOTTY: return "ENOTTY";
+    case ESPIPE: return "ESPIPE";
     case ENOSYS: return "ENOSYS";
     case ERANGE: return "ERANGE";
     case EOVERFLOW: return "EOVERFLOW";

@@ -194,6 +194,7 @@ final class FileSyscalls {
             case OpenFile.Directory d -> d.stat();
             case OpenFile.Device d -> d.stat();
             case OpenFile.ProcMem m -> m.stat();
+            case OpenFile.PidFd p -> p.stat();
             case OpenFile.PipeEnd p -> new Stat(0xd, 1000, 1, Stat.S_IFIFO | 0600, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
         };
     }

@@ -50,7 +50,7 @@ final class ReadWrite {
     long read(Task task, long fd, long buf, long count) {
         OpenFile f = files.files(task).get(fd);
         if (f == null || (f.flags() & FileSyscalls.O_ACCMODE) == FileSyscalls.O_WRONLY) return -Errno.EBADF;
-        if (f.content() instanceof OpenFile.Attribute a && !a.canRead()) return -Errno.EINVAL; // no FMODE_CAN_READ
+        if (!canRead(f)) return -Errno.EINVAL; // no FMODE_CAN_READ
         if (!accessOk(buf, count)) return -Errno.EFAULT;
         int n = (int) Math.min(count, MAX_RW_COUNT);
         if (f.content() instanceof OpenFile.Console c) {
@@ -89,13 +89,24 @@ final class ReadWrite {
         if (f == null) return -Errno.EBADF;
         boolean dir = f.content() instanceof OpenFile.Directory;
         boolean mem = f.content() instanceof OpenFile.ProcMem;
-        if (!dir && !mem && !(f.content() instanceof OpenFile.Readable)) return -Errno.ESPIPE;
+        // FMODE_PREAD: pidfs files have it too (and then no read handler: EINVAL below).
+        if (!dir && !mem && !(f.content() instanceof OpenFile.Readable) && !(f.content() instanceof OpenFile.PidFd)) {
+            return -Errno.ESPIPE;
+        }
         if ((f.flags() & FileSyscalls.O_ACCMODE) == FileSyscalls.O_WRONLY) return -Errno.EBADF;
-        if (f.content() instanceof OpenFile.Attribute a && !a.canRead()) return -Errno.EINVAL; // no FMODE_CAN_READ
+        if (!canRead(f)) return -Errno.EINVAL; // no FMODE_CAN_READ
         if (!accessOk(buf, count)) return -Errno.EFAULT;
         if (dir) return -Errno.EISDIR;
         if (mem) return memRw(task, (OpenFile.ProcMem) f.content(), null, offset, buf, Math.min(count, MAX_RW_COUNT), false);
         return readAt(task.mm(), (OpenFile.Readable) f.content(), offset, buf, (int) Math.min(count, MAX_RW_COUNT));
+    }
+
+    /**
+     * FMODE_CAN_READ: whether the file has a read handler. A pidfd has none, nor has a write-only
+     * attribute (/proc/PID/clear_refs); vfs_read() refuses them with EINVAL.
+     */
+    private static boolean canRead(OpenFile f) {
+        return !(f.content() instanceof OpenFile.PidFd) && !(f.content() instanceof OpenFile.Attribute a && !a.canRead());
     }
 
     /**
@@ -143,6 +154,7 @@ final class ReadWrite {
     long write(Task task, long fd, long buf, long count) {
         OpenFile f = writable(task, fd);
         if (f == null) return -Errno.EBADF;
+        if (f.content() instanceof OpenFile.PidFd) return -Errno.EINVAL; // no FMODE_CAN_WRITE
         if (!accessOk(buf, count)) return -Errno.EFAULT;
         int n = (int) Math.min(count, MAX_RW_COUNT);
         if (f.content() instanceof OpenFile.ProcMem m) return memRw(task, m, f, f.pos(), buf, n, true);
@@ -162,7 +174,8 @@ final class ReadWrite {
         OpenFile f = files.files(task).get(fd);
         if (f == null) return null;
         if (f.content() instanceof OpenFile.Device || f.content() instanceof OpenFile.Shmem
-                || f.content() instanceof OpenFile.Attribute || f.content() instanceof OpenFile.ProcMem) return (f.flags() & FileSyscalls.O_ACCMODE) != 0 ? f : null;
+                || f.content() instanceof OpenFile.Attribute || f.content() instanceof OpenFile.ProcMem
+                || f.content() instanceof OpenFile.PidFd) return (f.flags() & FileSyscalls.O_ACCMODE) != 0 ? f : null;
         if (f.content() instanceof OpenFile.Console c) return c.hostFd() != 0 ? f : null;
         return f.content() instanceof OpenFile.PipeEnd e && !e.reader() ? f : null;
     }
@@ -290,6 +303,7 @@ final class ReadWrite {
      * time, a pipe what fits, /dev/null and /dev/zero none.
      */
     long emit(Task task, OpenFile f, UserBytes data, int n) {
+        if (f.content() instanceof OpenFile.PidFd) return -Errno.EINVAL; // no FMODE_CAN_WRITE
         if (f.content() instanceof OpenFile.Attribute a) return attributeWrite(a, data, n);
         if (f.content() instanceof OpenFile.PipeEnd e) return pipes.pipeWrite(task, f, e.pipe(), data, n);
         if (f.content() instanceof OpenFile.Device) return n; // write_null(), write_zero()

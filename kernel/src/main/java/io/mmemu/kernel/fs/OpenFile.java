@@ -8,7 +8,17 @@ import io.mmemu.mm.vma.MappedFile;
  */
 public final class OpenFile {
     /** What an open file reads from. */
-    public sealed interface Content permits Readable, Console, Directory, PipeEnd, Device, ProcMem {}
+    public sealed interface Content permits Readable, Console, Directory, PipeEnd, Device, ProcMem, PidFd {}
+
+    /**
+     * A pidfd (kernel/pid.c, fs/pidfs.c): a reference to a process (its struct pid) that outlives
+     * the pid number's reuse. It has no read, write or llseek handler.
+     *
+     * @param task   the task it refers to (the thread-group leader, or a thread with PIDFD_THREAD)
+     * @param thread whether it was opened with PIDFD_THREAD (it names that thread, not its process)
+     * @param stat   the file's status
+     */
+    public record PidFd(io.mmemu.mm.task.Task task, boolean thread, Stat stat) implements Content {}
 
     /**
      * /proc/PID/mem (fs/proc/base.c): the address space the file was opened for (mem_open() grabs

@@ -53,6 +53,7 @@ final class HandleMmFault {
             long pmdSlot = pgd.pmdSlot(address, true);
             if (pmdSlot == PageTable.NO_SLOT) return VM_FAULT_OOM;
             if (pgd.get(pmdSlot) == 0) { // pmd_none() → create_huge_pmd()
+                if (mm.mmfUnstable()) return VM_FAULT_SIGBUS; // check_stable_address_space()
                 int r = HugeMemory.doHugePmdAnonymousPage(mm, vma, address, pmdSlot, write);
                 if (r != HugeMemory.VM_FAULT_FALLBACK) return r;
             }
@@ -69,6 +70,8 @@ final class HandleMmFault {
         }
         long pte = pgd.get(slot);
         if (!Pte.mapsPage(pte)) { // pte_none(); a PROT_NONE entry still maps its page
+            // check_stable_address_space(): a reaped mm maps no new page (do_anonymous_page(), finish_fault()).
+            if (mm.mmfUnstable()) return VM_FAULT_SIGBUS;
             if (vma.isAnonymous()) return doAnonymousPage(mm, vma, slot, write);
             if (!write) return doReadFault(mm, vma, address, slot);
             if (!vma.has(VmFlags.VM_SHARED)) return doCowFault(mm, vma, address, slot);
