@@ -14,6 +14,8 @@ static const char *errname(int e) {
     case 0: return "0";
     case EPERM: return "EPERM";
     case ENOENT: return "ENOENT";
+    case ESRCH: return "ESRCH";
+    case EIO: return "EIO";
     case EBADF: return "EBADF";
     case EAGAIN: return "EAGAIN";
     case ENOMEM: return "ENOMEM";
@@ -22,7 +24,10 @@ static const char *errname(int e) {
     case EEXIST: return "EEXIST";
     case EINVAL: return "EINVAL";
     case ENOTTY: return "ENOTTY";
+    case ESPIPE: return "ESPIPE";
     case ENOSYS: return "ENOSYS";
+    case ERANGE: return "ERANGE";
+    case EOVERFLOW: return "EOVERFLOW";
     default: return "E?";
     }
 }

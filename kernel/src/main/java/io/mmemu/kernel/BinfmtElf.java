@@ -78,7 +78,9 @@ public final class BinfmtElf {
         long len = (long) (VVAR_PAGES + VVAR_VCLOCK_PAGES + VDSO_PAGES) << PageTypes.PAGE_SHIFT;
         long at = mm.getUnmappedArea(0, len);
         if (at < 0) throw new ExecFailure(Errno.ENOMEM, "no room for the vDSO area");
-        int ro = VmFlags.VM_READ | VmFlags.VM_MAYREAD;
+        // vdso_install_vvar_mapping() and map_vdso()'s flags (smaps shows "pf io de dd" and "de").
+        int ro = VmFlags.VM_READ | VmFlags.VM_MAYREAD | VmFlags.VM_IO | VmFlags.VM_DONTDUMP | VmFlags.VM_PFNMAP
+                | VmFlags.VM_DONTEXPAND;
         // _install_special_mapping() fails when its vm_area_struct cannot be allocated; map_vdso()
         // gives the error back and load_elf_binary() fails with it.
         long r = mm.mmapRegion(at, VVAR_PAGES << PageTypes.PAGE_SHIFT, ro, null, 0, "[vvar]");
@@ -89,7 +91,8 @@ public final class BinfmtElf {
         if (r >= 0) {
             r = mm.mmapRegion(at + ((VVAR_PAGES + VVAR_VCLOCK_PAGES) << PageTypes.PAGE_SHIFT),
                     VDSO_PAGES << PageTypes.PAGE_SHIFT,
-                    VmFlags.VM_READ | VmFlags.VM_EXEC | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC,
+                    VmFlags.VM_READ | VmFlags.VM_EXEC | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC
+                            | VmFlags.VM_DONTEXPAND,
                     null, 0, "[vdso]");
         }
         if (r < 0) throw new ExecFailure((int) -r, "cannot map the vDSO area");

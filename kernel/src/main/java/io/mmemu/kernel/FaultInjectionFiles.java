@@ -36,7 +36,7 @@ final class FaultInjectionFiles implements SpecialFiles {
     /** debugfs' superblock magic, reported as the files' st_dev (any constant would do; this one is recognisable). */
     private static final long DEBUGFS_DEV = 0x14;
     static final long SYSFS_DEV = 0x15;
-    private static final long PROC_DEV = 0x16;
+    static final long PROC_DEV = 0x16;
     static final String DEBUGFS = "/sys/kernel/debug";
     static final String SYSFS_SLAB = "/sys/kernel/slab";
     /** DEFAULT_RATELIMIT_INTERVAL (5 * HZ, HZ = 250) and DEFAULT_RATELIMIT_BURST: what the ratelimit files show first. */
@@ -94,31 +94,10 @@ final class FaultInjectionFiles implements SpecialFiles {
     // ================================================================ /proc/PID/fail-nth, make-it-fail
 
     private Object openProc(String path, int flags, boolean trailingSlash, Task caller) {
-        String[] parts = path.substring("/proc/".length()).split("/");
-        Task target;
-        int i;
-        switch (parts[0]) {
-            case "self" -> target = taskOf(caller.tgid());
-            case "thread-self" -> target = caller;
-            default -> {
-                if (!parts[0].matches("[1-9][0-9]{0,9}")) return null;
-                target = taskOf(Long.parseLong(parts[0]));
-                if (target == null) return null;
-            }
-        }
-        if (target == null) return null;
-        i = 1;
-        if (parts.length >= 3 && parts[1].equals("task")) {
-            if (!parts[2].matches("[1-9][0-9]{0,9}")) return null;
-            Task t = taskOf(Long.parseLong(parts[2]));
-            if (t == null || t.tgid() != target.tgid()) return -Errno.ENOENT;
-            target = t;
-            i = 3;
-            if (parts.length == 3) return directory(path, flags, 0555, PROC_DEV);
-        }
-        if (parts.length != i + 1) return null;
-        Task t = target;
-        OpenFile.Attribute.Ops ops = switch (parts[i]) {
+        Object r = ProcPidPath.resolve(path, flags, caller, procs);
+        if (!(r instanceof ProcPidPath p)) return r;
+        Task t = p.task();
+        OpenFile.Attribute.Ops ops = switch (p.name()) {
             case "fail-nth" -> new OpenFile.Attribute.Ops() {
                 @Override
                 public byte[] show() {
@@ -145,13 +124,6 @@ final class FaultInjectionFiles implements SpecialFiles {
         };
         if (ops == null) return null;
         return file(ops, path, flags, trailingSlash, 0644, PROC_DEV);
-    }
-
-    /** get_proc_task(): the live task of that pid (a thread's tid names it too), or null. */
-    private Task taskOf(long pid) {
-        if (pid > Integer.MAX_VALUE) return null;
-        Processes.Proc p = procs.byPid((int) pid);
-        return p == null ? null : p.task;
     }
 
     /**

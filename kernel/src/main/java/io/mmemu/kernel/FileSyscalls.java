@@ -196,6 +196,8 @@ final class FileSyscalls {
             case OpenFile.Console c -> Stat.console(c.hostFd());
             case OpenFile.Directory d -> d.stat();
             case OpenFile.Device d -> d.stat();
+            case OpenFile.ProcMem m -> m.stat();
+            case OpenFile.PidFd p -> p.stat();
             case OpenFile.PipeEnd p -> new Stat(0xd, 1000, 1, Stat.S_IFIFO | 0600, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
             // sockfs' inode: S_IFSOCK with every permission bit (sock_alloc()), size 0.
             case OpenFile.Socket s -> new Stat(0x8, s.sock().ino(), 1, Stat.S_IFSOCK | 0777, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);

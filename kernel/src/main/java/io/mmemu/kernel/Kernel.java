@@ -170,8 +170,10 @@ public final class Kernel implements AutoCloseable {
         for (KmemCache c : env.kernelSlab().slub().caches()) caches.add(c.name());
         SpecialFiles faultFiles = new FaultInjectionFiles(faults, procs, env.kernelSlab().failslab(), caches);
         SpecialFiles thpFiles = new ThpSysfsFiles(env.thp());
+        SpecialFiles procPidFiles = new ProcPidFiles(procs);
         vfs.setSpecialFiles((path, flags, trailingSlash, t) -> {
             Object f = faultFiles.open(path, flags, trailingSlash, t);
+            if (f == null) f = procPidFiles.open(path, flags, trailingSlash, t);
             return f != null ? f : thpFiles.open(path, flags, trailingSlash, t);
         });
         scheduler.setInstructionFaults(new InstructionFaults(faults, cpus, runLimits, env, uaccess, options.log(), scheduler));

@@ -73,6 +73,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     final Futexes futexes;
     final RandomSyscalls random;
     final Memfd memfd;
+    final Pidfds pidfds;
     final SigAltStacks altStacks;
     /** The run's recorder or replayer, or null (the usual case: one null check per kernel entry). */
     RunEvents events;
@@ -147,6 +148,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.mem = new MmSyscalls(uaccess, files, procs, rlimits);
         this.memfd = new Memfd(uaccess, files, vfs.tmpfs());
         this.oomKiller = new OomKiller(procs, log);
+        this.pidfds = new Pidfds(files, procs);
     }
 
     void setTlbChecker(Consumer<String> checker) {

@@ -3,6 +3,7 @@ package io.mmemu.kernel;
 import io.mmemu.kernel.fs.OpenFile;
 import io.mmemu.kernel.fs.TmpfsInode;
 import io.mmemu.mm.phys.PageTypes;
+import io.mmemu.mm.proc.Mem;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
@@ -51,6 +52,7 @@ final class ReadWrite {
     long read(Task task, long fd, long buf, long count) {
         OpenFile f = files.files(task).get(fd);
         if (f == null || (f.flags() & FileSyscalls.O_ACCMODE) == FileSyscalls.O_WRONLY) return -Errno.EBADF;
+        if (!canRead(f)) return -Errno.EINVAL; // no FMODE_CAN_READ
         if (!accessOk(buf, count)) return -Errno.EFAULT;
         int n = (int) Math.min(count, MAX_RW_COUNT);
         if (f.content() instanceof OpenFile.Console c) {
@@ -72,6 +74,7 @@ final class ReadWrite {
             }
             return done;
         }
+        if (f.content() instanceof OpenFile.ProcMem m) return memRw(task, m, f, f.pos(), buf, n, false);
         OpenFile.Readable b = (OpenFile.Readable) f.content();
         long r = readAt(task.mm(), b, f.pos(), buf, n);
         if (r > 0) f.setPos(f.pos() + r);
@@ -88,11 +91,25 @@ final class ReadWrite {
         OpenFile f = files.files(task).get(fd);
         if (f == null) return -Errno.EBADF;
         boolean dir = f.content() instanceof OpenFile.Directory;
-        if (!dir && !(f.content() instanceof OpenFile.Readable)) return -Errno.ESPIPE;
+        boolean mem = f.content() instanceof OpenFile.ProcMem;
+        // FMODE_PREAD: pidfs files have it too (and then no read handler: EINVAL below).
+        if (!dir && !mem && !(f.content() instanceof OpenFile.Readable) && !(f.content() instanceof OpenFile.PidFd)) {
+            return -Errno.ESPIPE;
+        }
         if ((f.flags() & FileSyscalls.O_ACCMODE) == FileSyscalls.O_WRONLY) return -Errno.EBADF;
+        if (!canRead(f)) return -Errno.EINVAL; // no FMODE_CAN_READ
         if (!accessOk(buf, count)) return -Errno.EFAULT;
         if (dir) return -Errno.EISDIR;
+        if (mem) return memRw(task, (OpenFile.ProcMem) f.content(), null, offset, buf, Math.min(count, MAX_RW_COUNT), false);
         return readAt(task.mm(), (OpenFile.Readable) f.content(), offset, buf, (int) Math.min(count, MAX_RW_COUNT));
+    }
+
+    /**
+     * FMODE_CAN_READ: whether the file has a read handler. A pidfd has none, nor has a write-only
+     * attribute (/proc/PID/clear_refs); vfs_read() refuses them with EINVAL.
+     */
+    private static boolean canRead(OpenFile f) {
+        return !(f.content() instanceof OpenFile.PidFd) && !(f.content() instanceof OpenFile.Attribute a && !a.canRead());
     }
 
     /**
@@ -147,8 +164,10 @@ final class ReadWrite {
     long write(Task task, long fd, long buf, long count) {
         OpenFile f = writable(task, fd);
         if (f == null) return -Errno.EBADF;
+        if (f.content() instanceof OpenFile.PidFd) return -Errno.EINVAL; // no FMODE_CAN_WRITE
         if (!accessOk(buf, count)) return -Errno.EFAULT;
         int n = (int) Math.min(count, MAX_RW_COUNT);
+        if (f.content() instanceof OpenFile.ProcMem m) return memRw(task, m, f, f.pos(), buf, n, true);
         if (f.content() instanceof OpenFile.Shmem s) {
             long pos = (f.flags() & FileSyscalls.O_APPEND) != 0 ? s.size() : f.pos();
             long r = shmemWrite(task.mm(), s.inode(), pos, buf, n);
@@ -165,7 +184,8 @@ final class ReadWrite {
         OpenFile f = files.files(task).get(fd);
         if (f == null) return null;
         if (f.content() instanceof OpenFile.Device || f.content() instanceof OpenFile.Shmem
-                || f.content() instanceof OpenFile.Attribute) return (f.flags() & FileSyscalls.O_ACCMODE) != 0 ? f : null;
+                || f.content() instanceof OpenFile.Attribute || f.content() instanceof OpenFile.ProcMem
+                || f.content() instanceof OpenFile.PidFd) return (f.flags() & FileSyscalls.O_ACCMODE) != 0 ? f : null;
         if (f.content() instanceof OpenFile.Console c) return c.hostFd() != 0 ? f : null;
         if (f.content() instanceof OpenFile.Socket) return f;
         return f.content() instanceof OpenFile.PipeEnd e && !e.reader() ? f : null;
@@ -220,6 +240,19 @@ final class ReadWrite {
             long len = bb.getLong(16 * i + 8);
             if (len < 0 || total + len < 0) return -Errno.EINVAL;
             total += len;
+        }
+        // A file with only a write handler (/proc/PID/mem): do_loop_readv_writev(), a write per segment.
+        if (f.content() instanceof OpenFile.ProcMem m) {
+            long done = 0;
+            for (int i = 0; i < iovcnt; i++) {
+                long len = bb.getLong(16 * i + 8);
+                if (len == 0) continue;
+                long r = memRw(task, m, f, f.pos(), bb.getLong(16 * i), Math.min(len, MAX_RW_COUNT - done), true);
+                if (r < 0) return done > 0 ? done : r;
+                done += r;
+                if (r < len) break;
+            }
+            return done;
         }
         // The iovecs that can be read whole, in order, up to MAX_RW_COUNT; copied only as the file takes them.
         long room = Math.min(total, MAX_RW_COUNT);
@@ -294,6 +327,7 @@ final class ReadWrite {
      * time, a pipe what fits, /dev/null and /dev/zero none.
      */
     long emit(Task task, OpenFile f, UserBytes data, int n) {
+        if (f.content() instanceof OpenFile.PidFd) return -Errno.EINVAL; // no FMODE_CAN_WRITE
         if (f.content() instanceof OpenFile.Attribute a) return attributeWrite(a, data, n);
         if (f.content() instanceof OpenFile.PipeEnd e) return pipes.pipeWrite(task, f, e.pipe(), data, n);
         // sock_write_iter(): a send (MSG_EOR on a seqpacket socket, which changes nothing here).
@@ -334,6 +368,13 @@ final class ReadWrite {
     long lseek(Task task, long fd, long offset, int whence) {
         OpenFile f = files.files(task).get(fd);
         if (f == null) return -Errno.EBADF;
+        if (f.content() instanceof OpenFile.ProcMem) {
+            // mem_lseek(): any position, negative ones included (force_successful_syscall_return()).
+            if (whence == SEEK_SET) f.setPos(offset);
+            else if (whence == SEEK_CUR) f.setPos(f.pos() + offset);
+            else return -Errno.EINVAL;
+            return f.pos();
+        }
         if (!(f.content() instanceof OpenFile.Readable b)) return -Errno.ESPIPE;
         long base = switch (whence) {
             case SEEK_SET -> 0;
@@ -346,6 +387,48 @@ final class ReadWrite {
         if (pos < 0) return -Errno.EINVAL;
         f.setPos(pos);
         return pos;
+    }
+
+    /**
+     * Models mem_rw(), fs/proc/base.c, after rw_verify_area(): a page at a time through a kernel
+     * buffer, copy_from_user() then access_remote_vm() with FOLL_FORCE for a write,
+     * access_remote_vm() then copy_to_user() for a read ({@link Mem#accessRemoteVm}). A page that
+     * cannot be accessed ends the transfer (EIO when nothing moved); a bad user buffer makes it
+     * EFAULT even after bytes moved, as Linux does. The file position (for read and write, not
+     * pread and pwrite) ends after what moved. The position may be negative (FMODE_UNSIGNED_OFFSET):
+     * EOVERFLOW when the range would wrap past 2^64.
+     *
+     * @param f   the open file whose position to advance, or null (pread64, pwrite64)
+     * @param pos the first address
+     */
+    private long memRw(Task task, OpenFile.ProcMem m, OpenFile f, long pos, long buf, long count, boolean write) {
+        if (pos < 0 && Long.compareUnsigned(count, -pos) >= 0) return -Errno.EOVERFLOW; // rw_verify_area()
+        if (count == 0 || !Mem.accessible(m.mm())) return 0;
+        byte[] page = new byte[(int) PageTypes.PAGE_SIZE];
+        long copied = 0;
+        long addr = pos;
+        while (count > 0) {
+            int thisLen = (int) Math.min(count, PageTypes.PAGE_SIZE);
+            if (write && uaccess.copyFromUser(task.mm(), page, 0, buf, thisLen) < 0) {
+                copied = -Errno.EFAULT;
+                break;
+            }
+            thisLen = Mem.accessRemoteVm(m.mm(), addr, page, 0, thisLen, write);
+            if (thisLen == 0) {
+                if (copied == 0) copied = -Errno.EIO;
+                break;
+            }
+            if (!write && uaccess.copyToUser(task.mm(), buf, page, 0, thisLen) < 0) {
+                copied = -Errno.EFAULT;
+                break;
+            }
+            buf += thisLen;
+            addr += thisLen;
+            copied += thisLen;
+            count -= thisLen;
+        }
+        if (f != null) f.setPos(addr);
+        return copied;
     }
 
     /**
@@ -396,6 +479,7 @@ final class ReadWrite {
             case OpenFile.Shmem s -> shmemWrite(task.mm(), s.inode(), (f.flags() & FileSyscalls.O_APPEND) != 0 ? s.size() : offset, buf, n);
             case OpenFile.Device d -> n; // write_null(), write_zero() ignore the position
             case OpenFile.Attribute a -> attributeWrite(a, new UserBytes(task.mm(), new long[] {buf}, new long[] {n}), n);
+            case OpenFile.ProcMem m -> memRw(task, m, null, offset, buf, n, true);
             default -> -Errno.ESPIPE; // pipes and the console (FMODE_PWRITE missing)
         };
     }

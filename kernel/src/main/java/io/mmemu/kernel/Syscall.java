@@ -175,8 +175,10 @@ enum Syscall {
     MEMBARRIER(324, KEPT, (k, c, t, r) -> Membarrier.sysMembarrier(t.mm(), (int) r.rdi, (int) r.rsi)),
     MLOCK2(325, KEPT, (k, c, t, r) -> k.mem.sysMlock2(t, r.rdi, r.rsi, (int) r.rdx)),
     RSEQ(334, KEPT, (k, c, t, r) -> k.rseq.sysRseq(c, t, r.rdi, (int) r.rsi, (int) r.rdx, (int) r.r10)),
+    PIDFD_OPEN(434, KEPT, (k, c, t, r) -> k.pidfds.sysPidfdOpen(t, (int) r.rdi, (int) r.rsi)),
     CLONE3(435, CHANGED, (k, c, t, r) -> k.proc.sysClone3(c, r, t, r.rdi, r.rsi)),
     FACCESSAT2(439, KEPT, (k, c, t, r) -> k.files.faccessat(t, k.cred(t), (int) r.rdi, r.rsi, (int) r.rdx, (int) r.r10)),
+    PROCESS_MRELEASE(448, CHANGED, (k, c, t, r) -> k.pidfds.sysProcessMrelease(t, (int) r.rdi, (int) r.rsi)),
     MSEAL(462, KEPT, (k, c, t, r) -> Mseal.doMseal(t.mm(), r.rdi, r.rsi, r.rdx));
 
     /** Whether a call can leave a CPU's TLB holding a translation the page tables no longer allow. */

@@ -446,6 +446,15 @@ class SyscallErrnoTest {
         r.add(row(GETRANDOM, "sys_getrandom: a flag beyond NONBLOCK|RANDOM|INSECURE", EINVAL, BUF, 16, 8));
         r.add(row(GETRANDOM, "sys_getrandom: GRND_INSECURE with GRND_RANDOM", EINVAL, BUF, 16, 6));
         r.add(row(GETRANDOM, "get_random_bytes_user: nothing copied before the fault", EFAULT, UNMAPPED, 16, 0));
+        // kernel/pid.c, mm/oom_kill.c
+        r.add(row(PIDFD_OPEN, "pidfd_open: a flag beyond PIDFD_NONBLOCK|PIDFD_THREAD", EINVAL, SELF, 1));
+        r.add(row(PIDFD_OPEN, "pidfd_open: pid <= 0", EINVAL, 0, 0));
+        r.add(row(PIDFD_OPEN, "pidfd_open: find_get_pid() finds none", ESRCH, 4000, 0));
+        r.add(row(PROCESS_MRELEASE, "process_mrelease: flags", EINVAL, 99, 1));
+        r.add(row(PROCESS_MRELEASE, "pidfd_get_task: fdget() finds no file", EBADF, 99, 0));
+        r.add(row(PROCESS_MRELEASE, "pidfd_get_task: pidfd_pid() of a pipe", EBADF, FD_PIPE_R, 0));
+        r.add(row(h -> assertEquals(FD_PIPE_W_VALUE + 1, h.syscall(PIDFD_OPEN, h.task().pid(), 0), h.failure()),
+                PROCESS_MRELEASE, "task_will_free_mem: the process is not exiting", EINVAL, FD_PIPE_W_VALUE + 1, 0));
         return r.stream();
     }
 

@@ -8,7 +8,27 @@ import io.mmemu.mm.vma.MappedFile;
  */
 public final class OpenFile {
     /** What an open file reads from. */
-    public sealed interface Content permits Readable, Console, Directory, PipeEnd, Device, Socket {}
+    public sealed interface Content permits Readable, Console, Directory, PipeEnd, Device, Socket, ProcMem, PidFd {}
+
+    /**
+     * A pidfd (kernel/pid.c, fs/pidfs.c): a reference to a process (its struct pid) that outlives
+     * the pid number's reuse. It has no read, write or llseek handler.
+     *
+     * @param task   the task it refers to (the thread-group leader, or a thread with PIDFD_THREAD)
+     * @param thread whether it was opened with PIDFD_THREAD (it names that thread, not its process)
+     * @param stat   the file's status
+     */
+    public record PidFd(io.mmemu.mm.task.Task task, boolean thread, Stat stat) implements Content {}
+
+    /**
+     * /proc/PID/mem (fs/proc/base.c): the address space the file was opened for (mem_open() grabs
+     * it), read and written at file offset = virtual address; the position may be any 64-bit value
+     * (FMODE_UNSIGNED_OFFSET). fstat() shows size 0.
+     *
+     * @param mm   the address space, or null for a task that had none
+     * @param stat the file's status
+     */
+    public record ProcMem(io.mmemu.mm.vma.MmStruct mm, Stat stat) implements Content {}
 
     /**
      * A memory character device (drivers/char/mem.c): /dev/null reads EOF, /dev/zero zeros; both swallow writes.
@@ -247,6 +267,16 @@ public final class OpenFile {
              * @return {@code count} on success, or a negative errno
              */
             long store(byte[] data, long count);
+
+            /**
+             * Whether the file has a read handler: a write-only one (/proc/PID/clear_refs) has
+             * none, and vfs_read() refuses it (no FMODE_CAN_READ: EINVAL).
+             *
+             * @return true unless the attribute is write-only
+             */
+            default boolean canRead() {
+                return true;
+            }
         }
 
         /** The most bytes a store handler reads of a write (its buffer: debugfs' set_buf is 24, kstrtox' 35). */
@@ -275,6 +305,11 @@ public final class OpenFile {
          */
         public long store(byte[] data, long count) {
             return ops.store(data, count);
+        }
+
+        /** {@return whether reads are allowed: false for a write-only attribute (EINVAL)} */
+        public boolean canRead() {
+            return ops.canRead();
         }
 
         @Override

@@ -54,6 +54,7 @@ final class HandleMmFault {
             long pmdSlot = pgd.pmdSlot(address, true);
             if (pmdSlot == PageTable.NO_SLOT) return VM_FAULT_OOM;
             if (pgd.get(pmdSlot) == 0) { // pmd_none() → create_huge_pmd()
+                if (mm.mmfUnstable()) return VM_FAULT_SIGBUS; // check_stable_address_space()
                 int r = HugeMemory.doHugePmdAnonymousPage(mm, vma, address, pmdSlot, write);
                 if (r != HugeMemory.VM_FAULT_FALLBACK) {
                     env.setFaultOutcome(FaultOutcome.HUGE_PAGE);
@@ -78,7 +79,9 @@ final class HandleMmFault {
             if (slot == PageTable.NO_SLOT) return VM_FAULT_OOM;
         }
         long pte = pgd.get(slot);
-        if (!Pte.present(pte)) {
+        if (!Pte.mapsPage(pte)) { // pte_none(); a PROT_NONE entry still maps its page
+            // check_stable_address_space(): a reaped mm maps no new page (do_anonymous_page(), finish_fault()).
+            if (mm.mmfUnstable()) return VM_FAULT_SIGBUS;
             if (vma.isAnonymous()) return doAnonymousPage(mm, vma, slot, write);
             if (!write) return doReadFault(mm, vma, address, slot);
             if (!vma.has(VmFlags.VM_SHARED)) return doCowFault(mm, vma, address, slot);
@@ -89,11 +92,16 @@ final class HandleMmFault {
         return VM_FAULT_OK; // spurious: another path already fixed the entry (the walker sets A/D)
     }
 
-    /** vm_get_page_prot() for a mapping the kernel makes: P US, NX unless VM_EXEC; RW only when asked. */
+    /**
+     * vm_get_page_prot() for a mapping the kernel makes: P US, NX unless VM_EXEC; RW only when
+     * asked. A VMA allowing no access (reached only by a FOLL_FORCE access, /proc/PID/mem) gets
+     * PAGE_NONE: P clear, _PAGE_PROTNONE set, as mprotect(PROT_NONE) leaves its entries.
+     */
     static long pageProt(Vma vma, boolean writable) {
         long prot = Pte.P | Pte.US;
         if (!vma.has(VmFlags.VM_EXEC)) prot |= Pte.NX;
         if (writable) prot |= Pte.RW;
+        if ((vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0) prot = (prot & ~(Pte.P | Pte.RW)) | Pte.PROTNONE;
         return prot;
     }
 
@@ -110,7 +118,10 @@ final class HandleMmFault {
         if (pfn == PageAllocator.NO_PAGE) return VM_FAULT_OOM;
         env.setFaultOutcome(FaultOutcome.ANON_NEW);
         pageAddNewAnonRmap(mm, vma, pfn);
-        mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, vma.has(VmFlags.VM_WRITE)) | Pte.D));
+        // pte_mkwrite(pte_mkdirty()) only under VM_WRITE: a FOLL_FORCE write to a read-only VMA
+        // (/proc/PID/mem) gets a clean, read-only entry.
+        boolean writable = vma.has(VmFlags.VM_WRITE);
+        mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, writable) | (writable ? Pte.D : 0)));
         return VM_FAULT_OK;
     }
 
@@ -172,8 +183,9 @@ final class HandleMmFault {
         env.mem().copyPage(pfn, src);
         pageAddNewAnonRmap(mm, vma, pfn);
         env.count(VmEvent.COW_FAULT);
+        // maybe_mkwrite(pte_mkdirty()): a FOLL_FORCE write to a read-only VMA breaks COW but stays read-only.
+        mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, vma.has(VmFlags.VM_WRITE)) | Pte.D));
         env.setFaultOutcome(FaultOutcome.COW_COPY);
-        mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, true) | Pte.D));
         return VM_FAULT_OK;
     }
 
@@ -184,7 +196,11 @@ final class HandleMmFault {
         return r;
     }
 
-    /** Models do_wp_page(): a write to a write-protected PTE of a writable VMA. */
+    /**
+     * Models do_wp_page(): a write to a write-protected PTE of a writable VMA, or a FOLL_FORCE
+     * write (/proc/PID/mem) to a private read-only one, whose entry stays read-only
+     * (maybe_mkwrite()) once COW is broken.
+     */
     private static int doWpPage(MmStruct mm, Vma vma, long address, long slot, long pte) {
         MmEnv env = mm.env();
         FrameTable frames = env.frames();
@@ -192,7 +208,7 @@ final class HandleMmFault {
         boolean special = (pte & Pte.SPECIAL) != 0;
         if (!special && frames.testPageFlag(old, PageFlag.ANON) && frames.pageRefCount(old) == 1) {
             // wp_page_reuse(): nobody else holds the frame, so write to it in place.
-            mm.pgd().set(slot, pte | Pte.RW | Pte.D);
+            mm.pgd().set(slot, pte | (vma.has(VmFlags.VM_WRITE) ? Pte.RW : 0) | Pte.D);
             env.setFaultOutcome(FaultOutcome.COW_REUSE);
             return VM_FAULT_OK;
         }
@@ -208,8 +224,8 @@ final class HandleMmFault {
             env.putPage(old);
         }
         env.count(VmEvent.COW_FAULT); // breaking the zero page is a copy-on-write too
+        mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, vma.has(VmFlags.VM_WRITE)) | Pte.D));
         env.setFaultOutcome(FaultOutcome.COW_COPY);
-        mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, true) | Pte.D));
         // ptep_clear_flush(): CPUs may still hold the old read-only translation.
         long page = address & -PageTypes.PAGE_SIZE;
         env.tlbFlush().flushTlbMmRange(mm, page, page + PageTypes.PAGE_SIZE, false);

@@ -85,11 +85,15 @@ public final class HugeMemory {
         return haddr >= vma.start() && haddr + PMD_SIZE <= vma.end();
     }
 
-    /** vm_get_page_prot() for a huge PMD leaf: P US PS, NX unless VM_EXEC, RW if {@code writable}. */
+    /**
+     * vm_get_page_prot() for a huge PMD leaf: P US PS, NX unless VM_EXEC, RW if {@code writable};
+     * PAGE_NONE (P clear, _PAGE_PROTNONE) in a VMA allowing no access (a FOLL_FORCE access).
+     */
     private static long pmdProt(Vma vma, boolean writable) {
         long prot = Pte.P | Pte.US | Pte.PS;
         if (!vma.has(VmFlags.VM_EXEC)) prot |= Pte.NX;
         if (writable) prot |= Pte.RW;
+        if ((vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0) prot = (prot & ~(Pte.P | Pte.RW)) | Pte.PROTNONE;
         return prot;
     }
 
@@ -241,7 +245,8 @@ public final class HugeMemory {
         boolean exclusive = true; // folio_ref_count(folio) == 1, over the 512 pages this model keeps apart
         for (long pfn = head; pfn < head + HPAGE_PMD_NR && exclusive; pfn++) exclusive = frames.pageRefCount(pfn) == 1;
         if (exclusive) {
-            mm.pgd().set(pmdSlot, pmd | Pte.RW | Pte.A | Pte.D);
+            // maybe_pmd_mkwrite(): a FOLL_FORCE write to a read-only VMA leaves the PMD read-only.
+            mm.pgd().set(pmdSlot, pmd | (vma.has(VmFlags.VM_WRITE) ? Pte.RW : 0) | Pte.A | Pte.D);
             return 0;
         }
         splitHugePmd(mm, pmdSlot, addr & PMD_MASK);

@@ -99,7 +99,7 @@ public final class PageTable {
         for (Level level = Level.PML4; level != leafLevel; level = level.next()) {
             long entryPa = tablePa + 8L * level.index(vaddr);
             long entry = mem.getLong(entryPa);
-            if (!Pte.present(entry)) {
+            if (!Pte.mapsPage(entry)) { // a PROT_NONE huge leaf (PROTNONE without P) is no hole to fill
                 if (!alloc) return NO_SLOT;
                 long pfn = allocTable(mem, allocator);
                 if (pfn == PageAllocator.NO_PAGE) return NO_SLOT;

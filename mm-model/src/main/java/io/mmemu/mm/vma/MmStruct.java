@@ -60,6 +60,8 @@ public final class MmStruct {
     private int mmUsers = 1;
     /** MMF_DISABLE_THP: prctl(PR_SET_THP_DISABLE) forbids huge pages in this address space; fork inherits it. */
     private boolean mmfDisableThp;
+    /** MMF_UNSTABLE: the OOM reaper (or process_mrelease()) tore pages out; no fault may map new ones. */
+    private boolean mmfUnstable;
 
     /** mm->mmap_base: top-down mmap placement searches below it. */
     public long mmapBase;
@@ -166,6 +168,21 @@ public final class MmStruct {
      */
     public void setMmfDisableThp(boolean disable) {
         this.mmfDisableThp = disable;
+    }
+
+    /**
+     * MMF_UNSTABLE (check_stable_address_space()): whether the address space was reaped, so that
+     * a fault that would map a page fails with SIGBUS instead.
+     *
+     * @return whether it was reaped
+     */
+    public boolean mmfUnstable() {
+        return mmfUnstable;
+    }
+
+    /** Sets MMF_UNSTABLE, as __oom_reap_task_mm() does before it unmaps anything. */
+    public void setMmfUnstable() {
+        this.mmfUnstable = true;
     }
 
     /** {@return the memory model this address space lives in} */

@@ -16,6 +16,12 @@ public final class VmFlags {
     public static final int VM_LOCKONFAULT = 0x0008_0000;
     /** VM_LOCKED_MASK: the bits mlock()'s family sets and clears together. */
     public static final int VM_LOCKED_MASK = VM_LOCKED | VM_LOCKONFAULT;
+    /**
+     * A special mapping of frames that are no normal pages (VM_PFNMAP) and of I/O memory (VM_IO), and
+     * one that mremap() may not grow (VM_DONTEXPAND): the vDSO's [vvar] areas carry all three, [vdso]
+     * VM_DONTEXPAND. get_user_pages() refuses VM_IO and VM_PFNMAP VMAs.
+     */
+    public static final int VM_PFNMAP = 0x400, VM_IO = 0x4000, VM_DONTEXPAND = 0x0004_0000;
     /** Memory charged against the overcommit limit. */
     public static final int VM_ACCOUNT = 0x0010_0000;
     /** MAP_NORESERVE: not charged against the overcommit limit. */
