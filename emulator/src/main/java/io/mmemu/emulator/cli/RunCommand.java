@@ -4,6 +4,7 @@ import io.mmemu.emulator.Machine;
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.emulator.cpu.CpuStat;
 import io.mmemu.emulator.record.RecordedRun;
+import io.mmemu.emulator.report.RunReport;
 import io.mmemu.emulator.run.GuestIo;
 import io.mmemu.emulator.run.GuestRun;
 import io.mmemu.emulator.run.RunConfig;
@@ -18,9 +19,11 @@ import io.mmemu.tlb.TlbStat;
 import io.mmemu.tlb.linux.CpuTlbState;
 import io.mmemu.tlb.linux.TlbEvent;
 import io.mmemu.tlb.linux.TlbManagement;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -61,6 +64,12 @@ public final class RunCommand implements Callable<Integer> {
             + "(vm_area_struct, mm_struct, task_struct, ... and kmalloc), CPU slabs flushed first so that the active "
             + "counts are exact: what is still allocated.")
     boolean slabinfo;
+
+    @Option(names = "--report", paramLabel = "FILE.html", description = "Write FILE.html: one self-contained page "
+            + "(no network needed) with pictures of the run taken as the program's address space is torn down: its "
+            + "VMAs, its page-table tree, each CPU's TLB sets and ways, the slab caches' objects, a timeline of faults, "
+            + "flushes and shootdowns, and the text of --stats, --pmap, --vmstat and /proc/slabinfo (docs/report.md).")
+    Path report;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Stop the run after SECONDS of wall time "
             + "(fractions allowed); exit status 124. The cut comes between two time slices, so it never changes what "
@@ -129,17 +138,22 @@ public final class RunCommand implements Callable<Integer> {
         return problem.isPresent();
     }
 
-    /** What this command shows of a run: --pmap and --vtop before exit_mmap, the rest at the end. */
+    /**
+     * What this command shows of a run: --pmap, --vtop and the report's pictures before exit_mmap,
+     * the rest at the end.
+     */
     private GuestRun.Observer views(RunConfig config, PrintStream log) {
+        RunReport runReport = report == null ? null : new RunReport(report, String.join(" ", config.argv()));
         return new GuestRun.Observer() {
             @Override
             public void started(Machine machine) {
-                installExitViews(machine, config.argv(), log);
+                installExitViews(machine, config.argv(), runReport, log);
             }
 
             @Override
             public void ended(Machine machine, RunResult result) {
                 if (config.countInstructions()) printStats(machine, result.wallNanos(), log);
+                if (runReport != null) writeReport(runReport, machine, result, config.countInstructions(), log);
                 if (tlbDump) printTlbDump(machine, log);
                 if (config.checkTlb()) {
                     log.println("mmemu: stale-translation checker: " + result.staleTranslations() + " finding(s)");
@@ -153,17 +167,35 @@ public final class RunCommand implements Callable<Integer> {
         };
     }
 
-    /** --pmap and --vtop look at the address space at exit, before exit_mmap tears it down. */
-    private void installExitViews(Machine machine, List<String> argv, PrintStream log) {
-        if (!pmap && vtop.isEmpty()) return;
+    /** --pmap, --vtop and --report look at the address space at exit, before exit_mmap tears it down. */
+    private void installExitViews(Machine machine, List<String> argv, RunReport runReport, PrintStream log) {
+        if (!pmap && vtop.isEmpty() && runReport == null) return;
         int pid = machine.task().tgid();
         machine.task().setBeforeExitMm(mm -> {
+            if (runReport != null) runReport.captureAddressSpace(machine, mm, pid);
             if (pmap) {
                 log.print(Pmap.pmapX(mm, pid, String.join(" ", argv)));
                 log.print(Vmstat.rss(mm));
             }
             for (long addr : vtop) log.print(Vtop.vtop(mm, addr));
         });
+    }
+
+    /** --report: the pictures taken at exit, with the text of --stats as it would print now. */
+    private void writeReport(RunReport runReport, Machine machine, RunResult result, boolean counted, PrintStream log) {
+        ByteArrayOutputStream stats = new ByteArrayOutputStream();
+        try (PrintStream ps = new PrintStream(stats, true, StandardCharsets.UTF_8)) {
+            printStats(machine, result.wallNanos(), ps);
+            if (!counted) ps.println("  (instructions are counted with --stats or --max-instructions only)");
+        }
+        try {
+            runReport.write(machine, stats.toString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            log.println("mmemu: --report " + report + ": cannot write: " + (e instanceof NoSuchFileException
+                    ? "no such directory" : e instanceof AccessDeniedException ? "permission denied" : e.getMessage()));
+        } catch (RuntimeException e) {
+            log.println("mmemu: --report " + report + ": " + e + (e.getCause() != null ? " (" + e.getCause() + ")" : ""));
+        }
     }
 
     static void printStats(Machine machine, long wallNanos, PrintStream log) {
