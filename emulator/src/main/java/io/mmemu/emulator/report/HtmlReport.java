@@ -80,7 +80,8 @@ final class HtmlReport {
             .pt-head:hover { background: #eef; }
             .twisty::before { content: '\\25B8'; display: inline-block; width: 14px; }
             .pt-node.open > .pt-head .twisty::before { content: '\\25BE'; }
-            .pt-body { display: none; } .pt-node.open > .pt-body { display: block; }
+            .pt-body { display: none; } .pt-node.open > .pt-body { display: flex; gap: 10px; align-items: flex-start; }
+            .pt-grid { flex: none; } .pt-children { flex: 1; min-width: 0; }
             .pt-leaf { margin-left: 24px; color: #444; }
             rect.pt-bg { fill: #f0f0f0; stroke: #ccc; }
             .pte-table { fill: #6c8ebf; } .pte-1g { fill: #8e44ad; } .pte-2m { fill: #c0392b; }

@@ -43,7 +43,7 @@ record PageTableTree(Node root, int tables, long pgtables, int deposited) {
      */
     record Node(Level level, long pa, long vaddr, List<Entry> entries) {}
 
-    private static final int CELL = 8;
+    private static final int CELL = 6;
     private static final int COLS = 32;
 
     /** Reads the tables of {@code mm} from physical memory; changes nothing (no A/D bits). */
@@ -115,6 +115,7 @@ record PageTableTree(Node root, int tables, long pgtables, int deposited) {
                 .append(n.entries().size()).append(" of 512 entries used</div>\n");
         out.append("<div class=\"pt-body\">");
         grid(out, n);
+        out.append("<div class=\"pt-children\">");
         for (Entry en : n.entries()) {
             String label = n.level().name() + "[" + en.index() + "] " + Html.hex(en.vaddr()) + " <code>"
                     + Html.esc(Pte.describe(en.value())) + "</code> → ";
@@ -125,7 +126,7 @@ record PageTableTree(Node root, int tables, long pgtables, int deposited) {
                         .split("\n")[1])).append("</div>\n");
             }
         }
-        out.append("</div></div>\n");
+        out.append("</div></div></div>\n");
     }
 
     /** The 512 entries as a 32 × 16 grid; unused ones are plain cells. */

@@ -6,8 +6,10 @@ import io.mmemu.slub.KmemCache;
 import io.mmemu.slub.SlabFlags;
 import io.mmemu.slub.Slub;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -87,7 +89,7 @@ record SlabPicture(List<CacheView> caches) {
                     if (i >= 0) damage.set(i, (damage.get(i) == null ? "" : damage.get(i) + "\n") + d.message());
                 }
                 slabs.add(new SlabView(s.address(), where.isEmpty() ? "no list" : where, List.copyOf(objects),
-                        java.util.Collections.unmodifiableList(damage)));
+                        Collections.unmodifiableList(damage)));
             }
             caches.add(new CacheView(snap.cache(), layout, List.copyOf(slabs), snap.slabs().size()));
         }
@@ -144,7 +146,7 @@ record SlabPicture(List<CacheView> caches) {
         State st = s.objects().get(i);
         String damage = s.damage().get(i);
         long addr = c.layout().objectAddress(s.address(), i);
-        String tip = c.name() + " object " + i + " at " + Html.hex(addr) + ": " + st.name().toLowerCase(java.util.Locale.ROOT)
+        String tip = c.name() + " object " + i + " at " + Html.hex(addr) + ": " + st.name().toLowerCase(Locale.ROOT)
                 + " (slab " + Html.hex(s.address()) + ", " + s.where() + ")" + (damage == null ? "" : "\n" + damage);
         int w = CELL - 1;
         int objX = x;
@@ -157,7 +159,7 @@ record SlabPicture(List<CacheView> caches) {
             objX = x + 2;
             objW = w - 4;
         }
-        out.append("<rect class=\"obj obj-").append(st.name().toLowerCase(java.util.Locale.ROOT))
+        out.append("<rect class=\"obj obj-").append(st.name().toLowerCase(Locale.ROOT))
                 .append(damage == null ? "" : " obj-damaged").append("\" x=\"").append(objX).append("\" y=\"").append(y)
                 .append("\" width=\"").append(objW).append("\" height=\"").append(ROW_H - 2).append("\"><title>")
                 .append(Html.esc(tip)).append("</title></rect>");

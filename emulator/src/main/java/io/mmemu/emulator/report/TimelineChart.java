@@ -1,6 +1,7 @@
 package io.mmemu.emulator.report;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The {@link Timeline} as one lane per CPU, time running left to right over the span of the
@@ -25,7 +26,7 @@ final class TimelineChart {
     static void render(StringBuilder out, Timeline t, List<Integer> cpus) {
         out.append("<p>");
         for (TimelineKind k : TimelineKind.values()) {
-            out.append("<span class=\"legend tl-").append(k.name().toLowerCase(java.util.Locale.ROOT)).append("\">")
+            out.append("<span class=\"legend tl-").append(k.name().toLowerCase(Locale.ROOT)).append("\">")
                     .append(k.label).append(": ").append(t.count(k)).append("</span> ");
         }
         if (t.dropped() > 0) out.append(" (first ").append(t.size()).append(" shown, ").append(t.dropped())
@@ -57,7 +58,7 @@ final class TimelineChart {
             if (lane < 0) lane = 0;
             double x = LEFT + 10 + (e.time() - min) * scale;
             int y = 10 + lane * LANE_H + LANE_H / 2;
-            String cls = "tl-event tl-" + e.kind().name().toLowerCase(java.util.Locale.ROOT);
+            String cls = "tl-event tl-" + e.kind().name().toLowerCase(Locale.ROOT);
             String tip = e.kind().label + " on CPU " + e.cpu() + " at " + e.time() + (e.address() != 0 ? " "
                     + Html.hex(e.address()) : "") + (e.label() != null ? "\n" + e.label() : "");
             String shape = switch (e.kind()) {

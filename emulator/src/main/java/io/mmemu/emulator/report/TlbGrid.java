@@ -6,6 +6,7 @@ import io.mmemu.tlb.PageSize;
 import io.mmemu.tlb.Tlb;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 
 /**
  * Each CPU's TLB hierarchy as grids: for every array of the preset (L1 dTLB, STLB, ...) and every
@@ -100,8 +101,22 @@ record TlbGrid(List<CpuView> cpus) {
                 + ((prot & WalkResult.PROT_EXEC) != 0 ? "X" : "-") + (user ? "U" : "-");
     }
 
-    /** Appends one block per CPU, one SVG per array and page size. */
+    /** Appends a legend of the PCIDs present, then one block per CPU, one SVG per array and page size. */
     void render(StringBuilder out) {
+        TreeSet<Integer> pcids = new TreeSet<>();
+        for (CpuView c : cpus) {
+            for (ArrayView a : c.arrays()) {
+                for (SizeArray s : a.arrays()) {
+                    for (Slot slot : s.slots()) if (slot.valid()) pcids.add(slot.pcid());
+                }
+            }
+        }
+        out.append("<p>PCIDs: ");
+        for (int pcid : pcids) {
+            out.append("<span class=\"legend\" style=\"background:").append(Html.pcidColour(pcid)).append("\">PCID ")
+                    .append(pcid).append("</span>");
+        }
+        out.append(pcids.isEmpty() ? "none (every TLB is empty)" : "").append("</p>\n");
         for (CpuView c : cpus) {
             long valid = c.arrays().stream().flatMap(a -> a.arrays().stream()).flatMap(s -> s.slots().stream())
                     .filter(Slot::valid).count();

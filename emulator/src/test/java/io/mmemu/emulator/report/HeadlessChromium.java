@@ -132,6 +132,7 @@ public final class HeadlessChromium implements AutoCloseable {
         Files.createDirectories(file.getParent());
         byte[] png;
         if (css == null) {
+            ((JavascriptExecutor) driver).executeScript("window.scrollTo(0, 0);");
             Dimension before = driver.manage().window().getSize();
             long h = (Long) ((JavascriptExecutor) driver).executeScript("return document.documentElement.scrollHeight;");
             driver.manage().window().setSize(new Dimension(before.getWidth(), (int) Math.min(h + 40, 12000)));
