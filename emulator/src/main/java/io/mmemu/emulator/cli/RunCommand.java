@@ -189,7 +189,8 @@ public final class RunCommand implements Callable<Integer> {
             if (!counted) ps.println("  (instructions are counted with --stats or --max-instructions only)");
         }
         try {
-            runReport.write(machine, stats.toString(StandardCharsets.UTF_8));
+            runReport.write(machine, stats.toString(StandardCharsets.UTF_8),
+                    result.stopCause() != null ? result.detail() : "");
         } catch (IOException e) {
             log.println("mmemu: --report " + report + ": cannot write: " + (e instanceof NoSuchFileException
                     ? "no such directory" : e instanceof AccessDeniedException ? "permission denied" : e.getMessage()));

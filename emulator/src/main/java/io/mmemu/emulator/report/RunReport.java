@@ -21,7 +21,8 @@ import java.util.List;
  *       user of its mm drops it (Task's before-exit hook, the moment --pmap prints): the VMAs,
  *       the page tables, every CPU's TLB, the slab caches, and the text of pmap -x and
  *       /proc/slabinfo. Nothing is flushed or changed, so the run goes on exactly as without
- *       a report. A run stopped before the program exited is captured at the end instead.</li>
+ *       a report. A run that mmemu stops (--timeout, --max-instructions) tears the program down
+ *       the same way, so it is captured at that moment.</li>
  *   <li>{@link #write} adds the end-of-run counters (the text of --stats and --vmstat) and the
  *       timeline, and writes the file.</li>
  * </ol>
@@ -92,22 +93,22 @@ public final class RunReport {
      *
      * @param machine the machine, its run over
      * @param stats   the text of --stats
+     * @param stopped why mmemu stopped the run before the program exited, or empty
      * @throws IOException when the file cannot be written
      */
-    public void write(Machine machine, String stats) throws IOException {
+    public void write(Machine machine, String stats, String stopped) throws IOException {
         if (captureFailure != null) throw new IllegalStateException("capturing the run's state failed", captureFailure);
-        if (snapshot == null && machine.task().mm() != null) {
-            snapshot = capture(machine, machine.task().mm(), machine.task().tgid(),
-                    "at the end of the run (the program had not exited)");
-        }
-        Files.writeString(file, html(machine, stats), StandardCharsets.UTF_8);
+        Files.writeString(file, html(machine, stats, stopped), StandardCharsets.UTF_8);
     }
 
-    private String html(Machine machine, String stats) {
+    private String html(Machine machine, String stats, String stopped) {
         List<Integer> ids = new ArrayList<>();
         for (Cpu c : machine.cpus()) ids.add(c.id());
         HtmlReport page = new HtmlReport("mmemu report: " + cmdline);
         StringBuilder intro = new StringBuilder("<p>");
+        if (!stopped.isEmpty()) {
+            intro.append("The run was stopped before the program exited (").append(Html.esc(stopped)).append(").<br>");
+        }
         if (snapshot == null) {
             intro.append("The program's address space was gone before it could be copied: only the counters are shown.");
         } else {
