@@ -7,10 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmemu.emulator.report.HeadlessChromium;
-import io.mmemu.testprograms.GuestProgram;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +19,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.WebElement;
-import picocli.CommandLine;
 
 /**
  * {@code mmemu run --report} opened in a real browser (headless Chromium, bin/setup browser): two
@@ -79,18 +74,12 @@ class ReportBrowserTest {
     private record Run(Path html, String log) {}
 
     private static Run report(Path dir, String name, String program, String... options) throws Exception {
-        GuestProgram guest = GuestProgram.named(program);
         Path html = dir.resolve(name + ".html");
         List<String> args = new ArrayList<>(List.of("--report", html.toString(), "--pmap", "--tlb-dump"));
         args.addAll(List.of(options));
-        args.add(guest.binary().toString());
-        args.addAll(guest.args());
-        RunCommand opts = new RunCommand();
-        new CommandLine(opts).setStopAtPositional(true).parseArgs(args.toArray(String[]::new));
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        int status = RunCommand.runProgram(opts.run.config(opts.program, opts.args), opts,
-                new PrintStream(log, true, StandardCharsets.UTF_8));
-        String text = log.toString(StandardCharsets.UTF_8);
+        InProcessRun r = InProcessRun.run(args, program);
+        String text = r.log();
+        int status = r.status();
         assertEquals(0, status, program + " exits 0; mmemu said:\n" + text);
         assertTrue(Files.size(html) > 0, "the report was written");
         String page = Files.readString(html);

@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmemu.testprograms.GuestProgram;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +11,6 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code --report} at the edges, without a browser: a run mmemu stops before the program exits is
@@ -23,25 +18,10 @@ import picocli.CommandLine;
  * status; and asking for a report changes nothing the program or the counters show.
  */
 class ReportCommandTest {
-    private record Outcome(int status, String log) {}
-
-    private static Outcome run(List<String> options, String program) {
-        GuestProgram guest = GuestProgram.named(program);
-        List<String> args = new ArrayList<>(options);
-        args.add(guest.binary().toString());
-        args.addAll(guest.args());
-        RunCommand opts = new RunCommand();
-        new CommandLine(opts).setStopAtPositional(true).parseArgs(args.toArray(String[]::new));
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        int status = RunCommand.runProgram(opts.run.config(opts.program, opts.args), opts,
-                new PrintStream(log, true, StandardCharsets.UTF_8));
-        return new Outcome(status, log.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void aRunStoppedBeforeExitIsPicturedAsMmemuTearsItDown(@TempDir Path dir) throws Exception {
         Path html = dir.resolve("stopped.html");
-        Outcome o = run(List.of("--report", html.toString(), "--max-instructions", "20000"), "touch-pages");
+        InProcessRun o = InProcessRun.run(List.of("--report", html.toString(), "--max-instructions", "20000"), "touch-pages");
         assertEquals(124, o.status(), o.log());
         String page = Files.readString(html);
         String detail = o.log().substring(o.log().lastIndexOf(": ") + 2).strip();
@@ -53,8 +33,8 @@ class ReportCommandTest {
     @Test
     void anUnwritableReportIsSaidAndTheStatusStaysTheProgramsOwn(@TempDir Path dir) {
         Path html = dir.resolve("no-such-dir").resolve("r.html");
-        Outcome o = run(List.of("--report", html.toString()), "hello");
-        assertEquals(run(List.of(), "hello").status(), o.status(), o.log());
+        InProcessRun o = InProcessRun.run(List.of("--report", html.toString()), "hello");
+        assertEquals(InProcessRun.run(List.of(), "hello").status(), o.status(), o.log());
         assertEquals("mmemu: --report " + html + ": cannot write: no such directory\n", o.log());
         assertFalse(Files.exists(html));
     }
@@ -62,10 +42,10 @@ class ReportCommandTest {
     @Test
     void aReportChangesNothingTheCountersShow(@TempDir Path dir) {
         List<String> stats = List.of("--stats", "--vmstat", "--slabinfo");
-        String without = figures(run(stats, "malloc-churn").log());
+        String without = figures(InProcessRun.run(stats, "malloc-churn").log());
         List<String> with = new ArrayList<>(stats);
         with.addAll(List.of("--report", dir.resolve("r.html").toString()));
-        assertEquals(without, figures(run(with, "malloc-churn").log()));
+        assertEquals(without, figures(InProcessRun.run(with, "malloc-churn").log()));
     }
 
     /** mmemu's messages without the wall time (the one figure host time sets). */
