@@ -570,6 +570,50 @@ public final class Tlb {
         }
     }
 
+    /** Receives every slot of a TLB, valid or not, with its place in the array ({@link #forEachSlot}). */
+    @FunctionalInterface
+    public interface SlotVisitor {
+        /**
+         * Receives one way of one set.
+         *
+         * @param size   the page size of the array the slot belongs to
+         * @param set    the set, 0 to {@code config().sets(size) - 1}
+         * @param way    the way within the set, 0 to {@code config().ways(size) - 1}
+         * @param valid  whether the slot holds an entry; the other arguments are 0 or false when not
+         * @param pcid   the PCID it was filled under
+         * @param vaddr  the first virtual address of the page it translates
+         * @param pagePa the physical address of the page's first byte
+         * @param prot   the cached rights ({@link WalkResult#PROT_READ} etc.)
+         * @param user   the cached U/S
+         * @param global G
+         * @param lru    the entry's recency rank among the set's valid ways, 0 the most recently used; -1 when empty
+         */
+        void visit(PageSize size, int set, int way, boolean valid, int pcid, long vaddr, long pagePa, int prot, boolean user,
+                   boolean global, int lru);
+    }
+
+    /**
+     * Visits every slot of every array (sets × ways of each page size, in page-size, set and
+     * way order), empty ones too: the geometry of the TLB with its contents, for a picture of it.
+     * Changes nothing.
+     *
+     * @param visitor receives each slot
+     */
+    public void forEachSlot(SlotVisitor visitor) {
+        for (TlbArray a : arrays) {
+            for (int i = 0; i < a.meta.length; i++) {
+                int m = a.meta[i];
+                if (TlbArray.metaValid(m)) {
+                    visitor.visit(a.size, i / a.ways, i % a.ways, true, TlbArray.metaPcid(m), a.vaddrOf(i),
+                            a.pfn[i] << PAGE_SHIFT, TlbArray.metaProt(m), (m & TlbArray.M_U) != 0, TlbArray.metaGlobal(m),
+                            a.lruRank(i));
+                } else {
+                    visitor.visit(a.size, i / a.ways, i % a.ways, false, 0, 0, 0, 0, false, false, -1);
+                }
+            }
+        }
+    }
+
     /** {@return the number of valid entries of all sizes} */
     public int validEntries() {
         int n = 0;

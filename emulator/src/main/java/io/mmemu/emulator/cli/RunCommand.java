@@ -4,6 +4,8 @@ import io.mmemu.emulator.Machine;
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.emulator.cpu.CpuStat;
 import io.mmemu.emulator.record.RecordedRun;
+import io.mmemu.emulator.report.RunReport;
+import io.mmemu.emulator.report.TimelineSink;
 import io.mmemu.emulator.run.GuestIo;
 import io.mmemu.emulator.run.GuestRun;
 import io.mmemu.emulator.run.RunConfig;
@@ -19,11 +21,13 @@ import io.mmemu.tlb.TlbStat;
 import io.mmemu.tlb.linux.CpuTlbState;
 import io.mmemu.tlb.linux.TlbEvent;
 import io.mmemu.tlb.linux.TlbManagement;
+import java.io.ByteArrayOutputStream;
 import io.mmemu.trace.TraceFilter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -65,6 +69,12 @@ public final class RunCommand implements Callable<Integer> {
             + "(vm_area_struct, mm_struct, task_struct, ... and kmalloc), CPU slabs flushed first so that the active "
             + "counts are exact: what is still allocated.")
     boolean slabinfo;
+
+    @Option(names = "--report", paramLabel = "FILE.html", description = "Write FILE.html: one self-contained page "
+            + "(no network needed) with pictures of the run taken as the program's address space is torn down: its "
+            + "VMAs, its page-table tree, each CPU's TLB sets and ways, the slab caches' objects, a timeline of faults, "
+            + "flushes and shootdowns, and the text of --stats, --pmap, --vmstat and /proc/slabinfo (docs/report.md).")
+    Path report;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Stop the run after SECONDS of wall time "
             + "(fractions allowed); exit status 124. The cut comes between two time slices, so it never changes what "
@@ -125,12 +135,14 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (libraryMissing(log)) return 1;
         try {
-            TraceSession trace = opts.traceSession();
+            RunReport runReport = opts.report == null ? null : new RunReport(opts.report, String.join(" ", config.argv()));
+            TraceSession trace = opts.traceSession(runReport);
+            GuestRun.Observer views = opts.views(config, trace, runReport, log);
             if (opts.record != null) {
-                return RecordedRun.run(config, GuestIo.standard(log), opts.record, opts.timeout,
-                        opts.views(config, trace, log), opts.checkpointEvery).status();
+                return RecordedRun.run(config, GuestIo.standard(log), opts.record, opts.timeout, views,
+                        opts.checkpointEvery).status();
             }
-            return GuestRun.run(config, GuestIo.standard(log), opts.timeout, opts.views(config, trace, log)).status();
+            return GuestRun.run(config, GuestIo.standard(log), opts.timeout, views).status();
         } catch (IllegalArgumentException e) {
             log.println("mmemu: " + e.getMessage());
             return 2;
@@ -154,11 +166,18 @@ public final class RunCommand implements Callable<Integer> {
         return problem.isPresent();
     }
 
-    /** The tracing the options ask for, or null for none. */
-    private TraceSession traceSession() {
-        TraceFilter filter = TraceFilter.parse(traceFilter);
-        if (!traceFilter.isEmpty() && !traceSummary && trace == null) {
-            throw new IllegalArgumentException("--trace-filter: nothing to filter (add --trace FILE or --trace-summary)");
+    /**
+     * The tracing the options ask for, or null for none. The report's timeline alone needs only
+     * faults, flushes and shootdowns, so nothing else is traced for it.
+     */
+    private TraceSession traceSession(RunReport runReport) {
+        List<String> specs = new ArrayList<>(traceFilter);
+        if (trace == null && !traceSummary && specs.stream().noneMatch(f -> f.startsWith("events="))) {
+            specs.add("events=fault,tlb,ipi");
+        }
+        TraceFilter filter = TraceFilter.parse(specs);
+        if (!traceFilter.isEmpty() && !traceSummary && trace == null && runReport == null) {
+            throw new IllegalArgumentException("--trace-filter: nothing to filter (add --trace FILE, --trace-summary or --report FILE)");
         }
         OutputStream out = null;
         if (trace != null) {
@@ -169,11 +188,15 @@ public final class RunCommand implements Callable<Integer> {
                         ? "no such directory" : e instanceof AccessDeniedException ? "permission denied" : e.getMessage()));
             }
         }
-        return TraceSession.of(filter, traceSummary, out, program.getFileName().toString(), List.of());
+        return TraceSession.of(filter, traceSummary, out, program.getFileName().toString(),
+                runReport == null ? List.of() : List.of(new TimelineSink(runReport.timeline())));
     }
 
-    /** What this command shows of a run: --pmap and --vtop before exit_mmap, the rest at the end. */
-    private GuestRun.Observer views(RunConfig config, TraceSession trace, PrintStream log) {
+    /**
+     * What this command shows of a run: --pmap, --vtop and the report's pictures before exit_mmap,
+     * the rest at the end.
+     */
+    private GuestRun.Observer views(RunConfig config, TraceSession trace, RunReport runReport, PrintStream log) {
         return new GuestRun.Observer() {
             @Override
             public void created(Machine machine) {
@@ -182,13 +205,14 @@ public final class RunCommand implements Callable<Integer> {
 
             @Override
             public void started(Machine machine) {
-                installExitViews(machine, config.argv(), log);
+                installExitViews(machine, config.argv(), runReport, log);
             }
 
             @Override
             public void ended(Machine machine, RunResult result) {
                 if (config.countInstructions()) printStats(machine, result.wallNanos(), log);
                 if (trace != null) trace.finish(log);
+                if (runReport != null) writeReport(runReport, machine, result, config.countInstructions(), log);
                 if (tlbDump) printTlbDump(machine, log);
                 if (config.checkTlb()) {
                     log.println("mmemu: stale-translation checker: " + result.staleTranslations() + " finding(s)");
@@ -202,17 +226,36 @@ public final class RunCommand implements Callable<Integer> {
         };
     }
 
-    /** --pmap and --vtop look at the address space at exit, before exit_mmap tears it down. */
-    private void installExitViews(Machine machine, List<String> argv, PrintStream log) {
-        if (!pmap && vtop.isEmpty()) return;
+    /** --pmap, --vtop and --report look at the address space at exit, before exit_mmap tears it down. */
+    private void installExitViews(Machine machine, List<String> argv, RunReport runReport, PrintStream log) {
+        if (!pmap && vtop.isEmpty() && runReport == null) return;
         int pid = machine.task().tgid();
         machine.task().setBeforeExitMm(mm -> {
+            if (runReport != null) runReport.captureAddressSpace(machine, mm, pid);
             if (pmap) {
                 log.print(Pmap.pmapX(mm, pid, String.join(" ", argv)));
                 log.print(Vmstat.rss(mm));
             }
             for (long addr : vtop) log.print(Vtop.vtop(mm, addr));
         });
+    }
+
+    /** --report: the pictures taken at exit, with the text of --stats as it would print now. */
+    private void writeReport(RunReport runReport, Machine machine, RunResult result, boolean counted, PrintStream log) {
+        ByteArrayOutputStream stats = new ByteArrayOutputStream();
+        try (PrintStream ps = new PrintStream(stats, true, StandardCharsets.UTF_8)) {
+            printStats(machine, result.wallNanos(), ps);
+            if (!counted) ps.println("  (instructions are counted with --stats or --max-instructions only)");
+        }
+        try {
+            runReport.write(machine, stats.toString(StandardCharsets.UTF_8),
+                    result.stopCause() != null ? result.detail() : "");
+        } catch (IOException e) {
+            log.println("mmemu: --report " + report + ": cannot write: " + (e instanceof NoSuchFileException
+                    ? "no such directory" : e instanceof AccessDeniedException ? "permission denied" : e.getMessage()));
+        } catch (RuntimeException e) {
+            log.println("mmemu: --report " + report + ": " + e + (e.getCause() != null ? " (" + e.getCause() + ")" : ""));
+        }
     }
 
     static void printStats(Machine machine, long wallNanos, PrintStream log) {

@@ -32,12 +32,7 @@ public final class Pmap {
         long totalKb = 0, totalRss = 0, totalDirty = 0;
         PageTable pgd = mm.pgd();
         for (Vma v : mm.vmas()) {
-            long[] rssDirty = new long[2];
-            pgd.forEachPresentPte(v.start(), v.end(), (va, slot, pte) -> {
-                long kb = (pte & Pte.PS) != 0 ? PageTypes.PMD_SIZE >>> 10 : 4; // a huge PMD maps 2 MiB
-                rssDirty[0] += kb;
-                if ((pte & Pte.D) != 0) rssDirty[1] += kb;
-            });
+            long[] rssDirty = rssDirtyKb(pgd, v);
             long kb = (v.end() - v.start()) >>> 10;
             sb.append(String.format(Locale.ROOT, "%016x %7d %7d %7d %s %s%n", v.start(), kb, rssDirty[0], rssDirty[1],
                     mode(v), mapping(mm, v)));
@@ -48,6 +43,24 @@ public final class Pmap {
         sb.append("---------------- ------- ------- ------- \n");
         sb.append(String.format(Locale.ROOT, "total kB %15d %7d %7d%n", totalKb, totalRss, totalDirty));
         return sb.toString();
+    }
+
+    /**
+     * pmap's RSS and Dirty columns of one VMA: the kB mapped by its present entries, and those
+     * whose entry has D set (a huge PMD counts 2 MiB).
+     *
+     * @param pgd the address space's page tables
+     * @param v   one of its VMAs
+     * @return {RSS kB, Dirty kB}
+     */
+    public static long[] rssDirtyKb(PageTable pgd, Vma v) {
+        long[] rssDirty = new long[2];
+        pgd.forEachPresentPte(v.start(), v.end(), (va, slot, pte) -> {
+            long kb = (pte & Pte.PS) != 0 ? PageTypes.PMD_SIZE >>> 10 : 4; // a huge PMD maps 2 MiB
+            rssDirty[0] += kb;
+            if ((pte & Pte.D) != 0) rssDirty[1] += kb;
+        });
+        return rssDirty;
     }
 
     /** pmap's five-character mode: r w x, then s for shared, then R for MAP_NORESERVE. */

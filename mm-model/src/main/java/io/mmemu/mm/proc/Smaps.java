@@ -184,12 +184,23 @@ public final class Smaps {
      * for a sealed VMA (VM_SEALED, bit 63).
      */
     private static void showSmapVmaFlags(StringBuilder sb, Vma v) {
-        sb.append("VmFlags: ");
+        sb.append("VmFlags: ").append(vmFlags(v)).append('\n');
+    }
+
+    /**
+     * The mnemonics of smaps' VmFlags line for {@code v}, each followed by a space (e.g.
+     * {@code "rd wr mr mw me ac "}), as show_smap_vma_flags() prints them.
+     *
+     * @param v a VMA
+     * @return its flags' two-letter names in bit order
+     */
+    public static String vmFlags(Vma v) {
+        StringBuilder sb = new StringBuilder();
         int flags = v.flags();
         for (int bit = 0; bit < 32; bit++) {
             if (MNEMONICS[bit] != null && (flags & (1 << bit)) != 0) sb.append(MNEMONICS[bit]).append(' ');
         }
         if (v.sealed()) sb.append("sl ");
-        sb.append('\n');
+        return sb.toString();
     }
 }

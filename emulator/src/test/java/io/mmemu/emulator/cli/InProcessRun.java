@@ -1,0 +1,31 @@
+package io.mmemu.emulator.cli;
+
+import io.mmemu.testprograms.GuestProgram;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine;
+
+/**
+ * {@code mmemu run OPTIONS PROGRAM ARGS} of a test program in this JVM, as the command line would run
+ * it: its exit status and what mmemu printed (its guest's output goes to this JVM's stdout).
+ *
+ * @param status the exit status
+ * @param log    mmemu's own messages (--pmap, --tlb-dump, --stats ...)
+ */
+record InProcessRun(int status, String log) {
+    static InProcessRun run(List<String> options, String program) {
+        GuestProgram guest = GuestProgram.named(program);
+        List<String> args = new ArrayList<>(options);
+        args.add(guest.binary().toString());
+        args.addAll(guest.args());
+        RunCommand opts = new RunCommand();
+        new CommandLine(opts).setStopAtPositional(true).parseArgs(args.toArray(String[]::new));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        int status = RunCommand.runProgram(opts.run.config(opts.program, opts.args), opts,
+                new PrintStream(log, true, StandardCharsets.UTF_8));
+        return new InProcessRun(status, log.toString(StandardCharsets.UTF_8));
+    }
+}
