@@ -85,7 +85,7 @@ mmemu_runtime_inputs() {
   MMEMU_INPUTS=("$MMEMU_ROOT/pom.xml" "$MMEMU_ROOT/bin/setup-lib.sh" "$MMEMU_ROOT/test-programs/build-guests.sh"
                 "$MMEMU_STATE/settings")
   local module
-  for module in trace fault slub mm-model tlb kernel test-programs emulator; do
+  for module in trace fault slub mm-model tlb kernel test-programs perfetto emulator; do
     MMEMU_INPUTS+=("$MMEMU_ROOT/$module/pom.xml" "$MMEMU_ROOT/$module/src")
   done
 }

@@ -52,7 +52,8 @@ public final class RunCommand implements Callable<Integer> {
     RunOptions run = new RunOptions();
 
     @Option(names = "--tlb-dump", description = "At exit, print each CPU's TLB contents (PCID, virtual page, frame, "
-            + "size, flags) and Linux's per-CPU TLB state (loaded mm, ASIDs, tlb_gen).")
+            + "size, flags) and Linux's per-CPU TLB state (loaded mm, ASIDs, tlb_gen), as they were when the program's "
+            + "address space was about to be torn down.")
     boolean tlbDump;
 
     @Option(names = "--pmap", description = "At exit, print the address space as pmap -x does (with /proc/PID/status Rss lines).")
@@ -213,7 +214,7 @@ public final class RunCommand implements Callable<Integer> {
                 if (config.countInstructions()) printStats(machine, result.wallNanos(), log);
                 if (trace != null) trace.finish(log);
                 if (runReport != null) writeReport(runReport, machine, result, config.countInstructions(), log);
-                if (tlbDump) printTlbDump(machine, log);
+                if (tlbDump) log.print(tlbDumpAtExit != null ? tlbDumpAtExit : tlbDump(machine));
                 if (config.checkTlb()) {
                     log.println("mmemu: stale-translation checker: " + result.staleTranslations() + " finding(s)");
                 }
@@ -226,11 +227,18 @@ public final class RunCommand implements Callable<Integer> {
         };
     }
 
-    /** --pmap, --vtop and --report look at the address space at exit, before exit_mmap tears it down. */
+    /** --tlb-dump's text, taken as the program's address space was about to go (null before). */
+    private String tlbDumpAtExit;
+
+    /**
+     * --pmap, --vtop, --tlb-dump and --report look at the address space at exit, before exit_mmap
+     * tears it down (and with it the TLB entries of its PCID).
+     */
     private void installExitViews(Machine machine, List<String> argv, RunReport runReport, PrintStream log) {
-        if (!pmap && vtop.isEmpty() && runReport == null) return;
+        if (!pmap && vtop.isEmpty() && runReport == null && !tlbDump) return;
         int pid = machine.task().tgid();
         machine.task().setBeforeExitMm(mm -> {
+            if (tlbDump) tlbDumpAtExit = tlbDump(machine);
             if (runReport != null) runReport.captureAddressSpace(machine, mm, pid);
             if (pmap) {
                 log.print(Pmap.pmapX(mm, pid, String.join(" ", argv)));
@@ -303,11 +311,12 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** --tlb-dump: every CPU's TLB hierarchy and Linux's per-CPU TLB state. */
-    static void printTlbDump(Machine machine, PrintStream log) {
+    static String tlbDump(Machine machine) {
+        StringBuilder b = new StringBuilder();
         for (Cpu c : machine.cpus()) {
-            log.println("mmemu: cpu " + c.id() + " TLB");
-            log.print(c.tlb().dump());
+            b.append("mmemu: cpu ").append(c.id()).append(" TLB\n");
+            b.append(c.tlb().dump());
         }
-        log.print(machine.tlbManagement().dump());
+        return b.append(machine.tlbManagement().dump()).toString();
     }
 }

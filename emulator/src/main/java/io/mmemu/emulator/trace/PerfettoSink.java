@@ -64,6 +64,8 @@ final class PerfettoSink implements TraceSink {
     private final Map<Integer, Integer> openSyscall = new HashMap<>();
     private final Map<Integer, Long> rssCounters = new HashMap<>();
     private final boolean[] shootdownOpen = new boolean[Tracer.MAX_CPUS];
+    /** One flow id, reused: the writer reads it during the call. */
+    private final long[] flow = new long[1];
 
     PerfettoSink(OutputStream out, String name) {
         this.w = new PerfettoWriter(out, name);
@@ -187,7 +189,8 @@ final class PerfettoSink implements TraceSink {
     @Override
     public void ipiSent(long ts, int cpu, int target, long flowId) {
         args.clear().integer("target", target);
-        w.instant(cpuTrack[cpu], ts(ts), "ipi", IPI_TO[target], args, new long[] {flowId}, null);
+        flow[0] = flowId;
+        w.instant(cpuTrack[cpu], ts(ts), "ipi", IPI_TO[target], args, flow, null);
     }
 
     @Override
@@ -201,8 +204,8 @@ final class PerfettoSink implements TraceSink {
     public void ipiReceived(long ts, int cpu, int sender, long flowId) {
         args.clear().integer("sender", sender);
         long t = ts(ts);
-        w.instant(cpuTrack[cpu], t, "ipi", IPI_FROM[sender], args, null,
-                flowId == 0 ? null : new long[] {flowId});
+        flow[0] = flowId;
+        w.instant(cpuTrack[cpu], t, "ipi", IPI_FROM[sender], args, null, flowId == 0 ? null : flow);
     }
 
     @Override
