@@ -155,15 +155,16 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.tlbChecker = checker;
     }
 
-    /** Tells {@code events} (or nobody, when null) of every kernel entry, clock reading and getrandom() from now on. */
     /** The machine's event stream. */
     Tracer tracer = Tracer.OFF;
 
+    /** Sends syscall entries and exits, and signal deliveries, to {@code tracer} from now on. */
     void setTracer(Tracer tracer) {
         this.tracer = tracer;
         signals.tracer = tracer;
     }
 
+    /** Tells {@code events} (or nobody, when null) of every kernel entry, clock reading and getrandom() from now on. */
     void setRunEvents(RunEvents events) {
         this.events = events;
         time.setRunEvents(events);

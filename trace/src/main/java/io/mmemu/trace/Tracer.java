@@ -121,7 +121,7 @@ public final class Tracer {
 
     /** The machine now runs {@code cpu}: events without a CPU of their own happen there. @param cpu the CPU */
     public void setCpu(int cpu) {
-        this.cpu = cpu;
+        if (sink != null) this.cpu = cpu; // OFF is shared by every machine: it keeps no state
     }
 
     /** {@return the CPU the machine runs now} */

@@ -15,8 +15,15 @@ import picocli.CommandLine;
  * @param status the exit status
  * @param log    mmemu's own messages (--pmap, --tlb-dump, --stats ...)
  */
-record InProcessRun(int status, String log) {
-    static InProcessRun run(List<String> options, String program) {
+public record InProcessRun(int status, String log) {
+    /**
+     * Runs test program {@code program} with {@code options}.
+     *
+     * @param options the run options
+     * @param program the test program's name
+     * @return its status and mmemu's messages
+     */
+    public static InProcessRun run(List<String> options, String program) {
         GuestProgram guest = GuestProgram.named(program);
         List<String> args = new ArrayList<>(options);
         args.add(guest.binary().toString());

@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmemu.emulator.report.HeadlessChromium;
+import io.mmemu.emulator.trace.TraceSummaryTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -75,7 +77,7 @@ class ReportBrowserTest {
 
     private static Run report(Path dir, String name, String program, String... options) throws Exception {
         Path html = dir.resolve(name + ".html");
-        List<String> args = new ArrayList<>(List.of("--report", html.toString(), "--pmap", "--tlb-dump"));
+        List<String> args = new ArrayList<>(List.of("--report", html.toString(), "--pmap", "--tlb-dump", "--trace-summary"));
         args.addAll(List.of(options));
         InProcessRun r = InProcessRun.run(args, program);
         String text = r.log();
@@ -141,8 +143,12 @@ class ReportBrowserTest {
             assertTrue(pt.isDisplayed(), "clicking the PD shows its page tables");
         }
 
-        // Timeline: no event stream yet in this run, and the report says so.
-        assertEquals("no events recorded", browser.one("#timeline-empty").getText());
+        // Timeline: one marker per fault, shootdown sent and IPI received, as --trace-summary counts them.
+        Map<String, Long> totals = TraceSummaryTest.summaryTotals(run.log());
+        assertEquals(totals.get("faults") + totals.get("segv"), browser.count("circle.tl-fault"), "fault markers");
+        assertEquals(totals.get("shootdown"), browser.count("path.tl-shootdown"), "shootdown markers");
+        assertEquals(totals.get("received"), browser.count("path.tl-shootdown_received"), "received IPI markers");
+        assertTrue(browser.count("rect.tl-flush") > 0, "local flushes");
         assertEquals(List.of(), browser.severeConsoleEntries(), "console errors after clicking");
     }
 

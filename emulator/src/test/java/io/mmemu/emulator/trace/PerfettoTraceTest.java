@@ -4,17 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmemu.emulator.cli.RunCommandRunner;
+import io.mmemu.emulator.cli.InProcessRun;
 import io.mmemu.perfetto.PerfettoTrace;
 import io.mmemu.perfetto.PerfettoTrace.Event;
 import io.mmemu.perfetto.PerfettoTrace.EventType;
 import io.mmemu.perfetto.PerfettoTrace.Track;
 import io.mmemu.perfetto.PerfettoTrace.TrackKind;
 import io.mmemu.perfetto.PerfettoTraceReader;
-import io.mmemu.testprograms.GuestProgram;
 import io.mmemu.trace.TraceSummary.Column;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -29,12 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 class PerfettoTraceTest {
     @Test
     void theShootdownProgramsTraceHasItsTracksFlowsAndCounts(@TempDir Path dir) throws Exception {
-        GuestProgram program = GuestProgram.named("mt-munmap-shootdown");
         Path file = dir.resolve("run.perfetto-trace");
-        List<String> args = new ArrayList<>(List.of("--cpus", "4", "--trace", file.toString(), "--trace-summary",
-                program.binary().toString()));
-        args.addAll(program.args());
-        RunCommandRunner.Result r = RunCommandRunner.run(args);
+        InProcessRun r = InProcessRun.run(List.of("--cpus", "4", "--trace", file.toString(), "--trace-summary"),
+                "mt-munmap-shootdown");
         assertEquals(0, r.status(), r.log());
         Map<String, Long> totals = TraceSummaryTest.summaryTotals(r.log());
         PerfettoTrace trace = PerfettoTraceReader.read(file);

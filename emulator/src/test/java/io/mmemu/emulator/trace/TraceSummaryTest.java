@@ -3,8 +3,7 @@ package io.mmemu.emulator.trace;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmemu.emulator.cli.RunCommandRunner;
-import io.mmemu.testprograms.GuestProgram;
+import io.mmemu.emulator.cli.InProcessRun;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,15 +14,11 @@ import org.junit.jupiter.api.Test;
  * {@code --trace-summary} on the 4-CPU shootdown program: unfiltered, each column's total is the
  * count {@code --stats} prints for it; filtered by CR3, only that address space is left.
  */
-class TraceSummaryTest {
-    private static final GuestProgram PROGRAM = GuestProgram.named("mt-munmap-shootdown");
-
+public class TraceSummaryTest {
     private static String run(String... options) {
         List<String> args = new ArrayList<>(List.of("--cpus", "4"));
         args.addAll(List.of(options));
-        args.add(PROGRAM.binary().toString());
-        args.addAll(PROGRAM.args());
-        RunCommandRunner.Result r = RunCommandRunner.run(args);
+        InProcessRun r = InProcessRun.run(args, "mt-munmap-shootdown");
         assertEquals(0, r.status(), r.log());
         return r.log();
     }
@@ -53,7 +48,7 @@ class TraceSummaryTest {
     }
 
     /** The summary's total line, by column heading. */
-    static Map<String, Long> summaryTotals(String log) {
+    public static Map<String, Long> summaryTotals(String log) {
         return summaryRows(log).getLast();
     }
 
