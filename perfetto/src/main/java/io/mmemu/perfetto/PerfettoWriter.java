@@ -315,7 +315,19 @@ public final class PerfettoWriter implements Closeable {
      * @param ts the time in ns, not less than the previous event's
      */
     public void sliceEnd(long track, long ts) {
-        writeEvent(TrackEvent.Type.TYPE_SLICE_END_VALUE, track, ts, null, null, null, null, null, COUNTER_NONE, 0);
+        sliceEnd(track, ts, null);
+    }
+
+    /**
+     * Closes the innermost open slice of the track with arguments known only at its end (a
+     * syscall's result): Perfetto adds them to the slice's own.
+     *
+     * @param track the track's uuid
+     * @param ts the time in ns, not less than the previous event's
+     * @param args the arguments, or null
+     */
+    public void sliceEnd(long track, long ts, Args args) {
+        writeEvent(TrackEvent.Type.TYPE_SLICE_END_VALUE, track, ts, null, null, args, null, null, COUNTER_NONE, 0);
     }
 
     /**

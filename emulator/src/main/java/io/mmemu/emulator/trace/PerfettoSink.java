@@ -245,7 +245,7 @@ final class PerfettoSink implements TraceSink {
     public void syscallExit(long ts, int cpu, int nr, long result) {
         int tid = tracer.tid(cpu);
         if (openSyscall.remove(tid) == null) return;
-        w.sliceEnd(threadTrack(cpu), ts(ts));
+        w.sliceEnd(threadTrack(cpu), ts(ts), args.clear().integer("result", result));
     }
 
     @Override

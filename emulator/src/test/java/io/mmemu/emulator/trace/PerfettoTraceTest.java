@@ -86,6 +86,9 @@ class PerfettoTraceTest {
             ends += trace.events(t.uuid(), EventType.SLICE_END).size();
         }
         assertEquals(begins, ends, "every slice ends");
+        long withResult = trace.events().stream().filter(e -> e.type() == EventType.SLICE_END
+                && e.args().containsKey("result")).count();
+        assertTrue(withResult > 100 && withResult <= ends, "syscall ends carry their result: " + withResult);
     }
 
     private static String trackName(PerfettoTrace trace, long uuid) {
