@@ -8,7 +8,9 @@
  * overcommit_memory's heuristic beyond RAM), a fork child gets it empty (VM_WIPEONFORK),
  * MADV_KEEPONFORK on it is EINVAL, mlock() succeeds without locking it (VmLck stays 0 kB);
  * it merges with nothing private. MAP_SHARED_VALIDATE on a file: MAP_SYNC (no DAX) and an
- * unknown flag are EOPNOTSUPP, while MAP_SHARED ignores both. Exits 0.
+ * unknown flag are EOPNOTSUPP, while MAP_SHARED ignores both. smaps names it "dp" in VmFlags;
+ * MADV_PAGEOUT frees its pages (they read zero again) while private anonymous memory keeps its
+ * contents; MADV_PAGEOUT and MADV_COLD on locked memory are EINVAL. Exits 0.
  */
 #define _GNU_SOURCE
 #include <sys/wait.h>
@@ -23,6 +25,13 @@
 #ifndef MADV_KEEPONFORK
 #define MADV_KEEPONFORK 19
 #endif
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
 
 #define R(what, call) do { errno = 0; long rc_ = (long)(call); rc_line(what, rc_); } while (0)
 
@@ -32,6 +41,37 @@ static void map_result(const char *what, void *p) {
 }
 
 #define M(what, len, flags, fd) do { errno = 0; map_result(what, sys_mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0)); } while (0)
+
+/* The VmFlags line of the smaps entry starting at p. */
+static void show_vmflags(const char *what, void *p) {
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    int in = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long s, e;
+        if (line[0] != 'V' && sscanf(line, "%lx-%lx ", &s, &e) == 2) in = s == (unsigned long) p;
+        if (in && strncmp(line, "VmFlags:", 8) == 0) printf("%s %s", what, line);
+    }
+    fclose(f);
+}
+
+static void pageout(void) {
+    char *d = sys_mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_DROPPABLE | MAP_ANONYMOUS, -1, 0);
+    char *a = sys_mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    d[0] = 1;
+    d[PAGE] = 2;
+    a[0] = 3;
+    a[PAGE] = 4;
+    show_vmflags("droppable:", d);
+    R("MADV_PAGEOUT droppable", madvise(d, 2 * PAGE, MADV_PAGEOUT));
+    printf("droppable after MADV_PAGEOUT: %d %d\n", d[0], d[PAGE]);
+    R("MADV_PAGEOUT private", madvise(a, 2 * PAGE, MADV_PAGEOUT));
+    printf("private after MADV_PAGEOUT: %d %d\n", a[0], a[PAGE]);
+    R("mlock private", mlock(a, 2 * PAGE));
+    R("MADV_PAGEOUT locked", madvise(a, 2 * PAGE, MADV_PAGEOUT));
+    R("MADV_COLD locked", madvise(a, 2 * PAGE, MADV_COLD));
+    printf("locked after: %d %d\n", a[0], a[PAGE]);
+}
 
 static void show_vmlck(const char *what) {
     char buf[4096];
@@ -117,5 +157,6 @@ int main(void) {
     M("file SHARED unknown 0x800000 (ignored)", PAGE, MAP_SHARED | 0x800000, fd);
     M("file PRIVATE SYNC (ignored)", PAGE, MAP_PRIVATE | MAP_SYNC, fd);
     M("anon SHARED_VALIDATE SYNC", PAGE, MAP_SHARED_VALIDATE | MAP_SYNC | MAP_ANONYMOUS, -1);
+    pageout();
     return 0;
 }

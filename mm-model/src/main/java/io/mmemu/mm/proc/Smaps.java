@@ -180,8 +180,8 @@ public final class Smaps {
 
     /**
      * Models show_smap_vma_flags(): the VMA's flags as two-letter names in bit order (no "sd":
-     * soft-dirty tracking is not modelled, as on a kernel without CONFIG_MEM_SOFT_DIRTY), and "sl"
-     * for a sealed VMA (VM_SEALED, bit 63).
+     * soft-dirty tracking is not modelled, as on a kernel without CONFIG_MEM_SOFT_DIRTY), "dp" for
+     * MAP_DROPPABLE memory (VM_DROPPABLE) and "sl" for a sealed VMA (VM_SEALED, bit 63).
      */
     private static void showSmapVmaFlags(StringBuilder sb, Vma v) {
         sb.append("VmFlags: ").append(vmFlags(v)).append('\n');
@@ -200,6 +200,7 @@ public final class Smaps {
         for (int bit = 0; bit < 32; bit++) {
             if (MNEMONICS[bit] != null && (flags & (1 << bit)) != 0) sb.append(MNEMONICS[bit]).append(' ');
         }
+        if (v.droppable()) sb.append("dp "); // VM_DROPPABLE, a high bit on 64-bit kernels
         if (v.sealed()) sb.append("sl ");
         return sb.toString();
     }

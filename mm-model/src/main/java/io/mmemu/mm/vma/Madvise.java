@@ -14,6 +14,8 @@ import io.mmemu.mm.phys.PageTypes;
  *       keep their contents, as on a Linux machine without memory pressure. EINVAL on file or
  *       shared mappings.</li>
  *   <li>MADV_DONTNEED_LOCKED: MADV_DONTNEED that also zaps VM_LOCKED mappings.</li>
+ *   <li>MADV_COLD and MADV_PAGEOUT: EINVAL on VM_LOCKED; MADV_PAGEOUT frees the pages of a
+ *       MAP_DROPPABLE mapping (there is no swap, so other anonymous pages stay).</li>
  *   <li>MADV_POPULATE_READ and MADV_POPULATE_WRITE: madvise_populate() faults the range in, page
  *       by page, for reading or writing, through the caller's {@link FaultIn}: a hole is ENOMEM,
  *       a VMA that does not allow the access EINVAL, a fault that fails (SIGBUS, SIGSEGV) EFAULT;
@@ -151,6 +153,18 @@ public final class Madvise {
             }
             case MADV_FREE -> {
                 return vma.isAnonymous() && !vma.has(VmFlags.VM_SHARED) ? 0 : -Errno.EINVAL;
+            }
+            case MADV_COLD, MADV_PAGEOUT -> {
+                // can_madv_lru_vma(): locked memory stays where it is.
+                if (vma.has(VmFlags.VM_LOCKED)) return -Errno.EINVAL;
+                // madvise_pageout() → reclaim_pages(): without swap, anonymous pages stay, but a
+                // droppable folio is never swap-backed and is freed (shrink_folio_list()); it reads
+                // back as zero. MADV_COLD only moves pages to the inactive list.
+                if (advice == MADV_PAGEOUT && vma.droppable) {
+                    mm.zapPageRange(start, end);
+                    mm.env().tlbFlush().flushTlbMmRange(mm, start, end, false);
+                }
+                return 0;
             }
             case MADV_REMOVE -> {
                 // madvise_remove(): punch a hole in the shared object (shmem_fallocate()); only a
