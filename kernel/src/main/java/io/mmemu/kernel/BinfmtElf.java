@@ -120,6 +120,10 @@ public final class BinfmtElf {
             long pageOff = PageTypes.offsetInPage(vaddr);
             int vmFlags = VmFlags.calcVmProtBits(seg.prot()) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE
                     | VmFlags.VM_MAYEXEC;
+            // elf_map() → vm_mmap(MAP_PRIVATE) → mmap_region(): accountable_mapping() charges a private
+            // writable file mapping (VM_ACCOUNT, "ac" in smaps), which stays set when RELRO makes part
+            // of it read-only, so that part never merges with the read-only segment before it.
+            if ((vmFlags & VmFlags.VM_WRITE) != 0) vmFlags |= VmFlags.VM_ACCOUNT;
             if (seg.filesz() > 0) {
                 long len = MmStruct.pageAlign(seg.filesz() + pageOff);
                 long r = mm.mmapRegion(pageStart, len, vmFlags, file, (seg.fileOffset() - pageOff) >>> PageTypes.PAGE_SHIFT, null);
