@@ -169,9 +169,11 @@ public final class Kernel implements AutoCloseable {
         for (KmemCache c : env.kernelSlab().slub().caches()) caches.add(c.name());
         SpecialFiles faultFiles = new FaultInjectionFiles(faults, procs, env.kernelSlab().failslab(), caches);
         SpecialFiles thpFiles = new ThpSysfsFiles(env.thp());
+        SpecialFiles sysctlFiles = new ProcSysVmFiles(env.vmSysctl(), t -> procs.of(t).cred);
         vfs.setSpecialFiles((path, flags, trailingSlash, t) -> {
             Object f = faultFiles.open(path, flags, trailingSlash, t);
-            return f != null ? f : thpFiles.open(path, flags, trailingSlash, t);
+            if (f == null) f = thpFiles.open(path, flags, trailingSlash, t);
+            return f != null ? f : sysctlFiles.open(path, flags, trailingSlash, t);
         });
         scheduler.setInstructionFaults(new InstructionFaults(faults, cpus, runLimits, env, uaccess, options.log(), scheduler));
         if (checker != null) syscalls.setTlbChecker(this::checkTlb);
@@ -448,12 +450,7 @@ public final class Kernel implements AutoCloseable {
                 + "\n");
         text.put("sys/kernel/threads-max", t -> procs.maxThreads() + "\n");
         text.put("sys/kernel/pid_max", t -> procs.pidMax() + "\n");
-        // The vm sysctls the model obeys (read-only here): the lowest mmap address, the VMA limit,
-        // and the heuristic overcommit (OVERCOMMIT_GUESS) with its unused ratio's default.
-        text.put("sys/vm/mmap_min_addr", t -> MmStruct.MMAP_MIN_ADDR + "\n");
-        text.put("sys/vm/max_map_count", t -> (t.mm() != null ? t.mm().maxMapCount() : MmStruct.MAX_MAP_COUNT) + "\n");
-        text.put("sys/vm/overcommit_memory", t -> "0\n");
-        text.put("sys/vm/overcommit_ratio", t -> "50\n");
+        // The vm sysctls (/proc/sys/vm) are ProcSysVmFiles', writable.
         Map<String, Function<Task, byte[]>> files = new TreeMap<>();
         text.forEach((name, f) -> files.put(name, t -> f.apply(t).getBytes(StandardCharsets.UTF_8)));
         // comm_show(): the name's bytes as PR_SET_NAME gave them.
