@@ -170,10 +170,23 @@ public final class Kernel implements AutoCloseable {
         SpecialFiles faultFiles = new FaultInjectionFiles(faults, procs, env.kernelSlab().failslab(), caches);
         SpecialFiles thpFiles = new ThpSysfsFiles(env.thp());
         SpecialFiles sysctlFiles = new ProcSysVmFiles(env.vmSysctl(), t -> procs.of(t).cred);
-        vfs.setSpecialFiles((path, flags, trailingSlash, t) -> {
-            Object f = faultFiles.open(path, flags, trailingSlash, t);
-            if (f == null) f = thpFiles.open(path, flags, trailingSlash, t);
-            return f != null ? f : sysctlFiles.open(path, flags, trailingSlash, t);
+        List<SpecialFiles> special = List.of(faultFiles, thpFiles, sysctlFiles);
+        vfs.setSpecialFiles(new SpecialFiles() {
+            @Override
+            public Object open(String path, int flags, boolean trailingSlash, Task t) {
+                for (SpecialFiles s : special) {
+                    Object f = s.open(path, flags, trailingSlash, t);
+                    if (f != null) return f;
+                }
+                return null;
+            }
+
+            @Override
+            public List<String> children(String dir, Task t) {
+                List<String> names = new java.util.ArrayList<>();
+                for (SpecialFiles s : special) names.addAll(s.children(dir, t));
+                return names;
+            }
         });
         scheduler.setInstructionFaults(new InstructionFaults(faults, cpus, runLimits, env, uaccess, options.log(), scheduler));
         if (checker != null) syscalls.setTlbChecker(this::checkTlb);

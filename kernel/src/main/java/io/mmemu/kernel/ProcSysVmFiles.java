@@ -80,6 +80,13 @@ final class ProcSysVmFiles implements SpecialFiles {
         return FaultInjectionFiles.file(ops, path, flags, trailingSlash, 0644, PROC_DEV);
     }
 
+    @Override
+    public java.util.List<String> children(String dir, Task task) {
+        if (dir.equals("/proc/sys")) return java.util.List.of("vm");
+        if (dir.equals(DIR)) return java.util.List.of("max_map_count", "mmap_min_addr", "overcommit_memory", "overcommit_ratio");
+        return java.util.List.of();
+    }
+
     /** Models mmap_min_addr_handler(), security/min_addr.c: CAP_SYS_RAWIO of the writer (EPERM), then proc_doulongvec_minmax(). */
     private OpenFile.Attribute.Ops mmapMinAddr(Task task) {
         return new OpenFile.Attribute.Ops() {

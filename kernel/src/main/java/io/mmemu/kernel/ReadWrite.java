@@ -338,6 +338,13 @@ final class ReadWrite {
     long lseek(Task task, long fd, long offset, int whence) {
         OpenFile f = files.files(task).get(fd);
         if (f == null) return -Errno.EBADF;
+        if (f.content() instanceof OpenFile.Directory) {
+            // dcache_dir_lseek(): SEEK_SET and SEEK_CUR to a position getdents() gave (an entry's index).
+            long pos = whence == SEEK_SET ? offset : whence == SEEK_CUR ? f.pos() + offset : -1;
+            if (pos < 0) return -Errno.EINVAL;
+            f.setPos(pos);
+            return pos;
+        }
         if (!(f.content() instanceof OpenFile.Readable b)) return -Errno.ESPIPE;
         long base = switch (whence) {
             case SEEK_SET -> 0;
