@@ -28,12 +28,29 @@ final class ProcSysVmFiles implements SpecialFiles {
         this.cred = cred;
     }
 
-    /** One int sysctl: its value now and its setter, between {@code min} and {@code max}. */
-    private record IntSysctl(java.util.function.IntSupplier get, java.util.function.IntConsumer set, long min, long max)
-            implements OpenFile.Attribute.Ops {
+    /**
+     * A one-value sysctl file (a ctl_table entry): it shows its value with a newline, and a write
+     * at position 0 is parsed by {@link #parse} and stored; a write elsewhere is ignored whole
+     * (proc_first_pos_non_zero_ignore()). The position moves by what a write took.
+     */
+    private abstract static class Sysctl implements OpenFile.Attribute.Ops {
+        /** The value as the file shows it. */
+        abstract String value();
+
+        /** The handler's checks and parse of a write (an errno, or the value and the bytes taken). */
+        abstract ProcSysctl.Write parse(byte[] data, long count);
+
+        /** Stores a parsed value. */
+        abstract void set(long value);
+
+        /** A check the handler makes before any parsing, even of an ignored write: 0 or a negative errno. */
+        long permission() {
+            return 0;
+        }
+
         @Override
         public byte[] show() {
-            return FaultInjectionFiles.bytes(get.getAsInt() + "\n");
+            return FaultInjectionFiles.bytes(value() + "\n");
         }
 
         @Override
@@ -43,10 +60,12 @@ final class ProcSysVmFiles implements SpecialFiles {
 
         @Override
         public long storeAt(long pos, byte[] data, long count) {
-            if (pos != 0) return count; // proc_first_pos_non_zero_ignore()
-            ProcSysctl.Write w = ProcSysctl.dointvecMinmax(data, count, min, max);
+            long denied = permission();
+            if (denied != 0) return denied;
+            if (pos != 0) return count;
+            ProcSysctl.Write w = parse(data, count);
             if (!w.ok()) return w.errno();
-            if (w.stores()) set.accept((int) w.value());
+            if (w.stores()) set(w.value());
             return w.written();
         }
 
@@ -58,6 +77,35 @@ final class ProcSysVmFiles implements SpecialFiles {
         @Override
         public int storeMax() {
             return ProcSysctl.MAX_WRITE;
+        }
+    }
+
+    /** An int sysctl under proc_dointvec_minmax() between {@code min} and {@code max}. */
+    private static final class IntSysctl extends Sysctl {
+        private final java.util.function.IntSupplier get;
+        private final java.util.function.IntConsumer put;
+        private final long min, max;
+
+        IntSysctl(java.util.function.IntSupplier get, java.util.function.IntConsumer put, long min, long max) {
+            this.get = get;
+            this.put = put;
+            this.min = min;
+            this.max = max;
+        }
+
+        @Override
+        String value() {
+            return Integer.toString(get.getAsInt());
+        }
+
+        @Override
+        ProcSysctl.Write parse(byte[] data, long count) {
+            return ProcSysctl.dointvecMinmax(data, count, min, max);
+        }
+
+        @Override
+        void set(long value) {
+            put.accept((int) value);
         }
     }
 
@@ -88,36 +136,26 @@ final class ProcSysVmFiles implements SpecialFiles {
     }
 
     /** Models mmap_min_addr_handler(), security/min_addr.c: CAP_SYS_RAWIO of the writer (EPERM), then proc_doulongvec_minmax(). */
-    private OpenFile.Attribute.Ops mmapMinAddr(Task task) {
-        return new OpenFile.Attribute.Ops() {
+    private Sysctl mmapMinAddr(Task task) {
+        return new Sysctl() {
             @Override
-            public byte[] show() {
-                return FaultInjectionFiles.bytes(Long.toUnsignedString(sysctl.mmapMinAddr()) + "\n");
+            String value() {
+                return Long.toUnsignedString(sysctl.mmapMinAddr());
             }
 
             @Override
-            public long store(byte[] data, long count) {
-                return storeAt(0, data, count);
+            long permission() {
+                return cred.apply(task).capable(Cred.CAP_SYS_RAWIO) ? 0 : -Errno.EPERM;
             }
 
             @Override
-            public long storeAt(long pos, byte[] data, long count) {
-                if (!cred.apply(task).capable(Cred.CAP_SYS_RAWIO)) return -Errno.EPERM;
-                if (pos != 0) return count;
-                ProcSysctl.Write w = ProcSysctl.doulongvec(data, count);
-                if (!w.ok()) return w.errno();
-                if (w.stores()) sysctl.setMmapMinAddr(w.value());
-                return w.written();
+            ProcSysctl.Write parse(byte[] data, long count) {
+                return ProcSysctl.doulongvec(data, count);
             }
 
             @Override
-            public boolean advancesPosition() {
-                return true;
-            }
-
-            @Override
-            public int storeMax() {
-                return ProcSysctl.MAX_WRITE;
+            void set(long value) {
+                sysctl.setMmapMinAddr(value);
             }
         };
     }

@@ -527,7 +527,7 @@ public final class Vfs {
     private Object openHost(Path real, String guestPath, int flags, boolean wantsWrite) {
         if (Files.isDirectory(real)) {
             if (wantsWrite) return -Errno.EISDIR;
-            // A directory opens; reading it is EISDIR and listing it (getdents) is not modelled.
+            // A directory opens; reading it is EISDIR, listing it is readdir()'s.
             try {
                 return new OpenFile(new OpenFile.Directory(hostStat(real)), guestPath, flags);
             } catch (IOException e) {
