@@ -19,6 +19,9 @@ public final class VmSysctl {
     private int overcommitMemory = OVERCOMMIT_GUESS;
     private int overcommitRatio = OVERCOMMIT_RATIO;
 
+    /** The defaults of a booted kernel: 65536, 65530, OVERCOMMIT_GUESS, 50%. */
+    public VmSysctl() {}
+
     /** {@return vm.mmap_min_addr (dac_mmap_min_addr; no LSM raises it here)} */
     public long mmapMinAddr() {
         return mmapMinAddr;
