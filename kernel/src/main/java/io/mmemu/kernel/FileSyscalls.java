@@ -566,6 +566,55 @@ final class FileSyscalls {
     }
 
 
+    /**
+     * Models getdents64() ({@code old} false) and getdents() ({@code old} true), fs/readdir.c:
+     * EBADF, ENOTDIR for what is not a directory (iterate_dir()), then filldir64()/filldir() from
+     * the file position: "." and ".." (positions 0 and 1), then {@link Vfs#readdir}'s entries, each
+     * record 8-byte aligned (struct linux_dirent64: d_ino, d_off, d_reclen, d_type, d_name with its
+     * NUL; linux_dirent: d_ino, d_off, d_reclen, d_name, NUL, d_type in the last byte). d_off is
+     * the position after the entry, which lseek() takes back. EINVAL when the first record does
+     * not fit; EFAULT when nothing could be written; 0 at the end.
+     */
+    long getdents(Task task, long fd, long dirent, long count, boolean old) {
+        OpenFile f = files(task).get(fd);
+        if (f == null || (f.flags() & O_PATH) != 0) return -Errno.EBADF;
+        if (!(f.content() instanceof OpenFile.Directory d)) return -Errno.ENOTDIR;
+        java.util.List<Vfs.Dirent> entries = new java.util.ArrayList<>();
+        String parent = java.nio.file.Path.of(f.path()).getParent() == null ? "/" : java.nio.file.Path.of(f.path()).getParent().toString();
+        entries.add(new Vfs.Dirent(".", d.stat().ino(), Vfs.DT_DIR));
+        Object p = vfs.open(parent, Vfs.O_RDONLY, task);
+        long parentIno = p instanceof OpenFile pf && pf.content() instanceof OpenFile.Directory pd ? pd.stat().ino() : d.stat().ino();
+        entries.add(new Vfs.Dirent("..", parentIno, Vfs.DT_DIR));
+        long pos = f.pos();
+        entries.addAll(vfs.readdir(f, task));
+        int room = (int) Math.min(count & 0xffff_ffffL, Integer.MAX_VALUE);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int error = -Errno.EINVAL;
+        for (long i = pos; i < entries.size(); i++) {
+            Vfs.Dirent e = entries.get((int) i);
+            byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
+            int reclen = old ? (18 + name.length + 2 + 7) & ~7 : (19 + name.length + 1 + 7) & ~7;
+            if (reclen > room - out.size()) break;
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(reclen).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.putLong(0, e.ino()).putLong(8, i + 1).putShort(16, (short) reclen);
+            if (old) {
+                b.put(18, name).put(reclen - 1, (byte) e.dtype());
+            } else {
+                b.put(18, (byte) e.dtype()).put(19, name);
+            }
+            out.writeBytes(b.array());
+            error = 0;
+        }
+        if (pos >= entries.size()) return 0;
+        if (out.size() == 0) return error;
+        byte[] bytes = out.toByteArray();
+        if (uaccess.copyToUser(task.mm(), dirent, bytes, 0, bytes.length) < 0) return -Errno.EFAULT;
+        long entriesWritten = 0;
+        for (int off = 0; off < bytes.length; off += (bytes[off + 16] & 0xff) | (bytes[off + 17] & 0xff) << 8) entriesWritten++;
+        f.setPos(pos + entriesWritten);
+        return bytes.length;
+    }
+
     /** Models vfs_ioctl() for the tty ioctls: no open file is a terminal here (ENOTTY); a descriptor that is not open is EBADF. */
     long ioctl(Task task, int fd, int cmd) {
         return files(task).get(fd) == null ? -Errno.EBADF : -Errno.ENOTTY;

@@ -171,10 +171,24 @@ public final class Kernel implements AutoCloseable {
         SpecialFiles faultFiles = new FaultInjectionFiles(faults, procs, env.kernelSlab().failslab(), caches);
         SpecialFiles thpFiles = new ThpSysfsFiles(env.thp());
         SpecialFiles procPidFiles = new ProcPidFiles(procs);
-        vfs.setSpecialFiles((path, flags, trailingSlash, t) -> {
-            Object f = faultFiles.open(path, flags, trailingSlash, t);
-            if (f == null) f = procPidFiles.open(path, flags, trailingSlash, t);
-            return f != null ? f : thpFiles.open(path, flags, trailingSlash, t);
+        SpecialFiles sysctlFiles = new ProcSysVmFiles(env.vmSysctl(), t -> procs.of(t).cred);
+        List<SpecialFiles> special = List.of(faultFiles, procPidFiles, thpFiles, sysctlFiles);
+        vfs.setSpecialFiles(new SpecialFiles() {
+            @Override
+            public Object open(String path, int flags, boolean trailingSlash, Task t) {
+                for (SpecialFiles s : special) {
+                    Object f = s.open(path, flags, trailingSlash, t);
+                    if (f != null) return f;
+                }
+                return null;
+            }
+
+            @Override
+            public List<String> children(String dir, Task t) {
+                List<String> names = new java.util.ArrayList<>();
+                for (SpecialFiles s : special) names.addAll(s.children(dir, t));
+                return names;
+            }
         });
         scheduler.setInstructionFaults(new InstructionFaults(faults, cpus, runLimits, env, uaccess, options.log(), scheduler));
         if (checker != null) syscalls.setTlbChecker(this::checkTlb);
@@ -469,12 +483,7 @@ public final class Kernel implements AutoCloseable {
                 + "\n");
         text.put("sys/kernel/threads-max", t -> procs.maxThreads() + "\n");
         text.put("sys/kernel/pid_max", t -> procs.pidMax() + "\n");
-        // The vm sysctls the model obeys (read-only here): the lowest mmap address, the VMA limit,
-        // and the heuristic overcommit (OVERCOMMIT_GUESS) with its unused ratio's default.
-        text.put("sys/vm/mmap_min_addr", t -> MmStruct.MMAP_MIN_ADDR + "\n");
-        text.put("sys/vm/max_map_count", t -> (t.mm() != null ? t.mm().maxMapCount() : MmStruct.MAX_MAP_COUNT) + "\n");
-        text.put("sys/vm/overcommit_memory", t -> "0\n");
-        text.put("sys/vm/overcommit_ratio", t -> "50\n");
+        // The vm sysctls (/proc/sys/vm) are ProcSysVmFiles', writable.
         Map<String, Function<Task, byte[]>> files = new TreeMap<>();
         text.forEach((name, f) -> files.put(name, t -> f.apply(t).getBytes(StandardCharsets.UTF_8)));
         // comm_show(): the name's bytes as PR_SET_NAME gave them.

@@ -328,7 +328,11 @@ final class ReadWrite {
      */
     long emit(Task task, OpenFile f, UserBytes data, int n) {
         if (f.content() instanceof OpenFile.PidFd) return -Errno.EINVAL; // no FMODE_CAN_WRITE
-        if (f.content() instanceof OpenFile.Attribute a) return attributeWrite(a, data, n);
+        if (f.content() instanceof OpenFile.Attribute a) {
+            long r = attributeWrite(a, data, n, f.pos());
+            if (r > 0 && a.ops().advancesPosition()) f.setPos(f.pos() + r);
+            return r;
+        }
         if (f.content() instanceof OpenFile.PipeEnd e) return pipes.pipeWrite(task, f, e.pipe(), data, n);
         // sock_write_iter(): a send (MSG_EOR on a seqpacket socket, which changes nothing here).
         if (f.content() instanceof OpenFile.Socket) return sockets.sendmsg(task, f, data::copy, n, 0, false, null);
@@ -374,6 +378,13 @@ final class ReadWrite {
             else if (whence == SEEK_CUR) f.setPos(f.pos() + offset);
             else return -Errno.EINVAL;
             return f.pos();
+        }
+        if (f.content() instanceof OpenFile.Directory) {
+            // dcache_dir_lseek(): SEEK_SET and SEEK_CUR to a position getdents() gave (an entry's index).
+            long pos = whence == SEEK_SET ? offset : whence == SEEK_CUR ? f.pos() + offset : -1;
+            if (pos < 0) return -Errno.EINVAL;
+            f.setPos(pos);
+            return pos;
         }
         if (!(f.content() instanceof OpenFile.Readable b)) return -Errno.ESPIPE;
         long base = switch (whence) {
@@ -452,13 +463,14 @@ final class ReadWrite {
     }
 
     /**
-     * A write to a kernel attribute file: its handler copies in what its buffer holds (EFAULT when
-     * that cannot be read) and parses it; the position stays (simple_attr_write(), the proc handlers).
+     * A write to a kernel attribute file at {@code pos}: its handler copies in what its buffer
+     * holds (EFAULT when that cannot be read) and parses it; whether the file position moves is the
+     * attribute's (not for simple_attr_write() and sysfs, by what was taken for the proc sysctls).
      */
-    private static long attributeWrite(OpenFile.Attribute a, UserBytes data, int n) {
-        byte[] head = new byte[Math.min(n, OpenFile.Attribute.STORE_MAX)];
+    private static long attributeWrite(OpenFile.Attribute a, UserBytes data, int n, long pos) {
+        byte[] head = new byte[Math.min(n, a.ops().storeMax())];
         if (data.copy(0, head, head.length) < 0) return -Errno.EFAULT;
-        return a.store(head, n);
+        return a.ops().storeAt(pos, head, n);
     }
 
     /**
@@ -478,7 +490,7 @@ final class ReadWrite {
         return switch (f.content()) {
             case OpenFile.Shmem s -> shmemWrite(task.mm(), s.inode(), (f.flags() & FileSyscalls.O_APPEND) != 0 ? s.size() : offset, buf, n);
             case OpenFile.Device d -> n; // write_null(), write_zero() ignore the position
-            case OpenFile.Attribute a -> attributeWrite(a, new UserBytes(task.mm(), new long[] {buf}, new long[] {n}), n);
+            case OpenFile.Attribute a -> attributeWrite(a, new UserBytes(task.mm(), new long[] {buf}, new long[] {n}), n, offset);
             case OpenFile.ProcMem m -> memRw(task, m, null, offset, buf, n, true);
             default -> -Errno.ESPIPE; // pipes and the console (FMODE_PWRITE missing)
         };

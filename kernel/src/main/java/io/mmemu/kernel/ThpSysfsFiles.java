@@ -75,6 +75,13 @@ final class ThpSysfsFiles implements SpecialFiles {
                 FaultInjectionFiles.SYSFS_DEV);
     }
 
+    @Override
+    public java.util.List<String> children(String dir, Task task) {
+        if (dir.equals("/sys/kernel/mm")) return java.util.List.of("transparent_hugepage");
+        if (dir.equals(DIR)) return java.util.List.of("enabled", "hpage_pmd_size", "use_zero_page");
+        return java.util.List.of();
+    }
+
     /** Models enabled_store(), mm/huge_memory.c: sysfs_streq() against each policy's name, else EINVAL. */
     static long enabledStore(TransparentHugepage thp, byte[] data, long count) {
         String s = sysfsLine(data, count);

@@ -195,6 +195,11 @@ class SyscallErrnoTest {
         r.add(row(RECVMSG, "sockfd_lookup_light: not a socket", -UnixSockets.ENOTSOCK, FD_PIPE_R, BUF, 0));
         r.add(row(SHUTDOWN, "sockfd_lookup_light: no file", EBADF, 99, 0));
         r.add(row(SHUTDOWN, "sockfd_lookup_light: not a socket", -UnixSockets.ENOTSOCK, FD_PIPE_R, 0));
+        r.add(row(GETDENTS64, "getdents64: fdget_pos() finds no file", EBADF, 99, BUF, 4096));
+        r.add(row(GETDENTS64, "iterate_dir: no iterate_shared (a regular file)", -Errno.ENOTDIR, FD_RO, BUF, 4096));
+        r.add(row(GETDENTS64, "iterate_dir: no iterate_shared (a pipe)", -Errno.ENOTDIR, FD_PIPE_R, BUF, 4096));
+        r.add(row(GETDENTS, "getdents: fdget_pos() finds no file", EBADF, 99, BUF, 4096));
+        r.add(row(GETDENTS, "iterate_dir: no iterate_shared (a regular file)", -Errno.ENOTDIR, FD_RO, BUF, 4096));
         r.add(row(FSYNC, "do_fsync: fdget() finds no file", EBADF, 99));
         r.add(row(FSYNC, "vfs_fsync_range: a pipe has no fsync", EINVAL, FD_PIPE_R));
         r.add(row(FDATASYNC, "do_fsync: fdget() finds no file", EBADF, 99));

@@ -277,6 +277,29 @@ public final class OpenFile {
             default boolean canRead() {
                 return true;
             }
+
+            /**
+             * Takes a write at a file position: by default the position does not matter
+             * (simple_attr_write(), the sysfs store handlers).
+             *
+             * @param pos   the file position written at
+             * @param data  the first bytes written (as many as {@link #storeMax} says)
+             * @param count the byte count the caller asked to write
+             * @return the bytes taken, or a negative errno
+             */
+            default long storeAt(long pos, byte[] data, long count) {
+                return store(data, count);
+            }
+
+            /** {@return whether a write moves the position by what it took (the proc sysctl handlers' *ppos += *lenp)} */
+            default boolean advancesPosition() {
+                return false;
+            }
+
+            /** {@return the most bytes of a write the handler reads} */
+            default int storeMax() {
+                return STORE_MAX;
+            }
         }
 
         /** The most bytes a store handler reads of a write (its buffer: debugfs' set_buf is 24, kstrtox' 35). */
@@ -310,6 +333,15 @@ public final class OpenFile {
         /** {@return whether reads are allowed: false for a write-only attribute (EINVAL)} */
         public boolean canRead() {
             return ops.canRead();
+        }
+
+        /**
+         * The attribute's handlers.
+         *
+         * @return its show and store handlers
+         */
+        public Ops ops() {
+            return ops;
         }
 
         @Override

@@ -18,4 +18,15 @@ public interface SpecialFiles {
      * @return an {@link OpenFile}, a negative errno as an {@link Integer}, or null when the path is none of these
      */
     Object open(String path, int flags, boolean trailingSlash, Task task);
+
+    /**
+     * The names these files put in a directory, for readdir (each must open with {@link #open}).
+     *
+     * @param dir  the absolute, normalized path of a directory
+     * @param task the reading task
+     * @return the names, none by default
+     */
+    default java.util.List<String> children(String dir, Task task) {
+        return java.util.List.of();
+    }
 }

@@ -66,6 +66,11 @@ public final class Tmpfs {
         return path.equals(MOUNT) ? "" : path.substring(MOUNT.length() + 1);
     }
 
+    /** {@return the names linked in the directory, in name order} */
+    java.util.List<String> names() {
+        return new ArrayList<>(dir.keySet());
+    }
+
     /** Models shmem_getattr() of the root directory. */
     Stat dirStat() {
         return new Stat(DEV, 1, 2, dirMode, 0, 0, 0, (2 + dir.size()) * BOGO_DIRENT_SIZE, 4096, 0, EPOCH, 0, EPOCH, 0,

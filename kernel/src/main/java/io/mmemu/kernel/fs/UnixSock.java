@@ -1,5 +1,6 @@
 package io.mmemu.kernel.fs;
 
+import io.mmemu.mm.task.Task;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,13 +58,13 @@ public final class UnixSock {
      */
     public static final class Progress {
         /** The sleeping task (compared by reference: one call in progress per task). */
-        public final Object task;
+        public final Task task;
         /** Whether it is a send (else a receive). */
         public final boolean send;
         /** Bytes moved so far by this call. */
         public long done;
 
-        Progress(Object task, boolean send) {
+        Progress(Task task, boolean send) {
             this.task = task;
             this.send = send;
         }
@@ -107,7 +108,7 @@ public final class UnixSock {
      * @param create whether to make an entry at 0 bytes when there is none
      * @return the entry, or null when there is none and {@code create} is false
      */
-    public Progress progress(Object task, boolean send, boolean create) {
+    public Progress progress(Task task, boolean send, boolean create) {
         for (Progress p : inProgress) {
             if (p.task == task && p.send == send) return p;
         }

@@ -370,10 +370,131 @@ public final class Vfs {
         };
     }
 
-    /** /proc, /proc/self, /proc/thread-self and /proc/PID of the task are directories. */
-    private static boolean isProcDirectory(String path, Task task) {
-        return path.equals("/proc") || path.equals("/proc/self") || path.equals("/proc/thread-self")
-                || path.equals("/proc/" + task.tgid());
+    /**
+     * /proc, /proc/self, /proc/thread-self and /proc/PID of the task are directories, and so is
+     * every directory that holds a procfs file (/proc/sys, /proc/sys/kernel).
+     */
+    private boolean isProcDirectory(String path, Task task) {
+        if (path.equals("/proc") || path.equals("/proc/self") || path.equals("/proc/thread-self")
+                || path.equals("/proc/" + task.tgid())) {
+            return true;
+        }
+        if (!path.startsWith("/proc/")) return false;
+        String name = procName(path, task);
+        if (name == null) return false;
+        String prefix = name + "/";
+        for (String k : procfs.keySet()) {
+            if (k.startsWith(prefix)) return true;
+        }
+        return false;
+    }
+
+    /**
+     * A directory entry as readdir gives it (the dir_emit() arguments).
+     *
+     * @param name  the name, without '/'
+     * @param ino   the inode number
+     * @param dtype the DT_* type: {@link #DT_DIR}, {@link #DT_REG}, {@link #DT_LNK}, ...
+     */
+    public record Dirent(String name, long ino, int dtype) {}
+
+    /** Directory entry types (include/linux/fs_types.h). */
+    public static final int DT_UNKNOWN = 0, DT_FIFO = 1, DT_CHR = 2, DT_DIR = 4, DT_BLK = 6, DT_REG = 8, DT_LNK = 10,
+            DT_SOCK = 12;
+
+    /**
+     * The entries of a directory after "." and "..", in the order readdir gives them here: the
+     * --root directory's entries in name order (a host file system's own order, a hash order on
+     * ext4, would make runs differ), the tmpfs' names, and for /proc and /sys the files this
+     * namespace serves there (procfs' generated files, the attribute files, /proc/self's links),
+     * each only if it opens.
+     *
+     * @param dir  an open directory
+     * @param task the reading task (/proc/self is its process)
+     * @return the entries
+     */
+    public java.util.List<Dirent> readdir(OpenFile dir, Task task) {
+        String path = absolute(dir.path());
+        java.util.List<Dirent> out = new java.util.ArrayList<>();
+        if (Tmpfs.owns(path)) {
+            for (String name : tmpfs.names()) addIfOpens(out, path, name, task);
+            return out;
+        }
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        boolean proc = path.equals("/proc") || path.startsWith("/proc/");
+        if (proc || path.equals("/sys") || path.startsWith("/sys/")) {
+            String rel = !proc || path.equals("/proc") ? "" : procName(path, task);
+            if (rel == null) return out;
+            if (path.equals("/proc")) {
+                names.add("self");
+                names.add("thread-self");
+                names.add(Integer.toString(task.tgid()));
+            }
+            if (rel.equals("self")) names.add("exe");
+            String prefix = rel.isEmpty() ? "" : rel + "/";
+            java.util.Set<String> keys = new java.util.TreeSet<>(procfs.keySet());
+            keys.addAll(positionalProcfs.keySet());
+            for (String k : keys) {
+                if (!path.startsWith("/proc") || !k.startsWith(prefix) || (rel.isEmpty() && k.startsWith("self/"))) continue;
+                String rest = k.substring(prefix.length());
+                int slash = rest.indexOf('/');
+                names.add(slash < 0 ? rest : rest.substring(0, slash));
+            }
+            if (specialFiles != null) names.addAll(specialFiles.children(path, task));
+            for (String name : names) addIfOpens(out, path, name, task);
+            return out;
+        }
+        if (path.equals("/")) {
+            names.add("proc");
+            names.add("tmp");
+        }
+        if (root != null) {
+            Path host = root.resolve(path.substring(1)).normalize();
+            try (var list = Files.list(host)) {
+                list.forEach(p -> names.add(p.getFileName().toString()));
+            } catch (IOException e) {
+                // unreadable: only the mount points
+            }
+            for (String name : names) {
+                Path p = host.resolve(name);
+                if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                    addIfOpens(out, path, name, task); // a mount point the root does not hold
+                    continue;
+                }
+                int mode = (int) attrNoFollow(p, "unix:mode");
+                out.add(new Dirent(name, attrNoFollow(p, "unix:ino"), (mode >>> 12) & 017));
+            }
+            return out;
+        }
+        for (String name : names) addIfOpens(out, path, name, task);
+        return out;
+    }
+
+    /** Adds {@code dir/name} if it opens, with its inode number and type. */
+    private void addIfOpens(java.util.List<Dirent> out, String dir, String name, Task task) {
+        String child = dir.equals("/") ? "/" + name : dir + "/" + name;
+        if (dir.equals("/proc") && (name.equals("self") || name.equals("thread-self")) || linkTarget(child, task) != null) {
+            out.add(new Dirent(name, child.hashCode() & 0xffff, DT_LNK));
+            return;
+        }
+        Object o = open(child, O_RDONLY, task);
+        if (!(o instanceof OpenFile f)) return;
+        Stat st = switch (f.content()) {
+            case OpenFile.Readable r -> r.stat();
+            case OpenFile.Directory d -> d.stat();
+            case OpenFile.Device d -> d.stat();
+            default -> null;
+        };
+        if (st != null) out.add(new Dirent(name, st.ino(), (st.mode() >>> 12) & 017));
+    }
+
+    private static long attrNoFollow(Path p, String attr) {
+        try {
+            Object v = Files.getAttribute(p, attr, LinkOption.NOFOLLOW_LINKS);
+            return v instanceof Number n ? n.longValue() : 0;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return 0;
+        }
     }
 
     /**
@@ -406,7 +527,7 @@ public final class Vfs {
     private Object openHost(Path real, String guestPath, int flags, boolean wantsWrite) {
         if (Files.isDirectory(real)) {
             if (wantsWrite) return -Errno.EISDIR;
-            // A directory opens; reading it is EISDIR and listing it (getdents) is not modelled.
+            // A directory opens; reading it is EISDIR, listing it is readdir()'s.
             try {
                 return new OpenFile(new OpenFile.Directory(hostStat(real)), guestPath, flags);
             } catch (IOException e) {

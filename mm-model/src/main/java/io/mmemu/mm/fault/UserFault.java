@@ -109,7 +109,7 @@ public final class UserFault {
      */
     static boolean expandStack(MmStruct mm, Vma vma, long address) {
         long newStart = address & -PageTypes.PAGE_SIZE;
-        if (newStart < MmStruct.MMAP_MIN_ADDR) return false;
+        if (Long.compareUnsigned(newStart, mm.mmapMinAddr()) < 0) return false;
         if (vma.end() - newStart > mm.rlimitStack) return false;
         Vma prev = mm.vmaPrev(vma.start());
         if (prev != null && !prev.has(VmFlags.VM_GROWSDOWN) && (prev.flags() & VmFlags.VM_ACCESS_FLAGS) != 0

@@ -45,6 +45,10 @@ public final class MmEnv {
     private Tracer tracer = Tracer.OFF;
     /** How the fault handle_mm_fault() is handling now ends, for the trace. */
     private FaultOutcome faultOutcome = FaultOutcome.SPURIOUS;
+    /** The vm sysctls (vm.mmap_min_addr, vm.max_map_count, vm.overcommit_*), machine-wide. */
+    private final VmSysctl vmSysctl = new VmSysctl();
+    /** The address spaces alive (from mm_alloc() to exit_mmap()), in creation order: what vm_committed_as sums. */
+    private final java.util.List<MmStruct> mms = new java.util.ArrayList<>();
     /** Inode numbers of shmem objects, in creation order (deterministic). */
     private long shmemIno = 1000;
 
@@ -164,6 +168,24 @@ public final class MmEnv {
     /** {@return the machine's transparent-huge-page state: policy (default madvise) and PMD-mapped folios} */
     public TransparentHugepage thp() {
         return thp;
+    }
+
+    /** {@return the machine's vm sysctls} */
+    public VmSysctl vmSysctl() {
+        return vmSysctl;
+    }
+
+    /** {@return the address spaces alive, in creation order (read-only)} */
+    public java.util.List<MmStruct> mms() {
+        return java.util.Collections.unmodifiableList(mms);
+    }
+
+    void mmCreated(MmStruct mm) {
+        mms.add(mm);
+    }
+
+    void mmExited(MmStruct mm) {
+        mms.remove(mm);
     }
 
     /** {@return the control-register state page walks depend on (CR0.WP, EFER.NXE, CR4.PKE, PKRU)} */

@@ -51,8 +51,6 @@ public final class MmStruct {
     private final PageTable pgd;
     private final VmaTree vmas = new VmaTree();
     private Vma mmapCache;
-    /** vm.max_map_count for this address space: the most VMAs it may hold. */
-    private int maxMapCount = MAX_MAP_COUNT;
     private final long[] rss = new long[RssStat.values().length];
     /** Physical address of this address space's mm_struct object in mm_cachep; 0 after exit_mmap. */
     private long object;
@@ -118,6 +116,7 @@ public final class MmStruct {
         }
         MmStruct mm = new MmStruct(env, pgd);
         mm.object = object;
+        env.mmCreated(mm);
         return mm;
     }
 
@@ -225,21 +224,23 @@ public final class MmStruct {
         return vmas.size();
     }
 
-    /** {@return vm.max_map_count as this address space sees it (default {@link #MAX_MAP_COUNT})} */
+    /** {@return vm.max_map_count, machine-wide (default {@link #MAX_MAP_COUNT})} */
     public int maxMapCount() {
-        return maxMapCount;
+        return env.vmSysctl().maxMapCount();
     }
 
     /**
-     * Sets vm.max_map_count for this address space (the sysctl); existing VMAs beyond it stay.
+     * Sets vm.max_map_count, which is machine-wide (the sysctl); existing VMAs beyond it stay.
      *
-     * @param maxMapCount the most VMAs the address space may hold
+     * @param maxMapCount the most VMAs an address space may hold
      */
     public void setMaxMapCount(int maxMapCount) {
-        if (maxMapCount < 1) {
-            throw new IllegalArgumentException("max_map_count must be positive (got " + maxMapCount + ")");
-        }
-        this.maxMapCount = maxMapCount;
+        env.vmSysctl().setMaxMapCount(maxMapCount);
+    }
+
+    /** {@return vm.mmap_min_addr, machine-wide (default {@link #MMAP_MIN_ADDR})} */
+    public long mmapMinAddr() {
+        return env.vmSysctl().mmapMinAddr();
     }
 
     /** {@return the VMAs in address order (a copy)} */
@@ -421,7 +422,7 @@ public final class MmStruct {
         Vma first = findVma(start);
         if (first == null || first.start >= end) return 0;
         // Splitting a VMA in the middle makes one more: refuse past max_map_count as Linux does.
-        if (first.start < start && first.end > end && vmas.size() >= maxMapCount) return -Errno.ENOMEM;
+        if (first.start < start && first.end > end && vmas.size() >= maxMapCount()) return -Errno.ENOMEM;
         // vms_gather_munmap_vmas(): a sealed VMA anywhere in the range refuses the whole unmap.
         for (Vma v = first; v != null && v.start < end; v = findVma(v.end)) {
             if (!v.canModifyVma()) return -Errno.EPERM;
@@ -534,14 +535,42 @@ public final class MmStruct {
     }
 
     /**
-     * Models __vm_enough_memory() under the default heuristic overcommit (OVERCOMMIT_GUESS):
-     * one request may not exceed all of RAM (there is no swap), however much is free.
+     * Models __vm_enough_memory(), mm/util.c, under vm.overcommit_memory: OVERCOMMIT_ALWAYS grants
+     * everything; OVERCOMMIT_GUESS refuses only one request above all of RAM (there is no swap),
+     * however much is free; OVERCOMMIT_NEVER refuses once the committed pages with this request
+     * would reach vm_commit_limit() (overcommit_ratio percent of RAM) less the user reserve
+     * (min(total_vm / 32, user_reserve_kbytes)). The committed pages (vm_committed_as) are the
+     * accountable (VM_ACCOUNT) VMAs of every live address space; the admin reserve is not
+     * subtracted, as for a CAP_SYS_ADMIN caller (the guest's root).
      *
      * @param pages the pages asked for
      * @return whether the request may go ahead
      */
     public boolean vmEnoughMemory(long pages) {
-        return pages <= env.allocator().nrManagedPages();
+        VmSysctl sysctl = env.vmSysctl();
+        long totalram = env.allocator().nrManagedPages();
+        return switch (sysctl.overcommitMemory()) {
+            case VmSysctl.OVERCOMMIT_ALWAYS -> true;
+            case VmSysctl.OVERCOMMIT_GUESS -> pages <= totalram;
+            default -> {
+                long allowed = totalram * sysctl.overcommitRatio() / 100;
+                // init_user_reserve(): min(3% of free memory, 128 MiB), taken here from RAM at boot.
+                long userReserve = Math.min(totalram / 32, (128L << 20) >> PAGE_SHIFT);
+                allowed -= Math.min(totalVm() / 32, userReserve);
+                yield committedPages() + pages < allowed;
+            }
+        };
+    }
+
+    /** vm_committed_as: the pages of accountable (VM_ACCOUNT) VMAs of every live address space. */
+    private long committedPages() {
+        long pages = 0;
+        for (MmStruct mm : env.mms()) {
+            for (Vma v : mm.vmas.values()) {
+                if (v.has(VmFlags.VM_ACCOUNT)) pages += (v.end() - v.start()) >>> PAGE_SHIFT;
+            }
+        }
+        return pages;
     }
 
     /**
@@ -571,7 +600,6 @@ public final class MmStruct {
         child.envEnd = envEnd;
         child.rlimitData = rlimitData;
         child.rlimitStack = rlimitStack;
-        child.maxMapCount = maxMapCount;
         child.mmfDisableThp = mmfDisableThp; // MMF_INIT_MASK
         child.mlockLimit = mlockLimit;
         child.mdwe = Mdwe.mmfInitFlags(mdwe);
@@ -668,6 +696,7 @@ public final class MmStruct {
         KernelSlab slab = env.kernelSlab();
         slab.free(slab.mmCachep(), object);
         object = 0;
+        env.mmExited(this);
     }
 
     /** {@return the text of /proc/PID/maps} */

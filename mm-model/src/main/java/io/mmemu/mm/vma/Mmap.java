@@ -84,7 +84,7 @@ public final class Mmap {
         if (len == 0) return -Errno.EINVAL;
         if ((flags & MAP_FIXED_NOREPLACE) != 0) flags |= MAP_FIXED;
         boolean fixed = (flags & MAP_FIXED) != 0;
-        if (!fixed) addr = roundHintToMin(addr);
+        if (!fixed) addr = roundHintToMin(addr, mm.mmapMinAddr());
         long alignedLen = PageTypes.pageAlign(len);
         if (alignedLen == 0) return -Errno.ENOMEM;
         if (Long.compareUnsigned(pgoff + (alignedLen >>> PAGE_SHIFT), pgoff) < 0) return -Errno.EOVERFLOW;
@@ -94,7 +94,7 @@ public final class Mmap {
         // private /dev/zero is placed as anonymous memory is (get_unmapped_area_zero()).
         addr = getUnmappedAreaChecked(mm, f != null && !zero || (flags & MAP_SHARED) != 0, addr, alignedLen, flags);
         if (addr < 0) return addr;
-        if (addr < MmStruct.MMAP_MIN_ADDR && !capSysRawio) return -Errno.EPERM; // security_mmap_addr()
+        if (Long.compareUnsigned(addr, mm.mmapMinAddr()) < 0 && !capSysRawio) return -Errno.EPERM; // security_mmap_addr()
         if ((flags & MAP_FIXED_NOREPLACE) != 0 && !mm.isFree(addr, addr + alignedLen)) return -Errno.EEXIST;
         // do_mmap() does not validate prot (only mprotect does): unknown bits are ignored.
         int vmFlags = VmFlags.calcVmProtBits(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
@@ -190,9 +190,9 @@ public final class Mmap {
     }
 
     /** Models round_hint_to_min(): a hint below mmap_min_addr is raised to it (NULL stays "no hint"). */
-    static long roundHintToMin(long hint) {
+    static long roundHintToMin(long hint, long mmapMinAddr) {
         hint &= PAGE_MASK;
-        return hint != 0 && Long.compareUnsigned(hint, MmStruct.MMAP_MIN_ADDR) < 0 ? MmStruct.MMAP_MIN_ADDR : hint;
+        return hint != 0 && Long.compareUnsigned(hint, mmapMinAddr) < 0 ? (mmapMinAddr + ~PAGE_MASK) & PAGE_MASK : hint; // PAGE_ALIGN()
     }
 
     /**

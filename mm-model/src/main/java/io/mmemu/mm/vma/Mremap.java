@@ -181,7 +181,7 @@ public final class Mremap {
         long dest;
         if (fixed) {
             dest = newAddr;
-            if (dest < MmStruct.MMAP_MIN_ADDR && (flags & CAP_SYS_RAWIO) == 0) return -Errno.EPERM; // security_mmap_addr()
+            if (Long.compareUnsigned(dest, mm.mmapMinAddr()) < 0 && (flags & CAP_SYS_RAWIO) == 0) return -Errno.EPERM; // security_mmap_addr()
         } else {
             dest = mm.getUnmappedArea(newAddr, newLen);
             if (dest < 0) return dest;

@@ -1,0 +1,162 @@
+package io.mmemu.kernel;
+
+import io.mmemu.kernel.fs.OpenFile;
+import io.mmemu.kernel.fs.SpecialFiles;
+import io.mmemu.mm.task.Task;
+import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.VmSysctl;
+import java.util.function.Function;
+
+/**
+ * /proc/sys/vm, for the sysctls the model obeys ({@link VmSysctl}), as kernel/sysctl.c and
+ * mm/ declare them: {@code max_map_count} (proc_dointvec_minmax, at least 0),
+ * {@code overcommit_memory} (overcommit_policy_handler(): 0 to 2), {@code overcommit_ratio}
+ * (overcommit_ratio_handler(): any int) and {@code mmap_min_addr} (mmap_min_addr_handler():
+ * CAP_SYS_RAWIO, else EPERM, then an unsigned long). Every file is 0644 root's: proc_sys_permission()
+ * lets only euid 0 open one for writing (EACCES otherwise, whatever the capabilities). A write
+ * parses as {@link ProcSysctl} says and takes effect machine-wide at once.
+ */
+final class ProcSysVmFiles implements SpecialFiles {
+    static final String DIR = "/proc/sys/vm";
+    static final long PROC_DEV = 0x16;
+
+    private final VmSysctl sysctl;
+    private final Function<Task, Cred> cred;
+
+    ProcSysVmFiles(VmSysctl sysctl, Function<Task, Cred> cred) {
+        this.sysctl = sysctl;
+        this.cred = cred;
+    }
+
+    /**
+     * A one-value sysctl file (a ctl_table entry): it shows its value with a newline, and a write
+     * at position 0 is parsed by {@link #parse} and stored; a write elsewhere is ignored whole
+     * (proc_first_pos_non_zero_ignore()). The position moves by what a write took.
+     */
+    private abstract static class Sysctl implements OpenFile.Attribute.Ops {
+        /** The value as the file shows it. */
+        abstract String value();
+
+        /** The handler's checks and parse of a write (an errno, or the value and the bytes taken). */
+        abstract ProcSysctl.Write parse(byte[] data, long count);
+
+        /** Stores a parsed value. */
+        abstract void set(long value);
+
+        /** A check the handler makes before any parsing, even of an ignored write: 0 or a negative errno. */
+        long permission() {
+            return 0;
+        }
+
+        @Override
+        public byte[] show() {
+            return FaultInjectionFiles.bytes(value() + "\n");
+        }
+
+        @Override
+        public long store(byte[] data, long count) {
+            return storeAt(0, data, count);
+        }
+
+        @Override
+        public long storeAt(long pos, byte[] data, long count) {
+            long denied = permission();
+            if (denied != 0) return denied;
+            if (pos != 0) return count;
+            ProcSysctl.Write w = parse(data, count);
+            if (!w.ok()) return w.errno();
+            if (w.stores()) set(w.value());
+            return w.written();
+        }
+
+        @Override
+        public boolean advancesPosition() {
+            return true;
+        }
+
+        @Override
+        public int storeMax() {
+            return ProcSysctl.MAX_WRITE;
+        }
+    }
+
+    /** An int sysctl under proc_dointvec_minmax() between {@code min} and {@code max}. */
+    private static final class IntSysctl extends Sysctl {
+        private final java.util.function.IntSupplier get;
+        private final java.util.function.IntConsumer put;
+        private final long min, max;
+
+        IntSysctl(java.util.function.IntSupplier get, java.util.function.IntConsumer put, long min, long max) {
+            this.get = get;
+            this.put = put;
+            this.min = min;
+            this.max = max;
+        }
+
+        @Override
+        String value() {
+            return Integer.toString(get.getAsInt());
+        }
+
+        @Override
+        ProcSysctl.Write parse(byte[] data, long count) {
+            return ProcSysctl.dointvecMinmax(data, count, min, max);
+        }
+
+        @Override
+        void set(long value) {
+            put.accept((int) value);
+        }
+    }
+
+    @Override
+    public Object open(String path, int flags, boolean trailingSlash, Task task) {
+        if (path.equals("/proc/sys") || path.equals(DIR)) return FaultInjectionFiles.directory(path, flags, 0555, PROC_DEV);
+        if (!path.startsWith(DIR + "/")) return null;
+        OpenFile.Attribute.Ops ops = switch (path.substring(DIR.length() + 1)) {
+            case "max_map_count" -> new IntSysctl(sysctl::maxMapCount, sysctl::setMaxMapCount, 0, Integer.MAX_VALUE);
+            case "overcommit_memory" -> new IntSysctl(sysctl::overcommitMemory, sysctl::setOvercommitMemory,
+                    VmSysctl.OVERCOMMIT_GUESS, VmSysctl.OVERCOMMIT_NEVER);
+            case "overcommit_ratio" -> new IntSysctl(sysctl::overcommitRatio, sysctl::setOvercommitRatio, Integer.MIN_VALUE,
+                    Integer.MAX_VALUE);
+            case "mmap_min_addr" -> mmapMinAddr(task);
+            default -> null;
+        };
+        if (ops == null) return null;
+        // proc_sys_permission() → test_perm(): the owner's bits for euid 0, the group's (r--) otherwise.
+        if ((flags & 3) != 0 && cred.apply(task).euid() != 0) return -Errno.EACCES;
+        return FaultInjectionFiles.file(ops, path, flags, trailingSlash, 0644, PROC_DEV);
+    }
+
+    @Override
+    public java.util.List<String> children(String dir, Task task) {
+        if (dir.equals("/proc/sys")) return java.util.List.of("vm");
+        if (dir.equals(DIR)) return java.util.List.of("max_map_count", "mmap_min_addr", "overcommit_memory", "overcommit_ratio");
+        return java.util.List.of();
+    }
+
+    /** Models mmap_min_addr_handler(), security/min_addr.c: CAP_SYS_RAWIO of the writer (EPERM), then proc_doulongvec_minmax(). */
+    private Sysctl mmapMinAddr(Task task) {
+        return new Sysctl() {
+            @Override
+            String value() {
+                return Long.toUnsignedString(sysctl.mmapMinAddr());
+            }
+
+            @Override
+            long permission() {
+                return cred.apply(task).capable(Cred.CAP_SYS_RAWIO) ? 0 : -Errno.EPERM;
+            }
+
+            @Override
+            ProcSysctl.Write parse(byte[] data, long count) {
+                return ProcSysctl.doulongvec(data, count);
+            }
+
+            @Override
+            void set(long value) {
+                sysctl.setMmapMinAddr(value);
+            }
+        };
+    }
+}
