@@ -25,6 +25,7 @@ static const char *errname(int e) {
     case EINVAL: return "EINVAL";
     case ENOTTY: return "ENOTTY";
     case ESPIPE: return "ESPIPE";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
     case ENOSYS: return "ENOSYS";
     case ERANGE: return "ERANGE";
     case EOVERFLOW: return "EOVERFLOW";
