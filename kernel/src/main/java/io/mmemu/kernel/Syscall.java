@@ -12,6 +12,7 @@ import io.mmemu.mm.vma.Mprotect;
 import io.mmemu.mm.vma.Mlock;
 import io.mmemu.mm.vma.Mseal;
 import io.mmemu.mm.vma.Msync;
+import io.mmemu.mm.vma.Pkeys;
 import java.util.Locale;
 
 /**
@@ -170,6 +171,9 @@ enum Syscall {
     MEMFD_CREATE(319, KEPT, (k, c, t, r) -> k.memfd.sysMemfdCreate(t, r.rdi, (int) r.rsi)),
     MEMBARRIER(324, KEPT, (k, c, t, r) -> Membarrier.sysMembarrier(t.mm(), (int) r.rdi, (int) r.rsi)),
     MLOCK2(325, KEPT, (k, c, t, r) -> k.mem.sysMlock2(t, r.rdi, r.rsi, (int) r.rdx)),
+    PKEY_MPROTECT(329, CHANGED, (k, c, t, r) -> Mprotect.doMprotectPkey(t.mm(), r.rdi, r.rsi, (int) r.rdx, (int) r.r10)),
+    PKEY_ALLOC(330, KEPT, (k, c, t, r) -> Pkeys.sysPkeyAlloc(t.mm(), r.rdi, r.rsi)),
+    PKEY_FREE(331, KEPT, (k, c, t, r) -> Pkeys.sysPkeyFree(t.mm(), (int) r.rdi)),
     RSEQ(334, KEPT, (k, c, t, r) -> k.rseq.sysRseq(c, t, r.rdi, (int) r.rsi, (int) r.rdx, (int) r.r10)),
     PIDFD_OPEN(434, KEPT, (k, c, t, r) -> k.pidfds.sysPidfdOpen(t, (int) r.rdi, (int) r.rsi)),
     CLONE3(435, CHANGED, (k, c, t, r) -> k.proc.sysClone3(c, r, t, r.rdi, r.rsi)),

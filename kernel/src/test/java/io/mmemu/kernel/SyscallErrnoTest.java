@@ -427,6 +427,16 @@ class SyscallErrnoTest {
         r.add(row(GETRANDOM, "sys_getrandom: a flag beyond NONBLOCK|RANDOM|INSECURE", EINVAL, BUF, 16, 8));
         r.add(row(GETRANDOM, "sys_getrandom: GRND_INSECURE with GRND_RANDOM", EINVAL, BUF, 16, 6));
         r.add(row(GETRANDOM, "get_random_bytes_user: nothing copied before the fault", EFAULT, UNMAPPED, 16, 0));
+        // mm/mprotect.c: protection keys on a CPU without PKU (arch_max_pkey() 1, no OSPKE)
+        r.add(row(PKEY_ALLOC, "pkey_alloc: flags", EINVAL, 1, 0));
+        r.add(row(PKEY_ALLOC, "pkey_alloc: init_val beyond PKEY_ACCESS_MASK", EINVAL, 0, 4));
+        r.add(row(PKEY_ALLOC, "arch_set_user_pkey_access: no OSPKE (key 0 taken for good)", EINVAL, 0, 0));
+        r.add(row(h -> h.syscall(PKEY_ALLOC, 0, 0), PKEY_ALLOC, "mm_pkey_alloc: all arch_max_pkey() keys taken", -Errno.ENOSPC, 0, 0));
+        r.add(row(PKEY_FREE, "mm_pkey_free: key 0 is the execute-only key", EINVAL, 0));
+        r.add(row(PKEY_FREE, "mm_pkey_free: beyond arch_max_pkey()", EINVAL, 1));
+        r.add(row(PKEY_MPROTECT, "do_mprotect_pkey: an unaligned start, before the key", EINVAL, BUF_ODD, 4096, 1, 5));
+        r.add(row(PKEY_MPROTECT, "do_mprotect_pkey: the key was not allocated", EINVAL, BUF, 4096, 1, 0));
+        r.add(row(PKEY_MPROTECT, "do_mprotect_pkey: nothing mapped there (key -1)", -Errno.ENOMEM, UNMAPPED, 4096, 1, -1));
         // mm/secretmem.c, mm/process_vm_access.c
         r.add(row(MEMFD_SECRET, "memfd_secret: a flag beyond O_CLOEXEC", EINVAL, 1));
         r.add(row(MEMFD_SECRET, "memfd_secret: O_NONBLOCK is no secretmem flag", EINVAL, 0x800));
