@@ -22,7 +22,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include "errname.h"
+#include "calls.h"
 
 #ifndef SYS_memfd_secret
 #define SYS_memfd_secret 447
@@ -33,12 +33,6 @@ static sigjmp_buf env;
 static void on_signal(int sig) {
     siglongjmp(env, sig);
 }
-
-static void show(const char *what, long r) {
-    printf("%-40s %ld %s\n", what, r, r < 0 ? errname(errno) : "");
-}
-
-#define CALL(what, expr) do { errno = 0; show(what, (long) (expr)); } while (0)
 
 static void vmlck(void) {
     FILE *f = fopen("/proc/self/status", "r");

@@ -16,19 +16,13 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "errname.h"
+#include "calls.h"
 
 static sigjmp_buf env;
 
 static void on_segv(int sig) {
     siglongjmp(env, sig);
 }
-
-static void show(const char *what, long r) {
-    printf("%-36s %ld %s\n", what, r, r < 0 ? errname(errno) : "");
-}
-
-#define CALL(what, expr) do { errno = 0; show(what, (long) (expr)); } while (0)
 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);

@@ -16,13 +16,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "errname.h"
-
-static void show(const char *what, long r) {
-    printf("%-36s %ld %s\n", what, r, r < 0 ? errname(errno) : "");
-}
-
-#define CALL(what, expr) do { errno = 0; show(what, (long) (expr)); } while (0)
+#include "calls.h"
 
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
