@@ -24,7 +24,9 @@ static const char *errname(int e) {
     case EEXIST: return "EEXIST";
     case EINVAL: return "EINVAL";
     case ENOTTY: return "ENOTTY";
+    case ENOSPC: return "ENOSPC";
     case ESPIPE: return "ESPIPE";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
     case ENOSYS: return "ENOSYS";
     case ERANGE: return "ERANGE";
     case EOVERFLOW: return "EOVERFLOW";

@@ -25,7 +25,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "errname.h"
+#include "calls.h"
 
 static int fd;
 static sigjmp_buf env;
@@ -60,12 +60,6 @@ static const char *pm(void *p) {
     s[2] = 0;
     return s;
 }
-
-static void show(const char *what, long r) {
-    printf("%-36s %ld %s\n", what, r, r < 0 ? errname(errno) : "");
-}
-
-#define CALL(what, expr) do { errno = 0; show(what, (long) (expr)); } while (0)
 
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);

@@ -198,6 +198,7 @@ final class FileSyscalls {
             case OpenFile.Device d -> d.stat();
             case OpenFile.ProcMem m -> m.stat();
             case OpenFile.PidFd p -> p.stat();
+            case OpenFile.Secretmem s -> s.inode().stat();
             case OpenFile.PipeEnd p -> new Stat(0xd, 1000, 1, Stat.S_IFIFO | 0600, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
             // sockfs' inode: S_IFSOCK with every permission bit (sock_alloc()), size 0.
             case OpenFile.Socket s -> new Stat(0x8, s.sock().ino(), 1, Stat.S_IFSOCK | 0777, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
@@ -450,6 +451,10 @@ final class FileSyscalls {
         OpenFile f = files(task).get(fd);
         if (f == null) return -Errno.EBADF;
         if (length < 0) return -Errno.EINVAL;
+        if (f.content() instanceof OpenFile.Secretmem s) {
+            // secretmem_setattr(): the size is set once; then any change (or none) is EINVAL.
+            return s.inode().size() != 0 ? -Errno.EINVAL : s.inode().setSize(length);
+        }
         if (!(f.content() instanceof OpenFile.Shmem s) || (f.flags() & O_ACCMODE) == 0) return -Errno.EINVAL;
         return s.inode().setSize(length);
     }
@@ -475,6 +480,7 @@ final class FileSyscalls {
         if ((f.flags() & O_ACCMODE) == 0) return -Errno.EBADF;
         if (f.content() instanceof OpenFile.PipeEnd || f.content() instanceof OpenFile.Console) return -Errno.ESPIPE;
         if (f.content() instanceof OpenFile.Directory) return -Errno.EISDIR;
+        if (f.content() instanceof OpenFile.Secretmem) return -Errno.EOPNOTSUPP; // a regular file without ->fallocate
         if (!(f.content() instanceof OpenFile.Shmem s)) return -Errno.ENODEV;
         if (offset + len < 0) return -Errno.EFBIG;
         if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) return -Errno.EOPNOTSUPP;

@@ -74,6 +74,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     final RandomSyscalls random;
     final Memfd memfd;
     final Pidfds pidfds;
+    final ProcessVmAccess processVm;
     final SigAltStacks altStacks;
     /** The run's recorder or replayer, or null (the usual case: one null check per kernel entry). */
     RunEvents events;
@@ -149,6 +150,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.memfd = new Memfd(uaccess, files, vfs.tmpfs());
         this.oomKiller = new OomKiller(procs, log);
         this.pidfds = new Pidfds(files, procs);
+        this.processVm = new ProcessVmAccess(uaccess, procs);
     }
 
     void setTlbChecker(Consumer<String> checker) {

@@ -3,6 +3,7 @@ package io.mmemu.kernel;
 import io.mmemu.kernel.fs.OpenFile;
 import io.mmemu.kernel.fs.Tmpfs;
 import io.mmemu.kernel.fs.TmpfsInode;
+import io.mmemu.kernel.fs.Vfs;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
@@ -61,6 +62,19 @@ final class Memfd {
         OpenFile f = tmpfs.memfdFile(new String(name, StandardCharsets.UTF_8), (flags & MFD_NOEXEC_SEAL) != 0,
                 (flags & MFD_ALLOW_SEALING) != 0);
         long fd = files.installNew(task, f, (flags & MFD_CLOEXEC) != 0);
+        if (fd < 0) tmpfs.discard(f);
+        return fd;
+    }
+
+    /**
+     * Models the memfd_secret() syscall, mm/secretmem.c, as on the host (secretmem enabled, the
+     * direct map can be changed): flags other than O_CLOEXEC (SECRETMEM_FLAGS_MASK is empty) are
+     * EINVAL; then a descriptor (EMFILE) for a new secretmem file ({@link Tmpfs#secretmemFile}).
+     */
+    long sysMemfdSecret(Task task, int flags) {
+        if ((flags & ~Vfs.O_CLOEXEC) != 0) return -Errno.EINVAL;
+        OpenFile f = tmpfs.secretmemFile();
+        long fd = files.installNew(task, f, (flags & Vfs.O_CLOEXEC) != 0);
         if (fd < 0) tmpfs.discard(f);
         return fd;
     }

@@ -12,6 +12,7 @@ import io.mmemu.mm.vma.Mprotect;
 import io.mmemu.mm.vma.Mlock;
 import io.mmemu.mm.vma.Mseal;
 import io.mmemu.mm.vma.Msync;
+import io.mmemu.mm.vma.Pkeys;
 import java.util.Locale;
 
 /**
@@ -172,14 +173,20 @@ enum Syscall {
     PIPE2(293, KEPT, (k, c, t, r) -> k.pipes.pipe2(t, r.rdi, (int) r.rsi)),
     PRLIMIT64(302, KEPT, (k, c, t, r) -> k.sys.limitsChanged(c, k.sys.prlimit64(t, (int) r.rdi, (int) r.rsi, r.rdx, r.r10))),
     GETCPU(309, KEPT, (k, c, t, r) -> k.sys.getcpu(c, t, r.rdi, r.rsi)),
+    PROCESS_VM_READV(310, KEPT, (k, c, t, r) -> k.processVm.processVmRw(t, (int) r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9, false)),
+    PROCESS_VM_WRITEV(311, KEPT, (k, c, t, r) -> k.processVm.processVmRw(t, (int) r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9, true)),
     GETRANDOM(318, KEPT, (k, c, t, r) -> k.random.getrandom(t, r.rdi, r.rsi, (int) r.rdx)),
     MEMFD_CREATE(319, KEPT, (k, c, t, r) -> k.memfd.sysMemfdCreate(t, r.rdi, (int) r.rsi)),
     MEMBARRIER(324, KEPT, (k, c, t, r) -> Membarrier.sysMembarrier(t.mm(), (int) r.rdi, (int) r.rsi)),
     MLOCK2(325, KEPT, (k, c, t, r) -> k.mem.sysMlock2(t, r.rdi, r.rsi, (int) r.rdx)),
+    PKEY_MPROTECT(329, CHANGED, (k, c, t, r) -> Mprotect.doMprotectPkey(t.mm(), r.rdi, r.rsi, (int) r.rdx, (int) r.r10)),
+    PKEY_ALLOC(330, KEPT, (k, c, t, r) -> Pkeys.sysPkeyAlloc(t.mm(), r.rdi, r.rsi)),
+    PKEY_FREE(331, KEPT, (k, c, t, r) -> Pkeys.sysPkeyFree(t.mm(), (int) r.rdi)),
     RSEQ(334, KEPT, (k, c, t, r) -> k.rseq.sysRseq(c, t, r.rdi, (int) r.rsi, (int) r.rdx, (int) r.r10)),
     PIDFD_OPEN(434, KEPT, (k, c, t, r) -> k.pidfds.sysPidfdOpen(t, (int) r.rdi, (int) r.rsi)),
     CLONE3(435, CHANGED, (k, c, t, r) -> k.proc.sysClone3(c, r, t, r.rdi, r.rsi)),
     FACCESSAT2(439, KEPT, (k, c, t, r) -> k.files.faccessat(t, k.cred(t), (int) r.rdi, r.rsi, (int) r.rdx, (int) r.r10)),
+    MEMFD_SECRET(447, KEPT, (k, c, t, r) -> k.memfd.sysMemfdSecret(t, (int) r.rdi)),
     PROCESS_MRELEASE(448, CHANGED, (k, c, t, r) -> k.pidfds.sysProcessMrelease(t, (int) r.rdi, (int) r.rsi)),
     MSEAL(462, KEPT, (k, c, t, r) -> Mseal.doMseal(t.mm(), r.rdi, r.rsi, r.rdx));
 

@@ -451,6 +451,38 @@ class SyscallErrnoTest {
         r.add(row(GETRANDOM, "sys_getrandom: a flag beyond NONBLOCK|RANDOM|INSECURE", EINVAL, BUF, 16, 8));
         r.add(row(GETRANDOM, "sys_getrandom: GRND_INSECURE with GRND_RANDOM", EINVAL, BUF, 16, 6));
         r.add(row(GETRANDOM, "get_random_bytes_user: nothing copied before the fault", EFAULT, UNMAPPED, 16, 0));
+        // mm/mprotect.c: protection keys on a CPU without PKU (arch_max_pkey() 1, no OSPKE)
+        r.add(row(PKEY_ALLOC, "pkey_alloc: flags", EINVAL, 1, 0));
+        r.add(row(PKEY_ALLOC, "pkey_alloc: init_val beyond PKEY_ACCESS_MASK", EINVAL, 0, 4));
+        r.add(row(PKEY_ALLOC, "arch_set_user_pkey_access: no OSPKE (key 0 taken for good)", EINVAL, 0, 0));
+        r.add(row(h -> h.syscall(PKEY_ALLOC, 0, 0), PKEY_ALLOC, "mm_pkey_alloc: all arch_max_pkey() keys taken", -Errno.ENOSPC, 0, 0));
+        r.add(row(PKEY_FREE, "mm_pkey_free: key 0 is the execute-only key", EINVAL, 0));
+        r.add(row(PKEY_FREE, "mm_pkey_free: beyond arch_max_pkey()", EINVAL, 1));
+        r.add(row(PKEY_MPROTECT, "do_mprotect_pkey: an unaligned start, before the key", EINVAL, BUF_ODD, 4096, 1, 5));
+        r.add(row(PKEY_MPROTECT, "do_mprotect_pkey: the key was not allocated", EINVAL, BUF, 4096, 1, 0));
+        r.add(row(PKEY_MPROTECT, "do_mprotect_pkey: nothing mapped there (key -1)", -Errno.ENOMEM, UNMAPPED, 4096, 1, -1));
+        // mm/secretmem.c, mm/process_vm_access.c
+        r.add(row(MEMFD_SECRET, "memfd_secret: a flag beyond O_CLOEXEC", EINVAL, 1));
+        r.add(row(MEMFD_SECRET, "memfd_secret: O_NONBLOCK is no secretmem flag", EINVAL, 0x800));
+        r.add(row(PROCESS_VM_READV, "process_vm_rw: flags", EINVAL, SELF, BUF, 1, BUF, 1, 1));
+        r.add(row(PROCESS_VM_READV, "import_iovec: more than UIO_MAXIOV", EINVAL, SELF, BUF, 1025, BUF, 1, 0));
+        r.add(row(PROCESS_VM_READV, "import_iovec: the local iovecs cannot be read", EFAULT, SELF, UNMAPPED, 1, BUF, 1, 0));
+        r.add(row(PROCESS_VM_WRITEV, "a local iovec of length 0: nothing to copy, 0 before the pid", 0, 4000, BUF, 1, BUF, 1, 0));
+        r.add(row(h -> {
+            long at = 0x3_0000_0000L;
+            h.syscall(MMAP, at, 4096, RW, 0x32, -1, 0);
+            h.writeLong(at, at + 0x800); // {base, 16} twice: a local and a remote iovec
+            h.writeLong(at + 8, 16);
+        }, PROCESS_VM_READV, "find_get_task_by_vpid: no such process", ESRCH, 4000, 0x3_0000_0000L, 1, 0x3_0000_0000L, 1, 0));
+        r.add(row(h -> {
+            long at = 0x3_0000_0000L;
+            h.syscall(MMAP, at, 4096, RW, 0x32, -1, 0);
+            h.writeLong(at, at + 0x800);
+            h.writeLong(at + 8, 16);
+            h.writeLong(at + 16, 0x10_0000); // a remote iovec nothing maps
+            h.writeLong(at + 24, 16);
+        }, PROCESS_VM_WRITEV, "process_vm_rw_single_vec: pin_user_pages_remote() pins nothing", EFAULT, SELF,
+                0x3_0000_0000L, 1, 0x3_0000_0010L, 1, 0));
         // kernel/pid.c, mm/oom_kill.c
         r.add(row(PIDFD_OPEN, "pidfd_open: a flag beyond PIDFD_NONBLOCK|PIDFD_THREAD", EINVAL, SELF, 1));
         r.add(row(PIDFD_OPEN, "pidfd_open: pid <= 0", EINVAL, 0, 0));

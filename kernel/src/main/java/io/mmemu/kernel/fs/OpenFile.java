@@ -8,7 +8,15 @@ import io.mmemu.mm.vma.MappedFile;
  */
 public final class OpenFile {
     /** What an open file reads from. */
-    public sealed interface Content permits Readable, Console, Directory, PipeEnd, Device, Socket, ProcMem, PidFd {}
+    public sealed interface Content permits Readable, Console, Directory, PipeEnd, Device, Socket, ProcMem, PidFd, Secretmem {}
+
+    /**
+     * A memfd_secret() file (mm/secretmem.c): its inode's pages are reached only by mapping it
+     * (shared); it has no read, write or llseek handler, and its size can be set once.
+     *
+     * @param inode the inode, kept as the tmpfs keeps a memfd's (alive while open or mapped)
+     */
+    public record Secretmem(TmpfsInode inode) implements Content {}
 
     /**
      * A pidfd (kernel/pid.c, fs/pidfs.c): a reference to a process (its struct pid) that outlives
@@ -495,6 +503,7 @@ public final class OpenFile {
         return switch (content) {
             case Bytes b -> b.mappable();
             case Shmem s -> s.inode().file();
+            case Secretmem s -> s.inode().file();
             default -> null;
         };
     }

@@ -143,13 +143,31 @@ public final class Tmpfs {
         return new OpenFile(new OpenFile.Shmem(inode), path, O_RDWR | O_LARGEFILE);
     }
 
+    /** The secretmem mount's device number (00:0e on the host, as /proc/PID/maps shows it). */
+    static final long SECRETMEM_DEV = 0x0e;
+
     /**
-     * Forgets a file from {@link #memfdFile} that never got a descriptor (EMFILE): nothing holds it.
+     * Models secretmem_file_create(), mm/secretmem.c: an inode of the kernel's secretmem mount
+     * (alloc_anon_inode(): mode 0600, a regular file), never linked, shown as "/secretmem
+     * (deleted)", open O_RDWR | O_LARGEFILE. It lives while open or mapped, as a memfd does.
+     *
+     * @return the open file, not yet in a descriptor table
+     */
+    public OpenFile secretmemFile() {
+        MappedFile file = MappedFile.secretmemFile(SECRETMEM_DEV, nextIno++);
+        TmpfsInode inode = new TmpfsInode(this, file, Stat.S_IFREG | 0600);
+        inodes.put(file, inode);
+        return new OpenFile(new OpenFile.Secretmem(inode), "/secretmem", O_RDWR | O_LARGEFILE);
+    }
+
+    /**
+     * Forgets a file from {@link #memfdFile} or {@link #secretmemFile} that never got a descriptor (EMFILE): nothing holds it.
      *
      * @param f the open file
      */
     public void discard(OpenFile f) {
         if (f.content() instanceof OpenFile.Shmem s) evicted(s.inode());
+        if (f.content() instanceof OpenFile.Secretmem s) evicted(s.inode());
     }
 
     /** Models shmem_get_inode(): a new regular file, its mode masked by the umask. */

@@ -61,7 +61,11 @@ public final class TmpfsInode {
      * @return the inode's status now
      */
     public Stat stat() {
-        return new Stat(Tmpfs.DEV, file.ino(), nlink, mode, 0, 0, 0, file.size(), 4096, file.nrCachedPages() * 8,
+        // secretmem's simple_getattr() has no block count to show; its inode is on its own mount.
+        boolean secret = file.isSecretmem();
+        // (alloc_anon_inode() gives it the one link nothing ever removes).
+        return new Stat(secret ? Tmpfs.SECRETMEM_DEV : Tmpfs.DEV, file.ino(), secret ? 1 : nlink, mode, 0, 0, 0, file.size(), 4096,
+                secret ? 0 : file.nrCachedPages() * 8,
                 Tmpfs.EPOCH, 0, Tmpfs.EPOCH, 0, Tmpfs.EPOCH, 0);
     }
 

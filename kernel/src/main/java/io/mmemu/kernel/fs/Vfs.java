@@ -358,6 +358,7 @@ public final class Vfs {
     public long chmod(OpenFile f, int mode) {
         return switch (f.content()) {
             case OpenFile.Shmem s -> s.inode().chmod(mode);
+            case OpenFile.Secretmem s -> s.inode().chmod(mode);
             case OpenFile.Directory d when f.path().equals(Tmpfs.MOUNT) -> {
                 tmpfs.chmodDir(mode);
                 yield 0;

@@ -20,7 +20,7 @@ import io.mmemu.mm.vma.Vma;
  *       the caller, {@link #expandStack}).</li>
  *   <li>check_vma_flags(): no VM_IO or VM_PFNMAP VMA ([vvar]); FOLL_FORCE lets a read into a VMA without VM_READ (it has VM_MAYREAD)
  *       and a write into a private one without VM_WRITE (is_cow_mapping()); a shared read-only
- *       mapping refuses a write.</li>
+ *       mapping refuses a write; memfd_secret() memory refuses everything.</li>
  *   <li>follow_page_mask(): the page the PTE or huge PMD maps (the zero page included, and pages
  *       under a PROT_NONE entry); for a write the entry must be writable, or can_follow_write_pte()
  *       must allow it (an exclusive anonymous page of a private read-only VMA: COW already broken).</li>
@@ -45,13 +45,28 @@ public final class Gup {
      * @return the frame number, or {@code NO_PAGE}
      */
     public static long getUserPageRemote(MmStruct mm, long addr, boolean write) {
+        return getUserPageRemote(mm, addr, write, true);
+    }
+
+    /**
+     * Models pin_user_pages_remote() / get_user_pages_remote() for one page, with FOLL_FORCE or
+     * without it (process_vm_readv() and process_vm_writev(): then the VMA must allow the access,
+     * VM_READ for a read, VM_WRITE for a write, and a write goes through a writable entry).
+     *
+     * @param mm    the address space
+     * @param addr  a user address
+     * @param write whether the access writes (FOLL_WRITE)
+     * @param force whether FOLL_FORCE overrides the VMA's protection
+     * @return the frame number, or {@code NO_PAGE}
+     */
+    public static long getUserPageRemote(MmStruct mm, long addr, boolean write, boolean force) {
         if (addr < 0 || addr >= MmStruct.TASK_SIZE) return NO_PAGE;
         Vma vma = mm.vmaLookup(addr);
-        if (vma == null || !checkVmaFlags(vma, write)) return NO_PAGE;
+        if (vma == null || !checkVmaFlags(vma, write, force)) return NO_PAGE;
         // __get_user_pages()'s retry: a fault that succeeded leaves a page to follow; the bound
         // only guards against a fault path that would make no progress.
         for (int attempt = 0; attempt < 3; attempt++) {
-            long pfn = followPage(mm, vma, addr, write);
+            long pfn = followPage(mm, vma, addr, write, force);
             if (pfn != NO_PAGE) return pfn;
             int r = HandleMmFault.handleMmFault(mm, vma, addr, write ? FaultFlags.FAULT_FLAG_WRITE : 0);
             if (r != FaultFlags.VM_FAULT_OK) return NO_PAGE;
@@ -59,12 +74,24 @@ public final class Gup {
         return NO_PAGE;
     }
 
-    /** Models check_vma_flags() for FOLL_FORCE | FOLL_REMOTE (and FOLL_WRITE when {@code write}). */
-    static boolean checkVmaFlags(Vma vma, boolean write) {
+    /** Models check_vma_flags() for FOLL_REMOTE (with FOLL_FORCE when {@code force}, FOLL_WRITE when {@code write}). */
+    static boolean checkVmaFlags(Vma vma, boolean write, boolean force) {
         int flags = vma.flags();
         if ((flags & (VmFlags.VM_IO | VmFlags.VM_PFNMAP)) != 0) return false;
-        if (write) return (flags & VmFlags.VM_WRITE) != 0 || isCowMapping(flags);
-        return (flags & VmFlags.VM_READ) != 0 || (flags & VmFlags.VM_MAYREAD) != 0;
+        if (isSecretmem(vma)) return false;
+        if (write) return (flags & VmFlags.VM_WRITE) != 0 || force && isCowMapping(flags);
+        return (flags & VmFlags.VM_READ) != 0 || force && (flags & VmFlags.VM_MAYREAD) != 0;
+    }
+
+    /**
+     * Models vma_is_secretmem(): a mapping of memfd_secret() memory, whose pages no kernel path
+     * but the owner's own faults may reach.
+     *
+     * @param vma a VMA
+     * @return whether it maps secretmem
+     */
+    public static boolean isSecretmem(Vma vma) {
+        return vma.file() != null && vma.file().isSecretmem();
     }
 
     /** Models is_cow_mapping(): private and may become writable. */
@@ -76,14 +103,14 @@ public final class Gup {
      * Models follow_page_mask() → follow_huge_pmd() / follow_page_pte(): the frame mapped at
      * {@code addr} if the access may use it as it is, else {@code NO_PAGE} (a fault is needed).
      */
-    private static long followPage(MmStruct mm, Vma vma, long addr, boolean write) {
+    private static long followPage(MmStruct mm, Vma vma, long addr, boolean write, boolean force) {
         PageTable pgd = mm.pgd();
         long pmdSlot = pgd.hugePmdSlot(addr);
         if (pmdSlot != PageTable.NO_SLOT) {
             long pmd = pgd.get(pmdSlot);
             long head = Pte.pfn(pmd);
             if (write && (pmd & Pte.RW) == 0
-                    && (HugeMemory.isHugeZeroPmd(pmd) || !canFollowWrite(mm, vma, head, HugeMemory.HPAGE_PMD_NR))) {
+                    && (!force || HugeMemory.isHugeZeroPmd(pmd) || !canFollowWrite(mm, vma, head, HugeMemory.HPAGE_PMD_NR))) {
                 return NO_PAGE;
             }
             return head + ((addr >>> PageTypes.PAGE_SHIFT) & (HugeMemory.HPAGE_PMD_NR - 1));
@@ -94,7 +121,7 @@ public final class Gup {
         if (!Pte.mapsPage(pte)) return NO_PAGE;
         long pfn = Pte.pfn(pte);
         if (write && (pte & Pte.RW) == 0
-                && ((pte & Pte.SPECIAL) != 0 || !canFollowWrite(mm, vma, pfn, 1))) {
+                && (!force || (pte & Pte.SPECIAL) != 0 || !canFollowWrite(mm, vma, pfn, 1))) {
             return NO_PAGE;
         }
         return pfn;

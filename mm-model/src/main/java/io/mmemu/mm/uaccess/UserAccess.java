@@ -1,6 +1,7 @@
 package io.mmemu.mm.uaccess;
 
 import io.mmemu.mm.fault.FaultResult;
+import io.mmemu.mm.fault.Gup;
 import io.mmemu.mm.fault.UserFault;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageWalker;
@@ -102,7 +103,7 @@ public final class UserAccess {
     private boolean populateVmaPageRange(MmStruct mm, Vma vma, long start, long end) {
         // "Rightly or wrongly, the VM_LOCKONFAULT case has never used faultin_page() to break COW".
         if ((vma.flags() & VmFlags.VM_LOCKONFAULT) != 0) return true;
-        if ((vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0) return false; // check_vma_flags()
+        if ((vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0 || Gup.isSecretmem(vma)) return false; // check_vma_flags()
         boolean write = (vma.flags() & (VmFlags.VM_WRITE | VmFlags.VM_SHARED)) == VmFlags.VM_WRITE;
         for (long a = start; a < end; a += PageTypes.PAGE_SIZE) {
             if (!faultIn(mm, a, write)) return false;

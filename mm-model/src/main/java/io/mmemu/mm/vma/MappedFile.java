@@ -42,6 +42,8 @@ public final class MappedFile {
     private int refs;
     /** Made by shmem_zero_setup(): shared anonymous memory (vma_is_anon_shmem()), which PR_SET_VMA may name. */
     private boolean anonShmem;
+    /** Made by memfd_secret(): its pages are refused to get_user_pages() (vma_is_secretmem()). */
+    private boolean secretmem;
 
     /**
      * A host file read into memory, mapped read-only from its contents.
@@ -91,6 +93,26 @@ public final class MappedFile {
      */
     public static MappedFile shmemFile(String guestPath, long dev, long ino) {
         return new MappedFile(Path.of(guestPath), guestPath, null, 0, dev, ino);
+    }
+
+    /**
+     * Models secretmem_file_create(), mm/secretmem.c: the inode behind a memfd_secret() descriptor,
+     * empty, its pages zero until written and kept only in its page cache (like shmem's, which the
+     * model reuses), shown as "/secretmem (deleted)" in /proc/PID/maps.
+     *
+     * @param dev the secretmem mount's device number
+     * @param ino the inode number
+     * @return the empty file
+     */
+    public static MappedFile secretmemFile(long dev, long ino) {
+        MappedFile f = new MappedFile(Path.of("/secretmem"), "/secretmem (deleted)", null, 0, dev, ino);
+        f.secretmem = true;
+        return f;
+    }
+
+    /** {@return whether this is memfd_secret() memory, which get_user_pages() refuses (vma_is_secretmem())} */
+    public boolean isSecretmem() {
+        return secretmem;
     }
 
     /** {@return whether this is shmem (its pages count as MM_SHMEMPAGES and are zero until written)} */

@@ -155,8 +155,9 @@ public final class Mlock {
      */
     private static long mlockFixup(MmStruct mm, Vma vma, long start, long end, int newFlags) {
         int oldFlags = vma.flags;
-        // Nothing to do, nothing to count; droppable memory is never locked (VM_DROPPABLE).
-        if (newFlags == oldFlags || vma.droppable) return 0;
+        // Nothing to do, nothing to count; droppable memory is never locked (VM_DROPPABLE), and
+        // secretmem is always locked (vma_is_secretmem()): mlock() and munlock() leave both alone.
+        if (newFlags == oldFlags || vma.droppable || vma.file() != null && vma.file().isSecretmem()) return 0;
         if (!mm.splitAt(start) || !mm.splitAt(end)) return -Errno.ENOMEM;
         Vma target = mm.vmaLookup(start);
         long nrPages = (end - start) >>> PAGE_SHIFT;

@@ -58,6 +58,13 @@ public final class MmStruct {
     private int mmUsers = 1;
     /** MMF_DISABLE_THP: prctl(PR_SET_THP_DISABLE) forbids huge pages in this address space; fork inherits it. */
     private boolean mmfDisableThp;
+    /**
+     * mm->context.pkey_allocation_map and execute_only_pkey (arch/x86): init_new_context() sets
+     * them (pkey 0 allocated, no execute-only key: -1) only on a CPU with OSPKE; the model's CPU
+     * has no PKU, so both stay 0 as in a kzalloc'ed mm ({@link Pkeys}).
+     */
+    short pkeyAllocationMap;
+    int executeOnlyPkey;
     /** MMF_UNSTABLE: the OOM reaper (or process_mrelease()) tore pages out; no fault may map new ones. */
     private boolean mmfUnstable;
 
@@ -601,6 +608,9 @@ public final class MmStruct {
         child.rlimitData = rlimitData;
         child.rlimitStack = rlimitStack;
         child.mmfDisableThp = mmfDisableThp; // MMF_INIT_MASK
+        // dup_mm()'s memcpy() of mm->context (arch_dup_pkeys() adds nothing without OSPKE).
+        child.pkeyAllocationMap = pkeyAllocationMap;
+        child.executeOnlyPkey = executeOnlyPkey;
         child.mlockLimit = mlockLimit;
         child.mdwe = Mdwe.mmfInitFlags(mdwe);
         child.membarrierState = membarrierState; // dup_mm()'s copy keeps it; exec's new mm starts at 0

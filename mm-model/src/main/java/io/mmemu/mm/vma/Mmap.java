@@ -136,6 +136,13 @@ public final class Mmap {
                 if ((vmFlags & VmFlags.VM_WRITE) != 0) return -Errno.EPERM;
                 vmFlags &= ~VmFlags.VM_MAYWRITE;
             }
+            // secretmem_mmap_prepare(): shared mappings only, always locked (and so counted in
+            // locked_vm, within RLIMIT_MEMLOCK: EAGAIN) and never dumped.
+            if (f.mappable() != null && f.mappable().isSecretmem()) {
+                if ((vmFlags & (VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE)) == 0) return -Errno.EINVAL;
+                if (!mm.mlockFutureOk(vmFlags | VmFlags.VM_LOCKED, alignedLen)) return -Errno.EAGAIN;
+                vmFlags |= VmFlags.VM_LOCKED | VmFlags.VM_DONTDUMP;
+            }
             // mmap_zero(): a shared mapping of /dev/zero is shmem, a private one anonymous memory.
             shmem = zero && (vmFlags & VmFlags.VM_SHARED) != 0;
             if (!zero) file = f.mappable();

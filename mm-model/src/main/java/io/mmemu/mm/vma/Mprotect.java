@@ -42,6 +42,22 @@ public final class Mprotect {
      * @return 0, or a negative errno
      */
     public static long doMprotect(MmStruct mm, long start, long len, int prot) {
+        return doMprotectPkey(mm, start, len, prot, -1);
+    }
+
+    /**
+     * Models do_mprotect_pkey() for pkey_mprotect(): as {@link #doMprotect}, and after the prot
+     * check a key other than -1 must be allocated ({@link Pkeys#mmPkeyIsAllocated}: EINVAL). A CPU
+     * without PKU has no key to set in the entries, so the change is mprotect()'s.
+     *
+     * @param mm    the address space
+     * @param start the start, page aligned
+     * @param len   the length in bytes, rounded up to pages
+     * @param prot  PROT_* bits, PROT_GROWSDOWN or PROT_GROWSUP included
+     * @param pkey  the protection key, or -1 for none
+     * @return 0, or a negative errno
+     */
+    public static long doMprotectPkey(MmStruct mm, long start, long len, int prot, int pkey) {
         int grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
         prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
         if (grows == (PROT_GROWSDOWN | PROT_GROWSUP)) return -Errno.EINVAL;
@@ -51,6 +67,8 @@ public final class Mprotect {
         long end = start + alignedLen;
         if (Long.compareUnsigned(end, start) <= 0) return -Errno.ENOMEM;
         if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) != 0) return -Errno.EINVAL; // arch_validate_prot()
+        // "If userspace did not allocate the pkey, do not let them use it here."
+        if (pkey != -1 && !Pkeys.mmPkeyIsAllocated(mm, pkey)) return -Errno.EINVAL;
         // vma_find(start, end): the first VMA that overlaps the range.
         Vma first = Long.compareUnsigned(start, MmStruct.TASK_SIZE) >= 0 ? null : mm.findVma(start);
         if (first == null || Long.compareUnsigned(first.start(), end) >= 0) return -Errno.ENOMEM;

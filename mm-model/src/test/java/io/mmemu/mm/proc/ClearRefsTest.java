@@ -3,14 +3,10 @@ package io.mmemu.mm.proc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmemu.mm.check.AddressSpaceInvariants;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
-import io.mmemu.mm.vma.MmEnv;
-import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.AddressSpaceFixture;
 import io.mmemu.mm.vma.Mmap;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -20,18 +16,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  * private anonymous page, a shared anonymous (shmem, file-backed) page and the zero page, each
  * with its Accessed bit set as a CPU's access would.
  */
-class ClearRefsTest {
-    static final long P = 4096;
-
-    MmEnv env;
-    MmStruct mm;
+class ClearRefsTest extends AddressSpaceFixture {
     long anon, shmem, zero;
 
     @BeforeEach
-    void boot() {
-        env = MmEnv.boot(8L << 20);
-        mm = MmStruct.mmAlloc(env);
-        mm.mmapBase = 0x7000_0000_0000L;
+    void mapThreeKindsOfPage() {
         anon = map(Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS);
         shmem = map(Mmap.MAP_SHARED | Mmap.MAP_ANONYMOUS);
         zero = map(Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS);
@@ -39,13 +28,6 @@ class ClearRefsTest {
         assertEquals(1, Mem.accessRemoteVm(mm, shmem, new byte[] {1}, 0, 1, true));
         assertEquals(1, Mem.accessRemoteVm(mm, zero, new byte[1], 0, 1, false));
         for (long va : new long[] {anon, shmem, zero}) mm.pgd().set(slot(va), mm.pgd().get(slot(va)) | Pte.A);
-    }
-
-    @AfterEach
-    void checkAndTearDown() {
-        assertEquals(List.of(), AddressSpaceInvariants.check(env, mm), mm.maps());
-        mm.exitMmap();
-        env.mem().close();
     }
 
     private long map(int flags) {

@@ -4,40 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmemu.mm.check.AddressSpaceInvariants;
 import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
-import io.mmemu.mm.vma.MmEnv;
-import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.AddressSpaceFixture;
 import io.mmemu.mm.vma.Mmap;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** /proc/PID/mem's access_remote_vm() with FOLL_FORCE ({@link Mem}), against one address space. */
-class MemTest {
-    static final long P = 4096;
-    static final int PRIVATE_ANON = Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS;
-
-    MmEnv env;
-    MmStruct mm;
-
-    @BeforeEach
-    void boot() {
-        env = MmEnv.boot(8L << 20);
-        mm = MmStruct.mmAlloc(env);
-        mm.mmapBase = 0x7000_0000_0000L;
-    }
-
-    @AfterEach
-    void checkAndTearDown() {
-        assertEquals(List.of(), AddressSpaceInvariants.check(env, mm), mm.maps());
-        mm.exitMmap();
-        env.mem().close();
-    }
-
+class MemTest extends AddressSpaceFixture {
     private long map(long len, int prot, int flags) {
         long a = Mmap.doMmap(mm, null, 0, len, prot, flags, 0, false);
         assertTrue(a > 0, "mmap: " + a);
@@ -51,7 +27,7 @@ class MemTest {
 
     @Test
     void readOfNeverTouchedPageMapsTheZeroPage() {
-        long a = map(P, Mmap.PROT_READ, PRIVATE_ANON);
+        long a = map(P, Mmap.PROT_READ, ANON);
         byte[] buf = new byte[16];
         buf[3] = 1;
         assertEquals(16, Mem.accessRemoteVm(mm, a, buf, 0, 16, false));
@@ -61,7 +37,7 @@ class MemTest {
 
     @Test
     void forcedWriteToReadOnlyPrivateMappingBreaksCowAndStaysReadOnly() {
-        long a = map(2 * P, Mmap.PROT_READ, PRIVATE_ANON);
+        long a = map(2 * P, Mmap.PROT_READ, ANON);
         Mem.accessRemoteVm(mm, a, new byte[1], 0, 1, false); // the zero page first
         byte[] data = {7, 8, 9};
         assertEquals(3, Mem.accessRemoteVm(mm, a + P - 1, data, 0, 3, true)); // across two pages, one never touched
@@ -86,7 +62,7 @@ class MemTest {
 
     @Test
     void protNoneMemoryIsReadAndWrittenButStaysInaccessible() {
-        long a = map(P, 0, PRIVATE_ANON);
+        long a = map(P, 0, ANON);
         assertEquals(1, Mem.accessRemoteVm(mm, a, new byte[] {5}, 0, 1, true));
         long e = pte(a);
         assertEquals(0, e & Pte.P, String.format("a PROT_NONE entry has no P: %x", e));
@@ -98,7 +74,7 @@ class MemTest {
 
     @Test
     void transferStopsAtAHole() {
-        long a = map(2 * P, Mmap.PROT_READ | Mmap.PROT_WRITE, PRIVATE_ANON);
+        long a = map(2 * P, Mmap.PROT_READ | Mmap.PROT_WRITE, ANON);
         assertEquals(0, mm.doMunmap(a + P, P));
         assertEquals((int) P, Mem.accessRemoteVm(mm, a, new byte[(int) (2 * P)], 0, (int) (2 * P), false));
         assertEquals(0, Mem.accessRemoteVm(mm, a + P, new byte[1], 0, 1, true));

@@ -11,22 +11,22 @@ import org.junit.jupiter.api.BeforeEach;
  * One 8 MiB machine with one empty address space (mmap base 0x7000_0000_0000) per test, whose
  * promises {@link AddressSpaceInvariants} checks after the test before it is torn down.
  */
-abstract class AddressSpaceFixture {
-    static final long P = 4096;
-    static final int ANON = Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS;
+public abstract class AddressSpaceFixture {
+    protected static final long P = 4096;
+    protected static final int ANON = Mmap.MAP_PRIVATE | Mmap.MAP_ANONYMOUS;
 
-    MmEnv env;
-    MmStruct mm;
+    protected MmEnv env;
+    protected MmStruct mm;
 
     @BeforeEach
-    void bootAddressSpace() {
+    protected void bootAddressSpace() {
         env = MmEnv.boot(8L << 20);
         mm = MmStruct.mmAlloc(env);
         mm.mmapBase = 0x7000_0000_0000L;
     }
 
     @AfterEach
-    void checkAndTearDown() {
+    protected void checkAndTearDown() {
         assertEquals(List.of(), AddressSpaceInvariants.check(env, mm), mm.maps());
         mm.exitMmap();
         env.mem().close();
