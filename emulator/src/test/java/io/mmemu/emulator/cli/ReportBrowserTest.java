@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
 /**
@@ -56,6 +57,15 @@ class ReportBrowserTest {
         assertTrue(browser.count("rect.obj-poisoned") > 0, "free objects are poisoned");
         assertEquals(0, browser.count("rect.obj-free"), "with P no free object is unpoisoned");
         assertTrue(browser.count("rect.pte-2m") > 0, "touch-pages' 8 MiB with THP always: 2 MiB leaves");
+        // Open the tables down to the first 2 MiB leaf, outermost first: then it shows.
+        WebElement leaf = browser.one("rect.pte-2m");
+        assertFalse(leaf.isDisplayed(), "the leaf's page directory starts closed");
+        for (WebElement node : leaf.findElements(By.xpath("ancestor::div[contains(@class,'pt-node')]"))) {
+            if (!node.getAttribute("class").contains("open")) node.findElement(By.cssSelector(".pt-head")).click();
+        }
+        assertTrue(leaf.isDisplayed(), "the 2 MiB leaf shows once its tables are open");
+        String tip = leaf.findElement(By.tagName("title")).getAttribute("textContent");
+        assertTrue(tip.startsWith("PD[") && tip.contains(": 2 MiB page at ") && tip.contains("PSE"), tip);
         screenshots("one-cpu");
     }
 
@@ -129,15 +139,15 @@ class ReportBrowserTest {
         assertEquals(Long.parseLong(m.group(2)) - Long.parseLong(m.group(3)), reachable, "tables walked vs accounted");
         assertEquals(reachable, browser.count(".pt-node"), "page-table nodes");
         WebElement pdpt = browser.one(".pt-node[data-level=\"PDPT\"]");
-        WebElement pd = pdpt.findElement(org.openqa.selenium.By.cssSelector(".pt-node[data-level=\"PD\"]"));
+        WebElement pd = pdpt.findElement(By.cssSelector(".pt-node[data-level=\"PD\"]"));
         assertTrue(pdpt.isDisplayed(), "the PML4 is open: its PDPTs show");
         assertFalse(pd.isDisplayed(), "a PDPT starts closed");
-        pdpt.findElement(org.openqa.selenium.By.cssSelector(".pt-head")).click();
+        pdpt.findElement(By.cssSelector(".pt-head")).click();
         assertTrue(pd.isDisplayed(), "clicking the PDPT shows its page directories");
-        WebElement pt = pd.findElements(org.openqa.selenium.By.cssSelector(".pt-node[data-level=\"PT\"]")).stream()
+        WebElement pt = pd.findElements(By.cssSelector(".pt-node[data-level=\"PT\"]")).stream()
                 .findFirst().orElse(null);
         if (pt != null) {
-            pd.findElement(org.openqa.selenium.By.cssSelector(".pt-head")).click();
+            pd.findElement(By.cssSelector(".pt-head")).click();
             assertTrue(pt.isDisplayed(), "clicking the PD shows its page tables");
         }
 
