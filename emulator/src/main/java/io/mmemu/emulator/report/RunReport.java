@@ -38,7 +38,7 @@ public final class RunReport {
     private final String cmdline;
     private final Timeline timeline = new Timeline(TIMELINE_CAPACITY);
     private Snapshot snapshot;
-    private RuntimeException captureFailure;
+    private Throwable captureFailure;
 
     /** What the first step copies. */
     private record Snapshot(String moment, AddressSpaceStrip vmas, PageTableTree pageTables, TlbGrid tlbs,
@@ -71,7 +71,7 @@ public final class RunReport {
         if (snapshot != null) return;
         try {
             snapshot = capture(machine, mm, pid, "just before the program's address space was torn down (exit_mmap)");
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // under a native hook: nothing may escape; write() reports it
             captureFailure = e;
         }
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mmemu.emulator.report.HeadlessChromium;
+import io.mmemu.emulator.report.TimelineLegend;
 import io.mmemu.emulator.trace.TraceSummaryTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,18 +21,20 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
 /**
  * {@code mmemu run --report} opened in a real browser (headless Chromium, bin/setup browser): two
  * reports of real guest programs, one of touch-pages on one CPU with slub_debug's red zones and
- * poisoning and transparent huge pages, one of the threaded mt-munmap-shootdown on 4 CPUs. Each picture must be
- * there with as many elements as the run's own text views count, taken in the same run: one
- * {@code rect.vma} per line of --pmap, one TLB cell per way of every set that --tlb-dump's
- * geometry lines give, per CPU; one slab object per object /proc/slabinfo counts; one page-table
- * node per table the mm accounts for. The console must stay free of errors, a click on a
- * collapsed page-table node must show the tables below it, and screenshots of the whole page and
- * of each picture go to target/report-screenshots/ for a person to look at.
+ * poisoning and transparent huge pages, one of the threaded mt-munmap-shootdown on 4 CPUs. Each
+ * picture must be there with as many elements as the run's own text views count, taken in the
+ * same run: one {@code rect.vma} per line of --pmap, one TLB cell per way of every set that
+ * --tlb-dump's geometry lines give, per CPU; one slab object per object /proc/slabinfo counts;
+ * one page-table node per table the mm accounts for; as many timeline markers as events it
+ * counts. The console must stay free of errors, a click on a collapsed page-table node must show
+ * the tables below it, and screenshots of the whole page and of each picture go to
+ * target/report-screenshots/ for a person to look at.
  */
 class ReportBrowserTest {
     private static final Path SCREENSHOTS = Path.of("target", "report-screenshots");
@@ -51,20 +54,29 @@ class ReportBrowserTest {
     @Test
     void oneCpuWithRedZonesPoisonAndHugePages(@TempDir Path dir) throws Exception {
         Run run = report(dir, "one-cpu", "touch-pages", "--slub-debug", "FZP", "--thp", "always");
-        checkReport(run);
+        checkReport(run, false);
         // slub_debug=FZP: every object has its two red zones, free objects are poisoned.
         long objects = browser.count("rect.obj");
         assertEquals(2 * objects, browser.count("rect.rz"), "two red zones per object");
         assertTrue(browser.count("rect.obj-poisoned") > 0, "free objects are poisoned");
         assertEquals(0, browser.count("rect.obj-free"), "with P no free object is unpoisoned");
         assertTrue(browser.count("rect.pte-2m") > 0, "touch-pages' 8 MiB with THP always: 2 MiB leaves");
+        // Open the tables down to the first 2 MiB leaf, outermost first: then it shows.
+        WebElement leaf = browser.one("rect.pte-2m");
+        assertFalse(leaf.isDisplayed(), "the leaf's page directory starts closed");
+        for (WebElement node : leaf.findElements(By.xpath("ancestor::div[contains(@class,'pt-node')]"))) {
+            if (!node.getAttribute("class").contains("open")) node.findElement(By.cssSelector(".pt-head")).click();
+        }
+        assertTrue(leaf.isDisplayed(), "the 2 MiB leaf shows once its tables are open");
+        String tip = leaf.findElement(By.tagName("title")).getAttribute("textContent");
+        assertTrue(tip.startsWith("PD[") && tip.contains(": 2 MiB page at ") && tip.contains("PSE"), tip);
         screenshots("one-cpu");
     }
 
     @Test
     void fourCpusThreadedShootdowns(@TempDir Path dir) throws Exception {
         Run run = report(dir, "four-cpus", "mt-munmap-shootdown", "--cpus", "4");
-        checkReport(run);
+        checkReport(run, true); // its workers take SIGSEGV by design
         assertEquals(4, browser.count(".tlb-cpu"), "one TLB block per CPU");
         assertEquals(0, browser.count("rect.rz"), "no red zones without slub_debug");
         assertEquals(0, browser.count("rect.obj-poisoned"), "no poison without slub_debug");
@@ -90,7 +102,7 @@ class ReportBrowserTest {
         return new Run(html, text);
     }
 
-    private static void checkReport(Run run) {
+    private static void checkReport(Run run, boolean signals) {
         assertEquals(List.of(), browser.severeConsoleEntries(), "console errors");
         for (String id : List.of("summary", "address-space", "page-tables", "tlb", "timeline", "slabs")) {
             assertTrue(browser.one("section#" + id).isDisplayed(), "section " + id);
@@ -131,15 +143,15 @@ class ReportBrowserTest {
         assertEquals(Long.parseLong(m.group(2)) - Long.parseLong(m.group(3)), reachable, "tables walked vs accounted");
         assertEquals(reachable, browser.count(".pt-node"), "page-table nodes");
         WebElement pdpt = browser.one(".pt-node[data-level=\"PDPT\"]");
-        WebElement pd = pdpt.findElement(org.openqa.selenium.By.cssSelector(".pt-node[data-level=\"PD\"]"));
+        WebElement pd = pdpt.findElement(By.cssSelector(".pt-node[data-level=\"PD\"]"));
         assertTrue(pdpt.isDisplayed(), "the PML4 is open: its PDPTs show");
         assertFalse(pd.isDisplayed(), "a PDPT starts closed");
-        pdpt.findElement(org.openqa.selenium.By.cssSelector(".pt-head")).click();
+        pdpt.findElement(By.cssSelector(".pt-head")).click();
         assertTrue(pd.isDisplayed(), "clicking the PDPT shows its page directories");
-        WebElement pt = pd.findElements(org.openqa.selenium.By.cssSelector(".pt-node[data-level=\"PT\"]")).stream()
+        WebElement pt = pd.findElements(By.cssSelector(".pt-node[data-level=\"PT\"]")).stream()
                 .findFirst().orElse(null);
         if (pt != null) {
-            pd.findElement(org.openqa.selenium.By.cssSelector(".pt-head")).click();
+            pd.findElement(By.cssSelector(".pt-head")).click();
             assertTrue(pt.isDisplayed(), "clicking the PD shows its page tables");
         }
 
@@ -149,7 +161,26 @@ class ReportBrowserTest {
         assertEquals(totals.get("shootdown"), browser.count("path.tl-shootdown"), "shootdown markers");
         assertEquals(totals.get("received"), browser.count("path.tl-shootdown_received"), "received IPI markers");
         assertTrue(browser.count("rect.tl-flush") > 0, "local flushes");
+        checkTimeline(signals);
         assertEquals(List.of(), browser.severeConsoleEntries(), "console errors after clicking");
+    }
+
+    /**
+     * The timeline shows what fed it ({@link TimelineLegend#check}); with events, one fault marker
+     * per page fault /proc/vmstat counts (pgfault) when the program takes no fault that ends in a
+     * signal (those never reach handle_mm_fault(), which counts pgfault), else at least as many.
+     */
+    private static void checkTimeline(boolean signals) {
+        Map<String, Long> perKind = TimelineLegend.check(browser);
+        boolean dropped = browser.one("#timeline").getText().contains("dropped");
+        if (perKind.values().stream().mapToLong(Long::longValue).sum() > 0 && !dropped) {
+            Matcher m = Pattern.compile("(?m)^pgfault (\\d+)$").matcher(browser.one("#vmstat-text")
+                    .getAttribute("textContent"));
+            assertTrue(m.find(), "pgfault in /proc/vmstat");
+            long pgfault = Long.parseLong(m.group(1));
+            long faults = perKind.get("tl-fault");
+            assertTrue(signals ? faults >= pgfault : faults == pgfault, "fault markers " + faults + " vs pgfault " + pgfault);
+        }
     }
 
     /** The start addresses of --pmap's VMA lines, lowest first, as 0x... */

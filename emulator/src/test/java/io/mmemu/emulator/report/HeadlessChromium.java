@@ -117,12 +117,13 @@ public final class HeadlessChromium implements AutoCloseable {
      * @return how many there are
      */
     public long count(String css) {
-        return (Long) ((JavascriptExecutor) driver).executeScript("return document.querySelectorAll(arguments[0]).length;", css);
+        return (Long) driver.executeScript("return document.querySelectorAll(arguments[0]).length;", css);
     }
 
     /**
-     * Saves a screenshot of one element (scrolled into view), or of the whole page when
-     * {@code css} is null (the window grown to the page's height, at most 12000 pixels).
+     * Saves a screenshot of one element, or of the whole page when {@code css} is null. The window
+     * first grows to the page's height (at most 12000 pixels), as a headless window shows only
+     * what fits in it, then returns to its size.
      *
      * @param css  the element's selector, or null
      * @param file the PNG to write
@@ -130,18 +131,17 @@ public final class HeadlessChromium implements AutoCloseable {
      */
     public void screenshot(String css, Path file) throws IOException {
         Files.createDirectories(file.getParent());
-        byte[] png;
-        if (css == null) {
-            ((JavascriptExecutor) driver).executeScript("window.scrollTo(0, 0);");
-            Dimension before = driver.manage().window().getSize();
-            long h = (Long) ((JavascriptExecutor) driver).executeScript("return document.documentElement.scrollHeight;");
-            driver.manage().window().setSize(new Dimension(before.getWidth(), (int) Math.min(h + 40, 12000)));
-            png = driver.getScreenshotAs(OutputType.BYTES);
+        JavascriptExecutor js = driver;
+        js.executeScript("window.scrollTo(0, 0);");
+        Dimension before = driver.manage().window().getSize();
+        long h = (Long) js.executeScript("return document.documentElement.scrollHeight;");
+        driver.manage().window().setSize(new Dimension(before.getWidth(), (int) Math.min(h + 40, 12000)));
+        try {
+            byte[] png = css == null ? driver.getScreenshotAs(OutputType.BYTES) : one(css).getScreenshotAs(OutputType.BYTES);
+            Files.write(file, png);
+        } finally {
             driver.manage().window().setSize(before);
-        } else {
-            png = one(css).getScreenshotAs(OutputType.BYTES);
         }
-        Files.write(file, png);
     }
 
     @Override

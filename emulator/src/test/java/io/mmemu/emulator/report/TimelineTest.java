@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +56,8 @@ class TimelineTest {
             browser.open(file);
             assertEquals(List.of(), browser.severeConsoleEntries());
             assertEquals(t.size(), browser.count(".tl-event"));
+            assertEquals(Map.of("tl-fault", 40L, "tl-flush", 8L, "tl-shootdown", 8L, "tl-shootdown_received", 24L),
+                    TimelineLegend.check(browser), "the legend's counts");
             assertEquals(t.count(TimelineKind.SHOOTDOWN), browser.count(".tl-event.tl-shootdown"));
             assertEquals(3 * t.count(TimelineKind.SHOOTDOWN), browser.count(".tl-event.tl-shootdown_received"));
             // Each marker sits on its CPU's lane: lane k's centre is 10 + 34k + 17.
