@@ -12,6 +12,8 @@ import io.mmemu.testprograms.GuestProgram;
 import io.mmemu.trace.TraceFilter;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -33,13 +35,18 @@ import java.util.Locale;
 public final class FaultRate {
     private FaultRate() {}
 
+    /** The CPU time of the thread that runs the machine (the benchmark's own). */
+    static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     public static void main(String[] args) throws Exception {
         int pages = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         long ram = (((long) pages * 4096 + (64L << 20)) + (2L << 20) - 1) & -(2L << 20);
 
         double[] model = new double[rounds];
+        double[] modelCpu = new double[rounds];
         double[] traced = new double[rounds];
+        double[] tracedCpu = new double[rounds];
         double[] bare = new double[rounds];
         long faults = 0;
         for (int r = -1; r < rounds; r++) { // round -1 warms the JIT up and is not reported
@@ -48,42 +55,57 @@ public final class FaultRate {
             double b = runBare(pages, ram);
             if (r >= 0) {
                 model[r] = m[0] / (m[1] / 1e9);
+                modelCpu[r] = m[0] / (m[2] / 1e9);
                 traced[r] = t[0] / (t[1] / 1e9);
+                tracedCpu[r] = t[0] / (t[2] / 1e9);
                 bare[r] = b;
                 faults = m[0];
             }
         }
         Arrays.sort(model);
+        Arrays.sort(modelCpu);
         Arrays.sort(traced);
+        Arrays.sort(tracedCpu);
         Arrays.sort(bare);
         PrintStream out = System.out;
         out.printf(Locale.ROOT, "touch-pages %d, %d rounds after one warm-up, median (min .. max)%n", pages, rounds);
         out.printf(Locale.ROOT, "%-38s %14s %26s%n", "path", "faults/s", "range");
         out.printf(Locale.ROOT, "%-38s %,14.0f %,12.0f .. %,12.0f%n", "mmemu end to end (model, " + faults + " faults)",
                 model[rounds / 2], model[0], model[rounds - 1]);
+        out.printf(Locale.ROOT, "%-38s %,14.0f %,12.0f .. %,12.0f%n", "  per CPU second of its thread", modelCpu[rounds / 2],
+                modelCpu[0], modelCpu[rounds - 1]);
         out.printf(Locale.ROOT, "%-38s %,14.0f %,12.0f .. %,12.0f%n", "mmemu tracing every event", traced[rounds / 2],
                 traced[0], traced[rounds - 1]);
+        out.printf(Locale.ROOT, "%-38s %,14.0f %,12.0f .. %,12.0f%n", "  per CPU second of its thread",
+                tracedCpu[rounds / 2], tracedCpu[0], tracedCpu[rounds - 1]);
         out.printf(Locale.ROOT, "%-38s %,14.0f %,12.0f .. %,12.0f%n", "bare Unicorn fill hook", bare[rounds / 2],
                 bare[0], bare[rounds - 1]);
         out.printf(Locale.ROOT, "%-38s %14.2f%n", "ratio mmemu / bare", model[rounds / 2] / bare[rounds / 2]);
         out.printf(Locale.ROOT, "%-38s %14.2f%n", "cost of tracing (untraced / traced)", model[rounds / 2] / traced[rounds / 2]);
+        out.printf(Locale.ROOT, "%-38s %14.2f%n", "  in CPU time", modelCpu[rounds / 2] / tracedCpu[rounds / 2]);
     }
 
-    /** Returns {faults counted, nanoseconds for exec + run + exit}; {@code trace}: every event to a Perfetto trace and a summary. */
+    /**
+     * Returns {faults counted, nanoseconds for exec + run + exit, the CPU time this thread spent on
+     * them} (the CPU time is what a loaded host does not inflate by descheduling); {@code trace}:
+     * every event to a Perfetto trace and a summary.
+     */
     static long[] runModel(int pages, long ram, boolean trace) throws Exception {
         OutputStream sink = OutputStream.nullOutputStream();
         MachineOptions o = new MachineOptions(ram, false, 1, false, false, sink, sink, new PrintStream(sink));
         GuestProgram p = GuestProgram.named("touch-pages");
         try (Machine m = new Machine(o)) {
             long t0 = System.nanoTime();
+            long c0 = THREADS.getCurrentThreadCpuTime();
             TraceSession session = trace ? TraceSession.of(TraceFilter.ALL, true, sink, "touch-pages", List.of()) : null;
             if (session != null) session.attach(m);
             m.exec(p.binary(), List.of("touch-pages", Integer.toString(pages)), List.of());
             var outcome = m.run();
             if (session != null) session.tracer().finish();
             long t = System.nanoTime() - t0;
+            long c = THREADS.getCurrentThreadCpuTime() - c0;
             if (outcome.killed() || outcome.exitCode() != 0) throw new IllegalStateException("touch-pages failed: " + outcome);
-            return new long[] {m.env().event(VmEvent.PGFAULT), t};
+            return new long[] {m.env().event(VmEvent.PGFAULT), t, c};
         }
     }
 

@@ -38,16 +38,19 @@ public final class InstructionRate {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int cpus = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         double[] model = new double[rounds];
+        double[] modelCpu = new double[rounds];
         double[] bare = new double[rounds];
         for (int r = -1; r < rounds; r++) {
-            double m = INSTRUCTIONS / (runModel(cpus) / 1e9);
+            long[] m = runModel(cpus);
             double b = (ITERATIONS * 6 + 3) / (runBare() / 1e9);
             if (r >= 0) {
-                model[r] = m;
+                model[r] = INSTRUCTIONS / (m[0] / 1e9);
+                modelCpu[r] = INSTRUCTIONS / (m[1] / 1e9);
                 bare[r] = b;
             }
         }
         Arrays.sort(model);
+        Arrays.sort(modelCpu);
         Arrays.sort(bare);
         PrintStream out = System.out;
         out.printf(Locale.ROOT, "tlb-loop, %,d instructions, %d CPU(s), %d rounds after one warm-up, median (min .. max)%n",
@@ -55,24 +58,28 @@ public final class InstructionRate {
         out.printf(Locale.ROOT, "%-38s %16s %30s%n", "path", "instructions/s", "range");
         out.printf(Locale.ROOT, "%-38s %,16.0f %,14.0f .. %,14.0f%n", "mmemu end to end", model[rounds / 2], model[0],
                 model[rounds - 1]);
+        out.printf(Locale.ROOT, "%-38s %,16.0f %,14.0f .. %,14.0f%n", "  per CPU second of its thread",
+                modelCpu[rounds / 2], modelCpu[0], modelCpu[rounds - 1]);
         out.printf(Locale.ROOT, "%-38s %,16.0f %,14.0f .. %,14.0f%n", "bare Unicorn", bare[rounds / 2], bare[0],
                 bare[rounds - 1]);
         out.printf(Locale.ROOT, "%-38s %16.2f%n", "ratio mmemu / bare", model[rounds / 2] / bare[rounds / 2]);
     }
 
-    /** Nanoseconds for exec + run + exit of tlb-loop. */
-    static long runModel(int cpus) throws Exception {
+    /** Nanoseconds for exec + run + exit of tlb-loop, and the CPU time this thread spent on them. */
+    static long[] runModel(int cpus) throws Exception {
         OutputStream sink = OutputStream.nullOutputStream();
         MachineOptions o = new MachineOptions(64L << 20, false, 1, false, false, sink, sink, new PrintStream(sink))
                 .withCpus(cpus);
         GuestProgram p = GuestProgram.named("tlb-loop");
         try (Machine m = new Machine(o)) {
             long t0 = System.nanoTime();
+            long c0 = FaultRate.THREADS.getCurrentThreadCpuTime();
             m.exec(p.binary(), List.of("tlb-loop"), List.of());
             var outcome = m.run();
             long t = System.nanoTime() - t0;
+            long c = FaultRate.THREADS.getCurrentThreadCpuTime() - c0;
             if (outcome.killed() || outcome.exitCode() != 0) throw new IllegalStateException("tlb-loop failed: " + outcome);
-            return t;
+            return new long[] {t, c};
         }
     }
 
