@@ -7,7 +7,8 @@
  * Checked: the count returned (short after trailing text, printed as the bytes left of it), EINVAL for garbage, a bare '-', no
  * digits, trailing letters, overflow, values out of range (max_map_count below 0,
  * overcommit_memory above 2, an int past INT_MAX), a write at a position other than 0 ignored
- * whole, a write of 0 bytes; EACCES opening for writing as another user; EPERM writing
+ * whole, a write of 0 bytes; a read at a position other than 0 is the end of the file (a value read
+ * two bytes at a time stops after two); EACCES opening for writing as another user; EPERM writing
  * mmap_min_addr without CAP_SYS_RAWIO. The values are not printed (the host's differ from
  * mmemu's): only whether the file still reads the same. Exits 0.
  */
@@ -88,6 +89,12 @@ int main(void) {
     cases("overcommit_memory", readval("overcommit_memory"), 0, 0);
     cases("overcommit_ratio", readval("overcommit_ratio"), 1, 0);
     cases("mmap_min_addr", readval("mmap_min_addr"), 0, 1);
+    int rfd = open("/proc/sys/vm/max_map_count", O_RDONLY);
+    char two[2];
+    long got = 0, rr;
+    while ((rr = read(rfd, two, 2)) > 0) got += rr;
+    close(rfd);
+    printf("max_map_count read two bytes at a time: %ld in all\n", got);
     w("overcommit_memory", "3", "3", -1);
     w("overcommit_memory", "-0", "-0", -1);
     w("mmap_min_addr", "18446744073709551616", "18446744073709551616", -1);

@@ -31,7 +31,9 @@ final class ProcSysVmFiles implements SpecialFiles {
     /**
      * A one-value sysctl file (a ctl_table entry): it shows its value with a newline, and a write
      * at position 0 is parsed by {@link #parse} and stored; a write elsewhere is ignored whole
-     * (proc_first_pos_non_zero_ignore()). The position moves by what a write took.
+     * (proc_first_pos_non_zero_ignore()). The position moves by what a write took. A read at a
+     * position other than 0 is the end of the file (__do_proc_dointvec(): "*ppos && !write"), so a
+     * value read in pieces stops after the first.
      */
     private abstract static class Sysctl implements OpenFile.Attribute.Ops {
         /** The value as the file shows it. */
@@ -67,6 +69,11 @@ final class ProcSysVmFiles implements SpecialFiles {
             if (!w.ok()) return w.errno();
             if (w.stores()) set(w.value());
             return w.written();
+        }
+
+        @Override
+        public int readAt(long pos, byte[] dst, int off, int len) {
+            return pos != 0 ? 0 : OpenFile.Attribute.Ops.super.readAt(pos, dst, off, len);
         }
 
         @Override

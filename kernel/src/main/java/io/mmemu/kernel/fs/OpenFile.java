@@ -308,6 +308,24 @@ public final class OpenFile {
             default int storeMax() {
                 return STORE_MAX;
             }
+
+            /**
+             * Reads at a position: by default {@link #show}'s bytes from there
+             * (simple_read_from_buffer()).
+             *
+             * @param pos the file position
+             * @param dst the destination array
+             * @param off the index in {@code dst} of the first byte
+             * @param len the most bytes to read
+             * @return the bytes read, 0 at or past the end
+             */
+            default int readAt(long pos, byte[] dst, int off, int len) {
+                byte[] d = show();
+                if (pos >= d.length) return 0;
+                int n = (int) Math.min(len, d.length - pos);
+                System.arraycopy(d, (int) pos, dst, off, n);
+                return n;
+            }
         }
 
         /** The most bytes a store handler reads of a write (its buffer: debugfs' set_buf is 24, kstrtox' 35). */
@@ -359,11 +377,7 @@ public final class OpenFile {
 
         @Override
         public int read(long pos, byte[] dst, int off, int len) {
-            byte[] d = ops.show();
-            if (pos >= d.length) return 0;
-            int n = (int) Math.min(len, d.length - pos);
-            System.arraycopy(d, (int) pos, dst, off, n);
-            return n;
+            return ops.readAt(pos, dst, off, len);
         }
 
         @Override
