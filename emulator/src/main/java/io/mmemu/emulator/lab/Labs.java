@@ -8,7 +8,7 @@ import java.util.List;
 final class Labs {
     private Labs() {}
 
-    static final List<Lab> ALL = List.of(new PageTableLab(), new TlbLab(), new SlubLab());
+    static final List<Lab> ALL = List.of(new PageTableLab(), new TlbLab(), new PageFaultLab(), new SlubLab());
 
     /** The lab numbered {@code n}, or null. */
     static Lab byNumber(int n) {

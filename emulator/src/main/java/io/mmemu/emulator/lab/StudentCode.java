@@ -77,7 +77,8 @@ final class StudentCode {
         }
     }
 
-    private static void deleteTree(Path dir) {
+    /** Deletes {@code dir} and everything under it, as far as it can. */
+    static void deleteTree(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
             List<Path> all = s.sorted(Comparator.reverseOrder()).toList();
             for (Path p : all) Files.deleteIfExists(p);

@@ -1,0 +1,73 @@
+package io.mmemu.emulator.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mmemu.emulator.lab.LabReport.Check;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Lab 3: the reference program has exactly the pattern; off-by-one pages and writes before reads are named. */
+class PageFaultLabTest {
+    private final PageFaultLab lab = new PageFaultLab();
+
+    private static Check check(LabReport r, String name) {
+        return r.checks().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void theStarterFileIsTheBaseline() throws IOException {
+        assertEquals(PageFaultLab.BASELINE, Files.readString(LabFiles.labs().resolve(lab.directory()).resolve(PageFaultLab.HAND_IN)));
+    }
+
+    @Test
+    void referenceSolutionGetsFullMarks() {
+        LabReport r = lab.check(LabFiles.solution(lab));
+        assertEquals(10, r.max());
+        assertEquals(r.max(), r.score(), r.failures());
+    }
+
+    @Test
+    void theStarterFileScoresOnlyForRunning() {
+        LabReport r = lab.check(LabFiles.labs().resolve(lab.directory()));
+        assertEquals(1, r.score(), r.failures());
+        assertTrue(check(r, PageFaultLab.ZERO).message().startsWith("expected 4 zero-page maps beyond the starter file as given, got 0"),
+                r.failures());
+    }
+
+    @Test
+    void offByOnePageIsNamed(@TempDir Path dir) throws IOException {
+        LabFiles.mutant(lab, PageFaultLab.HAND_IN, dir, "for (int i = 0; i < 4; i++) sum += p[i * PAGE];",
+                "for (int i = 0; i < 3; i++) sum += p[i * PAGE];");
+        LabReport r = lab.check(dir);
+        Check zero = check(r, PageFaultLab.ZERO);
+        assertFalse(zero.passed());
+        assertTrue(zero.message().contains("got 3\n  off by one page"), zero.message());
+        assertTrue(check(r, PageFaultLab.COPIES).passed(), r.failures());
+    }
+
+    @Test
+    void writesBeforeReadsAreNamed(@TempDir Path dir) throws IOException {
+        LabFiles.mutant(lab, PageFaultLab.HAND_IN, dir,
+                "    for (int i = 0; i < 4; i++) sum += p[i * PAGE];  /* 4 reads of untouched pages: 4 zero-page maps */\n"
+                + "    for (int i = 0; i < 3; i++) p[i * PAGE] = 1;     /* 3 writes to zero-page mappings: 3 COW copies */\n",
+                "    for (int i = 0; i < 3; i++) p[i * PAGE] = 1;\n    for (int i = 0; i < 4; i++) sum += p[i * PAGE];\n");
+        LabReport r = lab.check(dir);
+        assertTrue(check(r, PageFaultLab.ZERO).message().contains("read first, then write"), r.failures());
+        assertTrue(check(r, PageFaultLab.COPIES).message().contains("(writes before reads)"), r.failures());
+        assertTrue(check(r, PageFaultLab.REUSES).passed(), r.failures());
+        assertTrue(check(r, PageFaultLab.STACK).passed(), r.failures());
+    }
+
+    @Test
+    void aCompileErrorIsShown(@TempDir Path dir) throws IOException {
+        LabFiles.mutant(lab, PageFaultLab.HAND_IN, dir, "return sum;", "return sum");
+        LabReport r = lab.check(dir);
+        assertEquals(0, r.score());
+        assertTrue(r.firstFailure().contains("does not compile"), r.firstFailure());
+    }
+}
