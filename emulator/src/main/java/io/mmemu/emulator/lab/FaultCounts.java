@@ -35,6 +35,12 @@ record FaultCounts(int status, long pgfault, long zeroPageMap, long cowFault, lo
 
     /** Runs {@code program} on mmemu's default machine and counts its faults. */
     static FaultCounts of(Path program, double timeoutSeconds) {
+        return of(RunConfig.defaults(program, List.of()), timeoutSeconds);
+    }
+
+    /** Runs {@code config} and counts its faults. */
+    static FaultCounts of(RunConfig config, double timeoutSeconds) {
+        Path program = config.program();
         long[] reuse = new long[1];
         TraceSink sink = new TraceSink() {
             @Override
@@ -49,7 +55,7 @@ record FaultCounts(int status, long pgfault, long zeroPageMap, long cowFault, lo
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream log = new PrintStream(out, true, StandardCharsets.UTF_8);
         GuestIo io = new GuestIo(InputStream.nullInputStream(), out, out, log);
-        RunResult r = GuestRun.run(RunConfig.defaults(program, List.of()), io, timeoutSeconds, new GuestRun.Observer() {
+        RunResult r = GuestRun.run(config, io, timeoutSeconds, new GuestRun.Observer() {
             @Override
             public void created(Machine machine) {
                 trace.attach(machine);

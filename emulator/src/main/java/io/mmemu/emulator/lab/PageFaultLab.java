@@ -106,7 +106,7 @@ final class PageFaultLab implements Lab {
             FaultCounts d = run.minus(starter);
             String measured = "\n  yours: " + run + "\n  the starter file: " + starter;
             report.check(RUNS, 1, run.status() == 0 ? null : "exit status " + run.status() + " (expected 0); it printed:\n"
-                    + run.output().strip());
+                    + (run.output().isBlank() ? "(nothing)" : run.output().strip()));
             report.check(ZERO, 3, compare("zero-page maps", ZERO_PAGE_MAPS, d.zeroPageMap(), zeroHint(d), measured));
             report.check(COPIES, 2, compare("COW copies", COW_COPIES, d.cowFault(), copyHint(d), measured));
             report.check(REUSES, 2, compare("COW reuses", COW_REUSES, d.cowReuse(), reuseHint(d), measured));

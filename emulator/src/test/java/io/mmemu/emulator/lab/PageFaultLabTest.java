@@ -8,6 +8,9 @@ import io.mmemu.emulator.lab.LabReport.Check;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import com.google.gson.JsonObject;
+import io.mmemu.emulator.run.RunConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,6 +64,23 @@ class PageFaultLabTest {
         assertTrue(check(r, PageFaultLab.COPIES).message().contains("(writes before reads)"), r.failures());
         assertTrue(check(r, PageFaultLab.REUSES).passed(), r.failures());
         assertTrue(check(r, PageFaultLab.STACK).passed(), r.failures());
+    }
+
+    /** Issue 16's teaching defaults: a 16 MiB machine with the teaching TLB counts the same faults. */
+    @Test
+    void theTeachingMachineCountsTheSame(@TempDir Path dir) throws IOException {
+        Path bin = dir.resolve("faults");
+        assertEquals(null, PageFaultLab.build(LabFiles.solution(lab).resolve(PageFaultLab.HAND_IN), bin));
+        RunConfig defaults = RunConfig.defaults(bin, List.of());
+        JsonObject small = defaults.toJson();
+        small.addProperty("ramBytes", 16L << 20);
+        small.addProperty("tlbPreset", "teaching");
+        FaultCounts onDefault = FaultCounts.of(defaults, 60);
+        FaultCounts onSmall = FaultCounts.of(RunConfig.fromJson(small), 60);
+        assertEquals(0, onSmall.status(), onSmall.output());
+        assertEquals(onDefault.toString(), onSmall.toString());
+        assertEquals(4, onSmall.zeroPageMap(), onSmall.toString()); // libc's start maps no zero page
+        assertEquals(1, onSmall.stackExpand(), onSmall.toString());
     }
 
     @Test
