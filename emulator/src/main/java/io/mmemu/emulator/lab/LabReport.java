@@ -63,6 +63,17 @@ public final class LabReport {
         return List.copyOf(checks);
     }
 
+    /**
+     * The check called {@code name}.
+     *
+     * @param name a check's name
+     * @return the check
+     * @throws java.util.NoSuchElementException when there is none
+     */
+    public Check named(String name) {
+        return checks.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+    }
+
     /** {@return the points earned} */
     public int score() {
         return checks.stream().mapToInt(Check::points).sum();

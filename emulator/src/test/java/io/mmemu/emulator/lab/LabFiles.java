@@ -1,5 +1,6 @@
 package io.mmemu.emulator.lab;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -20,6 +21,14 @@ final class LabFiles {
     /** The lab's reference solution directory. */
     static Path solution(Lab lab) {
         return labs().resolve(lab.directory()).resolve("solution");
+    }
+
+    /** Grades the lab's reference solution and asserts full marks out of {@code max}; returns the report. */
+    static LabReport assertFullMarks(Lab lab, int max) {
+        LabReport r = lab.check(solution(lab));
+        assertEquals(max, r.max());
+        assertEquals(r.max(), r.score(), r.failures());
+        return r;
     }
 
     /**

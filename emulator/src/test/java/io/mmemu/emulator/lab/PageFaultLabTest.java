@@ -18,10 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 class PageFaultLabTest {
     private final PageFaultLab lab = new PageFaultLab();
 
-    private static Check check(LabReport r, String name) {
-        return r.checks().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
-    }
-
     @Test
     void theStarterFileIsTheBaseline() throws IOException {
         assertEquals(PageFaultLab.BASELINE, Files.readString(LabFiles.labs().resolve(lab.directory()).resolve(PageFaultLab.HAND_IN)));
@@ -29,16 +25,14 @@ class PageFaultLabTest {
 
     @Test
     void referenceSolutionGetsFullMarks() {
-        LabReport r = lab.check(LabFiles.solution(lab));
-        assertEquals(10, r.max());
-        assertEquals(r.max(), r.score(), r.failures());
+        LabFiles.assertFullMarks(lab, 10);
     }
 
     @Test
     void theStarterFileScoresOnlyForRunning() {
         LabReport r = lab.check(LabFiles.labs().resolve(lab.directory()));
         assertEquals(1, r.score(), r.failures());
-        assertTrue(check(r, PageFaultLab.ZERO).message().startsWith("expected 4 zero-page maps beyond the starter file as given, got 0"),
+        assertTrue(r.named(PageFaultLab.ZERO).message().startsWith("expected 4 zero-page maps beyond the starter file as given, got 0"),
                 r.failures());
     }
 
@@ -47,10 +41,10 @@ class PageFaultLabTest {
         LabFiles.mutant(lab, PageFaultLab.HAND_IN, dir, "for (int i = 0; i < 4; i++) sum += p[i * PAGE];",
                 "for (int i = 0; i < 3; i++) sum += p[i * PAGE];");
         LabReport r = lab.check(dir);
-        Check zero = check(r, PageFaultLab.ZERO);
+        Check zero = r.named(PageFaultLab.ZERO);
         assertFalse(zero.passed());
         assertTrue(zero.message().contains("got 3\n  off by one page"), zero.message());
-        assertTrue(check(r, PageFaultLab.COPIES).passed(), r.failures());
+        assertTrue(r.named(PageFaultLab.COPIES).passed(), r.failures());
     }
 
     @Test
@@ -60,10 +54,10 @@ class PageFaultLabTest {
                 + "    for (int i = 0; i < 3; i++) p[i * PAGE] = 1;     /* 3 writes to zero-page mappings: 3 COW copies */\n",
                 "    for (int i = 0; i < 3; i++) p[i * PAGE] = 1;\n    for (int i = 0; i < 4; i++) sum += p[i * PAGE];\n");
         LabReport r = lab.check(dir);
-        assertTrue(check(r, PageFaultLab.ZERO).message().contains("read first, then write"), r.failures());
-        assertTrue(check(r, PageFaultLab.COPIES).message().contains("(writes before reads)"), r.failures());
-        assertTrue(check(r, PageFaultLab.REUSES).passed(), r.failures());
-        assertTrue(check(r, PageFaultLab.STACK).passed(), r.failures());
+        assertTrue(r.named(PageFaultLab.ZERO).message().contains("read first, then write"), r.failures());
+        assertTrue(r.named(PageFaultLab.COPIES).message().contains("(writes before reads)"), r.failures());
+        assertTrue(r.named(PageFaultLab.REUSES).passed(), r.failures());
+        assertTrue(r.named(PageFaultLab.STACK).passed(), r.failures());
     }
 
     /** Issue 16's teaching defaults: a 16 MiB machine with the teaching TLB counts the same faults. */

@@ -17,15 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 class PageTableLabTest {
     private final PageTableLab lab = new PageTableLab();
 
-    private static Check check(LabReport r, String name) {
-        return r.checks().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
-    }
-
     @Test
     void referenceSolutionGetsFullMarks() {
-        LabReport r = lab.check(LabFiles.solution(lab));
-        assertEquals(10, r.max());
-        assertEquals(r.max(), r.score(), r.failures());
+        LabFiles.assertFullMarks(lab, 10);
     }
 
     @Test
@@ -43,8 +37,8 @@ class PageTableLabTest {
     void starterFileCompilesAndEarnsNothingForTranslations() {
         LabReport r = lab.check(LabFiles.labs().resolve(lab.directory()));
         assertTrue(r.score() < r.max());
-        assertFalse(check(r, PageTableLab.PAGE_4K).passed());
-        assertTrue(check(r, PageTableLab.PAGE_4K).message().contains("expected: physical address"), r.failures());
+        assertFalse(r.named(PageTableLab.PAGE_4K).passed());
+        assertTrue(r.named(PageTableLab.PAGE_4K).message().contains("expected: physical address"), r.failures());
     }
 
     @Test
@@ -52,9 +46,9 @@ class PageTableLabTest {
         LabFiles.mutant(lab, PageTableLab.HAND_IN, dir, "boolean leaf = level == 3 || (level > 0 && (entry & PS) != 0);",
                 "boolean leaf = level == 3;");
         LabReport r = lab.check(dir);
-        assertTrue(check(r, PageTableLab.PAGE_4K).passed(), r.failures());
+        assertTrue(r.named(PageTableLab.PAGE_4K).passed(), r.failures());
         for (String huge : new String[] {PageTableLab.PAGE_2M, PageTableLab.PAGE_1G}) {
-            Check c = check(r, huge);
+            Check c = r.named(huge);
             assertFalse(c.passed(), huge);
             assertTrue(c.message().contains("PS bit (7) set means it maps a"), c.message());
         }
@@ -67,11 +61,11 @@ class PageTableLabTest {
                 + "                | (type == AccessType.FETCH ? Translation.PF_INSTR : 0);",
                 "int access = type == AccessType.WRITE ? Translation.PF_WRITE : 0;");
         LabReport r = lab.check(dir);
-        assertTrue(check(r, PageTableLab.PAGE_4K).passed(), "translations are still right");
-        Check us = check(r, PageTableLab.SUPERVISOR);
+        assertTrue(r.named(PageTableLab.PAGE_4K).passed(), "translations are still right");
+        Check us = r.named(PageTableLab.SUPERVISOR);
         assertFalse(us.passed());
         assertTrue(us.message().contains("the error code lacks U/S (bit 2"), us.message());
-        Check nx = check(r, PageTableLab.NO_EXEC);
+        Check nx = r.named(PageTableLab.NO_EXEC);
         assertFalse(nx.passed());
         assertTrue(nx.message().contains("I/D (bit 4"), nx.message());
     }
@@ -80,7 +74,7 @@ class PageTableLabTest {
     void aWrongIndexShiftIsNamed(@TempDir Path dir) throws IOException {
         LabFiles.mutant(lab, PageTableLab.HAND_IN, dir, "{39, 30, 21, 12}", "{39, 30, 20, 12}");
         LabReport r = lab.check(dir);
-        Check c = check(r, PageTableLab.PAGE_4K);
+        Check c = r.named(PageTableLab.PAGE_4K);
         assertFalse(c.passed());
         assertTrue(c.message().contains("wrong index: your walker read"), c.message());
         assertTrue(c.message().contains("for the PDE, but the PDE is at"), c.message());

@@ -103,9 +103,7 @@ class TlbLabTest {
         List<String> reference = Files.readAllLines(LabFiles.solution(lab).resolve(TlbLab.HAND_IN)).stream()
                 .map(TlbReplay::stripComment).filter(l -> !l.isEmpty()).toList();
         assertEquals(TlbLab.modelAnswers(), reference, String.join("\n", TlbLab.modelAnswers()));
-        LabReport r = lab.check(LabFiles.solution(lab));
-        assertEquals(TlbLab.TRACE.size(), r.max());
-        assertEquals(r.max(), r.score(), r.failures());
+        LabFiles.assertFullMarks(lab, TlbLab.TRACE.size());
     }
 
     @Test
