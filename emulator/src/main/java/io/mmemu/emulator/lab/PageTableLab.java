@@ -82,13 +82,21 @@ final class PageTableLab implements Lab {
     @Override
     public LabReport check(Path dir) {
         LabReport report = new LabReport("Lab 1: " + title());
-        PageWalk walk;
+        StudentCode.Loaded<PageWalk> walk;
         try {
             walk = StudentCode.load(dir.resolve(HAND_IN), PageWalk.class);
         } catch (StudentCode.Unusable e) {
             unusable(report, e.getMessage());
             return report;
         }
+        try (walk) {
+            grade(walk.value(), report);
+        }
+        return report;
+    }
+
+    /** Runs the cases on a thread of their own, so that a walker that never returns cannot hang the grader. */
+    private static void grade(PageWalk walk, LabReport report) {
         ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "lab-1-student-walker");
             t.setDaemon(true);
@@ -112,7 +120,6 @@ final class PageTableLab implements Lab {
         } finally {
             runner.shutdownNow();
         }
-        return report;
     }
 
     private static void unusable(LabReport report, String why) {

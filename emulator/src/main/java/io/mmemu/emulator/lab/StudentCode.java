@@ -32,16 +32,37 @@ final class StudentCode {
     private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
 
     /**
-     * Compiles {@code source} and instantiates its public class {@code type} implementation.
+     * A student's object with the class loader and directory its classes come from: they stay
+     * until {@link #close}, since the JVM loads a class (a nested class, a lambda's) at first use.
+     *
+     * @param value  the object
+     * @param loader the loader of the student's classes
+     * @param dir    the directory they were compiled into
+     */
+    record Loaded<T>(T value, URLClassLoader loader, Path dir) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                loader.close();
+            } catch (IOException ignored) {
+                // nothing more to release
+            }
+            deleteTree(dir);
+        }
+    }
+
+    /**
+     * Compiles {@code source} and instantiates its public class, which must implement {@code type}.
      *
      * @param source the .java file, whose public class is named after the file
      * @param type   the interface the class must implement
      */
-    static <T> T load(Path source, Class<T> type) throws Unusable {
+    static <T> Loaded<T> load(Path source, Class<T> type) throws Unusable {
         if (!Files.isRegularFile(source)) throw new Unusable("no file " + source + " (expected your " + source.getFileName() + ")");
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         if (javac == null) throw new Unusable("this Java runtime has no compiler (javax.tools): run mmemu with a JDK");
         Path out = null;
+        URLClassLoader loader = null;
         try {
             out = Files.createTempDirectory("mmemu-lab");
             String text = Files.readString(source);
@@ -51,19 +72,29 @@ final class StudentCode {
             ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
             int rc = javac.run(null, diagnostics, diagnostics, "-d", out.toString(), "-cp", classPathOf(type),
                     "-proc:none", "-nowarn", source.toString());
-            if (rc != 0) throw new Unusable("your " + source.getFileName() + " does not compile:\n" + diagnostics.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
-            try (URLClassLoader loader = new URLClassLoader(new URL[] {out.toUri().toURL()}, type.getClassLoader())) {
-                Class<?> c = loader.loadClass(className);
-                if (!type.isAssignableFrom(c)) {
-                    throw new Unusable(className + " does not implement " + type.getName());
-                }
-                return type.cast(c.getDeclaredConstructor().newInstance());
+            if (rc != 0) {
+                throw new Unusable("your " + source.getFileName() + " does not compile:\n"
+                        + diagnostics.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
             }
+            loader = new URLClassLoader(new URL[] {out.toUri().toURL()}, type.getClassLoader());
+            Class<?> c = loader.loadClass(className);
+            if (!type.isAssignableFrom(c)) throw new Unusable(className + " does not implement " + type.getName());
+            Loaded<T> loaded = new Loaded<>(type.cast(c.getDeclaredConstructor().newInstance()), loader, out);
+            loader = null;
+            out = null;
+            return loaded;
         } catch (ReflectiveOperationException | LinkageError e) {
             throw new Unusable("cannot create your " + source.getFileName() + "'s class with a no-argument constructor: " + e);
         } catch (IOException e) {
             throw new Unusable("cannot compile " + source + ": " + e.getMessage());
         } finally {
+            if (loader != null) {
+                try {
+                    loader.close();
+                } catch (IOException ignored) {
+                    // nothing more to release
+                }
+            }
             if (out != null) deleteTree(out);
         }
     }

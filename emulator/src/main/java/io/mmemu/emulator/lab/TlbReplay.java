@@ -15,7 +15,6 @@ import io.mmemu.tlb.TlbStat;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -143,10 +142,5 @@ final class TlbReplay {
             }
         }
         return pml4;
-    }
-
-    /** Lower-case access name for messages. */
-    static String kindName(Step s) {
-        return (s.kind() == 'W' ? "write" : "read").toLowerCase(Locale.ROOT);
     }
 }

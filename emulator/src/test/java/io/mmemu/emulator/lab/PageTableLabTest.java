@@ -82,6 +82,18 @@ class PageTableLabTest {
     }
 
     @Test
+    void aWalkerWithClassesOfItsOwnIsLoadedWhole(@TempDir Path dir) throws IOException {
+        LabFiles.mutant(lab, PageTableLab.HAND_IN, dir, "long entry = mem.readLong(table + 8 * ((vaddr >>> SHIFT[level]) & 511));",
+                "long entry = Reader.read(mem, table + 8 * ((vaddr >>> SHIFT[level]) & 511));");
+        Path f = dir.resolve(PageTableLab.HAND_IN);
+        Files.writeString(f, Files.readString(f).replaceFirst("\\}\\s*$",
+                "    static final class Reader {\n        static long read(PhysRead m, long pa) {\n            return m.readLong(pa);\n"
+                + "        }\n    }\n}\n"));
+        LabReport r = lab.check(dir);
+        assertEquals(r.max(), r.score(), r.failures());
+    }
+
+    @Test
     void aCompileErrorIsShownAndScoresZero(@TempDir Path dir) throws IOException {
         LabFiles.mutant(lab, PageTableLab.HAND_IN, dir, "table = entry & ADDR;", "table = entry & ADDR");
         LabReport r = lab.check(dir);
