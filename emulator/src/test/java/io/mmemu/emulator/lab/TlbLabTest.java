@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongUnaryOperator;
+import com.google.gson.JsonObject;
+import io.mmemu.emulator.run.RunConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -132,6 +134,19 @@ class TlbLabTest {
         LabReport r = lab.check(handIn(dir, new TextbookTlb(true, 8, vpn -> (vpn >>> 1) % 4).run()));
         assertTrue(r.score() < r.max());
         assertTrue(r.failures().contains("(virtual page number mod 4)"), r.failures());
+    }
+
+    /** Part b's program builds and runs on two CPUs with the teaching TLB, as its README says to run it. */
+    @Test
+    void thePartBProgramRuns(@TempDir Path dir) throws IOException {
+        Path bin = dir.resolve("lazy-munmap");
+        assertEquals(null, PageFaultLab.build(LabFiles.labs().resolve(lab.directory()).resolve("lazy-munmap.c"), bin));
+        JsonObject twoCpus = RunConfig.defaults(bin, List.of()).toJson();
+        twoCpus.addProperty("cpus", 2);
+        twoCpus.addProperty("tlbPreset", "teaching");
+        FaultCounts run = FaultCounts.of(RunConfig.fromJson(twoCpus), 60);
+        assertEquals(0, run.status(), run.output());
+        assertEquals("done\n", run.output());
     }
 
     @Test
