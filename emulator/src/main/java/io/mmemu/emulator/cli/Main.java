@@ -20,7 +20,7 @@ public final class Main implements Runnable {
     private static final List<Map.Entry<String, Supplier<Object>>> SUBCOMMANDS = List.of(
             Map.entry("run", RunCommand::new), Map.entry("replay", ReplayCommand::new),
             Map.entry("shrink", ShrinkCommand::new), Map.entry("campaign", CampaignCommand::new),
-            Map.entry("demo", DemoCommand::new),
+            Map.entry("demo", DemoCommand::new), Map.entry("lab", io.mmemu.emulator.lab.LabCommand::new),
             Map.entry("help", CommandLine.HelpCommand::new));
 
     /** The command line this is the top of (a field, not picocli's @Spec: one annotation type fewer to read at start-up). */
