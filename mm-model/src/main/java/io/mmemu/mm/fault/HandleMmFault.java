@@ -137,6 +137,7 @@ final class HandleMmFault {
     private static void pageAddNewAnonRmap(MmStruct mm, Vma vma, long pfn) {
         FrameTable frames = mm.env().frames();
         frames.setPageFlag(pfn, PageFlag.ANON);
+        frames.setPageFlag(pfn, PageFlag.ANON_EXCLUSIVE); // __folio_set_anon(..., exclusive)
         frames.incMapcount(pfn);
         mm.addRss(RssStat.MM_ANONPAGES, 1);
     }
@@ -206,8 +207,11 @@ final class HandleMmFault {
         FrameTable frames = env.frames();
         long old = Pte.pfn(pte);
         boolean special = (pte & Pte.SPECIAL) != 0;
-        if (!special && frames.testPageFlag(old, PageFlag.ANON) && frames.pageRefCount(old) == 1) {
-            // wp_page_reuse(): nobody else holds the frame, so write to it in place.
+        if (!special && frames.testPageFlag(old, PageFlag.ANON) && (frames.testPageFlag(old, PageFlag.ANON_EXCLUSIVE)
+                || frames.pageRefCount(old) == 1)) {
+            // wp_can_reuse_anon_folio(), then wp_page_reuse(): the page is this process's alone
+            // (exclusive, or nobody else holds a reference), so write to it in place.
+            frames.setPageFlag(old, PageFlag.ANON_EXCLUSIVE);
             mm.pgd().set(slot, pte | (vma.has(VmFlags.VM_WRITE) ? Pte.RW : 0) | Pte.D);
             env.setFaultOutcome(FaultOutcome.COW_REUSE);
             return VM_FAULT_OK;

@@ -192,6 +192,7 @@ public final class HugeMemory {
         FrameTable frames = env.frames();
         for (long pfn = head; pfn < head + HPAGE_PMD_NR; pfn++) {
             frames.setPageFlag(pfn, PageFlag.ANON);
+            frames.setPageFlag(pfn, PageFlag.ANON_EXCLUSIVE);
             frames.incMapcount(pfn);
         }
         env.thp().entireMap(head);
@@ -245,6 +246,7 @@ public final class HugeMemory {
         boolean exclusive = true; // folio_ref_count(folio) == 1, over the 512 pages this model keeps apart
         for (long pfn = head; pfn < head + HPAGE_PMD_NR && exclusive; pfn++) exclusive = frames.pageRefCount(pfn) == 1;
         if (exclusive) {
+            for (long pfn = head; pfn < head + HPAGE_PMD_NR; pfn++) frames.setPageFlag(pfn, PageFlag.ANON_EXCLUSIVE);
             // maybe_pmd_mkwrite(): a FOLL_FORCE write to a read-only VMA leaves the PMD read-only.
             mm.pgd().set(pmdSlot, pmd | (vma.has(VmFlags.VM_WRITE) ? Pte.RW : 0) | Pte.A | Pte.D);
             return 0;
@@ -365,6 +367,7 @@ public final class HugeMemory {
             for (long pfn = head; pfn < head + HPAGE_PMD_NR; pfn++) {
                 frames.getPage(pfn);
                 frames.incMapcount(pfn);
+                frames.clearPageFlag(pfn, PageFlag.ANON_EXCLUSIVE); // shared with the child now
             }
             env.thp().entireMap(head);
             dst.addRss(RssStat.MM_ANONPAGES, HPAGE_PMD_NR);

@@ -34,7 +34,12 @@ public enum PageFlag {
     /** PG_slab (page type PGTY_slab in Linux): the frame belongs to a slab. */
     SLAB(7, false),
     /** PG_swapbacked for shmem: a page of a shared anonymous mapping's page cache (counts as MM_SHMEMPAGES). */
-    SHMEM(10, false);
+    SHMEM(10, false),
+    /**
+     * PG_anon_exclusive: an anonymous page only this process maps, so a write may map it writable
+     * without a copy (new anonymous pages and reused ones have it; fork's sharing clears it).
+     */
+    ANON_EXCLUSIVE(11, false);
 
     private final int bit;
     private final boolean allocatorOwned;

@@ -288,6 +288,7 @@ public final class MmEnv {
         if (!frames.putPage(pfn)) return;
         frameWrites.beforeFrameWrite(pfn); // its next owner writes it
         frames.clearPageFlag(pfn, PageFlag.ANON);
+        frames.clearPageFlag(pfn, PageFlag.ANON_EXCLUSIVE);
         frames.clearPageFlag(pfn, PageFlag.DIRTY);
         frames.clearPageFlag(pfn, PageFlag.SHMEM);
         allocator.freePages(pfn, 0);

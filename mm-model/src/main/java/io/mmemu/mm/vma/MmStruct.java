@@ -651,6 +651,8 @@ public final class MmStruct {
                 long pfn = Pte.pfn(pte);
                 frames.getPage(pfn);
                 frames.incMapcount(pfn);
+                // folio_try_dup_anon_rmap_pte(): the page is shared with the child now.
+                frames.clearPageFlag(pfn, PageFlag.ANON_EXCLUSIVE);
                 child.addRss(frames.testPageFlag(pfn, PageFlag.ANON) ? RssStat.MM_ANONPAGES
                         : frames.testPageFlag(pfn, PageFlag.SHMEM) ? RssStat.MM_SHMEMPAGES : RssStat.MM_FILEPAGES, 1);
             });

@@ -2,6 +2,8 @@ package io.mmemu.mm.vma;
 
 import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
 
+import io.mmemu.mm.page.FrameTable;
+import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.phys.PageTypes;
@@ -131,6 +133,13 @@ public final class Mprotect {
     }
 
     /** Models change_protection(): rewrites every mapped PTE in [start, end) for the VMA's new flags. */
+    /** Whether a present entry maps a PageAnonExclusive page (can_change_pte_writable()'s MAP_PRIVATE case). */
+    private static boolean anonExclusive(MmStruct mm, long pte) {
+        long pfn = Pte.pfn(pte);
+        FrameTable frames = mm.env().frames();
+        return frames.testPageFlag(pfn, PageFlag.ANON) && frames.testPageFlag(pfn, PageFlag.ANON_EXCLUSIVE);
+    }
+
     static void changeProtection(MmStruct mm, Vma vma, long start, long end) {
         PageTable pgd = mm.pgd();
         boolean none = (vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0;
@@ -147,9 +156,11 @@ public final class Mprotect {
                 n = (n & ~Pte.PROTNONE) | Pte.P;
                 n = exec ? n & ~Pte.NX : n | Pte.NX;
                 // Write permission is granted eagerly only where no COW can be pending: shared
-                // mappings. Private pages get it back through do_wp_page on the next write.
+                // mappings, and (can_change_pte_writable(), Linux 5.19+) private anonymous pages
+                // this process maps exclusively. Other private pages get it back through
+                // do_wp_page on the next write.
                 if (!writable) n &= ~Pte.RW;
-                else if (shared && (n & Pte.SPECIAL) == 0) n |= Pte.RW;
+                else if ((n & Pte.SPECIAL) == 0 && (shared || anonExclusive(mm, n))) n |= Pte.RW;
             }
             if (n != pte) pgd.set(slot, n);
         });

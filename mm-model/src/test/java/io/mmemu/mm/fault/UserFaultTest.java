@@ -201,7 +201,8 @@ class UserFaultTest {
         long slot = mm.pgd().leafSlot(ANON);
         long old = Pte.pfn(mm.pgd().get(slot));
         env.mem().putLong(old << 12, 42);
-        frames.getPage(old); // another mapper (a fork()ed child) holds the frame too
+        frames.getPage(old); // another mapper (a fork()ed child) holds the frame too,
+        frames.clearPageFlag(old, PageFlag.ANON_EXCLUSIVE); // so it is no longer exclusive (as fork leaves it)
         mm.pgd().set(slot, mm.pgd().get(slot) & ~(Pte.RW | Pte.D));
         assertHandled(ANON, Access.WRITE);
         long now = Pte.pfn(pte(ANON));
