@@ -11,11 +11,14 @@ module io.mmemu.emulator {
     requires transitive io.mmemu.kernel;
     requires io.mmemu.perfetto;
     requires com.google.gson;
+    requires org.jline.reader;
+    requires org.jline.terminal;
 
     exports io.mmemu.emulator;
     exports io.mmemu.emulator.campaign;
     exports io.mmemu.emulator.cli;
     exports io.mmemu.emulator.cpu;
+    exports io.mmemu.emulator.debug;
     exports io.mmemu.emulator.record;
     exports io.mmemu.emulator.run;
     exports io.mmemu.emulator.trace;
