@@ -36,12 +36,21 @@ final class Breakpoints {
     final List<String> hits = new ArrayList<>();
     /** Breakpoint numbers hit since the last resume (a watchpoint reports once per stop). */
     private final List<Integer> hitNumbers = new ArrayList<>();
+    /**
+     * While watchpoints exist, a code hook everywhere on each CPU: a watched access asks for the
+     * stop there, before the next instruction, once the accessing one has completed (stopping the
+     * engine inside the memory hook would leave RIP on the access, which would run again).
+     */
+    private final List<Unicorn.HookHandle> watchStepHooks = new ArrayList<>();
+    /** Per CPU, whether a watched access happened in the instruction running: stop before the next. */
+    private final boolean[] watchHit;
     /** The code address to run past once, without stopping: where the machine is paused on resume. */
     private long skipAddress = -1;
 
     Breakpoints(List<Cpu> cpus, IntConsumer stop) {
         this.cpus = cpus;
         this.stop = stop;
+        this.watchHit = new boolean[cpus.size()];
     }
 
     /** {@return the breakpoints, in number order} */
@@ -71,6 +80,12 @@ final class Breakpoints {
             }
             hooks.put(b.number(), hs);
             watchPa.put(b.number(), -1L);
+            if (watchStepHooks.isEmpty()) {
+                for (Cpu c : cpus) {
+                    int id = c.id();
+                    watchStepHooks.add(c.engine().hookCode(false, 1, 0, (pc, size) -> onInstructionAfterWatch(id)));
+                }
+            }
         }
         return b;
     }
@@ -92,6 +107,13 @@ final class Breakpoints {
             }
         }
         watchPa.remove(number);
+        if (of(Breakpoint.Kind.WATCH).isEmpty() && !watchStepHooks.isEmpty()) {
+            for (int i = 0; i < watchStepHooks.size(); i++) {
+                cpus.get(i).engine().hookDel(watchStepHooks.get(i));
+                cpus.get(i).flushTranslatedCode();
+            }
+            watchStepHooks.clear();
+        }
         return true;
     }
 
@@ -118,7 +140,8 @@ final class Breakpoints {
 
     /** Before resuming at {@code rip}: a breakpoint there is run past once; hits start afresh. */
     void resume(long rip) {
-        skipAddress = rip;
+        skipAddress = -1;
+        for (Breakpoint b : of(Breakpoint.Kind.ADDRESS)) if (b.address() == rip) skipAddress = rip;
         hits.clear();
         hitNumbers.clear();
     }
@@ -144,16 +167,25 @@ final class Breakpoints {
         }
     }
 
-    /** A memory hook: an access that overlaps a watched address (by the frame it maps to) stops the CPU. */
+    /** The code hook while watchpoints exist: the instruction after a watched access stops before it runs. */
+    private void onInstructionAfterWatch(int cpu) {
+        if (!watchHit[cpu]) return;
+        watchHit[cpu] = false;
+        stop.accept(cpu);
+    }
+
+    /** A memory hook: an access that overlaps a watched address (by the frame it maps to) stops the CPU before its next instruction. */
     private void onAccess(Breakpoint b, int cpu, int type, long pa, int size, long value) {
         try {
-            skipAddress = -1;
             long w = watchPa.getOrDefault(b.number(), -1L);
             if (w < 0 || pa >= w + 8 || pa + size <= w) return;
             boolean write = type == Uc.MEM_WRITE;
-            hit(b, cpu, String.format(Locale.ROOT, "Watchpoint %d: %s of %d byte(s) at 0x%x%s", b.number(),
+            if (hitNumbers.contains(b.number())) return;
+            hitNumbers.add(b.number());
+            hits.add(String.format(Locale.ROOT, "Watchpoint %d: %s of %d byte(s) at 0x%x%s", b.number(),
                     write ? "write" : "read", size, b.address() + (pa - w),
                     write ? String.format(Locale.ROOT, ", new value 0x%x", value) : ""));
+            watchHit[cpu] = true;
         } catch (Throwable t) {
             hits.add("watchpoint " + b.number() + ": " + t);
         }

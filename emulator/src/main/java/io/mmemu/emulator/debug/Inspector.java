@@ -4,6 +4,7 @@ import io.mmemu.emulator.Machine;
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.mm.proc.Pmap;
 import io.mmemu.mm.proc.Vmstat;
+import io.mmemu.mm.proc.Vtop;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.Vma;
@@ -38,7 +39,7 @@ final class Inspector {
                 int n = w.length > 2 ? Integer.parseInt(w[2]) : 8;
                 out.print(disas(addr, n));
             }
-            case "vtop" -> out.print(PageViews.vtop(requireMm(), session.address(rest)));
+            case "vtop" -> out.print(Vtop.vtop(requireMm(), session.address(rest)));
             case "pte" -> out.print(PageViews.pte(requireMm(), session.address(rest)));
             case "pmap" -> {
                 Task t = requireTask();
