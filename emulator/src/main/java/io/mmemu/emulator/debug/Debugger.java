@@ -315,6 +315,7 @@ public final class Debugger implements DebugHook {
 
     private void quit() {
         quitting = true;
+        breakpoints.hits.clear(); // what stopped the machine last was said when it stopped
         machine.requestStop();
     }
 
