@@ -51,51 +51,71 @@ final class EventStops implements TraceSink {
     @Override
     public void syscallEnter(long ts, int cpu, int nr, String name, long a0, long a1, long a2, long a3, long a4, long a5) {
         if (paused) return;
-        for (Breakpoint b : breakpoints.of(Breakpoint.Kind.SYSCALL)) {
-            if (!b.what().equals(name)) continue;
-            syscallHit = String.format(Locale.ROOT, "Catchpoint %d (syscall %s(0x%x, 0x%x, 0x%x, 0x%x, 0x%x, 0x%x) on cpu %d",
-                    b.number(), name, a0, a1, a2, a3, a4, a5, cpu);
-            breakpoints.hit(b, cpu, syscallHit + ")");
+        try {
+            for (Breakpoint b : breakpoints.of(Breakpoint.Kind.SYSCALL)) {
+                if (!b.what().equals(name)) continue;
+                syscallHit = String.format(Locale.ROOT, "Catchpoint %d (syscall %s(0x%x, 0x%x, 0x%x, 0x%x, 0x%x, 0x%x) on cpu %d",
+                        b.number(), name, a0, a1, a2, a3, a4, a5, cpu);
+                breakpoints.hit(b, cpu, syscallHit + ")");
+            }
+        } catch (RuntimeException e) {
+            breakpoints.hits.add("syscallEnter catchpoint: " + e);
         }
     }
 
     @Override
     public void syscallExit(long ts, int cpu, int nr, long result) {
         if (paused || syscallHit == null) return;
-        int i = breakpoints.hits.indexOf(syscallHit + ")");
-        if (i >= 0) breakpoints.hits.set(i, syscallHit + String.format(Locale.ROOT, " returned %d (0x%x))", result, result));
-        syscallHit = null;
+        try {
+            int i = breakpoints.hits.indexOf(syscallHit + ")");
+            if (i >= 0) breakpoints.hits.set(i, syscallHit + String.format(Locale.ROOT, " returned %d (0x%x))", result, result));
+            syscallHit = null;
+        } catch (RuntimeException e) {
+            breakpoints.hits.add("syscallExit catchpoint: " + e);
+        }
     }
 
     @Override
     public void tlbFlush(long ts, int cpu, FlushKind kind, String reason, long start, long end, long pages) {
         if (paused) return;
-        for (Breakpoint b : breakpoints.of(Breakpoint.Kind.FLUSH)) {
-            String what = kind == FlushKind.FULL ? "the whole TLB (this address space's PCID)"
-                    : String.format(Locale.ROOT, "0x%x-0x%x, %d page(s) by INVLPG", start, end, pages);
-            breakpoints.hit(b, cpu, String.format(Locale.ROOT, "Catchpoint %d (local TLB flush on cpu %d: %s; %s, for %s)",
-                    b.number(), cpu, kind.name().toLowerCase(Locale.ROOT), what, reason));
+        try {
+            for (Breakpoint b : breakpoints.of(Breakpoint.Kind.FLUSH)) {
+                String what = kind == FlushKind.FULL ? "the whole TLB (this address space's PCID)"
+                        : String.format(Locale.ROOT, "0x%x-0x%x, %d page(s) by INVLPG", start, end, pages);
+                breakpoints.hit(b, cpu, String.format(Locale.ROOT, "Catchpoint %d (local TLB flush on cpu %d: %s; %s, for %s)",
+                        b.number(), cpu, kind.name().toLowerCase(Locale.ROOT), what, reason));
+            }
+        } catch (RuntimeException e) {
+            breakpoints.hits.add("tlbFlush catchpoint: " + e);
         }
     }
 
     @Override
     public void shootdownBegin(long ts, int cpu, long start, long end, boolean freedTables, String reason) {
         if (paused) return;
-        for (Breakpoint b : breakpoints.of(Breakpoint.Kind.FLUSH)) {
-            breakpoints.hit(b, cpu, String.format(Locale.ROOT,
-                    "Catchpoint %d (TLB shootdown from cpu %d: %s%s, for %s)", b.number(), cpu,
-                    end == -1 ? "full flush" : String.format(Locale.ROOT, "0x%x-0x%x", start, end),
-                    freedTables ? ", page tables freed (lazy CPUs flushed too)" : "", reason));
+        try {
+            for (Breakpoint b : breakpoints.of(Breakpoint.Kind.FLUSH)) {
+                breakpoints.hit(b, cpu, String.format(Locale.ROOT,
+                        "Catchpoint %d (TLB shootdown from cpu %d: %s%s, for %s)", b.number(), cpu,
+                        end == -1 ? "full flush" : String.format(Locale.ROOT, "0x%x-0x%x", start, end),
+                        freedTables ? ", page tables freed (lazy CPUs flushed too)" : "", reason));
+            }
+        } catch (RuntimeException e) {
+            breakpoints.hits.add("shootdownBegin catchpoint: " + e);
         }
     }
 
     @Override
     public void slab(long ts, int cpu, String cache, long object, boolean alloc, boolean fastPath, int retries) {
         if (paused) return;
-        for (Breakpoint b : breakpoints.of(Breakpoint.Kind.SLAB)) {
-            if (!b.what().equals(cache)) continue;
-            breakpoints.hit(b, cpu, String.format(Locale.ROOT, "Catchpoint %d (slab %s of object 0x%x in %s, %s path)",
-                    b.number(), alloc ? "alloc" : "free", object, cache, fastPath ? "fast (per-CPU freelist)" : "slow"));
+        try {
+            for (Breakpoint b : breakpoints.of(Breakpoint.Kind.SLAB)) {
+                if (!b.what().equals(cache)) continue;
+                breakpoints.hit(b, cpu, String.format(Locale.ROOT, "Catchpoint %d (slab %s of object 0x%x in %s, %s path)",
+                        b.number(), alloc ? "alloc" : "free", object, cache, fastPath ? "fast (per-CPU freelist)" : "slow"));
+            }
+        } catch (RuntimeException e) {
+            breakpoints.hits.add("slab catchpoint: " + e);
         }
     }
 }
