@@ -18,7 +18,6 @@ module io.mmemu.emulator {
     exports io.mmemu.emulator.campaign;
     exports io.mmemu.emulator.cli;
     exports io.mmemu.emulator.cpu;
-    exports io.mmemu.emulator.debug;
     exports io.mmemu.emulator.record;
     exports io.mmemu.emulator.run;
     exports io.mmemu.emulator.trace;

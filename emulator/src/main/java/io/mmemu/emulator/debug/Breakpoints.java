@@ -129,13 +129,17 @@ final class Breakpoints {
         return out;
     }
 
-    /** Records that {@code b} was hit, with {@code message}, and asks CPU {@code cpu} to stop. */
+    /** Records that {@code b} was hit, with {@code message}, and asks CPU {@code cpu} to stop; never throws. */
     void hit(Breakpoint b, int cpu, String message) {
         if (!hitNumbers.contains(b.number())) {
             hitNumbers.add(b.number());
             hits.add(message);
         }
-        stop.accept(cpu);
+        try {
+            stop.accept(cpu);
+        } catch (RuntimeException e) { // called from inside an engine: nothing may escape
+            hits.add("could not stop cpu " + cpu + ": " + e);
+        }
     }
 
     /** Before resuming at {@code rip}: a breakpoint there is run past once; hits start afresh. */

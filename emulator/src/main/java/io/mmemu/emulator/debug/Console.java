@@ -35,6 +35,15 @@ interface Console extends AutoCloseable {
     @Override
     default void close() {}
 
+    /** Closes {@code c}; a failure loses nothing (the input was read, or the session is over). */
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // nothing to save
+        }
+    }
+
     /**
      * A script: each non-blank line that is not a {@code #} comment is a command, echoed after the
      * prompt so that the transcript reads as a session.
@@ -75,11 +84,7 @@ interface Console extends AutoCloseable {
 
             @Override
             public void close() {
-                try {
-                    in.close();
-                } catch (IOException e) {
-                    // read only: nothing lost
-                }
+                closeQuietly(in);
             }
         };
     }
@@ -135,11 +140,7 @@ interface Console extends AutoCloseable {
 
             @Override
             public void close() {
-                try {
-                    terminal.close();
-                } catch (IOException e) {
-                    // leaving anyway
-                }
+                closeQuietly(terminal);
             }
         };
     }
