@@ -102,6 +102,21 @@ class DebuggerTest {
     }
 
     @Test
+    void nextRunsACallToItsReturn() {
+        DebugSession listing = DebugSession.run("pte-walk", "break main", "continue", "x/12i $rip");
+        List<String> lines = listing.after("x/12i $rip").lines().toList();
+        int call = 0;
+        while (call < lines.size() && !lines.get(call).contains(" call ")) call++;
+        assertTrue(call + 1 < lines.size(), "main calls mmap within its first instructions:\n" + listing.transcript());
+        String callAt = lines.get(call).trim().replaceFirst("^=> ", "").split("\\s+")[0];
+        String after = lines.get(call + 1).trim().split("\\s+")[0];
+        DebugSession s = DebugSession.run("pte-walk", "break *" + callAt, "continue", "next", "info breakpoints");
+        assertTrue(s.after("next").startsWith("Temporary breakpoint 2, " + after + "\n=> " + after + " <main+"),
+                "stopped after the call returned:\n" + s.transcript());
+        assertFalse(s.after("info breakpoints").contains("2    breakpoint"), "the temporary breakpoint went once hit");
+    }
+
+    @Test
     void syscallCatchpointShowsTheArgumentsAndResultAndKmemListsEveryObject() {
         DebugSession s = DebugSession.run("pte-walk", "break syscall munmap", "continue", "kmem -S vm_area_struct",
                 "kmem -S no-such-cache", "continue");
