@@ -148,7 +148,7 @@ mmemu_train_aot_cache() {
   # The training program exits with its own status (hello: 7); what counts is that a cache was
   # written. It takes a second or two; the timeout only keeps a broken build from holding the lock.
   timeout 300 "$JAVA_HOME/bin/java" "${MMEMU_JAVA_OPTS[@]}" -XX:AOTCacheOutput="$rt/mmemu.aot" \
-    -Dmmemu.unicorn.lib="$MMEMU_UNICORN_LIB" -Dmmemu.native.lib="$MMEMU_NATIVE_LIB" -Dmmemu.guest.dir="$rt/guest" \
+    -Dmmemu.unicorn.lib="$MMEMU_UNICORN_LIB" -Dmmemu.native.lib="$MMEMU_NATIVE_LIB" -Dmmemu.capstone.lib="${MMEMU_CAPSTONE_LIB:-}" -Dmmemu.guest.dir="$rt/guest" \
     -cp "$cp" "$MMEMU_MAIN" run "$rt/guest/hello" || true
   [ -f "$rt/mmemu.aot" ] || echo "mmemu: no AOT cache was written; the launcher runs without it" >&2
 }

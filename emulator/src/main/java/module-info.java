@@ -13,6 +13,8 @@ module io.mmemu.emulator {
     requires com.google.gson;
     requires java.compiler; // lab check compiles a student's Java file (javax.tools)
     requires net.jqwik.api; // lab 1's random page tables
+    requires org.jline.reader;
+    requires org.jline.terminal;
 
     exports io.mmemu.emulator;
     exports io.mmemu.emulator.campaign;

@@ -85,20 +85,22 @@ final class InstructionFaults {
 
     /**
      * Before a slice on {@code cpu}: reads the points' knobs (they may have changed), installs the
-     * SLUB hook when a scheduling point is named, and arms the CPU's stop at the next count.
+     * SLUB hook when a scheduling point is named, and arms the CPU's stop at the next count, or
+     * at {@code debugStop} (a debugger's step, {@link DebugHook#stopAt}) when that comes first.
      */
-    void beforeRun(ArchCpu cpu) {
+    void beforeRun(ArchCpu cpu, long debugStop) {
         refresh();
-        long next = Long.MAX_VALUE;
+        long next = debugStop;
         boolean preempt = !preemptAt.isEmpty() && faults.armed(FaultPoint.PREEMPT);
         boolean bitflip = !bitflipAt.isEmpty() && faults.armed(FaultPoint.BITFLIP);
         boolean any = preempt || bitflip;
         if (any) {
             for (ArchCpu c : cpus) c.countInstructions(); // a no-op once they count
             long total = limits.instructions();
-            if (preempt) next = preemptAt.next(total);
-            if (bitflip) next = Math.min(next, bitflipAt.next(total));
-            if (next != Long.MAX_VALUE) next = cpu.instructions() + (next - total);
+            long point = Long.MAX_VALUE;
+            if (preempt) point = preemptAt.next(total);
+            if (bitflip) point = Math.min(point, bitflipAt.next(total));
+            if (point != Long.MAX_VALUE) next = Math.min(next, cpu.instructions() + (point - total));
         }
         if (any || cpu.instructions() >= 0) cpu.stopAt(next);
     }

@@ -249,6 +249,15 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
+     * Lets a debugger take the machine between any two runs of a CPU (see {@link DebugHook}).
+     *
+     * @param hook the debugger, or null for none
+     */
+    public void setDebugHook(DebugHook hook) {
+        scheduler.debugHook = hook;
+    }
+
+    /**
      * Tells {@code events} of every source of non-determinism the run draws on (ASLR and AT_RANDOM
      * at exec, getrandom(), clock readings, scheduling decisions, wake-ups) and of every kernel
      * entry, from now on. Set it before {@link #exec} to see the first program's draws.

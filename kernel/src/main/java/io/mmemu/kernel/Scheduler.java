@@ -68,6 +68,8 @@ final class Scheduler {
     RunEvents events;
     /** The machine's event stream: told which CPU runs which task. */
     Tracer tracer = Tracer.OFF;
+    /** A debugger's hold on the machine, called after every run of a CPU, or null. */
+    DebugHook debugHook;
     /** Fault injection's preempt and bitflip points, or null (set once, before the run). */
     private InstructionFaults instructionFaults;
 
@@ -163,12 +165,15 @@ final class Scheduler {
                 RunOutcome o;
                 InstructionFaults.Action injected = InstructionFaults.Action.NONE;
                 do {
-                    if (instructionFaults != null) instructionFaults.beforeRun(cpus[i]);
+                    if (instructionFaults != null) {
+                        instructionFaults.beforeRun(cpus[i], debugHook == null ? Long.MAX_VALUE : debugHook.stopAt(cpus[i]));
+                    }
                     long slice = timeSlice(next.task);
                     o = cpus[i].run(slice, sliceExact);
                     cpuTimers.account(cpus[i], next.task);
                     if (instructionFaults != null) injected = instructionFaults.afterRun(cpus[i], next.task, o);
                 } while (injected == InstructionFaults.Action.RUN_ON && !limits.mustStop());
+                if (debugHook != null) debugHook.afterRun(cpus[i], o);
                 ran = true;
                 Task t = next.task;
                 if (o.switched()) {

@@ -6,7 +6,7 @@ import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code mmemu} command line: {@code run}, {@code replay}, {@code shrink}, {@code campaign}, {@code demo}. */
+/** The {@code mmemu} command line: {@code run}, {@code debug}, {@code replay}, {@code shrink}, {@code campaign}, {@code demo}. */
 @Command(name = "mmemu", mixinStandardHelpOptions = true, version = "mmemu 0.1.0",
         description = "An instruction-level x86-64 MMU and memory-management emulator: runs static Linux programs on "
                 + "an emulated CPU whose every translation goes through a model of Linux x86-64 memory management.")
@@ -18,7 +18,7 @@ public final class Main implements Runnable {
      * usage and help need them all.
      */
     private static final List<Map.Entry<String, Supplier<Object>>> SUBCOMMANDS = List.of(
-            Map.entry("run", RunCommand::new), Map.entry("replay", ReplayCommand::new),
+            Map.entry("run", RunCommand::new), Map.entry("debug", DebugCommand::new), Map.entry("replay", ReplayCommand::new),
             Map.entry("shrink", ShrinkCommand::new), Map.entry("campaign", CampaignCommand::new),
             Map.entry("demo", DemoCommand::new), Map.entry("lab", io.mmemu.emulator.lab.LabCommand::new),
             Map.entry("help", CommandLine.HelpCommand::new));
@@ -68,7 +68,7 @@ public final class Main implements Runnable {
             if (!onlyFirst || sub.getKey().equals(first)) cl.addSubcommand(sub.getKey(), sub.getValue().get());
         }
         // Everything after PROGRAM belongs to the guest, options included.
-        for (String guestRunning : List.of("run", "campaign")) {
+        for (String guestRunning : List.of("run", "debug", "campaign")) {
             CommandLine c = cl.getSubcommands().get(guestRunning);
             if (c != null) c.setStopAtPositional(true);
         }

@@ -3,6 +3,7 @@ package io.mmemu.emulator.cli;
 import io.mmemu.emulator.Machine;
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.emulator.cpu.CpuStat;
+import io.mmemu.emulator.debug.KmemS;
 import io.mmemu.emulator.record.RecordedRun;
 import io.mmemu.emulator.report.RunReport;
 import io.mmemu.emulator.report.TimelineSink;
@@ -60,8 +61,14 @@ public final class RunCommand implements Callable<Integer> {
     boolean pmap;
 
     @Option(names = "--vtop", paramLabel = "ADDR", converter = HexConverter.class,
-            description = "At exit, translate ADDR (hex) as crash's vtop does: each level's entry, the page, the flags. Repeatable.")
+            description = "At exit, translate ADDR (hex) as crash's vtop does: PML4 DIRECTORY, PAGE DIRECTORY, PUD, PMD and "
+                    + "PTE entries, the page and its flags, the VMA, the page's struct-page line. Repeatable.")
     List<Long> vtop = new ArrayList<>();
+
+    @Option(names = "--kmem-s", paramLabel = "CACHE", description = "At exit, print slab cache CACHE as crash's kmem -S "
+            + "does: its objects and slabs, then each CPU slab and partial list and each node list with every object, "
+            + "FREE or [ALLOCATED]. Repeatable.")
+    List<String> kmemS = new ArrayList<>();
 
     @Option(names = "--vmstat", description = "At exit, print the model's /proc/vmstat counters (pgfault, cow_fault, ...).")
     boolean vmstat;
@@ -219,6 +226,10 @@ public final class RunCommand implements Callable<Integer> {
                     log.println("mmemu: stale-translation checker: " + result.staleTranslations() + " finding(s)");
                 }
                 if (vmstat) log.print(Vmstat.vmstat(machine.env()));
+                for (String cache : kmemS) {
+                    log.print(KmemS.kmemS(machine.env().kernelSlab().slub(), cache).orElse("mmemu: --kmem-s " + cache
+                            + ": no such cache (--slabinfo lists them)\n"));
+                }
                 if (slabinfo) {
                     machine.env().kernelSlab().flushAll();
                     log.print(machine.env().kernelSlab().slabinfo());

@@ -585,6 +585,21 @@ public final class Cpu implements ArchCpu {
         rescheduleRequested = true;
     }
 
+    /**
+     * Ends the current run at the next safe point, as a yield does (a debugger's pause, see
+     * io.mmemu.kernel.DebugHook): from a hook of this engine, the engine stops (before the
+     * instruction, in a code hook; at the end of the block, in a fill or memory hook; after the
+     * syscall, in the syscall hook) and the run returns once the kernel's work is done. Outside
+     * a run it does nothing (the next run starts afresh): the CPU is already at rest.
+     */
+    public void requestStop() {
+        rescheduleRequested = true;
+        if (running) {
+            stopRequested = true;
+            stopEngine();
+        }
+    }
+
     @Override
     public boolean rescheduleRequested() {
         return rescheduleRequested;

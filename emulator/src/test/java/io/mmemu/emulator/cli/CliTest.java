@@ -263,7 +263,8 @@ class CliTest {
         assertTrue(e.contains("0000000000401000      16      16       0 r-x-- hello\n"), e);
         assertTrue(e.contains("  [ stack ]\n") && e.contains("total kB "), e);
         assertTrue(e.contains("RssAnon:") && e.contains("RssFile:") && e.contains("RssShmem:"), e);
-        for (String level : List.of("   PML4: ", "   PDPT: ", "     PD: ", "    PTE: ", "   PAGE: ")) {
+        for (String level : List.of("   PML4 DIRECTORY: ", "   PAGE DIRECTORY: ", "      PUD: ", "      PMD: ", "      PTE: ",
+                "     PAGE: ", "             VMA  START", "            PAGE  PHYSICAL")) {
             assertTrue(e.contains(level), level + " missing:\n" + e);
         }
         assertTrue(e.contains("(PRESENT|USER|ACCESSED)"), "text page: present, user, accessed, executable:\n" + e);
