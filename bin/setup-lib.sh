@@ -22,9 +22,11 @@ java_major() {
 # native/*.c changed since it built the native library (bin/setup then rebuilds it).
 mmemu_load_settings() {
   [ -f "$MMEMU_STATE/settings" ] || return 1
+  unset MMEMU_CAPSTONE_LIB
   # shellcheck disable=SC1091
   . "$MMEMU_STATE/settings"
-  [ -x "$JAVA_HOME/bin/java" ] && [ -f "$MMEMU_UNICORN_LIB" ] && [ -f "${MMEMU_NATIVE_LIB:-}" ] && command -v musl-gcc >/dev/null 2>&1 \
+  # Settings written before the debugger existed name no Capstone (set, even empty, once bin/setup looked).
+  [ -n "${MMEMU_CAPSTONE_LIB+set}" ] && [ -x "$JAVA_HOME/bin/java" ] && [ -f "$MMEMU_UNICORN_LIB" ] && [ -f "${MMEMU_NATIVE_LIB:-}" ] && command -v musl-gcc >/dev/null 2>&1 \
     && command -v mvn >/dev/null 2>&1 && ! mmemu_native_stale "$MMEMU_NATIVE_LIB"
 }
 

@@ -72,7 +72,7 @@ class LauncherTest {
         Files.writeString(lib.resolve("libmmemu_native.so"), "");
         Files.writeString(mkdirs(root.resolve(".mmemu")).resolve("settings"), "JAVA_HOME='" + root.resolve("jdk")
                 + "'\nMMEMU_UNICORN_LIB='" + lib.resolve("libunicorn.so.2") + "'\nMMEMU_NATIVE_LIB='"
-                + lib.resolve("libmmemu_native.so") + "'\n");
+                + lib.resolve("libmmemu_native.so") + "'\nMMEMU_CAPSTONE_LIB=''\n");
     }
 
     @Test
