@@ -60,10 +60,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--pmap", description = "At exit, print the address space as pmap -x does (with /proc/PID/status Rss lines).")
     boolean pmap;
 
-    @Option(names = "--vtop", paramLabel = "ADDR", converter = HexConverter.class,
+    @Option(names = "--vtop", paramLabel = "[PID:]ADDR", converter = VtopRequest.Converter.class,
             description = "At exit, translate ADDR (hex) as crash's vtop does: PML4 DIRECTORY, PAGE DIRECTORY, PUD, PMD and "
-                    + "PTE entries, the page and its flags, the VMA, the page's struct-page line. Repeatable.")
-    List<Long> vtop = new ArrayList<>();
+                    + "PTE entries, the page and its flags, the VMA, the page's struct-page line. With PID (crash's vtop "
+                    + "-c PID), in that process's address space as it exits; without, the program's. Repeatable.")
+    List<VtopRequest> vtop = new ArrayList<>();
 
     @Option(names = "--kmem-s", paramLabel = "CACHE", description = "At exit, print slab cache CACHE as crash's kmem -S "
             + "does: its objects and slabs, then each CPU slab and partial list and each node list with every object, "
@@ -144,7 +145,7 @@ public final class RunCommand implements Callable<Integer> {
         if (libraryMissing(log)) return 1;
         try {
             RunReport runReport = opts.report == null ? null : new RunReport(opts.report, String.join(" ", config.argv()));
-            TraceSession trace = opts.traceSession(runReport);
+            TraceSession trace = opts.traceSession(runReport, config.program());
             GuestRun.Observer views = opts.views(config, trace, runReport, log);
             if (opts.record != null) {
                 return RecordedRun.run(config, GuestIo.standard(log), opts.record, opts.timeout, views,
@@ -178,7 +179,7 @@ public final class RunCommand implements Callable<Integer> {
      * The tracing the options ask for, or null for none. The report's timeline alone needs only
      * faults, flushes and shootdowns, so nothing else is traced for it.
      */
-    private TraceSession traceSession(RunReport runReport) {
+    private TraceSession traceSession(RunReport runReport, Path programPath) {
         List<String> specs = new ArrayList<>(traceFilter);
         if (trace == null && !traceSummary && specs.stream().noneMatch(f -> f.startsWith("events="))) {
             specs.add("events=fault,tlb,ipi");
@@ -196,7 +197,7 @@ public final class RunCommand implements Callable<Integer> {
                         ? "no such directory" : e instanceof AccessDeniedException ? "permission denied" : e.getMessage()));
             }
         }
-        return TraceSession.of(filter, traceSummary, out, program.getFileName().toString(),
+        return TraceSession.of(filter, traceSummary, out, String.valueOf(programPath.getFileName()),
                 runReport == null ? List.of() : List.of(new TimelineSink(runReport.timeline())));
     }
 
@@ -248,6 +249,14 @@ public final class RunCommand implements Callable<Integer> {
     private void installExitViews(Machine machine, List<String> argv, RunReport runReport, PrintStream log) {
         if (!pmap && vtop.isEmpty() && runReport == null && !tlbDump) return;
         int pid = machine.task().tgid();
+        if (vtop.stream().anyMatch(v -> v.pid() != 0)) {
+            // Other processes: as each address space goes (a process's last thread exits or execs).
+            machine.env().setBeforeExitMmap((tgid, mm) -> {
+                for (VtopRequest v : vtop) {
+                    if (v.pid() == tgid && tgid != pid) log.print("PID " + tgid + ":\n" + Vtop.vtop(mm, v.addr()));
+                }
+            });
+        }
         machine.task().setBeforeExitMm(mm -> {
             if (tlbDump) tlbDumpAtExit = tlbDump(machine);
             if (runReport != null) runReport.captureAddressSpace(machine, mm, pid);
@@ -255,7 +264,9 @@ public final class RunCommand implements Callable<Integer> {
                 log.print(Pmap.pmapX(mm, pid, String.join(" ", argv)));
                 log.print(Vmstat.rss(mm));
             }
-            for (long addr : vtop) log.print(Vtop.vtop(mm, addr));
+            for (VtopRequest v : vtop) {
+                if (v.pid() == 0 || v.pid() == pid) log.print(Vtop.vtop(mm, v.addr()));
+            }
         });
     }
 

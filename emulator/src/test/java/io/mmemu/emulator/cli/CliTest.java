@@ -464,4 +464,17 @@ class CliTest {
         assertEquals(2, r.status());
         assertTrue(r.stderr().contains("is not a size"), r.stderr());
     }
+
+    /** README's first command: the demo runs its three programs to their ends and says so. */
+    @Test
+    void theDemoRunsItsThreeProgramsToTheirEnds() throws Exception {
+        Result r = mmemu("demo");
+        assertEquals(0, r.status(), r.stderr());
+        assertFalse(r.stderr().contains("internal error"), r.stderr());
+        assertTrue(r.stderr().contains("   exit status 7\n"), r.stderr());
+        assertEquals(3, r.stderr().split("mmemu: statistics", -1).length - 1, r.stderr());
+        assertTrue(r.stderr().contains("stale-translation checker: 0 finding(s)"), r.stderr());
+        assertTrue(r.stdout().contains("hello from guest"), r.stdout());
+    }
+
 }

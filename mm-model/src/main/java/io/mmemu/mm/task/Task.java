@@ -257,7 +257,10 @@ public final class Task implements FaultTask {
     /** Models exit_mm() → mmput(): the last user of the mm tears it down; other threads keep it. */
     private void releaseMm() {
         if (mm != null) {
-            if (mm.mmUsers() == 1) beforeExitMm.accept(mm);
+            if (mm.mmUsers() == 1) {
+                beforeExitMm.accept(mm);
+                mm.env().beforeExitMmap(mm, tgid());
+            }
             if (mm.mmput()) mm.exitMmap();
             mm = null;
         }

@@ -219,6 +219,30 @@ public final class MmEnv {
         events[event.ordinal()]++;
     }
 
+    /** Told of every address space about to be torn down, with its process; see {@link #setBeforeExitMmap}. */
+    private java.util.function.ObjIntConsumer<MmStruct> beforeExitMmap = (mm, tgid) -> {};
+
+    /**
+     * Tells {@code observer} of every process's address space as its last user lets it go, before
+     * exit_mmap() tears it down (a view of a process other than the one a run started, as crash's
+     * {@code vtop -c PID} takes one).
+     *
+     * @param observer receives the process's thread-group id and its address space
+     */
+    public void setBeforeExitMmap(java.util.function.BiConsumer<Integer, MmStruct> observer) {
+        this.beforeExitMmap = (mm, tgid) -> observer.accept(tgid, mm);
+    }
+
+    /**
+     * An address space's last user is letting it go.
+     *
+     * @param mm   the address space
+     * @param tgid its process
+     */
+    public void beforeExitMmap(MmStruct mm, int tgid) {
+        beforeExitMmap.accept(mm, tgid);
+    }
+
     /** {@return the machine's event stream} */
     public Tracer tracer() {
         return tracer;
