@@ -10,7 +10,11 @@ package io.mmemu.trace;
  * Every method does nothing by default, so a sink implements only what it shows.
  */
 public interface TraceSink {
-    /** Called once before the first event. @param tracer the tracer, for the running context */
+    /**
+     * Called once before the first event.
+     *
+     * @param tracer the tracer, for the running context
+     */
     default void start(Tracer tracer) {}
 
     /** Called once after the last event: write out what is buffered. */
@@ -90,7 +94,12 @@ public interface TraceSink {
      */
     default void ipiSent(long ts, int cpu, int target, long flowId) {}
 
-    /** The shootdown that started on {@code cpu} returned. @param ts the time @param cpu the initiating CPU */
+    /**
+     * The shootdown that started on {@code cpu} returned.
+     *
+     * @param ts the time
+     * @param cpu the initiating CPU
+     */
     default void shootdownEnd(long ts, int cpu) {}
 
     /**

@@ -73,7 +73,11 @@ public final class TraceSummary implements TraceSink {
      * @param counts the counts, indexed by {@link Column#ordinal}
      */
     public record Row(long cr3, int pid, long[] counts) {
-        /** {@return one column's count} @param c the column */
+        /**
+         * {@return one column's count}
+         *
+         * @param c the column
+         */
         public long get(Column c) {
             return counts[c.ordinal()];
         }
@@ -83,6 +87,9 @@ public final class TraceSummary implements TraceSink {
     private final List<Row> rows = new ArrayList<>();
     private final Row[] last = new Row[Tracer.MAX_CPUS];
     private Tracer tracer;
+
+    /** An empty summary; it counts from the tracer's start. */
+    public TraceSummary() {}
 
     @Override
     public void start(Tracer t) {
@@ -94,7 +101,11 @@ public final class TraceSummary implements TraceSink {
         return rows;
     }
 
-    /** {@return the column summed over every address space} @param c the column */
+    /**
+     * {@return the column summed over every address space}
+     *
+     * @param c the column
+     */
     public long total(Column c) {
         long n = 0;
         for (Row r : rows) n += r.get(c);

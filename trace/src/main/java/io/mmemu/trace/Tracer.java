@@ -119,7 +119,11 @@ public final class Tracer {
 
     // ------------------------------------------------------------------ context
 
-    /** The machine now runs {@code cpu}: events without a CPU of their own happen there. @param cpu the CPU */
+    /**
+     * The machine now runs {@code cpu}: events without a CPU of their own happen there.
+     *
+     * @param cpu the CPU
+     */
     public void setCpu(int cpu) {
         if (sink != null) this.cpu = cpu; // OFF is shared by every machine: it keeps no state
     }
@@ -134,22 +138,38 @@ public final class Tracer {
         return clock.getAsLong();
     }
 
-    /** {@return CR3 of {@code cpu}, PCID in bits 0-11} @param cpu the CPU */
+    /**
+     * {@return CR3 of {@code cpu}, PCID in bits 0-11}
+     *
+     * @param cpu the CPU
+     */
     public long cr3(int cpu) {
         return cr3[cpu];
     }
 
-    /** {@return the process running on {@code cpu}, 0 when idle} @param cpu the CPU */
+    /**
+     * {@return the process running on {@code cpu}, 0 when idle}
+     *
+     * @param cpu the CPU
+     */
     public int pid(int cpu) {
         return pid[cpu];
     }
 
-    /** {@return the thread running on {@code cpu}, 0 when idle} @param cpu the CPU */
+    /**
+     * {@return the thread running on {@code cpu}, 0 when idle}
+     *
+     * @param cpu the CPU
+     */
     public int tid(int cpu) {
         return tid[cpu];
     }
 
-    /** {@return the program name of process {@code pid}, or null before its exec} @param pid the process */
+    /**
+     * {@return the program name of process {@code pid}, or null before its exec}
+     *
+     * @param pid the process
+     */
     public String comm(int pid) {
         return comm.get(pid);
     }
@@ -320,7 +340,11 @@ public final class Tracer {
         return id;
     }
 
-    /** The shootdown on {@code cpu} returned. @param cpu the initiator */
+    /**
+     * The shootdown on {@code cpu} returned.
+     *
+     * @param cpu the initiator
+     */
     public void shootdownEnd(int cpu) {
         if (shootdownKept[cpu]) sink.shootdownEnd(now(), cpu);
         shootdownKept[cpu] = false;
