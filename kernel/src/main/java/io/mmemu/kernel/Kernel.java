@@ -233,6 +233,19 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
+     * The number of the syscall Linux's x86-64 table names {@code name} (arch/x86/entry/syscalls/syscall_64.tbl).
+     *
+     * @param name the syscall's name, e.g. {@code munmap}
+     * @return its number, or -1 for a name the table does not have
+     */
+    public static int syscallNumber(String name) {
+        for (Syscall s : Syscall.values()) {
+            if (s.linuxName.equals(name)) return s.nr;
+        }
+        return -1;
+    }
+
+    /**
      * Sends the machine's events to {@code tracer} from now on (faults, TLB, shootdowns, syscalls,
      * slab and page allocations, scheduling, signals), timed by {@link #instructions}: the CPUs
      * must count instructions. Set it before {@link #exec} to see the program load.

@@ -8,6 +8,7 @@ import io.mmemu.emulator.run.RunResult;
 import io.mmemu.emulator.run.SignalNames;
 import io.mmemu.kernel.DebugHook;
 import io.mmemu.kernel.ExecFailure;
+import io.mmemu.kernel.Kernel;
 import io.mmemu.kernel.arch.ArchCpu;
 import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.kernel.elf.ElfFormatException;
@@ -263,6 +264,10 @@ public final class Debugger implements DebugHook {
             }
             case "syscall" -> {
                 if (w.length < 3) throw new IllegalArgumentException("usage: break syscall NAME (e.g. munmap)");
+                if (Kernel.syscallNumber(w[2]) < 0) {
+                    throw new IllegalArgumentException("break syscall: Linux has no syscall named " + w[2]
+                            + " (x86-64 names, e.g. munmap, mprotect, exit_group)");
+                }
                 yield breakpoints.add(Breakpoint.Kind.SYSCALL, 0, 0, -1, w[2], false);
             }
             case "flush" -> breakpoints.add(Breakpoint.Kind.FLUSH, 0, 0, -1, null, false);

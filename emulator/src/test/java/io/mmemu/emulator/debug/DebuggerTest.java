@@ -118,8 +118,9 @@ class DebuggerTest {
 
     @Test
     void syscallCatchpointShowsTheArgumentsAndResultAndKmemListsEveryObject() {
-        DebugSession s = DebugSession.run("pte-walk", "break syscall munmap", "continue", "kmem -S vm_area_struct",
-                "kmem -S no-such-cache", "continue");
+        DebugSession s = DebugSession.run("pte-walk", "break syscall munmapp", "break syscall munmap", "continue",
+                "kmem -S vm_area_struct", "kmem -S no-such-cache", "continue");
+        assertTrue(s.after("break syscall munmapp").contains("Linux has no syscall named munmapp"), s.transcript());
         assertTrue(s.after("continue", 0).matches("(?s)Catchpoint 1 \\(syscall munmap\\(0x[0-9a-f]+, 0x2000, .*\\) on cpu 0 "
                 + "returned 0 \\(0x0\\)\\)\n.*"), s.transcript());
         String kmem = s.after("kmem -S vm_area_struct");
