@@ -222,7 +222,7 @@ public final class LinuxSyscalls implements SyscallHandler {
             return true;
         }
         if (call != null && call.changesTranslations) tlbChecker.accept(call.linuxName);
-        if (tracer.enabled()) tracer.syscallExit(ret == BLOCK ? nr : ret, ret == BLOCK && !task.exited());
+        if (tracer.enabled()) tracer.syscallExit(ret, ret == BLOCK && !task.exited());
         if (task.exited()) return true;
         if (ret == BLOCK) {
             // The task sleeps; RAX keeps the number so that the rewound syscall is the same call.

@@ -411,11 +411,15 @@ public final class KmemCache {
     /** An allocation with its event: fast or slow path and cmpxchg failures, read from the counters around it. */
     private long tracedAlloc(CpuBinding b, int nid, long caller, int size) {
         long fast = stat(SlubStat.ALLOC_FASTPATH);
-        long fails = stat(SlubStat.CMPXCHG_DOUBLE_FAIL) + stat(SlubStat.CMPXCHG_DOUBLE_CPU_FAIL);
+        long fails = cmpxchgFailures();
         long object = slabAllocNode(b, nid, caller, size);
-        slub.tracer.slab(name, object, true, stat(SlubStat.ALLOC_FASTPATH) != fast,
-                (int) (stat(SlubStat.CMPXCHG_DOUBLE_FAIL) + stat(SlubStat.CMPXCHG_DOUBLE_CPU_FAIL) - fails));
+        slub.tracer.slab(name, object, true, stat(SlubStat.ALLOC_FASTPATH) != fast, (int) (cmpxchgFailures() - fails));
         return object;
+    }
+
+    /** cmpxchg-double failures on every CPU so far, for the trace of one operation (its difference). */
+    private long cmpxchgFailures() {
+        return stat(SlubStat.CMPXCHG_DOUBLE_FAIL) + stat(SlubStat.CMPXCHG_DOUBLE_CPU_FAIL);
     }
 
     /**
@@ -474,10 +478,9 @@ public final class KmemCache {
         }
         if (slub.tracer.on(Tracer.SLAB)) {
             long fast = stat(SlubStat.FREE_FASTPATH);
-            long fails = stat(SlubStat.CMPXCHG_DOUBLE_FAIL) + stat(SlubStat.CMPXCHG_DOUBLE_CPU_FAIL);
+            long fails = cmpxchgFailures();
             kmemCacheFree(object, b, caller);
-            slub.tracer.slab(name, object, false, stat(SlubStat.FREE_FASTPATH) != fast,
-                    (int) (stat(SlubStat.CMPXCHG_DOUBLE_FAIL) + stat(SlubStat.CMPXCHG_DOUBLE_CPU_FAIL) - fails));
+            slub.tracer.slab(name, object, false, stat(SlubStat.FREE_FASTPATH) != fast, (int) (cmpxchgFailures() - fails));
             return;
         }
         kmemCacheFree(object, b, caller);

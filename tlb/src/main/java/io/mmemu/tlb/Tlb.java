@@ -180,8 +180,7 @@ public final class Tlb {
      * @return whether repeating that lookup only counts a hit ({@link #countRepeatedHits})
      */
     public boolean lookupOnlyCounts(long vaddr, int pcid, int access) {
-        int need = (access == Access.READ ? TlbArray.M_R : access == Access.WRITE ? TlbArray.M_W | TlbArray.M_D
-                : TlbArray.M_X) | TlbArray.M_U;
+        int need = rightsNeeded(access, true);
         for (TlbArray a : arrays) {
             if (a.valid == 0) continue;
             long v = a.vpn(vaddr);
@@ -221,14 +220,7 @@ public final class Tlb {
      */
     public long lookup(long vaddr, int pcid, int access, boolean user) {
         checkPcid(pcid);
-        int need = switch (access) {
-            case Access.READ -> TlbArray.M_R;
-            case Access.WRITE -> TlbArray.M_W | TlbArray.M_D;
-            case Access.FETCH -> TlbArray.M_X;
-            default -> throw new IllegalArgumentException(
-                    "access must be Access.READ, WRITE or FETCH (expected: 0, 1 or 2, got " + access + ")");
-        };
-        if (user) need |= TlbArray.M_U;
+        int need = rightsNeeded(access, user);
         stats[LOOKUP]++;
         boolean refused = false;
         for (TlbArray a : arrays) {
@@ -250,6 +242,18 @@ public final class Tlb {
             cleanMissTag = missTag(vaddr, pcid);
         }
         return MISS;
+    }
+
+    /** The meta bits an entry must have to serve {@code access} ({@link Access}), U/S too for a user-mode one. */
+    private static int rightsNeeded(int access, boolean user) {
+        int need = switch (access) {
+            case Access.READ -> TlbArray.M_R;
+            case Access.WRITE -> TlbArray.M_W | TlbArray.M_D;
+            case Access.FETCH -> TlbArray.M_X;
+            default -> throw new IllegalArgumentException(
+                    "access must be Access.READ, WRITE or FETCH (expected: 0, 1 or 2, got " + access + ")");
+        };
+        return user ? need | TlbArray.M_U : need;
     }
 
     /** The 4 KiB page of {@code vaddr} (48 bits, as the arrays compare it) and {@code pcid} in one long, never -1. */

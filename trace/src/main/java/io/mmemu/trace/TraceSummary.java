@@ -158,7 +158,7 @@ public final class TraceSummary implements TraceSink {
 
     @Override
     public void tlbFlush(long ts, int cpu, FlushKind kind, String reason, long start, long end, long pages) {
-        if (reason.equals(Tracer.REASON_SWITCH) || reason.equals(Tracer.REASON_SHOOTDOWN)) return;
+        if (!Tracer.localRequest(reason)) return;
         if (kind == FlushKind.FULL) add(cpu, Column.FLUSH_ALL, 1);
         else add(cpu, Column.FLUSH_ONE, pages);
     }

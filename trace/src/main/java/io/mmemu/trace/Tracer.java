@@ -41,6 +41,17 @@ public final class Tracer {
     /** {@link TraceSink#tlbFlush}'s reason for a flush another CPU asked for. */
     public static final String REASON_SHOOTDOWN = "shootdown";
 
+    /**
+     * Whether a flush with this {@link TraceSink#tlbFlush} reason was the CPU's own request (what
+     * nr_tlb_local_flush_one/all count), not a switch_mm's flush nor one another CPU asked for.
+     *
+     * @param reason the flush's reason
+     * @return whether it is a local request
+     */
+    public static boolean localRequest(String reason) {
+        return !reason.equals(REASON_SWITCH) && !reason.equals(REASON_SHOOTDOWN);
+    }
+
     /** The most CPUs a machine has. */
     public static final int MAX_CPUS = 64;
 
@@ -94,11 +105,6 @@ public final class Tracer {
     /** {@return whether anything is traced} */
     public boolean enabled() {
         return mask != 0;
-    }
-
-    /** {@return the filter} */
-    public TraceFilter filter() {
-        return filter;
     }
 
     /**

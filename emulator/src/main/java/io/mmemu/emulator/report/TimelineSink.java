@@ -30,7 +30,7 @@ public final class TimelineSink implements TraceSink {
 
     @Override
     public void tlbFlush(long ts, int cpu, FlushKind kind, String reason, long start, long end, long pages) {
-        if (reason.equals(Tracer.REASON_SWITCH) || reason.equals(Tracer.REASON_SHOOTDOWN)) return;
+        if (!Tracer.localRequest(reason)) return;
         timeline.add(cpu, ts, TimelineKind.FLUSH, start, kind.label() + " (" + reason + ")");
     }
 
