@@ -156,8 +156,7 @@ public final class RunCommand implements Callable<Integer> {
             log.println("mmemu: " + e.getMessage());
             return 2;
         } catch (IOException e) {
-            log.println("mmemu: --record " + opts.record + ": cannot write: " + (e instanceof NoSuchFileException
-                    ? "no such directory" : e instanceof AccessDeniedException ? "permission denied" : e.getMessage()));
+            log.println("mmemu: --record " + opts.record + ": cannot write: " + whyCannotWrite(e));
             return 2;
         } catch (UncheckedIOException e) {
             log.println("mmemu: --record " + opts.record + ": " + e.getMessage());
@@ -193,8 +192,7 @@ public final class RunCommand implements Callable<Integer> {
             try {
                 out = Files.newOutputStream(trace);
             } catch (IOException e) {
-                throw new IllegalArgumentException("--trace " + trace + ": cannot write: " + (e instanceof NoSuchFileException
-                        ? "no such directory" : e instanceof AccessDeniedException ? "permission denied" : e.getMessage()));
+                throw new IllegalArgumentException("--trace " + trace + ": cannot write: " + whyCannotWrite(e));
             }
         }
         return TraceSession.of(filter, traceSummary, out, String.valueOf(programPath.getFileName()),
@@ -250,7 +248,7 @@ public final class RunCommand implements Callable<Integer> {
         if (!pmap && vtop.isEmpty() && runReport == null && !tlbDump) return;
         int pid = machine.task().tgid();
         if (vtop.stream().anyMatch(v -> v.pid() != 0)) {
-            // Other processes: as each address space goes (a process's last thread exits or execs).
+            // Other processes: as each address space goes (its process's last thread exits).
             machine.env().setBeforeExitMmap((tgid, mm) -> {
                 for (VtopRequest v : vtop) {
                     if (v.pid() == tgid && tgid != pid) log.print("PID " + tgid + ":\n" + Vtop.vtop(mm, v.addr()));
@@ -281,8 +279,7 @@ public final class RunCommand implements Callable<Integer> {
             runReport.write(machine, stats.toString(StandardCharsets.UTF_8),
                     result.stopCause() != null ? result.detail() : "");
         } catch (IOException e) {
-            log.println("mmemu: --report " + report + ": cannot write: " + (e instanceof NoSuchFileException
-                    ? "no such directory" : e instanceof AccessDeniedException ? "permission denied" : e.getMessage()));
+            log.println("mmemu: --report " + report + ": cannot write: " + whyCannotWrite(e));
         } catch (RuntimeException e) {
             log.println("mmemu: --report " + report + ": " + e + (e.getCause() != null ? " (" + e.getCause() + ")" : ""));
         }
@@ -330,6 +327,12 @@ public final class RunCommand implements Callable<Integer> {
                 pageFlushes, codeFlushes);
         log.printf(Locale.ROOT, "  syscalls          %,15d%n", syscalls);
         log.printf(Locale.ROOT, "  wall time         %15.3f s%n", wallNanos / 1e9);
+    }
+
+    /** Why a file could not be written, in a few words for a one-line message. */
+    private static String whyCannotWrite(IOException e) {
+        return e instanceof NoSuchFileException ? "no such directory"
+                : e instanceof AccessDeniedException ? "permission denied" : e.getMessage();
     }
 
     /** --tlb-dump: every CPU's TLB hierarchy and Linux's per-CPU TLB state. */
