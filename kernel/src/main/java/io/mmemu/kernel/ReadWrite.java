@@ -282,21 +282,17 @@ final class ReadWrite {
      * piece at a time, so that a huge count costs the host no more than what it moves.
      */
     final class UserBytes {
-        private final MmStruct mm;
-        private final long[] bases;
-        private final long[] lens;
+        private final UnixSockets.Iov segs;
 
         UserBytes(MmStruct mm, long[] bases, long[] lens) {
-            this.mm = mm;
-            this.bases = bases;
-            this.lens = lens;
+            this.segs = new UnixSockets.Iov(mm, bases, lens);
         }
 
         /** Whether segment {@code i} can be read whole, faulting its pages in as copy_from_user() would, in order. */
         boolean readable(int i) {
-            long va = bases[i];
-            for (long left = lens[i]; left > 0; ) {
-                if (!uaccess.faultIn(mm, va, false)) return false;
+            long va = segs.bases()[i];
+            for (long left = segs.lens()[i]; left > 0; ) {
+                if (!uaccess.faultIn(segs.mm(), va, false)) return false;
                 long step = PageTypes.PAGE_SIZE - PageTypes.offsetInPage(va);
                 va += step;
                 left -= step;
@@ -306,19 +302,7 @@ final class ReadWrite {
 
         /** Copies bytes [from, from + len) of the gathered segments into {@code dst}: 0 or -EFAULT. */
         int copy(long from, byte[] dst, int len) {
-            int done = 0;
-            long segStart = 0;
-            for (int i = 0; i < bases.length && done < len; i++) {
-                long segEnd = segStart + lens[i];
-                long at = from + done;
-                if (at < segEnd) {
-                    int piece = (int) Math.min(len - done, segEnd - at);
-                    if (uaccess.copyFromUser(mm, dst, done, bases[i] + (at - segStart), piece) < 0) return -Errno.EFAULT;
-                    done += piece;
-                }
-                segStart = segEnd;
-            }
-            return 0;
+            return segs.copyIn(uaccess, from, dst, len);
         }
     }
 
