@@ -505,10 +505,10 @@ final class UnixSockets {
     }
 
     /**
-     * The iovecs of a message (import_iovec()): EFAULT, EINVAL for a negative length; the lengths
+     * The iovecs of a message or of readv() on a socket (import_iovec()): EFAULT, EINVAL for a negative length; the lengths
      * capped so that the total stays within MAX_RW_COUNT.
      */
-    private Object importIovec(MmStruct mm, long iov, int iovlen) {
+    Object importIovec(MmStruct mm, long iov, int iovlen) {
         byte[] vec = new byte[iovlen * 16];
         if (iovlen > 0 && uaccess.copyFromUser(mm, vec, 0, iov, vec.length) < 0) return -Errno.EFAULT;
         ByteBuffer bb = ByteBuffer.wrap(vec).order(ByteOrder.LITTLE_ENDIAN);
