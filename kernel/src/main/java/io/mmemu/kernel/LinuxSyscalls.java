@@ -318,7 +318,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         boolean signal = signalPending(task);
         if (rseq.needsResume(cpu, task, signal)) {
             cpu.regs().get(user);
-            if (rseq.handleNotifyResume(cpu, task, signal, user) > 0) cpu.regs().set(user);
+            if (rseq.handleNotifyResume(cpu, task, user) > 0) cpu.regs().set(user);
         }
         return signals.doSignal(cpu, task);
     }

@@ -61,7 +61,7 @@ final class ReadWrite {
         }
         if (f.content() instanceof OpenFile.Directory) return -Errno.EISDIR;
         if (f.content() instanceof OpenFile.PipeEnd e) return e.reader() ? pipes.pipeRead(task, f, e.pipe(), buf, n) : -Errno.EBADF;
-        if (f.content() instanceof OpenFile.Socket) return sockRead(task, f, new long[] {buf}, new long[] {n});
+        if (f.content() instanceof OpenFile.Socket) return sockRead(task, f, new UnixSockets.Iov(task.mm(), new long[] {buf}, new long[] {n}));
         if (f.content() instanceof OpenFile.Device d) {
             // read_zero() clears the buffer page by page and returns a short count at a bad page;
             // EFAULT only when nothing could be written.
@@ -155,8 +155,7 @@ final class ReadWrite {
     }
 
     /** Models sock_read_iter(): nothing to receive into returns 0 at once, else a receive (O_NONBLOCK as MSG_DONTWAIT). */
-    private long sockRead(Task task, OpenFile f, long[] bases, long[] lens) {
-        UnixSockets.Iov iov = new UnixSockets.Iov(task.mm(), bases, lens);
+    private long sockRead(Task task, OpenFile f, UnixSockets.Iov iov) {
         if (iov.total() == 0) return 0;
         return sockets.recvmsg(task, f, iov, 0, new int[1]);
     }
@@ -198,22 +197,14 @@ final class ReadWrite {
         OpenFile f = files.files(task).get(fd);
         if (f == null || (f.flags() & FileSyscalls.O_ACCMODE) == FileSyscalls.O_WRONLY) return -Errno.EBADF;
         if (iovcnt < 0 || iovcnt > UIO_MAXIOV) return -Errno.EINVAL;
+        if (f.content() instanceof OpenFile.Socket) {
+            // One receive scattered over the buffers: a datagram is not split into one per iovec.
+            Object io = sockets.importIovec(task.mm(), iov, (int) iovcnt);
+            return io instanceof Integer e ? e : sockRead(task, f, (UnixSockets.Iov) io);
+        }
         byte[] vec = new byte[(int) iovcnt * 16];
         if (uaccess.copyFromUser(task.mm(), vec, 0, iov, vec.length) < 0) return -Errno.EFAULT;
         ByteBuffer bb = ByteBuffer.wrap(vec).order(ByteOrder.LITTLE_ENDIAN);
-        if (f.content() instanceof OpenFile.Socket) {
-            // One receive scattered over the buffers: a datagram is not split into one per iovec.
-            long[] bases = new long[(int) iovcnt], lens = new long[(int) iovcnt];
-            long room = 0;
-            for (int i = 0; i < iovcnt; i++) {
-                bases[i] = bb.getLong(16 * i);
-                lens[i] = Math.min(bb.getLong(16 * i + 8), MAX_RW_COUNT - room);
-                if (lens[i] < 0) return -Errno.EINVAL;
-                if (!accessOk(bases[i], lens[i])) return -Errno.EFAULT;
-                room += lens[i];
-            }
-            return sockRead(task, f, bases, lens);
-        }
         long total = 0;
         for (int i = 0; i < iovcnt; i++) {
             long base = bb.getLong(16 * i), len = bb.getLong(16 * i + 8);
@@ -282,21 +273,17 @@ final class ReadWrite {
      * piece at a time, so that a huge count costs the host no more than what it moves.
      */
     final class UserBytes {
-        private final MmStruct mm;
-        private final long[] bases;
-        private final long[] lens;
+        private final UnixSockets.Iov segs;
 
         UserBytes(MmStruct mm, long[] bases, long[] lens) {
-            this.mm = mm;
-            this.bases = bases;
-            this.lens = lens;
+            this.segs = new UnixSockets.Iov(mm, bases, lens);
         }
 
         /** Whether segment {@code i} can be read whole, faulting its pages in as copy_from_user() would, in order. */
         boolean readable(int i) {
-            long va = bases[i];
-            for (long left = lens[i]; left > 0; ) {
-                if (!uaccess.faultIn(mm, va, false)) return false;
+            long va = segs.bases()[i];
+            for (long left = segs.lens()[i]; left > 0; ) {
+                if (!uaccess.faultIn(segs.mm(), va, false)) return false;
                 long step = PageTypes.PAGE_SIZE - PageTypes.offsetInPage(va);
                 va += step;
                 left -= step;
@@ -306,19 +293,7 @@ final class ReadWrite {
 
         /** Copies bytes [from, from + len) of the gathered segments into {@code dst}: 0 or -EFAULT. */
         int copy(long from, byte[] dst, int len) {
-            int done = 0;
-            long segStart = 0;
-            for (int i = 0; i < bases.length && done < len; i++) {
-                long segEnd = segStart + lens[i];
-                long at = from + done;
-                if (at < segEnd) {
-                    int piece = (int) Math.min(len - done, segEnd - at);
-                    if (uaccess.copyFromUser(mm, dst, done, bases[i] + (at - segStart), piece) < 0) return -Errno.EFAULT;
-                    done += piece;
-                }
-                segStart = segEnd;
-            }
-            return 0;
+            return segs.copyIn(uaccess, from, dst, len);
         }
     }
 

@@ -105,19 +105,14 @@ final class Rseq {
     }
 
     /**
-     * The rseq part of exit_to_user_mode_loop(): when {@code t} comes back on {@code cpu} after
-     * another task ran there (rseq_preempt(), rseq_migrate()) or a signal is about to be delivered
-     * (rseq_signal_deliver()), models __rseq_handle_notify_resume(): rseq_ip_fixup() on the
-     * registers in {@code regs} (the caller loads and stores them), then rseq_update_cpu_node_id().
+     * The rseq part of exit_to_user_mode_loop(), for a task {@link #needsResume} said needs it:
+     * models __rseq_handle_notify_resume(): rseq_ip_fixup() on the registers in {@code regs} (the
+     * caller loads and stores them), then rseq_update_cpu_node_id().
      *
      * @return 1 when {@code regs.rip} moved to an abort handler, 0 when nothing moved, -1 when the
      *         area could not be read or written or held a bad critical section (the task gets SIGSEGV)
      */
-    int handleNotifyResume(ArchCpu cpu, Task t, boolean signal, PtRegs regs) {
-        boolean switched = lastTaskOn[cpu.id()] != t.pid();
-        lastTaskOn[cpu.id()] = t.pid();
-        if (t.rseq == 0) return 0;
-        if (!switched && !signal) return 0; // no TIF_NOTIFY_RESUME
+    int handleNotifyResume(ArchCpu cpu, Task t, PtRegs regs) {
         t.rseqEvent = true;
         int moved = ipFixup(t, regs);
         if (moved < 0 || !updateCpuNodeId(cpu, t)) {
@@ -127,13 +122,16 @@ final class Rseq {
         return moved;
     }
 
-    /** Whether a return to user mode of {@code t} on {@code cpu} needs {@link #handleNotifyResume} to load the registers. */
+    /**
+     * Whether a return to user mode of {@code t} on {@code cpu} needs {@link #handleNotifyResume}
+     * (TIF_NOTIFY_RESUME): a registered area and either another task ran on the CPU since
+     * (rseq_preempt(), rseq_migrate()) or a signal is about to be delivered (rseq_signal_deliver()).
+     * Records {@code t} as the CPU's last task.
+     */
     boolean needsResume(ArchCpu cpu, Task t, boolean signal) {
-        if (t.rseq == 0) {
-            lastTaskOn[cpu.id()] = t.pid();
-            return false;
-        }
-        return signal || lastTaskOn[cpu.id()] != t.pid();
+        boolean switched = lastTaskOn[cpu.id()] != t.pid();
+        lastTaskOn[cpu.id()] = t.pid();
+        return t.rseq != 0 && (switched || signal);
     }
 
     /** Models rseq_ip_fixup(): 1 when the critical section {@code regs.rip} is in was aborted, 0 when none, -1 on error. */

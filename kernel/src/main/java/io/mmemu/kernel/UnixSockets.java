@@ -79,10 +79,20 @@ final class UnixSockets {
         int copy(long from, byte[] dst, int len);
     }
 
-    /** A receive's destination: user buffers in order (struct iovec), filled from offset 0. */
+    /** A message's user buffers in order (struct iovec): a receive's destination, a send's source. */
     record Iov(MmStruct mm, long[] bases, long[] lens) {
-        /** Copies {@code src[0, len)} to bytes [at, at + len) of the buffers: 0 or -EFAULT. */
+        /** Copies {@code src[off, off + len)} to bytes [at, at + len) of the buffers: 0 or -EFAULT. */
         int copyOut(UserAccess uaccess, long at, byte[] src, int off, int len) {
+            return move(uaccess, at, src, off, len, true);
+        }
+
+        /** Copies bytes [from, from + len) of the buffers into {@code dst[0, len)}: 0 or -EFAULT. */
+        int copyIn(UserAccess uaccess, long from, byte[] dst, int len) {
+            return move(uaccess, from, dst, 0, len, false);
+        }
+
+        /** Walks the segments that hold bytes [at, at + len) of the buffers, copying each piece one way. */
+        private int move(UserAccess uaccess, long at, byte[] buf, int off, int len, boolean toUser) {
             long segStart = 0;
             int done = 0;
             for (int i = 0; i < bases.length && done < len; i++) {
@@ -90,7 +100,10 @@ final class UnixSockets {
                 long pos = at + done;
                 if (pos < segEnd) {
                     int piece = (int) Math.min(len - done, segEnd - pos);
-                    if (uaccess.copyToUser(mm, bases[i] + (pos - segStart), src, off + done, piece) < 0) return -Errno.EFAULT;
+                    long va = bases[i] + (pos - segStart);
+                    int r = toUser ? uaccess.copyToUser(mm, va, buf, off + done, piece)
+                            : uaccess.copyFromUser(mm, buf, off + done, va, piece);
+                    if (r < 0) return -Errno.EFAULT;
                     done += piece;
                 }
                 segStart = segEnd;
@@ -492,10 +505,10 @@ final class UnixSockets {
     }
 
     /**
-     * The iovecs of a message (import_iovec()): EFAULT, EINVAL for a negative length; the lengths
+     * The iovecs of a message or of readv() on a socket (import_iovec()): EFAULT, EINVAL for a negative length; the lengths
      * capped so that the total stays within MAX_RW_COUNT.
      */
-    private Object importIovec(MmStruct mm, long iov, int iovlen) {
+    Object importIovec(MmStruct mm, long iov, int iovlen) {
         byte[] vec = new byte[iovlen * 16];
         if (iovlen > 0 && uaccess.copyFromUser(mm, vec, 0, iov, vec.length) < 0) return -Errno.EFAULT;
         ByteBuffer bb = ByteBuffer.wrap(vec).order(ByteOrder.LITTLE_ENDIAN);
@@ -510,25 +523,6 @@ final class UnixSockets {
             total += lens[i];
         }
         return new Iov(mm, bases, lens);
-    }
-
-    /** Gathers a send's bytes from iovecs. */
-    private Source gather(Iov iov) {
-        return (from, dst, len) -> {
-            long segStart = 0;
-            int done = 0;
-            for (int i = 0; i < iov.bases().length && done < len; i++) {
-                long segEnd = segStart + iov.lens()[i];
-                long pos = from + done;
-                if (pos < segEnd) {
-                    int piece = (int) Math.min(len - done, segEnd - pos);
-                    if (uaccess.copyFromUser(iov.mm(), dst, done, iov.bases()[i] + (pos - segStart), piece) < 0) return -Errno.EFAULT;
-                    done += piece;
-                }
-                segStart = segEnd;
-            }
-            return 0;
-        };
     }
 
     /**
@@ -552,7 +546,7 @@ final class UnixSockets {
         if (io instanceof Integer e) return e;
         if (h.controllen != 0) return Long.compareUnsigned(h.controllen, Integer.MAX_VALUE) > 0 ? -ENOBUFS : -Errno.EINVAL;
         Iov iov = (Iov) io;
-        return sendmsg(task, (OpenFile) o, gather(iov), iov.total(), flags & ~MSG_CMSG_COMPAT, address != null, address);
+        return sendmsg(task, (OpenFile) o, (from, dst, len) -> iov.copyIn(uaccess, from, dst, len), iov.total(), flags & ~MSG_CMSG_COMPAT, address != null, address);
     }
 
     /**
