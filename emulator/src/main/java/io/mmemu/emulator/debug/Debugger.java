@@ -112,10 +112,8 @@ public final class Debugger implements DebugHook {
             "buddyinfo", "tasks", "quit");
 
     private int session() {
-        Cpu c0 = machine.cpu();
         try {
-            long bias = Registers.of(c0).rip - Symbols.entry(program);
-            symbols = Symbols.read(program, bias);
+            symbols = Symbols.read(program, Registers.of(machine.cpu()).rip);
         } catch (IOException e) {
             out.println("mmemu debug: cannot read the symbols of " + program + ": " + e.getMessage());
         }
