@@ -270,7 +270,7 @@ public final class Debugger implements DebugHook {
             case "flush" -> breakpoints.add(Breakpoint.Kind.FLUSH, 0, 0, -1, null, false);
             case "slab" -> {
                 if (w.length < 3) throw new IllegalArgumentException("usage: break slab CACHE (slabinfo lists them)");
-                if (!KmemS.names(machine.env().kernelSlab().slub()).contains(w[2])) {
+                if (machine.env().kernelSlab().slub().findCache(w[2]) == null) {
                     throw new IllegalArgumentException("break slab: no cache " + w[2] + " (slabinfo lists them)");
                 }
                 yield breakpoints.add(Breakpoint.Kind.SLAB, 0, 0, -1, w[2], false);
