@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 
 /**
@@ -63,22 +64,12 @@ final class Breakpoints {
         Breakpoint b = new Breakpoint(next++, kind, address, lo, hi, what, temporary);
         list.add(b);
         if (kind == Breakpoint.Kind.ADDRESS) {
-            List<Unicorn.HookHandle> hs = new ArrayList<>();
-            for (Cpu c : cpus) {
-                int id = c.id();
-                hs.add(c.engine().hookCode(false, address, address, (pc, size) -> onCode(b, id, pc)));
-                c.flushTranslatedCode(); // code translated before the hook existed would not call it
-            }
-            hooks.put(b.number(), hs);
+            hooks.put(b.number(), hookEachCpu(c -> c.engine().hookCode(false, address, address,
+                    (pc, size) -> onCode(b, c.id(), pc))));
         } else if (kind == Breakpoint.Kind.WATCH) {
             int types = (what.contains("r") ? Uc.HOOK_MEM_READ : 0) | (what.contains("w") ? Uc.HOOK_MEM_WRITE : 0);
-            List<Unicorn.HookHandle> hs = new ArrayList<>();
-            for (Cpu c : cpus) {
-                int id = c.id();
-                hs.add(c.engine().hookMemory(types, (type, pa, size, value) -> onAccess(b, id, type, pa, size, value)));
-                c.flushTranslatedCode();
-            }
-            hooks.put(b.number(), hs);
+            hooks.put(b.number(), hookEachCpu(c -> c.engine().hookMemory(types,
+                    (type, pa, size, value) -> onAccess(b, c.id(), type, pa, size, value))));
             watchPa.put(b.number(), -1L);
             if (watchStepHooks.isEmpty()) {
                 for (Cpu c : cpus) {
@@ -88,6 +79,16 @@ final class Breakpoints {
             }
         }
         return b;
+    }
+
+    /** Adds the hook {@code add} makes on each CPU, in CPU order, and drops the code they translated before it. */
+    private List<Unicorn.HookHandle> hookEachCpu(Function<Cpu, Unicorn.HookHandle> add) {
+        List<Unicorn.HookHandle> hs = new ArrayList<>();
+        for (Cpu c : cpus) {
+            hs.add(add.apply(c));
+            c.flushTranslatedCode(); // code translated before the hook existed would not call it
+        }
+        return hs;
     }
 
     /**

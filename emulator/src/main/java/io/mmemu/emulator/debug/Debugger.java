@@ -21,6 +21,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -111,10 +112,8 @@ public final class Debugger implements DebugHook {
             "buddyinfo", "tasks", "quit");
 
     private int session() {
-        Cpu c0 = machine.cpu();
         try {
-            long bias = Registers.of(c0).rip - Symbols.entry(program);
-            symbols = Symbols.read(program, bias);
+            symbols = Symbols.read(program, Registers.of(machine.cpu()).rip);
         } catch (IOException e) {
             out.println("mmemu debug: cannot read the symbols of " + program + ": " + e.getMessage());
         }
@@ -177,9 +176,7 @@ public final class Debugger implements DebugHook {
         while ((line = console.readLine()) != null) {
             try {
                 if (command(line.strip())) return;
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                out.println(e.getMessage());
-            } catch (GuestMemory.UnmappedException e) {
+            } catch (IllegalArgumentException | IllegalStateException | GuestMemory.UnmappedException e) {
                 out.println(e.getMessage());
             }
         }
@@ -273,7 +270,7 @@ public final class Debugger implements DebugHook {
             case "flush" -> breakpoints.add(Breakpoint.Kind.FLUSH, 0, 0, -1, null, false);
             case "slab" -> {
                 if (w.length < 3) throw new IllegalArgumentException("usage: break slab CACHE (slabinfo lists them)");
-                if (!KmemS.names(machine.env().kernelSlab().slub()).contains(w[2])) {
+                if (machine.env().kernelSlab().slub().findCache(w[2]) == null) {
                     throw new IllegalArgumentException("break slab: no cache " + w[2] + " (slabinfo lists them)");
                 }
                 yield breakpoints.add(Breakpoint.Kind.SLAB, 0, 0, -1, w[2], false);
@@ -298,15 +295,16 @@ public final class Debugger implements DebugHook {
     /** {@code next}: step over a call (a temporary breakpoint after it), else one instruction. */
     private boolean next() {
         requireRunning();
+        var problem = Capstone.problem();
+        if (problem.isPresent()) {
+            out.println("next needs Capstone to see whether the instruction is a call; stepping one instruction. "
+                    + problem.get());
+            return step(1);
+        }
         long rip = Registers.of(current()).rip;
         byte[] code = new byte[16];
         int n = new GuestMemory(mm()).read(rip, code, code.length);
-        if (Capstone.problem().isPresent()) {
-            out.println("next needs Capstone to see whether the instruction is a call; stepping one instruction. "
-                    + Capstone.problem().get());
-            return step(1);
-        }
-        List<Capstone.Insn> insns = Capstone.disasm(java.util.Arrays.copyOf(code, n), rip, 1);
+        List<Capstone.Insn> insns = Capstone.disasm(Arrays.copyOf(code, n), rip, 1);
         if (insns.isEmpty() || !insns.getFirst().mnemonic().startsWith("call")) return step(1);
         breakpoints.add(Breakpoint.Kind.ADDRESS, rip + insns.getFirst().size(), 0, -1, null, true);
         return resume();

@@ -7,7 +7,6 @@ import io.mmemu.mm.proc.Vmstat;
 import io.mmemu.mm.proc.Vtop;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.MmStruct;
-import io.mmemu.mm.vma.Vma;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
@@ -104,11 +103,9 @@ final class Inspector {
         return b.toString();
     }
 
-    /** {@code maps}: /proc/PID/maps. */
+    /** {@code maps}: /proc/PID/maps ({@link MmStruct#maps}) under a line naming its columns. */
     static String maps(MmStruct mm) {
-        StringBuilder b = new StringBuilder("(start-end perms offset dev inode name: one line per VMA)\n");
-        for (Vma v : mm.vmas()) b.append(v.mapsLine(mm.label(v))).append('\n');
-        return b.toString();
+        return "(start-end perms offset dev inode name: one line per VMA)\n" + mm.maps();
     }
 
     /** {@code tlb CPU}: the CPU's TLB arrays and paging-structure caches, then Linux's per-CPU TLB state. */

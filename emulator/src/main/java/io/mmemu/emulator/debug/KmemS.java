@@ -29,10 +29,7 @@ public final class KmemS {
      * @return the text, or empty when there is no such cache
      */
     public static Optional<String> kmemS(Slub slub, String name) {
-        for (KmemCache c : slub.caches()) {
-            if (c.name().equals(name)) return Optional.of(render(c.snapshot()));
-        }
-        return Optional.empty();
+        return Optional.ofNullable(slub.findCache(name)).map(c -> render(c.snapshot()));
     }
 
     /** The names of every cache, in creation order (for the message naming them, and completion). */

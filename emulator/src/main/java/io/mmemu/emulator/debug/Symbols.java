@@ -43,16 +43,19 @@ public final class Symbols {
     }
 
     /**
-     * Reads the functions and objects of {@code elf}'s symbol table.
+     * Reads the functions and objects of {@code elf}'s symbol table, moved by what the loader added
+     * to its addresses: where its entry point (e_entry) was loaded less e_entry (0 for a
+     * fixed-address executable).
      *
-     * @param elf  the program's file
-     * @param bias what the loader added to its addresses (0 for a fixed-address executable)
+     * @param elf   the program's file
+     * @param entry where the program's entry point is in memory
      * @return the symbols, none when the file has no .symtab
      * @throws IOException when the file cannot be read
      */
-    static Symbols read(Path elf, long bias) throws IOException {
+    static Symbols read(Path elf, long entry) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(elf)).order(ByteOrder.LITTLE_ENDIAN);
         if (b.limit() < 64) return none();
+        long bias = entry - b.getLong(0x18); // e_entry
         long shoff = b.getLong(0x28);
         int shentsize = Short.toUnsignedInt(b.getShort(0x3A));
         int shnum = Short.toUnsignedInt(b.getShort(0x3C));
@@ -87,21 +90,6 @@ public final class Symbols {
         byte[] bytes = new byte[end - at];
         b.get(at, bytes);
         return new String(bytes, StandardCharsets.ISO_8859_1);
-    }
-
-    /**
-     * The entry point written in {@code elf}'s header (before relocation).
-     *
-     * @param elf the program's file
-     * @return e_entry
-     * @throws IOException when the file cannot be read
-     */
-    static long entry(Path elf) throws IOException {
-        byte[] head = new byte[0x20];
-        try (var in = Files.newInputStream(elf)) {
-            if (in.readNBytes(head, 0, head.length) < head.length) return 0;
-        }
-        return ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getLong(0x18);
     }
 
     /** {@return how many symbols there are} */

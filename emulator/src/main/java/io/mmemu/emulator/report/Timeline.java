@@ -11,7 +11,6 @@ package io.mmemu.emulator.report;
  * event source may sit on more than one host thread; it only exists when a report is asked for.
  */
 public final class Timeline {
-    private final int capacity;
     private final int[] cpu;
     private final long[] time;
     private final TimelineKind[] kind;
@@ -28,7 +27,6 @@ public final class Timeline {
      */
     public Timeline(int capacity) {
         if (capacity < 1) throw new IllegalArgumentException("capacity must be at least 1 (got " + capacity + ")");
-        this.capacity = capacity;
         cpu = new int[capacity];
         time = new long[capacity];
         kind = new TimelineKind[capacity];
@@ -47,7 +45,7 @@ public final class Timeline {
      */
     public synchronized void add(int cpu, long time, TimelineKind kind, long address, String label) {
         perKind[kind.ordinal()]++;
-        if (size == capacity) {
+        if (size == this.cpu.length) {
             dropped++;
             return;
         }
@@ -61,7 +59,7 @@ public final class Timeline {
 
     /** {@return the most events kept} */
     public int capacity() {
-        return capacity;
+        return cpu.length;
     }
 
     /** {@return the events kept} */
