@@ -495,16 +495,15 @@ public final class Cpu implements ArchCpu {
         mmu.lookupOrWalk(address, Access.FETCH);
         // Unicorn's TLB holds only what fills put there since it was last emptied: those pages go
         // (none after register-only instructions); emptying all of it clears the jump cache too.
+        long cr3 = mmu.cr3();
         if (flushEachInstruction) {
-            uc.regWrite(X86Reg.CR3, mmu.cr3());
+            uc.regWrite(X86Reg.CR3, cr3);
             preciseFetch.emptied();
-        } else {
-            preciseFetch.flush(mmu.cr3());
+            return;
         }
+        preciseFetch.flush(cr3);
         long page = address & -4096L;
-        if (!flushEachInstruction && tlb.fetchLookupOnlyCounts(page)) {
-            preciseFetch.hit(page, mmu.cr3());
-        }
+        if (tlb.fetchLookupOnlyCounts(page)) preciseFetch.hit(page, cr3);
     }
 
     /** Hands the hits precise mode's native hook counted to the model TLB's counters. */
@@ -512,7 +511,6 @@ public final class Cpu implements ArchCpu {
         long n = preciseFetch.takeRepeats();
         if (n != 0) tlb.countRepeatedFetchHits(n);
     }
-
 
     /**
      * uc_emu_stop from a hook, telling the instruction counter first: Unicorn calls a lone block
