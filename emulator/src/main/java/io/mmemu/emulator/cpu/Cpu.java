@@ -343,7 +343,7 @@ public final class Cpu implements ArchCpu {
             fillingPageFlushed = true;
             return;
         }
-        if (Long.compareUnsigned(end - start, SINGLE_PAGE_FLUSH_CEILING * 4096L) <= 0 && PageFlushes.ON) {
+        if (Long.compareUnsigned(end - start, SINGLE_PAGE_FLUSH_CEILING * 4096L) <= 0 && Unicorn.pageFlushes()) {
             uc.flushTlbPages(start, end);
             stats.count(CpuStat.TLB_PAGE_FLUSHES);
             return;
@@ -353,10 +353,6 @@ public final class Cpu implements ArchCpu {
 
     /** Linux's tlb_single_page_flush_ceiling: beyond this many pages a range flush empties the whole TLB. */
     private static final long SINGLE_PAGE_FLUSH_CEILING = 33;
-    /** Whether Unicorn's TLB can be flushed page by page here ({@code -Dmmemu.unicorn.noPageFlush=true}: never); asked at the first range flush. */
-    private static final class PageFlushes {
-        static final boolean ON = Unicorn.pageFlushes();
-    }
 
     /**
      * Drops translated code (after a frame that held code gets new contents). Called from one of
