@@ -343,7 +343,7 @@ public final class Cpu implements ArchCpu {
             fillingPageFlushed = true;
             return;
         }
-        if (Long.compareUnsigned(end - start, SINGLE_PAGE_FLUSH_CEILING * 4096L) <= 0 && PageFlushes.ON) {
+        if (Long.compareUnsigned(end - start, SINGLE_PAGE_FLUSH_CEILING * 4096L) <= 0 && Unicorn.pageFlushes()) {
             uc.flushTlbPages(start, end);
             stats.count(CpuStat.TLB_PAGE_FLUSHES);
             return;
@@ -353,10 +353,6 @@ public final class Cpu implements ArchCpu {
 
     /** Linux's tlb_single_page_flush_ceiling: beyond this many pages a range flush empties the whole TLB. */
     private static final long SINGLE_PAGE_FLUSH_CEILING = 33;
-    /** Whether Unicorn's TLB can be flushed page by page here ({@code -Dmmemu.unicorn.noPageFlush=true}: never); asked at the first range flush. */
-    private static final class PageFlushes {
-        static final boolean ON = Unicorn.pageFlushes();
-    }
 
     /**
      * Drops translated code (after a frame that held code gets new contents). Called from one of
@@ -495,16 +491,15 @@ public final class Cpu implements ArchCpu {
         mmu.lookupOrWalk(address, Access.FETCH);
         // Unicorn's TLB holds only what fills put there since it was last emptied: those pages go
         // (none after register-only instructions); emptying all of it clears the jump cache too.
+        long cr3 = mmu.cr3();
         if (flushEachInstruction) {
-            uc.regWrite(X86Reg.CR3, mmu.cr3());
+            uc.regWrite(X86Reg.CR3, cr3);
             preciseFetch.emptied();
-        } else {
-            preciseFetch.flush(mmu.cr3());
+            return;
         }
+        preciseFetch.flush(cr3);
         long page = address & -4096L;
-        if (!flushEachInstruction && tlb.fetchLookupOnlyCounts(page)) {
-            preciseFetch.hit(page, mmu.cr3());
-        }
+        if (tlb.fetchLookupOnlyCounts(page)) preciseFetch.hit(page, cr3);
     }
 
     /** Hands the hits precise mode's native hook counted to the model TLB's counters. */
@@ -512,7 +507,6 @@ public final class Cpu implements ArchCpu {
         long n = preciseFetch.takeRepeats();
         if (n != 0) tlb.countRepeatedFetchHits(n);
     }
-
 
     /**
      * uc_emu_stop from a hook, telling the instruction counter first: Unicorn calls a lone block

@@ -92,24 +92,11 @@ final class HandleMmFault {
         return VM_FAULT_OK; // spurious: another path already fixed the entry (the walker sets A/D)
     }
 
-    /**
-     * vm_get_page_prot() for a mapping the kernel makes: P US, NX unless VM_EXEC; RW only when
-     * asked. A VMA allowing no access (reached only by a FOLL_FORCE access, /proc/PID/mem) gets
-     * PAGE_NONE: P clear, _PAGE_PROTNONE set, as mprotect(PROT_NONE) leaves its entries.
-     */
-    static long pageProt(Vma vma, boolean writable) {
-        long prot = Pte.P | Pte.US;
-        if (!vma.has(VmFlags.VM_EXEC)) prot |= Pte.NX;
-        if (writable) prot |= Pte.RW;
-        if ((vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0) prot = (prot & ~(Pte.P | Pte.RW)) | Pte.PROTNONE;
-        return prot;
-    }
-
     /** Models do_anonymous_page(). */
     private static int doAnonymousPage(MmStruct mm, Vma vma, long slot, boolean write) {
         MmEnv env = mm.env();
         if (!write) {
-            mm.pgd().set(slot, Pte.make(env.zeroPfn(), pageProt(vma, false) | Pte.SPECIAL));
+            mm.pgd().set(slot, Pte.make(env.zeroPfn(), vma.pageProt(false) | Pte.SPECIAL));
             env.count(VmEvent.ZERO_PAGE_MAP);
             env.setFaultOutcome(FaultOutcome.ZERO_PAGE);
             return VM_FAULT_OK;
@@ -121,7 +108,7 @@ final class HandleMmFault {
         // pte_mkwrite(pte_mkdirty()) only under VM_WRITE: a FOLL_FORCE write to a read-only VMA
         // (/proc/PID/mem) gets a clean, read-only entry.
         boolean writable = vma.has(VmFlags.VM_WRITE);
-        mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, writable) | (writable ? Pte.D : 0)));
+        mm.pgd().set(slot, Pte.make(pfn, vma.pageProt(writable) | (writable ? Pte.D : 0)));
         return VM_FAULT_OK;
     }
 
@@ -169,7 +156,7 @@ final class HandleMmFault {
         frames.incMapcount(pfn);
         mm.addRss(vma.file().isShmem() ? RssStat.MM_SHMEMPAGES : RssStat.MM_FILEPAGES, 1);
         boolean writable = vma.has(VmFlags.VM_SHARED) && vma.has(VmFlags.VM_WRITE);
-        mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, writable)));
+        mm.pgd().set(slot, Pte.make(pfn, vma.pageProt(writable)));
         env.setFaultOutcome(FaultOutcome.FILE_PAGE);
         return VM_FAULT_OK;
     }
@@ -185,7 +172,7 @@ final class HandleMmFault {
         pageAddNewAnonRmap(mm, vma, pfn);
         env.count(VmEvent.COW_FAULT);
         // maybe_mkwrite(pte_mkdirty()): a FOLL_FORCE write to a read-only VMA breaks COW but stays read-only.
-        mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, vma.has(VmFlags.VM_WRITE)) | Pte.D));
+        mm.pgd().set(slot, Pte.make(pfn, vma.pageProt(vma.has(VmFlags.VM_WRITE)) | Pte.D));
         env.setFaultOutcome(FaultOutcome.COW_COPY);
         return VM_FAULT_OK;
     }
@@ -228,7 +215,7 @@ final class HandleMmFault {
             env.putPage(old);
         }
         env.count(VmEvent.COW_FAULT); // breaking the zero page is a copy-on-write too
-        mm.pgd().set(slot, Pte.make(pfn, pageProt(vma, vma.has(VmFlags.VM_WRITE)) | Pte.D));
+        mm.pgd().set(slot, Pte.make(pfn, vma.pageProt(vma.has(VmFlags.VM_WRITE)) | Pte.D));
         env.setFaultOutcome(FaultOutcome.COW_COPY);
         // ptep_clear_flush(): CPUs may still hold the old read-only translation.
         long page = address & -PageTypes.PAGE_SIZE;

@@ -86,18 +86,6 @@ public final class HugeMemory {
     }
 
     /**
-     * vm_get_page_prot() for a huge PMD leaf: P US PS, NX unless VM_EXEC, RW if {@code writable};
-     * PAGE_NONE (P clear, _PAGE_PROTNONE) in a VMA allowing no access (a FOLL_FORCE access).
-     */
-    private static long pmdProt(Vma vma, boolean writable) {
-        long prot = Pte.P | Pte.US | Pte.PS;
-        if (!vma.has(VmFlags.VM_EXEC)) prot |= Pte.NX;
-        if (writable) prot |= Pte.RW;
-        if ((vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0) prot = (prot & ~(Pte.P | Pte.RW)) | Pte.PROTNONE;
-        return prot;
-    }
-
-    /**
      * Models mm_get_huge_zero_folio() → get_huge_zero_folio(), mm/huge_memory.c: the huge zero
      * folio, allocated and zeroed at its first use (thp_zero_page_alloc), or NO_PAGE when no
      * order-9 block is free (thp_zero_page_alloc_failed).
@@ -197,7 +185,7 @@ public final class HugeMemory {
         }
         env.thp().entireMap(head);
         mm.addRss(RssStat.MM_ANONPAGES, HPAGE_PMD_NR);
-        mm.pgd().set(pmdSlot, Pte.make(head, pmdProt(vma, vma.has(VmFlags.VM_WRITE)) | Pte.A | Pte.D));
+        mm.pgd().set(pmdSlot, Pte.make(head, vma.pageProt(vma.has(VmFlags.VM_WRITE)) | Pte.PS | Pte.A | Pte.D));
         env.count(VmEvent.THP_FAULT_ALLOC);
     }
 
@@ -210,7 +198,7 @@ public final class HugeMemory {
             return VM_FAULT_FALLBACK;
         }
         if (!mm.pgd().depositTable(pmdSlot)) return VM_FAULT_OOM;
-        mm.pgd().set(pmdSlot, Pte.make(zero, pmdProt(vma, false) | Pte.SPECIAL));
+        mm.pgd().set(pmdSlot, Pte.make(zero, vma.pageProt(false) | Pte.PS | Pte.SPECIAL));
         return 0;
     }
 

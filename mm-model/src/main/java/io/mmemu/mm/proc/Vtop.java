@@ -1,8 +1,12 @@
 package io.mmemu.mm.proc;
 
+import static io.mmemu.mm.phys.PageTypes.PAGE_MASK;
+import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
+
 import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.pgtable.Level;
 import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.phys.PhysicalMemory;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.Vma;
@@ -45,8 +49,8 @@ public final class Vtop {
             if (!Pte.present(entry)) break;
             if (level == Level.PT || (level.canMapPage && (entry & Pte.PS) != 0)) {
                 leaf = entry;
-                pagePa = entry & Pte.ADDR_MASK & ~(level.entrySpan() - 1);
-                pagePa += vaddr & (level.entrySpan() - 1) & ~0xfffL;
+                long span = level.entrySpan();
+                pagePa = (entry & Pte.ADDR_MASK & ~(span - 1)) + (vaddr & (span - 1) & PAGE_MASK);
                 break;
             }
             tablePa = entry & Pte.ADDR_MASK;
@@ -55,7 +59,7 @@ public final class Vtop {
         if (pagePa < 0) {
             sb.append(String.format(Locale.ROOT, "%-17x (not mapped)%n%n", vaddr)).append(levels);
         } else {
-            sb.append(String.format(Locale.ROOT, "%-17x %x%n%n", vaddr, pagePa | (vaddr & 0xfff))).append(levels);
+            sb.append(String.format(Locale.ROOT, "%-17x %x%n%n", vaddr, pagePa | PageTypes.offsetInPage(vaddr))).append(levels);
             sb.append(String.format(Locale.ROOT, "%9s: %x%n%n", "PAGE", pagePa));
             sb.append(String.format(Locale.ROOT, "%16s  %-10s %s%n", "PTE", "PHYSICAL", "FLAGS"));
             sb.append(String.format(Locale.ROOT, "%16x  %-10x (%s)%n", leaf, pagePa, Pte.describe(leaf)));
@@ -70,7 +74,7 @@ public final class Vtop {
             sb.append("\n(no VMA: the address is outside every mapping; an access is SIGSEGV)\n");
         }
         if (pagePa >= 0) {
-            long pfn = pagePa >>> 12;
+            long pfn = pagePa >>> PAGE_SHIFT;
             FrameTable frames = mm.env().frames();
             String dump = frames.dumpPage(pfn);
             sb.append(String.format(Locale.ROOT, "%n%16s  %-10s %8s %4s %4s %s%n", "PAGE", "PHYSICAL", "INDEX", "CNT", "MAP",

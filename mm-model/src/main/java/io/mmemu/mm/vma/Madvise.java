@@ -191,11 +191,7 @@ public final class Madvise {
                 int newFlags = adviceFlags(vma.flags(), advice);
                 if (newFlags == vma.flags()) return 0;
                 // madvise_update_vma(): split to the range, set the flag, merge back where possible.
-                if (!mm.splitAt(start) || !mm.splitAt(end)) return -Errno.ENOMEM;
-                Vma target = mm.vmaLookup(start);
-                target.flags = newFlags;
-                mm.mergeAround(target);
-                return 0;
+                return mm.modifyVma(start, end, target -> target.flags = newFlags) ? 0 : -Errno.ENOMEM;
             }
             default -> {
                 return 0;

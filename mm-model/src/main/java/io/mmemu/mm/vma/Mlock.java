@@ -158,13 +158,10 @@ public final class Mlock {
         // Nothing to do, nothing to count; droppable memory is never locked (VM_DROPPABLE), and
         // secretmem is always locked (vma_is_secretmem()): mlock() and munlock() leave both alone.
         if (newFlags == oldFlags || vma.droppable || vma.file() != null && vma.file().isSecretmem()) return 0;
-        if (!mm.splitAt(start) || !mm.splitAt(end)) return -Errno.ENOMEM;
-        Vma target = mm.vmaLookup(start);
+        if (!mm.modifyVma(start, end, v -> v.flags = newFlags)) return -Errno.ENOMEM;
         long nrPages = (end - start) >>> PAGE_SHIFT;
         if ((newFlags & VmFlags.VM_LOCKED) == 0) mm.lockedVm -= nrPages;
         else if ((oldFlags & VmFlags.VM_LOCKED) == 0) mm.lockedVm += nrPages;
-        target.flags = newFlags;
-        mm.mergeAround(target);
         return 0;
     }
 

@@ -199,7 +199,7 @@ public final class Mmap {
     /** Models round_hint_to_min(): a hint below mmap_min_addr is raised to it (NULL stays "no hint"). */
     static long roundHintToMin(long hint, long mmapMinAddr) {
         hint &= PAGE_MASK;
-        return hint != 0 && Long.compareUnsigned(hint, mmapMinAddr) < 0 ? (mmapMinAddr + ~PAGE_MASK) & PAGE_MASK : hint; // PAGE_ALIGN()
+        return hint != 0 && Long.compareUnsigned(hint, mmapMinAddr) < 0 ? PageTypes.pageAlign(mmapMinAddr) : hint;
     }
 
     /**

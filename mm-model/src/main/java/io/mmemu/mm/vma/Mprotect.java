@@ -133,13 +133,6 @@ public final class Mprotect {
     }
 
     /** Models change_protection(): rewrites every mapped PTE in [start, end) for the VMA's new flags. */
-    /** Whether a present entry maps a PageAnonExclusive page (can_change_pte_writable()'s MAP_PRIVATE case). */
-    private static boolean anonExclusive(MmStruct mm, long pte) {
-        long pfn = Pte.pfn(pte);
-        FrameTable frames = mm.env().frames();
-        return frames.testPageFlag(pfn, PageFlag.ANON) && frames.testPageFlag(pfn, PageFlag.ANON_EXCLUSIVE);
-    }
-
     static void changeProtection(MmStruct mm, Vma vma, long start, long end) {
         PageTable pgd = mm.pgd();
         boolean none = (vma.flags() & VmFlags.VM_ACCESS_FLAGS) == 0;
@@ -164,5 +157,12 @@ public final class Mprotect {
             }
             if (n != pte) pgd.set(slot, n);
         });
+    }
+
+    /** Whether a present entry maps a PageAnonExclusive page (can_change_pte_writable()'s MAP_PRIVATE case). */
+    private static boolean anonExclusive(MmStruct mm, long pte) {
+        long pfn = Pte.pfn(pte);
+        FrameTable frames = mm.env().frames();
+        return frames.testPageFlag(pfn, PageFlag.ANON) && frames.testPageFlag(pfn, PageFlag.ANON_EXCLUSIVE);
     }
 }

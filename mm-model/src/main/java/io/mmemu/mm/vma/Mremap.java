@@ -255,11 +255,7 @@ public final class Mremap {
         } else {
             mm.env().tlbFlush().flushTlbMmRange(mm, oldAddr, oldAddr + oldLen, false);
             // The emptied old range is never locked; the lock moved with the pages, so locked_vm stays.
-            if (locked && mm.splitAt(oldAddr) && mm.splitAt(oldAddr + oldLen)) {
-                Vma old = mm.vmaLookup(oldAddr);
-                old.flags &= ~VmFlags.VM_LOCKED_MASK;
-                mm.mergeAround(old);
-            }
+            if (locked) mm.modifyVma(oldAddr, oldAddr + oldLen, old -> old.flags &= ~VmFlags.VM_LOCKED_MASK);
         }
         return dest;
     }

@@ -2,6 +2,8 @@ package io.mmemu.mm.vma;
 
 import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
 
+import io.mmemu.mm.pgtable.Pte;
+
 /**
  * A vm_area_struct: one contiguous range [start, end) of an address space with one set of
  * flags, backed either by a file ({@link #file} at page offset {@link #pgoff}) or anonymous
@@ -129,6 +131,23 @@ public final class Vma {
      */
     public boolean has(int flag) {
         return (flags & flag) != 0;
+    }
+
+    /**
+     * Models vm_get_page_prot() for an entry the kernel makes in this VMA: P US, NX unless
+     * VM_EXEC; RW only when asked. A VMA allowing no access (reached only by a FOLL_FORCE
+     * access, /proc/PID/mem) gets PAGE_NONE: P clear, _PAGE_PROTNONE set, as mprotect(PROT_NONE)
+     * leaves its entries. A huge PMD leaf adds PS.
+     *
+     * @param writable whether the entry is to be writable
+     * @return the entry's protection bits
+     */
+    public long pageProt(boolean writable) {
+        long prot = Pte.P | Pte.US;
+        if ((flags & VmFlags.VM_EXEC) == 0) prot |= Pte.NX;
+        if (writable) prot |= Pte.RW;
+        if ((flags & VmFlags.VM_ACCESS_FLAGS) == 0) prot = (prot & ~(Pte.P | Pte.RW)) | Pte.PROTNONE;
+        return prot;
     }
 
     /**
