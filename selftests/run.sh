@@ -12,7 +12,11 @@
 # What the host's answer depends on is fixed here, the same for both sides:
 #   - the environment is empty (mmemu's guest gets none unless given);
 #   - RLIMIT_MEMLOCK is 8 MiB (Linux's default since 5.16) and RLIMIT_STACK 8 MiB, as mmemu models;
-#   - each run starts in an empty directory of its own.
+#   - each run starts in an empty directory of its own;
+#   - natively, address-space randomisation is off (setarch -R, personality ADDR_NO_RANDOMIZE):
+#     mmemu's layout depends only on --seed, and with the host's drawn afresh each run, a test that
+#     picks fixed addresses from its own layout (mremap_test's MAP_FIXED_NOREPLACE destinations)
+#     sometimes met one of the host's randomised mappings ("File exists") and failed by luck.
 # What it cannot fix is printed above the table: the user (root has CAP_IPC_LOCK, which
 # mlock-random-test drops and others do not), THP's setting (/sys/kernel/mm/transparent_hugepage/
 # enabled: madvise on this project's machines), overcommit_memory and the CPU's pku flag.
@@ -95,7 +99,7 @@ for libc in musl glibc; do
     for side in native mmemu; do
       run=$(mktemp -d "${TMPDIR:-/tmp}/mmemu-selftest.XXXXXX")
       if [ $side = native ]; then
-        (cd "$run" && ulimit -l 8192 && ulimit -s 8192 && exec timeout -k 5 "$limit" env -i "$bin") \
+        (cd "$run" && ulimit -l 8192 && ulimit -s 8192 && exec timeout -k 5 "$limit" setarch -R env -i "$bin") \
           > "$res/native.out" 2> "$res/native.err" < /dev/null
       else
         (cd "$run" && exec timeout -k 5 $((limit + 10)) "${mmemu[@]}" --verbose --timeout "$limit" "$bin") \
