@@ -154,6 +154,14 @@ static void boundaries(int type) {
     struct iovec rv[2] = {{c1, 1}, {c2, 7}};
     R("readv", readv(sv[1], rv, 2));
     printf("readv '%s' '%s'\n", c1, c2);
+    /* import_iovec(): every length is checked for < 0 before any buffer, so a negative length
+     * after a kernel-space buffer is EINVAL, not EFAULT; the kernel buffer alone is EFAULT. */
+    struct iovec badv[2] = {{(void *)0xffff888000000000UL, 4}, {c2, (size_t)-1}};
+    struct msghdr bm = {.msg_iov = badv, .msg_iovlen = 2};
+    R("sendmsg kernel buffer then negative length", sendmsg(sv[0], &bm, MSG_DONTWAIT));
+    bm.msg_iovlen = 1;
+    R("sendmsg kernel buffer", sendmsg(sv[0], &bm, MSG_DONTWAIT));
+    R("readv kernel buffer then negative length", readv(sv[1], badv, 2));
     R("send bad buffer", send(sv[0], (void *)8, 4, 0));
     R("recv nothing", recv(sv[1], b, 8, MSG_DONTWAIT));
     R("send to an address", sendto(sv[0], "a", 1, 0, (struct sockaddr *)&from, sizeof(short) + 2));

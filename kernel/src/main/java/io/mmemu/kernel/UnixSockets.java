@@ -505,21 +505,26 @@ final class UnixSockets {
     }
 
     /**
-     * The iovecs of a message or of readv() on a socket (import_iovec()): EFAULT, EINVAL for a negative length; the lengths
-     * capped so that the total stays within MAX_RW_COUNT.
+     * The iovecs of a message or of readv() on a socket (import_iovec()): EFAULT when the array cannot
+     * be read; EINVAL for any negative length, checked over the whole array while it is copied
+     * (copy_iovec_from_user()) before any buffer is (so a negative length after a bad buffer is
+     * EINVAL); then EFAULT for a buffer outside the user range at its full length, and the lengths
+     * capped so that the total stays within MAX_RW_COUNT (__import_iovec()).
      */
     Object importIovec(MmStruct mm, long iov, int iovlen) {
         byte[] vec = new byte[iovlen * 16];
         if (iovlen > 0 && uaccess.copyFromUser(mm, vec, 0, iov, vec.length) < 0) return -Errno.EFAULT;
         ByteBuffer bb = ByteBuffer.wrap(vec).order(ByteOrder.LITTLE_ENDIAN);
         long[] bases = new long[iovlen], lens = new long[iovlen];
+        for (int i = 0; i < iovlen; i++) {
+            bases[i] = bb.getLong(16 * i);
+            lens[i] = bb.getLong(16 * i + 8);
+            if (lens[i] < 0) return -Errno.EINVAL;
+        }
         long total = 0;
         for (int i = 0; i < iovlen; i++) {
-            long len = bb.getLong(16 * i + 8);
-            if (len < 0) return -Errno.EINVAL;
-            bases[i] = bb.getLong(16 * i);
-            lens[i] = Math.min(len, ReadWrite.MAX_RW_COUNT - total);
             if (!ReadWrite.accessOk(bases[i], lens[i])) return -Errno.EFAULT;
+            lens[i] = Math.min(lens[i], ReadWrite.MAX_RW_COUNT - total);
             total += lens[i];
         }
         return new Iov(mm, bases, lens);
