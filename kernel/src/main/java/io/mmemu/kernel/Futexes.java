@@ -23,9 +23,10 @@ import java.util.List;
  * <p>How a wait sleeps: FUTEX_WAIT checks the word and queues the task, and the syscall returns
  * {@link LinuxSyscalls#BLOCK}: the task sleeps and re-executes the same syscall whenever it is
  * woken, for whatever reason. The re-execution finds the task's queue entry: if a FUTEX_WAKE
- * took it, the wait returns 0; if a signal is pending, -EINTR; a timeout that expired,
- * -ETIMEDOUT; otherwise the task sleeps again without re-reading the word (a real waiter does
- * not notice that the word changed, only that it was woken).
+ * took it, the wait returns 0; if a signal is pending, -ERESTARTSYS (-ERESTART_RESTARTBLOCK with
+ * a timeout: EINTR once a handler runs); a timeout that expired, -ETIMEDOUT; otherwise the task
+ * sleeps again without re-reading the word (a real waiter does not notice that the word changed,
+ * only that it was woken).
  *
  * <p>fail_futex: get_futex_key() asks should_fail_futex() where Linux does, and the operation
  * fails with EFAULT: once for every key (after the alignment check), and for a shared key
@@ -118,7 +119,7 @@ final class Futexes {
         if (w != null) { // woken, for whatever reason: see why
             if (w.woken) return dequeue(w, 0);
             if (w.timedOut) return dequeue(w, -Errno.ETIMEDOUT);
-            if (signalPending) return dequeue(w, -Errno.EINTR);
+            if (signalPending) return dequeue(w, w.deadline < 0 ? -Errno.ERESTARTSYS : -Errno.ERESTART_RESTARTBLOCK);
             return LinuxSyscalls.BLOCK;
         }
         if ((uaddr & 3) != 0) return -Errno.EINVAL;
@@ -137,7 +138,7 @@ final class Futexes {
         long check = checkFutexWord(mm, uaddr, val);
         if (check != 0) return check;
         if (deadline != -1 && deadline <= nowNanos) return -Errno.ETIMEDOUT;
-        if (signalPending) return -Errno.EINTR;
+        if (signalPending) return deadline < 0 ? -Errno.ERESTARTSYS : -Errno.ERESTART_RESTARTBLOCK;
         queue.add(new Waiter(p, key.mm(), key.addr(), bitset, deadline));
         return LinuxSyscalls.BLOCK;
     }

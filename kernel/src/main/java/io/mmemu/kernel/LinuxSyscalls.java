@@ -74,6 +74,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     final RandomSyscalls random;
     final Memfd memfd;
     final Pidfds pidfds;
+    final Poll poll;
     final ProcessVmAccess processVm;
     final SigAltStacks altStacks;
     /** The run's recorder or replayer, or null (the usual case: one null check per kernel entry). */
@@ -96,6 +97,11 @@ public final class LinuxSyscalls implements SyscallHandler {
     private boolean sigreturnPending;
     /** The last syscall slept: rewind RIP to it once the engine has stopped, and give up the CPU. */
     private boolean restartPending;
+    /**
+     * The number of the syscall that just returned a restart code (orig_ax, for a restart), or -1:
+     * signal delivery at the next return to user mode consumes it.
+     */
+    private long syscallRestartNr = -1;
     /** execve() loaded a program: start it once the engine has stopped. */
     private boolean execPending;
     /** Runs the stale-translation checker after a TLB-changing syscall, named (off: does nothing). */
@@ -151,6 +157,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.oomKiller = new OomKiller(procs, log);
         this.pidfds = new Pidfds(files, procs);
         this.processVm = new ProcessVmAccess(uaccess, procs);
+        this.poll = new Poll(uaccess, files, procs, time, rlimits);
     }
 
     void setTlbChecker(Consumer<String> checker) {
@@ -204,6 +211,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         if (events != null) events.kernelEntry(cpu, regs);
         kernelEntryHook.accept(cpu.id());
         long nr = regs.origRax;
+        task.syscallSleeping = false; // a woken sleeper's call runs again: it is no longer asleep in it
         Syscall call = Syscall.byNumber((int) nr);
         Tracer tracer = this.tracer;
         if (tracer.enabled()) {
@@ -228,14 +236,25 @@ public final class LinuxSyscalls implements SyscallHandler {
             // The task sleeps; RAX keeps the number so that the rewound syscall is the same call.
             ret = nr;
             restartPending = true;
+            task.syscallSleeping = true;
             procs.of(task).sleeping = true;
+        } else if (isRestartCode(ret)) {
+            // A signal interrupted the call: delivery decides between EINTR and a restart.
+            syscallRestartNr = nr;
         }
         // A task woken (or created) by this call may run: the scheduler looks again at once.
         if (procs.takeWakeups()) cpu.requestReschedule();
         regs.rax = ret;
         // Work that rewrites RIP, and signal delivery, happen once the CPU has stopped
         // (exitToUserMode): the CPU loads back only the result registers from here.
-        return sigreturnPending || restartPending || execPending || cpu.rescheduleRequested() || signalPending(task);
+        return sigreturnPending || restartPending || execPending || cpu.rescheduleRequested() || signalPending(task)
+                || syscallRestartNr >= 0;
+    }
+
+    /** Whether a syscall's result is one of the kernel-internal restart codes (ERESTARTSYS and the others). */
+    static boolean isRestartCode(long ret) {
+        return ret == -Errno.ERESTARTSYS || ret == -Errno.ERESTARTNOINTR || ret == -Errno.ERESTARTNOHAND
+                || ret == -Errno.ERESTART_RESTARTBLOCK;
     }
 
     /** Models sys_ni_syscall(): -ENOSYS, reported once per number with --verbose (by Linux's name when the table knows it). */
@@ -314,13 +333,19 @@ public final class LinuxSyscalls implements SyscallHandler {
             sigreturnPending = false;
             if (!signals.rtSigreturn(cpu, task)) Signals.forceSigFault(task, SigInfo.fault(Signo.SIGSEGV, SiCode.SI_KERNEL, 0, 0, 0));
         }
+        // A woken sleeper runs its call again first: a signal that woke it interrupts the call, and
+        // the handler runs after. A fatal one needs no call to end first: Linux's complete_signal()
+        // turns it into SIGKILL for the whole group, which never runs user code again.
+        if (task.syscallSleeping && !Signals.fatalSignalPending(task)) return 0;
         // rseq_signal_deliver() before a frame is set up, rseq_handle_notify_resume() after a switch.
         boolean signal = signalPending(task);
         if (rseq.needsResume(cpu, task, signal)) {
             cpu.regs().get(user);
             if (rseq.handleNotifyResume(cpu, task, user) > 0) cpu.regs().set(user);
         }
-        return signals.doSignal(cpu, task);
+        long restartNr = syscallRestartNr;
+        syscallRestartNr = -1;
+        return signals.doSignal(cpu, task, restartNr);
     }
 
     @Override

@@ -13,7 +13,8 @@ import java.util.function.ToIntFunction;
  * Pipes, fs/pipe.c: pipe2() makes the two ends, {@link ReadWrite} reads and writes them through
  * {@link #pipeRead} and {@link #pipeWrite}, and the last close of an end ({@link #release}) tells
  * the other side. A reader with nothing to read and a writer without room sleep (the syscall is
- * re-executed when woken) unless O_NONBLOCK; a signal ends the sleep with EINTR.
+ * re-executed when woken) unless O_NONBLOCK; a signal ends the sleep with ERESTARTSYS (EINTR, or
+ * restarted after a handler with SA_RESTART).
  */
 final class Pipes {
     static final int O_NONBLOCK = 0x800, O_DIRECT = 0x4000;
@@ -67,13 +68,13 @@ final class Pipes {
         return 0;
     }
 
-    /** pipe_read(): what is there, EOF with no writer left, else sleep (EAGAIN if non-blocking, EINTR on a signal). */
+    /** pipe_read(): what is there, EOF with no writer left, else sleep (EAGAIN if non-blocking, ERESTARTSYS on a signal). */
     long pipeRead(Task task, OpenFile f, OpenFile.Pipe pipe, long buf, int n) {
         if (n == 0) return 0;
         if (pipe.available() == 0) {
             if (pipe.writers == 0) return 0;
             if ((f.flags() & O_NONBLOCK) != 0) return -Errno.EAGAIN;
-            return sleeping.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
+            return sleeping.signalPending(task) ? -Errno.ERESTARTSYS : LinuxSyscalls.BLOCK;
         }
         // Consume only once the copy succeeded, so that a bad buffer takes nothing out of the pipe.
         byte[] data = new byte[Math.min(n, pipe.available())];
@@ -94,7 +95,7 @@ final class Pipes {
         boolean fits = n <= OpenFile.Pipe.PIPE_BUF ? pipe.free() >= n : pipe.free() > 0;
         if (!fits) {
             if ((f.flags() & O_NONBLOCK) != 0) return -Errno.EAGAIN;
-            return sleeping.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
+            return sleeping.signalPending(task) ? -Errno.ERESTARTSYS : LinuxSyscalls.BLOCK;
         }
         byte[] taken = new byte[Math.min(n, pipe.free())]; // what fits: at most the pipe's 64 KiB
         if (data.copy(0, taken, taken.length) < 0) return -Errno.EFAULT;

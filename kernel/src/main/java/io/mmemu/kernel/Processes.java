@@ -58,6 +58,14 @@ final class Processes {
         /** The CPU whose run queue holds the task. */
         int cpu;
         boolean sleeping;
+        /**
+         * The virtual deadline (monotonic nanoseconds) of the timed sleep the task is in (poll, select:
+         * the timeout its restart_block keeps), or {@link #NO_DEADLINE} for none: set when the call
+         * first sleeps, kept while it is re-executed after wake-ups ({@link #timedSleep}).
+         */
+        long sleepDeadline = NO_DEADLINE;
+        /** A timed-sleep call (poll, select) is in progress: a re-executed call keeps its deadline and saved mask. */
+        boolean timedSleep;
         /** It called sched_yield(): the CPU takes the next task of its queue. */
         boolean yielded;
         /** Its time slice ran out: the CPU takes the next task of its queue. */
@@ -94,6 +102,9 @@ final class Processes {
             return !task.exited() && !reaped;
         }
     }
+
+    /** {@link Proc#sleepDeadline} of a sleep without a timeout. */
+    static final long NO_DEADLINE = -1;
 
     static final int WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 8, WNOTHREAD = 0x20000000, WALL = 0x40000000,
             WCLONE = 0x80000000;
@@ -391,6 +402,26 @@ final class Processes {
     }
 
     /**
+     * The earliest deadline of a task asleep in a timed sleep, or -1: when nothing else can run, the
+     * machine's clock jumps there ({@link #expireTimedSleeps}).
+     */
+    long earliestSleepDeadline() {
+        long best = -1;
+        for (Proc p : procs.values()) {
+            if (!p.sleeping || !p.timedSleep || p.sleepDeadline < 0) continue;
+            if (best == -1 || p.sleepDeadline < best) best = p.sleepDeadline;
+        }
+        return best;
+    }
+
+    /** Wakes every task whose timed sleep ends at or before {@code nowNanos} (its hrtimer fired); each re-checks and returns. */
+    void expireTimedSleeps(long nowNanos) {
+        for (Proc p : procs.values()) {
+            if (p.sleeping && p.timedSleep && p.sleepDeadline >= 0 && p.sleepDeadline <= nowNanos) wake(p);
+        }
+    }
+
+    /**
      * Wakes one sleeper (try_to_wake_up()). A parent in wait_for_vfork_done() sleeps killable:
      * only the child's mm_release() or SIGKILL wakes it, so no signal handler of the parent runs
      * on the memory (and, after vfork(), the stack) the child is still using.
@@ -539,7 +570,7 @@ final class Processes {
             return c.task.tgid();
         }
         if ((options & WNOHANG) != 0) return 0;
-        return signalPending ? -Errno.EINTR : LinuxSyscalls.BLOCK;
+        return signalPending ? -Errno.ERESTARTSYS : LinuxSyscalls.BLOCK;
     }
 
     /** How many tasks are alive (runnable or asleep). */

@@ -44,8 +44,8 @@ import java.io.PrintStream;
  * every run. A run that must stop ends with every task left killed (SIGKILL, silently).
  *
  * <h2>Deadlock</h2>
- * When no CPU has anything to run, the machine's clock jumps to the earliest futex timeout, if
- * any; otherwise every task left sleeps forever and is killed (the host would hang).
+ * When no CPU has anything to run, the machine's clock jumps to the earliest timeout of a futex
+ * wait or a timed sleep (poll, select), if any; otherwise every task left sleeps forever and is killed (the host would hang).
  */
 final class Scheduler {
     /** The default time slice in instructions. */
@@ -199,10 +199,11 @@ final class Scheduler {
             procs.forgetReaped();
             if (ran || limits.mustStop()) continue;
             if (procs.aliveCount() == 0) break;
-            long deadline = syscalls.futexes.earliestDeadline();
+            long deadline = earliest(syscalls.futexes.earliestDeadline(), procs.earliestSleepDeadline());
             if (deadline >= 0) {
                 syscalls.time.advanceClockTo(deadline);
                 syscalls.futexes.expire(deadline);
+                procs.expireTimedSleeps(deadline);
                 continue;
             }
             for (Processes.Proc stuck : procs.alive()) {
@@ -218,6 +219,11 @@ final class Scheduler {
         }
         procs.releaseAll();
         return firstKilled != null ? firstKilled : RunOutcome.exited(first.exitCode());
+    }
+
+    /** The earlier of two deadlines, each -1 for none. */
+    private static long earliest(long a, long b) {
+        return a < 0 ? b : b < 0 ? a : Math.min(a, b);
     }
 
     /** Whether the last {@link #timeSlice} was cut at a limit, so the run must end exactly there. */

@@ -82,6 +82,20 @@ final class SignalSyscalls {
     }
 
     /**
+     * Models the rt_sigsuspend() syscall: EINVAL unless the size is sizeof(sigset_t), EFAULT, then
+     * the mask replaces the blocked set (SIGKILL and SIGSTOP stay unblocked) and the task sleeps
+     * until a signal is pending under it; it returns ERESTARTNOHAND (EINTR once a handler runs), and the old mask comes back once the
+     * handler's frame has recorded it (sigsuspend() with set_restore_sigmask()).
+     */
+    long rtSigsuspend(Task task, long unewset, long sigsetsize) {
+        if (sigsetsize != 8) return -Errno.EINVAL;
+        byte[] b = new byte[8];
+        if (uaccess.copyFromUser(task.mm(), b, 0, unewset, 8) < 0) return -Errno.EFAULT;
+        Signals.setRestoreSigmask(task, ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong());
+        return LinuxSyscalls.signalPending(task) ? -Errno.ERESTARTNOHAND : LinuxSyscalls.BLOCK;
+    }
+
+    /**
      * Models sys_rt_sigprocmask() and sigprocmask(): the sigset size, then the new set copied in,
      * then {@code how}; SIGKILL and SIGSTOP are never blocked; the old set is copied out last.
      */

@@ -8,6 +8,7 @@ import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
+import io.mmemu.mm.vma.Errno;
 import io.mmemu.trace.Tracer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -38,7 +39,7 @@ import java.nio.ByteOrder;
  */
 final class Signals {
     static final long SIG_DFL = 0, SIG_IGN = 1;
-    static final long SA_NOCLDWAIT = 2, SA_SIGINFO = 4, SA_RESTORER = 0x04000000, SA_ONSTACK = 0x08000000,
+    static final long SA_NOCLDWAIT = 2, SA_SIGINFO = 4, SA_RESTORER = 0x04000000, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000,
             SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000L;
     /** Signals handled before others when several are pending (SYNCHRONOUS_MASK). */
     static final long SYNCHRONOUS_MASK = Signo.sigmask(Signo.SIGSEGV) | Signo.sigmask(Signo.SIGBUS)
@@ -72,11 +73,17 @@ final class Signals {
         this.altStacks = altStacks;
     }
 
-    /** Models send_signal_locked() for one task: pending unless ignored; a pending standard signal is not queued twice. */
+    /**
+     * Models send_signal_locked() for one task: pending unless ignored (prepare_signal()'s
+     * sig_ignored(): SIG_IGN, or SIG_DFL of a signal whose default is to ignore, and not blocked);
+     * a pending standard signal is not queued twice. An ignored signal is dropped at once, so it
+     * never makes signal_pending() true: pause(), poll() or a pipe read are not interrupted by
+     * SIGCHLD when nobody handles it.
+     */
     static void send(Task t, SigInfo info) {
         int sig = info.signo();
-        if (sig == Signo.SIGKILL || sig == Signo.SIGSTOP || t.sigHandler[sig] != SIG_IGN
-                || (t.blocked & Signo.sigmask(sig)) != 0) {
+        boolean ignored = t.sigHandler[sig] == SIG_IGN || t.sigHandler[sig] == SIG_DFL && sigKernelIgnore(sig);
+        if (sig == Signo.SIGKILL || sig == Signo.SIGSTOP || !ignored || (t.blocked & Signo.sigmask(sig)) != 0) {
             if ((t.pending & Signo.sigmask(sig)) == 0) t.pendingInfo[sig] = info;
             t.pending |= Signo.sigmask(sig);
         }
@@ -93,6 +100,24 @@ final class Signals {
         t.pending |= Signo.sigmask(sig);
     }
 
+    /**
+     * Whether an unblocked pending signal will kill the task: SIGKILL, or one left at SIG_DFL whose
+     * default action is to terminate (sig_fatal(), which complete_signal() turns into SIGKILL).
+     */
+    static boolean fatalSignalPending(Task t) {
+        long deliverable = t.pending & ~(t.blocked & ~UNBLOCKABLE);
+        for (long m = deliverable; m != 0; m &= m - 1) {
+            int sig = Long.numberOfTrailingZeros(m) + 1;
+            if (sig == Signo.SIGKILL || t.sigHandler[sig] == SIG_DFL && !defaultIgnores(sig)) return true;
+        }
+        return false;
+    }
+
+    /** sig_kernel_ignore(): the signals whose default action is to ignore them. */
+    static boolean sigKernelIgnore(int sig) {
+        return sig == Signo.SIGCONT || sig == Signo.SIGCHLD || sig == Signo.SIGWINCH || sig == Signo.SIGURG;
+    }
+
     /** Whether a default action is to ignore (sig_kernel_ignore) — or stop, which is treated as ignore here. */
     static boolean defaultIgnores(int sig) {
         return sig == Signo.SIGCHLD || sig == Signo.SIGURG || sig == Signo.SIGWINCH || sig == Signo.SIGCONT || sig == Signo.SIGSTOP || sig == Signo.SIGTSTP
@@ -103,10 +128,16 @@ final class Signals {
      * Models exit_to_user_mode_loop()'s signal part: delivers every pending unblocked signal.
      * Returns 0, or the signal whose default action kills the task (its siginfo stays in pendingInfo).
      */
-    int doSignal(ArchCpu cpu, Task t) {
+    int doSignal(ArchCpu cpu, Task t, long restartNr) {
         while (true) {
             long deliverable = t.pending & ~(t.blocked & ~UNBLOCKABLE);
-            if (deliverable == 0) return 0;
+            if (deliverable == 0) {
+                // No handler ran: a call a signal interrupted restarts, and "we just put the saved
+                // sigmask back" (arch_do_signal_or_restart()).
+                if (restartNr >= 0) restartWithoutHandler(cpu, restartNr);
+                restoreSavedSigmask(t);
+                return 0;
+            }
             long sync = deliverable & SYNCHRONOUS_MASK;
             int sig = Long.numberOfTrailingZeros(sync != 0 ? sync : deliverable) + 1;
             t.pending &= ~Signo.sigmask(sig);
@@ -119,6 +150,10 @@ final class Signals {
                 t.pendingInfo[sig] = info;
                 if (tracer.on(Tracer.SIGNAL)) tracer.signal(t.pid(), sig, info.code(), info.addr());
                 return sig;
+            }
+            if (restartNr >= 0) {
+                restartForHandler(cpu, t.sigFlags[sig], restartNr); // the frame records the outcome
+                restartNr = -1;
             }
             if (!setupRtFrame(cpu, t, sig, info, handler)) {
                 forceSigFault(t, SigInfo.fault(Signo.SIGSEGV, SiCode.SI_KERNEL, 0, 0, 0));
@@ -167,10 +202,11 @@ final class Signals {
                 .putShort(mc + 150, (short) 0x2b); // cs gs fs ss
         f.putLong(mc + 152, info.isFault() ? info.errorCode() : 0);
         f.putLong(mc + 160, info.isFault() ? info.trapno() : 0);
-        f.putLong(mc + 168, t.blocked); // oldmask
+        long saved = sigmaskToSave(t);
+        f.putLong(mc + 168, saved); // oldmask
         f.putLong(mc + 176, info.signo() == Signo.SIGSEGV || info.signo() == Signo.SIGBUS ? info.addr() : 0); // cr2
         f.putLong(mc + 184, fpstate);
-        f.putLong(UC_OFFSET + UC_SIGMASK, t.blocked);
+        f.putLong(UC_OFFSET + UC_SIGMASK, saved);
         writeSiginfo(f, INFO_OFFSET, info);
 
         cpu.regs().getFpu(fpu);
@@ -178,7 +214,9 @@ final class Signals {
         if (uaccess.copyToUser(t.mm(), fpstate, fx, 0, fx.length) < 0) return false;
         if (uaccess.copyToUser(t.mm(), frame, f.array(), 0, FRAME_SIZE) < 0) return false;
 
-        // signal_setup_done(): block sa_mask and, unless SA_NODEFER, the signal itself.
+        // signal_setup_done(): the frame holds the saved mask now; block sa_mask and, unless
+        // SA_NODEFER, the signal itself.
+        t.restoreSigmask = false;
         t.blocked |= t.sigMask[sig] | ((flags & SA_NODEFER) != 0 ? 0 : Signo.sigmask(sig));
         t.blocked &= ~UNBLOCKABLE;
         if ((flags & SA_RESETHAND) != 0) t.sigHandler[sig] = SIG_DFL;
@@ -193,6 +231,60 @@ final class Signals {
         regs.eflags &= ~(0x400L | 0x100L | 0x10000L); // clear DF TF RF
         cpu.regs().set(regs);
         return true;
+    }
+
+    /**
+     * Models handle_signal()'s syscall restart: ERESTART_RESTARTBLOCK and ERESTARTNOHAND become
+     * EINTR, as does ERESTARTSYS unless the handler has SA_RESTART; otherwise (and for
+     * ERESTARTNOINTR) the syscall instruction runs again once the handler returns.
+     */
+    private void restartForHandler(ArchCpu cpu, long saFlags, long nr) {
+        cpu.regs().get(regs);
+        long err = -regs.rax;
+        if (err == Errno.ERESTART_RESTARTBLOCK || err == Errno.ERESTARTNOHAND
+                || err == Errno.ERESTARTSYS && (saFlags & SA_RESTART) == 0) {
+            regs.rax = -Errno.EINTR;
+        } else {
+            regs.rax = nr;
+            regs.rip -= 2;
+        }
+        cpu.regs().set(regs);
+    }
+
+    /**
+     * Models arch_do_signal_or_restart()'s restart when no handler ran: the syscall instruction
+     * runs again (ERESTART_RESTARTBLOCK's restart_syscall() is the same call here: its timeout
+     * starts afresh).
+     */
+    private void restartWithoutHandler(ArchCpu cpu, long nr) {
+        cpu.regs().get(regs);
+        regs.rax = nr;
+        regs.rip -= 2;
+        cpu.regs().set(regs);
+    }
+
+    /** Models sigmask_to_save(): the mask a frame records, the saved one while TIF_RESTORE_SIGMASK. */
+    private static long sigmaskToSave(Task t) {
+        return t.restoreSigmask ? t.savedSigmask : t.blocked;
+    }
+
+    /** Models restore_saved_sigmask(): puts back the mask a ppoll, pselect6 or rt_sigsuspend replaced. */
+    static void restoreSavedSigmask(Task t) {
+        if (!t.restoreSigmask) return;
+        t.restoreSigmask = false;
+        t.blocked = t.savedSigmask;
+    }
+
+    /**
+     * Models set_user_sigmask()'s effect after the checks: the current mask is saved (once: a call
+     * re-executed after a wake-up keeps the first one) and replaced for the call's duration.
+     */
+    static void setRestoreSigmask(Task t, long mask) {
+        if (!t.restoreSigmask) {
+            t.savedSigmask = t.blocked;
+            t.restoreSigmask = true;
+        }
+        t.blocked = mask & ~UNBLOCKABLE;
     }
 
     /** Writes the registers of struct sigcontext_64 (in its order) at {@code at}. */

@@ -211,7 +211,7 @@ final class UnixSockets {
         if ((sk.shutdown & UnixSock.SEND_SHUTDOWN) != 0) return -Errno.EPIPE;
         if (sk.wmemAlloc < SK_SNDBUF) return 0;
         if (nonblock) return -Errno.EAGAIN;
-        return sleeping.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
+        return sleeping.signalPending(task) ? -Errno.ERESTARTSYS : LinuxSyscalls.BLOCK;
     }
 
     /** Queues {@code data} as one buffer from {@code sk} on {@code other}'s receive queue (skb_queue_tail() and sk_data_ready()). */
@@ -354,7 +354,7 @@ final class UnixSockets {
                 if (e != 0) return finishRecv(sk, p, copied, e);
                 if ((sk.shutdown & UnixSock.RCV_SHUTDOWN) != 0) break;
                 if ((flags & MSG_DONTWAIT) != 0) return finishRecv(sk, p, copied, -Errno.EAGAIN);
-                if (sleeping.signalPending(task)) return finishRecv(sk, p, copied, -Errno.EINTR);
+                if (sleeping.signalPending(task)) return finishRecv(sk, p, copied, -Errno.ERESTARTSYS); // sock_intr_errno()
                 if (copied > 0) {
                     if (peek) return finishRecv(sk, p, copied, 0); // a peek cannot resume where it stopped
                     sk.progress(task, false, true).done = copied;
@@ -397,7 +397,7 @@ final class UnixSockets {
             boolean shut = (sk.shutdown & UnixSock.RCV_SHUTDOWN) != 0;
             if ((flags & MSG_DONTWAIT) != 0) return sk.type == UnixSock.SOCK_SEQPACKET && shut ? 0 : -Errno.EAGAIN;
             if (shut) return 0;
-            return sleeping.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
+            return sleeping.signalPending(task) ? -Errno.ERESTARTSYS : LinuxSyscalls.BLOCK;
         }
         if ((flags & MSG_PEEK) == 0) {
             sockWfree(sk.receiveQueue.poll());

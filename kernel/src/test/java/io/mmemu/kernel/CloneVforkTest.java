@@ -1,6 +1,7 @@
 package io.mmemu.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -187,6 +188,9 @@ class CloneVforkTest {
                     seen.add("parent asleep");
                     return;
                 }
+                // Woken by the child's exit: the rewound vfork() runs again and returns; then the
+                // pending SIGUSR1's handler runs.
+                assertTrue(cpu.syscall(Syscall.VFORK) > Kernel.FIRST_PID, h.failure());
                 seen.add("parent at 0x" + Long.toHexString(cpu.regs.rip));
                 cpu.syscall(Syscall.EXIT_GROUP, 0);
             }

@@ -317,7 +317,20 @@ class SyscallErrnoTest {
         r.add(row(SIGALTSTACK, "sigaltstack: copy_from_user() of the new stack faults", EFAULT, UNMAPPED, 0));
         r.add(row(SIGALTSTACK, "do_sigaltstack: ss_size 0 is below MINSIGSTKSZ", ENOMEM, BUF, 0));
         r.add(row(SIGALTSTACK, "sigaltstack: copy_to_user() of the old stack faults", EFAULT, 0, UNMAPPED));
-        r.add(row(h -> h.task().pending |= Signo.sigmask(Signo.SIGCHLD), PAUSE, "pause: a signal is pending", -Errno.EINTR));
+        r.add(row(h -> h.task().pending |= Signo.sigmask(Signo.SIGCHLD), PAUSE,
+                "pause: a signal is pending (ERESTARTNOHAND: EINTR once its handler runs)", -Errno.ERESTARTNOHAND));
+        r.add(row(RT_SIGSUSPEND, "rt_sigsuspend: sigsetsize is not sizeof(sigset_t)", EINVAL, BUF, 4));
+        r.add(row(RT_SIGSUSPEND, "rt_sigsuspend: copy_from_user() of the mask faults", EFAULT, UNMAPPED, 8));
+        // fs/select.c
+        r.add(row(POLL, "do_sys_poll: nfds above rlimit(RLIMIT_NOFILE)", EINVAL, BUF, 1025, 0));
+        r.add(row(POLL, "do_sys_poll: copy_from_user() of the pollfds faults", EFAULT, UNMAPPED, 1, 0));
+        r.add(row(PPOLL, "ppoll: get_timespec64() faults", EFAULT, BUF, 0, UNMAPPED, 0, 8));
+        r.add(row(PPOLL, "set_user_sigmask: sigsetsize is not sizeof(sigset_t)", EINVAL, BUF, 0, 0, BUF, 4));
+        r.add(row(PPOLL, "set_user_sigmask: copy_from_user() of the mask faults", EFAULT, BUF, 0, 0, UNMAPPED, 8));
+        r.add(row(SELECT, "core_sys_select: n < 0", EINVAL, -1, 0, 0, 0, BUF));
+        r.add(row(SELECT, "kern_select: copy_from_user() of the timeval faults", EFAULT, 1, 0, 0, 0, UNMAPPED));
+        r.add(row(SELECT, "get_fd_set: copy_from_user() of the read set faults", EFAULT, 1, UNMAPPED, 0, 0, BUF));
+        r.add(row(PSELECT6, "get_sigset_argpack: the {sigset, size} pair faults", EFAULT, 1, 0, 0, 0, BUF, UNMAPPED));
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: an FS base past TASK_SIZE_MAX", EPERM, 0x1002, -4096L));
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: a GS base past TASK_SIZE_MAX", EPERM, 0x1001, 1L << 47));
         r.add(row(ARCH_PRCTL, "do_arch_prctl_64: an unknown option", EINVAL, 0x1005, 0));
@@ -602,7 +615,7 @@ class SyscallErrnoTest {
     /** A number the table does not implement is -ENOSYS, named in the --verbose log once (Linux's name if the table has it). */
     @Test
     void unknownSyscallsAreEnosys() {
-        assertEquals(-Errno.ENOSYS, h.syscall(POLL, 0, 0, 0), h.failure());
+        assertEquals(-Errno.ENOSYS, h.syscall(EPOLL_CREATE1, 0), h.failure());
         assertEquals(-Errno.ENOSYS, h.syscall(999), h.failure());
         assertEquals(-Errno.ENOSYS, h.syscall(-1L), h.failure());
     }

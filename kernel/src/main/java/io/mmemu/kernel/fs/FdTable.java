@@ -53,6 +53,22 @@ public final class FdTable {
     }
 
     /**
+     * fdt->max_fds: the size of the descriptor table, which grows and never shrinks. It starts as
+     * the embedded NR_OPEN_DEFAULT (64) entries; expand_files() for descriptor {@code nr} sizes
+     * it as alloc_fdtable() does (a power of two times 1024 / sizeof(struct file *) entries).
+     * select() looks at no descriptor beyond it.
+     *
+     * @return the number of descriptors the table has room for
+     */
+    public int maxFds() {
+        int nr = files.size() - 1; // the highest descriptor ever installed (the list never shrinks)
+        if (nr < 64) return 64;
+        int x = nr / 128 + 1;
+        int roundedUp = Integer.bitCount(x) == 1 ? x : Integer.highestOneBit(x) << 1; // roundup_pow_of_two()
+        return roundedUp * 128;
+    }
+
+    /**
      * Models dup_fd() for fork: the same open files (shared offsets), each referenced once more.
      *
      * @return the child's table, with the same descriptors and close-on-exec flags

@@ -25,6 +25,20 @@ public final class Task implements FaultTask {
     public long robustList;
     /** rt_sigprocmask's blocked set: bit (signo - 1). */
     public long blocked;
+    /**
+     * The task sleeps in a syscall whose instruction was rewound: when woken it re-executes the
+     * call before anything else, so that a signal which woke it interrupts the call (a restart
+     * code, then the handler) rather than running its handler first.
+     */
+    public boolean syscallSleeping;
+    /**
+     * TIF_RESTORE_SIGMASK: a call that replaced {@link #blocked} for its duration (ppoll, pselect6,
+     * rt_sigsuspend) ended with EINTR, and {@link #savedSigmask} is the set to put back, into the
+     * signal frame of the handler that runs next, or at once if no handler runs.
+     */
+    public boolean restoreSigmask;
+    /** current->saved_sigmask: the blocked set before such a call, while {@link #restoreSigmask}. */
+    public long savedSigmask;
     /** Signals sent and not yet delivered (task->pending.signal), bit (signo - 1), and their siginfo. */
     public long pending;
     /** The siginfo of each pending signal, by signal number 1.._NSIG (null when none). */

@@ -10,4 +10,11 @@ public final class Errno {
             ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ENFILE = 23, EMFILE = 24, ENOTTY = 25, EFBIG = 27, ENOSPC = 28,
             ESPIPE = 29, EROFS = 30, EMLINK = 31, EPIPE = 32, ERANGE = 34, ENOSYS = 38, ENAMETOOLONG = 36, ELOOP = 40, EOVERFLOW = 75,
             EOPNOTSUPP = 95, ETIMEDOUT = 110;
+
+    /**
+     * The kernel-internal restart codes, include/linux/errno.h: a sleep a signal interrupted
+     * returns one, and signal delivery turns it into EINTR or restarts the call (the handler's
+     * SA_RESTART decides for ERESTARTSYS); none ever reaches user space.
+     */
+    public static final int ERESTARTSYS = 512, ERESTARTNOINTR = 513, ERESTARTNOHAND = 514, ERESTART_RESTARTBLOCK = 516;
 }
