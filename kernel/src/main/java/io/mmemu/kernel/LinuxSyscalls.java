@@ -76,6 +76,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     final Memfd memfd;
     final Pidfds pidfds;
     final ProcessVmAccess processVm;
+    final Ptrace ptrace;
     final SigAltStacks altStacks;
     /** The run's recorder or replayer, or null (the usual case: one null check per kernel entry). */
     RunEvents events;
@@ -136,7 +137,9 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.splice = new Splice(files, sockets, pipes);
         this.rw = new ReadWrite(uaccess, files, pipes, sockets, stdin, stdout, stderr);
         this.altStacks = new SigAltStacks(uaccess);
-        this.signals = new Signals(uaccess, altStacks);
+        this.ptrace = new Ptrace(uaccess, procs);
+        procs.setPtrace(ptrace);
+        this.signals = new Signals(uaccess, altStacks, ptrace);
         this.signal = new SignalSyscalls(uaccess, procs);
         this.proc = new ProcessSyscalls(uaccess, procs, files, rlimits, futexes, altStacks);
         this.time = new TimeSyscalls(uaccess, procs);
@@ -237,7 +240,9 @@ public final class LinuxSyscalls implements SyscallHandler {
         regs.rax = ret;
         // Work that rewrites RIP, and signal delivery, happen once the CPU has stopped
         // (exitToUserMode): the CPU loads back only the result registers from here.
-        return sigreturnPending || restartPending || execPending || cpu.rescheduleRequested() || signalPending(task);
+        boolean stop = sigreturnPending || restartPending || execPending || cpu.rescheduleRequested() || signalPending(task);
+        ptrace.setEntry(stop ? nr : PtRegs.NO_SYSCALL); // orig_rax for a ptrace stop on the way out
+        return stop;
     }
 
     /** Models sys_ni_syscall(): -ENOSYS, reported once per number with --verbose (by Linux's name when the table knows it). */
@@ -306,6 +311,7 @@ public final class LinuxSyscalls implements SyscallHandler {
             user.rip -= 2;
             cpu.regs().set(user);
             cpu.requestReschedule();
+            ptrace.setEntry(PtRegs.NO_SYSCALL);
             return 0;
         }
         if (execPending) {
@@ -322,7 +328,9 @@ public final class LinuxSyscalls implements SyscallHandler {
             cpu.regs().get(user);
             if (rseq.handleNotifyResume(cpu, task, user) > 0) cpu.regs().set(user);
         }
-        return signals.doSignal(cpu, task);
+        int fatal = signals.doSignal(cpu, task);
+        ptrace.setEntry(PtRegs.NO_SYSCALL);
+        return fatal;
     }
 
     @Override

@@ -120,6 +120,7 @@ enum Syscall {
     GETRUSAGE(98, KEPT, (k, c, t, r) -> k.sys.getrusage(t.mm(), (int) r.rdi, r.rsi)),
     SYSINFO(99, KEPT, (k, c, t, r) -> k.sys.sysinfo(t, r.rdi, k.time.nowNanos(TimeSyscalls.CLOCK_BOOTTIME))),
     TIMES(100, KEPT, (k, c, t, r) -> k.time.times(t.mm(), r.rdi, k.cpuTimers.cputimeNs(t))),
+    PTRACE(101, CHANGED, (k, c, t, r) -> k.ptrace.sysPtrace(t, r.rdi, r.rsi, r.rdx, r.r10)),
     GETUID(102, KEPT, (k, c, t, r) -> k.cred(t).uid()),
     // Group ids stay root's (see Credentials).
     GETGID(104, KEPT, (k, c, t, r) -> 0),

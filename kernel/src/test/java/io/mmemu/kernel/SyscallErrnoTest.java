@@ -483,6 +483,14 @@ class SyscallErrnoTest {
             h.writeLong(at + 24, 16);
         }, PROCESS_VM_WRITEV, "process_vm_rw_single_vec: pin_user_pages_remote() pins nothing", EFAULT, SELF,
                 0x3_0000_0000L, 1, 0x3_0000_0010L, 1, 0));
+        // kernel/ptrace.c
+        r.add(row(PTRACE, "ptrace_attach: the caller's own thread group", EPERM, 16, SELF, 0, 0));
+        r.add(row(PTRACE, "find_get_task_by_vpid: no such pid", ESRCH, 16, 4000, 0, 0));
+        r.add(row(PTRACE, "find_get_task_by_vpid: pid 0", ESRCH, 2, 0, 0, 0));
+        r.add(row(PTRACE, "ptrace_check_attach: not traced by the caller", ESRCH, 2, SELF, BUF, BUF));
+        r.add(row(PTRACE, "ptrace_check_attach before the request: an unknown request on an untraced task", ESRCH, 0x4242, SELF, 0, 0));
+        r.add(row(h -> assertEquals(0, h.syscall(PTRACE, 0, 0, 0, 0), h.failure()), PTRACE,
+                "ptrace_traceme: already traced", EPERM, 0, 0, 0, 0));
         // fs/splice.c
         r.add(row(VMSPLICE, "vmsplice: flags beyond SPLICE_F_ALL, before the descriptor", EINVAL, 99, BUF, 1, 0x10));
         r.add(row(VMSPLICE, "vmsplice: fdget() finds no file", EBADF, 99, BUF, 1, 0));

@@ -25,6 +25,8 @@ public final class Task implements FaultTask {
     public long robustList;
     /** rt_sigprocmask's blocked set: bit (signo - 1). */
     public long blocked;
+    /** task->ptrace: PT_PTRACED and the other PT_* bits while a tracer traces the task, else 0 (kernel/ptrace.c). */
+    public int ptrace;
     /** Signals sent and not yet delivered (task->pending.signal), bit (signo - 1), and their siginfo. */
     public long pending;
     /** The siginfo of each pending signal, by signal number 1.._NSIG (null when none). */
