@@ -401,12 +401,8 @@ final class Processes {
      */
     void wake(Proc p) {
         if (!p.sleeping || inVforkWait(p)) return;
-        if (p.ptrace != null && p.ptrace.stopped) {
-            // TASK_TRACED: only its tracer's resume or SIGKILL (signal_wake_up(fatal)) ends it.
-            if ((p.task.pending & Signo.sigmask(Signo.SIGKILL)) == 0) return;
-            p.ptrace.stopped = false;
-            p.ptrace.resumed = true;
-        }
+        // TASK_TRACED: only its tracer's resume or SIGKILL (signal_wake_up(fatal)) ends it.
+        if (p.ptrace != null && p.ptrace.stopped && !ptrace.fatalWake(p)) return;
         p.sleeping = false;
         wakeups++;
         if (events != null) events.wake(p.task.pid());

@@ -98,6 +98,8 @@ final class Ptrace {
 
     private final UserAccess uaccess;
     private final Processes procs;
+    /** Tasks that left a ptrace stop and have not run since: while 0, a return to user mode looks no further. */
+    private int resumedTasks;
     /** The last kernel entry was a syscall: a stop taken on its way out shows orig_rax (else -1). */
     private long syscallNr = PtRegs.NO_SYSCALL;
 
@@ -329,7 +331,20 @@ final class Ptrace {
         if (!tr.stopped) return;
         tr.stopped = false;
         tr.resumed = true;
+        resumedTasks++;
         procs.wake(child);
+    }
+
+    /**
+     * Whether a task in a ptrace stop is woken by a wake-up now: only when SIGKILL is pending
+     * (signal_wake_up() with fatal), which ends the stop.
+     */
+    boolean fatalWake(Processes.Proc p) {
+        if ((p.task.pending & Signo.sigmask(Signo.SIGKILL)) == 0) return false;
+        p.ptrace.stopped = false;
+        p.ptrace.resumed = true;
+        resumedTasks++;
+        return true;
     }
 
     /**
@@ -356,10 +371,14 @@ final class Ptrace {
             if ((p.task.ptrace & PT_EXITKILL) != 0) Signals.send(p.task, SigInfo.user(Signo.SIGKILL, SiCode.SI_USER, 0, 0));
             ptraceUnlink(p);
         }
-        if (dead.task.ptrace != 0) {
+        if (dead.ptrace != null) {
             dead.task.ptrace = 0;
             dead.ptrace.tracer = null;
             dead.ptrace.stopped = false;
+            if (dead.ptrace.resumed) {
+                dead.ptrace.resumed = false;
+                resumedTasks--;
+            }
         }
     }
 
@@ -370,10 +389,12 @@ final class Ptrace {
      * queued again as Linux does.
      */
     SigInfo finishStop(ArchCpu cpu, Task t) {
+        if (resumedTasks == 0) return null;
         Processes.Proc p = procs.of(t);
         Tracee tr = p == null ? null : p.ptrace;
         if (tr == null || !tr.resumed) return null;
         tr.resumed = false;
+        resumedTasks--;
         if (tr.regsDirty) {
             tr.regsDirty = false;
             cpu.regs().set(tr.regs);
