@@ -9,7 +9,11 @@
  * with EFAULT or the bytes before, an untouched page gives zeros, COW after fork() keeps what the
  * pipe got, no reader is EPIPE with SIGPIPE. Out of a pipe (its read end): the bytes, EAGAIN
  * with SPLICE_F_NONBLOCK, a wait without it, EFAULT without consuming, 0 without writers.
- * Exits 0.
+ * tee(2): EINVAL for flags, two ends of one pipe or a file that is no pipe; 0 for length 0
+ * before the descriptors; EBADF for bad descriptors and the wrong ends; duplicates the input's
+ * buffers without consuming them, up to the length, the input's buffers or the output's slots;
+ * EAGAIN with SPLICE_F_NONBLOCK or either file's O_NONBLOCK; 0 from an empty pipe without
+ * writers; EPIPE with SIGPIPE. Exits 0.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -184,5 +188,58 @@ int main(void) {
     pipe(p2);
     close(p2[1]);
     CALL("read end, no writer", vs(p2[0], &rd, 1, 0));
+
+    /* tee(2). */
+    int a[2], b[2];
+    pipe(a);
+    pipe(b);
+    CALL("tee: flags 0x10", tee(a[0], b[1], 10, 0x10));
+    CALL("tee: length 0, bad descriptors", tee(99, 98, 0, 0));
+    CALL("tee: bad input", tee(99, b[1], 10, 0));
+    CALL("tee: bad output", tee(a[0], 99, 10, 0));
+    CALL("tee: input is a write end", tee(a[1], b[1], 10, 0));
+    CALL("tee: output is a read end", tee(a[0], b[0], 10, 0));
+    CALL("tee: one pipe", tee(a[0], a[1], 10, 0));
+    CALL("tee: output /dev/null", tee(a[0], dn, 10, 0));
+    CALL("tee: empty, SPLICE_F_NONBLOCK", tee(a[0], b[1], 10, SPLICE_F_NONBLOCK));
+    fcntl(a[0], F_SETFL, O_NONBLOCK);
+    CALL("tee: empty, O_NONBLOCK input", tee(a[0], b[1], 10, 0));
+    fcntl(a[0], F_SETFL, 0);
+    write(a[1], "hello", 5);
+    write(a[1], " world", 6);
+    CALL("tee 3", tee(a[0], b[1], 3, 0));
+    CALL("tee 100", tee(a[0], b[1], 100, 0));
+    CALL("tee (size_t)-1", tee(a[0], b[1], (size_t) -1, 0));
+    CALL("read the output", read(b[0], buf, 100));
+    printf("%-40s %.25s\n", "bytes", buf);
+    CALL("read the input: still there", read(a[0], buf, 100));
+    printf("%-40s %.11s\n", "bytes", buf);
+    for (int i = 0; i < 16; i++) {
+        write(a[1], "z", 1);
+        tee(a[0], b[1], 1, 0);
+        read(a[0], buf, 1);
+    }
+    write(a[1], "q", 1);
+    CALL("tee into a full pipe, SPLICE_F_NONBLOCK", tee(a[0], b[1], 1, SPLICE_F_NONBLOCK));
+    fcntl(b[1], F_SETFL, O_NONBLOCK);
+    CALL("tee into a full pipe, O_NONBLOCK output", tee(a[0], b[1], 1, 0));
+    if (fork() == 0) {
+        read(b[0], buf, 1);
+        _exit(0);
+    }
+    fcntl(b[1], F_SETFL, 0);
+    CALL("tee into a full pipe: waits for room", tee(a[0], b[1], 1, 0));
+    wait(NULL);
+    fcntl(b[0], F_SETFL, O_NONBLOCK);
+    CALL("16 slots in the output", drain(b[0], buf, sizeof buf));
+    sig = 0;
+    close(b[0]);
+    CALL("tee: no reader", tee(a[0], b[1], 1, 0));
+    printf("%-40s %d\n", "signal", sig);
+    close(a[1]);
+    read(a[0], buf, 1);
+    int c2[2];
+    pipe(c2);
+    CALL("tee: empty, no writer", tee(a[0], c2[1], 1, 0));
     return 0;
 }

@@ -90,8 +90,8 @@ final class Pipes {
         long ret = 0;
         byte[] chunk = new byte[OpenFile.Pipe.PAGE_SIZE];
         while (!pipe.empty() && ret < n) {
-            int chars = (int) Math.min(pipe.tailLength(), n - ret);
-            pipe.peekTail(chunk, chars);
+            int chars = (int) Math.min(pipe.length(0), n - ret);
+            pipe.peek(0, chunk, chars);
             if (to.copyOut(uaccess, ret, chunk, 0, chars) < 0) {
                 if (ret == 0) return -Errno.EFAULT;
                 break;
@@ -189,6 +189,37 @@ final class Pipes {
             }
         }
         return finishToPipe(total, 0);
+    }
+
+    /**
+     * Models link_pipe(), fs/splice.c, for tee(): the buffers of {@code in}, oldest first, are
+     * duplicated into free slots of {@code out} (not mergeable, the last one cut at {@code len})
+     * without being consumed, until {@code len} bytes, the input's buffers or the output's slots
+     * run out; no reader left is EPIPE with SIGPIPE (or the bytes before). Linux shares the
+     * buffers' pages between the pipes; here their bytes are copied, which no reader can tell:
+     * a pipe buffer's bytes never change once written.
+     *
+     * @param len the most bytes (size_t: unsigned)
+     */
+    long linkPipe(Task task, OpenFile.Pipe in, OpenFile.Pipe out, long len) {
+        byte[] page = new byte[OpenFile.Pipe.PAGE_SIZE];
+        long ret = 0;
+        for (int k = 0; len != 0; k++) {
+            if (out.readers == 0) {
+                sleeping.send(task, Signo.SIGPIPE);
+                if (ret == 0) ret = -Errno.EPIPE;
+                break;
+            }
+            if (k >= in.occupancy() || out.full()) break;
+            int n = in.length(k);
+            int take = Long.compareUnsigned(len, n) < 0 ? (int) len : n;
+            in.peek(k, page, take);
+            out.push(page, 0, take, false);
+            len -= take;
+            ret += take;
+        }
+        if (ret > 0) sleeping.wakeAll();
+        return ret;
     }
 
     /** iter_to_pipe()'s result: the bytes added (readers woken), else the error that stopped it. */

@@ -1,13 +1,17 @@
 package io.mmemu.kernel;
 
 import io.mmemu.kernel.fs.OpenFile;
+import io.mmemu.mm.fault.SiCode;
+import io.mmemu.mm.fault.Signo;
+import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.Errno;
 
 /**
- * vmsplice(2), fs/splice.c: user memory into a pipe through its write end, or a pipe's contents
- * into user memory through its read end ({@link Pipes} holds the buffers and both copy loops).
- * splice(2) and tee(2) are not modelled (-ENOSYS).
+ * vmsplice(2) and tee(2), fs/splice.c: user memory into a pipe through its write end, or a
+ * pipe's contents into user memory through its read end; one pipe's contents duplicated into
+ * another ({@link Pipes} holds the buffers and the copy loops). splice(2) is not modelled
+ * (-ENOSYS).
  */
 final class Splice {
     /** The SPLICE_F_* flags, include/linux/splice.h; SPLICE_F_ALL is every one of them. */
@@ -51,5 +55,43 @@ final class Splice {
         // vmsplice_to_user(): splice_from_pipe_next() checks for a signal before looking at the buffers.
         if (LinuxSyscalls.signalPending(task)) return -Errno.EINTR;
         return pipes.pipeToUser(task, end.pipe(), iov, count, nonblock);
+    }
+
+    /**
+     * Models SYSCALL_DEFINE4(tee) → do_tee(): the flags (EINVAL), a length of 0 (0, before the
+     * descriptors), the descriptors (EBADF), FMODE_READ of the input and FMODE_WRITE of the
+     * output (EBADF), two different pipes (EINVAL); O_NONBLOCK of either file counts as
+     * SPLICE_F_NONBLOCK. Then ipipe_prep(): an empty input waits for data (EINTR on a signal,
+     * none at all without writers: 0, EAGAIN when non-blocking), and opipe_prep(): a full output
+     * waits for room (EPIPE with SIGPIPE without readers, EAGAIN, EINTR); then link_pipe().
+     */
+    long tee(Task task, int fdin, int fdout, long len, int flags) {
+        if ((flags & ~SPLICE_F_ALL) != 0) return -Errno.EINVAL;
+        if (len == 0) return 0;
+        OpenFile in = files.files(task).get(fdin);
+        OpenFile out = in == null ? null : files.files(task).get(fdout);
+        if (in == null || out == null) return -Errno.EBADF;
+        int inMode = in.flags() & FileSyscalls.O_ACCMODE, outMode = out.flags() & FileSyscalls.O_ACCMODE;
+        if (inMode == FileSyscalls.O_WRONLY || outMode == 0) return -Errno.EBADF; // no FMODE_READ, no FMODE_WRITE
+        if (!(in.content() instanceof OpenFile.PipeEnd ie) || !(out.content() instanceof OpenFile.PipeEnd oe)
+                || ie.pipe() == oe.pipe()) {
+            return -Errno.EINVAL;
+        }
+        boolean nonblock = (flags & SPLICE_F_NONBLOCK) != 0 || ((in.flags() | out.flags()) & Pipes.O_NONBLOCK) != 0;
+        OpenFile.Pipe ipipe = ie.pipe(), opipe = oe.pipe();
+        if (ipipe.empty()) {
+            if (LinuxSyscalls.signalPending(task)) return -Errno.EINTR;
+            if (ipipe.writers == 0) return 0; // link_pipe() finds nothing to duplicate
+            return nonblock ? -Errno.EAGAIN : LinuxSyscalls.BLOCK;
+        }
+        if (opipe.full()) {
+            if (opipe.readers == 0) {
+                Signals.send(task, SigInfo.user(Signo.SIGPIPE, SiCode.SI_USER, task.tgid(), 0));
+                return -Errno.EPIPE;
+            }
+            if (nonblock) return -Errno.EAGAIN;
+            return LinuxSyscalls.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
+        }
+        return pipes.linkPipe(task, ipipe, opipe, len);
     }
 }

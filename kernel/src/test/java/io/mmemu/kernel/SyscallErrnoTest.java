@@ -492,6 +492,12 @@ class SyscallErrnoTest {
         r.add(row(h -> assertEquals(0, h.syscall(PTRACE, 0, 0, 0, 0), h.failure()), PTRACE,
                 "ptrace_traceme: already traced", EPERM, 0, 0, 0, 0));
         // fs/splice.c
+        r.add(row(TEE, "tee: flags beyond SPLICE_F_ALL, before the descriptors", EINVAL, 99, 99, 1, 0x10));
+        r.add(row(TEE, "tee: length 0 is 0 before the descriptors", 0, 99, 99, 0, 0));
+        r.add(row(TEE, "tee: fdget() of the input finds no file", EBADF, 99, FD_PIPE_W, 1, 0));
+        r.add(row(TEE, "do_tee: the input has no FMODE_READ", EBADF, FD_PIPE_W, FD_PIPE_W, 1, 0));
+        r.add(row(TEE, "do_tee: the output is no pipe", EINVAL, FD_PIPE_R, FD_WO, 1, 0));
+        r.add(row(TEE, "do_tee: both ends of one pipe", EINVAL, FD_PIPE_R, FD_PIPE_W, 1, 0));
         r.add(row(VMSPLICE, "vmsplice: flags beyond SPLICE_F_ALL, before the descriptor", EINVAL, 99, BUF, 1, 0x10));
         r.add(row(VMSPLICE, "vmsplice: fdget() finds no file", EBADF, 99, BUF, 1, 0));
         r.add(row(VMSPLICE, "import_iovec: nr_segs > UIO_MAXIOV", EINVAL, FD_PIPE_W, BUF, 1025, 0));

@@ -172,22 +172,33 @@ public final class OpenFile {
         }
 
         /**
-         * The bytes of the oldest buffer (the caller checked that the pipe is not {@link #empty}).
+         * The buffers in use (pipe_occupancy()).
          *
-         * @return a count in [1, {@link #PAGE_SIZE}]
+         * @return a count in [0, {@link #PIPE_DEF_BUFFERS}]
          */
-        public int tailLength() {
-            return len[tail & (PIPE_DEF_BUFFERS - 1)];
+        public int occupancy() {
+            return head - tail;
         }
 
         /**
-         * Copies the first bytes of the oldest buffer without consuming them.
+         * The bytes of a buffer in use.
          *
-         * @param dst where they go, from index 0
-         * @param n   how many, at most {@link #tailLength}
+         * @param k which, counted from the oldest (0) up to {@link #occupancy} - 1
+         * @return a count in [1, {@link #PAGE_SIZE}]
          */
-        public void peekTail(byte[] dst, int n) {
-            int i = tail & (PIPE_DEF_BUFFERS - 1);
+        public int length(int k) {
+            return len[(tail + k) & (PIPE_DEF_BUFFERS - 1)];
+        }
+
+        /**
+         * Copies the first bytes of a buffer in use without consuming them.
+         *
+         * @param k   which, counted from the oldest (0)
+         * @param dst where they go, from index 0
+         * @param n   how many, at most {@link #length}
+         */
+        public void peek(int k, byte[] dst, int n) {
+            int i = (tail + k) & (PIPE_DEF_BUFFERS - 1);
             System.arraycopy(page[i], offset[i], dst, 0, n);
         }
 
@@ -195,7 +206,7 @@ public final class OpenFile {
          * Consumes the first bytes of the oldest buffer, releasing its slot when none are left
          * (pipe_buf_release(), tail++).
          *
-         * @param n how many, at most {@link #tailLength}
+         * @param n how many, at most {@link #length} of buffer 0
          */
         public void consumeTail(int n) {
             int i = tail & (PIPE_DEF_BUFFERS - 1);
