@@ -9,7 +9,8 @@
  * requests and bad signals (EIO), PTRACE_CONT and PTRACE_DETACH with a signal, 0 cancelling it,
  * PTRACE_SEIZE (EIO for addr and options) and PTRACE_INTERRUPT (0x80057f; EIO unless seized),
  * PTRACE_KILL and SIGKILL to a stopped tracee, and a tracer child that exits after its wait:
- * its parent, the tracee, runs on (memfd_secret's case 5). Exits 0.
+ * its parent, the tracee, runs on (memfd_secret's case 5); a TRACEME child's execve() stops it
+ * with SIGTRAP at the new program's entry. Exits 0.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -82,7 +84,8 @@ static void stop_with(pid_t c, int sig) {
     show_status(st);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "exec") == 0) return 5; /* the TRACEME child's new program */
     setvbuf(stdout, NULL, _IONBF, 0);
     pipe(events);
     struct sigaction sa = {0};
@@ -124,6 +127,21 @@ int main(void) {
     CALL("setregs rax 77", pt(PTRACE_SETREGS, t, 0, (long) &regs));
     CALL("cont", pt(PTRACE_CONT, t, 0, 0));
     CALL("waitpid the TRACEME child", waitpid(t, &st, 0) == t);
+    show_status(st);
+
+    /* A TRACEME child that execs stops with SIGTRAP at the new program's entry (the legacy exec event). */
+    t = fork();
+    if (t == 0) {
+        pt(PTRACE_TRACEME, 0, 0, 0);
+        execl("/proc/self/exe", "sys-ptrace", "exec", (char *) NULL);
+        _exit(1);
+    }
+    CALL("waitpid the exec'ing child", waitpid(t, &st, 0) == t);
+    show_status(st);
+    CALL("peekuser rip", pt(PTRACE_PEEKUSER, t, offsetof(struct user_regs_struct, rip), (long) &v));
+    printf("%-40s %s\n", "at the program's entry", (unsigned long) v == getauxval(AT_ENTRY) ? "yes" : "no");
+    CALL("cont", pt(PTRACE_CONT, t, 0, 0));
+    CALL("waitpid the exec'ing child", waitpid(t, &st, 0) == t);
     show_status(st);
 
     /* PTRACE_ATTACH to a child. */

@@ -263,7 +263,10 @@ public final class LinuxSyscalls implements SyscallHandler {
     /** execve(): on success the new program starts once the engine has stopped. */
     long execve(Task task, long pathAddr, long argvAddr, long envpAddr) {
         long r = proc.sysExecve(task, pathAddr, argvAddr, envpAddr, exec, credentials);
-        if (r == 0) execPending = true;
+        if (r == 0) {
+            execPending = true;
+            ptrace.ptraceEventExec(task);
+        }
         return r;
     }
 

@@ -26,10 +26,11 @@ import java.nio.ByteOrder;
  *       {@link #ptraceStop} parks it asleep in TASK_TRACED with the report in task->exit_code,
  *       sends the tracer SIGCHLD (CLD_TRAPPED) and wakes its wait; only a ptrace request of its
  *       tracer or SIGKILL ends the stop. The tracer's wait4() sees the stop as a child's
- *       (WIFSTOPPED, with or without WUNTRACED) and consumes the report (exit_code becomes 0).</li>
+ *       (WIFSTOPPED, with or without WUNTRACED) and consumes the report (exit_code becomes 0). A
+ *       traced task that is not seized gets SIGTRAP after a successful execve() (the legacy exec
+ *       event), so it stops at the new program's first instruction.</li>
  *   <li>Requests need the tracee to be traced by the caller and (but for PTRACE_KILL and
- *       PTRACE_INTERRUPT) stopped: else ESRCH (ptrace_check_attach()). PTRACE_PEEK/POKE TEXT/DATA
- *       go through access_remote_vm() with FOLL_FORCE as /proc/PID/mem does ({@link Mem}); a word
+ *       PTRACE_INTERRUPT) stopped: else ESRCH (ptrace_check_attach()). PTRACE_PEEK/POKE TEXT/DATA go through access_remote_vm() with FOLL_FORCE as /proc/PID/mem does ({@link Mem}); a word
  *       that cannot be moved whole (a hole, memfd_secret() memory) is EIO. PTRACE_PEEKUSER,
  *       PTRACE_GETREGS and PTRACE_SETREGS read and write the registers kept when the tracee
  *       stopped, which go back to its CPU when it runs again. PTRACE_CONT and PTRACE_DETACH set the
@@ -410,6 +411,17 @@ final class Ptrace {
             return null;
         }
         return info;
+    }
+
+    /**
+     * Models ptrace_event(PTRACE_EVENT_EXEC) at the end of a successful execve(): no event
+     * options are modelled, so a task traced with ATTACH or TRACEME (not seized) gets the legacy
+     * SIGTRAP, and stops for it at the new program's first instruction.
+     */
+    void ptraceEventExec(Task t) {
+        if ((t.ptrace & (PT_PTRACED | PT_SEIZED)) == PT_PTRACED) {
+            Signals.send(t, SigInfo.user(Signo.SIGTRAP, SiCode.SI_USER, t.tgid(), 0)); // send_sig(SIGTRAP, current, 0)
+        }
     }
 
     /** Whether PTRACE_INTERRUPT left a trap stop for {@code t} to take now (JOBCTL_TRAP_STOP, before any signal). */
