@@ -30,7 +30,8 @@ import java.nio.ByteOrder;
  *       traced task that is not seized gets SIGTRAP after a successful execve() (the legacy exec
  *       event), so it stops at the new program's first instruction.</li>
  *   <li>Requests need the tracee to be traced by the caller and (but for PTRACE_KILL and
- *       PTRACE_INTERRUPT) stopped: else ESRCH (ptrace_check_attach()). PTRACE_PEEK/POKE TEXT/DATA go through access_remote_vm() with FOLL_FORCE as /proc/PID/mem does ({@link Mem}); a word
+ *       PTRACE_INTERRUPT) stopped: else ESRCH (ptrace_check_attach()). PTRACE_PEEK/POKE TEXT/DATA
+ *       go through access_remote_vm() with FOLL_FORCE as /proc/PID/mem does ({@link Mem}); a word
  *       that cannot be moved whole (a hole, memfd_secret() memory) is EIO. PTRACE_PEEKUSER,
  *       PTRACE_GETREGS and PTRACE_SETREGS read and write the registers kept when the tracee
  *       stopped, which go back to its CPU when it runs again. PTRACE_CONT and PTRACE_DETACH set the
