@@ -12,7 +12,7 @@ package io.mmemu.kernel;
  */
 record Cred(int uid, int euid, int suid, int fsuid, long capInheritable, long capPermitted, long capEffective,
         long capBset) {
-    static final int CAP_SETUID = 7, CAP_SETPCAP = 8, CAP_IPC_LOCK = 14, CAP_SYS_RAWIO = 17, CAP_SYS_ADMIN = 21, CAP_SYS_RESOURCE = 24;
+    static final int CAP_SETUID = 7, CAP_SETPCAP = 8, CAP_IPC_LOCK = 14, CAP_SYS_RAWIO = 17, CAP_SYS_PTRACE = 19, CAP_SYS_ADMIN = 21, CAP_SYS_RESOURCE = 24;
     /** CAP_LAST_CAP is CAP_CHECKPOINT_RESTORE (40) since 5.9: CAP_VALID_MASK has bits 0..40. */
     static final int CAP_LAST_CAP = 40;
     static final long CAP_VALID_MASK = (1L << (CAP_LAST_CAP + 1)) - 1;

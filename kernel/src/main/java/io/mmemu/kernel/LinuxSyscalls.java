@@ -57,6 +57,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     final FileSyscalls files;
     final ReadWrite rw;
     final Pipes pipes;
+    final Splice splice;
     final UnixSockets sockets;
     final SignalSyscalls signal;
     final ProcessSyscalls proc;
@@ -76,6 +77,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     final Pidfds pidfds;
     final Poll poll;
     final ProcessVmAccess processVm;
+    final Ptrace ptrace;
     final SigAltStacks altStacks;
     /** The run's recorder or replayer, or null (the usual case: one null check per kernel entry). */
     RunEvents events;
@@ -97,11 +99,6 @@ public final class LinuxSyscalls implements SyscallHandler {
     private boolean sigreturnPending;
     /** The last syscall slept: rewind RIP to it once the engine has stopped, and give up the CPU. */
     private boolean restartPending;
-    /**
-     * The number of the syscall that just returned a restart code (orig_ax, for a restart), or -1:
-     * signal delivery at the next return to user mode consumes it.
-     */
-    private long syscallRestartNr = -1;
     /** execve() loaded a program: start it once the engine has stopped. */
     private boolean execPending;
     /** Runs the stale-translation checker after a TLB-changing syscall, named (off: does nothing). */
@@ -138,9 +135,12 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.files = new FileSyscalls(uaccess, vfs, sleeping, rlimits::nofile);
         this.pipes = new Pipes(uaccess, files, sleeping, rlimits::nofile);
         this.sockets = new UnixSockets(uaccess, files, sleeping, rlimits::nofile);
+        this.splice = new Splice(files, sockets, pipes);
         this.rw = new ReadWrite(uaccess, files, pipes, sockets, stdin, stdout, stderr);
         this.altStacks = new SigAltStacks(uaccess);
-        this.signals = new Signals(uaccess, altStacks);
+        this.ptrace = new Ptrace(uaccess, procs);
+        procs.setPtrace(ptrace);
+        this.signals = new Signals(uaccess, altStacks, ptrace);
         this.signal = new SignalSyscalls(uaccess, procs);
         this.proc = new ProcessSyscalls(uaccess, procs, files, rlimits, futexes, altStacks);
         this.time = new TimeSyscalls(uaccess, procs);
@@ -212,6 +212,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         kernelEntryHook.accept(cpu.id());
         long nr = regs.origRax;
         task.syscallSleeping = false; // a woken sleeper's call runs again: it is no longer asleep in it
+        task.syscallRestartNr = -1;
         Syscall call = Syscall.byNumber((int) nr);
         Tracer tracer = this.tracer;
         if (tracer.enabled()) {
@@ -240,15 +241,17 @@ public final class LinuxSyscalls implements SyscallHandler {
             procs.of(task).sleeping = true;
         } else if (isRestartCode(ret)) {
             // A signal interrupted the call: delivery decides between EINTR and a restart.
-            syscallRestartNr = nr;
+            task.syscallRestartNr = nr;
         }
         // A task woken (or created) by this call may run: the scheduler looks again at once.
         if (procs.takeWakeups()) cpu.requestReschedule();
         regs.rax = ret;
         // Work that rewrites RIP, and signal delivery, happen once the CPU has stopped
         // (exitToUserMode): the CPU loads back only the result registers from here.
-        return sigreturnPending || restartPending || execPending || cpu.rescheduleRequested() || signalPending(task)
-                || syscallRestartNr >= 0;
+        boolean stop = sigreturnPending || restartPending || execPending || cpu.rescheduleRequested() || signalPending(task)
+                || task.syscallRestartNr >= 0;
+        ptrace.setEntry(stop ? nr : PtRegs.NO_SYSCALL); // orig_rax for a ptrace stop on the way out
+        return stop;
     }
 
     /** Whether a syscall's result is one of the kernel-internal restart codes (ERESTARTSYS and the others). */
@@ -275,7 +278,10 @@ public final class LinuxSyscalls implements SyscallHandler {
     /** execve(): on success the new program starts once the engine has stopped. */
     long execve(Task task, long pathAddr, long argvAddr, long envpAddr) {
         long r = proc.sysExecve(task, pathAddr, argvAddr, envpAddr, exec, credentials);
-        if (r == 0) execPending = true;
+        if (r == 0) {
+            execPending = true;
+            ptrace.ptraceEventExec(task);
+        }
         return r;
     }
 
@@ -323,6 +329,7 @@ public final class LinuxSyscalls implements SyscallHandler {
             user.rip -= 2;
             cpu.regs().set(user);
             cpu.requestReschedule();
+            ptrace.setEntry(PtRegs.NO_SYSCALL);
             return 0;
         }
         if (execPending) {
@@ -343,9 +350,9 @@ public final class LinuxSyscalls implements SyscallHandler {
             cpu.regs().get(user);
             if (rseq.handleNotifyResume(cpu, task, user) > 0) cpu.regs().set(user);
         }
-        long restartNr = syscallRestartNr;
-        syscallRestartNr = -1;
-        return signals.doSignal(cpu, task, restartNr);
+        int fatal = signals.doSignal(cpu, task);
+        ptrace.setEntry(PtRegs.NO_SYSCALL);
+        return fatal;
     }
 
     @Override

@@ -262,8 +262,8 @@ final class Poll {
 
     /**
      * Models vfs_poll(): the file's readiness. A pipe end (pipe_poll()): readable with bytes in it,
-     * POLLHUP with no writer left; writable while a page's worth of room is left (a slot free in
-     * Linux's ring of page buffers), POLLERR with no reader left. An AF_UNIX socket (unix_poll()
+     * POLLHUP with no writer left; writable while a slot of its ring of page buffers is free,
+     * POLLERR with no reader left. An AF_UNIX socket (unix_poll()
      * for streams, unix_dgram_poll() for datagrams and seqpackets). A pidfd (pidfd_poll()).
      * Every other file has no poll method: DEFAULT_POLLMASK.
      */
@@ -280,10 +280,10 @@ final class Poll {
     static int pipePoll(OpenFile.Pipe pipe, boolean reader) {
         int mask = 0;
         if (reader) {
-            if (pipe.available() > 0) mask |= POLLIN | POLLRDNORM;
+            if (!pipe.empty()) mask |= POLLIN | POLLRDNORM;
             if (pipe.writers == 0) mask |= POLLHUP;
         } else {
-            if (pipe.free() >= OpenFile.Pipe.PIPE_BUF) mask |= POLLOUT | POLLWRNORM;
+            if (!pipe.full()) mask |= POLLOUT | POLLWRNORM;
             if (pipe.readers == 0) mask |= POLLERR;
         }
         return mask;

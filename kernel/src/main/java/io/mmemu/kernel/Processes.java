@@ -90,6 +90,8 @@ final class Processes {
         boolean sessionLeader;
         /** PF_FORKNOEXEC cleared: the process has run execve() since it was forked. */
         boolean execed;
+        /** Its ptrace side (kernel/ptrace.c) once a tracer took it, else null: tracer, stop, report. */
+        Ptrace.Tracee ptrace;
         /** Physical addresses of the task's objects in task_struct_cachep, pid_cachep, signal_cachep, sighand_cachep, files_cachep; 0 once freed or shared. */
         long taskStruct, pid, signal, sighand, files;
 
@@ -128,6 +130,8 @@ final class Processes {
     private int wakeups;
     /** The run's recorder or replayer, or null. */
     private RunEvents events;
+    /** ptrace(2)'s state, told of exits (exit_ptrace()). */
+    private Ptrace ptrace;
     /** nr_threads: tasks not yet released (release_task() lowers it). */
     private int nrThreads;
     /** The UCOUNT_RLIMIT_NPROC count of each real uid: its tasks not yet released. */
@@ -428,9 +432,15 @@ final class Processes {
      */
     void wake(Proc p) {
         if (!p.sleeping || inVforkWait(p)) return;
+        // TASK_TRACED: only its tracer's resume or SIGKILL (signal_wake_up(fatal)) ends it.
+        if (p.ptrace != null && p.ptrace.stopped && !ptrace.fatalWake(p)) return;
         p.sleeping = false;
         wakeups++;
         if (events != null) events.wake(p.task.pid());
+    }
+
+    void setPtrace(Ptrace ptrace) {
+        this.ptrace = ptrace;
     }
 
     /** Tells {@code events} of every wake-up from now on (null: nobody). */
@@ -453,6 +463,7 @@ final class Processes {
      */
     boolean exitThread(Proc p) {
         completeVforkDone(p); // mm_release() at exit, whichever way the task died
+        if (ptrace != null) ptrace.exitPtrace(p); // exit_notify() → forget_original_parent() → exit_ptrace()
         int tgid = p.task.tgid();
         boolean last = threads(tgid).isEmpty();
         if (!p.task.isGroupLeader()) releaseTask(p);
@@ -495,6 +506,7 @@ final class Processes {
             if (p.task == t || p.reaped || p.task.tgid() != t.tgid()) continue;
             if (!p.task.exited() || p.task.isGroupLeader()) p.task.setExitStatus(t.exitCode(), t.termSignal());
             p.sleeping = false;
+            if (ptrace != null) ptrace.exitPtrace(p);
             if (!p.task.isGroupLeader()) releaseTask(p);
         }
     }
@@ -509,6 +521,7 @@ final class Processes {
             if (p.task == t || p.reaped || p.task.tgid() != t.tgid() || p.task.exited()) continue;
             p.task.killBySignal(9);
             p.sleeping = false;
+            if (ptrace != null) ptrace.exitPtrace(p);
             if (!p.task.isGroupLeader()) releaseTask(p);
         }
     }
@@ -552,11 +565,39 @@ final class Processes {
         return out;
     }
 
+    /**
+     * The tasks traced by a thread of {@code t}'s group (tsk->ptraced of each, as do_wait() walks
+     * them unless __WNOTHREAD) that {@code pid} selects: a thread's own id, any (-1), or a process group.
+     */
+    private List<Proc> tracees(Task t, int pid) {
+        List<Proc> out = new ArrayList<>();
+        for (Proc c : procs.values()) {
+            if (c.reaped || c.task.ptrace == 0 || c.ptrace.tracer == null || c.ptrace.tracer.task.tgid() != t.tgid()) continue;
+            if (pid > 0 && c.task.pid() != pid) continue;
+            if (pid == 0 && leaderOf(c.task).pgid != leaderOf(t).pgid || pid < -1 && leaderOf(c.task).pgid != -pid) continue;
+            out.add(c);
+        }
+        return out;
+    }
+
     /** Models do_wait() for wait4(): a zombie child's pid with its status, 0 for WNOHANG, or sleep. */
     long wait4(Task t, int pid, long statusAddr, int options, long rusageAddr, boolean signalPending) {
         if ((options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) != 0) return -Errno.EINVAL;
         List<Proc> kids = children(t, pid);
-        if (kids.isEmpty()) return -Errno.ECHILD;
+        List<Proc> traced = tracees(t, pid);
+        if (kids.isEmpty() && traced.isEmpty()) return -Errno.ECHILD;
+        for (Proc c : traced) {
+            // wait_task_stopped() for a tracee: its unreported ptrace stop, consumed (exit_code = 0).
+            if (!c.ptrace.stopped || c.ptrace.exitCode == 0) continue;
+            if (statusAddr != 0) {
+                int status = (c.ptrace.exitCode << 8) | 0x7f;
+                if (uaccess.copyToUser(t.mm(), statusAddr, new byte[] {(byte) status, (byte) (status >>> 8),
+                        (byte) (status >>> 16), 0}, 0, 4) < 0) return -Errno.EFAULT;
+            }
+            if (rusageAddr != 0 && uaccess.copyToUser(t.mm(), rusageAddr, new byte[144], 0, 144) < 0) return -Errno.EFAULT;
+            c.ptrace.exitCode = 0;
+            return c.task.pid();
+        }
         for (Proc c : kids) {
             if (!c.zombie) continue;
             MmStruct mm = t.mm();

@@ -39,7 +39,8 @@ import java.nio.ByteOrder;
  */
 final class Signals {
     static final long SIG_DFL = 0, SIG_IGN = 1;
-    static final long SA_NOCLDWAIT = 2, SA_SIGINFO = 4, SA_RESTORER = 0x04000000, SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000,
+    static final long SA_NOCLDSTOP = 1, SA_NOCLDWAIT = 2, SA_SIGINFO = 4, SA_RESTORER = 0x04000000, SA_ONSTACK = 0x08000000,
+            SA_RESTART = 0x10000000,
             SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000L;
     /** Signals handled before others when several are pending (SYNCHRONOUS_MASK). */
     static final long SYNCHRONOUS_MASK = Signo.sigmask(Signo.SIGSEGV) | Signo.sigmask(Signo.SIGBUS)
@@ -68,22 +69,26 @@ final class Signals {
     /** The machine's event stream. */
     Tracer tracer = Tracer.OFF;
 
-    Signals(UserAccess uaccess, SigAltStacks altStacks) {
+    private final Ptrace ptrace;
+
+    Signals(UserAccess uaccess, SigAltStacks altStacks, Ptrace ptrace) {
         this.uaccess = uaccess;
         this.altStacks = altStacks;
+        this.ptrace = ptrace;
     }
 
     /**
      * Models send_signal_locked() for one task: pending unless ignored (prepare_signal()'s
-     * sig_ignored(): SIG_IGN, or SIG_DFL of a signal whose default is to ignore, and not blocked);
-     * a pending standard signal is not queued twice. An ignored signal is dropped at once, so it
-     * never makes signal_pending() true: pause(), poll() or a pipe read are not interrupted by
-     * SIGCHLD when nobody handles it.
+     * sig_ignored(): SIG_IGN, or SIG_DFL of a signal whose default is to ignore, and not blocked;
+     * a traced task gets ignored ones too: its tracer sees them); a pending standard signal is not
+     * queued twice. An ignored signal is dropped at once, so it never makes signal_pending() true:
+     * pause(), poll() or a pipe read are not interrupted by SIGCHLD when nobody handles it.
      */
     static void send(Task t, SigInfo info) {
         int sig = info.signo();
         boolean ignored = t.sigHandler[sig] == SIG_IGN || t.sigHandler[sig] == SIG_DFL && sigKernelIgnore(sig);
-        if (sig == Signo.SIGKILL || sig == Signo.SIGSTOP || !ignored || (t.blocked & Signo.sigmask(sig)) != 0) {
+        if (sig == Signo.SIGKILL || sig == Signo.SIGSTOP || !ignored || (t.blocked & Signo.sigmask(sig)) != 0
+                || t.ptrace != 0) {
             if ((t.pending & Signo.sigmask(sig)) == 0) t.pendingInfo[sig] = info;
             t.pending |= Signo.sigmask(sig);
         }
@@ -125,16 +130,29 @@ final class Signals {
     }
 
     /**
-     * Models exit_to_user_mode_loop()'s signal part: delivers every pending unblocked signal.
-     * Returns 0, or the signal whose default action kills the task (its siginfo stays in pendingInfo).
+     * Models get_signal() as exit_to_user_mode_loop() calls it: delivers every pending unblocked
+     * signal. A traced task first finishes a ptrace stop it has just left (the signal its tracer
+     * gave it), takes a trap stop PTRACE_INTERRUPT asked for, and stops for each signal but
+     * SIGKILL before it is delivered (ptrace_signal(): {@link Ptrace#ptraceStop}, after which it
+     * returns at once). Returns 0, or the signal whose default action kills the task (its siginfo
+     * stays in pendingInfo).
      */
-    int doSignal(ArchCpu cpu, Task t, long restartNr) {
+    int doSignal(ArchCpu cpu, Task t) {
+        SigInfo resumed = ptrace.finishStop(cpu, t);
+        if (resumed != null) {
+            int r = handleSignal(cpu, t, resumed.signo(), resumed);
+            if (r != 0) return r;
+        }
+        if (ptrace.trapPending(t)) { // do_jobctl_trap(): PTRACE_EVENT_STOP
+            ptrace.ptraceStop(cpu, t, Signo.SIGTRAP | (Ptrace.PTRACE_EVENT_STOP << 8), null, true);
+            return 0;
+        }
         while (true) {
             long deliverable = t.pending & ~(t.blocked & ~UNBLOCKABLE);
             if (deliverable == 0) {
                 // No handler ran: a call a signal interrupted restarts, and "we just put the saved
                 // sigmask back" (arch_do_signal_or_restart()).
-                if (restartNr >= 0) restartWithoutHandler(cpu, restartNr);
+                if (t.syscallRestartNr >= 0) restartWithoutHandler(cpu, t);
                 restoreSavedSigmask(t);
                 return 0;
             }
@@ -143,28 +161,41 @@ final class Signals {
             t.pending &= ~Signo.sigmask(sig);
             SigInfo info = t.pendingInfo[sig];
             if (info == null) info = SigInfo.user(sig, SiCode.SI_KERNEL, 0, 0);
-            long handler = sig == Signo.SIGKILL || sig == Signo.SIGSTOP ? SIG_DFL : t.sigHandler[sig];
-            if (handler == SIG_IGN) continue;
-            if (handler == SIG_DFL) {
-                if (defaultIgnores(sig)) continue;
-                t.pendingInfo[sig] = info;
-                if (tracer.on(Tracer.SIGNAL)) tracer.signal(t.pid(), sig, info.code(), info.addr());
-                return sig;
+            if (t.ptrace != 0 && sig != Signo.SIGKILL) {
+                t.pendingInfo[sig] = null;
+                ptrace.ptraceStop(cpu, t, sig, info, false);
+                return 0;
             }
-            if (restartNr >= 0) {
-                restartForHandler(cpu, t.sigFlags[sig], restartNr); // the frame records the outcome
-                restartNr = -1;
-            }
-            if (!setupRtFrame(cpu, t, sig, info, handler)) {
-                forceSigFault(t, SigInfo.fault(Signo.SIGSEGV, SiCode.SI_KERNEL, 0, 0, 0));
-                if (t.sigHandler[Signo.SIGSEGV] != SIG_DFL && sig != Signo.SIGSEGV) continue;
-                t.pending &= ~Signo.sigmask(Signo.SIGSEGV);
-                t.pendingInfo[Signo.SIGSEGV] = SigInfo.fault(Signo.SIGSEGV, SiCode.SI_KERNEL, 0, 0, 0);
-                return Signo.SIGSEGV;
-            }
-            t.pendingInfo[sig] = null;
-            if (tracer.on(Tracer.SIGNAL)) tracer.signal(t.pid(), sig, info.code(), info.addr());
+            int r = handleSignal(cpu, t, sig, info);
+            if (r != 0) return r;
         }
+    }
+
+    /**
+     * The rest of get_signal() and handle_signal() for one dequeued signal: ignored, fatal (its
+     * number returned), or a frame set up for its handler (0); a frame that cannot be written
+     * forces SIGSEGV, fatal unless the task handles SIGSEGV.
+     */
+    private int handleSignal(ArchCpu cpu, Task t, int sig, SigInfo info) {
+        long handler = sig == Signo.SIGKILL || sig == Signo.SIGSTOP ? SIG_DFL : t.sigHandler[sig];
+        if (handler == SIG_IGN) return 0;
+        if (handler == SIG_DFL) {
+            if (defaultIgnores(sig)) return 0;
+            t.pendingInfo[sig] = info;
+            if (tracer.on(Tracer.SIGNAL)) tracer.signal(t.pid(), sig, info.code(), info.addr());
+            return sig;
+        }
+        if (t.syscallRestartNr >= 0) restartForHandler(cpu, t, t.sigFlags[sig]); // the frame records the outcome
+        if (!setupRtFrame(cpu, t, sig, info, handler)) {
+            forceSigFault(t, SigInfo.fault(Signo.SIGSEGV, SiCode.SI_KERNEL, 0, 0, 0));
+            if (t.sigHandler[Signo.SIGSEGV] != SIG_DFL && sig != Signo.SIGSEGV) return 0;
+            t.pending &= ~Signo.sigmask(Signo.SIGSEGV);
+            t.pendingInfo[Signo.SIGSEGV] = SigInfo.fault(Signo.SIGSEGV, SiCode.SI_KERNEL, 0, 0, 0);
+            return Signo.SIGSEGV;
+        }
+        t.pendingInfo[sig] = null;
+        if (tracer.on(Tracer.SIGNAL)) tracer.signal(t.pid(), sig, info.code(), info.addr());
+        return 0;
     }
 
     /**
@@ -238,7 +269,9 @@ final class Signals {
      * EINTR, as does ERESTARTSYS unless the handler has SA_RESTART; otherwise (and for
      * ERESTARTNOINTR) the syscall instruction runs again once the handler returns.
      */
-    private void restartForHandler(ArchCpu cpu, long saFlags, long nr) {
+    private void restartForHandler(ArchCpu cpu, Task t, long saFlags) {
+        long nr = t.syscallRestartNr;
+        t.syscallRestartNr = -1;
         cpu.regs().get(regs);
         long err = -regs.rax;
         if (err == Errno.ERESTART_RESTARTBLOCK || err == Errno.ERESTARTNOHAND
@@ -256,9 +289,10 @@ final class Signals {
      * runs again (ERESTART_RESTARTBLOCK's restart_syscall() is the same call here: its timeout
      * starts afresh).
      */
-    private void restartWithoutHandler(ArchCpu cpu, long nr) {
+    private void restartWithoutHandler(ArchCpu cpu, Task t) {
         cpu.regs().get(regs);
-        regs.rax = nr;
+        regs.rax = t.syscallRestartNr;
+        t.syscallRestartNr = -1;
         regs.rip -= 2;
         cpu.regs().set(regs);
     }

@@ -121,6 +121,7 @@ enum Syscall {
     GETRUSAGE(98, KEPT, (k, c, t, r) -> k.sys.getrusage(t.mm(), (int) r.rdi, r.rsi)),
     SYSINFO(99, KEPT, (k, c, t, r) -> k.sys.sysinfo(t, r.rdi, k.time.nowNanos(TimeSyscalls.CLOCK_BOOTTIME))),
     TIMES(100, KEPT, (k, c, t, r) -> k.time.times(t.mm(), r.rdi, k.cpuTimers.cputimeNs(t))),
+    PTRACE(101, CHANGED, (k, c, t, r) -> k.ptrace.sysPtrace(t, r.rdi, r.rsi, r.rdx, r.r10)),
     GETUID(102, KEPT, (k, c, t, r) -> k.cred(t).uid()),
     // Group ids stay root's (see Credentials).
     GETGID(104, KEPT, (k, c, t, r) -> 0),
@@ -172,6 +173,8 @@ enum Syscall {
     PSELECT6(270, KEPT, (k, c, t, r) -> k.poll.pselect6(t, (int) r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9)),
     PPOLL(271, KEPT, (k, c, t, r) -> k.poll.ppoll(t, r.rdi, r.rsi, r.rdx, r.r10, r.r8)),
     SET_ROBUST_LIST(273, KEPT, (k, c, t, r) -> k.proc.setRobustList(t, r.rdi, r.rsi)),
+    TEE(276, KEPT, (k, c, t, r) -> k.splice.tee(t, (int) r.rdi, (int) r.rsi, r.rdx, (int) r.r10)),
+    VMSPLICE(278, KEPT, (k, c, t, r) -> k.splice.vmsplice(t, (int) r.rdi, r.rsi, r.rdx, (int) r.r10)),
     FALLOCATE(285, KEPT, (k, c, t, r) -> k.files.fallocate(t, r.rdi, (int) r.rsi, r.rdx, r.r10)),
     EPOLL_CREATE1(291),
     DUP3(292, KEPT, (k, c, t, r) -> k.files.dup3(t, r.rdi, r.rsi, (int) r.rdx, false)),

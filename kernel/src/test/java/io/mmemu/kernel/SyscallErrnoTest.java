@@ -62,6 +62,16 @@ class SyscallErrnoTest {
             ESRCH = -Errno.ESRCH, ENOMEM = -Errno.ENOMEM, EPERM = -Errno.EPERM, ESPIPE = -Errno.ESPIPE;
     static final int ANON = KernelHarness.MAP_PRIVATE_ANONYMOUS, RW = KernelHarness.PROT_RW;
 
+    /** Where {@link #iovecAt} puts its struct iovec. */
+    static final long IOVEC = 0x3_0000_0000L;
+
+    /** Maps a page at {@link #IOVEC} and writes one struct iovec {base, len} at its start. */
+    static void iovecAt(KernelHarness h, long base, long len) {
+        h.syscall(MMAP, IOVEC, 4096, RW, 0x32, -1, 0);
+        h.writeLong(IOVEC, base);
+        h.writeLong(IOVEC + 8, len);
+    }
+
     /** Maps a page at 0x2_0000_0000 and registers it as the task's rseq area with signature 7. */
     static void registerRseq(KernelHarness h) {
         h.syscall(MMAP, 0x2_0000_0000L, 4096, RW, 0x32, -1, 0);
@@ -496,6 +506,36 @@ class SyscallErrnoTest {
             h.writeLong(at + 24, 16);
         }, PROCESS_VM_WRITEV, "process_vm_rw_single_vec: pin_user_pages_remote() pins nothing", EFAULT, SELF,
                 0x3_0000_0000L, 1, 0x3_0000_0010L, 1, 0));
+        // kernel/ptrace.c
+        r.add(row(PTRACE, "ptrace_attach: the caller's own thread group", EPERM, 16, SELF, 0, 0));
+        r.add(row(PTRACE, "find_get_task_by_vpid: no such pid", ESRCH, 16, 4000, 0, 0));
+        r.add(row(PTRACE, "find_get_task_by_vpid: pid 0", ESRCH, 2, 0, 0, 0));
+        r.add(row(PTRACE, "ptrace_check_attach: not traced by the caller", ESRCH, 2, SELF, BUF, BUF));
+        r.add(row(PTRACE, "ptrace_check_attach before the request: an unknown request on an untraced task", ESRCH, 0x4242, SELF, 0, 0));
+        r.add(row(h -> assertEquals(0, h.syscall(PTRACE, 0, 0, 0, 0), h.failure()), PTRACE,
+                "ptrace_traceme: already traced", EPERM, 0, 0, 0, 0));
+        // fs/splice.c
+        r.add(row(TEE, "tee: flags beyond SPLICE_F_ALL, before the descriptors", EINVAL, 99, 99, 1, 0x10));
+        r.add(row(TEE, "tee: length 0 is 0 before the descriptors", 0, 99, 99, 0, 0));
+        r.add(row(TEE, "tee: fdget() of the input finds no file", EBADF, 99, FD_PIPE_W, 1, 0));
+        r.add(row(TEE, "do_tee: the input has no FMODE_READ", EBADF, FD_PIPE_W, FD_PIPE_W, 1, 0));
+        r.add(row(TEE, "do_tee: the output is no pipe", EINVAL, FD_PIPE_R, FD_WO, 1, 0));
+        r.add(row(TEE, "do_tee: both ends of one pipe", EINVAL, FD_PIPE_R, FD_PIPE_W, 1, 0));
+        r.add(row(VMSPLICE, "vmsplice: flags beyond SPLICE_F_ALL, before the descriptor", EINVAL, 99, BUF, 1, 0x10));
+        r.add(row(VMSPLICE, "vmsplice: fdget() finds no file", EBADF, 99, BUF, 1, 0));
+        r.add(row(VMSPLICE, "import_iovec: nr_segs > UIO_MAXIOV", EINVAL, FD_PIPE_W, BUF, 1025, 0));
+        r.add(row(VMSPLICE, "import_iovec: copy_from_user() of the iovecs", EFAULT, FD_PIPE_W, UNMAPPED, 1, 0));
+        r.add(row(VMSPLICE, "nothing to move: 0 on a file that is no pipe", 0, FD_WO, BUF, 0, 0));
+        r.add(row(h -> iovecAt(h, IOVEC + 0x800, 16), VMSPLICE, "vmsplice_to_pipe: get_pipe_info() of a file that is no pipe",
+                EBADF, FD_WO, IOVEC, 1, 0));
+        r.add(row(h -> iovecAt(h, 0x10_0000, 16), VMSPLICE, "iter_to_pipe: get_user_pages_fast() pins nothing (a hole)",
+                EFAULT, FD_PIPE_W, IOVEC, 1, 0));
+        r.add(row(h -> iovecAt(h, IOVEC + 0x800, 16), VMSPLICE, "splice_from_pipe_next: an empty pipe with SPLICE_F_NONBLOCK",
+                -Errno.EAGAIN, FD_PIPE_R, IOVEC, 1, 2));
+        r.add(row(h -> {
+            iovecAt(h, IOVEC + 0x800, 16);
+            h.syscall(CLOSE, FD_PIPE_R_VALUE);
+        }, VMSPLICE, "wait_for_space: no reader left (EPIPE, and SIGPIPE)", -Errno.EPIPE, FD_PIPE_W, IOVEC, 1, 0));
         // kernel/pid.c, mm/oom_kill.c
         r.add(row(PIDFD_OPEN, "pidfd_open: a flag beyond PIDFD_NONBLOCK|PIDFD_THREAD", EINVAL, SELF, 1));
         r.add(row(PIDFD_OPEN, "pidfd_open: pid <= 0", EINVAL, 0, 0));

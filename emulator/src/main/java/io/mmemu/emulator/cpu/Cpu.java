@@ -613,6 +613,10 @@ public final class Cpu implements ArchCpu {
         // Signals sent while the task was off the CPU are delivered before it runs again.
         int early = syscalls.exitToUserMode(this, task);
         if (early != 0) return killedBy(task, early, uc.regRead(X86Reg.RIP));
+        if (rescheduleRequested) { // the task stopped there (a ptrace stop), or the run must end
+            rescheduleRequested = false;
+            return RunOutcome.yielded();
+        }
         while (!task.exited()) {
             fillingPage = -1; // a fill hook that failed (an exception) left it set
             pendingSignal = null;

@@ -32,6 +32,12 @@ public final class Task implements FaultTask {
      */
     public boolean syscallSleeping;
     /**
+     * The number (orig_ax) of the syscall that a signal interrupted with a restart code (ERESTARTSYS
+     * and the others), until signal delivery turns the code into EINTR or restarts the call; else -1.
+     * It outlasts a ptrace stop taken on the way, as the registers do.
+     */
+    public long syscallRestartNr = -1;
+    /**
      * TIF_RESTORE_SIGMASK: a call that replaced {@link #blocked} for its duration (ppoll, pselect6,
      * rt_sigsuspend) ended with EINTR, and {@link #savedSigmask} is the set to put back, into the
      * signal frame of the handler that runs next, or at once if no handler runs.
@@ -39,6 +45,8 @@ public final class Task implements FaultTask {
     public boolean restoreSigmask;
     /** current->saved_sigmask: the blocked set before such a call, while {@link #restoreSigmask}. */
     public long savedSigmask;
+    /** task->ptrace: PT_PTRACED and the other PT_* bits while a tracer traces the task, else 0 (kernel/ptrace.c). */
+    public int ptrace;
     /** Signals sent and not yet delivered (task->pending.signal), bit (signo - 1), and their siginfo. */
     public long pending;
     /** The siginfo of each pending signal, by signal number 1.._NSIG (null when none). */
