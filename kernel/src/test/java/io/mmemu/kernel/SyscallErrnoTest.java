@@ -117,7 +117,7 @@ class SyscallErrnoTest {
         r.add(row(OPENAT, "path_init: a relative name and a dirfd that is no file", EBADF, 99, S_REL, 0, 0));
         r.add(row(OPENAT, "path_init: a relative name and a dirfd that is no directory", -Errno.ENOTDIR, 1, S_REL, 0, 0));
         r.add(row(CREAT, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, 0600));
-        r.add(row(CREAT, "may_open: outside /tmp the namespace is read-only", -Errno.EROFS, S_HELLO, 0600));
+        r.add(row(CREAT, "deny_write_access: the running program's own file", -26, S_HELLO, 0600));
         r.add(row(CLOSE, "close_fd: not open", EBADF, 99));
         r.add(row(STAT, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, BUF));
         r.add(row(STAT, "filename_lookup: no such file", ENOENT, S_NOENT, BUF));
@@ -222,6 +222,28 @@ class SyscallErrnoTest {
         r.add(row(UNLINK, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED));
         r.add(row(UNLINK, "do_unlinkat: no such file", ENOENT, S_NOENT));
         r.add(row(UNLINKAT, "unlinkat: flags other than AT_REMOVEDIR", EINVAL, -100, S_TMPF, 1));
+        r.add(row(MKDIR, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, 0755));
+        r.add(row(MKDIR, "getname: an empty name", ENOENT, S_EMPTY, 0755));
+        r.add(row(MKDIR, "filename_create: the name exists", -Errno.EEXIST, S_TMPF, 0755));
+        r.add(row(MKDIRAT, "filename_create: no such descriptor", EBADF, 99, S_REL, 0755));
+        r.add(row(MKDIRAT, "filename_create: the descriptor is no directory", -Errno.ENOTDIR, FD_RO, S_REL, 0755));
+        r.add(row(RENAME, "getname: the old name faults", EFAULT, UNMAPPED, S_REL));
+        r.add(row(RENAME, "do_renameat2: the parents on two mounts, before the names are looked up", -Errno.EXDEV, S_NOENT,
+                S_TMPF));
+        r.add(row(RENAME, "do_renameat2: no such old name", ENOENT, S_NOENT, S_REL));
+        r.add(row(RENAMEAT, "filename_parentat: no such descriptor", EBADF, 99, S_REL, -100, S_REL));
+        r.add(row(RENAMEAT2, "do_renameat2: RENAME_EXCHANGE with RENAME_NOREPLACE", EINVAL, -100, S_TMPF, -100, S_REL, 3));
+        r.add(row(RENAMEAT2, "do_renameat2: RENAME_NOREPLACE and the new name exists", -Errno.EEXIST, -100, S_TMPF, -100, S_TMPF,
+                1));
+        r.add(row(LINK, "getname: the old name faults", EFAULT, UNMAPPED, S_REL));
+        r.add(row(LINK, "do_linkat: no such old name", ENOENT, S_NOENT, S_REL));
+        r.add(row(LINK, "filename_create: the new name exists", -Errno.EEXIST, S_TMPF, S_TMPF));
+        r.add(row(LINK, "do_linkat: the names on two mounts", -Errno.EXDEV, S_TMPF, S_NOENT));
+        r.add(row(LINKAT, "do_linkat: flags other than AT_SYMLINK_FOLLOW and AT_EMPTY_PATH", EINVAL, -100, S_TMPF, -100, S_REL, 1));
+        r.add(row(SYMLINK, "getname: the target faults", EFAULT, UNMAPPED, S_REL));
+        r.add(row(SYMLINK, "getname: an empty target", ENOENT, S_EMPTY, S_REL));
+        r.add(row(SYMLINK, "filename_create: the name exists", -Errno.EEXIST, S_REL, S_TMPF));
+        r.add(row(SYMLINKAT, "filename_create: no such descriptor", EBADF, S_REL, 99, S_REL));
         r.add(row(READLINK, "do_readlinkat: bufsiz <= 0, before the name", EINVAL, UNMAPPED, BUF, 0));
         r.add(row(READLINK, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, BUF, 64));
         r.add(row(READLINK, "do_readlinkat: no such file", ENOENT, S_NOENT, BUF, 64));

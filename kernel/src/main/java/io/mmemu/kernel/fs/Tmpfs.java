@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * <p>What it models: open with O_CREAT (O_EXCL, O_TRUNC, the mode masked by the umask),
  * O_TMPFILE, unlink (a file lives on, nameless, while it is open or mapped), chmod, truncation,
  * stat of the files and of /tmp (mode 1777, and a directory size of 20 bytes per entry, as
- * tmpfs's BOGO_DIRENT_SIZE). Subdirectories, links and renames are not modelled: a path below
+ * tmpfs's BOGO_DIRENT_SIZE), hard links and renames. Subdirectories and symbolic links are not modelled: a path below
  * /tmp with a further slash names nothing (ENOENT; ENOTDIR when its first part is a file).
  * The guest runs as root, so permission bits refuse nothing but exec (no x bit: EACCES).
  */
@@ -37,6 +37,8 @@ public final class Tmpfs {
     static final int O_TMPFILE_BIT = 0x400000, O_TMPFILE = O_TMPFILE_BIT | Vfs.O_DIRECTORY;
 
     private final MmEnv env;
+    /** st_dev of its inodes: {@link #DEV}, or the {@link Overlay}'s for its upper layer. */
+    private final long dev;
     private final Map<String, TmpfsInode> dir = new TreeMap<>();
     /** Inode numbers in creation order (get_next_ino()); 1 is /tmp itself. */
     private long nextIno = 2;
@@ -49,7 +51,23 @@ public final class Tmpfs {
 
     /** An empty tmpfs, as mounted (shmem_fill_super()), whose pages come from {@code env}. */
     Tmpfs(MmEnv env) {
+        this(env, DEV);
+    }
+
+    /** A tmpfs whose inodes show {@code dev} (the overlay's upper layer keeps its files in one). */
+    Tmpfs(MmEnv env, long dev) {
         this.env = env;
+        this.dev = dev;
+    }
+
+    /** {@return st_dev of this file system's inodes} */
+    long dev() {
+        return dev;
+    }
+
+    /** {@return a new inode number (get_next_ino())} */
+    long nextIno() {
+        return nextIno++;
     }
 
     MmEnv env() {
@@ -171,8 +189,8 @@ public final class Tmpfs {
     }
 
     /** Models shmem_get_inode(): a new regular file, its mode masked by the umask. */
-    private TmpfsInode create(String path, int mode) {
-        MappedFile file = MappedFile.shmemFile(path, DEV, nextIno++);
+    TmpfsInode create(String path, int mode) {
+        MappedFile file = MappedFile.shmemFile(path, dev, nextIno++);
         TmpfsInode inode = new TmpfsInode(this, file, Stat.S_IFREG | (mode & 07777 & ~UMASK));
         inodes.put(file, inode);
         return inode;
@@ -215,6 +233,40 @@ public final class Tmpfs {
         if (name.isEmpty()) return -Errno.EBUSY;
         if (name.indexOf('/') >= 0) return -Errno.ENOENT;
         return dir.containsKey(name) ? -Errno.ENOTDIR : -Errno.ENOENT;
+    }
+
+    /**
+     * Models shmem_link(): a second name for a file (both names below the mount, the old one existing).
+     * A name with a further slash is a subdirectory, which this flat directory does not hold (ENOENT).
+     */
+    long link(String from, String to) {
+        String name = nameOf(to);
+        if (name.indexOf('/') >= 0) return -Errno.ENOENT;
+        if (name.length() > NAME_MAX) return -Errno.ENAMETOOLONG;
+        TmpfsInode inode = dir.get(nameOf(from));
+        if (inode == null) return nameOf(from).isEmpty() ? -Errno.EPERM : -Errno.ENOENT; // link() of the directory: EPERM
+        if (dir.containsKey(name)) return -Errno.EEXIST;
+        inode.link();
+        dir.put(name, inode);
+        return 0;
+    }
+
+    /**
+     * Models shmem_rename2() without RENAME_EXCHANGE: the old name (which exists) moves, replacing
+     * the new one; RENAME_NOREPLACE makes an existing new name EEXIST.
+     */
+    long rename(String from, String to, boolean noreplace) {
+        String oldName = nameOf(from), newName = nameOf(to);
+        if (newName.indexOf('/') >= 0) return -Errno.ENOENT;
+        if (newName.length() > NAME_MAX) return -Errno.ENAMETOOLONG;
+        TmpfsInode inode = dir.get(oldName);
+        if (inode == null) return -Errno.ENOENT;
+        if (noreplace && dir.containsKey(newName)) return -Errno.EEXIST;
+        if (oldName.equals(newName)) return 0;
+        TmpfsInode replaced = dir.put(newName, inode);
+        dir.remove(oldName);
+        if (replaced != null) replaced.unlink();
+        return 0;
     }
 
     /** chmod of /tmp itself. */
