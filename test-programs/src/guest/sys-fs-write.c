@@ -6,7 +6,7 @@
  * nlink; symlink, readlink, lstat, links followed (40 in a chain, ELOOP at 41 and on a loop,
  * O_NOFOLLOW, a dangling link created through, a link to a directory for chdir); unlink and rmdir
  * and their EISDIR/ENOTDIR/ENOTEMPTY/EINVAL; a file written after its unlink; getdents64 of the
- * directory (names sorted here: file systems list in their own order); /proc/self/cwd and
+ * directory (names sorted here: file systems list in their own order); O_TMPFILE; /proc/self/cwd and
  * /proc/self/fd/N; a shared mapping of a created file; getcwd after chdir, fchdir. Paths are
  * printed relative to the starting directory. Removes everything it made. Exits 0.
  */
@@ -289,6 +289,15 @@ int main(int argc, char **argv) {
     R("rmdir d3/x/..", rmdir("d3/x/.."));
     R("unlink missing", unlink("missing"));
     R("unlink s (the link, not g)", unlink("s"));
+
+    /* an unnamed file (O_TMPFILE) */
+    R("open . O_TMPFILE", fd = open(".", O_TMPFILE | O_RDWR, 0600));
+    R("write to it", pwrite(fd, "tmp", 3, 0));
+    fstat(fd, &st);
+    printf("fstat nlink %ld size %ld mode %o\n", (long)st.st_nlink, (long)st.st_size, st.st_mode & 07777);
+    close(fd);
+    R("open nothere O_TMPFILE (a file)", open("nothere", O_TMPFILE | O_RDWR, 0600));
+    R("open missing O_TMPFILE", open("missing", O_TMPFILE | O_RDWR, 0600));
 
     /* a shared mapping of a created file */
     R("create m", fd = open("m", O_CREAT | O_RDWR, 0600));

@@ -242,12 +242,8 @@ final class FileSyscalls {
         if (at instanceof Integer e) return e;
         String p = (String) at;
         if ((flags & AT_SYMLINK_NOFOLLOW) != 0) {
-            byte[] target = vfs.linkTarget(p, task);
-            if (target != null) {
-                Stat link = new Stat(0x16, p.hashCode() & 0xffff, 1, 0120777, 0, 0, 0, target.length, 1024, 0, 0, 0, 0,
-                        0, 0, 0);
-                return putStat(task.mm(), link, statbuf);
-            }
+            Stat link = vfs.linkStat(p, task);
+            if (link != null) return putStat(task.mm(), link, statbuf);
         }
         Object r = vfs.open(p, 0, task);
         if (r instanceof Integer e) return e == -Errno.EISDIR ? putStat(task.mm(), rootStat(), statbuf) : e;

@@ -252,6 +252,19 @@ public final class Overlay {
     }
 
     /**
+     * Models ovl_tmpfile(): an unnamed regular file of the upper layer (O_TMPFILE), which lives while open.
+     *
+     * @param dir  the canonical directory it was opened in
+     * @param mode the mode open() got
+     * @return the new inode, with no name
+     */
+    TmpfsInode tmpfile(String dir, int mode) {
+        TmpfsInode inode = sb.create(child(dir, "#"), mode);
+        inode.file().markDeleted();
+        return inode;
+    }
+
+    /**
      * Models ovl_copy_up() of a lower regular file: its bytes and mode into a new upper inode.
      *
      * @param path a canonical path whose {@link #kind} is {@link Kind#REG}

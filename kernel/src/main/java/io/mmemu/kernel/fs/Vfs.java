@@ -349,6 +349,12 @@ public final class Vfs {
             // FMODE_CREATED: a new file is neither permission-checked nor truncated.
             return new OpenFile(new OpenFile.Shmem(overlay.create(path, mode)), path, flags);
         }
+        if ((flags & Tmpfs.O_TMPFILE_BIT) != 0) {
+            // ovl_tmpfile(): an unnamed file of the upper layer, freed at its last close.
+            if (k != Overlay.Kind.DIR) return -Errno.ENOTDIR;
+            TmpfsInode inode = overlay.tmpfile(path, mode);
+            return new OpenFile(new OpenFile.Shmem(inode), Overlay.child(path, "#" + inode.file().ino()), flags);
+        }
         if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) return -Errno.EEXIST;
         if (k == Overlay.Kind.DIR) {
             if ((flags & O_CREAT) != 0 || wantsWrite) return -Errno.EISDIR;
@@ -397,6 +403,23 @@ public final class Vfs {
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    /**
+     * Models vfs_fstatat() with AT_SYMLINK_NOFOLLOW on a symbolic link: the root file system's
+     * links have their own inode; procfs' links (exe, cwd, fd/N) are lrwxrwxrwx on procfs' device.
+     *
+     * @param guestPath the name (relative ones from "/")
+     * @param task      the calling task
+     * @return the link's status, or null when the name is no symbolic link
+     */
+    public Stat linkStat(String guestPath, Task task) {
+        byte[] target = linkTarget(guestPath, task);
+        if (target == null) return null;
+        Object w = isExe(absolute(guestPath), task) ? null : canonical(guestPath, false);
+        if (w instanceof String p && !mounted(p)) return overlay.stat(p);
+        return new Stat(0x16, guestPath.hashCode() & 0xffff, 1, Overlay.S_IFLNK | 0777, 0, 0, 0, target.length, 1024, 0, 0, 0, 0,
+                0, 0, 0);
     }
 
     /** Models proc_fd_link()'s d_path(): what readlink() of /proc/PID/fd/N shows. */
