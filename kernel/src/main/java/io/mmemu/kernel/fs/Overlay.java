@@ -430,7 +430,10 @@ public final class Overlay {
         } else {
             Node n = copyUpAny(from);
             if (n == null) return -Errno.ENOMEM;
-            if (n instanceof File f) f.inode().link(); // the new name's reference, before the old one's goes
+            if (n instanceof File f) {
+                f.inode().link(); // the new name's reference, before the old one's goes
+                f.inode().file().moved(to);
+            }
             moved.put(to, n);
         }
         if (t != Kind.NONE) dropUpper(to);

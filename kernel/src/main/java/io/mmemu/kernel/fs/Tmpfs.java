@@ -265,6 +265,7 @@ public final class Tmpfs {
         if (oldName.equals(newName)) return 0;
         TmpfsInode replaced = dir.put(newName, inode);
         dir.remove(oldName);
+        inode.file().moved(to);
         if (replaced != null) replaced.unlink();
         return 0;
     }

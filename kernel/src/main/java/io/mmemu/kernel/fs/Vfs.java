@@ -374,7 +374,14 @@ public final class Vfs {
             up = overlay.copyUp(path);
             if (up == null) return -Errno.ENOMEM;
         }
-        if (up == null) return openHost(overlay.lowerPath(path), path, flags, false);
+        if (up == null) {
+            try {
+                // The host's real path keys the page cache, so that the program's own file shares it.
+                return openHost(overlay.lowerPath(path).toRealPath(), path, flags, false);
+            } catch (IOException e) {
+                return -Errno.EACCES;
+            }
+        }
         if ((flags & O_TRUNC) != 0) up.setSize(0); // handle_truncate()
         return new OpenFile(new OpenFile.Shmem(up), path, flags);
     }

@@ -122,6 +122,10 @@ class OverlayTest {
         open("/d/f", O_CREAT | O_WRONLY);
         assertEquals(0, vfs.rename("/d", "/e", 0, task), "a directory wholly in the upper layer moves");
         assertEquals(List.of("f"), names("/e"));
+        OpenFile f = open("/e/f", 0);
+        assertEquals(0, vfs.rename("/e/f", "/e/g", 0, task));
+        assertEquals("/e/g", assertInstanceOf(OpenFile.Shmem.class, f.content()).inode().file().displayPath(),
+                "/proc/PID/maps shows the new name (d_move())");
     }
 
     @Test
