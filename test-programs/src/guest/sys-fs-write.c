@@ -8,12 +8,14 @@
  * and their EISDIR/ENOTDIR/ENOTEMPTY/EINVAL; a file written after its unlink; getdents64 of the
  * directory (names sorted here: file systems list in their own order); O_TMPFILE; /proc/self/cwd and
  * /proc/self/fd/N; a shared mapping of a created file; getcwd after chdir, fchdir. Paths are
- * printed relative to the starting directory. Removes everything it made. Exits 0.
+ * printed relative to the starting directory; umask(2) masking created files and directories and
+ * inherited by fork. Removes everything it made. Exits 0.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include "mmtest.h"
 
 #define R(what, call) do { errno = 0; long rc_ = (long)(call); rc_line(what, rc_); } while (0)
@@ -136,8 +138,27 @@ int main(int argc, char **argv) {
     cwd("in it");
     show_stat("stat .", ".", 1);
 
-    /* create, write, read back */
+    /* the umask: masks created files and directories, inherited by fork */
     int fd;
+    R("umask 077 (the old mask)", syscall(SYS_umask, 077));
+    R("create u 0666", fd = open("u", O_CREAT | O_WRONLY, 0666));
+    close(fd);
+    show_stat("stat u", "u", 1);
+    R("mkdir ud 0777", mkdir("ud", 0777));
+    show_stat("stat ud", "ud", 1);
+    fflush(stdout);
+    if (fork() == 0) {
+        R("child: umask 0 (the inherited mask)", syscall(SYS_umask, 0));
+        fflush(stdout);
+        _exit(0);
+    }
+    wait(NULL);
+    R("umask 01777022 (the old mask; only 0777 kept)", syscall(SYS_umask, 01777022));
+    R("umask 022 (the old mask)", syscall(SYS_umask, 022));
+    R("unlink u", unlink("u"));
+    R("rmdir ud", rmdir("ud"));
+
+    /* create, write, read back */
     R("create f O_EXCL", fd = open("f", O_CREAT | O_EXCL | O_WRONLY, 0644));
     R("write", write(fd, "hello world", 11));
     R("fsync", fsync(fd));

@@ -55,6 +55,7 @@ final class FileSyscalls {
         this.sleeping = sleeping;
         this.vfs = vfs;
         this.initialCwd = vfs.initialCwd(java.nio.file.Path.of("").toAbsolutePath());
+        vfs.setUmask(t -> umasks.getOrDefault(t.tgid(), Tmpfs.UMASK));
         vfs.setProcLinks(new Vfs.ProcLinks() {
             @Override
             public OpenFile fd(Task task, int fd) {
@@ -89,6 +90,14 @@ final class FileSyscalls {
 
     /** Each process's working directory (fs_struct's pwd), by tgid; {@link #initialCwd} until chdir(). */
     private final Map<Integer, String> cwds = new TreeMap<>();
+    /** Each process's umask (fs_struct's umask), by tgid; init's 022 until umask(). */
+    private final Map<Integer, Integer> umasks = new TreeMap<>();
+
+    /** Models the umask() syscall, kernel/sys.c: the new mask's permission bits, the old one returned. */
+    long umask(Task task, int mask) {
+        Integer old = umasks.put(task.tgid(), mask & 0777);
+        return old == null ? Tmpfs.UMASK : old;
+    }
     /** Where the first process starts ({@link Vfs#initialCwd}): "/", or the host's directory inside --root. */
     private final String initialCwd;
 
@@ -108,12 +117,15 @@ final class FileSyscalls {
     void forkFiles(Task parent, Task child) {
         String cwd = cwds.get(parent.tgid());
         if (cwd != null) cwds.put(child.tgid(), cwd);
+        Integer mask = umasks.get(parent.tgid());
+        if (mask != null) umasks.put(child.tgid(), mask);
         tables.put(child.tgid(), files(parent).copy());
     }
 
     /** exit_files() and exit_fs(). */
     void exitFiles(Task task) {
         cwds.remove(task.tgid());
+        umasks.remove(task.tgid());
         FdTable t = tables.remove(task.tgid());
         if (t != null) t.closeAll();
     }

@@ -119,6 +119,7 @@ enum Syscall {
     READLINK(89, KEPT, (k, c, t, r) -> k.files.readlinkat(t, FileSyscalls.AT_FDCWD, r.rdi, r.rsi, (int) r.rdx)),
     CHMOD(90, KEPT, (k, c, t, r) -> k.files.fchmodat(t, FileSyscalls.AT_FDCWD, r.rdi, (int) r.rsi)),
     FCHMOD(91, KEPT, (k, c, t, r) -> k.files.fchmod(t, r.rdi, (int) r.rsi)),
+    UMASK(95, KEPT, (k, c, t, r) -> k.files.umask(t, (int) r.rdi)),
     GETTIMEOFDAY(96, KEPT, (k, c, t, r) -> k.time.gettimeofday(t.mm(), r.rdi, r.rsi)),
     GETRLIMIT(97, KEPT, (k, c, t, r) -> k.rlimits.getrlimit(t, (int) r.rdi, r.rsi)),
     GETRUSAGE(98, KEPT, (k, c, t, r) -> k.sys.getrusage(t.mm(), (int) r.rdi, r.rsi)),

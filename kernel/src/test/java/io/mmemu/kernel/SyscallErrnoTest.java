@@ -39,9 +39,9 @@ class SyscallErrnoTest {
             FD_PIPE_R = -0x1000_0009L, FD_PIPE_W = -0x1000_000aL, SELF = -0x1000_000bL, S_HELLO = -0x1000_000cL,
             BUF_ODD = -0x1000_000dL, S_REL = -0x1000_000fL;
 
-    /** Calls that return no errno whatever their arguments (ids, getpgrp, yields, exits, brk's "current break", rt_sigreturn's SIGSEGV, munlockall). */
+    /** Calls that return no errno whatever their arguments (ids, getpgrp, yields, exits, brk's "current break", rt_sigreturn's SIGSEGV, munlockall, umask). */
     static final Set<Syscall> NO_ERRNO_PATH = EnumSet.of(GETPID, GETTID, GETPPID, GETUID, GETEUID, GETGID, GETEGID,
-            SCHED_YIELD, NANOSLEEP, CLOCK_NANOSLEEP, SET_TID_ADDRESS, EXIT, EXIT_GROUP, RT_SIGRETURN, BRK, MUNLOCKALL, GETPGRP);
+            SCHED_YIELD, NANOSLEEP, CLOCK_NANOSLEEP, SET_TID_ADDRESS, EXIT, EXIT_GROUP, RT_SIGRETURN, BRK, MUNLOCKALL, GETPGRP, UMASK);
 
     record Row(Syscall call, String linux, long expected, long[] args, Consumer<KernelHarness> setup) {
         @Override

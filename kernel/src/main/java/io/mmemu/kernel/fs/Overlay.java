@@ -77,8 +77,6 @@ public final class Overlay {
     record Whiteout() implements Node {}
 
     private static final Whiteout WHITEOUT = new Whiteout();
-    /** The umask every guest process has (see {@link Tmpfs#UMASK}). */
-    static final int UMASK = Tmpfs.UMASK;
     /** overlayfs' anonymous device number; fixed so that runs are deterministic. */
     public static final long DEV = 0x2b;
 
@@ -237,10 +235,10 @@ public final class Overlay {
     }
 
     /**
-     * Models ovl_create_object() of a regular file (shmem_get_inode() in the upper layer): mode less the umask.
+     * Models ovl_create_object() of a regular file (shmem_get_inode() in the upper layer).
      *
      * @param path a canonical path that does not exist, in an existing directory
-     * @param mode the mode open() got
+     * @param mode the mode open() got, less the umask
      * @return the new file's inode, linked
      */
     TmpfsInode create(String path, int mode) {
@@ -255,7 +253,7 @@ public final class Overlay {
      * Models ovl_tmpfile(): an unnamed regular file of the upper layer (O_TMPFILE), which lives while open.
      *
      * @param dir  the canonical directory it was opened in
-     * @param mode the mode open() got
+     * @param mode the mode open() got, less the umask
      * @return the new inode, with no name
      */
     TmpfsInode tmpfile(String dir, int mode) {
@@ -297,13 +295,13 @@ public final class Overlay {
      * Models ovl_mkdir(): EEXIST for any existing name; the new directory is opaque.
      *
      * @param path a canonical path in an existing directory
-     * @param mode the mode mkdir() got, less the umask here
+     * @param mode the mode mkdir() got, less the umask
      * @return 0, or a negative errno
      */
     long mkdir(String path, int mode) {
         if (kind(path) != Kind.NONE) return -Errno.EEXIST;
         copyUpParents(path);
-        upper.put(path, new Dir(mode & 07777 & ~UMASK, sb.nextIno(), true));
+        upper.put(path, new Dir(mode & 07777, sb.nextIno(), true));
         return 0;
     }
 

@@ -30,8 +30,8 @@ public final class Tmpfs {
     static final long EPOCH = 1_767_225_600L;
     /** BOGO_DIRENT_SIZE: what each entry adds to a tmpfs directory's st_size. */
     static final long BOGO_DIRENT_SIZE = 20;
-    /** The umask of init, which every guest process inherits (there is no umask() here yet). */
-    static final int UMASK = 022;
+    /** The umask of init, which every guest process inherits until umask() changes it. */
+    public static final int UMASK = 022;
     static final int O_EXCL = 0x80, NAME_MAX = 255, O_RDWR = 2, O_LARGEFILE = 0x8000;
     /** O_TMPFILE is __O_TMPFILE with O_DIRECTORY: either alone is invalid with the other missing. */
     static final int O_TMPFILE_BIT = 0x400000, O_TMPFILE = O_TMPFILE_BIT | Vfs.O_DIRECTORY;
@@ -188,10 +188,10 @@ public final class Tmpfs {
         if (f.content() instanceof OpenFile.Secretmem s) evicted(s.inode());
     }
 
-    /** Models shmem_get_inode(): a new regular file, its mode masked by the umask. */
+    /** Models shmem_get_inode(): a new regular file with the mode the VFS gave (the umask already applied). */
     TmpfsInode create(String path, int mode) {
         MappedFile file = MappedFile.shmemFile(path, dev, nextIno++);
-        TmpfsInode inode = new TmpfsInode(this, file, Stat.S_IFREG | (mode & 07777 & ~UMASK));
+        TmpfsInode inode = new TmpfsInode(this, file, Stat.S_IFREG | (mode & 07777));
         inodes.put(file, inode);
         return inode;
     }

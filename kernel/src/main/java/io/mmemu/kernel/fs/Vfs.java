@@ -63,6 +63,8 @@ public final class Vfs {
     private final Overlay overlay;
     /** The descriptors and working directories behind /proc/PID/fd/N and /proc/PID/cwd ({@link #setProcLinks}). */
     private ProcLinks procLinks;
+    /** Each task's umask (current_umask(), {@link #setUmask}); init's until connected. */
+    private java.util.function.ToIntFunction<Task> umask = t -> Tmpfs.UMASK;
     /** Kernel attribute files under /proc and /sys that are more than generated text ({@link #setSpecialFiles}). */
     private SpecialFiles specialFiles;
     /** Files already read, by host real path: one MappedFile (and page cache) per file, as one inode. */
@@ -126,6 +128,15 @@ public final class Vfs {
      */
     public void setProcLinks(ProcLinks links) {
         this.procLinks = links;
+    }
+
+    /**
+     * Connects the processes' umasks, which the modes of files and directories created are masked with.
+     *
+     * @param umask each task's umask
+     */
+    public void setUmask(java.util.function.ToIntFunction<Task> umask) {
+        this.umask = umask;
     }
 
     /**
@@ -257,6 +268,7 @@ public final class Vfs {
 
     private Object lookup(String guestPath, int flags, int mode, Task task) {
         if (guestPath.isEmpty()) return -Errno.ENOENT;
+        mode &= ~umask.applyAsInt(task); // open_last_lookups() → lookup_open(): mode &= ~current_umask()
         String path = absolute(guestPath);
         boolean trailingSlash = guestPath.endsWith("/") && !path.equals("/");
         if (!isExe(path, task)) {
@@ -584,7 +596,7 @@ public final class Vfs {
         if (w instanceof Integer e) return e;
         String path = (String) w;
         if (mounted(path) || isExe(path, task)) return open(path, O_RDONLY, task) instanceof OpenFile ? -Errno.EEXIST : -Errno.EPERM;
-        return overlay.mkdir(path, mode);
+        return overlay.mkdir(path, mode & ~umask.applyAsInt(task)); // do_mkdirat(): mode_strip_umask()
     }
 
     /**
