@@ -9,7 +9,8 @@
  * directory (names sorted here: file systems list in their own order); O_TMPFILE; /proc/self/cwd and
  * /proc/self/fd/N; a shared mapping of a created file; getcwd after chdir, fchdir. Paths are
  * printed relative to the starting directory; umask(2) masking created files and directories and
- * inherited by fork. Removes everything it made. Exits 0.
+ * inherited by fork; shm_open()/shm_unlink() in /dev/shm, shared with a forked child. Removes
+ * everything it made. Exits 0.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -331,6 +332,26 @@ int main(int argc, char **argv) {
     }
     close(fd);
     read_back("read m", "m");
+
+    /* POSIX shared memory: shm_open() makes its objects in /dev/shm */
+    R("shm_open O_EXCL", fd = shm_open("/sys-fs-write.shm", O_CREAT | O_EXCL | O_RDWR, 0600));
+    R("shm_open O_EXCL again", shm_open("/sys-fs-write.shm", O_CREAT | O_EXCL | O_RDWR, 0600));
+    R("ftruncate it", ftruncate(fd, 8192));
+    p = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    fflush(stdout);
+    if (fork() == 0) {
+        memcpy(p + 4096, "from the child", 15);
+        _exit(0);
+    }
+    wait(NULL);
+    printf("the parent reads [%s]\n", p + 4096);
+    munmap(p, 8192);
+    close(fd);
+    show_stat("stat /dev/shm/sys-fs-write.shm", "/dev/shm/sys-fs-write.shm", 1);
+    R("shm_unlink", shm_unlink("/sys-fs-write.shm"));
+    R("shm_unlink again", shm_unlink("/sys-fs-write.shm"));
+    R("stat /dev/shm", stat("/dev/shm", &st));
+    printf("/dev/shm: dir %s mode %o\n", S_ISDIR(st.st_mode) ? "yes" : "no", st.st_mode & 07777); /* its nlink is the host's */
 
     list("listing");
     R("fchdir", (fd = open("d3", O_RDONLY | O_DIRECTORY), syscall(SYS_fchdir, fd)));

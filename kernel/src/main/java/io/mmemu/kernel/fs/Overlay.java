@@ -94,8 +94,19 @@ public final class Overlay {
     Overlay(Path lower, Tmpfs sb) {
         this.lower = lower;
         this.sb = sb;
-        // The root directory is always in the upper layer (as overlayfs' upper root exists), merged with the lower.
+        mkroot();
+    }
+
+    /**
+     * The upper layer as it starts: the root directory (as overlayfs' upper root exists, merged
+     * with the lower), /dev merged with the lower's, and /dev/shm, the empty sticky directory
+     * shm_open() creates its objects in (a tmpfs mount on the host; here a directory of this file
+     * system whose files live in guest memory all the same).
+     */
+    private void mkroot() {
         upper.put("/", new Dir(0755, 2, false));
+        upper.put("/dev", new Dir(0755, sb.nextIno(), false));
+        upper.put("/dev/shm", new Dir(01777, sb.nextIno(), true));
     }
 
     /** The host path of a canonical guest path in the lower layer, or null without one. */
@@ -527,6 +538,6 @@ public final class Overlay {
             if (n instanceof File f) f.inode().unlink();
         }
         upper.clear();
-        upper.put("/", new Dir(0755, 2, false));
+        mkroot();
     }
 }

@@ -163,11 +163,11 @@ public final class Vfs {
 
     /**
      * Whether a canonical path lies on a file system mounted over the root one: /proc, /sys, /tmp
-     * and /dev (a devtmpfs holding only null and zero).
+     * and the devices /dev/null and /dev/zero (/dev and /dev/shm are directories of the root file system).
      */
     static boolean mounted(String path) {
         return Tmpfs.owns(path) || path.equals("/proc") || path.startsWith("/proc/") || path.equals("/sys")
-                || path.startsWith("/sys/") || path.equals("/dev") || path.startsWith("/dev/");
+                || path.startsWith("/sys/") || path.equals("/dev/null") || path.equals("/dev/zero");
     }
 
     /**
@@ -411,7 +411,9 @@ public final class Vfs {
             case OpenFile.Shmem s -> new OpenFile(s, f.path(), flags);
             case OpenFile.Directory d -> (flags & O_ACCMODE) != O_RDONLY ? -Errno.EISDIR : new OpenFile(d, f.path(), flags);
             case OpenFile.Bytes b -> (flags & O_ACCMODE) != O_RDONLY ? open(f.path(), flags, task) : new OpenFile(b, f.path(), flags);
-            default -> open(f.path(), flags, task);
+            case OpenFile.Console c -> new OpenFile(c, f.path(), flags); // the host's stream again (/dev/stdout's target)
+            case OpenFile.Device d -> new OpenFile(d, f.path(), flags);
+            default -> -Errno.ENXIO; // pipes and sockets are not reopened here (a socket is ENXIO on Linux too)
         };
     }
 
@@ -837,6 +839,10 @@ public final class Vfs {
         if (path.equals("/")) {
             names.add("proc");
             names.add("tmp");
+        }
+        if (path.equals("/dev")) {
+            names.add("null");
+            names.add("zero");
         }
         names.addAll(merged.keySet());
         for (String name : names) {

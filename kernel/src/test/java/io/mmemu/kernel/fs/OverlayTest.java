@@ -95,7 +95,8 @@ class OverlayTest {
         assertEquals(0, vfs.symlink("passwd", "/etc/ln", task));
         assertEquals(List.of("abs", "conf.d", "ln", "new", "passwd"), names("/etc"));
         List<String> top = names("/");
-        assertEquals(List.of("etc", "proc", "tmp", "up"), top);
+        assertEquals(List.of("dev", "etc", "proc", "tmp", "up"), top);
+        assertEquals(List.of("null", "shm", "zero"), names("/dev"));
     }
 
     @Test
