@@ -167,7 +167,12 @@ public final class Vfs {
      */
     static boolean mounted(String path) {
         return Tmpfs.owns(path) || path.equals("/proc") || path.startsWith("/proc/") || path.equals("/sys")
-                || path.startsWith("/sys/") || path.equals("/dev/null") || path.equals("/dev/zero");
+                || path.startsWith("/sys/") || isDevice(path, "/dev/null") || isDevice(path, "/dev/zero");
+    }
+
+    /** Whether {@code path} is the device {@code dev} or a name below it (which its lookup refuses: ENOTDIR). */
+    private static boolean isDevice(String path, String dev) {
+        return path.equals(dev) || path.startsWith(dev + "/");
     }
 
     /**
