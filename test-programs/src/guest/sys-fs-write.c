@@ -318,6 +318,21 @@ int main(int argc, char **argv) {
     fstat(fd, &st);
     printf("fstat nlink %ld size %ld mode %o\n", (long)st.st_nlink, (long)st.st_size, st.st_mode & 07777);
     close(fd);
+    R("open . O_TMPFILE again", fd = open(".", O_TMPFILE | O_RDWR, 0600));
+    snprintf(name, sizeof name, "/proc/self/fd/%d", fd);
+    R("linkat /proc/self/fd/N AT_SYMLINK_FOLLOW", linkat(AT_FDCWD, name, AT_FDCWD, "named", AT_SYMLINK_FOLLOW));
+    R("linkat it again", linkat(AT_FDCWD, name, AT_FDCWD, "named", AT_SYMLINK_FOLLOW));
+    R("linkat AT_EMPTY_PATH", linkat(fd, "", AT_FDCWD, "named2", AT_EMPTY_PATH));
+    show_stat("stat named", "named", 1);
+    close(fd);
+    R("open . O_TMPFILE | O_EXCL", fd = open(".", O_TMPFILE | O_EXCL | O_RDWR, 0600));
+    R("linkat it (not linkable)", linkat(fd, "", AT_FDCWD, "named3", AT_EMPTY_PATH));
+    close(fd);
+    R("open named", fd = open("named", O_RDONLY));
+    R("unlink named", unlink("named"));
+    R("unlink named2", unlink("named2"));
+    R("linkat an unlinked file", linkat(fd, "", AT_FDCWD, "named4", AT_EMPTY_PATH));
+    close(fd);
     R("open nothere O_TMPFILE (a file)", open("nothere", O_TMPFILE | O_RDWR, 0600));
     R("open missing O_TMPFILE", open("missing", O_TMPFILE | O_RDWR, 0600));
 

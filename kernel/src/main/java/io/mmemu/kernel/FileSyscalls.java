@@ -567,6 +567,21 @@ final class FileSyscalls {
     /** Models do_linkat(), fs/namei.c (link, linkat): flags other than AT_SYMLINK_FOLLOW and AT_EMPTY_PATH are EINVAL. */
     long linkat(Task task, int olddfd, long oldname, int newdfd, long newname, int flags) {
         if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
+        if ((flags & AT_EMPTY_PATH) != 0) {
+            // AT_EMPTY_PATH (root has CAP_DAC_READ_SEARCH): an empty old name is olddfd's own file.
+            Object a = getname(task.mm(), oldname, true);
+            if (a instanceof Integer e) return e;
+            if (((String) a).isEmpty()) {
+                Object b = getname(task.mm(), newname, false);
+                if (b instanceof Integer e) return e;
+                if (olddfd == AT_FDCWD) return -Errno.EPERM; // the working directory: no links to directories
+                OpenFile f = files(task).get(olddfd);
+                if (f == null) return -Errno.EBADF;
+                Object to = resolveAt(task, newdfd, (String) b);
+                if (to instanceof Integer e) return e;
+                return vfs.linkFile(f, (String) to, task);
+            }
+        }
         Object[] names = twoNames(task, olddfd, oldname, newdfd, newname, false);
         if (names.length == 1) return (Integer) names[0];
         return vfs.link((String) names[0], (String) names[1], (flags & AT_SYMLINK_FOLLOW) != 0, task);

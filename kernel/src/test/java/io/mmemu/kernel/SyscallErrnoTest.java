@@ -240,6 +240,9 @@ class SyscallErrnoTest {
         r.add(row(LINK, "filename_create: the new name exists", -Errno.EEXIST, S_TMPF, S_TMPF));
         r.add(row(LINK, "do_linkat: the names on two mounts", -Errno.EXDEV, S_TMPF, S_NOENT));
         r.add(row(LINKAT, "do_linkat: flags other than AT_SYMLINK_FOLLOW and AT_EMPTY_PATH", EINVAL, -100, S_TMPF, -100, S_REL, 1));
+        r.add(row(LINKAT, "do_linkat: AT_EMPTY_PATH on a descriptor that is not open", EBADF, 99, S_EMPTY, -100, S_REL, 0x1000));
+        r.add(row(LINKAT, "do_linkat: AT_EMPTY_PATH of a /tmp file to a name of the root file system", -Errno.EXDEV, FD_RO,
+                S_EMPTY, -100, S_REL, 0x1000));
         r.add(row(SYMLINK, "getname: the target faults", EFAULT, UNMAPPED, S_REL));
         r.add(row(SYMLINK, "getname: an empty target", ENOENT, S_EMPTY, S_REL));
         r.add(row(SYMLINK, "filename_create: the name exists", -Errno.EEXIST, S_REL, S_TMPF));

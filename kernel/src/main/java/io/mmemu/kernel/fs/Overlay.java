@@ -264,13 +264,29 @@ public final class Overlay {
      * Models ovl_tmpfile(): an unnamed regular file of the upper layer (O_TMPFILE), which lives while open.
      *
      * @param dir  the canonical directory it was opened in
-     * @param mode the mode open() got, less the umask
+     * @param mode     the mode open() got, less the umask
+     * @param linkable   whether linkat() may name it later (I_LINKABLE: opened without O_EXCL)
      * @return the new inode, with no name
      */
-    TmpfsInode tmpfile(String dir, int mode) {
+    TmpfsInode tmpfile(String dir, int mode, boolean linkable) {
         TmpfsInode inode = sb.create(child(dir, "#"), mode);
         inode.file().markDeleted();
+        inode.linkable = linkable;
         return inode;
+    }
+
+    /**
+     * Models ovl_link() of an unnamed upper file (linkat() of an O_TMPFILE file): it gets a name.
+     *
+     * @param to    a canonical path that does not exist, in an existing directory
+     * @param inode an upper file
+     */
+    void linkInode(String to, TmpfsInode inode) {
+        copyUpParents(to);
+        inode.link();
+        inode.linkable = false;
+        inode.file().moved(to);
+        upper.put(to, new File(inode));
     }
 
     /**
@@ -489,8 +505,8 @@ public final class Overlay {
             TreeSet<String> lowerNames = new TreeSet<>();
             try (var list = Files.list(h)) {
                 list.forEach(p -> lowerNames.add(p.getFileName().toString()));
-            } catch (IOException e) {
-                // unreadable: only the upper names
+            } catch (IOException | java.io.UncheckedIOException e) {
+                // unreadable (or failing while listed): only the upper names
             }
             for (String name : lowerNames) out.put(name, lowerKind(child(dir, name)));
         }

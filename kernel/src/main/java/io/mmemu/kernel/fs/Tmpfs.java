@@ -137,6 +137,7 @@ public final class Tmpfs {
         if (!name.isEmpty()) return dir.containsKey(name) ? -Errno.ENOTDIR : -Errno.ENOENT;
         TmpfsInode inode = create(MOUNT + "/#" + nextIno, mode);
         inode.file().markDeleted();
+        inode.linkable = (flags & O_EXCL) == 0;
         return new OpenFile(new OpenFile.Shmem(inode), MOUNT + "/#" + inode.file().ino(), flags);
     }
 
@@ -247,6 +248,24 @@ public final class Tmpfs {
         if (inode == null) return nameOf(from).isEmpty() ? -Errno.EPERM : -Errno.ENOENT; // link() of the directory: EPERM
         if (dir.containsKey(name)) return -Errno.EEXIST;
         inode.link();
+        dir.put(name, inode);
+        return 0;
+    }
+
+    /**
+     * Models shmem_link() of an unnamed file (linkat() of an O_TMPFILE file): a name below the mount.
+     *
+     * @param to    the new name's path (not existing: the caller checked)
+     * @param inode a file of this file system
+     * @return 0, or a negative errno
+     */
+    long linkInode(String to, TmpfsInode inode) {
+        String name = nameOf(to);
+        if (name.isEmpty() || name.indexOf('/') >= 0) return -Errno.ENOENT;
+        if (name.length() > NAME_MAX) return -Errno.ENAMETOOLONG;
+        inode.link();
+        inode.linkable = false;
+        inode.file().moved(to);
         dir.put(name, inode);
         return 0;
     }

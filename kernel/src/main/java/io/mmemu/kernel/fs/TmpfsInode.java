@@ -30,6 +30,8 @@ public final class TmpfsInode {
      * MFD_ALLOW_SEALING (or MFD_NOEXEC_SEAL) can ever be sealed.
      */
     private int seals = F_SEAL_SEAL;
+    /** I_LINKABLE: an O_TMPFILE file opened without O_EXCL, which linkat() may give a name. */
+    boolean linkable;
 
     TmpfsInode(Tmpfs sb, MappedFile file, int mode) {
         this.sb = sb;

@@ -369,7 +369,7 @@ public final class Vfs {
         if ((flags & Tmpfs.O_TMPFILE_BIT) != 0) {
             // ovl_tmpfile(): an unnamed file of the upper layer, freed at its last close.
             if (k != Overlay.Kind.DIR) return -Errno.ENOTDIR;
-            TmpfsInode inode = overlay.tmpfile(path, mode);
+            TmpfsInode inode = overlay.tmpfile(path, mode, (flags & O_EXCL) == 0);
             return new OpenFile(new OpenFile.Shmem(inode), Overlay.child(path, "#" + inode.file().ino()), flags);
         }
         if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) return -Errno.EEXIST;
@@ -639,6 +639,11 @@ public final class Vfs {
     public long link(String oldPath, String newPath, boolean follow, Task task) {
         Object o = canonical(oldPath, follow);
         if (o instanceof Integer e) return e;
+        if (follow && o instanceof String p && p.startsWith("/proc/") && procLinks != null) {
+            String name = procName(p, task);
+            OpenFile f = name != null && name.startsWith("self/fd/") ? procFd(name, task) : null;
+            if (f != null) return linkFile(f, newPath, task); // the magic link's own inode
+        }
         Object n = canonical(newPath, false);
         if (n instanceof Integer e) return e;
         String from = (String) o, to = (String) n;
@@ -652,6 +657,35 @@ public final class Vfs {
             return overlay.kind(from) == Overlay.Kind.DIR ? -Errno.EPERM : -Errno.ENOENT;
         }
         return overlay.link(from, to);
+    }
+
+    /**
+     * Models do_linkat() of an open file's own inode (AT_EMPTY_PATH, or /proc/PID/fd/N with
+     * AT_SYMLINK_FOLLOW): a tmpfs or upper file even without a name, if it is I_LINKABLE (an
+     * O_TMPFILE file opened without O_EXCL; else ENOENT); EEXIST, EXDEV across mounts (a memfd is on
+     * the kernel's internal mount); other files are linked by the name they were opened by.
+     *
+     * @param f       the open file
+     * @param newPath the new name
+     * @param task    the calling task
+     * @return 0, or a negative errno
+     */
+    public long linkFile(OpenFile f, String newPath, Task task) {
+        if (f.content() instanceof OpenFile.Directory) return -Errno.EPERM;
+        if (!(f.content() instanceof OpenFile.Shmem s)) return link(f.path(), newPath, false, task);
+        Object n = canonical(newPath, false);
+        if (n instanceof Integer e) return e;
+        String to = (String) n;
+        if (mounted(to) ? open(to, O_RDONLY, task) instanceof OpenFile : overlay.kind(to) != Overlay.Kind.NONE) return -Errno.EEXIST;
+        TmpfsInode inode = s.inode();
+        boolean upper = inode.stat().dev() == Overlay.DEV;
+        boolean memfd = !upper && !Tmpfs.owns(f.path());
+        if (memfd || !mountOf(to).equals(upper ? "/" : Tmpfs.MOUNT)) return -Errno.EXDEV;
+        if (inode.stat().nlink() == 0 && !inode.linkable) return -Errno.ENOENT;
+        if (newPath.endsWith("/")) return -Errno.ENOENT;
+        if (!upper) return tmpfs.linkInode(to, inode);
+        overlay.linkInode(to, inode);
+        return 0;
     }
 
     /**
