@@ -12,11 +12,13 @@
 # What the host's answer depends on is fixed here, the same for both sides:
 #   - the environment is empty (mmemu's guest gets none unless given);
 #   - RLIMIT_MEMLOCK is 8 MiB (Linux's default since 5.16) and RLIMIT_STACK 8 MiB, as mmemu models;
-#   - each run starts in an empty directory of its own;
+#   - each run starts in an empty directory of its own (under mmemu: "/" of its root file system,
+#     an empty writable layer);
 #   - natively, address-space randomisation is off (setarch -R, personality ADDR_NO_RANDOMIZE):
 #     mmemu's layout depends only on --seed, and with the host's drawn afresh each run, a test that
 #     picks fixed addresses from its own layout (mremap_test's MAP_FIXED_NOREPLACE destinations)
-#     sometimes met one of the host's randomised mappings ("File exists") and failed by luck.
+#     sometimes met one of the host's randomised mappings ("File exists") and failed by luck;
+#   - mmemu gets the few options selftests/mmemu-options.txt lists for single tests (guest RAM).
 # What it cannot fix is printed above the table: the user (root has CAP_IPC_LOCK, which
 # mlock-random-test drops and others do not), THP's setting (/sys/kernel/mm/transparent_hugepage/
 # enabled: madvise on this project's machines), overcommit_memory and the CPU's pku flag.
@@ -68,6 +70,8 @@ filters+=(-e 's/reaping a child with [0-9]+MB/reaping a child with NMB/')
 # not the guest's output; they stay in mmemu.err for the report.
 filters+=(-e '/^mmemu: /d')
 normalise() { sed -E "${filters[@]}"; }
+# mmemu's options for one test (selftests/mmemu-options.txt says why each is there).
+mmemu_options() { awk -v t="$1" '!/^#/ && $1 == t { $1 = ""; print }' "$(dirname "$0")/mmemu-options.txt"; }
 
 classify() {   # classify STATUS -> pass/skip/fail/timeout/signal, with the status
   case $1 in
@@ -102,7 +106,8 @@ for libc in musl glibc; do
         (cd "$run" && ulimit -l 8192 && ulimit -s 8192 && exec timeout -k 5 "$limit" setarch -R env -i "$bin") \
           > "$res/native.out" 2> "$res/native.err" < /dev/null
       else
-        (cd "$run" && exec timeout -k 5 $((limit + 10)) "${mmemu[@]}" --verbose --timeout "$limit" "$bin") \
+        # shellcheck disable=SC2046
+        (cd "$run" && exec timeout -k 5 $((limit + 10)) "${mmemu[@]}" --verbose --timeout "$limit" $(mmemu_options "$t") "$bin") \
           > "$res/mmemu.out" 2> "$res/mmemu.err" < /dev/null
       fi
       echo $? > "$res/$side.status"

@@ -65,6 +65,7 @@ static __attribute__((unused)) const char *ename(int e) {
     case ERANGE: return "ERANGE";
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case ELOOP: return "ELOOP";
+    case ENOTEMPTY: return "ENOTEMPTY";
     case EOVERFLOW: return "EOVERFLOW";
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case EMFILE: return "EMFILE";

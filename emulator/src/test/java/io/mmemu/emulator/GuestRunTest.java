@@ -39,7 +39,7 @@ class GuestRunTest {
                 "mm-file-shared-write", "mm-mlock", "mm-memfd", "mm-mseal", "mm-smaps", "mm-pagemap", "mm-fallocate",
                 "mm-droppable", "mm-mempolicy", "sig-altstack", "sys-prctl", "sys-pgrp", "sys-time-info", "sys-access",
                 "sys-chdir", "sys-statfs", "sys-rseq", "sys-socketpair", "mm-proc-mem", "mm-clear-refs", "sys-pidfd-mrelease",
-                "sys-sysctl-vm", "sys-getdents", "mm-secretmem", "sys-process-vm", "sys-pkeys", "sys-poll", "sys-vmsplice", "sys-ptrace",
+                "sys-sysctl-vm", "sys-getdents", "mm-secretmem", "sys-process-vm", "sys-pkeys", "sys-poll", "sys-vmsplice", "sys-ptrace", "sys-fs-write",
                 // Transparent huge pages (mmemu's default --thp madvise; the host's always or madvise):
                 "mm-thp-fault",
                 "mm-mincore-huge", "tasks-hold", "write-huge", "exec-huge-args",
@@ -100,11 +100,12 @@ class GuestRunTest {
             RunOutcome o = m.run();
             int status = o.killed() ? 128 + o.signal() : o.exitCode();
             // After exit only page-cache pages stay allocated: the program's, and those of files a
-            // program left in /tmp (tmpfs keeps them, as meminfo's Shmem shows, until unmounted);
+            // program left in /tmp or its root file system's upper layer (kept, as meminfo's Shmem
+            // shows, until unmounted);
             // and the huge zero page, kept once a read fault allocated it.
             long hugeZero = m.env().thp().hugeZeroPfn() >= 0 ? HugeMemory.HPAGE_PMD_NR : 0;
             long framesLeft = freeBefore - m.env().allocator().nrFreePages() - m.env().kernelSlab().nrSlabPages()
-                    - m.vfs().tmpfs().nrLinkedPages() - hugeZero;
+                    - m.vfs().tmpfs().nrLinkedPages() - m.vfs().overlay().nrLinkedPages() - hugeZero;
             return new Run(o, status, out.toString(StandardCharsets.UTF_8), log.toString(StandardCharsets.UTF_8),
                     framesLeft - p.binary().toFile().length() / 4096 - 1, kernelObjectsLeft(m.env().kernelSlab()),
                     List.copyOf(m.staleTranslations()));

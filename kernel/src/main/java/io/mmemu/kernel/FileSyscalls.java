@@ -2,6 +2,7 @@ package io.mmemu.kernel;
 
 import io.mmemu.kernel.fs.FdTable;
 import io.mmemu.kernel.fs.OpenFile;
+import io.mmemu.kernel.fs.Overlay;
 import io.mmemu.kernel.fs.Stat;
 import io.mmemu.kernel.fs.Tmpfs;
 import io.mmemu.kernel.fs.Vfs;
@@ -53,6 +54,24 @@ final class FileSyscalls {
         this.nofile = nofile;
         this.sleeping = sleeping;
         this.vfs = vfs;
+        this.initialCwd = vfs.initialCwd(java.nio.file.Path.of("").toAbsolutePath());
+        vfs.setUmask(t -> umasks.getOrDefault(t.tgid(), Tmpfs.UMASK));
+        vfs.setProcLinks(new Vfs.ProcLinks() {
+            @Override
+            public OpenFile fd(Task task, int fd) {
+                return files(task).get(fd);
+            }
+
+            @Override
+            public int[] fds(Task task) {
+                return files(task).openFds();
+            }
+
+            @Override
+            public String cwd(Task task) {
+                return FileSyscalls.this.cwd(task);
+            }
+        });
     }
 
     /** The task's descriptor table, with the console on 0, 1 and 2 for a new process. */
@@ -69,12 +88,22 @@ final class FileSyscalls {
         });
     }
 
-    /** Each process's working directory (fs_struct's pwd), by tgid; "/" until chdir(). */
+    /** Each process's working directory (fs_struct's pwd), by tgid; {@link #initialCwd} until chdir(). */
     private final Map<Integer, String> cwds = new TreeMap<>();
+    /** Each process's umask (fs_struct's umask), by tgid; init's 022 until umask(). */
+    private final Map<Integer, Integer> umasks = new TreeMap<>();
+
+    /** Models the umask() syscall, kernel/sys.c: the new mask's permission bits, the old one returned. */
+    long umask(Task task, int mask) {
+        Integer old = umasks.put(task.tgid(), mask & 0777);
+        return old == null ? Tmpfs.UMASK : old;
+    }
+    /** Where the first process starts ({@link Vfs#initialCwd}): "/", or the host's directory inside --root. */
+    private final String initialCwd;
 
     /** The working directory of {@code task}'s process. */
     String cwd(Task task) {
-        return cwds.getOrDefault(task.tgid(), "/");
+        return cwds.getOrDefault(task.tgid(), initialCwd);
     }
 
     /** A name as the kernel walks it from the working directory: absolute (and empty, refused later) names as they are. */
@@ -88,12 +117,15 @@ final class FileSyscalls {
     void forkFiles(Task parent, Task child) {
         String cwd = cwds.get(parent.tgid());
         if (cwd != null) cwds.put(child.tgid(), cwd);
+        Integer mask = umasks.get(parent.tgid());
+        if (mask != null) umasks.put(child.tgid(), mask);
         tables.put(child.tgid(), files(parent).copy());
     }
 
     /** exit_files() and exit_fs(). */
     void exitFiles(Task task) {
         cwds.remove(task.tgid());
+        umasks.remove(task.tgid());
         FdTable t = tables.remove(task.tgid());
         if (t != null) t.closeAll();
     }
@@ -222,12 +254,8 @@ final class FileSyscalls {
         if (at instanceof Integer e) return e;
         String p = (String) at;
         if ((flags & AT_SYMLINK_NOFOLLOW) != 0) {
-            byte[] target = vfs.linkTarget(p, task);
-            if (target != null) {
-                Stat link = new Stat(0x16, p.hashCode() & 0xffff, 1, 0120777, 0, 0, 0, target.length, 1024, 0, 0, 0, 0,
-                        0, 0, 0);
-                return putStat(task.mm(), link, statbuf);
-            }
+            Stat link = vfs.linkStat(p, task);
+            if (link != null) return putStat(task.mm(), link, statbuf);
         }
         Object r = vfs.open(p, 0, task);
         if (r instanceof Integer e) return e == -Errno.EISDIR ? putStat(task.mm(), rootStat(), statbuf) : e;
@@ -305,7 +333,7 @@ final class FileSyscalls {
     /** sizeof(struct statfs) on x86-64. */
     static final int STATFS_SIZE = 120;
     static final long PROC_SUPER_MAGIC = 0x9fa0, SYSFS_MAGIC = 0x62656572, TMPFS_MAGIC = 0x01021994,
-            PIPEFS_MAGIC = 0x50495045, SOCKFS_MAGIC = 0x534f434b, EXT4_SUPER_MAGIC = 0xef53;
+            PIPEFS_MAGIC = 0x50495045, SOCKFS_MAGIC = 0x534f434b, OVERLAYFS_SUPER_MAGIC = 0x794c7630;
     static final int ST_RDONLY = 1, ST_VALID = 0x20, NAME_MAX = 255;
 
     /** Models user_statfs(), fs/statfs.c: the name's lookup (getname()'s errors, ENOENT, ENOTDIR), then {@link #putStatfs}. */
@@ -328,11 +356,11 @@ final class FileSyscalls {
     /**
      * Models vfs_statfs() and do_statfs_native()'s copy (EFAULT): the file system's magic (procfs,
      * sysfs, tmpfs for /tmp, memfds and the devices of devtmpfs, pipefs for pipes and the console,
-     * and ext4's for the read-only root: the model does not ask the host which file system it
-     * has), 4 KiB blocks and 255-byte
+     * and overlayfs' for the root file system, writable: the model does not ask the host which
+     * file system --root lies on), 4 KiB blocks and 255-byte
      * names. No block or inode counts: the model's tmpfs has no size limit (as a tmpfs mounted
      * with size=0 reports none) and it does not account the host's disks, whose free space would
-     * make runs differ; ST_RDONLY marks the root.
+     * make runs differ; ST_RDONLY marks only the program's own file outside the root.
      */
     private long putStatfs(MmStruct mm, long buf, OpenFile f, String path) {
         long type;
@@ -342,16 +370,15 @@ final class FileSyscalls {
         } else if (path.startsWith("/sys")) {
             type = SYSFS_MAGIC;
         } else if (f == null) {
-            type = EXT4_SUPER_MAGIC;
-            rdonly = true;
+            type = OVERLAYFS_SUPER_MAGIC;
         } else {
             type = switch (f.content()) {
-                case OpenFile.Shmem s -> TMPFS_MAGIC;
+                case OpenFile.Shmem s -> s.inode().stat().dev() == Overlay.DEV ? OVERLAYFS_SUPER_MAGIC : TMPFS_MAGIC;
                 case OpenFile.Device d -> TMPFS_MAGIC;
                 case OpenFile.PipeEnd pe -> PIPEFS_MAGIC;
                 case OpenFile.Console c -> PIPEFS_MAGIC;
                 case OpenFile.Socket s -> SOCKFS_MAGIC;
-                default -> f.path().equals(Tmpfs.MOUNT) ? TMPFS_MAGIC : EXT4_SUPER_MAGIC;
+                default -> f.path().equals(Tmpfs.MOUNT) ? TMPFS_MAGIC : OVERLAYFS_SUPER_MAGIC;
             };
             rdonly = onReadOnlyMount(f);
         }
@@ -361,13 +388,13 @@ final class FileSyscalls {
         return uaccess.copyToUser(mm, buf, b.array(), 0, STATFS_SIZE) < 0 ? -Errno.EFAULT : 0;
     }
 
-    /** Whether {@code f} lies on a read-only mount: the guest's root (host files and directories); not /tmp, /proc, /sys or devices. */
-    private static boolean onReadOnlyMount(OpenFile f) {
-        String p = f.path();
-        if (p.startsWith("/proc") || p.startsWith("/sys") || p.equals(Tmpfs.MOUNT) || p.startsWith(Tmpfs.MOUNT + "/")) return false;
+    /**
+     * Whether {@code f} lies on a read-only mount: only the program's own file reached by its host
+     * path outside the root file system (the root's lower files are writable by copy-up).
+     */
+    private boolean onReadOnlyMount(OpenFile f) {
         return switch (f.content()) {
-            case OpenFile.Bytes b -> true;
-            case OpenFile.Directory d -> true;
+            case OpenFile.Bytes b -> vfs.overlay().kind(f.path()) == Overlay.Kind.NONE;
             default -> false;
         };
     }
@@ -504,6 +531,67 @@ final class FileSyscalls {
         Object at = resolveAt(task, dirfd, raw);
         if (at instanceof Integer e) return e;
         return vfs.unlink((String) at, (flags & AT_REMOVEDIR) != 0, task);
+    }
+
+    /** The names of a two-name call (rename, link, symlink): each by getname() (EFAULT, ENAMETOOLONG, ENOENT), then joined to its directory. */
+    private Object[] twoNames(Task task, int olddfd, long oldname, int newdfd, long newname, boolean oldIsTarget) {
+        Object a = getname(task.mm(), oldname, false);
+        if (a instanceof Integer e) return new Object[] {e};
+        Object b = getname(task.mm(), newname, false);
+        if (b instanceof Integer e) return new Object[] {e};
+        Object from = oldIsTarget ? a : resolveAt(task, olddfd, (String) a);
+        if (from instanceof Integer e) return new Object[] {e};
+        Object to = resolveAt(task, newdfd, (String) b);
+        if (to instanceof Integer e) return new Object[] {e};
+        return new Object[] {from, to};
+    }
+
+    /** Models do_mkdirat(), fs/namei.c. */
+    long mkdirat(Task task, int dirfd, long pathname, int mode) {
+        Object name = getname(task.mm(), pathname, false);
+        if (name instanceof Integer e) return e;
+        Object at = resolveAt(task, dirfd, (String) name);
+        if (at instanceof Integer e) return e;
+        return vfs.mkdir((String) at, mode, task);
+    }
+
+    /** Models do_renameat2(), fs/namei.c (rename, renameat, renameat2). */
+    long renameat2(Task task, int olddfd, long oldname, int newdfd, long newname, int flags) {
+        Object[] names = twoNames(task, olddfd, oldname, newdfd, newname, false);
+        if (names.length == 1) return (Integer) names[0];
+        return vfs.rename((String) names[0], (String) names[1], flags, task);
+    }
+
+    static final int AT_SYMLINK_FOLLOW = 0x400;
+
+    /** Models do_linkat(), fs/namei.c (link, linkat): flags other than AT_SYMLINK_FOLLOW and AT_EMPTY_PATH are EINVAL. */
+    long linkat(Task task, int olddfd, long oldname, int newdfd, long newname, int flags) {
+        if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
+        if ((flags & AT_EMPTY_PATH) != 0) {
+            // AT_EMPTY_PATH (root has CAP_DAC_READ_SEARCH): an empty old name is olddfd's own file.
+            Object a = getname(task.mm(), oldname, true);
+            if (a instanceof Integer e) return e;
+            if (((String) a).isEmpty()) {
+                Object b = getname(task.mm(), newname, false);
+                if (b instanceof Integer e) return e;
+                if (olddfd == AT_FDCWD) return -Errno.EPERM; // the working directory: no links to directories
+                OpenFile f = files(task).get(olddfd);
+                if (f == null) return -Errno.EBADF;
+                Object to = resolveAt(task, newdfd, (String) b);
+                if (to instanceof Integer e) return e;
+                return vfs.linkFile(f, (String) to, task);
+            }
+        }
+        Object[] names = twoNames(task, olddfd, oldname, newdfd, newname, false);
+        if (names.length == 1) return (Integer) names[0];
+        return vfs.link((String) names[0], (String) names[1], (flags & AT_SYMLINK_FOLLOW) != 0, task);
+    }
+
+    /** Models do_symlinkat(), fs/namei.c (symlink, symlinkat): the target is stored as written, never looked up. */
+    long symlinkat(Task task, long target, int newdfd, long newname) {
+        Object[] names = twoNames(task, AT_FDCWD, target, newdfd, newname, true);
+        if (names.length == 1) return (Integer) names[0];
+        return vfs.symlink((String) names[0], (String) names[1], task);
     }
 
     /** Models do_fchmodat() (flags: only AT_SYMLINK_NOFOLLOW, which fchmodat2 knows; the old call has none). */

@@ -604,6 +604,7 @@ public final class Kernel implements AutoCloseable {
 
     @Override
     public void close() {
+        vfs.overlay().kill();
         vfs.tmpfs().kill(); // unmount: files still linked free their pages (while the CPUs can still drop their code)
         for (ArchCpu c : cpus) c.close();
         env.mem().close();

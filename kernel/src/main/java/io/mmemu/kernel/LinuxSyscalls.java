@@ -151,7 +151,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.random = new RandomSyscalls(uaccess, seed);
         this.sys = new SysSyscalls(uaccess, procs, rlimits, cpuTimers);
         this.vsyscall = new Vsyscall(uaccess, time, sys);
-        sys.setShmemPages(vfs.tmpfs()::nrLinkedPages);
+        sys.setShmemPages(() -> vfs.tmpfs().nrLinkedPages() + vfs.overlay().nrLinkedPages());
         this.mem = new MmSyscalls(uaccess, files, procs, rlimits);
         this.memfd = new Memfd(uaccess, files, vfs.tmpfs());
         this.oomKiller = new OomKiller(procs, log);

@@ -39,9 +39,9 @@ class SyscallErrnoTest {
             FD_PIPE_R = -0x1000_0009L, FD_PIPE_W = -0x1000_000aL, SELF = -0x1000_000bL, S_HELLO = -0x1000_000cL,
             BUF_ODD = -0x1000_000dL, S_REL = -0x1000_000fL;
 
-    /** Calls that return no errno whatever their arguments (ids, getpgrp, yields, exits, brk's "current break", rt_sigreturn's SIGSEGV, munlockall). */
+    /** Calls that return no errno whatever their arguments (ids, getpgrp, yields, exits, brk's "current break", rt_sigreturn's SIGSEGV, munlockall, umask). */
     static final Set<Syscall> NO_ERRNO_PATH = EnumSet.of(GETPID, GETTID, GETPPID, GETUID, GETEUID, GETGID, GETEGID,
-            SCHED_YIELD, NANOSLEEP, CLOCK_NANOSLEEP, SET_TID_ADDRESS, EXIT, EXIT_GROUP, RT_SIGRETURN, BRK, MUNLOCKALL, GETPGRP);
+            SCHED_YIELD, NANOSLEEP, CLOCK_NANOSLEEP, SET_TID_ADDRESS, EXIT, EXIT_GROUP, RT_SIGRETURN, BRK, MUNLOCKALL, GETPGRP, UMASK);
 
     record Row(Syscall call, String linux, long expected, long[] args, Consumer<KernelHarness> setup) {
         @Override
@@ -127,7 +127,7 @@ class SyscallErrnoTest {
         r.add(row(OPENAT, "path_init: a relative name and a dirfd that is no file", EBADF, 99, S_REL, 0, 0));
         r.add(row(OPENAT, "path_init: a relative name and a dirfd that is no directory", -Errno.ENOTDIR, 1, S_REL, 0, 0));
         r.add(row(CREAT, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, 0600));
-        r.add(row(CREAT, "may_open: outside /tmp the namespace is read-only", -Errno.EROFS, S_HELLO, 0600));
+        r.add(row(CREAT, "deny_write_access: the running program's own file", -26, S_HELLO, 0600));
         r.add(row(CLOSE, "close_fd: not open", EBADF, 99));
         r.add(row(STAT, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, BUF));
         r.add(row(STAT, "filename_lookup: no such file", ENOENT, S_NOENT, BUF));
@@ -232,6 +232,31 @@ class SyscallErrnoTest {
         r.add(row(UNLINK, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED));
         r.add(row(UNLINK, "do_unlinkat: no such file", ENOENT, S_NOENT));
         r.add(row(UNLINKAT, "unlinkat: flags other than AT_REMOVEDIR", EINVAL, -100, S_TMPF, 1));
+        r.add(row(MKDIR, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, 0755));
+        r.add(row(MKDIR, "getname: an empty name", ENOENT, S_EMPTY, 0755));
+        r.add(row(MKDIR, "filename_create: the name exists", -Errno.EEXIST, S_TMPF, 0755));
+        r.add(row(MKDIRAT, "filename_create: no such descriptor", EBADF, 99, S_REL, 0755));
+        r.add(row(MKDIRAT, "filename_create: the descriptor is no directory", -Errno.ENOTDIR, FD_RO, S_REL, 0755));
+        r.add(row(RENAME, "getname: the old name faults", EFAULT, UNMAPPED, S_REL));
+        r.add(row(RENAME, "do_renameat2: the parents on two mounts, before the names are looked up", -Errno.EXDEV, S_NOENT,
+                S_TMPF));
+        r.add(row(RENAME, "do_renameat2: no such old name", ENOENT, S_NOENT, S_REL));
+        r.add(row(RENAMEAT, "filename_parentat: no such descriptor", EBADF, 99, S_REL, -100, S_REL));
+        r.add(row(RENAMEAT2, "do_renameat2: RENAME_EXCHANGE with RENAME_NOREPLACE", EINVAL, -100, S_TMPF, -100, S_REL, 3));
+        r.add(row(RENAMEAT2, "do_renameat2: RENAME_NOREPLACE and the new name exists", -Errno.EEXIST, -100, S_TMPF, -100, S_TMPF,
+                1));
+        r.add(row(LINK, "getname: the old name faults", EFAULT, UNMAPPED, S_REL));
+        r.add(row(LINK, "do_linkat: no such old name", ENOENT, S_NOENT, S_REL));
+        r.add(row(LINK, "filename_create: the new name exists", -Errno.EEXIST, S_TMPF, S_TMPF));
+        r.add(row(LINK, "do_linkat: the names on two mounts", -Errno.EXDEV, S_TMPF, S_NOENT));
+        r.add(row(LINKAT, "do_linkat: flags other than AT_SYMLINK_FOLLOW and AT_EMPTY_PATH", EINVAL, -100, S_TMPF, -100, S_REL, 1));
+        r.add(row(LINKAT, "do_linkat: AT_EMPTY_PATH on a descriptor that is not open", EBADF, 99, S_EMPTY, -100, S_REL, 0x1000));
+        r.add(row(LINKAT, "do_linkat: AT_EMPTY_PATH of a /tmp file to a name of the root file system", -Errno.EXDEV, FD_RO,
+                S_EMPTY, -100, S_REL, 0x1000));
+        r.add(row(SYMLINK, "getname: the target faults", EFAULT, UNMAPPED, S_REL));
+        r.add(row(SYMLINK, "getname: an empty target", ENOENT, S_EMPTY, S_REL));
+        r.add(row(SYMLINK, "filename_create: the name exists", -Errno.EEXIST, S_REL, S_TMPF));
+        r.add(row(SYMLINKAT, "filename_create: no such descriptor", EBADF, S_REL, 99, S_REL));
         r.add(row(READLINK, "do_readlinkat: bufsiz <= 0, before the name", EINVAL, UNMAPPED, BUF, 0));
         r.add(row(READLINK, "getname: strncpy_from_user() faults", EFAULT, UNMAPPED, BUF, 64));
         r.add(row(READLINK, "do_readlinkat: no such file", ENOENT, S_NOENT, BUF, 64));

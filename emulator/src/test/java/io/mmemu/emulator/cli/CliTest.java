@@ -361,7 +361,7 @@ class CliTest {
     }
 
     @Test
-    void rootGivesReadOnlyFilesAndNothingOutsideIt(@TempDir Path dir) throws Exception {
+    void rootGivesTheHostsFilesAndNothingOutsideIt(@TempDir Path dir) throws Exception {
         Path root = Files.createDirectories(dir.resolve("root"));
         Files.writeString(root.resolve("greeting.txt"), "hello from the root\n");
         Files.writeString(dir.resolve("secret.txt"), "outside\n");
@@ -377,6 +377,48 @@ class CliTest {
 
         r = mmemu("run", bin("cat-file"), "/greeting.txt");
         assertEquals("open /greeting.txt: ENOENT\n", r.stdout(), "without --root nothing else exists");
+    }
+
+    /**
+     * A guest that changes files of its --root (appends to one, so that it is copied up, chmods,
+     * renames, removes a file and a directory, makes a directory, a file and a link, truncates)
+     * sees what the host kernel shows a program doing the same to a copy of that directory, and the
+     * --root directory itself is left exactly as it was: writes stay in guest memory.
+     */
+    @Test
+    void writesUnderRootMatchTheHostAndNeverReachIt(@TempDir Path dir) throws Exception {
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Path data = Files.createDirectories(root.resolve("data"));
+        Files.createDirectories(data.resolve("sub"));
+        Files.writeString(data.resolve("file"), "lower");
+        Files.writeString(data.resolve("other"), "");
+        Path copy = Files.createDirectories(dir.resolve("copy/data/sub"));
+        Files.writeString(copy.resolveSibling("file"), "lower");
+        Files.writeString(copy.resolveSibling("other"), "");
+        String before = tree(root);
+
+        Result r = mmemu("run", "--root", root.toString(), bin("sys-fs-write"), "lower", "/data");
+        io.mmemu.testprograms.HostOracle.Result host = io.mmemu.testprograms.HostOracle.run(Path.of(bin("sys-fs-write")),
+                List.of("lower", copy.getParent().toString()), HANG_SECONDS);
+
+        assertEquals(0, r.status(), r.stderr());
+        assertEquals(host.stdoutText(), r.stdout(), "the host kernel on a copy of the directory");
+        assertTrue(r.stdout().contains("file after: 11 [lower+upper]\n"), r.stdout());
+        assertEquals(before, tree(root), "the host's --root directory changed");
+    }
+
+    /** Every file and directory below {@code root}: its path, type, permissions and contents. */
+    private static String tree(Path root) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted().toList()) {
+                sb.append(root.relativize(p)).append(' ').append(Files.isDirectory(p) ? "dir" : "file").append(' ')
+                        .append(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+                if (Files.isRegularFile(p)) sb.append(" [").append(Files.readString(p)).append(']');
+                sb.append('\n');
+            }
+        }
+        return sb.toString();
     }
 
     @Test

@@ -146,6 +146,15 @@ public final class FdTable {
     }
 
     /**
+     * The descriptors in use, in increasing order (what /proc/PID/fd lists).
+     *
+     * @return the open descriptors
+     */
+    public int[] openFds() {
+        return openFds.stream().toArray();
+    }
+
+    /**
      * The open file at a descriptor (fget()).
      *
      * @param fd the descriptor as the guest passed it, any value

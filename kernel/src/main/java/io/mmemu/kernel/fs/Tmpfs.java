@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * <p>What it models: open with O_CREAT (O_EXCL, O_TRUNC, the mode masked by the umask),
  * O_TMPFILE, unlink (a file lives on, nameless, while it is open or mapped), chmod, truncation,
  * stat of the files and of /tmp (mode 1777, and a directory size of 20 bytes per entry, as
- * tmpfs's BOGO_DIRENT_SIZE). Subdirectories, links and renames are not modelled: a path below
+ * tmpfs's BOGO_DIRENT_SIZE), hard links and renames. Subdirectories and symbolic links are not modelled: a path below
  * /tmp with a further slash names nothing (ENOENT; ENOTDIR when its first part is a file).
  * The guest runs as root, so permission bits refuse nothing but exec (no x bit: EACCES).
  */
@@ -30,13 +30,15 @@ public final class Tmpfs {
     static final long EPOCH = 1_767_225_600L;
     /** BOGO_DIRENT_SIZE: what each entry adds to a tmpfs directory's st_size. */
     static final long BOGO_DIRENT_SIZE = 20;
-    /** The umask of init, which every guest process inherits (there is no umask() here yet). */
-    static final int UMASK = 022;
+    /** The umask of init, which every guest process inherits until umask() changes it. */
+    public static final int UMASK = 022;
     static final int O_EXCL = 0x80, NAME_MAX = 255, O_RDWR = 2, O_LARGEFILE = 0x8000;
     /** O_TMPFILE is __O_TMPFILE with O_DIRECTORY: either alone is invalid with the other missing. */
     static final int O_TMPFILE_BIT = 0x400000, O_TMPFILE = O_TMPFILE_BIT | Vfs.O_DIRECTORY;
 
     private final MmEnv env;
+    /** st_dev of its inodes: {@link #DEV}, or the {@link Overlay}'s for its upper layer. */
+    private final long dev;
     private final Map<String, TmpfsInode> dir = new TreeMap<>();
     /** Inode numbers in creation order (get_next_ino()); 1 is /tmp itself. */
     private long nextIno = 2;
@@ -49,7 +51,23 @@ public final class Tmpfs {
 
     /** An empty tmpfs, as mounted (shmem_fill_super()), whose pages come from {@code env}. */
     Tmpfs(MmEnv env) {
+        this(env, DEV);
+    }
+
+    /** A tmpfs whose inodes show {@code dev} (the overlay's upper layer keeps its files in one). */
+    Tmpfs(MmEnv env, long dev) {
         this.env = env;
+        this.dev = dev;
+    }
+
+    /** {@return st_dev of this file system's inodes} */
+    long dev() {
+        return dev;
+    }
+
+    /** {@return a new inode number (get_next_ino())} */
+    long nextIno() {
+        return nextIno++;
     }
 
     MmEnv env() {
@@ -119,6 +137,7 @@ public final class Tmpfs {
         if (!name.isEmpty()) return dir.containsKey(name) ? -Errno.ENOTDIR : -Errno.ENOENT;
         TmpfsInode inode = create(MOUNT + "/#" + nextIno, mode);
         inode.file().markDeleted();
+        inode.linkable = (flags & O_EXCL) == 0;
         return new OpenFile(new OpenFile.Shmem(inode), MOUNT + "/#" + inode.file().ino(), flags);
     }
 
@@ -170,10 +189,10 @@ public final class Tmpfs {
         if (f.content() instanceof OpenFile.Secretmem s) evicted(s.inode());
     }
 
-    /** Models shmem_get_inode(): a new regular file, its mode masked by the umask. */
-    private TmpfsInode create(String path, int mode) {
-        MappedFile file = MappedFile.shmemFile(path, DEV, nextIno++);
-        TmpfsInode inode = new TmpfsInode(this, file, Stat.S_IFREG | (mode & 07777 & ~UMASK));
+    /** Models shmem_get_inode(): a new regular file with the mode the VFS gave (the umask already applied). */
+    TmpfsInode create(String path, int mode) {
+        MappedFile file = MappedFile.shmemFile(path, dev, nextIno++);
+        TmpfsInode inode = new TmpfsInode(this, file, Stat.S_IFREG | (mode & 07777));
         inodes.put(file, inode);
         return inode;
     }
@@ -215,6 +234,59 @@ public final class Tmpfs {
         if (name.isEmpty()) return -Errno.EBUSY;
         if (name.indexOf('/') >= 0) return -Errno.ENOENT;
         return dir.containsKey(name) ? -Errno.ENOTDIR : -Errno.ENOENT;
+    }
+
+    /**
+     * Models shmem_link(): a second name for a file (both names below the mount, the old one existing).
+     * A name with a further slash is a subdirectory, which this flat directory does not hold (ENOENT).
+     */
+    long link(String from, String to) {
+        String name = nameOf(to);
+        if (name.indexOf('/') >= 0) return -Errno.ENOENT;
+        if (name.length() > NAME_MAX) return -Errno.ENAMETOOLONG;
+        TmpfsInode inode = dir.get(nameOf(from));
+        if (inode == null) return nameOf(from).isEmpty() ? -Errno.EPERM : -Errno.ENOENT; // link() of the directory: EPERM
+        if (dir.containsKey(name)) return -Errno.EEXIST;
+        inode.link();
+        dir.put(name, inode);
+        return 0;
+    }
+
+    /**
+     * Models shmem_link() of an unnamed file (linkat() of an O_TMPFILE file): a name below the mount.
+     *
+     * @param to    the new name's path (not existing: the caller checked)
+     * @param inode a file of this file system
+     * @return 0, or a negative errno
+     */
+    long linkInode(String to, TmpfsInode inode) {
+        String name = nameOf(to);
+        if (name.isEmpty() || name.indexOf('/') >= 0) return -Errno.ENOENT;
+        if (name.length() > NAME_MAX) return -Errno.ENAMETOOLONG;
+        inode.link();
+        inode.linkable = false;
+        inode.file().moved(to);
+        dir.put(name, inode);
+        return 0;
+    }
+
+    /**
+     * Models shmem_rename2() without RENAME_EXCHANGE: the old name (which exists) moves, replacing
+     * the new one; RENAME_NOREPLACE makes an existing new name EEXIST.
+     */
+    long rename(String from, String to, boolean noreplace) {
+        String oldName = nameOf(from), newName = nameOf(to);
+        if (newName.indexOf('/') >= 0) return -Errno.ENOENT;
+        if (newName.length() > NAME_MAX) return -Errno.ENAMETOOLONG;
+        TmpfsInode inode = dir.get(oldName);
+        if (inode == null) return -Errno.ENOENT;
+        if (noreplace && dir.containsKey(newName)) return -Errno.EEXIST;
+        if (oldName.equals(newName)) return 0;
+        TmpfsInode replaced = dir.put(newName, inode);
+        dir.remove(oldName);
+        inode.file().moved(to);
+        if (replaced != null) replaced.unlink();
+        return 0;
     }
 
     /** chmod of /tmp itself. */

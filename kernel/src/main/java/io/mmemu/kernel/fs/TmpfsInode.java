@@ -30,6 +30,8 @@ public final class TmpfsInode {
      * MFD_ALLOW_SEALING (or MFD_NOEXEC_SEAL) can ever be sealed.
      */
     private int seals = F_SEAL_SEAL;
+    /** I_LINKABLE: an O_TMPFILE file opened without O_EXCL, which linkat() may give a name. */
+    boolean linkable;
 
     TmpfsInode(Tmpfs sb, MappedFile file, int mode) {
         this.sb = sb;
@@ -64,7 +66,7 @@ public final class TmpfsInode {
         // secretmem's simple_getattr() has no block count to show; its inode is on its own mount.
         boolean secret = file.isSecretmem();
         // (alloc_anon_inode() gives it the one link nothing ever removes).
-        return new Stat(secret ? Tmpfs.SECRETMEM_DEV : Tmpfs.DEV, file.ino(), secret ? 1 : nlink, mode, 0, 0, 0, file.size(), 4096,
+        return new Stat(secret ? Tmpfs.SECRETMEM_DEV : sb.dev(), file.ino(), secret ? 1 : nlink, mode, 0, 0, 0, file.size(), 4096,
                 secret ? 0 : file.nrCachedPages() * 8,
                 Tmpfs.EPOCH, 0, Tmpfs.EPOCH, 0, Tmpfs.EPOCH, 0);
     }

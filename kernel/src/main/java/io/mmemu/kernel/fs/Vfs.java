@@ -24,13 +24,15 @@ import java.util.function.Function;
  *       /sys/kernel/mm/transparent_hugepage/{enabled,use_zero_page}, which a write changes;</li>
  *   <li>a tmpfs at /tmp ({@link Tmpfs}): files in guest memory, writable, mappable shared;</li>
  *   <li>the running program's own file, by its path;</li>
- *   <li>anything else read-only from the directory given with --root, never outside it (the
- *       resolved real path must stay below the root: no escape by "..", absolute links or
- *       symlinks); without --root, nothing else exists (ENOENT).</li>
+ *   <li>everything else is the root file system, an {@link Overlay}: a writable upper layer in
+ *       guest memory over the directory given with --root, read-only (without --root, over
+ *       nothing: "/" starts empty but for the mount points). Names are walked by {@link Namei}
+ *       (symbolic links of both layers followed inside the root, never outside it: "..", absolute
+ *       targets and links all stay below the root); files created, written, renamed or removed
+ *       change only the upper layer. Nothing ever reaches the host's file system.</li>
  * </ul>
  * Relative names reach it already joined to the process's working directory (FileSyscalls keeps
- * it); a name still relative here is taken from "/". Writes outside /tmp and the attribute files are refused: EROFS for --root
- * files, EACCES for procfs.
+ * it); a name still relative here is taken from "/". Writes to procfs are refused (EACCES) but for its attribute files.
  * The host's special files under --root (FIFOs, sockets, devices) are not opened: EACCES.
  */
 public final class Vfs {
@@ -57,6 +59,12 @@ public final class Vfs {
     private final Map<String, Function<Task, byte[]>> procfs;
     private Map<String, Function<Task, OpenFile.Positional.Reader>> positionalProcfs = Map.of();
     private final Tmpfs tmpfs;
+    /** The root file system: a writable layer over the --root directory. */
+    private final Overlay overlay;
+    /** The descriptors and working directories behind /proc/PID/fd/N and /proc/PID/cwd ({@link #setProcLinks}). */
+    private ProcLinks procLinks;
+    /** Each task's umask (current_umask(), {@link #setUmask}); init's until connected. */
+    private java.util.function.ToIntFunction<Task> umask = t -> Tmpfs.UMASK;
     /** Kernel attribute files under /proc and /sys that are more than generated text ({@link #setSpecialFiles}). */
     private SpecialFiles specialFiles;
     /** Files already read, by host real path: one MappedFile (and page cache) per file, as one inode. */
@@ -73,6 +81,115 @@ public final class Vfs {
         this.root = root == null ? null : root.toAbsolutePath().normalize();
         this.procfs = procfs;
         this.tmpfs = new Tmpfs(env);
+        this.overlay = new Overlay(this.root, new Tmpfs(env, Overlay.DEV));
+    }
+
+    /**
+     * The root file system.
+     *
+     * @return the overlay of the writable layer on --root, the same for the namespace's whole life
+     */
+    public Overlay overlay() {
+        return overlay;
+    }
+
+    /** What /proc/PID/fd/N and /proc/PID/cwd show: the process's descriptors and working directory. */
+    public interface ProcLinks {
+        /**
+         * The open file behind a descriptor.
+         *
+         * @param task a task of the process
+         * @param fd   the descriptor
+         * @return the open file, or null when the descriptor is not open
+         */
+        OpenFile fd(Task task, int fd);
+
+        /**
+         * The descriptors open in the task's process, in increasing order.
+         *
+         * @param task a task of the process
+         * @return the descriptors
+         */
+        int[] fds(Task task);
+
+        /**
+         * The working directory of the task's process.
+         *
+         * @param task a task of the process
+         * @return its canonical path
+         */
+        String cwd(Task task);
+    }
+
+    /**
+     * Connects /proc/PID/fd and /proc/PID/cwd to the descriptor tables and working directories.
+     *
+     * @param links what they show
+     */
+    public void setProcLinks(ProcLinks links) {
+        this.procLinks = links;
+    }
+
+    /**
+     * Connects the processes' umasks, which the modes of files and directories created are masked with.
+     *
+     * @param umask each task's umask
+     */
+    public void setUmask(java.util.function.ToIntFunction<Task> umask) {
+        this.umask = umask;
+    }
+
+    /**
+     * The working directory a new machine's first process starts in: the host's working directory
+     * when it lies inside --root and is a directory of the guest's view there (so that a program
+     * sees the same path natively and under mmemu with --root /), else "/".
+     *
+     * @param hostCwd the host process's working directory
+     * @return a canonical guest path
+     */
+    public String initialCwd(Path hostCwd) {
+        if (root == null) return "/";
+        try {
+            Path cwd = hostCwd.toRealPath();
+            Path realRoot = root.toRealPath();
+            if (!cwd.startsWith(realRoot)) return "/";
+            String guest = "/" + realRoot.relativize(cwd).toString();
+            Object w = Namei.walk(overlay, Vfs::mounted, guest, true);
+            return w instanceof String p && !mounted(p) && overlay.kind(p) == Overlay.Kind.DIR ? p : "/";
+        } catch (IOException e) {
+            return "/";
+        }
+    }
+
+    /**
+     * Whether a canonical path lies on a file system mounted over the root one: /proc, /sys, /tmp
+     * and the devices /dev/null and /dev/zero (/dev and /dev/shm are directories of the root file system).
+     */
+    static boolean mounted(String path) {
+        return Tmpfs.owns(path) || path.equals("/proc") || path.startsWith("/proc/") || path.equals("/sys")
+                || path.startsWith("/sys/") || isDevice(path, "/dev/null") || isDevice(path, "/dev/zero");
+    }
+
+    /** Whether {@code path} is the device {@code dev} or a name below it (which its lookup refuses: ENOTDIR). */
+    private static boolean isDevice(String path, String dev) {
+        return path.equals(dev) || path.startsWith(dev + "/");
+    }
+
+    /**
+     * Walks a guest name to its canonical path ({@link Namei}).
+     *
+     * @param guestPath  the name (relative ones from "/")
+     * @param followLast whether a symbolic link as the last component is followed
+     * @return the canonical path as a {@link String}, or a negative errno as an {@link Integer}
+     */
+    public Object canonical(String guestPath, boolean followLast) {
+        if (guestPath.isEmpty()) return -Errno.ENOENT;
+        return Namei.walk(overlay, Vfs::mounted, guestPath.startsWith("/") ? guestPath : "/" + guestPath, followLast);
+    }
+
+    /** Whether {@code path} (lexically normalized) is the running program's file, which is opened by its host path. */
+    private static boolean isExe(String path, Task task) {
+        return task.exe() != null && path.equals(task.exe().path().toString());
     }
 
     /**
@@ -156,10 +273,19 @@ public final class Vfs {
 
     private Object lookup(String guestPath, int flags, int mode, Task task) {
         if (guestPath.isEmpty()) return -Errno.ENOENT;
+        mode &= ~umask.applyAsInt(task); // open_last_lookups() → lookup_open(): mode &= ~current_umask()
         String path = absolute(guestPath);
+        boolean trailingSlash = guestPath.endsWith("/") && !path.equals("/");
+        if (!isExe(path, task)) {
+            // do_last(): O_CREAT | O_EXCL never follows a link as the last component (EEXIST).
+            boolean follow = (flags & O_NOFOLLOW) == 0 && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+            Object w = canonical(guestPath, follow);
+            if (w instanceof Integer e) return e;
+            path = (String) w;
+            if (!mounted(path)) return overlayOpen(path, flags, mode, trailingSlash, task);
+        }
         // The mount comes first: what lies below it (a --root's tmp, the host's /tmp) is hidden.
         if (Tmpfs.owns(path)) return tmpfs.open(path, flags, mode, guestPath.endsWith("/"));
-        boolean trailingSlash = guestPath.endsWith("/") && !path.equals("/");
         if ((flags & O_CREAT) != 0) {
             // open_last_lookups(): a name to create cannot end in a slash. do_open(): an existing
             // file is EEXIST with O_EXCL and EISDIR if a directory, before any permission check,
@@ -200,6 +326,7 @@ public final class Vfs {
             String name = procName(path, task);
             if (name == null) return -Errno.ENOENT;
             if (name.endsWith("/exe")) return openExe(task, path, flags, wantsWrite);
+            if (name.startsWith("self/fd/") || name.equals("self/cwd")) return openProcLink(name, flags, task);
             Function<Task, OpenFile.Positional.Reader> positional = positionalProcfs.get(name);
             if (positional != null) {
                 if (wantsWrite) return -Errno.EACCES;
@@ -212,32 +339,124 @@ public final class Vfs {
             Stat st = Stat.proc(name.hashCode() & 0xffff);
             return new OpenFile(new OpenFile.Generated(() -> generator.apply(task), st), path, flags);
         }
-        if (task.exe() != null && path.equals(task.exe().path().toString())) {
-            return openHost(task.exe().path(), path, flags, wantsWrite);
-        }
+        if (isExe(path, task)) return openHost(task.exe().path(), path, flags, wantsWrite);
         if (path.equals("/dev/null") || path.equals("/dev/zero")) {
             boolean zero = path.endsWith("zero");
             Stat st = new Stat(6, zero ? 5 : 4, 1, Stat.S_IFCHR | 0666, 0, 0, zero ? 0x105 : 0x103, 0, 4096, 0, 0, 0, 0, 0,
                     0, 0);
             return new OpenFile(new OpenFile.Device(path.substring(5), zero, st), path, flags);
         }
-        if (path.equals("/")) {
-            Stat st = new Stat(0x801, 2, 2, Stat.S_IFDIR | 0755, 0, 0, 0, 4096, 4096, 8, 0, 0, 0, 0, 0, 0);
-            return wantsWrite ? -Errno.EISDIR : new OpenFile(new OpenFile.Directory(st), path, flags);
+        return -Errno.ENOENT;
+    }
+
+    /**
+     * Models do_open() on the root file system for a canonical path: created (O_CREAT) in the
+     * upper layer, a lower file copied up when opened for writing or truncated (ovl_open() →
+     * ovl_maybe_copy_up()), read-only lower files served from the host's bytes. The checks in
+     * do_open()'s order: EEXIST (O_CREAT | O_EXCL), EISDIR (O_CREAT of a directory), ENOTDIR
+     * (O_DIRECTORY or a trailing slash on a non-directory), then may_open(): EISDIR for writing a
+     * directory, ELOOP for a link not followed (O_NOFOLLOW) unless O_PATH.
+     */
+    private Object overlayOpen(String path, int flags, int mode, boolean trailingSlash, Task task) {
+        Overlay.Kind k = overlay.kind(path);
+        boolean wantsWrite = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0;
+        if (k == Overlay.Kind.NONE) {
+            if ((flags & O_CREAT) == 0) return -Errno.ENOENT;
+            if (trailingSlash) return -Errno.EISDIR; // open_last_lookups(): a name to create cannot end in a slash
+            // FMODE_CREATED: a new file is neither permission-checked nor truncated.
+            return new OpenFile(new OpenFile.Shmem(overlay.create(path, mode)), path, flags);
         }
-        if (root == null) return -Errno.ENOENT;
-        Path host = root.resolve(path.substring(1)).normalize();
-        if (!host.startsWith(root)) return -Errno.ENOENT;
-        try {
-            if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS) && !Files.exists(host)) {
-                return (flags & O_CREAT) != 0 ? -Errno.EROFS : -Errno.ENOENT;
+        if ((flags & Tmpfs.O_TMPFILE_BIT) != 0) {
+            // ovl_tmpfile(): an unnamed file of the upper layer, freed at its last close.
+            if (k != Overlay.Kind.DIR) return -Errno.ENOTDIR;
+            TmpfsInode inode = overlay.tmpfile(path, mode, (flags & O_EXCL) == 0);
+            return new OpenFile(new OpenFile.Shmem(inode), Overlay.child(path, "#" + inode.file().ino()), flags);
+        }
+        if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) return -Errno.EEXIST;
+        if (k == Overlay.Kind.DIR) {
+            if ((flags & O_CREAT) != 0 || wantsWrite) return -Errno.EISDIR;
+            Stat st = overlay.stat(path);
+            return st == null ? -Errno.EACCES : new OpenFile(new OpenFile.Directory(st), path, flags);
+        }
+        if (trailingSlash || (flags & O_DIRECTORY) != 0) return -Errno.ENOTDIR;
+        if (k == Overlay.Kind.LNK) {
+            if ((flags & O_PATH) == 0) return -Errno.ELOOP;
+            byte[] target = overlay.readlink(path).getBytes(StandardCharsets.UTF_8);
+            return new OpenFile(new OpenFile.Generated(() -> target, overlay.stat(path)), path, flags);
+        }
+        if (k == Overlay.Kind.OTHER) return -Errno.EACCES;
+        TmpfsInode up = overlay.upperFile(path);
+        if (up == null && wantsWrite) {
+            if (isRunning(overlay.lowerPath(path), task)) return -ETXTBSY;
+            up = overlay.copyUp(path);
+            if (up == null) return -Errno.ENOMEM;
+        }
+        if (up == null) {
+            try {
+                // The host's real path keys the page cache, so that the program's own file shares it.
+                return openHost(overlay.lowerPath(path).toRealPath(), path, flags, false);
+            } catch (IOException e) {
+                return -Errno.EACCES;
             }
-            Path real = host.toRealPath();
-            if (!real.startsWith(root.toRealPath())) return -Errno.ENOENT; // a link leading out of the root
-            return openHost(real, path, flags, wantsWrite);
-        } catch (IOException e) {
-            return -Errno.EACCES;
         }
+        if ((flags & O_TRUNC) != 0) up.setSize(0); // handle_truncate()
+        return new OpenFile(new OpenFile.Shmem(up), path, flags);
+    }
+
+    /**
+     * /proc/PID/fd/N and /proc/PID/cwd opened: proc_fd_link()'s magic link leads to the open file's
+     * own inode (a tmpfs or upper file even unlinked, a directory), with a new open file description.
+     */
+    private Object openProcLink(String name, int flags, Task task) {
+        if (procLinks == null) return -Errno.ENOENT;
+        if (name.equals("self/cwd")) return open(procLinks.cwd(task), flags, task);
+        OpenFile f = procFd(name, task);
+        if (f == null) return -Errno.ENOENT;
+        return switch (f.content()) {
+            case OpenFile.Shmem s -> new OpenFile(s, f.path(), flags);
+            case OpenFile.Directory d -> (flags & O_ACCMODE) != O_RDONLY ? -Errno.EISDIR : new OpenFile(d, f.path(), flags);
+            case OpenFile.Bytes b -> (flags & O_ACCMODE) != O_RDONLY ? open(f.path(), flags, task) : new OpenFile(b, f.path(), flags);
+            case OpenFile.Console c -> new OpenFile(c, f.path(), flags); // the host's stream again (/dev/stdout's target)
+            case OpenFile.Device d -> new OpenFile(d, f.path(), flags);
+            default -> -Errno.ENXIO; // pipes and sockets are not reopened here (a socket is ENXIO on Linux too)
+        };
+    }
+
+    /** The open file /proc/self/fd/N names, or null. */
+    private OpenFile procFd(String name, Task task) {
+        try {
+            return procLinks.fd(task, Integer.parseInt(name.substring("self/fd/".length())));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Models vfs_fstatat() with AT_SYMLINK_NOFOLLOW on a symbolic link: the root file system's
+     * links have their own inode; procfs' links (exe, cwd, fd/N) are lrwxrwxrwx on procfs' device.
+     *
+     * @param guestPath the name (relative ones from "/")
+     * @param task      the calling task
+     * @return the link's status, or null when the name is no symbolic link
+     */
+    public Stat linkStat(String guestPath, Task task) {
+        byte[] target = linkTarget(guestPath, task);
+        if (target == null) return null;
+        Object w = isExe(absolute(guestPath), task) ? null : canonical(guestPath, false);
+        if (w instanceof String p && !mounted(p)) return overlay.stat(p);
+        return new Stat(0x16, guestPath.hashCode() & 0xffff, 1, Overlay.S_IFLNK | 0777, 0, 0, 0, target.length, 1024, 0, 0, 0, 0,
+                0, 0, 0);
+    }
+
+    /** Models proc_fd_link()'s d_path(): what readlink() of /proc/PID/fd/N shows. */
+    private static String fdLinkTarget(OpenFile f) {
+        return switch (f.content()) {
+            case OpenFile.Shmem s -> s.inode().stat().nlink() == 0 ? f.path() + " (deleted)" : f.path(); // the name it was opened by
+            case OpenFile.Secretmem s -> s.inode().file().displayPath();
+            case OpenFile.PipeEnd p -> "pipe:[" + 1000 + "]";
+            case OpenFile.Socket s -> "socket:[" + s.sock().ino() + "]";
+            default -> f.path();
+        };
     }
 
     /**
@@ -252,6 +471,19 @@ public final class Vfs {
     }
 
     static final int ETXTBSY = 26;
+
+    /**
+     * deny_write_access() of exec, for the calling task's own program: a lower file that it runs
+     * cannot be opened for writing (ETXTBSY). Other processes' programs are not checked here.
+     */
+    private static boolean isRunning(Path host, Task task) {
+        if (task.exe() == null) return false;
+        try {
+            return host.toRealPath().equals(task.exe().path().toRealPath());
+        } catch (IOException e) {
+            return false;
+        }
+    }
 
     /**
      * Models do_open_execat(): the file to exec, opened for reading; EACCES unless it is a
@@ -303,6 +535,12 @@ public final class Vfs {
     public long unlink(String guestPath, boolean dir, Task task) {
         if (guestPath.isEmpty()) return -Errno.ENOENT;
         String path = absolute(guestPath);
+        if (!isExe(path, task)) {
+            Object w = canonical(guestPath, false);
+            if (w instanceof Integer e) return e;
+            path = (String) w;
+            if (!mounted(path)) return overlayRemove(guestPath, path, dir);
+        }
         if (Tmpfs.owns(path)) return dir ? tmpfs.rmdir(path) : tmpfs.unlink(path, guestPath.endsWith("/"));
         Object o = open(guestPath, O_RDONLY, task);
         if (o instanceof Integer e) return e;
@@ -310,6 +548,181 @@ public final class Vfs {
         if (path.equals("/")) return dir ? -Errno.EBUSY : -Errno.EISDIR;
         if (dir != isDir) return dir ? -Errno.ENOTDIR : -Errno.EISDIR;
         return path.startsWith("/proc/") ? -Errno.EPERM : -Errno.EROFS;
+    }
+
+    /**
+     * Models do_rmdir() and do_unlinkat() on the root file system: the last component's type
+     * first (rmdir: "/" EBUSY, "." EINVAL, ".." ENOTEMPTY; unlink: any of them EISDIR), then the
+     * name (ENOENT), then {@link Overlay#remove} (ENOTDIR for "file/", EISDIR, ENOTEMPTY).
+     */
+    private long overlayRemove(String guestPath, String path, boolean dir) {
+        String last = lastComponent(guestPath);
+        if (path.equals("/") || last.equals(".") || last.equals("..")) {
+            if (!dir) return -Errno.EISDIR;
+            return path.equals("/") && !last.equals(".") && !last.equals("..") ? -Errno.EBUSY
+                    : last.equals(".") ? -Errno.EINVAL : -Errno.ENOTEMPTY;
+        }
+        Overlay.Kind k = overlay.kind(path);
+        if (k == Overlay.Kind.NONE) return -Errno.ENOENT;
+        if (!dir && guestPath.endsWith("/") && k != Overlay.Kind.DIR) return -Errno.ENOTDIR;
+        return overlay.remove(path, dir);
+    }
+
+    /** The last component of a name as written, trailing slashes ignored ("" for "/"). */
+    static String lastComponent(String guestPath) {
+        String p = guestPath;
+        while (p.endsWith("/") && p.length() > 1) p = p.substring(0, p.length() - 1);
+        return p.substring(p.lastIndexOf('/') + 1);
+    }
+
+    /** The directory a canonical path lies in ("/" for "/" itself). */
+    private static String parentOf(String path) {
+        String p = Overlay.parent(path);
+        return p == null ? "/" : p;
+    }
+
+    /** Where a canonical path lies, for rename() and link() across mounts (EXDEV): "/" for the root file system. */
+    private static String mountOf(String path) {
+        if (!mounted(path)) return "/";
+        if (Tmpfs.owns(path)) return Tmpfs.MOUNT;
+        return path.startsWith("/proc") ? "/proc" : path.startsWith("/sys") ? "/sys" : path;
+    }
+
+    /**
+     * Models do_mkdirat(): filename_create() (the parent must exist: ENOENT, ENOTDIR; EEXIST for
+     * any existing name, a link too), then vfs_mkdir(): ovl_mkdir() on the root file system; the
+     * other mounts here make no directories (EPERM, as a file system without ->mkdir).
+     *
+     * @param guestPath the new directory's name (relative ones from "/")
+     * @param mode      its permission bits, before the umask
+     * @param task      the calling task
+     * @return 0, or a negative errno
+     */
+    public long mkdir(String guestPath, int mode, Task task) {
+        Object w = canonical(guestPath, false);
+        if (w instanceof Integer e) return e;
+        String path = (String) w;
+        if (mounted(path) || isExe(path, task)) return open(path, O_RDONLY, task) instanceof OpenFile ? -Errno.EEXIST : -Errno.EPERM;
+        return overlay.mkdir(path, mode & ~umask.applyAsInt(task)); // do_mkdirat(): mode_strip_umask()
+    }
+
+    /**
+     * Models do_symlinkat(): EEXIST for an existing name, ENOENT for an empty target or a name
+     * with a trailing slash that does not exist; other mounts here make no links (EPERM).
+     *
+     * @param target    the link's contents, stored as given
+     * @param guestPath the link's name
+     * @param task      the calling task
+     * @return 0, or a negative errno
+     */
+    public long symlink(String target, String guestPath, Task task) {
+        if (target.isEmpty()) return -Errno.ENOENT;
+        Object w = canonical(guestPath, false);
+        if (w instanceof Integer e) return e;
+        String path = (String) w;
+        if (mounted(path) || isExe(path, task)) return open(path, O_RDONLY, task) instanceof OpenFile ? -Errno.EEXIST : -Errno.EPERM;
+        if (overlay.kind(path) != Overlay.Kind.NONE) return -Errno.EEXIST;
+        if (guestPath.endsWith("/")) return -Errno.ENOENT; // filename_create(): a trailing slash wants a directory
+        return overlay.symlink(path, target);
+    }
+
+    /**
+     * Models do_linkat(): the old name (its last link followed only with AT_SYMLINK_FOLLOW),
+     * the new name's parent; EXDEV across mounts, EEXIST, EPERM for a directory.
+     *
+     * @param oldPath the existing name
+     * @param newPath the new name
+     * @param follow  AT_SYMLINK_FOLLOW
+     * @param task    the calling task
+     * @return 0, or a negative errno
+     */
+    public long link(String oldPath, String newPath, boolean follow, Task task) {
+        Object o = canonical(oldPath, follow);
+        if (o instanceof Integer e) return e;
+        if (follow && o instanceof String p && p.startsWith("/proc/") && procLinks != null) {
+            String name = procName(p, task);
+            OpenFile f = name != null && name.startsWith("self/fd/") ? procFd(name, task) : null;
+            if (f != null) return linkFile(f, newPath, task); // the magic link's own inode
+        }
+        Object n = canonical(newPath, false);
+        if (n instanceof Integer e) return e;
+        String from = (String) o, to = (String) n;
+        if (mounted(from) ? !(open(from, O_RDONLY, task) instanceof OpenFile) : overlay.kind(from) == Overlay.Kind.NONE) {
+            return -Errno.ENOENT;
+        }
+        if (mounted(to) ? open(to, O_RDONLY, task) instanceof OpenFile : overlay.kind(to) != Overlay.Kind.NONE) return -Errno.EEXIST;
+        if (!mountOf(from).equals(mountOf(to))) return -Errno.EXDEV;
+        if (mounted(from)) return Tmpfs.owns(from) ? tmpfs.link(from, to) : -Errno.EPERM;
+        if (oldPath.endsWith("/") && overlay.kind(from) != Overlay.Kind.DIR || newPath.endsWith("/")) {
+            return overlay.kind(from) == Overlay.Kind.DIR ? -Errno.EPERM : -Errno.ENOENT;
+        }
+        return overlay.link(from, to);
+    }
+
+    /**
+     * Models do_linkat() of an open file's own inode (AT_EMPTY_PATH, or /proc/PID/fd/N with
+     * AT_SYMLINK_FOLLOW): a tmpfs or upper file even without a name, if it is I_LINKABLE (an
+     * O_TMPFILE file opened without O_EXCL; else ENOENT); EEXIST, EXDEV across mounts (a memfd is on
+     * the kernel's internal mount); other files are linked by the name they were opened by.
+     *
+     * @param f       the open file
+     * @param newPath the new name
+     * @param task    the calling task
+     * @return 0, or a negative errno
+     */
+    public long linkFile(OpenFile f, String newPath, Task task) {
+        if (f.content() instanceof OpenFile.Directory) return -Errno.EPERM;
+        if (!(f.content() instanceof OpenFile.Shmem s)) return link(f.path(), newPath, false, task);
+        Object n = canonical(newPath, false);
+        if (n instanceof Integer e) return e;
+        String to = (String) n;
+        if (mounted(to) ? open(to, O_RDONLY, task) instanceof OpenFile : overlay.kind(to) != Overlay.Kind.NONE) return -Errno.EEXIST;
+        TmpfsInode inode = s.inode();
+        boolean upper = inode.stat().dev() == Overlay.DEV;
+        boolean memfd = !upper && !Tmpfs.owns(f.path());
+        if (memfd || !mountOf(to).equals(upper ? "/" : Tmpfs.MOUNT)) return -Errno.EXDEV;
+        if (inode.stat().nlink() == 0 && !inode.linkable) return -Errno.ENOENT;
+        if (newPath.endsWith("/")) return -Errno.ENOENT;
+        if (!upper) return tmpfs.linkInode(to, inode);
+        overlay.linkInode(to, inode);
+        return 0;
+    }
+
+    /**
+     * Models do_renameat2(): both names' last components must be plain names (EBUSY for "/",
+     * "." or ".."), the old one must exist (ENOENT), both on one mount (EXDEV), then
+     * RENAME_NOREPLACE (EEXIST) and the rename itself: {@link Overlay#rename} on the root file
+     * system, {@link Tmpfs#rename} in /tmp. RENAME_EXCHANGE and RENAME_WHITEOUT are not modelled (EINVAL).
+     *
+     * @param oldPath the existing name
+     * @param newPath the new name
+     * @param flags   renameat2()'s flags
+     * @param task    the calling task
+     * @return 0, or a negative errno
+     */
+    public long rename(String oldPath, String newPath, int flags, Task task) {
+        if ((flags & ~Overlay.RENAME_NOREPLACE) != 0) return -Errno.EINVAL;
+        Object o = canonical(oldPath, false);
+        if (o instanceof Integer e) return e;
+        Object n = canonical(newPath, false);
+        if (n instanceof Integer e) return e;
+        String from = (String) o, to = (String) n;
+        // The parents' mounts are compared before the names are looked at.
+        if (!mountOf(parentOf(from)).equals(mountOf(parentOf(to)))) return -Errno.EXDEV;
+        for (String last : new String[] {lastComponent(oldPath), lastComponent(newPath)}) {
+            if (last.isEmpty() || last.equals(".") || last.equals("..")) return -Errno.EBUSY;
+        }
+        boolean exists = mounted(from) ? open(from, O_RDONLY, task) instanceof OpenFile : overlay.kind(from) != Overlay.Kind.NONE;
+        if (!exists) return -Errno.ENOENT;
+        if (!mountOf(from).equals(mountOf(to))) return -Errno.EBUSY; // a mount point itself (is_local_mountpoint())
+        if (mounted(from)) {
+            if (!Tmpfs.owns(from)) return -Errno.EPERM;
+            return tmpfs.rename(from, to, (flags & Overlay.RENAME_NOREPLACE) != 0);
+        }
+        Overlay.Kind k = overlay.kind(from);
+        // A trailing slash is allowed only on directories (do_renameat2()'s LOOKUP_DIRECTORY).
+        if (k != Overlay.Kind.DIR && (oldPath.endsWith("/") || newPath.endsWith("/"))) return -Errno.ENOTDIR;
+        return overlay.rename(from, to, flags);
     }
 
     /**
@@ -328,6 +741,10 @@ public final class Vfs {
         return switch (f.content()) {
             case OpenFile.Directory d -> -Errno.EISDIR;
             case OpenFile.Shmem s -> s.inode().setSize(length);
+            case OpenFile.Bytes b when !mounted(f.path()) && overlay.kind(f.path()) == Overlay.Kind.REG -> {
+                TmpfsInode up = overlay.copyUp(f.path()); // ovl_setattr() copies up first
+                yield up == null ? -Errno.ENOMEM : up.setSize(length);
+            }
             case OpenFile.Bytes b -> -Errno.EROFS;
             case OpenFile.Generated g -> -Errno.EPERM;
             default -> -Errno.EINVAL;
@@ -363,6 +780,9 @@ public final class Vfs {
                 tmpfs.chmodDir(mode);
                 yield 0;
             }
+            case OpenFile.Directory d when !mounted(f.path()) -> overlay.chmod(f.path(), mode);
+            case OpenFile.Bytes b when !mounted(f.path()) -> overlay.chmod(f.path(), mode);
+            case OpenFile.Generated g when !mounted(f.path()) -> overlay.chmod(f.path(), mode);
             case OpenFile.Generated g -> -Errno.EPERM;
             case OpenFile.Console c -> 0; // a pipe's inode (pipefs) takes any mode
             case OpenFile.PipeEnd p -> 0;
@@ -383,6 +803,7 @@ public final class Vfs {
         if (!path.startsWith("/proc/")) return false;
         String name = procName(path, task);
         if (name == null) return false;
+        if (name.equals("self/fd")) return true;
         String prefix = name + "/";
         for (String k : procfs.keySet()) {
             if (k.startsWith(prefix)) return true;
@@ -431,7 +852,15 @@ public final class Vfs {
                 names.add("thread-self");
                 names.add(Integer.toString(task.tgid()));
             }
-            if (rel.equals("self")) names.add("exe");
+            if (rel.equals("self")) {
+                names.add("exe");
+                names.add("cwd");
+                names.add("fd");
+            }
+            if (rel.equals("self/fd") && procLinks != null) {
+                for (int fd : procLinks.fds(task)) out.add(new Dirent(Integer.toString(fd), 1000 + fd, DT_LNK));
+                return out;
+            }
             String prefix = rel.isEmpty() ? "" : rel + "/";
             java.util.Set<String> keys = new java.util.TreeSet<>(procfs.keySet());
             keys.addAll(positionalProcfs.keySet());
@@ -445,29 +874,31 @@ public final class Vfs {
             for (String name : names) addIfOpens(out, path, name, task);
             return out;
         }
+        java.util.Map<String, Overlay.Kind> merged = overlay.names(path);
         if (path.equals("/")) {
             names.add("proc");
             names.add("tmp");
         }
-        if (root != null) {
-            Path host = root.resolve(path.substring(1)).normalize();
-            try (var list = Files.list(host)) {
-                list.forEach(p -> names.add(p.getFileName().toString()));
-            } catch (IOException e) {
-                // unreadable: only the mount points
-            }
-            for (String name : names) {
-                Path p = host.resolve(name);
-                if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                    addIfOpens(out, path, name, task); // a mount point the root does not hold
-                    continue;
-                }
-                int mode = (int) attrNoFollow(p, "unix:mode");
-                out.add(new Dirent(name, attrNoFollow(p, "unix:ino"), (mode >>> 12) & 017));
-            }
-            return out;
+        if (path.equals("/dev")) {
+            names.add("null");
+            names.add("zero");
         }
-        for (String name : names) addIfOpens(out, path, name, task);
+        names.addAll(merged.keySet());
+        for (String name : names) {
+            String child = Overlay.child(path, name);
+            Overlay.Kind k = merged.get(name);
+            if (k == null) {
+                addIfOpens(out, path, name, task); // a mount point the root does not hold
+                continue;
+            }
+            int dtype = switch (k) {
+                case DIR -> DT_DIR;
+                case REG -> DT_REG;
+                case LNK -> DT_LNK;
+                default -> (int) (attrNoFollow(overlay.lowerPath(child), "unix:mode") >>> 12) & 017;
+            };
+            out.add(new Dirent(name, overlay.ino(child), dtype));
+        }
         return out;
     }
 
@@ -489,7 +920,7 @@ public final class Vfs {
         if (st != null) out.add(new Dirent(name, st.ino(), (st.mode() >>> 12) & 017));
     }
 
-    private static long attrNoFollow(Path p, String attr) {
+    static long attrNoFollow(Path p, String attr) {
         try {
             Object v = Files.getAttribute(p, attr, LinkOption.NOFOLLOW_LINKS);
             return v instanceof Number n ? n.longValue() : 0;
@@ -507,9 +938,25 @@ public final class Vfs {
      */
     public byte[] linkTarget(String guestPath, Task task) {
         String path = absolute(guestPath);
+        if (!isExe(path, task)) {
+            Object w = canonical(guestPath, false);
+            if (!(w instanceof String p)) return null;
+            if (!mounted(p)) {
+                String target = overlay.kind(p) == Overlay.Kind.LNK ? overlay.readlink(p) : null;
+                return target == null ? null : target.getBytes(StandardCharsets.UTF_8);
+            }
+            path = p;
+        }
         if (!path.startsWith("/proc/")) return null;
         String name = procName(path, task);
-        return "self/exe".equals(name) ? task.exe().displayPath().getBytes(StandardCharsets.UTF_8) : null;
+        if ("self/exe".equals(name)) return task.exe().displayPath().getBytes(StandardCharsets.UTF_8);
+        if (name == null || procLinks == null) return null;
+        if (name.equals("self/cwd")) return procLinks.cwd(task).getBytes(StandardCharsets.UTF_8);
+        if (name.startsWith("self/fd/")) {
+            OpenFile f = procFd(name, task);
+            return f == null ? null : fdLinkTarget(f).getBytes(StandardCharsets.UTF_8);
+        }
+        return null;
     }
 
     /** "self/maps" for /proc/self/maps or /proc/PID/maps of the task, "slabinfo" for /proc/slabinfo; null if another pid. */
@@ -568,10 +1015,22 @@ public final class Vfs {
             Object o = open(guestPath, O_RDONLY, task);
             return o instanceof Integer e ? e : -Errno.EINVAL;
         }
+        if (!isExe(path, task)) {
+            Object w = canonical(guestPath, false);
+            if (w instanceof Integer e) return e;
+            if (!mounted((String) w)) {
+                String p = (String) w;
+                Overlay.Kind k = overlay.kind(p);
+                if (k == Overlay.Kind.NONE) return -Errno.ENOENT;
+                return k == Overlay.Kind.LNK ? overlay.readlink(p).getBytes(StandardCharsets.UTF_8) : (Object) (-Errno.EINVAL);
+            }
+            path = (String) w;
+        }
         if (path.startsWith("/proc/")) {
+            byte[] link = linkTarget(path, task);
+            if (link != null) return link;
             String name = procName(path, task);
             if (name == null) return -Errno.ENOENT;
-            if (name.equals("self/exe")) return task.exe().displayPath().getBytes(StandardCharsets.UTF_8);
             return procfs.containsKey(name) ? -Errno.EINVAL : -Errno.ENOENT;
         }
         Object o = open(guestPath, O_RDONLY, task);

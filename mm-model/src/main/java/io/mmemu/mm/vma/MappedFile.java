@@ -142,6 +142,15 @@ public final class MappedFile {
         if (!displayPath.endsWith(" (deleted)")) displayPath += " (deleted)";
     }
 
+    /**
+     * d_move() of a renamed file: /proc/PID/maps shows its new name.
+     *
+     * @param newPath the absolute guest path it was renamed to
+     */
+    public void moved(String newPath) {
+        displayPath = newPath;
+    }
+
     /** {@return i_size: the file's size in bytes} */
     public long size() {
         return size;

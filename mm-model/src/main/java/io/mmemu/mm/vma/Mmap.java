@@ -217,10 +217,14 @@ public final class Mmap {
                 boolean fits = hint != 0 && len <= 0x8000_0000L && Long.compareUnsigned(hint, 0x8000_0000L - len) <= 0;
                 addr = fits && mm.isFree(hint, hint + len) ? hint : getUnmappedArea32Bit(mm, len);
             } else if (!fileBacked && addr == 0 && (len & (PMD_SIZE - 1)) == 0) {
-                // thp_get_unmapped_area(): anonymous memory a multiple of 2 MiB long is placed 2 MiB
-                // aligned, from a search padded by 2 MiB (the host runs THP "always").
+                // __thp_get_unmapped_area(): anonymous memory a multiple of 2 MiB long is placed 2 MiB
+                // aligned, from a search padded by 2 MiB (the host runs THP "always"). The offset to
+                // the next boundary is added; an area already aligned takes the top of the padded
+                // one instead (MMF_TOPDOWN, always set here), so that successive mappings stay
+                // adjacent and merge as on the host.
                 long padded = getUnmappedArea(mm, 0, len + PMD_SIZE);
-                addr = padded < 0 ? getUnmappedArea(mm, 0, len) : (padded + PMD_SIZE - 1) & -PMD_SIZE;
+                long offSub = -padded & (PMD_SIZE - 1);
+                addr = padded < 0 ? getUnmappedArea(mm, 0, len) : offSub == 0 ? padded + PMD_SIZE : padded + offSub;
             } else {
                 addr = getUnmappedArea(mm, addr, len);
             }
