@@ -57,6 +57,24 @@ public final class Mmap {
     public record MapFile(boolean readable, boolean writable, boolean device, boolean devZero, MappedFile mappable,
             boolean writeSealed) {}
 
+    /** MAP_HUGE_SHIFT and MAP_HUGE_MASK, include/uapi/asm-generic/hugetlb_encode.h: log2 of the huge page size. */
+    public static final int MAP_HUGE_SHIFT = 26, MAP_HUGE_MASK = 0x3f;
+
+    /**
+     * Models hstate_sizelog() on x86-64: log2 0 is the default size (2 MiB), 21 is 2 MiB, 30 is
+     * 1 GiB (with GB pages, as on the host); anything else has no hstate.
+     *
+     * @param sizelog log2 of the size, or 0
+     * @return the huge page size in bytes, or 0 when there is no such size
+     */
+    public static long hstateSizelog(int sizelog) {
+        return switch (sizelog) {
+            case 0, 21 -> 1L << 21;
+            case 30 -> 1L << 30;
+            default -> 0;
+        };
+    }
+
     // ------------------------------------------------------------------ do_mmap
 
     /**
@@ -81,6 +99,12 @@ public final class Mmap {
     public static long doMmap(MmStruct mm, MapFile f, long addr, long len, int prot, int flags, long pgoff,
             boolean capSysRawio) {
         if (f != null && (flags & MAP_HUGETLB) != 0) return -Errno.EINVAL; // no file here is on hugetlbfs
+        long hugetlbSize = 0;
+        if ((flags & MAP_HUGETLB) != 0) {
+            hugetlbSize = hstateSizelog((flags >>> MAP_HUGE_SHIFT) & MAP_HUGE_MASK);
+            if (hugetlbSize == 0) return -Errno.EINVAL; // ksys_mmap_pgoff(): no such huge page size
+            len = (len + hugetlbSize - 1) & -hugetlbSize; // ALIGN(len, huge_page_size(hs))
+        }
         if (len == 0) return -Errno.EINVAL;
         if ((flags & MAP_FIXED_NOREPLACE) != 0) flags |= MAP_FIXED;
         boolean fixed = (flags & MAP_FIXED) != 0;
@@ -96,6 +120,14 @@ public final class Mmap {
         if (addr < 0) return addr;
         if (Long.compareUnsigned(addr, mm.mmapMinAddr()) < 0 && !capSysRawio) return -Errno.EPERM; // security_mmap_addr()
         if ((flags & MAP_FIXED_NOREPLACE) != 0 && !mm.isFree(addr, addr + alignedLen)) return -Errno.EEXIST;
+        if (hugetlbSize != 0) {
+            // hugetlb_get_unmapped_area(): a fixed address must be huge-page aligned. Then
+            // hugetlbfs_file_mmap() → hugetlb_reserve_pages() finds the pool empty (the model has
+            // none, see /sys/kernel/mm/hugepages): ENOMEM, before anything is unmapped. (With
+            // MAP_NORESERVE Linux maps it and the first fault is SIGBUS; here it is ENOMEM too.)
+            if (fixed && (addr & (hugetlbSize - 1)) != 0) return -Errno.EINVAL;
+            return -Errno.ENOMEM;
+        }
         // do_mmap() does not validate prot (only mprotect does): unknown bits are ignored.
         int vmFlags = VmFlags.calcVmProtBits(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
         // calc_vm_flag_bits(): MAP_GROWSDOWN grows down; MAP_STACK asks for no huge pages (6.7+).
