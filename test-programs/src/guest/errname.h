@@ -26,6 +26,7 @@ static const char *errname(int e) {
     case ENOTTY: return "ENOTTY";
     case ENOSPC: return "ENOSPC";
     case ESPIPE: return "ESPIPE";
+    case EPIPE: return "EPIPE";
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case ENOSYS: return "ENOSYS";
     case ERANGE: return "ERANGE";

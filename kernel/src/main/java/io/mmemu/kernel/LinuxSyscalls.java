@@ -57,6 +57,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     final FileSyscalls files;
     final ReadWrite rw;
     final Pipes pipes;
+    final Splice splice;
     final UnixSockets sockets;
     final SignalSyscalls signal;
     final ProcessSyscalls proc;
@@ -132,6 +133,7 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.files = new FileSyscalls(uaccess, vfs, sleeping, rlimits::nofile);
         this.pipes = new Pipes(uaccess, files, sleeping, rlimits::nofile);
         this.sockets = new UnixSockets(uaccess, files, sleeping, rlimits::nofile);
+        this.splice = new Splice(files, sockets, pipes);
         this.rw = new ReadWrite(uaccess, files, pipes, sockets, stdin, stdout, stderr);
         this.altStacks = new SigAltStacks(uaccess);
         this.signals = new Signals(uaccess, altStacks);

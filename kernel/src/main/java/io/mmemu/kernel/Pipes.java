@@ -3,10 +3,13 @@ package io.mmemu.kernel;
 import io.mmemu.kernel.fs.FdTable;
 import io.mmemu.kernel.fs.OpenFile;
 import io.mmemu.kernel.fs.Vfs;
+import io.mmemu.mm.fault.Gup;
 import io.mmemu.mm.fault.Signo;
+import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.MmStruct;
 import java.util.function.ToIntFunction;
 
 /**
@@ -67,39 +70,131 @@ final class Pipes {
         return 0;
     }
 
-    /** pipe_read(): what is there, EOF with no writer left, else sleep (EAGAIN if non-blocking, EINTR on a signal). */
+    /** Models pipe_read(): what is there, EOF with no writer left, else sleep (EAGAIN if non-blocking, EINTR on a signal). */
     long pipeRead(Task task, OpenFile f, OpenFile.Pipe pipe, long buf, int n) {
-        if (n == 0) return 0;
-        if (pipe.available() == 0) {
-            if (pipe.writers == 0) return 0;
-            if ((f.flags() & O_NONBLOCK) != 0) return -Errno.EAGAIN;
-            return sleeping.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
-        }
-        // Consume only once the copy succeeded, so that a bad buffer takes nothing out of the pipe.
-        byte[] data = new byte[Math.min(n, pipe.available())];
-        int k = pipe.peek(data, data.length);
-        if (uaccess.copyToUser(task.mm(), buf, data, 0, k) < 0) return -Errno.EFAULT;
-        pipe.consume(k);
-        sleeping.wakeAll();
-        return k;
+        if (n == 0) return 0; // "Null read succeeds."
+        UnixSockets.Iov to = new UnixSockets.Iov(task.mm(), new long[] {buf}, new long[] {n});
+        return pipeToUser(task, pipe, to, n, (f.flags() & O_NONBLOCK) != 0);
     }
 
-    /** pipe_write(): SIGPIPE/EPIPE without readers; writes of at most PIPE_BUF are atomic. */
+    /**
+     * The copy loop shared by pipe_read() and __splice_from_pipe() with pipe_to_user()
+     * (vmsplice() on a read end): the buffers from the tail, each consumed only once its bytes
+     * reached the user (a bad buffer ends the read: EFAULT when nothing moved, the bytes before it
+     * otherwise); an empty pipe is EOF without writers, else EAGAIN when {@code nonblock}, EINTR
+     * on a signal, or sleep.
+     *
+     * @param nonblock O_NONBLOCK for read(), SPLICE_F_NONBLOCK for vmsplice()
+     */
+    long pipeToUser(Task task, OpenFile.Pipe pipe, UnixSockets.Iov to, long n, boolean nonblock) {
+        long ret = 0;
+        byte[] chunk = new byte[OpenFile.Pipe.PAGE_SIZE];
+        while (!pipe.empty() && ret < n) {
+            int chars = (int) Math.min(pipe.tailLength(), n - ret);
+            pipe.peekTail(chunk, chars);
+            if (to.copyOut(uaccess, ret, chunk, 0, chars) < 0) {
+                if (ret == 0) return -Errno.EFAULT;
+                break;
+            }
+            pipe.consumeTail(chars);
+            ret += chars;
+        }
+        if (ret > 0) {
+            sleeping.wakeAll();
+            return ret;
+        }
+        if (pipe.writers == 0) return 0;
+        if (nonblock) return -Errno.EAGAIN;
+        return sleeping.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
+    }
+
+    /**
+     * Models pipe_write(): a null write succeeds (before the readers are looked at); SIGPIPE/EPIPE
+     * without readers; the first {@code n % PAGE_SIZE} bytes are appended to the last buffer when
+     * it may be merged into and has room, the rest go a page per free slot, so that a write of at
+     * most PIPE_BUF bytes goes in whole or waits. A write that filled the pipe returns what it
+     * wrote (Linux sleeps for room and goes on: a blocking write here may return a short count).
+     */
     long pipeWrite(Task task, OpenFile f, OpenFile.Pipe pipe, ReadWrite.UserBytes data, int n) {
+        if (n == 0) return 0;
         if (pipe.readers == 0) {
             sleeping.send(task, Signo.SIGPIPE);
             return -Errno.EPIPE;
         }
-        if (n == 0) return 0;
-        boolean fits = n <= OpenFile.Pipe.PIPE_BUF ? pipe.free() >= n : pipe.free() > 0;
-        if (!fits) {
-            if ((f.flags() & O_NONBLOCK) != 0) return -Errno.EAGAIN;
+        byte[] page = new byte[OpenFile.Pipe.PAGE_SIZE];
+        int ret = 0;
+        int chars = n & (OpenFile.Pipe.PAGE_SIZE - 1);
+        if (chars != 0 && pipe.mergeRoom() >= chars) {
+            if (data.copy(0, page, chars) < 0) return -Errno.EFAULT;
+            pipe.merge(page, 0, chars);
+            ret = chars;
+        }
+        while (ret < n && !pipe.full()) {
+            int k = Math.min(OpenFile.Pipe.PAGE_SIZE, n - ret);
+            if (data.copy(ret, page, k) < 0) {
+                if (ret == 0) return -Errno.EFAULT;
+                break;
+            }
+            pipe.push(page, 0, k, true);
+            ret += k;
+        }
+        if (ret > 0) {
+            sleeping.wakeAll();
+            return ret;
+        }
+        if ((f.flags() & O_NONBLOCK) != 0) return -Errno.EAGAIN;
+        return sleeping.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
+    }
+
+    /**
+     * Models vmsplice_to_pipe() → wait_for_space() and iter_to_pipe(), fs/splice.c: SIGPIPE/EPIPE
+     * without readers; a full pipe is EAGAIN with SPLICE_F_NONBLOCK (the file's O_NONBLOCK does
+     * not count), EINTR on a signal, else a sleep; then each piece of user page (up to the page's
+     * end) takes a slot of its own, not mergeable, until the iovecs or the free slots run out. The
+     * pages are reached as get_user_pages_fast() without FOLL_FORCE ({@link Gup}): a VMA without
+     * VM_READ, VM_IO/VM_PFNMAP, memfd_secret() memory or a hole ends the transfer (EFAULT when
+     * nothing moved); a page never touched is faulted in as the zero page.
+     *
+     * <p>What differs from Linux: Linux puts references to the pages themselves in the pipe
+     * (user_page_pipe_buf_ops), so a later store by the process into a page it maps exclusively
+     * and writable shows in what the pipe reader gets; here the bytes are copied at vmsplice()
+     * time, and the reader gets them as they were then. Where the page is shared copy-on-write
+     * (after fork(), the zero page of an untouched page) the two agree: the store breaks COW,
+     * and the pipe keeps the old bytes in both (the cow selftest's vmsplice cases).
+     */
+    long vmspliceToPipe(Task task, OpenFile.Pipe pipe, UnixSockets.Iov from, boolean nonblock) {
+        if (pipe.readers == 0) {
+            sleeping.send(task, Signo.SIGPIPE);
+            return -Errno.EPIPE;
+        }
+        if (pipe.full()) {
+            if (nonblock) return -Errno.EAGAIN;
             return sleeping.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
         }
-        byte[] taken = new byte[Math.min(n, pipe.free())]; // what fits: at most the pipe's 64 KiB
-        if (data.copy(0, taken, taken.length) < 0) return -Errno.EFAULT;
-        int k = pipe.write(taken, taken.length);
+        MmStruct mm = from.mm();
+        byte[] page = new byte[OpenFile.Pipe.PAGE_SIZE];
+        long total = 0;
+        for (int i = 0; i < from.bases().length; i++) {
+            long va = from.bases()[i];
+            for (long left = from.lens()[i]; left > 0 && !pipe.full(); ) {
+                long pfn = Gup.getUserPageRemote(mm, va, false, false);
+                if (pfn == Gup.NO_PAGE) return finishToPipe(total, -Errno.EFAULT);
+                int off = (int) PageTypes.offsetInPage(va);
+                int size = (int) Math.min(left, PageTypes.PAGE_SIZE - off);
+                mm.env().mem().read((pfn << PageTypes.PAGE_SHIFT) | off, page, 0, size);
+                pipe.push(page, 0, size, false);
+                total += size;
+                va += size;
+                left -= size;
+            }
+        }
+        return finishToPipe(total, 0);
+    }
+
+    /** iter_to_pipe()'s result: the bytes added (readers woken), else the error that stopped it. */
+    private long finishToPipe(long total, long error) {
+        if (total == 0) return error;
         sleeping.wakeAll();
-        return k;
+        return total;
     }
 }

@@ -168,6 +168,7 @@ enum Syscall {
     FCHMODAT(268, KEPT, (k, c, t, r) -> k.files.fchmodat(t, (int) r.rdi, r.rsi, (int) r.rdx)),
     FACCESSAT(269, KEPT, (k, c, t, r) -> k.files.faccessat(t, k.cred(t), (int) r.rdi, r.rsi, (int) r.rdx, 0)),
     SET_ROBUST_LIST(273, KEPT, (k, c, t, r) -> k.proc.setRobustList(t, r.rdi, r.rsi)),
+    VMSPLICE(278, KEPT, (k, c, t, r) -> k.splice.vmsplice(t, (int) r.rdi, r.rsi, r.rdx, (int) r.r10)),
     FALLOCATE(285, KEPT, (k, c, t, r) -> k.files.fallocate(t, r.rdi, (int) r.rsi, r.rdx, r.r10)),
     DUP3(292, KEPT, (k, c, t, r) -> k.files.dup3(t, r.rdi, r.rsi, (int) r.rdx, false)),
     PIPE2(293, KEPT, (k, c, t, r) -> k.pipes.pipe2(t, r.rdi, (int) r.rsi)),

@@ -483,6 +483,38 @@ class SyscallErrnoTest {
             h.writeLong(at + 24, 16);
         }, PROCESS_VM_WRITEV, "process_vm_rw_single_vec: pin_user_pages_remote() pins nothing", EFAULT, SELF,
                 0x3_0000_0000L, 1, 0x3_0000_0010L, 1, 0));
+        // fs/splice.c
+        r.add(row(VMSPLICE, "vmsplice: flags beyond SPLICE_F_ALL, before the descriptor", EINVAL, 99, BUF, 1, 0x10));
+        r.add(row(VMSPLICE, "vmsplice: fdget() finds no file", EBADF, 99, BUF, 1, 0));
+        r.add(row(VMSPLICE, "import_iovec: nr_segs > UIO_MAXIOV", EINVAL, FD_PIPE_W, BUF, 1025, 0));
+        r.add(row(VMSPLICE, "import_iovec: copy_from_user() of the iovecs", EFAULT, FD_PIPE_W, UNMAPPED, 1, 0));
+        r.add(row(VMSPLICE, "nothing to move: 0 on a file that is no pipe", 0, FD_WO, BUF, 0, 0));
+        r.add(row(h -> {
+            long at = 0x3_0000_0000L;
+            h.syscall(MMAP, at, 4096, RW, 0x32, -1, 0);
+            h.writeLong(at, at + 0x800); // {base, 16}
+            h.writeLong(at + 8, 16);
+        }, VMSPLICE, "vmsplice_to_pipe: get_pipe_info() of a file that is no pipe", EBADF, FD_WO, 0x3_0000_0000L, 1, 0));
+        r.add(row(h -> {
+            long at = 0x3_0000_0000L;
+            h.syscall(MMAP, at, 4096, RW, 0x32, -1, 0);
+            h.writeLong(at, 0x10_0000); // {nothing mapped there, 16}
+            h.writeLong(at + 8, 16);
+        }, VMSPLICE, "iter_to_pipe: get_user_pages_fast() pins nothing", EFAULT, FD_PIPE_W, 0x3_0000_0000L, 1, 0));
+        r.add(row(h -> {
+            long at = 0x3_0000_0000L;
+            h.syscall(MMAP, at, 4096, RW, 0x32, -1, 0);
+            h.writeLong(at, at + 0x800);
+            h.writeLong(at + 8, 16);
+        }, VMSPLICE, "splice_from_pipe_next: an empty pipe with SPLICE_F_NONBLOCK", -Errno.EAGAIN, FD_PIPE_R,
+                0x3_0000_0000L, 1, 2));
+        r.add(row(h -> {
+            long at = 0x3_0000_0000L;
+            h.syscall(MMAP, at, 4096, RW, 0x32, -1, 0);
+            h.writeLong(at, at + 0x800);
+            h.writeLong(at + 8, 16);
+            h.syscall(CLOSE, FD_PIPE_R_VALUE);
+        }, VMSPLICE, "wait_for_space: no reader left (EPIPE, and SIGPIPE)", -Errno.EPIPE, FD_PIPE_W, 0x3_0000_0000L, 1, 0));
         // kernel/pid.c, mm/oom_kill.c
         r.add(row(PIDFD_OPEN, "pidfd_open: a flag beyond PIDFD_NONBLOCK|PIDFD_THREAD", EINVAL, SELF, 1));
         r.add(row(PIDFD_OPEN, "pidfd_open: pid <= 0", EINVAL, 0, 0));

@@ -63,17 +63,33 @@ public final class OpenFile {
     public record PipeEnd(Pipe pipe, boolean reader) implements Content {}
 
     /**
-     * A pipe's buffer (struct pipe_inode_info): 16 pages as Linux's default pipe size, a ring of bytes,
-     * and how many ends are open.
+     * A pipe's buffers (struct pipe_inode_info, fs/pipe.c): a ring of PIPE_DEF_BUFFERS (16) slots,
+     * each a struct pipe_buffer holding up to a page of bytes at an offset, and how many ends are
+     * open. pipe_write() appends to the last buffer while it has room and may be merged into
+     * (PIPE_BUF_FLAG_CAN_MERGE: anonymous pages written by write()), otherwise takes a new slot;
+     * vmsplice() gives each piece of user page a slot of its own that nothing merges into; a
+     * reader empties the buffers from the tail. A full pipe is one whose 16 slots are all used,
+     * whatever the bytes in them, as in Linux (16 one-byte vmsplice() calls fill it).
      */
     public static final class Pipe {
-        /** The buffer's size in bytes: PIPE_DEF_BUFFERS (16) pages. */
-        public static final int CAPACITY = 65536;
+        /** PIPE_DEF_BUFFERS: the slots of a pipe (pipe->max_usage; F_SETPIPE_SZ is not modelled). */
+        public static final int PIPE_DEF_BUFFERS = 16;
+        /** The bytes one slot holds: a page. */
+        public static final int PAGE_SIZE = 4096;
+        /** The buffer's size in bytes when every slot is a full page: 64 KiB. */
+        public static final int CAPACITY = PIPE_DEF_BUFFERS * PAGE_SIZE;
         /** The largest write that is atomic (include/uapi/linux/limits.h): it goes in whole or waits. */
         public static final int PIPE_BUF = 4096;
-        private final byte[] buf = new byte[CAPACITY];
-        private int head;
-        private int len;
+        /** Each slot's page (allocated at its first use and kept), the offset and length of its bytes. */
+        private final byte[][] page = new byte[PIPE_DEF_BUFFERS][];
+        private final int[] offset = new int[PIPE_DEF_BUFFERS];
+        private final int[] len = new int[PIPE_DEF_BUFFERS];
+        /** PIPE_BUF_FLAG_CAN_MERGE of each slot. */
+        private final boolean[] canMerge = new boolean[PIPE_DEF_BUFFERS];
+        /** pipe->head and pipe->tail: free-running slot counters; the ring index is the counter mod 16. */
+        private int head, tail;
+        /** The bytes in all slots. */
+        private int bytes;
         /** Open read ends across all processes (pipe->readers); 0 makes a write EPIPE. */
         public int readers;
         /** Open write ends across all processes (pipe->writers); 0 makes a read of an empty pipe EOF. */
@@ -83,58 +99,110 @@ public final class OpenFile {
         public Pipe() {}
 
         /**
-         * The bytes buffered and not yet read.
+         * The bytes buffered and not yet read (FIONREAD).
          *
          * @return a count in [0, {@link #CAPACITY}]
          */
         public int available() {
-            return len;
+            return bytes;
         }
 
         /**
-         * The room left for writers.
+         * Models pipe_empty(): no slot holds a buffer.
          *
-         * @return a count in [0, {@link #CAPACITY}] bytes
+         * @return whether the pipe is empty
          */
-        public int free() {
-            return CAPACITY - len;
+        public boolean empty() {
+            return head == tail;
         }
 
         /**
-         * Copies up to {@code n} buffered bytes into {@code dst} without consuming them.
+         * Models pipe_full() against max_usage: every slot holds a buffer.
          *
-         * @param dst the destination, from index 0
-         * @param n   the most bytes to copy
-         * @return the bytes copied: {@code min(n, available())}
+         * @return whether no slot is free
          */
-        public int peek(byte[] dst, int n) {
-            int k = Math.min(n, len);
-            for (int i = 0; i < k; i++) dst[i] = buf[(head + i) % CAPACITY];
-            return k;
+        public boolean full() {
+            return head - tail >= PIPE_DEF_BUFFERS;
         }
 
         /**
-         * Consumes {@code k} bytes that {@link #peek} returned.
+         * The room pipe_write()'s merge step has in the last buffer: the bytes that may be appended
+         * to it (0 when the pipe is empty or the last buffer may not be merged into).
          *
-         * @param k the bytes the reader took, at most what {@link #peek} returned
+         * @return a count in [0, {@link #PAGE_SIZE}]
          */
-        public void consume(int k) {
-            head = (head + k) % CAPACITY;
-            len -= k;
+        public int mergeRoom() {
+            if (empty()) return 0;
+            int i = (head - 1) & (PIPE_DEF_BUFFERS - 1);
+            return canMerge[i] ? PAGE_SIZE - offset[i] - len[i] : 0;
         }
 
         /**
-         * Appends up to {@code n} bytes of {@code src}, as many as fit.
+         * Appends bytes to the last buffer (pipe_write()'s merge); the caller checked {@link #mergeRoom}.
          *
-         * @param src the bytes to write, from index 0
-         * @param n   the most bytes to write
-         * @return the bytes written: {@code min(n, free())}
+         * @param src the bytes
+         * @param off the index of the first
+         * @param n   how many, at most {@link #mergeRoom}
          */
-        public int write(byte[] src, int n) {
-            int k = Math.min(n, free());
-            for (int i = 0; i < k; i++) buf[(head + len + i) % CAPACITY] = src[i];
-            len += k;
-            return k;
+        public void merge(byte[] src, int off, int n) {
+            int i = (head - 1) & (PIPE_DEF_BUFFERS - 1);
+            System.arraycopy(src, off, page[i], offset[i] + len[i], n);
+            len[i] += n;
+            bytes += n;
+        }
+
+        /**
+         * Fills the next free slot with up to a page of bytes (the caller checked that the pipe is
+         * not {@link #full}).
+         *
+         * @param src       the bytes
+         * @param off       the index of the first
+         * @param n         how many, at most {@link #PAGE_SIZE}
+         * @param mergeable PIPE_BUF_FLAG_CAN_MERGE: later writes may append to this buffer
+         */
+        public void push(byte[] src, int off, int n, boolean mergeable) {
+            int i = head & (PIPE_DEF_BUFFERS - 1);
+            if (page[i] == null) page[i] = new byte[PAGE_SIZE];
+            System.arraycopy(src, off, page[i], 0, n);
+            offset[i] = 0;
+            len[i] = n;
+            canMerge[i] = mergeable;
+            head++;
+            bytes += n;
+        }
+
+        /**
+         * The bytes of the oldest buffer (the caller checked that the pipe is not {@link #empty}).
+         *
+         * @return a count in [1, {@link #PAGE_SIZE}]
+         */
+        public int tailLength() {
+            return len[tail & (PIPE_DEF_BUFFERS - 1)];
+        }
+
+        /**
+         * Copies the first bytes of the oldest buffer without consuming them.
+         *
+         * @param dst where they go, from index 0
+         * @param n   how many, at most {@link #tailLength}
+         */
+        public void peekTail(byte[] dst, int n) {
+            int i = tail & (PIPE_DEF_BUFFERS - 1);
+            System.arraycopy(page[i], offset[i], dst, 0, n);
+        }
+
+        /**
+         * Consumes the first bytes of the oldest buffer, releasing its slot when none are left
+         * (pipe_buf_release(), tail++).
+         *
+         * @param n how many, at most {@link #tailLength}
+         */
+        public void consumeTail(int n) {
+            int i = tail & (PIPE_DEF_BUFFERS - 1);
+            offset[i] += n;
+            len[i] -= n;
+            bytes -= n;
+            if (len[i] == 0) tail++;
         }
     }
 
