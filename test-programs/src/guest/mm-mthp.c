@@ -21,8 +21,7 @@
  * selftest does) and puts back what it found before exiting. Exits 0.
  */
 #define _GNU_SOURCE
-#include "mmtest.h"
-#include <stdlib.h>
+#include "thptest.h"
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -43,49 +42,12 @@
 #define FALLOC_FL_PUNCH_HOLE 2
 #endif
 
-#define SYSFS "/sys/kernel/mm/transparent_hugepage/"
 #define HPAGE (2UL << 20)
 #define MTHP (64UL << 10)
 
-static char buf[1 << 20];
-
-static long slurp(const char *path) {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return -1;
-    long n = 0, r;
-    while (n < (long)sizeof buf - 1 && (r = read(fd, buf + n, sizeof buf - 1 - n)) > 0) n += r;
-    close(fd);
-    buf[n] = 0;
-    return n;
-}
-
-static const char *sysfs_read(const char *name, char *out, size_t len) {
-    char path[128];
-    snprintf(path, sizeof path, SYSFS "%s", name);
-    if (slurp(path) < 0) return ename(errno);
-    char *nl = strchr(buf, '\n');
-    if (nl) *nl = 0;
-    size_t n = strlen(buf) < len - 1 ? strlen(buf) : len - 1;
-    memcpy(out, buf, n);
-    out[n] = 0;
-    return out;
-}
-
-static const char *sysfs_write(const char *name, const char *text) {
-    char path[128];
-    snprintf(path, sizeof path, SYSFS "%s", name);
-    int fd = open(path, O_WRONLY);
-    if (fd < 0) return ename(errno);
-    long n = write(fd, text, strlen(text));
-    int e = errno;
-    close(fd);
-    return n == (long)strlen(text) ? "ok" : ename(e);
-}
-
 /* The bracketed choice of a sysfs list file ("always [madvise] never" -> "madvise"). */
 static void current_choice(const char *name, char *out, size_t len) {
-    char line[256];
-    sysfs_read(name, line, sizeof line);
+    const char *line = sysfs_read(name);
     char *a = strchr(line, '['), *b = a ? strchr(a, ']') : NULL;
     if (!a || !b) {
         snprintf(out, len, "?");
@@ -93,21 +55,6 @@ static void current_choice(const char *name, char *out, size_t len) {
     }
     *b = 0;
     snprintf(out, len, "%s", a + 1);
-}
-
-static long anon_huge_kb(uintptr_t lo, uintptr_t hi) {
-    if (slurp("/proc/self/smaps") < 0) return -1;
-    long kb = 0;
-    int inside = 0;
-    for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-        unsigned long s, e;
-        if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-            inside = s >= lo && e <= hi;
-        } else if (inside && strncmp(line, "AnonHugePages:", 14) == 0) {
-            kb += strtol(line + 14, NULL, 10);
-        }
-    }
-    return kb;
 }
 
 static int pagemap_fd;
@@ -135,24 +82,22 @@ static char *map_aligned(size_t len, size_t align) {
 }
 
 static void sizes(void) {
-    char path[64], line[256];
+    char path[64];
     for (int order = 1; order <= 9; order++) {
         unsigned kb = 4u << order;
         snprintf(path, sizeof path, "hugepages-%ukB/enabled", kb);
-        const char *en = sysfs_read(path, line, sizeof line);
-        int has_enabled = en == line;
+        int has_enabled = sysfs_read(path) == buf;
         snprintf(path, sizeof path, "hugepages-%ukB/shmem_enabled", kb);
-        int has_shmem = sysfs_read(path, line, sizeof line) == line;
+        int has_shmem = sysfs_read(path) == buf;
         printf("hugepages-%ukB: enabled %s, shmem_enabled %s\n", kb, has_enabled ? "yes" : "no",
                has_shmem ? "yes" : "no");
     }
 }
 
 static void mthp_faults(void) {
-    char line[256];
     printf("64kB never -> bogus: %s\n", sysfs_write("hugepages-64kB/enabled", "bogus\n"));
     const char *r = sysfs_write("hugepages-64kB/enabled", "always\n");
-    printf("64kB -> always: %s, shows %s\n", r, sysfs_read("hugepages-64kB/enabled", line, sizeof line));
+    printf("64kB -> always: %s, shows %s\n", r, sysfs_read("hugepages-64kB/enabled"));
     printf("2048kB -> never: %s\n", sysfs_write("hugepages-2048kB/enabled", "never"));
     char *a = map_aligned(4 * MTHP, MTHP);
     /* Volatile accesses, so that the compiler keeps the faults in this order. */

@@ -4,6 +4,7 @@ import io.mmemu.kernel.fs.OpenFile;
 import io.mmemu.kernel.fs.SpecialFiles;
 import io.mmemu.mm.huge.HugeMemory;
 import io.mmemu.mm.huge.MthpPolicy;
+import io.mmemu.mm.huge.SysfsChoices;
 import io.mmemu.mm.huge.ThpPolicy;
 import io.mmemu.mm.huge.ThpTunables;
 import io.mmemu.mm.huge.TransparentHugepage;
@@ -100,9 +101,9 @@ final class ThpSysfsFiles implements SpecialFiles {
             case "use_zero_page" -> ops(() -> (thp.useZeroPage() ? 1 : 0) + "\n",
                     (data, count) -> flagStore(data, count, v -> thp.setUseZeroPage(v == 1)));
             case "hpage_pmd_size" -> ops(() -> PageTypes.PMD_SIZE + "\n", (data, count) -> -Errno.EACCES);
-            case "defrag" -> ops(() -> choices(ThpTunables.DEFRAG, t.defrag()),
+            case "defrag" -> ops(() -> SysfsChoices.show(ThpTunables.DEFRAG, t.defrag()),
                     (data, count) -> defragStore(t, data, count));
-            case "shmem_enabled" -> ops(() -> choices(ThpTunables.SHMEM_ENABLED, t.shmemEnabled()),
+            case "shmem_enabled" -> ops(() -> SysfsChoices.show(ThpTunables.SHMEM_ENABLED, t.shmemEnabled()),
                     (data, count) -> shmemEnabledStore(t, data, count));
             default -> null;
         };
@@ -194,7 +195,7 @@ final class ThpSysfsFiles implements SpecialFiles {
             return ops(() -> thp.anonOrderPolicy(order).enabledShow(), (data, count) -> thpsizeEnabledStore(thp, order, data, count));
         }
         if (name.equals("shmem_enabled") && shmemOrder(order)) {
-            return ops(() -> choices(ThpTunables.SHMEM_SIZE_ENABLED, t.shmemSizeEnabled(order)),
+            return ops(() -> SysfsChoices.show(ThpTunables.SHMEM_SIZE_ENABLED, t.shmemSizeEnabled(order)),
                     (data, count) -> thpsizeShmemEnabledStore(t, order, data, count));
         }
         return null;
@@ -274,16 +275,6 @@ final class ThpSysfsFiles implements SpecialFiles {
         Kstrtox.Parsed v = Kstrtox.kstrtoull(text);
         if (!v.ok() || v.value() < 0) return -Errno.EINVAL;
         return v.value();
-    }
-
-    /** The sysfs list format: every choice, the current one in brackets, one line. */
-    private static String choices(List<String> names, int current) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < names.size(); i++) {
-            if (i > 0) sb.append(' ');
-            sb.append(i == current ? "[" + names.get(i) + "]" : names.get(i));
-        }
-        return sb.append('\n').toString();
     }
 
     /** What sysfs_streq() compares: the written text up to its end or NUL, one trailing newline ignored. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mmemu.mm.huge.HugeMemory;
 import io.mmemu.mm.huge.MthpPolicy;
+import io.mmemu.mm.huge.SysfsChoices;
 import io.mmemu.mm.huge.ThpTunables;
 import io.mmemu.mm.huge.TransparentHugepage;
 import io.mmemu.mm.vma.Errno;
@@ -63,16 +64,7 @@ class ThpSysfsFilesTest {
         assertEquals(-Errno.EINVAL, store("force", (b, n) -> ThpSysfsFiles.shmemEnabledStore(t, b, n)), "64 KiB inherits now");
         assertEquals(-Errno.EINVAL, store("never\n\n", (b, n) -> ThpSysfsFiles.shmemEnabledStore(t, b, n)));
         assertEquals(-Errno.EINVAL, store("within_size_____", (b, n) -> ThpSysfsFiles.shmemEnabledStore(t, b, n)), "16 bytes: too long");
-        assertEquals("always within_size advise [never] deny force", String.join(" ", choicesShown(t)));
-    }
-
-    private static java.util.List<String> choicesShown(ThpTunables t) {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        for (int i = 0; i < ThpTunables.SHMEM_ENABLED.size(); i++) {
-            String n = ThpTunables.SHMEM_ENABLED.get(i);
-            out.add(i == t.shmemEnabled() ? "[" + n + "]" : n);
-        }
-        return out;
+        assertEquals("always within_size advise [never] deny force\n", SysfsChoices.show(ThpTunables.SHMEM_ENABLED, t.shmemEnabled()));
     }
 
     @ParameterizedTest(name = "khugepaged/{0} <- {1}")

@@ -28,11 +28,6 @@ public enum MthpPolicy {
      * @return e.g. {@code "always inherit madvise [never]\n"}
      */
     public String enabledShow() {
-        StringBuilder sb = new StringBuilder();
-        for (MthpPolicy p : values()) {
-            if (sb.length() > 0) sb.append(' ');
-            sb.append(p == this ? "[" + p.sysfsName() + "]" : p.sysfsName());
-        }
-        return sb.append('\n').toString();
+        return SysfsChoices.show(java.util.Arrays.stream(values()).map(MthpPolicy::sysfsName).toList(), ordinal());
     }
 }

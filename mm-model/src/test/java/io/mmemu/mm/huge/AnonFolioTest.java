@@ -1,25 +1,13 @@
 package io.mmemu.mm.huge;
 
-import static io.mmemu.mm.vma.VmFlags.VM_MAYEXEC;
-import static io.mmemu.mm.vma.VmFlags.VM_MAYREAD;
-import static io.mmemu.mm.vma.VmFlags.VM_MAYWRITE;
-import static io.mmemu.mm.vma.VmFlags.VM_READ;
-import static io.mmemu.mm.vma.VmFlags.VM_WRITE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmemu.mm.check.AddressSpaceInvariants;
-import io.mmemu.mm.fault.CpuAccess;
-import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.page.PageAllocator;
-import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
-import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.Madvise;
-import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.Mprotect;
 import io.mmemu.mm.vma.RssStat;
@@ -27,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -40,51 +27,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * what fork, COW, partial munmap and mprotect then do with the folio's pages. Every test ends
  * with the address-space invariants checked and no frame leaked.
  */
-class AnonFolioTest {
-    static final int RW = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+class AnonFolioTest extends HugeFixture {
     static final long PAGE = PageTypes.PAGE_SIZE;
-    /** A 2 MiB-aligned base. */
-    static final long BASE = 0x4000_0000L;
-
-    MmEnv env;
-    AddressSpaceInvariants inv;
-    MmStruct mm;
-    CpuAccess cpu;
-    final List<MmStruct> live = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() {
-        env = MmEnv.boot(64L << 20);
-        inv = new AddressSpaceInvariants(env);
-        mm = MmStruct.mmAlloc(env);
-        mm.mmapBase = 0x7f00_0000_0000L;
-        live.add(mm);
-        cpu = new CpuAccess(env);
-    }
 
     @AfterEach
-    void tearDown() {
-        List<String> errors = inv.violations(live);
-        assertEquals(List.of(), errors, () -> inv.report(errors, live));
-        for (MmStruct m : live) m.exitMmap();
-        live.clear();
-        assertEquals(List.of(), inv.leaks());
-        env.mem().close();
-    }
-
-    void touch(MmStruct m, long va, int access) {
-        FaultResult r = cpu.access(m, va, access, AssertionError::new);
-        assertSame(FaultResult.HANDLED, r, () -> inv.describe(live));
-    }
-
-    void write(MmStruct m, long va, long value) {
-        touch(m, va, Access.WRITE);
-        env.mem().putLong(WalkResult.pagePa(cpu.lastWalk()) | (va & 0xfff), value);
-    }
-
-    long read(MmStruct m, long va) {
-        touch(m, va, Access.READ);
-        return env.mem().getLong(WalkResult.pagePa(cpu.lastWalk()) | (va & 0xfff));
+    void invariantsHold() {
+        checkInvariants();
     }
 
     /** The PTE mapping {@code va}, or 0. */

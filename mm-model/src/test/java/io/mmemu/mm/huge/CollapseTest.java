@@ -2,28 +2,19 @@ package io.mmemu.mm.huge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmemu.mm.check.AddressSpaceInvariants;
-import io.mmemu.mm.fault.CpuAccess;
-import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.page.PageAllocator;
-import io.mmemu.mm.pgtable.Access;
-import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
-import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.Madvise;
-import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.RssStat;
 import io.mmemu.mm.vma.VmEvent;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,55 +22,13 @@ import org.junit.jupiter.api.Test;
  * PMD-mapped folio with the same contents, before and after fork; the ranges it refuses and the
  * errno each gives. Every test ends with the address-space invariants checked and no frame leaked.
  */
-class CollapseTest {
+class CollapseTest extends HugeFixture {
     static final long PAGE = PageTypes.PAGE_SIZE;
     static final long PMD = PageTypes.PMD_SIZE;
-    static final long BASE = 0x4000_0000L;
-
-    MmEnv env;
-    AddressSpaceInvariants inv;
-    MmStruct mm;
-    CpuAccess cpu;
-    final List<MmStruct> live = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() {
-        env = MmEnv.boot(64L << 20);
-        inv = new AddressSpaceInvariants(env);
-        mm = MmStruct.mmAlloc(env);
-        mm.mmapBase = 0x7f00_0000_0000L;
-        live.add(mm);
-        cpu = new CpuAccess(env);
-    }
 
     @AfterEach
-    void tearDown() {
-        List<String> errors = inv.violations(live);
-        assertEquals(List.of(), errors, () -> inv.report(errors, live));
-        for (MmStruct m : live) m.exitMmap();
-        live.clear();
-        assertEquals(List.of(), inv.leaks());
-        assertEquals(0, env.thp().nrAnonThps());
-        env.mem().close();
-    }
-
-    void touch(MmStruct m, long va, int access) {
-        FaultResult r = cpu.access(m, va, access, AssertionError::new);
-        assertSame(FaultResult.HANDLED, r, () -> inv.describe(live));
-    }
-
-    void write(MmStruct m, long va, long value) {
-        touch(m, va, Access.WRITE);
-        env.mem().putLong(WalkResult.pagePa(cpu.lastWalk()) | (va & 0xfff), value);
-    }
-
-    long read(MmStruct m, long va) {
-        touch(m, va, Access.READ);
-        return env.mem().getLong(WalkResult.pagePa(cpu.lastWalk()) | (va & 0xfff));
-    }
-
-    boolean hugeAt(MmStruct m, long va) {
-        return m.pgd().hugePmdSlot(va) != PageTable.NO_SLOT;
+    void invariantsHold() {
+        checkInvariants();
     }
 
     long collapse(MmStruct m, long start, long len) {
@@ -88,7 +37,7 @@ class CollapseTest {
 
     /** 2 MiB at BASE: every even 64 KiB written (value = address), one page of the odd ones read (zero page). */
     void populateSparsely() {
-        assertEquals(BASE, mm.mmapRegion(BASE, PMD, AnonFolioTest.RW, null, 0, null));
+        assertEquals(BASE, mm.mmapRegion(BASE, PMD, RW, null, 0, null));
         for (long off = 0; off < PMD; off += 32 * PAGE) {
             for (long p = off; p < off + 16 * PAGE; p += PAGE) write(mm, BASE + p, BASE + p);
         }
@@ -133,7 +82,7 @@ class CollapseTest {
 
     @Test
     void refusedRanges() {
-        assertEquals(BASE, mm.mmapRegion(BASE, 2 * PMD, AnonFolioTest.RW, null, 0, null));
+        assertEquals(BASE, mm.mmapRegion(BASE, 2 * PMD, RW, null, 0, null));
         assertEquals(-Errno.EINVAL, collapse(mm, BASE, PMD), "no page table yet (SCAN_PMD_NULL)");
         write(mm, BASE, 1);
         assertEquals(0, collapse(mm, BASE, PMD / 2), "no whole 2 MiB in the range: nothing to do");
@@ -146,7 +95,7 @@ class CollapseTest {
 
     @Test
     void aPageWithMoreReferencesThanMappingsIsEagain() {
-        assertEquals(BASE, mm.mmapRegion(BASE, PMD, AnonFolioTest.RW, null, 0, null));
+        assertEquals(BASE, mm.mmapRegion(BASE, PMD, RW, null, 0, null));
         write(mm, BASE + 7 * PAGE, 7);
         long pfn = Pte.pfn(mm.pgd().get(mm.pgd().pteSlot(BASE + 7 * PAGE, false)));
         env.frames().getPage(pfn); // a pin, as GUP takes one
@@ -159,7 +108,7 @@ class CollapseTest {
 
     @Test
     void noFreeHugePageIsEnomem() {
-        assertEquals(BASE, mm.mmapRegion(BASE, PMD, AnonFolioTest.RW, null, 0, null));
+        assertEquals(BASE, mm.mmapRegion(BASE, PMD, RW, null, 0, null));
         write(mm, BASE, 3);
         List<long[]> held = new ArrayList<>();
         for (int order = PageAllocator.MAX_ORDER; order >= HugeMemory.HPAGE_PMD_ORDER; order--) {
