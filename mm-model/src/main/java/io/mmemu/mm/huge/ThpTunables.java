@@ -22,7 +22,7 @@ public final class ThpTunables {
     /** THP_ORDERS_ALL_FILE_DEFAULT on x86-64: shmem folios of order 1 to PMD_ORDER. */
     public static final long THP_ORDERS_ALL_FILE = ((1L << (HugeMemory.HPAGE_PMD_ORDER + 1)) - 1) & ~1L;
 
-    /** khugepaged's tunables, mm/khugepaged.c, in the order of {@link #KHUGEPAGED}. */
+    /** khugepaged's tunables, mm/khugepaged.c: the files of khugepaged/ that take writes. */
     public enum Khugepaged {
         /** khugepaged/defrag: 0 or 1 (TRANSPARENT_HUGEPAGE_DEFRAG_KHUGEPAGED_FLAG). */
         DEFRAG("defrag", 1),
@@ -68,7 +68,11 @@ public final class ThpTunables {
         return defrag;
     }
 
-    /** @param choice an index into {@link #DEFRAG} */
+    /**
+     * Sets defrag.
+     *
+     * @param choice an index into {@link #DEFRAG}
+     */
     public void setDefrag(int choice) {
         defrag = checkChoice(choice, DEFRAG);
     }
@@ -78,7 +82,11 @@ public final class ThpTunables {
         return shmemEnabled;
     }
 
-    /** @param choice an index into {@link #SHMEM_ENABLED} */
+    /**
+     * Sets shmem_enabled.
+     *
+     * @param choice an index into {@link #SHMEM_ENABLED}
+     */
     public void setShmemEnabled(int choice) {
         shmemEnabled = checkChoice(choice, SHMEM_ENABLED);
     }
