@@ -26,54 +26,13 @@
  * measurement is retried (up to 5 times) until the count is exactly 4.
  */
 #define _GNU_SOURCE
-#include "mmtest.h"
-#include <stdlib.h>
+#include "thptest.h"
 
 #define HPAGE (2UL << 20)
 #define LEN (8UL << 20)
 
-static char buf[1 << 20];
-
-/* Reads a whole /proc file into buf with raw syscalls (no malloc): its length, or -1. */
-static long slurp(const char *path) {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return -1;
-    long n = 0, r;
-    while (n < (long)sizeof buf - 1 && (r = read(fd, buf + n, sizeof buf - 1 - n)) > 0) n += r;
-    close(fd);
-    buf[n] = 0;
-    return n;
-}
-
-/* The value after "name" at the start of a line of buf ("name value" or "name:   value kB"), or -1. */
-static long field(const char *name) {
-    size_t len = strlen(name);
-    for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-        if (strncmp(line, name, len) == 0 && (line[len] == ' ' || line[len] == ':')) {
-            return strtol(line + len + 1, NULL, 10);
-        }
-    }
-    return -1;
-}
-
 static long vmstat(const char *name) {
     return slurp("/proc/vmstat") < 0 ? -1 : field(name);
-}
-
-/* AnonHugePages in kB of the VMAs inside [lo, hi): the sum of smaps' per-VMA lines. */
-static long anon_huge_kb(uintptr_t lo, uintptr_t hi) {
-    if (slurp("/proc/self/smaps") < 0) return -1;
-    long kb = 0;
-    int inside = 0;
-    for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-        unsigned long s, e;
-        if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-            inside = s >= lo && e <= hi;
-        } else if (inside && strncmp(line, "AnonHugePages:", 14) == 0) {
-            kb += strtol(line + 14, NULL, 10);
-        }
-    }
-    return kb;
 }
 
 /* An 8 MiB private anonymous mapping at a 2 MiB boundary: 10 MiB mapped, the ends trimmed. */
@@ -84,30 +43,6 @@ static char *map_aligned(void) {
     if (a > p) munmap(p, a - p);
     if (a + LEN < p + LEN + HPAGE) munmap(a + LEN, p + LEN + HPAGE - (a + LEN));
     return a;
-}
-
-#define SYSFS "/sys/kernel/mm/transparent_hugepage/"
-
-/* The first line of a sysfs file, or the errno name. */
-static const char *sysfs_read(const char *name) {
-    char path[128];
-    snprintf(path, sizeof path, SYSFS "%s", name);
-    if (slurp(path) < 0) return ename(errno);
-    char *nl = strchr(buf, '\n');
-    if (nl) *nl = 0;
-    return buf;
-}
-
-/* Writes text to a sysfs file: "ok" or the errno name. */
-static const char *sysfs_write(const char *name, const char *text) {
-    char path[128];
-    snprintf(path, sizeof path, SYSFS "%s", name);
-    int fd = open(path, O_WRONLY);
-    if (fd < 0) return ename(errno);
-    long n = write(fd, text, strlen(text));
-    int e = errno;
-    close(fd);
-    return n == (long)strlen(text) ? "ok" : ename(e);
 }
 
 /* AnonHugePages of an aligned 2 MiB, madvised or not, after one read or write fault. */

@@ -41,7 +41,7 @@ class GuestRunTest {
                 "sys-chdir", "sys-statfs", "sys-rseq", "sys-socketpair", "mm-proc-mem", "mm-clear-refs", "sys-pidfd-mrelease",
                 "sys-sysctl-vm", "sys-getdents", "mm-secretmem", "sys-process-vm", "sys-pkeys", "sys-poll", "sys-vmsplice", "sys-ptrace", "sys-fs-write",
                 // Transparent huge pages (mmemu's default --thp madvise; the host's always or madvise):
-                "mm-thp-fault",
+                "mm-thp-fault", "mm-mthp",
                 "mm-mincore-huge", "tasks-hold", "write-huge", "exec-huge-args",
                 // Limits: what setrlimit() accepts takes effect, RLIMIT_CPU on the virtual clock.
                 "rlimit-nofile", "rlimit-cpu",

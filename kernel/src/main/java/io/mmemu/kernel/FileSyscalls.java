@@ -510,10 +510,25 @@ final class FileSyscalls {
         if (f.content() instanceof OpenFile.Secretmem) return -Errno.EOPNOTSUPP; // a regular file without ->fallocate
         if (!(f.content() instanceof OpenFile.Shmem s)) return -Errno.ENODEV;
         if (offset + len < 0) return -Errno.EFBIG;
+        if (s.inode().hugetlbSize() != 0) return hugetlbfsFallocate(s.inode(), mode, offset, len);
         if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) return -Errno.EOPNOTSUPP;
         if ((mode & FALLOC_FL_KEEP_SIZE) != 0 || offset + len <= s.inode().size()) return 0;
         long r = s.inode().setSize(offset + len);
         return r < 0 ? r : 0;
+    }
+
+    /**
+     * Models hugetlbfs_fallocate(), fs/hugetlbfs/inode.c, with an empty hugetlb pool: punching a
+     * hole frees nothing (EPERM under a write seal); allocating is EFBIG past the size limit,
+     * EPERM past i_size under F_SEAL_GROW, then ENOSPC at the first huge page, which no pool
+     * can supply (alloc_hugetlb_folio()).
+     */
+    private static long hugetlbfsFallocate(io.mmemu.kernel.fs.TmpfsInode inode, int mode, long offset, long len) {
+        if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) != 0) return -Errno.EOPNOTSUPP;
+        if ((mode & FALLOC_FL_PUNCH_HOLE) != 0) return inode.writeSealed() ? -Errno.EPERM : 0; // hugetlbfs_punch_hole()
+        if (offset + len > io.mmemu.kernel.fs.TmpfsInode.MAX_LFS_FILESIZE) return -Errno.EFBIG; // inode_newsize_ok()
+        if ((inode.seals() & io.mmemu.kernel.fs.TmpfsInode.F_SEAL_GROW) != 0 && offset + len > inode.size()) return -Errno.EPERM;
+        return -Errno.ENOSPC;
     }
 
     /** Models do_sys_truncate(). */

@@ -172,7 +172,7 @@ public final class Kernel implements AutoCloseable {
         SpecialFiles thpFiles = new ThpSysfsFiles(env.thp());
         SpecialFiles procPidFiles = new ProcPidFiles(procs);
         SpecialFiles sysctlFiles = new ProcSysVmFiles(env.vmSysctl(), t -> procs.of(t).cred);
-        List<SpecialFiles> special = List.of(faultFiles, procPidFiles, thpFiles, sysctlFiles);
+        List<SpecialFiles> special = List.of(faultFiles, procPidFiles, thpFiles, new HugetlbSysfsFiles(), sysctlFiles);
         vfs.setSpecialFiles(new SpecialFiles() {
             @Override
             public Object open(String path, int flags, boolean trailingSlash, Task t) {

@@ -8,6 +8,7 @@ import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
 import io.mmemu.mm.vma.MappedFile;
+import io.mmemu.mm.vma.Mmap;
 import io.mmemu.mm.vma.VmFlags;
 import java.nio.charset.StandardCharsets;
 
@@ -23,8 +24,10 @@ import java.nio.charset.StandardCharsets;
  * shmem file has seals, a /tmp file F_SEAL_SEAL from birth; other files have none (EINVAL).
  *
  * <p>vm.memfd_noexec is 0, Linux's default: a memfd made without MFD_EXEC or MFD_NOEXEC_SEAL is
- * executable. MFD_HUGETLB needs hugetlbfs, which the model does not have: it is refused with
- * EINVAL, as a kernel without CONFIG_HUGETLBFS refuses it.
+ * executable. MFD_HUGETLB makes a hugetlbfs file of the chosen huge page size (ENODEV for a size
+ * x86-64 has not): the model has no hugetlb pool, so it can be sized (ftruncate() to whole huge
+ * pages) and read (zeroes) but not filled (fallocate() ENOSPC, write() EINVAL, mmap() ENOMEM),
+ * as on a machine where nobody reserved huge pages ({@link io.mmemu.kernel.fs.TmpfsInode#hugetlbSize}).
  */
 final class Memfd {
     static final int MFD_CLOEXEC = 0x1, MFD_ALLOW_SEALING = 0x2, MFD_HUGETLB = 0x4, MFD_NOEXEC_SEAL = 0x8,
@@ -51,16 +54,23 @@ final class Memfd {
      * a descriptor (EMFILE), then the file.
      */
     long sysMemfdCreate(Task task, long uname, int flags) {
-        if ((flags & ~MFD_ALL_FLAGS) != 0) return -Errno.EINVAL; // sanitize_flags()
+        // sanitize_flags(): the huge page size bits only with MFD_HUGETLB.
+        int known = (flags & MFD_HUGETLB) != 0 ? MFD_ALL_FLAGS | Mmap.MAP_HUGE_MASK << Mmap.MAP_HUGE_SHIFT : MFD_ALL_FLAGS;
+        if ((flags & ~known) != 0) return -Errno.EINVAL;
         if ((flags & MFD_EXEC) != 0 && (flags & MFD_NOEXEC_SEAL) != 0) return -Errno.EINVAL;
-        if ((flags & MFD_HUGETLB) != 0) return -Errno.EINVAL; // no hugetlbfs
         // alloc_name(): strncpy_from_user() of MFD_NAME_MAX_LEN + 1 bytes; a name that fills them is too long.
         byte[] name = uaccess.strncpyFromUser(task.mm(), uname, MFD_NAME_MAX_LEN + 1);
         if (name == null) {
             return readable(task, uname) ? -Errno.EINVAL : -Errno.EFAULT;
         }
+        long hugetlbSize = 0;
+        if ((flags & MFD_HUGETLB) != 0) {
+            // alloc_file() → hugetlb_file_setup(): ENODEV for a size with no hstate.
+            hugetlbSize = Mmap.hstateSizelog((flags >>> Mmap.MAP_HUGE_SHIFT) & Mmap.MAP_HUGE_MASK);
+            if (hugetlbSize == 0) return -Errno.ENODEV;
+        }
         OpenFile f = tmpfs.memfdFile(new String(name, StandardCharsets.UTF_8), (flags & MFD_NOEXEC_SEAL) != 0,
-                (flags & MFD_ALLOW_SEALING) != 0);
+                (flags & MFD_ALLOW_SEALING) != 0, hugetlbSize);
         long fd = files.installNew(task, f, (flags & MFD_CLOEXEC) != 0);
         if (fd < 0) tmpfs.discard(f);
         return fd;

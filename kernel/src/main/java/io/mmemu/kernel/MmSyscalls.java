@@ -78,7 +78,8 @@ final class MmSyscalls {
             int accMode = f.flags() & FileSyscalls.O_ACCMODE;
             file = new Mmap.MapFile(accMode != FileSyscalls.O_WRONLY, accMode == FileSyscalls.O_RDWR,
                     f.content() instanceof OpenFile.Device, f.content() instanceof OpenFile.Device d && d.zero(), f.mappable(),
-                    f.content() instanceof OpenFile.Shmem s && s.inode().writeSealed());
+                    f.content() instanceof OpenFile.Shmem s && s.inode().writeSealed(),
+                    f.content() instanceof OpenFile.Shmem h ? h.inode().hugetlbSize() : 0);
         }
         long r = Mmap.doMmap(mm, file, addr, len, prot, flags, off >>> PageTypes.PAGE_SHIFT,
                 procs.of(task).cred.capable(Cred.CAP_SYS_RAWIO));

@@ -164,7 +164,7 @@ final class ReadWrite {
     long write(Task task, long fd, long buf, long count) {
         OpenFile f = writable(task, fd);
         if (f == null) return -Errno.EBADF;
-        if (f.content() instanceof OpenFile.PidFd || f.content() instanceof OpenFile.Secretmem) return -Errno.EINVAL; // no FMODE_CAN_WRITE
+        if (!canWrite(f)) return -Errno.EINVAL; // no FMODE_CAN_WRITE
         if (!accessOk(buf, count)) return -Errno.EFAULT;
         int n = (int) Math.min(count, MAX_RW_COUNT);
         if (f.content() instanceof OpenFile.ProcMem m) return memRw(task, m, f, f.pos(), buf, n, true);
@@ -177,6 +177,19 @@ final class ReadWrite {
         UserBytes data = new UserBytes(task.mm(), new long[] {buf}, new long[] {n});
         if (!data.readable(0)) return -Errno.EFAULT;
         return emit(task, f, data, n);
+    }
+
+    /**
+     * Whether vfs_write() finds a write handler (FMODE_CAN_WRITE): pidfds, secretmem and
+     * hugetlbfs files have none.
+     */
+    private static boolean canWrite(OpenFile f) {
+        return !(f.content() instanceof OpenFile.PidFd) && !(f.content() instanceof OpenFile.Secretmem) && !isHugetlbfs(f);
+    }
+
+    /** Whether {@code f} is a hugetlbfs file (a memfd made with MFD_HUGETLB), which has no write handler. */
+    private static boolean isHugetlbfs(OpenFile f) {
+        return f.content() instanceof OpenFile.Shmem s && s.inode().hugetlbSize() != 0;
     }
 
     /** The open file at {@code fd} if it can be written: stdout, stderr, pipe write ends, devices and tmpfs files opened for writing. */
@@ -303,7 +316,7 @@ final class ReadWrite {
      * time, a pipe what fits, /dev/null and /dev/zero none.
      */
     long emit(Task task, OpenFile f, UserBytes data, int n) {
-        if (f.content() instanceof OpenFile.PidFd || f.content() instanceof OpenFile.Secretmem) return -Errno.EINVAL; // no FMODE_CAN_WRITE
+        if (!canWrite(f)) return -Errno.EINVAL; // no FMODE_CAN_WRITE
         if (f.content() instanceof OpenFile.Attribute a) {
             long r = attributeWrite(a, data, n, f.pos());
             if (r > 0 && a.ops().advancesPosition()) f.setPos(f.pos() + r);
@@ -462,6 +475,7 @@ final class ReadWrite {
                 || g.content() instanceof OpenFile.Secretmem) return -Errno.ESPIPE; // no FMODE_PWRITE
         OpenFile f = writable(task, fd);
         if (f == null) return -Errno.EBADF;
+        if (isHugetlbfs(f)) return -Errno.EINVAL; // no FMODE_CAN_WRITE
         if (!accessOk(buf, count)) return -Errno.EFAULT;
         int n = (int) Math.min(count, MAX_RW_COUNT);
         return switch (f.content()) {

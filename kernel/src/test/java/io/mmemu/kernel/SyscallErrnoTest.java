@@ -174,6 +174,8 @@ class SyscallErrnoTest {
         r.add(row(MEMFD_CREATE, "sanitize_flags: MFD_EXEC with MFD_NOEXEC_SEAL", EINVAL, S_TMPF, 0x18));
         r.add(row(MEMFD_CREATE, "alloc_name: strncpy_from_user() faults", EFAULT, UNMAPPED, 0));
         r.add(row(MEMFD_CREATE, "alloc_name: a name longer than MFD_NAME_MAX_LEN", EINVAL, S_LONG, 0));
+        r.add(row(MEMFD_CREATE, "sanitize_flags: huge page size bits without MFD_HUGETLB", EINVAL, S_TMPF, 21 << 26));
+        r.add(row(MEMFD_CREATE, "hugetlb_file_setup: no hstate of 32 MiB", -Errno.ENODEV, S_TMPF, 0x4 | 25 << 26));
         r.add(row(DUP, "ksys_dup: fget_raw() finds no file", EBADF, 99));
         r.add(row(DUP2, "ksys_dup2: oldfd not open", EBADF, 99, 5));
         r.add(row(DUP2, "do_dup2: newfd >= RLIMIT_NOFILE", EBADF, 1, 1 << 20));
@@ -306,6 +308,13 @@ class SyscallErrnoTest {
         r.add(row(MADVISE, "madvise_should_skip: start not page aligned", EINVAL, BUF_ODD, 4096, 4));
         r.add(row(MADVISE, "madvise_valid_behavior: an unknown advice", EINVAL, BUF, 4096, 999));
         r.add(row(MADVISE, "madvise_walk_vmas: part of the range unmapped", ENOMEM, UNMAPPED, 4096, 4));
+        r.add(row(h -> h.syscall(MMAP, 0x2_0000_0000L, 2L << 20, RW, 0x32, -1, 0), MADVISE,
+                "madvise_collapse: no page table in the 2 MiB (SCAN_PMD_NULL)", EINVAL, 0x2_0000_0000L, 2L << 20, 25));
+        r.add(row(MMAP, "ksys_mmap_pgoff: MAP_HUGETLB of a file not on hugetlbfs", EINVAL, 0, 4096, 1, 0x40002, FD_RO, 0));
+        r.add(row(MMAP, "ksys_mmap_pgoff: MAP_HUGETLB of an unknown size (hstate_sizelog())", EINVAL, 0, 2L << 20, RW,
+                ANON | 0x40000 | 25 << 26, -1, 0));
+        r.add(row(MMAP, "hugetlb_reserve_pages: MAP_HUGETLB with no free huge page", ENOMEM, 0, 2L << 20, RW,
+                ANON | 0x40000, -1, 0));
         // mm/mlock.c (the fixture is root with CAP_IPC_LOCK; setuid(1000) drops it)
         r.add(row(MLOCK, "apply_vma_lock_flags: no VMA at start", ENOMEM, UNMAPPED, 4096));
         r.add(row(MLOCK, "apply_vma_lock_flags: a hole after the first VMA", ENOMEM, BUF, 0x10_0000));

@@ -34,7 +34,11 @@ class NativeRunTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("programs")
     void matchesTheHostKernel(GuestProgram program) throws Exception {
-        Assumptions.assumeTrue(hostCanAnswer(program), () -> program.name() + " needs transparent huge pages on the"
+        Assumptions.assumeTrue(hostCanAnswer(program), () -> program.name().equals("mm-mthp")
+                ? "mm-mthp needs root, multi-size THP and Linux 6.18 or later on the host (this is "
+                        + System.getProperty("os.version") + ", user " + System.getProperty("user.name")
+                        + "): the host cannot be its oracle here"
+                : program.name() + " needs transparent huge pages on the"
                 + " host (/sys/kernel/mm/transparent_hugepage/enabled is \"" + hostThp() + "\", expected always or"
                 + " madvise) and Linux 6.16 or later, which fills a write to the huge zero page with a huge page (this is "
                 + System.getProperty("os.version") + "): the host cannot be its oracle here");
@@ -51,13 +55,19 @@ class NativeRunTest {
 
     /**
      * Whether the host can give {@code program}'s expected answer: mm-thp-fault needs THP always or
-     * madvise, and Linux 6.16 or later (do_huge_zero_wp_pmd()).
+     * madvise, and Linux 6.16 or later (do_huge_zero_wp_pmd()); mm-mthp needs root (it sets
+     * hugepages-NkB/enabled), multi-size THP and Linux 6.18 or later (MADV_COLLAPSE of read-only
+     * PTEs, without SCAN_PAGE_RO).
      */
     static boolean hostCanAnswer(GuestProgram program) {
-        if (!program.name().equals("mm-thp-fault")) return true;
-        String enabled = hostThp();
         String[] version = System.getProperty("os.version").split("[.-]");
         int major = Integer.parseInt(version[0]), minor = Integer.parseInt(version[1]);
+        if (program.name().equals("mm-mthp")) {
+            return (major > 6 || major == 6 && minor >= 18) && "root".equals(System.getProperty("user.name"))
+                    && Files.exists(Path.of("/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled"));
+        }
+        if (!program.name().equals("mm-thp-fault")) return true;
+        String enabled = hostThp();
         boolean recent = major > 6 || major == 6 && minor >= 16;
         return recent && (enabled.contains("[always]") || enabled.contains("[madvise]"));
     }

@@ -153,10 +153,25 @@ public final class Tmpfs {
      * @return the open file, not yet in a descriptor table
      */
     public OpenFile memfdFile(String name, boolean noexecSeal, boolean allowSealing) {
+        return memfdFile(name, noexecSeal, allowSealing, 0);
+    }
+
+    /**
+     * A memfd as {@link #memfdFile(String, boolean, boolean)}, on hugetlbfs when {@code hugetlbSize}
+     * is not 0 (MFD_HUGETLB: hugetlb_file_setup(), see {@link TmpfsInode#hugetlbSize}).
+     *
+     * @param name         the name after "memfd:"
+     * @param noexecSeal   MFD_NOEXEC_SEAL
+     * @param allowSealing MFD_ALLOW_SEALING
+     * @param hugetlbSize  the huge page size, or 0 for shmem
+     * @return the open file, not yet in a descriptor table
+     */
+    public OpenFile memfdFile(String name, boolean noexecSeal, boolean allowSealing, long hugetlbSize) {
         String path = "/memfd:" + name;
         MappedFile file = MappedFile.shmemFile(path, DEV, nextIno++);
         file.markDeleted();
         TmpfsInode inode = new TmpfsInode(this, file, Stat.S_IFREG | 0777);
+        inode.setHugetlbSize(hugetlbSize);
         inode.memfdSeals(noexecSeal, allowSealing);
         inodes.put(file, inode);
         return new OpenFile(new OpenFile.Shmem(inode), path, O_RDWR | O_LARGEFILE);

@@ -32,6 +32,12 @@ public final class TmpfsInode {
     private int seals = F_SEAL_SEAL;
     /** I_LINKABLE: an O_TMPFILE file opened without O_EXCL, which linkat() may give a name. */
     boolean linkable;
+    /**
+     * The huge page size of a hugetlbfs inode (memfd_create() with MFD_HUGETLB), 0 for shmem. Such
+     * a file has no pages: the model has no hugetlb pool, so it is sized but never filled
+     * (fallocate ENOSPC, mmap ENOMEM), as on a machine where nobody reserved huge pages.
+     */
+    private long hugetlbSize;
 
     TmpfsInode(Tmpfs sb, MappedFile file, int mode) {
         this.sb = sb;
@@ -66,7 +72,9 @@ public final class TmpfsInode {
         // secretmem's simple_getattr() has no block count to show; its inode is on its own mount.
         boolean secret = file.isSecretmem();
         // (alloc_anon_inode() gives it the one link nothing ever removes).
-        return new Stat(secret ? Tmpfs.SECRETMEM_DEV : sb.dev(), file.ino(), secret ? 1 : nlink, mode, 0, 0, 0, file.size(), 4096,
+        // hugetlbfs_fill_super(): s_blocksize is the huge page size.
+        return new Stat(secret ? Tmpfs.SECRETMEM_DEV : sb.dev(), file.ino(), secret ? 1 : nlink, mode, 0, 0, 0, file.size(),
+                hugetlbSize != 0 ? hugetlbSize : 4096,
                 secret ? 0 : file.nrCachedPages() * 8,
                 Tmpfs.EPOCH, 0, Tmpfs.EPOCH, 0, Tmpfs.EPOCH, 0);
     }
@@ -131,6 +139,7 @@ public final class TmpfsInode {
      */
     public long setSize(long length) {
         if (length < 0) return -Errno.EINVAL;
+        if ((length & (hugetlbSize - 1)) != 0 && hugetlbSize != 0) return -Errno.EINVAL; // hugetlbfs_setattr()
         if (length > MAX_LFS_FILESIZE) return -Errno.EFBIG;
         long old = file.size();
         if (length < old && (seals & F_SEAL_SHRINK) != 0 || length > old && (seals & F_SEAL_GROW) != 0) return -Errno.EPERM;
@@ -148,6 +157,16 @@ public final class TmpfsInode {
         if ((seals & F_SEAL_EXEC) != 0 && ((mode ^ newMode) & 0111) != 0) return -Errno.EPERM;
         mode = Stat.S_IFREG | (newMode & 07777);
         return 0;
+    }
+
+    /** {@return the huge page size of a hugetlbfs inode, 0 for a shmem one} */
+    public long hugetlbSize() {
+        return hugetlbSize;
+    }
+
+    /** Makes this a hugetlbfs inode of {@code size}-byte pages (hugetlb_file_setup()). */
+    void setHugetlbSize(long size) {
+        hugetlbSize = size;
     }
 
     /** {@return shmem_inode_info->seals: the F_SEAL_* bits in force} */

@@ -842,7 +842,9 @@ public final class Vfs {
             for (String name : tmpfs.names()) addIfOpens(out, path, name, task);
             return out;
         }
-        java.util.Set<String> names = new java.util.TreeSet<>();
+        // sysfs lists a directory in kernfs' order (by name hash), which programs see.
+        boolean sys = path.equals("/sys") || path.startsWith("/sys/");
+        java.util.Set<String> names = new java.util.TreeSet<>(sys ? KernfsOrder.READDIR : java.util.Comparator.naturalOrder());
         boolean proc = path.equals("/proc") || path.startsWith("/proc/");
         if (proc || path.equals("/sys") || path.startsWith("/sys/")) {
             String rel = !proc || path.equals("/proc") ? "" : procName(path, task);

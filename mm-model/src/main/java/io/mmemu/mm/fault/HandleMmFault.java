@@ -5,6 +5,7 @@ import static io.mmemu.mm.fault.FaultFlags.VM_FAULT_OK;
 import static io.mmemu.mm.fault.FaultFlags.VM_FAULT_OOM;
 import static io.mmemu.mm.fault.FaultFlags.VM_FAULT_SIGBUS;
 
+import io.mmemu.mm.huge.AnonFolio;
 import io.mmemu.mm.huge.HugeMemory;
 import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.page.PageAllocator;
@@ -82,7 +83,7 @@ final class HandleMmFault {
         if (!Pte.mapsPage(pte)) { // pte_none(); a PROT_NONE entry still maps its page
             // check_stable_address_space(): a reaped mm maps no new page (do_anonymous_page(), finish_fault()).
             if (mm.mmfUnstable()) return VM_FAULT_SIGBUS;
-            if (vma.isAnonymous()) return doAnonymousPage(mm, vma, slot, write);
+            if (vma.isAnonymous()) return doAnonymousPage(mm, vma, address, slot, write);
             if (!write) return doReadFault(mm, vma, address, slot);
             if (!vma.has(VmFlags.VM_SHARED)) return doCowFault(mm, vma, address, slot);
             return doSharedFault(mm, vma, address, slot);
@@ -92,13 +93,22 @@ final class HandleMmFault {
         return VM_FAULT_OK; // spurious: another path already fixed the entry (the walker sets A/D)
     }
 
-    /** Models do_anonymous_page(). */
-    private static int doAnonymousPage(MmStruct mm, Vma vma, long slot, boolean write) {
+    /**
+     * Models do_anonymous_page(): a read maps the zero page; a write takes a new folio, of a
+     * larger order when hugepages-NkB/enabled allow one there (alloc_anon_folio(), {@link AnonFolio}),
+     * else a single zeroed page.
+     */
+    private static int doAnonymousPage(MmStruct mm, Vma vma, long address, long slot, boolean write) {
         MmEnv env = mm.env();
         if (!write) {
             mm.pgd().set(slot, Pte.make(env.zeroPfn(), vma.pageProt(false) | Pte.SPECIAL));
             env.count(VmEvent.ZERO_PAGE_MAP);
             env.setFaultOutcome(FaultOutcome.ZERO_PAGE);
+            return VM_FAULT_OK;
+        }
+        long orders = AnonFolio.anonFolioOrders(mm, vma, address, slot);
+        if (orders != 0 && AnonFolio.doAnonymousLargePage(mm, vma, address, slot, orders) != 0) {
+            env.setFaultOutcome(FaultOutcome.ANON_NEW);
             return VM_FAULT_OK;
         }
         long pfn = env.allocZeroedUserPage();

@@ -42,7 +42,10 @@ import java.util.Arrays;
  * measured on the host's 6.18: thp_fault_alloc counts it, no PMD is split), or, when no order-9
  * block is free, splits it into 512 PTEs of the 4 KiB zero page and copies one page.
  *
- * <p>Not modelled: khugepaged's collapse, mTHP orders, deferred splitting of partly
+ * <p>Smaller anonymous folios (mTHP, mapped by PTEs) are {@link AnonFolio}'s; MADV_COLLAPSE is
+ * {@link Collapse}'s.
+ *
+ * <p>Not modelled: khugepaged's background collapse, deferred splitting of partly
  * unmapped folios (their frames are already order-0 pages here), mremap's move_huge_pmd (a
  * moved range is split first).
  */
@@ -63,7 +66,8 @@ public final class HugeMemory {
     /**
      * Models thp_vma_allowable_order() for PMD_ORDER at fault time, with thp_vma_suitable_order():
      * a private anonymous VMA, not VM_NOHUGEPAGE, in an mm without MMF_DISABLE_THP, allowed by
-     * the policy (always, or madvise with VM_HUGEPAGE), whose huge page around {@code addr} lies
+     * hugepages-2048kB/enabled (always; madvise with VM_HUGEPAGE; or inherit, the boot setting,
+     * and the global policy allows it), whose huge page around {@code addr} lies
      * wholly inside it with the page offset aligned to it.
      *
      * @param mm   the address space
@@ -77,8 +81,8 @@ public final class HugeMemory {
         if (!vma.isAnonymous() || (flags & (VmFlags.VM_NOHUGEPAGE | VmFlags.VM_SHARED)) != 0 || mm.mmfDisableThp()) {
             return false;
         }
-        ThpPolicy policy = mm.env().thp().enabled();
-        if (policy == ThpPolicy.NEVER || (policy == ThpPolicy.MADVISE && (flags & VmFlags.VM_HUGEPAGE) == 0)) return false;
+        // thp_vma_allowable_orders() with TVA_ENFORCE_SYSFS: hugepages-2048kB/enabled, or the global policy it inherits.
+        if ((mm.env().thp().anonOrdersEnabled((flags & VmFlags.VM_HUGEPAGE) != 0) & (1L << HPAGE_PMD_ORDER)) == 0) return false;
         // vma_is_temporary_stack() is only exec's stack under construction; the model builds it without faults.
         long haddr = addr & PMD_MASK;
         if ((((vma.start() >>> PAGE_SHIFT) - vma.pgoff()) & (HPAGE_PMD_NR - 1)) != 0) return false;
@@ -154,6 +158,7 @@ public final class HugeMemory {
         long head = allocator.allocPages(HPAGE_PMD_ORDER, Gfp.HIGHUSER_MOVABLE);
         if (head == PageAllocator.NO_PAGE) {
             env.count(VmEvent.THP_FAULT_FALLBACK);
+            env.thp().countMthp(HPAGE_PMD_ORDER, MthpStat.ANON_FAULT_FALLBACK);
             return head;
         }
         allocator.splitPage(head, HPAGE_PMD_ORDER);
@@ -163,9 +168,14 @@ public final class HugeMemory {
 
     /** Models clear_huge_page() / folio_zero_user(): zeroes the 512 frames, but those known fresh (still zero). */
     private static void clearHugePage(MmEnv env, long head) {
+        folioZeroUser(env, head, HPAGE_PMD_NR);
+    }
+
+    /** Models folio_zero_user(): zeroes {@code nr} frames from {@code head}, but those known fresh (still zero). */
+    static void folioZeroUser(MmEnv env, long head, int nr) {
         FrameTable frames = env.frames();
         PhysicalMemory mem = env.mem();
-        for (long pfn = head; pfn < head + HPAGE_PMD_NR; pfn++) {
+        for (long pfn = head; pfn < head + nr; pfn++) {
             if (!frames.testAndClearFresh(pfn)) mem.clearPage(pfn);
         }
     }
@@ -187,6 +197,7 @@ public final class HugeMemory {
         mm.addRss(RssStat.MM_ANONPAGES, HPAGE_PMD_NR);
         mm.pgd().set(pmdSlot, Pte.make(head, vma.pageProt(vma.has(VmFlags.VM_WRITE)) | Pte.PS | Pte.A | Pte.D));
         env.count(VmEvent.THP_FAULT_ALLOC);
+        env.thp().countMthp(HPAGE_PMD_ORDER, MthpStat.ANON_FAULT_ALLOC);
     }
 
     /** The read-fault half of do_huge_pmd_anonymous_page(): the huge zero page, read-only (set_huge_zero_folio()). */

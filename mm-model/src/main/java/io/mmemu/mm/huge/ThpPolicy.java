@@ -25,12 +25,7 @@ public enum ThpPolicy {
      * @return e.g. {@code "always [madvise] never\n"}
      */
     public String enabledShow() {
-        StringBuilder sb = new StringBuilder();
-        for (ThpPolicy p : values()) {
-            if (sb.length() > 0) sb.append(' ');
-            sb.append(p == this ? "[" + p.sysfsName() + "]" : p.sysfsName());
-        }
-        return sb.append('\n').toString();
+        return SysfsChoices.show(java.util.Arrays.stream(values()).map(ThpPolicy::sysfsName).toList(), ordinal());
     }
 
     /**

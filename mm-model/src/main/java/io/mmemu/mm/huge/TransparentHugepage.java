@@ -24,6 +24,18 @@ public final class TransparentHugepage {
     private long hugeZeroPfn = -1;
     /** folio-&gt;_entire_mapcount of each PMD-mapped huge folio, by head frame; absent when 0. */
     private final LongMap entireMapcount = new LongMap();
+    /**
+     * huge_anon_orders_always, _madvise and _inherit, mm/huge_memory.c: a bit per anonymous folio
+     * order set by hugepages-NkB/enabled. At boot only the PMD order inherits the global policy.
+     */
+    private long hugeAnonOrdersAlways;
+    private long hugeAnonOrdersMadvise;
+    private long hugeAnonOrdersInherit = 1L << HugeMemory.HPAGE_PMD_ORDER;
+    private static final int NR_MTHP_STATS = MthpStat.values().length;
+    /** mthp_stats: a counter per order and {@link MthpStat}, order-major. */
+    private final long[] mthpStats = new long[(HugeMemory.HPAGE_PMD_ORDER + 1) * NR_MTHP_STATS];
+    /** The other tunables of the sysfs directory (defrag, shmem_enabled, khugepaged/*). */
+    private final ThpTunables tunables = new ThpTunables();
 
     /** The state at boot: policy madvise, no huge folio mapped. */
     public TransparentHugepage() {}
@@ -56,6 +68,86 @@ public final class TransparentHugepage {
     public void setUseZeroPage(boolean use) {
         this.useZeroPage = use;
     }
+
+    /** {@return defrag, shmem_enabled and the khugepaged tunables, stored as sysfs takes them} */
+    public ThpTunables tunables() {
+        return tunables;
+    }
+
+    /**
+     * {@return the setting of hugepages-NkB/enabled for an anonymous folio order (thpsize_enabled_show())}
+     *
+     * @param order a folio order in {@link #THP_ORDERS_ALL_ANON}
+     */
+    public MthpPolicy anonOrderPolicy(int order) {
+        long bit = 1L << order;
+        if ((hugeAnonOrdersAlways & bit) != 0) return MthpPolicy.ALWAYS;
+        if ((hugeAnonOrdersInherit & bit) != 0) return MthpPolicy.INHERIT;
+        if ((hugeAnonOrdersMadvise & bit) != 0) return MthpPolicy.MADVISE;
+        return MthpPolicy.NEVER;
+    }
+
+    /**
+     * Models thpsize_enabled_store(), mm/huge_memory.c: moves {@code order}'s bit into the mask of
+     * the new setting (and out of the others).
+     *
+     * @param order  a folio order in {@link #THP_ORDERS_ALL_ANON}
+     * @param policy the new setting
+     */
+    public void setAnonOrderPolicy(int order, MthpPolicy policy) {
+        if (order < 0 || ((THP_ORDERS_ALL_ANON >>> order) & 1) == 0) {
+            throw new IllegalArgumentException("anonymous THP order must be 2 to 9 (got " + order + ")");
+        }
+        long bit = 1L << order;
+        hugeAnonOrdersAlways &= ~bit;
+        hugeAnonOrdersInherit &= ~bit;
+        hugeAnonOrdersMadvise &= ~bit;
+        switch (policy) {
+            case ALWAYS -> hugeAnonOrdersAlways |= bit;
+            case INHERIT -> hugeAnonOrdersInherit |= bit;
+            case MADVISE -> hugeAnonOrdersMadvise |= bit;
+            case NEVER -> { }
+        }
+    }
+
+    /**
+     * The sysfs half of thp_vma_allowable_orders(), include/linux/huge_mm.h (TVA_ENFORCE_SYSFS on
+     * an anonymous VMA): the orders set to always, those set to madvise when the VMA has
+     * VM_HUGEPAGE, and those that inherit when the global policy allows the VMA.
+     *
+     * @param vmHugepage whether the VMA has VM_HUGEPAGE (MADV_HUGEPAGE)
+     * @return a bit per allowed order
+     */
+    public long anonOrdersEnabled(boolean vmHugepage) {
+        long mask = hugeAnonOrdersAlways;
+        if (vmHugepage) mask |= hugeAnonOrdersMadvise;
+        // hugepage_global_always() || (VM_HUGEPAGE && hugepage_global_enabled())
+        if (enabled == ThpPolicy.ALWAYS || (vmHugepage && enabled == ThpPolicy.MADVISE)) mask |= hugeAnonOrdersInherit;
+        return mask;
+    }
+
+    /**
+     * Models count_mthp_stat(): one more event of {@code item} for folios of {@code order}.
+     *
+     * @param order the folio order
+     * @param item  the counter
+     */
+    public void countMthp(int order, MthpStat item) {
+        mthpStats[order * NR_MTHP_STATS + item.ordinal()]++;
+    }
+
+    /**
+     * {@return a per-size counter (sum_mthp_stat())}
+     *
+     * @param order the folio order
+     * @param item  the counter
+     */
+    public long mthpStat(int order, MthpStat item) {
+        return mthpStats[order * NR_MTHP_STATS + item.ordinal()];
+    }
+
+    /** THP_ORDERS_ALL_ANON, include/linux/huge_mm.h: orders 2 to PMD_ORDER (order 1 cannot hold a deferred-split list). */
+    public static final long THP_ORDERS_ALL_ANON = ((1L << (HugeMemory.HPAGE_PMD_ORDER + 1)) - 1) & ~3L;
 
     /** {@return the huge zero folio's first frame, or -1 while it has not been allocated} */
     public long hugeZeroPfn() {

@@ -156,6 +156,20 @@ public final class PageTable {
     }
 
     /**
+     * Models pgtable_trans_huge_deposit() of a table the mm already has: collapse_huge_page()
+     * keeps the page table it emptied beside the new huge PMD.
+     *
+     * @param pmdSlot  the PD entry's physical address
+     * @param tablePfn the (now empty) page table's frame, still counted in {@link #nrTables}
+     */
+    public void depositTable(long pmdSlot, long tablePfn) {
+        if (deposited.get(pmdSlot, PageAllocator.NO_PAGE) != PageAllocator.NO_PAGE) {
+            throw new IllegalStateException(String.format("a page table is already deposited for the PMD at 0x%x", pmdSlot));
+        }
+        deposited.put(pmdSlot, tablePfn);
+    }
+
+    /**
      * Models pgtable_trans_huge_withdraw(), mm/pgtable-generic.c: takes back the table deposited
      * for {@code pmdSlot} (still counted in {@link #nrTables}), for a split to fill.
      *

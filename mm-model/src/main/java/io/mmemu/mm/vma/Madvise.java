@@ -1,5 +1,6 @@
 package io.mmemu.mm.vma;
 
+import io.mmemu.mm.huge.Collapse;
 import io.mmemu.mm.phys.PageTypes;
 /**
  * Models do_madvise(), mm/madvise.c, for the advice values of include/uapi/asm-generic/mman-common.h.
@@ -20,6 +21,8 @@ import io.mmemu.mm.phys.PageTypes;
  *       by page, for reading or writing, through the caller's {@link FaultIn}: a hole is ENOMEM,
  *       a VMA that does not allow the access EINVAL, a fault that fails (SIGBUS, SIGSEGV) EFAULT;
  *       the pages before the failing one stay populated.</li>
+ *   <li>MADV_COLLAPSE: collapses PTE-mapped anonymous memory into PMD-mapped huge pages now
+ *       ({@link Collapse}).</li>
  *   <li>MADV_WILLNEED, the access-pattern hints and the flag hints: accepted, nothing to do.</li>
  * </ul>
  */
@@ -31,7 +34,8 @@ public final class Madvise {
             MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9, MADV_DONTFORK = 10, MADV_DOFORK = 11,
             MADV_MERGEABLE = 12, MADV_UNMERGEABLE = 13, MADV_HUGEPAGE = 14, MADV_NOHUGEPAGE = 15,
             MADV_DONTDUMP = 16, MADV_DODUMP = 17, MADV_WIPEONFORK = 18, MADV_KEEPONFORK = 19, MADV_COLD = 20,
-            MADV_PAGEOUT = 21, MADV_POPULATE_READ = 22, MADV_POPULATE_WRITE = 23, MADV_DONTNEED_LOCKED = 24;
+            MADV_PAGEOUT = 21, MADV_POPULATE_READ = 22, MADV_POPULATE_WRITE = 23, MADV_DONTNEED_LOCKED = 24,
+            MADV_COLLAPSE = 25;
 
     /** Faults one page in for reading or writing as a user access would (get_user_pages()); false when the fault fails. */
     @FunctionalInterface
@@ -53,7 +57,7 @@ public final class Madvise {
             case MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED, MADV_FREE, MADV_REMOVE,
                     MADV_DONTFORK, MADV_DOFORK, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_HUGEPAGE, MADV_NOHUGEPAGE,
                     MADV_DONTDUMP, MADV_DODUMP, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT,
-                    MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_DONTNEED_LOCKED -> true;
+                    MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_DONTNEED_LOCKED, MADV_COLLAPSE -> true;
             default -> false;
         };
     }
@@ -165,6 +169,9 @@ public final class Madvise {
                     mm.env().tlbFlush().flushTlbMmRange(mm, start, end, false);
                 }
                 return 0;
+            }
+            case MADV_COLLAPSE -> {
+                return Collapse.madviseCollapse(mm, vma, start, end);
             }
             case MADV_REMOVE -> {
                 // madvise_remove(): punch a hole in the shared object (shmem_fallocate()); only a

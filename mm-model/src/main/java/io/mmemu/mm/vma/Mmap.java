@@ -53,16 +53,36 @@ public final class Mmap {
      * @param devZero   /dev/zero, whose mappings are anonymous memory or shmem (mmap_zero())
      * @param mappable    the page cache the mapping reads, or null when the file has no mmap operation
      * @param writeSealed a memfd sealed with F_SEAL_WRITE or F_SEAL_FUTURE_WRITE (is_write_sealed())
+     * @param hugetlbSize the huge page size of a hugetlbfs file (is_file_hugepages()), else 0
      */
     public record MapFile(boolean readable, boolean writable, boolean device, boolean devZero, MappedFile mappable,
-            boolean writeSealed) {}
+            boolean writeSealed, long hugetlbSize) {}
+
+    /** MAP_HUGE_SHIFT and MAP_HUGE_MASK, include/uapi/asm-generic/hugetlb_encode.h: log2 of the huge page size. */
+    public static final int MAP_HUGE_SHIFT = 26, MAP_HUGE_MASK = 0x3f;
+
+    /**
+     * Models hstate_sizelog() on x86-64: log2 0 is the default size (2 MiB), 21 is 2 MiB, 30 is
+     * 1 GiB (with GB pages, as on the host); anything else has no hstate.
+     *
+     * @param sizelog log2 of the size, or 0
+     * @return the huge page size in bytes, or 0 when there is no such size
+     */
+    public static long hstateSizelog(int sizelog) {
+        return switch (sizelog) {
+            case 0, 21 -> 1L << 21;
+            case 30 -> 1L << 30;
+            default -> 0;
+        };
+    }
 
     // ------------------------------------------------------------------ do_mmap
 
     /**
      * Models do_mmap() → __get_unmapped_area() → mmap_region(), mm/mmap.c, for x86's sys_mmap()
      * after the descriptor lookup ({@code file} null for MAP_ANONYMOUS), with the checks in the
-     * kernel's order: MAP_HUGETLB on a file not on hugetlbfs (ksys_mmap_pgoff()); the length
+     * kernel's order: MAP_HUGETLB on a file not on hugetlbfs or of an unknown size
+     * (ksys_mmap_pgoff(); hugetlb mappings then fail for want of huge pages); the length
      * (EINVAL for 0, ENOMEM when it wraps or passes TASK_SIZE); the address (ENOMEM past
      * TASK_SIZE, EINVAL unaligned, EPERM below mmap_min_addr without CAP_SYS_RAWIO);
      * MAP_FIXED_NOREPLACE's EEXIST; and only then the mapping type and what the file allows.
@@ -80,7 +100,15 @@ public final class Mmap {
      */
     public static long doMmap(MmStruct mm, MapFile f, long addr, long len, int prot, int flags, long pgoff,
             boolean capSysRawio) {
-        if (f != null && (flags & MAP_HUGETLB) != 0) return -Errno.EINVAL; // no file here is on hugetlbfs
+        // ksys_mmap_pgoff(): MAP_HUGETLB on a file not on hugetlbfs is EINVAL; anonymous
+        // MAP_HUGETLB needs a huge page size x86-64 has (hstate_sizelog()); either way the length
+        // is rounded up to whole huge pages.
+        long hugetlbSize = f != null ? f.hugetlbSize() : 0;
+        if ((flags & MAP_HUGETLB) != 0) {
+            if (f == null) hugetlbSize = hstateSizelog((flags >>> MAP_HUGE_SHIFT) & MAP_HUGE_MASK);
+            if (hugetlbSize == 0) return -Errno.EINVAL;
+        }
+        if (hugetlbSize != 0) len = (len + hugetlbSize - 1) & -hugetlbSize;
         if (len == 0) return -Errno.EINVAL;
         if ((flags & MAP_FIXED_NOREPLACE) != 0) flags |= MAP_FIXED;
         boolean fixed = (flags & MAP_FIXED) != 0;
@@ -166,6 +194,16 @@ public final class Mmap {
                 }
             }
             shmem = type == MAP_SHARED;
+        }
+        if (hugetlbSize != 0) {
+            // hugetlb_get_unmapped_area(): a fixed address must be huge-page aligned;
+            // hugetlbfs_file_mmap(): so must the offset. Then hugetlb_reserve_pages() finds the
+            // pool empty (the model has none, see /sys/kernel/mm/hugepages): ENOMEM, before
+            // anything is unmapped. (With MAP_NORESERVE Linux maps it and the first fault is
+            // SIGBUS; here it is ENOMEM too.)
+            if (fixed && (addr & (hugetlbSize - 1)) != 0) return -Errno.EINVAL;
+            if ((pgoff & ((hugetlbSize >>> PAGE_SHIFT) - 1)) != 0) return -Errno.EINVAL;
+            return -Errno.ENOMEM;
         }
         if (shmem) {
             // shmem_zero_setup(): shared anonymous memory is a deleted shmem file, so that the

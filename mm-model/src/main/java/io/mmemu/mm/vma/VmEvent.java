@@ -26,7 +26,11 @@ public enum VmEvent {
     /** The huge zero page allocated, at the first read fault that maps it (get_huge_zero_folio()). */
     THP_ZERO_PAGE_ALLOC("thp_zero_page_alloc"),
     /** The huge zero page wanted but no order-9 block free. */
-    THP_ZERO_PAGE_ALLOC_FAILED("thp_zero_page_alloc_failed");
+    THP_ZERO_PAGE_ALLOC_FAILED("thp_zero_page_alloc_failed"),
+    /** Huge pages allocated to collapse a PTE-mapped range into (collapse_huge_page(), here for MADV_COLLAPSE). */
+    THP_COLLAPSE_ALLOC("thp_collapse_alloc"),
+    /** A collapse found no free order-9 block. */
+    THP_COLLAPSE_ALLOC_FAILED("thp_collapse_alloc_failed");
 
     /** The counter's name in /proc/vmstat. */
     public final String procName;

@@ -1,29 +1,19 @@
 package io.mmemu.mm.huge;
 
-import static io.mmemu.mm.vma.VmFlags.VM_MAYEXEC;
-import static io.mmemu.mm.vma.VmFlags.VM_MAYREAD;
-import static io.mmemu.mm.vma.VmFlags.VM_MAYWRITE;
 import static io.mmemu.mm.vma.VmFlags.VM_READ;
-import static io.mmemu.mm.vma.VmFlags.VM_WRITE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mmemu.mm.check.AddressSpaceInvariants;
-import io.mmemu.mm.fault.CpuAccess;
-import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.pgtable.Access;
-import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.Madvise;
-import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.Mprotect;
 import io.mmemu.mm.vma.Mremap;
@@ -31,8 +21,6 @@ import io.mmemu.mm.vma.RssStat;
 import io.mmemu.mm.vma.VmEvent;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,64 +30,12 @@ import org.junit.jupiter.api.Test;
  * step is checked against the machine-wide address-space invariants, and every test ends with
  * no frame leaked. A failing assertion prints the address spaces with their entries.
  */
-class HugeMemoryTest {
-    static final int RW = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+class HugeMemoryTest extends HugeFixture {
     static final long PMD = PageTypes.PMD_SIZE;
-    /** A 2 MiB-aligned base. */
-    static final long BASE = 0x4000_0000L;
-
-    MmEnv env;
-    AddressSpaceInvariants inv;
-    MmStruct mm;
-    CpuAccess cpu;
-    final List<MmStruct> live = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() {
-        env = MmEnv.boot(64L << 20);
-        inv = new AddressSpaceInvariants(env);
-        mm = MmStruct.mmAlloc(env);
-        mm.mmapBase = 0x7f00_0000_0000L;
-        live.add(mm);
-        cpu = new CpuAccess(env);
-    }
-
-    @AfterEach
-    void tearDown() {
-        for (MmStruct m : live) m.exitMmap();
-        live.clear();
-        assertEquals(List.of(), inv.leaks());
-        assertEquals(0, env.thp().nrAnonThps(), "huge folios still PMD-mapped after every exit");
-        env.mem().close();
-    }
-
-    void checkInvariants() {
-        List<String> errors = inv.violations(live);
-        assertEquals(List.of(), errors, () -> inv.report(errors, live));
-    }
 
     void mapHuge(MmStruct m, long addr, long len) {
         assertEquals(addr, m.mmapRegion(addr, len, RW, null, 0, null), m.maps());
         assertEquals(0, Madvise.doMadvise(m, addr, len, Madvise.MADV_HUGEPAGE, null));
-    }
-
-    void touch(MmStruct m, long va, int access) {
-        FaultResult r = cpu.access(m, va, access, AssertionError::new);
-        assertSame(FaultResult.HANDLED, r, () -> inv.describe(live));
-    }
-
-    void write(MmStruct m, long va, long value) {
-        touch(m, va, Access.WRITE);
-        env.mem().putLong(WalkResult.pagePa(cpu.lastWalk()) | (va & 0xfff), value);
-    }
-
-    long read(MmStruct m, long va) {
-        touch(m, va, Access.READ);
-        return env.mem().getLong(WalkResult.pagePa(cpu.lastWalk()) | (va & 0xfff));
-    }
-
-    boolean hugeAt(MmStruct m, long va) {
-        return m.pgd().hugePmdSlot(va) != PageTable.NO_SLOT;
     }
 
     long pmd(MmStruct m, long va) {

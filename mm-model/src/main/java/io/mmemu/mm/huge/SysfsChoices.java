@@ -1,0 +1,28 @@
+package io.mmemu.mm.huge;
+
+import java.util.List;
+
+/**
+ * The format of sysfs files that offer a fixed set of choices (enabled_show(), defrag_show(),
+ * shmem_enabled_show(), thpsize_enabled_show(), mm/huge_memory.c and mm/shmem.c): every choice
+ * on one line, separated by spaces, the current one in brackets.
+ */
+public final class SysfsChoices {
+    private SysfsChoices() {}
+
+    /**
+     * Formats the choices.
+     *
+     * @param names   the choices, in the file's order
+     * @param current the index of the current one
+     * @return e.g. {@code "always [madvise] never\n"}
+     */
+    public static String show(List<String> names, int current) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < names.size(); i++) {
+            if (i > 0) sb.append(' ');
+            sb.append(i == current ? "[" + names.get(i) + "]" : names.get(i));
+        }
+        return sb.append('\n').toString();
+    }
+}
