@@ -7,7 +7,8 @@
  * XSAVE image whose PKRU the handler reads and edits (rt_sigreturn restores it) while the handler
  * itself runs with init_pkru_value; the kernel's copy to a write-disabled buffer is EFAULT; an
  * execute-only mapping gets the execute-only key (runs, reads fault); fork inherits PKRU and the
- * allocated keys, exec resets both; pkey_free() and exhaustion (ENOSPC). Exits 0.
+ * allocated keys, exec resets both; pkey_free() and exhaustion (ENOSPC); /proc/self/smaps shows
+ * each VMA's ProtectionKey. Exits 0.
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
@@ -76,6 +77,20 @@ static void try_write(const char *what, volatile int *p, int v) {
     printf("%-40s wrote %d\n", what, v);
 }
 
+/* The ProtectionKey line of the VMA at addr in /proc/self/smaps, or -1. */
+static int smaps_pkey(const void *addr) {
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[256];
+    int in = 0, key = -1;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long start, end;
+        if (sscanf(line, "%lx-%lx ", &start, &end) == 2) in = start == (unsigned long) addr;
+        else if (in && sscanf(line, "ProtectionKey: %d", &key) == 1) break;
+    }
+    if (f) fclose(f);
+    return key;
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc < 2) {
@@ -112,6 +127,7 @@ int main(int argc, char **argv) {
     *p = 42;
     CALL("pkey_mprotect key 1", syscall(SYS_pkey_mprotect, p, 4096, PROT_READ | PROT_WRITE, k1));
     CALL("pkey_mprotect key 15 (not allocated)", syscall(SYS_pkey_mprotect, p, 4096, PROT_READ, 15));
+    printf("smaps ProtectionKey: %d\n", smaps_pkey((const void *) p));
     try_read("read, key 1 allowed", p);
     unsigned base = rdpkru();
     wrpkru(base | 1u << (2 * k1)); /* AD */

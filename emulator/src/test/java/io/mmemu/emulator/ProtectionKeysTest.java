@@ -60,6 +60,7 @@ class ProtectionKeysTest {
             pkru 55555560
             pkey_mprotect key 1                      0\s
             pkey_mprotect key 15 (not allocated)     -1 EINVAL
+            smaps ProtectionKey: 1
             read, key 1 allowed                      read 42
             wrpkru: pkru 55555564
             read, key 1 access-disabled              SIGSEGV code 4 pkey 1 frame pkru 55555564 handler pkru 55555554
