@@ -29,7 +29,7 @@ public final class FpuState {
      */
     public int pkru;
 
-    /** A state all zero (not even a valid FCW): {@link #init()} or a CPU fills it. */
+    /** A state all zero (not even a valid FCW): {@link #init(int)} or a CPU fills it. */
     public FpuState() {}
 
     /**
