@@ -7,12 +7,14 @@
  * XSAVE image whose PKRU the handler reads and edits (rt_sigreturn restores it) while the handler
  * itself runs with init_pkru_value; the kernel's copy to a write-disabled buffer is EFAULT; an
  * execute-only mapping gets the execute-only key (runs, reads fault); fork inherits PKRU and the
- * allocated keys, exec resets both; pkey_free() and exhaustion (ENOSPC); /proc/self/smaps shows
- * each VMA's ProtectionKey. Exits 0.
+ * allocated keys, exec resets both; two threads of one mm keep PKRUs of their own across time
+ * slices (one reads a page its key denies the other); pkey_free() and exhaustion (ENOSPC);
+ * /proc/self/smaps shows each VMA's ProtectionKey. Exits 0.
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -38,6 +40,17 @@ static void wrpkru(unsigned v) {
 static sigjmp_buf env;
 static volatile int faults, last_code, last_pkey, fix_frame;
 static volatile unsigned frame_pkru, handler_pkru;
+
+static volatile int *shared;
+static long shared_key;
+
+/* A thread allowed to read the key main denies itself: its PKRU is its own. */
+static void *reader(void *arg) {
+    long sum = 0;
+    wrpkru(rdpkru() & ~(3u << 2 * shared_key));
+    for (long i = 0; i < 1000000; i++) sum += shared[0];
+    return (void *) sum;
+}
 
 static void on_segv(int sig, siginfo_t *si, void *ctx) {
     ucontext_t *uc = ctx;
@@ -188,6 +201,25 @@ int main(int argc, char **argv) {
         _exit(1);
     }
     waitpid(pid, NULL, 0);
+
+    /* Threads: main denies key 1 to itself and faults each round; the reader never does. */
+    shared = p;
+    shared_key = k1;
+    pthread_t t;
+    pthread_create(&t, NULL, reader, NULL);
+    int denied = 0;
+    fix_frame = 1;
+    faults = 0;
+    for (int round = 0; round < 100; round++) {
+        wrpkru(rdpkru() | 1u << (2 * k1));
+        int before = faults;
+        (void) p[0];
+        denied += faults == before + 1;
+        for (volatile int j = 0; j < 5000; j++) {}
+    }
+    void *sum;
+    pthread_join(t, &sum);
+    printf("threads: reader sum %ld, main denied %d of 100\n", (long) sum, denied);
 
     CALL("pkey_free key 1", syscall(SYS_pkey_free, k1));
     CALL("pkey_free key 1 again", syscall(SYS_pkey_free, k1));

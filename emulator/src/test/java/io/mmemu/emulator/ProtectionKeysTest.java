@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * goes through what Linux does on a pku host (the host has none, so the expected output is
  * Linux's behaviour written out, not a native run): CPUID, init_pkru_value, pkey_alloc()'s PKRU
  * bits, WRPKRU/RDPKRU, SEGV_PKUERR with si_pkey, the XSAVE signal frame's PKRU, the execute-only
- * key, fork and exec. On the default model the same program cannot tell keys apart: pkey_alloc()
+ * key, fork and exec, and two threads of one mm whose PKRUs differ across time slices. On the default model the same program cannot tell keys apart: pkey_alloc()
  * is EINVAL there, as on the host ({@code sys-pkeys}).
  */
 class ProtectionKeysTest {
@@ -86,6 +86,7 @@ class ProtectionKeysTest {
             child: pkey_alloc                        4\s
             after exec: pkru 55555554
             after exec: pkey_alloc                   1\s
+            threads: reader sum 44000000, main denied 100 of 100
             pkey_free key 1                          0\s
             pkey_free key 1 again                    -1 EINVAL
             pkey_free key 0                          0\s
