@@ -36,6 +36,11 @@ long mmemu_page_flush_init(const uint8_t *emu_stop, void (*tlb_flush_page)(void 
     return -1;
 }
 
+/* The CPUState's offset in uc_struct, or -1 before mmemu_page_flush_init() found it (mmemu_pkru.c). */
+long mmemu_cpu_offset(void) {
+    return cpu_offset;
+}
+
 /* Flushes the n pages at pages[0..n) from the engine's TLB (all MMU indexes) and jump cache. */
 void mmemu_flush_pages(void *uc, const uint64_t *pages, uint32_t n) {
     void *cpu = *(void **) ((char *) uc + cpu_offset);

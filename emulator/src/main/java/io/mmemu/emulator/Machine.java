@@ -96,7 +96,7 @@ public final class Machine implements AutoCloseable {
         @Override
         public Cpu create(int id, MmEnv env, SyscallHandler kernel, TlbManagement tlbManagement, MmContexts contexts) {
             cpus[id] = new Cpu(id, env, kernel, options.countInstructions(), tlbManagement, contexts, crossModifyingCode,
-                    options.exactTlb(), options.tlb().precise());
+                    options.exactTlb(), options.tlb().precise(), options.cpuModel().pku());
             return cpus[id];
         }
     }

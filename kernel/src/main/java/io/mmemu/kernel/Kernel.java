@@ -26,6 +26,7 @@ import io.mmemu.mm.vma.MappedFile;
 import io.mmemu.mm.vma.Mdwe;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.Pkeys;
 import io.mmemu.slub.KmemCache;
 import io.mmemu.tlb.CpuTlb;
 import io.mmemu.tlb.TlbPreset;
@@ -124,6 +125,7 @@ public final class Kernel implements AutoCloseable {
         this.env = new MmEnv(ram, new LinuxTlbFlush(tlbManagement, contexts, this::currentCpu),
                 cpuFactory.frameWriteHook(ram.allocator().frames()), faults, options.slubDebug());
         env.thp().setEnabled(options.thp());
+        env.setOsPke(options.cpuModel().pku()); // Linux sets CR4.PKE when CPUID has PKU
         // SLUB's reports (slub_debug, a corrupted freelist) reach the machine's log as printk reaches the console.
         env.kernelSlab().slub().log().setEcho(options.log()::println);
         this.uaccess = new UserAccess(env);
@@ -148,7 +150,7 @@ public final class Kernel implements AutoCloseable {
                     public void start(ArchCpu c, Task t) {
                         BinfmtElf.Loaded l = pendingStart;
                         pendingStart = null;
-                        startThread(c, l.entry(), l.sp());
+                        startThread(c, l.entry(), l.sp(), Pkeys.pkruGetInitValue(env));
                     }
                 }, options.seed());
         this.cpus = new ArchCpu[options.cpus()];
@@ -378,7 +380,7 @@ public final class Kernel implements AutoCloseable {
         }
         scheduler.startFirst(p);
         cpus[0].switchTo(task);
-        startThread(cpus[0], loaded.entry(), loaded.sp());
+        startThread(cpus[0], loaded.entry(), loaded.sp(), Pkeys.pkruGetInitValue(env));
     }
 
     /**
@@ -449,14 +451,14 @@ public final class Kernel implements AutoCloseable {
      * every other register and the FS and GS bases zero, IF set (with EFLAGS' always-one bit 1);
      * fpu_flush_thread() gives the task the initial FPU state ({@link FpuState#init}).
      */
-    private static void startThread(ArchCpu cpu, long entry, long sp) {
+    private static void startThread(ArchCpu cpu, long entry, long sp, int initPkru) {
         PtRegs regs = new PtRegs();
         regs.rip = entry;
         regs.rsp = sp;
         regs.eflags = 0x202;
         cpu.regs().set(regs);
         FpuState fpu = new FpuState();
-        fpu.init();
+        fpu.init(initPkru);
         cpu.regs().setFpu(fpu);
     }
 

@@ -309,7 +309,10 @@ public final class LinuxSyscalls implements SyscallHandler {
 
     @Override
     public void forceSigFault(Task task, FaultResult.Signal s, int trapno, long ip) {
-        Signals.forceSigFault(task, SigInfo.fault(s.signo(), s.code(), s.addr(), s.errorCode(), trapno));
+        // __bad_area(): a protection-key violation goes through force_sig_pkuerr(), with si_pkey.
+        Signals.forceSigFault(task, s.code() == SiCode.SEGV_PKUERR && s.signo() == Signo.SIGSEGV
+                ? SigInfo.pkuerr(s.addr(), s.errorCode(), trapno, s.pkey())
+                : SigInfo.fault(s.signo(), s.code(), s.addr(), s.errorCode(), trapno));
     }
 
     @Override

@@ -29,10 +29,11 @@ import java.nio.file.Path;
  * @param slubDebug         the kernel's slub_debug= option (Linux's syntax, e.g. {@code FZP} or
  *                          {@code F,vm_area_struct}), or null for none
  * @param thp               the transparent-huge-page policy at boot (/sys/kernel/mm/transparent_hugepage/enabled)
+ * @param cpuModel          the CPUs' model: with PKU, Linux's protection keys are on
  */
 public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean countInstructions, boolean verbose,
         OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb, Path root, InputStream stdin,
-        int cpus, long quantum, TlbOptions tlb, String slubDebug, ThpPolicy thp) {
+        int cpus, long quantum, TlbOptions tlb, String slubDebug, ThpPolicy thp, CpuModel cpuModel) {
     /**
      * Checks the CPU count and the quantum.
      *
@@ -45,6 +46,7 @@ public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean cou
         }
         if (quantum < 1) throw new IllegalArgumentException("quantum must be positive (got " + quantum + ")");
         if (thp == null) throw new IllegalArgumentException("thp must be always, madvise or never (got null)");
+        if (cpuModel == null) throw new IllegalArgumentException("cpuModel must be qemu64 or skylake-server (got null)");
     }
 
     /**
@@ -70,7 +72,7 @@ public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean cou
             OutputStream stdout, OutputStream stderr, PrintStream log, boolean exactTlb, Path root, InputStream stdin,
             int cpus, long quantum, TlbOptions tlb, String slubDebug) {
         this(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root, stdin, cpus, quantum,
-                tlb, slubDebug, ThpPolicy.MADVISE);
+                tlb, slubDebug, ThpPolicy.MADVISE, CpuModel.QEMU64);
     }
 
     /**
@@ -106,7 +108,7 @@ public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean cou
      */
     public MachineOptions withSlubDebug(String option) {
         return new MachineOptions(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
-                stdin, cpus, quantum, tlb, option, thp);
+                stdin, cpus, quantum, tlb, option, thp, cpuModel);
     }
 
     /**
@@ -138,7 +140,7 @@ public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean cou
      */
     public MachineOptions withCpus(int n) {
         return new MachineOptions(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
-                stdin, n, quantum, tlb, slubDebug, thp);
+                stdin, n, quantum, tlb, slubDebug, thp, cpuModel);
     }
 
     /**
@@ -149,7 +151,18 @@ public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean cou
      */
     public MachineOptions withThp(ThpPolicy policy) {
         return new MachineOptions(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
-                stdin, cpus, quantum, tlb, slubDebug, policy);
+                stdin, cpus, quantum, tlb, slubDebug, policy, cpuModel);
+    }
+
+    /**
+     * The same options with another CPU model.
+     *
+     * @param model the CPUs' model
+     * @return the new options
+     */
+    public MachineOptions withCpuModel(CpuModel model) {
+        return new MachineOptions(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
+                stdin, cpus, quantum, tlb, slubDebug, thp, model);
     }
 
     /**
@@ -160,7 +173,7 @@ public record MachineOptions(long ramBytes, boolean aslr, long seed, boolean cou
      */
     public MachineOptions withTlb(TlbOptions t) {
         return new MachineOptions(ramBytes, aslr, seed, countInstructions, verbose, stdout, stderr, log, exactTlb, root,
-                stdin, cpus, quantum, t, slubDebug, thp);
+                stdin, cpus, quantum, t, slubDebug, thp, cpuModel);
     }
 
     /**

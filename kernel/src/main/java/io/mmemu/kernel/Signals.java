@@ -4,11 +4,13 @@ import io.mmemu.kernel.arch.ArchCpu;
 import io.mmemu.kernel.arch.FpuState;
 import io.mmemu.kernel.arch.PtRegs;
 import io.mmemu.mm.fault.SiCode;
+import io.mmemu.mm.pgtable.PagingControl;
 import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.uaccess.UserAccess;
 import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.Pkeys;
 import io.mmemu.trace.Tracer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -34,6 +36,14 @@ import java.nio.ByteOrder;
  *   <li>rt_sigreturn restores the registers, the SSE state and the blocked set from the frame, and
  *       the alternate stack from uc_stack (restore_altstack()).</li>
  * </ol>
+ * On a CPU with XSAVE (the PKU model; qemu64 has none) the fpstate is an XSAVE image in the
+ * standard format instead of the fxsave area: its sw_reserved bytes carry FP_XSTATE_MAGIC1 and
+ * the layout (extended size, the features, the xstate size), FP_XSTATE_MAGIC2 follows it,
+ * uc_flags has UC_FP_XSTATE, and the XSAVE header's xstate_bv has the PKRU component with the
+ * thread's PKRU at its offset (update_pkru_in_sigframe()). The frame is written with PKRU 0
+ * (sig_prepare_pkru(): the stack may be under a key), the handler runs with init_pkru_value
+ * (fpu__clear_user_states()), and rt_sigreturn takes PKRU back from the image (XRSTOR: 0 when
+ * the handler cleared the component's xstate_bv bit).
  * A frame that cannot be written (bad stack), or that would overflow the alternate stack it is
  * on or enters (get_sigframe()'s "always-bogus address"), ends in SIGSEGV, as force_sigsegv() does.
  */
@@ -53,6 +63,19 @@ final class Signals {
     static final int FXSAVE_SIZE = 512;
     /** uc_flags for 64-bit frames without XSAVE: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS. */
     static final long UC_FLAGS = 0x2 | 0x4;
+    /** UC_FP_XSTATE: the fpstate is an XSAVE image. */
+    static final long UC_FP_XSTATE = 0x1;
+    /**
+     * The XSAVE layout of the PKU model's user features, x87 | SSE | PKRU (XCR0 0x203: QEMU's
+     * Skylake-Server without the AVX components TCG cannot run, which Linux then leaves off):
+     * CPUID.(0xD,0).EBX, the standard-format size, is 0xa88, and CPUID.(0xD,9) puts PKRU's 8 bytes
+     * at 0xa80.
+     */
+    static final int XSTATE_USER_SIZE = 0xa88, XSTATE_PKRU_OFFSET = 0xa80;
+    static final long XFEATURES_USER = 0x203, XFEATURE_MASK_PKRU = 0x200;
+    /** FP_XSTATE_MAGIC1 in sw_reserved (at byte 464 of the fxsave area), FP_XSTATE_MAGIC2 after the image. */
+    static final int FP_XSTATE_MAGIC1 = 0x46505853, FP_XSTATE_MAGIC2 = 0x46505845, FP_XSTATE_MAGIC2_SIZE = 4;
+    private static final int SW_RESERVED = 464, XSAVE_HEADER = 512;
 
     /** struct sigcontext_64: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, then eflags, 8 bytes each. */
     static final int SIGCONTEXT_REGS = 18;
@@ -213,7 +236,9 @@ final class Signals {
             sp = altStacks.sp(t) + altStacks.size(t);
             enteringAltstack = true;
         }
-        sp -= FXSAVE_SIZE;
+        // use_xsave(): the PKU model is the one with XSAVE.
+        boolean xsave = t.mm().env().osPke();
+        sp -= xsave ? XSTATE_USER_SIZE + FP_XSTATE_MAGIC2_SIZE : FXSAVE_SIZE; // fpu__alloc_mathframe()
         long fpstate = sp & ~63L;
         sp = fpstate - FRAME_SIZE;
         long frame = (sp & ~15L) - 8;
@@ -222,7 +247,7 @@ final class Signals {
 
         ByteBuffer f = ByteBuffer.allocate(FRAME_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         f.putLong(0, (flags & SA_RESTORER) != 0 ? t.sigRestorer[sig] : 0);
-        f.putLong(UC_OFFSET, UC_FLAGS);
+        f.putLong(UC_OFFSET, xsave ? UC_FLAGS | UC_FP_XSTATE : UC_FLAGS);
         f.putLong(UC_OFFSET + 8, 0); // uc_link
         // unsafe_save_altstack(): the stack as the task set it, for rt_sigreturn to restore.
         f.putLong(UC_OFFSET + 16, altStacks.sp(t)).putInt(UC_OFFSET + 24, altStacks.flags(t))
@@ -241,9 +266,18 @@ final class Signals {
         writeSiginfo(f, INFO_OFFSET, info);
 
         cpu.regs().getFpu(fpu);
-        byte[] fx = saveFpstate(fpu);
-        if (uaccess.copyToUser(t.mm(), fpstate, fx, 0, fx.length) < 0) return false;
-        if (uaccess.copyToUser(t.mm(), frame, f.array(), 0, FRAME_SIZE) < 0) return false;
+        byte[] fx = xsave ? saveXstate(fpu) : saveFpstate(fpu);
+        PagingControl pkru = t.mm().env().pagingControl();
+        if (xsave) pkru.pkru = 0; // sig_prepare_pkru()
+        if (uaccess.copyToUser(t.mm(), fpstate, fx, 0, fx.length) < 0
+                || uaccess.copyToUser(t.mm(), frame, f.array(), 0, FRAME_SIZE) < 0) {
+            pkru.pkru = fpu.pkru; // the frame is not there: PKRU back as it was
+            return false;
+        }
+        if (xsave) {
+            fpu.pkru = Pkeys.INIT_PKRU_VALUE; // fpu__clear_user_states() → pkru_write_default()
+            cpu.regs().setFpu(fpu);
+        }
 
         // signal_setup_done(): the frame holds the saved mask now; block sa_mask and, unless
         // SA_NODEFER, the signal itself.
@@ -355,6 +389,7 @@ final class Signals {
         f.putInt(at, info.signo()).putInt(at + 4, 0).putInt(at + 8, info.code());
         if (info.isFault()) {
             f.putLong(at + 16, info.addr());
+            if (info.code() == SiCode.SEGV_PKUERR && info.signo() == Signo.SIGSEGV) f.putInt(at + 32, info.pkey()); // si_pkey
         } else {
             f.putInt(at + 16, info.pid()).putInt(at + 20, info.uid());
             if (info.signo() == Signo.SIGCHLD) f.putInt(at + 24, info.status());
@@ -364,12 +399,56 @@ final class Signals {
     /** The fxsave image (struct fxregs_state) of {@code fpu} (x87 registers left at their reset values). */
     private static byte[] saveFpstate(FpuState fpu) {
         ByteBuffer b = ByteBuffer.allocate(FXSAVE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        putFxregs(b, fpu);
+        return b.array();
+    }
+
+    /**
+     * The XSAVE image of {@code fpu} with its trailer, as copy_fpstate_to_sigframe() leaves it:
+     * the fxsave area with the sw_reserved bytes save_sw_bytes() fills, the header with
+     * xstate_bv FP | SSE | PKRU, PKRU, then FP_XSTATE_MAGIC2.
+     */
+    private static byte[] saveXstate(FpuState fpu) {
+        ByteBuffer b = ByteBuffer.allocate(XSTATE_USER_SIZE + FP_XSTATE_MAGIC2_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        putFxregs(b, fpu);
+        b.putInt(SW_RESERVED, FP_XSTATE_MAGIC1).putInt(SW_RESERVED + 4, XSTATE_USER_SIZE + FP_XSTATE_MAGIC2_SIZE)
+                .putLong(SW_RESERVED + 8, XFEATURES_USER).putInt(SW_RESERVED + 16, XSTATE_USER_SIZE);
+        b.putLong(XSAVE_HEADER, XFEATURES_USER); // xstate_bv; xcomp_bv 0: the standard format
+        b.putInt(XSTATE_PKRU_OFFSET, fpu.pkru);
+        b.putInt(XSTATE_USER_SIZE, FP_XSTATE_MAGIC2);
+        return b.array();
+    }
+
+    /** Writes struct fxregs_state's fields the model keeps into {@code b} at 0. */
+    private static void putFxregs(ByteBuffer b, FpuState fpu) {
         b.putShort(0, (short) fpu.fpcw);
         b.putShort(2, (short) fpu.fpsw);
         b.putInt(24, fpu.mxcsr);
         b.putInt(28, 0xffff); // MXCSR_MASK
         for (int i = 0; i < 16; i++) b.putLong(160 + 16 * i, fpu.xmm[2 * i]).putLong(168 + 16 * i, fpu.xmm[2 * i + 1]);
-        return b.array();
+    }
+
+    /**
+     * The PKRU rt_sigreturn loads from the XSAVE image at {@code fpstate} whose fxsave area is
+     * {@code fx} (restore_fpregs_from_user()): the image's when sw_reserved describes a valid XSAVE
+     * frame (check_xstate_in_sigframe()) and xstate_bv has the component, 0 (its init state) when
+     * the bit is clear; an fxsave-only frame initialises PKRU from init_fpstate (init_pkru_value).
+     * -1 when the image cannot be read.
+     */
+    private long restorePkru(Task t, long fpstate, ByteBuffer fx) {
+        int xstateSize = fx.getInt(SW_RESERVED + 16);
+        boolean fxOnly = fx.getInt(SW_RESERVED) != FP_XSTATE_MAGIC1 || xstateSize < XSAVE_HEADER + 64
+                || xstateSize > XSTATE_USER_SIZE || xstateSize > fx.getInt(SW_RESERVED + 4);
+        byte[] word = new byte[8];
+        if (!fxOnly) {
+            if (uaccess.copyFromUser(t.mm(), word, 0, fpstate + xstateSize, 4) < 0) return -1;
+            fxOnly = ByteBuffer.wrap(word).order(ByteOrder.LITTLE_ENDIAN).getInt(0) != FP_XSTATE_MAGIC2;
+        }
+        if (fxOnly || (fx.getLong(SW_RESERVED + 8) & XFEATURE_MASK_PKRU) == 0) return Pkeys.INIT_PKRU_VALUE;
+        if (uaccess.copyFromUser(t.mm(), word, 0, fpstate + XSAVE_HEADER, 8) < 0) return -1;
+        if ((ByteBuffer.wrap(word).order(ByteOrder.LITTLE_ENDIAN).getLong(0) & XFEATURE_MASK_PKRU) == 0) return 0;
+        if (uaccess.copyFromUser(t.mm(), word, 0, fpstate + XSTATE_PKRU_OFFSET, 4) < 0) return -1;
+        return ByteBuffer.wrap(word).order(ByteOrder.LITTLE_ENDIAN).getInt(0) & 0xffff_ffffL;
     }
 
     /**
@@ -395,6 +474,11 @@ final class Signals {
             // MXCSR and XMM0-15 come back from the image; the x87 control and status words stay
             // as the handler left them (Linux's fxrstor would restore them as well).
             cpu.regs().getFpu(fpu);
+            if (t.mm().env().osPke()) { // use_xsave()
+                long pkru = restorePkru(t, fpstate, b);
+                if (pkru < 0) return false;
+                fpu.pkru = (int) pkru;
+            }
             fpu.mxcsr = b.getInt(24) & 0xffff;
             for (int i = 0; i < 16; i++) {
                 fpu.xmm[2 * i] = b.getLong(160 + 16 * i);

@@ -47,7 +47,7 @@ class TaskStartRegistersTest {
         byte[] name = h.read(argv0Addr, argv0.length() + 1);
         assertEquals(argv0 + "\0", new String(name, StandardCharsets.UTF_8), "argv[0]" + h.failure());
         FpuState init = new FpuState();
-        init.init();
+        init.init(0);
         assertEquals(init.toString(), h.cpu.fpu.toString(), "fpu_flush_thread()'s state" + h.failure());
     }
 

@@ -140,7 +140,7 @@ public final class PagingStructureCache {
     private static void insert(TlbArray a, long t, int pcid, long tablePa) {
         int i = a.victim(t);
         if (a.key[i] != 0) a.forget(i);
-        a.put(i, t, pcid, tablePa >>> PAGE_SHIFT, TlbArray.makeMeta(pcid, 0, false, false, false));
+        a.put(i, t, pcid, tablePa >>> PAGE_SHIFT, TlbArray.makeMeta(pcid, 0, false, false, false, 0));
     }
 
     /**

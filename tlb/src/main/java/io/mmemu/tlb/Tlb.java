@@ -80,10 +80,12 @@ public final class Tlb {
     /** CR3 bit 63 on a MOV to CR3 with CR4.PCIDE=1: keep the TLB entries of the PCID being loaded. */
     public static final long CR3_NOFLUSH = 1L << 63;
 
-    // Walk-result layout (WalkResult's Javadoc): bits 12..51 page address, 0..2 prot, 3..4 size, 5 global.
+    // Walk-result layout (WalkResult's Javadoc): bits 12..51 page address, 0..2 prot, 3..4 size, 5 global,
+    // 6..9 protection key.
     private static final long WALK_PA_MASK = 0x000F_FFFF_FFFF_F000L;
     private static final int WALK_SIZE_SHIFT = 3;
     private static final long WALK_GLOBAL = 1L << 5;
+    private static final int WALK_PKEY_SHIFT = 6;
 
     // The counters on the lookup path, as constants so that counting is one increment.
     private static final int LOOKUP = TlbStat.LOOKUP.ordinal();
@@ -287,7 +289,8 @@ public final class Tlb {
         return ((a.pfn[i] << PAGE_SHIFT) + subPage) & WALK_PA_MASK
                 | TlbArray.metaProt(m)
                 | (long) a.size.walkCode << WALK_SIZE_SHIFT
-                | (TlbArray.metaGlobal(m) ? WALK_GLOBAL : 0);
+                | (TlbArray.metaGlobal(m) ? WALK_GLOBAL : 0)
+                | (long) TlbArray.metaPkey(m) << WALK_PKEY_SHIFT;
     }
 
     // ------------------------------------------------------------------ fill
@@ -361,7 +364,8 @@ public final class Tlb {
             a.forget(i);
         }
         // D is known set only when the walk granted W (WalkResult grants W only after setting D).
-        a.put(i, v, pcid, pageBase >>> PAGE_SHIFT, TlbArray.makeMeta(pcid, prot, user, (prot & WalkResult.PROT_WRITE) != 0, global));
+        a.put(i, v, pcid, pageBase >>> PAGE_SHIFT, TlbArray.makeMeta(pcid, prot, user, (prot & WalkResult.PROT_WRITE) != 0, global,
+                WalkResult.pkey(walkResult)));
         count(TlbStat.FILL);
         if (a.shift == PageTypes.PMD_SHIFT) count(TlbStat.FILL_2M);
         return evicted;

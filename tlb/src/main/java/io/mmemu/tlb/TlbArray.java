@@ -48,6 +48,7 @@ final class TlbArray {
     // bit  15      U/S
     // bit  16      D
     // bit  17      G
+    // bits 18..21  protection key of a user page (WalkResult's): PKRU is checked against it at each access
     // bit  31      valid
     static final int PCID_MASK = 0xFFF;
     static final int RIGHTS_SHIFT = 12;
@@ -58,6 +59,7 @@ final class TlbArray {
     static final int M_D = 1 << 16;
     static final int M_G = 1 << 17;
     static final int M_VALID = 1 << 31;
+    private static final int PKEY_SHIFT = 18;
 
     /** The page size of the entries, or null in a paging-structure cache. */
     final PageSize size;
@@ -130,8 +132,13 @@ final class TlbArray {
         return v << KEY_VPN_SHIFT | (long) (global ? KEY_GLOBAL : pcid) << 1 | 1;
     }
 
-    static int makeMeta(int pcid, int prot, boolean user, boolean dirty, boolean global) {
-        return M_VALID | pcid | prot << RIGHTS_SHIFT | (user ? M_U : 0) | (dirty ? M_D : 0) | (global ? M_G : 0);
+    static int makeMeta(int pcid, int prot, boolean user, boolean dirty, boolean global, int pkey) {
+        return M_VALID | pcid | prot << RIGHTS_SHIFT | (user ? M_U : 0) | (dirty ? M_D : 0) | (global ? M_G : 0)
+                | pkey << PKEY_SHIFT;
+    }
+
+    static int metaPkey(int m) {
+        return (m >>> PKEY_SHIFT) & 0xf;
     }
 
     static boolean metaGlobal(int m) {

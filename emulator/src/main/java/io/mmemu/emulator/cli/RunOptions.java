@@ -1,6 +1,7 @@
 package io.mmemu.emulator.cli;
 
 import io.mmemu.emulator.run.RunConfig;
+import io.mmemu.kernel.CpuModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,6 +94,12 @@ public final class RunOptions {
                     + "first fault.")
     String thp = RunConfig.DEFAULT_THP;
 
+    @Option(names = "--cpu-model", paramLabel = "MODEL", defaultValue = CpuModel.DEFAULT,
+            description = "The CPUs' model: qemu64 (default: no protection keys, as the host) or skylake-server "
+                    + "(QEMU's Skylake-Server: PKU, so Linux's protection keys work: pkey_alloc(), WRPKRU/RDPKRU, "
+                    + "SEGV_PKUERR, XSAVE signal frames with PKRU; docs/cpu-model.md).")
+    String cpuModel = CpuModel.DEFAULT;
+
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Adds a variable to the program's environment "
             + "(which is otherwise empty, so runs do not depend on the host's).")
     List<String> env = new ArrayList<>();
@@ -110,6 +117,6 @@ public final class RunOptions {
     public RunConfig config(Path program, List<String> args) {
         long ramBytes = (ram + (2L << 20) - 1) & -(2L << 20);
         return new RunConfig(program, args, env, ramBytes, !noAslr, seed, cpus, quantum, tlbPreset, !noPcid, checkTlb,
-                dropShootdowns, precise, exactTlb, stats, verbose, root, maxInstructions, fail, slubDebug, thp);
+                dropShootdowns, precise, exactTlb, stats, verbose, root, maxInstructions, fail, slubDebug, thp, cpuModel);
     }
 }

@@ -1,5 +1,7 @@
 package io.mmemu.emulator.cpu;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 import io.mmemu.emulator.unicorn.Hooks;
 import io.mmemu.emulator.unicorn.Uc;
 import io.mmemu.emulator.unicorn.Unicorn;
@@ -18,6 +20,7 @@ import io.mmemu.mm.page.PageAllocator;
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.PageWalker;
+import io.mmemu.mm.pgtable.PagingControl;
 import io.mmemu.mm.pgtable.PfErr;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.pgtable.WalkResult;
@@ -29,6 +32,7 @@ import io.mmemu.tlb.linux.MmContexts;
 import io.mmemu.tlb.linux.TlbManagement;
 import io.mmemu.tlb.mmu.Mmu;
 import io.mmemu.tlb.check.PageTablePeek;
+import java.lang.foreign.MemorySegment;
 
 /**
  * One emulated CPU: a Unicorn engine in UC_TLB_VIRTUAL mode over the shared physical memory,
@@ -57,12 +61,24 @@ import io.mmemu.tlb.check.PageTablePeek;
  *
  * <p>To the kernel this is an {@link ArchCpu}: registers cross as values ({@link EngineRegs}), a
  * syscall's too ({@link #onSyscall}).
+ *
+ * <p>Protection keys (the PKU CPU model, QEMU's Skylake-Server): CR4.PKE and OSXSAVE are set as
+ * Linux sets them, so WRPKRU, RDPKRU and XSAVE/XRSTOR of PKRU run in the engine, whose
+ * helper_wrpkru() flushes Unicorn's TLB: every access after a WRPKRU fills again. PKRU itself
+ * lives in the engine (env->pkru, {@link Unicorn#pkru}); the model's copy
+ * ({@link PagingControl#pkru}, which the walker, the TLB model's hits and the kernel's pkey code
+ * use) is the running CPU's: loaded from the engine at every fill, syscall and return to the
+ * kernel, and written back when the kernel changed it (pkey_alloc(), an execute-only mapping);
+ * Unicorn's TLB is emptied whenever PKRU changes outside the engine (a context restored, a signal
+ * frame), as its entries were checked against the old value.
  */
 public final class Cpu implements ArchCpu {
     /** CR0: PE MP ET NE WP AM PG, as Linux runs. */
     static final long CR0 = 0x8005_0033L;
     /** CR4: PAE PGE OSFXSR OSXMMEXCPT (SSE enabled for user code). */
     static final long CR4 = 0x6a0L;
+    /** CR4.OSXSAVE and CR4.PKE, which Linux adds on a CPU with XSAVE and PKU. */
+    static final long CR4_OSXSAVE = 1L << 18, CR4_PKE = 1L << 22;
     /** EFER: SCE LME LMA NXE. */
     static final long EFER = 0xd01L;
 
@@ -105,6 +121,10 @@ public final class Cpu implements ArchCpu {
     private final EngineRegs regs;
     /** Frames this engine may write, marked at each writable fill while a recorder watches; null otherwise. */
     private WrittenFrames writtenFrames;
+    /** The control-register state the model's walks obey; its PKRU is this CPU's while it runs. */
+    private final PagingControl control;
+    /** The engine's PKRU on the PKU model, else null (see the class comment). */
+    private final MemorySegment pkru;
 
     /**
      * A CPU: one Unicorn engine in UC_TLB_VIRTUAL mode over the whole of physical memory, whose
@@ -124,9 +144,10 @@ public final class Cpu implements ArchCpu {
      *     the model and miss counts are exact; when false, Unicorn may keep serving such entries —
      *     still correct translations, since invalidations always propagate — and misses are
      *     undercounted for working sets beyond the model TLB. Exact costs about 3x on streaming access.
+     * @param pku      the PKU CPU model (QEMU's Skylake-Server) with CR4.PKE set, rather than qemu64
      */
     public Cpu(int id, MmEnv env, SyscallHandler syscalls, boolean countInstructions, TlbManagement tlbManagement,
-            MmContexts contexts, CrossModifyingCode crossModifyingCode, boolean exactTlb, boolean precise) {
+            MmContexts contexts, CrossModifyingCode crossModifyingCode, boolean exactTlb, boolean precise, boolean pku) {
         this.id = id;
         this.crossModifyingCode = crossModifyingCode;
         this.tlbManagement = tlbManagement;
@@ -136,14 +157,20 @@ public final class Cpu implements ArchCpu {
         this.precise = precise;
         this.env = env;
         this.syscalls = syscalls;
-        this.mmu = new Mmu(tlb, new PageWalker(env.mem()), env.pagingControl(), exactTlb);
-        this.uc = Unicorn.openX86_64();
-        this.regs = new EngineRegs(uc, id, () -> running);
+        this.control = env.pagingControl();
+        this.mmu = new Mmu(tlb, new PageWalker(env.mem()), control, exactTlb);
+        if (pku && !Unicorn.pkruReachable()) {
+            throw new IllegalStateException("the PKU CPU model needs the engine's PKRU, which this libunicorn or "
+                    + "native library does not give (native/mmemu_pkru.c; run bin/setup)");
+        }
+        this.uc = Unicorn.openX86_64(pku ? Uc.CPU_X86_SKYLAKE_SERVER : Uc.CPU_X86_QEMU64);
+        MemorySegment enginePkru = null;
         try {
             uc.ctlTlbMode(Uc.TLB_VIRTUAL);
             uc.memMapPtr(0, env.mem().segment(), Uc.PROT_ALL);
             uc.regWrite(X86Reg.CR0, CR0);
-            uc.regWrite(X86Reg.CR4, CR4);
+            uc.regWrite(X86Reg.CR4, pku ? CR4 | CR4_OSXSAVE | CR4_PKE : CR4);
+            if (pku) enginePkru = uc.pkru();
             uc.msrWrite(0xC0000080, EFER);
             uc.hookTlbFill(this::tlbFill);
             uc.hookSyscall(this::onSyscall);
@@ -159,6 +186,19 @@ public final class Cpu implements ArchCpu {
             uc.close();
             throw e;
         }
+        this.pkru = enginePkru;
+        this.regs = new EngineRegs(uc, id, () -> running, enginePkru, this::pkruChangedOutsideEngine);
+    }
+
+    /** PKRU changed between runs (a register load, a context restored): the model's copy follows, Unicorn's TLB empties. */
+    private void pkruChangedOutsideEngine() {
+        control.pkru = pkru.get(JAVA_INT, 0);
+        flushUnicornTlb();
+    }
+
+    /** The model's PKRU becomes this CPU's (the engine's, which WRPKRU may have changed); nothing without PKU. */
+    private void loadPkru() {
+        if (pkru != null) control.pkru = pkru.get(JAVA_INT, 0);
     }
 
     @Override
@@ -406,6 +446,7 @@ public final class Cpu implements ArchCpu {
 
     /** The fill hook's work: the model's translation of {@code vaddr}, a page fault handled on the way. */
     private long fill(long vaddr, int memType) {
+        loadPkru();
         // The probe's page allows everything: the instruction may be fetched from it too.
         if (vaddr == probePage) return probeScratchPa | Uc.PROT_ALL;
         // A non-canonical address is no page fault but a #GP: SIGSEGV with SI_KERNEL and si_addr 0.
@@ -535,8 +576,14 @@ public final class Cpu implements ArchCpu {
         }
         stats.count(CpuStat.SYSCALLS);
         PtRegs entry = regs.enterSyscall();
+        loadPkru();
         boolean stop = syscalls.syscall(this, current, entry);
         regs.exitSyscall();
+        // write_pkru() in the syscall (pkey_alloc(), an execute-only mapping): the engine gets it.
+        if (pkru != null && control.pkru != pkru.get(JAVA_INT, 0)) {
+            pkru.set(JAVA_INT, 0, control.pkru);
+            flushUnicornTlb();
+        }
         if (stop) {
             stopRequested = true;
             stopEngine();
@@ -610,6 +657,7 @@ public final class Cpu implements ArchCpu {
         Task task = current;
         rescheduleRequested = false;
         crossModifyingCode.beforeRun(this);
+        loadPkru();
         // Signals sent while the task was off the CPU are delivered before it runs again.
         int early = syscalls.exitToUserMode(this, task);
         if (early != 0) return killedBy(task, early, uc.regRead(X86Reg.RIP));
@@ -640,6 +688,7 @@ public final class Cpu implements ArchCpu {
                 err = emuStart(rip, quantum, exact);
             }
             if (task.exited()) break;
+            loadPkru(); // the kernel's work below runs with this CPU's PKRU
             // RIP is precise only now that Unicorn has stopped (inside a hook it may lag behind).
             long stopIp = uc.regRead(X86Reg.RIP);
             if (counter != null && stoppedByFault(err)) counter.afterFault(stopIp);

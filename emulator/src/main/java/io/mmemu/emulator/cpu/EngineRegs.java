@@ -1,10 +1,13 @@
 package io.mmemu.emulator.cpu;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 import io.mmemu.emulator.unicorn.Unicorn;
 import io.mmemu.emulator.unicorn.X86Reg;
 import io.mmemu.kernel.arch.ArchRegs;
 import io.mmemu.kernel.arch.FpuState;
 import io.mmemu.kernel.arch.PtRegs;
+import java.lang.foreign.MemorySegment;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -37,14 +40,35 @@ final class EngineRegs implements ArchRegs {
     private final long[] result = new long[SYSCALL_RESULT.length];
     private final long[] resultBases = new long[SYSCALL_RESULT_BASES.length];
     private final long[] xmm = new long[2];
+    /** The engine's PKRU (env->pkru) on a CPU with PKU, else null: PKRU is then always 0. */
+    private final MemorySegment pkru;
+    /** Told after PKRU changed between runs (a task's register load, a context restored). */
+    private final Runnable pkruChanged;
     /** The registers of the syscall being handled, and its segment bases at entry. */
     private final PtRegs syscall = new PtRegs();
     private long entryFsBase, entryGsBase;
 
-    EngineRegs(Unicorn uc, int cpu, BooleanSupplier running) {
+    EngineRegs(Unicorn uc, int cpu, BooleanSupplier running, MemorySegment pkru, Runnable pkruChanged) {
         this.uc = uc;
         this.cpu = cpu;
         this.running = running;
+        this.pkru = pkru;
+        this.pkruChanged = pkruChanged;
+    }
+
+    /** {@return the engine's PKRU, 0 on a CPU without PKU} */
+    int pkru() {
+        return pkru == null ? 0 : pkru.get(JAVA_INT, 0);
+    }
+
+    /**
+     * Loads PKRU into the engine, as XRSTOR or WRPKRU would (only on a CPU with PKU), and tells the
+     * CPU when it changed: the translations Unicorn cached were checked against the old value.
+     */
+    void setPkru(int value) {
+        if (pkru == null || pkru.get(JAVA_INT, 0) == value) return;
+        pkru.set(JAVA_INT, 0, value);
+        pkruChanged.run();
     }
 
     /** One batch read into {@code r}; {@code origRax} becomes NO_SYSCALL (the CPU sets it at a syscall). */
@@ -147,6 +171,7 @@ final class EngineRegs implements ArchRegs {
         into.fpcw = (int) uc.regRead(X86Reg.FPCW);
         into.fpsw = (int) uc.regRead(X86Reg.FPSW);
         into.mxcsr = (int) uc.regRead(X86Reg.MXCSR);
+        into.pkru = pkru();
         for (int i = 0; i < 16; i++) {
             uc.regRead128(X86Reg.XMM0 + i, xmm);
             into.xmm[2 * i] = xmm[0];
@@ -160,6 +185,7 @@ final class EngineRegs implements ArchRegs {
         uc.regWrite(X86Reg.FPCW, from.fpcw);
         uc.regWrite(X86Reg.FPSW, from.fpsw);
         uc.regWrite(X86Reg.MXCSR, from.mxcsr);
+        setPkru(from.pkru);
         for (int i = 0; i < 16; i++) uc.regWrite128(X86Reg.XMM0 + i, from.xmm[2 * i], from.xmm[2 * i + 1]);
     }
 
@@ -176,7 +202,9 @@ final class EngineRegs implements ArchRegs {
             @Override
             public void restore() {
                 checkStopped();
-                ctx.restore();
+                int before = pkru();
+                ctx.restore(); // env->pkru is in the context
+                if (pkru() != before) pkruChanged.run();
             }
 
             @Override

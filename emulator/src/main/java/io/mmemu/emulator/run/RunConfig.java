@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import io.mmemu.fault.FaultSpec;
+import io.mmemu.kernel.CpuModel;
 import io.mmemu.kernel.Kernel;
 import io.mmemu.kernel.MachineOptions;
 import io.mmemu.kernel.TlbOptions;
@@ -43,11 +44,12 @@ import java.util.List;
  * @param fail              the --fail specifications, in order
  * @param slubDebug         the kernel's slub_debug= option (Linux's syntax, e.g. FZP or F,vm_area_struct), or null
  * @param thp               the transparent-huge-page policy: always, madvise (the default) or never
+ * @param cpuModel          the CPUs' model: qemu64 (the default, no PKU) or skylake-server (PKU)
  */
 public record RunConfig(Path program, List<String> args, List<String> env, long ramBytes, boolean aslr, long seed,
         int cpus, long quantum, String tlbPreset, boolean pcid, boolean checkTlb, boolean dropShootdowns,
         boolean precise, boolean exactTlb, boolean countInstructions, boolean verbose, Path root, long maxInstructions,
-        List<String> fail, String slubDebug, String thp) {
+        List<String> fail, String slubDebug, String thp, String cpuModel) {
     /** The default of {@code --thp}, as most distributions configure Linux. */
     public static final String DEFAULT_THP = "madvise";
 
@@ -90,7 +92,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
             boolean precise, boolean exactTlb, boolean countInstructions, boolean verbose, Path root, long maxInstructions,
             List<String> fail, String slubDebug) {
         this(program, args, env, ramBytes, aslr, seed, cpus, quantum, tlbPreset, pcid, checkTlb, dropShootdowns, precise,
-                exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug, DEFAULT_THP);
+                exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug, DEFAULT_THP, CpuModel.DEFAULT);
     }
 
     /**
@@ -127,6 +129,11 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
             ThpPolicy.parse(thp);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--thp: " + e.getMessage(), e);
+        }
+        try {
+            CpuModel.parse(cpuModel);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--cpu-model: " + e.getMessage(), e);
         }
         faultSpecs();
         if (slubDebug != null) {
@@ -169,7 +176,8 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public MachineOptions machineOptions(GuestIo io) {
         return new MachineOptions(ramBytes, aslr, seed, countInstructions, verbose, io.stdout(), io.stderr(), io.log(),
-                exactTlb, root, io.stdin(), cpus, quantum, tlbOptions(), slubDebug, ThpPolicy.parse(thp));
+                exactTlb, root, io.stdin(), cpus, quantum, tlbOptions(), slubDebug, ThpPolicy.parse(thp),
+                CpuModel.parse(cpuModel));
     }
 
     /** {@return argv: the program's path as given, then the arguments} */
@@ -188,7 +196,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public RunConfig withSeed(long s) {
         return new RunConfig(program, args, env, ramBytes, aslr, s, cpus, quantum, tlbPreset, pcid, checkTlb,
-                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug, thp);
+                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug, thp, cpuModel);
     }
 
     /**
@@ -199,7 +207,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public RunConfig withFail(List<String> specs) {
         return new RunConfig(program, args, env, ramBytes, aslr, seed, cpus, quantum, tlbPreset, pcid, checkTlb,
-                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, specs, slubDebug, thp);
+                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, specs, slubDebug, thp, cpuModel);
     }
 
     /**
@@ -210,7 +218,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public RunConfig withCountInstructions(boolean on) {
         return new RunConfig(program, args, env, ramBytes, aslr, seed, cpus, quantum, tlbPreset, pcid, checkTlb,
-                dropShootdowns, precise, exactTlb, on, verbose, root, maxInstructions, fail, slubDebug, thp);
+                dropShootdowns, precise, exactTlb, on, verbose, root, maxInstructions, fail, slubDebug, thp, cpuModel);
     }
 
     /**
@@ -223,7 +231,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public RunConfig withMachine(long ram, int n, long q) {
         return new RunConfig(program, args, env, ram, aslr, seed, n, q, tlbPreset, pcid, checkTlb, dropShootdowns,
-                precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug, thp);
+                precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug, thp, cpuModel);
     }
 
     /**
@@ -235,7 +243,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public RunConfig withAslrAndCheckTlb(boolean randomise, boolean check) {
         return new RunConfig(program, args, env, ramBytes, randomise, seed, cpus, quantum, tlbPreset, pcid, check,
-                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug, thp);
+                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, slubDebug, thp, cpuModel);
     }
 
     /**
@@ -246,7 +254,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
      */
     public RunConfig withSlubDebug(String option) {
         return new RunConfig(program, args, env, ramBytes, aslr, seed, cpus, quantum, tlbPreset, pcid, checkTlb,
-                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, option, thp);
+                dropShootdowns, precise, exactTlb, countInstructions, verbose, root, maxInstructions, fail, option, thp, cpuModel);
     }
 
     /**
@@ -276,6 +284,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
         for (String f : fail) a.addAll(List.of("--fail", f));
         if (slubDebug != null) a.addAll(List.of("--slub-debug", slubDebug));
         if (!thp.equals(DEFAULT_THP)) a.addAll(List.of("--thp", thp));
+        if (!cpuModel.equals(CpuModel.DEFAULT)) a.addAll(List.of("--cpu-model", cpuModel));
         for (String e : env) a.addAll(List.of("--env", e));
         return a;
     }
@@ -305,6 +314,7 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
         o.add("fail", strings(fail));
         if (slubDebug != null) o.addProperty("slubDebug", slubDebug);
         o.addProperty("thp", thp);
+        if (!cpuModel.equals(CpuModel.DEFAULT)) o.addProperty("cpuModel", cpuModel);
         return o;
     }
 
@@ -329,7 +339,8 @@ public record RunConfig(Path program, List<String> args, List<String> env, long 
                     o.get("countInstructions").getAsBoolean(), o.get("verbose").getAsBoolean(),
                     o.has("root") ? Path.of(o.get("root").getAsString()) : null, o.get("maxInstructions").getAsLong(),
                     list(o, "fail"), o.has("slubDebug") ? o.get("slubDebug").getAsString() : null,
-                    o.has("thp") ? o.get("thp").getAsString() : DEFAULT_THP); // logs from before --thp ran with madvise
+                    o.has("thp") ? o.get("thp").getAsString() : DEFAULT_THP, // logs from before --thp ran with madvise
+                    o.has("cpuModel") ? o.get("cpuModel").getAsString() : CpuModel.DEFAULT);
         } catch (NullPointerException | IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
             throw new JsonParseException("malformed run configuration: " + e.getMessage(), e);
         }

@@ -13,6 +13,8 @@ final class PageFlush {
 
     /** Whether page flushes work with this libunicorn. */
     static final boolean AVAILABLE;
+    /** Whether the CPUState's offset in uc_struct was found (also what {@link EnginePkru} needs). */
+    static final boolean FOUND_CPU;
     private static final MethodHandle FLUSH_RANGE;
 
     static {
@@ -32,6 +34,7 @@ final class PageFlush {
         } catch (Throwable t) {
             ok = false; // an older native library or another Unicorn build: whole-TLB flushes only
         }
+        FOUND_CPU = ok;
         AVAILABLE = ok && !Boolean.getBoolean("mmemu.unicorn.noPageFlush");
         FLUSH_RANGE = range;
     }

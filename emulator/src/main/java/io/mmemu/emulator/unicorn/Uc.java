@@ -27,7 +27,8 @@ public final class Uc {
     public static final int TLB_CPU = 0, TLB_VIRTUAL = 1;
 
     /** uc_cpu_x86 models. */
-    public static final int CPU_X86_QEMU64 = 0, CPU_X86_HASWELL = 19, CPU_X86_SKYLAKE_CLIENT = 21, CPU_X86_EPYC = 35;
+    public static final int CPU_X86_QEMU64 = 0, CPU_X86_HASWELL = 19, CPU_X86_SKYLAKE_CLIENT = 21,
+            CPU_X86_SKYLAKE_SERVER = 22, CPU_X86_EPYC = 35;
 
     /** uc_ctl request numbers, as the UC_CTL_READ/WRITE macros build them: type | nr << 26 | rw << 30. */
     static int ctl(int type, int nrArgs, int rw) {

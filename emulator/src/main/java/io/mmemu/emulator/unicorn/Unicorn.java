@@ -59,6 +59,17 @@ public final class Unicorn implements AutoCloseable {
 
     /** Models uc_open(UC_ARCH_X86, UC_MODE_64): a new x86-64 engine, its code cache {@link #CODE_CACHE_BYTES}. */
     public static Unicorn openX86_64() {
+        return openX86_64(Uc.CPU_X86_QEMU64);
+    }
+
+    /**
+     * uc_open(UC_ARCH_X86, UC_MODE_64) with CPU model {@code cpuModel} (uc_ctl(UC_CTL_CPU_MODEL),
+     * which must come before anything else): a new x86-64 engine, its code cache {@link #CODE_CACHE_BYTES}.
+     *
+     * @param cpuModel a UC_CPU_X86_* model ({@link Uc#CPU_X86_QEMU64} is Unicorn's default)
+     * @return the engine
+     */
+    public static Unicorn openX86_64(int cpuModel) {
         checkVersion();
         Unicorn u;
         try (Arena tmp = Arena.ofConfined()) {
@@ -69,6 +80,7 @@ public final class Unicorn implements AutoCloseable {
             throw rethrow(t);
         }
         try {
+            if (cpuModel != Uc.CPU_X86_QEMU64) u.ctlCpuModel(cpuModel);
             u.ctlInt("uc_ctl(TCG_BUFFER_SIZE)", Uc.ctl(Uc.CTL_TCG_BUFFER_SIZE, 1, Uc.CTL_IO_WRITE), CODE_CACHE_BYTES);
         } catch (RuntimeException e) {
             u.close();
@@ -388,6 +400,24 @@ public final class Unicorn implements AutoCloseable {
         } catch (Throwable t) {
             throw rethrow(t);
         }
+    }
+
+    /** {@return whether {@link #pkru} works with this libunicorn and native library} */
+    public static boolean pkruReachable() {
+        return EnginePkru.AVAILABLE;
+    }
+
+    /**
+     * The engine's PKRU (QEMU's env->pkru, which WRPKRU and RDPKRU use) as a 4-byte segment:
+     * {@code get(JAVA_INT, 0)} reads it with no call, {@code set} writes it (the writer then
+     * flushes the TLB, as helper_wrpkru() does). Only once the engine is set up (after a register
+     * write or a mapping) and when {@link #pkruReachable}.
+     *
+     * @return the engine's PKRU
+     */
+    public MemorySegment pkru() {
+        ensureOpen();
+        return EnginePkru.of(uc);
     }
 
     /** {@return whether {@link #flushTlbPages} works with this libunicorn (else only whole flushes do)} */

@@ -26,7 +26,7 @@ class RunConfigThpTest {
         RunConfig d = RunConfig.defaults(Path.of("prog"), List.of());
         return new RunConfig(d.program(), d.args(), d.env(), d.ramBytes(), d.aslr(), d.seed(), d.cpus(), d.quantum(),
                 d.tlbPreset(), d.pcid(), d.checkTlb(), d.dropShootdowns(), d.precise(), d.exactTlb(),
-                d.countInstructions(), d.verbose(), d.root(), d.maxInstructions(), d.fail(), d.slubDebug(), thp);
+                d.countInstructions(), d.verbose(), d.root(), d.maxInstructions(), d.fail(), d.slubDebug(), thp, d.cpuModel());
     }
 
     @Test

@@ -23,19 +23,27 @@ public final class FpuState {
     public int mxcsr;
     /** XMM0-15, low quadword then high: XMMn is {@code xmm[2n]} (bits 0-63) and {@code xmm[2n + 1]}. */
     public final long[] xmm = new long[32];
+    /**
+     * PKRU, the XSAVE state component 9 (struct pkru_state): the thread's protection-key rights,
+     * which fork and clone copy and execve resets. Always 0 on a CPU without PKU.
+     */
+    public int pkru;
 
-    /** A state all zero (not even a valid FCW): {@link #init()} or a CPU fills it. */
+    /** A state all zero (not even a valid FCW): {@link #init(int)} or a CPU fills it. */
     public FpuState() {}
 
     /**
      * Models fpstate_init_fx() for a task that starts afresh (execve's fpu_flush_thread()): FCW
      * as after FNINIT, MXCSR_DEFAULT, everything else zero. musl's printf formats through long
-     * double and needs that control word.
+     * double and needs that control word. PKRU becomes {@code initPkru} (pkru_write_default()).
+     *
+     * @param initPkru pkru_get_init_value(): init_pkru_value with PKU, 0 without
      */
-    public void init() {
+    public void init(int initPkru) {
         fpcw = FPCW_INIT;
         fpsw = 0;
         mxcsr = MXCSR_INIT;
+        pkru = initPkru;
         Arrays.fill(xmm, 0);
     }
 
@@ -48,6 +56,7 @@ public final class FpuState {
         fpcw = o.fpcw;
         fpsw = o.fpsw;
         mxcsr = o.mxcsr;
+        pkru = o.pkru;
         System.arraycopy(o.xmm, 0, xmm, 0, xmm.length);
     }
 
@@ -65,6 +74,7 @@ public final class FpuState {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("fpcw=%x fpsw=%x mxcsr=%x".formatted(fpcw, fpsw, mxcsr));
+        if (pkru != 0) sb.append(" pkru=%x".formatted(pkru));
         for (int i = 0; i < 16; i++) {
             if (xmm[2 * i] != 0 || xmm[2 * i + 1] != 0) {
                 sb.append(" xmm").append(i).append("=%016x%016x".formatted(xmm[2 * i + 1], xmm[2 * i]));

@@ -6,6 +6,7 @@ import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.VmEvent;
 import io.mmemu.mm.vma.VmFlags;
+import io.mmemu.mm.vma.Pkeys;
 import io.mmemu.mm.vma.Vma;
 import io.mmemu.trace.FaultOutcome;
 import io.mmemu.trace.Tracer;
@@ -75,8 +76,12 @@ public final class UserFault {
                 return segv(SiCode.SEGV_MAPERR, address, errorCode, "stack cannot grow there");
             }
         }
-        if ((errorCode & PfErr.PK) != 0) {
-            return new FaultResult.Signal(Signo.SIGSEGV, SiCode.SEGV_PKUERR, address, errorCode, -1,
+        // access_error()'s first two checks, then bad_area_access_error(): a key violation, or an
+        // access PKRU would refuse once the page is there (no fault-in just to fault again), is
+        // SEGV_PKUERR with the VMA's key in si_pkey.
+        if ((errorCode & PfErr.PK) != 0 || !Pkeys.archVmaAccessPermitted(mm, vma, (errorCode & PfErr.WRITE) != 0,
+                (errorCode & PfErr.INSTR) != 0, false)) {
+            return new FaultResult.Signal(Signo.SIGSEGV, SiCode.SEGV_PKUERR, address, errorCode, vma.pkey(),
                     "protection key");
         }
         if (accessError(errorCode, vma)) return segv(SiCode.SEGV_ACCERR, address, errorCode, "access error");

@@ -90,8 +90,9 @@ public final class PageWalker {
         if (user && !us) return WalkResult.fault(accessBits | PfErr.PROT);
         boolean writeAllowed = rw || (!user && !ctl.wp);
         boolean pkDeniesData = false, pkDeniesWrite = false;
+        int key = 0;
         if (ctl.pke && us) {
-            int key = Pte.pkey(entry);
+            key = Pte.pkey(entry);
             pkDeniesData = (ctl.pkru >>> (2 * key) & 1) != 0;
             pkDeniesWrite = (ctl.pkru >>> (2 * key + 1) & 1) != 0 && (user || ctl.wp);
         }
@@ -121,7 +122,31 @@ public final class PageWalker {
         long pageOffset = vaddr & (level.entrySpan() - 1) & ~0xFFFL;
         long pagePa = (entry & Pte.ADDR_MASK & ~(level.entrySpan() - 1)) + pageOffset;
         int sizeCode = level == Level.PT ? 0 : level == Level.PD ? 1 : 2;
-        return WalkResult.ok(pagePa, prot, sizeCode, (entry & Pte.G) != 0);
+        return WalkResult.ok(pagePa, prot, sizeCode, (entry & Pte.G) != 0, key);
+    }
+
+    /**
+     * The protection-key check of an access that hit the TLB (SDM 4.6.2): the hardware checks PKRU
+     * at every data access, against the key the TLB entry keeps ({@link WalkResult#pkey}), so a
+     * WRPKRU needs no flush. A user access PKRU denies is a page fault with PK; an allowed one gets
+     * the entry's rights less what PKRU denies (what a front end may cache until PKRU changes).
+     *
+     * @param r      the TLB's translation (a successful {@link WalkResult})
+     * @param access the access type ({@link Access})
+     * @param ctl    the control-register state, PKRU included
+     * @return {@code r} with PKRU's restrictions, or the fault
+     */
+    public static long checkPkru(long r, int access, PagingControl ctl) {
+        if (!ctl.pke) return r;
+        int bits = ctl.pkru >>> 2 * WalkResult.pkey(r) & 3;
+        if (bits == 0) return r;
+        boolean ad = (bits & 1) != 0;
+        if (access == Access.WRITE || access == Access.READ && ad) {
+            return WalkResult.fault(PfErr.USER | PfErr.PROT | PfErr.PK | (access == Access.WRITE ? PfErr.WRITE : 0));
+        }
+        int prot = WalkResult.prot(r) & ~WalkResult.PROT_WRITE;
+        if (ad) prot &= ~WalkResult.PROT_READ;
+        return WalkResult.withProt(r, prot);
     }
 
     private void setAccessed(long entryPa) {

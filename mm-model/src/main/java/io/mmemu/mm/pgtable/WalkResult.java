@@ -8,6 +8,8 @@ package io.mmemu.mm.pgtable;
  *     bits  0..2   the translation's permissions: 1 read, 2 write, 4 execute (mmap's PROT_* values)
  *     bits  3..4   page size: 0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB
  *     bit   5      global
+ *     bits  6..9   the leaf's protection key, for a user page under CR4.PKE (else 0): the TLB
+ *                  keeps it, and PKRU is checked against it at every access
  *   fault (bit 63 set):
  *     bits  0..5   the x86 #PF error code ({@link PfErr})
  * </pre>
@@ -22,9 +24,32 @@ public final class WalkResult {
     static final long FAULT = 1L << 63;
     private static final int SIZE_SHIFT = 3;
     static final long GLOBAL = 1L << 5;
+    private static final int PKEY_SHIFT = 6;
 
-    static long ok(long pagePa, int prot, int sizeCode, boolean global) {
-        return pagePa & Pte.ADDR_MASK | prot | (long) sizeCode << SIZE_SHIFT | (global ? GLOBAL : 0);
+    static long ok(long pagePa, int prot, int sizeCode, boolean global, int pkey) {
+        return pagePa & Pte.ADDR_MASK | prot | (long) sizeCode << SIZE_SHIFT | (global ? GLOBAL : 0)
+                | (long) pkey << PKEY_SHIFT;
+    }
+
+    /**
+     * The protection key of a successful walk's user page (0 for supervisor pages and without CR4.PKE).
+     *
+     * @param r a successful result
+     * @return the key, 0 to 15
+     */
+    public static int pkey(long r) {
+        return (int) (r >>> PKEY_SHIFT) & 0xf;
+    }
+
+    /**
+     * {@code r} with its rights reduced to {@code prot}.
+     *
+     * @param r    a successful result
+     * @param prot the rights it keeps ({@link #PROT_READ}, {@link #PROT_WRITE}, {@link #PROT_EXEC} bits)
+     * @return the result
+     */
+    public static long withProt(long r, int prot) {
+        return r & ~7L | prot;
     }
 
     static long fault(int errorCode) {

@@ -43,6 +43,7 @@ public final class Smaps {
             kb(sb, "MMUPageSize:    ", PAGE_SIZE);
             showSmap(sb, mss, false);
             sb.append(String.format("THPeligible:    %8d\n", thpEligible(mm, v) ? 1 : 0));
+            if (mm.env().osPke()) sb.append(String.format("ProtectionKey:  %8d\n", v.pkey())); // arch_pkeys_enabled()
             showSmapVmaFlags(sb, v);
         }
         return sb.toString();

@@ -16,8 +16,26 @@ import io.mmemu.mm.fault.Signo;
  * @param status    si_status: the child's exit code or signal, for SIGCHLD
  * @param errorCode the x86 error code, for the signal frame's sigcontext
  * @param trapno    the x86 trap number, for the signal frame's sigcontext
+ * @param pkey      si_pkey, for SEGV_PKUERR: the protection key of the VMA the access was refused in
  */
-public record SigInfo(int signo, int code, long addr, int pid, int uid, int status, long errorCode, int trapno) {
+public record SigInfo(int signo, int code, long addr, int pid, int uid, int status, long errorCode, int trapno,
+        int pkey) {
+    /**
+     * A siginfo without si_pkey.
+     *
+     * @param signo     si_signo: the signal number
+     * @param code      si_code
+     * @param addr      si_addr, for the fault signals
+     * @param pid       si_pid: the sender, or the child for SIGCHLD
+     * @param uid       si_uid: the sender's user id
+     * @param status    si_status: the child's exit code or signal, for SIGCHLD
+     * @param errorCode the x86 error code, for the signal frame's sigcontext
+     * @param trapno    the x86 trap number, for the signal frame's sigcontext
+     */
+    public SigInfo(int signo, int code, long addr, int pid, int uid, int status, long errorCode, int trapno) {
+        this(signo, code, addr, pid, uid, status, errorCode, trapno, 0);
+    }
+
     /**
      * The siginfo of a fault signal (force_sig_fault()).
      *
@@ -30,6 +48,19 @@ public record SigInfo(int signo, int code, long addr, int pid, int uid, int stat
      */
     public static SigInfo fault(int signo, int code, long addr, long errorCode, int trapno) {
         return new SigInfo(signo, code, addr, 0, 0, 0, errorCode, trapno);
+    }
+
+    /**
+     * The siginfo of a protection-key fault (force_sig_pkuerr()): SIGSEGV, SEGV_PKUERR, si_pkey.
+     *
+     * @param addr      the faulting address
+     * @param errorCode the x86 error code
+     * @param trapno    the x86 trap number
+     * @param pkey      the key of the VMA the access was refused in
+     * @return the siginfo
+     */
+    public static SigInfo pkuerr(long addr, long errorCode, int trapno, int pkey) {
+        return new SigInfo(Signo.SIGSEGV, io.mmemu.mm.fault.SiCode.SEGV_PKUERR, addr, 0, 0, 0, errorCode, trapno, pkey);
     }
 
     /**

@@ -37,6 +37,8 @@ public final class MmEnv {
     private final TlbFlush tlbFlush;
     private final FrameWriteHook frameWrites;
     private final PagingControl pagingControl = new PagingControl();
+    /** X86_FEATURE_OSPKE: the CPUs have PKU and Linux set CR4.PKE ({@link Pkeys}). */
+    private boolean osPke;
     private final KernelSlab kernelSlab;
     private final FaultInjector faults;
     /** Transparent huge pages: the policy and the huge folios' PMD mappings. */
@@ -191,6 +193,21 @@ public final class MmEnv {
     /** {@return the control-register state page walks depend on (CR0.WP, EFER.NXE, CR4.PKE, PKRU)} */
     public PagingControl pagingControl() {
         return pagingControl;
+    }
+
+    /** {@return whether protection keys are on (cpu_feature_enabled(X86_FEATURE_OSPKE)): the CPUs have PKU} */
+    public boolean osPke() {
+        return osPke;
+    }
+
+    /**
+     * Turns protection keys on for a machine whose CPUs have PKU (Linux sets CR4.PKE at boot when
+     * CPUID says so); only before the first address space is made.
+     *
+     * @param on whether the CPUs have PKU
+     */
+    public void setOsPke(boolean on) {
+        osPke = on;
     }
 
     /** {@return how the CPUs drop translations of an address space} */

@@ -60,8 +60,8 @@ public final class MmStruct {
     private boolean mmfDisableThp;
     /**
      * mm->context.pkey_allocation_map and execute_only_pkey (arch/x86): init_new_context() sets
-     * them (pkey 0 allocated, no execute-only key: -1) only on a CPU with OSPKE; the model's CPU
-     * has no PKU, so both stay 0 as in a kzalloc'ed mm ({@link Pkeys}).
+     * them (pkey 0 allocated, no execute-only key: -1) only on a CPU with OSPKE; without PKU (the
+     * default CPU model) both stay 0 as in a kzalloc'ed mm ({@link Pkeys}).
      */
     short pkeyAllocationMap;
     int executeOnlyPkey;
@@ -102,6 +102,10 @@ public final class MmStruct {
     private MmStruct(MmEnv env, PageTable pgd) {
         this.env = env;
         this.pgd = pgd;
+        if (env.osPke()) { // init_new_context()
+            pkeyAllocationMap = 1; // pkey 0 is the default, always allocated
+            executeOnlyPkey = -1;
+        }
     }
 
     /**
@@ -357,7 +361,7 @@ public final class MmStruct {
      * @return {@code addr}, or a negative errno
      */
     public long mmapRegion(long addr, long len, int vmFlags, MappedFile file, long pgoff, String name) {
-        return Mmap.mmapRegion(this, addr, len, vmFlags, file, pgoff, name, false, null);
+        return Mmap.mmapRegion(this, addr, len, vmFlags, file, pgoff, name, false, 0, null);
     }
 
     /**
@@ -608,7 +612,7 @@ public final class MmStruct {
         child.rlimitData = rlimitData;
         child.rlimitStack = rlimitStack;
         child.mmfDisableThp = mmfDisableThp; // MMF_INIT_MASK
-        // dup_mm()'s memcpy() of mm->context (arch_dup_pkeys() adds nothing without OSPKE).
+        // dup_mm()'s memcpy() of mm->context, then arch_dup_pkeys() (the same two fields).
         child.pkeyAllocationMap = pkeyAllocationMap;
         child.executeOnlyPkey = executeOnlyPkey;
         child.mlockLimit = mlockLimit;

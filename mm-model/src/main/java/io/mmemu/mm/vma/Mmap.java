@@ -124,6 +124,9 @@ public final class Mmap {
         if (addr < 0) return addr;
         if (Long.compareUnsigned(addr, mm.mmapMinAddr()) < 0 && !capSysRawio) return -Errno.EPERM; // security_mmap_addr()
         if ((flags & MAP_FIXED_NOREPLACE) != 0 && !mm.isFree(addr, addr + alignedLen)) return -Errno.EEXIST;
+        // An execute-only mapping gets the mm's execute-only key, when there can be one.
+        int pkey = 0;
+        if (prot == PROT_EXEC) pkey = Math.max(Pkeys.executeOnlyPkey(mm), 0);
         // do_mmap() does not validate prot (only mprotect does): unknown bits are ignored.
         int vmFlags = VmFlags.calcVmProtBits(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
         // calc_vm_flag_bits(): MAP_GROWSDOWN grows down; MAP_STACK asks for no huge pages (6.7+).
@@ -218,7 +221,7 @@ public final class Mmap {
             vmFlags |= VmFlags.VM_ACCOUNT; // accountable_mapping()
         }
         if ((vmFlags & VmFlags.VM_ACCOUNT) != 0 && !mm.vmEnoughMemory(alignedLen >>> PAGE_SHIFT)) return -Errno.ENOMEM;
-        return mmapRegion(mm, addr, alignedLen, vmFlags, file, pgoff, null, droppable, null);
+        return mmapRegion(mm, addr, alignedLen, vmFlags, file, pgoff, null, droppable, pkey, null);
     }
 
     /**
@@ -383,15 +386,16 @@ public final class Mmap {
      * @return {@code addr}, or a negative errno
      */
     public static long mmapRegion(MmStruct mm, long addr, long len, int vmFlags, MappedFile file, long pgoff, String name) {
-        return mmapRegion(mm, addr, len, vmFlags, file, pgoff, name, false, null);
+        return mmapRegion(mm, addr, len, vmFlags, file, pgoff, name, false, 0, null);
     }
 
     /**
      * {@link #mmapRegion(MmStruct, long, long, int, MappedFile, long, String)} of a VMA that is
-     * VM_DROPPABLE or not, taking the seal, policy and name of {@code like} (mremap's copy), if any.
+     * VM_DROPPABLE or not, with protection key {@code pkey}, or taking the seal, key, policy and name
+     * of {@code like} (mremap's copy), if any.
      */
     static long mmapRegion(MmStruct mm, long addr, long len, int vmFlags, MappedFile file, long pgoff, String name,
-            boolean droppable, Vma like) {
+            boolean droppable, int pkey, Vma like) {
         long end = addr + len;
         if (!mm.isFree(addr, end)) {
             long r = mm.doMunmap(addr, len);
@@ -400,6 +404,7 @@ public final class Mmap {
         if (mm.mapCount() > mm.maxMapCount()) return -Errno.ENOMEM; // do_mmap(): map_count > max_map_count
         if (file == null) pgoff = addr >>> PAGE_SHIFT;
         Vma vma = new Vma(addr, end, vmFlags, pgoff, file, name);
+        vma.pkey = pkey;
         if (like != null) vma.copyAttributes(like);
         vma.droppable |= droppable;
         if (!mm.insertVma(vma)) return -Errno.ENOMEM;

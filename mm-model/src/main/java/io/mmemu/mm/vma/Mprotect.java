@@ -49,8 +49,9 @@ public final class Mprotect {
 
     /**
      * Models do_mprotect_pkey() for pkey_mprotect(): as {@link #doMprotect}, and after the prot
-     * check a key other than -1 must be allocated ({@link Pkeys#mmPkeyIsAllocated}: EINVAL). A CPU
-     * without PKU has no key to set in the entries, so the change is mprotect()'s.
+     * check a key other than -1 must be allocated ({@link Pkeys#mmPkeyIsAllocated}: EINVAL). Each
+     * VMA's new key is arch_override_mprotect_pkey()'s ({@link Pkeys}); a key change alone is a
+     * change, and the entries get the key. Without PKU every key stays 0.
      *
      * @param mm    the address space
      * @param start the start, page aligned
@@ -101,7 +102,8 @@ public final class Mprotect {
                 break;
             }
             long tmpEnd = Long.compareUnsigned(vma.end(), end) < 0 ? vma.end() : end;
-            long r = mprotectFixup(mm, vma, nstart, tmpEnd, newRights);
+            int newPkey = Pkeys.archOverrideMprotectPkey(vma, prot, pkey, mm);
+            long r = mprotectFixup(mm, vma, nstart, tmpEnd, newRights, newPkey);
             if (r < 0) {
                 result = r;
                 break;
@@ -112,8 +114,8 @@ public final class Mprotect {
         return result;
     }
 
-    /** Models mprotect_fixup(): split, set the flags, change the PTEs, merge. */
-    private static long mprotectFixup(MmStruct mm, Vma vma, long start, long end, int newRights) {
+    /** Models mprotect_fixup(): split, set the flags and the key, change the PTEs, merge. */
+    private static long mprotectFixup(MmStruct mm, Vma vma, long start, long end, int newRights, int newPkey) {
         if (!vma.canModifyVma()) return -Errno.EPERM;
         int newFlags = (vma.flags() & ~VmFlags.VM_ACCESS_FLAGS) | newRights;
         // A private mapping becoming writable for the first time is charged (VM_ACCOUNT), so it
@@ -123,10 +125,11 @@ public final class Mprotect {
             if (!mm.vmEnoughMemory((end - start) >>> PAGE_SHIFT)) return -Errno.ENOMEM;
             newFlags |= VmFlags.VM_ACCOUNT;
         }
-        if (newFlags == vma.flags()) return 0;
+        if (newFlags == vma.flags() && newPkey == vma.pkey) return 0;
         if (!mm.splitAt(start) || !mm.splitAt(end)) return -Errno.ENOMEM;
         Vma target = mm.vmaLookup(start);
         target.flags = newFlags;
+        target.pkey = newPkey;
         changeProtection(mm, target, start, end);
         mm.mergeAround(target);
         return 0;
@@ -140,7 +143,7 @@ public final class Mprotect {
         boolean writable = vma.has(VmFlags.VM_WRITE);
         boolean shared = vma.has(VmFlags.VM_SHARED);
         pgd.forEachPresentPte(start, end, (va, slot, pte) -> {
-            long n = pte;
+            long n = pte & ~Pte.PKEY_MASK | (long) vma.pkey << Pte.PKEY_SHIFT; // the VMA's key, as pte_modify() takes it
             if (none) {
                 // pte_modify(pte, PAGE_NONE): RW is not in _PAGE_CHG_MASK, so it goes too; keeping it
                 // left a PROT_NONE entry claiming RW under a VMA without VM_WRITE.

@@ -212,7 +212,7 @@ public final class Mremap {
     /** old_len 0: a second mapping of the same shared pages at {@code dest}; the old one stays. */
     private static long duplicate(MmStruct mm, Vma vma, long addr, long dest, long newLen) {
         long pgoff = vma.pgoff() + ((addr - vma.start()) >>> PAGE_SHIFT);
-        return Mmap.mmapRegion(mm, dest, newLen, vma.flags(), vma.file(), pgoff, vma.name(), false, vma);
+        return Mmap.mmapRegion(mm, dest, newLen, vma.flags(), vma.file(), pgoff, vma.name(), false, 0, vma);
     }
 
     /** Models move_vma(): a new VMA at {@code dest}, page-table entries moved, the old range unmapped. */

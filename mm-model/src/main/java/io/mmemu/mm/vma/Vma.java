@@ -36,6 +36,13 @@ public final class Vma {
      * so a field of its own like {@link #sealed}; it counts as a flag for merging.
      */
     boolean droppable;
+    /**
+     * The protection key (vma_pkey(): VM_PKEY_BIT0..3, bits 32..35 of vm_flags in Linux, beyond this
+     * model's 32-bit flags, so a field of its own like {@link #sealed}): every entry of the VMA
+     * carries it in bits 59..62; 0 unless pkey_mprotect() or an execute-only mapping set another.
+     * It counts as a flag for merging.
+     */
+    int pkey;
     /** anon_name (PR_SET_VMA_ANON_NAME): the name of anonymous memory, or null; merging compares it. */
     String anonName;
     /** vm_policy (mbind()): null for none, the task's policy then applying. Merging compares it (mpol_equal()). */
@@ -65,9 +72,15 @@ public final class Vma {
         return anonName;
     }
 
-    /** vm_area_dup()'s copy of what a VMA carries beyond its range, flags and file: seal, VM_DROPPABLE, policy, name. */
+    /** {@return the protection key of the VMA's entries (vma_pkey())} */
+    public int pkey() {
+        return pkey;
+    }
+
+    /** vm_area_dup()'s copy of what a VMA carries beyond its range, flags and file: seal, VM_DROPPABLE, pkey, policy, name. */
     void copyAttributes(Vma from) {
         sealed = from.sealed;
+        pkey = from.pkey;
         droppable = from.droppable;
         policy = from.policy;
         anonName = from.anonName;
@@ -137,7 +150,8 @@ public final class Vma {
      * Models vm_get_page_prot() for an entry the kernel makes in this VMA: P US, NX unless
      * VM_EXEC; RW only when asked. A VMA allowing no access (reached only by a FOLL_FORCE
      * access, /proc/PID/mem) gets PAGE_NONE: P clear, _PAGE_PROTNONE set, as mprotect(PROT_NONE)
-     * leaves its entries. A huge PMD leaf adds PS.
+     * leaves its entries. The VMA's protection key goes in bits 59..62 (arch_vm_get_page_prot()).
+     * A huge PMD leaf adds PS.
      *
      * @param writable whether the entry is to be writable
      * @return the entry's protection bits
@@ -146,6 +160,7 @@ public final class Vma {
         long prot = Pte.P | Pte.US;
         if ((flags & VmFlags.VM_EXEC) == 0) prot |= Pte.NX;
         if (writable) prot |= Pte.RW;
+        prot |= (long) pkey << Pte.PKEY_SHIFT;
         if ((flags & VmFlags.VM_ACCESS_FLAGS) == 0) prot = (prot & ~(Pte.P | Pte.RW)) | Pte.PROTNONE;
         return prot;
     }

@@ -60,7 +60,8 @@ final class VmaMerge {
 
     /** is_mergeable_vma() + can_vma_merge_after(): same flags, same file (or none), contiguous pgoff, same name. */
     static boolean canMerge(Vma a, Vma b) {
-        if (a.flags != b.flags || a.sealed != b.sealed || a.droppable != b.droppable || a.file != b.file) return false;
+        if (a.flags != b.flags || a.sealed != b.sealed || a.droppable != b.droppable || a.pkey != b.pkey
+                || a.file != b.file) return false;
         if (!java.util.Objects.equals(a.policy, b.policy)) return false; // mpol_equal()
         if (!java.util.Objects.equals(a.anonName, b.anonName)) return false; // anon_vma_name_eq()
         if (a.name == null ? b.name != null : !a.name.equals(b.name)) return false;

@@ -17,7 +17,11 @@ import io.mmemu.tlb.Tlb;
  * <ol>
  *   <li>Look the address up in the CPU's TLB model ({@link CpuTlb}). A hit answers with the
  *       cached translation, stale or not, as the hardware's would: showing stale hits is what the
- *       model is for.</li>
+ *       model is for. PKRU is checked at each hit against the entry's key, as the hardware does
+ *       ({@link PageWalker#checkPkru}): a denied access is a page fault like a failed walk. The
+ *       walk folds PKRU into the rights it caches, so an entry cached under a stricter PKRU misses
+ *       for the rights it lacks and is walked again (the hardware would cache the page's own
+ *       rights and hit); this only happens with protection keys in use.</li>
  *   <li>A miss walks the current mm's page tables ({@link PageWalker}), which sets A and D and
  *       checks U/S, R/W, NX and protection keys.</li>
  *   <li>A failed walk is a page fault, handled at once by do_user_addr_fault() ({@link UserFault}):
@@ -111,7 +115,11 @@ public final class Mmu {
     public long translate(long vaddr, int access) {
         int pcid = tlb.currentPcid();
         long r = tlb.lookup(vaddr, pcid, access);
-        if (r != Tlb.MISS) return r;
+        if (r != Tlb.MISS) {
+            if (control.pkru == 0) return r;
+            r = PageWalker.checkPkru(r, access, control);
+            return WalkResult.isFault(r) ? pageFault(vaddr, access, r) : r;
+        }
         r = walkResolvingFaults(vaddr, access);
         if (r == FAULT) return FAULT;
         if (tlb.fill(vaddr, pcid, access, r) && watchEvictions) fillEvicted = true;
@@ -144,7 +152,7 @@ public final class Mmu {
     public long lookupOrWalk(long vaddr, int access) {
         int pcid = tlb.currentPcid();
         long r = tlb.lookup(vaddr, pcid, access);
-        if (r != Tlb.MISS) return r;
+        if (r != Tlb.MISS) return control.pkru == 0 ? r : PageWalker.checkPkru(r, access, control);
         r = walker.walk(cr3, vaddr, access, true, control);
         if (!WalkResult.isFault(r)) tlb.fill(vaddr, pcid, access, r);
         return r;

@@ -116,6 +116,38 @@ class MmuTest {
         assertEquals(1, tlb.stat(TlbStat.FILL), "a hit fills nothing\n" + state(ANON));
     }
 
+    /**
+     * PKRU is checked at every access, not only at walks: a translation cached while PKRU allowed
+     * it faults with PK once WRPKRU denies its key (no flush in between), SEGV_PKUERR with the
+     * key, and a hit under write-disable gives read rights only. Key 0 entries are untouched.
+     */
+    @Test
+    void aTlbHitIsCheckedAgainstTheCurrentPkru() {
+        map(ANON, 0x2000, RW);
+        long frame = env.allocZeroedUserPage();
+        long slot = mm.pgd().pteSlot(ANON, true);
+        mm.pgd().set(slot, Pte.make(frame, Pte.P | Pte.RW | Pte.US | Pte.NX | Pte.D | 5L << Pte.PKEY_SHIFT));
+        long r = translate(ANON, Access.WRITE);
+        assertEquals(5, WalkResult.pkey(r), state(ANON));
+        assertEquals(WalkResult.PROT_READ | WalkResult.PROT_WRITE, WalkResult.prot(r), state(ANON));
+        try {
+            env.pagingControl().pkru = 2 << 10; // WD for key 5
+            long hit = translate(ANON, Access.READ);
+            assertEquals(1, tlb.stat(TlbStat.HIT), "the entry is still cached\n" + state(ANON));
+            assertEquals(WalkResult.PROT_READ, WalkResult.prot(hit), "write-disabled: read only\n" + state(ANON));
+            FaultResult.Signal w = refused(ANON, Access.WRITE);
+            assertEquals(SiCode.SEGV_PKUERR, w.code(), state(ANON));
+            env.pagingControl().pkru = 1 << 10; // AD for key 5
+            FaultResult.Signal rd = refused(ANON, Access.READ);
+            assertEquals(SiCode.SEGV_PKUERR, rd.code(), state(ANON));
+            assertEquals(0, mmu.stat(MmuStat.PAGE_FAULTS), "a key violation is never resolved\n" + state(ANON));
+            env.pagingControl().pkru = 0;
+            assertEquals(r, translate(ANON, Access.WRITE), state(ANON));
+        } finally {
+            env.pagingControl().pkru = 0;
+        }
+    }
+
     @Test
     void aFaultTheKernelResolvesIsWalkedAgainAndFilled() {
         map(ANON, 0x4000, RW);
