@@ -61,6 +61,7 @@ final class FileSyscalls {
             FdTable t = new FdTable(file -> {
                 Pipes.release(file, sleeping);
                 UnixSockets.release(file, sleeping);
+                Userfaultfds.release(file, sleeping);
             });
             t.install(new OpenFile(new OpenFile.Console(0), "/dev/stdin", 0), false, FdTable.NOFILE);
             t.install(new OpenFile(new OpenFile.Console(1), "/dev/stdout", O_WRONLY), false, FdTable.NOFILE);
@@ -199,6 +200,7 @@ final class FileSyscalls {
             case OpenFile.ProcMem m -> m.stat();
             case OpenFile.PidFd p -> p.stat();
             case OpenFile.Secretmem s -> s.inode().stat();
+            case OpenFile.Userfaultfd u -> u.stat();
             case OpenFile.PipeEnd p -> new Stat(0xd, 1000, 1, Stat.S_IFIFO | 0600, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
             // sockfs' inode: S_IFSOCK with every permission bit (sock_alloc()), size 0.
             case OpenFile.Socket s -> new Stat(0x8, s.sock().ino(), 1, Stat.S_IFSOCK | 0777, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);

@@ -4,6 +4,7 @@ import io.mmemu.fault.FaultInjector;
 import io.mmemu.kernel.arch.ArchCpu;
 import io.mmemu.kernel.arch.PtRegs;
 import io.mmemu.kernel.arch.SyscallHandler;
+import io.mmemu.kernel.fs.OpenFile;
 import io.mmemu.kernel.fs.Vfs;
 import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.SiCode;
@@ -76,6 +77,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     final Pidfds pidfds;
     final ProcessVmAccess processVm;
     final SigAltStacks altStacks;
+    final Userfaultfds userfaultfds;
     /** The run's recorder or replayer, or null (the usual case: one null check per kernel entry). */
     RunEvents events;
 
@@ -132,7 +134,8 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.files = new FileSyscalls(uaccess, vfs, sleeping, rlimits::nofile);
         this.pipes = new Pipes(uaccess, files, sleeping, rlimits::nofile);
         this.sockets = new UnixSockets(uaccess, files, sleeping, rlimits::nofile);
-        this.rw = new ReadWrite(uaccess, files, pipes, sockets, stdin, stdout, stderr);
+        this.userfaultfds = new Userfaultfds(uaccess, files, procs);
+        this.rw = new ReadWrite(uaccess, files, pipes, sockets, userfaultfds, stdin, stdout, stderr);
         this.altStacks = new SigAltStacks(uaccess);
         this.signals = new Signals(uaccess, altStacks);
         this.signal = new SignalSyscalls(uaccess, procs);
@@ -292,6 +295,8 @@ public final class LinuxSyscalls implements SyscallHandler {
         kernelEntries++;
         if (events != null) events.kernelEntry(cpu, null);
         kernelEntryHook.accept(cpu.id());
+        // A task back from handle_userfault()'s sleep leaves the userfaultfd's queues.
+        if (task.userfaultWait != null && !procs.of(task).sleeping) Userfaultfds.finishWait(task);
         // The tick's work, done whenever the engine stops: CPU time, RLIMIT_CPU, the run's limits.
         cpuTimers.account(cpu, task);
         if (cpuTimers.armed()) cpuTimers.checkProcessTimers(task, rlimits);
@@ -321,6 +326,18 @@ public final class LinuxSyscalls implements SyscallHandler {
             if (rseq.handleNotifyResume(cpu, task, user) > 0) cpu.regs().set(user);
         }
         return signals.doSignal(cpu, task);
+    }
+
+    @Override
+    public void handleUserfault(ArchCpu cpu, Task task, FaultResult.Userfault fault) {
+        userfaultfds.handleUserfault(cpu, task, fault);
+    }
+
+    /** Models vfs_ioctl(): a userfaultfd's ioctls, else the tty ioctls no file here answers. */
+    long ioctl(Task task, int fd, int cmd, long arg) {
+        OpenFile f = files.files(task).get(fd);
+        if (f != null && f.content() instanceof OpenFile.Userfaultfd u) return userfaultfds.ioctl(task, u.ctx(), cmd, arg);
+        return files.ioctl(task, fd, cmd);
     }
 
     @Override

@@ -37,8 +37,17 @@ final class ReadWrite {
     private final OutputStream stdout;
     private final OutputStream stderr;
 
+    /** The userfaultfds' read (null in tests that make none). */
+    private final Userfaultfds userfaultfds;
+
     ReadWrite(UserAccess uaccess, FileSyscalls files, Pipes pipes, UnixSockets sockets, InputStream stdin,
             OutputStream stdout, OutputStream stderr) {
+        this(uaccess, files, pipes, sockets, null, stdin, stdout, stderr);
+    }
+
+    ReadWrite(UserAccess uaccess, FileSyscalls files, Pipes pipes, UnixSockets sockets, Userfaultfds userfaultfds,
+            InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        this.userfaultfds = userfaultfds;
         this.uaccess = uaccess;
         this.files = files;
         this.pipes = pipes;
@@ -75,6 +84,7 @@ final class ReadWrite {
             return done;
         }
         if (f.content() instanceof OpenFile.ProcMem m) return memRw(task, m, f, f.pos(), buf, n, false);
+        if (f.content() instanceof OpenFile.Userfaultfd u) return userfaultfds.read(task, f, u.ctx(), buf, n);
         OpenFile.Readable b = (OpenFile.Readable) f.content();
         long r = readAt(task.mm(), b, f.pos(), buf, n);
         if (r > 0) f.setPos(f.pos() + r);
@@ -355,6 +365,7 @@ final class ReadWrite {
             else return -Errno.EINVAL;
             return f.pos();
         }
+        if (f.content() instanceof OpenFile.Userfaultfd) return f.pos(); // noop_llseek()
         if (f.content() instanceof OpenFile.Directory) {
             // dcache_dir_lseek(): SEEK_SET and SEEK_CUR to a position getdents() gave (an entry's index).
             long pos = whence == SEEK_SET ? offset : whence == SEEK_CUR ? f.pos() + offset : -1;

@@ -622,6 +622,7 @@ public final class MmStruct {
             // vm_area_dup(), then dup_mmap() clears VM_LOCKED_MASK: the child's memory is not locked.
             Vma copy = new Vma(v.start, v.end, v.flags & ~VmFlags.VM_LOCKED_MASK, v.pgoff, v.file, v.name);
             copy.copyAttributes(v); // seal, VM_DROPPABLE (VM_WIPEONFORK empties it), vma_dup_policy(), the name
+            copy.userfaultfdResetCtx(); // dup_userfaultfd() without UFFD_FEATURE_EVENT_FORK
             if (!child.vmAreaAlloc(copy)) {
                 failed[0] = true;
                 break;

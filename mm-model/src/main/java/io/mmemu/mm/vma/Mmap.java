@@ -359,6 +359,7 @@ public final class Mmap {
         if (file == null) pgoff = addr >>> PAGE_SHIFT;
         Vma vma = new Vma(addr, end, vmFlags, pgoff, file, name);
         if (like != null) vma.copyAttributes(like);
+        if ((vmFlags & VmFlags.VM_UFFD_FLAGS) == 0) vma.userfaultfdCtx = null; // flags and context go together
         vma.droppable |= droppable;
         if (!mm.insertVma(vma)) return -Errno.ENOMEM;
         if ((vmFlags & VmFlags.VM_LOCKED) != 0) mm.lockedVm += len >>> PAGE_SHIFT;
