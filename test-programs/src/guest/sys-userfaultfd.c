@@ -13,7 +13,8 @@
  *    WRITE flag, thread id, exact address) and resolves it with UFFDIO_COPY or UFFDIO_ZEROPAGE;
  *    UFFDIO_WAKE without a page makes it fault again; UNREGISTER and close() let it go on with a
  *    normal fault; MADV_DONTNEED makes a page missing again; UFFD_FEATURE_SIGBUS gives SIGBUS;
- *    UFFD_USER_MODE_ONLY makes a kernel access EFAULT; fork's child is not registered.
+ *    UFFD_USER_MODE_ONLY makes a kernel access EFAULT; fork's child is not registered;
+ *  - /dev/userfaultfd: USERFAULTFD_IOC_NEW (EINVAL flags, other ioctls EINVAL), read/write EINVAL.
  * Only the features and range ioctls the model offers are printed (the host offers more).
  */
 #define _GNU_SOURCE
@@ -29,6 +30,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -71,6 +73,7 @@ struct uffdio_zeropage { struct uffdio_range range; u64 mode; long long zeropage
 #define UFFDIO_WAKE _IOR(0xAA, 0x02, struct uffdio_range)
 #define UFFDIO_COPY _IOWR(0xAA, 0x03, struct uffdio_copy)
 #define UFFDIO_ZEROPAGE _IOWR(0xAA, 0x04, struct uffdio_zeropage)
+#define USERFAULTFD_IOC_NEW _IO(0xAA, 0x00)
 #define _LINUX_CAPABILITY_VERSION_3 0x20080522
 #define CAP_SYS_PTRACE 19
 struct cap_header { unsigned version; int pid; };
@@ -495,6 +498,30 @@ static void sigbus_and_kernel_cases(void) {
     waitpid(pid, &st, 0);
 }
 
+/* /dev/userfaultfd: USERFAULTFD_IOC_NEW makes a userfaultfd; nothing else works on it. */
+static void dev_userfaultfd(void) {
+    printf("-- /dev/userfaultfd\n");
+    int d = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+    struct stat st;
+    fstat(d, &st);
+    printf("char device %d mode 0%o rdev %u:%u\n", S_ISCHR(st.st_mode), st.st_mode & 07777, major(st.st_rdev),
+           minor(st.st_rdev));
+    char b[32] = {0};
+    T("read", read(d, b, sizeof b));
+    T("write", write(d, b, sizeof b));
+    T("USERFAULTFD_IOC_NEW bad flags", ioctl(d, USERFAULTFD_IOC_NEW, 2));
+    T("another ioctl", ioctl(d, _IO(0xAA, 1), 0));
+    int u = ioctl(d, USERFAULTFD_IOC_NEW, O_NONBLOCK | O_CLOEXEC);
+    printf("USERFAULTFD_IOC_NEW: %s F_GETFL 0x%x F_GETFD %d\n", u >= 0 ? "fd" : ename(errno), fcntl(u, F_GETFL),
+           fcntl(u, F_GETFD));
+    struct uffdio_api api = { .api = UFFD_API };
+    T("its UFFDIO_API", ioctl(u, UFFDIO_API, &api));
+    struct uffd_msg m;
+    T("its read", read(u, &m, sizeof m));
+    close(u);
+    close(d);
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     int fd = open("/proc/sys/vm/unprivileged_userfaultfd", O_RDONLY);
@@ -507,5 +534,6 @@ int main(void) {
     copy_cases();
     fault_cases();
     sigbus_and_kernel_cases();
+    dev_userfaultfd();
     return 0;
 }

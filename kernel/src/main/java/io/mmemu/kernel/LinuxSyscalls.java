@@ -333,10 +333,12 @@ public final class LinuxSyscalls implements SyscallHandler {
         userfaultfds.handleUserfault(cpu, task, fault);
     }
 
-    /** Models vfs_ioctl(): a userfaultfd's ioctls, else the tty ioctls no file here answers. */
+    /** Models vfs_ioctl(): a userfaultfd's ioctls and /dev/userfaultfd's, else the tty ioctls no file here answers. */
     long ioctl(Task task, int fd, int cmd, long arg) {
         OpenFile f = files.files(task).get(fd);
-        if (f != null && f.content() instanceof OpenFile.Userfaultfd u) return userfaultfds.ioctl(task, u.ctx(), cmd, arg);
+        if (f != null && f.content() instanceof OpenFile.Userfaultfd u) {
+            return u.ctx() == null ? userfaultfds.devIoctl(task, cmd, arg) : userfaultfds.ioctl(task, u.ctx(), cmd, arg);
+        }
         return files.ioctl(task, fd, cmd);
     }
 

@@ -174,7 +174,8 @@ final class ReadWrite {
     long write(Task task, long fd, long buf, long count) {
         OpenFile f = writable(task, fd);
         if (f == null) return -Errno.EBADF;
-        if (f.content() instanceof OpenFile.PidFd || f.content() instanceof OpenFile.Secretmem) return -Errno.EINVAL; // no FMODE_CAN_WRITE
+        if (f.content() instanceof OpenFile.PidFd || f.content() instanceof OpenFile.Secretmem
+                || f.content() instanceof OpenFile.Userfaultfd) return -Errno.EINVAL; // no FMODE_CAN_WRITE
         if (!accessOk(buf, count)) return -Errno.EFAULT;
         int n = (int) Math.min(count, MAX_RW_COUNT);
         if (f.content() instanceof OpenFile.ProcMem m) return memRw(task, m, f, f.pos(), buf, n, true);
@@ -195,7 +196,8 @@ final class ReadWrite {
         if (f == null) return null;
         if (f.content() instanceof OpenFile.Device || f.content() instanceof OpenFile.Shmem
                 || f.content() instanceof OpenFile.Attribute || f.content() instanceof OpenFile.ProcMem
-                || f.content() instanceof OpenFile.PidFd || f.content() instanceof OpenFile.Secretmem) return (f.flags() & FileSyscalls.O_ACCMODE) != 0 ? f : null;
+                || f.content() instanceof OpenFile.PidFd || f.content() instanceof OpenFile.Secretmem
+                || f.content() instanceof OpenFile.Userfaultfd) return (f.flags() & FileSyscalls.O_ACCMODE) != 0 ? f : null;
         if (f.content() instanceof OpenFile.Console c) return c.hostFd() != 0 ? f : null;
         if (f.content() instanceof OpenFile.Socket) return f;
         return f.content() instanceof OpenFile.PipeEnd e && !e.reader() ? f : null;
@@ -313,7 +315,8 @@ final class ReadWrite {
      * time, a pipe what fits, /dev/null and /dev/zero none.
      */
     long emit(Task task, OpenFile f, UserBytes data, int n) {
-        if (f.content() instanceof OpenFile.PidFd || f.content() instanceof OpenFile.Secretmem) return -Errno.EINVAL; // no FMODE_CAN_WRITE
+        if (f.content() instanceof OpenFile.PidFd || f.content() instanceof OpenFile.Secretmem
+                || f.content() instanceof OpenFile.Userfaultfd) return -Errno.EINVAL; // no FMODE_CAN_WRITE
         if (f.content() instanceof OpenFile.Attribute a) {
             long r = attributeWrite(a, data, n, f.pos());
             if (r > 0 && a.ops().advancesPosition()) f.setPos(f.pos() + r);

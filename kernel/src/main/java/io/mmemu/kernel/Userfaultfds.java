@@ -43,6 +43,8 @@ import java.nio.ByteOrder;
  * missing page of a registered range gets EFAULT instead of sleeping).
  */
 final class Userfaultfds {
+    /** USERFAULTFD_IOC_NEW: _IO(USERFAULTFD_IOC = 0xAA, 0x00), /dev/userfaultfd's one ioctl. */
+    static final int USERFAULTFD_IOC_NEW = 0xaa00;
     /** UFFD_API: the one API version. */
     static final long UFFD_API = 0xAA;
     /** UFFD_EVENT_PAGEFAULT: a message's event for a fault. */
@@ -94,6 +96,20 @@ final class Userfaultfds {
                 && task.mm().env().vmSysctl().unprivilegedUserfaultfd() == 0) {
             return -Errno.EPERM;
         }
+        return newUserfaultfd(task, flags);
+    }
+
+    /**
+     * Models userfaultfd_dev_ioctl(), /dev/userfaultfd: USERFAULTFD_IOC_NEW makes a userfaultfd
+     * with no capability or sysctl check (access to the device node is the permission); any other
+     * command is EINVAL.
+     */
+    long devIoctl(Task task, int cmd, long flags) {
+        return cmd == USERFAULTFD_IOC_NEW ? newUserfaultfd(task, (int) flags) : -Errno.EINVAL;
+    }
+
+    /** Models new_userfaultfd(): see {@link #sysUserfaultfd}. */
+    private long newUserfaultfd(Task task, int flags) {
         if ((flags & ~(UFFD_SHARED_FCNTL_FLAGS | UserfaultfdCtx.UFFD_USER_MODE_ONLY)) != 0) return -Errno.EINVAL;
         UserfaultfdCtx ctx = new UserfaultfdCtx(task.mm(), flags);
         Stat st = new Stat(ANON_INODE_DEV, nextIno++, 1, 0600, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
@@ -104,7 +120,7 @@ final class Userfaultfds {
 
     /** __fput() of a userfaultfd: userfaultfd_release(). */
     static void release(OpenFile f, FileSyscalls.Sleeping sleeping) {
-        if (!(f.content() instanceof OpenFile.Userfaultfd u)) return;
+        if (!(f.content() instanceof OpenFile.Userfaultfd u) || u.ctx() == null) return; // not /dev/userfaultfd
         UserfaultfdCtx ctx = u.ctx();
         Userfaultfd.releaseAll(ctx);
         if (ctx.release() > 0) sleeping.wakeAll();
@@ -116,6 +132,7 @@ final class Userfaultfds {
      * for the first: EINTR with a signal pending, EAGAIN with O_NONBLOCK, else sleep.
      */
     long read(Task task, OpenFile f, UserfaultfdCtx ctx, long buf, long count) {
+        if (ctx == null) return -Errno.EINVAL; // /dev/userfaultfd: no read handler
         if (!ctx.isInitialized()) return -Errno.EINVAL;
         long ret = 0;
         boolean noWait = (f.flags() & Pipes.O_NONBLOCK) != 0;

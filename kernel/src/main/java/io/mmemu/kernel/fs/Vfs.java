@@ -221,6 +221,11 @@ public final class Vfs {
                     0, 0);
             return new OpenFile(new OpenFile.Device(path.substring(5), zero, st), path, flags);
         }
+        if (path.equals("/dev/userfaultfd")) {
+            // The misc device 10:257 (root's, 0600), whose only handler is USERFAULTFD_IOC_NEW.
+            Stat st = new Stat(6, 257, 1, Stat.S_IFCHR | 0600, 0, 0, 0x100a01, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
+            return new OpenFile(new OpenFile.Userfaultfd(null, st), path, flags);
+        }
         if (path.equals("/")) {
             Stat st = new Stat(0x801, 2, 2, Stat.S_IFDIR | 0755, 0, 0, 0, 4096, 4096, 8, 0, 0, 0, 0, 0, 0);
             return wantsWrite ? -Errno.EISDIR : new OpenFile(new OpenFile.Directory(st), path, flags);
