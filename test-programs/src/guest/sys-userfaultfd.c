@@ -14,6 +14,10 @@
  *    UFFDIO_WAKE without a page makes it fault again; UNREGISTER and close() let it go on with a
  *    normal fault; MADV_DONTNEED makes a page missing again; UFFD_FEATURE_SIGBUS gives SIGBUS;
  *    UFFD_USER_MODE_ONLY makes a kernel access EFAULT; fork's child is not registered;
+ *  - write protection: UFFDIO_REGISTER_MODE_WP, UFFDIO_WRITEPROTECT's ENOENT and EINVAL, pagemap's
+ *    PM_UFFD_WP, a write fault with UFFD_PAGEFAULT_FLAG_WP resolved by a handler, mprotect keeping
+ *    and fork dropping the protection, DONTWAKE, UFFDIO_COPY_MODE_WP, UNREGISTER, WP-only missing
+ *    faults, SIGBUS;
  *  - /dev/userfaultfd: USERFAULTFD_IOC_NEW (EINVAL flags, other ioctls EINVAL), read/write EINVAL.
  * Only the features and range ioctls the model offers are printed (the host offers more).
  */
@@ -41,14 +45,20 @@
 #define UFFD_API 0xAAULL
 #define UFFD_USER_MODE_ONLY 1
 #define UFFD_EVENT_PAGEFAULT 0x12
+#define UFFD_FEATURE_PAGEFAULT_FLAG_WP (1 << 0)
 #define UFFD_FEATURE_SIGBUS (1 << 7)
 #define UFFD_FEATURE_THREAD_ID (1 << 8)
 #define UFFD_FEATURE_EXACT_ADDRESS (1 << 11)
 #define UFFDIO_REGISTER_MODE_MISSING 1ULL
+#define UFFDIO_REGISTER_MODE_WP 2ULL
+#define UFFDIO_REGISTER_MODE_MINOR 4ULL
+#define UFFDIO_WRITEPROTECT_MODE_WP 1ULL
+#define UFFDIO_WRITEPROTECT_MODE_DONTWAKE 2ULL
 #define UFFDIO_COPY_MODE_WP 2ULL
 #define _UFFDIO_WAKE 2
 #define _UFFDIO_COPY 3
 #define _UFFDIO_ZEROPAGE 4
+#define _UFFDIO_WRITEPROTECT 6
 typedef unsigned long long u64;
 struct uffd_msg {
     unsigned char event, reserved1;
@@ -67,12 +77,14 @@ struct uffdio_range { u64 start, len; };
 struct uffdio_register { struct uffdio_range range; u64 mode, ioctls; };
 struct uffdio_copy { u64 dst, src, len, mode; long long copy; };
 struct uffdio_zeropage { struct uffdio_range range; u64 mode; long long zeropage; };
+struct uffdio_writeprotect { struct uffdio_range range; u64 mode; };
 #define UFFDIO_API _IOWR(0xAA, 0x3F, struct uffdio_api)
 #define UFFDIO_REGISTER _IOWR(0xAA, 0x00, struct uffdio_register)
 #define UFFDIO_UNREGISTER _IOR(0xAA, 0x01, struct uffdio_range)
 #define UFFDIO_WAKE _IOR(0xAA, 0x02, struct uffdio_range)
 #define UFFDIO_COPY _IOWR(0xAA, 0x03, struct uffdio_copy)
 #define UFFDIO_ZEROPAGE _IOWR(0xAA, 0x04, struct uffdio_zeropage)
+#define UFFDIO_WRITEPROTECT _IOWR(0xAA, 0x06, struct uffdio_writeprotect)
 #define USERFAULTFD_IOC_NEW _IO(0xAA, 0x00)
 #define _LINUX_CAPABILITY_VERSION_3 0x20080522
 #define CAP_SYS_PTRACE 19
@@ -80,8 +92,10 @@ struct cap_header { unsigned version; int pid; };
 struct cap_data { unsigned effective, permitted, inheritable; };
 
 #define PG 4096L
-#define MODEL_FEATURES (UFFD_FEATURE_SIGBUS | UFFD_FEATURE_THREAD_ID | UFFD_FEATURE_EXACT_ADDRESS)
-#define MODEL_RANGE_IOCTLS ((1ULL << _UFFDIO_WAKE) | (1ULL << _UFFDIO_COPY) | (1ULL << _UFFDIO_ZEROPAGE))
+#define MODEL_FEATURES (UFFD_FEATURE_PAGEFAULT_FLAG_WP | UFFD_FEATURE_SIGBUS | UFFD_FEATURE_THREAD_ID \
+                        | UFFD_FEATURE_EXACT_ADDRESS)
+#define MODEL_RANGE_IOCTLS ((1ULL << _UFFDIO_WAKE) | (1ULL << _UFFDIO_COPY) | (1ULL << _UFFDIO_ZEROPAGE) \
+                            | (1ULL << _UFFDIO_WRITEPROTECT))
 
 /* errname() and the one errno it lacks that this program meets. */
 static const char *ename(int e) {
@@ -498,6 +512,114 @@ static void sigbus_and_kernel_cases(void) {
     waitpid(pid, &st, 0);
 }
 
+static int wp(int u, void *p, long len, u64 mode) {
+    struct uffdio_writeprotect w = { { (unsigned long)p, len }, mode };
+    return ioctl(u, UFFDIO_WRITEPROTECT, &w);
+}
+
+/* pagemap's PM_UFFD_WP (bit 57) and present (63) bits of the page at p. */
+static const char *pm(void *p) {
+    static char out[16];
+    uint64_t ent = 0;
+    int fd = open("/proc/self/pagemap", O_RDONLY);
+    pread(fd, &ent, 8, (unsigned long)p / PG * 8);
+    close(fd);
+    snprintf(out, sizeof out, "p%d wp%d", (int)(ent >> 63 & 1), (int)(ent >> 57 & 1));
+    return out;
+}
+
+static void wp_cases(void) {
+    printf("-- write protection (UFFDIO_REGISTER_MODE_WP, UFFDIO_WRITEPROTECT)\n");
+    int u = uffd_new(O_NONBLOCK, UFFD_FEATURE_PAGEFAULT_FLAG_WP | UFFD_FEATURE_THREAD_ID), err;
+    char *p = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memset(p, 3, 3 * PG);
+    struct uffdio_register r = { .range = { (unsigned long)p, 2 * PG },
+                                 .mode = UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP };
+    T("register MISSING|WP", ioctl(u, UFFDIO_REGISTER, &r));
+    printf(" ioctls 0x%llx VmFlags %s\n", r.ioctls & MODEL_RANGE_IOCTLS, vmflags(p));
+    r.mode = UFFDIO_REGISTER_MODE_MINOR;
+    T("register MINOR", ioctl(u, UFFDIO_REGISTER, &r));
+    T("writeprotect unregistered", wp(u, p + 2 * PG, PG, UFFDIO_WRITEPROTECT_MODE_WP));
+    T("writeprotect across", wp(u, p, 3 * PG, UFFDIO_WRITEPROTECT_MODE_WP));
+    T("writeprotect mode 4", wp(u, p, PG, 4));
+    T("writeprotect WP|DONTWAKE", wp(u, p, PG, UFFDIO_WRITEPROTECT_MODE_WP | UFFDIO_WRITEPROTECT_MODE_DONTWAKE));
+    T("writeprotect len 0", wp(u, p, 0, UFFDIO_WRITEPROTECT_MODE_WP));
+    T("writeprotect no VMA", wp(u, p + 8 * PG, PG, UFFDIO_WRITEPROTECT_MODE_WP));
+    T("writeprotect EFAULT", ioctl(u, UFFDIO_WRITEPROTECT, 16));
+    T("writeprotect", wp(u, p, 2 * PG, UFFDIO_WRITEPROTECT_MODE_WP));
+    printf(" pagemap %s, %s; read %d\n", pm(p), pm(p + PG), *(volatile char *)p);
+
+    /* A write to a protected page: a WP message (WRITE|WP); resolving wakes the writer. */
+    struct fault_args a = { p + 8, 1 };
+    pthread_t t;
+    pthread_create(&t, NULL, faulter, &a);
+    struct uffd_msg m;
+    int rm = read_msg(u, &m);
+    int rr = wp(u, p, PG, 0);
+    pthread_join(t, NULL);
+    printf("write to a protected page: msg %d address +%ld flags 0x%llx tid %d; resolve %d; value %d pagemap %s\n", rm,
+           (long)(m.arg.pagefault.address - (unsigned long)p), m.arg.pagefault.flags,
+           m.arg.pagefault.feat.ptid == (unsigned)a.tid, rr, a.value, pm(p));
+
+    /* mprotect keeps the protection; fork's child has none. */
+    mprotect(p + PG, PG, PROT_READ);
+    mprotect(p + PG, PG, PROT_READ | PROT_WRITE);
+    printf("after mprotect: pagemap %s\n", pm(p + PG));
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        printf("child: pagemap %s, ", pm(p + PG));
+        p[PG] = 7;
+        printf("wrote %d\n", p[PG]);
+        fflush(stdout);
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+
+    /* Resolving with DONTWAKE; a protected page placed by UFFDIO_COPY_MODE_WP. */
+    T("resolve DONTWAKE", wp(u, p + PG, PG, UFFDIO_WRITEPROTECT_MODE_DONTWAKE));
+    p[PG] = 8;
+    printf(" pagemap %s value %d\n", pm(p + PG), p[PG]);
+    madvise(p + PG, PG, MADV_DONTNEED);
+    char *src = aligned_alloc(PG, PG);
+    memset(src, 4, PG);
+    long c = copy(u, p + PG, src, PG, UFFDIO_COPY_MODE_WP, &err);
+    printf("copy WP: %s copy %ld pagemap %s\n", ename(err), c, pm(p + PG));
+    a = (struct fault_args){ p + PG, 1 };
+    pthread_create(&t, NULL, faulter, &a);
+    rm = read_msg(u, &m);
+    rr = wp(u, p + PG, PG, 0);
+    pthread_join(t, NULL);
+    printf("write after copy WP: msg %d flags 0x%llx resolve %d value %d\n", rm, m.arg.pagefault.flags, rr, a.value);
+
+    /* UNREGISTER drops the protection. */
+    T("protect again", wp(u, p, 2 * PG, UFFDIO_WRITEPROTECT_MODE_WP));
+    T("unregister", unreg(u, p, 2 * PG));
+    p[0] = 9;
+    printf(" pagemap %s value %d VmFlags %s\n", pm(p), p[0], vmflags(p));
+    munmap(p, 4 * PG);
+    close(u);
+
+    /* WP only: a missing page faults as usual; UFFD_FEATURE_SIGBUS makes a protected write SIGBUS. */
+    u = uffd_new(O_NONBLOCK, UFFD_FEATURE_SIGBUS);
+    p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    r = (struct uffdio_register){ .range = { (unsigned long)p, 2 * PG }, .mode = UFFDIO_REGISTER_MODE_WP };
+    T("register WP only", ioctl(u, UFFDIO_REGISTER, &r));
+    printf(" ioctls 0x%llx; a missing page reads %d\n", r.ioctls & MODEL_RANGE_IOCTLS, *(volatile char *)p);
+    p[PG] = 1;
+    wp(u, p + PG, PG, UFFDIO_WRITEPROTECT_MODE_WP);
+    struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+    sigaction(SIGBUS, &sa, NULL);
+    sig_base = p;
+    int s2 = sigsetjmp(jb, 1);
+    if (s2 == 0) *(volatile char *)(p + PG + 5) = 2;
+    printf("SIGBUS on a protected write: signal %d code %d offset %ld value %d\n", s2, sig_code, sig_off, p[PG]);
+    munmap(p, 2 * PG);
+    close(u);
+    free(src);
+}
+
 /* /dev/userfaultfd: USERFAULTFD_IOC_NEW makes a userfaultfd; nothing else works on it. */
 static void dev_userfaultfd(void) {
     printf("-- /dev/userfaultfd\n");
@@ -534,6 +656,7 @@ int main(void) {
     copy_cases();
     fault_cases();
     sigbus_and_kernel_cases();
+    wp_cases();
     dev_userfaultfd();
     return 0;
 }

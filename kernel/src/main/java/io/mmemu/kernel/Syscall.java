@@ -68,7 +68,7 @@ enum Syscall {
     RT_SIGACTION(13, KEPT, (k, c, t, r) -> k.signal.rtSigaction(t, (int) r.rdi, r.rsi, r.rdx, r.r10)),
     RT_SIGPROCMASK(14, KEPT, (k, c, t, r) -> k.signal.rtSigprocmask(t, (int) r.rdi, r.rsi, r.rdx, r.r10)),
     RT_SIGRETURN(15, KEPT, (k, c, t, r) -> k.rtSigreturn()),
-    IOCTL(16, KEPT, (k, c, t, r) -> k.ioctl(t, (int) r.rdi, (int) r.rsi, r.rdx)),
+    IOCTL(16, CHANGED, (k, c, t, r) -> k.ioctl(t, (int) r.rdi, (int) r.rsi, r.rdx)),
     PREAD64(17, KEPT, (k, c, t, r) -> k.rw.pread64(t, r.rdi, r.rsi, r.rdx, r.r10)),
     PWRITE64(18, KEPT, (k, c, t, r) -> k.rw.pwrite64(t, r.rdi, r.rsi, r.rdx, r.r10)),
     READV(19, KEPT, (k, c, t, r) -> k.rw.readv(t, r.rdi, r.rsi, r.rdx)),

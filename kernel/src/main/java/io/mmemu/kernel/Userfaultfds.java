@@ -24,21 +24,22 @@ import java.nio.ByteOrder;
  *
  * <h2>How a missing fault waits</h2>
  * <ol>
- *   <li>The CPU's fault in a VMA with VM_UFFD_MISSING comes back as a {@link FaultResult.Userfault};
+ *   <li>The CPU's fault in a VMA with VM_UFFD_MISSING (an empty entry), or its write to an entry
+ *       UFFDIO_WRITEPROTECT protected in a VM_UFFD_WP VMA, comes back as a {@link FaultResult.Userfault};
  *       the CPU stops at the faulting instruction and calls {@link #handleUserfault}.</li>
  *   <li>The fault's message is queued on the context (fault_pending_wqh), the readers are woken
  *       (wake_up_poll(&amp;ctx-&gt;fd_wqh)), and the task sleeps with {@link Task#userfaultWait} set.
  *       {@link Processes#wake} leaves it asleep (as a TASK_INTERRUPTIBLE sleeper on its own wait
  *       queue) until its entry is woken or a signal is pending.</li>
  *   <li>A reader's read(2) takes the oldest message (the entry moves to fault_wqh); UFFDIO_COPY,
- *       UFFDIO_ZEROPAGE, UFFDIO_WAKE, UFFDIO_UNREGISTER or the last close wake the entries of
- *       their range.</li>
+ *       UFFDIO_ZEROPAGE, UFFDIO_WAKE, UFFDIO_WRITEPROTECT's resolve, UFFDIO_UNREGISTER or the last
+ *       close wake the entries of their range.</li>
  *   <li>The woken task runs again ({@link #finishWait} drops its entry) and re-executes the
  *       instruction: the page is there now, or it faults, and waits, again.</li>
  * </ol>
  *
- * <p>Not modelled: the non-cooperative events (UFFD_FEATURE_EVENT_*), the WP and MINOR modes,
- * UFFDIO_MOVE, UFFDIO_CONTINUE, UFFDIO_POISON, shmem and hugetlbfs ranges, poll(2) (the kernel has
+ * <p>Not modelled: the non-cooperative events (UFFD_FEATURE_EVENT_*), the MINOR mode, PTE markers
+ * (UFFD_FEATURE_WP_UNPOPULATED, WP_ASYNC, WP_HUGETLBFS_SHMEM), UFFDIO_MOVE, UFFDIO_CONTINUE, UFFDIO_POISON, shmem and hugetlbfs ranges, poll(2) (the kernel has
  * no poll yet), and the wait of a fault taken by the kernel itself (a syscall's copy to or from a
  * missing page of a registered range gets EFAULT instead of sleeping).
  */
@@ -51,19 +52,27 @@ final class Userfaultfds {
     static final int UFFD_EVENT_PAGEFAULT = 0x12;
     /** The ioctl numbers: _IOWR/_IOR(UFFDIO = 0xAA, nr, the struct's size). */
     static final int UFFDIO_API = 0xc018aa3f, UFFDIO_REGISTER = 0xc020aa00, UFFDIO_UNREGISTER = 0x8010aa01,
-            UFFDIO_WAKE = 0x8010aa02, UFFDIO_COPY = 0xc028aa03, UFFDIO_ZEROPAGE = 0xc020aa04;
+            UFFDIO_WAKE = 0x8010aa02, UFFDIO_COPY = 0xc028aa03, UFFDIO_ZEROPAGE = 0xc020aa04,
+            UFFDIO_WRITEPROTECT = 0xc018aa06;
     static final int _UFFDIO_REGISTER = 0, _UFFDIO_UNREGISTER = 1, _UFFDIO_WAKE = 2, _UFFDIO_COPY = 3,
-            _UFFDIO_ZEROPAGE = 4, _UFFDIO_API = 0x3f;
+            _UFFDIO_ZEROPAGE = 4, _UFFDIO_WRITEPROTECT = 6, _UFFDIO_API = 0x3f;
     /** UFFD_API_IOCTLS: the ioctls of the descriptor itself. */
     static final long UFFD_API_IOCTLS = 1L << _UFFDIO_REGISTER | 1L << _UFFDIO_UNREGISTER | 1L << _UFFDIO_API;
-    /** The ioctls guaranteed on a registered range: Linux's UFFD_API_RANGE_IOCTLS less those the model lacks. */
-    static final long UFFD_API_RANGE_IOCTLS = 1L << _UFFDIO_WAKE | 1L << _UFFDIO_COPY | 1L << _UFFDIO_ZEROPAGE;
+    /**
+     * The ioctls guaranteed on a registered range: Linux's UFFD_API_RANGE_IOCTLS less those the model
+     * lacks (UFFDIO_MOVE, UFFDIO_CONTINUE, UFFDIO_POISON); UFFDIO_WRITEPROTECT only for a WP registration.
+     */
+    static final long UFFD_API_RANGE_IOCTLS = 1L << _UFFDIO_WAKE | 1L << _UFFDIO_COPY | 1L << _UFFDIO_ZEROPAGE
+            | 1L << _UFFDIO_WRITEPROTECT;
+    /** UFFD_FEATURE_PAGEFAULT_FLAG_WP: write-protect faults (CONFIG_HAVE_ARCH_USERFAULTFD_WP). */
+    static final int UFFD_FEATURE_PAGEFAULT_FLAG_WP = 1;
     /** UFFD_FEATURE_EVENT_FORK (needs CAP_SYS_PTRACE), UFFD_FEATURE_WP_ASYNC and UFFD_FEATURE_WP_UNPOPULATED. */
     static final int UFFD_FEATURE_EVENT_FORK = 1 << 1, UFFD_FEATURE_WP_UNPOPULATED = 1 << 13, UFFD_FEATURE_WP_ASYNC = 1 << 15;
     /** The features UFFDIO_API offers: Linux's UFFD_API_FEATURES less those the model lacks (see the class comment). */
-    static final int UFFD_API_FEATURES = UserfaultfdCtx.UFFD_FEATURE_SIGBUS | UserfaultfdCtx.UFFD_FEATURE_THREAD_ID
-            | UserfaultfdCtx.UFFD_FEATURE_EXACT_ADDRESS;
-    static final long UFFDIO_COPY_MODE_DONTWAKE = 1, UFFDIO_COPY_MODE_WP = 2, UFFDIO_ZEROPAGE_MODE_DONTWAKE = 1;
+    static final int UFFD_API_FEATURES = UFFD_FEATURE_PAGEFAULT_FLAG_WP | UserfaultfdCtx.UFFD_FEATURE_SIGBUS
+            | UserfaultfdCtx.UFFD_FEATURE_THREAD_ID | UserfaultfdCtx.UFFD_FEATURE_EXACT_ADDRESS;
+    static final long UFFDIO_COPY_MODE_DONTWAKE = 1, UFFDIO_COPY_MODE_WP = 2, UFFDIO_ZEROPAGE_MODE_DONTWAKE = 1,
+            UFFDIO_WRITEPROTECT_MODE_WP = 1, UFFDIO_WRITEPROTECT_MODE_DONTWAKE = 2;
     /** UFFD_SHARED_FCNTL_FLAGS: O_CLOEXEC and O_NONBLOCK. */
     static final int UFFD_SHARED_FCNTL_FLAGS = Vfs.O_CLOEXEC | Pipes.O_NONBLOCK;
     /** sizeof(struct uffd_msg). */
@@ -172,6 +181,7 @@ final class Userfaultfds {
             case UFFDIO_WAKE -> wake(task, ctx, arg);
             case UFFDIO_COPY -> copy(task, ctx, arg);
             case UFFDIO_ZEROPAGE -> zeropage(task, ctx, arg);
+            case UFFDIO_WRITEPROTECT -> writeprotect(task, ctx, arg);
             default -> -Errno.EINVAL;
         };
     }
@@ -205,7 +215,7 @@ final class Userfaultfds {
         } else if ((features & UFFD_FEATURE_EVENT_FORK) != 0 && !procs.of(task).cred.capable(CAP_SYS_PTRACE)) {
             err = -Errno.EPERM;
         } else {
-            // WP_ASYNC relies on WP_UNPOPULATED (both refused below: the model has no WP mode).
+            // WP_ASYNC relies on WP_UNPOPULATED (both refused below: they need PTE markers).
             if ((features & UFFD_FEATURE_WP_ASYNC) != 0) features |= UFFD_FEATURE_WP_UNPOPULATED;
             if ((features & ~(long) UFFD_API_FEATURES) != 0) {
                 err = -Errno.EINVAL;
@@ -220,13 +230,40 @@ final class Userfaultfds {
         return uaccess.copyToUser(task.mm(), arg, new byte[24], 0, 24) < 0 ? -Errno.EFAULT : err;
     }
 
-    /** Models userfaultfd_register(): {@link Userfaultfd#register}, then the range's ioctls written back. */
+    /**
+     * Models userfaultfd_register(): {@link Userfaultfd#register}, then the range's ioctls written
+     * back (UFFDIO_WRITEPROTECT only when the mode has WP).
+     */
     private long register(Task task, UserfaultfdCtx ctx, long arg) {
         ByteBuffer a = argument(task, arg, 24); // sizeof(uffdio_register) - sizeof(__u64): not "ioctls"
         if (a == null) return -Errno.EFAULT;
-        long r = Userfaultfd.register(ctx, a.getLong(0), a.getLong(8), a.getLong(16));
+        long mode = a.getLong(16);
+        long r = Userfaultfd.register(ctx, a.getLong(0), a.getLong(8), mode);
         if (r < 0) return r;
-        return putLong(task, arg + 24, UFFD_API_RANGE_IOCTLS);
+        long ioctls = UFFD_API_RANGE_IOCTLS;
+        if ((mode & Userfaultfd.UFFDIO_REGISTER_MODE_WP) == 0) ioctls &= ~(1L << _UFFDIO_WRITEPROTECT);
+        return putLong(task, arg + 24, ioctls);
+    }
+
+    /**
+     * Models userfaultfd_writeprotect(): the range (validate_range()), the mode (EINVAL: unknown bits,
+     * or WP with DONTWAKE), a live address space (ESRCH), then mwriteprotect_range(); resolving
+     * wakes the range's faults unless DONTWAKE.
+     */
+    private long writeprotect(Task task, UserfaultfdCtx ctx, long arg) {
+        ByteBuffer a = argument(task, arg, 24);
+        if (a == null) return -Errno.EFAULT;
+        long start = a.getLong(0), len = a.getLong(8), mode = a.getLong(16);
+        long r = Userfaultfd.validateRange(ctx.mm(), start, len);
+        if (r < 0) return r;
+        if ((mode & ~(UFFDIO_WRITEPROTECT_MODE_DONTWAKE | UFFDIO_WRITEPROTECT_MODE_WP)) != 0) return -Errno.EINVAL;
+        boolean wp = (mode & UFFDIO_WRITEPROTECT_MODE_WP) != 0, dontwake = (mode & UFFDIO_WRITEPROTECT_MODE_DONTWAKE) != 0;
+        if (wp && dontwake) return -Errno.EINVAL;
+        if (ctx.mm().mmUsers() == 0) return -Errno.ESRCH;
+        r = Userfaultfd.mwriteprotectRange(ctx, start, len, wp);
+        if (r < 0) return r;
+        if (!wp && !dontwake) wakeUserfault(ctx, start, len);
+        return 0;
     }
 
     /** Models userfaultfd_unregister(): {@link Userfaultfd#unregister}, which wakes the range's waiting faults. */
@@ -313,7 +350,7 @@ final class Userfaultfds {
         UserfaultfdCtx ctx = fault.ctx();
         if (ctx.released() || LinuxSyscalls.signalPending(task)) return;
         if (task.userfaultWait != null) finishWait(task);
-        task.userfaultWait = ctx.queueFault(task, fault.address(), fault.write());
+        task.userfaultWait = ctx.queueFault(task, fault.address(), fault.write(), fault.wp());
         procs.wakeAll(); // wake_up_poll(&ctx->fd_wqh, EPOLLIN): the readers
         procs.of(task).sleeping = true;
         cpu.requestReschedule();

@@ -815,7 +815,7 @@ public final class Cpu implements ArchCpu {
         long precise = preciseAddress(uf.address(), uf.errorCode(), rip);
         pendingSignal = null; // the userfault was the first event: nothing the probe recorded counts
         pendingUserfault = uf;
-        return precise == uf.address() ? uf : new FaultResult.Userfault(uf.ctx(), precise, uf.errorCode());
+        return precise == uf.address() ? uf : new FaultResult.Userfault(uf.ctx(), precise, uf.errorCode(), uf.wp());
     }
 
     /**

@@ -54,7 +54,8 @@ import java.util.function.Supplier;
  *       shmem frames, MM_FILEPAGES the other non-special ones; the zero page counts for nothing.
  *       locked_vm counts the pages of the VM_LOCKED VMAs, and VM_LOCKONFAULT comes only with VM_LOCKED.</li>
  *   <li>A VMA has VM_UFFD_* flags exactly when it is registered with a userfaultfd, which is its
- *       own address space's and not released.</li>
+ *       own address space's and not released; an entry write-protected for a userfaultfd
+ *       (_PAGE_UFFD_WP) lies in a VM_UFFD_WP VMA and is not writable.</li>
  *   <li>Every mapped frame is allocated, not a page table, and its mapcount equals the number of
  *       entries mapping it across all live address spaces; its refcount equals the mapcount for
  *       anonymous frames (the page cache holds one more on file frames).</li>
@@ -252,7 +253,8 @@ public final class AddressSpaceInvariants {
     /**
      * userfaultfd_register()'s BUG_ON(!!ctx ^ !!(vm_flags &amp; __VM_UFFD_FLAGS)) and handle_userfault()'s
      * BUG_ON(ctx-&gt;mm != mm): a VMA has VM_UFFD_* flags exactly when it is registered with a
-     * userfaultfd, and that userfaultfd is this address space's and not released.
+     * userfaultfd, and that userfaultfd is this address space's and not released; _PAGE_UFFD_WP
+     * only in a VM_UFFD_WP VMA and never with RW (pte_mkuffd_wp() write-protects).
      */
     private static void checkUserfaultfd(String who, MmStruct mm, List<Vma> vmas, List<String> errors) {
         for (Vma v : vmas) {
@@ -265,6 +267,12 @@ public final class AddressSpaceInvariants {
             } else if (ctx != null && ctx.released()) {
                 errors.add(who + "VMA registered with a released userfaultfd: " + v);
             }
+            boolean wpVma = v.has(VmFlags.VM_UFFD_WP);
+            mm.pgd().forEachPresentPte(v.start(), v.end(), (va, slot, pte) -> {
+                if ((pte & Pte.UFFD_WP) == 0) return;
+                if (!wpVma) errors.add(who + "_PAGE_UFFD_WP outside a VM_UFFD_WP VMA at 0x" + Long.toHexString(va) + ": " + v);
+                if ((pte & Pte.RW) != 0) errors.add(who + "_PAGE_UFFD_WP with RW at 0x" + Long.toHexString(va) + ": " + v);
+            });
         }
     }
 

@@ -90,7 +90,7 @@ final class HandleMmFault {
             if (!vma.has(VmFlags.VM_SHARED)) return doCowFault(mm, vma, address, slot);
             return doSharedFault(mm, vma, address, slot);
         }
-        if (write && (pte & Pte.RW) == 0) return doWpPage(mm, vma, address, slot, pte);
+        if (write && (pte & Pte.RW) == 0) return doWpPage(mm, vma, address, slot, pte, flags);
         env.setFaultOutcome(FaultOutcome.SPURIOUS);
         return VM_FAULT_OK; // spurious: another path already fixed the entry (the walker sets A/D)
     }
@@ -127,7 +127,8 @@ final class HandleMmFault {
 
     /**
      * Models handle_userfault(), fs/userfaultfd.c, up to the point where the task would sleep: a
-     * missing fault of a VMA registered with a userfaultfd. SIGBUS when the context asked for it
+     * missing fault of a VMA registered with a userfaultfd, or a write to an entry it write-protected
+     * (which of the two, the caller tells by the entry: {@link UserFault}). SIGBUS when the context asked for it
      * (UFFD_FEATURE_SIGBUS) or when it handles only user-mode faults and this one is the kernel's
      * (UFFD_USER_MODE_ONLY); otherwise VM_FAULT_RETRY: the caller makes the task wait (the CPU's
      * {@link FaultResult.Userfault}), or, for an access by the kernel itself, which cannot sleep
@@ -212,7 +213,9 @@ final class HandleMmFault {
      * write (/proc/PID/mem) to a private read-only one, whose entry stays read-only
      * (maybe_mkwrite()) once COW is broken.
      */
-    private static int doWpPage(MmStruct mm, Vma vma, long address, long slot, long pte) {
+    private static int doWpPage(MmStruct mm, Vma vma, long address, long slot, long pte, int flags) {
+        // userfaultfd_pte_wp(): a write-protected entry of a VMA registered for WP goes to its userfaultfd.
+        if ((pte & Pte.UFFD_WP) != 0 && vma.has(VmFlags.VM_UFFD_WP)) return handleUserfault(vma, flags);
         MmEnv env = mm.env();
         FrameTable frames = env.frames();
         long old = Pte.pfn(pte);

@@ -50,8 +50,8 @@ public final class MfillAtomic {
      * @param dst    the destination's start, page aligned
      * @param src    the source's start (ignored for the zero page)
      * @param len    the length, a multiple of pages
-     * @param wp     UFFDIO_COPY_MODE_WP: the pages are to be write-protected (EINVAL unless the VMA is
-     *               registered for WP, which the model's never is)
+     * @param wp     UFFDIO_COPY_MODE_WP: the pages are write-protected (EINVAL unless the VMA is
+     *               registered for WP)
      * @param source what fills a new page, or null for UFFDIO_ZEROPAGE
      * @return the bytes filled, or a negative errno when none was
      */
@@ -71,7 +71,7 @@ public final class MfillAtomic {
                 break;
             }
             long addr = dst + copied;
-            err = source != null ? mfillAtomicPteCopy(mm, vma, addr, src + copied, source)
+            err = source != null ? mfillAtomicPteCopy(mm, vma, addr, src + copied, wp, source)
                     : mfillAtomicPteZeropage(mm, vma, addr);
             if (err != 0) break;
             copied += PageTypes.PAGE_SIZE;
@@ -91,7 +91,7 @@ public final class MfillAtomic {
     }
 
     /** Models mfill_atomic_pte_copy() → mfill_atomic_install_pte() for anonymous memory. */
-    private static long mfillAtomicPteCopy(MmStruct mm, Vma vma, long addr, long srcAddr, SourcePage source) {
+    private static long mfillAtomicPteCopy(MmStruct mm, Vma vma, long addr, long srcAddr, boolean wp, SourcePage source) {
         PageTable pgd = mm.pgd();
         long slot = pteSlot(pgd, addr);
         if (slot == PageTable.NO_SLOT) return noSlot(pgd, addr);
@@ -110,8 +110,10 @@ public final class MfillAtomic {
         }
         HandleMmFault.pageAddNewAnonRmap(mm, vma, pfn);
         boolean writable = vma.has(VmFlags.VM_WRITE);
-        // mk_pte(vm_page_prot) is young on x86; pte_mkdirty(); pte_mkwrite() only under VM_WRITE.
-        pgd.set(slot, Pte.make(pfn, vma.pageProt(writable)) | Pte.A | Pte.D);
+        // mk_pte(vm_page_prot) is young on x86; pte_mkdirty(); pte_mkwrite() only under VM_WRITE;
+        // pte_mkuffd_wp() (which write-protects) for UFFDIO_COPY_MODE_WP.
+        long pte = Pte.make(pfn, vma.pageProt(writable && !wp)) | Pte.A | Pte.D;
+        pgd.set(slot, wp ? pte | Pte.UFFD_WP : pte);
         return 0;
     }
 

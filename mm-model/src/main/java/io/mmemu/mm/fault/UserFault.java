@@ -88,7 +88,10 @@ public final class UserFault {
         if (r == FaultFlags.VM_FAULT_OK) return FaultResult.HANDLED;
         if ((r & FaultFlags.VM_FAULT_OOM) != 0) return new FaultResult.OutOfMemory(address);
         if ((r & FaultFlags.VM_FAULT_RETRY) != 0) {
-            return new FaultResult.Userfault(vma.userfaultfdCtx(), address, errorCode);
+            // VM_UFFD_WP when an entry is there (do_wp_page()), VM_UFFD_MISSING when none is.
+            long slot = mm.pgd().leafSlot(address);
+            boolean wp = slot != io.mmemu.mm.pgtable.PageTable.NO_SLOT && io.mmemu.mm.pgtable.Pte.mapsPage(mm.pgd().get(slot));
+            return new FaultResult.Userfault(vma.userfaultfdCtx(), address, errorCode, wp);
         }
         return new FaultResult.Signal(Signo.SIGBUS, SiCode.BUS_ADRERR, address, errorCode, 0,
                 "access beyond the end of the mapped file");

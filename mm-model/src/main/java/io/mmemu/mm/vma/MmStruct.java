@@ -641,7 +641,7 @@ public final class MmStruct {
                     failed[0] = true;
                     return;
                 }
-                long childPte = pte & ~Pte.A;
+                long childPte = pte & ~(Pte.A | Pte.UFFD_WP); // copy_present_pte(): the child's VMA is not registered
                 if (cow && (pte & Pte.RW) != 0) {
                     pgd.set(slot, pte & ~Pte.RW);
                     childPte &= ~Pte.RW;

@@ -4,6 +4,7 @@ import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
 
 import io.mmemu.mm.huge.HugeMemory;
 import io.mmemu.mm.pgtable.PageTable;
+import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.phys.PageTypes;
 
 /**
@@ -248,7 +249,7 @@ public final class Mremap {
                 failed[0] = 1;
                 return;
             }
-            pgd.set(to, pte);
+            pgd.set(to, pte & ~Pte.UFFD_WP); // move_ptes(): the moved VMA left its userfaultfd
             pgd.set(slot, 0);
         });
         if (failed[0] != 0) return -Errno.ENOMEM;

@@ -1,5 +1,8 @@
 package io.mmemu.mm.vma;
 
+import io.mmemu.mm.huge.HugeMemory;
+import io.mmemu.mm.pgtable.PageTable;
+import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.phys.PageTypes;
 
 /**
@@ -9,9 +12,12 @@ import io.mmemu.mm.phys.PageTypes;
  * (userfaultfd_release_all()). A registered VMA carries its context and VM_UFFD_MISSING; the
  * fault path ({@code HandleMmFault}) checks that one flag, so unregistered memory pays nothing.
  *
- * <p>The model registers anonymous private memory for missing faults. Like a kernel built without
- * CONFIG_HAVE_ARCH_USERFAULTFD_WP and CONFIG_HAVE_ARCH_USERFAULTFD_MINOR, it refuses the WP and
- * MINOR modes; shmem and hugetlbfs VMAs are refused as a kernel without them would (vma_can_userfault()).
+ * <p>The model registers anonymous private memory for missing faults and for write-protect faults
+ * (VM_UFFD_WP; the entries UFFDIO_WRITEPROTECT protects carry {@link Pte#UFFD_WP}, as x86's
+ * _PAGE_UFFD_WP, without PTE markers: as a kernel without CONFIG_PTE_MARKER_UFFD_WP, empty entries
+ * cannot be protected and WP is for anonymous memory only). Like a kernel without
+ * CONFIG_HAVE_ARCH_USERFAULTFD_MINOR it refuses the MINOR mode; shmem and hugetlbfs VMAs are
+ * refused as a kernel without them would (vma_can_userfault()).
  */
 public final class Userfaultfd {
     private Userfaultfd() {}
@@ -56,7 +62,7 @@ public final class Userfaultfd {
 
     /**
      * Models userfaultfd_register() after its copy of the argument, for a range that passed
-     * {@link #validateRange}: the modes (EINVAL: none, unknown, or WP/MINOR, which the model does
+     * {@link #validateRange}: the modes (EINVAL: none, unknown, or MINOR, which the model does
      * not have), a VMA in the range (EINVAL), each VMA in it compatible (EINVAL), VM_MAYWRITE
      * (EPERM), not owned by another userfaultfd (EBUSY); then userfaultfd_register_range(). Holes
      * in the range are allowed, as in Linux.
@@ -69,9 +75,11 @@ public final class Userfaultfd {
      */
     public static long register(UserfaultfdCtx ctx, long start, long len, long mode) {
         if (mode == 0 || (mode & ~UFFD_API_REGISTER_MODES) != 0) return -Errno.EINVAL;
-        // #ifndef CONFIG_HAVE_ARCH_USERFAULTFD_WP / _MINOR: goto out (EINVAL).
-        if ((mode & (UFFDIO_REGISTER_MODE_WP | UFFDIO_REGISTER_MODE_MINOR)) != 0) return -Errno.EINVAL;
-        int vmFlags = VmFlags.VM_UFFD_MISSING;
+        int vmFlags = 0;
+        if ((mode & UFFDIO_REGISTER_MODE_MISSING) != 0) vmFlags |= VmFlags.VM_UFFD_MISSING;
+        if ((mode & UFFDIO_REGISTER_MODE_WP) != 0) vmFlags |= VmFlags.VM_UFFD_WP;
+        // #ifndef CONFIG_HAVE_ARCH_USERFAULTFD_MINOR: goto out (EINVAL).
+        if ((mode & UFFDIO_REGISTER_MODE_MINOR) != 0) return -Errno.EINVAL;
         MmStruct mm = ctx.mm();
         long r = validateRange(mm, start, len);
         if (r < 0) return r;
@@ -146,7 +154,7 @@ public final class Userfaultfd {
             long to = Long.compareUnsigned(end, cur.end) < 0 ? end : cur.end;
             // Wake the faults waiting in the range, so that they do not hang (no UFFDIO_WAKE needed).
             if (cur.has(VmFlags.VM_UFFD_MISSING)) cur.userfaultfdCtx.wake(from, to - from);
-            if (!mm.modifyVma(from, to, Vma::userfaultfdResetCtx)) return -Errno.ENOMEM;
+            if (!clearVma(mm, cur, from, to)) return -Errno.ENOMEM;
             cur = mm.findVma(to);
         }
         return 0;
@@ -168,10 +176,72 @@ public final class Userfaultfd {
                 continue;
             }
             long end = cur.end;
+            if (cur.has(VmFlags.VM_UFFD_WP)) uffdWpRange(mm, cur, cur.start, cur.end, false);
             cur.userfaultfdResetCtx(); // the whole VMA: no split can fail
             Vma merged = mm.mergeAround(cur);
             cur = mm.findVma(Math.max(end, merged.end));
         }
+    }
+
+    /**
+     * Models userfaultfd_clear_vma(): [from, to) of {@code vma} loses its write protection
+     * (uffd_wp_range(false)) and leaves its userfaultfd, split off and merged again.
+     */
+    private static boolean clearVma(MmStruct mm, Vma vma, long from, long to) {
+        if (vma.has(VmFlags.VM_UFFD_WP)) uffdWpRange(mm, vma, from, to, false);
+        return mm.modifyVma(from, to, Vma::userfaultfdResetCtx);
+    }
+
+    /**
+     * Models mwriteprotect_range(): every VMA in [start, start + len) must be registered for WP
+     * (ENOENT otherwise, and when there is none; holes are skipped), and its entries in the range
+     * are write-protected or released ({@link #uffdWpRange}).
+     *
+     * @param ctx      the userfaultfd
+     * @param start    the range's start, validated
+     * @param len      its length
+     * @param enableWp true to protect (UFFDIO_WRITEPROTECT_MODE_WP), false to resolve
+     * @return 0, or -ENOENT
+     */
+    public static long mwriteprotectRange(UserfaultfdCtx ctx, long start, long len, boolean enableWp) {
+        MmStruct mm = ctx.mm();
+        long end = start + len;
+        long err = -Errno.ENOENT;
+        for (Vma cur = mm.findVma(start); cur != null && Long.compareUnsigned(cur.start, end) < 0;
+                cur = mm.findVma(cur.end)) {
+            if (!cur.has(VmFlags.VM_UFFD_WP)) return -Errno.ENOENT;
+            uffdWpRange(mm, cur, Math.max(start, cur.start), Long.compareUnsigned(end, cur.end) < 0 ? end : cur.end, enableWp);
+            err = 0;
+        }
+        return err;
+    }
+
+    /**
+     * Models uffd_wp_range() → change_protection() with MM_CP_UFFD_WP or MM_CP_UFFD_WP_RESOLVE:
+     * every present entry in [start, end) gets {@link Pte#UFFD_WP} and loses RW, or loses UFFD_WP
+     * and, in a writable VMA, gets RW back where no COW is pending (MM_CP_TRY_CHANGE_WRITABLE:
+     * an exclusive anonymous page). Empty entries stay empty (no PTE markers). A huge PMD in the
+     * range is split first (Linux marks it whole with change_huge_pmd(); the model keeps the bit
+     * on 4 KiB entries only). The TLBs are flushed.
+     */
+    static void uffdWpRange(MmStruct mm, Vma vma, long start, long end, boolean enableWp) {
+        HugeMemory.splitHugePmdRange(mm, start, end);
+        PageTable pgd = mm.pgd();
+        boolean writable = vma.has(VmFlags.VM_WRITE);
+        pgd.forEachPresentPte(start, end, (va, slot, pte) -> {
+            long n;
+            if (enableWp) {
+                n = (pte | Pte.UFFD_WP) & ~Pte.RW;
+            } else {
+                n = pte & ~Pte.UFFD_WP;
+                if (writable && (n & Pte.SPECIAL) == 0 && Pte.present(n) && (n & Pte.P) != 0
+                        && Mprotect.anonExclusive(mm, n)) {
+                    n |= Pte.RW;
+                }
+            }
+            if (n != pte) pgd.set(slot, n);
+        });
+        mm.env().tlbFlush().flushTlbMmRange(mm, start, end, false);
     }
 
     /**

@@ -39,6 +39,8 @@ public final class UserfaultfdCtx {
     public static final int UFFD_FEATURE_EXACT_ADDRESS = 1 << 11;
     /** UFFD_PAGEFAULT_FLAG_WRITE: the message's flag for a write fault. */
     public static final int UFFD_PAGEFAULT_FLAG_WRITE = 1;
+    /** UFFD_PAGEFAULT_FLAG_WP: the message's flag for a write-protect fault (reason VM_UFFD_WP). */
+    public static final int UFFD_PAGEFAULT_FLAG_WP = 2;
 
     /** One waiting fault: struct userfaultfd_wait_queue with its struct uffd_msg's pagefault fields. */
     public static final class Uwq {
@@ -48,7 +50,7 @@ public final class UserfaultfdCtx {
         public final Task task;
         /** msg.arg.pagefault.address: the page (or, with UFFD_FEATURE_EXACT_ADDRESS, the byte) that faulted. */
         public final long address;
-        /** msg.arg.pagefault.flags: UFFD_PAGEFAULT_FLAG_WRITE for a write fault. */
+        /** msg.arg.pagefault.flags: UFFD_PAGEFAULT_FLAG_WRITE for a write fault, _WP for a write-protect fault. */
         public final long flags;
         /** msg.arg.pagefault.feat.ptid: the faulting thread's id with UFFD_FEATURE_THREAD_ID, else 0. */
         public final int ptid;
@@ -136,11 +138,12 @@ public final class UserfaultfdCtx {
      * @param task    the faulting task
      * @param address the faulting address
      * @param write   whether it is a write fault
+     * @param wp      whether it is a write-protect fault (reason VM_UFFD_WP)
      * @return the queued entry, which the task sleeps on
      */
-    public Uwq queueFault(Task task, long address, boolean write) {
+    public Uwq queueFault(Task task, long address, boolean write, boolean wp) {
         long addr = (features & UFFD_FEATURE_EXACT_ADDRESS) != 0 ? address : address & -io.mmemu.mm.phys.PageTypes.PAGE_SIZE;
-        Uwq uwq = new Uwq(this, task, addr, write ? UFFD_PAGEFAULT_FLAG_WRITE : 0,
+        Uwq uwq = new Uwq(this, task, addr, (write ? UFFD_PAGEFAULT_FLAG_WRITE : 0) | (wp ? UFFD_PAGEFAULT_FLAG_WP : 0),
                 (features & UFFD_FEATURE_THREAD_ID) != 0 ? task.pid() : 0);
         faultPendingWqh.addLast(uwq);
         return uwq;

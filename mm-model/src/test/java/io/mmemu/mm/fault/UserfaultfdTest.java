@@ -87,7 +87,7 @@ class UserfaultfdTest extends AddressSpaceFixture {
         assertEquals(-Errno.EINVAL, Userfaultfd.unregister(other, a, 4 * P));
         assertEquals(0, Userfaultfd.unregister(ctx, a, 4 * P));
         assertEquals(1, vmasIn(a, 4 * P), mm.maps());
-        assertEquals(-Errno.EINVAL, Userfaultfd.register(ctx, a, 4 * P, Userfaultfd.UFFDIO_REGISTER_MODE_WP));
+        assertEquals(-Errno.EINVAL, Userfaultfd.register(ctx, a, 4 * P, Userfaultfd.UFFDIO_REGISTER_MODE_MINOR));
     }
 
     @Test
@@ -148,8 +148,8 @@ class UserfaultfdTest extends AddressSpaceFixture {
     @Test
     void wakesTakeTheFaultsOfTheirRangeOffBothQueues() {
         Task t1 = new Task(1, 1, 0, "t1"), t2 = new Task(2, 1, 0, "t2");
-        UserfaultfdCtx.Uwq w1 = ctx.queueFault(t1, 0x10_0123, false);
-        UserfaultfdCtx.Uwq w2 = ctx.queueFault(t2, 0x20_0000, true);
+        UserfaultfdCtx.Uwq w1 = ctx.queueFault(t1, 0x10_0123, false, false);
+        UserfaultfdCtx.Uwq w2 = ctx.queueFault(t2, 0x20_0000, true, false);
         assertEquals(0x10_0000, w1.address, "without UFFD_FEATURE_EXACT_ADDRESS the page");
         assertSame(w1, ctx.readFault(), "oldest first");
         assertEquals(1, ctx.wake(0x10_0000, P));
@@ -158,6 +158,40 @@ class UserfaultfdTest extends AddressSpaceFixture {
         assertEquals(1, ctx.release());
         assertTrue(w2.waken() && ctx.released());
         assertNull(ctx.readFault());
+    }
+
+    @Test
+    void writeProtectionMakesWritesUserfaultsUntilResolvedAndSurvivesMprotectButNotFork() {
+        long a = map(3, 3);
+        assertEquals(FaultResult.HANDLED, access(a, Access.WRITE));
+        assertEquals(FaultResult.HANDLED, access(a + P, Access.WRITE));
+        assertEquals(0, Userfaultfd.register(ctx, a, 2 * P, Userfaultfd.UFFDIO_REGISTER_MODE_WP));
+        assertEquals(-Errno.ENOENT, Userfaultfd.mwriteprotectRange(ctx, a, 3 * P, true), "the third page is not registered");
+        assertEquals(-Errno.ENOENT, Userfaultfd.mwriteprotectRange(ctx, a + 3 * P, P, true), "no VMA at all");
+        assertEquals(0, Userfaultfd.mwriteprotectRange(ctx, a, 2 * P, true));
+        long pte = pte(a);
+        assertTrue((pte & Pte.UFFD_WP) != 0 && (pte & Pte.RW) == 0, Pte.describe(pte));
+        assertEquals(FaultResult.HANDLED, access(a, Access.READ), "reads are not protected");
+        FaultResult.Userfault uf = assertInstanceOf(FaultResult.Userfault.class, access(a + 8, Access.WRITE));
+        assertTrue(uf.wp() && uf.write());
+        // mprotect() to read-only and back keeps the protection (no write upgrade of a uffd-wp entry).
+        assertEquals(0, io.mmemu.mm.vma.Mprotect.doMprotect(mm, a, P, 1));
+        assertEquals(0, io.mmemu.mm.vma.Mprotect.doMprotect(mm, a, P, 3));
+        assertTrue((pte(a) & Pte.UFFD_WP) != 0 && (pte(a) & Pte.RW) == 0, Pte.describe(pte(a)));
+        MmStruct child = mm.dupMmap();
+        try {
+            long slot = child.pgd().pteSlot(a, false);
+            assertEquals(0, child.pgd().get(slot) & Pte.UFFD_WP, "copy_present_pte() clears it for the child");
+        } finally {
+            child.exitMmap();
+        }
+        // Resolving gives the exclusive page its write permission back.
+        assertEquals(0, Userfaultfd.mwriteprotectRange(ctx, a, P, false));
+        assertEquals(0, pte(a) & Pte.UFFD_WP);
+        assertEquals(FaultResult.HANDLED, access(a, Access.WRITE));
+        // Unregistering resolves what is still protected.
+        assertEquals(0, Userfaultfd.unregister(ctx, a, 2 * P));
+        assertEquals(0, pte(a + P) & Pte.UFFD_WP);
     }
 
     @Test
