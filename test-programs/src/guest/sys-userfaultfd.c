@@ -18,6 +18,9 @@
  *    PM_UFFD_WP, a write fault with UFFD_PAGEFAULT_FLAG_WP resolved by a handler, mprotect keeping
  *    and fork dropping the protection, DONTWAKE, UFFDIO_COPY_MODE_WP, UNREGISTER, WP-only missing
  *    faults, SIGBUS;
+ *  - shmem (UFFD_FEATURE_MISSING_SHMEM): a memfd's and shared anonymous memory's missing pages,
+ *    UFFDIO_COPY filling the page cache (EEXIST over a cached page, EFAULT past EOF), ZEROPAGE
+ *    (WP on shmem is not tried: the host has PTE markers, mmemu refuses it as a kernel without);
  *  - /dev/userfaultfd: USERFAULTFD_IOC_NEW (EINVAL flags, other ioctls EINVAL), read/write EINVAL.
  * Only the features and range ioctls the model offers are printed (the host offers more).
  */
@@ -46,6 +49,7 @@
 #define UFFD_USER_MODE_ONLY 1
 #define UFFD_EVENT_PAGEFAULT 0x12
 #define UFFD_FEATURE_PAGEFAULT_FLAG_WP (1 << 0)
+#define UFFD_FEATURE_MISSING_SHMEM (1 << 5)
 #define UFFD_FEATURE_SIGBUS (1 << 7)
 #define UFFD_FEATURE_THREAD_ID (1 << 8)
 #define UFFD_FEATURE_EXACT_ADDRESS (1 << 11)
@@ -92,7 +96,7 @@ struct cap_header { unsigned version; int pid; };
 struct cap_data { unsigned effective, permitted, inheritable; };
 
 #define PG 4096L
-#define MODEL_FEATURES (UFFD_FEATURE_PAGEFAULT_FLAG_WP | UFFD_FEATURE_SIGBUS | UFFD_FEATURE_THREAD_ID \
+#define MODEL_FEATURES (UFFD_FEATURE_PAGEFAULT_FLAG_WP | UFFD_FEATURE_MISSING_SHMEM | UFFD_FEATURE_SIGBUS | UFFD_FEATURE_THREAD_ID \
                         | UFFD_FEATURE_EXACT_ADDRESS)
 #define MODEL_RANGE_IOCTLS ((1ULL << _UFFDIO_WAKE) | (1ULL << _UFFDIO_COPY) | (1ULL << _UFFDIO_ZEROPAGE) \
                             | (1ULL << _UFFDIO_WRITEPROTECT))
@@ -620,6 +624,61 @@ static void wp_cases(void) {
     free(src);
 }
 
+/* shmem: a memfd's pages and shared anonymous memory are missing until the page cache has them. */
+static void shmem_cases(void) {
+    printf("-- shmem\n");
+    int u = uffd_new(O_NONBLOCK, UFFD_FEATURE_MISSING_SHMEM), err;
+    int fd = syscall(SYS_memfd_create, "uffd", 0);
+    ftruncate(fd, 3 * PG);
+    char *s = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    struct uffdio_register r = { .range = { (unsigned long)s, 4 * PG }, .mode = UFFDIO_REGISTER_MODE_MISSING };
+    T("register memfd", ioctl(u, UFFDIO_REGISTER, &r));
+    printf(" ioctls 0x%llx VmFlags %s\n", r.ioctls & MODEL_RANGE_IOCTLS, vmflags(s));
+    char *src = aligned_alloc(PG, PG);
+    memset(src, 6, PG);
+    /* A read of a page the memfd lacks waits; a copy fills the page cache too. */
+    struct fault_args a = { s + 5, 0 };
+    pthread_t t;
+    pthread_create(&t, NULL, faulter, &a);
+    struct uffd_msg m;
+    int rm = read_msg(u, &m);
+    long c = copy(u, s, src, PG, 0, &err);
+    pthread_join(t, NULL);
+    char b = 0;
+    pread(fd, &b, 1, 7);
+    printf("memfd read fault: msg %d address +%ld flags 0x%llx copy %ld value %d; the file reads %d\n", rm,
+           (long)(m.arg.pagefault.address - (unsigned long)s), m.arg.pagefault.flags, c, a.value, b);
+    c = copy(u, s, src, PG, 0, &err);
+    printf("copy again: %s copy %ld\n", ename(err), c);
+    /* A page written through the file is no longer missing: EEXIST, and no fault. */
+    pwrite(fd, "x", 1, PG);
+    c = copy(u, s + PG, src, PG, 0, &err);
+    printf("copy over a cached page: %s copy %ld; it reads %c\n", ename(err), c, s[PG]);
+    struct uffdio_zeropage z = { .range = { (unsigned long)s + 2 * PG, PG } };
+    T("zeropage", ioctl(u, UFFDIO_ZEROPAGE, &z));
+    printf(" zeropage %lld value %d\n", z.zeropage, s[2 * PG]);
+    c = copy(u, s + 3 * PG, src, PG, 0, &err);
+    printf("copy past EOF: %s copy %ld\n", ename(err), c);
+    s[2 * PG + 1] = 5;
+    pread(fd, &b, 1, 2 * PG + 1);
+    printf("a write through the zeropage'd mapping reaches the file: %d\n", b);
+    munmap(s, 4 * PG);
+    close(fd);
+
+    /* Shared anonymous memory, write fault. */
+    s = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    T("register shared anonymous", reg(u, s, PG));
+    a = (struct fault_args){ s + 9, 1 };
+    pthread_create(&t, NULL, faulter, &a);
+    rm = read_msg(u, &m);
+    c = copy(u, s, src, PG, 0, &err);
+    pthread_join(t, NULL);
+    printf("shared anonymous write fault: msg %d flags 0x%llx copy %ld value %d\n", rm, m.arg.pagefault.flags, c, a.value);
+    munmap(s, PG);
+    close(u);
+    free(src);
+}
+
 /* /dev/userfaultfd: USERFAULTFD_IOC_NEW makes a userfaultfd; nothing else works on it. */
 static void dev_userfaultfd(void) {
     printf("-- /dev/userfaultfd\n");
@@ -657,6 +716,7 @@ int main(void) {
     fault_cases();
     sigbus_and_kernel_cases();
     wp_cases();
+    shmem_cases();
     dev_userfaultfd();
     return 0;
 }

@@ -39,7 +39,8 @@ import java.nio.ByteOrder;
  * </ol>
  *
  * <p>Not modelled: the non-cooperative events (UFFD_FEATURE_EVENT_*), the MINOR mode, PTE markers
- * (UFFD_FEATURE_WP_UNPOPULATED, WP_ASYNC, WP_HUGETLBFS_SHMEM), UFFDIO_MOVE, UFFDIO_CONTINUE, UFFDIO_POISON, shmem and hugetlbfs ranges, poll(2) (the kernel has
+ * (UFFD_FEATURE_WP_UNPOPULATED, WP_ASYNC, WP_HUGETLBFS_SHMEM: so no WP on shmem), UFFDIO_MOVE,
+ * UFFDIO_CONTINUE, UFFDIO_POISON, hugetlbfs, poll(2) (the kernel has
  * no poll yet), and the wait of a fault taken by the kernel itself (a syscall's copy to or from a
  * missing page of a registered range gets EFAULT instead of sleeping).
  */
@@ -66,10 +67,13 @@ final class Userfaultfds {
             | 1L << _UFFDIO_WRITEPROTECT;
     /** UFFD_FEATURE_PAGEFAULT_FLAG_WP: write-protect faults (CONFIG_HAVE_ARCH_USERFAULTFD_WP). */
     static final int UFFD_FEATURE_PAGEFAULT_FLAG_WP = 1;
+    /** UFFD_FEATURE_MISSING_SHMEM: missing faults of shmem mappings. */
+    static final int UFFD_FEATURE_MISSING_SHMEM = 1 << 5;
     /** UFFD_FEATURE_EVENT_FORK (needs CAP_SYS_PTRACE), UFFD_FEATURE_WP_ASYNC and UFFD_FEATURE_WP_UNPOPULATED. */
     static final int UFFD_FEATURE_EVENT_FORK = 1 << 1, UFFD_FEATURE_WP_UNPOPULATED = 1 << 13, UFFD_FEATURE_WP_ASYNC = 1 << 15;
     /** The features UFFDIO_API offers: Linux's UFFD_API_FEATURES less those the model lacks (see the class comment). */
-    static final int UFFD_API_FEATURES = UFFD_FEATURE_PAGEFAULT_FLAG_WP | UserfaultfdCtx.UFFD_FEATURE_SIGBUS
+    static final int UFFD_API_FEATURES = UFFD_FEATURE_PAGEFAULT_FLAG_WP | UFFD_FEATURE_MISSING_SHMEM
+            | UserfaultfdCtx.UFFD_FEATURE_SIGBUS
             | UserfaultfdCtx.UFFD_FEATURE_THREAD_ID | UserfaultfdCtx.UFFD_FEATURE_EXACT_ADDRESS;
     static final long UFFDIO_COPY_MODE_DONTWAKE = 1, UFFDIO_COPY_MODE_WP = 2, UFFDIO_ZEROPAGE_MODE_DONTWAKE = 1,
             UFFDIO_WRITEPROTECT_MODE_WP = 1, UFFDIO_WRITEPROTECT_MODE_DONTWAKE = 2;

@@ -86,6 +86,9 @@ final class HandleMmFault {
             // check_stable_address_space(): a reaped mm maps no new page (do_anonymous_page(), finish_fault()).
             if (mm.mmfUnstable()) return VM_FAULT_SIGBUS;
             if (vma.isAnonymous()) return doAnonymousPage(mm, vma, slot, flags);
+            // shmem_get_folio_gfp(): a page the shmem page cache lacks (within the file) is missing
+            // for a registered VMA, whatever the access.
+            if (vma.has(VmFlags.VM_UFFD_MISSING) && shmemPageMissing(vma, address)) return handleUserfault(vma, flags);
             if (!write) return doReadFault(mm, vma, address, slot);
             if (!vma.has(VmFlags.VM_SHARED)) return doCowFault(mm, vma, address, slot);
             return doSharedFault(mm, vma, address, slot);
@@ -142,6 +145,13 @@ final class HandleMmFault {
         }
         if ((ctx.features() & UserfaultfdCtx.UFFD_FEATURE_SIGBUS) != 0) return VM_FAULT_SIGBUS;
         return FaultFlags.VM_FAULT_RETRY;
+    }
+
+    /** Whether the shmem page at {@code address} of a registered VMA is missing: not cached, and before end of file. */
+    private static boolean shmemPageMissing(Vma vma, long address) {
+        MappedFile file = vma.file();
+        long index = vma.pageIndex(address);
+        return file.isShmem() && index < file.nrPages() && file.cachedPfn(index) < 0;
     }
 
     /** Models folio_add_new_anon_rmap() and its accounting: a fresh private frame joins {@code mm}. */

@@ -1,10 +1,14 @@
 package io.mmemu.mm.fault;
 
+import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.page.PageAllocator;
+import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.Errno;
+import io.mmemu.mm.vma.MappedFile;
+import io.mmemu.mm.vma.RssStat;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.Userfaultfd;
 import io.mmemu.mm.vma.VmEvent;
@@ -12,7 +16,7 @@ import io.mmemu.mm.vma.VmFlags;
 import io.mmemu.mm.vma.Vma;
 
 /**
- * Models mfill_atomic() and its anonymous-memory steps, mm/userfaultfd.c: what UFFDIO_COPY and
+ * Models mfill_atomic() and its anonymous-memory and shmem steps, mm/userfaultfd.c: what UFFDIO_COPY and
  * UFFDIO_ZEROPAGE do to the page tables. Page by page, the destination VMA is looked up again
  * (the whole range inside one VMA registered with a userfaultfd, else ENOENT); a huge PMD in the
  * way is EEXIST; UFFDIO_COPY takes a new page, fills it from the source (EFAULT when the source
@@ -64,15 +68,18 @@ public final class MfillAtomic {
                 err = -Errno.ENOENT;
                 break;
             }
-            // Anonymous private memory only (shmem and hugetlbfs are not registered in the model);
-            // a write-protected copy only where the VMA is registered for WP.
-            if (!vma.isAnonymous() || vma.has(VmFlags.VM_SHARED) || wp && !vma.has(VmFlags.VM_UFFD_WP)) {
+            // Anonymous private memory or shmem (no hugetlbfs); a write-protected copy only where
+            // the VMA is registered for WP.
+            boolean shmem = Userfaultfd.vmaIsShmem(vma);
+            if ((vma.isAnonymous() && vma.has(VmFlags.VM_SHARED)) || wp && !vma.has(VmFlags.VM_UFFD_WP)
+                    || !vma.isAnonymous() && !shmem) {
                 err = -Errno.EINVAL;
                 break;
             }
             long addr = dst + copied;
-            err = source != null ? mfillAtomicPteCopy(mm, vma, addr, src + copied, wp, source)
-                    : mfillAtomicPteZeropage(mm, vma, addr);
+            if (shmem) err = shmemMfillAtomicPte(mm, vma, addr, src + copied, source);
+            else if (source != null) err = mfillAtomicPteCopy(mm, vma, addr, src + copied, wp, source);
+            else err = mfillAtomicPteZeropage(mm, vma, addr);
             if (err != 0) break;
             copied += PageTypes.PAGE_SIZE;
         }
@@ -114,6 +121,45 @@ public final class MfillAtomic {
         // pte_mkuffd_wp() (which write-protects) for UFFDIO_COPY_MODE_WP.
         long pte = Pte.make(pfn, vma.pageProt(writable && !wp)) | Pte.A | Pte.D;
         pgd.set(slot, wp ? pte | Pte.UFFD_WP : pte);
+        return 0;
+    }
+
+    /**
+     * Models shmem_mfill_atomic_pte(): a new page (copied from the source, or zeroed for
+     * UFFDIO_ZEROPAGE) goes into the shmem page cache at the address's index (EFAULT past end of
+     * file, EEXIST when the cache has a page there) and is mapped (EEXIST when an entry is there,
+     * the page then leaving the cache): writable only in a shared writable VMA
+     * (mfill_atomic_install_pte()'s page_in_cache rule), dirty.
+     */
+    private static long shmemMfillAtomicPte(MmStruct mm, Vma vma, long addr, long srcAddr, SourcePage source) {
+        PageTable pgd = mm.pgd();
+        long slot = pteSlot(pgd, addr);
+        if (slot == PageTable.NO_SLOT) return noSlot(pgd, addr);
+        var env = mm.env();
+        MappedFile file = vma.file();
+        long index = vma.pageIndex(addr);
+        long pfn = source != null ? env.allocUserPage() : env.allocZeroedUserPage();
+        if (pfn == PageAllocator.NO_PAGE) return -Errno.ENOMEM;
+        if (source != null && !source.copyTo(srcAddr, pfn)) {
+            env.putPage(pfn);
+            return -Errno.EFAULT;
+        }
+        if (index >= file.nrPages()) { // max_off = DIV_ROUND_UP(i_size, PAGE_SIZE)
+            env.putPage(pfn);
+            return -Errno.EFAULT;
+        }
+        if (file.cachedPfn(index) >= 0 || Pte.mapsPage(pgd.get(slot))) { // shmem_add_to_page_cache(), pte_none_mostly()
+            env.putPage(pfn);
+            return -Errno.EEXIST;
+        }
+        FrameTable frames = env.frames();
+        frames.setPageFlag(pfn, PageFlag.SHMEM);
+        file.setCachedPfn(index, pfn); // the page cache's reference is the allocation's
+        frames.getPage(pfn);
+        frames.incMapcount(pfn);
+        mm.addRss(RssStat.MM_SHMEMPAGES, 1);
+        boolean writable = vma.has(VmFlags.VM_WRITE) && vma.has(VmFlags.VM_SHARED);
+        pgd.set(slot, Pte.make(pfn, vma.pageProt(writable)) | Pte.A | Pte.D);
         return 0;
     }
 

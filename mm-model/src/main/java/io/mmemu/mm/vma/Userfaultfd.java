@@ -12,12 +12,12 @@ import io.mmemu.mm.phys.PageTypes;
  * (userfaultfd_release_all()). A registered VMA carries its context and VM_UFFD_MISSING; the
  * fault path ({@code HandleMmFault}) checks that one flag, so unregistered memory pays nothing.
  *
- * <p>The model registers anonymous private memory for missing faults and for write-protect faults
+ * <p>The model registers anonymous private memory and shmem for missing faults (a shmem page is
+ * missing when the page cache has none: shmem_get_folio_gfp()), and anonymous memory for write-protect faults
  * (VM_UFFD_WP; the entries UFFDIO_WRITEPROTECT protects carry {@link Pte#UFFD_WP}, as x86's
  * _PAGE_UFFD_WP, without PTE markers: as a kernel without CONFIG_PTE_MARKER_UFFD_WP, empty entries
  * cannot be protected and WP is for anonymous memory only). Like a kernel without
- * CONFIG_HAVE_ARCH_USERFAULTFD_MINOR it refuses the MINOR mode; shmem and hugetlbfs VMAs are
- * refused as a kernel without them would (vma_can_userfault()).
+ * CONFIG_HAVE_ARCH_USERFAULTFD_MINOR it refuses the MINOR mode; hugetlbfs VMAs do not exist.
  */
 public final class Userfaultfd {
     private Userfaultfd() {}
@@ -48,8 +48,9 @@ public final class Userfaultfd {
     }
 
     /**
-     * Models vma_can_userfault() for the modes in {@code vmFlags}: anonymous memory, not
-     * MAP_DROPPABLE; shmem and hugetlbfs are not offered (see the class comment).
+     * Models vma_can_userfault() for the modes in {@code vmFlags}: anonymous memory or shmem, not
+     * MAP_DROPPABLE; write protection for anonymous memory only (no PTE markers); no hugetlbfs
+     * (see the class comment).
      *
      * @param vma     the VMA
      * @param vmFlags the VM_UFFD_* bits asked for
@@ -57,7 +58,20 @@ public final class Userfaultfd {
      */
     static boolean vmaCanUserfault(Vma vma, int vmFlags) {
         if (vma.droppable) return false;
-        return vma.isAnonymous() && !vma.has(VmFlags.VM_SHARED);
+        boolean anonymous = vma.isAnonymous() && !vma.has(VmFlags.VM_SHARED);
+        if ((vmFlags & VmFlags.VM_UFFD_WP) != 0 && !anonymous) return false; // !CONFIG_PTE_MARKER_UFFD_WP
+        return anonymous || vmaIsShmem(vma);
+    }
+
+    /**
+     * Models vma_is_shmem(): a mapping of a tmpfs file, a memfd or shared anonymous memory (not
+     * memfd_secret() memory, which has its own vm_ops).
+     *
+     * @param vma a VMA
+     * @return whether shmem backs it
+     */
+    public static boolean vmaIsShmem(Vma vma) {
+        return vma.file != null && vma.file.isShmem() && !vma.file.isSecretmem();
     }
 
     /**

@@ -195,6 +195,26 @@ class UserfaultfdTest extends AddressSpaceFixture {
     }
 
     @Test
+    void aShmemPageIsMissingUntilTheCopyPutsItInThePageCache() {
+        long a = Mmap.doMmap(mm, null, 0, 2 * P, 3, Mmap.MAP_SHARED | Mmap.MAP_ANONYMOUS, 0, false);
+        assertTrue(a > 0);
+        assertEquals(-Errno.EINVAL, Userfaultfd.register(ctx, a, 2 * P, Userfaultfd.UFFDIO_REGISTER_MODE_WP),
+                "no WP on shmem without PTE markers");
+        assertEquals(0, Userfaultfd.register(ctx, a, 2 * P, Userfaultfd.UFFDIO_REGISTER_MODE_MISSING));
+        assertInstanceOf(FaultResult.Userfault.class, access(a, Access.READ));
+        var file = mm.vmaLookup(a).file();
+        assertEquals(P, MfillAtomic.mfillAtomic(mm, a, 0x1000, P, false, filler((byte) 3)));
+        long pfn = file.cachedPfn(0);
+        assertEquals(pfn, Pte.pfn(pte(a)), "the page cache's page is the one mapped");
+        assertTrue((pte(a) & Pte.RW) != 0, "shared and writable");
+        assertEquals(-Errno.EEXIST, MfillAtomic.mfillAtomic(mm, a, 0x1000, P, false, filler((byte) 3)));
+        assertEquals(FaultResult.HANDLED, access(a, Access.WRITE));
+        // UFFDIO_ZEROPAGE on shmem puts a zeroed page of its own in the cache (no zero page).
+        assertEquals(P, MfillAtomic.mfillAtomic(mm, a + P, 0, P, false, null));
+        assertTrue(file.cachedPfn(1) >= 0 && file.cachedPfn(1) != env.zeroPfn());
+    }
+
+    @Test
     void forkAndTheReleaseDropTheRegistration() {
         long a = map(4, 3);
         assertEquals(0, Userfaultfd.register(ctx, a + P, P, Userfaultfd.UFFDIO_REGISTER_MODE_MISSING));
