@@ -461,17 +461,17 @@ final class FileSyscalls {
         return s.inode().setSize(length);
     }
 
-    /** fallocate(2) modes: keep the size; punch a hole (which shmem supports and the model does not). */
+    /** fallocate(2) modes: keep the size; punch a hole (shmem: pages leave the page cache). */
     static final int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
     /** FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE: every mode bit vfs_fallocate() knows. */
     private static final int FALLOC_FL_KNOWN = 0x7f;
 
     /**
-     * Models ksys_fallocate() → vfs_fallocate() → shmem_fallocate() for mode 0 and
-     * FALLOC_FL_KEEP_SIZE: the checks in vfs_fallocate()'s order, then (without KEEP_SIZE) i_size
-     * grown to {@code offset + len} as shmem does, refused under F_SEAL_GROW (EPERM); pages stay
-     * allocated on demand. Only tmpfs files (memfd, /tmp) have a fallocate operation here; hole
-     * punching and the other modes are EOPNOTSUPP, as on a filesystem without them.
+     * Models ksys_fallocate() → vfs_fallocate() → shmem_fallocate() for mode 0, FALLOC_FL_KEEP_SIZE
+     * and FALLOC_FL_PUNCH_HOLE: the checks in vfs_fallocate()'s order, then a hole punched
+     * ({@link TmpfsInode#punchHole}), or (without KEEP_SIZE) i_size grown to {@code offset + len}
+     * as shmem does, refused under F_SEAL_GROW (EPERM); pages stay allocated on demand. Only tmpfs
+     * files (memfd, /tmp) have a fallocate operation here; the other modes are EOPNOTSUPP.
      */
     long fallocate(Task task, long fd, int mode, long offset, long len) {
         OpenFile f = files(task).get(fd);
@@ -485,7 +485,8 @@ final class FileSyscalls {
         if (f.content() instanceof OpenFile.Secretmem) return -Errno.EOPNOTSUPP; // a regular file without ->fallocate
         if (!(f.content() instanceof OpenFile.Shmem s)) return -Errno.ENODEV;
         if (offset + len < 0) return -Errno.EFBIG;
-        if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) return -Errno.EOPNOTSUPP;
+        if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) != 0) return -Errno.EOPNOTSUPP;
+        if ((mode & FALLOC_FL_PUNCH_HOLE) != 0) return s.inode().punchHole(offset, len);
         if ((mode & FALLOC_FL_KEEP_SIZE) != 0 || offset + len <= s.inode().size()) return 0;
         long r = s.inode().setSize(offset + len);
         return r < 0 ? r : 0;
