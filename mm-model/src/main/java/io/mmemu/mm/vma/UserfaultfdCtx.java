@@ -110,13 +110,13 @@ public final class UserfaultfdCtx {
         return features;
     }
 
-    /** Models userfaultfd_is_initialized(): UFFDIO_API has succeeded. */
+    /** {@return whether UFFDIO_API has succeeded (userfaultfd_is_initialized())} */
     public boolean isInitialized() {
         return (features & UFFD_FEATURE_INITIALIZED) != 0;
     }
 
     /**
-     * The cmpxchg(&ctx->features, 0, ...) of userfaultfd_api(): enables {@code userFeatures} once.
+     * The cmpxchg(&amp;ctx-&gt;features, 0, ...) of userfaultfd_api(): enables {@code userFeatures} once.
      *
      * @param userFeatures the features userland asked for
      * @return false when UFFDIO_API had already succeeded (nothing changes)
