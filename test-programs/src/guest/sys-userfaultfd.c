@@ -13,7 +13,8 @@
  *    WRITE flag, thread id, exact address) and resolves it with UFFDIO_COPY or UFFDIO_ZEROPAGE;
  *    UFFDIO_WAKE without a page makes it fault again; UNREGISTER and close() let it go on with a
  *    normal fault; MADV_DONTNEED makes a page missing again; UFFD_FEATURE_SIGBUS gives SIGBUS;
- *    UFFD_USER_MODE_ONLY makes a kernel access EFAULT; fork's child is not registered;
+ *    UFFD_USER_MODE_ONLY makes a kernel access EFAULT; fork's child is not registered; a syscall's
+ *    own copy to (read()) or from (write()) a missing page waits for the handler too;
  *  - write protection: UFFDIO_REGISTER_MODE_WP, UFFDIO_WRITEPROTECT's ENOENT and EINVAL, pagemap's
  *    PM_UFFD_WP, a write fault with UFFD_PAGEFAULT_FLAG_WP resolved by a handler, mprotect keeping
  *    and fork dropping the protection, DONTWAKE, UFFDIO_COPY_MODE_WP, UNREGISTER, WP-only missing
@@ -445,6 +446,61 @@ static void fault_cases(void) {
     free(src);
 }
 
+struct io_args {
+    int fd;
+    char *buf;
+    long n, r;
+};
+
+static void *reader(void *arg) {
+    struct io_args *a = arg;
+    a->r = read(a->fd, a->buf, a->n);
+    return NULL;
+}
+
+static void *writer(void *arg) {
+    struct io_args *a = arg;
+    a->r = write(a->fd, a->buf, a->n);
+    return NULL;
+}
+
+/* A syscall's own copy to or from a missing page waits for the handler like the CPU's access. */
+static void kernel_fault_cases(void) {
+    printf("-- faults the kernel takes in a syscall\n");
+    int u = uffd_new(O_NONBLOCK, 0), err;
+    char *p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    reg(u, p, 2 * PG);
+    char *src = aligned_alloc(PG, PG);
+    memset(src, '.', PG);
+    int pfd[2];
+    pipe(pfd);
+    write(pfd[1], "hello, userfault", 16);
+    struct io_args a = { pfd[0], p + 8, 16 };
+    pthread_t t;
+    pthread_create(&t, NULL, reader, &a);
+    struct uffd_msg m;
+    int rm = read_msg(u, &m);
+    copy(u, p, src, PG, 0, &err);
+    pthread_join(t, NULL);
+    printf("read() into a missing page: msg %d address +%ld flags 0x%llx; read %ld: %.22s\n", rm,
+           (long)(m.arg.pagefault.address - (unsigned long)p), m.arg.pagefault.flags, a.r, p + 4);
+    a = (struct io_args){ pfd[1], p + PG + 100, 16 };
+    pthread_create(&t, NULL, writer, &a);
+    rm = read_msg(u, &m);
+    src[100] = 'W';
+    copy(u, p + PG, src, PG, 0, &err);
+    pthread_join(t, NULL);
+    char b[17] = {0};
+    read(pfd[0], b, 16);
+    printf("write() from a missing page: msg %d address +%ld flags 0x%llx; wrote %ld: %s\n", rm,
+           (long)(m.arg.pagefault.address - (unsigned long)p), m.arg.pagefault.flags, a.r, b);
+    close(pfd[0]);
+    close(pfd[1]);
+    munmap(p, 2 * PG);
+    close(u);
+    free(src);
+}
+
 static sigjmp_buf jb;
 static volatile int sig_code;
 static volatile long sig_off;
@@ -714,6 +770,7 @@ int main(void) {
     register_cases();
     copy_cases();
     fault_cases();
+    kernel_fault_cases();
     sigbus_and_kernel_cases();
     wp_cases();
     shmem_cases();

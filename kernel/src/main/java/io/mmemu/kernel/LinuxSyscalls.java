@@ -215,7 +215,11 @@ public final class LinuxSyscalls implements SyscallHandler {
         }
         long ret;
         try {
+            uaccess.takeUserfault(); // one left by an access outside this call (a signal frame) is not this call's
             ret = call != null && call.implemented() ? call.handler.call(this, cpu, task, regs) : niSyscall(nr, call);
+            // A copy that reached a userfaultfd and failed the call: wait for the handler, run the call again.
+            FaultResult.Userfault uf = uaccess.takeUserfault();
+            if (uf != null && ret == -Errno.EFAULT && userfaultfds.waitInSyscall(task, uf)) ret = BLOCK;
         } catch (KernelOops oops) {
             // die() then make_task_dead(SIGSEGV): the oops is printed and the task goes.
             log.println("mmemu: Oops: " + oops.getMessage() + " in " + (call == null ? "syscall " + nr : call.linuxName)

@@ -40,9 +40,11 @@ import java.nio.ByteOrder;
  *
  * <p>Not modelled: the non-cooperative events (UFFD_FEATURE_EVENT_*), the MINOR mode, PTE markers
  * (UFFD_FEATURE_WP_UNPOPULATED, WP_ASYNC, WP_HUGETLBFS_SHMEM: so no WP on shmem), UFFDIO_MOVE,
- * UFFDIO_CONTINUE, UFFDIO_POISON, hugetlbfs, poll(2) (the kernel has
- * no poll yet), and the wait of a fault taken by the kernel itself (a syscall's copy to or from a
- * missing page of a registered range gets EFAULT instead of sleeping).
+ * UFFDIO_CONTINUE, UFFDIO_POISON, hugetlbfs, poll(2) (the kernel has no poll yet). A fault the
+ * kernel takes in a syscall's copy to or from user memory makes the syscall sleep and re-execute
+ * when it would have returned EFAULT with nothing done ({@link #waitInSyscall}); one that would
+ * end a transfer short (some bytes already moved), or another kernel access (a signal frame, GUP),
+ * still fails at once where Linux would wait.
  */
 final class Userfaultfds {
     /** USERFAULTFD_IOC_NEW: _IO(USERFAULTFD_IOC = 0xAA, 0x00), /dev/userfaultfd's one ioctl. */
@@ -351,13 +353,30 @@ final class Userfaultfds {
      * and the task sleeps.
      */
     void handleUserfault(ArchCpu cpu, Task task, FaultResult.Userfault fault) {
+        if (!queueUserfault(task, fault)) return;
+        procs.of(task).sleeping = true;
+        cpu.requestReschedule();
+    }
+
+    /**
+     * handle_userfault() for a fault the kernel took on the task's behalf inside a syscall (a copy
+     * to or from user memory that found a registered page missing or write-protected): the fault
+     * is queued as for the CPU's, and the syscall sleeps and is re-executed once woken
+     * ({@link LinuxSyscalls#BLOCK}); false (the syscall's EFAULT stands) when the context was
+     * released or a signal is pending, as kernelmode_fixup_or_oops() makes it.
+     */
+    boolean waitInSyscall(Task task, FaultResult.Userfault fault) {
+        return queueUserfault(task, fault);
+    }
+
+    /** The queueing half of handle_userfault(): false when the task does not sleep (see {@link #handleUserfault}). */
+    private boolean queueUserfault(Task task, FaultResult.Userfault fault) {
         UserfaultfdCtx ctx = fault.ctx();
-        if (ctx.released() || LinuxSyscalls.signalPending(task)) return;
+        if (ctx.released() || LinuxSyscalls.signalPending(task)) return false;
         if (task.userfaultWait != null) finishWait(task);
         task.userfaultWait = ctx.queueFault(task, fault.address(), fault.write(), fault.wp());
         procs.wakeAll(); // wake_up_poll(&ctx->fd_wqh, EPOLLIN): the readers
-        procs.of(task).sleeping = true;
-        cpu.requestReschedule();
+        return true;
     }
 
     /** The end of handle_userfault() once the task runs again: its entry leaves the context's queues. */
