@@ -80,6 +80,7 @@ final class FileSyscalls {
             FdTable t = new FdTable(file -> {
                 Pipes.release(file, sleeping);
                 UnixSockets.release(file, sleeping);
+                Userfaultfds.release(file, sleeping);
             });
             t.install(new OpenFile(new OpenFile.Console(0), "/dev/stdin", 0), false, FdTable.NOFILE);
             t.install(new OpenFile(new OpenFile.Console(1), "/dev/stdout", O_WRONLY), false, FdTable.NOFILE);
@@ -231,6 +232,7 @@ final class FileSyscalls {
             case OpenFile.ProcMem m -> m.stat();
             case OpenFile.PidFd p -> p.stat();
             case OpenFile.Secretmem s -> s.inode().stat();
+            case OpenFile.Userfaultfd u -> u.stat();
             case OpenFile.PipeEnd p -> new Stat(0xd, 1000, 1, Stat.S_IFIFO | 0600, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
             // sockfs' inode: S_IFSOCK with every permission bit (sock_alloc()), size 0.
             case OpenFile.Socket s -> new Stat(0x8, s.sock().ino(), 1, Stat.S_IFSOCK | 0777, 0, 0, 0, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
@@ -486,17 +488,17 @@ final class FileSyscalls {
         return s.inode().setSize(length);
     }
 
-    /** fallocate(2) modes: keep the size; punch a hole (which shmem supports and the model does not). */
+    /** fallocate(2) modes: keep the size; punch a hole (shmem: pages leave the page cache). */
     static final int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
     /** FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE: every mode bit vfs_fallocate() knows. */
     private static final int FALLOC_FL_KNOWN = 0x7f;
 
     /**
-     * Models ksys_fallocate() → vfs_fallocate() → shmem_fallocate() for mode 0 and
-     * FALLOC_FL_KEEP_SIZE: the checks in vfs_fallocate()'s order, then (without KEEP_SIZE) i_size
-     * grown to {@code offset + len} as shmem does, refused under F_SEAL_GROW (EPERM); pages stay
-     * allocated on demand. Only tmpfs files (memfd, /tmp) have a fallocate operation here; hole
-     * punching and the other modes are EOPNOTSUPP, as on a filesystem without them.
+     * Models ksys_fallocate() → vfs_fallocate() → shmem_fallocate() for mode 0, FALLOC_FL_KEEP_SIZE
+     * and FALLOC_FL_PUNCH_HOLE: the checks in vfs_fallocate()'s order, then a hole punched
+     * ({@link TmpfsInode#punchHole}), or (without KEEP_SIZE) i_size grown to {@code offset + len}
+     * as shmem does, refused under F_SEAL_GROW (EPERM); pages stay allocated on demand. Only tmpfs
+     * files (memfd, /tmp) have a fallocate operation here; the other modes are EOPNOTSUPP.
      */
     long fallocate(Task task, long fd, int mode, long offset, long len) {
         OpenFile f = files(task).get(fd);
@@ -511,7 +513,8 @@ final class FileSyscalls {
         if (!(f.content() instanceof OpenFile.Shmem s)) return -Errno.ENODEV;
         if (offset + len < 0) return -Errno.EFBIG;
         if (s.inode().hugetlbSize() != 0) return hugetlbfsFallocate(s.inode(), mode, offset, len);
-        if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) return -Errno.EOPNOTSUPP;
+        if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) != 0) return -Errno.EOPNOTSUPP;
+        if ((mode & FALLOC_FL_PUNCH_HOLE) != 0) return s.inode().punchHole(offset, len);
         if ((mode & FALLOC_FL_KEEP_SIZE) != 0 || offset + len <= s.inode().size()) return 0;
         long r = s.inode().setSize(offset + len);
         return r < 0 ? r : 0;

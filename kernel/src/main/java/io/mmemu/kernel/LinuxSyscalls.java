@@ -4,6 +4,7 @@ import io.mmemu.fault.FaultInjector;
 import io.mmemu.kernel.arch.ArchCpu;
 import io.mmemu.kernel.arch.PtRegs;
 import io.mmemu.kernel.arch.SyscallHandler;
+import io.mmemu.kernel.fs.OpenFile;
 import io.mmemu.kernel.fs.Vfs;
 import io.mmemu.mm.fault.FaultResult;
 import io.mmemu.mm.fault.SiCode;
@@ -79,6 +80,7 @@ public final class LinuxSyscalls implements SyscallHandler {
     final ProcessVmAccess processVm;
     final Ptrace ptrace;
     final SigAltStacks altStacks;
+    final Userfaultfds userfaultfds;
     /** The run's recorder or replayer, or null (the usual case: one null check per kernel entry). */
     RunEvents events;
 
@@ -136,7 +138,8 @@ public final class LinuxSyscalls implements SyscallHandler {
         this.pipes = new Pipes(uaccess, files, sleeping, rlimits::nofile);
         this.sockets = new UnixSockets(uaccess, files, sleeping, rlimits::nofile);
         this.splice = new Splice(files, sockets, pipes);
-        this.rw = new ReadWrite(uaccess, files, pipes, sockets, stdin, stdout, stderr);
+        this.userfaultfds = new Userfaultfds(uaccess, files, procs);
+        this.rw = new ReadWrite(uaccess, files, pipes, sockets, userfaultfds, stdin, stdout, stderr);
         this.altStacks = new SigAltStacks(uaccess);
         this.ptrace = new Ptrace(uaccess, procs);
         procs.setPtrace(ptrace);
@@ -221,7 +224,11 @@ public final class LinuxSyscalls implements SyscallHandler {
         }
         long ret;
         try {
+            uaccess.takeUserfault(); // one left by an access outside this call (a signal frame) is not this call's
             ret = call != null && call.implemented() ? call.handler.call(this, cpu, task, regs) : niSyscall(nr, call);
+            // A copy that reached a userfaultfd and failed the call: wait for the handler, run the call again.
+            FaultResult.Userfault uf = uaccess.takeUserfault();
+            if (uf != null && ret == -Errno.EFAULT && userfaultfds.waitInSyscall(task, uf)) ret = BLOCK;
         } catch (KernelOops oops) {
             // die() then make_task_dead(SIGSEGV): the oops is printed and the task goes.
             log.println("mmemu: Oops: " + oops.getMessage() + " in " + (call == null ? "syscall " + nr : call.linuxName)
@@ -320,6 +327,8 @@ public final class LinuxSyscalls implements SyscallHandler {
         kernelEntries++;
         if (events != null) events.kernelEntry(cpu, null);
         kernelEntryHook.accept(cpu.id());
+        // A task back from handle_userfault()'s sleep leaves the userfaultfd's queues.
+        if (task.userfaultWait != null && !procs.of(task).sleeping) Userfaultfds.finishWait(task);
         // The tick's work, done whenever the engine stops: CPU time, RLIMIT_CPU, the run's limits.
         cpuTimers.account(cpu, task);
         if (cpuTimers.armed()) cpuTimers.checkProcessTimers(task, rlimits);
@@ -356,6 +365,20 @@ public final class LinuxSyscalls implements SyscallHandler {
         int fatal = signals.doSignal(cpu, task);
         ptrace.setEntry(PtRegs.NO_SYSCALL);
         return fatal;
+    }
+
+    @Override
+    public void handleUserfault(ArchCpu cpu, Task task, FaultResult.Userfault fault) {
+        userfaultfds.handleUserfault(cpu, task, fault);
+    }
+
+    /** Models vfs_ioctl(): a userfaultfd's ioctls and /dev/userfaultfd's, else the tty ioctls no file here answers. */
+    long ioctl(Task task, int fd, int cmd, long arg) {
+        OpenFile f = files.files(task).get(fd);
+        if (f != null && f.content() instanceof OpenFile.Userfaultfd u) {
+            return u.ctx() == null ? userfaultfds.devIoctl(task, cmd, arg) : userfaultfds.ioctl(task, u.ctx(), cmd, arg);
+        }
+        return files.ioctl(task, fd, cmd);
     }
 
     @Override

@@ -264,7 +264,8 @@ final class Poll {
      * Models vfs_poll(): the file's readiness. A pipe end (pipe_poll()): readable with bytes in it,
      * POLLHUP with no writer left; writable while a slot of its ring of page buffers is free,
      * POLLERR with no reader left. An AF_UNIX socket (unix_poll()
-     * for streams, unix_dgram_poll() for datagrams and seqpackets). A pidfd (pidfd_poll()).
+     * for streams, unix_dgram_poll() for datagrams and seqpackets). A pidfd (pidfd_poll()). A
+     * userfaultfd (userfaultfd_poll()).
      * Every other file has no poll method: DEFAULT_POLLMASK.
      */
     int vfsPoll(OpenFile f) {
@@ -272,6 +273,7 @@ final class Poll {
             case OpenFile.PipeEnd e -> pipePoll(e.pipe(), e.reader());
             case OpenFile.Socket s -> unixPoll(s.sock());
             case OpenFile.PidFd pf -> pidfdPoll(pf);
+            case OpenFile.Userfaultfd u -> userfaultfdPoll(u, f.flags());
             default -> DEFAULT_POLLMASK;
         };
     }
@@ -300,6 +302,17 @@ final class Poll {
         // not connected back, which a socketpair's never is.)
         if ((sk.wmemAlloc << 2) <= UnixSockets.SK_SNDBUF) mask |= POLLOUT | POLLWRNORM | POLLWRBAND;
         return mask;
+    }
+
+    /**
+     * Models userfaultfd_poll(): POLLERR before UFFDIO_API and on a blocking descriptor ("poll()
+     * never guarantees that read won't block"), else readable while a fault waits to be read
+     * (/dev/userfaultfd itself, with no context, has no poll method).
+     */
+    static int userfaultfdPoll(OpenFile.Userfaultfd u, int fileFlags) {
+        if (u.ctx() == null) return DEFAULT_POLLMASK;
+        if (!u.ctx().isInitialized() || (fileFlags & Pipes.O_NONBLOCK) == 0) return POLLERR;
+        return u.ctx().hasPendingFault() ? POLLIN : 0;
     }
 
     /** Models pidfd_poll(): readable once the thread (PIDFD_THREAD) or the whole thread group has exited; POLLHUP once reaped. */

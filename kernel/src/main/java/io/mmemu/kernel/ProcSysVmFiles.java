@@ -11,8 +11,9 @@ import java.util.function.Function;
  * /proc/sys/vm, for the sysctls the model obeys ({@link VmSysctl}), as kernel/sysctl.c and
  * mm/ declare them: {@code max_map_count} (proc_dointvec_minmax, at least 0),
  * {@code overcommit_memory} (overcommit_policy_handler(): 0 to 2), {@code overcommit_ratio}
- * (overcommit_ratio_handler(): any int) and {@code mmap_min_addr} (mmap_min_addr_handler():
- * CAP_SYS_RAWIO, else EPERM, then an unsigned long). Every file is 0644 root's: proc_sys_permission()
+ * (overcommit_ratio_handler(): any int), {@code mmap_min_addr} (mmap_min_addr_handler():
+ * CAP_SYS_RAWIO, else EPERM, then an unsigned long) and {@code unprivileged_userfaultfd}
+ * (proc_dointvec_minmax, 0 or 1). Every file is 0644 root's: proc_sys_permission()
  * lets only euid 0 open one for writing (EACCES otherwise, whatever the capabilities). A write
  * parses as {@link ProcSysctl} says and takes effect machine-wide at once.
  */
@@ -127,6 +128,9 @@ final class ProcSysVmFiles implements SpecialFiles {
             case "overcommit_ratio" -> new IntSysctl(sysctl::overcommitRatio, sysctl::setOvercommitRatio, Integer.MIN_VALUE,
                     Integer.MAX_VALUE);
             case "mmap_min_addr" -> mmapMinAddr(task);
+            // fs/userfaultfd.c's vm_userfaultfd_table: proc_dointvec_minmax between 0 and 1.
+            case "unprivileged_userfaultfd" -> new IntSysctl(sysctl::unprivilegedUserfaultfd,
+                    sysctl::setUnprivilegedUserfaultfd, 0, 1);
             default -> null;
         };
         if (ops == null) return null;
@@ -138,7 +142,8 @@ final class ProcSysVmFiles implements SpecialFiles {
     @Override
     public java.util.List<String> children(String dir, Task task) {
         if (dir.equals("/proc/sys")) return java.util.List.of("vm");
-        if (dir.equals(DIR)) return java.util.List.of("max_map_count", "mmap_min_addr", "overcommit_memory", "overcommit_ratio");
+        if (dir.equals(DIR)) return java.util.List.of("max_map_count", "mmap_min_addr", "overcommit_memory", "overcommit_ratio",
+                "unprivileged_userfaultfd");
         return java.util.List.of();
     }
 

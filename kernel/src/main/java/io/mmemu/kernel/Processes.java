@@ -428,10 +428,12 @@ final class Processes {
     /**
      * Wakes one sleeper (try_to_wake_up()). A parent in wait_for_vfork_done() sleeps killable:
      * only the child's mm_release() or SIGKILL wakes it, so no signal handler of the parent runs
-     * on the memory (and, after vfork(), the stack) the child is still using.
+     * on the memory (and, after vfork(), the stack) the child is still using. A task in
+     * handle_userfault() waits on its userfaultfd entry: only a wake of its range, the descriptor's
+     * release or a signal wakes it.
      */
     void wake(Proc p) {
-        if (!p.sleeping || inVforkWait(p)) return;
+        if (!p.sleeping || inVforkWait(p) || Userfaultfds.waitsForUserfault(p.task)) return;
         // TASK_TRACED: only its tracer's resume or SIGKILL (signal_wake_up(fatal)) ends it.
         if (p.ptrace != null && p.ptrace.stopped && !ptrace.fatalWake(p)) return;
         p.sleeping = false;

@@ -37,8 +37,17 @@ final class ReadWrite {
     private final OutputStream stdout;
     private final OutputStream stderr;
 
+    /** The userfaultfds' read (null in tests that make none). */
+    private final Userfaultfds userfaultfds;
+
     ReadWrite(UserAccess uaccess, FileSyscalls files, Pipes pipes, UnixSockets sockets, InputStream stdin,
             OutputStream stdout, OutputStream stderr) {
+        this(uaccess, files, pipes, sockets, null, stdin, stdout, stderr);
+    }
+
+    ReadWrite(UserAccess uaccess, FileSyscalls files, Pipes pipes, UnixSockets sockets, Userfaultfds userfaultfds,
+            InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        this.userfaultfds = userfaultfds;
         this.uaccess = uaccess;
         this.files = files;
         this.pipes = pipes;
@@ -75,6 +84,7 @@ final class ReadWrite {
             return done;
         }
         if (f.content() instanceof OpenFile.ProcMem m) return memRw(task, m, f, f.pos(), buf, n, false);
+        if (f.content() instanceof OpenFile.Userfaultfd u) return userfaultfds.read(task, f, u.ctx(), buf, n);
         OpenFile.Readable b = (OpenFile.Readable) f.content();
         long r = readAt(task.mm(), b, f.pos(), buf, n);
         if (r > 0) f.setPos(f.pos() + r);
@@ -184,7 +194,8 @@ final class ReadWrite {
      * hugetlbfs files have none.
      */
     private static boolean canWrite(OpenFile f) {
-        return !(f.content() instanceof OpenFile.PidFd) && !(f.content() instanceof OpenFile.Secretmem) && !isHugetlbfs(f);
+        return !(f.content() instanceof OpenFile.PidFd) && !(f.content() instanceof OpenFile.Secretmem)
+                && !(f.content() instanceof OpenFile.Userfaultfd) && !isHugetlbfs(f);
     }
 
     /** Whether {@code f} is a hugetlbfs file (a memfd made with MFD_HUGETLB), which has no write handler. */
@@ -198,7 +209,8 @@ final class ReadWrite {
         if (f == null) return null;
         if (f.content() instanceof OpenFile.Device || f.content() instanceof OpenFile.Shmem
                 || f.content() instanceof OpenFile.Attribute || f.content() instanceof OpenFile.ProcMem
-                || f.content() instanceof OpenFile.PidFd || f.content() instanceof OpenFile.Secretmem) return (f.flags() & FileSyscalls.O_ACCMODE) != 0 ? f : null;
+                || f.content() instanceof OpenFile.PidFd || f.content() instanceof OpenFile.Secretmem
+                || f.content() instanceof OpenFile.Userfaultfd) return (f.flags() & FileSyscalls.O_ACCMODE) != 0 ? f : null;
         if (f.content() instanceof OpenFile.Console c) return c.hostFd() != 0 ? f : null;
         if (f.content() instanceof OpenFile.Socket) return f;
         return f.content() instanceof OpenFile.PipeEnd e && !e.reader() ? f : null;
@@ -368,6 +380,7 @@ final class ReadWrite {
             else return -Errno.EINVAL;
             return f.pos();
         }
+        if (f.content() instanceof OpenFile.Userfaultfd) return f.pos(); // noop_llseek()
         if (f.content() instanceof OpenFile.Directory) {
             // dcache_dir_lseek(): SEEK_SET and SEEK_CUR to a position getdents() gave (an entry's index).
             long pos = whence == SEEK_SET ? offset : whence == SEEK_CUR ? f.pos() + offset : -1;

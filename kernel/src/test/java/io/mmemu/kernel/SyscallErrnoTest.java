@@ -518,6 +518,9 @@ class SyscallErrnoTest {
         r.add(row(PKEY_MPROTECT, "do_mprotect_pkey: an unaligned start, before the key", EINVAL, BUF_ODD, 4096, 1, 5));
         r.add(row(PKEY_MPROTECT, "do_mprotect_pkey: the key was not allocated", EINVAL, BUF, 4096, 1, 0));
         r.add(row(PKEY_MPROTECT, "do_mprotect_pkey: nothing mapped there (key -1)", -Errno.ENOMEM, UNMAPPED, 4096, 1, -1));
+        // fs/userfaultfd.c (as root: CAP_SYS_PTRACE, so no EPERM; the guest sys-userfaultfd drops it)
+        r.add(row(USERFAULTFD, "new_userfaultfd: a flag beyond O_CLOEXEC, O_NONBLOCK and UFFD_USER_MODE_ONLY", EINVAL, 2));
+        r.add(row(USERFAULTFD, "new_userfaultfd: O_RDWR is no userfaultfd flag", EINVAL, 2 | 0x800));
         // mm/secretmem.c, mm/process_vm_access.c
         r.add(row(MEMFD_SECRET, "memfd_secret: a flag beyond O_CLOEXEC", EINVAL, 1));
         r.add(row(MEMFD_SECRET, "memfd_secret: O_NONBLOCK is no secretmem flag", EINVAL, 0x800));

@@ -301,6 +301,7 @@ public sealed interface MmAction extends Action<MmSandbox> {
                         + (sig.code() == SiCode.SEGV_MAPERR ? "SEGV_MAPERR" : sig.code() == SiCode.SEGV_ACCERR
                         ? "SEGV_ACCERR" : "code " + sig.code());
                 case FaultResult.OutOfMemory oom -> "out of memory";
+                case FaultResult.Userfault uf -> "userfault" + (uf.wp() ? " (write-protect)" : " (missing)");
             };
         }
 

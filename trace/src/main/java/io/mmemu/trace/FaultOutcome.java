@@ -20,6 +20,8 @@ public enum FaultOutcome {
     OOM("out of memory", true),
     /** SIGBUS: beyond the end of a mapped file. */
     SIGBUS("SIGBUS", true),
+    /** handle_userfault(): a registered VMA's missing page; the task waits for its userfaultfd. */
+    USERFAULT("userfault", true),
     /** SIGSEGV (or SIGKILL for corrupt tables) before handle_mm_fault(): no VMA, access error, pkey. */
     SIGNAL("SIGSEGV", false);
 

@@ -13,6 +13,7 @@ import io.mmemu.kernel.arch.PtRegs;
 import io.mmemu.kernel.arch.RunOutcome;
 import io.mmemu.kernel.arch.SyscallHandler;
 import io.mmemu.mm.fault.FaultResult;
+import io.mmemu.mm.vma.UserfaultfdCtx;
 import io.mmemu.mm.fault.SiCode;
 import io.mmemu.mm.fault.Signo;
 import io.mmemu.mm.fault.TrapSignals;
@@ -108,6 +109,8 @@ public final class Cpu implements ArchCpu {
     /** Set by a hook when the task must get a signal once Unicorn has stopped. */
     private FaultResult.Signal pendingSignal;
     private FaultResult.OutOfMemory pendingOom;
+    /** A missing fault of a userfaultfd-registered VMA the last run hit: the task waits for its handler. */
+    private FaultResult.Userfault pendingUserfault;
     private boolean stopRequested;
     private boolean rescheduleRequested;
     /** The x86 vector of the last CPU exception reported by the interrupt hook. */
@@ -451,7 +454,7 @@ public final class Cpu implements ArchCpu {
         if (vaddr == probePage) return probeScratchPa | Uc.PROT_ALL;
         // A non-canonical address is no page fault but a #GP: SIGSEGV with SI_KERNEL and si_addr 0.
         if ((vaddr >> 47) != 0 && (vaddr >> 47) != -1) {
-            if (pendingSignal == null && pendingOom == null) {
+            if (noFaultPending()) {
                 trapno = TrapSignals.X86_TRAP_GP;
                 pendingSignal = TrapSignals.signal(TrapSignals.X86_TRAP_GP, 0, "non-canonical address");
             }
@@ -489,15 +492,19 @@ public final class Cpu implements ArchCpu {
     }
 
     /**
-     * The MMU refused the access (a signal or the OOM path): record it for {@link #run} and refuse
+     * The MMU refused the access (a signal, the OOM path or a userfault): record it for {@link #run} and refuse
      * the fill. The first event wins: Unicorn may go on to deliver an exception through the (empty)
      * IDT, whose pushes fault again; those are artefacts, not the guest's fault.
      */
     private long refuseFaultingFill() {
-        if (pendingSignal == null && pendingOom == null) {
+        if (noFaultPending()) {
             trapno = TrapSignals.X86_TRAP_PF;
-            if (mmu.fault() instanceof FaultResult.Signal s) pendingSignal = s;
-            else pendingOom = (FaultResult.OutOfMemory) mmu.fault();
+            switch (mmu.fault()) {
+                case FaultResult.Signal s -> pendingSignal = s;
+                case FaultResult.OutOfMemory oom -> pendingOom = oom;
+                case FaultResult.Userfault uf -> pendingUserfault = uf;
+                case FaultResult.Handled h -> throw new IllegalStateException("a handled fault refused");
+            }
         }
         return Hooks.TlbFill.NO_TRANSLATION;
     }
@@ -603,7 +610,7 @@ public final class Cpu implements ArchCpu {
 
     /** UC_HOOK_INTR: CPU exceptions and software interrupts become the signals Linux sends ({@link TrapSignals}). */
     private void onInterrupt(int intno) {
-        if (pendingSignal == null && pendingOom == null) {
+        if (noFaultPending()) {
             trapno = intno;
             pendingSignal = TrapSignals.signal(intno, 0, "CPU exception " + intno);
         }
@@ -611,7 +618,7 @@ public final class Cpu implements ArchCpu {
     }
 
     private boolean onInvalidInstruction() {
-        if (pendingSignal == null && pendingOom == null) {
+        if (noFaultPending()) {
             trapno = TrapSignals.X86_TRAP_UD;
             // si_addr is RIP, precise only once the engine has stopped (run() sets it).
             pendingSignal = TrapSignals.signal(TrapSignals.X86_TRAP_UD, 0, "invalid opcode");
@@ -669,6 +676,7 @@ public final class Cpu implements ArchCpu {
             fillingPage = -1; // a fill hook that failed (an exception) left it set
             pendingSignal = null;
             pendingOom = null;
+            pendingUserfault = null;
             stopRequested = false;
             if (tbFlushPending) {
                 tbFlushPending = false;
@@ -698,6 +706,9 @@ public final class Cpu implements ArchCpu {
                 lastFault = new FaultResult.Signal(Signo.SIGKILL, 0, pendingOom.addr(), 0, 0, "out of memory");
                 syscalls.outOfMemory(this, task);
             }
+            // handle_userfault(): the task sleeps until its handler resolves the page; the faulting
+            // instruction then runs again, as after the OOM path.
+            if (pendingUserfault != null) syscalls.handleUserfault(this, task, withPreciseAddress(pendingUserfault, stopIp));
             if (pendingSignal != null) pendingSignal = withPreciseAddress(pendingSignal, stopIp);
             if (pendingSignal != null && trapno == TrapSignals.X86_TRAP_PF
                     && syscalls.emulateVsyscall(this, task, pendingSignal.addr(), pendingSignal.errorCode())) {
@@ -719,7 +730,7 @@ public final class Cpu implements ArchCpu {
                 // error without one is the refused fetch from STOP_FETCH_PAGE as the run wound
                 // down, whatever ended it. Only an unlimited run that stopped where it started with
                 // no hook asking ran nothing: a count-limited one may have gone round a loop back
-                // to its start, and a refused fill (pendingOom) re-runs its instruction on purpose.
+                // to its start, and a refused fill (pendingOom, pendingUserfault) re-runs its instruction on purpose.
                 if (!hookStopped() && quantum == 0 && stopIp == rip && !atStop) {
                     return madeNoProgress(rip);
                 }
@@ -757,13 +768,18 @@ public final class Cpu implements ArchCpu {
      * exception, an invalid opcode): not at a failed fetch, which translated nothing.
      */
     private boolean stoppedByFault(int err) {
-        if (pendingOom != null || err == UnicornException.UC_ERR_INSN_INVALID) return true;
+        if (pendingOom != null || pendingUserfault != null || err == UnicornException.UC_ERR_INSN_INVALID) return true;
         return pendingSignal != null && (pendingSignal.errorCode() & PfErr.INSTR) == 0;
     }
 
     /** Whether a hook stopped the engine in the last run: a syscall or flush asked, or a fault was recorded. */
     private boolean hookStopped() {
-        return stopRequested || pendingSignal != null || pendingOom != null;
+        return stopRequested || !noFaultPending();
+    }
+
+    /** Whether no fault was recorded since the run started: the first one wins (see {@link #refuseFaultingFill}). */
+    private boolean noFaultPending() {
+        return pendingSignal == null && pendingOom == null && pendingUserfault == null;
     }
 
     /**
@@ -839,13 +855,31 @@ public final class Cpu implements ArchCpu {
     private FaultResult.Signal withPreciseAddress(FaultResult.Signal s, long rip) {
         if (s.signo() != Signo.SIGSEGV && s.signo() != Signo.SIGBUS) return s;
         if ((s.addr() & 0xfff) != 0 || s.errorCode() == 0) return s;
-        long page = s.addr();
-        if ((s.errorCode() & PfErr.INSTR) != 0) {
-            long precise = (rip & -4096L) == page ? rip : page;
-            return new FaultResult.Signal(s.signo(), s.code(), precise, s.errorCode(), s.pkey(), s.why());
-        }
+        long precise = preciseAddress(s.addr(), s.errorCode(), rip);
+        return precise == s.addr() ? s : new FaultResult.Signal(s.signo(), s.code(), precise, s.errorCode(), s.pkey(), s.why());
+    }
+
+    /**
+     * A userfault with its exact address, for a context that reports it (UFFD_FEATURE_EXACT_ADDRESS):
+     * found by the same probe as a signal's si_addr. Other contexts report the page.
+     */
+    private FaultResult.Userfault withPreciseAddress(FaultResult.Userfault uf, long rip) {
+        if ((uf.ctx().features() & UserfaultfdCtx.UFFD_FEATURE_EXACT_ADDRESS) == 0 || (uf.address() & 0xfff) != 0) return uf;
+        long precise = preciseAddress(uf.address(), uf.errorCode(), rip);
+        pendingSignal = null; // the userfault was the first event: nothing the probe recorded counts
+        pendingUserfault = uf;
+        return precise == uf.address() ? uf : new FaultResult.Userfault(uf.ctx(), precise, uf.errorCode(), uf.wp());
+    }
+
+    /**
+     * The exact address of the access that faulted on {@code page} (error code {@code errorCode}) at
+     * {@code rip}: the instruction is run once more against a scratch copy of the page, whose first
+     * access of the faulting kind gives the offset; {@code page} when that cannot be found.
+     */
+    private long preciseAddress(long page, int errorCode, long rip) {
+        if ((errorCode & PfErr.INSTR) != 0) return (rip & -4096L) == page ? rip : page;
         long scratch = env.allocator().allocPages(0);
-        if (scratch == PageAllocator.NO_PAGE) return s;
+        if (scratch == PageAllocator.NO_PAGE) return page;
         // The instruction may live on the faulting page (a store to its own text): give the
         // scratch frame the page's contents so the re-executed fetch sees the same code.
         PageTable pgd = mmu.mm().pgd();
@@ -863,7 +897,7 @@ public final class Cpu implements ArchCpu {
             probeHitPa = -1;
             // Only the access of the faulting kind counts: reads of the instruction's own bytes
             // (the translator's, when the code is on the same page) are not the fault.
-            int wanted = (s.errorCode() & PfErr.WRITE) != 0 ? Uc.MEM_WRITE : Uc.MEM_READ;
+            int wanted = (errorCode & PfErr.WRITE) != 0 ? Uc.MEM_WRITE : Uc.MEM_READ;
             long ripPa = (rip & -4096L) == page ? probeScratchPa + (rip & 0xfff) : -1;
             hook = uc.hookMemory(Uc.HOOK_MEM_READ | Uc.HOOK_MEM_WRITE, (type, address, size, value) -> {
                 if (probeHitPa >= 0 || type != wanted) return;
@@ -880,7 +914,7 @@ public final class Cpu implements ArchCpu {
             if (counter != null) counter.setCount(counted); // the probe's instruction is not the guest's
             ctx.restore();
         } catch (RuntimeException e) {
-            return s; // the page address is still right; precision is a refinement
+            return page; // the page address is still right; precision is a refinement
         } finally {
             if (hook != null) uc.hookDel(hook);
             probePage = -1;
@@ -888,8 +922,7 @@ public final class Cpu implements ArchCpu {
             env.frames().testAndClearFresh(scratch);
             env.putPage(scratch);
         }
-        long precise = probeHitPa >= 0 ? page + (probeHitPa - probeScratchPa) : page;
-        return new FaultResult.Signal(s.signo(), s.code(), precise, s.errorCode(), s.pkey(), s.why());
+        return probeHitPa >= 0 ? page + (probeHitPa - probeScratchPa) : page;
     }
 
     @Override

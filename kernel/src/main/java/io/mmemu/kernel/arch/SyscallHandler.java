@@ -68,6 +68,18 @@ public interface SyscallHandler {
     void outOfMemory(ArchCpu cpu, Task task);
 
     /**
+     * Models handle_userfault()'s wait: a page fault of {@code task} hit a missing page of a VMA
+     * registered with a userfaultfd. The kernel queues the fault's message on the descriptor and
+     * puts the task to sleep (or, with a signal pending or the descriptor released, lets it go on);
+     * once woken, the task re-executes the faulting instruction.
+     *
+     * @param cpu   the CPU of the fault, stopped at the faulting instruction
+     * @param task  the faulting task
+     * @param fault the fault: the context, the address and whether it wrote
+     */
+    void handleUserfault(ArchCpu cpu, Task task, io.mmemu.mm.fault.FaultResult.Userfault fault);
+
+    /**
      * The siginfo of the signal that killed the task, for the report.
      *
      * @param task  the killed task

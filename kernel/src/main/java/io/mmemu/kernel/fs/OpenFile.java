@@ -8,7 +8,19 @@ import io.mmemu.mm.vma.MappedFile;
  */
 public final class OpenFile {
     /** What an open file reads from. */
-    public sealed interface Content permits Readable, Console, Directory, PipeEnd, Device, Socket, ProcMem, PidFd, Secretmem {}
+    public sealed interface Content permits Readable, Console, Directory, PipeEnd, Device, Socket, ProcMem, PidFd, Secretmem,
+            Userfaultfd {}
+
+    /**
+     * A userfaultfd (fs/userfaultfd.c): an anonymous inode's file whose read returns the messages
+     * of faults in the VMAs registered with its context, and whose ioctls register ranges and
+     * resolve faults. It has no write handler; llseek is noop_llseek(). Without a context it is
+     * /dev/userfaultfd itself, whose only handler is the ioctl making userfaultfds.
+     *
+     * @param ctx  the context (struct userfaultfd_ctx), or null for /dev/userfaultfd
+     * @param stat the anonymous inode's status
+     */
+    public record Userfaultfd(io.mmemu.mm.vma.UserfaultfdCtx ctx, Stat stat) implements Content {}
 
     /**
      * A memfd_secret() file (mm/secretmem.c): its inode's pages are reached only by mapping it

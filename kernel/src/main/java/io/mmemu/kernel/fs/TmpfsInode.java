@@ -148,6 +148,20 @@ public final class TmpfsInode {
     }
 
     /**
+     * Models shmem_fallocate()'s FALLOC_FL_PUNCH_HOLE (with KEEP_SIZE): EPERM under F_SEAL_WRITE or
+     * F_SEAL_FUTURE_WRITE, else {@link io.mmemu.mm.vma.Truncate#punchHole}.
+     *
+     * @param offset the hole's first byte
+     * @param len    its length, positive
+     * @return 0, or -EPERM
+     */
+    public long punchHole(long offset, long len) {
+        if (writeSealed()) return -Errno.EPERM;
+        io.mmemu.mm.vma.Truncate.punchHole(sb.env(), file, offset, len);
+        return 0;
+    }
+
+    /**
      * Models shmem_setattr() with ATTR_MODE (chmod_common()): the file type stays, the permission bits change.
      *
      * @param newMode the mode chmod() got; only its permission bits (07777) are used

@@ -163,11 +163,13 @@ public final class Vfs {
 
     /**
      * Whether a canonical path lies on a file system mounted over the root one: /proc, /sys, /tmp
-     * and the devices /dev/null and /dev/zero (/dev and /dev/shm are directories of the root file system).
+     * and the devices /dev/null, /dev/zero and /dev/userfaultfd (/dev and /dev/shm are directories of
+     * the root file system).
      */
     static boolean mounted(String path) {
         return Tmpfs.owns(path) || path.equals("/proc") || path.startsWith("/proc/") || path.equals("/sys")
-                || path.startsWith("/sys/") || isDevice(path, "/dev/null") || isDevice(path, "/dev/zero");
+                || path.startsWith("/sys/") || isDevice(path, "/dev/null") || isDevice(path, "/dev/zero")
+                || isDevice(path, "/dev/userfaultfd");
     }
 
     /** Whether {@code path} is the device {@code dev} or a name below it (which its lookup refuses: ENOTDIR). */
@@ -345,6 +347,11 @@ public final class Vfs {
             Stat st = new Stat(6, zero ? 5 : 4, 1, Stat.S_IFCHR | 0666, 0, 0, zero ? 0x105 : 0x103, 0, 4096, 0, 0, 0, 0, 0,
                     0, 0);
             return new OpenFile(new OpenFile.Device(path.substring(5), zero, st), path, flags);
+        }
+        if (path.equals("/dev/userfaultfd")) {
+            // The misc device 10:257 (root's, 0600), whose only handler is USERFAULTFD_IOC_NEW.
+            Stat st = new Stat(6, 257, 1, Stat.S_IFCHR | 0600, 0, 0, 0x100a01, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
+            return new OpenFile(new OpenFile.Userfaultfd(null, st), path, flags);
         }
         return -Errno.ENOENT;
     }
@@ -883,6 +890,7 @@ public final class Vfs {
         }
         if (path.equals("/dev")) {
             names.add("null");
+            names.add("userfaultfd");
             names.add("zero");
         }
         names.addAll(merged.keySet());

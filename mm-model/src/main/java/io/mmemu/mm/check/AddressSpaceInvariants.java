@@ -12,6 +12,7 @@ import io.mmemu.mm.slab.KernelSlab;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.RssStat;
+import io.mmemu.mm.vma.UserfaultfdCtx;
 import io.mmemu.mm.vma.VmFlags;
 import io.mmemu.mm.vma.Vma;
 import java.util.ArrayList;
@@ -52,6 +53,9 @@ import java.util.function.Supplier;
  *   <li>RSS: MM_ANONPAGES counts the entries mapping PG_anon frames, MM_SHMEMPAGES those mapping
  *       shmem frames, MM_FILEPAGES the other non-special ones; the zero page counts for nothing.
  *       locked_vm counts the pages of the VM_LOCKED VMAs, and VM_LOCKONFAULT comes only with VM_LOCKED.</li>
+ *   <li>A VMA has VM_UFFD_* flags exactly when it is registered with a userfaultfd, which is its
+ *       own address space's and not released; an entry write-protected for a userfaultfd
+ *       (_PAGE_UFFD_WP) lies in a VM_UFFD_WP VMA and is not writable.</li>
  *   <li>Every mapped frame is allocated, not a page table, and its mapcount equals the number of
  *       entries mapping it across all live address spaces; its refcount equals the mapcount for
  *       anonymous frames (the page cache holds one more on file frames).</li>
@@ -166,6 +170,7 @@ public final class AddressSpaceInvariants {
             String who = "mm#" + i + ": ";
             List<Vma> vmas = mm.vmas();
             checkVmas(who, vmas, errors);
+            checkUserfaultfd(who, mm, vmas, errors);
             checkEntries(who, mm, vmas, mapped, writable, errors);
             long reachable = checkTables(who, mm, vmas, tables, errors);
             if (reachable + mm.pgd().nrDeposited() != mm.pgd().nrTables()) {
@@ -242,6 +247,32 @@ public final class AddressSpaceInvariants {
             }
             if (v.has(VmFlags.VM_GROWSDOWN) && v.has(VmFlags.VM_SHARED)) errors.add(who + "shared VMA that grows down: " + v);
             prevEnd = Math.max(prevEnd, v.end());
+        }
+    }
+
+    /**
+     * userfaultfd_register()'s BUG_ON(!!ctx ^ !!(vm_flags &amp; __VM_UFFD_FLAGS)) and handle_userfault()'s
+     * BUG_ON(ctx-&gt;mm != mm): a VMA has VM_UFFD_* flags exactly when it is registered with a
+     * userfaultfd, and that userfaultfd is this address space's and not released; _PAGE_UFFD_WP
+     * only in a VM_UFFD_WP VMA and never with RW (pte_mkuffd_wp() write-protects).
+     */
+    private static void checkUserfaultfd(String who, MmStruct mm, List<Vma> vmas, List<String> errors) {
+        for (Vma v : vmas) {
+            UserfaultfdCtx ctx = v.userfaultfdCtx();
+            if ((ctx != null) != v.has(VmFlags.VM_UFFD_FLAGS)) {
+                errors.add(who + (ctx == null ? "VM_UFFD_* flags without a userfaultfd: " : "a userfaultfd without VM_UFFD_* flags: ")
+                        + v);
+            } else if (ctx != null && ctx.mm() != mm) {
+                errors.add(who + "VMA registered with another address space's userfaultfd: " + v);
+            } else if (ctx != null && ctx.released()) {
+                errors.add(who + "VMA registered with a released userfaultfd: " + v);
+            }
+            boolean wpVma = v.has(VmFlags.VM_UFFD_WP);
+            mm.pgd().forEachPresentPte(v.start(), v.end(), (va, slot, pte) -> {
+                if ((pte & Pte.UFFD_WP) == 0) return;
+                if (!wpVma) errors.add(who + "_PAGE_UFFD_WP outside a VM_UFFD_WP VMA at 0x" + Long.toHexString(va) + ": " + v);
+                if ((pte & Pte.RW) != 0) errors.add(who + "_PAGE_UFFD_WP with RW at 0x" + Long.toHexString(va) + ": " + v);
+            });
         }
     }
 

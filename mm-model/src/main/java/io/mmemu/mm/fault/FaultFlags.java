@@ -12,4 +12,6 @@ final class FaultFlags {
     static final int VM_FAULT_OOM = 0x0001;
     static final int VM_FAULT_SIGBUS = 0x0002;
     static final int VM_FAULT_SIGSEGV = 0x0040;
+    /** The fault was not resolved: the task waits in handle_userfault() and then re-executes the access. */
+    static final int VM_FAULT_RETRY = 0x0400;
 }

@@ -31,4 +31,21 @@ public sealed interface FaultResult {
      * @param addr the faulting address
      */
     record OutOfMemory(long addr) implements FaultResult {}
+
+    /**
+     * A missing or write-protect fault of a VMA registered with a userfaultfd (handle_userfault()): the task waits
+     * until the context wakes the address, then re-executes the access. Built only for registered
+     * memory, so the common path still allocates nothing.
+     *
+     * @param ctx       the userfaultfd the VMA is registered with
+     * @param address   the faulting address
+     * @param errorCode the x86 #PF error code ({@link io.mmemu.mm.pgtable.PfErr})
+     * @param wp        a write to a write-protected entry (VM_UFFD_WP), not a missing page
+     */
+    record Userfault(io.mmemu.mm.vma.UserfaultfdCtx ctx, long address, int errorCode, boolean wp) implements FaultResult {
+        /** {@return whether the access was a write (UFFD_PAGEFAULT_FLAG_WRITE)} */
+        public boolean write() {
+            return (errorCode & io.mmemu.mm.pgtable.PfErr.WRITE) != 0;
+        }
+    }
 }

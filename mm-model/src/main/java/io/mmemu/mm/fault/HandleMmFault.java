@@ -18,6 +18,7 @@ import io.mmemu.mm.vma.MappedFile;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.RssStat;
+import io.mmemu.mm.vma.UserfaultfdCtx;
 import io.mmemu.mm.vma.VmEvent;
 import io.mmemu.mm.vma.VmFlags;
 import io.mmemu.mm.vma.Vma;
@@ -56,6 +57,8 @@ final class HandleMmFault {
             if (pmdSlot == PageTable.NO_SLOT) return VM_FAULT_OOM;
             if (pgd.get(pmdSlot) == 0) { // pmd_none() → create_huge_pmd()
                 if (mm.mmfUnstable()) return VM_FAULT_SIGBUS; // check_stable_address_space()
+                // do_huge_pmd_anonymous_page(): a missing fault of a registered VMA goes to its userfaultfd.
+                if (vma.has(VmFlags.VM_UFFD_MISSING)) return handleUserfault(vma, flags);
                 int r = HugeMemory.doHugePmdAnonymousPage(mm, vma, address, pmdSlot, write);
                 if (r != HugeMemory.VM_FAULT_FALLBACK) {
                     env.setFaultOutcome(FaultOutcome.HUGE_PAGE);
@@ -83,24 +86,29 @@ final class HandleMmFault {
         if (!Pte.mapsPage(pte)) { // pte_none(); a PROT_NONE entry still maps its page
             // check_stable_address_space(): a reaped mm maps no new page (do_anonymous_page(), finish_fault()).
             if (mm.mmfUnstable()) return VM_FAULT_SIGBUS;
-            if (vma.isAnonymous()) return doAnonymousPage(mm, vma, address, slot, write);
+            if (vma.isAnonymous()) return doAnonymousPage(mm, vma, address, slot, flags);
+            // shmem_get_folio_gfp(): a page the shmem page cache lacks (within the file) is missing
+            // for a registered VMA, whatever the access.
+            if (vma.has(VmFlags.VM_UFFD_MISSING) && shmemPageMissing(vma, address)) return handleUserfault(vma, flags);
             if (!write) return doReadFault(mm, vma, address, slot);
             if (!vma.has(VmFlags.VM_SHARED)) return doCowFault(mm, vma, address, slot);
             return doSharedFault(mm, vma, address, slot);
         }
-        if (write && (pte & Pte.RW) == 0) return doWpPage(mm, vma, address, slot, pte);
+        if (write && (pte & Pte.RW) == 0) return doWpPage(mm, vma, address, slot, pte, flags);
         env.setFaultOutcome(FaultOutcome.SPURIOUS);
         return VM_FAULT_OK; // spurious: another path already fixed the entry (the walker sets A/D)
     }
 
     /**
-     * Models do_anonymous_page(): a read maps the zero page; a write takes a new folio, of a
-     * larger order when hugepages-NkB/enabled allow one there (alloc_anon_folio(), {@link AnonFolio}),
-     * else a single zeroed page.
+     * Models do_anonymous_page(): a missing fault of a registered VMA goes to its userfaultfd; a read
+     * maps the zero page; a write takes a new folio, of a larger order when hugepages-NkB/enabled
+     * allow one there (alloc_anon_folio(), {@link AnonFolio}), else a single zeroed page.
      */
-    private static int doAnonymousPage(MmStruct mm, Vma vma, long address, long slot, boolean write) {
+    private static int doAnonymousPage(MmStruct mm, Vma vma, long address, long slot, int flags) {
+        // userfaultfd_missing(): the one flag check unregistered memory pays.
+        if (vma.has(VmFlags.VM_UFFD_MISSING)) return handleUserfault(vma, flags);
         MmEnv env = mm.env();
-        if (!write) {
+        if ((flags & FAULT_FLAG_WRITE) == 0) {
             mm.pgd().set(slot, Pte.make(env.zeroPfn(), vma.pageProt(false) | Pte.SPECIAL));
             env.count(VmEvent.ZERO_PAGE_MAP);
             env.setFaultOutcome(FaultOutcome.ZERO_PAGE);
@@ -130,8 +138,34 @@ final class HandleMmFault {
         return result == FILEMAP_BEYOND_EOF ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
     }
 
+    /**
+     * Models handle_userfault(), fs/userfaultfd.c, up to the point where the task would sleep: a
+     * missing fault of a VMA registered with a userfaultfd, or a write to an entry it write-protected
+     * (which of the two, the caller tells by the entry: {@link UserFault}). SIGBUS when the context asked for it
+     * (UFFD_FEATURE_SIGBUS) or when it handles only user-mode faults and this one is the kernel's
+     * (UFFD_USER_MODE_ONLY); otherwise VM_FAULT_RETRY: the caller makes the task wait (the CPU's
+     * {@link FaultResult.Userfault}), or, for an access by the kernel itself, which cannot sleep
+     * in the model, fails it with EFAULT.
+     */
+    static int handleUserfault(Vma vma, int flags) {
+        UserfaultfdCtx ctx = vma.userfaultfdCtx();
+        if (ctx == null) return VM_FAULT_SIGBUS;
+        if ((ctx.flags() & UserfaultfdCtx.UFFD_USER_MODE_ONLY) != 0 && (flags & FaultFlags.FAULT_FLAG_USER) == 0) {
+            return VM_FAULT_SIGBUS;
+        }
+        if ((ctx.features() & UserfaultfdCtx.UFFD_FEATURE_SIGBUS) != 0) return VM_FAULT_SIGBUS;
+        return FaultFlags.VM_FAULT_RETRY;
+    }
+
+    /** Whether the shmem page at {@code address} of a registered VMA is missing: not cached, and before end of file. */
+    private static boolean shmemPageMissing(Vma vma, long address) {
+        MappedFile file = vma.file();
+        long index = vma.pageIndex(address);
+        return file.isShmem() && index < file.nrPages() && file.cachedPfn(index) < 0;
+    }
+
     /** Models folio_add_new_anon_rmap() and its accounting: a fresh private frame joins {@code mm}. */
-    private static void pageAddNewAnonRmap(MmStruct mm, Vma vma, long pfn) {
+    static void pageAddNewAnonRmap(MmStruct mm, Vma vma, long pfn) {
         FrameTable frames = mm.env().frames();
         frames.setPageFlag(pfn, PageFlag.ANON);
         frames.setPageFlag(pfn, PageFlag.ANON_EXCLUSIVE); // __folio_set_anon(..., exclusive)
@@ -199,7 +233,9 @@ final class HandleMmFault {
      * write (/proc/PID/mem) to a private read-only one, whose entry stays read-only
      * (maybe_mkwrite()) once COW is broken.
      */
-    private static int doWpPage(MmStruct mm, Vma vma, long address, long slot, long pte) {
+    private static int doWpPage(MmStruct mm, Vma vma, long address, long slot, long pte, int flags) {
+        // userfaultfd_pte_wp(): a write-protected entry of a VMA registered for WP goes to its userfaultfd.
+        if ((pte & Pte.UFFD_WP) != 0 && vma.has(VmFlags.VM_UFFD_WP)) return handleUserfault(vma, flags);
         MmEnv env = mm.env();
         FrameTable frames = env.frames();
         long old = Pte.pfn(pte);

@@ -57,6 +57,7 @@ public final class UserFault {
         if (env.event(VmEvent.PGFAULT) == pgfaults) outcome = FaultOutcome.SIGNAL;
         else if (r instanceof FaultResult.OutOfMemory) outcome = FaultOutcome.OOM;
         else if (r instanceof FaultResult.Signal) outcome = FaultOutcome.SIGBUS;
+        else if (r instanceof FaultResult.Userfault) outcome = FaultOutcome.USERFAULT;
         else outcome = env.faultOutcome();
         Vma vma = mm.findVma(address);
         long vmaStart = vma != null && vma.start() <= address ? vma.start() : -1;
@@ -85,11 +86,18 @@ public final class UserFault {
                     "protection key");
         }
         if (accessError(errorCode, vma)) return segv(SiCode.SEGV_ACCERR, address, errorCode, "access error");
-        int flags = FaultFlags.FAULT_FLAG_USER | ((errorCode & PfErr.WRITE) != 0 ? FaultFlags.FAULT_FLAG_WRITE : 0)
+        int flags = ((errorCode & PfErr.USER) != 0 ? FaultFlags.FAULT_FLAG_USER : 0)
+                | ((errorCode & PfErr.WRITE) != 0 ? FaultFlags.FAULT_FLAG_WRITE : 0)
                 | ((errorCode & PfErr.INSTR) != 0 ? FaultFlags.FAULT_FLAG_INSTRUCTION : 0);
         int r = HandleMmFault.handleMmFault(mm, vma, address, flags);
         if (r == FaultFlags.VM_FAULT_OK) return FaultResult.HANDLED;
         if ((r & FaultFlags.VM_FAULT_OOM) != 0) return new FaultResult.OutOfMemory(address);
+        if ((r & FaultFlags.VM_FAULT_RETRY) != 0) {
+            // VM_UFFD_WP when an entry is there (do_wp_page()), VM_UFFD_MISSING when none is.
+            long slot = mm.pgd().leafSlot(address);
+            boolean wp = slot != io.mmemu.mm.pgtable.PageTable.NO_SLOT && io.mmemu.mm.pgtable.Pte.mapsPage(mm.pgd().get(slot));
+            return new FaultResult.Userfault(vma.userfaultfdCtx(), address, errorCode, wp);
+        }
         return new FaultResult.Signal(Signo.SIGBUS, SiCode.BUS_ADRERR, address, errorCode, 0,
                 "access beyond the end of the mapped file");
     }

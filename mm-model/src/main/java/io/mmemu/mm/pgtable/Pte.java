@@ -37,6 +37,11 @@ public final class Pte {
     public static final long PROTNONE = 1L << 8;
     /** Linux's software bit 9, _PAGE_SPECIAL: no struct page refcounting (the zero page). */
     public static final long SPECIAL = 1L << 9;
+    /**
+     * Linux's software bit 10, _PAGE_UFFD_WP: userfaultfd write-protected. Set only with RW clear, in a
+     * VMA registered for UFFDIO_REGISTER_MODE_WP; a write then goes to the userfaultfd.
+     */
+    public static final long UFFD_WP = 1L << 10;
     /** PAT bit of a 2 MiB / 1 GiB leaf. */
     public static final long PAT_LARGE = 1L << 12;
     /** Protection key, bits 59..62 of a leaf: an index into PKRU. */

@@ -72,6 +72,12 @@ public final class Task implements FaultTask {
     /** task->rseq_event_mask != 0: preempted, migrated or signalled since the area was last updated. */
     public boolean rseqEvent;
 
+    /**
+     * The userfaultfd wait-queue entry the task sleeps on in handle_userfault(), or null: set when
+     * a fault queues it, cleared when the task runs again (fs/userfaultfd.c's uwq on the stack).
+     */
+    public io.mmemu.mm.vma.UserfaultfdCtx.Uwq userfaultWait;
+
     /** Called with the task's mm just before exit_mmap tears it down (introspection at exit). */
     private java.util.function.Consumer<MmStruct> beforeExitMm = mm -> {};
     private boolean exited;

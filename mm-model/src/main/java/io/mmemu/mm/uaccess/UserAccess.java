@@ -24,6 +24,8 @@ import java.io.ByteArrayOutputStream;
 public final class UserAccess {
     private final MmEnv env;
     private final PageWalker walker;
+    /** See {@link #takeUserfault}. */
+    private FaultResult.Userfault userfault;
 
     /**
      * User-memory access for the address spaces of {@code env}.
@@ -42,9 +44,24 @@ public final class UserAccess {
             long r = walker.walk(mm.pgd().cr3(), uaddr, access, false, env.pagingControl());
             if (!WalkResult.isFault(r)) return WalkResult.pagePa(r) | PageTypes.offsetInPage(uaddr);
             FaultResult f = UserFault.doUserAddrFault(mm, uaddr, WalkResult.errorCode(r));
+            if (f instanceof FaultResult.Userfault uf) userfault = uf;
             if (f != FaultResult.HANDLED) return -1;
         }
         return -1;
+    }
+
+    /**
+     * The last access that failed because it reached a userfaultfd (a missing or write-protected page
+     * of a registered VMA), since the last call, and forgets it: the syscall layer then waits for
+     * the handler and re-executes the call, as handle_userfault() would have made the kernel's
+     * copy wait.
+     *
+     * @return that fault, or null
+     */
+    public FaultResult.Userfault takeUserfault() {
+        FaultResult.Userfault uf = userfault;
+        userfault = null;
+        return uf;
     }
 
     /**

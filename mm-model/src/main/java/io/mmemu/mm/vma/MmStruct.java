@@ -626,6 +626,7 @@ public final class MmStruct {
             // vm_area_dup(), then dup_mmap() clears VM_LOCKED_MASK: the child's memory is not locked.
             Vma copy = new Vma(v.start, v.end, v.flags & ~VmFlags.VM_LOCKED_MASK, v.pgoff, v.file, v.name);
             copy.copyAttributes(v); // seal, VM_DROPPABLE (VM_WIPEONFORK empties it), vma_dup_policy(), the name
+            copy.userfaultfdResetCtx(); // dup_userfaultfd() without UFFD_FEATURE_EVENT_FORK
             if (!child.vmAreaAlloc(copy)) {
                 failed[0] = true;
                 break;
@@ -644,7 +645,7 @@ public final class MmStruct {
                     failed[0] = true;
                     return;
                 }
-                long childPte = pte & ~Pte.A;
+                long childPte = pte & ~(Pte.A | Pte.UFFD_WP); // copy_present_pte(): the child's VMA is not registered
                 if (cow && (pte & Pte.RW) != 0) {
                     pgd.set(slot, pte & ~Pte.RW);
                     childPte &= ~Pte.RW;

@@ -406,6 +406,7 @@ public final class Mmap {
         Vma vma = new Vma(addr, end, vmFlags, pgoff, file, name);
         vma.pkey = pkey;
         if (like != null) vma.copyAttributes(like);
+        if ((vmFlags & VmFlags.VM_UFFD_FLAGS) == 0) vma.userfaultfdCtx = null; // flags and context go together
         vma.droppable |= droppable;
         if (!mm.insertVma(vma)) return -Errno.ENOMEM;
         if ((vmFlags & VmFlags.VM_LOCKED) != 0) mm.lockedVm += len >>> PAGE_SHIFT;

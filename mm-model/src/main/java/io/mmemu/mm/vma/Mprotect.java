@@ -155,15 +155,16 @@ public final class Mprotect {
                 // mappings, and (can_change_pte_writable(), Linux 5.19+) private anonymous pages
                 // this process maps exclusively. Other private pages get it back through
                 // do_wp_page on the next write.
+                // A userfaultfd write-protected entry stays read-only (can_change_pte_writable()).
                 if (!writable) n &= ~Pte.RW;
-                else if ((n & Pte.SPECIAL) == 0 && (shared || anonExclusive(mm, n))) n |= Pte.RW;
+                else if ((n & (Pte.SPECIAL | Pte.UFFD_WP)) == 0 && (shared || anonExclusive(mm, n))) n |= Pte.RW;
             }
             if (n != pte) pgd.set(slot, n);
         });
     }
 
     /** Whether a present entry maps a PageAnonExclusive page (can_change_pte_writable()'s MAP_PRIVATE case). */
-    private static boolean anonExclusive(MmStruct mm, long pte) {
+    static boolean anonExclusive(MmStruct mm, long pte) {
         long pfn = Pte.pfn(pte);
         FrameTable frames = mm.env().frames();
         return frames.testPageFlag(pfn, PageFlag.ANON) && frames.testPageFlag(pfn, PageFlag.ANON_EXCLUSIVE);

@@ -4,6 +4,7 @@ import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
 
 import io.mmemu.mm.huge.HugeMemory;
 import io.mmemu.mm.pgtable.PageTable;
+import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.phys.PageTypes;
 
 /**
@@ -212,7 +213,9 @@ public final class Mremap {
     /** old_len 0: a second mapping of the same shared pages at {@code dest}; the old one stays. */
     private static long duplicate(MmStruct mm, Vma vma, long addr, long dest, long newLen) {
         long pgoff = vma.pgoff() + ((addr - vma.start()) >>> PAGE_SHIFT);
-        return Mmap.mmapRegion(mm, dest, newLen, vma.flags(), vma.file(), pgoff, vma.name(), false, 0, vma);
+        // mremap_userfaultfd_prep() without UFFD_FEATURE_EVENT_REMAP: the new mapping is not registered.
+        return Mmap.mmapRegion(mm, dest, newLen, vma.flags() & ~VmFlags.VM_UFFD_FLAGS, vma.file(), pgoff, vma.name(),
+                false, 0, vma);
     }
 
     /** Models move_vma(): a new VMA at {@code dest}, page-table entries moved, the old range unmapped. */
@@ -232,6 +235,9 @@ public final class Mremap {
         // so that running out of slab memory fails before any entry has moved.
         Vma moved = new Vma(dest, dest + newLen, vma.flags(), pgoff, vma.file(), vma.name());
         moved.copyAttributes(vma);
+        // mremap_userfaultfd_prep() without UFFD_FEATURE_EVENT_REMAP (the model has no events): the
+        // moved VMA leaves its userfaultfd; with MREMAP_DONTUNMAP the old one stays registered.
+        moved.userfaultfdResetCtx();
         if (!mm.insertVma(moved)) return -Errno.ENOMEM;
         // move_page_tables(): entries move, frames and their counts stay; huge PMDs are split
         // first (Linux moves an aligned one whole with move_huge_pmd(), not modelled).
@@ -243,7 +249,7 @@ public final class Mremap {
                 failed[0] = 1;
                 return;
             }
-            pgd.set(to, pte);
+            pgd.set(to, pte & ~Pte.UFFD_WP); // move_ptes(): the moved VMA left its userfaultfd
             pgd.set(slot, 0);
         });
         if (failed[0] != 0) return -Errno.ENOMEM;

@@ -75,6 +75,53 @@ public final class Truncate {
         }
     }
 
+    /**
+     * Models shmem_fallocate()'s FALLOC_FL_PUNCH_HOLE: unmap_mapping_range() of the whole pages in
+     * [offset, offset + len) without even_cows (private COW copies stay: "hole-punching leaves COWed
+     * pages"), then shmem_truncate_range(): those pages leave the page cache and the partial pages at
+     * the ends are zeroed over the range. The size does not change (KEEP_SIZE).
+     *
+     * @param env    the memory model
+     * @param file   the shmem file
+     * @param offset the hole's first byte
+     * @param len    its length in bytes, positive
+     */
+    public static void punchHole(MmEnv env, MappedFile file, long offset, long len) {
+        long end = offset + len; // exclusive
+        long firstWhole = MmStruct.pageAlign(offset) >>> PAGE_SHIFT, endWhole = end >>> PAGE_SHIFT;
+        for (MappedFile.Mapping m : file.mappings()) unmapCachePages(env, m, file, firstWhole, endWhole);
+        for (long idx = offset >>> PAGE_SHIFT; idx <= (end - 1) >>> PAGE_SHIFT; idx++) {
+            long pfn = file.cachedPfn(idx);
+            if (pfn < 0) continue;
+            long pageStart = idx << PAGE_SHIFT;
+            int from = (int) Math.max(0, offset - pageStart), to = (int) Math.min(PageTypes.PAGE_SIZE, end - pageStart);
+            if (from == 0 && to == PageTypes.PAGE_SIZE) {
+                file.setCachedPfn(idx, -1);
+                env.putPage(pfn);
+            } else {
+                zeroRange(env, pfn, from, to);
+            }
+        }
+    }
+
+    /** unmap_mapping_range(even_cows = 0) in one mapping: the entries of file pages [from, to) that map the page cache's pages. */
+    private static void unmapCachePages(MmEnv env, MappedFile.Mapping m, MappedFile file, long from, long to) {
+        Vma vma = m.vma();
+        long pages = (vma.end - vma.start) >>> PAGE_SHIFT;
+        long lo = Math.max(from, vma.pgoff), hi = Math.min(to, vma.pgoff + pages);
+        for (long idx = lo; idx < hi; idx++) {
+            long pfn = file.cachedPfn(idx);
+            if (pfn < 0) continue;
+            long va = vma.start + ((idx - vma.pgoff) << PAGE_SHIFT);
+            long slot = m.mm().pgd().leafSlot(va);
+            if (slot == io.mmemu.mm.pgtable.PageTable.NO_SLOT) continue;
+            long pte = m.mm().pgd().get(slot);
+            if (!io.mmemu.mm.pgtable.Pte.mapsPage(pte) || io.mmemu.mm.pgtable.Pte.pfn(pte) != pfn) continue; // a COW copy stays
+            m.mm().zapPageRange(va, va + PageTypes.PAGE_SIZE);
+            env.tlbFlush().flushTlbMmRange(m.mm(), va, va + PageTypes.PAGE_SIZE, false);
+        }
+    }
+
     /** folio_zero_range(): Java writes the frame, so the frame-write hook hears of it first. */
     static void zeroRange(MmEnv env, long pfn, int from, int to) {
         env.frameWrites().beforeFrameWrite(pfn);

@@ -10,6 +10,12 @@ public final class VmFlags {
     public static final int VM_MAYREAD = 0x10, VM_MAYWRITE = 0x20, VM_MAYEXEC = 0x40, VM_MAYSHARE = 0x80;
     /** A stack that grows down by faults below its start. */
     public static final int VM_GROWSDOWN = 0x100;
+    /**
+     * VM_UFFD_MISSING: registered with a userfaultfd for missing faults (UFFDIO_REGISTER_MODE_MISSING),
+     * and VM_UFFD_WP for write-protect faults; __VM_UFFD_FLAGS both (without VM_UFFD_MINOR, which
+     * needs hugetlbfs or shmem minor faults the model does not have).
+     */
+    public static final int VM_UFFD_MISSING = 0x200, VM_UFFD_WP = 0x1000, VM_UFFD_FLAGS = VM_UFFD_MISSING | VM_UFFD_WP;
     /** mlock()ed pages (mlock(), mlockall(), MAP_LOCKED): populated at once, counted in mm->locked_vm. */
     public static final int VM_LOCKED = 0x2000;
     /** With VM_LOCKED: lock pages as they are faulted in, populate nothing now (MLOCK_ONFAULT, MCL_ONFAULT). */

@@ -18,6 +18,8 @@ public final class VmSysctl {
     private int maxMapCount = MmStruct.MAX_MAP_COUNT;
     private int overcommitMemory = OVERCOMMIT_GUESS;
     private int overcommitRatio = OVERCOMMIT_RATIO;
+    /** vm.unprivileged_userfaultfd: 0 (Linux's default since 5.11), so only CAP_SYS_PTRACE may handle kernel faults. */
+    private int unprivilegedUserfaultfd;
 
     /** The defaults of a booted kernel: 65536, 65530, OVERCOMMIT_GUESS, 50%. */
     public VmSysctl() {}
@@ -34,6 +36,23 @@ public final class VmSysctl {
      */
     public void setMmapMinAddr(long addr) {
         this.mmapMinAddr = addr;
+    }
+
+    /** {@return vm.unprivileged_userfaultfd: 1 when any user may create a userfaultfd that handles kernel faults} */
+    public int unprivilegedUserfaultfd() {
+        return unprivilegedUserfaultfd;
+    }
+
+    /**
+     * Sets vm.unprivileged_userfaultfd.
+     *
+     * @param value 0 or 1
+     */
+    public void setUnprivilegedUserfaultfd(int value) {
+        if (value != 0 && value != 1) {
+            throw new IllegalArgumentException("unprivileged_userfaultfd must be 0 or 1 (got " + value + ")");
+        }
+        this.unprivilegedUserfaultfd = value;
     }
 
     /** {@return vm.max_map_count} */

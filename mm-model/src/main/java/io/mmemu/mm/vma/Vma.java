@@ -47,6 +47,11 @@ public final class Vma {
     String anonName;
     /** vm_policy (mbind()): null for none, the task's policy then applying. Merging compares it (mpol_equal()). */
     MemPolicy policy;
+    /**
+     * vm_userfaultfd_ctx.ctx: the userfaultfd this VMA is registered with (then {@link
+     * VmFlags#VM_UFFD_FLAGS} says for which faults), or null. Merging compares it (is_mergeable_vma()).
+     */
+    UserfaultfdCtx userfaultfdCtx;
 
     Vma(long start, long end, int flags, long pgoff, MappedFile file, String name) {
         this.start = start;
@@ -77,13 +82,28 @@ public final class Vma {
         return pkey;
     }
 
-    /** vm_area_dup()'s copy of what a VMA carries beyond its range, flags and file: seal, VM_DROPPABLE, pkey, policy, name. */
+    /**
+     * vm_area_dup()'s copy of what a VMA carries beyond its range, flags and file: seal, VM_DROPPABLE,
+     * pkey, policy, name, userfaultfd context.
+     */
     void copyAttributes(Vma from) {
         sealed = from.sealed;
         pkey = from.pkey;
         droppable = from.droppable;
         policy = from.policy;
         anonName = from.anonName;
+        userfaultfdCtx = from.userfaultfdCtx;
+    }
+
+    /** {@return vm_userfaultfd_ctx.ctx: the userfaultfd the VMA is registered with, or null} */
+    public UserfaultfdCtx userfaultfdCtx() {
+        return userfaultfdCtx;
+    }
+
+    /** Models userfaultfd_reset_ctx(): the VMA is registered with no userfaultfd any more. */
+    void userfaultfdResetCtx() {
+        userfaultfdCtx = null;
+        flags &= ~VmFlags.VM_UFFD_FLAGS;
     }
 
     /** {@return vm_policy, or null} */

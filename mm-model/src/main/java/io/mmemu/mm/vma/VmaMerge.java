@@ -58,12 +58,13 @@ final class VmaMerge {
         return true;
     }
 
-    /** is_mergeable_vma() + can_vma_merge_after(): same flags, same file (or none), contiguous pgoff, same name. */
+    /** is_mergeable_vma() + can_vma_merge_after(): same flags, same file (or none), same userfaultfd, contiguous pgoff, same name. */
     static boolean canMerge(Vma a, Vma b) {
         if (a.flags != b.flags || a.sealed != b.sealed || a.droppable != b.droppable || a.pkey != b.pkey
                 || a.file != b.file) return false;
         if (!java.util.Objects.equals(a.policy, b.policy)) return false; // mpol_equal()
         if (!java.util.Objects.equals(a.anonName, b.anonName)) return false; // anon_vma_name_eq()
+        if (a.userfaultfdCtx != b.userfaultfdCtx) return false; // is_mergeable_vm_userfaultfd_ctx()
         if (a.name == null ? b.name != null : !a.name.equals(b.name)) return false;
         // Anonymous VMAs too: their pgoff is the page index the anon pages were created at, so a
         // VMA moved by mremap (which keeps its pgoff) does not merge with a fresh neighbour.
