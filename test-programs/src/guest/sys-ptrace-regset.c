@@ -76,6 +76,8 @@ int main(void) {
     CALL("  r15 only", memcmp(buf, regs, 8) == 0 && buf[8] == 0xcc);
     CALL("GETREGSET NT_PRSTATUS 0", regset(GETREGSET, c, NT_PRSTATUS, buf, 0, &iov));
     show_len("  iov_len", iov.iov_len);
+    CALL("GETREGSET NT_PRSTATUS -8 (size_t)", regset(GETREGSET, c, NT_PRSTATUS, buf, (size_t) -8, &iov));
+    show_len("  iov_len", iov.iov_len);
     CALL("GETREGSET NT_PRSTATUS 12", regset(GETREGSET, c, NT_PRSTATUS, buf, 12, &iov));
     show_len("  iov_len untouched", iov.iov_len);
     CALL("GETREGSET unknown type 0x999", regset(GETREGSET, c, 0x999, buf, 8, &iov));

@@ -71,8 +71,8 @@ final class PtraceRegsets {
             case NT_X86_XSTATE -> xsave ? Signals.XSTATE_USER_SIZE / 8 : 0; // update_regset_xstate_info()
             default -> -1;
         };
-        if (n < 0 || len % 8 != 0) return -Errno.EINVAL;
-        int count = (int) Math.min(len, n * 8);
+        if (n < 0 || (len & 7) != 0) return -Errno.EINVAL;
+        int count = (int) (Long.compareUnsigned(len, n * 8) < 0 ? len : n * 8); // iov_len is a size_t
         long ret = request == PTRACE_GETREGSET ? copyRegsetToUser(mm, tr, xsave, (int) type, base, count)
                 : copyRegsetFromUser(mm, tr, xsave, (int) type, base, count);
         if (ret != 0) return ret;
