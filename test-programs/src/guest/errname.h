@@ -16,12 +16,14 @@ static const char *errname(int e) {
     case ENOENT: return "ENOENT";
     case ESRCH: return "ESRCH";
     case EIO: return "EIO";
+    case ENXIO: return "ENXIO";
     case EBADF: return "EBADF";
     case EAGAIN: return "EAGAIN";
     case ENOMEM: return "ENOMEM";
     case EACCES: return "EACCES";
     case EFAULT: return "EFAULT";
     case EEXIST: return "EEXIST";
+    case ENODEV: return "ENODEV";
     case EINVAL: return "EINVAL";
     case ENOTTY: return "ENOTTY";
     case ENOSPC: return "ENOSPC";

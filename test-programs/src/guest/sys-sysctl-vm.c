@@ -9,7 +9,8 @@
  * overcommit_memory above 2, an int past INT_MAX), a write at a position other than 0 ignored
  * whole, a write of 0 bytes; a read at a position other than 0 is the end of the file (a value read
  * two bytes at a time stops after two); EACCES opening for writing as another user; EPERM writing
- * mmap_min_addr without CAP_SYS_RAWIO. The values are not printed (the host's differ from
+ * mmap_min_addr without CAP_SYS_RAWIO. nr_hugepages (hugetlb_sysctl_handler()) gets the same
+ * cases: writing back the pool size it shows asks for no change on the host either. The values are not printed (the host's differ from
  * mmemu's): only whether the file still reads the same. Exits 0.
  */
 #define _GNU_SOURCE
@@ -89,6 +90,7 @@ int main(void) {
     cases("overcommit_memory", readval("overcommit_memory"), 0, 0);
     cases("overcommit_ratio", readval("overcommit_ratio"), 1, 0);
     cases("mmap_min_addr", readval("mmap_min_addr"), 0, 1);
+    cases("nr_hugepages", readval("nr_hugepages"), 0, 1);
     int rfd = open("/proc/sys/vm/max_map_count", O_RDONLY);
     char two[2];
     long got = 0, rr;

@@ -11,7 +11,8 @@ import java.util.List;
  * sizes (2 MiB, and 1 GiB with X86_FEATURE_GBPAGES, as on the host): each hstate's pool counts.
  * The model has no hugetlb pool: every count is 0, as on a machine where nobody reserved huge
  * pages, and MAP_HUGETLB and hugetlbfs files fail as they do there (no free huge page). The
- * pool size files are offered read-only: growing the pool (nr_hugepages_store()) is not modelled.
+ * pool size files are offered read-only: growing the pool (nr_hugepages_store()) is not modelled;
+ * /proc/sys/vm/nr_hugepages takes writes but cannot grow it either ({@link ProcSysVmFiles}).
  */
 final class HugetlbSysfsFiles implements SpecialFiles {
     static final String DIR = "/sys/kernel/mm/hugepages";

@@ -178,7 +178,7 @@ final class Pipes {
         for (int i = 0; i < from.bases().length; i++) {
             long va = from.bases()[i];
             for (long left = from.lens()[i]; left > 0 && !pipe.full(); ) {
-                long pfn = Gup.getUserPageRemote(mm, va, false, false);
+                long pfn = Gup.getUserPageFast(mm, va, false);
                 if (pfn == Gup.NO_PAGE) return finishToPipe(total, -Errno.EFAULT);
                 int off = (int) PageTypes.offsetInPage(va);
                 int size = (int) Math.min(left, PageTypes.PAGE_SIZE - off);

@@ -12,9 +12,10 @@ import java.util.function.Function;
  * mm/ declare them: {@code max_map_count} (proc_dointvec_minmax, at least 0),
  * {@code overcommit_memory} (overcommit_policy_handler(): 0 to 2), {@code overcommit_ratio}
  * (overcommit_ratio_handler(): any int), {@code mmap_min_addr} (mmap_min_addr_handler():
- * CAP_SYS_RAWIO, else EPERM, then an unsigned long) and {@code unprivileged_userfaultfd}
- * (proc_dointvec_minmax, 0 or 1). Every file is 0644 root's: proc_sys_permission()
- * lets only euid 0 open one for writing (EACCES otherwise, whatever the capabilities). A write
+ * CAP_SYS_RAWIO, else EPERM, then an unsigned long), {@code unprivileged_userfaultfd}
+ * (proc_dointvec_minmax, 0 or 1) and {@code nr_hugepages} (hugetlb_sysctl_handler(): the default
+ * (2 MiB) hstate's pool, which cannot grow in this model, see {@link #nrHugepages}). Every file is
+ * 0644 root's: proc_sys_permission() lets only euid 0 open one for writing (EACCES otherwise, whatever the capabilities). A write
  * parses as {@link ProcSysctl} says and takes effect machine-wide at once.
  */
 final class ProcSysVmFiles implements SpecialFiles {
@@ -131,6 +132,7 @@ final class ProcSysVmFiles implements SpecialFiles {
             // fs/userfaultfd.c's vm_userfaultfd_table: proc_dointvec_minmax between 0 and 1.
             case "unprivileged_userfaultfd" -> new IntSysctl(sysctl::unprivilegedUserfaultfd,
                     sysctl::setUnprivilegedUserfaultfd, 0, 1);
+            case "nr_hugepages" -> nrHugepages();
             default -> null;
         };
         if (ops == null) return null;
@@ -142,8 +144,8 @@ final class ProcSysVmFiles implements SpecialFiles {
     @Override
     public java.util.List<String> children(String dir, Task task) {
         if (dir.equals("/proc/sys")) return java.util.List.of("vm");
-        if (dir.equals(DIR)) return java.util.List.of("max_map_count", "mmap_min_addr", "overcommit_memory", "overcommit_ratio",
-                "unprivileged_userfaultfd");
+        if (dir.equals(DIR)) return java.util.List.of("max_map_count", "mmap_min_addr", "nr_hugepages", "overcommit_memory",
+                "overcommit_ratio", "unprivileged_userfaultfd");
         return java.util.List.of();
     }
 
@@ -168,6 +170,36 @@ final class ProcSysVmFiles implements SpecialFiles {
             @Override
             void set(long value) {
                 sysctl.setMmapMinAddr(value);
+            }
+        };
+    }
+
+    /**
+     * Models hugetlb_sysctl_handler(), mm/hugetlb_sysctl.c, for the default hstate (2 MiB): a read
+     * shows h->max_huge_pages; a write parses an unsigned long (proc_doulongvec_minmax(), EINVAL)
+     * and asks __nr_hugepages_store_common() → set_max_huge_pages() for that many pages. The model
+     * has no hugetlb pool ({@link HugetlbSysfsFiles}): every allocation set_max_huge_pages() would
+     * try fails, as on a machine with no memory to spare, so the write succeeds and max_huge_pages
+     * stays persistent_huge_pages(), 0. A program that checks what it got (protection_keys'
+     * setup_hugetlbfs() reads the hstate's sysfs nr_hugepages) finds 0 and takes its
+     * "could not confirm" path.
+     */
+    private static Sysctl nrHugepages() {
+        return new Sysctl() {
+            @Override
+            String value() {
+                return "0"; // h->max_huge_pages: the pool never grew
+            }
+
+            @Override
+            ProcSysctl.Write parse(byte[] data, long count) {
+                return ProcSysctl.doulongvec(data, count);
+            }
+
+            @Override
+            void set(long value) {
+                // set_max_huge_pages(): alloc_pool_huge_folio() fails for every page asked for (no
+                // pool memory in the model), and shrinking an empty pool frees nothing.
             }
         };
     }

@@ -1,6 +1,7 @@
 package io.mmemu.kernel;
 
 import io.mmemu.kernel.arch.ArchCpu;
+import io.mmemu.kernel.arch.FpuState;
 import io.mmemu.kernel.arch.PtRegs;
 import io.mmemu.mm.fault.SiCode;
 import io.mmemu.mm.fault.Signo;
@@ -34,7 +35,8 @@ import java.nio.ByteOrder;
  *       go through access_remote_vm() with FOLL_FORCE as /proc/PID/mem does ({@link Mem}); a word
  *       that cannot be moved whole (a hole, memfd_secret() memory) is EIO. PTRACE_PEEKUSER,
  *       PTRACE_GETREGS and PTRACE_SETREGS read and write the registers kept when the tracee
- *       stopped, which go back to its CPU when it runs again. PTRACE_CONT and PTRACE_DETACH set the
+ *       stopped, which go back to its CPU when it runs again; PTRACE_GETREGSET and PTRACE_SETREGSET do
+ *       the same with the register sets, the FPU state and PKRU among them ({@link PtraceRegsets}). PTRACE_CONT and PTRACE_DETACH set the
  *       signal the tracee gets when it leaves the stop (0 cancels the one it stopped for; a signal
  *       it blocks by then is queued again); PTRACE_KILL sends SIGKILL.</li>
  *   <li>When the tracer thread exits its tracees are detached (exit_ptrace()), keeping the signal
@@ -46,7 +48,7 @@ import java.nio.ByteOrder;
  * PTRACE_SINGLESTEP, PTRACE_SINGLEBLOCK, PTRACE_SYSEMU*, PTRACE_SETOPTIONS and SEIZE options
  * other than PTRACE_O_EXITKILL (no fork/exec/exit/syscall events), PTRACE_LISTEN,
  * PTRACE_GETSIGINFO/SETSIGINFO/PEEKSIGINFO, PTRACE_GETEVENTMSG, PTRACE_GET/SETSIGMASK,
- * PTRACE_POKEUSER, the FP/XSTATE register sets, PTRACE_GETREGSET/SETREGSET, the
+ * PTRACE_POKEUSER, PTRACE_GETFPREGS/SETFPREGS, the
  * PTRACE_GET_THREAD_AREA family, PTRACE_ARCH_PRCTL, PTRACE_GET_SYSCALL_INFO. Job control is not
  * modelled either: a SIGSTOP that reaches an untraced task is ignored (Linux stops the group), so
  * a tracee detached with its ATTACH stop still unconsumed runs on. A tracee that is not the
@@ -96,10 +98,17 @@ final class Ptrace {
         final PtRegs regs = new PtRegs();
         /** {@link #regs} were changed: they go back to the CPU when the task runs. */
         boolean regsDirty;
+        /** The FPU state it stopped with (its fpstate), changed by PTRACE_SETREGSET. */
+        final FpuState fpu = new FpuState();
+        /** The XSAVE header's xfeatures of {@link #fpu}: the user components not in their init state. */
+        long xfeatures;
+        /** {@link #fpu} was changed (fpu_force_restore()): it goes back to the CPU when the task runs. */
+        boolean fpuDirty;
     }
 
     private final UserAccess uaccess;
     private final Processes procs;
+    private final PtraceRegsets regsets;
     /** Tasks that left a ptrace stop and have not run since: while 0, a return to user mode looks no further. */
     private int resumedTasks;
     /** The last kernel entry was a syscall: a stop taken on its way out shows orig_rax (else -1). */
@@ -108,6 +117,7 @@ final class Ptrace {
     Ptrace(UserAccess uaccess, Processes procs) {
         this.uaccess = uaccess;
         this.procs = procs;
+        this.regsets = new PtraceRegsets(uaccess);
     }
 
     /** Told of each syscall entry (its number) and of each return to user mode that follows a run (-1). */
@@ -134,6 +144,8 @@ final class Ptrace {
             case PTRACE_PEEKUSR -> peekUser(caller, tr, addr, data);
             case PTRACE_GETREGS -> getRegs(caller, tr, data);
             case PTRACE_SETREGS -> setRegs(caller, tr, data);
+            case PtraceRegsets.PTRACE_GETREGSET, PtraceRegsets.PTRACE_SETREGSET ->
+                    regsets.ptraceRegset(caller, tr, caller.mm().env().osPke(), request, addr, data);
             case PTRACE_CONT -> ptraceResume(child, data);
             case PTRACE_DETACH -> ptraceDetach(child, data);
             case PTRACE_KILL -> {
@@ -241,62 +253,58 @@ final class Ptrace {
 
     /** Models PTRACE_GETREGS → copy_regset_to_user(REGSET_GENERAL): struct user_regs_struct at {@code data}. */
     private long getRegs(Task caller, Tracee tr, long data) {
-        long[] v = userRegs(tr.regs);
-        ByteBuffer b = ByteBuffer.allocate(USER_REGS_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        for (long x : v) b.putLong(x);
-        return uaccess.copyToUser(caller.mm(), data, b.array(), 0, USER_REGS_SIZE) < 0 ? -Errno.EFAULT : 0;
+        return uaccess.copyToUser(caller.mm(), data, PtraceRegsets.genregsGet(tr.regs), 0, USER_REGS_SIZE) < 0 ? -Errno.EFAULT : 0;
     }
 
     /**
-     * Models PTRACE_SETREGS → copy_regset_from_user() → genregs_set() → putreg() per register, in
-     * the struct's order: EFAULT for the buffer; EIO for a base at or past TASK_SIZE_MAX or a
-     * segment selector other than the one the 64-bit task has (the model runs 64-bit code only);
-     * eflags changes only FLAG_MASK's bits. Registers set before a failing one stay set.
+     * Models PTRACE_SETREGS → copy_regset_from_user(REGSET_GENERAL) → genregs_set(): the whole
+     * struct user_regs_struct from {@code data}, a word at a time through {@link #putreg}.
      */
     private long setRegs(Task caller, Tracee tr, long data) {
-        byte[] raw = new byte[USER_REGS_SIZE];
-        if (uaccess.copyFromUser(caller.mm(), raw, 0, data, USER_REGS_SIZE) < 0) return -Errno.EFAULT;
-        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
-        long[] cur = userRegs(tr.regs);
-        PtRegs r = tr.regs;
-        tr.regsDirty = true;
-        for (int i = 0; i < 27; i++) {
-            long v = b.getLong(8 * i);
-            switch (i) {
-                case 0 -> r.r15 = v;
-                case 1 -> r.r14 = v;
-                case 2 -> r.r13 = v;
-                case 3 -> r.r12 = v;
-                case 4 -> r.rbp = v;
-                case 5 -> r.rbx = v;
-                case 6 -> r.r11 = v;
-                case 7 -> r.r10 = v;
-                case 8 -> r.r9 = v;
-                case 9 -> r.r8 = v;
-                case 10 -> r.rax = v;
-                case 11 -> r.rcx = v;
-                case 12 -> r.rdx = v;
-                case 13 -> r.rsi = v;
-                case 14 -> r.rdi = v;
-                case 15 -> r.origRax = v;
-                case 16 -> r.rip = v;
-                case 18 -> r.eflags = (r.eflags & ~FLAG_MASK) | (v & FLAG_MASK);
-                case 19 -> r.rsp = v;
-                case 21, 22 -> {
-                    if (Long.compareUnsigned(v, MmStruct.TASK_SIZE) >= 0) return -Errno.EIO;
-                    if (i == 21) r.fsBase = v;
-                    else r.gsBase = v;
-                }
-                default -> { // cs, ss, ds, es, fs, gs
-                    if (v != cur[i]) return -Errno.EIO;
-                }
+        return regsets.copyRegsetFromUser(caller.mm(), tr, false, PtraceRegsets.NT_PRSTATUS, data, USER_REGS_SIZE);
+    }
+
+    /**
+     * Models putreg(), arch/x86/kernel/ptrace.c: the register at {@code offset} of struct
+     * user_regs_struct becomes {@code v}; EIO for a base at or past TASK_SIZE_MAX or a segment
+     * selector other than the one the 64-bit task has (the model runs 64-bit code only); eflags
+     * changes only FLAG_MASK's bits.
+     */
+    static long putreg(PtRegs r, int offset, long v) {
+        switch (offset / 8) {
+            case 0 -> r.r15 = v;
+            case 1 -> r.r14 = v;
+            case 2 -> r.r13 = v;
+            case 3 -> r.r12 = v;
+            case 4 -> r.rbp = v;
+            case 5 -> r.rbx = v;
+            case 6 -> r.r11 = v;
+            case 7 -> r.r10 = v;
+            case 8 -> r.r9 = v;
+            case 9 -> r.r8 = v;
+            case 10 -> r.rax = v;
+            case 11 -> r.rcx = v;
+            case 12 -> r.rdx = v;
+            case 13 -> r.rsi = v;
+            case 14 -> r.rdi = v;
+            case 15 -> r.origRax = v;
+            case 16 -> r.rip = v;
+            case 18 -> r.eflags = (r.eflags & ~FLAG_MASK) | (v & FLAG_MASK);
+            case 19 -> r.rsp = v;
+            case 21, 22 -> {
+                if (Long.compareUnsigned(v, MmStruct.TASK_SIZE) >= 0) return -Errno.EIO;
+                if (offset / 8 == 21) r.fsBase = v;
+                else r.gsBase = v;
+            }
+            default -> { // cs, ss, ds, es, fs, gs
+                if (v != userRegs(r)[offset / 8]) return -Errno.EIO;
             }
         }
         return 0;
     }
 
     /** struct user_regs_struct of the stopped registers: r15 … rdi, orig_rax, rip, cs, eflags, rsp, ss, fs_base, gs_base, ds, es, fs, gs. */
-    private static long[] userRegs(PtRegs r) {
+    static long[] userRegs(PtRegs r) {
         return new long[] {r.r15, r.r14, r.r13, r.r12, r.rbp, r.rbx, r.r11, r.r10, r.r9, r.r8, r.rax, r.rcx, r.rdx, r.rsi,
             r.rdi, r.origRax, r.rip, USER_CS, r.eflags, r.rsp, USER_DS, r.fsBase, r.gsBase, 0, 0, 0, 0};
     }
@@ -401,6 +409,10 @@ final class Ptrace {
             tr.regsDirty = false;
             cpu.regs().set(tr.regs);
         }
+        if (tr.fpuDirty) {
+            tr.fpuDirty = false;
+            cpu.regs().setFpu(tr.fpu);
+        }
         int sig = tr.exitCode;
         tr.exitCode = 0;
         if (sig == 0 || tr.eventStop) return null;
@@ -447,7 +459,11 @@ final class Ptrace {
         tr.info = info;
         tr.stopped = true;
         tr.regsDirty = false;
+        tr.fpuDirty = false;
         cpu.regs().get(tr.regs);
+        cpu.regs().getFpu(tr.fpu);
+        // The user components XSAVE finds in use: x87 and SSE as the signal frame has them, PKRU unless 0.
+        tr.xfeatures = PtraceRegsets.XFEATURE_MASK_FPSSE | (tr.fpu.pkru != 0 ? Signals.XFEATURE_MASK_PKRU : 0);
         tr.regs.origRax = syscallNr;
         p.sleeping = true;
         Processes.Proc tracer = tr.tracer;

@@ -75,7 +75,7 @@ final class Signals {
     static final long XFEATURES_USER = 0x203, XFEATURE_MASK_PKRU = 0x200;
     /** FP_XSTATE_MAGIC1 in sw_reserved (at byte 464 of the fxsave area), FP_XSTATE_MAGIC2 after the image. */
     static final int FP_XSTATE_MAGIC1 = 0x46505853, FP_XSTATE_MAGIC2 = 0x46505845, FP_XSTATE_MAGIC2_SIZE = 4;
-    private static final int SW_RESERVED = 464, XSAVE_HEADER = 512;
+    static final int SW_RESERVED = 464, XSAVE_HEADER = 512;
 
     /** struct sigcontext_64: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, then eflags, 8 bytes each. */
     static final int SIGCONTEXT_REGS = 18;
@@ -397,7 +397,7 @@ final class Signals {
     }
 
     /** The fxsave image (struct fxregs_state) of {@code fpu} (x87 registers left at their reset values). */
-    private static byte[] saveFpstate(FpuState fpu) {
+    static byte[] saveFpstate(FpuState fpu) {
         ByteBuffer b = ByteBuffer.allocate(FXSAVE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         putFxregs(b, fpu);
         return b.array();
@@ -408,7 +408,7 @@ final class Signals {
      * the fxsave area with the sw_reserved bytes save_sw_bytes() fills, the header with
      * xstate_bv FP | SSE | PKRU, PKRU, then FP_XSTATE_MAGIC2.
      */
-    private static byte[] saveXstate(FpuState fpu) {
+    static byte[] saveXstate(FpuState fpu) {
         ByteBuffer b = ByteBuffer.allocate(XSTATE_USER_SIZE + FP_XSTATE_MAGIC2_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         putFxregs(b, fpu);
         b.putInt(SW_RESERVED, FP_XSTATE_MAGIC1).putInt(SW_RESERVED + 4, XSTATE_USER_SIZE + FP_XSTATE_MAGIC2_SIZE)

@@ -549,6 +549,10 @@ class SyscallErrnoTest {
         r.add(row(PTRACE, "find_get_task_by_vpid: pid 0", ESRCH, 2, 0, 0, 0));
         r.add(row(PTRACE, "ptrace_check_attach: not traced by the caller", ESRCH, 2, SELF, BUF, BUF));
         r.add(row(PTRACE, "ptrace_check_attach before the request: an unknown request on an untraced task", ESRCH, 0x4242, SELF, 0, 0));
+        r.add(row(PTRACE, "ptrace_check_attach before the iovec: PTRACE_GETREGSET NT_X86_XSTATE on an untraced task", ESRCH,
+                0x4204, SELF, 0x202, UNMAPPED));
+        r.add(row(PTRACE, "ptrace_check_attach before the regset lookup: PTRACE_SETREGSET of an unknown type", ESRCH,
+                0x4205, SELF, 0x999, BUF));
         r.add(row(h -> assertEquals(0, h.syscall(PTRACE, 0, 0, 0, 0), h.failure()), PTRACE,
                 "ptrace_traceme: already traced", EPERM, 0, 0, 0, 0));
         // fs/splice.c

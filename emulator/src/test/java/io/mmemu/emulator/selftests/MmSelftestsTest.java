@@ -121,6 +121,40 @@ class MmSelftestsTest {
     }
 
     /**
+     * protection_keys under the PKU model (docs/cpu-model.md), where the host has no oracle: the
+     * selftest's own verdict must be "done (all tests OK)" with status 0, both libcs, 22 iterations
+     * of its 21 cases (pkey faults, execute-only keys, the kernel's uaccess and GUP under PKRU,
+     * ptrace PEEK/POKE of pkey memory, PKRU through PTRACE_GETREGSET/SETREGSET of NT_X86_XSTATE,
+     * and its hugetlb setup finding an empty pool). Its root file system holds only the
+     * /etc/passwd it reads.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("libcs")
+    void protectionKeysPassUnderThePkuModel(String libc, @TempDir Path out) throws IOException, InterruptedException {
+        Path etc = Files.createDirectories(out.resolve("root/etc"));
+        Files.writeString(etc.resolve("passwd"), "root:x:0:0:root:/root:/bin/sh\n", StandardCharsets.UTF_8);
+        List<String> cmd = new ArrayList<>(List.of(mmemuCommand().split(" ")));
+        cmd.addAll(List.of("--cpu-model=skylake-server", "--root=" + out.resolve("root"),
+                root.resolve(".mmemu/selftests").resolve(libc).resolve("protection_keys").toString()));
+        Process run = new ProcessBuilder(cmd).directory(out.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.resolve("output.txt").toFile()).start();
+        run.getOutputStream().close();
+        if (!run.waitFor(RUN_SECONDS, TimeUnit.SECONDS)) {
+            run.destroyForcibly().waitFor();
+            fail(libc + "/protection_keys under the PKU model took more than " + RUN_SECONDS + " s");
+        }
+        String output = Files.readString(out.resolve("output.txt"), StandardCharsets.UTF_8);
+        String tail = output.substring(Math.max(0, output.length() - 2000));
+        assertEquals(0, run.exitValue(), libc + "/protection_keys failed under the PKU model; its output ends:\n" + tail);
+        assertTrue(output.contains("has pkeys: 1") && output.contains("test 20 PASSED (iteration 22)")
+                && output.strip().endsWith("done (all tests OK)"), "no full pass; the output ends:\n" + tail);
+    }
+
+    static Stream<String> libcs() {
+        return LIBCS.stream();
+    }
+
+    /**
      * Every target is either in selftests/matching.txt or explained in docs/selftests.md: its row
      * in the table ({@code | NAME | LIBC | native | mmemu | match | ...}) says no, and gives a cause.
      */

@@ -7,6 +7,7 @@ import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.phys.PageTypes;
 import io.mmemu.mm.vma.MmStruct;
+import io.mmemu.mm.vma.Pkeys;
 import io.mmemu.mm.vma.VmFlags;
 import io.mmemu.mm.vma.Vma;
 
@@ -72,6 +73,24 @@ public final class Gup {
             if (r != FaultFlags.VM_FAULT_OK) return NO_PAGE;
         }
         return NO_PAGE;
+    }
+
+    /**
+     * Models get_user_pages_fast() for one page of the calling task's own mm (vmsplice()'s
+     * iov_iter_get_pages2()): as {@link #getUserPageRemote(MmStruct, long, boolean, boolean)} without
+     * FOLL_FORCE, and, the access not being FOLL_REMOTE, check_vma_flags() also asks
+     * arch_vma_access_permitted(): a VMA whose protection key the current PKRU denies this access
+     * is refused (gup_fast's pte_access_permitted() refuses it likewise).
+     *
+     * @param mm    the calling task's address space
+     * @param addr  a user address
+     * @param write whether the access writes (FOLL_WRITE)
+     * @return the frame number, or {@code NO_PAGE}
+     */
+    public static long getUserPageFast(MmStruct mm, long addr, boolean write) {
+        Vma vma = addr >= 0 && addr < MmStruct.TASK_SIZE ? mm.vmaLookup(addr) : null;
+        if (vma != null && !Pkeys.archVmaAccessPermitted(mm, vma, write, false, false)) return NO_PAGE;
+        return getUserPageRemote(mm, addr, write, false);
     }
 
     /** Models check_vma_flags() for FOLL_REMOTE (with FOLL_FORCE when {@code force}, FOLL_WRITE when {@code write}). */
