@@ -99,14 +99,9 @@ final class Poll {
     }
 
     private long sysPpoll(Task task, Processes.Proc p, long ufds, long nfds, long tsp, long sigmask, long sigsetsize) {
-        long end = Processes.NO_DEADLINE;
-        if (tsp != 0) {
-            Object t = getTimespec(task.mm(), tsp);
-            if (t instanceof Integer e) return e;
-            long[] ts = (long[]) t;
-            if (!timespecValid(ts[0], ts[1])) return -Errno.EINVAL;
-            end = p.timedSleep ? p.sleepDeadline : setTimeout(ts[0], ts[1]);
-        }
+        Object t = timespecEndTime(task, p, tsp);
+        if (t instanceof Integer e) return e;
+        long end = (Long) t;
         long r = setUserSigmask(task, sigmask, sigsetsize);
         if (r != 0) return r;
         long ret = doSysPoll(task, ufds, nfds, end);
@@ -136,14 +131,9 @@ final class Poll {
             sigmask = bb.getLong(0);
             sigsetsize = bb.getLong(8);
         }
-        long end = Processes.NO_DEADLINE;
-        if (tsp != 0) {
-            Object t = getTimespec(task.mm(), tsp);
-            if (t instanceof Integer e) return e;
-            long[] ts = (long[]) t;
-            if (!timespecValid(ts[0], ts[1])) return -Errno.EINVAL;
-            end = p.timedSleep ? p.sleepDeadline : setTimeout(ts[0], ts[1]);
-        }
+        Object t = timespecEndTime(task, p, tsp);
+        if (t instanceof Integer e) return e;
+        long end = (Long) t;
         long r = setUserSigmask(task, sigmask, sigsetsize);
         if (r != 0) return r;
         long ret = coreSysSelect(task, n, inp, outp, exp, end);
@@ -393,6 +383,20 @@ final class Poll {
                 .putLong(8, timeval ? left % NSEC_PER_SEC / NSEC_PER_USEC : left % NSEC_PER_SEC);
         if (uaccess.copyToUser(task.mm(), userTime, b.array(), 0, 16) >= 0) return ret;
         return ret == -Errno.ERESTARTNOHAND ? -Errno.EINTR : ret;
+    }
+
+    /**
+     * The end time of ppoll's and pselect6's timespec (get_timespec64(): EFAULT;
+     * poll_select_set_timeout(): EINVAL), {@link Processes#NO_DEADLINE} for a NULL one, or the
+     * deadline a re-executed call keeps; an Integer errno or a Long.
+     */
+    private Object timespecEndTime(Task task, Processes.Proc p, long tsp) {
+        if (tsp == 0) return Processes.NO_DEADLINE;
+        Object t = getTimespec(task.mm(), tsp);
+        if (t instanceof Integer e) return e;
+        long[] ts = (long[]) t;
+        if (!timespecValid(ts[0], ts[1])) return -Errno.EINVAL;
+        return p.timedSleep ? p.sleepDeadline : setTimeout(ts[0], ts[1]);
     }
 
     /** Reads a struct __kernel_timespec or __kernel_old_timeval (two longs) as {sec, nsec or usec}, or -EFAULT. */

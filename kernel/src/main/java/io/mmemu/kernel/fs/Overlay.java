@@ -114,7 +114,13 @@ public final class Overlay {
         return lower == null ? null : lower.resolve(path.substring(1));
     }
 
-    /** Models ovl_lookup() for a canonical path: the upper entry, else the lower unless an upper ancestor hides it. */
+    /**
+     * Models ovl_lookup() for a canonical path: the upper entry, else the lower unless an upper
+     * ancestor hides it.
+     *
+     * @param path a canonical guest path
+     * @return what the merged view holds there ({@link Kind#NONE} for nothing)
+     */
     public Kind kind(String path) {
         Node n = upper.get(path);
         if (n != null) return kindOf(n);
