@@ -3,6 +3,7 @@ package io.mmemu.emulator.debug;
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.emulator.unicorn.Uc;
 import io.mmemu.emulator.unicorn.Unicorn;
+import io.mmemu.mm.proc.TableWalk;
 import io.mmemu.mm.vma.MmStruct;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -154,7 +155,7 @@ final class Breakpoints {
     /** Looks up again the frame each watchpoint's address maps to in {@code mm} (null: none mapped). */
     void resolveWatches(MmStruct mm) {
         for (Breakpoint b : of(Breakpoint.Kind.WATCH)) {
-            watchPa.put(b.number(), mm == null ? -1L : PageWalk.translate(mm, b.address()));
+            watchPa.put(b.number(), mm == null ? -1L : TableWalk.translate(mm, b.address()));
         }
     }
 

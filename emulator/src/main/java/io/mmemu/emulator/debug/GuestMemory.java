@@ -1,6 +1,7 @@
 package io.mmemu.emulator.debug;
 
 import io.mmemu.mm.phys.PhysicalMemory;
+import io.mmemu.mm.proc.TableWalk;
 import io.mmemu.mm.vma.MmStruct;
 
 /**
@@ -26,7 +27,7 @@ final class GuestMemory {
         int done = 0;
         while (done < len) {
             long va = vaddr + done;
-            long pa = PageWalk.translate(mm, va);
+            long pa = TableWalk.translate(mm, va);
             if (pa < 0) return done;
             int n = (int) Math.min(len - done, 4096 - (va & 0xfff));
             mem.read(pa, dst, done, n);

@@ -3,6 +3,7 @@ package io.mmemu.emulator.debug;
 import io.mmemu.emulator.Machine;
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.mm.proc.Pmap;
+import io.mmemu.mm.proc.TableWalk;
 import io.mmemu.mm.proc.Vmstat;
 import io.mmemu.mm.proc.Vtop;
 import io.mmemu.mm.task.Task;
@@ -80,7 +81,7 @@ final class Inspector {
         long rip = Registers.of(cpu).rip;
         if (session.mm() == null) return "";
         String where = String.format(Locale.ROOT, "=> 0x%x %s", rip, session.symbols().describe(rip)).strip();
-        if (PageWalk.translate(session.mm(), rip) < 0) {
+        if (TableWalk.translate(session.mm(), rip) < 0) {
             return where + "   (its page is not mapped yet: the first fetch faults it in)\n";
         }
         String insn = Capstone.problem().isPresent() ? "" : disas(rip, 1).strip();

@@ -2,6 +2,7 @@ package io.mmemu.emulator.debug;
 
 import io.mmemu.mm.pgtable.Level;
 import io.mmemu.mm.pgtable.Pte;
+import io.mmemu.mm.proc.TableWalk;
 import io.mmemu.mm.vma.MmStruct;
 import java.util.Locale;
 import java.util.StringJoiner;
@@ -21,11 +22,11 @@ final class PageViews {
      * @return the text
      */
     static String pte(MmStruct mm, long vaddr) {
-        PageWalk w = PageWalk.of(mm, vaddr);
+        TableWalk w = TableWalk.of(mm, vaddr);
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "page walk of 0x%x from CR3 0x%x (the PML4 table's physical address)%n", vaddr,
                 mm.pgd().cr3()));
-        for (PageWalk.Entry e : w.entries()) {
+        for (TableWalk.Entry e : w.entries()) {
             b.append(String.format(Locale.ROOT, "  %-4s (%-3s) entry %3d at pa 0x%09x = 0x%016x  %s%n", e.level().name(),
                     e.level().linuxName.toLowerCase(Locale.ROOT), e.level().index(vaddr), e.pa(), e.value(),
                     flagWords(e.level(), e.value(), e.level() == w.leaf())));

@@ -7,7 +7,6 @@ import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.pgtable.Level;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.phys.PageTypes;
-import io.mmemu.mm.phys.PhysicalMemory;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.mm.vma.Vma;
 import java.util.Locale;
@@ -35,26 +34,15 @@ public final class Vtop {
      * @return the text
      */
     public static String vtop(MmStruct mm, long vaddr) {
-        PhysicalMemory mem = mm.env().mem();
         StringBuilder levels = new StringBuilder();
         levels.append(String.format(Locale.ROOT, "   PML4 DIRECTORY: %x%n", mm.pgd().cr3()));
-        long tablePa = mm.pgd().cr3();
-        long leaf = 0;
-        long pagePa = -1;
-        for (Level level : Level.values()) {
-            long entryPa = tablePa + 8L * level.index(vaddr);
-            long entry = mem.getLong(entryPa);
-            if (level == Level.PML4) levels.append(String.format(Locale.ROOT, "   PAGE DIRECTORY: %x%n", entry));
-            else levels.append(String.format(Locale.ROOT, "%9s: %x => %x%n", level.linuxName, entryPa, entry));
-            if (!Pte.present(entry)) break;
-            if (level == Level.PT || (level.canMapPage && (entry & Pte.PS) != 0)) {
-                leaf = entry;
-                long span = level.entrySpan();
-                pagePa = (entry & Pte.ADDR_MASK & ~(span - 1)) + (vaddr & (span - 1) & PAGE_MASK);
-                break;
-            }
-            tablePa = entry & Pte.ADDR_MASK;
+        TableWalk walk = TableWalk.of(mm, vaddr);
+        for (TableWalk.Entry e : walk.entries()) {
+            if (e.level() == Level.PML4) levels.append(String.format(Locale.ROOT, "   PAGE DIRECTORY: %x%n", e.value()));
+            else levels.append(String.format(Locale.ROOT, "%9s: %x => %x%n", e.level().linuxName, e.pa(), e.value()));
         }
+        long leaf = walk.mapped() ? walk.leafEntry() : 0;
+        long pagePa = walk.mapped() ? walk.physical() & PAGE_MASK : -1;
         StringBuilder sb = new StringBuilder("VIRTUAL           PHYSICAL\n");
         if (pagePa < 0) {
             sb.append(String.format(Locale.ROOT, "%-17x (not mapped)%n%n", vaddr)).append(levels);

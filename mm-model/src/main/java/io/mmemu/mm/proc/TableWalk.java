@@ -1,4 +1,4 @@
-package io.mmemu.emulator.debug;
+package io.mmemu.mm.proc;
 
 import io.mmemu.mm.pgtable.Level;
 import io.mmemu.mm.pgtable.Pte;
@@ -8,21 +8,33 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A read-only walk of an address space's page tables for one address, as the debugger shows it:
- * each level's entry (its physical address and value) down to the leaf or the first entry that
- * is not present. It reads the tables only (no Accessed or Dirty bit set, no TLB touched), unlike
- * the hardware walker the CPUs use.
+ * A read-only walk of an address space's page tables for one address, as crash's {@code vtop} and
+ * the debugger show it: each level's entry (its physical address and value) down to the leaf or
+ * the first entry that is not present. It reads the tables only (no Accessed or Dirty bit set, no
+ * TLB touched), unlike the hardware walker the CPUs use.
  *
  * @param vaddr   the address walked
  * @param entries the entries read, from PML4 down
  * @param leaf    the level that maps the page, or null when the walk stopped at a missing entry
  */
-record PageWalk(long vaddr, List<Entry> entries, Level leaf) {
-    /** One level's entry: {@code pa} is where it lives in physical memory. */
-    record Entry(Level level, long pa, long value) {}
+public record TableWalk(long vaddr, List<Entry> entries, Level leaf) {
+    /**
+     * One level's entry.
+     *
+     * @param level the paging level
+     * @param pa    where the entry lives in physical memory
+     * @param value the entry
+     */
+    public record Entry(Level level, long pa, long value) {}
 
-    /** Walks {@code mm}'s tables for {@code vaddr}. */
-    static PageWalk of(MmStruct mm, long vaddr) {
+    /**
+     * Walks {@code mm}'s tables for {@code vaddr}.
+     *
+     * @param mm    the address space
+     * @param vaddr the address
+     * @return the walk
+     */
+    public static TableWalk of(MmStruct mm, long vaddr) {
         PhysicalMemory mem = mm.env().mem();
         List<Entry> entries = new ArrayList<>(4);
         long table = mm.pgd().cr3();
@@ -30,9 +42,9 @@ record PageWalk(long vaddr, List<Entry> entries, Level leaf) {
             long pa = table + 8L * level.index(vaddr);
             long e = mem.getLong(pa);
             entries.add(new Entry(level, pa, e));
-            if (!Pte.present(e)) return new PageWalk(vaddr, List.copyOf(entries), null);
+            if (!Pte.present(e)) return new TableWalk(vaddr, List.copyOf(entries), null);
             if (level == Level.PT || (level.canMapPage && (e & Pte.PS) != 0)) {
-                return new PageWalk(vaddr, List.copyOf(entries), level);
+                return new TableWalk(vaddr, List.copyOf(entries), level);
             }
             table = e & Pte.ADDR_MASK;
         }
@@ -40,17 +52,17 @@ record PageWalk(long vaddr, List<Entry> entries, Level leaf) {
     }
 
     /** {@return whether the address is mapped by a present entry} */
-    boolean mapped() {
+    public boolean mapped() {
         return leaf != null;
     }
 
     /** {@return the leaf entry (the last one read)} */
-    long leafEntry() {
+    public long leafEntry() {
         return entries.getLast().value();
     }
 
     /** {@return the physical address {@code vaddr} translates to, or -1 when not mapped} */
-    long physical() {
+    public long physical() {
         if (leaf == null) return -1;
         long span = leaf.entrySpan();
         return (leafEntry() & Pte.ADDR_MASK & ~(span - 1)) + (vaddr & (span - 1));
@@ -62,7 +74,7 @@ record PageWalk(long vaddr, List<Entry> entries, Level leaf) {
      * @param mm    the address space
      * @param vaddr a user address
      */
-    static long translate(MmStruct mm, long vaddr) {
+    public static long translate(MmStruct mm, long vaddr) {
         return of(mm, vaddr).physical();
     }
 }
