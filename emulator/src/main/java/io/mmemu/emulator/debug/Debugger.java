@@ -3,15 +3,14 @@ package io.mmemu.emulator.debug;
 import io.mmemu.emulator.Machine;
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.emulator.run.GuestIo;
+import io.mmemu.emulator.run.GuestRun;
 import io.mmemu.emulator.run.RunConfig;
 import io.mmemu.emulator.run.RunResult;
 import io.mmemu.emulator.run.SignalNames;
 import io.mmemu.kernel.DebugHook;
-import io.mmemu.kernel.ExecFailure;
 import io.mmemu.kernel.Kernel;
 import io.mmemu.kernel.arch.ArchCpu;
 import io.mmemu.kernel.arch.RunOutcome;
-import io.mmemu.kernel.elf.ElfFormatException;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.trace.TraceFilter;
@@ -91,13 +90,9 @@ public final class Debugger implements DebugHook {
             return RunResult.EXIT_NOT_FOUND;
         }
         try (Machine machine = new Machine(config.machineOptions(io))) {
-            try {
-                machine.exec(config.program(), config.argv(), config.env());
-            } catch (ElfFormatException e) {
-                out.println("mmemu: " + config.program() + ": " + e.getMessage());
-                return RunResult.EXIT_NOT_EXECUTABLE;
-            } catch (ExecFailure e) {
-                out.println("mmemu: " + config.program() + ": cannot execute: " + e.getMessage());
+            String loadError = GuestRun.exec(machine, config, config.program());
+            if (loadError != null) {
+                out.println("mmemu: " + loadError);
                 return RunResult.EXIT_NOT_EXECUTABLE;
             }
             Debugger d = new Debugger(machine, console, config.program());

@@ -116,13 +116,8 @@ public final class GuestRun {
         if (progress != null) io = io.withOutput(progress.guard(io.stdout()), progress.guard(io.stderr()));
         try (Machine machine = new Machine(config.machineOptions(io))) {
             observer.created(machine);
-            try {
-                machine.exec(file, config.argv(), config.env());
-            } catch (ElfFormatException e) {
-                return failed(io, RunResult.EXIT_NOT_EXECUTABLE, name + ": " + e.getMessage());
-            } catch (ExecFailure e) {
-                return failed(io, RunResult.EXIT_NOT_EXECUTABLE, name + ": cannot execute: " + e.getMessage());
-            }
+            String loadError = exec(machine, config, file);
+            if (loadError != null) return failed(io, RunResult.EXIT_NOT_EXECUTABLE, loadError);
             // Armed once the program is loaded: loading it stands for what started it, so that a
             // campaign's faults land in the program's own run (its execve()s included), not in mmemu's.
             for (FaultSpec f : faults) f.applyTo(machine.kernel().faults());
@@ -156,6 +151,28 @@ public final class GuestRun {
                     machine.kernel().faults().injected(), wallNanos);
             observer.ended(machine, result);
             return result;
+        }
+    }
+
+    /**
+     * Loads {@code config}'s program, read from {@code file}, into {@code machine} as its first
+     * process (execve()), or says why it cannot: a malformed ELF or a failed exec (the shell's
+     * status {@link RunResult#EXIT_NOT_EXECUTABLE}).
+     *
+     * @param machine the machine
+     * @param config  the program, its arguments and environment
+     * @param file    where the program's file is
+     * @return null when loaded, else the message (without the "mmemu: " prefix)
+     */
+    public static String exec(Machine machine, RunConfig config, Path file) {
+        String name = config.program().toString();
+        try {
+            machine.exec(file, config.argv(), config.env());
+            return null;
+        } catch (ElfFormatException e) {
+            return name + ": " + e.getMessage();
+        } catch (ExecFailure e) {
+            return name + ": cannot execute: " + e.getMessage();
         }
     }
 
