@@ -866,8 +866,6 @@ public final class Cpu implements ArchCpu {
     private FaultResult.Userfault withPreciseAddress(FaultResult.Userfault uf, long rip) {
         if ((uf.ctx().features() & UserfaultfdCtx.UFFD_FEATURE_EXACT_ADDRESS) == 0 || (uf.address() & 0xfff) != 0) return uf;
         long precise = preciseAddress(uf.address(), uf.errorCode(), rip);
-        pendingSignal = null; // the userfault was the first event: nothing the probe recorded counts
-        pendingUserfault = uf;
         return precise == uf.address() ? uf : new FaultResult.Userfault(uf.ctx(), precise, uf.errorCode(), uf.wp());
     }
 

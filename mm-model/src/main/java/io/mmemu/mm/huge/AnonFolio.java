@@ -2,10 +2,8 @@ package io.mmemu.mm.huge;
 
 import static io.mmemu.mm.phys.PageTypes.PAGE_SHIFT;
 
-import io.mmemu.mm.page.FrameTable;
 import io.mmemu.mm.page.Gfp;
 import io.mmemu.mm.page.PageAllocator;
-import io.mmemu.mm.page.PageFlag;
 import io.mmemu.mm.pgtable.PageTable;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.vma.MmEnv;
@@ -117,18 +115,12 @@ public final class AnonFolio {
 
     /** folio_add_new_anon_rmap() and set_ptes() for a new folio of {@code nr} pages. */
     private static void mapAnonFolioPtes(MmStruct mm, Vma vma, long firstSlot, long head, int nr) {
-        FrameTable frames = mm.env().frames();
+        HugeMemory.folioAddNewAnonRmap(mm.env().frames(), head, nr);
         PageTable pgd = mm.pgd();
         // pte_mkwrite(pte_mkdirty()) only under VM_WRITE (a FOLL_FORCE write to a read-only VMA).
         boolean writable = vma.has(VmFlags.VM_WRITE);
         long prot = vma.pageProt(writable) | (writable ? Pte.D : 0);
-        for (int i = 0; i < nr; i++) {
-            long pfn = head + i;
-            frames.setPageFlag(pfn, PageFlag.ANON);
-            frames.setPageFlag(pfn, PageFlag.ANON_EXCLUSIVE);
-            frames.incMapcount(pfn);
-            pgd.set(firstSlot + 8L * i, Pte.make(pfn, prot));
-        }
+        for (int i = 0; i < nr; i++) pgd.set(firstSlot + 8L * i, Pte.make(head + i, prot));
         mm.addRss(RssStat.MM_ANONPAGES, nr);
     }
 }

@@ -166,10 +166,8 @@ public final class Collapse {
                 env.putPage(src);
             }
             pgd.set(slot, 0); // ptep_clear()
-            frames.setPageFlag(dst, PageFlag.ANON);
-            frames.setPageFlag(dst, PageFlag.ANON_EXCLUSIVE);
-            frames.incMapcount(dst);
         }
+        HugeMemory.folioAddNewAnonRmap(frames, head, HPAGE_PMD_NR);
         mm.addRss(RssStat.MM_ANONPAGES, noneOrZero);
         pgd.depositTable(pmdSlot, table); // pgtable_trans_huge_deposit()
         env.thp().entireMap(head);

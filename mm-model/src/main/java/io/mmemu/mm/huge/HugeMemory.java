@@ -187,17 +187,24 @@ public final class HugeMemory {
      */
     private static void mapAnonFolioPmd(MmStruct mm, Vma vma, long pmdSlot, long head) {
         MmEnv env = mm.env();
-        FrameTable frames = env.frames();
-        for (long pfn = head; pfn < head + HPAGE_PMD_NR; pfn++) {
-            frames.setPageFlag(pfn, PageFlag.ANON);
-            frames.setPageFlag(pfn, PageFlag.ANON_EXCLUSIVE);
-            frames.incMapcount(pfn);
-        }
+        folioAddNewAnonRmap(env.frames(), head, HPAGE_PMD_NR);
         env.thp().entireMap(head);
         mm.addRss(RssStat.MM_ANONPAGES, HPAGE_PMD_NR);
         mm.pgd().set(pmdSlot, Pte.make(head, vma.pageProt(vma.has(VmFlags.VM_WRITE)) | Pte.PS | Pte.A | Pte.D));
         env.count(VmEvent.THP_FAULT_ALLOC);
         env.thp().countMthp(HPAGE_PMD_ORDER, MthpStat.ANON_FAULT_ALLOC);
+    }
+
+    /**
+     * Models folio_add_new_anon_rmap() of a new exclusive folio (__folio_set_anon(..., true)) cut
+     * into {@code nr} order-0 pages from {@code head}: each page PG_anon, PG_anon_exclusive, mapped once.
+     */
+    static void folioAddNewAnonRmap(FrameTable frames, long head, int nr) {
+        for (long pfn = head; pfn < head + nr; pfn++) {
+            frames.setPageFlag(pfn, PageFlag.ANON);
+            frames.setPageFlag(pfn, PageFlag.ANON_EXCLUSIVE);
+            frames.incMapcount(pfn);
+        }
     }
 
     /** The read-fault half of do_huge_pmd_anonymous_page(): the huge zero page, read-only (set_huge_zero_folio()). */

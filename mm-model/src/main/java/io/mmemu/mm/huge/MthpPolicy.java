@@ -28,6 +28,6 @@ public enum MthpPolicy {
      * @return e.g. {@code "always inherit madvise [never]\n"}
      */
     public String enabledShow() {
-        return SysfsChoices.show(java.util.Arrays.stream(values()).map(MthpPolicy::sysfsName).toList(), ordinal());
+        return SysfsChoices.show(this);
     }
 }

@@ -1,6 +1,8 @@
 package io.mmemu.mm.huge;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The format of sysfs files that offer a fixed set of choices (enabled_show(), defrag_show(),
@@ -24,5 +26,17 @@ public final class SysfsChoices {
             sb.append(i == current ? "[" + names.get(i) + "]" : names.get(i));
         }
         return sb.append('\n').toString();
+    }
+
+    /**
+     * Formats the choices of an enum whose constants, lower-cased, are the file's words in
+     * declaration order (enabled_show(), thpsize_enabled_show()).
+     *
+     * @param current the current choice
+     * @return e.g. {@code "always [madvise] never\n"}
+     */
+    public static String show(Enum<?> current) {
+        return show(Arrays.stream(current.getDeclaringClass().getEnumConstants())
+                .map(e -> e.name().toLowerCase(Locale.ROOT)).toList(), current.ordinal());
     }
 }

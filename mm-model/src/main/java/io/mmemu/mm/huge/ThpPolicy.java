@@ -25,7 +25,7 @@ public enum ThpPolicy {
      * @return e.g. {@code "always [madvise] never\n"}
      */
     public String enabledShow() {
-        return SysfsChoices.show(java.util.Arrays.stream(values()).map(ThpPolicy::sysfsName).toList(), ordinal());
+        return SysfsChoices.show(this);
     }
 
     /**
