@@ -61,11 +61,9 @@ final class Processes {
         /**
          * The virtual deadline (monotonic nanoseconds) of the timed sleep the task is in (poll, select:
          * the timeout its restart_block keeps), or {@link #NO_DEADLINE} for none: set when the call
-         * first sleeps, kept while it is re-executed after wake-ups ({@link #timedSleep}).
+         * first sleeps, kept while it is re-executed after wake-ups, reset when the call returns.
          */
         long sleepDeadline = NO_DEADLINE;
-        /** A timed-sleep call (poll, select) is in progress: a re-executed call keeps its deadline and saved mask. */
-        boolean timedSleep;
         /** It called sched_yield(): the CPU takes the next task of its queue. */
         boolean yielded;
         /** Its time slice ran out: the CPU takes the next task of its queue. */
@@ -412,7 +410,7 @@ final class Processes {
     long earliestSleepDeadline() {
         long best = -1;
         for (Proc p : procs.values()) {
-            if (!p.sleeping || !p.timedSleep || p.sleepDeadline < 0) continue;
+            if (!p.sleeping || p.sleepDeadline == NO_DEADLINE) continue;
             if (best == -1 || p.sleepDeadline < best) best = p.sleepDeadline;
         }
         return best;
@@ -421,7 +419,7 @@ final class Processes {
     /** Wakes every task whose timed sleep ends at or before {@code nowNanos} (its hrtimer fired); each re-checks and returns. */
     void expireTimedSleeps(long nowNanos) {
         for (Proc p : procs.values()) {
-            if (p.sleeping && p.timedSleep && p.sleepDeadline >= 0 && p.sleepDeadline <= nowNanos) wake(p);
+            if (p.sleeping && p.sleepDeadline != NO_DEADLINE && p.sleepDeadline <= nowNanos) wake(p);
         }
     }
 
