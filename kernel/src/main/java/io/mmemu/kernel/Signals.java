@@ -148,8 +148,8 @@ final class Signals {
 
     /** Whether a default action is to ignore (sig_kernel_ignore) — or stop, which is treated as ignore here. */
     static boolean defaultIgnores(int sig) {
-        return sig == Signo.SIGCHLD || sig == Signo.SIGURG || sig == Signo.SIGWINCH || sig == Signo.SIGCONT || sig == Signo.SIGSTOP || sig == Signo.SIGTSTP
-                || sig == Signo.SIGTTIN || sig == Signo.SIGTTOU;
+        return sigKernelIgnore(sig) || sig == Signo.SIGSTOP || sig == Signo.SIGTSTP || sig == Signo.SIGTTIN
+                || sig == Signo.SIGTTOU;
     }
 
     /**
