@@ -118,10 +118,7 @@ final class Pipes {
      */
     long pipeWrite(Task task, OpenFile f, OpenFile.Pipe pipe, ReadWrite.UserBytes data, int n) {
         if (n == 0) return 0;
-        if (pipe.readers == 0) {
-            sleeping.send(task, Signo.SIGPIPE);
-            return -Errno.EPIPE;
-        }
+        if (pipe.readers == 0) return sendSigpipe(task);
         byte[] page = new byte[OpenFile.Pipe.PAGE_SIZE];
         int ret = 0;
         int chars = n & (OpenFile.Pipe.PAGE_SIZE - 1);
@@ -164,10 +161,7 @@ final class Pipes {
      * and the pipe keeps the old bytes in both (the cow selftest's vmsplice cases).
      */
     long vmspliceToPipe(Task task, OpenFile.Pipe pipe, UnixSockets.Iov from, boolean nonblock) {
-        if (pipe.readers == 0) {
-            sleeping.send(task, Signo.SIGPIPE);
-            return -Errno.EPIPE;
-        }
+        if (pipe.readers == 0) return sendSigpipe(task);
         if (pipe.full()) {
             if (nonblock) return -Errno.EAGAIN;
             return sleeping.signalPending(task) ? -Errno.ERESTARTSYS : LinuxSyscalls.BLOCK;
@@ -221,6 +215,12 @@ final class Pipes {
         }
         if (ret > 0) sleeping.wakeAll();
         return ret;
+    }
+
+    /** A write to a pipe without readers: SIGPIPE to the writer (send_sig(SIGPIPE, current, 0)), then -EPIPE. */
+    long sendSigpipe(Task task) {
+        sleeping.send(task, Signo.SIGPIPE);
+        return -Errno.EPIPE;
     }
 
     /** iter_to_pipe()'s result: the bytes added (readers woken), else the error that stopped it. */

@@ -92,8 +92,7 @@ final class Poll {
     private long sysPoll(Task task, Processes.Proc p, long ufds, long nfds, int timeoutMsecs) {
         long end = Processes.NO_DEADLINE;
         if (timeoutMsecs >= 0) {
-            end = p.timedSleep ? p.sleepDeadline
-                    : setTimeout(timeoutMsecs / 1000, NSEC_PER_MSEC * (timeoutMsecs % 1000));
+            end = endTime(p, timeoutMsecs / 1000, NSEC_PER_MSEC * (timeoutMsecs % 1000));
         }
         return doSysPoll(task, ufds, nfds, end);
     }
@@ -116,7 +115,7 @@ final class Poll {
             long[] tv = (long[]) t;
             long sec = tv[0] + tv[1] / USEC_PER_SEC, nsec = tv[1] % USEC_PER_SEC * NSEC_PER_USEC;
             if (!timespecValid(sec, nsec)) return -Errno.EINVAL;
-            end = p.timedSleep ? p.sleepDeadline : setTimeout(sec, nsec);
+            end = endTime(p, sec, nsec);
         }
         long ret = coreSysSelect(task, n, inp, outp, exp, end);
         return pollSelectFinish(task, end, tvp, true, ret);
@@ -331,6 +330,14 @@ final class Poll {
         return now + ns; // timespec64_add_safe(): saturates rather than wrap
     }
 
+    /**
+     * The end time of a call with timeout {@code sec}, {@code nsec}: the deadline its first sleep
+     * fixed when the call is re-executed after a wake-up (the restart_block's end time), else a new one.
+     */
+    private long endTime(Processes.Proc p, long sec, long nsec) {
+        return p.sleepDeadline != Processes.NO_DEADLINE ? p.sleepDeadline : setTimeout(sec, nsec);
+    }
+
     /** Whether a call with end time {@code end} must return now: a zero timeout, or its deadline has passed. */
     private boolean timedOut(long end) {
         if (end == ZERO_TIMEOUT) return true;
@@ -339,17 +346,13 @@ final class Poll {
 
     /** The caller sleeps until woken or until {@code end}; the re-executed call keeps the end time. */
     private static long sleepUntil(Processes.Proc p, long end) {
-        p.timedSleep = true;
         p.sleepDeadline = end;
         return LinuxSyscalls.BLOCK;
     }
 
     /** A return other than a sleep ends the timed sleep: the next call starts afresh. */
     private static long finishSleep(Processes.Proc p, long ret) {
-        if (ret != LinuxSyscalls.BLOCK) {
-            p.timedSleep = false;
-            p.sleepDeadline = Processes.NO_DEADLINE;
-        }
+        if (ret != LinuxSyscalls.BLOCK) p.sleepDeadline = Processes.NO_DEADLINE;
         return ret;
     }
 
@@ -396,7 +399,7 @@ final class Poll {
         if (t instanceof Integer e) return e;
         long[] ts = (long[]) t;
         if (!timespecValid(ts[0], ts[1])) return -Errno.EINVAL;
-        return p.timedSleep ? p.sleepDeadline : setTimeout(ts[0], ts[1]);
+        return endTime(p, ts[0], ts[1]);
     }
 
     /** Reads a struct __kernel_timespec or __kernel_old_timeval (two longs) as {sec, nsec or usec}, or -EFAULT. */

@@ -61,11 +61,9 @@ final class Processes {
         /**
          * The virtual deadline (monotonic nanoseconds) of the timed sleep the task is in (poll, select:
          * the timeout its restart_block keeps), or {@link #NO_DEADLINE} for none: set when the call
-         * first sleeps, kept while it is re-executed after wake-ups ({@link #timedSleep}).
+         * first sleeps, kept while it is re-executed after wake-ups, reset when the call returns.
          */
         long sleepDeadline = NO_DEADLINE;
-        /** A timed-sleep call (poll, select) is in progress: a re-executed call keeps its deadline and saved mask. */
-        boolean timedSleep;
         /** It called sched_yield(): the CPU takes the next task of its queue. */
         boolean yielded;
         /** Its time slice ran out: the CPU takes the next task of its queue. */
@@ -412,7 +410,7 @@ final class Processes {
     long earliestSleepDeadline() {
         long best = -1;
         for (Proc p : procs.values()) {
-            if (!p.sleeping || !p.timedSleep || p.sleepDeadline < 0) continue;
+            if (!p.sleeping || p.sleepDeadline == NO_DEADLINE) continue;
             if (best == -1 || p.sleepDeadline < best) best = p.sleepDeadline;
         }
         return best;
@@ -421,7 +419,7 @@ final class Processes {
     /** Wakes every task whose timed sleep ends at or before {@code nowNanos} (its hrtimer fired); each re-checks and returns. */
     void expireTimedSleeps(long nowNanos) {
         for (Proc p : procs.values()) {
-            if (p.sleeping && p.timedSleep && p.sleepDeadline >= 0 && p.sleepDeadline <= nowNanos) wake(p);
+            if (p.sleeping && p.sleepDeadline != NO_DEADLINE && p.sleepDeadline <= nowNanos) wake(p);
         }
     }
 
@@ -591,23 +589,13 @@ final class Processes {
         for (Proc c : traced) {
             // wait_task_stopped() for a tracee: its unreported ptrace stop, consumed (exit_code = 0).
             if (!c.ptrace.stopped || c.ptrace.exitCode == 0) continue;
-            if (statusAddr != 0) {
-                int status = (c.ptrace.exitCode << 8) | 0x7f;
-                if (uaccess.copyToUser(t.mm(), statusAddr, new byte[] {(byte) status, (byte) (status >>> 8),
-                        (byte) (status >>> 16), 0}, 0, 4) < 0) return -Errno.EFAULT;
-            }
-            if (rusageAddr != 0 && uaccess.copyToUser(t.mm(), rusageAddr, new byte[144], 0, 144) < 0) return -Errno.EFAULT;
+            if (putWaitResult(t.mm(), statusAddr, ((c.ptrace.exitCode << 8) | 0x7f) & 0xffffff, rusageAddr) < 0) return -Errno.EFAULT;
             c.ptrace.exitCode = 0;
             return c.task.pid();
         }
         for (Proc c : kids) {
             if (!c.zombie) continue;
-            MmStruct mm = t.mm();
-            if (statusAddr != 0) {
-                byte[] b = {(byte) c.task.waitStatus(), (byte) (c.task.waitStatus() >>> 8), 0, 0};
-                if (uaccess.copyToUser(mm, statusAddr, b, 0, 4) < 0) return -Errno.EFAULT;
-            }
-            if (rusageAddr != 0 && uaccess.copyToUser(mm, rusageAddr, new byte[144], 0, 144) < 0) return -Errno.EFAULT;
+            if (putWaitResult(t.mm(), statusAddr, c.task.waitStatus() & 0xffff, rusageAddr) < 0) return -Errno.EFAULT;
             releaseTask(c);
             t.pending &= ~Signo.sigmask(Signo.SIGCHLD);
             return c.task.tgid();
@@ -615,6 +603,19 @@ final class Processes {
         if ((options & WNOHANG) != 0) return 0;
         return signalPending ? -Errno.ERESTARTSYS : LinuxSyscalls.BLOCK;
     }
+
+    /**
+     * Stores what wait4() reports (put_user() of the status, then the struct rusage, all zero here:
+     * no resource usage is accounted), each only when its pointer is not NULL; 0 or -EFAULT.
+     */
+    private int putWaitResult(MmStruct mm, long statusAddr, int status, long rusageAddr) {
+        if (statusAddr != 0 && uaccess.putUserInt(mm, statusAddr, status) < 0) return -Errno.EFAULT;
+        if (rusageAddr != 0 && uaccess.copyToUser(mm, rusageAddr, new byte[RUSAGE_SIZE], 0, RUSAGE_SIZE) < 0) return -Errno.EFAULT;
+        return 0;
+    }
+
+    /** sizeof(struct rusage). */
+    private static final int RUSAGE_SIZE = 144;
 
     /** How many tasks are alive (runnable or asleep). */
     int aliveCount() {

@@ -45,7 +45,7 @@ final class PtraceRegsets {
     static final long XFEATURE_MASK_FPSSE = 0x3;
     /** mxcsr_feature_mask: every MXCSR bit the CPU implements (DAZ included). */
     static final int MXCSR_FEATURE_MASK = 0xffff;
-    private static final int MXCSR = 24, XMM_SPACE = 160, XCOMP_BV = Signals.XSAVE_HEADER + 8;
+    private static final int MXCSR = 24, XCOMP_BV = Signals.XSAVE_HEADER + 8;
 
     private final UserAccess uaccess;
 
@@ -138,7 +138,7 @@ final class PtraceRegsets {
         if ((b.getInt(MXCSR) & ~MXCSR_FEATURE_MASK) != 0) return -Errno.EINVAL;
         loadFp(tr.fpu, b);
         tr.fpu.mxcsr = b.getInt(MXCSR);
-        loadXmm(tr.fpu, b);
+        Signals.loadXmm(tr.fpu, b);
         tr.xfeatures |= XFEATURE_MASK_FPSSE;
         tr.fpuDirty = true;
         return 0;
@@ -185,7 +185,7 @@ final class PtraceRegsets {
             fpu.fpsw = 0;
         }
         if ((xfeatures & XFEATURE_MASK_FPSSE) != 0) fpu.mxcsr = b.getInt(MXCSR);
-        if ((xfeatures & 0x2) != 0) loadXmm(fpu, b);
+        if ((xfeatures & 0x2) != 0) Signals.loadXmm(fpu, b);
         else java.util.Arrays.fill(fpu.xmm, 0);
         fpu.pkru = (xfeatures & Signals.XFEATURE_MASK_PKRU) != 0 ? b.getInt(Signals.XSTATE_PKRU_OFFSET) : 0;
         tr.xfeatures = xfeatures;
@@ -197,13 +197,5 @@ final class PtraceRegsets {
     private static void loadFp(FpuState fpu, ByteBuffer b) {
         fpu.fpcw = Short.toUnsignedInt(b.getShort(0));
         fpu.fpsw = Short.toUnsignedInt(b.getShort(2));
-    }
-
-    /** XMM0-15 of an fxsave area. */
-    private static void loadXmm(FpuState fpu, ByteBuffer b) {
-        for (int i = 0; i < 16; i++) {
-            fpu.xmm[2 * i] = b.getLong(XMM_SPACE + 16 * i);
-            fpu.xmm[2 * i + 1] = b.getLong(XMM_SPACE + 16 * i + 8);
-        }
     }
 }

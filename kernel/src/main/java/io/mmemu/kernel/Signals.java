@@ -148,8 +148,8 @@ final class Signals {
 
     /** Whether a default action is to ignore (sig_kernel_ignore) — or stop, which is treated as ignore here. */
     static boolean defaultIgnores(int sig) {
-        return sig == Signo.SIGCHLD || sig == Signo.SIGURG || sig == Signo.SIGWINCH || sig == Signo.SIGCONT || sig == Signo.SIGSTOP || sig == Signo.SIGTSTP
-                || sig == Signo.SIGTTIN || sig == Signo.SIGTTOU;
+        return sigKernelIgnore(sig) || sig == Signo.SIGSTOP || sig == Signo.SIGTSTP || sig == Signo.SIGTTIN
+                || sig == Signo.SIGTTOU;
     }
 
     /**
@@ -428,6 +428,14 @@ final class Signals {
         for (int i = 0; i < 16; i++) b.putLong(160 + 16 * i, fpu.xmm[2 * i]).putLong(168 + 16 * i, fpu.xmm[2 * i + 1]);
     }
 
+    /** Reads XMM0-15 from struct fxregs_state in {@code b} at 0 (the inverse of putFxregs()'s XMM part). */
+    static void loadXmm(FpuState fpu, ByteBuffer b) {
+        for (int i = 0; i < 16; i++) {
+            fpu.xmm[2 * i] = b.getLong(160 + 16 * i);
+            fpu.xmm[2 * i + 1] = b.getLong(168 + 16 * i);
+        }
+    }
+
     /**
      * The PKRU rt_sigreturn loads from the XSAVE image at {@code fpstate} whose fxsave area is
      * {@code fx} (restore_fpregs_from_user()): the image's when sw_reserved describes a valid XSAVE
@@ -480,10 +488,7 @@ final class Signals {
                 fpu.pkru = (int) pkru;
             }
             fpu.mxcsr = b.getInt(24) & 0xffff;
-            for (int i = 0; i < 16; i++) {
-                fpu.xmm[2 * i] = b.getLong(160 + 16 * i);
-                fpu.xmm[2 * i + 1] = b.getLong(168 + 16 * i);
-            }
+            loadXmm(fpu, b);
             cpu.regs().setFpu(fpu);
         }
         cpu.regs().set(regs);

@@ -1,9 +1,6 @@
 package io.mmemu.kernel;
 
 import io.mmemu.kernel.fs.OpenFile;
-import io.mmemu.mm.fault.SiCode;
-import io.mmemu.mm.fault.Signo;
-import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.Errno;
 
@@ -85,10 +82,7 @@ final class Splice {
             return nonblock ? -Errno.EAGAIN : LinuxSyscalls.BLOCK;
         }
         if (opipe.full()) {
-            if (opipe.readers == 0) {
-                Signals.send(task, SigInfo.user(Signo.SIGPIPE, SiCode.SI_USER, task.tgid(), 0));
-                return -Errno.EPIPE;
-            }
+            if (opipe.readers == 0) return pipes.sendSigpipe(task);
             if (nonblock) return -Errno.EAGAIN;
             return LinuxSyscalls.signalPending(task) ? -Errno.EINTR : LinuxSyscalls.BLOCK;
         }

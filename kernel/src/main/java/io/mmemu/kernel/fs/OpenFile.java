@@ -100,8 +100,6 @@ public final class OpenFile {
         private final boolean[] canMerge = new boolean[PIPE_DEF_BUFFERS];
         /** pipe->head and pipe->tail: free-running slot counters; the ring index is the counter mod 16. */
         private int head, tail;
-        /** The bytes in all slots. */
-        private int bytes;
         /** Open read ends across all processes (pipe->readers); 0 makes a write EPIPE. */
         public int readers;
         /** Open write ends across all processes (pipe->writers); 0 makes a read of an empty pipe EOF. */
@@ -111,11 +109,13 @@ public final class OpenFile {
         public Pipe() {}
 
         /**
-         * The bytes buffered and not yet read (FIONREAD).
+         * The bytes buffered and not yet read (FIONREAD: pipe_ioctl() sums the buffers' lengths).
          *
          * @return a count in [0, {@link #CAPACITY}]
          */
         public int available() {
+            int bytes = 0;
+            for (int k = 0; k < occupancy(); k++) bytes += length(k);
             return bytes;
         }
 
@@ -160,7 +160,6 @@ public final class OpenFile {
             int i = (head - 1) & (PIPE_DEF_BUFFERS - 1);
             System.arraycopy(src, off, page[i], offset[i] + len[i], n);
             len[i] += n;
-            bytes += n;
         }
 
         /**
@@ -180,7 +179,6 @@ public final class OpenFile {
             len[i] = n;
             canMerge[i] = mergeable;
             head++;
-            bytes += n;
         }
 
         /**
@@ -224,7 +222,6 @@ public final class OpenFile {
             int i = tail & (PIPE_DEF_BUFFERS - 1);
             offset[i] += n;
             len[i] -= n;
-            bytes -= n;
             if (len[i] == 0) tail++;
         }
     }
