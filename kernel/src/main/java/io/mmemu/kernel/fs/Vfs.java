@@ -168,13 +168,38 @@ public final class Vfs {
      */
     static boolean mounted(String path) {
         return Tmpfs.owns(path) || path.equals("/proc") || path.startsWith("/proc/") || path.equals("/sys")
-                || path.startsWith("/sys/") || isDevice(path, "/dev/null") || isDevice(path, "/dev/zero")
-                || isDevice(path, "/dev/userfaultfd");
+                || path.startsWith("/sys/") || deviceName(path) != null;
     }
 
-    /** Whether {@code path} is the device {@code dev} or a name below it (which its lookup refuses: ENOTDIR). */
-    private static boolean isDevice(String path, String dev) {
-        return path.equals(dev) || path.startsWith(dev + "/");
+    /**
+     * The character devices mounted over the root's /dev, by name in getdents' order, each making
+     * its open file's content: drivers/char/mem.c's null (1:3, reads EOF) and zero (1:5, reads
+     * zeros), and the misc device userfaultfd (10:257, root's, 0600), whose only handler is
+     * USERFAULTFD_IOC_NEW.
+     */
+    private static final java.util.SortedMap<String, java.util.function.Supplier<OpenFile.Content>> DEVICES =
+            new TreeMap<>(Map.of(
+                    "null", () -> memDevice("null", false),
+                    "zero", () -> memDevice("zero", true),
+                    "userfaultfd", () -> new OpenFile.Userfaultfd(null,
+                            new Stat(6, 257, 1, Stat.S_IFCHR | 0600, 0, 0, 0x100a01, 0, 4096, 0, 0, 0, 0, 0, 0, 0))));
+
+    /** A memory character device of drivers/char/mem.c, crw-rw-rw- on devtmpfs' device. */
+    private static OpenFile.Device memDevice(String name, boolean zero) {
+        Stat st = new Stat(6, zero ? 5 : 4, 1, Stat.S_IFCHR | 0666, 0, 0, zero ? 0x105 : 0x103, 0, 4096, 0, 0, 0, 0, 0,
+                0, 0);
+        return new OpenFile.Device(name, zero, st);
+    }
+
+    /**
+     * The name of the device in {@link #DEVICES} that {@code path} is or lies below (a name its
+     * lookup refuses: ENOTDIR), or null.
+     */
+    private static String deviceName(String path) {
+        if (!path.startsWith("/dev/")) return null;
+        int slash = path.indexOf('/', 5);
+        String name = slash < 0 ? path.substring(5) : path.substring(5, slash);
+        return DEVICES.containsKey(name) ? name : null;
     }
 
     /**
@@ -342,17 +367,8 @@ public final class Vfs {
             return new OpenFile(new OpenFile.Generated(() -> generator.apply(task), st), path, flags);
         }
         if (isExe(path, task)) return openHost(task.exe().path(), path, flags, wantsWrite);
-        if (path.equals("/dev/null") || path.equals("/dev/zero")) {
-            boolean zero = path.endsWith("zero");
-            Stat st = new Stat(6, zero ? 5 : 4, 1, Stat.S_IFCHR | 0666, 0, 0, zero ? 0x105 : 0x103, 0, 4096, 0, 0, 0, 0, 0,
-                    0, 0);
-            return new OpenFile(new OpenFile.Device(path.substring(5), zero, st), path, flags);
-        }
-        if (path.equals("/dev/userfaultfd")) {
-            // The misc device 10:257 (root's, 0600), whose only handler is USERFAULTFD_IOC_NEW.
-            Stat st = new Stat(6, 257, 1, Stat.S_IFCHR | 0600, 0, 0, 0x100a01, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
-            return new OpenFile(new OpenFile.Userfaultfd(null, st), path, flags);
-        }
+        var device = path.startsWith("/dev/") ? DEVICES.get(path.substring(5)) : null;
+        if (device != null) return new OpenFile(device.get(), path, flags);
         return -Errno.ENOENT;
     }
 
@@ -888,11 +904,7 @@ public final class Vfs {
             names.add("proc");
             names.add("tmp");
         }
-        if (path.equals("/dev")) {
-            names.add("null");
-            names.add("userfaultfd");
-            names.add("zero");
-        }
+        if (path.equals("/dev")) names.addAll(DEVICES.keySet());
         names.addAll(merged.keySet());
         for (String name : names) {
             String child = Overlay.child(path, name);
