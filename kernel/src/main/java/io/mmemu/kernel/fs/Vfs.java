@@ -926,7 +926,7 @@ public final class Vfs {
 
     /** Adds {@code dir/name} if it opens, with its inode number and type. */
     private void addIfOpens(java.util.List<Dirent> out, String dir, String name, Task task) {
-        String child = dir.equals("/") ? "/" + name : dir + "/" + name;
+        String child = Overlay.child(dir, name);
         if (dir.equals("/proc") && (name.equals("self") || name.equals("thread-self")) || linkTarget(child, task) != null) {
             out.add(new Dirent(name, child.hashCode() & 0xffff, DT_LNK));
             return;
