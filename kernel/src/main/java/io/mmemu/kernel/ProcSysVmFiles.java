@@ -20,7 +20,6 @@ import java.util.function.Function;
  */
 final class ProcSysVmFiles implements SpecialFiles {
     static final String DIR = "/proc/sys/vm";
-    static final long PROC_DEV = 0x16;
 
     private final VmSysctl sysctl;
     private final Function<Task, Cred> cred;
@@ -134,14 +133,16 @@ final class ProcSysVmFiles implements SpecialFiles {
 
     @Override
     public Object open(String path, int flags, boolean trailingSlash, Task task) {
-        if (path.equals("/proc/sys") || path.equals(DIR)) return FaultInjectionFiles.directory(path, flags, 0555, PROC_DEV);
+        if (path.equals("/proc/sys") || path.equals(DIR)) {
+            return FaultInjectionFiles.directory(path, flags, 0555, FaultInjectionFiles.PROC_DEV);
+        }
         if (!path.startsWith(DIR + "/")) return null;
         Function<Task, Sysctl> file = files.get(path.substring(DIR.length() + 1));
         if (file == null) return null;
         OpenFile.Attribute.Ops ops = file.apply(task);
         // proc_sys_permission() → test_perm(): the owner's bits for euid 0, the group's (r--) otherwise.
         if ((flags & 3) != 0 && cred.apply(task).euid() != 0) return -Errno.EACCES;
-        return FaultInjectionFiles.file(ops, path, flags, trailingSlash, 0644, PROC_DEV);
+        return FaultInjectionFiles.file(ops, path, flags, trailingSlash, 0644, FaultInjectionFiles.PROC_DEV);
     }
 
     @Override
