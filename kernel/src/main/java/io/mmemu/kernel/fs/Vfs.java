@@ -622,11 +622,22 @@ public final class Vfs {
      * @return 0, or a negative errno
      */
     public long mkdir(String guestPath, int mode, Task task) {
-        Object w = canonical(guestPath, false);
+        Object w = nameToCreate(guestPath, task);
         if (w instanceof Integer e) return e;
+        return overlay.mkdir((String) w, mode & ~umask.applyAsInt(task)); // do_mkdirat(): mode_strip_umask()
+    }
+
+    /**
+     * The canonical path for a new name on the root file system (filename_create()), or an errno
+     * as an {@link Integer}: the walk's, or for a name on another mount (or the program's file)
+     * EEXIST if it opens and EPERM if not, since those make no new names here.
+     */
+    private Object nameToCreate(String guestPath, Task task) {
+        Object w = canonical(guestPath, false);
+        if (w instanceof Integer) return w;
         String path = (String) w;
         if (mounted(path) || isExe(path, task)) return open(path, O_RDONLY, task) instanceof OpenFile ? -Errno.EEXIST : -Errno.EPERM;
-        return overlay.mkdir(path, mode & ~umask.applyAsInt(task)); // do_mkdirat(): mode_strip_umask()
+        return path;
     }
 
     /**
@@ -640,10 +651,9 @@ public final class Vfs {
      */
     public long symlink(String target, String guestPath, Task task) {
         if (target.isEmpty()) return -Errno.ENOENT;
-        Object w = canonical(guestPath, false);
+        Object w = nameToCreate(guestPath, task);
         if (w instanceof Integer e) return e;
         String path = (String) w;
-        if (mounted(path) || isExe(path, task)) return open(path, O_RDONLY, task) instanceof OpenFile ? -Errno.EEXIST : -Errno.EPERM;
         if (overlay.kind(path) != Overlay.Kind.NONE) return -Errno.EEXIST;
         if (guestPath.endsWith("/")) return -Errno.ENOENT; // filename_create(): a trailing slash wants a directory
         return overlay.symlink(path, target);
