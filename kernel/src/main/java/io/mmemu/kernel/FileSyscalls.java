@@ -512,7 +512,7 @@ final class FileSyscalls {
         if (f.content() instanceof OpenFile.Secretmem) return -Errno.EOPNOTSUPP; // a regular file without ->fallocate
         if (!(f.content() instanceof OpenFile.Shmem s)) return -Errno.ENODEV;
         if (offset + len < 0) return -Errno.EFBIG;
-        if (s.inode().hugetlbSize() != 0) return hugetlbfsFallocate(s.inode(), mode, offset, len);
+        if (s.inode().isHugetlbfs()) return hugetlbfsFallocate(s.inode(), mode, offset, len);
         if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) != 0) return -Errno.EOPNOTSUPP;
         if ((mode & FALLOC_FL_PUNCH_HOLE) != 0) return s.inode().punchHole(offset, len);
         if ((mode & FALLOC_FL_KEEP_SIZE) != 0 || offset + len <= s.inode().size()) return 0;

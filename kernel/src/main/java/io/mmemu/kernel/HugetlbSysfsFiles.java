@@ -31,17 +31,8 @@ final class HugetlbSysfsFiles implements SpecialFiles {
         if (slash < 0) return FaultInjectionFiles.directory(path, flags, 0755, FaultInjectionFiles.SYSFS_DEV);
         if (!COUNTS.contains(rel.substring(slash + 1))) return null;
         if ((flags & 3) != 0) return -Errno.EACCES; // no store handler here (see the class comment)
-        OpenFile.Attribute.Ops ops = new OpenFile.Attribute.Ops() {
-            @Override
-            public byte[] show() {
-                return FaultInjectionFiles.bytes("0\n"); // an empty pool
-            }
-
-            @Override
-            public long store(byte[] data, long count) {
-                return -Errno.EACCES; // not reached: the open for writing is refused
-            }
-        };
+        // An empty pool; the store is not reached: the open for writing is refused.
+        OpenFile.Attribute.Ops ops = ThpSysfsFiles.ops(() -> "0\n", (data, count) -> -Errno.EACCES);
         return FaultInjectionFiles.file(ops, path, flags, trailingSlash, 0444, FaultInjectionFiles.SYSFS_DEV);
     }
 

@@ -20,14 +20,27 @@ import java.util.function.Function;
  */
 final class ProcSysVmFiles implements SpecialFiles {
     static final String DIR = "/proc/sys/vm";
-    static final long PROC_DEV = 0x16;
 
     private final VmSysctl sysctl;
     private final Function<Task, Cred> cred;
 
+    /** The files of /proc/sys/vm by name (sorted, as getdents lists them), each making its handler for the opening task. */
+    private final java.util.SortedMap<String, Function<Task, Sysctl>> files;
+
     ProcSysVmFiles(VmSysctl sysctl, Function<Task, Cred> cred) {
         this.sysctl = sysctl;
         this.cred = cred;
+        this.files = new java.util.TreeMap<>(java.util.Map.of(
+                "max_map_count", t -> new IntSysctl(sysctl::maxMapCount, sysctl::setMaxMapCount, 0, Integer.MAX_VALUE),
+                "overcommit_memory", t -> new IntSysctl(sysctl::overcommitMemory, sysctl::setOvercommitMemory,
+                        VmSysctl.OVERCOMMIT_GUESS, VmSysctl.OVERCOMMIT_NEVER),
+                "overcommit_ratio", t -> new IntSysctl(sysctl::overcommitRatio, sysctl::setOvercommitRatio,
+                        Integer.MIN_VALUE, Integer.MAX_VALUE),
+                "mmap_min_addr", this::mmapMinAddr,
+                // fs/userfaultfd.c's vm_userfaultfd_table: proc_dointvec_minmax between 0 and 1.
+                "unprivileged_userfaultfd", t -> new IntSysctl(sysctl::unprivilegedUserfaultfd,
+                        sysctl::setUnprivilegedUserfaultfd, 0, 1),
+                "nr_hugepages", t -> nrHugepages()));
     }
 
     /**
@@ -120,32 +133,22 @@ final class ProcSysVmFiles implements SpecialFiles {
 
     @Override
     public Object open(String path, int flags, boolean trailingSlash, Task task) {
-        if (path.equals("/proc/sys") || path.equals(DIR)) return FaultInjectionFiles.directory(path, flags, 0555, PROC_DEV);
+        if (path.equals("/proc/sys") || path.equals(DIR)) {
+            return FaultInjectionFiles.directory(path, flags, 0555, FaultInjectionFiles.PROC_DEV);
+        }
         if (!path.startsWith(DIR + "/")) return null;
-        OpenFile.Attribute.Ops ops = switch (path.substring(DIR.length() + 1)) {
-            case "max_map_count" -> new IntSysctl(sysctl::maxMapCount, sysctl::setMaxMapCount, 0, Integer.MAX_VALUE);
-            case "overcommit_memory" -> new IntSysctl(sysctl::overcommitMemory, sysctl::setOvercommitMemory,
-                    VmSysctl.OVERCOMMIT_GUESS, VmSysctl.OVERCOMMIT_NEVER);
-            case "overcommit_ratio" -> new IntSysctl(sysctl::overcommitRatio, sysctl::setOvercommitRatio, Integer.MIN_VALUE,
-                    Integer.MAX_VALUE);
-            case "mmap_min_addr" -> mmapMinAddr(task);
-            // fs/userfaultfd.c's vm_userfaultfd_table: proc_dointvec_minmax between 0 and 1.
-            case "unprivileged_userfaultfd" -> new IntSysctl(sysctl::unprivilegedUserfaultfd,
-                    sysctl::setUnprivilegedUserfaultfd, 0, 1);
-            case "nr_hugepages" -> nrHugepages();
-            default -> null;
-        };
-        if (ops == null) return null;
+        Function<Task, Sysctl> file = files.get(path.substring(DIR.length() + 1));
+        if (file == null) return null;
+        OpenFile.Attribute.Ops ops = file.apply(task);
         // proc_sys_permission() → test_perm(): the owner's bits for euid 0, the group's (r--) otherwise.
         if ((flags & 3) != 0 && cred.apply(task).euid() != 0) return -Errno.EACCES;
-        return FaultInjectionFiles.file(ops, path, flags, trailingSlash, 0644, PROC_DEV);
+        return FaultInjectionFiles.file(ops, path, flags, trailingSlash, 0644, FaultInjectionFiles.PROC_DEV);
     }
 
     @Override
     public java.util.List<String> children(String dir, Task task) {
         if (dir.equals("/proc/sys")) return java.util.List.of("vm");
-        if (dir.equals(DIR)) return java.util.List.of("max_map_count", "mmap_min_addr", "nr_hugepages", "overcommit_memory",
-                "overcommit_ratio", "unprivileged_userfaultfd");
+        if (dir.equals(DIR)) return java.util.List.copyOf(files.keySet());
         return java.util.List.of();
     }
 

@@ -200,7 +200,7 @@ final class ReadWrite {
 
     /** Whether {@code f} is a hugetlbfs file (a memfd made with MFD_HUGETLB), which has no write handler. */
     private static boolean isHugetlbfs(OpenFile f) {
-        return f.content() instanceof OpenFile.Shmem s && s.inode().hugetlbSize() != 0;
+        return f.content() instanceof OpenFile.Shmem s && s.inode().isHugetlbfs();
     }
 
     /** The open file at {@code fd} if it can be written: stdout, stderr, pipe write ends, devices and tmpfs files opened for writing. */

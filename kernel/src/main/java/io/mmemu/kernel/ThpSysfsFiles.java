@@ -285,11 +285,12 @@ final class ThpSysfsFiles implements SpecialFiles {
 
     /** A store handler. */
     @FunctionalInterface
-    private interface Store {
+    interface Store {
         long store(byte[] data, long count);
     }
 
-    private static OpenFile.Attribute.Ops ops(java.util.function.Supplier<String> show, Store store) {
+    /** A sysfs attribute of a show and a store handler (struct kobj_attribute's two methods). */
+    static OpenFile.Attribute.Ops ops(java.util.function.Supplier<String> show, Store store) {
         return new OpenFile.Attribute.Ops() {
             @Override
             public byte[] show() {

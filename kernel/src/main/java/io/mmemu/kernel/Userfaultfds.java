@@ -83,8 +83,6 @@ final class Userfaultfds {
     static final int UFFD_SHARED_FCNTL_FLAGS = Vfs.O_CLOEXEC | Pipes.O_NONBLOCK;
     /** sizeof(struct uffd_msg). */
     static final int UFFD_MSG_SIZE = 32;
-    /** CAP_SYS_PTRACE: lets a userfaultfd handle kernel faults whatever vm.unprivileged_userfaultfd says. */
-    static final int CAP_SYS_PTRACE = 19;
     /** The anonymous inodes' file system (anon_inodefs), whose device fstat() shows. */
     static final long ANON_INODE_DEV = 0x10;
 
@@ -107,7 +105,7 @@ final class Userfaultfds {
      * status flags keep O_NONBLOCK.
      */
     long sysUserfaultfd(Task task, Cred cred, int flags) {
-        if ((flags & UserfaultfdCtx.UFFD_USER_MODE_ONLY) == 0 && !cred.capable(CAP_SYS_PTRACE)
+        if ((flags & UserfaultfdCtx.UFFD_USER_MODE_ONLY) == 0 && !cred.capable(Cred.CAP_SYS_PTRACE)
                 && task.mm().env().vmSysctl().unprivilegedUserfaultfd() == 0) {
             return -Errno.EPERM;
         }
@@ -218,7 +216,7 @@ final class Userfaultfds {
         long err;
         if (a.getLong(0) != UFFD_API) {
             err = -Errno.EINVAL;
-        } else if ((features & UFFD_FEATURE_EVENT_FORK) != 0 && !procs.of(task).cred.capable(CAP_SYS_PTRACE)) {
+        } else if ((features & UFFD_FEATURE_EVENT_FORK) != 0 && !procs.of(task).cred.capable(Cred.CAP_SYS_PTRACE)) {
             err = -Errno.EPERM;
         } else {
             // WP_ASYNC relies on WP_UNPOPULATED (both refused below: they need PTE markers).

@@ -49,8 +49,7 @@ final class Namei {
                 continue;
             }
             if (c.length() > NAME_MAX) return -Errno.ENAMETOOLONG;
-            String at = join(resolved) + "/" + c;
-            if (at.startsWith("//")) at = at.substring(1);
+            String at = Overlay.child(join(resolved), c);
             if (mounted.test(at)) return Vfs.absolute(at + "/" + String.join("/", rest));
             boolean last = rest.stream().allMatch(String::isEmpty);
             boolean slash = last && !rest.isEmpty();
@@ -70,10 +69,11 @@ final class Namei {
             if (k != Overlay.Kind.DIR) return -Errno.ENOTDIR;
             resolved.add(c);
         }
-        return join(resolved).isEmpty() ? "/" : join(resolved);
+        return join(resolved);
     }
 
+    /** The canonical path of the directories walked so far ("/" for none). */
     private static String join(List<String> parts) {
-        return parts.isEmpty() ? "" : "/" + String.join("/", parts);
+        return "/" + String.join("/", parts);
     }
 }

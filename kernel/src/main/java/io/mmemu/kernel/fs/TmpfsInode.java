@@ -69,12 +69,12 @@ public final class TmpfsInode {
      * @return the inode's status now
      */
     public Stat stat() {
-        // secretmem's simple_getattr() has no block count to show; its inode is on its own mount.
-        boolean secret = file.isSecretmem();
+        // secretmem's simple_getattr() has no block count to show; its inode is on its own mount
         // (alloc_anon_inode() gives it the one link nothing ever removes).
+        boolean secret = file.isSecretmem();
         // hugetlbfs_fill_super(): s_blocksize is the huge page size.
         return new Stat(secret ? Tmpfs.SECRETMEM_DEV : sb.dev(), file.ino(), secret ? 1 : nlink, mode, 0, 0, 0, file.size(),
-                hugetlbSize != 0 ? hugetlbSize : 4096,
+                isHugetlbfs() ? hugetlbSize : 4096,
                 secret ? 0 : file.nrCachedPages() * 8,
                 Tmpfs.EPOCH, 0, Tmpfs.EPOCH, 0, Tmpfs.EPOCH, 0);
     }
@@ -139,7 +139,7 @@ public final class TmpfsInode {
      */
     public long setSize(long length) {
         if (length < 0) return -Errno.EINVAL;
-        if ((length & (hugetlbSize - 1)) != 0 && hugetlbSize != 0) return -Errno.EINVAL; // hugetlbfs_setattr()
+        if (isHugetlbfs() && (length & (hugetlbSize - 1)) != 0) return -Errno.EINVAL; // hugetlbfs_setattr()
         if (length > MAX_LFS_FILESIZE) return -Errno.EFBIG;
         long old = file.size();
         if (length < old && (seals & F_SEAL_SHRINK) != 0 || length > old && (seals & F_SEAL_GROW) != 0) return -Errno.EPERM;
@@ -176,6 +176,11 @@ public final class TmpfsInode {
     /** {@return the huge page size of a hugetlbfs inode, 0 for a shmem one} */
     public long hugetlbSize() {
         return hugetlbSize;
+    }
+
+    /** {@return whether this is a hugetlbfs inode (memfd_create() with MFD_HUGETLB) rather than a shmem one} */
+    public boolean isHugetlbfs() {
+        return hugetlbSize != 0;
     }
 
     /** Makes this a hugetlbfs inode of {@code size}-byte pages (hugetlb_file_setup()). */

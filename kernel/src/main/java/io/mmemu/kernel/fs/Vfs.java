@@ -168,13 +168,38 @@ public final class Vfs {
      */
     static boolean mounted(String path) {
         return Tmpfs.owns(path) || path.equals("/proc") || path.startsWith("/proc/") || path.equals("/sys")
-                || path.startsWith("/sys/") || isDevice(path, "/dev/null") || isDevice(path, "/dev/zero")
-                || isDevice(path, "/dev/userfaultfd");
+                || path.startsWith("/sys/") || deviceName(path) != null;
     }
 
-    /** Whether {@code path} is the device {@code dev} or a name below it (which its lookup refuses: ENOTDIR). */
-    private static boolean isDevice(String path, String dev) {
-        return path.equals(dev) || path.startsWith(dev + "/");
+    /**
+     * The character devices mounted over the root's /dev, by name in getdents' order, each making
+     * its open file's content: drivers/char/mem.c's null (1:3, reads EOF) and zero (1:5, reads
+     * zeros), and the misc device userfaultfd (10:257, root's, 0600), whose only handler is
+     * USERFAULTFD_IOC_NEW.
+     */
+    private static final java.util.SortedMap<String, java.util.function.Supplier<OpenFile.Content>> DEVICES =
+            new TreeMap<>(Map.of(
+                    "null", () -> memDevice("null", false),
+                    "zero", () -> memDevice("zero", true),
+                    "userfaultfd", () -> new OpenFile.Userfaultfd(null,
+                            new Stat(6, 257, 1, Stat.S_IFCHR | 0600, 0, 0, 0x100a01, 0, 4096, 0, 0, 0, 0, 0, 0, 0))));
+
+    /** A memory character device of drivers/char/mem.c, crw-rw-rw- on devtmpfs' device. */
+    private static OpenFile.Device memDevice(String name, boolean zero) {
+        Stat st = new Stat(6, zero ? 5 : 4, 1, Stat.S_IFCHR | 0666, 0, 0, zero ? 0x105 : 0x103, 0, 4096, 0, 0, 0, 0, 0,
+                0, 0);
+        return new OpenFile.Device(name, zero, st);
+    }
+
+    /**
+     * The name of the device in {@link #DEVICES} that {@code path} is or lies below (a name its
+     * lookup refuses: ENOTDIR), or null.
+     */
+    private static String deviceName(String path) {
+        if (!path.startsWith("/dev/")) return null;
+        int slash = path.indexOf('/', 5);
+        String name = slash < 0 ? path.substring(5) : path.substring(5, slash);
+        return DEVICES.containsKey(name) ? name : null;
     }
 
     /**
@@ -342,17 +367,8 @@ public final class Vfs {
             return new OpenFile(new OpenFile.Generated(() -> generator.apply(task), st), path, flags);
         }
         if (isExe(path, task)) return openHost(task.exe().path(), path, flags, wantsWrite);
-        if (path.equals("/dev/null") || path.equals("/dev/zero")) {
-            boolean zero = path.endsWith("zero");
-            Stat st = new Stat(6, zero ? 5 : 4, 1, Stat.S_IFCHR | 0666, 0, 0, zero ? 0x105 : 0x103, 0, 4096, 0, 0, 0, 0, 0,
-                    0, 0);
-            return new OpenFile(new OpenFile.Device(path.substring(5), zero, st), path, flags);
-        }
-        if (path.equals("/dev/userfaultfd")) {
-            // The misc device 10:257 (root's, 0600), whose only handler is USERFAULTFD_IOC_NEW.
-            Stat st = new Stat(6, 257, 1, Stat.S_IFCHR | 0600, 0, 0, 0x100a01, 0, 4096, 0, 0, 0, 0, 0, 0, 0);
-            return new OpenFile(new OpenFile.Userfaultfd(null, st), path, flags);
-        }
+        var device = path.startsWith("/dev/") ? DEVICES.get(path.substring(5)) : null;
+        if (device != null) return new OpenFile(device.get(), path, flags);
         return -Errno.ENOENT;
     }
 
@@ -606,11 +622,22 @@ public final class Vfs {
      * @return 0, or a negative errno
      */
     public long mkdir(String guestPath, int mode, Task task) {
-        Object w = canonical(guestPath, false);
+        Object w = nameToCreate(guestPath, task);
         if (w instanceof Integer e) return e;
+        return overlay.mkdir((String) w, mode & ~umask.applyAsInt(task)); // do_mkdirat(): mode_strip_umask()
+    }
+
+    /**
+     * The canonical path for a new name on the root file system (filename_create()), or an errno
+     * as an {@link Integer}: the walk's, or for a name on another mount (or the program's file)
+     * EEXIST if it opens and EPERM if not, since those make no new names here.
+     */
+    private Object nameToCreate(String guestPath, Task task) {
+        Object w = canonical(guestPath, false);
+        if (w instanceof Integer) return w;
         String path = (String) w;
         if (mounted(path) || isExe(path, task)) return open(path, O_RDONLY, task) instanceof OpenFile ? -Errno.EEXIST : -Errno.EPERM;
-        return overlay.mkdir(path, mode & ~umask.applyAsInt(task)); // do_mkdirat(): mode_strip_umask()
+        return path;
     }
 
     /**
@@ -624,10 +651,9 @@ public final class Vfs {
      */
     public long symlink(String target, String guestPath, Task task) {
         if (target.isEmpty()) return -Errno.ENOENT;
-        Object w = canonical(guestPath, false);
+        Object w = nameToCreate(guestPath, task);
         if (w instanceof Integer e) return e;
         String path = (String) w;
-        if (mounted(path) || isExe(path, task)) return open(path, O_RDONLY, task) instanceof OpenFile ? -Errno.EEXIST : -Errno.EPERM;
         if (overlay.kind(path) != Overlay.Kind.NONE) return -Errno.EEXIST;
         if (guestPath.endsWith("/")) return -Errno.ENOENT; // filename_create(): a trailing slash wants a directory
         return overlay.symlink(path, target);
@@ -888,11 +914,7 @@ public final class Vfs {
             names.add("proc");
             names.add("tmp");
         }
-        if (path.equals("/dev")) {
-            names.add("null");
-            names.add("userfaultfd");
-            names.add("zero");
-        }
+        if (path.equals("/dev")) names.addAll(DEVICES.keySet());
         names.addAll(merged.keySet());
         for (String name : names) {
             String child = Overlay.child(path, name);
@@ -914,7 +936,7 @@ public final class Vfs {
 
     /** Adds {@code dir/name} if it opens, with its inode number and type. */
     private void addIfOpens(java.util.List<Dirent> out, String dir, String name, Task task) {
-        String child = dir.equals("/") ? "/" + name : dir + "/" + name;
+        String child = Overlay.child(dir, name);
         if (dir.equals("/proc") && (name.equals("self") || name.equals("thread-self")) || linkTarget(child, task) != null) {
             out.add(new Dirent(name, child.hashCode() & 0xffff, DT_LNK));
             return;
