@@ -1,10 +1,5 @@
 package io.mmemu.emulator.unicorn;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
@@ -31,10 +26,9 @@ public final class DeterministicClock {
 
     static {
         if (NativeLibrary.loaded()) {
-            Linker linker = Linker.nativeLinker();
-            RESET = linker.downcallHandle(NativeLibrary.symbol("mmemu_clock_reset"), FunctionDescriptor.ofVoid());
-            READINGS = linker.downcallHandle(NativeLibrary.symbol("mmemu_clock_readings"),
-                    FunctionDescriptor.of(JAVA_LONG));
+            // UnicornNative's one shape (a void result read as an ignored long): no new linker code.
+            RESET = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_clock_reset"), UnicornNative.L6);
+            READINGS = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_clock_readings"), UnicornNative.L6);
         } else {
             RESET = null;
             READINGS = null;
@@ -54,11 +48,11 @@ public final class DeterministicClock {
      */
     static void install(MemorySegment insideUnicorn) {
         if (!NativeLibrary.loaded()) return;
-        MethodHandle install = Linker.nativeLinker().downcallHandle(NativeLibrary.symbol("mmemu_clock_install"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+        MethodHandle install = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_clock_install"),
+                UnicornNative.L6);
         int bits;
         try {
-            bits = (int) install.invokeExact(insideUnicorn.address());
+            bits = (int) UnicornNative.call(install, insideUnicorn.address());
         } catch (Throwable t) {
             throw new IllegalStateException("mmemu_clock_install", t);
         }
@@ -82,7 +76,7 @@ public final class DeterministicClock {
     public static void reset() {
         if (RESET == null) return;
         try {
-            RESET.invokeExact();
+            long ignored = UnicornNative.call(RESET);
         } catch (Throwable t) {
             throw new IllegalStateException("mmemu_clock_reset", t);
         }
@@ -92,7 +86,7 @@ public final class DeterministicClock {
     public static long readings() {
         if (READINGS == null) return 0;
         try {
-            return (long) READINGS.invokeExact();
+            return UnicornNative.call(READINGS);
         } catch (Throwable t) {
             throw new IllegalStateException("mmemu_clock_readings", t);
         }

@@ -25,11 +25,11 @@ final class EnginePkru {
         try {
             boolean cpuOffsetKnown = PageFlush.FOUND_CPU; // mmemu_page_flush_init() has run
             MethodHandle init = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_pkru_init"),
-                    UnicornNative.L1);
-            long offset = (long) init.invokeExact(UnicornNative.symbol("helper_wrpkru_x86_64").address());
+                    UnicornNative.L6);
+            long offset = UnicornNative.call(init, UnicornNative.symbol("helper_wrpkru_x86_64").address());
             if (cpuOffsetKnown && offset > 0) {
                 address = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_pkru_address"),
-                        UnicornNative.L1);
+                        UnicornNative.L6);
                 ok = true;
             }
         } catch (Throwable t) {
@@ -48,7 +48,7 @@ final class EnginePkru {
     static MemorySegment of(long uc) {
         if (!AVAILABLE) throw new IllegalStateException("this libunicorn's PKRU cannot be reached (see native/mmemu_pkru.c)");
         try {
-            long a = (long) ADDRESS.invokeExact(uc);
+            long a = UnicornNative.call(ADDRESS, uc);
             return MemorySegment.ofAddress(a).reinterpret(JAVA_INT.byteSize());
         } catch (Throwable t) {
             throw new IllegalStateException("mmemu_pkru_address", t);

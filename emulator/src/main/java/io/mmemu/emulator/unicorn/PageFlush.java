@@ -21,14 +21,14 @@ final class PageFlush {
         boolean ok = false;
         MethodHandle range = null;
         try {
-            // The shapes of UnicornNative's handles (void results read as ignored longs): no new
+            // The shape of UnicornNative's handles (void results read as ignored longs): no new
             // linker code at start-up.
             MethodHandle init = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_page_flush_init"),
-                    UnicornNative.L2);
-            long offset = (long) init.invokeExact(UnicornNative.symbol("uc_emu_stop").address(),
+                    UnicornNative.L6);
+            long offset = UnicornNative.call(init, UnicornNative.symbol("uc_emu_stop").address(),
                     UnicornNative.symbol("tlb_flush_page_x86_64").address());
             if (offset > 0) {
-                range = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_flush_range"), UnicornNative.L3);
+                range = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_flush_range"), UnicornNative.L6);
                 ok = true;
             }
         } catch (Throwable t) {
@@ -42,7 +42,7 @@ final class PageFlush {
     /** Flushes the pages of [{@code start}, {@code end}) from engine {@code uc}'s TLB and jump cache. */
     static void flushRange(long uc, long start, long end) {
         try {
-            long ignored = (long) FLUSH_RANGE.invokeExact(uc, start, end);
+            long ignored = UnicornNative.call(FLUSH_RANGE, uc, start, end);
         } catch (Throwable t) {
             throw new IllegalStateException("mmemu_flush_range", t);
         }

@@ -74,7 +74,7 @@ public final class Unicorn implements AutoCloseable {
         Unicorn u;
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment out = tmp.allocate(ADDRESS);
-            check("uc_open", (long) UnicornNative.UC_OPEN.invokeExact((long) Uc.ARCH_X86, (long) Uc.MODE_64, out.address()));
+            check("uc_open", UnicornNative.call(UnicornNative.UC_OPEN, Uc.ARCH_X86, Uc.MODE_64, out.address()));
             u = new Unicorn(out.get(JAVA_LONG, 0));
         } catch (Throwable t) {
             throw rethrow(t);
@@ -93,8 +93,8 @@ public final class Unicorn implements AutoCloseable {
     public long codeCacheBytes() {
         ensureOpen();
         try {
-            check("uc_ctl(TCG_BUFFER_SIZE)", (long) UnicornNative.UC_CTL.invokeExact(uc,
-                    (long) Uc.ctl(Uc.CTL_TCG_BUFFER_SIZE, 1, Uc.CTL_IO_READ), scratch.address(), 0L));
+            check("uc_ctl(TCG_BUFFER_SIZE)", UnicornNative.ctl(uc,
+                    Uc.ctl(Uc.CTL_TCG_BUFFER_SIZE, 1, Uc.CTL_IO_READ), scratch.address(), 0L));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -104,7 +104,7 @@ public final class Unicorn implements AutoCloseable {
     /** uc_version(): the library's version as {@code major << 24 | minor << 16 | patch << 8 | extra}. */
     public static int version() {
         try {
-            return (int) (long) UnicornNative.UC_VERSION.invokeExact(0L, 0L);
+            return (int) UnicornNative.call(UnicornNative.UC_VERSION, 0L, 0L);
         } catch (Throwable t) {
             throw new IllegalStateException("uc_version", t);
         }
@@ -145,7 +145,7 @@ public final class Unicorn implements AutoCloseable {
     /** uc_strerror(): the library's text for an error code. */
     public static String strerror(int error) {
         try {
-            long s = (long) UnicornNative.UC_STRERROR.invokeExact((long) error);
+            long s = UnicornNative.call(UnicornNative.UC_STRERROR, error);
             return MemorySegment.ofAddress(s).reinterpret(256).getString(0);
         } catch (Throwable t) {
             return "uc_err " + error;
@@ -175,7 +175,7 @@ public final class Unicorn implements AutoCloseable {
     public void memMapPtr(long address, MemorySegment host, int perms) {
         ensureOpen();
         try {
-            check("uc_mem_map_ptr", (long) UnicornNative.UC_MEM_MAP_PTR.invokeExact(uc, address, host.byteSize(), (long) perms,
+            check("uc_mem_map_ptr", UnicornNative.call(UnicornNative.UC_MEM_MAP_PTR, uc, address, host.byteSize(), perms,
                     host.address()));
         } catch (Throwable t) {
             throw rethrow(t);
@@ -186,7 +186,7 @@ public final class Unicorn implements AutoCloseable {
     public void memUnmap(long address, long size) {
         ensureOpen();
         try {
-            check("uc_mem_unmap", (long) UnicornNative.UC_MEM_UNMAP.invokeExact(uc, address, size));
+            check("uc_mem_unmap", UnicornNative.call(UnicornNative.UC_MEM_UNMAP, uc, address, size));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -197,7 +197,7 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment buf = tmp.allocate(Math.max(1, dst.length));
-            check("uc_mem_read", (long) UnicornNative.UC_MEM_READ.invokeExact(uc, address, buf.address(), (long) dst.length));
+            check("uc_mem_read", UnicornNative.call(UnicornNative.UC_MEM_READ, uc, address, buf.address(), dst.length));
             MemorySegment.copy(buf, 0, MemorySegment.ofArray(dst), 0, dst.length);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -210,7 +210,7 @@ public final class Unicorn implements AutoCloseable {
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment buf = tmp.allocate(Math.max(1, src.length));
             MemorySegment.copy(MemorySegment.ofArray(src), 0, buf, 0, src.length);
-            check("uc_mem_write", (long) UnicornNative.UC_MEM_WRITE.invokeExact(uc, address, buf.address(), (long) src.length));
+            check("uc_mem_write", UnicornNative.call(UnicornNative.UC_MEM_WRITE, uc, address, buf.address(), src.length));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -223,7 +223,7 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         scratch.set(JAVA_LONG, 0, 0L);
         try {
-            check("uc_reg_read", (long) UnicornNative.UC_REG_READ.invokeExact(uc, (long) regId, scratch.address()));
+            check("uc_reg_read", UnicornNative.call(UnicornNative.UC_REG_READ, uc, regId, scratch.address()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -235,7 +235,7 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         scratch.set(JAVA_LONG, 0, value);
         try {
-            check("uc_reg_write", (long) UnicornNative.UC_REG_WRITE.invokeExact(uc, (long) regId, scratch.address()));
+            check("uc_reg_write", UnicornNative.call(UnicornNative.UC_REG_WRITE, uc, regId, scratch.address()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -247,7 +247,7 @@ public final class Unicorn implements AutoCloseable {
         scratch.set(JAVA_LONG, 0, 0L);
         scratch.set(JAVA_LONG, 8, 0L);
         try {
-            check("uc_reg_read", (long) UnicornNative.UC_REG_READ.invokeExact(uc, (long) regId, scratch.address()));
+            check("uc_reg_read", UnicornNative.call(UnicornNative.UC_REG_READ, uc, regId, scratch.address()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -261,7 +261,7 @@ public final class Unicorn implements AutoCloseable {
         scratch.set(JAVA_LONG, 0, low);
         scratch.set(JAVA_LONG, 8, high);
         try {
-            check("uc_reg_write", (long) UnicornNative.UC_REG_WRITE.invokeExact(uc, (long) regId, scratch.address()));
+            check("uc_reg_write", UnicornNative.call(UnicornNative.UC_REG_WRITE, uc, regId, scratch.address()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -274,7 +274,7 @@ public final class Unicorn implements AutoCloseable {
         MemorySegment.copy(regIds, 0, batchRegs, JAVA_INT, 0, n);
         batchVals.fill((byte) 0);
         try {
-            check("uc_reg_read_batch", (long) UnicornNative.UC_REG_READ_BATCH.invokeExact(uc, batchRegs.address(),
+            check("uc_reg_read_batch", UnicornNative.call(UnicornNative.UC_REG_READ_BATCH, uc, batchRegs.address(),
                     batchPtrs.address(), (long) n));
         } catch (Throwable t) {
             throw rethrow(t);
@@ -289,7 +289,7 @@ public final class Unicorn implements AutoCloseable {
         MemorySegment.copy(regIds, 0, batchRegs, JAVA_INT, 0, n);
         MemorySegment.copy(values, 0, batchVals, JAVA_LONG, 0, n);
         try {
-            check("uc_reg_write_batch", (long) UnicornNative.UC_REG_WRITE_BATCH.invokeExact(uc, batchRegs.address(),
+            check("uc_reg_write_batch", UnicornNative.call(UnicornNative.UC_REG_WRITE_BATCH, uc, batchRegs.address(),
                     batchPtrs.address(), (long) n));
         } catch (Throwable t) {
             throw rethrow(t);
@@ -310,7 +310,7 @@ public final class Unicorn implements AutoCloseable {
         scratch.set(JAVA_INT, 0, msr);
         scratch.set(JAVA_LONG, 8, 0L);
         try {
-            check("uc_reg_read(MSR)", (long) UnicornNative.UC_REG_READ.invokeExact(uc, (long) X86Reg.MSR, scratch.address()));
+            check("uc_reg_read(MSR)", UnicornNative.call(UnicornNative.UC_REG_READ, uc, X86Reg.MSR, scratch.address()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -323,7 +323,7 @@ public final class Unicorn implements AutoCloseable {
         scratch.set(JAVA_INT, 0, msr);
         scratch.set(JAVA_LONG, 8, value);
         try {
-            check("uc_reg_write(MSR)", (long) UnicornNative.UC_REG_WRITE.invokeExact(uc, (long) X86Reg.MSR, scratch.address()));
+            check("uc_reg_write(MSR)", UnicornNative.call(UnicornNative.UC_REG_WRITE, uc, X86Reg.MSR, scratch.address()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -345,7 +345,7 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         int err;
         try {
-            err = (int) (long) UnicornNative.UC_EMU_START.invokeExact(uc, begin, until, timeoutMicros, count);
+            err = (int) UnicornNative.call(UnicornNative.UC_EMU_START, uc, begin, until, timeoutMicros, count);
         } catch (Throwable t) {
             throw new IllegalStateException("uc_emu_start", t);
         }
@@ -383,7 +383,7 @@ public final class Unicorn implements AutoCloseable {
      */
     public MemorySegment codeCallback(Hooks.Code hook) {
         ensureOpen();
-        return upcall(new Upcalls.Code(this, hook), "invoke", UnicornNative.CODE_CB);
+        return upcall(new Upcalls.Code(this, hook));
     }
 
     /**
@@ -396,7 +396,7 @@ public final class Unicorn implements AutoCloseable {
     public void callNative(MemorySegment function, MemorySegment data) {
         ensureOpen();
         try {
-            long ignored = (long) UnicornNative.CALL_NATIVE.invokeExact(function, uc, data.address());
+            long ignored = (long) UnicornNative.CALL_NATIVE.invokeExact(function, uc, data.address(), 0L, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -443,7 +443,7 @@ public final class Unicorn implements AutoCloseable {
     public void emuStop() {
         ensureOpen();
         try {
-            check("uc_emu_stop", (long) UnicornNative.UC_EMU_STOP.invokeExact(uc));
+            check("uc_emu_stop", UnicornNative.call(UnicornNative.UC_EMU_STOP, uc));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -456,29 +456,29 @@ public final class Unicorn implements AutoCloseable {
 
     /** Adds a {@code UC_HOOK_TLB_FILL} hook (only called in {@code UC_TLB_VIRTUAL} mode). */
     public HookHandle hookTlbFill(Hooks.TlbFill hook) {
-        return addHook(Uc.HOOK_TLB_FILL, upcall(new Upcalls.TlbFill(this, hook), "invoke", UnicornNative.TLB_FILL_CB), 1, 0, -1);
+        return addHook(Uc.HOOK_TLB_FILL, upcall(new Upcalls.TlbFill(this, hook)), 1, 0, -1);
     }
 
     /** Adds a hook on the {@code syscall} instruction. */
     public HookHandle hookSyscall(Hooks.Syscall hook) {
-        return addHook(Uc.HOOK_INSN, upcall(new Upcalls.Syscall(this, hook), "invoke", UnicornNative.SYSCALL_CB), 1, 0,
+        return addHook(Uc.HOOK_INSN, upcall(new Upcalls.Syscall(this, hook)), 1, 0,
                 Uc.X86_INS_SYSCALL);
     }
 
     /** Adds a {@code UC_HOOK_INTR} hook (interrupts and CPU exceptions). */
     public HookHandle hookInterrupt(Hooks.Interrupt hook) {
-        return addHook(Uc.HOOK_INTR, upcall(new Upcalls.Interrupt(this, hook), "invoke", UnicornNative.INTR_CB), 1, 0, -1);
+        return addHook(Uc.HOOK_INTR, upcall(new Upcalls.Interrupt(this, hook)), 1, 0, -1);
     }
 
     /** Adds a {@code UC_HOOK_INSN_INVALID} hook. */
     public HookHandle hookInvalidInstruction(Hooks.InvalidInstruction hook) {
         return addHook(Uc.HOOK_INSN_INVALID,
-                upcall(new Upcalls.InvalidInstruction(this, hook), "invoke", UnicornNative.INSN_INVALID_CB), 1, 0, -1);
+                upcall(new Upcalls.InvalidInstruction(this, hook)), 1, 0, -1);
     }
 
     /** Adds a {@code UC_HOOK_CODE} (or, with {@code block}, {@code UC_HOOK_BLOCK}) hook over [begin, end]; begin > end means everywhere. */
     public HookHandle hookCode(boolean block, long begin, long end, Hooks.Code hook) {
-        return addHook(block ? Uc.HOOK_BLOCK : Uc.HOOK_CODE, upcall(new Upcalls.Code(this, hook), "invoke", UnicornNative.CODE_CB),
+        return addHook(block ? Uc.HOOK_BLOCK : Uc.HOOK_CODE, upcall(new Upcalls.Code(this, hook)),
                 begin, end, -1);
     }
 
@@ -513,14 +513,14 @@ public final class Unicorn implements AutoCloseable {
             throw new IllegalArgumentException("memory hook types must be a non-empty OR of HOOK_MEM_READ, HOOK_MEM_WRITE, "
                     + "HOOK_MEM_FETCH (got 0x" + Integer.toHexString(types) + ")");
         }
-        return addHook(types, upcall(new Upcalls.Memory(this, hook), "invoke", UnicornNative.MEM_CB), 1, 0, -1);
+        return addHook(types, upcall(new Upcalls.Memory(this, hook)), 1, 0, -1);
     }
 
     /** uc_hook_del(). */
     public void hookDel(HookHandle hook) {
         ensureOpen();
         try {
-            check("uc_hook_del", (long) UnicornNative.UC_HOOK_DEL.invokeExact(uc, hook.handle()));
+            check("uc_hook_del", UnicornNative.call(UnicornNative.UC_HOOK_DEL, uc, hook.handle()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -538,12 +538,14 @@ public final class Unicorn implements AutoCloseable {
         return new HookHandle(out.get(JAVA_LONG, 0));
     }
 
-    private MemorySegment upcall(Object target, String method, FunctionDescriptor fd) {
+    /** A native function pointer to {@code target}'s {@code invoke} (one of {@link Upcalls}' records), living as long as the engine. */
+    private MemorySegment upcall(Object target) {
+        FunctionDescriptor fd = UnicornNative.CALLBACK;
         try {
-            MethodHandle mh = MethodHandles.lookup().findVirtual(target.getClass(), method, fd.toMethodType()).bindTo(target);
+            MethodHandle mh = MethodHandles.lookup().findVirtual(target.getClass(), "invoke", fd.toMethodType()).bindTo(target);
             return UnicornNative.LINKER.upcallStub(mh, fd, arena);
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("upcall " + target.getClass().getSimpleName() + "." + method, e);
+            throw new IllegalStateException("upcall " + target.getClass().getSimpleName() + ".invoke", e);
         }
     }
 
@@ -554,7 +556,7 @@ public final class Unicorn implements AutoCloseable {
             hookFailureName = hook;
         }
         try {
-            long ignored = (long) UnicornNative.UC_EMU_STOP.invokeExact(uc);
+            long ignored = UnicornNative.call(UnicornNative.UC_EMU_STOP, uc);
         } catch (Throwable ignored) {
             // Nothing more can be done from inside native code; emuStart reports the original failure.
         }
@@ -586,8 +588,8 @@ public final class Unicorn implements AutoCloseable {
     public void ctlRemoveTbCache(long begin, long end) {
         ensureOpen();
         try {
-            check("uc_ctl(TB_REMOVE_CACHE)", (long) UnicornNative.UC_CTL.invokeExact(uc,
-                    (long) Uc.ctl(Uc.CTL_TB_REMOVE_CACHE, 2, Uc.CTL_IO_WRITE), begin, end));
+            check("uc_ctl(TB_REMOVE_CACHE)", UnicornNative.ctl(uc,
+                    Uc.ctl(Uc.CTL_TB_REMOVE_CACHE, 2, Uc.CTL_IO_WRITE), begin, end));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -597,8 +599,8 @@ public final class Unicorn implements AutoCloseable {
     public int ctlPageSize() {
         ensureOpen();
         try {
-            check("uc_ctl(PAGE_SIZE)", (long) UnicornNative.UC_CTL.invokeExact(uc,
-                    (long) Uc.ctl(Uc.CTL_UC_PAGE_SIZE, 1, Uc.CTL_IO_READ), scratch.address(), 0L));
+            check("uc_ctl(PAGE_SIZE)", UnicornNative.ctl(uc,
+                    Uc.ctl(Uc.CTL_UC_PAGE_SIZE, 1, Uc.CTL_IO_READ), scratch.address(), 0L));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -608,7 +610,7 @@ public final class Unicorn implements AutoCloseable {
     private void ctl0(String what, int request) {
         ensureOpen();
         try {
-            check(what, (long) UnicornNative.UC_CTL.invokeExact(uc, (long) request, 0L, 0L));
+            check(what, UnicornNative.ctl(uc, request, 0L, 0L));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -617,7 +619,7 @@ public final class Unicorn implements AutoCloseable {
     private void ctlInt(String what, int request, int arg) {
         ensureOpen();
         try {
-            check(what, (long) UnicornNative.UC_CTL.invokeExact(uc, (long) request, (long) arg, 0L));
+            check(what, UnicornNative.ctl(uc, request, arg, 0L));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -649,7 +651,7 @@ public final class Unicorn implements AutoCloseable {
             if (freed) return;
             freed = true;
             try {
-                check("uc_context_free", (long) UnicornNative.UC_CONTEXT_FREE.invokeExact(ctx));
+                check("uc_context_free", UnicornNative.call(UnicornNative.UC_CONTEXT_FREE, ctx));
             } catch (Throwable t) {
                 throw rethrow(t);
             }
@@ -661,7 +663,7 @@ public final class Unicorn implements AutoCloseable {
         ensureOpen();
         MemorySegment out = scratch;
         try {
-            check("uc_context_alloc", (long) UnicornNative.UC_CONTEXT_ALLOC.invokeExact(uc, out.address()));
+            check("uc_context_alloc", UnicornNative.call(UnicornNative.UC_CONTEXT_ALLOC, uc, out.address()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -673,7 +675,7 @@ public final class Unicorn implements AutoCloseable {
     private void contextCall(String what, MethodHandle mh, long ctx) {
         ensureOpen();
         try {
-            check(what, (long) mh.invokeExact(uc, ctx));
+            check(what, UnicornNative.call(mh, uc, ctx));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -687,7 +689,7 @@ public final class Unicorn implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
-            check("uc_close", (long) UnicornNative.UC_CLOSE.invokeExact(uc));
+            check("uc_close", UnicornNative.call(UnicornNative.UC_CLOSE, uc));
         } catch (Throwable t) {
             throw rethrow(t);
         } finally {

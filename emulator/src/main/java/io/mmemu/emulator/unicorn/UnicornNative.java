@@ -44,57 +44,55 @@ final class UnicornNative {
     }
 
     /*
-     * Every argument and result is declared as a 64-bit integer, pointers and C ints alike: on
-     * x86-64 SysV both travel in the same register (or 8-byte stack slot), of which the callee
-     * reads the low half for an int, and an int result is the low half of RAX, which the caller's
-     * (int) cast keeps. So the handles share few descriptors, and the linker generates code once
-     * per descriptor: about 5-10 ms each at start-up, when the 23 handles had 20 shapes. Variadic
-     * functions get one shape each, with enough trailing arguments for every use (C ignores
-     * variadic arguments the function does not read).
+     * One shape for every call: six 64-bit integers in, one out, pointers and C ints alike. On
+     * x86-64 SysV they travel in the same six registers, of which the callee reads the low half for
+     * an int and ignores those it does not take, and an int result is the low half of RAX, which
+     * the caller's (int) cast keeps. The linker generates and loads code once per distinct shape,
+     * 3-7 ms each at start-up in the interpreter: 11 shapes cost about 60 ms of every cold run
+     * (bin/bench startup), one costs one. Callers pass their arguments through call(), which pads
+     * them with zeros. The variadic functions (uc_ctl, uc_hook_add) share a second shape, variadic
+     * from the third argument: SysV passes an integer the same way whether it is named or variadic.
      */
-    static final FunctionDescriptor L1 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG);
-    static final FunctionDescriptor L2 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG);
-    static final FunctionDescriptor L3 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
-    static final FunctionDescriptor L4 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
-    private static final FunctionDescriptor L5 =
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    static final FunctionDescriptor L6 =
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    private static final FunctionDescriptor L8 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    private static final Linker.Option VARIADIC_FROM_THIRD = Linker.Option.firstVariadicArg(2);
 
     // uc_err uc_open(uc_arch, uc_mode, uc_engine **)
-    static final MethodHandle UC_OPEN = fn("uc_open", L3);
-    static final MethodHandle UC_CLOSE = fn("uc_close", L1);
+    static final MethodHandle UC_OPEN = fn("uc_open");
+    static final MethodHandle UC_CLOSE = fn("uc_close");
     // unsigned int uc_version(unsigned int *major, unsigned int *minor)
-    static final MethodHandle UC_VERSION = fn("uc_version", L2);
+    static final MethodHandle UC_VERSION = fn("uc_version");
     // const char *uc_strerror(uc_err)
-    static final MethodHandle UC_STRERROR = fn("uc_strerror", L1);
-    static final MethodHandle UC_ERRNO = fn("uc_errno", L1);
+    static final MethodHandle UC_STRERROR = fn("uc_strerror");
+    static final MethodHandle UC_ERRNO = fn("uc_errno");
     // uc_err uc_reg_read(uc_engine *, int regid, void *value)
-    static final MethodHandle UC_REG_READ = fn("uc_reg_read", L3);
-    static final MethodHandle UC_REG_WRITE = fn("uc_reg_write", L3);
+    static final MethodHandle UC_REG_READ = fn("uc_reg_read");
+    static final MethodHandle UC_REG_WRITE = fn("uc_reg_write");
     // uc_err uc_reg_read_batch(uc_engine *, int *regs, void **vals, int count)
-    static final MethodHandle UC_REG_READ_BATCH = fn("uc_reg_read_batch", L4);
-    static final MethodHandle UC_REG_WRITE_BATCH = fn("uc_reg_write_batch", L4);
+    static final MethodHandle UC_REG_READ_BATCH = fn("uc_reg_read_batch");
+    static final MethodHandle UC_REG_WRITE_BATCH = fn("uc_reg_write_batch");
     // uc_err uc_mem_map_ptr(uc_engine *, uint64_t address, size_t size, uint32_t perms, void *ptr)
-    static final MethodHandle UC_MEM_MAP_PTR = fn("uc_mem_map_ptr", L5);
-    static final MethodHandle UC_MEM_UNMAP = fn("uc_mem_unmap", L3);
+    static final MethodHandle UC_MEM_MAP_PTR = fn("uc_mem_map_ptr");
+    static final MethodHandle UC_MEM_UNMAP = fn("uc_mem_unmap");
     // uc_err uc_mem_read(uc_engine *, uint64_t address, void *bytes, uint64_t size)
-    static final MethodHandle UC_MEM_READ = fn("uc_mem_read", L4);
-    static final MethodHandle UC_MEM_WRITE = fn("uc_mem_write", L4);
+    static final MethodHandle UC_MEM_READ = fn("uc_mem_read");
+    static final MethodHandle UC_MEM_WRITE = fn("uc_mem_write");
     // uc_err uc_emu_start(uc_engine *, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)
-    static final MethodHandle UC_EMU_START = fn("uc_emu_start", L5);
-    static final MethodHandle UC_EMU_STOP = fn("uc_emu_stop", L1);
+    static final MethodHandle UC_EMU_START = fn("uc_emu_start");
+    static final MethodHandle UC_EMU_STOP = fn("uc_emu_stop");
     // uc_err uc_hook_add(uc_engine *, uc_hook *hh, int type, void *callback, void *user_data, uint64_t begin,
     // uint64_t end, ...): the one variadic argument used is UC_HOOK_INSN's instruction id.
-    static final MethodHandle UC_HOOK_ADD = fn("uc_hook_add",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-                    JAVA_LONG), Linker.Option.firstVariadicArg(7));
-    static final MethodHandle UC_HOOK_DEL = fn("uc_hook_del", L2);
+    static final MethodHandle UC_HOOK_ADD = LINKER.downcallHandle(symbol("uc_hook_add"), L8, VARIADIC_FROM_THIRD);
+    static final MethodHandle UC_HOOK_DEL = fn("uc_hook_del");
     // uc_err uc_ctl(uc_engine *, uc_control_type, ...): requests take up to two arguments.
-    static final MethodHandle UC_CTL = fn("uc_ctl", L4, Linker.Option.firstVariadicArg(2));
+    static final MethodHandle UC_CTL = LINKER.downcallHandle(symbol("uc_ctl"), L8, VARIADIC_FROM_THIRD);
     // uc_err uc_context_alloc(uc_engine *, uc_context **)
-    static final MethodHandle UC_CONTEXT_ALLOC = fn("uc_context_alloc", L2);
-    static final MethodHandle UC_CONTEXT_SAVE = fn("uc_context_save", L2);
-    static final MethodHandle UC_CONTEXT_RESTORE = fn("uc_context_restore", L2);
-    static final MethodHandle UC_CONTEXT_FREE = fn("uc_context_free", L1);
+    static final MethodHandle UC_CONTEXT_ALLOC = fn("uc_context_alloc");
+    static final MethodHandle UC_CONTEXT_SAVE = fn("uc_context_save");
+    static final MethodHandle UC_CONTEXT_RESTORE = fn("uc_context_restore");
+    static final MethodHandle UC_CONTEXT_FREE = fn("uc_context_free");
 
     static {
         // Before any engine exists: libunicorn's host-clock reads go to the virtual clock.
@@ -102,30 +100,57 @@ final class UnicornNative {
     }
 
     /**
-     * Upcall shapes, in the same form: every argument and the result a long. A C int argument is
-     * the low half of its long (the upper half is undefined, so the callee casts it to int); a
-     * long returned where C expects bool or nothing leaves 1 or 0 in RAX, of which C reads AL or
-     * nothing. The TLB fill shares its shape with the 5-argument downcalls' erased type.
+     * The upcalls' shape, the same: a callback reads the arguments C passes and ignores the rest
+     * (whatever those registers hold); a long returned where C expects bool or nothing leaves 1 or
+     * 0 in RAX, of which C reads AL or nothing.
      */
-    static final FunctionDescriptor TLB_FILL_CB = L5;
-    static final FunctionDescriptor SYSCALL_CB = L2;
-    static final FunctionDescriptor INTR_CB = L3;
-    static final FunctionDescriptor INSN_INVALID_CB = L2;
-    static final FunctionDescriptor CODE_CB = L4;
+    static final FunctionDescriptor CALLBACK = L6;
     /**
-     * {@code void f(uc_engine *, void *)} of any address: native helpers acting on an engine
-     * (Unicorn.callNative), declared in the L2 shape (the result is ignored) so that the linker
-     * makes no code for a new shape at start-up.
+     * {@code f(uc_engine *, void *)} of any address: native helpers acting on an engine
+     * (Unicorn.callNative), in the common shape (the result is ignored).
      */
-    static final MethodHandle CALL_NATIVE = LINKER.downcallHandle(L2);
-    static final FunctionDescriptor MEM_CB =
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    static final MethodHandle CALL_NATIVE = LINKER.downcallHandle(L6);
+
+    /** Calls {@code f} (one of this class's handles, or another function linked with {@link #L6}) with no argument. */
+    static long call(MethodHandle f) throws Throwable {
+        return (long) f.invokeExact(0L, 0L, 0L, 0L, 0L, 0L);
+    }
+
+    /** Calls {@code f} with one argument (see {@link #call(MethodHandle)}). */
+    static long call(MethodHandle f, long a) throws Throwable {
+        return (long) f.invokeExact(a, 0L, 0L, 0L, 0L, 0L);
+    }
+
+    /** Calls {@code f} with two arguments. */
+    static long call(MethodHandle f, long a, long b) throws Throwable {
+        return (long) f.invokeExact(a, b, 0L, 0L, 0L, 0L);
+    }
+
+    /** Calls {@code f} with three arguments. */
+    static long call(MethodHandle f, long a, long b, long c) throws Throwable {
+        return (long) f.invokeExact(a, b, c, 0L, 0L, 0L);
+    }
+
+    /** Calls {@code f} with four arguments. */
+    static long call(MethodHandle f, long a, long b, long c, long d) throws Throwable {
+        return (long) f.invokeExact(a, b, c, d, 0L, 0L);
+    }
+
+    /** Calls {@code f} with five arguments. */
+    static long call(MethodHandle f, long a, long b, long c, long d, long e) throws Throwable {
+        return (long) f.invokeExact(a, b, c, d, e, 0L);
+    }
+
+    /** uc_ctl(uc, request, a, b): the variadic shape, padded. */
+    static long ctl(long uc, long request, long a, long b) throws Throwable {
+        return (long) UC_CTL.invokeExact(uc, request, a, b, 0L, 0L, 0L, 0L);
+    }
 
     /** Loads libunicorn, if this class has not yet (its static initialiser does). */
     static void load() {}
 
-    private static MethodHandle fn(String name, FunctionDescriptor fd, Linker.Option... options) {
-        return LINKER.downcallHandle(symbol(name), fd, options);
+    private static MethodHandle fn(String name) {
+        return LINKER.downcallHandle(symbol(name), L6);
     }
 
     /** {@return the address of libunicorn's function {@code name}, for native code to call} */

@@ -7,8 +7,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The Java side of each native callback {@link Unicorn} registers: one small record per hook
- * type, whose {@code invoke} has the shape of UnicornNative's descriptor (every argument and the
- * result a long), calls the typed {@link Hooks} interface, and catches everything. An upcall never
+ * type, whose {@code invoke} has the shape of {@link UnicornNative#CALLBACK} (six long arguments,
+ * of which the callback's C type uses the first few, and a long result), calls the typed
+ * {@link Hooks} interface, and catches everything. An upcall never
  * throws: an exception escaping into native code kills the JVM, so a failure goes to
  * {@link Unicorn#hookFailed}, which stops the engine, and {@link Unicorn#emuStart} raises it.
  */
@@ -20,7 +21,7 @@ final class Upcalls {
         private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
         /** bool (*)(uc_engine *, uint64_t vaddr, uc_mem_type type, uc_tlb_entry *result, void *user_data); 1 is true. */
-        long invoke(long uc, long vaddr, long type, long result, long userData) {
+        long invoke(long uc, long vaddr, long type, long result, long userData, long unused) {
             try {
                 long t = hook.fill(vaddr, (int) type);
                 if (t == Hooks.TlbFill.NO_TRANSLATION) return 0;
@@ -35,7 +36,7 @@ final class Upcalls {
     }
 
     record Syscall(Unicorn owner, Hooks.Syscall hook) {
-        long invoke(long uc, long userData) {
+        long invoke(long uc, long userData, long unused2, long unused3, long unused4, long unused5) {
             try {
                 hook.onSyscall();
             } catch (Throwable e) {
@@ -46,7 +47,7 @@ final class Upcalls {
     }
 
     record Interrupt(Unicorn owner, Hooks.Interrupt hook) {
-        long invoke(long uc, long intno, long userData) {
+        long invoke(long uc, long intno, long userData, long unused3, long unused4, long unused5) {
             try {
                 hook.onInterrupt((int) intno);
             } catch (Throwable e) {
@@ -57,7 +58,7 @@ final class Upcalls {
     }
 
     record InvalidInstruction(Unicorn owner, Hooks.InvalidInstruction hook) {
-        long invoke(long uc, long userData) {
+        long invoke(long uc, long userData, long unused2, long unused3, long unused4, long unused5) {
             try {
                 return hook.onInvalidInstruction() ? 1 : 0;
             } catch (Throwable e) {
@@ -68,7 +69,7 @@ final class Upcalls {
     }
 
     record Code(Unicorn owner, Hooks.Code hook) {
-        long invoke(long uc, long address, long size, long userData) {
+        long invoke(long uc, long address, long size, long userData, long unused4, long unused5) {
             try {
                 hook.onCode(address, (int) size);
             } catch (Throwable e) {

@@ -9,13 +9,13 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
- * The host's mmap, munmap and madvise, called through java.lang.foreign; mmap with errno captured.
- * Arguments and results are declared as 64-bit integers, C ints too (x86-64 SysV passes both in
- * the same registers): the linker generates code per distinct descriptor, a few milliseconds each
- * at start-up, and munmap's and madvise's are then those of the emulator's native calls.
+ * The host's mmap, munmap and madvise, called through java.lang.foreign. Every argument and result
+ * is declared as a 64-bit integer, C ints too (x86-64 SysV passes both in the same registers), and
+ * all three share the emulator's one descriptor for native calls (six arguments, the unused ones
+ * zero): the linker generates code per distinct descriptor, a few milliseconds each at start-up.
+ * errno is captured only when mmap has failed, by a second call that links its own shape.
  */
 final class HostMemory {
     private HostMemory() {}
@@ -26,31 +26,24 @@ final class HostMemory {
     private static final long MAP_FAILED = -1L;
 
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+    private static final FunctionDescriptor L6 =
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
 
     // void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
-    private static final MethodHandle MMAP = LINKER.downcallHandle(LINKER.defaultLookup().find("mmap").orElseThrow(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MemorySegment MMAP_FUNCTION = LINKER.defaultLookup().find("mmap").orElseThrow();
+    private static final MethodHandle MMAP = LINKER.downcallHandle(MMAP_FUNCTION, L6);
     // int munmap(void *addr, size_t length)
-    private static final MethodHandle MUNMAP = LINKER.downcallHandle(LINKER.defaultLookup().find("munmap").orElseThrow(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle MUNMAP = LINKER.downcallHandle(LINKER.defaultLookup().find("munmap").orElseThrow(), L6);
     // int madvise(void *addr, size_t length, int advice)
-    private static final MethodHandle MADVISE = LINKER.downcallHandle(LINKER.defaultLookup().find("madvise").orElseThrow(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle MADVISE = LINKER.downcallHandle(LINKER.defaultLookup().find("madvise").orElseThrow(), L6);
+
+    private static final long RW = PROT_READ | PROT_WRITE, ANONYMOUS_NORESERVE = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 
     /** Reserves {@code bytes} of zero-filled anonymous memory that costs nothing until touched. */
     static long mmapNoReserve(long bytes) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = a.allocate(CAPTURE);
-            long p = (long) MMAP.invokeExact(state, 0L, bytes, (long) (PROT_READ | PROT_WRITE),
-                    (long) (MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE), -1L, 0L);
-            if (p == MAP_FAILED) {
-                throw new OutOfMemoryError("host mmap of " + bytes + " bytes of guest RAM failed: errno "
-                        + (int) ERRNO.get(state, 0L) + " (try a smaller --ram)");
-            }
-            return p;
+        try {
+            long p = (long) MMAP.invokeExact(0L, bytes, RW, ANONYMOUS_NORESERVE, -1L, 0L);
+            return p != MAP_FAILED ? p : mmapNoReserveWithErrno(bytes);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -58,9 +51,25 @@ final class HostMemory {
         }
     }
 
+    /** mmap once more, with errno captured for the message should it fail again. */
+    private static long mmapNoReserveWithErrno(long bytes) throws Throwable {
+        StructLayout capture = Linker.Option.captureStateLayout();
+        MethodHandle mmap = LINKER.downcallHandle(MMAP_FUNCTION, L6, Linker.Option.captureCallState("errno"));
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(capture);
+            long p = (long) mmap.invokeExact(state, 0L, bytes, RW, ANONYMOUS_NORESERVE, -1L, 0L);
+            if (p == MAP_FAILED) {
+                int errno = (int) capture.varHandle(MemoryLayout.PathElement.groupElement("errno")).get(state, 0L);
+                throw new OutOfMemoryError("host mmap of " + bytes + " bytes of guest RAM failed: errno " + errno
+                        + " (try a smaller --ram)");
+            }
+            return p;
+        }
+    }
+
     static void munmap(long address, long bytes) {
         try {
-            long ignored = (long) MUNMAP.invokeExact(address, bytes);
+            long ignored = (long) MUNMAP.invokeExact(address, bytes, 0L, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw new IllegalStateException("munmap", t);
         }
@@ -69,7 +78,7 @@ final class HostMemory {
     /** madvise(); failures are reported as false (advice is optional). */
     static boolean madvise(long address, long bytes, int advice) {
         try {
-            return (int) (long) MADVISE.invokeExact(address, bytes, (long) advice) == 0;
+            return (int) (long) MADVISE.invokeExact(address, bytes, (long) advice, 0L, 0L, 0L) == 0;
         } catch (Throwable t) {
             throw new IllegalStateException("madvise", t);
         }
