@@ -35,7 +35,7 @@ mmemu_load_settings() {
 mmemu_native_stale() {
   local src
   [ -f "$1" ] || return 0
-  for src in "$MMEMU_ROOT"/native/*.c; do
+  for src in "$MMEMU_ROOT"/native/*.[ch]; do
     [ "$src" -nt "$1" ] && return 0
   done
   return 1

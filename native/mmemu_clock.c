@@ -7,7 +7,7 @@
  * (helper_rdtsc() -> cpu_get_tsc() -> rdtsc).
  *
  * mmemu_clock_install() points libunicorn's own GOT entries of gettimeofday, clock_gettime and
- * cpu_get_tsc_x86_64 at the functions below, which return a virtual time that advances by a fixed
+ * cpu_get_tsc_x86_64 at the functions below (mmemu_got.c), which return a virtual time that advances by a fixed
  * step on every reading: the decisions QEMU takes from time depend only on how many readings came
  * before, which is the same in every run. Nothing else in the process is affected (the JVM and
  * libc keep the real clock). Readings in libunicorn happen at TLB flushes (a few thousand a
@@ -19,16 +19,11 @@
  * or a machine handed to another thread). Built by bin/setup into libmmemu_native.so, with the
  * instruction counter (mmemu_count.c); bound through java.lang.foreign (DeterministicClock).
  */
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <elf.h>
-#include <link.h>
+#include "mmemu_got.h"
+
 #include <stdint.h>
-#include <string.h>
-#include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
 
 /*
  * Virtual nanoseconds per reading: 16 readings make one of QEMU's 100 ms TLB windows, so a TLB
@@ -95,98 +90,16 @@ uint64_t mmemu_clock_readings(void) {
 #define PATCHED_CLOCK_GETTIME 2
 #define PATCHED_GET_TSC 4
 
-struct target {
-    const char *name;
-    void *replacement;
-    int bit;
-};
-
-static const struct target targets[] = {
-    {"gettimeofday", (void *) mmemu_gettimeofday, PATCHED_GETTIMEOFDAY},
-    {"clock_gettime", (void *) mmemu_clock_gettime, PATCHED_CLOCK_GETTIME},
-    {"cpu_get_tsc_x86_64", (void *) mmemu_cpu_get_tsc, PATCHED_GET_TSC},
-};
-
-struct relro_search {
-    ElfW(Addr) base;
-    uintptr_t start, end;   /* the object's PT_GNU_RELRO range, made read-only again after a write */
-};
-
-static int find_relro(struct dl_phdr_info *info, size_t size, void *data) {
-    (void) size;
-    struct relro_search *s = data;
-    if (info->dlpi_addr != s->base) return 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type == PT_GNU_RELRO) {
-            s->start = info->dlpi_addr + ph->p_vaddr;
-            s->end = s->start + ph->p_memsz;
-        }
-    }
-    return 1;
-}
-
-/* A dynamic-section pointer: glibc relocates them in place on x86-64, other loaders may not. */
-static uintptr_t dyn_ptr(ElfW(Addr) base, ElfW(Addr) value) {
-    return value >= base ? (uintptr_t) value : (uintptr_t) (base + value);
-}
-
-static int patch_slot(uintptr_t slot, void *replacement, const struct relro_search *relro) {
-    long page = sysconf(_SC_PAGESIZE);
-    uintptr_t first = slot & ~(uintptr_t) (page - 1);
-    if (mprotect((void *) first, (size_t) page, PROT_READ | PROT_WRITE) != 0) return 0;
-    memcpy((void *) slot, &replacement, sizeof replacement);
-    if (slot >= relro->start && slot < relro->end) mprotect((void *) first, (size_t) page, PROT_READ);
-    return 1;
-}
-
-static int patch_relocations(ElfW(Addr) base, const ElfW(Rela) *rel, size_t bytes, const ElfW(Sym) *symtab,
-                             const char *strtab, const struct relro_search *relro) {
-    int patched = 0;
-    for (size_t i = 0; i < bytes / sizeof *rel; i++) {
-        unsigned type = ELF64_R_TYPE(rel[i].r_info);
-        if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) continue;
-        const char *name = strtab + symtab[ELF64_R_SYM(rel[i].r_info)].st_name;
-        for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
-            if (strcmp(name, targets[t].name) == 0
-                && patch_slot(base + rel[i].r_offset, targets[t].replacement, relro)) {
-                patched |= targets[t].bit;
-            }
-        }
-    }
-    return patched;
-}
-
 /**
  * Points the GOT entries of gettimeofday, clock_gettime and cpu_get_tsc_x86_64 of the shared
  * object that holds address `inside` (libunicorn's uc_open) at this file's virtual clock.
  * Returns the PATCHED_* bits of the entries changed, or -1 when the object cannot be read.
  */
 int mmemu_clock_install(void *inside) {
-    Dl_info info;
-    struct link_map *map = NULL;
-    if (!dladdr1(inside, &info, (void **) &map, RTLD_DL_LINKMAP) || map == NULL) return -1;
-    ElfW(Addr) base = map->l_addr;
-    const ElfW(Sym) *symtab = NULL;
-    const char *strtab = NULL;
-    const ElfW(Rela) *rela = NULL, *jmprel = NULL;
-    size_t relasz = 0, pltrelsz = 0;
-    for (const ElfW(Dyn) *d = map->l_ld; d->d_tag != DT_NULL; d++) {
-        switch (d->d_tag) {
-            case DT_SYMTAB: symtab = (const ElfW(Sym) *) dyn_ptr(base, d->d_un.d_ptr); break;
-            case DT_STRTAB: strtab = (const char *) dyn_ptr(base, d->d_un.d_ptr); break;
-            case DT_RELA: rela = (const ElfW(Rela) *) dyn_ptr(base, d->d_un.d_ptr); break;
-            case DT_RELASZ: relasz = d->d_un.d_val; break;
-            case DT_JMPREL: jmprel = (const ElfW(Rela) *) dyn_ptr(base, d->d_un.d_ptr); break;
-            case DT_PLTRELSZ: pltrelsz = d->d_un.d_val; break;
-            default: break;
-        }
-    }
-    if (symtab == NULL || strtab == NULL) return -1;
-    struct relro_search relro = {base, 0, 0};
-    dl_iterate_phdr(find_relro, &relro);
-    int patched = 0;
-    if (jmprel) patched |= patch_relocations(base, jmprel, pltrelsz, symtab, strtab, &relro);
-    if (rela) patched |= patch_relocations(base, rela, relasz, symtab, strtab, &relro);
-    return patched;
+    static const struct mmemu_got_target targets[] = {
+        {"gettimeofday", (void *) mmemu_gettimeofday},   /* PATCHED_GETTIMEOFDAY */
+        {"clock_gettime", (void *) mmemu_clock_gettime}, /* PATCHED_CLOCK_GETTIME */
+        {"cpu_get_tsc_x86_64", (void *) mmemu_cpu_get_tsc}, /* PATCHED_GET_TSC */
+    };
+    return mmemu_got_patch(inside, targets, 3);
 }

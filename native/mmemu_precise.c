@@ -11,8 +11,9 @@
  * the same entry, already the most recently used, and change nothing but two counters. Those
  * repeats are counted here, and Java adds them to the model's counters before anything reads them.
  *
- * Emptying: the pages filled since the last time, each flushed as INVLPG would (mmemu_tlb.c),
- * when there are at most MMEMU_PRECISE_PAGES of them and page flushes work with this libunicorn;
+ * Emptying: the pages filled since the last time, each flushed as INVLPG would but keeping their
+ * translated code's jump-cache entries, since their mappings did not change (mmemu_tlb.c), when
+ * there are at most MMEMU_PRECISE_PAGES of them and page flushes work with this libunicorn;
  * otherwise the whole TLB (a CR3 write, which also clears the 4096-entry jump cache).
  */
 #include <stdint.h>

@@ -26,7 +26,8 @@ final class PageFlush {
             MethodHandle init = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_page_flush_init"),
                     UnicornNative.L6);
             long offset = UnicornNative.call(init, UnicornNative.symbol("uc_emu_stop").address(),
-                    UnicornNative.symbol("tlb_flush_page_x86_64").address());
+                    UnicornNative.symbol("tlb_flush_page_x86_64").address(),
+                    UnicornNative.symbol("tb_flush_jmp_cache_x86_64").address());
             if (offset > 0) {
                 range = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_flush_range"), UnicornNative.L6);
                 ok = true;
