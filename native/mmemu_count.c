@@ -3,7 +3,7 @@
  * or per block. Built by bin/setup into .mmemu/lib/libmmemu_native.so and bound through
  * java.lang.foreign (io.mmemu.emulator.cpu.BlockCounter).
  *
- * Two callbacks:
+ * Three callbacks:
  *  - mmemu_count_insn, a UC_HOOK_CODE callback: one call per instruction (exact by construction;
  *    used while Unicorn's own instruction-count hook is installed anyway, and as the reference);
  *  - mmemu_count_block, a UC_HOOK_BLOCK callback: adds the instructions of the translated block
@@ -14,7 +14,10 @@
  *    that Java can take back the instructions a fault kept from running. It also ends time
  *    slices: once the count reaches the deadline Java set for the run, it stops the engine before
  *    the next block (uc_emu_stop, given by Java), so a slice ends at the first block boundary at
- *    or after its length, with no callback per instruction.
+ *    or after its length, with no callback per instruction;
+ *  - mmemu_count_translation, a UC_HOOK_EDGE_GENERATED callback: Unicorn calls it once for each
+ *    block it translates as it is about to run it (tb_find()), so it counts translations, and
+ *    retranslations after code was dropped, not executions.
  */
 #include <stdint.h>
 
@@ -50,7 +53,7 @@ struct mmemu_blocks {
     uint32_t (*miss)(uint64_t addr, uint32_t size);   /* 32 */
     uint64_t misses;                                  /* 40 */
     int (*emu_stop)(void *uc);                        /* 48: libunicorn's uc_emu_stop */
-    uint64_t unused2;                                 /* 56 */
+    uint64_t translated;                              /* 56: blocks translated (mmemu_count_translation) */
     /* 64; the one after the cache describes a block counted without caching it */
     struct mmemu_block_entry cache[MMEMU_BLOCK_CACHE + 1];
 };
@@ -106,4 +109,12 @@ void mmemu_count_block(void *uc, uint64_t address, uint32_t size, void *user) {
         return;
     }
     mmemu_block_miss(b, i, address, size);
+}
+
+/* uc_hook_edge_gen_t: a block was translated (its edge from the block before is new). */
+void mmemu_count_translation(void *uc, void *cur_tb, void *prev_tb, struct mmemu_blocks *b) {
+    (void) uc;
+    (void) cur_tb;
+    (void) prev_tb;
+    ++b->translated;
 }

@@ -12,7 +12,7 @@
 #   native count   the instruction counter's block callback (it counts only when slicing time:
 #                  a second thread or process)
 #   kernel, other  the host kernel; everything else
-# and the run's counts per second: TLB fills, Unicorn TLB and code flushes, syscalls.
+# and the run's counts per second: TLB fills, Unicorn TLB and code flushes, blocks translated, syscalls.
 set -euo pipefail
 . "$(dirname "$0")/../../bin/setup-lib.sh"
 command -v perf >/dev/null 2>&1 || mmemu_die "perf is not installed" "apt-get install linux-perf (or run on a machine that has it)"
@@ -73,9 +73,10 @@ for row in "${rows[@]}"; do
   awk '/instructions  / && !i++ { print "  instructions  " $2 }
        /^  [0-9]+ / { n = $3; gsub(/,/, "", n); f += n }
        /Unicorn flushes/ { tlb = $3; pages = $8; sub(/;/, "", pages); code = $NF; sub(/\)/, "", code) }
+       /blocks translated/ { tr = $3 }
        /syscalls/ { sc = $2 }
        /wall time/ { w = $3 }
-       END { gsub(/,/, "", tlb); gsub(/,/, "", pages); gsub(/,/, "", code); gsub(/,/, "", sc)
-             printf "  per second: %.0f fills, %.0f whole and %.0f page-range Unicorn TLB flushes, %.0f code flushes, %.0f syscalls (wall %s s)\n",
-                    f / w, tlb / w, pages / w, code / w, sc / w, w }' "$tmp/stats"
+       END { gsub(/,/, "", tlb); gsub(/,/, "", pages); gsub(/,/, "", code); gsub(/,/, "", sc); gsub(/,/, "", tr)
+             printf "  per second: %.0f fills, %.0f whole and %.0f page-range Unicorn TLB flushes, %.0f code flushes, %.0f blocks translated, %.0f syscalls (wall %s s)\n",
+                    f / w, tlb / w, pages / w, code / w, tr / w, sc / w, w }' "$tmp/stats"
 done

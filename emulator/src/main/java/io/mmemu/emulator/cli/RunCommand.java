@@ -292,7 +292,9 @@ public final class RunCommand implements Callable<Integer> {
         long flushes = 0;
         long codeFlushes = 0;
         long pageFlushes = 0;
+        long translated = 0;
         for (Cpu c : machine.cpus()) {
+            translated += Math.max(0, c.translatedBlocks());
             codeFlushes += c.stats().get(CpuStat.TB_FLUSHES);
             pageFlushes += c.stats().get(CpuStat.TLB_PAGE_FLUSHES);
             insns += Math.max(0, c.instructions());
@@ -325,6 +327,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         log.printf(Locale.ROOT, "  Unicorn flushes   %,15d   (whole TLB; page ranges: %,d; translated code: %,d)%n", flushes,
                 pageFlushes, codeFlushes);
+        log.printf(Locale.ROOT, "  blocks translated %,15d   (by Unicorn, retranslations included)%n", translated);
         log.printf(Locale.ROOT, "  syscalls          %,15d%n", syscalls);
         log.printf(Locale.ROOT, "  wall time         %15.3f s%n", wallNanos / 1e9);
     }

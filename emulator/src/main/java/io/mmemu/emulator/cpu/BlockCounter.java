@@ -43,11 +43,12 @@ import java.util.Arrays;
 final class BlockCounter {
     private static final MemorySegment BLOCK_CALLBACK = NativeLibrary.symbol("mmemu_count_block");
     private static final MemorySegment INSN_CALLBACK = NativeLibrary.symbol("mmemu_count_insn");
+    private static final MemorySegment TRANSLATION_CALLBACK = NativeLibrary.symbol("mmemu_count_translation");
     /** Entries of the native block cache (MMEMU_BLOCK_CACHE). */
     private static final int CACHE_ENTRIES = 16384;
     // Offsets of struct mmemu_blocks (native/mmemu_count.c).
     private static final long COUNT = 0, DEADLINE = 8, GENERATION = 16, LAST = 20, STOPPING = 24, MISS = 32,
-            MISSES = 40, EMU_STOP = 48, CACHE = 64, ENTRY = 16;
+            MISSES = 40, EMU_STOP = 48, TRANSLATED = 56, CACHE = 64, ENTRY = 16;
     // Offsets in an entry (struct mmemu_block_entry).
     private static final long ENTRY_ADDR = 0, ENTRY_SIZE = 8, ENTRY_ICOUNT = 10;
     /** {@code last} when no block was counted in this run (MMEMU_NO_LAST). */
@@ -118,7 +119,13 @@ final class BlockCounter {
         BlockCounter c = new BlockCounter(uc, code, stop, Arena.ofAuto());
         if ("insn".equals(System.getProperty("mmemu.count"))) c.countEachInstruction();
         else c.hook = uc.hookNative(true, BLOCK_CALLBACK, c.state);
+        uc.hookTranslationNative(TRANSLATION_CALLBACK, c.state);
         return c;
+    }
+
+    /** {@return the blocks Unicorn translated since counting started (each retranslation after code was dropped too)} */
+    long translated() {
+        return state.get(JAVA_LONG, TRANSLATED);
     }
 
     /** {@return the instructions counted} */

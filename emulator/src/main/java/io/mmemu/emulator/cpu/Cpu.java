@@ -230,6 +230,16 @@ public final class Cpu implements ArchCpu {
     }
 
     /**
+     * {@return the blocks of guest code Unicorn translated on this CPU since counting started, or -1
+     * when it does not count}: every translation and retranslation (after translated code was
+     * dropped) of a block about to run, but the engine's first (UC_HOOK_EDGE_GENERATED needs a
+     * block run before).
+     */
+    public long translatedBlocks() {
+        return counter == null ? -1 : counter.translated();
+    }
+
+    /**
      * Counts instructions from now on (a no-op when it already does): CPU time for RLIMIT_CPU and
      * the run's instruction budget need it. Only between runs: code translated before has no
      * counting hook, so it is dropped, which must not happen inside one of this engine's own hooks.

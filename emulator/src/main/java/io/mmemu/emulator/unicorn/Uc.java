@@ -18,7 +18,7 @@ public final class Uc {
     /** uc_hook_type bits. */
     public static final int HOOK_INTR = 1, HOOK_INSN = 1 << 1, HOOK_CODE = 1 << 2, HOOK_BLOCK = 1 << 3;
     public static final int HOOK_MEM_READ = 1 << 10, HOOK_MEM_WRITE = 1 << 11, HOOK_MEM_FETCH = 1 << 12;
-    public static final int HOOK_INSN_INVALID = 1 << 14, HOOK_TLB_FILL = 1 << 17;
+    public static final int HOOK_INSN_INVALID = 1 << 14, HOOK_EDGE_GENERATED = 1 << 15, HOOK_TLB_FILL = 1 << 17;
 
     /** uc_x86_insn values for {@code UC_HOOK_INSN}. */
     public static final int X86_INS_SYSCALL = 699;

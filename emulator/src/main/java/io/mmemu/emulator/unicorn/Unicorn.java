@@ -495,16 +495,16 @@ public final class Unicorn implements AutoCloseable {
      * whose callback is native code, called with {@code userData}.
      */
     public HookHandle hookNative(boolean block, MemorySegment callback, MemorySegment userData) {
-        ensureOpen();
-        MemorySegment out = arena.allocate(JAVA_LONG);
-        try {
-            check("uc_hook_add", (long) UnicornNative.UC_HOOK_ADD.invokeExact(uc, out.address(),
-                    (long) (block ? Uc.HOOK_BLOCK : Uc.HOOK_CODE),
-                    callback.address(), userData.address(), 1L, 0L, 0L));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        return new HookHandle(out.get(JAVA_LONG, 0));
+        return addHook(block ? Uc.HOOK_BLOCK : Uc.HOOK_CODE, callback, userData, 1, 0, -1);
+    }
+
+    /**
+     * Adds a {@code UC_HOOK_EDGE_GENERATED} hook whose callback is native code ({@code void
+     * (*)(uc_engine *, uc_tb *, uc_tb *, void *)}), called with {@code userData} each time Unicorn
+     * has translated a block it is about to run: a count of translations, at no cost per execution.
+     */
+    public HookHandle hookTranslationNative(MemorySegment callback, MemorySegment userData) {
+        return addHook(Uc.HOOK_EDGE_GENERATED, callback, userData, 1, 0, -1);
     }
 
     /** Adds a memory-access hook; {@code types} is an OR of {@code Uc.HOOK_MEM_READ/WRITE/FETCH}. */
@@ -527,11 +527,15 @@ public final class Unicorn implements AutoCloseable {
     }
 
     private HookHandle addHook(int type, MemorySegment callback, long begin, long end, int insn) {
+        return addHook(type, callback, MemorySegment.NULL, begin, end, insn);
+    }
+
+    private HookHandle addHook(int type, MemorySegment callback, MemorySegment userData, long begin, long end, int insn) {
         ensureOpen();
         MemorySegment out = arena.allocate(JAVA_LONG);
         try {
             check("uc_hook_add", (long) UnicornNative.UC_HOOK_ADD.invokeExact(uc, out.address(), (long) type,
-                    callback.address(), 0L, begin, end, insn < 0 ? 0L : insn));
+                    callback.address(), userData.address(), begin, end, insn < 0 ? 0L : insn));
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -87,6 +87,26 @@ class CliTest {
         assertFalse(r.stdout().contains("statistics"));
     }
 
+    /** The blocks Unicorn translated: the same for a program whatever its loops' length, unlike its instructions. */
+    @Test
+    void blocksTranslatedCountsTranslationsNotExecutions() throws Exception {
+        Result small = mmemu("run", "--stats", bin("touch-pages"), "300");
+        Result big = mmemu("run", "--stats", bin("touch-pages"), "3000");
+        assertEquals(0, small.status(), small.stderr());
+        assertEquals(0, big.status(), big.stderr());
+        long translatedSmall = statistic(small, "blocks translated"), translatedBig = statistic(big, "blocks translated");
+        assertTrue(translatedSmall > 10, small.stderr());
+        assertTrue(statistic(big, "instructions") > 5 * statistic(small, "instructions"), big.stderr());
+        assertEquals(translatedSmall, translatedBig, small.stderr() + big.stderr());
+    }
+
+    /** The number on the --stats line that starts with {@code name}. */
+    private static long statistic(Result r, String name) {
+        String line = r.stderr().lines().filter(l -> l.trim().startsWith(name)).findFirst()
+                .orElseThrow(() -> new AssertionError(name + " missing from\n" + r.stderr()));
+        return Long.parseLong(line.trim().substring(name.length()).trim().split("\\s+")[0].replace(",", ""));
+    }
+
     @Test
     void severalCpusGetOneStatisticsRowEachAndTheTlbDump() throws Exception {
         Result r = mmemu("run", "--cpus", "2", "--tlb", "teaching", "--stats", "--tlb-dump", bin("touch-pages"), "30");
