@@ -39,7 +39,7 @@ class GuestRunTest {
                 "mm-file-shared-write", "mm-mlock", "mm-memfd", "mm-mseal", "mm-smaps", "mm-pagemap", "mm-fallocate",
                 "mm-droppable", "mm-mempolicy", "sig-altstack", "sys-prctl", "sys-pgrp", "sys-time-info", "sys-access",
                 "sys-chdir", "sys-statfs", "sys-rseq", "sys-socketpair", "mm-proc-mem", "mm-clear-refs", "sys-pidfd-mrelease",
-                "sys-sysctl-vm", "sys-getdents", "mm-secretmem", "sys-process-vm", "sys-pkeys", "sys-poll", "sys-vmsplice", "sys-ptrace",
+                "sys-sysctl-vm", "sys-getdents", "mm-secretmem", "sys-process-vm", "sys-pkeys", "sys-poll", "sys-futex", "sys-vmsplice", "sys-ptrace",
                 "sys-ptrace-regset", "sys-fs-write", "sys-userfaultfd",
                 // Transparent huge pages (mmemu's default --thp madvise; the host's always or madvise):
                 "mm-thp-fault", "mm-mthp",

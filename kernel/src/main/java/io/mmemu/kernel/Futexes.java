@@ -125,13 +125,12 @@ final class Futexes {
         if ((uaddr & 3) != 0) return -Errno.EINVAL;
         MmStruct mm = p.task.mm();
         long deadline = -1;
-        if (timeout != 0) {
-            long sec = uaccess.getUserLong(mm, timeout, Long.MIN_VALUE);
-            long nsec = uaccess.getUserLong(mm, timeout + 8, Long.MIN_VALUE);
-            if (sec == Long.MIN_VALUE || nsec == Long.MIN_VALUE) return -Errno.EFAULT;
-            if (sec < 0 || nsec < 0 || nsec >= 1_000_000_000L) return -Errno.EINVAL;
-            long t = sec * 1_000_000_000L + nsec;
-            deadline = relative ? nowNanos + t : t;
+        if (timeout != 0) { // futex_init_timeout()
+            long[] ts = Timespec.get(uaccess, mm, timeout);
+            if (ts == null) return -Errno.EFAULT;
+            if (!Timespec.valid(ts[0], ts[1])) return -Errno.EINVAL;
+            long t = Timespec.toNanos(ts[0], ts[1]);
+            deadline = relative ? Timespec.addSafe(nowNanos, t) : t;
         }
         Key key = key(mm, uaddr, priv);
         if (key == null) return -Errno.EFAULT;

@@ -110,11 +110,10 @@ final class Poll {
     private long sysSelect(Task task, Processes.Proc p, int n, long inp, long outp, long exp, long tvp) {
         long end = Processes.NO_DEADLINE;
         if (tvp != 0) {
-            Object t = getTimespec(task.mm(), tvp);
-            if (t instanceof Integer e) return e;
-            long[] tv = (long[]) t;
+            long[] tv = Timespec.get(uaccess, task.mm(), tvp);
+            if (tv == null) return -Errno.EFAULT;
             long sec = tv[0] + tv[1] / USEC_PER_SEC, nsec = tv[1] % USEC_PER_SEC * NSEC_PER_USEC;
-            if (!timespecValid(sec, nsec)) return -Errno.EINVAL;
+            if (!Timespec.valid(sec, nsec)) return -Errno.EINVAL;
             end = endTime(p, sec, nsec);
         }
         long ret = coreSysSelect(task, n, inp, outp, exp, end);
@@ -325,9 +324,7 @@ final class Poll {
     /** Models poll_select_set_timeout() after its check: the end time on the virtual monotonic clock, or ZERO_TIMEOUT. */
     private long setTimeout(long sec, long nsec) {
         if (sec == 0 && nsec == 0) return ZERO_TIMEOUT;
-        long now = time.nowNanos(TimeSyscalls.CLOCK_MONOTONIC);
-        long ns = sec > (Long.MAX_VALUE - now) / NSEC_PER_SEC ? Long.MAX_VALUE - now : sec * NSEC_PER_SEC + nsec;
-        return now + ns; // timespec64_add_safe(): saturates rather than wrap
+        return Timespec.addSafe(time.nowNanos(TimeSyscalls.CLOCK_MONOTONIC), Timespec.toNanos(sec, nsec));
     }
 
     /**
@@ -395,23 +392,9 @@ final class Poll {
      */
     private Object timespecEndTime(Task task, Processes.Proc p, long tsp) {
         if (tsp == 0) return Processes.NO_DEADLINE;
-        Object t = getTimespec(task.mm(), tsp);
-        if (t instanceof Integer e) return e;
-        long[] ts = (long[]) t;
-        if (!timespecValid(ts[0], ts[1])) return -Errno.EINVAL;
+        long[] ts = Timespec.get(uaccess, task.mm(), tsp);
+        if (ts == null) return -Errno.EFAULT;
+        if (!Timespec.valid(ts[0], ts[1])) return -Errno.EINVAL;
         return endTime(p, ts[0], ts[1]);
-    }
-
-    /** Reads a struct __kernel_timespec or __kernel_old_timeval (two longs) as {sec, nsec or usec}, or -EFAULT. */
-    private Object getTimespec(MmStruct mm, long addr) {
-        byte[] b = new byte[16];
-        if (uaccess.copyFromUser(mm, b, 0, addr, 16) < 0) return -Errno.EFAULT;
-        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-        return new long[] {bb.getLong(0), bb.getLong(8)};
-    }
-
-    /** Models timespec64_valid(): seconds not negative, nanoseconds in [0, 1e9). */
-    private static boolean timespecValid(long sec, long nsec) {
-        return sec >= 0 && nsec >= 0 && nsec < NSEC_PER_SEC;
     }
 }
