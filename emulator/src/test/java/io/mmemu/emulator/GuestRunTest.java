@@ -51,7 +51,9 @@ class GuestRunTest {
                 // Fault injection's guests, run without faults (FaultInjectionTest injects them):
                 "planted-enomem", "fail-nth-self", "failslab-debugfs", "getrandom",
                 // Code rewritten in place by the engine itself (InstructionCountTest counts it too):
-                "smc-count");
+                "smc-count",
+                // Integer-to-double conversions in every rounding mode (the host's CVTSI2SD or softfloat):
+                "fp-convert");
     }
 
     /**
