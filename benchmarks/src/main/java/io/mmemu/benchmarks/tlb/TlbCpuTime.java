@@ -1,5 +1,9 @@
 package io.mmemu.benchmarks.tlb;
 
+import io.mmemu.mm.pgtable.Access;
+import io.mmemu.tlb.CpuTlb;
+import io.mmemu.tlb.TlbPreset;
+import io.mmemu.tlb.mmu.Mmu;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
@@ -13,7 +17,8 @@ import java.util.Locale;
  * median CPU ns per op (and the min and max round).
  *
  * <p>Run one JVM per preset: {@code java -cp benchmarks/target/benchmarks.jar
- * io.mmemu.benchmarks.tlb.TlbCpuTime PRESET [ROUNDS]}.
+ * io.mmemu.benchmarks.tlb.TlbCpuTime PRESET [ROUNDS] [nopsc]}; {@code nopsc} builds the preset's
+ * TLBs without their paging-structure caches, to take the miss path's cost apart.
  */
 public final class TlbCpuTime {
 
@@ -31,8 +36,9 @@ public final class TlbCpuTime {
     public static void main(String[] args) {
         String preset = args[0];
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 7;
+        boolean noPsc = args.length > 2 && args[2].equals("nopsc");
         for (String name : new String[] {"missWalkFill", "missFillNoWalk", "walkOnly", "lookupHit"}) {
-            time(preset, name, rounds);
+            time(preset, name, rounds, noPsc);
         }
     }
 
@@ -57,12 +63,13 @@ public final class TlbCpuTime {
         return sink;
     }
 
-    private static void time(String preset, String name, int rounds) {
+    private static void time(String preset, String name, int rounds, boolean noPsc) {
         TlbBench bench = new TlbBench();
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         TlbBench.Machine m = new TlbBench.Machine();
         m.preset = preset;
         m.setup();
+        if (noPsc) withoutPagingStructureCaches(m);
         double[] ns = new double[rounds];
         long sink = 0;
         for (int r = -WARMUP; r < rounds; r++) {
@@ -73,7 +80,18 @@ public final class TlbCpuTime {
         }
         m.tearDown();
         Arrays.sort(ns);
-        System.out.printf(Locale.ROOT, "%-18s %-15s %7.1f ns/op CPU (min %.1f, max %.1f)%s%n", preset, name,
+        System.out.printf(Locale.ROOT, "%-18s %-15s %7.1f ns/op CPU (min %.1f, max %.1f)%s%n",
+                noPsc ? preset + "/nopsc" : preset, name,
                 ns[rounds / 2], ns[0], ns[rounds - 1], sink == 42 ? " " : "");
+    }
+
+    /** Replaces the machine's TLB and MMU by ones without paging-structure caches, set up as {@link TlbBench.Machine#setup} does. */
+    private static void withoutPagingStructureCaches(TlbBench.Machine m) {
+        m.tlb = new CpuTlb(TlbPreset.byName(m.preset), null);
+        m.tlb.movToCr4Pcide(true);
+        m.tlb.movToCr3(m.cr3);
+        m.mmu = new Mmu(m.tlb, m.walker, m.ctl, false);
+        m.mmu.switchMm(m.mm);
+        for (int p = 0; p < TlbBench.HOT_PAGES; p++) m.mmu.translate(TlbBench.BASE + p * 4096L, Access.READ);
     }
 }
