@@ -92,7 +92,13 @@ class TlbReplacementPropertyTest {
         check(new TlbConfig(1, TlbArray.SCAN_WAYS + 8, 1, TlbArray.SCAN_WAYS + 4, 1, TlbArray.SCAN_WAYS + 1), ops);
     }
 
-    /** One set of 17 ways: more ways than fit in any packed form of a small set. */
+    /** Sets of 16 ways, as Golden Cove's STLB, and 15: 16 is where a packed recency order (4 bits a way) would end. */
+    @Property(tries = 200)
+    void sixteenWays(@ForAll("ops") List<Op> ops) {
+        check(new TlbConfig(1, 16, 2, 16, 1, 15), ops);
+    }
+
+    /** One set of 17 ways: one more than a recency order packed in one long could hold. */
     @Property(tries = 200)
     void seventeenWays(@ForAll("ops") List<Op> ops) {
         check(new TlbConfig(1, 17, 1, 9, 1, 3), ops);
