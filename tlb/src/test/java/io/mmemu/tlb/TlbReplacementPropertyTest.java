@@ -70,38 +70,28 @@ class TlbReplacementPropertyTest {
         return op.list().ofMinSize(20).ofMaxSize(250);
     }
 
-    @Property(tries = 300)
-    void teachingGeometry(@ForAll("ops") List<Op> ops) {
-        check(TlbConfig.TEACHING, ops);
+    /**
+     * The geometries: teaching's; 4- and 3-way sets; Golden Cove's L1 dTLB (6- and 4-way sets, a
+     * fully associative 8-entry 1G array); 16 and 15 ways, as Golden Cove's STLB; 17, 9 and 3
+     * ways in one set each; and fully associative arrays larger than {@link TlbArray#SCAN_WAYS},
+     * searched through their index.
+     */
+    static final List<TlbConfig> GEOMETRIES = List.of(
+            TlbConfig.TEACHING,
+            new TlbConfig(2, 4, 2, 3, 1, 2),
+            new TlbConfig(16, 6, 8, 4, 1, 8),
+            new TlbConfig(1, 16, 2, 16, 1, 15),
+            new TlbConfig(1, 17, 1, 9, 1, 3),
+            new TlbConfig(1, TlbArray.SCAN_WAYS + 8, 1, TlbArray.SCAN_WAYS + 4, 1, TlbArray.SCAN_WAYS + 1));
+
+    @Provide
+    Arbitrary<TlbConfig> geometries() {
+        return Arbitraries.of(GEOMETRIES);
     }
 
-    @Property(tries = 200)
-    void fourWaySets(@ForAll("ops") List<Op> ops) {
-        check(new TlbConfig(2, 4, 2, 3, 1, 2), ops);
-    }
-
-    /** Golden Cove's L1 dTLB: 6- and 4-way sets, one fully associative 8-entry 1G array. */
-    @Property(tries = 200)
-    void sixWaySets(@ForAll("ops") List<Op> ops) {
-        check(new TlbConfig(16, 6, 8, 4, 1, 8), ops);
-    }
-
-    /** Fully associative arrays larger than {@link TlbArray#SCAN_WAYS}, searched through their index. */
-    @Property(tries = 200)
-    void largeFullyAssociative(@ForAll("ops") List<Op> ops) {
-        check(new TlbConfig(1, TlbArray.SCAN_WAYS + 8, 1, TlbArray.SCAN_WAYS + 4, 1, TlbArray.SCAN_WAYS + 1), ops);
-    }
-
-    /** Sets of 16 ways, as Golden Cove's STLB, and 15: 16 is where a packed recency order (4 bits a way) would end. */
-    @Property(tries = 200)
-    void sixteenWays(@ForAll("ops") List<Op> ops) {
-        check(new TlbConfig(1, 16, 2, 16, 1, 15), ops);
-    }
-
-    /** One set of 17 ways: one more than a recency order packed in one long could hold. */
-    @Property(tries = 200)
-    void seventeenWays(@ForAll("ops") List<Op> ops) {
-        check(new TlbConfig(1, 17, 1, 9, 1, 3), ops);
+    @Property(tries = 1500)
+    void everySlotLookupAndEvictionIsTheReferences(@ForAll("geometries") TlbConfig config, @ForAll("ops") List<Op> ops) {
+        check(config, ops);
     }
 
     static void check(TlbConfig config, List<Op> ops) {
