@@ -138,9 +138,7 @@ public final class PagingStructureCache {
 
     /** Puts the absent entry for tag {@code t} and {@code pcid} into {@code a}, evicting its LRU entry if full. */
     private static void insert(TlbArray a, long t, int pcid, long tablePa) {
-        int i = a.victim(t);
-        if (a.key[i] != 0) a.forget(i);
-        a.put(i, t, pcid, tablePa >>> PAGE_SHIFT, TlbArray.makeMeta(pcid, 0, false, false, false, 0));
+        a.fill(t, pcid, tablePa >>> PAGE_SHIFT, TlbArray.makeMeta(pcid, 0, false, false, false, 0));
     }
 
     /**

@@ -354,18 +354,16 @@ public final class Tlb {
 
         // A non-global entry after a lookup of the same page that found nothing: only entries
         // of smaller pages inside the new one can overlap it (cleanMissTag's comment).
+        // A 4 KiB page after such a lookup overlaps nothing: there are no smaller pages.
         boolean noneAtOrAbove = !global && cleanMissTag == missTag(vaddr, pcid);
-        count(TlbStat.FILL_REPLACED, TlbInvalidation.dropOverlapping(arrays, v, s, pcid, global, noneAtOrAbove));
-        cleanMissTag = -1; // the put below adds an entry
-        int i = a.victim(v);
-        boolean evicted = a.key[i] != 0;
-        if (evicted) {
-            count(TlbStat.EVICTION);
-            a.forget(i);
+        if (s != 0 || !noneAtOrAbove) {
+            count(TlbStat.FILL_REPLACED, TlbInvalidation.dropOverlapping(arrays, v, s, pcid, global, noneAtOrAbove));
         }
+        cleanMissTag = -1; // the fill below adds an entry
         // D is known set only when the walk granted W (WalkResult grants W only after setting D).
-        a.put(i, v, pcid, pageBase >>> PAGE_SHIFT, TlbArray.makeMeta(pcid, prot, user, (prot & WalkResult.PROT_WRITE) != 0, global,
-                WalkResult.pkey(walkResult)));
+        boolean evicted = a.fill(v, pcid, pageBase >>> PAGE_SHIFT, TlbArray.makeMeta(pcid, prot, user,
+                (prot & WalkResult.PROT_WRITE) != 0, global, WalkResult.pkey(walkResult)));
+        if (evicted) count(TlbStat.EVICTION);
         count(TlbStat.FILL);
         if (a.shift == PageTypes.PMD_SHIFT) count(TlbStat.FILL_2M);
         return evicted;

@@ -225,27 +225,36 @@ final class TlbArray {
         lruNext[head] = i;
     }
 
-    /** The entry a fill of page {@code v} takes: its set's lowest invalid way, else the LRU way. */
-    int victim(long v) {
-        if (used[setOf(v)] < ways) {
-            for (int i = firstOfSet(v);; i++) {
-                if (key[i] == 0) return i;
-            }
+    /**
+     * Writes a new entry for page {@code v} into the way a fill takes: its set's lowest invalid
+     * way, else its LRU way (the recency list's tail), whose valid entry it evicts. The new entry
+     * becomes the set's most recently used. One pass instead of finding the way, invalidating it
+     * and writing it: a full set's way stays valid, so its count does not change.
+     *
+     * @return whether a valid entry was evicted
+     */
+    boolean fill(long v, int pcid, long frame, int m) {
+        int set = setOf(v);
+        int i;
+        boolean evict = used[set] == ways;
+        if (evict) {
+            i = lruPrev[key.length + set];
+            if (metaGlobal(meta[i])) globals--;
+            if (index != null) index.remove(i);
+        } else {
+            i = set * ways;
+            while (key[i] != 0) i++;
+            used[set]++;
+            valid++;
         }
-        return lruPrev[lruHead(v)]; // the tail: the least recently used way
-    }
-
-    /** Writes invalid entry {@code i} and makes it the most recently used of its set. */
-    void put(int i, long v, int pcid, long frame, int m) {
         boolean global = metaGlobal(m);
         key[i] = makeKey(v, pcid, global);
         pfn[i] = frame;
         meta[i] = m;
         if (index != null) index.put(i);
-        touch(i, v);
-        used[setOf(v)]++;
-        valid++;
         if (global) globals++;
+        touch(i, v);
+        return evict;
     }
 
     /** Makes valid entry {@code i} invalid. */
