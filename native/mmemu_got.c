@@ -54,7 +54,9 @@ static int patch_relocations(ElfW(Addr) base, const ElfW(Rela) *rel, size_t byte
     int patched = 0;
     for (size_t i = 0; i < bytes / sizeof *rel; i++) {
         unsigned type = ELF64_R_TYPE(rel[i].r_info);
-        if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) continue;
+        /* PLT and GOT entries, and data words holding the function's address (a table of helpers). */
+        if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT
+            && !(type == R_X86_64_64 && rel[i].r_addend == 0)) continue;
         const char *name = strtab + symtab[ELF64_R_SYM(rel[i].r_info)].st_name;
         for (int t = 0; t < n; t++) {
             if (strcmp(name, targets[t].name) == 0

@@ -14,7 +14,7 @@ struct mmemu_got_target {
 
 /*
  * Points the GOT entries of the n targets' symbols in the shared object that holds address
- * `inside` at their replacements. Returns a bit per target whose entry was changed (bit i for
+ * `inside` at their replacements, and the data words that hold their addresses (R_X86_64_64). Returns a bit per target whose entry was changed (bit i for
  * targets[i]), or -1 when the object cannot be read.
  */
 int mmemu_got_patch(void *inside, const struct mmemu_got_target *targets, int n);

@@ -52,8 +52,8 @@ class GuestRunTest {
                 "planted-enomem", "fail-nth-self", "failslab-debugfs", "getrandom",
                 // Code rewritten in place by the engine itself (InstructionCountTest counts it too):
                 "smc-count",
-                // Integer-to-double conversions in every rounding mode (the host's CVTSI2SD or softfloat):
-                "fp-convert");
+                // Floating point in every rounding mode (the host's CVTSI2SD and FPU, or softfloat), DAZ and FTZ:
+                "fp-convert", "fp-arith");
     }
 
     /**

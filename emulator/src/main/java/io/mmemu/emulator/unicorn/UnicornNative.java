@@ -97,7 +97,7 @@ final class UnicornNative {
     static {
         // Before any engine exists: libunicorn's host-clock reads go to the virtual clock.
         DeterministicClock.install(LOOKUP.find("uc_open").orElseThrow());
-        FastConversions.install(LOOKUP.find("uc_open").orElseThrow());
+        SoftFloat.install(LOOKUP.find("uc_open").orElseThrow());
     }
 
     /**

@@ -147,13 +147,17 @@ class UnicornTest {
     }
 
     /**
-     * With the provisioned libunicorn, int-to-double conversions are the host's: mmemu_softfloat_install
-     * found them equal to softfloat's on its table of values and redirected all three GOT entries
-     * (a libunicorn where that fails is still correct, only slower; fp-convert checks the results).
+     * With the provisioned libunicorn, int-to-double conversions and SSE's scalar double arithmetic
+     * take the host's shorter paths (native/mmemu_softfloat.c found them equal to libunicorn's own on
+     * its table of values and redirected every entry; where that fails mmemu is still correct, only
+     * slower), and MXCSR.FTZ reaches SSE (without it, fp-arith's flush-to-zero line differs from the
+     * CPU's). fp-convert and fp-arith check the results against the host.
      */
     @Test
-    void intToDoubleConversionsAreTheHostsWithTheProvisionedLibunicorn() {
-        assertTrue(FastConversions.installed());
+    void softFloatShortcutsAndTheFlushToZeroFixAreInstalled() {
+        assertTrue(SoftFloat.installed(), "int-to-double conversions");
+        assertTrue(SoftFloat.sseInstalled(), "ADDSD, SUBSD, MULSD and DIVSD's helpers replaced");
+        assertTrue(SoftFloat.flushToZeroFixed(), "update_mxcsr_status redirected");
     }
 
     @Test
