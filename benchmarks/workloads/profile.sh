@@ -9,6 +9,7 @@
 #   fill upcall    crossing from native code into Java and back (UpcallLinker, method-handle stubs)
 #   model          mmemu's Java code (TLB model, page walker, faults, syscalls, counters)
 #   jvm start/jit  the interpreter, the JIT compiler threads, class loading, GC
+#   native fp      mmemu's SSE arithmetic and int-to-double conversions for libunicorn (native/mmemu_softfloat.c)
 #   native count   the instruction counter's block callback (it counts only when slicing time:
 #                  a second thread or process)
 #   kernel, other  the host kernel; everything else
@@ -40,7 +41,7 @@ classify() {   # perf report lines "percent|comm|dso|symbol" -> percent per part
     { p = $1; sub(/%/, "", p); comm = $2; dso = $3; sym = $4
       if (comm ~ /Compiler|C1|C2|GC|VM Thread|Training|Archive/) part = "jvm start/jit"
       else if (dso ~ /kernel/) part = "kernel"
-      else if (dso ~ /libmmemu_native/) part = (sym ~ /count/) ? "native count" : "other"
+      else if (dso ~ /libmmemu_native/) part = (sym ~ /count/) ? "native count" : (sym ~ /helper|to_float/) ? "native fp" : "other"
       else if (dso ~ /libunicorn/) part = "unicorn"
       else if (dso ~ /libjvm/) part = (sym ~ /Upcall|JNIHandleBlock|ThreadShadow|can_call_java|attach/) ? "fill upcall" : "jvm start/jit"
       else if (dso ~ /JIT|perf-/) {
@@ -53,7 +54,7 @@ classify() {   # perf report lines "percent|comm|dso|symbol" -> percent per part
       share[part] += p
     }
     END {
-      n = split("guest code|unicorn|fill upcall|model|native count|jvm start/jit|kernel|other", order, "|")
+      n = split("guest code|unicorn|native fp|fill upcall|model|native count|jvm start/jit|kernel|other", order, "|")
       for (i = 1; i <= n; i++) printf "  %-14s %5.1f%%\n", order[i], share[order[i]]
     }'
 }
