@@ -81,8 +81,8 @@ static int agrees(int64_t a) {
 
 /*
  * Checks the conversions against libunicorn's own int64_to_float64_scalbn_x86_64 (`soft`) on
- * edge cases and pseudo-random values, then patches the GOT of the object holding `inside`.
- * Returns the bits of mmemu_got_patch (0: nothing patched), or -2 when a value disagreed.
+ * edge cases and 1,024 pseudo-random values (and their negations), then patches the GOT of the
+ * object holding `inside`. Returns the bits of mmemu_got_patch (0: nothing patched), or -2 when a value disagreed.
  */
 int mmemu_softfloat_install(void *inside, void *soft) {
     soft_int64_to_float64_scalbn = (scalbn_fn) soft;
@@ -95,7 +95,7 @@ int mmemu_softfloat_install(void *inside, void *soft) {
         if (!agrees(edges[i])) return -2;
     }
     uint64_t x = 0x9e3779b97f4a7c15ull;
-    for (int i = 0; i < 4096; i++) {
+    for (int i = 0; i < 1024; i++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
         if (!agrees((int64_t) (x >> (i % 64)))) return -2;
     }
@@ -191,8 +191,8 @@ static int helper_agrees(sse_helper_fn mine, sse_helper_fn theirs, uint8_t *env,
 
 /*
  * Checks the four helpers against libunicorn's (`theirs`: helper_addsd, subsd, mulsd, divsd) on
- * a grid of special and ordinary values under statuses with and without the inexact flag, in
- * every rounding mode, with and without denormals-are-zero, then patches every reference to
+ * a grid of special and ordinary values and pseudo-random pairs under the fast path's status and
+ * the three that each leave it, then patches every reference to
  * libunicorn's helpers (the helper table and the GOT: the translator calls what these hold).
  * `soft` are libunicorn's float64_add, sub, mul and div. Returns mmemu_got_patch's bits, 0 when
  * the code has another shape, or -2 when a case disagreed.
@@ -211,25 +211,30 @@ int mmemu_softfloat_install_sse(void *inside, void *const *theirs, void *const *
     };
     static uint8_t env[65536 + 64];
     const int n = sizeof values / sizeof values[0];
+    /* The statuses that matter: the fast path's (inexact set, to nearest), and the three that
+     * each leave it (no inexact flag yet, another rounding mode, denormals-are-zero). It runs at
+     * every start, so it stays a few milliseconds. */
+    static const struct { uint8_t flags; signed char round; uint8_t daz; } statuses[] = {
+        {FLOAT_FLAG_INEXACT, FLOAT_ROUND_NEAREST_EVEN, 0}, {0, FLOAT_ROUND_NEAREST_EVEN, 0},
+        {FLOAT_FLAG_INEXACT | 1, 1, 0}, {FLOAT_FLAG_INEXACT, FLOAT_ROUND_NEAREST_EVEN, 1},
+    };
     for (int f = 0; f < 4; f++) {
-        for (int flags = 0; flags < 4; flags++) {
-            for (int round = 0; round < 4; round++) {
-                struct mmemu_float_status st = {0};
-                st.float_exception_flags = (uint8_t) ((flags & 1 ? FLOAT_FLAG_INEXACT : 0) | (flags & 2 ? 1 : 0));
-                st.float_rounding_mode = (signed char) round;
-                st.flush_inputs_to_zero = (uint8_t) (flags == 3);
-                for (int i = 0; i < n; i++) {
-                    for (int j = 0; j < n; j++) {
-                        if (!helper_agrees(mine[f], (sse_helper_fn) theirs[f], env, values[i], values[j], &st)) return -2;
-                    }
+        for (unsigned t = 0; t < sizeof statuses / sizeof statuses[0]; t++) {
+            struct mmemu_float_status st = {0};
+            st.float_exception_flags = statuses[t].flags;
+            st.float_rounding_mode = statuses[t].round;
+            st.flush_inputs_to_zero = statuses[t].daz;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    if (!helper_agrees(mine[f], (sse_helper_fn) theirs[f], env, values[i], values[j], &st)) return -2;
                 }
-                uint64_t x = 0x2545f4914f6cdd1dull;
-                for (int k = 0; k < 512; k++) {
-                    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-                    uint64_t a = x;
-                    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-                    if (!helper_agrees(mine[f], (sse_helper_fn) theirs[f], env, a, x, &st)) return -2;
-                }
+            }
+            uint64_t x = 0x2545f4914f6cdd1dull;
+            for (int k = 0; k < 256; k++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                uint64_t a = x;
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                if (!helper_agrees(mine[f], (sse_helper_fn) theirs[f], env, a, x, &st)) return -2;
             }
         }
     }
