@@ -36,7 +36,7 @@ import picocli.CommandLine.Parameters;
  * with each seed of a range on a fresh machine, records every run and keeps the logs of those
  * that fail; {@code mmemu campaign merge DIR...} merges shards. docs/campaigns.md is the manual.
  */
-@Command(name = "campaign", mixinStandardHelpOptions = true, subcommands = CampaignCommand.Merge.class,
+@Command(addMethodSubcommands = false, name = "campaign", mixinStandardHelpOptions = true, subcommands = CampaignCommand.Merge.class,
         description = "Runs PROGRAM once per seed of --seeds, each on a fresh machine with the same run options "
                 + "(--fail ... above all), writes one JSON line per seed to DIR/results.jsonl and keeps the recorded "
                 + "log of every failing seed in DIR/logs/. Run again, it resumes. Exit status 0 when no seed failed, "
@@ -179,7 +179,7 @@ public final class CampaignCommand implements Callable<Integer> {
     }
 
     /** {@code mmemu campaign merge [--out DIR] DIR...}: the summary of shard directories, and one directory of them all. */
-    @Command(name = "merge", mixinStandardHelpOptions = true,
+    @Command(addMethodSubcommands = false, name = "merge", mixinStandardHelpOptions = true,
             description = "Merges the directories of a campaign's shards: checks they are disjoint slices of one "
                     + "campaign, prints the summary and which seeds have no result yet; with --out, writes one "
                     + "campaign directory holding every result.")

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code mmemu debug [options] PROGRAM [ARGS...]}: the program paused at its first instruction, under the debugger. */
-@Command(name = "debug", mixinStandardHelpOptions = true,
+@Command(addMethodSubcommands = false, name = "debug", mixinStandardHelpOptions = true,
         description = "Loads a static x86-64 ELF program and stops at its first instruction: step it, set breakpoints on "
                 + "code, page faults, syscalls, TLB flushes and slab events, watch memory, and look at its page tables, "
                 + "TLBs, slab caches and the page allocator (docs/debugger.md). Type help in the session. The exit "

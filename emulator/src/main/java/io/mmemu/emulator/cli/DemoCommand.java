@@ -6,7 +6,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /** {@code mmemu demo}: runs three bundled programs and says what happened. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(addMethodSubcommands = false, name = "demo", mixinStandardHelpOptions = true,
         description = "Runs bundled guest programs (hello, touch-pages, a multithreaded one on 2 CPUs) under the emulator with statistics.")
 public final class DemoCommand implements Callable<Integer> {
     /** The command; picocli calls {@link #call()}. */

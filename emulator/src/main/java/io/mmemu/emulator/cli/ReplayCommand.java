@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code mmemu replay FILE [--times N]}: re-runs a recorded run and checks it against its log. */
-@Command(name = "replay", mixinStandardHelpOptions = true,
+@Command(addMethodSubcommands = false, name = "replay", mixinStandardHelpOptions = true,
         description = "Re-runs a run recorded with mmemu run --record on a fresh machine, with the log's injected "
                 + "faults, and checks every recorded event (ASLR and AT_RANDOM draws, getrandom bytes, clock "
                 + "readings, scheduling decisions, injections, output) and every checkpoint's state hashes. Exit "

@@ -43,7 +43,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code mmemu run [options] PROGRAM [ARGS...]}: runs a static x86-64 Linux program under the emulator. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(addMethodSubcommands = false, name = "run", mixinStandardHelpOptions = true,
         description = "Runs a static x86-64 ELF program. Its stdout and stderr pass through unchanged; everything mmemu "
                 + "prints goes to stderr. The exit status is the program's, or 128+N when signal N killed it; 126 "
                 + "when the file cannot be executed (not a regular file, no execute permission, not a static x86-64 "

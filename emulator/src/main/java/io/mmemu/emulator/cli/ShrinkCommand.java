@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code mmemu shrink FILE --until CONDITION -o OUT}: minimises the injected faults of a recorded failing run. */
-@Command(name = "shrink", mixinStandardHelpOptions = true,
+@Command(addMethodSubcommands = false, name = "shrink", mixinStandardHelpOptions = true,
         description = "Minimises the injected faults (forced preemptions included) of a run recorded with mmemu run "
                 + "--record, by delta debugging (ddmin): it re-runs the recorded configuration injecting subsets of "
                 + "the recorded faults until no smaller subset still meets CONDITION, writes the smallest failing "
