@@ -115,8 +115,8 @@ int mmemu_softfloat_install(void *inside, void *soft) {
  * helpers below do that case in a few integer tests: with the inexact flag already set, rounding
  * to nearest-even, no denormals-are-zero, both inputs normal, and a result neither infinite nor
  * at most DBL_MIN, softfloat's answer is the host's and sets no flag. Every other case goes to
- * libunicorn's own float64_* function, which decides as before. mmemu_softfloat_install checks
- * them against libunicorn's helpers on a grid of values and statuses before replacing them.
+ * libunicorn's own float64_* function, which decides as before. mmemu_softfloat_install_sse
+ * checks them against libunicorn's helpers on a grid of values and statuses before replacing them.
  */
 typedef uint64_t (*op2_fn)(uint64_t a, uint64_t b, struct mmemu_float_status *s);
 typedef void (*sse_helper_fn)(void *env, uint64_t *d, const uint64_t *s);
@@ -191,9 +191,9 @@ static int helper_agrees(sse_helper_fn mine, sse_helper_fn theirs, uint8_t *env,
 
 /*
  * Checks the four helpers against libunicorn's (`theirs`: helper_addsd, subsd, mulsd, divsd) on
- * a grid of special and ordinary values and pseudo-random pairs under the fast path's status and
- * the three that each leave it, then patches every reference to
- * libunicorn's helpers (the helper table and the GOT: the translator calls what these hold).
+ * a grid of special and ordinary values and pseudo-random pairs, under the fast path's status and
+ * the three that each leave it, then patches every reference to libunicorn's helpers (the helper
+ * table and the GOT: the translator calls what these hold).
  * `soft` are libunicorn's float64_add, sub, mul and div. Returns mmemu_got_patch's bits, 0 when
  * the code has another shape, or -2 when a case disagreed.
  */
