@@ -41,7 +41,7 @@ final class Poll {
             POLLOUT_SET = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR, POLLEX_SET = POLLPRI;
     /** sizeof(struct pollfd), sizeof(sigset_t), sizeof(struct __kernel_old_timeval). */
     static final int POLLFD_SIZE = 8, SIGSET_SIZE = 8, TIMEVAL_SIZE = 16;
-    static final long NSEC_PER_SEC = 1_000_000_000L, NSEC_PER_MSEC = 1_000_000L, NSEC_PER_USEC = 1000,
+    static final long NSEC_PER_SEC = Timespec.NSEC_PER_SEC, NSEC_PER_MSEC = 1_000_000L, NSEC_PER_USEC = 1000,
             USEC_PER_SEC = 1_000_000L;
     /** An end time of "now" (a zero timeout: return at once), as poll_select_set_timeout() marks it. */
     private static final long ZERO_TIMEOUT = 0;

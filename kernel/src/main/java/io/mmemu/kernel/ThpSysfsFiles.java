@@ -111,14 +111,10 @@ final class ThpSysfsFiles implements SpecialFiles {
 
     /** Models enabled_store(), mm/huge_memory.c: sysfs_streq() against each policy's name, else EINVAL. */
     static long enabledStore(TransparentHugepage thp, byte[] data, long count) {
-        String s = sysfsLine(data, count);
-        for (ThpPolicy p : ThpPolicy.values()) {
-            if (p.sysfsName().equals(s)) {
-                thp.setEnabled(p);
-                return count;
-            }
-        }
-        return -Errno.EINVAL;
+        ThpPolicy p = SysfsChoices.parse(ThpPolicy.class, sysfsLine(data, count));
+        if (p == null) return -Errno.EINVAL;
+        thp.setEnabled(p);
+        return count;
     }
 
     /** Models defrag_store(), mm/huge_memory.c: sysfs_streq() against each choice, else EINVAL. */
@@ -203,14 +199,10 @@ final class ThpSysfsFiles implements SpecialFiles {
 
     /** Models thpsize_enabled_store(), mm/huge_memory.c: always, inherit, madvise or never (sysfs_streq()), else EINVAL. */
     static long thpsizeEnabledStore(TransparentHugepage thp, int order, byte[] data, long count) {
-        String s = sysfsLine(data, count);
-        for (MthpPolicy p : MthpPolicy.values()) {
-            if (p.sysfsName().equals(s)) {
-                thp.setAnonOrderPolicy(order, p);
-                return count;
-            }
-        }
-        return -Errno.EINVAL;
+        MthpPolicy p = SysfsChoices.parse(MthpPolicy.class, sysfsLine(data, count));
+        if (p == null) return -Errno.EINVAL;
+        thp.setAnonOrderPolicy(order, p);
+        return count;
     }
 
     /**

@@ -27,8 +27,8 @@ public final class DeterministicClock {
     static {
         if (NativeLibrary.loaded()) {
             // UnicornNative's one shape (a void result read as an ignored long): no new linker code.
-            RESET = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_clock_reset"), UnicornNative.L6);
-            READINGS = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_clock_readings"), UnicornNative.L6);
+            RESET = UnicornNative.nativeFn("mmemu_clock_reset");
+            READINGS = UnicornNative.nativeFn("mmemu_clock_readings");
         } else {
             RESET = null;
             READINGS = null;
@@ -48,8 +48,7 @@ public final class DeterministicClock {
      */
     static void install(MemorySegment insideUnicorn) {
         if (!NativeLibrary.loaded()) return;
-        MethodHandle install = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_clock_install"),
-                UnicornNative.L6);
+        MethodHandle install = UnicornNative.nativeFn("mmemu_clock_install");
         int bits;
         try {
             bits = (int) UnicornNative.call(install, insideUnicorn.address());

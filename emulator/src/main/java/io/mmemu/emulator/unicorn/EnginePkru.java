@@ -24,12 +24,10 @@ final class EnginePkru {
         MethodHandle address = null;
         try {
             boolean cpuOffsetKnown = PageFlush.FOUND_CPU; // mmemu_page_flush_init() has run
-            MethodHandle init = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_pkru_init"),
-                    UnicornNative.L6);
+            MethodHandle init = UnicornNative.nativeFn("mmemu_pkru_init");
             long offset = UnicornNative.call(init, UnicornNative.symbol("helper_wrpkru_x86_64").address());
             if (cpuOffsetKnown && offset > 0) {
-                address = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_pkru_address"),
-                        UnicornNative.L6);
+                address = UnicornNative.nativeFn("mmemu_pkru_address");
                 ok = true;
             }
         } catch (Throwable t) {

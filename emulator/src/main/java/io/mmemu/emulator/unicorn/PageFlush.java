@@ -23,13 +23,12 @@ final class PageFlush {
         try {
             // The shape of UnicornNative's handles (void results read as ignored longs): no new
             // linker code at start-up.
-            MethodHandle init = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_page_flush_init"),
-                    UnicornNative.L6);
+            MethodHandle init = UnicornNative.nativeFn("mmemu_page_flush_init");
             long offset = UnicornNative.call(init, UnicornNative.symbol("uc_emu_stop").address(),
                     UnicornNative.symbol("tlb_flush_page_x86_64").address(),
                     UnicornNative.symbol("tb_flush_jmp_cache_x86_64").address());
             if (offset > 0) {
-                range = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_flush_range"), UnicornNative.L6);
+                range = UnicornNative.nativeFn("mmemu_flush_range");
                 ok = true;
             }
         } catch (Throwable t) {

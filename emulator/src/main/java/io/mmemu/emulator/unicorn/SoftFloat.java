@@ -28,12 +28,10 @@ final class SoftFloat {
     static void install(MemorySegment insideUnicorn) {
         if (!NativeLibrary.loaded()) return;
         try {
-            MethodHandle install = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_softfloat_install"),
-                    UnicornNative.L6);
+            MethodHandle install = UnicornNative.nativeFn("mmemu_softfloat_install");
             patched = (int) UnicornNative.call(install, insideUnicorn.address(),
                     UnicornNative.symbol("int64_to_float64_scalbn_x86_64").address());
-            MethodHandle installSse = UnicornNative.LINKER.downcallHandle(
-                    NativeLibrary.symbol("mmemu_softfloat_install_sse"), UnicornNative.L6);
+            MethodHandle installSse = UnicornNative.nativeFn("mmemu_softfloat_install_sse");
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment helpers = addresses(arena, "helper_addsd_x86_64", "helper_subsd_x86_64",
                         "helper_mulsd_x86_64", "helper_divsd_x86_64");
@@ -41,8 +39,7 @@ final class SoftFloat {
                         "float64_div_x86_64");
                 patchedSse = (int) UnicornNative.call(installSse, insideUnicorn.address(), helpers.address(), soft.address());
             }
-            MethodHandle fixFtz = UnicornNative.LINKER.downcallHandle(NativeLibrary.symbol("mmemu_softfloat_fix_ftz"),
-                    UnicornNative.L6);
+            MethodHandle fixFtz = UnicornNative.nativeFn("mmemu_softfloat_fix_ftz");
             patchedFtz = (int) UnicornNative.call(fixFtz, insideUnicorn.address(),
                     UnicornNative.symbol("update_mxcsr_status_x86_64").address());
         } catch (Throwable t) {

@@ -154,6 +154,11 @@ final class UnicornNative {
         return LINKER.downcallHandle(symbol(name), L6);
     }
 
+    /** {@return function {@code name} of mmemu's native library, in the one shape ({@link #call})} */
+    static MethodHandle nativeFn(String name) {
+        return LINKER.downcallHandle(NativeLibrary.symbol(name), L6);
+    }
+
     /** {@return the address of libunicorn's function {@code name}, for native code to call} */
     static MemorySegment symbol(String name) {
         return LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError(

@@ -1,7 +1,5 @@
 package io.mmemu.mm.huge;
 
-import java.util.Locale;
-
 /**
  * /sys/kernel/mm/transparent_hugepage/hugepages-NkB/enabled: whether anonymous faults may allocate
  * folios of that size (Linux 6.8+, multi-size THP): always, only in VM_HUGEPAGE VMAs (madvise),
@@ -19,7 +17,7 @@ public enum MthpPolicy {
 
     /** {@return the name as the sysfs file spells it} */
     public String sysfsName() {
-        return name().toLowerCase(Locale.ROOT);
+        return SysfsChoices.word(this);
     }
 
     /**

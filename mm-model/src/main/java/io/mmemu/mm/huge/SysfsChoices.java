@@ -36,7 +36,30 @@ public final class SysfsChoices {
      * @return e.g. {@code "always [madvise] never\n"}
      */
     public static String show(Enum<?> current) {
-        return show(Arrays.stream(current.getDeclaringClass().getEnumConstants())
-                .map(e -> e.name().toLowerCase(Locale.ROOT)).toList(), current.ordinal());
+        return show(Arrays.stream(current.getDeclaringClass().getEnumConstants()).map(SysfsChoices::word).toList(),
+                current.ordinal());
+    }
+
+    /**
+     * {@return choice {@code c}'s word in the file: its name, lower-cased}
+     *
+     * @param c a choice of an enum such as {@link #show(Enum)} formats
+     */
+    public static String word(Enum<?> c) {
+        return c.name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The choice a write names (after sysfs_streq()'s trimming), as the _store() handlers match it.
+     *
+     * @param type the enum of choices
+     * @param word the word written
+     * @return the choice, or null when none is called {@code word}
+     */
+    public static <E extends Enum<E>> E parse(Class<E> type, String word) {
+        for (E c : type.getEnumConstants()) {
+            if (word(c).equals(word)) return c;
+        }
+        return null;
     }
 }

@@ -1,7 +1,5 @@
 package io.mmemu.mm.huge;
 
-import java.util.Locale;
-
 /**
  * /sys/kernel/mm/transparent_hugepage/enabled: when an anonymous fault may take a huge page
  * (TRANSPARENT_HUGEPAGE_FLAG and TRANSPARENT_HUGEPAGE_REQ_MADV_FLAG of mm/huge_memory.c).
@@ -16,7 +14,7 @@ public enum ThpPolicy {
 
     /** {@return the name as the sysfs file and {@code --thp} spell it: always, madvise, never} */
     public String sysfsName() {
-        return name().toLowerCase(Locale.ROOT);
+        return SysfsChoices.word(this);
     }
 
     /**
@@ -36,9 +34,8 @@ public enum ThpPolicy {
      * @throws IllegalArgumentException naming what was expected
      */
     public static ThpPolicy parse(String name) {
-        for (ThpPolicy p : values()) {
-            if (p.sysfsName().equals(name)) return p;
-        }
+        ThpPolicy p = SysfsChoices.parse(ThpPolicy.class, name);
+        if (p != null) return p;
         throw new IllegalArgumentException("THP policy must be always, madvise or never (got " + name + ")");
     }
 }
