@@ -10,6 +10,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * One Unicorn engine: an emulated x86-64 CPU. The typed facade over {@link UnicornNative}.
@@ -130,6 +132,40 @@ public final class Unicorn implements AutoCloseable {
      * when nothing does}
      */
     public static Optional<String> libraryProblem() {
+        FutureTask<Optional<String>> early = EarlyLibraryCheck.task;
+        if (early != null) {
+            early.run(); // no-op when the background thread ran it or runs it now; then get() waits for it
+            try {
+                return early.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                // an Error the check does not catch: check again here, where it is thrown to the caller
+            }
+        }
+        return checkLibrary();
+    }
+
+    /**
+     * Starts {@link #libraryProblem}'s work on a background thread, for a command line that is
+     * about to run a guest: loading libunicorn, linking the downcalls and the native redirections'
+     * self-checks (tens of ms at a cold start) then overlap the parsing of the command line.
+     * {@link #libraryProblem} waits for that answer. Nothing of a run depends on which thread
+     * loaded the library.
+     */
+    public static synchronized void startLibraryCheck() {
+        if (EarlyLibraryCheck.task != null) return;
+        FutureTask<Optional<String>> task = new FutureTask<>(Unicorn::checkLibrary);
+        EarlyLibraryCheck.task = task;
+        Thread.ofPlatform().name("mmemu-library-check").daemon().start(task);
+    }
+
+    /** Holds the early check: a class of its own, so that libraryProblem() alone does not start one. */
+    private static final class EarlyLibraryCheck {
+        static volatile FutureTask<Optional<String>> task;
+    }
+
+    private static Optional<String> checkLibrary() {
         Optional<String> nativeProblem = NativeLibrary.problem();
         if (nativeProblem.isPresent()) return nativeProblem;
         try {
