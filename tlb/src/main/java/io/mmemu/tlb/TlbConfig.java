@@ -113,4 +113,23 @@ public record TlbConfig(int sets4k, int ways4k, int sets2m, int ways2m, int sets
     public int capacity() {
         return entries(PageSize.SIZE_4K) + entries(PageSize.SIZE_2M) + entries(PageSize.SIZE_1G);
     }
+
+    /*
+     * equals and hashCode are written out: a record's own go through an invokedynamic bootstrap
+     * (ObjectMethods) that builds method handles in the interpreter, about 10 ms of every cold
+     * start, since TlbPreset's constants compare geometries as that class initializes.
+     */
+
+    /** {@return whether {@code o} is a TlbConfig of the same geometry (every component equal)} */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TlbConfig c && sets4k == c.sets4k && ways4k == c.ways4k && sets2m == c.sets2m
+                && ways2m == c.ways2m && sets1g == c.sets1g && ways1g == c.ways1g;
+    }
+
+    /** {@return a hash of every component, consistent with equals} */
+    @Override
+    public int hashCode() {
+        return ((((sets4k * 31 + ways4k) * 31 + sets2m) * 31 + ways2m) * 31 + sets1g) * 31 + ways1g;
+    }
 }
