@@ -26,8 +26,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -45,8 +45,13 @@ public final class CampaignCommand implements Callable<Integer> {
     /** Exit status of a campaign in which some seed failed. */
     static final int EXIT_FAILING = 1;
 
-    @Mixin
-    RunOptions run = new RunOptions();
+    /** The options that shape the run, added to this command's by {@link #commandLine()}. */
+    final RunOptions run = new RunOptions();
+
+    /** {@return this command's command line: its annotated options with the run options added} */
+    CommandLine commandLine() {
+        return run.addTo(this);
+    }
 
     @Option(names = "--seeds", paramLabel = "A..B",
             description = "The seeds to run, inclusive (a single N runs one).")

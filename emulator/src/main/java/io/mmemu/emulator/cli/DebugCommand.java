@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -21,8 +21,13 @@ import picocli.CommandLine.Parameters;
                 + "TLBs, slab caches and the page allocator (docs/debugger.md). Type help in the session. The exit "
                 + "status is the program's when it ran to its end, else 0.")
 public final class DebugCommand implements Callable<Integer> {
-    @Mixin
-    RunOptions run = new RunOptions();
+    /** The options that shape the run, added to this command's by {@link #commandLine()}. */
+    final RunOptions run = new RunOptions();
+
+    /** {@return this command's command line: its annotated options with the run options added} */
+    CommandLine commandLine() {
+        return run.addTo(this);
+    }
 
     @Option(names = "--batch", paramLabel = "FILE", description = "Read the commands from FILE (one a line, # for "
             + "comments) instead of the terminal, and print each after the prompt with its output: a transcript. At "

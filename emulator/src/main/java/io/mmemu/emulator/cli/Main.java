@@ -6,15 +6,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
-/** The {@code mmemu} command line: {@code run}, {@code debug}, {@code replay}, {@code shrink}, {@code campaign}, {@code demo}. */
-@Command(addMethodSubcommands = false, name = "mmemu", mixinStandardHelpOptions = true, version = "mmemu 0.1.0",
-        description = "An instruction-level x86-64 MMU and memory-management emulator: runs static Linux programs on "
-                + "an emulated CPU whose every translation goes through a model of Linux x86-64 memory management.")
+/**
+ * The {@code mmemu} command line: {@code run}, {@code debug}, {@code replay}, {@code shrink},
+ * {@code campaign}, {@code demo}, {@code lab}. The top level and run are built with picocli's
+ * programmatic model, the rest from annotations ({@link OptionSpecs} says why).
+ */
 public final class Main implements Runnable {
     /*
-     * Every command but lab (whose subcommands are methods) says addMethodSubcommands = false:
+     * Every annotated command but lab (whose subcommands are methods) says addMethodSubcommands = false:
      * otherwise picocli scans each command class's methods for @Command by reflection at every
      * start, about 20 ms of CPU in the interpreter (bin/bench startup: 205 -> 192 ms).
      */
@@ -26,8 +27,9 @@ public final class Main implements Runnable {
      * usage and help need them all.
      */
     private static final List<Map.Entry<String, Supplier<Object>>> SUBCOMMANDS = List.of(
-            Map.entry("run", RunCommand::new), Map.entry("debug", DebugCommand::new), Map.entry("replay", ReplayCommand::new),
-            Map.entry("shrink", ShrinkCommand::new), Map.entry("campaign", CampaignCommand::new),
+            Map.entry("run", () -> new RunCommand().spec()), Map.entry("debug", () -> new DebugCommand().commandLine()),
+            Map.entry("replay", ReplayCommand::new), Map.entry("shrink", ShrinkCommand::new),
+            Map.entry("campaign", () -> new CampaignCommand().commandLine()),
             Map.entry("demo", DemoCommand::new), Map.entry("lab", io.mmemu.emulator.lab.LabCommand::new),
             Map.entry("help", CommandLine.HelpCommand::new));
 
@@ -86,7 +88,12 @@ public final class Main implements Runnable {
         String first = args.length == 0 ? "" : args[0];
         if (GUEST_RUNNING.contains(first)) Unicorn.startLibraryCheck(); // overlaps the parsing below
         Main main = new Main();
-        CommandLine cl = new CommandLine(main);
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(main).name("mmemu").version("mmemu 0.1.0");
+        spec.usageMessage().description("An instruction-level x86-64 MMU and memory-management emulator: runs static "
+                + "Linux programs on an emulated CPU whose every translation goes through a model of Linux x86-64 "
+                + "memory management.");
+        OptionSpecs.addStandardHelpOptions(spec);
+        CommandLine cl = new CommandLine(spec);
         main.commandLine = cl;
         boolean onlyFirst = false;
         for (Map.Entry<String, Supplier<Object>> sub : SUBCOMMANDS) {

@@ -1,5 +1,12 @@
 package io.mmemu.emulator.cli;
 
+import static io.mmemu.emulator.cli.OptionSpecs.flag;
+import static io.mmemu.emulator.cli.OptionSpecs.isSet;
+import static io.mmemu.emulator.cli.OptionSpecs.positional;
+import static io.mmemu.emulator.cli.OptionSpecs.repeatable;
+import static io.mmemu.emulator.cli.OptionSpecs.strings;
+import static io.mmemu.emulator.cli.OptionSpecs.value;
+
 import io.mmemu.emulator.Machine;
 import io.mmemu.emulator.cpu.Cpu;
 import io.mmemu.emulator.cpu.CpuStat;
@@ -37,129 +44,200 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
-/** {@code mmemu run [options] PROGRAM [ARGS...]}: runs a static x86-64 Linux program under the emulator. */
-@Command(addMethodSubcommands = false, name = "run", mixinStandardHelpOptions = true,
-        description = "Runs a static x86-64 ELF program. Its stdout and stderr pass through unchanged; everything mmemu "
-                + "prints goes to stderr. The exit status is the program's, or 128+N when signal N killed it; 126 "
-                + "when the file cannot be executed (not a regular file, no execute permission, not a static x86-64 "
-                + "ELF), 127 when it does not exist, 124 when --max-instructions or --timeout stopped the run.")
+/**
+ * {@code mmemu run [options] PROGRAM [ARGS...]}: runs a static x86-64 Linux program under the
+ * emulator. The command every cold start of a guest goes through, so its options are built with
+ * picocli's programmatic model ({@link OptionSpecs} says why); {@link #spec()} is the command.
+ */
 public final class RunCommand implements Callable<Integer> {
-    @Mixin
-    RunOptions run = new RunOptions();
+    /** This command for picocli: its user object is this, whose {@link #call} runs the program. */
+    private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("run");
 
-    @Option(names = "--tlb-dump", description = "At exit, print each CPU's TLB contents (PCID, virtual page, frame, "
+    /** The options that shape the run, shared with debug and campaign. */
+    final RunOptions run = new RunOptions();
+    private final OptionSpec tlbDumpSpec = add(flag("--tlb-dump", "At exit, print each CPU's TLB contents (PCID, virtual page, frame, "
             + "size, flags) and Linux's per-CPU TLB state (loaded mm, ASIDs, tlb_gen), as they were when the program's "
-            + "address space was about to be torn down.")
-    boolean tlbDump;
-
-    @Option(names = "--pmap", description = "At exit, print the address space as pmap -x does (with /proc/PID/status Rss lines).")
-    boolean pmap;
-
-    @Option(names = "--vtop", paramLabel = "[PID:]ADDR", converter = VtopRequest.Converter.class,
-            description = "At exit, translate ADDR (hex) as crash's vtop does: PML4 DIRECTORY, PAGE DIRECTORY, PUD, PMD and "
+            + "address space was about to be torn down."));
+    private final OptionSpec pmapSpec = add(flag("--pmap", "At exit, print the address space as pmap -x does (with /proc/PID/status Rss lines)."));
+    private final OptionSpec vtopSpec = add(repeatable("--vtop", "[PID:]ADDR", "At exit, translate ADDR (hex) as crash's vtop does: PML4 DIRECTORY, PAGE DIRECTORY, PUD, PMD and "
                     + "PTE entries, the page and its flags, the VMA, the page's struct-page line. With PID (crash's vtop "
-                    + "-c PID), in that process's address space as it exits; without, the program's. Repeatable.")
-    List<VtopRequest> vtop = new ArrayList<>();
-
-    @Option(names = "--kmem-s", paramLabel = "CACHE", description = "At exit, print slab cache CACHE as crash's kmem -S "
+                    + "-c PID), in that process's address space as it exits; without, the program's. Repeatable.").auxiliaryTypes(VtopRequest.class)
+            .converters(new VtopRequest.Converter()));
+    private final OptionSpec kmemSSpec = add(repeatable("--kmem-s", "CACHE", "At exit, print slab cache CACHE as crash's kmem -S "
             + "does: its objects and slabs, then each CPU slab and partial list and each node list with every object, "
-            + "FREE or [ALLOCATED]. Repeatable.")
-    List<String> kmemS = new ArrayList<>();
-
-    @Option(names = "--vmstat", description = "At exit, print the model's /proc/vmstat counters (pgfault, cow_fault, ...).")
-    boolean vmstat;
-
-    @Option(names = "--slabinfo", description = "At exit, print the kernel model's /proc/slabinfo: its slab caches "
+            + "FREE or [ALLOCATED]. Repeatable."));
+    private final OptionSpec vmstatSpec = add(flag("--vmstat", "At exit, print the model's /proc/vmstat counters (pgfault, cow_fault, ...)."));
+    private final OptionSpec slabinfoSpec = add(flag("--slabinfo", "At exit, print the kernel model's /proc/slabinfo: its slab caches "
             + "(vm_area_struct, mm_struct, task_struct, ... and kmalloc), CPU slabs flushed first so that the active "
-            + "counts are exact: what is still allocated.")
-    boolean slabinfo;
-
-    @Option(names = "--report", paramLabel = "FILE.html", description = "Write FILE.html: one self-contained page "
+            + "counts are exact: what is still allocated."));
+    private final OptionSpec reportSpec = add(value("--report", "FILE.html", Path.class, null, null,
+            "Write FILE.html: one self-contained page "
             + "(no network needed) with pictures of the run taken as the program's address space is torn down: its "
             + "VMAs, its page-table tree, each CPU's TLB sets and ways, the slab caches' objects, a timeline of faults, "
-            + "flushes and shootdowns, and the text of --stats, --pmap, --vmstat and /proc/slabinfo (docs/report.md).")
-    Path report;
-
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Stop the run after SECONDS of wall time "
+            + "flushes and shootdowns, and the text of --stats, --pmap, --vmstat and /proc/slabinfo (docs/report.md)."));
+    private final OptionSpec timeoutSpec = add(value("--timeout", "SECONDS", double.class, null, 0.0,
+            "Stop the run after SECONDS of wall time "
             + "(fractions allowed); exit status 124. The cut comes between two time slices, so it never changes what "
-            + "the run did before it.")
-    double timeout;
-
-    @Option(names = "--record", paramLabel = "FILE", description = "Record the run to FILE (docs/record-format.md): "
+            + "the run did before it."));
+    private final OptionSpec recordSpec = add(value("--record", "FILE", Path.class, null, null,
+            "Record the run to FILE (docs/record-format.md): "
             + "its configuration, every source of non-determinism (ASLR and AT_RANDOM draws, getrandom bytes, clock "
             + "readings, scheduling decisions, injected faults), its output, and state hashes at checkpoints; "
-            + "mmemu replay FILE re-runs it and checks it, mmemu shrink FILE minimises its faults.")
-    Path record;
-
-    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "1000", description = "With --record: a "
+            + "mmemu replay FILE re-runs it and checks it, mmemu shrink FILE minimises its faults."));
+    private final OptionSpec checkpointEverySpec = add(value("--checkpoint-every", "N", long.class, "1000", 1000L,
+            "With --record: a "
             + "state checkpoint every N kernel entries (syscalls and returns to user mode; default: ${DEFAULT-VALUE}), "
-            + "and one at the end.")
-    long checkpointEvery = 1000;
-
-    @Option(names = "--trace", paramLabel = "FILE", description = "Write the run's events to FILE as a Perfetto "
+            + "and one at the end."));
+    private final OptionSpec traceSpec = add(value("--trace", "FILE", Path.class, null, null,
+            "Write the run's events to FILE as a Perfetto "
             + "trace (open it at ui.perfetto.dev: it runs in the browser, the file is not uploaded): a track per CPU "
             + "(TLB misses and fills, flushes, switch_mm, shootdowns with flow arrows to each IPI's receiver), per "
             + "process and thread (syscalls, faults, signals), counters (RSS, free pages, slab objects, TLB "
             + "entries). Time is instructions: 1 ns in the UI is one instruction. --trace-filter selects events; "
-            + "docs/tracing.md.")
-    Path trace;
-
-    @Option(names = "--trace-summary", description = "At exit, print how many events of each kind (faults, TLB misses "
+            + "docs/tracing.md."));
+    private final OptionSpec traceSummarySpec = add(flag("--trace-summary", "At exit, print how many events of each kind (faults, TLB misses "
             + "and fills, flushes, shootdowns, IPIs, switches, syscalls, slab and page allocations, context switches, "
             + "signals) happened in each address space (CR3 page-table base and PCID, with the pid and program), as "
-            + "--trace-filter selects them; unfiltered, each column's total equals --stats' count.")
-    boolean traceSummary;
-
-    @Option(names = "--trace-filter", paramLabel = "KEY=VALUE", description = "Keep only some events in --trace and "
+            + "--trace-filter selects them; unfiltered, each column's total equals --stats' count."));
+    private final OptionSpec traceFilterSpec = add(repeatable("--trace-filter", "KEY=VALUE", "Keep only some events in --trace and "
             + "--trace-summary, repeatable (all must hold): cr3=0x... (the CPU runs that page-table base), pcid=N, "
             + "pid=N, cpu=N, events=fault,tlb,ipi,syscall,slab,page,sched,signal, addr=LO-HI (events about user "
-            + "addresses touching it), insns=FROM-TO (an instruction-count window). docs/tracing.md.")
-    List<String> traceFilter = new ArrayList<>();
+            + "addresses touching it), insns=FROM-TO (an instruction-count window). docs/tracing.md."));
 
-    @Parameters(index = "0", paramLabel = "PROGRAM", description = "A static x86-64 ELF executable.")
-    Path program;
+    private final PositionalParamSpec programSpec = positional("0", "PROGRAM", Path.class, "A static x86-64 ELF executable.");
 
-    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments for the program.")
-    List<String> args = new ArrayList<>();
+    private final PositionalParamSpec argsSpec = positional("1..*", "ARGS", List.class, "Arguments for the program.");
 
     /** The command with every option at its default; picocli sets the options given. */
-    public RunCommand() {}
+    public RunCommand() {
+        spec.usageMessage().description("Runs a static x86-64 ELF program. Its stdout and stderr pass through "
+                + "unchanged; everything mmemu prints goes to stderr. The exit status is the program's, or 128+N when "
+                + "signal N killed it; 126 when the file cannot be executed (not a regular file, no execute permission, "
+                + "not a static x86-64 ELF), 127 when it does not exist, 124 when --max-instructions or --timeout "
+                + "stopped the run.");
+        spec.addMixin("run", run.mixin());
+        OptionSpecs.addStandardHelpOptions(spec);
+        spec.addPositional(programSpec);
+        spec.addPositional(argsSpec);
+    }
+
+    /** {@return this command's model, to add to the command line or to parse with} */
+    public CommandSpec spec() {
+        return spec;
+    }
+
+    /**
+     * {@return a run command with {@code args} parsed, as {@code mmemu run ARGS} would: everything
+     * after PROGRAM is the program's}
+     *
+     * @param args the arguments after "run"
+     * @throws picocli.CommandLine.ParameterException when they do not parse
+     */
+    static RunCommand parse(List<String> args) {
+        RunCommand c = new RunCommand();
+        new CommandLine(c.spec).setStopAtPositional(true).parseArgs(args.toArray(String[]::new));
+        return c;
+    }
+
+    /** {@return the run the parsed options and PROGRAM ARGS describe} */
+    RunConfig config() {
+        return run.config(programSpec.getValue(), strings(argsSpec));
+    }
 
     /** Runs the program; returns its exit status as a shell reports it. */
     @Override
     public Integer call() {
-        return runProgram(run.config(program, args), this, System.err);
+        return runProgram(config(), this, System.err);
+    }
+
+    private OptionSpec add(OptionSpec.Builder option) {
+        return OptionSpecs.add(spec, option);
+    }
+
+    // The views' values, which picocli keeps in the specs.
+
+    private boolean tlbDump() {
+        return isSet(tlbDumpSpec);
+    }
+
+    private boolean pmap() {
+        return isSet(pmapSpec);
+    }
+
+    private List<VtopRequest> vtop() {
+        List<VtopRequest> v = vtopSpec.getValue();
+        return v == null ? List.of() : v;
+    }
+
+    private List<String> kmemS() {
+        return strings(kmemSSpec);
+    }
+
+    private boolean vmstat() {
+        return isSet(vmstatSpec);
+    }
+
+    private boolean slabinfo() {
+        return isSet(slabinfoSpec);
+    }
+
+    private Path report() {
+        return reportSpec.getValue();
+    }
+
+    private double timeout() {
+        return timeoutSpec.getValue();
+    }
+
+    private Path record() {
+        return recordSpec.getValue();
+    }
+
+    private long checkpointEvery() {
+        return checkpointEverySpec.getValue();
+    }
+
+    private Path trace() {
+        return traceSpec.getValue();
+    }
+
+    private boolean traceSummary() {
+        return isSet(traceSummarySpec);
+    }
+
+    private List<String> traceFilter() {
+        return strings(traceFilterSpec);
     }
 
     /** Runs {@code config} with the views of {@code opts}; prints mmemu's own messages on {@code log}. */
     static int runProgram(RunConfig config, RunCommand opts, PrintStream log) {
-        if (!(opts.timeout >= 0) || Double.isInfinite(opts.timeout)) {
-            log.println("mmemu: --timeout " + opts.timeout + ": expected a positive number of seconds");
+        if (!(opts.timeout() >= 0) || Double.isInfinite(opts.timeout())) {
+            log.println("mmemu: --timeout " + opts.timeout() + ": expected a positive number of seconds");
             return 2;
         }
         if (libraryMissing(log)) return 1;
         try {
-            RunReport runReport = opts.report == null ? null : new RunReport(opts.report, String.join(" ", config.argv()));
+            RunReport runReport = opts.report() == null ? null : new RunReport(opts.report(), String.join(" ", config.argv()));
             TraceSession trace = opts.traceSession(runReport, config.program());
             GuestRun.Observer views = opts.views(config, trace, runReport, log);
-            if (opts.record != null) {
-                return RecordedRun.run(config, GuestIo.standard(log), opts.record, opts.timeout, views,
-                        opts.checkpointEvery).status();
+            if (opts.record() != null) {
+                return RecordedRun.run(config, GuestIo.standard(log), opts.record(), opts.timeout(), views,
+                        opts.checkpointEvery()).status();
             }
-            return GuestRun.run(config, GuestIo.standard(log), opts.timeout, views).status();
+            return GuestRun.run(config, GuestIo.standard(log), opts.timeout(), views).status();
         } catch (IllegalArgumentException e) {
             log.println("mmemu: " + e.getMessage());
             return 2;
         } catch (IOException e) {
-            log.println("mmemu: --record " + opts.record + ": cannot write: " + whyCannotWrite(e));
+            log.println("mmemu: --record " + opts.record() + ": cannot write: " + whyCannotWrite(e));
             return 2;
         } catch (UncheckedIOException e) {
-            log.println("mmemu: --record " + opts.record + ": " + e.getMessage());
+            log.println("mmemu: --record " + opts.record() + ": " + e.getMessage());
             return 2;
         }
     }
@@ -179,23 +257,23 @@ public final class RunCommand implements Callable<Integer> {
      * faults, flushes and shootdowns, so nothing else is traced for it.
      */
     private TraceSession traceSession(RunReport runReport, Path programPath) {
-        List<String> specs = new ArrayList<>(traceFilter);
-        if (trace == null && !traceSummary && specs.stream().noneMatch(f -> f.startsWith("events="))) {
+        List<String> specs = new ArrayList<>(traceFilter());
+        if (trace() == null && !traceSummary() && specs.stream().noneMatch(f -> f.startsWith("events="))) {
             specs.add("events=fault,tlb,ipi");
         }
         TraceFilter filter = TraceFilter.parse(specs);
-        if (!traceFilter.isEmpty() && !traceSummary && trace == null && runReport == null) {
+        if (!traceFilter().isEmpty() && !traceSummary() && trace() == null && runReport == null) {
             throw new IllegalArgumentException("--trace-filter: nothing to filter (add --trace FILE, --trace-summary or --report FILE)");
         }
         OutputStream out = null;
-        if (trace != null) {
+        if (trace() != null) {
             try {
-                out = Files.newOutputStream(trace);
+                out = Files.newOutputStream(trace());
             } catch (IOException e) {
-                throw new IllegalArgumentException("--trace " + trace + ": cannot write: " + whyCannotWrite(e));
+                throw new IllegalArgumentException("--trace " + trace() + ": cannot write: " + whyCannotWrite(e));
             }
         }
-        return TraceSession.of(filter, traceSummary, out, String.valueOf(programPath.getFileName()),
+        return TraceSession.of(filter, traceSummary(), out, String.valueOf(programPath.getFileName()),
                 runReport == null ? List.of() : List.of(new TimelineSink(runReport.timeline())));
     }
 
@@ -220,16 +298,16 @@ public final class RunCommand implements Callable<Integer> {
                 if (config.countInstructions()) printStats(machine, result.wallNanos(), log);
                 if (trace != null) trace.finish(log);
                 if (runReport != null) writeReport(runReport, machine, result, config.countInstructions(), log);
-                if (tlbDump) log.print(tlbDumpAtExit != null ? tlbDumpAtExit : tlbDump(machine));
+                if (tlbDump()) log.print(tlbDumpAtExit != null ? tlbDumpAtExit : tlbDump(machine));
                 if (config.checkTlb()) {
                     log.println("mmemu: stale-translation checker: " + result.staleTranslations() + " finding(s)");
                 }
-                if (vmstat) log.print(Vmstat.vmstat(machine.env()));
-                for (String cache : kmemS) {
+                if (vmstat()) log.print(Vmstat.vmstat(machine.env()));
+                for (String cache : kmemS()) {
                     log.print(KmemS.kmemS(machine.env().kernelSlab().slub(), cache).orElse("mmemu: --kmem-s " + cache
                             + ": no such cache (--slabinfo lists them)\n"));
                 }
-                if (slabinfo) {
+                if (slabinfo()) {
                     machine.env().kernelSlab().flushAll();
                     log.print(machine.env().kernelSlab().slabinfo());
                 }
@@ -245,24 +323,24 @@ public final class RunCommand implements Callable<Integer> {
      * tears it down (and with it the TLB entries of its PCID).
      */
     private void installExitViews(Machine machine, List<String> argv, RunReport runReport, PrintStream log) {
-        if (!pmap && vtop.isEmpty() && runReport == null && !tlbDump) return;
+        if (!pmap() && vtop().isEmpty() && runReport == null && !tlbDump()) return;
         int pid = machine.task().tgid();
-        if (vtop.stream().anyMatch(v -> v.pid() != 0)) {
+        if (vtop().stream().anyMatch(v -> v.pid() != 0)) {
             // Other processes: as each address space goes (its process's last thread exits).
             machine.env().setBeforeExitMmap((tgid, mm) -> {
-                for (VtopRequest v : vtop) {
+                for (VtopRequest v : vtop()) {
                     if (v.pid() == tgid && tgid != pid) log.print("PID " + tgid + ":\n" + Vtop.vtop(mm, v.addr()));
                 }
             });
         }
         machine.task().setBeforeExitMm(mm -> {
-            if (tlbDump) tlbDumpAtExit = tlbDump(machine);
+            if (tlbDump()) tlbDumpAtExit = tlbDump(machine);
             if (runReport != null) runReport.captureAddressSpace(machine, mm, pid);
-            if (pmap) {
+            if (pmap()) {
                 log.print(Pmap.pmapX(mm, pid, String.join(" ", argv)));
                 log.print(Vmstat.rss(mm));
             }
-            for (VtopRequest v : vtop) {
+            for (VtopRequest v : vtop()) {
                 if (v.pid() == 0 || v.pid() == pid) log.print(Vtop.vtop(mm, v.addr()));
             }
         });
@@ -279,9 +357,9 @@ public final class RunCommand implements Callable<Integer> {
             runReport.write(machine, stats.toString(StandardCharsets.UTF_8),
                     result.stopCause() != null ? result.detail() : "");
         } catch (IOException e) {
-            log.println("mmemu: --report " + report + ": cannot write: " + whyCannotWrite(e));
+            log.println("mmemu: --report " + report() + ": cannot write: " + whyCannotWrite(e));
         } catch (RuntimeException e) {
-            log.println("mmemu: --report " + report + ": " + e + (e.getCause() != null ? " (" + e.getCause() + ")" : ""));
+            log.println("mmemu: --report " + report() + ": " + e + (e.getCause() != null ? " (" + e.getCause() + ")" : ""));
         }
     }
 

@@ -98,7 +98,8 @@ class CampaignCommandTest {
                 "SLURM_ARRAY_TASK_COUNT", "16"), c.shards);
         assertEquals(new Shard(5, 16), s);
         assertEquals(Path.of("runs/shard-5"), c.out);
-        assertTrue(c.run.fail.contains("failslab:probability=5"), c.run.fail.toString());
+        List<String> fail = c.run.config(Path.of("prog"), List.of()).fail();
+        assertTrue(fail.contains("failslab:probability=5"), fail.toString());
         assertEquals(Path.of("test-programs/target/guest/planted-enomem"), c.program);
     }
 
@@ -118,7 +119,7 @@ class CampaignCommandTest {
     private static CampaignCommand parse(List<String> argv) {
         assertEquals("campaign", argv.get(0));
         CampaignCommand c = new CampaignCommand();
-        CommandLine cl = new CommandLine(c);
+        CommandLine cl = c.commandLine();
         cl.setStopAtPositional(true);
         cl.parseArgs(argv.subList(1, argv.size()).toArray(String[]::new));
         return c;

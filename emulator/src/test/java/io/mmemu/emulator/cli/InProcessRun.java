@@ -6,7 +6,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine;
 
 /**
  * {@code mmemu run OPTIONS PROGRAM ARGS} of a test program in this JVM, as the command line would run
@@ -28,10 +27,9 @@ public record InProcessRun(int status, String log) {
         List<String> args = new ArrayList<>(options);
         args.add(guest.binary().toString());
         args.addAll(guest.args());
-        RunCommand opts = new RunCommand();
-        new CommandLine(opts).setStopAtPositional(true).parseArgs(args.toArray(String[]::new));
+        RunCommand opts = RunCommand.parse(args);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        int status = RunCommand.runProgram(opts.run.config(opts.program, opts.args), opts,
+        int status = RunCommand.runProgram(opts.config(), opts,
                 new PrintStream(log, true, StandardCharsets.UTF_8));
         return new InProcessRun(status, log.toString(StandardCharsets.UTF_8));
     }

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /**
  * {@code --stats} counts instructions per translated block (with the instructions a fault kept
@@ -46,10 +45,9 @@ class InstructionCountTest {
 
     /** The instructions {@code --stats} reports for one in-process run. */
     private static long instructions(List<String> args) {
-        RunCommand opts = new RunCommand();
-        new CommandLine(opts).setStopAtPositional(true).parseArgs(args.toArray(String[]::new));
+        RunCommand opts = RunCommand.parse(args);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        RunCommand.runProgram(opts.run.config(opts.program, opts.args), opts,
+        RunCommand.runProgram(opts.config(), opts,
                 new PrintStream(log, true, StandardCharsets.UTF_8));
         String messages = log.toString(StandardCharsets.UTF_8);
         return messages.lines().map(String::trim).filter(l -> l.startsWith("instructions "))

@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /**
  * Every figure of {@code --stats} but wall time is the same in every run of the same command:
@@ -129,10 +128,9 @@ class StatsDeterminismTest {
 
     /** The figures of one run of {@code mmemu run ARGS} in this JVM (its guest's output goes to this JVM's stdout). */
     private static String statsInProcess(List<String> args) {
-        RunCommand opts = new RunCommand();
-        new CommandLine(opts).setStopAtPositional(true).parseArgs(args.toArray(String[]::new));
+        RunCommand opts = RunCommand.parse(args);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        RunCommand.runProgram(opts.run.config(opts.program, opts.args), opts,
+        RunCommand.runProgram(opts.config(), opts,
                 new PrintStream(log, true, StandardCharsets.UTF_8));
         return figures(log.toString(StandardCharsets.UTF_8));
     }

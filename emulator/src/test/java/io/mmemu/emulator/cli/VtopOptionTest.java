@@ -42,7 +42,7 @@ class VtopOptionTest {
     @Test
     void aBadPidIsRefusedWithTheFormat() {
         CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
-                () -> new CommandLine(new RunCommand()).parseArgs("--vtop", "x:0x1000", "prog"));
+                () -> RunCommand.parse(List.of("--vtop", "x:0x1000", "prog")));
         assertTrue(e.getMessage().contains("'x' is not a pid (e.g. 3:0x401000)"), e.getMessage());
     }
 }

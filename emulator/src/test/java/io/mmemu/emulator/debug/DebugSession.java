@@ -72,7 +72,7 @@ record DebugSession(int status, String transcript, String stdout) {
     private record RunOptionsParser(List<String> args) {
         RunOptions options() {
             RunOptions o = new RunOptions();
-            new picocli.CommandLine(o).parseArgs(args.toArray(String[]::new));
+            new picocli.CommandLine(o.mixin()).parseArgs(args.toArray(String[]::new));
             return o;
         }
     }
