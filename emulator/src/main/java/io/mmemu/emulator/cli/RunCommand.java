@@ -60,54 +60,72 @@ public final class RunCommand implements Callable<Integer> {
 
     /** The options that shape the run, shared with debug and campaign. */
     final RunOptions run = new RunOptions();
-    private final OptionSpec tlbDumpSpec = add(flag("--tlb-dump", "At exit, print each CPU's TLB contents (PCID, virtual page, frame, "
-            + "size, flags) and Linux's per-CPU TLB state (loaded mm, ASIDs, tlb_gen), as they were when the program's "
-            + "address space was about to be torn down."));
-    private final OptionSpec pmapSpec = add(flag("--pmap", "At exit, print the address space as pmap -x does (with /proc/PID/status Rss lines)."));
-    private final OptionSpec vtopSpec = add(repeatable("--vtop", "[PID:]ADDR", "At exit, translate ADDR (hex) as crash's vtop does: PML4 DIRECTORY, PAGE DIRECTORY, PUD, PMD and "
-                    + "PTE entries, the page and its flags, the VMA, the page's struct-page line. With PID (crash's vtop "
-                    + "-c PID), in that process's address space as it exits; without, the program's. Repeatable.").auxiliaryTypes(VtopRequest.class)
-            .converters(new VtopRequest.Converter()));
-    private final OptionSpec kmemSSpec = add(repeatable("--kmem-s", "CACHE", "At exit, print slab cache CACHE as crash's kmem -S "
-            + "does: its objects and slabs, then each CPU slab and partial list and each node list with every object, "
-            + "FREE or [ALLOCATED]. Repeatable."));
-    private final OptionSpec vmstatSpec = add(flag("--vmstat", "At exit, print the model's /proc/vmstat counters (pgfault, cow_fault, ...)."));
-    private final OptionSpec slabinfoSpec = add(flag("--slabinfo", "At exit, print the kernel model's /proc/slabinfo: its slab caches "
-            + "(vm_area_struct, mm_struct, task_struct, ... and kmalloc), CPU slabs flushed first so that the active "
-            + "counts are exact: what is still allocated."));
+
+    private final OptionSpec tlbDumpSpec = add(flag("--tlb-dump",
+            "At exit, print each CPU's TLB contents (PCID, virtual page, frame, size, flags) and Linux's per-CPU TLB "
+                    + "state (loaded mm, ASIDs, tlb_gen), as they were when the program's address space was about to "
+                    + "be torn down."));
+
+    private final OptionSpec pmapSpec = add(flag("--pmap",
+            "At exit, print the address space as pmap -x does (with /proc/PID/status Rss lines)."));
+
+    private final OptionSpec vtopSpec = add(repeatable("--vtop", "[PID:]ADDR",
+            "At exit, translate ADDR (hex) as crash's vtop does: PML4 DIRECTORY, PAGE DIRECTORY, PUD, PMD and PTE "
+                    + "entries, the page and its flags, the VMA, the page's struct-page line. With PID (crash's vtop "
+                    + "-c PID), in that process's address space as it exits; without, the program's. Repeatable.")
+            .auxiliaryTypes(VtopRequest.class).converters(new VtopRequest.Converter()));
+
+    private final OptionSpec kmemSSpec = add(repeatable("--kmem-s", "CACHE",
+            "At exit, print slab cache CACHE as crash's kmem -S does: its objects and slabs, then each CPU slab and "
+                    + "partial list and each node list with every object, FREE or [ALLOCATED]. Repeatable."));
+
+    private final OptionSpec vmstatSpec = add(flag("--vmstat",
+            "At exit, print the model's /proc/vmstat counters (pgfault, cow_fault, ...)."));
+
+    private final OptionSpec slabinfoSpec = add(flag("--slabinfo",
+            "At exit, print the kernel model's /proc/slabinfo: its slab caches (vm_area_struct, mm_struct, "
+                    + "task_struct, ... and kmalloc), CPU slabs flushed first so that the active counts are exact: "
+                    + "what is still allocated."));
+
     private final OptionSpec reportSpec = add(value("--report", "FILE.html", Path.class, null, null,
-            "Write FILE.html: one self-contained page "
-            + "(no network needed) with pictures of the run taken as the program's address space is torn down: its "
-            + "VMAs, its page-table tree, each CPU's TLB sets and ways, the slab caches' objects, a timeline of faults, "
-            + "flushes and shootdowns, and the text of --stats, --pmap, --vmstat and /proc/slabinfo (docs/report.md)."));
+            "Write FILE.html: one self-contained page (no network needed) with pictures of the run taken as the "
+                    + "program's address space is torn down: its VMAs, its page-table tree, each CPU's TLB sets and "
+                    + "ways, the slab caches' objects, a timeline of faults, flushes and shootdowns, and the text of "
+                    + "--stats, --pmap, --vmstat and /proc/slabinfo (docs/report.md)."));
+
     private final OptionSpec timeoutSpec = add(value("--timeout", "SECONDS", double.class, null, 0.0,
-            "Stop the run after SECONDS of wall time "
-            + "(fractions allowed); exit status 124. The cut comes between two time slices, so it never changes what "
-            + "the run did before it."));
+            "Stop the run after SECONDS of wall time (fractions allowed); exit status 124. The cut comes between two "
+                    + "time slices, so it never changes what the run did before it."));
+
     private final OptionSpec recordSpec = add(value("--record", "FILE", Path.class, null, null,
-            "Record the run to FILE (docs/record-format.md): "
-            + "its configuration, every source of non-determinism (ASLR and AT_RANDOM draws, getrandom bytes, clock "
-            + "readings, scheduling decisions, injected faults), its output, and state hashes at checkpoints; "
-            + "mmemu replay FILE re-runs it and checks it, mmemu shrink FILE minimises its faults."));
+            "Record the run to FILE (docs/record-format.md): its configuration, every source of non-determinism "
+                    + "(ASLR and AT_RANDOM draws, getrandom bytes, clock readings, scheduling decisions, injected "
+                    + "faults), its output, and state hashes at checkpoints; mmemu replay FILE re-runs it and checks "
+                    + "it, mmemu shrink FILE minimises its faults."));
+
     private final OptionSpec checkpointEverySpec = add(value("--checkpoint-every", "N", long.class, "1000", 1000L,
-            "With --record: a "
-            + "state checkpoint every N kernel entries (syscalls and returns to user mode; default: ${DEFAULT-VALUE}), "
-            + "and one at the end."));
+            "With --record: a state checkpoint every N kernel entries (syscalls and returns to user mode; default: "
+                    + "${DEFAULT-VALUE}), and one at the end."));
+
     private final OptionSpec traceSpec = add(value("--trace", "FILE", Path.class, null, null,
-            "Write the run's events to FILE as a Perfetto "
-            + "trace (open it at ui.perfetto.dev: it runs in the browser, the file is not uploaded): a track per CPU "
-            + "(TLB misses and fills, flushes, switch_mm, shootdowns with flow arrows to each IPI's receiver), per "
-            + "process and thread (syscalls, faults, signals), counters (RSS, free pages, slab objects, TLB "
-            + "entries). Time is instructions: 1 ns in the UI is one instruction. --trace-filter selects events; "
-            + "docs/tracing.md."));
-    private final OptionSpec traceSummarySpec = add(flag("--trace-summary", "At exit, print how many events of each kind (faults, TLB misses "
-            + "and fills, flushes, shootdowns, IPIs, switches, syscalls, slab and page allocations, context switches, "
-            + "signals) happened in each address space (CR3 page-table base and PCID, with the pid and program), as "
-            + "--trace-filter selects them; unfiltered, each column's total equals --stats' count."));
-    private final OptionSpec traceFilterSpec = add(repeatable("--trace-filter", "KEY=VALUE", "Keep only some events in --trace and "
-            + "--trace-summary, repeatable (all must hold): cr3=0x... (the CPU runs that page-table base), pcid=N, "
-            + "pid=N, cpu=N, events=fault,tlb,ipi,syscall,slab,page,sched,signal, addr=LO-HI (events about user "
-            + "addresses touching it), insns=FROM-TO (an instruction-count window). docs/tracing.md."));
+            "Write the run's events to FILE as a Perfetto trace (open it at ui.perfetto.dev: it runs in the browser, "
+                    + "the file is not uploaded): a track per CPU (TLB misses and fills, flushes, switch_mm, "
+                    + "shootdowns with flow arrows to each IPI's receiver), per process and thread (syscalls, "
+                    + "faults, signals), counters (RSS, free pages, slab objects, TLB entries). Time is "
+                    + "instructions: 1 ns in the UI is one instruction. --trace-filter selects events; "
+                    + "docs/tracing.md."));
+
+    private final OptionSpec traceSummarySpec = add(flag("--trace-summary",
+            "At exit, print how many events of each kind (faults, TLB misses and fills, flushes, shootdowns, IPIs, "
+                    + "switches, syscalls, slab and page allocations, context switches, signals) happened in each "
+                    + "address space (CR3 page-table base and PCID, with the pid and program), as --trace-filter "
+                    + "selects them; unfiltered, each column's total equals --stats' count."));
+
+    private final OptionSpec traceFilterSpec = add(repeatable("--trace-filter", "KEY=VALUE",
+            "Keep only some events in --trace and --trace-summary, repeatable (all must hold): cr3=0x... (the CPU "
+                    + "runs that page-table base), pcid=N, pid=N, cpu=N, "
+                    + "events=fault,tlb,ipi,syscall,slab,page,sched,signal, addr=LO-HI (events about user addresses "
+                    + "touching it), insns=FROM-TO (an instruction-count window). docs/tracing.md."));
 
     private final PositionalParamSpec programSpec = positional("0", "PROGRAM", Path.class, "A static x86-64 ELF executable.");
 
