@@ -14,12 +14,15 @@ import java.util.List;
  * pool size files are offered read-only: growing the pool (nr_hugepages_store()) is not modelled;
  * /proc/sys/vm/nr_hugepages takes writes but cannot grow it either ({@link ProcSysVmFiles}).
  */
-final class HugetlbSysfsFiles implements SpecialFiles {
+public final class HugetlbSysfsFiles implements SpecialFiles {
     static final String DIR = "/sys/kernel/mm/hugepages";
-    /** The hstates, in the order hugetlb_init() registers them (default size first). */
-    static final List<String> HSTATES = List.of("hugepages-2048kB", "hugepages-1048576kB");
+    /** The hstates, in the order hugetlb_init() registers them (default size first): DIR's entries. */
+    public static final List<String> HSTATES = List.of("hugepages-2048kB", "hugepages-1048576kB");
     private static final List<String> COUNTS = List.of("nr_hugepages", "nr_hugepages_mempolicy",
             "nr_overcommit_hugepages", "free_hugepages", "resv_hugepages", "surplus_hugepages");
+
+    /** Made by the kernel model only (the class is public for {@link #HSTATES}). */
+    HugetlbSysfsFiles() {}
 
     @Override
     public Object open(String path, int flags, boolean trailingSlash, Task task) {

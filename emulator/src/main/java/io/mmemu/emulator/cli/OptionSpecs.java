@@ -44,18 +44,16 @@ final class OptionSpecs {
     /**
      * An option with a parameter.
      *
-     * @param name         the option's name
-     * @param label        its parameter's label in the usage
-     * @param type         the parameter's type (picocli converts to it)
-     * @param defaultValue its default as text, or null for {@code initial}
-     * @param initial      the value when neither the option nor a default is given
-     * @param description  the usage text ({@code ${DEFAULT-VALUE}} is replaced)
+     * @param name        the option's name
+     * @param label       its parameter's label in the usage
+     * @param type        the parameter's type (picocli converts to it)
+     * @param initial     its value when the option is not given, which is also what the usage's
+     *                    {@code ${DEFAULT-VALUE}} shows unless a defaultValue text is set
+     * @param description the usage text
      * @return the builder
      */
-    static OptionSpec.Builder value(String name, String label, Class<?> type, String defaultValue, Object initial,
-            String description) {
-        return OptionSpec.builder(name).paramLabel(label).type(type).defaultValue(defaultValue).initialValue(initial)
-                .description(description);
+    static OptionSpec.Builder value(String name, String label, Class<?> type, Object initial, String description) {
+        return OptionSpec.builder(name).paramLabel(label).type(type).initialValue(initial).description(description);
     }
 
     /** {@return a repeatable option whose parameters collect in a list of strings} */
@@ -86,9 +84,9 @@ final class OptionSpecs {
         return Boolean.TRUE.equals(f.getValue());
     }
 
-    /** {@return the strings a repeatable option or a varargs positional collected, in order (empty when none)} */
-    static List<String> strings(ArgSpec a) {
-        List<String> v = a.getValue();
+    /** {@return the values a repeatable option or a varargs positional collected, in order (empty when none)} */
+    static <T> List<T> list(ArgSpec a) {
+        List<T> v = a.getValue();
         return v == null ? List.of() : v;
     }
 }

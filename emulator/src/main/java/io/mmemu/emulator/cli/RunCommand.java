@@ -2,9 +2,9 @@ package io.mmemu.emulator.cli;
 
 import static io.mmemu.emulator.cli.OptionSpecs.flag;
 import static io.mmemu.emulator.cli.OptionSpecs.isSet;
+import static io.mmemu.emulator.cli.OptionSpecs.list;
 import static io.mmemu.emulator.cli.OptionSpecs.positional;
 import static io.mmemu.emulator.cli.OptionSpecs.repeatable;
-import static io.mmemu.emulator.cli.OptionSpecs.strings;
 import static io.mmemu.emulator.cli.OptionSpecs.value;
 
 import io.mmemu.emulator.Machine;
@@ -87,27 +87,27 @@ public final class RunCommand implements Callable<Integer> {
                     + "task_struct, ... and kmalloc), CPU slabs flushed first so that the active counts are exact: "
                     + "what is still allocated."));
 
-    private final OptionSpec reportSpec = add(value("--report", "FILE.html", Path.class, null, null,
+    private final OptionSpec reportSpec = add(value("--report", "FILE.html", Path.class, null,
             "Write FILE.html: one self-contained page (no network needed) with pictures of the run taken as the "
                     + "program's address space is torn down: its VMAs, its page-table tree, each CPU's TLB sets and "
                     + "ways, the slab caches' objects, a timeline of faults, flushes and shootdowns, and the text of "
                     + "--stats, --pmap, --vmstat and /proc/slabinfo (docs/report.md)."));
 
-    private final OptionSpec timeoutSpec = add(value("--timeout", "SECONDS", double.class, null, 0.0,
+    private final OptionSpec timeoutSpec = add(value("--timeout", "SECONDS", double.class, 0.0,
             "Stop the run after SECONDS of wall time (fractions allowed); exit status 124. The cut comes between two "
                     + "time slices, so it never changes what the run did before it."));
 
-    private final OptionSpec recordSpec = add(value("--record", "FILE", Path.class, null, null,
+    private final OptionSpec recordSpec = add(value("--record", "FILE", Path.class, null,
             "Record the run to FILE (docs/record-format.md): its configuration, every source of non-determinism "
                     + "(ASLR and AT_RANDOM draws, getrandom bytes, clock readings, scheduling decisions, injected "
                     + "faults), its output, and state hashes at checkpoints; mmemu replay FILE re-runs it and checks "
                     + "it, mmemu shrink FILE minimises its faults."));
 
-    private final OptionSpec checkpointEverySpec = add(value("--checkpoint-every", "N", long.class, "1000", 1000L,
+    private final OptionSpec checkpointEverySpec = add(value("--checkpoint-every", "N", long.class, 1000L,
             "With --record: a state checkpoint every N kernel entries (syscalls and returns to user mode; default: "
                     + "${DEFAULT-VALUE}), and one at the end."));
 
-    private final OptionSpec traceSpec = add(value("--trace", "FILE", Path.class, null, null,
+    private final OptionSpec traceSpec = add(value("--trace", "FILE", Path.class, null,
             "Write the run's events to FILE as a Perfetto trace (open it at ui.perfetto.dev: it runs in the browser, "
                     + "the file is not uploaded): a track per CPU (TLB misses and fills, flushes, switch_mm, "
                     + "shootdowns with flow arrows to each IPI's receiver), per process and thread (syscalls, "
@@ -164,7 +164,7 @@ public final class RunCommand implements Callable<Integer> {
 
     /** {@return the run the parsed options and PROGRAM ARGS describe} */
     RunConfig config() {
-        return run.config(programSpec.getValue(), strings(argsSpec));
+        return run.config(programSpec.getValue(), list(argsSpec));
     }
 
     /** Runs the program; returns its exit status as a shell reports it. */
@@ -188,12 +188,11 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     private List<VtopRequest> vtop() {
-        List<VtopRequest> v = vtopSpec.getValue();
-        return v == null ? List.of() : v;
+        return list(vtopSpec);
     }
 
     private List<String> kmemS() {
-        return strings(kmemSSpec);
+        return list(kmemSSpec);
     }
 
     private boolean vmstat() {
@@ -229,7 +228,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     private List<String> traceFilter() {
-        return strings(traceFilterSpec);
+        return list(traceFilterSpec);
     }
 
     /** Runs {@code config} with the views of {@code opts}; prints mmemu's own messages on {@code log}. */

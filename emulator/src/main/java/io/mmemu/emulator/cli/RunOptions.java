@@ -2,8 +2,8 @@ package io.mmemu.emulator.cli;
 
 import static io.mmemu.emulator.cli.OptionSpecs.flag;
 import static io.mmemu.emulator.cli.OptionSpecs.isSet;
+import static io.mmemu.emulator.cli.OptionSpecs.list;
 import static io.mmemu.emulator.cli.OptionSpecs.repeatable;
-import static io.mmemu.emulator.cli.OptionSpecs.strings;
 import static io.mmemu.emulator.cli.OptionSpecs.value;
 
 import io.mmemu.emulator.run.RunConfig;
@@ -21,17 +21,20 @@ import picocli.CommandLine.Model.OptionSpec;
  * ({@link OptionSpecs} says why).
  */
 public final class RunOptions {
+    /** --ram's default, as the usage shows it. */
+    private static final String RAM = "256M";
+
     /** The options, for the commands to add (picocli's mixin); first, as the options below add themselves to it. */
     private final CommandSpec mixin = CommandSpec.create();
 
-    private final OptionSpec ram = add(value("--ram", "SIZE", long.class, "256M", 256L << 20,
+    private final OptionSpec ram = add(value("--ram", "SIZE", long.class, new SizeConverter().convert(RAM),
             "Guest RAM, reserved lazily from the host (default: ${DEFAULT-VALUE}); e.g. 16G.")
-            .converters(new SizeConverter()));
+            .defaultValue(RAM).converters(new SizeConverter()));
 
     private final OptionSpec noAslr = add(flag("--no-aslr",
             "Linux's layout without address-space randomisation (as setarch -R)."));
 
-    private final OptionSpec seed = add(value("--seed", "N", long.class, "1", 1L,
+    private final OptionSpec seed = add(value("--seed", "N", long.class, 1L,
             "Seed of the run's random choices: ASLR, AT_RANDOM, getrandom, faults (default: ${DEFAULT-VALUE})."));
 
     private final OptionSpec stats = add(flag("--stats",
@@ -40,13 +43,13 @@ public final class RunOptions {
     private final OptionSpec verbose = add(flag("--verbose",
             "Report each unimplemented syscall once, and how the program ended."));
 
-    private final OptionSpec cpus = add(value("--cpus", "N", int.class, "1", 1,
+    private final OptionSpec cpus = add(value("--cpus", "N", int.class, 1,
             "Emulated CPUs sharing the memory, one Unicorn engine each (default: ${DEFAULT-VALUE}, at most 64)."));
 
-    private final OptionSpec quantum = add(value("--quantum", "N", long.class, "200000", 200_000L,
+    private final OptionSpec quantum = add(value("--quantum", "N", long.class, 200_000L,
             "The time slice in instructions once more than one task is runnable (default: ${DEFAULT-VALUE})."));
 
-    private final OptionSpec tlbPreset = add(value("--tlb", "PRESET", String.class, "typical", "typical",
+    private final OptionSpec tlbPreset = add(value("--tlb", "PRESET", String.class, "typical",
             "Each CPU's TLB hierarchy: teaching (tiny, misses easy to see), typical, intel-golden-cove, amd-zen4 "
                     + "(default: ${DEFAULT-VALUE})."));
 
@@ -61,7 +64,7 @@ public final class RunOptions {
             "Fault injection: drop every TLB shootdown IPI (other CPUs keep stale translations; combine with "
                     + "--check-tlb to see them). The same as --fail fail_ipi:action=drop,verbose=0."));
 
-    private final OptionSpec slubDebug = add(value("--slub-debug", "FLAGS", String.class, null, null,
+    private final OptionSpec slubDebug = add(value("--slub-debug", "FLAGS", String.class, null,
             "The kernel's slub_debug= option, in Linux's syntax: F (consistency checks), Z (red zones), P "
                     + "(poisoning), U (user tracking), optionally for some caches only (e.g. FZP, or "
                     + "F,vm_area_struct;Z,mm_struct). Reports go to stderr as Linux's SLUB BUG reports."));
@@ -77,11 +80,11 @@ public final class RunOptions {
             "Drop from Unicorn's TLB every entry the model TLB evicts, so every model TLB miss is seen and counted "
                     + "(about 3x slower on streaming access)."));
 
-    private final OptionSpec root = add(value("--root", "DIR", Path.class, null, null,
+    private final OptionSpec root = add(value("--root", "DIR", Path.class, null,
             "Files the program may open read-only, as if DIR were / (default: none; the program's own file and /proc "
                     + "are always there)."));
 
-    private final OptionSpec maxInstructions = add(value("--max-instructions", "N", long.class, null, 0L,
+    private final OptionSpec maxInstructions = add(value("--max-instructions", "N", long.class, 0L,
             "Stop the run after N instructions over all CPUs, counted exactly, so the same run stops at the same "
                     + "point every time; exit status 124 (counting makes a run several times slower)."));
 
@@ -94,13 +97,13 @@ public final class RunOptions {
                     + "sees and changes the same attributes in /sys/kernel/debug/POINT/. Faults are armed once the "
                     + "program is loaded (docs/fault-injection.md)."));
 
-    private final OptionSpec thp = add(value("--thp", "POLICY", String.class, RunConfig.DEFAULT_THP, RunConfig.DEFAULT_THP,
+    private final OptionSpec thp = add(value("--thp", "POLICY", String.class, RunConfig.DEFAULT_THP,
             "Transparent huge pages for anonymous memory, as /sys/kernel/mm/transparent_hugepage/enabled: always, "
                     + "madvise (only ranges given MADV_HUGEPAGE) or never (default: ${DEFAULT-VALUE}, as most "
                     + "distributions ship Linux). An aligned 2 MiB of an eligible VMA is mapped by one huge PMD at "
                     + "its first fault."));
 
-    private final OptionSpec cpuModel = add(value("--cpu-model", "MODEL", String.class, CpuModel.DEFAULT, CpuModel.DEFAULT,
+    private final OptionSpec cpuModel = add(value("--cpu-model", "MODEL", String.class, CpuModel.DEFAULT,
             "The CPUs' model: qemu64 (default: no protection keys, as the host) or skylake-server (QEMU's "
                     + "Skylake-Server: PKU, so Linux's protection keys work: pkey_alloc(), WRPKRU/RDPKRU, "
                     + "SEGV_PKUERR, XSAVE signal frames with PKRU; docs/cpu-model.md)."));
@@ -142,9 +145,9 @@ public final class RunOptions {
      */
     public RunConfig config(Path program, List<String> args) {
         long ramBytes = ((long) ram.getValue() + (2L << 20) - 1) & -(2L << 20);
-        return new RunConfig(program, args, strings(env), ramBytes, !isSet(noAslr), seed.getValue(), cpus.getValue(),
+        return new RunConfig(program, args, list(env), ramBytes, !isSet(noAslr), seed.getValue(), cpus.getValue(),
                 quantum.getValue(), tlbPreset.getValue(), !isSet(noPcid), isSet(checkTlb), isSet(dropShootdowns),
                 isSet(precise), isSet(exactTlb), isSet(stats), isSet(verbose), root.getValue(), maxInstructions.getValue(),
-                strings(fail), slubDebug.getValue(), thp.getValue(), cpuModel.getValue());
+                list(fail), slubDebug.getValue(), thp.getValue(), cpuModel.getValue());
     }
 }

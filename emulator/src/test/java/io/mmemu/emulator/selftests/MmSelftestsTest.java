@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.mmemu.emulator.cli.Main;
+import io.mmemu.kernel.HugetlbSysfsFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -70,8 +71,8 @@ class MmSelftestsTest {
 
     /** The selftests whose output names every hugetlb page size the kernel offers. */
     static final Set<String> NEED_MODEL_HUGETLB_SIZES = Set.of("cow");
-    /** The hugetlb sizes mmemu's model offers (HugetlbSysfsFiles), as on an x86-64 host with GBPAGES. */
-    static final List<String> MODEL_HUGETLB_SIZES = List.of("hugepages-1048576kB", "hugepages-2048kB");
+    /** The hugetlb sizes mmemu's model offers, as on an x86-64 host with GBPAGES, sorted. */
+    static final List<String> MODEL_HUGETLB_SIZES = HugetlbSysfsFiles.HSTATES.stream().sorted().toList();
 
     /** {@return the host's /sys/kernel/mm/hugepages entries, sorted} */
     static List<String> hostHugetlbSizes() throws IOException {
