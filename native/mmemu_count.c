@@ -10,11 +10,13 @@
  *    about to run. A block's instruction count comes from a small cache keyed by the block's
  *    address and size, valid for one generation (the Java side starts a new one whenever the
  *    code at an address may have changed: a TB flush, a decoded page filled anew); a miss asks Java,
- *    which decodes the block's instruction lengths. The block's address and size are kept so
+ *    which decodes the block's instruction lengths. The block's address and count are kept so
  *    that Java can take back the instructions a fault kept from running. It also ends time
  *    slices: once the count reaches the deadline Java set for the run, it stops the engine before
  *    the next block (uc_emu_stop, given by Java), so a slice ends at the first block boundary at
- *    or after its length, with no callback per instruction;
+ *    or after its length, with no callback per instruction. Where mmemu_inline_count.c is
+ *    installed, libunicorn emits this callback's work as ops in each block instead of a call,
+ *    and calls mmemu_count_deadline only to stop;
  *  - mmemu_count_translation, a UC_HOOK_EDGE_GENERATED callback: Unicorn calls it once for each
  *    block it translates as it is about to run it (tb_find()), so it counts translations, and
  *    retranslations after code was dropped, not executions.
@@ -41,44 +43,44 @@ struct mmemu_block_entry {
     uint32_t generation;
 };
 
-/* Layout shared with BlockCounter.java: keep the offsets in step. The fields the callback reads
- * and writes on every block share the first cache line. */
+/* Layout shared with BlockCounter.java and mmemu_inline_count.c: keep the offsets in step. The
+ * fields written on every block share the first cache line. */
 struct mmemu_blocks {
     uint64_t count;                                   /* 0 */
     uint64_t deadline;                                /* 8: stop before a block once count reaches it (0: stopping) */
     uint32_t generation;                              /* 16: never 0 */
-    uint32_t last;                                    /* 20: the entry of the last block counted, or MMEMU_NO_LAST */
-    uint32_t stopping;                                /* 24: a stop was asked; count no more blocks */
-    uint32_t unused;                                  /* 28 */
+    uint32_t stopping;                                /* 20: a stop was asked; count no more blocks */
+    uint64_t last_block;                              /* 24: the last block counted, mmemu_last_block(); 0: none */
     uint32_t (*miss)(uint64_t addr, uint32_t size);   /* 32 */
-    uint64_t misses;                                  /* 40 */
+    uint32_t misses;                                  /* 40 */
+    uint32_t by_call;                                 /* 44: never inline (mmemu_inline_count.c); read at translation */
     int (*emu_stop)(void *uc);                        /* 48: libunicorn's uc_emu_stop */
     uint64_t translated;                              /* 56: blocks translated (mmemu_count_translation) */
-    /* 64; the one after the cache describes a block counted without caching it */
-    struct mmemu_block_entry cache[MMEMU_BLOCK_CACHE + 1];
+    struct mmemu_block_entry cache[MMEMU_BLOCK_CACHE]; /* 64 */
 };
 
-#define MMEMU_NO_LAST 0xffffffffu
-#define MMEMU_UNCACHED MMEMU_BLOCK_CACHE
+/* A block as last_block holds it: its address's low 48 bits (a canonical address's others repeat
+ * bit 47) and its instruction count above them. */
+static inline uint64_t mmemu_last_block(uint64_t address, uint32_t icount) {
+    return (address & 0xffffffffffffull) | (uint64_t) icount << 48;
+}
 
 /* The block is not in the cache: ask Java (which decodes it), keep the answer in entry i, count it. */
 static __attribute__((noinline)) void mmemu_block_miss(struct mmemu_blocks *b, uint32_t i, uint64_t address,
                                                        uint32_t size) {
     uint32_t n = b->miss(address, size);
     ++b->misses;
-    if (n & MMEMU_DO_NOT_CACHE) {
-        /* Code on a writable page: the engine may rewrite it, and retranslate at the same
-         * address and size without anything Java sees. */
-        n &= ~MMEMU_DO_NOT_CACHE;
-        i = MMEMU_UNCACHED;
+    /* Code on a writable page: the engine may rewrite it, and retranslate at the same address and
+     * size without anything Java sees. A size beyond 16 bits would never match again. */
+    if (!(n & MMEMU_DO_NOT_CACHE) && size <= 0xffff) {
+        struct mmemu_block_entry *e = &b->cache[i];
+        e->addr = address;
+        e->size = (uint16_t) size;
+        e->icount = (uint16_t) n;
+        e->generation = b->generation;
     }
-    struct mmemu_block_entry *e = &b->cache[i];
-    e->addr = address;
-    e->size = (uint16_t) size;
-    e->icount = (uint16_t) n;
-    /* A size beyond 16 bits never matches again: such a block is counted by a miss each time. */
-    e->generation = i != MMEMU_UNCACHED && size <= 0xffff ? b->generation : 0;
-    b->last = i;
+    n &= ~MMEMU_DO_NOT_CACHE;
+    b->last_block = mmemu_last_block(address, n);
     b->count += n;
 }
 
@@ -105,10 +107,22 @@ void mmemu_count_block(void *uc, uint64_t address, uint32_t size, void *user) {
     struct mmemu_block_entry *e = &b->cache[i];
     if (__builtin_expect(e->addr == address && e->size == size && e->generation == b->generation, 1)) {
         b->count = count + e->icount;
-        b->last = i;
+        b->last_block = mmemu_last_block(address, e->icount);
         return;
     }
     mmemu_block_miss(b, i, address, size);
+}
+
+/* The inline counter's call (mmemu_inline_count.c) in a block entered once the count had reached
+ * the deadline or a stop was asked. That block's ops counted it already: take it back (it does not
+ * run, and the block before it ran to its end), then stop as mmemu_count_block does. */
+void mmemu_count_deadline(void *uc, uint64_t address, uint32_t size, void *user) {
+    (void) address;
+    (void) size;
+    struct mmemu_blocks *b = user;
+    b->count -= b->last_block >> 48;
+    b->last_block = 0;
+    mmemu_block_stop(uc, b);
 }
 
 /* uc_hook_edge_gen_t: a block was translated (its edge from the block before is new). */

@@ -3,7 +3,6 @@ package io.mmemu.emulator.cpu;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.mmemu.emulator.unicorn.NativeLibrary;
 import io.mmemu.emulator.unicorn.Unicorn;
@@ -35,6 +34,12 @@ import java.util.Arrays;
  * itself may rewrite it and retranslate it at the same address and size (QEMU's self-modifying
  * code detection), which Java does not see.
  *
+ * <p>Where native/mmemu_inline_count.c could be installed (Debian's Unicorn 2.1.1), libunicorn
+ * emits the callback's work as a few ops at the start of each block instead of a call: the
+ * block's count is then QEMU's own (the instructions it translated into the block), and the cache
+ * and its misses are not used. The counts are the same; the tests compare both with a callback
+ * per instruction.
+ *
  * <p>While Unicorn's own instruction-count hook is installed (time slices on several CPUs, runs
  * that end at an exact count) every instruction pays a callback anyway; then, and when asked
  * with {@code -Dmmemu.count=insn} (the reference the tests compare against), the counter uses a
@@ -47,12 +52,8 @@ final class BlockCounter {
     /** Entries of the native block cache (MMEMU_BLOCK_CACHE). */
     private static final int CACHE_ENTRIES = 16384;
     // Offsets of struct mmemu_blocks (native/mmemu_count.c).
-    private static final long COUNT = 0, DEADLINE = 8, GENERATION = 16, LAST = 20, STOPPING = 24, MISS = 32,
-            MISSES = 40, EMU_STOP = 48, TRANSLATED = 56, CACHE = 64, ENTRY = 16;
-    // Offsets in an entry (struct mmemu_block_entry).
-    private static final long ENTRY_ADDR = 0, ENTRY_SIZE = 8, ENTRY_ICOUNT = 10;
-    /** {@code last} when no block was counted in this run (MMEMU_NO_LAST). */
-    private static final int NO_LAST = -1;
+    private static final long COUNT = 0, DEADLINE = 8, GENERATION = 16, STOPPING = 20, LAST_BLOCK = 24, MISS = 32,
+            BY_CALL = 44, EMU_STOP = 48, TRANSLATED = 56, CACHE = 64, ENTRY = 16;
     /** No deadline: a count no run reaches (UINT64_MAX in the native struct). */
     private static final long NO_DEADLINE = -1L;
 
@@ -89,11 +90,10 @@ final class BlockCounter {
         this.uc = uc;
         this.stop = stop;
         this.code = code;
-        this.state = arena.allocate(CACHE + (CACHE_ENTRIES + 1L) * ENTRY, 64);
+        this.state = arena.allocate(CACHE + CACHE_ENTRIES * ENTRY, 64);
         state.fill((byte) 0);
         state.set(JAVA_INT, GENERATION, 1);
         state.set(JAVA_LONG, DEADLINE, NO_DEADLINE);
-        state.set(JAVA_INT, LAST, NO_LAST);
         state.set(ADDRESS, EMU_STOP, Unicorn.emuStopFunction());
         try {
             var mh = MethodHandles.lookup().findVirtual(BlockCounter.class, "miss",
@@ -117,8 +117,13 @@ final class BlockCounter {
      */
     static BlockCounter attach(Unicorn uc, GuestCode code, Runnable stop) {
         BlockCounter c = new BlockCounter(uc, code, stop, Arena.ofAuto());
-        if ("insn".equals(System.getProperty("mmemu.count"))) c.countEachInstruction();
-        else c.hook = uc.hookNative(true, BLOCK_CALLBACK, c.state);
+        String how = System.getProperty("mmemu.count", "");
+        if (how.equals("insn")) {
+            c.countEachInstruction();
+        } else {
+            if (how.equals("call")) c.state.set(JAVA_INT, BY_CALL, 1);
+            c.hook = uc.hookNative(true, BLOCK_CALLBACK, c.state);
+        }
         uc.hookTranslationNative(TRANSLATION_CALLBACK, c.state);
         return c;
     }
@@ -178,7 +183,7 @@ final class BlockCounter {
      * run of another address space refills its pages first (every CR3 change empties Unicorn's TLB).
      */
     void beforeRun() {
-        state.set(JAVA_INT, LAST, NO_LAST);
+        state.set(JAVA_LONG, LAST_BLOCK, 0);
         state.set(JAVA_INT, STOPPING, 0);
         state.set(JAVA_LONG, DEADLINE, NO_DEADLINE);
     }
@@ -214,18 +219,24 @@ final class BlockCounter {
      */
     void afterFault(long rip) {
         if (perInstruction) return;
-        int last = state.get(JAVA_INT, LAST);
-        if (last == NO_LAST) return;
-        long entry = CACHE + last * ENTRY;
-        long start = state.get(JAVA_LONG, entry + ENTRY_ADDR);
-        int size = Short.toUnsignedInt(state.get(JAVA_SHORT, entry + ENTRY_SIZE));
-        if (Long.compareUnsigned(rip - start, size) >= 0) return;
+        // The last block counted: its address's low 48 bits, and its instruction count above them.
+        long last = state.get(JAVA_LONG, LAST_BLOCK);
+        int counted = (int) (last >>> 48);
+        long start = last << 16 >> 16;
+        if (counted == 0 || Long.compareUnsigned(rip, start) < 0) return;
         code.forget();
-        int before = instructions(start, rip);
-        int ran = before + 1; // the faulting instruction started, as a hook before each would have counted
-        int counted = Short.toUnsignedInt(state.get(JAVA_SHORT, entry + ENTRY_ICOUNT));
-        state.set(JAVA_LONG, COUNT, count() - counted + ran);
-        state.set(JAVA_INT, LAST, NO_LAST);
+        long p = start;
+        for (int before = 0; before < counted && Long.compareUnsigned(p, rip) <= 0; before++) {
+            if (p == rip) {
+                int ran = before + 1; // the faulting instruction started, as a hook before each would have counted
+                state.set(JAVA_LONG, COUNT, count() - counted + ran);
+                state.set(JAVA_LONG, LAST_BLOCK, 0);
+                return;
+            }
+            int len = X86InsnLength.length(code, p);
+            if (len <= 0) return;
+            p += len;
+        }
     }
 
     /** The decoder read code from virtual page {@code vpage}, in frame {@code pa}. */

@@ -456,6 +456,14 @@ public final class Unicorn implements AutoCloseable {
         return EnginePkru.of(uc);
     }
 
+    /**
+     * {@return whether a lone native block hook on {@code mmemu_count_block} becomes ops in each
+     * translated block instead of a call (native/mmemu_inline_count.c)}
+     */
+    public static boolean countsBlocksInline() {
+        return InlineCount.installed();
+    }
+
     /** {@return whether {@link #flushTlbPages} works with this libunicorn (else only whole flushes do)} */
     public static boolean pageFlushes() {
         return PageFlush.AVAILABLE;

@@ -98,6 +98,7 @@ final class UnicornNative {
         // Before any engine exists: libunicorn's host-clock reads go to the virtual clock.
         DeterministicClock.install(LOOKUP.find("uc_open").orElseThrow());
         SoftFloat.install(LOOKUP.find("uc_open").orElseThrow());
+        InlineCount.install(LOOKUP.find("uc_open").orElseThrow());
     }
 
     /**

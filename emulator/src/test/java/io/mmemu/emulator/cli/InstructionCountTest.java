@@ -3,6 +3,7 @@ package io.mmemu.emulator.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mmemu.emulator.unicorn.Unicorn;
 import io.mmemu.testprograms.GuestProgram;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -15,7 +16,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * {@code --stats} counts instructions per translated block (with the instructions a fault kept
  * from running taken back), and counts exactly what a callback before every instruction counts:
- * each program runs with the block counter and with the per-instruction reference
+ * each program runs with the block counter's ops inline in translated code (the default), with
+ * its callback per block ({@code -Dmmemu.count=call}) and with the per-instruction reference
  * ({@code -Dmmemu.count=insn}), and the instruction counts are equal. The programs cover plain
  * runs, many syscalls and munmaps, page faults that end in signals and handlers that return, an
  * invalid opcode, a fault at the top of the address space, code rewritten in place, exec, and
@@ -31,16 +33,23 @@ class InstructionCountTest {
         List<String> command = new ArrayList<>(List.of("--stats", "--cpus", Integer.toString(cpus),
                 program.binary().toString()));
         command.addAll(program.args());
-        long blocks = instructions(command);
-        long reference;
-        System.setProperty("mmemu.count", "insn");
+        assertTrue(Unicorn.countsBlocksInline(), "the block counter's ops are inline with this libunicorn");
+        long inline = instructions(command);
+        long byCall = instructions(command, "call");
+        long reference = instructions(command, "insn");
+        assertTrue(reference > 0, name + ": no instructions counted");
+        assertEquals(reference, inline, name + ": inline block count vs a callback per instruction");
+        assertEquals(reference, byCall, name + ": block callback's count vs a callback per instruction");
+    }
+
+    /** The instructions {@code --stats} reports for one in-process run with {@code -Dmmemu.count=how}. */
+    private static long instructions(List<String> args, String how) {
+        System.setProperty("mmemu.count", how);
         try {
-            reference = instructions(command);
+            return instructions(args);
         } finally {
             System.clearProperty("mmemu.count");
         }
-        assertTrue(reference > 0, name + ": no instructions counted");
-        assertEquals(reference, blocks, name + ": block count vs a callback per instruction");
     }
 
     /** The instructions {@code --stats} reports for one in-process run. */

@@ -1,0 +1,231 @@
+/*
+ * The block counter (mmemu_count.c) inline in the translated code, instead of a call per block.
+ * Built by bin/setup into libmmemu_native.so; installed once by io.mmemu.emulator.unicorn.InlineCount.
+ *
+ * With a single UC_HOOK_BLOCK hook, Unicorn 2.1.1 asks uc->add_inline_hook (uc_add_inline_hook,
+ * reached through libunicorn's GOT when uc_open stores it) to emit a call to the callback at the
+ * start of each block it translates, ahead of the block's exit check (translator_loop,
+ * gen_uc_tracecode). For mmemu_count_block that call is most of what --stats costs: a call per
+ * block, with the block's instruction count looked up in a cache by address and size. Here the
+ * same work becomes TCG ops in the block itself:
+ *
+ *     count += icount; last_block = {pc, icount}     (for BlockCounter.afterFault)
+ *     if (count was >= deadline) call mmemu_count_deadline(uc, 0, 0, blocks)
+ *
+ * where the call, rare (the end of a time slice, or a block entered after a stop was asked), takes
+ * the block back and stops the engine before the block's exit check, as the callback did.
+ *
+ * The block's instruction count is not known when its first ops are emitted: the op that loads it
+ * holds a placeholder, which a wrapper of tcg_gen_code (reached through the GOT from tb_gen_code)
+ * replaces with tb->icount before the ops become host code, the way translator_loop itself
+ * patches the block's size into gen_uc_tracecode's first op. tb->icount is QEMU's own count of
+ * the instructions it translated into the block, so no decoding is needed.
+ *
+ * What this relies on in Debian's Unicorn 2.1.1 (QEMU 5.0's TCG), checked in libunicorn's code
+ * by mmemu_inline_count_install before anything is redirected: the opcode numbers of tcg-opc.h,
+ * TCGOp's arguments at 0x18, struct hook's callback at 0x28 (user data after it), uc_struct's
+ * tcg_ctx (read from uc_add_inline_hook's code), and TranslationBlock's pc at 0 and icount at
+ * 0x16. When a check fails nothing is redirected and the callback counts, as before.
+ */
+#define _GNU_SOURCE
+#include "mmemu_got.h"
+
+#include <dlfcn.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef uintptr_t TCGArg;
+
+/* tcg-opc.h's order (QEMU 5.0 as Unicorn 2.1.1 has it). */
+enum { OP_SET_LABEL = 1, OP_MOVI_I32 = 6, OP_MOVI_I64 = 64, OP_LD_I64 = 73, OP_ST_I64 = 77, OP_ADD_I64 = 78 };
+enum { COND_LTU = 4 };
+enum { TYPE_I32 = 0, TYPE_I64 = 1 };
+enum { UC_HOOK_BLOCK = 8 };
+#define OP_ARGS 0x18       /* TCGOp.args */
+#define TB_PC 0            /* TranslationBlock.pc */
+#define TB_ICOUNT 0x16     /* TranslationBlock.icount */
+#define HOOK_CALLBACK 0x28 /* struct hook.callback; user_data follows */
+
+/* Placeholders the tcg_gen_code wrapper replaces; neither is a value the ops could hold otherwise. */
+#define PLACEHOLDER_ICOUNT 0x6d6d656d75636e74ll     /* "mmemucnt": tb->icount */
+#define PLACEHOLDER_LAST_BLOCK 0x6d6d656d756c6173ll /* "mmemulas": mmemu_last_block(tb->pc, tb->icount) */
+
+/* struct mmemu_blocks (mmemu_count.c): the offsets used here. */
+#define BLOCKS_COUNT 0
+#define BLOCKS_DEADLINE 8
+#define BLOCKS_LAST_BLOCK 24
+#define BLOCKS_BY_CALL 44
+
+void mmemu_count_block(void *uc, uint64_t address, uint32_t size, void *user);
+void mmemu_count_deadline(void *uc, uint64_t address, uint32_t size, void *user);
+
+static void *(*temp_new)(void *s, int type, int local);
+static void (*temp_free)(void *s, void *temp);
+static uintptr_t (*const_i64)(void *s, int64_t value); /* a TCGv: the temp's offset from s */
+static TCGArg *(*emit_op)(void *s, int opc);          /* the op; its arguments at OP_ARGS */
+static void (*gen_op1)(void *s, int opc, TCGArg a);
+static void (*gen_op3)(void *s, int opc, TCGArg a, TCGArg b, TCGArg c);
+static uint8_t *(*new_label)(void *s);
+static void (*brcond_i64)(void *s, int cond, uintptr_t a, uintptr_t b, void *label);
+static void (*real_add_inline_hook)(void *uc, void *hook, void **args, int n);
+static int (*real_gen_code)(void *s, void *tb);
+static long tcg_ctx_offset = -1;
+
+/* The hook the deadline's call is emitted for: only its type and callback are read. */
+static _Alignas(8) unsigned char deadline_hook[HOOK_CALLBACK + 24];
+
+/* The ops of the block being translated whose placeholders tcg_gen_code's wrapper replaces. */
+static __thread TCGArg *pending_icount, *pending_last_block;
+
+static TCGArg *op_args(TCGArg *op) {
+    return (TCGArg *) ((char *) op + OP_ARGS);
+}
+
+static TCGArg temp_arg(void *s, uintptr_t tcgv) {
+    return (TCGArg) ((char *) s + tcgv);
+}
+
+static uintptr_t tcgv(void *s, void *temp) {
+    return (uintptr_t) ((char *) temp - (char *) s);
+}
+
+/* A new temp set to `value` by a movi op of its own; returns the op. */
+static TCGArg *movi(void *s, int opc, int type, int64_t value, void **temp) {
+    *temp = temp_new(s, type, 0);
+    TCGArg *op = emit_op(s, opc);
+    op_args(op)[0] = (TCGArg) *temp;
+    op_args(op)[1] = (TCGArg) value;
+    return op;
+}
+
+/*
+ * The ops of mmemu_count_block at the start of a block, for engine `uc` (TCGContext s) and
+ * counter `blocks`.
+ */
+static void emit_count(void *uc, void *s, void *blocks) {
+    void *base, *icount, *last_block;
+    void *count = temp_new(s, TYPE_I64, 0), *sum = temp_new(s, TYPE_I64, 0), *deadline = temp_new(s, TYPE_I64, 0);
+    movi(s, OP_MOVI_I64, TYPE_I64, (int64_t) (uintptr_t) blocks, &base);
+    gen_op3(s, OP_LD_I64, (TCGArg) count, (TCGArg) base, BLOCKS_COUNT);
+    TCGArg *icount_op = movi(s, OP_MOVI_I64, TYPE_I64, PLACEHOLDER_ICOUNT, &icount);
+    gen_op3(s, OP_ADD_I64, (TCGArg) sum, (TCGArg) count, (TCGArg) icount);
+    gen_op3(s, OP_ST_I64, (TCGArg) sum, (TCGArg) base, BLOCKS_COUNT);
+    TCGArg *last_block_op = movi(s, OP_MOVI_I64, TYPE_I64, PLACEHOLDER_LAST_BLOCK, &last_block);
+    gen_op3(s, OP_ST_I64, (TCGArg) last_block, (TCGArg) base, BLOCKS_LAST_BLOCK);
+    gen_op3(s, OP_LD_I64, (TCGArg) deadline, (TCGArg) base, BLOCKS_DEADLINE);
+    uint8_t *go_on = new_label(s);
+    brcond_i64(s, COND_LTU, tcgv(s, count), tcgv(s, deadline), go_on);
+    /* The count had reached the deadline (or a stop was asked): a basic block of its own, so its
+     * temps are new (TCG forgets a temp's value at a branch). */
+    void *call_args[4] = {
+        (void *) temp_arg(s, const_i64(s, (int64_t) (uintptr_t) uc)), (void *) temp_arg(s, const_i64(s, 0)),
+        NULL, (void *) temp_arg(s, const_i64(s, (int64_t) (uintptr_t) blocks))};
+    movi(s, OP_MOVI_I32, TYPE_I32, 0, &call_args[2]);
+    real_add_inline_hook(uc, deadline_hook, call_args, 4);
+    for (int i = 0; i < 4; i++) temp_free(s, call_args[i]);
+    gen_op1(s, OP_SET_LABEL, (TCGArg) go_on);
+    go_on[0] |= 1; /* TCGLabel.present, as gen_set_label() sets it */
+
+    void *temps[] = {count, sum, deadline, base, icount, last_block};
+    for (unsigned i = 0; i < sizeof temps / sizeof temps[0]; i++) temp_free(s, temps[i]);
+    pending_icount = icount_op;
+    pending_last_block = last_block_op;
+}
+
+/* uc->add_inline_hook: mmemu's block counter inline, any other hook as Unicorn emits it. */
+static void mmemu_add_inline_hook(void *uc, void *hook, void **args, int n) {
+    void *callback = *(void **) ((char *) hook + HOOK_CALLBACK);
+    if (callback != (void *) mmemu_count_block || n != 4) {
+        real_add_inline_hook(uc, hook, args, n);
+        return;
+    }
+    void *blocks = *(void **) ((char *) hook + HOOK_CALLBACK + 8);
+    if (*(uint32_t *) ((char *) blocks + BLOCKS_BY_CALL)) {
+        real_add_inline_hook(uc, hook, args, n);
+        return;
+    }
+    emit_count(uc, *(void **) ((char *) uc + tcg_ctx_offset), blocks);
+}
+
+/* Replaces a pending placeholder, if the op still holds it (a translation abandoned half-way leaves
+ * its ops behind). */
+static void fill_in(TCGArg **pending, int opc, TCGArg placeholder, TCGArg value) {
+    TCGArg *op = *pending;
+    *pending = NULL;
+    if (op != NULL && *(uint8_t *) op == opc && op_args(op)[1] == placeholder) op_args(op)[1] = value;
+}
+
+/* tcg_gen_code: the block's ops are complete, and tb->icount is set. */
+static int mmemu_tcg_gen_code(void *s, void *tb) {
+    if (pending_icount != NULL) {
+        uint64_t pc = *(uint64_t *) ((char *) tb + TB_PC);
+        uint16_t icount = *(uint16_t *) ((char *) tb + TB_ICOUNT);
+        fill_in(&pending_icount, OP_MOVI_I64, (TCGArg) PLACEHOLDER_ICOUNT, icount);
+        fill_in(&pending_last_block, OP_MOVI_I64, (TCGArg) PLACEHOLDER_LAST_BLOCK,
+                (pc & 0xffffffffffffull) | (uint64_t) icount << 48);
+    }
+    return real_gen_code(s, tb);
+}
+
+/* Whether the n bytes of `pattern` are in the first `within` bytes of code at `at`. */
+static int has_code(const void *at, int within, const char *pattern, int n) {
+    return at != NULL && memmem(at, (size_t) within, pattern, (size_t) n) != NULL;
+}
+
+/*
+ * Checks libunicorn's code for what the ops above rely on, then points libunicorn's GOT entries of
+ * uc_add_inline_hook_x86_64 and tcg_gen_code_x86_64 here. Before any engine is opened: an engine
+ * keeps the add_inline_hook it was opened with. Returns 3 when both were redirected, 0 when the
+ * code has another shape (nothing redirected), 1 when only tcg_gen_code was (the wrapper then has
+ * nothing to do), -1 when libunicorn cannot be found from `inside`.
+ */
+int mmemu_inline_count_install(void *inside) {
+    Dl_info info;
+    if (!dladdr(inside, &info) || info.dli_fname == NULL) return -1;
+    void *lib = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+    if (lib == NULL) return -1;
+    const uint8_t *add_hook = dlsym(lib, "uc_add_inline_hook_x86_64");
+    temp_new = dlsym(lib, "tcg_temp_new_internal_x86_64");
+    temp_free = dlsym(lib, "tcg_temp_free_internal_x86_64");
+    const_i64 = dlsym(lib, "tcg_const_i64_x86_64");
+    emit_op = dlsym(lib, "tcg_emit_op_x86_64");
+    gen_op1 = dlsym(lib, "tcg_gen_op1_x86_64");
+    gen_op3 = dlsym(lib, "tcg_gen_op3_x86_64");
+    new_label = dlsym(lib, "gen_new_label_x86_64");
+    brcond_i64 = dlsym(lib, "tcg_gen_brcond_i64_x86_64");
+    real_gen_code = dlsym(lib, "tcg_gen_code_x86_64");
+    const void *const_i32 = dlsym(lib, "tcg_const_i32_x86_64"), *call_n = dlsym(lib, "tcg_gen_callN_x86_64");
+    const void *translator_loop = dlsym(lib, "translator_loop_x86_64");
+    const void *movcond_i64 = dlsym(lib, "tcg_gen_movcond_i64_x86_64");
+    dlclose(lib);
+    if (!add_hook || !temp_new || !temp_free || !const_i64 || !emit_op || !gen_op1 || !gen_op3 || !new_label
+            || !brcond_i64 || !movcond_i64 || !real_gen_code) return 0;
+    /* tcg-opc.h's order: movi_i64 in tcg_const_i64, movi_i32 in tcg_const_i32, movcond_i64 (66, just
+     * before ld_i64 and the others used here), call (mov $opc,%esi before tcg_emit_op, _op2, _op6). */
+    if (!has_code(const_i64, 48, "\xbe\x40\x00\x00\x00", 5) || !has_code(const_i32, 48, "\xbe\x06\x00\x00\x00", 5)
+            || !has_code(movcond_i64, 96, "\xbe\x42\x00\x00\x00", 5) || !has_code(call_n, 64, "\xbe\x02\x00\x00\x00", 5))
+        return 0;
+    /* TCGOp.args at 0x18: tcg_gen_op3 stores its first argument there (mov %r12,0x18(%rax)). */
+    if (!has_code(gen_op3, 32, "\x4c\x89\x60\x18", 4)) return 0;
+    /* translator_loop stores the block's size and icount (mov %ax,0x14(%rdx); mov %cx,0x16(%rdx)). */
+    if (!has_code(translator_loop, 0x1000, "\x66\x89\x42\x14", 4) || !has_code(translator_loop, 0x1000, "\x66\x89\x4a\x16", 4))
+        return 0;
+    /* uc_add_inline_hook: movq 0x28(%r13),%xmm0 (hk->callback), then mov d32(%r12),%r14 (uc->tcg_ctx). */
+    if (!has_code(add_hook, 64, "\xf3\x41\x0f\x7e\x45\x28", 6)) return 0;
+    const uint8_t *at = memmem(add_hook, 96, "\x4d\x8b\xb4\x24", 4);
+    if (at == NULL) return 0;
+    int32_t off;
+    memcpy(&off, at + 4, sizeof off);
+    if (off <= 0 || off > 65536 || (off & 7) != 0) return 0;
+    tcg_ctx_offset = off;
+    real_add_inline_hook = (void (*)(void *, void *, void **, int)) add_hook;
+    *(int *) deadline_hook = UC_HOOK_BLOCK;
+    void *deadline = (void *) mmemu_count_deadline;
+    memcpy(deadline_hook + HOOK_CALLBACK, &deadline, sizeof deadline);
+    /* tcg_gen_code's wrapper first: alone it changes nothing, while ops with placeholders no wrapper
+     * replaced would count wrong. */
+    const struct mmemu_got_target gen_code = {"tcg_gen_code_x86_64", (void *) mmemu_tcg_gen_code};
+    if (mmemu_got_patch(inside, &gen_code, 1) != 1) return 0;
+    const struct mmemu_got_target add_inline_hook = {"uc_add_inline_hook_x86_64", (void *) mmemu_add_inline_hook};
+    return mmemu_got_patch(inside, &add_inline_hook, 1) == 1 ? 3 : 1;
+}
