@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,11 +96,15 @@ int main(void) {
     CALL("lseek pidfd", lseek(self, 0, SEEK_SET));
     CALL("pread pidfd", pread(self, buf, 8, 0));
 
-    /* A thread that has exited: its tid is free again (ESRCH), or was never a group leader. */
+    /* A thread that has exited: its tid is free again (ESRCH), or was never a group leader.
+     * pthread_join returns once the kernel cleared the thread's tid word (exit_mm()), before
+     * release_task() frees its pid; in between, Linux 6.18 answers ENOENT. So wait, boundedly,
+     * until tgkill no longer finds the thread. */
     pthread_t th;
     int tid = 0;
     pthread_create(&th, NULL, thread_main, &tid);
     pthread_join(th, NULL);
+    for (int i = 0; i < 1000000 && syscall(SYS_tgkill, getpid(), tid, 0) == 0; i++) sched_yield();
     CALL("pidfd_open exited thread", pidfd_open(tid, 0));
 
     CALL("process_mrelease flags", mrelease(self, 1));

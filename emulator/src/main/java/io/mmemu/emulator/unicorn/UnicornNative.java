@@ -99,6 +99,7 @@ final class UnicornNative {
         DeterministicClock.install(LOOKUP.find("uc_open").orElseThrow());
         SoftFloat.install(LOOKUP.find("uc_open").orElseThrow());
         InlineCount.install(LOOKUP.find("uc_open").orElseThrow());
+        CodeBuffer.install(LOOKUP.find("uc_open").orElseThrow());
     }
 
     /**

@@ -160,6 +160,25 @@ class UnicornTest {
         assertTrue(SoftFloat.flushToZeroFixed(), "update_mxcsr_status redirected");
     }
 
+    /**
+     * A flush of translated code does not zero the 32 MiB code buffer (native/mmemu_code_buffer.c),
+     * and code translated after a flush runs as before it.
+     */
+    @Test
+    void theCodeBufferIsNotZeroedWhenFlushed() {
+        assertTrue(CodeBuffer.installed(), "mmap, munmap and memset redirected");
+        translateCodeAndData(true);
+        code(0x48, 0xff, 0xc0, 0x48, 0xff, 0xc0, 0x90); // inc rax x2 ; nop
+        for (int run = 0; run < 2; run++) {
+            uc.regWrite(X86Reg.RAX, 0);
+            assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + 6, 0, 0));
+            assertEquals(2, uc.regRead(X86Reg.RAX), "run " + run);
+            long flushed = CodeBuffer.skipped();
+            uc.ctlFlushTb();
+            assertEquals(flushed + 1, CodeBuffer.skipped(), "the flush's zeroing");
+        }
+    }
+
     @Test
     void emuStartHonoursTheInstructionCount() {
         translateCodeAndData(true);
