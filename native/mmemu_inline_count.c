@@ -28,9 +28,11 @@
  * 0x16. When a check fails nothing is redirected and the callback counts, as before.
  */
 #define _GNU_SOURCE
+#include "mmemu_count.h"
 #include "mmemu_got.h"
 
 #include <dlfcn.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -50,14 +52,6 @@ enum { UC_HOOK_BLOCK = 8 };
 #define PLACEHOLDER_ICOUNT 0x6d6d656d75636e74ll     /* "mmemucnt": tb->icount */
 #define PLACEHOLDER_LAST_BLOCK 0x6d6d656d756c6173ll /* "mmemulas": mmemu_last_block(tb->pc, tb->icount) */
 
-/* struct mmemu_blocks (mmemu_count.c): the offsets used here. */
-#define BLOCKS_COUNT 0
-#define BLOCKS_DEADLINE 8
-#define BLOCKS_LAST_BLOCK 24
-#define BLOCKS_BY_CALL 44
-
-void mmemu_count_block(void *uc, uint64_t address, uint32_t size, void *user);
-void mmemu_count_deadline(void *uc, uint64_t address, uint32_t size, void *user);
 
 static void *(*temp_new)(void *s, int type, int local);
 static void (*temp_free)(void *s, void *temp);
@@ -106,13 +100,13 @@ static void emit_count(void *uc, void *s, void *blocks) {
     void *base, *icount, *last_block;
     void *count = temp_new(s, TYPE_I64, 0), *sum = temp_new(s, TYPE_I64, 0), *deadline = temp_new(s, TYPE_I64, 0);
     movi(s, OP_MOVI_I64, TYPE_I64, (int64_t) (uintptr_t) blocks, &base);
-    gen_op3(s, OP_LD_I64, (TCGArg) count, (TCGArg) base, BLOCKS_COUNT);
+    gen_op3(s, OP_LD_I64, (TCGArg) count, (TCGArg) base, offsetof(struct mmemu_blocks, count));
     TCGArg *icount_op = movi(s, OP_MOVI_I64, TYPE_I64, PLACEHOLDER_ICOUNT, &icount);
     gen_op3(s, OP_ADD_I64, (TCGArg) sum, (TCGArg) count, (TCGArg) icount);
-    gen_op3(s, OP_ST_I64, (TCGArg) sum, (TCGArg) base, BLOCKS_COUNT);
+    gen_op3(s, OP_ST_I64, (TCGArg) sum, (TCGArg) base, offsetof(struct mmemu_blocks, count));
     TCGArg *last_block_op = movi(s, OP_MOVI_I64, TYPE_I64, PLACEHOLDER_LAST_BLOCK, &last_block);
-    gen_op3(s, OP_ST_I64, (TCGArg) last_block, (TCGArg) base, BLOCKS_LAST_BLOCK);
-    gen_op3(s, OP_LD_I64, (TCGArg) deadline, (TCGArg) base, BLOCKS_DEADLINE);
+    gen_op3(s, OP_ST_I64, (TCGArg) last_block, (TCGArg) base, offsetof(struct mmemu_blocks, last_block));
+    gen_op3(s, OP_LD_I64, (TCGArg) deadline, (TCGArg) base, offsetof(struct mmemu_blocks, deadline));
     uint8_t *go_on = new_label(s);
     brcond_i64(s, COND_LTU, tcgv(s, count), tcgv(s, deadline), go_on);
     /* The count had reached the deadline (or a stop was asked): a basic block of its own, so its
@@ -139,8 +133,8 @@ static void mmemu_add_inline_hook(void *uc, void *hook, void **args, int n) {
         real_add_inline_hook(uc, hook, args, n);
         return;
     }
-    void *blocks = *(void **) ((char *) hook + HOOK_CALLBACK + 8);
-    if (*(uint32_t *) ((char *) blocks + BLOCKS_BY_CALL)) {
+    struct mmemu_blocks *blocks = *(void **) ((char *) hook + HOOK_CALLBACK + 8);
+    if (blocks->by_call) {
         real_add_inline_hook(uc, hook, args, n);
         return;
     }
@@ -161,8 +155,7 @@ static int mmemu_tcg_gen_code(void *s, void *tb) {
         uint64_t pc = *(uint64_t *) ((char *) tb + TB_PC);
         uint16_t icount = *(uint16_t *) ((char *) tb + TB_ICOUNT);
         fill_in(&pending_icount, OP_MOVI_I64, (TCGArg) PLACEHOLDER_ICOUNT, icount);
-        fill_in(&pending_last_block, OP_MOVI_I64, (TCGArg) PLACEHOLDER_LAST_BLOCK,
-                (pc & 0xffffffffffffull) | (uint64_t) icount << 48);
+        fill_in(&pending_last_block, OP_MOVI_I64, (TCGArg) PLACEHOLDER_LAST_BLOCK, mmemu_last_block(pc, icount));
     }
     return real_gen_code(s, tb);
 }
