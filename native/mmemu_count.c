@@ -80,16 +80,13 @@ void mmemu_count_block(void *uc, uint64_t address, uint32_t size, void *user) {
     mmemu_block_miss(b, i, address, size);
 }
 
-/* The inline counter's call (mmemu_inline_count.c) in a block entered once the count had reached
- * the deadline or a stop was asked. That block's ops counted it already: take it back (it does not
- * run, and the block before it ran to its end), then stop as mmemu_count_block does. */
+/* The inline counter's call (mmemu_inline_count.c) ahead of a block's exit check once the count
+ * has reached the deadline or a stop was asked: the stop mmemu_count_block makes. The block's
+ * count comes after the exit check, so it is not counted. */
 void mmemu_count_deadline(void *uc, uint64_t address, uint32_t size, void *user) {
     (void) address;
     (void) size;
-    struct mmemu_blocks *b = user;
-    b->count -= b->last_block >> 48;
-    b->last_block = 0;
-    mmemu_block_stop(uc, b);
+    mmemu_block_stop(uc, user);
 }
 
 /* uc_hook_edge_gen_t: a block was translated (its edge from the block before is new). */

@@ -30,7 +30,8 @@ struct mmemu_blocks {
     uint64_t last_block;                              /* 24: the last block counted, mmemu_last_block(); 0: none */
     uint32_t (*miss)(uint64_t addr, uint32_t size);   /* 32 */
     uint32_t misses;                                  /* 40 */
-    uint32_t by_call;                                 /* 44: never inline (mmemu_inline_count.c); read at translation */
+    uint16_t by_call;                                 /* 44: never inline (mmemu_inline_count.c); read at translation */
+    uint16_t deadlines;                               /* 46: inline, check the deadline; read at translation */
     int (*emu_stop)(void *uc);                        /* 48: libunicorn's uc_emu_stop */
     uint64_t translated;                              /* 56: blocks translated (mmemu_count_translation) */
     struct mmemu_block_entry cache[MMEMU_BLOCK_CACHE]; /* 64 */

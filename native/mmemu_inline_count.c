@@ -5,27 +5,30 @@
  * With a single UC_HOOK_BLOCK hook, Unicorn 2.1.1 asks uc->add_inline_hook (uc_add_inline_hook,
  * reached through libunicorn's GOT when uc_open stores it) to emit a call to the callback at the
  * start of each block it translates, ahead of the block's exit check (translator_loop,
- * gen_uc_tracecode). For mmemu_count_block that call is most of what --stats costs: a call per
- * block, with the block's instruction count looked up in a cache by address and size. Here the
- * same work becomes TCG ops in the block itself:
+ * gen_uc_tracecode, then gen_tb_start). For mmemu_count_block that call was most of what --stats
+ * cost: a call per block, with the block's instruction count looked up in a cache by address and
+ * size. Here the same work becomes TCG ops in the block itself, right after its exit check:
  *
  *     count += icount; last_block = {pc, icount}     (for BlockCounter.afterFault)
- *     if (count was >= deadline) call mmemu_count_deadline(uc, 0, 0, blocks)
  *
- * where the call, rare (the end of a time slice, or a block entered after a stop was asked), takes
- * the block back and stops the engine before the block's exit check, as the callback did.
+ * six host instructions. Being after the exit check, they never count a block that does not run
+ * because a stop was asked (from a hook or from another thread), and the block's instruction count
+ * is known by then: a wrapper of tcg_gen_code (reached through the GOT from tb_gen_code) inserts
+ * them once the block is translated (tcg_op_insert_after), after the first brcond following a
+ * marker op the hook left, with tb->icount, QEMU's own count of the instructions it translated into
+ * the block: no decoding. A counter that ends time slices (blocks->deadlines, set by BlockCounter,
+ * which drops the code translated before) also gets, where the call was, ahead of the exit check:
  *
- * The block's instruction count is not known when its first ops are emitted: the op that loads it
- * holds a placeholder, which a wrapper of tcg_gen_code (reached through the GOT from tb_gen_code)
- * replaces with tb->icount before the ops become host code, the way translator_loop itself
- * patches the block's size into gen_uc_tracecode's first op. tb->icount is QEMU's own count of
- * the instructions it translated into the block, so no decoding is needed.
+ *     if (count >= deadline) call mmemu_count_deadline(uc, 0, 0, blocks)   (stops the engine)
+ *
+ * so that a slice ends before the first block that starts once its count is reached, as the
+ * callback's did; a stop asked by a hook sets the deadline to 0 and takes the same call.
  *
  * What this relies on in Debian's Unicorn 2.1.1 (QEMU 5.0's TCG), checked in libunicorn's code
  * by mmemu_inline_count_install before anything is redirected: the opcode numbers of tcg-opc.h,
- * TCGOp's arguments at 0x18, struct hook's callback at 0x28 (user data after it), uc_struct's
- * tcg_ctx (read from uc_add_inline_hook's code), and TranslationBlock's pc at 0 and icount at
- * 0x16. When a check fails nothing is redirected and the callback counts, as before.
+ * TCGOp's link at 0x8 and arguments at 0x18, struct hook's callback at 0x28 (user data after it),
+ * uc_struct's tcg_ctx (read from uc_add_inline_hook's code), and TranslationBlock's pc at 0 and
+ * icount at 0x16. When a check fails nothing is redirected and the callback counts, as before.
  */
 #define _GNU_SOURCE
 #include "mmemu_count.h"
@@ -39,24 +42,28 @@
 typedef uintptr_t TCGArg;
 
 /* tcg-opc.h's order (QEMU 5.0 as Unicorn 2.1.1 has it). */
-enum { OP_SET_LABEL = 1, OP_MOVI_I32 = 6, OP_MOVI_I64 = 64, OP_LD_I64 = 73, OP_ST_I64 = 77, OP_ADD_I64 = 78 };
+enum { OP_DISCARD = 0, OP_SET_LABEL = 1, OP_MOVI_I32 = 6, OP_BRCOND_I32 = 38, OP_MOVI_I64 = 64, OP_LD_I64 = 73,
+       OP_ST_I64 = 77, OP_ADD_I64 = 78 };
 enum { COND_LTU = 4 };
 enum { TYPE_I32 = 0, TYPE_I64 = 1 };
 enum { UC_HOOK_BLOCK = 8 };
+#define OP_NEXT 0x08       /* TCGOp.link.tqe_next */
 #define OP_ARGS 0x18       /* TCGOp.args */
 #define TB_PC 0            /* TranslationBlock.pc */
 #define TB_ICOUNT 0x16     /* TranslationBlock.icount */
 #define HOOK_CALLBACK 0x28 /* struct hook.callback; user_data follows */
 
-/* Placeholders the tcg_gen_code wrapper replaces; neither is a value the ops could hold otherwise. */
-#define PLACEHOLDER_ICOUNT 0x6d6d656d75636e74ll     /* "mmemucnt": tb->icount */
-#define PLACEHOLDER_LAST_BLOCK 0x6d6d656d756c6173ll /* "mmemulas": mmemu_last_block(tb->pc, tb->icount) */
+/* In the marker's unused second argument: this is mmemu's marker ("mmemucnt"). */
+#define MARKER 0x6d6d656d75636e74ull
+/* How far after the marker gen_tb_start's brcond may be (its ld_i32 and movi_i32 come first). */
+#define MARKER_REACH 8
 
 
 static void *(*temp_new)(void *s, int type, int local);
 static void (*temp_free)(void *s, void *temp);
 static uintptr_t (*const_i64)(void *s, int64_t value); /* a TCGv: the temp's offset from s */
 static TCGArg *(*emit_op)(void *s, int opc);          /* the op; its arguments at OP_ARGS */
+static TCGArg *(*insert_after)(void *s, TCGArg *op, int opc);
 static void (*gen_op1)(void *s, int opc, TCGArg a);
 static void (*gen_op3)(void *s, int opc, TCGArg a, TCGArg b, TCGArg c);
 static uint8_t *(*new_label)(void *s);
@@ -68,8 +75,9 @@ static long tcg_ctx_offset = -1;
 /* The hook the deadline's call is emitted for: only its type and callback are read. */
 static _Alignas(8) unsigned char deadline_hook[HOOK_CALLBACK + 24];
 
-/* The ops of the block being translated whose placeholders tcg_gen_code's wrapper replaces. */
-static __thread TCGArg *pending_icount, *pending_last_block;
+/* The block being translated on this thread: the marker its hook left, and its counter. */
+static __thread TCGArg *pending_marker;
+static __thread struct mmemu_blocks *pending_blocks;
 
 static TCGArg *op_args(TCGArg *op) {
     return (TCGArg *) ((char *) op + OP_ARGS);
@@ -83,47 +91,84 @@ static uintptr_t tcgv(void *s, void *temp) {
     return (uintptr_t) ((char *) temp - (char *) s);
 }
 
-/* A new temp set to `value` by a movi op of its own; returns the op. */
-static TCGArg *movi(void *s, int opc, int type, int64_t value, void **temp) {
-    *temp = temp_new(s, type, 0);
+/* Inserts op `opc` with arguments a0..a2 after `op`; returns it. */
+static TCGArg *insert(void *s, TCGArg *op, int opc, TCGArg a0, TCGArg a1, TCGArg a2) {
+    TCGArg *next = insert_after(s, op, opc);
+    op_args(next)[0] = a0;
+    op_args(next)[1] = a1;
+    op_args(next)[2] = a2;
+    return next;
+}
+
+/* A new temp set to `value` by a movi op of its own, emitted. */
+static void *movi(void *s, int opc, int type, int64_t value) {
+    void *temp = temp_new(s, type, 0);
     TCGArg *op = emit_op(s, opc);
-    op_args(op)[0] = (TCGArg) *temp;
+    op_args(op)[0] = (TCGArg) temp;
     op_args(op)[1] = (TCGArg) value;
-    return op;
+    return temp;
 }
 
 /*
- * The ops of mmemu_count_block at the start of a block, for engine `uc` (TCGContext s) and
- * counter `blocks`.
+ * The deadline's ops, where the hook's call was (ahead of the block's exit check): once the count
+ * has reached the deadline (the end of a time slice, or a stop was asked), a call that stops the
+ * engine, so that the exit check ends the run before the block.
  */
-static void emit_count(void *uc, void *s, void *blocks) {
-    void *base, *icount, *last_block;
-    void *count = temp_new(s, TYPE_I64, 0), *sum = temp_new(s, TYPE_I64, 0), *deadline = temp_new(s, TYPE_I64, 0);
-    movi(s, OP_MOVI_I64, TYPE_I64, (int64_t) (uintptr_t) blocks, &base);
+static void emit_deadline(void *uc, void *s, struct mmemu_blocks *blocks) {
+    void *base = movi(s, OP_MOVI_I64, TYPE_I64, (int64_t) (uintptr_t) blocks);
+    void *count = temp_new(s, TYPE_I64, 0), *deadline = temp_new(s, TYPE_I64, 0);
     gen_op3(s, OP_LD_I64, (TCGArg) count, (TCGArg) base, offsetof(struct mmemu_blocks, count));
-    TCGArg *icount_op = movi(s, OP_MOVI_I64, TYPE_I64, PLACEHOLDER_ICOUNT, &icount);
-    gen_op3(s, OP_ADD_I64, (TCGArg) sum, (TCGArg) count, (TCGArg) icount);
-    gen_op3(s, OP_ST_I64, (TCGArg) sum, (TCGArg) base, offsetof(struct mmemu_blocks, count));
-    TCGArg *last_block_op = movi(s, OP_MOVI_I64, TYPE_I64, PLACEHOLDER_LAST_BLOCK, &last_block);
-    gen_op3(s, OP_ST_I64, (TCGArg) last_block, (TCGArg) base, offsetof(struct mmemu_blocks, last_block));
     gen_op3(s, OP_LD_I64, (TCGArg) deadline, (TCGArg) base, offsetof(struct mmemu_blocks, deadline));
     uint8_t *go_on = new_label(s);
     brcond_i64(s, COND_LTU, tcgv(s, count), tcgv(s, deadline), go_on);
-    /* The count had reached the deadline (or a stop was asked): a basic block of its own, so its
-     * temps are new (TCG forgets a temp's value at a branch). */
+    /* A basic block of its own, so its temps are new (TCG forgets a temp's value at a branch). */
     void *call_args[4] = {
         (void *) temp_arg(s, const_i64(s, (int64_t) (uintptr_t) uc)), (void *) temp_arg(s, const_i64(s, 0)),
-        NULL, (void *) temp_arg(s, const_i64(s, (int64_t) (uintptr_t) blocks))};
-    movi(s, OP_MOVI_I32, TYPE_I32, 0, &call_args[2]);
+        movi(s, OP_MOVI_I32, TYPE_I32, 0), (void *) temp_arg(s, const_i64(s, (int64_t) (uintptr_t) blocks))};
     real_add_inline_hook(uc, deadline_hook, call_args, 4);
     for (int i = 0; i < 4; i++) temp_free(s, call_args[i]);
     gen_op1(s, OP_SET_LABEL, (TCGArg) go_on);
     go_on[0] |= 1; /* TCGLabel.present, as gen_set_label() sets it */
+    temp_free(s, base);
+    temp_free(s, count);
+    temp_free(s, deadline);
+}
 
-    void *temps[] = {count, sum, deadline, base, icount, last_block};
-    for (unsigned i = 0; i < sizeof temps / sizeof temps[0]; i++) temp_free(s, temps[i]);
-    pending_icount = icount_op;
-    pending_last_block = last_block_op;
+/* The marker the count's ops go after (with the exit check between): a discard of a fresh temp. */
+static void emit_marker(void *s, struct mmemu_blocks *blocks) {
+    void *temp = temp_new(s, TYPE_I64, 0);
+    TCGArg *op = emit_op(s, OP_DISCARD);
+    op_args(op)[0] = (TCGArg) temp;
+    op_args(op)[1] = MARKER;
+    temp_free(s, temp);
+    pending_marker = op;
+    pending_blocks = blocks;
+}
+
+/*
+ * The count's ops for block `tb`, after the first brcond that follows the marker (gen_tb_start's
+ * exit check; the marker itself if there were none, which translator_loop never does).
+ */
+static void insert_count(void *s, TCGArg *marker, struct mmemu_blocks *blocks, void *tb) {
+    TCGArg *at = marker;
+    for (int i = 0; i < MARKER_REACH && at != NULL && *(uint8_t *) at != OP_BRCOND_I32; i++)
+        at = *(TCGArg **) ((char *) at + OP_NEXT);
+    if (at == NULL || *(uint8_t *) at != OP_BRCOND_I32) at = marker;
+    uint64_t pc = *(uint64_t *) ((char *) tb + TB_PC);
+    uint16_t icount = *(uint16_t *) ((char *) tb + TB_ICOUNT);
+    void *base = temp_new(s, TYPE_I64, 0), *count = temp_new(s, TYPE_I64, 0), *n = temp_new(s, TYPE_I64, 0),
+         *last_block = temp_new(s, TYPE_I64, 0);
+    at = insert(s, at, OP_MOVI_I64, (TCGArg) base, (TCGArg) blocks, 0);
+    at = insert(s, at, OP_LD_I64, (TCGArg) count, (TCGArg) base, offsetof(struct mmemu_blocks, count));
+    at = insert(s, at, OP_MOVI_I64, (TCGArg) n, icount, 0);
+    at = insert(s, at, OP_ADD_I64, (TCGArg) count, (TCGArg) count, (TCGArg) n);
+    at = insert(s, at, OP_ST_I64, (TCGArg) count, (TCGArg) base, offsetof(struct mmemu_blocks, count));
+    at = insert(s, at, OP_MOVI_I64, (TCGArg) last_block, mmemu_last_block(pc, icount), 0);
+    insert(s, at, OP_ST_I64, (TCGArg) last_block, (TCGArg) base, offsetof(struct mmemu_blocks, last_block));
+    temp_free(s, base);
+    temp_free(s, count);
+    temp_free(s, n);
+    temp_free(s, last_block);
 }
 
 /* uc->add_inline_hook: mmemu's block counter inline, any other hook as Unicorn emits it. */
@@ -138,24 +183,20 @@ static void mmemu_add_inline_hook(void *uc, void *hook, void **args, int n) {
         real_add_inline_hook(uc, hook, args, n);
         return;
     }
-    emit_count(uc, *(void **) ((char *) uc + tcg_ctx_offset), blocks);
-}
-
-/* Replaces a pending placeholder, if the op still holds it (a translation abandoned half-way leaves
- * its ops behind). */
-static void fill_in(TCGArg **pending, int opc, TCGArg placeholder, TCGArg value) {
-    TCGArg *op = *pending;
-    *pending = NULL;
-    if (op != NULL && *(uint8_t *) op == opc && op_args(op)[1] == placeholder) op_args(op)[1] = value;
+    void *s = *(void **) ((char *) uc + tcg_ctx_offset);
+    if (blocks->deadlines) emit_deadline(uc, s, blocks);
+    emit_marker(s, blocks);
 }
 
 /* tcg_gen_code: the block's ops are complete, and tb->icount is set. */
 static int mmemu_tcg_gen_code(void *s, void *tb) {
-    if (pending_icount != NULL) {
-        uint64_t pc = *(uint64_t *) ((char *) tb + TB_PC);
-        uint16_t icount = *(uint16_t *) ((char *) tb + TB_ICOUNT);
-        fill_in(&pending_icount, OP_MOVI_I64, (TCGArg) PLACEHOLDER_ICOUNT, icount);
-        fill_in(&pending_last_block, OP_MOVI_I64, (TCGArg) PLACEHOLDER_LAST_BLOCK, mmemu_last_block(pc, icount));
+    TCGArg *marker = pending_marker;
+    pending_marker = NULL;
+    /* A translation abandoned half-way (a fault fetching its code) leaves its marker behind: only
+     * an op that still is one counts. */
+    if (marker != NULL && *(uint8_t *) marker == OP_DISCARD && op_args(marker)[1] == MARKER) {
+        op_args(marker)[1] = 0;
+        insert_count(s, marker, pending_blocks, tb);
     }
     return real_gen_code(s, tb);
 }
@@ -182,6 +223,7 @@ int mmemu_inline_count_install(void *inside) {
     temp_free = dlsym(lib, "tcg_temp_free_internal_x86_64");
     const_i64 = dlsym(lib, "tcg_const_i64_x86_64");
     emit_op = dlsym(lib, "tcg_emit_op_x86_64");
+    insert_after = dlsym(lib, "tcg_op_insert_after_x86_64");
     gen_op1 = dlsym(lib, "tcg_gen_op1_x86_64");
     gen_op3 = dlsym(lib, "tcg_gen_op3_x86_64");
     new_label = dlsym(lib, "gen_new_label_x86_64");
@@ -190,13 +232,15 @@ int mmemu_inline_count_install(void *inside) {
     const void *const_i32 = dlsym(lib, "tcg_const_i32_x86_64"), *call_n = dlsym(lib, "tcg_gen_callN_x86_64");
     const void *translator_loop = dlsym(lib, "translator_loop_x86_64");
     const void *movcond_i64 = dlsym(lib, "tcg_gen_movcond_i64_x86_64");
+    const void *brcond_i32 = dlsym(lib, "tcg_gen_brcond_i32_x86_64");
     dlclose(lib);
-    if (!add_hook || !temp_new || !temp_free || !const_i64 || !emit_op || !gen_op1 || !gen_op3 || !new_label
+    if (!add_hook || !temp_new || !temp_free || !const_i64 || !emit_op || !insert_after || !gen_op1 || !gen_op3 || !new_label
             || !brcond_i64 || !movcond_i64 || !real_gen_code) return 0;
     /* tcg-opc.h's order: movi_i64 in tcg_const_i64, movi_i32 in tcg_const_i32, movcond_i64 (66, just
      * before ld_i64 and the others used here), call (mov $opc,%esi before tcg_emit_op, _op2, _op6). */
     if (!has_code(const_i64, 48, "\xbe\x40\x00\x00\x00", 5) || !has_code(const_i32, 48, "\xbe\x06\x00\x00\x00", 5)
-            || !has_code(movcond_i64, 96, "\xbe\x42\x00\x00\x00", 5) || !has_code(call_n, 64, "\xbe\x02\x00\x00\x00", 5))
+            || !has_code(movcond_i64, 96, "\xbe\x42\x00\x00\x00", 5) || !has_code(call_n, 64, "\xbe\x02\x00\x00\x00", 5)
+            || !has_code(brcond_i32, 64, "\xbe\x26\x00\x00\x00", 5))
         return 0;
     /* TCGOp.args at 0x18: tcg_gen_op3 stores its first argument there (mov %r12,0x18(%rax)). */
     if (!has_code(gen_op3, 32, "\x4c\x89\x60\x18", 4)) return 0;

@@ -3,6 +3,7 @@ package io.mmemu.emulator.cpu;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.mmemu.emulator.unicorn.NativeLibrary;
 import io.mmemu.emulator.unicorn.Unicorn;
@@ -35,10 +36,12 @@ import java.util.Arrays;
  * code detection), which Java does not see.
  *
  * <p>Where native/mmemu_inline_count.c could be installed (Debian's Unicorn 2.1.1), libunicorn
- * emits the callback's work as a few ops at the start of each block instead of a call: the
- * block's count is then QEMU's own (the instructions it translated into the block), and the cache
- * and its misses are not used. The counts are the same; the tests compare both with a callback
- * per instruction.
+ * emits the callback's work as a few ops in each block, after its exit check, instead of a call
+ * before it: the block's count is then QEMU's own (the instructions it translated into the block),
+ * the cache and its misses are not used, and a block entered after a stop is not counted because
+ * its exit check ends the run first. Only once time slices start does the code compare with the
+ * deadline (ahead of the exit check, calling to stop). The counts are the same; the tests compare
+ * both with a callback per instruction.
  *
  * <p>While Unicorn's own instruction-count hook is installed (time slices on several CPUs, runs
  * that end at an exact count) every instruction pays a callback anyway; then, and when asked
@@ -53,7 +56,7 @@ final class BlockCounter {
     private static final int CACHE_ENTRIES = 16384;
     // Offsets of struct mmemu_blocks (native/mmemu_count.c).
     private static final long COUNT = 0, DEADLINE = 8, GENERATION = 16, STOPPING = 20, LAST_BLOCK = 24, MISS = 32,
-            BY_CALL = 44, EMU_STOP = 48, TRANSLATED = 56, CACHE = 64, ENTRY = 16;
+            BY_CALL = 44, DEADLINES = 46, EMU_STOP = 48, TRANSLATED = 56, CACHE = 64, ENTRY = 16;
     /** No deadline: a count no run reaches (UINT64_MAX in the native struct). */
     private static final long NO_DEADLINE = -1L;
 
@@ -64,6 +67,11 @@ final class BlockCounter {
     private final MemorySegment state;
     private Unicorn.HookHandle hook;
     private boolean perInstruction;
+    /**
+     * Whether translated code stops at the deadline: the callback always does; the inline ops only
+     * once a time slice needs it (three instructions a block less until then).
+     */
+    private boolean deadlines;
     /** Blocks the decoder could not walk exactly to their end (none in any program the tests run). */
     private long decodeFailures;
 
@@ -121,7 +129,8 @@ final class BlockCounter {
         if (how.equals("insn")) {
             c.countEachInstruction();
         } else {
-            if (how.equals("call")) c.state.set(JAVA_INT, BY_CALL, 1);
+            if (how.equals("call")) c.state.set(JAVA_SHORT, BY_CALL, (short) 1);
+            c.deadlines = how.equals("call") || !Unicorn.countsBlocksInline();
             c.hook = uc.hookNative(true, BLOCK_CALLBACK, c.state);
         }
         uc.hookTranslationNative(TRANSLATION_CALLBACK, c.state);
@@ -201,6 +210,13 @@ final class BlockCounter {
      * @param instructions the slice's length, at least 1
      */
     void sliceFor(long instructions) {
+        if (!deadlines) {
+            // From now on translated code compares with the deadline: drop what was translated without.
+            deadlines = true;
+            state.set(JAVA_SHORT, DEADLINES, (short) 1);
+            uc.ctlFlushTb();
+            newGeneration();
+        }
         state.set(JAVA_LONG, DEADLINE, count() + instructions);
     }
 
