@@ -9,9 +9,9 @@
  * cost: a call per block, with the block's instruction count looked up in a cache by address and
  * size. Here the same work becomes TCG ops in the block itself, right after its exit check:
  *
- *     count += icount; last_block = {pc, icount}     (for BlockCounter.afterFault)
+ *     count += icount
  *
- * six host instructions. Being after the exit check, they never count a block that does not run
+ * four host instructions. Being after the exit check, they never count a block that does not run
  * because a stop was asked (from a hook or from another thread), and the block's instruction count
  * is known by then: a wrapper of tcg_gen_code (reached through the GOT from tb_gen_code) inserts
  * them once the block is translated (tcg_op_insert_after), after the first brcond following a
@@ -24,11 +24,16 @@
  * so that a slice ends before the first block that starts once its count is reached, as the
  * callback's did; a stop asked by a hook sets the deadline to 0 and takes the same call.
  *
+ * The callback also keeps the last block it counted, for BlockCounter.afterFault, which takes
+ * back the instructions a fault kept from running. The ops do not: a fault in translated code
+ * makes QEMU look the block up by the host address it happened at (cpu_restore_state, through
+ * libunicorn's PLT), and a wrapper keeps that block for the thread (mmemu_take_faulted_block).
+ *
  * What this relies on in Debian's Unicorn 2.1.1 (QEMU 5.0's TCG), checked in libunicorn's code
  * by mmemu_inline_count_install before anything is redirected: the opcode numbers of tcg-opc.h,
  * TCGOp's link at 0x8 and arguments at 0x18, struct hook's callback at 0x28 (user data after it),
- * uc_struct's tcg_ctx (read from uc_add_inline_hook's code), and TranslationBlock's pc at 0 and
- * icount at 0x16. When a check fails nothing is redirected and the callback counts, as before.
+ * uc_struct's tcg_ctx (read from uc_add_inline_hook's code), CPUState's uc (read from
+ * cpu_restore_state's), and TranslationBlock's pc at 0 and icount at 0x16. When a check fails nothing is redirected and the callback counts, as before.
  */
 #define _GNU_SOURCE
 #include "mmemu_count.h"
@@ -70,7 +75,12 @@ static uint8_t *(*new_label)(void *s);
 static void (*brcond_i64)(void *s, int cond, uintptr_t a, uintptr_t b, void *label);
 static void (*real_add_inline_hook)(void *uc, void *hook, void **args, int n);
 static int (*real_gen_code)(void *s, void *tb);
-static long tcg_ctx_offset = -1;
+static void *(*tb_lookup)(void *s, uintptr_t host_pc);
+static int (*real_restore_state)(void *cpu, uintptr_t host_pc, int will_exit);
+static long tcg_ctx_offset = -1, cpu_uc_offset = -1;
+
+/* The block the last fault in translated code on this thread happened in, as mmemu_last_block(). */
+static __thread uint64_t faulted_block;
 
 /* The hook the deadline's call is emitted for: only its type and callback are read. */
 static _Alignas(8) unsigned char deadline_hook[HOOK_CALLBACK + 24];
@@ -154,21 +164,16 @@ static void insert_count(void *s, TCGArg *marker, struct mmemu_blocks *blocks, v
     for (int i = 0; i < MARKER_REACH && at != NULL && *(uint8_t *) at != OP_BRCOND_I32; i++)
         at = *(TCGArg **) ((char *) at + OP_NEXT);
     if (at == NULL || *(uint8_t *) at != OP_BRCOND_I32) at = marker;
-    uint64_t pc = *(uint64_t *) ((char *) tb + TB_PC);
     uint16_t icount = *(uint16_t *) ((char *) tb + TB_ICOUNT);
-    void *base = temp_new(s, TYPE_I64, 0), *count = temp_new(s, TYPE_I64, 0), *n = temp_new(s, TYPE_I64, 0),
-         *last_block = temp_new(s, TYPE_I64, 0);
+    void *base = temp_new(s, TYPE_I64, 0), *count = temp_new(s, TYPE_I64, 0), *n = temp_new(s, TYPE_I64, 0);
     at = insert(s, at, OP_MOVI_I64, (TCGArg) base, (TCGArg) blocks, 0);
     at = insert(s, at, OP_LD_I64, (TCGArg) count, (TCGArg) base, offsetof(struct mmemu_blocks, count));
     at = insert(s, at, OP_MOVI_I64, (TCGArg) n, icount, 0);
     at = insert(s, at, OP_ADD_I64, (TCGArg) count, (TCGArg) count, (TCGArg) n);
-    at = insert(s, at, OP_ST_I64, (TCGArg) count, (TCGArg) base, offsetof(struct mmemu_blocks, count));
-    at = insert(s, at, OP_MOVI_I64, (TCGArg) last_block, mmemu_last_block(pc, icount), 0);
-    insert(s, at, OP_ST_I64, (TCGArg) last_block, (TCGArg) base, offsetof(struct mmemu_blocks, last_block));
+    insert(s, at, OP_ST_I64, (TCGArg) count, (TCGArg) base, offsetof(struct mmemu_blocks, count));
     temp_free(s, base);
     temp_free(s, count);
     temp_free(s, n);
-    temp_free(s, last_block);
 }
 
 /* uc->add_inline_hook: mmemu's block counter inline, any other hook as Unicorn emits it. */
@@ -201,6 +206,22 @@ static int mmemu_tcg_gen_code(void *s, void *tb) {
     return real_gen_code(s, tb);
 }
 
+/* cpu_restore_state: a fault (or a helper that needs the guest's state) at host address host_pc. */
+static int mmemu_cpu_restore_state(void *cpu, uintptr_t host_pc, int will_exit) {
+    void *uc = *(void **) ((char *) cpu + cpu_uc_offset);
+    void *tb = tb_lookup(*(void **) ((char *) uc + tcg_ctx_offset), host_pc); /* NULL outside translated code */
+    if (tb != NULL) faulted_block = mmemu_last_block(*(uint64_t *) ((char *) tb + TB_PC), *(uint16_t *) ((char *) tb + TB_ICOUNT));
+    return real_restore_state(cpu, host_pc, will_exit);
+}
+
+/* The block the last fault in translated code on this thread happened in (mmemu_last_block()), or
+ * 0 when none happened since the last call. */
+uint64_t mmemu_take_faulted_block(void) {
+    uint64_t block = faulted_block;
+    faulted_block = 0;
+    return block;
+}
+
 /* Whether the n bytes of `pattern` are in the first `within` bytes of code at `at`. */
 static int has_code(const void *at, int within, const char *pattern, int n) {
     return at != NULL && memmem(at, (size_t) within, pattern, (size_t) n) != NULL;
@@ -208,10 +229,10 @@ static int has_code(const void *at, int within, const char *pattern, int n) {
 
 /*
  * Checks libunicorn's code for what the ops above rely on, then points libunicorn's GOT entries of
- * uc_add_inline_hook_x86_64 and tcg_gen_code_x86_64 here. Before any engine is opened: an engine
- * keeps the add_inline_hook it was opened with. Returns 3 when both were redirected, 0 when the
- * code has another shape (nothing redirected), 1 when only tcg_gen_code was (the wrapper then has
- * nothing to do), -1 when libunicorn cannot be found from `inside`.
+ * tcg_gen_code_x86_64, cpu_restore_state_x86_64 and uc_add_inline_hook_x86_64 here. Before any
+ * engine is opened: an engine keeps the add_inline_hook it was opened with. Returns 3 when all
+ * were redirected, 0 when the code has another shape, 1 when uc_add_inline_hook's entry could not
+ * be (the other wrappers then have nothing to do), -1 when libunicorn cannot be found from `inside`.
  */
 int mmemu_inline_count_install(void *inside) {
     Dl_info info;
@@ -229,6 +250,8 @@ int mmemu_inline_count_install(void *inside) {
     new_label = dlsym(lib, "gen_new_label_x86_64");
     brcond_i64 = dlsym(lib, "tcg_gen_brcond_i64_x86_64");
     real_gen_code = dlsym(lib, "tcg_gen_code_x86_64");
+    tb_lookup = dlsym(lib, "tcg_tb_lookup_x86_64");
+    real_restore_state = dlsym(lib, "cpu_restore_state_x86_64");
     const void *const_i32 = dlsym(lib, "tcg_const_i32_x86_64"), *call_n = dlsym(lib, "tcg_gen_callN_x86_64");
     const void *translator_loop = dlsym(lib, "translator_loop_x86_64");
     const void *movcond_i64 = dlsym(lib, "tcg_gen_movcond_i64_x86_64");
@@ -254,15 +277,24 @@ int mmemu_inline_count_install(void *inside) {
     int32_t off;
     memcpy(&off, at + 4, sizeof off);
     if (off <= 0 || off > 65536 || (off & 7) != 0) return 0;
+    /* cpu_restore_state: mov d32(%rdi),%rax (cpu->uc), then mov 0x2e8(%rax),%r13 (uc->tcg_ctx). */
+    const uint8_t *restore = (const uint8_t *) real_restore_state;
+    const uint8_t *uc_load = memmem(restore, 32, "\x48\x8b\x87", 3);
+    if (uc_load == NULL || memcmp(uc_load + 7, "\x4c\x8b\xa8", 3) != 0 || memcmp(uc_load + 10, &off, 4) != 0) return 0;
+    int32_t uc_off;
+    memcpy(&uc_off, uc_load + 3, sizeof uc_off);
+    if (uc_off <= 0 || uc_off > 1 << 20 || (uc_off & 7) != 0) return 0;
+    cpu_uc_offset = uc_off;
     tcg_ctx_offset = off;
     real_add_inline_hook = (void (*)(void *, void *, void **, int)) add_hook;
     *(int *) deadline_hook = UC_HOOK_BLOCK;
     void *deadline = (void *) mmemu_count_deadline;
     memcpy(deadline_hook + HOOK_CALLBACK, &deadline, sizeof deadline);
-    /* tcg_gen_code's wrapper first: alone it changes nothing, while ops with placeholders no wrapper
-     * replaced would count wrong. */
-    const struct mmemu_got_target gen_code = {"tcg_gen_code_x86_64", (void *) mmemu_tcg_gen_code};
-    if (mmemu_got_patch(inside, &gen_code, 1) != 1) return 0;
+    /* The wrappers that finish the ops' work first: alone they change nothing, while markers no
+     * wrapper turned into ops, or a fault's block not kept, would count wrong. */
+    const struct mmemu_got_target gen_code[] = {
+        {"tcg_gen_code_x86_64", (void *) mmemu_tcg_gen_code}, {"cpu_restore_state_x86_64", (void *) mmemu_cpu_restore_state}};
+    if (mmemu_got_patch(inside, gen_code, 2) != 3) return 0;
     const struct mmemu_got_target add_inline_hook = {"uc_add_inline_hook_x86_64", (void *) mmemu_add_inline_hook};
     return mmemu_got_patch(inside, &add_inline_hook, 1) == 1 ? 3 : 1;
 }

@@ -38,8 +38,9 @@ import java.util.Arrays;
  * <p>Where native/mmemu_inline_count.c could be installed (Debian's Unicorn 2.1.1), libunicorn
  * emits the callback's work as a few ops in each block, after its exit check, instead of a call
  * before it: the block's count is then QEMU's own (the instructions it translated into the block),
- * the cache and its misses are not used, and a block entered after a stop is not counted because
- * its exit check ends the run first. Only once time slices start does the code compare with the
+ * the cache and its misses are not used, a block entered after a stop is not counted because its
+ * exit check ends the run first, and the block a fault happened in is the one QEMU looked up to
+ * restore the guest's state ({@link Unicorn#takeFaultedBlock}). Only once time slices start does the code compare with the
  * deadline (ahead of the exit check, calling to stop). The counts are the same; the tests compare
  * both with a callback per instruction.
  *
@@ -72,6 +73,8 @@ final class BlockCounter {
      * once a time slice needs it (three instructions a block less until then).
      */
     private boolean deadlines;
+    /** Whether the engine counts with inline ops, which keep no last block (the fault's comes from {@link Unicorn#takeFaultedBlock}). */
+    private boolean inline;
     /** Blocks the decoder could not walk exactly to their end (none in any program the tests run). */
     private long decodeFailures;
 
@@ -130,7 +133,8 @@ final class BlockCounter {
             c.countEachInstruction();
         } else {
             if (how.equals("call")) c.state.set(JAVA_SHORT, BY_CALL, (short) 1);
-            c.deadlines = how.equals("call") || !Unicorn.countsBlocksInline();
+            c.inline = !how.equals("call") && Unicorn.countsBlocksInline();
+            c.deadlines = !c.inline;
             c.hook = uc.hookNative(true, BLOCK_CALLBACK, c.state);
         }
         uc.hookTranslationNative(TRANSLATION_CALLBACK, c.state);
@@ -193,6 +197,7 @@ final class BlockCounter {
      */
     void beforeRun() {
         state.set(JAVA_LONG, LAST_BLOCK, 0);
+        if (inline) Unicorn.takeFaultedBlock(); // one from an earlier run is not this run's
         state.set(JAVA_INT, STOPPING, 0);
         state.set(JAVA_LONG, DEADLINE, NO_DEADLINE);
     }
@@ -235,8 +240,9 @@ final class BlockCounter {
      */
     void afterFault(long rip) {
         if (perInstruction) return;
-        // The last block counted: its address's low 48 bits, and its instruction count above them.
-        long last = state.get(JAVA_LONG, LAST_BLOCK);
+        // The block the fault happened in (inline: QEMU's; else the last the callback counted): its
+        // address's low 48 bits, and its instruction count above them.
+        long last = inline ? Unicorn.takeFaultedBlock() : state.get(JAVA_LONG, LAST_BLOCK);
         int counted = (int) (last >>> 48);
         long start = last << 16 >> 16;
         if (counted == 0 || Long.compareUnsigned(rip, start) < 0) return;

@@ -17,12 +17,14 @@ final class InlineCount {
 
     /** What mmemu_inline_count_install returned: 3 installed, 0 or 1 another build, -1 not found, -2 not tried. */
     private static int installed = -2;
+    private static MethodHandle takeFaultedBlock;
 
     static void install(MemorySegment insideUnicorn) {
         if (!NativeLibrary.loaded()) return;
         try {
             MethodHandle install = UnicornNative.nativeFn("mmemu_inline_count_install");
             installed = (int) UnicornNative.call(install, insideUnicorn.address());
+            takeFaultedBlock = UnicornNative.nativeFn("mmemu_take_faulted_block");
         } catch (Throwable t) {
             installed = -1; // an older native library: the callback counts
         }
@@ -32,5 +34,15 @@ final class InlineCount {
     static boolean installed() {
         UnicornNative.load();
         return installed == 3;
+    }
+
+    /** mmemu_take_faulted_block(): the block of this thread's last fault in translated code since the last call, or 0. */
+    static long takeFaultedBlock() {
+        if (!installed()) return 0;
+        try {
+            return UnicornNative.call(takeFaultedBlock);
+        } catch (Throwable t) {
+            throw new IllegalStateException("mmemu_take_faulted_block", t);
+        }
     }
 }

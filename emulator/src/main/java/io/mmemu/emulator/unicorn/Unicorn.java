@@ -464,6 +464,15 @@ public final class Unicorn implements AutoCloseable {
         return InlineCount.installed();
     }
 
+    /**
+     * {@return the translated block the last fault on this thread happened in, since the last call:
+     * its address's low 48 bits and its instruction count above them; 0 when none} Kept by
+     * native/mmemu_inline_count.c where {@link #countsBlocksInline} (0 otherwise).
+     */
+    public static long takeFaultedBlock() {
+        return InlineCount.takeFaultedBlock();
+    }
+
     /** {@return whether {@link #flushTlbPages} works with this libunicorn (else only whole flushes do)} */
     public static boolean pageFlushes() {
         return PageFlush.AVAILABLE;
