@@ -63,7 +63,6 @@ enum { UC_HOOK_BLOCK = 8 };
 /* How far after the marker gen_tb_start's brcond may be (its ld_i32 and movi_i32 come first). */
 #define MARKER_REACH 8
 
-
 static void *(*temp_new)(void *s, int type, int local);
 static void (*temp_free)(void *s, void *temp);
 static uintptr_t (*const_i64)(void *s, int64_t value); /* a TCGv: the temp's offset from s */
@@ -258,7 +257,8 @@ int mmemu_inline_count_install(void *inside) {
     const void *brcond_i32 = dlsym(lib, "tcg_gen_brcond_i32_x86_64");
     dlclose(lib);
     if (!add_hook || !temp_new || !temp_free || !const_i64 || !emit_op || !insert_after || !gen_op1 || !gen_op3 || !new_label
-            || !brcond_i64 || !movcond_i64 || !real_gen_code) return 0;
+            || !brcond_i64 || !movcond_i64 || !brcond_i32 || !real_gen_code || !tb_lookup || !real_restore_state)
+        return 0;
     /* tcg-opc.h's order: movi_i64 in tcg_const_i64, movi_i32 in tcg_const_i32, movcond_i64 (66, just
      * before ld_i64 and the others used here), call (mov $opc,%esi before tcg_emit_op, _op2, _op6). */
     if (!has_code(const_i64, 48, "\xbe\x40\x00\x00\x00", 5) || !has_code(const_i32, 48, "\xbe\x06\x00\x00\x00", 5)
