@@ -1,6 +1,6 @@
 /*
  * Translated code's buffer, left as the kernel gives it instead of zeroed at every flush. Built by
- * bin/setup into libmmemu_native.so; installed once by io.mmemu.emulator.unicorn.CodeBuffer.
+ * bin/setup into libmmemu_native.so; installed once by io.mmemu.emulator.unicorn.NativePatch.
  *
  * Unicorn 2.1.1's tcg_region_assign() zeroes the whole region of its code buffer (32 MiB, mapped
  * read-write-execute with MADV_HUGEPAGE) at every flush of translated code (tb_flush(),

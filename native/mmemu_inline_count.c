@@ -1,6 +1,6 @@
 /*
  * The block counter (mmemu_count.c) inline in the translated code, instead of a call per block.
- * Built by bin/setup into libmmemu_native.so; installed once by io.mmemu.emulator.unicorn.InlineCount.
+ * Built by bin/setup into libmmemu_native.so; installed once by io.mmemu.emulator.unicorn.NativePatch.
  *
  * With a single UC_HOOK_BLOCK hook, Unicorn 2.1.1 asks uc->add_inline_hook (uc_add_inline_hook,
  * reached through libunicorn's GOT when uc_open stores it) to emit a call to the callback at the

@@ -461,7 +461,7 @@ public final class Unicorn implements AutoCloseable {
      * translated block instead of a call (native/mmemu_inline_count.c)}
      */
     public static boolean countsBlocksInline() {
-        return InlineCount.installed();
+        return NativePatch.INLINE_COUNT.installed();
     }
 
     /**
@@ -470,7 +470,7 @@ public final class Unicorn implements AutoCloseable {
      * native/mmemu_inline_count.c where {@link #countsBlocksInline} (0 otherwise).
      */
     public static long takeFaultedBlock() {
-        return InlineCount.takeFaultedBlock();
+        return NativePatch.INLINE_COUNT.kept();
     }
 
     /** {@return whether {@link #flushTlbPages} works with this libunicorn (else only whole flushes do)} */

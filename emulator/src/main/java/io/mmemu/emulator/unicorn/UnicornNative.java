@@ -98,8 +98,8 @@ final class UnicornNative {
         // Before any engine exists: libunicorn's host-clock reads go to the virtual clock.
         DeterministicClock.install(LOOKUP.find("uc_open").orElseThrow());
         SoftFloat.install(LOOKUP.find("uc_open").orElseThrow());
-        InlineCount.install(LOOKUP.find("uc_open").orElseThrow());
-        CodeBuffer.install(LOOKUP.find("uc_open").orElseThrow());
+        NativePatch.INLINE_COUNT.install(LOOKUP.find("uc_open").orElseThrow());
+        NativePatch.CODE_BUFFER.install(LOOKUP.find("uc_open").orElseThrow());
     }
 
     /**

@@ -166,16 +166,16 @@ class UnicornTest {
      */
     @Test
     void theCodeBufferIsNotZeroedWhenFlushed() {
-        assertTrue(CodeBuffer.installed(), "mmap, munmap and memset redirected");
+        assertTrue(NativePatch.CODE_BUFFER.installed(), "mmap, munmap and memset redirected");
         translateCodeAndData(true);
         code(0x48, 0xff, 0xc0, 0x48, 0xff, 0xc0, 0x90); // inc rax x2 ; nop
         for (int run = 0; run < 2; run++) {
             uc.regWrite(X86Reg.RAX, 0);
             assertEquals(0, uc.emuStart(CODE_VA, CODE_VA + 6, 0, 0));
             assertEquals(2, uc.regRead(X86Reg.RAX), "run " + run);
-            long flushed = CodeBuffer.skipped();
+            long flushed = NativePatch.CODE_BUFFER.kept();
             uc.ctlFlushTb();
-            assertEquals(flushed + 1, CodeBuffer.skipped(), "the flush's zeroing");
+            assertEquals(flushed + 1, NativePatch.CODE_BUFFER.kept(), "the flush's zeroing");
         }
     }
 
