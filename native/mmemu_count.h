@@ -27,11 +27,11 @@ struct mmemu_blocks {
     uint64_t deadline;                                /* 8: stop before a block once count reaches it (0: stopping) */
     uint32_t generation;                              /* 16: never 0 */
     uint32_t stopping;                                /* 20: a stop was asked; count no more blocks */
-    uint64_t last_block;                              /* 24: the last block counted, mmemu_last_block(); 0: none */
+    uint64_t last_block;                              /* 24: the last block the callback counted, mmemu_last_block(); 0: none */
     uint32_t (*miss)(uint64_t addr, uint32_t size);   /* 32 */
     uint32_t misses;                                  /* 40 */
     uint16_t by_call;                                 /* 44: never inline (mmemu_inline_count.c); read at translation */
-    uint16_t deadlines;                               /* 46: inline, check the deadline; read at translation */
+    uint16_t deadlines;                               /* 46: inline ops check the deadline too; read at translation */
     int (*emu_stop)(void *uc);                        /* 48: libunicorn's uc_emu_stop */
     uint64_t translated;                              /* 56: blocks translated (mmemu_count_translation) */
     struct mmemu_block_entry cache[MMEMU_BLOCK_CACHE]; /* 64 */
