@@ -76,8 +76,9 @@ static void *mmemu_memset(void *s, int c, size_t n) {
 
 /*
  * Points libunicorn's GOT entries of mmap64, munmap and memset here; once, before any engine is
- * set up (a code buffer mapped before is never known, so its zeroing stays). Returns the bits of
- * mmemu_got_patch (7: all three), or 0 with nothing changed when one of them is missing.
+ * set up (a code buffer mapped before is never known, so its zeroing stays). munmap's goes first,
+ * alone. Returns the bits of mmemu_got_patch (7: all three), or 0, with nothing changed, when
+ * munmap's entry is not there.
  */
 int mmemu_code_buffer_install(void *inside) {
     const struct mmemu_got_target targets[] = {

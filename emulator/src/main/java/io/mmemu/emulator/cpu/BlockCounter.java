@@ -40,9 +40,9 @@ import java.util.Arrays;
  * before it: the block's count is then QEMU's own (the instructions it translated into the block),
  * the cache and its misses are not used, a block entered after a stop is not counted because its
  * exit check ends the run first, and the block a fault happened in is the one QEMU looked up to
- * restore the guest's state ({@link Unicorn#takeFaultedBlock}). Only once time slices start does the code compare with the
- * deadline (ahead of the exit check, calling to stop). The counts are the same; the tests compare
- * both with a callback per instruction.
+ * restore the guest's state ({@link Unicorn#takeFaultedBlock}). Only once time slices start does
+ * the code compare with the deadline (ahead of the exit check, calling to stop). The counts are
+ * the same; the tests compare both with a callback per instruction.
  *
  * <p>While Unicorn's own instruction-count hook is installed (time slices on several CPUs, runs
  * that end at an exact count) every instruction pays a callback anyway; then, and when asked
