@@ -76,17 +76,16 @@ static void *mmemu_memset(void *s, int c, size_t n) {
 
 /*
  * Points libunicorn's GOT entries of mmap64, munmap and memset here; once, before any engine is
- * set up (a code buffer mapped before is never known, so its zeroing stays). munmap's goes first,
- * alone. Returns the bits of mmemu_got_patch (7: all three), or 0, with nothing changed, when
- * munmap's entry is not there.
+ * set up (a code buffer mapped before is never known, so its zeroing stays). munmap's goes first.
+ * Returns 7 when all three were redirected, 2 when only munmap's was (the wrappers then skip
+ * nothing), 0 with nothing changed when munmap's entry is not there.
  */
 int mmemu_code_buffer_install(void *inside) {
-    const struct mmemu_got_target targets[] = {
-        {"mmap64", (void *) mmemu_mmap}, {"munmap", (void *) mmemu_munmap}, {"memset", (void *) mmemu_memset}};
     /* Forgetting an unmapping would leave a stale range whose memory may later be another's. */
-    const struct mmemu_got_target unmap = targets[1];
+    const struct mmemu_got_target unmap = {"munmap", (void *) mmemu_munmap};
     if (mmemu_got_patch(inside, &unmap, 1) != 1) return 0;
-    return mmemu_got_patch(inside, targets, 3);
+    const struct mmemu_got_target others[] = {{"mmap64", (void *) mmemu_mmap}, {"memset", (void *) mmemu_memset}};
+    return mmemu_got_patch(inside, others, 2) == 3 ? 7 : 2;
 }
 
 /* The zeroings of a code buffer skipped so far. */

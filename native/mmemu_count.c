@@ -16,7 +16,7 @@
  *    the next block (uc_emu_stop, given by Java), so a slice ends at the first block boundary at
  *    or after its length, with no callback per instruction. Where mmemu_inline_count.c is
  *    installed, libunicorn emits this callback's work as ops in each block instead of a call,
- *    and calls mmemu_count_deadline only to stop;
+ *    and calls it only once the count has reached the deadline, to stop;
  *  - mmemu_count_translation, a UC_HOOK_EDGE_GENERATED callback: Unicorn calls it once for each
  *    block it translates as it is about to run it (tb_find()), so it counts translations, and
  *    retranslations after code was dropped, not executions.
@@ -36,7 +36,6 @@ void mmemu_count_insn(void *uc, uint64_t address, uint32_t size, void *counter) 
 static __attribute__((noinline)) void mmemu_block_miss(struct mmemu_blocks *b, uint32_t i, uint64_t address,
                                                        uint32_t size) {
     uint32_t n = b->miss(address, size);
-    ++b->misses;
     /* Code on a writable page: the engine may rewrite it, and retranslate at the same address and
      * size without anything Java sees. A size beyond 16 bits would never match again. */
     if (!(n & MMEMU_DO_NOT_CACHE) && size <= 0xffff) {
@@ -78,15 +77,6 @@ void mmemu_count_block(void *uc, uint64_t address, uint32_t size, void *user) {
         return;
     }
     mmemu_block_miss(b, i, address, size);
-}
-
-/* The inline counter's call (mmemu_inline_count.c) ahead of a block's exit check once the count
- * has reached the deadline or a stop was asked: the stop mmemu_count_block makes. The block's
- * count comes after the exit check, so it is not counted. */
-void mmemu_count_deadline(void *uc, uint64_t address, uint32_t size, void *user) {
-    (void) address;
-    (void) size;
-    mmemu_block_stop(uc, user);
 }
 
 /* uc_hook_edge_gen_t: a block was translated (its edge from the block before is new). */

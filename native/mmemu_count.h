@@ -29,7 +29,7 @@ struct mmemu_blocks {
     uint32_t stopping;                                /* 20: a stop was asked; count no more blocks */
     uint64_t last_block;                              /* 24: the last block the callback counted, mmemu_last_block(); 0: none */
     uint32_t (*miss)(uint64_t addr, uint32_t size);   /* 32 */
-    uint32_t misses;                                  /* 40 */
+    uint32_t unused;                                  /* 40 */
     uint16_t by_call;                                 /* 44: never inline (mmemu_inline_count.c); read at translation */
     uint16_t deadlines;                               /* 46: inline ops check the deadline too; read at translation */
     int (*emu_stop)(void *uc);                        /* 48: libunicorn's uc_emu_stop */
@@ -44,6 +44,5 @@ static inline uint64_t mmemu_last_block(uint64_t address, uint32_t icount) {
 }
 
 void mmemu_count_block(void *uc, uint64_t address, uint32_t size, void *user);
-void mmemu_count_deadline(void *uc, uint64_t address, uint32_t size, void *user);
 
 #endif

@@ -19,7 +19,7 @@
  * the block: no decoding. A counter that ends time slices (blocks->deadlines, set by BlockCounter,
  * which drops the code translated before) also gets, where the call was, ahead of the exit check:
  *
- *     if (count >= deadline) call mmemu_count_deadline(uc, 0, 0, blocks)   (stops the engine)
+ *     if (count >= deadline) call mmemu_count_block(uc, 0, 0, blocks)   (which stops the engine)
  *
  * so that a slice ends before the first block that starts once its count is reached, as the
  * callback's did; a stop asked by a hook sets the deadline to 0 and takes the same call.
@@ -47,10 +47,10 @@
 typedef uintptr_t TCGArg;
 
 /* tcg-opc.h's order (QEMU 5.0 as Unicorn 2.1.1 has it). */
-enum { OP_DISCARD = 0, OP_SET_LABEL = 1, OP_MOVI_I32 = 6, OP_BRCOND_I32 = 38, OP_MOVI_I64 = 64, OP_LD_I64 = 73,
-       OP_ST_I64 = 77, OP_ADD_I64 = 78 };
+enum { OP_DISCARD = 0, OP_SET_LABEL = 1, OP_BRCOND_I32 = 38, OP_MOVI_I64 = 64, OP_LD_I64 = 73, OP_ST_I64 = 77,
+       OP_ADD_I64 = 78 };
 enum { COND_LTU = 4 };
-enum { TYPE_I32 = 0, TYPE_I64 = 1 };
+enum { TYPE_I64 = 1 };
 enum { UC_HOOK_BLOCK = 8 };
 #define OP_NEXT 0x08       /* TCGOp.link.tqe_next */
 #define OP_ARGS 0x18       /* TCGOp.args */
@@ -66,6 +66,7 @@ enum { UC_HOOK_BLOCK = 8 };
 static void *(*temp_new)(void *s, int type, int local);
 static void (*temp_free)(void *s, void *temp);
 static uintptr_t (*const_i64)(void *s, int64_t value); /* a TCGv: the temp's offset from s */
+static uintptr_t (*const_i32)(void *s, int32_t value);
 static TCGArg *(*emit_op)(void *s, int opc);          /* the op; its arguments at OP_ARGS */
 static TCGArg *(*insert_after)(void *s, TCGArg *op, int opc);
 static void (*gen_op1)(void *s, int opc, TCGArg a);
@@ -81,7 +82,8 @@ static long tcg_ctx_offset = -1, cpu_uc_offset = -1;
 /* The block the last fault in translated code on this thread happened in, as mmemu_last_block(). */
 static __thread uint64_t faulted_block;
 
-/* The hook the deadline's call is emitted for: only its type and callback are read. */
+/* The hook the deadline's call to mmemu_count_block is emitted for, as if it were the counter's own
+ * (only its type and callback are read): uc_add_inline_hook registers and calls that callback. */
 static _Alignas(8) unsigned char deadline_hook[HOOK_CALLBACK + 24];
 
 /* The block being translated on this thread: the marker its hook left, and its counter. */
@@ -109,22 +111,13 @@ static TCGArg *insert(void *s, TCGArg *op, int opc, TCGArg a0, TCGArg a1, TCGArg
     return next;
 }
 
-/* A new temp set to `value` by a movi op of its own, emitted. */
-static void *movi(void *s, int opc, int type, int64_t value) {
-    void *temp = temp_new(s, type, 0);
-    TCGArg *op = emit_op(s, opc);
-    op_args(op)[0] = (TCGArg) temp;
-    op_args(op)[1] = (TCGArg) value;
-    return temp;
-}
-
 /*
  * The deadline's ops, where the hook's call was (ahead of the block's exit check): once the count
  * has reached the deadline (the end of a time slice, or a stop was asked), a call that stops the
  * engine, so that the exit check ends the run before the block.
  */
 static void emit_deadline(void *uc, void *s, struct mmemu_blocks *blocks) {
-    void *base = movi(s, OP_MOVI_I64, TYPE_I64, (int64_t) (uintptr_t) blocks);
+    void *base = (void *) temp_arg(s, const_i64(s, (int64_t) (uintptr_t) blocks));
     void *count = temp_new(s, TYPE_I64, 0), *deadline = temp_new(s, TYPE_I64, 0);
     gen_op3(s, OP_LD_I64, (TCGArg) count, (TCGArg) base, offsetof(struct mmemu_blocks, count));
     gen_op3(s, OP_LD_I64, (TCGArg) deadline, (TCGArg) base, offsetof(struct mmemu_blocks, deadline));
@@ -133,7 +126,7 @@ static void emit_deadline(void *uc, void *s, struct mmemu_blocks *blocks) {
     /* A basic block of its own, so its temps are new (TCG forgets a temp's value at a branch). */
     void *call_args[4] = {
         (void *) temp_arg(s, const_i64(s, (int64_t) (uintptr_t) uc)), (void *) temp_arg(s, const_i64(s, 0)),
-        movi(s, OP_MOVI_I32, TYPE_I32, 0), (void *) temp_arg(s, const_i64(s, (int64_t) (uintptr_t) blocks))};
+        (void *) temp_arg(s, const_i32(s, 0)), (void *) temp_arg(s, const_i64(s, (int64_t) (uintptr_t) blocks))};
     real_add_inline_hook(uc, deadline_hook, call_args, 4);
     for (int i = 0; i < 4; i++) temp_free(s, call_args[i]);
     gen_op1(s, OP_SET_LABEL, (TCGArg) go_on);
@@ -251,12 +244,13 @@ int mmemu_inline_count_install(void *inside) {
     real_gen_code = dlsym(lib, "tcg_gen_code_x86_64");
     tb_lookup = dlsym(lib, "tcg_tb_lookup_x86_64");
     real_restore_state = dlsym(lib, "cpu_restore_state_x86_64");
-    const void *const_i32 = dlsym(lib, "tcg_const_i32_x86_64"), *call_n = dlsym(lib, "tcg_gen_callN_x86_64");
+    const_i32 = dlsym(lib, "tcg_const_i32_x86_64");
+    const void *call_n = dlsym(lib, "tcg_gen_callN_x86_64");
     const void *translator_loop = dlsym(lib, "translator_loop_x86_64");
     const void *movcond_i64 = dlsym(lib, "tcg_gen_movcond_i64_x86_64");
     const void *brcond_i32 = dlsym(lib, "tcg_gen_brcond_i32_x86_64");
     dlclose(lib);
-    if (!add_hook || !temp_new || !temp_free || !const_i64 || !emit_op || !insert_after || !gen_op1 || !gen_op3 || !new_label
+    if (!add_hook || !temp_new || !temp_free || !const_i64 || !const_i32 || !emit_op || !insert_after || !gen_op1 || !gen_op3 || !new_label
             || !brcond_i64 || !movcond_i64 || !brcond_i32 || !real_gen_code || !tb_lookup || !real_restore_state)
         return 0;
     /* tcg-opc.h's order: movi_i64 in tcg_const_i64, movi_i32 in tcg_const_i32, movcond_i64 (66, just
@@ -288,8 +282,8 @@ int mmemu_inline_count_install(void *inside) {
     tcg_ctx_offset = off;
     real_add_inline_hook = (void (*)(void *, void *, void **, int)) add_hook;
     *(int *) deadline_hook = UC_HOOK_BLOCK;
-    void *deadline = (void *) mmemu_count_deadline;
-    memcpy(deadline_hook + HOOK_CALLBACK, &deadline, sizeof deadline);
+    void *callback = (void *) mmemu_count_block;
+    memcpy(deadline_hook + HOOK_CALLBACK, &callback, sizeof callback);
     /* The wrappers that finish the ops' work first: alone they change nothing, while markers no
      * wrapper turned into ops, or a fault's block not kept, would count wrong. */
     const struct mmemu_got_target gen_code[] = {

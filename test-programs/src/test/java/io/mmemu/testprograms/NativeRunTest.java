@@ -42,18 +42,8 @@ class NativeRunTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("programs")
     void matchesTheHostKernel(GuestProgram program) throws Exception {
-        Assumptions.assumeTrue(!NEED_ZERO_PAGE.contains(program.name()) || HostZeroPage.mapped(), () -> program.name()
-                + " needs a host kernel that maps the shared zero page on a read fault, as Linux does by default; this"
-                + " one (" + System.getProperty("os.version") + ") maps a page of its own (a boot option such as"
-                + " pvm_no_zero_page=1): the host cannot be its oracle here");
-        Assumptions.assumeTrue(hostCanAnswer(program), () -> program.name().equals("mm-mthp")
-                ? "mm-mthp needs root, multi-size THP and Linux 6.18 or later on the host (this is "
-                        + System.getProperty("os.version") + ", user " + System.getProperty("user.name")
-                        + "): the host cannot be its oracle here"
-                : program.name() + " needs transparent huge pages on the"
-                + " host (/sys/kernel/mm/transparent_hugepage/enabled is \"" + hostThp() + "\", expected always or"
-                + " madvise) and Linux 6.16 or later, which fills a write to the huge zero page with a huge page (this is "
-                + System.getProperty("os.version") + "): the host cannot be its oracle here");
+        String cannot = whyHostCannotAnswer(program);
+        Assumptions.assumeTrue(cannot == null, () -> cannot + ": the host cannot be its oracle here");
         HostOracle.Result run = HostOracle.run(program, TIMEOUT_SECONDS);
         String context = "guest program " + program.name() + " (" + String.join(" ", run.command()) + ")\n"
                 + "stderr:\n" + run.stderr();
@@ -66,22 +56,34 @@ class NativeRunTest {
     }
 
     /**
-     * Whether the host can give {@code program}'s expected answer: mm-thp-fault needs THP always or
-     * madvise, and Linux 6.16 or later (do_huge_zero_wp_pmd()); mm-mthp needs root (it sets
-     * hugepages-NkB/enabled), multi-size THP and Linux 6.18 or later (MADV_COLLAPSE of read-only
-     * PTEs, without SCAN_PAGE_RO).
+     * Why the host cannot give {@code program}'s expected answer, or null when it can: the programs
+     * that show the shared zero page need a host that maps it on a read fault (HostZeroPage);
+     * mm-thp-fault needs THP always or madvise, and Linux 6.16 or later (do_huge_zero_wp_pmd());
+     * mm-mthp needs root (it sets hugepages-NkB/enabled), multi-size THP and Linux 6.18 or later
+     * (MADV_COLLAPSE of read-only PTEs, without SCAN_PAGE_RO).
      */
-    static boolean hostCanAnswer(GuestProgram program) {
-        String[] version = System.getProperty("os.version").split("[.-]");
-        int major = Integer.parseInt(version[0]), minor = Integer.parseInt(version[1]);
-        if (program.name().equals("mm-mthp")) {
-            return (major > 6 || major == 6 && minor >= 18) && "root".equals(System.getProperty("user.name"))
-                    && Files.exists(Path.of("/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled"));
+    static String whyHostCannotAnswer(GuestProgram program) {
+        String name = program.name(), os = System.getProperty("os.version");
+        if (NEED_ZERO_PAGE.contains(name) && !HostZeroPage.mapped()) {
+            return name + " needs a host kernel that maps the shared zero page on a read fault, as Linux does by "
+                    + "default; this one (" + os + ") maps a page of its own (a boot option such as "
+                    + "pvm_no_zero_page=1)";
         }
-        if (!program.name().equals("mm-thp-fault")) return true;
+        String[] version = os.split("[.-]");
+        int major = Integer.parseInt(version[0]), minor = Integer.parseInt(version[1]);
+        if (name.equals("mm-mthp")) {
+            boolean can = (major > 6 || major == 6 && minor >= 18) && "root".equals(System.getProperty("user.name"))
+                    && Files.exists(Path.of("/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled"));
+            return can ? null : "mm-mthp needs root, multi-size THP and Linux 6.18 or later on the host (this is " + os
+                    + ", user " + System.getProperty("user.name") + ")";
+        }
+        if (!name.equals("mm-thp-fault")) return null;
         String enabled = hostThp();
         boolean recent = major > 6 || major == 6 && minor >= 16;
-        return recent && (enabled.contains("[always]") || enabled.contains("[madvise]"));
+        return recent && (enabled.contains("[always]") || enabled.contains("[madvise]")) ? null
+                : name + " needs transparent huge pages on the host (/sys/kernel/mm/transparent_hugepage/enabled is \""
+                        + enabled + "\", expected always or madvise) and Linux 6.16 or later, which fills a write to "
+                        + "the huge zero page with a huge page (this is " + os + ")";
     }
 
     /** The host's /sys/kernel/mm/transparent_hugepage/enabled, or "absent" on a kernel without THP. */
