@@ -224,13 +224,13 @@ public final class CpuTlb {
     /**
      * Whether a user-mode instruction fetch lookup of {@code vaddr} under the current PCID now
      * would change nothing but counters: a hit in the L1 iTLB on an entry already the most recently
-     * used of its set ({@link Tlb#lookupOnlyCounts}). Changes nothing itself.
+     * used of its set ({@link Tlb#onlyCountingHit}). Changes nothing itself.
      *
      * @param vaddr the virtual address
      * @return whether repeating that lookup only counts a hit ({@link #countRepeatedFetchHits})
      */
     public boolean fetchLookupOnlyCounts(long vaddr) {
-        return l1i.lookupOnlyCounts(vaddr, currentPcid, Access.FETCH);
+        return l1i.onlyCountingHit(vaddr, currentPcid, Access.FETCH) != Tlb.MISS;
     }
 
     /**
@@ -243,6 +243,44 @@ public final class CpuTlb {
         stats[LOOKUP] += n;
         stats[HIT] += n;
         l1i.countRepeatedHits(n);
+    }
+
+    /**
+     * What a user-mode data lookup of {@code vaddr} for {@code access} under the current PCID now
+     * would return if it changed nothing but counters: a hit in the L1 dTLB on an entry already
+     * the most recently used of its set ({@link Tlb#onlyCountingHit}). Changes nothing itself.
+     *
+     * @param vaddr  the virtual address
+     * @param access {@link Access#READ} or {@link Access#WRITE}
+     * @return the translation a repeat would hit on ({@link #countRepeatedDataHits}), or {@link Tlb#MISS}
+     */
+    public long dataOnlyCountingHit(long vaddr, int access) {
+        return l1d.onlyCountingHit(vaddr, currentPcid, access);
+    }
+
+    /**
+     * Where in the L1 dTLB a data lookup of {@code vaddr} under the current PCID would hit first
+     * ({@link Tlb#setOf}): a lookup or fill of another page that leaves that set alone cannot
+     * change what a lookup of this one does there.
+     *
+     * @param vaddr the virtual address
+     * @return the array and the set, or -1 when the L1 dTLB does not hold it
+     */
+    public long dataSetOf(long vaddr) {
+        return l1d.setOf(vaddr, currentPcid);
+    }
+
+    /**
+     * Counts {@code n} data lookups that each hit as {@link #dataOnlyCountingHit} said when they
+     * came, with nothing but such hits reaching the L1 dTLB in between (precise mode counts them
+     * natively).
+     *
+     * @param n the repeated hits
+     */
+    public void countRepeatedDataHits(long n) {
+        stats[LOOKUP] += n;
+        stats[HIT] += n;
+        l1d.countRepeatedHits(n);
     }
 
     /**

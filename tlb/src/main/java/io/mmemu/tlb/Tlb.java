@@ -160,9 +160,10 @@ public final class Tlb {
     // ------------------------------------------------------------------ translation
 
     /**
-     * Counts {@code n} lookups that repeated the last one, a hit, with nothing else reaching this
-     * TLB in between: each would have found the same entry, already the most recently used of its
-     * set, so only the lookup and hit counters move (precise mode counts such repeats natively).
+     * Counts {@code n} lookups that {@link #onlyCountingHit} said would hit and change nothing
+     * else, with nothing but such hits reaching this TLB in between: each found its entry already
+     * the most recently used of its set, so only the lookup and hit counters move (precise mode
+     * counts such repeats natively).
      *
      * @param n the repeated hits
      */
@@ -172,25 +173,49 @@ public final class Tlb {
     }
 
     /**
-     * Whether a {@link #lookup} of {@code vaddr} now would change nothing but the lookup and hit
-     * counters: its first matching entry allows the access and is already the most recently used
-     * of its set. Changes nothing itself.
+     * What a user-mode {@link #lookup} of {@code vaddr} now would return if it changed nothing but
+     * the lookup and hit counters: the translation when its first matching entry allows the
+     * access and is already the most recently used of its set, else {@link #MISS}. Changes nothing
+     * itself.
      *
      * @param vaddr  the virtual address
      * @param pcid   the current PCID
      * @param access the access type ({@link Access})
-     * @return whether repeating that lookup only counts a hit ({@link #countRepeatedHits})
+     * @return the translation a repeat would hit on ({@link #countRepeatedHits}), or {@link #MISS}
      */
-    public boolean lookupOnlyCounts(long vaddr, int pcid, int access) {
+    public long onlyCountingHit(long vaddr, int pcid, int access) {
         int need = rightsNeeded(access, true);
         for (TlbArray a : arrays) {
             if (a.valid == 0) continue;
             long v = a.vpn(vaddr);
             int i = a.find(v, pcid);
             if (i < 0) continue;
-            return (a.meta[i] & need) == need && a.mostRecent(i, v);
+            return (a.meta[i] & need) == need && a.mostRecent(i, v) ? translation(a, i, vaddr) : MISS;
         }
-        return false;
+        return MISS;
+    }
+
+    /**
+     * The array and set of the one entry that holds {@code vaddr} under {@code pcid}: a lookup or
+     * fill of another address that leaves that set alone cannot change what a lookup of this one
+     * does. Changes nothing.
+     *
+     * @param vaddr the virtual address
+     * @param pcid  the PCID to look under
+     * @return the array's index above bit 32 and the set's below, or -1 when no entry or more than
+     *     one (in arrays of different page sizes) holds it
+     */
+    public long setOf(long vaddr, int pcid) {
+        long found = -1;
+        for (int k = 0; k < arrays.length; k++) {
+            TlbArray a = arrays[k];
+            if (a.valid == 0) continue;
+            long v = a.vpn(vaddr);
+            if (a.find(v, pcid) < 0) continue;
+            if (found != -1) return -1;
+            found = (long) k << 32 | a.setOf(v);
+        }
+        return found;
     }
 
     /**

@@ -77,4 +77,34 @@ class TlbLruTest {
         assertNotEquals(Tlb.MISS, tlb.peek(page(4), 0), tlb::dump);
         assertNotEquals(Tlb.MISS, tlb.peek(page(1), 0), tlb::dump);
     }
+
+    /**
+     * A repeat that only counts: the hit on the most recently used way of its set, with the rights
+     * the access needs; anything else (an older way, a missing right, no entry) is a lookup that
+     * changes the set or misses. Asking changes nothing.
+     */
+    @Test
+    void onlyTheMostRecentlyUsedWayAnswersAHitThatOnlyCounts() {
+        Tlb tlb = new Tlb(ONE_SET);
+        for (int p = 0; p < 4; p++) tlb.fill(page(p), 0, ok4k(0x1000L * (p + 1), R));
+        assertEquals(tlb.peek(page(3), 0), tlb.onlyCountingHit(page(3), 0, Access.READ), tlb::dump);
+        assertEquals(Tlb.MISS, tlb.onlyCountingHit(page(0), 0, Access.READ), tlb::dump);
+        assertEquals(Tlb.MISS, tlb.onlyCountingHit(page(3), 0, Access.WRITE), "a read-only entry");
+        assertEquals(Tlb.MISS, tlb.onlyCountingHit(page(9), 0, Access.READ), "no entry");
+        assertStat(tlb, TlbStat.LOOKUP, 0);
+        assertNotEquals(Tlb.MISS, tlb.lookup(page(0), 0, Access.READ));
+        assertEquals(tlb.peek(page(0), 0), tlb.onlyCountingHit(page(0), 0, Access.READ), tlb::dump);
+        assertEquals(Tlb.MISS, tlb.onlyCountingHit(page(3), 0, Access.READ), tlb::dump);
+    }
+
+    /** The set a page's entry sits in: shared by pages that compete for it, -1 for a page held nowhere. */
+    @Test
+    void setOfTellsWhichPagesCompete() {
+        Tlb tlb = new Tlb(new TlbConfig(2, 2, 1, 1, 1, 1));
+        for (int p = 0; p < 4; p++) tlb.fill(page(p), 0, ok4k(0x1000L * (p + 1), R));
+        assertEquals(tlb.setOf(page(0), 0), tlb.setOf(page(2), 0));
+        assertEquals(tlb.setOf(page(1), 0), tlb.setOf(page(3), 0));
+        assertNotEquals(tlb.setOf(page(0), 0), tlb.setOf(page(1), 0));
+        assertEquals(-1, tlb.setOf(page(4), 0));
+    }
 }

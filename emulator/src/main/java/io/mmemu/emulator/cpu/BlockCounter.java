@@ -277,16 +277,19 @@ final class BlockCounter {
      * forgotten. Allocates nothing.
      */
     void filled(long vpage, long pa, boolean writable) {
-        if (decodedPages == 0) return;
+        if (!fillChangesNothing(vpage, pa, writable)) newGeneration();
+    }
+
+    /** {@return whether {@link #filled} would forget nothing now} */
+    boolean fillChangesNothing(long vpage, long pa, boolean writable) {
+        if (decodedPages == 0) return true;
         int i = slot(vpage);
         while (decodedPage[i] != 0) {
-            if (decodedPage[i] == vpage + 1) {
-                // Another frame, or the code may now be rewritten (see miss).
-                if (decodedPa[i] != pa || writable) newGeneration();
-                return;
-            }
+            // Another frame, or the code may now be rewritten (see miss).
+            if (decodedPage[i] == vpage + 1) return decodedPa[i] == pa && !writable;
             i = (i + 1) & (PAGES - 1);
         }
+        return true;
     }
 
     private static int slot(long vpage) {

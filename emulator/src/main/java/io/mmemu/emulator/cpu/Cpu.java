@@ -29,9 +29,11 @@ import io.mmemu.mm.task.SigInfo;
 import io.mmemu.mm.task.Task;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.tlb.CpuTlb;
+import io.mmemu.tlb.Tlb;
 import io.mmemu.tlb.linux.MmContexts;
 import io.mmemu.tlb.linux.TlbManagement;
 import io.mmemu.tlb.mmu.Mmu;
+import io.mmemu.tlb.mmu.MmuStat;
 import io.mmemu.tlb.check.PageTablePeek;
 import java.lang.foreign.MemorySegment;
 
@@ -175,13 +177,16 @@ public final class Cpu implements ArchCpu {
             uc.regWrite(X86Reg.CR4, pku ? CR4 | CR4_OSXSAVE | CR4_PKE : CR4);
             if (pku) enginePkru = uc.pkru();
             uc.msrWrite(0xC0000080, EFER);
-            uc.hookTlbFill(this::tlbFill);
+            if (!precise) uc.hookTlbFill(this::tlbFill);
             uc.hookSyscall(this::onSyscall);
             uc.hookInterrupt(this::onInterrupt);
             uc.hookInvalidInstruction(this::onInvalidInstruction);
             this.counter = countInstructions ? BlockCounter.attach(uc, new CodeReader(), this::stopForCounter) : null;
             if (precise) {
-                preciseFetch = PreciseFetch.attach(uc, this::onInstructionPrecise);
+                // Data repeats are counted natively but in the reference mode and with PKRU (which
+                // WRPKRU changes with no hook, and which every hit checks).
+                preciseRepeats = PreciseRepeats.attach(uc, this::onInstructionPrecise, this::tlbFill,
+                        !flushEachInstruction && !pku ? this::repeatedDataFill : null, tlb);
                 // A code hook lets a stop asked mid-block end the block there: count per instruction.
                 if (counter != null) counter.countEachInstruction();
             }
@@ -369,9 +374,9 @@ public final class Cpu implements ArchCpu {
         long cr3 = mmu.cr3();
         if (cr3 == 0) return; // no mm loaded yet: Unicorn's TLB is empty
         uc.regWrite(X86Reg.CR3, cr3);
-        if (preciseFetch != null) {
-            preciseFetch.emptied();
-            preciseFetch.forget(); // the model TLB changed
+        if (preciseRepeats != null) {
+            preciseRepeats.emptied();
+            preciseRepeats.forget(); // the model TLB changed
         }
         crossModifyingCode.onUnicornTlbFlush(id);
         stats.count(CpuStat.TLB_FLUSHES);
@@ -392,6 +397,7 @@ public final class Cpu implements ArchCpu {
      * @param end   the end of the range, exclusive
      */
     public void flushUnicornTlbRange(long start, long end) {
+        if (preciseRepeats != null) preciseRepeats.forget(); // the model TLB changed
         if (fillingPage != -1 && start == fillingPage && end == fillingPage + 4096) {
             fillingPageFlushed = true;
             return;
@@ -428,8 +434,8 @@ public final class Cpu implements ArchCpu {
 
     // ------------------------------------------------------------------ hooks (called from native code)
 
-    /** Precise mode's code hook (native, with the Java lookup for other pages), or null. */
-    private PreciseFetch preciseFetch;
+    /** Precise mode's native code, fill and memory hooks (with Java's lookups for the rest), or null. */
+    private PreciseRepeats preciseRepeats;
     /**
      * Precise mode's reference: every instruction's lookup in Java, and Unicorn's TLB emptied
      * before every instruction, filled or not ({@code -Dmmemu.precise.flushEachInstruction=true}).
@@ -442,19 +448,48 @@ public final class Cpu implements ArchCpu {
 
     /** UC_HOOK_TLB_FILL: the model's translation of {@code vaddr}, handling a page fault on the way. */
     private long tlbFill(long vaddr, int memType) {
-        if (preciseFetch != null) {
+        if (preciseRepeats != null) {
             takePreciseRepeats(); // the model's counters in the order the accesses came
+            long faults = mmu.stat(MmuStat.PAGE_FAULTS);
             long r = fill(vaddr, memType);
+            long page = vaddr & -4096L;
             // Whatever the answer (the probe's page is an entry too), except an execute-only one.
-            if (memType != Uc.MEM_FETCH || vaddr == probePage) preciseFetch.filled(vaddr & -4096L);
-            // The fill's lookups may have made the fetch page's repeat more than a counted hit.
-            long page = preciseFetch.page();
-            if (page != -1 && !tlb.fetchLookupOnlyCounts(page)) {
-                preciseFetch.forget();
+            if (memType != Uc.MEM_FETCH || vaddr == probePage) preciseRepeats.filled(page);
+            // The fill's lookups may have made the last ones' repeats more than counted hits.
+            long fetchPage = preciseRepeats.page();
+            if (fetchPage != -1 && !tlb.fetchLookupOnlyCounts(fetchPage)) preciseRepeats.forgetFetch();
+            // A fault handled may have mapped a listed page's frame at a second address (the zero
+            // page); a data fill whose answer is not executable touched only its page's sets.
+            if (mmu.stat(MmuStat.PAGE_FAULTS) != faults) preciseRepeats.recheckData();
+            if (memType != Uc.MEM_FETCH && r != Hooks.TlbFill.NO_TRANSLATION && (r & Uc.PROT_EXEC) == 0
+                    && probePage == -1) {
+                preciseRepeats.listData(page);
+            } else {
+                preciseRepeats.recheckData();
             }
             return r;
         }
         return fill(vaddr, memType);
+    }
+
+    /**
+     * What precise mode's data fill of {@code page} for {@code access} would answer now if its
+     * lookup hit and changed nothing but the model TLB's counters, and the answer's effects
+     * ({@link #answer}) were all made already, so that the native hooks may count its repeats
+     * ({@link PreciseRepeats}): the frame ORed with the rights, or -1. The frame must be mapped
+     * by this page alone, since the memory hook that counts sees physical addresses.
+     */
+    private long repeatedDataFill(long page, int access) {
+        long r = tlb.dataOnlyCountingHit(page, access);
+        if (r == Tlb.MISS) return -1;
+        long pa = WalkResult.pagePa(r);
+        int prot = WalkResult.prot(r);
+        boolean writable = (prot & WalkResult.PROT_WRITE) != 0;
+        if ((prot & WalkResult.PROT_EXEC) != 0) return -1; // its frame may come to hold code (CrossModifyingCode)
+        if (env.frames().pageMapcount(pa >>> 12) != 1) return -1;
+        if (writable && !crossModifyingCode.writableFillChangesNothing(id, pa >>> 12)) return -1;
+        if (counter != null && !counter.fillChangesNothing(page, pa, writable)) return -1;
+        return pa | prot;
     }
 
     /** The fill hook's work: the model's translation of {@code vaddr}, a page fault handled on the way. */
@@ -538,32 +573,39 @@ public final class Cpu implements ArchCpu {
      * model TLB (a miss walks and fills, as the hardware's would; a fault is left to the fetch
      * itself), then Unicorn's TLB is emptied so that the instruction's data accesses reach the
      * fill hook and are looked up too. So hits and misses are counted per instruction and per
-     * page it touches, and LRU order follows every access. The native side of the hook
-     * ({@link PreciseFetch}) counts a repeat of the last lookup itself when it would change nothing
-     * but the counters; this is the rest.
+     * page it touches, and LRU order follows every access. The native side of the hooks
+     * ({@link PreciseRepeats}) counts a repeat of the last lookup itself when it would change nothing
+     * but the counters, and so the accesses to a few data pages that stay in Unicorn's TLB; this
+     * is the rest.
      */
     private void onInstructionPrecise(long address, int size) {
         takePreciseRepeats();
-        preciseFetch.forget();
+        preciseRepeats.forgetFetch();
         if (probePage != -1 || current == null || current.exited()) return;
         mmu.lookupOrWalk(address, Access.FETCH);
+        preciseRepeats.recheckData(); // the walk may have filled a unified L1 TLB
         // Unicorn's TLB holds only what fills put there since it was last emptied: those pages go
         // (none after register-only instructions); emptying all of it clears the jump cache too.
         long cr3 = mmu.cr3();
         if (flushEachInstruction) {
             uc.regWrite(X86Reg.CR3, cr3);
-            preciseFetch.emptied();
+            preciseRepeats.emptied();
             return;
         }
-        preciseFetch.flush(cr3);
+        preciseRepeats.flush(cr3);
         long page = address & -4096L;
-        if (tlb.fetchLookupOnlyCounts(page)) preciseFetch.hit(page, cr3);
+        if (tlb.fetchLookupOnlyCounts(page)) preciseRepeats.hit(page, cr3);
     }
 
     /** Hands the hits precise mode's native hook counted to the model TLB's counters. */
     private void takePreciseRepeats() {
-        long n = preciseFetch.takeRepeats();
+        long n = preciseRepeats.takeRepeats();
         if (n != 0) tlb.countRepeatedFetchHits(n);
+        long d = preciseRepeats.takeDataRepeats();
+        if (d != 0) {
+            tlb.countRepeatedDataHits(d);
+            stats.countTlbFills(d);
+        }
     }
 
     /**
@@ -583,9 +625,9 @@ public final class Cpu implements ArchCpu {
 
     /** UC_HOOK_INSN (syscall): the instruction's work ({@link EngineRegs#enterSyscall}), then the kernel's. */
     private void onSyscall() {
-        if (preciseFetch != null) {
+        if (preciseRepeats != null) {
             takePreciseRepeats();
-            preciseFetch.forget();
+            preciseRepeats.forget();
         }
         if (probePage != -1) { // the fault probe never runs the program on into a syscall
             stopEngine();
@@ -828,11 +870,11 @@ public final class Cpu implements ArchCpu {
                 counter.beforeRun();
                 if (slice > 0) counter.sliceFor(slice);
             }
-            if (preciseFetch != null) preciseFetch.forget(); // a run (or the probe) starts with a lookup in Java
+            if (preciseRepeats != null) preciseRepeats.forget(); // a run (or the probe) starts with a lookup in Java
             return uc.emuStart(rip, UNTIL, 0, count);
         } finally {
             running = false;
-            if (preciseFetch != null) takePreciseRepeats();
+            if (preciseRepeats != null) takePreciseRepeats();
         }
     }
 

@@ -37,6 +37,11 @@ public final class CpuStats {
         counts[TLB_FILLS]++;
     }
 
+    /** Adds {@code n} to {@link CpuStat#TLB_FILLS}: precise mode's data lookups counted natively, each a fill otherwise. */
+    void countTlbFills(long n) {
+        counts[TLB_FILLS] += n;
+    }
+
     /** The counters as {@code name value} pairs, for a failure message. */
     @Override
     public String toString() {

@@ -88,6 +88,11 @@ public final class CrossModifyingCode implements FrameWriteHook {
         if (mayWriteCode.length > 1 && mayHoldCode(pfn)) mayWriteCode[cpu] = true;
     }
 
+    /** {@return whether {@link #onWritableFill} of {@code pfn} for CPU {@code cpu} would change nothing now} */
+    boolean writableFillChangesNothing(int cpu, long pfn) {
+        return mayWriteCode.length == 1 || mayWriteCode[cpu] || !mayHoldCode(pfn);
+    }
+
     /** CPU {@code cpu}'s Unicorn TLB was emptied: it writes nothing until it fills again. */
     void onUnicornTlbFlush(int cpu) {
         mayWriteCode[cpu] = false;

@@ -25,7 +25,7 @@ public final class NativeLibrary {
      * function added to native/*.c and used from Java goes here too.
      */
     static final List<String> SYMBOLS = List.of("mmemu_count_insn", "mmemu_clock_install", "mmemu_clock_reset",
-            "mmemu_clock_readings", "mmemu_count_block", "mmemu_count_translation", "mmemu_softfloat_install", "mmemu_softfloat_install_sse", "mmemu_softfloat_fix_ftz", "mmemu_precise_insn", "mmemu_page_flush_init",
+            "mmemu_clock_readings", "mmemu_count_block", "mmemu_count_translation", "mmemu_softfloat_install", "mmemu_softfloat_install_sse", "mmemu_softfloat_fix_ftz", "mmemu_precise_insn", "mmemu_precise_fill", "mmemu_precise_access", "mmemu_precise_unlisted", "mmemu_page_flush_init",
             "mmemu_flush_range", "mmemu_inline_count_install", "mmemu_take_faulted_block",
             "mmemu_code_buffer_install", "mmemu_code_buffer_skipped");
 

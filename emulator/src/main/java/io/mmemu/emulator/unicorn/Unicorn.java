@@ -423,6 +423,16 @@ public final class Unicorn implements AutoCloseable {
     }
 
     /**
+     * A native function with a TLB fill hook's shape ({@code bool (*)(uc_engine *, uint64_t vaddr,
+     * uc_mem_type type, uc_tlb_entry *result, void *user_data)}) that calls {@code hook}, for native
+     * hooks to call on; it never throws, and lives as long as the engine.
+     */
+    public MemorySegment tlbFillCallback(Hooks.TlbFill hook) {
+        ensureOpen();
+        return upcall(new Upcalls.TlbFill(this, hook));
+    }
+
+    /**
      * Calls native {@code function(uc_engine *, void *data)} with this engine, for native helpers
      * that act on it (callable from hooks).
      *
@@ -512,6 +522,11 @@ public final class Unicorn implements AutoCloseable {
         return addHook(Uc.HOOK_TLB_FILL, upcall(new Upcalls.TlbFill(this, hook)), 1, 0, -1);
     }
 
+    /** Adds a {@code UC_HOOK_TLB_FILL} hook whose callback is native code, called with {@code userData}. */
+    public HookHandle hookTlbFillNative(MemorySegment callback, MemorySegment userData) {
+        return addHook(Uc.HOOK_TLB_FILL, callback, userData, 1, 0, -1);
+    }
+
     /** Adds a hook on the {@code syscall} instruction. */
     public HookHandle hookSyscall(Hooks.Syscall hook) {
         return addHook(Uc.HOOK_INSN, upcall(new Upcalls.Syscall(this, hook)), 1, 0,
@@ -567,6 +582,15 @@ public final class Unicorn implements AutoCloseable {
                     + "HOOK_MEM_FETCH (got 0x" + Integer.toHexString(types) + ")");
         }
         return addHook(types, upcall(new Upcalls.Memory(this, hook)), 1, 0, -1);
+    }
+
+    /**
+     * Adds a {@code UC_HOOK_MEM_READ} and {@code UC_HOOK_MEM_WRITE} hook whose callback is native
+     * code ({@code void (*)(uc_engine *, uc_mem_type, uint64_t address, int size, int64_t value,
+     * void *)}), called with {@code userData}. Every load and store then takes Unicorn's slow path.
+     */
+    public HookHandle hookDataAccessNative(MemorySegment callback, MemorySegment userData) {
+        return addHook(Uc.HOOK_MEM_READ | Uc.HOOK_MEM_WRITE, callback, userData, 1, 0, -1);
     }
 
     /** uc_hook_del(). */
