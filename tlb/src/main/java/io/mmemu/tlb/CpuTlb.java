@@ -259,12 +259,12 @@ public final class CpuTlb {
     }
 
     /**
-     * Where in the L1 dTLB a data lookup of {@code vaddr} under the current PCID would hit first
+     * Where in the L1 dTLB the entry that holds {@code vaddr} under the current PCID sits
      * ({@link Tlb#setOf}): a lookup or fill of another page that leaves that set alone cannot
      * change what a lookup of this one does there.
      *
      * @param vaddr the virtual address
-     * @return the array and the set, or -1 when the L1 dTLB does not hold it
+     * @return the array and the set, or -1 when no entry or more than one holds it
      */
     public long dataSetOf(long vaddr) {
         return l1d.setOf(vaddr, currentPcid);
