@@ -37,7 +37,7 @@
 #include <stdint.h>
 
 #define MMEMU_PRECISE_PAGES 8
-#define MMEMU_PRECISE_DATA 8
+#define MMEMU_PRECISE_DATA 4
 /* Data fills answered by Java that one instruction remembers (for the stores that span two pages). */
 #define MMEMU_PRECISE_FILLS 8
 /* uc_mem_type */
@@ -88,8 +88,8 @@ struct mmemu_precise {
         uint64_t frame;
     } fills[MMEMU_PRECISE_FILLS];
 };
-/* PreciseRepeats.SIZE, for MMEMU_PRECISE_DATA 8 and MMEMU_PRECISE_FILLS 8: Java allocates it. */
-_Static_assert(sizeof(struct mmemu_precise) == 608, "keep PreciseRepeats.java in step");
+/* PreciseRepeats.SIZE, which Java allocates. */
+_Static_assert(sizeof(struct mmemu_precise) == 152 + 16 * 4 + 24 * 4 + 8 + 16 * 8, "keep PreciseRepeats.java in step");
 
 /* Empties Unicorn's TLB of what fills put there since the last time. */
 void mmemu_precise_flush(void *uc, struct mmemu_precise *p) {

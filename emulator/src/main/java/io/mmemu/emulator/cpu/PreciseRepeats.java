@@ -58,7 +58,7 @@ final class PreciseRepeats {
     /** Pages listed for flushing one by one (MMEMU_PRECISE_PAGES); beyond that the whole TLB goes. */
     private static final int PAGES = 8;
     /** Data pages whose repeats are counted natively (MMEMU_PRECISE_DATA), and the bits of their entries (REPEAT_*). */
-    private static final int DATA_PAGES = 8;
+    private static final int DATA_PAGES = 4;
     private static final long REPEAT_READ = 1, REPEAT_WRITE = 2, DYING = 4;
     // Offsets of struct mmemu_precise (native/mmemu_precise.c), and in each of its data entries.
     private static final long LAST_PAGE = 0, REPEATS = 8, NFILLED = 16, CR3_REG = 20, CR3 = 24, LOOKUP = 32,
