@@ -16,13 +16,13 @@
  * lookups hit an entry that is already the most recently used of its set in the model's L1 dTLB
  * (a loop's stack slot, the two windows a compressor compares), so a repeat changes nothing but
  * counters there too. Java lists up to MMEMU_PRECISE_DATA such pages, each with the fill's answer
- * and its frame mapped nowhere else; it checks them again after each of its own lookups (any of
- * which may change their sets) and drops them whenever anything else reaches the model TLB. A
- * listed page stays in Unicorn's TLB: the memory hook, which sees every access with its physical
- * address, counts one hit per instruction that touches the page's frame, and the fill hook
- * answers it should Unicorn's TLB have lost it. Unicorn calls no memory hook for the second page
- * of a store that spans two: the hook finds that page from the first (a listed page, or one
- * filled during the instruction).
+ * and its frame mapped nowhere else; it checks one again after each of its own lookups that lands
+ * in the page's set and after each fault it handles, and drops them all whenever anything else
+ * reaches the model TLB. A listed page stays in Unicorn's TLB: the memory hook, which sees every
+ * access with its physical address, counts one hit per instruction that touches the page's frame,
+ * and the fill hook answers it should Unicorn's TLB have lost it. Unicorn calls no memory hook for
+ * the second page of a store that spans two: the hook finds that page from the first (a listed
+ * page, or one filled during the instruction).
  *
  * A dropped page leaves Unicorn's TLB as soon as Java returns, unless the instruction has looked
  * it up already: then it stays until the instruction ends, as a page filled in the instruction
@@ -89,7 +89,8 @@ struct mmemu_precise {
     } fills[MMEMU_PRECISE_FILLS];
 };
 /* PreciseRepeats.SIZE, which Java allocates. */
-_Static_assert(sizeof(struct mmemu_precise) == 152 + 16 * 4 + 24 * 4 + 8 + 16 * 8, "keep PreciseRepeats.java in step");
+_Static_assert(sizeof(struct mmemu_precise) == 152 + 16 * MMEMU_PRECISE_DATA + 24 * MMEMU_PRECISE_DATA + 8 + 16 * MMEMU_PRECISE_FILLS,
+               "keep PreciseRepeats.java in step");
 
 /* Empties Unicorn's TLB of what fills put there since the last time. */
 void mmemu_precise_flush(void *uc, struct mmemu_precise *p) {
