@@ -181,7 +181,7 @@ final class PreciseRepeats {
     private void recheckData(long page) {
         if (listed == 0 && page == -1) return;
         long set = page == -1 ? -1 : tlb.dataSetOf(page);
-        int slot = -1;
+        int slot = -1; // page's own, else a free one
         for (int i = 0; i < DATA_PAGES; i++) {
             long entry = listedPage[i];
             if (entry == 0) {
@@ -190,7 +190,7 @@ final class PreciseRepeats {
             }
             long p = entry & -4096L;
             if (p == page) {
-                unlist(i); // listed again below, if it still may be
+                slot = i; // listed again below, or dropped
                 continue;
             }
             if (set != -1 && listedSet[i] != set) continue; // the lookup touched another set
@@ -200,15 +200,23 @@ final class PreciseRepeats {
         long answer = repeatedFill.answer(page, Access.READ);
         boolean writes = answer != -1 && repeatedFill.answer(page, Access.WRITE) == answer;
         // Unicorn writes through a listed page's entry without asking: it must allow only what repeats.
-        if (answer == -1 || (answer & Uc.PROT_WRITE) != 0 && !writes) return;
-        if (slot < 0) slot = leastRecentlyLookedUp();
-        if (slot < 0) return;
-        if (listedPage[slot] != 0) unlist(slot);
+        boolean listable = answer != -1 && ((answer & Uc.PROT_WRITE) == 0 || writes);
+        if (slot >= 0 && (listedPage[slot] & -4096L) == page) {
+            if (!listable) {
+                unlist(slot);
+                return;
+            }
+        } else {
+            if (!listable) return;
+            if (slot < 0) slot = leastRecentlyLookedUp();
+            if (slot < 0) return;
+            if (listedPage[slot] != 0) unlist(slot);
+            listed++;
+        }
         long base = DATA + slot * DATA_ENTRY;
         listedPage[slot] = page | REPEAT_READ | (writes ? REPEAT_WRITE : 0);
         listedAnswer[slot] = answer;
         listedSet[slot] = set;
-        listed++;
         state.set(JAVA_LONG, base + LOOKED_UP, state.get(JAVA_LONG, INSN)); // this instruction's lookup was Java's
         state.set(JAVA_LONG, base + ANSWER, answer);
         state.set(JAVA_LONG, base, listedPage[slot]);
