@@ -163,8 +163,9 @@ final class PreciseRepeats {
     /**
      * After a data fill of {@code page} by Java, which touched nothing but that page's sets in the
      * model TLB: keeps the listed pages that share no L1 dTLB set with it or whose repeated fill
-     * still answers the same, and lists {@code page} when its repeats would only count hits (in a
-     * free slot, else in place of the listed page longest there).
+     * still answers the same, and lists {@code page} when its repeats would only count hits (in its
+     * own slot, a free one, or that of the listed page an instruction touched longest ago); a listed
+     * {@code page} whose repeats no longer would is dropped.
      *
      * @param page the page just filled
      */
