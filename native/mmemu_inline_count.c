@@ -33,7 +33,8 @@
  * by mmemu_inline_count_install before anything is redirected: the opcode numbers of tcg-opc.h,
  * TCGOp's link at 0x8 and arguments at 0x18, struct hook's callback at 0x28 (user data after it),
  * uc_struct's tcg_ctx (read from uc_add_inline_hook's code), CPUState's uc (read from
- * cpu_restore_state's), and TranslationBlock's pc at 0 and icount at 0x16. When a check fails nothing is redirected and the callback counts, as before.
+ * cpu_restore_state's), and TranslationBlock's pc at 0 and icount at 0x16. When a check fails
+ * nothing is redirected and the callback counts, as before.
  */
 #define _GNU_SOURCE
 #include "mmemu_count.h"

@@ -458,12 +458,12 @@ public final class Cpu implements ArchCpu {
             // The fill's lookups may have made the last ones' repeats more than counted hits.
             long fetchPage = preciseRepeats.page();
             if (fetchPage != -1 && !tlb.fetchLookupOnlyCounts(fetchPage)) preciseRepeats.forgetFetch();
-            // A fault handled may have mapped a listed page's frame at a second address (the zero
-            // page); a data fill whose answer is not executable touched only its page's sets.
-            if (mmu.stat(MmuStat.PAGE_FAULTS) != faults) preciseRepeats.recheckData();
+            // A data fill whose answer is not executable touched only its page's sets, unless it
+            // handled a fault, which may have mapped a listed page's frame at a second address
+            // (the zero page).
             if (memType != Uc.MEM_FETCH && r != Hooks.TlbFill.NO_TRANSLATION && (r & Uc.PROT_EXEC) == 0
                     && probePage == -1) {
-                preciseRepeats.listData(page);
+                preciseRepeats.listData(page, mmu.stat(MmuStat.PAGE_FAULTS) != faults);
             } else {
                 preciseRepeats.recheckData();
             }

@@ -30,8 +30,8 @@ import java.lang.foreign.MemorySegment;
  * <li>Data pages on a short list ({@link #listData}), whose lookup would hit an entry already the
  * most recently used of its set in the L1 dTLB, stay in Unicorn's TLB instead: the memory hook
  * counts one hit per instruction that touches one (by its frame, which no other page maps), and
- * the fill hook answers one natively when Unicorn's TLB lost it or for a write. A page stays
- * listed while Java's own lookups leave its set alone, or leave it a hit that only counts.
+ * the fill hook answers one natively when Unicorn's TLB lost it. A page stays listed while
+ * Java's own lookups leave its set alone, or leave it a hit that only counts.
  * </ul>
  *
  * <p>The owner must {@link #forget} everything whenever anything else reaches the model TLB
@@ -162,26 +162,30 @@ final class PreciseRepeats {
 
     /**
      * After a data fill of {@code page} by Java, which touched nothing but that page's sets in the
-     * model TLB: keeps the listed pages that share no L1 dTLB set with it or whose repeated fill
-     * still answers the same, and lists {@code page} when its repeats would only count hits (in its
-     * own slot, a free one, or that of the listed page an instruction touched longest ago); a listed
-     * {@code page} whose repeats no longer would is dropped.
+     * model TLB unless it handled a fault: keeps the listed pages that share no L1 dTLB set with it
+     * (when no fault was handled) or whose repeated fill still answers the same, and lists
+     * {@code page} when its repeats would only count hits (in its own slot, a free one, or that of
+     * the listed page an instruction touched longest ago); a listed {@code page} whose repeats no
+     * longer would is dropped.
      *
-     * @param page the page just filled
+     * @param page    the page just filled
+     * @param faulted whether the fill handled a fault, which may have changed any page's mapping
      */
-    void listData(long page) {
-        recheckData(page);
+    void listData(long page, boolean faulted) {
+        recheckData(page, faulted);
     }
 
     /** After a lookup of Java's that may have changed anything: keeps the listed data pages whose repeated fill still answers the same. */
     void recheckData() {
-        recheckData(-1);
+        recheckData(-1, true);
     }
 
     /** {@link #listData} of {@code page}, or with -1 {@link #recheckData()}. */
-    private void recheckData(long page) {
+    private void recheckData(long page, boolean everySet) {
         if (listed == 0 && page == -1) return;
         long set = page == -1 ? -1 : tlb.dataSetOf(page);
+        // A page whose set is unknown may share one with any listed page.
+        everySet |= set == -1;
         int slot = -1; // page's own, else a free one
         for (int i = 0; i < DATA_PAGES; i++) {
             long entry = listedPage[i];
@@ -194,14 +198,15 @@ final class PreciseRepeats {
                 slot = i; // listed again below, or dropped
                 continue;
             }
-            if (set != -1 && listedSet[i] != set) continue; // the lookup touched another set
+            if (!everySet && listedSet[i] != set) continue; // the lookup touched another set
             if (repeatedFill.answer(p, Access.READ) != listedAnswer[i]) unlist(i);
         }
         if (page == -1 || !listsData) return;
         long answer = repeatedFill.answer(page, Access.READ);
         boolean writes = answer != -1 && repeatedFill.answer(page, Access.WRITE) == answer;
         // Unicorn writes through a listed page's entry without asking: it must allow only what repeats.
-        boolean listable = answer != -1 && ((answer & Uc.PROT_WRITE) == 0 || writes);
+        // Without a known set, no later lookup could tell whether it changed the page's.
+        boolean listable = set != -1 && answer != -1 && ((answer & Uc.PROT_WRITE) == 0 || writes);
         if (slot >= 0 && (listedPage[slot] & -4096L) == page) {
             if (!listable) {
                 unlist(slot);

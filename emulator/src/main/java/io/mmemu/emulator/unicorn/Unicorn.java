@@ -519,7 +519,7 @@ public final class Unicorn implements AutoCloseable {
 
     /** Adds a {@code UC_HOOK_TLB_FILL} hook (only called in {@code UC_TLB_VIRTUAL} mode). */
     public HookHandle hookTlbFill(Hooks.TlbFill hook) {
-        return addHook(Uc.HOOK_TLB_FILL, upcall(new Upcalls.TlbFill(this, hook)), 1, 0, -1);
+        return hookTlbFillNative(tlbFillCallback(hook), MemorySegment.NULL);
     }
 
     /** Adds a {@code UC_HOOK_TLB_FILL} hook whose callback is native code, called with {@code userData}. */
@@ -546,8 +546,7 @@ public final class Unicorn implements AutoCloseable {
 
     /** Adds a {@code UC_HOOK_CODE} (or, with {@code block}, {@code UC_HOOK_BLOCK}) hook over [begin, end]; begin > end means everywhere. */
     public HookHandle hookCode(boolean block, long begin, long end, Hooks.Code hook) {
-        return addHook(block ? Uc.HOOK_BLOCK : Uc.HOOK_CODE, upcall(new Upcalls.Code(this, hook)),
-                begin, end, -1);
+        return addHook(block ? Uc.HOOK_BLOCK : Uc.HOOK_CODE, codeCallback(hook), begin, end, -1);
     }
 
     /**
