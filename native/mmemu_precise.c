@@ -6,16 +6,16 @@
  * Before each instruction precise mode looks the instruction's page up in the model TLB (Java)
  * and empties Unicorn's TLB of what fills put there since the last instruction, so that the
  * instruction's data accesses reach the fill hook too. Most instructions follow one on the same
- * page: when the last lookup was a hit on this page and the model TLB has not been touched since
- * (Java forgets the page at every fill that changes that, flush and stop), the repeat would find
- * the same entry, already the most recently used, and change nothing but two counters. Those
- * repeats are counted here, and Java adds them to the model's counters before anything reads them.
+ * page: when the last lookup was a hit on this page and its entry is still there (Java forgets the
+ * page at every fill that may change that, flush and stop), the repeat would find the same entry
+ * and change nothing but two counters and the entry's recency. Those repeats are counted here;
+ * before its next lookup Java adds them to the model's counters and replays the recency.
  *
  * Data: each page an instruction reads or writes is looked up once, because Unicorn's TLB is
  * emptied of it after the instruction and its first access reaches the fill hook. Most such
- * lookups hit an entry that is already the most recently used of its set in the model's L1 dTLB
- * (a loop's stack slot, the two windows a compressor compares), so a repeat changes nothing but
- * counters there too. Java lists up to MMEMU_PRECISE_DATA such pages, each with the fill's answer
+ * lookups hit an entry of the model's L1 dTLB that allows the access (a loop's stack slot, the two
+ * windows a compressor compares), so a repeat changes nothing but counters and the entry's
+ * recency there too. Java lists up to MMEMU_PRECISE_DATA such pages, each with the fill's answer
  * and its frame mapped nowhere else; it checks one again after each of its own lookups that lands
  * in the page's set and after each fault it handles, and drops them all whenever anything else
  * reaches the model TLB. A listed page stays in Unicorn's TLB: the memory hook, which sees every
@@ -23,6 +23,11 @@
  * and the fill hook answers it should Unicorn's TLB have lost it. Unicorn calls no memory hook for
  * the second page of a store that spans two: the hook finds that page from the first (a listed
  * page, or one filled during the instruction).
+ *
+ * Recency: every repeat counted here, fetch or data, takes the next value of `touches`, and the
+ * entry keeps the last one it took. Under LRU the sets after a run of hits depend only on each
+ * entry's last hit and their order, so Java replays just those (in the order of their values)
+ * before anything else reaches the model TLB.
  *
  * A dropped page leaves Unicorn's TLB as soon as Java returns, unless the instruction has looked
  * it up already: then it stays until the instruction ends, as a page filled in the instruction
@@ -58,7 +63,7 @@ typedef bool (*tlb_fill_hook)(void *uc, uint64_t vaddr, int type, struct uc_tlb_
 
 void mmemu_flush_pages(void *uc, const uint64_t *pages, uint32_t n);
 
-/* Layout shared with PreciseFetch.java: keep the offsets in step. */
+/* Layout shared with PreciseRepeats.java: keep the offsets in step. */
 struct mmemu_precise {
     uint64_t last_page;                                           /* 0: the page of the last lookup that hit, or 1 */
     uint64_t repeats;                                             /* 8: repeated hits not yet handed to Java */
@@ -76,11 +81,14 @@ struct mmemu_precise {
     uint32_t nunlisted;                                           /* 144: pages Java dropped from the list, to flush */
     uint32_t ndying;                                              /* 148: entries DYING */
     uint64_t unlisted[2 * MMEMU_PRECISE_DATA];                    /* 152 */
+    uint64_t touches;                                             /* 152 + 16 * MMEMU_PRECISE_DATA: repeats counted here, in all */
+    uint64_t fetch_touched;                                       /* the value of touches at the last page's last repeat */
     struct {
         uint64_t page;                                            /* the page, REPEAT_* and DYING in its low bits (0: none) */
         uint64_t answer;                                          /* the fill's answer: the frame, Unicorn's perms in the low bits */
         uint64_t looked_up;                                       /* the instruction that last looked it up */
-    } data[MMEMU_PRECISE_DATA];                                   /* 152 + 16 * MMEMU_PRECISE_DATA: in no order */
+        uint64_t touched;                                         /* the value of touches at its last repeat */
+    } data[MMEMU_PRECISE_DATA];                                   /* 168 + 16 * MMEMU_PRECISE_DATA: in no order */
     /* Not read by Java: the data fills Java answered during this instruction. */
     uint32_t nfills;
     struct {
@@ -89,7 +97,7 @@ struct mmemu_precise {
     } fills[MMEMU_PRECISE_FILLS];
 };
 /* PreciseRepeats.SIZE, which Java allocates. */
-_Static_assert(sizeof(struct mmemu_precise) == 152 + 16 * MMEMU_PRECISE_DATA + 24 * MMEMU_PRECISE_DATA + 8 + 16 * MMEMU_PRECISE_FILLS,
+_Static_assert(sizeof(struct mmemu_precise) == 168 + 16 * MMEMU_PRECISE_DATA + 32 * MMEMU_PRECISE_DATA + 8 + 16 * MMEMU_PRECISE_FILLS,
                "keep PreciseRepeats.java in step");
 
 /* Empties Unicorn's TLB of what fills put there since the last time. */
@@ -130,6 +138,7 @@ void mmemu_precise_insn(void *uc, uint64_t address, uint32_t size, void *user) {
         return;
     }
     p->repeats++;
+    p->fetch_touched = ++p->touches;
     mmemu_precise_flush(uc, p);
 }
 
@@ -137,6 +146,7 @@ void mmemu_precise_insn(void *uc, uint64_t address, uint32_t size, void *user) {
 static void precise_data_hit(struct mmemu_precise *p, int i) {
     if (p->data[i].looked_up == p->insn) return;
     p->data[i].looked_up = p->insn;
+    p->data[i].touched = ++p->touches;
     p->data_repeats++;
 }
 

@@ -223,19 +223,19 @@ public final class CpuTlb {
 
     /**
      * Whether a user-mode instruction fetch lookup of {@code vaddr} under the current PCID now
-     * would change nothing but counters: a hit in the L1 iTLB on an entry already the most recently
-     * used of its set ({@link Tlb#onlyCountingHit}). Changes nothing itself.
+     * would hit in the L1 iTLB with nothing more to do than count and make its entry the most
+     * recently used of its set ({@link Tlb#plainHit}). Changes nothing itself.
      *
      * @param vaddr the virtual address
-     * @return whether repeating that lookup only counts a hit ({@link #countRepeatedFetchHits})
+     * @return whether a repeat of that lookup is {@link #countRepeatedFetchHits} and {@link #touchFetch}
      */
-    public boolean fetchLookupOnlyCounts(long vaddr) {
-        return l1i.onlyCountingHit(vaddr, currentPcid, Access.FETCH) != Tlb.MISS;
+    public boolean fetchPlainHit(long vaddr) {
+        return l1i.plainHit(vaddr, currentPcid, Access.FETCH) != Tlb.MISS;
     }
 
     /**
-     * Counts {@code n} fetch lookups that each hit as {@link #fetchLookupOnlyCounts} said, with
-     * nothing else reaching this TLB in between (precise mode counts them natively).
+     * Counts {@code n} fetch lookups that each hit as {@link #fetchPlainHit} said, with nothing but
+     * such hits reaching this TLB in between (precise mode counts them natively).
      *
      * @param n the repeated hits
      */
@@ -246,16 +246,46 @@ public final class CpuTlb {
     }
 
     /**
+     * The recency a {@link #fetchPlainHit} of {@code vaddr} under {@code pcid} gave ({@link Tlb#touch}).
+     *
+     * @param vaddr the virtual address
+     * @param pcid  the PCID it hit under
+     */
+    public void touchFetch(long vaddr, int pcid) {
+        l1i.touch(vaddr, pcid);
+    }
+
+    /**
      * What a user-mode data lookup of {@code vaddr} for {@code access} under the current PCID now
-     * would return if it changed nothing but counters: a hit in the L1 dTLB on an entry already
-     * the most recently used of its set ({@link Tlb#onlyCountingHit}). Changes nothing itself.
+     * would return if it hit in the L1 dTLB with nothing more to do than count and make its entry
+     * the most recently used of its set ({@link Tlb#plainHit}). Changes nothing itself.
      *
      * @param vaddr  the virtual address
      * @param access {@link Access#READ} or {@link Access#WRITE}
-     * @return the translation a repeat would hit on ({@link #countRepeatedDataHits}), or {@link Tlb#MISS}
+     * @return the translation a repeat would hit on ({@link #countRepeatedDataHits}, {@link #touchData}), or {@link Tlb#MISS}
      */
-    public long dataOnlyCountingHit(long vaddr, int access) {
-        return l1d.onlyCountingHit(vaddr, currentPcid, access);
+    public long dataPlainHit(long vaddr, int access) {
+        return l1d.plainHit(vaddr, currentPcid, access);
+    }
+
+    /**
+     * The recency a {@link #dataPlainHit} of {@code vaddr} under {@code pcid} gave ({@link Tlb#touch}).
+     *
+     * @param vaddr the virtual address
+     * @param pcid  the PCID it hit under
+     */
+    public void touchData(long vaddr, int pcid) {
+        l1d.touch(vaddr, pcid);
+    }
+
+    /**
+     * Whether fetch lookups leave the L1 dTLB alone (a split L1): then what
+     * {@link #dataPlainHit} answers cannot change by one, whatever it hits, walks or fills.
+     *
+     * @return false when instructions and data share one L1 array
+     */
+    public boolean fetchLookupsLeaveL1dAlone() {
+        return l1i != l1d;
     }
 
     /**
@@ -271,8 +301,8 @@ public final class CpuTlb {
     }
 
     /**
-     * Counts {@code n} data lookups that each hit as {@link #dataOnlyCountingHit} said when they
-     * came, with nothing but such hits reaching the L1 dTLB in between (precise mode counts them
+     * Counts {@code n} data lookups that each hit as {@link #dataPlainHit} said when they came,
+     * with nothing but such hits reaching the L1 dTLB in between (precise mode counts them
      * natively).
      *
      * @param n the repeated hits

@@ -160,10 +160,9 @@ public final class Tlb {
     // ------------------------------------------------------------------ translation
 
     /**
-     * Counts {@code n} lookups that {@link #onlyCountingHit} said would hit and change nothing
-     * else, with nothing but such hits reaching this TLB in between: each found its entry already
-     * the most recently used of its set, so only the lookup and hit counters move (precise mode
-     * counts such repeats natively).
+     * Counts {@code n} lookups that {@link #plainHit} said would hit, with nothing but such hits
+     * reaching this TLB in between; their recency is {@link #touch}'s (precise mode counts such
+     * repeats natively and replays each entry's last one).
      *
      * @param n the repeated hits
      */
@@ -173,26 +172,45 @@ public final class Tlb {
     }
 
     /**
-     * What a user-mode {@link #lookup} of {@code vaddr} now would return if it changed nothing but
-     * the lookup and hit counters: the translation when its first matching entry allows the
-     * access and is already the most recently used of its set, else {@link #MISS}. Changes nothing
-     * itself.
+     * What a user-mode {@link #lookup} of {@code vaddr} now would return if it hit with nothing
+     * more to do than count and make its entry the most recently used of its set: the
+     * translation when the first matching entry allows the access, else {@link #MISS} (a miss,
+     * or a refusal the lookup would count). Changes nothing itself. Under LRU a run of such hits
+     * leaves the sets as {@link #touch} of each entry's last one, in their order, would.
      *
      * @param vaddr  the virtual address
      * @param pcid   the current PCID
      * @param access the access type ({@link Access})
      * @return the translation a repeat would hit on ({@link #countRepeatedHits}), or {@link #MISS}
      */
-    public long onlyCountingHit(long vaddr, int pcid, int access) {
+    public long plainHit(long vaddr, int pcid, int access) {
         int need = rightsNeeded(access, true);
         for (TlbArray a : arrays) {
             if (a.valid == 0) continue;
             long v = a.vpn(vaddr);
             int i = a.find(v, pcid);
             if (i < 0) continue;
-            return (a.meta[i] & need) == need && a.mostRecent(i, v) ? translation(a, i, vaddr) : MISS;
+            return (a.meta[i] & need) == need ? translation(a, i, vaddr) : MISS;
         }
         return MISS;
+    }
+
+    /**
+     * Makes the entry a {@link #plainHit} of {@code vaddr} under {@code pcid} would find the most
+     * recently used of its set, as the hit would, counting nothing; no entry, no change.
+     *
+     * @param vaddr the virtual address
+     * @param pcid  the PCID the entry was found under
+     */
+    public void touch(long vaddr, int pcid) {
+        for (TlbArray a : arrays) {
+            if (a.valid == 0) continue;
+            long v = a.vpn(vaddr);
+            int i = a.find(v, pcid);
+            if (i < 0) continue;
+            a.touch(i, v);
+            return;
+        }
     }
 
     /**

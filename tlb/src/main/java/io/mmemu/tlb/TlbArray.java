@@ -204,11 +204,6 @@ final class TlbArray {
         return key.length + setOf(v);
     }
 
-    /** {@return whether entry {@code i} of page {@code v}'s set is its most recently used: {@link #touch} would change nothing} */
-    boolean mostRecent(int i, long v) {
-        return lruNext[lruHead(v)] == i;
-    }
-
     /** Makes entry {@code i}, of the set page {@code v} maps to, its set's most recently used. */
     void touch(int i, long v) {
         int head = lruHead(v);

@@ -79,22 +79,56 @@ class TlbLruTest {
     }
 
     /**
-     * A repeat that only counts: the hit on the most recently used way of its set, with the rights
-     * the access needs; anything else (an older way, a missing right, no entry) is a lookup that
-     * changes the set or misses. Asking changes nothing.
+     * A plain hit: any way that holds the page with the rights the access needs, whatever its
+     * recency; a missing right or no entry is a lookup that counts a refusal or misses. Asking
+     * changes nothing.
      */
     @Test
-    void onlyTheMostRecentlyUsedWayAnswersAHitThatOnlyCounts() {
+    void aPlainHitIsAnyWayWithTheRights() {
         Tlb tlb = new Tlb(ONE_SET);
         for (int p = 0; p < 4; p++) tlb.fill(page(p), 0, ok4k(0x1000L * (p + 1), R));
-        assertEquals(tlb.peek(page(3), 0), tlb.onlyCountingHit(page(3), 0, Access.READ), tlb::dump);
-        assertEquals(Tlb.MISS, tlb.onlyCountingHit(page(0), 0, Access.READ), tlb::dump);
-        assertEquals(Tlb.MISS, tlb.onlyCountingHit(page(3), 0, Access.WRITE), "a read-only entry");
-        assertEquals(Tlb.MISS, tlb.onlyCountingHit(page(9), 0, Access.READ), "no entry");
+        String before = tlb.dump();
+        assertEquals(tlb.peek(page(3), 0), tlb.plainHit(page(3), 0, Access.READ), tlb::dump);
+        assertEquals(tlb.peek(page(0), 0), tlb.plainHit(page(0), 0, Access.READ), "the least recently used way");
+        assertEquals(Tlb.MISS, tlb.plainHit(page(3), 0, Access.WRITE), "a read-only entry");
+        assertEquals(Tlb.MISS, tlb.plainHit(page(9), 0, Access.READ), "no entry");
+        assertEquals(Tlb.MISS, tlb.plainHit(page(3), 1, Access.READ), "another PCID");
         assertStat(tlb, TlbStat.LOOKUP, 0);
-        assertNotEquals(Tlb.MISS, tlb.lookup(page(0), 0, Access.READ));
-        assertEquals(tlb.peek(page(0), 0), tlb.onlyCountingHit(page(0), 0, Access.READ), tlb::dump);
-        assertEquals(Tlb.MISS, tlb.onlyCountingHit(page(3), 0, Access.READ), tlb::dump);
+        assertEquals(before, tlb.dump());
+    }
+
+    /**
+     * What precise mode relies on to count hits natively: replaying only each entry's last hit,
+     * in their order ({@link Tlb#touch}), leaves every set as the whole run of hits did, so the
+     * next fill evicts the same way.
+     */
+    @Test
+    void touchingEachEntrysLastHitInOrderLeavesTheSetsAsTheHits() {
+        TlbConfig twoSetsOfFour = new TlbConfig(2, 4, 1, 1, 1, 1);
+        Tlb hits = new Tlb(twoSetsOfFour), replay = new Tlb(twoSetsOfFour);
+        for (int p = 0; p < 8; p++) {
+            hits.fill(page(p), 0, ok4k(0x1000L * (p + 1), R));
+            replay.fill(page(p), 0, ok4k(0x1000L * (p + 1), R));
+        }
+        java.util.Random random = new java.util.Random(13);
+        for (int round = 0; round < 50; round++) {
+            int[] lastHit = new int[8];
+            java.util.Arrays.fill(lastHit, -1);
+            int n = 1 + random.nextInt(12);
+            for (int k = 0; k < n; k++) {
+                int p = random.nextInt(8);
+                assertNotEquals(Tlb.MISS, replay.plainHit(page(p), 0, Access.READ));
+                assertNotEquals(Tlb.MISS, hits.lookup(page(p), 0, Access.READ));
+                lastHit[p] = k;
+            }
+            for (int k = 0; k < n; k++) {
+                for (int p = 0; p < 8; p++) if (lastHit[p] == k) replay.touch(page(p), 0);
+            }
+            assertEquals(hits.dump(), replay.dump(), "round " + round);
+        }
+        hits.fill(page(8), 0, ok4k(0x9000, R));
+        replay.fill(page(8), 0, ok4k(0x9000, R));
+        assertEquals(hits.dump(), replay.dump());
     }
 
     /** The set a page's entry sits in: shared by pages that compete for it, -1 for a page held nowhere. */

@@ -457,14 +457,16 @@ public final class Cpu implements ArchCpu {
             if (memType != Uc.MEM_FETCH || vaddr == probePage) preciseRepeats.filled(page);
             // The fill's lookups may have made the last ones' repeats more than counted hits.
             long fetchPage = preciseRepeats.page();
-            if (fetchPage != -1 && !tlb.fetchLookupOnlyCounts(fetchPage)) preciseRepeats.forgetFetch();
+            if (fetchPage != -1 && !tlb.fetchPlainHit(fetchPage)) preciseRepeats.forgetFetch();
             // A data fill whose answer is not executable touched only its page's sets, unless it
             // handled a fault, which may have mapped a listed page's frame at a second address
-            // (the zero page).
+            // (the zero page). A fetch fill walks without the model TLB (fill()), and the frame
+            // it marks as code is no listed page's (each listed frame is mapped once, not executable).
+            boolean faulted = mmu.stat(MmuStat.PAGE_FAULTS) != faults;
             if (memType != Uc.MEM_FETCH && r != Hooks.TlbFill.NO_TRANSLATION && (r & Uc.PROT_EXEC) == 0
                     && probePage == -1) {
-                preciseRepeats.listData(page, mmu.stat(MmuStat.PAGE_FAULTS) != faults);
-            } else {
+                preciseRepeats.listData(page, faulted);
+            } else if (memType != Uc.MEM_FETCH || vaddr == probePage || faulted) {
                 preciseRepeats.recheckData();
             }
             return r;
@@ -480,7 +482,7 @@ public final class Cpu implements ArchCpu {
      * by this page alone, since the memory hook that counts sees physical addresses.
      */
     private long repeatedDataFill(long page, int access) {
-        long r = tlb.dataOnlyCountingHit(page, access);
+        long r = tlb.dataPlainHit(page, access);
         if (r == Tlb.MISS) return -1;
         long pa = WalkResult.pagePa(r);
         int prot = WalkResult.prot(r);
@@ -583,7 +585,9 @@ public final class Cpu implements ArchCpu {
         preciseRepeats.forgetFetch();
         if (probePage != -1 || current == null || current.exited()) return;
         mmu.lookupOrWalk(address, Access.FETCH);
-        preciseRepeats.recheckData(); // the walk may have filled a unified L1 TLB
+        // A listed page's lookup reads only the L1 dTLB, which a split L1's fetch lookup leaves
+        // alone; a unified one's may have refilled or reordered any set.
+        if (!tlb.fetchLookupsLeaveL1dAlone()) preciseRepeats.recheckData();
         // Unicorn's TLB holds only what fills put there since it was last emptied: those pages go
         // (none after register-only instructions); emptying all of it clears the jump cache too.
         long cr3 = mmu.cr3();
@@ -594,11 +598,12 @@ public final class Cpu implements ArchCpu {
         }
         preciseRepeats.flush(cr3);
         long page = address & -4096L;
-        if (tlb.fetchLookupOnlyCounts(page)) preciseRepeats.hit(page, cr3);
+        if (tlb.fetchPlainHit(page)) preciseRepeats.hit(page, cr3);
     }
 
-    /** Hands the hits precise mode's native hook counted to the model TLB's counters. */
+    /** Hands the hits precise mode's native hook counted to the model TLB's counters, and their recency to its sets. */
     private void takePreciseRepeats() {
+        preciseRepeats.replayRecency();
         long n = preciseRepeats.takeRepeats();
         if (n != 0) tlb.countRepeatedFetchHits(n);
         long d = preciseRepeats.takeDataRepeats();

@@ -16,27 +16,28 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Precise mode's hooks with their commonest cases in native code (native/mmemu_precise.c): the
- * lookups that would change nothing in the model TLB but its lookup and hit counters, which the
- * native side counts itself.
+ * lookups that would hit with nothing to do but count and make their entry the most recently
+ * used of its set, which the native side counts itself and Java replays ({@link #replayRecency}).
  *
  * <ul>
  * <li>The code hook: before each instruction, the lookup of its page in the model TLB, in Java
- * ({@code lookup}), except a repeat of the last lookup's hit on the same page while nothing
- * touched the model TLB since (it would find the same entry, already the most recently used).
+ * ({@code lookup}), except a repeat of the last lookup's hit on the same page while its entry is
+ * still there and allows the fetch ({@link CpuTlb#fetchPlainHit}).
  * Before each instruction, the pages fills put in Unicorn's TLB since the last one are flushed
  * ({@link #filled}, {@link #flush}): the native side does it for repeats, Java for the others.
  * So each instruction's first access to a data page reaches the fill hook, Java's
  * ({@code fill}), and is looked up.
- * <li>Data pages on a short list ({@link #listData}), whose lookup would hit an entry already the
- * most recently used of its set in the L1 dTLB, stay in Unicorn's TLB instead: the memory hook
- * counts one hit per instruction that touches one (by its frame, which no other page maps), and
- * the fill hook answers one natively when Unicorn's TLB lost it. A page stays listed while
- * Java's own lookups leave its set alone, or leave it a hit that only counts.
+ * <li>Data pages on a short list ({@link #listData}), whose lookup would hit an entry of the L1
+ * dTLB that allows it ({@link CpuTlb#dataPlainHit}), stay in Unicorn's TLB instead: the memory
+ * hook counts one hit per instruction that touches one (by its frame, which no other page maps),
+ * and the fill hook answers one natively when Unicorn's TLB lost it. A page stays listed while
+ * Java's own lookups leave its set alone, or leave it such a hit.
  * </ul>
  *
  * <p>The owner must {@link #forget} everything whenever anything else reaches the model TLB
- * (every flush, every stop of the engine), call {@link #listData} after each data fill of its
- * own and {@link #recheckData()} after its other lookups while the engine runs, and hand
+ * (every flush, every stop of the engine), {@link #replayRecency} before each of its own lookups,
+ * call {@link #listData} after each data fill of its own and {@link #recheckData()} after its
+ * other lookups that may reach the L1 dTLB while the engine runs, and hand
  * {@link #takeRepeats} and {@link #takeDataRepeats} to the TLB's counters before they are read.
  */
 final class PreciseRepeats {
@@ -63,8 +64,9 @@ final class PreciseRepeats {
     // Offsets of struct mmemu_precise (native/mmemu_precise.c), and in each of its data entries.
     private static final long LAST_PAGE = 0, REPEATS = 8, NFILLED = 16, CR3_REG = 20, CR3 = 24, LOOKUP = 32,
             REG_WRITE = 40, PAGE_FLUSHES = 48, FILLED = 56, FILL = 120, DATA_REPEATS = 128, INSN = 136,
-            NUNLISTED = 144, NDYING = 148, UNLISTED = 152, DATA = UNLISTED + 2 * DATA_PAGES * 8L;
-    private static final long DATA_ENTRY = 24, ANSWER = 8, LOOKED_UP = 16;
+            NUNLISTED = 144, NDYING = 148, UNLISTED = 152, TOUCHES = UNLISTED + 2 * DATA_PAGES * 8L,
+            FETCH_TOUCHED = TOUCHES + 8, DATA = FETCH_TOUCHED + 8;
+    private static final long DATA_ENTRY = 32, ANSWER = 8, LOOKED_UP = 16, TOUCHED = 24;
     /** The native side's own tail: a count and MMEMU_PRECISE_FILLS records of 16 bytes, Java reads none of it. */
     private static final long SIZE = DATA + DATA_PAGES * DATA_ENTRY + 8 + 8 * 16;
     /** LAST_PAGE when no repeat may be counted natively: never a page address. */
@@ -80,8 +82,18 @@ final class PreciseRepeats {
     private final long[] listedPage = new long[DATA_PAGES], listedAnswer = new long[DATA_PAGES];
     /** The L1 dTLB set of each listed page's entry ({@link CpuTlb#dataSetOf}): only a lookup in that set changes it. */
     private final long[] listedSet = new long[DATA_PAGES];
+    /** The PCID each listed page was looked up under, for {@link #replayRecency}. */
+    private final int[] listedPcid = new int[DATA_PAGES];
     /** How many slots hold a page. */
     private int listed;
+    /** The page whose fetch repeats the native side counts (LAST_PAGE), or -1, and its PCID. */
+    private long fetchPage = -1;
+    private int fetchPcid;
+    /** The native side's {@code touches} when {@link #replayRecency} last ran: later repeats are not replayed yet. */
+    private long replayed;
+    /** {@link #replayRecency}'s work: the repeated entries in the order of their last repeats (the fetch page at index DATA_PAGES). */
+    private final long[] replaySeq = new long[DATA_PAGES + 1], replayPage = new long[DATA_PAGES + 1];
+    private final int[] replaySlot = new int[DATA_PAGES + 1];
 
     private PreciseRepeats(Unicorn uc, Hooks.Code lookup, Hooks.TlbFill fill, RepeatedFill repeatedFill, CpuTlb tlb) {
         this.uc = uc;
@@ -119,25 +131,72 @@ final class PreciseRepeats {
         return p;
     }
 
-    /** The lookup of {@code page} just hit, with {@code cr3} loaded: its repeats may be counted natively. */
+    /**
+     * The lookup of {@code page} just hit, with {@code cr3} loaded: its repeats may be counted
+     * natively. Called after {@link #replayRecency}, like everything that changes the list.
+     */
     void hit(long page, long cr3) {
+        fetchPage = page;
+        fetchPcid = tlb.currentPcid();
         state.set(JAVA_LONG, CR3, cr3);
         state.set(JAVA_LONG, LAST_PAGE, page);
     }
 
     /** {@return the page whose repeated lookups the native side counts, or -1} */
     long page() {
-        long p = state.get(JAVA_LONG, LAST_PAGE);
-        return p == NO_PAGE ? -1 : p;
+        return fetchPage;
     }
 
     /** The next fetch lookup goes to Java. */
     void forgetFetch() {
+        fetchPage = -1;
         state.set(JAVA_LONG, LAST_PAGE, NO_PAGE);
+    }
+
+    /**
+     * Gives the model TLB the recency of the repeats counted natively since the last call: each
+     * repeated entry made the most recently used of its set once, in the order of its last repeat.
+     * Under LRU a run of hits leaves each set as the last hit on each of its entries, in their
+     * order, would; so before anything else reaches the model TLB, it is as if each repeat had been
+     * Java's lookup.
+     */
+    void replayRecency() {
+        long touches = state.get(JAVA_LONG, TOUCHES);
+        if (touches == replayed) return;
+        int n = 0;
+        for (int i = 0; i < DATA_PAGES; i++) {
+            if (listedPage[i] == 0) continue;
+            long seq = state.get(JAVA_LONG, DATA + i * DATA_ENTRY + TOUCHED);
+            if (seq > replayed) n = addReplay(n, seq, listedPage[i] & -4096L, i);
+        }
+        long fetchSeq = state.get(JAVA_LONG, FETCH_TOUCHED);
+        if (fetchPage != -1 && fetchSeq > replayed) n = addReplay(n, fetchSeq, fetchPage, DATA_PAGES);
+        for (int k = 0; k < n; k++) {
+            int slot = replaySlot[k];
+            if (slot == DATA_PAGES) tlb.touchFetch(replayPage[k], fetchPcid);
+            else tlb.touchData(replayPage[k], listedPcid[slot]);
+        }
+        replayed = touches;
+    }
+
+    /** Inserts a repeated entry into the first {@code n} of the replay, kept in order; returns the new count. */
+    private int addReplay(int n, long seq, long page, int slot) {
+        int k = n;
+        while (k > 0 && replaySeq[k - 1] > seq) {
+            replaySeq[k] = replaySeq[k - 1];
+            replayPage[k] = replayPage[k - 1];
+            replaySlot[k] = replaySlot[k - 1];
+            k--;
+        }
+        replaySeq[k] = seq;
+        replayPage[k] = page;
+        replaySlot[k] = slot;
+        return n + 1;
     }
 
     /** Something else reached the model TLB: the next lookups, fetch and data, go to Java. */
     void forget() {
+        replayRecency();
         forgetFetch();
         if (listed == 0) return;
         for (int i = 0; i < DATA_PAGES; i++) {
@@ -182,6 +241,7 @@ final class PreciseRepeats {
 
     /** {@link #listData} of {@code page}, or with -1 {@link #recheckData()}. */
     private void recheckData(long page, boolean everySet) {
+        replayRecency(); // before a page leaves the list
         if (listed == 0 && page == -1) return;
         long set = page == -1 ? -1 : tlb.dataSetOf(page);
         // A page whose set is unknown may share one with any listed page.
@@ -223,7 +283,9 @@ final class PreciseRepeats {
         listedPage[slot] = page | REPEAT_READ | (writes ? REPEAT_WRITE : 0);
         listedAnswer[slot] = answer;
         listedSet[slot] = set;
+        listedPcid[slot] = tlb.currentPcid();
         state.set(JAVA_LONG, base + LOOKED_UP, state.get(JAVA_LONG, INSN)); // this instruction's lookup was Java's
+        state.set(JAVA_LONG, base + TOUCHED, 0); // nothing to replay
         state.set(JAVA_LONG, base + ANSWER, answer);
         state.set(JAVA_LONG, base, listedPage[slot]);
     }
