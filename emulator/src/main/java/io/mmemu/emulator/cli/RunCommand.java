@@ -42,7 +42,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -396,35 +395,50 @@ public final class RunCommand implements Callable<Integer> {
             syscalls += c.stats().get(CpuStat.SYSCALLS);
             flushes += c.stats().get(CpuStat.TLB_FLUSHES);
         }
-        log.printf(Locale.ROOT, "  instructions      %,15d%n", insns);
-        log.printf(Locale.ROOT, "  page faults       %,15d   (minor %,d, major %,d, COW %,d, zero-page maps %,d)%n",
-                machine.env().event(VmEvent.PGFAULT), machine.env().event(VmEvent.PGFAULT)
-                        - machine.env().event(VmEvent.PGMAJFAULT), machine.env().event(VmEvent.PGMAJFAULT),
-                machine.env().event(VmEvent.COW_FAULT), machine.env().event(VmEvent.ZERO_PAGE_MAP));
-        log.printf(Locale.ROOT, "  huge pages        %,15d   (THP faults; fallbacks %,d, PMD splits %,d; THP %s)%n",
-                machine.env().event(VmEvent.THP_FAULT_ALLOC), machine.env().event(VmEvent.THP_FAULT_FALLBACK),
-                machine.env().event(VmEvent.THP_SPLIT_PMD), machine.env().thp().enabled().sysfsName());
+        // StatsColumns, not printf: java.util.Formatter's first number costs a cold JVM 15-20 ms.
+        StatsColumns c = new StatsColumns();
+        var ev = machine.env();
+        log.print(c.text("  instructions      ").number(insns, 15).endLine());
+        log.print(c.text("  page faults       ").number(ev.event(VmEvent.PGFAULT), 15)
+                .text("   (minor ").text(StatsColumns.grouped(ev.event(VmEvent.PGFAULT) - ev.event(VmEvent.PGMAJFAULT)))
+                .text(", major ").text(StatsColumns.grouped(ev.event(VmEvent.PGMAJFAULT)))
+                .text(", COW ").text(StatsColumns.grouped(ev.event(VmEvent.COW_FAULT)))
+                .text(", zero-page maps ").text(StatsColumns.grouped(ev.event(VmEvent.ZERO_PAGE_MAP))).text(")").endLine());
+        log.print(c.text("  huge pages        ").number(ev.event(VmEvent.THP_FAULT_ALLOC), 15)
+                .text("   (THP faults; fallbacks ").text(StatsColumns.grouped(ev.event(VmEvent.THP_FAULT_FALLBACK)))
+                .text(", PMD splits ").text(StatsColumns.grouped(ev.event(VmEvent.THP_SPLIT_PMD)))
+                .text("; THP ").text(machine.env().thp().enabled().sysfsName()).text(")").endLine());
         TlbManagement m = machine.tlbManagement();
         long fills2m = 0;
-        for (Cpu c : machine.cpus()) fills2m += c.tlb().stat(TlbStat.FILL_2M);
-        log.printf(Locale.ROOT, "  TLB preset        %15s   (PCID %s; model TLB entries of 2 MiB pages filled: %,d)%n",
-                machine.cpu().tlb().preset().name(), m.pcid() ? "on" : "off", fills2m);
-        log.printf(Locale.ROOT, "  %-4s %12s %12s %12s %12s %10s %10s %10s %10s %10s%n", "cpu", "instructions",
-                "fills", "hits", "misses", "flush-one", "flush-all", "shootdown", "received", "switches");
-        for (Cpu c : machine.cpus()) {
-            CpuTlb t = c.tlb();
-            CpuTlbState st = m.cpu(c.id());
-            log.printf(Locale.ROOT, "  %-4d %,12d %,12d %,12d %,12d %,10d %,10d %,10d %,10d %,10d%n", c.id(),
-                    Math.max(0, c.instructions()), c.stats().get(CpuStat.TLB_FILLS), t.stat(TlbStat.HIT), t.stat(TlbStat.MISS),
-                    st.event(TlbEvent.NR_TLB_LOCAL_FLUSH_ONE), st.event(TlbEvent.NR_TLB_LOCAL_FLUSH_ALL),
+        for (Cpu cpu : machine.cpus()) fills2m += cpu.tlb().stat(TlbStat.FILL_2M);
+        log.print(c.text("  TLB preset        ").right(machine.cpu().tlb().preset().name(), 15)
+                .text("   (PCID ").text(m.pcid() ? "on" : "off").text("; model TLB entries of 2 MiB pages filled: ")
+                .text(StatsColumns.grouped(fills2m)).text(")").endLine());
+        c.text("  ").left("cpu", 4);
+        for (String h : new String[] {"instructions", "fills", "hits", "misses"}) c.text(" ").right(h, 12);
+        for (String h : new String[] {"flush-one", "flush-all", "shootdown", "received", "switches"}) c.text(" ").right(h, 10);
+        log.print(c.endLine());
+        for (Cpu cpu : machine.cpus()) {
+            CpuTlb t = cpu.tlb();
+            CpuTlbState st = m.cpu(cpu.id());
+            c.text("  ").left(Integer.toString(cpu.id()), 4);
+            for (long v : new long[] {Math.max(0, cpu.instructions()), cpu.stats().get(CpuStat.TLB_FILLS), t.stat(TlbStat.HIT),
+                    t.stat(TlbStat.MISS)}) {
+                c.text(" ").number(v, 12);
+            }
+            for (long v : new long[] {st.event(TlbEvent.NR_TLB_LOCAL_FLUSH_ONE), st.event(TlbEvent.NR_TLB_LOCAL_FLUSH_ALL),
                     st.event(TlbEvent.NR_TLB_REMOTE_FLUSH), st.event(TlbEvent.NR_TLB_REMOTE_FLUSH_RECEIVED),
-                    st.event(TlbEvent.TLB_FLUSH_ON_TASK_SWITCH) + st.event(TlbEvent.TLB_SWITCH_NOFLUSH));
+                    st.event(TlbEvent.TLB_FLUSH_ON_TASK_SWITCH) + st.event(TlbEvent.TLB_SWITCH_NOFLUSH)}) {
+                c.text(" ").number(v, 10);
+            }
+            log.print(c.endLine());
         }
-        log.printf(Locale.ROOT, "  Unicorn flushes   %,15d   (whole TLB; page ranges: %,d; translated code: %,d)%n", flushes,
-                pageFlushes, codeFlushes);
-        log.printf(Locale.ROOT, "  blocks translated %,15d   (by Unicorn, retranslations included)%n", translated);
-        log.printf(Locale.ROOT, "  syscalls          %,15d%n", syscalls);
-        log.printf(Locale.ROOT, "  wall time         %15.3f s%n", wallNanos / 1e9);
+        log.print(c.text("  Unicorn flushes   ").number(flushes, 15).text("   (whole TLB; page ranges: ")
+                .text(StatsColumns.grouped(pageFlushes)).text("; translated code: ").text(StatsColumns.grouped(codeFlushes))
+                .text(")").endLine());
+        log.print(c.text("  blocks translated ").number(translated, 15).text("   (by Unicorn, retranslations included)").endLine());
+        log.print(c.text("  syscalls          ").number(syscalls, 15).endLine());
+        log.print(c.text("  wall time         ").right(StatsColumns.seconds(wallNanos), 15).text(" s").endLine());
     }
 
     /** Why a file could not be written, in a few words for a one-line message. */
