@@ -2,7 +2,7 @@
 # bin/bench workloads [ROUNDS]: whole-process seconds of real programs not written for mmemu
 # (docs/benchmarks-workloads.md), natively, under qemu-user and under bin/mmemu run with default
 # options, --stats, --cpus 2 (threaded rows) and --precise (on a shorter input), medians of ROUNDS
-# (default 3) fresh processes each. Every run's stdout and exit status are compared with the
+# (default 3) fresh processes each, the modes of a row taken in turn each round. Every run's stdout and exit status are compared with the
 # native run's; a difference is printed as MISMATCH and makes the exit status 1.
 set -euo pipefail
 . "$(dirname "$0")/../../bin/setup-lib.sh"
@@ -63,16 +63,28 @@ check() {
   fi
 }
 
-# measure KEY CAP STDIN CMD...: median seconds of ROUNDS runs; every run's output is checked.
-measure() {
-  local key=$1 cap=$2 in=$3 i times=() t; shift 3
+# measure_row: one row's runs, ROUNDS of each, taken round by round (every mode once per round,
+# in a fixed order) so that a burst of load on a shared machine lands on all the modes it compares,
+# not on one mode's runs back to back. Sets time_KEY for each mode to its median; every run's output
+# is checked. One capped run is enough to say that a mode is slower than its cap.
+measure_row() {
+  local i mode key t times_var
+  for mode in "${modes[@]}"; do eval "times_$mode=()"; done
   for ((i = 0; i < rounds; i++)); do
-    t=$(run_timed "$key" "$cap" "$in" "$@")
-    case $t in ">"*) echo "$t"; return ;; esac   # one capped run is enough to say it
-    times+=("$t")
-    check "${key%%.*}.native" "$key" "$key run $((i + 1))"
+    for mode in "${modes[@]}"; do
+      key="$rowkey.$mode"
+      times_var="times_$mode[@]"
+      case "${!times_var-}" in ">"*) continue ;; esac
+      eval "t=\$(run_timed \"\$key\" \"\${cap_$mode}\" \"\${in_$mode}\" \"\${cmd_$mode[@]}\")"
+      case $t in ">"*) eval "times_$mode=(\"\$t\")"; continue ;; esac
+      eval "times_$mode+=(\"\$t\")"
+      check "${key%.*}${ref_suffix[$mode]}.native" "$key" "$key run $((i + 1))"
+    done
   done
-  median "${times[@]}"
+  for mode in "${modes[@]}"; do
+    times_var="times_$mode[@]"
+    case "${!times_var}" in ">"*) eval "time_$mode=\"\${!times_var}\"" ;; *) eval "time_$mode=\$(median \"\${!times_var}\")" ;; esac
+  done
 }
 
 ratio() { case "$1$2" in *">"*|*-*) if [[ $1 == ">"* ]]; then awk -v a="${1#>}" -v b="$2" 'BEGIN { printf ">%.2f", a / b }'; else echo -; fi ;;
@@ -89,17 +101,26 @@ for row in "${rows[@]}"; do
   key=$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-')
   read -r -a argv <<< "$cmd"
   read -r -a pargv <<< "$pcmd"
+  rowkey=$key
   # The reference outputs, not timed: the native run of each input.
   run_timed "$key.native" 0 "$in" "${argv[@]}" > /dev/null
   run_timed "$key-small.native" 0 "$pin" "${pargv[@]}" > /dev/null
-  native=$(measure "$key.native" 0 "$in" "${argv[@]}")
-  q=$(measure "$key.qemu" 0 "$in" "$qemu" "${argv[@]}")
-  m=$(measure "$key.mmemu" 0 "$in" "$mmemu" run "${argv[@]}")
-  s=$(measure "$key.stats" 0 "$in" "$mmemu" run --stats "${argv[@]}")
-  c=-
-  [ "$threads" -gt 1 ] && c=$(measure "$key.cpus" 0 "$in" "$mmemu" run --cpus "$threads" "${argv[@]}")
-  ms=$(measure "$key-small.mmemu" 0 "$pin" "$mmemu" run "${pargv[@]}")
-  p=$(measure "$key-small.precise" "$precise_cap" "$pin" "$mmemu" run --precise "${pargv[@]}")
+  # The modes of the row: name, command, stdin, cap, and which native run their output must equal.
+  modes=(native qemu mmemu stats)
+  cmd_native=("${argv[@]}"); cmd_qemu=("$qemu" "${argv[@]}"); cmd_mmemu=("$mmemu" run "${argv[@]}")
+  cmd_stats=("$mmemu" run --stats "${argv[@]}")
+  in_native=$in in_qemu=$in in_mmemu=$in in_stats=$in
+  if [ "$threads" -gt 1 ]; then
+    modes+=(cpus); cmd_cpus=("$mmemu" run --cpus "$threads" "${argv[@]}"); in_cpus=$in
+  fi
+  modes+=(small precise)
+  cmd_small=("$mmemu" run "${pargv[@]}"); cmd_precise=("$mmemu" run --precise "${pargv[@]}")
+  in_small=$pin in_precise=$pin
+  cap_native=0 cap_qemu=0 cap_mmemu=0 cap_stats=0 cap_cpus=0 cap_small=0 cap_precise=$precise_cap
+  declare -A ref_suffix=([native]= [qemu]= [mmemu]= [stats]= [cpus]= [small]=-small [precise]=-small)
+  measure_row
+  native=$time_native q=$time_qemu m=$time_mmemu s=$time_stats ms=$time_small p=$time_precise c=-
+  [ "$threads" -gt 1 ] && c=$time_cpus
   printf "$fmt" "$name" "$native" "$q" "$m" "$s" "$c" "$(ratio "$m" "$q")" "$(ratio "$s" "$m")" "$ms" "$p" "$(ratio "$p" "$ms")"
   geo_log=$(awk -v g="$geo_log" -v a="$m" -v b="$q" 'BEGIN { printf "%.9f", g + log(a / b) }'); geo_n=$((geo_n + 1))
 done
