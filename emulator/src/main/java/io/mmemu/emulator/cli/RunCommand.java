@@ -397,17 +397,17 @@ public final class RunCommand implements Callable<Integer> {
         }
         // StatsColumns, not printf: java.util.Formatter's first number costs a cold JVM 15-20 ms.
         StatsColumns c = new StatsColumns();
-        var ev = machine.env();
+        var env = machine.env();
         log.print(c.text("  instructions      ").number(insns, 15).endLine());
-        log.print(c.text("  page faults       ").number(ev.event(VmEvent.PGFAULT), 15)
-                .text("   (minor ").text(StatsColumns.grouped(ev.event(VmEvent.PGFAULT) - ev.event(VmEvent.PGMAJFAULT)))
-                .text(", major ").text(StatsColumns.grouped(ev.event(VmEvent.PGMAJFAULT)))
-                .text(", COW ").text(StatsColumns.grouped(ev.event(VmEvent.COW_FAULT)))
-                .text(", zero-page maps ").text(StatsColumns.grouped(ev.event(VmEvent.ZERO_PAGE_MAP))).text(")").endLine());
-        log.print(c.text("  huge pages        ").number(ev.event(VmEvent.THP_FAULT_ALLOC), 15)
-                .text("   (THP faults; fallbacks ").text(StatsColumns.grouped(ev.event(VmEvent.THP_FAULT_FALLBACK)))
-                .text(", PMD splits ").text(StatsColumns.grouped(ev.event(VmEvent.THP_SPLIT_PMD)))
-                .text("; THP ").text(machine.env().thp().enabled().sysfsName()).text(")").endLine());
+        log.print(c.text("  page faults       ").number(env.event(VmEvent.PGFAULT), 15)
+                .text("   (minor ").text(StatsColumns.grouped(env.event(VmEvent.PGFAULT) - env.event(VmEvent.PGMAJFAULT)))
+                .text(", major ").text(StatsColumns.grouped(env.event(VmEvent.PGMAJFAULT)))
+                .text(", COW ").text(StatsColumns.grouped(env.event(VmEvent.COW_FAULT)))
+                .text(", zero-page maps ").text(StatsColumns.grouped(env.event(VmEvent.ZERO_PAGE_MAP))).text(")").endLine());
+        log.print(c.text("  huge pages        ").number(env.event(VmEvent.THP_FAULT_ALLOC), 15)
+                .text("   (THP faults; fallbacks ").text(StatsColumns.grouped(env.event(VmEvent.THP_FAULT_FALLBACK)))
+                .text(", PMD splits ").text(StatsColumns.grouped(env.event(VmEvent.THP_SPLIT_PMD)))
+                .text("; THP ").text(env.thp().enabled().sysfsName()).text(")").endLine());
         TlbManagement m = machine.tlbManagement();
         long fills2m = 0;
         for (Cpu cpu : machine.cpus()) fills2m += cpu.tlb().stat(TlbStat.FILL_2M);
