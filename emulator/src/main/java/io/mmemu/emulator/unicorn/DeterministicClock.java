@@ -1,7 +1,6 @@
 package io.mmemu.emulator.unicorn;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * The virtual clock libunicorn reads instead of the host's (native/mmemu_clock.c). QEMU resizes
@@ -19,8 +18,8 @@ import java.lang.invoke.MethodHandle;
 public final class DeterministicClock {
     private DeterministicClock() {}
 
-    private static final MethodHandle RESET;
-    private static final MethodHandle READINGS;
+    private static final MemorySegment RESET;
+    private static final MemorySegment READINGS;
     /** Which of libunicorn's entries point at the virtual clock: the bits of mmemu_clock_install. */
     private static int patched;
 
@@ -48,7 +47,7 @@ public final class DeterministicClock {
      */
     static void install(MemorySegment insideUnicorn) {
         if (!NativeLibrary.loaded()) return;
-        MethodHandle install = UnicornNative.nativeFn("mmemu_clock_install");
+        MemorySegment install = UnicornNative.nativeFn("mmemu_clock_install");
         int bits;
         try {
             bits = (int) UnicornNative.call(install, insideUnicorn.address());

@@ -3,7 +3,6 @@ package io.mmemu.emulator.unicorn;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * Where an engine keeps PKRU (QEMU's env->pkru), found by native/mmemu_pkru.c from
@@ -17,14 +16,14 @@ final class EnginePkru {
 
     /** Whether an engine's PKRU can be reached with this libunicorn and native library. */
     static final boolean AVAILABLE;
-    private static final MethodHandle ADDRESS;
+    private static final MemorySegment ADDRESS;
 
     static {
         boolean ok = false;
-        MethodHandle address = null;
+        MemorySegment address = null;
         try {
             boolean cpuOffsetKnown = PageFlush.FOUND_CPU; // mmemu_page_flush_init() has run
-            MethodHandle init = UnicornNative.nativeFn("mmemu_pkru_init");
+            MemorySegment init = UnicornNative.nativeFn("mmemu_pkru_init");
             long offset = UnicornNative.call(init, UnicornNative.symbol("helper_wrpkru_x86_64").address());
             if (cpuOffsetKnown && offset > 0) {
                 address = UnicornNative.nativeFn("mmemu_pkru_address");

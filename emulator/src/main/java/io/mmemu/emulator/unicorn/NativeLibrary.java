@@ -27,7 +27,7 @@ public final class NativeLibrary {
     static final List<String> SYMBOLS = List.of("mmemu_count_insn", "mmemu_clock_install", "mmemu_clock_reset",
             "mmemu_clock_readings", "mmemu_count_block", "mmemu_count_translation", "mmemu_softfloat_install", "mmemu_softfloat_install_sse", "mmemu_softfloat_fix_ftz", "mmemu_precise_insn", "mmemu_precise_fill", "mmemu_precise_access", "mmemu_precise_unlisted", "mmemu_page_flush_init",
             "mmemu_flush_range", "mmemu_inline_count_install", "mmemu_take_faulted_block",
-            "mmemu_code_buffer_install", "mmemu_code_buffer_skipped");
+            "mmemu_code_buffer_install", "mmemu_code_buffer_skipped", "mmemu_variadic_ctl", "mmemu_variadic_hook_add");
 
     private static final Path PATH = locate();
     private static final SymbolLookup LOOKUP = load(PATH);

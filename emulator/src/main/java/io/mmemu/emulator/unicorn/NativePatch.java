@@ -1,7 +1,6 @@
 package io.mmemu.emulator.unicorn;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * One of native/*.c's changes to libunicorn through its GOT that take effect for every engine
@@ -21,7 +20,7 @@ final class NativePatch {
     private final String kept;
     /** What the install function returned; -2: not tried, -1: not available. */
     private int result = -2;
-    private MethodHandle keptFunction;
+    private MemorySegment keptFunction;
 
     private NativePatch(String install, int complete, String kept) {
         this.install = install;

@@ -1,6 +1,6 @@
 package io.mmemu.emulator.unicorn;
 
-import java.lang.invoke.MethodHandle;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Page-granular flushes of an engine's TLB (native/mmemu_tlb.c): QEMU's tlb_flush_page(), the
@@ -15,15 +15,15 @@ final class PageFlush {
     static final boolean AVAILABLE;
     /** Whether the CPUState's offset in uc_struct was found (also what {@link EnginePkru} needs). */
     static final boolean FOUND_CPU;
-    private static final MethodHandle FLUSH_RANGE;
+    private static final MemorySegment FLUSH_RANGE;
 
     static {
         boolean ok = false;
-        MethodHandle range = null;
+        MemorySegment range = null;
         try {
             // The shape of UnicornNative's handles (void results read as ignored longs): no new
             // linker code at start-up.
-            MethodHandle init = UnicornNative.nativeFn("mmemu_page_flush_init");
+            MemorySegment init = UnicornNative.nativeFn("mmemu_page_flush_init");
             long offset = UnicornNative.call(init, UnicornNative.symbol("uc_emu_stop").address(),
                     UnicornNative.symbol("tlb_flush_page_x86_64").address(),
                     UnicornNative.symbol("tb_flush_jmp_cache_x86_64").address());

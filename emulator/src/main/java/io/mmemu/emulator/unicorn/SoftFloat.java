@@ -3,7 +3,6 @@ package io.mmemu.emulator.unicorn;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * libunicorn's floating point (QEMU 5's softfloat and SSE helpers), through native/mmemu_softfloat.c:
@@ -28,10 +27,10 @@ final class SoftFloat {
     static void install(MemorySegment insideUnicorn) {
         if (!NativeLibrary.loaded()) return;
         try {
-            MethodHandle install = UnicornNative.nativeFn("mmemu_softfloat_install");
+            MemorySegment install = UnicornNative.nativeFn("mmemu_softfloat_install");
             patched = (int) UnicornNative.call(install, insideUnicorn.address(),
                     UnicornNative.symbol("int64_to_float64_scalbn_x86_64").address());
-            MethodHandle installSse = UnicornNative.nativeFn("mmemu_softfloat_install_sse");
+            MemorySegment installSse = UnicornNative.nativeFn("mmemu_softfloat_install_sse");
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment helpers = addresses(arena, "helper_addsd_x86_64", "helper_subsd_x86_64",
                         "helper_mulsd_x86_64", "helper_divsd_x86_64");
@@ -39,7 +38,7 @@ final class SoftFloat {
                         "float64_div_x86_64");
                 patchedSse = (int) UnicornNative.call(installSse, insideUnicorn.address(), helpers.address(), soft.address());
             }
-            MethodHandle fixFtz = UnicornNative.nativeFn("mmemu_softfloat_fix_ftz");
+            MemorySegment fixFtz = UnicornNative.nativeFn("mmemu_softfloat_fix_ftz");
             patchedFtz = (int) UnicornNative.call(fixFtz, insideUnicorn.address(),
                     UnicornNative.symbol("update_mxcsr_status_x86_64").address());
         } catch (Throwable t) {

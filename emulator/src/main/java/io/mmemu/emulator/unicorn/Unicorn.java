@@ -609,9 +609,13 @@ public final class Unicorn implements AutoCloseable {
     private HookHandle addHook(int type, MemorySegment callback, MemorySegment userData, long begin, long end, int insn) {
         ensureOpen();
         MemorySegment out = arena.allocate(JAVA_LONG);
+        MemorySegment rest = arena.allocate(JAVA_LONG, 4);
+        rest.setAtIndex(JAVA_LONG, 0, userData.address());
+        rest.setAtIndex(JAVA_LONG, 1, begin);
+        rest.setAtIndex(JAVA_LONG, 2, end);
+        rest.setAtIndex(JAVA_LONG, 3, insn < 0 ? 0L : insn);
         try {
-            check("uc_hook_add", (long) UnicornNative.UC_HOOK_ADD.invokeExact(uc, out.address(), (long) type,
-                    callback.address(), userData.address(), begin, end, insn < 0 ? 0L : insn));
+            check("uc_hook_add", UnicornNative.hookAdd(uc, out.address(), type, callback.address(), rest));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -752,7 +756,7 @@ public final class Unicorn implements AutoCloseable {
         return c;
     }
 
-    private void contextCall(String what, MethodHandle mh, long ctx) {
+    private void contextCall(String what, MemorySegment mh, long ctx) {
         ensureOpen();
         try {
             check(what, UnicornNative.call(mh, uc, ctx));

@@ -14,8 +14,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The Unicorn C API's method handles, looked up once when the class loads. Only {@link Unicorn}
- * and its helpers use this class.
+ * The Unicorn C API's functions, looked up once when the class loads, and the two downcall handles
+ * that call them. Only {@link Unicorn} and its helpers use this class.
  *
  * <p>Where the library comes from, first match wins: the system property {@code mmemu.unicorn.lib};
  * the environment variable {@code MMEMU_UNICORN_LIB}; the library {@code bin/setup} recorded in
@@ -50,49 +50,56 @@ final class UnicornNative {
      * the caller's (int) cast keeps. The linker generates and loads code once per distinct shape,
      * 3-7 ms each at start-up in the interpreter: 11 shapes cost about 60 ms of every cold run
      * (bin/bench startup), one costs one. Callers pass their arguments through call(), which pads
-     * them with zeros. The variadic functions (uc_ctl, uc_hook_add) share a second shape, variadic
-     * from the third argument: SysV passes an integer the same way whether it is named or variadic.
+     * them with zeros. The variadic functions (uc_ctl, uc_hook_add) are called through C wrappers
+     * of this shape (native/mmemu_variadic.c).
      */
     static final FunctionDescriptor L6 =
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
-    private static final FunctionDescriptor L8 = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
-    private static final Linker.Option VARIADIC_FROM_THIRD = Linker.Option.firstVariadicArg(2);
+
+    /**
+     * The one downcall handle, taking the function's address first: every libunicorn and mmemu
+     * function is called through it (call(), ctl(), hookAdd(), Unicorn.callNative). Each handle
+     * bound to a function's address cost a cold start 1.5-2 ms, and each further shape (the
+     * variadic one uc_ctl and uc_hook_add had) a generated stub, 16-25 ms: most of what the run
+     * waited for the library check. The variadic functions go through small C wrappers
+     * (native/mmemu_variadic.c), which make the variadic call.
+     */
+    static final MethodHandle CALL_NATIVE = LINKER.downcallHandle(L6);
 
     // uc_err uc_open(uc_arch, uc_mode, uc_engine **)
-    static final MethodHandle UC_OPEN = fn("uc_open");
-    static final MethodHandle UC_CLOSE = fn("uc_close");
+    static final MemorySegment UC_OPEN = symbol("uc_open");
+    static final MemorySegment UC_CLOSE = symbol("uc_close");
     // unsigned int uc_version(unsigned int *major, unsigned int *minor)
-    static final MethodHandle UC_VERSION = fn("uc_version");
+    static final MemorySegment UC_VERSION = symbol("uc_version");
     // const char *uc_strerror(uc_err)
-    static final MethodHandle UC_STRERROR = fn("uc_strerror");
-    static final MethodHandle UC_ERRNO = fn("uc_errno");
+    static final MemorySegment UC_STRERROR = symbol("uc_strerror");
+    static final MemorySegment UC_ERRNO = symbol("uc_errno");
     // uc_err uc_reg_read(uc_engine *, int regid, void *value)
-    static final MethodHandle UC_REG_READ = fn("uc_reg_read");
-    static final MethodHandle UC_REG_WRITE = fn("uc_reg_write");
+    static final MemorySegment UC_REG_READ = symbol("uc_reg_read");
+    static final MemorySegment UC_REG_WRITE = symbol("uc_reg_write");
     // uc_err uc_reg_read_batch(uc_engine *, int *regs, void **vals, int count)
-    static final MethodHandle UC_REG_READ_BATCH = fn("uc_reg_read_batch");
-    static final MethodHandle UC_REG_WRITE_BATCH = fn("uc_reg_write_batch");
+    static final MemorySegment UC_REG_READ_BATCH = symbol("uc_reg_read_batch");
+    static final MemorySegment UC_REG_WRITE_BATCH = symbol("uc_reg_write_batch");
     // uc_err uc_mem_map_ptr(uc_engine *, uint64_t address, size_t size, uint32_t perms, void *ptr)
-    static final MethodHandle UC_MEM_MAP_PTR = fn("uc_mem_map_ptr");
-    static final MethodHandle UC_MEM_UNMAP = fn("uc_mem_unmap");
+    static final MemorySegment UC_MEM_MAP_PTR = symbol("uc_mem_map_ptr");
+    static final MemorySegment UC_MEM_UNMAP = symbol("uc_mem_unmap");
     // uc_err uc_mem_read(uc_engine *, uint64_t address, void *bytes, uint64_t size)
-    static final MethodHandle UC_MEM_READ = fn("uc_mem_read");
-    static final MethodHandle UC_MEM_WRITE = fn("uc_mem_write");
+    static final MemorySegment UC_MEM_READ = symbol("uc_mem_read");
+    static final MemorySegment UC_MEM_WRITE = symbol("uc_mem_write");
     // uc_err uc_emu_start(uc_engine *, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)
-    static final MethodHandle UC_EMU_START = fn("uc_emu_start");
-    static final MethodHandle UC_EMU_STOP = fn("uc_emu_stop");
+    static final MemorySegment UC_EMU_START = symbol("uc_emu_start");
+    static final MemorySegment UC_EMU_STOP = symbol("uc_emu_stop");
     // uc_err uc_hook_add(uc_engine *, uc_hook *hh, int type, void *callback, void *user_data, uint64_t begin,
     // uint64_t end, ...): the one variadic argument used is UC_HOOK_INSN's instruction id.
-    static final MethodHandle UC_HOOK_ADD = LINKER.downcallHandle(symbol("uc_hook_add"), L8, VARIADIC_FROM_THIRD);
-    static final MethodHandle UC_HOOK_DEL = fn("uc_hook_del");
+    static final MemorySegment UC_HOOK_ADD = symbol("uc_hook_add");
+    static final MemorySegment UC_HOOK_DEL = symbol("uc_hook_del");
     // uc_err uc_ctl(uc_engine *, uc_control_type, ...): requests take up to two arguments.
-    static final MethodHandle UC_CTL = LINKER.downcallHandle(symbol("uc_ctl"), L8, VARIADIC_FROM_THIRD);
+    static final MemorySegment UC_CTL = symbol("uc_ctl");
     // uc_err uc_context_alloc(uc_engine *, uc_context **)
-    static final MethodHandle UC_CONTEXT_ALLOC = fn("uc_context_alloc");
-    static final MethodHandle UC_CONTEXT_SAVE = fn("uc_context_save");
-    static final MethodHandle UC_CONTEXT_RESTORE = fn("uc_context_restore");
-    static final MethodHandle UC_CONTEXT_FREE = fn("uc_context_free");
+    static final MemorySegment UC_CONTEXT_ALLOC = symbol("uc_context_alloc");
+    static final MemorySegment UC_CONTEXT_SAVE = symbol("uc_context_save");
+    static final MemorySegment UC_CONTEXT_RESTORE = symbol("uc_context_restore");
+    static final MemorySegment UC_CONTEXT_FREE = symbol("uc_context_free");
 
     static {
         // Before any engine exists: libunicorn's host-clock reads go to the virtual clock.
@@ -108,57 +115,67 @@ final class UnicornNative {
      * 0 in RAX, of which C reads AL or nothing.
      */
     static final FunctionDescriptor CALLBACK = L6;
-    /**
-     * {@code f(uc_engine *, void *)} of any address: native helpers acting on an engine
-     * (Unicorn.callNative), in the common shape (the result is ignored).
-     */
-    static final MethodHandle CALL_NATIVE = LINKER.downcallHandle(L6);
 
     /** Calls {@code f} (one of this class's handles, or another function linked with {@link #L6}) with no argument. */
-    static long call(MethodHandle f) throws Throwable {
-        return (long) f.invokeExact(0L, 0L, 0L, 0L, 0L, 0L);
+    static long call(MemorySegment f) throws Throwable {
+        return (long) CALL_NATIVE.invokeExact(f, 0L, 0L, 0L, 0L, 0L, 0L);
     }
 
     /** Calls {@code f} with one argument (see {@link #call(MethodHandle)}). */
-    static long call(MethodHandle f, long a) throws Throwable {
-        return (long) f.invokeExact(a, 0L, 0L, 0L, 0L, 0L);
+    static long call(MemorySegment f, long a) throws Throwable {
+        return (long) CALL_NATIVE.invokeExact(f, a, 0L, 0L, 0L, 0L, 0L);
     }
 
     /** Calls {@code f} with two arguments. */
-    static long call(MethodHandle f, long a, long b) throws Throwable {
-        return (long) f.invokeExact(a, b, 0L, 0L, 0L, 0L);
+    static long call(MemorySegment f, long a, long b) throws Throwable {
+        return (long) CALL_NATIVE.invokeExact(f, a, b, 0L, 0L, 0L, 0L);
     }
 
     /** Calls {@code f} with three arguments. */
-    static long call(MethodHandle f, long a, long b, long c) throws Throwable {
-        return (long) f.invokeExact(a, b, c, 0L, 0L, 0L);
+    static long call(MemorySegment f, long a, long b, long c) throws Throwable {
+        return (long) CALL_NATIVE.invokeExact(f, a, b, c, 0L, 0L, 0L);
     }
 
     /** Calls {@code f} with four arguments. */
-    static long call(MethodHandle f, long a, long b, long c, long d) throws Throwable {
-        return (long) f.invokeExact(a, b, c, d, 0L, 0L);
+    static long call(MemorySegment f, long a, long b, long c, long d) throws Throwable {
+        return (long) CALL_NATIVE.invokeExact(f, a, b, c, d, 0L, 0L);
+    }
+
+    /** Calls {@code f} with six arguments. */
+    static long call(MemorySegment f, long a, long b, long c, long d, long e, long g) throws Throwable {
+        return (long) CALL_NATIVE.invokeExact(f, a, b, c, d, e, g);
     }
 
     /** Calls {@code f} with five arguments. */
-    static long call(MethodHandle f, long a, long b, long c, long d, long e) throws Throwable {
-        return (long) f.invokeExact(a, b, c, d, e, 0L);
+    static long call(MemorySegment f, long a, long b, long c, long d, long e) throws Throwable {
+        return (long) CALL_NATIVE.invokeExact(f, a, b, c, d, e, 0L);
     }
 
-    /** uc_ctl(uc, request, a, b): the variadic shape, padded. */
+    /** uc_ctl(uc, request, a, b), made variadic by mmemu_variadic_ctl. */
     static long ctl(long uc, long request, long a, long b) throws Throwable {
-        return (long) UC_CTL.invokeExact(uc, request, a, b, 0L, 0L, 0L, 0L);
+        return call(VariadicWrappers.CTL, UC_CTL.address(), uc, request, a, b);
+    }
+
+    /**
+     * uc_hook_add(uc, out, type, callback, rest...), made variadic by mmemu_variadic_hook_add:
+     * {@code rest} holds the user data, begin, end and UC_HOOK_INSN's instruction (0 for others).
+     */
+    static long hookAdd(long uc, long out, long type, long callback, MemorySegment rest) throws Throwable {
+        return call(VariadicWrappers.HOOK_ADD, UC_HOOK_ADD.address(), uc, out, type, callback, rest.address());
+    }
+
+    /** The C wrappers, looked up at the first hook or control: libunicorn alone still loads without mmemu's library. */
+    private static final class VariadicWrappers {
+        static final MemorySegment CTL = nativeFn("mmemu_variadic_ctl");
+        static final MemorySegment HOOK_ADD = nativeFn("mmemu_variadic_hook_add");
     }
 
     /** Loads libunicorn, if this class has not yet (its static initialiser does). */
     static void load() {}
 
-    private static MethodHandle fn(String name) {
-        return LINKER.downcallHandle(symbol(name), L6);
-    }
-
-    /** {@return function {@code name} of mmemu's native library, in the one shape ({@link #call})} */
-    static MethodHandle nativeFn(String name) {
-        return LINKER.downcallHandle(NativeLibrary.symbol(name), L6);
+    /** {@return function {@code name} of mmemu's native library, for {@link #call}} */
+    static MemorySegment nativeFn(String name) {
+        return NativeLibrary.symbol(name);
     }
 
     /** {@return the address of libunicorn's function {@code name}, for native code to call} */
