@@ -21,7 +21,7 @@ final class PageFlush {
         boolean ok = false;
         MemorySegment range = null;
         try {
-            // The shape of UnicornNative's handles (void results read as ignored longs): no new
+            // Through UnicornNative's one handle (void results read as ignored longs): no new
             // linker code at start-up.
             MemorySegment init = UnicornNative.nativeFn("mmemu_page_flush_init");
             long offset = UnicornNative.call(init, UnicornNative.symbol("uc_emu_stop").address(),

@@ -14,8 +14,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The Unicorn C API's functions, looked up once when the class loads, and the two downcall handles
- * that call them. Only {@link Unicorn} and its helpers use this class.
+ * The Unicorn C API's functions, looked up once when the class loads, and the one downcall handle
+ * that calls them. Only {@link Unicorn} and its helpers use this class.
  *
  * <p>Where the library comes from, first match wins: the system property {@code mmemu.unicorn.lib};
  * the environment variable {@code MMEMU_UNICORN_LIB}; the library {@code bin/setup} recorded in
