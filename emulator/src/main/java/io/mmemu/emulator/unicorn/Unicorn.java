@@ -756,10 +756,10 @@ public final class Unicorn implements AutoCloseable {
         return c;
     }
 
-    private void contextCall(String what, MemorySegment mh, long ctx) {
+    private void contextCall(String what, MemorySegment function, long ctx) {
         ensureOpen();
         try {
-            check(what, UnicornNative.call(mh, uc, ctx));
+            check(what, UnicornNative.call(function, uc, ctx));
         } catch (Throwable t) {
             throw rethrow(t);
         }
