@@ -46,10 +46,14 @@ final class SoftFloat {
         }
     }
 
-    /** The addresses of libunicorn's functions {@code names}, in a native array. */
+    /**
+     * The addresses of libunicorn's functions {@code names}, in a native array. Written as longs at
+     * offsets, the accessor built already: a first {@code setAtIndex} or {@code ValueLayout.ADDRESS}
+     * access builds a var handle of its own in the interpreter, 5-8 ms of every cold start.
+     */
     private static MemorySegment addresses(Arena arena, String... names) {
-        MemorySegment a = arena.allocate(ValueLayout.ADDRESS, names.length);
-        for (int i = 0; i < names.length; i++) a.setAtIndex(ValueLayout.ADDRESS, i, UnicornNative.symbol(names[i]));
+        MemorySegment a = arena.allocate(ValueLayout.JAVA_LONG, names.length);
+        for (int i = 0; i < names.length; i++) a.set(ValueLayout.JAVA_LONG, 8L * i, UnicornNative.symbol(names[i]).address());
         return a;
     }
 
