@@ -1,6 +1,5 @@
 package io.mmemu.emulator.cpu;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -106,9 +105,10 @@ final class PreciseRepeats {
         state.set(JAVA_INT, NFILLED, PAGES + 1); // unknown: the first flush empties everything
         state.set(JAVA_INT, PAGE_FLUSHES, Unicorn.pageFlushes() ? 1 : 0);
         state.set(JAVA_INT, CR3_REG, X86Reg.CR3);
-        state.set(ADDRESS, LOOKUP, uc.codeCallback(lookup));
-        state.set(ADDRESS, REG_WRITE, Unicorn.regWriteFunction());
-        state.set(ADDRESS, FILL, uc.tlbFillCallback(fill));
+        // Pointers as longs: a first ADDRESS access builds a var handle of its own (5-8 ms cold).
+        state.set(JAVA_LONG, LOOKUP, uc.codeCallback(lookup).address());
+        state.set(JAVA_LONG, REG_WRITE, Unicorn.regWriteFunction().address());
+        state.set(JAVA_LONG, FILL, uc.tlbFillCallback(fill).address());
         state.set(JAVA_LONG, DATA_REPEATS, 0);
     }
 
