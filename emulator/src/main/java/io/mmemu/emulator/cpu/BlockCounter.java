@@ -96,6 +96,16 @@ final class BlockCounter {
     /** In a miss's answer: count the block this once, cache nothing (MMEMU_DO_NOT_CACHE). */
     private static final int DO_NOT_CACHE = 0x8000_0000;
 
+    /**
+     * The miss's upcall shape: six longs in, one out, as every upcall of the engine's (Unicorn's
+     * callbacks), so that the linker reuses their stub instead of generating one (16-25 ms of a
+     * cold --stats run). The native side passes two arguments and reads the low 32 bits of the
+     * result; the other registers are ignored.
+     */
+    private static final FunctionDescriptor MISS_UPCALL_SHAPE = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    private static final MethodType MISS_UPCALL_TYPE = MISS_UPCALL_SHAPE.toMethodType();
+
     private BlockCounter(Unicorn uc, GuestCode code, Runnable stop, Arena arena) {
         this.uc = uc;
         this.stop = stop;
@@ -294,27 +304,17 @@ final class BlockCounter {
         return (int) (((vpage >>> 12) * 0x9e3779b97f4a7c15L) >>> (64 - 10));
     }
 
+    /** {@link #miss} as the native side calls it: {@code uint32_t (*)(uint64_t addr, uint32_t size)}. */
+    private long missUpcall(long addr, long size, long unused2, long unused3, long unused4, long unused5) {
+        return miss(addr, (int) size);
+    }
+
     /**
      * The native cache's miss: the instructions of the block [addr, addr + size). A block the
      * decoder cannot walk to its end is not run: the engine stops before it (the block hook comes
      * before the block's exit check), counting nothing, and the counter goes over to a callback
      * per instruction before the next run ({@link #needsEachInstruction}). Never throws.
      */
-    /**
-     * The miss's upcall shape: six longs in, one out, as every upcall of the engine's (Unicorn's
-     * callbacks), so that the linker reuses their stub instead of generating one (16-25 ms of a
-     * cold --stats run). The native side passes two arguments and reads the low 32 bits of the
-     * result; the other registers are ignored.
-     */
-    private static final FunctionDescriptor MISS_UPCALL_SHAPE = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG,
-            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
-    private static final MethodType MISS_UPCALL_TYPE = MISS_UPCALL_SHAPE.toMethodType();
-
-    /** {@link #miss} as the native side calls it: {@code uint32_t (*)(uint64_t addr, uint32_t size)}. */
-    private long missUpcall(long addr, long size, long unused2, long unused3, long unused4, long unused5) {
-        return miss(addr, (int) size);
-    }
-
     private int miss(long addr, int size) {
         long failures = decodeFailures;
         int n;
