@@ -2,7 +2,7 @@
  * libunicorn's two variadic functions, called from Java through the one downcall shape every
  * other call uses (io.mmemu.emulator.unicorn.UnicornNative). The SysV x86-64 ABI wants AL to bound
  * the vector registers a variadic call passes, which a non-variadic downcall leaves undefined; a
- * variadic downcall shape of its own cost every cold start a second generated stub (16-25 ms on
+ * variadic downcall shape of its own cost every cold start a second generated class (16-25 ms on
  * the library check's thread, which the run waits for). These make the variadic call in C.
  * Built by bin/setup into .mmemu/lib/libmmemu_native.so.
  */

@@ -97,13 +97,11 @@ final class BlockCounter {
     private static final int DO_NOT_CACHE = 0x8000_0000;
 
     /**
-     * The miss's upcall shape: six longs in, one out, as every upcall of the engine's (Unicorn's
-     * callbacks), so that the linker reuses their stub instead of generating one (16-25 ms of a
-     * cold --stats run). The native side passes two arguments and reads the low 32 bits of the
-     * result; the other registers are ignored.
+     * The miss's upcall has the shape of the engine's own ({@link Unicorn#callbackShape}), so that
+     * the linker makes no class for it: the native side passes two arguments and reads the low 32
+     * bits of the result; the other registers are ignored.
      */
-    private static final FunctionDescriptor MISS_UPCALL_SHAPE = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG,
-            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    private static final FunctionDescriptor MISS_UPCALL_SHAPE = Unicorn.callbackShape();
     private static final MethodType MISS_UPCALL_TYPE = MISS_UPCALL_SHAPE.toMethodType();
 
     private BlockCounter(Unicorn uc, GuestCode code, Runnable stop, Arena arena) {

@@ -402,6 +402,15 @@ public final class Unicorn implements AutoCloseable {
         }
     }
 
+    /**
+     * {@return the shape of every upcall an engine makes (six longs in, one out), for native code's
+     * own callbacks into Java: the linker then reuses the engine's generated upcall class instead of
+     * making one more at start-up (16-25 ms)}
+     */
+    public static FunctionDescriptor callbackShape() {
+        return UnicornNative.CALLBACK;
+    }
+
     /** {@return uc_emu_stop's address, for native hooks that stop the engine themselves} */
     public static MemorySegment emuStopFunction() {
         return UnicornNative.symbol("uc_emu_stop");

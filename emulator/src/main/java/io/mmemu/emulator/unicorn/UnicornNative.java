@@ -60,7 +60,7 @@ final class UnicornNative {
      * The one downcall handle, taking the function's address first: every libunicorn and mmemu
      * function is called through it (call(), ctl(), hookAdd(), Unicorn.callNative). Each handle
      * bound to a function's address cost a cold start 1.5-2 ms, and each further shape (the
-     * variadic one uc_ctl and uc_hook_add had) a generated stub, 16-25 ms: most of what the run
+     * variadic one uc_ctl and uc_hook_add had) a generated class, 16-25 ms: most of what the run
      * waited for the library check. The variadic functions go through small C wrappers
      * (native/mmemu_variadic.c), which make the variadic call.
      */
