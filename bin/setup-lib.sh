@@ -140,20 +140,21 @@ mmemu_build_runtime() {
   mmemu_remove_unused_runtimes "$rt"
 }
 
-# The AOT cache (JEP 483/515): a training run of a small program records which classes load and
-# how methods behave, and the JVM writes them to RUNTIME/mmemu.aot, which later runs map at
-# start-up instead of loading, verifying and linking those classes again. Without it (the
-# training failed) the launcher still works, only slower to start.
+# The AOT cache (JEP 483/515): a training run records which classes load and how methods behave,
+# and the JVM writes them to RUNTIME/mmemu.aot, which later runs map at start-up instead of loading,
+# verifying and linking those classes again, and whose method profiles let HotSpot compile the hot
+# paths at once. Without it (the training failed) the launcher still works, only slower to start.
 mmemu_train_aot_cache() {
   local rt=$1 cp
   read -r cp < "$rt/classpath"
-  # The training program exits with its own status (hello: 7); what counts is that a cache was
-  # written. It takes a second or two; the timeout only keeps a broken build from holding the lock.
-  # With --stats it also covers the instruction counter and the statistics' formatting: a cold
-  # run --stats hello 268 -> 247 ms, the default mode's within noise (248 / 251 ms, 41 runs each).
+  # The training (AotTraining) runs hello with --stats (the start-up, the instruction counter and
+  # the statistics' table), malloc-churn (page faults, mmap, munmap, mremap) and cat-file over
+  # libunicorn (20 MB of read and write). Against hello alone: binary-trees 16 and k-nucleotide
+  # 7-12% faster, a cold run hello within noise. It takes 3-4 s; the timeout only keeps a broken
+  # build from holding the lock. What counts is that a cache was written.
   timeout 300 "$JAVA_HOME/bin/java" "${MMEMU_JAVA_OPTS[@]}" -XX:AOTCacheOutput="$rt/mmemu.aot" \
     -Dmmemu.unicorn.lib="$MMEMU_UNICORN_LIB" -Dmmemu.native.lib="$MMEMU_NATIVE_LIB" -Dmmemu.capstone.lib="${MMEMU_CAPSTONE_LIB:-}" -Dmmemu.guest.dir="$rt/guest" \
-    -cp "$cp" "$MMEMU_MAIN" run --stats "$rt/guest/hello" || true
+    -cp "$cp" io.mmemu.emulator.cli.AotTraining "$rt/guest" "$MMEMU_UNICORN_LIB" > /dev/null || true
   [ -f "$rt/mmemu.aot" ] || echo "mmemu: no AOT cache was written; the launcher runs without it" >&2
 }
 
