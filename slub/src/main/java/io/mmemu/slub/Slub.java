@@ -335,6 +335,16 @@ public final class Slub {
     }
 
     /**
+     * {@link KmemCache#validate} for every live cache, in {@link #caches}' order, with one walk of
+     * the page map for them all. Call it when the caches are quiescent.
+     *
+     * @return the number of problems found over all caches
+     */
+    public int validateCaches() {
+        return SlubDebug.validateSlabCaches(this, caches());
+    }
+
+    /**
      * Models kmem_cache_destroy() with __kmem_cache_shutdown(), mm/slab_common.c and mm/slub.c:
      * flushes every CPU, frees empty slabs, and if objects remain reports each of them
      * ("Objects remaining on __kmem_cache_shutdown()") and keeps the cache; it also fails, as

@@ -22,6 +22,52 @@ class SlubDebugTest {
         return "\n--- log ---\n" + m.slub.log().text();
     }
 
+    /**
+     * Slub.validateCaches walks the page map once for every cache: it reports and counts what
+     * validating each cache in turn does, on two machines brought to the same state with
+     * corruptions in a partial slab, in a full slab no list holds, and in a freelist.
+     */
+    @Test
+    void validatingEveryCacheAtOnceReportsWhatValidatingEachInTurnDoes() {
+        try (Machine each = new Machine(1); Machine all = new Machine(1)) {
+            int eachProblems = 0;
+            for (KmemCache c : corruptedCaches(each)) eachProblems += c.validate();
+            corruptedCaches(all);
+            int allProblems = all.slub.validateCaches();
+            for (String cache : List.of("validate_rz", "validate_poison", "validate_plain")) {
+                assertTrue(each.slub.log().text().contains("BUG " + cache), cache + "'s corruption is found" + show(each));
+            }
+            assertEquals(eachProblems, allProblems);
+            assertEquals(each.slub.log().text(), all.slub.log().text());
+        }
+    }
+
+    /** Three caches with slabs partial, full and on a CPU, each corrupted; returns the live caches in Slub.caches() order. */
+    private static List<KmemCache> corruptedCaches(Machine m) {
+        CpuBinding b = m.slub.bind(0);
+        KmemCache redZone = m.slub.kmemCacheCreate("validate_rz", 64, 0, SlabFlags.SLAB_RED_ZONE, null);
+        KmemCache poison = m.slub.kmemCacheCreate("validate_poison", 128, 0, SlabFlags.SLAB_POISON, null);
+        KmemCache plain = m.slub.kmemCacheCreate("validate_plain", 256, 0, SlabFlags.SLAB_RED_ZONE | SlabFlags.SLAB_POISON, null);
+        java.util.ArrayList<Long> kept = new java.util.ArrayList<>();
+        for (KmemCache c : List.of(redZone, poison, plain)) {
+            int n = 3 * c.layout().objects() + 5; // full slabs, and a CPU slab
+            for (int i = 0; i < n; i++) kept.add(c.alloc(b));
+        }
+        // a red zone in the first (full, unlisted) slab of redZone
+        m.mem.writeByte(kept.getFirst() + 64, (byte) 0x12);
+        // free every other object of poison's first slab (now partial), and clobber a freed one
+        int firstPoison = redZone.layout().objects() * 3 + 5;
+        for (int i = 0; i < poison.layout().objects(); i += 2) poison.free(kept.get(firstPoison + i), b);
+        m.mem.writeByte(kept.get(firstPoison + 2) + 50, (byte) 0x9a);
+        // a freelist pointer of plain's
+        int firstPlain = firstPoison + poison.layout().objects() * 3 + 5;
+        long freed = kept.get(firstPlain + 1);
+        plain.free(freed, b);
+        long ptrAddr = freed + plain.layout().offset();
+        m.mem.writeByte(ptrAddr, (byte) ~m.mem.readByte(ptrAddr));
+        return m.slub.caches();
+    }
+
     // ------------------------------------------------------------ lib/slub_kunit.c
 
     @Test

@@ -242,9 +242,7 @@ public final class KernelSlab {
      * @return the number of problems found over all caches
      */
     public int validate() {
-        int problems = 0;
-        for (KmemCache c : slub.caches()) problems += c.validate();
-        return problems;
+        return slub.validateCaches();
     }
 
     /**
