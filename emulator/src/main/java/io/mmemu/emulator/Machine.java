@@ -1,6 +1,7 @@
 package io.mmemu.emulator;
 
 import io.mmemu.emulator.cpu.Cpu;
+import io.mmemu.emulator.unicorn.Unicorn;
 import io.mmemu.tlb.linux.TlbFlushListener;
 import io.mmemu.emulator.cpu.CrossModifyingCode;
 import io.mmemu.emulator.cpu.WrittenFrames;
@@ -49,8 +50,6 @@ public final class Machine implements AutoCloseable {
      * @param options the memory, CPUs, TLBs and the rest of the machine's setup
      */
     public Machine(MachineOptions options) {
-        // libunicorn's clock, which sizes each engine's TLB, starts afresh for every machine.
-        DeterministicClock.reset();
         UnicornCpus factory = new UnicornCpus(options);
         this.kernel = new Kernel(options, factory);
         this.cpus = factory.cpus;
@@ -95,6 +94,16 @@ public final class Machine implements AutoCloseable {
 
         @Override
         public Cpu create(int id, MmEnv env, SyscallHandler kernel, TlbManagement tlbManagement, MmContexts contexts) {
+            if (id == 0) {
+                // The kernel's model, built by now, needs no library; the engines do. Waiting for the
+                // library check here rather than before the machine lets a command build the model
+                // while the check ends on its thread. Nothing before this point may touch a class of
+                // io.mmemu.emulator.unicorn: the check thread initializes them, and two threads that
+                // initialize classes in opposite orders deadlock (DeterministicClock did).
+                Unicorn.requireLibrary();
+                // libunicorn's clock, which sizes each engine's TLB, starts afresh for every machine.
+                DeterministicClock.reset();
+            }
             cpus[id] = new Cpu(id, env, kernel, options.countInstructions(), tlbManagement, contexts, crossModifyingCode,
                     options.exactTlb(), options.tlb().precise(), options.cpuModel().pku());
             return cpus[id];

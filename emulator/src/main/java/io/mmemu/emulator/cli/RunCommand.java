@@ -236,7 +236,10 @@ public final class RunCommand implements Callable<Integer> {
             log.println("mmemu: --timeout " + opts.timeout() + ": expected a positive number of seconds");
             return 2;
         }
-        if (libraryMissing(log)) return 1;
+        // A run that writes files waits for the library check here, so that a missing library
+        // leaves none. Any other builds its kernel's model while the check ends on its thread (about
+        // 10 ms of a cold start): the machine waits for it before its first engine (LibraryProblem).
+        if ((opts.report() != null || opts.trace() != null || opts.record() != null) && libraryMissing(log)) return 1;
         try {
             RunReport runReport = opts.report() == null ? null : new RunReport(opts.report(), String.join(" ", config.argv()));
             TraceSession trace = opts.traceSession(runReport, config.program());
@@ -246,6 +249,9 @@ public final class RunCommand implements Callable<Integer> {
                         opts.checkpointEvery()).status();
             }
             return GuestRun.run(config, GuestIo.standard(log), opts.timeout(), views).status();
+        } catch (Unicorn.LibraryProblem e) {
+            log.println("mmemu: " + e.getMessage());
+            return 1;
         } catch (IllegalArgumentException e) {
             log.println("mmemu: " + e.getMessage());
             return 2;

@@ -135,6 +135,7 @@ public final class Unicorn implements AutoCloseable {
     public static Optional<String> libraryProblem() {
         FutureTask<Optional<String>> early = EarlyLibraryCheck.task;
         if (early != null) {
+            if (!early.isDone()) LinkerWarmUp.upcall(); // while the check runs on its thread
             early.run(); // no-op when the background thread ran it or runs it now; then get() waits for it
             try {
                 return early.get();
@@ -145,6 +146,33 @@ public final class Unicorn implements AutoCloseable {
             }
         }
         return checkLibrary();
+    }
+
+    /** Set once {@link #requireLibrary} found the library fine: later machines need not ask again. */
+    private static volatile boolean libraryFine;
+
+    /**
+     * Waits for {@link #libraryProblem}'s answer and throws it, if it names a problem, as a
+     * {@link LibraryProblem}: what a machine calls before it opens its first engine. A command
+     * that started the check ({@link #startLibraryCheck}) may so build the rest of the machine,
+     * which needs no library, while the check runs.
+     *
+     * @throws LibraryProblem with {@link #libraryProblem}'s one-line message
+     */
+    public static void requireLibrary() {
+        if (libraryFine) return;
+        Optional<String> problem = libraryProblem();
+        if (problem.isPresent()) throw new LibraryProblem(problem.get());
+        libraryFine = true;
+    }
+
+    /** {@link #requireLibrary}'s failure: libunicorn or mmemu's native library is missing or outdated. */
+    public static final class LibraryProblem extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        LibraryProblem(String message) {
+            super(message);
+        }
     }
 
     /**

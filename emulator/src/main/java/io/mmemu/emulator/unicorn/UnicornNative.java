@@ -1,6 +1,5 @@
 package io.mmemu.emulator.unicorn;
 
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -53,8 +52,7 @@ final class UnicornNative {
      * them with zeros. The variadic functions (uc_ctl, uc_hook_add) are called through C wrappers
      * of this shape (native/mmemu_variadic.c).
      */
-    static final FunctionDescriptor L6 =
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    static final FunctionDescriptor L6 = LinkerWarmUp.L6;
 
     /**
      * The one downcall handle, taking the function's address first: every libunicorn and mmemu

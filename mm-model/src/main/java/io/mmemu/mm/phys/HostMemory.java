@@ -15,7 +15,10 @@ import java.lang.invoke.MethodHandle;
  * is declared as a 64-bit integer, C ints too (x86-64 SysV passes both in the same registers), and
  * all three share the emulator's one descriptor for native calls (six arguments, the unused ones
  * zero): the linker generates code per distinct descriptor, a few milliseconds each at start-up.
- * errno is captured only when mmap has failed, by a second call that links its own shape.
+ * They go through one handle unbound to any function, with the function's address first, as the
+ * emulator's do: each handle bound to an address cost a cold start 1.5-2 ms more in the
+ * interpreter (these three: 5 ms of every run). errno is captured only when mmap has failed, by a
+ * second call that links its own shape.
  */
 final class HostMemory {
     private HostMemory() {}
@@ -29,20 +32,21 @@ final class HostMemory {
     private static final FunctionDescriptor L6 =
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
 
+    /** Calls the function whose address comes first with six arguments. */
+    private static final MethodHandle CALL = LINKER.downcallHandle(L6);
     // void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
-    private static final MemorySegment MMAP_FUNCTION = LINKER.defaultLookup().find("mmap").orElseThrow();
-    private static final MethodHandle MMAP = LINKER.downcallHandle(MMAP_FUNCTION, L6);
+    private static final MemorySegment MMAP = LINKER.defaultLookup().find("mmap").orElseThrow();
     // int munmap(void *addr, size_t length)
-    private static final MethodHandle MUNMAP = LINKER.downcallHandle(LINKER.defaultLookup().find("munmap").orElseThrow(), L6);
+    private static final MemorySegment MUNMAP = LINKER.defaultLookup().find("munmap").orElseThrow();
     // int madvise(void *addr, size_t length, int advice)
-    private static final MethodHandle MADVISE = LINKER.downcallHandle(LINKER.defaultLookup().find("madvise").orElseThrow(), L6);
+    private static final MemorySegment MADVISE = LINKER.defaultLookup().find("madvise").orElseThrow();
 
     private static final long RW = PROT_READ | PROT_WRITE, ANONYMOUS_NORESERVE = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 
     /** Reserves {@code bytes} of zero-filled anonymous memory that costs nothing until touched. */
     static long mmapNoReserve(long bytes) {
         try {
-            long p = (long) MMAP.invokeExact(0L, bytes, RW, ANONYMOUS_NORESERVE, -1L, 0L);
+            long p = (long) CALL.invokeExact(MMAP, 0L, bytes, RW, ANONYMOUS_NORESERVE, -1L, 0L);
             return p != MAP_FAILED ? p : mmapNoReserveWithErrno(bytes);
         } catch (RuntimeException | Error e) {
             throw e;
@@ -54,7 +58,7 @@ final class HostMemory {
     /** mmap once more, with errno captured for the message should it fail again. */
     private static long mmapNoReserveWithErrno(long bytes) throws Throwable {
         StructLayout capture = Linker.Option.captureStateLayout();
-        MethodHandle mmap = LINKER.downcallHandle(MMAP_FUNCTION, L6, Linker.Option.captureCallState("errno"));
+        MethodHandle mmap = LINKER.downcallHandle(MMAP, L6, Linker.Option.captureCallState("errno"));
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = a.allocate(capture);
             long p = (long) mmap.invokeExact(state, 0L, bytes, RW, ANONYMOUS_NORESERVE, -1L, 0L);
@@ -69,7 +73,7 @@ final class HostMemory {
 
     static void munmap(long address, long bytes) {
         try {
-            long ignored = (long) MUNMAP.invokeExact(address, bytes, 0L, 0L, 0L, 0L);
+            long ignored = (long) CALL.invokeExact(MUNMAP, address, bytes, 0L, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw new IllegalStateException("munmap", t);
         }
@@ -78,7 +82,7 @@ final class HostMemory {
     /** madvise(); failures are reported as false (advice is optional). */
     static boolean madvise(long address, long bytes, int advice) {
         try {
-            return (int) (long) MADVISE.invokeExact(address, bytes, (long) advice, 0L, 0L, 0L) == 0;
+            return (int) (long) CALL.invokeExact(MADVISE, address, bytes, (long) advice, 0L, 0L, 0L) == 0;
         } catch (Throwable t) {
             throw new IllegalStateException("madvise", t);
         }
