@@ -1,6 +1,5 @@
 package io.mmemu.emulator.unicorn;
 
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
