@@ -38,13 +38,15 @@ public final class AotTraining {
     /**
      * The training commands: a start-up with the statistics (the instruction counter and the table),
      * musl's allocator over brk and mmap (tens of thousands of page faults, mmap, munmap and
-     * mremap), and read and write of a file (the syscall path's copies to and from guest memory),
+     * mremap), eight threads on one CPU (time slices, context switches, futexes), and read and
+     * write of a file (the syscall path's copies to and from guest memory),
      * which the guest sees through {@code --root} as {@code /NAME}.
      */
     static List<List<String>> commands(Path guests, Path file) {
         List<List<String>> commands = new ArrayList<>();
         commands.add(List.of("run", "--stats", guests.resolve("hello").toString()));
         commands.add(List.of("run", guests.resolve("malloc-churn").toString()));
+        commands.add(List.of("run", guests.resolve("mt-basic").toString()));
         commands.add(List.of("run", "--root", file.getParent().toString(), guests.resolve("cat-file").toString(),
                 "/" + file.getFileName()));
         return commands;

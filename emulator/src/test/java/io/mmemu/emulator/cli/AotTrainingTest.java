@@ -26,7 +26,7 @@ class AotTrainingTest {
         Path file = dir.resolve("input");
         Files.write(file, new byte[8 * 4096 + 17]);
         List<List<String>> commands = AotTraining.commands(GuestProgram.directory(), file);
-        assertEquals(3, commands.size());
+        assertEquals(4, commands.size());
 
         String hello = run(commands.get(0));
         assertTrue(count(hello, "instructions") > 1000, hello);
@@ -34,7 +34,10 @@ class AotTrainingTest {
         String churn = run(commands.get(1));
         assertTrue(count(churn, "page faults") > 10_000, "malloc-churn should fault tens of thousands of pages:\n" + churn);
 
-        String cat = run(commands.get(2));
+        String threads = run(commands.get(2));
+        assertTrue(count(threads, "syscalls") > 500, "mt-basic's threads should wait on futexes:\n" + threads);
+
+        String cat = run(commands.get(3));
         // a read and a write per 4 KiB block, and the read that returns 0
         assertTrue(count(cat, "syscalls") > 2 * 9, "cat-file should read the whole file:\n" + cat);
     }
