@@ -163,10 +163,11 @@ mmemu_train_aot_cache() {
   read -r cp < "$rt/classpath"
   # The training (AotTraining) runs hello with --stats (the start-up, the instruction counter and
   # the statistics' table), malloc-churn (page faults, mmap, munmap, mremap), mt-basic (threads in
-  # time slices, futexes) and cat-file over libunicorn (20 MB of read and write). Against hello
-  # alone: binary-trees 16 5%, k-nucleotide 9% and spectral-norm with 2 threads 4% faster, a cold
-  # run hello within noise. It takes 4-5 s; the timeout only keeps a broken build from holding the
-  # lock. What counts is that a cache was written.
+  # time slices, futexes), 3 million instructions of malloc-churn with --precise, and cat-file over
+  # libunicorn (20 MB of read and write). Against hello alone: binary-trees 16 5%, k-nucleotide 9%
+  # and spectral-norm with 2 threads 4% faster, --precise as before, a cold run hello within noise.
+  # It takes 4-5 s; the timeout only keeps a broken build from holding the lock. What counts is
+  # that a cache was written.
   timeout 300 "$JAVA_HOME/bin/java" "${MMEMU_JAVA_OPTS[@]}" -XX:AOTCacheOutput="$rt/mmemu.aot" \
     -Dmmemu.unicorn.lib="$MMEMU_UNICORN_LIB" -Dmmemu.native.lib="$MMEMU_NATIVE_LIB" -Dmmemu.capstone.lib="${MMEMU_CAPSTONE_LIB:-}" -Dmmemu.guest.dir="$rt/guest" \
     -cp "$cp" io.mmemu.emulator.cli.AotTraining "$rt/guest" "$MMEMU_UNICORN_LIB" > /dev/null || true
