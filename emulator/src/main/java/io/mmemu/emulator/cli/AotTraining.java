@@ -36,13 +36,13 @@ public final class AotTraining {
     }
 
     /**
-     * The training commands: a start-up with the statistics (the instruction counter and the table),
+     * The training commands: a start-up with the statistics (the instruction counter and the table);
      * musl's allocator over brk and mmap (tens of thousands of page faults, mmap, munmap and
-     * mremap), eight threads on one CPU (time slices, context switches, futexes), the start of
-     * malloc-churn in precise mode (whose lookups differ from the default mode's; without it
-     * precise runs were 3% slower than before the training grew), and read and write of a file
-     * (the syscall path's copies to and from guest memory),
-     * which the guest sees through {@code --root} as {@code /NAME}.
+     * mremap); eight threads on one CPU (time slices, context switches, futexes); the start of
+     * malloc-churn in precise mode, whose lookups differ from the default mode's (without it,
+     * precise runs were 3% slower than with a training of hello alone); and read and write of
+     * {@code file}, which the guest sees through {@code --root} as {@code /NAME} (the syscall
+     * path's copies to and from guest memory).
      */
     static List<List<String>> commands(Path guests, Path file) {
         List<List<String>> commands = new ArrayList<>();
