@@ -239,7 +239,7 @@ public final class RunCommand implements Callable<Integer> {
         // A run that writes files waits for the library check here, so that a missing library
         // leaves none. Any other builds its kernel's model while the check ends on its thread (about
         // 10 ms of a cold start): the machine waits for it before its first engine (LibraryProblem).
-        if ((opts.report() != null || opts.trace() != null || opts.record() != null) && libraryMissing(log)) return 1;
+        if (opts.writesFiles() && libraryMissing(log)) return 1;
         try {
             RunReport runReport = opts.report() == null ? null : new RunReport(opts.report(), String.join(" ", config.argv()));
             TraceSession trace = opts.traceSession(runReport, config.program());
@@ -445,6 +445,11 @@ public final class RunCommand implements Callable<Integer> {
         log.print(c.text("  blocks translated ").number(translated, 15).text("   (by Unicorn, retranslations included)").endLine());
         log.print(c.text("  syscalls          ").number(syscalls, 15).endLine());
         log.print(c.text("  wall time         ").right(StatsColumns.seconds(wallNanos), 15).text(" s").endLine());
+    }
+
+    /** {@return whether the run writes files of its own: --report, --trace or --record} */
+    private boolean writesFiles() {
+        return report() != null || trace() != null || record() != null;
     }
 
     /** Why a file could not be written, in a few words for a one-line message. */

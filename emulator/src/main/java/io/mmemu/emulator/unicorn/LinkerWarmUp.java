@@ -10,7 +10,7 @@ import java.lang.invoke.MethodHandles;
 /**
  * The one shape of every downcall and upcall ({@link UnicornNative#L6} says why), and a way to
  * have the linker generate the shape's upcall class early. The linker keeps what it generates per
- * shape, so the engine's first upcall stub finds it made. A class of its own: loading it loads
+ * shape, so the engine's first upcall finds that class made. A class of its own: loading it loads
  * nothing of libunicorn.
  */
 final class LinkerWarmUp {
@@ -21,9 +21,9 @@ final class LinkerWarmUp {
     private LinkerWarmUp() {}
 
     /**
-     * Makes an upcall stub of the shape and drops it: 6-8 ms at a cold start (the generated class,
-     * in the interpreter), which the thread waiting for the library check spends here instead of
-     * after it. Never throws: whoever needs the shape makes it, and reports what goes wrong then.
+     * Makes an upcall of the shape and frees it: 6-8 ms at a cold start (the linker's generated
+     * class, in the interpreter), which the thread waiting for the library check spends here
+     * instead of after it. Never throws: whoever needs the shape makes it, and reports what goes wrong then.
      */
     static void upcall() {
         try (Arena arena = Arena.ofConfined()) {
@@ -34,7 +34,7 @@ final class LinkerWarmUp {
         }
     }
 
-    /** The upcall stub's target; never called. */
+    /** The warm-up upcall's target; native code never calls it. */
     @SuppressWarnings("unused")
     private static long ignore(long a, long b, long c, long d, long e, long f) {
         return 0;
