@@ -2,6 +2,7 @@ package io.mmemu.tlb;
 
 import io.mmemu.mm.pgtable.Access;
 import io.mmemu.mm.pgtable.Level;
+import io.mmemu.mm.pgtable.PageWalker;
 import io.mmemu.mm.pgtable.Pte;
 import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.phys.PhysicalMemory;
@@ -27,8 +28,9 @@ import java.util.Locale;
  *       (an inclusive fill; an L1 hit never refreshes the second level's LRU order).</li>
  *   <li>{@link #fill} also accounts the walk: it asks the paging-structure caches for the deepest
  *       entry the walk could have started from, counts the entry reads that saved
- *       ({@link WalkStat}), and caches the upper-level entries the walk read below that one,
- *       read from physical memory.</li>
+ *       ({@link WalkStat}), and caches the upper-level entries the walk read below that one:
+ *       the tables the walker's last walk went through when it is given and that walk was of
+ *       this page from the current CR3, else read again from physical memory.</li>
  * </ol>
  * An access a cached entry's rights refuse misses at that level, as in {@link Tlb}; only a walk
  * can fault.
@@ -394,6 +396,27 @@ public final class CpuTlb {
      *     caches translations itself must then forget the evicted one too)
      */
     public boolean fill(long vaddr, int pcid, int access, long walkResult, boolean user) {
+        return fill(vaddr, pcid, access, walkResult, user, null);
+    }
+
+    /**
+     * {@link #fill(long, int, int, long, boolean)} of a user-mode walk {@code walker} has just made:
+     * the paging-structure caches take the tables that walk went through instead of reading the
+     * upper-level entries again, as the hardware caches what its walk read. When {@code walker}'s
+     * last successful walk was of another page or from another root, they are read as without it.
+     *
+     * @param vaddr      the virtual address walked
+     * @param pcid       the current PCID
+     * @param access     the access type that walked ({@link Access})
+     * @param walkResult the successful walk's result ({@link WalkResult} layout)
+     * @param walker     the walker that produced {@code walkResult}
+     * @return whether an array evicted a valid entry for capacity to make room
+     */
+    public boolean fill(long vaddr, int pcid, int access, long walkResult, PageWalker walker) {
+        return fill(vaddr, pcid, access, walkResult, true, walker);
+    }
+
+    private boolean fill(long vaddr, int pcid, int access, long walkResult, boolean user, PageWalker walker) {
         boolean fetch = access == Access.FETCH;
         boolean evicted = (fetch ? l1i : l1d).fill(vaddr, pcid, walkResult, user);
         Tlb l2 = fetch ? l2i : l2d;
@@ -404,18 +427,25 @@ public final class CpuTlb {
             long size = PageSize.ofWalkCode(sizeCode).bytes();
             tracer.tlbFill(cpuId, pcid, vaddr & -size, sizeCode + 1, size);
         }
-        accountWalk(vaddr, pcid, sizeCode);
+        accountWalk(vaddr, pcid, sizeCode, walker);
         return evicted;
     }
 
     /** Counts the walk's entry reads, less those a paging-structure cache hit saves, and caches the upper levels it read. */
-    private void accountWalk(long vaddr, int pcid, int sizeCode) {
+    private void accountWalk(long vaddr, int pcid, int sizeCode, PageWalker walker) {
         int levels = 4 - sizeCode; // entries read down to the leaf: PT 4, PD 3, PDPT 2
         int saved = 0;
         if (psc != null) {
             saved = psc.probe(vaddr, pcid, levels - 1);
             if (saved > 0) walkStats[WalkStat.PSC_HIT_PML4E.ordinal() + saved - 1]++;
-            if (pcid == currentPcid && saved < levels - 1) fillPagingStructureCaches(vaddr, pcid, saved, levels - 1);
+            if (pcid == currentPcid && saved < levels - 1) {
+                long root = cr3 & Pte.ADDR_MASK;
+                if (walker != null && walker.walked(root, vaddr)) {
+                    cacheWalkedTables(vaddr, pcid, saved, levels - 1, walker);
+                } else {
+                    fillPagingStructureCaches(vaddr, pcid, saved, levels - 1);
+                }
+            }
         }
         walkStats[WalkStat.WALKS.ordinal()]++;
         walkStats[WalkStat.WALK_REFS.ordinal()] += levels - saved;
@@ -439,6 +469,18 @@ public final class CpuTlb {
             if (!Pte.present(e) || (l > 0 && (e & Pte.PS) != 0)) return;
             table = e & Pte.ADDR_MASK;
             if (l >= fromLevel && psc.fillAfterProbeMiss(l, vaddr, pcid, table)) walkStats[WalkStat.PSC_FILL.ordinal()]++;
+        }
+    }
+
+    /**
+     * {@link #fillPagingStructureCaches} from the tables {@code walker}'s last walk of {@code vaddr}
+     * went through: no entry read again.
+     */
+    private void cacheWalkedTables(long vaddr, int pcid, int fromLevel, int upperLevels, PageWalker walker) {
+        for (int l = fromLevel; l < upperLevels; l++) {
+            long table = walker.walkedTable(l);
+            if (table < 0) return;
+            if (psc.fillAfterProbeMiss(l, vaddr, pcid, table)) walkStats[WalkStat.PSC_FILL.ordinal()]++;
         }
     }
 

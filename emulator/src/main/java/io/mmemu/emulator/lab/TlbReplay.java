@@ -92,7 +92,7 @@ final class TlbReplay {
                 } else {
                     long w = walker.walk(cr3, s.vaddr(), access, true, ctl);
                     if (WalkResult.isFault(w)) throw new IllegalStateException("the lab's page tables do not map " + s);
-                    tlb.fill(s.vaddr(), tlb.currentPcid(), access, w, true);
+                    tlb.fill(s.vaddr(), tlb.currentPcid(), access, w, walker);
                     outcome = "MISS";
                 }
                 Set<String> gone = new LinkedHashSet<>(before);

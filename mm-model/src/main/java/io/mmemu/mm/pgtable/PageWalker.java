@@ -19,10 +19,22 @@ import io.mmemu.mm.phys.PhysicalMemory;
  * </ol>
  * The result is a packed {@link WalkResult}; nothing is allocated. A table address beyond guest
  * RAM reads as all ones, as an absent bus does, and so faults with RSVD instead of crashing.
+ * The walker keeps the tables its last successful walk went through ({@link #walked},
+ * {@link #walkedTable}): what the CPU's paging-structure caches take from that walk, without
+ * reading the entries again. So a walker serves one CPU, on one thread.
  */
 public final class PageWalker {
     private final PhysicalMemory mem;
     private final long ramSize;
+    /*
+     * The last successful walk, for the paging-structure caches a TLB fill after it caches
+     * (walked): its root, the 4 KiB page of its address, and the tables its upper-level entries
+     * referenced, PDPT, PD, PT in turn, as many as it read above the leaf.
+     */
+    private long walkedRoot = -1;
+    private long walkedPage = -1;
+    private long walkedPdpt, walkedPd, walkedPt;
+    private int walkedTables;
 
     /**
      * A walker reading the paging structures from {@code mem}.
@@ -60,6 +72,8 @@ public final class PageWalker {
         boolean rw = true, us = true, nx = false;
         // Entry addresses of the levels used, to set A bits once the access is known to succeed.
         long e0 = -1, e1 = -1, e2 = -1;
+        // The tables those entries reference, kept for walkedTable() once the walk succeeds.
+        long t0 = 0, t1 = 0, t2 = 0;
         Level level = Level.PML4;
         long entryPa;
         long entry;
@@ -76,12 +90,12 @@ public final class PageWalker {
             us &= (entry & Pte.US) != 0;
             nx |= ctl.nxe && (entry & Pte.NX) != 0;
             if (leaf) break;
-            switch (level) {
-                case PML4 -> e0 = entryPa;
-                case PDPT -> e1 = entryPa;
-                default -> e2 = entryPa;
-            }
             tablePa = entry & Pte.ADDR_MASK;
+            switch (level) {
+                case PML4 -> { e0 = entryPa; t0 = tablePa; }
+                case PDPT -> { e1 = entryPa; t1 = tablePa; }
+                default -> { e2 = entryPa; t2 = tablePa; }
+            }
             level = level.next();
         }
 
@@ -122,7 +136,37 @@ public final class PageWalker {
         long pageOffset = vaddr & (level.entrySpan() - 1) & ~0xFFFL;
         long pagePa = (entry & Pte.ADDR_MASK & ~(level.entrySpan() - 1)) + pageOffset;
         int sizeCode = level == Level.PT ? 0 : level == Level.PD ? 1 : 2;
+        walkedRoot = cr3 & Pte.ADDR_MASK;
+        walkedPage = vaddr & ~0xFFFL;
+        walkedPdpt = t0;
+        walkedPd = t1;
+        walkedPt = t2;
+        walkedTables = 3 - sizeCode;
         return WalkResult.ok(pagePa, prot, sizeCode, (entry & Pte.G) != 0, key);
+    }
+
+    /**
+     * Whether the last successful walk was of {@code vaddr}'s 4 KiB page from the PML4 at
+     * {@code root}: then {@link #walkedTable} gives the tables it went through, as it read them.
+     *
+     * @param root  the PML4's physical address (CR3 without its low 12 bits)
+     * @param vaddr the virtual address
+     * @return whether the last successful walk was that one
+     */
+    public boolean walked(long root, long vaddr) {
+        return walkedPage == (vaddr & ~0xFFFL) && walkedRoot == root;
+    }
+
+    /**
+     * The table the upper-level entry of {@code level} referenced in the last successful walk (what
+     * a paging-structure cache of that level keeps), or -1 when that walk's leaf was at or above it.
+     *
+     * @param level 0 the PML4 entry (its PDPT), 1 the PDPT entry (its PD), 2 the PD entry (its PT)
+     * @return the table's physical address, or -1
+     */
+    public long walkedTable(int level) {
+        if (level >= walkedTables) return -1;
+        return level == 0 ? walkedPdpt : level == 1 ? walkedPd : walkedPt;
     }
 
     /**

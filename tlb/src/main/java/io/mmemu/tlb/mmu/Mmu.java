@@ -122,7 +122,7 @@ public final class Mmu {
         }
         r = walkResolvingFaults(vaddr, access);
         if (r == FAULT) return FAULT;
-        if (tlb.fill(vaddr, pcid, access, r) && watchEvictions) fillEvicted = true;
+        if (tlb.fill(vaddr, pcid, access, r, walker) && watchEvictions) fillEvicted = true;
         return r;
     }
 
@@ -154,7 +154,7 @@ public final class Mmu {
         long r = tlb.lookup(vaddr, pcid, access);
         if (r != Tlb.MISS) return control.pkru == 0 ? r : PageWalker.checkPkru(r, access, control);
         r = walker.walk(cr3, vaddr, access, true, control);
-        if (!WalkResult.isFault(r)) tlb.fill(vaddr, pcid, access, r);
+        if (!WalkResult.isFault(r)) tlb.fill(vaddr, pcid, access, r, walker);
         return r;
     }
 

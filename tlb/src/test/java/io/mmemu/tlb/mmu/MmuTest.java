@@ -25,9 +25,12 @@ import io.mmemu.mm.pgtable.WalkResult;
 import io.mmemu.mm.vma.MmEnv;
 import io.mmemu.mm.vma.MmStruct;
 import io.mmemu.tlb.CpuTlb;
+import io.mmemu.tlb.Tlb;
 import io.mmemu.tlb.TlbPreset;
 import io.mmemu.tlb.TlbStat;
+import io.mmemu.tlb.WalkStat;
 import java.lang.management.ManagementFactory;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -242,6 +245,46 @@ class MmuTest {
         for (int p = 0; p < 64; p++) blind.translate(ANON + p * 4096L, Access.WRITE);
         assertTrue(tlb.stat(TlbStat.EVICTION) > 0, tlb.statsDump());
         assertFalse(blind.takeFillEviction(), "an MMU that does not watch reports nothing");
+    }
+
+    /**
+     * The paging-structure caches a translation fills hold the tables the walk went through, taken
+     * from the walker: the same entries, in the same order, and the same counts as a TLB that reads
+     * the upper-level entries again after the walk. Pages in three PML4 slots, many page
+     * directories and page tables, so that every cache level misses, fills and evicts.
+     */
+    @Test
+    void thePagingStructureCachesHoldWhatTheWalkRead() {
+        long[] regions = {ANON, 0x5500_0000_0000L, 0x7f00_0000_0000L};
+        int tables = 64, pagesPerTable = 4;
+        long[] pages = new long[regions.length * tables * pagesPerTable];
+        int n = 0;
+        for (long r : regions) {
+            map(r, (long) tables << 21, RW);
+            for (int t = 0; t < tables; t++) {
+                for (int k = 0; k < pagesPerTable; k++) pages[n++] = r + ((long) t << 21) + k * 97 * 4096L;
+            }
+        }
+        for (long va : pages) translate(va, Access.READ); // every page mapped (the zero page), every table there
+        mmu = newMmu(TlbPreset.AMD_ZEN4, false);
+        CpuTlb reread = new CpuTlb(TlbPreset.AMD_ZEN4, env.mem());
+        reread.movToCr3(mm.pgd().cr3());
+        PageWalker walker = new PageWalker(env.mem());
+        SplittableRandom random = new SplittableRandom(13);
+        for (int i = 0; i < 20_000; i++) {
+            long va = pages[random.nextInt(pages.length)];
+            long r = mmu.translate(va, Access.READ);
+            if (reread.lookup(va, Access.READ) == Tlb.MISS) {
+                long walked = walker.walk(mm.pgd().cr3(), va, Access.READ, true, env.pagingControl());
+                assertEquals(walked, r, "the two walks agree");
+                reread.fill(va, reread.currentPcid(), Access.READ, walked);
+            }
+            if (i % 1000 == 0) {
+                assertEquals(reread.pagingStructureCache().dump(), tlb.pagingStructureCache().dump(), "after " + i);
+            }
+        }
+        for (WalkStat s : WalkStat.values()) assertEquals(reread.stat(s), tlb.stat(s), s.name());
+        assertTrue(tlb.stat(WalkStat.PSC_FILL) > 1000 && tlb.stat(WalkStat.PSC_HIT_PDE) > 1000, tlb::statsDump);
     }
 
     /** The fill hook's path allocates nothing, hit or miss, once the pages are mapped. */
