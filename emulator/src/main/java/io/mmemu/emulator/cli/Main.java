@@ -37,14 +37,16 @@ public final class Main implements Runnable {
     private static final Set<String> GUEST_RUNNING = Set.of("run", "debug", "replay", "shrink", "campaign");
 
     /**
-     * The subcommands after which the process ends with Runtime.halt (the standard streams
-     * flushed) instead of System.exit, which costs about 20 ms of a cold start on JDK 25: it logs
-     * the exit to System.Logger "java.lang.Runtime", and the first logger lookup searches the class
-     * path for a logging backend. Halting skips shutdown hooks and deleteOnExit, which these
-     * commands do not use (demo does: its packaged programs are extracted to files deleted at exit;
-     * debug's JLine terminal is restored by one).
+     * The subcommands after which the process ends with System.exit, because they need its shutdown
+     * hooks or deleteOnExit, or may: demo's packaged programs are extracted to files deleted at exit,
+     * debug's JLine terminal is restored by a hook, and lab runs a student's code, whose resources it
+     * does not control. Every other command line
+     * (run, replay, shrink, campaign, the usage, --help, --version, a mistyped command) ends with
+     * Runtime.halt, the standard streams flushed: System.exit costs about 20 ms of a cold start on
+     * JDK 25, as it logs the exit to System.Logger "java.lang.Runtime", and the first logger lookup
+     * searches the class path for a logging backend.
      */
-    private static final Set<String> HALT_AT_EXIT = Set.of("run", "replay", "shrink", "campaign");
+    private static final Set<String> EXIT_WITH_HOOKS = Set.of("demo", "debug", "lab");
 
     /** The command line this is the top of (a field, not picocli's @Spec: one annotation type fewer to read at start-up). */
     private CommandLine commandLine;
@@ -65,7 +67,7 @@ public final class Main implements Runnable {
      */
     public static void main(String[] args) {
         int status = execute(args);
-        if (args.length > 0 && HALT_AT_EXIT.contains(args[0])) {
+        if (args.length == 0 || !EXIT_WITH_HOOKS.contains(args[0])) {
             System.out.flush();
             System.err.flush();
             Runtime.getRuntime().halt(status);
@@ -99,8 +101,10 @@ public final class Main implements Runnable {
         for (Map.Entry<String, Supplier<Object>> sub : SUBCOMMANDS) {
             onlyFirst |= sub.getKey().equals(first) && !first.equals("help");
         }
+        // --version alone prints one line that no subcommand is part of.
+        boolean versionOnly = args.length == 1 && (first.equals("--version") || first.equals("-V"));
         for (Map.Entry<String, Supplier<Object>> sub : SUBCOMMANDS) {
-            if (!onlyFirst || sub.getKey().equals(first)) cl.addSubcommand(sub.getKey(), sub.getValue().get());
+            if (!versionOnly && (!onlyFirst || sub.getKey().equals(first))) cl.addSubcommand(sub.getKey(), sub.getValue().get());
         }
         // Everything after PROGRAM belongs to the guest, options included.
         for (String guestRunning : List.of("run", "debug", "campaign")) {

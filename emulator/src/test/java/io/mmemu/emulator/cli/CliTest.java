@@ -503,6 +503,21 @@ class CliTest {
         assertTrue(r.stderr().contains("run") && r.stderr().contains("demo"), r.stderr());
     }
 
+    /**
+     * --version builds no subcommand and the process halts instead of exiting (start-up time): the
+     * line still comes out whole, as does a mistyped command's message and usage.
+     */
+    @Test
+    void versionAndAMistypedCommandPrintInFullBeforeTheProcessEnds() throws Exception {
+        Result version = mmemu("--version");
+        assertEquals(0, version.status(), version.stderr());
+        assertEquals("mmemu 0.1.0\n", version.stderr());
+        Result typo = mmemu("rnu", "hello");
+        assertEquals(2, typo.status(), typo.stderr());
+        assertTrue(typo.stderr().startsWith("Unmatched arguments from index 0: 'rnu', 'hello'"), typo.stderr());
+        assertTrue(typo.stderr().contains("Usage: mmemu") && typo.stderr().contains("  lab "), typo.stderr());
+    }
+
     /** A command line that names a command builds only that one (start-up time); help still knows them all. */
     @Test
     void eachCommandsHelpAndTheUsageWithoutACommand() throws Exception {
