@@ -33,8 +33,11 @@ public final class AotTraining {
         // annotations of every subcommand, which only --help and the usage read.
         PrintStream err = System.err;
         System.setErr(new PrintStream(OutputStream.nullOutputStream()));
-        Main.execute("--help");
-        System.setErr(err);
+        try {
+            Main.execute("--help");
+        } finally {
+            System.setErr(err);
+        }
         for (List<String> command : commands(Path.of(args[0]), Path.of(args[1]).toAbsolutePath())) {
             Main.execute(command.toArray(String[]::new));
         }
