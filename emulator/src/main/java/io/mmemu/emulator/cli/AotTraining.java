@@ -1,7 +1,5 @@
 package io.mmemu.emulator.cli;
 
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,15 +26,6 @@ public final class AotTraining {
         if (args.length != 2) {
             System.err.println("usage: AotTraining GUEST_DIR FILE");
             System.exit(2);
-        }
-        // The usage first, into nothing (picocli prints it on stderr, the build's output): the
-        // annotations of every subcommand, which only --help and the usage read.
-        PrintStream err = System.err;
-        System.setErr(new PrintStream(OutputStream.nullOutputStream()));
-        try {
-            Main.execute("--help");
-        } finally {
-            System.setErr(err);
         }
         for (List<String> command : commands(Path.of(args[0]), Path.of(args[1]).toAbsolutePath())) {
             Main.execute(command.toArray(String[]::new));
