@@ -27,6 +27,19 @@ final class DemoPrograms {
         return binary;
     }
 
+    /**
+     * Whether {@code name} (a bare file name) is one of the built guest programs: for a hint when
+     * {@code run} is given the name alone. False when the guest directory cannot be found.
+     */
+    static boolean isGuestProgram(String name) {
+        try {
+            Path file = directory(System.getProperty(PROPERTY), Path.of(System.getProperty("user.dir"))).resolve(name);
+            return Files.isRegularFile(file) && Files.isExecutable(file); // not index, *.expected, *.args
+        } catch (IllegalStateException | java.nio.file.InvalidPathException e) {
+            return false;
+        }
+    }
+
     /** The guest directory: {@code property} if set, else searched upwards from {@code workingDir}. */
     static Path directory(String property, Path workingDir) {
         if (property != null) return Path.of(property);

@@ -230,6 +230,19 @@ public final class RunCommand implements Callable<Integer> {
         return list(traceFilterSpec);
     }
 
+    /**
+     * After "No such file or directory" for a bare name that is one of mmemu's own guest programs
+     * (the demo's hello, say), where to find it: run takes a path, as a shell does.
+     */
+    private static void hintGuestProgram(Path program, PrintStream log) {
+        if (program.getNameCount() != 1 || program.isAbsolute()) return;
+        String name = program.toString();
+        if (DemoPrograms.isGuestProgram(name)) {
+            log.println("mmemu: " + name + " is one of mmemu's test programs: bin/mmemu run test-programs/target/guest/"
+                    + name + " runs it (from the checkout)");
+        }
+    }
+
     /** Runs {@code config} with the views of {@code opts}; prints mmemu's own messages on {@code log}. */
     static int runProgram(RunConfig config, RunCommand opts, PrintStream log) {
         if (!(opts.timeout() >= 0) || Double.isInfinite(opts.timeout())) {
@@ -248,7 +261,9 @@ public final class RunCommand implements Callable<Integer> {
                 return RecordedRun.run(config, GuestIo.standard(log), opts.record(), opts.timeout(), views,
                         opts.checkpointEvery()).status();
             }
-            return GuestRun.run(config, GuestIo.standard(log), opts.timeout(), views).status();
+            int status = GuestRun.run(config, GuestIo.standard(log), opts.timeout(), views).status();
+            if (status == RunResult.EXIT_NOT_FOUND) hintGuestProgram(config.program(), log);
+            return status;
         } catch (Unicorn.LibraryProblem e) {
             log.println("mmemu: " + e.getMessage());
             return 1;

@@ -490,6 +490,19 @@ class CliTest {
         assertEquals("mmemu: /nonexistent/program: No such file or directory\n", r.stderr());
     }
 
+    /** A bare name that is one of mmemu's test programs (the demo's hello) gets told where it is. */
+    @Test
+    void aTestProgramsBareNameIs127WithWhereToFindIt() throws Exception {
+        Result r = mmemu("run", "hello");
+        assertEquals(127, r.status());
+        assertEquals("mmemu: hello: No such file or directory\nmmemu: hello is one of mmemu's test programs: bin/mmemu run"
+                + " test-programs/target/guest/hello runs it (from the checkout)\n", r.stderr());
+        Result other = mmemu("run", "no-such-program");
+        assertEquals("mmemu: no-such-program: No such file or directory\n", other.stderr());
+        Result index = mmemu("run", "index"); // a file of the guest directory, not a program
+        assertEquals("mmemu: index: No such file or directory\n", index.stderr());
+    }
+
     @Test
     void hugeRamStartsAtOnce() throws Exception {
         Result r = mmemu("run", "--ram", "16G", bin("hello"));
