@@ -37,14 +37,13 @@ public final class Main implements Runnable {
     private static final Set<String> GUEST_RUNNING = Set.of("run", "debug", "replay", "shrink", "campaign");
 
     /**
-     * The subcommands after which the process ends with System.exit, because they need its shutdown
-     * hooks or deleteOnExit, or may: demo's packaged programs are extracted to files deleted at exit,
-     * debug's JLine terminal is restored by a hook, and lab runs a student's code, whose resources it
-     * does not control. Every other command line
-     * (run, replay, shrink, campaign, the usage, --help, --version, a mistyped command) ends with
-     * Runtime.halt, the standard streams flushed: System.exit costs about 20 ms of a cold start on
-     * JDK 25, as it logs the exit to System.Logger "java.lang.Runtime", and the first logger lookup
-     * searches the class path for a logging backend.
+     * The subcommands after which the process ends with System.exit, for its shutdown hooks and
+     * deleteOnExit: demo's packaged programs are extracted to files deleted at exit, debug's JLine
+     * terminal is restored by a hook, and lab runs a student's code, whose resources it does not
+     * control. Every other command line (run, replay, shrink, campaign, the usage, --help, --version,
+     * a mistyped command) ends with Runtime.halt, the standard streams flushed: System.exit costs
+     * about 20 ms of a cold start on JDK 25, as it logs the exit to System.Logger
+     * "java.lang.Runtime", and the first logger lookup searches the class path for a logging backend.
      */
     private static final Set<String> EXIT_WITH_HOOKS = Set.of("demo", "debug", "lab");
 

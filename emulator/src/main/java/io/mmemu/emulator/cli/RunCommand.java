@@ -235,7 +235,8 @@ public final class RunCommand implements Callable<Integer> {
      * (the demo's hello, say), where to find it: run takes a path, as a shell does.
      */
     private static void hintGuestProgram(Path program, PrintStream log) {
-        if (program.getNameCount() != 1 || program.isAbsolute()) return;
+        // 127 is also a guest's own status (a shell's "not found"): only a file that is not there.
+        if (program.getNameCount() != 1 || program.isAbsolute() || Files.exists(program)) return;
         String name = program.toString();
         if (DemoPrograms.isGuestProgram(name)) {
             log.println("mmemu: " + name + " is one of mmemu's test programs: bin/mmemu run test-programs/target/guest/"
