@@ -33,8 +33,7 @@ final class DemoPrograms {
      */
     static boolean isGuestProgram(String name) {
         try {
-            Path file = directory(System.getProperty(PROPERTY), Path.of(System.getProperty("user.dir"))).resolve(name);
-            return Files.isRegularFile(file) && Files.isExecutable(file); // not index, *.expected, *.args
+            return Files.isExecutable(binary(name)); // not index, *.expected, *.args
         } catch (IllegalStateException | java.nio.file.InvalidPathException e) {
             return false;
         }

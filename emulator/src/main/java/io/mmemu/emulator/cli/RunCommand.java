@@ -235,8 +235,7 @@ public final class RunCommand implements Callable<Integer> {
      * (the demo's hello, say), where to find it: run takes a path, as a shell does.
      */
     private static void hintGuestProgram(Path program, PrintStream log) {
-        // 127 is also a guest's own status (a shell's "not found"): only a file that is not there.
-        if (program.getNameCount() != 1 || program.isAbsolute() || Files.exists(program)) return;
+        if (program.getNameCount() != 1 || program.isAbsolute()) return;
         String name = program.toString();
         if (DemoPrograms.isGuestProgram(name)) {
             log.println("mmemu: " + name + " is one of mmemu's test programs: bin/mmemu run test-programs/target/guest/"
@@ -262,9 +261,10 @@ public final class RunCommand implements Callable<Integer> {
                 return RecordedRun.run(config, GuestIo.standard(log), opts.record(), opts.timeout(), views,
                         opts.checkpointEvery()).status();
             }
-            int status = GuestRun.run(config, GuestIo.standard(log), opts.timeout(), views).status();
-            if (status == RunResult.EXIT_NOT_FOUND) hintGuestProgram(config.program(), log);
-            return status;
+            RunResult result = GuestRun.run(config, GuestIo.standard(log), opts.timeout(), views);
+            // execFailed: 127 is also a guest's own status (a shell's "not found").
+            if (result.execFailed() && result.status() == RunResult.EXIT_NOT_FOUND) hintGuestProgram(config.program(), log);
+            return result.status();
         } catch (Unicorn.LibraryProblem e) {
             log.println("mmemu: " + e.getMessage());
             return 1;
