@@ -6,6 +6,8 @@
 #ifndef MMEMU_GOT_H
 #define MMEMU_GOT_H
 
+#include <stdint.h>
+
 /* A GOT entry to point elsewhere: the symbol it is bound to, and the function it gets. */
 struct mmemu_got_target {
     const char *name;
@@ -18,5 +20,12 @@ struct mmemu_got_target {
  * targets[i]), or -1 when the object cannot be read.
  */
 int mmemu_got_patch(void *inside, const struct mmemu_got_target *targets, int n);
+
+/*
+ * For tests: how many slots mmemu_got_patch would write for the symbol `name` (found by the
+ * symbol's indices, or with by_name by comparing every relocation's symbol name), with the sum of
+ * their addresses in *address_sum; -1 when the object cannot be read.
+ */
+long mmemu_got_slots(void *inside, const char *name, int by_name, uintptr_t *address_sum);
 
 #endif

@@ -161,6 +161,38 @@ class UnicornTest {
     }
 
     /**
+     * native/mmemu_got.c finds the relocations to redirect by the symbols' indices (the GNU hash
+     * table for libunicorn's own functions, a scan of the few imported ones for libc's): the same
+     * GOT entries and helper-table words as comparing every relocation's symbol name, for every
+     * symbol mmemu redirects. ADDSD's helper has two: its GOT entry and the translator's helper table.
+     */
+    @Test
+    void theRedirectionsFindTheSameSlotsByIndexAsByName() throws Throwable {
+        List<String> redirected = List.of("gettimeofday", "clock_gettime", "cpu_get_tsc_x86_64", "munmap", "mmap64",
+                "memset", "tcg_gen_code_x86_64", "cpu_restore_state_x86_64", "uc_add_inline_hook_x86_64",
+                "int32_to_float64_x86_64", "int64_to_float64_x86_64", "int64_to_float64_scalbn_x86_64",
+                "helper_addsd_x86_64", "helper_subsd_x86_64", "helper_mulsd_x86_64", "helper_divsd_x86_64",
+                "update_mxcsr_status_x86_64", "tb_flush_jmp_cache_x86_64");
+        MemorySegment slots = NativeLibrary.symbol("mmemu_got_slots");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment sum = arena.allocate(ValueLayout.JAVA_LONG);
+            for (String name : redirected) {
+                long address = arena.allocateFrom(name).address();
+                long byIndex = UnicornNative.call(slots, UnicornNative.UC_OPEN.address(), address, 0, sum.address());
+                long indexSum = sum.get(ValueLayout.JAVA_LONG, 0);
+                long byName = UnicornNative.call(slots, UnicornNative.UC_OPEN.address(), address, 1, sum.address());
+                assertTrue(byIndex >= 1, name + ": " + byIndex + " slots");
+                assertEquals(byName, byIndex, name);
+                assertEquals(sum.get(ValueLayout.JAVA_LONG, 0), indexSum, name + ": the slots' addresses");
+            }
+            long address = arena.allocateFrom("helper_addsd_x86_64").address();
+            assertEquals(2, UnicornNative.call(slots, UnicornNative.UC_OPEN.address(), address, 0, sum.address()));
+            address = arena.allocateFrom("mmemu_no_such_symbol").address();
+            assertEquals(0, UnicornNative.call(slots, UnicornNative.UC_OPEN.address(), address, 0, sum.address()));
+        }
+    }
+
+    /**
      * A flush of translated code does not zero the 32 MiB code buffer (native/mmemu_code_buffer.c),
      * and code translated after a flush runs as before it.
      */
