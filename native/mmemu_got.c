@@ -1,9 +1,10 @@
 /*
- * GOT patching for mmemu_got.h: finds the shared object holding an address, walks its PLT,
- * GLOB_DAT and 64-bit data relocations and rewrites the words of the symbols asked, making the
- * RELRO pages read-only again after the writes. Used by the deterministic clock (mmemu_clock.c),
- * precise mode's page flushes (mmemu_tlb.c) and the floating point (mmemu_softfloat.c). Built by
- * bin/setup into libmmemu_native.so.
+ * GOT patching for mmemu_got.h: finds the shared object holding an address, looks the symbols
+ * asked up in its dynamic symbol table, walks its PLT, GLOB_DAT and 64-bit data relocations for
+ * those symbols and rewrites their words, making the RELRO pages read-only again after the writes.
+ * Used by the deterministic clock (mmemu_clock.c), precise mode's page flushes (mmemu_tlb.c), the
+ * code buffer (mmemu_code_buffer.c), the block counter (mmemu_inline_count.c) and the floating
+ * point (mmemu_softfloat.c), at every start. Built by bin/setup into libmmemu_native.so.
  */
 #define _GNU_SOURCE
 #include "mmemu_got.h"
