@@ -16,9 +16,11 @@
  * change, and clearing 2 x 64 jump-cache entries each time (and looking the code up again after)
  * was a tenth of a precise run. tlb_flush_page() reaches tb_flush_jmp_cache() through
  * libunicorn's GOT, which mmemu_page_flush_init() points at a function that skips it while
- * mmemu_flush_pages() runs on the calling thread (mmemu_got.c).
+ * mmemu_flush_pages() runs on the calling thread (mmemu_got.c), and otherwise empties what the
+ * jump cache's hash needs emptied (mmemu_jump_cache.c).
  */
 #include "mmemu_got.h"
+#include "mmemu_jump_cache.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -49,7 +51,7 @@ long mmemu_page_flush_init(const uint8_t *emu_stop, void (*tlb_flush_page)(void 
             cpu_offset = off;
             flush_page = tlb_flush_page;
             if (flush_jmp_cache == NULL && tb_flush_jmp_cache != NULL) {
-                flush_jmp_cache = tb_flush_jmp_cache;
+                flush_jmp_cache = mmemu_jump_cache_page_flush(tb_flush_jmp_cache);
                 const struct mmemu_got_target target = {"tb_flush_jmp_cache_x86_64", (void *) mmemu_tb_flush_jmp_cache};
                 mmemu_got_patch((void *) emu_stop, &target, 1);
             }

@@ -104,6 +104,7 @@ final class UnicornNative {
         SoftFloat.install(LOOKUP.find("uc_open").orElseThrow());
         NativePatch.INLINE_COUNT.install(LOOKUP.find("uc_open").orElseThrow());
         NativePatch.CODE_BUFFER.install(LOOKUP.find("uc_open").orElseThrow());
+        NativePatch.JUMP_CACHE.install(LOOKUP.find("uc_open").orElseThrow());
     }
 
     /**

@@ -211,6 +211,55 @@ class UnicornTest {
         }
     }
 
+    /**
+     * Returns to addresses that QEMU's softmmu hash puts in one jump-cache entry (offsets m * 0x41
+     * of one page: low six bits equal to the next six) are each found in the jump cache after the
+     * first (native/mmemu_jump_cache.c), and still reach the right code.
+     */
+    @Test
+    void returnsSharingASoftmmuJumpCacheEntryDoNotEvictEachOther() {
+        assertTrue(NativePatch.JUMP_CACHE.installed(), "helper_lookup_tb_ptr and tb_flush_jmp_cache redirected");
+        translateCodeAndData(true);
+        int sites = 16, rounds = 1000, start = 0xc00, callee = 0xe00;
+        int[] page = new int[4096];
+        // start: mov ecx, rounds ; jmp to the first call
+        emit(page, start, 0xb9, rounds & 0xff, rounds >> 8 & 0xff, 0, 0);
+        jump(page, start + 5, 0xe9, 0x41 - 5);
+        for (int m = 1; m <= sites; m++) {
+            int returnTo = m * 0x41;
+            jump(page, returnTo - 5, 0xe8, callee); // call callee; it returns to m * 0x41
+            if (m < sites) {
+                jump(page, returnTo, 0xe9, (m + 1) * 0x41 - 5); // jmp to the next call
+            } else {
+                emit(page, returnTo, 0xff, 0xc9); // dec ecx
+                jump(page, returnTo + 2, 0x0f85, 0x41 - 5); // jnz to the first call
+                emit(page, returnTo + 8, 0x90); // nop: the end
+            }
+        }
+        emit(page, callee, 0x48, 0xff, 0xc0, 0xc3); // inc rax ; ret
+        code(page);
+        uc.regWrite(X86Reg.RAX, 0);
+        uc.regWrite(X86Reg.RSP, DATA_VA + 0x800);
+        long missed = NativePatch.JUMP_CACHE.kept();
+        assertEquals(0, uc.emuStart(CODE_VA + start, CODE_VA + sites * 0x41 + 8, 0, 0));
+        assertEquals((long) sites * rounds, uc.regRead(X86Reg.RAX), "every call returned");
+        long misses = NativePatch.JUMP_CACHE.kept() - missed;
+        assertTrue(misses <= 4 * sites, misses + " lookups missed; QEMU's hash misses at every return");
+    }
+
+    static void emit(int[] page, int at, int... bytes) {
+        System.arraycopy(bytes, 0, page, at, bytes.length);
+    }
+
+    /** A jump or call (opcode 0xe9, 0xe8 or 0x0f85 for jnz) at {@code at} to offset {@code to} of the page. */
+    static void jump(int[] page, int at, int opcode, int to) {
+        int length = opcode > 0xff ? 6 : 5;
+        if (opcode > 0xff) emit(page, at, opcode >> 8, opcode & 0xff);
+        else emit(page, at, opcode);
+        int rel = to - (at + length);
+        emit(page, at + length - 4, rel & 0xff, rel >> 8 & 0xff, rel >> 16 & 0xff, rel >>> 24);
+    }
+
     @Test
     void emuStartHonoursTheInstructionCount() {
         translateCodeAndData(true);
