@@ -1,6 +1,6 @@
 /*
- * The TB jump cache under qemu-user's hash (mmemu_jump_cache.c), and what a page's flush must do
- * to it: mmemu_tlb.c's wrapper of tb_flush_jmp_cache calls what this answers.
+ * The TB jump cache under a hash that spreads a page's blocks (mmemu_jump_cache.c), and what a
+ * page's flush must do to it: mmemu_tlb.c's wrapper of tb_flush_jmp_cache calls what this answers.
  */
 #ifndef MMEMU_JUMP_CACHE_H
 #define MMEMU_JUMP_CACHE_H

@@ -14,7 +14,10 @@ final class NativePatch {
     static final NativePatch INLINE_COUNT = new NativePatch("mmemu_inline_count_install", 3, "mmemu_take_faulted_block");
     /** The code buffer left unzeroed at flushes (native/mmemu_code_buffer.c); kept: the zeroings skipped. */
     static final NativePatch CODE_BUFFER = new NativePatch("mmemu_code_buffer_install", 7, "mmemu_code_buffer_skipped");
-    /** The TB jump cache under qemu-user's hash (native/mmemu_jump_cache.c); kept: the lookups it missed. */
+    /**
+     * The TB jump cache under a hash that spreads a page's blocks (native/mmemu_jump_cache.c);
+     * kept: the lookups it missed.
+     */
     static final NativePatch JUMP_CACHE = new NativePatch("mmemu_jump_cache_install", 3, "mmemu_jump_cache_misses");
 
     private final String install;
