@@ -96,6 +96,19 @@ static inline unsigned jump_cache_hash(uint64_t pc) {
     return (unsigned) ((pc * 0x9e3779b97f4a7c15ull) >> 52);
 }
 
+/* The lookup's miss: the QHT, then the entry, as QEMU's helper does. Apart, so that a hit needs no frame. */
+static __attribute__((noinline)) const void *lookup_missed(const char *cpu, const char **slot, uint64_t pc,
+                                                           uint64_t cs_base, uint32_t flags, uint32_t cf_mask) {
+    __atomic_add_fetch(&misses, 1, __ATOMIC_RELAXED);
+    const char *tb = real_lookup(cpu, pc, cs_base, flags, cf_mask);
+    if (tb == NULL) { /* nothing translated there yet: back to cpu_exec, which translates it */
+        const char *tcg_ctx = (const char *) load64((const char *) load64(cpu, CPU_UC), UC_TCG_CTX);
+        return (const void *) load64(tcg_ctx, TCG_CODE_GEN_EPILOGUE);
+    }
+    __atomic_store_n(slot, tb, __ATOMIC_RELAXED);
+    return (const void *) load64(tb, TB_TC_PTR);
+}
+
 /* helper_lookup_tb_ptr() (accel/tcg/tcg-runtime.c) with a hash that spreads a page's blocks. */
 static const void *mmemu_helper_lookup_tb_ptr(char *env) {
     const char *cpu = env - ENV_IN_CPU;
@@ -109,14 +122,7 @@ static const void *mmemu_helper_lookup_tb_ptr(char *env) {
             && load32(tb, TB_TRACE_DSTATE) == load64(cpu, CPU_TRACE_DSTATE)
             && (load32(tb, TB_CFLAGS) & CF_HASH_MASK_AND_INVALID) == cf_mask)
         return (const void *) load64(tb, TB_TC_PTR);
-    __atomic_add_fetch(&misses, 1, __ATOMIC_RELAXED);
-    tb = real_lookup(cpu, pc, cs_base, flags, cf_mask);
-    if (tb == NULL) { /* nothing translated there yet: back to cpu_exec, which translates it */
-        const char *tcg_ctx = (const char *) load64((const char *) load64(cpu, CPU_UC), UC_TCG_CTX);
-        return (const void *) load64(tcg_ctx, TCG_CODE_GEN_EPILOGUE);
-    }
-    __atomic_store_n(slot, tb, __ATOMIC_RELAXED);
-    return (const void *) load64(tb, TB_TC_PTR);
+    return lookup_missed(cpu, slot, pc, cs_base, flags, cf_mask);
 }
 
 /* tb_flush_jmp_cache() for this hash: any entry may hold a block of the page, so all go. */
