@@ -145,6 +145,11 @@ static int fast_result(uint64_t r) {
     return EXP(r) != 0x7ff && (r & ~(1ull << 63)) > DBL_MIN_BITS;
 }
 
+/* The softfloat case, apart so that the helpers' fast path needs no frame (a tail call here). */
+static __attribute__((noinline)) void sse_soft(op2_fn soft, uint64_t *d, uint64_t b, struct mmemu_float_status *st) {
+    d[0] = soft(d[0], b, st);
+}
+
 #define SSE_SD_HELPER(name, op, soft)                                                            \
     static void mmemu_helper_##name(void *env, uint64_t *d, const uint64_t *s) {                 \
         struct mmemu_float_status *st = (struct mmemu_float_status *) ((char *) env + sse_status_offset); \
@@ -156,7 +161,7 @@ static int fast_result(uint64_t r) {
                 return;                                                                          \
             }                                                                                    \
         }                                                                                        \
-        d[0] = soft(a, b, st);                                                                   \
+        sse_soft(soft, d, b, st);                                                                \
     }
 
 SSE_SD_HELPER(addsd, +, soft_add)
