@@ -19,6 +19,11 @@ final class NativePatch {
      * kept: the lookups it missed.
      */
     static final NativePatch JUMP_CACHE = new NativePatch("mmemu_jump_cache_install", 3, "mmemu_jump_cache_misses");
+    /**
+     * The flags of a 32-bit test or and without libunicorn's switch (native/mmemu_flags.c); kept:
+     * how many values it was compared with libunicorn's helper on.
+     */
+    static final NativePatch FLAGS = new NativePatch("mmemu_flags_install", 1, "mmemu_flags_checked");
 
     private final String install;
     private final int complete;

@@ -105,6 +105,7 @@ final class UnicornNative {
         NativePatch.INLINE_COUNT.install(LOOKUP.find("uc_open").orElseThrow());
         NativePatch.CODE_BUFFER.install(LOOKUP.find("uc_open").orElseThrow());
         NativePatch.JUMP_CACHE.install(LOOKUP.find("uc_open").orElseThrow());
+        NativePatch.FLAGS.install(LOOKUP.find("uc_open").orElseThrow());
     }
 
     /**
