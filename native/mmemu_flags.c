@@ -53,9 +53,7 @@ long mmemu_flags_checked(void) {
  * -2 when a value disagreed, -1 when libunicorn cannot be found from `inside`.
  */
 int mmemu_flags_install(void *inside) {
-    Dl_info info;
-    if (!dladdr(inside, &info) || info.dli_fname == NULL) return -1;
-    void *lib = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+    void *lib = mmemu_got_object(inside);
     if (lib == NULL) return -1;
     unicorns = (compute_all_fn) dlsym(lib, "helper_cc_compute_all_x86_64");
     dlclose(lib);

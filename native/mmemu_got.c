@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "mmemu_got.h"
 
+#include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
 #include <stdint.h>
@@ -232,4 +233,10 @@ long mmemu_got_slots(void *inside, const char *name, int by_name, uintptr_t *add
     *address_sum = 0;
     for (int i = 0; i < sl.n; i++) *address_sum += sl.at[i];
     return sl.n;
+}
+
+void *mmemu_got_object(void *inside) {
+    Dl_info info;
+    if (!dladdr(inside, &info) || info.dli_fname == NULL) return NULL;
+    return dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD);
 }

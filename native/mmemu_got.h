@@ -22,6 +22,12 @@ struct mmemu_got_target {
 int mmemu_got_patch(void *inside, const struct mmemu_got_target *targets, int n);
 
 /*
+ * The shared object that holds address `inside`, opened without loading anything, for dlsym() of
+ * its symbols; NULL when it cannot be found. The caller dlclose()s it.
+ */
+void *mmemu_got_object(void *inside);
+
+/*
  * For tests: how many slots mmemu_got_patch would write for the symbol `name` (found by the
  * symbol's indices, or with by_name by comparing every relocation's symbol name), with the sum of
  * their addresses in *address_sum; -1 when the object cannot be read.

@@ -228,9 +228,7 @@ static int has_code(const void *at, int within, const char *pattern, int n) {
  * be (the other wrappers then have nothing to do), -1 when libunicorn cannot be found from `inside`.
  */
 int mmemu_inline_count_install(void *inside) {
-    Dl_info info;
-    if (!dladdr(inside, &info) || info.dli_fname == NULL) return -1;
-    void *lib = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+    void *lib = mmemu_got_object(inside);
     if (lib == NULL) return -1;
     const uint8_t *add_hook = dlsym(lib, "uc_add_inline_hook_x86_64");
     temp_new = dlsym(lib, "tcg_temp_new_internal_x86_64");

@@ -116,7 +116,7 @@ static const void *mmemu_helper_lookup_tb_ptr(char *env) {
     uint64_t pc = load64(env, ENV_EIP) + cs_base;
     uint32_t flags = (load32(env, ENV_EFLAGS) & EFLAGS_IN_TB_FLAGS) | load32(env, ENV_HFLAGS);
     uint32_t cf_mask = load32(cpu, CPU_CLUSTER_INDEX) << CF_CLUSTER_SHIFT;
-    const char **slot = (const char **) (env - ENV_IN_CPU + CPU_JMP_CACHE) + jump_cache_hash(pc); /* cpu->tb_jmp_cache */
+    const char **slot = (const char **) (cpu + CPU_JMP_CACHE) + jump_cache_hash(pc); /* cpu->tb_jmp_cache */
     const char *tb = __atomic_load_n(slot, __ATOMIC_RELAXED);
     if (tb != NULL && load64(tb, TB_PC) == pc && load64(tb, TB_CS_BASE) == cs_base && load32(tb, TB_FLAGS) == flags
             && load32(tb, TB_TRACE_DSTATE) == load64(cpu, CPU_TRACE_DSTATE)
@@ -154,9 +154,7 @@ static int code_is(const void *at, long offset, const char *code, size_t n) {
  * when the code has another shape, -1 when libunicorn cannot be found from `inside`.
  */
 int mmemu_jump_cache_install(void *inside) {
-    Dl_info info;
-    if (!dladdr(inside, &info) || info.dli_fname == NULL) return -1;
-    void *lib = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+    void *lib = mmemu_got_object(inside);
     if (lib == NULL) return -1;
     const uint8_t *helper = dlsym(lib, "helper_lookup_tb_ptr_x86_64");
     const uint8_t *lookup = dlsym(lib, "tb_htable_lookup_x86_64");
